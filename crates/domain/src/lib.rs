@@ -1,0 +1,34 @@
+//! Pure business rules of Aftersales.
+//!
+//! No I/O and no async live here: value types that are valid once they exist
+//! (VIN, plate, phone, money), the state machines of each business area, deadline
+//! arithmetic on working calendars, KPI arithmetic and the permission model.
+//! One module per business area, each with its own error enum.
+
+pub mod violation;
+
+pub mod ids;
+pub mod mask;
+pub mod money;
+pub mod phone;
+pub mod plate;
+pub mod vin;
+
+pub mod certification;
+pub mod customer;
+pub mod network;
+pub mod odometer;
+pub mod permission;
+pub mod role;
+
+// The service loop (appointments, repair orders); see each module.
+pub mod appointment;
+pub mod calendar;
+pub mod capacity;
+pub mod estimate;
+pub mod guarantee;
+pub mod kpi;
+pub mod labour;
+pub mod repair_order;
+
+pub use violation::{Violation, Violations};

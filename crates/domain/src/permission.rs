@@ -1,0 +1,233 @@
+//! Permissions as typed capabilities (the lldap pattern).
+//!
+//! A [`Principal`] is who is asking. Handlers ask it for a [`Grant`] for one
+//! [`Action`]; a grant carries the [`Reach`] the data access must be limited to, and
+//! the store's functions take a `&Reach`, so a query that forgets the scope cannot be
+//! written: there is no way to call them without one.
+
+use crate::ids::{CustomerId, RegionId, StationId};
+use crate::role::{Role, UnitKind};
+use serde::Serialize;
+
+/// Where a person works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
+pub enum Unit {
+    /// Head office: everything.
+    HeadOffice,
+    /// One region.
+    Region(RegionId),
+    /// One station (and the region it belongs to).
+    Station(StationId, RegionId),
+    /// An owner: their own records.
+    Owner(CustomerId),
+}
+
+/// Who is asking: a signed-in staff member, owner or integration token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Principal {
+    /// Staff id, customer id or token id, depending on the role.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// The role.
+    pub role: Role,
+    /// The unit the role works in.
+    pub unit: Unit,
+}
+
+/// What data a grant reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The whole network.
+    All,
+    /// The stations of one region.
+    Region(RegionId),
+    /// One station.
+    Station(StationId),
+    /// One customer's own records.
+    Customer(CustomerId),
+}
+
+/// Everything a caller may ask to do, one per kind of access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    /// Read regions, stations, depots, mobile units.
+    NetworkRead,
+    /// Create or change regions, stations, depots, mobile units.
+    NetworkWrite,
+    /// Read staff accounts and certificates.
+    StaffRead,
+    /// Create or change staff accounts and certificates.
+    StaffWrite,
+    /// Read customers (masked).
+    CustomerRead,
+    /// Create or change customers.
+    CustomerWrite,
+    /// See a whole phone or ID number (audited).
+    PersonalDataReveal,
+    /// Read vehicles.
+    VehicleRead,
+    /// Create or change vehicles, record odometer readings, transfer ownership.
+    VehicleWrite,
+    /// Import lists from CSV.
+    Import,
+    /// Export lists to CSV.
+    Export,
+    /// Read the audit log.
+    AuditRead,
+    /// Issue API tokens for integrations.
+    TokenAdmin,
+    /// Download everything kept about oneself (owners).
+    OwnDataExport,
+}
+
+impl Action {
+    /// Every action, for the authorisation-matrix test and documentation.
+    pub const ALL: [Action; 14] = [
+        Action::NetworkRead,
+        Action::NetworkWrite,
+        Action::StaffRead,
+        Action::StaffWrite,
+        Action::CustomerRead,
+        Action::CustomerWrite,
+        Action::PersonalDataReveal,
+        Action::VehicleRead,
+        Action::VehicleWrite,
+        Action::Import,
+        Action::Export,
+        Action::AuditRead,
+        Action::TokenAdmin,
+        Action::OwnDataExport,
+    ];
+}
+
+/// Whether `role` may perform `action` at all (within its own unit).
+pub fn role_allows(role: Role, action: Action) -> bool {
+    use Action::*;
+    use Role::*;
+    match action {
+        NetworkRead => role != Owner,
+        NetworkWrite | TokenAdmin | AuditRead | Import => role == Administrator,
+        StaffRead => matches!(role, StationManager | TechnicalDirector | RegionalManager | Administrator),
+        StaffWrite => matches!(role, StationManager | Administrator),
+        CustomerRead | VehicleRead => !matches!(role, Owner | TechnicalExpert | QualityAuditor),
+        CustomerWrite | VehicleWrite => {
+            matches!(role, ServiceAdvisor | CustomerRelations | StationManager | CallCentreAgent | Administrator)
+        }
+        PersonalDataReveal => {
+            matches!(role, ServiceAdvisor | CustomerRelations | StationManager | CallCentreAgent | Administrator)
+        }
+        Export => matches!(role, StationManager | RegionalManager | Administrator),
+        OwnDataExport => role == Owner,
+    }
+}
+
+/// Refusal of a grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not allowed")]
+pub struct Denied;
+
+/// Proof that a principal may perform one action, and how far it reaches. It can only
+/// be made by [`Principal::grant`].
+#[derive(Debug, Clone)]
+pub struct Grant {
+    action: Action,
+    reach: Reach,
+    principal: Principal,
+}
+
+impl Grant {
+    /// The action granted.
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
+    /// How far the data access reaches.
+    pub fn reach(&self) -> &Reach {
+        &self.reach
+    }
+
+    /// Who holds it.
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    /// Whether a station (in `region`) is inside the reach.
+    pub fn covers_station(&self, station: StationId, region: RegionId) -> bool {
+        match self.reach {
+            Reach::All => true,
+            Reach::Region(r) => r == region,
+            Reach::Station(s) => s == station,
+            Reach::Customer(_) => false,
+        }
+    }
+}
+
+impl Principal {
+    /// The reach of this principal's unit.
+    pub fn reach(&self) -> Reach {
+        match self.unit {
+            Unit::HeadOffice => Reach::All,
+            Unit::Region(r) => Reach::Region(r),
+            Unit::Station(s, _) => Reach::Station(s),
+            Unit::Owner(c) => Reach::Customer(c),
+        }
+    }
+
+    /// A grant for `action`, or [`Denied`].
+    pub fn grant(&self, action: Action) -> Result<Grant, Denied> {
+        if !role_allows(self.role, action) {
+            return Err(Denied);
+        }
+        // A role tied to the wrong kind of unit is a broken account: deny rather than guess.
+        let unit_ok = matches!(
+            (self.role.unit_kind(), self.unit),
+            (UnitKind::HeadOffice, Unit::HeadOffice)
+                | (UnitKind::Region, Unit::Region(_))
+                | (UnitKind::Station, Unit::Station(..))
+                | (UnitKind::Owner, Unit::Owner(_))
+        );
+        if !unit_ok {
+            return Err(Denied);
+        }
+        Ok(Grant { action, reach: self.reach(), principal: self.clone() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(role: Role, unit: Unit) -> Principal {
+        Principal { id: 1, name: "t".into(), role, unit }
+    }
+
+    #[test]
+    fn station_staff_reach_only_their_station() {
+        let advisor = p(Role::ServiceAdvisor, Unit::Station(StationId(7), RegionId(1)));
+        let g = advisor.grant(Action::VehicleRead).unwrap_or_else(|_| unreachable!());
+        assert_eq!(*g.reach(), Reach::Station(StationId(7)));
+        assert!(g.covers_station(StationId(7), RegionId(1)));
+        assert!(!g.covers_station(StationId(8), RegionId(1)));
+        assert_eq!(advisor.grant(Action::NetworkWrite).err(), Some(Denied));
+    }
+
+    #[test]
+    fn mis_tied_accounts_are_denied() {
+        let wrong = p(Role::ServiceAdvisor, Unit::HeadOffice);
+        assert!(wrong.grant(Action::VehicleRead).is_err());
+        let admin = p(Role::Administrator, Unit::HeadOffice);
+        assert!(admin.grant(Action::NetworkWrite).is_ok());
+        let owner = p(Role::Owner, Unit::Owner(CustomerId(3)));
+        assert!(owner.grant(Action::VehicleRead).is_err());
+        assert!(owner.grant(Action::OwnDataExport).is_ok());
+    }
+
+    #[test]
+    fn every_staff_role_can_read_the_network() {
+        for r in Role::staff() {
+            assert!(role_allows(r, Action::NetworkRead), "{r:?}");
+        }
+    }
+}
