@@ -118,9 +118,12 @@ impl From<CalendarError> for crate::Violation {
     fn from(e: CalendarError) -> Self {
         use crate::Violation as V;
         match e {
-            CalendarError::Parse { line, problem } => V::new("plan", problem.rule()).with_detail(format!("line {line}")),
+            CalendarError::Parse { line, problem } => {
+                V::new("plan", problem.rule()).with_detail(format!("line {line}"))
+            }
             CalendarError::DuplicateDate { line, date } => {
-                V::new("plan", "calendar.duplicate_date").with_detail(format!("line {line}: {date}"))
+                V::new("plan", "calendar.duplicate_date")
+                    .with_detail(format!("line {line}: {date}"))
             }
             CalendarError::HoursInverted { weekday } => {
                 V::new("hours", "calendar.hours_inverted").with_detail(format!("{weekday:?}"))
@@ -200,8 +203,16 @@ impl HolidayPlan {
     pub fn china() -> Self {
         let mut plan = Self::new();
         for (first, last, name) in CHINA_HOLIDAYS {
-            for d in first.series(jiff::Span::new().days(1)).take_while(|d| d <= last) {
-                plan.insert(d, DayKind::Holiday { name: (*name).to_string() });
+            for d in first
+                .series(jiff::Span::new().days(1))
+                .take_while(|d| d <= last)
+            {
+                plan.insert(
+                    d,
+                    DayKind::Holiday {
+                        name: (*name).to_string(),
+                    },
+                );
             }
         }
         for d in CHINA_ADJUSTED_WORKDAYS {
@@ -261,13 +272,19 @@ impl HolidayPlan {
             let kind = parts.next().unwrap_or("").trim();
             let rest = parts.next().unwrap_or("").trim();
             let (first, last) = match when.split_once("..") {
-                Some((a, b)) => (parse_date(a).ok_or(err(ParseProblem::Date))?, parse_date(b).ok_or(err(ParseProblem::Date))?),
+                Some((a, b)) => (
+                    parse_date(a).ok_or(err(ParseProblem::Date))?,
+                    parse_date(b).ok_or(err(ParseProblem::Date))?,
+                ),
                 None => {
                     let d = parse_date(when).ok_or(err(ParseProblem::Date))?;
                     (d, d)
                 }
             };
-            let span_days = last.since(first).map_err(|_| err(ParseProblem::Range))?.get_days();
+            let span_days = last
+                .since(first)
+                .map_err(|_| err(ParseProblem::Range))?
+                .get_days();
             if !(0..=31).contains(&span_days) {
                 return Err(err(ParseProblem::Range));
             }
@@ -276,7 +293,9 @@ impl HolidayPlan {
                     if rest.is_empty() {
                         return Err(err(ParseProblem::NameMissing));
                     }
-                    DayKind::Holiday { name: rest.to_string() }
+                    DayKind::Holiday {
+                        name: rest.to_string(),
+                    }
                 }
                 "workday" => {
                     if !rest.is_empty() || first != last {
@@ -286,7 +305,10 @@ impl HolidayPlan {
                 }
                 _ => return Err(err(ParseProblem::Kind)),
             };
-            for d in first.series(jiff::Span::new().days(1)).take_while(|d| *d <= last) {
+            for d in first
+                .series(jiff::Span::new().days(1))
+                .take_while(|d| *d <= last)
+            {
                 if plan.days.contains_key(&d) {
                     return Err(CalendarError::DuplicateDate { line, date: d });
                 }
@@ -347,7 +369,8 @@ impl OpeningHours {
             if let Some((open, close)) = d
                 && close <= open
             {
-                let weekday = Weekday::from_monday_zero_offset(i as i8).map_err(|_| CalendarError::OutOfRange)?;
+                let weekday = Weekday::from_monday_zero_offset(i as i8)
+                    .map_err(|_| CalendarError::OutOfRange)?;
                 return Err(CalendarError::HoursInverted { weekday });
             }
         }
@@ -405,7 +428,9 @@ impl WorkingCalendar {
 
     /// The instant of a civil date and time in this calendar's zone.
     pub fn instant(&self, dt: DateTime) -> Result<Timestamp, CalendarError> {
-        self.tz.to_timestamp(dt).map_err(|_| CalendarError::OutOfRange)
+        self.tz
+            .to_timestamp(dt)
+            .map_err(|_| CalendarError::OutOfRange)
     }
 
     /// Opening and closing time on `day`: holidays are closed, adjusted workdays use
@@ -427,19 +452,27 @@ impl WorkingCalendar {
     pub fn window_on(&self, day: Date) -> Result<Option<(Timestamp, Timestamp)>, CalendarError> {
         match self.opening_on(day) {
             None => Ok(None),
-            Some((open, close)) => Ok(Some((self.instant(day.to_datetime(open))?, self.instant(day.to_datetime(close))?))),
+            Some((open, close)) => Ok(Some((
+                self.instant(day.to_datetime(open))?,
+                self.instant(day.to_datetime(close))?,
+            ))),
         }
     }
 
     /// Whether `ts` falls in open time (opening inclusive, closing exclusive).
     pub fn is_open_at(&self, ts: Timestamp) -> bool {
         let dt = self.local(ts);
-        self.opening_on(dt.date()).is_some_and(|(open, close)| open <= dt.time() && dt.time() < close)
+        self.opening_on(dt.date())
+            .is_some_and(|(open, close)| open <= dt.time() && dt.time() < close)
     }
 
     /// `start` plus `minutes` of open time. A start in closed time first moves to the
     /// next opening; a result exactly at closing stays there (it is the deadline).
-    pub fn add_business_duration(&self, start: Timestamp, minutes: i64) -> Result<Timestamp, CalendarError> {
+    pub fn add_business_duration(
+        &self,
+        start: Timestamp,
+        minutes: i64,
+    ) -> Result<Timestamp, CalendarError> {
         if !(0..=MAX_MINUTES).contains(&minutes) {
             return Err(CalendarError::DurationRange);
         }
@@ -470,7 +503,11 @@ impl WorkingCalendar {
 
     /// Open minutes between `a` and `b` (whole minutes, rounded toward zero);
     /// negative when `b` is before `a`.
-    pub fn business_minutes_between(&self, a: Timestamp, b: Timestamp) -> Result<i64, CalendarError> {
+    pub fn business_minutes_between(
+        &self,
+        a: Timestamp,
+        b: Timestamp,
+    ) -> Result<i64, CalendarError> {
         if b < a {
             return self.business_minutes_between(b, a).map(|m| -m);
         }
@@ -496,20 +533,32 @@ impl WorkingCalendar {
     }
 
     /// `start` plus `minutes` counted in `mode`.
-    pub fn add_duration(&self, mode: ClockMode, start: Timestamp, minutes: i64) -> Result<Timestamp, CalendarError> {
+    pub fn add_duration(
+        &self,
+        mode: ClockMode,
+        start: Timestamp,
+        minutes: i64,
+    ) -> Result<Timestamp, CalendarError> {
         match mode {
             ClockMode::Business => self.add_business_duration(start, minutes),
             ClockMode::Calendar => {
                 if !(0..=MAX_MINUTES).contains(&minutes) {
                     return Err(CalendarError::DurationRange);
                 }
-                start.checked_add(jiff::SignedDuration::from_mins(minutes)).map_err(|_| CalendarError::OutOfRange)
+                start
+                    .checked_add(jiff::SignedDuration::from_mins(minutes))
+                    .map_err(|_| CalendarError::OutOfRange)
             }
         }
     }
 
     /// Minutes between `a` and `b` counted in `mode` (negative when `b` is before `a`).
-    pub fn minutes_between(&self, mode: ClockMode, a: Timestamp, b: Timestamp) -> Result<i64, CalendarError> {
+    pub fn minutes_between(
+        &self,
+        mode: ClockMode,
+        a: Timestamp,
+        b: Timestamp,
+    ) -> Result<i64, CalendarError> {
         match mode {
             ClockMode::Business => self.business_minutes_between(a, b),
             ClockMode::Calendar => Ok((b.as_second() - a.as_second()) / 60),
@@ -518,6 +567,7 @@ impl WorkingCalendar {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
     use jiff::civil::time;
@@ -534,18 +584,25 @@ mod tests {
     }
 
     fn at(cal: &WorkingCalendar, y: i16, m: i8, d: i8, h: i8, min: i8) -> Timestamp {
-        cal.instant(date(y, m, d).at(h, min, 0, 0)).expect("instant")
+        cal.instant(date(y, m, d).at(h, min, 0, 0))
+            .expect("instant")
     }
 
     #[test]
     fn adjusted_workdays_are_weekends_and_holidays_are_closed() {
         for d in CHINA_ADJUSTED_WORKDAYS {
-            assert!(matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday), "{d}");
+            assert!(
+                matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday),
+                "{d}"
+            );
         }
         let cal = office();
         // 2026-02-14 is a Saturday worked before Spring Festival.
         assert!(cal.is_working_day(date(2026, 2, 14)));
-        assert_eq!(cal.opening_on(date(2026, 2, 14)), Some((time(9, 0, 0, 0), time(18, 0, 0, 0))));
+        assert_eq!(
+            cal.opening_on(date(2026, 2, 14)),
+            Some((time(9, 0, 0, 0), time(18, 0, 0, 0)))
+        );
         assert!(!cal.is_working_day(date(2026, 2, 16)));
         assert!(!cal.is_working_day(date(2026, 2, 21))); // Saturday inside the holiday
         assert!(!cal.is_working_day(date(2026, 3, 7))); // ordinary Saturday
@@ -561,7 +618,9 @@ mod tests {
     fn plan_has_the_official_day_counts() {
         let plan = HolidayPlan::china();
         let count = |y: i16| {
-            plan.iter().filter(|(d, k)| d.year() == y && matches!(k, DayKind::Holiday { .. })).count()
+            plan.iter()
+                .filter(|(d, k)| d.year() == y && matches!(k, DayKind::Holiday { .. }))
+                .count()
         };
         assert_eq!(count(2024), 1 + 8 + 3 + 5 + 1 + 3 + 7);
         assert_eq!(count(2025), 1 + 8 + 3 + 5 + 3 + 8);
@@ -577,24 +636,46 @@ mod tests {
         assert_eq!(HolidayPlan::parse(&text), Ok(plan));
 
         let bad = "# plan\n2026-02-15 holiday 春节\n\n2026-02-31 workday\n";
-        assert_eq!(HolidayPlan::parse(bad), Err(CalendarError::Parse { line: 4, problem: ParseProblem::Date }));
+        assert_eq!(
+            HolidayPlan::parse(bad),
+            Err(CalendarError::Parse {
+                line: 4,
+                problem: ParseProblem::Date
+            })
+        );
         assert_eq!(
             HolidayPlan::parse("2026-10-01 holiday"),
-            Err(CalendarError::Parse { line: 1, problem: ParseProblem::NameMissing })
+            Err(CalendarError::Parse {
+                line: 1,
+                problem: ParseProblem::NameMissing
+            })
         );
         assert_eq!(
             HolidayPlan::parse("2026-10-01 day off"),
-            Err(CalendarError::Parse { line: 1, problem: ParseProblem::Kind })
+            Err(CalendarError::Parse {
+                line: 1,
+                problem: ParseProblem::Kind
+            })
         );
         assert_eq!(
             HolidayPlan::parse("2026-10-01..2026-10-07 holiday 国庆节\n2026-10-03 workday"),
-            Err(CalendarError::DuplicateDate { line: 2, date: date(2026, 10, 3) })
+            Err(CalendarError::DuplicateDate {
+                line: 2,
+                date: date(2026, 10, 3)
+            })
         );
         assert_eq!(
             HolidayPlan::parse("2026-10-07..2026-10-01 holiday 国庆节"),
-            Err(CalendarError::Parse { line: 1, problem: ParseProblem::Range })
+            Err(CalendarError::Parse {
+                line: 1,
+                problem: ParseProblem::Range
+            })
         );
-        let v: crate::Violation = CalendarError::Parse { line: 4, problem: ParseProblem::Date }.into();
+        let v: crate::Violation = CalendarError::Parse {
+            line: 4,
+            problem: ParseProblem::Date,
+        }
+        .into();
         assert_eq!(v.rule, "calendar.date_format");
         assert_eq!(v.detail.as_deref(), Some("line 4"));
     }
@@ -603,7 +684,9 @@ mod tests {
     fn inverted_hours_are_refused() {
         assert_eq!(
             OpeningHours::every_day(time(18, 0, 0, 0), time(9, 0, 0, 0)),
-            Err(CalendarError::HoursInverted { weekday: Weekday::Monday })
+            Err(CalendarError::HoursInverted {
+                weekday: Weekday::Monday
+            })
         );
     }
 
@@ -612,27 +695,61 @@ mod tests {
         let cal = office();
         // Friday 2026-02-13 17:00 + 120 min: 60 min Friday, then Saturday 02-14 is worked.
         let start = at(&cal, 2026, 2, 13, 17, 0);
-        assert_eq!(cal.add_business_duration(start, 120), Ok(at(&cal, 2026, 2, 14, 10, 0)));
+        assert_eq!(
+            cal.add_business_duration(start, 120),
+            Ok(at(&cal, 2026, 2, 14, 10, 0))
+        );
         // Saturday 02-14 17:00 + 120 min: Spring Festival 02-15..02-23 closed.
         let start = at(&cal, 2026, 2, 14, 17, 0);
-        assert_eq!(cal.add_business_duration(start, 120), Ok(at(&cal, 2026, 2, 24, 10, 0)));
-        assert_eq!(cal.business_minutes_between(start, at(&cal, 2026, 2, 24, 10, 0)), Ok(120));
+        assert_eq!(
+            cal.add_business_duration(start, 120),
+            Ok(at(&cal, 2026, 2, 24, 10, 0))
+        );
+        assert_eq!(
+            cal.business_minutes_between(start, at(&cal, 2026, 2, 24, 10, 0)),
+            Ok(120)
+        );
         // Starting at night moves to the next opening.
         let night = at(&cal, 2026, 3, 2, 22, 0);
-        assert_eq!(cal.add_business_duration(night, 0), Ok(at(&cal, 2026, 3, 3, 9, 0)));
+        assert_eq!(
+            cal.add_business_duration(night, 0),
+            Ok(at(&cal, 2026, 3, 3, 9, 0))
+        );
         // Exactly to closing stays at closing.
-        assert_eq!(cal.add_business_duration(at(&cal, 2026, 3, 3, 17, 0), 60), Ok(at(&cal, 2026, 3, 3, 18, 0)));
-        assert_eq!(cal.add_business_duration(night, -1), Err(CalendarError::DurationRange));
+        assert_eq!(
+            cal.add_business_duration(at(&cal, 2026, 3, 3, 17, 0), 60),
+            Ok(at(&cal, 2026, 3, 3, 18, 0))
+        );
+        assert_eq!(
+            cal.add_business_duration(night, -1),
+            Err(CalendarError::DurationRange)
+        );
         // Calendar mode counts everything.
-        assert_eq!(cal.add_duration(ClockMode::Calendar, night, 120), Ok(at(&cal, 2026, 3, 3, 0, 0)));
-        assert_eq!(cal.minutes_between(ClockMode::Calendar, night, at(&cal, 2026, 3, 3, 0, 0)), Ok(120));
-        assert_eq!(cal.business_minutes_between(at(&cal, 2026, 3, 3, 10, 0), night), Ok(-60));
+        assert_eq!(
+            cal.add_duration(ClockMode::Calendar, night, 120),
+            Ok(at(&cal, 2026, 3, 3, 0, 0))
+        );
+        assert_eq!(
+            cal.minutes_between(ClockMode::Calendar, night, at(&cal, 2026, 3, 3, 0, 0)),
+            Ok(120)
+        );
+        assert_eq!(
+            cal.business_minutes_between(at(&cal, 2026, 3, 3, 10, 0), night),
+            Ok(-60)
+        );
     }
 
     #[test]
     fn always_closed_calendar_reports_no_working_time() {
-        let cal = WorkingCalendar::new(HolidayPlan::new(), OpeningHours::new([None; 7]).expect("hours"), shanghai());
-        assert_eq!(cal.add_business_duration(Timestamp::UNIX_EPOCH, 5), Err(CalendarError::NoWorkingTime));
+        let cal = WorkingCalendar::new(
+            HolidayPlan::new(),
+            OpeningHours::new([None; 7]).expect("hours"),
+            shanghai(),
+        );
+        assert_eq!(
+            cal.add_business_duration(Timestamp::UNIX_EPOCH, 5),
+            Err(CalendarError::NoWorkingTime)
+        );
     }
 
     fn arb_instant() -> impl Strategy<Value = Timestamp> {

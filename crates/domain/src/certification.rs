@@ -50,7 +50,8 @@ pub enum Qualification {
 
 impl Qualification {
     /// Every qualification.
-    pub const ALL: [Qualification; 3] = [Self::EvHighVoltage, Self::BodyPaint, Self::AirConditioning];
+    pub const ALL: [Qualification; 3] =
+        [Self::EvHighVoltage, Self::BodyPaint, Self::AirConditioning];
 
     /// Stable code.
     pub fn code(self) -> &'static str {
@@ -94,7 +95,11 @@ impl Credential {
         let (kind, value) = code.split_once(':')?;
         match kind {
             "position" => crate::role::Role::from_code(value).map(Credential::KeyPosition),
-            "grade" => value.parse().ok().and_then(TechnicianGrade::from_level).map(Credential::Grade),
+            "grade" => value
+                .parse()
+                .ok()
+                .and_then(TechnicianGrade::from_level)
+                .map(Credential::Grade),
             "qualification" => Qualification::from_code(value).map(Credential::Qualification),
             _ => None,
         }
@@ -143,10 +148,12 @@ impl From<CertificationError> for crate::Violation {
     fn from(e: CertificationError) -> Self {
         match e {
             CertificationError::GradeMissing(g) => {
-                crate::Violation::new("technician", "certification.grade_missing").with_detail(g.level().to_string())
+                crate::Violation::new("technician", "certification.grade_missing")
+                    .with_detail(g.level().to_string())
             }
             CertificationError::QualificationMissing(q) => {
-                crate::Violation::new("technician", "certification.qualification_missing").with_detail(q.code())
+                crate::Violation::new("technician", "certification.qualification_missing")
+                    .with_detail(q.code())
             }
         }
     }
@@ -154,7 +161,11 @@ impl From<CertificationError> for crate::Violation {
 
 /// Whether `certificates` cover `requirement` on `day` (先认证后上岗): expired
 /// certificates count for nothing.
-pub fn check_requirement(certificates: &[Certificate], requirement: Requirement, day: Date) -> Result<(), CertificationError> {
+pub fn check_requirement(
+    certificates: &[Certificate],
+    requirement: Requirement,
+    day: Date,
+) -> Result<(), CertificationError> {
     let valid = || certificates.iter().filter(|c| c.valid_on(day));
     if let Some(min) = requirement.min_grade {
         let best = valid()
@@ -181,31 +192,57 @@ mod tests {
     use jiff::civil::date;
 
     fn cert(c: Credential, to: Date) -> Certificate {
-        Certificate { credential: c, issued_on: date(2024, 1, 1), expires_on: to }
+        Certificate {
+            credential: c,
+            issued_on: date(2024, 1, 1),
+            expires_on: to,
+        }
     }
 
     #[test]
     fn higher_grade_covers_lower_and_expiry_stops_it() {
-        let certs = [cert(Credential::Grade(TechnicianGrade::IntermediateMaster), date(2026, 6, 30))];
-        let need = Requirement { min_grade: Some(TechnicianGrade::SeniorTechnician), qualification: None };
+        let certs = [cert(
+            Credential::Grade(TechnicianGrade::IntermediateMaster),
+            date(2026, 6, 30),
+        )];
+        let need = Requirement {
+            min_grade: Some(TechnicianGrade::SeniorTechnician),
+            qualification: None,
+        };
         assert_eq!(check_requirement(&certs, need, date(2026, 6, 30)), Ok(()));
         assert_eq!(
             check_requirement(&certs, need, date(2026, 7, 1)),
-            Err(CertificationError::GradeMissing(TechnicianGrade::SeniorTechnician))
+            Err(CertificationError::GradeMissing(
+                TechnicianGrade::SeniorTechnician
+            ))
         );
-        let need4 = Requirement { min_grade: Some(TechnicianGrade::SeniorMaster), qualification: None };
+        let need4 = Requirement {
+            min_grade: Some(TechnicianGrade::SeniorMaster),
+            qualification: None,
+        };
         assert!(check_requirement(&certs, need4, date(2025, 1, 1)).is_err());
     }
 
     #[test]
     fn qualification_is_needed_separately() {
-        let certs = [cert(Credential::Grade(TechnicianGrade::SeniorMaster), date(2030, 1, 1))];
-        let need = Requirement { min_grade: None, qualification: Some(Qualification::EvHighVoltage) };
+        let certs = [cert(
+            Credential::Grade(TechnicianGrade::SeniorMaster),
+            date(2030, 1, 1),
+        )];
+        let need = Requirement {
+            min_grade: None,
+            qualification: Some(Qualification::EvHighVoltage),
+        };
         assert_eq!(
             check_requirement(&certs, need, date(2026, 1, 1)),
-            Err(CertificationError::QualificationMissing(Qualification::EvHighVoltage))
+            Err(CertificationError::QualificationMissing(
+                Qualification::EvHighVoltage
+            ))
         );
-        let certs2 = [cert(Credential::Qualification(Qualification::EvHighVoltage), date(2030, 1, 1))];
+        let certs2 = [cert(
+            Credential::Qualification(Qualification::EvHighVoltage),
+            date(2030, 1, 1),
+        )];
         assert_eq!(check_requirement(&certs2, need, date(2026, 1, 1)), Ok(()));
     }
 

@@ -49,7 +49,11 @@ pub struct QuietHours {
 impl QuietHours {
     /// Whether `t` falls in the quiet window.
     pub fn contains(&self, t: Time) -> bool {
-        if self.from <= self.to { self.from <= t && t < self.to } else { t >= self.from || t < self.to }
+        if self.from <= self.to {
+            self.from <= t && t < self.to
+        } else {
+            t >= self.from || t < self.to
+        }
     }
 
     /// Parses `22:00-08:00`.
@@ -62,7 +66,11 @@ impl QuietHours {
 
     /// Formats as `22:00-08:00`.
     pub fn format(&self) -> String {
-        format!("{}-{}", self.from.strftime("%H:%M"), self.to.strftime("%H:%M"))
+        format!(
+            "{}-{}",
+            self.from.strftime("%H:%M"),
+            self.to.strftime("%H:%M")
+        )
     }
 }
 
@@ -115,7 +123,9 @@ impl From<CustomerError> for crate::Violation {
     fn from(e: CustomerError) -> Self {
         match e {
             CustomerError::Name => crate::Violation::new("name", "customer.name"),
-            CustomerError::QuietHours => crate::Violation::new("quiet_hours", "customer.quiet_hours"),
+            CustomerError::QuietHours => {
+                crate::Violation::new("quiet_hours", "customer.quiet_hours")
+            }
             CustomerError::Channel => crate::Violation::new("channel", "customer.channel"),
         }
     }
@@ -125,7 +135,11 @@ impl From<CustomerError> for crate::Violation {
 pub fn parse_name(s: &str) -> Result<String, CustomerError> {
     let t = s.trim();
     let n = t.chars().count();
-    if n == 0 || n > 50 || t.chars().any(char::is_control) { Err(CustomerError::Name) } else { Ok(t.to_string()) }
+    if n == 0 || n > 50 || t.chars().any(char::is_control) {
+        Err(CustomerError::Name)
+    } else {
+        Ok(t.to_string())
+    }
 }
 
 #[cfg(test)]
@@ -146,7 +160,10 @@ mod tests {
 
     #[test]
     fn consent_gates_purposes() {
-        let c = Consent { service: true, marketing: false };
+        let c = Consent {
+            service: true,
+            marketing: false,
+        };
         assert!(c.allows(Purpose::Transactional));
         assert!(c.allows(Purpose::Service));
         assert!(!c.allows(Purpose::Marketing));

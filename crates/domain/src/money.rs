@@ -5,7 +5,9 @@ use std::fmt;
 
 /// An amount of Chinese yuan counted in fen. Arithmetic saturates rather than wraps,
 /// because a wrapped total on an invoice is worse than a clamped one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Money(i64);
 
@@ -60,7 +62,11 @@ impl Money {
     /// rounded half away from zero to the fen.
     pub fn times_hundredths(self, hundredths: i64) -> Money {
         let p = (self.0 as i128) * (hundredths as i128);
-        let q = if p >= 0 { (p + 50) / 100 } else { (p - 50) / 100 };
+        let q = if p >= 0 {
+            (p + 50) / 100
+        } else {
+            (p - 50) / 100
+        };
         Money(q.clamp(i64::MIN as i128, i64::MAX as i128) as i64)
     }
 
@@ -68,7 +74,11 @@ impl Money {
     /// rounded half away from zero to the fen.
     pub fn times_basis_points(self, bp: i64) -> Money {
         let p = (self.0 as i128) * (bp as i128);
-        let q = if p >= 0 { (p + 5_000) / 10_000 } else { (p - 5_000) / 10_000 };
+        let q = if p >= 0 {
+            (p + 5_000) / 10_000
+        } else {
+            (p - 5_000) / 10_000
+        };
         Money(q.clamp(i64::MIN as i128, i64::MAX as i128) as i64)
     }
 
@@ -79,19 +89,31 @@ impl Money {
             Some(rest) => (true, rest),
             None => (false, t),
         };
-        let t: String = t.trim_start_matches(['¥', '￥']).chars().filter(|c| *c != ',').collect();
+        let t: String = t
+            .trim_start_matches(['¥', '￥'])
+            .chars()
+            .filter(|c| *c != ',')
+            .collect();
         let (int, frac) = match t.split_once('.') {
             Some((i, f)) => (i, f),
             None => (t.as_str(), ""),
         };
-        if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 2 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        if int.is_empty()
+            || !int.bytes().all(|b| b.is_ascii_digit())
+            || frac.len() > 2
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+        {
             return Err(MoneyError::Format);
         }
         if int.len() > 12 {
             return Err(MoneyError::Range);
         }
         let yuan: i64 = int.parse().map_err(|_| MoneyError::Format)?;
-        let mut fen_part: i64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| MoneyError::Format)? };
+        let mut fen_part: i64 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse().map_err(|_| MoneyError::Format)?
+        };
         if frac.len() == 1 {
             fen_part *= 10;
         }
@@ -147,9 +169,15 @@ mod tests {
     #[test]
     fn vat_rounds_half_up() {
         // 13% of ¥0.50 is 6.5 fen -> 7 fen
-        assert_eq!(Money::from_fen(50).times_basis_points(1300), Money::from_fen(7));
+        assert_eq!(
+            Money::from_fen(50).times_basis_points(1300),
+            Money::from_fen(7)
+        );
         // 1.5 h at ¥180.00
-        assert_eq!(Money::from_fen(18_000).times_hundredths(150), Money::from_fen(27_000));
+        assert_eq!(
+            Money::from_fen(18_000).times_hundredths(150),
+            Money::from_fen(27_000)
+        );
     }
 
     proptest! {

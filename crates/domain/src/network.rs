@@ -85,7 +85,14 @@ impl StationStatus {
 }
 
 /// What a station can do.
-pub const CAPABILITIES: [&str; 6] = ["maintenance", "mechanical", "body_paint", "ev_high_voltage", "tyres", "glass"];
+pub const CAPABILITIES: [&str; 6] = [
+    "maintenance",
+    "mechanical",
+    "body_paint",
+    "ev_high_voltage",
+    "tyres",
+    "glass",
+];
 
 /// A checked station code such as `BJ-0001`.
 pub fn parse_station_code(s: &str) -> Result<String, NetworkError> {
@@ -117,7 +124,11 @@ pub fn parse_capabilities(items: &[String]) -> Result<Vec<String>, NetworkError>
 
 /// Checks a longitude/latitude pair.
 pub fn check_coordinates(lon: f64, lat: f64) -> Result<(), NetworkError> {
-    if lon.is_finite() && lat.is_finite() && (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) {
+    if lon.is_finite()
+        && lat.is_finite()
+        && (-180.0..=180.0).contains(&lon)
+        && (-90.0..=90.0).contains(&lat)
+    {
         Ok(())
     } else {
         Err(NetworkError::Coordinates)
@@ -128,7 +139,11 @@ pub fn check_coordinates(lon: f64, lat: f64) -> Result<(), NetworkError> {
 pub fn required_text(field: &'static str, s: &str) -> Result<String, NetworkError> {
     let t = s.trim();
     let n = t.chars().count();
-    if n == 0 || n > 200 { Err(NetworkError::Text(field)) } else { Ok(t.to_string()) }
+    if n == 0 || n > 200 {
+        Err(NetworkError::Text(field))
+    } else {
+        Ok(t.to_string())
+    }
 }
 
 /// Kind of mobile unit.
@@ -152,8 +167,14 @@ mod tests {
 
     #[test]
     fn closed_stays_closed() {
-        assert_eq!(StationStatus::Active.change_to(StationStatus::Suspended), Ok(StationStatus::Suspended));
-        assert_eq!(StationStatus::Closed.change_to(StationStatus::Active), Err(NetworkError::StationClosed));
+        assert_eq!(
+            StationStatus::Active.change_to(StationStatus::Suspended),
+            Ok(StationStatus::Suspended)
+        );
+        assert_eq!(
+            StationStatus::Closed.change_to(StationStatus::Active),
+            Err(NetworkError::StationClosed)
+        );
     }
 
     #[test]

@@ -20,7 +20,9 @@ pub enum OdometerError {
 impl From<OdometerError> for crate::Violation {
     fn from(e: OdometerError) -> Self {
         match e {
-            OdometerError::Lower { last, .. } => crate::Violation::new("km", "odometer.lower").with_detail(last.to_string()),
+            OdometerError::Lower { last, .. } => {
+                crate::Violation::new("km", "odometer.lower").with_detail(last.to_string())
+            }
             OdometerError::Range => crate::Violation::new("km", "odometer.range"),
         }
     }
@@ -28,7 +30,11 @@ impl From<OdometerError> for crate::Violation {
 
 /// Checks a new reading against the latest one (if any). A cluster replacement starts
 /// a new baseline, so lower readings are accepted with that flag.
-pub fn check_reading(last: Option<i64>, new: i64, cluster_replaced: bool) -> Result<(), OdometerError> {
+pub fn check_reading(
+    last: Option<i64>,
+    new: i64,
+    cluster_replaced: bool,
+) -> Result<(), OdometerError> {
     if !(0..=2_000_000).contains(&new) {
         return Err(OdometerError::Range);
     }
@@ -45,7 +51,13 @@ mod tests {
 
     #[test]
     fn lower_needs_the_flag() {
-        assert_eq!(check_reading(Some(10_000), 9_000, false), Err(OdometerError::Lower { new: 9_000, last: 10_000 }));
+        assert_eq!(
+            check_reading(Some(10_000), 9_000, false),
+            Err(OdometerError::Lower {
+                new: 9_000,
+                last: 10_000
+            })
+        );
         assert_eq!(check_reading(Some(10_000), 9_000, true), Ok(()));
         assert_eq!(check_reading(None, 5, false), Ok(()));
         assert_eq!(check_reading(None, -1, true), Err(OdometerError::Range));

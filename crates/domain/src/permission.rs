@@ -109,14 +109,31 @@ pub fn role_allows(role: Role, action: Action) -> bool {
     match action {
         NetworkRead => role != Owner,
         NetworkWrite | TokenAdmin | AuditRead | Import => role == Administrator,
-        StaffRead => matches!(role, StationManager | TechnicalDirector | RegionalManager | Administrator),
+        StaffRead => matches!(
+            role,
+            StationManager | TechnicalDirector | RegionalManager | Administrator
+        ),
         StaffWrite => matches!(role, StationManager | Administrator),
         CustomerRead | VehicleRead => !matches!(role, Owner | TechnicalExpert | QualityAuditor),
         CustomerWrite | VehicleWrite => {
-            matches!(role, ServiceAdvisor | CustomerRelations | StationManager | CallCentreAgent | Administrator)
+            matches!(
+                role,
+                ServiceAdvisor
+                    | CustomerRelations
+                    | StationManager
+                    | CallCentreAgent
+                    | Administrator
+            )
         }
         PersonalDataReveal => {
-            matches!(role, ServiceAdvisor | CustomerRelations | StationManager | CallCentreAgent | Administrator)
+            matches!(
+                role,
+                ServiceAdvisor
+                    | CustomerRelations
+                    | StationManager
+                    | CallCentreAgent
+                    | Administrator
+            )
         }
         Export => matches!(role, StationManager | RegionalManager | Administrator),
         OwnDataExport => role == Owner,
@@ -191,7 +208,11 @@ impl Principal {
         if !unit_ok {
             return Err(Denied);
         }
-        Ok(Grant { action, reach: self.reach(), principal: self.clone() })
+        Ok(Grant {
+            action,
+            reach: self.reach(),
+            principal: self.clone(),
+        })
     }
 }
 
@@ -200,13 +221,23 @@ mod tests {
     use super::*;
 
     fn p(role: Role, unit: Unit) -> Principal {
-        Principal { id: 1, name: "t".into(), role, unit }
+        Principal {
+            id: 1,
+            name: "t".into(),
+            role,
+            unit,
+        }
     }
 
     #[test]
     fn station_staff_reach_only_their_station() {
-        let advisor = p(Role::ServiceAdvisor, Unit::Station(StationId(7), RegionId(1)));
-        let g = advisor.grant(Action::VehicleRead).unwrap_or_else(|_| unreachable!());
+        let advisor = p(
+            Role::ServiceAdvisor,
+            Unit::Station(StationId(7), RegionId(1)),
+        );
+        let g = advisor
+            .grant(Action::VehicleRead)
+            .unwrap_or_else(|_| unreachable!());
         assert_eq!(*g.reach(), Reach::Station(StationId(7)));
         assert!(g.covers_station(StationId(7), RegionId(1)));
         assert!(!g.covers_station(StationId(8), RegionId(1)));

@@ -31,21 +31,41 @@ impl From<PhoneError> for crate::Violation {
 
 fn cn_mobile(digits: &str) -> bool {
     let b = digits.as_bytes();
-    b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit)
+    b.len() == 11
+        && b[0] == b'1'
+        && (b'3'..=b'9').contains(&b[1])
+        && b.iter().all(u8::is_ascii_digit)
 }
 
 impl Phone {
     /// Parses a phone number, ignoring spaces and dashes.
     pub fn parse(s: &str) -> Result<Phone, PhoneError> {
-        let t: String = s.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+        let t: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
         if let Some(rest) = t.strip_prefix("+86").or_else(|| t.strip_prefix("0086")) {
-            return if cn_mobile(rest) { Ok(Phone(format!("+86{rest}"))) } else { Err(PhoneError::ChineseMobile) };
+            return if cn_mobile(rest) {
+                Ok(Phone(format!("+86{rest}")))
+            } else {
+                Err(PhoneError::ChineseMobile)
+            };
         }
         if let Some(rest) = t.strip_prefix('+') {
-            let ok = (8..=15).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_digit()) && !rest.starts_with('0');
-            return if ok { Ok(Phone(t)) } else { Err(PhoneError::E164) };
+            let ok = (8..=15).contains(&rest.len())
+                && rest.bytes().all(|b| b.is_ascii_digit())
+                && !rest.starts_with('0');
+            return if ok {
+                Ok(Phone(t))
+            } else {
+                Err(PhoneError::E164)
+            };
         }
-        if cn_mobile(&t) { Ok(Phone(format!("+86{t}"))) } else { Err(PhoneError::ChineseMobile) }
+        if cn_mobile(&t) {
+            Ok(Phone(format!("+86{t}")))
+        } else {
+            Err(PhoneError::ChineseMobile)
+        }
     }
 
     /// The number in E.164.
@@ -84,9 +104,18 @@ mod tests {
 
     #[test]
     fn chinese_mobiles_and_e164() {
-        assert_eq!(Phone::parse("138 1234 5678").map(|p| p.e164().to_string()), Ok("+8613812345678".into()));
-        assert_eq!(Phone::parse("+86 13812345678").map(|p| p.masked()), Ok("138****5678".into()));
-        assert_eq!(Phone::parse("+4915112345678").map(|p| p.e164().to_string()), Ok("+4915112345678".into()));
+        assert_eq!(
+            Phone::parse("138 1234 5678").map(|p| p.e164().to_string()),
+            Ok("+8613812345678".into())
+        );
+        assert_eq!(
+            Phone::parse("+86 13812345678").map(|p| p.masked()),
+            Ok("138****5678".into())
+        );
+        assert_eq!(
+            Phone::parse("+4915112345678").map(|p| p.e164().to_string()),
+            Ok("+4915112345678".into())
+        );
         assert_eq!(Phone::parse("12812345678"), Err(PhoneError::ChineseMobile));
         assert_eq!(Phone::parse("1381234567"), Err(PhoneError::ChineseMobile));
         assert_eq!(Phone::parse("+0123"), Err(PhoneError::E164));

@@ -52,8 +52,11 @@ fn serial_char(c: char) -> bool {
 impl Plate {
     /// Parses a plate, ignoring spaces, a middle dot and letter case.
     pub fn parse(s: &str) -> Result<Plate, PlateError> {
-        let chars: Vec<char> =
-            s.chars().filter(|c| !c.is_whitespace() && *c != '·' && *c != '-').map(|c| c.to_ascii_uppercase()).collect();
+        let chars: Vec<char> = s
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '·' && *c != '-')
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
         if chars.len() != 7 && chars.len() != 8 {
             return Err(PlateError::Length);
         }
@@ -66,13 +69,20 @@ impl Plate {
         let serial = &chars[2..];
         let last = serial[serial.len() - 1];
         let special_end = matches!(last, '学' | '警' | '挂');
-        let body = if special_end { &serial[..serial.len() - 1] } else { serial };
+        let body = if special_end {
+            &serial[..serial.len() - 1]
+        } else {
+            serial
+        };
         if !body.iter().all(|c| serial_char(*c)) {
             return Err(PlateError::Serial);
         }
         if chars.len() == 8 {
             // New energy: small cars D/F then 5 digits; large vehicles 5 digits then D/F.
-            let small = matches!(serial[0], 'D' | 'F') && serial[1..].iter().all(|c| c.is_ascii_digit() || serial_char(*c));
+            let small = matches!(serial[0], 'D' | 'F')
+                && serial[1..]
+                    .iter()
+                    .all(|c| c.is_ascii_digit() || serial_char(*c));
             let large = matches!(last, 'D' | 'F') && serial[..5].iter().all(|c| c.is_ascii_digit());
             if !(small || large) || special_end {
                 return Err(PlateError::NewEnergy);
@@ -115,10 +125,22 @@ mod tests {
 
     #[test]
     fn ordinary_and_new_energy_plates() {
-        assert_eq!(Plate::parse("京A12345").map(|p| p.is_new_energy()), Ok(false));
-        assert_eq!(Plate::parse("粤BD12345").map(|p| p.is_new_energy()), Ok(true));
-        assert_eq!(Plate::parse("粤b·d1234 5").map(|p| p.to_string()), Ok("粤BD12345".into()));
-        assert_eq!(Plate::parse("沪A12345F").map(|p| p.is_new_energy()), Ok(true));
+        assert_eq!(
+            Plate::parse("京A12345").map(|p| p.is_new_energy()),
+            Ok(false)
+        );
+        assert_eq!(
+            Plate::parse("粤BD12345").map(|p| p.is_new_energy()),
+            Ok(true)
+        );
+        assert_eq!(
+            Plate::parse("粤b·d1234 5").map(|p| p.to_string()),
+            Ok("粤BD12345".into())
+        );
+        assert_eq!(
+            Plate::parse("沪A12345F").map(|p| p.is_new_energy()),
+            Ok(true)
+        );
         assert!(Plate::parse("京A1234学").is_ok());
     }
 

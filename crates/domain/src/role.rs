@@ -106,9 +106,10 @@ impl Role {
             | Role::StationManager
             | Role::TechnicalDirector => UnitKind::Station,
             Role::RegionalManager => UnitKind::Region,
-            Role::CallCentreAgent | Role::TechnicalExpert | Role::QualityAuditor | Role::Administrator => {
-                UnitKind::HeadOffice
-            }
+            Role::CallCentreAgent
+            | Role::TechnicalExpert
+            | Role::QualityAuditor
+            | Role::Administrator => UnitKind::HeadOffice,
         }
     }
 }

@@ -66,7 +66,11 @@ pub fn check_digit(chars: &[char; 17]) -> Option<char> {
         sum += value_of(*c)? * WEIGHTS[i];
     }
     let r = sum % 11;
-    Some(if r == 10 { 'X' } else { char::from_digit(r, 10).unwrap_or('0') })
+    Some(if r == 10 {
+        'X'
+    } else {
+        char::from_digit(r, 10).unwrap_or('0')
+    })
 }
 
 impl Vin {
@@ -85,7 +89,10 @@ impl Vin {
         }
         let expected = check_digit(&arr).ok_or(VinError::Character('?', 0))?;
         if arr[8] != expected {
-            return Err(VinError::CheckDigit { found: arr[8], expected });
+            return Err(VinError::CheckDigit {
+                found: arr[8],
+                expected,
+            });
         }
         Ok(Vin(arr.iter().collect()))
     }
@@ -145,15 +152,30 @@ mod tests {
     fn accepts_a_known_valid_vin() {
         // Standard textbook example with check digit X.
         assert!(Vin::parse("1M8GDM9AXKP042788").is_ok());
-        assert_eq!(Vin::parse("1m8gdm9axkp042788").map(|v| v.to_string()), Ok("1M8GDM9AXKP042788".into()));
+        assert_eq!(
+            Vin::parse("1m8gdm9axkp042788").map(|v| v.to_string()),
+            Ok("1M8GDM9AXKP042788".into())
+        );
     }
 
     #[test]
     fn rejects_wrong_check_digit_length_and_letters() {
-        assert_eq!(Vin::parse("1M8GDM9A1KP042788"), Err(VinError::CheckDigit { found: '1', expected: 'X' }));
+        assert_eq!(
+            Vin::parse("1M8GDM9A1KP042788"),
+            Err(VinError::CheckDigit {
+                found: '1',
+                expected: 'X'
+            })
+        );
         assert_eq!(Vin::parse("LSVAB"), Err(VinError::Length(5)));
-        assert!(matches!(Vin::parse("LSVIB1234567890AB"), Err(VinError::Character('I', 4))));
-        assert!(matches!(Vin::parse("LSVOB1234567890AB"), Err(VinError::Character('O', 4))));
+        assert!(matches!(
+            Vin::parse("LSVIB1234567890AB"),
+            Err(VinError::Character('I', 4))
+        ));
+        assert!(matches!(
+            Vin::parse("LSVOB1234567890AB"),
+            Err(VinError::Character('O', 4))
+        ));
     }
 
     #[test]

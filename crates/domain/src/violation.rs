@@ -17,7 +17,11 @@ pub struct Violation {
 impl Violation {
     /// A violation of `rule` by `field`.
     pub fn new(field: impl Into<String>, rule: &'static str) -> Self {
-        Self { field: field.into(), rule, detail: None }
+        Self {
+            field: field.into(),
+            rule,
+            detail: None,
+        }
     }
 
     /// The same violation with extra detail for the message.

@@ -1,1 +1,75 @@
-//! store crate.
+//! The Aftersales database: one [`Db`] over SQLite or PostgreSQL.
+//!
+//! Portable SQL with `$1` placeholders runs over sqlx's Any driver; each backend has
+//! its own migrations. Stored types are integers, text and blobs only: instants are
+//! UTC milliseconds, money is fen, coordinates are micro-degrees.
+
+pub mod audit;
+pub mod customer;
+pub mod db;
+pub mod error;
+pub mod event;
+pub mod migrate;
+pub mod network;
+pub mod outbox;
+pub mod people;
+pub mod query;
+pub mod scope;
+pub mod session;
+pub mod vehicle;
+
+pub use db::{Backend, Db, Tx};
+pub use error::StoreError;
+
+/// A page request for lists: which page (from 1) and how many per page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+pub struct Page {
+    /// Page number, starting at 1.
+    pub page: i64,
+    /// Rows per page, 1 to 200.
+    pub per_page: i64,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Page {
+            page: 1,
+            per_page: 20,
+        }
+    }
+}
+
+impl Page {
+    /// A page clamped to sane bounds.
+    pub fn new(page: i64, per_page: i64) -> Page {
+        Page {
+            page: page.max(1),
+            per_page: per_page.clamp(1, 200),
+        }
+    }
+
+    /// Rows to skip.
+    pub fn offset(&self) -> i64 {
+        (self.page - 1) * self.per_page
+    }
+}
+
+/// One page of a list and the total count of matching rows.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Paged<T> {
+    /// The rows of this page.
+    pub items: Vec<T>,
+    /// Total rows matching the filter.
+    pub total: i64,
+    /// This page's number.
+    pub page: i64,
+    /// Rows per page.
+    pub per_page: i64,
+}
+
+impl<T> Paged<T> {
+    /// Number of pages.
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+}

@@ -1,0 +1,423 @@
+//! Sign-in: staff passwords with lockout, owners' one-time codes, integration tokens,
+//! and turning a session or token back into a [`Principal`].
+
+use crate::{App, AppError, AppResult};
+use domain::ids::{CustomerId, RegionId, StationId};
+use domain::permission::{Action, Grant, Principal, Unit};
+use domain::phone::Phone;
+use domain::role::{Role, UnitKind};
+use domain::{Violation, Violations};
+use sha2::{Digest, Sha256};
+use store::session::{SessionRow, TokenRow};
+
+/// Failed attempts allowed before the account is locked for a while.
+pub const FREE_ATTEMPTS: i64 = 5;
+/// One-time codes a phone may receive per hour.
+pub const CODES_PER_HOUR: i64 = 5;
+/// Wrong guesses allowed per one-time code.
+pub const CODE_ATTEMPTS: i64 = 5;
+
+/// A fresh random secret: 32 bytes as hex (256 bits).
+pub fn new_secret() -> String {
+    let mut b = [0u8; 32];
+    rand::fill(&mut b);
+    hex::encode(b)
+}
+
+/// The stored form of a secret.
+pub fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// A signed-in browser session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The secret for the cookie (only its hash is stored).
+    pub token: String,
+    /// The CSRF token forms must carry.
+    pub csrf: String,
+    /// Who.
+    pub principal: Principal,
+    /// Language.
+    pub lang: String,
+}
+
+/// The principal of a staff account.
+pub fn staff_principal(s: &store::people::Staff) -> Option<Principal> {
+    let role = Role::from_code(&s.role)?;
+    let unit = match role.unit_kind() {
+        UnitKind::HeadOffice => Unit::HeadOffice,
+        UnitKind::Region => Unit::Region(RegionId(s.region_id?)),
+        UnitKind::Station => Unit::Station(StationId(s.station_id?), RegionId(s.region_id?)),
+        UnitKind::Owner => return None,
+    };
+    Some(Principal {
+        id: s.id,
+        name: s.name.clone(),
+        role,
+        unit,
+    })
+}
+
+/// Lock time after the n-th failed attempt: nothing for the first few, then doubling
+/// from one minute, at most an hour.
+pub fn lock_ms(failed_so_far: i64) -> i64 {
+    let over = failed_so_far + 1 - FREE_ATTEMPTS;
+    if over < 0 {
+        return 0;
+    }
+    let minutes = 1i64 << over.min(6);
+    minutes.min(60) * 60_000
+}
+
+/// Signs a staff member in and opens a session.
+pub async fn login_staff(
+    app: &App,
+    username: &str,
+    password: &str,
+    lang: &str,
+) -> AppResult<Session> {
+    let now = app.now_ms();
+    let mut conn = app
+        .db
+        .pool
+        .acquire()
+        .await
+        .map_err(store::StoreError::from)?;
+    let creds = store::people::credentials(&mut conn, username.trim()).await?;
+    let Some(c) = creds else {
+        // Same work as a real check, so timing does not tell which usernames exist.
+        crate::password::verify(
+            password,
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$Zm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyZm9vYmE",
+        );
+        return Err(AppError::Unauthenticated);
+    };
+    if c.locked_until > now {
+        return Err(AppError::TooManyAttempts {
+            retry_at: c.locked_until,
+        });
+    }
+    let principal = staff_principal(&c.staff);
+    if !c.staff.active
+        || principal.is_none()
+        || !crate::password::verify(password, &c.password_hash)
+    {
+        let lock = lock_ms(c.failed_logins);
+        store::people::record_failed_login(
+            &mut conn,
+            c.staff.id,
+            if lock > 0 { now + lock } else { 0 },
+        )
+        .await?;
+        return Err(AppError::Unauthenticated);
+    }
+    store::people::record_login(&mut conn, c.staff.id).await?;
+    let principal = principal.ok_or(AppError::Unauthenticated)?;
+    open_session(app, &mut conn, principal, lang).await
+}
+
+async fn open_session(
+    app: &App,
+    conn: &mut sqlx::AnyConnection,
+    principal: Principal,
+    lang: &str,
+) -> AppResult<Session> {
+    let now = app.now_ms();
+    let token = new_secret();
+    let csrf = new_secret();
+    let row = SessionRow {
+        principal_role: principal.role.code().to_string(),
+        principal_id: principal.id,
+        csrf: csrf.clone(),
+        lang: lang.to_string(),
+        expires_at: now + app.settings.session_minutes * 60_000,
+    };
+    store::session::insert(conn, &hash_secret(&token), &row, now).await?;
+    Ok(Session {
+        token,
+        csrf,
+        principal,
+        lang: lang.to_string(),
+    })
+}
+
+/// The session behind a cookie secret, if live.
+pub async fn session(app: &App, token: &str) -> AppResult<Option<Session>> {
+    let mut conn = app
+        .db
+        .pool
+        .acquire()
+        .await
+        .map_err(store::StoreError::from)?;
+    let Some(row) = store::session::get(&mut conn, &hash_secret(token), app.now_ms()).await? else {
+        return Ok(None);
+    };
+    let principal = if row.principal_role == Role::Owner.code() {
+        owner_principal(&mut conn, row.principal_id).await?
+    } else {
+        store::people::staff_for_session(&mut conn, row.principal_id)
+            .await?
+            .filter(|s| s.active)
+            .as_ref()
+            .and_then(staff_principal)
+    };
+    Ok(principal.map(|principal| Session {
+        token: token.to_string(),
+        csrf: row.csrf,
+        principal,
+        lang: row.lang,
+    }))
+}
+
+async fn owner_principal(
+    conn: &mut sqlx::AnyConnection,
+    customer_id: i64,
+) -> AppResult<Option<Principal>> {
+    let c = store::customer::get(
+        conn,
+        &domain::permission::Reach::Customer(CustomerId(customer_id)),
+        customer_id,
+    )
+    .await;
+    match c {
+        Ok(c) => Ok(Some(Principal {
+            id: c.id,
+            name: c.name,
+            role: Role::Owner,
+            unit: Unit::Owner(CustomerId(c.id)),
+        })),
+        Err(store::StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Changes the language of a session.
+pub async fn set_session_lang(app: &App, token: &str, lang: &str) -> AppResult<()> {
+    let mut conn = app
+        .db
+        .pool
+        .acquire()
+        .await
+        .map_err(store::StoreError::from)?;
+    store::session::set_lang(&mut conn, &hash_secret(token), lang).await?;
+    Ok(())
+}
+
+/// Ends a session.
+pub async fn logout(app: &App, token: &str) -> AppResult<()> {
+    let mut conn = app
+        .db
+        .pool
+        .acquire()
+        .await
+        .map_err(store::StoreError::from)?;
+    store::session::delete(&mut conn, &hash_secret(token)).await?;
+    Ok(())
+}
+
+/// Sends a 6-digit sign-in code to an owner's phone through the outbox. Unknown
+/// numbers get the same answer and no message, so the form does not reveal who is a
+/// customer.
+pub async fn request_owner_code(app: &App, phone: &str) -> AppResult<()> {
+    let phone = Phone::parse(phone).map_err(|e| AppError::Invalid(Violation::from(e).into()))?;
+    let now = app.now_ms();
+    let mut tx = app.db.begin().await?;
+    if store::session::otp_count_since(&mut tx, phone.e164(), now - 3_600_000).await?
+        >= CODES_PER_HOUR
+    {
+        return Err(AppError::TooManyAttempts {
+            retry_at: now + 3_600_000,
+        });
+    }
+    let Some(customer_id) = store::customer::id_by_phone(&mut tx, phone.e164()).await? else {
+        return Ok(());
+    };
+    let code = format!("{:06}", rand::random_range(0..1_000_000u32));
+    store::session::insert_otp(
+        &mut tx,
+        phone.e164(),
+        &hash_secret(&code),
+        now + 5 * 60_000,
+        now,
+    )
+    .await?;
+    let payload = serde_json::json!({ "code": code });
+    store::outbox::enqueue(
+        &mut tx,
+        &format!("otp:{}:{now}", phone.e164()),
+        "sms",
+        phone.e164(),
+        Some(customer_id),
+        "otp",
+        &payload,
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    if app.settings.log_codes {
+        tracing::info!(phone = %phone.masked(), code = %code, "owner sign-in code (log_codes is on)");
+    }
+    Ok(())
+}
+
+/// Checks an owner's code and opens a session.
+pub async fn verify_owner_code(
+    app: &App,
+    phone: &str,
+    code: &str,
+    lang: &str,
+) -> AppResult<Session> {
+    let phone = Phone::parse(phone).map_err(|e| AppError::Invalid(Violation::from(e).into()))?;
+    let now = app.now_ms();
+    let mut conn = app
+        .db
+        .pool
+        .acquire()
+        .await
+        .map_err(store::StoreError::from)?;
+    let Some((id, hash, attempts)) =
+        store::session::latest_otp(&mut conn, phone.e164(), now).await?
+    else {
+        return Err(AppError::Invalid(
+            Violation::new("code", "otp.invalid").into(),
+        ));
+    };
+    if attempts >= CODE_ATTEMPTS {
+        return Err(AppError::TooManyAttempts {
+            retry_at: now + 5 * 60_000,
+        });
+    }
+    if hash != hash_secret(code.trim()) {
+        store::session::otp_attempt(&mut conn, id, false).await?;
+        return Err(AppError::Invalid(
+            Violation::new("code", "otp.invalid").into(),
+        ));
+    }
+    store::session::otp_attempt(&mut conn, id, true).await?;
+    let customer_id = store::customer::id_by_phone(&mut conn, phone.e164())
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let principal = owner_principal(&mut conn, customer_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    open_session(app, &mut conn, principal, lang).await
+}
+
+/// Input for a new integration token.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenInput {
+    /// A label, e.g. the integration's name.
+    pub name: String,
+    /// Role code the token acts as.
+    pub role: String,
+    /// Station, for station roles.
+    pub station_id: Option<i64>,
+    /// Region, for regional roles.
+    pub region_id: Option<i64>,
+}
+
+/// Issues an API token; the secret is returned once and only its hash is kept.
+pub async fn create_token(
+    app: &App,
+    grant: &Grant,
+    input: &TokenInput,
+) -> AppResult<(i64, String)> {
+    debug_assert_eq!(grant.action(), Action::TokenAdmin);
+    let mut v = Violations::new();
+    let role = Role::from_code(&input.role).filter(|r| *r != Role::Owner);
+    if role.is_none() {
+        v.push(Violation::new("role", "role.unknown"));
+    }
+    if input.name.trim().is_empty() || input.name.chars().count() > 100 {
+        v.push(Violation::new("name", "text.length"));
+    }
+    let mut tx = app.db.begin().await?;
+    if let Some(r) = role {
+        match r.unit_kind() {
+            UnitKind::Station => match input.station_id {
+                Some(s) if store::network::station_region(&mut tx, s).await?.is_some() => {}
+                _ => v.push(Violation::new("station_id", "station.unknown")),
+            },
+            UnitKind::Region if input.region_id.is_none() => {
+                v.push(Violation::new("region_id", "required"))
+            }
+            _ => {}
+        }
+    }
+    v.into_result()?;
+    let secret = format!("as_{}", new_secret());
+    let row = TokenRow {
+        id: 0,
+        name: input.name.trim().to_string(),
+        role: input.role.clone(),
+        station_id: input.station_id,
+        region_id: input.region_id,
+    };
+    let now = app.now_ms();
+    let id = store::session::insert_token(&mut tx, &row, &hash_secret(&secret), now).await?;
+    let actor = store::event::Actor {
+        role: grant.principal().role.code(),
+        id: grant.principal().id,
+    };
+    store::event::record(
+        &mut tx,
+        now,
+        actor,
+        "api_token",
+        id,
+        "issued",
+        &serde_json::json!({"role": input.role}),
+        None,
+    )
+    .await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    Ok((id, secret))
+}
+
+/// The principal of an API token, if live.
+pub async fn token_principal(app: &App, secret: &str) -> AppResult<Option<Principal>> {
+    let mut conn = app
+        .db
+        .pool
+        .acquire()
+        .await
+        .map_err(store::StoreError::from)?;
+    let Some(t) = store::session::token(&mut conn, &hash_secret(secret)).await? else {
+        return Ok(None);
+    };
+    let staff = store::people::Staff {
+        id: t.id,
+        username: String::new(),
+        name: t.name,
+        role: t.role,
+        station_id: t.station_id,
+        region_id: t.region_id,
+        phone: String::new(),
+        active: true,
+    };
+    Ok(staff_principal(&staff))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_grows_after_free_attempts() {
+        assert_eq!(lock_ms(0), 0);
+        assert_eq!(lock_ms(3), 0);
+        assert_eq!(lock_ms(4), 60_000);
+        assert_eq!(lock_ms(5), 120_000);
+        assert_eq!(lock_ms(40), 3_600_000);
+    }
+
+    #[test]
+    fn secrets_are_long_and_hashed() {
+        let s = new_secret();
+        assert_eq!(s.len(), 64);
+        assert_ne!(hash_secret(&s), s);
+        assert_eq!(hash_secret("a"), hash_secret("a"));
+    }
+}

@@ -1,0 +1,438 @@
+//! Network use cases: regions, stations, depots, mobile units.
+
+use crate::input::{Loose, decimal, int, opt_text, text};
+use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use domain::network::{StationStatus, check_coordinates, parse_capabilities, parse_station_code};
+use domain::permission::{Action, Grant};
+use domain::{Violation, Violations};
+use serde::Deserialize;
+use store::network::{Station, StationFields, StationFilter};
+use store::{Page, Paged};
+
+/// A station as entered in a form or JSON body.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct StationInput {
+    /// Unique code, 3–16 letters, digits, dashes.
+    #[schema(value_type = String)]
+    pub code: Loose,
+    /// Chinese name.
+    #[schema(value_type = String)]
+    pub name_zh: Loose,
+    /// English name.
+    #[schema(value_type = String)]
+    pub name_en: Loose,
+    /// Region id.
+    #[schema(value_type = i64)]
+    pub region_id: Loose,
+    /// Street address.
+    #[schema(value_type = String)]
+    pub address: Loose,
+    /// 6-digit administrative code.
+    #[schema(value_type = String)]
+    pub adcode: Loose,
+    /// City.
+    #[schema(value_type = String)]
+    pub city: Loose,
+    /// Longitude.
+    #[schema(value_type = f64)]
+    pub lon: Loose,
+    /// Latitude.
+    #[schema(value_type = f64)]
+    pub lat: Loose,
+    /// Opening hours `08:30-18:00`.
+    #[schema(value_type = String)]
+    pub opening_hours: Loose,
+    /// Service bays.
+    #[schema(value_type = i64)]
+    pub bays: Loose,
+    /// Capability codes, comma separated or a list.
+    #[schema(value_type = Vec<String>)]
+    pub capabilities: Loose,
+    /// Labour rate per hour in fen.
+    #[schema(value_type = i64)]
+    pub labour_rate_fen: Loose,
+}
+
+fn opening_hours(v: &mut Violations, value: &Loose) -> Option<String> {
+    let s = text(v, "opening_hours", value, 11)?;
+    let ok = s.split_once('-').is_some_and(|(a, b)| {
+        let a = a.trim().parse::<jiff::civil::Time>();
+        let b = b.trim().parse::<jiff::civil::Time>();
+        matches!((a, b), (Ok(a), Ok(b)) if a < b)
+    });
+    if ok {
+        Some(s)
+    } else {
+        v.push(Violation::new("opening_hours", "station.opening_hours"));
+        None
+    }
+}
+
+/// Checks a station input.
+pub fn parse_station(input: &StationInput) -> Result<StationFields, Violations> {
+    let mut v = Violations::new();
+    let code =
+        text(&mut v, "code", &input.code, 16).and_then(|c| v.field("code", parse_station_code(&c)));
+    let name_zh = text(&mut v, "name_zh", &input.name_zh, 100);
+    let name_en = text(&mut v, "name_en", &input.name_en, 100);
+    let region_id = int(&mut v, "region_id", &input.region_id, 1, i64::MAX);
+    let address = text(&mut v, "address", &input.address, 200);
+    let adcode = text(&mut v, "adcode", &input.adcode, 6);
+    if let Some(a) = &adcode
+        && (a.len() != 6 || !a.bytes().all(|b| b.is_ascii_digit()))
+    {
+        v.push(Violation::new("adcode", "adcode.format"));
+    }
+    let city = text(&mut v, "city", &input.city, 50);
+    let lon = decimal(&mut v, "lon", &input.lon);
+    let lat = decimal(&mut v, "lat", &input.lat);
+    if let (Some(lo), Some(la)) = (lon, lat)
+        && let Err(e) = check_coordinates(lo, la)
+    {
+        v.push(e.into());
+    }
+    let hours = opening_hours(&mut v, &input.opening_hours);
+    let bays = int(&mut v, "bays", &input.bays, 0, 500);
+    let caps: Vec<String> = match &input.capabilities {
+        Loose::Array(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
+        Loose::String(s) => s.split([',', ';']).map(str::to_string).collect(),
+        _ => Vec::new(),
+    };
+    let caps = v.field("capabilities", parse_capabilities(&caps));
+    let rate = match &input.labour_rate_fen {
+        Loose::Null => Some(18_000),
+        other => int(&mut v, "labour_rate_fen", other, 0, 10_000_000),
+    };
+    v.into_result()?;
+    match (
+        code, name_zh, name_en, region_id, address, adcode, city, lon, lat, hours, bays, caps, rate,
+    ) {
+        (
+            Some(code),
+            Some(name_zh),
+            Some(name_en),
+            Some(region_id),
+            Some(address),
+            Some(adcode),
+            Some(city),
+            Some(lon),
+            Some(lat),
+            Some(opening_hours),
+            Some(bays),
+            Some(capabilities),
+            Some(labour_rate_fen),
+        ) => Ok(StationFields {
+            code,
+            name_zh,
+            name_en,
+            region_id,
+            address,
+            adcode,
+            city,
+            lon_e6: (lon * 1e6).round() as i64,
+            lat_e6: (lat * 1e6).round() as i64,
+            opening_hours,
+            bays,
+            capabilities,
+            labour_rate_fen,
+        }),
+        _ => Err(Violation::new("body", "required").into()),
+    }
+}
+
+async fn check_region(tx: &mut sqlx::AnyConnection, region_id: i64) -> AppResult<()> {
+    let regions = store::network::regions(tx).await?;
+    if regions.iter().any(|r| r.id == region_id) {
+        Ok(())
+    } else {
+        Err(Violation::new("region_id", "region.unknown").into())
+    }
+}
+
+/// Creates a station.
+pub async fn create_station(app: &App, grant: &Grant, input: &StationInput) -> AppResult<i64> {
+    expect(grant, Action::NetworkWrite)?;
+    let f = parse_station(input)?;
+    let now = app.now_ms();
+    let mut tx = begin(app).await?;
+    check_region(&mut tx, f.region_id).await?;
+    let id = store::network::insert_station(&mut tx, &f, now).await?;
+    store::event::record(
+        &mut tx,
+        now,
+        actor(grant),
+        "station",
+        id,
+        "created",
+        &serde_json::json!({"code": f.code}),
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(id)
+}
+
+/// Changes a station's fields.
+pub async fn update_station(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &StationInput,
+) -> AppResult<()> {
+    expect(grant, Action::NetworkWrite)?;
+    let f = parse_station(input)?;
+    let now = app.now_ms();
+    let mut tx = begin(app).await?;
+    store::network::station(&mut tx, grant.reach(), id).await?;
+    check_region(&mut tx, f.region_id).await?;
+    store::network::update_station(&mut tx, id, &f, now).await?;
+    store::event::record(
+        &mut tx,
+        now,
+        actor(grant),
+        "station",
+        id,
+        "updated",
+        &serde_json::json!({"code": f.code}),
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+/// Suspends, reactivates or closes a station; a reason is required, closing keeps
+/// every record.
+pub async fn change_station_status(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    status: &str,
+    reason: &str,
+) -> AppResult<()> {
+    expect(grant, Action::NetworkWrite)?;
+    let mut v = Violations::new();
+    let next = StationStatus::from_code(status);
+    if next.is_none() {
+        v.push(Violation::new("status", "station.status"));
+    }
+    if reason.trim().is_empty() {
+        v.push(Violation::new("reason", "required"));
+    }
+    v.into_result()?;
+    let next = next.ok_or(AppError::NotFound)?;
+    let now = app.now_ms();
+    let mut tx = begin(app).await?;
+    let station = store::network::station(&mut tx, grant.reach(), id).await?;
+    let current = StationStatus::from_code(&station.status).unwrap_or(StationStatus::Active);
+    let next = current
+        .change_to(next)
+        .map_err(|e| AppError::Refused(Violation::from(e).into()))?;
+    store::network::set_station_status(&mut tx, id, next.code(), now).await?;
+    let data = serde_json::json!({"from": current.code(), "to": next.code()});
+    store::event::record(
+        &mut tx,
+        now,
+        actor(grant),
+        "station",
+        id,
+        "status_changed",
+        &data,
+        Some(reason.trim()),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+/// One station within reach.
+pub async fn station(app: &App, grant: &Grant, id: i64) -> AppResult<Station> {
+    expect(grant, Action::NetworkRead)?;
+    Ok(store::network::station(&mut *conn(app).await?, grant.reach(), id).await?)
+}
+
+/// Stations within reach.
+pub async fn stations(
+    app: &App,
+    grant: &Grant,
+    filter: &StationFilter,
+    page: Page,
+) -> AppResult<Paged<Station>> {
+    expect(grant, Action::NetworkRead)?;
+    Ok(store::network::stations(&mut *conn(app).await?, grant.reach(), filter, page).await?)
+}
+
+/// A station's history.
+pub async fn station_events(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+) -> AppResult<Vec<store::event::Event>> {
+    expect(grant, Action::NetworkRead)?;
+    let mut c = conn(app).await?;
+    store::network::station(&mut c, grant.reach(), id).await?;
+    Ok(store::event::for_entity(&mut c, "station", id).await?)
+}
+
+/// Every region (regions are not secret to staff).
+pub async fn regions(app: &App, grant: &Grant) -> AppResult<Vec<store::network::Region>> {
+    expect(grant, Action::NetworkRead)?;
+    Ok(store::network::regions(&mut *conn(app).await?).await?)
+}
+
+/// Input for a region.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegionInput {
+    /// Code.
+    pub code: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+}
+
+/// Creates a region.
+pub async fn create_region(app: &App, grant: &Grant, input: &RegionInput) -> AppResult<i64> {
+    expect(grant, Action::NetworkWrite)?;
+    let mut v = Violations::new();
+    let code = v.field("code", parse_station_code(&input.code));
+    let zh = text(&mut v, "name_zh", &Loose::String(input.name_zh.clone()), 50);
+    let en = text(&mut v, "name_en", &Loose::String(input.name_en.clone()), 50);
+    v.into_result()?;
+    let (Some(code), Some(zh), Some(en)) = (code, zh, en) else {
+        return Err(AppError::Internal("region".into()));
+    };
+    let mut tx = begin(app).await?;
+    let id = store::network::insert_region(&mut tx, &code, &zh, &en).await?;
+    store::event::record(
+        &mut tx,
+        app.now_ms(),
+        actor(grant),
+        "region",
+        id,
+        "created",
+        &serde_json::json!({"code": code}),
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(id)
+}
+
+/// Every depot.
+pub async fn depots(app: &App, grant: &Grant) -> AppResult<Vec<store::network::Depot>> {
+    expect(grant, Action::NetworkRead)?;
+    Ok(store::network::depots(&mut *conn(app).await?).await?)
+}
+
+/// Mobile units within reach.
+pub async fn mobile_units(app: &App, grant: &Grant) -> AppResult<Vec<store::network::MobileUnit>> {
+    expect(grant, Action::NetworkRead)?;
+    Ok(store::network::mobile_units(&mut *conn(app).await?, grant.reach()).await?)
+}
+
+/// Input for a mobile unit.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct MobileUnitInput {
+    /// Code.
+    #[schema(value_type = String)]
+    pub code: Loose,
+    /// `rescue_truck` or `service_van`.
+    #[schema(value_type = String)]
+    pub kind: Loose,
+    /// Owning station.
+    #[schema(value_type = i64)]
+    pub station_id: Loose,
+    /// Plate.
+    #[schema(value_type = String)]
+    pub plate: Loose,
+    /// Longitude.
+    #[schema(value_type = f64)]
+    pub lon: Loose,
+    /// Latitude.
+    #[schema(value_type = f64)]
+    pub lat: Loose,
+}
+
+/// Creates a mobile unit belonging to a station.
+pub async fn create_mobile_unit(
+    app: &App,
+    grant: &Grant,
+    input: &MobileUnitInput,
+) -> AppResult<i64> {
+    expect(grant, Action::NetworkWrite)?;
+    let mut v = Violations::new();
+    let code =
+        text(&mut v, "code", &input.code, 16).and_then(|c| v.field("code", parse_station_code(&c)));
+    let kind = text(&mut v, "kind", &input.kind, 20);
+    if let Some(k) = &kind
+        && !domain::network::UNIT_KINDS.contains(&k.as_str())
+    {
+        v.push(Violation::new("kind", "mobile_unit.kind"));
+    }
+    let station_id = int(&mut v, "station_id", &input.station_id, 1, i64::MAX);
+    let plate = crate::input::parsed(&mut v, "plate", &input.plate, domain::plate::Plate::parse);
+    let lon = decimal(&mut v, "lon", &input.lon);
+    let lat = decimal(&mut v, "lat", &input.lat);
+    if let (Some(lo), Some(la)) = (lon, lat)
+        && let Err(e) = check_coordinates(lo, la)
+    {
+        v.push(e.into());
+    }
+    v.into_result()?;
+    let (Some(code), Some(kind), Some(station_id), Some(plate), Some(lon), Some(lat)) =
+        (code, kind, station_id, plate, lon, lat)
+    else {
+        return Err(AppError::Internal("mobile unit".into()));
+    };
+    let now = app.now_ms();
+    let mut tx = begin(app).await?;
+    store::network::station(&mut tx, grant.reach(), station_id)
+        .await
+        .map_err(|_| AppError::Invalid(Violation::new("station_id", "station.unknown").into()))?;
+    let unit = store::network::MobileUnit {
+        id: 0,
+        code,
+        kind,
+        station_id,
+        plate: plate.to_string(),
+        lon,
+        lat,
+        state: "available".into(),
+    };
+    let id = store::network::insert_mobile_unit(&mut tx, &unit, now).await?;
+    store::event::record(
+        &mut tx,
+        now,
+        actor(grant),
+        "mobile_unit",
+        id,
+        "created",
+        &serde_json::json!({"code": unit.code}),
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(id)
+}
+
+/// Guards that a grant is for the action a use case performs.
+pub(crate) fn expect(grant: &Grant, action: Action) -> AppResult<()> {
+    if grant.action() == action {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Accepts an optional free text.
+pub fn optional_text(value: &Loose) -> Option<String> {
+    let mut v = Violations::new();
+    opt_text(&mut v, "text", value, 500).flatten()
+}

@@ -1,0 +1,222 @@
+//! Staff accounts and certificates.
+
+use crate::input::{Loose, int, opt_int, parsed, text};
+use crate::network::expect;
+use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use domain::certification::Credential;
+use domain::permission::{Action, Grant, Reach};
+use domain::role::{Role, UnitKind};
+use domain::{Violation, Violations};
+use serde::Deserialize;
+use store::people::{CertificateRow, NewStaff, Staff, StaffFilter};
+use store::{Page, Paged};
+
+/// A new staff account as entered.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct StaffInput {
+    /// Sign-in name: 3–32 letters, digits, `.`, `_`, `-`.
+    #[schema(value_type = String)]
+    pub username: Loose,
+    /// Display name.
+    #[schema(value_type = String)]
+    pub name: Loose,
+    /// Role code.
+    #[schema(value_type = String)]
+    pub role: Loose,
+    /// Station, for station roles.
+    #[schema(value_type = Option<i64>)]
+    pub station_id: Loose,
+    /// Region, for regional roles.
+    #[schema(value_type = Option<i64>)]
+    pub region_id: Loose,
+    /// Mobile phone.
+    #[schema(value_type = String)]
+    pub phone: Loose,
+    /// Initial password, 8–128 characters.
+    #[schema(value_type = String)]
+    pub password: Loose,
+}
+
+/// Creates a staff account. Station managers may only add station roles to their own
+/// station.
+pub async fn create_staff(app: &App, grant: &Grant, input: &StaffInput) -> AppResult<i64> {
+    expect(grant, Action::StaffWrite)?;
+    let mut v = Violations::new();
+    let username = text(&mut v, "username", &input.username, 32);
+    if let Some(u) = &username
+        && (u.len() < 3
+            || !u
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)))
+    {
+        v.push(Violation::new("username", "staff.username"));
+    }
+    let name = text(&mut v, "name", &input.name, 50);
+    let role = text(&mut v, "role", &input.role, 32).and_then(|r| {
+        let role = Role::from_code(&r).filter(|r| *r != Role::Owner);
+        if role.is_none() {
+            v.push(Violation::new("role", "role.unknown"));
+        }
+        role
+    });
+    let station_id = opt_int(&mut v, "station_id", &input.station_id, 1, i64::MAX).flatten();
+    let region_id = opt_int(&mut v, "region_id", &input.region_id, 1, i64::MAX).flatten();
+    let phone = parsed(&mut v, "phone", &input.phone, domain::phone::Phone::parse);
+    let password = text(&mut v, "password", &input.password, 128);
+    if let Some(p) = &password
+        && let Err(e) = crate::password::check_strength(p)
+    {
+        v.push(e);
+    }
+    let mut tx = begin(app).await?;
+    let (mut station, mut region) = (None, None);
+    if let Some(r) = role {
+        match r.unit_kind() {
+            UnitKind::Station => match station_id {
+                Some(s)
+                    if store::network::station(&mut tx, grant.reach(), s)
+                        .await
+                        .is_ok() =>
+                {
+                    station = Some(s)
+                }
+                _ => v.push(Violation::new("station_id", "station.unknown")),
+            },
+            UnitKind::Region => match region_id {
+                Some(r) if matches!(grant.reach(), Reach::All) => region = Some(r),
+                _ => v.push(Violation::new("region_id", "region.unknown")),
+            },
+            _ if !matches!(grant.reach(), Reach::All) => {
+                v.push(Violation::new("role", "role.not_assignable"))
+            }
+            _ => {}
+        }
+    }
+    v.into_result()?;
+    let (Some(username), Some(name), Some(role), Some(phone), Some(password)) =
+        (username, name, role, phone, password)
+    else {
+        return Err(AppError::Internal("staff".into()));
+    };
+    let hash = crate::password::hash(&password)?;
+    let now = app.now_ms();
+    let new = NewStaff {
+        username,
+        name,
+        role: role.code().to_string(),
+        station_id: station,
+        region_id: region,
+        phone: phone.e164().to_string(),
+        password_hash: hash,
+    };
+    let id = store::people::insert_staff(&mut tx, &new, now).await?;
+    store::event::record(
+        &mut tx,
+        now,
+        actor(grant),
+        "staff",
+        id,
+        "created",
+        &serde_json::json!({"role": new.role}),
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(id)
+}
+
+/// One staff member within reach.
+pub async fn staff(app: &App, grant: &Grant, id: i64) -> AppResult<(Staff, Vec<CertificateRow>)> {
+    expect(grant, Action::StaffRead)?;
+    let mut c = conn(app).await?;
+    let s = store::people::staff(&mut c, grant.reach(), id).await?;
+    let certs = store::people::certificates(&mut c, id).await?;
+    Ok((s, certs))
+}
+
+/// Staff within reach.
+pub async fn staff_list(
+    app: &App,
+    grant: &Grant,
+    f: &StaffFilter,
+    page: Page,
+) -> AppResult<Paged<Staff>> {
+    expect(grant, Action::StaffRead)?;
+    Ok(store::people::staff_list(&mut *conn(app).await?, grant.reach(), f, page).await?)
+}
+
+/// A certificate as entered.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct CertificateInput {
+    /// `grade:1`–`grade:4`, `qualification:ev_high_voltage`, `position:<role>`.
+    #[schema(value_type = String)]
+    pub credential: Loose,
+    /// First valid day.
+    #[schema(value_type = String)]
+    pub issued_on: Loose,
+    /// Last valid day.
+    #[schema(value_type = String)]
+    pub expires_on: Loose,
+}
+
+/// Adds a certificate to a staff member within reach.
+pub async fn add_certificate(
+    app: &App,
+    grant: &Grant,
+    staff_id: i64,
+    input: &CertificateInput,
+) -> AppResult<i64> {
+    expect(grant, Action::StaffWrite)?;
+    let mut v = Violations::new();
+    let cred = text(&mut v, "credential", &input.credential, 64).and_then(|c| {
+        let parsed = Credential::from_code(&c);
+        if parsed.is_none() {
+            v.push(Violation::new("credential", "certificate.credential"));
+        }
+        parsed
+    });
+    let from = crate::input::date(&mut v, "issued_on", &input.issued_on);
+    let to = crate::input::date(&mut v, "expires_on", &input.expires_on);
+    if let (Some(f), Some(t)) = (from, to)
+        && t < f
+    {
+        v.push(Violation::new("expires_on", "date.order"));
+    }
+    v.into_result()?;
+    let (Some(cred), Some(from), Some(to)) = (cred, from, to) else {
+        return Err(AppError::Internal("cert".into()));
+    };
+    let now = app.now_ms();
+    let mut tx = begin(app).await?;
+    store::people::staff(&mut tx, grant.reach(), staff_id).await?;
+    let id = store::people::insert_certificate(
+        &mut tx,
+        staff_id,
+        &cred.code(),
+        &from.to_string(),
+        &to.to_string(),
+    )
+    .await?;
+    let data = serde_json::json!({"credential": cred.code(), "expires_on": to.to_string()});
+    store::event::record(
+        &mut tx,
+        now,
+        actor(grant),
+        "staff",
+        staff_id,
+        "certified",
+        &data,
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(id)
+}
+
+/// The int helper re-exported for callers that read ids from forms.
+pub fn id_from(value: &Loose) -> Option<i64> {
+    let mut v = Violations::new();
+    int(&mut v, "id", value, 1, i64::MAX)
+}

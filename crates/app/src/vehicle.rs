@@ -1,0 +1,361 @@
+//! Vehicle use cases: records, ownership changes with history, odometer readings.
+
+use crate::input::{Loose, boolean, date, int, opt_int, opt_text, parsed, text};
+use crate::network::expect;
+use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use domain::permission::{Action, Grant};
+use domain::{Violation, Violations};
+use serde::{Deserialize, Serialize};
+use store::vehicle::{Vehicle, VehicleFields, VehicleFilter};
+use store::{Page, Paged};
+
+/// A vehicle as entered.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct VehicleInput {
+    /// VIN, 17 characters with a valid check digit.
+    #[schema(value_type = String)]
+    pub vin: Loose,
+    /// Brand.
+    #[schema(value_type = String)]
+    pub brand: Loose,
+    /// Model.
+    #[schema(value_type = String)]
+    pub model: Loose,
+    /// Model year.
+    #[schema(value_type = i64)]
+    pub model_year: Loose,
+    /// Plate, optional.
+    #[schema(value_type = Option<String>)]
+    pub plate: Loose,
+    /// Purchase date.
+    #[schema(value_type = String)]
+    pub purchase_date: Loose,
+    /// Warranty start; defaults to the purchase date.
+    #[schema(value_type = Option<String>)]
+    pub warranty_start: Loose,
+    /// Warranty end; defaults to 3 years after the start.
+    #[schema(value_type = Option<String>)]
+    pub warranty_end: Loose,
+    /// Warranty mileage; defaults to 100,000 km.
+    #[schema(value_type = Option<i64>)]
+    pub warranty_km: Loose,
+    /// Electric vehicle.
+    #[schema(value_type = bool)]
+    pub is_ev: Loose,
+    /// Owner (customer id).
+    #[schema(value_type = i64)]
+    pub owner_id: Loose,
+    /// Station of record.
+    #[schema(value_type = i64)]
+    pub station_id: Loose,
+    /// First odometer reading, optional.
+    #[schema(value_type = Option<i64>)]
+    pub km: Loose,
+}
+
+/// Checks a vehicle input; returns the fields and the optional first reading.
+pub fn parse(input: &VehicleInput) -> Result<(VehicleFields, Option<i64>), Violations> {
+    let mut v = Violations::new();
+    let vin = parsed(&mut v, "vin", &input.vin, domain::vin::Vin::parse);
+    let brand = text(&mut v, "brand", &input.brand, 50);
+    let model = text(&mut v, "model", &input.model, 50);
+    let year = int(&mut v, "model_year", &input.model_year, 1980, 2100);
+    let plate = opt_text(&mut v, "plate", &input.plate, 12).map(|p| {
+        p.and_then(|p| {
+            v.field("plate", domain::plate::Plate::parse(&p))
+                .map(|p| p.to_string())
+        })
+    });
+    let purchase = date(&mut v, "purchase_date", &input.purchase_date);
+    let start = match &input.warranty_start {
+        Loose::Null => purchase,
+        Loose::String(s) if s.trim().is_empty() => purchase,
+        other => date(&mut v, "warranty_start", other),
+    };
+    let end = match &input.warranty_end {
+        Loose::Null => start.and_then(|s| s.checked_add(jiff::Span::new().years(3)).ok()),
+        Loose::String(s) if s.trim().is_empty() => {
+            start.and_then(|s| s.checked_add(jiff::Span::new().years(3)).ok())
+        }
+        other => date(&mut v, "warranty_end", other),
+    };
+    if let (Some(s), Some(e)) = (start, end)
+        && e < s
+    {
+        v.push(Violation::new("warranty_end", "date.order"));
+    }
+    let wkm = opt_int(&mut v, "warranty_km", &input.warranty_km, 0, 2_000_000)
+        .map(|k| k.unwrap_or(100_000));
+    let ev = boolean(&mut v, "is_ev", &input.is_ev);
+    let owner = int(&mut v, "owner_id", &input.owner_id, 1, i64::MAX);
+    let station = int(&mut v, "station_id", &input.station_id, 1, i64::MAX);
+    let km = opt_int(&mut v, "km", &input.km, 0, 2_000_000);
+    v.into_result()?;
+    match (
+        vin, brand, model, year, plate, purchase, start, end, wkm, ev, owner, station, km,
+    ) {
+        (
+            Some(vin),
+            Some(brand),
+            Some(model),
+            Some(model_year),
+            Some(plate),
+            Some(p),
+            Some(s),
+            Some(e),
+            Some(warranty_km),
+            Some(is_ev),
+            Some(owner_id),
+            Some(station_id),
+            Some(km),
+        ) => Ok((
+            VehicleFields {
+                vin: vin.to_string(),
+                brand,
+                model,
+                model_year,
+                plate,
+                purchase_date: p.to_string(),
+                warranty_start: s.to_string(),
+                warranty_end: e.to_string(),
+                warranty_km,
+                is_ev,
+                owner_id,
+                station_id,
+            },
+            km,
+        )),
+        _ => Err(Violation::new("body", "required").into()),
+    }
+}
+
+async fn check_refs(
+    tx: &mut sqlx::AnyConnection,
+    grant: &Grant,
+    f: &VehicleFields,
+) -> AppResult<()> {
+    let mut v = Violations::new();
+    if store::network::station(tx, grant.reach(), f.station_id)
+        .await
+        .is_err()
+    {
+        v.push(Violation::new("station_id", "station.unknown"));
+    }
+    if store::customer::get(tx, grant.reach(), f.owner_id)
+        .await
+        .is_err()
+    {
+        v.push(Violation::new("owner_id", "customer.unknown"));
+    }
+    Ok(v.into_result()?)
+}
+
+/// Creates a vehicle (and its first ownership and odometer reading).
+pub async fn create(app: &App, grant: &Grant, input: &VehicleInput) -> AppResult<i64> {
+    expect(grant, Action::VehicleWrite)?;
+    let (f, km) = parse(input)?;
+    let now = app.now_ms();
+    let mut tx = begin(app).await?;
+    check_refs(&mut tx, grant, &f).await?;
+    let id = store::vehicle::insert(&mut tx, &f, now).await?;
+    if let Some(km) = km {
+        store::vehicle::insert_reading(
+            &mut tx,
+            id,
+            km,
+            "advisor",
+            false,
+            now,
+            Some(grant.principal().id),
+        )
+        .await?;
+    }
+    store::event::record(
+        &mut tx,
+        now,
+        actor(grant),
+        "vehicle",
+        id,
+        "created",
+        &serde_json::json!({"vin": f.vin}),
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(id)
+}
+
+/// Changes a vehicle's descriptive fields (the owner changes only by transfer).
+pub async fn update(app: &App, grant: &Grant, id: i64, input: &VehicleInput) -> AppResult<()> {
+    expect(grant, Action::VehicleWrite)?;
+    let (mut f, _) = parse(input)?;
+    let now = app.now_ms();
+    let mut tx = begin(app).await?;
+    let before = store::vehicle::get(&mut tx, grant.reach(), id).await?;
+    f.owner_id = before.owner_id;
+    check_refs(&mut tx, grant, &f).await?;
+    store::vehicle::update(&mut tx, id, &f).await?;
+    store::event::record(
+        &mut tx,
+        now,
+        actor(grant),
+        "vehicle",
+        id,
+        "updated",
+        &serde_json::json!({"vin": f.vin}),
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+/// A vehicle with its owner history and odometer readings.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct VehicleDetail {
+    /// The vehicle.
+    #[schema(value_type = Object)]
+    pub vehicle: Vehicle,
+    /// Owner periods.
+    #[schema(value_type = Vec<Object>)]
+    pub ownerships: Vec<store::vehicle::Ownership>,
+    /// Readings.
+    #[schema(value_type = Vec<Object>)]
+    pub odometer: Vec<store::vehicle::Reading>,
+}
+
+/// One vehicle within reach, with history.
+pub async fn detail(app: &App, grant: &Grant, id: i64) -> AppResult<VehicleDetail> {
+    expect(grant, Action::VehicleRead)?;
+    let mut c = conn(app).await?;
+    let vehicle = store::vehicle::get(&mut c, grant.reach(), id).await?;
+    let ownerships = store::vehicle::ownerships(&mut c, id).await?;
+    let odometer = store::vehicle::readings(&mut c, id).await?;
+    Ok(VehicleDetail {
+        vehicle,
+        ownerships,
+        odometer,
+    })
+}
+
+/// One vehicle by VIN within reach: the hot path of counter look-ups.
+pub async fn by_vin(app: &App, grant: &Grant, vin: &str) -> AppResult<Vehicle> {
+    expect(grant, Action::VehicleRead)?;
+    let vin =
+        domain::vin::Vin::parse(vin).map_err(|e| AppError::Invalid(Violation::from(e).into()))?;
+    Ok(store::vehicle::by_vin(&mut *conn(app).await?, grant.reach(), vin.as_str()).await?)
+}
+
+/// Vehicles within reach.
+pub async fn list(
+    app: &App,
+    grant: &Grant,
+    f: &VehicleFilter,
+    page: Page,
+) -> AppResult<Paged<Vehicle>> {
+    expect(grant, Action::VehicleRead)?;
+    Ok(store::vehicle::list(&mut *conn(app).await?, grant.reach(), f, page).await?)
+}
+
+/// Moves a vehicle to another customer within reach; history stays with the vehicle.
+pub async fn transfer(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    new_owner: i64,
+    reason: &str,
+) -> AppResult<()> {
+    expect(grant, Action::VehicleWrite)?;
+    let now = app.now_ms();
+    let mut tx = begin(app).await?;
+    let v = store::vehicle::get(&mut tx, grant.reach(), id).await?;
+    if store::customer::get(&mut tx, grant.reach(), new_owner)
+        .await
+        .is_err()
+    {
+        return Err(Violation::new("owner_id", "customer.unknown").into());
+    }
+    if v.owner_id == new_owner {
+        return Err(Violation::new("owner_id", "vehicle.same_owner").into());
+    }
+    store::vehicle::transfer(&mut tx, id, new_owner, now).await?;
+    let data = serde_json::json!({"from": v.owner_id, "to": new_owner});
+    let reason = Some(reason.trim()).filter(|r| !r.is_empty());
+    store::event::record(
+        &mut tx,
+        now,
+        actor(grant),
+        "vehicle",
+        id,
+        "owner_changed",
+        &data,
+        reason,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+/// An odometer reading as entered.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReadingInput {
+    /// Kilometres.
+    #[schema(value_type = i64)]
+    pub km: Loose,
+    /// `repair_order`, `telematics`, `owner` or `advisor`.
+    #[schema(value_type = Option<String>)]
+    pub source: Loose,
+    /// The instrument cluster was replaced, so a lower reading is expected.
+    #[schema(value_type = bool)]
+    pub cluster_replaced: Loose,
+}
+
+/// Records a reading; a lower one than the last is refused unless flagged.
+pub async fn add_reading(app: &App, grant: &Grant, id: i64, input: &ReadingInput) -> AppResult<()> {
+    expect(grant, Action::VehicleWrite)?;
+    let mut v = Violations::new();
+    let km = int(&mut v, "km", &input.km, 0, 2_000_000);
+    let source = opt_text(&mut v, "source", &input.source, 20)
+        .flatten()
+        .unwrap_or_else(|| "advisor".into());
+    if !["repair_order", "telematics", "owner", "advisor"].contains(&source.as_str()) {
+        v.push(Violation::new("source", "odometer.source"));
+    }
+    let flagged = boolean(&mut v, "cluster_replaced", &input.cluster_replaced);
+    v.into_result()?;
+    let (Some(km), Some(flagged)) = (km, flagged) else {
+        return Err(AppError::Internal("reading".into()));
+    };
+    let now = app.now_ms();
+    let mut tx = begin(app).await?;
+    store::vehicle::get(&mut tx, grant.reach(), id).await?;
+    let last = store::vehicle::last_reading(&mut tx, id).await?;
+    domain::odometer::check_reading(last, km, flagged)
+        .map_err(|e| AppError::Refused(Violation::from(e).into()))?;
+    store::vehicle::insert_reading(
+        &mut tx,
+        id,
+        km,
+        &source,
+        flagged,
+        now,
+        Some(grant.principal().id),
+    )
+    .await?;
+    let data = serde_json::json!({"km": km, "cluster_replaced": flagged});
+    store::event::record(
+        &mut tx,
+        now,
+        actor(grant),
+        "vehicle",
+        id,
+        "odometer",
+        &data,
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(())
+}

@@ -1,0 +1,234 @@
+//! Customers: contact data, preferences, consent.
+
+use crate::error::{StoreError, StoreResult};
+use crate::query::{Bind, bind_all, count};
+use crate::scope::owned_filter;
+use crate::{Page, Paged};
+use domain::permission::Reach;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
+/// A customer as shown: phone and ID number masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct Customer {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Masked phone, 138****5678.
+    pub phone: String,
+    /// Masked ID number, if kept.
+    pub id_number: Option<String>,
+    /// Station of record.
+    pub station_id: i64,
+    /// Preferred channel code.
+    pub channel: String,
+    /// Quiet hours `22:00-08:00`, if set.
+    pub quiet_hours: Option<String>,
+    /// Consents to service messages.
+    pub consent_service: bool,
+    /// Consents to marketing.
+    pub consent_marketing: bool,
+    /// Loyalty club member.
+    pub club_member: bool,
+    /// Created, UTC ms.
+    pub created_at: i64,
+}
+
+/// Fields of a new or changed customer, already checked.
+#[derive(Debug, Clone)]
+pub struct CustomerFields {
+    /// Name.
+    pub name: String,
+    /// E.164 phone.
+    pub phone: String,
+    /// Resident ID number, if given.
+    pub id_number: Option<String>,
+    /// Station of record.
+    pub station_id: i64,
+    /// Channel code.
+    pub channel: String,
+    /// Quiet hours text.
+    pub quiet_hours: Option<String>,
+    /// Service consent.
+    pub consent_service: bool,
+    /// Marketing consent.
+    pub consent_marketing: bool,
+}
+
+const COLS: &str = "c.id, c.name, c.phone, c.id_number, c.station_id, c.channel, c.quiet_hours, c.consent_service, \
+                    c.consent_marketing, c.club_member, c.created_at";
+
+fn from_row(r: &AnyRow) -> Result<Customer, sqlx::Error> {
+    let phone: String = r.try_get("phone")?;
+    let id_number: Option<String> = r.try_get("id_number")?;
+    Ok(Customer {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        phone: domain::phone::Phone::parse(&phone)
+            .map(|p| p.masked())
+            .unwrap_or_else(|_| domain::mask::mask_middle(&phone, 3, 4)),
+        id_number: id_number.map(|s| domain::mask::mask_id_number(&s)),
+        station_id: r.try_get("station_id")?,
+        channel: r.try_get("channel")?,
+        quiet_hours: r.try_get("quiet_hours")?,
+        consent_service: r.try_get::<i64, _>("consent_service")? != 0,
+        consent_marketing: r.try_get::<i64, _>("consent_marketing")? != 0,
+        club_member: r.try_get::<i64, _>("club_member")? != 0,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+/// Creates a customer.
+pub async fn insert(conn: &mut AnyConnection, f: &CustomerFields, now: i64) -> StoreResult<i64> {
+    let r = sqlx::query(
+        "INSERT INTO customers (name, phone, id_number, station_id, channel, quiet_hours, consent_service, consent_marketing, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id",
+    )
+    .bind(&f.name)
+    .bind(&f.phone)
+    .bind(f.id_number.as_deref())
+    .bind(f.station_id)
+    .bind(&f.channel)
+    .bind(f.quiet_hours.as_deref())
+    .bind(f.consent_service as i64)
+    .bind(f.consent_marketing as i64)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+    .map_err(StoreError::unique_as("phone"))?;
+    Ok(r.try_get(0)?)
+}
+
+/// Changes a customer within reach.
+pub async fn update(conn: &mut AnyConnection, id: i64, f: &CustomerFields) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE customers SET name=$1, phone=$2, id_number=$3, station_id=$4, channel=$5, quiet_hours=$6, consent_service=$7, \
+         consent_marketing=$8 WHERE id=$9",
+    )
+    .bind(&f.name)
+    .bind(&f.phone)
+    .bind(f.id_number.as_deref())
+    .bind(f.station_id)
+    .bind(&f.channel)
+    .bind(f.quiet_hours.as_deref())
+    .bind(f.consent_service as i64)
+    .bind(f.consent_marketing as i64)
+    .bind(id)
+    .execute(conn)
+    .await
+    .map_err(StoreError::unique_as("phone"))?;
+    if done.rows_affected() == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+fn scope(reach: &Reach, n: usize) -> (String, Option<i64>) {
+    owned_filter(reach, "c.station_id", "s.region_id", Some("c.id"), n)
+}
+
+/// One customer within reach.
+pub async fn get(conn: &mut AnyConnection, reach: &Reach, id: i64) -> StoreResult<Customer> {
+    let (cond, val) = scope(reach, 2);
+    let sql = format!(
+        "SELECT {COLS} FROM customers c JOIN stations s ON s.id = c.station_id WHERE c.id = $1 AND {cond}"
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(id);
+    if let Some(v) = val {
+        q = q.bind(v);
+    }
+    let row = q.fetch_optional(conn).await?.ok_or(StoreError::NotFound)?;
+    Ok(from_row(&row)?)
+}
+
+/// The whole phone and ID number of a customer within reach (the caller audits).
+pub async fn reveal(
+    conn: &mut AnyConnection,
+    reach: &Reach,
+    id: i64,
+) -> StoreResult<(String, Option<String>)> {
+    let (cond, val) = scope(reach, 2);
+    let sql = format!(
+        "SELECT c.phone, c.id_number FROM customers c JOIN stations s ON s.id = c.station_id WHERE c.id = $1 AND {cond}"
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(id);
+    if let Some(v) = val {
+        q = q.bind(v);
+    }
+    let row = q.fetch_optional(conn).await?.ok_or(StoreError::NotFound)?;
+    Ok((row.try_get("phone")?, row.try_get("id_number")?))
+}
+
+/// Customer id by whole phone (E.164), for owner sign-in.
+pub async fn id_by_phone(conn: &mut AnyConnection, phone: &str) -> StoreResult<Option<i64>> {
+    let row = sqlx::query("SELECT id FROM customers WHERE phone = $1")
+        .bind(phone)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| r.try_get(0)).transpose().map_err(Into::into)
+}
+
+/// Filter for the customer list.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct CustomerFilter {
+    /// Name words, or a whole phone number.
+    pub q: Option<String>,
+    /// Station id.
+    pub station_id: Option<i64>,
+}
+
+/// Customers within reach, filtered and paged (newest first).
+pub async fn list(
+    conn: &mut AnyConnection,
+    reach: &Reach,
+    f: &CustomerFilter,
+    page: Page,
+) -> StoreResult<Paged<Customer>> {
+    let mut binds = Vec::new();
+    let (cond, val) = scope(reach, 1);
+    let mut conds = vec![cond];
+    if let Some(v) = val {
+        binds.push(Bind::I(v));
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let n = binds.len() + 1;
+        // A whole phone number finds its owner exactly; other text matches names.
+        if let Ok(p) = domain::phone::Phone::parse(q) {
+            conds.push(format!("c.phone = ${n}"));
+            binds.push(Bind::S(p.e164().to_string()));
+        } else {
+            conds.push(format!("c.name LIKE ${n}"));
+            binds.push(Bind::S(format!("%{q}%")));
+        }
+    }
+    if let Some(sid) = f.station_id {
+        conds.push(format!("c.station_id = ${}", binds.len() + 1));
+        binds.push(Bind::I(sid));
+    }
+    let where_ = conds.join(" AND ");
+    let from = "FROM customers c JOIN stations s ON s.id = c.station_id";
+    let total = count(
+        conn,
+        &format!("SELECT COUNT(*) {from} WHERE {where_}"),
+        &binds,
+    )
+    .await?;
+    let sql = format!(
+        "SELECT {COLS} {from} WHERE {where_} ORDER BY c.id DESC LIMIT {} OFFSET {}",
+        page.per_page,
+        page.offset()
+    );
+    let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &binds)
+        .fetch_all(conn)
+        .await?;
+    let items = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+    Ok(Paged {
+        items,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}

@@ -1,0 +1,104 @@
+//! The event log: every state change with who, when, what and why. Never rewritten.
+
+use crate::error::StoreResult;
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+
+/// Who did something.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    /// Role code of the actor (`system` for the server itself).
+    pub role: &'a str,
+    /// Staff, customer or token id; 0 for the system.
+    pub id: i64,
+}
+
+impl Actor<'_> {
+    /// The server acting on its own (timers, imports).
+    pub const SYSTEM: Actor<'static> = Actor {
+        role: "system",
+        id: 0,
+    };
+}
+
+/// A stored event.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    /// Event id (ascending in time).
+    pub id: i64,
+    /// When, UTC milliseconds.
+    pub at: i64,
+    /// Actor role code.
+    pub actor_role: String,
+    /// Actor id.
+    pub actor_id: i64,
+    /// Entity kind, e.g. `station`.
+    pub entity: String,
+    /// Entity id.
+    pub entity_id: i64,
+    /// What happened, e.g. `status_changed`.
+    pub kind: String,
+    /// Details as JSON.
+    pub data: serde_json::Value,
+    /// Why, when a reason was given.
+    pub reason: Option<String>,
+}
+
+/// Records one event.
+#[allow(clippy::too_many_arguments)]
+pub async fn record(
+    conn: &mut AnyConnection,
+    at: i64,
+    actor: Actor<'_>,
+    entity: &str,
+    entity_id: i64,
+    kind: &str,
+    data: &serde_json::Value,
+    reason: Option<&str>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO events (at, actor_role, actor_id, entity, entity_id, kind, data, reason) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+    )
+    .bind(at)
+    .bind(actor.role)
+    .bind(actor.id)
+    .bind(entity)
+    .bind(entity_id)
+    .bind(kind)
+    .bind(data.to_string())
+    .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The events of one entity, oldest first.
+pub async fn for_entity(
+    conn: &mut AnyConnection,
+    entity: &str,
+    entity_id: i64,
+) -> StoreResult<Vec<Event>> {
+    let rows = sqlx::query(
+        "SELECT id, at, actor_role, actor_id, entity, entity_id, kind, data, reason FROM events WHERE entity = $1 AND entity_id = $2 ORDER BY id",
+    )
+    .bind(entity)
+    .bind(entity_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let data: String = r.try_get("data")?;
+            Ok(Event {
+                id: r.try_get("id")?,
+                at: r.try_get("at")?,
+                actor_role: r.try_get("actor_role")?,
+                actor_id: r.try_get("actor_id")?,
+                entity: r.try_get("entity")?,
+                entity_id: r.try_get("entity_id")?,
+                kind: r.try_get("kind")?,
+                data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+                reason: r.try_get("reason")?,
+            })
+        })
+        .collect()
+}

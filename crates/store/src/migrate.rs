@@ -1,0 +1,74 @@
+//! Schema migrations, one list per backend, embedded in the binary.
+
+use crate::db::{Backend, Db};
+use crate::error::StoreResult;
+use sqlx::{AssertSqlSafe, Row};
+
+/// One migration: its version, name and SQL for each backend.
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+/// Applies every migration not yet applied, each in its own transaction, and returns
+/// how many were applied. Safe to run from several servers at once on PostgreSQL (an
+/// advisory lock serialises them).
+pub async fn run(db: &Db) -> StoreResult<usize> {
+    let mut conn = db.pool.acquire().await?;
+    if db.backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_lock(7215001)")
+            .execute(&mut *conn)
+            .await?;
+    }
+    let result = apply(db, &mut conn).await;
+    if db.backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_unlock(7215001)")
+            .execute(&mut *conn)
+            .await?;
+    }
+    result
+}
+
+async fn apply(db: &Db, conn: &mut sqlx::AnyConnection) -> StoreResult<usize> {
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    let done: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64, _>(0))
+        .collect::<Result<_, _>>()?;
+    let mut applied = 0;
+    for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
+        let sql = match db.backend {
+            Backend::Sqlite => m.sqlite,
+            Backend::Postgres => m.postgres,
+        };
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(m.version)
+        .bind(m.name)
+        .bind(jiff::Timestamp::now().as_millisecond())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        tracing::info!(version = m.version, name = m.name, "migration applied");
+        applied += 1;
+    }
+    Ok(applied)
+}
