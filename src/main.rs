@@ -1,1 +1,244 @@
-fn main() {}
+//! The `aftersales` binary: serve, migrate, build demo data, import and export.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// After-sales service platform for a car maker and its service stations.
+///
+/// Settings come from a TOML file (`--config`, default `aftersales.toml` if present)
+/// and environment variables `AFTERSALES_*`, which win over the file. With no settings,
+/// `serve` creates `./aftersales.db` (SQLite) and listens on 127.0.0.1:8080.
+#[derive(Debug, Parser)]
+#[command(name = "aftersales", version, about, long_about)]
+struct Cli {
+    /// Settings file (TOML): database_url, listen, webhook_url, webhook_secret, session_minutes, log_codes.
+    #[arg(long, global = true, env = "AFTERSALES_CONFIG")]
+    config: Option<PathBuf>,
+    /// Database URL: `sqlite://aftersales.db` (default) or `postgres://user@host/db`.
+    #[arg(long = "db", global = true, env = "AFTERSALES_DATABASE_URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs the server (migrating the database first).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "AFTERSALES_LISTEN")]
+        listen: Option<SocketAddr>,
+    },
+    /// Applies database migrations and exits.
+    Migrate,
+    /// Builds a realistic demo database (if empty) and serves it.
+    Demo {
+        /// How much data: small starts in seconds; full has 1,000 stations and 1.2 million vehicles.
+        #[arg(long, value_enum, default_value_t = DemoScale::Small)]
+        scale: DemoScale,
+        /// Seed for the generator; the same seed gives the same data.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Prefecture cities CSV (adcode, name, longitude, latitude); defaults to ../shared/data/china_geo.
+        #[arg(long)]
+        geo: Option<PathBuf>,
+        /// Address to listen on.
+        #[arg(long, env = "AFTERSALES_LISTEN")]
+        listen: Option<SocketAddr>,
+        /// Build the data and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Imports a CSV file of stations, staff, customers or vehicles; every bad row is reported and nothing is written unless all rows are good.
+    Import {
+        /// What the file holds.
+        #[arg(value_enum)]
+        kind: ListKind,
+        /// The CSV file (UTF-8, header row first).
+        file: PathBuf,
+    },
+    /// Exports a list as CSV to standard output (personal data masked).
+    Export {
+        /// Which list.
+        #[arg(value_enum)]
+        kind: ListKind,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DemoScale {
+    Small,
+    Full,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ListKind {
+    Stations,
+    Staff,
+    Customers,
+    Vehicles,
+}
+
+impl ListKind {
+    fn import_kind(self) -> app::import::ImportKind {
+        match self {
+            ListKind::Stations => app::import::ImportKind::Stations,
+            ListKind::Staff => app::import::ImportKind::Staff,
+            ListKind::Customers => app::import::ImportKind::Customers,
+            ListKind::Vehicles => app::import::ImportKind::Vehicles,
+        }
+    }
+}
+
+/// The settings file.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<String>,
+    listen: Option<SocketAddr>,
+    webhook_url: Option<String>,
+    webhook_secret: Option<String>,
+    session_minutes: Option<i64>,
+    log_codes: Option<bool>,
+    max_connections: Option<u32>,
+}
+
+struct Settings {
+    database_url: String,
+    listen: SocketAddr,
+    app: app::AppSettings,
+    max_connections: u32,
+}
+
+fn settings(cli: &Cli, listen: Option<SocketAddr>) -> anyhow::Result<Settings> {
+    let path = cli.config.clone().or_else(|| Some(PathBuf::from("aftersales.toml")).filter(|p| p.exists()));
+    let file: FileSettings = match &path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            toml::from_str(&text).with_context(|| format!("parsing {}", p.display()))?
+        }
+        None => FileSettings::default(),
+    };
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let mut app = app::AppSettings::default();
+    if let Some(u) = env("AFTERSALES_WEBHOOK_URL").or(file.webhook_url) {
+        app.webhook_url = Some(u);
+    }
+    if let Some(s) = env("AFTERSALES_WEBHOOK_SECRET").or(file.webhook_secret) {
+        app.webhook_secret = s;
+    }
+    if let Some(m) = file.session_minutes {
+        app.session_minutes = m;
+    }
+    app.log_codes = file.log_codes.unwrap_or(true);
+    Ok(Settings {
+        database_url: cli.database_url.clone().or(file.database_url).unwrap_or_else(|| "sqlite://aftersales.db".into()),
+        listen: listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+        app,
+        max_connections: file.max_connections.unwrap_or(16),
+    })
+}
+
+async fn open(s: &Settings) -> anyhow::Result<store::Db> {
+    let db = store::Db::connect(&s.database_url, s.max_connections).await.with_context(|| format!("connecting to {}", s.database_url))?;
+    store::migrate::run(&db).await.context("migrating the database")?;
+    Ok(db)
+}
+
+async fn serve(s: &Settings, db: store::Db) -> anyhow::Result<()> {
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().ok();
+    let app = app::App::new(db, Arc::new(app::clock::SystemClock), s.app.clone());
+    tokio::spawn(app::notify::worker(app.clone()));
+    let state = web::AppState::new(app, metrics);
+    let listener = tokio::net::TcpListener::bind(s.listen).await.with_context(|| format!("listening on {}", s.listen))?;
+    tracing::info!("serving on http://{}", s.listen);
+    println!("Aftersales is serving on http://{} (staff console at /console, owner pages at /owner, API docs at /api/docs)", s.listen);
+    web::serve(state, listener).await.context("serving")
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match &cli.command {
+        Command::Serve { listen } => {
+            let s = settings(&cli, *listen)?;
+            let db = open(&s).await?;
+            serve(&s, db).await
+        }
+        Command::Migrate => {
+            let s = settings(&cli, None)?;
+            let db = store::Db::connect(&s.database_url, 2).await?;
+            let n = store::migrate::run(&db).await?;
+            println!("{n} migration(s) applied");
+            Ok(())
+        }
+        Command::Demo { scale, seed, geo, listen, no_serve } => {
+            let s = settings(&cli, *listen)?;
+            let db = open(&s).await?;
+            let empty = {
+                let mut c = db.pool.acquire().await?;
+                store::network::regions(&mut c).await?.is_empty()
+            };
+            if empty {
+                let opts = app::demo::DemoOptions {
+                    scale: match scale {
+                        DemoScale::Small => app::demo::Scale::Small,
+                        DemoScale::Full => app::demo::Scale::Full,
+                    },
+                    seed: *seed,
+                    geo_csv: geo.clone(),
+                };
+                let bar = indicatif::ProgressBar::new(0);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} {elapsed}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                let progress = |phase: &str, done: u64, total: u64| {
+                    bar.set_message(phase.to_string());
+                    bar.set_length(total);
+                    bar.set_position(done);
+                };
+                let summary = app::demo::build(&db, &opts, &progress).await?;
+                bar.finish_and_clear();
+                println!("demo data: {summary:?}");
+            } else {
+                println!("the database already holds data; serving it as it is");
+            }
+            println!("sign in at /console/login as admin / demo1234 (owner pages: /owner/login with 13800000000)");
+            if *no_serve { Ok(()) } else { serve(&s, db).await }
+        }
+        Command::Import { kind, file } => {
+            let s = settings(&cli, None)?;
+            let db = open(&s).await?;
+            let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+            let bar = indicatif::ProgressBar::new_spinner();
+            let progress = |n: u64| bar.set_position(n);
+            let now = jiff::Timestamp::now().as_millisecond();
+            let report = app::import::import_csv(&db, kind.import_kind(), f, now, &progress).await?;
+            bar.finish_and_clear();
+            for e in &report.errors {
+                eprintln!("row {}: {}: {}", e.row, e.field, e.rule);
+            }
+            if report.errors.is_empty() {
+                println!("{} row(s) imported", report.imported);
+                Ok(())
+            } else {
+                anyhow::bail!("{} bad row(s); nothing was imported", report.errors.len())
+            }
+        }
+        Command::Export { kind } => {
+            let s = settings(&cli, None)?;
+            let db = open(&s).await?;
+            let out = std::io::stdout();
+            let n = app::export::export_csv(&db, &domain::permission::Reach::All, kind.import_kind(), out.lock()).await?;
+            eprintln!("{n} row(s) exported");
+            Ok(())
+        }
+    }
+}

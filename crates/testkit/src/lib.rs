@@ -1,1 +1,256 @@
-//! testkit crate.
+//! Test-only helpers: start the whole app on a temporary SQLite file, or on a fresh
+//! PostgreSQL database when `TEST_DATABASE_URL` is set, and a small fixture of the
+//! network, people, customers and vehicles.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use app::App;
+use app::clock::ManualClock;
+use std::sync::Arc;
+
+/// A fresh, migrated database of the backend under test, dropped (PostgreSQL) or
+/// deleted (SQLite) when the value is dropped.
+pub struct TestDb {
+    /// The database.
+    pub db: store::Db,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+fn random_name(prefix: &str) -> String {
+    format!("{prefix}_{:016x}", rand::random::<u64>())
+}
+
+impl TestDb {
+    /// Creates the database.
+    pub async fn new() -> TestDb {
+        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            Some(admin_url) => {
+                let name = random_name("as_test");
+                let admin = store::Db::connect(&admin_url, 1).await.expect("connect to TEST_DATABASE_URL");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin.pool).await.expect("create test database");
+                admin.pool.close().await;
+                let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin_url.clone());
+                let db = store::Db::connect(&format!("{base}/{name}"), 16).await.expect("connect to test database");
+                store::migrate::run(&db).await.expect("migrate");
+                TestDb { db, cleanup: Cleanup::Postgres { admin_url, name } }
+            }
+            None => {
+                let path = std::env::temp_dir().join(format!("{}.db", random_name("aftersales_test")));
+                let db = store::Db::connect(&format!("sqlite://{}", path.display()), 16).await.expect("open sqlite");
+                store::migrate::run(&db).await.expect("migrate");
+                TestDb { db, cleanup: Cleanup::File(path) }
+            }
+        }
+    }
+
+    /// Whether this is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.cleanup, Cleanup::Postgres { .. })
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(p) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+                }
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                let (url, name) = (admin_url.clone(), name.clone());
+                // Dropping needs its own runtime: Drop cannot await.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                    rt.block_on(async move {
+                        let admin = store::Db::connect(&url, 1).await.ok()?;
+                        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&admin.pool).await.ok()
+                    })
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// Ids of the fixture's records.
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    /// Region of station A.
+    pub region_a: i64,
+    /// Another region.
+    pub region_b: i64,
+    /// Station A (region A).
+    pub station_a: i64,
+    /// Station B (region B).
+    pub station_b: i64,
+    /// A customer of station A.
+    pub customer_a: i64,
+    /// A customer of station B.
+    pub customer_b: i64,
+    /// A vehicle of customer A at station A.
+    pub vehicle_a: i64,
+    /// Its VIN.
+    pub vin_a: String,
+    /// A vehicle of customer B at station B.
+    pub vehicle_b: i64,
+    /// Its VIN.
+    pub vin_b: String,
+}
+
+/// The password of every fixture account.
+pub const PASSWORD: &str = "fixture-pass-1";
+
+/// A running server on a random port over a test database.
+pub struct TestApp {
+    /// Base URL, e.g. `http://127.0.0.1:39213`.
+    pub base: String,
+    /// The application (for direct use-case calls).
+    pub app: App,
+    /// The clock, moved by hand.
+    pub clock: Arc<ManualClock>,
+    /// The fixture.
+    pub fx: Fixture,
+    /// Keeps the database alive.
+    pub test_db: TestDb,
+}
+
+async fn staff(db: &store::Db, hash: &str, username: &str, role: &str, station: Option<i64>, region: Option<i64>) {
+    let mut c = db.pool.acquire().await.unwrap();
+    let s = store::people::NewStaff {
+        username: username.into(),
+        name: format!("测试{username}"),
+        role: role.into(),
+        station_id: station,
+        region_id: region,
+        phone: "+8613900000000".into(),
+        password_hash: hash.into(),
+    };
+    store::people::insert_staff(&mut c, &s, 0).await.unwrap();
+}
+
+/// Builds the fixture: two regions, two stations, one account per role (username =
+/// role code, tied to station A / region A / head office), a customer and vehicle per station.
+pub async fn fixture(db: &store::Db) -> Fixture {
+    let mut c = db.pool.acquire().await.unwrap();
+    let region_a = store::network::insert_region(&mut c, "NORTH", "华北", "North").await.unwrap();
+    let region_b = store::network::insert_region(&mut c, "SOUTH", "华南", "South").await.unwrap();
+    let st = |code: &str, region: i64| store::network::StationFields {
+        code: code.into(),
+        name_zh: format!("{code}服务站"),
+        name_en: format!("{code} Station"),
+        region_id: region,
+        address: "测试路1号".into(),
+        adcode: "110105".into(),
+        city: "北京市".into(),
+        lon_e6: 116_400_000,
+        lat_e6: 39_900_000,
+        opening_hours: "08:30-18:00".into(),
+        bays: 10,
+        capabilities: vec!["maintenance".into()],
+        labour_rate_fen: 18_000,
+    };
+    let station_a = store::network::insert_station(&mut c, &st("BJ-0001", region_a), 0).await.unwrap();
+    let station_b = store::network::insert_station(&mut c, &st("GZ-0001", region_b), 0).await.unwrap();
+    drop(c);
+    let hash = app::password::hash(PASSWORD).unwrap();
+    for role in domain::role::Role::staff() {
+        let (s, r) = match role.unit_kind() {
+            domain::role::UnitKind::Station => (Some(station_a), None),
+            domain::role::UnitKind::Region => (None, Some(region_a)),
+            _ => (None, None),
+        };
+        staff(db, &hash, role.code(), role.code(), s, r).await;
+    }
+    staff(db, &hash, "advisor_b", "service_advisor", Some(station_b), None).await;
+    let mut c = db.pool.acquire().await.unwrap();
+    let cust = |name: &str, phone: &str, station: i64| store::customer::CustomerFields {
+        name: name.into(),
+        phone: phone.into(),
+        id_number: Some("110101199003077777".into()),
+        station_id: station,
+        channel: "sms".into(),
+        quiet_hours: Some("22:00-08:00".into()),
+        consent_service: true,
+        consent_marketing: false,
+    };
+    let customer_a = store::customer::insert(&mut c, &cust("张三", "+8613800000001", station_a), 0).await.unwrap();
+    let customer_b = store::customer::insert(&mut c, &cust("李四", "+8613800000002", station_b), 0).await.unwrap();
+    let vin_a = domain::vin::Vin::with_check_digit("LSVAM4B2", "AN000001").unwrap().to_string();
+    let vin_b = domain::vin::Vin::with_check_digit("LGXCE4CB", "BN000002").unwrap().to_string();
+    let veh = |vin: &str, owner: i64, station: i64| store::vehicle::VehicleFields {
+        vin: vin.into(),
+        brand: "大众".into(),
+        model: "帕萨特".into(),
+        model_year: 2022,
+        plate: Some("京A12345".into()),
+        purchase_date: "2022-05-01".into(),
+        warranty_start: "2022-05-01".into(),
+        warranty_end: "2025-05-01".into(),
+        warranty_km: 100_000,
+        is_ev: false,
+        owner_id: owner,
+        station_id: station,
+    };
+    let vehicle_a = store::vehicle::insert(&mut c, &veh(&vin_a, customer_a, station_a), 0).await.unwrap();
+    let vehicle_b = store::vehicle::insert(&mut c, &veh(&vin_b, customer_b, station_b), 0).await.unwrap();
+    Fixture { region_a, region_b, station_a, station_b, customer_a, customer_b, vehicle_a, vin_a, vehicle_b, vin_b }
+}
+
+impl TestApp {
+    /// Starts the server over a fresh database with the fixture, the clock at 2026-11-24 09:00 Shanghai.
+    pub async fn spawn() -> TestApp {
+        let test_db = TestDb::new().await;
+        let fx = fixture(&test_db.db).await;
+        let clock = Arc::new(ManualClock::new("2026-11-24T01:00:00Z".parse().unwrap()));
+        let settings = app::AppSettings { log_codes: false, ..Default::default() };
+        let app = App::new(test_db.db.clone(), clock.clone(), settings);
+        let state = web::AppState::new(app.clone(), None);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(web::serve(state, listener));
+        TestApp { base, app, clock, fx, test_db }
+    }
+
+    /// An HTTP client that keeps cookies.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    }
+
+    /// A client signed in as `username` through the API, and its CSRF token.
+    pub async fn login(&self, username: &str) -> (reqwest::Client, String) {
+        let c = self.client();
+        let r = c
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "login as {username}");
+        let v: serde_json::Value = r.json().await.unwrap();
+        (c, v["csrf"].as_str().unwrap().to_string())
+    }
+
+    /// An API token acting as `role` at station A / region A / head office.
+    pub async fn token(&self, role: domain::role::Role) -> String {
+        let admin = domain::permission::Principal {
+            id: 1,
+            name: "admin".into(),
+            role: domain::role::Role::Administrator,
+            unit: domain::permission::Unit::HeadOffice,
+        };
+        let g = admin.grant(domain::permission::Action::TokenAdmin).unwrap();
+        let (station_id, region_id) = match role.unit_kind() {
+            domain::role::UnitKind::Station => (Some(self.fx.station_a), None),
+            domain::role::UnitKind::Region => (None, Some(self.fx.region_a)),
+            _ => (None, None),
+        };
+        let input = app::auth::TokenInput { name: format!("test {}", role.code()), role: role.code().into(), station_id, region_id };
+        app::auth::create_token(&self.app, &g, &input).await.unwrap().1
+    }
+}

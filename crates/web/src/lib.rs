@@ -1,1 +1,39 @@
-//! web crate.
+//! Aftersales over HTTP: the JSON API under `/api/v1` (described by OpenAPI), the
+//! staff console and the owner pages, all server-rendered, every asset inside the binary.
+
+pub mod api;
+pub mod console;
+pub mod error;
+pub mod extract;
+pub mod i18n;
+pub mod openapi;
+pub mod ops;
+pub mod owner;
+pub mod state;
+
+pub use state::AppState;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+
+/// Largest request body accepted (photos have their own, larger limit where needed).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(ops::router())
+        .merge(openapi::router())
+        .nest("/api/v1", api::router())
+        .merge(console::router())
+        .merge(owner::router())
+        .fallback(ops::not_found)
+        .layer(axum::middleware::from_fn(ops::track_metrics))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+/// Serves until the process is stopped.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).await
+}

@@ -1,0 +1,130 @@
+//! The frame around every console page: top bar, sidebar, breadcrumbs, language.
+
+use crate::i18n::{I18n, Lang, tables};
+use domain::permission::{Action, Principal, Unit};
+
+/// One sidebar link.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    /// Target.
+    pub href: &'static str,
+    /// Text.
+    pub label: String,
+    /// Whether it is the current section.
+    pub active: bool,
+}
+
+/// What the layout shows around a page.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    /// Page language.
+    pub lang: Lang,
+    /// The user's name.
+    pub user_name: String,
+    /// The user's role, translated.
+    pub role_label: String,
+    /// The user's unit, translated.
+    pub unit_label: String,
+    /// CSRF token for forms.
+    pub csrf: String,
+    /// Sidebar.
+    pub nav: Vec<NavItem>,
+    /// Breadcrumbs: (href, text).
+    pub crumbs: Vec<(String, String)>,
+    /// The current path, for the language switch to come back to.
+    pub path: String,
+}
+
+impl Chrome {
+    /// The frame for a signed-in principal on `section`.
+    pub fn new(p: &Principal, lang: Lang, csrf: &str, section: &str, path: &str) -> Chrome {
+        let t = tables();
+        let mut nav = vec![NavItem { href: "/console", label: t.t(lang, "nav.home").into(), active: section == "home" }];
+        let items: [(&str, &'static str, &str, Action); 4] = [
+            ("stations", "/console/stations", "nav.stations", Action::NetworkRead),
+            ("staff", "/console/staff", "nav.staff", Action::StaffRead),
+            ("customers", "/console/customers", "nav.customers", Action::CustomerRead),
+            ("vehicles", "/console/vehicles", "nav.vehicles", Action::VehicleRead),
+        ];
+        for (key, href, label, action) in items {
+            if p.grant(action).is_ok() {
+                nav.push(NavItem { href, label: t.t(lang, label).into(), active: section == key });
+            }
+        }
+        nav.push(NavItem { href: "/api/docs", label: t.t(lang, "nav.api").into(), active: false });
+        let unit_label = match p.unit {
+            Unit::HeadOffice => t.t(lang, "unit.head_office").to_string(),
+            Unit::Region(r) => t.fill(lang, "unit.region", &[("id", &r.to_string())]),
+            Unit::Station(s, _) => t.fill(lang, "unit.station", &[("id", &s.to_string())]),
+            Unit::Owner(_) => t.t(lang, "role.owner").to_string(),
+        };
+        Chrome {
+            lang,
+            user_name: p.name.clone(),
+            role_label: t.t(lang, &format!("role.{}", p.role.code())).to_string(),
+            unit_label,
+            csrf: csrf.to_string(),
+            nav,
+            crumbs: vec![("/console".into(), t.t(lang, "nav.home").into())],
+            path: path.to_string(),
+        }
+    }
+
+    /// The text for a key in the page's language.
+    pub fn t(&self, key: &str) -> String {
+        tables().t(self.lang, key).to_string()
+    }
+
+    /// Adds a breadcrumb.
+    pub fn crumb(mut self, href: impl Into<String>, text: impl Into<String>) -> Chrome {
+        self.crumbs.push((href.into(), text.into()));
+        self
+    }
+
+    /// The translation tables.
+    pub fn tables(&self) -> &'static I18n {
+        tables()
+    }
+}
+
+/// Paging links under a list.
+#[derive(Debug, Clone)]
+pub struct Pager {
+    /// "N in all, page x of y".
+    pub info: String,
+    /// Previous page link.
+    pub prev: Option<String>,
+    /// Next page link.
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// Links for a page of a list at `base` with the search text `q`.
+    pub fn new(lang: Lang, base: &str, q: &str, total: i64, page: i64, pages: i64) -> Pager {
+        let link = |p: i64| format!("{base}?q={}&page={p}", urlencode(q));
+        Pager {
+            info: tables().fill(lang, "page.info", &[("total", &total.to_string()), ("page", &page.to_string()), ("pages", &pages.to_string())]),
+            prev: (page > 1).then(|| link(page - 1)),
+            next: (page < pages).then(|| link(page + 1)),
+        }
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Shows a UTC millisecond instant as `2026-11-23 14:05` in Asia/Shanghai.
+pub fn show_time(ms: i64) -> String {
+    let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(jiff::tz::TimeZone::UTC);
+    jiff::Timestamp::from_millisecond(ms).map(|t| t.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+}

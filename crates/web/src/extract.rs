@@ -1,0 +1,126 @@
+//! Request extractors: who is calling, in which language, and JSON bodies that fail
+//! with a problem document naming the field.
+
+use crate::AppState;
+use crate::error::{ApiError, Problem, json_violation};
+use crate::i18n::Lang;
+use app::AppError;
+use app::auth::Session;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use domain::permission::{Action, Grant, Principal};
+use serde::de::DeserializeOwned;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "as_session";
+/// Name of the language cookie (for visitors not signed in).
+pub const LANG_COOKIE: &str = "as_lang";
+/// Header carrying the CSRF token for cookie-authenticated API writes.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The value of one cookie.
+pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts.headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        let (k, v) = c.trim().split_once('=')?;
+        (k == name).then_some(v)
+    })
+}
+
+/// The language from Accept-Language (API callers).
+pub fn header_lang(parts: &Parts) -> Lang {
+    parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(Lang::from_accept_language).unwrap_or_default()
+}
+
+/// The caller's language, for the API: Accept-Language.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiLang(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ApiLang(header_lang(parts)))
+    }
+}
+
+/// A signed-in caller of the API: an integration token (`Authorization: Bearer …`) or
+/// a browser session (then writes need the CSRF header).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// Who.
+    pub principal: Principal,
+    /// In which language errors are explained.
+    pub lang: Lang,
+    /// The browser session, when signed in by cookie.
+    pub session: Option<Session>,
+}
+
+impl Caller {
+    /// A grant for `action`, or 403.
+    pub fn grant(&self, action: Action) -> Result<Grant, ApiError> {
+        self.principal.grant(action).map_err(|_| ApiError::app(AppError::Forbidden, self.lang))
+    }
+
+    /// Wraps a use-case error in the caller's language.
+    pub fn err(&self, e: AppError) -> ApiError {
+        ApiError::app(e, self.lang)
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let lang = header_lang(parts);
+        let unauth = || ApiError::app(AppError::Unauthenticated, lang);
+        if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
+            let token = auth.to_str().ok().and_then(|s| s.strip_prefix("Bearer ")).ok_or_else(unauth)?;
+            let principal = state.token_principal(token.trim()).await.map_err(|e| ApiError::app(e, lang))?.ok_or_else(unauth)?;
+            return Ok(Caller { principal, lang, session: None });
+        }
+        let token = cookie(parts, SESSION_COOKIE).ok_or_else(unauth)?;
+        let session = app::auth::session(&state.app, token).await.map_err(|e| ApiError::app(e, lang))?.ok_or_else(unauth)?;
+        if !matches!(parts.method, Method::GET | Method::HEAD) {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            if !constant_time_eq(sent.as_bytes(), session.csrf.as_bytes()) {
+                return Err(ApiError::new(Problem::Csrf, lang));
+            }
+        }
+        Ok(Caller { principal: session.principal.clone(), lang, session: Some(session) })
+    }
+}
+
+/// Compares secrets without leaking where they differ through timing.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A JSON body: refuses other content types (415), oversized bodies (413), malformed
+/// JSON (400) and unknown fields (400), each as a problem document naming the field.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let lang = req
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(Lang::from_accept_language)
+            .unwrap_or_default();
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+        if !is_json {
+            return Err(ApiError::new(Problem::UnsupportedMediaType, lang));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| ApiError::new(Problem::TooLarge, lang))?;
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| ApiError::new(Problem::BadBody(json_violation(&e)), lang))
+    }
+}

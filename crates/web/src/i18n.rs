@@ -1,0 +1,151 @@
+//! Translations: zh-CN first, en second, from TOML files compiled into the binary.
+
+use domain::Violation;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+static TABLES: LazyLock<I18n> = LazyLock::new(I18n::load);
+
+/// The translations compiled into the binary, loaded once.
+pub fn tables() -> &'static I18n {
+    &TABLES
+}
+
+/// A language the interface speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// Simplified Chinese, the default.
+    #[default]
+    ZhCn,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The BCP 47 tag.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parses a tag; anything that is not English is Chinese.
+    pub fn from_tag(tag: &str) -> Lang {
+        if tag.trim().to_ascii_lowercase().starts_with("en") { Lang::En } else { Lang::ZhCn }
+    }
+
+    /// Picks from an Accept-Language header by the first listed language we speak.
+    pub fn from_accept_language(header: &str) -> Lang {
+        for part in header.split(',') {
+            let tag = part.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            if tag.starts_with("en") {
+                return Lang::En;
+            }
+            if tag.starts_with("zh") {
+                return Lang::ZhCn;
+            }
+        }
+        Lang::ZhCn
+    }
+
+    /// The other language, for the switch link.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::ZhCn => Lang::En,
+            Lang::En => Lang::ZhCn,
+        }
+    }
+}
+
+/// Both translation tables.
+#[derive(Debug)]
+pub struct I18n {
+    zh: HashMap<String, String>,
+    en: HashMap<String, String>,
+}
+
+fn parse(text: &str) -> HashMap<String, String> {
+    toml::from_str::<HashMap<String, String>>(text).unwrap_or_default()
+}
+
+impl I18n {
+    /// Loads the tables compiled into the binary.
+    pub fn load() -> I18n {
+        I18n { zh: parse(include_str!("../i18n/zh-CN.toml")), en: parse(include_str!("../i18n/en.toml")) }
+    }
+
+    /// The text for `key`, falling back to Chinese, then to the key itself.
+    pub fn t<'a>(&'a self, lang: Lang, key: &'a str) -> &'a str {
+        let table = if lang == Lang::En { &self.en } else { &self.zh };
+        table.get(key).or_else(|| self.zh.get(key)).map(String::as_str).unwrap_or(key)
+    }
+
+    /// The text for `key`, for templates (which pass the language by reference).
+    pub fn tr<'a>(&'a self, lang: &Lang, key: &'a str) -> &'a str {
+        self.t(*lang, key)
+    }
+
+    /// The text for `key` with `{name}` placeholders filled.
+    pub fn fill(&self, lang: Lang, key: &str, values: &[(&str, &str)]) -> String {
+        let mut s = self.t(lang, key).to_string();
+        for (k, v) in values {
+            s = s.replace(&format!("{{{k}}}"), v);
+        }
+        s
+    }
+
+    /// A sentence for a broken rule, naming the field in the caller's language.
+    pub fn violation(&self, lang: Lang, v: &Violation) -> String {
+        let base = v.field.split(['[', '.']).next().unwrap_or(&v.field);
+        let field_key = format!("field.{base}");
+        let field = self.t(lang, &field_key);
+        let field = if field == field_key { v.field.as_str() } else { field };
+        let key = format!("rule.{}", v.rule);
+        let known = self.t(lang, &key) != key;
+        let detail = v.detail.as_deref().unwrap_or("");
+        if known {
+            self.fill(lang, &key, &[("field", field), ("detail", detail)])
+        } else {
+            format!("{field}: {}{}", v.rule, if detail.is_empty() { String::new() } else { format!(" ({detail})") })
+        }
+    }
+
+    /// Every key of both tables, for the completeness test.
+    pub fn keys(&self) -> (Vec<&String>, Vec<&String>) {
+        (self.zh.keys().collect(), self.en.keys().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let i = I18n::load();
+        let (mut zh, mut en) = i.keys();
+        zh.sort();
+        en.sort();
+        assert!(zh.len() > 100, "translations loaded: {}", zh.len());
+        assert_eq!(zh, en);
+    }
+
+    #[test]
+    fn violations_name_the_field_in_the_language() {
+        let i = I18n::load();
+        let v = Violation::new("vin", "vin.check_digit").with_detail("X");
+        assert!(i.violation(Lang::ZhCn, &v).contains("车架号"));
+        assert!(i.violation(Lang::En, &v).contains("VIN"));
+        assert!(i.violation(Lang::En, &v).contains('X'));
+        let r = Violation::new("brand", "required");
+        assert_eq!(i.violation(Lang::En, &r), "Brand is required");
+    }
+
+    #[test]
+    fn accept_language_picks_the_first_known() {
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Lang::En);
+        assert_eq!(Lang::from_accept_language("fr, zh-CN;q=0.8, en;q=0.5"), Lang::ZhCn);
+        assert_eq!(Lang::from_accept_language(""), Lang::ZhCn);
+    }
+}

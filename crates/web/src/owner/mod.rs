@@ -1,0 +1,125 @@
+//! The owner's phone-sized pages: sign in with a one-time code, my vehicles, my data.
+
+use crate::AppState;
+use crate::api::auth::session_cookie;
+use crate::console::form::{FormData, render};
+use crate::console::session::visitor_lang;
+use crate::extract::{SESSION_COOKIE, constant_time_eq, cookie};
+use crate::i18n::{I18n, Lang, tables};
+use app::AppError;
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use domain::permission::Action;
+use store::Page;
+
+/// Cookie with the CSRF token of the owner's sign-in forms (double submit).
+const OWNER_CSRF_COOKIE: &str = "as_owner_csrf";
+
+/// Routes of the owner pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/owner", get(home))
+        .route("/owner/login", get(login_page).post(login))
+        .route("/owner/code", post(send_code))
+}
+
+#[derive(Template)]
+#[template(path = "owner_login.html")]
+struct LoginPage {
+    lang: Lang,
+    t: &'static I18n,
+    csrf: String,
+    phone: String,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+fn login_form(lang: Lang, phone: &str, error: Option<String>, notice: Option<String>, status: StatusCode) -> Response {
+    let csrf = app::auth::new_secret();
+    let page = LoginPage { lang, t: tables(), csrf: csrf.clone(), phone: phone.to_string(), error, notice };
+    let mut r = render(&page, status);
+    if let Ok(v) = HeaderValue::from_str(&format!("{OWNER_CSRF_COOKIE}={csrf}; Path=/owner; HttpOnly; SameSite=Strict")) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+fn csrf_ok(parts: &Parts, form: &FormData) -> bool {
+    let expected = cookie(parts, OWNER_CSRF_COOKIE).unwrap_or("");
+    !expected.is_empty() && constant_time_eq(form.get("csrf").as_bytes(), expected.as_bytes())
+}
+
+fn message(lang: Lang, e: &AppError) -> String {
+    match e {
+        AppError::Invalid(v) | AppError::Refused(v) => v.0.iter().map(|x| tables().violation(lang, x)).collect::<Vec<_>>().join("; "),
+        AppError::TooManyAttempts { .. } => tables().t(lang, "error.too_many").into(),
+        _ => tables().t(lang, "error.internal").into(),
+    }
+}
+
+async fn login_page(parts: Parts) -> Response {
+    login_form(visitor_lang(&parts), "", None, None, StatusCode::OK)
+}
+
+async fn send_code(State(s): State<AppState>, parts: Parts, form: FormData) -> Response {
+    let lang = visitor_lang(&parts);
+    if !csrf_ok(&parts, &form) {
+        return login_form(lang, form.get("phone"), Some(tables().t(lang, "error.csrf").into()), None, StatusCode::FORBIDDEN);
+    }
+    match app::auth::request_owner_code(&s.app, form.get("phone")).await {
+        Ok(()) => login_form(lang, form.get("phone"), None, Some(tables().t(lang, "owner.code_sent").into()), StatusCode::OK),
+        Err(e) => login_form(lang, form.get("phone"), Some(message(lang, &e)), None, StatusCode::UNPROCESSABLE_ENTITY),
+    }
+}
+
+async fn login(State(s): State<AppState>, parts: Parts, form: FormData) -> Response {
+    let lang = visitor_lang(&parts);
+    if !csrf_ok(&parts, &form) {
+        return login_form(lang, form.get("phone"), Some(tables().t(lang, "error.csrf").into()), None, StatusCode::FORBIDDEN);
+    }
+    match app::auth::verify_owner_code(&s.app, form.get("phone"), form.get("code"), lang.tag()).await {
+        Ok(session) => {
+            let mut r = Redirect::to("/owner").into_response();
+            r.headers_mut().insert(header::SET_COOKIE, session_cookie(&s, &session.token, s.app.settings.session_minutes * 60));
+            r
+        }
+        Err(e) => login_form(lang, form.get("phone"), Some(message(lang, &e)), None, StatusCode::UNPROCESSABLE_ENTITY),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "owner_home.html")]
+struct HomePage {
+    lang: Lang,
+    t: &'static I18n,
+    hello: String,
+    vehicles: Vec<store::vehicle::Vehicle>,
+    messages: Vec<String>,
+}
+
+async fn home(State(s): State<AppState>, parts: Parts) -> Response {
+    let to_login = || Redirect::to("/owner/login").into_response();
+    let Some(token) = cookie(&parts, SESSION_COOKIE) else { return to_login() };
+    let Ok(Some(session)) = app::auth::session(&s.app, token).await else { return to_login() };
+    let Ok(grant) = session.principal.grant(Action::OwnDataExport) else { return to_login() };
+    let lang = Lang::from_tag(&session.lang);
+    let filter = store::vehicle::VehicleFilter { owner_id: Some(session.principal.id), ..Default::default() };
+    let vehicles = match s.app.db.pool.acquire().await {
+        Ok(mut c) => store::vehicle::list(&mut c, grant.reach(), &filter, Page::new(1, 50)).await.map(|p| p.items).unwrap_or_default(),
+        Err(_) => vec![],
+    };
+    let messages = match s.app.db.pool.acquire().await {
+        Ok(mut c) => store::outbox::inbox(&mut c, session.principal.id, 20)
+            .await
+            .map(|m| m.into_iter().map(|m| format!("{} · {}", crate::console::chrome::show_time(m.created_at), m.template)).collect())
+            .unwrap_or_default(),
+        Err(_) => vec![],
+    };
+    let page = HomePage { lang, t: tables(), hello: tables().fill(lang, "owner.hello", &[("name", &session.principal.name)]), vehicles, messages };
+    render(&page, StatusCode::OK)
+}
