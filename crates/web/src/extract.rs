@@ -99,8 +99,10 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// A JSON body: refuses other content types (415), oversized bodies (413), malformed
 /// JSON (400) and unknown fields (400), each as a problem document naming the field.
+/// The outcome is held until the handler has checked the caller's grant, so a caller
+/// without permission learns nothing about what a valid body looks like.
 #[derive(Debug)]
-pub struct JsonBody<T>(pub T);
+pub struct JsonBody<T>(pub Result<T, ApiError>);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
@@ -118,9 +120,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|ct| ct.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
         if !is_json {
-            return Err(ApiError::new(Problem::UnsupportedMediaType, lang));
+            return Ok(JsonBody(Err(ApiError::new(Problem::UnsupportedMediaType, lang))));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|_| ApiError::new(Problem::TooLarge, lang))?;
-        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| ApiError::new(Problem::BadBody(json_violation(&e)), lang))
+        let bytes = match Bytes::from_request(req, state).await {
+            Ok(b) => b,
+            Err(_) => return Ok(JsonBody(Err(ApiError::new(Problem::TooLarge, lang)))),
+        };
+        Ok(JsonBody(serde_json::from_slice(&bytes).map_err(|e| ApiError::new(Problem::BadBody(json_violation(&e)), lang))))
     }
 }

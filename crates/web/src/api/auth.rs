@@ -60,6 +60,7 @@ fn session_response(state: &AppState, s: &app::auth::Session) -> Response {
 /// Signs a staff member in (a new session id every time); repeated failures lock the account for a while.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginInput, responses((status = 200, body = SessionInfo), (status = 401, body = crate::error::ProblemDoc), (status = 429, body = crate::error::ProblemDoc)))]
 pub async fn login(State(s): State<AppState>, ApiLang(lang): ApiLang, JsonBody(input): JsonBody<LoginInput>) -> Result<Response, ApiError> {
+    let input = input?;
     let session = app::auth::login_staff(&s.app, &input.username, &input.password, lang.tag()).await.map_err(|e| ApiError::app(e, lang))?;
     Ok(session_response(&s, &session))
 }
@@ -86,6 +87,7 @@ pub struct PhoneInput {
 /// Sends a one-time code to an owner's phone (same answer for unknown numbers).
 #[utoipa::path(post, path = "/api/v1/auth/owner/code", tag = "auth", request_body = PhoneInput, responses((status = 202), (status = 422, body = crate::error::ProblemDoc), (status = 429, body = crate::error::ProblemDoc)))]
 pub async fn owner_code(State(s): State<AppState>, ApiLang(lang): ApiLang, JsonBody(input): JsonBody<PhoneInput>) -> Result<StatusCode, ApiError> {
+    let input = input?;
     app::auth::request_owner_code(&s.app, &input.phone).await.map_err(|e| ApiError::app(e, lang))?;
     Ok(StatusCode::ACCEPTED)
 }
@@ -103,6 +105,7 @@ pub struct CodeInput {
 /// Signs an owner in with the code.
 #[utoipa::path(post, path = "/api/v1/auth/owner/verify", tag = "auth", request_body = CodeInput, responses((status = 200, body = SessionInfo), (status = 422, body = crate::error::ProblemDoc)))]
 pub async fn owner_verify(State(s): State<AppState>, ApiLang(lang): ApiLang, JsonBody(input): JsonBody<CodeInput>) -> Result<Response, ApiError> {
+    let input = input?;
     let session = app::auth::verify_owner_code(&s.app, &input.phone, &input.code, lang.tag()).await.map_err(|e| ApiError::app(e, lang))?;
     Ok(session_response(&s, &session))
 }
@@ -126,6 +129,7 @@ pub struct TokenIssued {
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", request_body = TokenInput, responses((status = 201, body = TokenIssued), (status = 422, body = crate::error::ProblemDoc)))]
 pub async fn create_token(State(s): State<AppState>, c: Caller, JsonBody(input): JsonBody<TokenInput>) -> Result<(StatusCode, Json<TokenIssued>), ApiError> {
     let g = c.grant(Action::TokenAdmin)?;
+    let input = input?;
     let (id, token) = app::auth::create_token(&s.app, &g, &input).await.map_err(|e| c.err(e))?;
     Ok((StatusCode::CREATED, Json(TokenIssued { id, token })))
 }

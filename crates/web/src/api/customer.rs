@@ -37,6 +37,7 @@ pub async fn list_customers(State(s): State<AppState>, c: Caller, Query(q): Quer
 #[utoipa::path(post, path = "/api/v1/customers", tag = "customers", request_body = CustomerInput, responses((status = 201, body = Created), (status = 422, body = crate::error::ProblemDoc)))]
 pub async fn create_customer(State(s): State<AppState>, c: Caller, JsonBody(input): JsonBody<CustomerInput>) -> Result<(StatusCode, Json<Created>), ApiError> {
     let g = c.grant(Action::CustomerWrite)?;
+    let input = input?;
     let id = app::customer::create(&s.app, &g, &input).await.map_err(|e| c.err(e))?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
@@ -53,6 +54,7 @@ pub async fn get_customer(State(s): State<AppState>, c: Caller, Path(id): Path<S
 #[utoipa::path(put, path = "/api/v1/customers/{id}", tag = "customers", params(("id" = i64, Path)), request_body = CustomerInput, responses((status = 204), (status = 422, body = crate::error::ProblemDoc)))]
 pub async fn update_customer(State(s): State<AppState>, c: Caller, Path(id): Path<String>, JsonBody(input): JsonBody<CustomerInput>) -> Result<StatusCode, ApiError> {
     let g = c.grant(Action::CustomerWrite)?;
+    let input = input?;
     let id = path_id(&id, c.lang)?;
     app::customer::update(&s.app, &g, id, &input).await.map_err(|e| c.err(e))?;
     Ok(StatusCode::NO_CONTENT)
@@ -62,6 +64,7 @@ pub async fn update_customer(State(s): State<AppState>, c: Caller, Path(id): Pat
 #[utoipa::path(post, path = "/api/v1/customers/{id}/reveal", tag = "customers", params(("id" = i64, Path)), request_body = ReasonInput, responses((status = 200, body = Revealed), (status = 422, body = crate::error::ProblemDoc)))]
 pub async fn reveal(State(s): State<AppState>, c: Caller, Path(id): Path<String>, JsonBody(input): JsonBody<ReasonInput>) -> Result<Json<Revealed>, ApiError> {
     let g = c.grant(Action::PersonalDataReveal)?;
+    let input = input?;
     let id = path_id(&id, c.lang)?;
     Ok(Json(app::customer::reveal(&s.app, &g, id, &input.reason).await.map_err(|e| c.err(e))?))
 }

@@ -37,6 +37,7 @@ pub async fn list_regions(State(s): State<AppState>, c: Caller) -> Result<Json<s
 #[utoipa::path(post, path = "/api/v1/regions", tag = "network", request_body = RegionInput, responses((status = 201, body = Created), (status = 422, body = crate::error::ProblemDoc)))]
 pub async fn create_region(State(s): State<AppState>, c: Caller, JsonBody(input): JsonBody<RegionInput>) -> Result<(StatusCode, Json<Created>), ApiError> {
     let g = c.grant(Action::NetworkWrite)?;
+    let input = input?;
     let id = app::network::create_region(&s.app, &g, &input).await.map_err(|e| c.err(e))?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
@@ -55,6 +56,7 @@ pub async fn list_stations(State(s): State<AppState>, c: Caller, Query(q): Query
 #[utoipa::path(post, path = "/api/v1/stations", tag = "network", request_body = StationInput, responses((status = 201, body = Created), (status = 422, body = crate::error::ProblemDoc)))]
 pub async fn create_station(State(s): State<AppState>, c: Caller, JsonBody(input): JsonBody<StationInput>) -> Result<(StatusCode, Json<Created>), ApiError> {
     let g = c.grant(Action::NetworkWrite)?;
+    let input = input?;
     let id = app::network::create_station(&s.app, &g, &input).await.map_err(|e| c.err(e))?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
@@ -71,6 +73,7 @@ pub async fn get_station(State(s): State<AppState>, c: Caller, Path(id): Path<St
 #[utoipa::path(put, path = "/api/v1/stations/{id}", tag = "network", params(("id" = i64, Path)), request_body = StationInput, responses((status = 204), (status = 422, body = crate::error::ProblemDoc)))]
 pub async fn update_station(State(s): State<AppState>, c: Caller, Path(id): Path<String>, JsonBody(input): JsonBody<StationInput>) -> Result<StatusCode, ApiError> {
     let g = c.grant(Action::NetworkWrite)?;
+    let input = input?;
     let id = path_id(&id, c.lang)?;
     app::network::update_station(&s.app, &g, id, &input).await.map_err(|e| c.err(e))?;
     Ok(StatusCode::NO_CONTENT)
@@ -90,6 +93,7 @@ pub struct StatusInput {
 #[utoipa::path(post, path = "/api/v1/stations/{id}/status", tag = "network", params(("id" = i64, Path)), request_body = StatusInput, responses((status = 204), (status = 409, body = crate::error::ProblemDoc)))]
 pub async fn change_status(State(s): State<AppState>, c: Caller, Path(id): Path<String>, JsonBody(input): JsonBody<StatusInput>) -> Result<StatusCode, ApiError> {
     let g = c.grant(Action::NetworkWrite)?;
+    let input = input?;
     let id = path_id(&id, c.lang)?;
     app::network::change_station_status(&s.app, &g, id, &input.status, &input.reason).await.map_err(|e| c.err(e))?;
     Ok(StatusCode::NO_CONTENT)
@@ -124,6 +128,7 @@ pub async fn list_units(State(s): State<AppState>, c: Caller) -> Result<Json<ser
 #[utoipa::path(post, path = "/api/v1/mobile-units", tag = "network", request_body = MobileUnitInput, responses((status = 201, body = Created), (status = 422, body = crate::error::ProblemDoc)))]
 pub async fn create_unit(State(s): State<AppState>, c: Caller, JsonBody(input): JsonBody<MobileUnitInput>) -> Result<(StatusCode, Json<Created>), ApiError> {
     let g = c.grant(Action::NetworkWrite)?;
+    let input = input?;
     let id = app::network::create_mobile_unit(&s.app, &g, &input).await.map_err(|e| c.err(e))?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }

@@ -35,6 +35,7 @@ pub async fn list_staff(State(s): State<AppState>, c: Caller, Query(q): Query<Ha
 #[utoipa::path(post, path = "/api/v1/staff", tag = "people", request_body = StaffInput, responses((status = 201, body = Created), (status = 422, body = crate::error::ProblemDoc)))]
 pub async fn create_staff(State(s): State<AppState>, c: Caller, JsonBody(input): JsonBody<StaffInput>) -> Result<(StatusCode, Json<Created>), ApiError> {
     let g = c.grant(Action::StaffWrite)?;
+    let input = input?;
     let id = app::people::create_staff(&s.app, &g, &input).await.map_err(|e| c.err(e))?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
@@ -52,6 +53,7 @@ pub async fn get_staff(State(s): State<AppState>, c: Caller, Path(id): Path<Stri
 #[utoipa::path(post, path = "/api/v1/staff/{id}/certificates", tag = "people", params(("id" = i64, Path)), request_body = CertificateInput, responses((status = 201, body = Created), (status = 422, body = crate::error::ProblemDoc)))]
 pub async fn add_certificate(State(s): State<AppState>, c: Caller, Path(id): Path<String>, JsonBody(input): JsonBody<CertificateInput>) -> Result<(StatusCode, Json<Created>), ApiError> {
     let g = c.grant(Action::StaffWrite)?;
+    let input = input?;
     let id = path_id(&id, c.lang)?;
     let cid = app::people::add_certificate(&s.app, &g, id, &input).await.map_err(|e| c.err(e))?;
     Ok((StatusCode::CREATED, Json(Created { id: cid })))

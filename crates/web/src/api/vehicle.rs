@@ -37,6 +37,7 @@ pub async fn list_vehicles(State(s): State<AppState>, c: Caller, Query(q): Query
 #[utoipa::path(post, path = "/api/v1/vehicles", tag = "vehicles", request_body = VehicleInput, responses((status = 201, body = Created), (status = 422, body = crate::error::ProblemDoc)))]
 pub async fn create_vehicle(State(s): State<AppState>, c: Caller, JsonBody(input): JsonBody<VehicleInput>) -> Result<(StatusCode, Json<Created>), ApiError> {
     let g = c.grant(Action::VehicleWrite)?;
+    let input = input?;
     let id = app::vehicle::create(&s.app, &g, &input).await.map_err(|e| c.err(e))?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
@@ -60,6 +61,7 @@ pub async fn get_vehicle(State(s): State<AppState>, c: Caller, Path(id): Path<St
 #[utoipa::path(put, path = "/api/v1/vehicles/{id}", tag = "vehicles", params(("id" = i64, Path)), request_body = VehicleInput, responses((status = 204), (status = 422, body = crate::error::ProblemDoc)))]
 pub async fn update_vehicle(State(s): State<AppState>, c: Caller, Path(id): Path<String>, JsonBody(input): JsonBody<VehicleInput>) -> Result<StatusCode, ApiError> {
     let g = c.grant(Action::VehicleWrite)?;
+    let input = input?;
     let id = path_id(&id, c.lang)?;
     app::vehicle::update(&s.app, &g, id, &input).await.map_err(|e| c.err(e))?;
     Ok(StatusCode::NO_CONTENT)
@@ -80,6 +82,7 @@ pub struct TransferInput {
 #[utoipa::path(post, path = "/api/v1/vehicles/{id}/transfer", tag = "vehicles", params(("id" = i64, Path)), request_body = TransferInput, responses((status = 204), (status = 422, body = crate::error::ProblemDoc)))]
 pub async fn transfer(State(s): State<AppState>, c: Caller, Path(id): Path<String>, JsonBody(input): JsonBody<TransferInput>) -> Result<StatusCode, ApiError> {
     let g = c.grant(Action::VehicleWrite)?;
+    let input = input?;
     let id = path_id(&id, c.lang)?;
     app::vehicle::transfer(&s.app, &g, id, input.owner_id, &input.reason).await.map_err(|e| c.err(e))?;
     Ok(StatusCode::NO_CONTENT)
@@ -89,6 +92,7 @@ pub async fn transfer(State(s): State<AppState>, c: Caller, Path(id): Path<Strin
 #[utoipa::path(post, path = "/api/v1/vehicles/{id}/odometer", tag = "vehicles", params(("id" = i64, Path)), request_body = ReadingInput, responses((status = 204), (status = 409, body = crate::error::ProblemDoc)))]
 pub async fn add_reading(State(s): State<AppState>, c: Caller, Path(id): Path<String>, JsonBody(input): JsonBody<ReadingInput>) -> Result<StatusCode, ApiError> {
     let g = c.grant(Action::VehicleWrite)?;
+    let input = input?;
     let id = path_id(&id, c.lang)?;
     app::vehicle::add_reading(&s.app, &g, id, &input).await.map_err(|e| c.err(e))?;
     Ok(StatusCode::NO_CONTENT)
