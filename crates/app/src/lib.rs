@@ -16,6 +16,7 @@ pub mod network;
 pub mod notify;
 pub mod password;
 pub mod people;
+pub mod service;
 pub mod vehicle;
 
 pub use error::{AppError, AppResult};

@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod people;
 pub mod query;
 pub mod scope;
+pub mod service;
 pub mod session;
 pub mod vehicle;
 

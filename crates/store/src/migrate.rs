@@ -12,12 +12,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "service",
+        sqlite: include_str!("../migrations/sqlite/0002_service.sql"),
+        postgres: include_str!("../migrations/postgres/0002_service.sql"),
+    },
+];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns
 /// how many were applied. Safe to run from several servers at once on PostgreSQL (an

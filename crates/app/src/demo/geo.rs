@@ -15,54 +15,53 @@ pub(crate) const REGIONS: [(&str, &str, &str); 8] = [
     ("NORTHWEST", "西北大区", "Northwest China"),
 ];
 
-/// A mainland province: full name, short name, plate character, letter code, English
+/// A mainland province: full name, plate character, letter code, English
 /// name and index into [`REGIONS`].
 pub(crate) struct Province {
     pub full: &'static str,
-    pub short: &'static str,
     pub plate: char,
     pub code: &'static str,
     pub en: &'static str,
     pub region: usize,
 }
 
-const fn p(full: &'static str, short: &'static str, plate: char, code: &'static str, en: &'static str, region: usize) -> Province {
-    Province { full, short, plate, code, en, region }
+const fn p(full: &'static str, plate: char, code: &'static str, en: &'static str, region: usize) -> Province {
+    Province { full, plate, code, en, region }
 }
 
 /// The 31 mainland provinces (Hong Kong, Macao and Taiwan have no stations here).
 pub(crate) const PROVINCES: [Province; 31] = [
-    p("北京市", "北京", '京', "BJ", "Beijing", 0),
-    p("天津市", "天津", '津', "TJ", "Tianjin", 0),
-    p("河北省", "河北", '冀', "HE", "Hebei", 0),
-    p("山西省", "山西", '晋', "SX", "Shanxi", 0),
-    p("内蒙古自治区", "内蒙古", '蒙', "NM", "Inner Mongolia", 0),
-    p("辽宁省", "辽宁", '辽', "LN", "Liaoning", 1),
-    p("吉林省", "吉林", '吉', "JL", "Jilin", 1),
-    p("黑龙江省", "黑龙江", '黑', "HL", "Heilongjiang", 1),
-    p("上海市", "上海", '沪', "SH", "Shanghai", 2),
-    p("江苏省", "江苏", '苏', "JS", "Jiangsu", 2),
-    p("浙江省", "浙江", '浙', "ZJ", "Zhejiang", 2),
-    p("安徽省", "安徽", '皖', "AH", "Anhui", 3),
-    p("福建省", "福建", '闽', "FJ", "Fujian", 3),
-    p("江西省", "江西", '赣', "JX", "Jiangxi", 3),
-    p("山东省", "山东", '鲁', "SD", "Shandong", 3),
-    p("河南省", "河南", '豫', "HA", "Henan", 4),
-    p("湖北省", "湖北", '鄂', "HB", "Hubei", 4),
-    p("湖南省", "湖南", '湘', "HN", "Hunan", 4),
-    p("广东省", "广东", '粤', "GD", "Guangdong", 5),
-    p("广西壮族自治区", "广西", '桂', "GX", "Guangxi", 5),
-    p("海南省", "海南", '琼', "HI", "Hainan", 5),
-    p("重庆市", "重庆", '渝', "CQ", "Chongqing", 6),
-    p("四川省", "四川", '川', "SC", "Sichuan", 6),
-    p("贵州省", "贵州", '贵', "GZ", "Guizhou", 6),
-    p("云南省", "云南", '云', "YN", "Yunnan", 6),
-    p("西藏自治区", "西藏", '藏', "XZ", "Tibet", 6),
-    p("陕西省", "陕西", '陕', "SN", "Shaanxi", 7),
-    p("甘肃省", "甘肃", '甘', "GS", "Gansu", 7),
-    p("青海省", "青海", '青', "QH", "Qinghai", 7),
-    p("宁夏回族自治区", "宁夏", '宁', "NX", "Ningxia", 7),
-    p("新疆维吾尔自治区", "新疆", '新', "XJ", "Xinjiang", 7),
+    p("北京市", '京', "BJ", "Beijing", 0),
+    p("天津市", '津', "TJ", "Tianjin", 0),
+    p("河北省", '冀', "HE", "Hebei", 0),
+    p("山西省", '晋', "SX", "Shanxi", 0),
+    p("内蒙古自治区", '蒙', "NM", "Inner Mongolia", 0),
+    p("辽宁省", '辽', "LN", "Liaoning", 1),
+    p("吉林省", '吉', "JL", "Jilin", 1),
+    p("黑龙江省", '黑', "HL", "Heilongjiang", 1),
+    p("上海市", '沪', "SH", "Shanghai", 2),
+    p("江苏省", '苏', "JS", "Jiangsu", 2),
+    p("浙江省", '浙', "ZJ", "Zhejiang", 2),
+    p("安徽省", '皖', "AH", "Anhui", 3),
+    p("福建省", '闽', "FJ", "Fujian", 3),
+    p("江西省", '赣', "JX", "Jiangxi", 3),
+    p("山东省", '鲁', "SD", "Shandong", 3),
+    p("河南省", '豫', "HA", "Henan", 4),
+    p("湖北省", '鄂', "HB", "Hubei", 4),
+    p("湖南省", '湘', "HN", "Hunan", 4),
+    p("广东省", '粤', "GD", "Guangdong", 5),
+    p("广西壮族自治区", '桂', "GX", "Guangxi", 5),
+    p("海南省", '琼', "HI", "Hainan", 5),
+    p("重庆市", '渝', "CQ", "Chongqing", 6),
+    p("四川省", '川', "SC", "Sichuan", 6),
+    p("贵州省", '贵', "GZ", "Guizhou", 6),
+    p("云南省", '云', "YN", "Yunnan", 6),
+    p("西藏自治区", '藏', "XZ", "Tibet", 6),
+    p("陕西省", '陕', "SN", "Shaanxi", 7),
+    p("甘肃省", '甘', "GS", "Gansu", 7),
+    p("青海省", '青', "QH", "Qinghai", 7),
+    p("宁夏回族自治区", '宁', "NX", "Ningxia", 7),
+    p("新疆维吾尔自治区", '新', "XJ", "Xinjiang", 7),
 ];
 
 /// Big cities that get more stations (short names).

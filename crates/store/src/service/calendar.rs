@@ -1,0 +1,54 @@
+//! The public-holiday plan (one row per date) and a station's time zone.
+
+use crate::error::{StoreError, StoreResult};
+use sqlx::{AnyConnection, Row};
+
+/// One dated entry of the plan.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PlanDay {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    /// `holiday` or `workday` (a weekend day worked, 调休).
+    pub kind: String,
+    /// The holiday's name, for holidays.
+    pub name: Option<String>,
+}
+
+/// Inserts a day unless the date is listed already; returns whether it was inserted.
+pub async fn insert_day(conn: &mut AnyConnection, d: &PlanDay) -> StoreResult<bool> {
+    let r = sqlx::query(
+        "INSERT INTO holiday_plan (day, kind, name) VALUES ($1,$2,$3) ON CONFLICT (day) DO NOTHING",
+    )
+    .bind(&d.day)
+    .bind(&d.kind)
+    .bind(d.name.as_deref())
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Every dated entry in date order.
+pub async fn days(conn: &mut AnyConnection) -> StoreResult<Vec<PlanDay>> {
+    let rows = sqlx::query("SELECT day, kind, name FROM holiday_plan ORDER BY day")
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PlanDay {
+                day: r.try_get("day")?,
+                kind: r.try_get("kind")?,
+                name: r.try_get("name")?,
+            })
+        })
+        .collect()
+}
+
+/// A station's time-zone name.
+pub async fn station_timezone(conn: &mut AnyConnection, station_id: i64) -> StoreResult<String> {
+    let row = sqlx::query("SELECT timezone FROM stations WHERE id = $1")
+        .bind(station_id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(row.try_get(0)?)
+}
