@@ -40,7 +40,10 @@ impl ApiError {
 
     /// A use-case error in a language.
     pub fn app(e: AppError, lang: Lang) -> ApiError {
-        ApiError { problem: Problem::App(e), lang }
+        ApiError {
+            problem: Problem::App(e),
+            lang,
+        }
     }
 }
 
@@ -76,17 +79,67 @@ pub struct ProblemDoc {
 pub fn describe(p: &Problem) -> (StatusCode, &'static str, &'static str, Vec<Violation>) {
     match p {
         Problem::App(e) => match e {
-            AppError::Invalid(v) => (StatusCode::UNPROCESSABLE_ENTITY, "validation", "error.title", v.0.clone()),
-            AppError::Refused(v) => (StatusCode::CONFLICT, "business-rule", "error.refused", v.0.clone()),
-            AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", "error.unauthenticated", vec![]),
-            AppError::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "error.forbidden", vec![]),
-            AppError::NotFound => (StatusCode::NOT_FOUND, "not-found", "error.not_found", vec![]),
-            AppError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-attempts", "error.too_many", vec![]),
-            AppError::Store(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "error.internal", vec![]),
+            AppError::Invalid(v) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "error.title",
+                v.0.clone(),
+            ),
+            AppError::Refused(v) => (
+                StatusCode::CONFLICT,
+                "business-rule",
+                "error.refused",
+                v.0.clone(),
+            ),
+            AppError::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "error.unauthenticated",
+                vec![],
+            ),
+            AppError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "error.forbidden",
+                vec![],
+            ),
+            AppError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "error.not_found",
+                vec![],
+            ),
+            AppError::TooManyAttempts { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-attempts",
+                "error.too_many",
+                vec![],
+            ),
+            AppError::Store(_) | AppError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "error.internal",
+                vec![],
+            ),
         },
-        Problem::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "content-type", "error.content_type", vec![]),
-        Problem::BadBody(v) => (StatusCode::BAD_REQUEST, "body", "error.body", vec![v.clone()]),
-        Problem::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too-large", "error.too_large", vec![]),
+        Problem::UnsupportedMediaType => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "content-type",
+            "error.content_type",
+            vec![],
+        ),
+        Problem::BadBody(v) => (
+            StatusCode::BAD_REQUEST,
+            "body",
+            "error.body",
+            vec![v.clone()],
+        ),
+        Problem::TooLarge => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            "error.too_large",
+            vec![],
+        ),
         Problem::Csrf => (StatusCode::FORBIDDEN, "csrf", "error.csrf", vec![]),
     }
 }
@@ -95,7 +148,11 @@ pub fn describe(p: &Problem) -> (StatusCode, &'static str, &'static str, Vec<Vio
 pub fn field_errors(lang: Lang, violations: &[Violation]) -> Vec<FieldError> {
     violations
         .iter()
-        .map(|v| FieldError { field: v.field.clone(), rule: v.rule.to_string(), message: tables().violation(lang, v) })
+        .map(|v| FieldError {
+            field: v.field.clone(),
+            rule: v.rule.to_string(),
+            message: tables().violation(lang, v),
+        })
         .collect()
 }
 
@@ -110,12 +167,32 @@ impl IntoResponse for ApiError {
         let (status, kind, title_key, violations) = describe(&self.problem);
         let errors = field_errors(self.lang, &violations);
         let title = tables().t(self.lang, title_key).to_string();
-        let detail = if errors.is_empty() { title.clone() } else { errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ") };
-        let doc = ProblemDoc { kind: format!("/problems/{kind}"), title, status: status.as_u16(), detail, errors };
+        let detail = if errors.is_empty() {
+            title.clone()
+        } else {
+            errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let doc = ProblemDoc {
+            kind: format!("/problems/{kind}"),
+            title,
+            status: status.as_u16(),
+            detail,
+            errors,
+        };
         let body = serde_json::to_vec(&doc).unwrap_or_default();
         let mut r = (status, body).into_response();
-        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        r.headers_mut().insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(self.lang.tag()));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        r.headers_mut().insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(self.lang.tag()),
+        );
         if let Problem::App(AppError::TooManyAttempts { retry_at }) = self.problem {
             let secs = ((retry_at - jiff::Timestamp::now().as_millisecond()) / 1000).max(1);
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
@@ -123,7 +200,8 @@ impl IntoResponse for ApiError {
             }
         }
         if status == StatusCode::UNAUTHORIZED {
-            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         r
     }

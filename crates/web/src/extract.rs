@@ -22,15 +22,26 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The value of one cookie.
 pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts.headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
-        let (k, v) = c.trim().split_once('=')?;
-        (k == name).then_some(v)
-    })
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
 }
 
 /// The language from Accept-Language (API callers).
 pub fn header_lang(parts: &Parts) -> Lang {
-    parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(Lang::from_accept_language).unwrap_or_default()
+    parts
+        .headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::from_accept_language)
+        .unwrap_or_default()
 }
 
 /// The caller's language, for the API: Accept-Language.
@@ -60,7 +71,9 @@ pub struct Caller {
 impl Caller {
     /// A grant for `action`, or 403.
     pub fn grant(&self, action: Action) -> Result<Grant, ApiError> {
-        self.principal.grant(action).map_err(|_| ApiError::app(AppError::Forbidden, self.lang))
+        self.principal
+            .grant(action)
+            .map_err(|_| ApiError::app(AppError::Forbidden, self.lang))
     }
 
     /// Wraps a use-case error in the caller's language.
@@ -72,23 +85,49 @@ impl Caller {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let lang = header_lang(parts);
         let unauth = || ApiError::app(AppError::Unauthenticated, lang);
         if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
-            let token = auth.to_str().ok().and_then(|s| s.strip_prefix("Bearer ")).ok_or_else(unauth)?;
-            let principal = state.token_principal(token.trim()).await.map_err(|e| ApiError::app(e, lang))?.ok_or_else(unauth)?;
-            return Ok(Caller { principal, lang, session: None });
+            let token = auth
+                .to_str()
+                .ok()
+                .and_then(|s| s.strip_prefix("Bearer "))
+                .ok_or_else(unauth)?;
+            let principal = state
+                .token_principal(token.trim())
+                .await
+                .map_err(|e| ApiError::app(e, lang))?
+                .ok_or_else(unauth)?;
+            return Ok(Caller {
+                principal,
+                lang,
+                session: None,
+            });
         }
         let token = cookie(parts, SESSION_COOKIE).ok_or_else(unauth)?;
-        let session = app::auth::session(&state.app, token).await.map_err(|e| ApiError::app(e, lang))?.ok_or_else(unauth)?;
+        let session = app::auth::session(&state.app, token)
+            .await
+            .map_err(|e| ApiError::app(e, lang))?
+            .ok_or_else(unauth)?;
         if !matches!(parts.method, Method::GET | Method::HEAD) {
-            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             if !constant_time_eq(sent.as_bytes(), session.csrf.as_bytes()) {
                 return Err(ApiError::new(Problem::Csrf, lang));
             }
         }
-        Ok(Caller { principal: session.principal.clone(), lang, session: Some(session) })
+        Ok(Caller {
+            principal: session.principal.clone(),
+            lang,
+            session: Some(session),
+        })
     }
 }
 
@@ -118,14 +157,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+            .is_some_and(|ct| {
+                ct.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
         if !is_json {
-            return Ok(JsonBody(Err(ApiError::new(Problem::UnsupportedMediaType, lang))));
+            return Ok(JsonBody(Err(ApiError::new(
+                Problem::UnsupportedMediaType,
+                lang,
+            ))));
         }
         let bytes = match Bytes::from_request(req, state).await {
             Ok(b) => b,
             Err(_) => return Ok(JsonBody(Err(ApiError::new(Problem::TooLarge, lang)))),
         };
-        Ok(JsonBody(serde_json::from_slice(&bytes).map_err(|e| ApiError::new(Problem::BadBody(json_violation(&e)), lang))))
+        Ok(JsonBody(serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::new(Problem::BadBody(json_violation(&e)), lang)
+        })))
     }
 }

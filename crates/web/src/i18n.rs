@@ -32,13 +32,22 @@ impl Lang {
 
     /// Parses a tag; anything that is not English is Chinese.
     pub fn from_tag(tag: &str) -> Lang {
-        if tag.trim().to_ascii_lowercase().starts_with("en") { Lang::En } else { Lang::ZhCn }
+        if tag.trim().to_ascii_lowercase().starts_with("en") {
+            Lang::En
+        } else {
+            Lang::ZhCn
+        }
     }
 
     /// Picks from an Accept-Language header by the first listed language we speak.
     pub fn from_accept_language(header: &str) -> Lang {
         for part in header.split(',') {
-            let tag = part.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let tag = part
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             if tag.starts_with("en") {
                 return Lang::En;
             }
@@ -72,13 +81,37 @@ fn parse(text: &str) -> HashMap<String, String> {
 impl I18n {
     /// Loads the tables compiled into the binary.
     pub fn load() -> I18n {
-        I18n { zh: parse(include_str!("../i18n/zh-CN.toml")), en: parse(include_str!("../i18n/en.toml")) }
+        let mut zh = HashMap::new();
+        let mut en = HashMap::new();
+        // One pair of files per area, so areas can grow their texts independently.
+        for (z, e) in [
+            (
+                include_str!("../i18n/zh-CN.toml"),
+                include_str!("../i18n/en.toml"),
+            ),
+            (
+                include_str!("../i18n/service.zh-CN.toml"),
+                include_str!("../i18n/service.en.toml"),
+            ),
+            (
+                include_str!("../i18n/payment.zh-CN.toml"),
+                include_str!("../i18n/payment.en.toml"),
+            ),
+        ] {
+            zh.extend(parse(z));
+            en.extend(parse(e));
+        }
+        I18n { zh, en }
     }
 
     /// The text for `key`, falling back to Chinese, then to the key itself.
     pub fn t<'a>(&'a self, lang: Lang, key: &'a str) -> &'a str {
         let table = if lang == Lang::En { &self.en } else { &self.zh };
-        table.get(key).or_else(|| self.zh.get(key)).map(String::as_str).unwrap_or(key)
+        table
+            .get(key)
+            .or_else(|| self.zh.get(key))
+            .map(String::as_str)
+            .unwrap_or(key)
     }
 
     /// The text for `key`, for templates (which pass the language by reference).
@@ -100,14 +133,26 @@ impl I18n {
         let base = v.field.split(['[', '.']).next().unwrap_or(&v.field);
         let field_key = format!("field.{base}");
         let field = self.t(lang, &field_key);
-        let field = if field == field_key { v.field.as_str() } else { field };
+        let field = if field == field_key {
+            v.field.as_str()
+        } else {
+            field
+        };
         let key = format!("rule.{}", v.rule);
         let known = self.t(lang, &key) != key;
         let detail = v.detail.as_deref().unwrap_or("");
         if known {
             self.fill(lang, &key, &[("field", field), ("detail", detail)])
         } else {
-            format!("{field}: {}{}", v.rule, if detail.is_empty() { String::new() } else { format!(" ({detail})") })
+            format!(
+                "{field}: {}{}",
+                v.rule,
+                if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({detail})")
+                }
+            )
         }
     }
 
@@ -145,7 +190,10 @@ mod tests {
     #[test]
     fn accept_language_picks_the_first_known() {
         assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Lang::En);
-        assert_eq!(Lang::from_accept_language("fr, zh-CN;q=0.8, en;q=0.5"), Lang::ZhCn);
+        assert_eq!(
+            Lang::from_accept_language("fr, zh-CN;q=0.8, en;q=0.5"),
+            Lang::ZhCn
+        );
         assert_eq!(Lang::from_accept_language(""), Lang::ZhCn);
     }
 }

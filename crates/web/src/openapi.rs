@@ -10,17 +10,46 @@ use utoipa::OpenApi;
 /// The API description.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Aftersales API", description = "After-sales service platform. Errors are application/problem+json naming the field and the rule, in zh-CN or en by Accept-Language."),
+    info(
+        title = "Aftersales API",
+        description = "After-sales service platform. Errors are application/problem+json naming the field and the rule, in zh-CN or en by Accept-Language."
+    ),
     paths(
-        api::auth::login, api::auth::logout, api::auth::owner_code, api::auth::owner_verify, api::auth::me, api::auth::create_token,
-        api::network::list_regions, api::network::create_region, api::network::list_stations, api::network::create_station,
-        api::network::get_station, api::network::update_station, api::network::change_status, api::network::station_events,
-        api::network::list_depots, api::network::list_units, api::network::create_unit,
-        api::people::list_staff, api::people::create_staff, api::people::get_staff, api::people::add_certificate,
-        api::customer::list_customers, api::customer::create_customer, api::customer::get_customer, api::customer::update_customer,
-        api::customer::reveal, api::customer::audit, api::customer::own_data,
-        api::vehicle::list_vehicles, api::vehicle::create_vehicle, api::vehicle::by_vin, api::vehicle::get_vehicle,
-        api::vehicle::update_vehicle, api::vehicle::transfer, api::vehicle::add_reading,
+        api::auth::login,
+        api::auth::logout,
+        api::auth::owner_code,
+        api::auth::owner_verify,
+        api::auth::me,
+        api::auth::create_token,
+        api::network::list_regions,
+        api::network::create_region,
+        api::network::list_stations,
+        api::network::create_station,
+        api::network::get_station,
+        api::network::update_station,
+        api::network::change_status,
+        api::network::station_events,
+        api::network::list_depots,
+        api::network::list_units,
+        api::network::create_unit,
+        api::people::list_staff,
+        api::people::create_staff,
+        api::people::get_staff,
+        api::people::add_certificate,
+        api::customer::list_customers,
+        api::customer::create_customer,
+        api::customer::get_customer,
+        api::customer::update_customer,
+        api::customer::reveal,
+        api::customer::audit,
+        api::customer::own_data,
+        api::vehicle::list_vehicles,
+        api::vehicle::create_vehicle,
+        api::vehicle::by_vin,
+        api::vehicle::get_vehicle,
+        api::vehicle::update_vehicle,
+        api::vehicle::transfer,
+        api::vehicle::add_reading,
     ),
     components(schemas(crate::error::ProblemDoc, crate::error::FieldError))
 )]
@@ -28,11 +57,22 @@ pub struct ApiDoc;
 
 /// Routes for the description and its viewer.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/openapi.json", get(spec)).route("/api/docs", get(viewer))
+    Router::new()
+        .route("/api/openapi.json", get(spec))
+        .route("/api/docs", get(viewer))
+}
+
+/// The whole description: the foundation's paths and each area's.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(api::service::ServiceApi::openapi());
+    doc.merge(api::payment::PaymentApi::openapi());
+    doc.merge(api::export::ExportApi::openapi());
+    doc
 }
 
 async fn spec() -> impl IntoResponse {
-    Json(ApiDoc::openapi())
+    Json(document())
 }
 
 /// A small viewer: the operations grouped by tag with their parameters, bodies and

@@ -3,12 +3,12 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::header_lang;
+use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use std::time::Instant;
 
 /// Routes of this module.
@@ -21,18 +21,35 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn ready(State(s): State<AppState>) -> Response {
-    if s.app.db.ping().await { (StatusCode::OK, "ready").into_response() } else { (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response() }
+    if s.app.db.ping().await {
+        (StatusCode::OK, "ready").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+    }
 }
 
 async fn metrics(State(s): State<AppState>) -> Response {
     match &s.metrics {
-        Some(h) => ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], h.render()).into_response(),
+        Some(h) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; version=0.0.4",
+            )],
+            h.render(),
+        )
+            .into_response(),
         None => (StatusCode::NOT_FOUND, "metrics are off").into_response(),
     }
 }
 
 async fn css() -> Response {
-    ([(axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"), (axum::http::header::CACHE_CONTROL, "max-age=3600")], include_str!("../assets/console.css"))
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("../assets/console.css"),
+    )
         .into_response()
 }
 
@@ -49,11 +66,16 @@ pub async fn not_found(req: Request) -> Response {
 /// Counts requests and their latency per route.
 pub async fn track_metrics(req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
     let method = req.method().to_string();
     let res = next.run(req).await;
     let status = res.status().as_u16().to_string();
     metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
-    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route).record(start.elapsed().as_secs_f64());
+    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
+        .record(start.elapsed().as_secs_f64());
     res
 }

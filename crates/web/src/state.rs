@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-
 /// Shared state: the use cases and the metrics renderer.
 #[derive(Clone)]
 pub struct AppState {
@@ -22,8 +21,16 @@ pub type TokenCache = Arc<Mutex<HashMap<String, (domain::permission::Principal, 
 
 impl AppState {
     /// State over an app.
-    pub fn new(app: app::App, metrics: Option<metrics_exporter_prometheus::PrometheusHandle>) -> AppState {
-        AppState { app, metrics, secure_cookies: false, tokens: TokenCache::default() }
+    pub fn new(
+        app: app::App,
+        metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    ) -> AppState {
+        AppState {
+            app,
+            metrics,
+            secure_cookies: false,
+            tokens: TokenCache::default(),
+        }
     }
 }
 
@@ -33,7 +40,10 @@ const TOKEN_CACHE_MS: i64 = 10_000;
 
 impl AppState {
     /// The principal of an API token, cached briefly: integration calls are the hot path.
-    pub async fn token_principal(&self, token: &str) -> Result<Option<domain::permission::Principal>, app::AppError> {
+    pub async fn token_principal(
+        &self,
+        token: &str,
+    ) -> Result<Option<domain::permission::Principal>, app::AppError> {
         let now = jiff::Timestamp::now().as_millisecond();
         if let Ok(cache) = self.tokens.lock()
             && let Some((p, at)) = cache.get(token)

@@ -24,15 +24,31 @@ fn allowed_roles(action: &str) -> Vec<&'static str> {
         "quality_auditor",
         "administrator",
     ];
-    let writers = vec!["service_advisor", "customer_relations", "station_manager", "call_centre_agent", "administrator"];
+    let writers = vec![
+        "service_advisor",
+        "customer_relations",
+        "station_manager",
+        "call_centre_agent",
+        "administrator",
+    ];
     match action {
         "network_read" => STAFF.to_vec(),
         "network_write" | "token_admin" | "audit_read" => vec!["administrator"],
-        "staff_read" => vec!["station_manager", "technical_director", "regional_manager", "administrator"],
+        "staff_read" => vec![
+            "station_manager",
+            "technical_director",
+            "regional_manager",
+            "administrator",
+        ],
         "staff_write" => vec!["station_manager", "administrator"],
-        "customer_read" | "vehicle_read" => STAFF.iter().copied().filter(|r| *r != "technical_expert" && *r != "quality_auditor").collect(),
+        "customer_read" | "vehicle_read" => STAFF
+            .iter()
+            .copied()
+            .filter(|r| *r != "technical_expert" && *r != "quality_auditor")
+            .collect(),
         "customer_write" | "vehicle_write" | "reveal" => writers,
         "own_data" => vec!["owner"],
+        "export" => vec!["station_manager", "regional_manager", "administrator"],
         "any" => STAFF.iter().copied().chain(["owner"]).collect(),
         other => panic!("unknown action {other}"),
     }
@@ -46,10 +62,26 @@ fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
         ("POST", "/api/v1/regions".into(), "network_write"),
         ("GET", "/api/v1/stations".into(), "network_read"),
         ("POST", "/api/v1/stations".into(), "network_write"),
-        ("GET", format!("/api/v1/stations/{}", f.station_a), "network_read"),
-        ("PUT", format!("/api/v1/stations/{}", f.station_a), "network_write"),
-        ("POST", format!("/api/v1/stations/{}/status", f.station_a), "network_write"),
-        ("GET", format!("/api/v1/stations/{}/events", f.station_a), "network_read"),
+        (
+            "GET",
+            format!("/api/v1/stations/{}", f.station_a),
+            "network_read",
+        ),
+        (
+            "PUT",
+            format!("/api/v1/stations/{}", f.station_a),
+            "network_write",
+        ),
+        (
+            "POST",
+            format!("/api/v1/stations/{}/status", f.station_a),
+            "network_write",
+        ),
+        (
+            "GET",
+            format!("/api/v1/stations/{}/events", f.station_a),
+            "network_read",
+        ),
         ("GET", "/api/v1/depots".into(), "network_read"),
         ("GET", "/api/v1/mobile-units".into(), "network_read"),
         ("POST", "/api/v1/mobile-units".into(), "network_write"),
@@ -59,30 +91,85 @@ fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
         ("POST", "/api/v1/staff/1/certificates".into(), "staff_write"),
         ("GET", "/api/v1/customers".into(), "customer_read"),
         ("POST", "/api/v1/customers".into(), "customer_write"),
-        ("GET", format!("/api/v1/customers/{}", f.customer_a), "customer_read"),
-        ("PUT", format!("/api/v1/customers/{}", f.customer_a), "customer_write"),
-        ("POST", format!("/api/v1/customers/{}/reveal", f.customer_a), "reveal"),
-        ("GET", format!("/api/v1/customers/{}/audit", f.customer_a), "audit_read"),
+        (
+            "GET",
+            format!("/api/v1/customers/{}", f.customer_a),
+            "customer_read",
+        ),
+        (
+            "PUT",
+            format!("/api/v1/customers/{}", f.customer_a),
+            "customer_write",
+        ),
+        (
+            "POST",
+            format!("/api/v1/customers/{}/reveal", f.customer_a),
+            "reveal",
+        ),
+        (
+            "GET",
+            format!("/api/v1/customers/{}/audit", f.customer_a),
+            "audit_read",
+        ),
         ("GET", "/api/v1/me/data".into(), "own_data"),
         ("GET", "/api/v1/vehicles".into(), "vehicle_read"),
         ("POST", "/api/v1/vehicles".into(), "vehicle_write"),
-        ("GET", format!("/api/v1/vehicles/by-vin/{}", f.vin_a), "vehicle_read"),
-        ("GET", format!("/api/v1/vehicles/{}", f.vehicle_a), "vehicle_read"),
-        ("PUT", format!("/api/v1/vehicles/{}", f.vehicle_a), "vehicle_write"),
-        ("POST", format!("/api/v1/vehicles/{}/transfer", f.vehicle_a), "vehicle_write"),
-        ("POST", format!("/api/v1/vehicles/{}/odometer", f.vehicle_a), "vehicle_write"),
+        (
+            "GET",
+            format!("/api/v1/vehicles/by-vin/{}", f.vin_a),
+            "vehicle_read",
+        ),
+        (
+            "GET",
+            format!("/api/v1/vehicles/{}", f.vehicle_a),
+            "vehicle_read",
+        ),
+        (
+            "PUT",
+            format!("/api/v1/vehicles/{}", f.vehicle_a),
+            "vehicle_write",
+        ),
+        (
+            "POST",
+            format!("/api/v1/vehicles/{}/transfer", f.vehicle_a),
+            "vehicle_write",
+        ),
+        (
+            "POST",
+            format!("/api/v1/vehicles/{}/odometer", f.vehicle_a),
+            "vehicle_write",
+        ),
         ("POST", "/api/v1/tokens".into(), "token_admin"),
+        ("GET", "/api/v1/export/vehicles".into(), "export"),
     ]
 }
 
 async fn owner_session(t: &TestApp) -> (reqwest::Client, String) {
     let c = t.client();
-    let r = c.post(format!("{}/api/v1/auth/owner/code", t.base)).json(&json!({"phone": "13800000001"})).send().await.unwrap();
+    let r = c
+        .post(format!("{}/api/v1/auth/owner/code", t.base))
+        .json(&json!({"phone": "13800000001"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     let mut conn = t.app.db.pool.acquire().await.unwrap();
-    let row: (String,) = sqlx::query_as("SELECT payload FROM outbox WHERE template = 'otp' ORDER BY id DESC LIMIT 1").fetch_one(&mut *conn).await.unwrap();
-    let code = serde_json::from_str::<Value>(&row.0).unwrap()["code"].as_str().unwrap().to_string();
-    let r = c.post(format!("{}/api/v1/auth/owner/verify", t.base)).json(&json!({"phone": "13800000001", "code": code})).send().await.unwrap();
+    let row: (String,) = sqlx::query_as(
+        "SELECT payload FROM outbox WHERE template = 'otp' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    let code = serde_json::from_str::<Value>(&row.0).unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = c
+        .post(format!("{}/api/v1/auth/owner/verify", t.base))
+        .json(&json!({"phone": "13800000001", "code": code}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let v: Value = r.json().await.unwrap();
     (c, v["csrf"].as_str().unwrap().to_string())
@@ -95,25 +182,42 @@ async fn authorisation_matrix_every_route_as_every_role() {
     let anon = t.client();
     let mut checked = 0;
     for role in Role::ALL {
-        let token = if role == Role::Owner { None } else { Some(t.token(role).await) };
+        let token = if role == Role::Owner {
+            None
+        } else {
+            Some(t.token(role).await)
+        };
         for (method, path, action) in routes(&t) {
             let url = format!("{}{}", t.base, path);
             let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
             let req = match &token {
                 Some(tok) => anon.request(m.clone(), &url).bearer_auth(tok),
-                None => owner.request(m.clone(), &url).header("x-csrf-token", &owner_csrf),
+                None => owner
+                    .request(m.clone(), &url)
+                    .header("x-csrf-token", &owner_csrf),
             };
-            let req = if method == "GET" { req } else { req.json(&json!({})) };
+            let req = if method == "GET" {
+                req
+            } else {
+                req.json(&json!({}))
+            };
             let status = req.send().await.unwrap().status();
             let allowed = allowed_roles(action).contains(&role.code());
             if allowed {
                 assert!(
-                    status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED && !status.is_server_error(),
+                    status != StatusCode::FORBIDDEN
+                        && status != StatusCode::UNAUTHORIZED
+                        && !status.is_server_error(),
                     "{} {method} {path} should be allowed, got {status}",
                     role.code()
                 );
             } else {
-                assert_eq!(status, StatusCode::FORBIDDEN, "{} {method} {path} should be denied", role.code());
+                assert_eq!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{} {method} {path} should be denied",
+                    role.code()
+                );
             }
             checked += 1;
         }
@@ -121,7 +225,11 @@ async fn authorisation_matrix_every_route_as_every_role() {
     // Without credentials every route answers 401.
     for (method, path, _) in routes(&t) {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let r = anon.request(m, format!("{}{}", t.base, path)).send().await.unwrap();
+        let r = anon
+            .request(m, format!("{}{}", t.base, path))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{method} {path}");
         assert_eq!(r.headers()["content-type"], "application/problem+json");
     }
@@ -137,11 +245,17 @@ async fn bad_vehicle_input_is_refused_by_field_and_rule_and_nothing_is_stored() 
         let db = t.app.db.clone();
         async move {
             let mut conn = db.pool.acquire().await.unwrap();
-            sqlx::query_as::<_, (i64,)>("SELECT COUNT(*) FROM vehicles").fetch_one(&mut *conn).await.unwrap().0
+            sqlx::query_as::<_, (i64,)>("SELECT COUNT(*) FROM vehicles")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap()
+                .0
         }
     };
     let before = count(&t).await;
-    let good_vin = domain::vin::Vin::with_check_digit("LFV2A21K", "53000003").unwrap().to_string();
+    let good_vin = domain::vin::Vin::with_check_digit("LFV2A21K", "53000003")
+        .unwrap()
+        .to_string();
     let mut bad_vin: Vec<char> = good_vin.chars().collect();
     bad_vin[8] = if bad_vin[8] == '1' { '2' } else { '1' };
     let bad_vin: String = bad_vin.into_iter().collect();
@@ -149,48 +263,137 @@ async fn bad_vehicle_input_is_refused_by_field_and_rule_and_nothing_is_stored() 
         "vin": bad_vin, "brand": "一汽大众", "model": "迈腾", "model_year": 2023, "plate": "京Z1",
         "purchase_date": "2023-02-30", "owner_id": t.fx.customer_a, "station_id": t.fx.station_a
     });
-    let r = c.post(format!("{}/api/v1/vehicles", t.base)).bearer_auth(&tok).header("accept-language", "en").json(&body).send().await.unwrap();
+    let r = c
+        .post(format!("{}/api/v1/vehicles", t.base))
+        .bearer_auth(&tok)
+        .header("accept-language", "en")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     let p: Value = r.json().await.unwrap();
-    let rules: Vec<(String, String)> =
-        p["errors"].as_array().unwrap().iter().map(|e| (e["field"].as_str().unwrap().into(), e["rule"].as_str().unwrap().into())).collect();
-    assert!(rules.contains(&("vin".into(), "vin.check_digit".into())), "{rules:?}");
-    assert!(rules.contains(&("plate".into(), "plate.length".into())), "{rules:?}");
-    assert!(rules.contains(&("purchase_date".into(), "date.format".into())), "{rules:?}");
+    let rules: Vec<(String, String)> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().into(),
+                e["rule"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(
+        rules.contains(&("vin".into(), "vin.check_digit".into())),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&("plate".into(), "plate.length".into())),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&("purchase_date".into(), "date.format".into())),
+        "{rules:?}"
+    );
     let vin_msg = p["errors"][0]["message"].as_str().unwrap();
     assert!(vin_msg.contains("VIN"), "{vin_msg}");
     // The same error in Chinese.
-    let r = c.post(format!("{}/api/v1/vehicles", t.base)).bearer_auth(&tok).json(&body).send().await.unwrap();
+    let r = c
+        .post(format!("{}/api/v1/vehicles", t.base))
+        .bearer_auth(&tok)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     let p: Value = r.json().await.unwrap();
-    assert!(p["errors"][0]["message"].as_str().unwrap().contains("车架号"));
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("车架号")
+    );
     // Wrong content type, malformed JSON, unknown field, oversized body.
-    let r = c.post(format!("{}/api/v1/vehicles", t.base)).bearer_auth(&tok).header("content-type", "text/plain").body("vin=1").send().await.unwrap();
+    let r = c
+        .post(format!("{}/api/v1/vehicles", t.base))
+        .bearer_auth(&tok)
+        .header("content-type", "text/plain")
+        .body("vin=1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let r = c.post(format!("{}/api/v1/vehicles", t.base)).bearer_auth(&tok).header("content-type", "application/json").body("{\"vin\":").send().await.unwrap();
+    let r = c
+        .post(format!("{}/api/v1/vehicles", t.base))
+        .bearer_auth(&tok)
+        .header("content-type", "application/json")
+        .body("{\"vin\":")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let r = c.post(format!("{}/api/v1/vehicles", t.base)).bearer_auth(&tok).json(&json!({"vin": good_vin, "colour": "red"})).send().await.unwrap();
+    let r = c
+        .post(format!("{}/api/v1/vehicles", t.base))
+        .bearer_auth(&tok)
+        .json(&json!({"vin": good_vin, "colour": "red"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["errors"][0]["field"], "colour");
     assert_eq!(p["errors"][0]["rule"], "body.unknown_field");
     let huge = format!("{{\"vin\":\"{}\"}}", "A".repeat(2 * 1024 * 1024));
-    let r = c.post(format!("{}/api/v1/vehicles", t.base)).bearer_auth(&tok).header("content-type", "application/json").body(huge).send().await.unwrap();
+    let r = c
+        .post(format!("{}/api/v1/vehicles", t.base))
+        .bearer_auth(&tok)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     // A duplicate VIN names the field.
     let dup = json!({"vin": t.fx.vin_a, "brand": "大众", "model": "帕萨特", "model_year": 2022, "purchase_date": "2022-05-01", "owner_id": t.fx.customer_a, "station_id": t.fx.station_a});
-    let r = c.post(format!("{}/api/v1/vehicles", t.base)).bearer_auth(&tok).json(&dup).send().await.unwrap();
+    let r = c
+        .post(format!("{}/api/v1/vehicles", t.base))
+        .bearer_auth(&tok)
+        .json(&dup)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let p: Value = r.json().await.unwrap();
-    assert_eq!((p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()), (Some("vin"), Some("unique")));
+    assert_eq!(
+        (
+            p["errors"][0]["field"].as_str(),
+            p["errors"][0]["rule"].as_str()
+        ),
+        (Some("vin"), Some("unique"))
+    );
     assert_eq!(count(&t).await, before, "nothing was stored");
     // And a good one is stored, with its first odometer reading.
     let good = json!({"vin": good_vin, "brand": "一汽大众", "model": "迈腾", "model_year": 2023, "plate": "粤BD12345", "is_ev": true,
         "purchase_date": "2023-02-28", "owner_id": t.fx.customer_a, "station_id": t.fx.station_a, "km": 1200});
-    let r = c.post(format!("{}/api/v1/vehicles", t.base)).bearer_auth(&tok).json(&good).send().await.unwrap();
+    let r = c
+        .post(format!("{}/api/v1/vehicles", t.base))
+        .bearer_auth(&tok)
+        .json(&good)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    let d: Value = c.get(format!("{}/api/v1/vehicles/{id}", t.base)).bearer_auth(&tok).send().await.unwrap().json().await.unwrap();
+    let d: Value = c
+        .get(format!("{}/api/v1/vehicles/{id}", t.base))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(d["vehicle"]["warranty_end"], "2026-02-28");
     assert_eq!(d["odometer"][0]["km"], 1200);
     assert_eq!(count(&t).await, before + 1);
@@ -200,23 +403,61 @@ async fn bad_vehicle_input_is_refused_by_field_and_rule_and_nothing_is_stored() 
 async fn another_stations_records_look_exactly_like_missing_ones() {
     let t = TestApp::spawn().await;
     let (c, _) = t.login("advisor_b").await;
-    let other = c.get(format!("{}/api/v1/vehicles/{}", t.base, t.fx.vehicle_a)).send().await.unwrap();
-    let missing = c.get(format!("{}/api/v1/vehicles/999999", t.base)).send().await.unwrap();
+    let other = c
+        .get(format!("{}/api/v1/vehicles/{}", t.base, t.fx.vehicle_a))
+        .send()
+        .await
+        .unwrap();
+    let missing = c
+        .get(format!("{}/api/v1/vehicles/999999", t.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(other.status(), StatusCode::NOT_FOUND);
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert_eq!(other.text().await.unwrap(), missing.text().await.unwrap());
-    let by_vin = c.get(format!("{}/api/v1/vehicles/by-vin/{}", t.base, t.fx.vin_a)).send().await.unwrap();
+    let by_vin = c
+        .get(format!("{}/api/v1/vehicles/by-vin/{}", t.base, t.fx.vin_a))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(by_vin.status(), StatusCode::NOT_FOUND);
-    let own = c.get(format!("{}/api/v1/vehicles/by-vin/{}", t.base, t.fx.vin_b)).send().await.unwrap();
+    let own = c
+        .get(format!("{}/api/v1/vehicles/by-vin/{}", t.base, t.fx.vin_b))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(own.status(), StatusCode::OK);
-    let list: Value = c.get(format!("{}/api/v1/customers", t.base)).send().await.unwrap().json().await.unwrap();
+    let list: Value = c
+        .get(format!("{}/api/v1/customers", t.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["phone"], "138****0002", "masked in lists");
     // The regional manager of region A sees station A's vehicle but not station B's.
     let tok = t.token(Role::RegionalManager).await;
-    let a = t.client().get(format!("{}/api/v1/vehicles/{}", t.base, t.fx.vehicle_a)).bearer_auth(&tok).send().await.unwrap();
-    let b = t.client().get(format!("{}/api/v1/vehicles/{}", t.base, t.fx.vehicle_b)).bearer_auth(&tok).send().await.unwrap();
-    assert_eq!((a.status(), b.status()), (StatusCode::OK, StatusCode::NOT_FOUND));
+    let a = t
+        .client()
+        .get(format!("{}/api/v1/vehicles/{}", t.base, t.fx.vehicle_a))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap();
+    let b = t
+        .client()
+        .get(format!("{}/api/v1/vehicles/{}", t.base, t.fx.vehicle_b))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (a.status(), b.status()),
+        (StatusCode::OK, StatusCode::NOT_FOUND)
+    );
 }
 
 #[tokio::test]
@@ -224,30 +465,83 @@ async fn sign_in_locks_after_repeated_failures_and_sessions_need_csrf_for_writes
     let t = TestApp::spawn().await;
     let c = t.client();
     for _ in 0..5 {
-        let r = c.post(format!("{}/api/v1/auth/login", t.base)).json(&json!({"username": "service_advisor", "password": "wrong"})).send().await.unwrap();
+        let r = c
+            .post(format!("{}/api/v1/auth/login", t.base))
+            .json(&json!({"username": "service_advisor", "password": "wrong"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
-    let r = c.post(format!("{}/api/v1/auth/login", t.base)).json(&json!({"username": "service_advisor", "password": testkit::PASSWORD})).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "locked even with the right password");
+    let r = c
+        .post(format!("{}/api/v1/auth/login", t.base))
+        .json(&json!({"username": "service_advisor", "password": testkit::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "locked even with the right password"
+    );
     assert!(r.headers().contains_key("retry-after"));
     t.clock.advance_ms(61 * 60_000);
     let (c1, csrf1) = t.login("service_advisor").await;
     let (_, csrf2) = t.login("service_advisor").await;
     assert_ne!(csrf1, csrf2, "each sign-in opens a new session");
     let url = format!("{}/api/v1/vehicles/{}/odometer", t.base, t.fx.vehicle_a);
-    let r = c1.post(&url).json(&json!({"km": 5000})).send().await.unwrap();
+    let r = c1
+        .post(&url)
+        .json(&json!({"km": 5000}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN, "no CSRF header");
-    let r = c1.post(&url).header("x-csrf-token", &csrf1).json(&json!({"km": 5000})).send().await.unwrap();
+    let r = c1
+        .post(&url)
+        .header("x-csrf-token", &csrf1)
+        .json(&json!({"km": 5000}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    let r = c1.post(&url).header("x-csrf-token", &csrf1).json(&json!({"km": 4000})).send().await.unwrap();
+    let r = c1
+        .post(&url)
+        .header("x-csrf-token", &csrf1)
+        .json(&json!({"km": 4000}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT, "lower reading refused");
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["errors"][0]["rule"], "odometer.lower");
-    let r = c1.post(&url).header("x-csrf-token", &csrf1).json(&json!({"km": 10, "cluster_replaced": true})).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::NO_CONTENT, "accepted as a cluster replacement");
-    let logout = c1.post(format!("{}/api/v1/auth/logout", t.base)).header("x-csrf-token", &csrf1).send().await.unwrap();
+    let r = c1
+        .post(&url)
+        .header("x-csrf-token", &csrf1)
+        .json(&json!({"km": 10, "cluster_replaced": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::NO_CONTENT,
+        "accepted as a cluster replacement"
+    );
+    let logout = c1
+        .post(format!("{}/api/v1/auth/logout", t.base))
+        .header("x-csrf-token", &csrf1)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
-    assert_eq!(c1.get(format!("{}/api/v1/me", t.base)).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        c1.get(format!("{}/api/v1/me", t.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -257,18 +551,57 @@ async fn revealing_personal_data_needs_a_reason_and_is_audited() {
     let admin = t.token(Role::Administrator).await;
     let c = t.client();
     let url = format!("{}/api/v1/customers/{}/reveal", t.base, t.fx.customer_a);
-    let r = c.post(&url).bearer_auth(&tok).json(&json!({"reason": ""})).send().await.unwrap();
+    let r = c
+        .post(&url)
+        .bearer_auth(&tok)
+        .json(&json!({"reason": ""}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let audit_url = format!("{}/api/v1/customers/{}/audit", t.base, t.fx.customer_a);
-    let audit: Value = c.get(&audit_url).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+    let audit: Value = c
+        .get(&audit_url)
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(audit["items"].as_array().unwrap().len(), 0);
-    let r: Value = c.post(&url).bearer_auth(&tok).json(&json!({"reason": "客户来电核实身份"})).send().await.unwrap().json().await.unwrap();
+    let r: Value = c
+        .post(&url)
+        .bearer_auth(&tok)
+        .json(&json!({"reason": "客户来电核实身份"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(r["phone"], "13800000001");
     assert_eq!(r["id_number"], "110101199003077777");
-    let audit: Value = c.get(&audit_url).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+    let audit: Value = c
+        .get(&audit_url)
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(audit["items"][0]["reason"], "客户来电核实身份");
     assert_eq!(audit["items"][0]["actor_role"], "service_advisor");
-    let masked: Value = c.get(format!("{}/api/v1/customers/{}", t.base, t.fx.customer_a)).bearer_auth(&tok).send().await.unwrap().json().await.unwrap();
+    let masked: Value = c
+        .get(format!("{}/api/v1/customers/{}", t.base, t.fx.customer_a))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(masked["phone"], "138****0001");
     assert_eq!(masked["id_number"], "110101********7777");
 }
@@ -277,17 +610,44 @@ async fn revealing_personal_data_needs_a_reason_and_is_audited() {
 async fn owners_sign_in_with_a_code_and_download_only_their_own_data() {
     let t = TestApp::spawn().await;
     let (c, _) = owner_session(&t).await;
-    let data: Value = c.get(format!("{}/api/v1/me/data", t.base)).send().await.unwrap().json().await.unwrap();
+    let data: Value = c
+        .get(format!("{}/api/v1/me/data", t.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(data["customer"]["phone"], "+8613800000001");
-    let vins: Vec<&str> = data["vehicles"].as_array().unwrap().iter().map(|v| v["vehicle"]["vin"].as_str().unwrap()).collect();
+    let vins: Vec<&str> = data["vehicles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["vehicle"]["vin"].as_str().unwrap())
+        .collect();
     assert_eq!(vins, vec![t.fx.vin_a.as_str()]);
     // A wrong code is refused and counted; unknown phones get the same answer as known ones.
     let anon = t.client();
-    let r = anon.post(format!("{}/api/v1/auth/owner/verify", t.base)).json(&json!({"phone": "13800000002", "code": "000000"})).send().await.unwrap();
+    let r = anon
+        .post(format!("{}/api/v1/auth/owner/verify", t.base))
+        .json(&json!({"phone": "13800000002", "code": "000000"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = anon.post(format!("{}/api/v1/auth/owner/code", t.base)).json(&json!({"phone": "13912345678"})).send().await.unwrap();
+    let r = anon
+        .post(format!("{}/api/v1/auth/owner/code", t.base))
+        .json(&json!({"phone": "13912345678"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::ACCEPTED);
-    let r = anon.post(format!("{}/api/v1/auth/owner/code", t.base)).json(&json!({"phone": "12345"})).send().await.unwrap();
+    let r = anon
+        .post(format!("{}/api/v1/auth/owner/code", t.base))
+        .json(&json!({"phone": "12345"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["errors"][0]["rule"], "phone.cn_mobile");
@@ -299,19 +659,62 @@ async fn closing_a_station_keeps_its_history_and_it_stays_closed() {
     let tok = t.token(Role::Administrator).await;
     let c = t.client();
     let base = format!("{}/api/v1/stations/{}", t.base, t.fx.station_b);
-    let r = c.post(format!("{base}/status")).bearer_auth(&tok).json(&json!({"status": "closed", "reason": ""})).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
-    let r = c.post(format!("{base}/status")).bearer_auth(&tok).json(&json!({"status": "closed", "reason": "经营不善"})).send().await.unwrap();
+    let r = c
+        .post(format!("{base}/status"))
+        .bearer_auth(&tok)
+        .json(&json!({"status": "closed", "reason": ""}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a reason is required"
+    );
+    let r = c
+        .post(format!("{base}/status"))
+        .bearer_auth(&tok)
+        .json(&json!({"status": "closed", "reason": "经营不善"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    let r = c.post(format!("{base}/status")).bearer_auth(&tok).json(&json!({"status": "active", "reason": "再开"})).send().await.unwrap();
+    let r = c
+        .post(format!("{base}/status"))
+        .bearer_auth(&tok)
+        .json(&json!({"status": "active", "reason": "再开"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT);
-    let st: Value = c.get(&base).bearer_auth(&tok).send().await.unwrap().json().await.unwrap();
+    let st: Value = c
+        .get(&base)
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(st["status"], "closed");
     assert!(st["closed_at"].as_i64().is_some());
-    let ev: Value = c.get(format!("{base}/events")).bearer_auth(&tok).send().await.unwrap().json().await.unwrap();
+    let ev: Value = c
+        .get(format!("{base}/events"))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(ev["items"][0]["reason"], "经营不善");
     // Its vehicles are still there.
-    let v = c.get(format!("{}/api/v1/vehicles/{}", t.base, t.fx.vehicle_b)).bearer_auth(&tok).send().await.unwrap();
+    let v = c
+        .get(format!("{}/api/v1/vehicles/{}", t.base, t.fx.vehicle_b))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(v.status(), StatusCode::OK);
 }
 
@@ -321,12 +724,35 @@ async fn vehicles_change_owner_with_history_kept() {
     let tok = t.token(Role::ServiceAdvisor).await;
     let c = t.client();
     let body = json!({"name": "王五", "phone": "139 0000 0003", "station_id": t.fx.station_a, "channel": "wechat", "quiet_hours": "22:00-08:00", "consent_service": true});
-    let r = c.post(format!("{}/api/v1/customers", t.base)).bearer_auth(&tok).json(&body).send().await.unwrap();
+    let r = c
+        .post(format!("{}/api/v1/customers", t.base))
+        .bearer_auth(&tok)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     let new_owner = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    let r = c.post(format!("{}/api/v1/vehicles/{}/transfer", t.base, t.fx.vehicle_a)).bearer_auth(&tok).json(&json!({"owner_id": new_owner, "reason": "二手车交易"})).send().await.unwrap();
+    let r = c
+        .post(format!(
+            "{}/api/v1/vehicles/{}/transfer",
+            t.base, t.fx.vehicle_a
+        ))
+        .bearer_auth(&tok)
+        .json(&json!({"owner_id": new_owner, "reason": "二手车交易"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    let d: Value = c.get(format!("{}/api/v1/vehicles/{}", t.base, t.fx.vehicle_a)).bearer_auth(&tok).send().await.unwrap().json().await.unwrap();
+    let d: Value = c
+        .get(format!("{}/api/v1/vehicles/{}", t.base, t.fx.vehicle_a))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(d["vehicle"]["owner_id"], new_owner);
     let owners = d["ownerships"].as_array().unwrap();
     assert_eq!(owners.len(), 2);
@@ -334,7 +760,16 @@ async fn vehicles_change_owner_with_history_kept() {
     assert!(owners[0]["to_at"].as_i64().is_some());
     assert!(owners[1]["to_at"].is_null());
     // Moving it to a customer of another station is refused without revealing that customer.
-    let r = c.post(format!("{}/api/v1/vehicles/{}/transfer", t.base, t.fx.vehicle_a)).bearer_auth(&tok).json(&json!({"owner_id": t.fx.customer_b})).send().await.unwrap();
+    let r = c
+        .post(format!(
+            "{}/api/v1/vehicles/{}/transfer",
+            t.base, t.fx.vehicle_a
+        ))
+        .bearer_auth(&tok)
+        .json(&json!({"owner_id": t.fx.customer_b}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -343,14 +778,50 @@ async fn lists_page_and_filter() {
     let t = TestApp::spawn().await;
     let tok = t.token(Role::Administrator).await;
     let c = t.client();
-    let p: Value = c.get(format!("{}/api/v1/stations?per_page=1&page=2", t.base)).bearer_auth(&tok).send().await.unwrap().json().await.unwrap();
-    assert_eq!((p["total"].as_i64(), p["items"].as_array().map(Vec::len), p["page"].as_i64()), (Some(2), Some(1), Some(2)));
+    let p: Value = c
+        .get(format!("{}/api/v1/stations?per_page=1&page=2", t.base))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            p["total"].as_i64(),
+            p["items"].as_array().map(Vec::len),
+            p["page"].as_i64()
+        ),
+        (Some(2), Some(1), Some(2))
+    );
     assert_eq!(p["items"][0]["code"], "GZ-0001");
-    let p: Value = c.get(format!("{}/api/v1/stations?q=BJ", t.base)).bearer_auth(&tok).send().await.unwrap().json().await.unwrap();
+    let p: Value = c
+        .get(format!("{}/api/v1/stations?q=BJ", t.base))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(p["total"], 1);
-    let r = c.get(format!("{}/api/v1/vehicles?owner_id=abc", t.base)).bearer_auth(&tok).send().await.unwrap();
+    let r = c
+        .get(format!("{}/api/v1/vehicles?owner_id=abc", t.base))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let p: Value = c.get(format!("{}/api/v1/customers?q=13800000002", t.base)).bearer_auth(&tok).send().await.unwrap().json().await.unwrap();
+    let p: Value = c
+        .get(format!("{}/api/v1/customers?q=13800000002", t.base))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(p["items"][0]["name"], "李四");
 }
 
@@ -358,9 +829,30 @@ async fn lists_page_and_filter() {
 async fn operations_endpoints_and_openapi() {
     let t = TestApp::spawn().await;
     let c = t.client();
-    assert_eq!(c.get(format!("{}/healthz", t.base)).send().await.unwrap().status(), StatusCode::OK);
-    assert_eq!(c.get(format!("{}/readyz", t.base)).send().await.unwrap().status(), StatusCode::OK);
-    let doc: Value = c.get(format!("{}/api/openapi.json", t.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        c.get(format!("{}/healthz", t.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        c.get(format!("{}/readyz", t.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let doc: Value = c
+        .get(format!("{}/api/openapi.json", t.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with('3'));
     // Every route of the matrix is documented.
     for (method, path, _) in routes(&t) {
@@ -371,15 +863,59 @@ async fn operations_endpoints_and_openapi() {
             .map(|(i, seg)| match *seg {
                 s if !s.is_empty() && s.chars().all(|ch| ch.is_ascii_digit()) => "{id}",
                 _ if i > 0 && segments[i - 1] == "by-vin" => "{vin}",
+                _ if i > 0 && segments[i - 1] == "export" => "{kind}",
                 s => s,
             })
             .collect::<Vec<_>>()
             .join("/");
-        assert!(doc["paths"][&templ][method.to_lowercase()].is_object(), "{method} {templ} documented");
+        assert!(
+            doc["paths"][&templ][method.to_lowercase()].is_object(),
+            "{method} {templ} documented"
+        );
     }
-    let viewer = c.get(format!("{}/api/docs", t.base)).send().await.unwrap().text().await.unwrap();
+    let viewer = c
+        .get(format!("{}/api/docs", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(viewer.contains("/api/openapi.json"));
-    let r = c.get(format!("{}/api/v1/nothing-here", t.base)).send().await.unwrap();
+    let r = c
+        .get(format!("{}/api/v1/nothing-here", t.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
+}
+
+#[tokio::test]
+async fn exports_hold_only_the_callers_rows_with_masked_phones() {
+    let t = TestApp::spawn().await;
+    let (c, _) = t.login("station_manager").await;
+    let r = c
+        .get(format!("{}/api/v1/export/customers", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = r.text().await.unwrap();
+    assert!(csv.contains("张三"));
+    assert!(!csv.contains("李四"), "another station's customer");
+    assert!(csv.contains("138****0001"));
+    assert!(!csv.contains("13800000001"));
+    let r = c
+        .get(format!("{}/api/v1/export/parts", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }

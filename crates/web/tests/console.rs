@@ -7,23 +7,44 @@ use testkit::TestApp;
 
 fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).map(|i| i + marker.len()).expect("hidden field");
+    let start = html
+        .find(&marker)
+        .map(|i| i + marker.len())
+        .expect("hidden field");
     html[start..].split('"').next().unwrap().to_string()
 }
 
 async fn console_login(t: &TestApp, username: &str) -> (reqwest::Client, String) {
     let c = t.client();
-    let page = c.get(format!("{}/console/login", t.base)).send().await.unwrap().text().await.unwrap();
+    let page = c
+        .get(format!("{}/console/login", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("lang=\"zh-CN\""), "Chinese by default");
     let csrf = hidden(&page, "csrf");
     let r = c
         .post(format!("{}/console/login", t.base))
-        .form(&[("csrf", csrf.as_str()), ("username", username), ("password", testkit::PASSWORD)])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", username),
+            ("password", testkit::PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let home = c.get(format!("{}/console", t.base)).send().await.unwrap().text().await.unwrap();
+    let home = c
+        .get(format!("{}/console", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     (c, hidden(&home, "csrf"))
 }
 
@@ -31,22 +52,57 @@ async fn console_login(t: &TestApp, username: &str) -> (reqwest::Client, String)
 async fn sign_in_needs_the_form_token_and_the_right_password() {
     let t = TestApp::spawn().await;
     let c = t.client();
-    let r = c.post(format!("{}/console/login", t.base)).form(&[("csrf", "forged"), ("username", "administrator"), ("password", testkit::PASSWORD)]).send().await.unwrap();
+    let r = c
+        .post(format!("{}/console/login", t.base))
+        .form(&[
+            ("csrf", "forged"),
+            ("username", "administrator"),
+            ("password", testkit::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let page = c.get(format!("{}/console/login", t.base)).send().await.unwrap().text().await.unwrap();
+    let page = c
+        .get(format!("{}/console/login", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let csrf = hidden(&page, "csrf");
-    let r = c.post(format!("{}/console/login", t.base)).form(&[("csrf", csrf.as_str()), ("username", "administrator"), ("password", "nope")]).send().await.unwrap();
+    let r = c
+        .post(format!("{}/console/login", t.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "administrator"),
+            ("password", "nope"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(r.text().await.unwrap().contains("用户名或密码错误"));
-    let r = c.get(format!("{}/console/vehicles", t.base)).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "pages send strangers to sign in");
+    let r = c
+        .get(format!("{}/console/vehicles", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "pages send strangers to sign in"
+    );
 }
 
 #[tokio::test]
 async fn vehicle_form_shows_the_vin_error_beside_the_field_and_keeps_the_input() {
     let t = TestApp::spawn().await;
     let (c, csrf) = console_login(&t, "service_advisor").await;
-    let good = domain::vin::Vin::with_check_digit("LHGCM826", "33A00004").unwrap().to_string();
+    let good = domain::vin::Vin::with_check_digit("LHGCM826", "33A00004")
+        .unwrap()
+        .to_string();
     let mut bad: Vec<char> = good.chars().collect();
     bad[8] = if bad[8] == '7' { '8' } else { '7' };
     let bad: String = bad.into_iter().collect();
@@ -65,30 +121,71 @@ async fn vehicle_form_shows_the_vin_error_beside_the_field_and_keeps_the_input()
             ("station_id".into(), station.clone()),
         ]
     };
-    let r = c.post(format!("{}/console/vehicles/new", t.base)).form(&form(&bad)).send().await.unwrap();
+    let r = c
+        .post(format!("{}/console/vehicles/new", t.base))
+        .form(&form(&bad))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
-    assert!(html.contains("class=\"field-error\" data-field=\"vin\""), "{html}");
+    assert!(
+        html.contains("class=\"field-error\" data-field=\"vin\""),
+        "{html}"
+    );
     assert!(html.contains("车架号第 9 位校验位错误"));
     assert!(html.contains("value=\"雅阁\""), "other input kept");
     // In English after switching language.
-    let r = c.get(format!("{}/lang/en?back=/console/vehicles/new", t.base)).send().await.unwrap();
+    let r = c
+        .get(format!("{}/lang/en?back=/console/vehicles/new", t.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["location"], "/console/vehicles/new");
-    let html = c.post(format!("{}/console/vehicles/new", t.base)).form(&form(&bad)).send().await.unwrap().text().await.unwrap();
+    let html = c
+        .post(format!("{}/console/vehicles/new", t.base))
+        .form(&form(&bad))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("lang=\"en\""));
     assert!(html.contains("The VIN check digit (position 9) is wrong"));
     // A forged form token changes nothing.
     let mut forged = form(&good);
     forged[0].1 = "forged".into();
-    let r = c.post(format!("{}/console/vehicles/new", t.base)).form(&forged).send().await.unwrap();
+    let r = c
+        .post(format!("{}/console/vehicles/new", t.base))
+        .form(&forged)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = c.post(format!("{}/console/vehicles/new", t.base)).form(&form(&good)).send().await.unwrap();
+    let r = c
+        .post(format!("{}/console/vehicles/new", t.base))
+        .form(&form(&good))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let location = r.headers()["location"].to_str().unwrap().to_string();
-    let html = c.get(format!("{}{location}", t.base)).send().await.unwrap().text().await.unwrap();
+    let html = c
+        .get(format!("{}{location}", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains(&format!("<h1>{good}</h1>")));
     // The open-redirect guard of the language switch.
-    let r = c.get(format!("{}/lang/zh-CN?back=//evil.example", t.base)).send().await.unwrap();
+    let r = c
+        .get(format!("{}/lang/zh-CN?back=//evil.example", t.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["location"], "/console");
 }
 
@@ -96,17 +193,35 @@ async fn vehicle_form_shows_the_vin_error_beside_the_field_and_keeps_the_input()
 async fn lists_are_scoped_masked_and_paged() {
     let t = TestApp::spawn().await;
     let (c, _) = console_login(&t, "advisor_b").await;
-    let html = c.get(format!("{}/console/customers", t.base)).send().await.unwrap().text().await.unwrap();
+    let html = c
+        .get(format!("{}/console/customers", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("李四"));
     assert!(!html.contains("张三"), "another station's customer");
     assert!(html.contains("138****0002"));
     assert!(!html.contains("13800000002"));
-    let r = c.get(format!("{}/console/customers/{}", t.base, t.fx.customer_a)).send().await.unwrap();
+    let r = c
+        .get(format!("{}/console/customers/{}", t.base, t.fx.customer_a))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     // The sidebar only offers what the role may open.
     assert!(!html.contains("href=\"/console/staff\""));
     let (admin, _) = console_login(&t, "administrator").await;
-    let html = admin.get(format!("{}/console/staff", t.base)).send().await.unwrap().text().await.unwrap();
+    let html = admin
+        .get(format!("{}/console/staff", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("href=\"/console/staff\""));
     assert!(html.contains("advisor_b"));
 }
@@ -118,10 +233,24 @@ async fn customer_page_reveals_whole_phone_only_with_a_reason() {
     let url = format!("{}/console/customers/{}", t.base, t.fx.customer_a);
     let html = c.get(&url).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("138****0001"));
-    let html = c.post(format!("{url}/reveal")).form(&[("csrf", csrf.as_str()), ("reason", "核实")]).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("13800000001"), "whole number after giving a reason");
+    let html = c
+        .post(format!("{url}/reveal"))
+        .form(&[("csrf", csrf.as_str()), ("reason", "核实")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("13800000001"),
+        "whole number after giving a reason"
+    );
     let mut conn = t.app.db.pool.acquire().await.unwrap();
-    let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE entity = 'customer'").fetch_one(&mut *conn).await.unwrap();
+    let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE entity = 'customer'")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
     assert_eq!(n.0, 1);
 }
 
@@ -129,22 +258,60 @@ async fn customer_page_reveals_whole_phone_only_with_a_reason() {
 async fn owner_pages_sign_in_with_a_code_and_show_my_vehicles() {
     let t = TestApp::spawn().await;
     let c = t.client();
-    let page = c.get(format!("{}/owner/login", t.base)).send().await.unwrap().text().await.unwrap();
+    let page = c
+        .get(format!("{}/owner/login", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let csrf = hidden(&page, "csrf");
-    let r = c.post(format!("{}/owner/code", t.base)).form(&[("csrf", csrf.as_str()), ("phone", "13800000001")]).send().await.unwrap();
+    let r = c
+        .post(format!("{}/owner/code", t.base))
+        .form(&[("csrf", csrf.as_str()), ("phone", "13800000001")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let page = r.text().await.unwrap();
     assert!(page.contains("验证码已发送"));
     let csrf = hidden(&page, "csrf");
     let mut conn = t.app.db.pool.acquire().await.unwrap();
-    let row: (String,) = sqlx::query_as("SELECT payload FROM outbox ORDER BY id DESC LIMIT 1").fetch_one(&mut *conn).await.unwrap();
-    let code = serde_json::from_str::<serde_json::Value>(&row.0).unwrap()["code"].as_str().unwrap().to_string();
-    let r = c.post(format!("{}/owner/login", t.base)).form(&[("csrf", csrf.as_str()), ("phone", "13800000001"), ("code", code.as_str())]).send().await.unwrap();
+    let row: (String,) = sqlx::query_as("SELECT payload FROM outbox ORDER BY id DESC LIMIT 1")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let code = serde_json::from_str::<serde_json::Value>(&row.0).unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = c
+        .post(format!("{}/owner/login", t.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("phone", "13800000001"),
+            ("code", code.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let html = c.get(format!("{}/owner", t.base)).send().await.unwrap().text().await.unwrap();
+    let html = c
+        .get(format!("{}/owner", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains(&t.fx.vin_a));
     assert!(!html.contains(&t.fx.vin_b));
     // Owners are not let into the staff console.
-    let r = c.get(format!("{}/console/vehicles", t.base)).send().await.unwrap();
+    let r = c
+        .get(format!("{}/console/vehicles", t.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["location"], "/owner");
 }

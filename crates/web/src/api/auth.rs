@@ -46,22 +46,37 @@ pub struct SessionInfo {
 /// The Set-Cookie value for a session.
 pub fn session_cookie(state: &AppState, token: &str, max_age_s: i64) -> HeaderValue {
     let secure = if state.secure_cookies { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"))
-        .unwrap_or_else(|_| HeaderValue::from_static(""))
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 fn session_response(state: &AppState, s: &app::auth::Session) -> Response {
-    let info = SessionInfo { csrf: s.csrf.clone(), name: s.principal.name.clone(), role: s.principal.role.code().into() };
+    let info = SessionInfo {
+        csrf: s.csrf.clone(),
+        name: s.principal.name.clone(),
+        role: s.principal.role.code().into(),
+    };
     let mut r = Json(info).into_response();
-    r.headers_mut().insert(header::SET_COOKIE, session_cookie(state, &s.token, state.app.settings.session_minutes * 60));
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie(state, &s.token, state.app.settings.session_minutes * 60),
+    );
     r
 }
 
 /// Signs a staff member in (a new session id every time); repeated failures lock the account for a while.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginInput, responses((status = 200, body = SessionInfo), (status = 401, body = crate::error::ProblemDoc), (status = 429, body = crate::error::ProblemDoc)))]
-pub async fn login(State(s): State<AppState>, ApiLang(lang): ApiLang, JsonBody(input): JsonBody<LoginInput>) -> Result<Response, ApiError> {
+pub async fn login(
+    State(s): State<AppState>,
+    ApiLang(lang): ApiLang,
+    JsonBody(input): JsonBody<LoginInput>,
+) -> Result<Response, ApiError> {
     let input = input?;
-    let session = app::auth::login_staff(&s.app, &input.username, &input.password, lang.tag()).await.map_err(|e| ApiError::app(e, lang))?;
+    let session = app::auth::login_staff(&s.app, &input.username, &input.password, lang.tag())
+        .await
+        .map_err(|e| ApiError::app(e, lang))?;
     Ok(session_response(&s, &session))
 }
 
@@ -69,10 +84,13 @@ pub async fn login(State(s): State<AppState>, ApiLang(lang): ApiLang, JsonBody(i
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
 pub async fn logout(State(s): State<AppState>, c: Caller) -> Result<Response, ApiError> {
     if let Some(sess) = &c.session {
-        app::auth::logout(&s.app, &sess.token).await.map_err(|e| c.err(e))?;
+        app::auth::logout(&s.app, &sess.token)
+            .await
+            .map_err(|e| c.err(e))?;
     }
     let mut r = StatusCode::NO_CONTENT.into_response();
-    r.headers_mut().insert(header::SET_COOKIE, session_cookie(&s, "", 0));
+    r.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&s, "", 0));
     Ok(r)
 }
 
@@ -86,9 +104,15 @@ pub struct PhoneInput {
 
 /// Sends a one-time code to an owner's phone (same answer for unknown numbers).
 #[utoipa::path(post, path = "/api/v1/auth/owner/code", tag = "auth", request_body = PhoneInput, responses((status = 202), (status = 422, body = crate::error::ProblemDoc), (status = 429, body = crate::error::ProblemDoc)))]
-pub async fn owner_code(State(s): State<AppState>, ApiLang(lang): ApiLang, JsonBody(input): JsonBody<PhoneInput>) -> Result<StatusCode, ApiError> {
+pub async fn owner_code(
+    State(s): State<AppState>,
+    ApiLang(lang): ApiLang,
+    JsonBody(input): JsonBody<PhoneInput>,
+) -> Result<StatusCode, ApiError> {
     let input = input?;
-    app::auth::request_owner_code(&s.app, &input.phone).await.map_err(|e| ApiError::app(e, lang))?;
+    app::auth::request_owner_code(&s.app, &input.phone)
+        .await
+        .map_err(|e| ApiError::app(e, lang))?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -104,9 +128,15 @@ pub struct CodeInput {
 
 /// Signs an owner in with the code.
 #[utoipa::path(post, path = "/api/v1/auth/owner/verify", tag = "auth", request_body = CodeInput, responses((status = 200, body = SessionInfo), (status = 422, body = crate::error::ProblemDoc)))]
-pub async fn owner_verify(State(s): State<AppState>, ApiLang(lang): ApiLang, JsonBody(input): JsonBody<CodeInput>) -> Result<Response, ApiError> {
+pub async fn owner_verify(
+    State(s): State<AppState>,
+    ApiLang(lang): ApiLang,
+    JsonBody(input): JsonBody<CodeInput>,
+) -> Result<Response, ApiError> {
     let input = input?;
-    let session = app::auth::verify_owner_code(&s.app, &input.phone, &input.code, lang.tag()).await.map_err(|e| ApiError::app(e, lang))?;
+    let session = app::auth::verify_owner_code(&s.app, &input.phone, &input.code, lang.tag())
+        .await
+        .map_err(|e| ApiError::app(e, lang))?;
     Ok(session_response(&s, &session))
 }
 
@@ -127,9 +157,15 @@ pub struct TokenIssued {
 
 /// Issues an API token for an integration (administrators).
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", request_body = TokenInput, responses((status = 201, body = TokenIssued), (status = 422, body = crate::error::ProblemDoc)))]
-pub async fn create_token(State(s): State<AppState>, c: Caller, JsonBody(input): JsonBody<TokenInput>) -> Result<(StatusCode, Json<TokenIssued>), ApiError> {
+pub async fn create_token(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(input): JsonBody<TokenInput>,
+) -> Result<(StatusCode, Json<TokenIssued>), ApiError> {
     let g = c.grant(Action::TokenAdmin)?;
     let input = input?;
-    let (id, token) = app::auth::create_token(&s.app, &g, &input).await.map_err(|e| c.err(e))?;
+    let (id, token) = app::auth::create_token(&s.app, &g, &input)
+        .await
+        .map_err(|e| c.err(e))?;
     Ok((StatusCode::CREATED, Json(TokenIssued { id, token })))
 }

@@ -25,56 +25,101 @@ pub fn router() -> Router<AppState> {
 
 /// Lists customers within reach, masked: `q` (name, or a whole phone number), `station_id`.
 #[utoipa::path(get, path = "/api/v1/customers", tag = "customers", params(("q" = Option<String>, Query), ("station_id" = Option<i64>, Query), ("page" = Option<i64>, Query), ("per_page" = Option<i64>, Query)), responses((status = 200, description = "A page of customers")))]
-pub async fn list_customers(State(s): State<AppState>, c: Caller, Query(q): Query<HashMap<String, String>>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn list_customers(
+    State(s): State<AppState>,
+    c: Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let g = c.grant(Action::CustomerRead)?;
     let q = ListQuery(q);
-    let f = CustomerFilter { q: q.text("q"), station_id: q.int("station_id", c.lang)? };
-    let page = app::customer::list(&s.app, &g, &f, q.page()).await.map_err(|e| c.err(e))?;
+    let f = CustomerFilter {
+        q: q.text("q"),
+        station_id: q.int("station_id", c.lang)?,
+    };
+    let page = app::customer::list(&s.app, &g, &f, q.page())
+        .await
+        .map_err(|e| c.err(e))?;
     Ok(Json(serde_json::to_value(page).unwrap_or_default()))
 }
 
 /// Creates a customer.
 #[utoipa::path(post, path = "/api/v1/customers", tag = "customers", request_body = CustomerInput, responses((status = 201, body = Created), (status = 422, body = crate::error::ProblemDoc)))]
-pub async fn create_customer(State(s): State<AppState>, c: Caller, JsonBody(input): JsonBody<CustomerInput>) -> Result<(StatusCode, Json<Created>), ApiError> {
+pub async fn create_customer(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(input): JsonBody<CustomerInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     let g = c.grant(Action::CustomerWrite)?;
     let input = input?;
-    let id = app::customer::create(&s.app, &g, &input).await.map_err(|e| c.err(e))?;
+    let id = app::customer::create(&s.app, &g, &input)
+        .await
+        .map_err(|e| c.err(e))?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
 /// One customer, masked.
 #[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers", params(("id" = i64, Path)), responses((status = 200, description = "The customer"), (status = 404, body = crate::error::ProblemDoc)))]
-pub async fn get_customer(State(s): State<AppState>, c: Caller, Path(id): Path<String>) -> Result<Json<store::customer::Customer>, ApiError> {
+pub async fn get_customer(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<store::customer::Customer>, ApiError> {
     let g = c.grant(Action::CustomerRead)?;
     let id = path_id(&id, c.lang)?;
-    Ok(Json(app::customer::get(&s.app, &g, id).await.map_err(|e| c.err(e))?))
+    Ok(Json(
+        app::customer::get(&s.app, &g, id)
+            .await
+            .map_err(|e| c.err(e))?,
+    ))
 }
 
 /// Changes a customer; consent changes are recorded.
 #[utoipa::path(put, path = "/api/v1/customers/{id}", tag = "customers", params(("id" = i64, Path)), request_body = CustomerInput, responses((status = 204), (status = 422, body = crate::error::ProblemDoc)))]
-pub async fn update_customer(State(s): State<AppState>, c: Caller, Path(id): Path<String>, JsonBody(input): JsonBody<CustomerInput>) -> Result<StatusCode, ApiError> {
+pub async fn update_customer(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<CustomerInput>,
+) -> Result<StatusCode, ApiError> {
     let g = c.grant(Action::CustomerWrite)?;
     let input = input?;
     let id = path_id(&id, c.lang)?;
-    app::customer::update(&s.app, &g, id, &input).await.map_err(|e| c.err(e))?;
+    app::customer::update(&s.app, &g, id, &input)
+        .await
+        .map_err(|e| c.err(e))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Shows the whole phone and ID number; needs a reason and writes an audit row.
 #[utoipa::path(post, path = "/api/v1/customers/{id}/reveal", tag = "customers", params(("id" = i64, Path)), request_body = ReasonInput, responses((status = 200, body = Revealed), (status = 422, body = crate::error::ProblemDoc)))]
-pub async fn reveal(State(s): State<AppState>, c: Caller, Path(id): Path<String>, JsonBody(input): JsonBody<ReasonInput>) -> Result<Json<Revealed>, ApiError> {
+pub async fn reveal(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<ReasonInput>,
+) -> Result<Json<Revealed>, ApiError> {
     let g = c.grant(Action::PersonalDataReveal)?;
     let input = input?;
     let id = path_id(&id, c.lang)?;
-    Ok(Json(app::customer::reveal(&s.app, &g, id, &input.reason).await.map_err(|e| c.err(e))?))
+    Ok(Json(
+        app::customer::reveal(&s.app, &g, id, &input.reason)
+            .await
+            .map_err(|e| c.err(e))?,
+    ))
 }
 
 /// Who saw a customer's personal data, and why.
 #[utoipa::path(get, path = "/api/v1/customers/{id}/audit", tag = "customers", params(("id" = i64, Path)), responses((status = 200, description = "Audit rows")))]
-pub async fn audit(State(s): State<AppState>, c: Caller, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn audit(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let g = c.grant(Action::AuditRead)?;
     let id = path_id(&id, c.lang)?;
-    let rows = app::customer::audit(&s.app, &g, id).await.map_err(|e| c.err(e))?;
+    let rows = app::customer::audit(&s.app, &g, id)
+        .await
+        .map_err(|e| c.err(e))?;
     Ok(Json(serde_json::json!({ "items": rows })))
 }
 
@@ -82,5 +127,9 @@ pub async fn audit(State(s): State<AppState>, c: Caller, Path(id): Path<String>)
 #[utoipa::path(get, path = "/api/v1/me/data", tag = "customers", responses((status = 200, body = OwnData)))]
 pub async fn own_data(State(s): State<AppState>, c: Caller) -> Result<Json<OwnData>, ApiError> {
     let g = c.grant(Action::OwnDataExport)?;
-    Ok(Json(app::customer::own_data(&s.app, &g).await.map_err(|e| c.err(e))?))
+    Ok(Json(
+        app::customer::own_data(&s.app, &g)
+            .await
+            .map_err(|e| c.err(e))?,
+    ))
 }

@@ -2,8 +2,11 @@
 
 pub mod auth;
 pub mod customer;
+pub mod export;
 pub mod network;
+pub mod payment;
 pub mod people;
+pub mod service;
 pub mod vehicle;
 
 use crate::AppState;
@@ -16,7 +19,15 @@ use store::Page;
 
 /// Every API route.
 pub fn router() -> Router<AppState> {
-    Router::new().merge(auth::router()).merge(network::router()).merge(people::router()).merge(customer::router()).merge(vehicle::router())
+    Router::new()
+        .merge(auth::router())
+        .merge(network::router())
+        .merge(people::router())
+        .merge(customer::router())
+        .merge(vehicle::router())
+        .merge(export::router())
+        .merge(service::router())
+        .merge(payment::router())
 }
 
 /// Query parameters of a list, read leniently so that bad values become problem documents.
@@ -26,13 +37,21 @@ pub struct ListQuery(pub HashMap<String, String>);
 impl ListQuery {
     /// The page asked for (`page`, `per_page`), clamped.
     pub fn page(&self) -> Page {
-        let get = |k: &str, d: i64| self.0.get(k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(d);
+        let get = |k: &str, d: i64| {
+            self.0
+                .get(k)
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap_or(d)
+        };
         Page::new(get("page", 1), get("per_page", 20))
     }
 
     /// A text parameter, if given and not empty.
     pub fn text(&self, k: &str) -> Option<String> {
-        self.0.get(k).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+        self.0
+            .get(k)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
     }
 
     /// A numeric parameter; a non-number is an error naming it.
@@ -40,7 +59,10 @@ impl ListQuery {
         match self.text(k) {
             None => Ok(None),
             Some(s) => s.parse::<i64>().map(Some).map_err(|_| {
-                ApiError::app(AppError::Invalid(domain::Violation::new(k, "type.integer").into()), lang)
+                ApiError::app(
+                    AppError::Invalid(domain::Violation::new(k, "type.integer").into()),
+                    lang,
+                )
             }),
         }
     }
@@ -48,7 +70,10 @@ impl ListQuery {
 
 /// Parses a numeric path id; anything else is simply not found.
 pub fn path_id(raw: &str, lang: Lang) -> Result<i64, ApiError> {
-    raw.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| ApiError::app(AppError::NotFound, lang))
+    raw.parse::<i64>()
+        .ok()
+        .filter(|i| *i > 0)
+        .ok_or_else(|| ApiError::app(AppError::NotFound, lang))
 }
 
 /// The id of a created record.

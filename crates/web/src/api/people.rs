@@ -23,38 +23,69 @@ pub fn router() -> Router<AppState> {
 
 /// Lists staff within reach: `q`, `role`, `station_id`, `page`, `per_page`.
 #[utoipa::path(get, path = "/api/v1/staff", tag = "people", params(("q" = Option<String>, Query), ("role" = Option<String>, Query), ("station_id" = Option<i64>, Query), ("page" = Option<i64>, Query), ("per_page" = Option<i64>, Query)), responses((status = 200, description = "A page of staff")))]
-pub async fn list_staff(State(s): State<AppState>, c: Caller, Query(q): Query<HashMap<String, String>>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn list_staff(
+    State(s): State<AppState>,
+    c: Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let g = c.grant(Action::StaffRead)?;
     let q = ListQuery(q);
-    let f = StaffFilter { q: q.text("q"), role: q.text("role"), station_id: q.int("station_id", c.lang)? };
-    let page = app::people::staff_list(&s.app, &g, &f, q.page()).await.map_err(|e| c.err(e))?;
+    let f = StaffFilter {
+        q: q.text("q"),
+        role: q.text("role"),
+        station_id: q.int("station_id", c.lang)?,
+    };
+    let page = app::people::staff_list(&s.app, &g, &f, q.page())
+        .await
+        .map_err(|e| c.err(e))?;
     Ok(Json(serde_json::to_value(page).unwrap_or_default()))
 }
 
 /// Creates a staff account.
 #[utoipa::path(post, path = "/api/v1/staff", tag = "people", request_body = StaffInput, responses((status = 201, body = Created), (status = 422, body = crate::error::ProblemDoc)))]
-pub async fn create_staff(State(s): State<AppState>, c: Caller, JsonBody(input): JsonBody<StaffInput>) -> Result<(StatusCode, Json<Created>), ApiError> {
+pub async fn create_staff(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(input): JsonBody<StaffInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     let g = c.grant(Action::StaffWrite)?;
     let input = input?;
-    let id = app::people::create_staff(&s.app, &g, &input).await.map_err(|e| c.err(e))?;
+    let id = app::people::create_staff(&s.app, &g, &input)
+        .await
+        .map_err(|e| c.err(e))?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
 /// One staff member with certificates.
 #[utoipa::path(get, path = "/api/v1/staff/{id}", tag = "people", params(("id" = i64, Path)), responses((status = 200, description = "Staff and certificates"), (status = 404, body = crate::error::ProblemDoc)))]
-pub async fn get_staff(State(s): State<AppState>, c: Caller, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn get_staff(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let g = c.grant(Action::StaffRead)?;
     let id = path_id(&id, c.lang)?;
-    let (staff, certs) = app::people::staff(&s.app, &g, id).await.map_err(|e| c.err(e))?;
-    Ok(Json(serde_json::json!({ "staff": staff, "certificates": certs })))
+    let (staff, certs) = app::people::staff(&s.app, &g, id)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok(Json(
+        serde_json::json!({ "staff": staff, "certificates": certs }),
+    ))
 }
 
 /// Adds a certificate (grade, qualification or key position) with its expiry.
 #[utoipa::path(post, path = "/api/v1/staff/{id}/certificates", tag = "people", params(("id" = i64, Path)), request_body = CertificateInput, responses((status = 201, body = Created), (status = 422, body = crate::error::ProblemDoc)))]
-pub async fn add_certificate(State(s): State<AppState>, c: Caller, Path(id): Path<String>, JsonBody(input): JsonBody<CertificateInput>) -> Result<(StatusCode, Json<Created>), ApiError> {
+pub async fn add_certificate(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<CertificateInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     let g = c.grant(Action::StaffWrite)?;
     let input = input?;
     let id = path_id(&id, c.lang)?;
-    let cid = app::people::add_certificate(&s.app, &g, id, &input).await.map_err(|e| c.err(e))?;
+    let cid = app::people::add_certificate(&s.app, &g, id, &input)
+        .await
+        .map_err(|e| c.err(e))?;
     Ok((StatusCode::CREATED, Json(Created { id: cid })))
 }

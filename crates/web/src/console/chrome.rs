@@ -39,19 +39,46 @@ impl Chrome {
     /// The frame for a signed-in principal on `section`.
     pub fn new(p: &Principal, lang: Lang, csrf: &str, section: &str, path: &str) -> Chrome {
         let t = tables();
-        let mut nav = vec![NavItem { href: "/console", label: t.t(lang, "nav.home").into(), active: section == "home" }];
+        let mut nav = vec![NavItem {
+            href: "/console",
+            label: t.t(lang, "nav.home").into(),
+            active: section == "home",
+        }];
         let items: [(&str, &'static str, &str, Action); 4] = [
-            ("stations", "/console/stations", "nav.stations", Action::NetworkRead),
+            (
+                "stations",
+                "/console/stations",
+                "nav.stations",
+                Action::NetworkRead,
+            ),
             ("staff", "/console/staff", "nav.staff", Action::StaffRead),
-            ("customers", "/console/customers", "nav.customers", Action::CustomerRead),
-            ("vehicles", "/console/vehicles", "nav.vehicles", Action::VehicleRead),
+            (
+                "customers",
+                "/console/customers",
+                "nav.customers",
+                Action::CustomerRead,
+            ),
+            (
+                "vehicles",
+                "/console/vehicles",
+                "nav.vehicles",
+                Action::VehicleRead,
+            ),
         ];
         for (key, href, label, action) in items {
             if p.grant(action).is_ok() {
-                nav.push(NavItem { href, label: t.t(lang, label).into(), active: section == key });
+                nav.push(NavItem {
+                    href,
+                    label: t.t(lang, label).into(),
+                    active: section == key,
+                });
             }
         }
-        nav.push(NavItem { href: "/api/docs", label: t.t(lang, "nav.api").into(), active: false });
+        nav.push(NavItem {
+            href: "/api/docs",
+            label: t.t(lang, "nav.api").into(),
+            active: false,
+        });
         let unit_label = match p.unit {
             Unit::HeadOffice => t.t(lang, "unit.head_office").to_string(),
             Unit::Region(r) => t.fill(lang, "unit.region", &[("id", &r.to_string())]),
@@ -103,7 +130,15 @@ impl Pager {
     pub fn new(lang: Lang, base: &str, q: &str, total: i64, page: i64, pages: i64) -> Pager {
         let link = |p: i64| format!("{base}?q={}&page={p}", urlencode(q));
         Pager {
-            info: tables().fill(lang, "page.info", &[("total", &total.to_string()), ("page", &page.to_string()), ("pages", &pages.to_string())]),
+            info: tables().fill(
+                lang,
+                "page.info",
+                &[
+                    ("total", &total.to_string()),
+                    ("page", &page.to_string()),
+                    ("pages", &pages.to_string()),
+                ],
+            ),
             prev: (page > 1).then(|| link(page - 1)),
             next: (page < pages).then(|| link(page + 1)),
         }
@@ -126,5 +161,7 @@ pub fn urlencode(s: &str) -> String {
 /// Shows a UTC millisecond instant as `2026-11-23 14:05` in Asia/Shanghai.
 pub fn show_time(ms: i64) -> String {
     let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(jiff::tz::TimeZone::UTC);
-    jiff::Timestamp::from_millisecond(ms).map(|t| t.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
 }

@@ -16,7 +16,11 @@ pub struct FormData(pub Vec<(String, String)>);
 impl FormData {
     /// The first value of a field, or "".
     pub fn get(&self, name: &str) -> &str {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
     }
 
     /// The fields except the CSRF token, as a JSON object of strings, ready to be read
@@ -159,7 +163,13 @@ pub struct FormPage {
 impl FormPage {
     /// A form with inputs `(name, kind)`, labelled from the translation files and filled
     /// from `values`.
-    pub fn new(chrome: Chrome, title: String, action: String, specs: &[(&'static str, &'static str)], values: &serde_json::Value) -> FormPage {
+    pub fn new(
+        chrome: Chrome,
+        title: String,
+        action: String,
+        specs: &[(&'static str, &'static str)],
+        values: &serde_json::Value,
+    ) -> FormPage {
         let fields = specs
             .iter()
             .map(|(name, kind)| Field {
@@ -169,15 +179,27 @@ impl FormPage {
                 value: match values.get(*name) {
                     Some(serde_json::Value::String(s)) => s.clone(),
                     Some(serde_json::Value::Bool(true)) => "on".into(),
-                    Some(serde_json::Value::Bool(false)) | Some(serde_json::Value::Null) | None => String::new(),
-                    Some(serde_json::Value::Array(a)) => a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(","),
+                    Some(serde_json::Value::Bool(false)) | Some(serde_json::Value::Null) | None => {
+                        String::new()
+                    }
+                    Some(serde_json::Value::Array(a)) => a
+                        .iter()
+                        .filter_map(|x| x.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
                     Some(other) => other.to_string(),
                 },
                 options: vec![],
                 error: None,
             })
             .collect();
-        FormPage { chrome, title, action, fields, error: None }
+        FormPage {
+            chrome,
+            title,
+            action,
+            fields,
+            error: None,
+        }
     }
 
     /// Sets the options of a select.
@@ -192,7 +214,8 @@ impl FormPage {
     /// Returns the status to answer with.
     pub fn with_error(mut self, e: &AppError) -> (FormPage, StatusCode) {
         let lang = self.chrome.lang;
-        let (status, _, title_key, violations) = crate::error::describe(&crate::error::Problem::App(clone_error(e)));
+        let (status, _, title_key, violations) =
+            crate::error::describe(&crate::error::Problem::App(clone_error(e)));
         let errs = field_errors(lang, &violations);
         let mut general = Vec::new();
         for fe in errs {
@@ -217,23 +240,36 @@ fn clone_error(e: &AppError) -> AppError {
         AppError::Unauthenticated => AppError::Unauthenticated,
         AppError::Forbidden => AppError::Forbidden,
         AppError::NotFound => AppError::NotFound,
-        AppError::TooManyAttempts { retry_at } => AppError::TooManyAttempts { retry_at: *retry_at },
+        AppError::TooManyAttempts { retry_at } => AppError::TooManyAttempts {
+            retry_at: *retry_at,
+        },
         AppError::Store(_) | AppError::Internal(_) => AppError::Internal(String::new()),
     }
 }
 
 /// An error page for failures outside forms (not found, forbidden, internal).
 pub fn error_page(chrome: Chrome, e: &AppError) -> Response {
-    let (status, _, title_key, _) = crate::error::describe(&crate::error::Problem::App(clone_error(e)));
+    let (status, _, title_key, _) =
+        crate::error::describe(&crate::error::Problem::App(clone_error(e)));
     if status.is_server_error() {
         tracing::error!(error = %e, "console failure");
     }
     let title = chrome.t(title_key);
-    let page = DetailPage { chrome, title, facts: vec![], edit_href: None, reveal: None, sections: vec![], notice: None, error: None };
+    let page = DetailPage {
+        chrome,
+        title,
+        facts: vec![],
+        edit_href: None,
+        reveal: None,
+        sections: vec![],
+        notice: None,
+        error: None,
+    };
     render(&page, status)
 }
 
 /// Reads a form into an API input type; unknown fields become violations.
 pub fn read_input<T: serde::de::DeserializeOwned>(form: &FormData) -> Result<T, AppError> {
-    serde_json::from_value(form.to_json()).map_err(|e| AppError::Invalid(crate::error::json_violation(&e).into()))
+    serde_json::from_value(form.to_json())
+        .map_err(|e| AppError::Invalid(crate::error::json_violation(&e).into()))
 }

@@ -3,6 +3,7 @@
 pub mod chrome;
 pub mod customers;
 pub mod form;
+pub mod service;
 pub mod session;
 pub mod staff;
 pub mod stations;
@@ -18,13 +19,20 @@ pub use session::ConsoleUser;
 /// Every console route.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(|| async { axum::response::Redirect::to("/console") }))
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to("/console") }),
+        )
         .route("/console", get(session::home))
-        .route("/console/login", get(session::login_page).post(session::login))
+        .route(
+            "/console/login",
+            get(session::login_page).post(session::login),
+        )
         .route("/console/logout", axum::routing::post(session::logout))
         .route("/lang/{tag}", get(session::switch_lang))
         .merge(stations::router())
         .merge(staff::router())
         .merge(customers::router())
         .merge(vehicles::router())
+        .merge(service::router())
 }

@@ -32,7 +32,13 @@ pub struct ConsoleUser {
 impl ConsoleUser {
     /// The page frame for a section.
     pub fn chrome(&self, section: &str) -> Chrome {
-        Chrome::new(&self.session.principal, self.lang, &self.session.csrf, section, &self.path)
+        Chrome::new(
+            &self.session.principal,
+            self.lang,
+            &self.session.csrf,
+            section,
+            &self.path,
+        )
     }
 
     /// Checks a form's CSRF token against the session's.
@@ -40,28 +46,44 @@ impl ConsoleUser {
         if constant_time_eq(form.get("csrf").as_bytes(), self.session.csrf.as_bytes()) {
             Ok(())
         } else {
-            Err((StatusCode::FORBIDDEN, tables().t(self.lang, "error.csrf").to_string()).into_response())
+            Err((
+                StatusCode::FORBIDDEN,
+                tables().t(self.lang, "error.csrf").to_string(),
+            )
+                .into_response())
         }
     }
 }
 
 /// The language of a visitor who is not signed in.
 pub fn visitor_lang(parts: &Parts) -> Lang {
-    cookie(parts, LANG_COOKIE).map(Lang::from_tag).unwrap_or_default()
+    cookie(parts, LANG_COOKIE)
+        .map(Lang::from_tag)
+        .unwrap_or_default()
 }
 
 impl FromRequestParts<AppState> for ConsoleUser {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let to_login = || Redirect::to("/console/login").into_response();
         let token = cookie(parts, SESSION_COOKIE).ok_or_else(to_login)?;
-        let session = app::auth::session(&state.app, token).await.map_err(|_| to_login())?.ok_or_else(to_login)?;
+        let session = app::auth::session(&state.app, token)
+            .await
+            .map_err(|_| to_login())?
+            .ok_or_else(to_login)?;
         if session.principal.role == domain::role::Role::Owner {
             return Err(Redirect::to("/owner").into_response());
         }
         let lang = Lang::from_tag(&session.lang);
-        Ok(ConsoleUser { session, lang, path: parts.uri.path().to_string() })
+        Ok(ConsoleUser {
+            session,
+            lang,
+            path: parts.uri.path().to_string(),
+        })
     }
 }
 
@@ -77,9 +99,17 @@ struct LoginPage {
 
 fn login_form(lang: Lang, username: &str, error: Option<String>, status: StatusCode) -> Response {
     let csrf = app::auth::new_secret();
-    let page = LoginPage { lang, t: tables(), csrf: csrf.clone(), username: username.to_string(), error };
+    let page = LoginPage {
+        lang,
+        t: tables(),
+        csrf: csrf.clone(),
+        username: username.to_string(),
+        error,
+    };
     let mut r = render(&page, status);
-    if let Ok(v) = HeaderValue::from_str(&format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/; HttpOnly; SameSite=Strict")) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/; HttpOnly; SameSite=Strict"
+    )) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r
@@ -95,23 +125,49 @@ pub async fn login(State(s): State<AppState>, parts: Parts, form: FormData) -> R
     let lang = visitor_lang(&parts);
     let expected = cookie(&parts, LOGIN_CSRF_COOKIE).unwrap_or("");
     if expected.is_empty() || !constant_time_eq(form.get("csrf").as_bytes(), expected.as_bytes()) {
-        return login_form(lang, form.get("username"), Some(tables().t(lang, "error.csrf").into()), StatusCode::FORBIDDEN);
+        return login_form(
+            lang,
+            form.get("username"),
+            Some(tables().t(lang, "error.csrf").into()),
+            StatusCode::FORBIDDEN,
+        );
     }
-    match app::auth::login_staff(&s.app, form.get("username"), form.get("password"), lang.tag()).await {
+    match app::auth::login_staff(
+        &s.app,
+        form.get("username"),
+        form.get("password"),
+        lang.tag(),
+    )
+    .await
+    {
         Ok(session) => {
             let mut r = Redirect::to("/console").into_response();
-            r.headers_mut().insert(header::SET_COOKIE, session_cookie(&s, &session.token, s.app.settings.session_minutes * 60));
+            r.headers_mut().insert(
+                header::SET_COOKIE,
+                session_cookie(&s, &session.token, s.app.settings.session_minutes * 60),
+            );
             r
         }
-        Err(AppError::TooManyAttempts { .. }) => {
-            login_form(lang, form.get("username"), Some(tables().t(lang, "login.locked").into()), StatusCode::TOO_MANY_REQUESTS)
-        }
-        Err(AppError::Unauthenticated) => {
-            login_form(lang, form.get("username"), Some(tables().t(lang, "login.failed").into()), StatusCode::UNAUTHORIZED)
-        }
+        Err(AppError::TooManyAttempts { .. }) => login_form(
+            lang,
+            form.get("username"),
+            Some(tables().t(lang, "login.locked").into()),
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+        Err(AppError::Unauthenticated) => login_form(
+            lang,
+            form.get("username"),
+            Some(tables().t(lang, "login.failed").into()),
+            StatusCode::UNAUTHORIZED,
+        ),
         Err(e) => {
             tracing::error!(error = %e, "sign-in failed");
-            login_form(lang, form.get("username"), Some(tables().t(lang, "error.internal").into()), StatusCode::INTERNAL_SERVER_ERROR)
+            login_form(
+                lang,
+                form.get("username"),
+                Some(tables().t(lang, "error.internal").into()),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            )
         }
     }
 }
@@ -123,20 +179,33 @@ pub async fn logout(State(s): State<AppState>, user: ConsoleUser, form: FormData
     }
     let _ = app::auth::logout(&s.app, &user.session.token).await;
     let mut r = Redirect::to("/console/login").into_response();
-    r.headers_mut().insert(header::SET_COOKIE, session_cookie(&s, "", 0));
+    r.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&s, "", 0));
     r
 }
 
 /// Switches the language (session and cookie) and goes back where the user was.
-pub async fn switch_lang(State(s): State<AppState>, Path(tag): Path<String>, Query(q): Query<HashMap<String, String>>, parts: Parts) -> Response {
+pub async fn switch_lang(
+    State(s): State<AppState>,
+    Path(tag): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    parts: Parts,
+) -> Response {
     let lang = Lang::from_tag(&tag);
     if let Some(token) = cookie(&parts, SESSION_COOKIE) {
         let _ = app::auth::set_session_lang(&s.app, token, lang.tag()).await;
     }
     // Only same-site paths, so the switch cannot be used as an open redirect.
-    let back = q.get("back").filter(|b| b.starts_with('/') && !b.starts_with("//")).cloned().unwrap_or_else(|| "/console".into());
+    let back = q
+        .get("back")
+        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .cloned()
+        .unwrap_or_else(|| "/console".into());
     let mut r = Redirect::to(&back).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", lang.tag())) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        lang.tag()
+    )) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     r
@@ -157,7 +226,10 @@ pub async fn home(user: ConsoleUser) -> Response {
     let t = tables();
     let page = HomePage {
         title: t.fill(user.lang, "home.welcome", &[("name", &p.name)]),
-        facts: vec![(chrome.t("home.role"), chrome.role_label.clone()), (chrome.t("home.unit"), chrome.unit_label.clone())],
+        facts: vec![
+            (chrome.t("home.role"), chrome.role_label.clone()),
+            (chrome.t("home.unit"), chrome.unit_label.clone()),
+        ],
         chrome,
     };
     render(&page, StatusCode::OK)

@@ -1,7 +1,9 @@
 //! Staff pages: list, detail with certificates, new.
 
 use super::chrome::Pager;
-use super::form::{DetailPage, FormData, FormPage, ListPage, Row, Section, error_page, read_input, render};
+use super::form::{
+    DetailPage, FormData, FormPage, ListPage, Row, Section, error_page, read_input, render,
+};
 use super::session::ConsoleUser;
 use crate::AppState;
 use app::people::StaffInput;
@@ -24,15 +26,31 @@ pub fn router() -> Router<AppState> {
         .route("/console/staff/{id}", get(detail))
 }
 
-const FIELDS: &[(&str, &str)] =
-    &[("username", "text"), ("name", "text"), ("role", "select"), ("station_id", "number"), ("region_id", "number"), ("phone", "text"), ("password", "password")];
+const FIELDS: &[(&str, &str)] = &[
+    ("username", "text"),
+    ("name", "text"),
+    ("role", "select"),
+    ("station_id", "number"),
+    ("region_id", "number"),
+    ("phone", "text"),
+    ("password", "password"),
+];
 
-async fn list(State(s): State<AppState>, user: ConsoleUser, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn list(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let chrome = user.chrome("staff");
-    let Ok(grant) = user.session.principal.grant(Action::StaffRead) else { return error_page(chrome, &app::AppError::Forbidden) };
+    let Ok(grant) = user.session.principal.grant(Action::StaffRead) else {
+        return error_page(chrome, &app::AppError::Forbidden);
+    };
     let text = q.get("q").cloned().unwrap_or_default();
     let page = Page::new(q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1), 20);
-    let filter = StaffFilter { q: Some(text.clone()), ..Default::default() };
+    let filter = StaffFilter {
+        q: Some(text.clone()),
+        ..Default::default()
+    };
     let result = match app::people::staff_list(&s.app, &grant, &filter, page).await {
         Ok(r) => r,
         Err(e) => return error_page(chrome, &e),
@@ -40,7 +58,17 @@ async fn list(State(s): State<AppState>, user: ConsoleUser, Query(q): Query<Hash
     let pages = result.pages();
     let can_write = user.session.principal.grant(Action::StaffWrite).is_ok();
     let title = chrome.t("nav.staff");
-    let headers = ["username", "name", "role", "station_id", "region_id", "phone"].iter().map(|h| chrome.t(&format!("field.{h}"))).collect();
+    let headers = [
+        "username",
+        "name",
+        "role",
+        "station_id",
+        "region_id",
+        "phone",
+    ]
+    .iter()
+    .map(|h| chrome.t(&format!("field.{h}")))
+    .collect();
     let rows = result
         .items
         .iter()
@@ -57,7 +85,14 @@ async fn list(State(s): State<AppState>, user: ConsoleUser, Query(q): Query<Hash
         })
         .collect();
     let page = ListPage {
-        pager: Pager::new(user.lang, "/console/staff", &text, result.total, result.page, pages),
+        pager: Pager::new(
+            user.lang,
+            "/console/staff",
+            &text,
+            result.total,
+            result.page,
+            pages,
+        ),
         chrome: chrome.crumb("/console/staff", title.clone()),
         title,
         q: text,
@@ -72,8 +107,22 @@ fn form_page(user: &ConsoleUser, values: &serde_json::Value) -> FormPage {
     let chrome = user.chrome("staff");
     let title = chrome.t("action.new");
     let list = chrome.t("nav.staff");
-    let roles = Role::staff().map(|r| (r.code().to_string(), chrome.t(&format!("role.{}", r.code())))).collect();
-    FormPage::new(chrome.crumb("/console/staff", list), title, "/console/staff/new".into(), FIELDS, values).options("role", roles)
+    let roles = Role::staff()
+        .map(|r| {
+            (
+                r.code().to_string(),
+                chrome.t(&format!("role.{}", r.code())),
+            )
+        })
+        .collect();
+    FormPage::new(
+        chrome.crumb("/console/staff", list),
+        title,
+        "/console/staff/new".into(),
+        FIELDS,
+        values,
+    )
+    .options("role", roles)
 }
 
 async fn new_form(user: ConsoleUser) -> Response {
@@ -81,7 +130,13 @@ async fn new_form(user: ConsoleUser) -> Response {
         domain::permission::Unit::Station(s, _) => s.to_string(),
         _ => String::new(),
     };
-    render(&form_page(&user, &serde_json::json!({ "station_id": station, "role": "service_advisor" })), StatusCode::OK)
+    render(
+        &form_page(
+            &user,
+            &serde_json::json!({ "station_id": station, "role": "service_advisor" }),
+        ),
+        StatusCode::OK,
+    )
 }
 
 async fn create(State(s): State<AppState>, user: ConsoleUser, form: FormData) -> Response {
@@ -91,7 +146,9 @@ async fn create(State(s): State<AppState>, user: ConsoleUser, form: FormData) ->
     let mut values = form.to_json();
     values["password"] = serde_json::Value::String(String::new());
     let page = form_page(&user, &values);
-    let Ok(grant) = user.session.principal.grant(Action::StaffWrite) else { return error_page(page.chrome, &app::AppError::Forbidden) };
+    let Ok(grant) = user.session.principal.grant(Action::StaffWrite) else {
+        return error_page(page.chrome, &app::AppError::Forbidden);
+    };
     let result = match read_input::<StaffInput>(&form) {
         Ok(input) => app::people::create_staff(&s.app, &grant, &input).await,
         Err(e) => Err(e),
@@ -107,8 +164,12 @@ async fn create(State(s): State<AppState>, user: ConsoleUser, form: FormData) ->
 
 async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>) -> Response {
     let chrome = user.chrome("staff");
-    let Ok(grant) = user.session.principal.grant(Action::StaffRead) else { return error_page(chrome, &app::AppError::Forbidden) };
-    let Ok(id) = id.parse::<i64>() else { return error_page(chrome, &app::AppError::NotFound) };
+    let Ok(grant) = user.session.principal.grant(Action::StaffRead) else {
+        return error_page(chrome, &app::AppError::Forbidden);
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(chrome, &app::AppError::NotFound);
+    };
     let (st, certs) = match app::people::staff(&s.app, &grant, id).await {
         Ok(x) => x,
         Err(e) => return error_page(chrome, &e),
@@ -116,16 +177,41 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
     let facts = vec![
         (chrome.t("field.username"), st.username.clone()),
         (chrome.t("field.name"), st.name.clone()),
-        (chrome.t("field.role"), chrome.t(&format!("role.{}", st.role))),
-        (chrome.t("field.station_id"), st.station_id.map(|x| x.to_string()).unwrap_or_default()),
-        (chrome.t("field.region_id"), st.region_id.map(|x| x.to_string()).unwrap_or_default()),
+        (
+            chrome.t("field.role"),
+            chrome.t(&format!("role.{}", st.role)),
+        ),
+        (
+            chrome.t("field.station_id"),
+            st.station_id.map(|x| x.to_string()).unwrap_or_default(),
+        ),
+        (
+            chrome.t("field.region_id"),
+            st.region_id.map(|x| x.to_string()).unwrap_or_default(),
+        ),
         (chrome.t("field.phone"), st.phone.clone()),
-        (chrome.t("field.active"), chrome.t(if st.active { "yes" } else { "no" })),
+        (
+            chrome.t("field.active"),
+            chrome.t(if st.active { "yes" } else { "no" }),
+        ),
     ];
     let section = Section {
         title: chrome.t("section.certificates"),
-        headers: vec![chrome.t("field.credential"), "issued".into(), chrome.t("field.expires_on")],
-        rows: certs.iter().map(|c| vec![c.credential.clone(), c.issued_on.clone(), c.expires_on.clone()]).collect(),
+        headers: vec![
+            chrome.t("field.credential"),
+            "issued".into(),
+            chrome.t("field.expires_on"),
+        ],
+        rows: certs
+            .iter()
+            .map(|c| {
+                vec![
+                    c.credential.clone(),
+                    c.issued_on.clone(),
+                    c.expires_on.clone(),
+                ]
+            })
+            .collect(),
     };
     let list = chrome.t("nav.staff");
     let page = DetailPage {

@@ -1,7 +1,9 @@
 //! Vehicle pages: list, detail with owners and odometer, new, edit.
 
 use super::chrome::{Pager, show_time};
-use super::form::{DetailPage, FormData, FormPage, ListPage, Row, Section, error_page, read_input, render};
+use super::form::{
+    DetailPage, FormData, FormPage, ListPage, Row, Section, error_page, read_input, render,
+};
 use super::session::ConsoleUser;
 use crate::AppState;
 use app::vehicle::VehicleInput;
@@ -40,12 +42,21 @@ const FIELDS: &[(&str, &str)] = &[
     ("km", "number"),
 ];
 
-async fn list(State(s): State<AppState>, user: ConsoleUser, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn list(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let chrome = user.chrome("vehicles");
-    let Ok(grant) = user.session.principal.grant(Action::VehicleRead) else { return error_page(chrome, &app::AppError::Forbidden) };
+    let Ok(grant) = user.session.principal.grant(Action::VehicleRead) else {
+        return error_page(chrome, &app::AppError::Forbidden);
+    };
     let text = q.get("q").cloned().unwrap_or_default();
     let page = Page::new(q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1), 20);
-    let filter = VehicleFilter { q: Some(text.clone()), ..Default::default() };
+    let filter = VehicleFilter {
+        q: Some(text.clone()),
+        ..Default::default()
+    };
     let result = match app::vehicle::list(&s.app, &grant, &filter, page).await {
         Ok(r) => r,
         Err(e) => return error_page(chrome, &e),
@@ -53,7 +64,18 @@ async fn list(State(s): State<AppState>, user: ConsoleUser, Query(q): Query<Hash
     let pages = result.pages();
     let can_write = user.session.principal.grant(Action::VehicleWrite).is_ok();
     let title = chrome.t("nav.vehicles");
-    let headers = ["vin", "plate", "brand", "model", "model_year", "owner_id", "station_id"].iter().map(|h| chrome.t(&format!("field.{h}"))).collect();
+    let headers = [
+        "vin",
+        "plate",
+        "brand",
+        "model",
+        "model_year",
+        "owner_id",
+        "station_id",
+    ]
+    .iter()
+    .map(|h| chrome.t(&format!("field.{h}")))
+    .collect();
     let rows = result
         .items
         .iter()
@@ -71,7 +93,14 @@ async fn list(State(s): State<AppState>, user: ConsoleUser, Query(q): Query<Hash
         })
         .collect();
     let page = ListPage {
-        pager: Pager::new(user.lang, "/console/vehicles", &text, result.total, result.page, pages),
+        pager: Pager::new(
+            user.lang,
+            "/console/vehicles",
+            &text,
+            result.total,
+            result.page,
+            pages,
+        ),
         chrome: chrome.crumb("/console/vehicles", title.clone()),
         title,
         q: text,
@@ -82,7 +111,12 @@ async fn list(State(s): State<AppState>, user: ConsoleUser, Query(q): Query<Hash
     render(&page, StatusCode::OK)
 }
 
-fn form_page(user: &ConsoleUser, action: String, values: &serde_json::Value, editing: bool) -> FormPage {
+fn form_page(
+    user: &ConsoleUser,
+    action: String,
+    values: &serde_json::Value,
+    editing: bool,
+) -> FormPage {
     let chrome = user.chrome("vehicles");
     let title = chrome.t(if editing { "action.edit" } else { "action.new" });
     let list = chrome.t("nav.vehicles");
@@ -96,15 +130,25 @@ async fn new_form(user: ConsoleUser) -> Response {
         _ => String::new(),
     };
     let values = serde_json::json!({ "station_id": station, "warranty_km": "100000" });
-    render(&form_page(&user, "/console/vehicles/new".into(), &values, false), StatusCode::OK)
+    render(
+        &form_page(&user, "/console/vehicles/new".into(), &values, false),
+        StatusCode::OK,
+    )
 }
 
 async fn create(State(s): State<AppState>, user: ConsoleUser, form: FormData) -> Response {
     if let Err(r) = user.check_csrf(&form) {
         return r;
     }
-    let page = form_page(&user, "/console/vehicles/new".into(), &form.to_json(), false);
-    let Ok(grant) = user.session.principal.grant(Action::VehicleWrite) else { return error_page(page.chrome, &app::AppError::Forbidden) };
+    let page = form_page(
+        &user,
+        "/console/vehicles/new".into(),
+        &form.to_json(),
+        false,
+    );
+    let Ok(grant) = user.session.principal.grant(Action::VehicleWrite) else {
+        return error_page(page.chrome, &app::AppError::Forbidden);
+    };
     let result = match read_input::<VehicleInput>(&form) {
         Ok(input) => app::vehicle::create(&s.app, &grant, &input).await,
         Err(e) => Err(e),
@@ -120,8 +164,12 @@ async fn create(State(s): State<AppState>, user: ConsoleUser, form: FormData) ->
 
 async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>) -> Response {
     let chrome = user.chrome("vehicles");
-    let Ok(grant) = user.session.principal.grant(Action::VehicleRead) else { return error_page(chrome, &app::AppError::Forbidden) };
-    let Ok(id) = id.parse::<i64>() else { return error_page(chrome, &app::AppError::NotFound) };
+    let Ok(grant) = user.session.principal.grant(Action::VehicleRead) else {
+        return error_page(chrome, &app::AppError::Forbidden);
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(chrome, &app::AppError::NotFound);
+    };
     let d = match app::vehicle::detail(&s.app, &grant, id).await {
         Ok(d) => d,
         Err(e) => return error_page(chrome, &e),
@@ -135,7 +183,10 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         (chrome.t("field.model"), v.model.clone()),
         (chrome.t("field.model_year"), v.model_year.to_string()),
         (chrome.t("field.purchase_date"), v.purchase_date.clone()),
-        (chrome.t("field.warranty_end"), format!("{} / {} km", v.warranty_end, v.warranty_km)),
+        (
+            chrome.t("field.warranty_end"),
+            format!("{} / {} km", v.warranty_end, v.warranty_km),
+        ),
         (chrome.t("field.is_ev"), yes_no(v.is_ev)),
         (chrome.t("field.owner_id"), v.owner_id.to_string()),
         (chrome.t("field.station_id"), v.station_id.to_string()),
@@ -144,12 +195,26 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         Section {
             title: chrome.t("section.ownerships"),
             headers: vec![chrome.t("field.owner_id"), "from".into(), "to".into()],
-            rows: d.ownerships.iter().map(|o| vec![o.customer_id.to_string(), show_time(o.from_at), o.to_at.map(show_time).unwrap_or_default()]).collect(),
+            rows: d
+                .ownerships
+                .iter()
+                .map(|o| {
+                    vec![
+                        o.customer_id.to_string(),
+                        show_time(o.from_at),
+                        o.to_at.map(show_time).unwrap_or_default(),
+                    ]
+                })
+                .collect(),
         },
         Section {
             title: chrome.t("section.odometer"),
             headers: vec![chrome.t("field.km"), "source".into(), "at".into()],
-            rows: d.odometer.iter().map(|r| vec![r.km.to_string(), r.source.clone(), show_time(r.recorded_at)]).collect(),
+            rows: d
+                .odometer
+                .iter()
+                .map(|r| vec![r.km.to_string(), r.source.clone(), show_time(r.recorded_at)])
+                .collect(),
         },
     ];
     let can_write = user.session.principal.grant(Action::VehicleWrite).is_ok();
@@ -167,27 +232,52 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
     render(&page, StatusCode::OK)
 }
 
-async fn edit_form(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>) -> Response {
+async fn edit_form(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+) -> Response {
     let chrome = user.chrome("vehicles");
-    let Ok(grant) = user.session.principal.grant(Action::VehicleRead) else { return error_page(chrome, &app::AppError::Forbidden) };
-    let Ok(id) = id.parse::<i64>() else { return error_page(chrome, &app::AppError::NotFound) };
+    let Ok(grant) = user.session.principal.grant(Action::VehicleRead) else {
+        return error_page(chrome, &app::AppError::Forbidden);
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(chrome, &app::AppError::NotFound);
+    };
     match app::vehicle::detail(&s.app, &grant, id).await {
         Ok(d) => {
             let mut values = serde_json::to_value(&d.vehicle).unwrap_or_default();
             values["is_ev"] = serde_json::Value::Bool(d.vehicle.is_ev);
-            render(&form_page(&user, format!("/console/vehicles/{id}/edit"), &values, true), StatusCode::OK)
+            render(
+                &form_page(&user, format!("/console/vehicles/{id}/edit"), &values, true),
+                StatusCode::OK,
+            )
         }
         Err(e) => error_page(chrome, &e),
     }
 }
 
-async fn update(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>, form: FormData) -> Response {
+async fn update(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
     if let Err(r) = user.check_csrf(&form) {
         return r;
     }
-    let page = form_page(&user, format!("/console/vehicles/{id}/edit"), &form.to_json(), true);
-    let Ok(grant) = user.session.principal.grant(Action::VehicleWrite) else { return error_page(page.chrome, &app::AppError::Forbidden) };
-    let Ok(id) = id.parse::<i64>() else { return error_page(page.chrome, &app::AppError::NotFound) };
+    let page = form_page(
+        &user,
+        format!("/console/vehicles/{id}/edit"),
+        &form.to_json(),
+        true,
+    );
+    let Ok(grant) = user.session.principal.grant(Action::VehicleWrite) else {
+        return error_page(page.chrome, &app::AppError::Forbidden);
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(page.chrome, &app::AppError::NotFound);
+    };
     let result = match read_input::<VehicleInput>(&form) {
         Ok(input) => app::vehicle::update(&s.app, &grant, id, &input).await,
         Err(e) => Err(e),

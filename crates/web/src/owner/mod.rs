@@ -17,6 +17,8 @@ use axum::routing::{get, post};
 use domain::permission::Action;
 use store::Page;
 
+pub mod service;
+
 /// Cookie with the CSRF token of the owner's sign-in forms (double submit).
 const OWNER_CSRF_COOKIE: &str = "as_owner_csrf";
 
@@ -26,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/owner", get(home))
         .route("/owner/login", get(login_page).post(login))
         .route("/owner/code", post(send_code))
+        .merge(service::router())
 }
 
 #[derive(Template)]
@@ -39,11 +42,26 @@ struct LoginPage {
     notice: Option<String>,
 }
 
-fn login_form(lang: Lang, phone: &str, error: Option<String>, notice: Option<String>, status: StatusCode) -> Response {
+fn login_form(
+    lang: Lang,
+    phone: &str,
+    error: Option<String>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Response {
     let csrf = app::auth::new_secret();
-    let page = LoginPage { lang, t: tables(), csrf: csrf.clone(), phone: phone.to_string(), error, notice };
+    let page = LoginPage {
+        lang,
+        t: tables(),
+        csrf: csrf.clone(),
+        phone: phone.to_string(),
+        error,
+        notice,
+    };
     let mut r = render(&page, status);
-    if let Ok(v) = HeaderValue::from_str(&format!("{OWNER_CSRF_COOKIE}={csrf}; Path=/owner; HttpOnly; SameSite=Strict")) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{OWNER_CSRF_COOKIE}={csrf}; Path=/owner; HttpOnly; SameSite=Strict"
+    )) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r
@@ -56,7 +74,12 @@ fn csrf_ok(parts: &Parts, form: &FormData) -> bool {
 
 fn message(lang: Lang, e: &AppError) -> String {
     match e {
-        AppError::Invalid(v) | AppError::Refused(v) => v.0.iter().map(|x| tables().violation(lang, x)).collect::<Vec<_>>().join("; "),
+        AppError::Invalid(v) | AppError::Refused(v) => {
+            v.0.iter()
+                .map(|x| tables().violation(lang, x))
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
         AppError::TooManyAttempts { .. } => tables().t(lang, "error.too_many").into(),
         _ => tables().t(lang, "error.internal").into(),
     }
@@ -69,26 +92,61 @@ async fn login_page(parts: Parts) -> Response {
 async fn send_code(State(s): State<AppState>, parts: Parts, form: FormData) -> Response {
     let lang = visitor_lang(&parts);
     if !csrf_ok(&parts, &form) {
-        return login_form(lang, form.get("phone"), Some(tables().t(lang, "error.csrf").into()), None, StatusCode::FORBIDDEN);
+        return login_form(
+            lang,
+            form.get("phone"),
+            Some(tables().t(lang, "error.csrf").into()),
+            None,
+            StatusCode::FORBIDDEN,
+        );
     }
     match app::auth::request_owner_code(&s.app, form.get("phone")).await {
-        Ok(()) => login_form(lang, form.get("phone"), None, Some(tables().t(lang, "owner.code_sent").into()), StatusCode::OK),
-        Err(e) => login_form(lang, form.get("phone"), Some(message(lang, &e)), None, StatusCode::UNPROCESSABLE_ENTITY),
+        Ok(()) => login_form(
+            lang,
+            form.get("phone"),
+            None,
+            Some(tables().t(lang, "owner.code_sent").into()),
+            StatusCode::OK,
+        ),
+        Err(e) => login_form(
+            lang,
+            form.get("phone"),
+            Some(message(lang, &e)),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     }
 }
 
 async fn login(State(s): State<AppState>, parts: Parts, form: FormData) -> Response {
     let lang = visitor_lang(&parts);
     if !csrf_ok(&parts, &form) {
-        return login_form(lang, form.get("phone"), Some(tables().t(lang, "error.csrf").into()), None, StatusCode::FORBIDDEN);
+        return login_form(
+            lang,
+            form.get("phone"),
+            Some(tables().t(lang, "error.csrf").into()),
+            None,
+            StatusCode::FORBIDDEN,
+        );
     }
-    match app::auth::verify_owner_code(&s.app, form.get("phone"), form.get("code"), lang.tag()).await {
+    match app::auth::verify_owner_code(&s.app, form.get("phone"), form.get("code"), lang.tag())
+        .await
+    {
         Ok(session) => {
             let mut r = Redirect::to("/owner").into_response();
-            r.headers_mut().insert(header::SET_COOKIE, session_cookie(&s, &session.token, s.app.settings.session_minutes * 60));
+            r.headers_mut().insert(
+                header::SET_COOKIE,
+                session_cookie(&s, &session.token, s.app.settings.session_minutes * 60),
+            );
             r
         }
-        Err(e) => login_form(lang, form.get("phone"), Some(message(lang, &e)), None, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(e) => login_form(
+            lang,
+            form.get("phone"),
+            Some(message(lang, &e)),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     }
 }
 
@@ -104,22 +162,50 @@ struct HomePage {
 
 async fn home(State(s): State<AppState>, parts: Parts) -> Response {
     let to_login = || Redirect::to("/owner/login").into_response();
-    let Some(token) = cookie(&parts, SESSION_COOKIE) else { return to_login() };
-    let Ok(Some(session)) = app::auth::session(&s.app, token).await else { return to_login() };
-    let Ok(grant) = session.principal.grant(Action::OwnDataExport) else { return to_login() };
+    let Some(token) = cookie(&parts, SESSION_COOKIE) else {
+        return to_login();
+    };
+    let Ok(Some(session)) = app::auth::session(&s.app, token).await else {
+        return to_login();
+    };
+    let Ok(grant) = session.principal.grant(Action::OwnDataExport) else {
+        return to_login();
+    };
     let lang = Lang::from_tag(&session.lang);
-    let filter = store::vehicle::VehicleFilter { owner_id: Some(session.principal.id), ..Default::default() };
+    let filter = store::vehicle::VehicleFilter {
+        owner_id: Some(session.principal.id),
+        ..Default::default()
+    };
     let vehicles = match s.app.db.pool.acquire().await {
-        Ok(mut c) => store::vehicle::list(&mut c, grant.reach(), &filter, Page::new(1, 50)).await.map(|p| p.items).unwrap_or_default(),
+        Ok(mut c) => store::vehicle::list(&mut c, grant.reach(), &filter, Page::new(1, 50))
+            .await
+            .map(|p| p.items)
+            .unwrap_or_default(),
         Err(_) => vec![],
     };
     let messages = match s.app.db.pool.acquire().await {
         Ok(mut c) => store::outbox::inbox(&mut c, session.principal.id, 20)
             .await
-            .map(|m| m.into_iter().map(|m| format!("{} · {}", crate::console::chrome::show_time(m.created_at), m.template)).collect())
+            .map(|m| {
+                m.into_iter()
+                    .map(|m| {
+                        format!(
+                            "{} · {}",
+                            crate::console::chrome::show_time(m.created_at),
+                            m.template
+                        )
+                    })
+                    .collect()
+            })
             .unwrap_or_default(),
         Err(_) => vec![],
     };
-    let page = HomePage { lang, t: tables(), hello: tables().fill(lang, "owner.hello", &[("name", &session.principal.name)]), vehicles, messages };
+    let page = HomePage {
+        lang,
+        t: tables(),
+        hello: tables().fill(lang, "owner.hello", &[("name", &session.principal.name)]),
+        vehicles,
+        messages,
+    };
     render(&page, StatusCode::OK)
 }
