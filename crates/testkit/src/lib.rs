@@ -28,22 +28,44 @@ fn random_name(prefix: &str) -> String {
 impl TestDb {
     /// Creates the database.
     pub async fn new() -> TestDb {
-        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
             Some(admin_url) => {
                 let name = random_name("as_test");
-                let admin = store::Db::connect(&admin_url, 1).await.expect("connect to TEST_DATABASE_URL");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin.pool).await.expect("create test database");
+                let admin = store::Db::connect(&admin_url, 1)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&admin.pool)
+                    .await
+                    .expect("create test database");
                 admin.pool.close().await;
-                let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin_url.clone());
-                let db = store::Db::connect(&format!("{base}/{name}"), 16).await.expect("connect to test database");
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .unwrap_or(admin_url.clone());
+                let db = store::Db::connect(&format!("{base}/{name}"), 16)
+                    .await
+                    .expect("connect to test database");
                 store::migrate::run(&db).await.expect("migrate");
-                TestDb { db, cleanup: Cleanup::Postgres { admin_url, name } }
+                TestDb {
+                    db,
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                }
             }
             None => {
-                let path = std::env::temp_dir().join(format!("{}.db", random_name("aftersales_test")));
-                let db = store::Db::connect(&format!("sqlite://{}", path.display()), 16).await.expect("open sqlite");
+                let path =
+                    std::env::temp_dir().join(format!("{}.db", random_name("aftersales_test")));
+                let db = store::Db::connect(&format!("sqlite://{}", path.display()), 16)
+                    .await
+                    .expect("open sqlite");
                 store::migrate::run(&db).await.expect("migrate");
-                TestDb { db, cleanup: Cleanup::File(path) }
+                TestDb {
+                    db,
+                    cleanup: Cleanup::File(path),
+                }
             }
         }
     }
@@ -66,10 +88,18 @@ impl Drop for TestDb {
                 let (url, name) = (admin_url.clone(), name.clone());
                 // Dropping needs its own runtime: Drop cannot await.
                 let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .ok()?;
                     rt.block_on(async move {
                         let admin = store::Db::connect(&url, 1).await.ok()?;
-                        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&admin.pool).await.ok()
+                        sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
+                        .execute(&admin.pool)
+                        .await
+                        .ok()
                     })
                 })
                 .join();
@@ -106,6 +136,18 @@ pub struct Fixture {
 /// The password of every fixture account.
 pub const PASSWORD: &str = "fixture-pass-1";
 
+/// Reading the manual clock in tests.
+pub trait ClockExt {
+    /// Now in UTC milliseconds.
+    fn now_ms_for_test(&self) -> i64;
+}
+
+impl ClockExt for ManualClock {
+    fn now_ms_for_test(&self) -> i64 {
+        app::clock::Clock::now(self).as_millisecond()
+    }
+}
+
 /// A running server on a random port over a test database.
 pub struct TestApp {
     /// Base URL, e.g. `http://127.0.0.1:39213`.
@@ -120,7 +162,14 @@ pub struct TestApp {
     pub test_db: TestDb,
 }
 
-async fn staff(db: &store::Db, hash: &str, username: &str, role: &str, station: Option<i64>, region: Option<i64>) {
+async fn staff(
+    db: &store::Db,
+    hash: &str,
+    username: &str,
+    role: &str,
+    station: Option<i64>,
+    region: Option<i64>,
+) {
     let mut c = db.pool.acquire().await.unwrap();
     let s = store::people::NewStaff {
         username: username.into(),
@@ -138,8 +187,12 @@ async fn staff(db: &store::Db, hash: &str, username: &str, role: &str, station: 
 /// role code, tied to station A / region A / head office), a customer and vehicle per station.
 pub async fn fixture(db: &store::Db) -> Fixture {
     let mut c = db.pool.acquire().await.unwrap();
-    let region_a = store::network::insert_region(&mut c, "NORTH", "华北", "North").await.unwrap();
-    let region_b = store::network::insert_region(&mut c, "SOUTH", "华南", "South").await.unwrap();
+    let region_a = store::network::insert_region(&mut c, "NORTH", "华北", "North")
+        .await
+        .unwrap();
+    let region_b = store::network::insert_region(&mut c, "SOUTH", "华南", "South")
+        .await
+        .unwrap();
     let st = |code: &str, region: i64| store::network::StationFields {
         code: code.into(),
         name_zh: format!("{code}服务站"),
@@ -155,8 +208,12 @@ pub async fn fixture(db: &store::Db) -> Fixture {
         capabilities: vec!["maintenance".into()],
         labour_rate_fen: 18_000,
     };
-    let station_a = store::network::insert_station(&mut c, &st("BJ-0001", region_a), 0).await.unwrap();
-    let station_b = store::network::insert_station(&mut c, &st("GZ-0001", region_b), 0).await.unwrap();
+    let station_a = store::network::insert_station(&mut c, &st("BJ-0001", region_a), 0)
+        .await
+        .unwrap();
+    let station_b = store::network::insert_station(&mut c, &st("GZ-0001", region_b), 0)
+        .await
+        .unwrap();
     drop(c);
     let hash = app::password::hash(PASSWORD).unwrap();
     for role in domain::role::Role::staff() {
@@ -167,7 +224,15 @@ pub async fn fixture(db: &store::Db) -> Fixture {
         };
         staff(db, &hash, role.code(), role.code(), s, r).await;
     }
-    staff(db, &hash, "advisor_b", "service_advisor", Some(station_b), None).await;
+    staff(
+        db,
+        &hash,
+        "advisor_b",
+        "service_advisor",
+        Some(station_b),
+        None,
+    )
+    .await;
     let mut c = db.pool.acquire().await.unwrap();
     let cust = |name: &str, phone: &str, station: i64| store::customer::CustomerFields {
         name: name.into(),
@@ -179,10 +244,18 @@ pub async fn fixture(db: &store::Db) -> Fixture {
         consent_service: true,
         consent_marketing: false,
     };
-    let customer_a = store::customer::insert(&mut c, &cust("张三", "+8613800000001", station_a), 0).await.unwrap();
-    let customer_b = store::customer::insert(&mut c, &cust("李四", "+8613800000002", station_b), 0).await.unwrap();
-    let vin_a = domain::vin::Vin::with_check_digit("LSVAM4B2", "AN000001").unwrap().to_string();
-    let vin_b = domain::vin::Vin::with_check_digit("LGXCE4CB", "BN000002").unwrap().to_string();
+    let customer_a = store::customer::insert(&mut c, &cust("张三", "+8613800000001", station_a), 0)
+        .await
+        .unwrap();
+    let customer_b = store::customer::insert(&mut c, &cust("李四", "+8613800000002", station_b), 0)
+        .await
+        .unwrap();
+    let vin_a = domain::vin::Vin::with_check_digit("LSVAM4B2", "AN000001")
+        .unwrap()
+        .to_string();
+    let vin_b = domain::vin::Vin::with_check_digit("LGXCE4CB", "BN000002")
+        .unwrap()
+        .to_string();
     let veh = |vin: &str, owner: i64, station: i64| store::vehicle::VehicleFields {
         vin: vin.into(),
         brand: "大众".into(),
@@ -197,9 +270,24 @@ pub async fn fixture(db: &store::Db) -> Fixture {
         owner_id: owner,
         station_id: station,
     };
-    let vehicle_a = store::vehicle::insert(&mut c, &veh(&vin_a, customer_a, station_a), 0).await.unwrap();
-    let vehicle_b = store::vehicle::insert(&mut c, &veh(&vin_b, customer_b, station_b), 0).await.unwrap();
-    Fixture { region_a, region_b, station_a, station_b, customer_a, customer_b, vehicle_a, vin_a, vehicle_b, vin_b }
+    let vehicle_a = store::vehicle::insert(&mut c, &veh(&vin_a, customer_a, station_a), 0)
+        .await
+        .unwrap();
+    let vehicle_b = store::vehicle::insert(&mut c, &veh(&vin_b, customer_b, station_b), 0)
+        .await
+        .unwrap();
+    Fixture {
+        region_a,
+        region_b,
+        station_a,
+        station_b,
+        customer_a,
+        customer_b,
+        vehicle_a,
+        vin_a,
+        vehicle_b,
+        vin_b,
+    }
 }
 
 impl TestApp {
@@ -208,18 +296,31 @@ impl TestApp {
         let test_db = TestDb::new().await;
         let fx = fixture(&test_db.db).await;
         let clock = Arc::new(ManualClock::new("2026-11-24T01:00:00Z".parse().unwrap()));
-        let settings = app::AppSettings { log_codes: false, ..Default::default() };
+        let settings = app::AppSettings {
+            log_codes: false,
+            ..Default::default()
+        };
         let app = App::new(test_db.db.clone(), clock.clone(), settings);
         let state = web::AppState::new(app.clone(), None);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(web::serve(state, listener));
-        TestApp { base, app, clock, fx, test_db }
+        TestApp {
+            base,
+            app,
+            clock,
+            fx,
+            test_db,
+        }
     }
 
     /// An HTTP client that keeps cookies.
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
     }
 
     /// A client signed in as `username` through the API, and its CSRF token.
@@ -250,7 +351,15 @@ impl TestApp {
             domain::role::UnitKind::Region => (None, Some(self.fx.region_a)),
             _ => (None, None),
         };
-        let input = app::auth::TokenInput { name: format!("test {}", role.code()), role: role.code().into(), station_id, region_id };
-        app::auth::create_token(&self.app, &g, &input).await.unwrap().1
+        let input = app::auth::TokenInput {
+            name: format!("test {}", role.code()),
+            role: role.code().into(),
+            station_id,
+            region_id,
+        };
+        app::auth::create_token(&self.app, &g, &input)
+            .await
+            .unwrap()
+            .1
     }
 }
