@@ -60,6 +60,21 @@ enum Command {
         /// The CSV file (UTF-8, header row first).
         file: PathBuf,
     },
+    /// Issues an API token for an integration and prints its secret once.
+    Token {
+        /// A label for the token.
+        #[arg(long)]
+        name: String,
+        /// Role code the token acts as, e.g. administrator or service_advisor.
+        #[arg(long)]
+        role: String,
+        /// Station id, for station roles.
+        #[arg(long)]
+        station: Option<i64>,
+        /// Region id, for regional roles.
+        #[arg(long)]
+        region: Option<i64>,
+    },
     /// Exports a list as CSV to standard output (personal data masked).
     Export {
         /// Which list.
@@ -114,10 +129,14 @@ struct Settings {
 }
 
 fn settings(cli: &Cli, listen: Option<SocketAddr>) -> anyhow::Result<Settings> {
-    let path = cli.config.clone().or_else(|| Some(PathBuf::from("aftersales.toml")).filter(|p| p.exists()));
+    let path = cli
+        .config
+        .clone()
+        .or_else(|| Some(PathBuf::from("aftersales.toml")).filter(|p| p.exists()));
     let file: FileSettings = match &path {
         Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
             toml::from_str(&text).with_context(|| format!("parsing {}", p.display()))?
         }
         None => FileSettings::default(),
@@ -135,34 +154,54 @@ fn settings(cli: &Cli, listen: Option<SocketAddr>) -> anyhow::Result<Settings> {
     }
     app.log_codes = file.log_codes.unwrap_or(true);
     Ok(Settings {
-        database_url: cli.database_url.clone().or(file.database_url).unwrap_or_else(|| "sqlite://aftersales.db".into()),
-        listen: listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+        database_url: cli
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| "sqlite://aftersales.db".into()),
+        listen: listen
+            .or(file.listen)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
         app,
         max_connections: file.max_connections.unwrap_or(16),
     })
 }
 
 async fn open(s: &Settings) -> anyhow::Result<store::Db> {
-    let db = store::Db::connect(&s.database_url, s.max_connections).await.with_context(|| format!("connecting to {}", s.database_url))?;
-    store::migrate::run(&db).await.context("migrating the database")?;
+    let db = store::Db::connect(&s.database_url, s.max_connections)
+        .await
+        .with_context(|| format!("connecting to {}", s.database_url))?;
+    store::migrate::run(&db)
+        .await
+        .context("migrating the database")?;
     Ok(db)
 }
 
 async fn serve(s: &Settings, db: store::Db) -> anyhow::Result<()> {
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().ok();
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .ok();
     let app = app::App::new(db, Arc::new(app::clock::SystemClock), s.app.clone());
     tokio::spawn(app::notify::worker(app.clone()));
     let state = web::AppState::new(app, metrics);
-    let listener = tokio::net::TcpListener::bind(s.listen).await.with_context(|| format!("listening on {}", s.listen))?;
+    let listener = tokio::net::TcpListener::bind(s.listen)
+        .await
+        .with_context(|| format!("listening on {}", s.listen))?;
     tracing::info!("serving on http://{}", s.listen);
-    println!("Aftersales is serving on http://{} (staff console at /console, owner pages at /owner, API docs at /api/docs)", s.listen);
+    println!(
+        "Aftersales is serving on http://{} (staff console at /console, owner pages at /owner, API docs at /api/docs)",
+        s.listen
+    );
     web::serve(state, listener).await.context("serving")
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -179,7 +218,13 @@ async fn main() -> anyhow::Result<()> {
             println!("{n} migration(s) applied");
             Ok(())
         }
-        Command::Demo { scale, seed, geo, listen, no_serve } => {
+        Command::Demo {
+            scale,
+            seed,
+            geo,
+            listen,
+            no_serve,
+        } => {
             let s = settings(&cli, *listen)?;
             let db = open(&s).await?;
             let empty = {
@@ -197,7 +242,10 @@ async fn main() -> anyhow::Result<()> {
                 };
                 let bar = indicatif::ProgressBar::new(0);
                 bar.set_style(
-                    indicatif::ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} {elapsed}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                    indicatif::ProgressStyle::with_template(
+                        "{msg:>12} [{bar:40}] {pos}/{len} {elapsed}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
                 );
                 let progress = |phase: &str, done: u64, total: u64| {
                     bar.set_message(phase.to_string());
@@ -210,17 +258,25 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 println!("the database already holds data; serving it as it is");
             }
-            println!("sign in at /console/login as admin / demo1234 (owner pages: /owner/login with 13800000000)");
-            if *no_serve { Ok(()) } else { serve(&s, db).await }
+            println!(
+                "sign in at /console/login as admin / demo1234 (owner pages: /owner/login with 13800000000)"
+            );
+            if *no_serve {
+                Ok(())
+            } else {
+                serve(&s, db).await
+            }
         }
         Command::Import { kind, file } => {
             let s = settings(&cli, None)?;
             let db = open(&s).await?;
-            let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+            let f =
+                std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
             let bar = indicatif::ProgressBar::new_spinner();
             let progress = |n: u64| bar.set_position(n);
             let now = jiff::Timestamp::now().as_millisecond();
-            let report = app::import::import_csv(&db, kind.import_kind(), f, now, &progress).await?;
+            let report =
+                app::import::import_csv(&db, kind.import_kind(), f, now, &progress).await?;
             bar.finish_and_clear();
             for e in &report.errors {
                 eprintln!("row {}: {}: {}", e.row, e.field, e.rule);
@@ -232,11 +288,48 @@ async fn main() -> anyhow::Result<()> {
                 anyhow::bail!("{} bad row(s); nothing was imported", report.errors.len())
             }
         }
+        Command::Token {
+            name,
+            role,
+            station,
+            region,
+        } => {
+            let s = settings(&cli, None)?;
+            let db = open(&s).await?;
+            let app = app::App::new(db, Arc::new(app::clock::SystemClock), s.app.clone());
+            // The command line is the operator's own: it acts as head office.
+            let operator = domain::permission::Principal {
+                id: 0,
+                name: "command line".into(),
+                role: domain::role::Role::Administrator,
+                unit: domain::permission::Unit::HeadOffice,
+            };
+            let grant = operator
+                .grant(domain::permission::Action::TokenAdmin)
+                .map_err(|_| anyhow::anyhow!("not allowed"))?;
+            let input = app::auth::TokenInput {
+                name: name.clone(),
+                role: role.clone(),
+                station_id: *station,
+                region_id: *region,
+            };
+            let (_, secret) = app::auth::create_token(&app, &grant, &input)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{secret}");
+            Ok(())
+        }
         Command::Export { kind } => {
             let s = settings(&cli, None)?;
             let db = open(&s).await?;
             let out = std::io::stdout();
-            let n = app::export::export_csv(&db, &domain::permission::Reach::All, kind.import_kind(), out.lock()).await?;
+            let n = app::export::export_csv(
+                &db,
+                &domain::permission::Reach::All,
+                kind.import_kind(),
+                out.lock(),
+            )
+            .await?;
             eprintln!("{n} row(s) exported");
             Ok(())
         }

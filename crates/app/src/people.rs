@@ -126,6 +126,119 @@ pub async fn create_staff(app: &App, grant: &Grant, input: &StaffInput) -> AppRe
     Ok(id)
 }
 
+/// Where a role with the given ids works, checked against the grant's reach: station
+/// roles need a station within reach, regional roles a region (head office only), and
+/// head-office roles can only be given by head office.
+async fn unit_of(
+    tx: &mut sqlx::AnyConnection,
+    grant: &Grant,
+    role: Option<Role>,
+    station_id: Option<i64>,
+    region_id: Option<i64>,
+    v: &mut Violations,
+) -> AppResult<(Option<i64>, Option<i64>)> {
+    let (mut station, mut region) = (None, None);
+    if let Some(r) = role {
+        match r.unit_kind() {
+            UnitKind::Station => match station_id {
+                Some(s) if store::network::station(tx, grant.reach(), s).await.is_ok() => {
+                    station = Some(s)
+                }
+                _ => v.push(Violation::new("station_id", "station.unknown")),
+            },
+            UnitKind::Region => match region_id {
+                Some(r) if matches!(grant.reach(), Reach::All) => region = Some(r),
+                _ => v.push(Violation::new("region_id", "region.unknown")),
+            },
+            _ if !matches!(grant.reach(), Reach::All) => {
+                v.push(Violation::new("role", "role.not_assignable"))
+            }
+            _ => {}
+        }
+    }
+    Ok((station, region))
+}
+
+/// Changes to a staff account as entered.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct StaffUpdateInput {
+    /// Display name.
+    #[schema(value_type = String)]
+    pub name: Loose,
+    /// Role code.
+    #[schema(value_type = String)]
+    pub role: Loose,
+    /// Station, for station roles.
+    #[schema(value_type = Option<i64>)]
+    pub station_id: Loose,
+    /// Region, for regional roles.
+    #[schema(value_type = Option<i64>)]
+    pub region_id: Loose,
+    /// Mobile phone.
+    #[schema(value_type = String)]
+    pub phone: Loose,
+    /// Whether the account may sign in; turning it off ends its sessions.
+    #[schema(value_type = bool)]
+    pub active: Loose,
+}
+
+/// Changes a staff account within reach.
+pub async fn update_staff(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &StaffUpdateInput,
+) -> AppResult<()> {
+    expect(grant, Action::StaffWrite)?;
+    let mut v = Violations::new();
+    let name = text(&mut v, "name", &input.name, 50);
+    let role = text(&mut v, "role", &input.role, 32).and_then(|r| {
+        let role = Role::from_code(&r).filter(|r| *r != Role::Owner);
+        if role.is_none() {
+            v.push(Violation::new("role", "role.unknown"));
+        }
+        role
+    });
+    let station_id = opt_int(&mut v, "station_id", &input.station_id, 1, i64::MAX).flatten();
+    let region_id = opt_int(&mut v, "region_id", &input.region_id, 1, i64::MAX).flatten();
+    let phone = parsed(&mut v, "phone", &input.phone, domain::phone::Phone::parse);
+    let active = crate::input::boolean(&mut v, "active", &input.active);
+    let mut tx = begin(app).await?;
+    let before = store::people::staff(&mut tx, grant.reach(), id).await?;
+    let (station, region) = unit_of(&mut tx, grant, role, station_id, region_id, &mut v).await?;
+    v.into_result()?;
+    let (Some(name), Some(role), Some(phone), Some(active)) = (name, role, phone, active) else {
+        return Err(AppError::Internal("staff".into()));
+    };
+    store::people::update_staff(
+        &mut tx,
+        id,
+        &name,
+        role.code(),
+        station,
+        region,
+        phone.e164(),
+        active,
+    )
+    .await?;
+    let data =
+        serde_json::json!({"role": [before.role, role.code()], "active": [before.active, active]});
+    store::event::record(
+        &mut tx,
+        app.now_ms(),
+        actor(grant),
+        "staff",
+        id,
+        "updated",
+        &data,
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(())
+}
+
 /// One staff member within reach.
 pub async fn staff(app: &App, grant: &Grant, id: i64) -> AppResult<(Staff, Vec<CertificateRow>)> {
     expect(grant, Action::StaffRead)?;

@@ -301,3 +301,48 @@ pub async fn certificates(
         })
         .collect()
 }
+
+/// Changes a staff account's name, role, unit, phone and whether it may sign in.
+/// Deactivating also ends every open session of the account.
+#[allow(clippy::too_many_arguments)]
+pub async fn update_staff(
+    conn: &mut AnyConnection,
+    id: i64,
+    name: &str,
+    role: &str,
+    station_id: Option<i64>,
+    region_id: Option<i64>,
+    phone: &str,
+    active: bool,
+) -> StoreResult<()> {
+    let done = sqlx::query("UPDATE staff SET name=$1, role=$2, station_id=$3, region_id=$4, phone=$5, active=$6 WHERE id=$7")
+        .bind(name)
+        .bind(role)
+        .bind(station_id)
+        .bind(region_id)
+        .bind(phone)
+        .bind(active as i64)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    if !active {
+        sqlx::query("DELETE FROM sessions WHERE principal_id = $1 AND principal_role <> 'owner'")
+            .bind(id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The whole phone of a staff member (for the edit form of those who may change it).
+pub async fn staff_phone(conn: &mut AnyConnection, id: i64) -> StoreResult<String> {
+    let r = sqlx::query("SELECT phone FROM staff WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(r.try_get(0)?)
+}

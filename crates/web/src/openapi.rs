@@ -35,6 +35,7 @@ use utoipa::OpenApi;
         api::people::list_staff,
         api::people::create_staff,
         api::people::get_staff,
+        api::people::update_staff,
         api::people::add_certificate,
         api::customer::list_customers,
         api::customer::create_customer,

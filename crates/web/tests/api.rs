@@ -88,6 +88,7 @@ fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
         ("GET", "/api/v1/staff".into(), "staff_read"),
         ("POST", "/api/v1/staff".into(), "staff_write"),
         ("GET", "/api/v1/staff/1".into(), "staff_read"),
+        ("PUT", "/api/v1/staff/1".into(), "staff_write"),
         ("POST", "/api/v1/staff/1/certificates".into(), "staff_write"),
         ("GET", "/api/v1/customers".into(), "customer_read"),
         ("POST", "/api/v1/customers".into(), "customer_write"),
@@ -918,4 +919,76 @@ async fn exports_hold_only_the_callers_rows_with_masked_phones() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn deactivating_a_staff_account_ends_its_sessions() {
+    let t = TestApp::spawn().await;
+    let (advisor, _) = t.login("service_advisor").await;
+    assert_eq!(
+        advisor
+            .get(format!("{}/api/v1/me", t.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let (manager, csrf) = t.login("station_manager").await;
+    let list: Value = manager
+        .get(format!("{}/api/v1/staff?q=service_advisor", t.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    let body = json!({"name": "停用的顾问", "role": "service_advisor", "station_id": t.fx.station_a, "phone": "13900000000", "active": false});
+    let r = manager
+        .put(format!("{}/api/v1/staff/{id}", t.base))
+        .header("x-csrf-token", &csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        advisor
+            .get(format!("{}/api/v1/me", t.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = t
+        .client()
+        .post(format!("{}/api/v1/auth/login", t.base))
+        .json(&json!({"username": "service_advisor", "password": testkit::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // A station manager cannot move staff to another station or give head-office roles.
+    let body =
+        json!({"name": "x", "role": "administrator", "phone": "13900000000", "active": true});
+    let r = manager
+        .put(format!("{}/api/v1/staff/{id}", t.base))
+        .header("x-csrf-token", &csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = json!({"name": "x", "role": "service_advisor", "station_id": t.fx.station_b, "phone": "13900000000", "active": true});
+    let r = manager
+        .put(format!("{}/api/v1/staff/{id}", t.base))
+        .header("x-csrf-token", &csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["errors"][0]["rule"], "station.unknown");
 }

@@ -4,7 +4,7 @@ use super::{Created, ListQuery, path_id};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody};
-use app::people::{CertificateInput, StaffInput};
+use app::people::{CertificateInput, StaffInput, StaffUpdateInput};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -17,7 +17,7 @@ use store::people::StaffFilter;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/staff", get(list_staff).post(create_staff))
-        .route("/staff/{id}", get(get_staff))
+        .route("/staff/{id}", get(get_staff).put(update_staff))
         .route("/staff/{id}/certificates", post(add_certificate))
 }
 
@@ -88,4 +88,21 @@ pub async fn add_certificate(
         .await
         .map_err(|e| c.err(e))?;
     Ok((StatusCode::CREATED, Json(Created { id: cid })))
+}
+
+/// Changes a staff account: name, role, unit, phone, active (turning it off ends its sessions).
+#[utoipa::path(put, path = "/api/v1/staff/{id}", tag = "people", params(("id" = i64, Path)), request_body = StaffUpdateInput, responses((status = 204), (status = 422, body = crate::error::ProblemDoc)))]
+pub async fn update_staff(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<StaffUpdateInput>,
+) -> Result<StatusCode, ApiError> {
+    let g = c.grant(Action::StaffWrite)?;
+    let input = input?;
+    let id = path_id(&id, c.lang)?;
+    app::people::update_staff(&s.app, &g, id, &input)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -6,7 +6,7 @@ use super::form::{
 };
 use super::session::ConsoleUser;
 use crate::AppState;
-use app::people::StaffInput;
+use app::people::{StaffInput, StaffUpdateInput};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/staff", get(list))
         .route("/console/staff/new", get(new_form).post(create))
         .route("/console/staff/{id}", get(detail))
+        .route("/console/staff/{id}/edit", get(edit_form).post(update))
 }
 
 const FIELDS: &[(&str, &str)] = &[
@@ -214,10 +215,11 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
             .collect(),
     };
     let list = chrome.t("nav.staff");
+    let can_write = user.session.principal.grant(Action::StaffWrite).is_ok();
     let page = DetailPage {
         title: st.name.clone(),
         facts,
-        edit_href: None,
+        edit_href: can_write.then(|| format!("/console/staff/{id}/edit")),
         reveal: None,
         sections: vec![section],
         notice: None,
@@ -225,4 +227,99 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         chrome: chrome.crumb("/console/staff", list),
     };
     render(&page, StatusCode::OK)
+}
+
+const EDIT_FIELDS: &[(&str, &str)] = &[
+    ("name", "text"),
+    ("role", "select"),
+    ("station_id", "number"),
+    ("region_id", "number"),
+    ("phone", "text"),
+    ("active", "checkbox"),
+];
+
+fn edit_page(user: &ConsoleUser, id: i64, values: &serde_json::Value) -> FormPage {
+    let chrome = user.chrome("staff");
+    let title = chrome.t("action.edit");
+    let list = chrome.t("nav.staff");
+    let roles = Role::staff()
+        .map(|r| {
+            (
+                r.code().to_string(),
+                chrome.t(&format!("role.{}", r.code())),
+            )
+        })
+        .collect();
+    FormPage::new(
+        chrome.crumb("/console/staff", list),
+        title,
+        format!("/console/staff/{id}/edit"),
+        EDIT_FIELDS,
+        values,
+    )
+    .options("role", roles)
+}
+
+async fn edit_form(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+) -> Response {
+    let chrome = user.chrome("staff");
+    if user.session.principal.grant(Action::StaffWrite).is_err() {
+        return error_page(chrome, &app::AppError::Forbidden);
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(chrome, &app::AppError::NotFound);
+    };
+    let read = match user.session.principal.grant(Action::StaffRead) {
+        Ok(g) => g,
+        Err(_) => return error_page(chrome, &app::AppError::Forbidden),
+    };
+    let (st, _) = match app::people::staff(&s.app, &read, id).await {
+        Ok(x) => x,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let phone = match s.app.db.pool.acquire().await {
+        Ok(mut c) => store::people::staff_phone(&mut c, id)
+            .await
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let mut values = serde_json::to_value(&st).unwrap_or_default();
+    values["phone"] = serde_json::Value::String(
+        domain::phone::Phone::parse(&phone)
+            .map(|p| p.display_whole().to_string())
+            .unwrap_or(phone),
+    );
+    render(&edit_page(&user, id, &values), StatusCode::OK)
+}
+
+async fn update(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    if let Err(r) = user.check_csrf(&form) {
+        return r;
+    }
+    let Ok(sid) = id.parse::<i64>() else {
+        return error_page(user.chrome("staff"), &app::AppError::NotFound);
+    };
+    let page = edit_page(&user, sid, &form.to_json());
+    let Ok(grant) = user.session.principal.grant(Action::StaffWrite) else {
+        return error_page(page.chrome, &app::AppError::Forbidden);
+    };
+    let result = match read_input::<StaffUpdateInput>(&form) {
+        Ok(input) => app::people::update_staff(&s.app, &grant, sid, &input).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/console/staff/{sid}")).into_response(),
+        Err(e) => {
+            let (page, status) = page.with_error(&e);
+            render(&page, status)
+        }
+    }
 }
