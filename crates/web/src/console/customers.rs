@@ -213,7 +213,7 @@ async fn show(
             yes_no(c.consent_marketing),
         ),
         (chrome.t("field.club_member"), yes_no(c.club_member)),
-        ("created".into(), show_time(c.created_at)),
+        (chrome.t("field.created_at"), show_time(c.created_at)),
     ];
     let mut sections = Vec::new();
     if let Ok(vg) = user.session.principal.grant(Action::VehicleRead) {

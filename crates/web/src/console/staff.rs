@@ -200,7 +200,7 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         title: chrome.t("section.certificates"),
         headers: vec![
             chrome.t("field.credential"),
-            "issued".into(),
+            chrome.t("field.issued_on"),
             chrome.t("field.expires_on"),
         ],
         rows: certs

@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# Runs every test of Aftersales:
+#   1. Rust tests on SQLite (the default), then on PostgreSQL (TEST_DATABASE_URL);
+#   2. the browser tests (tests/browser, headless Debian Chromium via playwright-core)
+#      against a demo server on SQLite, then against one on PostgreSQL.
+# Installs what is missing first (Debian packages chromium, postgresql and a Chinese
+# font for the screenshots; the npm packages of tests/browser) and starts the local
+# PostgreSQL if it is not running.
+#
+# PostgreSQL: 127.0.0.1:5432, user postgres (trust auth), database test; the Rust
+# tests create their own databases from TEST_DATABASE_URL, the browser run creates
+# and drops a database browser_<random>.
+# Set SKIP_INSTALL=1 to install nothing.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+PG_HOST=127.0.0.1
+PG_PORT=5432
+PG_USER=postgres
+PG_DB=test
+PG_ADMIN_URL="postgres://${PG_USER}@${PG_HOST}:${PG_PORT}/${PG_DB}"
+CHROMIUM=/usr/bin/chromium
+BROWSER_DIR=tests/browser
+READY_TIMEOUT=60
+
+say() { printf '\n==> %s\n' "$*"; }
+die() { printf '\nERROR: %s\n' "$*" >&2; exit 1; }
+
+WORK="$(mktemp -d -t aftersales-test-XXXXXX)"
+SERVER_PID=""
+PG_TEST_DBS=()
+
+cleanup() {
+  local rc=$?
+  stop_server
+  for db in "${PG_TEST_DBS[@]+"${PG_TEST_DBS[@]}"}"; do
+    psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -qAt \
+      -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
+  done
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+stop_server() {
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do
+      kill -0 "$SERVER_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -9 "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+}
+
+# ---------------------------------------------------------------------------
+# 1. Install what is missing.
+
+install_missing() {
+  command -v cargo >/dev/null || die "cargo is not on PATH"
+  command -v node >/dev/null && command -v npm >/dev/null || die "node and npm are needed for the browser tests"
+
+  local pkgs=()
+  if [[ ! -x "$CHROMIUM" ]] || ! command -v pg_ctlcluster >/dev/null || ! command -v psql >/dev/null \
+     || ! command -v pg_isready >/dev/null; then
+    pkgs+=(chromium postgresql)
+  fi
+  # A Chinese font, or the console (Chinese by default) shows boxes in the screenshots.
+  if ! command -v fc-list >/dev/null || [[ -z "$(fc-list :lang=zh 2>/dev/null)" ]]; then
+    pkgs+=(fonts-wqy-microhei)
+  fi
+  if (( ${#pkgs[@]} > 0 )); then
+    say "installing Debian packages: ${pkgs[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    if ! { apt-get update -qq -o DPkg::Lock::Timeout=300 && apt-get install -y -qq -o DPkg::Lock::Timeout=300 "${pkgs[@]}"; } >"$WORK/apt.log" 2>&1; then
+      tail -n 40 "$WORK/apt.log" >&2
+      die "apt-get install ${pkgs[*]} failed"
+    fi
+  fi
+
+  if [[ ! -d "$BROWSER_DIR/node_modules/playwright-core" ]]; then
+    say "installing the npm packages of $BROWSER_DIR"
+    local cmd=(npm install)
+    [[ -f "$BROWSER_DIR/package-lock.json" ]] && cmd=(npm ci)
+    if ! (cd "$BROWSER_DIR" && "${cmd[@]}" --no-audit --no-fund --loglevel=error) >"$WORK/npm.log" 2>&1; then
+      cat "$WORK/npm.log" >&2
+      die "${cmd[*]} in $BROWSER_DIR failed"
+    fi
+  fi
+}
+
+# ---------------------------------------------------------------------------
+# 2. PostgreSQL must be up.
+
+pg_ok() {
+  psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -qAt -w -c 'select 1' >/dev/null 2>&1
+}
+
+ensure_postgres() {
+  if ! pg_isready -q -h "$PG_HOST" -p "$PG_PORT"; then
+    local version
+    version="$(ls /etc/postgresql 2>/dev/null | head -1)"
+    [[ -n "$version" ]] || die "PostgreSQL is not running and no cluster is configured under /etc/postgresql"
+    say "starting PostgreSQL $version/main"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  fi
+  local started=$SECONDS
+  until pg_ok; do
+    if (( SECONDS - started >= 30 )); then
+      psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -w -c 'select 1' >&2 || true
+      die "cannot connect to PostgreSQL: psql -h $PG_HOST -p $PG_PORT -U $PG_USER -d $PG_DB -c 'select 1' still fails after 30 s (the tests need a server there with trust auth and a database '$PG_DB')"
+    fi
+    sleep 1
+  done
+}
+
+# ---------------------------------------------------------------------------
+# Counting: every runner's own summary is kept; the totals are printed at the end.
+
+PASSED=0
+FAILED=0
+SKIPPED=0
+
+count_cargo() { # log file of a cargo test run
+  local p f i
+  read -r p f i < <(awk '
+    /^test result: / {
+      for (k = 1; k <= NF; k++) {
+        if ($k ~ /^passed;?$/)  p += $(k-1)
+        if ($k ~ /^failed;?$/)  f += $(k-1)
+        if ($k ~ /^ignored;?$/) i += $(k-1)
+      }
+      n++
+    }
+    END { if (n == 0) { print "x x x" } else { print p+0, f+0, i+0 } }' "$1")
+  [[ "$p" != x ]] || die "found no 'test result:' line in the cargo test output"
+  PASSED=$((PASSED + p)); FAILED=$((FAILED + f)); SKIPPED=$((SKIPPED + i))
+}
+
+count_node() { # log file of a node --test run
+  local p f s c
+  p="$(awk '/^(#|ℹ) pass [0-9]+/{print $3}' "$1" | tail -1)"
+  f="$(awk '/^(#|ℹ) fail [0-9]+/{print $3}' "$1" | tail -1)"
+  s="$(awk '/^(#|ℹ) skipped [0-9]+/{print $3}' "$1" | tail -1)"
+  c="$(awk '/^(#|ℹ) cancelled [0-9]+/{print $3}' "$1" | tail -1)"
+  [[ -n "$p" && -n "$f" ]] || die "found no '# pass' / '# fail' summary in the node --test output"
+  PASSED=$((PASSED + p)); FAILED=$((FAILED + f + ${c:-0})); SKIPPED=$((SKIPPED + ${s:-0}))
+}
+
+# ---------------------------------------------------------------------------
+# 3. Rust tests.
+
+rust_tests() {
+  say "cargo test --workspace (SQLite)"
+  env -u TEST_DATABASE_URL cargo test --workspace 2>&1 | tee "$WORK/cargo-sqlite.log"
+  count_cargo "$WORK/cargo-sqlite.log"
+
+  say "cargo test --workspace (PostgreSQL: TEST_DATABASE_URL=$PG_ADMIN_URL)"
+  TEST_DATABASE_URL="$PG_ADMIN_URL" cargo test --workspace 2>&1 | tee "$WORK/cargo-postgres.log"
+  count_cargo "$WORK/cargo-postgres.log"
+}
+
+# ---------------------------------------------------------------------------
+# 4. Browser tests against a demo server.
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+http_status() { # url -> prints the status code, or 000
+  node -e 'fetch(process.argv[1],{signal:AbortSignal.timeout(2000)}).then(r=>console.log(r.status),()=>console.log("000"))' "$1"
+}
+
+browser_tests() { # label database-url
+  local label="$1" url="$2" port log status started
+  port="$(free_port)"
+  log="$WORK/server-$label.log"
+  say "browser tests on $label: starting target/debug/aftersales demo on 127.0.0.1:$port"
+  AFTERSALES_DATABASE_URL="$url" AFTERSALES_LISTEN="127.0.0.1:$port" \
+    target/debug/aftersales demo --scale small --db "$url" --listen "127.0.0.1:$port" >"$log" 2>&1 &
+  SERVER_PID=$!
+
+  started=$SECONDS
+  while :; do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      tail -n 60 "$log" >&2
+      SERVER_PID=""
+      die "the demo server ($label) exited before it was ready (log above)"
+    fi
+    status="$(http_status "http://127.0.0.1:$port/readyz")"
+    [[ "$status" == 200 ]] && break
+    if (( SECONDS - started >= READY_TIMEOUT )); then
+      tail -n 60 "$log" >&2
+      die "GET /readyz of the demo server ($label) did not answer 200 within ${READY_TIMEOUT} s (last status: $status)"
+    fi
+    sleep 0.5
+  done
+  echo "ready after $((SECONDS - started)) s"
+
+  local rc=0
+  SERVER_LOG="$log" BASE_URL="http://127.0.0.1:$port" timeout 900 node --test "$BROWSER_DIR/" 2>&1 | tee "$WORK/node-$label.log" || rc=$?
+  stop_server
+  if (( rc != 0 )); then
+    echo "--- last lines of the server log ($label) ---" >&2
+    tail -n 40 "$log" >&2
+    die "browser tests on $label failed"
+  fi
+  count_node "$WORK/node-$label.log"
+}
+
+# ---------------------------------------------------------------------------
+
+[[ "${SKIP_INSTALL:-0}" == 1 ]] || install_missing
+ensure_postgres
+rust_tests
+
+say "cargo build --bin aftersales"
+cargo build --bin aftersales
+mkdir -p "$BROWSER_DIR/screenshots"
+
+browser_tests sqlite "sqlite://$WORK/browser.db"
+
+PG_BROWSER_DB="browser_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -qAt -w -v ON_ERROR_STOP=1 \
+  -c "CREATE DATABASE \"$PG_BROWSER_DB\"" >/dev/null || die "cannot create database $PG_BROWSER_DB"
+PG_TEST_DBS+=("$PG_BROWSER_DB")
+browser_tests postgres "postgres://${PG_USER}@${PG_HOST}:${PG_PORT}/${PG_BROWSER_DB}"
+
+say "all tests passed (Rust on SQLite and PostgreSQL, browser on SQLite and PostgreSQL); screenshots in $BROWSER_DIR/screenshots/"
+if (( SKIPPED > 0 )); then
+  echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+else
+  echo "$PASSED passed, $FAILED failed"
+fi
