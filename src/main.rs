@@ -14,7 +14,7 @@ use std::sync::Arc;
 #[derive(Debug, Parser)]
 #[command(name = "aftersales", version, about, long_about)]
 struct Cli {
-    /// Settings file (TOML): database_url, listen, webhook_url, webhook_secret, session_minutes, log_codes.
+    /// Settings file (TOML): database_url, listen, webhook_url, webhook_secret, session_minutes, log_codes, payment_sandbox, max_connections.
     #[arg(long, global = true, env = "AFTERSALES_CONFIG")]
     config: Option<PathBuf>,
     /// Database URL: `sqlite://aftersales.db` (default) or `postgres://user@host/db`.
@@ -118,6 +118,7 @@ struct FileSettings {
     webhook_secret: Option<String>,
     session_minutes: Option<i64>,
     log_codes: Option<bool>,
+    payment_sandbox: Option<bool>,
     max_connections: Option<u32>,
 }
 
@@ -153,6 +154,7 @@ fn settings(cli: &Cli, listen: Option<SocketAddr>) -> anyhow::Result<Settings> {
         app.session_minutes = m;
     }
     app.log_codes = file.log_codes.unwrap_or(true);
+    app.payment_sandbox = file.payment_sandbox.unwrap_or(false);
     Ok(Settings {
         database_url: cli
             .database_url

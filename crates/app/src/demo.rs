@@ -86,9 +86,14 @@ impl Scale {
 
     fn counts(self) -> Counts {
         match self {
-            Scale::Small => {
-                Counts { stations: 12, staff: 120, customers: 300, vehicles: 360, hq: [1, 2, 1, 1], regional: 1 }
-            }
+            Scale::Small => Counts {
+                stations: 12,
+                staff: 120,
+                customers: 300,
+                vehicles: 360,
+                hq: [1, 2, 1, 1],
+                regional: 1,
+            },
             Scale::Full => Counts {
                 stations: 1_000,
                 staff: 20_000,
@@ -138,32 +143,49 @@ const COMMIT_EVERY: usize = 50_000;
 /// Refuses (`demo.not_empty`) when the database already holds regions, stations,
 /// staff or customers. `progress` is called with a phase name, rows done and rows in
 /// that phase.
-pub async fn build(db: &Db, opts: &DemoOptions, progress: &(dyn Fn(&str, u64, u64) + Sync)) -> AppResult<DemoSummary> {
+pub async fn build(
+    db: &Db,
+    opts: &DemoOptions,
+    progress: &(dyn Fn(&str, u64, u64) + Sync),
+) -> AppResult<DemoSummary> {
     let started = Instant::now();
     let counts = opts.scale.counts();
     let cities = geo::load_cities(opts.geo_csv.as_deref()).map_err(AppError::Internal)?;
     if cities.is_empty() {
-        return Err(AppError::Internal("no cities with coordinates found for demo stations".into()));
+        return Err(AppError::Internal(
+            "no cities with coordinates found for demo stations".into(),
+        ));
     }
     let mut conn = db.pool.acquire().await?;
     for table in ["regions", "stations", "staff", "customers", "vehicles"] {
         let sql = format!("SELECT COUNT(*) FROM (SELECT id FROM {table} LIMIT 1) t");
-        let n: i64 = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *conn).await?.try_get(0)?;
+        let n: i64 = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
         if n > 0 {
             return Err(AppError::Refused(
                 Violation::new("database", "demo.not_empty")
-                    .with_detail(format!("table {table} already has rows; demo data goes into an empty database only"))
+                    .with_detail(format!(
+                        "table {table} already has rows; demo data goes into an empty database only"
+                    ))
                     .into(),
             ));
         }
     }
     if db.backend == Backend::Sqlite {
         // This connection only: the demo can be rebuilt, so durability per commit is not needed.
-        sqlx::raw_sql("PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;").execute(&mut *conn).await?;
+        sqlx::raw_sql("PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;")
+            .execute(&mut *conn)
+            .await?;
     }
-    let result = Builder::new(db.backend, opts, counts, cities)?.run(&mut conn, progress).await;
+    let result = Builder::new(db.backend, opts, counts, cities)?
+        .run(&mut conn, progress)
+        .await;
     if db.backend == Backend::Sqlite {
-        sqlx::raw_sql("PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32000;").execute(&mut *conn).await?;
+        sqlx::raw_sql("PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32000;")
+            .execute(&mut *conn)
+            .await?;
     }
     let mut summary = result?;
     summary.seconds = started.elapsed().as_secs_f64();
@@ -210,8 +232,14 @@ impl Days {
     fn new(today: Date) -> AppResult<Days> {
         let epoch = jiff::civil::date(2014, 1, 1);
         let tz = jiff::tz::TimeZone::fixed(jiff::tz::offset(8));
-        let epoch_ms = epoch.to_zoned(tz).map_err(internal)?.timestamp().as_millisecond();
-        let last = today.checked_add(jiff::Span::new().years(4)).map_err(internal)?;
+        let epoch_ms = epoch
+            .to_zoned(tz)
+            .map_err(internal)?
+            .timestamp()
+            .as_millisecond();
+        let last = today
+            .checked_add(jiff::Span::new().years(4))
+            .map_err(internal)?;
         let mut text = Vec::new();
         let mut warranty_end = Vec::new();
         let mut year_start = Vec::new();
@@ -225,11 +253,20 @@ impl Days {
                 year_start.push(text.len());
             }
             text.push(d.to_string());
-            let end = d.checked_add(jiff::Span::new().years(3)).and_then(|e| e.yesterday()).map_err(internal)?;
+            let end = d
+                .checked_add(jiff::Span::new().years(3))
+                .and_then(|e| e.yesterday())
+                .map_err(internal)?;
             warranty_end.push(end.to_string());
             d = d.tomorrow().map_err(internal)?;
         }
-        Ok(Days { epoch_ms, text, warranty_end, today: today_ix, year_start })
+        Ok(Days {
+            epoch_ms,
+            text,
+            warranty_end,
+            today: today_ix,
+            year_start,
+        })
     }
 
     fn ms(&self, ix: usize) -> i64 {
@@ -259,6 +296,38 @@ fn pick(rng: &mut StdRng, weights: &[u32]) -> usize {
     weights.len().saturating_sub(1)
 }
 
+/// An ownership waiting for its vehicle: id (= vehicle id), customer, from.
+type OwnerRow = (i64, i64, i64);
+/// A reading waiting for its vehicle: id, vehicle, km, source, when.
+type ReadingRow = (i64, i64, i64, &'static str, i64);
+
+/// Writes the ownerships and readings of vehicles already written.
+async fn write_children(
+    conn: &mut AnyConnection,
+    owners: &mut Bulk,
+    pending_owners: &mut Vec<OwnerRow>,
+    readings: &mut Bulk,
+    pending_readings: &mut Vec<ReadingRow>,
+) -> AppResult<()> {
+    for (id, owner, at) in pending_owners.drain(..) {
+        owners.i(id)?;
+        owners.i(id)?;
+        owners.i(owner)?;
+        owners.i(at)?;
+        owners.row_then_flush(conn).await?;
+    }
+    for (id, vehicle, km, source, at) in pending_readings.drain(..) {
+        readings.i(id)?;
+        readings.i(vehicle)?;
+        readings.i(km)?;
+        readings.s(source)?;
+        readings.i(0)?;
+        readings.i(at)?;
+        readings.row_then_flush(conn).await?;
+    }
+    Ok(())
+}
+
 struct Builder {
     backend: Backend,
     seed: u64,
@@ -270,9 +339,16 @@ struct Builder {
 }
 
 impl Builder {
-    fn new(backend: Backend, opts: &DemoOptions, counts: Counts, cities: Vec<City>) -> AppResult<Builder> {
+    fn new(
+        backend: Backend,
+        opts: &DemoOptions,
+        counts: Counts,
+        cities: Vec<City>,
+    ) -> AppResult<Builder> {
         let now = jiff::Timestamp::now();
-        let today = now.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).date();
+        let today = now
+            .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+            .date();
         Ok(Builder {
             backend,
             seed: opts.seed,
@@ -289,7 +365,10 @@ impl Builder {
         StdRng::seed_from_u64(self.seed ^ phase.wrapping_mul(0x9E37_79B9_7F4A_7C15))
     }
 
-    async fn begin<'c>(&self, conn: &'c mut AnyConnection) -> AppResult<sqlx::Transaction<'c, Any>> {
+    async fn begin<'c>(
+        &self,
+        conn: &'c mut AnyConnection,
+    ) -> AppResult<sqlx::Transaction<'c, Any>> {
         let stmt = match self.backend {
             Backend::Sqlite => "BEGIN IMMEDIATE",
             Backend::Postgres => "BEGIN",
@@ -297,15 +376,24 @@ impl Builder {
         Ok(sqlx::Connection::begin_with(conn, stmt).await?)
     }
 
-    async fn run(mut self, conn: &mut AnyConnection, progress: &(dyn Fn(&str, u64, u64) + Sync)) -> AppResult<DemoSummary> {
+    async fn run(
+        mut self,
+        conn: &mut AnyConnection,
+        progress: &(dyn Fn(&str, u64, u64) + Sync),
+    ) -> AppResult<DemoSummary> {
         let password_hash = crate::password::hash(DEMO_PASSWORD)?;
         self.plan_stations();
         progress("network", 0, self.stations.len() as u64);
         self.write_network(conn).await?;
-        progress("network", self.stations.len() as u64, self.stations.len() as u64);
+        progress(
+            "network",
+            self.stations.len() as u64,
+            self.stations.len() as u64,
+        );
         let staff = self.write_staff(conn, &password_hash, progress).await?;
         let stations_of_customers = self.write_customers(conn, progress).await?;
-        self.write_vehicles(conn, &stations_of_customers, progress).await?;
+        self.write_vehicles(conn, &stations_of_customers, progress)
+            .await?;
         if self.backend == Backend::Postgres {
             for table in [
                 "regions",
@@ -319,8 +407,12 @@ impl Builder {
                 "ownerships",
                 "odometer_readings",
             ] {
-                let sql = format!("SELECT setval(pg_get_serial_sequence('{table}','id'), (SELECT MAX(id) FROM {table}))");
-                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *conn).await?;
+                let sql = format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}','id'), (SELECT MAX(id) FROM {table}))"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut *conn)
+                    .await?;
             }
         }
         Ok(DemoSummary {
@@ -340,7 +432,12 @@ impl Builder {
         let c = self.cities.len();
         let mut per_city = vec![0usize; c];
         let mut order: Vec<usize> = (0..c).collect();
-        order.sort_by(|a, b| self.cities[*b].weight.total_cmp(&self.cities[*a].weight).then(a.cmp(b)));
+        order.sort_by(|a, b| {
+            self.cities[*b]
+                .weight
+                .total_cmp(&self.cities[*a].weight)
+                .then(a.cmp(b))
+        });
         if n < c {
             for &i in order.iter().take(n) {
                 per_city[i] = 1;
@@ -368,7 +465,9 @@ impl Builder {
     fn plan_stations(&mut self) {
         let mut rng = self.rng(1);
         let per_city = self.allocate();
-        let mut order: Vec<usize> = (0..self.cities.len()).filter(|i| per_city[*i] > 0).collect();
+        let mut order: Vec<usize> = (0..self.cities.len())
+            .filter(|i| per_city[*i] > 0)
+            .collect();
         order.sort_by(|a, b| {
             let (ca, cb) = (&self.cities[*a], &self.cities[*b]);
             PROVINCES[ca.province]
@@ -406,18 +505,28 @@ impl Builder {
         self.stations = stations;
     }
 
-    fn plate(&self, rng: &mut StdRng, station: &StationPlan, new_energy: bool) -> Option<String> {
+    /// A plate of the station's city. `serial` (below 100,000) fixes the number when
+    /// given: vehicles pass one that rises with their id, so the plate index grows in a
+    /// few hundred places instead of at random ones.
+    fn plate(
+        &self,
+        rng: &mut StdRng,
+        station: &StationPlan,
+        new_energy: bool,
+        serial: Option<u32>,
+    ) -> Option<String> {
         let prov = PROVINCES[station.province].plate;
         let letter = self.cities[station.city].plate_letter;
+        let number = serial.unwrap_or_else(|| rng.random_range(0..100_000u32)) % 100_000;
         let text = if new_energy {
             let kind = if rng.random_bool(0.8) { 'D' } else { 'F' };
-            format!("{prov}{letter}{kind}{:05}", rng.random_range(0..100_000u32))
-        } else if rng.random_bool(0.3) {
+            format!("{prov}{letter}{kind}{number:05}")
+        } else if serial.is_none() && rng.random_bool(0.3) {
             const L: &[u8] = b"ABCDEFGHJKLMNPRSTUVWXYZ";
             let c = L[rng.random_range(0..L.len())] as char;
-            format!("{prov}{letter}{c}{:04}", rng.random_range(0..10_000u32))
+            format!("{prov}{letter}{c}{:04}", number % 10_000)
         } else {
-            format!("{prov}{letter}{:05}", rng.random_range(0..100_000u32))
+            format!("{prov}{letter}{number:05}")
         };
         Plate::parse(&text).ok().map(|p| p.as_str().to_string())
     }
@@ -425,8 +534,16 @@ impl Builder {
     async fn write_network(&self, conn: &mut AnyConnection) -> AppResult<()> {
         let mut rng = self.rng(2);
         let mut tx = self.begin(conn).await?;
-        let mut regions = Bulk::new("regions", &["id", "code", "name_zh", "name_en"]);
-        let mut depots = Bulk::new("depots", &["id", "code", "name_zh", "name_en", "region_id", "address"]);
+        let mut regions = Bulk::new(
+            self.backend,
+            "regions",
+            &["id", "code", "name_zh", "name_en"],
+        );
+        let mut depots = Bulk::new(
+            self.backend,
+            "depots",
+            &["id", "code", "name_zh", "name_en", "region_id", "address"],
+        );
         for (i, (code, zh, en)) in REGIONS.iter().enumerate() {
             let id = i as i64 + 1;
             regions.i(id)?;
@@ -441,7 +558,16 @@ impl Builder {
                 .filter(|c| PROVINCES[c.province].region == i)
                 .max_by(|a, b| a.weight.total_cmp(&b.weight).then(b.adcode.cmp(&a.adcode)));
             let address = match hub {
-                Some(c) => format!("{}{}物流园区{}号", PROVINCES[c.province].full, if c.full == PROVINCES[c.province].full { "" } else { &c.full }, 8 + i),
+                Some(c) => format!(
+                    "{}{}物流园区{}号",
+                    PROVINCES[c.province].full,
+                    if c.full == PROVINCES[c.province].full {
+                        ""
+                    } else {
+                        &c.full
+                    },
+                    8 + i
+                ),
                 None => format!("{zh}物流园区"),
             };
             depots.i(id)?;
@@ -456,6 +582,7 @@ impl Builder {
         depots.flush(&mut tx).await?;
 
         let mut st = Bulk::new(
+            self.backend,
             "stations",
             &[
                 "id",
@@ -478,7 +605,21 @@ impl Builder {
                 "updated_at",
             ],
         );
-        let mut units = Bulk::new("mobile_units", &["id", "code", "kind", "station_id", "plate", "lon_e6", "lat_e6", "state", "updated_at"]);
+        let mut units = Bulk::new(
+            self.backend,
+            "mobile_units",
+            &[
+                "id",
+                "code",
+                "kind",
+                "station_id",
+                "plate",
+                "lon_e6",
+                "lat_e6",
+                "state",
+                "updated_at",
+            ],
+        );
         let mut used_names: HashMap<String, u32> = HashMap::new();
         for s in &self.stations {
             let city = &self.cities[s.city];
@@ -493,8 +634,16 @@ impl Builder {
             let base = format!("{}{}", city.short, area_short);
             let k = used_names.entry(base.clone()).or_insert(0);
             *k += 1;
-            let name_zh = if *k == 1 { format!("{base}4S店") } else { format!("{base}{k}号服务站") };
-            let city_part = if city.full == prov.full { String::new() } else { city.full.clone() };
+            let name_zh = if *k == 1 {
+                format!("{base}4S店")
+            } else {
+                format!("{base}{k}号服务站")
+            };
+            let city_part = if city.full == prov.full {
+                String::new()
+            } else {
+                city.full.clone()
+            };
             let address = format!(
                 "{}{}{}{}{}号",
                 prov.full,
@@ -516,7 +665,8 @@ impl Builder {
             if rng.random_bool(0.4) {
                 caps.push("glass");
             }
-            let hours = ["08:30-18:00", "08:30-18:00", "08:00-17:30", "09:00-18:00"][rng.random_range(0..4)];
+            let hours = ["08:30-18:00", "08:30-18:00", "08:00-17:30", "09:00-18:00"]
+                [rng.random_range(0..4)];
             st.i(s.id)?;
             st.s(s.code.as_str())?;
             st.s(name_zh)?;
@@ -536,22 +686,30 @@ impl Builder {
             st.i(self.now_ms)?;
             st.i(self.now_ms)?;
             st.row_then_flush(&mut tx).await?;
+        }
+        st.flush(&mut tx).await?;
+        // Units after every station is written: they refer to them.
+        for s in &self.stations {
+            let prov = &PROVINCES[s.province];
             for (k, kind) in ["rescue_truck", "service_van"].into_iter().enumerate() {
                 units.i((s.id - 1) * 2 + k as i64 + 1)?;
                 units.s(format!("{}-{}", s.code, if k == 0 { "R1" } else { "V1" }))?;
                 units.s(kind)?;
                 units.i(s.id)?;
                 let green = k == 1 && rng.random_bool(0.5);
-                let plate = self.plate(&mut rng, s, green);
+                let plate = self.plate(&mut rng, s, green, None);
                 units.s(plate.unwrap_or_else(|| format!("{}A00000", prov.plate)))?;
                 units.i(s.lon_e6 + rng.random_range(-3000..3000))?;
                 units.i(s.lat_e6 + rng.random_range(-3000..3000))?;
-                units.s(if rng.random_bool(0.85) { "available" } else { "off_duty" })?;
+                units.s(if rng.random_bool(0.85) {
+                    "available"
+                } else {
+                    "off_duty"
+                })?;
                 units.i(self.now_ms)?;
                 units.row_then_flush(&mut tx).await?;
             }
         }
-        st.flush(&mut tx).await?;
         units.flush(&mut tx).await?;
         tx.commit().await?;
         Ok(())
@@ -560,8 +718,21 @@ impl Builder {
     fn plan_staff(&self, rng: &mut StdRng) -> Vec<StaffPlan> {
         let c = &self.counts;
         let mut out = Vec::with_capacity(c.staff);
-        fn plan(out: &mut Vec<StaffPlan>, username: String, role: Role, station: Option<i64>, region: Option<i64>, fixed: bool) {
-            out.push(StaffPlan { username, role, station, region, fixed });
+        fn plan(
+            out: &mut Vec<StaffPlan>,
+            username: String,
+            role: Role,
+            station: Option<i64>,
+            region: Option<i64>,
+            fixed: bool,
+        ) {
+            out.push(StaffPlan {
+                username,
+                role,
+                station,
+                region,
+                fixed,
+            });
         }
         let hq = [
             (Role::Administrator, "admin", "admin"),
@@ -582,9 +753,23 @@ impl Builder {
         for (r, (code, ..)) in REGIONS.iter().enumerate() {
             for k in 1..=c.regional.max(1) {
                 if r == first_region && k == 1 {
-                    plan(&mut out, "regional".into(), Role::RegionalManager, None, Some(r as i64 + 1), true);
+                    plan(
+                        &mut out,
+                        "regional".into(),
+                        Role::RegionalManager,
+                        None,
+                        Some(r as i64 + 1),
+                        true,
+                    );
                 } else {
-                    plan(&mut out, format!("{}-rm{k}", code.to_ascii_lowercase()), Role::RegionalManager, None, Some(r as i64 + 1), false);
+                    plan(
+                        &mut out,
+                        format!("{}-rm{k}", code.to_ascii_lowercase()),
+                        Role::RegionalManager,
+                        None,
+                        Some(r as i64 + 1),
+                        false,
+                    );
                 }
             }
         }
@@ -602,7 +787,11 @@ impl Builder {
         let n = self.stations.len();
         let extras = c.staff.saturating_sub(used + base.len() * n);
         let bays: i64 = self.stations.iter().map(|s| s.bays).sum();
-        let mut extra_of: Vec<usize> = self.stations.iter().map(|s| (extras as i64 * s.bays / bays.max(1)) as usize).collect();
+        let mut extra_of: Vec<usize> = self
+            .stations
+            .iter()
+            .map(|s| (extras as i64 * s.bays / bays.max(1)) as usize)
+            .collect();
         let mut left = extras.saturating_sub(extra_of.iter().sum());
         let mut i = 0;
         while left > 0 && n > 0 {
@@ -613,7 +802,11 @@ impl Builder {
         for (si, s) in self.stations.iter().enumerate() {
             let mut roles: Vec<Role> = base.to_vec();
             for _ in 0..extra_of[si] {
-                roles.push(if rng.random_bool(0.3) { Role::ServiceAdvisor } else { Role::Technician });
+                roles.push(if rng.random_bool(0.3) {
+                    Role::ServiceAdvisor
+                } else {
+                    Role::Technician
+                });
             }
             let mut seen: HashMap<Role, usize> = HashMap::new();
             for role in roles {
@@ -641,7 +834,14 @@ impl Builder {
                 };
                 match fixed {
                     Some(u) => plan(&mut out, u.to_string(), role, Some(s.id), None, true),
-                    None => plan(&mut out, format!("{}-{short}{k}", s.code.to_ascii_lowercase()), role, Some(s.id), None, false),
+                    None => plan(
+                        &mut out,
+                        format!("{}-{short}{k}", s.code.to_ascii_lowercase()),
+                        role,
+                        Some(s.id),
+                        None,
+                        false,
+                    ),
                 }
             }
         }
@@ -660,11 +860,27 @@ impl Builder {
         progress("staff", 0, total);
         let mut tx = self.begin(conn).await?;
         let mut rows = Bulk::new(
+            self.backend,
             "staff",
-            &["id", "username", "name", "role", "station_id", "region_id", "phone", "password_hash", "active", "created_at"],
+            &[
+                "id",
+                "username",
+                "name",
+                "role",
+                "station_id",
+                "region_id",
+                "phone",
+                "password_hash",
+                "active",
+                "created_at",
+            ],
         );
-        let mut certs = Bulk::new("certificates", &["id", "staff_id", "credential", "issued_on", "expires_on"]);
-        let mut cert_id = 0i64;
+        let mut certs = Bulk::new(
+            self.backend,
+            "certificates",
+            &["id", "staff_id", "credential", "issued_on", "expires_on"],
+        );
+        let mut cert_rows: Vec<(i64, String, usize, usize)> = Vec::new();
         let d = &self.days;
         for (i, s) in staff.iter().enumerate() {
             let id = i as i64 + 1;
@@ -682,7 +898,11 @@ impl Builder {
 
             let mut creds: Vec<String> = Vec::new();
             if s.role == Role::Technician {
-                let g = if s.fixed { 3 } else { 1 + pick(&mut rng, &[35, 30, 25, 10]) };
+                let g = if s.fixed {
+                    3
+                } else {
+                    1 + pick(&mut rng, &[35, 30, 25, 10])
+                };
                 creds.push(format!("grade:{g}"));
                 if s.fixed || rng.random_bool(0.35) {
                     creds.push("qualification:ev_high_voltage".into());
@@ -710,16 +930,19 @@ impl Builder {
                     let issued = d.rel(-rng.random_range(30..1_250));
                     (issued, issued + 3 * 365)
                 };
-                cert_id += 1;
-                certs.i(cert_id)?;
-                certs.i(id)?;
-                certs.s(cred)?;
-                certs.s(d.text[issued].as_str())?;
-                certs.s(d.text[expires.min(d.text.len() - 1)].as_str())?;
-                certs.row_then_flush(&mut tx).await?;
+                cert_rows.push((id, cred, issued, expires.min(d.text.len() - 1)));
             }
         }
         rows.flush(&mut tx).await?;
+        // Certificates after every account is written: they refer to them.
+        for (i, (staff_id, cred, issued, expires)) in cert_rows.into_iter().enumerate() {
+            certs.i(i as i64 + 1)?;
+            certs.i(staff_id)?;
+            certs.s(cred)?;
+            certs.s(d.text[issued].as_str())?;
+            certs.s(d.text[expires].as_str())?;
+            certs.row_then_flush(&mut tx).await?;
+        }
         certs.flush(&mut tx).await?;
         tx.commit().await?;
         progress("staff", total, total);
@@ -727,7 +950,11 @@ impl Builder {
     }
 
     /// Writes the customers and returns each one's station (index = id - 1).
-    async fn write_customers(&self, conn: &mut AnyConnection, progress: &(dyn Fn(&str, u64, u64) + Sync)) -> AppResult<Vec<u32>> {
+    async fn write_customers(
+        &self,
+        conn: &mut AnyConnection,
+        progress: &(dyn Fn(&str, u64, u64) + Sync),
+    ) -> AppResult<Vec<u32>> {
         let mut rng = self.rng(4);
         let n = self.counts.customers;
         let total = n as u64;
@@ -738,12 +965,15 @@ impl Builder {
             acc += s.bays;
             cum.push(acc);
         }
-        // n * MULT + OFFSET modulo 10^8 is one-to-one for n < 10^8, so every customer's
-        // last eight digits differ whatever the prefix.
-        const MULT: u64 = 48_271;
-        let offset: u64 = rng.random_range(0..100_000_000);
+        // Phones rise with the id (each prefix takes a block of ids, random digits within
+        // a step of their own), so they are unique and the unique index only grows at its
+        // end, which keeps a million inserts fast. 138 0000 0000 is kept for the demo owner.
+        let prefixes = names::MOBILE_PREFIXES;
+        let per_prefix = n.div_ceil(prefixes.len()).max(1) as u64;
+        let step = (100_000_000 / per_prefix).max(2);
         let mut station_of = Vec::with_capacity(n);
         let mut rows = Bulk::new(
+            self.backend,
             "customers",
             &[
                 "id",
@@ -771,11 +1001,9 @@ impl Builder {
             let phone = if id == 1 {
                 DEMO_OWNER_PHONE.to_string()
             } else {
-                let digits = (id as u64 * MULT + offset) % 100_000_000;
-                let mut prefix = names::MOBILE_PREFIXES[rng.random_range(0..names::MOBILE_PREFIXES.len())];
-                if prefix == 138 && digits == 0 {
-                    prefix = 139;
-                }
+                let k = (id as u64 - 1) % per_prefix;
+                let prefix = prefixes[((id as u64 - 1) / per_prefix) as usize % prefixes.len()];
+                let digits = k * step + 1 + rng.random_range(0..step - 1);
                 format!("+86{prefix}{digits:08}")
             };
             let channel = ["wechat", "sms", "call", "app"][pick(&mut rng, &[45, 30, 15, 10])];
@@ -819,16 +1047,22 @@ impl Builder {
         let total = n as u64;
         let customers = station_of.len();
         if customers == 0 || n > 3_000_000 {
-            return Err(AppError::Internal("demo vehicles need 1 to 3,000,000 rows and some customers".into()));
+            return Err(AppError::Internal(
+                "demo vehicles need 1 to 3,000,000 rows and some customers".into(),
+            ));
         }
         progress("vehicles", 0, total);
         let maker_weights: Vec<u32> = names::MAKERS.iter().map(|m| m.weight).collect();
-        let model_weights: Vec<Vec<u32>> = names::MAKERS.iter().map(|m| m.models.iter().map(|x| x.weight).collect()).collect();
+        let model_weights: Vec<Vec<u32>> = names::MAKERS
+            .iter()
+            .map(|m| m.models.iter().map(|x| x.weight).collect())
+            .collect();
         // Plant letters: one set per million rows keeps (plant, serial) unique.
         const PLANTS: [&[u8; 8]; 3] = [b"ABCDEFGH", b"JKLMNPRS", b"TUVWXYZ1"];
         const YEAR_WEIGHTS: [u32; 12] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 12, 8];
         let d = &self.days;
         let mut vehicles = Bulk::new(
+            self.backend,
             "vehicles",
             &[
                 "id",
@@ -847,14 +1081,34 @@ impl Builder {
                 "created_at",
             ],
         );
-        let mut owners = Bulk::new("ownerships", &["id", "vehicle_id", "customer_id", "from_at"]);
-        let mut readings =
-            Bulk::new("odometer_readings", &["id", "vehicle_id", "km", "source", "cluster_replaced", "recorded_at"]);
+        let mut owners = Bulk::new(
+            self.backend,
+            "ownerships",
+            &["id", "vehicle_id", "customer_id", "from_at"],
+        );
+        let mut readings = Bulk::new(
+            self.backend,
+            "odometer_readings",
+            &[
+                "id",
+                "vehicle_id",
+                "km",
+                "source",
+                "cluster_replaced",
+                "recorded_at",
+            ],
+        );
         let mut reading_id = 0i64;
+        let mut pending_owners: Vec<OwnerRow> = Vec::new();
+        let mut pending_readings: Vec<ReadingRow> = Vec::new();
         let mut tx = self.begin(conn).await?;
         for i in 0..n {
             let id = i as i64 + 1;
-            let owner = if i < customers { i + 1 } else { rng.random_range(1..=customers) };
+            let owner = if i < customers {
+                i + 1
+            } else {
+                rng.random_range(1..=customers)
+            };
             let station_id = station_of[owner - 1] as usize;
             let station = &self.stations[station_id - 1];
             let mi = pick(&mut rng, &maker_weights);
@@ -869,8 +1123,17 @@ impl Builder {
             let ys = (year - 2014) as usize;
             let from = d.year_start[ys - 1] + 243;
             let to = (d.year_start[ys + 1] - 1).min(d.today.saturating_sub(1));
-            let bought = if from < to { rng.random_range(from..=to) } else { to.saturating_sub(30) };
-            let plate = if rng.random_bool(0.02) { None } else { self.plate(&mut rng, station, model.ev) };
+            let bought = if from < to {
+                rng.random_range(from..=to)
+            } else {
+                to.saturating_sub(30)
+            };
+            let serial = (i as u64 * 100_000 / n as u64) as u32 + rng.random_range(0..3);
+            let plate = if rng.random_bool(0.02) {
+                None
+            } else {
+                self.plate(&mut rng, station, model.ev, Some(serial))
+            };
             let bought_ms = d.ms(bought) + rng.random_range(9..18) * 3_600_000;
 
             vehicles.i(id)?;
@@ -887,13 +1150,7 @@ impl Builder {
             vehicles.i(owner as i64)?;
             vehicles.i(station_id as i64)?;
             vehicles.i(bought_ms)?;
-            vehicles.row_then_flush(&mut tx).await?;
-
-            owners.i(id)?;
-            owners.i(id)?;
-            owners.i(owner as i64)?;
-            owners.i(bought_ms)?;
-            owners.row_then_flush(&mut tx).await?;
+            pending_owners.push((id, owner as i64, bought_ms));
 
             let age = (d.today - bought).max(2) as i64;
             let per_day = rng.random_range(20..80i64);
@@ -905,16 +1162,24 @@ impl Builder {
             }
             for (day, source) in points {
                 reading_id += 1;
-                readings.i(reading_id)?;
-                readings.i(id)?;
-                readings.i(day * per_day + rng.random_range(0..per_day))?;
-                readings.s(source)?;
-                readings.i(0)?;
-                readings.i(d.ms(bought) + day * DAY_MS + rng.random_range(8..19) * 3_600_000)?;
-                readings.row_then_flush(&mut tx).await?;
+                let km = day * per_day + rng.random_range(0..per_day);
+                let at = d.ms(bought) + day * DAY_MS + rng.random_range(8..19) * 3_600_000;
+                pending_readings.push((reading_id, id, km, source, at));
             }
-            if (i + 1) % COMMIT_EVERY == 0 {
+            // Ownerships and readings go in once their vehicles are written.
+            let last = (i + 1) % COMMIT_EVERY == 0;
+            if vehicles.end_row() || last {
                 vehicles.flush(&mut tx).await?;
+                write_children(
+                    &mut tx,
+                    &mut owners,
+                    &mut pending_owners,
+                    &mut readings,
+                    &mut pending_readings,
+                )
+                .await?;
+            }
+            if last {
                 owners.flush(&mut tx).await?;
                 readings.flush(&mut tx).await?;
                 tx.commit().await?;
@@ -923,6 +1188,14 @@ impl Builder {
             }
         }
         vehicles.flush(&mut tx).await?;
+        write_children(
+            &mut tx,
+            &mut owners,
+            &mut pending_owners,
+            &mut readings,
+            &mut pending_readings,
+        )
+        .await?;
         owners.flush(&mut tx).await?;
         readings.flush(&mut tx).await?;
         tx.commit().await?;

@@ -20,11 +20,17 @@ const PAGE: i64 = 5_000;
 /// Writes every row of `kind` within `reach` as CSV (header first) to `writer` and
 /// returns the number of data rows. Phone numbers are masked (138****5678) and
 /// passwords left empty: personal data is masked in exports.
-pub async fn export_csv(db: &Db, reach: &Reach, kind: ImportKind, writer: impl std::io::Write) -> AppResult<u64> {
+pub async fn export_csv(
+    db: &Db,
+    reach: &Reach,
+    kind: ImportKind,
+    writer: impl std::io::Write,
+) -> AppResult<u64> {
     let (select, id_col, cond, val) = query_for(reach, kind);
     let sql = format!("{select} WHERE {id_col} > $1 AND {cond} ORDER BY {id_col} LIMIT {PAGE}");
     let mut out = csv::Writer::from_writer(writer);
-    out.write_record(template_header(kind).split(',')).map_err(csv_err)?;
+    out.write_record(template_header(kind).split(','))
+        .map_err(csv_err)?;
     let mut conn = db.pool.acquire().await?;
     let mut last = 0i64;
     let mut written = 0u64;
@@ -43,7 +49,8 @@ pub async fn export_csv(db: &Db, reach: &Reach, kind: ImportKind, writer: impl s
             _ => break,
         }
     }
-    out.flush().map_err(|e| AppError::Internal(format!("export: {e}")))?;
+    out.flush()
+        .map_err(|e| AppError::Internal(format!("export: {e}")))?;
     Ok(written)
 }
 
@@ -67,7 +74,12 @@ fn query_for(reach: &Reach, kind: ImportKind) -> (&'static str, &'static str, St
             )
         }
         ImportKind::Staff => {
-            let (cond, val) = station_filter(reach, "st.station_id", "COALESCE(st.region_id, s.region_id)", 2);
+            let (cond, val) = station_filter(
+                reach,
+                "st.station_id",
+                "COALESCE(st.region_id, s.region_id)",
+                2,
+            );
             (
                 "SELECT st.id, st.username, st.name, st.role, s.code AS station_code, r.code AS region_code, st.phone \
                  FROM staff st LEFT JOIN stations s ON s.id = st.station_id \
@@ -88,7 +100,8 @@ fn query_for(reach: &Reach, kind: ImportKind) -> (&'static str, &'static str, St
             )
         }
         ImportKind::Vehicles => {
-            let (cond, val) = owned_filter(reach, "v.station_id", "s.region_id", Some("v.owner_id"), 2);
+            let (cond, val) =
+                owned_filter(reach, "v.station_id", "s.region_id", Some("v.owner_id"), 2);
             (
                 "SELECT v.id, v.vin, v.brand, v.model, v.model_year, v.plate, v.purchase_date, v.warranty_start, \
                  v.warranty_end, v.warranty_km, v.is_ev, c.phone AS owner_phone, s.code AS station_code \
@@ -103,11 +116,18 @@ fn query_for(reach: &Reach, kind: ImportKind) -> (&'static str, &'static str, St
 
 /// A phone as shown outside audited views: 138****5678.
 fn masked(phone: &str) -> String {
-    domain::phone::Phone::parse(phone).map(|p| p.masked()).unwrap_or_else(|_| domain::mask::mask_middle(phone, 3, 4))
+    domain::phone::Phone::parse(phone)
+        .map(|p| p.masked())
+        .unwrap_or_else(|_| domain::mask::mask_middle(phone, 3, 4))
 }
 
 fn flag(r: &AnyRow, col: &str) -> Result<String, sqlx::Error> {
-    Ok(if r.try_get::<i64, _>(col)? != 0 { "1" } else { "0" }.to_string())
+    Ok(if r.try_get::<i64, _>(col)? != 0 {
+        "1"
+    } else {
+        "0"
+    }
+    .to_string())
 }
 
 fn text(r: &AnyRow, col: &str) -> Result<String, sqlx::Error> {
@@ -125,7 +145,11 @@ fn int(r: &AnyRow, col: &str) -> Result<String, sqlx::Error> {
 fn micro_degrees(r: &AnyRow, col: &str) -> Result<String, sqlx::Error> {
     let v: i64 = r.try_get(col)?;
     let sign = if v < 0 { "-" } else { "" };
-    Ok(format!("{sign}{}.{:06}", v.unsigned_abs() / 1_000_000, v.unsigned_abs() % 1_000_000))
+    Ok(format!(
+        "{sign}{}.{:06}",
+        v.unsigned_abs() / 1_000_000,
+        v.unsigned_abs() % 1_000_000
+    ))
 }
 
 /// One row's fields in the order of the kind's header.

@@ -36,11 +36,18 @@ pub enum ImportKind {
 
 impl ImportKind {
     /// Every kind.
-    pub const ALL: [ImportKind; 4] = [ImportKind::Stations, ImportKind::Staff, ImportKind::Customers, ImportKind::Vehicles];
+    pub const ALL: [ImportKind; 4] = [
+        ImportKind::Stations,
+        ImportKind::Staff,
+        ImportKind::Customers,
+        ImportKind::Vehicles,
+    ];
 
     /// The kind named `stations`, `staff`, `customers` or `vehicles`.
     pub fn from_name(name: &str) -> Option<ImportKind> {
-        Self::ALL.into_iter().find(|k| k.name() == name.trim().to_ascii_lowercase())
+        Self::ALL
+            .into_iter()
+            .find(|k| k.name() == name.trim().to_ascii_lowercase())
     }
 
     /// The kind's name.
@@ -61,7 +68,9 @@ pub fn template_header(kind: ImportKind) -> &'static str {
             "code,name_zh,name_en,region_code,address,adcode,city,lon,lat,opening_hours,bays,capabilities,labour_rate_yuan"
         }
         ImportKind::Staff => "username,name,role,station_code,region_code,phone,password",
-        ImportKind::Customers => "name,phone,station_code,channel,quiet_hours,consent_service,consent_marketing",
+        ImportKind::Customers => {
+            "name,phone,station_code,channel,quiet_hours,consent_service,consent_marketing"
+        }
         ImportKind::Vehicles => {
             "vin,brand,model,model_year,plate,purchase_date,warranty_start,warranty_end,warranty_km,is_ev,owner_phone,station_code"
         }
@@ -105,26 +114,45 @@ pub async fn import_csv(
 ) -> AppResult<ImportReport> {
     let (records, errors) = read_records(kind, reader)?;
     if errors.iter().any(|e| e.row == 0) {
-        return Ok(ImportReport { imported: 0, errors });
+        return Ok(ImportReport {
+            imported: 0,
+            errors,
+        });
     }
     // Lines that could not be read are reported together with the rows' own errors.
     let mut check = Check { errors };
     let imported = match kind {
         ImportKind::Stations => {
             let rows = stations::validate(db, &records, &mut check).await?;
-            if check.errors.is_empty() { stations::write(db, &rows, now_ms, progress).await? } else { 0 }
+            if check.errors.is_empty() {
+                stations::write(db, &rows, now_ms, progress).await?
+            } else {
+                0
+            }
         }
         ImportKind::Staff => {
             let rows = staff::validate(db, &records, &mut check).await?;
-            if check.errors.is_empty() { staff::write(db, rows, now_ms, progress).await? } else { 0 }
+            if check.errors.is_empty() {
+                staff::write(db, rows, now_ms, progress).await?
+            } else {
+                0
+            }
         }
         ImportKind::Customers => {
             let rows = customers::validate(db, &records, &mut check).await?;
-            if check.errors.is_empty() { customers::write(db, &rows, now_ms, progress).await? } else { 0 }
+            if check.errors.is_empty() {
+                customers::write(db, &rows, now_ms, progress).await?
+            } else {
+                0
+            }
         }
         ImportKind::Vehicles => {
             let rows = vehicles::validate(db, &records, &mut check).await?;
-            if check.errors.is_empty() { vehicles::write(db, &rows, now_ms, progress).await? } else { 0 }
+            if check.errors.is_empty() {
+                vehicles::write(db, &rows, now_ms, progress).await?
+            } else {
+                0
+            }
         }
     };
     let mut errors = check.errors;
@@ -145,43 +173,84 @@ impl Record {
 }
 
 /// Reads the header and the rows; header problems and malformed lines are errors.
-fn read_records(kind: ImportKind, reader: impl std::io::Read) -> AppResult<(Vec<Record>, Vec<RowError>)> {
+fn read_records(
+    kind: ImportKind,
+    reader: impl std::io::Read,
+) -> AppResult<(Vec<Record>, Vec<RowError>)> {
     let cols: Vec<&'static str> = template_header(kind).split(',').collect();
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(true).trim(csv::Trim::All).from_reader(reader);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(reader);
     let mut errors = Vec::new();
     let header: Vec<String> = match rdr.headers() {
-        Ok(h) => h.iter().map(|s| s.trim_start_matches('\u{feff}').trim().to_ascii_lowercase()).collect(),
-        Err(e) => return Err(AppError::Invalid(Violation::new("file", "csv.format").with_detail(e.to_string()).into())),
+        Ok(h) => h
+            .iter()
+            .map(|s| s.trim_start_matches('\u{feff}').trim().to_ascii_lowercase())
+            .collect(),
+        Err(e) => {
+            return Err(AppError::Invalid(
+                Violation::new("file", "csv.format")
+                    .with_detail(e.to_string())
+                    .into(),
+            ));
+        }
     };
     for c in &cols {
         if !header.iter().any(|h| h == c) {
-            errors.push(RowError { row: 0, field: (*c).to_string(), rule: "import.missing_column" });
+            errors.push(RowError {
+                row: 0,
+                field: (*c).to_string(),
+                rule: "import.missing_column",
+            });
         }
     }
     let mut seen = HashSet::new();
     for h in &header {
         if !cols.contains(&h.as_str()) {
-            errors.push(RowError { row: 0, field: h.clone(), rule: "import.unknown_column" });
+            errors.push(RowError {
+                row: 0,
+                field: h.clone(),
+                rule: "import.unknown_column",
+            });
         } else if !seen.insert(h.clone()) {
-            errors.push(RowError { row: 0, field: h.clone(), rule: "import.duplicate_column" });
+            errors.push(RowError {
+                row: 0,
+                field: h.clone(),
+                rule: "import.duplicate_column",
+            });
         }
     }
     if !errors.is_empty() {
         return Ok((Vec::new(), errors));
     }
-    let index: Vec<(&'static str, usize)> =
-        cols.iter().filter_map(|c| header.iter().position(|h| h == c).map(|i| (*c, i))).collect();
+    let index: Vec<(&'static str, usize)> = cols
+        .iter()
+        .filter_map(|c| header.iter().position(|h| h == c).map(|i| (*c, i)))
+        .collect();
     let mut records = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let row = i as u64 + 1;
         match rec {
             Ok(r) if r.len() == header.len() => {
-                let values = index.iter().map(|(c, i)| (*c, r.get(*i).unwrap_or("").to_string())).collect();
+                let values = index
+                    .iter()
+                    .map(|(c, i)| (*c, r.get(*i).unwrap_or("").to_string()))
+                    .collect();
                 records.push(Record { row, values });
             }
             Ok(r) if r.iter().all(|f| f.is_empty()) => {}
-            Ok(_) => errors.push(RowError { row, field: "row".into(), rule: "csv.field_count" }),
-            Err(_) => errors.push(RowError { row, field: "row".into(), rule: "csv.format" }),
+            Ok(_) => errors.push(RowError {
+                row,
+                field: "row".into(),
+                rule: "csv.field_count",
+            }),
+            Err(_) => errors.push(RowError {
+                row,
+                field: "row".into(),
+                rule: "csv.format",
+            }),
         }
     }
     Ok((records, errors))
@@ -194,21 +263,33 @@ struct Check {
 
 impl Check {
     fn push(&mut self, row: u64, field: &str, rule: &'static str) {
-        self.errors.push(RowError { row, field: field.to_string(), rule });
+        self.errors.push(RowError {
+            row,
+            field: field.to_string(),
+            rule,
+        });
     }
 
     /// Keeps the row's violations; true when there were none.
     fn take(&mut self, row: u64, v: Violations) -> bool {
         let ok = v.is_empty();
         for x in v.0 {
-            self.errors.push(RowError { row, field: x.field, rule: x.rule });
+            self.errors.push(RowError {
+                row,
+                field: x.field,
+                rule: x.rule,
+            });
         }
         ok
     }
 }
 
 /// Marks every row whose key appeared in an earlier row.
-fn duplicates_in_file<'a>(check: &mut Check, field: &str, keys: impl Iterator<Item = (u64, &'a str)>) {
+fn duplicates_in_file<'a>(
+    check: &mut Check,
+    field: &str,
+    keys: impl Iterator<Item = (u64, &'a str)>,
+) {
     let mut seen = HashSet::new();
     for (row, key) in keys {
         if !seen.insert(key) {
@@ -236,7 +317,13 @@ async fn lookup(db: &Db, select: &str, keys: &[&str]) -> AppResult<HashMap<Strin
 }
 
 /// Marks rows whose unique key is already in the database.
-async fn existing_in_db(db: &Db, check: &mut Check, field: &str, select: &str, keys: &[(u64, &str)]) -> AppResult<()> {
+async fn existing_in_db(
+    db: &Db,
+    check: &mut Check,
+    field: &str,
+    select: &str,
+    keys: &[(u64, &str)],
+) -> AppResult<()> {
     let list: Vec<&str> = keys.iter().map(|(_, k)| *k).collect();
     let found = lookup(db, select, &list).await?;
     for (row, k) in keys {
@@ -249,16 +336,25 @@ async fn existing_in_db(db: &Db, check: &mut Check, field: &str, select: &str, k
 
 /// Station code → (id, region id).
 async fn station_codes(db: &Db) -> AppResult<HashMap<String, (i64, i64)>> {
-    let rows = sqlx::query("SELECT code, id, region_id FROM stations").fetch_all(&db.pool).await?;
+    let rows = sqlx::query("SELECT code, id, region_id FROM stations")
+        .fetch_all(&db.pool)
+        .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get::<String, _>(0)?, (r.try_get::<i64, _>(1)?, r.try_get::<i64, _>(2)?))))
+        .map(|r| {
+            Ok((
+                r.try_get::<String, _>(0)?,
+                (r.try_get::<i64, _>(1)?, r.try_get::<i64, _>(2)?),
+            ))
+        })
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
 }
 
 /// Region code → id.
 async fn region_codes(db: &Db) -> AppResult<HashMap<String, i64>> {
-    let rows = sqlx::query("SELECT code, id FROM regions").fetch_all(&db.pool).await?;
+    let rows = sqlx::query("SELECT code, id FROM regions")
+        .fetch_all(&db.pool)
+        .await?;
     rows.iter()
         .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
         .collect::<Result<_, sqlx::Error>>()
@@ -274,7 +370,11 @@ fn parse_bool(s: &str) -> Result<bool, Violation> {
     }
 }
 
-fn parse_int(s: &str, range: std::ops::RangeInclusive<i64>, rule: &'static str) -> Result<i64, Violation> {
+fn parse_int(
+    s: &str,
+    range: std::ops::RangeInclusive<i64>,
+    rule: &'static str,
+) -> Result<i64, Violation> {
     match s.trim().parse::<i64>() {
         Ok(n) if range.contains(&n) => Ok(n),
         _ => Err(Violation::new("", rule)),
@@ -282,7 +382,9 @@ fn parse_int(s: &str, range: std::ops::RangeInclusive<i64>, rule: &'static str) 
 }
 
 fn parse_date(s: &str) -> Result<jiff::civil::Date, Violation> {
-    s.trim().parse::<jiff::civil::Date>().map_err(|_| Violation::new("", "date.format"))
+    s.trim()
+        .parse::<jiff::civil::Date>()
+        .map_err(|_| Violation::new("", "date.format"))
 }
 
 /// A station code that must exist: its (id, region id).
@@ -291,7 +393,10 @@ fn known_station(codes: &HashMap<String, (i64, i64)>, s: &str) -> Result<(i64, i
     if code.is_empty() {
         return Err(Violation::new("", "import.required"));
     }
-    codes.get(&code).copied().ok_or_else(|| Violation::new("", "station.unknown"))
+    codes
+        .get(&code)
+        .copied()
+        .ok_or_else(|| Violation::new("", "station.unknown"))
 }
 
 mod stations {
@@ -322,19 +427,33 @@ mod stations {
         if from >= to {
             return Err(bad());
         }
-        Ok(format!("{}-{}", from.strftime("%H:%M"), to.strftime("%H:%M")))
+        Ok(format!(
+            "{}-{}",
+            from.strftime("%H:%M"),
+            to.strftime("%H:%M")
+        ))
     }
 
     fn adcode(s: &str) -> Result<String, Violation> {
         let t = s.trim();
-        if t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit()) { Ok(t.to_string()) } else { Err(Violation::new("", "station.adcode")) }
+        if t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(t.to_string())
+        } else {
+            Err(Violation::new("", "station.adcode"))
+        }
     }
 
     fn degrees(s: &str) -> Result<f64, Violation> {
-        s.trim().parse::<f64>().map_err(|_| Violation::new("", "geo.coordinates"))
+        s.trim()
+            .parse::<f64>()
+            .map_err(|_| Violation::new("", "geo.coordinates"))
     }
 
-    pub(super) async fn validate(db: &Db, records: &[Record], check: &mut Check) -> AppResult<Vec<Row>> {
+    pub(super) async fn validate(
+        db: &Db,
+        records: &[Record],
+        check: &mut Check,
+    ) -> AppResult<Vec<Row>> {
         let regions = region_codes(db).await?;
         let mut rows = Vec::new();
         for r in records {
@@ -343,8 +462,13 @@ mod stations {
             let name_zh = v.field("name_zh", required_text("name_zh", r.get("name_zh")));
             let name_en = v.field("name_en", required_text("name_en", r.get("name_en")));
             let region_code = r.get("region_code").trim().to_ascii_uppercase();
-            let region_id =
-                v.field("region_code", regions.get(&region_code).copied().ok_or_else(|| Violation::new("", "region.unknown")));
+            let region_id = v.field(
+                "region_code",
+                regions
+                    .get(&region_code)
+                    .copied()
+                    .ok_or_else(|| Violation::new("", "region.unknown")),
+            );
             let address = v.field("address", required_text("address", r.get("address")));
             let adcode = v.field("adcode", adcode(r.get("adcode")));
             let city = v.field("city", required_text("city", r.get("city")));
@@ -355,13 +479,23 @@ mod stations {
             }
             let hours = v.field("opening_hours", opening_hours(r.get("opening_hours")));
             let bays = v.field("bays", parse_int(r.get("bays"), 0..=500, "station.bays"));
-            let caps: Vec<String> = r.get("capabilities").split(';').map(str::to_string).collect();
+            let caps: Vec<String> = r
+                .get("capabilities")
+                .split(';')
+                .map(str::to_string)
+                .collect();
             let caps = v.field("capabilities", parse_capabilities(&caps));
             let rate = v.field(
                 "labour_rate_yuan",
                 Money::parse_yuan(r.get("labour_rate_yuan"))
                     .map_err(Violation::from)
-                    .and_then(|m| if m.fen() > 0 { Ok(m) } else { Err(Violation::new("", "money.range")) }),
+                    .and_then(|m| {
+                        if m.fen() > 0 {
+                            Ok(m)
+                        } else {
+                            Err(Violation::new("", "money.range"))
+                        }
+                    }),
             );
             if !check.take(r.row, v) {
                 continue;
@@ -380,8 +514,10 @@ mod stations {
                 Some(bays),
                 Some(caps),
                 Some(rate),
-            ) = (code, name_zh, name_en, region_id, address, adcode, city, lon, lat, hours, bays, caps, rate)
-            {
+            ) = (
+                code, name_zh, name_en, region_id, address, adcode, city, lon, lat, hours, bays,
+                caps, rate,
+            ) {
                 rows.push((
                     r.row,
                     Row {
@@ -402,15 +538,32 @@ mod stations {
                 ));
             }
         }
-        duplicates_in_file(check, "code", rows.iter().map(|(n, r)| (*n, r.code.as_str())));
+        duplicates_in_file(
+            check,
+            "code",
+            rows.iter().map(|(n, r)| (*n, r.code.as_str())),
+        );
         let keys: Vec<(u64, &str)> = rows.iter().map(|(n, r)| (*n, r.code.as_str())).collect();
-        existing_in_db(db, check, "code", "SELECT code, id FROM stations WHERE code", &keys).await?;
+        existing_in_db(
+            db,
+            check,
+            "code",
+            "SELECT code, id FROM stations WHERE code",
+            &keys,
+        )
+        .await?;
         Ok(rows.into_iter().map(|(_, r)| r).collect())
     }
 
-    pub(super) async fn write(db: &Db, rows: &[Row], now_ms: i64, progress: &(dyn Fn(u64) + Sync)) -> AppResult<u64> {
+    pub(super) async fn write(
+        db: &Db,
+        rows: &[Row],
+        now_ms: i64,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> AppResult<u64> {
         let mut tx = db.begin().await?;
         let mut b = Bulk::new(
+            db.backend,
             "stations",
             &[
                 "code",
@@ -477,28 +630,49 @@ mod staff {
     fn username(s: &str) -> Result<String, Violation> {
         let t = s.trim().to_ascii_lowercase();
         let ok = (3..=32).contains(&t.len())
-            && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'));
-        if ok { Ok(t) } else { Err(Violation::new("", "staff.username")) }
+            && t.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+            });
+        if ok {
+            Ok(t)
+        } else {
+            Err(Violation::new("", "staff.username"))
+        }
     }
 
-    pub(super) async fn validate(db: &Db, records: &[Record], check: &mut Check) -> AppResult<Vec<Row>> {
+    pub(super) async fn validate(
+        db: &Db,
+        records: &[Record],
+        check: &mut Check,
+    ) -> AppResult<Vec<Row>> {
         let regions = region_codes(db).await?;
         let stations = station_codes(db).await?;
         let mut rows = Vec::new();
         for r in records {
             let mut v = Violations::new();
             let username = v.field("username", username(r.get("username")));
-            let name = v.field("name", domain::customer::parse_name(r.get("name")).map_err(|_| Violation::new("", "staff.name")));
+            let name = v.field(
+                "name",
+                domain::customer::parse_name(r.get("name"))
+                    .map_err(|_| Violation::new("", "staff.name")),
+            );
             let role = v.field(
                 "role",
-                Role::from_code(r.get("role").trim()).filter(|x| *x != Role::Owner).ok_or_else(|| Violation::new("", "staff.role")),
+                Role::from_code(r.get("role").trim())
+                    .filter(|x| *x != Role::Owner)
+                    .ok_or_else(|| Violation::new("", "staff.role")),
             );
-            let (station_code, region_code) = (r.get("station_code").trim(), r.get("region_code").trim().to_ascii_uppercase());
+            let (station_code, region_code) = (
+                r.get("station_code").trim(),
+                r.get("region_code").trim().to_ascii_uppercase(),
+            );
             let mut station_id = None;
             let mut region_id = None;
             match role.map(Role::unit_kind) {
                 Some(UnitKind::Station) => {
-                    if let Some((sid, rid)) = v.field("station_code", known_station(&stations, station_code)) {
+                    if let Some((sid, rid)) =
+                        v.field("station_code", known_station(&stations, station_code))
+                    {
                         station_id = Some(sid);
                         if !region_code.is_empty() && regions.get(&region_code) != Some(&rid) {
                             v.push(Violation::new("region_code", "staff.region_mismatch"));
@@ -514,7 +688,10 @@ mod staff {
                     } else {
                         region_id = v.field(
                             "region_code",
-                            regions.get(&region_code).copied().ok_or_else(|| Violation::new("", "region.unknown")),
+                            regions
+                                .get(&region_code)
+                                .copied()
+                                .ok_or_else(|| Violation::new("", "region.unknown")),
                         );
                     }
                 }
@@ -534,32 +711,83 @@ mod staff {
             if !check.take(r.row, v) {
                 continue;
             }
-            if let (Some(username), Some(name), Some(role), Some(phone)) = (username, name, role, phone) {
+            if let (Some(username), Some(name), Some(role), Some(phone)) =
+                (username, name, role, phone)
+            {
                 rows.push((
                     r.row,
-                    Row { username, name, role, station_id, region_id, phone: phone.e164().to_string(), password },
+                    Row {
+                        username,
+                        name,
+                        role,
+                        station_id,
+                        region_id,
+                        phone: phone.e164().to_string(),
+                        password,
+                    },
                 ));
             }
         }
-        duplicates_in_file(check, "username", rows.iter().map(|(n, r)| (*n, r.username.as_str())));
-        let keys: Vec<(u64, &str)> = rows.iter().map(|(n, r)| (*n, r.username.as_str())).collect();
-        existing_in_db(db, check, "username", "SELECT username, id FROM staff WHERE username", &keys).await?;
+        duplicates_in_file(
+            check,
+            "username",
+            rows.iter().map(|(n, r)| (*n, r.username.as_str())),
+        );
+        let keys: Vec<(u64, &str)> = rows
+            .iter()
+            .map(|(n, r)| (*n, r.username.as_str()))
+            .collect();
+        existing_in_db(
+            db,
+            check,
+            "username",
+            "SELECT username, id FROM staff WHERE username",
+            &keys,
+        )
+        .await?;
         Ok(rows.into_iter().map(|(_, r)| r).collect())
     }
 
-    pub(super) async fn write(db: &Db, rows: Vec<Row>, now_ms: i64, progress: &(dyn Fn(u64) + Sync)) -> AppResult<u64> {
+    pub(super) async fn write(
+        db: &Db,
+        rows: Vec<Row>,
+        now_ms: i64,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> AppResult<u64> {
         // argon2 is slow on purpose: hash each distinct password once, off the async threads.
-        let distinct: Vec<String> = rows.iter().map(|r| r.password.clone()).collect::<HashSet<_>>().into_iter().collect();
+        let distinct: Vec<String> = rows
+            .iter()
+            .map(|r| r.password.clone())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
         let hashes: HashMap<String, String> = tokio::task::spawn_blocking(move || {
-            distinct.into_iter().map(|p| crate::password::hash(&p).map(|h| (p, h))).collect::<AppResult<HashMap<_, _>>>()
+            distinct
+                .into_iter()
+                .map(|p| crate::password::hash(&p).map(|h| (p, h)))
+                .collect::<AppResult<HashMap<_, _>>>()
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;
         let mut tx = db.begin().await?;
-        let mut b =
-            Bulk::new("staff", &["username", "name", "role", "station_id", "region_id", "phone", "password_hash", "created_at"]);
+        let mut b = Bulk::new(
+            db.backend,
+            "staff",
+            &[
+                "username",
+                "name",
+                "role",
+                "station_id",
+                "region_id",
+                "phone",
+                "password_hash",
+                "created_at",
+            ],
+        );
         for r in &rows {
-            let hash = hashes.get(&r.password).ok_or_else(|| AppError::Internal("password hash missing".into()))?;
+            let hash = hashes
+                .get(&r.password)
+                .ok_or_else(|| AppError::Internal("password hash missing".into()))?;
             b.s(r.username.as_str())?;
             b.s(r.name.as_str())?;
             b.s(r.role.code())?;
@@ -594,32 +822,55 @@ mod customers {
         consent_marketing: bool,
     }
 
-    pub(super) async fn validate(db: &Db, records: &[Record], check: &mut Check) -> AppResult<Vec<Row>> {
+    pub(super) async fn validate(
+        db: &Db,
+        records: &[Record],
+        check: &mut Check,
+    ) -> AppResult<Vec<Row>> {
         let stations = station_codes(db).await?;
         let mut rows = Vec::new();
         for r in records {
             let mut v = Violations::new();
             let name = v.field("name", domain::customer::parse_name(r.get("name")));
             let phone = v.field("phone", Phone::parse(r.get("phone")));
-            let station = v.field("station_code", known_station(&stations, r.get("station_code")));
+            let station = v.field(
+                "station_code",
+                known_station(&stations, r.get("station_code")),
+            );
             let channel = v.field(
                 "channel",
-                Channel::from_code(r.get("channel").trim()).ok_or(domain::customer::CustomerError::Channel),
+                Channel::from_code(r.get("channel").trim())
+                    .ok_or(domain::customer::CustomerError::Channel),
             );
             let quiet = r.get("quiet_hours").trim();
             let quiet_hours = if quiet.is_empty() {
                 Some(None)
             } else {
-                v.field("quiet_hours", QuietHours::parse(quiet)).map(|q| Some(q.format()))
+                v.field("quiet_hours", QuietHours::parse(quiet))
+                    .map(|q| Some(q.format()))
             };
             let service = v.field("consent_service", parse_bool(r.get("consent_service")));
             let marketing = v.field("consent_marketing", parse_bool(r.get("consent_marketing")));
             if !check.take(r.row, v) {
                 continue;
             }
-            if let (Some(name), Some(phone), Some((station_id, _)), Some(channel), Some(quiet_hours), Some(s), Some(m)) =
-                (name, phone, station, channel, quiet_hours, service, marketing)
-            {
+            if let (
+                Some(name),
+                Some(phone),
+                Some((station_id, _)),
+                Some(channel),
+                Some(quiet_hours),
+                Some(s),
+                Some(m),
+            ) = (
+                name,
+                phone,
+                station,
+                channel,
+                quiet_hours,
+                service,
+                marketing,
+            ) {
                 rows.push((
                     r.row,
                     Row {
@@ -634,17 +885,43 @@ mod customers {
                 ));
             }
         }
-        duplicates_in_file(check, "phone", rows.iter().map(|(n, r)| (*n, r.phone.as_str())));
+        duplicates_in_file(
+            check,
+            "phone",
+            rows.iter().map(|(n, r)| (*n, r.phone.as_str())),
+        );
         let keys: Vec<(u64, &str)> = rows.iter().map(|(n, r)| (*n, r.phone.as_str())).collect();
-        existing_in_db(db, check, "phone", "SELECT phone, id FROM customers WHERE phone", &keys).await?;
+        existing_in_db(
+            db,
+            check,
+            "phone",
+            "SELECT phone, id FROM customers WHERE phone",
+            &keys,
+        )
+        .await?;
         Ok(rows.into_iter().map(|(_, r)| r).collect())
     }
 
-    pub(super) async fn write(db: &Db, rows: &[Row], now_ms: i64, progress: &(dyn Fn(u64) + Sync)) -> AppResult<u64> {
+    pub(super) async fn write(
+        db: &Db,
+        rows: &[Row],
+        now_ms: i64,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> AppResult<u64> {
         let mut tx = db.begin().await?;
         let mut b = Bulk::new(
+            db.backend,
             "customers",
-            &["name", "phone", "station_id", "channel", "quiet_hours", "consent_service", "consent_marketing", "created_at"],
+            &[
+                "name",
+                "phone",
+                "station_id",
+                "channel",
+                "quiet_hours",
+                "consent_service",
+                "consent_marketing",
+                "created_at",
+            ],
         );
         for r in rows {
             b.s(r.name.as_str())?;
@@ -687,19 +964,34 @@ mod vehicles {
         station_id: i64,
     }
 
-    pub(super) async fn validate(db: &Db, records: &[Record], check: &mut Check) -> AppResult<Vec<Row>> {
+    pub(super) async fn validate(
+        db: &Db,
+        records: &[Record],
+        check: &mut Check,
+    ) -> AppResult<Vec<Row>> {
         let stations = station_codes(db).await?;
-        let next_year = i64::from(jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).year()) + 1;
+        let next_year = i64::from(
+            jiff::Timestamp::now()
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .year(),
+        ) + 1;
         let mut rows = Vec::new();
         for r in records {
             let mut v = Violations::new();
             let vin = v.field("vin", Vin::parse(r.get("vin")));
             let brand = v.field("brand", required_text("brand", r.get("brand")));
             let model = v.field("model", required_text("model", r.get("model")));
-            let year = v.field("model_year", parse_int(r.get("model_year"), 1950..=next_year, "vehicle.model_year"));
+            let year = v.field(
+                "model_year",
+                parse_int(r.get("model_year"), 1950..=next_year, "vehicle.model_year"),
+            );
             let plate_text = r.get("plate").trim();
-            let plate =
-                if plate_text.is_empty() { Some(None) } else { v.field("plate", Plate::parse(plate_text)).map(|p| Some(p.to_string())) };
+            let plate = if plate_text.is_empty() {
+                Some(None)
+            } else {
+                v.field("plate", Plate::parse(plate_text))
+                    .map(|p| Some(p.to_string()))
+            };
             let purchase = v.field("purchase_date", parse_date(r.get("purchase_date")));
             let start = v.field("warranty_start", parse_date(r.get("warranty_start")));
             let end = v.field("warranty_end", parse_date(r.get("warranty_end")));
@@ -708,10 +1000,16 @@ mod vehicles {
             {
                 v.push(Violation::new("warranty_end", "vehicle.warranty_period"));
             }
-            let km = v.field("warranty_km", parse_int(r.get("warranty_km"), 0..=10_000_000, "vehicle.warranty_km"));
+            let km = v.field(
+                "warranty_km",
+                parse_int(r.get("warranty_km"), 0..=10_000_000, "vehicle.warranty_km"),
+            );
             let is_ev = v.field("is_ev", parse_bool(r.get("is_ev")));
             let owner = v.field("owner_phone", Phone::parse(r.get("owner_phone")));
-            let station = v.field("station_code", known_station(&stations, r.get("station_code")));
+            let station = v.field(
+                "station_code",
+                known_station(&stations, r.get("station_code")),
+            );
             if !check.take(r.row, v) {
                 continue;
             }
@@ -728,8 +1026,9 @@ mod vehicles {
                 Some(is_ev),
                 Some(owner),
                 Some((station_id, _)),
-            ) = (vin, brand, model, year, plate, purchase, start, end, km, is_ev, owner, station)
-            {
+            ) = (
+                vin, brand, model, year, plate, purchase, start, end, km, is_ev, owner, station,
+            ) {
                 rows.push((
                     r.row,
                     Row {
@@ -752,8 +1051,20 @@ mod vehicles {
         }
         duplicates_in_file(check, "vin", rows.iter().map(|(n, r)| (*n, r.vin.as_str())));
         let keys: Vec<(u64, &str)> = rows.iter().map(|(n, r)| (*n, r.vin.as_str())).collect();
-        existing_in_db(db, check, "vin", "SELECT vin, id FROM vehicles WHERE vin", &keys).await?;
-        let phones: Vec<&str> = rows.iter().map(|(_, r)| r.owner_phone.as_str()).collect::<HashSet<_>>().into_iter().collect();
+        existing_in_db(
+            db,
+            check,
+            "vin",
+            "SELECT vin, id FROM vehicles WHERE vin",
+            &keys,
+        )
+        .await?;
+        let phones: Vec<&str> = rows
+            .iter()
+            .map(|(_, r)| r.owner_phone.as_str())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
         let owners = lookup(db, "SELECT phone, id FROM customers WHERE phone", &phones).await?;
         for (n, r) in rows.iter_mut() {
             match owners.get(&r.owner_phone) {
@@ -764,9 +1075,15 @@ mod vehicles {
         Ok(rows.into_iter().map(|(_, r)| r).collect())
     }
 
-    pub(super) async fn write(db: &Db, rows: &[Row], now_ms: i64, progress: &(dyn Fn(u64) + Sync)) -> AppResult<u64> {
+    pub(super) async fn write(
+        db: &Db,
+        rows: &[Row],
+        now_ms: i64,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> AppResult<u64> {
         let mut tx = db.begin().await?;
         let mut b = Bulk::new(
+            db.backend,
             "vehicles",
             &[
                 "vin",
@@ -842,17 +1159,29 @@ mod tests {
             assert_eq!(ImportKind::from_name(k.name()), Some(k));
             assert!(!template_header(k).is_empty());
         }
-        assert_eq!(ImportKind::from_name("Vehicles"), Some(ImportKind::Vehicles));
+        assert_eq!(
+            ImportKind::from_name("Vehicles"),
+            Some(ImportKind::Vehicles)
+        );
         assert_eq!(ImportKind::from_name("parts"), None);
     }
 
     #[test]
     fn header_errors_name_the_columns() {
         let csv = "code,name_zh,colour\n";
-        let (records, errors) = read_records(ImportKind::Stations, csv.as_bytes()).unwrap_or_default();
+        let (records, errors) =
+            read_records(ImportKind::Stations, csv.as_bytes()).unwrap_or_default();
         assert!(records.is_empty());
-        assert!(errors.iter().any(|e| e.row == 0 && e.field == "colour" && e.rule == "import.unknown_column"));
-        assert!(errors.iter().any(|e| e.row == 0 && e.field == "lon" && e.rule == "import.missing_column"));
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.row == 0 && e.field == "colour" && e.rule == "import.unknown_column")
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.row == 0 && e.field == "lon" && e.rule == "import.missing_column")
+        );
     }
 
     #[test]

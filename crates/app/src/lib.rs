@@ -15,6 +15,7 @@ pub mod input;
 pub mod network;
 pub mod notify;
 pub mod password;
+pub mod payment;
 pub mod people;
 pub mod service;
 pub mod vehicle;
@@ -34,6 +35,9 @@ pub struct AppSettings {
     pub session_minutes: i64,
     /// Whether one-time codes are also written to the log (demo and development only).
     pub log_codes: bool,
+    /// Whether the local sandbox payment provider's checkout page is served (demo and
+    /// tests; a production server talks to a real provider instead).
+    pub payment_sandbox: bool,
 }
 
 impl Default for AppSettings {
@@ -43,6 +47,7 @@ impl Default for AppSettings {
             webhook_url: None,
             session_minutes: 12 * 60,
             log_codes: true,
+            payment_sandbox: false,
         }
     }
 }

@@ -144,6 +144,10 @@ struct Fx {
     tech_expired: i64,
     write: Grant,
     read: Grant,
+    book: Grant,
+    appt_read: Grant,
+    capacity: Grant,
+    kpi: Grant,
 }
 
 fn admin() -> Principal {
@@ -308,8 +312,12 @@ async fn fixture(env: &Env) -> Fx {
         vehicle,
         tech,
         tech_expired,
-        write: admin().grant(Action::VehicleWrite).unwrap(),
-        read: admin().grant(Action::VehicleRead).unwrap(),
+        write: admin().grant(Action::RepairOrderWrite).unwrap(),
+        read: admin().grant(Action::RepairOrderRead).unwrap(),
+        book: admin().grant(Action::AppointmentBook).unwrap(),
+        appt_read: admin().grant(Action::AppointmentRead).unwrap(),
+        capacity: admin().grant(Action::CapacityAdmin).unwrap(),
+        kpi: admin().grant(Action::KpiRead).unwrap(),
     }
 }
 
@@ -362,7 +370,7 @@ async fn concurrent_bookings_never_exceed_capacity(env: &Env) {
     // 4 bays, 6 technicians: the bays are the limit.
     let slots = app::service::capacity::publish(
         &env.app,
-        &fx.write,
+        &fx.capacity,
         fx.station,
         date(2026, 11, 25),
         2,
@@ -373,13 +381,13 @@ async fn concurrent_bookings_never_exceed_capacity(env: &Env) {
     assert_eq!(slots, 2 * 18, "08:30–17:30 in 30-minute slots, two days");
     let start = at(2026, 11, 25, 10, 0);
     // One place is taken already: 3 remain for the 1-hour job (two slots).
-    app::service::appointment::book(&env.app, &fx.write, &booking(&fx, start, &["MAINT-10K"]))
+    app::service::appointment::book(&env.app, &fx.book, &booking(&fx, start, &["MAINT-10K"]))
         .await
         .unwrap();
     let mut tasks = Vec::new();
     for _ in 0..50 {
         let app = env.app.clone();
-        let grant = fx.write.clone();
+        let grant = fx.book.clone();
         let input = booking(&fx, start, &["MAINT-10K"]);
         tasks.push(tokio::spawn(async move {
             app::service::appointment::book(&app, &grant, &input).await
@@ -398,7 +406,7 @@ async fn concurrent_bookings_never_exceed_capacity(env: &Env) {
     }
     let list = app::service::appointment::list(
         &env.app,
-        &fx.read,
+        &fx.appt_read,
         fx.station,
         start.as_millisecond(),
         start.as_millisecond() + 1,
@@ -410,7 +418,7 @@ async fn concurrent_bookings_never_exceed_capacity(env: &Env) {
     // here and at the nearby station (which has published nothing, so offers nothing).
     let offer = app::service::capacity::find_slots(
         &env.app,
-        &fx.read,
+        &fx.appt_read,
         &app::service::capacity::SlotQuery {
             station_id: fx.station,
             service_type: domain::appointment::ServiceType::Maintenance,
@@ -439,7 +447,7 @@ async fn holidays_closed_hours_and_the_past_are_refused(env: &Env) {
     env.set(at(2026, 9, 28, 9, 0));
     app::service::capacity::publish(
         &env.app,
-        &fx.write,
+        &fx.capacity,
         fx.station,
         date(2026, 9, 28),
         14,
@@ -459,7 +467,7 @@ async fn holidays_closed_hours_and_the_past_are_refused(env: &Env) {
     assert_eq!(slots_on_holiday, 0, "no capacity published on National Day");
     let e = app::service::appointment::book(
         &env.app,
-        &fx.write,
+        &fx.book,
         &booking(&fx, at(2026, 10, 1, 10, 0), &[]),
     )
     .await
@@ -468,14 +476,14 @@ async fn holidays_closed_hours_and_the_past_are_refused(env: &Env) {
     // 2026-10-10 is a Saturday worked instead (调休): open.
     app::service::appointment::book(
         &env.app,
-        &fx.write,
+        &fx.book,
         &booking(&fx, at(2026, 10, 10, 9, 0), &[]),
     )
     .await
     .unwrap();
     let e = app::service::appointment::book(
         &env.app,
-        &fx.write,
+        &fx.book,
         &booking(&fx, at(2026, 9, 29, 18, 0), &[]),
     )
     .await
@@ -483,7 +491,7 @@ async fn holidays_closed_hours_and_the_past_are_refused(env: &Env) {
     assert_eq!(rule(&e), "capacity.outside_hours");
     let e = app::service::appointment::book(
         &env.app,
-        &fx.write,
+        &fx.book,
         &booking(&fx, at(2026, 9, 28, 8, 30), &[]),
     )
     .await
@@ -491,7 +499,7 @@ async fn holidays_closed_hours_and_the_past_are_refused(env: &Env) {
     assert_eq!(rule(&e), "appointment.in_past");
     let e = app::service::appointment::book(
         &env.app,
-        &fx.write,
+        &fx.book,
         &booking(&fx, at(2026, 9, 29, 17, 0), &[]),
     )
     .await
@@ -500,14 +508,14 @@ async fn holidays_closed_hours_and_the_past_are_refused(env: &Env) {
     // An EV battery check needs a high-voltage technician; none was published.
     let mut ev = booking(&fx, at(2026, 9, 29, 9, 0), &["HV-BATT"]);
     ev.service_type = "ev_battery_check".into();
-    let e = app::service::appointment::book(&env.app, &fx.write, &ev)
+    let e = app::service::appointment::book(&env.app, &fx.book, &ev)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "capacity.no_technician");
     // Reading a grant cannot book.
     let e = app::service::appointment::book(
         &env.app,
-        &fx.read,
+        &fx.appt_read,
         &booking(&fx, at(2026, 9, 29, 9, 0), &[]),
     )
     .await
@@ -519,7 +527,7 @@ async fn reschedule_cancel_and_no_show(env: &Env) {
     let fx = fixture(env).await;
     app::service::capacity::publish(
         &env.app,
-        &fx.write,
+        &fx.capacity,
         fx.station,
         date(2026, 11, 24),
         3,
@@ -528,7 +536,7 @@ async fn reschedule_cancel_and_no_show(env: &Env) {
     .await
     .unwrap();
     let first = at(2026, 11, 25, 10, 0);
-    let id = app::service::appointment::book(&env.app, &fx.write, &booking(&fx, first, &[]))
+    let id = app::service::appointment::book(&env.app, &fx.book, &booking(&fx, first, &[]))
         .await
         .unwrap();
     let key = |start: Timestamp| format!("appt-reminder:{id}:{}", start.as_millisecond());
@@ -544,12 +552,12 @@ async fn reschedule_cancel_and_no_show(env: &Env) {
         "24 hours before"
     );
     // The only place is taken.
-    let e = app::service::appointment::book(&env.app, &fx.write, &booking(&fx, first, &[]))
+    let e = app::service::appointment::book(&env.app, &fx.book, &booking(&fx, first, &[]))
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "capacity.no_bay");
     let second = at(2026, 11, 25, 14, 0);
-    app::service::appointment::reschedule(&env.app, &fx.write, id, &json!(second.as_millisecond()))
+    app::service::appointment::reschedule(&env.app, &fx.book, id, &json!(second.as_millisecond()))
         .await
         .unwrap();
     assert_eq!(used_bays(env, fx.station, first).await, (1, 0));
@@ -561,15 +569,15 @@ async fn reschedule_cancel_and_no_show(env: &Env) {
         .unwrap()
         .get(0);
     assert_eq!(status, "withdrawn");
-    let e = app::service::appointment::cancel(&env.app, &fx.write, id, "  ")
+    let e = app::service::appointment::cancel(&env.app, &fx.book, id, "  ")
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "appointment.reason_missing");
-    app::service::appointment::cancel(&env.app, &fx.write, id, "车主出差")
+    app::service::appointment::cancel(&env.app, &fx.book, id, "车主出差")
         .await
         .unwrap();
     assert_eq!(used_bays(env, fx.station, second).await, (1, 0), "released");
-    let a = app::service::appointment::get(&env.app, &fx.read, id)
+    let a = app::service::appointment::get(&env.app, &fx.appt_read, id)
         .await
         .unwrap();
     assert_eq!(
@@ -577,15 +585,15 @@ async fn reschedule_cancel_and_no_show(env: &Env) {
         ("cancelled", Some("车主出差"))
     );
     // No-show only after the start.
-    let other = app::service::appointment::book(&env.app, &fx.write, &booking(&fx, first, &[]))
+    let other = app::service::appointment::book(&env.app, &fx.book, &booking(&fx, first, &[]))
         .await
         .unwrap();
-    let e = app::service::appointment::no_show(&env.app, &fx.write, other)
+    let e = app::service::appointment::no_show(&env.app, &fx.book, other)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "appointment.no_show_too_early");
     env.set(at(2026, 11, 25, 11, 0));
-    app::service::appointment::no_show(&env.app, &fx.write, other)
+    app::service::appointment::no_show(&env.app, &fx.book, other)
         .await
         .unwrap();
     let events = sqlx::query(
@@ -645,9 +653,16 @@ async fn full_service_loop(env: &Env) {
     use app::service::repair_order as ro_uc;
     let fx = fixture(env).await;
     let g = &fx.write;
-    app::service::capacity::publish(&env.app, g, fx.station, date(2026, 11, 24), 3, None)
-        .await
-        .unwrap();
+    app::service::capacity::publish(
+        &env.app,
+        &fx.capacity,
+        fx.station,
+        date(2026, 11, 24),
+        3,
+        None,
+    )
+    .await
+    .unwrap();
     // Derived from the station: 2 bays; tech.wang counts (grade 2 + HV), tech.li's
     // certificates expired and does not.
     assert_eq!(
@@ -656,7 +671,7 @@ async fn full_service_loop(env: &Env) {
     );
     let appt = app::service::appointment::book(
         &env.app,
-        g,
+        &fx.book,
         &booking(&fx, at(2026, 11, 24, 10, 0), &["MAINT-10K"]),
     )
     .await
@@ -673,7 +688,7 @@ async fn full_service_loop(env: &Env) {
     )
     .await
     .unwrap();
-    let a = app::service::appointment::get(&env.app, &fx.read, appt)
+    let a = app::service::appointment::get(&env.app, &fx.appt_read, appt)
         .await
         .unwrap();
     assert_eq!(
@@ -865,7 +880,7 @@ async fn full_service_loop(env: &Env) {
     // KPIs: one order delivered 3 h after reception, on time, no comeback.
     let k = ro_uc::station_kpis(
         &env.app,
-        &fx.read,
+        &fx.kpi,
         fx.station,
         YearMonth {
             year: 2026,
@@ -1088,7 +1103,7 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
     // after reception with no promise... the promise is the ETA, which it met.
     let k = app::service::repair_order::station_kpis(
         &env.app,
-        &fx.read,
+        &fx.kpi,
         fx.station,
         YearMonth {
             year: 2026,

@@ -80,11 +80,26 @@ pub enum Action {
     TokenAdmin,
     /// Download everything kept about oneself (owners).
     OwnDataExport,
+    /// Read appointments and search free slots.
+    AppointmentRead,
+    /// Book, reschedule, cancel or mark no-show (owners: their own vehicles).
+    AppointmentBook,
+    /// Read repair orders: detail, estimate, timeline, the board.
+    RepairOrderRead,
+    /// Advisor-side repair-order work: open, checkpoints, stages, estimate, approvals at
+    /// the desk, assignment, owner link, delivery.
+    RepairOrderWrite,
+    /// Workshop work: start and finish assigned work, checkpoints with notes.
+    WorkshopWork,
+    /// Publish a station's slot capacity.
+    CapacityAdmin,
+    /// Read station KPIs.
+    KpiRead,
 }
 
 impl Action {
     /// Every action, for the authorisation-matrix test and documentation.
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 21] = [
         Action::NetworkRead,
         Action::NetworkWrite,
         Action::StaffRead,
@@ -99,6 +114,13 @@ impl Action {
         Action::AuditRead,
         Action::TokenAdmin,
         Action::OwnDataExport,
+        Action::AppointmentRead,
+        Action::AppointmentBook,
+        Action::RepairOrderRead,
+        Action::RepairOrderWrite,
+        Action::WorkshopWork,
+        Action::CapacityAdmin,
+        Action::KpiRead,
     ];
 }
 
@@ -137,6 +159,30 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         }
         Export => matches!(role, StationManager | RegionalManager | Administrator),
         OwnDataExport => role == Owner,
+        AppointmentRead => !matches!(role, Owner | TechnicalExpert | QualityAuditor),
+        AppointmentBook => matches!(
+            role,
+            Owner
+                | ServiceAdvisor
+                | CustomerRelations
+                | StationManager
+                | CallCentreAgent
+                | Administrator
+        ),
+        RepairOrderRead => role != Owner,
+        RepairOrderWrite => matches!(
+            role,
+            ServiceAdvisor | StationManager | TechnicalDirector | Administrator
+        ),
+        WorkshopWork => matches!(
+            role,
+            Technician | StationManager | TechnicalDirector | Administrator
+        ),
+        CapacityAdmin => matches!(role, StationManager | Administrator),
+        KpiRead => matches!(
+            role,
+            StationManager | TechnicalDirector | RegionalManager | QualityAuditor | Administrator
+        ),
     }
 }
 

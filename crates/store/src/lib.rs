@@ -12,6 +12,7 @@ pub mod event;
 pub mod migrate;
 pub mod network;
 pub mod outbox;
+pub mod payment;
 pub mod people;
 pub mod query;
 pub mod scope;

@@ -25,6 +25,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_service.sql"),
         postgres: include_str!("../migrations/postgres/0002_service.sql"),
     },
+    Migration {
+        version: 3,
+        name: "payment",
+        sqlite: include_str!("../migrations/sqlite/0003_payment.sql"),
+        postgres: include_str!("../migrations/postgres/0003_payment.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

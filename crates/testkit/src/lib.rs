@@ -298,6 +298,7 @@ impl TestApp {
         let clock = Arc::new(ManualClock::new("2026-11-24T01:00:00Z".parse().unwrap()));
         let settings = app::AppSettings {
             log_codes: false,
+            payment_sandbox: true,
             ..Default::default()
         };
         let app = App::new(test_db.db.clone(), clock.clone(), settings);
@@ -361,5 +362,106 @@ impl TestApp {
             .await
             .unwrap()
             .1
+    }
+}
+
+/// What the service-loop fixture added.
+#[derive(Debug, Clone)]
+pub struct ServiceFixture {
+    /// Staff id of the `technician` account (grade 3 + EV high voltage, valid 2025–2027).
+    pub technician: i64,
+    /// Slots published at station A.
+    pub slots: usize,
+}
+
+impl TestApp {
+    /// Prepares the service loop at station A: seeds the holiday plan, a labour
+    /// catalogue (`MAINT-10K` 1.0 h, `BRAKE-PAD` 1.5 h grade 2, `HV-BATT` 2.0 h grade 3 +
+    /// EV high voltage), certifies the `technician` account and publishes 14 days of
+    /// capacity from 2026-11-24 (10 bays, that one technician).
+    pub async fn service_fixture(&self) -> ServiceFixture {
+        use domain::certification::{Qualification, Requirement, TechnicianGrade};
+        use domain::permission::{Action, Principal, Unit};
+        app::service::calendar::ensure_holidays(&self.app)
+            .await
+            .unwrap();
+        let admin = Principal {
+            id: 1,
+            name: "admin".into(),
+            role: domain::role::Role::Administrator,
+            unit: Unit::HeadOffice,
+        };
+        let net = admin.grant(Action::NetworkWrite).unwrap();
+        for (code, zh, en, h, req) in [
+            (
+                "MAINT-10K",
+                "1万公里保养",
+                "10,000 km service",
+                100,
+                Requirement::default(),
+            ),
+            (
+                "BRAKE-PAD",
+                "更换前刹车片",
+                "Replace front brake pads",
+                150,
+                Requirement {
+                    min_grade: Some(TechnicianGrade::Technician),
+                    qualification: None,
+                },
+            ),
+            (
+                "HV-BATT",
+                "动力电池检测",
+                "Traction battery check",
+                200,
+                Requirement {
+                    min_grade: Some(TechnicianGrade::SeniorTechnician),
+                    qualification: Some(Qualification::EvHighVoltage),
+                },
+            ),
+        ] {
+            let op = domain::labour::LabourOperation::new(code, zh, en, h, req).unwrap();
+            app::service::labour::upsert_operation(&self.app, &net, &op)
+                .await
+                .unwrap();
+        }
+        let mut c = self.app.db.pool.acquire().await.unwrap();
+        let filter = store::people::StaffFilter {
+            q: Some("technician".into()),
+            role: Some("technician".into()),
+            station_id: Some(self.fx.station_a),
+        };
+        let technician = store::people::staff_list(
+            &mut c,
+            &domain::permission::Reach::All,
+            &filter,
+            store::Page::new(1, 10),
+        )
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .find(|s| s.username == "technician")
+        .unwrap()
+        .id;
+        for cred in ["grade:3", "qualification:ev_high_voltage"] {
+            store::people::insert_certificate(&mut c, technician, cred, "2025-01-01", "2027-12-31")
+                .await
+                .unwrap();
+        }
+        drop(c);
+        let cap = admin.grant(Action::CapacityAdmin).unwrap();
+        let slots = app::service::capacity::publish(
+            &self.app,
+            &cap,
+            self.fx.station_a,
+            "2026-11-24".parse().unwrap(),
+            14,
+            None,
+        )
+        .await
+        .unwrap();
+        ServiceFixture { technician, slots }
     }
 }

@@ -21,7 +21,11 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let mut routes = Router::new().merge(api::payment::public_router());
+    if state.app.settings.payment_sandbox {
+        routes = routes.merge(api::payment::sandbox_router());
+    }
+    routes
         .merge(ops::router())
         .merge(openapi::router())
         .nest("/api/v1", api::router())

@@ -50,6 +50,53 @@ fn allowed_roles(action: &str) -> Vec<&'static str> {
         "own_data" => vec!["owner"],
         "export" => vec!["station_manager", "regional_manager", "administrator"],
         "any" => STAFF.iter().copied().chain(["owner"]).collect(),
+        "appointment_read" => STAFF
+            .iter()
+            .copied()
+            .filter(|r| *r != "technical_expert" && *r != "quality_auditor")
+            .collect(),
+        "appointment_book" => vec![
+            "owner",
+            "service_advisor",
+            "customer_relations",
+            "station_manager",
+            "call_centre_agent",
+            "administrator",
+        ],
+        "slot_search" => STAFF
+            .iter()
+            .copied()
+            .filter(|r| *r != "technical_expert" && *r != "quality_auditor")
+            .chain(["owner"])
+            .collect(),
+        "repair_order_read" => STAFF.to_vec(),
+        "repair_order_write" => vec![
+            "service_advisor",
+            "station_manager",
+            "technical_director",
+            "administrator",
+        ],
+        "workshop_or_write" => vec![
+            "service_advisor",
+            "technician",
+            "station_manager",
+            "technical_director",
+            "administrator",
+        ],
+        "workshop_work" => vec![
+            "technician",
+            "station_manager",
+            "technical_director",
+            "administrator",
+        ],
+        "capacity_admin" => vec!["station_manager", "administrator"],
+        "kpi_read" => vec![
+            "station_manager",
+            "technical_director",
+            "regional_manager",
+            "quality_auditor",
+            "administrator",
+        ],
         other => panic!("unknown action {other}"),
     }
 }
@@ -142,6 +189,128 @@ fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
         ),
         ("POST", "/api/v1/tokens".into(), "token_admin"),
         ("GET", "/api/v1/export/vehicles".into(), "export"),
+        ("GET", "/api/v1/labour-operations".into(), "network_read"),
+        ("POST", "/api/v1/labour-operations".into(), "network_write"),
+        (
+            "POST",
+            format!("/api/v1/stations/{}/capacity", f.station_a),
+            "capacity_admin",
+        ),
+        (
+            "GET",
+            format!("/api/v1/stations/{}/slots", f.station_a),
+            "slot_search",
+        ),
+        (
+            "GET",
+            format!("/api/v1/stations/{}/appointments", f.station_a),
+            "appointment_read",
+        ),
+        (
+            "GET",
+            format!("/api/v1/stations/{}/repair-orders", f.station_a),
+            "repair_order_read",
+        ),
+        (
+            "GET",
+            format!("/api/v1/stations/{}/kpis", f.station_a),
+            "kpi_read",
+        ),
+        ("POST", "/api/v1/appointments".into(), "appointment_book"),
+        ("GET", "/api/v1/appointments/1".into(), "appointment_read"),
+        (
+            "POST",
+            "/api/v1/appointments/1/reschedule".into(),
+            "appointment_book",
+        ),
+        (
+            "POST",
+            "/api/v1/appointments/1/cancel".into(),
+            "appointment_book",
+        ),
+        (
+            "POST",
+            "/api/v1/appointments/1/no-show".into(),
+            "appointment_book",
+        ),
+        (
+            "POST",
+            "/api/v1/appointments/1/repair-order".into(),
+            "repair_order_write",
+        ),
+        ("POST", "/api/v1/repair-orders".into(), "repair_order_write"),
+        ("GET", "/api/v1/repair-orders/1".into(), "repair_order_read"),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/checkpoints".into(),
+            "workshop_or_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/applicable".into(),
+            "repair_order_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/stages/diagnosis/start".into(),
+            "repair_order_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/stages/diagnosis/complete".into(),
+            "repair_order_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/lines".into(),
+            "repair_order_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/lines/1/approve".into(),
+            "repair_order_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/lines/1/decline".into(),
+            "repair_order_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/lines/1/reoffer".into(),
+            "repair_order_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/lines/1/assign".into(),
+            "repair_order_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/lines/1/start".into(),
+            "workshop_or_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/lines/1/finish".into(),
+            "workshop_or_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/lines/1/fit".into(),
+            "workshop_or_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/owner-link".into(),
+            "repair_order_write",
+        ),
+        (
+            "DELETE",
+            "/api/v1/repair-orders/1/owner-link".into(),
+            "repair_order_write",
+        ),
+        ("GET", "/api/v1/my/jobs".into(), "workshop_work"),
     ]
 }
 
@@ -862,6 +1031,14 @@ async fn operations_endpoints_and_openapi() {
             .iter()
             .enumerate()
             .map(|(i, seg)| match *seg {
+                s if !s.is_empty()
+                    && s.chars().all(|ch| ch.is_ascii_digit())
+                    && i > 0
+                    && segments[i - 1] == "lines" =>
+                {
+                    "{no}"
+                }
+                _ if i > 0 && segments[i - 1] == "stages" => "{stage}",
                 s if !s.is_empty() && s.chars().all(|ch| ch.is_ascii_digit()) => "{id}",
                 _ if i > 0 && segments[i - 1] == "by-vin" => "{vin}",
                 _ if i > 0 && segments[i - 1] == "export" => "{kind}",

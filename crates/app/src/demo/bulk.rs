@@ -5,6 +5,7 @@ use crate::{AppError, AppResult};
 use sqlx::any::AnyArguments;
 use sqlx::{AnyConnection, Arguments, AssertSqlSafe};
 use std::sync::Arc;
+use store::Backend;
 
 /// Most bind parameters put in one statement. PostgreSQL allows 65,535 and SQLite
 /// 32,766; staying well below both keeps statements a sensible size.
@@ -16,6 +17,7 @@ const MAX_ROWS: usize = 1_000;
 /// Collects rows for one table and writes them as `INSERT … VALUES (…),(…)`.
 pub(crate) struct Bulk {
     head: String,
+    numbered: bool,
     cols: usize,
     per_stmt: usize,
     full_sql: Arc<str>,
@@ -26,11 +28,25 @@ pub(crate) struct Bulk {
 
 impl Bulk {
     /// A collector for `table` and its `cols`, in the order values will be pushed.
-    pub(crate) fn new(table: &str, cols: &[&str]) -> Bulk {
+    ///
+    /// PostgreSQL gets numbered placeholders (`$1`); SQLite gets anonymous ones (`?`),
+    /// because SQLite looks a numbered parameter's name up by walking a list, which makes
+    /// binding thousands of them per statement quadratic.
+    pub(crate) fn new(backend: Backend, table: &str, cols: &[&str]) -> Bulk {
+        let numbered = backend == Backend::Postgres;
         let per_stmt = (MAX_PARAMS / cols.len().max(1)).clamp(1, MAX_ROWS);
         let head = format!("INSERT INTO {table} ({}) VALUES ", cols.join(","));
-        let full_sql: Arc<str> = Arc::from(values_sql(&head, cols.len(), per_stmt));
-        Bulk { head, cols: cols.len(), per_stmt, full_sql, args: AnyArguments::default(), rows: 0, written: 0 }
+        let full_sql: Arc<str> = Arc::from(values_sql(&head, numbered, cols.len(), per_stmt));
+        Bulk {
+            head,
+            numbered,
+            cols: cols.len(),
+            per_stmt,
+            full_sql,
+            args: AnyArguments::default(),
+            rows: 0,
+            written: 0,
+        }
     }
 
     /// Adds an integer to the current row.
@@ -79,10 +95,14 @@ impl Bulk {
         }
         let args = std::mem::take(&mut self.args);
         if self.rows == self.per_stmt {
-            sqlx::query_with(AssertSqlSafe(self.full_sql.clone()), args).execute(conn).await?;
+            sqlx::query_with(AssertSqlSafe(self.full_sql.clone()), args)
+                .execute(conn)
+                .await?;
         } else {
-            let sql = values_sql(&self.head, self.cols, self.rows);
-            sqlx::query_with(AssertSqlSafe(sql), args).execute(conn).await?;
+            let sql = values_sql(&self.head, self.numbered, self.cols, self.rows);
+            sqlx::query_with(AssertSqlSafe(sql), args)
+                .execute(conn)
+                .await?;
         }
         self.written += self.rows as u64;
         self.rows = 0;
@@ -102,8 +122,8 @@ fn bind_err(e: sqlx::error::BoxDynError) -> AppError {
     AppError::Internal(format!("bulk insert bind: {e}"))
 }
 
-/// `head` followed by `rows` groups of `cols` numbered placeholders.
-fn values_sql(head: &str, cols: usize, rows: usize) -> String {
+/// `head` followed by `rows` groups of `cols` placeholders, numbered or not.
+fn values_sql(head: &str, numbered: bool, cols: usize, rows: usize) -> String {
     let mut sql = String::with_capacity(head.len() + rows * cols * 7);
     sql.push_str(head);
     let mut n = 1;
@@ -116,8 +136,12 @@ fn values_sql(head: &str, cols: usize, rows: usize) -> String {
             if c > 0 {
                 sql.push(',');
             }
-            sql.push('$');
-            sql.push_str(&n.to_string());
+            if numbered {
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            } else {
+                sql.push('?');
+            }
             n += 1;
         }
         sql.push(')');
@@ -131,7 +155,10 @@ mod tests {
 
     #[test]
     fn placeholders_are_numbered_across_rows() {
-        assert_eq!(values_sql("INSERT INTO t (a,b) VALUES ", 2, 2), "INSERT INTO t (a,b) VALUES ($1,$2),($3,$4)");
+        assert_eq!(
+            values_sql("INSERT INTO t (a,b) VALUES ", 2, 2),
+            "INSERT INTO t (a,b) VALUES ($1,$2),($3,$4)"
+        );
         let b = Bulk::new("t", &["a"; 20]);
         assert_eq!(b.per_stmt, 800);
     }

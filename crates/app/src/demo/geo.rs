@@ -25,8 +25,20 @@ pub(crate) struct Province {
     pub region: usize,
 }
 
-const fn p(full: &'static str, plate: char, code: &'static str, en: &'static str, region: usize) -> Province {
-    Province { full, plate, code, en, region }
+const fn p(
+    full: &'static str,
+    plate: char,
+    code: &'static str,
+    en: &'static str,
+    region: usize,
+) -> Province {
+    Province {
+        full,
+        plate,
+        code,
+        en,
+        region,
+    }
 }
 
 /// The 31 mainland provinces (Hong Kong, Macao and Taiwan have no stations here).
@@ -66,8 +78,10 @@ pub(crate) const PROVINCES: [Province; 31] = [
 
 /// Big cities that get more stations (short names).
 const BIG: [&str; 4] = ["北京", "上海", "广州", "深圳"];
-const LARGE: [&str; 16] =
-    ["重庆", "天津", "成都", "杭州", "武汉", "西安", "苏州", "南京", "郑州", "长沙", "东莞", "沈阳", "青岛", "合肥", "佛山", "宁波"];
+const LARGE: [&str; 16] = [
+    "重庆", "天津", "成都", "杭州", "武汉", "西安", "苏州", "南京", "郑州", "长沙", "东莞", "沈阳",
+    "青岛", "合肥", "佛山", "宁波",
+];
 
 /// A district of a city, for station names and positions.
 #[derive(Debug, Clone)]
@@ -101,7 +115,13 @@ const BUILTIN: [(&str, &str, &str, f64, f64); 41] = [
     ("石家庄市", "河北省", "130100", 114.514793, 38.042228),
     ("唐山市", "河北省", "130200", 118.180193, 39.630867),
     ("太原市", "山西省", "140100", 112.548879, 37.870590),
-    ("呼和浩特市", "内蒙古自治区", "150100", 111.749180, 40.842585),
+    (
+        "呼和浩特市",
+        "内蒙古自治区",
+        "150100",
+        111.749180,
+        40.842585,
+    ),
     ("沈阳市", "辽宁省", "210100", 123.431475, 41.805698),
     ("大连市", "辽宁省", "210200", 121.614682, 38.914003),
     ("长春市", "吉林省", "220100", 125.323544, 43.817071),
@@ -136,7 +156,13 @@ const BUILTIN: [(&str, &str, &str, f64, f64); 41] = [
     ("兰州市", "甘肃省", "620100", 103.834303, 36.061089),
     ("西宁市", "青海省", "630100", 101.778228, 36.617144),
     ("银川市", "宁夏回族自治区", "640100", 106.230909, 38.487193),
-    ("乌鲁木齐市", "新疆维吾尔自治区", "650100", 87.616848, 43.825592),
+    (
+        "乌鲁木齐市",
+        "新疆维吾尔自治区",
+        "650100",
+        87.616848,
+        43.825592,
+    ),
 ];
 
 /// Suffixes dropped to get a city's everyday name (longest first).
@@ -196,10 +222,13 @@ fn csv_path(given: Option<&Path>) -> Option<PathBuf> {
     if let Some(p) = given {
         return Some(p.to_path_buf());
     }
-    ["../shared/data/china_geo/china_admin_divisions_with_coords.csv", "shared/data/china_geo/china_admin_divisions_with_coords.csv"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
+    [
+        "../shared/data/china_geo/china_admin_divisions_with_coords.csv",
+        "shared/data/china_geo/china_admin_divisions_with_coords.csv",
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|p| p.is_file())
 }
 
 /// Prefecture cities with coordinates, ordered by adcode. Reads the CSV at `given` (an
@@ -235,21 +264,32 @@ pub(crate) fn load_cities(given: Option<&Path>) -> Result<Vec<City>, String> {
 }
 
 fn read_csv(path: &Path) -> Result<Vec<City>, String> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_path(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let mut cities: Vec<City> = Vec::new();
     let mut districts: Vec<(String, District)> = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
         let get = |i: usize| rec.get(i).unwrap_or("").trim();
         let (adcode, level, province, name) = (get(0), get(2), get(3), get(5));
-        let (Ok(lon), Ok(lat)) = (get(6).parse::<f64>(), get(7).parse::<f64>()) else { continue };
-        let Some(pi) = province_of(province) else { continue };
+        let (Ok(lon), Ok(lat)) = (get(6).parse::<f64>(), get(7).parse::<f64>()) else {
+            continue;
+        };
+        let Some(pi) = province_of(province) else {
+            continue;
+        };
         if adcode.len() != 6 {
             continue;
         }
         match level {
             "city" if name != "县" => {
-                let full = if name == "市辖区" { province.to_string() } else { name.to_string() };
+                let full = if name == "市辖区" {
+                    province.to_string()
+                } else {
+                    name.to_string()
+                };
                 cities.push(City {
                     short: city_short(&full),
                     full,
@@ -264,7 +304,12 @@ fn read_csv(path: &Path) -> Result<Vec<City>, String> {
             }
             "district" if name != "市辖区" => districts.push((
                 adcode[..4].to_string(),
-                District { short: district_short(name), full: name.to_string(), lon, lat },
+                District {
+                    short: district_short(name),
+                    full: name.to_string(),
+                    lon,
+                    lat,
+                },
             )),
             _ => {}
         }

@@ -10,7 +10,7 @@ use crate::input::Loose;
 use crate::network::expect;
 use crate::service::calendar::{station_calendar, station_zone};
 use crate::service::capacity::{job_for, load_state};
-use crate::service::{BOOKING_ATTEMPTS, instant, rebuild, refused, to_json, ts};
+use crate::service::{BOOKING_ATTEMPTS, instant, rebuild, refused, station_reach, to_json, ts};
 use crate::{App, AppError, AppResult, actor, begin, commit, conn};
 use domain::appointment::{Appointment, AppointmentState, Channel, QuietHours, ServiceType};
 use domain::capacity::{DEFAULT_SLOT_MINUTES, slots_needed};
@@ -118,7 +118,7 @@ pub fn to_domain(row: &AppointmentRow) -> AppResult<Appointment> {
 /// when no bay or qualified technician is free for the whole job. Needs
 /// `VehicleWrite` within the station's reach; the vehicle may be registered anywhere.
 pub async fn book(app: &App, grant: &Grant, input: &BookInput) -> AppResult<i64> {
-    expect(grant, Action::VehicleWrite)?;
+    expect(grant, Action::AppointmentBook)?;
     let p = parse(input)?;
     let now = app.clock.now();
     for _ in 0..BOOKING_ATTEMPTS {
@@ -137,12 +137,20 @@ async fn book_once(
     now: Timestamp,
 ) -> AppResult<Option<i64>> {
     let mut tx = begin(app).await?;
-    let station = store::network::station(&mut tx, grant.reach(), input.station_id)
+    let station = store::network::station(&mut tx, &station_reach(grant.reach()), input.station_id)
         .await
         .map_err(|_| AppError::Invalid(Violation::new("station_id", "station.unknown").into()))?;
     let vehicle = store::vehicle::get(&mut tx, &Reach::All, input.vehicle_id)
         .await
         .map_err(|_| AppError::Invalid(Violation::new("vehicle_id", "vehicle.unknown").into()))?;
+    // An owner books only their own vehicles.
+    if let Reach::Customer(c) = grant.reach()
+        && c.get() != vehicle.owner_id
+    {
+        return Err(AppError::Invalid(
+            Violation::new("vehicle_id", "vehicle.unknown").into(),
+        ));
+    }
     let cal = station_calendar(&mut tx, &station).await?;
     let mut v = Violations::new();
     let start = instant(&mut v, "start", &input.start, &cal.tz);
@@ -276,9 +284,9 @@ async fn enqueue_reminder(
 
 /// Moves a booked appointment to `start`: the old places are released and new ones
 /// taken in one transaction; the old reminder is withdrawn and a new one queued.
-/// Needs `VehicleWrite`.
+/// Needs `AppointmentBook`.
 pub async fn reschedule(app: &App, grant: &Grant, id: i64, start: &Loose) -> AppResult<()> {
-    expect(grant, Action::VehicleWrite)?;
+    expect(grant, Action::AppointmentBook)?;
     let now = app.clock.now();
     for _ in 0..BOOKING_ATTEMPTS {
         if reschedule_once(app, grant, id, start, now).await? {
@@ -367,9 +375,9 @@ async fn reschedule_once(
 }
 
 /// Cancels a booked appointment with a reason; its places are released and its
-/// reminder withdrawn. Needs `VehicleWrite`.
+/// reminder withdrawn. Needs `AppointmentBook`.
 pub async fn cancel(app: &App, grant: &Grant, id: i64, reason: &str) -> AppResult<()> {
-    expect(grant, Action::VehicleWrite)?;
+    expect(grant, Action::AppointmentBook)?;
     let now = app.clock.now();
     let now_ms = now.as_millisecond();
     let mut tx = begin(app).await?;
@@ -408,9 +416,9 @@ pub async fn cancel(app: &App, grant: &Grant, id: i64, reason: &str) -> AppResul
 }
 
 /// Records that the owner did not come (only after the start). The places stay
-/// counted as used: the time has passed. Needs `VehicleWrite`.
+/// counted as used: the time has passed. Needs `AppointmentBook`.
 pub async fn no_show(app: &App, grant: &Grant, id: i64) -> AppResult<()> {
-    expect(grant, Action::VehicleWrite)?;
+    expect(grant, Action::AppointmentBook)?;
     let now = app.clock.now();
     let now_ms = now.as_millisecond();
     let mut tx = begin(app).await?;
@@ -444,14 +452,14 @@ pub async fn no_show(app: &App, grant: &Grant, id: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// One appointment within reach. Needs `VehicleRead`.
+/// One appointment within reach. Needs `AppointmentRead`.
 pub async fn get(app: &App, grant: &Grant, id: i64) -> AppResult<AppointmentRow> {
-    expect(grant, Action::VehicleRead)?;
+    expect(grant, Action::AppointmentRead)?;
     let mut c = conn(app).await?;
     Ok(store::service::appointment::get(&mut c, grant.reach(), id).await?)
 }
 
-/// A station's appointments starting in `[from, to)` (UTC ms). Needs `VehicleRead`.
+/// A station's appointments starting in `[from, to)` (UTC ms). Needs `AppointmentRead`.
 pub async fn list(
     app: &App,
     grant: &Grant,
@@ -459,7 +467,7 @@ pub async fn list(
     from: i64,
     to: i64,
 ) -> AppResult<Vec<AppointmentRow>> {
-    expect(grant, Action::VehicleRead)?;
+    expect(grant, Action::AppointmentRead)?;
     let mut c = conn(app).await?;
     Ok(store::service::appointment::list(&mut c, grant.reach(), station_id, from, to).await?)
 }

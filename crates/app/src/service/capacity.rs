@@ -5,7 +5,7 @@
 use crate::network::expect;
 use crate::service::calendar::station_calendar;
 use crate::service::labour::{lookup, requirement};
-use crate::service::{rebuild, refused, to_json, ts};
+use crate::service::{expect_any, rebuild, refused, station_reach, to_json, ts};
 use crate::{App, AppError, AppResult, actor, begin, commit, conn};
 use domain::Violation;
 use domain::appointment::ServiceType;
@@ -34,7 +34,7 @@ pub const SEARCH_HORIZON_DAYS: u32 = 7;
 /// [`DEFAULT_SLOT_MINUTES`] within opening hours on working days. `counts` gives the
 /// bays and technicians per slot; without it they come from the station's bays and
 /// its technicians' certificates valid on `first_day`. Re-publishing keeps what
-/// bookings already use. Returns the number of slots. Needs `VehicleWrite` within
+/// bookings already use. Returns the number of slots. Needs `CapacityAdmin` within
 /// the station's reach.
 pub async fn publish(
     app: &App,
@@ -44,7 +44,7 @@ pub async fn publish(
     days: u32,
     counts: Option<SlotCounts>,
 ) -> AppResult<usize> {
-    expect(grant, Action::VehicleWrite)?;
+    expect(grant, Action::CapacityAdmin)?;
     if !(1..=MAX_PUBLISH_DAYS).contains(&days) {
         return Err(AppError::Invalid(
             Violation::new("days", "number.range")
@@ -269,13 +269,14 @@ pub struct SlotOffer {
 
 /// Free slots for a job: the preferred time first (优先满足车主期望时间), else the
 /// nearest free starts at that station, plus the nearest stations' free starts.
-/// Needs `VehicleRead`; the station asked for must be within reach (free slots of
+/// Needs `AppointmentRead` or `AppointmentBook`; the station asked for must be within reach (free slots of
 /// other stations are not personal data and are offered network-wide).
 pub async fn find_slots(app: &App, grant: &Grant, q: &SlotQuery) -> AppResult<SlotOffer> {
-    expect(grant, Action::VehicleRead)?;
+    expect_any(grant, &[Action::AppointmentRead, Action::AppointmentBook])?;
     let now = app.clock.now();
     let mut c = conn(app).await?;
-    let station = store::network::station(&mut c, grant.reach(), q.station_id).await?;
+    let station =
+        store::network::station(&mut c, &station_reach(grant.reach()), q.station_id).await?;
     let job = job_for(&mut c, q.service_type, &q.operation_codes, None).await?;
     let slots = free_at(&mut c, &station, &job, q.preferred, now, q.limit).await?;
     let preferred_free = slots.first() == Some(&q.preferred);

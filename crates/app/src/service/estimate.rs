@@ -35,14 +35,14 @@ pub struct LineInput {
 }
 
 /// Adds a proposed line; returns its number. On a comeback order the line is free.
-/// During repair it is extra work. Needs `VehicleWrite`.
+/// During repair it is extra work. Needs `RepairOrderWrite`.
 pub async fn add_line(
     app: &App,
     grant: &Grant,
     order_id: i64,
     input: &LineInput,
 ) -> AppResult<u32> {
-    expect(grant, Action::VehicleWrite)?;
+    expect(grant, Action::RepairOrderWrite)?;
     let now_ms = app.now_ms();
     let mut tx = begin(app).await?;
     let mut l = load(&mut tx, grant.reach(), order_id).await?;
@@ -167,7 +167,7 @@ pub struct DecisionInput {
     pub promised_at: Option<i64>,
 }
 
-/// Approves a proposed line. Needs `VehicleWrite`.
+/// Approves a proposed line. Needs `RepairOrderWrite`.
 pub async fn approve(
     app: &App,
     grant: &Grant,
@@ -175,14 +175,14 @@ pub async fn approve(
     line_no: u32,
     input: &DecisionInput,
 ) -> AppResult<()> {
-    expect(grant, Action::VehicleWrite)?;
+    expect(grant, Action::RepairOrderWrite)?;
     let mut tx = begin(app).await?;
     let mut l = load(&mut tx, grant.reach(), order_id).await?;
     decide(app, &mut tx, actor(grant), &mut l, line_no, true, input).await?;
     commit(tx).await
 }
 
-/// Declines a proposed line (it may be offered again later). Needs `VehicleWrite`.
+/// Declines a proposed line (it may be offered again later). Needs `RepairOrderWrite`.
 pub async fn decline(
     app: &App,
     grant: &Grant,
@@ -190,7 +190,7 @@ pub async fn decline(
     line_no: u32,
     input: &DecisionInput,
 ) -> AppResult<()> {
-    expect(grant, Action::VehicleWrite)?;
+    expect(grant, Action::RepairOrderWrite)?;
     let mut tx = begin(app).await?;
     let mut l = load(&mut tx, grant.reach(), order_id).await?;
     decide(app, &mut tx, actor(grant), &mut l, line_no, false, input).await?;
@@ -320,9 +320,9 @@ async fn decide(
 }
 
 /// Offers a declined line again as a new proposed line; returns its number.
-/// Needs `VehicleWrite`.
+/// Needs `RepairOrderWrite`.
 pub async fn reoffer(app: &App, grant: &Grant, order_id: i64, line_no: u32) -> AppResult<u32> {
-    expect(grant, Action::VehicleWrite)?;
+    expect(grant, Action::RepairOrderWrite)?;
     let now_ms = app.now_ms();
     let mut tx = begin(app).await?;
     let mut l = load(&mut tx, grant.reach(), order_id).await?;
@@ -385,9 +385,9 @@ pub struct EstimateView {
     pub invoice: Invoice,
 }
 
-/// The estimate of an order. Needs `VehicleRead`.
+/// The estimate of an order. Needs `RepairOrderRead`.
 pub async fn view(app: &App, grant: &Grant, order_id: i64) -> AppResult<EstimateView> {
-    expect(grant, Action::VehicleRead)?;
+    expect(grant, Action::RepairOrderRead)?;
     let mut c = conn(app).await?;
     let l = load(&mut c, grant.reach(), order_id).await?;
     Ok(EstimateView {

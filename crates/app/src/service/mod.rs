@@ -1,12 +1,11 @@
 //! The service loop's use cases (SPEC §4–§5): the labour catalogue, the holiday
 //! calendar, station slot capacity, appointments, repair orders and estimates.
 //!
-//! Permissions: until dedicated actions exist, reading appointments and repair
-//! orders needs a [`Action::VehicleRead`](domain::permission::Action::VehicleRead)
-//! grant and booking or changing them a
-//! [`Action::VehicleWrite`](domain::permission::Action::VehicleWrite) grant (the
-//! roles that serve a vehicle); the labour catalogue is head-office data
-//! (`NetworkRead` / `NetworkWrite`). A later change adds dedicated actions.
+//! Permissions: dedicated actions of [`domain::permission::Action`] —
+//! `AppointmentRead` / `AppointmentBook` (owners book their own vehicles),
+//! `RepairOrderRead` / `RepairOrderWrite` (advisor side), `WorkshopWork` (technicians:
+//! work and checkpoint notes), `CapacityAdmin` and `KpiRead`; the labour catalogue is
+//! head-office data (`NetworkRead` / `NetworkWrite`).
 //!
 //! Domain objects whose fields are private ([`domain::appointment::Appointment`],
 //! [`domain::repair_order::RepairOrder`], [`domain::estimate::Estimate`],
@@ -29,6 +28,27 @@ use jiff::tz::TimeZone;
 /// How often a booking is retried when a concurrent booking took the last place
 /// between planning and taking it.
 const BOOKING_ATTEMPTS: usize = 4;
+
+/// Guards that a grant is for one of the actions a use case accepts.
+pub(crate) fn expect_any(
+    grant: &domain::permission::Grant,
+    actions: &[domain::permission::Action],
+) -> AppResult<()> {
+    if actions.contains(&grant.action()) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The reach to look a station up with: owners may book at any station (free slots
+/// are not personal data); staff only within their own reach.
+pub(crate) fn station_reach(reach: &domain::permission::Reach) -> domain::permission::Reach {
+    match reach {
+        domain::permission::Reach::Customer(_) => domain::permission::Reach::All,
+        other => *other,
+    }
+}
 
 /// A business rule refused the change.
 pub(crate) fn refused(v: impl Into<Violation>) -> AppError {

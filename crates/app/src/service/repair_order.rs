@@ -10,7 +10,7 @@ use crate::network::expect;
 use crate::service::calendar::{station_calendar, station_zone};
 use crate::service::capacity::certificates;
 use crate::service::labour::{lookup, requirement};
-use crate::service::{rebuild, refused, to_json, ts};
+use crate::service::{expect_any, rebuild, refused, to_json, ts};
 use crate::{App, AppError, AppResult, actor, begin, commit, conn};
 use domain::Violation;
 use domain::appointment::Appointment;
@@ -257,14 +257,14 @@ pub struct OpenInput {
 }
 
 /// Checks in a booked appointment and opens its repair order (reception starts now).
-/// Needs `VehicleWrite`.
+/// Needs `RepairOrderWrite`.
 pub async fn open_from_appointment(
     app: &App,
     grant: &Grant,
     appointment_id: i64,
     input: &OpenInput,
 ) -> AppResult<i64> {
-    expect(grant, Action::VehicleWrite)?;
+    expect(grant, Action::RepairOrderWrite)?;
     let now = app.clock.now();
     let mut tx = begin(app).await?;
     let a = store::service::appointment::get(&mut tx, grant.reach(), appointment_id).await?;
@@ -331,10 +331,10 @@ pub struct WalkInInput {
     pub concern_code: Option<String>,
 }
 
-/// Opens a repair order for a walk-in (reception starts now). Needs `VehicleWrite`
+/// Opens a repair order for a walk-in (reception starts now). Needs `RepairOrderWrite`
 /// within the station's reach.
 pub async fn open_walk_in(app: &App, grant: &Grant, input: &WalkInInput) -> AppResult<i64> {
-    expect(grant, Action::VehicleWrite)?;
+    expect(grant, Action::RepairOrderWrite)?;
     let now = app.clock.now();
     let mut tx = begin(app).await?;
     let station = store::network::station(&mut tx, grant.reach(), input.station_id)
@@ -493,9 +493,9 @@ pub struct OrderView {
     pub timings: Vec<StageTiming>,
 }
 
-/// One order within reach. Needs `VehicleRead`.
+/// One order within reach. Needs `RepairOrderRead`.
 pub async fn get(app: &App, grant: &Grant, id: i64) -> AppResult<OrderView> {
-    expect(grant, Action::VehicleRead)?;
+    expect(grant, Action::RepairOrderRead)?;
     let now = app.clock.now();
     let mut c = conn(app).await?;
     let l = load(&mut c, grant.reach(), id).await?;
@@ -512,14 +512,14 @@ fn view(l: Loaded, now: Timestamp) -> OrderView {
     }
 }
 
-/// Stage timings of an order, from its event log (overruns flagged). Needs `VehicleRead`.
+/// Stage timings of an order, from its event log (overruns flagged). Needs `RepairOrderRead`.
 pub async fn timings(app: &App, grant: &Grant, id: i64) -> AppResult<Vec<StageTiming>> {
     Ok(get(app, grant, id).await?.timings)
 }
 
-/// Starts `stage`, which must be the next one. Needs `VehicleWrite`.
+/// Starts `stage`, which must be the next one. Needs `RepairOrderWrite`.
 pub async fn start_stage(app: &App, grant: &Grant, id: i64, stage: Stage) -> AppResult<()> {
-    expect(grant, Action::VehicleWrite)?;
+    expect(grant, Action::RepairOrderWrite)?;
     let now = app.clock.now();
     let now_ms = now.as_millisecond();
     let mut tx = begin(app).await?;
@@ -531,7 +531,7 @@ pub async fn start_stage(app: &App, grant: &Grant, id: i64, stage: Stage) -> App
     Ok(())
 }
 
-/// Checks a checkpoint of the stage in progress, with an optional note. Needs `VehicleWrite`.
+/// Checks a checkpoint of the stage in progress, with an optional note. Needs `RepairOrderWrite` or `WorkshopWork`.
 pub async fn check(
     app: &App,
     grant: &Grant,
@@ -539,7 +539,7 @@ pub async fn check(
     code: &str,
     note: Option<&str>,
 ) -> AppResult<()> {
-    expect(grant, Action::VehicleWrite)?;
+    expect_any(grant, &[Action::RepairOrderWrite, Action::WorkshopWork])?;
     let now_ms = app.now_ms();
     let mut tx = begin(app).await?;
     let mut l = load(&mut tx, grant.reach(), id).await?;
@@ -575,9 +575,9 @@ pub async fn check(
     Ok(())
 }
 
-/// Marks which quality-inspection checkpoints apply to this job. Needs `VehicleWrite`.
+/// Marks which quality-inspection checkpoints apply to this job. Needs `RepairOrderWrite`.
 pub async fn set_applicable(app: &App, grant: &Grant, id: i64, codes: &[&str]) -> AppResult<()> {
-    expect(grant, Action::VehicleWrite)?;
+    expect(grant, Action::RepairOrderWrite)?;
     let now_ms = app.now_ms();
     let mut tx = begin(app).await?;
     let mut l = load(&mut tx, grant.reach(), id).await?;
@@ -613,14 +613,14 @@ pub struct Completed {
 /// unchecked; repair also while any line (labour or part) awaits the owner's
 /// decision or approved labour is unfinished. Completing delivery records the hand-over,
 /// flags a late hand-over and a courtesy car, and starts the follow-up.
-/// Needs `VehicleWrite`.
+/// Needs `RepairOrderWrite`.
 pub async fn complete_stage(
     app: &App,
     grant: &Grant,
     id: i64,
     stage: Stage,
 ) -> AppResult<Completed> {
-    expect(grant, Action::VehicleWrite)?;
+    expect(grant, Action::RepairOrderWrite)?;
     let now = app.clock.now();
     let now_ms = now.as_millisecond();
     let mut tx = begin(app).await?;
@@ -675,7 +675,7 @@ pub async fn complete_stage(
 
 /// Assigns a technician to a labour line, only if their certificates valid today (in
 /// the station's zone) cover what the operation needs (先认证后上岗). The technician
-/// must work at the order's station. Needs `VehicleWrite`.
+/// must work at the order's station. Needs `RepairOrderWrite`.
 pub async fn assign_technician(
     app: &App,
     grant: &Grant,
@@ -683,7 +683,7 @@ pub async fn assign_technician(
     line_no: u32,
     staff_id: i64,
 ) -> AppResult<()> {
-    expect(grant, Action::VehicleWrite)?;
+    expect(grant, Action::RepairOrderWrite)?;
     let now = app.clock.now();
     let now_ms = now.as_millisecond();
     let mut tx = begin(app).await?;
@@ -726,18 +726,18 @@ pub async fn assign_technician(
     Ok(())
 }
 
-/// Starts work on an approved labour line while repair is in progress. Needs `VehicleWrite`.
+/// Starts work on an approved labour line while repair is in progress. Needs `WorkshopWork` or `RepairOrderWrite`.
 pub async fn start_work(app: &App, grant: &Grant, id: i64, line_no: u32) -> AppResult<()> {
     work(app, grant, id, line_no, true).await
 }
 
-/// Finishes work on a labour line in progress (the line becomes chargeable). Needs `VehicleWrite`.
+/// Finishes work on a labour line in progress (the line becomes chargeable). Needs `WorkshopWork` or `RepairOrderWrite`.
 pub async fn finish_work(app: &App, grant: &Grant, id: i64, line_no: u32) -> AppResult<()> {
     work(app, grant, id, line_no, false).await
 }
 
 async fn work(app: &App, grant: &Grant, id: i64, line_no: u32, start: bool) -> AppResult<()> {
-    expect(grant, Action::VehicleWrite)?;
+    expect_any(grant, &[Action::WorkshopWork, Action::RepairOrderWrite])?;
     let now_ms = app.now_ms();
     let mut tx = begin(app).await?;
     let mut l = load(&mut tx, grant.reach(), id).await?;
@@ -771,9 +771,9 @@ async fn work(app: &App, grant: &Grant, id: i64, line_no: u32, start: bool) -> A
     Ok(())
 }
 
-/// Records an approved part line as fitted, while repair is in progress. Needs `VehicleWrite`.
+/// Records an approved part line as fitted, while repair is in progress. Needs `WorkshopWork` or `RepairOrderWrite`.
 pub async fn fit_part(app: &App, grant: &Grant, id: i64, line_no: u32) -> AppResult<()> {
-    expect(grant, Action::VehicleWrite)?;
+    expect_any(grant, &[Action::WorkshopWork, Action::RepairOrderWrite])?;
     let now_ms = app.now_ms();
     let mut tx = begin(app).await?;
     let mut l = load(&mut tx, grant.reach(), id).await?;
@@ -800,9 +800,9 @@ pub async fn fit_part(app: &App, grant: &Grant, id: i64, line_no: u32) -> AppRes
 }
 
 /// Issues the owner's transparent-workshop link token (256 random bits; only its
-/// SHA-256 is stored). A new token replaces any earlier one. Needs `VehicleWrite`.
+/// SHA-256 is stored). A new token replaces any earlier one. Needs `RepairOrderWrite`.
 pub async fn issue_owner_link(app: &App, grant: &Grant, id: i64) -> AppResult<String> {
-    expect(grant, Action::VehicleWrite)?;
+    expect(grant, Action::RepairOrderWrite)?;
     let now_ms = app.now_ms();
     let mut tx = begin(app).await?;
     store::service::repair_order::get(&mut tx, grant.reach(), id).await?;
@@ -829,9 +829,9 @@ pub async fn issue_owner_link(app: &App, grant: &Grant, id: i64) -> AppResult<St
     Ok(token)
 }
 
-/// Revokes the owner link; the old token then finds nothing. Needs `VehicleWrite`.
+/// Revokes the owner link; the old token then finds nothing. Needs `RepairOrderWrite`.
 pub async fn revoke_owner_link(app: &App, grant: &Grant, id: i64) -> AppResult<()> {
-    expect(grant, Action::VehicleWrite)?;
+    expect(grant, Action::RepairOrderWrite)?;
     let now_ms = app.now_ms();
     let mut tx = begin(app).await?;
     store::service::repair_order::get(&mut tx, grant.reach(), id).await?;
@@ -910,14 +910,14 @@ pub(crate) async fn owner_order(c: &mut sqlx::AnyConnection, token: &str) -> App
 }
 
 /// The KPIs of a station for one month of delivery, from the stored orders (comebacks
-/// at any station count against the original). Needs `VehicleRead` within reach.
+/// at any station count against the original). Needs `KpiRead` within reach.
 pub async fn station_kpis(
     app: &App,
     grant: &Grant,
     station_id: i64,
     month: YearMonth,
 ) -> AppResult<StationMonth> {
-    expect(grant, Action::VehicleRead)?;
+    expect(grant, Action::KpiRead)?;
     let mut c = conn(app).await?;
     store::network::station(&mut c, grant.reach(), station_id).await?;
     let tz = station_zone(&mut c, station_id).await?;

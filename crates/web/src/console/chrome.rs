@@ -44,7 +44,7 @@ impl Chrome {
             label: t.t(lang, "nav.home").into(),
             active: section == "home",
         }];
-        let items: [(&str, &'static str, &str, Action); 4] = [
+        let items: [(&str, &'static str, &str, Action); 8] = [
             (
                 "stations",
                 "/console/stations",
@@ -64,6 +64,20 @@ impl Chrome {
                 "nav.vehicles",
                 Action::VehicleRead,
             ),
+            (
+                "appointments",
+                "/console/appointments",
+                "svc.appointments",
+                Action::AppointmentRead,
+            ),
+            (
+                "board",
+                "/console/board",
+                "svc.board",
+                Action::RepairOrderRead,
+            ),
+            ("jobs", "/console/jobs", "svc.jobs", Action::WorkshopWork),
+            ("kpis", "/console/kpis", "svc.kpis", Action::KpiRead),
         ];
         for (key, href, label, action) in items {
             if p.grant(action).is_ok() {
