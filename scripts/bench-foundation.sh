@@ -12,7 +12,7 @@ SECONDS_RUN=${2:-20}
 PORT=${PORT:-18099}
 command -v wrk >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk sqlite3; }
 command -v sqlite3 >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q sqlite3
-cargo build --release --bin aftersales -q
+CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target} cargo build --release --bin aftersales -q
 BIN=target/release/aftersales
 URL="sqlite://$DB_FILE"
 if [ ! -f "$DB_FILE" ]; then

@@ -155,17 +155,21 @@ fn settings(cli: &Cli, listen: Option<SocketAddr>) -> anyhow::Result<Settings> {
     }
     app.log_codes = file.log_codes.unwrap_or(true);
     app.payment_sandbox = file.payment_sandbox.unwrap_or(false);
+    let database_url = cli
+        .database_url
+        .clone()
+        .or(file.database_url)
+        .unwrap_or_else(|| "sqlite://aftersales.db".into());
+    let default_connections = if database_url.starts_with("postgres") { 32 } else { 8 };
     Ok(Settings {
-        database_url: cli
-            .database_url
-            .clone()
-            .or(file.database_url)
-            .unwrap_or_else(|| "sqlite://aftersales.db".into()),
+        database_url,
         listen: listen
             .or(file.listen)
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
         app,
-        max_connections: file.max_connections.unwrap_or(16),
+        // SQLite serves reads from a few connections best on a small machine; PostgreSQL
+        // takes more.
+        max_connections: file.max_connections.unwrap_or(default_connections),
     })
 }
 

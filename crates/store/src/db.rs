@@ -53,7 +53,7 @@ impl Db {
                     if backend == Backend::Sqlite {
                         conn.execute(
                             "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; \
-                             PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32000; PRAGMA temp_store=MEMORY;",
+                             PRAGMA synchronous=NORMAL; PRAGMA cache_size=-4000; PRAGMA temp_store=MEMORY;",
                         )
                         .await?;
                     }
