@@ -160,7 +160,11 @@ fn settings(cli: &Cli, listen: Option<SocketAddr>) -> anyhow::Result<Settings> {
         .clone()
         .or(file.database_url)
         .unwrap_or_else(|| "sqlite://aftersales.db".into());
-    let default_connections = if database_url.starts_with("postgres") { 32 } else { 8 };
+    let default_connections = if database_url.starts_with("postgres") {
+        32
+    } else {
+        8
+    };
     Ok(Settings {
         database_url,
         listen: listen
@@ -264,6 +268,10 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 println!("the database already holds data; serving it as it is");
             }
+            let app = app::App::new(db.clone(), Arc::new(app::clock::SystemClock), s.app.clone());
+            app::demo::prepare_service(&app)
+                .await
+                .context("preparing the service catalogue")?;
             println!(
                 "sign in at /console/login as admin / demo1234 (owner pages: /owner/login with 13800000000)"
             );

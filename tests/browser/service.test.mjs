@@ -2,7 +2,8 @@
 // playwright-core: the owner books on the phone pages → the advisor receives the car
 // and ticks the check-in checkpoints → diagnosis → estimate → the owner approves on
 // the phone page (owner link) → the technician repairs → extra work found, blocked
-// until the owner approves → inspection → delivery → the KPIs page shows the order.
+// until the owner approves → inspection → delivery → the owner pays online through
+// the sandbox provider and rates on the phone page → the KPIs page shows the order.
 //
 // Run against a running demo server whose log goes to $SERVER_LOG (the owner's
 // one-time code is read from it):
@@ -217,7 +218,33 @@ test('the whole service loop in a real browser', { timeout: 240_000 }, async () 
     assert.match(await owner.textContent('body'), /车辆已交付/);
     await shot(owner, '10-owner-delivered');
 
-    // 8. The KPIs show the order.
+    // 8. The owner pays online through the sandbox provider and rates, on the phone.
+    assert.ok(await owner.isVisible('#bill'), 'the electronic bill is shown');
+    assert.match(await owner.textContent('#bill'), /增值税/);
+    const total = (await owner.textContent('#bill-total')).trim();
+    assert.match(total, /^¥[\d,]+\.\d{2}$/);
+    await owner.locator('#pay-online').scrollIntoViewIfNeeded();
+    await shot(owner, 'pay');
+    await click(owner, '#pay-online');
+    assert.match(owner.url(), /\/sandbox-pay\/[0-9a-f]{32,}/);
+    assert.ok((await owner.textContent('body')).includes(total), 'the sandbox asks for the bill total');
+    await click(owner, 'button[name=outcome][value=pay]');
+    assert.equal(new URL(owner.url()).pathname, link, 'back on the owner page after paying');
+    assert.ok(await owner.isVisible('#paid'), 'paid state shown');
+    assert.equal(await owner.locator('#pay-online').count(), 0);
+    // Zero stars is not a choice; five stars and a comment, once.
+    await click(owner, '#rate-submit');
+    assert.match(await owner.textContent('.alert.error'), /评分/);
+    await owner.check('input[name=stars][value="5"]');
+    await owner.fill('textarea[name=comment]', '师傅很专业，进度一目了然');
+    await click(owner, '#rate-submit');
+    assert.match(await owner.textContent('#rated'), /★★★★★/);
+    assert.match(await owner.textContent('#rated'), /进度一目了然/);
+    assert.equal(await owner.locator('#rate-form').count(), 0);
+    await owner.locator('#rated').scrollIntoViewIfNeeded();
+    await shot(owner, 'rated');
+
+    // 9. The KPIs show the order.
     const mgr = await consoleLogin(browser, 'manager');
     await mgr.goto(`${BASE_URL}/console/kpis?station=1`);
     const cells = await mgr.locator('tbody tr').first().locator('td').allTextContents();

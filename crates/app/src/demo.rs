@@ -8,6 +8,9 @@
 //! customers) loads in well under a minute on SQLite.
 
 pub(crate) mod bulk;
+mod catalogue;
+
+pub use catalogue::prepare_service;
 mod geo;
 mod names;
 
@@ -199,6 +202,8 @@ struct StationPlan {
     region: usize,
     province: usize,
     city: usize,
+    /// The district of the city it stands in, when the city's districts are known.
+    district: Option<usize>,
     lon_e6: i64,
     lat_e6: i64,
     bays: i64,
@@ -482,17 +487,18 @@ impl Builder {
             for _ in 0..per_city[ci] {
                 let id = stations.len() as i64 + 1;
                 let prov = &PROVINCES[city.province];
-                let (lon, lat, jitter) = if city.districts.is_empty() {
-                    (city.lon, city.lat, 0.05)
-                } else {
-                    let d = &city.districts[rng.random_range(0..city.districts.len())];
-                    (d.lon, d.lat, 0.02)
+                let district =
+                    (!city.districts.is_empty()).then(|| rng.random_range(0..city.districts.len()));
+                let (lon, lat, jitter) = match district {
+                    None => (city.lon, city.lat, 0.05),
+                    Some(d) => (city.districts[d].lon, city.districts[d].lat, 0.02),
                 };
                 let lon = lon + rng.random_range(-jitter..jitter);
                 let lat = lat + rng.random_range(-jitter..jitter);
                 stations.push(StationPlan {
                     id,
                     code: format!("{}-{id:04}", prov.code),
+                    district,
                     region: prov.region,
                     province: city.province,
                     city: ci,
@@ -624,12 +630,15 @@ impl Builder {
         for s in &self.stations {
             let city = &self.cities[s.city];
             let prov = &PROVINCES[s.province];
-            let (area_short, area_full) = if city.districts.is_empty() {
-                let a = names::AREAS[rng.random_range(0..names::AREAS.len())];
-                (a.to_string(), format!("{a}区"))
-            } else {
-                let d = &city.districts[rng.random_range(0..city.districts.len())];
-                (d.short.clone(), d.full.clone())
+            let (area_short, area_full) = match s.district {
+                None => {
+                    let a = names::AREAS[rng.random_range(0..names::AREAS.len())];
+                    (a.to_string(), format!("{a}区"))
+                }
+                Some(d) => (
+                    city.districts[d].short.clone(),
+                    city.districts[d].full.clone(),
+                ),
             };
             let base = format!("{}{}", city.short, area_short);
             let k = used_names.entry(base.clone()).or_insert(0);

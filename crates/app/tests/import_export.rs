@@ -108,11 +108,15 @@ async fn databases() -> Vec<TestDb> {
     out
 }
 
+/// Small demo options, with the shared administrative-division CSV when it is there
+/// (otherwise the built-in city table).
 fn small(seed: u64) -> DemoOptions {
+    let csv = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/china_geo/china_admin_divisions_with_coords.csv");
     DemoOptions {
         scale: Scale::Small,
         seed,
-        geo_csv: None,
+        geo_csv: csv.is_file().then_some(csv),
     }
 }
 
@@ -202,7 +206,7 @@ async fn demo_small_builds_with_the_promised_counts_and_accounts() {
         }
         for (username, role) in app::demo::FIXED_ACCOUNTS {
             let creds =
-                store::people::credentials(&mut *db.pool.acquire().await.expect("conn"), username)
+                store::people::credentials(&mut db.pool.acquire().await.expect("conn"), username)
                     .await
                     .expect("credentials")
                     .unwrap_or_else(|| panic!("no account {username}"));
@@ -445,7 +449,7 @@ hq.audit,孙丽,quality_auditor,,,13700000003,another-pass
             }
         );
         let creds =
-            store::people::credentials(&mut *db.pool.acquire().await.expect("conn"), "east.rm")
+            store::people::credentials(&mut db.pool.acquire().await.expect("conn"), "east.rm")
                 .await
                 .expect("credentials")
                 .expect("imported account");

@@ -40,5 +40,9 @@ pub fn router(state: AppState) -> Router {
 /// Serves until the process is stopped.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     // The peer address is kept so approvals can record where they came from.
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>()).await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
 }

@@ -20,8 +20,14 @@ async fn gateway(status: u16) -> (String, Seen) {
         post(move |headers: HeaderMap, body: Bytes| {
             let seen = s2.clone();
             async move {
-                let sig = headers.get("x-aftersales-signature").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-                seen.lock().unwrap().push((sig, String::from_utf8_lossy(&body).to_string()));
+                let sig = headers
+                    .get("x-aftersales-signature")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                seen.lock()
+                    .unwrap()
+                    .push((sig, String::from_utf8_lossy(&body).to_string()));
                 axum::http::StatusCode::from_u16(status).unwrap()
             }
         }),
@@ -33,17 +39,24 @@ async fn gateway(status: u16) -> (String, Seen) {
 }
 
 fn with_webhook(t: &TestApp, url: &str) -> app::App {
-    let settings = app::AppSettings { webhook_url: Some(url.into()), webhook_secret: "gw-secret".into(), log_codes: false, ..Default::default() };
+    let settings = app::AppSettings {
+        webhook_url: Some(url.into()),
+        webhook_secret: "gw-secret".into(),
+        log_codes: false,
+        ..Default::default()
+    };
     app::App::new(t.app.db.clone(), t.clock.clone(), settings)
 }
 
 async fn status_of(t: &TestApp, key_like: &str) -> (String, i64) {
     let mut c = t.app.db.pool.acquire().await.unwrap();
-    sqlx::query_as::<_, (String, i64)>("SELECT status, attempts FROM outbox WHERE dedupe_key LIKE $1")
-        .bind(key_like)
-        .fetch_one(&mut *c)
-        .await
-        .unwrap()
+    sqlx::query_as::<_, (String, i64)>(
+        "SELECT status, attempts FROM outbox WHERE dedupe_key LIKE $1",
+    )
+    .bind(key_like)
+    .fetch_one(&mut *c)
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
@@ -51,16 +64,31 @@ async fn sign_in_codes_go_to_the_gateway_signed_and_exactly_once() {
     let t = TestApp::spawn().await;
     let (url, seen) = gateway(200).await;
     let app = with_webhook(&t, &url);
-    app::auth::request_owner_code(&app, "13800000001").await.unwrap();
+    app::auth::request_owner_code(&app, "13800000001")
+        .await
+        .unwrap();
     let client = reqwest::Client::new();
     assert_eq!(app::notify::run_once(&app, &client).await.unwrap(), 1);
-    assert_eq!(app::notify::run_once(&app, &client).await.unwrap(), 0, "nothing is sent twice");
+    assert_eq!(
+        app::notify::run_once(&app, &client).await.unwrap(),
+        0,
+        "nothing is sent twice"
+    );
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 1);
     let (sig, body) = &seen[0];
     let now = t.clock.now_ms_for_test();
-    assert!(app::notify::verify("gw-secret", sig, body, now, 300_000), "signature verifies");
-    assert!(!app::notify::verify("other-secret", sig, body, now, 300_000));
+    assert!(
+        app::notify::verify("gw-secret", sig, body, now, 300_000),
+        "signature verifies"
+    );
+    assert!(!app::notify::verify(
+        "other-secret",
+        sig,
+        body,
+        now,
+        300_000
+    ));
     let v: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(v["to"], "+8613800000001");
     assert_eq!(v["template"], "otp");
@@ -72,7 +100,9 @@ async fn a_failing_gateway_is_retried_later_not_lost() {
     let t = TestApp::spawn().await;
     let (url, seen) = gateway(503).await;
     let app = with_webhook(&t, &url);
-    app::auth::request_owner_code(&app, "13800000001").await.unwrap();
+    app::auth::request_owner_code(&app, "13800000001")
+        .await
+        .unwrap();
     let client = reqwest::Client::new();
     assert_eq!(app::notify::run_once(&app, &client).await.unwrap(), 0);
     assert_eq!(status_of(&t, "otp:%").await, ("pending".to_string(), 1));
@@ -90,13 +120,52 @@ async fn app_channel_messages_land_in_the_owners_inbox() {
     let now = t.app.now_ms();
     let mut c = t.app.db.pool.acquire().await.unwrap();
     let payload = serde_json::json!({"vin": t.fx.vin_a});
-    assert!(store::outbox::enqueue(&mut c, "test:1", "app", "+8613800000001", Some(t.fx.customer_a), "reminder", &payload, now).await.unwrap());
-    assert!(!store::outbox::enqueue(&mut c, "test:1", "app", "+8613800000001", Some(t.fx.customer_a), "reminder", &payload, now).await.unwrap(), "same key queued once");
+    assert!(
+        store::outbox::enqueue(
+            &mut c,
+            "test:1",
+            "app",
+            "+8613800000001",
+            Some(t.fx.customer_a),
+            "reminder",
+            &payload,
+            now
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        !store::outbox::enqueue(
+            &mut c,
+            "test:1",
+            "app",
+            "+8613800000001",
+            Some(t.fx.customer_a),
+            "reminder",
+            &payload,
+            now
+        )
+        .await
+        .unwrap(),
+        "same key queued once"
+    );
     drop(c);
-    assert_eq!(app::notify::run_once(&t.app, &reqwest::Client::new()).await.unwrap(), 1);
+    assert_eq!(
+        app::notify::run_once(&t.app, &reqwest::Client::new())
+            .await
+            .unwrap(),
+        1
+    );
     let mut c = t.app.db.pool.acquire().await.unwrap();
-    let inbox = store::outbox::inbox(&mut c, t.fx.customer_a, 10).await.unwrap();
+    let inbox = store::outbox::inbox(&mut c, t.fx.customer_a, 10)
+        .await
+        .unwrap();
     assert_eq!(inbox.len(), 1);
     assert_eq!(inbox[0].payload["vin"], t.fx.vin_a.as_str());
-    assert!(store::outbox::inbox(&mut c, t.fx.customer_b, 10).await.unwrap().is_empty());
+    assert!(
+        store::outbox::inbox(&mut c, t.fx.customer_b, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

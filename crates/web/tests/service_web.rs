@@ -637,10 +637,7 @@ async fn bad_input_is_refused_by_rule_and_nothing_changes() {
         (s, rule(&v).as_str()),
         (StatusCode::CONFLICT, "labour.unknown")
     );
-    assert_eq!(
-        line(&detail(&advisor, ro).await, no)["work"],
-        "not_started"
-    );
+    assert_eq!(line(&detail(&advisor, ro).await, no)["work"], "not_started");
 
     // Another station's order is not found, not forbidden.
     let (s, _) = advisor.get("/repair-orders/999999").await;

@@ -156,10 +156,14 @@ mod tests {
     #[test]
     fn placeholders_are_numbered_across_rows() {
         assert_eq!(
-            values_sql("INSERT INTO t (a,b) VALUES ", 2, 2),
+            values_sql("INSERT INTO t (a,b) VALUES ", true, 2, 2),
             "INSERT INTO t (a,b) VALUES ($1,$2),($3,$4)"
         );
-        let b = Bulk::new("t", &["a"; 20]);
+        assert_eq!(
+            values_sql("INSERT INTO t (a) VALUES ", false, 1, 2),
+            "INSERT INTO t (a) VALUES (?),(?)"
+        );
+        let b = Bulk::new(Backend::Sqlite, "t", &["a"; 20]);
         assert_eq!(b.per_stmt, 800);
     }
 }

@@ -99,23 +99,77 @@ pub async fn issue(app: &App, grant: &Grant, order_id: i64) -> AppResult<BillVie
     if let Ok(existing) = store::payment::bill::by_order_unscoped(&mut tx, order_id).await {
         return view_of(&mut tx, existing).await;
     }
-    let b = new_bill(&l);
-    let id = store::payment::bill::insert(&mut tx, &b, now).await?;
+    match insert_bill(&mut tx, now, actor(grant), &l).await? {
+        Some(v) => {
+            commit(tx).await?;
+            Ok(v)
+        }
+        None => {
+            // Issued meanwhile: the same bill.
+            drop(tx);
+            let mut c = conn(app).await?;
+            let bill = store::payment::bill::by_order_unscoped(&mut c, order_id).await?;
+            view_of(&mut c, bill).await
+        }
+    }
+}
+
+/// Inserts the bill of a delivered, not yet billed order and records `bill_issued`;
+/// `None` when a bill of the order was inserted meanwhile (the transaction is then
+/// spoilt and must be dropped).
+async fn insert_bill(
+    tx: &mut sqlx::AnyConnection,
+    now: i64,
+    who: Actor<'_>,
+    l: &Loaded,
+) -> AppResult<Option<BillView>> {
+    let b = new_bill(l);
+    let id = match store::payment::bill::insert(tx, &b, now).await {
+        Ok(id) => id,
+        Err(store::StoreError::Duplicate(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
     store::event::record(
-        &mut tx,
+        tx,
         now,
-        actor(grant),
+        who,
         ORDER_ENTITY,
-        order_id,
+        l.row.id,
         "bill_issued",
         &serde_json::json!({"bill_id": id, "number": b.number, "net_fen": b.net_fen, "vat_fen": b.vat_fen, "gross_fen": b.gross_fen}),
         None,
     )
     .await?;
-    let bill = store::payment::bill::get(&mut tx, id).await?;
-    let v = view_of(&mut tx, bill).await?;
-    commit(tx).await?;
-    Ok(v)
+    let bill = store::payment::bill::get(tx, id).await?;
+    view_of(tx, bill).await.map(Some)
+}
+
+/// The bill the owner sees from the transparent-workshop link, issued now if the
+/// order is delivered and no bill exists yet (the bill is fixed by the approved and
+/// done lines, so it is the same bill staff would issue). Before delivery it is
+/// refused as `bill.not_delivered`; an unknown or revoked token is
+/// [`AppError::NotFound`]. Two owners' pages issuing at once give one bill.
+pub async fn owner_bill_issued(app: &App, token: &str) -> AppResult<BillView> {
+    let now = app.now_ms();
+    let mut tx = begin(app).await?;
+    let l = owner_order(&mut tx, token).await?;
+    if let Ok(existing) = store::payment::bill::by_order_unscoped(&mut tx, l.row.id).await {
+        return view_of(&mut tx, existing).await;
+    }
+    if l.row.delivered_at.is_none() {
+        return Err(refused("repair_order_id", "bill.not_delivered"));
+    }
+    match insert_bill(&mut tx, now, owner_actor(l.row.customer_id), &l).await? {
+        Some(v) => {
+            commit(tx).await?;
+            Ok(v)
+        }
+        None => {
+            // Issued meanwhile: show that bill.
+            drop(tx);
+            owner_view(app, token).await
+        }
+    }
 }
 
 /// The bill of an order within reach (not found until issued). Needs [`READ`].

@@ -284,7 +284,8 @@ async fn enqueue_reminder(
 
 /// Moves a booked appointment to `start`: the old places are released and new ones
 /// taken in one transaction; the old reminder is withdrawn and a new one queued.
-/// Needs `AppointmentBook`.
+/// Needs `AppointmentBook`; an owner reaches only the appointments of their own
+/// vehicles (others are not found).
 pub async fn reschedule(app: &App, grant: &Grant, id: i64, start: &Loose) -> AppResult<()> {
     expect(grant, Action::AppointmentBook)?;
     let now = app.clock.now();
@@ -375,7 +376,8 @@ async fn reschedule_once(
 }
 
 /// Cancels a booked appointment with a reason; its places are released and its
-/// reminder withdrawn. Needs `AppointmentBook`.
+/// reminder withdrawn. Needs `AppointmentBook`; an owner reaches only the
+/// appointments of their own vehicles (others are not found).
 pub async fn cancel(app: &App, grant: &Grant, id: i64, reason: &str) -> AppResult<()> {
     expect(grant, Action::AppointmentBook)?;
     let now = app.clock.now();

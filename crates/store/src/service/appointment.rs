@@ -1,7 +1,7 @@
 //! Appointments (预约) as stored, scoped by station.
 
 use crate::error::{StoreError, StoreResult};
-use crate::scope::station_filter;
+use crate::scope::{owned_filter, station_filter};
 use domain::permission::Reach;
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -116,9 +116,33 @@ pub async fn insert(conn: &mut AnyConnection, row: &AppointmentRow, now: i64) ->
     Ok(r.try_get(0)?)
 }
 
+/// The reach condition on appointments (alias `a`, station `s`): staff by station
+/// or region; an owner reaches the appointments booked for them of vehicles that are
+/// still theirs.
+fn reach_filter(reach: &Reach, next_param: usize) -> (String, Option<i64>) {
+    match reach {
+        Reach::Customer(_) => {
+            let (cond, val) = owned_filter(
+                reach,
+                "a.station_id",
+                "s.region_id",
+                Some("a.customer_id"),
+                next_param,
+            );
+            (
+                format!(
+                    "{cond} AND EXISTS (SELECT 1 FROM vehicles v WHERE v.id = a.vehicle_id AND v.owner_id = a.customer_id)"
+                ),
+                val,
+            )
+        }
+        _ => station_filter(reach, "a.station_id", "s.region_id", next_param),
+    }
+}
+
 /// One appointment within reach.
 pub async fn get(conn: &mut AnyConnection, reach: &Reach, id: i64) -> StoreResult<AppointmentRow> {
-    let (cond, val) = station_filter(reach, "a.station_id", "s.region_id", 2);
+    let (cond, val) = reach_filter(reach, 2);
     let sql = format!(
         "SELECT {COLS} FROM appointments a JOIN stations s ON s.id = a.station_id WHERE a.id = $1 AND {cond}"
     );
@@ -138,7 +162,7 @@ pub async fn list(
     from: i64,
     to: i64,
 ) -> StoreResult<Vec<AppointmentRow>> {
-    let (cond, val) = station_filter(reach, "a.station_id", "s.region_id", 4);
+    let (cond, val) = reach_filter(reach, 4);
     let sql = format!(
         "SELECT {COLS} FROM appointments a JOIN stations s ON s.id = a.station_id \
          WHERE a.station_id = $1 AND a.start_at >= $2 AND a.start_at < $3 AND {cond} ORDER BY a.start_at, a.id"

@@ -763,11 +763,12 @@ fn yuan(fen: i64) -> String {
 }
 
 /// The sandbox provider's checkout page: the amount and "pay" / "fail" buttons.
-#[utoipa::path(get, path = "/sandbox-pay/{payment_ref}", tag = "payments", params(("payment_ref" = String, Path)), responses((status = 200, description = "HTML page", content_type = "text/html"), (status = 404, body = ProblemDoc)))]
+#[utoipa::path(get, path = "/sandbox-pay/{payment_ref}", tag = "payments", params(("payment_ref" = String, Path), ("return" = Option<String>, Query, description = "The owner's page to go back to: `/owner/track/{token}`")), responses((status = 200, description = "HTML page", content_type = "text/html"), (status = 404, body = ProblemDoc)))]
 pub async fn sandbox_page(
     State(s): State<AppState>,
     headers: HeaderMap,
     Path(payment_ref): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Result<Html<String>, ApiError> {
     let lang = lang_of(&headers);
     let p = app::payment::bill::sandbox_checkout(&s.app, &payment_ref)
@@ -775,9 +776,19 @@ pub async fn sandbox_page(
         .map_err(|e| ApiError::app(e, lang))?;
     let t = |k: &str| esc(tables().t(lang, k));
     let action = format!("/sandbox-pay/{}", esc(&p.payment_ref));
+    let back = return_path(q.get("return"));
     let body = if p.state == "pending" {
+        let hidden = back
+            .as_deref()
+            .map(|b| {
+                format!(
+                    "<input type=\"hidden\" name=\"return\" value=\"{}\">",
+                    esc(b)
+                )
+            })
+            .unwrap_or_default();
         format!(
-            "<p>{} {}</p><p class=\"amount\">{}</p><form method=\"post\" action=\"{action}\">\
+            "<p>{} {}</p><p class=\"amount\">{}</p><form method=\"post\" action=\"{action}\">{hidden}\
              <button name=\"outcome\" value=\"pay\">{}</button><button name=\"outcome\" value=\"fail\">{}</button></form>",
             t("payment.sandbox.bill"),
             esc(&p.bill_number),
@@ -787,15 +798,42 @@ pub async fn sandbox_page(
         )
     } else {
         format!(
-            "<p>{} {}</p><p class=\"amount\">{}</p><p>{}: {}</p>",
+            "<p>{} {}</p><p class=\"amount\">{}</p><p>{}: {}</p>{}",
             t("payment.sandbox.bill"),
             esc(&p.bill_number),
             yuan(p.amount_fen),
             t("payment.sandbox.state"),
             t(&format!("payment.state.{}", p.state)),
+            back_link(lang, back.as_deref()),
         )
     };
     Ok(page(lang, &body))
+}
+
+/// Where the payer goes back to after the sandbox checkout, like a real provider's
+/// return URL: only an owner's transparent-workshop page on this server
+/// (`/owner/track/{token}`), so the page cannot be used as an open redirect.
+fn return_path(raw: Option<&String>) -> Option<String> {
+    let raw = raw?.trim();
+    let token = raw.strip_prefix("/owner/track/")?;
+    let ok = !token.is_empty()
+        && token.len() <= 128
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    ok.then(|| raw.to_string())
+}
+
+/// A link back to the owner's page, if there is one to go back to.
+fn back_link(lang: Lang, back: Option<&str>) -> String {
+    back.map(|b| {
+        format!(
+            "<p><a id=\"back\" href=\"{}\">{}</a></p>",
+            esc(b),
+            esc(tables().t(lang, "payment.sandbox.back"))
+        )
+    })
+    .unwrap_or_default()
 }
 
 fn lang_of(headers: &HeaderMap) -> Lang {
@@ -809,8 +847,10 @@ fn lang_of(headers: &HeaderMap) -> Lang {
 /// Submits the sandbox checkout page (`outcome` = `pay` or `fail`): the sandbox
 /// provider signs a callback with HMAC-SHA256 and the server posts it to
 /// `/api/v1/payments/callback` through its own router, exactly as a provider's
-/// request would arrive; the page then shows what the callback answered.
-#[utoipa::path(post, path = "/sandbox-pay/{payment_ref}", tag = "payments", params(("payment_ref" = String, Path)), request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "outcome=pay|fail"), responses((status = 200, description = "HTML page", content_type = "text/html"), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
+/// request would arrive; the page then shows what the callback answered. With a
+/// `return` field (an owner's `/owner/track/{token}` page, carried from the checkout
+/// URL's `?return=`), an accepted callback redirects (303) back there instead.
+#[utoipa::path(post, path = "/sandbox-pay/{payment_ref}", tag = "payments", params(("payment_ref" = String, Path)), request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "outcome=pay|fail, optional return=/owner/track/{token}"), responses((status = 200, description = "HTML page", content_type = "text/html"), (status = 303, description = "Back to the owner's page"), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
 pub async fn sandbox_submit(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -844,6 +884,13 @@ pub async fn sandbox_submit(
         Err(never) => match never {},
     };
     let status = answer.status();
+    let back = return_path(form.get("return"));
+    if status.is_success()
+        && let Some(b) = &back
+    {
+        // Like a real provider: back to the page the payer came from.
+        return Ok(axum::response::Redirect::to(b).into_response());
+    }
     let t = |k: &str| esc(tables().t(lang, k));
     let body = if status.is_success() {
         let key = if pay {
@@ -854,9 +901,10 @@ pub async fn sandbox_submit(
         format!("<p>{}</p>", t(key))
     } else {
         format!(
-            "<p>{} ({})</p>",
+            "<p>{} ({})</p>{}",
             t("payment.sandbox.refused"),
-            status.as_u16()
+            status.as_u16(),
+            back_link(lang, back.as_deref()),
         )
     };
     let mut r = page(lang, &body).into_response();
@@ -875,6 +923,27 @@ mod tests {
         assert_eq!(yuan(62_150), "¥621.50");
         assert_eq!(yuan(123_456_789), "¥1,234,567.89");
         assert_eq!(yuan(5), "¥0.05");
+    }
+
+    #[test]
+    fn only_owner_track_pages_are_return_paths() {
+        let p = |s: &str| return_path(Some(&s.to_string()));
+        assert_eq!(
+            p("/owner/track/abc_DEF-09"),
+            Some("/owner/track/abc_DEF-09".into())
+        );
+        for bad in [
+            "https://evil.example/owner/track/x",
+            "//evil.example",
+            "/owner/track/",
+            "/owner/track/x/../../console",
+            "/owner/track/x?y=1",
+            "/console",
+            "/owner/track/x\"><script>",
+        ] {
+            assert_eq!(p(bad), None, "{bad}");
+        }
+        assert_eq!(return_path(None), None);
     }
 
     #[test]

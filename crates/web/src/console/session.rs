@@ -42,6 +42,9 @@ impl ConsoleUser {
     }
 
     /// Checks a form's CSRF token against the session's.
+    // The error is the whole answer to send (a 403 page), returned at most once per
+    // request, so its size does not matter.
+    #[allow(clippy::result_large_err)]
     pub fn check_csrf(&self, form: &FormData) -> Result<(), Response> {
         if constant_time_eq(form.get("csrf").as_bytes(), self.session.csrf.as_bytes()) {
             Ok(())

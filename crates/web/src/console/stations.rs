@@ -206,7 +206,11 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
     ];
     let history = Section {
         title: chrome.t("section.history"),
-        headers: vec![chrome.t("field.at"), chrome.t("field.what"), chrome.t("field.reason")],
+        headers: vec![
+            chrome.t("field.at"),
+            chrome.t("field.what"),
+            chrome.t("field.reason"),
+        ],
         rows: events
             .iter()
             .map(|e| {

@@ -194,7 +194,11 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
     let sections = vec![
         Section {
             title: chrome.t("section.ownerships"),
-            headers: vec![chrome.t("field.owner_id"), chrome.t("field.from"), chrome.t("field.to")],
+            headers: vec![
+                chrome.t("field.owner_id"),
+                chrome.t("field.from"),
+                chrome.t("field.to"),
+            ],
             rows: d
                 .ownerships
                 .iter()
@@ -209,7 +213,11 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         },
         Section {
             title: chrome.t("section.odometer"),
-            headers: vec![chrome.t("field.km"), chrome.t("field.source"), chrome.t("field.at")],
+            headers: vec![
+                chrome.t("field.km"),
+                chrome.t("field.source"),
+                chrome.t("field.at"),
+            ],
             rows: d
                 .odometer
                 .iter()

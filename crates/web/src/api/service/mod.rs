@@ -147,8 +147,9 @@ pub fn grant_any(c: &Caller, actions: &[Action]) -> Result<Grant, ApiError> {
         .ok_or_else(|| ApiError::app(AppError::Forbidden, c.lang))
 }
 
-/// The client's address: the peer when the server knows it, else the first
-/// `X-Forwarded-For` or `X-Real-IP` entry set by the reverse proxy.
+/// The client's address: the peer, unless the peer is a reverse proxy on this machine
+/// or the private network, in which case the first `X-Forwarded-For` (or `X-Real-IP`)
+/// entry it set. Headers from other peers are ignored, so clients cannot forge them.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub Option<String>);
 
@@ -162,12 +163,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 
 /// The client's address from a request's parts (see [`ClientIp`]).
 pub fn client_ip(parts: &Parts) -> Option<String> {
-    if let Some(axum::extract::ConnectInfo(addr)) = parts
+    let peer = parts
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-    {
-        return Some(addr.ip().to_string());
-    }
+        .map(|axum::extract::ConnectInfo(addr)| addr.ip());
     let header = |name: &str| {
         parts
             .headers
@@ -175,9 +174,22 @@ pub fn client_ip(parts: &Parts) -> Option<String> {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(',').next())
             .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty() && v.len() <= 64)
+            .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
     };
-    header("x-forwarded-for").or_else(|| header("x-real-ip"))
+    let forwarded = || header("x-forwarded-for").or_else(|| header("x-real-ip"));
+    match peer {
+        Some(ip) if is_proxy(ip) => forwarded().or(Some(ip.to_string())),
+        Some(ip) => Some(ip.to_string()),
+        None => forwarded(),
+    }
+}
+
+/// Whether a peer may be a reverse proxy whose forwarding headers are believed.
+fn is_proxy(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
+        std::net::IpAddr::V6(v6) => v6.is_loopback() || v6.is_unique_local(),
+    }
 }
 
 fn invalid(field: &str, rule: &'static str, lang: Lang) -> ApiError {

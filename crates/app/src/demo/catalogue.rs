@@ -1,0 +1,130 @@
+//! The service catalogue of the demo: the holiday plan and common labour operations,
+//! so the demo can book and repair from the first minute.
+
+use crate::{App, AppResult};
+use domain::certification::{Qualification, Requirement, TechnicianGrade};
+use domain::labour::LabourOperation;
+use domain::permission::{Action, Principal, Unit};
+use domain::role::Role;
+
+/// One operation: code, Chinese name, English name, standard hours in hundredths,
+/// minimum grade, qualification.
+type Operation = (
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    Option<TechnicianGrade>,
+    Option<Qualification>,
+);
+
+/// Common operations of a service station.
+const OPERATIONS: &[Operation] = &[
+    (
+        "MAINT-10K",
+        "1万公里保养",
+        "10,000 km service",
+        100,
+        None,
+        None,
+    ),
+    (
+        "MAINT-30K",
+        "3万公里保养",
+        "30,000 km service",
+        180,
+        None,
+        None,
+    ),
+    (
+        "OIL-CHG",
+        "更换机油机滤",
+        "Oil and filter change",
+        50,
+        None,
+        None,
+    ),
+    (
+        "BRAKE-PAD",
+        "更换前刹车片",
+        "Replace front brake pads",
+        150,
+        Some(TechnicianGrade::SeniorTechnician),
+        None,
+    ),
+    (
+        "BRAKE-DISC",
+        "更换前刹车盘",
+        "Replace front brake discs",
+        200,
+        Some(TechnicianGrade::SeniorTechnician),
+        None,
+    ),
+    (
+        "AC-SERVICE",
+        "空调系统检修",
+        "Air-conditioning service",
+        120,
+        None,
+        Some(Qualification::AirConditioning),
+    ),
+    (
+        "DIAG-ENGINE",
+        "发动机故障诊断",
+        "Engine fault diagnosis",
+        100,
+        Some(TechnicianGrade::IntermediateMaster),
+        None,
+    ),
+    (
+        "GEARBOX-OIL",
+        "更换变速箱油",
+        "Gearbox oil change",
+        120,
+        Some(TechnicianGrade::SeniorTechnician),
+        None,
+    ),
+    (
+        "HV-BATT",
+        "动力电池检测",
+        "Traction battery check",
+        200,
+        Some(TechnicianGrade::IntermediateMaster),
+        Some(Qualification::EvHighVoltage),
+    ),
+    (
+        "PAINT-PANEL",
+        "单面钣金喷漆",
+        "Body panel repair and paint",
+        600,
+        None,
+        Some(Qualification::BodyPaint),
+    ),
+];
+
+/// Seeds the holiday plan and the labour catalogue; safe to run again.
+pub async fn prepare_service(app: &App) -> AppResult<usize> {
+    crate::service::calendar::ensure_holidays(app).await?;
+    let head_office = Principal {
+        id: 0,
+        name: "demo".into(),
+        role: Role::Administrator,
+        unit: Unit::HeadOffice,
+    };
+    let grant = head_office.grant(Action::NetworkWrite)?;
+    for (code, zh, en, hundredths, min_grade, qualification) in OPERATIONS {
+        let op = LabourOperation::new(
+            code,
+            zh,
+            en,
+            *hundredths,
+            Requirement {
+                min_grade: *min_grade,
+                qualification: *qualification,
+            },
+        )
+        .map_err(|e| crate::AppError::Internal(e.to_string()))?;
+        crate::service::labour::upsert_operation(app, &grant, &op).await?;
+    }
+    Ok(OPERATIONS.len())
+}

@@ -1,0 +1,235 @@
+//! Benchmark of repair-order stage changes over HTTP (issue: the service loop).
+//!
+//! Runs on a fresh SQLite file, or on PostgreSQL when TEST_DATABASE_URL is set:
+//!   1. throughput: 32 clients change stages (complete reception, start diagnosis) as
+//!      fast as the server answers;
+//!   2. latency at a paced 200 requests/s;
+//!   3. the raw database's single-row transaction rate with the same concurrency,
+//!      and the ratio of (1) to it.
+//!
+//! `cargo run --release -p web --example bench_stage [orders]`
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use domain::permission::{Action, Principal, Unit};
+use domain::repair_order::{CheckRule, Stage, default_standard};
+use domain::role::Role;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use testkit::TestApp;
+
+const CLIENTS: usize = 32;
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+/// Opens `n` walk-in orders at station A with every required reception checkpoint ticked.
+async fn prepare(t: &TestApp, n: usize) -> Vec<i64> {
+    let advisor = Principal {
+        id: 1,
+        name: "bench".into(),
+        role: Role::ServiceAdvisor,
+        unit: Unit::Station(
+            domain::ids::StationId(t.fx.station_a),
+            domain::ids::RegionId(t.fx.region_a),
+        ),
+    };
+    let g = advisor.grant(Action::RepairOrderWrite).unwrap();
+    let codes: Vec<String> = default_standard()
+        .spec(Stage::Reception)
+        .unwrap()
+        .checkpoints
+        .iter()
+        .filter(|c| c.rule == CheckRule::Required)
+        .map(|c| c.code.clone())
+        .collect();
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (app, g, codes, next, vehicle, station) = (
+            t.app.clone(),
+            g.clone(),
+            codes.clone(),
+            next.clone(),
+            t.fx.vehicle_a,
+            t.fx.station_a,
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            while next.fetch_add(1, Ordering::SeqCst) < n {
+                let input = app::service::repair_order::WalkInInput {
+                    station_id: station,
+                    vehicle_id: vehicle,
+                    concern: "保养".into(),
+                    concern_code: None,
+                };
+                let id = app::service::repair_order::open_walk_in(&app, &g, &input)
+                    .await
+                    .unwrap();
+                for c in &codes {
+                    app::service::repair_order::check(&app, &g, id, c, None)
+                        .await
+                        .unwrap();
+                }
+                ids.push(id);
+            }
+            ids
+        }));
+    }
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.extend(t.await.unwrap());
+    }
+    ids
+}
+
+async fn change(client: &reqwest::Client, base: &str, token: &str, id: i64) -> Vec<Duration> {
+    let mut out = Vec::with_capacity(2);
+    for path in ["stages/reception/complete", "stages/diagnosis/start"] {
+        let start = Instant::now();
+        let r = client
+            .post(format!("{base}/api/v1/repair-orders/{id}/{path}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        out.push(start.elapsed());
+    }
+    out
+}
+
+#[tokio::main]
+async fn main() {
+    let orders: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(4000);
+    let t = TestApp::spawn().await;
+    let backend = if t.test_db.is_postgres() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    t.service_fixture().await;
+    let token = t.token(Role::ServiceAdvisor).await;
+    let paced = 2000usize;
+    let start = Instant::now();
+    let ids = prepare(&t, orders + paced / 2).await;
+    println!(
+        "{backend}: prepared {} orders in {:.1} s",
+        ids.len(),
+        start.elapsed().as_secs_f64()
+    );
+    let (burst, rest) = ids.split_at(orders);
+
+    // 1. Throughput.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CLIENTS)
+        .build()
+        .unwrap();
+    let queue = Arc::new(burst.to_vec());
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CLIENTS {
+        let (client, base, token, queue, next) = (
+            client.clone(),
+            t.base.clone(),
+            token.clone(),
+            queue.clone(),
+            next.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(id) = queue.get(i) else { break };
+                lat.extend(change(&client, &base, &token, *id).await);
+            }
+            lat
+        }));
+    }
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await.unwrap());
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let rate = lat.len() as f64 / secs;
+    lat.sort();
+    println!(
+        "{backend}: {} stage changes by {CLIENTS} clients in {secs:.1} s = {rate:.0}/s (p50 {:.2} ms, p99 {:.2} ms)",
+        lat.len(),
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99)
+    );
+
+    // 2. Latency at 200 requests/s (each order gives two requests, 5 ms apart on average).
+    let mut interval = tokio::time::interval(Duration::from_millis(10));
+    let mut tasks = Vec::new();
+    for id in rest {
+        interval.tick().await;
+        let (client, base, token, id) = (client.clone(), t.base.clone(), token.clone(), *id);
+        tasks.push(tokio::spawn(async move {
+            change(&client, &base, &token, id).await
+        }));
+    }
+    let mut paced_lat = Vec::new();
+    for t in tasks {
+        paced_lat.extend(t.await.unwrap());
+    }
+    paced_lat.sort();
+    println!(
+        "{backend}: {} stage changes at 200 requests/s: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        paced_lat.len(),
+        percentile(&paced_lat, 0.5),
+        percentile(&paced_lat, 0.99),
+        percentile(&paced_lat, 1.0)
+    );
+
+    // 3. The raw database: one-row update transactions with the same concurrency.
+    let db = t.app.db.clone();
+    sqlx::raw_sql("CREATE TABLE bench_counter (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    for i in 0..CLIENTS as i64 {
+        sqlx::query("INSERT INTO bench_counter (id, n) VALUES ($1, 0)")
+            .bind(i)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+    let done = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..CLIENTS as i64 {
+        let (db, done) = (db.clone(), done.clone());
+        tasks.push(tokio::spawn(async move {
+            while start.elapsed() < Duration::from_secs(5) {
+                let mut tx = db.begin().await.unwrap();
+                sqlx::query("UPDATE bench_counter SET n = n + 1 WHERE id = $1")
+                    .bind(i)
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let raw = done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64();
+    println!(
+        "{backend}: raw single-row transactions: {raw:.0}/s; stage changes reach {:.0}% of it",
+        100.0 * rate / raw
+    );
+}
