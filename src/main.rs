@@ -235,7 +235,9 @@ async fn main() -> anyhow::Result<()> {
             listen,
             no_serve,
         } => {
-            let s = settings(&cli, *listen)?;
+            let mut s = settings(&cli, *listen)?;
+            // The demo pays through the local sandbox provider.
+            s.app.payment_sandbox = true;
             let db = open(&s).await?;
             let empty = {
                 let mut c = db.pool.acquire().await?;

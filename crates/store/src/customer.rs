@@ -1,7 +1,7 @@
 //! Customers: contact data, preferences, consent.
 
 use crate::error::{StoreError, StoreResult};
-use crate::query::{Bind, bind_all, count};
+use crate::query::{Bind, page_of};
 use crate::scope::owned_filter;
 use crate::{Page, Paged};
 use domain::permission::Reach;
@@ -210,25 +210,15 @@ pub async fn list(
     }
     let where_ = conds.join(" AND ");
     let from = "FROM customers c JOIN stations s ON s.id = c.station_id";
-    let total = count(
+    page_of(
         conn,
-        &format!("SELECT COUNT(*) {from} WHERE {where_}"),
+        COLS,
+        from,
+        &where_,
+        "c.id DESC",
         &binds,
+        page,
+        from_row,
     )
-    .await?;
-    let sql = format!(
-        "SELECT {COLS} {from} WHERE {where_} ORDER BY c.id DESC LIMIT {} OFFSET {}",
-        page.per_page,
-        page.offset()
-    );
-    let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &binds)
-        .fetch_all(conn)
-        .await?;
-    let items = rows.iter().map(from_row).collect::<Result<_, _>>()?;
-    Ok(Paged {
-        items,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    .await
 }

@@ -1,7 +1,7 @@
 //! Regions, stations, depots and mobile units.
 
 use crate::error::{StoreError, StoreResult};
-use crate::query::{Bind, bind_all, count};
+use crate::query::{Bind, page_of};
 use crate::scope::station_filter;
 use crate::{Page, Paged};
 use domain::permission::Reach;
@@ -295,27 +295,17 @@ pub async fn stations(
         binds.push(Bind::I(r));
     }
     let where_ = conds.join(" AND ");
-    let total = count(
+    page_of(
         conn,
-        &format!("SELECT COUNT(*) FROM stations s WHERE {where_}"),
+        STATION_COLS,
+        "FROM stations s",
+        &where_,
+        "s.code",
         &binds,
+        page,
+        station_from,
     )
-    .await?;
-    let sql = format!(
-        "SELECT {STATION_COLS} FROM stations s WHERE {where_} ORDER BY s.code LIMIT {} OFFSET {}",
-        page.per_page,
-        page.offset()
-    );
-    let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &binds)
-        .fetch_all(conn)
-        .await?;
-    let items = rows.iter().map(station_from).collect::<Result<_, _>>()?;
-    Ok(Paged {
-        items,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    .await
 }
 
 /// Every station's id and coordinates (for nearest-station searches and demo data).

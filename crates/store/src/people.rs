@@ -1,7 +1,7 @@
 //! Staff accounts and their certificates.
 
 use crate::error::{StoreError, StoreResult};
-use crate::query::{Bind, bind_all, count};
+use crate::query::{Bind, page_of};
 use crate::scope::station_filter;
 use crate::{Page, Paged};
 use domain::permission::Reach;
@@ -150,27 +150,10 @@ pub async fn staff_list(
     }
     let where_ = conds.join(" AND ");
     let from = "FROM staff st LEFT JOIN stations s ON s.id = st.station_id";
-    let total = count(
-        conn,
-        &format!("SELECT COUNT(*) {from} WHERE {where_}"),
-        &binds,
+    page_of(
+        conn, STAFF_COLS, from, &where_, "st.id", &binds, page, staff_from,
     )
-    .await?;
-    let sql = format!(
-        "SELECT {STAFF_COLS} {from} WHERE {where_} ORDER BY st.id LIMIT {} OFFSET {}",
-        page.per_page,
-        page.offset()
-    );
-    let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &binds)
-        .fetch_all(conn)
-        .await?;
-    let items = rows.iter().map(staff_from).collect::<Result<_, _>>()?;
-    Ok(Paged {
-        items,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    .await
 }
 
 /// What sign-in needs to know about an account.

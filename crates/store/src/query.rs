@@ -1,6 +1,8 @@
 //! Helpers for queries whose conditions are built at run time.
 
 use crate::error::StoreResult;
+use crate::{Page, Paged};
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 /// A value bound to a dynamically built query.
@@ -32,4 +34,40 @@ pub async fn count(conn: &mut AnyConnection, sql: &str, binds: &[Bind]) -> Store
         .fetch_one(conn)
         .await?;
     Ok(row.try_get(0)?)
+}
+
+/// One page of `SELECT {cols} {from} WHERE {where_} ORDER BY {order}` with the total
+/// count of matching rows, each row read by `read`: the shape of every list.
+#[allow(clippy::too_many_arguments)]
+pub async fn page_of<T>(
+    conn: &mut AnyConnection,
+    cols: &str,
+    from: &str,
+    where_: &str,
+    order: &str,
+    binds: &[Bind],
+    page: Page,
+    read: fn(&AnyRow) -> Result<T, sqlx::Error>,
+) -> StoreResult<Paged<T>> {
+    let total = count(
+        conn,
+        &format!("SELECT COUNT(*) {from} WHERE {where_}"),
+        binds,
+    )
+    .await?;
+    let sql = format!(
+        "SELECT {cols} {from} WHERE {where_} ORDER BY {order} LIMIT {} OFFSET {}",
+        page.per_page,
+        page.offset()
+    );
+    let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
+        .fetch_all(conn)
+        .await?;
+    let items = rows.iter().map(read).collect::<Result<_, _>>()?;
+    Ok(Paged {
+        items,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
 }

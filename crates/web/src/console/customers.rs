@@ -2,8 +2,8 @@
 
 use super::chrome::{Pager, show_time};
 use super::form::{
-    DetailPage, FormData, FormPage, ListPage, RevealBox, Row, Section, error_page, read_input,
-    render,
+    DetailPage, FormData, FormPage, ListPage, RevealBox, Row, Section, answer, error_page,
+    read_input, render,
 };
 use super::session::ConsoleUser;
 use crate::AppState;
@@ -12,7 +12,7 @@ use app::customer::CustomerInput;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use domain::permission::Action;
 use std::collections::HashMap;
@@ -165,13 +165,7 @@ async fn create(State(s): State<AppState>, user: ConsoleUser, form: FormData) ->
         Ok(input) => app::customer::create(&s.app, &grant, &input).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(id) => Redirect::to(&format!("/console/customers/{id}")).into_response(),
-        Err(e) => {
-            let (page, status) = page.with_error(&e);
-            render(&page, status)
-        }
-    }
+    answer(page, result, |id| format!("/console/customers/{id}"))
 }
 
 async fn show(
@@ -365,11 +359,5 @@ async fn update(
         Ok(input) => app::customer::update(&s.app, &grant, cid, &input).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(()) => Redirect::to(&format!("/console/customers/{cid}")).into_response(),
-        Err(e) => {
-            let (page, status) = page.with_error(&e);
-            render(&page, status)
-        }
-    }
+    answer(page, result, |()| format!("/console/customers/{cid}"))
 }

@@ -47,6 +47,22 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
     }
 }
 
+/// Answers a submitted form: on success, go to the page `target` names; otherwise show
+/// the form again with each error beside its field.
+pub fn answer<T>(
+    page: FormPage,
+    result: Result<T, AppError>,
+    target: impl FnOnce(T) -> String,
+) -> Response {
+    match result {
+        Ok(v) => axum::response::Redirect::to(&target(v)).into_response(),
+        Err(e) => {
+            let (page, status) = page.with_error(&e);
+            render(&page, status)
+        }
+    }
+}
+
 /// Renders a template with a status, or a plain 500 if rendering fails.
 pub fn render<T: Template>(t: &T, status: StatusCode) -> Response {
     match t.render() {

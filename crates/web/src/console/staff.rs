@@ -2,7 +2,7 @@
 
 use super::chrome::Pager;
 use super::form::{
-    DetailPage, FormData, FormPage, ListPage, Row, Section, error_page, read_input, render,
+    DetailPage, FormData, FormPage, ListPage, Row, Section, answer, error_page, read_input, render,
 };
 use super::session::ConsoleUser;
 use crate::AppState;
@@ -10,7 +10,7 @@ use app::people::{StaffInput, StaffUpdateInput};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
 use domain::permission::Action;
 use domain::role::Role;
@@ -154,13 +154,7 @@ async fn create(State(s): State<AppState>, user: ConsoleUser, form: FormData) ->
         Ok(input) => app::people::create_staff(&s.app, &grant, &input).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(id) => Redirect::to(&format!("/console/staff/{id}")).into_response(),
-        Err(e) => {
-            let (page, status) = page.with_error(&e);
-            render(&page, status)
-        }
-    }
+    answer(page, result, |id| format!("/console/staff/{id}"))
 }
 
 async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>) -> Response {
@@ -315,11 +309,5 @@ async fn update(
         Ok(input) => app::people::update_staff(&s.app, &grant, sid, &input).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(()) => Redirect::to(&format!("/console/staff/{sid}")).into_response(),
-        Err(e) => {
-            let (page, status) = page.with_error(&e);
-            render(&page, status)
-        }
-    }
+    answer(page, result, |()| format!("/console/staff/{sid}"))
 }

@@ -2,7 +2,7 @@
 
 use super::chrome::{Pager, show_time};
 use super::form::{
-    DetailPage, FormData, FormPage, ListPage, Row, Section, error_page, read_input, render,
+    DetailPage, FormData, FormPage, ListPage, Row, Section, answer, error_page, read_input, render,
 };
 use super::session::ConsoleUser;
 use crate::AppState;
@@ -10,7 +10,7 @@ use app::network::StationInput;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
 use domain::permission::Action;
 use std::collections::HashMap;
@@ -150,13 +150,7 @@ async fn create(State(s): State<AppState>, user: ConsoleUser, form: FormData) ->
         Ok(input) => app::network::create_station(&s.app, &grant, &input).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(id) => Redirect::to(&format!("/console/stations/{id}")).into_response(),
-        Err(e) => {
-            let (page, status) = page.with_error(&e);
-            render(&page, status)
-        }
-    }
+    answer(page, result, |id| format!("/console/stations/{id}"))
 }
 
 async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>) -> Response {
@@ -294,11 +288,5 @@ async fn update(
         Ok(input) => app::network::update_station(&s.app, &grant, id, &input).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(()) => Redirect::to(&format!("/console/stations/{id}")).into_response(),
-        Err(e) => {
-            let (page, status) = page.with_error(&e);
-            render(&page, status)
-        }
-    }
+    answer(page, result, |()| format!("/console/stations/{id}"))
 }
