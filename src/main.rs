@@ -191,6 +191,15 @@ async fn serve(s: &Settings, db: store::Db) -> anyhow::Result<()> {
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .ok();
+    if let Some(handle) = metrics.clone() {
+        // Histograms keep samples until upkeep folds them in; without it they only grow.
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                handle.run_upkeep();
+            }
+        });
+    }
     let app = app::App::new(db, Arc::new(app::clock::SystemClock), s.app.clone());
     tokio::spawn(app::notify::worker(app.clone()));
     let state = web::AppState::new(app, metrics);
