@@ -756,3 +756,57 @@ async fn console_and_owner_pages_drive_the_loop_without_javascript() {
     assert_eq!(s, StatusCode::OK, "{html}");
     let _ = sf;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_office_edits_the_holiday_plan_and_booking_follows_it() {
+    let t = TestApp::spawn().await;
+    t.service_fixture().await;
+    let admin = Api::new(&t, Role::Administrator).await;
+    let manager = Api::new(&t, Role::StationManager).await;
+    let advisor = Api::new(&t, Role::ServiceAdvisor).await;
+    let (s, v) = advisor.get("/calendar/holidays").await;
+    assert_eq!(s, StatusCode::OK);
+    let plan = v["plan"].as_str().unwrap().to_string();
+    assert!(
+        plan.contains("2026-02-14 workday"),
+        "调休 days are part of the plan"
+    );
+    assert!(plan.contains("春节"));
+    let put = |api: &Api, text: String| {
+        let (c, url, token) = (
+            api.c.clone(),
+            format!("{}/calendar/holidays", api.base),
+            api.token.clone(),
+        );
+        async move {
+            let r = c
+                .put(url)
+                .bearer_auth(token)
+                .json(&json!({ "plan": text }))
+                .send()
+                .await
+                .unwrap();
+            let s = r.status();
+            (s, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    // A bad line names its number, and nothing changes.
+    let (s, v) = put(&admin, format!("{plan}\n2026-13-01 holiday 坏日子\n")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["errors"][0]["field"], "plan");
+    assert!(v["errors"][0]["message"].as_str().is_some());
+    assert_eq!(
+        advisor.get("/calendar/holidays").await.1["plan"].as_str(),
+        Some(plan.as_str())
+    );
+    // A station manager may not change the national plan.
+    assert_eq!(put(&manager, plan.clone()).await.0, StatusCode::FORBIDDEN);
+    // Head office declares an extra holiday; booking on it is refused by the same calendar.
+    let (s, v) = put(&admin, format!("{plan}\n2026-11-26 holiday 临时停业\n")).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    let book = json!({"station_id": t.fx.station_a, "vehicle_id": t.fx.vehicle_a, "service_type": "maintenance",
+                      "channel": "hotline", "start": "2026-11-26 10:00", "concern": "保养"});
+    let (s, v) = advisor.post("/appointments", book).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert_eq!(rule(&v), "capacity.not_working_day");
+}

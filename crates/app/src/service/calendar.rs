@@ -35,6 +35,60 @@ pub async fn ensure_holidays(app: &App) -> AppResult<usize> {
     Ok(added)
 }
 
+/// The stored plan as the text head office edits (`2026-02-15..2026-02-23 holiday 春节`,
+/// `2026-02-14 workday`), for anyone who may read the network.
+pub async fn plan_text(app: &App, grant: &domain::permission::Grant) -> AppResult<String> {
+    crate::network::expect(grant, domain::permission::Action::NetworkRead)?;
+    let mut c = crate::conn(app).await?;
+    Ok(load_plan(&mut c).await?.to_text())
+}
+
+/// Replaces the plan with one written as text (head office only). Every line is
+/// checked first; a bad line is reported with its number and nothing changes.
+pub async fn replace_plan(
+    app: &App,
+    grant: &domain::permission::Grant,
+    text: &str,
+) -> AppResult<usize> {
+    crate::network::expect(grant, domain::permission::Action::NetworkWrite)?;
+    if *grant.reach() != domain::permission::Reach::All {
+        return Err(AppError::Forbidden);
+    }
+    let plan = HolidayPlan::parse(text)
+        .map_err(|e| AppError::Invalid(domain::Violation::from(e).into()))?;
+    let rows: Vec<PlanDay> = plan
+        .iter()
+        .map(|(day, kind)| match kind {
+            DayKind::Holiday { name } => PlanDay {
+                day: day.to_string(),
+                kind: "holiday".into(),
+                name: Some(name.clone()),
+            },
+            DayKind::AdjustedWorkday => PlanDay {
+                day: day.to_string(),
+                kind: "workday".into(),
+                name: None,
+            },
+        })
+        .collect();
+    let mut tx = begin(app).await?;
+    store::service::calendar::replace_all(&mut tx, &rows).await?;
+    let data = serde_json::json!({ "days": rows.len() });
+    store::event::record(
+        &mut tx,
+        app.now_ms(),
+        crate::actor(grant),
+        "holiday_plan",
+        0,
+        "replaced",
+        &data,
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(rows.len())
+}
+
 /// The stored plan; China's built-in plan while nothing is stored yet.
 pub async fn load_plan(c: &mut sqlx::AnyConnection) -> AppResult<HolidayPlan> {
     let rows = store::service::calendar::days(c).await?;

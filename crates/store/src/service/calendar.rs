@@ -52,3 +52,14 @@ pub async fn station_timezone(conn: &mut AnyConnection, station_id: i64) -> Stor
         .ok_or(StoreError::NotFound)?;
     Ok(row.try_get(0)?)
 }
+
+/// Replaces the whole plan with `days` (head office publishes a corrected plan).
+pub async fn replace_all(conn: &mut AnyConnection, days: &[PlanDay]) -> StoreResult<()> {
+    sqlx::query("DELETE FROM holiday_plan")
+        .execute(&mut *conn)
+        .await?;
+    for d in days {
+        insert_day(conn, d).await?;
+    }
+    Ok(())
+}

@@ -38,6 +38,8 @@ use view::{BoardItem, Job, OrderDetail};
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(
+        holiday_plan,
+        replace_holiday_plan,
         list_operations,
         upsert_operation,
         publish_capacity,
@@ -96,6 +98,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/labour-operations",
             get(list_operations).post(upsert_operation),
+        )
+        .route(
+            "/calendar/holidays",
+            get(holiday_plan).put(replace_holiday_plan),
         )
         .route("/stations/{id}/capacity", post(publish_capacity))
         .route("/stations/{id}/slots", get(find_slots))
@@ -1172,4 +1178,41 @@ pub async fn station_kpis(
             .await
             .map_err(|e| c.err(e))?,
     ))
+}
+
+/// The public-holiday plan as text.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HolidayPlanText {
+    /// One entry per line: `2026-02-15..2026-02-23 holiday 春节` or `2026-02-14 workday`
+    /// (a weekend day worked, 调休); `#` starts a comment.
+    pub plan: String,
+}
+
+/// The working-day calendar every clock uses: China's holidays and adjusted workdays.
+#[utoipa::path(get, path = "/api/v1/calendar/holidays", tag = "service", responses((status = 200, body = HolidayPlanText)))]
+pub async fn holiday_plan(
+    State(s): State<AppState>,
+    c: Caller,
+) -> Result<Json<HolidayPlanText>, ApiError> {
+    let g = c.grant(Action::NetworkRead)?;
+    let plan = app::service::calendar::plan_text(&s.app, &g)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok(Json(HolidayPlanText { plan }))
+}
+
+/// Replaces the holiday plan (head office). A bad line is reported with its number and nothing changes.
+#[utoipa::path(put, path = "/api/v1/calendar/holidays", tag = "service", request_body = HolidayPlanText, responses((status = 204), (status = 422, body = crate::error::ProblemDoc)))]
+pub async fn replace_holiday_plan(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(input): JsonBody<HolidayPlanText>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let g = c.grant(Action::NetworkWrite)?;
+    let input = input?;
+    app::service::calendar::replace_plan(&s.app, &g, &input.plan)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
