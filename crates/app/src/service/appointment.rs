@@ -253,6 +253,17 @@ async fn enqueue_reminder(
     now: Timestamp,
     tz: &jiff::tz::TimeZone,
 ) -> AppResult<()> {
+    // Reminders are service messages: only with the customer's consent, on the channel
+    // they chose.
+    let customer =
+        store::customer::get(c, &domain::permission::Reach::All, row.customer_id).await?;
+    let consent = domain::customer::Consent {
+        service: customer.consent_service,
+        marketing: customer.consent_marketing,
+    };
+    if !consent.allows(domain::customer::Purpose::Service) {
+        return Ok(());
+    }
     let (phone, quiet) = store::service::appointment::customer_contact(c, row.customer_id).await?;
     let quiet = quiet
         .as_deref()
@@ -268,7 +279,7 @@ async fn enqueue_reminder(
     store::outbox::enqueue(
         c,
         &reminder_key(id, row.start_at),
-        "sms",
+        &customer.channel,
         &phone,
         Some(row.customer_id),
         "appointment_reminder",
