@@ -192,7 +192,7 @@ async fn home(State(s): State<AppState>, parts: Parts) -> Response {
                         format!(
                             "{} · {}",
                             crate::console::chrome::show_time(m.created_at),
-                            m.template
+                            tables().t(lang, &format!("template.{}", m.template))
                         )
                     })
                     .collect()
