@@ -18,6 +18,7 @@ pub mod query;
 pub mod scope;
 pub mod service;
 pub mod session;
+pub mod settings;
 pub mod vehicle;
 
 pub use db::{Backend, Db, Tx};

@@ -31,6 +31,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_payment.sql"),
         postgres: include_str!("../migrations/postgres/0003_payment.sql"),
     },
+    Migration {
+        version: 4,
+        name: "guarantee",
+        sqlite: include_str!("../migrations/sqlite/0004_guarantee.sql"),
+        postgres: include_str!("../migrations/postgres/0004_guarantee.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "stage_standards",
+        sqlite: include_str!("../migrations/sqlite/0005_stage_standards.sql"),
+        postgres: include_str!("../migrations/postgres/0005_stage_standards.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

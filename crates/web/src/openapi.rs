@@ -69,6 +69,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(api::service::ServiceApi::openapi());
     doc.merge(api::payment::PaymentApi::openapi());
     doc.merge(api::export::ExportApi::openapi());
+    doc.merge(api::guarantee::GuaranteeApi::openapi());
     doc
 }
 

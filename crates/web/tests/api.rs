@@ -192,6 +192,14 @@ fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
         ("GET", "/api/v1/labour-operations".into(), "network_read"),
         ("POST", "/api/v1/labour-operations".into(), "network_write"),
         (
+            "GET",
+            "/api/v1/stage-standards/current".into(),
+            "network_read",
+        ),
+        ("POST", "/api/v1/stage-standards".into(), "network_write"),
+        ("GET", "/api/v1/calendar/holidays".into(), "network_read"),
+        ("PUT", "/api/v1/calendar/holidays".into(), "network_write"),
+        (
             "POST",
             format!("/api/v1/stations/{}/capacity", f.station_a),
             "capacity_admin",
@@ -311,6 +319,21 @@ fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
             "repair_order_write",
         ),
         ("GET", "/api/v1/my/jobs".into(), "workshop_work"),
+        (
+            "GET",
+            format!("/api/v1/vehicles/{}/three-guarantees", f.vehicle_a),
+            "repair_order_read",
+        ),
+        (
+            "GET",
+            "/api/v1/settings/three-guarantees".into(),
+            "network_read",
+        ),
+        (
+            "PUT",
+            "/api/v1/settings/three-guarantees".into(),
+            "network_write",
+        ),
     ]
 }
 

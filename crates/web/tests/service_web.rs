@@ -857,3 +857,117 @@ async fn reminders_respect_consent_and_the_chosen_channel() {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(reminders().await, vec!["wechat".to_string()]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_office_publishes_a_stage_standard_and_open_orders_keep_theirs() {
+    let t = TestApp::spawn().await;
+    t.service_fixture().await;
+    let advisor = Api::new(&t, Role::ServiceAdvisor).await;
+    let admin = Api::new(&t, Role::Administrator).await;
+    let manager = Api::new(&t, Role::StationManager).await;
+    let st = t.fx.station_a;
+    at(&t, "2026-11-24T09:00");
+    let walk_in = || json!({"station_id": st, "vehicle_id": t.fx.vehicle_a, "concern": "异响"});
+    let reception = |d: &Value| -> Vec<(String, bool)> {
+        d["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["stage"] == "reception")
+            .unwrap()["checkpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["code"].as_str().unwrap().to_string(),
+                    c["required"] == true,
+                )
+            })
+            .collect()
+    };
+
+    // An order opened under version 1.
+    let (s, v) = advisor.post("/repair-orders", walk_in()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let old = v["id"].as_i64().unwrap();
+    let v1_codes = reception(&detail(&advisor, old).await);
+
+    // Head office publishes version 2 with an extra required reception checkpoint.
+    let (s, current) = admin.get("/stage-standards/current").await;
+    assert_eq!(s, StatusCode::OK, "{current}");
+    assert_eq!(current["version"], 1);
+    let mut v2 = current.clone();
+    v2["version"] = json!(2);
+    let reception_spec = v2["stages"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|s| s["stage"] == "reception")
+        .unwrap();
+    reception_spec["checkpoints"].as_array_mut().unwrap().push(json!({
+        "code": "reception.photos", "label_zh": "车辆外观拍照", "label_en": "Photos of the body",
+        "rule": "required"
+    }));
+    let (s, v) = manager.post("/stage-standards", v2.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let (s, v) = admin.post("/stage-standards", v2.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["version"], 2);
+    let (_, current) = advisor.get("/stage-standards/current").await;
+    assert_eq!(current["version"], 2);
+    let (s, v) = admin.post("/stage-standards", v2).await;
+    assert_eq!(
+        (s, rule(&v).as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "stage_standard.version"),
+        "{v}"
+    );
+
+    // A new order runs under version 2: version 1's checkpoints are not enough.
+    let (s, v) = advisor.post("/repair-orders", walk_in()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let new = v["id"].as_i64().unwrap();
+    assert!(reception(&detail(&advisor, new).await).contains(&("reception.photos".into(), true)));
+    for (code, required) in &v1_codes {
+        if *required {
+            let (s, v) = advisor
+                .post(
+                    &format!("/repair-orders/{new}/checkpoints"),
+                    json!({"code": code}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        }
+    }
+    let (s, v) = advisor
+        .post(
+            &format!("/repair-orders/{new}/stages/reception/complete"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (s, rule(&v).as_str()),
+        (StatusCode::CONFLICT, "repair_order.checkpoint_missing"),
+        "{v}"
+    );
+    assert!(v.to_string().contains("reception.photos"), "{v}");
+    tick_required(&advisor, new, "reception").await;
+    let (s, v) = advisor
+        .post(
+            &format!("/repair-orders/{new}/stages/reception/complete"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    // The order opened under version 1 keeps it and completes with its checkpoints.
+    assert_eq!(reception(&detail(&advisor, old).await), v1_codes);
+    tick_required(&advisor, old, "reception").await;
+    let (s, v) = advisor
+        .post(
+            &format!("/repair-orders/{old}/stages/reception/complete"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}

@@ -16,8 +16,10 @@ pub mod appointment;
 pub mod calendar;
 pub mod capacity;
 pub mod estimate;
+pub mod guarantee;
 pub mod labour;
 pub mod repair_order;
+pub mod stage_standard;
 
 use crate::input::Loose;
 use crate::{AppError, AppResult};

@@ -23,7 +23,7 @@ use domain::money::Money;
 use domain::permission::{Action, Grant, Reach};
 use domain::repair_order::{
     RepairOrder, Stage, StageEvent, StageProgress, StageTiming, WorkLine, WorkStatus,
-    courtesy_car_entitled, default_standard, late_handover, stage_timings,
+    courtesy_car_entitled, late_handover, stage_timings,
 };
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -151,13 +151,7 @@ pub(crate) async fn load(c: &mut sqlx::AnyConnection, reach: &Reach, id: i64) ->
 }
 
 async fn load_row(c: &mut sqlx::AnyConnection, row: RepairOrderRow) -> AppResult<Loaded> {
-    let standard = default_standard();
-    if i64::from(standard.version) != row.standard_version {
-        return Err(AppError::Internal(format!(
-            "stage standard version {} unknown",
-            row.standard_version
-        )));
-    }
+    let standard = super::stage_standard::by_version(c, row.standard_version).await?;
     let lines = store::service::estimate::lines(c, row.id).await?;
     let checkpoints = store::service::repair_order::checkpoints(c, row.id).await?;
     let log = store::event::for_entity(c, ENTITY, row.id).await?;
@@ -399,7 +393,8 @@ async fn open(
         .collect::<AppResult<Vec<_>>>()?;
     let today = tz.to_datetime(now).date();
     let comeback_of = find_comeback(&vehicle.vin, concern_code, concern, today, &prior);
-    let mut order = RepairOrder::new(default_standard()).map_err(refused)?;
+    let standard = super::stage_standard::current(tx).await?;
+    let mut order = RepairOrder::new(standard).map_err(refused)?;
     order.start_stage(Stage::Reception, now).map_err(refused)?;
     let now_ms = now.as_millisecond();
     let row = RepairOrderRow {

@@ -13,3 +13,5 @@ pub mod capacity;
 pub mod estimate;
 pub mod labour;
 pub mod repair_order;
+pub mod stage_standard;
+pub mod vehicle_history;

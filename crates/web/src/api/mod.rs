@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod customer;
 pub mod export;
+pub mod guarantee;
 pub mod network;
 pub mod payment;
 pub mod people;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(export::router())
         .merge(service::router())
         .merge(payment::router())
+        .merge(guarantee::router())
 }
 
 /// Query parameters of a list, read leniently so that bad values become problem documents.

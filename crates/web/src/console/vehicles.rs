@@ -185,7 +185,7 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         (chrome.t("field.owner_id"), v.owner_id.to_string()),
         (chrome.t("field.station_id"), v.station_id.to_string()),
     ];
-    let sections = vec![
+    let mut sections = vec![
         Section {
             title: chrome.t("section.ownerships"),
             headers: vec![
@@ -219,6 +219,12 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
                 .collect(),
         },
     ];
+    if let Ok(g) = user.session.principal.grant(Action::RepairOrderRead) {
+        match app::service::guarantee::for_vehicle(&s.app, &g, id).await {
+            Ok(tg) => sections.push(three_guarantees_section(&chrome, &tg)),
+            Err(e) => return error_page(chrome, &e),
+        }
+    }
     let can_write = user.session.principal.grant(Action::VehicleWrite).is_ok();
     let list = chrome.t("nav.vehicles");
     let page = DetailPage {
@@ -285,4 +291,95 @@ async fn update(
         Err(e) => Err(e),
     };
     answer(page, result, |()| format!("/console/vehicles/{id}"))
+}
+
+/// The three-guarantees counters (三包, SPEC §15) of a vehicle as a table: one row per
+/// counter with its value, threshold and finding (warning or entitlement).
+fn three_guarantees_section(
+    chrome: &super::chrome::Chrome,
+    tg: &app::service::guarantee::ThreeGuarantees,
+) -> Section {
+    use domain::guarantee::{Counter, Entitlement, Finding};
+    let finding = |counter: &Counter| {
+        tg.findings
+            .iter()
+            .find_map(|f| match f {
+                Finding::Warning { counter: c, .. } if c == counter => Some("gt.warning"),
+                Finding::Entitlement(Entitlement::ReplacementOrRefund { counter: c })
+                    if c == counter =>
+                {
+                    Some("gt.replacement_or_refund")
+                }
+                Finding::Entitlement(Entitlement::CourtesyCar)
+                    if *counter == Counter::CurrentRepairDays =>
+                {
+                    Some("gt.courtesy_car")
+                }
+                _ => None,
+            })
+            .map(|k| chrome.t(k))
+            .unwrap_or_default()
+    };
+    let t = &tg.thresholds;
+    let c = &tg.counters;
+    let mut rows = vec![
+        vec![
+            chrome.t("gt.period"),
+            format!(
+                "{} – {} / {} km",
+                tg.sold_on,
+                tg.period_ends_on,
+                tg.odometer_km.map(|k| k.to_string()).unwrap_or_default()
+            ),
+            format!("{} / {} km", t.period_months, t.period_km),
+            chrome.t(if tg.within_period {
+                "gt.within_period"
+            } else {
+                "gt.outside_period"
+            }),
+        ],
+        vec![
+            chrome.t("gt.cumulative_repair_days"),
+            c.cumulative_repair_days.to_string(),
+            t.cumulative_repair_days.to_string(),
+            finding(&Counter::CumulativeRepairDays),
+        ],
+    ];
+    rows.extend(c.same_problem.iter().map(|p| {
+        vec![
+            format!("{}: {}", chrome.t("gt.same_problem"), p.problem),
+            p.repairs.to_string(),
+            t.same_problem_repairs.to_string(),
+            finding(&Counter::SameProblem(p.problem.clone())),
+        ]
+    }));
+    if let Some(days) = c.current_repair_days {
+        rows.push(vec![
+            chrome.t("gt.current_repair_days"),
+            days.to_string(),
+            t.courtesy_car_days.to_string(),
+            finding(&Counter::CurrentRepairDays),
+        ]);
+    }
+    for (key, threshold) in [
+        ("gt.serious_safety", t.serious_safety_repairs),
+        ("gt.major_parts", t.major_part_replacements),
+    ] {
+        rows.push(vec![
+            chrome.t(key),
+            chrome.t("gt.not_recorded"),
+            threshold.to_string(),
+            String::new(),
+        ]);
+    }
+    Section {
+        title: chrome.t("section.three_guarantees"),
+        headers: vec![
+            chrome.t("gt.counter"),
+            chrome.t("gt.value"),
+            chrome.t("gt.threshold"),
+            chrome.t("gt.finding"),
+        ],
+        rows,
+    }
 }

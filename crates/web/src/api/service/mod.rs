@@ -26,7 +26,7 @@ use domain::certification::{Qualification, Requirement, TechnicianGrade};
 use domain::kpi::{StationMonth, YearMonth};
 use domain::labour::LabourOperation;
 use domain::permission::{Action, Grant};
-use domain::repair_order::Stage;
+use domain::repair_order::{Stage, StageStandard};
 use domain::role::Role;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -42,6 +42,8 @@ use view::{BoardItem, Job, OrderDetail};
         replace_holiday_plan,
         list_operations,
         upsert_operation,
+        current_stage_standard,
+        publish_stage_standard,
         publish_capacity,
         find_slots,
         station_appointments,
@@ -99,6 +101,8 @@ pub fn router() -> Router<AppState> {
             "/labour-operations",
             get(list_operations).post(upsert_operation),
         )
+        .route("/stage-standards/current", get(current_stage_standard))
+        .route("/stage-standards", post(publish_stage_standard))
         .route(
             "/calendar/holidays",
             get(holiday_plan).put(replace_holiday_plan),
@@ -293,6 +297,39 @@ pub async fn upsert_operation(
         .await
         .map_err(|e| c.err(e))?;
     Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+// ----- stage standards -----
+
+/// The stage standard new repair orders run under (stages, standard times and
+/// checkpoints, SPEC §5).
+#[utoipa::path(get, path = "/api/v1/stage-standards/current", tag = "service", responses((status = 200, description = "The current stage standard")))]
+pub async fn current_stage_standard(
+    State(s): State<AppState>,
+    c: Caller,
+) -> Result<Json<StageStandard>, ApiError> {
+    let g = c.grant(Action::NetworkRead)?;
+    Ok(Json(
+        app::service::stage_standard::read_current(&s.app, &g)
+            .await
+            .map_err(|e| c.err(e))?,
+    ))
+}
+
+/// Publishes the next version of the stage standard (head office only); orders
+/// already open keep the version they were opened with.
+#[utoipa::path(post, path = "/api/v1/stage-standards", tag = "service", request_body(content = Object, description = "The stage standard, version = current + 1"), responses((status = 201, description = "Published"), (status = 403, body = crate::error::ProblemDoc), (status = 422, body = crate::error::ProblemDoc)))]
+pub async fn publish_stage_standard(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(input): JsonBody<StageStandard>,
+) -> Result<(StatusCode, Json<StageStandard>), ApiError> {
+    let g = c.grant(Action::NetworkWrite)?;
+    let input = input?;
+    let published = app::service::stage_standard::publish(&s.app, &g, &input)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok((StatusCode::CREATED, Json(published)))
 }
 
 // ----- capacity and slots -----

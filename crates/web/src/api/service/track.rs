@@ -97,14 +97,16 @@ fn owner_line(
 /// The order behind an owner-link token.
 pub async fn owner_track(app: &App, token: &str, en: bool) -> AppResult<OwnerTrack> {
     let v = app::service::repair_order::owner_view(app, token).await?;
-    let (log, names, order) = {
+    let (log, names, order, standard) = {
         let mut c = view::acquire!(app);
         let log = store::event::for_entity(&mut c, view::ENTITY, v.order_id).await?;
         let names = store::service::labour::list(&mut c).await?;
         let order =
             store::service::repair_order::get(&mut c, &domain::permission::Reach::All, v.order_id)
                 .await?;
-        (log, names, order)
+        let standard =
+            app::service::stage_standard::by_version(&mut c, order.standard_version).await?;
+        (log, names, order, standard)
     };
     let events = view::stage_events(&log);
     let eta = view::order_eta(app, &order, &v.lines, &events, app.clock.now()).await;
@@ -112,7 +114,7 @@ pub async fn owner_track(app: &App, token: &str, en: bool) -> AppResult<OwnerTra
         order_id: v.order_id,
         state: v.state,
         current_stage: v.current_stage,
-        stages: view::stages(&order, &v.timings, &v.checkpoints),
+        stages: view::stages(&standard, &order, &v.timings, &v.checkpoints),
         promised_at: v.promised_at,
         eta,
         awaiting: v.lines.iter().filter(|l| l.decision == "proposed").count(),

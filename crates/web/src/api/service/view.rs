@@ -6,7 +6,7 @@ use app::{App, AppError, AppResult};
 use domain::calendar::ClockMode;
 use domain::estimate::Totals;
 use domain::permission::{Action, Grant, Principal, Reach, Unit};
-use domain::repair_order::{CheckRule, Stage, StageEvent, StageTiming, default_standard, eta};
+use domain::repair_order::{CheckRule, Stage, StageEvent, StageStandard, StageTiming, eta};
 use domain::role::Role;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -149,13 +149,14 @@ pub fn labour_minutes(lines: &[EstimateLineRow]) -> i64 {
     )
 }
 
-/// The stages of an order with their checkpoints, from the standard and what was checked.
+/// The stages of an order with their checkpoints, from the order's own `standard` (the
+/// version it was opened with) and what was checked.
 pub fn stages(
+    standard: &StageStandard,
     order: &RepairOrderRow,
     timings: &[StageTiming],
     checked: &[store::service::repair_order::CheckpointRow],
 ) -> Vec<StageView> {
-    let standard = default_standard();
     let applicable: Vec<&str> = order.applicable.split(',').collect();
     standard
         .stages
@@ -198,7 +199,8 @@ pub fn stages(
         .collect()
 }
 
-/// The expected hand-over of an open order, on the station's business hours.
+/// The expected hand-over of an open order under its own standard, on the station's
+/// business hours.
 pub async fn order_eta(
     app: &App,
     order: &RepairOrderRow,
@@ -216,8 +218,11 @@ pub async fn order_eta(
     let cal = app::service::calendar::station_calendar(&mut c, &station)
         .await
         .ok()?;
+    let standard = app::service::stage_standard::by_version(&mut c, order.standard_version)
+        .await
+        .ok()?;
     eta(
-        &default_standard(),
+        &standard,
         labour_minutes(lines),
         events,
         now,
@@ -232,14 +237,17 @@ pub async fn order_eta(
 pub async fn order_detail(app: &App, grant: &Grant, id: i64) -> AppResult<OrderDetail> {
     let v = app::service::repair_order::get(app, grant, id).await?;
     let est = app::service::estimate::view(app, grant, id).await?;
-    let log = {
+    let (log, standard) = {
         let mut c = acquire!(app);
-        store::event::for_entity(&mut c, ENTITY, id).await?
+        let log = store::event::for_entity(&mut c, ENTITY, id).await?;
+        let standard =
+            app::service::stage_standard::by_version(&mut c, v.order.standard_version).await?;
+        (log, standard)
     };
     let events = stage_events(&log);
     let eta = order_eta(app, &v.order, &v.lines, &events, app.clock.now()).await;
     Ok(OrderDetail {
-        stages: stages(&v.order, &v.timings, &v.checkpoints),
+        stages: stages(&standard, &v.order, &v.timings, &v.checkpoints),
         timings: v.timings,
         lines: v.lines,
         quoted: est.quoted,
