@@ -464,4 +464,46 @@ impl TestApp {
         .unwrap();
         ServiceFixture { technician, slots }
     }
+
+    /// A walk-in at station A for vehicle A, taken through reception into diagnosis with
+    /// every required checkpoint of both stages ticked, as head office: the start of
+    /// most repair-order scenarios. Returns the order id.
+    pub async fn walk_in_in_diagnosis(&self) -> i64 {
+        use app::service::repair_order as ro;
+        use domain::permission::{Action, Principal, Unit};
+        use domain::repair_order::{CheckRule, Stage, default_standard};
+        let admin = Principal {
+            id: 1,
+            name: "admin".into(),
+            role: domain::role::Role::Administrator,
+            unit: Unit::HeadOffice,
+        };
+        let g = admin.grant(Action::RepairOrderWrite).unwrap();
+        let input = ro::WalkInInput {
+            station_id: self.fx.station_a,
+            vehicle_id: self.fx.vehicle_a,
+            concern: "做保养".into(),
+            concern_code: None,
+        };
+        let id = ro::open_walk_in(&self.app, &g, &input).await.unwrap();
+        let standard = default_standard();
+        for stage in [Stage::Reception, Stage::Diagnosis] {
+            if stage == Stage::Diagnosis {
+                ro::start_stage(&self.app, &g, id, stage).await.unwrap();
+            }
+            for c in standard
+                .spec(stage)
+                .unwrap()
+                .checkpoints
+                .iter()
+                .filter(|c| c.rule == CheckRule::Required)
+            {
+                ro::check(&self.app, &g, id, &c.code, None).await.unwrap();
+            }
+            if stage == Stage::Reception {
+                ro::complete_stage(&self.app, &g, id, stage).await.unwrap();
+            }
+        }
+        id
+    }
 }

@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use app::service::estimate::{DecisionInput, LineInput};
-use app::service::repair_order::WalkInInput;
+use app::service::repair_order as ro;
 use domain::permission::{Action, Grant, Principal, Unit};
 use domain::repair_order::Stage;
 use domain::role::Role;
@@ -29,44 +29,9 @@ fn admin(a: Action) -> Grant {
 /// A walk-in at station A in diagnosis with two proposed part lines (50 + 360 yuan).
 async fn estimated_order(t: &TestApp) -> (i64, Vec<u32>) {
     use app::service::estimate as est;
-    use app::service::repair_order as ro;
     let g = &admin(Action::RepairOrderWrite);
     let a = &t.app;
-    let id = ro::open_walk_in(
-        a,
-        g,
-        &WalkInInput {
-            station_id: t.fx.station_a,
-            vehicle_id: t.fx.vehicle_a,
-            concern: "做保养".into(),
-            concern_code: None,
-        },
-    )
-    .await
-    .unwrap();
-    let check = |codes: Vec<&'static str>| async move {
-        for c in codes {
-            ro::check(a, g, id, c, None).await.unwrap();
-        }
-    };
-    check(vec![
-        "reception.walk_around",
-        "reception.odometer_fuel",
-        "reception.belongings",
-        "reception.covers",
-        "reception.concern",
-    ])
-    .await;
-    ro::complete_stage(a, g, id, Stage::Reception)
-        .await
-        .unwrap();
-    ro::start_stage(a, g, id, Stage::Diagnosis).await.unwrap();
-    check(vec![
-        "diagnosis.concern_verified",
-        "diagnosis.dtc_read",
-        "diagnosis.cause_found",
-    ])
-    .await;
+    let id = t.walk_in_in_diagnosis().await;
     let mut lines = Vec::new();
     for (code, qty, price) in [("OIL-FILTER", 100, 5_000), ("OIL-5W30", 450, 8_000)] {
         let input = LineInput {
@@ -84,7 +49,6 @@ async fn estimated_order(t: &TestApp) -> (i64, Vec<u32>) {
 /// fen, VAT 5,330, gross 46,330. Returns the order and its owner link token.
 async fn delivered_order(t: &TestApp) -> (i64, String) {
     use app::service::estimate as est;
-    use app::service::repair_order as ro;
     let g = &admin(Action::RepairOrderWrite);
     let a = &t.app;
     let (id, lines) = estimated_order(t).await;

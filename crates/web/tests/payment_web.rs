@@ -6,7 +6,6 @@
 
 use app::payment::provider::{Callback, SANDBOX, Sandbox};
 use app::service::estimate::{DecisionInput, LineInput};
-use app::service::repair_order::WalkInInput;
 use domain::permission::{Action, Grant, Principal, Unit};
 use domain::repair_order::Stage;
 use domain::role::Role;
@@ -38,41 +37,12 @@ async fn delivered_order(t: &TestApp) -> (i64, i64) {
     use app::service::repair_order as ro;
     let g = &admin(Action::RepairOrderWrite);
     let a = &t.app;
-    let id = ro::open_walk_in(
-        a,
-        g,
-        &WalkInInput {
-            station_id: t.fx.station_a,
-            vehicle_id: t.fx.vehicle_a,
-            concern: "做保养".into(),
-            concern_code: None,
-        },
-    )
-    .await
-    .unwrap();
+    let id = t.walk_in_in_diagnosis().await;
     let check = |codes: Vec<&'static str>| async move {
         for c in codes {
             ro::check(a, g, id, c, None).await.unwrap();
         }
     };
-    check(vec![
-        "reception.walk_around",
-        "reception.odometer_fuel",
-        "reception.belongings",
-        "reception.covers",
-        "reception.concern",
-    ])
-    .await;
-    ro::complete_stage(a, g, id, Stage::Reception)
-        .await
-        .unwrap();
-    ro::start_stage(a, g, id, Stage::Diagnosis).await.unwrap();
-    check(vec![
-        "diagnosis.concern_verified",
-        "diagnosis.dtc_read",
-        "diagnosis.cause_found",
-    ])
-    .await;
     let mut lines = Vec::new();
     for (code, qty, price) in [("OIL-FILTER", 100, 5_000), ("OIL-5W30", 450, 8_000)] {
         let input = LineInput {
