@@ -43,6 +43,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_stage_standards.sql"),
         postgres: include_str!("../migrations/postgres/0005_stage_standards.sql"),
     },
+    Migration {
+        version: 6,
+        name: "parts",
+        sqlite: include_str!("../migrations/sqlite/0006_parts.sql"),
+        postgres: include_str!("../migrations/postgres/0006_parts.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

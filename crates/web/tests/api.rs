@@ -198,6 +198,8 @@ fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
         ),
         ("POST", "/api/v1/stage-standards".into(), "network_write"),
         ("GET", "/api/v1/calendar/holidays".into(), "network_read"),
+        ("GET", "/api/v1/parts".into(), "network_read"),
+        ("POST", "/api/v1/parts".into(), "network_write"),
         ("PUT", "/api/v1/calendar/holidays".into(), "network_write"),
         (
             "POST",

@@ -971,3 +971,57 @@ async fn head_office_publishes_a_stage_standard_and_open_orders_keep_theirs() {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn part_lines_are_priced_from_the_catalogue() {
+    let t = TestApp::spawn().await;
+    t.service_fixture().await;
+    let admin = Api::new(&t, Role::Administrator).await;
+    let manager = Api::new(&t, Role::StationManager).await;
+    let advisor = Api::new(&t, Role::ServiceAdvisor).await;
+    let part = json!({"part_number": "06l115562b", "name_zh": "机油滤清器", "name_en": "Oil filter", "price_fen": 6_800});
+    assert_eq!(
+        manager.post("/parts", part.clone()).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (s, v) = admin
+        .post(
+            "/parts",
+            json!({"part_number": "x", "name_zh": "坏", "name_en": "Bad", "price_fen": -1}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let fields: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["part_number", "price_fen"]);
+    assert_eq!(admin.post("/parts", part).await.0, StatusCode::NO_CONTENT);
+    let (_, list) = advisor.get("/parts").await;
+    assert_eq!(list["items"][0]["part_number"], "06L115562B");
+    let ro = t.walk_in_in_diagnosis().await;
+    // The catalogue price wins over a price typed at the desk; an unknown part needs one.
+    let (s, v) = advisor
+        .post(
+            &format!("/repair-orders/{ro}/lines"),
+            json!({"kind": "part", "code": "06L115562B", "hundredths": 200, "unit_price_fen": 1}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = advisor
+        .post(
+            &format!("/repair-orders/{ro}/lines"),
+            json!({"kind": "part", "code": "NOT-IN-CATALOGUE"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["errors"][0]["field"], "unit_price_fen");
+    let (_, d) = advisor.get(&format!("/repair-orders/{ro}")).await;
+    let text = d.to_string();
+    assert!(
+        text.contains("13600"),
+        "2 × ¥68.00 from the catalogue: {text}"
+    );
+}

@@ -102,7 +102,24 @@ const OPERATIONS: &[Operation] = &[
     ),
 ];
 
-/// Seeds the holiday plan and the labour catalogue; safe to run again.
+/// Common parts: number, Chinese name, English name, catalogue price in fen.
+const PARTS: &[(&str, &str, &str, i64)] = &[
+    ("OIL-FILTER", "机油滤清器", "Oil filter", 6_800),
+    (
+        "OIL-5W30",
+        "全合成机油 5W-30 (升)",
+        "Synthetic oil 5W-30 (litre)",
+        9_800,
+    ),
+    ("AIR-FILTER", "空气滤清器", "Air filter", 12_000),
+    ("CABIN-FILTER", "空调滤清器", "Cabin filter", 9_500),
+    ("BRAKE-PAD-F", "前刹车片", "Front brake pads", 48_000),
+    ("BRAKE-DISC-F", "前刹车盘", "Front brake disc", 65_000),
+    ("WIPER-F", "前雨刮片", "Front wiper blades", 15_800),
+    ("SPARK-PLUG", "火花塞", "Spark plug", 7_500),
+];
+
+/// Seeds the holiday plan, the labour catalogue and the parts catalogue; safe to run again.
 pub async fn prepare_service(app: &App) -> AppResult<usize> {
     crate::service::calendar::ensure_holidays(app).await?;
     let head_office = Principal {
@@ -126,5 +143,14 @@ pub async fn prepare_service(app: &App) -> AppResult<usize> {
         .map_err(|e| crate::AppError::Internal(e.to_string()))?;
         crate::service::labour::upsert_operation(app, &grant, &op).await?;
     }
-    Ok(OPERATIONS.len())
+    for (number, zh, en, price) in PARTS {
+        let input = crate::service::parts::PartInput {
+            part_number: (*number).into(),
+            name_zh: (*zh).into(),
+            name_en: (*en).into(),
+            price_fen: (*price).into(),
+        };
+        crate::service::parts::upsert(app, &grant, &input).await?;
+    }
+    Ok(OPERATIONS.len() + PARTS.len())
 }

@@ -58,10 +58,17 @@ pub async fn add_line(
             }
         }
         "part" => {
-            let Some(price) = input.unit_price_fen else {
-                return Err(AppError::Invalid(
-                    Violation::new("unit_price_fen", "required").into(),
-                ));
+            // A catalogued part is priced from the catalogue, whatever was sent; a part
+            // not (yet) in the catalogue needs its price stated.
+            let catalogued = store::service::parts::by_number(&mut tx, &code).await?;
+            let price = match (catalogued, input.unit_price_fen) {
+                (Some(p), _) => p.price_fen,
+                (None, Some(price)) => price,
+                (None, None) => {
+                    return Err(AppError::Invalid(
+                        Violation::new("unit_price_fen", "required").into(),
+                    ));
+                }
             };
             LineItem::Part {
                 part_number: code.clone(),

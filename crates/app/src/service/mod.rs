@@ -18,6 +18,7 @@ pub mod capacity;
 pub mod estimate;
 pub mod guarantee;
 pub mod labour;
+pub mod parts;
 pub mod repair_order;
 pub mod stage_standard;
 

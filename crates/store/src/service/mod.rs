@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod capacity;
 pub mod estimate;
 pub mod labour;
+pub mod parts;
 pub mod repair_order;
 pub mod stage_standard;
 pub mod vehicle_history;

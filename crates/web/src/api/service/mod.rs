@@ -38,6 +38,8 @@ use view::{BoardItem, Job, OrderDetail};
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(
+        list_parts,
+        upsert_part,
         holiday_plan,
         replace_holiday_plan,
         list_operations,
@@ -103,6 +105,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/stage-standards/current", get(current_stage_standard))
         .route("/stage-standards", post(publish_stage_standard))
+        .route("/parts", get(list_parts).post(upsert_part))
         .route(
             "/calendar/holidays",
             get(holiday_plan).put(replace_holiday_plan),
@@ -1249,6 +1252,34 @@ pub async fn replace_holiday_plan(
     let g = c.grant(Action::NetworkWrite)?;
     let input = input?;
     app::service::calendar::replace_plan(&s.app, &g, &input.plan)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// The parts catalogue with catalogue prices (fen).
+#[utoipa::path(get, path = "/api/v1/parts", tag = "service", responses((status = 200, description = "Catalogue entries")))]
+pub async fn list_parts(
+    State(s): State<AppState>,
+    c: Caller,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let g = c.grant(Action::NetworkRead)?;
+    let parts = app::service::parts::list(&s.app, &g)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok(Json(serde_json::json!({ "items": parts })))
+}
+
+/// Adds a part to the catalogue or changes its price (head office); estimates then price the part from it.
+#[utoipa::path(post, path = "/api/v1/parts", tag = "service", request_body = app::service::parts::PartInput, responses((status = 204), (status = 422, body = crate::error::ProblemDoc)))]
+pub async fn upsert_part(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(input): JsonBody<app::service::parts::PartInput>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let g = c.grant(Action::NetworkWrite)?;
+    let input = input?;
+    app::service::parts::upsert(&s.app, &g, &input)
         .await
         .map_err(|e| c.err(e))?;
     Ok(axum::http::StatusCode::NO_CONTENT)
