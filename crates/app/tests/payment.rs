@@ -4,110 +4,28 @@
 //! calendar feeds and follow-up tasks.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::sync::Arc;
-
-use app::clock::ManualClock;
 use app::payment::bill::DeskPaymentInput;
 use app::payment::pickup::{ChecklistItem, ConfirmInput, PickupInput};
 use app::payment::provider::{Callback, SANDBOX, Sandbox};
 use app::payment::rating::RatingInput;
 use app::service::estimate::{DecisionInput, LineInput};
 use app::service::repair_order::WalkInInput;
-use app::{App, AppError, AppSettings};
-use domain::calendar::shanghai;
+use app::{AppError, AppSettings};
 use domain::permission::{Action, Grant, Principal, Unit};
 use domain::repair_order::Stage;
 use domain::role::Role;
 use jiff::Timestamp;
-use jiff::civil::date;
 use serde_json::json;
 
-struct Env {
-    app: App,
-    clock: Arc<ManualClock>,
-    cleanup: Cleanup,
-}
+mod common;
+use common::{Env, at};
 
-enum Cleanup {
-    File(std::path::PathBuf),
-    Database { admin_url: String, name: String },
-}
+const PREFIX: &str = "pay";
 
-fn at(y: i16, m: i8, d: i8, h: i8, min: i8) -> Timestamp {
-    shanghai()
-        .to_timestamp(date(y, m, d).at(h, min, 0, 0))
-        .unwrap()
-}
-
-fn random_hex() -> String {
-    let mut b = [0u8; 8];
-    rand::fill(&mut b);
-    hex::encode(b)
-}
-
-impl Env {
-    async fn with(url: &str, cleanup: Cleanup) -> Env {
-        let db = store::Db::connect(url, 10).await.unwrap();
-        store::migrate::run(&db).await.unwrap();
-        let clock = Arc::new(ManualClock::new(at(2026, 11, 24, 9, 0)));
-        let settings = AppSettings {
-            webhook_secret: "payment-test-secret".into(),
-            ..AppSettings::default()
-        };
-        let app = App::new(db, clock.clone(), settings);
-        Env {
-            app,
-            clock,
-            cleanup,
-        }
-    }
-
-    async fn sqlite() -> Env {
-        let path = std::env::temp_dir().join(format!("pay_{}.db", random_hex()));
-        let url = format!("sqlite://{}", path.display());
-        Env::with(&url, Cleanup::File(path)).await
-    }
-
-    async fn postgres() -> Option<Env> {
-        let admin_url = std::env::var("TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| !u.is_empty())?;
-        let name = format!("pay_{}", random_hex());
-        let admin = store::Db::connect(&admin_url, 1).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&admin.pool)
-            .await
-            .unwrap();
-        admin.pool.close().await;
-        let base = admin_url.split('?').next().unwrap();
-        let (prefix, _) = base.rsplit_once('/').unwrap();
-        let url = format!("{prefix}/{name}");
-        Some(Env::with(&url, Cleanup::Database { admin_url, name }).await)
-    }
-
-    async fn finish(self) {
-        self.app.db.pool.close().await;
-        match self.cleanup {
-            Cleanup::File(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-            }
-            Cleanup::Database { admin_url, name } => {
-                let admin = store::Db::connect(&admin_url, 1).await.unwrap();
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .execute(&admin.pool)
-                .await
-                .unwrap();
-                admin.pool.close().await;
-            }
-        }
-    }
-
-    fn set(&self, t: Timestamp) {
-        self.clock.set(t);
+fn settings() -> AppSettings {
+    AppSettings {
+        webhook_secret: "payment-test-secret".into(),
+        ..AppSettings::default()
     }
 }
 
@@ -116,14 +34,14 @@ macro_rules! on_both_backends {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let env = super::Env::sqlite().await;
+                let env = super::Env::sqlite(super::PREFIX, super::settings()).await;
                 super::$name(&env).await;
                 env.finish().await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let Some(env) = super::Env::postgres().await else {
+                let Some(env) = super::Env::postgres(super::PREFIX, super::settings()).await else {
                     eprintln!("TEST_DATABASE_URL not set; skipped");
                     return;
                 };
