@@ -316,6 +316,18 @@ async fn lookup(db: &Db, select: &str, keys: &[&str]) -> AppResult<HashMap<Strin
     Ok(out)
 }
 
+/// Marks rows whose unique key repeats inside the file or is already in the database.
+async fn unique_key(
+    db: &Db,
+    check: &mut Check,
+    field: &str,
+    select: &str,
+    keys: &[(u64, &str)],
+) -> AppResult<()> {
+    duplicates_in_file(check, field, keys.iter().copied());
+    existing_in_db(db, check, field, select, keys).await
+}
+
 /// Marks rows whose unique key is already in the database.
 async fn existing_in_db(
     db: &Db,
@@ -538,13 +550,8 @@ mod stations {
                 ));
             }
         }
-        duplicates_in_file(
-            check,
-            "code",
-            rows.iter().map(|(n, r)| (*n, r.code.as_str())),
-        );
         let keys: Vec<(u64, &str)> = rows.iter().map(|(n, r)| (*n, r.code.as_str())).collect();
-        existing_in_db(
+        unique_key(
             db,
             check,
             "code",
@@ -728,16 +735,11 @@ mod staff {
                 ));
             }
         }
-        duplicates_in_file(
-            check,
-            "username",
-            rows.iter().map(|(n, r)| (*n, r.username.as_str())),
-        );
         let keys: Vec<(u64, &str)> = rows
             .iter()
             .map(|(n, r)| (*n, r.username.as_str()))
             .collect();
-        existing_in_db(
+        unique_key(
             db,
             check,
             "username",
@@ -885,13 +887,8 @@ mod customers {
                 ));
             }
         }
-        duplicates_in_file(
-            check,
-            "phone",
-            rows.iter().map(|(n, r)| (*n, r.phone.as_str())),
-        );
         let keys: Vec<(u64, &str)> = rows.iter().map(|(n, r)| (*n, r.phone.as_str())).collect();
-        existing_in_db(
+        unique_key(
             db,
             check,
             "phone",
@@ -1049,9 +1046,8 @@ mod vehicles {
                 ));
             }
         }
-        duplicates_in_file(check, "vin", rows.iter().map(|(n, r)| (*n, r.vin.as_str())));
         let keys: Vec<(u64, &str)> = rows.iter().map(|(n, r)| (*n, r.vin.as_str())).collect();
-        existing_in_db(
+        unique_key(
             db,
             check,
             "vin",

@@ -9,7 +9,6 @@ use domain::permission::{Action, Grant, Principal, Reach, Unit};
 use domain::repair_order::{CheckRule, Stage, StageEvent, StageStandard, StageTiming, eta};
 use domain::role::Role;
 use serde::Serialize;
-use std::sync::atomic::{AtomicBool, Ordering};
 use store::service::estimate::EstimateLineRow;
 use store::service::repair_order::RepairOrderRow;
 
@@ -400,15 +399,11 @@ pub async fn jobs(app: &App, grant: &Grant, station_id: i64, staff_id: i64) -> A
         .collect())
 }
 
-static HOLIDAYS_SEEDED: AtomicBool = AtomicBool::new(false);
-
-/// Stopgap until the demo generator does it: seeds the holiday plan once per process
-/// and publishes 30 days of capacity for a station that has none in the next 14 days.
-/// A bootstrap step (like migrations), taken as the system administrator.
+/// Publishes 30 days of capacity for a station that has none in the next 14 days, so
+/// booking works from a station's first day. A bootstrap step, taken as the system
+/// administrator. (The holiday plan needs no seeding here: an empty plan reads as
+/// China's published one, and re-seeding would undo dates head office removed.)
 pub async fn ensure_ready(app: &App, station_id: i64) -> AppResult<()> {
-    if !HOLIDAYS_SEEDED.swap(true, Ordering::SeqCst) {
-        app::service::calendar::ensure_holidays(app).await?;
-    }
     let now = app.clock.now();
     let mut c = acquire!(app);
     let to = now.as_millisecond() + 14 * 24 * 3_600_000;
