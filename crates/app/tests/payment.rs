@@ -241,6 +241,7 @@ async fn delivered_order_for(env: &Env, fx: &Fx, concern: &str) -> i64 {
             vehicle_id: fx.vehicle,
             concern: concern.into(),
             concern_code: None,
+            service_type: None,
         },
     )
     .await
@@ -341,6 +342,7 @@ async fn bill_desk_payment_and_rating(env: &Env) {
             vehicle_id: fx.vehicle,
             concern: "异响".into(),
             concern_code: None,
+            service_type: None,
         },
     )
     .await

@@ -760,6 +760,21 @@ async fn full_service_loop(env: &Env) {
         .await
         .unwrap();
     assert_eq!((done.late_minutes, done.courtesy_car), (None, false));
+    // The delivered record is what the three-guarantees counters rely on: its
+    // classification can no longer change.
+    let e = ro_uc::classify_concern(
+        &env.app,
+        g,
+        ro,
+        &ro_uc::ClassifyInput {
+            concern_code: Some("C0051".into()),
+            safety_fault: true,
+            reason: Some("late finding".into()),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(rule(&e), "repair_order.delivered");
 
     let view = ro_uc::get(&env.app, &fx.read, ro).await.unwrap();
     assert_eq!(view.order.state, "delivered");
@@ -853,6 +868,7 @@ async fn expired_certificate_blocks_assignment(env: &Env) {
             vehicle_id: fx.vehicle,
             concern: "动力电池续航下降".into(),
             concern_code: None,
+            service_type: None,
         },
     )
     .await
@@ -898,6 +914,7 @@ async fn walk_in_delivered(env: &Env, fx: &Fx, concern: &str, code: &str) -> i64
             vehicle_id: fx.vehicle,
             concern: concern.into(),
             concern_code: None,
+            service_type: None,
         },
     )
     .await
@@ -970,6 +987,7 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
             vehicle_id: fx.vehicle,
             concern: "空调不制冷".into(),
             concern_code: None,
+            service_type: None,
         },
     )
     .await
@@ -982,6 +1000,7 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
             vehicle_id: fx.vehicle,
             concern: "刹车 异响！".into(),
             concern_code: None,
+            service_type: None,
         },
     )
     .await
@@ -1050,6 +1069,7 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
             vehicle_id: fx.vehicle,
             concern: "刹车异响".into(),
             concern_code: None,
+            service_type: None,
         },
     )
     .await

@@ -56,6 +56,14 @@ impl ServiceType {
         Self::ALL.into_iter().find(|s| s.code() == code)
     }
 
+    /// Whether an order of this type repairs a quality problem and so counts toward
+    /// the three-guarantees counters (三包, SPEC §15). Routine maintenance, recall
+    /// campaigns (handled by the recall, not the owner's claim), accident and body work
+    /// (damage, not a product defect) and battery checks do not.
+    pub fn is_quality_repair(self) -> bool {
+        matches!(self, ServiceType::Repair | ServiceType::Warranty)
+    }
+
     /// What the technician needs at least, before the actual operations are known.
     pub fn default_requirement(self) -> Requirement {
         match self {

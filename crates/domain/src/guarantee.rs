@@ -2,7 +2,7 @@
 //! three-guarantees counters per VIN (三包, SPEC §15) with their thresholds as
 //! settings, warning one step before a threshold is reached.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -173,6 +173,19 @@ pub enum MajorPart {
 }
 
 impl MajorPart {
+    /// Every main part.
+    pub const ALL: [MajorPart; 4] = [
+        MajorPart::Engine,
+        MajorPart::Transmission,
+        MajorPart::TractionBattery,
+        MajorPart::DriveMotor,
+    ];
+
+    /// The main part named by `code`.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.code() == code)
+    }
+
     /// Stable code.
     pub fn code(self) -> &'static str {
         match self {
@@ -357,11 +370,168 @@ pub fn evaluate(
     Ok(out)
 }
 
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Whole days begun between two instants in UTC ms (0 when `to` is not after
+/// `from`): a repair received at 09:00 and handed back at 09:01 the next day took
+/// two days.
+pub fn days_begun(from_ms: i64, to_ms: i64) -> u32 {
+    let ms = to_ms.saturating_sub(from_ms).max(0);
+    u32::try_from(ms / DAY_MS + i64::from(ms % DAY_MS != 0)).unwrap_or(u32::MAX)
+}
+
+/// One repair order of a vehicle, as the three-guarantees counters need it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RepairRecord {
+    /// Reception start, UTC ms.
+    pub received_at_ms: i64,
+    /// Reception date in the station's time zone (decides whether it is in the period).
+    pub received_on: Option<Date>,
+    /// Hand-over, UTC ms, once delivered.
+    pub delivered_at_ms: Option<i64>,
+    /// Coded concern, if coded.
+    pub concern_code: Option<String>,
+    /// The concern as written.
+    pub concern_text: String,
+    /// Whether the order repairs a quality problem (see
+    /// [`crate::appointment::ServiceType::is_quality_repair`]); others are not counted.
+    pub quality_repair: bool,
+    /// Whether diagnosis classed the concern as a serious safety fault.
+    pub safety_fault: bool,
+    /// Main parts replaced on this order: approved labour of a main-part operation,
+    /// finished.
+    pub parts_replaced: BTreeSet<MajorPart>,
+    /// Main parts this order proposes to replace: a main-part line not declined,
+    /// finished or not (the part failing again).
+    pub parts_proposed: BTreeSet<MajorPart>,
+}
+
+/// The grouping key of a problem (code when coded, else the text ignoring case,
+/// spaces and punctuation) and how to show it; `None` when there is nothing to compare.
+pub fn problem_key(code: Option<&str>, text: &str) -> Option<(String, String)> {
+    match code.map(str::trim) {
+        Some(code) if !code.is_empty() => {
+            let code = code.to_uppercase();
+            Some((format!("code:{code}"), code))
+        }
+        _ => {
+            let n = normalise(text);
+            (!n.is_empty()).then(|| (format!("text:{n}"), text.trim().to_string()))
+        }
+    }
+}
+
+/// The counters of one vehicle, and how many orders they were computed from.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Tally {
+    /// The counters, ready for [`evaluate`].
+    pub counters: Counters,
+    /// Quality-repair orders received inside the period.
+    pub orders_counted: u32,
+}
+
+/// Repairs of one serious safety fault as they are tallied.
+struct SafetyTrack {
+    shown: String,
+    repairs: u32,
+    last_delivered: Option<i64>,
+}
+
+/// The three-guarantees counters from a vehicle's orders, at `now_ms`. Only quality
+/// repairs received from `from` to `until` (inclusive) count:
+/// - repair days: whole days begun from reception to hand-over (or now, while open),
+///   summed; the longest open repair is the current one;
+/// - same problem: orders per problem (see [`problem_key`]);
+/// - serious safety fault: delivered repairs of a problem diagnosed as a serious
+///   safety fault; still present when an open order for the same problem was received
+///   after the last of those repairs;
+/// - main part: delivered orders that replaced it; still failing when an open order
+///   received after the last replacement proposes replacing it again.
+pub fn tally(records: &[RepairRecord], from: Date, until: Date, now_ms: i64) -> Tally {
+    let mut counted: Vec<&RepairRecord> = records
+        .iter()
+        .filter(|r| r.quality_repair)
+        .filter(|r| r.received_on.is_some_and(|d| from <= d && d <= until))
+        .collect();
+    counted.sort_by_key(|r| r.received_at_ms);
+    let mut out = Tally {
+        orders_counted: u32::try_from(counted.len()).unwrap_or(u32::MAX),
+        ..Tally::default()
+    };
+    let c = &mut out.counters;
+    let mut problems: BTreeMap<String, (String, u32)> = BTreeMap::new();
+    let mut safety: BTreeMap<String, SafetyTrack> = BTreeMap::new();
+    let mut parts: BTreeMap<MajorPart, (u32, Option<i64>)> = BTreeMap::new();
+    for r in &counted {
+        let days = days_begun(r.received_at_ms, r.delivered_at_ms.unwrap_or(now_ms));
+        c.cumulative_repair_days = c.cumulative_repair_days.saturating_add(days);
+        if r.delivered_at_ms.is_none() {
+            c.current_repair_days = Some(c.current_repair_days.unwrap_or(0).max(days));
+        }
+        let key = problem_key(r.concern_code.as_deref(), &r.concern_text);
+        if let Some((key, shown)) = &key {
+            problems.entry(key.clone()).or_insert((shown.clone(), 0)).1 += 1;
+            if r.safety_fault {
+                let t = safety.entry(key.clone()).or_insert(SafetyTrack {
+                    shown: shown.clone(),
+                    repairs: 0,
+                    last_delivered: None,
+                });
+                if let Some(at) = r.delivered_at_ms {
+                    t.repairs = t.repairs.saturating_add(1);
+                    t.last_delivered = Some(t.last_delivered.map_or(at, |l| l.max(at)));
+                }
+            }
+        }
+        if let Some(at) = r.delivered_at_ms {
+            for part in &r.parts_replaced {
+                let e = parts.entry(*part).or_insert((0, None));
+                e.0 = e.0.saturating_add(1);
+                e.1 = Some(e.1.map_or(at, |l| l.max(at)));
+            }
+        }
+    }
+    let open_after = |since: Option<i64>, matches: &dyn Fn(&RepairRecord) -> bool| {
+        counted.iter().any(|r| {
+            r.delivered_at_ms.is_none() && since.is_none_or(|s| r.received_at_ms > s) && matches(r)
+        })
+    };
+    for (key, t) in &safety {
+        let same = |r: &RepairRecord| {
+            problem_key(r.concern_code.as_deref(), &r.concern_text).is_some_and(|(k, _)| &k == key)
+        };
+        let still_present = open_after(t.last_delivered, &same);
+        let entry = c.serious_safety.entry(t.shown.clone()).or_default();
+        entry.count = entry.count.saturating_add(t.repairs);
+        entry.still_present |= still_present;
+    }
+    for part in MajorPart::ALL {
+        let (count, last) = parts.get(&part).copied().unwrap_or((0, None));
+        let proposes = |r: &RepairRecord| r.parts_proposed.contains(&part);
+        let failing = open_after(last, &proposes);
+        if count > 0 || failing {
+            c.major_parts.insert(
+                part,
+                FaultCount {
+                    count,
+                    still_present: failing,
+                },
+            );
+        }
+    }
+    for (shown, n) in problems.into_values() {
+        let entry = c.same_problem.entry(shown).or_insert(0);
+        *entry = entry.saturating_add(n);
+    }
+    out
+}
+
 #[cfg(test)]
 #[allow(clippy::expect_used)]
 mod tests {
     use super::*;
     use jiff::civil::date;
+    use proptest::prelude::*;
 
     fn order(id: u32, vin: &str, code: Option<&str>, text: &str, on: Date) -> DeliveredOrder<u32> {
         DeliveredOrder {
@@ -531,5 +701,220 @@ mod tests {
             (v.field.as_str(), v.rule),
             ("period_km", "guarantee.threshold_invalid")
         );
+    }
+
+    const H: i64 = 60 * 60 * 1000;
+
+    fn rec(
+        at_day: i64,
+        days: Option<i64>,
+        code: Option<&str>,
+        text: &str,
+        quality: bool,
+    ) -> RepairRecord {
+        let start = date(2025, 3, 1);
+        let received_at_ms = at_day * DAY_MS;
+        RepairRecord {
+            received_at_ms,
+            received_on: start.checked_add(at_day.days()).ok(),
+            delivered_at_ms: days.map(|d| received_at_ms + d * DAY_MS - H),
+            concern_code: code.map(Into::into),
+            concern_text: text.into(),
+            quality_repair: quality,
+            ..RepairRecord::default()
+        }
+    }
+
+    #[test]
+    fn tally_counts_quality_repairs_inside_the_period_only() {
+        let from = date(2025, 3, 1);
+        let until = date(2027, 3, 1);
+        let now = 100 * DAY_MS;
+        let records = vec![
+            rec(0, Some(2), None, "刹车异响", true),
+            rec(10, Some(1), None, "刹车 异响。", true),
+            rec(20, Some(3), Some("p0300"), "发动机抖动", true),
+            // Maintenance: not a quality repair, never counted.
+            rec(30, Some(9), None, "刹车异响", false),
+            // Open for 7 days begun.
+            rec(94, None, Some("P0300 "), "怠速不稳", true),
+            // Received before the period.
+            rec(-10, Some(5), None, "刹车异响", true),
+        ];
+        let t = tally(&records, from, until, now);
+        assert_eq!(t.orders_counted, 4);
+        assert_eq!(t.counters.cumulative_repair_days, 2 + 1 + 3 + 6);
+        assert_eq!(t.counters.current_repair_days, Some(6));
+        assert_eq!(t.counters.same_problem.get("刹车异响"), Some(&2));
+        assert_eq!(t.counters.same_problem.get("P0300"), Some(&2));
+        assert!(t.counters.serious_safety.is_empty());
+        assert!(t.counters.major_parts.is_empty());
+    }
+
+    #[test]
+    fn serious_safety_fault_repaired_twice_and_back_entitles() {
+        let from = date(2025, 3, 1);
+        let until = date(2027, 3, 1);
+        let safety = |day, days| RepairRecord {
+            safety_fault: true,
+            ..rec(day, days, Some("C1234"), "转向失灵", true)
+        };
+        let mut records = vec![safety(0, Some(1))];
+        let t = tally(&records, from, until, 200 * DAY_MS);
+        assert_eq!(
+            t.counters.serious_safety.get("C1234"),
+            Some(&FaultCount {
+                count: 1,
+                still_present: false
+            })
+        );
+        // Back again, not yet flagged at reception: the fault is still there.
+        records.push(rec(40, None, Some("c1234"), "转向又失灵", true));
+        let t = tally(&records, from, until, 200 * DAY_MS);
+        let f = t.counters.serious_safety.get("C1234").copied();
+        assert_eq!(
+            f,
+            Some(FaultCount {
+                count: 1,
+                still_present: true
+            })
+        );
+        let use_ = VehicleUse {
+            sold_on: from,
+            today: date(2025, 9, 1),
+            odometer_km: 1_000,
+        };
+        let findings = evaluate(&t.counters, &Thresholds::default(), &use_).expect("evaluate");
+        assert!(findings.contains(&Finding::Warning {
+            counter: Counter::SeriousSafety("C1234".into()),
+            value: 1,
+            threshold: 2
+        }));
+        // Second repair delivered, then a third visit for the same fault.
+        records[1] = safety(40, Some(2));
+        records.push(rec(80, None, Some("C1234"), "转向", true));
+        let t = tally(&records, from, until, 200 * DAY_MS);
+        let findings = evaluate(&t.counters, &Thresholds::default(), &use_).expect("evaluate");
+        assert!(
+            findings.contains(&Finding::Entitlement(Entitlement::ReplacementOrRefund {
+                counter: Counter::SeriousSafety("C1234".into())
+            }))
+        );
+    }
+
+    #[test]
+    fn main_part_replaced_twice_and_failing_again_entitles() {
+        let from = date(2025, 3, 1);
+        let until = date(2027, 3, 1);
+        let replaced = |day| RepairRecord {
+            parts_replaced: [MajorPart::Transmission].into(),
+            parts_proposed: [MajorPart::Transmission].into(),
+            ..rec(day, Some(3), None, "换挡冲击", true)
+        };
+        let mut records = vec![replaced(0), replaced(30)];
+        let t = tally(&records, from, until, 100 * DAY_MS);
+        assert_eq!(
+            t.counters.major_parts.get(&MajorPart::Transmission),
+            Some(&FaultCount {
+                count: 2,
+                still_present: false
+            })
+        );
+        // An open order proposing a third replacement: the part fails again.
+        records.push(RepairRecord {
+            parts_proposed: [MajorPart::Transmission].into(),
+            ..rec(60, None, None, "变速箱异响", true)
+        });
+        // A proposal on an order that is not a quality repair does not count.
+        records.push(RepairRecord {
+            parts_proposed: [MajorPart::Engine].into(),
+            ..rec(61, None, None, "事故", false)
+        });
+        let t = tally(&records, from, until, 100 * DAY_MS);
+        assert_eq!(
+            t.counters.major_parts.get(&MajorPart::Transmission),
+            Some(&FaultCount {
+                count: 2,
+                still_present: true
+            })
+        );
+        assert_eq!(t.counters.major_parts.get(&MajorPart::Engine), None);
+        assert_eq!(
+            MajorPart::from_code("drive_motor"),
+            Some(MajorPart::DriveMotor)
+        );
+        assert_eq!(MajorPart::from_code("wheel"), None);
+    }
+
+    #[test]
+    fn days_begun_counts_started_days() {
+        assert_eq!(days_begun(0, 0), 0);
+        assert_eq!(days_begun(0, 1), 1);
+        assert_eq!(days_begun(0, DAY_MS), 1);
+        assert_eq!(days_begun(0, DAY_MS + 1), 2);
+        assert_eq!(days_begun(10, 0), 0);
+    }
+
+    fn arb_record() -> impl Strategy<Value = RepairRecord> {
+        (
+            -30i64..800,
+            proptest::option::of(1i64..40),
+            0usize..3,
+            any::<bool>(),
+            any::<bool>(),
+            proptest::collection::btree_set(0usize..4, 0..2),
+        )
+            .prop_map(|(day, days, problem, quality, safety, parts)| {
+                let parts: BTreeSet<MajorPart> =
+                    parts.into_iter().map(|i| MajorPart::ALL[i]).collect();
+                RepairRecord {
+                    safety_fault: safety,
+                    parts_replaced: if days.is_some() {
+                        parts.clone()
+                    } else {
+                        BTreeSet::new()
+                    },
+                    parts_proposed: parts,
+                    ..rec(
+                        day,
+                        days,
+                        None,
+                        ["刹车异响", "空调不冷", "P0300"][problem],
+                        quality,
+                    )
+                }
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn tally_ignores_what_does_not_count_and_adds_up(
+            records in proptest::collection::vec(arb_record(), 0..25),
+            noise in proptest::collection::vec(arb_record(), 0..10),
+        ) {
+            let from = date(2025, 3, 1);
+            let until = date(2026, 3, 1);
+            let now = 900 * DAY_MS;
+            let base = tally(&records, from, until, now);
+            // Orders that are not quality repairs, or received outside the period,
+            // change nothing.
+            let mut with_noise = records.clone();
+            with_noise.extend(noise.into_iter().map(|r| RepairRecord { quality_repair: false, ..r }));
+            with_noise.push(RepairRecord { quality_repair: true, ..rec(400, Some(30), None, "刹车异响", true) });
+            prop_assert_eq!(&tally(&with_noise, from, until, now), &base);
+            // Every counted order is one repair of exactly one problem.
+            let problems: u32 = base.counters.same_problem.values().sum();
+            prop_assert_eq!(problems, base.orders_counted);
+            // Repair days are at least one per counted order and at least the current one.
+            prop_assert!(base.counters.cumulative_repair_days >= base.orders_counted);
+            prop_assert!(base.counters.cumulative_repair_days >= base.counters.current_repair_days.unwrap_or(0));
+            // No more replacements than counted orders; order does not matter.
+            for f in base.counters.major_parts.values() {
+                prop_assert!(f.count <= base.orders_counted);
+            }
+            let mut reversed = records.clone();
+            reversed.reverse();
+            prop_assert_eq!(tally(&reversed, from, until, now), base);
+        }
     }
 }

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::certification::Requirement;
+use crate::guarantee::MajorPart;
 use crate::money::Money;
 
 /// Largest standard time of one operation: 100 hours, in hundredths.
@@ -51,6 +52,10 @@ pub struct LabourOperation {
     pub standard_hundredths: i64,
     /// Grade and qualification the technician needs.
     pub requirement: Requirement,
+    /// The main part this operation replaces, if it is a main-part replacement
+    /// (counted by the three-guarantees counters).
+    #[serde(default)]
+    pub major_part: Option<MajorPart>,
 }
 
 /// Checks an operation code.
@@ -97,7 +102,16 @@ impl LabourOperation {
             name_en: en.to_string(),
             standard_hundredths,
             requirement,
+            major_part: None,
         })
+    }
+
+    /// The same operation, marked as replacing `part` (or as no main-part replacement).
+    pub fn with_major_part(self, part: Option<MajorPart>) -> Self {
+        Self {
+            major_part: part,
+            ..self
+        }
     }
 
     /// Standard time in whole minutes, rounded up.

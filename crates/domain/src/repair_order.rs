@@ -130,6 +130,9 @@ pub enum RepairOrderError {
     /// A promised time needs approved work.
     #[error("no approved work yet")]
     NothingApproved,
+    /// The concern can no longer be classified: the car has been handed back.
+    #[error("the order is delivered")]
+    Delivered,
     /// The calendar could not compute a time.
     #[error("calendar: {0}")]
     Calendar(#[from] CalendarError),
@@ -171,6 +174,7 @@ impl From<RepairOrderError> for crate::Violation {
             E::HoursRange => V::new("hours", "repair_order.hours_range"),
             E::InspectionComplete => V::new("applicable", "repair_order.inspection_complete"),
             E::NothingApproved => V::new("lines", "repair_order.nothing_approved"),
+            E::Delivered => V::new("state", "repair_order.delivered"),
             E::Calendar(c) => c.into(),
         }
     }
@@ -608,6 +612,17 @@ impl RepairOrder {
             .iter()
             .find(|p| p.started_at.is_none())
             .map(|p| p.stage)
+    }
+
+    /// Whether the concern may still be classified (its code, and whether it is a
+    /// serious safety fault): until the car is handed back, since the delivered
+    /// record is what the three-guarantees counters rely on.
+    pub fn can_classify_concern(&self) -> Result<(), RepairOrderError> {
+        if self.delivered_at().is_some() {
+            Err(RepairOrderError::Delivered)
+        } else {
+            Ok(())
+        }
     }
 
     /// Standard minutes of the repair stage: the approved lines' hours.
@@ -1092,8 +1107,10 @@ mod tests {
         o.check("qi.brakes").expect("check");
         o.complete_stage(Stage::QualityInspection, t(200))
             .expect("qi done");
+        assert_eq!(o.can_classify_concern(), Ok(()));
         run_stage(&mut o, Stage::Delivery, 200, 215);
         assert_eq!(o.delivered_at(), Some(t(215)));
+        assert_eq!(o.can_classify_concern(), Err(RepairOrderError::Delivered));
         assert_eq!(
             late_handover(o.promised_at().expect("promised"), t(215)),
             None

@@ -49,6 +49,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_parts.sql"),
         postgres: include_str!("../migrations/postgres/0006_parts.sql"),
     },
+    Migration {
+        version: 7,
+        name: "three_guarantees_sources",
+        sqlite: include_str!("../migrations/sqlite/0007_three_guarantees_sources.sql"),
+        postgres: include_str!("../migrations/postgres/0007_three_guarantees_sources.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

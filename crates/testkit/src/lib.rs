@@ -484,6 +484,7 @@ impl TestApp {
             vehicle_id: self.fx.vehicle_a,
             concern: "做保养".into(),
             concern_code: None,
+            service_type: None,
         };
         let id = ro::open_walk_in(&self.app, &g, &input).await.unwrap();
         let standard = default_standard();

@@ -68,6 +68,7 @@ async fn prepare(t: &TestApp, n: usize) -> Vec<i64> {
                     vehicle_id: vehicle,
                     concern: "保养".into(),
                     concern_code: None,
+                    service_type: None,
                 };
                 let id = app::service::repair_order::open_walk_in(&app, &g, &input)
                     .await

@@ -3,12 +3,13 @@
 
 use crate::{App, AppResult};
 use domain::certification::{Qualification, Requirement, TechnicianGrade};
+use domain::guarantee::MajorPart;
 use domain::labour::LabourOperation;
 use domain::permission::{Action, Principal, Unit};
 use domain::role::Role;
 
 /// One operation: code, Chinese name, English name, standard hours in hundredths,
-/// minimum grade, qualification.
+/// minimum grade, qualification, main part replaced (三包).
 type Operation = (
     &'static str,
     &'static str,
@@ -16,6 +17,7 @@ type Operation = (
     i64,
     Option<TechnicianGrade>,
     Option<Qualification>,
+    Option<MajorPart>,
 );
 
 /// Common operations of a service station.
@@ -27,12 +29,14 @@ const OPERATIONS: &[Operation] = &[
         100,
         None,
         None,
+        None,
     ),
     (
         "MAINT-30K",
         "3万公里保养",
         "30,000 km service",
         180,
+        None,
         None,
         None,
     ),
@@ -43,6 +47,7 @@ const OPERATIONS: &[Operation] = &[
         50,
         None,
         None,
+        None,
     ),
     (
         "BRAKE-PAD",
@@ -50,6 +55,7 @@ const OPERATIONS: &[Operation] = &[
         "Replace front brake pads",
         150,
         Some(TechnicianGrade::SeniorTechnician),
+        None,
         None,
     ),
     (
@@ -59,6 +65,7 @@ const OPERATIONS: &[Operation] = &[
         200,
         Some(TechnicianGrade::SeniorTechnician),
         None,
+        None,
     ),
     (
         "AC-SERVICE",
@@ -67,6 +74,7 @@ const OPERATIONS: &[Operation] = &[
         120,
         None,
         Some(Qualification::AirConditioning),
+        None,
     ),
     (
         "DIAG-ENGINE",
@@ -74,6 +82,7 @@ const OPERATIONS: &[Operation] = &[
         "Engine fault diagnosis",
         100,
         Some(TechnicianGrade::IntermediateMaster),
+        None,
         None,
     ),
     (
@@ -83,6 +92,7 @@ const OPERATIONS: &[Operation] = &[
         120,
         Some(TechnicianGrade::SeniorTechnician),
         None,
+        None,
     ),
     (
         "HV-BATT",
@@ -91,6 +101,7 @@ const OPERATIONS: &[Operation] = &[
         200,
         Some(TechnicianGrade::IntermediateMaster),
         Some(Qualification::EvHighVoltage),
+        None,
     ),
     (
         "PAINT-PANEL",
@@ -99,6 +110,43 @@ const OPERATIONS: &[Operation] = &[
         600,
         None,
         Some(Qualification::BodyPaint),
+        None,
+    ),
+    (
+        "ENGINE-ASSY",
+        "更换发动机总成",
+        "Replace engine assembly",
+        800,
+        Some(TechnicianGrade::IntermediateMaster),
+        None,
+        Some(MajorPart::Engine),
+    ),
+    (
+        "GEARBOX-ASSY",
+        "更换变速器总成",
+        "Replace transmission assembly",
+        600,
+        Some(TechnicianGrade::IntermediateMaster),
+        None,
+        Some(MajorPart::Transmission),
+    ),
+    (
+        "HV-BATT-REPL",
+        "更换动力蓄电池总成",
+        "Replace traction battery pack",
+        400,
+        Some(TechnicianGrade::IntermediateMaster),
+        Some(Qualification::EvHighVoltage),
+        Some(MajorPart::TractionBattery),
+    ),
+    (
+        "DRIVE-MOTOR-REPL",
+        "更换驱动电机总成",
+        "Replace drive motor",
+        500,
+        Some(TechnicianGrade::IntermediateMaster),
+        Some(Qualification::EvHighVoltage),
+        Some(MajorPart::DriveMotor),
     ),
 ];
 
@@ -129,7 +177,7 @@ pub async fn prepare_service(app: &App) -> AppResult<usize> {
         unit: Unit::HeadOffice,
     };
     let grant = head_office.grant(Action::NetworkWrite)?;
-    for (code, zh, en, hundredths, min_grade, qualification) in OPERATIONS {
+    for (code, zh, en, hundredths, min_grade, qualification, major_part) in OPERATIONS {
         let op = LabourOperation::new(
             code,
             zh,
@@ -140,7 +188,8 @@ pub async fn prepare_service(app: &App) -> AppResult<usize> {
                 qualification: *qualification,
             },
         )
-        .map_err(|e| crate::AppError::Internal(e.to_string()))?;
+        .map_err(|e| crate::AppError::Internal(e.to_string()))?
+        .with_major_part(*major_part);
         crate::service::labour::upsert_operation(app, &grant, &op).await?;
     }
     for (number, zh, en, price) in PARTS {

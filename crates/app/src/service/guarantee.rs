@@ -6,40 +6,38 @@
 //! judged by [`domain::guarantee::evaluate`], which warns one step before each
 //! threshold and reports the entitlement past it.
 //!
-//! Limits of what is recorded today:
-//! - every repair order counts as a repair of a quality problem: orders do not yet
-//!   say whether the work was routine maintenance or a quality repair;
-//! - serious safety faults and major-part (engine, transmission, traction battery,
-//!   drive motor) replacements are not recorded anywhere yet, so those counters are
-//!   always empty and can raise no finding.
+//! What counts comes from the orders: their service type (only quality repairs,
+//! [`ServiceType::is_quality_repair`]), the serious-safety-fault flag diagnosis sets on
+//! the concern, and labour lines whose catalogue operation replaces a main part
+//! (engine, transmission, traction battery, drive motor).
 //!
 //! Permissions: reading the counters needs `RepairOrderRead` with the vehicle within
 //! reach; reading the thresholds needs `NetworkRead`; changing them needs
 //! `NetworkWrite` held at head office.
-
-use std::collections::BTreeMap;
 
 use crate::input::{Loose, int};
 use crate::network::expect;
 use crate::service::calendar::station_zone;
 use crate::service::{rebuild, refused, to_json, ts};
 use crate::{App, AppError, AppResult, actor, begin, commit, conn};
-use domain::guarantee::{Counters, Finding, Thresholds, VehicleUse, evaluate, within_period};
+use domain::appointment::ServiceType;
+use domain::guarantee::{
+    Counters, FaultCount, Finding, MajorPart, RepairRecord, Thresholds, VehicleUse, evaluate,
+    within_period,
+};
 use domain::permission::{Action, Grant, Reach};
 use domain::{Violation, Violations};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
-use store::service::vehicle_history::VehicleOrderRow;
+use store::service::vehicle_history::{MajorPartLineRow, VehicleOrderRow};
 
 /// Key of the thresholds in the settings table.
 pub const SETTING_KEY: &str = "three_guarantees";
 
 /// Entity name of setting changes in the event log.
 pub const ENTITY: &str = "setting";
-
-const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// The thresholds in force: the stored setting, else the defaults of the 2021 rules.
 pub async fn thresholds(app: &App) -> AppResult<Thresholds> {
@@ -235,7 +233,8 @@ pub struct FaultSummary {
 /// The counters of one vehicle inside the period.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
 pub struct CounterSummary {
-    /// Repair orders received inside the period.
+    /// Quality-repair orders received inside the period (maintenance and other
+    /// non-repair work is not counted).
     pub orders_counted: u32,
     /// Days in repair, summed: each order counts whole days begun, from reception
     /// to hand-over (or now, while open).
@@ -245,9 +244,11 @@ pub struct CounterSummary {
     pub same_problem: Vec<ProblemCount>,
     /// Days (begun) of the longest repair still open, if one is.
     pub current_repair_days: Option<u32>,
-    /// Serious safety faults: not recorded anywhere yet, so always empty.
+    /// Serious safety faults, per problem: delivered repairs, and whether an order
+    /// for the same problem is open again.
     pub serious_safety: Vec<FaultSummary>,
-    /// Major-part replacements: not recorded anywhere yet, so always empty.
+    /// Main-part replacements, per part: delivered replacements, and whether an open
+    /// order proposes replacing it again.
     pub major_parts: Vec<FaultSummary>,
 }
 
@@ -288,6 +289,7 @@ pub async fn for_vehicle(app: &App, grant: &Grant, vehicle_id: i64) -> AppResult
     let t = setting.thresholds;
     let km = store::vehicle::last_reading(&mut c, vehicle_id).await?;
     let orders = store::service::vehicle_history::orders_of_vehicle(&mut c, vehicle_id).await?;
+    let lines = store::service::vehicle_history::major_part_lines(&mut c, vehicle_id).await?;
     let tz = station_zone(&mut c, vehicle.station_id).await?;
     drop(c);
     let sold_on: Date = vehicle
@@ -299,7 +301,12 @@ pub async fn for_vehicle(app: &App, grant: &Grant, vehicle_id: i64) -> AppResult
     let period_ends_on = sold_on
         .checked_add(months.months())
         .map_err(|_| refused(domain::guarantee::GuaranteeError::DateRange))?;
-    let (counters, summary) = count(&orders, now, sold_on, period_ends_on, &tz)?;
+    let (counters, summary) = count(
+        &records(&orders, &lines, &tz)?,
+        now,
+        sold_on,
+        period_ends_on,
+    );
     let odometer_km = u32::try_from(km.unwrap_or(0).max(0)).unwrap_or(u32::MAX);
     let usage = VehicleUse {
         sold_on,
@@ -321,70 +328,62 @@ pub async fn for_vehicle(app: &App, grant: &Grant, vehicle_id: i64) -> AppResult
     })
 }
 
-/// Whole days begun between two instants (0 when `to` is not after `from`).
-fn days_begun(from_ms: i64, to_ms: i64) -> u32 {
-    let ms = to_ms.saturating_sub(from_ms).max(0);
-    u32::try_from(ms / DAY_MS + i64::from(ms % DAY_MS != 0)).unwrap_or(u32::MAX)
-}
-
-/// Same idea as [`domain::guarantee::same_concern`]: text compared ignoring case,
-/// spaces and punctuation.
-fn normalise(text: &str) -> String {
-    text.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
+/// The domain's records of a vehicle's orders: reception date in `tz`, whether each
+/// is a quality repair, and the main parts each replaced (finished, approved labour of
+/// a main-part operation) or proposes to replace (any line not declined).
+fn records(
+    orders: &[VehicleOrderRow],
+    lines: &[MajorPartLineRow],
+    tz: &TimeZone,
+) -> AppResult<Vec<RepairRecord>> {
+    orders
+        .iter()
+        .map(|o| {
+            let mut r = RepairRecord {
+                received_at_ms: o.received_at,
+                received_on: Some(tz.to_datetime(ts(o.received_at)?).date()),
+                delivered_at_ms: o.delivered_at,
+                concern_code: o.concern_code.clone(),
+                concern_text: o.concern.clone(),
+                // An unknown stored type is a repair: counting too much warns early,
+                // counting too little would hide an entitlement.
+                quality_repair: ServiceType::from_code(&o.service_type)
+                    .is_none_or(ServiceType::is_quality_repair),
+                safety_fault: o.safety_fault,
+                ..RepairRecord::default()
+            };
+            for l in lines.iter().filter(|l| l.repair_order_id == o.id) {
+                let Some(part) = MajorPart::from_code(&l.major_part) else {
+                    continue;
+                };
+                if l.decision != "declined" {
+                    r.parts_proposed.insert(part);
+                }
+                if l.decision == "approved" && l.done {
+                    r.parts_replaced.insert(part);
+                }
+            }
+            Ok(r)
+        })
         .collect()
 }
 
-/// The grouping key of an order's problem (code when coded, else normalised text)
-/// and how to show it; `None` when the concern has nothing to compare.
-fn problem_key(o: &VehicleOrderRow) -> Option<(String, String)> {
-    match o.concern_code.as_deref().map(str::trim) {
-        Some(code) if !code.is_empty() => {
-            let code = code.to_uppercase();
-            Some((format!("code:{code}"), code))
-        }
-        _ => {
-            let n = normalise(&o.concern);
-            (!n.is_empty()).then(|| (format!("text:{n}"), o.concern.trim().to_string()))
-        }
-    }
-}
-
 /// The counters from a vehicle's orders received between `from` and `until`
-/// (inclusive, in the station's time zone), at `now`.
+/// (inclusive, in the station's time zone), at `now`, with their summary.
 fn count(
-    orders: &[VehicleOrderRow],
+    records: &[RepairRecord],
     now: i64,
     from: Date,
     until: Date,
-    tz: &TimeZone,
-) -> AppResult<(Counters, CounterSummary)> {
-    let mut counters = Counters::default();
-    let mut summary = CounterSummary::default();
-    let mut problems: BTreeMap<String, (String, u32)> = BTreeMap::new();
-    for o in orders {
-        let received_on = tz.to_datetime(ts(o.received_at)?).date();
-        if received_on < from || received_on > until {
-            continue;
-        }
-        summary.orders_counted += 1;
-        let days = days_begun(o.received_at, o.delivered_at.unwrap_or(now));
-        counters.cumulative_repair_days = counters.cumulative_repair_days.saturating_add(days);
-        if o.delivered_at.is_none() {
-            counters.current_repair_days =
-                Some(counters.current_repair_days.unwrap_or(0).max(days));
-        }
-        if let Some((key, shown)) = problem_key(o) {
-            problems.entry(key).or_insert((shown, 0)).1 += 1;
-        }
-    }
-    for (shown, n) in problems.into_values() {
-        let entry = counters.same_problem.entry(shown).or_insert(0);
-        *entry = entry.saturating_add(n);
-    }
-    summary.cumulative_repair_days = counters.cumulative_repair_days;
-    summary.current_repair_days = counters.current_repair_days;
+) -> (Counters, CounterSummary) {
+    let tally = domain::guarantee::tally(records, from, until, now);
+    let counters = tally.counters;
+    let mut summary = CounterSummary {
+        orders_counted: tally.orders_counted,
+        cumulative_repair_days: counters.cumulative_repair_days,
+        current_repair_days: counters.current_repair_days,
+        ..CounterSummary::default()
+    };
     summary.same_problem = counters
         .same_problem
         .iter()
@@ -398,7 +397,22 @@ fn count(
             .cmp(&a.repairs)
             .then_with(|| a.problem.cmp(&b.problem))
     });
-    Ok((counters, summary))
+    let fault = |key: String, f: &FaultCount| FaultSummary {
+        key,
+        count: f.count,
+        still_present: f.still_present,
+    };
+    summary.serious_safety = counters
+        .serious_safety
+        .iter()
+        .map(|(k, f)| fault(k.clone(), f))
+        .collect();
+    summary.major_parts = counters
+        .major_parts
+        .iter()
+        .map(|(p, f)| fault(p.code().to_string(), f))
+        .collect();
+    (counters, summary)
 }
 
 #[cfg(test)]
@@ -407,83 +421,73 @@ mod tests {
     use super::*;
     use jiff::civil::date;
 
-    fn order(
-        id: i64,
-        code: Option<&str>,
-        text: &str,
-        from: i64,
-        to: Option<i64>,
-    ) -> VehicleOrderRow {
+    fn order(id: i64, service_type: &str, from: i64, to: Option<i64>) -> VehicleOrderRow {
         VehicleOrderRow {
             id,
             station_id: 1,
-            concern: text.into(),
-            concern_code: code.map(Into::into),
+            concern: "变速箱异响".into(),
+            concern_code: None,
             state: if to.is_some() { "delivered" } else { "open" }.into(),
             received_at: from,
             delivered_at: to,
             courtesy_car: false,
             comeback_of: None,
+            service_type: service_type.into(),
+            safety_fault: id == 2,
+        }
+    }
+
+    fn line(order: i64, part: &str, decision: &str, done: bool) -> MajorPartLineRow {
+        MajorPartLineRow {
+            repair_order_id: order,
+            major_part: part.into(),
+            decision: decision.into(),
+            done,
         }
     }
 
     #[test]
-    fn days_are_whole_days_begun_and_problems_group_by_code_else_text() {
-        assert_eq!(days_begun(0, 0), 0);
-        assert_eq!(days_begun(0, 1), 1);
-        assert_eq!(days_begun(0, DAY_MS), 1);
-        assert_eq!(days_begun(0, DAY_MS + 1), 2);
-        assert_eq!(days_begun(10, 0), 0);
+    fn records_carry_service_type_safety_flag_and_main_parts() {
         let tz = TimeZone::get("Asia/Shanghai").unwrap();
-        let start = tz
-            .to_timestamp(date(2026, 1, 5).at(9, 0, 0, 0))
-            .unwrap()
-            .as_millisecond();
-        let now = start + 20 * DAY_MS;
+        let day = 24 * 60 * 60 * 1000;
+        // 2026-01-05 01:00 UTC is 09:00 in Shanghai.
+        let start = 1_767_574_800_000;
         let orders = [
-            order(1, None, "刹车异响", start, Some(start + DAY_MS / 2)),
-            order(
-                2,
-                None,
-                "刹车 异响。",
-                start + DAY_MS,
-                Some(start + 3 * DAY_MS),
-            ),
-            order(
-                3,
-                Some("p0300"),
-                "发动机抖动",
-                start + 4 * DAY_MS,
-                Some(start + 5 * DAY_MS),
-            ),
-            order(
-                4,
-                Some("P0300 "),
-                "怠速不稳",
-                start + 6 * DAY_MS,
-                Some(start + 7 * DAY_MS),
-            ),
-            order(5, None, "。", start + 8 * DAY_MS, Some(start + 9 * DAY_MS)),
-            order(6, None, "刹车异响", start + 14 * DAY_MS, None),
-            // Before the sale: not counted.
-            order(
-                7,
-                None,
-                "刹车异响",
-                start - 400 * DAY_MS,
-                Some(start - 399 * DAY_MS),
-            ),
+            order(1, "repair", start, Some(start + day)),
+            order(2, "maintenance", start + 2 * day, Some(start + 3 * day)),
+            order(3, "warranty", start + 4 * day, None),
+            order(4, "no_such_type", start + 5 * day, None),
         ];
-        let (c, s) = count(&orders, now, date(2025, 6, 1), date(2027, 6, 1), &tz).unwrap();
-        assert_eq!(s.orders_counted, 6);
-        // 1 + 2 + 1 + 1 + 1 + 6 (open, 6 days so far).
-        assert_eq!(c.cumulative_repair_days, 12);
-        assert_eq!(c.current_repair_days, Some(6));
-        assert_eq!(c.same_problem.get("刹车异响"), Some(&3));
-        assert_eq!(c.same_problem.get("P0300"), Some(&2));
-        assert_eq!(c.same_problem.len(), 2);
-        assert_eq!(s.same_problem[0].problem, "刹车异响");
-        assert!(s.serious_safety.is_empty() && s.major_parts.is_empty());
+        let lines = [
+            line(1, "transmission", "approved", true),
+            line(1, "engine", "declined", false),
+            line(3, "transmission", "proposed", false),
+            line(3, "engine", "approved", false),
+            line(3, "wheel", "approved", true),
+        ];
+        let r = records(&orders, &lines, &tz).unwrap();
+        assert_eq!(r[0].received_on, Some(date(2026, 1, 5)));
+        assert!(r[0].quality_repair && !r[1].quality_repair && r[2].quality_repair);
+        assert!(r[3].quality_repair, "an unknown type counts as a repair");
+        assert!(r[1].safety_fault && !r[0].safety_fault);
+        assert_eq!(r[0].parts_replaced, [MajorPart::Transmission].into());
+        assert_eq!(r[0].parts_proposed, [MajorPart::Transmission].into());
+        assert!(r[2].parts_replaced.is_empty());
+        assert_eq!(
+            r[2].parts_proposed,
+            [MajorPart::Engine, MajorPart::Transmission].into()
+        );
+        let (c, s) = count(&r, start + 10 * day, date(2025, 6, 1), date(2027, 6, 1));
+        assert_eq!(s.orders_counted, 3);
+        assert_eq!(s.same_problem[0].repairs, 3);
+        assert_eq!(
+            c.major_parts.get(&MajorPart::Transmission),
+            Some(&FaultCount {
+                count: 1,
+                still_present: true
+            })
+        );
+        assert_eq!(s.major_parts[1].key, "transmission");
     }
 
     #[test]

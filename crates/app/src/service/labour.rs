@@ -5,6 +5,7 @@ use crate::network::expect;
 use crate::service::refused;
 use crate::{App, AppResult, actor, begin, commit, conn};
 use domain::certification::{Qualification, Requirement, TechnicianGrade};
+use domain::guarantee::MajorPart;
 use domain::labour::LabourOperation;
 use domain::permission::{Action, Grant};
 use domain::{Violation, Violations};
@@ -21,7 +22,8 @@ pub async fn upsert_operation(app: &App, grant: &Grant, op: &LabourOperation) ->
         op.standard_hundredths,
         op.requirement,
     )
-    .map_err(|e| crate::AppError::Invalid(Violations::from(Violation::from(e))))?;
+    .map_err(|e| crate::AppError::Invalid(Violations::from(Violation::from(e))))?
+    .with_major_part(op.major_part);
     let now = app.now_ms();
     let mut tx = begin(app).await?;
     let row = LabourOperationRow {
@@ -32,6 +34,7 @@ pub async fn upsert_operation(app: &App, grant: &Grant, op: &LabourOperation) ->
         standard_hundredths: op.standard_hundredths,
         min_grade: op.requirement.min_grade.map(TechnicianGrade::level),
         qualification: op.requirement.qualification.map(|q| q.code().to_string()),
+        major_part: op.major_part.map(|p| p.code().to_string()),
     };
     let id = store::service::labour::upsert(&mut tx, &row, now).await?;
     store::event::record(
@@ -41,7 +44,10 @@ pub async fn upsert_operation(app: &App, grant: &Grant, op: &LabourOperation) ->
         "labour_operation",
         id,
         "saved",
-        &serde_json::json!({"code": op.code, "hundredths": op.standard_hundredths}),
+        &serde_json::json!({
+            "code": op.code, "hundredths": op.standard_hundredths,
+            "major_part": op.major_part.map(MajorPart::code),
+        }),
         None,
     )
     .await?;
@@ -64,6 +70,7 @@ pub fn to_domain(row: &LabourOperationRow) -> LabourOperation {
         name_en: row.name_en.clone(),
         standard_hundredths: row.standard_hundredths,
         requirement: requirement(row),
+        major_part: row.major_part.as_deref().and_then(MajorPart::from_code),
     }
 }
 

@@ -13,7 +13,7 @@ use crate::service::labour::{lookup, requirement};
 use crate::service::{expect_any, rebuild, refused, to_json, ts};
 use crate::{App, AppError, AppResult, actor, begin, commit, conn};
 use domain::Violation;
-use domain::appointment::Appointment;
+use domain::appointment::{Appointment, ServiceType};
 use domain::estimate::{
     ApprovalChannel, ApprovalRecord, DEFAULT_VAT_BP, Decision, Estimate, EstimateLine, LineItem,
 };
@@ -271,6 +271,7 @@ pub async fn open_from_appointment(
         .clone()
         .or(a.concern.clone())
         .unwrap_or_default();
+    let service_type = ServiceType::from_code(&a.service_type).unwrap_or(ServiceType::Repair);
     let id = open(
         &mut tx,
         grant,
@@ -278,8 +279,11 @@ pub async fn open_from_appointment(
         &station,
         &vehicle,
         Some(a.id),
-        &concern,
-        input.concern_code.as_deref(),
+        Concern {
+            text: &concern,
+            code: input.concern_code.as_deref(),
+            service_type,
+        },
     )
     .await?;
     appt.convert(&id.to_string()).map_err(refused)?;
@@ -323,12 +327,23 @@ pub struct WalkInInput {
     pub concern: String,
     /// Coded concern, if coded.
     pub concern_code: Option<String>,
+    /// Service type code (`repair` when absent); decides whether the order counts
+    /// toward the three-guarantees counters.
+    pub service_type: Option<String>,
 }
 
 /// Opens a repair order for a walk-in (reception starts now). Needs `RepairOrderWrite`
 /// within the station's reach.
 pub async fn open_walk_in(app: &App, grant: &Grant, input: &WalkInInput) -> AppResult<i64> {
     expect(grant, Action::RepairOrderWrite)?;
+    let service_type = match input.service_type.as_deref().map(str::trim) {
+        None | Some("") => ServiceType::Repair,
+        Some(code) => ServiceType::from_code(code).ok_or_else(|| {
+            AppError::Invalid(
+                Violation::new("service_type", "appointment.service_type_unknown").into(),
+            )
+        })?,
+    };
     let now = app.clock.now();
     let mut tx = begin(app).await?;
     let station = store::network::station(&mut tx, grant.reach(), input.station_id)
@@ -344,15 +359,24 @@ pub async fn open_walk_in(app: &App, grant: &Grant, input: &WalkInInput) -> AppR
         &station,
         &vehicle,
         None,
-        &input.concern,
-        input.concern_code.as_deref(),
+        Concern {
+            text: &input.concern,
+            code: input.concern_code.as_deref(),
+            service_type,
+        },
     )
     .await?;
     commit(tx).await?;
     Ok(id)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the owner came for, as an order is opened.
+struct Concern<'a> {
+    text: &'a str,
+    code: Option<&'a str>,
+    service_type: ServiceType,
+}
+
 async fn open(
     tx: &mut sqlx::AnyConnection,
     grant: &Grant,
@@ -360,9 +384,13 @@ async fn open(
     station: &store::network::Station,
     vehicle: &store::vehicle::Vehicle,
     appointment_id: Option<i64>,
-    concern: &str,
-    concern_code: Option<&str>,
+    concern: Concern<'_>,
 ) -> AppResult<i64> {
+    let Concern {
+        text: concern,
+        code: concern_code,
+        service_type,
+    } = concern;
     let concern = concern.trim();
     if concern.is_empty() {
         return Err(AppError::Invalid(
@@ -405,6 +433,8 @@ async fn open(
         appointment_id,
         concern: concern.to_string(),
         concern_code: concern_code.map(str::to_string),
+        service_type: service_type.code().to_string(),
+        safety_fault: false,
         state: "open".into(),
         current_stage: Some(Stage::Reception.code().into()),
         standard_version: i64::from(order.standard().version),
@@ -431,7 +461,7 @@ async fn open(
         "opened",
         &serde_json::json!({
             "station_id": station.id, "vehicle_id": vehicle.id, "appointment_id": appointment_id,
-            "comeback_of": comeback_of,
+            "comeback_of": comeback_of, "service_type": service_type.code(),
         }),
         None,
     )
@@ -566,6 +596,80 @@ pub async fn check(
         )
         .await?;
     }
+    commit(tx).await?;
+    Ok(())
+}
+
+/// How diagnosis classifies the owner's concern.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ClassifyInput {
+    /// Coded concern (symptom or fault code); empty clears it.
+    pub concern_code: Option<String>,
+    /// Whether the fault is a serious safety fault (严重安全性能故障, 三包).
+    pub safety_fault: bool,
+    /// Why, for the timeline (required when changing an earlier classification).
+    pub reason: Option<String>,
+}
+
+/// Records how diagnosis classified the concern: its code and whether it is a
+/// serious safety fault; both feed the three-guarantees counters. Refused once the
+/// car is delivered (`repair_order.delivered`); a change to an earlier
+/// classification needs a reason. Needs `RepairOrderWrite` or `WorkshopWork`.
+pub async fn classify_concern(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &ClassifyInput,
+) -> AppResult<()> {
+    expect_any(grant, &[Action::RepairOrderWrite, Action::WorkshopWork])?;
+    let code = input
+        .concern_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    if code.is_some_and(|c| c.chars().count() > 32) {
+        return Err(AppError::Invalid(
+            Violation::new("concern_code", "text.length")
+                .with_detail("32")
+                .into(),
+        ));
+    }
+    let reason = input
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let now_ms = app.now_ms();
+    let mut tx = begin(app).await?;
+    let l = load(&mut tx, grant.reach(), id).await?;
+    l.order.can_classify_concern().map_err(refused)?;
+    let before_code = l.row.concern_code.as_deref();
+    if before_code == code && l.row.safety_fault == input.safety_fault {
+        return Ok(());
+    }
+    let reclassified = l.row.safety_fault || before_code.is_some_and(|b| Some(b) != code);
+    if reclassified && reason.is_none() {
+        return Err(AppError::Invalid(
+            Violation::new("reason", "repair_order.reason_required").into(),
+        ));
+    }
+    store::service::repair_order::set_concern_class(&mut tx, id, code, input.safety_fault, now_ms)
+        .await?;
+    store::event::record(
+        &mut tx,
+        now_ms,
+        actor(grant),
+        ENTITY,
+        id,
+        "concern_classified",
+        &serde_json::json!({
+            "before": {"concern_code": before_code, "safety_fault": l.row.safety_fault},
+            "after": {"concern_code": code, "safety_fault": input.safety_fault},
+        }),
+        reason,
+    )
+    .await?;
     commit(tx).await?;
     Ok(())
 }

@@ -22,9 +22,13 @@ pub struct LabourOperationRow {
     pub min_grade: Option<i64>,
     /// Qualification code needed, if any.
     pub qualification: Option<String>,
+    /// Main part the operation replaces (`engine`, `transmission`, `traction_battery`,
+    /// `drive_motor`), if it is a main-part replacement.
+    pub major_part: Option<String>,
 }
 
-const COLS: &str = "id, code, name_zh, name_en, standard_hundredths, min_grade, qualification";
+const COLS: &str =
+    "id, code, name_zh, name_en, standard_hundredths, min_grade, qualification, major_part";
 
 fn from_row(r: &AnyRow) -> Result<LabourOperationRow, sqlx::Error> {
     Ok(LabourOperationRow {
@@ -35,6 +39,7 @@ fn from_row(r: &AnyRow) -> Result<LabourOperationRow, sqlx::Error> {
         standard_hundredths: r.try_get("standard_hundredths")?,
         min_grade: r.try_get("min_grade")?,
         qualification: r.try_get("qualification")?,
+        major_part: r.try_get("major_part")?,
     })
 }
 
@@ -46,10 +51,10 @@ pub async fn upsert(
     now: i64,
 ) -> StoreResult<i64> {
     let r = sqlx::query(
-        "INSERT INTO labour_operations (code, name_zh, name_en, standard_hundredths, min_grade, qualification, created_at, updated_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$7) ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en, \
+        "INSERT INTO labour_operations (code, name_zh, name_en, standard_hundredths, min_grade, qualification, created_at, updated_at, major_part) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$7,$8) ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en, \
          standard_hundredths = excluded.standard_hundredths, min_grade = excluded.min_grade, qualification = excluded.qualification, \
-         updated_at = excluded.updated_at RETURNING id",
+         updated_at = excluded.updated_at, major_part = excluded.major_part RETURNING id",
     )
     .bind(&row.code)
     .bind(&row.name_zh)
@@ -58,6 +63,7 @@ pub async fn upsert(
     .bind(row.min_grade)
     .bind(row.qualification.as_deref())
     .bind(now)
+    .bind(row.major_part.as_deref())
     .fetch_one(conn)
     .await?;
     Ok(r.try_get(0)?)

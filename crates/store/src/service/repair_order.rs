@@ -26,6 +26,10 @@ pub struct RepairOrderRow {
     pub concern: String,
     /// Coded concern, if coded.
     pub concern_code: Option<String>,
+    /// Service type code (`repair`, `maintenance`, `warranty`, …).
+    pub service_type: String,
+    /// Whether diagnosis classed the concern as a serious safety fault (三包).
+    pub safety_fault: bool,
     /// `open`, `delivered`.
     pub state: String,
     /// Stage in progress, if any.
@@ -56,8 +60,8 @@ pub struct RepairOrderRow {
     pub version: i64,
 }
 
-const COLS: &str = "r.id, r.station_id, r.customer_id, r.vehicle_id, r.appointment_id, r.concern, r.concern_code, r.state, \
-     r.current_stage, r.standard_version, r.applicable, r.hourly_rate_fen, r.vat_bp, r.promised_at, r.received_at, \
+const COLS: &str = "r.id, r.station_id, r.customer_id, r.vehicle_id, r.appointment_id, r.concern, r.concern_code, r.service_type, \
+     r.safety_fault, r.state, r.current_stage, r.standard_version, r.applicable, r.hourly_rate_fen, r.vat_bp, r.promised_at, r.received_at, \
      r.delivered_at, r.late_minutes, r.courtesy_car, r.comeback_of, r.owner_token_hash, r.version";
 
 fn from_row(r: &AnyRow) -> Result<RepairOrderRow, sqlx::Error> {
@@ -69,6 +73,8 @@ fn from_row(r: &AnyRow) -> Result<RepairOrderRow, sqlx::Error> {
         appointment_id: r.try_get("appointment_id")?,
         concern: r.try_get("concern")?,
         concern_code: r.try_get("concern_code")?,
+        service_type: r.try_get("service_type")?,
+        safety_fault: r.try_get::<i64, _>("safety_fault")? != 0,
         state: r.try_get("state")?,
         current_stage: r.try_get("current_stage")?,
         standard_version: r.try_get("standard_version")?,
@@ -93,8 +99,9 @@ fn from_row(r: &AnyRow) -> Result<RepairOrderRow, sqlx::Error> {
 pub async fn insert(conn: &mut AnyConnection, row: &RepairOrderRow, now: i64) -> StoreResult<i64> {
     let r = sqlx::query(
         "INSERT INTO repair_orders (station_id, customer_id, vehicle_id, appointment_id, concern, concern_code, state, \
-         current_stage, standard_version, applicable, hourly_rate_fen, vat_bp, received_at, comeback_of, created_at, updated_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15) RETURNING id",
+         current_stage, standard_version, applicable, hourly_rate_fen, vat_bp, received_at, comeback_of, created_at, updated_at, \
+         service_type, safety_fault) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15,$16,$17) RETURNING id",
     )
     .bind(row.station_id)
     .bind(row.customer_id)
@@ -111,6 +118,8 @@ pub async fn insert(conn: &mut AnyConnection, row: &RepairOrderRow, now: i64) ->
     .bind(row.received_at)
     .bind(row.comeback_of)
     .bind(now)
+    .bind(&row.service_type)
+    .bind(i64::from(row.safety_fault))
     .fetch_one(conn)
     .await?;
     Ok(r.try_get(0)?)
@@ -190,6 +199,27 @@ pub async fn save_progress(
     } else {
         Err(StoreError::Conflict("repair_order.changed_meanwhile"))
     }
+}
+
+/// Sets how diagnosis classified the concern: its code and whether it is a serious
+/// safety fault.
+pub async fn set_concern_class(
+    conn: &mut AnyConnection,
+    id: i64,
+    concern_code: Option<&str>,
+    safety_fault: bool,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE repair_orders SET concern_code = $1, safety_fault = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(concern_code)
+    .bind(i64::from(safety_fault))
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Sets (or, with `None`, revokes) the owner-link token hash.

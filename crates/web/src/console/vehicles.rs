@@ -361,16 +361,56 @@ fn three_guarantees_section(
             finding(&Counter::CurrentRepairDays),
         ]);
     }
-    for (key, threshold) in [
-        ("gt.serious_safety", t.serious_safety_repairs),
-        ("gt.major_parts", t.major_part_replacements),
+    let value = |f: &app::service::guarantee::FaultSummary| {
+        if f.still_present {
+            format!("{} ({})", f.count, chrome.t("gt.still_present"))
+        } else {
+            f.count.to_string()
+        }
+    };
+    rows.extend(c.serious_safety.iter().map(|f| {
+        vec![
+            format!("{}: {}", chrome.t("gt.serious_safety"), f.key),
+            value(f),
+            t.serious_safety_repairs.to_string(),
+            finding(&Counter::SeriousSafety(f.key.clone())),
+        ]
+    }));
+    rows.extend(c.major_parts.iter().filter_map(|f| {
+        let part = domain::guarantee::MajorPart::from_code(&f.key)?;
+        Some(vec![
+            format!(
+                "{}: {}",
+                chrome.t("gt.major_parts"),
+                chrome.t(&format!("major_part.{}", f.key))
+            ),
+            value(f),
+            t.major_part_replacements.to_string(),
+            finding(&Counter::MajorPart(part)),
+        ])
+    }));
+    // Counters with nothing recorded still show, so a clean record reads as zero
+    // rather than as missing.
+    for (key, empty, threshold) in [
+        (
+            "gt.serious_safety",
+            c.serious_safety.is_empty(),
+            t.serious_safety_repairs,
+        ),
+        (
+            "gt.major_parts",
+            c.major_parts.is_empty(),
+            t.major_part_replacements,
+        ),
     ] {
-        rows.push(vec![
-            chrome.t(key),
-            chrome.t("gt.not_recorded"),
-            threshold.to_string(),
-            String::new(),
-        ]);
+        if empty {
+            rows.push(vec![
+                chrome.t(key),
+                "0".into(),
+                threshold.to_string(),
+                String::new(),
+            ]);
+        }
     }
     Section {
         title: chrome.t("section.three_guarantees"),

@@ -14,7 +14,7 @@ use app::AppError;
 use app::service::appointment::BookInput;
 use app::service::capacity::{SlotOffer, SlotQuery};
 use app::service::estimate::{DecisionInput, LineInput};
-use app::service::repair_order::{OpenInput, WalkInInput};
+use app::service::repair_order::{ClassifyInput, OpenInput, WalkInInput};
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -23,6 +23,7 @@ use axum::{Json, Router};
 use domain::Violation;
 use domain::appointment::ServiceType;
 use domain::certification::{Qualification, Requirement, TechnicianGrade};
+use domain::guarantee::MajorPart;
 use domain::kpi::{StationMonth, YearMonth};
 use domain::labour::LabourOperation;
 use domain::permission::{Action, Grant};
@@ -60,6 +61,7 @@ use view::{BoardItem, Job, OrderDetail};
         get_order,
         check,
         set_applicable,
+        classify_concern,
         start_stage,
         complete_stage,
         add_line,
@@ -87,6 +89,7 @@ use view::{BoardItem, Job, OrderDetail};
         WalkInBody,
         CheckInput,
         ApplicableInput,
+        ClassifyBody,
         LineBody,
         DeskDecision,
         AssignInput,
@@ -128,6 +131,7 @@ pub fn router() -> Router<AppState> {
         .route("/repair-orders/{id}", get(get_order))
         .route("/repair-orders/{id}/checkpoints", post(check))
         .route("/repair-orders/{id}/applicable", post(set_applicable))
+        .route("/repair-orders/{id}/concern", post(classify_concern))
         .route(
             "/repair-orders/{id}/stages/{stage}/start",
             post(start_stage),
@@ -240,12 +244,16 @@ pub struct LabourOpInput {
     /// Standard hours in hundredths (150 = 1.5 h).
     #[serde(default)]
     pub standard_hundredths: i64,
-    /// Lowest technician grade (1–5), if any.
+    /// Lowest technician grade (1–4), if any.
     #[serde(default)]
     pub min_grade: Option<i64>,
     /// Qualification code needed, e.g. `ev_high_voltage`.
     #[serde(default)]
     pub qualification: Option<String>,
+    /// Main part the operation replaces, for the three-guarantees counters:
+    /// `engine`, `transmission`, `traction_battery` or `drive_motor`.
+    #[serde(default)]
+    pub major_part: Option<String>,
 }
 
 /// The labour-operation catalogue.
@@ -285,6 +293,13 @@ pub async fn upsert_operation(
                 .ok_or_else(|| invalid("qualification", "labour.qualification_unknown", c.lang))?,
         ),
     };
+    let major_part = match input.major_part.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(p) => Some(
+            MajorPart::from_code(p)
+                .ok_or_else(|| invalid("major_part", "labour.major_part_unknown", c.lang))?,
+        ),
+    };
     let op = LabourOperation::new(
         &input.code,
         &input.name_zh,
@@ -295,7 +310,8 @@ pub async fn upsert_operation(
             qualification,
         },
     )
-    .map_err(|e| c.err(AppError::Invalid(Violation::from(e).into())))?;
+    .map_err(|e| c.err(AppError::Invalid(Violation::from(e).into())))?
+    .with_major_part(major_part);
     let id = app::service::labour::upsert_operation(&s.app, &g, &op)
         .await
         .map_err(|e| c.err(e))?;
@@ -709,6 +725,11 @@ pub struct WalkInBody {
     /// Coded concern.
     #[serde(default)]
     pub concern_code: Option<String>,
+    /// Service type (`repair` when absent): `maintenance`, `repair`, `warranty`,
+    /// `recall`, `accident_body`, `ev_battery_check`. Only `repair` and `warranty`
+    /// count toward the three-guarantees counters.
+    #[serde(default)]
+    pub service_type: Option<String>,
 }
 
 /// Opens a repair order for a walk-in.
@@ -728,6 +749,7 @@ pub async fn open_walk_in(
             vehicle_id: input.vehicle_id,
             concern: input.concern,
             concern_code: input.concern_code,
+            service_type: input.service_type,
         },
     )
     .await
@@ -799,6 +821,49 @@ pub async fn check(
     app::service::repair_order::check(&s.app, &g, id, input.code.trim(), input.note.as_deref())
         .await
         .map_err(|e| c.err(e))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// How diagnosis classifies the concern.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyBody {
+    /// Coded concern (symptom or fault code, up to 32 characters); empty clears it.
+    #[serde(default)]
+    pub concern_code: Option<String>,
+    /// Whether it is a serious safety fault (严重安全性能故障): counted by the
+    /// three-guarantees counters.
+    #[serde(default)]
+    pub safety_fault: bool,
+    /// Why; required when an earlier classification changes.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Classifies the concern after diagnosis: its code and whether it is a serious
+/// safety fault. Refused once the car is delivered.
+#[utoipa::path(post, path = "/api/v1/repair-orders/{id}/concern", tag = "service", params(("id" = i64, Path)), request_body = ClassifyBody, responses((status = 204), (status = 409, body = crate::error::ProblemDoc), (status = 422, body = crate::error::ProblemDoc)))]
+pub async fn classify_concern(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<ClassifyBody>,
+) -> Result<StatusCode, ApiError> {
+    let g = grant_any(&c, &[Action::RepairOrderWrite, Action::WorkshopWork])?;
+    let input = input?;
+    let id = path_id(&id, c.lang)?;
+    app::service::repair_order::classify_concern(
+        &s.app,
+        &g,
+        id,
+        &ClassifyInput {
+            concern_code: input.concern_code,
+            safety_fault: input.safety_fault,
+            reason: input.reason,
+        },
+    )
+    .await
+    .map_err(|e| c.err(e))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
