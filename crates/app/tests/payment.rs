@@ -363,9 +363,20 @@ async fn bill_desk_payment_and_rating(env: &Env) {
     assert_eq!(rule(&e), "rating.not_delivered");
 
     let ro = delivered_order(env, &fx).await;
-    let e = bill::view(&env.app, &read(), ro).await.unwrap_err();
-    assert!(matches!(e, AppError::NotFound), "no bill before issuing");
-    let b = bill::issue(&env.app, &write(), ro).await.unwrap();
+    // Delivery issued the bill in its own transaction.
+    let b = bill::view(&env.app, &read(), ro).await.unwrap();
+    let mut c = env.app.db.pool.acquire().await.unwrap();
+    let (issued_events, delivered_at): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM events WHERE entity = 'repair_order' AND entity_id = $1 AND kind = 'bill_issued'), \
+         (SELECT delivered_at FROM repair_orders WHERE id = $1)",
+    )
+    .bind(ro)
+    .fetch_one(&mut *c)
+    .await
+    .unwrap();
+    drop(c);
+    assert_eq!(issued_events, 1);
+    assert_eq!(b.bill.issued_at, delivered_at);
     assert_eq!(
         (b.bill.net_fen, b.bill.vat_fen, b.bill.gross_fen),
         (41_000, 5_330, 46_330)
@@ -374,7 +385,7 @@ async fn bill_desk_payment_and_rating(env: &Env) {
     assert_eq!(b.outstanding_fen, 46_330);
     assert_eq!(b.bill.lines.as_array().unwrap().len(), 2);
     assert_eq!(b.bill.lines[1]["amount_fen"], 36_000);
-    // Issuing again gives the same bill.
+    // Issuing (again) gives the same bill.
     let again = bill::issue(&env.app, &write(), ro).await.unwrap();
     assert_eq!(again.bill.id, b.bill.id);
     // Another station cannot see it.

@@ -305,20 +305,19 @@ async fn desk_payment_and_the_owners_rating() {
     let c = t.client();
     let (ro, _) = delivered_order(&t).await;
     let url = format!("{}/api/v1/repair-orders/{ro}", t.base);
-    // Before the bill is issued there is nothing to pay.
-    let r = c
-        .post(format!("{url}/payments"))
-        .bearer_auth(&tok)
-        .json(&json!({"method": "cash", "amount_fen": 46_330}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
-    c.post(format!("{url}/bill"))
+    // Delivery issued the bill: it is there to pay, and issuing again gives it back.
+    let issued = bill(&t, &tok, ro).await;
+    assert_eq!(issued["outstanding_fen"], 46_330, "{issued}");
+    let again: serde_json::Value = c
+        .post(format!("{url}/bill"))
         .bearer_auth(&tok)
         .send()
         .await
+        .unwrap()
+        .json()
+        .await
         .unwrap();
+    assert_eq!(again["bill"]["id"], issued["bill"]["id"]);
     // The technician may not take money.
     let r = c
         .post(format!("{url}/payments"))

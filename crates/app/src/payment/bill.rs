@@ -85,9 +85,11 @@ fn new_bill(l: &Loaded) -> NewBill {
     }
 }
 
-/// Issues the electronic bill of a delivered order (refused before delivery, as
-/// `bill.not_delivered`); issuing again returns the bill already issued. A bill of
-/// nothing (a free comeback) is issued paid. Needs [`WRITE`].
+/// The electronic bill of a delivered order: delivery issues it (see
+/// [`issue_at_delivery`]), so this returns that bill, and issues one only for an
+/// order delivered before bills were issued at delivery. Refused before delivery, as
+/// `bill.not_delivered`. A bill of nothing (a free comeback) is issued paid.
+/// Needs [`WRITE`].
 pub async fn issue(app: &App, grant: &Grant, order_id: i64) -> AppResult<BillView> {
     expect(grant, WRITE)?;
     let now = app.now_ms();
@@ -144,31 +146,20 @@ async fn insert_bill(
     view_of(tx, bill).await.map(Some)
 }
 
-/// The bill the owner sees from the transparent-workshop link, issued now if the
-/// order is delivered and no bill exists yet (the bill is fixed by the approved and
-/// done lines, so it is the same bill staff would issue). Before delivery it is
-/// refused as `bill.not_delivered`; an unknown or revoked token is
-/// [`AppError::NotFound`]. Two owners' pages issuing at once give one bill.
-pub async fn owner_bill_issued(app: &App, token: &str) -> AppResult<BillView> {
-    let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    let l = owner_order(&mut tx, token).await?;
-    if let Ok(existing) = store::payment::bill::by_order_unscoped(&mut tx, l.row.id).await {
-        return view_of(&mut tx, existing).await;
-    }
-    if l.row.delivered_at.is_none() {
-        return Err(refused("repair_order_id", "bill.not_delivered"));
-    }
-    match insert_bill(&mut tx, now, owner_actor(l.row.customer_id), &l).await? {
-        Some(v) => {
-            commit(tx).await?;
-            Ok(v)
-        }
-        None => {
-            // Issued meanwhile: show that bill.
-            drop(tx);
-            owner_view(app, token).await
-        }
+/// Issues the bill as the car is handed back, inside the delivery's own transaction,
+/// so a delivered order always has its bill. `l` is the order as loaded for the
+/// delivery (its lines are final: repair is complete).
+pub(crate) async fn issue_at_delivery(
+    tx: &mut sqlx::AnyConnection,
+    now: i64,
+    who: Actor<'_>,
+    l: &Loaded,
+) -> AppResult<()> {
+    match insert_bill(tx, now, who, l).await? {
+        Some(_) => Ok(()),
+        // Only a second delivery of the same order could have billed it, and the
+        // order's version guard refuses that one: the transaction is spoilt anyway.
+        None => Err(store::StoreError::Conflict("repair_order.changed_meanwhile").into()),
     }
 }
 

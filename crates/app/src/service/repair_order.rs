@@ -711,7 +711,8 @@ pub struct Completed {
 /// Completes the stage in progress. Refused while a required checkpoint is
 /// unchecked; repair also while any line (labour or part) awaits the owner's
 /// decision or approved labour is unfinished. Completing delivery records the hand-over,
-/// flags a late hand-over and a courtesy car, and starts the follow-up.
+/// flags a late hand-over and a courtesy car, issues the electronic bill and starts
+/// the follow-up, all in one transaction.
 /// Needs `RepairOrderWrite`.
 pub async fn complete_stage(
     app: &App,
@@ -764,6 +765,7 @@ pub async fn complete_stage(
             None,
         )
         .await?;
+        crate::payment::bill::issue_at_delivery(&mut tx, now_ms, actor(grant), &l).await?;
     }
     if follow_up {
         record_stage(&mut tx, grant, id, "stage_started", Stage::FollowUp, now_ms).await?;

@@ -579,7 +579,7 @@ async fn track_page(
                 .map(|l| format!("svc.decision.{}", l.decision))
                 .collect();
             if tr.state == "delivered" {
-                match app::payment::bill::owner_bill_issued(&s.app, token).await {
+                match app::payment::bill::owner_view(&s.app, token).await {
                     Ok(b) => {
                         let names: Vec<(i64, String)> = tr
                             .lines
