@@ -97,6 +97,10 @@ impl I18n {
                 include_str!("../i18n/payment.zh-CN.toml"),
                 include_str!("../i18n/payment.en.toml"),
             ),
+            (
+                include_str!("../i18n/pickup.zh-CN.toml"),
+                include_str!("../i18n/pickup.en.toml"),
+            ),
         ] {
             zh.extend(parse(z));
             en.extend(parse(e));

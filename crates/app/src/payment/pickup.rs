@@ -10,7 +10,7 @@ use crate::network::expect;
 use crate::service::calendar::station_zone;
 use crate::service::instant;
 use crate::{App, AppError, AppResult, actor, begin, commit, conn};
-use domain::permission::{Grant, Reach};
+use domain::permission::{Action, Grant, Reach};
 use domain::{Violation, Violations};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -426,10 +426,11 @@ pub struct ConfirmInput {
     pub signature_ref: Loose,
 }
 
-/// Records the owner's confirmation of the hand-over: refused until every checklist
-/// item is recorded (`pickup.checklist_incomplete`, naming the missing ones) and at
-/// least one photo is stored (`pickup.photo_missing`). Closes the hand-over.
-/// Needs [`WRITE`].
+/// Records the owner's confirmation of the hand-over, given at the car and entered by
+/// staff (channel [`CHANNEL_AT_CAR`]): refused once confirmed or cancelled
+/// (`pickup.not_scheduled`), until every checklist item is recorded
+/// (`pickup.checklist_incomplete`, naming the missing ones) and until at least one
+/// photo is stored (`pickup.photo_missing`). Closes the hand-over. Needs [`WRITE`].
 pub async fn confirm(app: &App, grant: &Grant, id: i64, input: &ConfirmInput) -> AppResult<()> {
     expect(grant, WRITE)?;
     let mut v = Violations::new();
@@ -440,24 +441,7 @@ pub async fn confirm(app: &App, grant: &Grant, id: i64, input: &ConfirmInput) ->
     let now = app.now_ms();
     let mut tx = begin(app).await?;
     let p = store::payment::pickup::get(&mut tx, grant.reach(), id).await?;
-    let items: Vec<ChecklistItem> = serde_json::from_value(p.checklist.clone()).unwrap_or_default();
-    let missing: Vec<&str> = CHECKLIST
-        .into_iter()
-        .filter(|c| !items.iter().any(|i| i.code == *c))
-        .collect();
-    if !missing.is_empty() {
-        return Err(AppError::Refused(
-            Violation::new("checklist", "pickup.checklist_incomplete")
-                .with_detail(missing.join(", "))
-                .into(),
-        ));
-    }
-    if store::payment::pickup::photos(&mut tx, id)
-        .await?
-        .is_empty()
-    {
-        return Err(refused("photos", "pickup.photo_missing"));
-    }
+    ready_to_confirm(&mut tx, &p).await?;
     store::payment::pickup::confirm(&mut tx, id, &by, sig.as_deref(), now).await?;
     store::event::record(
         &mut tx,
@@ -466,12 +450,171 @@ pub async fn confirm(app: &App, grant: &Grant, id: i64, input: &ConfirmInput) ->
         ENTITY,
         id,
         "owner_confirmed",
-        &serde_json::json!({"signed_by": by, "signature_ref": sig}),
+        &serde_json::json!({"signed_by": by, "signature_ref": sig, "channel": CHANNEL_AT_CAR}),
         None,
     )
     .await?;
     commit(tx).await?;
     Ok(())
+}
+
+/// Channel of a confirmation recorded by staff at the car (name and signature).
+pub const CHANNEL_AT_CAR: &str = "at_car";
+/// Channel of a confirmation the signed-in owner gave on their own phone page.
+pub const CHANNEL_OWNER_PAGE: &str = "owner_page";
+
+/// The checks before the owner's confirmation, whoever records it: still scheduled
+/// (`pickup.not_scheduled`), every checklist item recorded
+/// (`pickup.checklist_incomplete`, naming the missing ones) and at least one photo
+/// (`pickup.photo_missing`).
+async fn ready_to_confirm(c: &mut sqlx::AnyConnection, p: &PickupRow) -> AppResult<()> {
+    if p.state != "scheduled" {
+        return Err(refused("state", "pickup.not_scheduled"));
+    }
+    let missing = missing_items(p);
+    if !missing.is_empty() {
+        return Err(AppError::Refused(
+            Violation::new("checklist", "pickup.checklist_incomplete")
+                .with_detail(missing.join(", "))
+                .into(),
+        ));
+    }
+    if store::payment::pickup::photos(c, p.id).await?.is_empty() {
+        return Err(refused("photos", "pickup.photo_missing"));
+    }
+    Ok(())
+}
+
+/// The checklist as recorded (empty when nothing, or something unreadable, is stored).
+pub fn checklist_of(p: &PickupRow) -> Vec<ChecklistItem> {
+    serde_json::from_value(p.checklist.clone()).unwrap_or_default()
+}
+
+/// The checklist items not yet recorded, in [`CHECKLIST`] order.
+pub fn missing_items(p: &PickupRow) -> Vec<&'static str> {
+    let items = checklist_of(p);
+    CHECKLIST
+        .into_iter()
+        .filter(|c| !items.iter().any(|i| i.code == *c))
+        .collect()
+}
+
+/// The action an owner's grant must be for on their own pick-up pages: the owner's
+/// grant to book, whose reach is their own records.
+pub const OWNER: Action = Action::AppointmentBook;
+
+/// The customer an owner's grant is for; staff grants are forbidden here.
+fn owner_of(grant: &Grant) -> AppResult<i64> {
+    expect(grant, OWNER)?;
+    match grant.reach() {
+        Reach::Customer(c) => Ok(c.get()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// A pick-up or delivery as its owner sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnerPickup {
+    /// The pick-up.
+    pub pickup: PickupRow,
+    /// Its hand-over photos (without their bytes).
+    pub photos: Vec<PhotoMeta>,
+    /// The driver's name, once one is assigned.
+    pub driver_name: Option<String>,
+}
+
+async fn owner_view(c: &mut sqlx::AnyConnection, pickup: PickupRow) -> AppResult<OwnerPickup> {
+    let photos = store::payment::pickup::photos(c, pickup.id).await?;
+    let driver_name = match pickup.driver_id {
+        Some(d) => {
+            let reach = Reach::Station(domain::ids::StationId(pickup.station_id));
+            store::people::staff(c, &reach, d)
+                .await
+                .ok()
+                .map(|s| s.name)
+        }
+        None => None,
+    };
+    Ok(OwnerPickup {
+        pickup,
+        photos,
+        driver_name,
+    })
+}
+
+/// The signed-in owner's pick-ups and deliveries (of vehicles they still own) whose
+/// window ended at most 30 days ago, soonest first. Needs [`OWNER`] with an owner's
+/// reach.
+pub async fn owner_list(app: &App, grant: &Grant) -> AppResult<Vec<OwnerPickup>> {
+    let customer = owner_of(grant)?;
+    let since = app.now_ms() - 30 * 86_400_000;
+    let mut c = conn(app).await?;
+    let rows = store::payment::pickup::list_owned(&mut c, customer, since, 50).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for p in rows {
+        out.push(owner_view(&mut c, p).await?);
+    }
+    Ok(out)
+}
+
+/// One of the signed-in owner's pick-ups; another owner's answers exactly like a
+/// missing one ([`AppError::NotFound`]). Needs [`OWNER`] with an owner's reach.
+pub async fn owner_get(app: &App, grant: &Grant, id: i64) -> AppResult<OwnerPickup> {
+    let customer = owner_of(grant)?;
+    let mut c = conn(app).await?;
+    let p = store::payment::pickup::get_owned(&mut c, customer, id).await?;
+    owner_view(&mut c, p).await
+}
+
+/// One photo of the signed-in owner's pick-up: content type and bytes. Another
+/// owner's is not found. Needs [`OWNER`] with an owner's reach.
+pub async fn owner_photo(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    photo_id: i64,
+) -> AppResult<(String, Vec<u8>)> {
+    let customer = owner_of(grant)?;
+    let mut c = conn(app).await?;
+    store::payment::pickup::get_owned(&mut c, customer, id).await?;
+    Ok(store::payment::pickup::photo(&mut c, id, photo_id).await?)
+}
+
+/// The signed-in owner confirms the hand-over on their own phone page: the same rules
+/// as [`confirm`] (still scheduled, checklist complete, at least one photo), signed
+/// with the owner's name, recorded with the channel [`CHANNEL_OWNER_PAGE`], and the
+/// event written in the same transaction. Another owner's pick-up answers exactly
+/// like a missing one. Needs [`OWNER`] with an owner's reach.
+pub async fn confirm_by_owner(app: &App, grant: &Grant, id: i64) -> AppResult<()> {
+    let customer = owner_of(grant)?;
+    let by: String = grant.principal().name.chars().take(50).collect();
+    let now = app.now_ms();
+    let mut tx = begin(app).await?;
+    let p = store::payment::pickup::get_owned(&mut tx, customer, id).await?;
+    ready_to_confirm(&mut tx, &p).await?;
+    store::payment::pickup::confirm(&mut tx, id, &by, None, now).await?;
+    store::event::record(
+        &mut tx,
+        now,
+        actor(grant),
+        ENTITY,
+        id,
+        "owner_confirmed",
+        &serde_json::json!({"signed_by": by, "signature_ref": null, "channel": CHANNEL_OWNER_PAGE}),
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+/// The events of a pick-up within reach, oldest first (who, when, what, why). Needs
+/// [`READ`].
+pub async fn history(app: &App, grant: &Grant, id: i64) -> AppResult<Vec<store::event::Event>> {
+    expect(grant, READ)?;
+    let mut c = conn(app).await?;
+    store::payment::pickup::get(&mut c, grant.reach(), id).await?;
+    Ok(store::event::for_entity(&mut c, ENTITY, id).await?)
 }
 
 /// Cancels a scheduled pick-up with a reason. Needs [`WRITE`].

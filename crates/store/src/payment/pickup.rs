@@ -139,6 +139,47 @@ pub async fn get(conn: &mut AnyConnection, reach: &Reach, id: i64) -> StoreResul
     Ok(from_row(&row)?)
 }
 
+/// The owner's condition: the pick-up is the customer's, for a vehicle still theirs
+/// (as with appointments, a sold car's history stays with the station).
+const OWNED: &str = "p.customer_id = $1 AND EXISTS (SELECT 1 FROM vehicles v WHERE v.id = p.vehicle_id AND v.owner_id = p.customer_id)";
+
+/// One pick-up of a customer's own (for a vehicle they still own); any other is
+/// [`StoreError::NotFound`], exactly like a missing one.
+pub async fn get_owned(
+    conn: &mut AnyConnection,
+    customer_id: i64,
+    id: i64,
+) -> StoreResult<PickupRow> {
+    let sql = format!("SELECT {COLS} FROM pickups p WHERE {OWNED} AND p.id = $2");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(customer_id)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(from_row(&row)?)
+}
+
+/// A customer's own pick-ups (vehicles they still own) whose window ends at or after
+/// `since`, soonest first, at most `limit`.
+pub async fn list_owned(
+    conn: &mut AnyConnection,
+    customer_id: i64,
+    since: i64,
+    limit: i64,
+) -> StoreResult<Vec<PickupRow>> {
+    let sql = format!(
+        "SELECT {COLS} FROM pickups p WHERE {OWNED} AND p.window_end >= $2 ORDER BY p.window_start, p.id LIMIT $3"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(customer_id)
+        .bind(since)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
 /// Pick-ups of a station within reach whose window starts in `[from, to)`.
 pub async fn list(
     conn: &mut AnyConnection,

@@ -44,7 +44,7 @@ impl Chrome {
             label: t.t(lang, "nav.home").into(),
             active: section == "home",
         }];
-        let items: [(&str, &'static str, &str, Action); 8] = [
+        let items: [(&str, &'static str, &str, Action); 9] = [
             (
                 "stations",
                 "/console/stations",
@@ -77,6 +77,7 @@ impl Chrome {
                 Action::RepairOrderRead,
             ),
             ("jobs", "/console/jobs", "svc.jobs", Action::WorkshopWork),
+            ("pickups", "/console/pickups", "pk.nav", Action::VehicleRead),
             ("kpis", "/console/kpis", "svc.kpis", Action::KpiRead),
         ];
         for (key, href, label, action) in items {

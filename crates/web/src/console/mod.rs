@@ -3,6 +3,7 @@
 pub mod chrome;
 pub mod customers;
 pub mod form;
+pub mod pickups;
 pub mod service;
 pub mod session;
 pub mod staff;
@@ -35,4 +36,5 @@ pub fn router() -> Router<AppState> {
         .merge(customers::router())
         .merge(vehicles::router())
         .merge(service::router())
+        .merge(pickups::router())
 }

@@ -17,6 +17,7 @@ use axum::routing::{get, post};
 use domain::permission::Action;
 use store::Page;
 
+pub mod pickups;
 pub mod service;
 
 /// Cookie with the CSRF token of the owner's sign-in forms (double submit).
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/owner/login", get(login_page).post(login))
         .route("/owner/code", post(send_code))
         .merge(service::router())
+        .merge(pickups::router())
 }
 
 #[derive(Template)]

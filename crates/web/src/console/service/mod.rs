@@ -170,12 +170,21 @@ async fn appointments(
     };
     let can_book = grant(&user, Action::AppointmentBook).is_ok();
     let can_open = grant(&user, Action::RepairOrderWrite).is_ok();
+    let can_pickup = grant(&user, app::payment::WRITE).is_ok();
     let now = s.app.now_ms();
     let rows = list
         .iter()
         .map(|a| {
             let mut buttons = vec![];
             if a.state == "booked" {
+                if can_pickup {
+                    buttons.push(Button {
+                        action: "/console/pickups/new".into(),
+                        label: t(lang, "pk.schedule"),
+                        hidden: vec![("appointment_id".into(), a.id.to_string())],
+                        reason: false,
+                    });
+                }
                 if can_open {
                     buttons.push(Button {
                         action: format!("/console/appointments/{}/open", a.id),
