@@ -143,6 +143,11 @@ test('the whole service loop in a real browser', { timeout: 240_000 }, async () 
     // 3. Diagnosis and the estimate.
     await click(adv, '[data-stage-start="diagnosis"]');
     await tickRequired(adv, 'diagnosis');
+    // Diagnosis codes the concern (the three-guarantees counters group repairs by it).
+    await adv.fill('#classify input[name=concern_code]', 'P0300');
+    await click(adv, '#classify-save');
+    assert.equal(await adv.inputValue('#classify input[name=concern_code]'), 'P0300');
+    assert.ok((await adv.textContent('dl.kv')).includes('P0300'), 'the order shows the code');
     await adv.selectOption('form:has(#add-line) select[name=kind]', 'labour');
     await adv.fill('form:has(#add-line) input[name=code]', 'MAINT-10K');
     await click(adv, '#add-line');

@@ -137,21 +137,7 @@ async fn counters_warn_before_and_entitle_past_the_thresholds_head_office_keeps(
     let technician = Api::new(&t, Role::Technician).await;
 
     // A car sold on 2025-06-01 with 20,000 km: inside 24 months / 50,000 km.
-    let vin = domain::vin::Vin::with_check_digit("LSVAM4B2", "AN000777")
-        .unwrap()
-        .to_string();
-    let (s, v) = advisor
-        .post(
-            "/vehicles",
-            json!({
-                "vin": vin, "brand": "大众", "model": "帕萨特", "model_year": 2025,
-                "purchase_date": "2025-06-01", "owner_id": t.fx.customer_a,
-                "station_id": t.fx.station_a, "km": 20000, "is_ev": false
-            }),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
-    let car = v["id"].as_i64().unwrap();
+    let car = car(&t, &advisor, "AN000777").await;
     let path = format!("/vehicles/{car}/three-guarantees");
 
     // Nothing yet: the defaults, inside the period, no findings.
@@ -232,13 +218,7 @@ async fn counters_warn_before_and_entitle_past_the_thresholds_head_office_keeps(
 
     // The console's vehicle page shows the section.
     let (web, _) = t.login("service_advisor").await;
-    let page = web
-        .get(format!("{}/console/vehicles/{car}", t.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.unwrap();
+    let html = page_text(&web, format!("{}/console/vehicles/{car}", t.base)).await;
     for text in [
         "三包计数",
         "累计修理天数",
@@ -380,6 +360,13 @@ async fn counters_warn_before_and_entitle_past_the_thresholds_head_office_keeps(
     };
     assert_eq!(other, StatusCode::NOT_FOUND);
     deliver(&t, ac).await;
+}
+
+/// The HTML of a console page as the signed-in `web` client sees it (200 expected).
+async fn page_text(web: &reqwest::Client, url: String) -> String {
+    let r = web.get(url).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    r.text().await.unwrap()
 }
 
 /// Registers a car sold on 2025-06-01 with 20,000 km at station A; returns its id.
@@ -627,38 +614,17 @@ async fn safety_faults_and_main_part_replacements_are_counted_and_maintenance_is
 
     // The console shows the counters and the classification on the order page.
     let (web, _) = t.login("service_advisor").await;
-    let html = web
-        .get(format!("{}/console/vehicles/{vehicle}", t.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_text(&web, format!("{}/console/vehicles/{vehicle}", t.base)).await;
     for text in ["C0051", "变速器", "故障仍在", "可换车或退车"] {
         assert!(html.contains(text), "console vehicle page lacks {text}");
     }
-    let html = web
-        .get(format!("{}/console/orders/{again}", t.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_text(&web, format!("{}/console/orders/{again}", t.base)).await;
     assert!(
         html.contains("id=\"classify\""),
         "order page lacks the classification form"
     );
     assert!(html.contains("严重安全性能故障"));
-    let html = web
-        .get(format!("{}/console/orders/{first}", t.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_text(&web, format!("{}/console/orders/{first}", t.base)).await;
     assert!(
         !html.contains("id=\"classify\""),
         "a delivered order offers no classification"
