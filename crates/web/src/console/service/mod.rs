@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/orders/{id}/check", post(check))
         .route("/console/orders/{id}/stage", post(stage))
         .route("/console/orders/{id}/applicable", post(applicable))
+        .route("/console/orders/{id}/concern", post(classify))
         .route("/console/orders/{id}/lines", post(add_line))
         .route("/console/orders/{id}/lines/{no}/decide", post(decide))
         .route("/console/orders/{id}/lines/{no}/assign", post(assign))
@@ -107,6 +108,12 @@ fn grant(user: &ConsoleUser, action: Action) -> Result<Grant, AppError> {
         .principal
         .grant(action)
         .map_err(|_| AppError::Forbidden)
+}
+
+/// The grant for work at the bench: the advisor's order rights, else the
+/// technician's workshop rights.
+fn workshop_grant(user: &ConsoleUser) -> Result<Grant, AppError> {
+    grant(user, Action::RepairOrderWrite).or_else(|_| grant(user, Action::WorkshopWork))
 }
 
 fn message(lang: Lang, e: &AppError) -> String {
@@ -682,6 +689,10 @@ struct OrderPage {
     can_write: bool,
     can_check: bool,
     can_work: bool,
+    /// Whether the concern may be classified (code, serious safety fault) here.
+    can_classify: bool,
+    concern_code: String,
+    safety_fault: bool,
     stages: Vec<StageRow>,
     lines: Vec<LineRow>,
     totals: String,
@@ -876,6 +887,18 @@ async fn order_page(
         (t(lang, "field.station_id"), o.station_id.to_string()),
         (t(lang, "svc.concern"), o.concern.clone()),
         (
+            t(lang, "svc.service_type"),
+            t(lang, &format!("svc.type.{}", o.service_type)),
+        ),
+        (
+            t(lang, "svc.concern_code"),
+            o.concern_code.clone().unwrap_or_default(),
+        ),
+        (
+            t(lang, "svc.safety_fault"),
+            t(lang, if o.safety_fault { "yes" } else { "no" }),
+        ),
+        (
             t(lang, "svc.stage"),
             o.current_stage
                 .as_deref()
@@ -948,6 +971,9 @@ async fn order_page(
         can_write,
         can_check: can_work,
         can_work,
+        can_classify: can_work && o.delivered_at.is_none(),
+        concern_code: o.concern_code.clone().unwrap_or_default(),
+        safety_fault: o.safety_fault,
         stages,
         lines,
         totals,
@@ -989,8 +1015,7 @@ async fn check(
     if let Err(r) = user.check_csrf(&form) {
         return r;
     }
-    let g = grant(&user, Action::RepairOrderWrite).or_else(|_| grant(&user, Action::WorkshopWork));
-    let r = match g {
+    let r = match workshop_grant(&user) {
         Ok(g) => {
             let note = form.get("note");
             app::service::repair_order::check(
@@ -1054,6 +1079,30 @@ async fn applicable(
         .collect();
     let r = match grant(&user, Action::RepairOrderWrite) {
         Ok(g) => app::service::repair_order::set_applicable(&s.app, &g, id, &codes).await,
+        Err(e) => Err(e),
+    };
+    outcome(&s, &user, id, r).await
+}
+
+/// Diagnosis classifies the concern: its code and whether it is a serious safety fault.
+async fn classify(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Response {
+    if let Err(r) = user.check_csrf(&form) {
+        return r;
+    }
+    let r = match workshop_grant(&user) {
+        Ok(g) => {
+            let input = app::service::repair_order::ClassifyInput {
+                concern_code: Some(form.get("concern_code").to_string()),
+                safety_fault: form.get("safety_fault") == "1",
+                reason: Some(form.get("reason").to_string()),
+            };
+            app::service::repair_order::classify_concern(&s.app, &g, id, &input).await
+        }
         Err(e) => Err(e),
     };
     outcome(&s, &user, id, r).await
