@@ -239,6 +239,7 @@ async fn delivered_order_for(env: &Env, fx: &Fx, concern: &str) -> i64 {
         &WalkInInput {
             station_id: fx.station,
             vehicle_id: fx.vehicle,
+            vin: None,
             concern: concern.into(),
             concern_code: None,
             service_type: None,
@@ -340,6 +341,7 @@ async fn bill_desk_payment_and_rating(env: &Env) {
         &WalkInInput {
             station_id: fx.station,
             vehicle_id: fx.vehicle,
+            vin: None,
             concern: "异响".into(),
             concern_code: None,
             service_type: None,

@@ -866,6 +866,7 @@ async fn expired_certificate_blocks_assignment(env: &Env) {
         &WalkInInput {
             station_id: fx.station,
             vehicle_id: fx.vehicle,
+            vin: None,
             concern: "动力电池续航下降".into(),
             concern_code: None,
             service_type: None,
@@ -912,6 +913,7 @@ async fn walk_in_delivered(env: &Env, fx: &Fx, concern: &str, code: &str) -> i64
         &WalkInInput {
             station_id: fx.station,
             vehicle_id: fx.vehicle,
+            vin: None,
             concern: concern.into(),
             concern_code: None,
             service_type: None,
@@ -985,6 +987,7 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
         &WalkInInput {
             station_id: fx.station,
             vehicle_id: fx.vehicle,
+            vin: None,
             concern: "空调不制冷".into(),
             concern_code: None,
             service_type: None,
@@ -998,6 +1001,7 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
         &WalkInInput {
             station_id: fx.station,
             vehicle_id: fx.vehicle,
+            vin: None,
             concern: "刹车 异响！".into(),
             concern_code: None,
             service_type: None,
@@ -1067,6 +1071,7 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
         &WalkInInput {
             station_id: fx.station,
             vehicle_id: fx.vehicle,
+            vin: None,
             concern: "刹车异响".into(),
             concern_code: None,
             service_type: None,

@@ -482,6 +482,7 @@ impl TestApp {
         let input = ro::WalkInInput {
             station_id: self.fx.station_a,
             vehicle_id: self.fx.vehicle_a,
+            vin: None,
             concern: "做保养".into(),
             concern_code: None,
             service_type: None,

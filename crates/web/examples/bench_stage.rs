@@ -66,6 +66,7 @@ async fn prepare(t: &TestApp, n: usize) -> Vec<i64> {
                 let input = app::service::repair_order::WalkInInput {
                     station_id: station,
                     vehicle_id: vehicle,
+                    vin: None,
                     concern: "保养".into(),
                     concern_code: None,
                     service_type: None,

@@ -315,3 +315,89 @@ async fn owner_pages_sign_in_with_a_code_and_show_my_vehicles() {
         .unwrap();
     assert_eq!(r.headers()["location"], "/owner");
 }
+
+#[tokio::test]
+async fn the_desk_opens_a_walk_in_by_vin_for_a_car_from_anywhere() {
+    let t = TestApp::spawn().await;
+    let (c, csrf) = console_login(&t, "service_advisor").await;
+    let station = t.fx.station_a.to_string();
+    let board = c
+        .get(format!("{}/console/board?station={station}", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        board.contains(&format!("href=\"/console/orders/new?station={station}\"")),
+        "the board links to the walk-in form"
+    );
+    let form = |vin: &str, service_type: &str| {
+        vec![
+            ("csrf".to_string(), csrf.clone()),
+            ("station_id".into(), station.clone()),
+            ("vin".into(), vin.to_string()),
+            ("service_type".into(), service_type.to_string()),
+            ("concern".into(), "方向盘抖动".into()),
+            ("concern_code".into(), "".into()),
+        ]
+    };
+    let post = |f: Vec<(String, String)>| {
+        c.post(format!("{}/console/orders/new", t.base))
+            .form(&f)
+            .send()
+    };
+    // A mistyped VIN is refused beside its field; nothing is opened.
+    let mut bad = t.fx.vin_b.clone();
+    bad.replace_range(16..17, if bad.ends_with('0') { "1" } else { "0" });
+    let r = post(form(&bad, "repair")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("class=\"field-error\" data-field=\"vin\""),
+        "{html}"
+    );
+    assert!(html.contains("方向盘抖动"), "input kept");
+    let r = post(form(&t.fx.vin_b, "tuning")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("class=\"field-error\" data-field=\"service_type\"")
+    );
+    let mut db = t.app.db.pool.acquire().await.unwrap();
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM repair_orders")
+        .fetch_one(&mut *db)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    // Station B's customer's car walks into station A: opened there, as warranty.
+    let r = post(form(&t.fx.vin_b, "warranty")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/console/orders/"), "{location}");
+    let (vehicle, station_id, service_type): (i64, i64, String) = sqlx::query_as(
+        "SELECT vehicle_id, station_id, service_type FROM repair_orders ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&mut *db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (vehicle, station_id, service_type.as_str()),
+        (t.fx.vehicle_b, t.fx.station_a, "warranty")
+    );
+    let html = c
+        .get(format!("{}{location}", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("方向盘抖动") && html.contains("保修"),
+        "{html}"
+    );
+}

@@ -321,8 +321,10 @@ pub async fn open_from_appointment(
 pub struct WalkInInput {
     /// Station.
     pub station_id: i64,
-    /// Vehicle.
+    /// Vehicle (0 when given by `vin`).
     pub vehicle_id: i64,
+    /// The vehicle's VIN, as the desk reads it off the car, when `vehicle_id` is 0.
+    pub vin: Option<String>,
     /// The owner's concern.
     pub concern: String,
     /// Coded concern, if coded.
@@ -349,9 +351,26 @@ pub async fn open_walk_in(app: &App, grant: &Grant, input: &WalkInInput) -> AppR
     let station = store::network::station(&mut tx, grant.reach(), input.station_id)
         .await
         .map_err(|_| AppError::Invalid(Violation::new("station_id", "station.unknown").into()))?;
-    let vehicle = store::vehicle::get(&mut tx, &Reach::All, input.vehicle_id)
-        .await
-        .map_err(|_| AppError::Invalid(Violation::new("vehicle_id", "vehicle.unknown").into()))?;
+    // A car may walk into any station, so the vehicle is looked up network-wide.
+    let vehicle = match input
+        .vin
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        Some(vin) if input.vehicle_id == 0 => {
+            let vin = domain::vin::Vin::parse(vin)
+                .map_err(|e| AppError::Invalid(Violation::from(e).into()))?;
+            store::vehicle::by_vin(&mut tx, &Reach::All, vin.as_str())
+                .await
+                .map_err(|_| AppError::Invalid(Violation::new("vin", "vehicle.unknown").into()))?
+        }
+        _ => store::vehicle::get(&mut tx, &Reach::All, input.vehicle_id)
+            .await
+            .map_err(|_| {
+                AppError::Invalid(Violation::new("vehicle_id", "vehicle.unknown").into())
+            })?,
+    };
     let id = open(
         &mut tx,
         grant,

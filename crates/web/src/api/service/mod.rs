@@ -716,9 +716,12 @@ pub struct WalkInBody {
     /// Station.
     #[serde(default)]
     pub station_id: i64,
-    /// Vehicle.
+    /// Vehicle (or give `vin` instead).
     #[serde(default)]
     pub vehicle_id: i64,
+    /// The vehicle's VIN, when `vehicle_id` is not given; any vehicle of the network.
+    #[serde(default)]
+    pub vin: Option<String>,
     /// The owner's concern.
     #[serde(default)]
     pub concern: String,
@@ -747,6 +750,7 @@ pub async fn open_walk_in(
         &WalkInInput {
             station_id: input.station_id,
             vehicle_id: input.vehicle_id,
+            vin: input.vin,
             concern: input.concern,
             concern_code: input.concern_code,
             service_type: input.service_type,

@@ -3,7 +3,7 @@
 //! timeline), my jobs, and KPIs per station and month with a server-rendered chart.
 
 use super::chrome::{Chrome, show_time};
-use super::form::{FormData, error_page, render};
+use super::form::{FormData, FormPage, answer, error_page, render};
 use super::session::ConsoleUser;
 use crate::AppState;
 use crate::api::service::view::{self, OrderDetail};
@@ -20,6 +20,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::appointment::ServiceType;
 use domain::permission::{Action, Grant};
 use domain::repair_order::Stage;
 use std::collections::HashMap;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/board", get(board))
         .route("/console/jobs", get(jobs))
         .route("/console/kpis", get(kpis))
+        .route("/console/orders/new", get(walk_in_form).post(walk_in))
         .route("/console/orders/{id}", get(order))
         .route("/console/orders/{id}/check", post(check))
         .route("/console/orders/{id}/stage", post(stage))
@@ -95,6 +97,8 @@ pub struct TablePage {
     pub error: Option<String>,
     /// Filter form.
     pub filter: Option<Filter>,
+    /// A link to create something here: (href, label).
+    pub new_link: Option<(String, String)>,
     /// Column headings.
     pub headers: Vec<String>,
     /// Rows.
@@ -251,6 +255,7 @@ async fn appointments(
                 ),
             ],
         }),
+        new_link: None,
         headers: [
             "svc.start",
             "svc.service_type",
@@ -276,6 +281,7 @@ fn station_needed(chrome: Chrome, title_key: &str, _href: &str) -> Response {
         filter: Some(Filter {
             fields: vec![("station".into(), t(lang, "field.station_id"), String::new())],
         }),
+        new_link: None,
         headers: vec![],
         rows: vec![],
         chart: None,
@@ -419,6 +425,17 @@ async fn board(
         notice: None,
         error: None,
         filter: None,
+        new_link: user
+            .session
+            .principal
+            .grant(Action::RepairOrderWrite)
+            .is_ok()
+            .then(|| {
+                (
+                    format!("/console/orders/new?station={station}"),
+                    t(lang, "svc.walk_in"),
+                )
+            }),
         headers: [
             "svc.order",
             "field.plate",
@@ -496,6 +513,7 @@ async fn jobs(State(s): State<AppState>, user: ConsoleUser) -> Response {
         notice: None,
         error: None,
         filter: None,
+        new_link: None,
         headers: [
             "svc.order",
             "field.plate",
@@ -622,6 +640,7 @@ async fn kpis(
                 ("month".into(), t(lang, "svc.month"), month.to_string()),
             ],
         }),
+        new_link: None,
         headers: [
             "field.station_id",
             "svc.month",
@@ -982,6 +1001,79 @@ async fn order_page(
         timeline,
     };
     render(&page, status)
+}
+
+/// Inputs of the walk-in form: the same names as the API's walk-in body.
+const WALK_IN_FIELDS: &[(&str, &str)] = &[
+    ("station_id", "number"),
+    ("vin", "text"),
+    ("service_type", "select"),
+    ("concern", "text"),
+    ("concern_code", "text"),
+];
+
+fn walk_in_page(user: &ConsoleUser, values: &serde_json::Value) -> FormPage {
+    let chrome = user.chrome("board");
+    let lang = user.lang;
+    let title = t(lang, "svc.walk_in");
+    let chrome = chrome.crumb("/console/board", t(lang, "svc.board"));
+    let types = ServiceType::ALL
+        .iter()
+        .map(|st| {
+            (
+                st.code().to_string(),
+                t(lang, &format!("svc.type.{}", st.code())),
+            )
+        })
+        .collect();
+    FormPage::new(
+        chrome,
+        title,
+        "/console/orders/new".into(),
+        WALK_IN_FIELDS,
+        values,
+    )
+    .options("service_type", types)
+}
+
+/// The desk opens an order for a car that came without an appointment.
+async fn walk_in_form(user: ConsoleUser, Query(q): Query<HashMap<String, String>>) -> Response {
+    let station = station_param(&user, &q)
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let values = serde_json::json!({
+        "station_id": station,
+        "vin": q.get("vin").cloned().unwrap_or_default(),
+        "service_type": "repair",
+    });
+    render(&walk_in_page(&user, &values), StatusCode::OK)
+}
+
+async fn walk_in(State(s): State<AppState>, user: ConsoleUser, form: FormData) -> Response {
+    if let Err(r) = user.check_csrf(&form) {
+        return r;
+    }
+    let page = walk_in_page(&user, &form.to_json());
+    let result = match grant(&user, Action::RepairOrderWrite) {
+        Ok(g) => match form.get("station_id").trim().parse::<i64>() {
+            Ok(station_id) => {
+                let input = app::service::repair_order::WalkInInput {
+                    station_id,
+                    vehicle_id: 0,
+                    vin: Some(form.get("vin").to_string()),
+                    concern: form.get("concern").to_string(),
+                    concern_code: Some(form.get("concern_code").to_string()),
+                    service_type: Some(form.get("service_type").to_string()),
+                };
+                app::service::repair_order::open_walk_in(&s.app, &g, &input).await
+            }
+            Err(_) => Err(AppError::Invalid(
+                domain::Violation::new("station_id", "type.integer").into(),
+            )),
+        },
+        Err(e) => Err(e),
+    };
+    answer(page, result, |id| format!("/console/orders/{id}"))
 }
 
 async fn order(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<i64>) -> Response {
