@@ -122,9 +122,66 @@ async fn check_driver(c: &mut sqlx::AnyConnection, station_id: i64, driver: i64)
 
 /// Schedules a pick-up or delivery; returns its id. The window must end after it
 /// starts, last at most 12 hours and not have ended; the driver must work at the
-/// station. Needs [`WRITE`].
+/// station; the appointment or order must not already have one that is not cancelled
+/// (`pickup.already_scheduled`). Needs [`WRITE`].
 pub async fn schedule(app: &App, grant: &Grant, input: &PickupInput) -> AppResult<i64> {
     expect(grant, WRITE)?;
+    schedule_as(app, grant, input, "staff").await
+}
+
+/// The owner's request for a pick-up before their appointment.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct OwnerRequest {
+    /// The owner's booked appointment.
+    #[schema(value_type = i64)]
+    pub appointment_id: Loose,
+    /// Where the driver fetches the car.
+    #[schema(value_type = String)]
+    pub address: Loose,
+    /// Window start: UTC ms, RFC 3339, or `YYYY-MM-DD HH:MM` in the station's zone.
+    #[schema(value_type = String)]
+    pub window_start: Loose,
+    /// Window end, as the start.
+    #[schema(value_type = String)]
+    pub window_end: Loose,
+}
+
+/// The signed-in owner asks for a pick-up (to the station) before one of their own
+/// booked appointments: the same rules as [`schedule`], no driver yet (the station
+/// assigns one), recorded with the channel [`CHANNEL_OWNER_PAGE`]. Another owner's
+/// appointment answers like a missing one. Needs [`OWNER`] with an owner's reach.
+pub async fn request_by_owner(app: &App, grant: &Grant, input: &OwnerRequest) -> AppResult<i64> {
+    owner_of(grant)?;
+    if input.appointment_id.is_null()
+        || input
+            .appointment_id
+            .as_str()
+            .is_some_and(|s| s.trim().is_empty())
+    {
+        return Err(AppError::Invalid(
+            Violation::new("appointment_id", "required").into(),
+        ));
+    }
+    let p = PickupInput {
+        appointment_id: input.appointment_id.clone(),
+        repair_order_id: Loose::Null,
+        address: input.address.clone(),
+        window_start: input.window_start.clone(),
+        window_end: input.window_end.clone(),
+        driver_id: Loose::Null,
+    };
+    schedule_as(app, grant, &p, CHANNEL_OWNER_PAGE).await
+}
+
+/// [`schedule`] for whoever the caller checked the grant of; `channel` is recorded
+/// on the event.
+async fn schedule_as(
+    app: &App,
+    grant: &Grant,
+    input: &PickupInput,
+    channel: &str,
+) -> AppResult<i64> {
     let mut v = Violations::new();
     let appt = opt_int(&mut v, "appointment_id", &input.appointment_id, 1, i64::MAX);
     let order = opt_int(
@@ -188,6 +245,14 @@ pub async fn schedule(app: &App, grant: &Grant, input: &PickupInput) -> AppResul
     if let Some(d) = driver {
         check_driver(&mut tx, station_id, d).await?;
     }
+    if store::payment::pickup::active_exists(&mut tx, appt, order).await? {
+        let field = if appt.is_some() {
+            "appointment_id"
+        } else {
+            "repair_order_id"
+        };
+        return Err(refused(field, "pickup.already_scheduled"));
+    }
     let p = NewPickup {
         station_id,
         customer_id,
@@ -210,7 +275,7 @@ pub async fn schedule(app: &App, grant: &Grant, input: &PickupInput) -> AppResul
         "scheduled",
         &serde_json::json!({
             "kind": kind, "appointment_id": appt, "repair_order_id": order,
-            "window_start": start, "window_end": end, "driver_id": driver,
+            "window_start": start, "window_end": end, "driver_id": driver, "channel": channel,
         }),
         None,
     )
@@ -606,6 +671,18 @@ pub async fn confirm_by_owner(app: &App, grant: &Grant, id: i64) -> AppResult<()
     .await?;
     commit(tx).await?;
     Ok(())
+}
+
+/// The signed-in owner's booked appointments (vehicles they still own, starting
+/// later) that have no pick-up yet: where [`request_by_owner`] applies. Needs
+/// [`OWNER`] with an owner's reach.
+pub async fn owner_open_appointments(
+    app: &App,
+    grant: &Grant,
+) -> AppResult<Vec<store::payment::pickup::OpenAppointment>> {
+    let customer = owner_of(grant)?;
+    let mut c = conn(app).await?;
+    Ok(store::payment::pickup::open_appointments_owned(&mut c, customer, app.now_ms()).await?)
 }
 
 /// The events of a pick-up within reach, oldest first (who, when, what, why). Needs

@@ -180,6 +180,70 @@ pub async fn list_owned(
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
+/// Whether the appointment or repair order already has a pick-up that is not
+/// cancelled (scheduled or confirmed).
+pub async fn active_exists(
+    conn: &mut AnyConnection,
+    appointment_id: Option<i64>,
+    repair_order_id: Option<i64>,
+) -> StoreResult<bool> {
+    let r = sqlx::query(
+        "SELECT COUNT(*) FROM pickups WHERE state <> 'cancelled' AND (appointment_id = $1 OR repair_order_id = $2)",
+    )
+    .bind(appointment_id.unwrap_or(0))
+    .bind(repair_order_id.unwrap_or(0))
+    .fetch_one(conn)
+    .await?;
+    let n: i64 = r.try_get(0)?;
+    Ok(n > 0)
+}
+
+/// A customer's booked appointment that could still have a pick-up requested.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpenAppointment {
+    /// Appointment id.
+    pub id: i64,
+    /// Station.
+    pub station_id: i64,
+    /// Vehicle.
+    pub vehicle_id: i64,
+    /// Start, UTC ms.
+    pub start_at: i64,
+    /// The vehicle's plate, if it has one.
+    pub plate: Option<String>,
+}
+
+/// A customer's booked appointments starting after `now`, for vehicles they still
+/// own, without a pick-up that is not cancelled; soonest first, at most 20.
+pub async fn open_appointments_owned(
+    conn: &mut AnyConnection,
+    customer_id: i64,
+    now: i64,
+) -> StoreResult<Vec<OpenAppointment>> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.station_id, a.vehicle_id, a.start_at, v.plate FROM appointments a \
+         JOIN vehicles v ON v.id = a.vehicle_id AND v.owner_id = a.customer_id \
+         WHERE a.customer_id = $1 AND a.state = 'booked' AND a.start_at > $2 \
+         AND NOT EXISTS (SELECT 1 FROM pickups p WHERE p.appointment_id = a.id AND p.state <> 'cancelled') \
+         ORDER BY a.start_at, a.id LIMIT 20",
+    )
+    .bind(customer_id)
+    .bind(now)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(OpenAppointment {
+                id: r.try_get("id")?,
+                station_id: r.try_get("station_id")?,
+                vehicle_id: r.try_get("vehicle_id")?,
+                start_at: r.try_get("start_at")?,
+                plate: r.try_get("plate")?,
+            })
+        })
+        .collect()
+}
+
 /// Pick-ups of a station within reach whose window starts in `[from, to)`.
 pub async fn list(
     conn: &mut AnyConnection,

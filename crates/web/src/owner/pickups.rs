@@ -1,8 +1,9 @@
 //! The owner's pick-up and delivery page (上门取送车): the signed-in owner sees the
 //! pick-ups and deliveries of their own appointments and orders (window, driver,
 //! state, the checklist as recorded, the photos) and confirms the hand-over on their
-//! phone once the checklist and photos are done. Another owner's pick-up answers
-//! exactly like a missing one.
+//! phone once the checklist and photos are done; before a booked appointment they may
+//! ask for a pick-up themselves (address and window; the station assigns the driver).
+//! Another owner's pick-up or appointment answers exactly like a missing one.
 
 use crate::AppState;
 use crate::console::chrome::show_time;
@@ -12,7 +13,7 @@ use crate::extract::{SESSION_COOKIE, constant_time_eq, cookie};
 use crate::i18n::{I18n, Lang, tables};
 use app::AppError;
 use app::auth::Session;
-use app::payment::pickup::{CHECKLIST, OWNER, OwnerPickup};
+use app::payment::pickup::{CHECKLIST, OWNER, OwnerPickup, OwnerRequest};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -26,6 +27,7 @@ use domain::permission::Grant;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/owner/pickups", get(page))
+        .route("/owner/pickups/request", post(request))
         .route("/owner/pickups/{id}/confirm", post(confirm))
         .route("/owner/pickups/{id}/photos/{photo_id}", get(photo))
 }
@@ -47,6 +49,15 @@ struct Card {
     confirmed: String,
 }
 
+/// A booked appointment the owner may still ask a pick-up for, with the form's values.
+struct Offer {
+    appointment_id: i64,
+    text: String,
+    address: String,
+    window_start: String,
+    window_end: String,
+}
+
 /// The owner's pick-up page.
 #[derive(Template)]
 #[template(path = "owner_pickups.html")]
@@ -58,6 +69,7 @@ struct OwnerPage {
     notice: Option<String>,
     error: Option<String>,
     cards: Vec<Card>,
+    offers: Vec<Offer>,
 }
 
 /// The signed-in owner's session and grant, or `None` (then: sign in).
@@ -150,6 +162,34 @@ fn failure(lang: Lang, e: AppError) -> (String, StatusCode) {
     (msg, status)
 }
 
+/// Appointments open for a pick-up request; the one just posted keeps its values.
+async fn offers(s: &AppState, grant: &Grant, posted: Option<&FormData>) -> Vec<Offer> {
+    let list = app::payment::pickup::owner_open_appointments(&s.app, grant)
+        .await
+        .unwrap_or_default();
+    list.iter()
+        .map(|a| {
+            let mut o = Offer {
+                appointment_id: a.id,
+                text: format!(
+                    "{} · {}",
+                    show_time(a.start_at),
+                    a.plate.clone().unwrap_or_default()
+                ),
+                address: String::new(),
+                window_start: show_time(a.start_at - 2 * 3_600_000),
+                window_end: show_time(a.start_at),
+            };
+            if let Some(f) = posted.filter(|f| f.get("appointment_id") == a.id.to_string()) {
+                o.address = f.get("address").to_string();
+                o.window_start = f.get("window_start").to_string();
+                o.window_end = f.get("window_end").to_string();
+            }
+            o
+        })
+        .collect()
+}
+
 async fn show(
     s: &AppState,
     session: &Session,
@@ -157,6 +197,18 @@ async fn show(
     notice: Option<String>,
     error: Option<String>,
     status: StatusCode,
+) -> Response {
+    show_with(s, session, grant, notice, error, status, None).await
+}
+
+async fn show_with(
+    s: &AppState,
+    session: &Session,
+    grant: &Grant,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+    posted: Option<&FormData>,
 ) -> Response {
     let lang = Lang::from_tag(&session.lang);
     let (cards, error, status) = match app::payment::pickup::owner_list(&s.app, grant).await {
@@ -174,6 +226,7 @@ async fn show(
         notice,
         error,
         cards,
+        offers: offers(s, grant, posted).await,
     };
     render(&page, status)
 }
@@ -189,7 +242,17 @@ async fn page(State(s): State<AppState>, parts: Parts) -> Response {
         .unwrap_or("")
         .split('&')
         .any(|p| p == "confirmed=1");
-    let notice = confirmed.then(|| t(lang, "pk.own.confirmed"));
+    let requested = parts
+        .uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .any(|p| p == "requested=1");
+    let notice = if confirmed {
+        Some(t(lang, "pk.own.confirmed"))
+    } else {
+        requested.then(|| t(lang, "pk.own.requested"))
+    };
     show(&s, &session, &grant, notice, None, StatusCode::OK).await
 }
 
@@ -216,6 +279,31 @@ async fn confirm(
         Err(e) => {
             let (msg, status) = failure(lang, e);
             show(&s, &session, &grant, None, Some(msg), status).await
+        }
+    }
+}
+
+/// The owner asks for a pick-up before one of their booked appointments.
+async fn request(State(s): State<AppState>, parts: Parts, form: FormData) -> Response {
+    let Some((session, grant)) = owner(&s, &parts).await else {
+        return Redirect::to("/owner/login").into_response();
+    };
+    let lang = Lang::from_tag(&session.lang);
+    if !constant_time_eq(form.get("csrf").as_bytes(), session.csrf.as_bytes()) {
+        let msg = t(lang, "error.csrf");
+        return show(&s, &session, &grant, None, Some(msg), StatusCode::FORBIDDEN).await;
+    }
+    let input = OwnerRequest {
+        appointment_id: form.get("appointment_id").into(),
+        address: form.get("address").into(),
+        window_start: form.get("window_start").into(),
+        window_end: form.get("window_end").into(),
+    };
+    match app::payment::pickup::request_by_owner(&s.app, &grant, &input).await {
+        Ok(_) => Redirect::to("/owner/pickups?requested=1").into_response(),
+        Err(e) => {
+            let (msg, status) = failure(lang, e);
+            show_with(&s, &session, &grant, None, Some(msg), status, Some(&form)).await
         }
     }
 }
