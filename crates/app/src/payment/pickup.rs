@@ -506,20 +506,47 @@ pub async fn confirm(app: &App, grant: &Grant, id: i64, input: &ConfirmInput) ->
     let now = app.now_ms();
     let mut tx = begin(app).await?;
     let p = store::payment::pickup::get(&mut tx, grant.reach(), id).await?;
-    ready_to_confirm(&mut tx, &p).await?;
-    store::payment::pickup::confirm(&mut tx, id, &by, sig.as_deref(), now).await?;
+    let signed = Signed {
+        by: &by,
+        signature_ref: sig.as_deref(),
+        channel: CHANNEL_AT_CAR,
+    };
+    record_confirmation(&mut tx, grant, &p, &signed, now).await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+/// Who confirmed a hand-over, with what, through which channel.
+struct Signed<'a> {
+    by: &'a str,
+    signature_ref: Option<&'a str>,
+    channel: &'static str,
+}
+
+/// Checks the hand-over is ready ([`ready_to_confirm`]), closes it and records the
+/// `owner_confirmed` event, inside the caller's transaction.
+async fn record_confirmation(
+    tx: &mut sqlx::AnyConnection,
+    grant: &Grant,
+    p: &PickupRow,
+    signed: &Signed<'_>,
+    now: i64,
+) -> AppResult<()> {
+    ready_to_confirm(tx, p).await?;
+    store::payment::pickup::confirm(tx, p.id, signed.by, signed.signature_ref, now).await?;
     store::event::record(
-        &mut tx,
+        tx,
         now,
         actor(grant),
         ENTITY,
-        id,
+        p.id,
         "owner_confirmed",
-        &serde_json::json!({"signed_by": by, "signature_ref": sig, "channel": CHANNEL_AT_CAR}),
+        &serde_json::json!({
+            "signed_by": signed.by, "signature_ref": signed.signature_ref, "channel": signed.channel,
+        }),
         None,
     )
     .await?;
-    commit(tx).await?;
     Ok(())
 }
 
@@ -656,19 +683,12 @@ pub async fn confirm_by_owner(app: &App, grant: &Grant, id: i64) -> AppResult<()
     let now = app.now_ms();
     let mut tx = begin(app).await?;
     let p = store::payment::pickup::get_owned(&mut tx, customer, id).await?;
-    ready_to_confirm(&mut tx, &p).await?;
-    store::payment::pickup::confirm(&mut tx, id, &by, None, now).await?;
-    store::event::record(
-        &mut tx,
-        now,
-        actor(grant),
-        ENTITY,
-        id,
-        "owner_confirmed",
-        &serde_json::json!({"signed_by": by, "signature_ref": null, "channel": CHANNEL_OWNER_PAGE}),
-        None,
-    )
-    .await?;
+    let signed = Signed {
+        by: &by,
+        signature_ref: None,
+        channel: CHANNEL_OWNER_PAGE,
+    };
+    record_confirmation(&mut tx, grant, &p, &signed, now).await?;
     commit(tx).await?;
     Ok(())
 }

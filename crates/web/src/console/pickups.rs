@@ -97,32 +97,9 @@ fn window(start: i64, end: i64) -> String {
     }
 }
 
-/// Active staff of a station, as (id, "name (username)"), for the driver choice.
+/// Active staff of a station, for the driver choice.
 async fn drivers(s: &AppState, station_id: i64) -> Vec<(i64, String)> {
-    let Ok(mut c) = s.app.db.pool.acquire().await else {
-        return vec![];
-    };
-    let f = store::people::StaffFilter {
-        q: None,
-        role: None,
-        station_id: Some(station_id),
-    };
-    // The station is already within the user's reach: the pick-up was loaded with it.
-    store::people::staff_list(
-        &mut c,
-        &domain::permission::Reach::All,
-        &f,
-        store::Page::new(1, 200),
-    )
-    .await
-    .map(|p| {
-        p.items
-            .into_iter()
-            .filter(|s| s.active)
-            .map(|s| (s.id, format!("{} ({})", s.name, s.username)))
-            .collect()
-    })
-    .unwrap_or_default()
+    super::staff::choices(s, station_id, None).await
 }
 
 // ----- list -----

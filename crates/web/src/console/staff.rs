@@ -311,3 +311,36 @@ async fn update(
     };
     answer(page, result, |()| format!("/console/staff/{sid}"))
 }
+
+/// Active staff of a station, optionally of one role, as (id, "name (username)"): the
+/// choices of a driver or technician select. The caller has already loaded a record
+/// of that station within its reach, so the list is read network-wide.
+pub(crate) async fn choices(
+    s: &AppState,
+    station_id: i64,
+    role: Option<&str>,
+) -> Vec<(i64, String)> {
+    let Ok(mut c) = s.app.db.pool.acquire().await else {
+        return vec![];
+    };
+    let f = StaffFilter {
+        q: None,
+        role: role.map(str::to_string),
+        station_id: Some(station_id),
+    };
+    store::people::staff_list(
+        &mut c,
+        &domain::permission::Reach::All,
+        &f,
+        Page::new(1, 200),
+    )
+    .await
+    .map(|p| {
+        p.items
+            .into_iter()
+            .filter(|s| s.active)
+            .map(|s| (s.id, format!("{} ({})", s.name, s.username)))
+            .collect()
+    })
+    .unwrap_or_default()
+}

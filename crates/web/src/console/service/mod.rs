@@ -746,46 +746,23 @@ async fn order_page(
     let p = &user.session.principal;
     let can_write = p.grant(Action::RepairOrderWrite).is_ok();
     let can_work = can_write || p.grant(Action::WorkshopWork).is_ok();
-    let (ops, techs) = {
-        let mut ops = vec![];
-        let mut techs = vec![];
-        if let Ok(mut c) = s.app.db.pool.acquire().await {
-            ops = store::service::labour::list(&mut c)
-                .await
-                .unwrap_or_default()
-                .into_iter()
-                .map(|o| {
-                    let name = if lang == Lang::En {
-                        o.name_en
-                    } else {
-                        o.name_zh
-                    };
-                    (o.code, name)
-                })
-                .collect::<Vec<_>>();
-            let f = store::people::StaffFilter {
-                q: None,
-                role: Some("technician".into()),
-                station_id: Some(d.order.station_id),
-            };
-            techs = store::people::staff_list(
-                &mut c,
-                &domain::permission::Reach::All,
-                &f,
-                store::Page::new(1, 200),
-            )
+    let ops = match s.app.db.pool.acquire().await {
+        Ok(mut c) => store::service::labour::list(&mut c)
             .await
-            .map(|p| {
-                p.items
-                    .into_iter()
-                    .filter(|s| s.active)
-                    .map(|s| (s.id, format!("{} ({})", s.name, s.username)))
-                    .collect()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|o| {
+                let name = if lang == Lang::En {
+                    o.name_en
+                } else {
+                    o.name_zh
+                };
+                (o.code, name)
             })
-            .unwrap_or_default();
-        }
-        (ops, techs)
+            .collect::<Vec<_>>(),
+        Err(_) => vec![],
     };
+    let techs = super::staff::choices(s, d.order.station_id, Some("technician")).await;
     let next = {
         let started: Vec<&str> = d
             .stages
