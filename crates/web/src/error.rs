@@ -78,50 +78,7 @@ pub struct ProblemDoc {
 /// The status, problem kind, title key and field errors of a problem.
 pub fn describe(p: &Problem) -> (StatusCode, &'static str, &'static str, Vec<Violation>) {
     match p {
-        Problem::App(e) => match e {
-            AppError::Invalid(v) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation",
-                "error.title",
-                v.0.clone(),
-            ),
-            AppError::Refused(v) => (
-                StatusCode::CONFLICT,
-                "business-rule",
-                "error.refused",
-                v.0.clone(),
-            ),
-            AppError::Unauthenticated => (
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "error.unauthenticated",
-                vec![],
-            ),
-            AppError::Forbidden => (
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "error.forbidden",
-                vec![],
-            ),
-            AppError::NotFound => (
-                StatusCode::NOT_FOUND,
-                "not-found",
-                "error.not_found",
-                vec![],
-            ),
-            AppError::TooManyAttempts { .. } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "too-many-attempts",
-                "error.too_many",
-                vec![],
-            ),
-            AppError::Store(_) | AppError::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "error.internal",
-                vec![],
-            ),
-        },
+        Problem::App(e) => describe_app(e),
         Problem::UnsupportedMediaType => (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "content-type",
@@ -142,6 +99,73 @@ pub fn describe(p: &Problem) -> (StatusCode, &'static str, &'static str, Vec<Vio
         ),
         Problem::Csrf => (StatusCode::FORBIDDEN, "csrf", "error.csrf", vec![]),
     }
+}
+
+/// The status, problem kind, title key and field errors of a use-case error.
+pub fn describe_app(e: &AppError) -> (StatusCode, &'static str, &'static str, Vec<Violation>) {
+    match e {
+        AppError::Invalid(v) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "error.title",
+            v.0.clone(),
+        ),
+        AppError::Refused(v) => (
+            StatusCode::CONFLICT,
+            "business-rule",
+            "error.refused",
+            v.0.clone(),
+        ),
+        AppError::Unauthenticated => (
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "error.unauthenticated",
+            vec![],
+        ),
+        AppError::Forbidden => (
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "error.forbidden",
+            vec![],
+        ),
+        AppError::NotFound => (
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "error.not_found",
+            vec![],
+        ),
+        AppError::TooManyAttempts { .. } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-attempts",
+            "error.too_many",
+            vec![],
+        ),
+        AppError::Store(_) | AppError::Internal(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "error.internal",
+            vec![],
+        ),
+    }
+}
+
+/// A page's sentence for a use-case error (each broken rule naming its field, else
+/// the error's title) and the status to answer with; server errors are logged.
+pub fn page_error(lang: Lang, e: &AppError) -> (String, StatusCode) {
+    let (status, _, key, violations) = describe_app(e);
+    if status.is_server_error() {
+        tracing::error!(error = %e, "page failure");
+    }
+    let text = if violations.is_empty() {
+        tables().t(lang, key).to_string()
+    } else {
+        field_errors(lang, &violations)
+            .into_iter()
+            .map(|f| f.message)
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    (text, status)
 }
 
 /// Field errors translated.

@@ -2,7 +2,9 @@
 
 use super::chrome::{Chrome, Pager};
 use crate::error::field_errors;
-use crate::i18n::tables;
+use super::session::ConsoleUser;
+use crate::i18n::{Lang, tables};
+use domain::permission::{Action, Grant};
 use app::AppError;
 use askama::Template;
 use axum::extract::{FromRequest, Request};
@@ -230,8 +232,7 @@ impl FormPage {
     /// Returns the status to answer with.
     pub fn with_error(mut self, e: &AppError) -> (FormPage, StatusCode) {
         let lang = self.chrome.lang;
-        let (status, _, title_key, violations) =
-            crate::error::describe(&crate::error::Problem::App(clone_error(e)));
+        let (status, _, title_key, violations) = crate::error::describe_app(e);
         let errs = field_errors(lang, &violations);
         let mut general = Vec::new();
         for fe in errs {
@@ -249,24 +250,22 @@ impl FormPage {
     }
 }
 
-fn clone_error(e: &AppError) -> AppError {
-    match e {
-        AppError::Invalid(v) => AppError::Invalid(v.clone()),
-        AppError::Refused(v) => AppError::Refused(v.clone()),
-        AppError::Unauthenticated => AppError::Unauthenticated,
-        AppError::Forbidden => AppError::Forbidden,
-        AppError::NotFound => AppError::NotFound,
-        AppError::TooManyAttempts { retry_at } => AppError::TooManyAttempts {
-            retry_at: *retry_at,
-        },
-        AppError::Store(_) | AppError::Internal(_) => AppError::Internal(String::new()),
-    }
+/// The grant of the signed-in user for `action`, or [`AppError::Forbidden`].
+pub fn grant(user: &ConsoleUser, action: Action) -> Result<Grant, AppError> {
+    user.session
+        .principal
+        .grant(action)
+        .map_err(|_| AppError::Forbidden)
+}
+
+/// A text of the translation files in `lang`.
+pub fn t(lang: Lang, key: &str) -> String {
+    tables().t(lang, key).to_string()
 }
 
 /// An error page for failures outside forms (not found, forbidden, internal).
 pub fn error_page(chrome: Chrome, e: &AppError) -> Response {
-    let (status, _, title_key, _) =
-        crate::error::describe(&crate::error::Problem::App(clone_error(e)));
+    let (status, _, title_key, _) = crate::error::describe_app(e);
     if status.is_server_error() {
         tracing::error!(error = %e, "console failure");
     }

@@ -6,10 +6,10 @@
 //! and the history. Everything works without JavaScript.
 
 use super::chrome::{Chrome, show_time, urlencode};
-use super::form::{FormData, FormPage, answer, error_page, read_input, render};
+use super::form::{FormData, FormPage, answer, error_page, grant, read_input, render, t};
 use super::session::ConsoleUser;
 use crate::AppState;
-use crate::error::{Problem, describe, field_errors};
+use crate::error::page_error;
 use crate::i18n::{Lang, tables};
 use app::AppError;
 use app::payment::pickup::{
@@ -46,46 +46,6 @@ pub fn router() -> Router<AppState> {
         .route("/console/pickups/{id}/photos/{photo_id}", get(photo))
         .route("/console/pickups/{id}/confirm", post(confirm))
         .route("/console/pickups/{id}/cancel", post(cancel))
-}
-
-fn t(lang: Lang, key: &str) -> String {
-    tables().t(lang, key).to_string()
-}
-
-fn grant(user: &ConsoleUser, action: Action) -> Result<Grant, AppError> {
-    user.session
-        .principal
-        .grant(action)
-        .map_err(|_| AppError::Forbidden)
-}
-
-fn copy(e: &AppError) -> AppError {
-    match e {
-        AppError::Invalid(v) => AppError::Invalid(v.clone()),
-        AppError::Refused(v) => AppError::Refused(v.clone()),
-        AppError::NotFound => AppError::NotFound,
-        AppError::Forbidden => AppError::Forbidden,
-        AppError::Unauthenticated => AppError::Unauthenticated,
-        _ => AppError::Internal(String::new()),
-    }
-}
-
-/// The sentence for an error (each broken rule naming its field), and its status.
-fn message(lang: Lang, e: &AppError) -> (String, StatusCode) {
-    let (status, _, key, violations) = describe(&Problem::App(copy(e)));
-    if status.is_server_error() {
-        tracing::error!(error = %e, "pick-up page");
-    }
-    let text = if violations.is_empty() {
-        t(lang, key)
-    } else {
-        field_errors(lang, &violations)
-            .into_iter()
-            .map(|f| f.message)
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    (text, status)
 }
 
 /// `2026-11-24 17:00–19:00` (the end with its date when on another day).
@@ -166,7 +126,7 @@ async fn list(
                 Problem::App(e) => e,
                 _ => AppError::Invalid(Violation::new("day", "date.format").into()),
             };
-            let (msg, status) = message(lang, &e);
+            let (msg, status) = page_error(lang, &e);
             page.error = Some(msg);
             return render(&page, status);
         }
@@ -573,7 +533,7 @@ async fn after(
         ))
         .into_response(),
         Err(e) => {
-            let (msg, status) = message(user.lang, &e);
+            let (msg, status) = page_error(user.lang, &e);
             let outcome = Outcome {
                 error: Some(msg),
                 ..Default::default()

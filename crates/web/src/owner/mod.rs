@@ -1,6 +1,7 @@
 //! The owner's phone-sized pages: sign in with a one-time code, my vehicles, my data.
 
 use crate::AppState;
+use crate::error::page_error;
 use crate::api::auth::session_cookie;
 use crate::console::form::{FormData, render};
 use crate::console::session::visitor_lang;
@@ -74,19 +75,6 @@ fn csrf_ok(parts: &Parts, form: &FormData) -> bool {
     !expected.is_empty() && constant_time_eq(form.get("csrf").as_bytes(), expected.as_bytes())
 }
 
-fn message(lang: Lang, e: &AppError) -> String {
-    match e {
-        AppError::Invalid(v) | AppError::Refused(v) => {
-            v.0.iter()
-                .map(|x| tables().violation(lang, x))
-                .collect::<Vec<_>>()
-                .join("; ")
-        }
-        AppError::TooManyAttempts { .. } => tables().t(lang, "error.too_many").into(),
-        _ => tables().t(lang, "error.internal").into(),
-    }
-}
-
 async fn login_page(parts: Parts) -> Response {
     login_form(visitor_lang(&parts), "", None, None, StatusCode::OK)
 }
@@ -113,7 +101,7 @@ async fn send_code(State(s): State<AppState>, parts: Parts, form: FormData) -> R
         Err(e) => login_form(
             lang,
             form.get("phone"),
-            Some(message(lang, &e)),
+            Some(page_error(lang, &e).0),
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
@@ -145,7 +133,7 @@ async fn login(State(s): State<AppState>, parts: Parts, form: FormData) -> Respo
         Err(e) => login_form(
             lang,
             form.get("phone"),
-            Some(message(lang, &e)),
+            Some(page_error(lang, &e).0),
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
         ),

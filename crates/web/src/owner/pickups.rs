@@ -6,8 +6,9 @@
 //! Another owner's pick-up or appointment answers exactly like a missing one.
 
 use crate::AppState;
+use crate::error::page_error;
 use crate::console::chrome::show_time;
-use crate::console::form::{FormData, render};
+use crate::console::form::{FormData, render, t};
 use crate::console::pickups::photo_response;
 use crate::extract::{SESSION_COOKIE, constant_time_eq, cookie};
 use crate::i18n::{I18n, Lang, tables};
@@ -83,10 +84,6 @@ async fn owner(s: &AppState, parts: &Parts) -> Option<(Session, Grant)> {
     Some((session, grant))
 }
 
-fn t(lang: Lang, key: &str) -> String {
-    tables().t(lang, key).to_string()
-}
-
 fn card(lang: Lang, v: &OwnerPickup) -> Card {
     let p = &v.pickup;
     let recorded = app::payment::pickup::checklist_of(p);
@@ -135,31 +132,6 @@ fn card(lang: Lang, v: &OwnerPickup) -> Card {
             _ => String::new(),
         },
     }
-}
-
-/// The sentence and status for a refused confirmation.
-fn failure(lang: Lang, e: AppError) -> (String, StatusCode) {
-    let msg = match &e {
-        AppError::Invalid(v) | AppError::Refused(v) => {
-            v.0.iter()
-                .map(|x| tables().violation(lang, x))
-                .collect::<Vec<_>>()
-                .join("; ")
-        }
-        AppError::NotFound => t(lang, "error.not_found"),
-        _ => t(lang, "error.internal"),
-    };
-    let (status, ..) = crate::error::describe(&crate::error::Problem::App(match e {
-        AppError::Refused(v) => AppError::Refused(v),
-        AppError::Invalid(v) => AppError::Invalid(v),
-        AppError::NotFound => AppError::NotFound,
-        AppError::Forbidden => AppError::Forbidden,
-        other => {
-            tracing::error!(error = %other, "owner pick-up page");
-            AppError::Internal(String::new())
-        }
-    }));
-    (msg, status)
 }
 
 /// Appointments open for a pick-up request; the one just posted keeps its values.
@@ -214,7 +186,7 @@ async fn show_with(
     let (cards, error, status) = match app::payment::pickup::owner_list(&s.app, grant).await {
         Ok(list) => (list.iter().map(|v| card(lang, v)).collect(), error, status),
         Err(e) => {
-            let (msg, st) = failure(lang, e);
+            let (msg, st) = page_error(lang, &e);
             (vec![], Some(msg), st)
         }
     };
@@ -277,7 +249,7 @@ async fn confirm(
     match r {
         Ok(()) => Redirect::to("/owner/pickups?confirmed=1").into_response(),
         Err(e) => {
-            let (msg, status) = failure(lang, e);
+            let (msg, status) = page_error(lang, &e);
             show(&s, &session, &grant, None, Some(msg), status).await
         }
     }
@@ -302,7 +274,7 @@ async fn request(State(s): State<AppState>, parts: Parts, form: FormData) -> Res
     match app::payment::pickup::request_by_owner(&s.app, &grant, &input).await {
         Ok(_) => Redirect::to("/owner/pickups?requested=1").into_response(),
         Err(e) => {
-            let (msg, status) = failure(lang, e);
+            let (msg, status) = page_error(lang, &e);
             show_with(&s, &session, &grant, None, Some(msg), status, Some(&form)).await
         }
     }
@@ -326,7 +298,7 @@ async fn photo(
     match r {
         Ok((ct, bytes)) => photo_response(&ct, bytes),
         Err(e) => {
-            let (msg, status) = failure(lang, e);
+            let (msg, status) = page_error(lang, &e);
             (status, msg).into_response()
         }
     }

@@ -3,12 +3,12 @@
 //! timeline), my jobs, and KPIs per station and month with a server-rendered chart.
 
 use super::chrome::{Chrome, show_time};
-use super::form::{FormData, FormPage, answer, error_page, render};
+use super::form::{FormData, FormPage, answer, error_page, grant, render, t};
 use super::session::ConsoleUser;
 use crate::AppState;
 use crate::api::service::view::{self, OrderDetail};
 use crate::api::service::{check_assigned, parse_month, this_month};
-use crate::error::{describe, field_errors};
+use crate::error::{field_errors, page_error};
 use crate::i18n::{Lang, tables};
 use app::AppError;
 use app::service::estimate::{DecisionInput, LineInput};
@@ -107,45 +107,16 @@ pub struct TablePage {
     pub chart: Option<String>,
 }
 
-fn grant(user: &ConsoleUser, action: Action) -> Result<Grant, AppError> {
-    user.session
-        .principal
-        .grant(action)
-        .map_err(|_| AppError::Forbidden)
-}
-
 /// The grant for work at the bench: the advisor's order rights, else the
 /// technician's workshop rights.
 fn workshop_grant(user: &ConsoleUser) -> Result<Grant, AppError> {
     grant(user, Action::RepairOrderWrite).or_else(|_| grant(user, Action::WorkshopWork))
 }
 
-fn message(lang: Lang, e: &AppError) -> String {
-    match e {
-        AppError::Invalid(v) | AppError::Refused(v) => field_errors(lang, &v.0)
-            .into_iter()
-            .map(|f| f.message)
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => {
-            let (_, _, key, _) = describe(&crate::error::Problem::App(match other {
-                AppError::NotFound => AppError::NotFound,
-                AppError::Forbidden => AppError::Forbidden,
-                _ => AppError::Internal(String::new()),
-            }));
-            tables().t(lang, key).to_string()
-        }
-    }
-}
-
 fn station_param(user: &ConsoleUser, q: &HashMap<String, String>) -> Option<i64> {
     q.get("station")
         .and_then(|s| s.trim().parse().ok())
         .or_else(|| view::station_of(&user.session.principal))
-}
-
-fn t(lang: Lang, key: &str) -> String {
-    tables().t(lang, key).to_string()
 }
 
 fn stage_label(lang: Lang, code: &str) -> String {
@@ -295,7 +266,7 @@ fn back_to_appointments(e: Option<(Lang, AppError)>) -> Response {
         None => Redirect::to("/console/appointments").into_response(),
         Some((lang, e)) => Redirect::to(&format!(
             "/console/appointments?error={}",
-            super::chrome::urlencode(&message(lang, &e))
+            super::chrome::urlencode(&page_error(lang, &e).0)
         ))
         .into_response(),
     }
@@ -1062,14 +1033,7 @@ async fn outcome(s: &AppState, user: &ConsoleUser, id: i64, r: Result<(), AppErr
     match r {
         Ok(()) => Redirect::to(&format!("/console/orders/{id}")).into_response(),
         Err(e) => {
-            let (status, ..) = describe(&crate::error::Problem::App(match &e {
-                AppError::Invalid(v) => AppError::Invalid(v.clone()),
-                AppError::Refused(v) => AppError::Refused(v.clone()),
-                AppError::NotFound => AppError::NotFound,
-                AppError::Forbidden => AppError::Forbidden,
-                _ => AppError::Internal(String::new()),
-            }));
-            let msg = message(user.lang, &e);
+            let (msg, status) = page_error(user.lang, &e);
             order_page(s, user, id, None, Some(msg), None, status).await
         }
     }

@@ -9,6 +9,7 @@
 //! approve, pay or rate.
 
 use crate::AppState;
+use crate::error::page_error;
 use crate::api::service::track::{OwnerTrack, owner_track};
 use crate::api::service::{client_ip, parse_instant};
 use crate::console::chrome::show_time;
@@ -144,19 +145,6 @@ async fn owner(s: &AppState, parts: &Parts) -> Option<Session> {
     (session.principal.role == domain::role::Role::Owner).then_some(session)
 }
 
-fn message(lang: Lang, e: &AppError) -> String {
-    match e {
-        AppError::Invalid(v) | AppError::Refused(v) => {
-            v.0.iter()
-                .map(|x| tables().violation(lang, x))
-                .collect::<Vec<_>>()
-                .join("; ")
-        }
-        AppError::NotFound => tables().t(lang, "error.not_found").into(),
-        _ => tables().t(lang, "error.internal").into(),
-    }
-}
-
 async fn vehicles(s: &AppState, session: &Session) -> Vec<store::vehicle::Vehicle> {
     let Ok(g) = session.principal.grant(Action::OwnDataExport) else {
         return vec![];
@@ -261,12 +249,12 @@ async fn book(State(s): State<AppState>, parts: Parts, form: FormData) -> Respon
     match app::service::appointment::book(&s.app, &g, &input).await {
         Ok(_) => Redirect::to("/owner/appointments?booked=1").into_response(),
         Err(e) => {
-            page.error = Some(message(lang, &e));
+            let (msg, status) = page_error(lang, &e);
+            page.error = Some(msg);
             let full = matches!(&e, AppError::Refused(v) if v.0.iter().any(|x| x.rule.starts_with("capacity.no_")));
             if full {
                 page.offers = offers(&s, &g, station_id, &input, lang).await;
             }
-            let (status, ..) = crate::error::describe(&crate::error::Problem::App(e));
             render(&page, status)
         }
     }
@@ -402,21 +390,6 @@ async fn list_page(
     render(&page, status)
 }
 
-/// The status and message of a refused use case.
-fn failure(lang: Lang, e: AppError) -> (StatusCode, String) {
-    let msg = message(lang, &e);
-    let (status, ..) = crate::error::describe(&crate::error::Problem::App(match e {
-        AppError::Refused(v) => AppError::Refused(v),
-        AppError::Invalid(v) => AppError::Invalid(v),
-        AppError::NotFound => AppError::NotFound,
-        other => {
-            tracing::error!(error = %other, "owner page");
-            AppError::Internal(String::new())
-        }
-    }));
-    (status, msg)
-}
-
 async fn change_appointment(
     s: &AppState,
     parts: &Parts,
@@ -451,7 +424,7 @@ async fn change_appointment(
             Redirect::to(&format!("/owner/appointments?{to}=1")).into_response()
         }
         Err(e) => {
-            let (status, msg) = failure(lang, e);
+            let (msg, status) = page_error(lang, &e);
             list_page(s, &session, None, Some(msg), status).await
         }
     }
@@ -610,8 +583,8 @@ async fn track_page(
             r
         }
         Err(e) => {
-            page.error = Some(message(lang, &e));
-            let (status, ..) = crate::error::describe(&crate::error::Problem::App(e));
+            let (msg, status) = page_error(lang, &e);
+            page.error = Some(msg);
             render(&page, status)
         }
     }
@@ -629,7 +602,7 @@ async fn track(State(s): State<AppState>, parts: Parts, Path(token): Path<String
 
 /// A refused owner-link form: the page again with the rule, or 403 for a bad form token.
 async fn track_refused(s: &AppState, parts: &Parts, token: &str, e: AppError) -> Response {
-    let (status, msg) = failure(lang_of(parts), e);
+    let (msg, status) = page_error(lang_of(parts), &e);
     track_page(s, parts, token, None, Some(msg), status).await
 }
 
