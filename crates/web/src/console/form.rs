@@ -1,15 +1,15 @@
 //! Forms and the generic list, detail and form pages the console is built from.
 
 use super::chrome::{Chrome, Pager};
-use crate::error::field_errors;
 use super::session::ConsoleUser;
+use crate::error::field_errors;
 use crate::i18n::{Lang, tables};
-use domain::permission::{Action, Grant};
 use app::AppError;
 use askama::Template;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use domain::permission::{Action, Grant};
 
 /// A submitted form as ordered name/value pairs.
 #[derive(Debug, Clone, Default)]

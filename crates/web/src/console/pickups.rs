@@ -9,8 +9,8 @@ use super::chrome::{Chrome, show_time, urlencode};
 use super::form::{FormData, FormPage, answer, error_page, grant, read_input, render, t};
 use super::session::ConsoleUser;
 use crate::AppState;
-use crate::error::page_error;
-use crate::i18n::{Lang, tables};
+use crate::error::{Problem, page_error};
+use crate::i18n::tables;
 use app::AppError;
 use app::payment::pickup::{
     CHECKLIST, ChecklistItem, ConfirmInput, MAX_PHOTO_BYTES, PhotoError, PickupInput,
@@ -23,7 +23,6 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use domain::permission::{Action, Grant};
 use domain::{Violation, Violations};
 use std::collections::HashMap;
 

@@ -1,13 +1,12 @@
 //! The owner's phone-sized pages: sign in with a one-time code, my vehicles, my data.
 
 use crate::AppState;
-use crate::error::page_error;
 use crate::api::auth::session_cookie;
 use crate::console::form::{FormData, render};
 use crate::console::session::visitor_lang;
+use crate::error::page_error;
 use crate::extract::{SESSION_COOKIE, constant_time_eq, cookie};
 use crate::i18n::{I18n, Lang, tables};
-use app::AppError;
 use askama::Template;
 use axum::Router;
 use axum::extract::State;

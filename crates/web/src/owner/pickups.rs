@@ -6,10 +6,10 @@
 //! Another owner's pick-up or appointment answers exactly like a missing one.
 
 use crate::AppState;
-use crate::error::page_error;
 use crate::console::chrome::show_time;
 use crate::console::form::{FormData, render, t};
 use crate::console::pickups::photo_response;
+use crate::error::page_error;
 use crate::extract::{SESSION_COOKIE, constant_time_eq, cookie};
 use crate::i18n::{I18n, Lang, tables};
 use app::AppError;

@@ -8,7 +8,7 @@ use super::session::ConsoleUser;
 use crate::AppState;
 use crate::api::service::view::{self, OrderDetail};
 use crate::api::service::{check_assigned, parse_month, this_month};
-use crate::error::{field_errors, page_error};
+use crate::error::page_error;
 use crate::i18n::{Lang, tables};
 use app::AppError;
 use app::service::estimate::{DecisionInput, LineInput};

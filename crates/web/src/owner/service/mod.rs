@@ -9,11 +9,11 @@
 //! approve, pay or rate.
 
 use crate::AppState;
-use crate::error::page_error;
 use crate::api::service::track::{OwnerTrack, owner_track};
 use crate::api::service::{client_ip, parse_instant};
 use crate::console::chrome::show_time;
 use crate::console::form::{FormData, render};
+use crate::error::page_error;
 use crate::extract::{SESSION_COOKIE, constant_time_eq, cookie};
 use crate::i18n::{I18n, Lang, tables};
 use app::AppError;
