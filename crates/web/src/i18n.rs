@@ -166,6 +166,11 @@ impl I18n {
     }
 }
 
+/// Fen shown as users read money: `¥1,234.50` (SPEC §15).
+pub fn yuan(fen: i64) -> String {
+    domain::money::Money::from_fen(fen).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -629,6 +629,15 @@ async fn safety_faults_and_main_part_replacements_are_counted_and_maintenance_is
         !html.contains("id=\"classify\""),
         "a delivered order offers no classification"
     );
+    // The timeline reads as text, not as JSON.
+    assert!(
+        html.contains("修改后: (故障代码: C0051 · 严重安全性能故障: 是)"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("{&#34;") && !html.contains("{\""),
+        "raw JSON in the timeline"
+    );
     // The timeline keeps the classification with who and why.
     let mut c = t.app.db.pool.acquire().await.unwrap();
     let (n,): (i64,) = sqlx::query_as(

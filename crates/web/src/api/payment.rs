@@ -16,7 +16,7 @@ use super::{Created, ListQuery, ReasonInput, path_id};
 use crate::AppState;
 use crate::error::{ApiError, ProblemDoc, field_errors};
 use crate::extract::{ApiLang, Caller, JsonBody};
-use crate::i18n::{Lang, tables};
+use crate::i18n::{Lang, tables, yuan};
 use app::AppError;
 use app::payment::bill::{BillView, CallbackOutcome, DeskPaymentInput, OnlinePayment};
 use app::payment::follow_up::{CallInput, FollowUpView};
@@ -755,11 +755,6 @@ fn page(lang: Lang, body: &str) -> Html<String> {
         t("payment.sandbox.title"),
         t("payment.sandbox.note"),
     ))
-}
-
-/// Formats fen as ¥1,234.50.
-fn yuan(fen: i64) -> String {
-    domain::money::Money::from_fen(fen).to_string()
 }
 
 /// The sandbox provider's checkout page: the amount and "pay" / "fail" buttons.

@@ -2,6 +2,8 @@
 //! detail (checkpoints, estimate with approvals at the desk, assignment, stages,
 //! timeline), my jobs, and KPIs per station and month with a server-rendered chart.
 
+mod event_text;
+
 use super::chrome::{Chrome, show_time};
 use super::form::{FormData, FormPage, answer, error_page, grant, render, t};
 use super::session::ConsoleUser;
@@ -9,7 +11,7 @@ use crate::AppState;
 use crate::api::service::view::{self, OrderDetail};
 use crate::api::service::{check_assigned, parse_month, this_month};
 use crate::error::page_error;
-use crate::i18n::{Lang, tables};
+use crate::i18n::{Lang, tables, yuan};
 use app::AppError;
 use app::service::estimate::{DecisionInput, LineInput};
 use app::service::repair_order::OpenInput;
@@ -691,10 +693,6 @@ struct OrderPage {
     timeline: Vec<(String, String, String, String)>,
 }
 
-fn yuan(fen: i64) -> String {
-    format!("¥{}.{:02}", fen / 100, (fen % 100).abs())
-}
-
 async fn order_page(
     s: &AppState,
     user: &ConsoleUser,
@@ -911,11 +909,7 @@ async fn order_page(
                 t(lang, &format!("svc.event.{}", e.kind)),
                 format!(
                     "{}{}",
-                    if e.data.as_object().is_some_and(|m| !m.is_empty()) {
-                        e.data.to_string()
-                    } else {
-                        String::new()
-                    },
+                    event_text::event_text(lang, &e.data),
                     e.reason
                         .as_deref()
                         .map(|r| format!(" · {r}"))

@@ -1,0 +1,76 @@
+//! A timeline event's data as the people reading the order page want it: translated
+//! labels, stages and service types by name, money in yuan, instants in local time,
+//! and a change as before → after, instead of raw JSON.
+
+use crate::console::chrome::show_time;
+use crate::console::form::t;
+use crate::i18n::{Lang, yuan};
+use serde_json::Value;
+
+/// `label: value` pairs of an event's data, joined with ` · `; empty for no data.
+pub fn event_text(lang: Lang, data: &Value) -> String {
+    let Some(map) = data.as_object() else {
+        return String::new();
+    };
+    map.iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| format!("{}: {}", label(lang, k), value(lang, k, v)))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The translated name of a data key (`field.{key}`), else the key itself.
+fn label(lang: Lang, key: &str) -> String {
+    let k = format!("field.{key}");
+    let text = t(lang, &k);
+    if text == k { key.to_string() } else { text }
+}
+
+fn value(lang: Lang, key: &str, v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::Bool(b) => t(lang, if *b { "yes" } else { "no" }),
+        Value::Number(n) => match n.as_i64() {
+            Some(fen) if key.ends_with("_fen") => yuan(fen),
+            Some(ms) if key.ends_with("_at") => show_time(ms),
+            _ => n.to_string(),
+        },
+        Value::String(s) => match key {
+            "stage" => t(lang, &format!("svc.stage.{s}")),
+            "service_type" => t(lang, &format!("svc.type.{s}")),
+            "channel" => t(lang, &format!("svc.channel.{s}")),
+            _ => s.clone(),
+        },
+        Value::Array(items) => items
+            .iter()
+            .map(|x| value(lang, key, x))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Object(_) => format!("({})", event_text(lang, v)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_like_a_sentence_not_like_json() {
+        let data = json!({
+            "amount_fen": 123_456, "code": "MAINT-10K", "extra": false, "note": null,
+            "stage": "diagnosis", "unknown_key": 7,
+        });
+        let zh = event_text(Lang::ZhCn, &data);
+        assert!(zh.contains("¥1,234.56"), "{zh}");
+        assert!(zh.contains("MAINT-10K"), "{zh}");
+        assert!(zh.contains("否"), "{zh}");
+        assert!(zh.contains("unknown_key: 7"), "{zh}");
+        assert!(!zh.contains('{') && !zh.contains("null"), "{zh}");
+        let change = json!({"before": {"safety_fault": false}, "after": {"safety_fault": true}});
+        let en = event_text(Lang::En, &change);
+        assert!(en.contains("(Serious safety fault: No)"), "{en}");
+        assert!(en.contains("(Serious safety fault: Yes)"), "{en}");
+        assert_eq!(event_text(Lang::En, &json!({})), "");
+    }
+}
