@@ -624,6 +624,12 @@ async fn safety_faults_and_main_part_replacements_are_counted_and_maintenance_is
         "order page lacks the classification form"
     );
     assert!(html.contains("严重安全性能故障"));
+    // The advisor sees at the order what the owner is entitled to.
+    assert!(html.contains("id=\"three-guarantees\""), "{html}");
+    assert!(
+        html.contains("可换车或退车: 主要零部件更换次数 变速器"),
+        "{html}"
+    );
     let html = page_text(&web, format!("{}/console/orders/{first}", t.base)).await;
     assert!(
         !html.contains("id=\"classify\""),

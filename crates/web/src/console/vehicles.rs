@@ -423,3 +423,38 @@ fn three_guarantees_section(
         rows,
     }
 }
+
+/// The three-guarantees findings of a vehicle as sentences for an alert, e.g.
+/// "预警：同一问题修理次数 刹车异响 4 / 4"; empty when nothing is due.
+pub(crate) fn three_guarantees_alerts(
+    lang: crate::i18n::Lang,
+    tg: &app::service::guarantee::ThreeGuarantees,
+) -> Vec<String> {
+    use domain::guarantee::{Counter, Entitlement, Finding};
+    let t = |k: &str| crate::console::form::t(lang, k);
+    let counter = |c: &Counter| match c {
+        Counter::CumulativeRepairDays => t("gt.cumulative_repair_days"),
+        Counter::SameProblem(p) => format!("{} {p}", t("gt.same_problem")),
+        Counter::SeriousSafety(p) => format!("{} {p}", t("gt.serious_safety")),
+        Counter::MajorPart(p) => format!(
+            "{} {}",
+            t("gt.major_parts"),
+            t(&format!("major_part.{}", p.code()))
+        ),
+        Counter::CurrentRepairDays => t("gt.current_repair_days"),
+    };
+    tg.findings
+        .iter()
+        .map(|f| match f {
+            Finding::Warning {
+                counter: c,
+                value,
+                threshold,
+            } => format!("{}: {} {value} / {threshold}", t("gt.warning"), counter(c)),
+            Finding::Entitlement(Entitlement::ReplacementOrRefund { counter: c }) => {
+                format!("{}: {}", t("gt.replacement_or_refund"), counter(c))
+            }
+            Finding::Entitlement(Entitlement::CourtesyCar) => t("gt.courtesy_car"),
+        })
+        .collect()
+}

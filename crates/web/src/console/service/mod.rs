@@ -683,6 +683,9 @@ struct OrderPage {
     can_work: bool,
     /// Whether the concern may be classified (code, serious safety fault) here.
     can_classify: bool,
+    /// The vehicle's three-guarantees warnings and entitlements.
+    guarantee_alerts: Vec<String>,
+    vehicle_href: String,
     concern_code: String,
     safety_fault: bool,
     stages: Vec<StageRow>,
@@ -712,6 +715,16 @@ async fn order_page(
         Ok(d) => d,
         Err(e) => return error_page(chrome, &e),
     };
+    // The advisor is told at the order what the owner may be entitled to under the
+    // three-guarantees rules, before the car is handed back again.
+    let guarantee_alerts =
+        match app::service::guarantee::for_vehicle(&s.app, &g, d.order.vehicle_id).await {
+            Ok(tg) => super::vehicles::three_guarantees_alerts(lang, &tg),
+            Err(e) => {
+                tracing::warn!(error = %e, "order page: no three-guarantees counters");
+                vec![]
+            }
+        };
     let p = &user.session.principal;
     let can_write = p.grant(Action::RepairOrderWrite).is_ok();
     let can_work = can_write || p.grant(Action::WorkshopWork).is_ok();
@@ -933,6 +946,8 @@ async fn order_page(
         can_check: can_work,
         can_work,
         can_classify: can_work && o.delivered_at.is_none(),
+        guarantee_alerts,
+        vehicle_href: format!("/console/vehicles/{}", o.vehicle_id),
         concern_code: o.concern_code.clone().unwrap_or_default(),
         safety_fault: o.safety_fault,
         stages,
