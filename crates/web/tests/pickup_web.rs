@@ -489,6 +489,44 @@ async fn console_cancels_with_a_reason_and_a_repair_order_link_schedules_a_retur
         .await
         .unwrap();
     assert!(html.contains(&format!("name=\"repair_order_id\" value=\"{order}\"")));
+    // Once scheduled, the order page lists the return with its window and state.
+    let order_page = format!("{}/console/orders/{order}", t.base);
+    let html = c
+        .get(&order_page)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !html.contains("id=\"order-pickups\""),
+        "nothing scheduled yet"
+    );
+    let input = PickupInput {
+        repair_order_id: json!(order),
+        address: json!("北京市朝阳区建国路88号"),
+        window_start: json!("2026-11-25 16:00"),
+        window_end: json!("2026-11-25 18:00"),
+        ..Default::default()
+    };
+    let ret = app::payment::pickup::schedule(&t.app, &admin(Action::VehicleWrite), &input)
+        .await
+        .unwrap();
+    let html = c
+        .get(&order_page)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"order-pickups\""), "{html}");
+    assert!(
+        html.contains(&format!("href=\"/console/pickups/{ret}\"")),
+        "{html}"
+    );
+    assert!(html.contains("2026-11-25 16:00–18:00"), "{html}");
 }
 
 /// Declared type, file name, bytes, expected status, rule and sentence.

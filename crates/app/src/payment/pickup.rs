@@ -319,6 +319,16 @@ pub async fn list(
     )
 }
 
+/// The pick-up of an order's car and its return to the owner: the pick-ups of the
+/// order and of the appointment it came from. Needs [`READ`] with the order within
+/// reach.
+pub async fn of_order(app: &App, grant: &Grant, order_id: i64) -> AppResult<Vec<PickupRow>> {
+    expect(grant, READ)?;
+    let mut c = conn(app).await?;
+    let order = store::service::repair_order::get(&mut c, grant.reach(), order_id).await?;
+    Ok(store::payment::pickup::of_order(&mut c, order.id, order.appointment_id).await?)
+}
+
 /// Assigns the driver (staff of the station). Needs [`WRITE`].
 pub async fn assign_driver(app: &App, grant: &Grant, id: i64, driver_id: i64) -> AppResult<()> {
     expect(grant, WRITE)?;

@@ -198,6 +198,25 @@ pub async fn active_exists(
     Ok(n > 0)
 }
 
+/// Pick-ups of a repair order, and of the appointment it came from, oldest window
+/// first. The caller has loaded the order within its reach.
+pub async fn of_order(
+    conn: &mut AnyConnection,
+    repair_order_id: i64,
+    appointment_id: Option<i64>,
+) -> StoreResult<Vec<PickupRow>> {
+    let sql = format!(
+        "SELECT {COLS} FROM pickups p WHERE p.repair_order_id = $1 OR p.appointment_id = $2 \
+         ORDER BY p.window_start, p.id"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(repair_order_id)
+        .bind(appointment_id.unwrap_or(0))
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
 /// A customer's booked appointment that could still have a pick-up requested.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OpenAppointment {

@@ -23,6 +23,7 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::permission::Grant;
 use domain::{Violation, Violations};
 use std::collections::HashMap;
 
@@ -48,11 +49,37 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `2026-11-24 17:00–19:00` (the end with its date when on another day).
-fn window(start: i64, end: i64) -> String {
+pub(crate) fn window(start: i64, end: i64) -> String {
     let (s, e) = (show_time(start), show_time(end));
     match (s.split_once(' '), e.split_once(' ')) {
         (Some((sd, _)), Some((ed, et))) if sd == ed => format!("{s}–{et}"),
         _ => format!("{s} – {e}"),
+    }
+}
+
+/// The pick-ups of a repair order as rows for its page: (link, kind, window, state).
+pub(crate) async fn of_order_rows(
+    s: &AppState,
+    grant: &Grant,
+    lang: crate::i18n::Lang,
+    order_id: i64,
+) -> Vec<(String, String, String, String)> {
+    match app::payment::pickup::of_order(&s.app, grant, order_id).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|p| {
+                (
+                    format!("/console/pickups/{}", p.id),
+                    t(lang, &format!("pk.kind.{}", p.kind)),
+                    window(p.window_start, p.window_end),
+                    t(lang, &format!("pk.state.{}", p.state)),
+                )
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "order page: no pick-ups");
+            vec![]
+        }
     }
 }
 

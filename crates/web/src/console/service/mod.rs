@@ -685,6 +685,8 @@ struct OrderPage {
     can_classify: bool,
     /// The vehicle's three-guarantees warnings and entitlements.
     guarantee_alerts: Vec<String>,
+    /// Pick-ups of the car and its return: (link, kind, window, state).
+    pickups: Vec<(String, String, String, String)>,
     vehicle_href: String,
     concern_code: String,
     safety_fault: bool,
@@ -725,6 +727,10 @@ async fn order_page(
                 vec![]
             }
         };
+    let pickups = match grant(user, app::payment::READ) {
+        Ok(pg) => super::pickups::of_order_rows(s, &pg, lang, id).await,
+        Err(_) => vec![],
+    };
     let p = &user.session.principal;
     let can_write = p.grant(Action::RepairOrderWrite).is_ok();
     let can_work = can_write || p.grant(Action::WorkshopWork).is_ok();
@@ -947,6 +953,7 @@ async fn order_page(
         can_work,
         can_classify: can_work && o.delivered_at.is_none(),
         guarantee_alerts,
+        pickups,
         vehicle_href: format!("/console/vehicles/{}", o.vehicle_id),
         concern_code: o.concern_code.clone().unwrap_or_default(),
         safety_fault: o.safety_fault,
