@@ -8,6 +8,7 @@ pub mod service;
 pub mod session;
 pub mod staff;
 pub mod stations;
+pub mod timeline;
 pub mod vehicles;
 
 use crate::AppState;

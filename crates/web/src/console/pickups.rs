@@ -8,6 +8,7 @@
 use super::chrome::{Chrome, show_time, urlencode};
 use super::form::{FormData, FormPage, answer, error_page, grant, read_input, render, t};
 use super::session::ConsoleUser;
+use super::timeline::{self, EventView};
 use crate::AppState;
 use crate::error::{Problem, page_error};
 use crate::i18n::tables;
@@ -469,16 +470,15 @@ async fn detail_page(
         .iter()
         .rev()
         .map(|e| {
-            (
-                show_time(e.at),
-                format!(
-                    "{} #{}",
-                    t(lang, &format!("role.{}", e.actor_role)),
-                    e.actor_id
-                ),
-                t(lang, &format!("pk.event.{}", e.kind)),
-                e.reason.clone().unwrap_or_default(),
-            )
+            let view = EventView {
+                at: e.at,
+                actor_role: &e.actor_role,
+                actor_id: e.actor_id,
+                kind: &e.kind,
+                data: &e.data,
+                reason: e.reason.as_deref(),
+            };
+            timeline::row(lang, "pk.event", &view)
         })
         .collect();
     let kind = t(lang, &format!("pk.kind.{}", p.kind));

@@ -2,11 +2,10 @@
 //! detail (checkpoints, estimate with approvals at the desk, assignment, stages,
 //! timeline), my jobs, and KPIs per station and month with a server-rendered chart.
 
-mod event_text;
-
 use super::chrome::{Chrome, show_time};
 use super::form::{FormData, FormPage, answer, error_page, grant, render, t};
 use super::session::ConsoleUser;
+use super::timeline::{self, EventView};
 use crate::AppState;
 use crate::api::service::view::{self, OrderDetail};
 use crate::api::service::{check_assigned, parse_month, this_month};
@@ -918,23 +917,15 @@ async fn order_page(
         .iter()
         .rev()
         .map(|e| {
-            (
-                show_time(e.at),
-                format!(
-                    "{} #{}",
-                    t(lang, &format!("role.{}", e.actor_role)),
-                    e.actor_id
-                ),
-                t(lang, &format!("svc.event.{}", e.kind)),
-                format!(
-                    "{}{}",
-                    event_text::event_text(lang, &e.data),
-                    e.reason
-                        .as_deref()
-                        .map(|r| format!(" · {r}"))
-                        .unwrap_or_default()
-                ),
-            )
+            let view = EventView {
+                at: e.at,
+                actor_role: &e.actor_role,
+                actor_id: e.actor_id,
+                kind: &e.kind,
+                data: &e.data,
+                reason: e.reason.as_deref(),
+            };
+            timeline::row(lang, "svc.event", &view)
         })
         .collect();
     let board = t(lang, "svc.board");

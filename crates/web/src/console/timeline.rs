@@ -1,11 +1,44 @@
-//! A timeline event's data as the people reading the order page want it: translated
-//! labels, stages and service types by name, money in yuan, instants in local time,
-//! and a change as before → after, instead of raw JSON.
+//! Timelines as the people reading a page want them: who, when, what, and the
+//! event's data with translated labels, stages and service types by name, money in
+//! yuan, instants in local time, and a change as before → after, instead of raw JSON.
 
 use crate::console::chrome::show_time;
 use crate::console::form::t;
 use crate::i18n::{Lang, yuan};
 use serde_json::Value;
+
+/// One event as a timeline shows it.
+pub struct EventView<'a> {
+    /// When, UTC ms.
+    pub at: i64,
+    /// Who: role code.
+    pub actor_role: &'a str,
+    /// Who: id.
+    pub actor_id: i64,
+    /// What happened: the key under the page's event prefix.
+    pub kind: &'a str,
+    /// Details.
+    pub data: &'a Value,
+    /// Why, when given.
+    pub reason: Option<&'a str>,
+}
+
+/// A timeline row: (when, who, what, details and why); `what` is translated from
+/// `{prefix}.{kind}`.
+pub fn row(lang: Lang, prefix: &str, e: &EventView<'_>) -> (String, String, String, String) {
+    let details = event_text(lang, e.data);
+    let why = e.reason.map(|r| format!(" · {r}")).unwrap_or_default();
+    (
+        show_time(e.at),
+        format!(
+            "{} #{}",
+            t(lang, &format!("role.{}", e.actor_role)),
+            e.actor_id
+        ),
+        t(lang, &format!("{prefix}.{}", e.kind)),
+        format!("{details}{why}"),
+    )
+}
 
 /// `label: value` pairs of an event's data, joined with ` · `; empty for no data.
 pub fn event_text(lang: Lang, data: &Value) -> String {
