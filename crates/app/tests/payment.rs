@@ -58,6 +58,7 @@ on_both_backends!(
     pickup_checklist_photos_and_confirmation,
     calendar_feeds_and_tokens,
     follow_up_created_at_delivery,
+    one_pickup_per_order_even_when_desks_race,
 );
 
 struct Fx {
@@ -1041,5 +1042,52 @@ async fn follow_up_created_at_delivery(env: &Env) {
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+async fn one_pickup_per_order_even_when_desks_race(env: &Env) {
+    use app::payment::pickup;
+    let fx = fixture(env).await;
+    let ro = delivered_order(env, &fx).await;
+    env.set(at(2026, 11, 24, 14, 0));
+    let input = PickupInput {
+        appointment_id: json!(null),
+        repair_order_id: json!(ro),
+        address: json!("上海市浦东新区世纪大道100号"),
+        window_start: json!("2026-11-24 17:00"),
+        window_end: json!("2026-11-24 18:00"),
+        driver_id: json!(null),
+    };
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let (app, input) = (env.app.clone(), input.clone());
+            tokio::spawn(async move { pickup::schedule(&app, &write(), &input).await })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(e) => assert_eq!(rule(&e), "pickup.already_scheduled", "{e:?}"),
+        }
+    }
+    assert_eq!(ok, 1, "exactly one desk schedules the return");
+    let mut c = env.app.db.pool.acquire().await.unwrap();
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM pickups WHERE repair_order_id = $1")
+        .bind(ro)
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    drop(c);
+    // Once cancelled, another may be scheduled.
+    let id = pickup::of_order(&env.app, &read(), ro).await.unwrap()[0].id;
+    pickup::cancel(&env.app, &write(), id, "车主改期")
+        .await
+        .unwrap();
+    pickup::schedule(&env.app, &write(), &input).await.unwrap();
+    assert_eq!(
+        pickup::of_order(&env.app, &read(), ro).await.unwrap().len(),
+        2
     );
 }

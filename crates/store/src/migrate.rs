@@ -55,6 +55,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_three_guarantees_sources.sql"),
         postgres: include_str!("../migrations/postgres/0007_three_guarantees_sources.sql"),
     },
+    Migration {
+        version: 8,
+        name: "pickup_uniqueness",
+        sqlite: include_str!("../migrations/sqlite/0008_pickup_uniqueness.sql"),
+        postgres: include_str!("../migrations/postgres/0008_pickup_uniqueness.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

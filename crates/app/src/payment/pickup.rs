@@ -245,12 +245,12 @@ async fn schedule_as(
     if let Some(d) = driver {
         check_driver(&mut tx, station_id, d).await?;
     }
+    let field = if appt.is_some() {
+        "appointment_id"
+    } else {
+        "repair_order_id"
+    };
     if store::payment::pickup::active_exists(&mut tx, appt, order).await? {
-        let field = if appt.is_some() {
-            "appointment_id"
-        } else {
-            "repair_order_id"
-        };
         return Err(refused(field, "pickup.already_scheduled"));
     }
     let p = NewPickup {
@@ -265,7 +265,14 @@ async fn schedule_as(
         window_end: end,
         driver_id: driver,
     };
-    let id = store::payment::pickup::insert(&mut tx, &p, now).await?;
+    // The check above answers the usual case; the database's unique index settles a
+    // race between two desks.
+    let id = match store::payment::pickup::insert(&mut tx, &p, now).await {
+        Err(store::StoreError::Duplicate(_)) => {
+            return Err(refused(field, "pickup.already_scheduled"));
+        }
+        other => other?,
+    };
     store::event::record(
         &mut tx,
         now,

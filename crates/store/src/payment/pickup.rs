@@ -102,7 +102,8 @@ fn from_row(r: &AnyRow) -> Result<PickupRow, sqlx::Error> {
     })
 }
 
-/// Schedules a pick-up or delivery; returns its id.
+/// Schedules a pick-up or delivery; returns its id. A second one, not cancelled, for
+/// the same appointment or order is [`crate::StoreError::Duplicate`] (`pickup`).
 pub async fn insert(conn: &mut AnyConnection, p: &NewPickup, now: i64) -> StoreResult<i64> {
     let r = sqlx::query(
         "INSERT INTO pickups (station_id, customer_id, vehicle_id, appointment_id, repair_order_id, kind, address, window_start, \
@@ -121,7 +122,8 @@ pub async fn insert(conn: &mut AnyConnection, p: &NewPickup, now: i64) -> StoreR
     .bind(p.driver_id)
     .bind(now)
     .fetch_one(conn)
-    .await?;
+    .await
+    .map_err(StoreError::unique_as("pickup"))?;
     Ok(r.try_get(0)?)
 }
 
