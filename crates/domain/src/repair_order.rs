@@ -133,6 +133,9 @@ pub enum RepairOrderError {
     /// The concern can no longer be classified: the car has been handed back.
     #[error("the order is delivered")]
     Delivered,
+    /// Changing an earlier classification of the concern needs a reason.
+    #[error("a reason is required")]
+    ReasonRequired,
     /// The calendar could not compute a time.
     #[error("calendar: {0}")]
     Calendar(#[from] CalendarError),
@@ -175,9 +178,20 @@ impl From<RepairOrderError> for crate::Violation {
             E::InspectionComplete => V::new("applicable", "repair_order.inspection_complete"),
             E::NothingApproved => V::new("lines", "repair_order.nothing_approved"),
             E::Delivered => V::new("state", "repair_order.delivered"),
+            E::ReasonRequired => V::new("reason", "repair_order.reason_required"),
             E::Calendar(c) => c.into(),
         }
     }
+}
+
+/// How diagnosis classified the owner's concern: its code, and whether it is a serious
+/// safety fault (三包).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ConcernClass {
+    /// Coded concern (symptom or fault code), if coded.
+    pub code: Option<String>,
+    /// Whether it is a serious safety fault.
+    pub safety_fault: bool,
 }
 
 /// Whether a checkpoint must be checked before its stage completes.
@@ -623,6 +637,26 @@ impl RepairOrder {
         } else {
             Ok(())
         }
+    }
+
+    /// Whether the concern may change from `before` to `after` with `reason`: only
+    /// until delivery ([`Self::can_classify_concern`]), and taking back a serious
+    /// safety fault or replacing an earlier code needs a reason, since both change
+    /// what the three-guarantees counters count.
+    pub fn reclassify_concern(
+        &self,
+        before: &ConcernClass,
+        after: &ConcernClass,
+        reason: Option<&str>,
+    ) -> Result<(), RepairOrderError> {
+        self.can_classify_concern()?;
+        let replaces_code = before.code.is_some() && before.code != after.code;
+        let changes = before.safety_fault != after.safety_fault || before.code != after.code;
+        let needs_reason = changes && (before.safety_fault || replaces_code);
+        if needs_reason && reason.is_none_or(|r| r.trim().is_empty()) {
+            return Err(RepairOrderError::ReasonRequired);
+        }
+        Ok(())
     }
 
     /// Standard minutes of the repair stage: the approved lines' hours.
@@ -1108,9 +1142,27 @@ mod tests {
         o.complete_stage(Stage::QualityInspection, t(200))
             .expect("qi done");
         assert_eq!(o.can_classify_concern(), Ok(()));
+        let class = |code: Option<&str>, safety_fault| ConcernClass {
+            code: code.map(Into::into),
+            safety_fault,
+        };
+        let (none, coded) = (class(None, false), class(Some("C0051"), true));
+        assert_eq!(o.reclassify_concern(&none, &coded, None), Ok(()));
+        assert_eq!(
+            o.reclassify_concern(&coded, &class(Some("C0052"), true), Some(" ")),
+            Err(RepairOrderError::ReasonRequired)
+        );
+        assert_eq!(
+            o.reclassify_concern(&coded, &class(Some("C0051"), false), Some("误判")),
+            Ok(())
+        );
         run_stage(&mut o, Stage::Delivery, 200, 215);
         assert_eq!(o.delivered_at(), Some(t(215)));
         assert_eq!(o.can_classify_concern(), Err(RepairOrderError::Delivered));
+        assert_eq!(
+            o.reclassify_concern(&none, &coded, Some("late")),
+            Err(RepairOrderError::Delivered)
+        );
         assert_eq!(
             late_handover(o.promised_at().expect("promised"), t(215)),
             None

@@ -282,16 +282,35 @@ pub struct ThreeGuarantees {
 /// with the vehicle within reach; the counters cover its orders at every station.
 pub async fn for_vehicle(app: &App, grant: &Grant, vehicle_id: i64) -> AppResult<ThreeGuarantees> {
     expect(grant, Action::RepairOrderRead)?;
-    let now = app.now_ms();
     let mut c = conn(app).await?;
     let vehicle = store::vehicle::get(&mut c, grant.reach(), vehicle_id).await?;
-    let setting = load(&mut c).await?;
+    position(app, &mut c, vehicle).await
+}
+
+/// The three-guarantees position of the car of a repair order within reach: the
+/// station serving a car that walked in from elsewhere sees its counters, though the
+/// vehicle's record belongs to another station. Needs `RepairOrderRead`.
+pub async fn for_order(app: &App, grant: &Grant, order_id: i64) -> AppResult<ThreeGuarantees> {
+    expect(grant, Action::RepairOrderRead)?;
+    let mut c = conn(app).await?;
+    let order = store::service::repair_order::get(&mut c, grant.reach(), order_id).await?;
+    let vehicle = store::vehicle::get(&mut c, &Reach::All, order.vehicle_id).await?;
+    position(app, &mut c, vehicle).await
+}
+
+async fn position(
+    app: &App,
+    c: &mut sqlx::AnyConnection,
+    vehicle: store::vehicle::Vehicle,
+) -> AppResult<ThreeGuarantees> {
+    let now = app.now_ms();
+    let vehicle_id = vehicle.id;
+    let setting = load(c).await?;
     let t = setting.thresholds;
-    let km = store::vehicle::last_reading(&mut c, vehicle_id).await?;
-    let orders = store::service::vehicle_history::orders_of_vehicle(&mut c, vehicle_id).await?;
-    let lines = store::service::vehicle_history::major_part_lines(&mut c, vehicle_id).await?;
-    let tz = station_zone(&mut c, vehicle.station_id).await?;
-    drop(c);
+    let km = store::vehicle::last_reading(c, vehicle_id).await?;
+    let orders = store::service::vehicle_history::orders_of_vehicle(c, vehicle_id).await?;
+    let lines = store::service::vehicle_history::major_part_lines(c, vehicle_id).await?;
+    let tz = station_zone(c, vehicle.station_id).await?;
     let sold_on: Date = vehicle
         .purchase_date
         .parse()

@@ -22,7 +22,7 @@ use domain::kpi::{OrderRecord, Rate, StationMonth, YearMonth};
 use domain::money::Money;
 use domain::permission::{Action, Grant, Reach};
 use domain::repair_order::{
-    RepairOrder, Stage, StageEvent, StageProgress, StageTiming, WorkLine, WorkStatus,
+    ConcernClass, RepairOrder, Stage, StageEvent, StageProgress, StageTiming, WorkLine, WorkStatus,
     courtesy_car_entitled, late_handover, stage_timings,
 };
 use jiff::Timestamp;
@@ -662,16 +662,25 @@ pub async fn classify_concern(
     let now_ms = app.now_ms();
     let mut tx = begin(app).await?;
     let l = load(&mut tx, grant.reach(), id).await?;
-    l.order.can_classify_concern().map_err(refused)?;
-    let before_code = l.row.concern_code.as_deref();
-    if before_code == code && l.row.safety_fault == input.safety_fault {
+    let before = ConcernClass {
+        code: l.row.concern_code.clone(),
+        safety_fault: l.row.safety_fault,
+    };
+    let after = ConcernClass {
+        code: code.map(str::to_string),
+        safety_fault: input.safety_fault,
+    };
+    l.order
+        .reclassify_concern(&before, &after, reason)
+        .map_err(|e| match e {
+            // A missing reason is the input's fault, not the order's state.
+            domain::repair_order::RepairOrderError::ReasonRequired => {
+                AppError::Invalid(Violation::from(e).into())
+            }
+            other => refused(other),
+        })?;
+    if before == after {
         return Ok(());
-    }
-    let reclassified = l.row.safety_fault || before_code.is_some_and(|b| Some(b) != code);
-    if reclassified && reason.is_none() {
-        return Err(AppError::Invalid(
-            Violation::new("reason", "repair_order.reason_required").into(),
-        ));
     }
     store::service::repair_order::set_concern_class(&mut tx, id, code, input.safety_fault, now_ms)
         .await?;
@@ -683,8 +692,8 @@ pub async fn classify_concern(
         id,
         "concern_classified",
         &serde_json::json!({
-            "before": {"concern_code": before_code, "safety_fault": l.row.safety_fault},
-            "after": {"concern_code": code, "safety_fault": input.safety_fault},
+            "before": {"concern_code": before.code, "safety_fault": before.safety_fault},
+            "after": {"concern_code": after.code, "safety_fault": after.safety_fault},
         }),
         reason,
     )

@@ -469,17 +469,7 @@ async fn detail_page(
     let timeline = history
         .iter()
         .rev()
-        .map(|e| {
-            let view = EventView {
-                at: e.at,
-                actor_role: &e.actor_role,
-                actor_id: e.actor_id,
-                kind: &e.kind,
-                data: &e.data,
-                reason: e.reason.as_deref(),
-            };
-            timeline::row(lang, "pk.event", &view)
-        })
+        .map(|e| timeline::row(lang, "pk.event", &EventView::from(e)))
         .collect();
     let kind = t(lang, &format!("pk.kind.{}", p.kind));
     let page = DetailPage {

@@ -23,6 +23,32 @@ pub struct EventView<'a> {
     pub reason: Option<&'a str>,
 }
 
+impl<'a> From<&'a store::event::Event> for EventView<'a> {
+    fn from(e: &'a store::event::Event) -> Self {
+        EventView {
+            at: e.at,
+            actor_role: &e.actor_role,
+            actor_id: e.actor_id,
+            kind: &e.kind,
+            data: &e.data,
+            reason: e.reason.as_deref(),
+        }
+    }
+}
+
+impl<'a> From<&'a crate::api::service::view::TimelineEntry> for EventView<'a> {
+    fn from(e: &'a crate::api::service::view::TimelineEntry) -> Self {
+        EventView {
+            at: e.at,
+            actor_role: &e.actor_role,
+            actor_id: e.actor_id,
+            kind: &e.kind,
+            data: &e.data,
+            reason: e.reason.as_deref(),
+        }
+    }
+}
+
 /// A timeline row: (when, who, what, details and why); `what` is translated from
 /// `{prefix}.{kind}`.
 pub fn row(lang: Lang, prefix: &str, e: &EventView<'_>) -> (String, String, String, String) {

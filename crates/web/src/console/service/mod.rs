@@ -718,14 +718,13 @@ async fn order_page(
     };
     // The advisor is told at the order what the owner may be entitled to under the
     // three-guarantees rules, before the car is handed back again.
-    let guarantee_alerts =
-        match app::service::guarantee::for_vehicle(&s.app, &g, d.order.vehicle_id).await {
-            Ok(tg) => super::vehicles::three_guarantees_alerts(lang, &tg),
-            Err(e) => {
-                tracing::warn!(error = %e, "order page: no three-guarantees counters");
-                vec![]
-            }
-        };
+    let guarantee_alerts = match app::service::guarantee::for_order(&s.app, &g, id).await {
+        Ok(tg) => super::vehicles::three_guarantees_alerts(lang, &tg),
+        Err(e) => {
+            tracing::warn!(error = %e, "order page: no three-guarantees counters");
+            vec![]
+        }
+    };
     let pickups = match grant(user, app::payment::READ) {
         Ok(pg) => super::pickups::of_order_rows(s, &pg, lang, id).await,
         Err(_) => vec![],
@@ -916,17 +915,7 @@ async fn order_page(
         .timeline
         .iter()
         .rev()
-        .map(|e| {
-            let view = EventView {
-                at: e.at,
-                actor_role: &e.actor_role,
-                actor_id: e.actor_id,
-                kind: &e.kind,
-                data: &e.data,
-                reason: e.reason.as_deref(),
-            };
-            timeline::row(lang, "svc.event", &view)
-        })
+        .map(|e| timeline::row(lang, "svc.event", &EventView::from(e)))
         .collect();
     let board = t(lang, "svc.board");
     let page = OrderPage {
