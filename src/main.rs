@@ -14,7 +14,7 @@ use std::sync::Arc;
 #[derive(Debug, Parser)]
 #[command(name = "aftersales", version, about, long_about)]
 struct Cli {
-    /// Settings file (TOML): database_url, listen, webhook_url, webhook_secret, session_minutes, log_codes, payment_sandbox, max_connections.
+    /// Settings file (TOML): database_url, listen, webhook_url, webhook_secret, webhook_previous_secret, session_minutes, log_codes, payment_sandbox, payment_sandbox_secret, payment_sandbox_previous_secret, secure_cookies, trusted_proxies, max_connections. No secret has a default: a gateway or payment provider that is turned on without its own secret stops the server at start, naming the setting.
     #[arg(long, global = true, env = "AFTERSALES_CONFIG")]
     config: Option<PathBuf>,
     /// Database URL: `sqlite://aftersales.db` (default) or `postgres://user@host/db`.
@@ -116,9 +116,14 @@ struct FileSettings {
     listen: Option<SocketAddr>,
     webhook_url: Option<String>,
     webhook_secret: Option<String>,
+    webhook_previous_secret: Option<String>,
     session_minutes: Option<i64>,
     log_codes: Option<bool>,
     payment_sandbox: Option<bool>,
+    payment_sandbox_secret: Option<String>,
+    payment_sandbox_previous_secret: Option<String>,
+    secure_cookies: Option<bool>,
+    trusted_proxies: Option<Vec<String>>,
     max_connections: Option<u32>,
 }
 
@@ -127,9 +132,18 @@ struct Settings {
     listen: SocketAddr,
     app: app::AppSettings,
     max_connections: u32,
+    secure_cookies: bool,
+    trusted_proxies: Vec<ipnet::IpNet>,
 }
 
-fn settings(cli: &Cli, listen: Option<SocketAddr>) -> anyhow::Result<Settings> {
+/// What the command is for: the demo may invent what a production server must be given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Production,
+    Demo,
+}
+
+fn settings(cli: &Cli, listen: Option<SocketAddr>, purpose: Purpose) -> anyhow::Result<Settings> {
     let path = cli
         .config
         .clone()
@@ -148,13 +162,52 @@ fn settings(cli: &Cli, listen: Option<SocketAddr>) -> anyhow::Result<Settings> {
         app.webhook_url = Some(u);
     }
     if let Some(s) = env("AFTERSALES_WEBHOOK_SECRET").or(file.webhook_secret) {
-        app.webhook_secret = s;
+        let previous = env("AFTERSALES_WEBHOOK_PREVIOUS_SECRET").or(file.webhook_previous_secret);
+        app.gateway_keys = Some(app::signing::KeyRing::new(
+            "webhook_secret",
+            &s,
+            "webhook_previous_secret",
+            previous.as_deref(),
+        )?);
     }
+    let sandbox_on = env("AFTERSALES_PAYMENT_SANDBOX")
+        .map(|v| v == "true" || v == "1")
+        .or(file.payment_sandbox)
+        .unwrap_or(false)
+        || purpose == Purpose::Demo;
+    let sandbox_secret = env("AFTERSALES_PAYMENT_SANDBOX_SECRET").or(file.payment_sandbox_secret);
+    app.payment_sandbox = match (sandbox_on, sandbox_secret) {
+        (false, _) => None,
+        (true, Some(s)) => {
+            let previous = env("AFTERSALES_PAYMENT_SANDBOX_PREVIOUS_SECRET")
+                .or(file.payment_sandbox_previous_secret);
+            Some(app::signing::KeyRing::new(
+                "payment_sandbox_secret",
+                &s,
+                "payment_sandbox_previous_secret",
+                previous.as_deref(),
+            )?)
+        }
+        // The demo's own sandbox signs with a key nobody outside this process knows.
+        (true, None) if purpose == Purpose::Demo => Some(app::signing::KeyRing::random()),
+        (true, None) => anyhow::bail!(
+            "payment_sandbox is on but payment_sandbox_secret is not set: the sandbox provider needs its own secret (setting payment_sandbox_secret or AFTERSALES_PAYMENT_SANDBOX_SECRET)"
+        ),
+    };
+    app.check()?;
+    let trusted_proxies = match env("AFTERSALES_TRUSTED_PROXIES") {
+        Some(v) => v.split(',').map(|p| p.trim().to_string()).collect(),
+        None => file.trusted_proxies.unwrap_or_default(),
+    }
+    .iter()
+    .filter(|p| !p.is_empty())
+    .map(|p| parse_proxy(p))
+    .collect::<anyhow::Result<Vec<_>>>()?;
     if let Some(m) = file.session_minutes {
         app.session_minutes = m;
     }
-    app.log_codes = file.log_codes.unwrap_or(true);
-    app.payment_sandbox = file.payment_sandbox.unwrap_or(false);
+    // Sign-in codes in the log are a demo convenience, never a production default.
+    app.log_codes = file.log_codes.unwrap_or(purpose == Purpose::Demo);
     let database_url = cli
         .database_url
         .clone()
@@ -174,7 +227,18 @@ fn settings(cli: &Cli, listen: Option<SocketAddr>) -> anyhow::Result<Settings> {
         // SQLite serves reads from a few connections best on a small machine; PostgreSQL
         // takes more.
         max_connections: file.max_connections.unwrap_or(default_connections),
+        secure_cookies: file.secure_cookies.unwrap_or(false),
+        trusted_proxies,
     })
+}
+
+/// A trusted proxy: an address (`10.0.0.5`) or a network (`10.0.0.0/8`).
+fn parse_proxy(text: &str) -> anyhow::Result<ipnet::IpNet> {
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .with_context(|| {
+            format!("trusted_proxies: `{text}` is not an address or a network (e.g. 10.0.0.0/8)")
+        })
 }
 
 async fn open(s: &Settings) -> anyhow::Result<store::Db> {
@@ -202,7 +266,9 @@ async fn serve(s: &Settings, db: store::Db) -> anyhow::Result<()> {
     }
     let app = app::App::new(db, Arc::new(app::clock::SystemClock), s.app.clone());
     tokio::spawn(app::notify::worker(app.clone()));
-    let state = web::AppState::new(app, metrics);
+    let state = web::AppState::new(app, metrics)
+        .with_secure_cookies(s.secure_cookies)
+        .with_trusted_proxies(s.trusted_proxies.clone());
     let listener = tokio::net::TcpListener::bind(s.listen)
         .await
         .with_context(|| format!("listening on {}", s.listen))?;
@@ -226,12 +292,12 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match &cli.command {
         Command::Serve { listen } => {
-            let s = settings(&cli, *listen)?;
+            let s = settings(&cli, *listen, Purpose::Production)?;
             let db = open(&s).await?;
             serve(&s, db).await
         }
         Command::Migrate => {
-            let s = settings(&cli, None)?;
+            let s = settings(&cli, None, Purpose::Production)?;
             let db = store::Db::connect(&s.database_url, 2).await?;
             let n = store::migrate::run(&db).await?;
             println!("{n} migration(s) applied");
@@ -244,9 +310,8 @@ async fn main() -> anyhow::Result<()> {
             listen,
             no_serve,
         } => {
-            let mut s = settings(&cli, *listen)?;
             // The demo pays through the local sandbox provider.
-            s.app.payment_sandbox = true;
+            let s = settings(&cli, *listen, Purpose::Demo)?;
             let db = open(&s).await?;
             let empty = {
                 let mut c = db.pool.acquire().await?;
@@ -293,7 +358,7 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Import { kind, file } => {
-            let s = settings(&cli, None)?;
+            let s = settings(&cli, None, Purpose::Production)?;
             let db = open(&s).await?;
             let f =
                 std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
@@ -319,7 +384,7 @@ async fn main() -> anyhow::Result<()> {
             station,
             region,
         } => {
-            let s = settings(&cli, None)?;
+            let s = settings(&cli, None, Purpose::Production)?;
             let db = open(&s).await?;
             let app = app::App::new(db, Arc::new(app::clock::SystemClock), s.app.clone());
             // The command line is the operator's own: it acts as head office.
@@ -345,7 +410,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Export { kind } => {
-            let s = settings(&cli, None)?;
+            let s = settings(&cli, None, Purpose::Production)?;
             let db = open(&s).await?;
             let out = std::io::stdout();
             let n = app::export::export_csv(

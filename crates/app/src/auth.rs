@@ -1,5 +1,6 @@
-//! Sign-in: staff passwords with lockout, owners' one-time codes, integration tokens,
-//! and turning a session or token back into a [`Principal`].
+//! Sign-in: staff passwords and owners' one-time codes, throttled per account and
+//! address (never a lockout a stranger can cause); integration tokens; and turning a
+//! session or token back into a [`Principal`].
 
 use crate::{App, AppError, AppResult};
 use domain::ids::{CustomerId, RegionId, StationId};
@@ -10,12 +11,82 @@ use domain::{Violation, Violations};
 use sha2::{Digest, Sha256};
 use store::session::{SessionRow, TokenRow};
 
-/// Failed attempts allowed before the account is locked for a while.
-pub const FREE_ATTEMPTS: i64 = 5;
-/// One-time codes a phone may receive per hour.
-pub const CODES_PER_HOUR: i64 = 5;
-/// Wrong guesses allowed per one-time code.
+/// Guesses allowed per one-time code; after them the code is spent and the owner
+/// asks for a new one (the account is not locked).
 pub const CODE_ATTEMPTS: i64 = 5;
+
+/// Where a sign-in comes from and what it replaces.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SignInFrom<'a> {
+    /// The client's address as the web layer resolved it (trusted proxies only).
+    pub address: Option<&'a str>,
+    /// The session the client already holds: ended when the sign-in succeeds, so a
+    /// sign-in always rotates the session.
+    pub previous_session: Option<&'a str>,
+}
+
+impl SignInFrom<'_> {
+    fn address(&self) -> &str {
+        self.address.unwrap_or("")
+    }
+}
+
+/// Refuses an attempt the throttle holds back (see [`domain::auth`]).
+async fn throttled(
+    app: &App,
+    conn: &mut sqlx::AnyConnection,
+    kind: &str,
+    account: &str,
+    from: &SignInFrom<'_>,
+) -> AppResult<()> {
+    let now = app.now_ms();
+    let failures = store::session::attempts_since(
+        conn,
+        kind,
+        account,
+        from.address(),
+        now - domain::auth::WINDOW_MS,
+    )
+    .await?;
+    match domain::auth::throttle(&failures, now) {
+        domain::auth::Throttle::Allow => Ok(()),
+        domain::auth::Throttle::WaitUntil(retry_at) => {
+            metrics::counter!("sign_in_throttled_total", "kind" => kind.to_string()).increment(1);
+            Err(AppError::TooManyAttempts { retry_at })
+        }
+    }
+}
+
+/// Records a failed attempt and answers `err`.
+async fn failed(
+    app: &App,
+    conn: &mut sqlx::AnyConnection,
+    kind: &str,
+    account: &str,
+    from: &SignInFrom<'_>,
+    err: AppError,
+) -> AppResult<Session> {
+    store::session::record_attempt(conn, kind, account, from.address(), app.now_ms()).await?;
+    metrics::counter!("sign_in_failures_total", "kind" => kind.to_string()).increment(1);
+    Err(err)
+}
+
+/// After the credentials proved right: remembers the address, ends the session the
+/// client held and opens a new one.
+async fn signed_in(
+    app: &App,
+    conn: &mut sqlx::AnyConnection,
+    account: &str,
+    from: &SignInFrom<'_>,
+    principal: Principal,
+    lang: &str,
+) -> AppResult<Session> {
+    store::session::signed_in_from(conn, account, from.address(), app.now_ms()).await?;
+    if let Some(previous) = from.previous_session {
+        store::session::delete(conn, &hash_secret(previous)).await?;
+    }
+    open_session(app, conn, principal, lang).await
+}
 
 /// A fresh random secret: 32 bytes as hex (256 bits).
 pub fn new_secret() -> String {
@@ -59,31 +130,25 @@ pub fn staff_principal(s: &store::people::Staff) -> Option<Principal> {
     })
 }
 
-/// Lock time after the n-th failed attempt: nothing for the first few, then doubling
-/// from one minute, at most an hour.
-pub fn lock_ms(failed_so_far: i64) -> i64 {
-    let over = failed_so_far + 1 - FREE_ATTEMPTS;
-    if over < 0 {
-        return 0;
-    }
-    let minutes = 1i64 << over.min(6);
-    minutes.min(60) * 60_000
-}
-
-/// Signs a staff member in and opens a session.
+/// Signs a staff member in and opens a session. Wrong passwords are throttled per
+/// account and address (see [`domain::auth`]), so nobody can lock a colleague out;
+/// a session the client already held is ended.
 pub async fn login_staff(
     app: &App,
     username: &str,
     password: &str,
     lang: &str,
+    from: SignInFrom<'_>,
 ) -> AppResult<Session> {
-    let now = app.now_ms();
+    let kind = store::session::ATTEMPT_PASSWORD;
+    let account = format!("staff:{}", username.trim().to_lowercase());
     let mut conn = app
         .db
         .pool
         .acquire()
         .await
         .map_err(store::StoreError::from)?;
+    throttled(app, &mut conn, kind, &account, &from).await?;
     let creds = store::people::credentials(&mut conn, username.trim()).await?;
     let Some(c) = creds else {
         // Same work as a real check, so timing does not tell which usernames exist.
@@ -91,30 +156,34 @@ pub async fn login_staff(
             password,
             "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$Zm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyZm9vYmE",
         );
-        return Err(AppError::Unauthenticated);
+        return failed(
+            app,
+            &mut conn,
+            kind,
+            &account,
+            &from,
+            AppError::Unauthenticated,
+        )
+        .await;
     };
-    if c.locked_until > now {
-        return Err(AppError::TooManyAttempts {
-            retry_at: c.locked_until,
-        });
-    }
     let principal = staff_principal(&c.staff);
     if !c.staff.active
         || principal.is_none()
         || !crate::password::verify(password, &c.password_hash)
     {
-        let lock = lock_ms(c.failed_logins);
-        store::people::record_failed_login(
+        return failed(
+            app,
             &mut conn,
-            c.staff.id,
-            if lock > 0 { now + lock } else { 0 },
+            kind,
+            &account,
+            &from,
+            AppError::Unauthenticated,
         )
-        .await?;
-        return Err(AppError::Unauthenticated);
+        .await;
     }
     store::people::record_login(&mut conn, c.staff.id).await?;
     let principal = principal.ok_or(AppError::Unauthenticated)?;
-    open_session(app, &mut conn, principal, lang).await
+    signed_in(app, &mut conn, &account, &from, principal, lang).await
 }
 
 async fn open_session(
@@ -217,24 +286,21 @@ pub async fn logout(app: &App, token: &str) -> AppResult<()> {
 }
 
 /// Sends a 6-digit sign-in code to an owner's phone through the outbox. Unknown
-/// numbers get the same answer and no message, so the form does not reveal who is a
-/// customer.
-pub async fn request_owner_code(app: &App, phone: &str) -> AppResult<()> {
+/// numbers get the same answer, the same limits and the same database work (a code
+/// is stored but not sent), so neither the answer nor its timing tells who is a
+/// customer. Requests are throttled per number and address like passwords: a
+/// stranger asking for an owner's codes uses up only their own allowance.
+pub async fn request_owner_code(app: &App, phone: &str, from: SignInFrom<'_>) -> AppResult<()> {
     let phone = Phone::parse(phone).map_err(|e| AppError::Invalid(Violation::from(e).into()))?;
+    let kind = store::session::ATTEMPT_CODE_REQUEST;
+    let account = format!("owner:{}", phone.e164());
     let now = app.now_ms();
     let mut tx = app.db.begin().await?;
-    if store::session::otp_count_since(&mut tx, phone.e164(), now - 3_600_000).await?
-        >= CODES_PER_HOUR
-    {
-        return Err(AppError::TooManyAttempts {
-            retry_at: now + 3_600_000,
-        });
-    }
-    let Some(customer_id) = store::customer::id_by_phone(&mut tx, phone.e164()).await? else {
-        return Ok(());
-    };
+    throttled(app, &mut tx, kind, &account, &from).await?;
+    store::session::record_attempt(&mut tx, kind, &account, from.address(), now).await?;
+    let customer_id = store::customer::id_by_phone(&mut tx, phone.e164()).await?;
     let code = format!("{:06}", rand::random_range(0..1_000_000u32));
-    store::session::insert_otp(
+    let code_id = store::session::insert_otp(
         &mut tx,
         phone.e164(),
         &hash_secret(&code),
@@ -242,33 +308,43 @@ pub async fn request_owner_code(app: &App, phone: &str) -> AppResult<()> {
         now,
     )
     .await?;
-    let payload = serde_json::json!({ "code": code });
-    store::outbox::enqueue(
-        &mut tx,
-        &format!("otp:{}:{now}", phone.e164()),
-        "sms",
-        phone.e164(),
-        Some(customer_id),
-        "otp",
-        &payload,
-        now,
-    )
-    .await?;
+    if let Some(customer_id) = customer_id {
+        let payload = serde_json::json!({ "code": code });
+        // The key names the customer, not the number: the outbox keeps no phone in it.
+        store::outbox::enqueue(
+            &mut tx,
+            &format!("otp:{customer_id}:{code_id}"),
+            "sms",
+            phone.e164(),
+            Some(customer_id),
+            "otp",
+            &payload,
+            now,
+        )
+        .await?;
+    }
     tx.commit().await.map_err(store::StoreError::from)?;
-    if app.settings.log_codes {
+    if app.settings.log_codes && customer_id.is_some() {
         tracing::info!(phone = %phone.masked(), code = %code, "owner sign-in code (log_codes is on)");
     }
     Ok(())
 }
 
-/// Checks an owner's code and opens a session.
+/// Checks an owner's code and opens a session. Each code takes at most
+/// [`CODE_ATTEMPTS`] guesses, counted atomically, and opens exactly one session even
+/// when the right code arrives many times at once; wrong codes are throttled per
+/// number and address (see [`domain::auth`]), never locking the owner out of their
+/// own device.
 pub async fn verify_owner_code(
     app: &App,
     phone: &str,
     code: &str,
     lang: &str,
+    from: SignInFrom<'_>,
 ) -> AppResult<Session> {
     let phone = Phone::parse(phone).map_err(|e| AppError::Invalid(Violation::from(e).into()))?;
+    let kind = store::session::ATTEMPT_CODE;
+    let account = format!("owner:{}", phone.e164());
     let now = app.now_ms();
     let mut conn = app
         .db
@@ -276,32 +352,29 @@ pub async fn verify_owner_code(
         .acquire()
         .await
         .map_err(store::StoreError::from)?;
-    let Some((id, hash, attempts)) =
-        store::session::latest_otp(&mut conn, phone.e164(), now).await?
+    throttled(app, &mut conn, kind, &account, &from).await?;
+    let wrong = || AppError::Invalid(Violation::new("code", "otp.invalid").into());
+    let Some((id, hash, _)) = store::session::latest_otp(&mut conn, phone.e164(), now).await?
     else {
-        return Err(AppError::Invalid(
-            Violation::new("code", "otp.invalid").into(),
-        ));
+        return failed(app, &mut conn, kind, &account, &from, wrong()).await;
     };
-    if attempts >= CODE_ATTEMPTS {
-        return Err(AppError::TooManyAttempts {
-            retry_at: now + 5 * 60_000,
-        });
+    if !store::session::otp_take_guess(&mut conn, id, CODE_ATTEMPTS).await? {
+        return failed(app, &mut conn, kind, &account, &from, wrong()).await;
     }
     if hash != hash_secret(code.trim()) {
-        store::session::otp_attempt(&mut conn, id, false).await?;
-        return Err(AppError::Invalid(
-            Violation::new("code", "otp.invalid").into(),
-        ));
+        return failed(app, &mut conn, kind, &account, &from, wrong()).await;
     }
-    store::session::otp_attempt(&mut conn, id, true).await?;
+    if !store::session::otp_use(&mut conn, id).await? {
+        // Another request with the same code won the race.
+        return Err(wrong());
+    }
     let customer_id = store::customer::id_by_phone(&mut conn, phone.e164())
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let principal = owner_principal(&mut conn, customer_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    open_session(app, &mut conn, principal, lang).await
+    signed_in(app, &mut conn, &account, &from, principal, lang).await
 }
 
 /// Input for a new integration token.
@@ -403,15 +476,6 @@ pub async fn token_principal(app: &App, secret: &str) -> AppResult<Option<Princi
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lock_grows_after_free_attempts() {
-        assert_eq!(lock_ms(0), 0);
-        assert_eq!(lock_ms(3), 0);
-        assert_eq!(lock_ms(4), 60_000);
-        assert_eq!(lock_ms(5), 120_000);
-        assert_eq!(lock_ms(40), 3_600_000);
-    }
 
     #[test]
     fn secrets_are_long_and_hashed() {

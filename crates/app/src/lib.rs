@@ -18,36 +18,56 @@ pub mod password;
 pub mod payment;
 pub mod people;
 pub mod service;
+pub mod signing;
 pub mod vehicle;
 
 pub use error::{AppError, AppResult};
 
 use std::sync::Arc;
 
-/// Settings the use cases need.
+/// Settings the use cases need. No secret has a default: a provider or gateway
+/// exists only when its own keys are set (see [`signing::KeyRing`]).
 #[derive(Debug, Clone)]
 pub struct AppSettings {
-    /// Secret that signs webhook calls; from the settings file.
-    pub webhook_secret: String,
+    /// Keys that sign our messages to the SMS/WeChat gateway (outgoing direction);
+    /// required when `webhook_url` is set.
+    pub gateway_keys: Option<signing::KeyRing>,
     /// Where webhook messages go, if a gateway is configured.
     pub webhook_url: Option<String>,
     /// Session lifetime in minutes.
     pub session_minutes: i64,
     /// Whether one-time codes are also written to the log (demo and development only).
     pub log_codes: bool,
-    /// Whether the local sandbox payment provider's checkout page is served (demo and
-    /// tests; a production server talks to a real provider instead).
-    pub payment_sandbox: bool,
+    /// The local sandbox payment provider and the keys its notices are signed with
+    /// (incoming direction). `None`: no sandbox provider exists on this server — the
+    /// demo, tests or an explicit `payment_sandbox` setting with its own
+    /// `payment_sandbox_secret` turn it on.
+    pub payment_sandbox: Option<signing::KeyRing>,
+}
+
+impl AppSettings {
+    /// Whether any online payment provider is configured (owners see a pay button).
+    pub fn online_payment(&self) -> bool {
+        self.payment_sandbox.is_some()
+    }
+
+    /// Checks settings that only make sense together: a gateway URL needs its keys.
+    pub fn check(&self) -> Result<(), signing::KeyError> {
+        if self.webhook_url.is_some() && self.gateway_keys.is_none() {
+            return Err(signing::KeyError::Missing("webhook_secret"));
+        }
+        Ok(())
+    }
 }
 
 impl Default for AppSettings {
     fn default() -> Self {
         AppSettings {
-            webhook_secret: "change-me".into(),
+            gateway_keys: None,
             webhook_url: None,
             session_minutes: 12 * 60,
             log_codes: true,
-            payment_sandbox: false,
+            payment_sandbox: None,
         }
     }
 }

@@ -2,8 +2,6 @@
 //! webhook to an SMS/WeChat gateway) and the worker loop that claims due messages.
 
 use crate::{App, AppResult};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use store::outbox::OutboxMessage;
 
 /// Where a message goes.
@@ -14,57 +12,27 @@ pub enum Sender {
     /// Puts the message into the owner's in-app inbox.
     Inbox,
     /// Posts the message as JSON to a gateway, signed with HMAC-SHA256 in the
-    /// `X-Aftersales-Signature` header (`t=<unix ms>,v1=<hex>` over `t.body`).
+    /// `X-Aftersales-Signature` header (`t=<unix ms>,v1=<hex>` over `t.body`, one
+    /// `v1` per key while a rotation overlaps; see [`crate::signing`]).
     Webhook {
         /// Gateway URL.
         url: String,
-        /// Shared secret.
-        secret: String,
+        /// The gateway's own keys (never the payment providers').
+        keys: crate::signing::KeyRing,
     },
-}
-
-/// The signature header value for a webhook body at `t` (unix ms).
-pub fn sign(secret: &str, t: i64, body: &str) -> String {
-    let mut mac = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
-        Ok(m) => m,
-        Err(_) => return String::new(),
-    };
-    mac.update(format!("{t}.{body}").as_bytes());
-    format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
-}
-
-/// Checks a signature header made by [`sign`], in constant time, and that it is no
-/// older than `max_age_ms`.
-pub fn verify(secret: &str, header: &str, body: &str, now_ms: i64, max_age_ms: i64) -> bool {
-    let mut t = None;
-    let mut v1 = None;
-    for part in header.split(',') {
-        match part.split_once('=') {
-            Some(("t", x)) => t = x.parse::<i64>().ok(),
-            Some(("v1", x)) => v1 = hex::decode(x).ok(),
-            _ => {}
-        }
-    }
-    let (Some(t), Some(v1)) = (t, v1) else {
-        return false;
-    };
-    if (now_ms - t).abs() > max_age_ms {
-        return false;
-    }
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
-        return false;
-    };
-    mac.update(format!("{t}.{body}").as_bytes());
-    mac.verify_slice(&v1).is_ok()
 }
 
 /// Which sender delivers a message on a channel, given the settings.
 pub fn sender_for(app: &App, channel: &str) -> Sender {
-    match (channel, &app.settings.webhook_url) {
-        ("app", _) => Sender::Inbox,
-        ("sms" | "wechat", Some(url)) => Sender::Webhook {
+    match (
+        channel,
+        &app.settings.webhook_url,
+        &app.settings.gateway_keys,
+    ) {
+        ("app", _, _) => Sender::Inbox,
+        ("sms" | "wechat", Some(url), Some(keys)) => Sender::Webhook {
             url: url.clone(),
-            secret: app.settings.webhook_secret.clone(),
+            keys: keys.clone(),
         },
         _ => Sender::Log,
     }
@@ -83,12 +51,12 @@ async fn deliver(app: &App, m: &OutboxMessage, client: &reqwest::Client) -> Resu
                 .await
                 .map_err(|e| e.to_string())
         }
-        Sender::Webhook { url, secret } => {
+        Sender::Webhook { url, keys } => {
             let body = serde_json::json!({
                 "id": m.dedupe_key, "channel": m.channel, "to": m.recipient, "template": m.template, "values": m.payload,
             })
             .to_string();
-            let sig = sign(&secret, app.now_ms(), &body);
+            let sig = keys.sign(app.now_ms(), &body);
             let r = client
                 .post(url)
                 .header("content-type", "application/json")
@@ -155,20 +123,5 @@ pub async fn worker(app: App) {
             Err(e) => tracing::warn!(error = %e, "outbox worker"),
         }
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn signatures_verify_and_detect_tampering() {
-        let h = sign("s3cret", 1_000, "{\"a\":1}");
-        assert!(verify("s3cret", &h, "{\"a\":1}", 1_500, 60_000));
-        assert!(!verify("s3cret", &h, "{\"a\":2}", 1_500, 60_000));
-        assert!(!verify("other", &h, "{\"a\":1}", 1_500, 60_000));
-        assert!(!verify("s3cret", &h, "{\"a\":1}", 1_000_000, 60_000));
-        assert!(!verify("s3cret", "garbage", "{}", 0, 60_000));
     }
 }

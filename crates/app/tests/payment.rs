@@ -24,7 +24,7 @@ const PREFIX: &str = "pay";
 
 fn settings() -> AppSettings {
     AppSettings {
-        webhook_secret: "payment-test-secret".into(),
+        payment_sandbox: Some(app::signing::KeyRing::random()),
         ..AppSettings::default()
     }
 }
@@ -479,6 +479,7 @@ async fn bill_desk_payment_and_rating(env: &Env) {
         status: "paid".into(),
     };
     let s = Sandbox::for_app(&env.app)
+        .unwrap()
         .sign(&cb, env.app.now_ms())
         .unwrap();
     let e = bill::callback(&env.app, &s.signature, &s.body)
@@ -560,7 +561,7 @@ async fn online_payment_signed_callbacks(env: &Env) {
         AppError::NotFound
     ));
 
-    let sandbox = Sandbox::for_app(&env.app);
+    let sandbox = Sandbox::for_app(&env.app).unwrap();
     let now = env.app.now_ms();
     let cb = |amount: i64, provider_ref: &str| Callback {
         provider: SANDBOX.into(),
@@ -570,7 +571,7 @@ async fn online_payment_signed_callbacks(env: &Env) {
         status: "paid".into(),
     };
     // Forged: signed with a guessed secret.
-    let forged = Sandbox::new("guess")
+    let forged = Sandbox::new(app::signing::KeyRing::random())
         .sign(&cb(46_330, "SBX-1"), now)
         .unwrap();
     let e = bill::callback(&env.app, &forged.signature, &forged.body)

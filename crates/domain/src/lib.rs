@@ -14,6 +14,7 @@ pub mod phone;
 pub mod plate;
 pub mod vin;
 
+pub mod auth;
 pub mod certification;
 pub mod customer;
 pub mod network;

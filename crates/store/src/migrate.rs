@@ -61,6 +61,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_pickup_uniqueness.sql"),
         postgres: include_str!("../migrations/postgres/0008_pickup_uniqueness.sql"),
     },
+    Migration {
+        version: 10,
+        name: "sign_in",
+        sqlite: include_str!("../migrations/sqlite/0010_sign_in.sql"),
+        postgres: include_str!("../migrations/postgres/0010_sign_in.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

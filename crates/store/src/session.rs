@@ -90,30 +90,16 @@ pub async fn insert_otp(
     code_hash: &str,
     expires_at: i64,
     now: i64,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO otp_codes (phone, code_hash, expires_at, created_at) VALUES ($1,$2,$3,$4)",
+) -> StoreResult<i64> {
+    let r = sqlx::query(
+        "INSERT INTO otp_codes (phone, code_hash, expires_at, created_at) VALUES ($1,$2,$3,$4) RETURNING id",
     )
     .bind(phone)
     .bind(code_hash)
     .bind(expires_at)
     .bind(now)
-    .execute(conn)
+    .fetch_one(conn)
     .await?;
-    Ok(())
-}
-
-/// Codes sent to a phone since `since`, to limit how often codes are sent.
-pub async fn otp_count_since(
-    conn: &mut AnyConnection,
-    phone: &str,
-    since: i64,
-) -> StoreResult<i64> {
-    let r = sqlx::query("SELECT COUNT(*) FROM otp_codes WHERE phone = $1 AND created_at >= $2")
-        .bind(phone)
-        .bind(since)
-        .fetch_one(conn)
-        .await?;
     Ok(r.try_get(0)?)
 }
 
@@ -202,4 +188,144 @@ pub async fn token(conn: &mut AnyConnection, token_hash: &str) -> StoreResult<Op
             region_id: r.try_get("region_id")?,
         })),
     }
+}
+
+/// Kind of a sign-in attempt: a wrong staff password.
+pub const ATTEMPT_PASSWORD: &str = "password";
+/// Kind of a sign-in attempt: a wrong one-time code.
+pub const ATTEMPT_CODE: &str = "code";
+/// Kind of a sign-in attempt: a request for a one-time code.
+pub const ATTEMPT_CODE_REQUEST: &str = "code_request";
+
+/// Records one attempt of `kind` for `account` from `address`.
+pub async fn record_attempt(
+    conn: &mut AnyConnection,
+    kind: &str,
+    account: &str,
+    address: &str,
+    at: i64,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO sign_in_attempts (kind, account, address, at) VALUES ($1,$2,$3,$4)")
+        .bind(kind)
+        .bind(account)
+        .bind(address)
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn count_since(
+    conn: &mut AnyConnection,
+    sql: &'static str,
+    kind: &str,
+    key: &[&str],
+    since: i64,
+) -> StoreResult<(i64, Option<i64>)> {
+    let mut q = sqlx::query(sql).bind(kind.to_string());
+    for k in key {
+        q = q.bind(k.to_string());
+    }
+    let r = q.bind(since).fetch_one(conn).await?;
+    Ok((r.try_get(0)?, r.try_get(1)?))
+}
+
+/// Attempts of `kind` within the window from `since`: for the account from the
+/// address, from the address, for the account; and whether the account signed in
+/// from this address before.
+pub async fn attempts_since(
+    conn: &mut AnyConnection,
+    kind: &str,
+    account: &str,
+    address: &str,
+    since: i64,
+) -> StoreResult<domain::auth::Failures> {
+    let (pair, pair_last_at) = count_since(
+        conn,
+        "SELECT COUNT(*), MAX(at) FROM sign_in_attempts WHERE kind = $1 AND account = $2 AND address = $3 AND at > $4",
+        kind,
+        &[account, address],
+        since,
+    )
+    .await?;
+    let (address_n, address_last_at) = count_since(
+        conn,
+        "SELECT COUNT(*), MAX(at) FROM sign_in_attempts WHERE kind = $1 AND address = $2 AND at > $3",
+        kind,
+        &[address],
+        since,
+    )
+    .await?;
+    let (account_n, account_last_at) = count_since(
+        conn,
+        "SELECT COUNT(*), MAX(at) FROM sign_in_attempts WHERE kind = $1 AND account = $2 AND at > $3",
+        kind,
+        &[account],
+        since,
+    )
+    .await?;
+    let known_address =
+        sqlx::query("SELECT 1 FROM sign_in_known_addresses WHERE account = $1 AND address = $2")
+            .bind(account)
+            .bind(address)
+            .fetch_optional(conn)
+            .await?
+            .is_some();
+    Ok(domain::auth::Failures {
+        pair,
+        pair_last_at,
+        address: address_n,
+        address_last_at,
+        account: account_n,
+        account_last_at,
+        known_address,
+    })
+}
+
+/// After a successful sign-in: forgets the pair's failures and remembers the address.
+pub async fn signed_in_from(
+    conn: &mut AnyConnection,
+    account: &str,
+    address: &str,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM sign_in_attempts WHERE account = $1 AND address = $2 AND kind <> $3")
+        .bind(account)
+        .bind(address)
+        .bind(ATTEMPT_CODE_REQUEST)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO sign_in_known_addresses (account, address, last_ok_at) VALUES ($1,$2,$3) \
+         ON CONFLICT (account, address) DO UPDATE SET last_ok_at = excluded.last_ok_at",
+    )
+    .bind(account)
+    .bind(address)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Counts a wrong guess against a code, atomically and only while it has guesses
+/// left: false when the code is used up, so simultaneous guesses cannot exceed the
+/// limit.
+pub async fn otp_take_guess(conn: &mut AnyConnection, id: i64, limit: i64) -> StoreResult<bool> {
+    let r = sqlx::query(
+        "UPDATE otp_codes SET attempts = attempts + 1 WHERE id = $1 AND used = 0 AND attempts < $2",
+    )
+    .bind(id)
+    .bind(limit)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Marks a code used, atomically: true for exactly one of simultaneous right guesses.
+pub async fn otp_use(conn: &mut AnyConnection, id: i64) -> StoreResult<bool> {
+    let r = sqlx::query("UPDATE otp_codes SET used = 1 WHERE id = $1 AND used = 0")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected() == 1)
 }

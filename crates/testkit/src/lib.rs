@@ -293,16 +293,30 @@ pub async fn fixture(db: &store::Db) -> Fixture {
 impl TestApp {
     /// Starts the server over a fresh database with the fixture, the clock at 2026-11-24 09:00 Shanghai.
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(app::AppSettings {
+            log_codes: false,
+            payment_sandbox: Some(app::signing::KeyRing::random()),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// Starts the server as [`TestApp::spawn`] does, with these settings.
+    pub async fn spawn_with(settings: app::AppSettings) -> TestApp {
+        TestApp::spawn_with_state(settings, |s| s).await
+    }
+
+    /// Starts the server with these settings and the web state adjusted by `web`
+    /// (trusted proxies, secure cookies).
+    pub async fn spawn_with_state(
+        settings: app::AppSettings,
+        web: impl FnOnce(web::AppState) -> web::AppState,
+    ) -> TestApp {
         let test_db = TestDb::new().await;
         let fx = fixture(&test_db.db).await;
         let clock = Arc::new(ManualClock::new("2026-11-24T01:00:00Z".parse().unwrap()));
-        let settings = app::AppSettings {
-            log_codes: false,
-            payment_sandbox: true,
-            ..Default::default()
-        };
         let app = App::new(test_db.db.clone(), clock.clone(), settings);
-        let state = web::AppState::new(app.clone(), None);
+        let state = web(web::AppState::new(app.clone(), None));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(web::serve(state, listener));

@@ -2,9 +2,11 @@
 //! staff console and the owner pages, all server-rendered, every asset inside the binary.
 
 pub mod api;
+pub mod client;
 pub mod console;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod i18n;
 pub mod openapi;
 pub mod ops;
@@ -22,7 +24,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let mut routes = Router::new().merge(api::payment::public_router());
-    if state.app.settings.payment_sandbox {
+    if state.app.settings.online_payment() {
         routes = routes.merge(api::payment::sandbox_router());
     }
     routes
@@ -33,6 +35,14 @@ pub fn router(state: AppState) -> Router {
         .merge(owner::router())
         .fallback(ops::not_found)
         .layer(axum::middleware::from_fn(ops::track_metrics))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::secure,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client::resolve,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

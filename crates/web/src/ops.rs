@@ -18,6 +18,29 @@ pub fn router() -> Router<AppState> {
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
         .route("/assets/console.css", get(css))
+        .route(
+            "/assets/live.js",
+            get(|| script(include_str!("../assets/live.js"))),
+        )
+        .route(
+            "/assets/api-docs.js",
+            get(|| script(include_str!("../assets/api-docs.js"))),
+        )
+}
+
+/// Our own scripts, served from the binary (the CSP allows no inline script).
+async fn script(body: &'static str) -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 async fn ready(State(s): State<AppState>) -> Response {

@@ -12,6 +12,8 @@ pub struct AppState {
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// Whether cookies get the Secure flag (behind TLS).
     pub secure_cookies: bool,
+    /// Reverse proxies whose forwarding headers are believed (see [`crate::client`]).
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
     /// Recently resolved API tokens.
     pub tokens: TokenCache,
 }
@@ -29,8 +31,21 @@ impl AppState {
             app,
             metrics,
             secure_cookies: false,
+            trusted_proxies: Arc::default(),
             tokens: TokenCache::default(),
         }
+    }
+
+    /// Gives cookies the Secure flag (a deployment behind TLS).
+    pub fn with_secure_cookies(mut self, secure: bool) -> AppState {
+        self.secure_cookies = secure;
+        self
+    }
+
+    /// Believes forwarding headers from these proxies only.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<ipnet::IpNet>) -> AppState {
+        self.trusted_proxies = Arc::new(proxies);
+        self
     }
 }
 

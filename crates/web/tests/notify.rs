@@ -38,10 +38,16 @@ async fn gateway(status: u16) -> (String, Seen) {
     (url, seen)
 }
 
+/// The gateway's own key (fixed, so the test can verify what the gateway received).
+fn gateway_keys() -> app::signing::KeyRing {
+    app::signing::KeyRing::new("webhook_secret", "gw-secret-0123456789", "p", None)
+        .expect("a valid test key")
+}
+
 fn with_webhook(t: &TestApp, url: &str) -> app::App {
     let settings = app::AppSettings {
         webhook_url: Some(url.into()),
-        webhook_secret: "gw-secret".into(),
+        gateway_keys: Some(gateway_keys()),
         log_codes: false,
         ..Default::default()
     };
@@ -64,7 +70,7 @@ async fn sign_in_codes_go_to_the_gateway_signed_and_exactly_once() {
     let t = TestApp::spawn().await;
     let (url, seen) = gateway(200).await;
     let app = with_webhook(&t, &url);
-    app::auth::request_owner_code(&app, "13800000001")
+    app::auth::request_owner_code(&app, "13800000001", Default::default())
         .await
         .unwrap();
     let client = reqwest::Client::new();
@@ -79,16 +85,13 @@ async fn sign_in_codes_go_to_the_gateway_signed_and_exactly_once() {
     let (sig, body) = &seen[0];
     let now = t.clock.now_ms_for_test();
     assert!(
-        app::notify::verify("gw-secret", sig, body, now, 300_000),
+        gateway_keys().verify(sig, body, now, 300_000),
         "signature verifies"
     );
-    assert!(!app::notify::verify(
-        "other-secret",
-        sig,
-        body,
-        now,
-        300_000
-    ));
+    assert!(
+        !app::signing::KeyRing::random().verify(sig, body, now, 300_000),
+        "another key does not verify"
+    );
     let v: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(v["to"], "+8613800000001");
     assert_eq!(v["template"], "otp");
@@ -100,7 +103,7 @@ async fn a_failing_gateway_is_retried_later_not_lost() {
     let t = TestApp::spawn().await;
     let (url, seen) = gateway(503).await;
     let app = with_webhook(&t, &url);
-    app::auth::request_owner_code(&app, "13800000001")
+    app::auth::request_owner_code(&app, "13800000001", Default::default())
         .await
         .unwrap();
     let client = reqwest::Client::new();

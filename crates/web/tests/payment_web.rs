@@ -177,7 +177,7 @@ async fn sandbox_online_payment_end_to_end_with_signed_callbacks() {
         status: "paid".into(),
     };
     let now = t.app.now_ms();
-    let forged = Sandbox::new("guessed-secret")
+    let forged = Sandbox::new(app::signing::KeyRing::random())
         .sign(&cb(46_330), now)
         .unwrap();
     let doc = problem(
@@ -192,7 +192,7 @@ async fn sandbox_online_payment_end_to_end_with_signed_callbacks() {
     )
     .await;
     assert_eq!(rule(&doc), "payment.signature_invalid");
-    let sandbox = Sandbox::for_app(&t.app);
+    let sandbox = Sandbox::for_app(&t.app).unwrap();
     let stale = sandbox.sign(&cb(46_330), now - 10 * 60_000).unwrap();
     let doc = problem(
         post_callback(&t, Some(&stale.signature), &stale.body).await,
@@ -792,4 +792,185 @@ async fn follow_up_task_is_due_three_days_after_delivery() {
             "{method} {path} documented"
         );
     }
+}
+
+/// A callback body for `payment_ref`, signed with `keys` now.
+fn signed_paid(
+    t: &TestApp,
+    keys: app::signing::KeyRing,
+    payment_ref: &str,
+    amount: i64,
+) -> (String, String) {
+    let cb = Callback {
+        provider: SANDBOX.into(),
+        payment_ref: payment_ref.into(),
+        provider_ref: format!("SBX-{}", &payment_ref[..12]),
+        amount_fen: amount,
+        status: "paid".into(),
+    };
+    let s = Sandbox::new(keys).sign(&cb, t.app.now_ms()).unwrap();
+    (s.signature, s.body)
+}
+
+fn key(secret: &str) -> app::signing::KeyRing {
+    app::signing::KeyRing::new("payment_sandbox_secret", secret, "previous", None).unwrap()
+}
+
+/// Critical finding of the money issue: a server with no provider settings has no
+/// payment provider at all. An online payment cannot be started (API and owner
+/// link), the sandbox checkout page does not exist, and no callback — whatever key
+/// signed it, including the old built-in default — marks a bill paid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_configured_provider_no_bill_can_be_paid_online() {
+    let t = TestApp::spawn_with(app::AppSettings {
+        log_codes: false,
+        ..Default::default()
+    })
+    .await;
+    let tok = t.token(Role::ServiceAdvisor).await;
+    let c = t.client();
+    let (ro, _) = delivered_order(&t).await;
+    let r = c
+        .post(format!("{}/api/v1/repair-orders/{ro}/bill", t.base))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let start = c
+        .post(format!(
+            "{}/api/v1/repair-orders/{ro}/payments/online",
+            t.base
+        ))
+        .bearer_auth(&tok)
+        .json(&json!({"provider": "sandbox"}))
+        .send()
+        .await
+        .unwrap();
+    let doc = problem(start, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(rule(&doc), "payment.provider_unknown");
+    let r = c
+        .post(format!("{}/api/v1/repair-orders/{ro}/owner-link", t.base))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let link: Value = r.json().await.unwrap();
+    let owner_token = link["token"].as_str().unwrap();
+    let r = c
+        .post(format!(
+            "{}/api/v1/owner-links/{owner_token}/payments/online",
+            t.base
+        ))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    let doc = problem(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(rule(&doc), "payment.provider_unknown");
+
+    // A pending online payment made while a sandbox was configured (another server
+    // over the same database) cannot be paid through this one.
+    let with_sandbox = app::App::new(
+        t.app.db.clone(),
+        t.clock.clone(),
+        app::AppSettings {
+            payment_sandbox: Some(key("old-sandbox-secret-0001")),
+            ..Default::default()
+        },
+    );
+    let online = app::payment::bill::start_online(
+        &with_sandbox,
+        &admin(app::payment::WRITE),
+        ro,
+        Some("sandbox"),
+    )
+    .await
+    .unwrap();
+    let r = c
+        .get(format!("{}/sandbox-pay/{}", t.base, online.payment_ref))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "no sandbox checkout page"
+    );
+    for secret in ["old-sandbox-secret-0001", "change-me-change-me-change-me"] {
+        let (sig, body) = signed_paid(&t, key(secret), &online.payment_ref, online.amount_fen);
+        let doc = problem(
+            post_callback(&t, Some(&sig), &body).await,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+        assert_eq!(rule(&doc), "payment.signature_invalid");
+    }
+    assert_eq!(bill(&t, &tok, ro).await["bill"]["state"], "unpaid");
+}
+
+/// One key for one job: the gateway's key (our messages out) signs no payment
+/// notice (in); the sandbox's key rotates with an overlap window.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payment_notices_need_the_providers_own_key_which_rotates() {
+    let gateway = key("gateway-secret-000000001");
+    let t = TestApp::spawn_with(app::AppSettings {
+        log_codes: false,
+        gateway_keys: Some(gateway.clone()),
+        payment_sandbox: Some(
+            app::signing::KeyRing::new(
+                "payment_sandbox_secret",
+                "sandbox-secret-new-00001",
+                "payment_sandbox_previous_secret",
+                Some("sandbox-secret-old-00001"),
+            )
+            .unwrap(),
+        ),
+        ..Default::default()
+    })
+    .await;
+    let tok = t.token(Role::ServiceAdvisor).await;
+    let c = t.client();
+    let (ro, _) = delivered_order(&t).await;
+    for _ in 0..1 {
+        let r = c
+            .post(format!("{}/api/v1/repair-orders/{ro}/bill", t.base))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let r = c
+        .post(format!(
+            "{}/api/v1/repair-orders/{ro}/payments/online",
+            t.base
+        ))
+        .bearer_auth(&tok)
+        .json(&json!({"provider": "sandbox"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let online: Value = r.json().await.unwrap();
+    let payment_ref = online["payment_ref"].as_str().unwrap();
+    let amount = online["amount_fen"].as_i64().unwrap();
+    let (sig, body) = signed_paid(&t, gateway, payment_ref, amount);
+    let doc = problem(
+        post_callback(&t, Some(&sig), &body).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    assert_eq!(
+        rule(&doc),
+        "payment.signature_invalid",
+        "the gateway's key pays nothing"
+    );
+    assert_eq!(bill(&t, &tok, ro).await["bill"]["state"], "unpaid");
+    // A provider still signing with the previous key is accepted during the overlap.
+    let (sig, body) = signed_paid(&t, key("sandbox-secret-old-00001"), payment_ref, amount);
+    let r = post_callback(&t, Some(&sig), &body).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(bill(&t, &tok, ro).await["bill"]["state"], "paid");
 }

@@ -107,7 +107,16 @@ fn line(d: &Value, no: i64) -> &Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_loop_through_the_api() {
-    let t = TestApp::spawn().await;
+    // Behind a reverse proxy on this machine, whose forwarding headers are believed.
+    let t = TestApp::spawn_with_state(
+        app::AppSettings {
+            log_codes: false,
+            payment_sandbox: Some(app::signing::KeyRing::random()),
+            ..Default::default()
+        },
+        |s| s.with_trusted_proxies(vec!["127.0.0.1/32".parse().unwrap()]),
+    )
+    .await;
     let sf = t.service_fixture().await;
     assert!(sf.slots > 100);
     let advisor = Api::new(&t, Role::ServiceAdvisor).await;
@@ -202,7 +211,7 @@ async fn the_whole_loop_through_the_api() {
     assert_eq!(l["decision"], "approved");
     assert_eq!(l["decision_channel"], "desk_signature");
     assert_eq!(l["signature_ref"], "张三(手写签名)");
-    assert_eq!(l["decision_ip"], "198.51.100.4");
+    assert_eq!(l["decision_ip"], "198.51.100.4", "set by the trusted proxy");
     assert!(d["order"]["promised_at"].is_i64(), "promised at approval");
     assert!(d["eta"].is_i64());
     at(&t, "2026-11-24T10:40");
@@ -1024,4 +1033,37 @@ async fn part_lines_are_priced_from_the_catalogue() {
         text.contains("13600"),
         "2 × ¥68.00 from the catalogue: {text}"
     );
+}
+
+/// Forwarding headers are believed only from configured proxies: with none (the
+/// default) an approval sent with a forged `X-Forwarded-For` records the peer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_forwarding_header_is_not_recorded() {
+    let t = TestApp::spawn().await;
+    let ro = t.walk_in_in_diagnosis().await;
+    let advisor = Api::new(&t, Role::ServiceAdvisor).await;
+    let (s, v) = advisor
+        .post(
+            &format!("/repair-orders/{ro}/lines"),
+            json!({"kind": "part", "code": "OIL-FILTER", "unit_price_fen": 5000}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let no = v["line_no"].as_i64().unwrap();
+    let r = advisor
+        .c
+        .post(format!(
+            "{}/repair-orders/{ro}/lines/{no}/approve",
+            advisor.base
+        ))
+        .bearer_auth(&advisor.token)
+        .header("x-forwarded-for", "198.51.100.4")
+        .header("x-real-ip", "198.51.100.5")
+        .json(&json!({"by": "张三", "signature": "张三(手写签名)"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let d = detail(&advisor, ro).await;
+    assert_eq!(line(&d, no)["decision_ip"], "127.0.0.1");
 }

@@ -540,6 +540,9 @@ async fn sandbox_payment(c: &mut sqlx::AnyConnection, payment_ref: &str) -> AppR
 /// The sandbox provider's checkout page data for a payment (the reference is the
 /// capability, as with a real provider's checkout URL).
 pub async fn sandbox_checkout(app: &App, payment_ref: &str) -> AppResult<SandboxCheckout> {
+    if !app.settings.online_payment() {
+        return Err(AppError::NotFound);
+    }
     let mut c = conn(app).await?;
     let p = sandbox_payment(&mut c, payment_ref).await?;
     let bill = store::payment::bill::get(&mut c, p.bill_id).await?;
@@ -571,5 +574,7 @@ pub async fn sandbox_submit(
         amount_fen: p.amount_fen,
         status: if pay { "paid" } else { "failed" }.into(),
     };
-    super::provider::Sandbox::for_app(app).sign(&cb, app.now_ms())
+    super::provider::Sandbox::for_app(app)
+        .ok_or(AppError::NotFound)?
+        .sign(&cb, app.now_ms())
 }

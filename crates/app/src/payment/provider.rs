@@ -1,12 +1,17 @@
 //! Online payment providers: a provider gives the payer a checkout URL and later
 //! calls back, signing its callback with HMAC-SHA256 (the `X-Aftersales-Signature`
-//! header of [`crate::notify::sign`]: `t=<unix ms>,v1=<hex>` over `t.body`).
+//! header of [`crate::signing::KeyRing::sign`]: `t=<unix ms>,v1=<hex>` over `t.body`).
+//!
+//! A provider exists only when its own keys are configured: with no settings a
+//! server has no provider at all, so no online payment can be started and every
+//! callback is refused (there is no default secret to guess).
 //!
 //! The [`Sandbox`] provider runs the whole signed flow locally: its checkout URL is a
 //! page on our own server (`/sandbox-pay/{payment_ref}`) with "pay" and "fail"
 //! buttons; submitting it makes the server post a signed callback to
 //! `/api/v1/payments/callback`, exactly as a real provider would.
 
+use crate::signing::KeyRing;
 use crate::{App, AppError, AppResult};
 use serde::{Deserialize, Serialize};
 
@@ -45,10 +50,11 @@ pub trait PaymentProvider: Send + Sync {
     fn verify(&self, signature: &str, body: &str, now_ms: i64) -> Result<(), SignatureError>;
 }
 
-/// The local sandbox provider: signs with the server's webhook secret.
+/// The local sandbox provider: signs and verifies with its own keys
+/// (`payment_sandbox_secret`), never the gateway's.
 #[derive(Debug, Clone)]
 pub struct Sandbox {
-    secret: String,
+    keys: KeyRing,
 }
 
 /// Code of the sandbox provider.
@@ -80,25 +86,24 @@ pub struct SignedCallback {
 }
 
 impl Sandbox {
-    /// The sandbox of an application (its webhook secret).
-    pub fn for_app(app: &App) -> Sandbox {
-        Sandbox {
-            secret: app.settings.webhook_secret.clone(),
-        }
+    /// The sandbox of an application, if the application has one.
+    pub fn for_app(app: &App) -> Option<Sandbox> {
+        app.settings
+            .payment_sandbox
+            .clone()
+            .map(|keys| Sandbox { keys })
     }
 
-    /// A sandbox signing with `secret`.
-    pub fn new(secret: impl Into<String>) -> Sandbox {
-        Sandbox {
-            secret: secret.into(),
-        }
+    /// A sandbox signing with `keys`.
+    pub fn new(keys: KeyRing) -> Sandbox {
+        Sandbox { keys }
     }
 
     /// Signs a callback at `t_ms`.
     pub fn sign(&self, callback: &Callback, t_ms: i64) -> AppResult<SignedCallback> {
         let body =
             serde_json::to_string(callback).map_err(|e| AppError::Internal(e.to_string()))?;
-        let signature = crate::notify::sign(&self.secret, t_ms, &body);
+        let signature = self.keys.sign(t_ms, &body);
         Ok(SignedCallback { body, signature })
     }
 }
@@ -113,27 +118,24 @@ impl PaymentProvider for Sandbox {
     }
 
     fn verify(&self, signature: &str, body: &str, now_ms: i64) -> Result<(), SignatureError> {
-        if crate::notify::verify(&self.secret, signature, body, now_ms, MAX_CALLBACK_AGE_MS) {
-            return Ok(());
-        }
-        // Tell a correctly signed but old callback (a replay) from a forged one.
-        let t = signature
-            .split(',')
-            .find_map(|p| p.strip_prefix("t="))
-            .and_then(|t| t.parse::<i64>().ok());
-        match t {
-            Some(t) if crate::notify::verify(&self.secret, signature, body, t, 0) => {
-                Err(SignatureError::Stale)
-            }
-            _ => Err(SignatureError::Invalid),
+        if self
+            .keys
+            .verify(signature, body, now_ms, MAX_CALLBACK_AGE_MS)
+        {
+            Ok(())
+        } else if self.keys.verify_any_age(signature, body) {
+            // Correctly signed but old: a replay, told apart from a forgery.
+            Err(SignatureError::Stale)
+        } else {
+            Err(SignatureError::Invalid)
         }
     }
 }
 
-/// The provider with `code`, if this server knows it.
+/// The provider with `code`, if this server has it configured.
 pub fn provider(app: &App, code: &str) -> Option<Box<dyn PaymentProvider>> {
     match code {
-        SANDBOX => Some(Box::new(Sandbox::for_app(app))),
+        SANDBOX => Sandbox::for_app(app).map(|s| Box::new(s) as Box<dyn PaymentProvider>),
         _ => None,
     }
 }
@@ -155,7 +157,8 @@ mod tests {
 
     #[test]
     fn sandbox_signatures_verify_and_tell_stale_from_forged() {
-        let s = Sandbox::new("s3cret");
+        let key = |k: &str| KeyRing::new("k", k, "p", None).unwrap();
+        let s = Sandbox::new(key("s3cret-s3cret-s3cret"));
         let signed = s.sign(&cb(), 1_000_000).unwrap();
         assert_eq!(s.verify(&signed.signature, &signed.body, 1_000_500), Ok(()));
         assert_eq!(
@@ -166,7 +169,9 @@ mod tests {
             ),
             Err(SignatureError::Stale)
         );
-        let forged = Sandbox::new("guess").sign(&cb(), 1_000_000).unwrap();
+        let forged = Sandbox::new(key("guessed-guessed-guessed"))
+            .sign(&cb(), 1_000_000)
+            .unwrap();
         assert_eq!(
             s.verify(&forged.signature, &forged.body, 1_000_500),
             Err(SignatureError::Invalid)

@@ -1,6 +1,7 @@
 //! Sign-in for staff, owners and integrations.
 
 use crate::AppState;
+use crate::client::SignInOrigin;
 use crate::error::ApiError;
 use crate::extract::{ApiLang, Caller, JsonBody, SESSION_COOKIE};
 use app::auth::TokenInput;
@@ -44,10 +45,10 @@ pub struct SessionInfo {
 }
 
 /// The Set-Cookie value for a session.
-pub fn session_cookie(state: &AppState, token: &str, max_age_s: i64) -> HeaderValue {
-    let secure = if state.secure_cookies { "; Secure" } else { "" };
+/// (`Secure` is added by [`crate::headers`] behind TLS.)
+pub fn session_cookie(token: &str, max_age_s: i64) -> HeaderValue {
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -61,7 +62,7 @@ fn session_response(state: &AppState, s: &app::auth::Session) -> Response {
     let mut r = Json(info).into_response();
     r.headers_mut().insert(
         header::SET_COOKIE,
-        session_cookie(state, &s.token, state.app.settings.session_minutes * 60),
+        session_cookie(&s.token, state.app.settings.session_minutes * 60),
     );
     r
 }
@@ -71,12 +72,19 @@ fn session_response(state: &AppState, s: &app::auth::Session) -> Response {
 pub async fn login(
     State(s): State<AppState>,
     ApiLang(lang): ApiLang,
+    origin: SignInOrigin,
     JsonBody(input): JsonBody<LoginInput>,
 ) -> Result<Response, ApiError> {
     let input = input?;
-    let session = app::auth::login_staff(&s.app, &input.username, &input.password, lang.tag())
-        .await
-        .map_err(|e| ApiError::app(e, lang))?;
+    let session = app::auth::login_staff(
+        &s.app,
+        &input.username,
+        &input.password,
+        lang.tag(),
+        origin.as_app(),
+    )
+    .await
+    .map_err(|e| ApiError::app(e, lang))?;
     Ok(session_response(&s, &session))
 }
 
@@ -90,7 +98,7 @@ pub async fn logout(State(s): State<AppState>, c: Caller) -> Result<Response, Ap
     }
     let mut r = StatusCode::NO_CONTENT.into_response();
     r.headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&s, "", 0));
+        .insert(header::SET_COOKIE, session_cookie("", 0));
     Ok(r)
 }
 
@@ -107,10 +115,11 @@ pub struct PhoneInput {
 pub async fn owner_code(
     State(s): State<AppState>,
     ApiLang(lang): ApiLang,
+    origin: SignInOrigin,
     JsonBody(input): JsonBody<PhoneInput>,
 ) -> Result<StatusCode, ApiError> {
     let input = input?;
-    app::auth::request_owner_code(&s.app, &input.phone)
+    app::auth::request_owner_code(&s.app, &input.phone, origin.as_app())
         .await
         .map_err(|e| ApiError::app(e, lang))?;
     Ok(StatusCode::ACCEPTED)
@@ -131,12 +140,19 @@ pub struct CodeInput {
 pub async fn owner_verify(
     State(s): State<AppState>,
     ApiLang(lang): ApiLang,
+    origin: SignInOrigin,
     JsonBody(input): JsonBody<CodeInput>,
 ) -> Result<Response, ApiError> {
     let input = input?;
-    let session = app::auth::verify_owner_code(&s.app, &input.phone, &input.code, lang.tag())
-        .await
-        .map_err(|e| ApiError::app(e, lang))?;
+    let session = app::auth::verify_owner_code(
+        &s.app,
+        &input.phone,
+        &input.code,
+        lang.tag(),
+        origin.as_app(),
+    )
+    .await
+    .map_err(|e| ApiError::app(e, lang))?;
     Ok(session_response(&s, &session))
 }
 

@@ -135,11 +135,13 @@ pub async fn login(State(s): State<AppState>, parts: Parts, form: FormData) -> R
             StatusCode::FORBIDDEN,
         );
     }
+    let origin = crate::client::SignInOrigin::of(&parts);
     match app::auth::login_staff(
         &s.app,
         form.get("username"),
         form.get("password"),
         lang.tag(),
+        origin.as_app(),
     )
     .await
     {
@@ -147,7 +149,7 @@ pub async fn login(State(s): State<AppState>, parts: Parts, form: FormData) -> R
             let mut r = Redirect::to("/console").into_response();
             r.headers_mut().insert(
                 header::SET_COOKIE,
-                session_cookie(&s, &session.token, s.app.settings.session_minutes * 60),
+                session_cookie(&session.token, s.app.settings.session_minutes * 60),
             );
             r
         }
@@ -183,7 +185,7 @@ pub async fn logout(State(s): State<AppState>, user: ConsoleUser, form: FormData
     let _ = app::auth::logout(&s.app, &user.session.token).await;
     let mut r = Redirect::to("/console/login").into_response();
     r.headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&s, "", 0));
+        .insert(header::SET_COOKIE, session_cookie("", 0));
     r
 }
 

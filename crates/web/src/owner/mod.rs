@@ -2,6 +2,7 @@
 
 use crate::AppState;
 use crate::api::auth::session_cookie;
+use crate::client::SignInOrigin;
 use crate::console::form::{FormData, render};
 use crate::console::session::visitor_lang;
 use crate::error::page_error;
@@ -89,7 +90,8 @@ async fn send_code(State(s): State<AppState>, parts: Parts, form: FormData) -> R
             StatusCode::FORBIDDEN,
         );
     }
-    match app::auth::request_owner_code(&s.app, form.get("phone")).await {
+    let origin = SignInOrigin::of(&parts);
+    match app::auth::request_owner_code(&s.app, form.get("phone"), origin.as_app()).await {
         Ok(()) => login_form(
             lang,
             form.get("phone"),
@@ -118,14 +120,21 @@ async fn login(State(s): State<AppState>, parts: Parts, form: FormData) -> Respo
             StatusCode::FORBIDDEN,
         );
     }
-    match app::auth::verify_owner_code(&s.app, form.get("phone"), form.get("code"), lang.tag())
-        .await
+    let origin = SignInOrigin::of(&parts);
+    match app::auth::verify_owner_code(
+        &s.app,
+        form.get("phone"),
+        form.get("code"),
+        lang.tag(),
+        origin.as_app(),
+    )
+    .await
     {
         Ok(session) => {
             let mut r = Redirect::to("/owner").into_response();
             r.headers_mut().insert(
                 header::SET_COOKIE,
-                session_cookie(&s, &session.token, s.app.settings.session_minutes * 60),
+                session_cookie(&session.token, s.app.settings.session_minutes * 60),
             );
             r
         }

@@ -15,9 +15,8 @@ use app::service::appointment::BookInput;
 use app::service::capacity::{SlotOffer, SlotQuery};
 use app::service::estimate::{DecisionInput, LineInput};
 use app::service::repair_order::{ClassifyInput, OpenInput, WalkInInput};
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use domain::Violation;
@@ -164,50 +163,7 @@ pub fn grant_any(c: &Caller, actions: &[Action]) -> Result<Grant, ApiError> {
         .ok_or_else(|| ApiError::app(AppError::Forbidden, c.lang))
 }
 
-/// The client's address: the peer, unless the peer is a reverse proxy on this machine
-/// or the private network, in which case the first `X-Forwarded-For` (or `X-Real-IP`)
-/// entry it set. Headers from other peers are ignored, so clients cannot forge them.
-#[derive(Debug, Clone)]
-pub struct ClientIp(pub Option<String>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(client_ip(parts)))
-    }
-}
-
-/// The client's address from a request's parts (see [`ClientIp`]).
-pub fn client_ip(parts: &Parts) -> Option<String> {
-    let peer = parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|axum::extract::ConnectInfo(addr)| addr.ip());
-    let header = |name: &str| {
-        parts
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(|v| v.trim().to_string())
-            .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
-    };
-    let forwarded = || header("x-forwarded-for").or_else(|| header("x-real-ip"));
-    match peer {
-        Some(ip) if is_proxy(ip) => forwarded().or(Some(ip.to_string())),
-        Some(ip) => Some(ip.to_string()),
-        None => forwarded(),
-    }
-}
-
-/// Whether a peer may be a reverse proxy whose forwarding headers are believed.
-fn is_proxy(ip: std::net::IpAddr) -> bool {
-    match ip {
-        std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
-        std::net::IpAddr::V6(v6) => v6.is_loopback() || v6.is_unique_local(),
-    }
-}
+pub use crate::client::{ClientIp, client_ip};
 
 fn invalid(field: &str, rule: &'static str, lang: Lang) -> ApiError {
     ApiError::app(AppError::Invalid(Violation::new(field, rule).into()), lang)

@@ -560,7 +560,7 @@ async fn track_page(
                             .map(|l| (l.line_no, l.name.clone().unwrap_or_else(|| l.code.clone())))
                             .collect();
                         page.bill = Some(bill_show(&b, &names));
-                        page.online_pay = s.app.settings.payment_sandbox;
+                        page.online_pay = s.app.settings.online_payment();
                         page.rating = b.rating.map(|r| RatingShow {
                             stars: "★".repeat(r.stars.clamp(0, 5) as usize),
                             comment: r.comment.unwrap_or_default(),
@@ -642,7 +642,7 @@ async fn pay(
     if !form_token_ok(&parts, &form) {
         return forged(&s, &parts, &token).await;
     }
-    if !s.app.settings.payment_sandbox {
+    if !s.app.settings.online_payment() {
         // No online provider is configured: its checkout would lead nowhere.
         let msg = tables().t(lang_of(&parts), "own.pay_at_desk").to_string();
         return track_page(&s, &parts, &token, None, Some(msg), StatusCode::CONFLICT).await;
