@@ -313,11 +313,11 @@ async fn main() -> anyhow::Result<()> {
             // The demo pays through the local sandbox provider.
             let s = settings(&cli, *listen, Purpose::Demo)?;
             let db = open(&s).await?;
-            let empty = {
-                let mut c = db.pool.acquire().await?;
-                store::network::regions(&mut c).await?.is_empty()
-            };
-            if empty {
+            let state = app::demo::state::state(&db).await?;
+            if matches!(
+                state,
+                app::demo::state::DemoState::Empty | app::demo::state::DemoState::Incomplete
+            ) {
                 let opts = app::demo::DemoOptions {
                     scale: match scale {
                         DemoScale::Small => app::demo::Scale::Small,
@@ -338,11 +338,18 @@ async fn main() -> anyhow::Result<()> {
                     bar.set_length(total);
                     bar.set_position(done);
                 };
-                let summary = app::demo::build(&db, &opts, &progress).await?;
+                let summary = if state == app::demo::state::DemoState::Incomplete {
+                    println!("an earlier demo build stopped midway; building it again");
+                    app::demo::state::rebuild(&db, &opts, &progress).await?
+                } else {
+                    app::demo::state::build_recorded(&db, &opts, &progress).await?
+                };
                 bar.finish_and_clear();
                 println!("demo data: {summary:?}");
+            } else if state == app::demo::state::DemoState::Complete {
+                println!("the demo data is already complete; serving it");
             } else {
-                println!("the database already holds data; serving it as it is");
+                println!("the database holds data the demo did not make; serving it as it is");
             }
             let app = app::App::new(db.clone(), Arc::new(app::clock::SystemClock), s.app.clone());
             app::demo::prepare_service(&app)

@@ -13,6 +13,7 @@ mod catalogue;
 pub use catalogue::prepare_service;
 mod geo;
 mod names;
+pub mod state;
 
 use crate::{AppError, AppResult};
 use bulk::Bulk;

@@ -122,3 +122,40 @@ async fn apply(db: &Db, conn: &mut sqlx::AnyConnection) -> StoreResult<usize> {
     }
     Ok(applied)
 }
+
+/// Drops every table of the database, migrations' record included, so the next
+/// [`run`] starts from nothing. Only for a demo database whose build never finished
+/// (see `app::demo::state`): nothing else calls it.
+pub async fn drop_everything(db: &Db) -> StoreResult<()> {
+    let mut conn = db.pool.acquire().await?;
+    match db.backend {
+        Backend::Postgres => {
+            sqlx::raw_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+                .execute(&mut *conn)
+                .await?;
+        }
+        Backend::Sqlite => {
+            let tables: Vec<String> = sqlx::query(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            )
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<Result<_, _>>()?;
+            sqlx::raw_sql("PRAGMA foreign_keys = OFF")
+                .execute(&mut *conn)
+                .await?;
+            for t in tables {
+                let sql = format!("DROP TABLE IF EXISTS \"{}\"", t.replace('"', "\"\""));
+                sqlx::raw_sql(AssertSqlSafe(sql))
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            sqlx::raw_sql("PRAGMA foreign_keys = ON; VACUUM;")
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}

@@ -155,7 +155,10 @@ fn finish_operation(path: &str, method: &str, op: &mut serde_json::Map<String, s
     let mut errors: Vec<(&str, &str)> = vec![
         ("400", "Malformed request"),
         ("404", "Not found, or outside the caller's reach"),
-        ("422", "A field breaks a rule: the problem names the field and the rule"),
+        (
+            "422",
+            "A field breaks a rule: the problem names the field and the rule",
+        ),
         ("503", "Busy: try again after Retry-After"),
     ];
     if !public {
@@ -163,7 +166,10 @@ fn finish_operation(path: &str, method: &str, op: &mut serde_json::Map<String, s
         errors.push(("403", "Signed in but not allowed"));
     }
     if writes {
-        errors.push(("409", "A business rule refuses the change in the record's state"));
+        errors.push((
+            "409",
+            "A business rule refuses the change in the record's state",
+        ));
     }
     if has_body {
         errors.push(("413", "Body too large"));
@@ -200,8 +206,12 @@ fn finish_operation(path: &str, method: &str, op: &mut serde_json::Map<String, s
                 p.get("in").and_then(|n| n.as_str()).unwrap_or(""),
             );
             let range = match (name, place) {
-                ("page", "query") => Some(serde_json::json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": 1_000_000})),
-                ("per_page", "query") => Some(serde_json::json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": 100})),
+                ("page", "query") => Some(
+                    serde_json::json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": 1_000_000}),
+                ),
+                ("per_page", "query") => Some(
+                    serde_json::json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": 100}),
+                ),
                 _ => None,
             };
             if let (Some(schema), Some(p)) = (range, p.as_object_mut()) {
