@@ -236,6 +236,12 @@ fn strip_null_defaults(v: &mut serde_json::Value) {
     }
 }
 
+/// A small viewer: the operations grouped by tag with their parameters, bodies and
+/// answers, rendered by a few lines of our own script from /api/openapi.json.
+async fn viewer() -> Html<&'static str> {
+    Html(include_str!("../assets/api-docs.html"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,10 +275,4 @@ mod tests {
             }
         }
     }
-}
-
-/// A small viewer: the operations grouped by tag with their parameters, bodies and
-/// answers, rendered by a few lines of our own script from /api/openapi.json.
-async fn viewer() -> Html<&'static str> {
-    Html(include_str!("../assets/api-docs.html"))
 }
