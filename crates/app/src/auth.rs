@@ -255,6 +255,7 @@ pub async fn request_owner_code(app: &App, phone: &str) -> AppResult<()> {
     )
     .await?;
     tx.commit().await.map_err(store::StoreError::from)?;
+    app.wake_jobs();
     if app.settings.log_codes {
         tracing::info!(phone = %phone.masked(), code = %code, "owner sign-in code (log_codes is on)");
     }

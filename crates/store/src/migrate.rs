@@ -61,6 +61,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_pickup_uniqueness.sql"),
         postgres: include_str!("../migrations/postgres/0008_pickup_uniqueness.sql"),
     },
+    Migration {
+        version: 9,
+        name: "job",
+        sqlite: include_str!("../migrations/sqlite/0009_job.sql"),
+        postgres: include_str!("../migrations/postgres/0009_job.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns
