@@ -447,3 +447,55 @@ pub async fn insert_probe(
         .await?;
     Ok(())
 }
+
+/// Arms many timers of one kind, due and payload at once, 500 rows a statement (a
+/// bulk load: probes, benchmarks, back-filling). Keys that exist are left as they are;
+/// returns how many were armed.
+pub async fn arm_many(
+    conn: &mut AnyConnection,
+    kind: &str,
+    keys: &[String],
+    due_at: i64,
+    payload: &str,
+    max_attempts: i64,
+    now: i64,
+) -> StoreResult<u64> {
+    // Literals are quoted here because the Any driver's bulk binding is not portable;
+    // doubling quotes is the SQL standard's escape on both backends.
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let (kind, payload) = (quote(kind), quote(payload));
+    let mut armed = 0;
+    for chunk in keys.chunks(500) {
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|k| {
+                format!(
+                    "({kind}, {}, {payload}, 'queued', {due_at}, 0, {max_attempts}, {now})",
+                    quote(k)
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO timers (kind, dedupe_key, payload, state, due_at, attempts, max_attempts, created_at) \
+             VALUES {} ON CONFLICT (dedupe_key) DO NOTHING",
+            values.join(", ")
+        );
+        armed += sqlx::query(AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    }
+    Ok(armed)
+}
+
+/// How often each probe key fired: `(keys fired, firings)`, for the keys that start
+/// with `prefix`. Equal numbers mean each fired once.
+pub async fn probe_tally(conn: &mut AnyConnection, prefix: &str) -> StoreResult<(i64, i64)> {
+    let r = sqlx::query(
+        "SELECT COUNT(DISTINCT probe_key) AS keys, COUNT(*) AS firings FROM job_probes WHERE probe_key LIKE $1",
+    )
+    .bind(format!("{prefix}%"))
+    .fetch_one(conn)
+    .await?;
+    Ok((r.try_get("keys")?, r.try_get("firings")?))
+}

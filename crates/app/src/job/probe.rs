@@ -30,3 +30,34 @@ impl Handler for Probe {
         })
     }
 }
+
+/// Arms `count` probe timers keyed `<prefix>:<n>`, due at `due_at`, in one transaction;
+/// returns how many were new.
+pub async fn arm_many(
+    app: &crate::App,
+    prefix: &str,
+    count: u64,
+    due_at: i64,
+) -> crate::AppResult<u64> {
+    let keys: Vec<String> = (0..count).map(|i| format!("{prefix}:{i}")).collect();
+    let mut tx = crate::begin(app).await?;
+    let n = store::job::arm_many(
+        &mut tx,
+        KIND,
+        &keys,
+        due_at,
+        "{}",
+        super::DEFAULT_MAX_ATTEMPTS,
+        app.now_ms(),
+    )
+    .await?;
+    crate::commit(tx).await?;
+    app.wake_jobs();
+    Ok(n)
+}
+
+/// How often the probes of `prefix` fired: `(keys fired, firings)`.
+pub async fn tally(app: &crate::App, prefix: &str) -> crate::AppResult<(i64, i64)> {
+    let mut c = crate::conn(app).await?;
+    Ok(store::job::probe_tally(&mut c, &format!("{prefix}:")).await?)
+}

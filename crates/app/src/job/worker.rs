@@ -243,6 +243,24 @@ impl Worker {
         tracing::info!(worker = %self.ctx.worker, "job worker stopped");
     }
 
+    /// Runs rounds until nothing is due or running in either queue (a batch run: the
+    /// benchmark, tests, `aftersales jobs run --until-idle`).
+    pub async fn run_until_idle(&self) -> AppResult<()> {
+        loop {
+            if self.run_once().await? > 0 {
+                continue;
+            }
+            let mut c = crate::conn(&self.ctx.app).await?;
+            let next = store::job::earliest_due(&mut c, false).await?;
+            drop(c);
+            let Some(next) = next else {
+                return Ok(());
+            };
+            let wait = (next - self.ctx.app.now_ms()).clamp(20, MAX_IDLE_MS);
+            tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+        }
+    }
+
     /// How long to sleep: until the next due row, at most [`MAX_IDLE_MS`], and at least
     /// a moment, as a due row another process holds would otherwise make it spin.
     async fn idle_ms(&self) -> i64 {
