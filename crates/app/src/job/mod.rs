@@ -164,6 +164,8 @@ pub struct Overview {
     pub counts: Vec<KindCounts>,
     /// Dead rows of both queues, newest first.
     pub dead: Vec<JobRow>,
+    /// Queued and running rows of both queues (the newest 50 of each), cancellable.
+    pub waiting: Vec<JobRow>,
 }
 
 /// The administrators' view of the queue.
@@ -196,7 +198,17 @@ pub async fn overview(app: &App, grant: &Grant) -> AppResult<Overview> {
         dead.extend(store::job::list(&mut c, q, Some("dead"), None, 100).await?);
     }
     dead.sort_by_key(|r| std::cmp::Reverse(r.finished_at));
-    Ok(Overview { counts, dead })
+    let mut waiting = Vec::new();
+    for q in Queue::ALL {
+        for state in ["running", "queued"] {
+            waiting.extend(store::job::list(&mut c, q, Some(state), None, 50).await?);
+        }
+    }
+    Ok(Overview {
+        counts,
+        dead,
+        waiting,
+    })
 }
 
 /// Sets the queue gauges from the database: `job_queue_depth{queue,kind,state}` for
