@@ -103,6 +103,10 @@ impl Handler for Delivery {
         Box::pin(async move {
             let app = &ctx.app;
             let m = load(app, job).await?;
+            if m.status != "pending" {
+                // Withdrawn (its cause went away) or sent already: nothing to send.
+                return Ok(());
+            }
             match sender_for(app, &m.channel) {
                 Sender::Log => {
                     tracing::info!(id = m.id, channel = %m.channel, template = %m.template, "message delivered to log");
@@ -147,6 +151,10 @@ impl Handler for Delivery {
                 .await
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("outbox message {id} is gone"))?;
+            if m.status != "pending" {
+                tracing::info!(id, status = %m.status, "outbox message not pending; not sent");
+                return Ok(());
+            }
             let now = ctx.app.now_ms();
             if let Sender::Inbox = sender_for(&ctx.app, &m.channel) {
                 let customer = m.customer_id.ok_or("no customer")?;

@@ -26,6 +26,9 @@ pub struct OutboxMessage {
     pub payload: serde_json::Value,
     /// Attempts so far.
     pub attempts: i64,
+    /// `pending`, `sent`, `failed` (gave up) or `withdrawn` (its cause went away, e.g.
+    /// a reminder for an appointment that moved).
+    pub status: String,
 }
 
 /// The job kind that delivers one outbox message.
@@ -83,7 +86,7 @@ pub async fn enqueue(
 /// One message, if it exists.
 pub async fn get(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<OutboxMessage>> {
     let r = sqlx::query(
-        "SELECT id, dedupe_key, channel, recipient, customer_id, template, payload, attempts FROM outbox WHERE id = $1",
+        "SELECT id, dedupe_key, channel, recipient, customer_id, template, payload, attempts, status FROM outbox WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(conn)
@@ -101,6 +104,7 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<Outbox
         template: r.try_get("template")?,
         payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
         attempts: r.try_get("attempts")?,
+        status: r.try_get("status")?,
     }))
 }
 
@@ -129,7 +133,7 @@ pub async fn mark_failed(
     error: &str,
     give_up: bool,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE outbox SET status = $1, last_error = $2, attempts = $3 WHERE id = $4")
+    sqlx::query("UPDATE outbox SET status = $1, last_error = $2, attempts = $3 WHERE id = $4 AND status IN ('pending', 'failed')")
         .bind(if give_up { "failed" } else { "pending" })
         .bind(error)
         .bind(attempts)

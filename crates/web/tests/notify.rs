@@ -214,3 +214,41 @@ async fn app_channel_messages_land_in_the_owners_inbox() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn a_withdrawn_message_is_not_delivered() {
+    let t = TestApp::spawn().await;
+    let now = t.app.now_ms();
+    let mut c = t.app.db.pool.acquire().await.unwrap();
+    let payload = serde_json::json!({"appointment_id": 1});
+    store::outbox::enqueue(
+        &mut c,
+        "appt-reminder:1:0",
+        "app",
+        "+8613800000001",
+        Some(t.fx.customer_a),
+        "appointment_reminder",
+        &payload,
+        now + 60_000,
+    )
+    .await
+    .unwrap();
+    // The appointment moved: its reminder is withdrawn before it was due.
+    sqlx::query("UPDATE outbox SET status = 'withdrawn' WHERE dedupe_key = 'appt-reminder:1:0'")
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    drop(c);
+    t.clock.advance_ms(120_000);
+    assert_eq!(run_jobs(&t.app).await, 1, "the delivery job runs");
+    let mut c = t.app.db.pool.acquire().await.unwrap();
+    assert!(
+        store::outbox::inbox(&mut c, t.fx.customer_a, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "and sends nothing"
+    );
+    drop(c);
+    assert_eq!(status_of(&t, "appt-reminder:%").await.0, "withdrawn");
+}
