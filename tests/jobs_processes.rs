@@ -64,3 +64,27 @@ async fn two_processes_on_one_database() {
     let db = testkit::TestDb::new().await;
     two_processes_fire_each_timer_once(&db).await;
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_stops_cleanly_on_sigterm() {
+    let db = testkit::TestDb::new().await;
+    let mut worker = aftersales(&db.url, &["jobs", "run"]).spawn().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    assert!(worker.try_wait().unwrap().is_none(), "it keeps running");
+    let killed = Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let mut status = None;
+    for _ in 0..100 {
+        status = worker.try_wait().unwrap();
+        if status.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let status = status.expect("stopped within 10 s");
+    assert!(status.success(), "a clean exit: {status}");
+}

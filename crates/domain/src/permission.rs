@@ -305,6 +305,17 @@ mod tests {
     }
 
     #[test]
+    fn only_administrators_run_the_job_queue() {
+        for r in Role::ALL {
+            assert_eq!(
+                role_allows(r, Action::JobAdmin),
+                r == Role::Administrator,
+                "{r:?}"
+            );
+        }
+    }
+
+    #[test]
     fn every_staff_role_can_read_the_network() {
         for r in Role::staff() {
             assert!(role_allows(r, Action::NetworkRead), "{r:?}");
