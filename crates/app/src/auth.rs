@@ -324,6 +324,7 @@ pub async fn request_owner_code(app: &App, phone: &str, from: SignInFrom<'_>) ->
         .await?;
     }
     tx.commit().await.map_err(store::StoreError::from)?;
+    app.wake_jobs();
     if app.settings.log_codes && customer_id.is_some() {
         tracing::info!(phone = %phone.masked(), code = %code, "owner sign-in code (log_codes is on)");
     }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod input;
+pub mod job;
 pub mod network;
 pub mod notify;
 pub mod password;
@@ -81,6 +82,9 @@ pub struct App {
     pub clock: Arc<dyn clock::Clock>,
     /// Settings.
     pub settings: Arc<AppSettings>,
+    /// Wakes this process's job worker when work is queued here, so it need not wait
+    /// for its next look at the queue.
+    pub job_wake: Arc<tokio::sync::Notify>,
 }
 
 impl App {
@@ -90,7 +94,13 @@ impl App {
             db,
             clock,
             settings: Arc::new(settings),
+            job_wake: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// Tells this process's job worker that work was committed (call after commit).
+    pub fn wake_jobs(&self) {
+        self.job_wake.notify_one();
     }
 
     /// Now in UTC milliseconds.

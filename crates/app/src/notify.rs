@@ -1,7 +1,10 @@
 //! Delivering the outbox: pluggable senders (log, the owner's in-app inbox, a signed
-//! webhook to an SMS/WeChat gateway) and the worker loop that claims due messages.
+//! webhook to an SMS/WeChat gateway), run as the `outbox.deliver` job kind.
 
-use crate::{App, AppResult};
+use crate::App;
+use crate::job::handler::{BoxFuture, Ctx, Handler, Outcome};
+use sqlx::AnyConnection;
+use store::job::Claimed;
 use store::outbox::OutboxMessage;
 
 /// Where a message goes.
@@ -38,90 +41,132 @@ pub fn sender_for(app: &App, channel: &str) -> Sender {
     }
 }
 
-async fn deliver(app: &App, m: &OutboxMessage, client: &reqwest::Client) -> Result<(), String> {
-    match sender_for(app, &m.channel) {
-        Sender::Log => {
-            tracing::info!(id = m.id, channel = %m.channel, template = %m.template, "message delivered to log");
-            Ok(())
-        }
-        Sender::Inbox => {
-            let customer = m.customer_id.ok_or("no customer")?;
-            let mut c = app.db.pool.acquire().await.map_err(|e| e.to_string())?;
-            store::outbox::insert_inbox(&mut c, customer, &m.template, &m.payload, app.now_ms())
+/// The outbox id a delivery job carries.
+fn outbox_id(payload: &str) -> Result<i64, String> {
+    serde_json::from_str::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|v| v["outbox_id"].as_i64())
+        .ok_or_else(|| "delivery job without outbox_id".to_string())
+}
+
+async fn load(app: &App, job: &Claimed) -> Result<OutboxMessage, String> {
+    let id = outbox_id(&job.payload)?;
+    let mut c = app.db.pool.acquire().await.map_err(|e| e.to_string())?;
+    store::outbox::get(&mut c, id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("outbox message {id} is gone"))
+}
+
+/// Delivers outbox messages: the `outbox.deliver` job kind. A webhook call is made
+/// before the completing transaction (at least once; the gateway drops repeats by the
+/// message's dedupe key, sent as `id`); an inbox message is written in it (exactly
+/// once). After the last attempt the message is marked `failed`; retrying the job
+/// re-sends it.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery;
+
+impl Handler for Delivery {
+    fn outside<'a>(&'a self, ctx: &'a Ctx, job: &'a Claimed) -> BoxFuture<'a, Outcome> {
+        Box::pin(async move {
+            let app = &ctx.app;
+            let m = load(app, job).await?;
+            if m.status != "pending" {
+                // Withdrawn (its cause went away) or sent already: nothing to send.
+                return Ok(());
+            }
+            match sender_for(app, &m.channel) {
+                Sender::Log => {
+                    tracing::info!(id = m.id, channel = %m.channel, template = %m.template, "message delivered to log");
+                    Ok(())
+                }
+                // Written inside the completing transaction.
+                Sender::Inbox => Ok(()),
+                Sender::Webhook { url, keys } => {
+                    let body = serde_json::json!({
+                        "id": m.dedupe_key, "channel": m.channel, "to": m.recipient, "template": m.template, "values": m.payload,
+                    })
+                    .to_string();
+                    let sig = keys.sign(app.now_ms(), &body);
+                    let r = ctx
+                        .http
+                        .post(url)
+                        .header("content-type", "application/json")
+                        .header("x-aftersales-signature", sig)
+                        .body(body)
+                        .send()
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    if r.status().is_success() {
+                        Ok(())
+                    } else {
+                        Err(format!("gateway answered {}", r.status()))
+                    }
+                }
+            }
+        })
+    }
+
+    fn inside<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        conn: &'a mut AnyConnection,
+        job: &'a Claimed,
+    ) -> BoxFuture<'a, Outcome> {
+        Box::pin(async move {
+            let id = outbox_id(&job.payload)?;
+            let m = store::outbox::get(conn, id)
                 .await
-                .map_err(|e| e.to_string())
-        }
-        Sender::Webhook { url, keys } => {
-            let body = serde_json::json!({
-                "id": m.dedupe_key, "channel": m.channel, "to": m.recipient, "template": m.template, "values": m.payload,
-            })
-            .to_string();
-            let sig = keys.sign(app.now_ms(), &body);
-            let r = client
-                .post(url)
-                .header("content-type", "application/json")
-                .header("x-aftersales-signature", sig)
-                .body(body)
-                .send()
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("outbox message {id} is gone"))?;
+            if m.status != "pending" {
+                tracing::info!(id, status = %m.status, "outbox message not pending; not sent");
+                return Ok(());
+            }
+            let now = ctx.app.now_ms();
+            if let Sender::Inbox = sender_for(&ctx.app, &m.channel) {
+                let customer = m.customer_id.ok_or("no customer")?;
+                store::outbox::insert_inbox(conn, customer, &m.template, &m.payload, now)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            store::outbox::mark_sent(conn, id, job.attempts, now)
                 .await
                 .map_err(|e| e.to_string())?;
-            if r.status().is_success() {
-                Ok(())
-            } else {
-                Err(format!("gateway answered {}", r.status()))
-            }
-        }
+            metrics::counter!("outbox_sent_total", "channel" => m.channel).increment(1);
+            Ok(())
+        })
     }
-}
 
-/// Claims and delivers due messages once; returns how many were sent. Failures are
-/// retried with backoff up to 8 attempts.
-pub async fn run_once(app: &App, client: &reqwest::Client) -> AppResult<usize> {
-    let now = app.now_ms();
-    let batch = store::outbox::claim_due(&app.db, now, 60_000, 100).await?;
-    let mut sent = 0;
-    for m in &batch {
-        let result = deliver(app, m, client).await;
-        let mut c = app
-            .db
-            .pool
-            .acquire()
-            .await
-            .map_err(store::StoreError::from)?;
-        match result {
-            Ok(()) => {
-                store::outbox::mark_sent(&mut c, m.id, app.now_ms()).await?;
-                sent += 1;
+    fn failed<'a>(
+        &'a self,
+        conn: &'a mut AnyConnection,
+        job: &'a Claimed,
+        error: &'a str,
+        dead: bool,
+    ) -> BoxFuture<'a, Result<(), store::StoreError>> {
+        Box::pin(async move {
+            let Ok(id) = outbox_id(&job.payload) else {
+                return Ok(());
+            };
+            metrics::counter!("outbox_failed_total").increment(1);
+            if dead {
+                metrics::counter!("outbox_dead_total").increment(1);
             }
-            Err(e) => {
-                let backoff = 30_000i64 << m.attempts.clamp(0, 10);
-                store::outbox::mark_failed(
-                    &mut c,
-                    m.id,
-                    &e,
-                    app.now_ms() + backoff,
-                    m.attempts >= 8,
-                )
-                .await?;
-                tracing::warn!(id = m.id, error = %e, "message delivery failed");
-            }
-        }
+            store::outbox::mark_failed(conn, id, job.attempts, error, dead).await
+        })
     }
-    Ok(sent)
-}
 
-/// Runs the outbox worker until the process ends.
-pub async fn worker(app: App) {
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .unwrap_or_default();
-    loop {
-        match run_once(&app, &client).await {
-            Ok(n) if n > 0 => continue,
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "outbox worker"),
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    fn retried<'a>(
+        &'a self,
+        conn: &'a mut AnyConnection,
+        payload: &'a str,
+    ) -> BoxFuture<'a, Result<(), store::StoreError>> {
+        Box::pin(async move {
+            match outbox_id(payload) {
+                Ok(id) => store::outbox::mark_pending(conn, id).await,
+                Err(_) => Ok(()),
+            }
+        })
     }
 }

@@ -8,6 +8,7 @@
 pub mod violation;
 
 pub mod ids;
+pub mod job;
 pub mod mask;
 pub mod money;
 pub mod phone;

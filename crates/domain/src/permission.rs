@@ -95,11 +95,13 @@ pub enum Action {
     CapacityAdmin,
     /// Read station KPIs.
     KpiRead,
+    /// See the job and timer queue, retry dead letters, cancel jobs.
+    JobAdmin,
 }
 
 impl Action {
     /// Every action, for the authorisation-matrix test and documentation.
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::NetworkRead,
         Action::NetworkWrite,
         Action::StaffRead,
@@ -121,6 +123,7 @@ impl Action {
         Action::WorkshopWork,
         Action::CapacityAdmin,
         Action::KpiRead,
+        Action::JobAdmin,
     ];
 }
 
@@ -130,7 +133,7 @@ pub fn role_allows(role: Role, action: Action) -> bool {
     use Role::*;
     match action {
         NetworkRead => role != Owner,
-        NetworkWrite | TokenAdmin | AuditRead | Import => role == Administrator,
+        NetworkWrite | TokenAdmin | AuditRead | Import | JobAdmin => role == Administrator,
         StaffRead => matches!(
             role,
             StationManager | TechnicalDirector | RegionalManager | Administrator
@@ -299,6 +302,17 @@ mod tests {
         let owner = p(Role::Owner, Unit::Owner(CustomerId(3)));
         assert!(owner.grant(Action::VehicleRead).is_err());
         assert!(owner.grant(Action::OwnDataExport).is_ok());
+    }
+
+    #[test]
+    fn only_administrators_run_the_job_queue() {
+        for r in Role::ALL {
+            assert_eq!(
+                role_allows(r, Action::JobAdmin),
+                r == Role::Administrator,
+                "{r:?}"
+            );
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod customer;
 pub mod db;
 pub mod error;
 pub mod event;
+pub mod job;
 pub mod migrate;
 pub mod network;
 pub mod outbox;

@@ -62,6 +62,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0008_pickup_uniqueness.sql"),
     },
     Migration {
+        version: 9,
+        name: "job",
+        sqlite: include_str!("../migrations/sqlite/0009_job.sql"),
+        postgres: include_str!("../migrations/postgres/0009_job.sql"),
+    },
+    Migration {
         version: 10,
         name: "sign_in",
         sqlite: include_str!("../migrations/sqlite/0010_sign_in.sql"),

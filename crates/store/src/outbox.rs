@@ -1,8 +1,8 @@
 //! The notification outbox: messages written in the same transaction as the change
-//! that causes them, delivered later by a worker. A dedupe key makes re-runs send
-//! nothing twice.
+//! that causes them, each with a delivery job on the job queue (see [`crate::job`]).
+//! A dedupe key makes re-runs queue nothing twice, and is sent along so a gateway can
+//! drop a repeated delivery.
 
-use crate::db::{Backend, Db};
 use crate::error::StoreResult;
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
@@ -26,9 +26,19 @@ pub struct OutboxMessage {
     pub payload: serde_json::Value,
     /// Attempts so far.
     pub attempts: i64,
+    /// `pending`, `sent`, `failed` (gave up) or `withdrawn` (its cause went away, e.g.
+    /// a reminder for an appointment that moved).
+    pub status: String,
 }
 
-/// Queues a message; returns false when one with the same key exists already.
+/// The job kind that delivers one outbox message.
+pub const DELIVERY_JOB: &str = "outbox.deliver";
+
+/// Attempts a message gets before it is a dead letter (marked `failed`).
+pub const MAX_ATTEMPTS: i64 = 9;
+
+/// Queues a message, and the job that delivers it, on the caller's connection (so in
+/// the caller's transaction); returns false when one with the same key exists already.
 #[allow(clippy::too_many_arguments)]
 pub async fn enqueue(
     conn: &mut AnyConnection,
@@ -40,9 +50,9 @@ pub async fn enqueue(
     payload: &serde_json::Value,
     due_at: i64,
 ) -> StoreResult<bool> {
-    let r = sqlx::query(
+    let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO outbox (dedupe_key, channel, recipient, customer_id, template, payload, status, due_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,'pending',$7) ON CONFLICT (dedupe_key) DO NOTHING",
+         VALUES ($1,$2,$3,$4,$5,$6,'pending',$7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
     )
     .bind(dedupe_key)
     .bind(channel)
@@ -51,79 +61,91 @@ pub async fn enqueue(
     .bind(template)
     .bind(payload.to_string())
     .bind(due_at)
-    .execute(conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok(r.rows_affected() == 1)
+    let Some(id) = id else {
+        return Ok(false);
+    };
+    let job_key = format!("outbox:{id}");
+    let job_payload = serde_json::json!({ "outbox_id": id }).to_string();
+    crate::job::enqueue(
+        conn,
+        &crate::job::NewJob {
+            kind: DELIVERY_JOB,
+            key: Some(&job_key),
+            payload: &job_payload,
+            due_at,
+            max_attempts: MAX_ATTEMPTS,
+        },
+        due_at,
+    )
+    .await?;
+    Ok(true)
 }
 
-/// Claims up to `limit` due messages for `lease_ms`, so that several servers never
-/// send the same message at once (SKIP LOCKED on PostgreSQL, the write lock on SQLite).
-pub async fn claim_due(
-    db: &Db,
-    now: i64,
-    lease_ms: i64,
-    limit: i64,
-) -> StoreResult<Vec<OutboxMessage>> {
-    let mut tx = db.begin().await?;
-    let lock = if db.backend == Backend::Postgres {
-        " FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
+/// One message, if it exists.
+pub async fn get(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<OutboxMessage>> {
+    let r = sqlx::query(
+        "SELECT id, dedupe_key, channel, recipient, customer_id, template, payload, attempts, status FROM outbox WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    let Some(r) = r else {
+        return Ok(None);
     };
-    let sql = format!(
-        "SELECT id, dedupe_key, channel, recipient, customer_id, template, payload, attempts FROM outbox \
-         WHERE status = 'pending' AND due_at <= $1 AND claimed_until <= $1 ORDER BY due_at LIMIT {limit}{lock}"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(now)
-        .fetch_all(&mut *tx)
-        .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let payload: String = r.try_get("payload")?;
-        let m = OutboxMessage {
-            id: r.try_get("id")?,
-            dedupe_key: r.try_get("dedupe_key")?,
-            channel: r.try_get("channel")?,
-            recipient: r.try_get("recipient")?,
-            customer_id: r.try_get("customer_id")?,
-            template: r.try_get("template")?,
-            payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
-            attempts: r.try_get("attempts")?,
-        };
-        sqlx::query("UPDATE outbox SET claimed_until = $1, attempts = attempts + 1 WHERE id = $2")
-            .bind(now + lease_ms)
-            .bind(m.id)
-            .execute(&mut *tx)
-            .await?;
-        out.push(m);
-    }
-    tx.commit().await?;
-    Ok(out)
+    let payload: String = r.try_get("payload")?;
+    Ok(Some(OutboxMessage {
+        id: r.try_get("id")?,
+        dedupe_key: r.try_get("dedupe_key")?,
+        channel: r.try_get("channel")?,
+        recipient: r.try_get("recipient")?,
+        customer_id: r.try_get("customer_id")?,
+        template: r.try_get("template")?,
+        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+        attempts: r.try_get("attempts")?,
+        status: r.try_get("status")?,
+    }))
 }
 
 /// Records a delivery.
-pub async fn mark_sent(conn: &mut AnyConnection, id: i64, now: i64) -> StoreResult<()> {
-    sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1 WHERE id = $2")
+pub async fn mark_sent(
+    conn: &mut AnyConnection,
+    id: i64,
+    attempts: i64,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = $2 WHERE id = $3")
         .bind(now)
+        .bind(attempts)
         .bind(id)
         .execute(conn)
         .await?;
     Ok(())
 }
 
-/// Records a failed attempt; after `max_attempts` the message is given up.
+/// Records a failed attempt: the message stays `pending`, or is `failed` when its job
+/// gave up (a dead letter, re-sent by retrying the job).
 pub async fn mark_failed(
     conn: &mut AnyConnection,
     id: i64,
+    attempts: i64,
     error: &str,
-    retry_at: i64,
     give_up: bool,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE outbox SET status = $1, last_error = $2, due_at = $3, claimed_until = 0 WHERE id = $4")
+    sqlx::query("UPDATE outbox SET status = $1, last_error = $2, attempts = $3 WHERE id = $4 AND status IN ('pending', 'failed')")
         .bind(if give_up { "failed" } else { "pending" })
         .bind(error)
-        .bind(retry_at)
+        .bind(attempts)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets a message back to `pending` (its dead delivery job is being retried).
+pub async fn mark_pending(conn: &mut AnyConnection, id: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE outbox SET status = 'pending' WHERE id = $1 AND status = 'failed'")
         .bind(id)
         .execute(conn)
         .await?;

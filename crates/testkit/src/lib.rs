@@ -13,6 +13,8 @@ use std::sync::Arc;
 pub struct TestDb {
     /// The database.
     pub db: store::Db,
+    /// Its URL, for other processes to open it too.
+    pub url: String,
     cleanup: Cleanup,
 }
 
@@ -46,24 +48,26 @@ impl TestDb {
                     .rsplit_once('/')
                     .map(|(b, _)| b.to_string())
                     .unwrap_or(admin_url.clone());
-                let db = store::Db::connect(&format!("{base}/{name}"), 16)
+                let url = format!("{base}/{name}");
+                let db = store::Db::connect(&url, 16)
                     .await
                     .expect("connect to test database");
                 store::migrate::run(&db).await.expect("migrate");
                 TestDb {
                     db,
+                    url,
                     cleanup: Cleanup::Postgres { admin_url, name },
                 }
             }
             None => {
                 let path =
                     std::env::temp_dir().join(format!("{}.db", random_name("aftersales_test")));
-                let db = store::Db::connect(&format!("sqlite://{}", path.display()), 16)
-                    .await
-                    .expect("open sqlite");
+                let url = format!("sqlite://{}", path.display());
+                let db = store::Db::connect(&url, 16).await.expect("open sqlite");
                 store::migrate::run(&db).await.expect("migrate");
                 TestDb {
                     db,
+                    url,
                     cleanup: Cleanup::File(path),
                 }
             }

@@ -101,6 +101,10 @@ impl I18n {
                 include_str!("../i18n/pickup.zh-CN.toml"),
                 include_str!("../i18n/pickup.en.toml"),
             ),
+            (
+                include_str!("../i18n/job.zh-CN.toml"),
+                include_str!("../i18n/job.en.toml"),
+            ),
         ] {
             zh.extend(parse(z));
             en.extend(parse(e));

@@ -53,14 +53,21 @@ async fn ready(State(s): State<AppState>) -> Response {
 
 async fn metrics(State(s): State<AppState>) -> Response {
     match &s.metrics {
-        Some(h) => (
-            [(
-                axum::http::header::CONTENT_TYPE,
-                "text/plain; version=0.0.4",
-            )],
-            h.render(),
-        )
-            .into_response(),
+        Some(h) => {
+            // Queue gauges are read from the database at scrape time, so every server
+            // reports the whole queue whichever process runs the workers.
+            if let Err(e) = app::job::refresh_metrics(&s.app).await {
+                tracing::warn!(error = %e, "job metrics");
+            }
+            (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    "text/plain; version=0.0.4",
+                )],
+                h.render(),
+            )
+                .into_response()
+        }
         None => (StatusCode::NOT_FOUND, "metrics are off").into_response(),
     }
 }

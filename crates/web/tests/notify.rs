@@ -54,6 +54,19 @@ fn with_webhook(t: &TestApp, url: &str) -> app::App {
     app::App::new(t.app.db.clone(), t.clock.clone(), settings)
 }
 
+/// One round of the job worker, as the server runs it; how many rows it handled.
+async fn run_jobs(app: &app::App) -> usize {
+    app::job::worker::Worker::with_client(
+        app.clone(),
+        app::job::handler::Registry::standard(),
+        reqwest::Client::new(),
+        "test".into(),
+    )
+    .run_once()
+    .await
+    .unwrap()
+}
+
 async fn status_of(t: &TestApp, key_like: &str) -> (String, i64) {
     let mut c = t.app.db.pool.acquire().await.unwrap();
     sqlx::query_as::<_, (String, i64)>(
@@ -73,13 +86,8 @@ async fn sign_in_codes_go_to_the_gateway_signed_and_exactly_once() {
     app::auth::request_owner_code(&app, "13800000001", Default::default())
         .await
         .unwrap();
-    let client = reqwest::Client::new();
-    assert_eq!(app::notify::run_once(&app, &client).await.unwrap(), 1);
-    assert_eq!(
-        app::notify::run_once(&app, &client).await.unwrap(),
-        0,
-        "nothing is sent twice"
-    );
+    assert_eq!(run_jobs(&app).await, 1);
+    assert_eq!(run_jobs(&app).await, 0, "nothing is sent twice");
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 1);
     let (sig, body) = &seen[0];
@@ -106,15 +114,57 @@ async fn a_failing_gateway_is_retried_later_not_lost() {
     app::auth::request_owner_code(&app, "13800000001", Default::default())
         .await
         .unwrap();
-    let client = reqwest::Client::new();
-    assert_eq!(app::notify::run_once(&app, &client).await.unwrap(), 0);
+    assert_eq!(run_jobs(&app).await, 1);
     assert_eq!(status_of(&t, "otp:%").await, ("pending".to_string(), 1));
     // Not due again until the backoff has passed.
-    assert_eq!(app::notify::run_once(&app, &client).await.unwrap(), 0);
+    assert_eq!(run_jobs(&app).await, 0);
     assert_eq!(seen.lock().unwrap().len(), 1);
     t.clock.advance_ms(120_000);
-    app::notify::run_once(&app, &client).await.unwrap();
+    run_jobs(&app).await;
     assert_eq!(seen.lock().unwrap().len(), 2, "retried after the backoff");
+}
+
+#[tokio::test]
+async fn a_dead_letter_is_marked_failed_visible_and_re_sent() {
+    let t = TestApp::spawn().await;
+    let (url, seen) = gateway(503).await;
+    let app = with_webhook(&t, &url);
+    app::auth::request_owner_code(&app, "13800000001", Default::default())
+        .await
+        .unwrap();
+    for _ in 0..9 {
+        assert_eq!(run_jobs(&app).await, 1);
+        t.clock.advance_ms(2 * 3_600_000);
+    }
+    assert_eq!(run_jobs(&app).await, 0, "given up after 9 attempts");
+    assert_eq!(seen.lock().unwrap().len(), 9);
+    assert_eq!(status_of(&t, "otp:%").await, ("failed".to_string(), 9));
+    let admin = domain::permission::Principal {
+        id: 1,
+        name: "admin".into(),
+        role: domain::role::Role::Administrator,
+        unit: domain::permission::Unit::HeadOffice,
+    }
+    .grant(domain::permission::Action::JobAdmin)
+    .unwrap();
+    let overview = app::job::overview(&app, &admin).await.unwrap();
+    assert_eq!(overview.dead.len(), 1);
+    let dead = &overview.dead[0];
+    assert_eq!(dead.kind, "outbox.deliver");
+    assert_eq!(
+        dead.last_error.as_deref(),
+        Some("gateway answered 503 Service Unavailable")
+    );
+    // Re-sent once the gateway is back.
+    let (url, seen_ok) = gateway(200).await;
+    let app = with_webhook(&t, &url);
+    app::job::retry(&app, &admin, app::job::Queue::Jobs, dead.id)
+        .await
+        .unwrap();
+    assert_eq!(status_of(&t, "otp:%").await.0, "pending");
+    assert_eq!(run_jobs(&app).await, 1);
+    assert_eq!(seen_ok.lock().unwrap().len(), 1);
+    assert_eq!(status_of(&t, "otp:%").await.0, "sent");
 }
 
 #[tokio::test]
@@ -153,12 +203,7 @@ async fn app_channel_messages_land_in_the_owners_inbox() {
         "same key queued once"
     );
     drop(c);
-    assert_eq!(
-        app::notify::run_once(&t.app, &reqwest::Client::new())
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(run_jobs(&t.app).await, 1);
     let mut c = t.app.db.pool.acquire().await.unwrap();
     let inbox = store::outbox::inbox(&mut c, t.fx.customer_a, 10)
         .await
@@ -171,4 +216,42 @@ async fn app_channel_messages_land_in_the_owners_inbox() {
             .unwrap()
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn a_withdrawn_message_is_not_delivered() {
+    let t = TestApp::spawn().await;
+    let now = t.app.now_ms();
+    let mut c = t.app.db.pool.acquire().await.unwrap();
+    let payload = serde_json::json!({"appointment_id": 1});
+    store::outbox::enqueue(
+        &mut c,
+        "appt-reminder:1:0",
+        "app",
+        "+8613800000001",
+        Some(t.fx.customer_a),
+        "appointment_reminder",
+        &payload,
+        now + 60_000,
+    )
+    .await
+    .unwrap();
+    // The appointment moved: its reminder is withdrawn before it was due.
+    sqlx::query("UPDATE outbox SET status = 'withdrawn' WHERE dedupe_key = 'appt-reminder:1:0'")
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    drop(c);
+    t.clock.advance_ms(120_000);
+    assert_eq!(run_jobs(&t.app).await, 1, "the delivery job runs");
+    let mut c = t.app.db.pool.acquire().await.unwrap();
+    assert!(
+        store::outbox::inbox(&mut c, t.fx.customer_a, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "and sends nothing"
+    );
+    drop(c);
+    assert_eq!(status_of(&t, "appt-reminder:%").await.0, "withdrawn");
 }

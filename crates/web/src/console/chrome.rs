@@ -44,7 +44,7 @@ impl Chrome {
             label: t.t(lang, "nav.home").into(),
             active: section == "home",
         }];
-        let items: [(&str, &'static str, &str, Action); 9] = [
+        let items: [(&str, &'static str, &str, Action); 10] = [
             (
                 "stations",
                 "/console/stations",
@@ -79,6 +79,7 @@ impl Chrome {
             ("jobs", "/console/jobs", "svc.jobs", Action::WorkshopWork),
             ("pickups", "/console/pickups", "pk.nav", Action::VehicleRead),
             ("kpis", "/console/kpis", "svc.kpis", Action::KpiRead),
+            ("queue", "/console/queue", "job.nav", Action::JobAdmin),
         ];
         for (key, href, label, action) in items {
             if p.grant(action).is_ok() {

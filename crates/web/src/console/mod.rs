@@ -3,6 +3,7 @@
 pub mod chrome;
 pub mod customers;
 pub mod form;
+pub mod job;
 pub mod pickups;
 pub mod service;
 pub mod session;
@@ -38,4 +39,5 @@ pub fn router() -> Router<AppState> {
         .merge(vehicles::router())
         .merge(service::router())
         .merge(pickups::router())
+        .merge(job::router())
 }
