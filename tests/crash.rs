@@ -2,6 +2,7 @@
 //! and leave nothing half-written: the server during a burst of writes, an import
 //! midway, and `demo --scale full` midway (the next `demo` rebuilds it instead of
 //! serving it as complete). SQLite, where a crash is the application's problem.
+//! The restarted server also exports the metrics families operators watch.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -172,6 +173,22 @@ async fn every_acknowledged_write_survives_a_kill_during_a_burst() {
     // And the server starts again on it.
     let mut again = spawn(&db, &["serve", "--listen", &listen]);
     wait_ready(&base).await;
+    // The families operators watch are exported.
+    let metrics = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for family in [
+        "db_pool_connections",
+        "db_pool_max_connections",
+        "job_queue_depth",
+        "job_oldest_due_age_seconds",
+        "http_requests_total",
+    ] {
+        assert!(metrics.contains(family), "/metrics lacks {family}");
+    }
     kill9(&mut again);
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -103,6 +103,20 @@ impl App {
         self.job_wake.notify_one();
     }
 
+    /// Sets the database pool gauges: connections open, idle and in use, and the
+    /// pool's limit (a pool at its limit with requests waiting is the first sign of a
+    /// slow database).
+    pub fn record_pool_metrics(&self) {
+        let pool = &self.db.pool;
+        let open = f64::from(pool.size());
+        let idle = pool.num_idle() as f64;
+        metrics::gauge!("db_pool_connections", "state" => "open").set(open);
+        metrics::gauge!("db_pool_connections", "state" => "idle").set(idle);
+        metrics::gauge!("db_pool_connections", "state" => "in_use").set((open - idle).max(0.0));
+        metrics::gauge!("db_pool_max_connections")
+            .set(f64::from(pool.options().get_max_connections()));
+    }
+
     /// Now in UTC milliseconds.
     pub fn now_ms(&self) -> i64 {
         self.clock.now().as_millisecond()

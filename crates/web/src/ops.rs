@@ -59,6 +59,7 @@ async fn metrics(State(s): State<AppState>) -> Response {
             if let Err(e) = app::job::refresh_metrics(&s.app).await {
                 tracing::warn!(error = %e, "job metrics");
             }
+            s.app.record_pool_metrics();
             (
                 [(
                     axum::http::header::CONTENT_TYPE,
