@@ -143,6 +143,22 @@ pub fn clean(raw: &str, max: usize, lines: Lines) -> Result<Option<String>, Text
     Ok(Some(trimmed.to_string()))
 }
 
+/// The first character no stored text may hold, whichever field it is for: the
+/// checks of [`clean`] that do not depend on the field. Line feeds, carriage returns
+/// and tabs pass here (a one-line field refuses them when it is read); nothing is
+/// trimmed or normalised. The web layer runs this over every string of a JSON body,
+/// so fields read without the text readers are guarded too.
+pub fn check_chars(s: &str) -> Result<(), TextError> {
+    match s
+        .chars()
+        .filter(|c| !matches!(c, '\n' | '\r' | '\t'))
+        .find_map(|c| refused(c, Lines::Many))
+    {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
 /// Every rule code this module can produce (for the translation check).
 pub const RULES: &[&str] = &[
     "text.control_chars",
@@ -203,6 +219,14 @@ mod tests {
             clean("a\tb", 50, Lines::Many),
             Err(TextError::ControlChar(9))
         );
+    }
+
+    #[test]
+    fn any_field_check_passes_line_breaks_only() {
+        assert_eq!(check_chars("a\r\n\tb 好"), Ok(()));
+        assert_eq!(check_chars("a\u{0}"), Err(TextError::ControlChar(0)));
+        assert_eq!(check_chars("\u{202D}"), Err(TextError::Bidi(0x202D)));
+        assert_eq!(check_chars("\u{F8FF}"), Err(TextError::PrivateUse(0xF8FF)));
     }
 
     proptest! {

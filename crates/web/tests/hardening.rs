@@ -98,6 +98,18 @@ async fn names_with_invisible_or_control_characters_are_refused_with_their_rule(
     .await;
     assert_eq!(s, StatusCode::CREATED);
 
+    // Fields a use case reads as a plain string are guarded too, at the JSON body.
+    let mut odd = op("刹车片");
+    odd["qualification"] = json!("ev\u{0000}");
+    let (s, p) = post(&t, Role::Administrator, "/api/v1/labour-operations", &odd).await;
+    assert_eq!(
+        (s, errors(&p)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec![pair("qualification", "text.control_chars")]
+        )
+    );
+
     let customer = |name: &str| json!({"name": name, "phone": "13900000077", "station_id": t.fx.station_a, "channel": "sms"});
     let (s, p) = post(
         &t,
