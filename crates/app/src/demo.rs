@@ -259,10 +259,7 @@ impl Days {
                 year_start.push(text.len());
             }
             text.push(d.to_string());
-            let end = d
-                .checked_add(jiff::Span::new().years(3))
-                .and_then(|e| e.yesterday())
-                .map_err(internal)?;
+            let end = domain::vehicle::default_warranty_end(d).ok_or_else(|| internal(d))?;
             warranty_end.push(end.to_string());
             d = d.tomorrow().map_err(internal)?;
         }

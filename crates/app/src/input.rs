@@ -1,23 +1,28 @@
-//! Reading loosely typed input (JSON numbers or form strings) into checked values,
-//! collecting every violation with the field's name.
+//! Reading JSON input into checked values, collecting every violation with the
+//! field's name.
+//!
+//! The readers are strict about JSON types: a number where text is expected is
+//! `type.text`, a string where a number is expected is `type.integer`, and only JSON
+//! `true`/`false` are yes/no. HTML forms, which can only send strings, are turned into
+//! typed JSON by the web layer's form reader (from the input type's OpenAPI schema)
+//! before they reach these functions, so one set of rules serves both.
+//!
+//! Every text goes through [`domain::text::clean`]: NFC, trimmed of white space and
+//! invisible characters, no control, private-use, bidi-control or unassigned
+//! characters.
 
+use domain::text::{Lines, clean};
 use domain::{Violation, Violations};
 use jiff::civil::Date;
 use serde_json::Value;
 
-/// A field as it arrived: a JSON value, or a string from a form.
+/// A field as it arrived in a JSON body (or a form, once the web layer typed it).
 pub type Loose = Value;
 
-/// A required text of 1 to `max` characters, trimmed.
+/// A required text of 1 to `max` characters, cleaned.
 pub fn text(v: &mut Violations, field: &str, value: &Loose, max: usize) -> Option<String> {
-    match opt_text(v, field, value, max) {
-        Some(Some(s)) => Some(s),
-        Some(None) => {
-            v.push(Violation::new(field, "required"));
-            None
-        }
-        None => None,
-    }
+    let t = opt_text(v, field, value, max);
+    required(v, field, t)
 }
 
 /// An optional text (empty means none) of at most `max` characters. `None` when invalid.
@@ -27,50 +32,56 @@ pub fn opt_text(
     value: &Loose,
     max: usize,
 ) -> Option<Option<String>> {
-    let s = match value {
-        Value::Null => return Some(None),
-        Value::String(s) => s.trim().to_string(),
-        Value::Number(n) => n.to_string(),
+    cleaned(v, field, value, max, Lines::One)
+}
+
+/// An optional text that may span lines (comments): line feeds are kept.
+pub fn opt_lines(
+    v: &mut Violations,
+    field: &str,
+    value: &Loose,
+    max: usize,
+) -> Option<Option<String>> {
+    cleaned(v, field, value, max, Lines::Many)
+}
+
+/// Turns "valid but empty" into the `required` violation.
+fn required<T>(v: &mut Violations, field: &str, value: Option<Option<T>>) -> Option<T> {
+    match value {
+        Some(Some(s)) => Some(s),
+        Some(None) => {
+            v.push(Violation::new(field, "required"));
+            None
+        }
+        None => None,
+    }
+}
+
+/// The text of a JSON string, cleaned; `Some(None)` for null or blank.
+fn cleaned(
+    v: &mut Violations,
+    field: &str,
+    value: &Loose,
+    max: usize,
+    lines: Lines,
+) -> Option<Option<String>> {
+    match value {
+        Value::Null => Some(None),
+        Value::String(s) => v.field(field, clean(s, max, lines)),
         _ => {
             v.push(Violation::new(field, "type.text"));
-            return None;
+            None
         }
-    };
-    if s.is_empty() {
-        return Some(None);
     }
-    if s.chars().count() > max || s.chars().any(|c| c.is_control()) {
-        v.push(Violation::new(field, "text.length").with_detail(max.to_string()));
-        return None;
-    }
-    Some(Some(s))
 }
 
 /// A required whole number within `min..=max`.
 pub fn int(v: &mut Violations, field: &str, value: &Loose, min: i64, max: i64) -> Option<i64> {
-    let n = match value {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) if !s.trim().is_empty() => s.trim().parse::<i64>().ok(),
-        Value::Null | Value::String(_) => {
-            v.push(Violation::new(field, "required"));
-            return None;
-        }
-        _ => None,
-    };
-    match n {
-        Some(n) if (min..=max).contains(&n) => Some(n),
-        Some(_) => {
-            v.push(Violation::new(field, "number.range").with_detail(format!("{min}..{max}")));
-            None
-        }
-        None => {
-            v.push(Violation::new(field, "type.integer"));
-            None
-        }
-    }
+    let n = opt_int(v, field, value, min, max);
+    required(v, field, n)
 }
 
-/// An optional whole number (empty means none).
+/// An optional whole number (null means none).
 pub fn opt_int(
     v: &mut Violations,
     field: &str,
@@ -80,43 +91,47 @@ pub fn opt_int(
 ) -> Option<Option<i64>> {
     match value {
         Value::Null => Some(None),
-        Value::String(s) if s.trim().is_empty() => Some(None),
-        _ => int(v, field, value, min, max).map(Some),
+        Value::Number(n) => match n.as_i64() {
+            Some(n) if (min..=max).contains(&n) => Some(Some(n)),
+            Some(_) => {
+                v.push(Violation::new(field, "number.range").with_detail(format!("{min}..{max}")));
+                None
+            }
+            None => {
+                v.push(Violation::new(field, "type.integer"));
+                None
+            }
+        },
+        _ => {
+            v.push(Violation::new(field, "type.integer"));
+            None
+        }
     }
 }
 
 /// A decimal number (coordinates).
 pub fn decimal(v: &mut Violations, field: &str, value: &Loose) -> Option<f64> {
-    let n = match value {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) if !s.trim().is_empty() => {
-            s.trim().parse::<f64>().ok().filter(|f| f.is_finite())
-        }
-        Value::Null | Value::String(_) => {
+    match value {
+        Value::Null => {
             v.push(Violation::new(field, "required"));
-            return None;
+            None
         }
-        _ => None,
-    };
-    if n.is_none() {
-        v.push(Violation::new(field, "type.number"));
+        Value::Number(n) => n.as_f64().filter(|f| f.is_finite()).or_else(|| {
+            v.push(Violation::new(field, "type.number"));
+            None
+        }),
+        _ => {
+            v.push(Violation::new(field, "type.number"));
+            None
+        }
     }
-    n
 }
 
-/// A yes/no value: JSON bool, or a form's `on`/`true`/`1`; missing means no.
+/// A yes/no value: JSON `true` or `false`; missing means no.
 pub fn boolean(v: &mut Violations, field: &str, value: &Loose) -> Option<bool> {
     match value {
         Value::Null => Some(false),
         Value::Bool(b) => Some(*b),
-        Value::String(s) => match s.trim() {
-            "on" | "true" | "1" | "yes" => Some(true),
-            "" | "off" | "false" | "0" | "no" => Some(false),
-            _ => {
-                v.push(Violation::new(field, "type.boolean"));
-                None
-            }
-        },
         _ => {
             v.push(Violation::new(field, "type.boolean"));
             None
@@ -126,9 +141,42 @@ pub fn boolean(v: &mut Violations, field: &str, value: &Loose) -> Option<bool> {
 
 /// A required calendar date `YYYY-MM-DD`.
 pub fn date(v: &mut Violations, field: &str, value: &Loose) -> Option<Date> {
-    let s = text(v, field, value, 10)?;
+    let d = opt_date(v, field, value, Date::MIN, Date::MAX);
+    required(v, field, d)
+}
+
+/// A required calendar date within `earliest..=latest`; outside, the rule
+/// `date.range` names both ends, so the caller knows what is plausible.
+pub fn date_in(
+    v: &mut Violations,
+    field: &str,
+    value: &Loose,
+    earliest: Date,
+    latest: Date,
+) -> Option<Date> {
+    let d = opt_date(v, field, value, earliest, latest);
+    required(v, field, d)
+}
+
+/// An optional calendar date (null or blank means none) within `earliest..=latest`.
+pub fn opt_date(
+    v: &mut Violations,
+    field: &str,
+    value: &Loose,
+    earliest: Date,
+    latest: Date,
+) -> Option<Option<Date>> {
+    let Some(s) = opt_text(v, field, value, 10)? else {
+        return Some(None);
+    };
     match s.parse::<Date>() {
-        Ok(d) => Some(d),
+        Ok(d) if (earliest..=latest).contains(&d) => Some(Some(d)),
+        Ok(_) => {
+            v.push(
+                Violation::new(field, "date.range").with_detail(format!("{earliest}..{latest}")),
+            );
+            None
+        }
         Err(_) => {
             v.push(Violation::new(field, "date.format"));
             None
@@ -147,24 +195,107 @@ pub fn parsed<T, E: Into<Violation>>(
     v.field(field, parse(&s))
 }
 
+/// Parses the JSON string exactly as sent (no trimming or cleaning first), for
+/// identifiers such as the VIN whose parser decides about white space itself.
+pub fn parsed_exact<T, E: Into<Violation>>(
+    v: &mut Violations,
+    field: &str,
+    value: &Loose,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Option<T> {
+    match value {
+        Value::String(s) if !s.is_empty() => v.field(field, parse(s)),
+        Value::Null | Value::String(_) => {
+            v.push(Violation::new(field, "required"));
+            None
+        }
+        _ => {
+            v.push(Violation::new(field, "type.text"));
+            None
+        }
+    }
+}
+
+/// Every rule code the readers here produce (for the translation check).
+pub const RULES: &[&str] = &[
+    "required",
+    "type.text",
+    "type.integer",
+    "type.number",
+    "type.boolean",
+    "number.range",
+    "date.format",
+    "date.range",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
+    fn rules(v: &Violations) -> Vec<&'static str> {
+        v.0.iter().map(|x| x.rule).collect()
+    }
+
     #[test]
-    fn numbers_from_json_or_forms() {
+    fn json_types_are_strict() {
         let mut v = Violations::new();
         assert_eq!(int(&mut v, "y", &json!(2020), 1990, 2030), Some(2020));
-        assert_eq!(int(&mut v, "y", &json!("2021"), 1990, 2030), Some(2021));
-        assert_eq!(int(&mut v, "y", &json!("x"), 1990, 2030), None);
+        assert_eq!(int(&mut v, "y", &json!("2021"), 1990, 2030), None);
         assert_eq!(int(&mut v, "z", &json!(1), 1990, 2030), None);
+        assert_eq!(int(&mut v, "f", &json!(1.5), 0, 9), None);
+        assert_eq!(text(&mut v, "t", &json!(123), 10), None);
+        assert_eq!(boolean(&mut v, "b", &json!("yes")), None);
+        assert_eq!(boolean(&mut v, "b", &json!(true)), Some(true));
+        assert_eq!(decimal(&mut v, "d", &json!("1.5")), None);
         assert_eq!(
-            v.0.iter().map(|x| x.rule).collect::<Vec<_>>(),
-            vec!["type.integer", "number.range"]
+            rules(&v),
+            vec![
+                "type.integer",
+                "number.range",
+                "type.integer",
+                "type.text",
+                "type.boolean",
+                "type.number"
+            ]
         );
-        assert_eq!(boolean(&mut v, "b", &json!("on")), Some(true));
+    }
+
+    #[test]
+    fn texts_are_cleaned_with_their_own_rules() {
+        let mut v = Violations::new();
+        assert_eq!(text(&mut v, "n", &json!(" 工 "), 10), Some("工".into()));
+        assert_eq!(text(&mut v, "n", &json!("工\u{0017}\u{e000}"), 10), None);
+        assert_eq!(text(&mut v, "n", &json!("\u{200b}\u{200b}"), 10), None);
+        assert_eq!(text(&mut v, "n", &json!("\u{202e}abc"), 10), None);
+        assert_eq!(text(&mut v, "n", &json!("  "), 10), None);
+        assert_eq!(
+            rules(&v),
+            vec![
+                "text.control_chars",
+                "text.invisible_only",
+                "text.bidi_control",
+                "required"
+            ]
+        );
+        assert_eq!(
+            opt_lines(&mut v, "c", &json!("a\r\nb"), 10),
+            Some(Some("a\nb".into()))
+        );
+    }
+
+    #[test]
+    fn dates_in_a_range_name_it() {
+        let mut v = Violations::new();
+        let (lo, hi) = (jiff::civil::date(1990, 1, 1), jiff::civil::date(2026, 6, 1));
         assert_eq!(date(&mut v, "d", &json!("2026-02-30")), None);
-        assert_eq!(v.0.last().map(|x| x.rule), Some("date.format"));
+        assert_eq!(date_in(&mut v, "p", &json!("0001-01-01"), lo, hi), None);
+        assert_eq!(date_in(&mut v, "p", &json!("9999-12-31"), lo, hi), None);
+        assert_eq!(
+            date_in(&mut v, "p", &json!("2020-05-05"), lo, hi),
+            Some(jiff::civil::date(2020, 5, 5))
+        );
+        assert_eq!(rules(&v), vec!["date.format", "date.range", "date.range"]);
+        assert_eq!(v.0[1].detail.as_deref(), Some("1990-01-01..2026-06-01"));
     }
 }

@@ -330,10 +330,15 @@ pub async fn depots(app: &App, grant: &Grant) -> AppResult<Vec<store::network::D
     Ok(store::network::depots(&mut *conn(app).await?).await?)
 }
 
-/// Mobile units within reach.
-pub async fn mobile_units(app: &App, grant: &Grant) -> AppResult<Vec<store::network::MobileUnit>> {
+/// Mobile units within reach, of one station when `station_id` is given.
+pub async fn mobile_units(
+    app: &App,
+    grant: &Grant,
+    station_id: Option<i64>,
+) -> AppResult<Vec<store::network::MobileUnit>> {
     expect(grant, Action::NetworkRead)?;
-    Ok(store::network::mobile_units(&mut *conn(app).await?, grant.reach()).await?)
+    let mut c = conn(app).await?;
+    Ok(store::network::mobile_units(&mut c, grant.reach(), station_id).await?)
 }
 
 /// Input for a mobile unit.

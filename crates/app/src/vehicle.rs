@@ -1,10 +1,12 @@
 //! Vehicle use cases: records, ownership changes with history, odometer readings.
 
-use crate::input::{Loose, boolean, date, int, opt_int, opt_text, parsed, text};
+use crate::input::{Loose, boolean, date_in, int, opt_date, opt_int, opt_text, parsed_exact, text};
 use crate::network::expect;
 use crate::{App, AppError, AppResult, actor, begin, commit, conn};
 use domain::permission::{Action, Grant};
+use domain::vehicle::{EARLIEST_PURCHASE, LATEST_WARRANTY, default_warranty_end};
 use domain::{Violation, Violations};
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use store::vehicle::{Vehicle, VehicleFields, VehicleFilter};
 use store::{Page, Paged};
@@ -55,9 +57,13 @@ pub struct VehicleInput {
 }
 
 /// Checks a vehicle input; returns the fields and the optional first reading.
-pub fn parse(input: &VehicleInput) -> Result<(VehicleFields, Option<i64>), Violations> {
+/// `today` (in the network's zone) bounds the purchase date: 1990-01-01 ..= today.
+pub fn parse(
+    input: &VehicleInput,
+    today: Date,
+) -> Result<(VehicleFields, Option<i64>), Violations> {
     let mut v = Violations::new();
-    let vin = parsed(&mut v, "vin", &input.vin, domain::vin::Vin::parse);
+    let vin = parsed_exact(&mut v, "vin", &input.vin, domain::vin::Vin::parse_exact);
     let brand = text(&mut v, "brand", &input.brand, 50);
     let model = text(&mut v, "model", &input.model, 50);
     let year = int(&mut v, "model_year", &input.model_year, 1980, 2100);
@@ -67,19 +73,20 @@ pub fn parse(input: &VehicleInput) -> Result<(VehicleFields, Option<i64>), Viola
                 .map(|p| p.to_string())
         })
     });
-    let purchase = date(&mut v, "purchase_date", &input.purchase_date);
-    let start = match &input.warranty_start {
-        Loose::Null => purchase,
-        Loose::String(s) if s.trim().is_empty() => purchase,
-        other => date(&mut v, "warranty_start", other),
+    let purchase = date_in(
+        &mut v,
+        "purchase_date",
+        &input.purchase_date,
+        EARLIEST_PURCHASE,
+        today,
+    );
+    let warranty = |v: &mut Violations, field: &str, value: &Loose| {
+        opt_date(v, field, value, EARLIEST_PURCHASE, LATEST_WARRANTY)
     };
-    let end = match &input.warranty_end {
-        Loose::Null => start.and_then(|s| s.checked_add(jiff::Span::new().years(3)).ok()),
-        Loose::String(s) if s.trim().is_empty() => {
-            start.and_then(|s| s.checked_add(jiff::Span::new().years(3)).ok())
-        }
-        other => date(&mut v, "warranty_end", other),
-    };
+    let start =
+        warranty(&mut v, "warranty_start", &input.warranty_start).and_then(|s| s.or(purchase));
+    let end = warranty(&mut v, "warranty_end", &input.warranty_end)
+        .and_then(|e| e.or_else(|| start.and_then(default_warranty_end)));
     if let (Some(s), Some(e)) = (start, end)
         && e < s
     {
@@ -126,8 +133,17 @@ pub fn parse(input: &VehicleInput) -> Result<(VehicleFields, Option<i64>), Viola
             },
             km,
         )),
+        // Every field was read without a violation, so none is missing; kept total
+        // rather than unwrapped.
         _ => Err(Violation::new("body", "required").into()),
     }
+}
+
+/// Today in the network's zone (China Standard Time), for date plausibility.
+fn today(app: &App) -> Date {
+    let tz = jiff::tz::TimeZone::get("Asia/Shanghai")
+        .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
+    app.clock.now().to_zoned(tz).date()
 }
 
 async fn check_refs(
@@ -154,7 +170,7 @@ async fn check_refs(
 /// Creates a vehicle (and its first ownership and odometer reading).
 pub async fn create(app: &App, grant: &Grant, input: &VehicleInput) -> AppResult<i64> {
     expect(grant, Action::VehicleWrite)?;
-    let (f, km) = parse(input)?;
+    let (f, km) = parse(input, today(app))?;
     let now = app.now_ms();
     let mut tx = begin(app).await?;
     check_refs(&mut tx, grant, &f).await?;
@@ -189,7 +205,7 @@ pub async fn create(app: &App, grant: &Grant, input: &VehicleInput) -> AppResult
 /// Changes a vehicle's descriptive fields (the owner changes only by transfer).
 pub async fn update(app: &App, grant: &Grant, id: i64, input: &VehicleInput) -> AppResult<()> {
     expect(grant, Action::VehicleWrite)?;
-    let (mut f, _) = parse(input)?;
+    let (mut f, _) = parse(input, today(app))?;
     let now = app.now_ms();
     let mut tx = begin(app).await?;
     let before = store::vehicle::get(&mut tx, grant.reach(), id).await?;

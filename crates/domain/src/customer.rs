@@ -133,12 +133,11 @@ impl From<CustomerError> for crate::Violation {
 
 /// A checked person's name.
 pub fn parse_name(s: &str) -> Result<String, CustomerError> {
-    let t = s.trim();
-    let n = t.chars().count();
-    if n == 0 || n > 50 || t.chars().any(char::is_control) {
-        Err(CustomerError::Name)
-    } else {
-        Ok(t.to_string())
+    // The text rules of `crate::text` (no control, bidi or invisible-only names);
+    // the readers before this name the exact rule, the CSV import reports this one.
+    match crate::text::clean(s, 50, crate::text::Lines::One) {
+        Ok(Some(name)) => Ok(name),
+        _ => Err(CustomerError::Name),
     }
 }
 

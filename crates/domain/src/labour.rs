@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 use crate::certification::Requirement;
 use crate::guarantee::MajorPart;
 use crate::money::Money;
+use crate::text::Lines;
+
+/// Longest name of an operation, in characters.
+pub const MAX_NAME: usize = 100;
 
 /// Largest standard time of one operation: 100 hours, in hundredths.
 pub const MAX_HUNDREDTHS: i64 = 10_000;
@@ -20,6 +24,14 @@ pub enum LabourError {
     /// Chinese or English name missing.
     #[error("operation name missing")]
     NameMissing,
+    /// A name breaks a text rule (control or invisible characters, too long, …).
+    #[error("{field}: {error}")]
+    Name {
+        /// `name_zh` or `name_en`.
+        field: &'static str,
+        /// The text rule.
+        error: crate::text::TextError,
+    },
     /// Standard hours not in 0.01..=100.00.
     #[error("standard hours must be between 0.01 and 100.00")]
     HoursRange,
@@ -33,6 +45,10 @@ impl From<LabourError> for crate::Violation {
         match e {
             LabourError::CodeFormat => crate::Violation::new("code", "labour.code_format"),
             LabourError::NameMissing => crate::Violation::new("name", "labour.name_missing"),
+            LabourError::Name { field, error } => crate::Violation {
+                field: field.to_string(),
+                ..error.into()
+            },
             LabourError::HoursRange => crate::Violation::new("hours", "labour.hours_range"),
             LabourError::RateNegative => crate::Violation::new("rate", "labour.rate_negative"),
         }
@@ -82,7 +98,8 @@ pub fn check_hundredths(hundredths: i64) -> Result<(), LabourError> {
 }
 
 impl LabourOperation {
-    /// A checked catalogue entry; names are trimmed.
+    /// A checked catalogue entry; names are cleaned by [`crate::text::clean`] (at most
+    /// [`MAX_NAME`] characters).
     pub fn new(
         code: &str,
         name_zh: &str,
@@ -91,15 +108,17 @@ impl LabourOperation {
         requirement: Requirement,
     ) -> Result<Self, LabourError> {
         check_code(code)?;
-        let (zh, en) = (name_zh.trim(), name_en.trim());
-        if zh.is_empty() || en.is_empty() {
-            return Err(LabourError::NameMissing);
-        }
+        let name = |field, raw: &str| match crate::text::clean(raw, MAX_NAME, Lines::One) {
+            Ok(Some(n)) => Ok(n),
+            Ok(None) => Err(LabourError::NameMissing),
+            Err(error) => Err(LabourError::Name { field, error }),
+        };
+        let (zh, en) = (name("name_zh", name_zh)?, name("name_en", name_en)?);
         check_hundredths(standard_hundredths)?;
         Ok(Self {
             code: code.to_string(),
-            name_zh: zh.to_string(),
-            name_en: en.to_string(),
+            name_zh: zh,
+            name_en: en,
             standard_hundredths,
             requirement,
             major_part: None,
@@ -204,5 +223,26 @@ mod tests {
         assert_eq!(hundredths_to_minutes(25), 15);
         let v: crate::Violation = LabourError::HoursRange.into();
         assert_eq!(v.rule, "labour.hours_range");
+    }
+
+    #[test]
+    fn names_follow_the_text_rules() {
+        let r = Requirement::default();
+        let v: crate::Violation = LabourOperation::new("A1", "工\u{0017}\u{e000}", "b", 10, r)
+            .map(|_| ())
+            .map_err(crate::Violation::from)
+            .err()
+            .unwrap_or_else(|| crate::Violation::new("", "accepted"));
+        assert_eq!(
+            (v.field.as_str(), v.rule),
+            ("name_zh", "text.control_chars")
+        );
+        assert!(matches!(
+            LabourOperation::new("A1", "a", "\u{200B}", 10, r),
+            Err(LabourError::Name {
+                field: "name_en",
+                ..
+            })
+        ));
     }
 }

@@ -13,6 +13,7 @@ pub mod mask;
 pub mod money;
 pub mod phone;
 pub mod plate;
+pub mod text;
 pub mod vin;
 
 pub mod auth;
@@ -22,6 +23,7 @@ pub mod network;
 pub mod odometer;
 pub mod permission;
 pub mod role;
+pub mod vehicle;
 
 // The service loop (appointments, repair orders); see each module.
 pub mod appointment;

@@ -6,6 +6,11 @@ use std::fmt;
 /// A VIN: 17 characters, digits and capital letters without I, O, Q, with a correct
 /// ISO 3779 / GB 16735 check digit in position 9. Lower case input is accepted and
 /// upper-cased.
+///
+/// White space around a VIN: [`Vin::parse`] trims it, for people typing or pasting
+/// into a form, scanning a paper document or importing a spreadsheet; [`Vin::parse_exact`]
+/// refuses it (`vin.whitespace`), for the JSON API, where a padded VIN is a bug in the
+/// calling system that silent trimming would hide.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Vin(String);
 
@@ -18,6 +23,9 @@ pub enum VinError {
     /// A character outside 0-9, A-Z, or one of I, O, Q.
     #[error("character {0:?} at position {1} is not allowed in a VIN")]
     Character(char, usize),
+    /// White space before or after the 17 characters (only [`Vin::parse_exact`]).
+    #[error("white space around the VIN")]
+    Whitespace,
     /// Position 9 does not match the computed check digit.
     #[error("check digit is {found}, expected {expected}")]
     CheckDigit {
@@ -34,6 +42,7 @@ impl From<VinError> for crate::Violation {
             VinError::Length(n) => ("vin.length", n.to_string()),
             VinError::Character(c, p) => ("vin.character", format!("{c}@{p}")),
             VinError::CheckDigit { expected, .. } => ("vin.check_digit", expected.to_string()),
+            VinError::Whitespace => return crate::Violation::new("vin", "vin.whitespace"),
         };
         crate::Violation::new("vin", rule).with_detail(detail)
     }
@@ -74,7 +83,16 @@ pub fn check_digit(chars: &[char; 17]) -> Option<char> {
 }
 
 impl Vin {
-    /// Parses and checks a VIN.
+    /// Parses and checks a VIN as sent by another system: white space around it is
+    /// refused rather than trimmed (see the type's comment).
+    pub fn parse_exact(s: &str) -> Result<Vin, VinError> {
+        if s.trim() != s {
+            return Err(VinError::Whitespace);
+        }
+        Vin::parse(s)
+    }
+
+    /// Parses and checks a VIN typed by a person: white space around it is trimmed.
     pub fn parse(s: &str) -> Result<Vin, VinError> {
         let up: Vec<char> = s.trim().chars().map(|c| c.to_ascii_uppercase()).collect();
         if up.len() != 17 {
@@ -179,6 +197,22 @@ mod tests {
     }
 
     #[test]
+    fn exact_parse_refuses_padding_that_parse_trims() {
+        assert_eq!(
+            Vin::parse_exact(" 1M8GDM9AXKP042788"),
+            Err(VinError::Whitespace)
+        );
+        assert_eq!(
+            Vin::parse_exact("1M8GDM9AXKP042788\t"),
+            Err(VinError::Whitespace)
+        );
+        assert!(Vin::parse_exact("1M8GDM9AXKP042788").is_ok());
+        assert!(Vin::parse(" 1M8GDM9AXKP042788 ").is_ok());
+        let v: crate::Violation = VinError::Whitespace.into();
+        assert_eq!(v.rule, "vin.whitespace");
+    }
+
+    #[test]
     fn builds_chinese_maker_vins() {
         let v = Vin::with_check_digit("LSVAM4BQ", "AN123456");
         assert!(matches!(v, Err(VinError::Character('Q', 8))));
@@ -188,11 +222,21 @@ mod tests {
 
     proptest! {
         #[test]
+        fn never_panics_and_accepted_vins_round_trip(s in any::<String>()) {
+            if let Ok(vin) = Vin::parse(&s) {
+                prop_assert_eq!(Vin::parse_exact(&vin.to_string()), Ok(vin.clone()));
+                prop_assert_eq!(vin.as_str().len(), 17);
+            }
+            let _ = Vin::parse_exact(&s);
+        }
+
+        #[test]
         fn any_generated_vin_parses_and_any_changed_check_digit_fails(
             a in "[A-HJ-NPR-Z0-9]{8}", b in "[A-HJ-NPR-Z0-9]{8}", wrong in "[0-9X]") {
             let vin = Vin::with_check_digit(&a, &b).map_err(|e| TestCaseError::fail(e.to_string()))?;
             let reparsed = Vin::parse(vin.as_str());
             prop_assert_eq!(reparsed, Ok(vin.clone()));
+            prop_assert_eq!(Vin::parse_exact(&vin.to_string()), Ok(vin.clone()));
             let mut chars: Vec<char> = vin.as_str().chars().collect();
             let w = wrong.chars().next().unwrap_or('0');
             if chars[8] != w {

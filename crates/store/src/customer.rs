@@ -1,7 +1,7 @@
 //! Customers: contact data, preferences, consent.
 
 use crate::error::{StoreError, StoreResult};
-use crate::query::{Bind, page_of};
+use crate::query::{Bind, contains, like, page_of};
 use crate::scope::owned_filter;
 use crate::{Page, Paged};
 use domain::permission::Reach;
@@ -200,8 +200,8 @@ pub async fn list(
             conds.push(format!("c.phone = ${n}"));
             binds.push(Bind::S(p.e164().to_string()));
         } else {
-            conds.push(format!("c.name LIKE ${n}"));
-            binds.push(Bind::S(format!("%{q}%")));
+            conds.push(like("c.name", n));
+            binds.push(contains(q));
         }
     }
     if let Some(sid) = f.station_id {

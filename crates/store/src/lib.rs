@@ -44,17 +44,24 @@ impl Default for Page {
 }
 
 impl Page {
-    /// A page clamped to sane bounds.
+    /// The highest page number: with at most [`Page::MAX_PER_PAGE`] rows a page this
+    /// reaches past 200 million rows, and the offset stays far from overflowing.
+    pub const MAX_PAGE: i64 = 1_000_000;
+    /// The most rows one page may hold.
+    pub const MAX_PER_PAGE: i64 = 200;
+
+    /// A page clamped to sane bounds (callers that read a request check the bounds
+    /// first and refuse values outside them; this is the last guard).
     pub fn new(page: i64, per_page: i64) -> Page {
         Page {
-            page: page.max(1),
-            per_page: per_page.clamp(1, 200),
+            page: page.clamp(1, Self::MAX_PAGE),
+            per_page: per_page.clamp(1, Self::MAX_PER_PAGE),
         }
     }
 
     /// Rows to skip.
     pub fn offset(&self) -> i64 {
-        (self.page - 1) * self.per_page
+        (self.page - 1).saturating_mul(self.per_page)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Regions, stations, depots and mobile units.
 
 use crate::error::{StoreError, StoreResult};
-use crate::query::{Bind, page_of};
+use crate::query::{Bind, contains, like, page_of};
 use crate::scope::station_filter;
 use crate::{Page, Paged};
 use domain::permission::Reach;
@@ -281,10 +281,12 @@ pub async fn stations(
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let n = binds.len() + 1;
-        conds.push(format!(
-            "(s.code LIKE ${n} OR s.name_zh LIKE ${n} OR s.name_en LIKE ${n} OR s.city LIKE ${n})"
-        ));
-        binds.push(Bind::S(format!("%{q}%")));
+        let any: Vec<String> = ["s.code", "s.name_zh", "s.name_en", "s.city"]
+            .iter()
+            .map(|c| like(c, n))
+            .collect();
+        conds.push(format!("({})", any.join(" OR ")));
+        binds.push(contains(q));
     }
     if let Some(st) = filter.status.as_deref().filter(|s| !s.is_empty()) {
         conds.push(format!("s.status = ${}", binds.len() + 1));
@@ -436,16 +438,24 @@ pub async fn insert_mobile_unit(
 }
 
 /// Mobile units within reach.
-pub async fn mobile_units(conn: &mut AnyConnection, reach: &Reach) -> StoreResult<Vec<MobileUnit>> {
+pub async fn mobile_units(
+    conn: &mut AnyConnection,
+    reach: &Reach,
+    station_id: Option<i64>,
+) -> StoreResult<Vec<MobileUnit>> {
     let (cond, val) = station_filter(reach, "m.station_id", "s.region_id", 1);
+    let mut binds: Vec<Bind> = val.into_iter().map(Bind::I).collect();
+    let mut conds = vec![cond];
+    if let Some(sid) = station_id {
+        conds.push(format!("m.station_id = ${}", binds.len() + 1));
+        binds.push(Bind::I(sid));
+    }
     let sql = format!(
         "SELECT m.id, m.code, m.kind, m.station_id, m.plate, m.lon_e6, m.lat_e6, m.state FROM mobile_units m \
-         JOIN stations s ON s.id = m.station_id WHERE {cond} ORDER BY m.code LIMIT 1000"
+         JOIN stations s ON s.id = m.station_id WHERE {} ORDER BY m.code LIMIT 1000",
+        conds.join(" AND ")
     );
-    let mut q = sqlx::query(AssertSqlSafe(sql));
-    if let Some(v) = val {
-        q = q.bind(v);
-    }
+    let q = crate::query::bind_all(sqlx::query(AssertSqlSafe(sql)), &binds);
     let rows = q.fetch_all(conn).await?;
     rows.iter()
         .map(|r| {

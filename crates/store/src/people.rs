@@ -1,7 +1,7 @@
 //! Staff accounts and their certificates.
 
 use crate::error::{StoreError, StoreResult};
-use crate::query::{Bind, page_of};
+use crate::query::{Bind, contains, like, page_of};
 use crate::scope::station_filter;
 use crate::{Page, Paged};
 use domain::permission::Reach;
@@ -137,8 +137,12 @@ pub async fn staff_list(
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let n = binds.len() + 1;
-        conds.push(format!("(st.username LIKE ${n} OR st.name LIKE ${n})"));
-        binds.push(Bind::S(format!("%{q}%")));
+        conds.push(format!(
+            "({} OR {})",
+            like("st.username", n),
+            like("st.name", n)
+        ));
+        binds.push(contains(q));
     }
     if let Some(r) = f.role.as_deref().filter(|s| !s.is_empty()) {
         conds.push(format!("st.role = ${}", binds.len() + 1));

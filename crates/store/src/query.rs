@@ -28,6 +28,36 @@ pub fn bind_all<'q>(
     q
 }
 
+/// `{col} LIKE ${n}` with a backslash as the escape character, so a pattern built by
+/// [`contains`] or [`starts_with`] means the same on SQLite (which has no default
+/// escape) and PostgreSQL.
+pub fn like(col: &str, n: usize) -> String {
+    format!("{col} LIKE ${n} ESCAPE '\\'")
+}
+
+/// The search text with LIKE's wildcards (`%`, `_`) and the escape character itself
+/// escaped, so `q=%` finds a percent sign rather than every row.
+pub fn like_literal(q: &str) -> String {
+    let mut out = String::with_capacity(q.len());
+    for c in q.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A LIKE pattern (for [`like`]) that matches texts containing `q`.
+pub fn contains(q: &str) -> Bind {
+    Bind::S(format!("%{}%", like_literal(q)))
+}
+
+/// A LIKE pattern (for [`like`]) that matches texts starting with `q`.
+pub fn starts_with(q: &str) -> Bind {
+    Bind::S(format!("{}%", like_literal(q)))
+}
+
 /// Runs a `SELECT COUNT(*)` with the given binds.
 pub async fn count(conn: &mut AnyConnection, sql: &str, binds: &[Bind]) -> StoreResult<i64> {
     let row = bind_all(sqlx::query(AssertSqlSafe(sql.to_string())), binds)
@@ -70,4 +100,16 @@ pub async fn page_of<T>(
         page: page.page,
         per_page: page.per_page,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_are_escaped() {
+        assert_eq!(like_literal("50%_a\\b"), "50\\%\\_a\\\\b");
+        assert!(matches!(contains("%"), Bind::S(s) if s == "%\\%%"));
+        assert_eq!(like("c.name", 2), "c.name LIKE $2 ESCAPE '\\'");
+    }
 }

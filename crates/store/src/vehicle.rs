@@ -1,7 +1,7 @@
 //! Vehicles, their owners over time and their odometer history.
 
 use crate::error::{StoreError, StoreResult};
-use crate::query::{Bind, bind_all, page_of};
+use crate::query::{Bind, bind_all, contains, like, page_of, starts_with};
 use crate::scope::owned_filter;
 use crate::{Page, Paged};
 use domain::permission::Reach;
@@ -241,13 +241,14 @@ pub async fn list(
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let n = binds.len() + 1;
         conds.push(format!(
-            "(v.vin LIKE ${n} OR v.plate = ${} OR v.model LIKE ${})",
+            "({} OR v.plate = ${} OR {})",
+            like("v.vin", n),
             n + 1,
-            n + 2
+            like("v.model", n + 2)
         ));
-        binds.push(Bind::S(format!("{}%", q.to_ascii_uppercase())));
+        binds.push(starts_with(&q.to_ascii_uppercase()));
         binds.push(Bind::S(q.to_uppercase()));
-        binds.push(Bind::S(format!("%{q}%")));
+        binds.push(contains(q));
     }
     if let Some(o) = f.owner_id {
         conds.push(format!("v.owner_id = ${}", binds.len() + 1));

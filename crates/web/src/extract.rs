@@ -172,8 +172,62 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             Ok(b) => b,
             Err(_) => return Ok(JsonBody(Err(ApiError::new(Problem::TooLarge, lang)))),
         };
-        Ok(JsonBody(serde_json::from_slice(&bytes).map_err(|e| {
-            ApiError::new(Problem::BadBody(json_violation(&e)), lang)
-        })))
+        let body = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::new(Problem::BadBody(json_violation(&e)), lang))
+            .and_then(|body| match serde_json::from_slice(&bytes) {
+                Ok(value) => match bad_text(&value, "") {
+                    Some(v) => Err(ApiError::app(AppError::Invalid(v.into()), lang)),
+                    None => Ok(body),
+                },
+                Err(_) => Ok(body),
+            });
+        Ok(JsonBody(body))
+    }
+}
+
+/// The first string anywhere in a JSON body holding a character no stored text may
+/// hold (control, bidi control, private use, unassigned; see
+/// [`domain::text::check_chars`]), as a violation naming its path (`lines[2].note`).
+/// The field readers apply the full text rules; this guard also covers fields that
+/// use cases read as plain strings.
+pub fn bad_text(value: &serde_json::Value, path: &str) -> Option<domain::Violation> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => domain::text::check_chars(s).err().map(|e| {
+            let field = if path.is_empty() { "body" } else { path };
+            domain::Violation {
+                field: field.to_string(),
+                ..e.into()
+            }
+        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| bad_text(item, &format!("{path}[{i}]"))),
+        Value::Object(fields) => fields.iter().find_map(|(k, item)| {
+            let p = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            bad_text(item, &p)
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn bad_text_names_the_path() {
+        let body = json!({"lines": [{"note": "ok"}, {"note": "x\u{202E}"}], "n": 1});
+        let v = bad_text(&body, "").map(|v| (v.field, v.rule));
+        assert_eq!(v, Some(("lines[1].note".into(), "text.bidi_control")));
+        assert!(bad_text(&json!({"comment": "a\r\nb\tc"}), "").is_none());
+        let v = bad_text(&json!("\u{7}"), "").map(|v| (v.field, v.rule));
+        assert_eq!(v, Some(("body".into(), "text.control_chars")));
     }
 }

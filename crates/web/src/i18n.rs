@@ -176,6 +176,9 @@ pub fn yuan(fen: i64) -> String {
 }
 
 #[cfg(test)]
+mod rule_keys;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

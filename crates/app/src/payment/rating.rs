@@ -2,7 +2,7 @@
 //! order; given from the owner link, or recorded at the desk.
 
 use super::{ORDER_ENTITY, WRITE, duplicate_as, owner_actor, refused, required};
-use crate::input::{Loose, int, opt_text};
+use crate::input::{Loose, int, opt_lines};
 use crate::network::expect;
 use crate::service::repair_order::{Loaded, load, owner_order};
 use crate::{App, AppResult, actor, begin, commit};
@@ -30,7 +30,7 @@ pub struct RatingInput {
 fn parse(input: &RatingInput) -> AppResult<(i64, Option<String>)> {
     let mut v = Violations::new();
     let stars = int(&mut v, "stars", &input.stars, 1, 5);
-    let comment = opt_text(&mut v, "comment", &input.comment, MAX_COMMENT);
+    let comment = opt_lines(&mut v, "comment", &input.comment, MAX_COMMENT);
     v.into_result()?;
     Ok((required(stars)?, required(comment)?))
 }

@@ -513,7 +513,7 @@ mod tests {
     fn thresholds_are_parsed_then_checked_by_the_domain() {
         let good = ThresholdsInput {
             period_months: 24.into(),
-            period_km: "50000".into(),
+            period_km: 50000.into(),
             cumulative_repair_days: 30.into(),
             same_problem_repairs: 4.into(),
             serious_safety_repairs: 2.into(),

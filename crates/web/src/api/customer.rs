@@ -36,7 +36,7 @@ pub async fn list_customers(
         q: q.text("q"),
         station_id: q.int("station_id", c.lang)?,
     };
-    let page = app::customer::list(&s.app, &g, &f, q.page())
+    let page = app::customer::list(&s.app, &g, &f, q.page(c.lang)?)
         .await
         .map_err(|e| c.err(e))?;
     Ok(Json(serde_json::to_value(page).unwrap_or_default()))

@@ -37,15 +37,26 @@ pub fn router() -> Router<AppState> {
 pub struct ListQuery(pub HashMap<String, String>);
 
 impl ListQuery {
-    /// The page asked for (`page`, `per_page`), clamped.
-    pub fn page(&self) -> Page {
-        let get = |k: &str, d: i64| {
-            self.0
-                .get(k)
-                .and_then(|v| v.parse::<i64>().ok())
-                .unwrap_or(d)
-        };
-        Page::new(get("page", 1), get("per_page", 20))
+    /// The page asked for (`page` from 1, `per_page` 1 to 200); a value that is not a
+    /// number or lies outside its range is a 422 naming the parameter, rather than
+    /// a page quietly clamped to something the caller did not ask for.
+    pub fn page(&self, lang: Lang) -> Result<Page, ApiError> {
+        let page = self.int("page", lang)?.unwrap_or(1);
+        let per_page = self.int("per_page", lang)?.unwrap_or(20);
+        let mut v = domain::Violations::new();
+        for (name, value, max) in [
+            ("page", page, Page::MAX_PAGE),
+            ("per_page", per_page, Page::MAX_PER_PAGE),
+        ] {
+            if !(1..=max).contains(&value) {
+                v.push(
+                    domain::Violation::new(name, "number.range").with_detail(format!("1..{max}")),
+                );
+            }
+        }
+        v.into_result()
+            .map_err(|v| ApiError::app(AppError::Invalid(v), lang))?;
+        Ok(Page::new(page, per_page))
     }
 
     /// A text parameter, if given and not empty.

@@ -67,7 +67,7 @@ pub async fn list_stations(
         status: q.text("status"),
         region_id: q.int("region_id", c.lang)?,
     };
-    let page = app::network::stations(&s.app, &g, &f, q.page())
+    let page = app::network::stations(&s.app, &g, &f, q.page(c.lang)?)
         .await
         .map_err(|e| c.err(e))?;
     Ok(Json(serde_json::to_value(page).unwrap_or_default()))
@@ -176,14 +176,16 @@ pub async fn list_depots(
     Ok(Json(serde_json::json!({ "items": d })))
 }
 
-/// Lists mobile units within reach.
-#[utoipa::path(get, path = "/api/v1/mobile-units", tag = "network", responses((status = 200, description = "Mobile units")))]
+/// Lists mobile units within reach: `station_id` keeps one station's.
+#[utoipa::path(get, path = "/api/v1/mobile-units", tag = "network", params(("station_id" = Option<i64>, Query)), responses((status = 200, description = "Mobile units")))]
 pub async fn list_units(
     State(s): State<AppState>,
     c: Caller,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let g = c.grant(Action::NetworkRead)?;
-    let u = app::network::mobile_units(&s.app, &g)
+    let station_id = ListQuery(q).int("station_id", c.lang)?;
+    let u = app::network::mobile_units(&s.app, &g, station_id)
         .await
         .map_err(|e| c.err(e))?;
     Ok(Json(serde_json::json!({ "items": u })))

@@ -35,7 +35,7 @@ pub async fn list_staff(
         role: q.text("role"),
         station_id: q.int("station_id", c.lang)?,
     };
-    let page = app::people::staff_list(&s.app, &g, &f, q.page())
+    let page = app::people::staff_list(&s.app, &g, &f, q.page(c.lang)?)
         .await
         .map_err(|e| c.err(e))?;
     Ok(Json(serde_json::to_value(page).unwrap_or_default()))

@@ -37,7 +37,7 @@ pub async fn list_vehicles(
         owner_id: q.int("owner_id", c.lang)?,
         station_id: q.int("station_id", c.lang)?,
     };
-    let page = app::vehicle::list(&s.app, &g, &f, q.page())
+    let page = app::vehicle::list(&s.app, &g, &f, q.page(c.lang)?)
         .await
         .map_err(|e| c.err(e))?;
     Ok(Json(serde_json::to_value(page).unwrap_or_default()))

@@ -10,6 +10,8 @@ use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use domain::permission::{Action, Grant};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{Schema, SchemaType, Type};
 
 /// A submitted form as ordered name/value pairs.
 #[derive(Debug, Clone, Default)]
@@ -284,7 +286,104 @@ pub fn error_page(chrome: Chrome, e: &AppError) -> Response {
 }
 
 /// Reads a form into an API input type; unknown fields become violations.
-pub fn read_input<T: serde::de::DeserializeOwned>(form: &FormData) -> Result<T, AppError> {
-    serde_json::from_value(form.to_json())
+///
+/// A form can only send strings, while the input readers in `app::input` are strict
+/// about JSON types (the API must not turn `"1"` into 1). So the form is first typed
+/// from the input type's OpenAPI schema, the same contract the API publishes: see
+/// [`typed_form`].
+pub fn read_input<T: serde::de::DeserializeOwned + utoipa::PartialSchema>(
+    form: &FormData,
+) -> Result<T, AppError> {
+    serde_json::from_value(typed_form(&T::schema(), form.to_json()))
         .map_err(|e| AppError::Invalid(crate::error::json_violation(&e).into()))
+}
+
+/// The JSON a form's strings stand for, field by field per `schema`: every string is
+/// trimmed (browsers keep what was pasted); a field declared integer, number or
+/// boolean becomes that JSON type (blank → null; a checkbox's `on` → true). A string
+/// that does not read as the declared type stays a string, so the input reader names
+/// the rule (`type.integer`, …) as it does for the API.
+pub fn typed_form(schema: &RefOr<Schema>, form: serde_json::Value) -> serde_json::Value {
+    let serde_json::Value::Object(fields) = form else {
+        return form;
+    };
+    let props = match schema {
+        RefOr::T(Schema::Object(o)) => Some(&o.properties),
+        _ => None,
+    };
+    let typed = fields
+        .into_iter()
+        .map(|(name, value)| {
+            let serde_json::Value::String(s) = value else {
+                return (name, value);
+            };
+            let s = s.trim().to_string();
+            let kind = props.and_then(|p| p.get(&name)).and_then(primitive);
+            (name, typed_value(kind, s))
+        })
+        .collect();
+    serde_json::Value::Object(typed)
+}
+
+/// One form string as the JSON type `kind` (see [`typed_form`]).
+fn typed_value(kind: Option<Type>, s: String) -> serde_json::Value {
+    use serde_json::Value;
+    let blank = s.is_empty();
+    match kind {
+        Some(Type::Integer | Type::Number | Type::Boolean) if blank => Value::Null,
+        Some(Type::Integer) => s.parse::<i64>().map_or(Value::String(s), Value::from),
+        Some(Type::Number) => s
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or(Value::String(s), Value::Number),
+        Some(Type::Boolean) => match s.as_str() {
+            "on" | "true" | "1" | "yes" => Value::Bool(true),
+            "off" | "false" | "0" | "no" => Value::Bool(false),
+            _ => Value::String(s),
+        },
+        _ => Value::String(s),
+    }
+}
+
+/// The declared JSON type of a property, ignoring `null` (optional fields).
+fn primitive(schema: &RefOr<Schema>) -> Option<Type> {
+    let first = |types: &[Type]| types.iter().find(|t| **t != Type::Null).cloned();
+    match schema {
+        RefOr::T(Schema::Object(o)) => match &o.schema_type {
+            SchemaType::Type(t) => Some(t.clone()),
+            SchemaType::Array(ts) => first(ts),
+            SchemaType::AnyValue => None,
+        },
+        RefOr::T(Schema::OneOf(one)) => one.items.iter().find_map(primitive),
+        _ => None,
+    }
+}
+
+/// A form string read as a whole number where the use case expects JSON, for the
+/// few handlers that build an input type by hand: a number when it reads as one,
+/// otherwise the text, so the input reader names the rule.
+pub fn form_int(s: &str) -> serde_json::Value {
+    typed_value(Some(Type::Integer), s.trim().to_string())
+}
+
+#[cfg(test)]
+mod typed_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn form_strings_take_the_schema_types() {
+        let schema = <app::vehicle::VehicleInput as utoipa::PartialSchema>::schema();
+        let form = json!({"model_year": "2021", "km": "", "is_ev": "on", "brand": " 比亚迪 ",
+            "owner_id": "x", "vin": "123"});
+        let typed = typed_form(&schema, form);
+        assert_eq!(
+            typed,
+            json!({"model_year": 2021, "km": null, "is_ev": true, "brand": "比亚迪",
+                "owner_id": "x", "vin": "123"})
+        );
+        assert_eq!(form_int(" 5 "), json!(5));
+        assert_eq!(form_int("five"), json!("five"));
+    }
 }

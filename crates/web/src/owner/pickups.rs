@@ -266,7 +266,7 @@ async fn request(State(s): State<AppState>, parts: Parts, form: FormData) -> Res
         return show(&s, &session, &grant, None, Some(msg), StatusCode::FORBIDDEN).await;
     }
     let input = OwnerRequest {
-        appointment_id: form.get("appointment_id").into(),
+        appointment_id: crate::console::form::form_int(form.get("appointment_id")),
         address: form.get("address").into(),
         window_start: form.get("window_start").into(),
         window_end: form.get("window_end").into(),

@@ -682,7 +682,7 @@ async fn rate(
         return forged(&s, &parts, &token).await;
     }
     let input = RatingInput {
-        stars: serde_json::Value::String(form.get("stars").to_string()),
+        stars: crate::console::form::form_int(form.get("stars")),
         comment: serde_json::Value::String(form.get("comment").to_string()),
     };
     match app::payment::rating::rate_by_owner(&s.app, &token, &input).await {
