@@ -4,20 +4,35 @@
 //! loads, asks the domain, then saves and records events in one transaction. Time
 //! comes from the [`clock::Clock`] the [`App`] was given, so tests move it by hand.
 
+// Machinery: sign-in, the clock, errors, input reading, notifications, bulk data.
 pub mod auth;
 pub mod clock;
-pub mod customer;
 pub mod demo;
 pub mod error;
 pub mod export;
 pub mod import;
 pub mod input;
-pub mod network;
 pub mod notify;
 pub mod password;
-pub mod payment;
+pub(crate) mod shared;
+
+// Business areas, one module each, named as in every other layer.
+pub mod appointment;
+pub mod billing;
+pub mod calendar;
+pub mod capacity;
+pub mod customer;
+pub mod estimate;
+pub mod follow_up;
+pub mod guarantee;
+pub mod labour;
+pub mod network;
+pub mod part;
 pub mod people;
-pub mod service;
+pub mod pickup;
+pub mod rating;
+pub mod repair_order;
+pub mod stage_standard;
 pub mod vehicle;
 
 pub use error::{AppError, AppResult};

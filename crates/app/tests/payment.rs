@@ -4,12 +4,12 @@
 //! calendar feeds and follow-up tasks.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use app::payment::bill::DeskPaymentInput;
-use app::payment::pickup::{ChecklistItem, ConfirmInput, PickupInput};
-use app::payment::provider::{Callback, SANDBOX, Sandbox};
-use app::payment::rating::RatingInput;
-use app::service::estimate::{DecisionInput, LineInput};
-use app::service::repair_order::WalkInInput;
+use app::billing::DeskPaymentInput;
+use app::billing::provider::{Callback, SANDBOX, Sandbox};
+use app::estimate::{DecisionInput, LineInput};
+use app::pickup::{ChecklistItem, ConfirmInput, PickupInput};
+use app::rating::RatingInput;
+use app::repair_order::WalkInInput;
 use app::{AppError, AppSettings};
 use domain::permission::{Action, Grant, Principal, Unit};
 use domain::repair_order::Stage;
@@ -81,17 +81,8 @@ fn grant(a: Action) -> Grant {
     admin().grant(a).unwrap()
 }
 
-/// The grants of this area (see `app::payment::{WRITE, READ}`).
-fn write() -> Grant {
-    grant(app::payment::WRITE)
-}
-
-fn read() -> Grant {
-    grant(app::payment::READ)
-}
-
-/// Another station's advisor: reaches nothing of station A.
-fn other_station_write(station: i64, region: i64) -> Grant {
+/// Another station's advisor holding `action`: reaches nothing of station A.
+fn other_station(action: Action, station: i64, region: i64) -> Grant {
     Principal {
         id: 99,
         name: "other".into(),
@@ -101,7 +92,7 @@ fn other_station_write(station: i64, region: i64) -> Grant {
             domain::ids::RegionId(region),
         ),
     }
-    .grant(app::payment::WRITE)
+    .grant(action)
     .unwrap()
 }
 
@@ -230,8 +221,8 @@ async fn delivered_order(env: &Env, fx: &Fx) -> i64 {
 /// As [`delivered_order`] with the owner's concern (the same concern on the same
 /// vehicle within 12 months opens a free comeback).
 async fn delivered_order_for(env: &Env, fx: &Fx, concern: &str) -> i64 {
-    use app::service::estimate as est;
-    use app::service::repair_order as ro;
+    use app::estimate as est;
+    use app::repair_order as ro;
     let g = &grant(Action::RepairOrderWrite);
     env.set(at(2026, 11, 24, 10, 0));
     let id = ro::open_walk_in(
@@ -333,10 +324,10 @@ async fn events(env: &Env, entity: &str, id: i64) -> Vec<String> {
 }
 
 async fn bill_desk_payment_and_rating(env: &Env) {
-    use app::payment::bill;
+    use app::billing;
     let fx = fixture(env).await;
     // Not billable before delivery.
-    let open = app::service::repair_order::open_walk_in(
+    let open = app::repair_order::open_walk_in(
         &env.app,
         &grant(Action::RepairOrderWrite),
         &WalkInInput {
@@ -350,11 +341,13 @@ async fn bill_desk_payment_and_rating(env: &Env) {
     )
     .await
     .unwrap();
-    let e = bill::issue(&env.app, &write(), open).await.unwrap_err();
+    let e = billing::issue(&env.app, &grant(billing::WRITE), open)
+        .await
+        .unwrap_err();
     assert_eq!(rule(&e), "bill.not_delivered");
-    let e = app::payment::rating::rate_at_desk(
+    let e = app::rating::rate_at_desk(
         &env.app,
-        &write(),
+        &grant(app::rating::WRITE),
         open,
         &RatingInput {
             stars: json!(5),
@@ -367,7 +360,9 @@ async fn bill_desk_payment_and_rating(env: &Env) {
 
     let ro = delivered_order(env, &fx).await;
     // Delivery issued the bill in its own transaction.
-    let b = bill::view(&env.app, &read(), ro).await.unwrap();
+    let b = billing::view(&env.app, &grant(billing::READ), ro)
+        .await
+        .unwrap();
     let mut c = env.app.db.pool.acquire().await.unwrap();
     let (issued_events, delivered_at): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM events WHERE entity = 'repair_order' AND entity_id = $1 AND kind = 'bill_issued'), \
@@ -389,7 +384,9 @@ async fn bill_desk_payment_and_rating(env: &Env) {
     assert_eq!(b.bill.lines.as_array().unwrap().len(), 2);
     assert_eq!(b.bill.lines[1]["amount_fen"], 36_000);
     // Issuing (again) gives the same bill.
-    let again = bill::issue(&env.app, &write(), ro).await.unwrap();
+    let again = billing::issue(&env.app, &grant(billing::WRITE), ro)
+        .await
+        .unwrap();
     assert_eq!(again.bill.id, b.bill.id);
     // Another station cannot see it.
     let mut c = env.app.db.pool.acquire().await.unwrap();
@@ -397,9 +394,9 @@ async fn bill_desk_payment_and_rating(env: &Env) {
         .await
         .unwrap();
     drop(c);
-    let outsider = other_station_write(fx.station + 1000, region_b);
+    let outsider = other_station(app::billing::WRITE, fx.station + 1000, region_b);
     assert!(matches!(
-        bill::pay_at_desk(
+        billing::pay_at_desk(
             &env.app,
             &outsider,
             ro,
@@ -420,38 +417,60 @@ async fn bill_desk_payment_and_rating(env: &Env) {
         reference,
         amount_fen: json!(amount),
     };
-    let e = bill::pay_at_desk(&env.app, &write(), ro, &pay("cheque", json!("1"), 46_330))
-        .await
-        .unwrap_err();
+    let e = billing::pay_at_desk(
+        &env.app,
+        &grant(billing::WRITE),
+        ro,
+        &pay("cheque", json!("1"), 46_330),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(rule(&e), "payment.method");
-    let e = bill::pay_at_desk(&env.app, &write(), ro, &pay("card", json!(null), 46_330))
-        .await
-        .unwrap_err();
+    let e = billing::pay_at_desk(
+        &env.app,
+        &grant(billing::WRITE),
+        ro,
+        &pay("card", json!(null), 46_330),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(rule(&e), "required");
-    let e = bill::pay_at_desk(&env.app, &write(), ro, &pay("wechat", json!("WX1"), 46_000))
-        .await
-        .unwrap_err();
+    let e = billing::pay_at_desk(
+        &env.app,
+        &grant(billing::WRITE),
+        ro,
+        &pay("wechat", json!("WX1"), 46_000),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(rule(&e), "payment.amount_mismatch");
     assert!(matches!(
-        bill::pay_at_desk(&env.app, &read(), ro, &pay("cash", json!(null), 46_330))
-            .await
-            .unwrap_err(),
+        billing::pay_at_desk(
+            &env.app,
+            &grant(billing::READ),
+            ro,
+            &pay("cash", json!(null), 46_330)
+        )
+        .await
+        .unwrap_err(),
         AppError::Forbidden
     ));
     // A pending online payment is cancelled by the desk payment.
-    let online = bill::start_online(&env.app, &write(), ro, None)
+    let online = billing::start_online(&env.app, &grant(billing::WRITE), ro, None)
         .await
         .unwrap();
-    let p = bill::pay_at_desk(
+    let p = billing::pay_at_desk(
         &env.app,
-        &write(),
+        &grant(billing::WRITE),
         ro,
         &pay("wechat", json!("4200001234202611240001"), 46_330),
     )
     .await
     .unwrap();
     assert_eq!((p.state.as_str(), p.method.as_str()), ("paid", "wechat"));
-    let b = bill::view(&env.app, &read(), ro).await.unwrap();
+    let b = billing::view(&env.app, &grant(billing::READ), ro)
+        .await
+        .unwrap();
     assert_eq!(
         (b.bill.state.as_str(), b.bill.paid_fen, b.outstanding_fen),
         ("paid", 46_330, 0)
@@ -466,9 +485,14 @@ async fn bill_desk_payment_and_rating(env: &Env) {
         .find(|x| x.payment_ref == online.payment_ref)
         .unwrap();
     assert_eq!(cancelled.state, "cancelled");
-    let e = bill::pay_at_desk(&env.app, &write(), ro, &pay("cash", json!(null), 1))
-        .await
-        .unwrap_err();
+    let e = billing::pay_at_desk(
+        &env.app,
+        &grant(billing::WRITE),
+        ro,
+        &pay("cash", json!(null), 1),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(rule(&e), "bill.paid");
     // The late callback for the cancelled online payment changes nothing.
     let cb = Callback {
@@ -481,7 +505,7 @@ async fn bill_desk_payment_and_rating(env: &Env) {
     let s = Sandbox::for_app(&env.app)
         .sign(&cb, env.app.now_ms())
         .unwrap();
-    let e = bill::callback(&env.app, &s.signature, &s.body)
+    let e = billing::callback(&env.app, &s.signature, &s.body)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "payment.not_pending");
@@ -492,20 +516,22 @@ async fn bill_desk_payment_and_rating(env: &Env) {
         comment: json!("服务很好，准时交车"),
     };
     for bad in [json!(0), json!(6), json!("x")] {
-        let e = app::payment::rating::rate_at_desk(&env.app, &write(), ro, &rate(bad))
+        let e = app::rating::rate_at_desk(&env.app, &grant(app::rating::WRITE), ro, &rate(bad))
             .await
             .unwrap_err();
         assert!(matches!(e, AppError::Invalid(_)), "{e:?}");
     }
-    let r = app::payment::rating::rate_at_desk(&env.app, &write(), ro, &rate(json!(5)))
+    let r = app::rating::rate_at_desk(&env.app, &grant(app::rating::WRITE), ro, &rate(json!(5)))
         .await
         .unwrap();
     assert_eq!((r.stars, r.channel.as_str()), (5, "desk"));
-    let e = app::payment::rating::rate_at_desk(&env.app, &write(), ro, &rate(json!(4)))
+    let e = app::rating::rate_at_desk(&env.app, &grant(app::rating::WRITE), ro, &rate(json!(4)))
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "rating.once");
-    let b = bill::view(&env.app, &read(), ro).await.unwrap();
+    let b = billing::view(&env.app, &grant(billing::READ), ro)
+        .await
+        .unwrap();
     assert_eq!(b.rating.unwrap().stars, 5);
     let log = events(env, "repair_order", ro).await;
     for kind in [
@@ -524,23 +550,21 @@ async fn bill_desk_payment_and_rating(env: &Env) {
 }
 
 async fn online_payment_signed_callbacks(env: &Env) {
-    use app::payment::bill;
+    use app::billing;
     let fx = fixture(env).await;
     let ro = delivered_order(env, &fx).await;
-    bill::issue(&env.app, &write(), ro).await.unwrap();
+    billing::issue(&env.app, &grant(billing::WRITE), ro)
+        .await
+        .unwrap();
     // The owner pays from the transparent-workshop link.
-    let token = app::service::repair_order::issue_owner_link(
-        &env.app,
-        &grant(Action::RepairOrderWrite),
-        ro,
-    )
-    .await
-    .unwrap();
-    let e = bill::owner_start_online(&env.app, &token, Some("paypal"))
+    let token = app::repair_order::issue_owner_link(&env.app, &grant(Action::RepairOrderWrite), ro)
+        .await
+        .unwrap();
+    let e = billing::owner_start_online(&env.app, &token, Some("paypal"))
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "payment.provider_unknown");
-    let online = bill::owner_start_online(&env.app, &token, None)
+    let online = billing::owner_start_online(&env.app, &token, None)
         .await
         .unwrap();
     assert_eq!(online.amount_fen, 46_330);
@@ -549,12 +573,12 @@ async fn online_payment_signed_callbacks(env: &Env) {
         format!("/sandbox-pay/{}", online.payment_ref)
     );
     assert!(online.payment_ref.len() >= 32);
-    let page = bill::sandbox_checkout(&env.app, &online.payment_ref)
+    let page = billing::sandbox_checkout(&env.app, &online.payment_ref)
         .await
         .unwrap();
     assert_eq!((page.amount_fen, page.state.as_str()), (46_330, "pending"));
     assert!(matches!(
-        bill::sandbox_checkout(&env.app, "0123456789abcdef0123456789abcdef")
+        billing::sandbox_checkout(&env.app, "0123456789abcdef0123456789abcdef")
             .await
             .unwrap_err(),
         AppError::NotFound
@@ -573,52 +597,54 @@ async fn online_payment_signed_callbacks(env: &Env) {
     let forged = Sandbox::new("guess")
         .sign(&cb(46_330, "SBX-1"), now)
         .unwrap();
-    let e = bill::callback(&env.app, &forged.signature, &forged.body)
+    let e = billing::callback(&env.app, &forged.signature, &forged.body)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "payment.signature_invalid");
     // Tampered body under a genuine signature.
     let genuine = sandbox.sign(&cb(46_330, "SBX-1"), now).unwrap();
     let tampered = genuine.body.replace("46330", "1");
-    let e = bill::callback(&env.app, &genuine.signature, &tampered)
+    let e = billing::callback(&env.app, &genuine.signature, &tampered)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "payment.signature_invalid");
     // Stale: a genuine signature from 10 minutes ago (a replay).
     let stale = sandbox.sign(&cb(46_330, "SBX-1"), now - 600_000).unwrap();
-    let e = bill::callback(&env.app, &stale.signature, &stale.body)
+    let e = billing::callback(&env.app, &stale.signature, &stale.body)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "payment.signature_stale");
     // Amount mismatch, correctly signed.
     let short = sandbox.sign(&cb(100, "SBX-1"), now).unwrap();
-    let e = bill::callback(&env.app, &short.signature, &short.body)
+    let e = billing::callback(&env.app, &short.signature, &short.body)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "payment.amount_mismatch");
-    let b = bill::owner_view(&env.app, &token).await.unwrap();
+    let b = billing::owner_view(&env.app, &token).await.unwrap();
     assert_eq!((b.bill.state.as_str(), b.bill.paid_fen), ("unpaid", 0));
     assert_eq!(b.payments[0].state, "pending", "nothing changed");
 
     // The sandbox's own callback settles it exactly once.
-    let signed = bill::sandbox_submit(&env.app, &online.payment_ref, true)
+    let signed = billing::sandbox_submit(&env.app, &online.payment_ref, true)
         .await
         .unwrap();
-    let out = bill::callback(&env.app, &signed.signature, &signed.body)
+    let out = billing::callback(&env.app, &signed.signature, &signed.body)
         .await
         .unwrap();
     assert_eq!((out.state.as_str(), out.changed), ("paid", true));
-    let again = bill::callback(&env.app, &signed.signature, &signed.body)
+    let again = billing::callback(&env.app, &signed.signature, &signed.body)
         .await
         .unwrap();
     assert_eq!((again.state.as_str(), again.changed), ("paid", false));
     // A different provider reference for the settled payment is refused.
     let other = sandbox.sign(&cb(46_330, "SBX-OTHER"), now).unwrap();
-    let e = bill::callback(&env.app, &other.signature, &other.body)
+    let e = billing::callback(&env.app, &other.signature, &other.body)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "payment.not_pending");
-    let b = bill::view(&env.app, &read(), ro).await.unwrap();
+    let b = billing::view(&env.app, &grant(billing::READ), ro)
+        .await
+        .unwrap();
     assert_eq!((b.bill.state.as_str(), b.bill.paid_fen), ("paid", 46_330));
     assert_eq!(b.payments.len(), 1);
     assert!(
@@ -635,17 +661,17 @@ async fn online_payment_signed_callbacks(env: &Env) {
         "{log:?}"
     );
     // The sandbox will not sign for a closed payment; owner cannot start another.
-    let e = bill::sandbox_submit(&env.app, &online.payment_ref, true)
+    let e = billing::sandbox_submit(&env.app, &online.payment_ref, true)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "payment.not_pending");
-    let e = bill::owner_start_online(&env.app, &token, None)
+    let e = billing::owner_start_online(&env.app, &token, None)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "bill.paid");
 
     // The owner rates from the link: once.
-    let r = app::payment::rating::rate_by_owner(
+    let r = app::rating::rate_by_owner(
         &env.app,
         &token,
         &RatingInput {
@@ -656,7 +682,7 @@ async fn online_payment_signed_callbacks(env: &Env) {
     .await
     .unwrap();
     assert_eq!((r.stars, r.channel.as_str()), (4, "owner_page"));
-    let e = app::payment::rating::rate_by_owner(
+    let e = app::rating::rate_by_owner(
         &env.app,
         &token,
         &RatingInput {
@@ -668,7 +694,7 @@ async fn online_payment_signed_callbacks(env: &Env) {
     .unwrap_err();
     assert_eq!(rule(&e), "rating.once");
     assert!(matches!(
-        app::payment::rating::rate_by_owner(
+        app::rating::rate_by_owner(
             &env.app,
             &"f".repeat(64),
             &RatingInput {
@@ -684,27 +710,33 @@ async fn online_payment_signed_callbacks(env: &Env) {
     // The same concern again within 12 months is a free comeback: its bill is
     // issued paid, with nothing to pay online.
     let comeback = delivered_order(env, &fx).await;
-    let b = bill::issue(&env.app, &write(), comeback).await.unwrap();
+    let b = billing::issue(&env.app, &grant(billing::WRITE), comeback)
+        .await
+        .unwrap();
     assert_eq!((b.bill.gross_fen, b.bill.state.as_str()), (0, "paid"));
-    let e = bill::start_online(&env.app, &write(), comeback, None)
+    let e = billing::start_online(&env.app, &grant(billing::WRITE), comeback, None)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "bill.paid");
 
     // A failed sandbox payment on another order's bill.
     let ro2 = delivered_order_for(env, &fx, "空调不制冷").await;
-    bill::issue(&env.app, &write(), ro2).await.unwrap();
-    let p2 = bill::start_online(&env.app, &write(), ro2, Some("sandbox"))
+    billing::issue(&env.app, &grant(billing::WRITE), ro2)
         .await
         .unwrap();
-    let s = bill::sandbox_submit(&env.app, &p2.payment_ref, false)
+    let p2 = billing::start_online(&env.app, &grant(billing::WRITE), ro2, Some("sandbox"))
         .await
         .unwrap();
-    let out = bill::callback(&env.app, &s.signature, &s.body)
+    let s = billing::sandbox_submit(&env.app, &p2.payment_ref, false)
+        .await
+        .unwrap();
+    let out = billing::callback(&env.app, &s.signature, &s.body)
         .await
         .unwrap();
     assert_eq!((out.state.as_str(), out.changed), ("failed", true));
-    let b = bill::view(&env.app, &read(), ro2).await.unwrap();
+    let b = billing::view(&env.app, &grant(billing::READ), ro2)
+        .await
+        .unwrap();
     assert_eq!(
         (b.bill.state.as_str(), b.outstanding_fen),
         ("unpaid", 46_330)
@@ -718,7 +750,7 @@ fn jpeg(n: usize) -> Vec<u8> {
 }
 
 async fn pickup_checklist_photos_and_confirmation(env: &Env) {
-    use app::payment::pickup;
+    use app::pickup;
     let fx = fixture(env).await;
     let ro = delivered_order(env, &fx).await;
     env.set(at(2026, 11, 24, 14, 0));
@@ -733,7 +765,7 @@ async fn pickup_checklist_photos_and_confirmation(env: &Env) {
     // Window rules, both or neither reference.
     let e = pickup::schedule(
         &env.app,
-        &write(),
+        &grant(pickup::WRITE),
         &input(json!("2026-11-24 18:00"), json!("2026-11-24 17:00")),
     )
     .await
@@ -741,7 +773,7 @@ async fn pickup_checklist_photos_and_confirmation(env: &Env) {
     assert_eq!(rule(&e), "pickup.window");
     let e = pickup::schedule(
         &env.app,
-        &write(),
+        &grant(pickup::WRITE),
         &input(json!("2026-11-23 08:00"), json!("2026-11-23 10:00")),
     )
     .await
@@ -749,28 +781,30 @@ async fn pickup_checklist_photos_and_confirmation(env: &Env) {
     assert_eq!(rule(&e), "pickup.window_past");
     let mut both = input(json!("2026-11-24 17:00"), json!("2026-11-24 18:00"));
     both.appointment_id = json!(1);
-    let e = pickup::schedule(&env.app, &write(), &both)
+    let e = pickup::schedule(&env.app, &grant(pickup::WRITE), &both)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "pickup.one_of");
     let mut bad_driver = input(json!("2026-11-24 17:00"), json!("2026-11-24 18:00"));
     bad_driver.driver_id = json!(9999);
-    let e = pickup::schedule(&env.app, &write(), &bad_driver)
+    let e = pickup::schedule(&env.app, &grant(pickup::WRITE), &bad_driver)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "pickup.driver_unknown");
 
     let id = pickup::schedule(
         &env.app,
-        &write(),
+        &grant(pickup::WRITE),
         &input(json!("2026-11-24 17:00"), json!("2026-11-24 18:00")),
     )
     .await
     .unwrap();
-    pickup::assign_driver(&env.app, &write(), id, fx.driver)
+    pickup::assign_driver(&env.app, &grant(pickup::WRITE), id, fx.driver)
         .await
         .unwrap();
-    let v = pickup::get(&env.app, &read(), id).await.unwrap();
+    let v = pickup::get(&env.app, &grant(pickup::READ), id)
+        .await
+        .unwrap();
     assert_eq!(v.pickup.kind, "return");
     assert_eq!(v.pickup.driver_id, Some(fx.driver));
     assert_eq!(
@@ -779,7 +813,7 @@ async fn pickup_checklist_photos_and_confirmation(env: &Env) {
     );
     let listed = pickup::list(
         &env.app,
-        &read(),
+        &grant(pickup::READ),
         fx.station,
         at(2026, 11, 24, 0, 0).as_millisecond(),
         at(2026, 11, 25, 0, 0).as_millisecond(),
@@ -793,13 +827,13 @@ async fn pickup_checklist_photos_and_confirmation(env: &Env) {
         signed_by: json!("张三"),
         signature_ref: json!("sig/handover-1.png"),
     };
-    let e = pickup::confirm(&env.app, &write(), id, &confirm)
+    let e = pickup::confirm(&env.app, &grant(pickup::WRITE), id, &confirm)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "pickup.checklist_incomplete");
     let e = pickup::set_checklist(
         &env.app,
-        &write(),
+        &grant(pickup::WRITE),
         id,
         &[ChecklistItem {
             code: "wheels".into(),
@@ -810,7 +844,7 @@ async fn pickup_checklist_photos_and_confirmation(env: &Env) {
     .await
     .unwrap_err();
     assert_eq!(rule(&e), "pickup.checklist_item");
-    let items: Vec<ChecklistItem> = app::payment::pickup::CHECKLIST
+    let items: Vec<ChecklistItem> = app::pickup::CHECKLIST
         .iter()
         .map(|c| ChecklistItem {
             code: (*c).into(),
@@ -818,49 +852,53 @@ async fn pickup_checklist_photos_and_confirmation(env: &Env) {
             note: (*c == "exterior").then(|| "右后门轻微划痕".into()),
         })
         .collect();
-    pickup::set_checklist(&env.app, &write(), id, &items)
+    pickup::set_checklist(&env.app, &grant(pickup::WRITE), id, &items)
         .await
         .unwrap();
-    let e = pickup::confirm(&env.app, &write(), id, &confirm)
+    let e = pickup::confirm(&env.app, &grant(pickup::WRITE), id, &confirm)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "pickup.photo_missing");
 
     // Photos: magic bytes, size, count; stored byte for byte.
-    let e = pickup::add_photo(&env.app, &write(), id, "image/png", &jpeg(10))
+    let e = pickup::add_photo(&env.app, &grant(pickup::WRITE), id, "image/png", &jpeg(10))
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "photo.magic");
     let photo = jpeg(300_000);
-    let first = pickup::add_photo(&env.app, &write(), id, "image/jpeg", &photo)
+    let first = pickup::add_photo(&env.app, &grant(pickup::WRITE), id, "image/jpeg", &photo)
         .await
         .unwrap();
-    let (ct, bytes) = pickup::photo(&env.app, &read(), id, first).await.unwrap();
+    let (ct, bytes) = pickup::photo(&env.app, &grant(pickup::READ), id, first)
+        .await
+        .unwrap();
     assert_eq!(ct, "image/jpeg");
     assert_eq!(bytes, photo, "byte-identical");
-    for _ in 1..app::payment::pickup::MAX_PHOTOS {
-        pickup::add_photo(&env.app, &write(), id, "image/jpeg", &jpeg(16))
+    for _ in 1..app::pickup::MAX_PHOTOS {
+        pickup::add_photo(&env.app, &grant(pickup::WRITE), id, "image/jpeg", &jpeg(16))
             .await
             .unwrap();
     }
-    let e = pickup::add_photo(&env.app, &write(), id, "image/jpeg", &jpeg(16))
+    let e = pickup::add_photo(&env.app, &grant(pickup::WRITE), id, "image/jpeg", &jpeg(16))
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "photo.count");
 
-    pickup::confirm(&env.app, &write(), id, &confirm)
+    pickup::confirm(&env.app, &grant(pickup::WRITE), id, &confirm)
         .await
         .unwrap();
-    let v = pickup::get(&env.app, &read(), id).await.unwrap();
+    let v = pickup::get(&env.app, &grant(pickup::READ), id)
+        .await
+        .unwrap();
     assert_eq!(v.pickup.state, "confirmed");
     assert_eq!(v.pickup.confirmed_by.as_deref(), Some("张三"));
     assert_eq!(v.photos.len(), 12);
     // Closed: no more changes.
-    let e = pickup::set_checklist(&env.app, &write(), id, &items)
+    let e = pickup::set_checklist(&env.app, &grant(pickup::WRITE), id, &items)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "pickup.not_scheduled");
-    let e = pickup::cancel(&env.app, &write(), id, "owner away")
+    let e = pickup::cancel(&env.app, &grant(pickup::WRITE), id, "owner away")
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "pickup.not_scheduled");
@@ -872,9 +910,9 @@ async fn pickup_checklist_photos_and_confirmation(env: &Env) {
 
 async fn book(env: &Env, fx: &Fx, start: Timestamp, concern: &str) -> i64 {
     let mut c = env.app.db.pool.acquire().await.unwrap();
-    store::service::appointment::insert(
+    store::appointment::insert(
         &mut c,
-        &store::service::appointment::AppointmentRow {
+        &store::appointment::AppointmentRow {
             id: 0,
             station_id: fx.station,
             customer_id: fx.customer,
@@ -903,12 +941,12 @@ async fn book(env: &Env, fx: &Fx, start: Timestamp, concern: &str) -> i64 {
 }
 
 async fn calendar_feeds_and_tokens(env: &Env) {
-    use app::payment::ical;
+    use app::appointment::feed;
     let fx = fixture(env).await;
     let long = "车主反映：".to_string() + &"低速行驶时前轮附近有异响，刹车时更明显；".repeat(4);
     let a1 = book(env, &fx, at(2026, 11, 25, 10, 0), &long).await;
     let a2 = book(env, &fx, at(2026, 11, 26, 14, 30), "保养").await;
-    let feed = ical::station_feed(&env.app, &read(), fx.station)
+    let feed = feed::station_feed(&env.app, &grant(feed::READ), fx.station)
         .await
         .unwrap();
     check_ics(&feed, 2);
@@ -918,11 +956,11 @@ async fn calendar_feeds_and_tokens(env: &Env) {
     assert!(feed.contains("DTEND:20261125T033000Z\r\n"));
     assert!(feed.contains("SUMMARY:保养 · 沪AD12345\r\n"));
 
-    let token = ical::issue_owner_token(&env.app, &write(), fx.customer)
+    let token = feed::issue_owner_token(&env.app, &grant(feed::WRITE), fx.customer)
         .await
         .unwrap();
     assert!(token.len() >= 32, "at least 128 bits");
-    let owner = ical::owner_feed(&env.app, &token).await.unwrap();
+    let owner = feed::owner_feed(&env.app, &token).await.unwrap();
     check_ics(&owner, 2);
     assert!(owner.contains("SUMMARY:保养预约 · 上海浦东服务站\r\n"));
     // Only the hash is stored.
@@ -934,25 +972,25 @@ async fn calendar_feeds_and_tokens(env: &Env) {
             .unwrap();
     assert_eq!(stored, 0);
     assert!(matches!(
-        ical::owner_feed(&env.app, &"0".repeat(64))
+        feed::owner_feed(&env.app, &"0".repeat(64))
             .await
             .unwrap_err(),
         AppError::NotFound
     ));
     // A new token replaces the old; revoking ends it.
-    let token2 = ical::issue_owner_token(&env.app, &write(), fx.customer)
+    let token2 = feed::issue_owner_token(&env.app, &grant(feed::WRITE), fx.customer)
         .await
         .unwrap();
     assert!(matches!(
-        ical::owner_feed(&env.app, &token).await.unwrap_err(),
+        feed::owner_feed(&env.app, &token).await.unwrap_err(),
         AppError::NotFound
     ));
-    ical::owner_feed(&env.app, &token2).await.unwrap();
-    ical::revoke_owner_token(&env.app, &write(), fx.customer)
+    feed::owner_feed(&env.app, &token2).await.unwrap();
+    feed::revoke_owner_token(&env.app, &grant(feed::WRITE), fx.customer)
         .await
         .unwrap();
     assert!(matches!(
-        ical::owner_feed(&env.app, &token2).await.unwrap_err(),
+        feed::owner_feed(&env.app, &token2).await.unwrap_err(),
         AppError::NotFound
     ));
 }
@@ -976,17 +1014,19 @@ fn check_ics(feed: &str, events: usize) {
 }
 
 async fn follow_up_created_at_delivery(env: &Env) {
-    use app::payment::follow_up;
+    use app::follow_up;
     let fx = fixture(env).await;
     assert!(
-        follow_up::due(&env.app, &read(), None, None)
+        follow_up::due(&env.app, &grant(follow_up::READ), None, None)
             .await
             .unwrap()
             .is_empty()
     );
     let ro = delivered_order(env, &fx).await;
     let delivered = at(2026, 11, 24, 13, 0).as_millisecond();
-    let task = follow_up::for_order(&env.app, &read(), ro).await.unwrap();
+    let task = follow_up::for_order(&env.app, &grant(follow_up::READ), ro)
+        .await
+        .unwrap();
     assert_eq!(task.delivered_at, delivered);
     assert_eq!(task.due_at, delivered + 3 * 24 * 3_600_000);
     assert_eq!(task.due_at, delivered + follow_up::DUE_AFTER_MS);
@@ -998,25 +1038,27 @@ async fn follow_up_created_at_delivery(env: &Env) {
     let log = events(env, "follow_up", task.id).await;
     assert_eq!(log, vec!["created".to_string()]);
 
-    let due = follow_up::due(&env.app, &read(), Some(fx.station), None)
+    let due = follow_up::due(&env.app, &grant(follow_up::READ), Some(fx.station), None)
         .await
         .unwrap();
     assert_eq!(due.len(), 1);
     assert!(!due[0].overdue);
     // Not yet due before a cut-off earlier than its due time.
     assert!(
-        follow_up::due(&env.app, &read(), None, Some(delivered))
+        follow_up::due(&env.app, &grant(follow_up::READ), None, Some(delivered))
             .await
             .unwrap()
             .is_empty()
     );
     env.set(at(2026, 11, 28, 9, 0));
-    let due = follow_up::due(&env.app, &read(), None, None).await.unwrap();
+    let due = follow_up::due(&env.app, &grant(follow_up::READ), None, None)
+        .await
+        .unwrap();
     assert!(due[0].overdue, "past 3 days");
 
     let e = follow_up::complete(
         &env.app,
-        &write(),
+        &grant(follow_up::WRITE),
         task.id,
         &follow_up::CallInput {
             outcome: json!("maybe"),
@@ -1030,15 +1072,15 @@ async fn follow_up_created_at_delivery(env: &Env) {
         outcome: json!("reached"),
         note: json!("车主满意"),
     };
-    follow_up::complete(&env.app, &write(), task.id, &call)
+    follow_up::complete(&env.app, &grant(follow_up::WRITE), task.id, &call)
         .await
         .unwrap();
-    let e = follow_up::complete(&env.app, &write(), task.id, &call)
+    let e = follow_up::complete(&env.app, &grant(follow_up::WRITE), task.id, &call)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "follow_up.done");
     assert!(
-        follow_up::due(&env.app, &read(), None, None)
+        follow_up::due(&env.app, &grant(follow_up::READ), None, None)
             .await
             .unwrap()
             .is_empty()
@@ -1046,7 +1088,7 @@ async fn follow_up_created_at_delivery(env: &Env) {
 }
 
 async fn one_pickup_per_order_even_when_desks_race(env: &Env) {
-    use app::payment::pickup;
+    use app::pickup;
     let fx = fixture(env).await;
     let ro = delivered_order(env, &fx).await;
     env.set(at(2026, 11, 24, 14, 0));
@@ -1061,7 +1103,7 @@ async fn one_pickup_per_order_even_when_desks_race(env: &Env) {
     let tasks: Vec<_> = (0..12)
         .map(|_| {
             let (app, input) = (env.app.clone(), input.clone());
-            tokio::spawn(async move { pickup::schedule(&app, &write(), &input).await })
+            tokio::spawn(async move { pickup::schedule(&app, &grant(pickup::WRITE), &input).await })
         })
         .collect();
     let mut ok = 0;
@@ -1081,13 +1123,21 @@ async fn one_pickup_per_order_even_when_desks_race(env: &Env) {
     assert_eq!(n, 1);
     drop(c);
     // Once cancelled, another may be scheduled.
-    let id = pickup::of_order(&env.app, &read(), ro).await.unwrap()[0].id;
-    pickup::cancel(&env.app, &write(), id, "车主改期")
+    let id = pickup::of_order(&env.app, &grant(pickup::READ), ro)
+        .await
+        .unwrap()[0]
+        .id;
+    pickup::cancel(&env.app, &grant(pickup::WRITE), id, "车主改期")
         .await
         .unwrap();
-    pickup::schedule(&env.app, &write(), &input).await.unwrap();
+    pickup::schedule(&env.app, &grant(pickup::WRITE), &input)
+        .await
+        .unwrap();
     assert_eq!(
-        pickup::of_order(&env.app, &read(), ro).await.unwrap().len(),
+        pickup::of_order(&env.app, &grant(pickup::READ), ro)
+            .await
+            .unwrap()
+            .len(),
         2
     );
 }

@@ -2,9 +2,9 @@
 //! is set (a fresh database per test, dropped at the end).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use app::service::appointment::BookInput;
-use app::service::estimate::{DecisionInput, LineInput};
-use app::service::repair_order::{OpenInput, WalkInInput};
+use app::appointment::BookInput;
+use app::estimate::{DecisionInput, LineInput};
+use app::repair_order::{OpenInput, WalkInInput};
 use app::{AppError, AppSettings};
 use domain::capacity::{QualificationSet, SlotCounts, TechClass};
 use domain::certification::{Qualification, Requirement, TechnicianGrade};
@@ -214,18 +214,14 @@ async fn fixture(env: &Env) -> Fx {
     ];
     for (code, zh, en, h, req) in ops {
         let op = LabourOperation::new(code, zh, en, h, req).unwrap();
-        app::service::labour::upsert_operation(&env.app, &network, &op)
+        app::labour::upsert_operation(&env.app, &network, &op)
             .await
             .unwrap();
     }
-    let added = app::service::calendar::ensure_holidays(&env.app)
-        .await
-        .unwrap();
+    let added = app::calendar::ensure_holidays(&env.app).await.unwrap();
     assert!(added > 50, "holiday plan seeded ({added} days)");
     assert_eq!(
-        app::service::calendar::ensure_holidays(&env.app)
-            .await
-            .unwrap(),
+        app::calendar::ensure_holidays(&env.app).await.unwrap(),
         0,
         "seeding twice adds nothing"
     );
@@ -290,7 +286,7 @@ async fn used_bays(env: &Env, station: i64, slot: Timestamp) -> (i64, i64) {
 async fn concurrent_bookings_never_exceed_capacity(env: &Env) {
     let fx = fixture(env).await;
     // 4 bays, 6 technicians: the bays are the limit.
-    let slots = app::service::capacity::publish(
+    let slots = app::capacity::publish(
         &env.app,
         &fx.capacity,
         fx.station,
@@ -303,7 +299,7 @@ async fn concurrent_bookings_never_exceed_capacity(env: &Env) {
     assert_eq!(slots, 2 * 18, "08:30–17:30 in 30-minute slots, two days");
     let start = at(2026, 11, 25, 10, 0);
     // One place is taken already: 3 remain for the 1-hour job (two slots).
-    app::service::appointment::book(&env.app, &fx.book, &booking(&fx, start, &["MAINT-10K"]))
+    app::appointment::book(&env.app, &fx.book, &booking(&fx, start, &["MAINT-10K"]))
         .await
         .unwrap();
     let mut tasks = Vec::new();
@@ -312,7 +308,7 @@ async fn concurrent_bookings_never_exceed_capacity(env: &Env) {
         let grant = fx.book.clone();
         let input = booking(&fx, start, &["MAINT-10K"]);
         tasks.push(tokio::spawn(async move {
-            app::service::appointment::book(&app, &grant, &input).await
+            app::appointment::book(&app, &grant, &input).await
         }));
     }
     let mut ok = 0;
@@ -326,7 +322,7 @@ async fn concurrent_bookings_never_exceed_capacity(env: &Env) {
     for slot in [start, at(2026, 11, 25, 10, 30)] {
         assert_eq!(used_bays(env, fx.station, slot).await, (4, 4));
     }
-    let list = app::service::appointment::list(
+    let list = app::appointment::list(
         &env.app,
         &fx.appt_read,
         fx.station,
@@ -338,10 +334,10 @@ async fn concurrent_bookings_never_exceed_capacity(env: &Env) {
     assert_eq!(list.len(), 4);
     // The owner's preferred time is full: nearest free starts are offered instead,
     // here and at the nearby station (which has published nothing, so offers nothing).
-    let offer = app::service::capacity::find_slots(
+    let offer = app::capacity::find_slots(
         &env.app,
         &fx.appt_read,
-        &app::service::capacity::SlotQuery {
+        &app::capacity::SlotQuery {
             station_id: fx.station,
             service_type: domain::appointment::ServiceType::Maintenance,
             operation_codes: vec!["MAINT-10K".into()],
@@ -367,7 +363,7 @@ async fn concurrent_bookings_never_exceed_capacity(env: &Env) {
 async fn holidays_closed_hours_and_the_past_are_refused(env: &Env) {
     let fx = fixture(env).await;
     env.set(at(2026, 9, 28, 9, 0));
-    app::service::capacity::publish(
+    app::capacity::publish(
         &env.app,
         &fx.capacity,
         fx.station,
@@ -387,7 +383,7 @@ async fn holidays_closed_hours_and_the_past_are_refused(env: &Env) {
     .unwrap()
     .get(0);
     assert_eq!(slots_on_holiday, 0, "no capacity published on National Day");
-    let e = app::service::appointment::book(
+    let e = app::appointment::book(
         &env.app,
         &fx.book,
         &booking(&fx, at(2026, 10, 1, 10, 0), &[]),
@@ -396,14 +392,14 @@ async fn holidays_closed_hours_and_the_past_are_refused(env: &Env) {
     .unwrap_err();
     assert_eq!(rule(&e), "capacity.not_working_day");
     // 2026-10-10 is a Saturday worked instead (调休): open.
-    app::service::appointment::book(
+    app::appointment::book(
         &env.app,
         &fx.book,
         &booking(&fx, at(2026, 10, 10, 9, 0), &[]),
     )
     .await
     .unwrap();
-    let e = app::service::appointment::book(
+    let e = app::appointment::book(
         &env.app,
         &fx.book,
         &booking(&fx, at(2026, 9, 29, 18, 0), &[]),
@@ -411,7 +407,7 @@ async fn holidays_closed_hours_and_the_past_are_refused(env: &Env) {
     .await
     .unwrap_err();
     assert_eq!(rule(&e), "capacity.outside_hours");
-    let e = app::service::appointment::book(
+    let e = app::appointment::book(
         &env.app,
         &fx.book,
         &booking(&fx, at(2026, 9, 28, 8, 30), &[]),
@@ -419,7 +415,7 @@ async fn holidays_closed_hours_and_the_past_are_refused(env: &Env) {
     .await
     .unwrap_err();
     assert_eq!(rule(&e), "appointment.in_past");
-    let e = app::service::appointment::book(
+    let e = app::appointment::book(
         &env.app,
         &fx.book,
         &booking(&fx, at(2026, 9, 29, 17, 0), &[]),
@@ -430,12 +426,12 @@ async fn holidays_closed_hours_and_the_past_are_refused(env: &Env) {
     // An EV battery check needs a high-voltage technician; none was published.
     let mut ev = booking(&fx, at(2026, 9, 29, 9, 0), &["HV-BATT"]);
     ev.service_type = "ev_battery_check".into();
-    let e = app::service::appointment::book(&env.app, &fx.book, &ev)
+    let e = app::appointment::book(&env.app, &fx.book, &ev)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "capacity.no_technician");
     // Reading a grant cannot book.
-    let e = app::service::appointment::book(
+    let e = app::appointment::book(
         &env.app,
         &fx.appt_read,
         &booking(&fx, at(2026, 9, 29, 9, 0), &[]),
@@ -447,7 +443,7 @@ async fn holidays_closed_hours_and_the_past_are_refused(env: &Env) {
 
 async fn reschedule_cancel_and_no_show(env: &Env) {
     let fx = fixture(env).await;
-    app::service::capacity::publish(
+    app::capacity::publish(
         &env.app,
         &fx.capacity,
         fx.station,
@@ -458,7 +454,7 @@ async fn reschedule_cancel_and_no_show(env: &Env) {
     .await
     .unwrap();
     let first = at(2026, 11, 25, 10, 0);
-    let id = app::service::appointment::book(&env.app, &fx.book, &booking(&fx, first, &[]))
+    let id = app::appointment::book(&env.app, &fx.book, &booking(&fx, first, &[]))
         .await
         .unwrap();
     let key = |start: Timestamp| format!("appt-reminder:{id}:{}", start.as_millisecond());
@@ -474,12 +470,12 @@ async fn reschedule_cancel_and_no_show(env: &Env) {
         "24 hours before"
     );
     // The only place is taken.
-    let e = app::service::appointment::book(&env.app, &fx.book, &booking(&fx, first, &[]))
+    let e = app::appointment::book(&env.app, &fx.book, &booking(&fx, first, &[]))
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "capacity.no_bay");
     let second = at(2026, 11, 25, 14, 0);
-    app::service::appointment::reschedule(&env.app, &fx.book, id, &json!(second.as_millisecond()))
+    app::appointment::reschedule(&env.app, &fx.book, id, &json!(second.as_millisecond()))
         .await
         .unwrap();
     assert_eq!(used_bays(env, fx.station, first).await, (1, 0));
@@ -491,15 +487,15 @@ async fn reschedule_cancel_and_no_show(env: &Env) {
         .unwrap()
         .get(0);
     assert_eq!(status, "withdrawn");
-    let e = app::service::appointment::cancel(&env.app, &fx.book, id, "  ")
+    let e = app::appointment::cancel(&env.app, &fx.book, id, "  ")
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "appointment.reason_missing");
-    app::service::appointment::cancel(&env.app, &fx.book, id, "车主出差")
+    app::appointment::cancel(&env.app, &fx.book, id, "车主出差")
         .await
         .unwrap();
     assert_eq!(used_bays(env, fx.station, second).await, (1, 0), "released");
-    let a = app::service::appointment::get(&env.app, &fx.appt_read, id)
+    let a = app::appointment::get(&env.app, &fx.appt_read, id)
         .await
         .unwrap();
     assert_eq!(
@@ -507,15 +503,15 @@ async fn reschedule_cancel_and_no_show(env: &Env) {
         ("cancelled", Some("车主出差"))
     );
     // No-show only after the start.
-    let other = app::service::appointment::book(&env.app, &fx.book, &booking(&fx, first, &[]))
+    let other = app::appointment::book(&env.app, &fx.book, &booking(&fx, first, &[]))
         .await
         .unwrap();
-    let e = app::service::appointment::no_show(&env.app, &fx.book, other)
+    let e = app::appointment::no_show(&env.app, &fx.book, other)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "appointment.no_show_too_early");
     env.set(at(2026, 11, 25, 11, 0));
-    app::service::appointment::no_show(&env.app, &fx.book, other)
+    app::appointment::no_show(&env.app, &fx.book, other)
         .await
         .unwrap();
     let events = sqlx::query(
@@ -564,18 +560,18 @@ const DELIVERY: [&str; 6] = [
 
 async fn check_all(env: &Env, g: &Grant, ro: i64, codes: &[&str]) {
     for c in codes {
-        app::service::repair_order::check(&env.app, g, ro, c, None)
+        app::repair_order::check(&env.app, g, ro, c, None)
             .await
             .unwrap();
     }
 }
 
 async fn full_service_loop(env: &Env) {
-    use app::service::estimate as est;
-    use app::service::repair_order as ro_uc;
+    use app::estimate as est;
+    use app::repair_order as ro_uc;
     let fx = fixture(env).await;
     let g = &fx.write;
-    app::service::capacity::publish(
+    app::capacity::publish(
         &env.app,
         &fx.capacity,
         fx.station,
@@ -591,7 +587,7 @@ async fn full_service_loop(env: &Env) {
         used_bays(env, fx.station, at(2026, 11, 24, 10, 0)).await,
         (2, 0)
     );
-    let appt = app::service::appointment::book(
+    let appt = app::appointment::book(
         &env.app,
         &fx.book,
         &booking(&fx, at(2026, 11, 24, 10, 0), &["MAINT-10K"]),
@@ -610,7 +606,7 @@ async fn full_service_loop(env: &Env) {
     )
     .await
     .unwrap();
-    let a = app::service::appointment::get(&env.app, &fx.appt_read, appt)
+    let a = app::appointment::get(&env.app, &fx.appt_read, appt)
         .await
         .unwrap();
     assert_eq!(
@@ -722,7 +718,7 @@ async fn full_service_loop(env: &Env) {
             .iter()
             .any(|l| l.line_no == i64::from(brake) && l.extra)
     );
-    app::service::estimate::owner_decide(&env.app, &token, brake, true, Some("203.0.113.7"))
+    app::estimate::owner_decide(&env.app, &token, brake, true, Some("203.0.113.7"))
         .await
         .unwrap();
     ro_uc::start_work(&env.app, g, ro, brake).await.unwrap();
@@ -860,7 +856,7 @@ async fn full_service_loop(env: &Env) {
 async fn expired_certificate_blocks_assignment(env: &Env) {
     let fx = fixture(env).await;
     let g = &fx.write;
-    let ro = app::service::repair_order::open_walk_in(
+    let ro = app::repair_order::open_walk_in(
         &env.app,
         g,
         &WalkInInput {
@@ -874,7 +870,7 @@ async fn expired_certificate_blocks_assignment(env: &Env) {
     )
     .await
     .unwrap();
-    let line = app::service::estimate::add_line(
+    let line = app::estimate::add_line(
         &env.app,
         g,
         ro,
@@ -887,16 +883,16 @@ async fn expired_certificate_blocks_assignment(env: &Env) {
     )
     .await
     .unwrap();
-    let e = app::service::repair_order::assign_technician(&env.app, g, ro, line, fx.tech_expired)
+    let e = app::repair_order::assign_technician(&env.app, g, ro, line, fx.tech_expired)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "certification.grade_missing");
-    app::service::repair_order::assign_technician(&env.app, g, ro, line, fx.tech)
+    app::repair_order::assign_technician(&env.app, g, ro, line, fx.tech)
         .await
         .unwrap();
     // Once tech.wang's certificates expire too, he can no longer be assigned.
     env.set(at(2028, 1, 3, 9, 0));
-    let e = app::service::repair_order::assign_technician(&env.app, g, ro, line, fx.tech)
+    let e = app::repair_order::assign_technician(&env.app, g, ro, line, fx.tech)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "certification.grade_missing");
@@ -904,7 +900,7 @@ async fn expired_certificate_blocks_assignment(env: &Env) {
 
 /// Drives a walk-in order from reception to delivery, one labour line, 1 hour per step.
 async fn walk_in_delivered(env: &Env, fx: &Fx, concern: &str, code: &str) -> i64 {
-    use app::service::repair_order as ro_uc;
+    use app::repair_order as ro_uc;
     let g = &fx.write;
     let step = || env.clock.advance_ms(3_600_000);
     let ro = ro_uc::open_walk_in(
@@ -929,7 +925,7 @@ async fn walk_in_delivered(env: &Env, fx: &Fx, concern: &str, code: &str) -> i64
         .await
         .unwrap();
     check_all(env, g, ro, &DIAGNOSIS).await;
-    let line = app::service::estimate::add_line(
+    let line = app::estimate::add_line(
         &env.app,
         g,
         ro,
@@ -942,7 +938,7 @@ async fn walk_in_delivered(env: &Env, fx: &Fx, concern: &str, code: &str) -> i64
     )
     .await
     .unwrap();
-    app::service::estimate::approve(&env.app, g, ro, line, &desk("张三"))
+    app::estimate::approve(&env.app, g, ro, line, &desk("张三"))
         .await
         .unwrap();
     step();
@@ -981,7 +977,7 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
     let first = walk_in_delivered(env, &fx, "刹车异响", "BRAKE-PAD").await;
     // Three months later the same concern comes back (spacing and case ignored).
     env.set(at(2027, 2, 24, 9, 0));
-    let other = app::service::repair_order::open_walk_in(
+    let other = app::repair_order::open_walk_in(
         &env.app,
         g,
         &WalkInInput {
@@ -995,7 +991,7 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
     )
     .await
     .unwrap();
-    let again = app::service::repair_order::open_walk_in(
+    let again = app::repair_order::open_walk_in(
         &env.app,
         g,
         &WalkInInput {
@@ -1009,18 +1005,18 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
     )
     .await
     .unwrap();
-    let v = app::service::repair_order::get(&env.app, &fx.read, again)
+    let v = app::repair_order::get(&env.app, &fx.read, again)
         .await
         .unwrap();
     assert_eq!(v.order.comeback_of, Some(first));
-    let v = app::service::repair_order::get(&env.app, &fx.read, other)
+    let v = app::repair_order::get(&env.app, &fx.read, other)
         .await
         .unwrap();
     assert_eq!(
         v.order.comeback_of, None,
         "a different concern is not a comeback"
     );
-    let line = app::service::estimate::add_line(
+    let line = app::estimate::add_line(
         &env.app,
         g,
         again,
@@ -1033,7 +1029,7 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
     )
     .await
     .unwrap();
-    let e = app::service::estimate::view(&env.app, &fx.read, again)
+    let e = app::estimate::view(&env.app, &fx.read, again)
         .await
         .unwrap();
     let l = e
@@ -1046,7 +1042,7 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
     assert_eq!(e.quoted.gross.fen(), 0, "a comeback is free of charge");
     // The original order now counts against first-time fix; it was delivered 3 h
     // after reception with no promise... the promise is the ETA, which it met.
-    let k = app::service::repair_order::station_kpis(
+    let k = app::repair_order::station_kpis(
         &env.app,
         &fx.kpi,
         fx.station,
@@ -1065,7 +1061,7 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
     assert_eq!(k.mean_repair_minutes, Some(180));
     // More than 12 months after delivery it is a new repair.
     env.set(at(2027, 12, 1, 9, 0));
-    let late = app::service::repair_order::open_walk_in(
+    let late = app::repair_order::open_walk_in(
         &env.app,
         g,
         &WalkInInput {
@@ -1079,7 +1075,7 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
     )
     .await
     .unwrap();
-    let v = app::service::repair_order::get(&env.app, &fx.read, late)
+    let v = app::repair_order::get(&env.app, &fx.read, late)
         .await
         .unwrap();
     assert_eq!(v.order.comeback_of, None);

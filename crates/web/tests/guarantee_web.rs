@@ -90,10 +90,10 @@ async fn open(t: &TestApp, advisor: &Api, vehicle: i64, concern: &str) -> i64 {
 async fn deliver(t: &TestApp, id: i64) {
     let now = t.app.now_ms();
     let mut c = t.app.db.pool.acquire().await.unwrap();
-    let row = store::service::repair_order::get(&mut c, &Reach::All, id)
+    let row = store::repair_order::get(&mut c, &Reach::All, id)
         .await
         .unwrap();
-    let p = store::service::repair_order::Progress {
+    let p = store::repair_order::Progress {
         state: "delivered".into(),
         current_stage: None,
         applicable: row.applicable.clone(),
@@ -102,7 +102,7 @@ async fn deliver(t: &TestApp, id: i64) {
         late_minutes: None,
         courtesy_car: false,
     };
-    store::service::repair_order::save_progress(&mut c, id, row.version, &p, now)
+    store::repair_order::save_progress(&mut c, id, row.version, &p, now)
         .await
         .unwrap();
 }

@@ -6,8 +6,8 @@
 //! reaches no one else's appointments.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use app::service::estimate::{DecisionInput, LineInput};
-use app::service::repair_order as ro;
+use app::estimate::{DecisionInput, LineInput};
+use app::repair_order as ro;
 use domain::permission::{Action, Grant, Principal, Unit};
 use domain::repair_order::Stage;
 use domain::role::Role;
@@ -28,7 +28,7 @@ fn admin(a: Action) -> Grant {
 
 /// A walk-in at station A in diagnosis with two proposed part lines (50 + 360 yuan).
 async fn estimated_order(t: &TestApp) -> (i64, Vec<u32>) {
-    use app::service::estimate as est;
+    use app::estimate as est;
     let g = &admin(Action::RepairOrderWrite);
     let a = &t.app;
     let id = t.walk_in_in_diagnosis().await;
@@ -48,7 +48,7 @@ async fn estimated_order(t: &TestApp) -> (i64, Vec<u32>) {
 /// [`estimated_order`] with both lines approved, fitted, and handed over: net 41,000
 /// fen, VAT 5,330, gross 46,330. Returns the order and its owner link token.
 async fn delivered_order(t: &TestApp) -> (i64, String) {
-    use app::service::estimate as est;
+    use app::estimate as est;
     let g = &admin(Action::RepairOrderWrite);
     let a = &t.app;
     let (id, lines) = estimated_order(t).await;
@@ -317,10 +317,9 @@ async fn owner_pays_through_the_sandbox_and_rates_once_from_the_link() {
 async fn approve_and_decline_forms_need_the_form_token_and_no_bill_before_delivery() {
     let t = TestApp::spawn().await;
     let (ro, lines) = estimated_order(&t).await;
-    let token =
-        app::service::repair_order::issue_owner_link(&t.app, &admin(Action::RepairOrderWrite), ro)
-            .await
-            .unwrap();
+    let token = app::repair_order::issue_owner_link(&t.app, &admin(Action::RepairOrderWrite), ro)
+        .await
+        .unwrap();
     let page_url = format!("{}/owner/track/{token}", t.base);
     let c = browser();
     let (s, _, html) = get(&c, &page_url).await;

@@ -4,8 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use app::payment::provider::{Callback, SANDBOX, Sandbox};
-use app::service::estimate::{DecisionInput, LineInput};
+use app::billing::provider::{Callback, SANDBOX, Sandbox};
+use app::estimate::{DecisionInput, LineInput};
 use domain::permission::{Action, Grant, Principal, Unit};
 use domain::repair_order::Stage;
 use domain::role::Role;
@@ -33,8 +33,8 @@ fn admin(a: Action) -> Grant {
 /// hand-over: net 41,000 fen, VAT 5,330, gross 46,330. Returns the order and its
 /// delivery time.
 async fn delivered_order(t: &TestApp) -> (i64, i64) {
-    use app::service::estimate as est;
-    use app::service::repair_order as ro;
+    use app::estimate as est;
+    use app::repair_order as ro;
     let g = &admin(Action::RepairOrderWrite);
     let a = &t.app;
     let id = t.walk_in_in_diagnosis().await;
@@ -366,10 +366,9 @@ async fn desk_payment_and_the_owners_rating() {
     assert_eq!(bill(&t, &tok, ro).await["bill"]["state"], "paid");
 
     // The owner rates from the transparent-workshop link: 1–5, once.
-    let token =
-        app::service::repair_order::issue_owner_link(&t.app, &admin(Action::RepairOrderWrite), ro)
-            .await
-            .unwrap();
+    let token = app::repair_order::issue_owner_link(&t.app, &admin(Action::RepairOrderWrite), ro)
+        .await
+        .unwrap();
     let rate = |body: Value| {
         c.post(format!("{}/api/v1/owner-links/{token}/rating", t.base))
             .json(&body)
@@ -536,7 +535,7 @@ async fn pickup_photos_are_checked_stored_and_served_back() {
     assert_eq!(v["pickup"]["kind"], "return");
 
     // Checklist and the owner's confirmation.
-    let items: Vec<Value> = app::payment::pickup::CHECKLIST
+    let items: Vec<Value> = app::pickup::CHECKLIST
         .iter()
         .map(|code| json!({"code": code, "ok": true}))
         .collect();
@@ -605,9 +604,9 @@ fn check_ics(feed: &str, events: usize) {
 
 async fn appointment(t: &TestApp, start_ms: i64, concern: &str) -> i64 {
     let mut c = t.app.db.pool.acquire().await.unwrap();
-    store::service::appointment::insert(
+    store::appointment::insert(
         &mut c,
-        &store::service::appointment::AppointmentRow {
+        &store::appointment::AppointmentRow {
             id: 0,
             station_id: t.fx.station_a,
             customer_id: t.fx.customer_a,

@@ -17,8 +17,13 @@ use axum::routing::{get, post};
 use domain::permission::Action;
 use store::Page;
 
-pub mod pickups;
-pub mod service;
+// Machinery: the page the owner's service pages share.
+pub(crate) mod page;
+
+// Business areas, named as in every other layer.
+pub mod appointment;
+pub mod pickup;
+pub mod repair_order;
 
 /// Cookie with the CSRF token of the owner's sign-in forms (double submit).
 const OWNER_CSRF_COOKIE: &str = "as_owner_csrf";
@@ -29,8 +34,9 @@ pub fn router() -> Router<AppState> {
         .route("/owner", get(home))
         .route("/owner/login", get(login_page).post(login))
         .route("/owner/code", post(send_code))
-        .merge(service::router())
-        .merge(pickups::router())
+        .merge(appointment::router())
+        .merge(repair_order::router())
+        .merge(pickup::router())
 }
 
 #[derive(Template)]

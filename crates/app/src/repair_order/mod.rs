@@ -1,0 +1,874 @@
+//! Repair orders (工单): opening from an appointment or a walk-in (with comeback
+//! detection), stages in order with their checkpoints, work only on approved lines,
+//! technician assignment only with valid certificates, delivery with the late and
+//! courtesy-car flags, stage timings from the event log, the owner's
+//! transparent-workshop link, and the KPIs per station and month.
+
+pub mod load;
+
+use self::load::*;
+pub use self::load::{ENTITY, work_code};
+
+use crate::network::expect;
+
+use crate::calendar::station_zone;
+
+use crate::capacity::certificates;
+
+use crate::labour::{lookup, requirement};
+
+use crate::shared::{expect_any, refused, ts};
+
+use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+
+use domain::Violation;
+
+use domain::appointment::{Appointment, ServiceType};
+
+use domain::estimate::DEFAULT_VAT_BP;
+
+use domain::guarantee::{DeliveredOrder, find_comeback};
+
+use domain::kpi::{OrderRecord, Rate, StationMonth, YearMonth};
+
+use domain::permission::{Action, Grant, Reach};
+
+use domain::repair_order::{
+    ConcernClass, RepairOrder, Stage, StageTiming, WorkStatus, courtesy_car_entitled,
+    late_handover, stage_timings,
+};
+
+use jiff::Timestamp;
+
+use serde::{Deserialize, Serialize};
+
+use store::estimate::EstimateLineRow;
+
+use store::repair_order::{CheckpointRow, RepairOrderRow};
+
+/// How an order is opened.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct OpenInput {
+    /// The owner's concern in their words (from the appointment when empty).
+    pub concern: Option<String>,
+    /// Coded concern (symptom code), if coded.
+    pub concern_code: Option<String>,
+}
+
+/// Checks in a booked appointment and opens its repair order (reception starts now).
+/// Needs `RepairOrderWrite`.
+pub async fn open_from_appointment(
+    app: &App,
+    grant: &Grant,
+    appointment_id: i64,
+    input: &OpenInput,
+) -> AppResult<i64> {
+    expect(grant, Action::RepairOrderWrite)?;
+    let now = app.clock.now();
+    let mut tx = begin(app).await?;
+    let a = store::appointment::get(&mut tx, grant.reach(), appointment_id).await?;
+    let mut appt: Appointment = crate::appointment::to_domain(&a)?;
+    appt.check_in(now).map_err(refused)?;
+    let station = store::network::station(&mut tx, &Reach::All, a.station_id).await?;
+    let vehicle = store::vehicle::get(&mut tx, &Reach::All, a.vehicle_id).await?;
+    let concern = input
+        .concern
+        .clone()
+        .or(a.concern.clone())
+        .unwrap_or_default();
+    let service_type = ServiceType::from_code(&a.service_type).unwrap_or(ServiceType::Repair);
+    let id = open(
+        &mut tx,
+        grant,
+        now,
+        &station,
+        &vehicle,
+        Some(a.id),
+        Concern {
+            text: &concern,
+            code: input.concern_code.as_deref(),
+            service_type,
+        },
+    )
+    .await?;
+    appt.convert(&id.to_string()).map_err(refused)?;
+    let now_ms = now.as_millisecond();
+    store::appointment::set_state(
+        &mut tx,
+        a.id,
+        "booked",
+        "converted",
+        Some(now_ms),
+        Some(id),
+        None,
+        None,
+        now_ms,
+    )
+    .await?;
+    store::event::record(
+        &mut tx,
+        now_ms,
+        actor(grant),
+        "appointment",
+        a.id,
+        "converted",
+        &serde_json::json!({"repair_order_id": id}),
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(id)
+}
+
+/// A walk-in without appointment.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct WalkInInput {
+    /// Station.
+    pub station_id: i64,
+    /// Vehicle (0 when given by `vin`).
+    pub vehicle_id: i64,
+    /// The vehicle's VIN, as the desk reads it off the car, when `vehicle_id` is 0.
+    pub vin: Option<String>,
+    /// The owner's concern.
+    pub concern: String,
+    /// Coded concern, if coded.
+    pub concern_code: Option<String>,
+    /// Service type code (`repair` when absent); decides whether the order counts
+    /// toward the three-guarantees counters.
+    pub service_type: Option<String>,
+}
+
+/// Opens a repair order for a walk-in (reception starts now). Needs `RepairOrderWrite`
+/// within the station's reach.
+pub async fn open_walk_in(app: &App, grant: &Grant, input: &WalkInInput) -> AppResult<i64> {
+    expect(grant, Action::RepairOrderWrite)?;
+    let service_type = match input.service_type.as_deref().map(str::trim) {
+        None | Some("") => ServiceType::Repair,
+        Some(code) => ServiceType::from_code(code).ok_or_else(|| {
+            AppError::Invalid(
+                Violation::new("service_type", "appointment.service_type_unknown").into(),
+            )
+        })?,
+    };
+    let now = app.clock.now();
+    let mut tx = begin(app).await?;
+    let station = store::network::station(&mut tx, grant.reach(), input.station_id)
+        .await
+        .map_err(|_| AppError::Invalid(Violation::new("station_id", "station.unknown").into()))?;
+    // A car may walk into any station, so the vehicle is looked up network-wide.
+    let vehicle = match input
+        .vin
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        Some(vin) if input.vehicle_id == 0 => {
+            let vin = domain::vin::Vin::parse(vin)
+                .map_err(|e| AppError::Invalid(Violation::from(e).into()))?;
+            store::vehicle::by_vin(&mut tx, &Reach::All, vin.as_str())
+                .await
+                .map_err(|_| AppError::Invalid(Violation::new("vin", "vehicle.unknown").into()))?
+        }
+        _ => store::vehicle::get(&mut tx, &Reach::All, input.vehicle_id)
+            .await
+            .map_err(|_| {
+                AppError::Invalid(Violation::new("vehicle_id", "vehicle.unknown").into())
+            })?,
+    };
+    let id = open(
+        &mut tx,
+        grant,
+        now,
+        &station,
+        &vehicle,
+        None,
+        Concern {
+            text: &input.concern,
+            code: input.concern_code.as_deref(),
+            service_type,
+        },
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(id)
+}
+
+/// What the owner came for, as an order is opened.
+struct Concern<'a> {
+    text: &'a str,
+    code: Option<&'a str>,
+    service_type: ServiceType,
+}
+
+async fn open(
+    tx: &mut sqlx::AnyConnection,
+    grant: &Grant,
+    now: Timestamp,
+    station: &store::network::Station,
+    vehicle: &store::vehicle::Vehicle,
+    appointment_id: Option<i64>,
+    concern: Concern<'_>,
+) -> AppResult<i64> {
+    let Concern {
+        text: concern,
+        code: concern_code,
+        service_type,
+    } = concern;
+    let concern = concern.trim();
+    if concern.is_empty() {
+        return Err(AppError::Invalid(
+            Violation::new("concern", "required").into(),
+        ));
+    }
+    if concern.chars().count() > 2000 {
+        return Err(AppError::Invalid(
+            Violation::new("concern", "text.length")
+                .with_detail("2000")
+                .into(),
+        ));
+    }
+    let concern_code = concern_code.map(str::trim).filter(|s| !s.is_empty());
+    let tz = station_zone(tx, station.id).await?;
+    let prior = store::repair_order::delivered_for_vehicle(tx, vehicle.id)
+        .await?
+        .into_iter()
+        .map(|d| {
+            Ok(DeliveredOrder {
+                order_id: d.id,
+                vin: vehicle.vin.clone(),
+                concern_code: d.concern_code,
+                concern_text: d.concern,
+                delivered_on: tz.to_datetime(ts(d.delivered_at)?).date(),
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    let today = tz.to_datetime(now).date();
+    let comeback_of = find_comeback(&vehicle.vin, concern_code, concern, today, &prior);
+    let standard = crate::stage_standard::current(tx).await?;
+    let mut order = RepairOrder::new(standard).map_err(refused)?;
+    order.start_stage(Stage::Reception, now).map_err(refused)?;
+    let now_ms = now.as_millisecond();
+    let row = RepairOrderRow {
+        id: 0,
+        station_id: station.id,
+        customer_id: vehicle.owner_id,
+        vehicle_id: vehicle.id,
+        appointment_id,
+        concern: concern.to_string(),
+        concern_code: concern_code.map(str::to_string),
+        service_type: service_type.code().to_string(),
+        safety_fault: false,
+        state: "open".into(),
+        current_stage: Some(Stage::Reception.code().into()),
+        standard_version: i64::from(order.standard().version),
+        applicable: String::new(),
+        hourly_rate_fen: station.labour_rate_fen,
+        vat_bp: DEFAULT_VAT_BP,
+        promised_at: None,
+        received_at: now_ms,
+        delivered_at: None,
+        late_minutes: None,
+        courtesy_car: false,
+        comeback_of,
+        owner_link_active: false,
+        version: 0,
+    };
+    let id = store::repair_order::insert(tx, &row, now_ms).await?;
+    let who = actor(grant);
+    store::event::record(
+        tx,
+        now_ms,
+        who,
+        ENTITY,
+        id,
+        "opened",
+        &serde_json::json!({
+            "station_id": station.id, "vehicle_id": vehicle.id, "appointment_id": appointment_id,
+            "comeback_of": comeback_of, "service_type": service_type.code(),
+        }),
+        None,
+    )
+    .await?;
+    if let Some(original) = comeback_of {
+        store::event::record(
+            tx,
+            now_ms,
+            who,
+            ENTITY,
+            id,
+            "comeback_linked",
+            &serde_json::json!({"original": original}),
+            None,
+        )
+        .await?;
+    }
+    record_stage(tx, grant, id, "stage_started", Stage::Reception, now_ms).await?;
+    Ok(id)
+}
+
+async fn record_stage(
+    tx: &mut sqlx::AnyConnection,
+    grant: &Grant,
+    id: i64,
+    kind: &str,
+    stage: Stage,
+    at: i64,
+) -> AppResult<()> {
+    store::event::record(
+        tx,
+        at,
+        actor(grant),
+        ENTITY,
+        id,
+        kind,
+        &serde_json::json!({"stage": stage.code()}),
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
+/// An order with its checkpoints, lines and stage timings.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderView {
+    /// The stored order.
+    pub order: RepairOrderRow,
+    /// Checked checkpoints.
+    pub checkpoints: Vec<CheckpointRow>,
+    /// Estimate lines.
+    pub lines: Vec<EstimateLineRow>,
+    /// Timing of each started stage against its standard.
+    pub timings: Vec<StageTiming>,
+}
+
+/// One order within reach. Needs `RepairOrderRead`.
+pub async fn get(app: &App, grant: &Grant, id: i64) -> AppResult<OrderView> {
+    expect(grant, Action::RepairOrderRead)?;
+    let now = app.clock.now();
+    let mut c = conn(app).await?;
+    let l = load(&mut c, grant.reach(), id).await?;
+    Ok(view(l, now))
+}
+
+fn view(l: Loaded, now: Timestamp) -> OrderView {
+    let timings = stage_timings(l.order.standard(), l.order.labour_minutes(), &l.events, now);
+    OrderView {
+        order: l.row,
+        checkpoints: l.checkpoints,
+        lines: l.lines,
+        timings,
+    }
+}
+
+/// Stage timings of an order, from its event log (overruns flagged). Needs `RepairOrderRead`.
+pub async fn timings(app: &App, grant: &Grant, id: i64) -> AppResult<Vec<StageTiming>> {
+    Ok(get(app, grant, id).await?.timings)
+}
+
+/// Starts `stage`, which must be the next one. Needs `RepairOrderWrite`.
+pub async fn start_stage(app: &App, grant: &Grant, id: i64, stage: Stage) -> AppResult<()> {
+    expect(grant, Action::RepairOrderWrite)?;
+    let now = app.clock.now();
+    let now_ms = now.as_millisecond();
+    let mut tx = begin(app).await?;
+    let mut l = load(&mut tx, grant.reach(), id).await?;
+    l.order.start_stage(stage, now).map_err(refused)?;
+    save(&mut tx, &l, l.row.late_minutes, l.row.courtesy_car, now_ms).await?;
+    record_stage(&mut tx, grant, id, "stage_started", stage, now_ms).await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+/// Checks a checkpoint of the stage in progress, with an optional note. Needs `RepairOrderWrite` or `WorkshopWork`.
+pub async fn check(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    code: &str,
+    note: Option<&str>,
+) -> AppResult<()> {
+    expect_any(grant, &[Action::RepairOrderWrite, Action::WorkshopWork])?;
+    let now_ms = app.now_ms();
+    let mut tx = begin(app).await?;
+    let mut l = load(&mut tx, grant.reach(), id).await?;
+    l.order.check(code).map_err(refused)?;
+    let stage = l
+        .order
+        .standard()
+        .stage_of(code)
+        .map(|s| s.code().to_string())
+        .unwrap_or_default();
+    let note = note.map(str::trim).filter(|s| !s.is_empty());
+    let row = CheckpointRow {
+        code: code.to_string(),
+        stage,
+        checked_at: now_ms,
+        checked_by: grant.principal().id,
+        note: note.map(str::to_string),
+    };
+    if store::repair_order::insert_checkpoint(&mut tx, id, &row).await? {
+        store::event::record(
+            &mut tx,
+            now_ms,
+            actor(grant),
+            ENTITY,
+            id,
+            "checkpoint_checked",
+            &serde_json::json!({"code": code, "note": note}),
+            None,
+        )
+        .await?;
+    }
+    commit(tx).await?;
+    Ok(())
+}
+
+/// How diagnosis classifies the owner's concern.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ClassifyInput {
+    /// Coded concern (symptom or fault code); empty clears it.
+    pub concern_code: Option<String>,
+    /// Whether the fault is a serious safety fault (严重安全性能故障, 三包).
+    pub safety_fault: bool,
+    /// Why, for the timeline (required when changing an earlier classification).
+    pub reason: Option<String>,
+}
+
+/// Records how diagnosis classified the concern: its code and whether it is a
+/// serious safety fault; both feed the three-guarantees counters. Refused once the
+/// car is delivered (`repair_order.delivered`); a change to an earlier
+/// classification needs a reason. Needs `RepairOrderWrite` or `WorkshopWork`.
+pub async fn classify_concern(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &ClassifyInput,
+) -> AppResult<()> {
+    expect_any(grant, &[Action::RepairOrderWrite, Action::WorkshopWork])?;
+    let code = input
+        .concern_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    if code.is_some_and(|c| c.chars().count() > 32) {
+        return Err(AppError::Invalid(
+            Violation::new("concern_code", "text.length")
+                .with_detail("32")
+                .into(),
+        ));
+    }
+    let reason = input
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let now_ms = app.now_ms();
+    let mut tx = begin(app).await?;
+    let l = load(&mut tx, grant.reach(), id).await?;
+    let before = ConcernClass {
+        code: l.row.concern_code.clone(),
+        safety_fault: l.row.safety_fault,
+    };
+    let after = ConcernClass {
+        code: code.map(str::to_string),
+        safety_fault: input.safety_fault,
+    };
+    l.order
+        .reclassify_concern(&before, &after, reason)
+        .map_err(|e| match e {
+            // A missing reason is the input's fault, not the order's state.
+            domain::repair_order::RepairOrderError::ReasonRequired => {
+                AppError::Invalid(Violation::from(e).into())
+            }
+            other => refused(other),
+        })?;
+    if before == after {
+        return Ok(());
+    }
+    store::repair_order::set_concern_class(&mut tx, id, code, input.safety_fault, now_ms).await?;
+    store::event::record(
+        &mut tx,
+        now_ms,
+        actor(grant),
+        ENTITY,
+        id,
+        "concern_classified",
+        &serde_json::json!({
+            "before": {"concern_code": before.code, "safety_fault": before.safety_fault},
+            "after": {"concern_code": after.code, "safety_fault": after.safety_fault},
+        }),
+        reason,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+/// Marks which quality-inspection checkpoints apply to this job. Needs `RepairOrderWrite`.
+pub async fn set_applicable(app: &App, grant: &Grant, id: i64, codes: &[&str]) -> AppResult<()> {
+    expect(grant, Action::RepairOrderWrite)?;
+    let now_ms = app.now_ms();
+    let mut tx = begin(app).await?;
+    let mut l = load(&mut tx, grant.reach(), id).await?;
+    l.order.set_applicable(codes).map_err(refused)?;
+    save(&mut tx, &l, l.row.late_minutes, l.row.courtesy_car, now_ms).await?;
+    store::event::record(
+        &mut tx,
+        now_ms,
+        actor(grant),
+        ENTITY,
+        id,
+        "applicable_set",
+        &serde_json::json!({"codes": codes}),
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+/// What completing a stage led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Completed {
+    /// The stage completed.
+    pub stage: Stage,
+    /// Minutes late at hand-over (delivery only), when late.
+    pub late_minutes: Option<i64>,
+    /// A courtesy car is due (delivery only; repair took more than 5 days).
+    pub courtesy_car: bool,
+}
+
+/// Completes the stage in progress. Refused while a required checkpoint is
+/// unchecked; repair also while any line (labour or part) awaits the owner's
+/// decision or approved labour is unfinished. Completing delivery records the hand-over,
+/// flags a late hand-over and a courtesy car, issues the electronic bill and starts
+/// the follow-up, all in one transaction.
+/// Needs `RepairOrderWrite`.
+pub async fn complete_stage(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    stage: Stage,
+) -> AppResult<Completed> {
+    expect(grant, Action::RepairOrderWrite)?;
+    let now = app.clock.now();
+    let now_ms = now.as_millisecond();
+    let mut tx = begin(app).await?;
+    let mut l = load(&mut tx, grant.reach(), id).await?;
+    l.order.complete_stage(stage, now).map_err(refused)?;
+    if stage == Stage::Repair
+        && let Some(p) = l.lines.iter().find(|x| x.decision == "proposed")
+    {
+        return Err(refused(
+            domain::repair_order::RepairOrderError::ProposedWorkPending(
+                u32::try_from(p.line_no).unwrap_or_default(),
+            ),
+        ));
+    }
+    let mut out = Completed {
+        stage,
+        late_minutes: l.row.late_minutes,
+        courtesy_car: l.row.courtesy_car,
+    };
+    let mut follow_up = false;
+    if stage == Stage::Delivery {
+        let received = ts(l.row.received_at)?;
+        out.late_minutes = l.order.promised_at().and_then(|p| late_handover(p, now));
+        out.courtesy_car = courtesy_car_entitled(received, now);
+        l.order.start_stage(Stage::FollowUp, now).map_err(refused)?;
+        follow_up = true;
+    }
+    save(&mut tx, &l, out.late_minutes, out.courtesy_car, now_ms).await?;
+    record_stage(&mut tx, grant, id, "stage_completed", stage, now_ms).await?;
+    if stage == Stage::Delivery {
+        store::event::record(
+            &mut tx,
+            now_ms,
+            actor(grant),
+            ENTITY,
+            id,
+            "delivered",
+            &serde_json::json!({
+                "late_minutes": out.late_minutes, "courtesy_car": out.courtesy_car,
+                "promised_at": l.row.promised_at,
+            }),
+            None,
+        )
+        .await?;
+        crate::billing::issue_at_delivery(&mut tx, now_ms, actor(grant), &l).await?;
+    }
+    if follow_up {
+        record_stage(&mut tx, grant, id, "stage_started", Stage::FollowUp, now_ms).await?;
+    }
+    commit(tx).await?;
+    Ok(out)
+}
+
+/// Assigns a technician to a labour line, only if their certificates valid today (in
+/// the station's zone) cover what the operation needs (先认证后上岗). The technician
+/// must work at the order's station. Needs `RepairOrderWrite`.
+pub async fn assign_technician(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    line_no: u32,
+    staff_id: i64,
+) -> AppResult<()> {
+    expect(grant, Action::RepairOrderWrite)?;
+    let now = app.clock.now();
+    let now_ms = now.as_millisecond();
+    let mut tx = begin(app).await?;
+    let l = load(&mut tx, grant.reach(), id).await?;
+    let field = format!("lines[{line_no}]");
+    let line = l
+        .lines
+        .iter()
+        .find(|x| x.line_no == i64::from(line_no))
+        .ok_or_else(|| refused(Violation::new(field.clone(), "repair_order.line_unknown")))?;
+    if line.kind != "labour" {
+        return Err(refused(Violation::new(field, "repair_order.not_labour")));
+    }
+    let staff = store::people::staff(&mut tx, &Reach::All, staff_id)
+        .await
+        .map_err(|_| refused(Violation::new("technician", "staff.unknown")))?;
+    if staff.station_id != Some(l.row.station_id) || !staff.active {
+        return Err(refused(Violation::new("technician", "staff.other_station")));
+    }
+    let op = lookup(&mut tx, &field, &line.code).await?;
+    let certs = certificates(&mut tx, staff_id).await?;
+    let today = station_zone(&mut tx, l.row.station_id)
+        .await?
+        .to_datetime(now)
+        .date();
+    domain::certification::check_requirement(&certs, requirement(&op), today).map_err(refused)?;
+    store::estimate::assign(&mut tx, id, i64::from(line_no), staff_id).await?;
+    store::event::record(
+        &mut tx,
+        now_ms,
+        actor(grant),
+        ENTITY,
+        id,
+        "technician_assigned",
+        &serde_json::json!({"line": line_no, "staff_id": staff_id}),
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+/// Starts work on an approved labour line while repair is in progress. Needs `WorkshopWork` or `RepairOrderWrite`.
+pub async fn start_work(app: &App, grant: &Grant, id: i64, line_no: u32) -> AppResult<()> {
+    work(app, grant, id, line_no, true).await
+}
+
+/// Finishes work on a labour line in progress (the line becomes chargeable). Needs `WorkshopWork` or `RepairOrderWrite`.
+pub async fn finish_work(app: &App, grant: &Grant, id: i64, line_no: u32) -> AppResult<()> {
+    work(app, grant, id, line_no, false).await
+}
+
+async fn work(app: &App, grant: &Grant, id: i64, line_no: u32, start: bool) -> AppResult<()> {
+    expect_any(grant, &[Action::WorkshopWork, Action::RepairOrderWrite])?;
+    let now_ms = app.now_ms();
+    let mut tx = begin(app).await?;
+    let mut l = load(&mut tx, grant.reach(), id).await?;
+    let (status, done) = if start {
+        l.order.start_work(line_no).map_err(refused)?;
+        (WorkStatus::InProgress, false)
+    } else {
+        l.order.finish_work(line_no).map_err(refused)?;
+        l.estimate.mark_done(line_no).map_err(refused)?;
+        (WorkStatus::Done, true)
+    };
+    store::estimate::set_work(&mut tx, id, i64::from(line_no), work_code(status), done).await?;
+    save(&mut tx, &l, l.row.late_minutes, l.row.courtesy_car, now_ms).await?;
+    store::event::record(
+        &mut tx,
+        now_ms,
+        actor(grant),
+        ENTITY,
+        id,
+        if start {
+            "work_started"
+        } else {
+            "work_finished"
+        },
+        &serde_json::json!({"line": line_no}),
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+/// Records an approved part line as fitted, while repair is in progress. Needs `WorkshopWork` or `RepairOrderWrite`.
+pub async fn fit_part(app: &App, grant: &Grant, id: i64, line_no: u32) -> AppResult<()> {
+    expect_any(grant, &[Action::WorkshopWork, Action::RepairOrderWrite])?;
+    let now_ms = app.now_ms();
+    let mut tx = begin(app).await?;
+    let mut l = load(&mut tx, grant.reach(), id).await?;
+    if l.order.current_stage() != Some(Stage::Repair) {
+        return Err(refused(
+            domain::repair_order::RepairOrderError::RepairNotInProgress,
+        ));
+    }
+    l.estimate.mark_done(line_no).map_err(refused)?;
+    store::estimate::set_work(&mut tx, id, i64::from(line_no), "done", true).await?;
+    store::event::record(
+        &mut tx,
+        now_ms,
+        actor(grant),
+        ENTITY,
+        id,
+        "part_fitted",
+        &serde_json::json!({"line": line_no}),
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+/// Issues the owner's transparent-workshop link token (256 random bits; only its
+/// SHA-256 is stored). A new token replaces any earlier one. Needs `RepairOrderWrite`.
+pub async fn issue_owner_link(app: &App, grant: &Grant, id: i64) -> AppResult<String> {
+    expect(grant, Action::RepairOrderWrite)?;
+    let now_ms = app.now_ms();
+    let mut tx = begin(app).await?;
+    store::repair_order::get(&mut tx, grant.reach(), id).await?;
+    let token = crate::auth::new_secret();
+    store::repair_order::set_owner_token(
+        &mut tx,
+        id,
+        Some(&crate::auth::hash_secret(&token)),
+        now_ms,
+    )
+    .await?;
+    store::event::record(
+        &mut tx,
+        now_ms,
+        actor(grant),
+        ENTITY,
+        id,
+        "owner_link_issued",
+        &serde_json::json!({}),
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(token)
+}
+
+/// Revokes the owner link; the old token then finds nothing. Needs `RepairOrderWrite`.
+pub async fn revoke_owner_link(app: &App, grant: &Grant, id: i64) -> AppResult<()> {
+    expect(grant, Action::RepairOrderWrite)?;
+    let now_ms = app.now_ms();
+    let mut tx = begin(app).await?;
+    store::repair_order::get(&mut tx, grant.reach(), id).await?;
+    store::repair_order::set_owner_token(&mut tx, id, None, now_ms).await?;
+    store::event::record(
+        &mut tx,
+        now_ms,
+        actor(grant),
+        ENTITY,
+        id,
+        "owner_link_revoked",
+        &serde_json::json!({}),
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+/// What the owner sees from the link (掌上车间): stages live with timings, checkpoint
+/// notes, and the estimate lines with their prices and decisions.
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnerView {
+    /// Order id.
+    pub order_id: i64,
+    /// Station.
+    pub station_id: i64,
+    /// `open` or `delivered`.
+    pub state: String,
+    /// Stage in progress.
+    pub current_stage: Option<String>,
+    /// Promised completion, UTC ms.
+    pub promised_at: Option<i64>,
+    /// Timings of started stages.
+    pub timings: Vec<StageTiming>,
+    /// Checked checkpoints with the technicians' notes.
+    pub checkpoints: Vec<CheckpointRow>,
+    /// Estimate lines.
+    pub lines: Vec<EstimateLineRow>,
+}
+
+/// The order behind an owner link; no sign-in needed, the token is the capability.
+/// An unknown or revoked token is [`AppError::NotFound`].
+pub async fn owner_view(app: &App, token: &str) -> AppResult<OwnerView> {
+    let now = app.clock.now();
+    let mut c = conn(app).await?;
+    let l = owner_order(&mut c, token).await?;
+    let v = view(l, now);
+    Ok(OwnerView {
+        order_id: v.order.id,
+        station_id: v.order.station_id,
+        state: v.order.state,
+        current_stage: v.order.current_stage,
+        promised_at: v.order.promised_at,
+        timings: v.timings,
+        checkpoints: v.checkpoints,
+        lines: v
+            .lines
+            .into_iter()
+            .map(|mut x| {
+                x.technician_id = None;
+                x
+            })
+            .collect(),
+    })
+}
+
+/// The KPIs of a station for one month of delivery, from the stored orders (comebacks
+/// at any station count against the original). Needs `KpiRead` within reach.
+pub async fn station_kpis(
+    app: &App,
+    grant: &Grant,
+    station_id: i64,
+    month: YearMonth,
+) -> AppResult<StationMonth> {
+    expect(grant, Action::KpiRead)?;
+    let mut c = conn(app).await?;
+    store::network::station(&mut c, grant.reach(), station_id).await?;
+    let tz = station_zone(&mut c, station_id).await?;
+    let rows = store::repair_order::kpi_rows(&mut c, station_id).await?;
+    let records = rows
+        .iter()
+        .map(|r| {
+            Ok(OrderRecord {
+                order_id: r.id.to_string(),
+                station: r.station_id.to_string(),
+                received_at: ts(r.received_at)?,
+                delivered_at: r.delivered_at.map(ts).transpose()?,
+                promised_at: r.promised_at.map(ts).transpose()?,
+                comeback_of: r.comeback_of.map(|x| x.to_string()),
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    let all = domain::kpi::by_station_and_month(&records, &tz).map_err(refused)?;
+    let station = station_id.to_string();
+    Ok(all
+        .into_iter()
+        .find(|m| m.station == station && m.month == month)
+        .unwrap_or(StationMonth {
+            station,
+            month,
+            delivered: 0,
+            first_time_fix: Rate::default(),
+            mean_repair_minutes: None,
+            on_time_delivery: Rate::default(),
+        }))
+}
