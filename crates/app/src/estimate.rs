@@ -16,7 +16,7 @@ use domain::permission::{Action, Grant};
 use domain::repair_order::{RepairOrderError, Stage, eta};
 use domain::{Violation, Violations};
 use serde::{Deserialize, Serialize};
-use store::estimate::EstimateLineRow;
+pub use store::estimate::EstimateLineRow;
 use store::event::Actor;
 
 /// A line to add.

@@ -9,7 +9,7 @@ use domain::guarantee::MajorPart;
 use domain::labour::LabourOperation;
 use domain::permission::{Action, Grant};
 use domain::{Violation, Violations};
-use store::labour::LabourOperationRow;
+pub use store::labour::LabourOperationRow;
 
 /// Creates or changes a catalogue entry (by code); returns its id. Needs `NetworkWrite`.
 pub async fn upsert_operation(app: &App, grant: &Grant, op: &LabourOperation) -> AppResult<i64> {

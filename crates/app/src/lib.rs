@@ -25,6 +25,7 @@ pub mod customer;
 pub mod estimate;
 pub mod follow_up;
 pub mod guarantee;
+pub mod kpi;
 pub mod labour;
 pub mod network;
 pub mod part;
@@ -36,6 +37,10 @@ pub mod stage_standard;
 pub mod vehicle;
 
 pub use error::{AppError, AppResult};
+// Plain data rows of the store that use cases return as they are; re-exported so the
+// web layer reads them through `app` and never names the store.
+pub use store::event::Event;
+pub use store::{Page, Paged};
 
 use std::sync::Arc;
 

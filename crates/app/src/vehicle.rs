@@ -6,7 +6,8 @@ use crate::{App, AppError, AppResult, actor, begin, commit, conn};
 use domain::permission::{Action, Grant};
 use domain::{Violation, Violations};
 use serde::{Deserialize, Serialize};
-use store::vehicle::{Vehicle, VehicleFields, VehicleFilter};
+use store::vehicle::VehicleFields;
+pub use store::vehicle::{Vehicle, VehicleFilter};
 use store::{Page, Paged};
 
 /// A vehicle as entered.
@@ -358,4 +359,20 @@ pub async fn add_reading(app: &App, grant: &Grant, id: i64, input: &ReadingInput
     .await?;
     commit(tx).await?;
     Ok(())
+}
+
+/// The signed-in owner's own vehicles (the first 50). Needs `OwnDataExport`, which
+/// only an owner holds, reaching their own records.
+pub async fn owned(app: &App, grant: &Grant) -> AppResult<Vec<Vehicle>> {
+    expect(grant, Action::OwnDataExport)?;
+    let filter = VehicleFilter {
+        owner_id: Some(grant.principal().id),
+        ..Default::default()
+    };
+    let mut c = conn(app).await?;
+    Ok(
+        store::vehicle::list(&mut c, grant.reach(), &filter, Page::new(1, 50))
+            .await?
+            .items,
+    )
 }

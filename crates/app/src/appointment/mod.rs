@@ -7,6 +7,7 @@
 //! planned again on fresh counts, so the answer is the domain's own refusal.
 
 pub mod feed;
+pub mod owner;
 use crate::calendar::{station_calendar, station_zone};
 use crate::capacity::{job_for, load_state};
 use crate::input::Loose;
@@ -19,7 +20,7 @@ use domain::permission::{Action, Grant, Reach};
 use domain::{Violation, Violations};
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
-use store::appointment::AppointmentRow;
+pub use store::appointment::AppointmentRow;
 
 /// Hours before the start at which the reminder goes out.
 pub const REMINDER_HOURS_BEFORE: i64 = 24;

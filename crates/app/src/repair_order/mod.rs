@@ -2,20 +2,25 @@
 //! detection), stages in order with their checkpoints, work only on approved lines,
 //! technician assignment only with valid certificates, delivery with the late and
 //! courtesy-car flags, stage timings from the event log, the owner's
-//! transparent-workshop link, and the KPIs per station and month.
+//! transparent-workshop link. The KPIs computed from orders are in `crate::kpi`.
 
 pub mod load;
 
-use self::load::*;
-pub use self::load::{ENTITY, work_code};
+pub mod track;
 
-use crate::network::expect;
+pub mod view;
+
+use self::load::*;
+
+pub use self::load::{ENTITY, work_code};
 
 use crate::calendar::station_zone;
 
 use crate::capacity::certificates;
 
 use crate::labour::{lookup, requirement};
+
+use crate::network::expect;
 
 use crate::shared::{expect_any, refused, ts};
 
@@ -28,8 +33,6 @@ use domain::appointment::{Appointment, ServiceType};
 use domain::estimate::DEFAULT_VAT_BP;
 
 use domain::guarantee::{DeliveredOrder, find_comeback};
-
-use domain::kpi::{OrderRecord, Rate, StationMonth, YearMonth};
 
 use domain::permission::{Action, Grant, Reach};
 
@@ -44,7 +47,7 @@ use serde::{Deserialize, Serialize};
 
 use store::estimate::EstimateLineRow;
 
-use store::repair_order::{CheckpointRow, RepairOrderRow};
+pub use store::repair_order::{CheckpointRow, RepairOrderRow};
 
 /// How an order is opened.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -830,45 +833,4 @@ pub async fn owner_view(app: &App, token: &str) -> AppResult<OwnerView> {
             })
             .collect(),
     })
-}
-
-/// The KPIs of a station for one month of delivery, from the stored orders (comebacks
-/// at any station count against the original). Needs `KpiRead` within reach.
-pub async fn station_kpis(
-    app: &App,
-    grant: &Grant,
-    station_id: i64,
-    month: YearMonth,
-) -> AppResult<StationMonth> {
-    expect(grant, Action::KpiRead)?;
-    let mut c = conn(app).await?;
-    store::network::station(&mut c, grant.reach(), station_id).await?;
-    let tz = station_zone(&mut c, station_id).await?;
-    let rows = store::repair_order::kpi_rows(&mut c, station_id).await?;
-    let records = rows
-        .iter()
-        .map(|r| {
-            Ok(OrderRecord {
-                order_id: r.id.to_string(),
-                station: r.station_id.to_string(),
-                received_at: ts(r.received_at)?,
-                delivered_at: r.delivered_at.map(ts).transpose()?,
-                promised_at: r.promised_at.map(ts).transpose()?,
-                comeback_of: r.comeback_of.map(|x| x.to_string()),
-            })
-        })
-        .collect::<AppResult<Vec<_>>>()?;
-    let all = domain::kpi::by_station_and_month(&records, &tz).map_err(refused)?;
-    let station = station_id.to_string();
-    Ok(all
-        .into_iter()
-        .find(|m| m.station == station && m.month == month)
-        .unwrap_or(StationMonth {
-            station,
-            month,
-            delivered: 0,
-            first_time_fix: Rate::default(),
-            mean_repair_minutes: None,
-            on_time_delivery: Rate::default(),
-        }))
 }

@@ -63,7 +63,7 @@ pub async fn station_kpis(
         None => this_month(&s.app, id).await.map_err(|e| c.err(e))?,
     };
     Ok(Json(
-        app::repair_order::station_kpis(&s.app, &g, id, month)
+        app::kpi::station_kpis(&s.app, &g, id, month)
             .await
             .map_err(|e| c.err(e))?,
     ))

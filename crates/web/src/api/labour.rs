@@ -6,6 +6,7 @@ use crate::api::invalid;
 use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody};
 use app::AppError;
+use app::labour::LabourOperationRow;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -16,7 +17,6 @@ use domain::guarantee::MajorPart;
 use domain::labour::LabourOperation;
 use domain::permission::Action;
 use serde::Deserialize;
-use store::labour::LabourOperationRow;
 
 /// The OpenAPI description of this area, merged into the whole API's.
 #[derive(utoipa::OpenApi)]

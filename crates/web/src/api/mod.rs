@@ -32,6 +32,7 @@ use crate::extract::Caller;
 use crate::i18n::Lang;
 use crate::i18n::tables;
 use app::AppError;
+use app::Page;
 use axum::Json;
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -42,7 +43,6 @@ use domain::Violation;
 use domain::permission::{Action, Grant};
 use domain::repair_order::Stage;
 use std::collections::HashMap;
-use store::Page;
 
 /// Every API route.
 pub fn router() -> Router<AppState> {

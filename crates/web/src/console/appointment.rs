@@ -2,15 +2,16 @@
 //! one, cancel with a reason and no-show.
 
 use super::chrome::show_time;
-use super::form::{FormData, error_page, grant, render, t};
+use super::form::{FormData, error_page, render, t};
 use super::session::ConsoleUser;
 use crate::AppState;
-use crate::api::repair_order::view::{self};
+use crate::console::session::grant;
 use crate::console::table::{Button, Filter, TRow, TablePage, station_needed, station_param};
 use crate::error::page_error;
 use crate::i18n::Lang;
 use app::AppError;
 use app::repair_order::OpenInput;
+use app::repair_order::view::{self};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -8,6 +8,8 @@ use super::form::{
 use super::session::ConsoleUser;
 use crate::AppState;
 use crate::i18n::tables;
+use app::Page;
+use app::customer::CustomerFilter;
 use app::customer::CustomerInput;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -16,8 +18,6 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use domain::permission::Action;
 use std::collections::HashMap;
-use store::Page;
-use store::customer::CustomerFilter;
 
 /// Routes of the customer pages.
 pub fn router() -> Router<AppState> {
@@ -211,7 +211,7 @@ async fn show(
     ];
     let mut sections = Vec::new();
     if let Ok(vg) = user.session.principal.grant(Action::VehicleRead) {
-        let f = store::vehicle::VehicleFilter {
+        let f = app::vehicle::VehicleFilter {
             owner_id: Some(id),
             ..Default::default()
         };

@@ -1,10 +1,11 @@
 //! Estimate lines on the order page: add a line, record the owner's decision taken at
 //! the desk.
 
-use super::form::{FormData, grant};
+use super::form::FormData;
 use super::session::ConsoleUser;
 use crate::AppState;
 use crate::console::repair_order::outcome;
+use crate::console::session::grant;
 use app::AppError;
 use app::estimate::{DecisionInput, LineInput};
 use axum::Router;

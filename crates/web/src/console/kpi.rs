@@ -1,9 +1,10 @@
 //! KPIs per station and month with a server-rendered SVG chart.
 
-use super::form::{error_page, grant, render, t};
+use super::form::{error_page, render, t};
 use super::session::ConsoleUser;
 use crate::AppState;
 use crate::api::kpi::{parse_month, this_month};
+use crate::console::session::grant;
 use crate::console::table::{Filter, TRow, TablePage, station_needed, station_param};
 use app::AppError;
 use axum::Router;
@@ -83,7 +84,7 @@ async fn kpis(
             Err(e) => return error_page(chrome, &e),
         },
     };
-    let k = match app::repair_order::station_kpis(&s.app, &g, station, month).await {
+    let k = match app::kpi::station_kpis(&s.app, &g, station, month).await {
         Ok(k) => k,
         Err(e) => return error_page(chrome, &e),
     };

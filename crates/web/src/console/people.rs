@@ -6,6 +6,8 @@ use super::form::{
 };
 use super::session::ConsoleUser;
 use crate::AppState;
+use app::Page;
+use app::people::StaffFilter;
 use app::people::{StaffInput, StaffUpdateInput};
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -15,8 +17,6 @@ use axum::routing::get;
 use domain::permission::Action;
 use domain::role::Role;
 use std::collections::HashMap;
-use store::Page;
-use store::people::StaffFilter;
 
 /// Routes of the staff pages.
 pub fn router() -> Router<AppState> {
@@ -274,12 +274,9 @@ async fn edit_form(
         Ok(x) => x,
         Err(e) => return error_page(chrome, &e),
     };
-    let phone = match s.app.db.pool.acquire().await {
-        Ok(mut c) => store::people::staff_phone(&mut c, id)
-            .await
-            .unwrap_or_default(),
-        Err(_) => String::new(),
-    };
+    let phone = app::people::phone(&s.app, &read, id)
+        .await
+        .unwrap_or_default();
     let mut values = serde_json::to_value(&st).unwrap_or_default();
     values["phone"] = serde_json::Value::String(
         domain::phone::Phone::parse(&phone)
@@ -320,27 +317,12 @@ pub(crate) async fn choices(
     station_id: i64,
     role: Option<&str>,
 ) -> Vec<(i64, String)> {
-    let Ok(mut c) = s.app.db.pool.acquire().await else {
-        return vec![];
-    };
-    let f = StaffFilter {
-        q: None,
-        role: role.map(str::to_string),
-        station_id: Some(station_id),
-    };
-    store::people::staff_list(
-        &mut c,
-        &domain::permission::Reach::All,
-        &f,
-        Page::new(1, 200),
-    )
-    .await
-    .map(|p| {
-        p.items
-            .into_iter()
-            .filter(|s| s.active)
-            .map(|s| (s.id, format!("{} ({})", s.name, s.username)))
-            .collect()
-    })
-    .unwrap_or_default()
+    app::people::station_choices(&s.app, station_id, role)
+        .await
+        .map(|list| {
+            list.into_iter()
+                .map(|s| (s.id, format!("{} ({})", s.name, s.username)))
+                .collect()
+        })
+        .unwrap_or_default()
 }

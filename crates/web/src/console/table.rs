@@ -5,7 +5,7 @@
 use super::chrome::Chrome;
 use super::form::{render, t};
 use super::session::ConsoleUser;
-use crate::api::repair_order::view::{self};
+use app::repair_order::view::{self};
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;

@@ -6,6 +6,8 @@ use super::form::{
 };
 use super::session::ConsoleUser;
 use crate::AppState;
+use app::Page;
+use app::vehicle::VehicleFilter;
 use app::vehicle::VehicleInput;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -14,8 +16,6 @@ use axum::response::Response;
 use axum::routing::get;
 use domain::permission::Action;
 use std::collections::HashMap;
-use store::Page;
-use store::vehicle::VehicleFilter;
 
 /// Routes of the vehicle pages.
 pub fn router() -> Router<AppState> {

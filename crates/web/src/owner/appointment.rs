@@ -31,21 +31,11 @@ pub fn router() -> Router<AppState> {
         .route("/owner/appointments/{id}/cancel", post(cancel))
 }
 
-async fn vehicles(s: &AppState, session: &Session) -> Vec<store::vehicle::Vehicle> {
+async fn vehicles(s: &AppState, session: &Session) -> Vec<app::vehicle::Vehicle> {
     let Ok(g) = session.principal.grant(Action::OwnDataExport) else {
         return vec![];
     };
-    let filter = store::vehicle::VehicleFilter {
-        owner_id: Some(session.principal.id),
-        ..Default::default()
-    };
-    match s.app.db.pool.acquire().await {
-        Ok(mut c) => store::vehicle::list(&mut c, g.reach(), &filter, store::Page::new(1, 50))
-            .await
-            .map(|p| p.items)
-            .unwrap_or_default(),
-        Err(_) => vec![],
-    }
+    app::vehicle::owned(&s.app, &g).await.unwrap_or_default()
 }
 
 async fn book_form(s: &AppState, session: &Session, form: Option<&FormData>) -> Page {
@@ -120,7 +110,7 @@ async fn book(State(s): State<AppState>, parts: Parts, form: FormData) -> Respon
     };
     let station_id: i64 = form.get("station_id").trim().parse().unwrap_or_default();
     if station_id > 0 {
-        let _ = crate::api::repair_order::view::ensure_ready(&s.app, station_id).await;
+        let _ = app::repair_order::view::ensure_ready(&s.app, station_id).await;
     }
     let input = BookInput {
         station_id,
@@ -227,37 +217,12 @@ async fn list_page(
         return Redirect::to("/owner/login").into_response();
     };
     let vs = vehicles(s, session).await;
-    let mut stations: Vec<i64> = vs.iter().map(|v| v.station_id).collect();
-    if let Ok(mut c) = s.app.db.pool.acquire().await {
-        if let Ok(msgs) = store::outbox::inbox(&mut c, session.principal.id, 50).await {
-            for m in msgs {
-                if let Some(st) = serde_json::to_value(&m)
-                    .ok()
-                    .and_then(|v| v["payload"]["station_id"].as_i64())
-                {
-                    stations.push(st);
-                }
-            }
-        }
-        stations.sort_unstable();
-        stations.dedup();
+    let stations: Vec<i64> = vs.iter().map(|v| v.station_id).collect();
+    {
         let now = s.app.now_ms();
-        let mut rows = vec![];
-        for st in stations {
-            // The owner's reach: appointments booked for them, of vehicles still theirs.
-            if let Ok(list) = store::appointment::list(
-                &mut c,
-                g.reach(),
-                st,
-                now - 30 * 86_400_000,
-                now + 120 * 86_400_000,
-            )
+        let rows = app::appointment::owner::owned(&s.app, &g, &stations)
             .await
-            {
-                rows.extend(list);
-            }
-        }
-        rows.sort_by_key(|a| a.start_at);
+            .unwrap_or_default();
         page.items = rows
             .iter()
             .map(|a| Item {

@@ -2,10 +2,10 @@
 //! and what the owner pages of every area share: the signed-in owner, their language.
 
 use crate::AppState;
-use crate::api::repair_order::track::OwnerTrack;
 use crate::extract::{SESSION_COOKIE, cookie};
 use crate::i18n::{I18n, Lang, tables};
 use app::auth::Session;
+use app::repair_order::track::OwnerTrack;
 use askama::Template;
 use axum::http::request::Parts;
 use domain::permission::Action;

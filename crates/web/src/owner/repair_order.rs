@@ -9,37 +9,21 @@
 
 use super::page::*;
 use crate::AppState;
-
-use crate::api::repair_order::track::owner_track;
-
 use crate::api::client_ip;
-
 use crate::console::chrome::show_time;
-
 use crate::console::form::{FormData, render};
-
 use crate::error::page_error;
-
 use crate::extract::{constant_time_eq, cookie};
-
 use crate::i18n::{I18n, Lang, tables};
-
 use app::AppError;
-
 use app::rating::RatingInput;
-
+use app::repair_order::track::owner_track;
 use axum::Router;
-
 use axum::extract::{Path, State};
-
 use axum::http::request::Parts;
-
 use axum::http::{HeaderValue, StatusCode, header};
-
 use axum::response::{IntoResponse, Redirect, Response};
-
 use axum::routing::{get, post};
-
 use domain::money::Money;
 
 /// Routes of the owner-link pages.

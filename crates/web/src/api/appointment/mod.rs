@@ -8,6 +8,7 @@ use crate::AppState;
 use crate::api::capacity::day_range;
 use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody};
+use app::appointment::AppointmentRow;
 use app::appointment::BookInput;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -17,7 +18,6 @@ use domain::permission::Action;
 use domain::role::Role;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use store::appointment::AppointmentRow;
 
 /// The OpenAPI description of this area, merged into the whole API's.
 #[derive(utoipa::OpenApi)]

@@ -8,34 +8,21 @@
 
 pub mod sandbox;
 
-pub use sandbox::sandbox_router;
-
 use super::path_id;
-use crate::api::{json, problem};
-
 use crate::AppState;
-
+use crate::api::{json, problem};
 use crate::error::{ApiError, ProblemDoc};
-
 use crate::extract::{ApiLang, Caller, JsonBody};
-
 use app::AppError;
-
-use app::billing::{BillView, CallbackOutcome, DeskPaymentInput, OnlinePayment};
-
 use app::billing::provider::SIGNATURE_HEADER;
-
+use app::billing::{BillView, CallbackOutcome, DeskPaymentInput, OnlinePayment};
 use app::billing::{READ, WRITE};
-
 use axum::extract::{Path, State};
-
 use axum::http::{HeaderMap, StatusCode};
-
 use axum::response::{IntoResponse, Response};
-
 use axum::routing::{get, post};
-
 use axum::{Json, Router};
+pub use sandbox::sandbox_router;
 
 /// The OpenAPI description of this area, merged into the whole API's.
 #[derive(utoipa::OpenApi)]

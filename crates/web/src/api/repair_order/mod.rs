@@ -1,43 +1,27 @@
 //! Repair orders (工单): open from an appointment or as a walk-in, the board, the order
-//! view ([`view`]), checkpoints, concern classification, stages, technician work on
+//! view (`app::repair_order::view`), checkpoints, concern classification, stages, technician work on
 //! lines, and the owner's transparent-workshop link ([`track`]) (SPEC §4–§5). Every
 //! write names the rule it broke in a problem document; bodies are read only after the
 //! caller's grant was checked.
 
 pub mod track;
 
-pub mod view;
-
 use super::{Created, path_id};
-use crate::api::{grant_any, line_of, stage_of};
-
 use crate::AppState;
-
+use crate::api::{grant_any, line_of, stage_of};
 use crate::error::ApiError;
-
 use crate::extract::{Caller, JsonBody};
-
 use app::AppError;
-
+use app::repair_order::view::{self, BoardItem, Job, OrderDetail};
 use app::repair_order::{ClassifyInput, OpenInput, WalkInInput};
-
 use axum::extract::{Path, State};
-
 use axum::http::StatusCode;
-
 use axum::routing::{get, post};
-
 use axum::{Json, Router};
-
 use domain::Violation;
-
 use domain::permission::{Action, Grant};
-
 use domain::role::Role;
-
 use serde::{Deserialize, Serialize};
-
-use view::{BoardItem, Job, OrderDetail};
 
 /// The OpenAPI description of this area, merged into the whole API's.
 #[derive(utoipa::OpenApi)]

@@ -5,41 +5,25 @@
 pub mod page;
 
 use super::chrome::show_time;
-use crate::console::repair_order::page::order_page;
-use crate::console::table::{Button, TRow, TablePage, station_needed, station_param};
-
-use super::form::{FormData, FormPage, answer, error_page, grant, render, t};
-
+use super::form::{FormData, FormPage, answer, error_page, render, t};
 use super::session::ConsoleUser;
-
 use crate::AppState;
-
-use crate::api::repair_order::view::{self};
-
 use crate::api::repair_order::check_assigned;
-
+use crate::console::repair_order::page::order_page;
+use crate::console::session::grant;
+use crate::console::table::{Button, TRow, TablePage, station_needed, station_param};
 use crate::error::page_error;
-
 use crate::i18n::Lang;
-
 use app::AppError;
-
+use app::repair_order::view::{self};
 use axum::Router;
-
 use axum::extract::{Path, Query, State};
-
 use axum::http::StatusCode;
-
 use axum::response::{IntoResponse, Redirect, Response};
-
 use axum::routing::{get, post};
-
 use domain::appointment::ServiceType;
-
 use domain::permission::{Action, Grant};
-
 use domain::repair_order::Stage;
-
 use std::collections::HashMap;
 
 /// Routes of the repair-order pages.

@@ -2,13 +2,14 @@
 //! owner's decisions, assignment, pick-ups, three-guarantees warnings and the timeline.
 
 use crate::AppState;
-use crate::api::repair_order::view::{self, OrderDetail};
 use crate::console::chrome::{Chrome, show_time};
-use crate::console::form::{error_page, grant, render, t};
+use crate::console::form::{error_page, render, t};
 use crate::console::repair_order::stage_label;
 use crate::console::session::ConsoleUser;
+use crate::console::session::grant;
 use crate::console::timeline::{self, EventView};
 use crate::i18n::{Lang, tables, yuan};
+use app::repair_order::view::{self, OrderDetail};
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -116,8 +117,8 @@ pub(crate) async fn order_page(
     let p = &user.session.principal;
     let can_write = p.grant(Action::RepairOrderWrite).is_ok();
     let can_work = can_write || p.grant(Action::WorkshopWork).is_ok();
-    let ops = match s.app.db.pool.acquire().await {
-        Ok(mut c) => store::labour::list(&mut c)
+    let ops = match grant(user, Action::NetworkRead) {
+        Ok(g) => app::labour::operations(&s.app, &g)
             .await
             .unwrap_or_default()
             .into_iter()

@@ -1,8 +1,10 @@
-//! Read models of the service loop shared by the API, the console and the owner pages:
+//! Read models of repair orders shared by the API, the console and the owner pages:
 //! an order's detail with stages, checkpoints, timeline and ETA; the board of open
-//! orders; a technician's jobs; a station's readiness (holidays and capacity).
+//! orders; a technician's jobs; a station's readiness (holidays and capacity). Each
+//! authorises through the use cases it calls, so the web layer reads through here and
+//! never reaches the store itself.
 
-use app::{App, AppError, AppResult};
+use crate::{App, AppError, AppResult};
 use domain::calendar::ClockMode;
 use domain::estimate::Totals;
 use domain::permission::{Action, Grant, Principal, Reach, Unit};
@@ -13,19 +15,7 @@ use store::estimate::EstimateLineRow;
 use store::repair_order::RepairOrderRow;
 
 /// Entity name of repair orders in the event log.
-pub const ENTITY: &str = "repair_order";
-
-/// A pooled connection from the app's database, errors mapped to [`AppError`].
-macro_rules! acquire {
-    ($app:expr) => {
-        $app.db
-            .pool
-            .acquire()
-            .await
-            .map_err(|e| app::AppError::from(store::StoreError::from(e)))?
-    };
-}
-pub(crate) use acquire;
+pub use super::load::ENTITY;
 
 /// One checkpoint of a stage as shown.
 #[derive(Debug, Clone, Serialize)]
@@ -210,14 +200,14 @@ pub async fn order_eta(
     if order.state != "open" {
         return None;
     }
-    let mut c = app.db.pool.acquire().await.ok()?;
+    let mut c = crate::conn(app).await.ok()?;
     let station = store::network::station(&mut c, &Reach::All, order.station_id)
         .await
         .ok()?;
-    let cal = app::calendar::station_calendar(&mut c, &station)
+    let cal = crate::calendar::station_calendar(&mut c, &station)
         .await
         .ok()?;
-    let standard = app::stage_standard::by_version(&mut c, order.standard_version)
+    let standard = crate::stage_standard::by_version(&mut c, order.standard_version)
         .await
         .ok()?;
     eta(
@@ -234,12 +224,12 @@ pub async fn order_eta(
 
 /// An order's detail; `grant` must be for `RepairOrderRead`.
 pub async fn order_detail(app: &App, grant: &Grant, id: i64) -> AppResult<OrderDetail> {
-    let v = app::repair_order::get(app, grant, id).await?;
-    let est = app::estimate::view(app, grant, id).await?;
+    let v = crate::repair_order::get(app, grant, id).await?;
+    let est = crate::estimate::view(app, grant, id).await?;
     let (log, standard) = {
-        let mut c = acquire!(app);
+        let mut c = crate::conn(app).await?;
         let log = store::event::for_entity(&mut c, ENTITY, id).await?;
-        let standard = app::stage_standard::by_version(&mut c, v.order.standard_version).await?;
+        let standard = crate::stage_standard::by_version(&mut c, v.order.standard_version).await?;
         (log, standard)
     };
     let events = stage_events(&log);
@@ -301,7 +291,7 @@ pub struct BoardItem {
 /// The open orders of a station within reach; `grant` must be for `RepairOrderRead`.
 pub async fn board(app: &App, grant: &Grant, station_id: i64) -> AppResult<Vec<BoardItem>> {
     let rows = {
-        let mut c = acquire!(app);
+        let mut c = crate::conn(app).await?;
         store::network::station(&mut c, grant.reach(), station_id).await?;
         store::repair_order::kpi_rows(&mut c, station_id).await?
     };
@@ -310,7 +300,7 @@ pub async fn board(app: &App, grant: &Grant, station_id: i64) -> AppResult<Vec<B
         .iter()
         .filter(|r| r.station_id == station_id && r.delivered_at.is_none())
     {
-        let v = app::repair_order::get(app, grant, r.id).await?;
+        let v = crate::repair_order::get(app, grant, r.id).await?;
         let current = v
             .timings
             .iter()
@@ -321,7 +311,7 @@ pub async fn board(app: &App, grant: &Grant, station_id: i64) -> AppResult<Vec<B
             .filter(|t| t.completed)
             .map(|t| t.stage.code().to_string())
             .next_back();
-        let mut c = acquire!(app);
+        let mut c = crate::conn(app).await?;
         let plate = store::vehicle::get(&mut c, &Reach::All, v.order.vehicle_id)
             .await
             .ok()
@@ -404,14 +394,14 @@ pub async fn jobs(app: &App, grant: &Grant, station_id: i64, staff_id: i64) -> A
 /// China's published one, and re-seeding would undo dates head office removed.)
 pub async fn ensure_ready(app: &App, station_id: i64) -> AppResult<()> {
     let now = app.clock.now();
-    let mut c = acquire!(app);
+    let mut c = crate::conn(app).await?;
     let to = now.as_millisecond() + 14 * 24 * 3_600_000;
     let slots =
         store::capacity::slots_between(&mut c, station_id, now.as_millisecond(), to).await?;
     if !slots.is_empty() {
         return Ok(());
     }
-    let tz = app::calendar::station_zone(&mut c, station_id).await?;
+    let tz = crate::calendar::station_zone(&mut c, station_id).await?;
     drop(c);
     let system = Principal {
         id: 0,
@@ -423,6 +413,6 @@ pub async fn ensure_ready(app: &App, station_id: i64) -> AppResult<()> {
         .grant(Action::CapacityAdmin)
         .map_err(|_| AppError::Forbidden)?;
     let today = tz.to_datetime(now).date();
-    app::capacity::publish(app, &grant, station_id, today, 30, None).await?;
+    crate::capacity::publish(app, &grant, station_id, today, 30, None).await?;
     Ok(())
 }

@@ -811,7 +811,7 @@ async fn full_service_loop(env: &Env) {
     assert_eq!(brake_line.decision_ip.as_deref(), Some("203.0.113.7"));
 
     // KPIs: one order delivered 3 h after reception, on time, no comeback.
-    let k = ro_uc::station_kpis(
+    let k = app::kpi::station_kpis(
         &env.app,
         &fx.kpi,
         fx.station,
@@ -1042,7 +1042,7 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
     assert_eq!(e.quoted.gross.fen(), 0, "a comeback is free of charge");
     // The original order now counts against first-time fix; it was delivered 3 h
     // after reception with no promise... the promise is the ETA, which it met.
-    let k = app::repair_order::station_kpis(
+    let k = app::kpi::station_kpis(
         &env.app,
         &fx.kpi,
         fx.station,
