@@ -9,11 +9,10 @@ use super::form::{FormData, FormPage, answer, error_page, render, t};
 use super::session::ConsoleUser;
 use crate::AppState;
 use crate::api::repair_order::check_assigned;
-use crate::console::repair_order::page::order_page;
+use self::page::{order_page, stage_label};
 use crate::console::session::grant;
 use crate::console::table::{Button, TRow, TablePage, station_needed, station_param};
 use crate::error::page_error;
-use crate::i18n::Lang;
 use app::AppError;
 use app::repair_order::view::{self};
 use axum::Router;
@@ -46,10 +45,6 @@ pub fn router() -> Router<AppState> {
 /// technician's workshop rights.
 pub(crate) fn workshop_grant(user: &ConsoleUser) -> Result<Grant, AppError> {
     grant(user, Action::RepairOrderWrite).or_else(|_| grant(user, Action::WorkshopWork))
-}
-
-pub(crate) fn stage_label(lang: Lang, code: &str) -> String {
-    t(lang, &format!("svc.stage.{code}"))
 }
 
 async fn board(

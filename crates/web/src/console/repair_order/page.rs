@@ -4,7 +4,6 @@
 use crate::AppState;
 use crate::console::chrome::{Chrome, show_time};
 use crate::console::form::{error_page, render, t};
-use crate::console::repair_order::stage_label;
 use crate::console::session::ConsoleUser;
 use crate::console::session::grant;
 use crate::console::timeline::{self, EventView};
@@ -330,4 +329,9 @@ pub(crate) async fn order_page(
         timeline,
     };
     render(&page, status)
+}
+
+/// The label of a stage code in `lang`.
+pub(crate) fn stage_label(lang: Lang, code: &str) -> String {
+    t(lang, &format!("svc.stage.{code}"))
 }
