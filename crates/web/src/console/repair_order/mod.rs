@@ -4,12 +4,12 @@
 
 pub mod page;
 
+use self::page::{order_page, stage_label};
 use super::chrome::show_time;
 use super::form::{FormData, FormPage, answer, error_page, render, t};
 use super::session::ConsoleUser;
 use crate::AppState;
 use crate::api::repair_order::check_assigned;
-use self::page::{order_page, stage_label};
 use crate::console::session::grant;
 use crate::console::table::{Button, TRow, TablePage, station_needed, station_param};
 use crate::error::page_error;
