@@ -184,5 +184,10 @@ fn the_web_layer_reads_through_app_only() {
             "{} names the store; read through a use case in `app`",
             f.display()
         );
+        assert!(
+            !text.contains(".app.db"),
+            "{} reaches the database handle; ask a use case in `app`",
+            f.display()
+        );
     }
 }

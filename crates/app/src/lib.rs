@@ -93,6 +93,11 @@ impl App {
         }
     }
 
+    /// Whether the database answers (for the readiness probe).
+    pub async fn database_ready(&self) -> bool {
+        self.db.ping().await
+    }
+
     /// Now in UTC milliseconds.
     pub fn now_ms(&self) -> i64 {
         self.clock.now().as_millisecond()

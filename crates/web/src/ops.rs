@@ -21,7 +21,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn ready(State(s): State<AppState>) -> Response {
-    if s.app.db.ping().await {
+    if s.app.database_ready().await {
         (StatusCode::OK, "ready").into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
