@@ -8,7 +8,9 @@ use domain::customer::{Channel, QuietHours, parse_name};
 use domain::permission::{Action, Grant, Reach};
 use domain::{Violation, Violations};
 use serde::{Deserialize, Serialize};
-use store::customer::{Customer, CustomerFields, CustomerFilter};
+use store::customer::CustomerFields;
+pub use store::customer::{Customer, CustomerFilter};
+pub use store::outbox::InboxMessage;
 use store::{Page, Paged};
 
 /// A customer as entered.
@@ -277,4 +279,15 @@ pub async fn own_data(app: &App, grant: &Grant) -> AppResult<OwnData> {
             .filter_map(|e| serde_json::to_value(e).ok())
             .collect(),
     })
+}
+
+/// The signed-in owner's latest messages, newest first (at most `limit`). Needs
+/// `OwnDataExport`, which only an owner holds, reaching their own records.
+pub async fn inbox(app: &App, grant: &Grant, limit: i64) -> AppResult<Vec<InboxMessage>> {
+    expect(grant, Action::OwnDataExport)?;
+    let Reach::Customer(_) = grant.reach() else {
+        return Err(AppError::Forbidden);
+    };
+    let mut c = conn(app).await?;
+    Ok(store::outbox::inbox(&mut c, grant.principal().id, limit).await?)
 }

@@ -17,6 +17,18 @@ use store::scope::{owned_filter, station_filter};
 /// Rows fetched per page.
 const PAGE: i64 = 5_000;
 
+/// The export a caller asks for over HTTP: needs `Export`, and holds only the rows
+/// within the grant's reach (see [`export_csv`]).
+pub async fn export(
+    app: &crate::App,
+    grant: &domain::permission::Grant,
+    kind: ImportKind,
+    writer: impl std::io::Write,
+) -> AppResult<u64> {
+    crate::network::expect(grant, domain::permission::Action::Export)?;
+    export_csv(&app.db, grant.reach(), kind, writer).await
+}
+
 /// Writes every row of `kind` within `reach` as CSV (header first) to `writer` and
 /// returns the number of data rows. Phone numbers are masked (138****5678) and
 /// passwords left empty: personal data is masked in exports.

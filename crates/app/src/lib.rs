@@ -4,25 +4,46 @@
 //! loads, asks the domain, then saves and records events in one transaction. Time
 //! comes from the [`clock::Clock`] the [`App`] was given, so tests move it by hand.
 
+// Machinery: sign-in, the clock, errors, input reading, notifications, jobs and
+// timers, signing keys, bulk data.
 pub mod auth;
 pub mod clock;
-pub mod customer;
 pub mod demo;
 pub mod error;
 pub mod export;
 pub mod import;
 pub mod input;
 pub mod job;
-pub mod network;
 pub mod notify;
 pub mod password;
-pub mod payment;
-pub mod people;
-pub mod service;
+pub(crate) mod shared;
 pub mod signing;
+
+// Business areas, one module each, named as in every other layer.
+pub mod appointment;
+pub mod billing;
+pub mod calendar;
+pub mod capacity;
+pub mod customer;
+pub mod estimate;
+pub mod follow_up;
+pub mod guarantee;
+pub mod kpi;
+pub mod labour;
+pub mod network;
+pub mod part;
+pub mod people;
+pub mod pickup;
+pub mod rating;
+pub mod repair_order;
+pub mod stage_standard;
 pub mod vehicle;
 
 pub use error::{AppError, AppResult};
+// Plain data rows of the store that use cases return as they are; re-exported so the
+// web layer reads them through `app` and never names the store.
+pub use store::event::Event;
+pub use store::{Page, Paged};
 
 use std::sync::Arc;
 
@@ -115,6 +136,11 @@ impl App {
         metrics::gauge!("db_pool_connections", "state" => "in_use").set((open - idle).max(0.0));
         metrics::gauge!("db_pool_max_connections")
             .set(f64::from(pool.options().get_max_connections()));
+    }
+
+    /// Whether the database answers (for the readiness probe).
+    pub async fn database_ready(&self) -> bool {
+        self.db.ping().await
     }
 
     /// Now in UTC milliseconds.

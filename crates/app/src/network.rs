@@ -6,7 +6,8 @@ use domain::network::{StationStatus, check_coordinates, parse_capabilities, pars
 use domain::permission::{Action, Grant};
 use domain::{Violation, Violations};
 use serde::Deserialize;
-use store::network::{Station, StationFields, StationFilter};
+use store::network::StationFields;
+pub use store::network::{Station, StationFilter};
 use store::{Page, Paged};
 
 /// A station as entered in a form or JSON body.

@@ -8,7 +8,8 @@ use domain::permission::{Action, Grant, Reach};
 use domain::role::{Role, UnitKind};
 use domain::{Violation, Violations};
 use serde::Deserialize;
-use store::people::{CertificateRow, NewStaff, Staff, StaffFilter};
+use store::people::NewStaff;
+pub use store::people::{CertificateRow, Staff, StaffFilter};
 use store::{Page, Paged};
 
 /// A new staff account as entered.
@@ -332,4 +333,30 @@ pub async fn add_certificate(
 pub fn id_from(value: &Loose) -> Option<i64> {
     let mut v = Violations::new();
     int(&mut v, "id", value, 1, i64::MAX)
+}
+
+/// A staff member's whole phone number, for the edit form. Needs `StaffRead` with the
+/// staff member within reach.
+pub async fn phone(app: &App, grant: &Grant, id: i64) -> AppResult<String> {
+    staff(app, grant, id).await?;
+    let mut c = conn(app).await?;
+    Ok(store::people::staff_phone(&mut c, id).await?)
+}
+
+/// The active staff of a station (of one role, when given), for the pickers of a
+/// driver or a technician. Names and usernames only, and only on pages whose own
+/// grant was already checked, so no grant is asked here (as before the move).
+pub async fn station_choices(
+    app: &App,
+    station_id: i64,
+    role: Option<&str>,
+) -> AppResult<Vec<Staff>> {
+    let f = StaffFilter {
+        q: None,
+        role: role.map(str::to_string),
+        station_id: Some(station_id),
+    };
+    let mut c = conn(app).await?;
+    let page = store::people::staff_list(&mut c, &Reach::All, &f, Page::new(1, 200)).await?;
+    Ok(page.items.into_iter().filter(|s| s.active).collect())
 }

@@ -8,7 +8,8 @@ use domain::vehicle::{EARLIEST_PURCHASE, LATEST_WARRANTY, default_warranty_end};
 use domain::{Violation, Violations};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use store::vehicle::{Vehicle, VehicleFields, VehicleFilter};
+use store::vehicle::VehicleFields;
+pub use store::vehicle::{Vehicle, VehicleFilter};
 use store::{Page, Paged};
 
 /// A vehicle as entered.
@@ -374,4 +375,20 @@ pub async fn add_reading(app: &App, grant: &Grant, id: i64, input: &ReadingInput
     .await?;
     commit(tx).await?;
     Ok(())
+}
+
+/// The signed-in owner's own vehicles (the first 50). Needs `OwnDataExport`, which
+/// only an owner holds, reaching their own records.
+pub async fn owned(app: &App, grant: &Grant) -> AppResult<Vec<Vehicle>> {
+    expect(grant, Action::OwnDataExport)?;
+    let filter = VehicleFilter {
+        owner_id: Some(grant.principal().id),
+        ..Default::default()
+    };
+    let mut c = conn(app).await?;
+    Ok(
+        store::vehicle::list(&mut c, grant.reach(), &filter, Page::new(1, 50))
+            .await?
+            .items,
+    )
 }

@@ -95,13 +95,29 @@ pub enum Action {
     CapacityAdmin,
     /// Read station KPIs.
     KpiRead,
+    /// Read pick-up and delivery jobs (上门取送车) and their hand-overs.
+    PickupRead,
+    /// Schedule pick-ups and returns, assign drivers, record hand-overs.
+    PickupWrite,
+    /// Read bills and their payments.
+    BillingRead,
+    /// Record payments at the desk (and refunds, later).
+    BillingWrite,
+    /// Read the owners' ratings.
+    RatingRead,
+    /// Record a rating at the desk on the owner's behalf.
+    RatingWrite,
+    /// Read the follow-up calls (回访) due and done.
+    FollowUpRead,
+    /// Record the outcome of a follow-up call.
+    FollowUpWrite,
     /// See the job and timer queue, retry dead letters, cancel jobs.
     JobAdmin,
 }
 
 impl Action {
     /// Every action, for the authorisation-matrix test and documentation.
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 30] = [
         Action::NetworkRead,
         Action::NetworkWrite,
         Action::StaffRead,
@@ -123,6 +139,14 @@ impl Action {
         Action::WorkshopWork,
         Action::CapacityAdmin,
         Action::KpiRead,
+        Action::PickupRead,
+        Action::PickupWrite,
+        Action::BillingRead,
+        Action::BillingWrite,
+        Action::RatingRead,
+        Action::RatingWrite,
+        Action::FollowUpRead,
+        Action::FollowUpWrite,
         Action::JobAdmin,
     ];
 }
@@ -139,8 +163,12 @@ pub fn role_allows(role: Role, action: Action) -> bool {
             StationManager | TechnicalDirector | RegionalManager | Administrator
         ),
         StaffWrite => matches!(role, StationManager | Administrator),
-        CustomerRead | VehicleRead => !matches!(role, Owner | TechnicalExpert | QualityAuditor),
-        CustomerWrite | VehicleWrite => {
+        // The desk areas that serve a vehicle (pick-up, billing, rating, follow-up) are
+        // granted to the same roles as the vehicle itself: the people at the desk.
+        CustomerRead | VehicleRead | PickupRead | BillingRead | RatingRead | FollowUpRead => {
+            !matches!(role, Owner | TechnicalExpert | QualityAuditor)
+        }
+        CustomerWrite | VehicleWrite | PickupWrite | BillingWrite | RatingWrite | FollowUpWrite => {
             matches!(
                 role,
                 ServiceAdvisor

@@ -4,22 +4,39 @@
 //! its own migrations. Stored types are integers, text and blobs only: instants are
 //! UTC milliseconds, money is fen, coordinates are micro-degrees.
 
+// Machinery: the connection, migrations, the event log, scoping, sessions.
 pub mod audit;
-pub mod customer;
 pub mod db;
 pub mod error;
 pub mod event;
 pub mod job;
 pub mod migrate;
-pub mod network;
 pub mod outbox;
-pub mod payment;
-pub mod people;
 pub mod query;
 pub mod scope;
-pub mod service;
 pub mod session;
 pub mod settings;
+
+// Business areas, one module each, named as in every other layer. Every function
+// takes a connection so the use case can run it inside its own transaction. State
+// changes are guarded conditional updates (`… WHERE state = 'pending'`, `… AND used <
+// capacity`) whose affected-row count tells whether this call made the change, so a
+// repeated or concurrent request changes nothing twice, on both backends.
+pub mod appointment;
+pub mod billing;
+pub mod calendar;
+pub mod capacity;
+pub mod customer;
+pub mod estimate;
+pub mod follow_up;
+pub mod labour;
+pub mod network;
+pub mod part;
+pub mod people;
+pub mod pickup;
+pub mod rating;
+pub mod repair_order;
+pub mod stage_standard;
 pub mod vehicle;
 
 pub use db::{Backend, Db, Tx};

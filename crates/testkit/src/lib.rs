@@ -400,9 +400,7 @@ impl TestApp {
     pub async fn service_fixture(&self) -> ServiceFixture {
         use domain::certification::{Qualification, Requirement, TechnicianGrade};
         use domain::permission::{Action, Principal, Unit};
-        app::service::calendar::ensure_holidays(&self.app)
-            .await
-            .unwrap();
+        app::calendar::ensure_holidays(&self.app).await.unwrap();
         let admin = Principal {
             id: 1,
             name: "admin".into(),
@@ -440,7 +438,7 @@ impl TestApp {
             ),
         ] {
             let op = domain::labour::LabourOperation::new(code, zh, en, h, req).unwrap();
-            app::service::labour::upsert_operation(&self.app, &net, &op)
+            app::labour::upsert_operation(&self.app, &net, &op)
                 .await
                 .unwrap();
         }
@@ -470,7 +468,7 @@ impl TestApp {
         }
         drop(c);
         let cap = admin.grant(Action::CapacityAdmin).unwrap();
-        let slots = app::service::capacity::publish(
+        let slots = app::capacity::publish(
             &self.app,
             &cap,
             self.fx.station_a,
@@ -487,7 +485,7 @@ impl TestApp {
     /// every required checkpoint of both stages ticked, as head office: the start of
     /// most repair-order scenarios. Returns the order id.
     pub async fn walk_in_in_diagnosis(&self) -> i64 {
-        use app::service::repair_order as ro;
+        use app::repair_order as ro;
         use domain::permission::{Action, Principal, Unit};
         use domain::repair_order::{CheckRule, Stage, default_standard};
         let admin = Principal {

@@ -63,7 +63,7 @@ async fn prepare(t: &TestApp, n: usize) -> Vec<i64> {
         tasks.push(tokio::spawn(async move {
             let mut ids = Vec::new();
             while next.fetch_add(1, Ordering::SeqCst) < n {
-                let input = app::service::repair_order::WalkInInput {
+                let input = app::repair_order::WalkInInput {
                     station_id: station,
                     vehicle_id: vehicle,
                     vin: None,
@@ -71,11 +71,11 @@ async fn prepare(t: &TestApp, n: usize) -> Vec<i64> {
                     concern_code: None,
                     service_type: None,
                 };
-                let id = app::service::repair_order::open_walk_in(&app, &g, &input)
+                let id = app::repair_order::open_walk_in(&app, &g, &input)
                     .await
                     .unwrap();
                 for c in &codes {
-                    app::service::repair_order::check(&app, &g, id, c, None)
+                    app::repair_order::check(&app, &g, id, c, None)
                         .await
                         .unwrap();
                 }

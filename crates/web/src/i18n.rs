@@ -83,23 +83,60 @@ impl I18n {
     pub fn load() -> I18n {
         let mut zh = HashMap::new();
         let mut en = HashMap::new();
-        // One pair of files per area, so areas can grow their texts independently.
+        // One pair of files per area (named as the area's modules), so areas can grow
+        // their texts independently; the unnamed pair holds the shared texts.
         for (z, e) in [
             (
                 include_str!("../i18n/zh-CN.toml"),
                 include_str!("../i18n/en.toml"),
             ),
             (
-                include_str!("../i18n/service.zh-CN.toml"),
-                include_str!("../i18n/service.en.toml"),
+                include_str!("../i18n/appointment.zh-CN.toml"),
+                include_str!("../i18n/appointment.en.toml"),
             ),
             (
-                include_str!("../i18n/payment.zh-CN.toml"),
-                include_str!("../i18n/payment.en.toml"),
+                include_str!("../i18n/billing.zh-CN.toml"),
+                include_str!("../i18n/billing.en.toml"),
+            ),
+            (
+                include_str!("../i18n/capacity.zh-CN.toml"),
+                include_str!("../i18n/capacity.en.toml"),
+            ),
+            (
+                include_str!("../i18n/estimate.zh-CN.toml"),
+                include_str!("../i18n/estimate.en.toml"),
+            ),
+            (
+                include_str!("../i18n/follow_up.zh-CN.toml"),
+                include_str!("../i18n/follow_up.en.toml"),
+            ),
+            (
+                include_str!("../i18n/guarantee.zh-CN.toml"),
+                include_str!("../i18n/guarantee.en.toml"),
+            ),
+            (
+                include_str!("../i18n/kpi.zh-CN.toml"),
+                include_str!("../i18n/kpi.en.toml"),
+            ),
+            (
+                include_str!("../i18n/labour.zh-CN.toml"),
+                include_str!("../i18n/labour.en.toml"),
+            ),
+            (
+                include_str!("../i18n/people.zh-CN.toml"),
+                include_str!("../i18n/people.en.toml"),
             ),
             (
                 include_str!("../i18n/pickup.zh-CN.toml"),
                 include_str!("../i18n/pickup.en.toml"),
+            ),
+            (
+                include_str!("../i18n/rating.zh-CN.toml"),
+                include_str!("../i18n/rating.en.toml"),
+            ),
+            (
+                include_str!("../i18n/repair_order.zh-CN.toml"),
+                include_str!("../i18n/repair_order.en.toml"),
             ),
             (
                 include_str!("../i18n/job.zh-CN.toml"),

@@ -23,9 +23,9 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
-    let mut routes = Router::new().merge(api::payment::public_router());
+    let mut routes = Router::new().merge(api::appointment::feed::public_router());
     if state.app.settings.online_payment() {
-        routes = routes.merge(api::payment::sandbox_router());
+        routes = routes.merge(api::billing::sandbox_router());
     }
     routes
         .merge(ops::router())

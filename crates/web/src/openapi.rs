@@ -66,8 +66,21 @@ pub fn router() -> Router<AppState> {
 /// The whole description: the foundation's paths and each area's.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
-    doc.merge(api::service::ServiceApi::openapi());
-    doc.merge(api::payment::PaymentApi::openapi());
+    doc.merge(api::labour::LabourApi::openapi());
+    doc.merge(api::stage_standard::StageStandardApi::openapi());
+    doc.merge(api::part::PartApi::openapi());
+    doc.merge(api::calendar::CalendarApi::openapi());
+    doc.merge(api::capacity::CapacityApi::openapi());
+    doc.merge(api::appointment::AppointmentApi::openapi());
+    doc.merge(api::appointment::feed::FeedApi::openapi());
+    doc.merge(api::repair_order::RepairOrderApi::openapi());
+    doc.merge(api::estimate::EstimateApi::openapi());
+    doc.merge(api::kpi::KpiApi::openapi());
+    doc.merge(api::billing::BillingApi::openapi());
+    doc.merge(api::billing::sandbox::SandboxApi::openapi());
+    doc.merge(api::rating::RatingApi::openapi());
+    doc.merge(api::pickup::PickupApi::openapi());
+    doc.merge(api::follow_up::FollowUpApi::openapi());
     doc.merge(api::export::ExportApi::openapi());
     doc.merge(api::guarantee::GuaranteeApi::openapi());
     doc

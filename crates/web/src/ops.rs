@@ -44,7 +44,7 @@ async fn script(body: &'static str) -> Response {
 }
 
 async fn ready(State(s): State<AppState>) -> Response {
-    if s.app.db.ping().await {
+    if s.app.database_ready().await {
         (StatusCode::OK, "ready").into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()

@@ -8,7 +8,7 @@
 //!
 //! Orders are opened through the API as walk-ins; their hand-over is written straight
 //! to the store, since only the reception and hand-over instants matter here (the
-//! whole delivery loop is covered by `service_web`).
+//! whole delivery loop is covered by `repair_order_web`).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use domain::permission::Reach;
@@ -90,10 +90,10 @@ async fn open(t: &TestApp, advisor: &Api, vehicle: i64, concern: &str) -> i64 {
 async fn deliver(t: &TestApp, id: i64) {
     let now = t.app.now_ms();
     let mut c = t.app.db.pool.acquire().await.unwrap();
-    let row = store::service::repair_order::get(&mut c, &Reach::All, id)
+    let row = store::repair_order::get(&mut c, &Reach::All, id)
         .await
         .unwrap();
-    let p = store::service::repair_order::Progress {
+    let p = store::repair_order::Progress {
         state: "delivered".into(),
         current_stage: None,
         applicable: row.applicable.clone(),
@@ -102,7 +102,7 @@ async fn deliver(t: &TestApp, id: i64) {
         late_minutes: None,
         courtesy_car: false,
     };
-    store::service::repair_order::save_progress(&mut c, id, row.version, &p, now)
+    store::repair_order::save_progress(&mut c, id, row.version, &p, now)
         .await
         .unwrap();
 }
@@ -390,7 +390,7 @@ async fn car(t: &TestApp, advisor: &Api, serial: &str) -> i64 {
 
 /// The finished work of line 1 of `order`, written straight to the store: only
 /// whether the approved replacement was carried out matters to the counters (the
-/// work flow itself is covered by `service_web`).
+/// work flow itself is covered by `repair_order_web`).
 async fn mark_line_done(t: &TestApp, order: i64) {
     let mut c = t.app.db.pool.acquire().await.unwrap();
     sqlx::query("UPDATE estimate_lines SET work = 'finished', done = 1 WHERE repair_order_id = $1 AND line_no = 1")

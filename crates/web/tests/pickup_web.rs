@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use app::payment::pickup::{CHECKLIST, ChecklistItem, PickupInput};
+use app::pickup::{CHECKLIST, ChecklistItem, PickupInput};
 use domain::permission::{Action, Grant, Principal, Unit};
 use domain::role::Role;
 use reqwest::StatusCode;
@@ -85,7 +85,7 @@ async fn scheduled(t: &TestApp, appointment: i64, driver: Option<i64>) -> i64 {
         driver_id: driver.map(|d| json!(d)).unwrap_or(Value::Null),
         ..Default::default()
     };
-    app::payment::pickup::schedule(&t.app, &admin(Action::VehicleWrite), &input)
+    app::pickup::schedule(&t.app, &admin(Action::PickupWrite), &input)
         .await
         .unwrap()
 }
@@ -99,7 +99,7 @@ async fn full_checklist(t: &TestApp, id: i64) {
             note: (*c == "exterior").then(|| "左后门划痕".into()),
         })
         .collect();
-    app::payment::pickup::set_checklist(&t.app, &admin(Action::VehicleWrite), id, &items)
+    app::pickup::set_checklist(&t.app, &admin(Action::PickupWrite), id, &items)
         .await
         .unwrap();
 }
@@ -510,7 +510,7 @@ async fn console_cancels_with_a_reason_and_a_repair_order_link_schedules_a_retur
         window_end: json!("2026-11-25 18:00"),
         ..Default::default()
     };
-    let ret = app::payment::pickup::schedule(&t.app, &admin(Action::VehicleWrite), &input)
+    let ret = app::pickup::schedule(&t.app, &admin(Action::PickupWrite), &input)
         .await
         .unwrap();
     let html = c
@@ -693,9 +693,9 @@ async fn owner_confirms_their_own_handover_and_a_foreign_owner_finds_nothing() {
     assert!(html.contains("车主确认前须至少上传一张交接照片"), "{html}");
     assert_eq!(state(&t, id).await, "scheduled");
     let photo = jpeg(1_000);
-    let pid = app::payment::pickup::add_photo(
+    let pid = app::pickup::add_photo(
         &t.app,
-        &admin(Action::VehicleWrite),
+        &admin(Action::PickupWrite),
         id,
         "image/jpeg",
         &photo,

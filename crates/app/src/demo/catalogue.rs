@@ -169,7 +169,7 @@ const PARTS: &[(&str, &str, &str, i64)] = &[
 
 /// Seeds the holiday plan, the labour catalogue and the parts catalogue; safe to run again.
 pub async fn prepare_service(app: &App) -> AppResult<usize> {
-    crate::service::calendar::ensure_holidays(app).await?;
+    crate::calendar::ensure_holidays(app).await?;
     let head_office = Principal {
         id: 0,
         name: "demo".into(),
@@ -190,16 +190,16 @@ pub async fn prepare_service(app: &App) -> AppResult<usize> {
         )
         .map_err(|e| crate::AppError::Internal(e.to_string()))?
         .with_major_part(*major_part);
-        crate::service::labour::upsert_operation(app, &grant, &op).await?;
+        crate::labour::upsert_operation(app, &grant, &op).await?;
     }
     for (number, zh, en, price) in PARTS {
-        let input = crate::service::parts::PartInput {
+        let input = crate::part::PartInput {
             part_number: (*number).into(),
             name_zh: (*zh).into(),
             name_en: (*en).into(),
             price_fen: (*price).into(),
         };
-        crate::service::parts::upsert(app, &grant, &input).await?;
+        crate::part::upsert(app, &grant, &input).await?;
     }
     Ok(OPERATIONS.len() + PARTS.len())
 }

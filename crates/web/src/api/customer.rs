@@ -4,6 +4,7 @@ use super::{Created, ListQuery, ReasonInput, path_id};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody};
+use app::customer::CustomerFilter;
 use app::customer::{CustomerInput, OwnData, Revealed};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -11,7 +12,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use domain::permission::Action;
 use std::collections::HashMap;
-use store::customer::CustomerFilter;
 
 /// Routes of this area.
 pub fn router() -> Router<AppState> {
@@ -63,7 +63,7 @@ pub async fn get_customer(
     State(s): State<AppState>,
     c: Caller,
     Path(id): Path<String>,
-) -> Result<Json<store::customer::Customer>, ApiError> {
+) -> Result<Json<app::customer::Customer>, ApiError> {
     let g = c.grant(Action::CustomerRead)?;
     let id = path_id(&id, c.lang)?;
     Ok(Json(

@@ -32,7 +32,7 @@ pub async fn export(
     let kind = ImportKind::from_name(kind.trim_end_matches(".csv"))
         .ok_or_else(|| c.err(app::AppError::NotFound))?;
     let mut out = vec![0xEF, 0xBB, 0xBF];
-    app::export::export_csv(&s.app.db, g.reach(), kind, &mut out)
+    app::export::export(&s.app, &g, kind, &mut out)
         .await
         .map_err(|e| c.err(e))?;
     let name = format!("attachment; filename=\"{}.csv\"", kind.name());

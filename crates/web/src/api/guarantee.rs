@@ -5,7 +5,7 @@ use super::path_id;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody};
-use app::service::guarantee::{ThreeGuarantees, ThresholdSetting, ThresholdsInput};
+use app::guarantee::{ThreeGuarantees, ThresholdSetting, ThresholdsInput};
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -19,9 +19,9 @@ use domain::permission::Action;
         ThreeGuarantees,
         ThresholdSetting,
         ThresholdsInput,
-        app::service::guarantee::CounterSummary,
-        app::service::guarantee::ProblemCount,
-        app::service::guarantee::FaultSummary,
+        app::guarantee::CounterSummary,
+        app::guarantee::ProblemCount,
+        app::guarantee::FaultSummary,
     ))
 )]
 pub struct GuaranteeApi;
@@ -50,7 +50,7 @@ pub async fn vehicle_three_guarantees(
     let g = c.grant(Action::RepairOrderRead)?;
     let id = path_id(&id, c.lang)?;
     Ok(Json(
-        app::service::guarantee::for_vehicle(&s.app, &g, id)
+        app::guarantee::for_vehicle(&s.app, &g, id)
             .await
             .map_err(|e| c.err(e))?,
     ))
@@ -65,7 +65,7 @@ pub async fn get_thresholds(
 ) -> Result<Json<ThresholdSetting>, ApiError> {
     let g = c.grant(Action::NetworkRead)?;
     Ok(Json(
-        app::service::guarantee::setting(&s.app, &g)
+        app::guarantee::setting(&s.app, &g)
             .await
             .map_err(|e| c.err(e))?,
     ))
@@ -81,7 +81,7 @@ pub async fn put_thresholds(
     let g = c.grant(Action::NetworkWrite)?;
     let input = input?;
     Ok(Json(
-        app::service::guarantee::set_thresholds(&s.app, &g, &input)
+        app::guarantee::set_thresholds(&s.app, &g, &input)
             .await
             .map_err(|e| c.err(e))?,
     ))

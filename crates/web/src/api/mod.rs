@@ -1,22 +1,46 @@
-//! The JSON API under `/api/v1`, one module per business area.
+//! The JSON API under `/api/v1`, one module per business area (named as in every
+//! other layer), and the small helpers every area's handlers share.
 
+// Machinery.
 pub mod auth;
-pub mod customer;
 pub mod export;
+
+// Business areas.
+pub mod appointment;
+pub mod billing;
+pub mod calendar;
+pub mod capacity;
+pub mod customer;
+pub mod estimate;
+pub mod follow_up;
 pub mod guarantee;
+pub mod kpi;
+pub mod labour;
 pub mod network;
-pub mod payment;
+pub mod part;
 pub mod people;
-pub mod service;
+pub mod pickup;
+pub mod rating;
+pub mod repair_order;
+pub mod stage_standard;
 pub mod vehicle;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::error::{ProblemDoc, field_errors};
+use crate::extract::Caller;
 use crate::i18n::Lang;
+use crate::i18n::tables;
 use app::AppError;
+use app::Page;
+use axum::Json;
 use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::Violation;
+use domain::permission::{Action, Grant};
+use domain::repair_order::Stage;
 use std::collections::HashMap;
-use store::Page;
 
 /// Every API route.
 pub fn router() -> Router<AppState> {
@@ -27,8 +51,20 @@ pub fn router() -> Router<AppState> {
         .merge(customer::router())
         .merge(vehicle::router())
         .merge(export::router())
-        .merge(service::router())
-        .merge(payment::router())
+        .merge(labour::router())
+        .merge(stage_standard::router())
+        .merge(part::router())
+        .merge(calendar::router())
+        .merge(capacity::router())
+        .merge(appointment::router())
+        .merge(appointment::feed::router())
+        .merge(repair_order::router())
+        .merge(estimate::router())
+        .merge(kpi::router())
+        .merge(billing::router())
+        .merge(rating::router())
+        .merge(pickup::router())
+        .merge(follow_up::router())
         .merge(guarantee::router())
 }
 
@@ -102,4 +138,73 @@ pub struct Created {
 pub struct ReasonInput {
     /// Why.
     pub reason: String,
+}
+
+/// A grant for the first of `actions` the caller holds, or 403.
+pub fn grant_any(c: &Caller, actions: &[Action]) -> Result<Grant, ApiError> {
+    actions
+        .iter()
+        .find_map(|a| c.principal.grant(*a).ok())
+        .ok_or_else(|| ApiError::app(AppError::Forbidden, c.lang))
+}
+
+pub use crate::client::{ClientIp, client_ip};
+
+pub(crate) fn invalid(field: &str, rule: &'static str, lang: Lang) -> ApiError {
+    ApiError::app(AppError::Invalid(Violation::new(field, rule).into()), lang)
+}
+
+/// A stage from its path code; unknown codes name the rule.
+pub fn stage_of(code: &str, lang: Lang) -> Result<Stage, ApiError> {
+    Stage::from_code(code).ok_or_else(|| invalid("stage", "repair_order.stage_unknown", lang))
+}
+
+/// A line number from the path; anything else is not found.
+pub fn line_of(raw: &str, lang: Lang) -> Result<u32, ApiError> {
+    raw.parse::<u32>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::app(AppError::NotFound, lang))
+}
+
+/// A problem document with a status of our choosing, naming the broken rules.
+pub(crate) fn problem(
+    status: StatusCode,
+    kind: &str,
+    title_key: &str,
+    lang: Lang,
+    v: Vec<Violation>,
+) -> Response {
+    let errors = field_errors(lang, &v);
+    let title = tables().t(lang, title_key).to_string();
+    let detail = if errors.is_empty() {
+        title.clone()
+    } else {
+        errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let doc = ProblemDoc {
+        kind: format!("/problems/{kind}"),
+        title,
+        status: status.as_u16(),
+        detail,
+        errors,
+    };
+    let mut r = (status, serde_json::to_vec(&doc).unwrap_or_default()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    r.headers_mut().insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(lang.tag()),
+    );
+    r
+}
+
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> Json<serde_json::Value> {
+    Json(serde_json::to_value(v).unwrap_or_default())
 }

@@ -4,6 +4,7 @@ use super::{Created, ListQuery, path_id};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody};
+use app::network::StationFilter;
 use app::network::{MobileUnitInput, RegionInput, StationInput};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -11,7 +12,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use domain::permission::Action;
 use std::collections::HashMap;
-use store::network::StationFilter;
 
 /// Routes of this area.
 pub fn router() -> Router<AppState> {
@@ -94,7 +94,7 @@ pub async fn get_station(
     State(s): State<AppState>,
     c: Caller,
     Path(id): Path<String>,
-) -> Result<Json<store::network::Station>, ApiError> {
+) -> Result<Json<app::network::Station>, ApiError> {
     let g = c.grant(Action::NetworkRead)?;
     let id = path_id(&id, c.lang)?;
     Ok(Json(

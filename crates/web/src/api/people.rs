@@ -4,6 +4,7 @@ use super::{Created, ListQuery, path_id};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody};
+use app::people::StaffFilter;
 use app::people::{CertificateInput, StaffInput, StaffUpdateInput};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -11,7 +12,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use domain::permission::Action;
 use std::collections::HashMap;
-use store::people::StaffFilter;
 
 /// Routes of this area.
 pub fn router() -> Router<AppState> {

@@ -4,6 +4,7 @@ use super::{Created, ListQuery, path_id};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody};
+use app::vehicle::VehicleFilter;
 use app::vehicle::{ReadingInput, VehicleDetail, VehicleInput};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -11,7 +12,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use domain::permission::Action;
 use std::collections::HashMap;
-use store::vehicle::VehicleFilter;
 
 /// Routes of this area.
 pub fn router() -> Router<AppState> {
@@ -64,7 +64,7 @@ pub async fn by_vin(
     State(s): State<AppState>,
     c: Caller,
     Path(vin): Path<String>,
-) -> Result<Json<store::vehicle::Vehicle>, ApiError> {
+) -> Result<Json<app::vehicle::Vehicle>, ApiError> {
     let g = c.grant(Action::VehicleRead)?;
     Ok(Json(
         app::vehicle::by_vin(&s.app, &g, &vin)

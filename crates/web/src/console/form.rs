@@ -1,7 +1,7 @@
 //! Forms and the generic list, detail and form pages the console is built from.
 
 use super::chrome::{Chrome, Pager};
-use super::session::ConsoleUser;
+
 use crate::error::field_errors;
 use crate::i18n::{Lang, tables};
 use app::AppError;
@@ -9,7 +9,6 @@ use askama::Template;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use domain::permission::{Action, Grant};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{Schema, SchemaType, Type};
 
@@ -250,14 +249,6 @@ impl FormPage {
         self.error = Some(top);
         (self, status)
     }
-}
-
-/// The grant of the signed-in user for `action`, or [`AppError::Forbidden`].
-pub fn grant(user: &ConsoleUser, action: Action) -> Result<Grant, AppError> {
-    user.session
-        .principal
-        .grant(action)
-        .map_err(|_| AppError::Forbidden)
 }
 
 /// A text of the translation files in `lang`.

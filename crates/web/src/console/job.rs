@@ -4,8 +4,9 @@
 //! (`/console/jobs` is the workshop's job list, hence the other path.)
 
 use super::chrome::{Chrome, show_time};
-use super::form::{FormData, error_page, grant, render, t};
+use super::form::{FormData, error_page, render, t};
 use super::session::ConsoleUser;
+use super::session::grant;
 use crate::AppState;
 use app::job::{JobRow, Queue};
 use askama::Template;

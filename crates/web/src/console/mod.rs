@@ -1,16 +1,23 @@
 //! The staff console: server-rendered pages that work without JavaScript.
 
+// Machinery: the frame, forms, sign-in, the shared table page and timeline rows.
 pub mod chrome;
-pub mod customers;
 pub mod form;
 pub mod job;
-pub mod pickups;
-pub mod service;
 pub mod session;
-pub mod staff;
-pub mod stations;
+pub mod table;
 pub mod timeline;
-pub mod vehicles;
+
+// Business areas, named as in every other layer.
+pub mod appointment;
+pub mod customer;
+pub mod estimate;
+pub mod kpi;
+pub mod network;
+pub mod people;
+pub mod pickup;
+pub mod repair_order;
+pub mod vehicle;
 
 use crate::AppState;
 use axum::Router;
@@ -33,11 +40,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/console/logout", axum::routing::post(session::logout))
         .route("/lang/{tag}", get(session::switch_lang))
-        .merge(stations::router())
-        .merge(staff::router())
-        .merge(customers::router())
-        .merge(vehicles::router())
-        .merge(service::router())
-        .merge(pickups::router())
+        .merge(network::router())
+        .merge(people::router())
+        .merge(customer::router())
+        .merge(vehicle::router())
+        .merge(appointment::router())
+        .merge(repair_order::router())
+        .merge(estimate::router())
+        .merge(kpi::router())
+        .merge(pickup::router())
         .merge(job::router())
 }

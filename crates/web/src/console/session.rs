@@ -13,6 +13,7 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use domain::permission::{Action, Grant};
 use std::collections::HashMap;
 
 /// Cookie holding the pre-session CSRF token of sign-in forms (double submit).
@@ -238,4 +239,12 @@ pub async fn home(user: ConsoleUser) -> Response {
         chrome,
     };
     render(&page, StatusCode::OK)
+}
+
+/// The grant of the signed-in user for `action`, or [`AppError::Forbidden`].
+pub fn grant(user: &ConsoleUser, action: Action) -> Result<Grant, AppError> {
+    user.session
+        .principal
+        .grant(action)
+        .map_err(|_| AppError::Forbidden)
 }

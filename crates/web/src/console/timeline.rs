@@ -23,8 +23,8 @@ pub struct EventView<'a> {
     pub reason: Option<&'a str>,
 }
 
-impl<'a> From<&'a store::event::Event> for EventView<'a> {
-    fn from(e: &'a store::event::Event) -> Self {
+impl<'a> From<&'a app::Event> for EventView<'a> {
+    fn from(e: &'a app::Event) -> Self {
         EventView {
             at: e.at,
             actor_role: &e.actor_role,
@@ -36,8 +36,8 @@ impl<'a> From<&'a store::event::Event> for EventView<'a> {
     }
 }
 
-impl<'a> From<&'a crate::api::service::view::TimelineEntry> for EventView<'a> {
-    fn from(e: &'a crate::api::service::view::TimelineEntry) -> Self {
+impl<'a> From<&'a app::repair_order::view::TimelineEntry> for EventView<'a> {
+    fn from(e: &'a app::repair_order::view::TimelineEntry) -> Self {
         EventView {
             at: e.at,
             actor_role: &e.actor_role,

@@ -16,10 +16,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::permission::Action;
-use store::Page;
 
-pub mod pickups;
-pub mod service;
+// Machinery: the page the owner's service pages share.
+pub(crate) mod page;
+
+// Business areas, named as in every other layer.
+pub mod appointment;
+pub mod pickup;
+pub mod repair_order;
 
 /// Cookie with the CSRF token of the owner's sign-in forms (double submit).
 const OWNER_CSRF_COOKIE: &str = "as_owner_csrf";
@@ -30,8 +34,9 @@ pub fn router() -> Router<AppState> {
         .route("/owner", get(home))
         .route("/owner/login", get(login_page).post(login))
         .route("/owner/code", post(send_code))
-        .merge(service::router())
-        .merge(pickups::router())
+        .merge(appointment::router())
+        .merge(repair_order::router())
+        .merge(pickup::router())
 }
 
 #[derive(Template)]
@@ -154,7 +159,7 @@ struct HomePage {
     lang: Lang,
     t: &'static I18n,
     hello: String,
-    vehicles: Vec<store::vehicle::Vehicle>,
+    vehicles: Vec<app::vehicle::Vehicle>,
     messages: Vec<String>,
 }
 
@@ -170,34 +175,23 @@ async fn home(State(s): State<AppState>, parts: Parts) -> Response {
         return to_login();
     };
     let lang = Lang::from_tag(&session.lang);
-    let filter = store::vehicle::VehicleFilter {
-        owner_id: Some(session.principal.id),
-        ..Default::default()
-    };
-    let vehicles = match s.app.db.pool.acquire().await {
-        Ok(mut c) => store::vehicle::list(&mut c, grant.reach(), &filter, Page::new(1, 50))
-            .await
-            .map(|p| p.items)
-            .unwrap_or_default(),
-        Err(_) => vec![],
-    };
-    let messages = match s.app.db.pool.acquire().await {
-        Ok(mut c) => store::outbox::inbox(&mut c, session.principal.id, 20)
-            .await
-            .map(|m| {
-                m.into_iter()
-                    .map(|m| {
-                        format!(
-                            "{} · {}",
-                            crate::console::chrome::show_time(m.created_at),
-                            tables().t(lang, &format!("template.{}", m.template))
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        Err(_) => vec![],
-    };
+    let vehicles = app::vehicle::owned(&s.app, &grant)
+        .await
+        .unwrap_or_default();
+    let messages = app::customer::inbox(&s.app, &grant, 20)
+        .await
+        .map(|m| {
+            m.into_iter()
+                .map(|m| {
+                    format!(
+                        "{} · {}",
+                        crate::console::chrome::show_time(m.created_at),
+                        tables().t(lang, &format!("template.{}", m.template))
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let page = HomePage {
         lang,
         t: tables(),

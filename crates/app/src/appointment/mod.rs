@@ -1,0 +1,492 @@
+//! Appointments (预约): booking against slot capacity, rescheduling, cancelling with a
+//! reason (capacity released), no-shows, and the reminder before the start.
+//!
+//! Capacity is taken with guarded conditional updates in the booking's transaction
+//! (see [`store::capacity`]); when a concurrent booking took the last place
+//! between planning and taking, the transaction is rolled back and the booking is
+//! planned again on fresh counts, so the answer is the domain's own refusal.
+
+pub mod feed;
+pub mod owner;
+use crate::calendar::{station_calendar, station_zone};
+use crate::capacity::{job_for, load_state};
+use crate::input::Loose;
+use crate::network::expect;
+use crate::shared::{BOOKING_ATTEMPTS, instant, rebuild, refused, station_reach, to_json, ts};
+use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use domain::appointment::{Appointment, AppointmentState, Channel, QuietHours, ServiceType};
+use domain::capacity::{DEFAULT_SLOT_MINUTES, slots_needed};
+use domain::permission::{Action, Grant, Reach};
+use domain::{Violation, Violations};
+use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
+pub use store::appointment::AppointmentRow;
+
+/// Hours before the start at which the reminder goes out.
+pub const REMINDER_HOURS_BEFORE: i64 = 24;
+
+/// A booking as asked.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct BookInput {
+    /// Station.
+    pub station_id: i64,
+    /// Vehicle; the customer is its owner.
+    pub vehicle_id: i64,
+    /// Service type code (`maintenance`, `repair`, …).
+    pub service_type: String,
+    /// Channel code (`owner_app`, `hotline`, `walk_in`).
+    pub channel: String,
+    /// Start: UTC ms, RFC 3339, or `YYYY-MM-DD HH:MM` in the station's zone.
+    pub start: Loose,
+    /// Labour operations, if known (they set duration and requirement).
+    pub operation_codes: Vec<String>,
+    /// Duration in minutes when no operation is named (default 60).
+    pub duration_minutes: Option<i64>,
+    /// The owner's concern.
+    pub concern: Option<String>,
+}
+
+struct Parsed {
+    service_type: ServiceType,
+    channel: Channel,
+}
+
+fn parse(input: &BookInput) -> Result<Parsed, Violations> {
+    let mut v = Violations::new();
+    let st = ServiceType::from_code(input.service_type.trim());
+    if st.is_none() {
+        v.push(Violation::new(
+            "service_type",
+            "appointment.service_type_unknown",
+        ));
+    }
+    let ch = Channel::from_code(input.channel.trim());
+    if ch.is_none() {
+        v.push(Violation::new("channel", "appointment.channel_unknown"));
+    }
+    if input
+        .concern
+        .as_ref()
+        .is_some_and(|c| c.chars().count() > 2000)
+    {
+        v.push(Violation::new("concern", "text.length").with_detail("2000"));
+    }
+    v.into_result()?;
+    match (st, ch) {
+        (Some(service_type), Some(channel)) => Ok(Parsed {
+            service_type,
+            channel,
+        }),
+        _ => Err(Violation::new("body", "required").into()),
+    }
+}
+
+/// The domain form of a stored appointment.
+pub fn to_domain(row: &AppointmentRow) -> AppResult<Appointment> {
+    let state = match row.state.as_str() {
+        "booked" => AppointmentState::Booked,
+        "checked_in" => AppointmentState::CheckedIn {
+            at: ts(row.checked_in_at.unwrap_or(row.start_at))?,
+        },
+        "converted" => AppointmentState::Converted {
+            repair_order_id: row.repair_order_id.unwrap_or_default().to_string(),
+        },
+        "cancelled" => AppointmentState::Cancelled {
+            reason: row.cancel_reason.clone().unwrap_or_default(),
+            at: ts(row.closed_at.unwrap_or(row.start_at))?,
+        },
+        "no_show" => AppointmentState::NoShow {
+            at: ts(row.closed_at.unwrap_or(row.start_at))?,
+        },
+        other => return Err(AppError::Internal(format!("appointment state {other}"))),
+    };
+    let service_type = ServiceType::from_code(&row.service_type)
+        .ok_or_else(|| AppError::Internal(format!("service type {}", row.service_type)))?;
+    let channel = Channel::from_code(&row.channel)
+        .ok_or_else(|| AppError::Internal(format!("channel {}", row.channel)))?;
+    rebuild(serde_json::json!({
+        "service_type": to_json(&service_type)?,
+        "channel": to_json(&channel)?,
+        "start": to_json(&ts(row.start_at)?)?,
+        "duration_minutes": row.duration_minutes,
+        "state": to_json(&state)?,
+        "reschedules": row.reschedules,
+    }))
+}
+
+/// Books an appointment. Refused (with the domain's rule code) in the past, on a
+/// holiday or closed day, outside opening hours, off the slot grid, past closing, or
+/// when no bay or qualified technician is free for the whole job. Needs
+/// `VehicleWrite` within the station's reach; the vehicle may be registered anywhere.
+pub async fn book(app: &App, grant: &Grant, input: &BookInput) -> AppResult<i64> {
+    expect(grant, Action::AppointmentBook)?;
+    let p = parse(input)?;
+    let now = app.clock.now();
+    for _ in 0..BOOKING_ATTEMPTS {
+        if let Some(id) = book_once(app, grant, input, &p, now).await? {
+            return Ok(id);
+        }
+    }
+    Err(refused(Violation::new("start", "capacity.no_bay")))
+}
+
+async fn book_once(
+    app: &App,
+    grant: &Grant,
+    input: &BookInput,
+    p: &Parsed,
+    now: Timestamp,
+) -> AppResult<Option<i64>> {
+    let mut tx = begin(app).await?;
+    let station = store::network::station(&mut tx, &station_reach(grant.reach()), input.station_id)
+        .await
+        .map_err(|_| AppError::Invalid(Violation::new("station_id", "station.unknown").into()))?;
+    let vehicle = store::vehicle::get(&mut tx, &Reach::All, input.vehicle_id)
+        .await
+        .map_err(|_| AppError::Invalid(Violation::new("vehicle_id", "vehicle.unknown").into()))?;
+    // An owner books only their own vehicles.
+    if let Reach::Customer(c) = grant.reach()
+        && c.get() != vehicle.owner_id
+    {
+        return Err(AppError::Invalid(
+            Violation::new("vehicle_id", "vehicle.unknown").into(),
+        ));
+    }
+    let cal = station_calendar(&mut tx, &station).await?;
+    let mut v = Violations::new();
+    let start = instant(&mut v, "start", &input.start, &cal.tz);
+    v.into_result()?;
+    let Some(start) = start else {
+        return Err(AppError::Invalid(
+            Violation::new("start", "required").into(),
+        ));
+    };
+    let job = job_for(
+        &mut tx,
+        p.service_type,
+        &input.operation_codes,
+        input.duration_minutes,
+    )
+    .await?;
+    let appt = Appointment::book(p.service_type, p.channel, start, job.duration_minutes, now)
+        .map_err(refused)?;
+    let slots = slots_needed(&cal, DEFAULT_SLOT_MINUTES, start, job.duration_minutes, now)
+        .map_err(refused)?;
+    let booking = plan(&mut tx, station.id, &job, &slots).await?;
+    let starts: Vec<i64> = booking.slots.iter().map(|s| s.as_millisecond()).collect();
+    let class = booking.class.index() as i64;
+    if let Err(full) = store::capacity::take(&mut tx, station.id, &starts, class).await? {
+        tx.rollback().await.map_err(AppError::from)?;
+        tracing::debug!(?full, "capacity taken meanwhile; planning again");
+        return Ok(None);
+    }
+    let row = AppointmentRow {
+        id: 0,
+        station_id: station.id,
+        customer_id: vehicle.owner_id,
+        vehicle_id: vehicle.id,
+        service_type: p.service_type.code().into(),
+        channel: p.channel.code().into(),
+        start_at: start.as_millisecond(),
+        duration_minutes: appt.duration_minutes(),
+        slot_minutes: DEFAULT_SLOT_MINUTES,
+        slot_count: starts.len() as i64,
+        tech_class: class,
+        operation_codes: input.operation_codes.join(","),
+        concern: input.concern.as_deref().map(str::trim).map(str::to_string),
+        state: "booked".into(),
+        reschedules: 0,
+        checked_in_at: None,
+        repair_order_id: None,
+        cancel_reason: None,
+        closed_at: None,
+        created_at: now.as_millisecond(),
+    };
+    let id = store::appointment::insert(&mut tx, &row, now.as_millisecond()).await?;
+    store::event::record(
+        &mut tx,
+        now.as_millisecond(),
+        actor(grant),
+        "appointment",
+        id,
+        "booked",
+        &serde_json::json!({
+            "station_id": station.id, "vehicle_id": vehicle.id, "start": row.start_at,
+            "duration_minutes": row.duration_minutes, "service_type": row.service_type,
+            "channel": row.channel, "tech_class": class,
+        }),
+        None,
+    )
+    .await?;
+    enqueue_reminder(&mut tx, &row, id, now, &cal.tz).await?;
+    commit(tx).await?;
+    Ok(Some(id))
+}
+
+/// Plans the booking on the stored counts of the slots it needs.
+async fn plan(
+    c: &mut sqlx::AnyConnection,
+    station_id: i64,
+    job: &domain::capacity::Job,
+    slots: &[Timestamp],
+) -> AppResult<domain::capacity::Booking> {
+    let (Some(first), Some(last)) = (slots.first(), slots.last()) else {
+        return Err(refused(Violation::new(
+            "duration",
+            "capacity.duration_invalid",
+        )));
+    };
+    let end = last
+        .checked_add(SignedDuration::from_mins(DEFAULT_SLOT_MINUTES))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let state = load_state(c, station_id, *first, end).await?;
+    state.plan(job, *first).map_err(refused)
+}
+
+fn reminder_key(id: i64, start_ms: i64) -> String {
+    format!("appt-reminder:{id}:{start_ms}")
+}
+
+async fn enqueue_reminder(
+    c: &mut sqlx::AnyConnection,
+    row: &AppointmentRow,
+    id: i64,
+    now: Timestamp,
+    tz: &jiff::tz::TimeZone,
+) -> AppResult<()> {
+    // Reminders are service messages: only with the customer's consent, on the channel
+    // they chose.
+    let customer =
+        store::customer::get(c, &domain::permission::Reach::All, row.customer_id).await?;
+    let consent = domain::customer::Consent {
+        service: customer.consent_service,
+        marketing: customer.consent_marketing,
+    };
+    if !consent.allows(domain::customer::Purpose::Service) {
+        return Ok(());
+    }
+    let (phone, quiet) = store::appointment::customer_contact(c, row.customer_id).await?;
+    let quiet = quiet
+        .as_deref()
+        .and_then(|q| domain::customer::QuietHours::parse(q).ok())
+        .map(|q| QuietHours {
+            from: q.from,
+            to: q.to,
+        });
+    let start = ts(row.start_at)?;
+    let due = domain::appointment::reminder_at(start, REMINDER_HOURS_BEFORE, quiet, tz)
+        .map_err(refused)?
+        .max(now);
+    store::outbox::enqueue(
+        c,
+        &reminder_key(id, row.start_at),
+        &customer.channel,
+        &phone,
+        Some(row.customer_id),
+        "appointment_reminder",
+        &serde_json::json!({
+            "appointment_id": id, "station_id": row.station_id, "start": row.start_at,
+            "service_type": row.service_type,
+        }),
+        due.as_millisecond(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Moves a booked appointment to `start`: the old places are released and new ones
+/// taken in one transaction; the old reminder is withdrawn and a new one queued.
+/// Needs `AppointmentBook`; an owner reaches only the appointments of their own
+/// vehicles (others are not found).
+pub async fn reschedule(app: &App, grant: &Grant, id: i64, start: &Loose) -> AppResult<()> {
+    expect(grant, Action::AppointmentBook)?;
+    let now = app.clock.now();
+    for _ in 0..BOOKING_ATTEMPTS {
+        if reschedule_once(app, grant, id, start, now).await? {
+            return Ok(());
+        }
+    }
+    Err(refused(Violation::new("start", "capacity.no_bay")))
+}
+
+async fn reschedule_once(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    start: &Loose,
+    now: Timestamp,
+) -> AppResult<bool> {
+    let mut tx = begin(app).await?;
+    let row = store::appointment::get(&mut tx, grant.reach(), id).await?;
+    let station = store::network::station(&mut tx, &Reach::All, row.station_id).await?;
+    let cal = station_calendar(&mut tx, &station).await?;
+    let mut v = Violations::new();
+    let new_start = instant(&mut v, "start", start, &cal.tz);
+    v.into_result()?;
+    let Some(new_start) = new_start else {
+        return Err(AppError::Invalid(
+            Violation::new("start", "required").into(),
+        ));
+    };
+    let mut appt = to_domain(&row)?;
+    appt.reschedule(new_start, now).map_err(refused)?;
+    let codes: Vec<String> = row
+        .operation_codes
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    let mut job = job_for(&mut tx, appt.service_type(), &codes, None).await?;
+    job.duration_minutes = row.duration_minutes;
+    let slots = slots_needed(
+        &cal,
+        DEFAULT_SLOT_MINUTES,
+        new_start,
+        job.duration_minutes,
+        now,
+    )
+    .map_err(refused)?;
+    store::capacity::release(&mut tx, row.station_id, &row.slot_starts(), row.tech_class).await?;
+    let booking = plan(&mut tx, row.station_id, &job, &slots).await?;
+    let starts: Vec<i64> = booking.slots.iter().map(|s| s.as_millisecond()).collect();
+    let class = booking.class.index() as i64;
+    if store::capacity::take(&mut tx, row.station_id, &starts, class)
+        .await?
+        .is_err()
+    {
+        tx.rollback().await.map_err(AppError::from)?;
+        return Ok(false);
+    }
+    let now_ms = now.as_millisecond();
+    store::appointment::reschedule(
+        &mut tx,
+        id,
+        new_start.as_millisecond(),
+        starts.len() as i64,
+        class,
+        now_ms,
+    )
+    .await?;
+    store::appointment::withdraw_message(&mut tx, &reminder_key(id, row.start_at)).await?;
+    let mut moved = row.clone();
+    moved.start_at = new_start.as_millisecond();
+    enqueue_reminder(&mut tx, &moved, id, now, &cal.tz).await?;
+    store::event::record(
+        &mut tx,
+        now_ms,
+        actor(grant),
+        "appointment",
+        id,
+        "rescheduled",
+        &serde_json::json!({"from": row.start_at, "to": moved.start_at, "tech_class": class}),
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(true)
+}
+
+/// Cancels a booked appointment with a reason; its places are released and its
+/// reminder withdrawn. Needs `AppointmentBook`; an owner reaches only the
+/// appointments of their own vehicles (others are not found).
+pub async fn cancel(app: &App, grant: &Grant, id: i64, reason: &str) -> AppResult<()> {
+    expect(grant, Action::AppointmentBook)?;
+    let now = app.clock.now();
+    let now_ms = now.as_millisecond();
+    let mut tx = begin(app).await?;
+    let row = store::appointment::get(&mut tx, grant.reach(), id).await?;
+    let mut appt = to_domain(&row)?;
+    appt.cancel(reason, now).map_err(refused)?;
+    let reason = reason.trim();
+    store::appointment::set_state(
+        &mut tx,
+        id,
+        "booked",
+        "cancelled",
+        None,
+        None,
+        Some(reason),
+        Some(now_ms),
+        now_ms,
+    )
+    .await?;
+    store::capacity::release(&mut tx, row.station_id, &row.slot_starts(), row.tech_class).await?;
+    store::appointment::withdraw_message(&mut tx, &reminder_key(id, row.start_at)).await?;
+    store::event::record(
+        &mut tx,
+        now_ms,
+        actor(grant),
+        "appointment",
+        id,
+        "cancelled",
+        &serde_json::json!({"start": row.start_at}),
+        Some(reason),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+/// Records that the owner did not come (only after the start). The places stay
+/// counted as used: the time has passed. Needs `AppointmentBook`.
+pub async fn no_show(app: &App, grant: &Grant, id: i64) -> AppResult<()> {
+    expect(grant, Action::AppointmentBook)?;
+    let now = app.clock.now();
+    let now_ms = now.as_millisecond();
+    let mut tx = begin(app).await?;
+    let row = store::appointment::get(&mut tx, grant.reach(), id).await?;
+    let mut appt = to_domain(&row)?;
+    appt.mark_no_show(now).map_err(refused)?;
+    store::appointment::set_state(
+        &mut tx,
+        id,
+        "booked",
+        "no_show",
+        None,
+        None,
+        None,
+        Some(now_ms),
+        now_ms,
+    )
+    .await?;
+    store::event::record(
+        &mut tx,
+        now_ms,
+        actor(grant),
+        "appointment",
+        id,
+        "no_show",
+        &serde_json::json!({"start": row.start_at}),
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+/// One appointment within reach. Needs `AppointmentRead`.
+pub async fn get(app: &App, grant: &Grant, id: i64) -> AppResult<AppointmentRow> {
+    expect(grant, Action::AppointmentRead)?;
+    let mut c = conn(app).await?;
+    Ok(store::appointment::get(&mut c, grant.reach(), id).await?)
+}
+
+/// A station's appointments starting in `[from, to)` (UTC ms). Needs `AppointmentRead`.
+pub async fn list(
+    app: &App,
+    grant: &Grant,
+    station_id: i64,
+    from: i64,
+    to: i64,
+) -> AppResult<Vec<AppointmentRow>> {
+    expect(grant, Action::AppointmentRead)?;
+    let mut c = conn(app).await?;
+    Ok(store::appointment::list(&mut c, grant.reach(), station_id, from, to).await?)
+}
+
+/// The zone of a station, for showing appointment times.
+pub async fn zone_of(app: &App, station_id: i64) -> AppResult<jiff::tz::TimeZone> {
+    let mut c = conn(app).await?;
+    station_zone(&mut c, station_id).await
+}

@@ -1,0 +1,139 @@
+//! The working calendar of a station: China's official holiday plan (stored one row
+//! per date, seeded by [`ensure_holidays`]), the station's opening hours and zone.
+
+use crate::{App, AppError, AppResult, begin, commit};
+use domain::calendar::{DayKind, HolidayPlan, OpeningHours, WorkingCalendar, shanghai};
+use jiff::civil::{Date, Time};
+use jiff::tz::TimeZone;
+use store::calendar::PlanDay;
+use store::network::Station;
+
+/// Seeds the stored holiday plan from [`HolidayPlan::china`]; dates already listed
+/// are kept (head office may have changed them). Returns how many were added; running
+/// it again adds nothing. A bootstrap step like migrations, so it takes no grant.
+pub async fn ensure_holidays(app: &App) -> AppResult<usize> {
+    let mut tx = begin(app).await?;
+    let mut added = 0;
+    for (day, kind) in HolidayPlan::china().iter() {
+        let row = match kind {
+            DayKind::Holiday { name } => PlanDay {
+                day: day.to_string(),
+                kind: "holiday".into(),
+                name: Some(name.clone()),
+            },
+            DayKind::AdjustedWorkday => PlanDay {
+                day: day.to_string(),
+                kind: "workday".into(),
+                name: None,
+            },
+        };
+        if store::calendar::insert_day(&mut tx, &row).await? {
+            added += 1;
+        }
+    }
+    commit(tx).await?;
+    Ok(added)
+}
+
+/// The stored plan as the text head office edits (`2026-02-15..2026-02-23 holiday 春节`,
+/// `2026-02-14 workday`), for anyone who may read the network.
+pub async fn plan_text(app: &App, grant: &domain::permission::Grant) -> AppResult<String> {
+    crate::network::expect(grant, domain::permission::Action::NetworkRead)?;
+    let mut c = crate::conn(app).await?;
+    Ok(load_plan(&mut c).await?.to_text())
+}
+
+/// Replaces the plan with one written as text (head office only). Every line is
+/// checked first; a bad line is reported with its number and nothing changes.
+pub async fn replace_plan(
+    app: &App,
+    grant: &domain::permission::Grant,
+    text: &str,
+) -> AppResult<usize> {
+    crate::network::expect(grant, domain::permission::Action::NetworkWrite)?;
+    if *grant.reach() != domain::permission::Reach::All {
+        return Err(AppError::Forbidden);
+    }
+    let plan = HolidayPlan::parse(text)
+        .map_err(|e| AppError::Invalid(domain::Violation::from(e).into()))?;
+    let rows: Vec<PlanDay> = plan
+        .iter()
+        .map(|(day, kind)| match kind {
+            DayKind::Holiday { name } => PlanDay {
+                day: day.to_string(),
+                kind: "holiday".into(),
+                name: Some(name.clone()),
+            },
+            DayKind::AdjustedWorkday => PlanDay {
+                day: day.to_string(),
+                kind: "workday".into(),
+                name: None,
+            },
+        })
+        .collect();
+    let mut tx = begin(app).await?;
+    store::calendar::replace_all(&mut tx, &rows).await?;
+    let data = serde_json::json!({ "days": rows.len() });
+    store::event::record(
+        &mut tx,
+        app.now_ms(),
+        crate::actor(grant),
+        "holiday_plan",
+        0,
+        "replaced",
+        &data,
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(rows.len())
+}
+
+/// The stored plan; China's built-in plan while nothing is stored yet.
+pub async fn load_plan(c: &mut sqlx::AnyConnection) -> AppResult<HolidayPlan> {
+    let rows = store::calendar::days(c).await?;
+    if rows.is_empty() {
+        return Ok(HolidayPlan::china());
+    }
+    let mut plan = HolidayPlan::new();
+    for r in rows {
+        let day: Date = r
+            .day
+            .parse()
+            .map_err(|_| AppError::Internal(format!("holiday plan date {}", r.day)))?;
+        let kind = match r.kind.as_str() {
+            "workday" => DayKind::AdjustedWorkday,
+            _ => DayKind::Holiday {
+                name: r.name.unwrap_or_default(),
+            },
+        };
+        plan.insert(day, kind);
+    }
+    Ok(plan)
+}
+
+/// Opening hours from a station's `HH:MM-HH:MM` text, the same every day.
+pub fn parse_opening_hours(text: &str) -> Option<OpeningHours> {
+    let (a, b) = text.split_once('-')?;
+    let open: Time = a.trim().parse().ok()?;
+    let close: Time = b.trim().parse().ok()?;
+    OpeningHours::every_day(open, close).ok()
+}
+
+/// A station's zone: its stored name, Asia/Shanghai when unknown.
+pub async fn station_zone(c: &mut sqlx::AnyConnection, station_id: i64) -> AppResult<TimeZone> {
+    let name = store::calendar::station_timezone(c, station_id).await?;
+    Ok(TimeZone::get(&name).unwrap_or_else(|_| shanghai()))
+}
+
+/// The working calendar of a station.
+pub async fn station_calendar(
+    c: &mut sqlx::AnyConnection,
+    station: &Station,
+) -> AppResult<WorkingCalendar> {
+    let hours = parse_opening_hours(&station.opening_hours)
+        .ok_or_else(|| AppError::Internal(format!("station {} opening hours", station.id)))?;
+    let plan = load_plan(c).await?;
+    let tz = station_zone(c, station.id).await?;
+    Ok(WorkingCalendar::new(plan, hours, tz))
+}

@@ -1,0 +1,336 @@
+//! Station slot capacity: publishing it from opening hours, the holiday calendar and
+//! the certified technicians, and finding free slots (the owner's preferred time
+//! first, then the nearest at that station and at the nearest stations).
+
+use crate::calendar::station_calendar;
+use crate::labour::{lookup, requirement};
+use crate::network::expect;
+use crate::shared::{expect_any, rebuild, refused, station_reach, to_json, ts};
+use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use domain::Violation;
+use domain::appointment::ServiceType;
+use domain::capacity::{
+    CLASS_COUNT, CapacityState, DEFAULT_SLOT_MINUTES, Job, QualificationSet, Slot, SlotCounts,
+    TechClass,
+};
+use domain::certification::{Certificate, Credential, Requirement};
+use domain::labour::hundredths_to_minutes;
+use domain::permission::{Action, Grant, Reach};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::Serialize;
+use store::people::StaffFilter;
+
+/// Longest publication in days.
+pub const MAX_PUBLISH_DAYS: u32 = 92;
+
+/// Duration booked when no labour operation is named.
+pub const DEFAULT_JOB_MINUTES: i64 = 60;
+
+/// Days either side of the preferred time searched for free slots.
+pub const SEARCH_HORIZON_DAYS: u32 = 7;
+
+/// Publishes capacity of a station for `days` days from `first_day`: one slot every
+/// [`DEFAULT_SLOT_MINUTES`] within opening hours on working days. `counts` gives the
+/// bays and technicians per slot; without it they come from the station's bays and
+/// its technicians' certificates valid on `first_day`. Re-publishing keeps what
+/// bookings already use. Returns the number of slots. Needs `CapacityAdmin` within
+/// the station's reach.
+pub async fn publish(
+    app: &App,
+    grant: &Grant,
+    station_id: i64,
+    first_day: Date,
+    days: u32,
+    counts: Option<SlotCounts>,
+) -> AppResult<usize> {
+    expect(grant, Action::CapacityAdmin)?;
+    if !(1..=MAX_PUBLISH_DAYS).contains(&days) {
+        return Err(AppError::Invalid(
+            Violation::new("days", "number.range")
+                .with_detail(format!("1..{MAX_PUBLISH_DAYS}"))
+                .into(),
+        ));
+    }
+    let now = app.now_ms();
+    let mut tx = begin(app).await?;
+    let station = store::network::station(&mut tx, grant.reach(), station_id).await?;
+    let cal = station_calendar(&mut tx, &station).await?;
+    let counts = match counts {
+        Some(c) => c,
+        None => station_counts(&mut tx, &station, first_day).await?,
+    };
+    let state = CapacityState::publish(&cal, first_day, days, DEFAULT_SLOT_MINUTES, counts)
+        .map_err(refused)?;
+    let techs: Vec<(i64, i64)> = counts
+        .techs
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .map(|(i, n)| (i as i64, i64::from(*n)))
+        .collect();
+    for slot in state.slots() {
+        store::capacity::publish_slot(
+            &mut tx,
+            station_id,
+            slot.start.as_millisecond(),
+            DEFAULT_SLOT_MINUTES,
+            i64::from(counts.bays),
+            &techs,
+        )
+        .await?;
+    }
+    store::event::record(
+        &mut tx,
+        now,
+        actor(grant),
+        "station",
+        station_id,
+        "capacity_published",
+        &serde_json::json!({
+            "first_day": first_day.to_string(), "days": days, "slots": state.slots().len(),
+            "bays": counts.bays, "technicians": counts.technicians(),
+        }),
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(state.slots().len())
+}
+
+/// Bays of the station and its technicians by class, counting certificates valid on `day`;
+/// a technician without a valid grade certificate is not counted (先认证后上岗).
+async fn station_counts(
+    c: &mut sqlx::AnyConnection,
+    station: &store::network::Station,
+    day: Date,
+) -> AppResult<SlotCounts> {
+    let mut counts = SlotCounts::with_bays(u16::try_from(station.bays.max(0)).unwrap_or(u16::MAX));
+    let filter = StaffFilter {
+        q: None,
+        role: Some("technician".into()),
+        station_id: Some(station.id),
+    };
+    let staff =
+        store::people::staff_list(c, &Reach::All, &filter, store::Page::new(1, 200)).await?;
+    for s in staff.items.iter().filter(|s| s.active) {
+        let certs = certificates(c, s.id).await?;
+        if let Some(class) = tech_class(&certs, day) {
+            counts.add_technicians(class, 1);
+        }
+    }
+    Ok(counts)
+}
+
+/// A staff member's certificates in domain form (unreadable rows are skipped).
+pub(crate) async fn certificates(
+    c: &mut sqlx::AnyConnection,
+    staff_id: i64,
+) -> AppResult<Vec<Certificate>> {
+    let rows = store::people::certificates(c, staff_id).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some(Certificate {
+                credential: Credential::from_code(&r.credential)?,
+                issued_on: r.issued_on.parse().ok()?,
+                expires_on: r.expires_on.parse().ok()?,
+            })
+        })
+        .collect())
+}
+
+/// The capacity class of a technician on `day`: highest valid grade plus valid qualifications.
+pub fn tech_class(certs: &[Certificate], day: Date) -> Option<TechClass> {
+    let valid = certs.iter().filter(|c| c.valid_on(day));
+    let grade = valid
+        .clone()
+        .filter_map(|c| match c.credential {
+            Credential::Grade(g) => Some(g),
+            _ => None,
+        })
+        .max()?;
+    let qualifications = valid.fold(QualificationSet::EMPTY, |set, c| match c.credential {
+        Credential::Qualification(q) => set.with(q),
+        _ => set,
+    });
+    Some(TechClass {
+        grade,
+        qualifications,
+    })
+}
+
+/// The job to book: its duration (the named operations' standard hours, or
+/// `duration_minutes`, or [`DEFAULT_JOB_MINUTES`]) and what the technician needs (the
+/// service type's and every operation's, highest grade and first qualification).
+pub(crate) async fn job_for(
+    c: &mut sqlx::AnyConnection,
+    service_type: ServiceType,
+    operation_codes: &[String],
+    duration_minutes: Option<i64>,
+) -> AppResult<Job> {
+    let mut req: Requirement = service_type.default_requirement();
+    let mut hundredths = 0;
+    for (i, code) in operation_codes.iter().enumerate() {
+        let op = lookup(c, &format!("operation_codes[{i}]"), code).await?;
+        let r = requirement(&op);
+        req.min_grade = req.min_grade.max(r.min_grade);
+        req.qualification = req.qualification.or(r.qualification);
+        hundredths += op.standard_hundredths;
+    }
+    let minutes = match duration_minutes {
+        Some(m) => m,
+        None if hundredths > 0 => hundredths_to_minutes(hundredths),
+        None => DEFAULT_JOB_MINUTES,
+    };
+    Ok(Job {
+        duration_minutes: minutes,
+        requirement: req,
+    })
+}
+
+/// The stored capacity of a station for slots starting in `[from, to)`.
+pub(crate) async fn load_state(
+    c: &mut sqlx::AnyConnection,
+    station_id: i64,
+    from: Timestamp,
+    to: Timestamp,
+) -> AppResult<CapacityState> {
+    let rows =
+        store::capacity::slots_between(c, station_id, from.as_millisecond(), to.as_millisecond())
+            .await?;
+    let slot_minutes = rows
+        .first()
+        .map_or(DEFAULT_SLOT_MINUTES, |r| r.slot_minutes);
+    let count = |n: i64| u16::try_from(n.max(0)).unwrap_or(u16::MAX);
+    let mut slots = Vec::with_capacity(rows.len());
+    for r in rows {
+        let mut capacity = SlotCounts::with_bays(count(r.bays));
+        let mut used = SlotCounts::with_bays(count(r.used_bays));
+        for (class, cap, u) in r.techs {
+            if let Ok(i) = usize::try_from(class)
+                && i < CLASS_COUNT
+            {
+                capacity.techs[i] = count(cap);
+                used.techs[i] = count(u);
+            }
+        }
+        slots.push(Slot {
+            start: ts(r.slot_start)?,
+            capacity,
+            used,
+        });
+    }
+    rebuild(serde_json::json!({"slot_minutes": slot_minutes, "slots": to_json(&slots)?}))
+}
+
+/// What to search for.
+#[derive(Debug, Clone)]
+pub struct SlotQuery {
+    /// The station asked for.
+    pub station_id: i64,
+    /// The service wanted.
+    pub service_type: ServiceType,
+    /// Labour operations, if known.
+    pub operation_codes: Vec<String>,
+    /// The owner's preferred start.
+    pub preferred: Timestamp,
+    /// Most starts to offer per station.
+    pub limit: usize,
+    /// How many other stations (nearest first) to search too.
+    pub nearby_stations: usize,
+}
+
+/// Free starts at one station.
+#[derive(Debug, Clone, Serialize)]
+pub struct StationSlots {
+    /// Station.
+    pub station_id: i64,
+    /// Distance from the station asked for, km (0 for itself).
+    pub distance_km: f64,
+    /// Free starts, nearest to the preferred time first.
+    pub slots: Vec<Timestamp>,
+}
+
+/// The answer to a slot search.
+#[derive(Debug, Clone, Serialize)]
+pub struct SlotOffer {
+    /// Whether the preferred start itself is free at the station asked for.
+    pub preferred_free: bool,
+    /// Free starts at the station asked for (the preferred one first when free).
+    pub here: StationSlots,
+    /// Free starts at the nearest other stations, nearest first.
+    pub nearby: Vec<StationSlots>,
+}
+
+/// Free slots for a job: the preferred time first (优先满足车主期望时间), else the
+/// nearest free starts at that station, plus the nearest stations' free starts.
+/// Needs `AppointmentRead` or `AppointmentBook`; the station asked for must be within reach (free slots of
+/// other stations are not personal data and are offered network-wide).
+pub async fn find_slots(app: &App, grant: &Grant, q: &SlotQuery) -> AppResult<SlotOffer> {
+    expect_any(grant, &[Action::AppointmentRead, Action::AppointmentBook])?;
+    let now = app.clock.now();
+    let mut c = conn(app).await?;
+    let station =
+        store::network::station(&mut c, &station_reach(grant.reach()), q.station_id).await?;
+    let job = job_for(&mut c, q.service_type, &q.operation_codes, None).await?;
+    let slots = free_at(&mut c, &station, &job, q.preferred, now, q.limit).await?;
+    let preferred_free = slots.first() == Some(&q.preferred);
+    let points: Vec<(i64, f64, f64)> = store::network::station_points(&mut c)
+        .await?
+        .into_iter()
+        .filter(|(id, ..)| *id != station.id)
+        .map(|(id, _, lon, lat)| (id, lat, lon))
+        .collect();
+    let near =
+        domain::capacity::nearest_stations((station.lat, station.lon), &points, q.nearby_stations);
+    let mut nearby = Vec::with_capacity(near.len());
+    for (id, km) in near {
+        let other = store::network::station(&mut c, &Reach::All, id).await?;
+        let slots = free_at(&mut c, &other, &job, q.preferred, now, q.limit).await?;
+        if !slots.is_empty() {
+            nearby.push(StationSlots {
+                station_id: id,
+                distance_km: km,
+                slots,
+            });
+        }
+    }
+    Ok(SlotOffer {
+        preferred_free,
+        here: StationSlots {
+            station_id: station.id,
+            distance_km: 0.0,
+            slots,
+        },
+        nearby,
+    })
+}
+
+async fn free_at(
+    c: &mut sqlx::AnyConnection,
+    station: &store::network::Station,
+    job: &Job,
+    preferred: Timestamp,
+    now: Timestamp,
+    limit: usize,
+) -> AppResult<Vec<Timestamp>> {
+    let cal = station_calendar(c, station).await?;
+    let span = jiff::SignedDuration::from_hours(24 * i64::from(SEARCH_HORIZON_DAYS + 1));
+    let from = preferred
+        .saturating_sub(span)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let to = preferred
+        .saturating_add(span)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let state = load_state(c, station.id, from, to).await?;
+    Ok(domain::capacity::find_slots(
+        &cal,
+        &state,
+        job,
+        preferred,
+        SEARCH_HORIZON_DAYS,
+        now,
+        limit,
+    ))
+}

@@ -1,0 +1,247 @@
+//! Loading and saving a repair order with everything the domain needs. A file of its
+//! own so that areas that act on an order (billing, rating, estimate) depend on it
+//! without depending on the order's workflow, which itself issues the bill.
+
+use crate::calendar::station_calendar;
+use crate::shared::{rebuild, to_json, ts};
+use crate::{AppError, AppResult};
+use domain::estimate::{
+    ApprovalChannel, ApprovalRecord, Decision, Estimate, EstimateLine, LineItem,
+};
+use domain::money::Money;
+use domain::permission::Reach;
+use domain::repair_order::{RepairOrder, Stage, StageEvent, StageProgress, WorkLine, WorkStatus};
+use std::collections::{BTreeMap, BTreeSet};
+use store::estimate::EstimateLineRow;
+use store::repair_order::{CheckpointRow, Progress, RepairOrderRow};
+
+/// Entity name of repair orders in the event log.
+pub const ENTITY: &str = "repair_order";
+
+/// An order with everything the domain needs, loaded in one go.
+pub(crate) struct Loaded {
+    pub row: RepairOrderRow,
+    pub order: RepairOrder,
+    pub estimate: Estimate,
+    pub lines: Vec<EstimateLineRow>,
+    pub checkpoints: Vec<CheckpointRow>,
+    pub events: Vec<StageEvent>,
+}
+
+pub(crate) fn decision_of(code: &str) -> AppResult<Decision> {
+    match code {
+        "proposed" => Ok(Decision::Proposed),
+        "approved" => Ok(Decision::Approved),
+        "declined" => Ok(Decision::Declined),
+        other => Err(AppError::Internal(format!("decision {other}"))),
+    }
+}
+
+/// Stable code of a work status.
+pub fn work_code(w: WorkStatus) -> &'static str {
+    match w {
+        WorkStatus::NotStarted => "not_started",
+        WorkStatus::InProgress => "in_progress",
+        WorkStatus::Done => "done",
+    }
+}
+
+pub(crate) fn work_of(code: &str) -> WorkStatus {
+    match code {
+        "in_progress" => WorkStatus::InProgress,
+        "done" => WorkStatus::Done,
+        _ => WorkStatus::NotStarted,
+    }
+}
+
+/// The domain form of a stored estimate line.
+pub(crate) fn estimate_line(l: &EstimateLineRow) -> AppResult<EstimateLine> {
+    let item = if l.kind == "labour" {
+        LineItem::Labour {
+            operation_code: l.code.clone(),
+            hundredths: l.hundredths,
+            hourly_rate: Money::from_fen(l.unit_price_fen),
+        }
+    } else {
+        LineItem::Part {
+            part_number: l.code.clone(),
+            quantity_hundredths: l.hundredths,
+            unit_price: Money::from_fen(l.unit_price_fen),
+        }
+    };
+    let record = match (&l.decided_by, l.decided_at) {
+        (Some(by), Some(at)) => Some(ApprovalRecord {
+            by: by.clone(),
+            at: ts(at)?,
+            channel: l
+                .decision_channel
+                .as_deref()
+                .and_then(ApprovalChannel::from_code)
+                .unwrap_or(ApprovalChannel::InPerson),
+            ip: l.decision_ip.clone(),
+            signature_ref: l.signature_ref.clone(),
+        }),
+        _ => None,
+    };
+    Ok(EstimateLine {
+        no: u32::try_from(l.line_no).map_err(|_| AppError::Internal("line number".into()))?,
+        item,
+        decision: decision_of(&l.decision)?,
+        record,
+        reoffer_of: l.reoffer_of.and_then(|n| u32::try_from(n).ok()),
+        comeback: l.comeback,
+        done: l.done,
+    })
+}
+
+/// Stage starts and completions from the order's events.
+pub(crate) fn stage_events(events: &[store::event::Event]) -> AppResult<Vec<StageEvent>> {
+    let mut by_stage: BTreeMap<Stage, StageEvent> = BTreeMap::new();
+    for e in events {
+        let Some(stage) = e
+            .data
+            .get("stage")
+            .and_then(|s| s.as_str())
+            .and_then(Stage::from_code)
+        else {
+            continue;
+        };
+        let at = ts(e.at)?;
+        match e.kind.as_str() {
+            "stage_started" => {
+                by_stage.insert(
+                    stage,
+                    StageEvent {
+                        stage,
+                        started_at: at,
+                        completed_at: None,
+                    },
+                );
+            }
+            "stage_completed" => {
+                if let Some(s) = by_stage.get_mut(&stage) {
+                    s.completed_at = Some(at);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(by_stage.into_values().collect())
+}
+
+/// Loads an order within reach and rebuilds its domain state.
+pub(crate) async fn load(c: &mut sqlx::AnyConnection, reach: &Reach, id: i64) -> AppResult<Loaded> {
+    let row = store::repair_order::get(c, reach, id).await?;
+    load_row(c, row).await
+}
+
+pub(crate) async fn load_row(
+    c: &mut sqlx::AnyConnection,
+    row: RepairOrderRow,
+) -> AppResult<Loaded> {
+    let standard = crate::stage_standard::by_version(c, row.standard_version).await?;
+    let lines = store::estimate::lines(c, row.id).await?;
+    let checkpoints = store::repair_order::checkpoints(c, row.id).await?;
+    let log = store::event::for_entity(c, ENTITY, row.id).await?;
+    let events = stage_events(&log)?;
+    let stages: Vec<StageProgress> = Stage::ALL
+        .into_iter()
+        .map(|stage| {
+            let e = events.iter().find(|e| e.stage == stage);
+            StageProgress {
+                stage,
+                started_at: e.map(|e| e.started_at),
+                completed_at: e.and_then(|e| e.completed_at),
+                checked: checkpoints
+                    .iter()
+                    .filter(|c| c.stage == stage.code())
+                    .map(|c| c.code.clone())
+                    .collect(),
+            }
+        })
+        .collect();
+    let mut work = Vec::new();
+    let mut est = Vec::new();
+    for l in &lines {
+        let line = estimate_line(l)?;
+        if l.kind == "labour" {
+            work.push(WorkLine {
+                no: line.no,
+                operation_code: l.code.clone(),
+                hundredths: l.hundredths,
+                decision: line.decision,
+                extra: l.extra,
+                work: work_of(&l.work),
+            });
+        }
+        est.push(line);
+    }
+    let applicable: BTreeSet<String> = row
+        .applicable
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    let promised = row.promised_at.map(ts).transpose()?;
+    let order: RepairOrder = rebuild(serde_json::json!({
+        "standard": to_json(&standard)?,
+        "stages": to_json(&stages)?,
+        "lines": to_json(&work)?,
+        "applicable": to_json(&applicable)?,
+        "promised_at": to_json(&promised)?,
+    }))?;
+    let estimate: Estimate =
+        rebuild(serde_json::json!({"lines": to_json(&est)?, "vat_bp": row.vat_bp}))?;
+    Ok(Loaded {
+        row,
+        order,
+        estimate,
+        lines,
+        checkpoints,
+        events,
+    })
+}
+
+/// Saves the order's progress from its domain state, guarded on its version.
+pub(crate) async fn save(
+    c: &mut sqlx::AnyConnection,
+    l: &Loaded,
+    late_minutes: Option<i64>,
+    courtesy_car: bool,
+    now: i64,
+) -> AppResult<()> {
+    let o = &l.order;
+    let p = Progress {
+        state: if o.delivered_at().is_some() {
+            "delivered".into()
+        } else {
+            "open".into()
+        },
+        current_stage: o.current_stage().map(|s| s.code().to_string()),
+        applicable: o.applicable().iter().cloned().collect::<Vec<_>>().join(","),
+        promised_at: o.promised_at().map(|t| t.as_millisecond()),
+        delivered_at: o.delivered_at().map(|t| t.as_millisecond()),
+        late_minutes,
+        courtesy_car,
+    };
+    store::repair_order::save_progress(c, l.row.id, l.row.version, &p, now).await?;
+    Ok(())
+}
+
+/// The order of an owner-link token.
+pub(crate) async fn owner_order(c: &mut sqlx::AnyConnection, token: &str) -> AppResult<Loaded> {
+    if token.len() < 32 {
+        return Err(AppError::NotFound);
+    }
+    let row = store::repair_order::by_token_hash(c, &crate::auth::hash_secret(token)).await?;
+    load_row(c, row).await
+}
+
+/// The working calendar of an order's station (for ETAs).
+pub(crate) async fn order_calendar(
+    c: &mut sqlx::AnyConnection,
+    station_id: i64,
+) -> AppResult<domain::calendar::WorkingCalendar> {
+    let station = store::network::station(c, &Reach::All, station_id).await?;
+    station_calendar(c, &station).await
+}

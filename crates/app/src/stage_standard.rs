@@ -1,0 +1,112 @@
+//! Stage standards (SPEC §5): stages, standard times and checkpoints as a versioned
+//! standard head office publishes. Version 1 is built in
+//! ([`domain::repair_order::default_standard`]); each later version is stored. A new
+//! order runs under the current standard and keeps that version for its whole life.
+
+use crate::network::expect;
+use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use domain::Violation;
+use domain::permission::{Action, Grant, Reach};
+use domain::repair_order::{StageStandard, default_standard};
+use store::StoreError;
+use store::stage_standard::StageStandardRow;
+
+/// The stored rule for a version that is not the next one.
+const VERSION_RULE: &str = "stage_standard.version";
+
+fn parse(row: &StageStandardRow) -> AppResult<StageStandard> {
+    let standard: StageStandard = serde_json::from_str(&row.body)
+        .map_err(|e| AppError::Internal(format!("stored stage standard {}: {e}", row.version)))?;
+    if i64::from(standard.version) != row.version {
+        return Err(AppError::Internal(format!(
+            "stored stage standard {} says version {}",
+            row.version, standard.version
+        )));
+    }
+    Ok(standard)
+}
+
+/// The standard new orders run under: the latest published, else the built-in version 1.
+pub async fn current(c: &mut sqlx::AnyConnection) -> AppResult<StageStandard> {
+    match store::stage_standard::latest(c).await? {
+        Some(row) => parse(&row),
+        None => Ok(default_standard()),
+    }
+}
+
+/// The standard with `version`: the stored one, else the built-in one for version 1.
+pub async fn by_version(c: &mut sqlx::AnyConnection, version: i64) -> AppResult<StageStandard> {
+    match store::stage_standard::get(c, version).await? {
+        Some(row) => parse(&row),
+        None if version == 1 => Ok(default_standard()),
+        None => Err(AppError::Internal(format!(
+            "stage standard version {version} unknown"
+        ))),
+    }
+}
+
+/// The current standard, for head office and the stations. Needs `NetworkRead`.
+pub async fn read_current(app: &App, grant: &Grant) -> AppResult<StageStandard> {
+    expect(grant, Action::NetworkRead)?;
+    let mut c = conn(app).await?;
+    current(&mut c).await
+}
+
+/// Publishes `standard` as the next version (exactly the current version plus one).
+/// Needs `NetworkWrite` with head-office reach. Orders already open keep their version.
+pub async fn publish(
+    app: &App,
+    grant: &Grant,
+    standard: &StageStandard,
+) -> AppResult<StageStandard> {
+    expect(grant, Action::NetworkWrite)?;
+    if *grant.reach() != Reach::All {
+        return Err(AppError::Forbidden);
+    }
+    standard
+        .validate()
+        .map_err(|e| AppError::Invalid(Violation::from(e).into()))?;
+    let now = app.now_ms();
+    let mut tx = begin(app).await?;
+    let current = current(&mut tx).await?;
+    let next = u64::from(current.version) + 1;
+    if u64::from(standard.version) != next {
+        return Err(AppError::Invalid(
+            Violation::new("version", VERSION_RULE)
+                .with_detail(next.to_string())
+                .into(),
+        ));
+    }
+    let body = serde_json::to_string(standard).map_err(|e| AppError::Internal(e.to_string()))?;
+    let who = actor(grant);
+    let row = StageStandardRow {
+        version: i64::from(standard.version),
+        body,
+        published_at: now,
+        published_by: who.id,
+    };
+    store::stage_standard::insert(&mut tx, &row)
+        .await
+        .map_err(|e| match e {
+            // Another publisher took this version between the check and the insert.
+            StoreError::Duplicate(_) => AppError::Invalid(
+                Violation::new("version", VERSION_RULE)
+                    .with_detail(next.to_string())
+                    .into(),
+            ),
+            other => AppError::from(other),
+        })?;
+    store::event::record(
+        &mut tx,
+        now,
+        who,
+        "stage_standard",
+        row.version,
+        "published",
+        &serde_json::json!({"version": standard.version}),
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(standard.clone())
+}

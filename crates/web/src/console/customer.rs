@@ -1,0 +1,363 @@
+//! Customer pages: masked list, detail with vehicles and an audited reveal, new, edit.
+
+use super::chrome::{Pager, show_time};
+use super::form::{
+    DetailPage, FormData, FormPage, ListPage, RevealBox, Row, Section, answer, error_page,
+    read_input, render,
+};
+use super::session::ConsoleUser;
+use crate::AppState;
+use crate::i18n::tables;
+use app::Page;
+use app::customer::CustomerFilter;
+use app::customer::CustomerInput;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use domain::permission::Action;
+use std::collections::HashMap;
+
+/// Routes of the customer pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/customers", get(list))
+        .route("/console/customers/new", get(new_form).post(create))
+        .route("/console/customers/{id}", get(detail))
+        .route("/console/customers/{id}/edit", get(edit_form).post(update))
+        .route("/console/customers/{id}/reveal", post(reveal))
+}
+
+const FIELDS: &[(&str, &str)] = &[
+    ("name", "text"),
+    ("phone", "text"),
+    ("id_number", "text"),
+    ("station_id", "number"),
+    ("channel", "select"),
+    ("quiet_hours", "text"),
+    ("consent_service", "checkbox"),
+    ("consent_marketing", "checkbox"),
+];
+
+fn channels(user: &ConsoleUser) -> Vec<(String, String)> {
+    let _ = user;
+    domain::customer::Channel::ALL
+        .iter()
+        .map(|c| (c.code().to_string(), c.code().to_uppercase()))
+        .collect()
+}
+
+async fn list(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let chrome = user.chrome("customers");
+    let Ok(grant) = user.session.principal.grant(Action::CustomerRead) else {
+        return error_page(chrome, &app::AppError::Forbidden);
+    };
+    let text = q.get("q").cloned().unwrap_or_default();
+    let page = Page::new(q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1), 20);
+    let filter = CustomerFilter {
+        q: Some(text.clone()),
+        station_id: None,
+    };
+    let result = match app::customer::list(&s.app, &grant, &filter, page).await {
+        Ok(r) => r,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let pages = result.pages();
+    let can_write = user.session.principal.grant(Action::CustomerWrite).is_ok();
+    let title = chrome.t("nav.customers");
+    let headers = [
+        "id",
+        "name",
+        "phone",
+        "station_id",
+        "channel",
+        "consent_marketing",
+    ]
+    .iter()
+    .map(|h| chrome.t(&format!("field.{h}")))
+    .collect();
+    let yes_no = |b: bool| chrome.t(if b { "yes" } else { "no" });
+    let rows = result
+        .items
+        .iter()
+        .map(|c| Row {
+            href: format!("/console/customers/{}", c.id),
+            cells: vec![
+                c.id.to_string(),
+                c.name.clone(),
+                c.phone.clone(),
+                c.station_id.to_string(),
+                c.channel.clone(),
+                yes_no(c.consent_marketing),
+            ],
+        })
+        .collect();
+    let page = ListPage {
+        pager: Pager::new(
+            user.lang,
+            "/console/customers",
+            &text,
+            result.total,
+            result.page,
+            pages,
+        ),
+        chrome: chrome.crumb("/console/customers", title.clone()),
+        title,
+        q: text,
+        new_href: can_write.then(|| "/console/customers/new".to_string()),
+        headers,
+        rows,
+    };
+    render(&page, StatusCode::OK)
+}
+
+fn form_page(
+    user: &ConsoleUser,
+    action: String,
+    values: &serde_json::Value,
+    editing: bool,
+) -> FormPage {
+    let chrome = user.chrome("customers");
+    let title = chrome.t(if editing { "action.edit" } else { "action.new" });
+    let list = chrome.t("nav.customers");
+    FormPage::new(
+        chrome.crumb("/console/customers", list),
+        title,
+        action,
+        FIELDS,
+        values,
+    )
+    .options("channel", channels(user))
+}
+
+async fn new_form(user: ConsoleUser) -> Response {
+    let station = match user.session.principal.unit {
+        domain::permission::Unit::Station(s, _) => s.to_string(),
+        _ => String::new(),
+    };
+    let values =
+        serde_json::json!({ "station_id": station, "channel": "sms", "consent_service": true });
+    render(
+        &form_page(&user, "/console/customers/new".into(), &values, false),
+        StatusCode::OK,
+    )
+}
+
+async fn create(State(s): State<AppState>, user: ConsoleUser, form: FormData) -> Response {
+    if let Err(r) = user.check_csrf(&form) {
+        return r;
+    }
+    let page = form_page(
+        &user,
+        "/console/customers/new".into(),
+        &form.to_json(),
+        false,
+    );
+    let Ok(grant) = user.session.principal.grant(Action::CustomerWrite) else {
+        return error_page(page.chrome, &app::AppError::Forbidden);
+    };
+    let result = match read_input::<CustomerInput>(&form) {
+        Ok(input) => app::customer::create(&s.app, &grant, &input).await,
+        Err(e) => Err(e),
+    };
+    answer(page, result, |id| format!("/console/customers/{id}"))
+}
+
+async fn show(
+    s: &AppState,
+    user: &ConsoleUser,
+    id: &str,
+    revealed: Option<app::customer::Revealed>,
+    error: Option<String>,
+) -> Response {
+    let chrome = user.chrome("customers");
+    let Ok(grant) = user.session.principal.grant(Action::CustomerRead) else {
+        return error_page(chrome, &app::AppError::Forbidden);
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(chrome, &app::AppError::NotFound);
+    };
+    let c = match app::customer::get(&s.app, &grant, id).await {
+        Ok(c) => c,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let yes_no = |b: bool| chrome.t(if b { "yes" } else { "no" });
+    let (phone, id_number) = match &revealed {
+        Some(r) => (r.phone.clone(), r.id_number.clone().unwrap_or_default()),
+        None => (c.phone.clone(), c.id_number.clone().unwrap_or_default()),
+    };
+    let facts = vec![
+        (chrome.t("field.name"), c.name.clone()),
+        (chrome.t("field.phone"), phone),
+        (chrome.t("field.id_number"), id_number),
+        (chrome.t("field.station_id"), c.station_id.to_string()),
+        (chrome.t("field.channel"), c.channel.clone()),
+        (
+            chrome.t("field.quiet_hours"),
+            c.quiet_hours.clone().unwrap_or_default(),
+        ),
+        (chrome.t("field.consent_service"), yes_no(c.consent_service)),
+        (
+            chrome.t("field.consent_marketing"),
+            yes_no(c.consent_marketing),
+        ),
+        (chrome.t("field.club_member"), yes_no(c.club_member)),
+        (chrome.t("field.created_at"), show_time(c.created_at)),
+    ];
+    let mut sections = Vec::new();
+    if let Ok(vg) = user.session.principal.grant(Action::VehicleRead) {
+        let f = app::vehicle::VehicleFilter {
+            owner_id: Some(id),
+            ..Default::default()
+        };
+        if let Ok(vs) = app::vehicle::list(&s.app, &vg, &f, Page::new(1, 50)).await {
+            sections.push(Section {
+                title: chrome.t("section.vehicles"),
+                headers: vec![
+                    chrome.t("field.vin"),
+                    chrome.t("field.plate"),
+                    chrome.t("field.model"),
+                ],
+                rows: vs
+                    .items
+                    .iter()
+                    .map(|v| {
+                        vec![
+                            v.vin.clone(),
+                            v.plate.clone().unwrap_or_default(),
+                            format!("{} {}", v.brand, v.model),
+                        ]
+                    })
+                    .collect(),
+            });
+        }
+    }
+    let can_write = user.session.principal.grant(Action::CustomerWrite).is_ok();
+    let can_reveal = user
+        .session
+        .principal
+        .grant(Action::PersonalDataReveal)
+        .is_ok()
+        && revealed.is_none();
+    let list = chrome.t("nav.customers");
+    let page = DetailPage {
+        title: c.name.clone(),
+        facts,
+        edit_href: can_write.then(|| format!("/console/customers/{id}/edit")),
+        reveal: can_reveal.then(|| RevealBox {
+            action: format!("/console/customers/{id}/reveal"),
+        }),
+        sections,
+        notice: None,
+        error,
+        chrome: chrome.crumb("/console/customers", list),
+    };
+    render(&page, StatusCode::OK)
+}
+
+async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>) -> Response {
+    show(&s, &user, &id, None, None).await
+}
+
+async fn reveal(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    if let Err(r) = user.check_csrf(&form) {
+        return r;
+    }
+    let Ok(grant) = user.session.principal.grant(Action::PersonalDataReveal) else {
+        return error_page(user.chrome("customers"), &app::AppError::Forbidden);
+    };
+    let Ok(cid) = id.parse::<i64>() else {
+        return error_page(user.chrome("customers"), &app::AppError::NotFound);
+    };
+    match app::customer::reveal(&s.app, &grant, cid, form.get("reason")).await {
+        Ok(r) => show(&s, &user, &id, Some(r), None).await,
+        Err(app::AppError::Invalid(v)) => {
+            let msg =
+                v.0.iter()
+                    .map(|x| tables().violation(user.lang, x))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+            show(&s, &user, &id, None, Some(msg)).await
+        }
+        Err(e) => error_page(user.chrome("customers"), &e),
+    }
+}
+
+async fn edit_form(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+) -> Response {
+    let chrome = user.chrome("customers");
+    let (Ok(read), Ok(reveal)) = (
+        user.session.principal.grant(Action::CustomerRead),
+        user.session.principal.grant(Action::PersonalDataReveal),
+    ) else {
+        return error_page(chrome, &app::AppError::Forbidden);
+    };
+    let Ok(cid) = id.parse::<i64>() else {
+        return error_page(chrome, &app::AppError::NotFound);
+    };
+    let c = match app::customer::get(&s.app, &read, cid).await {
+        Ok(c) => c,
+        Err(e) => return error_page(chrome, &e),
+    };
+    // Editing needs the whole phone in the form; that is a whole view, so it is audited.
+    let whole = match app::customer::reveal(&s.app, &reveal, cid, "edit customer").await {
+        Ok(w) => w,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let mut values = serde_json::to_value(&c).unwrap_or_default();
+    values["phone"] = serde_json::Value::String(whole.phone);
+    values["id_number"] = whole
+        .id_number
+        .map(serde_json::Value::String)
+        .unwrap_or(serde_json::Value::Null);
+    render(
+        &form_page(
+            &user,
+            format!("/console/customers/{cid}/edit"),
+            &values,
+            true,
+        ),
+        StatusCode::OK,
+    )
+}
+
+async fn update(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    if let Err(r) = user.check_csrf(&form) {
+        return r;
+    }
+    let page = form_page(
+        &user,
+        format!("/console/customers/{id}/edit"),
+        &form.to_json(),
+        true,
+    );
+    let Ok(grant) = user.session.principal.grant(Action::CustomerWrite) else {
+        return error_page(page.chrome, &app::AppError::Forbidden);
+    };
+    let Ok(cid) = id.parse::<i64>() else {
+        return error_page(page.chrome, &app::AppError::NotFound);
+    };
+    let result = match read_input::<CustomerInput>(&form) {
+        Ok(input) => app::customer::update(&s.app, &grant, cid, &input).await,
+        Err(e) => Err(e),
+    };
+    answer(page, result, |()| format!("/console/customers/{cid}"))
+}

@@ -1,0 +1,328 @@
+//! Staff pages: list, detail with certificates, new.
+
+use super::chrome::Pager;
+use super::form::{
+    DetailPage, FormData, FormPage, ListPage, Row, Section, answer, error_page, read_input, render,
+};
+use super::session::ConsoleUser;
+use crate::AppState;
+use app::Page;
+use app::people::StaffFilter;
+use app::people::{StaffInput, StaffUpdateInput};
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use domain::permission::Action;
+use domain::role::Role;
+use std::collections::HashMap;
+
+/// Routes of the staff pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/staff", get(list))
+        .route("/console/staff/new", get(new_form).post(create))
+        .route("/console/staff/{id}", get(detail))
+        .route("/console/staff/{id}/edit", get(edit_form).post(update))
+}
+
+const FIELDS: &[(&str, &str)] = &[
+    ("username", "text"),
+    ("name", "text"),
+    ("role", "select"),
+    ("station_id", "number"),
+    ("region_id", "number"),
+    ("phone", "text"),
+    ("password", "password"),
+];
+
+async fn list(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let chrome = user.chrome("staff");
+    let Ok(grant) = user.session.principal.grant(Action::StaffRead) else {
+        return error_page(chrome, &app::AppError::Forbidden);
+    };
+    let text = q.get("q").cloned().unwrap_or_default();
+    let page = Page::new(q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1), 20);
+    let filter = StaffFilter {
+        q: Some(text.clone()),
+        ..Default::default()
+    };
+    let result = match app::people::staff_list(&s.app, &grant, &filter, page).await {
+        Ok(r) => r,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let pages = result.pages();
+    let can_write = user.session.principal.grant(Action::StaffWrite).is_ok();
+    let title = chrome.t("nav.staff");
+    let headers = [
+        "username",
+        "name",
+        "role",
+        "station_id",
+        "region_id",
+        "phone",
+    ]
+    .iter()
+    .map(|h| chrome.t(&format!("field.{h}")))
+    .collect();
+    let rows = result
+        .items
+        .iter()
+        .map(|st| Row {
+            href: format!("/console/staff/{}", st.id),
+            cells: vec![
+                st.username.clone(),
+                st.name.clone(),
+                chrome.t(&format!("role.{}", st.role)),
+                st.station_id.map(|x| x.to_string()).unwrap_or_default(),
+                st.region_id.map(|x| x.to_string()).unwrap_or_default(),
+                st.phone.clone(),
+            ],
+        })
+        .collect();
+    let page = ListPage {
+        pager: Pager::new(
+            user.lang,
+            "/console/staff",
+            &text,
+            result.total,
+            result.page,
+            pages,
+        ),
+        chrome: chrome.crumb("/console/staff", title.clone()),
+        title,
+        q: text,
+        new_href: can_write.then(|| "/console/staff/new".to_string()),
+        headers,
+        rows,
+    };
+    render(&page, StatusCode::OK)
+}
+
+fn form_page(user: &ConsoleUser, values: &serde_json::Value) -> FormPage {
+    let chrome = user.chrome("staff");
+    let title = chrome.t("action.new");
+    let list = chrome.t("nav.staff");
+    let roles = Role::staff()
+        .map(|r| {
+            (
+                r.code().to_string(),
+                chrome.t(&format!("role.{}", r.code())),
+            )
+        })
+        .collect();
+    FormPage::new(
+        chrome.crumb("/console/staff", list),
+        title,
+        "/console/staff/new".into(),
+        FIELDS,
+        values,
+    )
+    .options("role", roles)
+}
+
+async fn new_form(user: ConsoleUser) -> Response {
+    let station = match user.session.principal.unit {
+        domain::permission::Unit::Station(s, _) => s.to_string(),
+        _ => String::new(),
+    };
+    render(
+        &form_page(
+            &user,
+            &serde_json::json!({ "station_id": station, "role": "service_advisor" }),
+        ),
+        StatusCode::OK,
+    )
+}
+
+async fn create(State(s): State<AppState>, user: ConsoleUser, form: FormData) -> Response {
+    if let Err(r) = user.check_csrf(&form) {
+        return r;
+    }
+    let mut values = form.to_json();
+    values["password"] = serde_json::Value::String(String::new());
+    let page = form_page(&user, &values);
+    let Ok(grant) = user.session.principal.grant(Action::StaffWrite) else {
+        return error_page(page.chrome, &app::AppError::Forbidden);
+    };
+    let result = match read_input::<StaffInput>(&form) {
+        Ok(input) => app::people::create_staff(&s.app, &grant, &input).await,
+        Err(e) => Err(e),
+    };
+    answer(page, result, |id| format!("/console/staff/{id}"))
+}
+
+async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>) -> Response {
+    let chrome = user.chrome("staff");
+    let Ok(grant) = user.session.principal.grant(Action::StaffRead) else {
+        return error_page(chrome, &app::AppError::Forbidden);
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(chrome, &app::AppError::NotFound);
+    };
+    let (st, certs) = match app::people::staff(&s.app, &grant, id).await {
+        Ok(x) => x,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let facts = vec![
+        (chrome.t("field.username"), st.username.clone()),
+        (chrome.t("field.name"), st.name.clone()),
+        (
+            chrome.t("field.role"),
+            chrome.t(&format!("role.{}", st.role)),
+        ),
+        (
+            chrome.t("field.station_id"),
+            st.station_id.map(|x| x.to_string()).unwrap_or_default(),
+        ),
+        (
+            chrome.t("field.region_id"),
+            st.region_id.map(|x| x.to_string()).unwrap_or_default(),
+        ),
+        (chrome.t("field.phone"), st.phone.clone()),
+        (
+            chrome.t("field.active"),
+            chrome.t(if st.active { "yes" } else { "no" }),
+        ),
+    ];
+    let section = Section {
+        title: chrome.t("section.certificates"),
+        headers: vec![
+            chrome.t("field.credential"),
+            chrome.t("field.issued_on"),
+            chrome.t("field.expires_on"),
+        ],
+        rows: certs
+            .iter()
+            .map(|c| {
+                vec![
+                    c.credential.clone(),
+                    c.issued_on.clone(),
+                    c.expires_on.clone(),
+                ]
+            })
+            .collect(),
+    };
+    let list = chrome.t("nav.staff");
+    let can_write = user.session.principal.grant(Action::StaffWrite).is_ok();
+    let page = DetailPage {
+        title: st.name.clone(),
+        facts,
+        edit_href: can_write.then(|| format!("/console/staff/{id}/edit")),
+        reveal: None,
+        sections: vec![section],
+        notice: None,
+        error: None,
+        chrome: chrome.crumb("/console/staff", list),
+    };
+    render(&page, StatusCode::OK)
+}
+
+const EDIT_FIELDS: &[(&str, &str)] = &[
+    ("name", "text"),
+    ("role", "select"),
+    ("station_id", "number"),
+    ("region_id", "number"),
+    ("phone", "text"),
+    ("active", "checkbox"),
+];
+
+fn edit_page(user: &ConsoleUser, id: i64, values: &serde_json::Value) -> FormPage {
+    let chrome = user.chrome("staff");
+    let title = chrome.t("action.edit");
+    let list = chrome.t("nav.staff");
+    let roles = Role::staff()
+        .map(|r| {
+            (
+                r.code().to_string(),
+                chrome.t(&format!("role.{}", r.code())),
+            )
+        })
+        .collect();
+    FormPage::new(
+        chrome.crumb("/console/staff", list),
+        title,
+        format!("/console/staff/{id}/edit"),
+        EDIT_FIELDS,
+        values,
+    )
+    .options("role", roles)
+}
+
+async fn edit_form(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+) -> Response {
+    let chrome = user.chrome("staff");
+    if user.session.principal.grant(Action::StaffWrite).is_err() {
+        return error_page(chrome, &app::AppError::Forbidden);
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(chrome, &app::AppError::NotFound);
+    };
+    let read = match user.session.principal.grant(Action::StaffRead) {
+        Ok(g) => g,
+        Err(_) => return error_page(chrome, &app::AppError::Forbidden),
+    };
+    let (st, _) = match app::people::staff(&s.app, &read, id).await {
+        Ok(x) => x,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let phone = app::people::phone(&s.app, &read, id)
+        .await
+        .unwrap_or_default();
+    let mut values = serde_json::to_value(&st).unwrap_or_default();
+    values["phone"] = serde_json::Value::String(
+        domain::phone::Phone::parse(&phone)
+            .map(|p| p.display_whole().to_string())
+            .unwrap_or(phone),
+    );
+    render(&edit_page(&user, id, &values), StatusCode::OK)
+}
+
+async fn update(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    if let Err(r) = user.check_csrf(&form) {
+        return r;
+    }
+    let Ok(sid) = id.parse::<i64>() else {
+        return error_page(user.chrome("staff"), &app::AppError::NotFound);
+    };
+    let page = edit_page(&user, sid, &form.to_json());
+    let Ok(grant) = user.session.principal.grant(Action::StaffWrite) else {
+        return error_page(page.chrome, &app::AppError::Forbidden);
+    };
+    let result = match read_input::<StaffUpdateInput>(&form) {
+        Ok(input) => app::people::update_staff(&s.app, &grant, sid, &input).await,
+        Err(e) => Err(e),
+    };
+    answer(page, result, |()| format!("/console/staff/{sid}"))
+}
+
+/// Active staff of a station, optionally of one role, as (id, "name (username)"): the
+/// choices of a driver or technician select. The caller has already loaded a record
+/// of that station within its reach, so the list is read network-wide.
+pub(crate) async fn choices(
+    s: &AppState,
+    station_id: i64,
+    role: Option<&str>,
+) -> Vec<(i64, String)> {
+    app::people::station_choices(&s.app, station_id, role)
+        .await
+        .map(|list| {
+            list.into_iter()
+                .map(|s| (s.id, format!("{} ({})", s.name, s.username)))
+                .collect()
+        })
+        .unwrap_or_default()
+}

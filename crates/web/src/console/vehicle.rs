@@ -1,0 +1,460 @@
+//! Vehicle pages: list, detail with owners and odometer, new, edit.
+
+use super::chrome::{Pager, show_time};
+use super::form::{
+    DetailPage, FormData, FormPage, ListPage, Row, Section, answer, error_page, read_input, render,
+};
+use super::session::ConsoleUser;
+use crate::AppState;
+use app::Page;
+use app::vehicle::VehicleFilter;
+use app::vehicle::VehicleInput;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use domain::permission::Action;
+use std::collections::HashMap;
+
+/// Routes of the vehicle pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/vehicles", get(list))
+        .route("/console/vehicles/new", get(new_form).post(create))
+        .route("/console/vehicles/{id}", get(detail))
+        .route("/console/vehicles/{id}/edit", get(edit_form).post(update))
+}
+
+const FIELDS: &[(&str, &str)] = &[
+    ("vin", "text"),
+    ("brand", "text"),
+    ("model", "text"),
+    ("model_year", "number"),
+    ("plate", "text"),
+    ("purchase_date", "date"),
+    ("warranty_start", "date"),
+    ("warranty_end", "date"),
+    ("warranty_km", "number"),
+    ("is_ev", "checkbox"),
+    ("owner_id", "number"),
+    ("station_id", "number"),
+    ("km", "number"),
+];
+
+async fn list(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let chrome = user.chrome("vehicles");
+    let Ok(grant) = user.session.principal.grant(Action::VehicleRead) else {
+        return error_page(chrome, &app::AppError::Forbidden);
+    };
+    let text = q.get("q").cloned().unwrap_or_default();
+    let page = Page::new(q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1), 20);
+    let filter = VehicleFilter {
+        q: Some(text.clone()),
+        ..Default::default()
+    };
+    let result = match app::vehicle::list(&s.app, &grant, &filter, page).await {
+        Ok(r) => r,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let pages = result.pages();
+    let can_write = user.session.principal.grant(Action::VehicleWrite).is_ok();
+    let title = chrome.t("nav.vehicles");
+    let headers = [
+        "vin",
+        "plate",
+        "brand",
+        "model",
+        "model_year",
+        "owner_id",
+        "station_id",
+    ]
+    .iter()
+    .map(|h| chrome.t(&format!("field.{h}")))
+    .collect();
+    let rows = result
+        .items
+        .iter()
+        .map(|v| Row {
+            href: format!("/console/vehicles/{}", v.id),
+            cells: vec![
+                v.vin.clone(),
+                v.plate.clone().unwrap_or_default(),
+                v.brand.clone(),
+                v.model.clone(),
+                v.model_year.to_string(),
+                v.owner_id.to_string(),
+                v.station_id.to_string(),
+            ],
+        })
+        .collect();
+    let page = ListPage {
+        pager: Pager::new(
+            user.lang,
+            "/console/vehicles",
+            &text,
+            result.total,
+            result.page,
+            pages,
+        ),
+        chrome: chrome.crumb("/console/vehicles", title.clone()),
+        title,
+        q: text,
+        new_href: can_write.then(|| "/console/vehicles/new".to_string()),
+        headers,
+        rows,
+    };
+    render(&page, StatusCode::OK)
+}
+
+fn form_page(
+    user: &ConsoleUser,
+    action: String,
+    values: &serde_json::Value,
+    editing: bool,
+) -> FormPage {
+    let chrome = user.chrome("vehicles");
+    let title = chrome.t(if editing { "action.edit" } else { "action.new" });
+    let list = chrome.t("nav.vehicles");
+    let chrome = chrome.crumb("/console/vehicles", list);
+    FormPage::new(chrome, title, action, FIELDS, values)
+}
+
+async fn new_form(user: ConsoleUser) -> Response {
+    let station = match user.session.principal.unit {
+        domain::permission::Unit::Station(s, _) => s.to_string(),
+        _ => String::new(),
+    };
+    let values = serde_json::json!({ "station_id": station, "warranty_km": "100000" });
+    render(
+        &form_page(&user, "/console/vehicles/new".into(), &values, false),
+        StatusCode::OK,
+    )
+}
+
+async fn create(State(s): State<AppState>, user: ConsoleUser, form: FormData) -> Response {
+    if let Err(r) = user.check_csrf(&form) {
+        return r;
+    }
+    let page = form_page(
+        &user,
+        "/console/vehicles/new".into(),
+        &form.to_json(),
+        false,
+    );
+    let Ok(grant) = user.session.principal.grant(Action::VehicleWrite) else {
+        return error_page(page.chrome, &app::AppError::Forbidden);
+    };
+    let result = match read_input::<VehicleInput>(&form) {
+        Ok(input) => app::vehicle::create(&s.app, &grant, &input).await,
+        Err(e) => Err(e),
+    };
+    answer(page, result, |id| format!("/console/vehicles/{id}"))
+}
+
+async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>) -> Response {
+    let chrome = user.chrome("vehicles");
+    let Ok(grant) = user.session.principal.grant(Action::VehicleRead) else {
+        return error_page(chrome, &app::AppError::Forbidden);
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(chrome, &app::AppError::NotFound);
+    };
+    let d = match app::vehicle::detail(&s.app, &grant, id).await {
+        Ok(d) => d,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let v = &d.vehicle;
+    let yes_no = |b: bool| chrome.t(if b { "yes" } else { "no" });
+    let facts = vec![
+        (chrome.t("field.vin"), v.vin.clone()),
+        (chrome.t("field.plate"), v.plate.clone().unwrap_or_default()),
+        (chrome.t("field.brand"), v.brand.clone()),
+        (chrome.t("field.model"), v.model.clone()),
+        (chrome.t("field.model_year"), v.model_year.to_string()),
+        (chrome.t("field.purchase_date"), v.purchase_date.clone()),
+        (
+            chrome.t("field.warranty_end"),
+            format!("{} / {} km", v.warranty_end, v.warranty_km),
+        ),
+        (chrome.t("field.is_ev"), yes_no(v.is_ev)),
+        (chrome.t("field.owner_id"), v.owner_id.to_string()),
+        (chrome.t("field.station_id"), v.station_id.to_string()),
+    ];
+    let mut sections = vec![
+        Section {
+            title: chrome.t("section.ownerships"),
+            headers: vec![
+                chrome.t("field.owner_id"),
+                chrome.t("field.from"),
+                chrome.t("field.to"),
+            ],
+            rows: d
+                .ownerships
+                .iter()
+                .map(|o| {
+                    vec![
+                        o.customer_id.to_string(),
+                        show_time(o.from_at),
+                        o.to_at.map(show_time).unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        },
+        Section {
+            title: chrome.t("section.odometer"),
+            headers: vec![
+                chrome.t("field.km"),
+                chrome.t("field.source"),
+                chrome.t("field.at"),
+            ],
+            rows: d
+                .odometer
+                .iter()
+                .map(|r| vec![r.km.to_string(), r.source.clone(), show_time(r.recorded_at)])
+                .collect(),
+        },
+    ];
+    if let Ok(g) = user.session.principal.grant(Action::RepairOrderRead) {
+        match app::guarantee::for_vehicle(&s.app, &g, id).await {
+            Ok(tg) => sections.push(three_guarantees_section(&chrome, &tg)),
+            Err(e) => return error_page(chrome, &e),
+        }
+    }
+    let can_write = user.session.principal.grant(Action::VehicleWrite).is_ok();
+    let list = chrome.t("nav.vehicles");
+    let page = DetailPage {
+        title: v.vin.clone(),
+        facts,
+        edit_href: can_write.then(|| format!("/console/vehicles/{id}/edit")),
+        reveal: None,
+        sections,
+        notice: None,
+        error: None,
+        chrome: chrome.crumb("/console/vehicles", list),
+    };
+    render(&page, StatusCode::OK)
+}
+
+async fn edit_form(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+) -> Response {
+    let chrome = user.chrome("vehicles");
+    let Ok(grant) = user.session.principal.grant(Action::VehicleRead) else {
+        return error_page(chrome, &app::AppError::Forbidden);
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(chrome, &app::AppError::NotFound);
+    };
+    match app::vehicle::detail(&s.app, &grant, id).await {
+        Ok(d) => {
+            let mut values = serde_json::to_value(&d.vehicle).unwrap_or_default();
+            values["is_ev"] = serde_json::Value::Bool(d.vehicle.is_ev);
+            render(
+                &form_page(&user, format!("/console/vehicles/{id}/edit"), &values, true),
+                StatusCode::OK,
+            )
+        }
+        Err(e) => error_page(chrome, &e),
+    }
+}
+
+async fn update(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    if let Err(r) = user.check_csrf(&form) {
+        return r;
+    }
+    let page = form_page(
+        &user,
+        format!("/console/vehicles/{id}/edit"),
+        &form.to_json(),
+        true,
+    );
+    let Ok(grant) = user.session.principal.grant(Action::VehicleWrite) else {
+        return error_page(page.chrome, &app::AppError::Forbidden);
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(page.chrome, &app::AppError::NotFound);
+    };
+    let result = match read_input::<VehicleInput>(&form) {
+        Ok(input) => app::vehicle::update(&s.app, &grant, id, &input).await,
+        Err(e) => Err(e),
+    };
+    answer(page, result, |()| format!("/console/vehicles/{id}"))
+}
+
+/// The three-guarantees counters (三包, SPEC §15) of a vehicle as a table: one row per
+/// counter with its value, threshold and finding (warning or entitlement).
+fn three_guarantees_section(
+    chrome: &super::chrome::Chrome,
+    tg: &app::guarantee::ThreeGuarantees,
+) -> Section {
+    use domain::guarantee::{Counter, Entitlement, Finding};
+    let finding = |counter: &Counter| {
+        tg.findings
+            .iter()
+            .find_map(|f| match f {
+                Finding::Warning { counter: c, .. } if c == counter => Some("gt.warning"),
+                Finding::Entitlement(Entitlement::ReplacementOrRefund { counter: c })
+                    if c == counter =>
+                {
+                    Some("gt.replacement_or_refund")
+                }
+                Finding::Entitlement(Entitlement::CourtesyCar)
+                    if *counter == Counter::CurrentRepairDays =>
+                {
+                    Some("gt.courtesy_car")
+                }
+                _ => None,
+            })
+            .map(|k| chrome.t(k))
+            .unwrap_or_default()
+    };
+    let t = &tg.thresholds;
+    let c = &tg.counters;
+    let mut rows = vec![
+        vec![
+            chrome.t("gt.period"),
+            format!(
+                "{} – {} / {} km",
+                tg.sold_on,
+                tg.period_ends_on,
+                tg.odometer_km.map(|k| k.to_string()).unwrap_or_default()
+            ),
+            format!("{} / {} km", t.period_months, t.period_km),
+            chrome.t(if tg.within_period {
+                "gt.within_period"
+            } else {
+                "gt.outside_period"
+            }),
+        ],
+        vec![
+            chrome.t("gt.cumulative_repair_days"),
+            c.cumulative_repair_days.to_string(),
+            t.cumulative_repair_days.to_string(),
+            finding(&Counter::CumulativeRepairDays),
+        ],
+    ];
+    rows.extend(c.same_problem.iter().map(|p| {
+        vec![
+            format!("{}: {}", chrome.t("gt.same_problem"), p.problem),
+            p.repairs.to_string(),
+            t.same_problem_repairs.to_string(),
+            finding(&Counter::SameProblem(p.problem.clone())),
+        ]
+    }));
+    if let Some(days) = c.current_repair_days {
+        rows.push(vec![
+            chrome.t("gt.current_repair_days"),
+            days.to_string(),
+            t.courtesy_car_days.to_string(),
+            finding(&Counter::CurrentRepairDays),
+        ]);
+    }
+    let value = |f: &app::guarantee::FaultSummary| {
+        if f.still_present {
+            format!("{} ({})", f.count, chrome.t("gt.still_present"))
+        } else {
+            f.count.to_string()
+        }
+    };
+    rows.extend(c.serious_safety.iter().map(|f| {
+        vec![
+            format!("{}: {}", chrome.t("gt.serious_safety"), f.key),
+            value(f),
+            t.serious_safety_repairs.to_string(),
+            finding(&Counter::SeriousSafety(f.key.clone())),
+        ]
+    }));
+    rows.extend(c.major_parts.iter().filter_map(|f| {
+        let part = domain::guarantee::MajorPart::from_code(&f.key)?;
+        Some(vec![
+            format!(
+                "{}: {}",
+                chrome.t("gt.major_parts"),
+                chrome.t(&format!("major_part.{}", f.key))
+            ),
+            value(f),
+            t.major_part_replacements.to_string(),
+            finding(&Counter::MajorPart(part)),
+        ])
+    }));
+    // Counters with nothing recorded still show, so a clean record reads as zero
+    // rather than as missing.
+    for (key, empty, threshold) in [
+        (
+            "gt.serious_safety",
+            c.serious_safety.is_empty(),
+            t.serious_safety_repairs,
+        ),
+        (
+            "gt.major_parts",
+            c.major_parts.is_empty(),
+            t.major_part_replacements,
+        ),
+    ] {
+        if empty {
+            rows.push(vec![
+                chrome.t(key),
+                "0".into(),
+                threshold.to_string(),
+                String::new(),
+            ]);
+        }
+    }
+    Section {
+        title: chrome.t("section.three_guarantees"),
+        headers: vec![
+            chrome.t("gt.counter"),
+            chrome.t("gt.value"),
+            chrome.t("gt.threshold"),
+            chrome.t("gt.finding"),
+        ],
+        rows,
+    }
+}
+
+/// The three-guarantees findings of a vehicle as sentences for an alert, e.g.
+/// "预警：同一问题修理次数 刹车异响 4 / 4"; empty when nothing is due.
+pub(crate) fn three_guarantees_alerts(
+    lang: crate::i18n::Lang,
+    tg: &app::guarantee::ThreeGuarantees,
+) -> Vec<String> {
+    use domain::guarantee::{Counter, Entitlement, Finding};
+    let t = |k: &str| crate::console::form::t(lang, k);
+    let counter = |c: &Counter| match c {
+        Counter::CumulativeRepairDays => t("gt.cumulative_repair_days"),
+        Counter::SameProblem(p) => format!("{} {p}", t("gt.same_problem")),
+        Counter::SeriousSafety(p) => format!("{} {p}", t("gt.serious_safety")),
+        Counter::MajorPart(p) => format!(
+            "{} {}",
+            t("gt.major_parts"),
+            t(&format!("major_part.{}", p.code()))
+        ),
+        Counter::CurrentRepairDays => t("gt.current_repair_days"),
+    };
+    tg.findings
+        .iter()
+        .map(|f| match f {
+            Finding::Warning {
+                counter: c,
+                value,
+                threshold,
+            } => format!("{}: {} {value} / {threshold}", t("gt.warning"), counter(c)),
+            Finding::Entitlement(Entitlement::ReplacementOrRefund { counter: c }) => {
+                format!("{}: {}", t("gt.replacement_or_refund"), counter(c))
+            }
+            Finding::Entitlement(Entitlement::CourtesyCar) => t("gt.courtesy_car"),
+        })
+        .collect()
+}
