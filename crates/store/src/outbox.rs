@@ -115,14 +115,26 @@ pub async fn mark_sent(
     attempts: i64,
     now: i64,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = $2 WHERE id = $3")
-        .bind(now)
-        .bind(attempts)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    // A sent sign-in code is of no use to anyone any more, and must not sit in the
+    // table: its values are replaced by a redacted copy.
+    sqlx::query(
+        "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = $2, \
+         payload = CASE WHEN template = $4 THEN $5 ELSE payload END WHERE id = $3",
+    )
+    .bind(now)
+    .bind(attempts)
+    .bind(id)
+    .bind(SECRET_TEMPLATE)
+    .bind(REDACTED_PAYLOAD)
+    .execute(conn)
+    .await?;
     Ok(())
 }
+
+/// The template whose values are a secret (the owner's one-time sign-in code).
+pub const SECRET_TEMPLATE: &str = "otp";
+/// What a sent secret's values become.
+pub const REDACTED_PAYLOAD: &str = r#"{"code":"******"}"#;
 
 /// Records a failed attempt: the message stays `pending`, or is `failed` when its job
 /// gave up (a dead letter, re-sent by retrying the job).

@@ -103,7 +103,18 @@ async fn sign_in_codes_go_to_the_gateway_signed_and_exactly_once() {
     let v: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(v["to"], "+8613800000001");
     assert_eq!(v["template"], "otp");
+    let code = v["values"]["code"].as_str().unwrap().to_string();
+    assert_eq!(code.len(), 6);
     assert_eq!(status_of(&t, "otp:%").await.0, "sent");
+    // What stays in the outbox: no live code, and the key names no phone number.
+    let mut c = t.app.db.pool.acquire().await.unwrap();
+    let (key, payload): (String, String) =
+        sqlx::query_as("SELECT dedupe_key, payload FROM outbox WHERE template = 'otp'")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+    assert!(!payload.contains(&code), "{payload}");
+    assert!(!key.contains("13800000001"), "{key}");
 }
 
 #[tokio::test]
