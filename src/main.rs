@@ -323,6 +323,7 @@ async fn serve(s: &Settings, db: store::Db) -> anyhow::Result<()> {
             }
         });
     }
+    app::App::describe_metrics();
     let app = app::App::new(db, Arc::new(app::clock::SystemClock), s.app.clone());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker =

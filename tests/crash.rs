@@ -186,6 +186,9 @@ async fn every_acknowledged_write_survives_a_kill_during_a_burst() {
         "job_queue_depth",
         "job_oldest_due_age_seconds",
         "http_requests_total",
+        "repair_orders_opened_total",
+        "repair_orders_delivered_total",
+        "outbox_dead_total",
     ] {
         assert!(metrics.contains(family), "/metrics lacks {family}");
     }

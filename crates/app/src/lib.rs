@@ -124,6 +124,35 @@ impl App {
         self.job_wake.notify_one();
     }
 
+    /// Describes the business counters operators watch and starts them at zero, so a
+    /// dashboard shows 0 rather than "no data" before the first order of the day.
+    pub fn describe_metrics() {
+        metrics::describe_counter!(
+            "repair_orders_opened_total",
+            "Repair orders opened, by source (appointment, walk_in)"
+        );
+        metrics::describe_counter!("repair_orders_delivered_total", "Repair orders delivered");
+        metrics::describe_counter!("outbox_sent_total", "Messages delivered, by channel");
+        metrics::describe_counter!(
+            "outbox_failed_total",
+            "Message delivery attempts that failed"
+        );
+        metrics::describe_counter!(
+            "outbox_dead_total",
+            "Messages given up after their last attempt"
+        );
+        for source in ["appointment", "walk_in"] {
+            metrics::counter!("repair_orders_opened_total", "source" => source).increment(0);
+        }
+        for name in [
+            "repair_orders_delivered_total",
+            "outbox_failed_total",
+            "outbox_dead_total",
+        ] {
+            metrics::counter!(name).increment(0);
+        }
+    }
+
     /// Sets the database pool gauges: connections open, idle and in use, and the
     /// pool's limit (a pool at its limit with requests waiting is the first sign of a
     /// slow database).

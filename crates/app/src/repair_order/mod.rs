@@ -330,6 +330,10 @@ pub async fn complete_stage(
         record_stage(&mut tx, grant, id, "stage_started", Stage::FollowUp, now_ms).await?;
     }
     commit(tx).await?;
+    if stage == Stage::Delivery {
+        // Counted once the delivery is committed, so a refused hand-over counts nothing.
+        metrics::counter!("repair_orders_delivered_total").increment(1);
+    }
     Ok(out)
 }
 

@@ -88,6 +88,7 @@ pub async fn open_from_appointment(
     )
     .await?;
     commit(tx).await?;
+    metrics::counter!("repair_orders_opened_total", "source" => "appointment").increment(1);
     Ok(id)
 }
 
@@ -162,6 +163,7 @@ pub async fn open_walk_in(app: &App, grant: &Grant, input: &WalkInInput) -> AppR
     )
     .await?;
     commit(tx).await?;
+    metrics::counter!("repair_orders_opened_total", "source" => "walk_in").increment(1);
     Ok(id)
 }
 
