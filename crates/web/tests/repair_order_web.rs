@@ -1067,3 +1067,54 @@ async fn a_forged_forwarding_header_is_not_recorded() {
     let d = detail(&advisor, ro).await;
     assert_eq!(line(&d, no)["decision_ip"], "127.0.0.1");
 }
+
+/// A car may walk into any station, but only by the VIN the desk reads off it: an id
+/// reaches the caller's own vehicles only, and a cross-station walk-in is audited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn walk_ins_from_another_station_go_by_vin_and_are_audited() {
+    let t = TestApp::spawn().await;
+    let tok = t.token(Role::ServiceAdvisor).await;
+    let c = t.client();
+    let post = |body: Value| {
+        c.post(format!("{}/api/v1/repair-orders", t.base))
+            .bearer_auth(&tok)
+            .json(&body)
+            .send()
+    };
+    let audits = || async {
+        let mut conn = t.app.db.pool.acquire().await.unwrap();
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'cross_station_walk_in' AND entity_id = $1",
+        )
+        .bind(t.fx.vehicle_b)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        n
+    };
+    let r = post(
+        json!({"station_id": t.fx.station_a, "vehicle_id": t.fx.vehicle_b, "concern": "异响"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["errors"][0]["field"], "vehicle_id");
+    assert_eq!(audits().await, 0);
+    let r = post(json!({"station_id": t.fx.station_a, "vin": t.fx.vin_b, "concern": "异响"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(
+        audits().await,
+        1,
+        "the cross-station access is in the audit log"
+    );
+    // The station's own car by id: no audit row needed.
+    let r = post(
+        json!({"station_id": t.fx.station_a, "vehicle_id": t.fx.vehicle_a, "concern": "保养"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+}

@@ -128,7 +128,9 @@ pub async fn open_walk_in(app: &App, grant: &Grant, input: &WalkInInput) -> AppR
     let station = store::network::station(&mut tx, grant.reach(), input.station_id)
         .await
         .map_err(|_| AppError::Invalid(Violation::new("station_id", "station.unknown").into()))?;
-    // A car may walk into any station, so the vehicle is looked up network-wide.
+    // A car may walk into any station. Found by the VIN the desk reads off the car, it
+    // is looked up network-wide and the cross-station access is audited; an id, which
+    // proves nothing about the car being there, only reaches the caller's own vehicles.
     let vehicle = match input
         .vin
         .as_deref()
@@ -138,11 +140,25 @@ pub async fn open_walk_in(app: &App, grant: &Grant, input: &WalkInInput) -> AppR
         Some(vin) if input.vehicle_id == 0 => {
             let vin = domain::vin::Vin::parse(vin)
                 .map_err(|e| AppError::Invalid(Violation::from(e).into()))?;
-            store::vehicle::by_vin(&mut tx, &Reach::All, vin.as_str())
+            let vehicle = store::vehicle::by_vin(&mut tx, &Reach::All, vin.as_str())
                 .await
-                .map_err(|_| AppError::Invalid(Violation::new("vin", "vehicle.unknown").into()))?
+                .map_err(|_| AppError::Invalid(Violation::new("vin", "vehicle.unknown").into()))?;
+            if vehicle.station_id != station.id {
+                store::audit::write(
+                    &mut tx,
+                    now.as_millisecond(),
+                    actor(grant),
+                    "cross_station_walk_in",
+                    "vehicle",
+                    vehicle.id,
+                    "vin",
+                    &format!("walk-in at station {}", station.code),
+                )
+                .await?;
+            }
+            vehicle
         }
-        _ => store::vehicle::get(&mut tx, &Reach::All, input.vehicle_id)
+        _ => store::vehicle::get(&mut tx, grant.reach(), input.vehicle_id)
             .await
             .map_err(|_| {
                 AppError::Invalid(Violation::new("vehicle_id", "vehicle.unknown").into())
