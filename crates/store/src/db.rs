@@ -25,6 +25,12 @@ pub struct Db {
     pub pool: AnyPool,
     /// Which backend.
     pub backend: Backend,
+    /// Where write transactions ([`Db::begin`]) run. On SQLite a pool of one
+    /// connection: SQLite lets one writer in at a time anyway, and writers queued on
+    /// this pool are handed the connection the moment the previous one commits,
+    /// instead of sleeping in SQLite's busy handler (whose back-off of up to 100 ms
+    /// made the tail latency). On PostgreSQL the same pool as `pool`.
+    writer: AnyPool,
 }
 
 impl Db {
@@ -44,33 +50,28 @@ impl Db {
             _ => url.to_string(),
         };
         let options = AnyConnectOptions::from_str(&url)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .min_connections(0)
-            .acquire_timeout(Duration::from_secs(30))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        conn.execute(
-                            "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; \
-                             PRAGMA synchronous=NORMAL; PRAGMA cache_size=-4000; PRAGMA temp_store=MEMORY;",
-                        )
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
+        let pool = pool_options(backend, max_connections)
+            .connect_with(options.clone())
             .await?;
-        Ok(Db { pool, backend })
+        let writer = match backend {
+            Backend::Sqlite => pool_options(backend, 1).connect_with(options).await?,
+            Backend::Postgres => pool.clone(),
+        };
+        Ok(Db {
+            pool,
+            backend,
+            writer,
+        })
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock at once
-    /// (`BEGIN IMMEDIATE`), so two writers queue instead of failing when one upgrades.
+    /// Starts a write transaction. On SQLite it runs on the one writer connection and
+    /// takes the write lock at once (`BEGIN IMMEDIATE`), so a writer outside this
+    /// process (or an autocommit write on `pool`) waits instead of failing when one
+    /// upgrades.
     pub async fn begin(&self) -> StoreResult<Tx> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
         })
     }
 
@@ -78,4 +79,26 @@ impl Db {
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
+}
+
+/// Pool settings for either backend; on SQLite every connection gets WAL, foreign keys,
+/// a busy timeout and `synchronous=NORMAL` (durable in WAL mode across a crash of the
+/// program; only a power cut may lose the last transactions).
+fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    conn.execute(
+                        "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; \
+                         PRAGMA synchronous=NORMAL; PRAGMA cache_size=-4000; PRAGMA temp_store=MEMORY;",
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
 }
