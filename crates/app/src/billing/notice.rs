@@ -257,7 +257,11 @@ pub struct NoticePage {
 pub async fn notices(app: &App, grant: &Grant, f: &NoticeFilterInput) -> AppResult<NoticePage> {
     expect(grant, READ)?;
     let mut v = Violations::new();
-    let verdict = f.verdict.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let verdict = f
+        .verdict
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     if let Some(x) = verdict
         && !VERDICTS.contains(&x)
     {
