@@ -453,3 +453,66 @@ async fn the_console_ledger_page_lists_and_filters_notices() {
         "no link without BillingRead"
     );
 }
+
+/// Finding 7: an owner link keeps working while the order is unpaid, and expires
+/// `owner_link_days_after_payment` (7) days after delivery and payment, answering
+/// like an unknown link: 404 on the API, the owner page (zh-CN by default) saying the link is no longer
+/// valid and pointing to sign-in at /owner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owner_links_expire_a_week_after_delivery_and_payment() {
+    let t = TestApp::spawn().await;
+    let tok = t.token(Role::ServiceAdvisor).await;
+    let (ro, link) = delivered_order(&t).await;
+    let c = t.client();
+    let status = |path: String| {
+        let (c, url) = (c.clone(), format!("{}{path}", t.base));
+        async move {
+            let r = c
+                .get(url)
+                .header("accept-language", "en")
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let bill_path = format!("/api/v1/owner-links/{link}/bill");
+    let page_path = format!("/owner/track/{link}");
+    t.clock.advance_ms(30 * 86_400_000);
+    assert_eq!(status(bill_path.clone()).await.0, 200, "unpaid: still open");
+    let r = c
+        .post(format!("{}/api/v1/repair-orders/{ro}/payments", t.base))
+        .bearer_auth(&tok)
+        .json(&json!({"method": "cash", "amount_fen": 46_330}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    t.clock.advance_ms(7 * 86_400_000 - 60_000);
+    assert_eq!(status(bill_path.clone()).await.0, 200, "within the week");
+    assert_eq!(status(page_path.clone()).await.0, 200);
+    t.clock.advance_ms(60_000);
+    let (s, body) = status(bill_path).await;
+    assert_eq!(s, 404, "{body}");
+    assert_eq!(status(format!("/api/v1/track/{link}")).await.0, 404);
+    let (s, html) = status(page_path).await;
+    assert_eq!(s, 404);
+    assert!(
+        html.contains("该链接已失效") && html.contains("/owner"),
+        "{html}"
+    );
+    let r = c
+        .post(format!(
+            "{}/api/v1/owner-links/{link}/payments/online",
+            t.base
+        ))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    // An unknown link reads the same.
+    let (s, html) = status(format!("/owner/track/{}", "z".repeat(43))).await;
+    assert_eq!(s, 404);
+    assert!(html.contains("该链接已失效"));
+}

@@ -185,7 +185,7 @@ pub async fn view(app: &App, grant: &Grant, order_id: i64) -> AppResult<BillView
 /// token, or a bill not yet issued, is [`AppError::NotFound`].
 pub async fn owner_view(app: &App, token: &str) -> AppResult<BillView> {
     let mut c = conn(app).await?;
-    let l = owner_order(&mut c, token).await?;
+    let l = owner_order(app, &mut c, token).await?;
     let bill = store::billing::by_order_unscoped(&mut c, l.row.id).await?;
     view_of(&mut c, bill).await
 }
@@ -357,7 +357,7 @@ pub async fn owner_start_online(
     let p = pick_provider(app, provider_code)?;
     for _ in 0..START_ATTEMPTS {
         let mut tx = begin(app).await?;
-        let l = owner_order(&mut tx, token).await?;
+        let l = owner_order(app, &mut tx, token).await?;
         let bill = store::billing::by_order_unscoped(&mut tx, l.row.id).await?;
         let who = owner_actor(l.row.customer_id);
         if let Some(out) = start(app, &mut tx, who, &bill, p.as_ref()).await? {
