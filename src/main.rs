@@ -14,7 +14,7 @@ use std::sync::Arc;
 #[derive(Debug, Parser)]
 #[command(name = "aftersales", version, about, long_about)]
 struct Cli {
-    /// Settings file (TOML): database_url, listen, webhook_url, webhook_secret, webhook_previous_secret, session_minutes, log_codes, payment_sandbox, payment_sandbox_secret, payment_sandbox_previous_secret, secure_cookies, trusted_proxies, max_connections. No secret has a default: a gateway or payment provider that is turned on without its own secret stops the server at start, naming the setting.
+    /// Settings file (TOML): database_url, listen, webhook_url, webhook_secret, webhook_previous_secret, session_minutes, owner_link_days_after_payment, log_codes, payment_sandbox, payment_sandbox_secret, payment_sandbox_previous_secret, secure_cookies, trusted_proxies, max_connections. No secret has a default: a gateway or payment provider that is turned on without its own secret stops the server at start, naming the setting.
     #[arg(long, global = true, env = "AFTERSALES_CONFIG")]
     config: Option<PathBuf>,
     /// Database URL: `sqlite://aftersales.db` (default) or `postgres://user@host/db`.
@@ -177,6 +177,7 @@ struct FileSettings {
     webhook_secret: Option<String>,
     webhook_previous_secret: Option<String>,
     session_minutes: Option<i64>,
+    owner_link_days_after_payment: Option<i64>,
     log_codes: Option<bool>,
     payment_sandbox: Option<bool>,
     payment_sandbox_secret: Option<String>,
@@ -264,6 +265,12 @@ fn settings(cli: &Cli, listen: Option<SocketAddr>, purpose: Purpose) -> anyhow::
     .collect::<anyhow::Result<Vec<_>>>()?;
     if let Some(m) = file.session_minutes {
         app.session_minutes = m;
+    }
+    if let Some(d) = file.owner_link_days_after_payment {
+        if d < 0 {
+            anyhow::bail!("owner_link_days_after_payment must be 0 or more days");
+        }
+        app.owner_link_days_after_payment = d;
     }
     // Sign-in codes in the log are a demo convenience, never a production default.
     app.log_codes = file.log_codes.unwrap_or(purpose == Purpose::Demo);

@@ -214,7 +214,7 @@ pub async fn owner_decide(
     ip: Option<&str>,
 ) -> AppResult<()> {
     let mut tx = begin(app).await?;
-    let mut l = owner_order(&mut tx, token).await?;
+    let mut l = owner_order(app, &mut tx, token).await?;
     let input = DecisionInput {
         by: format!("customer:{}", l.row.customer_id),
         channel: ApprovalChannel::OwnerPage.code().into(),

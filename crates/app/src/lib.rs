@@ -65,6 +65,10 @@ pub struct AppSettings {
     /// demo, tests or an explicit `payment_sandbox` setting with its own
     /// `payment_sandbox_secret` turn it on.
     pub payment_sandbox: Option<signing::KeyRing>,
+    /// Days an owner link keeps working once its order is delivered and its bill
+    /// paid; after that it answers like an unknown link and the owner's signed-in
+    /// pages take over.
+    pub owner_link_days_after_payment: i64,
 }
 
 impl AppSettings {
@@ -90,6 +94,7 @@ impl Default for AppSettings {
             session_minutes: 12 * 60,
             log_codes: true,
             payment_sandbox: None,
+            owner_link_days_after_payment: 7,
         }
     }
 }

@@ -85,7 +85,7 @@ pub async fn rate_by_owner(app: &App, token: &str, input: &RatingInput) -> AppRe
     let (stars, comment) = parse(input)?;
     let now = app.now_ms();
     let mut tx = begin(app).await?;
-    let l = owner_order(&mut tx, token).await?;
+    let l = owner_order(app, &mut tx, token).await?;
     let who = owner_actor(l.row.customer_id);
     let r = save(&mut tx, now, who, &l, stars, comment, "owner_page").await?;
     commit(tx).await?;

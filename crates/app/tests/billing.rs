@@ -194,7 +194,8 @@ async fn bill_desk_payment_and_rating(env: &Env) {
     .await
     .unwrap_err();
     assert_eq!(rule(&e), "bill.paid");
-    // The late callback for the cancelled online payment changes nothing.
+    // The late callback for the cancelled online payment is real money: it is kept
+    // as `paid_late`, the bill stays at its total, the excess is a refund to make.
     let cb = Callback {
         provider: SANDBOX.into(),
         payment_ref: online.payment_ref.clone(),
@@ -206,10 +207,15 @@ async fn bill_desk_payment_and_rating(env: &Env) {
         .unwrap()
         .sign(&cb, env.app.now_ms())
         .unwrap();
-    let e = billing::callback(&env.app, &s.signature, &s.body)
+    let out = billing::callback(&env.app, &s.signature, &s.body, None)
         .await
-        .unwrap_err();
-    assert_eq!(rule(&e), "payment.not_pending");
+        .unwrap();
+    assert_eq!((out.state.as_str(), out.changed), ("paid_late", true));
+    let b = billing::view(&env.app, &grant(billing::READ), ro)
+        .await
+        .unwrap();
+    assert_eq!((b.bill.paid_fen, b.bill.refund_fen), (46_330, 46_330));
+    assert!(b.bill.needs_reconciliation);
 
     // Rating: range checked, once per order.
     let rate = |stars: serde_json::Value| RatingInput {
@@ -298,26 +304,26 @@ async fn online_payment_signed_callbacks(env: &Env) {
     let forged = Sandbox::new(app::signing::KeyRing::random())
         .sign(&cb(46_330, "SBX-1"), now)
         .unwrap();
-    let e = billing::callback(&env.app, &forged.signature, &forged.body)
+    let e = billing::callback(&env.app, &forged.signature, &forged.body, None)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "payment.signature_invalid");
     // Tampered body under a genuine signature.
     let genuine = sandbox.sign(&cb(46_330, "SBX-1"), now).unwrap();
     let tampered = genuine.body.replace("46330", "1");
-    let e = billing::callback(&env.app, &genuine.signature, &tampered)
+    let e = billing::callback(&env.app, &genuine.signature, &tampered, None)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "payment.signature_invalid");
     // Stale: a genuine signature from 10 minutes ago (a replay).
     let stale = sandbox.sign(&cb(46_330, "SBX-1"), now - 600_000).unwrap();
-    let e = billing::callback(&env.app, &stale.signature, &stale.body)
+    let e = billing::callback(&env.app, &stale.signature, &stale.body, None)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "payment.signature_stale");
     // Amount mismatch, correctly signed.
     let short = sandbox.sign(&cb(100, "SBX-1"), now).unwrap();
-    let e = billing::callback(&env.app, &short.signature, &short.body)
+    let e = billing::callback(&env.app, &short.signature, &short.body, None)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "payment.amount_mismatch");
@@ -329,17 +335,17 @@ async fn online_payment_signed_callbacks(env: &Env) {
     let signed = billing::sandbox_submit(&env.app, &online.payment_ref, true)
         .await
         .unwrap();
-    let out = billing::callback(&env.app, &signed.signature, &signed.body)
+    let out = billing::callback(&env.app, &signed.signature, &signed.body, None)
         .await
         .unwrap();
     assert_eq!((out.state.as_str(), out.changed), ("paid", true));
-    let again = billing::callback(&env.app, &signed.signature, &signed.body)
+    let again = billing::callback(&env.app, &signed.signature, &signed.body, None)
         .await
         .unwrap();
     assert_eq!((again.state.as_str(), again.changed), ("paid", false));
     // A different provider reference for the settled payment is refused.
     let other = sandbox.sign(&cb(46_330, "SBX-OTHER"), now).unwrap();
-    let e = billing::callback(&env.app, &other.signature, &other.body)
+    let e = billing::callback(&env.app, &other.signature, &other.body, None)
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "payment.not_pending");
@@ -431,7 +437,7 @@ async fn online_payment_signed_callbacks(env: &Env) {
     let s = billing::sandbox_submit(&env.app, &p2.payment_ref, false)
         .await
         .unwrap();
-    let out = billing::callback(&env.app, &s.signature, &s.body)
+    let out = billing::callback(&env.app, &s.signature, &s.body, None)
         .await
         .unwrap();
     assert_eq!((out.state.as_str(), out.changed), ("failed", true));

@@ -73,6 +73,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_sign_in.sql"),
         postgres: include_str!("../migrations/postgres/0010_sign_in.sql"),
     },
+    Migration {
+        version: 11,
+        name: "payment_ledger",
+        sqlite: include_str!("../migrations/sqlite/0011_payment_ledger.sql"),
+        postgres: include_str!("../migrations/postgres/0011_payment_ledger.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

@@ -488,6 +488,7 @@ fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
             "workshop_or_write",
         ),
         ("GET", "/api/v1/repair-orders/1/bill".into(), "billing_read"),
+        ("GET", "/api/v1/payment-notices".into(), "billing_read"),
         (
             "POST",
             "/api/v1/repair-orders/1/bill".into(),

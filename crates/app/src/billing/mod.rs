@@ -3,8 +3,10 @@
 //! (cash, card, WeChat, Alipay with their reference) or online through a provider
 //! whose signed callback marks it paid exactly once.
 
+pub mod notice;
 pub mod provider;
-use self::provider::{Callback, PaymentProvider, SANDBOX, SignatureError, provider};
+pub use self::notice::{CallbackOutcome, NoticeFilterInput, NoticePage, callback, notices};
+use self::provider::{Callback, PaymentProvider, SANDBOX, provider};
 use crate::input::{Loose, int, opt_text, text};
 use crate::network::expect;
 use crate::repair_order::load::{Loaded, load, owner_order};
@@ -183,7 +185,7 @@ pub async fn view(app: &App, grant: &Grant, order_id: i64) -> AppResult<BillView
 /// token, or a bill not yet issued, is [`AppError::NotFound`].
 pub async fn owner_view(app: &App, token: &str) -> AppResult<BillView> {
     let mut c = conn(app).await?;
-    let l = owner_order(&mut c, token).await?;
+    let l = owner_order(app, &mut c, token).await?;
     let bill = store::billing::by_order_unscoped(&mut c, l.row.id).await?;
     view_of(&mut c, bill).await
 }
@@ -277,7 +279,8 @@ fn payable(bill: &BillRow) -> AppResult<i64> {
     Ok(owed)
 }
 
-async fn record(
+/// Records a payment's state change on its order's timeline.
+pub(crate) async fn record(
     tx: &mut sqlx::AnyConnection,
     now: i64,
     who: Actor<'_>,
@@ -315,8 +318,15 @@ pub struct OnlinePayment {
     pub pay_url: String,
 }
 
+/// How many times a start is tried when simultaneous starts race for the bill's one
+/// open provider order (each retry finds the winner's order and reuses it).
+const START_ATTEMPTS: usize = 5;
+
 /// Starts an online payment of what is still owed through `provider_code` (only
-/// `sandbox` ships). Needs [`WRITE`].
+/// `sandbox` ships). A bill has at most one open provider order: a start reuses the
+/// pending one while it is still valid (same provider, same amount), and otherwise
+/// closes it (state `closed`, event `payment_closed`) before opening a new one, so
+/// a payer never holds two live pay buttons. Needs [`WRITE`].
 pub async fn start_online(
     app: &App,
     grant: &Grant,
@@ -325,34 +335,37 @@ pub async fn start_online(
 ) -> AppResult<OnlinePayment> {
     expect(grant, WRITE)?;
     let p = pick_provider(app, provider_code)?;
-    let mut tx = begin(app).await?;
-    let bill = store::billing::by_order(&mut tx, grant.reach(), order_id).await?;
-    let out = start(app, &mut tx, actor(grant), &bill, p.as_ref()).await?;
-    commit(tx).await?;
-    Ok(out)
+    for _ in 0..START_ATTEMPTS {
+        let mut tx = begin(app).await?;
+        let bill = store::billing::by_order(&mut tx, grant.reach(), order_id).await?;
+        if let Some(out) = start(app, &mut tx, actor(grant), &bill, p.as_ref()).await? {
+            commit(tx).await?;
+            return Ok(out);
+        }
+    }
+    Err(store::StoreError::Conflict("bill.changed_meanwhile").into())
 }
 
-/// The owner starts an online payment from the transparent-workshop link. An
-/// unknown or revoked token, or a bill not yet issued, is [`AppError::NotFound`].
+/// The owner starts an online payment from the transparent-workshop link (one open
+/// provider order per bill, as [`start_online`]). An unknown, revoked or expired
+/// token, or a bill not yet issued, is [`AppError::NotFound`].
 pub async fn owner_start_online(
     app: &App,
     token: &str,
     provider_code: Option<&str>,
 ) -> AppResult<OnlinePayment> {
     let p = pick_provider(app, provider_code)?;
-    let mut tx = begin(app).await?;
-    let l = owner_order(&mut tx, token).await?;
-    let bill = store::billing::by_order_unscoped(&mut tx, l.row.id).await?;
-    let out = start(
-        app,
-        &mut tx,
-        owner_actor(l.row.customer_id),
-        &bill,
-        p.as_ref(),
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(out)
+    for _ in 0..START_ATTEMPTS {
+        let mut tx = begin(app).await?;
+        let l = owner_order(app, &mut tx, token).await?;
+        let bill = store::billing::by_order_unscoped(&mut tx, l.row.id).await?;
+        let who = owner_actor(l.row.customer_id);
+        if let Some(out) = start(app, &mut tx, who, &bill, p.as_ref()).await? {
+            commit(tx).await?;
+            return Ok(out);
+        }
+    }
+    Err(store::StoreError::Conflict("bill.changed_meanwhile").into())
 }
 
 fn pick_provider(app: &App, code: Option<&str>) -> AppResult<Box<dyn PaymentProvider>> {
@@ -365,15 +378,35 @@ fn pick_provider(app: &App, code: Option<&str>) -> AppResult<Box<dyn PaymentProv
     })
 }
 
+/// Opens (or reuses) the bill's one provider order. `None` when a simultaneous start
+/// opened one first (the unique index on pending online payments refused ours): the
+/// transaction is spoilt, and the caller tries again, then reusing that order.
 async fn start(
     app: &App,
     tx: &mut sqlx::AnyConnection,
     who: Actor<'_>,
     bill: &BillRow,
     p: &dyn PaymentProvider,
-) -> AppResult<OnlinePayment> {
+) -> AppResult<Option<OnlinePayment>> {
     let owed = payable(bill)?;
     let now = app.now_ms();
+    let started = |payment_ref: String| OnlinePayment {
+        pay_url: p.checkout_url(&payment_ref),
+        payment_ref,
+        provider: p.code().into(),
+        amount_fen: owed,
+    };
+    for open in store::billing::payments(tx, bill.id).await? {
+        if open.state != "pending" || open.method != "online" {
+            continue;
+        }
+        if open.provider.as_deref() == Some(p.code()) && open.amount_fen == owed {
+            return Ok(Some(started(open.payment_ref)));
+        }
+        if store::billing::close(tx, open.id, "closed", None, "replaced", now).await? {
+            record(tx, now, who, bill, "payment_closed", &open).await?;
+        }
+    }
     let new = NewPayment {
         bill_id: bill.id,
         payment_ref: new_ref(),
@@ -385,139 +418,14 @@ async fn start(
         created_by_role: who.role.into(),
         created_by_id: who.id,
     };
-    store::billing::insert_payment(tx, &new, now).await?;
+    match store::billing::insert_payment(tx, &new, now).await {
+        Ok(_) => {}
+        Err(store::StoreError::Duplicate(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    }
     let row = store::billing::payment_by_ref(tx, &new.payment_ref).await?;
     record(tx, now, who, bill, "payment_started", &row).await?;
-    Ok(OnlinePayment {
-        pay_url: p.checkout_url(&new.payment_ref),
-        payment_ref: new.payment_ref,
-        provider: p.code().into(),
-        amount_fen: owed,
-    })
-}
-
-/// What a callback did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct CallbackOutcome {
-    /// Our payment reference.
-    pub payment_ref: String,
-    /// The payment's state after the callback.
-    pub state: String,
-    /// Whether this callback changed anything (false for a repeated callback).
-    pub changed: bool,
-}
-
-/// Handles a provider's callback: the signature (over the raw body) must verify with
-/// the named provider's secret and be fresh (a forged signature is refused as
-/// `payment.signature_invalid`, an old one as `payment.signature_stale`); the payment
-/// must be this provider's and the amount exactly the payment's
-/// (`payment.amount_mismatch`). Marks the payment paid (or failed) exactly once: a
-/// repeated callback with the same provider reference changes nothing. Nothing is
-/// written when a callback is refused.
-pub async fn callback(app: &App, signature: &str, body: &str) -> AppResult<CallbackOutcome> {
-    let now = app.now_ms();
-    // The provider named in the body picks the secret; nothing else is trusted
-    // before the signature is verified.
-    let named = serde_json::from_str::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| {
-            v.get("provider")
-                .and_then(|p| p.as_str())
-                .map(str::to_string)
-        })
-        .unwrap_or_default();
-    let p = provider(app, &named)
-        .ok_or_else(|| refused("signature", SignatureError::Invalid.rule()))?;
-    p.verify(signature, body, now)
-        .map_err(|e| refused("signature", e.rule()))?;
-    let cb: Callback = serde_json::from_str(body).map_err(|e| {
-        AppError::Invalid(
-            Violation::new("body", "body.type")
-                .with_detail(e.to_string())
-                .into(),
-        )
-    })?;
-    let mut v = Violations::new();
-    if cb.provider_ref.trim().is_empty() || cb.provider_ref.len() > 64 {
-        v.push(Violation::new("provider_ref", "required"));
-    }
-    if !["paid", "failed"].contains(&cb.status.as_str()) {
-        v.push(Violation::new("status", "payment.status"));
-    }
-    v.into_result()?;
-    let mut tx = begin(app).await?;
-    let pay = store::billing::payment_by_ref(&mut tx, &cb.payment_ref).await?;
-    if pay.provider.as_deref() != Some(p.code()) {
-        return Err(refused("provider", "payment.provider_mismatch"));
-    }
-    if cb.amount_fen != pay.amount_fen {
-        return Err(AppError::Refused(
-            Violation::new("amount_fen", "payment.amount_mismatch")
-                .with_detail(pay.amount_fen.to_string())
-                .into(),
-        ));
-    }
-    let same_ref = pay.provider_ref.as_deref() == Some(cb.provider_ref.as_str());
-    let unchanged = |state: &str| CallbackOutcome {
-        payment_ref: pay.payment_ref.clone(),
-        state: state.into(),
-        changed: false,
-    };
-    match (pay.state.as_str(), cb.status.as_str()) {
-        ("paid", "paid") | ("failed", "failed") if same_ref => return Ok(unchanged(&pay.state)),
-        ("pending", _) => {}
-        _ => return Err(refused("payment_ref", "payment.not_pending")),
-    }
-    let who = Actor {
-        role: "provider",
-        id: 0,
-    };
-    let bill = store::billing::get(&mut tx, pay.bill_id).await?;
-    let done = if cb.status == "paid" {
-        store::billing::settle(&mut tx, pay.id, &cb.provider_ref, now)
-            .await
-            .map_err(|e| duplicate_as(e, "provider_ref", "payment.provider_ref_used"))?
-    } else {
-        store::billing::close(
-            &mut tx,
-            pay.id,
-            "failed",
-            Some(&cb.provider_ref),
-            "provider",
-            now,
-        )
-        .await
-        .map_err(|e| duplicate_as(e, "provider_ref", "payment.provider_ref_used"))?
-    };
-    if !done {
-        // A concurrent callback got there first: report what it did.
-        drop(tx);
-        let mut c = conn(app).await?;
-        let now_pay = store::billing::payment_by_ref(&mut c, &cb.payment_ref).await?;
-        return if now_pay.provider_ref.as_deref() == Some(cb.provider_ref.as_str()) {
-            Ok(unchanged(&now_pay.state))
-        } else {
-            Err(refused("payment_ref", "payment.not_pending"))
-        };
-    }
-    if cb.status == "paid" {
-        store::billing::add_paid(&mut tx, bill.id, pay.amount_fen, now)
-            .await
-            .map_err(|e| duplicate_as(e, "bill", "bill.paid"))?;
-    }
-    let row = store::billing::payment_by_ref(&mut tx, &cb.payment_ref).await?;
-    let kind = if cb.status == "paid" {
-        "payment_recorded"
-    } else {
-        "payment_failed"
-    };
-    record(&mut tx, now, who, &bill, kind, &row).await?;
-    commit(tx).await?;
-    Ok(CallbackOutcome {
-        payment_ref: row.payment_ref,
-        state: row.state,
-        changed: true,
-    })
+    Ok(Some(started(new.payment_ref)))
 }
 
 /// What the sandbox checkout page shows.

@@ -228,12 +228,31 @@ pub(crate) async fn save(
     Ok(())
 }
 
-/// The order of an owner-link token.
-pub(crate) async fn owner_order(c: &mut sqlx::AnyConnection, token: &str) -> AppResult<Loaded> {
+/// The order of an owner-link token. A link expires
+/// `owner_link_days_after_payment` days after its order is both delivered and paid:
+/// it then answers like an unknown link ([`AppError::NotFound`]), so the history of a
+/// finished order is read through the owner's signed-in pages, not a forwarded URL.
+pub(crate) async fn owner_order(
+    app: &crate::App,
+    c: &mut sqlx::AnyConnection,
+    token: &str,
+) -> AppResult<Loaded> {
     if token.len() < 32 {
         return Err(AppError::NotFound);
     }
     let row = store::repair_order::by_token_hash(c, &crate::auth::hash_secret(token)).await?;
+    if let Some(delivered) = row.delivered_at
+        && let Ok(bill) = store::billing::by_order_unscoped(c, row.id).await
+        && let Some(paid) = bill.paid_at.filter(|_| bill.state == "paid")
+    {
+        let days = app.settings.owner_link_days_after_payment.max(0);
+        let ends = delivered
+            .max(paid)
+            .saturating_add(days.saturating_mul(86_400_000));
+        if app.now_ms() >= ends {
+            return Err(AppError::NotFound);
+        }
+    }
     load_row(c, row).await
 }
 

@@ -416,7 +416,7 @@ pub struct OwnerView {
 pub async fn owner_view(app: &App, token: &str) -> AppResult<OwnerView> {
     let now = app.clock.now();
     let mut c = conn(app).await?;
-    let l = owner_order(&mut c, token).await?;
+    let l = owner_order(app, &mut c, token).await?;
     let v = view(l, now);
     Ok(OwnerView {
         order_id: v.order.id,

@@ -44,7 +44,7 @@ impl Chrome {
             label: t.t(lang, "nav.home").into(),
             active: section == "home",
         }];
-        let items: [(&str, &'static str, &str, Action); 10] = [
+        let items: [(&str, &'static str, &str, Action); 11] = [
             (
                 "stations",
                 "/console/stations",
@@ -79,6 +79,12 @@ impl Chrome {
             ("jobs", "/console/jobs", "svc.jobs", Action::WorkshopWork),
             ("pickups", "/console/pickups", "pk.nav", Action::VehicleRead),
             ("kpis", "/console/kpis", "svc.kpis", Action::KpiRead),
+            (
+                "payment_notices",
+                "/console/payment-notices",
+                "notice.nav",
+                Action::BillingRead,
+            ),
             ("queue", "/console/queue", "job.nav", Action::JobAdmin),
         ];
         for (key, href, label, action) in items {

@@ -1,6 +1,7 @@
 //! The staff console: server-rendered pages that work without JavaScript.
 
 // Machinery: the frame, forms, sign-in, the shared table page and timeline rows.
+pub mod billing;
 pub mod chrome;
 pub mod form;
 pub mod job;
@@ -50,4 +51,5 @@ pub fn router() -> Router<AppState> {
         .merge(kpi::router())
         .merge(pickup::router())
         .merge(job::router())
+        .merge(billing::router())
 }

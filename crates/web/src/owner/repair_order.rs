@@ -175,7 +175,11 @@ async fn track_page(
             r
         }
         Err(e) => {
-            let (msg, status) = page_error(lang, &e);
+            let (mut msg, status) = page_error(lang, &e);
+            // Unknown, revoked and expired links answer alike, pointing to sign-in.
+            if matches!(e, AppError::NotFound) {
+                msg = tables().t(lang, "own.link_gone").to_string();
+            }
             page.error = Some(msg);
             render(&page, status)
         }

@@ -6,11 +6,12 @@
 //! authority. Owner routes under `/owner-links/{token}` use the transparent-workshop
 //! link token.
 
+pub mod notice;
 pub mod sandbox;
 
 use super::path_id;
 use crate::AppState;
-use crate::api::{json, problem};
+use crate::api::{ClientIp, json, problem};
 use crate::error::{ApiError, ProblemDoc};
 use crate::extract::{ApiLang, Caller, JsonBody};
 use app::AppError;
@@ -35,6 +36,7 @@ pub use sandbox::sandbox_router;
         payment_callback,
         owner_bill,
         owner_start_online,
+        notice::list_notices,
     ),
     components(schemas(ProblemDoc))
 )]
@@ -47,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/repair-orders/{id}/payments", post(pay_at_desk))
         .route("/repair-orders/{id}/payments/online", post(start_online))
         .route("/payments/callback", post(payment_callback))
+        .route("/payment-notices", get(notice::list_notices))
         .route("/owner-links/{token}/bill", get(owner_bill))
         .route(
             "/owner-links/{token}/payments/online",
@@ -131,12 +134,15 @@ pub async fn start_online(
 
 /// The payment provider's callback, signed with HMAC-SHA256 in the
 /// `X-Aftersales-Signature` header (`t=<unix ms>,v1=<hex>` over `t.body`). A forged
-/// or stale signature is 401, a wrong amount or a closed payment 409; nothing
-/// changes then. A repeated callback answers 200 with `changed: false`.
+/// or stale signature is 401, a wrong amount 409; nothing changes then. A repeated
+/// callback answers 200 with `changed: false`; a paid notice for a payment that
+/// failed, was closed or cancelled answers 200 with state `paid_late` (the bill is
+/// flagged for reconciliation). Every notice is kept in the payment-notice ledger.
 #[utoipa::path(post, path = "/api/v1/payments/callback", tag = "payments", request_body = app::billing::provider::Callback, params(("X-Aftersales-Signature" = String, Header)), responses((status = 200, body = CallbackOutcome), (status = 401, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
 pub async fn payment_callback(
     State(s): State<AppState>,
     ApiLang(lang): ApiLang,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     body: String,
 ) -> Response {
@@ -144,7 +150,7 @@ pub async fn payment_callback(
         .get(SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    match app::billing::callback(&s.app, sig, &body).await {
+    match app::billing::callback(&s.app, sig, &body, ip.as_deref()).await {
         Ok(out) => Json(out).into_response(),
         Err(AppError::Refused(v)) if v.0.first().is_some_and(|x| x.field == "signature") => {
             tracing::warn!(

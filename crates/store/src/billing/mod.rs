@@ -1,5 +1,7 @@
 //! Electronic bills (one per delivered repair order) and the payments against them.
 
+pub mod ledger;
+
 use crate::error::{StoreError, StoreResult};
 use crate::scope::station_filter;
 use domain::permission::Reach;
@@ -38,6 +40,11 @@ pub struct BillRow {
     pub issued_at: i64,
     /// Fully paid, UTC ms.
     pub paid_at: Option<i64>,
+    /// Money came in that was no longer expected (a paid notice after a failed,
+    /// closed or cancelled payment): the cashier must reconcile the bill.
+    pub needs_reconciliation: bool,
+    /// Paid beyond the gross by late notices, fen: a refund to make.
+    pub refund_fen: i64,
 }
 
 /// A bill to issue.
@@ -64,7 +71,7 @@ pub struct NewBill {
 }
 
 const COLS: &str = "b.id, b.repair_order_id, b.station_id, b.customer_id, b.number, b.lines, b.vat_bp, b.net_fen, \
-     b.vat_fen, b.gross_fen, b.paid_fen, b.state, b.issued_at, b.paid_at";
+     b.vat_fen, b.gross_fen, b.paid_fen, b.state, b.issued_at, b.paid_at, b.needs_reconciliation, b.refund_fen";
 
 fn from_row(r: &AnyRow) -> Result<BillRow, sqlx::Error> {
     let lines: String = r.try_get("lines")?;
@@ -83,6 +90,8 @@ fn from_row(r: &AnyRow) -> Result<BillRow, sqlx::Error> {
         state: r.try_get("state")?,
         issued_at: r.try_get("issued_at")?,
         paid_at: r.try_get("paid_at")?,
+        needs_reconciliation: r.try_get::<i64, _>("needs_reconciliation")? != 0,
+        refund_fen: r.try_get("refund_fen")?,
     })
 }
 
@@ -175,6 +184,31 @@ pub async fn add_paid(conn: &mut AnyConnection, id: i64, amount: i64, now: i64) 
     }
 }
 
+/// Adds money that came in late (a paid notice for a payment no longer pending) and
+/// flags the bill for reconciliation. The paid total never rises above the gross:
+/// what is beyond it is added to the refund to make.
+pub async fn add_paid_late(
+    conn: &mut AnyConnection,
+    id: i64,
+    amount: i64,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE bills SET \
+         paid_fen = CASE WHEN paid_fen + $1 >= gross_fen THEN gross_fen ELSE paid_fen + $1 END, \
+         refund_fen = refund_fen + CASE WHEN paid_fen + $1 > gross_fen THEN paid_fen + $1 - gross_fen ELSE 0 END, \
+         state = CASE WHEN paid_fen + $1 >= gross_fen THEN 'paid' ELSE state END, \
+         paid_at = CASE WHEN paid_at IS NULL AND paid_fen + $1 >= gross_fen THEN $2 ELSE paid_at END, \
+         needs_reconciliation = 1 WHERE id = $3",
+    )
+    .bind(amount)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// A payment as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PaymentRow {
@@ -194,7 +228,9 @@ pub struct PaymentRow {
     pub reference: Option<String>,
     /// Amount, fen.
     pub amount_fen: i64,
-    /// `pending`, `paid`, `failed` or `cancelled`.
+    /// `pending`, `paid`, `failed`, `cancelled` (a desk payment settled the bill),
+    /// `closed` (a newer online start replaced it) or `paid_late` (paid after it
+    /// was no longer pending).
     pub state: String,
     /// Created, UTC ms.
     pub created_at: i64,
@@ -343,6 +379,27 @@ pub async fn close(
     .bind(state)
     .bind(provider_ref)
     .bind(reason)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await
+    .map_err(StoreError::unique_as("provider_ref"))?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Marks a payment that is no longer pending (`failed`, `cancelled`, `closed`) as
+/// `paid_late` with the provider's reference. Returns whether this call changed it.
+pub async fn settle_late(
+    conn: &mut AnyConnection,
+    id: i64,
+    provider_ref: &str,
+    now: i64,
+) -> StoreResult<bool> {
+    let r = sqlx::query(
+        "UPDATE payments SET state = 'paid_late', provider_ref = $1, settled_at = $2 \
+         WHERE id = $3 AND state IN ('failed', 'cancelled', 'closed')",
+    )
+    .bind(provider_ref)
     .bind(now)
     .bind(id)
     .execute(conn)
