@@ -17,7 +17,7 @@ use store::{Page, Paged};
 #[serde(deny_unknown_fields, default)]
 pub struct VehicleInput {
     /// VIN, 17 characters with a valid check digit.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::vin)]
     pub vin: Loose,
     /// Brand.
     #[schema(value_type = String)]
