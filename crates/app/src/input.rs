@@ -267,6 +267,7 @@ mod tests {
                 "type.integer",
                 "number.range",
                 "type.integer",
+                "type.integer",
                 "type.text",
                 "type.boolean",
                 "type.number"
