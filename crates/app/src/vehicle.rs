@@ -17,7 +17,7 @@ use store::{Page, Paged};
 #[serde(deny_unknown_fields, default)]
 pub struct VehicleInput {
     /// VIN, 17 characters with a valid check digit.
-    #[schema(schema_with = crate::schema::vin)]
+    #[schema(schema_with = crate::schema::vin, required = true)]
     pub vin: Loose,
     /// Brand.
     #[schema(value_type = String, required = true, min_length = 1, max_length = 50)]

@@ -220,11 +220,12 @@ fn finish_operation(path: &str, method: &str, op: &mut serde_json::Map<String, s
                 p.get("in").and_then(|n| n.as_str()).unwrap_or(""),
             );
             let range = match (name, place) {
+                // The same bounds `ListQuery::page` enforces, so the two cannot drift.
                 ("page", "query") => Some(
-                    serde_json::json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": 1_000_000}),
+                    serde_json::json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": app::Page::MAX_PAGE}),
                 ),
                 ("per_page", "query") => Some(
-                    serde_json::json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": 100}),
+                    serde_json::json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": app::Page::MAX_PER_PAGE}),
                 ),
                 ("vin", "path") => serde_json::to_value(app::schema::vin()).ok(),
                 ("stage", "path") => serde_json::to_value(app::schema::stage()).ok(),
@@ -331,5 +332,15 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(param["maxLength"].as_u64(), Some(17));
         assert_eq!(param["pattern"], vin["pattern"]);
+        let required = schemas["VehicleInput"]["required"].to_string();
+        assert!(required.contains("\"vin\""), "{required}");
+        let list = &doc["paths"]["/api/v1/vehicles"]["get"]["parameters"];
+        let per_page = list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["name"] == "per_page")
+            .map(|p| p["schema"]["maximum"].clone());
+        assert_eq!(per_page, Some(serde_json::json!(app::Page::MAX_PER_PAGE)));
     }
 }
