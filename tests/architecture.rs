@@ -18,7 +18,7 @@ const LAYERS: [(&str, &str); 6] = [
 
 /// Modules that are machinery or shared value types, not business areas. Every other
 /// module is an area and must be named as in the other layers.
-const MACHINERY: [&str; 37] = [
+const MACHINERY: [&str; 38] = [
     // domain: value types and the permission model every area uses
     "certification",
     "ids",
@@ -43,8 +43,9 @@ const MACHINERY: [&str; 37] = [
     "scope",
     "session",
     "settings",
-    // app: sign-in, the clock, input reading, notifications, jobs and timers, signing
-    // keys, bulk data (`job` and `auth` also name the domain's rules and the console page)
+    // app: sign-in, the clock, input reading and its OpenAPI schemas, notifications,
+    // jobs and timers, signing keys, bulk data (`job` and `auth` also name the domain's
+    // rules and the console page)
     "auth",
     "clock",
     "demo",
@@ -54,6 +55,7 @@ const MACHINERY: [&str; 37] = [
     "job",
     "notify",
     "password",
+    "schema",
     "shared",
     "signing",
     // web: the frame, forms, the shared table page, timeline rows, the owner page

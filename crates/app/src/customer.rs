@@ -18,19 +18,19 @@ use store::{Page, Paged};
 #[serde(deny_unknown_fields, default)]
 pub struct CustomerInput {
     /// Name.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 50)]
     pub name: Loose,
     /// Mobile phone (CN or E.164).
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::phone, required = true)]
     pub phone: Loose,
     /// Resident ID number, optional.
     #[schema(value_type = Option<String>)]
     pub id_number: Loose,
     /// Station of record.
-    #[schema(value_type = i64)]
+    #[schema(value_type = i64, required = true, minimum = 1)]
     pub station_id: Loose,
     /// Preferred channel: sms, wechat, call, app.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::contact_channel)]
     pub channel: Loose,
     /// Quiet hours `22:00-08:00`.
     #[schema(value_type = Option<String>)]

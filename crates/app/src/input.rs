@@ -91,7 +91,7 @@ pub fn opt_int(
 ) -> Option<Option<i64>> {
     match value {
         Value::Null => Some(None),
-        Value::Number(n) => match n.as_i64() {
+        Value::Number(n) => match n.as_i64().or_else(|| whole(n)) {
             Some(n) if (min..=max).contains(&n) => Some(Some(n)),
             Some(_) => {
                 v.push(Violation::new(field, "number.range").with_detail(format!("{min}..{max}")));
@@ -107,6 +107,17 @@ pub fn opt_int(
             None
         }
     }
+}
+
+/// A number written with a fraction that is zero (`3.0`): JSON Schema counts it as
+/// an integer, so a client following the description may send it. Only values an
+/// `f64` holds exactly (|n| ≤ 2^53) are taken.
+fn whole(n: &serde_json::Number) -> Option<i64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    n.as_f64()
+        .filter(|f| f.fract() == 0.0 && f.abs() <= EXACT)
+        // In range by the filter above, so the cast is exact.
+        .map(|f| f as i64)
 }
 
 /// A decimal number (coordinates).
@@ -244,6 +255,8 @@ mod tests {
         assert_eq!(int(&mut v, "y", &json!("2021"), 1990, 2030), None);
         assert_eq!(int(&mut v, "z", &json!(1), 1990, 2030), None);
         assert_eq!(int(&mut v, "f", &json!(1.5), 0, 9), None);
+        assert_eq!(int(&mut v, "g", &json!(3.0), 0, 9), Some(3));
+        assert_eq!(int(&mut v, "h", &json!(1e300), 0, i64::MAX), None);
         assert_eq!(text(&mut v, "t", &json!(123), 10), None);
         assert_eq!(boolean(&mut v, "b", &json!("yes")), None);
         assert_eq!(boolean(&mut v, "b", &json!(true)), Some(true));
@@ -253,6 +266,7 @@ mod tests {
             vec![
                 "type.integer",
                 "number.range",
+                "type.integer",
                 "type.integer",
                 "type.text",
                 "type.boolean",

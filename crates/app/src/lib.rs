@@ -16,6 +16,7 @@ pub mod input;
 pub mod job;
 pub mod notify;
 pub mod password;
+pub mod schema;
 pub(crate) mod shared;
 pub mod signing;
 

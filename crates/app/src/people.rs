@@ -23,7 +23,7 @@ pub struct StaffInput {
     #[schema(value_type = String)]
     pub name: Loose,
     /// Role code.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::staff_role, required = true)]
     pub role: Loose,
     /// Station, for station roles.
     #[schema(value_type = Option<i64>)]
@@ -32,7 +32,7 @@ pub struct StaffInput {
     #[schema(value_type = Option<i64>)]
     pub region_id: Loose,
     /// Mobile phone.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::phone, required = true)]
     pub phone: Loose,
     /// Initial password, 8–128 characters.
     #[schema(value_type = String)]

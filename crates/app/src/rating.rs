@@ -25,7 +25,7 @@ pub const MAX_COMMENT: usize = 500;
 #[serde(deny_unknown_fields, default)]
 pub struct RatingInput {
     /// 1 to 5.
-    #[schema(value_type = i64)]
+    #[schema(value_type = i64, required = true, minimum = 1, maximum = 5)]
     pub stars: Loose,
     /// The owner's words, optional.
     #[schema(value_type = Option<String>)]

@@ -17,22 +17,22 @@ use store::{Page, Paged};
 #[serde(deny_unknown_fields, default)]
 pub struct VehicleInput {
     /// VIN, 17 characters with a valid check digit.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::vin, required = true)]
     pub vin: Loose,
     /// Brand.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 50)]
     pub brand: Loose,
     /// Model.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 50)]
     pub model: Loose,
     /// Model year.
-    #[schema(value_type = i64)]
+    #[schema(value_type = i64, required = true, minimum = 1980, maximum = 2100)]
     pub model_year: Loose,
     /// Plate, optional.
     #[schema(value_type = Option<String>)]
     pub plate: Loose,
-    /// Purchase date.
-    #[schema(value_type = String)]
+    /// Purchase date, not in the future.
+    #[schema(value_type = String, format = Date, required = true)]
     pub purchase_date: Loose,
     /// Warranty start; defaults to the purchase date.
     #[schema(value_type = Option<String>)]
@@ -41,16 +41,16 @@ pub struct VehicleInput {
     #[schema(value_type = Option<String>)]
     pub warranty_end: Loose,
     /// Warranty mileage; defaults to 100,000 km.
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 2_000_000)]
     pub warranty_km: Loose,
     /// Electric vehicle.
     #[schema(value_type = bool)]
     pub is_ev: Loose,
     /// Owner (customer id).
-    #[schema(value_type = i64)]
+    #[schema(value_type = i64, required = true, minimum = 1)]
     pub owner_id: Loose,
     /// Station of record.
-    #[schema(value_type = i64)]
+    #[schema(value_type = i64, required = true, minimum = 1)]
     pub station_id: Loose,
     /// First odometer reading, optional.
     #[schema(value_type = Option<i64>)]
@@ -319,10 +319,10 @@ pub async fn transfer(
 #[serde(deny_unknown_fields, default)]
 pub struct ReadingInput {
     /// Kilometres.
-    #[schema(value_type = i64)]
+    #[schema(value_type = i64, required = true, minimum = 0, maximum = 2_000_000)]
     pub km: Loose,
-    /// `repair_order`, `telematics`, `owner` or `advisor`.
-    #[schema(value_type = Option<String>)]
+    /// `repair_order`, `telematics`, `owner` or `advisor` (the default).
+    #[schema(value_type = Option<String>, pattern = "^(repair_order|telematics|owner|advisor)?$")]
     pub source: Loose,
     /// The instrument cluster was replaced, so a lower reading is expected.
     #[schema(value_type = bool)]

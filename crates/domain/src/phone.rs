@@ -29,6 +29,17 @@ impl From<PhoneError> for crate::Violation {
     }
 }
 
+/// What [`Phone::parse`] accepts, as an ECMA-262 pattern for the API description
+/// (without the spaces and dashes the parser also forgives): a Chinese mobile number,
+/// bare or with +86 / 0086, or any other country's E.164 number (+, 8 to 15 digits,
+/// first not 0; a +86 number must be a Chinese mobile). Kept beside the parser so the
+/// two change together; the tests below hold them to each other.
+pub const PATTERN: &str =
+    r"^(?:(?:\+86|0086)?1[3-9][0-9]{9}|\+(?:[1-79][0-9]|8[0-57-9])[0-9]{6,13})$";
+
+/// A Chinese mobile number the parser accepts, for examples in the API description.
+pub const EXAMPLE: &str = "13812345678";
+
 fn cn_mobile(digits: &str) -> bool {
     let b = digits.as_bytes();
     b.len() == 11
@@ -101,6 +112,14 @@ impl Serialize for Phone {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_published_example_is_valid() {
+        assert_eq!(
+            Phone::parse(EXAMPLE).map(|p| p.e164().to_string()),
+            Ok("+8613812345678".into())
+        );
+    }
 
     #[test]
     fn chinese_mobiles_and_e164() {

@@ -36,6 +36,15 @@ pub enum VinError {
     },
 }
 
+/// The shape of a VIN as an ECMA-262 pattern for the API description: 17 letters
+/// and digits without I, O and Q (either case; [`Vin::parse`] upper-cases). The
+/// check digit in position 9 is not expressible as a pattern, so the description
+/// also carries [`EXAMPLE`], a VIN that passes it.
+pub const PATTERN: &str = "^[A-HJ-NPR-Za-hj-npr-z0-9]{17}$";
+
+/// A VIN with a correct check digit, for examples in the API description.
+pub const EXAMPLE: &str = "1M8GDM9AXKP042788";
+
 impl From<VinError> for crate::Violation {
     fn from(e: VinError) -> Self {
         let (rule, detail) = match &e {
@@ -165,6 +174,12 @@ impl Serialize for Vin {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_published_example_is_valid() {
+        assert!(Vin::parse_exact(EXAMPLE).is_ok());
+        assert_eq!(EXAMPLE.len(), 17);
+    }
 
     #[test]
     fn accepts_a_known_valid_vin() {

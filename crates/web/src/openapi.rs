@@ -114,7 +114,8 @@ fn is_public(path: &str) -> bool {
 /// - every error answer the server can give (400 malformed JSON, 401, 403, 404, 409
 ///   on writes, 413 and 415 on bodies, 422 rules, 429 sign-in throttling, 503) as
 ///   `application/problem+json` with the problem schema;
-/// - paging parameters with their real range;
+/// - paging parameters with their real range, and a VIN in a path with the VIN's
+///   shape (the same schema as a VIN in a body, from `app::schema`);
 /// - no `"default": null` on properties that are not nullable (OpenAPI 3.1 forbids
 ///   it; utoipa writes it for optional fields).
 pub fn published() -> serde_json::Value {
@@ -219,12 +220,15 @@ fn finish_operation(path: &str, method: &str, op: &mut serde_json::Map<String, s
                 p.get("in").and_then(|n| n.as_str()).unwrap_or(""),
             );
             let range = match (name, place) {
+                // The same bounds `ListQuery::page` enforces, so the two cannot drift.
                 ("page", "query") => Some(
-                    serde_json::json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": 1_000_000}),
+                    serde_json::json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": app::Page::MAX_PAGE}),
                 ),
                 ("per_page", "query") => Some(
-                    serde_json::json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": 100}),
+                    serde_json::json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": app::Page::MAX_PER_PAGE}),
                 ),
+                ("vin", "path") => serde_json::to_value(app::schema::vin()).ok(),
+                ("stage", "path") => serde_json::to_value(app::schema::stage()).ok(),
                 _ => None,
             };
             if let (Some(schema), Some(p)) = (range, p.as_object_mut()) {
@@ -287,5 +291,56 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The key input fields carry the rules the server applies, so a client (or a
+    /// fuzzer) that follows the schema is not refused: phones have the phone
+    /// pattern, VINs the VIN's length and alphabet, in bodies and in paths alike.
+    #[test]
+    fn key_inputs_carry_their_rules() {
+        let doc = published();
+        let schemas = &doc["components"]["schemas"];
+        let phone = app::schema::phone().pattern;
+        assert!(phone.as_deref().is_some_and(|p| p.contains("1[3-9]")));
+        for (schema, field) in [
+            ("PhoneInput", "phone"),
+            ("CodeInput", "phone"),
+            ("CustomerInput", "phone"),
+            ("StaffInput", "phone"),
+        ] {
+            let f = &schemas[schema]["properties"][field];
+            assert_eq!(f["pattern"].as_str(), phone.as_deref(), "{schema}.{field}");
+            assert!(f["examples"][0].is_string(), "{schema}.{field}");
+        }
+        assert_eq!(
+            schemas["CodeInput"]["properties"]["code"]["pattern"],
+            "^[0-9]{6}$"
+        );
+        let vin = &schemas["VehicleInput"]["properties"]["vin"];
+        assert_eq!(
+            (vin["minLength"].as_u64(), vin["maxLength"].as_u64()),
+            (Some(17), Some(17))
+        );
+        assert!(vin["pattern"].as_str().is_some_and(|p| p.contains("{17}")));
+        let by_vin = &doc["paths"]["/api/v1/vehicles/by-vin/{vin}"]["get"]["parameters"];
+        let param = by_vin
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["name"] == "vin")
+            .map(|p| p["schema"].clone())
+            .unwrap_or_default();
+        assert_eq!(param["maxLength"].as_u64(), Some(17));
+        assert_eq!(param["pattern"], vin["pattern"]);
+        let required = schemas["VehicleInput"]["required"].to_string();
+        assert!(required.contains("\"vin\""), "{required}");
+        let list = &doc["paths"]["/api/v1/vehicles"]["get"]["parameters"];
+        let per_page = list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["name"] == "per_page")
+            .map(|p| p["schema"]["maximum"].clone());
+        assert_eq!(per_page, Some(serde_json::json!(app::Page::MAX_PER_PAGE)));
     }
 }

@@ -195,13 +195,13 @@ pub async fn owner_view(app: &App, token: &str) -> AppResult<BillView> {
 #[serde(deny_unknown_fields, default)]
 pub struct DeskPaymentInput {
     /// `cash`, `card`, `wechat` or `alipay`.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::desk_method, required = true)]
     pub method: Loose,
     /// Card slip or WeChat/Alipay transaction number; required except for cash.
     #[schema(value_type = Option<String>)]
     pub reference: Loose,
     /// Amount taken, fen: must be what is still owed.
-    #[schema(value_type = i64)]
+    #[schema(value_type = i64, required = true, minimum = 1)]
     pub amount_fen: Loose,
 }
 

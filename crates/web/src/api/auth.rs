@@ -107,6 +107,7 @@ pub async fn logout(State(s): State<AppState>, c: Caller) -> Result<Response, Ap
 #[serde(deny_unknown_fields)]
 pub struct PhoneInput {
     /// Mobile number.
+    #[schema(schema_with = app::schema::phone)]
     pub phone: String,
 }
 
@@ -130,8 +131,10 @@ pub async fn owner_code(
 #[serde(deny_unknown_fields)]
 pub struct CodeInput {
     /// Mobile number.
+    #[schema(schema_with = app::schema::phone)]
     pub phone: String,
     /// The 6-digit code.
+    #[schema(pattern = "^[0-9]{6}$", example = "123456")]
     pub code: String,
 }
 

@@ -57,9 +57,11 @@ pub struct BookBody {
     pub vehicle_id: i64,
     /// `maintenance`, `repair`, `warranty`, `recall`, `accident_body`, `ev_battery_check`.
     #[serde(default)]
+    #[schema(schema_with = app::schema::service_type, required = true)]
     pub service_type: String,
     /// `owner_app`, `hotline`, `walk_in` (owners: always `owner_app`).
     #[serde(default)]
+    #[schema(schema_with = app::schema::booking_channel, required = true)]
     pub channel: String,
     /// Start: UTC ms, RFC 3339, or `YYYY-MM-DD HH:MM` in the station's zone.
     #[serde(default)]

@@ -140,15 +140,27 @@ fn lang_of(headers: &HeaderMap) -> Lang {
 /// request would arrive; the page then shows what the callback answered. With a
 /// `return` field (an owner's `/owner/track/{token}` page, carried from the checkout
 /// URL's `?return=`), an accepted callback redirects (303) back there instead.
-#[utoipa::path(post, path = "/sandbox-pay/{payment_ref}", tag = "payments", params(("payment_ref" = String, Path)), request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "outcome=pay|fail, optional return=/owner/track/{token}"), responses((status = 200, description = "HTML page", content_type = "text/html"), (status = 303, description = "Back to the owner's page"), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
+#[utoipa::path(post, path = "/sandbox-pay/{payment_ref}", tag = "payments", params(("payment_ref" = String, Path)), request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "outcome=pay|fail, optional return=/owner/track/{token}"), responses((status = 200, description = "HTML page", content_type = "text/html"), (status = 303, description = "Back to the owner's page"), (status = 400, body = ProblemDoc), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 415, body = ProblemDoc)))]
 pub async fn sandbox_submit(
     State(s): State<AppState>,
     headers: HeaderMap,
     Path(payment_ref): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    form: Result<Form<HashMap<String, String>>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, ApiError> {
     use tower::ServiceExt;
     let lang = lang_of(&headers);
+    // A body that is not a form gets the same problem document as any other API
+    // refusal (415 for another media type, 400 for an unreadable form), not axum's
+    // plain-text rejection.
+    let Form(form) = form.map_err(|e| match e {
+        axum::extract::rejection::FormRejection::InvalidFormContentType(_) => {
+            ApiError::new(crate::error::Problem::UnsupportedMediaType, lang)
+        }
+        _ => ApiError::new(
+            crate::error::Problem::BadBody(Violation::new("body", "body.type")),
+            lang,
+        ),
+    })?;
     let pay = match form.get("outcome").map(String::as_str) {
         Some("pay") => true,
         Some("fail") => false,
