@@ -6,10 +6,7 @@
 //! reaches no one else's appointments.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use app::estimate::{DecisionInput, LineInput};
-use app::repair_order as ro;
 use domain::permission::{Action, Grant, Principal, Unit};
-use domain::repair_order::Stage;
 use domain::role::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -26,79 +23,12 @@ fn admin(a: Action) -> Grant {
     .unwrap()
 }
 
-/// A walk-in at station A in diagnosis with two proposed part lines (50 + 360 yuan).
 async fn estimated_order(t: &TestApp) -> (i64, Vec<u32>) {
-    use app::estimate as est;
-    let g = &admin(Action::RepairOrderWrite);
-    let a = &t.app;
-    let id = t.walk_in_in_diagnosis().await;
-    let mut lines = Vec::new();
-    for (code, qty, price) in [("OIL-FILTER", 100, 5_000), ("OIL-5W30", 450, 8_000)] {
-        let input = LineInput {
-            kind: "part".into(),
-            code: code.into(),
-            hundredths: Some(qty),
-            unit_price_fen: Some(price),
-        };
-        lines.push(est::add_line(a, g, id, &input).await.unwrap());
-    }
-    (id, lines)
+    t.estimated_order().await
 }
 
-/// [`estimated_order`] with both lines approved, fitted, and handed over: net 41,000
-/// fen, VAT 5,330, gross 46,330. Returns the order and its owner link token.
 async fn delivered_order(t: &TestApp) -> (i64, String) {
-    use app::estimate as est;
-    let g = &admin(Action::RepairOrderWrite);
-    let a = &t.app;
-    let (id, lines) = estimated_order(t).await;
-    let check = |codes: Vec<&'static str>| async move {
-        for c in codes {
-            ro::check(a, g, id, c, None).await.unwrap();
-        }
-    };
-    let promised = t.app.now_ms() + 6 * 3_600_000;
-    for (i, no) in lines.iter().enumerate() {
-        let d = DecisionInput {
-            by: "张三".into(),
-            channel: "desk_signature".into(),
-            ip: None,
-            signature_ref: Some("sig/1.png".into()),
-            promised_at: (i == 0).then_some(promised),
-        };
-        est::approve(a, g, id, *no, &d).await.unwrap();
-    }
-    ro::complete_stage(a, g, id, Stage::Diagnosis)
-        .await
-        .unwrap();
-    ro::start_stage(a, g, id, Stage::Repair).await.unwrap();
-    for no in &lines {
-        ro::fit_part(a, g, id, *no).await.unwrap();
-    }
-    ro::complete_stage(a, g, id, Stage::Repair).await.unwrap();
-    ro::start_stage(a, g, id, Stage::QualityInspection)
-        .await
-        .unwrap();
-    ro::set_applicable(a, g, id, &["qi.work_complete"])
-        .await
-        .unwrap();
-    check(vec!["qi.work_complete"]).await;
-    ro::complete_stage(a, g, id, Stage::QualityInspection)
-        .await
-        .unwrap();
-    ro::start_stage(a, g, id, Stage::Delivery).await.unwrap();
-    check(vec![
-        "delivery.work_explained",
-        "delivery.invoice_explained",
-        "delivery.old_parts",
-        "delivery.car_clean",
-        "delivery.covers_removed",
-        "delivery.next_service",
-    ])
-    .await;
-    ro::complete_stage(a, g, id, Stage::Delivery).await.unwrap();
-    let token = ro::issue_owner_link(a, g, id).await.unwrap();
-    (id, token)
+    t.delivered_order().await
 }
 
 /// A browser: keeps cookies and follows redirects.
