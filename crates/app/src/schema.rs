@@ -74,7 +74,7 @@ pub fn stage() -> Object {
     codes(domain::repair_order::Stage::ALL.map(|s| s.code()))
 }
 
-/// A way to pay at the desk (`billing::DESK_METHODS`).
-pub fn desk_method() -> Object {
-    codes(crate::billing::DESK_METHODS)
+/// A closed list of codes an area keeps itself (e.g. `billing::DESK_METHODS`).
+pub fn code_list(list: &[&'static str]) -> Object {
+    codes(list.iter().copied())
 }

@@ -30,6 +30,11 @@ pub const WRITE: Action = Action::BillingWrite;
 /// Desk payment methods.
 pub const DESK_METHODS: [&str; 4] = ["cash", "card", "wechat", "alipay"];
 
+/// The schema of a desk payment method: one of [`DESK_METHODS`].
+fn desk_method_schema() -> utoipa::openapi::Object {
+    crate::schema::code_list(&DESK_METHODS)
+}
+
 /// A bill with its payments and what is still owed.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BillView {
@@ -195,7 +200,7 @@ pub async fn owner_view(app: &App, token: &str) -> AppResult<BillView> {
 #[serde(deny_unknown_fields, default)]
 pub struct DeskPaymentInput {
     /// `cash`, `card`, `wechat` or `alipay`.
-    #[schema(schema_with = crate::schema::desk_method, required = true)]
+    #[schema(schema_with = desk_method_schema, required = true)]
     pub method: Loose,
     /// Card slip or WeChat/Alipay transaction number; required except for cash.
     #[schema(value_type = Option<String>)]

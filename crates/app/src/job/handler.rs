@@ -84,14 +84,6 @@ impl Registry {
         Registry::default()
     }
 
-    /// Every kind the product has: outbox delivery and the probe.
-    pub fn standard() -> Registry {
-        let mut r = Registry::new();
-        r.register(store::outbox::DELIVERY_JOB, crate::notify::Delivery);
-        r.register(super::probe::KIND, super::probe::Probe);
-        r
-    }
-
     /// Adds (or replaces) the handler of `kind`.
     pub fn register(&mut self, kind: &str, handler: impl Handler + 'static) -> &mut Registry {
         self.handlers.insert(kind.to_string(), Arc::new(handler));

@@ -8,6 +8,7 @@
 
 pub mod handler;
 pub mod probe;
+mod standard;
 pub mod worker;
 
 use crate::{App, AppError, AppResult};

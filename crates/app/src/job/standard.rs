@@ -1,0 +1,16 @@
+//! The registry of every kind the product has. Kept apart from the `Handler` trait
+//! so that handlers, which implement the trait, and the list of them do not import
+//! each other.
+
+use super::handler::Registry;
+
+impl Registry {
+    /// Every kind the product has: outbox delivery and the probe. A new kind is
+    /// registered here.
+    pub fn standard() -> Registry {
+        let mut r = Registry::new();
+        r.register(store::outbox::DELIVERY_JOB, crate::notify::Delivery);
+        r.register(super::probe::KIND, super::probe::Probe);
+        r
+    }
+}
