@@ -92,16 +92,7 @@ async fn sandbox_online_payment_end_to_end_with_signed_callbacks() {
     assert_eq!(b["bill"]["gross_fen"], 46_330);
     assert_eq!(b["bill"]["state"], "unpaid");
 
-    let r = c
-        .post(format!(
-            "{}/api/v1/repair-orders/{ro}/payments/online",
-            t.base
-        ))
-        .bearer_auth(&tok)
-        .json(&json!({"provider": "sandbox"}))
-        .send()
-        .await
-        .unwrap();
+    let r = start_online(&t, &tok, ro).await;
     assert_eq!(r.status(), 201);
     let online: Value = r.json().await.unwrap();
     let pay_url = online["pay_url"].as_str().unwrap().to_string();
@@ -733,6 +724,32 @@ async fn follow_up_task_is_due_three_days_after_delivery() {
     }
 }
 
+/// Issues the order's bill at the desk.
+async fn issue_bill(t: &TestApp, tok: &str, ro: i64) {
+    let r = t
+        .client()
+        .post(format!("{}/api/v1/repair-orders/{ro}/bill", t.base))
+        .bearer_auth(tok)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+/// Starts an online payment of the order's bill through the sandbox.
+async fn start_online(t: &TestApp, tok: &str, ro: i64) -> reqwest::Response {
+    t.client()
+        .post(format!(
+            "{}/api/v1/repair-orders/{ro}/payments/online",
+            t.base
+        ))
+        .bearer_auth(tok)
+        .json(&json!({"provider": "sandbox"}))
+        .send()
+        .await
+        .unwrap()
+}
+
 /// A callback body for `payment_ref`, signed with `keys` now.
 fn signed_paid(
     t: &TestApp,
@@ -769,23 +786,8 @@ async fn without_a_configured_provider_no_bill_can_be_paid_online() {
     let tok = t.token(Role::ServiceAdvisor).await;
     let c = t.client();
     let (ro, _) = delivered_order(&t).await;
-    let r = c
-        .post(format!("{}/api/v1/repair-orders/{ro}/bill", t.base))
-        .bearer_auth(&tok)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let start = c
-        .post(format!(
-            "{}/api/v1/repair-orders/{ro}/payments/online",
-            t.base
-        ))
-        .bearer_auth(&tok)
-        .json(&json!({"provider": "sandbox"}))
-        .send()
-        .await
-        .unwrap();
+    issue_bill(&t, &tok, ro).await;
+    let start = start_online(&t, &tok, ro).await;
     let doc = problem(start, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(rule(&doc), "payment.provider_unknown");
     let r = c
@@ -870,27 +872,9 @@ async fn payment_notices_need_the_providers_own_key_which_rotates() {
     })
     .await;
     let tok = t.token(Role::ServiceAdvisor).await;
-    let c = t.client();
     let (ro, _) = delivered_order(&t).await;
-    for _ in 0..1 {
-        let r = c
-            .post(format!("{}/api/v1/repair-orders/{ro}/bill", t.base))
-            .bearer_auth(&tok)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-    }
-    let r = c
-        .post(format!(
-            "{}/api/v1/repair-orders/{ro}/payments/online",
-            t.base
-        ))
-        .bearer_auth(&tok)
-        .json(&json!({"provider": "sandbox"}))
-        .send()
-        .await
-        .unwrap();
+    issue_bill(&t, &tok, ro).await;
+    let r = start_online(&t, &tok, ro).await;
     assert_eq!(r.status(), 201);
     let online: Value = r.json().await.unwrap();
     let payment_ref = online["payment_ref"].as_str().unwrap();

@@ -165,10 +165,10 @@ async fn track_page(
             page.notice = notice;
             page.error = error;
             let mut r = render(&page, status);
+            // `Secure` is added behind TLS by `crate::headers`, as for every cookie.
             if let Ok(v) = HeaderValue::from_str(&format!(
-                "{TRACK_FORM_COOKIE}={}; Path=/owner/track/{token}; HttpOnly; SameSite=Strict{}",
+                "{TRACK_FORM_COOKIE}={}; Path=/owner/track/{token}; HttpOnly; SameSite=Strict",
                 page.csrf,
-                if s.secure_cookies { "; Secure" } else { "" }
             )) {
                 r.headers_mut().append(header::SET_COOKIE, v);
             }

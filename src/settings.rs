@@ -1,0 +1,151 @@
+//! The program's settings: a TOML file and `AFTERSALES_*` variables, checked as a
+//! whole before anything starts (no secret has a default outside the demo).
+
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The settings file.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<String>,
+    listen: Option<SocketAddr>,
+    webhook_url: Option<String>,
+    webhook_secret: Option<String>,
+    webhook_previous_secret: Option<String>,
+    session_minutes: Option<i64>,
+    owner_link_days_after_payment: Option<i64>,
+    log_codes: Option<bool>,
+    payment_sandbox: Option<bool>,
+    payment_sandbox_secret: Option<String>,
+    payment_sandbox_previous_secret: Option<String>,
+    secure_cookies: Option<bool>,
+    trusted_proxies: Option<Vec<String>>,
+    max_connections: Option<u32>,
+}
+
+pub(crate) struct Settings {
+    pub(crate) database_url: String,
+    pub(crate) listen: SocketAddr,
+    pub(crate) app: app::AppSettings,
+    pub(crate) max_connections: u32,
+    pub(crate) secure_cookies: bool,
+    pub(crate) trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// What the command is for: the demo may invent what a production server must be given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    Production,
+    Demo,
+}
+
+/// Reads the settings: the file (`config`, else `aftersales.toml` if present), then
+/// `AFTERSALES_*` variables, which win, then the command line's own values.
+pub(crate) fn read(
+    config: Option<&Path>,
+    database_url: Option<&str>,
+    listen: Option<SocketAddr>,
+    purpose: Purpose,
+) -> anyhow::Result<Settings> {
+    let path = config
+        .map(Path::to_path_buf)
+        .or_else(|| Some(PathBuf::from("aftersales.toml")).filter(|p| p.exists()));
+    let file: FileSettings = match &path {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            toml::from_str(&text).with_context(|| format!("parsing {}", p.display()))?
+        }
+        None => FileSettings::default(),
+    };
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let mut app = app::AppSettings::default();
+    if let Some(u) = env("AFTERSALES_WEBHOOK_URL").or(file.webhook_url) {
+        app.webhook_url = Some(u);
+    }
+    if let Some(s) = env("AFTERSALES_WEBHOOK_SECRET").or(file.webhook_secret) {
+        let previous = env("AFTERSALES_WEBHOOK_PREVIOUS_SECRET").or(file.webhook_previous_secret);
+        app.gateway_keys = Some(app::signing::KeyRing::new(
+            "webhook_secret",
+            &s,
+            "webhook_previous_secret",
+            previous.as_deref(),
+        )?);
+    }
+    let sandbox_on = env("AFTERSALES_PAYMENT_SANDBOX")
+        .map(|v| v == "true" || v == "1")
+        .or(file.payment_sandbox)
+        .unwrap_or(false)
+        || purpose == Purpose::Demo;
+    let sandbox_secret = env("AFTERSALES_PAYMENT_SANDBOX_SECRET").or(file.payment_sandbox_secret);
+    app.payment_sandbox = match (sandbox_on, sandbox_secret) {
+        (false, _) => None,
+        (true, Some(s)) => {
+            let previous = env("AFTERSALES_PAYMENT_SANDBOX_PREVIOUS_SECRET")
+                .or(file.payment_sandbox_previous_secret);
+            Some(app::signing::KeyRing::new(
+                "payment_sandbox_secret",
+                &s,
+                "payment_sandbox_previous_secret",
+                previous.as_deref(),
+            )?)
+        }
+        // The demo's own sandbox signs with a key nobody outside this process knows.
+        (true, None) if purpose == Purpose::Demo => Some(app::signing::KeyRing::random()),
+        (true, None) => anyhow::bail!(
+            "payment_sandbox is on but payment_sandbox_secret is not set: the sandbox provider needs its own secret (setting payment_sandbox_secret or AFTERSALES_PAYMENT_SANDBOX_SECRET)"
+        ),
+    };
+    app.check()?;
+    let trusted_proxies = match env("AFTERSALES_TRUSTED_PROXIES") {
+        Some(v) => v.split(',').map(|p| p.trim().to_string()).collect(),
+        None => file.trusted_proxies.unwrap_or_default(),
+    }
+    .iter()
+    .filter(|p| !p.is_empty())
+    .map(|p| parse_proxy(p))
+    .collect::<anyhow::Result<Vec<_>>>()?;
+    if let Some(m) = file.session_minutes {
+        app.session_minutes = m;
+    }
+    if let Some(d) = file.owner_link_days_after_payment {
+        if d < 0 {
+            anyhow::bail!("owner_link_days_after_payment must be 0 or more days");
+        }
+        app.owner_link_days_after_payment = d;
+    }
+    // Sign-in codes in the log are a demo convenience, never a production default.
+    app.log_codes = file.log_codes.unwrap_or(purpose == Purpose::Demo);
+    let database_url = database_url
+        .map(str::to_string)
+        .or(file.database_url)
+        .unwrap_or_else(|| "sqlite://aftersales.db".into());
+    let default_connections = if database_url.starts_with("postgres") {
+        32
+    } else {
+        8
+    };
+    Ok(Settings {
+        database_url,
+        listen: listen
+            .or(file.listen)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+        app,
+        // SQLite serves reads from a few connections best on a small machine; PostgreSQL
+        // takes more.
+        max_connections: file.max_connections.unwrap_or(default_connections),
+        secure_cookies: file.secure_cookies.unwrap_or(false),
+        trusted_proxies,
+    })
+}
+
+/// A trusted proxy: an address (`10.0.0.5`) or a network (`10.0.0.0/8`).
+fn parse_proxy(text: &str) -> anyhow::Result<ipnet::IpNet> {
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .with_context(|| {
+            format!("trusted_proxies: `{text}` is not an address or a network (e.g. 10.0.0.0/8)")
+        })
+}
