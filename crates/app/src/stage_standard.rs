@@ -34,11 +34,15 @@ pub async fn current(c: &mut sqlx::AnyConnection) -> AppResult<StageStandard> {
     }
 }
 
-/// The standard with `version`: the stored one, else the built-in one for version 1.
+/// The standard with `version`: the built-in one for version 1, else the stored one.
+/// Version 1 is never stored (the first publication is version 2, see
+/// [`publish`]), so orders under it — most of them — are loaded without a query.
 pub async fn by_version(c: &mut sqlx::AnyConnection, version: i64) -> AppResult<StageStandard> {
+    if version == 1 {
+        return Ok(default_standard());
+    }
     match store::stage_standard::get(c, version).await? {
         Some(row) => parse(&row),
-        None if version == 1 => Ok(default_standard()),
         None => Err(AppError::Internal(format!(
             "stage standard version {version} unknown"
         ))),

@@ -305,6 +305,14 @@ impl Estimate {
         })
     }
 
+    /// An estimate as it was stored: its lines and VAT rate (checked as in
+    /// [`Estimate::with_vat`]).
+    pub fn restore(lines: Vec<EstimateLine>, vat_bp: i64) -> Result<Self, EstimateError> {
+        let mut estimate = Self::with_vat(vat_bp)?;
+        estimate.lines = lines;
+        Ok(estimate)
+    }
+
     /// VAT rate in basis points.
     pub fn vat_bp(&self) -> i64 {
         self.vat_bp

@@ -85,6 +85,33 @@ pub async fn for_entity(
     .bind(entity_id)
     .fetch_all(conn)
     .await?;
+    rows_to_events(&rows)
+}
+
+/// The events of one entity whose kind is one of `kinds`, oldest first: what a use
+/// case rebuilds state from, without reading the rest of a long timeline.
+pub async fn for_entity_of_kinds(
+    conn: &mut AnyConnection,
+    entity: &str,
+    entity_id: i64,
+    kinds: &[&str],
+) -> StoreResult<Vec<Event>> {
+    let placeholders: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 3)).collect();
+    let sql = format!(
+        "SELECT id, at, actor_role, actor_id, entity, entity_id, kind, data, reason FROM events WHERE entity = $1 AND entity_id = $2 AND kind IN ({}) ORDER BY id",
+        placeholders.join(",")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(entity)
+        .bind(entity_id);
+    for kind in kinds {
+        query = query.bind(*kind);
+    }
+    let rows = query.fetch_all(conn).await?;
+    rows_to_events(&rows)
+}
+
+fn rows_to_events(rows: &[sqlx::any::AnyRow]) -> StoreResult<Vec<Event>> {
     rows.iter()
         .map(|r| {
             let data: String = r.try_get("data")?;

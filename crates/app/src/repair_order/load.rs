@@ -3,7 +3,7 @@
 //! without depending on the order's workflow, which itself issues the bill.
 
 use crate::calendar::station_calendar;
-use crate::shared::{rebuild, to_json, ts};
+use crate::shared::ts;
 use crate::{AppError, AppResult};
 use domain::estimate::{
     ApprovalChannel, ApprovalRecord, Decision, Estimate, EstimateLine, LineItem,
@@ -94,6 +94,10 @@ pub(crate) fn estimate_line(l: &EstimateLineRow) -> AppResult<EstimateLine> {
     })
 }
 
+/// The event kinds an order's stage progress is rebuilt from (the rest of its timeline
+/// is not needed to act on it).
+const STAGE_EVENT_KINDS: &[&str] = &["stage_started", "stage_completed"];
+
 /// Stage starts and completions from the order's events.
 pub(crate) fn stage_events(events: &[store::event::Event]) -> AppResult<Vec<StageEvent>> {
     let mut by_stage: BTreeMap<Stage, StageEvent> = BTreeMap::new();
@@ -142,24 +146,8 @@ pub(crate) async fn load_row(
     let standard = crate::stage_standard::by_version(c, row.standard_version).await?;
     let lines = store::estimate::lines(c, row.id).await?;
     let checkpoints = store::repair_order::checkpoints(c, row.id).await?;
-    let log = store::event::for_entity(c, ENTITY, row.id).await?;
+    let log = store::event::for_entity_of_kinds(c, ENTITY, row.id, STAGE_EVENT_KINDS).await?;
     let events = stage_events(&log)?;
-    let stages: Vec<StageProgress> = Stage::ALL
-        .into_iter()
-        .map(|stage| {
-            let e = events.iter().find(|e| e.stage == stage);
-            StageProgress {
-                stage,
-                started_at: e.map(|e| e.started_at),
-                completed_at: e.and_then(|e| e.completed_at),
-                checked: checkpoints
-                    .iter()
-                    .filter(|c| c.stage == stage.code())
-                    .map(|c| c.code.clone())
-                    .collect(),
-            }
-        })
-        .collect();
     let mut work = Vec::new();
     let mut est = Vec::new();
     for l in &lines {
@@ -183,15 +171,27 @@ pub(crate) async fn load_row(
         .map(str::to_string)
         .collect();
     let promised = row.promised_at.map(ts).transpose()?;
-    let order: RepairOrder = rebuild(serde_json::json!({
-        "standard": to_json(&standard)?,
-        "stages": to_json(&stages)?,
-        "lines": to_json(&work)?,
-        "applicable": to_json(&applicable)?,
-        "promised_at": to_json(&promised)?,
-    }))?;
-    let estimate: Estimate =
-        rebuild(serde_json::json!({"lines": to_json(&est)?, "vat_bp": row.vat_bp}))?;
+    let order = RepairOrder::restore(
+        standard,
+        |stage| {
+            let e = events.iter().find(|e| e.stage == stage);
+            StageProgress {
+                stage,
+                started_at: e.map(|e| e.started_at),
+                completed_at: e.and_then(|e| e.completed_at),
+                checked: checkpoints
+                    .iter()
+                    .filter(|c| c.stage == stage.code())
+                    .map(|c| c.code.clone())
+                    .collect(),
+            }
+        },
+        work,
+        applicable,
+        promised,
+    );
+    let estimate = Estimate::restore(est, row.vat_bp)
+        .map_err(|e| AppError::Internal(format!("stored estimate of order {}: {e}", row.id)))?;
     Ok(Loaded {
         row,
         order,

@@ -274,6 +274,34 @@ impl RepairOrder {
         })
     }
 
+    /// An order as it was stored: its standard, the progress of each stage (asked for
+    /// every stage in order, so the stages are always complete and in order), its work
+    /// lines, the checkpoints marked applicable and the promised time. Loading an
+    /// order rebuilds it this way on every change, so it takes the parts directly
+    /// instead of going through a serialised form.
+    pub fn restore(
+        standard: StageStandard,
+        mut progress: impl FnMut(Stage) -> StageProgress,
+        lines: Vec<WorkLine>,
+        applicable: BTreeSet<String>,
+        promised_at: Option<Timestamp>,
+    ) -> Self {
+        let stages = Stage::ALL
+            .into_iter()
+            .map(|stage| StageProgress {
+                stage,
+                ..progress(stage)
+            })
+            .collect();
+        Self {
+            standard,
+            stages,
+            lines,
+            applicable,
+            promised_at,
+        }
+    }
+
     /// The standard the order runs under.
     pub fn standard(&self) -> &StageStandard {
         &self.standard
