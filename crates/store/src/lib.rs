@@ -16,6 +16,7 @@ pub mod query;
 pub mod scope;
 pub mod session;
 pub mod settings;
+pub mod transaction;
 
 // Business areas, one module each, named as in every other layer. Every function
 // takes a connection so the use case can run it inside its own transaction. State
