@@ -11,6 +11,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod idempotency;
 pub mod import;
 pub mod input;
 pub mod job;

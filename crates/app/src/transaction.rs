@@ -12,13 +12,15 @@ use std::future::Future;
 pub use store::transaction::{ATTEMPTS, RETRY_AFTER_SECS};
 
 /// The use cases that run through the runner, by the name their counters carry.
-pub const USE_CASES: [&str; 6] = [
+pub const USE_CASES: [&str; 8] = [
     "appointment.book",
     "appointment.reschedule",
     "appointment.cancel",
     "appointment.no_show",
     "capacity.publish",
     "job.complete",
+    "idempotency.claim",
+    "idempotency.finish",
 ];
 
 /// Runs one use case's transaction through the runner (see the module doc).

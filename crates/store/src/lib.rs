@@ -9,6 +9,7 @@ pub mod audit;
 pub mod db;
 pub mod error;
 pub mod event;
+pub mod idempotency;
 pub mod job;
 pub mod migrate;
 pub mod outbox;
