@@ -412,3 +412,78 @@ async fn join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> V
     out.extend(results.into_iter().flatten());
     out
 }
+
+/// The runner itself: two transactions that lock two rows in opposite orders both
+/// end committed (on PostgreSQL one is chosen as the deadlock victim and run again);
+/// a transaction that always fails with a serialization failure is given up after
+/// the bounded attempts as "busy", which the API answers 503 with Retry-After.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_runner_runs_a_deadlock_victim_again_and_gives_up_as_busy() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let (t, _desk) = setup(2).await;
+    let mut c = t.app.db.pool.acquire().await.unwrap();
+    let starts: Vec<i64> = store::capacity::slots_between(&mut c, t.fx.station_a, 0, i64::MAX)
+        .await
+        .unwrap()
+        .iter()
+        .take(2)
+        .map(|s| s.slot_start)
+        .collect();
+    drop(c);
+    let attempts = AtomicU32::new(0);
+    let touch = |first: i64, second: i64| {
+        let attempts = &attempts;
+        let db = &t.app.db;
+        async move {
+            db.run("test.deadlock", move |mut tx| async move {
+                attempts.fetch_add(1, Ordering::SeqCst);
+                for (n, start) in [first, second].into_iter().enumerate() {
+                    sqlx::query("UPDATE capacity_slots SET bays = bays WHERE slot_start = $1")
+                        .bind(start)
+                        .execute(&mut *tx)
+                        .await?;
+                    if n == 0 {
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
+                }
+                Ok::<_, store::StoreError>((tx, ()))
+            })
+            .await
+        }
+    };
+    let (a, b) = tokio::join!(touch(starts[0], starts[1]), touch(starts[1], starts[0]));
+    a.unwrap();
+    b.unwrap();
+    let n = attempts.load(Ordering::SeqCst);
+    if t.test_db.is_postgres() {
+        assert!(n >= 3, "the deadlock victim ran again ({n} attempts)");
+        let tries = AtomicU32::new(0);
+        let gave_up = t
+            .app
+            .db
+            .run("test.busy", |mut tx| {
+                let tries = &tries;
+                async move {
+                    tries.fetch_add(1, Ordering::SeqCst);
+                    sqlx::query(
+                        "DO $$ BEGIN RAISE EXCEPTION 'lost' USING ERRCODE = '40001'; END $$",
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                    Ok::<_, store::StoreError>((tx, ()))
+                }
+            })
+            .await;
+        assert!(matches!(gave_up, Err(store::StoreError::Busy("test.busy"))));
+        assert_eq!(tries.load(Ordering::SeqCst), store::transaction::ATTEMPTS);
+    } else {
+        assert_eq!(n, 2, "SQLite serialises writers: no deadlock, no retry");
+    }
+    let r = axum::response::IntoResponse::into_response(web::error::ApiError::app(
+        app::AppError::Busy("appointment.book"),
+        web::i18n::Lang::En,
+    ));
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.headers()["retry-after"], "1");
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+}
