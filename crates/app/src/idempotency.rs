@@ -68,17 +68,32 @@ pub async fn claim(app: &App, principal: &str, key: &str, fingerprint: &str) -> 
     .await
 }
 
+/// The answer stored for a key, to replay to its repeats.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    /// HTTP status.
+    pub status: u16,
+    /// Content type of the body.
+    pub content_type: Option<&'a str>,
+    /// Where a redirect points (a form's answer).
+    pub location: Option<&'a str>,
+    /// The body.
+    pub body: &'a str,
+}
+
 /// Stores the answer of the request that claimed `key`, to replay to its repeats.
-pub async fn finish(
-    app: &App,
-    principal: &str,
-    key: &str,
-    status: u16,
-    content_type: Option<&str>,
-    body: &str,
-) -> AppResult<()> {
+pub async fn finish(app: &App, principal: &str, key: &str, answer: Answer<'_>) -> AppResult<()> {
     run(app, "idempotency.finish", move |mut tx| async move {
-        store::idempotency::finish(&mut tx, principal, key, status, content_type, body).await?;
+        store::idempotency::finish(
+            &mut tx,
+            principal,
+            key,
+            answer.status,
+            answer.content_type,
+            answer.location,
+            answer.body,
+        )
+        .await?;
         Ok((tx, ()))
     })
     .await
@@ -126,6 +141,17 @@ pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
     h.update(b"\n");
     h.update(body);
     hex::encode(h.finalize())
+}
+
+/// A fresh one-time form token (hidden field `form_token`): a form submitted twice
+/// with the same token makes one record, and the repeat is shown its result.
+pub fn form_token() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}
+
+/// The caller key of a browser session (its cookie is a credential: only a hash).
+pub fn session_principal(cookie: &str) -> String {
+    format!("session:{}", &fingerprint("", "", cookie.as_bytes())[..32])
 }
 
 /// The caller key of an owner link (its token is a credential: only its hash is kept).

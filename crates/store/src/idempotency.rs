@@ -19,6 +19,8 @@ pub enum Claim {
         status: u16,
         /// Content type of the body.
         content_type: Option<String>,
+        /// Where a redirect pointed.
+        location: Option<String>,
         /// The body.
         body: String,
     },
@@ -62,7 +64,7 @@ pub async fn claim(
         return Ok(Claim::New);
     }
     let row = sqlx::query(
-        "SELECT fingerprint, status, content_type, body FROM idempotency_keys \
+        "SELECT fingerprint, status, content_type, location, body FROM idempotency_keys \
          WHERE principal = $1 AND idem_key = $2",
     )
     .bind(principal)
@@ -79,6 +81,7 @@ pub async fn claim(
         Some(s) => Claim::Done {
             status: u16::try_from(s).unwrap_or(500),
             content_type: row.try_get("content_type")?,
+            location: row.try_get("location")?,
             body: row
                 .try_get::<Option<String>, _>("body")?
                 .unwrap_or_default(),
@@ -93,16 +96,18 @@ pub async fn finish(
     key: &str,
     status: u16,
     content_type: Option<&str>,
+    location: Option<&str>,
     body: &str,
 ) -> StoreResult<()> {
     sqlx::query(
-        "UPDATE idempotency_keys SET status = $3, content_type = $4, body = $5 \
+        "UPDATE idempotency_keys SET status = $3, content_type = $4, location = $5, body = $6 \
          WHERE principal = $1 AND idem_key = $2 AND status IS NULL",
     )
     .bind(principal)
     .bind(key)
     .bind(i64::from(status))
     .bind(content_type)
+    .bind(location)
     .bind(body)
     .execute(conn)
     .await?;

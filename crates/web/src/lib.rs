@@ -39,6 +39,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             idempotency::guard,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::form_guard,
+        ))
         .layer(axum::middleware::from_fn(ops::track_metrics))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
