@@ -175,7 +175,10 @@ async fn book_in(
         .map_err(refused)?;
     let slots = slots_needed(&cal, DEFAULT_SLOT_MINUTES, start, job.duration_minutes, now)
         .map_err(refused)?;
-    // Lock order: the slots first (by start), then read the counts under the lock.
+    // Refuse at once when the unlocked counts already say full (under a burst for
+    // the last places most requests end here, without queueing for the lock).
+    plan(tx, station.id, &job, &slots).await?;
+    // Lock order: the slots (by start), then read the counts again under the lock.
     store::capacity::lock(tx, station.id, &millis(&slots)).await?;
     refuse_overlap(
         tx,
