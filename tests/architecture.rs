@@ -18,7 +18,7 @@ const LAYERS: [(&str, &str); 6] = [
 
 /// Modules that are machinery or shared value types, not business areas. Every other
 /// module is an area and must be named as in the other layers.
-const MACHINERY: [&str; 38] = [
+const MACHINERY: [&str; 40] = [
     // domain: value types and the permission model every area uses
     "certification",
     "ids",
@@ -43,6 +43,8 @@ const MACHINERY: [&str; 38] = [
     "scope",
     "session",
     "settings",
+    "transaction",
+    "idempotency",
     // app: sign-in, the clock, input reading and its OpenAPI schemas, notifications,
     // jobs and timers, signing keys, bulk data (`job` and `auth` also name the domain's
     // rules and the console page)

@@ -189,6 +189,8 @@ async fn every_acknowledged_write_survives_a_kill_during_a_burst() {
         "repair_orders_opened_total",
         "repair_orders_delivered_total",
         "outbox_dead_total",
+        "db_transaction_retries_total{use_case=\"appointment.book\"}",
+        "db_transaction_give_ups_total{use_case=\"appointment.reschedule\"}",
     ] {
         assert!(metrics.contains(family), "/metrics lacks {family}");
     }

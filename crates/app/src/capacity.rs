@@ -6,7 +6,8 @@ use crate::calendar::station_calendar;
 use crate::labour::{lookup, requirement};
 use crate::network::expect;
 use crate::shared::{expect_any, rebuild, refused, station_reach, to_json, ts};
-use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use crate::transaction::run;
+use crate::{App, AppError, AppResult, actor, conn};
 use domain::Violation;
 use domain::appointment::ServiceType;
 use domain::capacity::{
@@ -53,12 +54,27 @@ pub async fn publish(
         ));
     }
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    let station = store::network::station(&mut tx, grant.reach(), station_id).await?;
-    let cal = station_calendar(&mut tx, &station).await?;
+    run(app, "capacity.publish", move |mut tx| async move {
+        let n = publish_in(&mut tx, grant, station_id, first_day, days, counts, now).await?;
+        Ok((tx, n))
+    })
+    .await
+}
+
+async fn publish_in(
+    tx: &mut sqlx::AnyConnection,
+    grant: &Grant,
+    station_id: i64,
+    first_day: Date,
+    days: u32,
+    counts: Option<SlotCounts>,
+    now: i64,
+) -> AppResult<usize> {
+    let station = store::network::station(tx, grant.reach(), station_id).await?;
+    let cal = station_calendar(tx, &station).await?;
     let counts = match counts {
         Some(c) => c,
-        None => station_counts(&mut tx, &station, first_day).await?,
+        None => station_counts(tx, &station, first_day).await?,
     };
     let state = CapacityState::publish(&cal, first_day, days, DEFAULT_SLOT_MINUTES, counts)
         .map_err(refused)?;
@@ -69,11 +85,19 @@ pub async fn publish(
         .filter(|(_, n)| **n > 0)
         .map(|(i, n)| (i as i64, i64::from(*n)))
         .collect();
-    for slot in state.slots() {
+    let mut starts: Vec<i64> = state
+        .slots()
+        .iter()
+        .map(|s| s.start.as_millisecond())
+        .collect();
+    starts.sort_unstable();
+    store::capacity::lock(tx, station_id, &starts).await?;
+    refuse_below_booked(tx, station_id, &starts, i64::from(counts.bays), &techs).await?;
+    for start in &starts {
         store::capacity::publish_slot(
-            &mut tx,
+            tx,
             station_id,
-            slot.start.as_millisecond(),
+            *start,
             DEFAULT_SLOT_MINUTES,
             i64::from(counts.bays),
             &techs,
@@ -81,7 +105,7 @@ pub async fn publish(
         .await?;
     }
     store::event::record(
-        &mut tx,
+        tx,
         now,
         actor(grant),
         "station",
@@ -94,8 +118,59 @@ pub async fn publish(
         None,
     )
     .await?;
-    commit(tx).await?;
     Ok(state.slots().len())
+}
+
+/// Refuses a publication that leaves any already-booked slot with more bookings than
+/// bays or technicians of a class, naming the rule and every appointment that holds
+/// a place in such a slot (nothing is changed; cancel or move those first).
+async fn refuse_below_booked(
+    tx: &mut sqlx::AnyConnection,
+    station_id: i64,
+    starts: &[i64],
+    bays: i64,
+    techs: &[(i64, i64)],
+) -> AppResult<()> {
+    let (Some(first), Some(last)) = (starts.iter().min(), starts.iter().max()) else {
+        return Ok(());
+    };
+    let end = last + DEFAULT_SLOT_MINUTES * 60_000;
+    let stored = store::capacity::slots_between(tx, station_id, *first, end).await?;
+    let capacity_of = |class: i64| {
+        techs
+            .iter()
+            .find(|(c, _)| *c == class)
+            .map_or(0, |(_, n)| *n)
+    };
+    let over: Vec<i64> = stored
+        .iter()
+        .filter(|s| starts.binary_search(&s.slot_start).is_ok())
+        .filter(|s| {
+            s.used_bays > bays
+                || s.techs
+                    .iter()
+                    .any(|(class, _, used)| *used > capacity_of(*class))
+        })
+        .map(|s| s.slot_start)
+        .collect();
+    if over.is_empty() {
+        return Ok(());
+    }
+    let held = store::appointment::holding_places(tx, station_id, *first, end).await?;
+    let affected: Vec<String> = held
+        .iter()
+        .filter(|a| {
+            a.slot_starts()
+                .iter()
+                .any(|s| over.binary_search(s).is_ok())
+        })
+        .map(|a| format!("/api/v1/appointments/{}", a.id))
+        .collect();
+    Err(AppError::Refused(
+        Violation::new("bays", "capacity.below_booked")
+            .with_detail(affected.join(", "))
+            .into(),
+    ))
 }
 
 /// Bays of the station and its technicians by class, counting certificates valid on `day`;

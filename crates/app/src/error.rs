@@ -2,6 +2,7 @@
 
 use domain::{Violation, Violations};
 use store::StoreError;
+use store::transaction::Transient;
 
 /// Why a use case did not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +29,10 @@ pub enum AppError {
         /// When to try again, UTC ms.
         retry_at: i64,
     },
+    /// The database kept losing races for this use case and the transaction runner
+    /// gave up; nothing was written. Answered 503 with `Retry-After`.
+    #[error("busy: {0}")]
+    Busy(&'static str),
     /// The database failed.
     #[error("storage: {0}")]
     Store(StoreError),
@@ -47,6 +52,7 @@ impl From<StoreError> for AppError {
                 AppError::Invalid(Violation::new(field, "unique").into())
             }
             StoreError::Conflict(rule) => AppError::Refused(Violation::new("state", rule).into()),
+            StoreError::Busy(use_case) => AppError::Busy(use_case),
             other => AppError::Store(other),
         }
     }
@@ -73,5 +79,11 @@ impl From<Violation> for AppError {
 impl From<domain::permission::Denied> for AppError {
     fn from(_: domain::permission::Denied) -> Self {
         AppError::Forbidden
+    }
+}
+
+impl Transient for AppError {
+    fn transient(&self) -> bool {
+        matches!(self, AppError::Store(e) if e.transient())
     }
 }

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod idempotency;
 pub mod import;
 pub mod input;
 pub mod job;
@@ -19,6 +20,7 @@ pub mod password;
 pub mod schema;
 pub(crate) mod shared;
 pub mod signing;
+pub mod transaction;
 
 // Business areas, one module each, named as in every other layer.
 pub mod appointment;
@@ -147,6 +149,7 @@ impl App {
             "outbox_dead_total",
             "Messages given up after their last attempt"
         );
+        transaction::describe_metrics();
         for source in ["appointment", "walk_in"] {
             metrics::counter!("repair_orders_opened_total", "source" => source).increment(0);
         }

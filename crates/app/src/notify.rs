@@ -60,7 +60,8 @@ async fn load(app: &App, job: &Claimed) -> Result<OutboxMessage, String> {
 
 /// Delivers outbox messages: the `outbox.deliver` job kind. A webhook call is made
 /// before the completing transaction (at least once; the gateway drops repeats by the
-/// message's dedupe key, sent as `id`); an inbox message is written in it (exactly
+/// message's dedupe key, stable per event, sent as `id` and as the `Idempotency-Key`
+/// header); an inbox message is written in it (exactly
 /// once). After the last attempt the message is marked `failed`; retrying the job
 /// re-sends it.
 #[derive(Debug, Clone, Copy)]
@@ -93,6 +94,8 @@ impl Handler for Delivery {
                         .post(url)
                         .header("content-type", "application/json")
                         .header("x-aftersales-signature", sig)
+                        // The same stable key per event, in the standard header too.
+                        .header("idempotency-key", &m.dedupe_key)
                         .body(body)
                         .send()
                         .await

@@ -14,10 +14,6 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use store::event::Actor;
 
-/// How often a booking is retried when a concurrent booking took the last place
-/// between planning and taking it.
-pub(crate) const BOOKING_ATTEMPTS: usize = 4;
-
 /// Guards that a grant is for one of the actions a use case accepts.
 pub(crate) fn expect_any(
     grant: &domain::permission::Grant,

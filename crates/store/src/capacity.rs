@@ -190,3 +190,40 @@ pub async fn release(
     }
     Ok(())
 }
+
+/// Locks the slots of a station that a transaction is about to change, in the one
+/// lock order: by slot start, each slot's bay row before its technician rows (by
+/// class). Every use case that changes counters of several slots — a reschedule's
+/// old and new slots alike — calls this first, so two of them never hold rows the
+/// other waits for. On SQLite write transactions are already serialised
+/// (`BEGIN IMMEDIATE`), so there is nothing to lock.
+pub async fn lock(
+    conn: &mut AnyConnection,
+    station_id: i64,
+    slot_starts: &[i64],
+) -> StoreResult<()> {
+    if conn.backend_name() != "PostgreSQL" {
+        return Ok(());
+    }
+    let mut starts = slot_starts.to_vec();
+    starts.sort_unstable();
+    starts.dedup();
+    for start in starts {
+        sqlx::query(
+            "SELECT used_bays FROM capacity_slots WHERE station_id = $1 AND slot_start = $2 FOR UPDATE",
+        )
+        .bind(station_id)
+        .bind(start)
+        .fetch_optional(&mut *conn)
+        .await?;
+        sqlx::query(
+            "SELECT used FROM capacity_techs WHERE station_id = $1 AND slot_start = $2 \
+             ORDER BY class_index FOR UPDATE",
+        )
+        .bind(station_id)
+        .bind(start)
+        .fetch_all(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}

@@ -12,6 +12,10 @@ pub enum StoreError {
     /// A concurrent change got there first, or a guarded update matched nothing.
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// The transaction kept losing races (deadlock, serialization failure, busy
+    /// database) and the runner gave up; names the use case. Try again shortly.
+    #[error("busy: {0} gave up after retries")]
+    Busy(&'static str),
     /// The database said no.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod db;
 pub mod error;
 pub mod event;
+pub mod idempotency;
 pub mod job;
 pub mod migrate;
 pub mod outbox;
@@ -16,6 +17,7 @@ pub mod query;
 pub mod scope;
 pub mod session;
 pub mod settings;
+pub mod transaction;
 
 // Business areas, one module each, named as in every other layer. Every function
 // takes a connection so the use case can run it inside its own transaction. State

@@ -8,6 +8,7 @@ use app::App;
 use app::clock::ManualClock;
 use std::sync::Arc;
 
+mod capacity;
 mod db;
 mod fixture;
 mod scenario;

@@ -140,6 +140,12 @@ pub fn describe_app(e: &AppError) -> (StatusCode, &'static str, &'static str, Ve
             "error.too_many",
             vec![],
         ),
+        AppError::Busy(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "error.busy",
+            vec![],
+        ),
         AppError::Store(_) | AppError::Internal(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
@@ -222,6 +228,16 @@ impl IntoResponse for ApiError {
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 r.headers_mut().insert(header::RETRY_AFTER, v);
             }
+        }
+        if let Problem::App(AppError::Busy(use_case)) = self.problem {
+            tracing::warn!(
+                use_case,
+                "answered busy after the transaction runner gave up"
+            );
+            r.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(app::transaction::RETRY_AFTER_SECS),
+            );
         }
         if status == StatusCode::UNAUTHORIZED {
             r.headers_mut()

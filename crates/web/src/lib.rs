@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod headers;
 pub mod i18n;
+pub mod idempotency;
 pub mod openapi;
 pub mod ops;
 pub mod owner;
@@ -34,6 +35,14 @@ pub fn router(state: AppState) -> Router {
         .merge(console::router())
         .merge(owner::router())
         .fallback(ops::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::guard,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::form_guard,
+        ))
         .layer(axum::middleware::from_fn(ops::track_metrics))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

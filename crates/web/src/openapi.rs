@@ -131,6 +131,10 @@ pub fn published() -> serde_json::Value {
                     "description": "A signed-in browser session; writes also send the `X-CSRF-Token` header."}
             }),
         );
+        components.insert(
+            "parameters".into(),
+            serde_json::json!({"IdempotencyKey": crate::idempotency::openapi_parameter()}),
+        );
     }
     if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
         for (path, item) in paths.iter_mut() {
@@ -211,6 +215,14 @@ fn finish_operation(path: &str, method: &str, op: &mut serde_json::Map<String, s
             responses
                 .entry(status)
                 .or_insert_with(|| problem_response(description));
+        }
+    }
+    if crate::idempotency::applies(&axum::http::Method::POST, path) && method == "post" {
+        let params = op
+            .entry("parameters")
+            .or_insert_with(|| serde_json::json!([]));
+        if let Some(params) = params.as_array_mut() {
+            params.push(serde_json::json!({"$ref": "#/components/parameters/IdempotencyKey"}));
         }
     }
     if let Some(params) = op.get_mut("parameters").and_then(|p| p.as_array_mut()) {

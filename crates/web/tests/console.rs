@@ -405,3 +405,67 @@ async fn the_desk_opens_a_walk_in_by_vin_for_a_car_from_anywhere() {
         "{html}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_double_submitted_form_makes_one_record_and_both_answers_show_it() {
+    let t = TestApp::spawn().await;
+    let (c, csrf) = console_login(&t, "service_advisor").await;
+    let page = c
+        .get(format!("{}/console/vehicles/new", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = hidden(&page, "form_token");
+    assert_eq!(token.len(), 32, "a one-time token in the form");
+    let vin = domain::vin::Vin::with_check_digit("LHGCM826", "33A00077")
+        .unwrap()
+        .to_string();
+    let form = vec![
+        ("csrf".to_string(), csrf.clone()),
+        ("form_token".into(), token.clone()),
+        ("vin".into(), vin.clone()),
+        ("brand".into(), "广汽本田".into()),
+        ("model".into(), "雅阁".into()),
+        ("model_year".into(), "2021".into()),
+        ("purchase_date".into(), "2021-06-01".into()),
+        ("owner_id".into(), t.fx.customer_a.to_string()),
+        ("station_id".into(), t.fx.station_a.to_string()),
+    ];
+    let submit = || {
+        c.post(format!("{}/console/vehicles/new", t.base))
+            .form(&form)
+            .send()
+    };
+    let (a, b) = tokio::join!(submit(), submit());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        b.status(),
+        StatusCode::SEE_OTHER,
+        "the repeat is shown the record too"
+    );
+    assert_eq!(a.headers()["location"], b.headers()["location"]);
+    // Resubmitted later (the back button): the same answer, still one vehicle.
+    let again = submit().await.unwrap();
+    assert_eq!(again.headers()["location"], a.headers()["location"]);
+    let mut conn = t.app.db.pool.acquire().await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM vehicles WHERE vin = $1")
+        .bind(&vin)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    // A page rendered again carries a new token.
+    let page = c
+        .get(format!("{}/console/vehicles/new", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_ne!(hidden(&page, "form_token"), token);
+}

@@ -25,9 +25,16 @@ async fn gateway(status: u16) -> (String, Seen) {
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("")
                     .to_string();
-                seen.lock()
-                    .unwrap()
-                    .push((sig, String::from_utf8_lossy(&body).to_string()));
+                let text = String::from_utf8_lossy(&body).to_string();
+                // Every message carries its event's stable key as Idempotency-Key.
+                let id = serde_json::from_str::<serde_json::Value>(&text).unwrap()["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                if headers.get("idempotency-key").and_then(|v| v.to_str().ok()) != Some(&id) {
+                    return axum::http::StatusCode::BAD_REQUEST;
+                }
+                seen.lock().unwrap().push((sig, text));
                 axum::http::StatusCode::from_u16(status).unwrap()
             }
         }),

@@ -1,10 +1,11 @@
 //! Appointments (预约): booking against slot capacity, rescheduling, cancelling with a
 //! reason (capacity released), no-shows, and the reminder before the start.
 //!
-//! Capacity is taken with guarded conditional updates in the booking's transaction
-//! (see [`store::capacity`]); when a concurrent booking took the last place
-//! between planning and taking, the transaction is rolled back and the booking is
-//! planned again on fresh counts, so the answer is the domain's own refusal.
+//! Every write runs through the one transaction runner ([`crate::transaction`]): the
+//! slots a booking, reschedule or cancel touches are locked first in the one lock
+//! order (by station, then start), the counts read under that lock, and places taken
+//! with guarded conditional updates (see [`store::capacity`]), so the answer is the
+//! domain's own refusal; a deadlock or busy database runs the whole transaction again.
 
 pub mod feed;
 pub mod owner;
@@ -12,8 +13,9 @@ use crate::calendar::{station_calendar, station_zone};
 use crate::capacity::{job_for, load_state};
 use crate::input::Loose;
 use crate::network::expect;
-use crate::shared::{BOOKING_ATTEMPTS, instant, rebuild, refused, station_reach, to_json, ts};
-use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use crate::shared::{instant, rebuild, refused, station_reach, to_json, ts};
+use crate::transaction::run;
+use crate::{App, AppError, AppResult, actor, conn};
 use domain::appointment::{Appointment, AppointmentState, Channel, QuietHours, ServiceType};
 use domain::capacity::{DEFAULT_SLOT_MINUTES, slots_needed};
 use domain::permission::{Action, Grant, Reach};
@@ -117,32 +119,32 @@ pub fn to_domain(row: &AppointmentRow) -> AppResult<Appointment> {
 
 /// Books an appointment. Refused (with the domain's rule code) in the past, on a
 /// holiday or closed day, outside opening hours, off the slot grid, past closing, or
-/// when no bay or qualified technician is free for the whole job. Needs
-/// `VehicleWrite` within the station's reach; the vehicle may be registered anywhere.
+/// when no bay or qualified technician is free for the whole job; refused too when
+/// the vehicle already holds an overlapping appointment at the station (the rule
+/// names it). Needs `AppointmentBook` within the station's reach; the vehicle may be
+/// registered anywhere. Runs through the transaction runner.
 pub async fn book(app: &App, grant: &Grant, input: &BookInput) -> AppResult<i64> {
     expect(grant, Action::AppointmentBook)?;
-    let p = parse(input)?;
+    let p = &parse(input)?;
     let now = app.clock.now();
-    for _ in 0..BOOKING_ATTEMPTS {
-        if let Some(id) = book_once(app, grant, input, &p, now).await? {
-            return Ok(id);
-        }
-    }
-    Err(refused(Violation::new("start", "capacity.no_bay")))
+    run(app, "appointment.book", move |mut tx| async move {
+        let id = book_in(&mut tx, grant, input, p, now).await?;
+        Ok((tx, id))
+    })
+    .await
 }
 
-async fn book_once(
-    app: &App,
+async fn book_in(
+    tx: &mut sqlx::AnyConnection,
     grant: &Grant,
     input: &BookInput,
     p: &Parsed,
     now: Timestamp,
-) -> AppResult<Option<i64>> {
-    let mut tx = begin(app).await?;
-    let station = store::network::station(&mut tx, &station_reach(grant.reach()), input.station_id)
+) -> AppResult<i64> {
+    let station = store::network::station(tx, &station_reach(grant.reach()), input.station_id)
         .await
         .map_err(|_| AppError::Invalid(Violation::new("station_id", "station.unknown").into()))?;
-    let vehicle = store::vehicle::get(&mut tx, &Reach::All, input.vehicle_id)
+    let vehicle = store::vehicle::get(tx, &Reach::All, input.vehicle_id)
         .await
         .map_err(|_| AppError::Invalid(Violation::new("vehicle_id", "vehicle.unknown").into()))?;
     // An owner books only their own vehicles.
@@ -153,7 +155,7 @@ async fn book_once(
             Violation::new("vehicle_id", "vehicle.unknown").into(),
         ));
     }
-    let cal = station_calendar(&mut tx, &station).await?;
+    let cal = station_calendar(tx, &station).await?;
     let mut v = Violations::new();
     let start = instant(&mut v, "start", &input.start, &cal.tz);
     v.into_result()?;
@@ -163,7 +165,7 @@ async fn book_once(
         ));
     };
     let job = job_for(
-        &mut tx,
+        tx,
         p.service_type,
         &input.operation_codes,
         input.duration_minutes,
@@ -173,14 +175,24 @@ async fn book_once(
         .map_err(refused)?;
     let slots = slots_needed(&cal, DEFAULT_SLOT_MINUTES, start, job.duration_minutes, now)
         .map_err(refused)?;
-    let booking = plan(&mut tx, station.id, &job, &slots).await?;
-    let starts: Vec<i64> = booking.slots.iter().map(|s| s.as_millisecond()).collect();
+    // Refuse at once when the unlocked counts already say full (under a burst for
+    // the last places most requests end here, without queueing for the lock).
+    plan(tx, station.id, &job, &slots).await?;
+    // Lock order: the slots (by start), then read the counts again under the lock.
+    store::capacity::lock(tx, station.id, &millis(&slots)).await?;
+    refuse_overlap(
+        tx,
+        station.id,
+        vehicle.id,
+        start,
+        appt.duration_minutes(),
+        0,
+    )
+    .await?;
+    let booking = plan(tx, station.id, &job, &slots).await?;
+    let starts = millis(&booking.slots);
     let class = booking.class.index() as i64;
-    if let Err(full) = store::capacity::take(&mut tx, station.id, &starts, class).await? {
-        tx.rollback().await.map_err(AppError::from)?;
-        tracing::debug!(?full, "capacity taken meanwhile; planning again");
-        return Ok(None);
-    }
+    take(tx, station.id, &starts, class).await?;
     let row = AppointmentRow {
         id: 0,
         station_id: station.id,
@@ -203,9 +215,9 @@ async fn book_once(
         closed_at: None,
         created_at: now.as_millisecond(),
     };
-    let id = store::appointment::insert(&mut tx, &row, now.as_millisecond()).await?;
+    let id = store::appointment::insert(tx, &row, now.as_millisecond()).await?;
     store::event::record(
-        &mut tx,
+        tx,
         now.as_millisecond(),
         actor(grant),
         "appointment",
@@ -219,9 +231,52 @@ async fn book_once(
         None,
     )
     .await?;
-    enqueue_reminder(&mut tx, &row, id, now, &cal.tz).await?;
-    commit(tx).await?;
-    Ok(Some(id))
+    enqueue_reminder(tx, &row, id, now, &cal.tz).await?;
+    Ok(id)
+}
+
+/// UTC milliseconds of instants.
+fn millis(slots: &[Timestamp]) -> Vec<i64> {
+    slots.iter().map(|s| s.as_millisecond()).collect()
+}
+
+/// Takes the places of a plan made under the slots' lock; a counter found full then
+/// is refused with the domain's rule (the whole transaction rolls back).
+async fn take(
+    tx: &mut sqlx::AnyConnection,
+    station_id: i64,
+    starts: &[i64],
+    class: i64,
+) -> AppResult<()> {
+    match store::capacity::take(tx, station_id, starts, class).await? {
+        Ok(()) => Ok(()),
+        Err(store::capacity::Full::Bay) => Err(refused(Violation::new("start", "capacity.no_bay"))),
+        Err(store::capacity::Full::Technician) => {
+            Err(refused(Violation::new("start", "capacity.no_technician")))
+        }
+    }
+}
+
+/// Refuses a second appointment of the same vehicle at the station overlapping
+/// `[start, start + minutes)`, naming the existing one and its link (a double submit
+/// without an idempotency key makes one booking, not two).
+async fn refuse_overlap(
+    tx: &mut sqlx::AnyConnection,
+    station_id: i64,
+    vehicle_id: i64,
+    start: Timestamp,
+    minutes: i64,
+    except_id: i64,
+) -> AppResult<()> {
+    let from = start.as_millisecond();
+    let to = from + minutes * 60_000;
+    match store::appointment::overlapping(tx, station_id, vehicle_id, from, to, except_id).await? {
+        None => Ok(()),
+        Some(existing) => Err(refused(
+            Violation::new("vehicle_id", "appointment.overlap")
+                .with_detail(format!("/api/v1/appointments/{existing}")),
+        )),
+    }
 }
 
 /// Plans the booking on the stored counts of the slots it needs.
@@ -295,32 +350,31 @@ async fn enqueue_reminder(
     Ok(())
 }
 
-/// Moves a booked appointment to `start`: the old places are released and new ones
-/// taken in one transaction; the old reminder is withdrawn and a new one queued.
-/// Needs `AppointmentBook`; an owner reaches only the appointments of their own
-/// vehicles (others are not found).
+/// Moves a booked appointment to `start`: in one transaction through the runner,
+/// the old and new slots are locked together in the one lock order (by start), the
+/// old places released and the new ones taken; the old reminder is withdrawn and a
+/// new one queued. Needs `AppointmentBook`; an owner reaches only the appointments of
+/// their own vehicles (others are not found).
 pub async fn reschedule(app: &App, grant: &Grant, id: i64, start: &Loose) -> AppResult<()> {
     expect(grant, Action::AppointmentBook)?;
     let now = app.clock.now();
-    for _ in 0..BOOKING_ATTEMPTS {
-        if reschedule_once(app, grant, id, start, now).await? {
-            return Ok(());
-        }
-    }
-    Err(refused(Violation::new("start", "capacity.no_bay")))
+    run(app, "appointment.reschedule", move |mut tx| async move {
+        reschedule_in(&mut tx, grant, id, start, now).await?;
+        Ok((tx, ()))
+    })
+    .await
 }
 
-async fn reschedule_once(
-    app: &App,
+async fn reschedule_in(
+    tx: &mut sqlx::AnyConnection,
     grant: &Grant,
     id: i64,
     start: &Loose,
     now: Timestamp,
-) -> AppResult<bool> {
-    let mut tx = begin(app).await?;
-    let row = store::appointment::get(&mut tx, grant.reach(), id).await?;
-    let station = store::network::station(&mut tx, &Reach::All, row.station_id).await?;
-    let cal = station_calendar(&mut tx, &station).await?;
+) -> AppResult<()> {
+    let row = store::appointment::get(tx, grant.reach(), id).await?;
+    let station = store::network::station(tx, &Reach::All, row.station_id).await?;
+    let cal = station_calendar(tx, &station).await?;
     let mut v = Violations::new();
     let new_start = instant(&mut v, "start", start, &cal.tz);
     v.into_result()?;
@@ -337,7 +391,7 @@ async fn reschedule_once(
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect();
-    let mut job = job_for(&mut tx, appt.service_type(), &codes, None).await?;
+    let mut job = job_for(tx, appt.service_type(), &codes, None).await?;
     job.duration_minutes = row.duration_minutes;
     let slots = slots_needed(
         &cal,
@@ -347,20 +401,33 @@ async fn reschedule_once(
         now,
     )
     .map_err(refused)?;
-    store::capacity::release(&mut tx, row.station_id, &row.slot_starts(), row.tech_class).await?;
-    let booking = plan(&mut tx, row.station_id, &job, &slots).await?;
-    let starts: Vec<i64> = booking.slots.iter().map(|s| s.as_millisecond()).collect();
+    // One lock order: old and new slots together, by start — never "free the old,
+    // then take the new", which locks in the opposite order of a booking.
+    let mut touched = row.slot_starts();
+    touched.extend(millis(&slots));
+    store::capacity::lock(tx, row.station_id, &touched).await?;
+    // The appointment's state may have changed while we waited for the slots.
+    let row = store::appointment::get(tx, grant.reach(), id).await?;
+    to_domain(&row)?
+        .reschedule(new_start, now)
+        .map_err(refused)?;
+    refuse_overlap(
+        tx,
+        row.station_id,
+        row.vehicle_id,
+        new_start,
+        row.duration_minutes,
+        id,
+    )
+    .await?;
+    store::capacity::release(tx, row.station_id, &row.slot_starts(), row.tech_class).await?;
+    let booking = plan(tx, row.station_id, &job, &slots).await?;
+    let starts = millis(&booking.slots);
     let class = booking.class.index() as i64;
-    if store::capacity::take(&mut tx, row.station_id, &starts, class)
-        .await?
-        .is_err()
-    {
-        tx.rollback().await.map_err(AppError::from)?;
-        return Ok(false);
-    }
+    take(tx, row.station_id, &starts, class).await?;
     let now_ms = now.as_millisecond();
     store::appointment::reschedule(
-        &mut tx,
+        tx,
         id,
         new_start.as_millisecond(),
         starts.len() as i64,
@@ -368,12 +435,12 @@ async fn reschedule_once(
         now_ms,
     )
     .await?;
-    store::appointment::withdraw_message(&mut tx, &reminder_key(id, row.start_at)).await?;
+    store::appointment::withdraw_message(tx, &reminder_key(id, row.start_at)).await?;
     let mut moved = row.clone();
     moved.start_at = new_start.as_millisecond();
-    enqueue_reminder(&mut tx, &moved, id, now, &cal.tz).await?;
+    enqueue_reminder(tx, &moved, id, now, &cal.tz).await?;
     store::event::record(
-        &mut tx,
+        tx,
         now_ms,
         actor(grant),
         "appointment",
@@ -383,24 +450,39 @@ async fn reschedule_once(
         None,
     )
     .await?;
-    commit(tx).await?;
-    Ok(true)
+    Ok(())
 }
 
-/// Cancels a booked appointment with a reason; its places are released and its
-/// reminder withdrawn. Needs `AppointmentBook`; an owner reaches only the
-/// appointments of their own vehicles (others are not found).
+/// Cancels a booked appointment with a reason; its places are released (its slots
+/// locked first, in the one order) and its reminder withdrawn. Needs
+/// `AppointmentBook`; an owner reaches only the appointments of their own vehicles
+/// (others are not found).
 pub async fn cancel(app: &App, grant: &Grant, id: i64, reason: &str) -> AppResult<()> {
     expect(grant, Action::AppointmentBook)?;
     let now = app.clock.now();
+    run(app, "appointment.cancel", move |mut tx| async move {
+        cancel_in(&mut tx, grant, id, reason, now).await?;
+        Ok((tx, ()))
+    })
+    .await
+}
+
+async fn cancel_in(
+    tx: &mut sqlx::AnyConnection,
+    grant: &Grant,
+    id: i64,
+    reason: &str,
+    now: Timestamp,
+) -> AppResult<()> {
     let now_ms = now.as_millisecond();
-    let mut tx = begin(app).await?;
-    let row = store::appointment::get(&mut tx, grant.reach(), id).await?;
+    let row = store::appointment::get(tx, grant.reach(), id).await?;
+    store::capacity::lock(tx, row.station_id, &row.slot_starts()).await?;
+    let row = store::appointment::get(tx, grant.reach(), id).await?;
     let mut appt = to_domain(&row)?;
     appt.cancel(reason, now).map_err(refused)?;
     let reason = reason.trim();
     store::appointment::set_state(
-        &mut tx,
+        tx,
         id,
         "booked",
         "cancelled",
@@ -411,10 +493,10 @@ pub async fn cancel(app: &App, grant: &Grant, id: i64, reason: &str) -> AppResul
         now_ms,
     )
     .await?;
-    store::capacity::release(&mut tx, row.station_id, &row.slot_starts(), row.tech_class).await?;
-    store::appointment::withdraw_message(&mut tx, &reminder_key(id, row.start_at)).await?;
+    store::capacity::release(tx, row.station_id, &row.slot_starts(), row.tech_class).await?;
+    store::appointment::withdraw_message(tx, &reminder_key(id, row.start_at)).await?;
     store::event::record(
-        &mut tx,
+        tx,
         now_ms,
         actor(grant),
         "appointment",
@@ -424,7 +506,6 @@ pub async fn cancel(app: &App, grant: &Grant, id: i64, reason: &str) -> AppResul
         Some(reason),
     )
     .await?;
-    commit(tx).await?;
     Ok(())
 }
 
@@ -434,35 +515,36 @@ pub async fn no_show(app: &App, grant: &Grant, id: i64) -> AppResult<()> {
     expect(grant, Action::AppointmentBook)?;
     let now = app.clock.now();
     let now_ms = now.as_millisecond();
-    let mut tx = begin(app).await?;
-    let row = store::appointment::get(&mut tx, grant.reach(), id).await?;
-    let mut appt = to_domain(&row)?;
-    appt.mark_no_show(now).map_err(refused)?;
-    store::appointment::set_state(
-        &mut tx,
-        id,
-        "booked",
-        "no_show",
-        None,
-        None,
-        None,
-        Some(now_ms),
-        now_ms,
-    )
-    .await?;
-    store::event::record(
-        &mut tx,
-        now_ms,
-        actor(grant),
-        "appointment",
-        id,
-        "no_show",
-        &serde_json::json!({"start": row.start_at}),
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(())
+    run(app, "appointment.no_show", move |mut tx| async move {
+        let row = store::appointment::get(&mut tx, grant.reach(), id).await?;
+        let mut appt = to_domain(&row)?;
+        appt.mark_no_show(now).map_err(refused)?;
+        store::appointment::set_state(
+            &mut tx,
+            id,
+            "booked",
+            "no_show",
+            None,
+            None,
+            None,
+            Some(now_ms),
+            now_ms,
+        )
+        .await?;
+        store::event::record(
+            &mut tx,
+            now_ms,
+            actor(grant),
+            "appointment",
+            id,
+            "no_show",
+            &serde_json::json!({"start": row.start_at}),
+            None,
+        )
+        .await?;
+        Ok((tx, ()))
+    })
+    .await
 }
 
 /// One appointment within reach. Needs `AppointmentRead`.

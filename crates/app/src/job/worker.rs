@@ -9,6 +9,7 @@
 //! are seen, and wakes at once when this process queues work.
 
 use super::handler::{Ctx, Registry};
+use crate::transaction::run;
 use crate::{App, AppResult};
 use domain::job::Backoff;
 use sqlx::AnyConnection;
@@ -115,11 +116,14 @@ impl Worker {
         // Failures first: recording them releases their rows from this claim, so the
         // fast path below can complete the claim as a whole.
         if !failures.is_empty() {
-            let mut tx = self.ctx.app.db.begin().await?;
-            for (job, error) in &failures {
-                self.record_failure(&mut tx, job, error).await?;
-            }
-            crate::commit(tx).await?;
+            let failures = &failures;
+            run(&self.ctx.app, "job.complete", move |mut tx| async move {
+                for (job, error) in failures {
+                    self.record_failure(&mut tx, job, error).await?;
+                }
+                Ok((tx, ()))
+            })
+            .await?;
         }
         if ready.is_empty() {
             return Ok(());
@@ -130,65 +134,95 @@ impl Worker {
         Ok(())
     }
 
-    /// Runs every handler and completes the claim in one transaction; false (and
-    /// nothing changed) when a handler failed or a row was taken from this claim.
+    /// Runs every handler and completes the claim in one transaction (through the
+    /// transaction runner); false (and nothing changed) when a handler failed or a row
+    /// was taken from this claim.
     async fn fast_path(&self, queue: Queue, token: &str, ready: &[Claimed]) -> AppResult<bool> {
-        let mut tx = self.ctx.app.db.begin().await?;
+        let done = run(&self.ctx.app, "job.complete", move |mut tx| async move {
+            savepoint(&mut tx, "SAVEPOINT job_batch").await?;
+            let done = self.fast_path_in(&mut tx, queue, token, ready).await?;
+            if !done {
+                // Undo every handler's effects; the empty transaction commits.
+                savepoint(&mut tx, "ROLLBACK TO SAVEPOINT job_batch").await?;
+            }
+            savepoint(&mut tx, "RELEASE SAVEPOINT job_batch").await?;
+            Ok((tx, done))
+        })
+        .await?;
+        if done {
+            for job in ready {
+                metrics::counter!("jobs_done_total", "kind" => job.kind.clone()).increment(1);
+            }
+        }
+        Ok(done)
+    }
+
+    async fn fast_path_in(
+        &self,
+        tx: &mut AnyConnection,
+        queue: Queue,
+        token: &str,
+        ready: &[Claimed],
+    ) -> AppResult<bool> {
         for job in ready {
             let Some(h) = self.registry.get(&job.kind) else {
                 return Ok(false);
             };
-            if h.inside(&self.ctx, &mut tx, job).await.is_err() {
-                // Dropping the transaction rolls it back.
+            if h.inside(&self.ctx, tx, job).await.is_err() {
                 return Ok(false);
             }
         }
         let now = self.ctx.app.now_ms();
-        let completed = store::job::complete_claim(&mut tx, queue, token, now).await?;
-        if completed != ready.len() as u64 {
-            return Ok(false);
-        }
-        crate::commit(tx).await?;
-        for job in ready {
-            metrics::counter!("jobs_done_total", "kind" => job.kind.clone()).increment(1);
-        }
-        Ok(true)
+        let completed = store::job::complete_claim(tx, queue, token, now).await?;
+        Ok(completed == ready.len() as u64)
     }
 
-    /// Runs each handler behind its own savepoint: a failing one rolls back its own
-    /// effects and is recorded; one whose claim was lost rolls back silently.
+    /// Runs each handler behind its own savepoint (the whole batch through the
+    /// transaction runner): a failing one rolls back its own effects and is recorded;
+    /// one whose claim was lost rolls back silently.
     async fn row_by_row(&self, ready: &[Claimed]) -> AppResult<()> {
-        let mut tx = self.ctx.app.db.begin().await?;
+        let done = run(&self.ctx.app, "job.complete", move |mut tx| async move {
+            let done = self.row_by_row_in(&mut tx, ready).await?;
+            Ok((tx, done))
+        })
+        .await?;
+        for kind in done {
+            metrics::counter!("jobs_done_total", "kind" => kind).increment(1);
+        }
+        Ok(())
+    }
+
+    async fn row_by_row_in(
+        &self,
+        tx: &mut AnyConnection,
+        ready: &[Claimed],
+    ) -> AppResult<Vec<String>> {
         let mut done = Vec::new();
         for job in ready {
             let Some(h) = self.registry.get(&job.kind) else {
                 continue;
             };
-            savepoint(&mut tx, "SAVEPOINT job_row").await?;
-            let outcome = h.inside(&self.ctx, &mut tx, job).await;
+            savepoint(tx, "SAVEPOINT job_row").await?;
+            let outcome = h.inside(&self.ctx, tx, job).await;
             let now = self.ctx.app.now_ms();
             match outcome {
-                Ok(()) if store::job::complete(&mut tx, job, now).await? => {
-                    savepoint(&mut tx, "RELEASE SAVEPOINT job_row").await?;
+                Ok(()) if store::job::complete(tx, job, now).await? => {
+                    savepoint(tx, "RELEASE SAVEPOINT job_row").await?;
                     done.push(job.kind.clone());
                 }
                 Ok(()) => {
-                    savepoint(&mut tx, "ROLLBACK TO SAVEPOINT job_row").await?;
-                    savepoint(&mut tx, "RELEASE SAVEPOINT job_row").await?;
+                    savepoint(tx, "ROLLBACK TO SAVEPOINT job_row").await?;
+                    savepoint(tx, "RELEASE SAVEPOINT job_row").await?;
                     tracing::info!(id = job.id, kind = %job.kind, "claim lost; the row is someone else's now");
                 }
                 Err(e) => {
-                    savepoint(&mut tx, "ROLLBACK TO SAVEPOINT job_row").await?;
-                    savepoint(&mut tx, "RELEASE SAVEPOINT job_row").await?;
-                    self.record_failure(&mut tx, job, &e).await?;
+                    savepoint(tx, "ROLLBACK TO SAVEPOINT job_row").await?;
+                    savepoint(tx, "RELEASE SAVEPOINT job_row").await?;
+                    self.record_failure(tx, job, &e).await?;
                 }
             }
         }
-        crate::commit(tx).await?;
-        for kind in done {
-            metrics::counter!("jobs_done_total", "kind" => kind).increment(1);
-        }
-        Ok(())
+        Ok(done)
     }
 
     /// Records a failed attempt: queued again after the backoff, or dead after the

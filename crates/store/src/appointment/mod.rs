@@ -269,3 +269,51 @@ pub async fn withdraw_message(conn: &mut AnyConnection, dedupe_key: &str) -> Sto
     .await?;
     Ok(r.rows_affected() == 1)
 }
+
+/// The first appointment of `vehicle_id` at `station_id` that still holds places
+/// (booked or checked in) and overlaps `[start, end)` (UTC ms), other than
+/// `except_id`: the same car cannot be in the workshop twice at once.
+pub async fn overlapping(
+    conn: &mut AnyConnection,
+    station_id: i64,
+    vehicle_id: i64,
+    start: i64,
+    end: i64,
+    except_id: i64,
+) -> StoreResult<Option<i64>> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM appointments WHERE station_id = $1 AND vehicle_id = $2 AND id <> $3 \
+         AND state IN ('booked', 'checked_in') AND start_at < $4 \
+         AND start_at + duration_minutes * 60000 > $5 ORDER BY start_at, id LIMIT 1",
+    )
+    .bind(station_id)
+    .bind(vehicle_id)
+    .bind(except_id)
+    .bind(end)
+    .bind(start)
+    .fetch_optional(conn)
+    .await?;
+    Ok(id)
+}
+
+/// The appointments of a station that hold places (booked or checked in) in any
+/// slot starting in `[from, to)` (UTC ms), by start: those a capacity change touches.
+pub async fn holding_places(
+    conn: &mut AnyConnection,
+    station_id: i64,
+    from: i64,
+    to: i64,
+) -> StoreResult<Vec<AppointmentRow>> {
+    let sql = format!(
+        "SELECT {COLS} FROM appointments a WHERE a.station_id = $1 \
+         AND a.state IN ('booked', 'checked_in') AND a.start_at < $3 \
+         AND a.start_at + a.slot_count * a.slot_minutes * 60000 > $2 ORDER BY a.start_at, a.id"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(station_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}

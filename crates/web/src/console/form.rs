@@ -26,12 +26,12 @@ impl FormData {
             .unwrap_or("")
     }
 
-    /// The fields except the CSRF token, as a JSON object of strings, ready to be read
-    /// by the same input types as the JSON API.
+    /// The fields except the CSRF and one-time form tokens, as a JSON object of
+    /// strings, ready to be read by the same input types as the JSON API.
     pub fn to_json(&self) -> serde_json::Value {
         let mut m = serde_json::Map::new();
         for (k, v) in &self.0 {
-            if k != "csrf" {
+            if k != "csrf" && k != crate::idempotency::FORM_FIELD {
                 m.insert(k.clone(), serde_json::Value::String(v.clone()));
             }
         }
@@ -177,6 +177,8 @@ pub struct FormPage {
     pub fields: Vec<Field>,
     /// General error.
     pub error: Option<String>,
+    /// The one-time token of this rendering (a double submit makes one record).
+    pub form_token: String,
 }
 
 impl FormPage {
@@ -218,6 +220,7 @@ impl FormPage {
             action,
             fields,
             error: None,
+            form_token: app::idempotency::form_token(),
         }
     }
 

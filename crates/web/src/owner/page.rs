@@ -22,6 +22,8 @@ pub(crate) struct Page {
     pub(crate) notice: Option<String>,
     pub(crate) error: Option<String>,
     pub(crate) csrf: String,
+    /// The one-time token of this rendering's booking forms.
+    pub(crate) form_token: String,
     pub(crate) vehicles: Vec<(i64, String)>,
     pub(crate) service_types: Vec<(String, String)>,
     pub(crate) vehicle_id: i64,
@@ -84,6 +86,7 @@ impl Page {
             t: Some(tables()),
             title: tables().t(lang, title_key).to_string(),
             kind,
+            form_token: app::idempotency::form_token(),
             ..Default::default()
         }
     }

@@ -1,0 +1,166 @@
+//! The one transaction runner: every write of a use case runs as a closure that gets
+//! a fresh transaction and hands it back to be committed. When the database answers
+//! that the transaction lost a race it could not see coming — PostgreSQL's deadlock
+//! (`40P01`) or serialization failure (`40001`), SQLite's busy or locked — the whole
+//! closure runs again on a fresh transaction, after a short jittered pause, up to
+//! [`ATTEMPTS`] times. Only then does the caller get [`StoreError::Busy`], which the
+//! web layer answers with 503 and `Retry-After`, never a 500.
+//!
+//! Retries and give-ups are counted in `/metrics` by use case
+//! (`db_transaction_retries_total`, `db_transaction_give_ups_total`).
+//!
+//! Lock order. Runs that lock the same rows in the same order cannot deadlock, so the
+//! rows that bookings fight over are always locked in one order: capacity slots by
+//! station, then slot start (see [`crate::capacity::lock`]); within a slot the bay
+//! row before the technician rows.
+
+use crate::db::{Db, Tx};
+use crate::error::StoreError;
+use std::future::Future;
+use std::time::Duration;
+
+/// Attempts of one transaction before the caller is told to come back later.
+pub const ATTEMPTS: u32 = 6;
+
+/// The first pause between attempts, in milliseconds; it doubles each attempt.
+const BASE_PAUSE_MS: u64 = 4;
+
+/// The longest pause between attempts, in milliseconds.
+const MAX_PAUSE_MS: u64 = 200;
+
+/// Seconds a caller is told to wait after the runner gave up.
+pub const RETRY_AFTER_SECS: u32 = 1;
+
+/// Errors that may say "this transaction lost a race; run it again".
+pub trait Transient {
+    /// Whether running the same transaction again may succeed.
+    fn transient(&self) -> bool;
+}
+
+impl Transient for StoreError {
+    fn transient(&self) -> bool {
+        match self {
+            StoreError::Database(e) => is_transient(e),
+            _ => false,
+        }
+    }
+}
+
+impl Transient for sqlx::Error {
+    fn transient(&self) -> bool {
+        is_transient(self)
+    }
+}
+
+/// Whether a database error is a deadlock, a serialization failure or a busy/locked
+/// database: the transaction was rolled back and may be run again as it is.
+pub fn is_transient(e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(d) = e else {
+        return false;
+    };
+    match d.code().as_deref() {
+        // PostgreSQL: deadlock detected, serialization failure.
+        Some("40P01" | "40001") => true,
+        // SQLite primary and extended result codes of SQLITE_BUSY (5) and SQLITE_LOCKED (6).
+        Some("5" | "6" | "261" | "262" | "517" | "773") => true,
+        _ => {
+            let m = d.message();
+            m.contains("database is locked") || m.contains("database table is locked")
+        }
+    }
+}
+
+/// The pause before attempt `n + 1` (n ≥ 1): exponential with full jitter, so runs
+/// that collided do not collide again in step.
+pub fn pause(n: u32, unit: f64) -> Duration {
+    let ceiling = (BASE_PAUSE_MS << n.min(8)).min(MAX_PAUSE_MS);
+    Duration::from_micros((ceiling as f64 * 1000.0 * unit.clamp(0.0, 1.0)) as u64 + 500)
+}
+
+/// A cheap uniform number in `[0, 1)` for the jitter (no cryptographic need).
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+impl Db {
+    /// Runs `attempt` in a write transaction and commits what it hands back; runs it
+    /// again on a fresh transaction when it (or the commit) failed with a transient
+    /// error, and gives up with [`StoreError::Busy`] after [`ATTEMPTS`]. `use_case`
+    /// names the counters (`"appointment.book"`). An `Err` from `attempt` rolls back.
+    pub async fn run<T, E, F, Fut>(&self, use_case: &'static str, mut attempt: F) -> Result<T, E>
+    where
+        F: FnMut(Tx) -> Fut,
+        Fut: Future<Output = Result<(Tx, T), E>>,
+        E: From<StoreError> + Transient,
+    {
+        let mut n = 1;
+        loop {
+            let outcome = match self.begin().await {
+                Err(e) => Err(E::from(e)),
+                Ok(tx) => match attempt(tx).await {
+                    Ok((tx, value)) => tx
+                        .commit()
+                        .await
+                        .map(|()| value)
+                        .map_err(|e| E::from(StoreError::from(e))),
+                    Err(e) => Err(e),
+                },
+            };
+            match outcome {
+                Err(e) if e.transient() => {
+                    if n >= ATTEMPTS {
+                        metrics::counter!("db_transaction_give_ups_total", "use_case" => use_case)
+                            .increment(1);
+                        tracing::warn!(use_case, attempts = n, "transaction gave up after retries");
+                        return Err(E::from(StoreError::Busy(use_case)));
+                    }
+                    metrics::counter!("db_transaction_retries_total", "use_case" => use_case)
+                        .increment(1);
+                    tracing::debug!(
+                        use_case,
+                        attempt = n,
+                        "transient database conflict; running again"
+                    );
+                    tokio::time::sleep(pause(n, jitter())).await;
+                    n += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pauses_grow_and_stay_bounded() {
+        assert!(pause(1, 1.0) < pause(3, 1.0));
+        assert!(pause(30, 1.0) <= Duration::from_millis(MAX_PAUSE_MS + 1));
+        assert!(pause(1, 0.0) > Duration::ZERO);
+    }
+
+    #[test]
+    fn jitter_is_a_unit_fraction() {
+        for _ in 0..100 {
+            let j = jitter();
+            assert!((0.0..1.0).contains(&j));
+        }
+    }
+
+    #[test]
+    fn only_database_races_are_transient() {
+        assert!(!StoreError::NotFound.transient());
+        assert!(!StoreError::Conflict("x").transient());
+        assert!(!StoreError::Database(sqlx::Error::RowNotFound).transient());
+    }
+}
