@@ -203,17 +203,21 @@ impl Rights {
         article: Article,
         subject: String,
         at: Timestamp,
-        ev: Vec<String>,
+        ev: impl FnOnce() -> Vec<String>,
     ) {
-        if self.seen.insert((article, subject.clone())) {
-            self.list.push(Right {
-                kind,
-                article,
-                subject,
-                arose_at: at,
-                evidence: ev,
-            });
+        // Evidence is only gathered for a new right: long histories cross a line once
+        // and then repeat the check on every later visit.
+        if self.seen.contains(&(article, subject.clone())) {
+            return;
         }
+        self.seen.insert((article, subject.clone()));
+        self.list.push(Right {
+            kind,
+            article,
+            subject,
+            arose_at: at,
+            evidence: ev(),
+        });
     }
 }
 
@@ -266,7 +270,7 @@ pub fn assess(
                     Article::Art21,
                     format!("visit:{id}"),
                     since,
-                    vec![id.clone()],
+                    || vec![id.clone()],
                 );
             }
         }
@@ -284,7 +288,7 @@ pub fn assess(
                     Article::Art22,
                     "early".into(),
                     at,
-                    vec![id.clone()],
+                    || vec![id.clone()],
                 );
             }
             if cov.in_early(on, km) {
@@ -295,7 +299,7 @@ pub fn assess(
                         Article::Art20,
                         format!("assembly:{}", p.system.code()),
                         at,
-                        vec![id.clone()],
+                        || vec![id.clone()],
                     );
                 }
                 // Art 23: the listed faults within 60 days / 3,000 km.
@@ -305,7 +309,7 @@ pub fn assess(
                         Article::Art23,
                         "early".into(),
                         at,
-                        vec![id.clone()],
+                        || vec![id.clone()],
                     );
                 }
             }
@@ -316,8 +320,7 @@ pub fn assess(
         // Art 24(1)(1): a serious safety fault after N completed serious-safety repairs.
         if lines.iter().any(|l| l.serious_safety) {
             if c.serious_safety_repairs >= pol.serious_safety_repairs {
-                let mut ev = safety_ev.clone();
-                ev.push(id.clone());
+                let ev = || [safety_ev.clone(), vec![id.clone()]].concat();
                 rights.add(
                     RightKind::ReplacementOrRefund,
                     Article::Art24_1_1,
@@ -335,8 +338,11 @@ pub fn assess(
         for s in System::ALL.into_iter().filter(|s| s.is_assembly()) {
             let n = c.assemblies.get(&s).copied().unwrap_or(0);
             if n >= pol.replacements && lines.iter().any(|l| l.system == Some(s)) {
-                let mut ev = assembly_ev.get(&s).cloned().unwrap_or_default();
-                ev.push(id.clone());
+                let ev = || {
+                    let mut ev = assembly_ev.get(&s).cloned().unwrap_or_default();
+                    ev.push(id.clone());
+                    ev
+                };
                 rights.add(
                     RightKind::ReplacementOrRefund,
                     Article::Art24_1_2,
@@ -350,8 +356,11 @@ pub fn assess(
             let Some(p) = &l.main_part else { continue };
             let n = c.main_parts.get(p).copied().unwrap_or(0);
             if n >= pol.replacements {
-                let mut ev = part_ev.get(p).cloned().unwrap_or_default();
-                ev.push(id.clone());
+                let ev = || {
+                    let mut ev = part_ev.get(p).cloned().unwrap_or_default();
+                    ev.push(id.clone());
+                    ev
+                };
                 let subject = format!("main_part:{}/{}", p.system.code(), p.code);
                 rights.add(
                     RightKind::ReplacementOrRefund,
@@ -394,7 +403,7 @@ pub fn assess(
                     Article::Art24_1_4,
                     format!("part:{part}"),
                     at,
-                    ev.clone(),
+                    || ev.clone(),
                 );
             }
         }
@@ -411,7 +420,7 @@ pub fn assess(
                 Article::Art24_1_4,
                 REPAIR_DAYS.into(),
                 since,
-                days_ev.clone(),
+                || days_ev.clone(),
             );
         }
     }
@@ -419,9 +428,7 @@ pub fn assess(
     if cov.in_sanbao(today, odometer_km) {
         warnings = warn(&c, pol, &rights.seen);
     }
-    rights
-        .list
-        .sort_by(|a, b| (a.arose_at, a.key()).cmp(&(b.arose_at, b.key())));
+    rights.list.sort_by_key(|r| (r.arose_at, r.key()));
     Assessment {
         rights: rights.list,
         counters: c,
@@ -459,15 +466,14 @@ fn warn(c: &Counters, pol: &Policy, seen: &BTreeSet<(Article, String)>) -> Vec<W
             );
         }
     }
-    if c.serious_safety_repairs + 1 >= pol.serious_safety_repairs {
-        if c.serious_safety_repairs > 0 {
-            push(
-                Article::Art24_1_1,
-                SERIOUS_SAFETY.into(),
-                c.serious_safety_repairs,
-                pol.serious_safety_repairs,
-            );
-        }
+    // One repair short of the line, or on it: the next serious-safety fault may qualify.
+    if c.serious_safety_repairs + 1 >= pol.serious_safety_repairs && c.serious_safety_repairs > 0 {
+        push(
+            Article::Art24_1_1,
+            SERIOUS_SAFETY.into(),
+            c.serious_safety_repairs,
+            pol.serious_safety_repairs,
+        );
     }
     for (s, n) in &c.assemblies {
         if *n + 1 >= pol.replacements {

@@ -54,8 +54,19 @@ fn art20_a_crankshaft_fault_in_week_six_gives_a_free_engine() {
 fn art21_courtesy_car_from_the_start_of_day_six_of_a_quality_repair() {
     // Agreed day 100 at 09:00; at day 105 08:59 the repair is in its 5th day; one minute
     // later the 6th day starts and the courtesy car is due, while still in the workshop.
-    let v = [visit("RO-7", (100, 9), None, 12_000, vec![fault("egr-valve")])];
-    let before = assess(&v, at(105, 9).checked_sub(jiff::SignedDuration::from_secs(60)).unwrap());
+    let v = [visit(
+        "RO-7",
+        (100, 9),
+        None,
+        12_000,
+        vec![fault("egr-valve")],
+    )];
+    let before = assess(
+        &v,
+        at(105, 9)
+            .checked_sub(jiff::SignedDuration::from_secs(60))
+            .unwrap(),
+    );
     assert!(right(&before, "art21").is_none());
     let a = assess(&v, at(105, 10));
     let r = right(&a, "art21").expect("art 21 on day 6");
@@ -63,7 +74,10 @@ fn art21_courtesy_car_from_the_start_of_day_six_of_a_quality_repair() {
     assert_eq!(r.arose_at, at(105, 9));
     assert_eq!(a.counters.current_repair_days, Some(6));
 
-    fn assess(v: &[domain::guarantee::right::Visit], now: jiff::Timestamp) -> domain::guarantee::right::Assessment {
+    fn assess(
+        v: &[domain::guarantee::right::Visit],
+        now: jiff::Timestamp,
+    ) -> domain::guarantee::right::Assessment {
         domain::guarantee::right::assess(&car(), v, now, on(105), 12_000)
     }
 }
@@ -75,7 +89,11 @@ fn art22_a_transmission_gear_to_replace_on_day_five_gives_replacement_or_refund(
         (5, 10),
         Some((6, 10)),
         300,
-        vec![fault("gear-3rd").in_main_part(System::Transmission, "gear").replace_main_part()],
+        vec![
+            fault("gear-3rd")
+                .in_main_part(System::Transmission, "gear")
+                .replace_main_part(),
+        ],
     )];
     let a = assess_at(&car(), &v, (7, 0));
     let r = right(&a, "art22").expect("art 22");
@@ -86,14 +104,22 @@ fn art22_a_transmission_gear_to_replace_on_day_five_gives_replacement_or_refund(
         (8, 10),
         Some((9, 10)),
         300,
-        vec![fault("gear-3rd").in_main_part(System::Transmission, "gear").replace_main_part()],
+        vec![
+            fault("gear-3rd")
+                .in_main_part(System::Transmission, "gear")
+                .replace_main_part(),
+        ],
     )];
     assert!(right(&assess_at(&car(), &v, (10, 0)), "art22").is_none());
 }
 
 #[test]
 fn art23_a_battery_fire_in_the_second_month_gives_replacement_or_refund() {
-    let fire = || fault("pack-module-4").in_system(System::TractionBattery).art23(Art23Fault::BatteryFire);
+    let fire = || {
+        fault("pack-module-4")
+            .in_system(System::TractionBattery)
+            .art23(Art23Fault::BatteryFire)
+    };
     let v = [visit("RO-3", (45, 9), Some((50, 9)), 2_000, vec![fire()])];
     assert!(right(&assess_at(&car(), &v, (51, 0)), "art23").is_some());
     let v = [visit("RO-3", (65, 9), Some((70, 9)), 2_000, vec![fire()])];
@@ -120,9 +146,27 @@ fn art24_1_1_serious_safety_fault_repaired_twice_and_still_there() {
 #[test]
 fn art24_1_2_engine_replaced_twice_and_still_failing() {
     let v = [
-        visit("RO-1", (100, 9), Some((105, 9)), 8_000, vec![fault("engine").replace_assembly(System::Engine)]),
-        visit("RO-2", (200, 9), Some((205, 9)), 9_000, vec![fault("engine").replace_assembly(System::Engine)]),
-        visit("RO-3", (300, 9), None, 10_000, vec![fault("oil-pump").in_system(System::Engine)]),
+        visit(
+            "RO-1",
+            (100, 9),
+            Some((105, 9)),
+            8_000,
+            vec![fault("engine").replace_assembly(System::Engine)],
+        ),
+        visit(
+            "RO-2",
+            (200, 9),
+            Some((205, 9)),
+            9_000,
+            vec![fault("engine").replace_assembly(System::Engine)],
+        ),
+        visit(
+            "RO-3",
+            (300, 9),
+            None,
+            10_000,
+            vec![fault("oil-pump").in_system(System::Engine)],
+        ),
     ];
     let a = assess_at(&car(), &v, (300, 12));
     let r = right(&a, "art24(1)(2)").expect("right");
@@ -134,8 +178,20 @@ fn art24_1_2_engine_replaced_twice_and_still_failing() {
 fn art24_1_3_the_same_steering_main_part_replaced_twice_and_still_failing() {
     let gear = || fault("steering-gear").in_main_part(System::Steering, "steering_gear");
     let v = [
-        visit("RO-1", (100, 9), Some((101, 9)), 8_000, vec![gear().replace_main_part()]),
-        visit("RO-2", (200, 9), Some((201, 9)), 9_000, vec![gear().replace_main_part()]),
+        visit(
+            "RO-1",
+            (100, 9),
+            Some((101, 9)),
+            8_000,
+            vec![gear().replace_main_part()],
+        ),
+        visit(
+            "RO-2",
+            (200, 9),
+            Some((201, 9)),
+            9_000,
+            vec![gear().replace_main_part()],
+        ),
         visit("RO-3", (300, 9), None, 10_000, vec![gear()]),
     ];
     let a = assess_at(&car(), &v, (300, 12));
@@ -143,13 +199,23 @@ fn art24_1_3_the_same_steering_main_part_replaced_twice_and_still_failing() {
     assert_eq!(r.subject, "main_part:steering/steering_gear");
     // Two different steering main parts, each replaced once, then a failure: nothing.
     let v = [
-        visit("RO-1", (100, 9), Some((101, 9)), 8_000, vec![gear().replace_main_part()]),
+        visit(
+            "RO-1",
+            (100, 9),
+            Some((101, 9)),
+            8_000,
+            vec![gear().replace_main_part()],
+        ),
         visit(
             "RO-2",
             (200, 9),
             Some((201, 9)),
             9_000,
-            vec![fault("column").in_main_part(System::Steering, "steering_column").replace_main_part()],
+            vec![
+                fault("column")
+                    .in_main_part(System::Steering, "steering_column")
+                    .replace_main_part(),
+            ],
         ),
         visit("RO-3", (300, 9), None, 10_000, vec![gear()]),
     ];
@@ -168,16 +234,31 @@ fn art24_1_4_more_than_thirty_days_or_the_same_part_a_fifth_time() {
     ];
     let a = assess_at(&car(), &v, (80, 0));
     assert_eq!(a.counters.repair_days, 32);
-    let r = a.rights.iter().find(|r| r.subject == "repair_days").expect("days");
+    let r = a
+        .rights
+        .iter()
+        .find(|r| r.subject == "repair_days")
+        .expect("days");
     assert_eq!(r.arose_at, at(70, 9));
     // The window regulator repaired five times: the fifth gives the right.
     let v: Vec<_> = (0..5)
-        .map(|i| visit(&format!("RO-{i}"), (20 + i * 20, 9), Some((20 + i * 20, 15)), 1_000, vec![fault("window-regulator")]))
+        .map(|i| {
+            visit(
+                &format!("RO-{i}"),
+                (20 + i * 20, 9),
+                Some((20 + i * 20, 15)),
+                1_000,
+                vec![fault("window-regulator")],
+            )
+        })
         .collect();
     let a = assess_at(&car(), &v[..4], (200, 0));
     assert!(right(&a, "art24(1)(4)").is_none());
     let a = assess_at(&car(), &v, (200, 0));
-    assert_eq!(right(&a, "art24(1)(4)").expect("right").subject, "part:window-regulator");
+    assert_eq!(
+        right(&a, "art24(1)(4)").expect("right").subject,
+        "part:window-regulator"
+    );
 }
 
 #[test]
@@ -185,15 +266,31 @@ fn art24_para2_assembly_and_main_part_replacements_are_not_added_together() {
     // Engine replaced once, then its crankshaft replaced once, then the engine fails:
     // neither the assembly nor the main part was replaced twice.
     let v = [
-        visit("RO-1", (100, 9), Some((105, 9)), 8_000, vec![fault("engine").replace_assembly(System::Engine)]),
+        visit(
+            "RO-1",
+            (100, 9),
+            Some((105, 9)),
+            8_000,
+            vec![fault("engine").replace_assembly(System::Engine)],
+        ),
         visit(
             "RO-2",
             (200, 9),
             Some((201, 9)),
             9_000,
-            vec![fault("crank").in_main_part(System::Engine, "crankshaft").replace_main_part()],
+            vec![
+                fault("crank")
+                    .in_main_part(System::Engine, "crankshaft")
+                    .replace_main_part(),
+            ],
         ),
-        visit("RO-3", (300, 9), None, 10_000, vec![fault("crank").in_main_part(System::Engine, "crankshaft")]),
+        visit(
+            "RO-3",
+            (300, 9),
+            None,
+            10_000,
+            vec![fault("crank").in_main_part(System::Engine, "crankshaft")],
+        ),
     ];
     let a = assess_at(&car(), &v, (300, 12));
     assert!(right(&a, "art24(1)(2)").is_none());
@@ -227,7 +324,15 @@ fn art24_para3_battery_transport_and_rescue_travel_are_not_repair_days() {
 #[test]
 fn art32_an_excluded_fault_counts_for_nothing_and_needs_evidence() {
     let v: Vec<_> = (0..5)
-        .map(|i| visit(&format!("RO-{i}"), (20 + i * 20, 9), Some((20 + i * 20, 15)), 1_000, vec![fault("ecu").excluded()]))
+        .map(|i| {
+            visit(
+                &format!("RO-{i}"),
+                (20 + i * 20, 9),
+                Some((20 + i * 20, 15)),
+                1_000,
+                vec![fault("ecu").excluded()],
+            )
+        })
         .collect();
     let a = assess_at(&car(), &v, (200, 0));
     assert!(a.rights.is_empty());
@@ -237,7 +342,10 @@ fn art32_an_excluded_fault_counts_for_nothing_and_needs_evidence() {
         Err(ExclusionError::EvidenceMissing)
     );
     let v: domain::Violation = ExclusionError::EvidenceMissing.into();
-    assert_eq!((v.field.as_str(), v.detail.as_deref()), ("evidence", Some("art32")));
+    assert_eq!(
+        (v.field.as_str(), v.detail.as_deref()),
+        ("evidence", Some("art32"))
+    );
 }
 
 #[test]
@@ -260,7 +368,11 @@ fn art40_from_agreement_to_completion_in_started_days() {
         Err(RepairTimeError::IntervalOutside(0))
     );
     assert_eq!(
-        RepairSpan::new(at(0, 9), Some(at(2, 15)), vec![e((1, 0), (1, 5)), e((1, 4), (1, 6))]),
+        RepairSpan::new(
+            at(0, 9),
+            Some(at(2, 15)),
+            vec![e((1, 0), (1, 5)), e((1, 4), (1, 6))]
+        ),
         Err(RepairTimeError::IntervalsOverlap(0, 1))
     );
 }

@@ -11,13 +11,25 @@ use crate::support::*;
 #[test]
 fn finding01_same_problem_is_the_part_not_the_words_or_the_code() {
     // One ignition coil, described five ways under five codes: one problem, five repairs.
-    let words = ["misfire", "shakes at idle", "engine light", "jerks uphill", "rough start"];
+    let words = [
+        "misfire",
+        "shakes at idle",
+        "engine light",
+        "jerks uphill",
+        "rough start",
+    ];
     let v: Vec<_> = words
         .iter()
         .enumerate()
         .map(|(i, w)| {
             let d = 20 + 30 * i as i64;
-            visit(&format!("RO-{i}"), (d, 9), Some((d, 17)), 1_000, vec![fault("ignition-coil-2").code(w)])
+            visit(
+                &format!("RO-{i}"),
+                (d, 9),
+                Some((d, 17)),
+                1_000,
+                vec![fault("ignition-coil-2").code(w)],
+            )
         })
         .collect();
     let a = assess_at(&car(), &v, (300, 0));
@@ -26,9 +38,19 @@ fn finding01_same_problem_is_the_part_not_the_words_or_the_code() {
     // Six water leaks coded alike: three at the windscreen seal, three at door seals.
     let v: Vec<_> = (0..6)
         .map(|i| {
-            let part = if i % 2 == 0 { "windscreen-seal" } else { "door-seal" };
+            let part = if i % 2 == 0 {
+                "windscreen-seal"
+            } else {
+                "door-seal"
+            };
             let d = 20 + 30 * i;
-            visit(&format!("RO-{i}"), (d, 9), Some((d, 17)), 1_000, vec![fault(part).code("W-LEAK")])
+            visit(
+                &format!("RO-{i}"),
+                (d, 9),
+                Some((d, 17)),
+                1_000,
+                vec![fault(part).code("W-LEAK")],
+            )
         })
         .collect();
     let a = assess_at(&car(), &v, (300, 0));
@@ -40,7 +62,13 @@ fn finding01_same_problem_is_the_part_not_the_words_or_the_code() {
 #[test]
 fn finding02_days_waiting_for_the_owner_are_not_repair_time() {
     // Complete after 2 days 6 hours, collected after 7 days: 3 days, no courtesy car.
-    let v = [visit("RO-1", (100, 9), Some((102, 15)), 5_000, vec![fault("turbo-actuator")])];
+    let v = [visit(
+        "RO-1",
+        (100, 9),
+        Some((102, 15)),
+        5_000,
+        vec![fault("turbo-actuator")],
+    )];
     let a = assess_at(&car(), &v, (107, 9));
     assert_eq!(a.counters.repair_days, 3);
     assert!(right(&a, "art21").is_none());
@@ -60,7 +88,13 @@ fn finding02_days_waiting_for_the_owner_are_not_repair_time() {
 
 #[test]
 fn finding03_accident_body_work_raises_no_courtesy_car_duty() {
-    let v = [visit("RO-1", (100, 9), Some((110, 9)), 5_000, vec![fault("front-bumper").paid()])];
+    let v = [visit(
+        "RO-1",
+        (100, 9),
+        Some((110, 9)),
+        5_000,
+        vec![fault("front-bumper").paid()],
+    )];
     let a = assess_at(&car(), &v, (111, 0));
     assert!(a.rights.is_empty());
     assert_eq!(a.counters.repair_days, 0);
@@ -70,7 +104,13 @@ fn finding03_accident_body_work_raises_no_courtesy_car_duty() {
 fn finding04_courtesy_car_runs_through_the_warranty_and_shows_live() {
     // 27 months after the invoice (day 822), outside the 三包 period but inside the
     // 包修期: a quality repair in its 7th day, still in the workshop.
-    let v = [visit("RO-1", (822, 9), None, 45_000, vec![fault("water-pump")])];
+    let v = [visit(
+        "RO-1",
+        (822, 9),
+        None,
+        45_000,
+        vec![fault("water-pump")],
+    )];
     let a = assess_at(&car(), &v, (828, 12));
     let r = right(&a, "art21").expect("courtesy car while open");
     assert_eq!(r.arose_at, at(827, 9));
@@ -88,7 +128,15 @@ fn finding05_the_period_starts_at_delivery_when_it_differs() {
     let v: Vec<_> = days
         .iter()
         .enumerate()
-        .map(|(i, d)| visit(&format!("RO-{i}"), (*d, 9), Some((*d, 15)), 20_000, vec![fault("abs-sensor")]))
+        .map(|(i, d)| {
+            visit(
+                &format!("RO-{i}"),
+                (*d, 9),
+                Some((*d, 15)),
+                20_000,
+                vec![fault("abs-sensor")],
+            )
+        })
         .collect();
     assert!(right(&assess_at(&late, &v, (750, 0)), "art24(1)(4)").is_some());
     assert!(right(&assess_at(&car(), &v, (750, 0)), "art24(1)(4)").is_none());
@@ -102,8 +150,12 @@ fn finding06_arts_20_22_23_are_modelled() {
         Some((4, 9)),
         200,
         vec![
-            fault("motor-rotor").in_main_part(System::DriveMotor, "rotor").replace_main_part(),
-            fault("fuel-line").in_system(System::Engine).art23(Art23Fault::FuelLeak),
+            fault("motor-rotor")
+                .in_main_part(System::DriveMotor, "rotor")
+                .replace_main_part(),
+            fault("fuel-line")
+                .in_system(System::Engine)
+                .art23(Art23Fault::FuelLeak),
         ],
     )];
     let a = assess_at(&car(), &v, (5, 0));
@@ -115,9 +167,27 @@ fn finding06_arts_20_22_23_are_modelled() {
 #[test]
 fn finding07_a_new_serious_safety_fault_after_two_repairs_qualifies() {
     let v = [
-        visit("RO-1", (100, 9), Some((101, 9)), 8_000, vec![fault("brake-booster").safety()]),
-        visit("RO-2", (150, 9), Some((151, 9)), 9_000, vec![fault("brake-booster").safety()]),
-        visit("RO-3", (200, 9), None, 10_000, vec![fault("steering-column").safety()]),
+        visit(
+            "RO-1",
+            (100, 9),
+            Some((101, 9)),
+            8_000,
+            vec![fault("brake-booster").safety()],
+        ),
+        visit(
+            "RO-2",
+            (150, 9),
+            Some((151, 9)),
+            9_000,
+            vec![fault("brake-booster").safety()],
+        ),
+        visit(
+            "RO-3",
+            (200, 9),
+            None,
+            10_000,
+            vec![fault("steering-column").safety()],
+        ),
     ];
     assert!(right(&assess_at(&car(), &v, (200, 12)), "art24(1)(1)").is_some());
 }
@@ -141,7 +211,10 @@ fn finding08_battery_special_part_transport_and_rescue_can_be_recorded_and_are_l
     let a = assess_at(&car(), &v, (220, 0));
     // 20 days, then 15 less 3.5 of transport and rescue: 11.5, 12 started days.
     assert_eq!(a.counters.repair_days, 32);
-    let v2 = [v[0].clone(), visit("RO-2", (200, 0), Some((215, 0)), 11_000, vec![fault("b")])];
+    let v2 = [
+        v[0].clone(),
+        visit("RO-2", (200, 0), Some((215, 0)), 11_000, vec![fault("b")]),
+    ];
     assert_eq!(assess_at(&car(), &v2, (220, 0)).counters.repair_days, 35);
 }
 
@@ -150,13 +223,42 @@ fn finding09_main_parts_counted_each_on_their_own() {
     // A crankshaft and a cylinder head, each replaced once: not "the engine replaced
     // twice", and no main part replaced twice.
     let v = [
-        visit("RO-1", (100, 9), Some((101, 9)), 8_000, vec![fault("crank").in_main_part(System::Engine, "crankshaft").replace_main_part()]),
-        visit("RO-2", (200, 9), Some((201, 9)), 9_000, vec![fault("head").in_main_part(System::Engine, "cylinder_head").replace_main_part()]),
-        visit("RO-3", (300, 9), None, 10_000, vec![fault("head").in_main_part(System::Engine, "cylinder_head")]),
+        visit(
+            "RO-1",
+            (100, 9),
+            Some((101, 9)),
+            8_000,
+            vec![
+                fault("crank")
+                    .in_main_part(System::Engine, "crankshaft")
+                    .replace_main_part(),
+            ],
+        ),
+        visit(
+            "RO-2",
+            (200, 9),
+            Some((201, 9)),
+            9_000,
+            vec![
+                fault("head")
+                    .in_main_part(System::Engine, "cylinder_head")
+                    .replace_main_part(),
+            ],
+        ),
+        visit(
+            "RO-3",
+            (300, 9),
+            None,
+            10_000,
+            vec![fault("head").in_main_part(System::Engine, "cylinder_head")],
+        ),
     ];
     let a = assess_at(&car(), &v, (300, 12));
     assert!(a.counters.assemblies.is_empty());
-    assert_eq!(a.counters.main_parts.values().copied().collect::<Vec<_>>(), vec![1, 1]);
+    assert_eq!(
+        a.counters.main_parts.values().copied().collect::<Vec<_>>(),
+        vec![1, 1]
+    );
     assert!(right(&a, "art24(1)(2)").is_none() && right(&a, "art24(1)(3)").is_none());
 }
 
@@ -167,13 +269,19 @@ fn finding10_main_parts_of_all_ten_systems_are_listed_and_unknown_ones_refused()
         assert!(list.of(s).count() > 0, "{s:?}");
     }
     assert!(list.part(System::Suspension, "control_arm").is_ok());
-    assert!(list.part(System::EmissionControl, "catalytic_converter").is_ok());
+    assert!(
+        list.part(System::EmissionControl, "catalytic_converter")
+            .is_ok()
+    );
     let e = list.part(System::Brakes, "wiper").unwrap_err();
     assert!(matches!(e, MainPartError::NotListed { .. }));
     let v: domain::Violation = e.into();
     assert_eq!(v.rule, "guarantee.main_part_unknown");
     // An edited list is data: a line with an unknown system is refused with its line.
-    assert_eq!(MainPartList::parse("wings|flap|襟翼|flap"), Err(MainPartError::UnknownSystem(1)));
+    assert_eq!(
+        MainPartList::parse("wings|flap|襟翼|flap"),
+        Err(MainPartError::UnknownSystem(1))
+    );
 }
 
 #[test]
@@ -184,7 +292,11 @@ fn finding11_quality_is_per_line_and_a_visit_counts_once_per_problem() {
         (100, 9),
         Some((100, 17)),
         8_000,
-        vec![fault("wiper-motor"), fault("door-lock"), fault("oil-change").paid()],
+        vec![
+            fault("wiper-motor"),
+            fault("door-lock"),
+            fault("oil-change").paid(),
+        ],
     )];
     let a = assess_at(&car(), &v, (101, 0));
     assert_eq!(a.counters.same_problem.len(), 2);
@@ -195,22 +307,64 @@ fn finding11_quality_is_per_line_and_a_visit_counts_once_per_problem() {
 #[test]
 fn finding12_settings_below_the_law_are_refused_naming_the_article() {
     let refused = |p: Policy| p.validate().unwrap_err();
-    let e = refused(Policy { sanbao_months: 12, ..Policy::LEGAL });
-    assert!(matches!(e, PolicyError::BelowFloor { field: "sanbao_months", article: Article::Art18, .. }));
+    let e = refused(Policy {
+        sanbao_months: 12,
+        ..Policy::LEGAL
+    });
+    assert!(matches!(
+        e,
+        PolicyError::BelowFloor {
+            field: "sanbao_months",
+            article: Article::Art18,
+            ..
+        }
+    ));
     let v: domain::Violation = e.into();
     assert_eq!(v.detail.as_deref(), Some("art18 24"));
-    let e = refused(Policy { same_problem_repairs: 6, ..Policy::LEGAL });
-    assert!(matches!(e, PolicyError::BelowFloor { article: Article::Art24_1_4, .. }));
-    let e = refused(Policy { courtesy_car_days: 7, ..Policy::LEGAL });
-    assert!(matches!(e, PolicyError::BelowFloor { article: Article::Art21, .. }));
-    let generous = Policy { sanbao_months: 36, same_problem_repairs: 3, courtesy_car_days: 3, ..Policy::LEGAL };
+    let e = refused(Policy {
+        same_problem_repairs: 6,
+        ..Policy::LEGAL
+    });
+    assert!(matches!(
+        e,
+        PolicyError::BelowFloor {
+            article: Article::Art24_1_4,
+            ..
+        }
+    ));
+    let e = refused(Policy {
+        courtesy_car_days: 7,
+        ..Policy::LEGAL
+    });
+    assert!(matches!(
+        e,
+        PolicyError::BelowFloor {
+            article: Article::Art21,
+            ..
+        }
+    ));
+    let generous = Policy {
+        sanbao_months: 36,
+        same_problem_repairs: 3,
+        courtesy_car_days: 3,
+        ..Policy::LEGAL
+    };
     assert_eq!(generous.validate(), Ok(()));
 }
 
 #[test]
 fn finding13_one_courtesy_rule_using_the_setting() {
-    let car3 = car_with(Policy { courtesy_car_days: 3, ..Policy::LEGAL });
-    let v = [visit("RO-1", (100, 9), None, 8_000, vec![fault("ac-compressor")])];
+    let car3 = car_with(Policy {
+        courtesy_car_days: 3,
+        ..Policy::LEGAL
+    });
+    let v = [visit(
+        "RO-1",
+        (100, 9),
+        None,
+        8_000,
+        vec![fault("ac-compressor")],
+    )];
     let a = assess_at(&car3, &v, (103, 10));
     assert_eq!(right(&a, "art21").expect("day 4").arose_at, at(103, 9));
     assert!(right(&assess_at(&car(), &v, (103, 10)), "art21").is_none());
@@ -219,7 +373,15 @@ fn finding13_one_courtesy_rule_using_the_setting() {
 #[test]
 fn finding14_a_right_never_disappears_when_the_period_ends() {
     let v: Vec<_> = (0..5)
-        .map(|i| visit(&format!("RO-{i}"), (20 + i * 20, 9), Some((20 + i * 20, 15)), 1_000, vec![fault("horn")]))
+        .map(|i| {
+            visit(
+                &format!("RO-{i}"),
+                (20 + i * 20, 9),
+                Some((20 + i * 20, 15)),
+                1_000,
+                vec![fault("horn")],
+            )
+        })
         .collect();
     let now = assess_at(&car(), &v, (200, 0));
     // Four years and 90,000 km later the right is still there, with the same date.
@@ -231,13 +393,27 @@ fn finding14_a_right_never_disappears_when_the_period_ends() {
 
 #[test]
 fn finding15_warns_from_the_margin_and_no_fault_found_counts_for_nothing() {
-    let days = |n: i64| visit("RO-1", (100, 0), Some((100 + n, 0)), 8_000, vec![fault("x")]);
+    let days = |n: i64| {
+        visit(
+            "RO-1",
+            (100, 0),
+            Some((100 + n, 0)),
+            8_000,
+            vec![fault("x")],
+        )
+    };
     let w = |n: i64, car: &Vehicle| assess_at(car, &[days(n)], (200, 0)).warnings;
     assert!(w(24, &car()).is_empty());
     assert_eq!(w(25, &car())[0].value, 25);
     assert_eq!(w(30, &car())[0].threshold, 30);
-    assert!(w(31, &car()).is_empty(), "past the line it is a right, not a warning");
-    let margin20 = car_with(Policy { warning_margin_days: 20, ..Policy::LEGAL });
+    assert!(
+        w(31, &car()).is_empty(),
+        "past the line it is a right, not a warning"
+    );
+    let margin20 = car_with(Policy {
+        warning_margin_days: 20,
+        ..Policy::LEGAL
+    });
     assert_eq!(w(20, &margin20).len(), 1);
     // No fault found: no part diagnosed. It counts toward nothing.
     let mut nff = fault("x");

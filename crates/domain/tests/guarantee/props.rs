@@ -11,33 +11,43 @@ use proptest::prelude::*;
 use crate::support::*;
 
 fn arb_line() -> impl Strategy<Value = Line> {
-    (0..4usize, 0..6u8, any::<bool>(), any::<bool>(), 0..10u8).prop_map(|(p, kind, quality, safety, extra)| {
-        let part = ["p0", "p1", "p2", "p3"][p];
-        let mut l = fault(part);
-        l = match kind {
-            0 => l.in_main_part(System::Engine, "crankshaft").replace_main_part(),
-            1 => l.replace_assembly(System::Transmission),
-            2 => l.in_main_part(System::Brakes, "booster"),
-            3 => l.in_system(System::Transmission),
-            _ => l,
-        };
-        if !quality && extra < 3 {
-            l = l.paid();
-        }
-        if safety {
-            l = l.safety();
-        }
-        if extra == 9 {
-            l = l.excluded();
-        }
-        l
-    })
+    (0..4usize, 0..6u8, any::<bool>(), any::<bool>(), 0..10u8).prop_map(
+        |(p, kind, quality, safety, extra)| {
+            let part = ["p0", "p1", "p2", "p3"][p];
+            let mut l = fault(part);
+            l = match kind {
+                0 => l
+                    .in_main_part(System::Engine, "crankshaft")
+                    .replace_main_part(),
+                1 => l.replace_assembly(System::Transmission),
+                2 => l.in_main_part(System::Brakes, "booster"),
+                3 => l.in_system(System::Transmission),
+                _ => l,
+            };
+            if !quality && extra < 3 {
+                l = l.paid();
+            }
+            if safety {
+                l = l.safety();
+            }
+            if extra == 9 {
+                l = l.excluded();
+            }
+            l
+        },
+    )
 }
 
 /// Up to 12 visits, unique ids, hours from the invoice in the first 900 days.
 fn arb_history() -> impl Strategy<Value = Vec<Visit>> {
     prop::collection::vec(
-        (0..900i64 * 24, 1..400i64, prop::option::weighted(0.85, Just(())), 0..60_000u32, prop::collection::vec(arb_line(), 1..3)),
+        (
+            0..900i64 * 24,
+            1..400i64,
+            prop::option::weighted(0.85, Just(())),
+            0..60_000u32,
+            prop::collection::vec(arb_line(), 1..3),
+        ),
         0..12,
     )
     .prop_map(|vs| {

@@ -16,7 +16,8 @@ pub const INVOICE: Date = date(2024, 3, 1);
 /// The instant `day` days and `hour` hours after the invoice date's midnight.
 pub fn at(day: i64, hour: i64) -> Timestamp {
     let base: Timestamp = "2024-03-01T00:00:00Z".parse().unwrap();
-    base.checked_add(SignedDuration::from_hours(day * 24 + hour)).unwrap()
+    base.checked_add(SignedDuration::from_hours(day * 24 + hour))
+        .unwrap()
 }
 
 /// The date `day` days after the invoice date.
@@ -128,6 +129,9 @@ pub fn visit(
     visit_excl(id, from, to, km, lines, vec![])
 }
 
+/// A (day, hour) offset from the invoice date's midnight.
+pub type DayHour = (i64, i64);
+
 /// A visit with excluded intervals, each (kind, from, to).
 pub fn visit_excl(
     id: &str,
@@ -135,7 +139,7 @@ pub fn visit_excl(
     to: Option<(i64, i64)>,
     km: u32,
     lines: Vec<Line>,
-    excluded: Vec<(ExcludedKind, (i64, i64), (i64, i64))>,
+    excluded: Vec<(ExcludedKind, DayHour, DayHour)>,
 ) -> Visit {
     let excluded = excluded
         .into_iter()
@@ -162,7 +166,10 @@ pub fn assess_at(car: &Vehicle, visits: &[Visit], now: (i64, i64)) -> Assessment
 
 /// The rights of an assessment as (article, subject) keys.
 pub fn keys(a: &Assessment) -> Vec<String> {
-    a.rights.iter().map(|r| format!("{}:{}", r.article.cite(), r.subject)).collect()
+    a.rights
+        .iter()
+        .map(|r| format!("{}:{}", r.article.cite(), r.subject))
+        .collect()
 }
 
 /// The one right with this article, if any.
