@@ -185,13 +185,12 @@ pub struct Request {
 
 impl Request {
     /// Files a request citing `cited`, which must be among `rights` (the vehicle's
-    /// assessment) and give replacement or refund; `right_arose_on` is the local
-    /// day the right arose, so a request cannot precede it.
+    /// assessment) and give replacement or refund; it cannot precede the local day
+    /// (in `cal`'s zone) the right arose.
     pub fn file(
         kind: RequestKind,
         cited: &Right,
         rights: &[Right],
-        right_arose_on: Date,
         filed_on: Date,
         cal: &WorkingCalendar,
     ) -> Result<Request, RequestError> {
@@ -201,7 +200,7 @@ impl Request {
         if cited.kind != RightKind::ReplacementOrRefund {
             return Err(RequestError::NotReplacementRight);
         }
-        if filed_on < right_arose_on {
+        if filed_on < cal.local(cited.arose_at).date() {
             return Err(RequestError::FiledBeforeRight);
         }
         Ok(Request {

@@ -44,7 +44,6 @@ fn the_answer_deadline_is_ten_working_days_across_national_day() {
         RequestKind::Refund,
         cited,
         &a.rights,
-        on(120),
         date(2024, 9, 27),
         &calendar(),
     )
@@ -76,7 +75,6 @@ fn a_request_must_cite_a_replacement_right_that_arose() {
             RequestKind::Replacement,
             &other,
             &a.rights,
-            on(100),
             on(130),
             &calendar()
         ),
@@ -89,7 +87,6 @@ fn a_request_must_cite_a_replacement_right_that_arose() {
             RequestKind::Replacement,
             &courtesy.rights[0],
             &courtesy.rights,
-            on(105),
             on(110),
             &calendar()
         ),
@@ -100,7 +97,6 @@ fn a_request_must_cite_a_replacement_right_that_arose() {
             RequestKind::Replacement,
             &a.rights[0],
             &a.rights,
-            on(100),
             on(99),
             &calendar()
         ),
