@@ -1,6 +1,46 @@
-//! The 12-month repair guarantee (一年内无故障, SPEC §5): finding comebacks; and the
-//! three-guarantees counters per VIN (三包, SPEC §15) with their thresholds as
-//! settings, warning one step before a threshold is reached.
+//! The 12-month repair guarantee (一年内无故障, SPEC §5) and the three guarantees (三包,
+//! SPEC §15) as 家用汽车产品修理更换退货责任规定 (SAMR Order No. 43, 2021) has them.
+//!
+//! # The new model (issue 19), in submodules
+//! - [`period`]: Art 18 windows from the invoice or delivery date, the maker's
+//!   [`period::Policy`] refused when less generous than the law (naming the article).
+//! - [`repair_time`]: Art 40 clock from agreed repair to repair complete, 24-hour days
+//!   with a started day counting, excluded intervals (battery and special-part
+//!   transport, rescue travel, owner waits) checked to lie inside and not overlap.
+//! - [`main_part`]: the ten systems and their main parts as data
+//!   (`crates/domain/data/main_parts.txt`), assemblies apart from main parts.
+//! - [`right`]: the history (visits, lines classified per line, the part as "the same
+//!   problem") and every right of Arts 20–24 with when it arose, its article and its
+//!   evidence; counters and warnings (default margin 25 days).
+//! - [`exclusion`]: Art 32 grounds with explanation and evidence.
+//! - [`request`]: Arts 25–29 request states, 10/20 working-day deadlines on the
+//!   working calendar, Art 27 usage charge, new periods for a replacement car.
+//!
+//! # The old model, still used (not yet rewired; a later session moves callers over)
+//! Everything below in this file: `find_comeback`/`same_concern` (the 12-month repair
+//! guarantee, used by `app::repair_order::open` — not a 三包 rule and still right),
+//! `Thresholds`, `MajorPart`, `tally`, `evaluate`, `within_period`, `RepairRecord`
+//! (used by `app::guarantee`, `app::labour`, `web`), and
+//! `repair_order::courtesy_car_entitled`. By the regulation they are wrong in these
+//! ways, left as they are so callers keep working:
+//! - `tally` keys "same problem" on the concern code or text, not the part (finding 1),
+//!   counts reception to hand-over (2), by service type not per line (11), has no
+//!   excluded intervals (8), adds assembly and main-part replacements (9) and knows
+//!   only four systems (10);
+//! - `within_period` counts from the sale date only (5) and `evaluate` drops every
+//!   right once the period is over (14), warns only at exactly the line (15), and has
+//!   no Arts 20, 22, 23 (6) nor "a new serious safety fault" (7);
+//! - `Thresholds::validate` accepts values below the legal floors (12);
+//! - `repair_order::courtesy_car_entitled` uses a fixed 5 days on any order, inside 24
+//!   months only, checked at hand-over (3, 4, 13). The new rule is
+//!   [`repair_time::RepairSpan::courtesy_car_due`] with [`right::assess`].
+
+pub mod exclusion;
+pub mod main_part;
+pub mod period;
+pub mod repair_time;
+pub mod request;
+pub mod right;
 
 use std::collections::{BTreeMap, BTreeSet};
 
