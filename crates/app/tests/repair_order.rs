@@ -302,11 +302,40 @@ async fn concurrent_bookings_never_exceed_capacity(env: &Env) {
     app::appointment::book(&env.app, &fx.book, &booking(&fx, start, &["MAINT-10K"]))
         .await
         .unwrap();
+    // Fifty other cars (one car cannot hold two overlapping appointments).
+    let owner: i64 = sqlx::query_scalar("SELECT owner_id FROM vehicles WHERE id = $1")
+        .bind(fx.vehicle)
+        .fetch_one(&env.app.db.pool)
+        .await
+        .unwrap();
+    let mut c = env.app.db.pool.acquire().await.unwrap();
+    let mut cars = Vec::new();
+    for i in 0..50 {
+        let f = store::vehicle::VehicleFields {
+            vin: domain::vin::Vin::with_check_digit("LSVAU218", &format!("N2{i:06}"))
+                .unwrap()
+                .to_string(),
+            brand: "上汽".into(),
+            model: "ER6".into(),
+            model_year: 2024,
+            plate: None,
+            purchase_date: "2024-03-01".into(),
+            warranty_start: "2024-03-01".into(),
+            warranty_end: "2027-03-01".into(),
+            warranty_km: 100_000,
+            is_ev: false,
+            owner_id: owner,
+            station_id: fx.station,
+        };
+        cars.push(store::vehicle::insert(&mut c, &f, 0).await.unwrap());
+    }
+    drop(c);
     let mut tasks = Vec::new();
-    for _ in 0..50 {
+    for car in cars {
         let app = env.app.clone();
         let grant = fx.book.clone();
-        let input = booking(&fx, start, &["MAINT-10K"]);
+        let mut input = booking(&fx, start, &["MAINT-10K"]);
+        input.vehicle_id = car;
         tasks.push(tokio::spawn(async move {
             app::appointment::book(&app, &grant, &input).await
         }));
