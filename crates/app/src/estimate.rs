@@ -225,6 +225,7 @@ pub async fn owner_decide(
     let who = Actor {
         role: "owner",
         id: l.row.customer_id,
+        kind: "person",
     };
     decide(app, &mut tx, who, &mut l, line_no, approve, &input).await?;
     commit(tx).await

@@ -74,6 +74,7 @@ struct Fx {
 
 fn admin() -> Principal {
     Principal {
+        kind: domain::permission::ActorKind::Person,
         id: 1,
         name: "admin".into(),
         role: Role::Administrator,

@@ -60,6 +60,7 @@ fn mask_run(d: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::mask_numbers;
 

@@ -117,11 +117,15 @@ pub struct Section {
     pub rows: Vec<Vec<String>>,
 }
 
-/// The form to reveal personal data with a reason.
+/// The form to reveal one field of personal data for a purpose from the list.
 #[derive(Debug, Clone)]
 pub struct RevealBox {
     /// Where it posts.
     pub action: String,
+    /// The fields that can be revealed: (code, label).
+    pub fields: Vec<(String, String)>,
+    /// The purposes: (code, label).
+    pub purposes: Vec<(String, String)>,
 }
 
 /// A detail page.

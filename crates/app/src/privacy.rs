@@ -1,0 +1,58 @@
+//! Personal information in the use cases: every customer view model passes through
+//! the domain's field policy ([`domain::privacy::see`]) here, and refused attempts to
+//! reach personal data are written to the audit log in a transaction of their own (the
+//! refused change itself leaves nothing behind).
+
+use crate::{App, AppResult, actor, begin, commit};
+use domain::permission::{Grant, Principal};
+use domain::privacy::{Field, Purpose, Relation, shown};
+use domain::role::Role;
+use store::audit::AuditRow;
+use store::customer::Customer;
+
+/// How a principal stands to a customer record.
+pub(crate) fn relation_to_customer(p: &Principal, customer_id: i64) -> Relation {
+    if p.role == Role::Owner && p.id == customer_id {
+        Relation::Own
+    } else {
+        Relation::InReach
+    }
+}
+
+/// A customer as this principal may see it in a list or on a page: each personal
+/// field as the policy says (masked, whole or absent).
+pub(crate) fn customer_view(p: &Principal, mut c: Customer) -> Customer {
+    let rel = relation_to_customer(p, c.id);
+    let see = |f: Field, v: &str| shown(p.role, f, rel, Purpose::View, v);
+    c.name = see(Field::CustomerName, &c.name).unwrap_or_default();
+    c.phone = see(Field::CustomerPhone, &c.phone).unwrap_or_default();
+    c.id_number = c
+        .id_number
+        .as_deref()
+        .and_then(|v| see(Field::CustomerIdNumber, v));
+    c
+}
+
+/// Records a refused attempt on personal data (a reveal without purpose, a lookup over
+/// the rate, a duplicate number, a whole-number search) in its own transaction.
+pub(crate) async fn record_attempt(
+    app: &App,
+    grant: &Grant,
+    action: &str,
+    entity: &str,
+    entity_id: i64,
+    field: &str,
+    reason: &str,
+) -> AppResult<()> {
+    let mut tx = begin(app).await?;
+    let row = AuditRow {
+        action,
+        entity,
+        entity_id,
+        field,
+        reason,
+        row_count: None,
+    };
+    store::audit::insert(&mut tx, app.now_ms(), actor(grant), row).await?;
+    commit(tx).await
+}
