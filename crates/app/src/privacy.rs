@@ -56,3 +56,51 @@ pub(crate) async fn record_attempt(
     store::audit::insert(&mut tx, app.now_ms(), actor(grant), row).await?;
     commit(tx).await
 }
+
+/// How a principal stands to a pick-up: assigned when they drive it or scheduled it
+/// (the advisor who arranged it), as a person (a token is never assigned).
+pub(crate) async fn relation_to_pickup(
+    c: &mut sqlx::AnyConnection,
+    p: &Principal,
+    row: &store::pickup::PickupRow,
+) -> AppResult<Relation> {
+    use domain::permission::ActorKind;
+    if p.kind != ActorKind::Person || p.role == Role::Owner {
+        return Ok(Relation::InReach);
+    }
+    if row.driver_id == Some(p.id) {
+        return Ok(Relation::Assigned);
+    }
+    let events = store::event::for_entity(c, "pickup", row.id).await?;
+    let scheduler = events
+        .iter()
+        .find(|e| e.kind == "scheduled")
+        .filter(|e| e.actor_role == p.role.code() && e.actor_id == p.id);
+    Ok(if scheduler.is_some() {
+        Relation::Assigned
+    } else {
+        Relation::InReach
+    })
+}
+
+/// A pick-up as this principal may see it in `purpose`: the address and the name the
+/// owner signed with go through the policy (masked in lists; whole only for the
+/// assigned on a reveal-grade view).
+pub(crate) fn pickup_view(
+    p: &Principal,
+    rel: Relation,
+    purpose: Purpose,
+    mut row: store::pickup::PickupRow,
+) -> store::pickup::PickupRow {
+    row.address =
+        shown(p.role, Field::PickupAddress, rel, purpose, &row.address).unwrap_or_default();
+    row.confirmed_by = row
+        .confirmed_by
+        .as_deref()
+        .and_then(|n| shown(p.role, Field::ApproverName, rel, purpose, n));
+    row.signature_ref = row
+        .signature_ref
+        .as_deref()
+        .and_then(|s| shown(p.role, Field::ApproverSignature, rel, purpose, s));
+    row
+}
