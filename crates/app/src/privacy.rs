@@ -104,3 +104,27 @@ pub(crate) fn pickup_view(
         .and_then(|s| shown(p.role, Field::ApproverSignature, rel, purpose, s));
     row
 }
+
+/// An estimate line as `role` may see it: who approved it, their signature and the
+/// client address it came from go through the policy (finding 7) — the station sees a
+/// masked name, head office nothing, signatures and addresses only on a reveal.
+pub fn estimate_line_view(
+    role: Role,
+    rel: Relation,
+    mut l: store::estimate::EstimateLineRow,
+) -> store::estimate::EstimateLineRow {
+    let see = |f: Field, v: &str| shown(role, f, rel, Purpose::View, v);
+    l.decided_by = l
+        .decided_by
+        .as_deref()
+        .and_then(|v| see(Field::ApproverName, v));
+    l.decision_ip = l
+        .decision_ip
+        .as_deref()
+        .and_then(|v| see(Field::ApproverIp, v));
+    l.signature_ref = l
+        .signature_ref
+        .as_deref()
+        .and_then(|v| see(Field::ApproverSignature, v));
+    l
+}

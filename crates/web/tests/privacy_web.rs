@@ -416,3 +416,42 @@ async fn the_staff_edit_page_does_not_show_the_phone_whole() {
         assert!(!html.contains("13900000000"), "{who}");
     }
 }
+
+/// Finding 7: who approved a line, their signature and client address are not shown
+/// to head office; the station sees the name masked and never the evidence.
+#[tokio::test]
+async fn approvers_are_hidden_from_head_office_and_masked_at_the_station() {
+    let t = TestApp::spawn().await;
+    let (ro, _) = t.delivered_order().await;
+    let c = t.client();
+    for role in Role::staff().filter(|r| role_allows(*r, Action::RepairOrderRead)) {
+        let tok = t.token(role).await;
+        let r = c
+            .get(format!("{}/api/v1/repair-orders/{ro}", t.base))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::NOT_FOUND {
+            continue;
+        }
+        let d: Value = r.json().await.unwrap();
+        let lines = d["lines"].as_array().unwrap();
+        assert!(
+            lines.iter().any(|l| l["decision"] == "approved"),
+            "{role:?}"
+        );
+        for l in lines {
+            assert!(l["decision_ip"].is_null(), "{role:?}");
+            assert!(l["signature_ref"].is_null(), "{role:?}");
+            let by = &l["decided_by"];
+            match see(role, Field::ApproverName, Relation::InReach, Purpose::View) {
+                Visibility::Absent => assert!(by.is_null(), "{role:?}: {by}"),
+                _ => assert!(
+                    by.is_null() || by.as_str().unwrap().contains('*'),
+                    "{role:?}: {by}"
+                ),
+            }
+        }
+    }
+}

@@ -96,6 +96,20 @@ async fn detail(a: &Api, ro: i64) -> Value {
     d
 }
 
+/// The approval evidence kept for a line (signature, client address): views leave it
+/// out (issue 21, finding 7), so tests read what was stored.
+async fn evidence(t: &TestApp, ro: i64, no: i64) -> (Option<String>, Option<String>) {
+    let mut c = t.app.db.pool.acquire().await.unwrap();
+    sqlx::query_as(
+        "SELECT signature_ref, decision_ip FROM estimate_lines WHERE repair_order_id = $1 AND line_no = $2",
+    )
+    .bind(ro)
+    .bind(no)
+    .fetch_one(&mut *c)
+    .await
+    .unwrap()
+}
+
 fn line(d: &Value, no: i64) -> &Value {
     d["lines"]
         .as_array()
@@ -210,8 +224,17 @@ async fn the_whole_loop_through_the_api() {
     let l = line(&d, maint);
     assert_eq!(l["decision"], "approved");
     assert_eq!(l["decision_channel"], "desk_signature");
-    assert_eq!(l["signature_ref"], "张三(手写签名)");
-    assert_eq!(l["decision_ip"], "198.51.100.4", "set by the trusted proxy");
+    // The advisor's view carries the approver's name masked, and no signature or
+    // client address; both are kept as evidence.
+    assert_eq!(l["decided_by"], "张*");
+    assert!(l["signature_ref"].is_null() && l["decision_ip"].is_null());
+    let (sig, ip) = evidence(&t, ro, maint).await;
+    assert_eq!(sig.as_deref(), Some("张三(手写签名)"));
+    assert_eq!(
+        ip.as_deref(),
+        Some("198.51.100.4"),
+        "set by the trusted proxy"
+    );
     assert!(d["order"]["promised_at"].is_i64(), "promised at approval");
     assert!(d["eta"].is_i64());
     at(&t, "2026-11-24T10:40");
@@ -369,12 +392,12 @@ async fn the_whole_loop_through_the_api() {
     let d = detail(&advisor, ro).await;
     let l = line(&d, brake);
     assert_eq!(
+        evidence(&t, ro, brake).await.1.as_deref(),
+        Some("203.0.113.7")
+    );
+    assert_eq!(
         (&l["decision"], &l["decision_channel"], &l["decision_ip"]),
-        (
-            &json!("approved"),
-            &json!("owner_page"),
-            &json!("203.0.113.7")
-        )
+        (&json!("approved"), &json!("owner_page"), &Value::Null)
     );
     advisor
         .post(
@@ -1065,7 +1088,8 @@ async fn a_forged_forwarding_header_is_not_recorded() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let d = detail(&advisor, ro).await;
-    assert_eq!(line(&d, no)["decision_ip"], "127.0.0.1");
+    assert!(line(&d, no)["decision_ip"].is_null());
+    assert_eq!(evidence(&t, ro, no).await.1.as_deref(), Some("127.0.0.1"));
 }
 
 /// A car may walk into any station, but only by the VIN the desk reads off it: an id
