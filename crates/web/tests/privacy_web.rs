@@ -246,6 +246,10 @@ async fn rebuilding_a_masked_number_by_search_fails_and_is_audited() {
         .await
         .unwrap();
     assert!(!html.contains("张三"), "{html}");
+    assert!(
+        html.contains("尾号后 4 位"),
+        "the page says how to search: {html}"
+    );
 }
 
 /// The hotline identifies a caller by the whole number: masked answer, one audit row

@@ -267,6 +267,17 @@ pub fn error_page(chrome: Chrome, e: &AppError) -> Response {
         tracing::error!(error = %e, "console failure");
     }
     let title = chrome.t(title_key);
+    // Bad input names the field and the rule on the page too (a refused search says
+    // how to search), in the page's language.
+    let error = match e {
+        AppError::Invalid(v) | AppError::Refused(v) => Some(
+            v.0.iter()
+                .map(|x| crate::i18n::tables().violation(chrome.lang, x))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        _ => None,
+    };
     let page = DetailPage {
         chrome,
         title,
@@ -275,7 +286,7 @@ pub fn error_page(chrome: Chrome, e: &AppError) -> Response {
         reveal: None,
         sections: vec![],
         notice: None,
-        error: None,
+        error,
     };
     render(&page, status)
 }
