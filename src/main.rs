@@ -173,6 +173,7 @@ async fn serve(s: &Settings, db: store::Db) -> anyhow::Result<()> {
 /// The command line acts as head office.
 fn operator() -> domain::permission::Principal {
     domain::permission::Principal {
+        kind: domain::permission::ActorKind::Person,
         id: 0,
         name: "command line".into(),
         role: domain::role::Role::Administrator,

@@ -149,3 +149,36 @@ fn parse_proxy(text: &str) -> anyhow::Result<ipnet::IpNet> {
             format!("trusted_proxies: `{text}` is not an address or a network (e.g. 10.0.0.0/8)")
         })
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// Issue 21, finding 5: owners' sign-in codes go to the log only in the demo; a
+    /// plain `serve` with no setting keeps them out, and the file can still say so.
+    #[test]
+    fn sign_in_codes_are_logged_only_in_the_demo() {
+        let dir = std::env::temp_dir().join(format!("aftersales-log-codes-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let empty = dir.join("empty.toml");
+        std::fs::write(&empty, "").unwrap();
+        let url = Some("sqlite::memory:");
+        let prod = read(Some(&empty), url, None, Purpose::Production).unwrap();
+        assert!(
+            !prod.app.log_codes,
+            "no codes in the log of a production server"
+        );
+        let demo = read(Some(&empty), url, None, Purpose::Demo).unwrap();
+        assert!(demo.app.log_codes);
+        let on = dir.join("on.toml");
+        std::fs::write(&on, "log_codes = true\n").unwrap();
+        assert!(
+            read(Some(&on), url, None, Purpose::Production)
+                .unwrap()
+                .app
+                .log_codes
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

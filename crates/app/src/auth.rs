@@ -123,6 +123,7 @@ pub fn staff_principal(s: &store::people::Staff) -> Option<Principal> {
         UnitKind::Owner => return None,
     };
     Some(Principal {
+        kind: domain::permission::ActorKind::Person,
         id: s.id,
         name: s.name.clone(),
         role,
@@ -251,6 +252,7 @@ async fn owner_principal(
     .await;
     match c {
         Ok(c) => Ok(Some(Principal {
+            kind: domain::permission::ActorKind::Person,
             id: c.id,
             name: c.name,
             role: Role::Owner,
@@ -434,6 +436,7 @@ pub async fn create_token(
     let actor = store::event::Actor {
         role: grant.principal().role.code(),
         id: grant.principal().id,
+        kind: grant.principal().kind.code(),
     };
     store::event::record(
         &mut tx,
@@ -471,7 +474,11 @@ pub async fn token_principal(app: &App, secret: &str) -> AppResult<Option<Princi
         phone: String::new(),
         active: true,
     };
-    Ok(staff_principal(&staff))
+    // The token acts in its own name: typed as a token in the audit log.
+    Ok(staff_principal(&staff).map(|p| Principal {
+        kind: domain::permission::ActorKind::Token,
+        ..p
+    }))
 }
 
 #[cfg(test)]

@@ -8,8 +8,9 @@ use domain::customer::{Channel, QuietHours, parse_name};
 use domain::permission::{Action, Grant, Reach};
 use domain::{Violation, Violations};
 use serde::{Deserialize, Serialize};
+pub use store::customer::Customer;
 use store::customer::CustomerFields;
-pub use store::customer::{Customer, CustomerFilter};
+use store::customer::CustomerSearch;
 pub use store::outbox::InboxMessage;
 use store::{Page, Paged};
 
@@ -41,6 +42,16 @@ pub struct CustomerInput {
     /// Consent to marketing.
     #[schema(value_type = bool)]
     pub consent_marketing: Loose,
+}
+
+/// What a list search asks for: `q` (a name and/or the visible last four digits of
+/// the phone; never a whole number) and a station.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFilter {
+    /// Name words and/or the last four digits.
+    pub q: Option<String>,
+    /// Station id.
+    pub station_id: Option<i64>,
 }
 
 fn parse(input: &CustomerInput) -> Result<CustomerFields, Violations> {
@@ -116,7 +127,14 @@ pub async fn create(app: &App, grant: &Grant, input: &CustomerInput) -> AppResul
     let now = app.now_ms();
     let mut tx = begin(app).await?;
     check_station(&mut tx, grant, f.station_id).await?;
-    let id = store::customer::insert(&mut tx, &f, now).await?;
+    let id = match store::customer::insert(&mut tx, &f, now).await {
+        Ok(id) => id,
+        Err(store::StoreError::Duplicate(_)) => {
+            drop(tx);
+            return Err(duplicate_phone(app, grant, 0).await);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let data = serde_json::json!({"consent_service": f.consent_service, "consent_marketing": f.consent_marketing});
     store::event::record(
         &mut tx,
@@ -133,15 +151,46 @@ pub async fn create(app: &App, grant: &Grant, input: &CustomerInput) -> AppResul
     Ok(id)
 }
 
-/// Changes a customer within reach; consent changes are recorded as events.
+/// The answer to a number already in use: it "cannot be used", never that it belongs
+/// to a customer elsewhere in the network (finding 13); the attempt is audited.
+async fn duplicate_phone(app: &App, grant: &Grant, id: i64) -> AppError {
+    if let Err(e) =
+        crate::privacy::record_attempt(app, grant, "duplicate_phone", "customer", id, "phone", "")
+            .await
+    {
+        return e;
+    }
+    AppError::Invalid(Violation::new("phone", "customer.phone_unusable").into())
+}
+
+/// Changes a customer within reach; consent changes are recorded as events. A phone or
+/// ID number left out keeps the stored value, so the edit form never needs to show
+/// them whole.
 pub async fn update(app: &App, grant: &Grant, id: i64, input: &CustomerInput) -> AppResult<()> {
     expect(grant, Action::CustomerWrite)?;
-    let f = parse(input)?;
     let now = app.now_ms();
     let mut tx = begin(app).await?;
     let before = store::customer::get(&mut tx, grant.reach(), id).await?;
+    let (phone, id_number) = store::customer::reveal(&mut tx, grant.reach(), id).await?;
+    let mut input = input.clone();
+    let blank =
+        |l: &Loose| matches!(l, Loose::Null) || l.as_str().is_some_and(|s| s.trim().is_empty());
+    if blank(&input.phone) {
+        input.phone = Loose::String(phone);
+    }
+    if blank(&input.id_number) {
+        input.id_number = id_number.map(Loose::String).unwrap_or(Loose::Null);
+    }
+    let f = parse(&input)?;
     check_station(&mut tx, grant, f.station_id).await?;
-    store::customer::update(&mut tx, id, &f).await?;
+    match store::customer::update(&mut tx, id, &f).await {
+        Ok(()) => {}
+        Err(store::StoreError::Duplicate(_)) => {
+            drop(tx);
+            return Err(duplicate_phone(app, grant, id).await);
+        }
+        Err(e) => return Err(e.into()),
+    }
     let data = serde_json::json!({
         "consent_service": [before.consent_service, f.consent_service],
         "consent_marketing": [before.consent_marketing, f.consent_marketing],
@@ -162,13 +211,16 @@ pub async fn update(app: &App, grant: &Grant, id: i64, input: &CustomerInput) ->
     Ok(())
 }
 
-/// One customer within reach, masked.
+/// One customer within reach, each field as the privacy policy lets the caller see it.
 pub async fn get(app: &App, grant: &Grant, id: i64) -> AppResult<Customer> {
     expect(grant, Action::CustomerRead)?;
-    Ok(store::customer::get(&mut *conn(app).await?, grant.reach(), id).await?)
+    let c = store::customer::get(&mut *conn(app).await?, grant.reach(), id).await?;
+    Ok(crate::privacy::customer_view(grant.principal(), c))
 }
 
-/// Customers within reach, masked.
+/// Customers within reach, each field as the policy lets the caller see it. `q` finds
+/// names and the visible last four digits; a whole or partial number is refused (and
+/// the attempt audited), so nobody rebuilds a masked number by trying its fillings.
 pub async fn list(
     app: &App,
     grant: &Grant,
@@ -176,44 +228,208 @@ pub async fn list(
     page: Page,
 ) -> AppResult<Paged<Customer>> {
     expect(grant, Action::CustomerRead)?;
-    Ok(store::customer::list(&mut *conn(app).await?, grant.reach(), f, page).await?)
+    let terms = match f.q.as_deref().map(domain::privacy::lookup::search_terms) {
+        None => Default::default(),
+        Some(Ok(t)) => t,
+        Some(Err(v)) => {
+            crate::privacy::record_attempt(
+                app,
+                grant,
+                "search_refused",
+                "customer",
+                0,
+                "phone",
+                "",
+            )
+            .await?;
+            return Err(v.into());
+        }
+    };
+    let search = CustomerSearch {
+        name: terms.name,
+        tail: terms.tail,
+        station_id: f.station_id,
+    };
+    let page = store::customer::list(&mut *conn(app).await?, grant.reach(), &search, page).await?;
+    let p = grant.principal();
+    Ok(Paged {
+        items: page
+            .items
+            .into_iter()
+            .map(|c| crate::privacy::customer_view(p, c))
+            .collect(),
+        ..page
+    })
 }
 
-/// Whole personal data, shown only with a reason.
+/// Finds who is calling by the whole number on the line (the hotline's "identify the
+/// caller"). Needs `CallerIdentify`; each lookup is one audit row per customer found
+/// (or one with id 0 when none is), and a person may make at most
+/// [`domain::privacy::lookup::IDENTIFY_PER_WINDOW`] an hour: over that the lookup is
+/// refused with a retry time and the attempt is audited and logged as a possible
+/// enumeration. The answer is masked like a list: it identifies, it does not reveal.
+pub async fn identify(app: &App, grant: &Grant, phone: &str) -> AppResult<Vec<Customer>> {
+    use domain::privacy::lookup::{IDENTIFY_WINDOW_MS, identify_retry_at};
+    expect(grant, Action::CallerIdentify)?;
+    let mut v = Violations::new();
+    let phone = v.field("phone", domain::phone::Phone::parse(phone));
+    v.into_result()?;
+    let Some(phone) = phone else {
+        return Err(Violation::new("phone", "required").into());
+    };
+    let now = app.now_ms();
+    let mut tx = begin(app).await?;
+    let made =
+        store::audit::count_since(&mut tx, actor(grant), "identify", now - IDENTIFY_WINDOW_MS)
+            .await?;
+    if let Some(retry_at) = identify_retry_at(made, now) {
+        drop(tx);
+        let p = grant.principal();
+        tracing::warn!(
+            role = p.role.code(),
+            id = p.id,
+            made,
+            "privacy: caller lookups over the rate (possible enumeration)"
+        );
+        crate::privacy::record_attempt(
+            app,
+            grant,
+            "identify_refused",
+            "customer",
+            0,
+            "phone",
+            "rate",
+        )
+        .await?;
+        return Err(AppError::TooManyAttempts { retry_at });
+    }
+    let found = store::customer::by_phone(&mut tx, grant.reach(), phone.e164()).await?;
+    let ids: Vec<i64> = if found.is_empty() {
+        vec![0]
+    } else {
+        found.iter().map(|c| c.id).collect()
+    };
+    for id in ids {
+        store::audit::write(
+            &mut tx,
+            now,
+            actor(grant),
+            "identify",
+            "customer",
+            id,
+            "phone",
+            "caller lookup",
+        )
+        .await?;
+    }
+    commit(tx).await?;
+    let p = grant.principal();
+    Ok(found
+        .into_iter()
+        .map(|c| crate::privacy::customer_view(p, c))
+        .collect())
+}
+
+/// A request to see one field of a customer whole.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct RevealInput {
+    /// The one field to show: `phone` or `id_number`.
+    #[schema(example = "phone")]
+    pub field: String,
+    /// Why, from the list: callback, identity_check, pickup_return, correction,
+    /// dispute, legal_request, other.
+    #[schema(example = "callback")]
+    pub purpose: String,
+    /// The caller's own words (required for `other`), up to 200 characters.
+    pub note: String,
+}
+
+/// One field's whole value, for a limited time.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Revealed {
-    /// Whole phone number.
-    pub phone: String,
-    /// Whole ID number, if kept.
-    pub id_number: Option<String>,
+    /// The field shown (`phone` or `id_number`).
+    pub field: String,
+    /// Its whole value (absent when none is kept).
+    pub value: Option<String>,
+    /// Until when (UTC ms) the value may stay on screen; pages hide it after that.
+    pub visible_until: i64,
 }
 
-/// Shows a customer's whole phone and ID number and writes the audit row, in one
-/// transaction: no audit row, no data.
-pub async fn reveal(app: &App, grant: &Grant, id: i64, reason: &str) -> AppResult<Revealed> {
+/// The fields of a customer that can be revealed.
+const REVEALABLE: [domain::privacy::Field; 2] = [
+    domain::privacy::Field::CustomerPhone,
+    domain::privacy::Field::CustomerIdNumber,
+];
+
+/// Shows one field of a customer whole, for a purpose from the list, and writes its
+/// audit row in the same transaction: no audit row, no data. A request without a
+/// purpose, or for a field the policy does not let this role see whole, is refused
+/// and the attempt audited.
+pub async fn reveal(app: &App, grant: &Grant, id: i64, input: &RevealInput) -> AppResult<Revealed> {
+    use domain::privacy::reveal::{RevealRequest, VISIBLE_MS};
+    use domain::privacy::{Purpose, Visibility};
     expect(grant, Action::PersonalDataReveal)?;
-    let reason = reason.trim();
-    if reason.chars().count() < 2 || reason.chars().count() > 200 {
-        return Err(Violation::new("reason", "reveal.reason").into());
+    let req = match RevealRequest::parse(&input.field, &input.purpose, &input.note, &REVEALABLE) {
+        Ok(r) => r,
+        Err(v) => {
+            let field = input.field.chars().take(32).collect::<String>();
+            crate::privacy::record_attempt(
+                app,
+                grant,
+                "reveal_refused",
+                "customer",
+                id,
+                &field,
+                "",
+            )
+            .await?;
+            return Err(AppError::Invalid(Violations(v)));
+        }
+    };
+    let p = grant.principal();
+    let rel = crate::privacy::relation_to_customer(p, id);
+    if domain::privacy::see(p.role, req.field, rel, Purpose::Reveal) != Visibility::Whole {
+        crate::privacy::record_attempt(
+            app,
+            grant,
+            "reveal_refused",
+            "customer",
+            id,
+            req.field.code(),
+            &req.reason(),
+        )
+        .await?;
+        return Err(AppError::Forbidden);
     }
+    let now = app.now_ms();
     let mut tx = begin(app).await?;
     let (phone, id_number) = store::customer::reveal(&mut tx, grant.reach(), id).await?;
     store::audit::write(
         &mut tx,
-        app.now_ms(),
+        now,
         actor(grant),
         "reveal",
         "customer",
         id,
-        "phone,id_number",
-        reason,
+        req.field.code(),
+        &req.reason(),
     )
     .await?;
     commit(tx).await?;
-    let phone = domain::phone::Phone::parse(&phone)
-        .map(|p| p.display_whole().to_string())
-        .unwrap_or(phone);
-    Ok(Revealed { phone, id_number })
+    let value = match req.field {
+        domain::privacy::Field::CustomerPhone => Some(
+            domain::phone::Phone::parse(&phone)
+                .map(|p| p.display_whole().to_string())
+                .unwrap_or(phone),
+        ),
+        _ => id_number,
+    };
+    Ok(Revealed {
+        field: req.field.code().to_string(),
+        value,
+        visible_until: now + VISIBLE_MS,
+    })
 }
 
 /// The audit rows about a customer.

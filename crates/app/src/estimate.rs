@@ -225,6 +225,7 @@ pub async fn owner_decide(
     let who = Actor {
         role: "owner",
         id: l.row.customer_id,
+        kind: "person",
     };
     decide(app, &mut tx, who, &mut l, line_no, approve, &input).await?;
     commit(tx).await
@@ -397,10 +398,17 @@ pub async fn view(app: &App, grant: &Grant, order_id: i64) -> AppResult<Estimate
     expect(grant, Action::RepairOrderRead)?;
     let mut c = conn(app).await?;
     let l = load(&mut c, grant.reach(), order_id).await?;
+    let role = grant.principal().role;
     Ok(EstimateView {
         quoted: l.estimate.quoted_totals(),
         approved: l.estimate.approved_totals(),
         invoice: l.estimate.invoice(),
-        lines: l.lines,
+        lines: l
+            .lines
+            .into_iter()
+            .map(|x| {
+                crate::privacy::estimate_line_view(role, domain::privacy::Relation::InReach, x)
+            })
+            .collect(),
     })
 }

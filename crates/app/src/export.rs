@@ -18,7 +18,9 @@ use store::scope::{owned_filter, station_filter};
 const PAGE: i64 = 5_000;
 
 /// The export a caller asks for over HTTP: needs `Export`, and holds only the rows
-/// within the grant's reach (see [`export_csv`]).
+/// within the grant's reach (see [`export_csv`]). Each export is one audit row: who,
+/// which kind, which personal fields it carried (masked or not) and how many rows
+/// (issue 21, finding 12).
 pub async fn export(
     app: &crate::App,
     grant: &domain::permission::Grant,
@@ -26,7 +28,29 @@ pub async fn export(
     writer: impl std::io::Write,
 ) -> AppResult<u64> {
     crate::network::expect(grant, domain::permission::Action::Export)?;
-    export_csv(&app.db, grant.reach(), kind, writer).await
+    let rows = export_csv(&app.db, grant.reach(), kind, writer).await?;
+    let mut tx = crate::begin(app).await?;
+    let row = store::audit::AuditRow {
+        action: "export",
+        entity: kind.name(),
+        entity_id: 0,
+        field: personal_fields(kind),
+        reason: "csv",
+        row_count: Some(i64::try_from(rows).unwrap_or(i64::MAX)),
+    };
+    store::audit::insert(&mut tx, app.now_ms(), crate::actor(grant), row).await?;
+    crate::commit(tx).await?;
+    Ok(rows)
+}
+
+/// The personal fields an export of `kind` carries, as the audit log names them.
+fn personal_fields(kind: ImportKind) -> &'static str {
+    match kind {
+        ImportKind::Stations => "",
+        ImportKind::Staff => "name,staff_phone(masked)",
+        ImportKind::Customers => "name,phone(masked)",
+        ImportKind::Vehicles => "vehicle_identity,phone(masked)",
+    }
 }
 
 /// Writes every row of `kind` within `reach` as CSV (header first) to `writer` and

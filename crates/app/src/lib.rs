@@ -37,6 +37,7 @@ pub mod network;
 pub mod part;
 pub mod people;
 pub mod pickup;
+pub mod privacy;
 pub mod rating;
 pub mod repair_order;
 pub mod stage_standard;
@@ -192,6 +193,7 @@ pub fn actor(grant: &domain::permission::Grant) -> store::event::Actor<'static> 
     store::event::Actor {
         role: grant.principal().role.code(),
         id: grant.principal().id,
+        kind: grant.principal().kind.code(),
     }
 }
 

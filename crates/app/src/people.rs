@@ -203,10 +203,24 @@ pub async fn update_staff(
     });
     let station_id = opt_int(&mut v, "station_id", &input.station_id, 1, i64::MAX).flatten();
     let region_id = opt_int(&mut v, "region_id", &input.region_id, 1, i64::MAX).flatten();
-    let phone = parsed(&mut v, "phone", &input.phone, domain::phone::Phone::parse);
+    // A phone left empty keeps the stored number, so the edit form never has to show
+    // it whole (issue 21, finding 3).
+    let blank = matches!(&input.phone, Loose::Null)
+        || input.phone.as_str().is_some_and(|s| s.trim().is_empty());
+    let phone = if blank {
+        None
+    } else {
+        parsed(&mut v, "phone", &input.phone, domain::phone::Phone::parse)
+            .map(|p| p.e164().to_string())
+    };
     let active = crate::input::boolean(&mut v, "active", &input.active);
     let mut tx = begin(app).await?;
     let before = store::people::staff(&mut tx, grant.reach(), id).await?;
+    let phone = match phone {
+        Some(p) => Some(p),
+        None if blank => Some(store::people::staff_phone(&mut tx, id).await?),
+        None => None,
+    };
     let (station, region) = unit_of(&mut tx, grant, role, station_id, region_id, &mut v).await?;
     v.into_result()?;
     let (Some(name), Some(role), Some(phone), Some(active)) = (name, role, phone, active) else {
@@ -219,7 +233,7 @@ pub async fn update_staff(
         role.code(),
         station,
         region,
-        phone.e164(),
+        &phone,
         active,
     )
     .await?;
@@ -333,14 +347,6 @@ pub async fn add_certificate(
 pub fn id_from(value: &Loose) -> Option<i64> {
     let mut v = Violations::new();
     int(&mut v, "id", value, 1, i64::MAX)
-}
-
-/// A staff member's whole phone number, for the edit form. Needs `StaffRead` with the
-/// staff member within reach.
-pub async fn phone(app: &App, grant: &Grant, id: i64) -> AppResult<String> {
-    staff(app, grant, id).await?;
-    let mut c = conn(app).await?;
-    Ok(store::people::staff_phone(&mut c, id).await?)
 }
 
 /// The active staff of a station (of one role, when given), for the pickers of a

@@ -102,6 +102,7 @@ pub(crate) fn owner_actor(customer_id: i64) -> Actor<'static> {
     Actor {
         role: "owner",
         id: customer_id,
+        kind: "person",
     }
 }
 

@@ -109,6 +109,7 @@ fn worker(env: &Env, name: &str) -> Worker {
 
 fn admin() -> Grant {
     Principal {
+        kind: domain::permission::ActorKind::Person,
         id: 1,
         name: "admin".into(),
         role: Role::Administrator,
@@ -227,6 +228,7 @@ async fn cancel_and_retry_by_hand(env: &Env) {
         Err(app::AppError::NotFound)
     ));
     let advisor = Principal {
+        kind: domain::permission::ActorKind::Person,
         id: 2,
         name: "a".into(),
         role: Role::ServiceAdvisor,

@@ -166,7 +166,18 @@ async fn pickup_checklist_photos_and_confirmation(env: &Env) {
         .await
         .unwrap();
     assert_eq!(v.pickup.state, "confirmed");
-    assert_eq!(v.pickup.confirmed_by.as_deref(), Some("张三"));
+    // Head office does not need the name the owner signed with (issue 21, finding 7);
+    // the one who scheduled the pick-up sees its address whole, and that is audited.
+    assert_eq!(v.pickup.confirmed_by, None);
+    assert_eq!(v.pickup.address, "上海市浦东新区世纪大道100号");
+    let mut c = env.app.db.pool.acquire().await.unwrap();
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'pickup' AND field = 'address'",
+    )
+    .fetch_one(&mut *c)
+    .await
+    .unwrap();
+    assert!(n >= 1);
     assert_eq!(v.photos.len(), 12);
     // Closed: no more changes.
     let e = pickup::set_checklist(&env.app, &grant(pickup::WRITE), id, &items)

@@ -74,6 +74,7 @@ struct Fx {
 
 fn admin() -> Principal {
     Principal {
+        kind: domain::permission::ActorKind::Person,
         id: 1,
         name: "admin".into(),
         role: Role::Administrator,
@@ -837,7 +838,18 @@ async fn full_service_loop(env: &Env) {
         .find(|l| l.line_no == i64::from(brake))
         .unwrap();
     assert_eq!(brake_line.decision_channel.as_deref(), Some("owner_page"));
-    assert_eq!(brake_line.decision_ip.as_deref(), Some("203.0.113.7"));
+    // The client address is evidence, not part of the view (issue 21, finding 7).
+    assert_eq!(brake_line.decision_ip, None);
+    let mut c = env.app.db.pool.acquire().await.unwrap();
+    let ip: Option<String> = sqlx::query_scalar(
+        "SELECT decision_ip FROM estimate_lines WHERE repair_order_id = $1 AND line_no = $2",
+    )
+    .bind(ro)
+    .bind(i64::from(brake))
+    .fetch_one(&mut *c)
+    .await
+    .unwrap();
+    assert_eq!(ip.as_deref(), Some("203.0.113.7"));
 
     // KPIs: one order delivered 3 h after reception, on time, no comeback.
     let k = app::kpi::station_kpis(

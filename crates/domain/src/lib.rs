@@ -22,6 +22,7 @@ pub mod customer;
 pub mod network;
 pub mod odometer;
 pub mod permission;
+pub mod privacy;
 pub mod role;
 pub mod vehicle;
 

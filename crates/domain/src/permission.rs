@@ -23,9 +23,35 @@ pub enum Unit {
     Owner(CustomerId),
 }
 
+/// What kind of actor a principal is, so that an integration token's actions are never
+/// mistaken for those of the person whose id it happens to share (audit log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    /// A signed-in person (staff member or owner).
+    Person,
+    /// An API token used by an integration.
+    Token,
+    /// The server itself (timers, imports, the demo).
+    System,
+}
+
+impl ActorKind {
+    /// The stable code stored in the audit log.
+    pub fn code(self) -> &'static str {
+        match self {
+            ActorKind::Person => "person",
+            ActorKind::Token => "token",
+            ActorKind::System => "system",
+        }
+    }
+}
+
 /// Who is asking: a signed-in staff member, owner or integration token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Principal {
+    /// A person, a token or the system.
+    pub kind: ActorKind,
     /// Staff id, customer id or token id, depending on the role.
     pub id: i64,
     /// Display name.
@@ -66,6 +92,8 @@ pub enum Action {
     CustomerWrite,
     /// See a whole phone or ID number (audited).
     PersonalDataReveal,
+    /// Find who is calling by their whole number (audited, rate-limited per user).
+    CallerIdentify,
     /// Read vehicles.
     VehicleRead,
     /// Create or change vehicles, record odometer readings, transfer ownership.
@@ -117,7 +145,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, for the authorisation-matrix test and documentation.
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 31] = [
         Action::NetworkRead,
         Action::NetworkWrite,
         Action::StaffRead,
@@ -125,6 +153,7 @@ impl Action {
         Action::CustomerRead,
         Action::CustomerWrite,
         Action::PersonalDataReveal,
+        Action::CallerIdentify,
         Action::VehicleRead,
         Action::VehicleWrite,
         Action::Import,
@@ -188,6 +217,9 @@ pub fn role_allows(role: Role, action: Action) -> bool {
                     | Administrator
             )
         }
+        // Identifying a caller by the number on the line is the hotline's and the
+        // callback desk's task; everyone else searches by name and visible tail.
+        CallerIdentify => matches!(role, CallCentreAgent | CustomerRelations),
         Export => matches!(role, StationManager | RegionalManager | Administrator),
         OwnDataExport => role == Owner,
         AppointmentRead => !matches!(role, Owner | TechnicalExpert | QualityAuditor),
@@ -299,6 +331,7 @@ mod tests {
 
     fn p(role: Role, unit: Unit) -> Principal {
         Principal {
+            kind: ActorKind::Person,
             id: 1,
             name: "t".into(),
             role,

@@ -1,7 +1,7 @@
 //! Customers: contact data, preferences, consent.
 
 use crate::error::{StoreError, StoreResult};
-use crate::query::{Bind, contains, like, page_of};
+use crate::query::{Bind, contains, like, like_literal, page_of};
 use crate::scope::owned_filter;
 use crate::{Page, Paged};
 use domain::permission::Reach;
@@ -171,20 +171,42 @@ pub async fn id_by_phone(conn: &mut AnyConnection, phone: &str) -> StoreResult<O
     row.map(|r| r.try_get(0)).transpose().map_err(Into::into)
 }
 
-/// Filter for the customer list.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct CustomerFilter {
-    /// Name words, or a whole phone number.
-    pub q: Option<String>,
+/// Filter for the customer list. There is no way to search by a whole number here:
+/// a list search finds names and the visible tail of a number only (issue 21).
+#[derive(Debug, Clone, Default)]
+pub struct CustomerSearch {
+    /// Words the name contains.
+    pub name: Option<String>,
+    /// The last four digits of the phone.
+    pub tail: Option<String>,
     /// Station id.
     pub station_id: Option<i64>,
+}
+
+/// Customers within reach whose phone is exactly `phone` (E.164): the audited caller
+/// lookup, never a list search.
+pub async fn by_phone(
+    conn: &mut AnyConnection,
+    reach: &Reach,
+    phone: &str,
+) -> StoreResult<Vec<Customer>> {
+    let (cond, val) = scope(reach, 2);
+    let sql = format!(
+        "SELECT {COLS} FROM customers c JOIN stations s ON s.id = c.station_id WHERE c.phone = $1 AND {cond} ORDER BY c.id"
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(phone);
+    if let Some(v) = val {
+        q = q.bind(v);
+    }
+    let rows = q.fetch_all(conn).await?;
+    rows.iter().map(|r| Ok(from_row(r)?)).collect()
 }
 
 /// Customers within reach, filtered and paged (newest first).
 pub async fn list(
     conn: &mut AnyConnection,
     reach: &Reach,
-    f: &CustomerFilter,
+    f: &CustomerSearch,
     page: Page,
 ) -> StoreResult<Paged<Customer>> {
     let mut binds = Vec::new();
@@ -193,16 +215,13 @@ pub async fn list(
     if let Some(v) = val {
         binds.push(Bind::I(v));
     }
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let n = binds.len() + 1;
-        // A whole phone number finds its owner exactly; other text matches names.
-        if let Ok(p) = domain::phone::Phone::parse(q) {
-            conds.push(format!("c.phone = ${n}"));
-            binds.push(Bind::S(p.e164().to_string()));
-        } else {
-            conds.push(like("c.name", n));
-            binds.push(contains(q));
-        }
+    if let Some(name) = f.name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        conds.push(like("c.name", binds.len() + 1));
+        binds.push(contains(name));
+    }
+    if let Some(tail) = &f.tail {
+        conds.push(like("c.phone", binds.len() + 1));
+        binds.push(Bind::S(format!("%{}", like_literal(tail))));
     }
     if let Some(sid) = f.station_id {
         conds.push(format!("c.station_id = ${}", binds.len() + 1));

@@ -11,6 +11,9 @@ pub struct Actor<'a> {
     pub role: &'a str,
     /// Staff, customer or token id; 0 for the system.
     pub id: i64,
+    /// `person`, `token` or `system` (see `domain::permission::ActorKind`), so a
+    /// token's actions are never taken for those of the person sharing its id.
+    pub kind: &'a str,
 }
 
 impl Actor<'_> {
@@ -18,6 +21,7 @@ impl Actor<'_> {
     pub const SYSTEM: Actor<'static> = Actor {
         role: "system",
         id: 0,
+        kind: "system",
     };
 }
 

@@ -85,6 +85,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_idempotency.sql"),
         postgres: include_str!("../migrations/postgres/0012_idempotency.sql"),
     },
+    Migration {
+        version: 13,
+        name: "privacy",
+        sqlite: include_str!("../migrations/sqlite/0013_privacy.sql"),
+        postgres: include_str!("../migrations/postgres/0013_privacy.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

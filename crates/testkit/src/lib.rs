@@ -108,6 +108,7 @@ impl TestApp {
     /// An API token acting as `role` at station A / region A / head office.
     pub async fn token(&self, role: domain::role::Role) -> String {
         let admin = domain::permission::Principal {
+            kind: domain::permission::ActorKind::Person,
             id: 1,
             name: "admin".into(),
             role: domain::role::Role::Administrator,

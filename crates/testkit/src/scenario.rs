@@ -22,6 +22,7 @@ impl TestApp {
         use domain::permission::{Action, Principal, Unit};
         app::calendar::ensure_holidays(&self.app).await.unwrap();
         let admin = Principal {
+            kind: domain::permission::ActorKind::Person,
             id: 1,
             name: "admin".into(),
             role: domain::role::Role::Administrator,
@@ -109,6 +110,7 @@ impl TestApp {
         use domain::permission::{Action, Principal, Unit};
         use domain::repair_order::{CheckRule, Stage, default_standard};
         let admin = Principal {
+            kind: domain::permission::ActorKind::Person,
             id: 1,
             name: "admin".into(),
             role: domain::role::Role::Administrator,
@@ -238,6 +240,7 @@ impl TestApp {
 /// A head-office administrator's grant for `action`.
 pub fn head_office(action: domain::permission::Action) -> domain::permission::Grant {
     domain::permission::Principal {
+        kind: domain::permission::ActorKind::Person,
         id: 1,
         name: "admin".into(),
         role: domain::role::Role::Administrator,

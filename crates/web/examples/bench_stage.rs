@@ -32,6 +32,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 /// Opens `n` walk-in orders at station A with every required reception checkpoint ticked.
 async fn prepare(t: &TestApp, n: usize) -> Vec<i64> {
     let advisor = Principal {
+        kind: domain::permission::ActorKind::Person,
         id: 1,
         name: "bench".into(),
         role: Role::ServiceAdvisor,

@@ -142,6 +142,10 @@ impl I18n {
                 include_str!("../i18n/job.zh-CN.toml"),
                 include_str!("../i18n/job.en.toml"),
             ),
+            (
+                include_str!("../i18n/privacy.zh-CN.toml"),
+                include_str!("../i18n/privacy.en.toml"),
+            ),
         ] {
             zh.extend(parse(z));
             en.extend(parse(e));

@@ -42,6 +42,7 @@ use utoipa::OpenApi;
         api::customer::get_customer,
         api::customer::update_customer,
         api::customer::reveal,
+        api::customer::identify,
         api::customer::audit,
         api::customer::own_data,
         api::vehicle::list_vehicles,

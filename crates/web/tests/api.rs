@@ -51,6 +51,7 @@ fn allowed_roles(action: &str) -> Vec<&'static str> {
         "customer_write" | "vehicle_write" | "reveal" | "pickup_write" | "billing_write"
         | "rating_write" | "follow_up_write" => writers,
         "own_data" => vec!["owner"],
+        "identify" => vec!["customer_relations", "call_centre_agent"],
         "export" => vec!["station_manager", "regional_manager", "administrator"],
         "any" => STAFF.iter().copied().chain(["owner"]).collect(),
         "appointment_read" => STAFF
@@ -116,6 +117,7 @@ fn row_of(action: Action) -> &'static str {
         Action::CustomerRead => "customer_read",
         Action::CustomerWrite => "customer_write",
         Action::PersonalDataReveal => "reveal",
+        Action::CallerIdentify => "identify",
         Action::VehicleRead => "vehicle_read",
         Action::VehicleWrite => "vehicle_write",
         Action::Import => "network_write",
@@ -146,7 +148,7 @@ fn row_of(action: Action) -> &'static str {
 fn every_action_has_a_row_for_every_role() {
     assert_eq!(
         Action::ALL.len(),
-        30,
+        31,
         "a new action needs its row in `row_of`"
     );
     for action in Action::ALL {
@@ -305,6 +307,7 @@ fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
             format!("/api/v1/customers/{}/audit", f.customer_a),
             "audit_read",
         ),
+        ("POST", "/api/v1/customers/identify".into(), "identify"),
         ("GET", "/api/v1/me/data".into(), "own_data"),
         ("GET", "/api/v1/vehicles".into(), "vehicle_read"),
         ("POST", "/api/v1/vehicles".into(), "vehicle_write"),
@@ -959,7 +962,7 @@ async fn revealing_personal_data_needs_a_reason_and_is_audited() {
     let r = c
         .post(&url)
         .bearer_auth(&tok)
-        .json(&json!({"reason": ""}))
+        .json(&json!({"field": "phone", "purpose": "", "note": ""}))
         .send()
         .await
         .unwrap();
@@ -974,19 +977,26 @@ async fn revealing_personal_data_needs_a_reason_and_is_audited() {
         .json()
         .await
         .unwrap();
-    assert_eq!(audit["items"].as_array().unwrap().len(), 0);
+    // The refused attempt is audited, typed as a token, and nothing was shown.
+    let items = audit["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["action"], "reveal_refused");
+    assert_eq!(items[0]["actor_kind"], "token");
     let r: Value = c
         .post(&url)
         .bearer_auth(&tok)
-        .json(&json!({"reason": "客户来电核实身份"}))
+        .json(&json!({"field": "phone", "purpose": "identity_check", "note": "客户来电核实身份"}))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(r["phone"], "13800000001");
-    assert_eq!(r["id_number"], "110101199003077777");
+    // One field per reveal: the phone, never the ID number with it.
+    assert_eq!(r["field"], "phone");
+    assert_eq!(r["value"], "13800000001");
+    assert!(r["visible_until"].as_i64().unwrap() > 0);
+    assert!(!r.to_string().contains("110101199003077777"));
     let audit: Value = c
         .get(&audit_url)
         .bearer_auth(&admin)
@@ -996,8 +1006,13 @@ async fn revealing_personal_data_needs_a_reason_and_is_audited() {
         .json()
         .await
         .unwrap();
-    assert_eq!(audit["items"][0]["reason"], "客户来电核实身份");
+    assert_eq!(
+        audit["items"][0]["reason"],
+        "identity_check: 客户来电核实身份"
+    );
+    assert_eq!(audit["items"][0]["field"], "phone");
     assert_eq!(audit["items"][0]["actor_role"], "service_advisor");
+    assert_eq!(audit["items"][0]["actor_kind"], "token");
     let masked: Value = c
         .get(format!("{}/api/v1/customers/{}", t.base, t.fx.customer_a))
         .bearer_auth(&tok)
@@ -1218,8 +1233,9 @@ async fn lists_page_and_filter() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // The visible tail finds the customer; a whole number is refused (issue 21).
     let p: Value = c
-        .get(format!("{}/api/v1/customers?q=13800000002", t.base))
+        .get(format!("{}/api/v1/customers?q=0002", t.base))
         .bearer_auth(&tok)
         .send()
         .await
@@ -1228,6 +1244,13 @@ async fn lists_page_and_filter() {
         .await
         .unwrap();
     assert_eq!(p["items"][0]["name"], "李四");
+    let r = c
+        .get(format!("{}/api/v1/customers?q=13800000002", t.base))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test]

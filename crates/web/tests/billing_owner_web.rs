@@ -14,6 +14,7 @@ use testkit::TestApp;
 
 fn admin(a: Action) -> Grant {
     Principal {
+        kind: domain::permission::ActorKind::Person,
         id: 1,
         name: "admin".into(),
         role: Role::Administrator,

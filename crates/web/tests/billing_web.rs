@@ -18,6 +18,7 @@ async fn public(t: &TestApp) -> String {
 
 fn admin(a: Action) -> Grant {
     Principal {
+        kind: domain::permission::ActorKind::Person,
         id: 1,
         name: "admin".into(),
         role: Role::Administrator,

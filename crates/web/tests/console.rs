@@ -239,7 +239,12 @@ async fn customer_page_reveals_whole_phone_only_with_a_reason() {
     assert!(html.contains("138****0001"));
     let html = c
         .post(format!("{url}/reveal"))
-        .form(&[("csrf", csrf.as_str()), ("reason", "核实")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("field", "phone"),
+            ("purpose", "callback"),
+            ("note", "核实"),
+        ])
         .send()
         .await
         .unwrap()

@@ -158,6 +158,7 @@ async fn a_dead_letter_is_marked_failed_visible_and_re_sent() {
     assert_eq!(seen.lock().unwrap().len(), 9);
     assert_eq!(status_of(&t, "otp:%").await, ("failed".to_string(), 9));
     let admin = domain::permission::Principal {
+        kind: domain::permission::ActorKind::Person,
         id: 1,
         name: "admin".into(),
         role: domain::role::Role::Administrator,

@@ -237,6 +237,7 @@ pub async fn issue_own_token(app: &App, principal: &Principal) -> AppResult<Stri
     let who = store::event::Actor {
         role: "owner",
         id: customer.get(),
+        kind: "person",
     };
     issue(app, who, customer.get()).await
 }

@@ -53,7 +53,17 @@ pub struct BillView {
 
 async fn view_of(c: &mut sqlx::AnyConnection, bill: BillRow) -> AppResult<BillView> {
     let payments = store::billing::payments(c, bill.id).await?;
-    let rating = store::rating::get(c, bill.repair_order_id).await?;
+    // A phone or ID number typed into the comment is masked on every view of the bill
+    // (order page, API, the owner's link, which may be forwarded): issue 21, finding 4.
+    let rating = store::rating::get(c, bill.repair_order_id)
+        .await?
+        .map(|mut r| {
+            r.comment = r
+                .comment
+                .as_deref()
+                .map(domain::privacy::text::mask_numbers);
+            r
+        });
     Ok(BillView {
         outstanding_fen: (bill.gross_fen - bill.paid_fen).max(0),
         bill,

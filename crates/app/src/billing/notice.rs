@@ -185,6 +185,7 @@ async fn judge(app: &App, signature: &str, body: &str, now: i64) -> AppResult<Ca
     let who = Actor {
         role: "provider",
         id: 0,
+        kind: "system",
     };
     let bill = store::billing::get(&mut tx, pay.bill_id).await?;
     let done = if late {

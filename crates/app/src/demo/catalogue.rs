@@ -171,6 +171,7 @@ const PARTS: &[(&str, &str, &str, i64)] = &[
 pub async fn prepare_service(app: &App) -> AppResult<usize> {
     crate::calendar::ensure_holidays(app).await?;
     let head_office = Principal {
+        kind: domain::permission::ActorKind::Person,
         id: 0,
         name: "demo".into(),
         role: Role::Administrator,

@@ -277,12 +277,38 @@ pub struct PickupView {
     pub photos: Vec<PhotoMeta>,
 }
 
-/// One pick-up within reach. Needs [`READ`].
+/// One pick-up within reach. Needs [`READ`]. The address is whole only for the
+/// pick-up's driver and the person who scheduled it (the task needs it), and that
+/// whole view is written to the audit log; everyone else sees it masked.
 pub async fn get(app: &App, grant: &Grant, id: i64) -> AppResult<PickupView> {
+    use domain::privacy::{Field, Purpose, Relation, Visibility, see};
     expect(grant, READ)?;
     let mut c = conn(app).await?;
     let pickup = store::pickup::get(&mut c, grant.reach(), id).await?;
     let photos = store::pickup::photos(&mut c, id).await?;
+    let p = grant.principal();
+    let rel = crate::privacy::relation_to_pickup(&mut c, p, &pickup).await?;
+    drop(c);
+    let whole = rel == Relation::Assigned
+        && see(p.role, Field::PickupAddress, rel, Purpose::Reveal) == Visibility::Whole;
+    let pickup = if whole {
+        let mut tx = begin(app).await?;
+        store::audit::write(
+            &mut tx,
+            app.now_ms(),
+            actor(grant),
+            "view",
+            ENTITY,
+            id,
+            Field::PickupAddress.code(),
+            "pickup_return",
+        )
+        .await?;
+        commit(tx).await?;
+        crate::privacy::pickup_view(p, rel, Purpose::Reveal, pickup)
+    } else {
+        crate::privacy::pickup_view(p, rel, Purpose::View, pickup)
+    };
     Ok(PickupView { pickup, photos })
 }
 
@@ -295,7 +321,18 @@ pub async fn list(
     to: i64,
 ) -> AppResult<Vec<PickupRow>> {
     expect(grant, READ)?;
-    Ok(store::pickup::list(&mut *conn(app).await?, grant.reach(), station_id, from, to).await?)
+    let rows =
+        store::pickup::list(&mut *conn(app).await?, grant.reach(), station_id, from, to).await?;
+    Ok(masked_rows(grant, rows))
+}
+
+/// Pick-ups as lists show them: addresses masked for everyone (issue 21, finding 2).
+fn masked_rows(grant: &Grant, rows: Vec<PickupRow>) -> Vec<PickupRow> {
+    use domain::privacy::{Purpose, Relation};
+    let p = grant.principal();
+    rows.into_iter()
+        .map(|r| crate::privacy::pickup_view(p, Relation::InReach, Purpose::View, r))
+        .collect()
 }
 
 /// The pick-up of an order's car and its return to the owner: the pick-ups of the
@@ -305,7 +342,8 @@ pub async fn of_order(app: &App, grant: &Grant, order_id: i64) -> AppResult<Vec<
     expect(grant, READ)?;
     let mut c = conn(app).await?;
     let order = store::repair_order::get(&mut c, grant.reach(), order_id).await?;
-    Ok(store::pickup::of_order(&mut c, order.id, order.appointment_id).await?)
+    let rows = store::pickup::of_order(&mut c, order.id, order.appointment_id).await?;
+    Ok(masked_rows(grant, rows))
 }
 
 /// Assigns the driver (staff of the station). Needs [`WRITE`].

@@ -75,7 +75,14 @@ pub async fn get(app: &App, grant: &Grant, id: i64) -> AppResult<OrderView> {
     let now = app.clock.now();
     let mut c = conn(app).await?;
     let l = load(&mut c, grant.reach(), id).await?;
-    Ok(view(l, now))
+    let mut v = view(l, now);
+    let role = grant.principal().role;
+    v.lines = v
+        .lines
+        .into_iter()
+        .map(|x| crate::privacy::estimate_line_view(role, domain::privacy::Relation::InReach, x))
+        .collect();
+    Ok(v)
 }
 
 fn view(l: Loaded, now: Timestamp) -> OrderView {
@@ -431,6 +438,10 @@ pub async fn owner_view(app: &App, token: &str) -> AppResult<OwnerView> {
             .into_iter()
             .map(|mut x| {
                 x.technician_id = None;
+                // The link may be forwarded: the owner's own pages leave out the
+                // signature and the client address (the owner's download keeps them).
+                x.decision_ip = None;
+                x.signature_ref = None;
                 x
             })
             .collect(),

@@ -404,6 +404,7 @@ pub async fn ensure_ready(app: &App, station_id: i64) -> AppResult<()> {
     let tz = crate::calendar::station_zone(&mut c, station_id).await?;
     drop(c);
     let system = Principal {
+        kind: domain::permission::ActorKind::Person,
         id: 0,
         name: "system".into(),
         role: Role::Administrator,

@@ -54,6 +54,7 @@ pub struct Fx {
 
 pub fn admin() -> Principal {
     Principal {
+        kind: domain::permission::ActorKind::Person,
         id: 1,
         name: "admin".into(),
         role: Role::Administrator,
@@ -68,6 +69,7 @@ pub fn grant(a: Action) -> Grant {
 /// Another station's advisor holding `action`: reaches nothing of station A.
 pub fn other_station(action: Action, station: i64, region: i64) -> Grant {
     Principal {
+        kind: domain::permission::ActorKind::Person,
         id: 99,
         name: "other".into(),
         role: Role::ServiceAdvisor,

@@ -187,11 +187,15 @@ async fn show(
         Err(e) => return error_page(chrome, &e),
     };
     let yes_no = |b: bool| chrome.t(if b { "yes" } else { "no" });
-    let (phone, id_number) = match &revealed {
-        Some(r) => (r.phone.clone(), r.id_number.clone().unwrap_or_default()),
-        None => (c.phone.clone(), c.id_number.clone().unwrap_or_default()),
+    // A revealed field replaces its masked value on this one answer only; the page
+    // says until when it may stay on screen.
+    let whole = |field: &str, masked: Option<String>| match &revealed {
+        Some(r) if r.field == field => r.value.clone().unwrap_or_default(),
+        _ => masked.unwrap_or_default(),
     };
-    let facts = vec![
+    let phone = whole("phone", Some(c.phone.clone()));
+    let id_number = whole("id_number", c.id_number.clone());
+    let mut facts = vec![
         (chrome.t("field.name"), c.name.clone()),
         (chrome.t("field.phone"), phone),
         (chrome.t("field.id_number"), id_number),
@@ -209,6 +213,9 @@ async fn show(
         (chrome.t("field.club_member"), yes_no(c.club_member)),
         (chrome.t("field.created_at"), show_time(c.created_at)),
     ];
+    if let Some(r) = &revealed {
+        facts.push((chrome.t("field.visible_until"), show_time(r.visible_until)));
+    }
     let mut sections = Vec::new();
     if let Ok(vg) = user.session.principal.grant(Action::VehicleRead) {
         let f = app::vehicle::VehicleFilter {
@@ -251,6 +258,19 @@ async fn show(
         edit_href: can_write.then(|| format!("/console/customers/{id}/edit")),
         reveal: can_reveal.then(|| RevealBox {
             action: format!("/console/customers/{id}/reveal"),
+            fields: ["phone", "id_number"]
+                .iter()
+                .map(|f| (f.to_string(), chrome.t(&format!("field.{f}"))))
+                .collect(),
+            purposes: domain::privacy::reveal::RevealPurpose::ALL
+                .iter()
+                .map(|p| {
+                    (
+                        p.code().to_string(),
+                        chrome.t(&format!("privacy.purpose.{}", p.code())),
+                    )
+                })
+                .collect(),
         }),
         sections,
         notice: None,
@@ -279,7 +299,12 @@ async fn reveal(
     let Ok(cid) = id.parse::<i64>() else {
         return error_page(user.chrome("customers"), &app::AppError::NotFound);
     };
-    match app::customer::reveal(&s.app, &grant, cid, form.get("reason")).await {
+    let input = app::customer::RevealInput {
+        field: form.get("field").to_string(),
+        purpose: form.get("purpose").to_string(),
+        note: form.get("note").to_string(),
+    };
+    match app::customer::reveal(&s.app, &grant, cid, &input).await {
         Ok(r) => show(&s, &user, &id, Some(r), None).await,
         Err(app::AppError::Invalid(v)) => {
             let msg =
@@ -299,9 +324,9 @@ async fn edit_form(
     Path(id): Path<String>,
 ) -> Response {
     let chrome = user.chrome("customers");
-    let (Ok(read), Ok(reveal)) = (
+    let (Ok(read), Ok(_)) = (
         user.session.principal.grant(Action::CustomerRead),
-        user.session.principal.grant(Action::PersonalDataReveal),
+        user.session.principal.grant(Action::CustomerWrite),
     ) else {
         return error_page(chrome, &app::AppError::Forbidden);
     };
@@ -312,17 +337,11 @@ async fn edit_form(
         Ok(c) => c,
         Err(e) => return error_page(chrome, &e),
     };
-    // Editing needs the whole phone in the form; that is a whole view, so it is audited.
-    let whole = match app::customer::reveal(&s.app, &reveal, cid, "edit customer").await {
-        Ok(w) => w,
-        Err(e) => return error_page(chrome, &e),
-    };
+    // Editing does not show the phone or ID number whole: the fields start empty and
+    // a field left empty keeps the stored value (issue 21, finding 6).
     let mut values = serde_json::to_value(&c).unwrap_or_default();
-    values["phone"] = serde_json::Value::String(whole.phone);
-    values["id_number"] = whole
-        .id_number
-        .map(serde_json::Value::String)
-        .unwrap_or(serde_json::Value::Null);
+    values["phone"] = serde_json::Value::String(String::new());
+    values["id_number"] = serde_json::Value::Null;
     render(
         &form_page(
             &user,

@@ -117,11 +117,15 @@ pub struct Section {
     pub rows: Vec<Vec<String>>,
 }
 
-/// The form to reveal personal data with a reason.
+/// The form to reveal one field of personal data for a purpose from the list.
 #[derive(Debug, Clone)]
 pub struct RevealBox {
     /// Where it posts.
     pub action: String,
+    /// The fields that can be revealed: (code, label).
+    pub fields: Vec<(String, String)>,
+    /// The purposes: (code, label).
+    pub purposes: Vec<(String, String)>,
 }
 
 /// A detail page.
@@ -266,6 +270,17 @@ pub fn error_page(chrome: Chrome, e: &AppError) -> Response {
         tracing::error!(error = %e, "console failure");
     }
     let title = chrome.t(title_key);
+    // Bad input names the field and the rule on the page too (a refused search says
+    // how to search), in the page's language.
+    let error = match e {
+        AppError::Invalid(v) | AppError::Refused(v) => Some(
+            v.0.iter()
+                .map(|x| crate::i18n::tables().violation(chrome.lang, x))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        _ => None,
+    };
     let page = DetailPage {
         chrome,
         title,
@@ -274,7 +289,7 @@ pub fn error_page(chrome: Chrome, e: &AppError) -> Response {
         reveal: None,
         sections: vec![],
         notice: None,
-        error: None,
+        error,
     };
     render(&page, status)
 }

@@ -274,15 +274,10 @@ async fn edit_form(
         Ok(x) => x,
         Err(e) => return error_page(chrome, &e),
     };
-    let phone = app::people::phone(&s.app, &read, id)
-        .await
-        .unwrap_or_default();
+    // The phone is not shown whole to edit the account: the field starts empty and
+    // an empty field keeps the stored number (issue 21, finding 3).
     let mut values = serde_json::to_value(&st).unwrap_or_default();
-    values["phone"] = serde_json::Value::String(
-        domain::phone::Phone::parse(&phone)
-            .map(|p| p.display_whole().to_string())
-            .unwrap_or(phone),
-    );
+    values["phone"] = serde_json::Value::String(String::new());
     render(&edit_page(&user, id, &values), StatusCode::OK)
 }
 

@@ -96,6 +96,20 @@ async fn detail(a: &Api, ro: i64) -> Value {
     d
 }
 
+/// The approval evidence kept for a line (signature, client address): views leave it
+/// out (issue 21, finding 7), so tests read what was stored.
+async fn evidence(t: &TestApp, ro: i64, no: i64) -> (Option<String>, Option<String>) {
+    let mut c = t.app.db.pool.acquire().await.unwrap();
+    sqlx::query_as(
+        "SELECT signature_ref, decision_ip FROM estimate_lines WHERE repair_order_id = $1 AND line_no = $2",
+    )
+    .bind(ro)
+    .bind(no)
+    .fetch_one(&mut *c)
+    .await
+    .unwrap()
+}
+
 fn line(d: &Value, no: i64) -> &Value {
     d["lines"]
         .as_array()

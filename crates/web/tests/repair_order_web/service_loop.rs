@@ -107,8 +107,17 @@ async fn the_whole_loop_through_the_api() {
     let l = line(&d, maint);
     assert_eq!(l["decision"], "approved");
     assert_eq!(l["decision_channel"], "desk_signature");
-    assert_eq!(l["signature_ref"], "张三(手写签名)");
-    assert_eq!(l["decision_ip"], "198.51.100.4", "set by the trusted proxy");
+    // The advisor's view carries the approver's name masked, and no signature or
+    // client address; both are kept as evidence.
+    assert_eq!(l["decided_by"], "张*");
+    assert!(l["signature_ref"].is_null() && l["decision_ip"].is_null());
+    let (sig, ip) = evidence(&t, ro, maint).await;
+    assert_eq!(sig.as_deref(), Some("张三(手写签名)"));
+    assert_eq!(
+        ip.as_deref(),
+        Some("198.51.100.4"),
+        "set by the trusted proxy"
+    );
     assert!(d["order"]["promised_at"].is_i64(), "promised at approval");
     assert!(d["eta"].is_i64());
     at(&t, "2026-11-24T10:40");
@@ -266,12 +275,12 @@ async fn the_whole_loop_through_the_api() {
     let d = detail(&advisor, ro).await;
     let l = line(&d, brake);
     assert_eq!(
+        evidence(&t, ro, brake).await.1.as_deref(),
+        Some("203.0.113.7")
+    );
+    assert_eq!(
         (&l["decision"], &l["decision_channel"], &l["decision_ip"]),
-        (
-            &json!("approved"),
-            &json!("owner_page"),
-            &json!("203.0.113.7")
-        )
+        (&json!("approved"), &json!("owner_page"), &Value::Null)
     );
     advisor
         .post(

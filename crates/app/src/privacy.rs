@@ -1,0 +1,140 @@
+//! Personal information in the use cases: every customer view model passes through
+//! the domain's field policy ([`domain::privacy::see`]) here, and refused attempts to
+//! reach personal data are written to the audit log in a transaction of their own (the
+//! refused change itself leaves nothing behind).
+
+use crate::{App, AppResult, actor, begin, commit};
+use domain::permission::{Grant, Principal};
+use domain::privacy::{Field, Purpose, Relation, Visibility, shown};
+use domain::role::Role;
+use store::audit::AuditRow;
+use store::customer::Customer;
+
+/// How a principal stands to a customer record.
+pub(crate) fn relation_to_customer(p: &Principal, customer_id: i64) -> Relation {
+    if p.role == Role::Owner && p.id == customer_id {
+        Relation::Own
+    } else {
+        Relation::InReach
+    }
+}
+
+/// A customer as this principal may see it in a list or on a page: each personal
+/// field as the policy says (masked, whole or absent).
+///
+/// The store already masks the phone and ID number, so a `Masked` answer keeps them as
+/// they are; only `Absent` (and a masked name) change the row. A `Whole` answer for a
+/// view never happens for those two fields (the policy test holds that), so nothing
+/// here can unmask.
+pub(crate) fn customer_view(p: &Principal, mut c: Customer) -> Customer {
+    let rel = relation_to_customer(p, c.id);
+    let see = |f: Field| domain::privacy::see(p.role, f, rel, Purpose::View);
+    match see(Field::CustomerName) {
+        Visibility::Whole => {}
+        Visibility::Masked => c.name = domain::privacy::policy::mask(Field::CustomerName, &c.name),
+        Visibility::Absent => c.name = String::new(),
+    }
+    if see(Field::CustomerPhone) == Visibility::Absent {
+        c.phone = String::new();
+    }
+    if see(Field::CustomerIdNumber) == Visibility::Absent {
+        c.id_number = None;
+    }
+    c
+}
+
+/// Records a refused attempt on personal data (a reveal without purpose, a lookup over
+/// the rate, a duplicate number, a whole-number search) in its own transaction.
+pub(crate) async fn record_attempt(
+    app: &App,
+    grant: &Grant,
+    action: &str,
+    entity: &str,
+    entity_id: i64,
+    field: &str,
+    reason: &str,
+) -> AppResult<()> {
+    let mut tx = begin(app).await?;
+    let row = AuditRow {
+        action,
+        entity,
+        entity_id,
+        field,
+        reason,
+        row_count: None,
+    };
+    store::audit::insert(&mut tx, app.now_ms(), actor(grant), row).await?;
+    commit(tx).await
+}
+
+/// How a principal stands to a pick-up: assigned when they drive it or scheduled it
+/// (the advisor who arranged it), as a person (a token is never assigned).
+pub(crate) async fn relation_to_pickup(
+    c: &mut sqlx::AnyConnection,
+    p: &Principal,
+    row: &store::pickup::PickupRow,
+) -> AppResult<Relation> {
+    use domain::permission::ActorKind;
+    if p.kind != ActorKind::Person || p.role == Role::Owner {
+        return Ok(Relation::InReach);
+    }
+    if row.driver_id == Some(p.id) {
+        return Ok(Relation::Assigned);
+    }
+    let events = store::event::for_entity(c, "pickup", row.id).await?;
+    let scheduler = events
+        .iter()
+        .find(|e| e.kind == "scheduled")
+        .filter(|e| e.actor_role == p.role.code() && e.actor_id == p.id);
+    Ok(if scheduler.is_some() {
+        Relation::Assigned
+    } else {
+        Relation::InReach
+    })
+}
+
+/// A pick-up as this principal may see it in `purpose`: the address and the name the
+/// owner signed with go through the policy (masked in lists; whole only for the
+/// assigned on a reveal-grade view).
+pub(crate) fn pickup_view(
+    p: &Principal,
+    rel: Relation,
+    purpose: Purpose,
+    mut row: store::pickup::PickupRow,
+) -> store::pickup::PickupRow {
+    row.address =
+        shown(p.role, Field::PickupAddress, rel, purpose, &row.address).unwrap_or_default();
+    row.confirmed_by = row
+        .confirmed_by
+        .as_deref()
+        .and_then(|n| shown(p.role, Field::ApproverName, rel, purpose, n));
+    row.signature_ref = row
+        .signature_ref
+        .as_deref()
+        .and_then(|s| shown(p.role, Field::ApproverSignature, rel, purpose, s));
+    row
+}
+
+/// An estimate line as `role` may see it: who approved it, their signature and the
+/// client address it came from go through the policy (finding 7) — the station sees a
+/// masked name, head office nothing, signatures and addresses only on a reveal.
+pub fn estimate_line_view(
+    role: Role,
+    rel: Relation,
+    mut l: store::estimate::EstimateLineRow,
+) -> store::estimate::EstimateLineRow {
+    let see = |f: Field, v: &str| shown(role, f, rel, Purpose::View, v);
+    l.decided_by = l
+        .decided_by
+        .as_deref()
+        .and_then(|v| see(Field::ApproverName, v));
+    l.decision_ip = l
+        .decision_ip
+        .as_deref()
+        .and_then(|v| see(Field::ApproverIp, v));
+    l.signature_ref = l
+        .signature_ref
+        .as_deref()
+        .and_then(|v| see(Field::ApproverSignature, v));
+    l
+}
