@@ -94,7 +94,7 @@ pub fn parse(
         v.push(Violation::new("warranty_end", "date.order"));
     }
     let wkm = opt_int(&mut v, "warranty_km", &input.warranty_km, 0, 2_000_000)
-        .map(|k| k.unwrap_or(100_000));
+        .map(|k| k.unwrap_or(domain::vehicle::DEFAULT_WARRANTY_KM));
     let ev = boolean(&mut v, "is_ev", &input.is_ev);
     let owner = int(&mut v, "owner_id", &input.owner_id, 1, i64::MAX);
     let station = int(&mut v, "station_id", &input.station_id, 1, i64::MAX);

@@ -79,6 +79,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_payment_ledger.sql"),
         postgres: include_str!("../migrations/postgres/0011_payment_ledger.sql"),
     },
+    Migration {
+        version: 12,
+        name: "import_runs",
+        sqlite: include_str!("../migrations/sqlite/0012_import_runs.sql"),
+        postgres: include_str!("../migrations/postgres/0012_import_runs.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns
