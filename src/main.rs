@@ -343,7 +343,7 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 anyhow::bail!(
                     "{} error(s) met while writing (the database changed since the check); \
-                     rows up to {} are in",
+                     {} row(s) of the file are in, the rest is not",
                     report.error_count,
                     report.resumed_after + report.imported
                 )

@@ -229,6 +229,11 @@ fn finish_operation(path: &str, method: &str, op: &mut serde_json::Map<String, s
                 ),
                 ("vin", "path") => serde_json::to_value(app::schema::vin()).ok(),
                 ("stage", "path") => serde_json::to_value(app::schema::stage()).ok(),
+                // A day of a station's diary, read with jiff's date parser.
+                ("day", "query") => Some(serde_json::json!({"type": "string", "format": "date"})),
+                ("month", "query") => Some(
+                    serde_json::json!({"type": "string", "pattern": crate::api::kpi::MONTH_PATTERN}),
+                ),
                 _ => None,
             };
             if let (Some(schema), Some(p)) = (range, p.as_object_mut()) {
@@ -290,6 +295,38 @@ mod tests {
                     assert!(responses["401"].is_object(), "{method} {path}");
                 }
             }
+        }
+    }
+
+    /// Diary days and KPI months are described as the handlers read them: a date,
+    /// and the month pattern kept beside the month parser (which takes every month
+    /// the pattern allows, from its first to its last).
+    #[test]
+    fn day_and_month_parameters_carry_their_shape() {
+        let doc = published();
+        let param = |path: &str, name: &str| {
+            doc["paths"][path]["get"]["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["name"] == name)
+                .map(|p| p["schema"].clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            param("/api/v1/stations/{id}/appointments", "day")["format"],
+            "date"
+        );
+        assert_eq!(
+            param("/api/v1/stations/{id}/kpis", "month")["pattern"],
+            crate::api::kpi::MONTH_PATTERN
+        );
+        let lang = crate::i18n::Lang::default();
+        for m in ["2000-01", "2026-12", "2100-12", "2099-07"] {
+            assert!(crate::api::kpi::parse_month(m, lang).is_ok(), "{m}");
+        }
+        for m in ["1999-12", "2101-01", "2026-13", "2026-00"] {
+            assert!(crate::api::kpi::parse_month(m, lang).is_err(), "{m}");
         }
     }
 

@@ -254,7 +254,11 @@ async fn write_pass(
             )));
         }
     };
-    let mut check = Check::default();
+    // The check pass proved the file free of duplicates: no key set to keep here.
+    let mut check = Check {
+        in_file_checked: true,
+        ..Check::default()
+    };
     let mut imported = 0;
     while let Some((mut batch, last)) = records.next_batch(BATCH_ROWS, &mut check) {
         if last <= run.rows_done {
@@ -341,6 +345,8 @@ struct Check {
     errors: Vec<RowError>,
     count: u64,
     seen: HashMap<&'static str, HashSet<u128>>,
+    /// Duplicates inside the file were ruled out already (the write pass).
+    in_file_checked: bool,
 }
 
 impl Check {
@@ -396,6 +402,9 @@ fn duplicates_in_file<'a>(
     field: &'static str,
     keys: impl Iterator<Item = (u64, &'a str)>,
 ) {
+    if check.in_file_checked {
+        return;
+    }
     for (row, key) in keys {
         if !check.seen.entry(field).or_default().insert(key_hash(key)) {
             check.push(row, field, "import.duplicate_in_file");
