@@ -5,6 +5,9 @@
 # and reproducible (FUZZ_SEED, default 1). Exits non-zero on any 5xx, any schema
 # violation or any conformance failure.
 #
+# Arguments are passed on to `schemathesis run`, e.g. to fuzz one operation:
+#   FUZZ_SECONDS=30 scripts/fuzz-api.sh --include-path /api/v1/settings/three-guarantees
+#
 # Installs its Python tools into a venv under the build folder (target/fuzz-venv).
 # Expects target/debug/aftersales to be built (scripts/test-all.sh builds it).
 set -euo pipefail
@@ -68,4 +71,5 @@ cd "$WORK"
   --seed "$SEED" \
   --workers 2 \
   --phases examples,coverage,fuzzing \
-  --request-timeout 10
+  --request-timeout 10 \
+  "$@"

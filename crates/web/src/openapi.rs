@@ -121,6 +121,16 @@ fn is_public(path: &str) -> bool {
 pub fn published() -> serde_json::Value {
     let mut doc = serde_json::to_value(document()).unwrap_or_default();
     strip_null_defaults(&mut doc);
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(|c| c.as_object_mut())
+    {
+        // Inputs whose rules live in a table beside their parser.
+        schemas.insert(
+            "ThresholdsInput".into(),
+            app::guarantee::thresholds_input_schema(),
+        );
+    }
     if let Some(components) = doc.get_mut("components").and_then(|c| c.as_object_mut()) {
         components.insert(
             "securitySchemes".into(),
@@ -295,6 +305,20 @@ mod tests {
                     assert!(responses["401"].is_object(), "{method} {path}");
                 }
             }
+        }
+    }
+
+    /// The three-guarantees thresholds are described from the parser's own table:
+    /// required, 1 to each limit, nothing else.
+    #[test]
+    fn thresholds_input_states_the_parsers_limits() {
+        let doc = published();
+        let t = &doc["components"]["schemas"]["ThresholdsInput"];
+        assert_eq!(t["additionalProperties"], false);
+        for (field, max) in app::guarantee::THRESHOLD_LIMITS {
+            assert_eq!(t["properties"][field]["minimum"], 1, "{field}");
+            assert_eq!(t["properties"][field]["maximum"], max, "{field}");
+            assert!(t["required"].to_string().contains(field), "{field}");
         }
     }
 
