@@ -5,6 +5,9 @@
 # and reproducible (FUZZ_SEED, default 1). Exits non-zero on any 5xx, any schema
 # violation or any conformance failure.
 #
+# Arguments are passed on to `schemathesis run`, e.g. to fuzz one operation:
+#   FUZZ_SECONDS=30 scripts/fuzz-api.sh --include-path /api/v1/settings/three-guarantees
+#
 # Installs its Python tools into a venv under the build folder (target/fuzz-venv).
 # Expects target/debug/aftersales to be built (scripts/test-all.sh builds it).
 set -euo pipefail
@@ -40,22 +43,27 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# HTTP GET with python3 (needed for the venv anyway), so curl need not be installed.
+fetch() {
+  python3 -c 'import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1], timeout=5).read())' "$1" 2>/dev/null
+}
+
 PORT="$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')"
 DB="sqlite://$WORK/fuzz.db"
 BASE="http://127.0.0.1:$PORT"
 "$BIN" demo --scale small --db "$DB" --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 120); do
-  curl -sf "$BASE/readyz" >/dev/null 2>&1 && break
+  fetch "$BASE/readyz" >/dev/null && break
   kill -0 "$SERVER_PID" 2>/dev/null || { tail -40 "$WORK/server.log" >&2; die "the demo server exited"; }
   sleep 0.5
 done
-curl -sf "$BASE/readyz" >/dev/null || die "the demo server did not become ready"
+fetch "$BASE/readyz" >/dev/null || die "the demo server did not become ready"
 
 TOKEN="$("$BIN" --db "$DB" token --name fuzz --role administrator)"
 
 echo "==> validating $BASE/api/openapi.json (OpenAPI 3.1)"
-curl -sf "$BASE/api/openapi.json" >"$WORK/openapi.json"
+fetch "$BASE/api/openapi.json" >"$WORK/openapi.json" || die "cannot fetch the OpenAPI document"
 "$VENV/bin/openapi-spec-validator" "$WORK/openapi.json"
 
 echo "==> schemathesis: every check, ${SECONDS_BUDGET} s, seed $SEED"
@@ -68,4 +76,5 @@ cd "$WORK"
   --seed "$SEED" \
   --workers 2 \
   --phases examples,coverage,fuzzing \
-  --request-timeout 10
+  --request-timeout 10 \
+  "$@"

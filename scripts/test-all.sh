@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Aftersales:
 #   1. Rust tests on SQLite (the default), then on PostgreSQL (TEST_DATABASE_URL);
-#   2. the browser tests (tests/browser, headless Debian Chromium via playwright-core)
+#   2. the API fuzz (scripts/fuzz-api.sh, schemathesis) against a demo server on SQLite;
+#   3. the browser tests (tests/browser, headless Debian Chromium via playwright-core)
 #      against a demo server on SQLite, then against one on PostgreSQL.
 # Installs what is missing first (Debian packages chromium, postgresql and a Chinese
 # font for the screenshots; the npm packages of tests/browser) and starts the local
@@ -222,6 +223,23 @@ rust_tests
 say "cargo build --bin aftersales"
 cargo build --bin aftersales
 mkdir -p "$BROWSER_DIR/screenshots"
+
+# API fuzz on SQLite (scripts/fuzz-api.sh: schemathesis, every check, installed into
+# target/fuzz-venv on first use). Held at zero failures for the operations that
+# conform today — every GET but two; the writes are not in yet because the OpenAPI
+# document does not state the free-text rules of their bodies (control, private-use,
+# bidi and unassigned characters; per-field lengths), so schema-valid text is still
+# refused with 422 (issue 9). Excluded, each for its reason:
+#   /api/v1/payment-notices: its `page` stops at 100,000 and `bill_id` at 1, the
+#     document says 1,000,000 and nothing (billing);
+#   /api/v1/stations/{id}/slots: `preferred` (UTC ms, RFC 3339 or local
+#     `YYYY-MM-DD HH:MM`) has no schema yet (capacity).
+say "API fuzz on SQLite (GET operations, ${FUZZ_SECONDS:-90} s)"
+FUZZ_SECONDS="${FUZZ_SECONDS:-90}" bash scripts/fuzz-api.sh \
+  --include-method GET \
+  --exclude-path /api/v1/payment-notices \
+  --exclude-path '/api/v1/stations/{id}/slots' \
+  || die "the API fuzz found failures (output above; reproduce with scripts/fuzz-api.sh)"
 
 browser_tests sqlite "sqlite://$WORK/browser.db"
 

@@ -288,22 +288,66 @@ async fn main() -> anyhow::Result<()> {
                 Purpose::Production,
             )?;
             let db = open(&s).await?;
-            let f =
-                std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
-            let bar = indicatif::ProgressBar::new_spinner();
-            let progress = |n: u64| bar.set_position(n);
+            let bar = indicatif::ProgressBar::new(0).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg:8} [{bar:40}] {pos}/{len} rows ({per_sec}, {eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            let progress = |p: app::import::Progress| {
+                bar.set_length(p.lines.saturating_sub(1));
+                bar.set_message(match p.phase {
+                    app::import::Phase::Check => "checking",
+                    app::import::Phase::Write => "writing",
+                });
+                bar.set_position(p.rows);
+            };
             let now = jiff::Timestamp::now().as_millisecond();
-            let report =
-                app::import::import_csv(&db, kind.import_kind(), f, now, &progress).await?;
+            let report = app::import::import_csv(
+                &db,
+                kind.import_kind(),
+                app::import::Source::File(file),
+                now,
+                &progress,
+            )
+            .await
+            .with_context(|| format!("importing {}", file.display()))?;
             bar.finish_and_clear();
             for e in &report.errors {
                 eprintln!("row {}: {}: {}", e.row, e.field, e.rule);
             }
-            if report.errors.is_empty() {
-                println!("{} row(s) imported", report.imported);
+            if report.error_count > report.errors.len() as u64 {
+                eprintln!(
+                    "… and {} more error(s)",
+                    report.error_count - report.errors.len() as u64
+                );
+            }
+            if report.already_imported {
+                println!(
+                    "this file was imported before ({} row(s)); nothing written",
+                    report.resumed_after
+                );
                 Ok(())
+            } else if report.error_count == 0 {
+                if report.resumed_after > 0 {
+                    println!(
+                        "{} row(s) imported, continuing after row {} of an interrupted run",
+                        report.imported, report.resumed_after
+                    );
+                } else {
+                    println!("{} row(s) imported", report.imported);
+                }
+                Ok(())
+            } else if report.imported == 0 && report.resumed_after == 0 {
+                anyhow::bail!("{} error(s); nothing was imported", report.error_count)
             } else {
-                anyhow::bail!("{} bad row(s); nothing was imported", report.errors.len())
+                anyhow::bail!(
+                    "{} error(s) met while writing (the database changed since the check); \
+                     {} row(s) of the file are in, the rest is not",
+                    report.error_count,
+                    report.resumed_after + report.imported
+                )
             }
         }
         Command::Token {

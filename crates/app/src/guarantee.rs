@@ -112,33 +112,59 @@ pub struct ThresholdsInput {
     pub courtesy_car_days: Loose,
 }
 
+/// The largest value each threshold may take (each is at least 1, the domain's
+/// rule). The parser reads these, and the API document states them, so the two
+/// cannot drift.
+pub const THRESHOLD_LIMITS: [(&str, i64); 7] = [
+    ("period_months", 1_200),
+    ("period_km", 10_000_000),
+    ("cumulative_repair_days", 3_650),
+    ("same_problem_repairs", 1_000),
+    ("serious_safety_repairs", 1_000),
+    ("major_part_replacements", 1_000),
+    ("courtesy_car_days", 3_650),
+];
+
+/// The OpenAPI schema of [`ThresholdsInput`]: every field required, a whole number
+/// from 1 to its limit in [`THRESHOLD_LIMITS`].
+pub fn thresholds_input_schema() -> serde_json::Value {
+    let properties: serde_json::Map<String, serde_json::Value> = THRESHOLD_LIMITS
+        .iter()
+        .map(|(field, max)| {
+            (
+                (*field).to_string(),
+                serde_json::json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": max}),
+            )
+        })
+        .collect();
+    serde_json::json!({
+        "type": "object",
+        "description": "New thresholds as entered; every field is required.",
+        "properties": properties,
+        "required": THRESHOLD_LIMITS.iter().map(|(f, _)| *f).collect::<Vec<_>>(),
+        "additionalProperties": false,
+    })
+}
+
 /// Checks thresholds as entered: whole numbers in range, then the domain's rule
 /// that each is at least 1 (`guarantee.threshold_invalid` naming the field).
 pub fn parse(input: &ThresholdsInput) -> Result<Thresholds, Violations> {
     let mut v = Violations::new();
-    let mut n = |field: &str, value: &Loose, max: i64| {
+    let mut n = |field: &str, value: &Loose| {
+        let max = THRESHOLD_LIMITS
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map_or(0, |(_, m)| *m);
         int(&mut v, field, value, 0, max).and_then(|n| u32::try_from(n).ok())
     };
     let fields = (
-        n("period_months", &input.period_months, 1_200),
-        n("period_km", &input.period_km, 10_000_000),
-        n(
-            "cumulative_repair_days",
-            &input.cumulative_repair_days,
-            3_650,
-        ),
-        n("same_problem_repairs", &input.same_problem_repairs, 1_000),
-        n(
-            "serious_safety_repairs",
-            &input.serious_safety_repairs,
-            1_000,
-        ),
-        n(
-            "major_part_replacements",
-            &input.major_part_replacements,
-            1_000,
-        ),
-        n("courtesy_car_days", &input.courtesy_car_days, 3_650),
+        n("period_months", &input.period_months),
+        n("period_km", &input.period_km),
+        n("cumulative_repair_days", &input.cumulative_repair_days),
+        n("same_problem_repairs", &input.same_problem_repairs),
+        n("serious_safety_repairs", &input.serious_safety_repairs),
+        n("major_part_replacements", &input.major_part_replacements),
+        n("courtesy_car_days", &input.courtesy_car_days),
     );
     v.into_result()?;
     let (

@@ -94,7 +94,7 @@ pub fn parse(
         v.push(Violation::new("warranty_end", "date.order"));
     }
     let wkm = opt_int(&mut v, "warranty_km", &input.warranty_km, 0, 2_000_000)
-        .map(|k| k.unwrap_or(100_000));
+        .map(|k| k.unwrap_or(domain::vehicle::DEFAULT_WARRANTY_KM));
     let ev = boolean(&mut v, "is_ev", &input.is_ev);
     let owner = int(&mut v, "owner_id", &input.owner_id, 1, i64::MAX);
     let station = int(&mut v, "station_id", &input.station_id, 1, i64::MAX);
@@ -259,8 +259,13 @@ pub async fn detail(app: &App, grant: &Grant, id: i64) -> AppResult<VehicleDetai
 /// One vehicle by VIN within reach: the hot path of counter look-ups.
 pub async fn by_vin(app: &App, grant: &Grant, vin: &str) -> AppResult<Vehicle> {
     expect(grant, Action::VehicleRead)?;
-    let vin =
-        domain::vin::Vin::parse(vin).map_err(|e| AppError::Invalid(Violation::from(e).into()))?;
+    // A VIN of the right shape whose check digit is wrong names no vehicle (every
+    // stored VIN passed that check): the lookup finds nothing, as for any unknown
+    // key in a path. A VIN of the wrong shape is still a 422 naming the rule.
+    let vin = domain::vin::Vin::parse(vin).map_err(|e| match e {
+        domain::vin::VinError::CheckDigit { .. } => AppError::NotFound,
+        e => AppError::Invalid(Violation::from(e).into()),
+    })?;
     Ok(store::vehicle::by_vin(&mut *conn(app).await?, grant.reach(), vin.as_str()).await?)
 }
 

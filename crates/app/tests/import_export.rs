@@ -378,7 +378,8 @@ async fn a_good_file_of_each_kind_imports_completely() {
             r,
             ImportReport {
                 imported: 2,
-                errors: vec![]
+                errors: vec![],
+                ..ImportReport::default()
             }
         );
         let r = import(db, ImportKind::Customers, &customers_csv()).await;
@@ -386,7 +387,8 @@ async fn a_good_file_of_each_kind_imports_completely() {
             r,
             ImportReport {
                 imported: 3,
-                errors: vec![]
+                errors: vec![],
+                ..ImportReport::default()
             }
         );
         let mut vehicles = app::import::template_header(ImportKind::Vehicles).to_string();
@@ -408,7 +410,8 @@ async fn a_good_file_of_each_kind_imports_completely() {
             r,
             ImportReport {
                 imported: 2,
-                errors: vec![]
+                errors: vec![],
+                ..ImportReport::default()
             }
         );
         assert_eq!(count(db, "vehicles").await, 2);
@@ -445,7 +448,8 @@ hq.audit,孙丽,quality_auditor,,,13700000003,another-pass
             r,
             ImportReport {
                 imported: 3,
-                errors: vec![]
+                errors: vec![],
+                ..ImportReport::default()
             }
         );
         let creds =

@@ -13,6 +13,9 @@ pub const LATEST_WARRANTY: Date = date(2100, 12, 31);
 /// Years of the maker's warranty (the law asks for at least 3 years, SPEC §15).
 pub const WARRANTY_YEARS: i16 = 3;
 
+/// The warranty's distance limit when none is given, in km.
+pub const DEFAULT_WARRANTY_KM: i64 = 100_000;
+
 /// The last day a warranty starting on `start` covers when no end is given: the day
 /// before the third anniversary, so 2024-01-01 runs through 2026-12-31. Computed as
 /// "the day before the start, plus three years" so a warranty starting on 1 March

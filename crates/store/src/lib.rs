@@ -4,12 +4,14 @@
 //! its own migrations. Stored types are integers, text and blobs only: instants are
 //! UTC milliseconds, money is fen, coordinates are micro-degrees.
 
-// Machinery: the connection, migrations, the event log, scoping, sessions.
+// Machinery: the connection, migrations, the event log, scoping, sessions, the
+// resume points of CSV imports.
 pub mod audit;
 pub mod db;
 pub mod error;
 pub mod event;
 pub mod idempotency;
+pub mod import;
 pub mod job;
 pub mod migrate;
 pub mod outbox;

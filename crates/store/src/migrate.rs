@@ -91,6 +91,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_privacy.sql"),
         postgres: include_str!("../migrations/postgres/0013_privacy.sql"),
     },
+    Migration {
+        version: 14,
+        name: "import_runs",
+        sqlite: include_str!("../migrations/sqlite/0014_import_runs.sql"),
+        postgres: include_str!("../migrations/postgres/0014_import_runs.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

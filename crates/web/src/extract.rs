@@ -172,16 +172,41 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             Ok(b) => b,
             Err(_) => return Ok(JsonBody(Err(ApiError::new(Problem::TooLarge, lang)))),
         };
-        let body = serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::new(Problem::BadBody(json_violation(&e)), lang))
-            .and_then(|body| match serde_json::from_slice(&bytes) {
-                Ok(value) => match bad_text(&value, "") {
+        let bad_body =
+            |e: serde_json::Error| ApiError::new(Problem::BadBody(json_violation(&e)), lang);
+        let body = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .map_err(bad_body)
+            .and_then(|mut value| {
+                whole_numbers(&mut value);
+                let body = <T as serde::Deserialize>::deserialize(&value).map_err(bad_body)?;
+                match bad_text(&value, "") {
                     Some(v) => Err(ApiError::app(AppError::Invalid(v.into()), lang)),
                     None => Ok(body),
-                },
-                Err(_) => Ok(body),
+                }
             });
         Ok(JsonBody(body))
+    }
+}
+
+/// Writes every number with no fractional part (`12.0`, `1e3`) as the integer it is.
+/// JSON has one number type and JSON Schema counts `12.0` as an integer, so a body
+/// the API document allows must not fail on how the client printed the number.
+/// Text stays text (`"12"` is still refused where a number is due).
+pub fn whole_numbers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f >= i64::MIN as f64
+                && f < i64::MAX as f64
+            {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
+        _ => {}
     }
 }
 
@@ -229,5 +254,19 @@ mod tests {
         assert!(bad_text(&json!({"comment": "a\r\nb\tc"}), "").is_none());
         let v = bad_text(&json!("\u{7}"), "").map(|v| (v.field, v.rule));
         assert_eq!(v, Some(("body".into(), "text.control_chars")));
+    }
+
+    #[test]
+    fn whole_numbers_become_integers_and_text_stays_text() {
+        let mut v = json!({"driver_id": 12386.0, "big": 1e3, "half": 2.5, "text": "1",
+            "lines": [{"qty": 4.0}], "huge": 1e300});
+        whole_numbers(&mut v);
+        assert_eq!(v["driver_id"], json!(12386));
+        assert!(v["driver_id"].is_i64());
+        assert_eq!(v["big"], json!(1000));
+        assert_eq!(v["half"], json!(2.5));
+        assert_eq!(v["text"], json!("1"));
+        assert!(v["lines"][0]["qty"].is_i64());
+        assert!(v["huge"].is_f64(), "beyond i64 it stays what it was");
     }
 }

@@ -122,6 +122,16 @@ fn is_public(path: &str) -> bool {
 pub fn published() -> serde_json::Value {
     let mut doc = serde_json::to_value(document()).unwrap_or_default();
     strip_null_defaults(&mut doc);
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(|c| c.as_object_mut())
+    {
+        // Inputs whose rules live in a table beside their parser.
+        schemas.insert(
+            "ThresholdsInput".into(),
+            app::guarantee::thresholds_input_schema(),
+        );
+    }
     if let Some(components) = doc.get_mut("components").and_then(|c| c.as_object_mut()) {
         components.insert(
             "securitySchemes".into(),
@@ -242,6 +252,11 @@ fn finish_operation(path: &str, method: &str, op: &mut serde_json::Map<String, s
                 ),
                 ("vin", "path") => serde_json::to_value(app::schema::vin()).ok(),
                 ("stage", "path") => serde_json::to_value(app::schema::stage()).ok(),
+                // A day of a station's diary, read with jiff's date parser.
+                ("day", "query") => Some(serde_json::json!({"type": "string", "format": "date"})),
+                ("month", "query") => Some(
+                    serde_json::json!({"type": "string", "pattern": crate::api::kpi::MONTH_PATTERN}),
+                ),
                 _ => None,
             };
             if let (Some(schema), Some(p)) = (range, p.as_object_mut()) {
@@ -303,6 +318,52 @@ mod tests {
                     assert!(responses["401"].is_object(), "{method} {path}");
                 }
             }
+        }
+    }
+
+    /// The three-guarantees thresholds are described from the parser's own table:
+    /// required, 1 to each limit, nothing else.
+    #[test]
+    fn thresholds_input_states_the_parsers_limits() {
+        let doc = published();
+        let t = &doc["components"]["schemas"]["ThresholdsInput"];
+        assert_eq!(t["additionalProperties"], false);
+        for (field, max) in app::guarantee::THRESHOLD_LIMITS {
+            assert_eq!(t["properties"][field]["minimum"], 1, "{field}");
+            assert_eq!(t["properties"][field]["maximum"], max, "{field}");
+            assert!(t["required"].to_string().contains(field), "{field}");
+        }
+    }
+
+    /// Diary days and KPI months are described as the handlers read them: a date,
+    /// and the month pattern kept beside the month parser (which takes every month
+    /// the pattern allows, from its first to its last).
+    #[test]
+    fn day_and_month_parameters_carry_their_shape() {
+        let doc = published();
+        let param = |path: &str, name: &str| {
+            doc["paths"][path]["get"]["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["name"] == name)
+                .map(|p| p["schema"].clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            param("/api/v1/stations/{id}/appointments", "day")["format"],
+            "date"
+        );
+        assert_eq!(
+            param("/api/v1/stations/{id}/kpis", "month")["pattern"],
+            crate::api::kpi::MONTH_PATTERN
+        );
+        let lang = crate::i18n::Lang::default();
+        for m in ["2000-01", "2026-12", "2100-12", "2099-07"] {
+            assert!(crate::api::kpi::parse_month(m, lang).is_ok(), "{m}");
+        }
+        for m in ["1999-12", "2101-01", "2026-13", "2026-00"] {
+            assert!(crate::api::kpi::parse_month(m, lang).is_err(), "{m}");
         }
     }
 

@@ -90,14 +90,13 @@ pub(super) async fn validate(
 }
 
 pub(super) async fn write(
-    db: &Db,
+    backend: Backend,
+    conn: &mut sqlx::AnyConnection,
     rows: &[Row],
     now_ms: i64,
-    progress: &(dyn Fn(u64) + Sync),
 ) -> AppResult<u64> {
-    let mut tx = db.begin().await?;
     let mut b = Bulk::new(
-        db.backend,
+        backend,
         "customers",
         &[
             "name",
@@ -120,12 +119,9 @@ pub(super) async fn write(
         b.i(r.consent_marketing as i64)?;
         b.i(now_ms)?;
         if b.end_row() {
-            b.flush(&mut tx).await?;
-            progress(b.written());
+            b.flush(conn).await?;
         }
     }
-    b.flush(&mut tx).await?;
-    tx.commit().await?;
-    progress(b.written());
+    b.flush(conn).await?;
     Ok(b.written())
 }

@@ -1,13 +1,38 @@
-//! CSV import of stations, staff, customers and vehicles.
+//! CSV import of stations, staff, customers and vehicles, streamed in batches so
+//! memory stays bounded whatever the file's size.
 //!
-//! Every row is checked first — with the domain's parsers, against the rows before it
-//! in the file and against the database — and every broken rule is reported with its
-//! row, field and rule. Only a file without any error is written, all of it in one
-//! transaction, so an import either adds every row or none.
+//! Two passes over the file, then done:
+//! 1. **Check**: every row is checked in batches of [`BATCH_ROWS`] — with the
+//!    domain's parsers, against the rows before it in the file (by a 128-bit hash of
+//!    each unique key, so 2,000,000 keys take ~40 MB, not the keys themselves) and
+//!    against the database — and every broken rule is reported with its row, field
+//!    and rule. A file with any error writes **nothing**.
+//! 2. **Write**: the same batches again, each checked once more against the database
+//!    and written in its own transaction, together with the resume point
+//!    (`import_runs`: the file's SHA-256, the kind, the last row committed, the
+//!    state).
 //!
-//! The common row checker (reading records, duplicates in the file, lookups in the
-//! database, field parsers) is here; each kind's rows are checked and written in its
-//! own file.
+//! Why check first rather than writing the good batches and reporting the bad ones:
+//! an operator importing a file expects "fix the file and run it again" to work.
+//! Had the good batches of a broken file stayed, the corrected file (a new hash)
+//! would collide with its own earlier rows (`import.already_exists`), and nobody
+//! could tell which rows of a half-loaded list are in. Checked first, a file either
+//! goes in whole or not at all — except for a crash, which the resume point covers:
+//! running the same file again skips the check (it passed; its first rows are now in
+//! the database) and continues after the last committed row, so no row is written
+//! twice; a file already imported whole is not written again.
+//!
+//! Should the database change between the passes (someone adds a customer with a
+//! phone of the file), the batch that meets it is not written, the import stops with
+//! the errors, and the earlier batches stay (the resume point says how far it got).
+//!
+//! Memory: one batch of rows, the key hashes, and at most [`MAX_ERRORS`] errors
+//! (later ones are counted in [`ImportReport::error_count`]: a file that broken is
+//! fixed from its first errors).
+//!
+//! The common row checker (duplicates in the file, lookups in the database, field
+//! parsers) is here; reading the file is in `source`; each kind's rows are checked
+//! and written in its own file.
 
 use crate::demo::bulk::Bulk;
 use crate::{AppError, AppResult};
@@ -22,7 +47,7 @@ use domain::{Violation, Violations};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::{HashMap, HashSet};
-use store::Db;
+use store::{Backend, Db};
 
 /// What a CSV file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -93,75 +118,213 @@ pub struct RowError {
     pub rule: &'static str,
 }
 
-/// The outcome of an import: rows written, or every error found (then nothing is
-/// written and `imported` is 0).
+/// The outcome of an import.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
-    /// Rows written.
+    /// Rows written by this run.
     pub imported: u64,
-    /// Every broken rule, ordered by row.
+    /// Rows an earlier, interrupted run of the same file had written (this run
+    /// continued after them); with `already_imported`, the rows of the whole file.
+    pub resumed_after: u64,
+    /// The same file was imported whole before: nothing was written.
+    pub already_imported: bool,
+    /// The broken rules, ordered by row; the first [`MAX_ERRORS`] of them.
     pub errors: Vec<RowError>,
+    /// How many rules were broken in all (more than `errors.len()` past [`MAX_ERRORS`]).
+    pub error_count: u64,
 }
+
+/// Where an import stands, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Checking every row, or writing them.
+    pub phase: Phase,
+    /// Rows of the file done in this phase (data rows, header excluded).
+    pub rows: u64,
+    /// Lines of the file (about the data rows + 1), to size a bar.
+    pub lines: u64,
+}
+
+/// A pass of an import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// The first pass: every row checked, nothing written.
+    Check,
+    /// The second pass: batches written.
+    Write,
+}
+
+/// Rows checked and written together: each batch is one transaction, and bounds
+/// what the import holds in memory.
+pub const BATCH_ROWS: usize = 5_000;
+
+/// The most errors a report lists (the rest are counted).
+pub const MAX_ERRORS: usize = 10_000;
 
 /// Keys looked up in the database per statement.
 const LOOKUP_BATCH: usize = 500;
 
-/// Imports a CSV file of `kind` (header as [`template_header`], columns in any order).
-/// Writes nothing unless every row is valid; then writes all rows in one transaction.
-/// `now_ms` stamps the new rows; `progress` is called with the rows written so far.
-pub async fn import_csv(
+/// Imports a CSV of `kind` (header as [`template_header`], columns in any order), a
+/// file or bytes, as the module header describes: checked whole first, nothing
+/// written if any row is bad; then written batch by batch, resumable after a crash.
+/// `now_ms` stamps the new rows; `progress` is told how far each pass got.
+pub async fn import_csv<'a>(
     db: &Db,
     kind: ImportKind,
-    reader: impl std::io::Read,
+    source: impl Into<Source<'a>>,
     now_ms: i64,
-    progress: &(dyn Fn(u64) + Sync),
+    progress: &(dyn Fn(Progress) + Sync),
 ) -> AppResult<ImportReport> {
-    let (records, errors) = read_records(kind, reader)?;
-    if errors.iter().any(|e| e.row == 0) {
-        return Ok(ImportReport {
-            imported: 0,
-            errors,
-        });
-    }
-    // Lines that could not be read are reported together with the rows' own errors.
-    let mut check = Check { errors };
-    let imported = match kind {
-        ImportKind::Stations => {
-            let rows = stations::validate(db, &records, &mut check).await?;
-            if check.errors.is_empty() {
-                stations::write(db, &rows, now_ms, progress).await?
-            } else {
-                0
-            }
+    let source = source.into();
+    let (hash, lines) = source.fingerprint()?;
+    let earlier = {
+        let mut conn = db.pool.acquire().await?;
+        store::import::find(&mut conn, &hash, kind.name()).await?
+    };
+    let run = match earlier {
+        Some(run) if run.state == store::import::DONE => {
+            return Ok(ImportReport {
+                resumed_after: run.rows_done,
+                already_imported: true,
+                ..ImportReport::default()
+            });
         }
-        ImportKind::Staff => {
-            let rows = staff::validate(db, &records, &mut check).await?;
-            if check.errors.is_empty() {
-                staff::write(db, rows, now_ms, progress).await?
-            } else {
-                0
+        Some(run) => run,
+        None => {
+            let mut check = Check::default();
+            check_pass(db, kind, &source, &mut check, lines, progress).await?;
+            if check.count > 0 {
+                return Ok(check.report(0, 0));
             }
-        }
-        ImportKind::Customers => {
-            let rows = customers::validate(db, &records, &mut check).await?;
-            if check.errors.is_empty() {
-                customers::write(db, &rows, now_ms, progress).await?
-            } else {
-                0
-            }
-        }
-        ImportKind::Vehicles => {
-            let rows = vehicles::validate(db, &records, &mut check).await?;
-            if check.errors.is_empty() {
-                vehicles::write(db, &rows, now_ms, progress).await?
-            } else {
-                0
-            }
+            let mut conn = db.pool.acquire().await?;
+            store::import::start(&mut conn, &hash, kind.name(), now_ms).await?
         }
     };
-    let mut errors = check.errors;
-    errors.sort_by_key(|e| e.row);
-    Ok(ImportReport { imported, errors })
+    write_pass(db, kind, &source, &run, now_ms, lines, progress).await
+}
+
+/// Checks every row, batch by batch, writing nothing.
+async fn check_pass(
+    db: &Db,
+    kind: ImportKind,
+    source: &Source<'_>,
+    check: &mut Check,
+    lines: u64,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> AppResult<()> {
+    let mut records = match source.records(kind)? {
+        Ok(r) => r,
+        Err(header) => {
+            for e in header {
+                check.push(e.row, &e.field, e.rule);
+            }
+            return Ok(());
+        }
+    };
+    while let Some((batch, last)) = records.next_batch(BATCH_ROWS, check) {
+        let from = check.errors.len();
+        validate(db, kind, &batch, check).await?;
+        check.errors[from..].sort_by_key(|e| e.row);
+        progress(Progress {
+            phase: Phase::Check,
+            rows: last,
+            lines,
+        });
+    }
+    Ok(())
+}
+
+/// Writes the rows after the run's resume point, one transaction per batch, each
+/// moving the resume point with it.
+async fn write_pass(
+    db: &Db,
+    kind: ImportKind,
+    source: &Source<'_>,
+    run: &store::import::ImportRun,
+    now_ms: i64,
+    lines: u64,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> AppResult<ImportReport> {
+    let mut records = match source.records(kind)? {
+        Ok(r) => r,
+        Err(header) => {
+            // The file passed its check with this very content (same hash).
+            return Err(AppError::Internal(format!(
+                "the header of a checked file is refused: {header:?}"
+            )));
+        }
+    };
+    // The check pass proved the file free of duplicates: no key set to keep here.
+    let mut check = Check {
+        in_file_checked: true,
+        ..Check::default()
+    };
+    let mut imported = 0;
+    while let Some((mut batch, last)) = records.next_batch(BATCH_ROWS, &mut check) {
+        if last <= run.rows_done {
+            continue;
+        }
+        batch.retain(|r| r.row > run.rows_done);
+        let rows = validate(db, kind, &batch, &mut check).await?;
+        if check.count > 0 {
+            // The database changed since the check: this batch stays out, earlier
+            // ones stay in, the resume point says how far the file got.
+            check.errors.sort_by_key(|e| e.row);
+            return Ok(check.report(imported, run.rows_done));
+        }
+        let mut tx = db.begin().await?;
+        imported += write(db, &mut tx, rows, now_ms).await?;
+        store::import::advance(&mut tx, run.id, last, store::import::WRITING, now_ms).await?;
+        tx.commit().await?;
+        progress(Progress {
+            phase: Phase::Write,
+            rows: last,
+            lines,
+        });
+    }
+    let mut tx = db.begin().await?;
+    let done = run.rows_done.max(records.rows_read());
+    store::import::advance(&mut tx, run.id, done, store::import::DONE, now_ms).await?;
+    tx.commit().await?;
+    Ok(ImportReport {
+        imported,
+        resumed_after: run.rows_done,
+        ..ImportReport::default()
+    })
+}
+
+/// A batch's valid rows, of one kind.
+enum Rows {
+    Stations(Vec<stations::Row>),
+    Staff(Vec<staff::Row>),
+    Customers(Vec<customers::Row>),
+    Vehicles(Vec<vehicles::Row>),
+}
+
+/// Checks a batch of `kind`; broken rules go to `check`.
+async fn validate(
+    db: &Db,
+    kind: ImportKind,
+    batch: &[Record],
+    check: &mut Check,
+) -> AppResult<Rows> {
+    Ok(match kind {
+        ImportKind::Stations => Rows::Stations(stations::validate(db, batch, check).await?),
+        ImportKind::Staff => Rows::Staff(staff::validate(db, batch, check).await?),
+        ImportKind::Customers => Rows::Customers(customers::validate(db, batch, check).await?),
+        ImportKind::Vehicles => Rows::Vehicles(vehicles::validate(db, batch, check).await?),
+    })
+}
+
+/// Writes a checked batch inside the caller's transaction; returns the rows written.
+async fn write(db: &Db, conn: &mut sqlx::AnyConnection, rows: Rows, now_ms: i64) -> AppResult<u64> {
+    let b = db.backend;
+    match rows {
+        Rows::Stations(r) => stations::write(b, conn, &r, now_ms).await,
+        Rows::Staff(r) => staff::write(b, conn, r, now_ms).await,
+        Rows::Customers(r) => customers::write(b, conn, &r, now_ms).await,
+        Rows::Vehicles(r) => vehicles::write(b, conn, &r, now_ms).await,
+    }
 }
 
 /// A data row: its number and its values by column name.
@@ -176,127 +339,74 @@ impl Record {
     }
 }
 
-/// Reads the header and the rows; header problems and malformed lines are errors.
-fn read_records(
-    kind: ImportKind,
-    reader: impl std::io::Read,
-) -> AppResult<(Vec<Record>, Vec<RowError>)> {
-    let cols: Vec<&'static str> = template_header(kind).split(',').collect();
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(reader);
-    let mut errors = Vec::new();
-    let header: Vec<String> = match rdr.headers() {
-        Ok(h) => h
-            .iter()
-            .map(|s| s.trim_start_matches('\u{feff}').trim().to_ascii_lowercase())
-            .collect(),
-        Err(e) => {
-            return Err(AppError::Invalid(
-                Violation::new("file", "csv.format")
-                    .with_detail(e.to_string())
-                    .into(),
-            ));
-        }
-    };
-    for c in &cols {
-        if !header.iter().any(|h| h == c) {
-            errors.push(RowError {
-                row: 0,
-                field: (*c).to_string(),
-                rule: "import.missing_column",
-            });
-        }
-    }
-    let mut seen = HashSet::new();
-    for h in &header {
-        if !cols.contains(&h.as_str()) {
-            errors.push(RowError {
-                row: 0,
-                field: h.clone(),
-                rule: "import.unknown_column",
-            });
-        } else if !seen.insert(h.clone()) {
-            errors.push(RowError {
-                row: 0,
-                field: h.clone(),
-                rule: "import.duplicate_column",
-            });
-        }
-    }
-    if !errors.is_empty() {
-        return Ok((Vec::new(), errors));
-    }
-    let index: Vec<(&'static str, usize)> = cols
-        .iter()
-        .filter_map(|c| header.iter().position(|h| h == c).map(|i| (*c, i)))
-        .collect();
-    let mut records = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let row = i as u64 + 1;
-        match rec {
-            Ok(r) if r.len() == header.len() => {
-                let values = index
-                    .iter()
-                    .map(|(c, i)| (*c, r.get(*i).unwrap_or("").to_string()))
-                    .collect();
-                records.push(Record { row, values });
-            }
-            Ok(r) if r.iter().all(|f| f.is_empty()) => {}
-            Ok(_) => errors.push(RowError {
-                row,
-                field: "row".into(),
-                rule: "csv.field_count",
-            }),
-            Err(_) => errors.push(RowError {
-                row,
-                field: "row".into(),
-                rule: "csv.format",
-            }),
-        }
-    }
-    Ok((records, errors))
-}
-
-/// Errors found so far.
+/// Errors found so far, and the unique keys seen earlier in the file.
+#[derive(Default)]
 struct Check {
     errors: Vec<RowError>,
+    count: u64,
+    seen: HashMap<&'static str, HashSet<u128>>,
+    /// Duplicates inside the file were ruled out already (the write pass).
+    in_file_checked: bool,
 }
 
 impl Check {
     fn push(&mut self, row: u64, field: &str, rule: &'static str) {
-        self.errors.push(RowError {
-            row,
-            field: field.to_string(),
-            rule,
-        });
+        self.count += 1;
+        if self.errors.len() < MAX_ERRORS {
+            self.errors.push(RowError {
+                row,
+                field: field.to_string(),
+                rule,
+            });
+        }
     }
 
     /// Keeps the row's violations; true when there were none.
     fn take(&mut self, row: u64, v: Violations) -> bool {
         let ok = v.is_empty();
         for x in v.0 {
-            self.errors.push(RowError {
-                row,
-                field: x.field,
-                rule: x.rule,
-            });
+            self.push(row, &x.field, x.rule);
         }
         ok
     }
+
+    fn report(self, imported: u64, resumed_after: u64) -> ImportReport {
+        ImportReport {
+            imported,
+            resumed_after,
+            already_imported: false,
+            errors: self.errors,
+            error_count: self.count,
+        }
+    }
 }
 
-/// Marks every row whose key appeared in an earlier row.
+/// A 128-bit hash of a key: two SipHash runs with different prefixes. Two distinct
+/// keys of a file meet by chance with odds of about n²/2¹²⁹ — nil for any real
+/// file — and the set stays 16 bytes a key.
+fn key_hash(key: &str) -> u128 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let half = |salt: u8| {
+        let mut h = DefaultHasher::new();
+        salt.hash(&mut h);
+        key.hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
+}
+
+/// Marks every row whose key appeared in an earlier row of the file (this batch or
+/// an earlier one).
 fn duplicates_in_file<'a>(
     check: &mut Check,
-    field: &str,
+    field: &'static str,
     keys: impl Iterator<Item = (u64, &'a str)>,
 ) {
-    let mut seen = HashSet::new();
+    if check.in_file_checked {
+        return;
+    }
     for (row, key) in keys {
-        if !seen.insert(key) {
+        if !check.seen.entry(field).or_default().insert(key_hash(key)) {
             check.push(row, field, "import.duplicate_in_file");
         }
     }
@@ -324,7 +434,7 @@ async fn lookup(db: &Db, select: &str, keys: &[&str]) -> AppResult<HashMap<Strin
 async fn unique_key(
     db: &Db,
     check: &mut Check,
-    field: &str,
+    field: &'static str,
     select: &str,
     keys: &[(u64, &str)],
 ) -> AppResult<()> {
@@ -397,6 +507,12 @@ fn parse_int(
     }
 }
 
+/// A column that may be left empty: `None` when it is.
+fn optional(s: &str) -> Option<&str> {
+    let t = s.trim();
+    (!t.is_empty()).then_some(t)
+}
+
 fn parse_date(s: &str) -> Result<jiff::civil::Date, Violation> {
     s.trim()
         .parse::<jiff::civil::Date>()
@@ -414,6 +530,9 @@ fn known_station(codes: &HashMap<String, (i64, i64)>, s: &str) -> Result<(i64, i
         .copied()
         .ok_or_else(|| Violation::new("", "station.unknown"))
 }
+
+mod source;
+pub use source::Source;
 
 mod stations;
 

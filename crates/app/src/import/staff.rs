@@ -130,10 +130,10 @@ pub(super) async fn validate(
 }
 
 pub(super) async fn write(
-    db: &Db,
+    backend: Backend,
+    conn: &mut sqlx::AnyConnection,
     rows: Vec<Row>,
     now_ms: i64,
-    progress: &(dyn Fn(u64) + Sync),
 ) -> AppResult<u64> {
     // argon2 is slow on purpose: hash each distinct password once, off the async threads.
     let distinct: Vec<String> = rows
@@ -150,9 +150,8 @@ pub(super) async fn write(
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
-    let mut tx = db.begin().await?;
     let mut b = Bulk::new(
-        db.backend,
+        backend,
         "staff",
         &[
             "username",
@@ -178,12 +177,9 @@ pub(super) async fn write(
         b.s(hash.as_str())?;
         b.i(now_ms)?;
         if b.end_row() {
-            b.flush(&mut tx).await?;
-            progress(b.written());
+            b.flush(conn).await?;
         }
     }
-    b.flush(&mut tx).await?;
-    tx.commit().await?;
-    progress(b.written());
+    b.flush(conn).await?;
     Ok(b.written())
 }

@@ -1,5 +1,7 @@
 //! Vehicle rows of a CSV import: valid VINs and plates, unique in the file and the
-//! database, owners and stations that exist.
+//! database, owners and stations that exist. Empty warranty columns take the
+//! defaults the API gives (start = purchase date, end by
+//! `domain::vehicle::default_warranty_end`, `domain::vehicle::DEFAULT_WARRANTY_KM`).
 
 use super::*;
 
@@ -49,8 +51,15 @@ pub(super) async fn validate(
                 .map(|p| Some(p.to_string()))
         };
         let purchase = v.field("purchase_date", parse_date(r.get("purchase_date")));
-        let start = v.field("warranty_start", parse_date(r.get("warranty_start")));
-        let end = v.field("warranty_end", parse_date(r.get("warranty_end")));
+        // Empty warranty columns get the defaults the API gives: the warranty starts
+        // on the purchase date and ends by the domain's rule.
+        let start = optional(r.get("warranty_start"))
+            .map(|s| v.field("warranty_start", parse_date(s)))
+            .unwrap_or(purchase);
+        let end = match optional(r.get("warranty_end")) {
+            Some(e) => v.field("warranty_end", parse_date(e)),
+            None => start.and_then(domain::vehicle::default_warranty_end),
+        };
         if let (Some(s), Some(e)) = (start, end)
             && e < s
         {
@@ -58,7 +67,9 @@ pub(super) async fn validate(
         }
         let km = v.field(
             "warranty_km",
-            parse_int(r.get("warranty_km"), 0..=10_000_000, "vehicle.warranty_km"),
+            optional(r.get("warranty_km"))
+                .map(|k| parse_int(k, 0..=10_000_000, "vehicle.warranty_km"))
+                .unwrap_or(Ok(domain::vehicle::DEFAULT_WARRANTY_KM)),
         );
         let is_ev = v.field("is_ev", parse_bool(r.get("is_ev")));
         let owner = v.field("owner_phone", Phone::parse(r.get("owner_phone")));
@@ -131,14 +142,13 @@ pub(super) async fn validate(
 }
 
 pub(super) async fn write(
-    db: &Db,
+    backend: Backend,
+    conn: &mut sqlx::AnyConnection,
     rows: &[Row],
     now_ms: i64,
-    progress: &(dyn Fn(u64) + Sync),
 ) -> AppResult<u64> {
-    let mut tx = db.begin().await?;
     let mut b = Bulk::new(
-        db.backend,
+        backend,
         "vehicles",
         &[
             "vin",
@@ -173,16 +183,13 @@ pub(super) async fn write(
         b.i(now_ms)?;
         pending.push(r.vin.as_str());
         if b.end_row() {
-            b.flush(&mut tx).await?;
-            first_ownerships(&mut tx, &pending).await?;
+            b.flush(conn).await?;
+            first_ownerships(conn, &pending).await?;
             pending.clear();
-            progress(b.written());
         }
     }
-    b.flush(&mut tx).await?;
-    first_ownerships(&mut tx, &pending).await?;
-    tx.commit().await?;
-    progress(b.written());
+    b.flush(conn).await?;
+    first_ownerships(conn, &pending).await?;
     Ok(b.written())
 }
 

@@ -24,7 +24,11 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/stations/{id}/kpis", get(station_kpis))
 }
 
-/// A month `YYYY-MM`.
+/// The months [`parse_month`] accepts, as the API document states them: `YYYY-MM`,
+/// years 2000 to 2100.
+pub const MONTH_PATTERN: &str = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$";
+
+/// A month `YYYY-MM` (see [`MONTH_PATTERN`]).
 pub fn parse_month(text: &str, lang: Lang) -> Result<YearMonth, ApiError> {
     let bad = || invalid("month", "date.format", lang);
     let (y, m) = text.trim().split_once('-').ok_or_else(bad)?;
@@ -58,7 +62,7 @@ pub async fn station_kpis(
     let g = c.grant(Action::KpiRead)?;
     let id = path_id(&id, c.lang)?;
     let q = ListQuery(q);
-    let month = match q.text("month") {
+    let month = match q.given("month") {
         Some(m) => parse_month(&m, c.lang)?,
         None => this_month(&s.app, id).await.map_err(|e| c.err(e))?,
     };

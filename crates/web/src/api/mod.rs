@@ -103,17 +103,26 @@ impl ListQuery {
             .filter(|s| !s.is_empty())
     }
 
-    /// A numeric parameter; a non-number is an error naming it.
+    /// A parameter of a declared shape (a date, a month), if given — even empty, so
+    /// that `?day=` is refused by the parser like any other value the API document
+    /// does not allow, rather than read as absent.
+    pub fn given(&self, k: &str) -> Option<String> {
+        self.0.get(k).map(|s| s.trim().to_string())
+    }
+
+    /// A numeric parameter; a non-number is an error naming it. A parameter given
+    /// empty (`?page=`) is not a number either: the API document says integer, so
+    /// it is refused rather than read as absent.
     pub fn int(&self, k: &str, lang: Lang) -> Result<Option<i64>, ApiError> {
-        match self.text(k) {
-            None => Ok(None),
-            Some(s) => s.parse::<i64>().map(Some).map_err(|_| {
-                ApiError::app(
-                    AppError::Invalid(domain::Violation::new(k, "type.integer").into()),
-                    lang,
-                )
-            }),
-        }
+        let Some(raw) = self.0.get(k) else {
+            return Ok(None);
+        };
+        raw.trim().parse::<i64>().map(Some).map_err(|_| {
+            ApiError::app(
+                AppError::Invalid(domain::Violation::new(k, "type.integer").into()),
+                lang,
+            )
+        })
     }
 }
 

@@ -89,7 +89,7 @@ pub async fn station_appointments(
     let g = c.grant(Action::AppointmentRead)?;
     let id = path_id(&id, c.lang)?;
     let q = ListQuery(q);
-    let (_, from, to) = day_range(&s.app, id, q.text("day").as_deref(), c.lang).await?;
+    let (_, from, to) = day_range(&s.app, id, q.given("day").as_deref(), c.lang).await?;
     Ok(Json(
         app::appointment::list(&s.app, &g, id, from, to)
             .await
