@@ -12,6 +12,7 @@ use common::Env;
 
 fn reader() -> Grant {
     Principal {
+        kind: domain::permission::ActorKind::Person,
         id: 1,
         name: "admin".into(),
         role: Role::Administrator,
