@@ -16,6 +16,8 @@ struct FileSettings {
     webhook_previous_secret: Option<String>,
     session_minutes: Option<i64>,
     owner_link_days_after_payment: Option<i64>,
+    refund_limit_advisor_fen: Option<i64>,
+    refund_limit_station_manager_fen: Option<i64>,
     log_codes: Option<bool>,
     payment_sandbox: Option<bool>,
     payment_sandbox_secret: Option<String>,
@@ -115,6 +117,18 @@ pub(crate) fn read(
             anyhow::bail!("owner_link_days_after_payment must be 0 or more days");
         }
         app.owner_link_days_after_payment = d;
+    }
+    if let Some(f) = file.refund_limit_advisor_fen {
+        if f < 0 {
+            anyhow::bail!("refund_limit_advisor_fen must be 0 or more fen");
+        }
+        app.refund_limits.advisor_fen = f;
+    }
+    if let Some(f) = file.refund_limit_station_manager_fen {
+        if f < 0 {
+            anyhow::bail!("refund_limit_station_manager_fen must be 0 or more fen");
+        }
+        app.refund_limits.station_manager_fen = f;
     }
     // Sign-in codes in the log are a demo convenience, never a production default.
     app.log_codes = file.log_codes.unwrap_or(purpose == Purpose::Demo);

@@ -70,6 +70,9 @@ pub struct AppSettings {
     /// paid; after that it answers like an unknown link and the owner's signed-in
     /// pages take over.
     pub owner_link_days_after_payment: i64,
+    /// How much each role may refund on its own approval (`refund_limit_advisor_fen`,
+    /// `refund_limit_station_manager_fen`); head office has no limit.
+    pub refund_limits: domain::billing::RefundLimits,
 }
 
 impl AppSettings {
@@ -96,6 +99,7 @@ impl Default for AppSettings {
             log_codes: true,
             payment_sandbox: None,
             owner_link_days_after_payment: 7,
+            refund_limits: domain::billing::RefundLimits::default(),
         }
     }
 }

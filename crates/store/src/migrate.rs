@@ -79,6 +79,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_payment_ledger.sql"),
         postgres: include_str!("../migrations/postgres/0011_payment_ledger.sql"),
     },
+    Migration {
+        version: 12,
+        name: "refund",
+        sqlite: include_str!("../migrations/sqlite/0012_refund.sql"),
+        postgres: include_str!("../migrations/postgres/0012_refund.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

@@ -5,8 +5,10 @@
 
 pub mod notice;
 pub mod provider;
+pub mod refund;
 pub use self::notice::{CallbackOutcome, NoticeFilterInput, NoticePage, callback, notices};
 use self::provider::{Callback, PaymentProvider, SANDBOX, provider};
+pub use self::refund::{REFUND, RefundInput, RefundLineInput, refund};
 use crate::input::{Loose, int, opt_text, text};
 use crate::network::expect;
 use crate::repair_order::load::{Loaded, load, owner_order};
@@ -18,6 +20,7 @@ use domain::estimate::LineItem;
 use domain::permission::{Action, Grant};
 use domain::{Violation, Violations};
 use serde::{Deserialize, Serialize};
+pub use store::billing::refund::RefundRow;
 use store::billing::{BillRow, NewBill, NewPayment, PaymentRow};
 use store::event::Actor;
 use store::rating::RatingRow;
@@ -46,6 +49,9 @@ pub struct BillView {
     pub payments: Vec<PaymentRow>,
     /// Still owed, fen.
     pub outstanding_fen: i64,
+    /// Its refunds, oldest first.
+    #[schema(value_type = Vec<Object>)]
+    pub refunds: Vec<RefundRow>,
     /// The owner's rating of the order, once given.
     #[schema(value_type = Option<Object>)]
     pub rating: Option<RatingRow>,
@@ -54,7 +60,9 @@ pub struct BillView {
 async fn view_of(c: &mut sqlx::AnyConnection, bill: BillRow) -> AppResult<BillView> {
     let payments = store::billing::payments(c, bill.id).await?;
     let rating = store::rating::get(c, bill.repair_order_id).await?;
+    let refunds = store::billing::refund::of_bill(c, bill.id).await?;
     Ok(BillView {
+        refunds,
         outstanding_fen: (bill.gross_fen - bill.paid_fen).max(0),
         bill,
         payments,
