@@ -73,6 +73,12 @@ pub struct AppSettings {
     /// How much each role may refund on its own approval (`refund_limit_advisor_fen`,
     /// `refund_limit_station_manager_fen`); head office has no limit.
     pub refund_limits: domain::billing::RefundLimits,
+    /// Minutes after its start an unconfirmed provider order is queried
+    /// (`payment_query_minutes`).
+    pub payment_query_minutes: i64,
+    /// Minutes a provider order stays payable (its `time_expire`,
+    /// `payment_expire_minutes`); then it is closed unless the provider took money.
+    pub payment_expire_minutes: i64,
 }
 
 impl AppSettings {
@@ -100,6 +106,8 @@ impl Default for AppSettings {
             payment_sandbox: None,
             owner_link_days_after_payment: 7,
             refund_limits: domain::billing::RefundLimits::default(),
+            payment_query_minutes: 5,
+            payment_expire_minutes: 30,
         }
     }
 }

@@ -101,6 +101,10 @@ pub async fn callback(
             let mut tx = begin(app).await?;
             match judge(&mut tx, code, &cb, now).await {
                 Ok(out) => {
+                    if out.changed {
+                        // Settled: no query or expiry of this order is needed.
+                        super::query::disarm(&mut tx, &cb.payment_ref, now).await?;
+                    }
                     // Applied (or a harmless repeat): the row joins the change.
                     notice.verdict = verdict_of(&Ok(out.clone())).into();
                     notice.bill_id = bill_of(&mut tx, payment_ref.as_deref()).await;
@@ -273,6 +277,31 @@ async fn judge(
         state: row.state,
         changed: true,
     })
+}
+
+/// Applies what a provider answered to an order query (`via` names the source, kept
+/// as the ledger row's client address) exactly as its notice would have been, with
+/// the ledger row in the same transaction. On an error the transaction must be
+/// dropped.
+pub(crate) async fn judge_in(
+    tx: &mut sqlx::AnyConnection,
+    code: &'static str,
+    cb: &Callback,
+    via: &str,
+    now: i64,
+) -> AppResult<CallbackOutcome> {
+    let out = judge(tx, code, cb, now).await?;
+    let notice = NewNotice {
+        provider: Some(code.into()),
+        payment_ref: Some(cb.payment_ref.clone()),
+        bill_id: bill_of(tx, Some(&cb.payment_ref)).await,
+        raw_body: serde_json::to_string(cb).map_err(|e| AppError::Internal(e.to_string()))?,
+        signature: None,
+        client_addr: Some(via.into()),
+        verdict: verdict_of(&Ok(out.clone())).into(),
+    };
+    store::billing::ledger::insert(tx, &notice, now).await?;
+    Ok(out)
 }
 
 /// Who the provider's notices act as on the timeline.

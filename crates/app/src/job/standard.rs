@@ -11,6 +11,7 @@ impl Registry {
         let mut r = Registry::new();
         r.register(store::outbox::DELIVERY_JOB, crate::notify::Delivery);
         r.register(super::probe::KIND, super::probe::Probe);
+        r.register(crate::billing::query::KIND, crate::billing::query::Query);
         r
     }
 }

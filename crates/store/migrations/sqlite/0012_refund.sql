@@ -24,3 +24,17 @@ CREATE INDEX refunds_bill ON refunds(bill_id, id);
 
 -- Credited on the bill by line refunds (pending or succeeded), fen.
 ALTER TABLE bills ADD COLUMN refunded_fen INTEGER NOT NULL DEFAULT 0;
+
+-- The sandbox provider's own side: every transaction its checkout took or refused,
+-- as a real provider keeps them. Its order query answers from here and its daily
+-- statement file is drawn from here. Only the sandbox writes it.
+CREATE TABLE sandbox_transactions (
+    id INTEGER PRIMARY KEY,
+    payment_ref TEXT NOT NULL,
+    provider_ref TEXT NOT NULL UNIQUE,
+    amount_fen INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE INDEX sandbox_transactions_ref ON sandbox_transactions(payment_ref, id);
+CREATE INDEX sandbox_transactions_at ON sandbox_transactions(at);

@@ -2,6 +2,7 @@
 
 pub mod ledger;
 pub mod refund;
+pub mod sandbox;
 
 use crate::error::{StoreError, StoreResult};
 use crate::scope::station_filter;
