@@ -6,6 +6,7 @@
 pub mod notice;
 pub mod provider;
 pub mod query;
+pub mod reconciliation;
 pub mod refund;
 pub mod sandbox;
 pub use self::notice::{CallbackOutcome, NoticeFilterInput, NoticePage, callback, notices};

@@ -6,6 +6,8 @@
 //! notices cannot both win); these functions are the rules those updates follow and
 //! the model the property tests below run any sequence of events against.
 
+pub mod reconciliation;
+
 use crate::role::Role;
 use crate::violation::Violation;
 

@@ -1,6 +1,7 @@
 //! Electronic bills (one per delivered repair order) and the payments against them.
 
 pub mod ledger;
+pub mod reconciliation;
 pub mod refund;
 pub mod sandbox;
 
