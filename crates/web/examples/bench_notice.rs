@@ -107,7 +107,8 @@ async fn main() {
     let signed = Arc::new(signed);
     let (lat, wall, changed) = send_all(&t, signed.clone()).await;
     let (lat2, wall2, changed2) = send_all(&t, signed).await;
-    let bill = app::billing::view(&t.app, &g, ro).await.unwrap();
+    let read = testkit::head_office(domain::permission::Action::BillingRead);
+    let bill = app::billing::view(&t.app, &read, ro).await.unwrap();
     let mut c = t.app.db.pool.acquire().await.unwrap();
     let ledger: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payment_notices")
         .fetch_one(&mut *c)
