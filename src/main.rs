@@ -21,7 +21,7 @@ use settings::{Purpose, Settings};
 #[derive(Debug, Parser)]
 #[command(name = "aftersales", version, about, long_about)]
 struct Cli {
-    /// Settings file (TOML): database_url, listen, webhook_url, webhook_secret, webhook_previous_secret, session_minutes, owner_link_days_after_payment, log_codes, payment_sandbox, payment_sandbox_secret, payment_sandbox_previous_secret, secure_cookies, trusted_proxies, max_connections. No secret has a default: a gateway or payment provider that is turned on without its own secret stops the server at start, naming the setting.
+    /// Settings file (TOML): database_url, listen, webhook_url, webhook_secret, webhook_previous_secret, session_minutes, owner_link_days_after_payment, refund_limit_advisor_fen, refund_limit_station_manager_fen, payment_query_minutes, payment_expire_minutes, log_codes, payment_sandbox, payment_sandbox_secret, payment_sandbox_previous_secret, secure_cookies, trusted_proxies, max_connections. No secret has a default: a gateway or payment provider that is turned on without its own secret stops the server at start, naming the setting.
     #[arg(long, global = true, env = "AFTERSALES_CONFIG")]
     config: Option<PathBuf>,
     /// Database URL: `sqlite://aftersales.db` (default) or `postgres://user@host/db`.

@@ -16,6 +16,10 @@ struct FileSettings {
     webhook_previous_secret: Option<String>,
     session_minutes: Option<i64>,
     owner_link_days_after_payment: Option<i64>,
+    refund_limit_advisor_fen: Option<i64>,
+    refund_limit_station_manager_fen: Option<i64>,
+    payment_query_minutes: Option<i64>,
+    payment_expire_minutes: Option<i64>,
     log_codes: Option<bool>,
     payment_sandbox: Option<bool>,
     payment_sandbox_secret: Option<String>,
@@ -115,6 +119,30 @@ pub(crate) fn read(
             anyhow::bail!("owner_link_days_after_payment must be 0 or more days");
         }
         app.owner_link_days_after_payment = d;
+    }
+    if let Some(f) = file.refund_limit_advisor_fen {
+        if f < 0 {
+            anyhow::bail!("refund_limit_advisor_fen must be 0 or more fen");
+        }
+        app.refund_limits.advisor_fen = f;
+    }
+    if let Some(f) = file.refund_limit_station_manager_fen {
+        if f < 0 {
+            anyhow::bail!("refund_limit_station_manager_fen must be 0 or more fen");
+        }
+        app.refund_limits.station_manager_fen = f;
+    }
+    if let Some(m) = file.payment_query_minutes {
+        if m < 1 {
+            anyhow::bail!("payment_query_minutes must be 1 or more minutes");
+        }
+        app.payment_query_minutes = m;
+    }
+    if let Some(m) = file.payment_expire_minutes {
+        if m < 1 {
+            anyhow::bail!("payment_expire_minutes must be 1 or more minutes");
+        }
+        app.payment_expire_minutes = m;
     }
     // Sign-in codes in the log are a demo convenience, never a production default.
     app.log_codes = file.log_codes.unwrap_or(purpose == Purpose::Demo);

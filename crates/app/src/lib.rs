@@ -73,6 +73,15 @@ pub struct AppSettings {
     /// paid; after that it answers like an unknown link and the owner's signed-in
     /// pages take over.
     pub owner_link_days_after_payment: i64,
+    /// How much each role may refund on its own approval (`refund_limit_advisor_fen`,
+    /// `refund_limit_station_manager_fen`); head office has no limit.
+    pub refund_limits: domain::billing::RefundLimits,
+    /// Minutes after its start an unconfirmed provider order is queried
+    /// (`payment_query_minutes`).
+    pub payment_query_minutes: i64,
+    /// Minutes a provider order stays payable (its `time_expire`,
+    /// `payment_expire_minutes`); then it is closed unless the provider took money.
+    pub payment_expire_minutes: i64,
 }
 
 impl AppSettings {
@@ -99,6 +108,9 @@ impl Default for AppSettings {
             log_codes: true,
             payment_sandbox: None,
             owner_link_days_after_payment: 7,
+            refund_limits: domain::billing::RefundLimits::default(),
+            payment_query_minutes: 5,
+            payment_expire_minutes: 30,
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod vehicle;
 
 // The service loop (appointments, repair orders); see each module.
 pub mod appointment;
+pub mod billing;
 pub mod calendar;
 pub mod capacity;
 pub mod estimate;

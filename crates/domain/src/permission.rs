@@ -129,8 +129,11 @@ pub enum Action {
     PickupWrite,
     /// Read bills and their payments.
     BillingRead,
-    /// Record payments at the desk (and refunds, later).
+    /// Record payments at the desk and start online payments.
     BillingWrite,
+    /// Give money back on a bill (up to the role's approval limit, see
+    /// [`crate::billing::approval_limit`]).
+    BillingRefund,
     /// Read the owners' ratings.
     RatingRead,
     /// Record a rating at the desk on the owner's behalf.
@@ -145,7 +148,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, for the authorisation-matrix test and documentation.
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 32] = [
         Action::NetworkRead,
         Action::NetworkWrite,
         Action::StaffRead,
@@ -172,6 +175,7 @@ impl Action {
         Action::PickupWrite,
         Action::BillingRead,
         Action::BillingWrite,
+        Action::BillingRefund,
         Action::RatingRead,
         Action::RatingWrite,
         Action::FollowUpRead,
@@ -207,6 +211,9 @@ pub fn role_allows(role: Role, action: Action) -> bool {
                     | Administrator
             )
         }
+        // The desk gives money back; the approval limit of each role is checked in
+        // the use case, head office above every station limit.
+        BillingRefund => matches!(role, ServiceAdvisor | StationManager | Administrator),
         PersonalDataReveal => {
             matches!(
                 role,

@@ -97,6 +97,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_import_runs.sql"),
         postgres: include_str!("../migrations/postgres/0014_import_runs.sql"),
     },
+    Migration {
+        version: 15,
+        name: "refund",
+        sqlite: include_str!("../migrations/sqlite/0015_refund.sql"),
+        postgres: include_str!("../migrations/postgres/0015_refund.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

@@ -42,6 +42,7 @@ fn allowed_roles(action: &str) -> Vec<&'static str> {
             "administrator",
         ],
         "staff_write" => vec!["station_manager", "administrator"],
+        "billing_refund" => vec!["service_advisor", "station_manager", "administrator"],
         "customer_read" | "vehicle_read" | "pickup_read" | "billing_read" | "rating_read"
         | "follow_up_read" => STAFF
             .iter()
@@ -136,6 +137,7 @@ fn row_of(action: Action) -> &'static str {
         Action::PickupWrite => "pickup_write",
         Action::BillingRead => "billing_read",
         Action::BillingWrite => "billing_write",
+        Action::BillingRefund => "billing_refund",
         Action::RatingRead => "rating_read",
         Action::RatingWrite => "rating_write",
         Action::FollowUpRead => "follow_up_read",
@@ -148,7 +150,7 @@ fn row_of(action: Action) -> &'static str {
 fn every_action_has_a_row_for_every_role() {
     assert_eq!(
         Action::ALL.len(),
-        31,
+        32,
         "a new action needs its row in `row_of`"
     );
     for action in Action::ALL {
@@ -506,6 +508,11 @@ fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
             "POST",
             "/api/v1/repair-orders/1/payments/online".into(),
             "billing_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/refunds".into(),
+            "billing_refund",
         ),
         (
             "POST",

@@ -313,6 +313,76 @@ async fn a_paid_notice_after_a_failed_one_is_kept_and_flagged() {
     );
 }
 
+/// Two paid notices with different provider references for one order (the payer
+/// was charged twice), sent at the same time: one pays the bill, the other is kept
+/// as a `paid_late` payment whose amount is a refund to make; repeats of either
+/// are duplicates. Every notice has its ledger row, and the money the payments
+/// hold equals what the bill says it holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_paid_notice_with_another_reference_is_a_refund_to_make() {
+    let t = TestApp::spawn().await;
+    let tok = t.token(Role::ServiceAdvisor).await;
+    let head = t.token(Role::Administrator).await;
+    let (ro, _) = delivered_order(&t).await;
+    let (_, online) = start(&t, &tok, ro).await;
+    let pref = online["payment_ref"].as_str().unwrap().to_string();
+    let amount = online["amount_fen"].as_i64().unwrap();
+    let sandbox = Sandbox::for_app(&t.app).unwrap();
+    let now = t.app.now_ms();
+    let a = sandbox
+        .sign(&cb(&pref, "SBX-A", amount, "paid"), now)
+        .unwrap();
+    let b2 = sandbox
+        .sign(&cb(&pref, "SBX-B", amount, "paid"), now)
+        .unwrap();
+    let (ra, rb) = tokio::join!(
+        post_callback(&t, Some(&a.signature), &a.body),
+        post_callback(&t, Some(&b2.signature), &b2.body)
+    );
+    assert_eq!((ra, rb), (StatusCode::OK, StatusCode::OK));
+    // Late repeats of both.
+    assert_eq!(post_callback(&t, Some(&a.signature), &a.body).await, 200);
+    assert_eq!(post_callback(&t, Some(&b2.signature), &b2.body).await, 200);
+    let b = bill(&t, &tok, ro).await;
+    assert_eq!(b["bill"]["state"], "paid");
+    assert_eq!(b["bill"]["paid_fen"], amount);
+    assert_eq!(b["bill"]["refund_fen"], amount);
+    assert_eq!(b["bill"]["needs_reconciliation"], true);
+    let states: Vec<&str> = b["payments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["paid", "paid_late"]);
+    let held: i64 = b["payments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["amount_fen"].as_i64().unwrap())
+        .sum();
+    assert_eq!(held, amount * 2);
+    let (_, all) = notices(&t, &head, "").await;
+    let mut v = verdicts(&all);
+    v.sort();
+    assert_eq!(v, ["applied", "duplicate", "duplicate", "paid_late"]);
+    // The console page of the bill tells the cashier.
+    let (c, _) = t.login("service_advisor").await;
+    let page = c
+        .get(format!("{}/console/orders/{ro}/bill", t.base))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("tag suspended\" id=\"reconciliation\""),
+        "{html}"
+    );
+    assert!(html.contains(&format!("{}.{:02}", amount / 100, amount % 100)));
+}
+
 /// Finding 5, the console: the cashier's ledger page lists the notices with the
 /// verdict as a status tag, filters by verdict, shows the empty state, and is
 /// linked from the navigation only for roles that read bills.

@@ -5,8 +5,14 @@
 
 pub mod notice;
 pub mod provider;
+pub mod query;
+pub mod reconciliation;
+pub mod refund;
+pub mod sandbox;
 pub use self::notice::{CallbackOutcome, NoticeFilterInput, NoticePage, callback, notices};
-use self::provider::{Callback, PaymentProvider, SANDBOX, provider};
+use self::provider::{PaymentProvider, SANDBOX, provider};
+pub use self::refund::{REFUND, RefundInput, RefundLineInput, refund};
+pub use self::sandbox::{SandboxCheckout, sandbox_checkout, sandbox_submit};
 use crate::input::{Loose, int, opt_text, text};
 use crate::network::expect;
 use crate::repair_order::load::{Loaded, load, owner_order};
@@ -18,6 +24,7 @@ use domain::estimate::LineItem;
 use domain::permission::{Action, Grant};
 use domain::{Violation, Violations};
 use serde::{Deserialize, Serialize};
+pub use store::billing::refund::RefundRow;
 use store::billing::{BillRow, NewBill, NewPayment, PaymentRow};
 use store::event::Actor;
 use store::rating::RatingRow;
@@ -46,6 +53,9 @@ pub struct BillView {
     pub payments: Vec<PaymentRow>,
     /// Still owed, fen.
     pub outstanding_fen: i64,
+    /// Its refunds, oldest first.
+    #[schema(value_type = Vec<Object>)]
+    pub refunds: Vec<RefundRow>,
     /// The owner's rating of the order, once given.
     #[schema(value_type = Option<Object>)]
     pub rating: Option<RatingRow>,
@@ -64,7 +74,9 @@ async fn view_of(c: &mut sqlx::AnyConnection, bill: BillRow) -> AppResult<BillVi
                 .map(domain::privacy::text::mask_numbers);
             r
         });
+    let refunds = store::billing::refund::of_bill(c, bill.id).await?;
     Ok(BillView {
+        refunds,
         outstanding_fen: (bill.gross_fen - bill.paid_fen).max(0),
         bill,
         payments,
@@ -440,71 +452,6 @@ async fn start(
     }
     let row = store::billing::payment_by_ref(tx, &new.payment_ref).await?;
     record(tx, now, who, bill, "payment_started", &row).await?;
+    query::arm(app, tx, &row, now).await?;
     Ok(Some(started(new.payment_ref)))
-}
-
-/// What the sandbox checkout page shows.
-#[derive(Debug, Clone, Serialize)]
-pub struct SandboxCheckout {
-    /// Our payment reference.
-    pub payment_ref: String,
-    /// The bill's number.
-    pub bill_number: String,
-    /// Amount, fen.
-    pub amount_fen: i64,
-    /// The payment's state.
-    pub state: String,
-}
-
-async fn sandbox_payment(c: &mut sqlx::AnyConnection, payment_ref: &str) -> AppResult<PaymentRow> {
-    if payment_ref.len() < 32 {
-        return Err(AppError::NotFound);
-    }
-    let p = store::billing::payment_by_ref(c, payment_ref).await?;
-    if p.provider.as_deref() != Some(SANDBOX) {
-        return Err(AppError::NotFound);
-    }
-    Ok(p)
-}
-
-/// The sandbox provider's checkout page data for a payment (the reference is the
-/// capability, as with a real provider's checkout URL).
-pub async fn sandbox_checkout(app: &App, payment_ref: &str) -> AppResult<SandboxCheckout> {
-    if !app.settings.online_payment() {
-        return Err(AppError::NotFound);
-    }
-    let mut c = conn(app).await?;
-    let p = sandbox_payment(&mut c, payment_ref).await?;
-    let bill = store::billing::get(&mut c, p.bill_id).await?;
-    Ok(SandboxCheckout {
-        payment_ref: p.payment_ref,
-        bill_number: bill.number,
-        amount_fen: p.amount_fen,
-        state: p.state,
-    })
-}
-
-/// The callback the sandbox provider sends when the payer presses "pay"
-/// (`pay = true`) or "fail": a new provider reference, the payment's amount, signed
-/// now with the sandbox secret. Refused when the payment is no longer pending.
-pub async fn sandbox_submit(
-    app: &App,
-    payment_ref: &str,
-    pay: bool,
-) -> AppResult<provider::SignedCallback> {
-    let mut c = conn(app).await?;
-    let p = sandbox_payment(&mut c, payment_ref).await?;
-    if p.state != "pending" {
-        return Err(refused("payment_ref", "payment.not_pending"));
-    }
-    let cb = Callback {
-        provider: SANDBOX.into(),
-        payment_ref: p.payment_ref,
-        provider_ref: format!("SBX-{}", &new_ref()[..24]),
-        amount_fen: p.amount_fen,
-        status: if pay { "paid" } else { "failed" }.into(),
-    };
-    provider::Sandbox::for_app(app)
-        .ok_or(AppError::NotFound)?
-        .sign(&cb, app.now_ms())
 }

@@ -12,12 +12,14 @@
 use super::provider::{Callback, SignatureError, provider};
 use super::{READ, record};
 use crate::network::expect;
-use crate::shared::{duplicate_as, refused_rule as refused};
+use crate::shared::{duplicate_as, new_ref, refused_rule as refused};
 use crate::{App, AppError, AppResult, begin, commit, conn};
+use domain::billing::{Decision, decide};
 use domain::permission::Grant;
 use domain::{Violation, Violations};
 use serde::Serialize;
 use store::billing::ledger::{NewNotice, NoticeFilter, NoticeRow};
+use store::billing::{NewPayment, PaymentRow};
 use store::event::Actor;
 
 /// The verdicts a notice can get, as kept in the ledger.
@@ -61,7 +63,14 @@ pub struct CallbackOutcome {
 /// the amount exactly the payment's (`payment.amount_mismatch`). Marks the payment
 /// paid (or failed) exactly once: a repeated callback with the same provider
 /// reference changes nothing. A paid notice for a payment that failed, was closed
-/// or was cancelled is recorded as `paid_late` and flags the bill.
+/// or was cancelled is recorded as `paid_late` and flags the bill; so is a second
+/// paid notice with another provider reference for a payment already paid (the
+/// payer paid twice: a new `paid_late` payment, the excess a refund to make).
+///
+/// The ledger row of a notice that changes anything is inserted in the same
+/// transaction that applies it, so the ledger and the bills never disagree; a
+/// refused notice's row is inserted in a transaction of its own after the judging
+/// one was rolled back.
 pub async fn callback(
     app: &App,
     signature: &str,
@@ -69,8 +78,6 @@ pub async fn callback(
     client_addr: Option<&str>,
 ) -> AppResult<CallbackOutcome> {
     let now = app.now_ms();
-    let result = judge(app, signature, body, now).await;
-    let verdict = verdict_of(&result);
     let named = serde_json::from_str::<serde_json::Value>(body).ok();
     let field = |k: &str| {
         named
@@ -80,27 +87,57 @@ pub async fn callback(
             .map(|s| s.chars().take(200).collect::<String>())
     };
     let payment_ref = field("payment_ref");
-    // Its own transaction: kept even when the notice was refused.
+    let mut notice = NewNotice {
+        provider: field("provider"),
+        payment_ref: payment_ref.clone(),
+        bill_id: None,
+        raw_body: body.to_string(),
+        signature: (!signature.is_empty()).then(|| signature.chars().take(500).collect()),
+        client_addr: client_addr.map(str::to_string),
+        verdict: String::new(),
+    };
+    let result = match verify(app, signature, body, now) {
+        Ok((code, cb)) => {
+            let mut tx = begin(app).await?;
+            match judge(&mut tx, code, &cb, now).await {
+                Ok(out) => {
+                    if out.changed {
+                        // Settled: no query or expiry of this order is needed.
+                        super::query::disarm(&mut tx, &cb.payment_ref, now).await?;
+                    }
+                    // Applied (or a harmless repeat): the row joins the change.
+                    notice.verdict = verdict_of(&Ok(out.clone())).into();
+                    notice.bill_id = bill_of(&mut tx, payment_ref.as_deref()).await;
+                    store::billing::ledger::insert(&mut tx, &notice, now).await?;
+                    commit(tx).await?;
+                    return Ok(out);
+                }
+                Err(e) => {
+                    // Nothing of the judging is kept; the row alone is, below.
+                    drop(tx);
+                    Err(e)
+                }
+            }
+        }
+        Err(e) => Err(e),
+    };
+    notice.verdict = verdict_of(&result).into();
     let mut tx = begin(app).await?;
-    let bill_id = match &payment_ref {
-        Some(r) => store::billing::payment_by_ref(&mut tx, r)
+    notice.bill_id = bill_of(&mut tx, payment_ref.as_deref()).await;
+    store::billing::ledger::insert(&mut tx, &notice, now).await?;
+    commit(tx).await?;
+    result
+}
+
+/// The bill of the payment a notice names, when the payment is known.
+async fn bill_of(tx: &mut sqlx::AnyConnection, payment_ref: Option<&str>) -> Option<i64> {
+    match payment_ref {
+        Some(r) => store::billing::payment_by_ref(tx, r)
             .await
             .ok()
             .map(|p| p.bill_id),
         None => None,
-    };
-    let notice = NewNotice {
-        provider: field("provider"),
-        payment_ref,
-        bill_id,
-        raw_body: body.to_string(),
-        signature: (!signature.is_empty()).then(|| signature.chars().take(500).collect()),
-        client_addr: client_addr.map(str::to_string),
-        verdict: verdict.into(),
-    };
-    store::billing::ledger::insert(&mut tx, &notice, now).await?;
-    commit(tx).await?;
-    result
+    }
 }
 
 /// The ledger's verdict for what [`judge`] answered.
@@ -124,10 +161,10 @@ fn verdict_of(result: &AppResult<CallbackOutcome>) -> &'static str {
     }
 }
 
-/// Judges a notice and applies it when it should be; see [`callback`].
-async fn judge(app: &App, signature: &str, body: &str, now: i64) -> AppResult<CallbackOutcome> {
-    // The provider named in the body picks the secret; nothing else is trusted
-    // before the signature is verified.
+/// Checks a notice's signature with the secret of the provider its body names
+/// (nothing else in the body is trusted before that) and parses it. Runs before
+/// any transaction opens, so a forged flood holds no lock.
+fn verify(app: &App, signature: &str, body: &str, now: i64) -> AppResult<(&'static str, Callback)> {
     let named = serde_json::from_str::<serde_json::Value>(body)
         .ok()
         .and_then(|v| {
@@ -155,9 +192,19 @@ async fn judge(app: &App, signature: &str, body: &str, now: i64) -> AppResult<Ca
         v.push(Violation::new("status", "payment.status"));
     }
     v.into_result()?;
-    let mut tx = begin(app).await?;
-    let pay = store::billing::payment_by_ref(&mut tx, &cb.payment_ref).await?;
-    if pay.provider.as_deref() != Some(p.code()) {
+    Ok((p.code(), cb))
+}
+
+/// Judges a verified notice against its own order and applies it on `tx` when it
+/// should be; see [`callback`]. On an error the transaction must be dropped.
+async fn judge(
+    tx: &mut sqlx::AnyConnection,
+    code: &'static str,
+    cb: &Callback,
+    now: i64,
+) -> AppResult<CallbackOutcome> {
+    let pay = store::billing::payment_by_ref(tx, &cb.payment_ref).await?;
+    if pay.provider.as_deref() != Some(code) {
         return Err(refused("provider", "payment.provider_mismatch"));
     }
     if cb.amount_fen != pay.amount_fen {
@@ -173,58 +220,140 @@ async fn judge(app: &App, signature: &str, body: &str, now: i64) -> AppResult<Ca
         state: state.into(),
         changed: false,
     };
-    let late = match (pay.state.as_str(), cb.status.as_str()) {
-        ("paid", "paid") | ("failed", "failed") | ("paid_late", "paid") if same_ref => {
-            return Ok(unchanged(&pay.state));
-        }
-        ("pending", _) => false,
+    let late = match decide(&pay.state, &cb.status, same_ref) {
+        Decision::Duplicate => return Ok(unchanged(&pay.state)),
+        // The payer paid twice (another provider transaction for the same order):
+        // keep the second one as money to give back.
+        Decision::PaidTwice => return paid_twice(tx, code, cb, &pay, now).await,
+        Decision::Apply => false,
         // Real money for a payment we had given up on: keep it, never refuse it.
-        ("failed" | "cancelled" | "closed", "paid") => true,
-        _ => return Err(refused("payment_ref", "payment.not_pending")),
+        Decision::Late => true,
+        Decision::Refuse => return Err(refused("payment_ref", "payment.not_pending")),
     };
-    let who = Actor {
-        role: "provider",
-        id: 0,
-        kind: "system",
-    };
-    let bill = store::billing::get(&mut tx, pay.bill_id).await?;
+    let bill = store::billing::get(tx, pay.bill_id).await?;
     let done = if late {
-        store::billing::settle_late(&mut tx, pay.id, &cb.provider_ref, now).await
+        store::billing::settle_late(tx, pay.id, &cb.provider_ref, now).await
     } else if cb.status == "paid" {
-        store::billing::settle(&mut tx, pay.id, &cb.provider_ref, now).await
+        store::billing::settle(tx, pay.id, &cb.provider_ref, now).await
     } else {
         let r = Some(cb.provider_ref.as_str());
-        store::billing::close(&mut tx, pay.id, "failed", r, "provider", now).await
+        store::billing::close(tx, pay.id, "failed", r, "provider", now).await
     }
     .map_err(|e| duplicate_as(e, "provider_ref", "payment.provider_ref_used"))?;
     if !done {
-        // A concurrent callback got there first: report what it did.
-        drop(tx);
-        let mut c = conn(app).await?;
-        let now_pay = store::billing::payment_by_ref(&mut c, &cb.payment_ref).await?;
+        // A concurrent notice changed the payment first (this statement waited for
+        // it and sees its commit): report what it did.
+        let now_pay = store::billing::payment_by_ref(tx, &cb.payment_ref).await?;
         return if now_pay.provider_ref.as_deref() == Some(cb.provider_ref.as_str()) {
             Ok(unchanged(&now_pay.state))
+        } else if now_pay.state == "paid" && cb.status == "paid" {
+            paid_twice(tx, code, cb, &now_pay, now).await
         } else {
             Err(refused("payment_ref", "payment.not_pending"))
         };
     }
     let kind = if late {
-        store::billing::add_paid_late(&mut tx, bill.id, pay.amount_fen, now).await?;
+        store::billing::add_paid_late(tx, bill.id, pay.amount_fen, now).await?;
         "payment_paid_late"
     } else if cb.status == "paid" {
-        store::billing::add_paid(&mut tx, bill.id, pay.amount_fen, now)
-            .await
-            .map_err(|e| duplicate_as(e, "bill", "bill.paid"))?;
-        "payment_recorded"
+        match store::billing::add_paid(tx, bill.id, pay.amount_fen, now).await {
+            Ok(()) => "payment_recorded",
+            // Late money paid the bill while this order was open: this money is
+            // late too, kept and flagged, never refused.
+            Err(store::StoreError::Conflict(_)) => {
+                store::billing::paid_to_late(tx, pay.id).await?;
+                store::billing::add_paid_late(tx, bill.id, pay.amount_fen, now).await?;
+                "payment_paid_late"
+            }
+            Err(e) => return Err(e.into()),
+        }
     } else {
         "payment_failed"
     };
-    let row = store::billing::payment_by_ref(&mut tx, &cb.payment_ref).await?;
-    record(&mut tx, now, who, &bill, kind, &row).await?;
-    commit(tx).await?;
+    let row = store::billing::payment_by_ref(tx, &cb.payment_ref).await?;
+    record(tx, now, PROVIDER, &bill, kind, &row).await?;
     Ok(CallbackOutcome {
         payment_ref: row.payment_ref,
         state: row.state,
+        changed: true,
+    })
+}
+
+/// Applies what a provider answered to an order query (`via` names the source, kept
+/// as the ledger row's client address) exactly as its notice would have been, with
+/// the ledger row in the same transaction. On an error the transaction must be
+/// dropped.
+pub(crate) async fn judge_in(
+    tx: &mut sqlx::AnyConnection,
+    code: &'static str,
+    cb: &Callback,
+    via: &str,
+    now: i64,
+) -> AppResult<CallbackOutcome> {
+    let out = judge(tx, code, cb, now).await?;
+    let notice = NewNotice {
+        provider: Some(code.into()),
+        payment_ref: Some(cb.payment_ref.clone()),
+        bill_id: bill_of(tx, Some(&cb.payment_ref)).await,
+        raw_body: serde_json::to_string(cb).map_err(|e| AppError::Internal(e.to_string()))?,
+        signature: None,
+        client_addr: Some(via.into()),
+        verdict: verdict_of(&Ok(out.clone())).into(),
+    };
+    store::billing::ledger::insert(tx, &notice, now).await?;
+    Ok(out)
+}
+
+/// Who the provider's notices act as on the timeline.
+const PROVIDER: Actor<'static> = Actor {
+    role: "provider",
+    id: 0,
+    kind: "system",
+};
+
+/// A second paid notice, with another provider reference, for a payment already
+/// paid: the payer was charged twice. It becomes a payment of its own in state
+/// `paid_late` (named by the provider's reference, so its repeats are duplicates),
+/// its amount a refund to make on the bill, which is flagged for reconciliation.
+async fn paid_twice(
+    tx: &mut sqlx::AnyConnection,
+    code: &'static str,
+    cb: &Callback,
+    pay: &PaymentRow,
+    now: i64,
+) -> AppResult<CallbackOutcome> {
+    if let Some(seen) = store::billing::payment_by_provider_ref(tx, code, &cb.provider_ref).await? {
+        return if seen.bill_id == pay.bill_id {
+            Ok(CallbackOutcome {
+                payment_ref: pay.payment_ref.clone(),
+                state: seen.state,
+                changed: false,
+            })
+        } else {
+            Err(refused("provider_ref", "payment.provider_ref_used"))
+        };
+    }
+    let extra = NewPayment {
+        bill_id: pay.bill_id,
+        payment_ref: new_ref(),
+        method: pay.method.clone(),
+        provider: Some(code.into()),
+        reference: Some(format!("paid twice: {}", pay.payment_ref)),
+        amount_fen: cb.amount_fen,
+        state: "paid_late".into(),
+        created_by_role: PROVIDER.role.into(),
+        created_by_id: PROVIDER.id,
+    };
+    let id = store::billing::insert_paid_late(tx, &extra, &cb.provider_ref, now)
+        .await
+        .map_err(|e| duplicate_as(e, "provider_ref", "payment.provider_ref_used"))?;
+    store::billing::add_paid_late(tx, pay.bill_id, cb.amount_fen, now).await?;
+    let bill = store::billing::get(tx, pay.bill_id).await?;
+    let row = store::billing::payment_by_id(tx, id).await?;
+    record(tx, now, PROVIDER, &bill, "payment_paid_late", &row).await?;
+    Ok(CallbackOutcome {
+        payment_ref: pay.payment_ref.clone(),
+        state: "paid_late".into(),
         changed: true,
     })
 }

@@ -1,6 +1,9 @@
 //! Electronic bills (one per delivered repair order) and the payments against them.
 
 pub mod ledger;
+pub mod reconciliation;
+pub mod refund;
+pub mod sandbox;
 
 use crate::error::{StoreError, StoreResult};
 use crate::scope::station_filter;
@@ -43,8 +46,11 @@ pub struct BillRow {
     /// Money came in that was no longer expected (a paid notice after a failed,
     /// closed or cancelled payment): the cashier must reconcile the bill.
     pub needs_reconciliation: bool,
-    /// Paid beyond the gross by late notices, fen: a refund to make.
+    /// Paid beyond the gross by late notices, fen: a refund to make (it falls as
+    /// that money is given back).
     pub refund_fen: i64,
+    /// Credited on the bill by line refunds (pending or succeeded), fen.
+    pub refunded_fen: i64,
 }
 
 /// A bill to issue.
@@ -71,7 +77,7 @@ pub struct NewBill {
 }
 
 const COLS: &str = "b.id, b.repair_order_id, b.station_id, b.customer_id, b.number, b.lines, b.vat_bp, b.net_fen, \
-     b.vat_fen, b.gross_fen, b.paid_fen, b.state, b.issued_at, b.paid_at, b.needs_reconciliation, b.refund_fen";
+     b.vat_fen, b.gross_fen, b.paid_fen, b.state, b.issued_at, b.paid_at, b.needs_reconciliation, b.refund_fen, b.refunded_fen";
 
 fn from_row(r: &AnyRow) -> Result<BillRow, sqlx::Error> {
     let lines: String = r.try_get("lines")?;
@@ -92,6 +98,7 @@ fn from_row(r: &AnyRow) -> Result<BillRow, sqlx::Error> {
         paid_at: r.try_get("paid_at")?,
         needs_reconciliation: r.try_get::<i64, _>("needs_reconciliation")? != 0,
         refund_fen: r.try_get("refund_fen")?,
+        refunded_fen: r.try_get("refunded_fen")?,
     })
 }
 
@@ -406,4 +413,70 @@ pub async fn settle_late(
     .await
     .map_err(StoreError::unique_as("provider_ref"))?;
     Ok(r.rows_affected() == 1)
+}
+
+/// The payment of `provider` that carries the provider's reference, if any.
+pub async fn payment_by_provider_ref(
+    conn: &mut AnyConnection,
+    provider: &str,
+    provider_ref: &str,
+) -> StoreResult<Option<PaymentRow>> {
+    let sql = format!("SELECT {PAY_COLS} FROM payments WHERE provider = $1 AND provider_ref = $2");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(provider)
+        .bind(provider_ref)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.as_ref().map(pay_row).transpose()?)
+}
+
+/// A payment by id.
+pub async fn payment_by_id(conn: &mut AnyConnection, id: i64) -> StoreResult<PaymentRow> {
+    let sql = format!("SELECT {PAY_COLS} FROM payments WHERE id = $1");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(pay_row(&row)?)
+}
+
+/// Records money a provider took that no open order expected (the payer paid twice)
+/// as a `paid_late` payment with the provider's reference; returns its id. A
+/// provider reference already used is a [`StoreError::Duplicate`].
+pub async fn insert_paid_late(
+    conn: &mut AnyConnection,
+    p: &NewPayment,
+    provider_ref: &str,
+    now: i64,
+) -> StoreResult<i64> {
+    let r = sqlx::query(
+        "INSERT INTO payments (bill_id, payment_ref, method, provider, provider_ref, reference, amount_fen, state, \
+         created_at, created_by_role, created_by_id, settled_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,'paid_late',$8,$9,$10,$8) RETURNING id",
+    )
+    .bind(p.bill_id)
+    .bind(&p.payment_ref)
+    .bind(&p.method)
+    .bind(p.provider.as_deref())
+    .bind(provider_ref)
+    .bind(p.reference.as_deref())
+    .bind(p.amount_fen)
+    .bind(now)
+    .bind(&p.created_by_role)
+    .bind(p.created_by_id)
+    .fetch_one(conn)
+    .await
+    .map_err(StoreError::unique_as("provider_ref"))?;
+    Ok(r.try_get(0)?)
+}
+
+/// Turns a payment just settled as `paid` into `paid_late`, when the bill turned out
+/// to be paid already (by late money) as it was settled.
+pub async fn paid_to_late(conn: &mut AnyConnection, id: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE payments SET state = 'paid_late' WHERE id = $1 AND state = 'paid'")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -44,7 +44,7 @@ impl Chrome {
             label: t.t(lang, "nav.home").into(),
             active: section == "home",
         }];
-        let items: [(&str, &'static str, &str, Action); 11] = [
+        let items: [(&str, &'static str, &str, Action); 12] = [
             (
                 "stations",
                 "/console/stations",
@@ -83,6 +83,12 @@ impl Chrome {
                 "payment_notices",
                 "/console/payment-notices",
                 "notice.nav",
+                Action::BillingRead,
+            ),
+            (
+                "reconciliation",
+                "/console/reconciliation",
+                "recon.nav",
                 Action::BillingRead,
             ),
             ("queue", "/console/queue", "job.nav", Action::JobAdmin),

@@ -17,7 +17,7 @@ use crate::extract::{ApiLang, Caller, JsonBody};
 use app::AppError;
 use app::billing::provider::SIGNATURE_HEADER;
 use app::billing::{BillView, CallbackOutcome, DeskPaymentInput, OnlinePayment};
-use app::billing::{READ, WRITE};
+use app::billing::{READ, REFUND, RefundInput, WRITE};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -37,6 +37,7 @@ pub use sandbox::sandbox_router;
         owner_bill,
         owner_start_online,
         notice::list_notices,
+        refund,
     ),
     components(schemas(ProblemDoc))
 )]
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/repair-orders/{id}/bill", get(get_bill).post(issue_bill))
         .route("/repair-orders/{id}/payments", post(pay_at_desk))
         .route("/repair-orders/{id}/payments/online", post(start_online))
+        .route("/repair-orders/{id}/refunds", post(refund))
         .route("/payments/callback", post(payment_callback))
         .route("/payment-notices", get(notice::list_notices))
         .route("/owner-links/{token}/bill", get(owner_bill))
@@ -199,4 +201,24 @@ pub async fn owner_start_online(
         .await
         .map_err(|e| ApiError::app(e, lang))?;
     Ok((StatusCode::CREATED, Json(p)))
+}
+
+/// Gives money back on the bill: lines credited (or `full`), overpayment
+/// (`excess_fen`), through the provider or in cash or by transfer, with a reason.
+/// Above what was paid, above a line or above the caller's approval limit is 409
+/// naming the field and the rule (`refund.above_limit` carries the limit).
+#[utoipa::path(post, path = "/api/v1/repair-orders/{id}/refunds", tag = "payments", params(("id" = i64, Path)), request_body = RefundInput, responses((status = 201, description = "The refund"), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+pub async fn refund(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<RefundInput>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let g = c.grant(REFUND)?;
+    let input = input?;
+    let id = path_id(&id, c.lang)?;
+    let r = app::billing::refund(&s.app, &g, id, &input)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok((StatusCode::CREATED, json(&r)))
 }

@@ -2,9 +2,9 @@
 //! head office: every notice the provider posted, newest first, filtered by bill and
 //! verdict, the verdict shown as a status tag.
 
-use super::chrome::{Chrome, show_time};
-use super::form::{error_page, render};
-use super::session::{ConsoleUser, grant};
+use super::super::chrome::{Chrome, show_time};
+use super::super::form::{error_page, render};
+use super::super::session::{ConsoleUser, grant};
 use crate::AppState;
 use app::billing::notice::VERDICTS;
 use app::billing::{NoticeFilterInput, READ};

@@ -1,0 +1,84 @@
+//! Both sides of a day's reconciliation, within a caller's reach: our settled
+//! provider payments and the sandbox provider's statement.
+
+use crate::error::StoreResult;
+use crate::scope::station_filter;
+use domain::permission::Reach;
+use serde::Serialize;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
+/// A provider transaction on one side, with the bill it belongs to when known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    /// Our payment reference.
+    pub payment_ref: String,
+    /// The provider's reference.
+    pub provider_ref: String,
+    /// Amount, fen.
+    pub amount_fen: i64,
+    /// The bill, when the payment is known.
+    pub bill_id: Option<i64>,
+    /// The bill's station.
+    pub station_id: Option<i64>,
+}
+
+fn entries(rows: &[sqlx::any::AnyRow]) -> Result<Vec<Entry>, sqlx::Error> {
+    rows.iter()
+        .map(|r| {
+            Ok(Entry {
+                payment_ref: r.try_get("payment_ref")?,
+                provider_ref: r.try_get("provider_ref")?,
+                amount_fen: r.try_get("amount_fen")?,
+                bill_id: r.try_get("bill_id")?,
+                station_id: r.try_get("station_id")?,
+            })
+        })
+        .collect()
+}
+
+/// Our payments through `provider` settled in `[from, to)` within reach.
+pub async fn ours(
+    conn: &mut AnyConnection,
+    reach: &Reach,
+    provider: &str,
+    from: i64,
+    to: i64,
+) -> StoreResult<Vec<Entry>> {
+    let (cond, val) = station_filter(reach, "b.station_id", "s.region_id", 4);
+    let sql = format!(
+        "SELECT p.payment_ref, p.provider_ref, p.amount_fen, b.id AS bill_id, b.station_id FROM payments p \
+         JOIN bills b ON b.id = p.bill_id JOIN stations s ON s.id = b.station_id \
+         WHERE p.provider = $1 AND p.state IN ('paid', 'paid_late') AND p.settled_at >= $2 AND p.settled_at < $3 \
+         AND p.provider_ref IS NOT NULL AND {cond} ORDER BY p.id"
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql))
+        .bind(provider)
+        .bind(from)
+        .bind(to);
+    if let Some(v) = val {
+        q = q.bind(v);
+    }
+    Ok(entries(&q.fetch_all(conn).await?)?)
+}
+
+/// The sandbox's statement of `[from, to)`: its paid transactions within reach (one
+/// naming no payment of ours is head office's alone).
+pub async fn sandbox_statement(
+    conn: &mut AnyConnection,
+    reach: &Reach,
+    from: i64,
+    to: i64,
+) -> StoreResult<Vec<Entry>> {
+    let (cond, val) = station_filter(reach, "b.station_id", "s.region_id", 3);
+    let sql = format!(
+        "SELECT t.payment_ref, t.provider_ref, t.amount_fen, b.id AS bill_id, b.station_id FROM sandbox_transactions t \
+         LEFT JOIN payments p ON p.payment_ref = t.payment_ref LEFT JOIN bills b ON b.id = p.bill_id \
+         LEFT JOIN stations s ON s.id = b.station_id \
+         WHERE t.status = 'paid' AND t.at >= $1 AND t.at < $2 AND {cond} ORDER BY t.id"
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(from).bind(to);
+    if let Some(v) = val {
+        q = q.bind(v);
+    }
+    Ok(entries(&q.fetch_all(conn).await?)?)
+}

@@ -1,0 +1,79 @@
+//! The sandbox provider's own side: the transactions its checkout took or refused,
+//! from which it answers order queries and draws its statement file.
+
+use crate::error::StoreResult;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+/// A transaction of the sandbox provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SandboxTransaction {
+    /// Our payment reference (the provider's "out trade number").
+    pub payment_ref: String,
+    /// The provider's transaction reference.
+    pub provider_ref: String,
+    /// Amount, fen.
+    pub amount_fen: i64,
+    /// `paid` or `failed`.
+    pub status: String,
+    /// When, UTC ms.
+    pub at: i64,
+}
+
+fn from_row(r: &AnyRow) -> Result<SandboxTransaction, sqlx::Error> {
+    Ok(SandboxTransaction {
+        payment_ref: r.try_get("payment_ref")?,
+        provider_ref: r.try_get("provider_ref")?,
+        amount_fen: r.try_get("amount_fen")?,
+        status: r.try_get("status")?,
+        at: r.try_get("at")?,
+    })
+}
+
+/// Records a transaction the sandbox checkout made.
+pub async fn insert(conn: &mut AnyConnection, t: &SandboxTransaction) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO sandbox_transactions (payment_ref, provider_ref, amount_fen, status, at) VALUES ($1,$2,$3,$4,$5)",
+    )
+    .bind(&t.payment_ref)
+    .bind(&t.provider_ref)
+    .bind(t.amount_fen)
+    .bind(&t.status)
+    .bind(t.at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The latest transaction of an order, if the payer got as far as paying.
+pub async fn latest(
+    conn: &mut AnyConnection,
+    payment_ref: &str,
+) -> StoreResult<Option<SandboxTransaction>> {
+    let row = sqlx::query(
+        "SELECT payment_ref, provider_ref, amount_fen, status, at FROM sandbox_transactions \
+         WHERE payment_ref = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(payment_ref)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.as_ref().map(from_row).transpose()?)
+}
+
+/// The paid transactions of `[from, to)`, in order: the statement file of a day.
+pub async fn paid_between(
+    conn: &mut AnyConnection,
+    from: i64,
+    to: i64,
+) -> StoreResult<Vec<SandboxTransaction>> {
+    let rows = sqlx::query(
+        "SELECT payment_ref, provider_ref, amount_fen, status, at FROM sandbox_transactions \
+         WHERE status = 'paid' AND at >= $1 AND at < $2 ORDER BY id",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
