@@ -9,6 +9,7 @@ pub mod query;
 pub mod reconciliation;
 pub mod refund;
 pub mod sandbox;
+pub mod watch;
 pub use self::notice::{CallbackOutcome, NoticeFilterInput, NoticePage, callback, notices};
 use self::provider::{PaymentProvider, SANDBOX, provider};
 pub use self::refund::{REFUND, RefundInput, RefundLineInput, refund};
@@ -452,6 +453,6 @@ async fn start(
     }
     let row = store::billing::payment_by_ref(tx, &new.payment_ref).await?;
     record(tx, now, who, bill, "payment_started", &row).await?;
-    query::arm(app, tx, &row, now).await?;
+    watch::arm(app, tx, &row, now).await?;
     Ok(Some(started(new.payment_ref)))
 }

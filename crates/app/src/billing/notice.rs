@@ -103,7 +103,7 @@ pub async fn callback(
                 Ok(out) => {
                     if out.changed {
                         // Settled: no query or expiry of this order is needed.
-                        super::query::disarm(&mut tx, &cb.payment_ref, now).await?;
+                        super::watch::disarm(&mut tx, &cb.payment_ref, now).await?;
                     }
                     // Applied (or a harmless repeat): the row joins the change.
                     notice.verdict = verdict_of(&Ok(out.clone())).into();

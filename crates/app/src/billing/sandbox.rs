@@ -62,7 +62,7 @@ pub async fn sandbox_submit(app: &App, payment_ref: &str, pay: bool) -> AppResul
     }
     let now = app.now_ms();
     // time_expire: the provider takes no money for an order past its expiry.
-    if now >= super::query::expires_at(app, &p) {
+    if now >= super::watch::expires_at(app, &p) {
         return Err(refused("payment_ref", "payment.expired"));
     }
     let cb = Callback {

@@ -12,7 +12,7 @@ impl Registry {
         r.register(store::outbox::DELIVERY_JOB, crate::notify::Delivery);
         r.register(super::probe::KIND, super::probe::Probe);
         r.register(crate::idempotency::PURGE_KIND, crate::idempotency::Purge);
-        r.register(crate::billing::query::KIND, crate::billing::query::Query);
+        r.register(crate::billing::watch::KIND, crate::billing::query::Query);
         r
     }
 }

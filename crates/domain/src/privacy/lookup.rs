@@ -20,34 +20,42 @@ pub struct SearchTerms {
     pub tail: Option<String>,
 }
 
-/// Reads a search: digit runs must be exactly four digits (the visible tail), at most
-/// one of them; anything longer (a whole or partial number) is refused naming `q`.
+/// Reads a search. A run of exactly four digits is the visible tail (at most one);
+/// shorter runs are part of the name ("客户1"), which is matched against names only,
+/// so they cannot rebuild a number; a longer run or a second tail (a whole or partial
+/// number) is refused naming `q`.
 pub fn search_terms(q: &str) -> Result<SearchTerms, Violation> {
     let mut tail = None;
     let mut name = String::new();
     let mut run = String::new();
-    let flush = |run: &mut String, tail: &mut Option<String>| -> Result<(), Violation> {
-        if run.is_empty() {
-            return Ok(());
-        }
-        if run.len() != 4 || tail.is_some() {
-            return Err(Violation::new("q", "privacy.search_number"));
-        }
-        *tail = Some(std::mem::take(run));
-        Ok(())
-    };
+    let flush =
+        |run: &mut String, name: &mut String, tail: &mut Option<String>| -> Result<(), Violation> {
+            match run.len() {
+                0 => Ok(()),
+                1..=3 => {
+                    name.push_str(run);
+                    run.clear();
+                    Ok(())
+                }
+                4 if tail.is_none() => {
+                    *tail = Some(std::mem::take(run));
+                    Ok(())
+                }
+                _ => Err(Violation::new("q", "privacy.search_number")),
+            }
+        };
     for c in q.chars() {
         if c.is_ascii_digit() {
             run.push(c);
         } else {
-            flush(&mut run, &mut tail)?;
+            flush(&mut run, &mut name, &mut tail)?;
             // A `+`, dash or space inside a number is part of trying a number.
             if c != '+' && c != '-' {
                 name.push(c);
             }
         }
     }
-    flush(&mut run, &mut tail)?;
+    flush(&mut run, &mut name, &mut tail)?;
     let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
     Ok(SearchTerms {
         name: (!name.is_empty()).then_some(name),
@@ -72,6 +80,17 @@ mod tests {
         assert_eq!(t.name.as_deref(), Some("张三"));
         assert_eq!(t.tail.as_deref(), Some("5671"));
         assert_eq!(search_terms("王").unwrap().tail, None);
+    }
+
+    #[test]
+    fn short_digit_runs_belong_to_the_name() {
+        let t = search_terms("客户1").unwrap();
+        assert_eq!((t.name.as_deref(), t.tail), (Some("客户1"), None));
+        let t = search_terms("Cm8").unwrap();
+        assert_eq!(t.name.as_deref(), Some("Cm8"));
+        let t = search_terms("张 12 5671").unwrap();
+        assert_eq!(t.name.as_deref(), Some("张 12"));
+        assert_eq!(t.tail.as_deref(), Some("5671"));
     }
 
     #[test]
