@@ -274,11 +274,8 @@ impl RepairOrder {
         })
     }
 
-    /// An order as it was stored: its standard, the progress of each stage (asked for
-    /// every stage in order, so the stages are always complete and in order), its work
-    /// lines, the checkpoints marked applicable and the promised time. Loading an
-    /// order rebuilds it this way on every change, so it takes the parts directly
-    /// instead of going through a serialised form.
+    /// An order as stored: `progress` is asked for every stage in order (so the stages
+    /// are complete and ordered); loading rebuilds orders this way on every change.
     pub fn restore(
         standard: StageStandard,
         mut progress: impl FnMut(Stage) -> StageProgress,
