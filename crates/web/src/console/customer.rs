@@ -1,6 +1,6 @@
 //! Customer pages: masked list, detail with vehicles and an audited reveal, new, edit.
 
-use super::chrome::{Pager, show_time};
+use super::chrome::{Chrome, Pager, show_time};
 use super::form::{
     DetailPage, FormData, FormPage, ListPage, RevealBox, Row, Section, answer, error_page,
     read_input, render,
@@ -41,11 +41,22 @@ const FIELDS: &[(&str, &str)] = &[
 ];
 
 fn channels(user: &ConsoleUser) -> Vec<(String, String)> {
-    let _ = user;
+    let chrome = user.chrome("customers");
     domain::customer::Channel::ALL
         .iter()
-        .map(|c| (c.code().to_string(), c.code().to_uppercase()))
+        .map(|c| (c.code().to_string(), channel_label(&chrome, c.code())))
         .collect()
+}
+
+/// A contact channel's name in the user's language (the stored code if unknown).
+fn channel_label(chrome: &Chrome, code: &str) -> String {
+    let key = format!("channel.{code}");
+    let label = chrome.t(&key);
+    if label == key {
+        code.to_string()
+    } else {
+        label
+    }
 }
 
 async fn list(
@@ -92,7 +103,7 @@ async fn list(
                 c.name.clone(),
                 c.phone.clone(),
                 c.station_id.to_string(),
-                c.channel.clone(),
+                channel_label(&chrome, &c.channel),
                 yes_no(c.consent_marketing),
             ],
         })
@@ -200,7 +211,10 @@ async fn show(
         (chrome.t("field.phone"), phone),
         (chrome.t("field.id_number"), id_number),
         (chrome.t("field.station_id"), c.station_id.to_string()),
-        (chrome.t("field.channel"), c.channel.clone()),
+        (
+            chrome.t("field.channel"),
+            channel_label(&chrome, &c.channel),
+        ),
         (
             chrome.t("field.quiet_hours"),
             c.quiet_hours.clone().unwrap_or_default(),
