@@ -191,6 +191,13 @@ pub async fn release(
     Ok(())
 }
 
+/// Whether [`lock`] takes row locks on this connection's database (PostgreSQL); on
+/// SQLite the write transaction already holds the one writer, so there is no lock to
+/// wait for and nothing to check before it.
+pub fn locks_rows(conn: &AnyConnection) -> bool {
+    conn.backend_name() == "PostgreSQL"
+}
+
 /// Locks the slots of a station that a transaction is about to change, in the one
 /// lock order: by slot start, each slot's bay row before its technician rows (by
 /// class). Every use case that changes counters of several slots — a reschedule's
@@ -202,7 +209,7 @@ pub async fn lock(
     station_id: i64,
     slot_starts: &[i64],
 ) -> StoreResult<()> {
-    if conn.backend_name() != "PostgreSQL" {
+    if !locks_rows(conn) {
         return Ok(());
     }
     let mut starts = slot_starts.to_vec();

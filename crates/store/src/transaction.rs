@@ -77,17 +77,9 @@ pub fn pause(n: u32, unit: f64) -> Duration {
     Duration::from_micros((ceiling as f64 * 1000.0 * unit.clamp(0.0, 1.0)) as u64 + 500)
 }
 
-/// A cheap uniform number in `[0, 1)` for the jitter (no cryptographic need).
+/// A uniform number in `[0, 1)` for the jitter.
 fn jitter() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default(),
-    );
-    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+    rand::random::<f64>()
 }
 
 impl Db {

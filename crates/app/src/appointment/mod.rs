@@ -175,10 +175,12 @@ async fn book_in(
         .map_err(refused)?;
     let slots = slots_needed(&cal, DEFAULT_SLOT_MINUTES, start, job.duration_minutes, now)
         .map_err(refused)?;
-    // Refuse at once when the unlocked counts already say full (under a burst for
-    // the last places most requests end here, without queueing for the lock).
-    plan(tx, station.id, &job, &slots).await?;
-    // Lock order: the slots (by start), then read the counts again under the lock.
+    // Refuse at once when the counts already say full: under a burst for the last
+    // places most requests end here, without queueing for the lock.
+    let booking = plan(tx, station.id, &job, &slots).await?;
+    // Lock order: the slots (by start), then read the counts again under the lock —
+    // only where the lock is a real row lock (PostgreSQL); SQLite's write transaction
+    // already held the one writer when the counts above were read.
     store::capacity::lock(tx, station.id, &millis(&slots)).await?;
     refuse_overlap(
         tx,
@@ -189,7 +191,11 @@ async fn book_in(
         0,
     )
     .await?;
-    let booking = plan(tx, station.id, &job, &slots).await?;
+    let booking = if store::capacity::locks_rows(tx) {
+        plan(tx, station.id, &job, &slots).await?
+    } else {
+        booking
+    };
     let starts = millis(&booking.slots);
     let class = booking.class.index() as i64;
     take(tx, station.id, &starts, class).await?;
