@@ -3,7 +3,7 @@
 use super::chrome::{Chrome, Pager, show_time};
 use super::form::{
     DetailPage, FormData, FormPage, ListPage, RevealBox, Row, Section, answer, error_page,
-    read_input, render,
+    read_input, render, violations_text,
 };
 use super::session::ConsoleUser;
 use crate::AppState;
@@ -74,8 +74,19 @@ async fn list(
         q: Some(text.clone()),
         station_id: None,
     };
-    let result = match app::customer::list(&s.app, &grant, &filter, page).await {
-        Ok(r) => r,
+    // A refused search (a whole number, say) keeps the list page and its search box,
+    // with no rows and the rule that refused it.
+    let (result, error) = match app::customer::list(&s.app, &grant, &filter, page).await {
+        Ok(r) => (r, None),
+        Err(e @ app::AppError::Invalid(_)) => {
+            let empty = app::Paged {
+                items: Vec::new(),
+                total: 0,
+                page: 1,
+                per_page: 20,
+            };
+            (empty, violations_text(&chrome, &e))
+        }
         Err(e) => return error_page(chrome, &e),
     };
     let pages = result.pages();
@@ -123,8 +134,14 @@ async fn list(
         new_href: can_write.then(|| "/console/customers/new".to_string()),
         headers,
         rows,
+        error,
     };
-    render(&page, StatusCode::OK)
+    let status = if page.error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(&page, status)
 }
 
 fn form_page(

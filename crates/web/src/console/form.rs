@@ -104,6 +104,9 @@ pub struct ListPage {
     pub rows: Vec<Row>,
     /// Paging.
     pub pager: Pager,
+    /// Why the search was refused (the rule, in the page's language): the page keeps
+    /// its search box so the user can search again.
+    pub error: Option<String>,
 }
 
 /// A table section of a detail page.
@@ -263,16 +266,10 @@ pub fn t(lang: Lang, key: &str) -> String {
     tables().t(lang, key).to_string()
 }
 
-/// An error page for failures outside forms (not found, forbidden, internal).
-pub fn error_page(chrome: Chrome, e: &AppError) -> Response {
-    let (status, _, title_key, _) = crate::error::describe_app(e);
-    if status.is_server_error() {
-        tracing::error!(error = %e, "console failure");
-    }
-    let title = chrome.t(title_key);
-    // Bad input names the field and the rule on the page too (a refused search says
-    // how to search), in the page's language.
-    let error = match e {
+/// Bad input as the page shows it: every broken rule with its field, in the page's
+/// language (a refused search says how to search); `None` for other errors.
+pub fn violations_text(chrome: &Chrome, e: &AppError) -> Option<String> {
+    match e {
         AppError::Invalid(v) | AppError::Refused(v) => Some(
             v.0.iter()
                 .map(|x| crate::i18n::tables().violation(chrome.lang, x))
@@ -280,7 +277,17 @@ pub fn error_page(chrome: Chrome, e: &AppError) -> Response {
                 .join("; "),
         ),
         _ => None,
-    };
+    }
+}
+
+/// An error page for failures outside forms (not found, forbidden, internal).
+pub fn error_page(chrome: Chrome, e: &AppError) -> Response {
+    let (status, _, title_key, _) = crate::error::describe_app(e);
+    if status.is_server_error() {
+        tracing::error!(error = %e, "console failure");
+    }
+    let title = chrome.t(title_key);
+    let error = violations_text(&chrome, e);
     let page = DetailPage {
         chrome,
         title,

@@ -103,6 +103,7 @@ async fn list(
         new_href: can_write.then(|| "/console/stations/new".to_string()),
         headers,
         rows,
+        error: None,
     };
     render(&page, StatusCode::OK)
 }

@@ -100,6 +100,7 @@ async fn list(
         new_href: can_write.then(|| "/console/staff/new".to_string()),
         headers,
         rows,
+        error: None,
     };
     render(&page, StatusCode::OK)
 }

@@ -107,6 +107,7 @@ async fn list(
         new_href: can_write.then(|| "/console/vehicles/new".to_string()),
         headers,
         rows,
+        error: None,
     };
     render(&page, StatusCode::OK)
 }
