@@ -68,6 +68,7 @@ fetch "$BASE/api/openapi.json" >"$WORK/openapi.json" || die "cannot fetch the Op
 
 echo "==> schemathesis: every check, ${SECONDS_BUDGET} s, seed $SEED"
 cd "$WORK"
+PYTHONPATH="$ROOT/scripts${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=fuzz_hooks \
 "$VENV/bin/schemathesis" --config-file "$ROOT/scripts/schemathesis.toml" \
   run "$BASE/api/openapi.json" \
   -H "Authorization: Bearer $TOKEN" \

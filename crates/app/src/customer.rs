@@ -19,7 +19,7 @@ use store::{Page, Paged};
 #[serde(deny_unknown_fields, default)]
 pub struct CustomerInput {
     /// Name.
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 50)]
+    #[schema(schema_with = crate::schema::line::<50>, required = true)]
     pub name: Loose,
     /// Mobile phone (CN or E.164).
     #[schema(schema_with = crate::schema::phone, required = true)]

@@ -76,7 +76,7 @@ pub struct CallInput {
     #[schema(value_type = String)]
     pub outcome: Loose,
     /// Note, optional.
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schema::opt_line::<1000>)]
     pub note: Loose,
 }
 

@@ -8,7 +8,7 @@
 //! before they reach these functions, so one set of rules serves both.
 //!
 //! Every text goes through [`domain::text::clean`]: NFC, trimmed of white space and
-//! invisible characters, no control, private-use, bidi-control or unassigned
+//! invisible characters, no control, private-use, bidi-control or noncharacter
 //! characters.
 
 use domain::text::{Lines, clean};

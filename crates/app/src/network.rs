@@ -15,25 +15,25 @@ use store::{Page, Paged};
 #[serde(deny_unknown_fields, default)]
 pub struct StationInput {
     /// Unique code, 3–16 letters, digits, dashes.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::station_code, required = true)]
     pub code: Loose,
     /// Chinese name.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::line::<100>, required = true)]
     pub name_zh: Loose,
     /// English name.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::line::<100>, required = true)]
     pub name_en: Loose,
     /// Region id.
     #[schema(value_type = i64)]
     pub region_id: Loose,
     /// Street address.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::line::<200>, required = true)]
     pub address: Loose,
     /// 6-digit administrative code.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::adcode, required = true)]
     pub adcode: Loose,
     /// City.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::line::<50>, required = true)]
     pub city: Loose,
     /// Longitude.
     #[schema(value_type = f64)]
@@ -347,10 +347,10 @@ pub async fn mobile_units(
 #[serde(deny_unknown_fields, default)]
 pub struct MobileUnitInput {
     /// Code.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::station_code, required = true)]
     pub code: Loose,
     /// `rescue_truck` or `service_van`.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::unit_kind, required = true)]
     pub kind: Loose,
     /// Owning station.
     #[schema(value_type = i64)]

@@ -14,13 +14,13 @@ use store::part::PartRow;
 #[serde(deny_unknown_fields, default)]
 pub struct PartInput {
     /// Part number: 3–32 letters, digits or dashes.
-    #[schema(value_type = String, required = true, pattern = "^[A-Za-z0-9-]{3,32}$")]
+    #[schema(schema_with = crate::schema::part_number, required = true)]
     pub part_number: Loose,
     /// Chinese name.
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    #[schema(schema_with = crate::schema::line::<100>, required = true)]
     pub name_zh: Loose,
     /// English name.
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    #[schema(schema_with = crate::schema::line::<100>, required = true)]
     pub name_en: Loose,
     /// Catalogue price per unit in fen.
     #[schema(value_type = i64, required = true, minimum = 0, maximum = 100_000_000)]

@@ -17,10 +17,10 @@ use store::{Page, Paged};
 #[serde(deny_unknown_fields, default)]
 pub struct StaffInput {
     /// Sign-in name: 3–32 letters, digits, `.`, `_`, `-`.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::username, required = true)]
     pub username: Loose,
     /// Display name.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::line::<50>, required = true)]
     pub name: Loose,
     /// Role code.
     #[schema(schema_with = crate::schema::staff_role, required = true)]
@@ -165,7 +165,7 @@ async fn unit_of(
 #[serde(deny_unknown_fields, default)]
 pub struct StaffUpdateInput {
     /// Display name.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::line::<50>, required = true)]
     pub name: Loose,
     /// Role code.
     #[schema(value_type = String)]

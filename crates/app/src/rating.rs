@@ -28,7 +28,7 @@ pub struct RatingInput {
     #[schema(value_type = i64, required = true, minimum = 1, maximum = 5)]
     pub stars: Loose,
     /// The owner's words, optional.
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schema::opt_lines::<{MAX_COMMENT}>)]
     pub comment: Loose,
 }
 

@@ -36,6 +36,80 @@ pub fn vin() -> Object {
         .build()
 }
 
+/// A required one-line free text of at most `MAX` characters (a name, an address):
+/// the rules of `domain::text::clean` as a pattern, white space and invisible
+/// characters at the ends not counted.
+pub fn line<const MAX: usize>() -> Object {
+    free_text(MAX, domain::text::Lines::One, true)
+}
+
+/// An optional one-line free text of at most `MAX` characters; null or blank is none.
+pub fn opt_line<const MAX: usize>() -> Object {
+    free_text(MAX, domain::text::Lines::One, false)
+}
+
+/// An optional free text that may span lines (a comment) of at most `MAX` characters.
+pub fn opt_lines<const MAX: usize>() -> Object {
+    free_text(MAX, domain::text::Lines::Many, false)
+}
+
+fn free_text(max: usize, lines: domain::text::Lines, required: bool) -> Object {
+    let ends = "white space and invisible characters at the ends are trimmed and not counted";
+    let what = match lines {
+        domain::text::Lines::One => "one line",
+        domain::text::Lines::Many => "line feeds allowed",
+    };
+    text(!required)
+        .pattern(Some(domain::text::pattern(lines, max, required)))
+        .description(Some(format!(
+            "At most {max} characters, {what}; {ends}; no control, private-use, \
+             bidirectional-control or noncharacter code points{}",
+            if required {
+                "; not blank"
+            } else {
+                "; blank or null means none"
+            }
+        )))
+        .build()
+}
+
+/// A code of letters, digits and `allowed` punctuation, `min` to `max` long, read
+/// through the text rules (so trimmed).
+fn code_text(core: &str, description: &str) -> Object {
+    text(false)
+        .pattern(Some(domain::text::trimmed_pattern(core)))
+        .description(Some(description))
+        .build()
+}
+
+/// A station or region code (`domain::network::parse_station_code`).
+pub fn station_code() -> Object {
+    code_text("[A-Za-z0-9-]{3,16}", "3 to 16 letters, digits or hyphens")
+}
+
+/// A sign-in name: 3 to 32 letters, digits, `.`, `_` or `-`.
+pub fn username() -> Object {
+    code_text(
+        "[A-Za-z0-9._-]{3,32}",
+        "3 to 32 letters, digits, `.`, `_` or `-`",
+    )
+}
+
+/// A part number: 3 to 32 letters, digits or hyphens (`app::part::parse_part_number`).
+pub fn part_number() -> Object {
+    code_text("[A-Za-z0-9-]{3,32}", "3 to 32 letters, digits or hyphens")
+}
+
+/// An administrative division code (GB/T 2260): six digits.
+pub fn adcode() -> Object {
+    code_text("[0-9]{6}", "Six digits (GB/T 2260)")
+}
+
+/// A mobile service unit's kind (`domain::network::UNIT_KINDS`).
+pub fn unit_kind() -> Object {
+    codes(domain::network::UNIT_KINDS)
+}
+
 /// A closed list of codes, as a string enum.
 fn codes(list: impl IntoIterator<Item = &'static str>) -> Object {
     text(false).enum_values(Some(list)).build()

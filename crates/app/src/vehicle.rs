@@ -20,10 +20,10 @@ pub struct VehicleInput {
     #[schema(schema_with = crate::schema::vin, required = true)]
     pub vin: Loose,
     /// Brand.
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 50)]
+    #[schema(schema_with = crate::schema::line::<50>, required = true)]
     pub brand: Loose,
     /// Model.
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 50)]
+    #[schema(schema_with = crate::schema::line::<50>, required = true)]
     pub model: Loose,
     /// Model year.
     #[schema(value_type = i64, required = true, minimum = 1980, maximum = 2100)]

@@ -211,7 +211,7 @@ pub fn whole_numbers(value: &mut serde_json::Value) {
 }
 
 /// The first string anywhere in a JSON body holding a character no stored text may
-/// hold (control, bidi control, private use, unassigned; see
+/// hold (control, bidi control, private use, noncharacters; see
 /// [`domain::text::check_chars`]), as a violation naming its path (`lines[2].note`).
 /// The field readers apply the full text rules; this guard also covers fields that
 /// use cases read as plain strings.

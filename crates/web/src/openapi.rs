@@ -147,6 +147,7 @@ pub fn published() -> serde_json::Value {
             serde_json::json!({"IdempotencyKey": crate::idempotency::openapi_parameter()}),
         );
     }
+    state_request_string_rules(&mut doc);
     if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
         for (path, item) in paths.iter_mut() {
             let Some(item) = item.as_object_mut() else {
@@ -266,6 +267,87 @@ fn finish_operation(path: &str, method: &str, op: &mut serde_json::Map<String, s
     }
 }
 
+/// Every string of a request body passes `domain::text::check_chars` before any use
+/// case reads it (`extract::bad_text`), so every string property of a request schema
+/// that states no shape of its own (pattern, enum, format) carries that rule as its
+/// pattern. Response schemas are left alone: what we answer was checked on the way in.
+fn state_request_string_rules(doc: &mut serde_json::Value) {
+    let mut names = std::collections::BTreeSet::new();
+    if let Some(paths) = doc.get("paths") {
+        for op in paths.as_object().into_iter().flat_map(|p| p.values()) {
+            for body in op.as_object().into_iter().flat_map(|o| o.values()) {
+                if let Some(content) = body.pointer("/requestBody/content") {
+                    collect_refs(content, &mut names);
+                }
+            }
+        }
+    }
+    let Some(schemas) = doc.pointer_mut("/components/schemas") else {
+        return;
+    };
+    // Follow references from the request schemas to the schemas they hold.
+    let mut queue: Vec<String> = names.iter().cloned().collect();
+    while let Some(name) = queue.pop() {
+        let mut found = std::collections::BTreeSet::new();
+        if let Some(schema) = schemas.get(&name) {
+            collect_refs(schema, &mut found);
+        }
+        for n in found {
+            if names.insert(n.clone()) {
+                queue.push(n);
+            }
+        }
+    }
+    let pattern = domain::text::any_string_pattern();
+    for name in names {
+        if let Some(schema) = schemas.get_mut(&name) {
+            add_string_rule(schema, &pattern);
+        }
+    }
+}
+
+/// The component names that `$ref`s inside `v` point to.
+fn collect_refs(v: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(|r| r.as_str())
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                out.insert(name.to_string());
+            }
+            map.values().for_each(|x| collect_refs(x, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|x| collect_refs(x, out)),
+        _ => {}
+    }
+}
+
+/// Puts `pattern` on every string schema inside `v` that states no shape of its own.
+fn add_string_rule(v: &mut serde_json::Value, pattern: &str) {
+    match v {
+        serde_json::Value::Object(map) => {
+            let is_string = match map.get("type") {
+                Some(serde_json::Value::String(t)) => t == "string",
+                Some(serde_json::Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+                _ => false,
+            };
+            let shaped = ["pattern", "enum", "format", "const"]
+                .iter()
+                .any(|k| map.contains_key(*k));
+            if is_string && !shaped {
+                map.insert("pattern".into(), pattern.into());
+            }
+            map.values_mut().for_each(|x| add_string_rule(x, pattern));
+        }
+        serde_json::Value::Array(items) => {
+            items.iter_mut().for_each(|x| add_string_rule(x, pattern))
+        }
+        _ => {}
+    }
+}
+
 /// Removes `"default": null` wherever it appears: no property of ours defaults to an
 /// explicit null, and on a non-nullable type it makes the document invalid.
 fn strip_null_defaults(v: &mut serde_json::Value) {
@@ -290,6 +372,44 @@ async fn viewer() -> Html<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every string a request body may carry states its rule (a pattern, a list or a
+    /// format), so a client or a fuzzer learns what the server refuses; the free
+    /// texts carry the text rule with their length.
+    #[test]
+    fn every_request_string_states_its_rule() {
+        let doc = published();
+        let customer = &doc["components"]["schemas"]["CustomerInput"]["properties"];
+        assert_eq!(
+            customer["name"]["pattern"].as_str(),
+            Some(domain::text::pattern(domain::text::Lines::One, 50, true).as_str())
+        );
+        let login = &doc["components"]["schemas"]["LoginInput"]["properties"];
+        assert_eq!(
+            login["username"]["pattern"].as_str(),
+            Some(domain::text::any_string_pattern().as_str())
+        );
+        fn walk(v: &serde_json::Value, at: &str) {
+            if let Some(map) = v.as_object() {
+                if map.get("type").is_some_and(|t| t == "string")
+                    && !["pattern", "enum", "format", "const"]
+                        .iter()
+                        .any(|k| map.contains_key(*k))
+                {
+                    panic!("{at} is a string without a rule");
+                }
+                for (k, x) in map {
+                    walk(x, &format!("{at}.{k}"));
+                }
+            }
+        }
+        let schemas = &doc["components"]["schemas"];
+        for (name, schema) in schemas.as_object().into_iter().flatten() {
+            if name.ends_with("Input") {
+                walk(schema, name);
+            }
+        }
+    }
 
     /// Walks every schema: no `default: null`, every operation declares its errors
     /// as problem documents and says how it is authenticated.

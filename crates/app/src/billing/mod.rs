@@ -226,7 +226,7 @@ pub struct DeskPaymentInput {
     #[schema(schema_with = desk_method_schema, required = true)]
     pub method: Loose,
     /// Card slip or WeChat/Alipay transaction number; required except for cash.
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schema::opt_line::<64>)]
     pub reference: Loose,
     /// Amount taken, fen: must be what is still owed.
     #[schema(value_type = i64, required = true, minimum = 1)]

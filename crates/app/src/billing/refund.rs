@@ -54,7 +54,7 @@ pub struct RefundInput {
     #[schema(schema_with = refund_method_schema, required = true)]
     pub method: Loose,
     /// Why the money goes back.
-    #[schema(value_type = String, required = true)]
+    #[schema(schema_with = crate::schema::line::<500>, required = true)]
     pub reason: Loose,
 }
 

@@ -195,10 +195,10 @@ pub async fn photo(
 #[serde(deny_unknown_fields, default)]
 pub struct ConfirmInput {
     /// The name the owner signed with.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::line::<50>, required = true)]
     pub signed_by: Loose,
     /// Reference to the stored signature image, if signed on a pad.
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schema::opt_line::<200>)]
     pub signature_ref: Loose,
 }
 

@@ -72,7 +72,7 @@ pub struct PickupInput {
     #[schema(value_type = Option<i64>)]
     pub repair_order_id: Loose,
     /// Where the car is handed over.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::line::<200>, required = true)]
     pub address: Loose,
     /// Window start: UTC ms, RFC 3339, or `YYYY-MM-DD HH:MM` in the station's zone.
     #[schema(value_type = String)]
@@ -112,7 +112,7 @@ pub struct OwnerRequest {
     #[schema(value_type = i64)]
     pub appointment_id: Loose,
     /// Where the driver fetches the car.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::line::<200>, required = true)]
     pub address: Loose,
     /// Window start: UTC ms, RFC 3339, or `YYYY-MM-DD HH:MM` in the station's zone.
     #[schema(value_type = String)]
