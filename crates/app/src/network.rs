@@ -290,10 +290,13 @@ pub async fn regions(app: &App, grant: &Grant) -> AppResult<Vec<store::network::
 #[serde(deny_unknown_fields)]
 pub struct RegionInput {
     /// Code.
+    #[schema(schema_with = crate::schema::station_code)]
     pub code: String,
     /// Chinese name.
+    #[schema(schema_with = crate::schema::line::<50>)]
     pub name_zh: String,
     /// English name.
+    #[schema(schema_with = crate::schema::line::<50>)]
     pub name_en: String,
 }
 

@@ -105,6 +105,32 @@ pub fn adcode() -> Object {
     code_text("[0-9]{6}", "Six digits (GB/T 2260)")
 }
 
+/// A closed list of codes where null or the empty text means none.
+fn codes_or_none(list: impl IntoIterator<Item = &'static str>) -> Object {
+    let mut values: Vec<Option<&'static str>> = list.into_iter().map(Some).collect();
+    values.extend([Some(""), None]);
+    text(true).enum_values(Some(values)).build()
+}
+
+/// A technician qualification a labour operation needs, or none.
+pub fn qualification_or_none() -> Object {
+    codes_or_none(domain::certification::Qualification::ALL.map(|q| q.code()))
+}
+
+/// The main part (三包) a labour operation replaces, or none.
+pub fn major_part_or_none() -> Object {
+    codes_or_none(domain::guarantee::MajorPart::ALL.map(|p| p.code()))
+}
+
+/// A labour operation code: 1 to 32 capital letters, digits, `-`, `_` or `.`
+/// (`domain::labour::check_code`; not trimmed).
+pub fn labour_code() -> Object {
+    text(false)
+        .pattern(Some("^[A-Z0-9._-]{1,32}$"))
+        .description(Some("1 to 32 capital letters, digits, `-`, `_` or `.`"))
+        .build()
+}
+
 /// A mobile service unit's kind (`domain::network::UNIT_KINDS`).
 pub fn unit_kind() -> Object {
     codes(domain::network::UNIT_KINDS)

@@ -384,6 +384,11 @@ mod tests {
             customer["name"]["pattern"].as_str(),
             Some(domain::text::pattern(domain::text::Lines::One, 50, true).as_str())
         );
+        let labour = &doc["components"]["schemas"]["LabourOpInput"]["properties"];
+        assert_eq!(
+            labour["standard_hundredths"]["maximum"].as_i64(),
+            Some(domain::labour::MAX_HUNDREDTHS)
+        );
         let login = &doc["components"]["schemas"]["LoginInput"]["properties"];
         assert_eq!(
             login["username"]["pattern"].as_str(),

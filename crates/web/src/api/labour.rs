@@ -59,10 +59,16 @@ pub async fn upsert_operation(
     let input = input?;
     let min_grade = match input.min_grade {
         None => None,
-        Some(l) => Some(
-            TechnicianGrade::from_level(l)
-                .ok_or_else(|| invalid("min_grade", "number.range", c.lang))?,
-        ),
+        Some(l) => Some(TechnicianGrade::from_level(l).ok_or_else(|| {
+            ApiError::app(
+                AppError::Invalid(
+                    Violation::new("min_grade", "number.range")
+                        .with_detail("1..4")
+                        .into(),
+                ),
+                c.lang,
+            )
+        })?),
     };
     let qualification = match input.qualification.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -102,24 +108,31 @@ pub async fn upsert_operation(
 pub struct LabourOpInput {
     /// Code, e.g. `BRAKE-PAD`.
     #[serde(default)]
+    #[schema(schema_with = app::schema::labour_code, required = true)]
     pub code: String,
     /// Chinese name.
     #[serde(default)]
+    #[schema(schema_with = app::schema::line::<{ domain::labour::MAX_NAME }>, required = true)]
     pub name_zh: String,
     /// English name.
     #[serde(default)]
+    #[schema(schema_with = app::schema::line::<{ domain::labour::MAX_NAME }>, required = true)]
     pub name_en: String,
     /// Standard hours in hundredths (150 = 1.5 h).
     #[serde(default)]
+    #[schema(required = true, minimum = 1, maximum = 10_000)]
     pub standard_hundredths: i64,
     /// Lowest technician grade (1–4), if any.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 4)]
     pub min_grade: Option<i64>,
     /// Qualification code needed, e.g. `ev_high_voltage`.
     #[serde(default)]
+    #[schema(schema_with = app::schema::qualification_or_none)]
     pub qualification: Option<String>,
     /// Main part the operation replaces, for the three-guarantees counters:
     /// `engine`, `transmission`, `traction_battery` or `drive_motor`.
     #[serde(default)]
+    #[schema(schema_with = app::schema::major_part_or_none)]
     pub major_part: Option<String>,
 }
