@@ -160,7 +160,9 @@ async fn duplicate_phone(app: &App, grant: &Grant, id: i64) -> AppError {
     {
         return e;
     }
-    AppError::Invalid(Violation::new("phone", "customer.phone_unusable").into())
+    // 409, not 422: the number is well formed; what refuses it is a record that
+    // already holds it, which the caller may not learn more about.
+    AppError::Refused(Violation::new("phone", "customer.phone_unusable").into())
 }
 
 /// Changes a customer within reach; consent changes are recorded as events. A phone or

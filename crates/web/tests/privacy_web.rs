@@ -317,7 +317,7 @@ async fn a_duplicate_phone_reveals_nothing_and_is_recorded() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.status(), StatusCode::CONFLICT);
     let doc: Value = r.json().await.unwrap();
     assert_eq!(doc["errors"][0]["field"], "phone");
     assert_eq!(doc["errors"][0]["rule"], "customer.phone_unusable");
