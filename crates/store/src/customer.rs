@@ -1,7 +1,9 @@
 //! Customers: contact data, preferences, consent.
 
 use crate::error::{StoreError, StoreResult};
-use crate::query::{Bind, contains, like, like_literal, page_of};
+use crate::query::{
+    Bind, FRAGMENT_MIN_CHARS, contains, fts_literal, is_postgres, like, page_of, prefix_end,
+};
 use crate::scope::owned_filter;
 use crate::{Page, Paged};
 use domain::permission::Reach;
@@ -175,7 +177,7 @@ pub async fn id_by_phone(conn: &mut AnyConnection, phone: &str) -> StoreResult<O
 /// a list search finds names and the visible tail of a number only (issue 21).
 #[derive(Debug, Clone, Default)]
 pub struct CustomerSearch {
-    /// Words the name contains.
+    /// A fragment of the name (its start when shorter than three characters).
     pub name: Option<String>,
     /// The last four digits of the phone.
     pub tail: Option<String>,
@@ -215,13 +217,34 @@ pub async fn list(
     if let Some(v) = val {
         binds.push(Bind::I(v));
     }
+    let mut order = "c.id DESC".to_string();
     if let Some(name) = f.name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        conds.push(like("c.name", binds.len() + 1));
-        binds.push(contains(name));
+        let n = binds.len() + 1;
+        binds.push(Bind::S(name.to_string()));
+        order = format!("CASE WHEN c.name = ${n} THEN 0 ELSE 1 END, c.id DESC");
+        if name.chars().count() < FRAGMENT_MIN_CHARS {
+            conds.push(format!("(c.name >= ${n} AND c.name < ${})", n + 1));
+            binds.push(Bind::S(prefix_end(name)));
+        } else if is_postgres(conn) {
+            conds.push(format!("(c.name = ${n} OR {})", like("c.name", n + 1)));
+            binds.push(contains(name));
+        } else {
+            conds.push(format!(
+                "(c.name = ${n} OR c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ${}))",
+                n + 1
+            ));
+            binds.push(Bind::S(fts_literal(name)));
+        }
     }
     if let Some(tail) = &f.tail {
-        conds.push(like("c.phone", binds.len() + 1));
-        binds.push(Bind::S(format!("%{}", like_literal(tail))));
+        // The expression of the index `customers_phone_tail` (migration 0022).
+        let expr = if is_postgres(conn) {
+            "right(c.phone, 4)"
+        } else {
+            "substr(c.phone, -4)"
+        };
+        conds.push(format!("{expr} = ${}", binds.len() + 1));
+        binds.push(Bind::S(tail.clone()));
     }
     if let Some(sid) = f.station_id {
         conds.push(format!("c.station_id = ${}", binds.len() + 1));
@@ -229,15 +252,5 @@ pub async fn list(
     }
     let where_ = conds.join(" AND ");
     let from = "FROM customers c JOIN stations s ON s.id = c.station_id";
-    page_of(
-        conn,
-        COLS,
-        from,
-        &where_,
-        "c.id DESC",
-        &binds,
-        page,
-        from_row,
-    )
-    .await
+    page_of(conn, COLS, from, &where_, &order, &binds, page, from_row).await
 }

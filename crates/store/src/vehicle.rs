@@ -1,7 +1,10 @@
 //! Vehicles, their owners over time and their odometer history.
 
 use crate::error::{StoreError, StoreResult};
-use crate::query::{Bind, bind_all, contains, like, page_of, starts_with};
+use crate::query::{
+    Bind, FRAGMENT_MIN_CHARS, bind_all, contains, fts_literal, is_postgres, like, page_of,
+    prefix_end,
+};
 use crate::scope::owned_filter;
 use crate::{Page, Paged};
 use domain::permission::Reach;
@@ -217,7 +220,7 @@ async fn one(
 /// Filter for the vehicle list.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct VehicleFilter {
-    /// VIN prefix, plate or model words.
+    /// Any fragment of a plate, VIN or model; under three characters, a plate's start.
     pub q: Option<String>,
     /// Owner id.
     pub owner_id: Option<i64>,
@@ -238,17 +241,11 @@ pub async fn list(
     if let Some(v) = val {
         binds.push(Bind::I(v));
     }
+    let mut order = "v.id DESC".to_string();
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let n = binds.len() + 1;
-        conds.push(format!(
-            "({} OR v.plate = ${} OR {})",
-            like("v.vin", n),
-            n + 1,
-            like("v.model", n + 2)
-        ));
-        binds.push(starts_with(&q.to_ascii_uppercase()));
-        binds.push(Bind::S(q.to_uppercase()));
-        binds.push(contains(q));
+        let (cond, exact) = search_condition(conn, q, &mut binds);
+        conds.push(cond);
+        order = format!("CASE WHEN {exact} THEN 0 ELSE 1 END, v.id DESC");
     }
     if let Some(o) = f.owner_id {
         conds.push(format!("v.owner_id = ${}", binds.len() + 1));
@@ -260,17 +257,41 @@ pub async fn list(
     }
     let where_ = conds.join(" AND ");
     let from = "FROM vehicles v JOIN stations s ON s.id = v.station_id";
-    page_of(
-        conn,
-        COLS,
-        from,
-        &where_,
-        "v.id DESC",
-        &binds,
-        page,
-        from_row,
-    )
-    .await
+    page_of(conn, COLS, from, &where_, &order, &binds, page, from_row).await
+}
+
+/// The condition of a vehicle search and the condition of an exact match (ranked
+/// first), binding what they need. Plates and VINs are stored in capitals, so the
+/// search is too. A search of three characters or more is a fragment anywhere in the
+/// plate, VIN or model ("F00001", the last digits an owner reads out), served by the
+/// trigram indexes of migration 0022; a shorter one is the start of a plate ("京A").
+fn search_condition(conn: &AnyConnection, q: &str, binds: &mut Vec<Bind>) -> (String, String) {
+    let upper = q.to_uppercase();
+    let n = binds.len() + 1;
+    let exact = format!("(v.plate = ${n} OR v.vin = ${n})");
+    binds.push(Bind::S(upper.clone()));
+    if q.chars().count() < FRAGMENT_MIN_CHARS {
+        binds.push(Bind::S(prefix_end(&upper)));
+        let cond = format!("(v.plate >= ${n} AND v.plate < ${})", n + 1);
+        return (cond, exact);
+    }
+    let cond = if is_postgres(conn) {
+        binds.push(contains(&upper));
+        binds.push(contains(q));
+        format!(
+            "({exact} OR {} OR {} OR v.model ILIKE ${} ESCAPE '\\')",
+            like("v.plate", n + 1),
+            like("v.vin", n + 1),
+            n + 2
+        )
+    } else {
+        binds.push(Bind::S(fts_literal(q)));
+        format!(
+            "({exact} OR v.id IN (SELECT rowid FROM vehicle_search WHERE vehicle_search MATCH ${}))",
+            n + 1
+        )
+    };
+    (cond, exact)
 }
 
 /// One owner period of a vehicle.
