@@ -219,22 +219,37 @@ pub async fn list(
     }
     let mut order = "c.id DESC".to_string();
     if let Some(name) = f.name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        // The matches within reach come from a bounded subquery (see
+        // `store::vehicle::SEARCH_CANDIDATES`), so a family name shared by a tenth of
+        // the network costs what a rare name costs.
         let n = binds.len() + 1;
         binds.push(Bind::S(name.to_string()));
         order = format!("CASE WHEN c.name = ${n} THEN 0 ELSE 1 END, c.id DESC");
-        if name.chars().count() < FRAGMENT_MIN_CHARS {
-            conds.push(format!("(c.name >= ${n} AND c.name < ${})", n + 1));
+        let within = "FROM customers c JOIN stations s ON s.id = c.station_id";
+        let scope = &conds[0];
+        let limit = crate::vehicle::SEARCH_CANDIDATES;
+        let cand = if name.chars().count() < FRAGMENT_MIN_CHARS {
             binds.push(Bind::S(prefix_end(name)));
-        } else if is_postgres(conn) {
-            conds.push(format!("(c.name = ${n} OR {})", like("c.name", n + 1)));
-            binds.push(contains(name));
-        } else {
-            conds.push(format!(
-                "(c.name = ${n} OR c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ${}))",
+            format!(
+                "SELECT c.id {within} WHERE {scope} AND c.name >= ${n} AND c.name < ${} LIMIT {limit}",
                 n + 1
-            ));
+            )
+        } else if is_postgres(conn) {
+            binds.push(contains(name));
+            format!(
+                "SELECT c.id {within} WHERE {scope} AND (c.name = ${n} OR {}) LIMIT {limit}",
+                like("c.name", n + 1)
+            )
+        } else {
             binds.push(Bind::S(fts_literal(name)));
-        }
+            format!(
+                "SELECT c.id {within} WHERE {scope} AND c.name = ${n} UNION ALL \
+                 SELECT c.id FROM customer_search JOIN customers c ON c.id = customer_search.rowid \
+                 JOIN stations s ON s.id = c.station_id WHERE customer_search MATCH ${} AND {scope} LIMIT {limit}",
+                n + 1
+            )
+        };
+        conds.push(format!("c.id IN ({cand})"));
     }
     if let Some(tail) = &f.tail {
         // The expression of the index `customers_phone_tail` (migration 0022).

@@ -220,7 +220,8 @@ async fn one(
 /// Filter for the vehicle list.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct VehicleFilter {
-    /// Any fragment of a plate, VIN or model; under three characters, a plate's start.
+    /// A whole plate or VIN, or a fragment of the plate or of the VIN's serial part;
+    /// under three characters, a plate's start.
     pub q: Option<String>,
     /// Owner id.
     pub owner_id: Option<i64>,
@@ -243,7 +244,7 @@ pub async fn list(
     }
     let mut order = "v.id DESC".to_string();
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let (cond, exact) = search_condition(conn, q, &mut binds);
+        let (cond, exact) = search_condition(conn, q, &conds[0], &mut binds);
         conds.push(cond);
         order = format!("CASE WHEN {exact} THEN 0 ELSE 1 END, v.id DESC");
     }
@@ -260,38 +261,54 @@ pub async fn list(
     page_of(conn, COLS, from, &where_, &order, &binds, page, from_row).await
 }
 
+/// How many matching rows a search looks at, at most: enough for every page anyone
+/// reads, and the bound that keeps a search of a common fragment ("S5", "000") as
+/// fast as a rare one. The list's total is then at most this (plus exact matches).
+pub const SEARCH_CANDIDATES: i64 = 1_000;
+
 /// The condition of a vehicle search and the condition of an exact match (ranked
 /// first), binding what they need. Plates and VINs are stored in capitals, so the
-/// search is too. A search of three characters or more is a fragment anywhere in the
-/// plate, VIN or model ("F00001", the last digits an owner reads out), served by the
-/// trigram indexes of migration 0022; a shorter one is the start of a plate ("京A").
-fn search_condition(conn: &AnyConnection, q: &str, binds: &mut Vec<Bind>) -> (String, String) {
+/// search is too. A search of three characters or more is a whole plate or VIN, or a
+/// fragment of the plate or of the VIN from position 10 on ("F00001", the last
+/// digits an owner reads out, a VIN's serial), served by the trigram indexes of
+/// migration 0022; a shorter one is the start of a plate ("京A").
+/// The matches within reach are gathered by a bounded subquery (no ordering inside,
+/// so the index scan stops at [`SEARCH_CANDIDATES`]); the page orders only those.
+fn search_condition(
+    conn: &AnyConnection,
+    q: &str,
+    scope: &str,
+    binds: &mut Vec<Bind>,
+) -> (String, String) {
     let upper = q.to_uppercase();
     let n = binds.len() + 1;
     let exact = format!("(v.plate = ${n} OR v.vin = ${n})");
     binds.push(Bind::S(upper.clone()));
-    if q.chars().count() < FRAGMENT_MIN_CHARS {
+    let within = "FROM vehicles v JOIN stations s ON s.id = v.station_id";
+    let cand = if q.chars().count() < FRAGMENT_MIN_CHARS {
         binds.push(Bind::S(prefix_end(&upper)));
-        let cond = format!("(v.plate >= ${n} AND v.plate < ${})", n + 1);
-        return (cond, exact);
-    }
-    let cond = if is_postgres(conn) {
-        binds.push(contains(&upper));
-        binds.push(contains(q));
         format!(
-            "({exact} OR {} OR {} OR v.model ILIKE ${} ESCAPE '\\')",
+            "SELECT v.id {within} WHERE {scope} AND v.plate >= ${n} AND v.plate < ${} LIMIT {SEARCH_CANDIDATES}",
+            n + 1
+        )
+    } else if is_postgres(conn) {
+        // The expression of the index `vehicles_vin_tail_trgm` (migration 0022).
+        binds.push(contains(&upper));
+        format!(
+            "SELECT v.id {within} WHERE {scope} AND ({exact} OR {} OR {}) LIMIT {SEARCH_CANDIDATES}",
             like("v.plate", n + 1),
-            like("v.vin", n + 1),
-            n + 2
+            like("substr(v.vin, 10)", n + 1),
         )
     } else {
-        binds.push(Bind::S(fts_literal(q)));
+        binds.push(Bind::S(fts_literal(&upper)));
         format!(
-            "({exact} OR v.id IN (SELECT rowid FROM vehicle_search WHERE vehicle_search MATCH ${}))",
+            "SELECT v.id {within} WHERE {scope} AND {exact} UNION ALL \
+             SELECT v.id FROM vehicle_search JOIN vehicles v ON v.id = vehicle_search.rowid \
+             JOIN stations s ON s.id = v.station_id WHERE vehicle_search MATCH ${} AND {scope} LIMIT {SEARCH_CANDIDATES}",
             n + 1
         )
     };
-    (cond, exact)
+    (format!("v.id IN ({cand})"), exact)
 }
 
 /// One owner period of a vehicle.

@@ -6,7 +6,7 @@
 //! network) and as an advisor of station 1, and prints p50 / p99 per query kind.
 //! Queries are drawn from rows of the database itself (a fixed seed), so each kind
 //! asks what a caller would: a plate's start ("京A"), the plate without its prefix
-//! ("F00001"), its last digits, a whole VIN, a VIN's tail, a model, a whole name, a
+//! ("F00001"), its last digits, a whole VIN, a VIN's tail, a whole name, a
 //! family name, a three-character fragment of a name, the visible phone tail.
 //!
 //! `cargo run --release -p web --example bench_search -- <database-url> [rounds]`
@@ -46,7 +46,6 @@ type Draw = fn(&Sample) -> Option<String>;
 struct Sample {
     plate: Option<String>,
     vin: String,
-    model: String,
     name: String,
     phone: String,
 }
@@ -55,7 +54,7 @@ fn chars(s: &str, from: usize, n: usize) -> String {
     s.chars().skip(from).take(n).collect()
 }
 
-const VEHICLE_KINDS: [(&str, Draw); 6] = [
+const VEHICLE_KINDS: [(&str, Draw); 5] = [
     ("plate start (2)", |s| {
         s.plate.as_ref().map(|p| chars(p, 0, 2))
     }),
@@ -70,7 +69,6 @@ const VEHICLE_KINDS: [(&str, Draw); 6] = [
     }),
     ("VIN whole", |s| Some(s.vin.clone())),
     ("VIN last 8", |s| Some(chars(&s.vin, 9, 8))),
-    ("model", |s| Some(s.model.clone())),
 ];
 
 const CUSTOMER_KINDS: [(&str, Draw); 4] = [
@@ -123,7 +121,7 @@ async fn main() {
             .wrapping_add(1_442_695_040_888_963_407);
         let id = (x >> 33) as i64 % n + 1;
         let r = sqlx::query(
-            "SELECT v.plate, v.vin, v.model, c.name, c.phone FROM vehicles v JOIN customers c ON c.id = v.owner_id WHERE v.id = $1",
+            "SELECT v.plate, v.vin, c.name, c.phone FROM vehicles v JOIN customers c ON c.id = v.owner_id WHERE v.id = $1",
         )
         .bind(id)
         .fetch_one(&mut *c)
@@ -132,9 +130,8 @@ async fn main() {
         samples.push(Sample {
             plate: r.get(0),
             vin: r.get(1),
-            model: r.get(2),
-            name: r.get(3),
-            phone: r.get(4),
+            name: r.get(2),
+            phone: r.get(3),
         });
     }
     let region: i64 = sqlx::query("SELECT region_id FROM stations WHERE id = 1")

@@ -1,28 +1,28 @@
 -- Search at network scale (issue 17, finding 15): customers and vehicles found by any
--- fragment of plate, VIN, model or name, and by the visible last four digits of a
+-- fragment of plate, VIN or name, and by the visible last four digits of a
 -- phone, without scanning the tables. Trigram full-text indexes hold the fragments;
 -- they are external-content tables kept in step by triggers, so every write of the
 -- store, the CSV import and the demo's bulk rows update them in the same transaction.
 -- Searches shorter than three characters (a trigram) use the ordinary indexes as
 -- prefixes ("京A").
+-- The VIN is indexed from position 10 (model year, plant, serial): its first nine
+-- characters (maker, model, check digit) are shared by hundreds of thousands of cars,
+-- so their trigrams would make every search read huge lists; a whole VIN is found
+-- by the VIN's own unique index. Contentless: the index stores no copy of the texts.
 CREATE VIRTUAL TABLE vehicle_search USING fts5(
-    plate, vin, model,
-    content = 'vehicles', content_rowid = 'id', tokenize = 'trigram'
+    plate, vin_tail,
+    content = '', contentless_delete = 1, tokenize = 'trigram'
 );
-INSERT INTO vehicle_search(vehicle_search) VALUES ('rebuild');
+INSERT INTO vehicle_search(rowid, plate, vin_tail) SELECT id, plate, substr(vin, 10) FROM vehicles;
 CREATE TRIGGER vehicles_search_insert AFTER INSERT ON vehicles BEGIN
-    INSERT INTO vehicle_search(rowid, plate, vin, model)
-    VALUES (new.id, new.plate, new.vin, new.model);
+    INSERT INTO vehicle_search(rowid, plate, vin_tail) VALUES (new.id, new.plate, substr(new.vin, 10));
 END;
 CREATE TRIGGER vehicles_search_delete AFTER DELETE ON vehicles BEGIN
-    INSERT INTO vehicle_search(vehicle_search, rowid, plate, vin, model)
-    VALUES ('delete', old.id, old.plate, old.vin, old.model);
+    DELETE FROM vehicle_search WHERE rowid = old.id;
 END;
-CREATE TRIGGER vehicles_search_update AFTER UPDATE OF plate, vin, model ON vehicles BEGIN
-    INSERT INTO vehicle_search(vehicle_search, rowid, plate, vin, model)
-    VALUES ('delete', old.id, old.plate, old.vin, old.model);
-    INSERT INTO vehicle_search(rowid, plate, vin, model)
-    VALUES (new.id, new.plate, new.vin, new.model);
+CREATE TRIGGER vehicles_search_update AFTER UPDATE OF plate, vin ON vehicles BEGIN
+    DELETE FROM vehicle_search WHERE rowid = old.id;
+    INSERT INTO vehicle_search(rowid, plate, vin_tail) VALUES (new.id, new.plate, substr(new.vin, 10));
 END;
 
 CREATE VIRTUAL TABLE customer_search USING fts5(
