@@ -69,7 +69,7 @@ async function apiSession(username) {
 /** A new owner with a car in the shop: a walk-in order with a labour and a part line and its owner link. */
 async function carInTheShop() {
   const advisor = await apiSession('advisor');
-  const me = await advisor('GET', '/api/v1/auth/me');
+  const me = await advisor('GET', '/api/v1/me');
   const station = me.body.unit.id[0];
   const phone = `139${digits(8)}`;
   const plate = `京A${digits(5)}`;
