@@ -244,7 +244,7 @@ pub async fn list(
             binds.push(Bind::S(fts_literal(name)));
             format!(
                 "SELECT c.id {within} WHERE {scope} AND c.name = ${n} UNION ALL \
-                 SELECT c.id FROM customer_search JOIN customers c ON c.id = customer_search.rowid \
+                 SELECT c.id FROM customer_search CROSS JOIN customers c ON c.id = customer_search.rowid \
                  JOIN stations s ON s.id = c.station_id WHERE customer_search MATCH ${} AND {scope} LIMIT {limit}",
                 n + 1
             )

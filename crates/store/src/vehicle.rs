@@ -274,6 +274,8 @@ pub const SEARCH_CANDIDATES: i64 = 1_000;
 /// migration 0022; a shorter one is the start of a plate ("京A").
 /// The matches within reach are gathered by a bounded subquery (no ordering inside,
 /// so the index scan stops at [`SEARCH_CANDIDATES`]); the page orders only those.
+/// On SQLite the trigram table drives (`CROSS JOIN` fixes the loop order): with the
+/// vehicles outside, a station's search re-ran the full-text query once per vehicle.
 fn search_condition(
     conn: &AnyConnection,
     q: &str,
@@ -303,7 +305,7 @@ fn search_condition(
         binds.push(Bind::S(fts_literal(&upper)));
         format!(
             "SELECT v.id {within} WHERE {scope} AND {exact} UNION ALL \
-             SELECT v.id FROM vehicle_search JOIN vehicles v ON v.id = vehicle_search.rowid \
+             SELECT v.id FROM vehicle_search CROSS JOIN vehicles v ON v.id = vehicle_search.rowid \
              JOIN stations s ON s.id = v.station_id WHERE vehicle_search MATCH ${} AND {scope} LIMIT {SEARCH_CANDIDATES}",
             n + 1
         )
