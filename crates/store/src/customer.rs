@@ -3,6 +3,7 @@
 use crate::error::{StoreError, StoreResult};
 use crate::query::{
     Bind, FRAGMENT_MIN_CHARS, contains, fts_literal, is_postgres, like, page_of, prefix_end,
+    starts_with,
 };
 use crate::scope::owned_filter;
 use crate::{Page, Paged};
@@ -228,7 +229,14 @@ pub async fn list(
         let within = "FROM customers c JOIN stations s ON s.id = c.station_id";
         let scope = &conds[0];
         let limit = crate::vehicle::SEARCH_CANDIDATES;
-        let cand = if name.chars().count() < FRAGMENT_MIN_CHARS {
+        let cand = if name.chars().count() < FRAGMENT_MIN_CHARS && is_postgres(conn) {
+            // `LIKE 'q%'` is what the `text_pattern_ops` index serves.
+            binds.push(starts_with(name));
+            format!(
+                "SELECT c.id {within} WHERE {scope} AND {} LIMIT {limit}",
+                like("c.name", n + 1)
+            )
+        } else if name.chars().count() < FRAGMENT_MIN_CHARS {
             binds.push(Bind::S(prefix_end(name)));
             format!(
                 "SELECT c.id {within} WHERE {scope} AND c.name >= ${n} AND c.name < ${} LIMIT {limit}",

@@ -3,7 +3,7 @@
 use crate::error::{StoreError, StoreResult};
 use crate::query::{
     Bind, FRAGMENT_MIN_CHARS, bind_all, contains, fts_literal, is_postgres, like, page_of,
-    prefix_end,
+    prefix_end, starts_with,
 };
 use crate::scope::owned_filter;
 use crate::{Page, Paged};
@@ -287,7 +287,14 @@ fn search_condition(
     let exact = format!("(v.plate = ${n} OR v.vin = ${n})");
     binds.push(Bind::S(upper.clone()));
     let within = "FROM vehicles v JOIN stations s ON s.id = v.station_id";
-    let cand = if q.chars().count() < FRAGMENT_MIN_CHARS {
+    let cand = if q.chars().count() < FRAGMENT_MIN_CHARS && is_postgres(conn) {
+        // `LIKE 'q%'` is what the `text_pattern_ops` index serves, whatever the collation.
+        binds.push(starts_with(&upper));
+        format!(
+            "SELECT v.id {within} WHERE {scope} AND {} LIMIT {SEARCH_CANDIDATES}",
+            like("v.plate", n + 1)
+        )
+    } else if q.chars().count() < FRAGMENT_MIN_CHARS {
         binds.push(Bind::S(prefix_end(&upper)));
         format!(
             "SELECT v.id {within} WHERE {scope} AND v.plate >= ${n} AND v.plate < ${} LIMIT {SEARCH_CANDIDATES}",
