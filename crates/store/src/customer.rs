@@ -1,7 +1,10 @@
 //! Customers: contact data, preferences, consent.
 
 use crate::error::{StoreError, StoreResult};
-use crate::query::{Bind, contains, like, like_literal, page_of};
+use crate::query::{
+    Bind, FRAGMENT_MIN_CHARS, contains, fts_literal, is_postgres, like, page_of, prefix_end,
+    starts_with,
+};
 use crate::scope::owned_filter;
 use crate::{Page, Paged};
 use domain::permission::Reach;
@@ -175,7 +178,7 @@ pub async fn id_by_phone(conn: &mut AnyConnection, phone: &str) -> StoreResult<O
 /// a list search finds names and the visible tail of a number only (issue 21).
 #[derive(Debug, Clone, Default)]
 pub struct CustomerSearch {
-    /// Words the name contains.
+    /// A fragment of the name (its start when shorter than three characters).
     pub name: Option<String>,
     /// The last four digits of the phone.
     pub tail: Option<String>,
@@ -215,13 +218,56 @@ pub async fn list(
     if let Some(v) = val {
         binds.push(Bind::I(v));
     }
+    let mut order = "c.id DESC".to_string();
     if let Some(name) = f.name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        conds.push(like("c.name", binds.len() + 1));
-        binds.push(contains(name));
+        // The matches within reach come from a bounded subquery (see
+        // `store::vehicle::SEARCH_CANDIDATES`), so a family name shared by a tenth of
+        // the network costs what a rare name costs.
+        let n = binds.len() + 1;
+        binds.push(Bind::S(name.to_string()));
+        order = format!("CASE WHEN c.name = ${n} THEN 0 ELSE 1 END, c.id DESC");
+        let within = "FROM customers c JOIN stations s ON s.id = c.station_id";
+        let scope = &conds[0];
+        let limit = crate::vehicle::SEARCH_CANDIDATES;
+        let cand = if name.chars().count() < FRAGMENT_MIN_CHARS && is_postgres(conn) {
+            // `LIKE 'q%'` is what the `text_pattern_ops` index serves.
+            binds.push(starts_with(name));
+            format!(
+                "SELECT c.id {within} WHERE {scope} AND {} LIMIT {limit}",
+                like("c.name", n + 1)
+            )
+        } else if name.chars().count() < FRAGMENT_MIN_CHARS {
+            binds.push(Bind::S(prefix_end(name)));
+            format!(
+                "SELECT c.id {within} WHERE {scope} AND c.name >= ${n} AND c.name < ${} LIMIT {limit}",
+                n + 1
+            )
+        } else if is_postgres(conn) {
+            binds.push(contains(name));
+            format!(
+                "SELECT c.id {within} WHERE {scope} AND (c.name = ${n} OR {}) LIMIT {limit}",
+                like("c.name", n + 1)
+            )
+        } else {
+            binds.push(Bind::S(fts_literal(name)));
+            format!(
+                "SELECT c.id {within} WHERE {scope} AND c.name = ${n} UNION ALL \
+                 SELECT c.id FROM customer_search CROSS JOIN customers c ON c.id = customer_search.rowid \
+                 JOIN stations s ON s.id = c.station_id WHERE customer_search MATCH ${} AND {scope} LIMIT {limit}",
+                n + 1
+            )
+        };
+        conds.push(format!("c.id IN ({cand})"));
     }
     if let Some(tail) = &f.tail {
-        conds.push(like("c.phone", binds.len() + 1));
-        binds.push(Bind::S(format!("%{}", like_literal(tail))));
+        // The expression of the index `customers_phone_tail` (migration 0022).
+        let expr = if is_postgres(conn) {
+            "right(c.phone, 4)"
+        } else {
+            "substr(c.phone, -4)"
+        };
+        conds.push(format!("{expr} = ${}", binds.len() + 1));
+        binds.push(Bind::S(tail.clone()));
     }
     if let Some(sid) = f.station_id {
         conds.push(format!("c.station_id = ${}", binds.len() + 1));
@@ -229,15 +275,5 @@ pub async fn list(
     }
     let where_ = conds.join(" AND ");
     let from = "FROM customers c JOIN stations s ON s.id = c.station_id";
-    page_of(
-        conn,
-        COLS,
-        from,
-        &where_,
-        "c.id DESC",
-        &binds,
-        page,
-        from_row,
-    )
-    .await
+    page_of(conn, COLS, from, &where_, &order, &binds, page, from_row).await
 }

@@ -103,6 +103,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_refund.sql"),
         postgres: include_str!("../migrations/postgres/0015_refund.sql"),
     },
+    Migration {
+        version: 22,
+        name: "search",
+        sqlite: include_str!("../migrations/sqlite/0022_search.sql"),
+        postgres: include_str!("../migrations/postgres/0022_search.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

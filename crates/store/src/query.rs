@@ -58,6 +58,29 @@ pub fn starts_with(q: &str) -> Bind {
     Bind::S(format!("{}%", like_literal(q)))
 }
 
+/// Whether the connection talks to PostgreSQL (otherwise SQLite): search conditions
+/// differ, as each database has its own fragment index (FTS5 trigram, pg_trgm).
+pub fn is_postgres(conn: &AnyConnection) -> bool {
+    conn.backend_name() == "PostgreSQL"
+}
+
+/// The length, in characters, from which a search looks for a fragment anywhere in a
+/// text: both fragment indexes cut texts into trigrams, so shorter searches match
+/// the start of a text (a plate's "京A", a family name) through ordinary indexes.
+pub const FRAGMENT_MIN_CHARS: usize = 3;
+
+/// An FTS5 query that matches `q` as one literal substring (quotes doubled), so what
+/// a user types is never read as FTS5 syntax.
+pub fn fts_literal(q: &str) -> String {
+    format!("\"{}\"", q.replace('"', "\"\""))
+}
+
+/// The exclusive upper bound of texts starting with `q`, for a prefix range
+/// `col >= q AND col < prefix_end(q)` that any b-tree index serves.
+pub fn prefix_end(q: &str) -> String {
+    format!("{q}\u{10FFFF}")
+}
+
 /// Runs a `SELECT COUNT(*)` with the given binds.
 pub async fn count(conn: &mut AnyConnection, sql: &str, binds: &[Bind]) -> StoreResult<i64> {
     let row = bind_all(sqlx::query(AssertSqlSafe(sql.to_string())), binds)

@@ -1,7 +1,10 @@
 //! Vehicles, their owners over time and their odometer history.
 
 use crate::error::{StoreError, StoreResult};
-use crate::query::{Bind, bind_all, contains, like, page_of, starts_with};
+use crate::query::{
+    Bind, FRAGMENT_MIN_CHARS, bind_all, contains, fts_literal, is_postgres, like, page_of,
+    prefix_end, starts_with,
+};
 use crate::scope::owned_filter;
 use crate::{Page, Paged};
 use domain::permission::Reach;
@@ -217,7 +220,8 @@ async fn one(
 /// Filter for the vehicle list.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct VehicleFilter {
-    /// VIN prefix, plate or model words.
+    /// A whole plate or VIN, or a fragment of the plate or of the VIN's serial part;
+    /// under three characters, a plate's start.
     pub q: Option<String>,
     /// Owner id.
     pub owner_id: Option<i64>,
@@ -238,17 +242,11 @@ pub async fn list(
     if let Some(v) = val {
         binds.push(Bind::I(v));
     }
+    let mut order = "v.id DESC".to_string();
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let n = binds.len() + 1;
-        conds.push(format!(
-            "({} OR v.plate = ${} OR {})",
-            like("v.vin", n),
-            n + 1,
-            like("v.model", n + 2)
-        ));
-        binds.push(starts_with(&q.to_ascii_uppercase()));
-        binds.push(Bind::S(q.to_uppercase()));
-        binds.push(contains(q));
+        let (cond, exact) = search_condition(conn, q, &conds[0], &mut binds);
+        conds.push(cond);
+        order = format!("CASE WHEN {exact} THEN 0 ELSE 1 END, v.id DESC");
     }
     if let Some(o) = f.owner_id {
         conds.push(format!("v.owner_id = ${}", binds.len() + 1));
@@ -260,17 +258,66 @@ pub async fn list(
     }
     let where_ = conds.join(" AND ");
     let from = "FROM vehicles v JOIN stations s ON s.id = v.station_id";
-    page_of(
-        conn,
-        COLS,
-        from,
-        &where_,
-        "v.id DESC",
-        &binds,
-        page,
-        from_row,
-    )
-    .await
+    page_of(conn, COLS, from, &where_, &order, &binds, page, from_row).await
+}
+
+/// How many matching rows a search looks at, at most: enough for every page anyone
+/// reads, and the bound that keeps a search of a common fragment ("S5", "000") as
+/// fast as a rare one. The list's total is then at most this (plus exact matches).
+pub const SEARCH_CANDIDATES: i64 = 1_000;
+
+/// The condition of a vehicle search and the condition of an exact match (ranked
+/// first), binding what they need. Plates and VINs are stored in capitals, so the
+/// search is too. A search of three characters or more is a whole plate or VIN, or a
+/// fragment of the plate or of the VIN from position 10 on ("F00001", the last
+/// digits an owner reads out, a VIN's serial), served by the trigram indexes of
+/// migration 0022; a shorter one is the start of a plate ("京A").
+/// The matches within reach are gathered by a bounded subquery (no ordering inside,
+/// so the index scan stops at [`SEARCH_CANDIDATES`]); the page orders only those.
+/// On SQLite the trigram table drives (`CROSS JOIN` fixes the loop order): with the
+/// vehicles outside, a station's search re-ran the full-text query once per vehicle.
+fn search_condition(
+    conn: &AnyConnection,
+    q: &str,
+    scope: &str,
+    binds: &mut Vec<Bind>,
+) -> (String, String) {
+    let upper = q.to_uppercase();
+    let n = binds.len() + 1;
+    let exact = format!("(v.plate = ${n} OR v.vin = ${n})");
+    binds.push(Bind::S(upper.clone()));
+    let within = "FROM vehicles v JOIN stations s ON s.id = v.station_id";
+    let cand = if q.chars().count() < FRAGMENT_MIN_CHARS && is_postgres(conn) {
+        // `LIKE 'q%'` is what the `text_pattern_ops` index serves, whatever the collation.
+        binds.push(starts_with(&upper));
+        format!(
+            "SELECT v.id {within} WHERE {scope} AND {} LIMIT {SEARCH_CANDIDATES}",
+            like("v.plate", n + 1)
+        )
+    } else if q.chars().count() < FRAGMENT_MIN_CHARS {
+        binds.push(Bind::S(prefix_end(&upper)));
+        format!(
+            "SELECT v.id {within} WHERE {scope} AND v.plate >= ${n} AND v.plate < ${} LIMIT {SEARCH_CANDIDATES}",
+            n + 1
+        )
+    } else if is_postgres(conn) {
+        // The expression of the index `vehicles_vin_tail_trgm` (migration 0022).
+        binds.push(contains(&upper));
+        format!(
+            "SELECT v.id {within} WHERE {scope} AND ({exact} OR {} OR {}) LIMIT {SEARCH_CANDIDATES}",
+            like("v.plate", n + 1),
+            like("substr(v.vin, 10)", n + 1),
+        )
+    } else {
+        binds.push(Bind::S(fts_literal(&upper)));
+        format!(
+            "SELECT v.id {within} WHERE {scope} AND {exact} UNION ALL \
+             SELECT v.id FROM vehicle_search CROSS JOIN vehicles v ON v.id = vehicle_search.rowid \
+             JOIN stations s ON s.id = v.station_id WHERE vehicle_search MATCH ${} AND {scope} LIMIT {SEARCH_CANDIDATES}",
+            n + 1
+        )
+    };
+    (format!("v.id IN ({cand})"), exact)
 }
 
 /// One owner period of a vehicle.

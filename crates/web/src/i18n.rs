@@ -146,6 +146,11 @@ impl I18n {
                 include_str!("../i18n/privacy.zh-CN.toml"),
                 include_str!("../i18n/privacy.en.toml"),
             ),
+            // The owner's phone pages (home, progress), beside the areas they show.
+            (
+                include_str!("../i18n/owner.zh-CN.toml"),
+                include_str!("../i18n/owner.en.toml"),
+            ),
         ] {
             zh.extend(parse(z));
             en.extend(parse(e));

@@ -1,4 +1,4 @@
-//! Word lists for demo data: Chinese names, streets, makers and their models.
+//! Word lists for demo data: Chinese names, streets, the maker's brand and models.
 
 use rand::Rng;
 use rand::rngs::StdRng;
@@ -100,116 +100,35 @@ const fn m(name: &'static str, vds: &'static str, ev: bool, weight: u32) -> Mode
     }
 }
 
-/// Chinese makers and joint ventures with their WMI.
-pub(crate) const MAKERS: [Maker; 10] = [
+/// The one (fictional) maker the demo network serves: the platform belongs to a car
+/// maker, so every demo vehicle is of its brand. Its two world manufacturer
+/// identifiers split the line-up the way Chinese makers do: the petrol plant (sedans
+/// and SUVs) and the new-energy plant (an EV line and a plug-in hybrid). Plates of
+/// new-energy models are green (longer) ones.
+pub(crate) const BRAND: &str = "岚际";
+
+/// The maker's plants with their WMI and models.
+pub(crate) const MAKERS: [Maker; 2] = [
     Maker {
-        wmi: "LSV",
-        brand: "上汽大众",
-        weight: 14,
+        wmi: "LHZ",
+        brand: BRAND,
+        weight: 7,
         models: &[
-            m("朗逸", "AB41K", false, 5),
-            m("帕萨特", "AC43R", false, 3),
-            m("途观L", "AD45T", false, 3),
-            m("ID.4 X", "AE4EV", true, 1),
+            m("S5 轿车", "SA5B1", false, 5),
+            m("S7 轿车", "SA7B2", false, 3),
+            m("X3 SUV", "XB3C1", false, 4),
+            m("X5 SUV", "XB5C2", false, 3),
+            m("X7 SUV", "XB7C3", false, 1),
         ],
     },
     Maker {
-        wmi: "LFV",
-        brand: "一汽-大众",
-        weight: 14,
+        wmi: "LHN",
+        brand: BRAND,
+        weight: 3,
         models: &[
-            m("速腾", "2A31J", false, 5),
-            m("迈腾", "3A48C", false, 3),
-            m("探岳", "5A4TY", false, 3),
-            m("ID.4 CROZZ", "6AEV4", true, 1),
-        ],
-    },
-    Maker {
-        wmi: "LGX",
-        brand: "比亚迪",
-        weight: 20,
-        models: &[
-            m("秦PLUS", "CC4H2", true, 4),
-            m("汉", "FD4H3", true, 2),
-            m("宋PLUS", "DE4S1", true, 3),
-            m("元PLUS", "EA4Y5", true, 2),
-            m("海豚", "HA4D1", true, 2),
-        ],
-    },
-    Maker {
-        wmi: "LSG",
-        brand: "上汽通用别克",
-        weight: 10,
-        models: &[
-            m("英朗", "PE5SK", false, 4),
-            m("君威", "ZS5SB", false, 2),
-            m("昂科威", "XA5SU", false, 3),
-            m("微蓝6", "EV6B2", true, 1),
-        ],
-    },
-    Maker {
-        wmi: "LVS",
-        brand: "长安福特",
-        weight: 6,
-        models: &[
-            m("福克斯", "HFC4F", false, 3),
-            m("蒙迪欧", "HMD4M", false, 2),
-            m("锐际", "HEY4E", false, 2),
-            m("Mustang Mach-E", "HME7E", true, 1),
-        ],
-    },
-    Maker {
-        wmi: "LBV",
-        brand: "华晨宝马",
-        weight: 5,
-        models: &[
-            m("3系", "8E180", false, 3),
-            m("5系", "5R310", false, 2),
-            m("X3", "TX310", false, 2),
-            m("iX3", "EX3E1", true, 1),
-        ],
-    },
-    Maker {
-        wmi: "LDC",
-        brand: "东风",
-        weight: 5,
-        models: &[
-            m("风神AX7", "943R4", false, 2),
-            m("奕炫", "653K2", false, 2),
-            m("风神E70", "E70V1", true, 1),
-        ],
-    },
-    Maker {
-        wmi: "LGB",
-        brand: "东风日产",
-        weight: 10,
-        models: &[
-            m("轩逸", "F2B12", false, 5),
-            m("天籁", "A4L33", false, 2),
-            m("奇骏", "T3T32", false, 2),
-            m("艾睿雅", "FE0AR", true, 1),
-        ],
-    },
-    Maker {
-        wmi: "LHG",
-        brand: "广汽本田",
-        weight: 8,
-        models: &[
-            m("雅阁", "CV165", false, 4),
-            m("飞度", "GR935", false, 2),
-            m("皓影", "RW185", false, 2),
-            m("e:NP2", "ENP2E", true, 1),
-        ],
-    },
-    Maker {
-        wmi: "LVG",
-        brand: "广汽丰田",
-        weight: 8,
-        models: &[
-            m("凯美瑞", "BA3HK", false, 4),
-            m("雷凌", "BE1HZ", false, 3),
-            m("汉兰达", "BH4FV", false, 2),
-            m("bZ4X", "BZ4XE", true, 1),
+            m("E5 纯电", "EA5D1", true, 3),
+            m("E7 纯电", "EA7D2", true, 1),
+            m("X5 插混", "PB5C2", true, 2),
         ],
     },
 ];
@@ -235,6 +154,8 @@ mod tests {
                 assert!(v.is_ok(), "{first8}: {v:?}");
             }
         }
+        assert!(MAKERS.iter().all(|mk| mk.brand == BRAND));
+        assert!(MAKERS.iter().flat_map(|mk| mk.models).any(|md| md.ev));
         assert_eq!(year_code(2026), 'T');
         assert_eq!(year_code(2015), 'F');
     }

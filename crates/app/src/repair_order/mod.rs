@@ -14,6 +14,7 @@ pub use work::*;
 
 pub mod load;
 
+pub mod mine;
 pub mod track;
 
 pub mod view;

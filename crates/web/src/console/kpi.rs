@@ -20,11 +20,24 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/console/kpis", get(kpis))
 }
 
-/// A bar chart of the three rates (0–100 %), server-rendered SVG.
+/// A bar chart of the three rates (0–100 %), server-rendered SVG. Its text
+/// alternative (`aria-label` and `<title>`) lists every bar with its value, so a
+/// screen reader reads the figures the picture shows.
 pub fn kpi_chart(bars: &[(String, Option<f64>)]) -> String {
     let w = 120 * bars.len() as i64 + 40;
+    let alt = bars
+        .iter()
+        .map(|(label, pct)| {
+            let v = pct
+                .map(|p| format!("{p:.1}%"))
+                .unwrap_or_else(|| "–".into());
+            format!("{label}: {v}")
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let alt = askama_escape(&alt);
     let mut svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="240" viewBox="0 0 {w} 240" role="img" id="kpi-chart">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="240" viewBox="0 0 {w} 240" role="img" id="kpi-chart" aria-label="{alt}"><title>{alt}</title>"#
     );
     svg.push_str(r##"<line x1="30" y1="200" x2="100%" y2="200" stroke="#999"/>"##);
     for (i, (label, pct)) in bars.iter().enumerate() {

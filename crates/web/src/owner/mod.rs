@@ -3,11 +3,12 @@
 use crate::AppState;
 use crate::api::auth::session_cookie;
 use crate::client::SignInOrigin;
+use crate::console::chrome::show_time;
 use crate::console::form::{FormData, render};
 use crate::console::session::visitor_lang;
 use crate::error::page_error;
 use crate::extract::{SESSION_COOKIE, constant_time_eq, cookie};
-use crate::i18n::{I18n, Lang, tables};
+use crate::i18n::{I18n, Lang, tables, yuan};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/owner", get(home))
         .route("/owner/login", get(login_page).post(login))
         .route("/owner/code", post(send_code))
+        .route("/owner/logout", post(logout))
         .merge(appointment::router())
         .merge(repair_order::router())
         .merge(pickup::router())
@@ -153,13 +155,34 @@ async fn login(State(s): State<AppState>, parts: Parts, form: FormData) -> Respo
     }
 }
 
+/// One of the owner's orders as the home lists it: the car in the shop or a bill.
+struct OrderShow {
+    id: i64,
+    vehicle: String,
+    station: String,
+    /// Translated state, or the stage in progress while open.
+    status: String,
+    promised: String,
+    open: bool,
+    /// Bill number, total and whether it is paid.
+    bill: Option<(String, String, bool)>,
+}
+
 #[derive(Template)]
 #[template(path = "owner_home.html")]
 struct HomePage {
     lang: Lang,
     t: &'static I18n,
     hello: String,
+    csrf: String,
     vehicles: Vec<app::vehicle::Vehicle>,
+    orders: Vec<OrderShow>,
+    /// Some order is open (the car is in the shop).
+    any_open: bool,
+    /// Some order has a bill.
+    any_bill: bool,
+    /// Upcoming appointments, one line each.
+    bookings: Vec<String>,
     messages: Vec<String>,
 }
 
@@ -175,9 +198,59 @@ async fn home(State(s): State<AppState>, parts: Parts) -> Response {
         return to_login();
     };
     let lang = Lang::from_tag(&session.lang);
+    let t = tables();
     let vehicles = app::vehicle::owned(&s.app, &grant)
         .await
         .unwrap_or_default();
+    let orders: Vec<OrderShow> = app::repair_order::mine::owner_orders(&s.app, &grant)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|o| OrderShow {
+            id: o.order_id,
+            vehicle: o.vehicle,
+            station: if lang == Lang::En {
+                o.station_en
+            } else {
+                o.station_zh
+            },
+            status: match (&o.current_stage, o.state.as_str()) {
+                (Some(stage), "open") => t.t(lang, &format!("svc.stage.{stage}")).to_string(),
+                _ => t
+                    .t(lang, &format!("owner.order_state.{}", o.state))
+                    .to_string(),
+            },
+            promised: o.promised_at.map(show_time).unwrap_or_default(),
+            open: o.state == "open",
+            bill: o.bill.map(|b| (b.number, yuan(b.gross_fen), b.paid)),
+        })
+        .collect();
+    let bookings = match session.principal.grant(Action::AppointmentBook) {
+        Ok(g) => {
+            let stations: Vec<i64> = vehicles.iter().map(|v| v.station_id).collect();
+            let now = s.app.now_ms();
+            app::appointment::owner::owned(&s.app, &g, &stations)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|a| a.state == "booked" && a.start_at > now)
+                .map(|a| {
+                    let car = vehicles
+                        .iter()
+                        .find(|v| v.id == a.vehicle_id)
+                        .map(|v| v.plate.clone().unwrap_or_else(|| v.model.clone()))
+                        .unwrap_or_default();
+                    format!(
+                        "{} · {} · {}",
+                        show_time(a.start_at),
+                        car,
+                        t.t(lang, &format!("svc.type.{}", a.service_type)),
+                    )
+                })
+                .collect()
+        }
+        Err(_) => Vec::new(),
+    };
     let messages = app::customer::inbox(&s.app, &grant, 20)
         .await
         .map(|m| {
@@ -185,8 +258,8 @@ async fn home(State(s): State<AppState>, parts: Parts) -> Response {
                 .map(|m| {
                     format!(
                         "{} · {}",
-                        crate::console::chrome::show_time(m.created_at),
-                        tables().t(lang, &format!("template.{}", m.template))
+                        show_time(m.created_at),
+                        t.t(lang, &format!("template.{}", m.template))
                     )
                 })
                 .collect()
@@ -194,10 +267,31 @@ async fn home(State(s): State<AppState>, parts: Parts) -> Response {
         .unwrap_or_default();
     let page = HomePage {
         lang,
-        t: tables(),
-        hello: tables().fill(lang, "owner.hello", &[("name", &session.principal.name)]),
+        t,
+        hello: t.fill(lang, "owner.hello", &[("name", &session.principal.name)]),
+        csrf: session.csrf.clone(),
         vehicles,
+        any_open: orders.iter().any(|o| o.open),
+        any_bill: orders.iter().any(|o| o.bill.is_some()),
+        orders,
+        bookings,
         messages,
     };
     render(&page, StatusCode::OK)
+}
+
+/// Signs the owner out (the session's CSRF token must come with the form) and goes
+/// back to the sign-in page; a stale or forged form just lands there too.
+async fn logout(State(s): State<AppState>, parts: Parts, form: FormData) -> Response {
+    if let Some(token) = cookie(&parts, SESSION_COOKIE)
+        && let Ok(Some(session)) = app::auth::session(&s.app, token).await
+        && constant_time_eq(form.get("csrf").as_bytes(), session.csrf.as_bytes())
+        && let Err(e) = app::auth::logout(&s.app, token).await
+    {
+        tracing::warn!(error = %e, "owner sign-out failed");
+    }
+    let mut r = Redirect::to("/owner/login").into_response();
+    r.headers_mut()
+        .append(header::SET_COOKIE, session_cookie("", 0));
+    r
 }

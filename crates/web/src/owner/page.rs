@@ -1,16 +1,16 @@
-//! The owner's service page (one template: book, my appointments or an order's progress)
+//! The owner's service page (one template: book or my appointments; the progress page
+//! has its own, `owner_track.html`)
 //! and what the owner pages of every area share: the signed-in owner, their language.
 
 use crate::AppState;
 use crate::extract::{SESSION_COOKIE, cookie};
 use crate::i18n::{I18n, Lang, tables};
 use app::auth::Session;
-use app::repair_order::track::OwnerTrack;
 use askama::Template;
 use axum::http::request::Parts;
 use domain::permission::Action;
 
-/// The owner's service page (book, list or progress).
+/// The owner's service page (book or list).
 #[derive(Template, Default)]
 #[template(path = "owner_page.html")]
 pub(crate) struct Page {
@@ -33,17 +33,6 @@ pub(crate) struct Page {
     pub(crate) concern: String,
     pub(crate) offers: Vec<(i64, String, String)>,
     pub(crate) items: Vec<Item>,
-    pub(crate) token: String,
-    pub(crate) track: Option<OwnerTrack>,
-    pub(crate) eta: String,
-    pub(crate) promised: String,
-    pub(crate) stage_keys: Vec<String>,
-    pub(crate) status_keys: Vec<String>,
-    pub(crate) decision_keys: Vec<String>,
-    pub(crate) bill: Option<BillShow>,
-    pub(crate) rating: Option<RatingShow>,
-    /// An online payment provider is configured (today: the sandbox).
-    pub(crate) online_pay: bool,
 }
 
 /// One of the owner's appointments as listed.
@@ -55,7 +44,7 @@ pub(crate) struct Item {
     pub(crate) open: bool,
 }
 
-/// The electronic bill as the owner's page shows it.
+/// The electronic bill as the owner's progress page shows it.
 #[derive(Default)]
 pub(crate) struct BillShow {
     pub(crate) number: String,
@@ -72,7 +61,7 @@ pub(crate) struct BillShow {
     pub(crate) last_failed: bool,
 }
 
-/// The owner's rating once given.
+/// The owner's rating once given, on the progress page.
 #[derive(Default)]
 pub(crate) struct RatingShow {
     pub(crate) stars: String,

@@ -14,10 +14,11 @@ use crate::console::chrome::show_time;
 use crate::console::form::{FormData, render};
 use crate::error::page_error;
 use crate::extract::{constant_time_eq, cookie};
-use crate::i18n::{I18n, Lang, tables};
+use crate::i18n::{I18n, Lang, tables, yuan};
 use app::AppError;
 use app::rating::RatingInput;
 use app::repair_order::track::owner_track;
+use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::request::Parts;
@@ -112,6 +113,94 @@ fn bill_show(b: &app::billing::BillView, names: &[(i64, String)]) -> BillShow {
     }
 }
 
+/// The owner's progress page: the car, station, order number and total first, then
+/// the bill with its pay button, the estimate lines to decide, and the stages
+/// collapsed to one line each (the current one open).
+#[derive(Template, Default)]
+#[template(path = "owner_track.html")]
+struct TrackPage {
+    lang: Lang,
+    t: Option<&'static I18n>,
+    title_key: &'static str,
+    /// This page's path, for the language switch and the refresh link.
+    self_path: String,
+    notice: Option<String>,
+    error: Option<String>,
+    /// The link is unknown, revoked or expired: say what to do instead.
+    gone: bool,
+    token: String,
+    csrf: String,
+    vehicle: String,
+    station: String,
+    order_id: i64,
+    stage_now: String,
+    eta: String,
+    promised: String,
+    total: String,
+    delivered: bool,
+    awaiting: usize,
+    lines: Vec<LineShow>,
+    stages: Vec<StageShow>,
+    bill: Option<BillShow>,
+    rating: Option<RatingShow>,
+    /// An online payment provider is configured (today: the sandbox).
+    online_pay: bool,
+}
+
+/// An estimate line as the owner reads it: a name, never a code or part number.
+struct LineShow {
+    no: i64,
+    name: String,
+    amount: String,
+    decision: String,
+    decision_label: String,
+    proposed: bool,
+}
+
+/// A stage in one line (name, status, checks done) with its checks.
+struct StageShow {
+    code: String,
+    name: String,
+    status: String,
+    status_label: String,
+    count: String,
+    current: bool,
+    checks: Vec<String>,
+}
+
+fn stage_show(lang: Lang, st: &app::repair_order::view::StageView, current: bool) -> StageShow {
+    let t = tables();
+    let en = lang == Lang::En;
+    let done = st.checkpoints.iter().filter(|c| c.checked).count();
+    StageShow {
+        code: st.stage.clone(),
+        name: t.t(lang, &format!("svc.stage.{}", st.stage)).to_string(),
+        status: st.status.clone(),
+        status_label: t.t(lang, &format!("svc.status.{}", st.status)).to_string(),
+        count: t.fill(
+            lang,
+            "owner.track.checkpoints",
+            &[
+                ("done", &done.to_string()),
+                ("all", &st.checkpoints.len().to_string()),
+            ],
+        ),
+        current,
+        checks: st
+            .checkpoints
+            .iter()
+            .filter(|c| c.checked)
+            .map(|c| {
+                let label = if en { &c.label_en } else { &c.label_zh };
+                match &c.note {
+                    Some(n) => format!("{label} — {n}"),
+                    None => label.clone(),
+                }
+            })
+            .collect(),
+    }
+}
+
 async fn track_page(
     s: &AppState,
     parts: &Parts,
@@ -121,69 +210,99 @@ async fn track_page(
     status: StatusCode,
 ) -> Response {
     let lang = lang_of(parts);
-    let mut page = Page::new(lang, "own.progress", "track");
-    match owner_track(&s.app, token, lang == Lang::En).await {
-        Ok(tr) => {
-            page.token = token.to_string();
-            page.csrf = form_token(parts);
-            page.eta = tr.eta.map(show_time).unwrap_or_default();
-            page.promised = tr.promised_at.map(show_time).unwrap_or_default();
-            page.stage_keys = tr
-                .stages
-                .iter()
-                .map(|s| format!("svc.stage.{}", s.stage))
-                .collect();
-            page.status_keys = tr
-                .stages
-                .iter()
-                .map(|s| format!("svc.status.{}", s.status))
-                .collect();
-            page.decision_keys = tr
-                .lines
-                .iter()
-                .map(|l| format!("svc.decision.{}", l.decision))
-                .collect();
-            if tr.state == "delivered" {
-                match app::billing::owner_view(&s.app, token).await {
-                    Ok(b) => {
-                        let names: Vec<(i64, String)> = tr
-                            .lines
-                            .iter()
-                            .map(|l| (l.line_no, l.name.clone().unwrap_or_else(|| l.code.clone())))
-                            .collect();
-                        page.bill = Some(bill_show(&b, &names));
-                        page.online_pay = s.app.settings.online_payment();
-                        page.rating = b.rating.map(|r| RatingShow {
-                            stars: "★".repeat(r.stars.clamp(0, 5) as usize),
-                            comment: r.comment.unwrap_or_default(),
-                        });
-                    }
-                    Err(e) => tracing::warn!(error = %e, "owner page: no bill"),
-                }
-            }
-            page.track = Some(tr);
-            page.notice = notice;
-            page.error = error;
-            let mut r = render(&page, status);
-            // `Secure` is added behind TLS by `crate::headers`, as for every cookie.
-            if let Ok(v) = HeaderValue::from_str(&format!(
-                "{TRACK_FORM_COOKIE}={}; Path=/owner/track/{token}; HttpOnly; SameSite=Strict",
-                page.csrf,
-            )) {
-                r.headers_mut().append(header::SET_COOKIE, v);
-            }
-            r
-        }
+    let t = tables();
+    let mut page = TrackPage {
+        lang,
+        t: Some(t),
+        title_key: "own.progress",
+        self_path: format!("/owner/track/{}", query_escape(token)),
+        notice,
+        error,
+        ..Default::default()
+    };
+    let tr = match owner_track(&s.app, token, lang == Lang::En).await {
+        Ok(tr) => tr,
         Err(e) => {
-            let (mut msg, status) = page_error(lang, &e);
-            // Unknown, revoked and expired links answer alike, pointing to sign-in.
+            // Unknown, revoked and expired links answer alike: what to do next.
             if matches!(e, AppError::NotFound) {
-                msg = tables().t(lang, "own.link_gone").to_string();
+                page.gone = true;
+                page.title_key = "owner.link.title";
+                page.error = None;
+                return render(&page, StatusCode::NOT_FOUND);
             }
+            let (msg, status) = page_error(lang, &e);
+            page.gone = true;
             page.error = Some(msg);
-            render(&page, status)
+            return render(&page, status);
+        }
+    };
+    page.token = token.to_string();
+    page.csrf = form_token(parts);
+    page.vehicle = tr.vehicle.clone();
+    page.station = tr.station.clone();
+    page.order_id = tr.order_id;
+    page.total = yuan(tr.total_fen);
+    page.eta = tr.eta.map(show_time).unwrap_or_default();
+    page.promised = tr.promised_at.map(show_time).unwrap_or_default();
+    page.delivered = tr.state == "delivered";
+    page.awaiting = tr.awaiting;
+    page.stage_now = match (&tr.current_stage, page.delivered) {
+        (_, true) => t.t(lang, "owner.order_state.delivered").to_string(),
+        (Some(st), false) => t.t(lang, &format!("svc.stage.{st}")).to_string(),
+        (None, false) => t.t(lang, "owner.order_state.open").to_string(),
+    };
+    page.stages = tr
+        .stages
+        .iter()
+        .map(|st| {
+            stage_show(
+                lang,
+                st,
+                tr.current_stage.as_deref() == Some(st.stage.as_str()),
+            )
+        })
+        .collect();
+    page.lines = tr
+        .lines
+        .iter()
+        .map(|l| LineShow {
+            no: l.line_no,
+            name: l.name.clone().unwrap_or_else(|| l.code.clone()),
+            amount: yuan(l.amount_fen),
+            decision: l.decision.clone(),
+            decision_label: t
+                .t(lang, &format!("svc.decision.{}", l.decision))
+                .to_string(),
+            proposed: l.decision == "proposed",
+        })
+        .collect();
+    if page.delivered {
+        match app::billing::owner_view(&s.app, token).await {
+            Ok(b) => {
+                let names: Vec<(i64, String)> = tr
+                    .lines
+                    .iter()
+                    .map(|l| (l.line_no, l.name.clone().unwrap_or_else(|| l.code.clone())))
+                    .collect();
+                page.bill = Some(bill_show(&b, &names));
+                page.online_pay = s.app.settings.online_payment();
+                page.rating = b.rating.map(|r| RatingShow {
+                    stars: "★".repeat(r.stars.clamp(0, 5) as usize),
+                    comment: r.comment.unwrap_or_default(),
+                });
+            }
+            Err(e) => tracing::warn!(error = %e, "owner page: no bill"),
         }
     }
+    let mut r = render(&page, status);
+    // `Secure` is added behind TLS by `crate::headers`, as for every cookie.
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{TRACK_FORM_COOKIE}={}; Path=/owner/track/{token}; HttpOnly; SameSite=Strict",
+        page.csrf,
+    )) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
 }
 
 async fn track(State(s): State<AppState>, parts: Parts, Path(token): Path<String>) -> Response {

@@ -38,15 +38,18 @@ fn esc(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// The checkout page, styled like the owner's pages it continues (a phone-sized
+/// column, the same style sheet), in the payer's language.
 fn page(lang: Lang, body: &str) -> Html<String> {
     let t = |k: &str| esc(tables().t(lang, k));
     Html(format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title><style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem}}\
-         .amount{{font-size:2rem;margin:1rem 0}}button{{font-size:1.1rem;padding:.6rem 1.4rem;margin-right:.6rem}}\
-         .note{{color:#666;font-size:.9rem}}</style></head><body><h1>{}</h1>{body}<p class=\"note\">{}</p></body></html>",
+         <title>{}</title><link rel=\"stylesheet\" href=\"/assets/console.css\"></head><body><div class=\"phone\">\
+         <header class=\"owner-bar\"><span class=\"brand\">{}</span></header><main id=\"main\" class=\"sandbox-pay\"><h1>{}</h1>{body}\
+         <p class=\"empty\"><small>{}</small></p></main></div></body></html>",
         lang.tag(),
         t("payment.sandbox.title"),
+        t("payment.sandbox.brand"),
         t("payment.sandbox.title"),
         t("payment.sandbox.note"),
     ))
@@ -79,7 +82,7 @@ pub async fn sandbox_page(
             .unwrap_or_default();
         format!(
             "<p>{} {}</p><p class=\"amount\">{}</p><form method=\"post\" action=\"{action}\">{hidden}\
-             <button name=\"outcome\" value=\"pay\">{}</button><button name=\"outcome\" value=\"fail\">{}</button></form>",
+             <p><button name=\"outcome\" value=\"pay\" class=\"wide\">{}</button></p><p><button name=\"outcome\" value=\"fail\" class=\"danger wide\">{}</button></p></form>",
             t("payment.sandbox.bill"),
             esc(&p.bill_number),
             yuan(p.amount_fen),
@@ -126,7 +129,21 @@ fn back_link(lang: Lang, back: Option<&str>) -> String {
     .unwrap_or_default()
 }
 
+/// The payer's language: the language the owner chose on our pages (the `lang`
+/// cookie) wins, as the checkout continues those pages; then Accept-Language.
 fn lang_of(headers: &HeaderMap) -> Lang {
+    let chosen = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == crate::extract::LANG_COOKIE).then_some(v)
+        });
+    if let Some(tag) = chosen {
+        return Lang::from_tag(tag);
+    }
     headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
@@ -247,6 +264,22 @@ mod tests {
             assert_eq!(p(bad), None, "{bad}");
         }
         assert_eq!(return_path(None), None);
+    }
+
+    #[test]
+    fn the_chosen_language_wins_over_the_browser() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("en-US,en"),
+        );
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=b; as_lang=zh-CN"),
+        );
+        assert_eq!(lang_of(&h), Lang::ZhCn);
+        h.insert(header::COOKIE, HeaderValue::from_static("as_lang=en"));
+        assert_eq!(lang_of(&h), Lang::En);
     }
 
     #[test]

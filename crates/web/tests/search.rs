@@ -1,0 +1,185 @@
+//! Finding a customer or a car by any fragment (issue 17, finding 15), through the
+//! use cases the console and API call, on SQLite and on PostgreSQL when
+//! `TEST_DATABASE_URL` is set: a plate's start ("京A"), the plate without its prefix
+//! ("F00001"), its last digits, a whole VIN or its tail, a name's start or a
+//! three-character fragment, the visible phone tail — exact matches first, the
+//! fragment indexes kept in step with updates, whole numbers still refused and
+//! phones masked in the results.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use app::customer::CustomerFilter;
+use app::vehicle::VehicleFilter;
+use domain::permission::{Action, ActorKind, Grant, Principal, Unit};
+use domain::role::Role;
+use std::sync::Arc;
+
+fn admin(action: Action) -> Grant {
+    Principal {
+        kind: ActorKind::Person,
+        id: 1,
+        name: "admin".into(),
+        role: Role::Administrator,
+        unit: Unit::HeadOffice,
+    }
+    .grant(action)
+    .unwrap()
+}
+
+fn vin(serial: &str) -> String {
+    domain::vin::Vin::with_check_digit("LHZSA5B1", serial)
+        .unwrap()
+        .to_string()
+}
+
+async fn plates(app: &app::App, q: &str) -> Vec<String> {
+    let f = VehicleFilter {
+        q: Some(q.into()),
+        ..Default::default()
+    };
+    app::vehicle::list(app, &admin(Action::VehicleRead), &f, app::Page::new(1, 50))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|v| v.plate.unwrap_or_default())
+        .collect()
+}
+
+async fn names(app: &app::App, q: &str) -> Vec<(String, String)> {
+    let f = CustomerFilter {
+        q: Some(q.into()),
+        ..Default::default()
+    };
+    app::customer::list(app, &admin(Action::CustomerRead), &f, app::Page::new(1, 50))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|c| (c.name, c.phone))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fragments_of_plate_vin_model_name_and_phone_tail_are_found_exact_first() {
+    let t = testkit::TestDb::new().await;
+    let fx = testkit::fixture(&t.db).await;
+    let app = app::App::new(
+        t.db.clone(),
+        Arc::new(app::clock::SystemClock),
+        app::AppSettings::default(),
+    );
+    let mut c = t.db.pool.acquire().await.unwrap();
+    let cust = |name: &str, phone: &str| store::customer::CustomerFields {
+        name: name.into(),
+        phone: phone.into(),
+        id_number: None,
+        station_id: fx.station_a,
+        channel: "sms".into(),
+        quiet_hours: None,
+        consent_service: true,
+        consent_marketing: false,
+    };
+    // "王伟" first, so newest-first alone would list "王伟强" above it.
+    let wang = store::customer::insert(&mut c, &cust("王伟", "+8613900009581"), 0)
+        .await
+        .unwrap();
+    store::customer::insert(&mut c, &cust("王伟强", "+8613900001234"), 0)
+        .await
+        .unwrap();
+    store::customer::insert(&mut c, &cust("欧阳娜娜", "+8618600004321"), 0)
+        .await
+        .unwrap();
+    let veh = |vin: String, plate: &str, model: &str| store::vehicle::VehicleFields {
+        vin,
+        brand: "岚际".into(),
+        model: model.into(),
+        model_year: 2025,
+        plate: Some(plate.into()),
+        purchase_date: "2025-05-01".into(),
+        warranty_start: "2025-05-01".into(),
+        warranty_end: "2028-04-30".into(),
+        warranty_km: 100_000,
+        is_ev: false,
+        owner_id: wang,
+        station_id: fx.station_a,
+    };
+    // The exact plate first in insertion order, so it is the older row.
+    let exact = store::vehicle::insert(&mut c, &veh(vin("TA000101"), "京AF0000", "S5 轿车"), 0)
+        .await
+        .unwrap();
+    store::vehicle::insert(&mut c, &veh(vin("TA000102"), "京AF00001", "S5 轿车"), 0)
+        .await
+        .unwrap();
+    store::vehicle::insert(&mut c, &veh(vin("TA000103"), "粤B12001", "E5 纯电"), 0)
+        .await
+        .unwrap();
+    let last = store::vehicle::insert(&mut c, &veh(vin("TA000104"), "沪C77777", "X5 插混"), 0)
+        .await
+        .unwrap();
+    drop(c);
+
+    // Plates: a start, a fragment without the prefix, the last digits.
+    let p = plates(&app, "京A").await;
+    assert!(
+        p.contains(&"京AF0000".to_string()) && p.contains(&"京A12345".to_string()),
+        "{p:?}"
+    );
+    assert!(
+        !p.iter().any(|x| x.starts_with('粤') || x.starts_with('沪')),
+        "{p:?}"
+    );
+    assert_eq!(plates(&app, "F00001").await, ["京AF00001"]);
+    assert_eq!(plates(&app, "2001").await, ["粤B12001"]);
+    assert_eq!(plates(&app, "af00001").await, ["京AF00001"], "any case");
+    // Exact matches first, though newer rows come first otherwise.
+    let p = plates(&app, "京AF0000").await;
+    assert_eq!(p, ["京AF0000", "京AF00001"]);
+    // A whole VIN, a VIN's tail.
+    assert_eq!(plates(&app, &vin("TA000103")).await, ["粤B12001"]);
+    assert_eq!(plates(&app, &vin("TA000104")[9..]).await, ["沪C77777"]);
+    // Wildcards are literal.
+    assert!(plates(&app, "%%%").await.is_empty());
+    assert!(
+        plates(&app, "\"京A").await.is_empty(),
+        "a quote is not FTS syntax"
+    );
+
+    // The index follows updates.
+    let mut c = t.db.pool.acquire().await.unwrap();
+    store::vehicle::update(&mut c, last, &veh(vin("TA000104"), "沪C88888", "X5 插混"))
+        .await
+        .unwrap();
+    drop(c);
+    assert!(plates(&app, "77777").await.is_empty());
+    assert_eq!(plates(&app, "88888").await, ["沪C88888"]);
+    let _ = exact;
+
+    // Names: a start (one or two characters), a fragment of three, exact first.
+    let n = names(&app, "王伟").await;
+    assert_eq!(
+        n.iter().map(|x| x.0.as_str()).collect::<Vec<_>>(),
+        ["王伟", "王伟强"]
+    );
+    let n = names(&app, "欧阳").await;
+    assert_eq!(n.len(), 1, "{n:?}");
+    let n = names(&app, "阳娜娜").await;
+    assert_eq!(n.len(), 1, "{n:?}");
+    // The visible phone tail finds the customer; the phone stays masked.
+    let n = names(&app, "9581").await;
+    assert_eq!(n.len(), 1, "{n:?}");
+    assert_eq!(n[0].0, "王伟");
+    assert!(!n[0].1.contains("13900009581"), "masked: {}", n[0].1);
+    // A whole number is still refused (privacy rule of issue 21).
+    let f = CustomerFilter {
+        q: Some("13900009581".into()),
+        ..Default::default()
+    };
+    let r = app::customer::list(
+        &app,
+        &admin(Action::CustomerRead),
+        &f,
+        app::Page::new(1, 20),
+    )
+    .await;
+    assert!(matches!(r, Err(app::AppError::Invalid(_))), "{r:?}");
+}
