@@ -252,11 +252,87 @@ async fn refuse_below_booked(
         })
         .map(|a| format!("/api/v1/appointments/{}", a.id))
         .collect();
-    Err(AppError::Refused(
+    Err(below_booked(&affected))
+}
+
+/// The refusal of a publication below what is booked, naming the appointments.
+fn below_booked(affected: &[String]) -> AppError {
+    AppError::Refused(
         Violation::new("bays", "capacity.below_booked")
             .with_detail(affected.join(", "))
             .into(),
-    ))
+    )
+}
+
+/// An appointment that a publication would leave without its place, as the
+/// console's confirmation lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Affected {
+    /// The appointment.
+    pub appointment_id: i64,
+    /// Its start, UTC ms.
+    pub start_at: i64,
+    /// The vehicle's plate, when it has one.
+    pub plate: Option<String>,
+    /// The owner's name.
+    pub customer_name: String,
+}
+
+/// The appointments that publishing `days` days from `first_day` (from the station's
+/// own bays and technicians) would leave without their place: what the "move these"
+/// step would move. A read; nothing is changed. Needs `CapacityAdmin`.
+pub async fn affected(
+    app: &App,
+    grant: &Grant,
+    station_id: i64,
+    first_day: Date,
+    days: u32,
+) -> AppResult<Vec<Affected>> {
+    expect(grant, Action::CapacityAdmin)?;
+    let days = days.clamp(1, MAX_PUBLISH_DAYS);
+    let mut c = conn(app).await?;
+    let station = store::network::station(&mut c, grant.reach(), station_id).await?;
+    let cal = station_calendar(&mut c, &station).await?;
+    let counts = station_counts(&mut c, &station, first_day).await?;
+    let state = CapacityState::publish(&cal, first_day, days, DEFAULT_SLOT_MINUTES, counts)
+        .map_err(refused)?;
+    let techs: Vec<(i64, i64)> = counts
+        .techs
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .map(|(i, n)| (i as i64, i64::from(*n)))
+        .collect();
+    let mut starts: Vec<i64> = state
+        .slots()
+        .iter()
+        .map(|s| s.start.as_millisecond())
+        .collect();
+    starts.sort_unstable();
+    let Err(AppError::Refused(v)) =
+        refuse_below_booked(&mut c, station_id, &starts, i64::from(counts.bays), &techs).await
+    else {
+        return Ok(Vec::new());
+    };
+    let ids: Vec<i64> =
+        v.0.iter()
+            .filter_map(|x| x.detail.as_deref())
+            .flat_map(|d| d.split(", "))
+            .filter_map(|l| l.rsplit('/').next()?.parse().ok())
+            .collect();
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let a = store::appointment::get(&mut c, &Reach::All, id).await?;
+        let vehicle = store::vehicle::get(&mut c, &Reach::All, a.vehicle_id).await?;
+        let customer = store::customer::get(&mut c, &Reach::All, a.customer_id).await?;
+        out.push(Affected {
+            appointment_id: id,
+            start_at: a.start_at,
+            plate: vehicle.plate,
+            customer_name: customer.name,
+        });
+    }
+    Ok(out)
 }
 
 /// Bays of the station and its technicians by class, counting certificates valid on `day`;

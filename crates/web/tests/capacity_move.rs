@@ -194,3 +194,207 @@ async fn with_no_free_start_left_the_step_cancels_and_tells_the_owner() {
     assert_eq!(outbox_templates(&t).await, vec!["appointment_cancelled"; 2]);
     t.assert_capacity_invariant().await;
 }
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .map(|i| i + marker.len())
+        .expect("hidden field");
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// A console session as `username`: (client without a cookie store, session cookie,
+/// CSRF token).
+async fn console(t: &TestApp, username: &str) -> (reqwest::Client, String, String) {
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = c
+        .get(format!("{}/console/login", t.base))
+        .send()
+        .await
+        .unwrap();
+    let pre = set_cookie(&r);
+    let page = r.text().await.unwrap();
+    let r = c
+        .post(format!("{}/console/login", t.base))
+        .header("cookie", pre)
+        .form(&[
+            ("csrf", hidden(&page, "csrf").as_str()),
+            ("username", username),
+            ("password", testkit::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let cookies = set_cookie(&r);
+    let session = cookies
+        .split("; ")
+        .find_map(|c| c.strip_prefix("as_session="))
+        .unwrap()
+        .to_string();
+    let home = c
+        .get(format!("{}/console", t.base))
+        .header("cookie", &cookies)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    (c, session, hidden(&home, "csrf"))
+}
+
+/// The `name=value` pairs a response sets, joined as a Cookie header.
+fn set_cookie(r: &reqwest::Response) -> String {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_lists_the_affected_appointments_and_moves_them_once_confirmed() {
+    let t = TestApp::spawn().await;
+    t.service_fixture().await;
+    t.publish_places(14, 3).await;
+    let token = t.token(Role::ServiceAdvisor).await;
+    let v = t.vehicles(3).await;
+    for vehicle in &v {
+        book(&t, &token, *vehicle, "2026-11-25 10:00").await;
+    }
+    let (c, session, csrf) = console(&t, "administrator").await;
+    let url = format!("{}/console/stations/{}/capacity", t.base, t.fx.station_a);
+    let cookie = format!("as_session={session}");
+    let form = c.get(&url).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(form.status(), StatusCode::OK);
+    let html = form.text().await.unwrap();
+    let form_token = hidden(&html, "form_token");
+    // Below the bookings, not confirmed: 409, the list of owners and times, nothing moved.
+    let r = c
+        .post(&url)
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("form_token", form_token.as_str()),
+            ("first_day", "2026-11-25"),
+            ("days", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("张三"), "the owner is named");
+    assert!(html.contains("2026-11-25 10:00"), "the time is shown");
+    assert!(html.contains("move_affected"), "the step to tick");
+    assert!(outbox_templates(&t).await.is_empty());
+    // Confirmed (a fresh form): moved, each listed.
+    let r = c
+        .post(&url)
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("form_token", "second-rendering"),
+            ("first_day", "2026-11-25"),
+            ("days", "1"),
+            ("move_affected", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert_eq!(html.matches("<td>#").count(), 3, "three listed: {html}");
+    assert_eq!(outbox_templates(&t).await.len(), 3);
+    t.assert_capacity_invariant().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_repeat_held_by_another_process_gets_the_still_saving_page_and_its_link() {
+    let t = TestApp::spawn().await;
+    let (c, session, csrf) = console(&t, "administrator").await;
+    let cookie = format!("as_session={session}");
+    let principal = app::idempotency::session_principal(&session);
+    let path = format!("/console/stations/{}/capacity", t.fx.station_a);
+    let body = [
+        ("csrf", csrf.as_str()),
+        ("form_token", "held-elsewhere"),
+        ("first_day", "2026-11-25"),
+        ("days", "1"),
+    ];
+    let encoded = serde_urlencoded_body(&body);
+    // Another process claimed this submission and is still saving it.
+    let print = app::idempotency::fingerprint("POST", &path, encoded.as_bytes());
+    let claim = app::idempotency::claim(&t.app, &principal, "form:held-elsewhere", &print)
+        .await
+        .unwrap();
+    assert_eq!(claim, app::idempotency::Claim::New);
+    let started = std::time::Instant::now();
+    let r = c
+        .post(format!("{}{path}", t.base))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(encoded.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "answered at once, no waiting"
+    );
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("仍在保存"), "{html}");
+    let link = format!("{path}?form_token=held-elsewhere");
+    assert!(html.contains(&link), "{html}");
+    // The link says the same while it runs …
+    let r = c
+        .get(format!("{}{link}", t.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    // … and shows the result once the other process stored it.
+    let answer = app::idempotency::Answer {
+        status: 303,
+        content_type: None,
+        location: Some("/console/appointments"),
+        body: "",
+    };
+    app::idempotency::finish(&t.app, &principal, "form:held-elsewhere", answer)
+        .await
+        .unwrap();
+    let r = c
+        .get(format!("{}{link}", t.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/console/appointments");
+    // Another session's link shows nothing of it.
+    let (_, other, _) = console(&t, "station_manager").await;
+    let r = c
+        .get(format!("{}{link}", t.base))
+        .header("cookie", format!("as_session={other}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "the plain page");
+}
+
+fn serde_urlencoded_body(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.replace(' ', "+")))
+        .collect::<Vec<_>>()
+        .join("&")
+}
