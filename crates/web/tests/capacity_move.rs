@@ -102,13 +102,13 @@ async fn publishing_below_bookings_with_move_affected_moves_each_and_tells_its_o
     assert!(outbox_templates(&t).await.is_empty(), "nobody told");
     assert_eq!(t.assert_capacity_invariant().await, slots_before);
 
-    // A wrong type for the step is a 422 naming the field, nothing changed.
+    // A wrong type for the step is refused as unreadable input, nothing changed.
     let (status, problem) = publish(
         &t,
         json!({"first_day": "2026-11-25", "days": 1, "move_affected": "yes"}),
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
     assert_eq!(stored(&t, ids[0]).await, before[0]);
 
     // With the step: every appointment that no longer fits is moved, never silently.
