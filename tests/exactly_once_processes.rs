@@ -216,8 +216,8 @@ async fn real_processes_answer_every_write_exactly_once() {
         assert!(ra.is_success() && rb.is_success(), "{ra} {rb}");
     }
     t.assert_capacity_invariant().await;
-    assert_eq!(c.cancel(0, a).await, StatusCode::OK);
-    assert_eq!(c.cancel(1, b).await, StatusCode::OK);
+    assert!(c.cancel(0, a).await.is_success());
+    assert!(c.cancel(1, b).await.is_success());
 
     // 2. A new 60-minute booking (10:00 + 10:30) races a reschedule that holds 10:30
     //    and wants 10:00 (10:30–11:30 → 09:30–10:30), 100 times.
