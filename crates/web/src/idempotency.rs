@@ -366,7 +366,7 @@ fn still_saving(parts: &axum::http::request::Parts, path: &str, token: &str) -> 
     let html = format!(
         "<!doctype html><html lang=\"{tag}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><link rel=\"stylesheet\" href=\"/assets/app.css\"></head>\
+         <title>{title}</title><link rel=\"stylesheet\" href=\"/assets/console.css\"></head>\
          <body><main class=\"still-saving\"><h1>{title}</h1><p>{text}</p>\
          <p><a class=\"button\" href=\"{href}?{link}\">{show}</a></p></main></body></html>",
         tag = lang.tag(),

@@ -311,7 +311,11 @@ async fn the_console_lists_the_affected_appointments_and_moves_them_once_confirm
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
-    assert_eq!(html.matches("<td>#").count(), 3, "three listed: {html}");
+    assert_eq!(
+        html.matches("<td>张三</td>").count(),
+        3,
+        "three listed: {html}"
+    );
     assert_eq!(outbox_templates(&t).await.len(), 3);
     t.assert_capacity_invariant().await;
 }

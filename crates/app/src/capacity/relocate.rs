@@ -35,6 +35,10 @@ pub const CANCEL_REASON: &str = "capacity_lowered";
 pub struct Relocated {
     /// The appointment.
     pub appointment_id: i64,
+    /// The vehicle's plate, when it has one (how the desk names the appointment).
+    pub plate: Option<String>,
+    /// The owner's name.
+    pub customer_name: String,
     /// Its start before, UTC ms.
     pub from: i64,
     /// Its new start, UTC ms; `None` when it was cancelled (no free start left).
@@ -153,8 +157,13 @@ async fn move_or_cancel(
         None,
     )
     .await?;
+    let vehicle = store::vehicle::get(tx, &domain::permission::Reach::All, row.vehicle_id).await?;
+    let customer =
+        store::customer::get(tx, &domain::permission::Reach::All, row.customer_id).await?;
     Ok(Relocated {
         appointment_id: row.id,
+        plate: vehicle.plate,
+        customer_name: customer.name,
         from: row.start_at,
         to,
         owner_notified,

@@ -109,7 +109,8 @@ async fn publish(
                 .iter()
                 .map(|r| {
                     vec![
-                        format!("#{}", r.appointment_id),
+                        r.plate.clone().unwrap_or_default(),
+                        r.customer_name.clone(),
                         show_time(r.from),
                         r.to.map_or_else(|| chrome.t("cap.cancelled"), show_time),
                         chrome.t(if r.owner_notified { "yes" } else { "no" }),
@@ -119,7 +120,8 @@ async fn publish(
             let moved = Section {
                 title: chrome.t("cap.relocated"),
                 headers: vec![
-                    chrome.t("field.appointment_id"),
+                    chrome.t("field.plate"),
+                    chrome.t("cap.owner"),
                     chrome.t("cap.from"),
                     chrome.t("cap.to"),
                     chrome.t("field.owner_notified"),
