@@ -94,8 +94,7 @@ async fn next_to_move(
     };
     let span = slot + DEFAULT_SLOT_MINUTES * 60_000;
     let held = store::appointment::holding_places(tx, station_id, slot, span).await?;
-    Ok(held
-        .into_iter()
+    held.into_iter()
         .filter(|a| a.slot_starts().contains(&slot))
         .filter(|a| class.is_none_or(|c| a.tech_class == c))
         // A car already checked in stays where it is.
@@ -105,10 +104,10 @@ async fn next_to_move(
         .ok_or_else(|| {
             AppError::Refused(
                 domain::Violation::new("move_affected", "capacity.below_checked_in")
-                    .with_detail(format!("{slot}"))
+                    .with_detail(slot.to_string())
                     .into(),
             )
-        })?)
+        })
 }
 
 /// Moves one appointment to the nearest free start that takes it, or cancels it;
