@@ -300,8 +300,8 @@ pub async fn request_owner_code(app: &App, phone: &str, from: SignInFrom<'_>) ->
     let (phone, account, from) = (&phone, &account, &from);
     let (customer_id, code) =
         crate::transaction::run(app, "auth.request_owner_code", move |mut tx| async move {
-            throttled(app, &mut tx, kind, &account, &from).await?;
-            store::session::record_attempt(&mut tx, kind, &account, from.address(), now).await?;
+            throttled(app, &mut tx, kind, account, from).await?;
+            store::session::record_attempt(&mut tx, kind, account, from.address(), now).await?;
             let customer_id = store::customer::id_by_phone(&mut tx, phone.e164()).await?;
             let code = format!("{:06}", rand::random_range(0..1_000_000u32));
             let code_id = store::session::insert_otp(

@@ -74,7 +74,7 @@ pub async fn replace_plan(
         .collect();
     let rows = &rows;
     crate::transaction::run(app, "calendar.replace_plan", move |mut tx| async move {
-        store::calendar::replace_all(&mut tx, &rows).await?;
+        store::calendar::replace_all(&mut tx, rows).await?;
         let data = serde_json::json!({ "days": rows.len() });
         store::event::record(
             &mut tx,

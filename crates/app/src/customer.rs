@@ -128,7 +128,7 @@ pub async fn create(app: &App, grant: &Grant, input: &CustomerInput) -> AppResul
     let f = &f;
     crate::transaction::run(app, "customer.create", move |mut tx| async move {
     check_station(&mut tx, grant, f.station_id).await?;
-    let id = match store::customer::insert(&mut tx, &f, now).await {
+    let id = match store::customer::insert(&mut tx, f, now).await {
         Ok(id) => id,
         Err(store::StoreError::Duplicate(_)) => {
             drop(tx);

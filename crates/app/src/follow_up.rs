@@ -102,7 +102,7 @@ pub async fn complete(app: &App, grant: &Grant, id: i64, input: &CallInput) -> A
         &mut tx,
         id,
         grant.principal().id,
-        &outcome,
+        outcome,
         note.as_deref(),
         now,
     )

@@ -162,7 +162,7 @@ pub async fn create_station(app: &App, grant: &Grant, input: &StationInput) -> A
     let f = &f;
     crate::transaction::run(app, "network.create_station", move |mut tx| async move {
         check_region(&mut tx, f.region_id).await?;
-        let id = store::network::insert_station(&mut tx, &f, now).await?;
+        let id = store::network::insert_station(&mut tx, f, now).await?;
         store::event::record(
             &mut tx,
             now,
@@ -193,7 +193,7 @@ pub async fn update_station(
     crate::transaction::run(app, "network.update_station", move |mut tx| async move {
         store::network::station(&mut tx, grant.reach(), id).await?;
         check_region(&mut tx, f.region_id).await?;
-        store::network::update_station(&mut tx, id, &f, now).await?;
+        store::network::update_station(&mut tx, id, f, now).await?;
         store::event::record(
             &mut tx,
             now,
@@ -320,7 +320,7 @@ pub async fn create_region(app: &App, grant: &Grant, input: &RegionInput) -> App
     };
     let (code, en, zh) = (&code, &en, &zh);
     crate::transaction::run(app, "network.create_region", move |mut tx| async move {
-        let id = store::network::insert_region(&mut tx, &code, &zh, &en).await?;
+        let id = store::network::insert_region(&mut tx, code, zh, en).await?;
         store::event::record(
             &mut tx,
             app.now_ms(),

@@ -64,7 +64,7 @@ pub async fn upsert(app: &App, grant: &Grant, input: &PartInput) -> AppResult<St
     let now = app.now_ms();
     let row = &row;
     crate::transaction::run(app, "part.upsert", move |mut tx| async move {
-        store::part::upsert(&mut tx, &row, now).await?;
+        store::part::upsert(&mut tx, row, now).await?;
         let data =
             serde_json::json!({ "part_number": row.part_number, "price_fen": row.price_fen });
         store::event::record(&mut tx, now, actor(grant), "part", 0, "priced", &data, None).await?;

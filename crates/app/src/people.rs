@@ -102,7 +102,7 @@ pub async fn create_staff(app: &App, grant: &Grant, input: &StaffInput) -> AppRe
         else {
             return Err(AppError::Internal("staff".into()));
         };
-        let hash = crate::password::hash(&password)?;
+        let hash = crate::password::hash(password)?;
         let now = app.now_ms();
         let new = NewStaff {
             username: username.clone(),

@@ -175,8 +175,8 @@ pub async fn create(app: &App, grant: &Grant, input: &VehicleInput) -> AppResult
     let now = app.now_ms();
     let f = &f;
     crate::transaction::run(app, "vehicle.create", move |mut tx| async move {
-        check_refs(&mut tx, grant, &f).await?;
-        let id = store::vehicle::insert(&mut tx, &f, now).await?;
+        check_refs(&mut tx, grant, f).await?;
+        let id = store::vehicle::insert(&mut tx, f, now).await?;
         if let Some(km) = km {
             store::vehicle::insert_reading(
                 &mut tx,
@@ -367,7 +367,7 @@ pub async fn add_reading(app: &App, grant: &Grant, id: i64, input: &ReadingInput
             &mut tx,
             id,
             km,
-            &source,
+            source,
             flagged,
             now,
             Some(grant.principal().id),

@@ -206,7 +206,10 @@ fn form_token_of(body: &[u8]) -> Option<String> {
 /// database. A first submission held by another process is not here; its repeat is
 /// answered at once with a page that links to the result.
 #[derive(Clone, Default)]
-pub struct FormWaits(Arc<Mutex<HashMap<(String, String), watch::Sender<bool>>>>);
+pub struct FormWaits(Arc<Mutex<HashMap<Slot, watch::Sender<bool>>>>);
+
+/// A form key within its browser session: (session principal, key).
+type Slot = (String, String);
 
 /// Either the first submission of a key in this process (holding its entry until
 /// dropped, which wakes the waiters) or a repeat waiting for that one.
@@ -222,7 +225,7 @@ enum Turn {
 /// request abandoned) removes the entry and wakes every waiter.
 struct Holder {
     waits: FormWaits,
-    slot: (String, String),
+    slot: Slot,
 }
 
 impl Drop for Holder {

@@ -268,7 +268,7 @@ pub async fn refund(
         "bill",
         bill.id,
         "refunded_fen",
-        &reason,
+        reason,
     )
     .await?;
         Ok((tx, row))

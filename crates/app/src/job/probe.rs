@@ -45,7 +45,7 @@ pub async fn arm_many(
         let n = store::job::arm_many(
             &mut tx,
             KIND,
-            &keys,
+            keys,
             due_at,
             "{}",
             super::DEFAULT_MAX_ATTEMPTS,

@@ -116,7 +116,7 @@ pub async fn set_checklist(
     let json = &json;
     crate::transaction::run(app, "pickup.set_checklist", move |mut tx| async move {
         store::pickup::get(&mut tx, grant.reach(), id).await?;
-        store::pickup::set_checklist(&mut tx, id, &json, now).await?;
+        store::pickup::set_checklist(&mut tx, id, json, now).await?;
         store::event::record(
             &mut tx,
             now,
@@ -124,7 +124,7 @@ pub async fn set_checklist(
             ENTITY,
             id,
             "checklist_recorded",
-            &json,
+            json,
             None,
         )
         .await?;
@@ -164,7 +164,7 @@ pub async fn add_photo(
         ));
     }
     let photo_id =
-        store::pickup::insert_photo(&mut tx, id, t, &sha, bytes, grant.principal().id, now).await?;
+        store::pickup::insert_photo(&mut tx, id, t, sha, bytes, grant.principal().id, now).await?;
     store::event::record(
         &mut tx,
         now,
@@ -223,7 +223,7 @@ pub async fn confirm(app: &App, grant: &Grant, id: i64, input: &ConfirmInput) ->
     crate::transaction::run(app, "pickup.confirm", move |mut tx| async move {
         let p = store::pickup::get(&mut tx, grant.reach(), id).await?;
         let signed = Signed {
-            by: &by,
+            by,
             signature_ref: sig.as_deref(),
             channel: CHANNEL_AT_CAR,
         };

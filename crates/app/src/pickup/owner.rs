@@ -106,7 +106,7 @@ pub async fn confirm_by_owner(app: &App, grant: &Grant, id: i64) -> AppResult<()
     crate::transaction::run(app, "pickup.confirm_by_owner", move |mut tx| async move {
         let p = store::pickup::get_owned(&mut tx, customer, id).await?;
         let signed = Signed {
-            by: &by,
+            by,
             signature_ref: None,
             channel: CHANNEL_OWNER_PAGE,
         };

@@ -35,7 +35,7 @@ fn form_page(user: &ConsoleUser, id: i64, values: &serde_json::Value) -> FormPag
     let title = chrome.t("cap.publish");
     let station = chrome.t("nav.stations");
     FormPage::new(
-        chrome.crumb(&format!("/console/stations/{id}"), station),
+        chrome.crumb(format!("/console/stations/{id}"), station),
         title,
         format!("/console/stations/{id}/capacity"),
         FIELDS,
