@@ -199,3 +199,70 @@ fn the_web_layer_reads_through_app_only() {
         );
     }
 }
+
+/// Files of `crates/app/src` allowed to open a transaction themselves: the runner, and
+/// the demo builder, which bulk-loads a fresh database on one dedicated connection
+/// before anything else can reach it (no use case, nobody to race).
+const OWN_TRANSACTIONS: [&str; 2] = ["transaction.rs", "demo.rs"];
+
+/// What opening a transaction by hand looks like in source.
+const BARE_BEGINS: [&str; 5] = [
+    ".begin()",
+    "begin(app)",
+    "begin_with(",
+    "crate::begin",
+    ".commit()",
+];
+
+/// Every write of a use case runs through the one transaction runner (issue 20): no
+/// file under `crates/app/src` begins (or commits) a transaction itself, and every
+/// use-case name handed to the runner is one of `app::transaction::USE_CASES`, so
+/// its retries and give-ups are counted in `/metrics` from zero.
+#[test]
+fn every_app_transaction_runs_through_the_runner() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/app/src");
+    let mut files = vec![];
+    rust_files(&root, &mut files);
+    assert!(files.len() > 20, "app sources found");
+    let mut named = BTreeSet::new();
+    for f in &files {
+        let rel = f.strip_prefix(&root).unwrap_or(f);
+        let allowed =
+            OWN_TRANSACTIONS.iter().any(|a| rel == Path::new(a)) || rel.starts_with("demo");
+        let text = fs::read_to_string(f).unwrap_or_default();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if !allowed && let Some(b) = BARE_BEGINS.iter().find(|b| code.contains(**b)) {
+                panic!(
+                    "{}:{} opens a transaction outside the runner (`{b}`); use \
+                     crate::transaction::run(app, \"area.use_case\", |mut tx| async move {{ … }})",
+                    rel.display(),
+                    n + 1
+                );
+            }
+        }
+        // The names handed to the runner: `run(app, "x.y"` or `.run("x.y"`.
+        for part in text.split("run(").skip(1) {
+            let after = part
+                .trim_start()
+                .strip_prefix("app,")
+                .or_else(|| part.trim_start().strip_prefix("&self.ctx.app,"))
+                .unwrap_or(part)
+                .trim_start();
+            if let Some(rest) = after.strip_prefix('"')
+                && let Some((name, _)) = rest.split_once('"')
+                && name.contains('.')
+                && !name.contains(' ')
+            {
+                named.insert((rel.display().to_string(), name.to_string()));
+            }
+        }
+    }
+    assert!(named.len() > 50, "runner calls found: {}", named.len());
+    for (file, name) in &named {
+        assert!(
+            app::transaction::USE_CASES.contains(&name.as_str()),
+            "{file} runs use case `{name}`, which is not in app::transaction::USE_CASES"
+        );
+    }
+}

@@ -297,35 +297,39 @@ pub async fn request_owner_code(app: &App, phone: &str, from: SignInFrom<'_>) ->
     let kind = store::session::ATTEMPT_CODE_REQUEST;
     let account = format!("owner:{}", phone.e164());
     let now = app.now_ms();
-    let mut tx = app.db.begin().await?;
-    throttled(app, &mut tx, kind, &account, &from).await?;
-    store::session::record_attempt(&mut tx, kind, &account, from.address(), now).await?;
-    let customer_id = store::customer::id_by_phone(&mut tx, phone.e164()).await?;
-    let code = format!("{:06}", rand::random_range(0..1_000_000u32));
-    let code_id = store::session::insert_otp(
-        &mut tx,
-        phone.e164(),
-        &hash_secret(&code),
-        now + 5 * 60_000,
-        now,
-    )
-    .await?;
-    if let Some(customer_id) = customer_id {
-        let payload = serde_json::json!({ "code": code });
-        // The key names the customer, not the number: the outbox keeps no phone in it.
-        store::outbox::enqueue(
-            &mut tx,
-            &format!("otp:{customer_id}:{code_id}"),
-            "sms",
-            phone.e164(),
-            Some(customer_id),
-            "otp",
-            &payload,
-            now,
-        )
+    let (phone, account, from) = (&phone, &account, &from);
+    let (customer_id, code) =
+        crate::transaction::run(app, "auth.request_owner_code", move |mut tx| async move {
+            throttled(app, &mut tx, kind, account, from).await?;
+            store::session::record_attempt(&mut tx, kind, account, from.address(), now).await?;
+            let customer_id = store::customer::id_by_phone(&mut tx, phone.e164()).await?;
+            let code = format!("{:06}", rand::random_range(0..1_000_000u32));
+            let code_id = store::session::insert_otp(
+                &mut tx,
+                phone.e164(),
+                &hash_secret(&code),
+                now + 5 * 60_000,
+                now,
+            )
+            .await?;
+            if let Some(customer_id) = customer_id {
+                let payload = serde_json::json!({ "code": code });
+                // The key names the customer, not the number: the outbox keeps no phone in it.
+                store::outbox::enqueue(
+                    &mut tx,
+                    &format!("otp:{customer_id}:{code_id}"),
+                    "sms",
+                    phone.e164(),
+                    Some(customer_id),
+                    "otp",
+                    &payload,
+                    now,
+                )
+                .await?;
+            }
+            Ok((tx, (customer_id, code)))
+        })
         .await?;
-    }
-    tx.commit().await.map_err(store::StoreError::from)?;
     app.wake_jobs();
     if app.settings.log_codes && customer_id.is_some() {
         tracing::info!(phone = %phone.masked(), code = %code, "owner sign-in code (log_codes is on)");
@@ -409,48 +413,51 @@ pub async fn create_token(
     if input.name.trim().is_empty() || input.name.chars().count() > 100 {
         v.push(Violation::new("name", "text.length"));
     }
-    let mut tx = app.db.begin().await?;
-    if let Some(r) = role {
-        match r.unit_kind() {
-            UnitKind::Station => match input.station_id {
-                Some(s) if store::network::station_region(&mut tx, s).await?.is_some() => {}
-                _ => v.push(Violation::new("station_id", "station.unknown")),
-            },
-            UnitKind::Region if input.region_id.is_none() => {
-                v.push(Violation::new("region_id", "required"))
+    let v = &v;
+    crate::transaction::run(app, "auth.create_token", move |mut tx| async move {
+        let mut v = v.clone();
+        if let Some(r) = role {
+            match r.unit_kind() {
+                UnitKind::Station => match input.station_id {
+                    Some(s) if store::network::station_region(&mut tx, s).await?.is_some() => {}
+                    _ => v.push(Violation::new("station_id", "station.unknown")),
+                },
+                UnitKind::Region if input.region_id.is_none() => {
+                    v.push(Violation::new("region_id", "required"))
+                }
+                _ => {}
             }
-            _ => {}
         }
-    }
-    v.into_result()?;
-    let secret = format!("as_{}", new_secret());
-    let row = TokenRow {
-        id: 0,
-        name: input.name.trim().to_string(),
-        role: input.role.clone(),
-        station_id: input.station_id,
-        region_id: input.region_id,
-    };
-    let now = app.now_ms();
-    let id = store::session::insert_token(&mut tx, &row, &hash_secret(&secret), now).await?;
-    let actor = store::event::Actor {
-        role: grant.principal().role.code(),
-        id: grant.principal().id,
-        kind: grant.principal().kind.code(),
-    };
-    store::event::record(
-        &mut tx,
-        now,
-        actor,
-        "api_token",
-        id,
-        "issued",
-        &serde_json::json!({"role": input.role}),
-        None,
-    )
-    .await?;
-    tx.commit().await.map_err(store::StoreError::from)?;
-    Ok((id, secret))
+        v.into_result()?;
+        let secret = format!("as_{}", new_secret());
+        let row = TokenRow {
+            id: 0,
+            name: input.name.trim().to_string(),
+            role: input.role.clone(),
+            station_id: input.station_id,
+            region_id: input.region_id,
+        };
+        let now = app.now_ms();
+        let id = store::session::insert_token(&mut tx, &row, &hash_secret(&secret), now).await?;
+        let actor = store::event::Actor {
+            role: grant.principal().role.code(),
+            id: grant.principal().id,
+            kind: grant.principal().kind.code(),
+        };
+        store::event::record(
+            &mut tx,
+            now,
+            actor,
+            "api_token",
+            id,
+            "issued",
+            &serde_json::json!({"role": input.role}),
+            None,
+        )
+        .await?;
+        Ok((tx, (id, secret)))
+    })
+    .await
 }
 
 /// The principal of an API token, if live.

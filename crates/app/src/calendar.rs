@@ -1,7 +1,7 @@
 //! The working calendar of a station: China's official holiday plan (stored one row
 //! per date, seeded by [`ensure_holidays`]), the station's opening hours and zone.
 
-use crate::{App, AppError, AppResult, begin, commit};
+use crate::{App, AppError, AppResult};
 use domain::calendar::{DayKind, HolidayPlan, OpeningHours, WorkingCalendar, shanghai};
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
@@ -12,27 +12,28 @@ use store::network::Station;
 /// are kept (head office may have changed them). Returns how many were added; running
 /// it again adds nothing. A bootstrap step like migrations, so it takes no grant.
 pub async fn ensure_holidays(app: &App) -> AppResult<usize> {
-    let mut tx = begin(app).await?;
-    let mut added = 0;
-    for (day, kind) in HolidayPlan::china().iter() {
-        let row = match kind {
-            DayKind::Holiday { name } => PlanDay {
-                day: day.to_string(),
-                kind: "holiday".into(),
-                name: Some(name.clone()),
-            },
-            DayKind::AdjustedWorkday => PlanDay {
-                day: day.to_string(),
-                kind: "workday".into(),
-                name: None,
-            },
-        };
-        if store::calendar::insert_day(&mut tx, &row).await? {
-            added += 1;
+    crate::transaction::run(app, "calendar.ensure_holidays", move |mut tx| async move {
+        let mut added = 0;
+        for (day, kind) in HolidayPlan::china().iter() {
+            let row = match kind {
+                DayKind::Holiday { name } => PlanDay {
+                    day: day.to_string(),
+                    kind: "holiday".into(),
+                    name: Some(name.clone()),
+                },
+                DayKind::AdjustedWorkday => PlanDay {
+                    day: day.to_string(),
+                    kind: "workday".into(),
+                    name: None,
+                },
+            };
+            if store::calendar::insert_day(&mut tx, &row).await? {
+                added += 1;
+            }
         }
-    }
-    commit(tx).await?;
-    Ok(added)
+        Ok((tx, added))
+    })
+    .await
 }
 
 /// The stored plan as the text head office edits (`2026-02-15..2026-02-23 holiday 春节`,
@@ -71,22 +72,24 @@ pub async fn replace_plan(
             },
         })
         .collect();
-    let mut tx = begin(app).await?;
-    store::calendar::replace_all(&mut tx, &rows).await?;
-    let data = serde_json::json!({ "days": rows.len() });
-    store::event::record(
-        &mut tx,
-        app.now_ms(),
-        crate::actor(grant),
-        "holiday_plan",
-        0,
-        "replaced",
-        &data,
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(rows.len())
+    let rows = &rows;
+    crate::transaction::run(app, "calendar.replace_plan", move |mut tx| async move {
+        store::calendar::replace_all(&mut tx, rows).await?;
+        let data = serde_json::json!({ "days": rows.len() });
+        store::event::record(
+            &mut tx,
+            app.now_ms(),
+            crate::actor(grant),
+            "holiday_plan",
+            0,
+            "replaced",
+            &data,
+            None,
+        )
+        .await?;
+        Ok((tx, rows.len()))
+    })
+    .await
 }
 
 /// The stored plan; China's built-in plan while nothing is stored yet.

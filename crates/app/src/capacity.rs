@@ -22,6 +22,9 @@ use jiff::civil::Date;
 use serde::Serialize;
 use store::people::StaffFilter;
 
+mod relocate;
+pub use relocate::{CANCEL_REASON, Relocated};
+
 /// Longest publication in days.
 pub const MAX_PUBLISH_DAYS: u32 = 92;
 
@@ -35,8 +38,9 @@ pub const SEARCH_HORIZON_DAYS: u32 = 7;
 /// [`DEFAULT_SLOT_MINUTES`] within opening hours on working days. `counts` gives the
 /// bays and technicians per slot; without it they come from the station's bays and
 /// its technicians' certificates valid on `first_day`. Re-publishing keeps what
-/// bookings already use. Returns the number of slots. Needs `CapacityAdmin` within
-/// the station's reach.
+/// bookings already use; less than is booked is refused (`capacity.below_booked`,
+/// naming the appointments — see [`publish_moving`] for the explicit alternative).
+/// Returns the number of slots. Needs `CapacityAdmin` within the station's reach.
 pub async fn publish(
     app: &App,
     grant: &Grant,
@@ -45,6 +49,35 @@ pub async fn publish(
     days: u32,
     counts: Option<SlotCounts>,
 ) -> AppResult<usize> {
+    let p = publish_moving(app, grant, station_id, first_day, days, counts, false).await?;
+    Ok(p.slots)
+}
+
+/// What a publication did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Published {
+    /// Slots published.
+    pub slots: usize,
+    /// The appointments moved (or, with no free start left, cancelled) because the
+    /// new capacity no longer held them; empty unless `move_affected` was asked.
+    pub relocated: Vec<Relocated>,
+}
+
+/// [`publish`], with the explicit "move these" step when `move_affected` is true:
+/// where the new capacity leaves slots with more bookings than places, each
+/// appointment that no longer fits is moved to the nearest free start of the station
+/// or cancelled, its owner told through the outbox and its timeline recording it —
+/// all in the publication's one transaction (see [`relocate`]). Without it the
+/// publication is refused with the list, nothing changed.
+pub async fn publish_moving(
+    app: &App,
+    grant: &Grant,
+    station_id: i64,
+    first_day: Date,
+    days: u32,
+    counts: Option<SlotCounts>,
+    move_affected: bool,
+) -> AppResult<Published> {
     expect(grant, Action::CapacityAdmin)?;
     if !(1..=MAX_PUBLISH_DAYS).contains(&days) {
         return Err(AppError::Invalid(
@@ -53,23 +86,44 @@ pub async fn publish(
                 .into(),
         ));
     }
-    let now = app.now_ms();
+    let now = app.clock.now();
+    let ask = Ask {
+        station_id,
+        first_day,
+        days,
+        counts,
+        move_affected,
+    };
     run(app, "capacity.publish", move |mut tx| async move {
-        let n = publish_in(&mut tx, grant, station_id, first_day, days, counts, now).await?;
-        Ok((tx, n))
+        let p = publish_in(&mut tx, grant, ask, now).await?;
+        Ok((tx, p))
     })
     .await
+}
+
+/// A publication as asked.
+#[derive(Debug, Clone, Copy)]
+struct Ask {
+    station_id: i64,
+    first_day: Date,
+    days: u32,
+    counts: Option<SlotCounts>,
+    move_affected: bool,
 }
 
 async fn publish_in(
     tx: &mut sqlx::AnyConnection,
     grant: &Grant,
-    station_id: i64,
-    first_day: Date,
-    days: u32,
-    counts: Option<SlotCounts>,
-    now: i64,
-) -> AppResult<usize> {
+    ask: Ask,
+    now: Timestamp,
+) -> AppResult<Published> {
+    let Ask {
+        station_id,
+        first_day,
+        days,
+        counts,
+        move_affected,
+    } = ask;
     let station = store::network::station(tx, grant.reach(), station_id).await?;
     let cal = station_calendar(tx, &station).await?;
     let counts = match counts {
@@ -91,8 +145,29 @@ async fn publish_in(
         .map(|s| s.start.as_millisecond())
         .collect();
     starts.sort_unstable();
-    store::capacity::lock(tx, station_id, &starts).await?;
-    refuse_below_booked(tx, station_id, &starts, i64::from(counts.bays), &techs).await?;
+    let (Some(&first), Some(&last)) = (starts.first(), starts.last()) else {
+        return Ok(Published {
+            slots: 0,
+            relocated: Vec::new(),
+        });
+    };
+    let end = last + DEFAULT_SLOT_MINUTES * 60_000;
+    if move_affected {
+        // Moves may land up to the search horizon either side: lock those slots too,
+        // all in the one order, before anything is read or changed.
+        let horizon = i64::from(SEARCH_HORIZON_DAYS + 1) * 86_400_000;
+        let mut all = starts.clone();
+        all.extend(
+            store::capacity::slots_between(tx, station_id, first - horizon, end + horizon)
+                .await?
+                .iter()
+                .map(|s| s.slot_start),
+        );
+        store::capacity::lock(tx, station_id, &all).await?;
+    } else {
+        store::capacity::lock(tx, station_id, &starts).await?;
+        refuse_below_booked(tx, station_id, &starts, i64::from(counts.bays), &techs).await?;
+    }
     for start in &starts {
         store::capacity::publish_slot(
             tx,
@@ -104,9 +179,14 @@ async fn publish_in(
         )
         .await?;
     }
+    let relocated = if move_affected {
+        relocate::relocate(tx, grant, station_id, first, end, now).await?
+    } else {
+        Vec::new()
+    };
     store::event::record(
         tx,
-        now,
+        now.as_millisecond(),
         actor(grant),
         "station",
         station_id,
@@ -114,16 +194,22 @@ async fn publish_in(
         &serde_json::json!({
             "first_day": first_day.to_string(), "days": days, "slots": state.slots().len(),
             "bays": counts.bays, "technicians": counts.technicians(),
+            "moved": relocated.iter().filter(|r| r.to.is_some()).count(),
+            "cancelled": relocated.iter().filter(|r| r.to.is_none()).count(),
         }),
         None,
     )
     .await?;
-    Ok(state.slots().len())
+    Ok(Published {
+        slots: state.slots().len(),
+        relocated,
+    })
 }
 
 /// Refuses a publication that leaves any already-booked slot with more bookings than
 /// bays or technicians of a class, naming the rule and every appointment that holds
-/// a place in such a slot (nothing is changed; cancel or move those first).
+/// a place in such a slot (nothing is changed; cancel or move those first, or ask
+/// for the "move these" step, `move_affected`).
 async fn refuse_below_booked(
     tx: &mut sqlx::AnyConnection,
     station_id: i64,
@@ -166,11 +252,87 @@ async fn refuse_below_booked(
         })
         .map(|a| format!("/api/v1/appointments/{}", a.id))
         .collect();
-    Err(AppError::Refused(
+    Err(below_booked(&affected))
+}
+
+/// The refusal of a publication below what is booked, naming the appointments.
+fn below_booked(affected: &[String]) -> AppError {
+    AppError::Refused(
         Violation::new("bays", "capacity.below_booked")
             .with_detail(affected.join(", "))
             .into(),
-    ))
+    )
+}
+
+/// An appointment that a publication would leave without its place, as the
+/// console's confirmation lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Affected {
+    /// The appointment.
+    pub appointment_id: i64,
+    /// Its start, UTC ms.
+    pub start_at: i64,
+    /// The vehicle's plate, when it has one.
+    pub plate: Option<String>,
+    /// The owner's name.
+    pub customer_name: String,
+}
+
+/// The appointments that publishing `days` days from `first_day` (from the station's
+/// own bays and technicians) would leave without their place: what the "move these"
+/// step would move. A read; nothing is changed. Needs `CapacityAdmin`.
+pub async fn affected(
+    app: &App,
+    grant: &Grant,
+    station_id: i64,
+    first_day: Date,
+    days: u32,
+) -> AppResult<Vec<Affected>> {
+    expect(grant, Action::CapacityAdmin)?;
+    let days = days.clamp(1, MAX_PUBLISH_DAYS);
+    let mut c = conn(app).await?;
+    let station = store::network::station(&mut c, grant.reach(), station_id).await?;
+    let cal = station_calendar(&mut c, &station).await?;
+    let counts = station_counts(&mut c, &station, first_day).await?;
+    let state = CapacityState::publish(&cal, first_day, days, DEFAULT_SLOT_MINUTES, counts)
+        .map_err(refused)?;
+    let techs: Vec<(i64, i64)> = counts
+        .techs
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .map(|(i, n)| (i as i64, i64::from(*n)))
+        .collect();
+    let mut starts: Vec<i64> = state
+        .slots()
+        .iter()
+        .map(|s| s.start.as_millisecond())
+        .collect();
+    starts.sort_unstable();
+    let Err(AppError::Refused(v)) =
+        refuse_below_booked(&mut c, station_id, &starts, i64::from(counts.bays), &techs).await
+    else {
+        return Ok(Vec::new());
+    };
+    let ids: Vec<i64> =
+        v.0.iter()
+            .filter_map(|x| x.detail.as_deref())
+            .flat_map(|d| d.split(", "))
+            .filter_map(|l| l.rsplit('/').next()?.parse().ok())
+            .collect();
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let a = store::appointment::get(&mut c, &Reach::All, id).await?;
+        let vehicle = store::vehicle::get(&mut c, &Reach::All, a.vehicle_id).await?;
+        let customer = store::customer::get(&mut c, &Reach::All, a.customer_id).await?;
+        out.push(Affected {
+            appointment_id: id,
+            start_at: a.start_at,
+            plate: vehicle.plate,
+            customer_name: customer.name,
+        });
+    }
+    Ok(out)
 }
 
 /// Bays of the station and its technicians by class, counting certificates valid on `day`;

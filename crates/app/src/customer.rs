@@ -3,7 +3,7 @@
 
 use crate::input::{Loose, boolean, int, opt_text, parsed, text};
 use crate::network::expect;
-use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use crate::{App, AppError, AppResult, actor, conn};
 use domain::customer::{Channel, QuietHours, parse_name};
 use domain::permission::{Action, Grant, Reach};
 use domain::{Violation, Violations};
@@ -125,9 +125,10 @@ pub async fn create(app: &App, grant: &Grant, input: &CustomerInput) -> AppResul
     expect(grant, Action::CustomerWrite)?;
     let f = parse(input)?;
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
+    let f = &f;
+    crate::transaction::run(app, "customer.create", move |mut tx| async move {
     check_station(&mut tx, grant, f.station_id).await?;
-    let id = match store::customer::insert(&mut tx, &f, now).await {
+    let id = match store::customer::insert(&mut tx, f, now).await {
         Ok(id) => id,
         Err(store::StoreError::Duplicate(_)) => {
             drop(tx);
@@ -147,8 +148,9 @@ pub async fn create(app: &App, grant: &Grant, input: &CustomerInput) -> AppResul
         None,
     )
     .await?;
-    commit(tx).await?;
-    Ok(id)
+        Ok((tx, id))
+    })
+    .await
 }
 
 /// The answer to a number already in use: it "cannot be used", never that it belongs
@@ -171,46 +173,47 @@ async fn duplicate_phone(app: &App, grant: &Grant, id: i64) -> AppError {
 pub async fn update(app: &App, grant: &Grant, id: i64, input: &CustomerInput) -> AppResult<()> {
     expect(grant, Action::CustomerWrite)?;
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    let before = store::customer::get(&mut tx, grant.reach(), id).await?;
-    let (phone, id_number) = store::customer::reveal(&mut tx, grant.reach(), id).await?;
-    let mut input = input.clone();
-    let blank =
-        |l: &Loose| matches!(l, Loose::Null) || l.as_str().is_some_and(|s| s.trim().is_empty());
-    if blank(&input.phone) {
-        input.phone = Loose::String(phone);
-    }
-    if blank(&input.id_number) {
-        input.id_number = id_number.map(Loose::String).unwrap_or(Loose::Null);
-    }
-    let f = parse(&input)?;
-    check_station(&mut tx, grant, f.station_id).await?;
-    match store::customer::update(&mut tx, id, &f).await {
-        Ok(()) => {}
-        Err(store::StoreError::Duplicate(_)) => {
-            drop(tx);
-            return Err(duplicate_phone(app, grant, id).await);
+    crate::transaction::run(app, "customer.update", move |mut tx| async move {
+        let before = store::customer::get(&mut tx, grant.reach(), id).await?;
+        let (phone, id_number) = store::customer::reveal(&mut tx, grant.reach(), id).await?;
+        let mut input = input.clone();
+        let blank =
+            |l: &Loose| matches!(l, Loose::Null) || l.as_str().is_some_and(|s| s.trim().is_empty());
+        if blank(&input.phone) {
+            input.phone = Loose::String(phone);
         }
-        Err(e) => return Err(e.into()),
-    }
-    let data = serde_json::json!({
-        "consent_service": [before.consent_service, f.consent_service],
-        "consent_marketing": [before.consent_marketing, f.consent_marketing],
-        "channel": [before.channel, f.channel],
-    });
-    store::event::record(
-        &mut tx,
-        now,
-        actor(grant),
-        "customer",
-        id,
-        "updated",
-        &data,
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(())
+        if blank(&input.id_number) {
+            input.id_number = id_number.map(Loose::String).unwrap_or(Loose::Null);
+        }
+        let f = parse(&input)?;
+        check_station(&mut tx, grant, f.station_id).await?;
+        match store::customer::update(&mut tx, id, &f).await {
+            Ok(()) => {}
+            Err(store::StoreError::Duplicate(_)) => {
+                drop(tx);
+                return Err(duplicate_phone(app, grant, id).await);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let data = serde_json::json!({
+            "consent_service": [before.consent_service, f.consent_service],
+            "consent_marketing": [before.consent_marketing, f.consent_marketing],
+            "channel": [before.channel, f.channel],
+        });
+        store::event::record(
+            &mut tx,
+            now,
+            actor(grant),
+            "customer",
+            id,
+            "updated",
+            &data,
+            None,
+        )
+        .await?;
+        Ok((tx, ()))
+    })
+    .await
 }
 
 /// One customer within reach, each field as the privacy policy lets the caller see it.
@@ -280,51 +283,54 @@ pub async fn identify(app: &App, grant: &Grant, phone: &str) -> AppResult<Vec<Cu
         return Err(Violation::new("phone", "required").into());
     };
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    let made =
-        store::audit::count_since(&mut tx, actor(grant), "identify", now - IDENTIFY_WINDOW_MS)
+    let phone = &phone;
+    let found = crate::transaction::run(app, "customer.identify", move |mut tx| async move {
+        let made =
+            store::audit::count_since(&mut tx, actor(grant), "identify", now - IDENTIFY_WINDOW_MS)
+                .await?;
+        if let Some(retry_at) = identify_retry_at(made, now) {
+            drop(tx);
+            let p = grant.principal();
+            tracing::warn!(
+                role = p.role.code(),
+                id = p.id,
+                made,
+                "privacy: caller lookups over the rate (possible enumeration)"
+            );
+            crate::privacy::record_attempt(
+                app,
+                grant,
+                "identify_refused",
+                "customer",
+                0,
+                "phone",
+                "rate",
+            )
             .await?;
-    if let Some(retry_at) = identify_retry_at(made, now) {
-        drop(tx);
-        let p = grant.principal();
-        tracing::warn!(
-            role = p.role.code(),
-            id = p.id,
-            made,
-            "privacy: caller lookups over the rate (possible enumeration)"
-        );
-        crate::privacy::record_attempt(
-            app,
-            grant,
-            "identify_refused",
-            "customer",
-            0,
-            "phone",
-            "rate",
-        )
-        .await?;
-        return Err(AppError::TooManyAttempts { retry_at });
-    }
-    let found = store::customer::by_phone(&mut tx, grant.reach(), phone.e164()).await?;
-    let ids: Vec<i64> = if found.is_empty() {
-        vec![0]
-    } else {
-        found.iter().map(|c| c.id).collect()
-    };
-    for id in ids {
-        store::audit::write(
-            &mut tx,
-            now,
-            actor(grant),
-            "identify",
-            "customer",
-            id,
-            "phone",
-            "caller lookup",
-        )
-        .await?;
-    }
-    commit(tx).await?;
+            return Err(AppError::TooManyAttempts { retry_at });
+        }
+        let found = store::customer::by_phone(&mut tx, grant.reach(), phone.e164()).await?;
+        let ids: Vec<i64> = if found.is_empty() {
+            vec![0]
+        } else {
+            found.iter().map(|c| c.id).collect()
+        };
+        for id in ids {
+            store::audit::write(
+                &mut tx,
+                now,
+                actor(grant),
+                "identify",
+                "customer",
+                id,
+                "phone",
+                "caller lookup",
+            )
+            .await?;
+        }
+        Ok((tx, found))
+    })
+    .await?;
     let p = grant.principal();
     Ok(found
         .into_iter()
@@ -405,20 +411,24 @@ pub async fn reveal(app: &App, grant: &Grant, id: i64, input: &RevealInput) -> A
         return Err(AppError::Forbidden);
     }
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    let (phone, id_number) = store::customer::reveal(&mut tx, grant.reach(), id).await?;
-    store::audit::write(
-        &mut tx,
-        now,
-        actor(grant),
-        "reveal",
-        "customer",
-        id,
-        req.field.code(),
-        &req.reason(),
-    )
-    .await?;
-    commit(tx).await?;
+    let req = &req;
+    let (phone, id_number) =
+        crate::transaction::run(app, "customer.reveal", move |mut tx| async move {
+            let (phone, id_number) = store::customer::reveal(&mut tx, grant.reach(), id).await?;
+            store::audit::write(
+                &mut tx,
+                now,
+                actor(grant),
+                "reveal",
+                "customer",
+                id,
+                req.field.code(),
+                &req.reason(),
+            )
+            .await?;
+            Ok((tx, (phone, id_number)))
+        })
+        .await?;
     let value = match req.field {
         domain::privacy::Field::CustomerPhone => Some(
             domain::phone::Phone::parse(&phone)

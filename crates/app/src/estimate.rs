@@ -8,7 +8,7 @@ use crate::labour::lookup;
 use crate::network::expect;
 use crate::repair_order::load::{ENTITY, Loaded, load, order_calendar, owner_order, save};
 use crate::shared::{refused, ts};
-use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use crate::{App, AppError, AppResult, actor, conn};
 use domain::calendar::ClockMode;
 use domain::estimate::{ApprovalChannel, ApprovalRecord, Invoice, LineItem, Totals};
 use domain::money::Money;
@@ -44,117 +44,118 @@ pub async fn add_line(
 ) -> AppResult<u32> {
     expect(grant, Action::RepairOrderWrite)?;
     let now_ms = app.now_ms();
-    let mut tx = begin(app).await?;
-    let mut l = load(&mut tx, grant.reach(), order_id).await?;
-    let code = input.code.trim().to_string();
-    let item = match input.kind.as_str() {
-        "labour" => {
-            let op = lookup(&mut tx, "code", &code).await?;
-            let hundredths = input.hundredths.unwrap_or(op.standard_hundredths);
-            LineItem::Labour {
-                operation_code: op.code,
-                hundredths,
-                hourly_rate: Money::from_fen(l.row.hourly_rate_fen),
-            }
-        }
-        "part" => {
-            // A catalogued part is priced from the catalogue, whatever was sent; a part
-            // not (yet) in the catalogue needs its price stated.
-            let catalogued = store::part::by_number(&mut tx, &code).await?;
-            let price = match (catalogued, input.unit_price_fen) {
-                (Some(p), _) => p.price_fen,
-                (None, Some(price)) => price,
-                (None, None) => {
-                    return Err(AppError::Invalid(
-                        Violation::new("unit_price_fen", "required").into(),
-                    ));
+    crate::transaction::run(app, "estimate.add_line", move |mut tx| async move {
+        let mut l = load(&mut tx, grant.reach(), order_id).await?;
+        let code = input.code.trim().to_string();
+        let item = match input.kind.as_str() {
+            "labour" => {
+                let op = lookup(&mut tx, "code", &code).await?;
+                let hundredths = input.hundredths.unwrap_or(op.standard_hundredths);
+                LineItem::Labour {
+                    operation_code: op.code,
+                    hundredths,
+                    hourly_rate: Money::from_fen(l.row.hourly_rate_fen),
                 }
-            };
-            LineItem::Part {
-                part_number: code.clone(),
-                quantity_hundredths: input.hundredths.unwrap_or(100),
-                unit_price: Money::from_fen(price),
             }
+            "part" => {
+                // A catalogued part is priced from the catalogue, whatever was sent; a part
+                // not (yet) in the catalogue needs its price stated.
+                let catalogued = store::part::by_number(&mut tx, &code).await?;
+                let price = match (catalogued, input.unit_price_fen) {
+                    (Some(p), _) => p.price_fen,
+                    (None, Some(price)) => price,
+                    (None, None) => {
+                        return Err(AppError::Invalid(
+                            Violation::new("unit_price_fen", "required").into(),
+                        ));
+                    }
+                };
+                LineItem::Part {
+                    part_number: code.clone(),
+                    quantity_hundredths: input.hundredths.unwrap_or(100),
+                    unit_price: Money::from_fen(price),
+                }
+            }
+            _ => {
+                return Err(AppError::Invalid(
+                    Violation::new("kind", "estimate.kind_unknown").into(),
+                ));
+            }
+        };
+        let no = if l.row.comeback_of.is_some() {
+            l.estimate.add_comeback(item.clone())
+        } else {
+            l.estimate.add(item.clone())
         }
-        _ => {
-            return Err(AppError::Invalid(
-                Violation::new("kind", "estimate.kind_unknown").into(),
-            ));
-        }
-    };
-    let no = if l.row.comeback_of.is_some() {
-        l.estimate.add_comeback(item.clone())
-    } else {
-        l.estimate.add(item.clone())
-    }
-    .map_err(|e| AppError::Invalid(Violations::from(Violation::from(e))))?;
-    if let LineItem::Labour {
-        operation_code,
-        hundredths,
-        ..
-    } = &item
-    {
-        l.order
-            .propose_line(operation_code, *hundredths)
-            .map_err(refused)?;
-    } else if l.order.progress(Stage::Repair).completed_at.is_some() {
-        return Err(refused(RepairOrderError::RepairComplete));
-    }
-    let extra = l.order.progress(Stage::Repair).started_at.is_some();
-    let line = l
-        .estimate
-        .line(no)
-        .ok_or_else(|| AppError::Internal("line just added".into()))?;
-    let (kind, hundredths, unit) = match &item {
-        LineItem::Labour {
+        .map_err(|e| AppError::Invalid(Violations::from(Violation::from(e))))?;
+        if let LineItem::Labour {
+            operation_code,
             hundredths,
-            hourly_rate,
             ..
-        } => ("labour", *hundredths, hourly_rate.fen()),
-        LineItem::Part {
-            quantity_hundredths,
-            unit_price,
-            ..
-        } => ("part", *quantity_hundredths, unit_price.fen()),
-    };
-    let row = EstimateLineRow {
-        line_no: i64::from(no),
-        kind: kind.into(),
-        code: code.clone(),
-        hundredths,
-        unit_price_fen: unit,
-        amount_fen: line.charge().fen(),
-        decision: "proposed".into(),
-        decided_by: None,
-        decided_at: None,
-        decision_channel: None,
-        decision_ip: None,
-        signature_ref: None,
-        reoffer_of: None,
-        comeback: line.comeback,
-        extra,
-        work: "not_started".into(),
-        done: false,
-        technician_id: None,
-    };
-    store::estimate::insert(&mut tx, order_id, &row, now_ms).await?;
-    save(&mut tx, &l, l.row.late_minutes, l.row.courtesy_car, now_ms).await?;
-    store::event::record(
-        &mut tx,
-        now_ms,
-        actor(grant),
-        ENTITY,
-        order_id,
-        "line_added",
-        &serde_json::json!({
-            "line": no, "kind": kind, "code": code, "hundredths": hundredths,
-            "amount_fen": row.amount_fen, "extra": extra, "comeback": row.comeback,
-        }),
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(no)
+        } = &item
+        {
+            l.order
+                .propose_line(operation_code, *hundredths)
+                .map_err(refused)?;
+        } else if l.order.progress(Stage::Repair).completed_at.is_some() {
+            return Err(refused(RepairOrderError::RepairComplete));
+        }
+        let extra = l.order.progress(Stage::Repair).started_at.is_some();
+        let line = l
+            .estimate
+            .line(no)
+            .ok_or_else(|| AppError::Internal("line just added".into()))?;
+        let (kind, hundredths, unit) = match &item {
+            LineItem::Labour {
+                hundredths,
+                hourly_rate,
+                ..
+            } => ("labour", *hundredths, hourly_rate.fen()),
+            LineItem::Part {
+                quantity_hundredths,
+                unit_price,
+                ..
+            } => ("part", *quantity_hundredths, unit_price.fen()),
+        };
+        let row = EstimateLineRow {
+            line_no: i64::from(no),
+            kind: kind.into(),
+            code: code.clone(),
+            hundredths,
+            unit_price_fen: unit,
+            amount_fen: line.charge().fen(),
+            decision: "proposed".into(),
+            decided_by: None,
+            decided_at: None,
+            decision_channel: None,
+            decision_ip: None,
+            signature_ref: None,
+            reoffer_of: None,
+            comeback: line.comeback,
+            extra,
+            work: "not_started".into(),
+            done: false,
+            technician_id: None,
+        };
+        store::estimate::insert(&mut tx, order_id, &row, now_ms).await?;
+        save(&mut tx, &l, l.row.late_minutes, l.row.courtesy_car, now_ms).await?;
+        store::event::record(
+            &mut tx,
+            now_ms,
+            actor(grant),
+            ENTITY,
+            order_id,
+            "line_added",
+            &serde_json::json!({
+                "line": no, "kind": kind, "code": code, "hundredths": hundredths,
+                "amount_fen": row.amount_fen, "extra": extra, "comeback": row.comeback,
+            }),
+            None,
+        )
+        .await?;
+        Ok((tx, no))
+    })
+    .await
 }
 
 /// Who decided a line and how.
@@ -183,10 +184,12 @@ pub async fn approve(
     input: &DecisionInput,
 ) -> AppResult<()> {
     expect(grant, Action::RepairOrderWrite)?;
-    let mut tx = begin(app).await?;
-    let mut l = load(&mut tx, grant.reach(), order_id).await?;
-    decide(app, &mut tx, actor(grant), &mut l, line_no, true, input).await?;
-    commit(tx).await
+    crate::transaction::run(app, "estimate.approve", move |mut tx| async move {
+        let mut l = load(&mut tx, grant.reach(), order_id).await?;
+        decide(app, &mut tx, actor(grant), &mut l, line_no, true, input).await?;
+        Ok((tx, ()))
+    })
+    .await
 }
 
 /// Declines a proposed line (it may be offered again later). Needs `RepairOrderWrite`.
@@ -198,10 +201,12 @@ pub async fn decline(
     input: &DecisionInput,
 ) -> AppResult<()> {
     expect(grant, Action::RepairOrderWrite)?;
-    let mut tx = begin(app).await?;
-    let mut l = load(&mut tx, grant.reach(), order_id).await?;
-    decide(app, &mut tx, actor(grant), &mut l, line_no, false, input).await?;
-    commit(tx).await
+    crate::transaction::run(app, "estimate.decline", move |mut tx| async move {
+        let mut l = load(&mut tx, grant.reach(), order_id).await?;
+        decide(app, &mut tx, actor(grant), &mut l, line_no, false, input).await?;
+        Ok((tx, ()))
+    })
+    .await
 }
 
 /// The owner decides a line from the owner link (channel `owner_page`, with the
@@ -213,22 +218,24 @@ pub async fn owner_decide(
     approve: bool,
     ip: Option<&str>,
 ) -> AppResult<()> {
-    let mut tx = begin(app).await?;
-    let mut l = owner_order(app, &mut tx, token).await?;
-    let input = DecisionInput {
-        by: format!("customer:{}", l.row.customer_id),
-        channel: ApprovalChannel::OwnerPage.code().into(),
-        ip: ip.map(str::to_string),
-        signature_ref: None,
-        promised_at: None,
-    };
-    let who = Actor {
-        role: "owner",
-        id: l.row.customer_id,
-        kind: "person",
-    };
-    decide(app, &mut tx, who, &mut l, line_no, approve, &input).await?;
-    commit(tx).await
+    crate::transaction::run(app, "estimate.owner_decide", move |mut tx| async move {
+        let mut l = owner_order(app, &mut tx, token).await?;
+        let input = DecisionInput {
+            by: format!("customer:{}", l.row.customer_id),
+            channel: ApprovalChannel::OwnerPage.code().into(),
+            ip: ip.map(str::to_string),
+            signature_ref: None,
+            promised_at: None,
+        };
+        let who = Actor {
+            role: "owner",
+            id: l.row.customer_id,
+            kind: "person",
+        };
+        decide(app, &mut tx, who, &mut l, line_no, approve, &input).await?;
+        Ok((tx, ()))
+    })
+    .await
 }
 
 async fn decide(
@@ -332,52 +339,53 @@ async fn decide(
 pub async fn reoffer(app: &App, grant: &Grant, order_id: i64, line_no: u32) -> AppResult<u32> {
     expect(grant, Action::RepairOrderWrite)?;
     let now_ms = app.now_ms();
-    let mut tx = begin(app).await?;
-    let mut l = load(&mut tx, grant.reach(), order_id).await?;
-    let no = l.estimate.repropose(line_no).map_err(refused)?;
-    let old = l
-        .lines
-        .iter()
-        .find(|x| x.line_no == i64::from(line_no))
-        .cloned()
-        .ok_or_else(|| AppError::Internal("declined line row".into()))?;
-    if old.kind == "labour" {
-        l.order
-            .propose_line(&old.code, old.hundredths)
-            .map_err(refused)?;
-    } else if l.order.progress(Stage::Repair).completed_at.is_some() {
-        return Err(refused(RepairOrderError::RepairComplete));
-    }
-    let row = EstimateLineRow {
-        line_no: i64::from(no),
-        decision: "proposed".into(),
-        decided_by: None,
-        decided_at: None,
-        decision_channel: None,
-        decision_ip: None,
-        signature_ref: None,
-        reoffer_of: Some(i64::from(line_no)),
-        extra: l.order.progress(Stage::Repair).started_at.is_some(),
-        work: "not_started".into(),
-        done: false,
-        technician_id: None,
-        ..old
-    };
-    store::estimate::insert(&mut tx, order_id, &row, now_ms).await?;
-    save(&mut tx, &l, l.row.late_minutes, l.row.courtesy_car, now_ms).await?;
-    store::event::record(
-        &mut tx,
-        now_ms,
-        actor(grant),
-        ENTITY,
-        order_id,
-        "line_reoffered",
-        &serde_json::json!({"line": no, "reoffer_of": line_no}),
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(no)
+    crate::transaction::run(app, "estimate.reoffer", move |mut tx| async move {
+        let mut l = load(&mut tx, grant.reach(), order_id).await?;
+        let no = l.estimate.repropose(line_no).map_err(refused)?;
+        let old = l
+            .lines
+            .iter()
+            .find(|x| x.line_no == i64::from(line_no))
+            .cloned()
+            .ok_or_else(|| AppError::Internal("declined line row".into()))?;
+        if old.kind == "labour" {
+            l.order
+                .propose_line(&old.code, old.hundredths)
+                .map_err(refused)?;
+        } else if l.order.progress(Stage::Repair).completed_at.is_some() {
+            return Err(refused(RepairOrderError::RepairComplete));
+        }
+        let row = EstimateLineRow {
+            line_no: i64::from(no),
+            decision: "proposed".into(),
+            decided_by: None,
+            decided_at: None,
+            decision_channel: None,
+            decision_ip: None,
+            signature_ref: None,
+            reoffer_of: Some(i64::from(line_no)),
+            extra: l.order.progress(Stage::Repair).started_at.is_some(),
+            work: "not_started".into(),
+            done: false,
+            technician_id: None,
+            ..old
+        };
+        store::estimate::insert(&mut tx, order_id, &row, now_ms).await?;
+        save(&mut tx, &l, l.row.late_minutes, l.row.courtesy_car, now_ms).await?;
+        store::event::record(
+            &mut tx,
+            now_ms,
+            actor(grant),
+            ENTITY,
+            order_id,
+            "line_reoffered",
+            &serde_json::json!({"line": no, "reoffer_of": line_no}),
+            None,
+        )
+        .await?;
+        Ok((tx, no))
+    })
+    .await
 }
 
 /// An estimate with its totals and the invoice so far.

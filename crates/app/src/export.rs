@@ -29,18 +29,19 @@ pub async fn export(
 ) -> AppResult<u64> {
     crate::network::expect(grant, domain::permission::Action::Export)?;
     let rows = export_csv(&app.db, grant.reach(), kind, writer).await?;
-    let mut tx = crate::begin(app).await?;
-    let row = store::audit::AuditRow {
-        action: "export",
-        entity: kind.name(),
-        entity_id: 0,
-        field: personal_fields(kind),
-        reason: "csv",
-        row_count: Some(i64::try_from(rows).unwrap_or(i64::MAX)),
-    };
-    store::audit::insert(&mut tx, app.now_ms(), crate::actor(grant), row).await?;
-    crate::commit(tx).await?;
-    Ok(rows)
+    crate::transaction::run(app, "export.export", move |mut tx| async move {
+        let row = store::audit::AuditRow {
+            action: "export",
+            entity: kind.name(),
+            entity_id: 0,
+            field: personal_fields(kind),
+            reason: "csv",
+            row_count: Some(i64::try_from(rows).unwrap_or(i64::MAX)),
+        };
+        store::audit::insert(&mut tx, app.now_ms(), crate::actor(grant), row).await?;
+        Ok((tx, rows))
+    })
+    .await
 }
 
 /// The personal fields an export of `kind` carries, as the audit log names them.

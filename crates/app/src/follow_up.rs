@@ -6,7 +6,7 @@
 use crate::input::{Loose, opt_text, text};
 use crate::network::expect;
 use crate::shared::required;
-use crate::{App, AppResult, actor, begin, commit, conn};
+use crate::{App, AppResult, actor, conn};
 use domain::permission::{Action, Grant};
 use domain::{Violation, Violations};
 use serde::{Deserialize, Serialize};
@@ -95,13 +95,14 @@ pub async fn complete(app: &App, grant: &Grant, id: i64, input: &CallInput) -> A
     v.into_result()?;
     let (outcome, note) = (required(outcome)?, required(note)?);
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
+    let (note, outcome) = (&note, &outcome);
+    crate::transaction::run(app, "follow_up.complete", move |mut tx| async move {
     let task = store::follow_up::get(&mut tx, grant.reach(), id).await?;
     store::follow_up::complete(
         &mut tx,
         id,
         grant.principal().id,
-        &outcome,
+        outcome,
         note.as_deref(),
         now,
     )
@@ -117,6 +118,7 @@ pub async fn complete(app: &App, grant: &Grant, id: i64, input: &CallInput) -> A
         note.as_deref(),
     )
     .await?;
-    commit(tx).await?;
-    Ok(())
+        Ok((tx, ()))
+    })
+    .await
 }

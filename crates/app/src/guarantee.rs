@@ -19,7 +19,7 @@ use crate::calendar::station_zone;
 use crate::input::{Loose, int};
 use crate::network::expect;
 use crate::shared::{rebuild, refused, to_json, ts};
-use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use crate::{App, AppError, AppResult, actor, conn};
 use domain::appointment::ServiceType;
 use domain::guarantee::{
     Counters, FaultCount, Finding, MajorPart, RepairRecord, Thresholds, VehicleUse, evaluate,
@@ -207,27 +207,31 @@ pub async fn set_thresholds(
     let t = parse(input)?;
     let now = app.now_ms();
     let by = grant.principal().id;
-    let mut tx = begin(app).await?;
-    let before = load(&mut tx).await?;
-    let value = to_json(&t)?;
-    store::settings::put(&mut tx, SETTING_KEY, &value, now, Some(by)).await?;
-    store::event::record(
-        &mut tx,
-        now,
-        actor(grant),
-        ENTITY,
-        0,
-        "three_guarantees_changed",
-        &serde_json::json!({
-            "key": SETTING_KEY,
-            "before": to_json(&before.thresholds)?,
-            "before_default": before.is_default,
-            "after": value,
-        }),
-        None,
-    )
+    let tr = &t;
+    crate::transaction::run(app, "guarantee.set_thresholds", move |mut tx| async move {
+        let t = tr;
+        let before = load(&mut tx).await?;
+        let value = to_json(&t)?;
+        store::settings::put(&mut tx, SETTING_KEY, &value, now, Some(by)).await?;
+        store::event::record(
+            &mut tx,
+            now,
+            actor(grant),
+            ENTITY,
+            0,
+            "three_guarantees_changed",
+            &serde_json::json!({
+                "key": SETTING_KEY,
+                "before": to_json(&before.thresholds)?,
+                "before_default": before.is_default,
+                "after": value,
+            }),
+            None,
+        )
+        .await?;
+        Ok((tx, ()))
+    })
     .await?;
-    commit(tx).await?;
     Ok(ThresholdSetting {
         thresholds: t,
         is_default: false,

@@ -99,6 +99,13 @@ pub async fn finish(app: &App, principal: &str, key: &str, answer: Answer<'_>) -
     .await
 }
 
+/// What `key` of `principal` holds now, without claiming it (a read: the page that
+/// shows a form's result once its first submission, held by another process, ends).
+pub async fn answer(app: &App, principal: &str, key: &str) -> AppResult<Option<Claim>> {
+    let mut c = crate::conn(app).await?;
+    Ok(store::idempotency::answer(&mut c, principal, key, app.now_ms()).await?)
+}
+
 /// Releases a claim whose request failed on the server's side (nothing was written),
 /// so that the client's retry with the same key runs again.
 pub async fn forget(app: &App, principal: &str, key: &str) -> AppResult<()> {

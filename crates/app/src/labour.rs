@@ -3,7 +3,7 @@
 
 use crate::network::expect;
 use crate::shared::refused;
-use crate::{App, AppResult, actor, begin, commit, conn};
+use crate::{App, AppResult, actor, conn};
 use domain::certification::{Qualification, Requirement, TechnicianGrade};
 use domain::guarantee::MajorPart;
 use domain::labour::LabourOperation;
@@ -25,34 +25,36 @@ pub async fn upsert_operation(app: &App, grant: &Grant, op: &LabourOperation) ->
     .map_err(|e| crate::AppError::Invalid(Violations::from(Violation::from(e))))?
     .with_major_part(op.major_part);
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    let row = LabourOperationRow {
-        id: 0,
-        code: op.code.clone(),
-        name_zh: op.name_zh.clone(),
-        name_en: op.name_en.clone(),
-        standard_hundredths: op.standard_hundredths,
-        min_grade: op.requirement.min_grade.map(TechnicianGrade::level),
-        qualification: op.requirement.qualification.map(|q| q.code().to_string()),
-        major_part: op.major_part.map(|p| p.code().to_string()),
-    };
-    let id = store::labour::upsert(&mut tx, &row, now).await?;
-    store::event::record(
-        &mut tx,
-        now,
-        actor(grant),
-        "labour_operation",
-        id,
-        "saved",
-        &serde_json::json!({
-            "code": op.code, "hundredths": op.standard_hundredths,
-            "major_part": op.major_part.map(MajorPart::code),
-        }),
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(id)
+    let op = &op;
+    crate::transaction::run(app, "labour.upsert_operation", move |mut tx| async move {
+        let row = LabourOperationRow {
+            id: 0,
+            code: op.code.clone(),
+            name_zh: op.name_zh.clone(),
+            name_en: op.name_en.clone(),
+            standard_hundredths: op.standard_hundredths,
+            min_grade: op.requirement.min_grade.map(TechnicianGrade::level),
+            qualification: op.requirement.qualification.map(|q| q.code().to_string()),
+            major_part: op.major_part.map(|p| p.code().to_string()),
+        };
+        let id = store::labour::upsert(&mut tx, &row, now).await?;
+        store::event::record(
+            &mut tx,
+            now,
+            actor(grant),
+            "labour_operation",
+            id,
+            "saved",
+            &serde_json::json!({
+                "code": op.code, "hundredths": op.standard_hundredths,
+                "major_part": op.major_part.map(MajorPart::code),
+            }),
+            None,
+        )
+        .await?;
+        Ok((tx, id))
+    })
+    .await
 }
 
 /// The whole catalogue. Needs `NetworkRead`.

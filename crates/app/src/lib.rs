@@ -209,23 +209,11 @@ pub fn actor(grant: &domain::permission::Grant) -> store::event::Actor<'static> 
     }
 }
 
-/// Begins a write transaction, mapping errors.
-pub(crate) async fn begin(app: &App) -> AppResult<store::Tx> {
-    Ok(app.db.begin().await?)
-}
-
 /// Acquires a read connection, mapping errors.
 pub(crate) async fn conn(app: &App) -> AppResult<sqlx::pool::PoolConnection<sqlx::Any>> {
     app.db
         .pool
         .acquire()
-        .await
-        .map_err(|e| AppError::from(store::StoreError::from(e)))
-}
-
-/// Commits, mapping errors.
-pub(crate) async fn commit(tx: store::Tx) -> AppResult<()> {
-    tx.commit()
         .await
         .map_err(|e| AppError::from(store::StoreError::from(e)))
 }

@@ -1,7 +1,7 @@
 //! Network use cases: regions, stations, depots, mobile units.
 
 use crate::input::{Loose, decimal, int, opt_text, text};
-use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use crate::{App, AppError, AppResult, actor, conn};
 use domain::network::{StationStatus, check_coordinates, parse_capabilities, parse_station_code};
 use domain::permission::{Action, Grant};
 use domain::{Violation, Violations};
@@ -159,22 +159,24 @@ pub async fn create_station(app: &App, grant: &Grant, input: &StationInput) -> A
     expect(grant, Action::NetworkWrite)?;
     let f = parse_station(input)?;
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    check_region(&mut tx, f.region_id).await?;
-    let id = store::network::insert_station(&mut tx, &f, now).await?;
-    store::event::record(
-        &mut tx,
-        now,
-        actor(grant),
-        "station",
-        id,
-        "created",
-        &serde_json::json!({"code": f.code}),
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(id)
+    let f = &f;
+    crate::transaction::run(app, "network.create_station", move |mut tx| async move {
+        check_region(&mut tx, f.region_id).await?;
+        let id = store::network::insert_station(&mut tx, f, now).await?;
+        store::event::record(
+            &mut tx,
+            now,
+            actor(grant),
+            "station",
+            id,
+            "created",
+            &serde_json::json!({"code": f.code}),
+            None,
+        )
+        .await?;
+        Ok((tx, id))
+    })
+    .await
 }
 
 /// Changes a station's fields.
@@ -187,23 +189,25 @@ pub async fn update_station(
     expect(grant, Action::NetworkWrite)?;
     let f = parse_station(input)?;
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    store::network::station(&mut tx, grant.reach(), id).await?;
-    check_region(&mut tx, f.region_id).await?;
-    store::network::update_station(&mut tx, id, &f, now).await?;
-    store::event::record(
-        &mut tx,
-        now,
-        actor(grant),
-        "station",
-        id,
-        "updated",
-        &serde_json::json!({"code": f.code}),
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(())
+    let f = &f;
+    crate::transaction::run(app, "network.update_station", move |mut tx| async move {
+        store::network::station(&mut tx, grant.reach(), id).await?;
+        check_region(&mut tx, f.region_id).await?;
+        store::network::update_station(&mut tx, id, f, now).await?;
+        store::event::record(
+            &mut tx,
+            now,
+            actor(grant),
+            "station",
+            id,
+            "updated",
+            &serde_json::json!({"code": f.code}),
+            None,
+        )
+        .await?;
+        Ok((tx, ()))
+    })
+    .await
 }
 
 /// Suspends, reactivates or closes a station; a reason is required, closing keeps
@@ -227,27 +231,33 @@ pub async fn change_station_status(
     v.into_result()?;
     let next = next.ok_or(AppError::NotFound)?;
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    let station = store::network::station(&mut tx, grant.reach(), id).await?;
-    let current = StationStatus::from_code(&station.status).unwrap_or(StationStatus::Active);
-    let next = current
-        .change_to(next)
-        .map_err(|e| AppError::Refused(Violation::from(e).into()))?;
-    store::network::set_station_status(&mut tx, id, next.code(), now).await?;
-    let data = serde_json::json!({"from": current.code(), "to": next.code()});
-    store::event::record(
-        &mut tx,
-        now,
-        actor(grant),
-        "station",
-        id,
-        "status_changed",
-        &data,
-        Some(reason.trim()),
+    crate::transaction::run(
+        app,
+        "network.change_station_status",
+        move |mut tx| async move {
+            let station = store::network::station(&mut tx, grant.reach(), id).await?;
+            let current =
+                StationStatus::from_code(&station.status).unwrap_or(StationStatus::Active);
+            let next = current
+                .change_to(next)
+                .map_err(|e| AppError::Refused(Violation::from(e).into()))?;
+            store::network::set_station_status(&mut tx, id, next.code(), now).await?;
+            let data = serde_json::json!({"from": current.code(), "to": next.code()});
+            store::event::record(
+                &mut tx,
+                now,
+                actor(grant),
+                "station",
+                id,
+                "status_changed",
+                &data,
+                Some(reason.trim()),
+            )
+            .await?;
+            Ok((tx, ()))
+        },
     )
-    .await?;
-    commit(tx).await?;
-    Ok(())
+    .await
 }
 
 /// One station within reach.
@@ -311,21 +321,23 @@ pub async fn create_region(app: &App, grant: &Grant, input: &RegionInput) -> App
     let (Some(code), Some(zh), Some(en)) = (code, zh, en) else {
         return Err(AppError::Internal("region".into()));
     };
-    let mut tx = begin(app).await?;
-    let id = store::network::insert_region(&mut tx, &code, &zh, &en).await?;
-    store::event::record(
-        &mut tx,
-        app.now_ms(),
-        actor(grant),
-        "region",
-        id,
-        "created",
-        &serde_json::json!({"code": code}),
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(id)
+    let (code, en, zh) = (&code, &en, &zh);
+    crate::transaction::run(app, "network.create_region", move |mut tx| async move {
+        let id = store::network::insert_region(&mut tx, code, zh, en).await?;
+        store::event::record(
+            &mut tx,
+            app.now_ms(),
+            actor(grant),
+            "region",
+            id,
+            "created",
+            &serde_json::json!({"code": code}),
+            None,
+        )
+        .await?;
+        Ok((tx, id))
+    })
+    .await
 }
 
 /// Every depot.
@@ -401,34 +413,42 @@ pub async fn create_mobile_unit(
         return Err(AppError::Internal("mobile unit".into()));
     };
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    store::network::station(&mut tx, grant.reach(), station_id)
-        .await
-        .map_err(|_| AppError::Invalid(Violation::new("station_id", "station.unknown").into()))?;
-    let unit = store::network::MobileUnit {
-        id: 0,
-        code,
-        kind,
-        station_id,
-        plate: plate.to_string(),
-        lon,
-        lat,
-        state: "available".into(),
-    };
-    let id = store::network::insert_mobile_unit(&mut tx, &unit, now).await?;
-    store::event::record(
-        &mut tx,
-        now,
-        actor(grant),
-        "mobile_unit",
-        id,
-        "created",
-        &serde_json::json!({"code": unit.code}),
-        None,
+    let (code, kind, plate) = (&code, &kind, &plate);
+    crate::transaction::run(
+        app,
+        "network.create_mobile_unit",
+        move |mut tx| async move {
+            store::network::station(&mut tx, grant.reach(), station_id)
+                .await
+                .map_err(|_| {
+                    AppError::Invalid(Violation::new("station_id", "station.unknown").into())
+                })?;
+            let unit = store::network::MobileUnit {
+                id: 0,
+                code: code.clone(),
+                kind: kind.clone(),
+                station_id,
+                plate: plate.to_string(),
+                lon,
+                lat,
+                state: "available".into(),
+            };
+            let id = store::network::insert_mobile_unit(&mut tx, &unit, now).await?;
+            store::event::record(
+                &mut tx,
+                now,
+                actor(grant),
+                "mobile_unit",
+                id,
+                "created",
+                &serde_json::json!({"code": unit.code}),
+                None,
+            )
+            .await?;
+            Ok((tx, id))
+        },
     )
-    .await?;
-    commit(tx).await?;
-    Ok(id)
+    .await
 }
 
 /// Guards that a grant is for the action a use case performs.

@@ -3,7 +3,7 @@
 
 use crate::input::{Loose, int, text};
 use crate::network::expect;
-use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use crate::{App, AppError, AppResult, actor, conn};
 use domain::permission::{Action, Grant, Reach};
 use domain::{Violation, Violations};
 use serde::Deserialize;
@@ -62,12 +62,15 @@ pub async fn upsert(app: &App, grant: &Grant, input: &PartInput) -> AppResult<St
         price_fen,
     };
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    store::part::upsert(&mut tx, &row, now).await?;
-    let data = serde_json::json!({ "part_number": row.part_number, "price_fen": row.price_fen });
-    store::event::record(&mut tx, now, actor(grant), "part", 0, "priced", &data, None).await?;
-    commit(tx).await?;
-    Ok(row.part_number)
+    let row = &row;
+    crate::transaction::run(app, "part.upsert", move |mut tx| async move {
+        store::part::upsert(&mut tx, row, now).await?;
+        let data =
+            serde_json::json!({ "part_number": row.part_number, "price_fen": row.price_fen });
+        store::event::record(&mut tx, now, actor(grant), "part", 0, "priced", &data, None).await?;
+        Ok((tx, row.part_number.clone()))
+    })
+    .await
 }
 
 /// The catalogue.

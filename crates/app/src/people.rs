@@ -2,7 +2,7 @@
 
 use crate::input::{Loose, int, opt_int, parsed, text};
 use crate::network::expect;
-use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use crate::{App, AppError, AppResult, actor, conn};
 use domain::certification::Credential;
 use domain::permission::{Action, Grant, Reach};
 use domain::role::{Role, UnitKind};
@@ -70,61 +70,64 @@ pub async fn create_staff(app: &App, grant: &Grant, input: &StaffInput) -> AppRe
     {
         v.push(e);
     }
-    let mut tx = begin(app).await?;
-    let (mut station, mut region) = (None, None);
-    if let Some(r) = role {
-        match r.unit_kind() {
-            UnitKind::Station => match station_id {
-                Some(s)
-                    if store::network::station(&mut tx, grant.reach(), s)
-                        .await
-                        .is_ok() =>
-                {
-                    station = Some(s)
+    let (name, password, phone, username, v) = (&name, &password, &phone, &username, &v);
+    crate::transaction::run(app, "people.create_staff", move |mut tx| async move {
+        let mut v = v.clone();
+        let (mut station, mut region) = (None, None);
+        if let Some(r) = role {
+            match r.unit_kind() {
+                UnitKind::Station => match station_id {
+                    Some(s)
+                        if store::network::station(&mut tx, grant.reach(), s)
+                            .await
+                            .is_ok() =>
+                    {
+                        station = Some(s)
+                    }
+                    _ => v.push(Violation::new("station_id", "station.unknown")),
+                },
+                UnitKind::Region => match region_id {
+                    Some(r) if matches!(grant.reach(), Reach::All) => region = Some(r),
+                    _ => v.push(Violation::new("region_id", "region.unknown")),
+                },
+                _ if !matches!(grant.reach(), Reach::All) => {
+                    v.push(Violation::new("role", "role.not_assignable"))
                 }
-                _ => v.push(Violation::new("station_id", "station.unknown")),
-            },
-            UnitKind::Region => match region_id {
-                Some(r) if matches!(grant.reach(), Reach::All) => region = Some(r),
-                _ => v.push(Violation::new("region_id", "region.unknown")),
-            },
-            _ if !matches!(grant.reach(), Reach::All) => {
-                v.push(Violation::new("role", "role.not_assignable"))
+                _ => {}
             }
-            _ => {}
         }
-    }
-    v.into_result()?;
-    let (Some(username), Some(name), Some(role), Some(phone), Some(password)) =
-        (username, name, role, phone, password)
-    else {
-        return Err(AppError::Internal("staff".into()));
-    };
-    let hash = crate::password::hash(&password)?;
-    let now = app.now_ms();
-    let new = NewStaff {
-        username,
-        name,
-        role: role.code().to_string(),
-        station_id: station,
-        region_id: region,
-        phone: phone.e164().to_string(),
-        password_hash: hash,
-    };
-    let id = store::people::insert_staff(&mut tx, &new, now).await?;
-    store::event::record(
-        &mut tx,
-        now,
-        actor(grant),
-        "staff",
-        id,
-        "created",
-        &serde_json::json!({"role": new.role}),
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(id)
+        v.into_result()?;
+        let (Some(username), Some(name), Some(role), Some(phone), Some(password)) =
+            (username, name, role, phone, password)
+        else {
+            return Err(AppError::Internal("staff".into()));
+        };
+        let hash = crate::password::hash(password)?;
+        let now = app.now_ms();
+        let new = NewStaff {
+            username: username.clone(),
+            name: name.clone(),
+            role: role.code().to_string(),
+            station_id: station,
+            region_id: region,
+            phone: phone.e164().to_string(),
+            password_hash: hash,
+        };
+        let id = store::people::insert_staff(&mut tx, &new, now).await?;
+        store::event::record(
+            &mut tx,
+            now,
+            actor(grant),
+            "staff",
+            id,
+            "created",
+            &serde_json::json!({"role": new.role}),
+            None,
+        )
+        .await?;
+        Ok((tx, id))
+    })
+    .await
 }
 
 /// Where a role with the given ids works, checked against the grant's reach: station
@@ -214,9 +217,11 @@ pub async fn update_staff(
             .map(|p| p.e164().to_string())
     };
     let active = crate::input::boolean(&mut v, "active", &input.active);
-    let mut tx = begin(app).await?;
+    let (name, phone, v) = (&name, &phone, &v);
+    crate::transaction::run(app, "people.update_staff", move |mut tx| async move {
+    let (name, mut v) = (name.clone(), v.clone());
     let before = store::people::staff(&mut tx, grant.reach(), id).await?;
-    let phone = match phone {
+    let phone = match phone.clone() {
         Some(p) => Some(p),
         None if blank => Some(store::people::staff_phone(&mut tx, id).await?),
         None => None,
@@ -250,8 +255,9 @@ pub async fn update_staff(
         None,
     )
     .await?;
-    commit(tx).await?;
-    Ok(())
+        Ok((tx, ()))
+    })
+    .await
 }
 
 /// One staff member within reach.
@@ -317,30 +323,31 @@ pub async fn add_certificate(
         return Err(AppError::Internal("cert".into()));
     };
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    store::people::staff(&mut tx, grant.reach(), staff_id).await?;
-    let id = store::people::insert_certificate(
-        &mut tx,
-        staff_id,
-        &cred.code(),
-        &from.to_string(),
-        &to.to_string(),
-    )
-    .await?;
-    let data = serde_json::json!({"credential": cred.code(), "expires_on": to.to_string()});
-    store::event::record(
-        &mut tx,
-        now,
-        actor(grant),
-        "staff",
-        staff_id,
-        "certified",
-        &data,
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(id)
+    crate::transaction::run(app, "people.add_certificate", move |mut tx| async move {
+        store::people::staff(&mut tx, grant.reach(), staff_id).await?;
+        let id = store::people::insert_certificate(
+            &mut tx,
+            staff_id,
+            &cred.code(),
+            &from.to_string(),
+            &to.to_string(),
+        )
+        .await?;
+        let data = serde_json::json!({"credential": cred.code(), "expires_on": to.to_string()});
+        store::event::record(
+            &mut tx,
+            now,
+            actor(grant),
+            "staff",
+            staff_id,
+            "certified",
+            &data,
+            None,
+        )
+        .await?;
+        Ok((tx, id))
+    })
+    .await
 }
 
 /// The int helper re-exported for callers that read ids from forms.

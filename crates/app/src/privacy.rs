@@ -3,7 +3,7 @@
 //! reach personal data are written to the audit log in a transaction of their own (the
 //! refused change itself leaves nothing behind).
 
-use crate::{App, AppResult, actor, begin, commit};
+use crate::{App, AppResult, actor};
 use domain::permission::{Grant, Principal};
 use domain::privacy::{Field, Purpose, Relation, Visibility, shown};
 use domain::role::Role;
@@ -54,17 +54,19 @@ pub(crate) async fn record_attempt(
     field: &str,
     reason: &str,
 ) -> AppResult<()> {
-    let mut tx = begin(app).await?;
-    let row = AuditRow {
-        action,
-        entity,
-        entity_id,
-        field,
-        reason,
-        row_count: None,
-    };
-    store::audit::insert(&mut tx, app.now_ms(), actor(grant), row).await?;
-    commit(tx).await
+    crate::transaction::run(app, "privacy.record_attempt", move |mut tx| async move {
+        let row = AuditRow {
+            action,
+            entity,
+            entity_id,
+            field,
+            reason,
+            row_count: None,
+        };
+        store::audit::insert(&mut tx, app.now_ms(), actor(grant), row).await?;
+        Ok((tx, ()))
+    })
+    .await
 }
 
 /// How a principal stands to a pick-up: assigned when they drive it or scheduled it

@@ -5,7 +5,7 @@ use crate::input::{Loose, int, opt_lines};
 use crate::network::expect;
 use crate::repair_order::load::{Loaded, load, owner_order};
 use crate::shared::{ORDER_ENTITY, duplicate_as, owner_actor, refused_rule as refused, required};
-use crate::{App, AppResult, actor, begin, commit};
+use crate::{App, AppResult, actor};
 use domain::Violations;
 use domain::permission::{Action, Grant};
 use serde::Deserialize;
@@ -84,12 +84,14 @@ async fn save(
 pub async fn rate_by_owner(app: &App, token: &str, input: &RatingInput) -> AppResult<RatingRow> {
     let (stars, comment) = parse(input)?;
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    let l = owner_order(app, &mut tx, token).await?;
-    let who = owner_actor(l.row.customer_id);
-    let r = save(&mut tx, now, who, &l, stars, comment, "owner_page").await?;
-    commit(tx).await?;
-    Ok(r)
+    let comment = &comment;
+    crate::transaction::run(app, "rating.rate_by_owner", move |mut tx| async move {
+        let l = owner_order(app, &mut tx, token).await?;
+        let who = owner_actor(l.row.customer_id);
+        let r = save(&mut tx, now, who, &l, stars, comment.clone(), "owner_page").await?;
+        Ok((tx, r))
+    })
+    .await
 }
 
 /// Records the owner's rating given at the desk (same rules as
@@ -103,9 +105,20 @@ pub async fn rate_at_desk(
     expect(grant, WRITE)?;
     let (stars, comment) = parse(input)?;
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    let l = load(&mut tx, grant.reach(), order_id).await?;
-    let r = save(&mut tx, now, actor(grant), &l, stars, comment, "desk").await?;
-    commit(tx).await?;
-    Ok(r)
+    let comment = &comment;
+    crate::transaction::run(app, "rating.rate_at_desk", move |mut tx| async move {
+        let l = load(&mut tx, grant.reach(), order_id).await?;
+        let r = save(
+            &mut tx,
+            now,
+            actor(grant),
+            &l,
+            stars,
+            comment.clone(),
+            "desk",
+        )
+        .await?;
+        Ok((tx, r))
+    })
+    .await
 }

@@ -4,7 +4,7 @@
 //! order runs under the current standard and keeps that version for its whole life.
 
 use crate::network::expect;
-use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use crate::{App, AppError, AppResult, actor, conn};
 use domain::Violation;
 use domain::permission::{Action, Grant, Reach};
 use domain::repair_order::{StageStandard, default_standard};
@@ -71,46 +71,48 @@ pub async fn publish(
         .validate()
         .map_err(|e| AppError::Invalid(Violation::from(e).into()))?;
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    let current = current(&mut tx).await?;
-    let next = u64::from(current.version) + 1;
-    if u64::from(standard.version) != next {
-        return Err(AppError::Invalid(
-            Violation::new("version", VERSION_RULE)
-                .with_detail(next.to_string())
-                .into(),
-        ));
-    }
-    let body = serde_json::to_string(standard).map_err(|e| AppError::Internal(e.to_string()))?;
-    let who = actor(grant);
-    let row = StageStandardRow {
-        version: i64::from(standard.version),
-        body,
-        published_at: now,
-        published_by: who.id,
-    };
-    store::stage_standard::insert(&mut tx, &row)
-        .await
-        .map_err(|e| match e {
-            // Another publisher took this version between the check and the insert.
-            StoreError::Duplicate(_) => AppError::Invalid(
+    crate::transaction::run(app, "stage_standard.publish", move |mut tx| async move {
+        let current = current(&mut tx).await?;
+        let next = u64::from(current.version) + 1;
+        if u64::from(standard.version) != next {
+            return Err(AppError::Invalid(
                 Violation::new("version", VERSION_RULE)
                     .with_detail(next.to_string())
                     .into(),
-            ),
-            other => AppError::from(other),
-        })?;
-    store::event::record(
-        &mut tx,
-        now,
-        who,
-        "stage_standard",
-        row.version,
-        "published",
-        &serde_json::json!({"version": standard.version}),
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(standard.clone())
+            ));
+        }
+        let body =
+            serde_json::to_string(standard).map_err(|e| AppError::Internal(e.to_string()))?;
+        let who = actor(grant);
+        let row = StageStandardRow {
+            version: i64::from(standard.version),
+            body,
+            published_at: now,
+            published_by: who.id,
+        };
+        store::stage_standard::insert(&mut tx, &row)
+            .await
+            .map_err(|e| match e {
+                // Another publisher took this version between the check and the insert.
+                StoreError::Duplicate(_) => AppError::Invalid(
+                    Violation::new("version", VERSION_RULE)
+                        .with_detail(next.to_string())
+                        .into(),
+                ),
+                other => AppError::from(other),
+            })?;
+        store::event::record(
+            &mut tx,
+            now,
+            who,
+            "stage_standard",
+            row.version,
+            "published",
+            &serde_json::json!({"version": standard.version}),
+            None,
+        )
+        .await?;
+        Ok((tx, standard.clone()))
+    })
+    .await
 }

@@ -2,7 +2,7 @@
 
 use crate::input::{Loose, boolean, date_in, int, opt_date, opt_int, opt_text, parsed_exact, text};
 use crate::network::expect;
-use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use crate::{App, AppError, AppResult, actor, conn};
 use domain::permission::{Action, Grant};
 use domain::vehicle::{EARLIEST_PURCHASE, LATEST_WARRANTY, default_warranty_end};
 use domain::{Violation, Violations};
@@ -173,59 +173,64 @@ pub async fn create(app: &App, grant: &Grant, input: &VehicleInput) -> AppResult
     expect(grant, Action::VehicleWrite)?;
     let (f, km) = parse(input, today(app))?;
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    check_refs(&mut tx, grant, &f).await?;
-    let id = store::vehicle::insert(&mut tx, &f, now).await?;
-    if let Some(km) = km {
-        store::vehicle::insert_reading(
+    let f = &f;
+    crate::transaction::run(app, "vehicle.create", move |mut tx| async move {
+        check_refs(&mut tx, grant, f).await?;
+        let id = store::vehicle::insert(&mut tx, f, now).await?;
+        if let Some(km) = km {
+            store::vehicle::insert_reading(
+                &mut tx,
+                id,
+                km,
+                "advisor",
+                false,
+                now,
+                Some(grant.principal().id),
+            )
+            .await?;
+        }
+        store::event::record(
             &mut tx,
-            id,
-            km,
-            "advisor",
-            false,
             now,
-            Some(grant.principal().id),
+            actor(grant),
+            "vehicle",
+            id,
+            "created",
+            &serde_json::json!({"vin": f.vin}),
+            None,
         )
         .await?;
-    }
-    store::event::record(
-        &mut tx,
-        now,
-        actor(grant),
-        "vehicle",
-        id,
-        "created",
-        &serde_json::json!({"vin": f.vin}),
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(id)
+        Ok((tx, id))
+    })
+    .await
 }
 
 /// Changes a vehicle's descriptive fields (the owner changes only by transfer).
 pub async fn update(app: &App, grant: &Grant, id: i64, input: &VehicleInput) -> AppResult<()> {
     expect(grant, Action::VehicleWrite)?;
-    let (mut f, _) = parse(input, today(app))?;
+    let (f, _) = parse(input, today(app))?;
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    let before = store::vehicle::get(&mut tx, grant.reach(), id).await?;
-    f.owner_id = before.owner_id;
-    check_refs(&mut tx, grant, &f).await?;
-    store::vehicle::update(&mut tx, id, &f).await?;
-    store::event::record(
-        &mut tx,
-        now,
-        actor(grant),
-        "vehicle",
-        id,
-        "updated",
-        &serde_json::json!({"vin": f.vin}),
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(())
+    let f = &f;
+    crate::transaction::run(app, "vehicle.update", move |mut tx| async move {
+        let mut f = f.clone();
+        let before = store::vehicle::get(&mut tx, grant.reach(), id).await?;
+        f.owner_id = before.owner_id;
+        check_refs(&mut tx, grant, &f).await?;
+        store::vehicle::update(&mut tx, id, &f).await?;
+        store::event::record(
+            &mut tx,
+            now,
+            actor(grant),
+            "vehicle",
+            id,
+            "updated",
+            &serde_json::json!({"vin": f.vin}),
+            None,
+        )
+        .await?;
+        Ok((tx, ()))
+    })
+    .await
 }
 
 /// A vehicle with its owner history and odometer readings.
@@ -290,33 +295,34 @@ pub async fn transfer(
 ) -> AppResult<()> {
     expect(grant, Action::VehicleWrite)?;
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    let v = store::vehicle::get(&mut tx, grant.reach(), id).await?;
-    if store::customer::get(&mut tx, grant.reach(), new_owner)
-        .await
-        .is_err()
-    {
-        return Err(Violation::new("owner_id", "customer.unknown").into());
-    }
-    if v.owner_id == new_owner {
-        return Err(Violation::new("owner_id", "vehicle.same_owner").into());
-    }
-    store::vehicle::transfer(&mut tx, id, new_owner, now).await?;
-    let data = serde_json::json!({"from": v.owner_id, "to": new_owner});
-    let reason = Some(reason.trim()).filter(|r| !r.is_empty());
-    store::event::record(
-        &mut tx,
-        now,
-        actor(grant),
-        "vehicle",
-        id,
-        "owner_changed",
-        &data,
-        reason,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(())
+    crate::transaction::run(app, "vehicle.transfer", move |mut tx| async move {
+        let v = store::vehicle::get(&mut tx, grant.reach(), id).await?;
+        if store::customer::get(&mut tx, grant.reach(), new_owner)
+            .await
+            .is_err()
+        {
+            return Err(Violation::new("owner_id", "customer.unknown").into());
+        }
+        if v.owner_id == new_owner {
+            return Err(Violation::new("owner_id", "vehicle.same_owner").into());
+        }
+        store::vehicle::transfer(&mut tx, id, new_owner, now).await?;
+        let data = serde_json::json!({"from": v.owner_id, "to": new_owner});
+        let reason = Some(reason.trim()).filter(|r| !r.is_empty());
+        store::event::record(
+            &mut tx,
+            now,
+            actor(grant),
+            "vehicle",
+            id,
+            "owner_changed",
+            &data,
+            reason,
+        )
+        .await?;
+        Ok((tx, ()))
+    })
+    .await
 }
 
 /// An odometer reading as entered.
@@ -351,35 +357,37 @@ pub async fn add_reading(app: &App, grant: &Grant, id: i64, input: &ReadingInput
         return Err(AppError::Internal("reading".into()));
     };
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    store::vehicle::get(&mut tx, grant.reach(), id).await?;
-    let last = store::vehicle::last_reading(&mut tx, id).await?;
-    domain::odometer::check_reading(last, km, flagged)
-        .map_err(|e| AppError::Refused(Violation::from(e).into()))?;
-    store::vehicle::insert_reading(
-        &mut tx,
-        id,
-        km,
-        &source,
-        flagged,
-        now,
-        Some(grant.principal().id),
-    )
-    .await?;
-    let data = serde_json::json!({"km": km, "cluster_replaced": flagged});
-    store::event::record(
-        &mut tx,
-        now,
-        actor(grant),
-        "vehicle",
-        id,
-        "odometer",
-        &data,
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(())
+    let source = &source;
+    crate::transaction::run(app, "vehicle.add_reading", move |mut tx| async move {
+        store::vehicle::get(&mut tx, grant.reach(), id).await?;
+        let last = store::vehicle::last_reading(&mut tx, id).await?;
+        domain::odometer::check_reading(last, km, flagged)
+            .map_err(|e| AppError::Refused(Violation::from(e).into()))?;
+        store::vehicle::insert_reading(
+            &mut tx,
+            id,
+            km,
+            source,
+            flagged,
+            now,
+            Some(grant.principal().id),
+        )
+        .await?;
+        let data = serde_json::json!({"km": km, "cluster_replaced": flagged});
+        store::event::record(
+            &mut tx,
+            now,
+            actor(grant),
+            "vehicle",
+            id,
+            "odometer",
+            &data,
+            None,
+        )
+        .await?;
+        Ok((tx, ()))
+    })
+    .await
 }
 
 /// The signed-in owner's own vehicles (the first 50). Needs `OwnDataExport`, which

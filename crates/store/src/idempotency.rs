@@ -89,6 +89,40 @@ pub async fn claim(
     })
 }
 
+/// What a key holds now, without claiming it: `None` when unknown (or expired),
+/// [`Claim::InFlight`] while its first request runs, [`Claim::Done`] once answered.
+pub async fn answer(
+    conn: &mut AnyConnection,
+    principal: &str,
+    key: &str,
+    now: i64,
+) -> StoreResult<Option<Claim>> {
+    let row = sqlx::query(
+        "SELECT status, content_type, location, body FROM idempotency_keys \
+         WHERE principal = $1 AND idem_key = $2 AND expires_at > $3",
+    )
+    .bind(principal)
+    .bind(key)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let status: Option<i64> = row.try_get("status")?;
+    Ok(Some(match status {
+        None => Claim::InFlight,
+        Some(s) => Claim::Done {
+            status: u16::try_from(s).unwrap_or(500),
+            content_type: row.try_get("content_type")?,
+            location: row.try_get("location")?,
+            body: row
+                .try_get::<Option<String>, _>("body")?
+                .unwrap_or_default(),
+        },
+    }))
+}
+
 /// Stores the response of the request that claimed `key`.
 pub async fn finish(
     conn: &mut AnyConnection,

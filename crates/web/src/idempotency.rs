@@ -14,9 +14,12 @@
 //! The console's and the owner's forms get the same protection without a header:
 //! each form page carries a one-time token (hidden field `form_token`), and
 //! [`form_guard`] treats it as the key of the browser session. A double click or a
-//! resubmitted form runs once; the repeat waits for the first (a double click
-//! abandons the first page load, so the browser shows the second answer) and is given
-//! the same answer — usually the redirect to the record made.
+//! resubmitted form runs once; a repeat arriving at the process that runs the first
+//! waits for it — woken by [`FormWaits`] when the answer is stored, no polling (a
+//! double click abandons the first page load, so the browser shows the second
+//! answer) — and is given the same answer, usually the redirect to the record made.
+//! A repeat whose first submission another process is still saving is answered at
+//! once with a "still being saved" page whose link shows the result.
 
 use crate::AppState;
 use crate::error::{ApiError, Problem};
@@ -29,6 +32,9 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use domain::Violation;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
 
 /// The request header.
 pub const HEADER: &str = "idempotency-key";
@@ -194,14 +200,91 @@ fn form_token_of(body: &[u8]) -> Option<String> {
         .filter(|v| app::idempotency::key_ok(v))
 }
 
+/// The first submissions of forms running in this process, by (session principal,
+/// key): a repeat that arrives here while its first submission runs waits on the
+/// entry's watch channel — woken once the answer is stored — instead of polling the
+/// database. A first submission held by another process is not here; its repeat is
+/// answered at once with a page that links to the result.
+#[derive(Clone, Default)]
+pub struct FormWaits(Arc<Mutex<HashMap<Slot, watch::Sender<bool>>>>);
+
+/// A form key within its browser session: (session principal, key).
+type Slot = (String, String);
+
+/// Either the first submission of a key in this process (holding its entry until
+/// dropped, which wakes the waiters) or a repeat waiting for that one.
+enum Turn {
+    First {
+        /// Kept only to be dropped when the answer is stored.
+        _held: Holder,
+    },
+    Repeat(watch::Receiver<bool>),
+}
+
+/// Holds a key's entry in [`FormWaits`]; dropping it (the answer stored, or the
+/// request abandoned) removes the entry and wakes every waiter.
+struct Holder {
+    waits: FormWaits,
+    slot: Slot,
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        let sender = self
+            .waits
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.slot);
+        if let Some(tx) = sender {
+            tx.send_replace(true);
+        }
+    }
+}
+
+impl FormWaits {
+    /// Takes the key's entry if nobody in this process holds it, else joins its waiters.
+    fn enter(&self, principal: &str, key: &str) -> Turn {
+        let slot = (principal.to_string(), key.to_string());
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(tx) = map.get(&slot) {
+            return Turn::Repeat(tx.subscribe());
+        }
+        map.insert(slot.clone(), watch::channel(false).0);
+        Turn::First {
+            _held: Holder {
+                waits: self.clone(),
+                slot,
+            },
+        }
+    }
+
+    /// How many first submissions are running (for tests).
+    pub fn running(&self) -> usize {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+}
+
 /// The middleware of the console's and the owner's forms (see the module doc): a POST
 /// under `/console/` or `/owner/` whose form carries a one-time token runs once per
 /// token and browser session; a form answered with an error page (4xx) is not
-/// remembered, so the corrected form runs.
+/// remembered, so the corrected form runs. A GET of such a page with
+/// `?form_token=…` shows the stored answer of that submission (the link of the
+/// "still being saved" page).
 pub async fn form_guard(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
+    let scoped = path.starts_with("/console/") || path.starts_with("/owner/");
+    if scoped && req.method() == Method::GET {
+        return form_result(&s, req, next).await;
+    }
     let is_form = req.method() == Method::POST
-        && (path.starts_with("/console/") || path.starts_with("/owner/"))
+        && scoped
         && req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -225,46 +308,122 @@ pub async fn form_guard(State(s): State<AppState>, req: Request, next: Next) -> 
     };
     let key = format!("form:{token}");
     let print = app::idempotency::fingerprint(parts.method.as_str(), &path, &bytes);
-    let started = std::time::Instant::now();
-    loop {
-        let claim = match app::idempotency::claim(&s.app, &principal, &key, &print).await {
-            Ok(c) => c,
-            Err(e) => return ApiError::app(e, header_lang(&parts)).into_response(),
-        };
-        match claim {
-            Claim::New => {
-                let response = next
-                    .run(Request::from_parts(parts, Body::from(bytes)))
-                    .await;
-                return remember_if(&s, &principal, &key, response, |st| {
-                    st.is_success() || st.is_redirection()
-                })
-                .await;
-            }
-            Claim::Done {
-                status,
-                content_type,
-                location,
-                body,
-            } => return replay(status, content_type.as_deref(), location.as_deref(), body),
-            // The same token with other fields: not a repeat, so it runs as sent.
-            Claim::Mismatch => {
-                return next
-                    .run(Request::from_parts(parts, Body::from(bytes)))
-                    .await;
-            }
-            // The first submission is still running: wait for its answer (bounded).
-            Claim::InFlight if started.elapsed() < FORM_WAIT => {
-                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-            }
-            Claim::InFlight => {
-                return problem(
-                    Violation::new(FORM_FIELD, "idempotency.in_flight"),
-                    true,
-                    header_lang(&parts),
-                );
-            }
+    // A repeat of a submission running in this process waits for its answer (bounded).
+    let turn = s.forms.enter(&principal, &key);
+    let waited = match &turn {
+        Turn::Repeat(rx) => {
+            let mut rx = rx.clone();
+            let done = tokio::time::timeout(FORM_WAIT, rx.wait_for(|done| *done)).await;
+            Some(done.is_ok())
         }
+        Turn::First { .. } => None,
+    };
+    let claim = match app::idempotency::claim(&s.app, &principal, &key, &print).await {
+        Ok(c) => c,
+        Err(e) => return ApiError::app(e, header_lang(&parts)).into_response(),
+    };
+    match claim {
+        Claim::New => {
+            let response = next
+                .run(Request::from_parts(parts, Body::from(bytes)))
+                .await;
+            let answer = remember_if(&s, &principal, &key, response, |st| {
+                st.is_success() || st.is_redirection()
+            })
+            .await;
+            // The answer is stored: wake the repeats waiting here.
+            drop(turn);
+            answer
+        }
+        Claim::Done {
+            status,
+            content_type,
+            location,
+            body,
+        } => replay(status, content_type.as_deref(), location.as_deref(), body),
+        // The same token with other fields: not a repeat, so it runs as sent.
+        Claim::Mismatch => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        // Waited here and the first is still not done: the API's refusal.
+        Claim::InFlight if waited.is_some() => problem(
+            Violation::new(FORM_FIELD, "idempotency.in_flight"),
+            true,
+            header_lang(&parts),
+        ),
+        // Held by another process: say so at once, with a link to the result.
+        Claim::InFlight => still_saving(&parts, &path, &token),
+    }
+}
+
+/// The page of a repeat whose first submission another process is still saving: no
+/// waiting here, a link that shows the result once it is there.
+fn still_saving(parts: &axum::http::request::Parts, path: &str, token: &str) -> Response {
+    let lang = crate::extract::cookie(parts, crate::extract::LANG_COOKIE)
+        .map_or_else(|| header_lang(parts), crate::i18n::Lang::from_tag);
+    let i18n = crate::i18n::tables();
+    let link: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair(FORM_FIELD, token)
+        .finish();
+    let html = format!(
+        "<!doctype html><html lang=\"{tag}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><link rel=\"stylesheet\" href=\"/assets/console.css\"></head>\
+         <body><main class=\"still-saving\"><h1>{title}</h1><p>{text}</p>\
+         <p><a class=\"button\" href=\"{href}?{link}\">{show}</a></p></main></body></html>",
+        tag = lang.tag(),
+        title = escape(i18n.t(lang, "form.still_saving")),
+        text = escape(i18n.t(lang, "form.still_saving_text")),
+        show = escape(i18n.t(lang, "form.show_result")),
+        href = escape(path),
+    );
+    let mut r = axum::response::Html(html).into_response();
+    *r.status_mut() = StatusCode::CONFLICT;
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    r
+}
+
+/// Escapes text for HTML.
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A GET under `/console/` or `/owner/` with `?form_token=…`: the stored answer of
+/// that submission when there is one (usually the redirect to the record made), the
+/// "still being saved" page while it runs, else the page itself.
+async fn form_result(s: &AppState, req: Request, next: Next) -> Response {
+    let token = req.uri().query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == FORM_FIELD)
+            .map(|(_, v)| v.into_owned())
+            .filter(|v| app::idempotency::key_ok(v))
+    });
+    let Some(token) = token else {
+        return next.run(req).await;
+    };
+    let (parts, body) = req.into_parts();
+    let Some(session) = crate::extract::cookie(&parts, crate::extract::SESSION_COOKIE) else {
+        return next.run(Request::from_parts(parts, body)).await;
+    };
+    let principal = app::idempotency::session_principal(session);
+    let key = format!("form:{token}");
+    match app::idempotency::answer(&s.app, &principal, &key).await {
+        Ok(Some(Claim::Done {
+            status,
+            content_type,
+            location,
+            body,
+        })) => replay(status, content_type.as_deref(), location.as_deref(), body),
+        Ok(Some(Claim::InFlight)) => {
+            let path = parts.uri.path().to_string();
+            still_saving(&parts, &path, &token)
+        }
+        _ => next.run(Request::from_parts(parts, body)).await,
     }
 }
 

@@ -16,6 +16,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
     /// Recently resolved API tokens.
     pub tokens: TokenCache,
+    /// Forms whose first submission runs in this process (repeats wait on them).
+    pub forms: crate::idempotency::FormWaits,
 }
 
 /// Resolved API tokens with the time they were resolved.
@@ -33,6 +35,7 @@ impl AppState {
             secure_cookies: false,
             trusted_proxies: Arc::default(),
             tokens: TokenCache::default(),
+            forms: crate::idempotency::FormWaits::default(),
         }
     }
 

@@ -6,7 +6,7 @@
 //! times are UTC (`…Z`); every appointment has a stable UID; summaries are Chinese.
 
 use crate::network::expect;
-use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use crate::{App, AppError, AppResult, actor, conn};
 use domain::permission::{Action, Grant, Principal, Unit};
 use store::appointment::feed::FeedRow;
 
@@ -198,27 +198,30 @@ pub fn owner_feed_path(token: &str) -> String {
 async fn issue(app: &App, who: store::event::Actor<'_>, customer_id: i64) -> AppResult<String> {
     let now = app.now_ms();
     let token = crate::auth::new_secret();
-    let mut tx = begin(app).await?;
-    store::appointment::feed::issue_token(
-        &mut tx,
-        customer_id,
-        &crate::auth::hash_secret(&token),
-        now,
-    )
-    .await?;
-    store::event::record(
-        &mut tx,
-        now,
-        who,
-        "customer",
-        customer_id,
-        "calendar_token_issued",
-        &serde_json::json!({}),
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(token)
+    let token = &token;
+    crate::transaction::run(app, "appointment.issue", move |mut tx| async move {
+        let token = token.clone();
+        store::appointment::feed::issue_token(
+            &mut tx,
+            customer_id,
+            &crate::auth::hash_secret(&token),
+            now,
+        )
+        .await?;
+        store::event::record(
+            &mut tx,
+            now,
+            who,
+            "customer",
+            customer_id,
+            "calendar_token_issued",
+            &serde_json::json!({}),
+            None,
+        )
+        .await?;
+        Ok((tx, token))
+    })
+    .await
 }
 
 /// Issues a customer's calendar-feed token (replacing any earlier one) and returns
@@ -247,22 +250,27 @@ pub async fn issue_own_token(app: &App, principal: &Principal) -> AppResult<Stri
 pub async fn revoke_owner_token(app: &App, grant: &Grant, customer_id: i64) -> AppResult<()> {
     expect(grant, WRITE)?;
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    store::customer::get(&mut tx, grant.reach(), customer_id).await?;
-    let n = store::appointment::feed::revoke_tokens(&mut tx, customer_id, now).await?;
-    store::event::record(
-        &mut tx,
-        now,
-        actor(grant),
-        "customer",
-        customer_id,
-        "calendar_token_revoked",
-        &serde_json::json!({"revoked": n}),
-        None,
+    crate::transaction::run(
+        app,
+        "appointment.revoke_owner_token",
+        move |mut tx| async move {
+            store::customer::get(&mut tx, grant.reach(), customer_id).await?;
+            let n = store::appointment::feed::revoke_tokens(&mut tx, customer_id, now).await?;
+            store::event::record(
+                &mut tx,
+                now,
+                actor(grant),
+                "customer",
+                customer_id,
+                "calendar_token_revoked",
+                &serde_json::json!({"revoked": n}),
+                None,
+            )
+            .await?;
+            Ok((tx, ()))
+        },
     )
-    .await?;
-    commit(tx).await?;
-    Ok(())
+    .await
 }
 
 #[cfg(test)]

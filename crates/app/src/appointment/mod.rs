@@ -371,7 +371,7 @@ pub async fn reschedule(app: &App, grant: &Grant, id: i64, start: &Loose) -> App
     .await
 }
 
-async fn reschedule_in(
+pub(crate) async fn reschedule_in(
     tx: &mut sqlx::AnyConnection,
     grant: &Grant,
     id: i64,
@@ -473,7 +473,7 @@ pub async fn cancel(app: &App, grant: &Grant, id: i64, reason: &str) -> AppResul
     .await
 }
 
-async fn cancel_in(
+pub(crate) async fn cancel_in(
     tx: &mut sqlx::AnyConnection,
     grant: &Grant,
     id: i64,

@@ -20,7 +20,7 @@ use crate::repair_order::load::{Loaded, load, owner_order};
 use crate::shared::{
     ORDER_ENTITY, duplicate_as, new_ref, owner_actor, refused_rule as refused, required,
 };
-use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use crate::{App, AppError, AppResult, actor, conn};
 use domain::estimate::LineItem;
 use domain::permission::{Action, Grant};
 use domain::{Violation, Violations};
@@ -131,28 +131,36 @@ fn new_bill(l: &Loaded) -> NewBill {
 pub async fn issue(app: &App, grant: &Grant, order_id: i64) -> AppResult<BillView> {
     expect(grant, WRITE)?;
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    let l = load(&mut tx, grant.reach(), order_id).await?;
-    if l.row.delivered_at.is_none() {
-        return Err(refused("repair_order_id", "bill.not_delivered"));
-    }
-    if let Ok(existing) = store::billing::by_order_unscoped(&mut tx, order_id).await {
-        return view_of(&mut tx, existing).await;
-    }
-    match insert_bill(&mut tx, now, actor(grant), &l).await? {
-        Some(v) => {
-            commit(tx).await?;
-            Ok(v)
+    let issued = crate::transaction::run(app, "billing.issue", move |mut tx| async move {
+        let l = load(&mut tx, grant.reach(), order_id).await?;
+        if l.row.delivered_at.is_none() {
+            return Err(refused("repair_order_id", "bill.not_delivered"));
         }
-        None => {
+        if let Ok(existing) = store::billing::by_order_unscoped(&mut tx, order_id).await {
+            let v = view_of(&mut tx, existing).await?;
+            return Ok((tx, v));
+        }
+        match insert_bill(&mut tx, now, actor(grant), &l).await? {
+            Some(v) => Ok((tx, v)),
+            // The transaction is spoilt: roll it back and read the bill made meanwhile.
+            None => Err(refused("repair_order_id", ISSUED_MEANWHILE)),
+        }
+    })
+    .await;
+    match issued {
+        Err(AppError::Refused(v)) if v.0.first().is_some_and(|x| x.rule == ISSUED_MEANWHILE) => {
             // Issued meanwhile: the same bill.
-            drop(tx);
             let mut c = conn(app).await?;
             let bill = store::billing::by_order_unscoped(&mut c, order_id).await?;
             view_of(&mut c, bill).await
         }
+        other => other,
     }
 }
+
+/// The rule of a bill inserted by another request meanwhile (never shown: the
+/// caller gets that bill).
+const ISSUED_MEANWHILE: &str = "bill.issued_meanwhile";
 
 /// Inserts the bill of a delivered, not yet billed order and records `bill_issued`;
 /// `None` when a bill of the order was inserted meanwhile (the transaction is then
@@ -260,42 +268,45 @@ pub async fn pay_at_desk(
     v.into_result()?;
     let (method, reference, amount) = (required(method)?, required(reference)?, required(amount)?);
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    let bill = store::billing::by_order(&mut tx, grant.reach(), order_id).await?;
-    let owed = payable(&bill)?;
-    if amount != owed {
-        return Err(AppError::Refused(
-            Violation::new("amount_fen", "payment.amount_mismatch")
-                .with_detail(owed.to_string())
-                .into(),
-        ));
-    }
-    for p in store::billing::payments(&mut tx, bill.id).await? {
-        if p.state == "pending"
-            && store::billing::close(&mut tx, p.id, "cancelled", None, "paid_at_desk", now).await?
-        {
-            record(&mut tx, now, actor(grant), &bill, "payment_cancelled", &p).await?;
+    let (method, reference) = (&method, &reference);
+    crate::transaction::run(app, "billing.pay_at_desk", move |mut tx| async move {
+        let bill = store::billing::by_order(&mut tx, grant.reach(), order_id).await?;
+        let owed = payable(&bill)?;
+        if amount != owed {
+            return Err(AppError::Refused(
+                Violation::new("amount_fen", "payment.amount_mismatch")
+                    .with_detail(owed.to_string())
+                    .into(),
+            ));
         }
-    }
-    let p = NewPayment {
-        bill_id: bill.id,
-        payment_ref: new_ref(),
-        method,
-        provider: None,
-        reference,
-        amount_fen: amount,
-        state: "paid".into(),
-        created_by_role: grant.principal().role.code().into(),
-        created_by_id: grant.principal().id,
-    };
-    store::billing::insert_payment(&mut tx, &p, now).await?;
-    store::billing::add_paid(&mut tx, bill.id, amount, now)
-        .await
-        .map_err(|e| duplicate_as(e, "bill", "bill.paid"))?;
-    let row = store::billing::payment_by_ref(&mut tx, &p.payment_ref).await?;
-    record(&mut tx, now, actor(grant), &bill, "payment_recorded", &row).await?;
-    commit(tx).await?;
-    Ok(row)
+        for p in store::billing::payments(&mut tx, bill.id).await? {
+            if p.state == "pending"
+                && store::billing::close(&mut tx, p.id, "cancelled", None, "paid_at_desk", now)
+                    .await?
+            {
+                record(&mut tx, now, actor(grant), &bill, "payment_cancelled", &p).await?;
+            }
+        }
+        let p = NewPayment {
+            bill_id: bill.id,
+            payment_ref: new_ref(),
+            method: method.clone(),
+            provider: None,
+            reference: reference.clone(),
+            amount_fen: amount,
+            state: "paid".into(),
+            created_by_role: grant.principal().role.code().into(),
+            created_by_id: grant.principal().id,
+        };
+        store::billing::insert_payment(&mut tx, &p, now).await?;
+        store::billing::add_paid(&mut tx, bill.id, amount, now)
+            .await
+            .map_err(|e| duplicate_as(e, "bill", "bill.paid"))?;
+        let row = store::billing::payment_by_ref(&mut tx, &p.payment_ref).await?;
+        record(&mut tx, now, actor(grant), &bill, "payment_recorded", &row).await?;
+        Ok((tx, row))
+    })
+    .await
 }
 
 /// What is still owed on an unpaid bill; a paid bill is refused (`bill.paid`).
@@ -363,15 +374,15 @@ pub async fn start_online(
 ) -> AppResult<OnlinePayment> {
     expect(grant, WRITE)?;
     let p = pick_provider(app, provider_code)?;
-    for _ in 0..START_ATTEMPTS {
-        let mut tx = begin(app).await?;
-        let bill = store::billing::by_order(&mut tx, grant.reach(), order_id).await?;
-        if let Some(out) = start(app, &mut tx, actor(grant), &bill, p.as_ref()).await? {
-            commit(tx).await?;
-            return Ok(out);
-        }
-    }
-    Err(store::StoreError::Conflict("bill.changed_meanwhile").into())
+    let p = &p;
+    start_attempts(|| {
+        crate::transaction::run(app, "billing.start_online", move |mut tx| async move {
+            let bill = store::billing::by_order(&mut tx, grant.reach(), order_id).await?;
+            let out = start(app, &mut tx, actor(grant), &bill, p.as_ref()).await?;
+            Ok((tx, out.ok_or_else(changed_meanwhile)?))
+        })
+    })
+    .await
 }
 
 /// The owner starts an online payment from the transparent-workshop link (one open
@@ -383,17 +394,49 @@ pub async fn owner_start_online(
     provider_code: Option<&str>,
 ) -> AppResult<OnlinePayment> {
     let p = pick_provider(app, provider_code)?;
+    let p = &p;
+    start_attempts(|| {
+        crate::transaction::run(
+            app,
+            "billing.owner_start_online",
+            move |mut tx| async move {
+                let l = owner_order(app, &mut tx, token).await?;
+                let bill = store::billing::by_order_unscoped(&mut tx, l.row.id).await?;
+                let who = owner_actor(l.row.customer_id);
+                let out = start(app, &mut tx, who, &bill, p.as_ref()).await?;
+                Ok((tx, out.ok_or_else(changed_meanwhile)?))
+            },
+        )
+    })
+    .await
+}
+
+/// The refusal when another start took the bill's open order meanwhile (the
+/// transaction is rolled back and, up to [`START_ATTEMPTS`] times, started again).
+fn changed_meanwhile() -> AppError {
+    store::StoreError::Conflict("bill.changed_meanwhile").into()
+}
+
+/// Runs a start of an online payment again while another start raced it.
+async fn start_attempts<F, Fut>(mut attempt: F) -> AppResult<OnlinePayment>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = AppResult<OnlinePayment>>,
+{
+    let mut last = changed_meanwhile();
     for _ in 0..START_ATTEMPTS {
-        let mut tx = begin(app).await?;
-        let l = owner_order(app, &mut tx, token).await?;
-        let bill = store::billing::by_order_unscoped(&mut tx, l.row.id).await?;
-        let who = owner_actor(l.row.customer_id);
-        if let Some(out) = start(app, &mut tx, who, &bill, p.as_ref()).await? {
-            commit(tx).await?;
-            return Ok(out);
+        match attempt().await {
+            Err(AppError::Refused(v))
+                if v.0
+                    .first()
+                    .is_some_and(|x| x.rule == "bill.changed_meanwhile") =>
+            {
+                last = AppError::Refused(v);
+            }
+            other => return other,
         }
     }
-    Err(store::StoreError::Conflict("bill.changed_meanwhile").into())
+    Err(last)
 }
 
 fn pick_provider(app: &App, code: Option<&str>) -> AppResult<Box<dyn PaymentProvider>> {

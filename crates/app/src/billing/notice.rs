@@ -13,7 +13,7 @@ use super::provider::{Callback, SignatureError, provider};
 use super::{READ, record};
 use crate::network::expect;
 use crate::shared::{duplicate_as, new_ref, refused_rule as refused};
-use crate::{App, AppError, AppResult, begin, commit, conn};
+use crate::{App, AppError, AppResult, conn};
 use domain::billing::{Decision, decide};
 use domain::permission::Grant;
 use domain::{Violation, Violations};
@@ -98,34 +98,40 @@ pub async fn callback(
     };
     let result = match verify(app, signature, body, now) {
         Ok((code, cb)) => {
-            let mut tx = begin(app).await?;
-            match judge(&mut tx, code, &cb, now).await {
-                Ok(out) => {
+            let (notice, payment_ref, cb) = (&notice, &payment_ref, &cb);
+            // A refusal of the judging rolls it back (nothing of it is kept); the
+            // row alone is recorded, below.
+            let judged =
+                crate::transaction::run(app, "billing.callback", move |mut tx| async move {
+                    let out = judge(&mut tx, code, cb, now).await?;
                     if out.changed {
                         // Settled: no query or expiry of this order is needed.
                         super::watch::disarm(&mut tx, &cb.payment_ref, now).await?;
                     }
                     // Applied (or a harmless repeat): the row joins the change.
+                    let mut notice = notice.clone();
                     notice.verdict = verdict_of(&Ok(out.clone())).into();
                     notice.bill_id = bill_of(&mut tx, payment_ref.as_deref()).await;
                     store::billing::ledger::insert(&mut tx, &notice, now).await?;
-                    commit(tx).await?;
-                    return Ok(out);
-                }
-                Err(e) => {
-                    // Nothing of the judging is kept; the row alone is, below.
-                    drop(tx);
-                    Err(e)
-                }
+                    Ok((tx, out))
+                })
+                .await;
+            match judged {
+                Ok(out) => return Ok(out),
+                Err(e) => Err(e),
             }
         }
         Err(e) => Err(e),
     };
     notice.verdict = verdict_of(&result).into();
-    let mut tx = begin(app).await?;
-    notice.bill_id = bill_of(&mut tx, payment_ref.as_deref()).await;
-    store::billing::ledger::insert(&mut tx, &notice, now).await?;
-    commit(tx).await?;
+    let (notice, payment_ref) = (&notice, &payment_ref);
+    crate::transaction::run(app, "billing.callback_row", move |mut tx| async move {
+        let mut notice = notice.clone();
+        notice.bill_id = bill_of(&mut tx, payment_ref.as_deref()).await;
+        store::billing::ledger::insert(&mut tx, &notice, now).await?;
+        Ok((tx, ()))
+    })
+    .await?;
     result
 }
 

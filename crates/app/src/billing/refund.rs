@@ -8,7 +8,7 @@ use super::provider::provider;
 use crate::input::{Loose, int, text};
 use crate::network::expect;
 use crate::shared::{ORDER_ENTITY, new_ref, refused_rule as refused, required};
-use crate::{App, AppError, AppResult, actor, begin, commit};
+use crate::{App, AppError, AppResult, actor};
 use domain::billing::{BillLine, Held, approval_limit, line_gross, plan_refund};
 use domain::permission::{Action, Grant};
 use domain::{Violation, Violations};
@@ -159,10 +159,12 @@ pub async fn refund(
     let (method, reason, full) = (required(method)?, required(reason)?, required(full)?);
     let excess = required(excess)?.unwrap_or(0);
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
+    let (method, reason, wanted) = (&method, &reason, &wanted);
+    crate::transaction::run(app, "billing.refund", move |mut tx| async move {
     let bill = store::billing::by_order(&mut tx, grant.reach(), order_id).await?;
     let refunds = store::billing::refund::of_bill(&mut tx, bill.id).await?;
     let lines = bill_lines(&bill, &refunds);
+    let mut wanted = wanted.clone();
     if full && wanted.is_empty() {
         wanted = lines
             .iter()
@@ -266,11 +268,12 @@ pub async fn refund(
         "bill",
         bill.id,
         "refunded_fen",
-        &reason,
+        reason,
     )
     .await?;
-    commit(tx).await?;
-    Ok(row)
+        Ok((tx, row))
+    })
+    .await
 }
 
 /// The refunds of a bill within reach, oldest first. Needs [`super::READ`].

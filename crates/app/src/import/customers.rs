@@ -4,6 +4,7 @@
 use super::*;
 
 /// A valid customer row.
+#[derive(Clone)]
 pub(super) struct Row {
     name: String,
     phone: String,

@@ -272,20 +272,28 @@ async fn write_pass(
             check.errors.sort_by_key(|e| e.row);
             return Ok(check.report(imported, run.rows_done));
         }
-        let mut tx = db.begin().await?;
-        imported += write(db, &mut tx, rows, now_ms).await?;
-        store::import::advance(&mut tx, run.id, last, store::import::WRITING, now_ms).await?;
-        tx.commit().await?;
+        let (rows, run_id) = (&rows, run.id);
+        imported += db
+            .run("import.batch", move |mut tx| async move {
+                let n = write(db, &mut tx, rows.clone(), now_ms).await?;
+                store::import::advance(&mut tx, run_id, last, store::import::WRITING, now_ms)
+                    .await?;
+                Ok::<_, AppError>((tx, n))
+            })
+            .await?;
         progress(Progress {
             phase: Phase::Write,
             rows: last,
             lines,
         });
     }
-    let mut tx = db.begin().await?;
     let done = run.rows_done.max(records.rows_read());
-    store::import::advance(&mut tx, run.id, done, store::import::DONE, now_ms).await?;
-    tx.commit().await?;
+    let run_id = run.id;
+    db.run("import.done", move |mut tx| async move {
+        store::import::advance(&mut tx, run_id, done, store::import::DONE, now_ms).await?;
+        Ok::<_, AppError>((tx, ()))
+    })
+    .await?;
     Ok(ImportReport {
         imported,
         resumed_after: run.rows_done,
@@ -294,6 +302,7 @@ async fn write_pass(
 }
 
 /// A batch's valid rows, of one kind.
+#[derive(Clone)]
 enum Rows {
     Stations(Vec<stations::Row>),
     Staff(Vec<staff::Row>),

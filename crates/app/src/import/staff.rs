@@ -4,6 +4,7 @@
 use super::*;
 
 /// A valid staff row; the password is still plain.
+#[derive(Clone)]
 pub(super) struct Row {
     username: String,
     name: String,

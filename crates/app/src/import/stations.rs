@@ -4,6 +4,7 @@
 use super::*;
 
 /// A valid station row.
+#[derive(Clone)]
 pub(super) struct Row {
     code: String,
     name_zh: String,

@@ -6,6 +6,7 @@
 use super::*;
 
 /// A valid vehicle row.
+#[derive(Clone)]
 pub(super) struct Row {
     vin: String,
     brand: String,

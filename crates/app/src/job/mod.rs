@@ -88,30 +88,33 @@ async fn change(
 ) -> AppResult<JobRow> {
     check(grant)?;
     let now = app.now_ms();
-    let mut tx = crate::begin(app).await?;
-    let row = store::job::get(&mut tx, queue, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let from = JobState::from_code(&row.state)
-        .ok_or_else(|| AppError::Internal(format!("unknown job state {}", row.state)))?;
-    domain::job::transition(from, event)
-        .map_err(|_| AppError::Refused(domain::Violation::new("state", "job_transition").into()))?;
-    let changed = match event {
-        JobEvent::Retry => {
-            let ok = store::job::retry(&mut tx, queue, id, now).await?;
-            if ok && let Some(h) = handler::Registry::standard().get(&row.kind) {
-                h.retried(&mut tx, &row.payload).await?;
+    let row = crate::transaction::run(app, "job.change", move |mut tx| async move {
+        let row = store::job::get(&mut tx, queue, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let from = JobState::from_code(&row.state)
+            .ok_or_else(|| AppError::Internal(format!("unknown job state {}", row.state)))?;
+        domain::job::transition(from, event).map_err(|_| {
+            AppError::Refused(domain::Violation::new("state", "job_transition").into())
+        })?;
+        let changed = match event {
+            JobEvent::Retry => {
+                let ok = store::job::retry(&mut tx, queue, id, now).await?;
+                if ok && let Some(h) = handler::Registry::standard().get(&row.kind) {
+                    h.retried(&mut tx, &row.payload).await?;
+                }
+                ok
             }
-            ok
+            _ => store::job::cancel(&mut tx, queue, id, now).await?,
+        };
+        if !changed {
+            return Err(AppError::Refused(
+                domain::Violation::new("state", "job_transition").into(),
+            ));
         }
-        _ => store::job::cancel(&mut tx, queue, id, now).await?,
-    };
-    if !changed {
-        return Err(AppError::Refused(
-            domain::Violation::new("state", "job_transition").into(),
-        ));
-    }
-    crate::commit(tx).await?;
+        Ok((tx, row))
+    })
+    .await?;
     app.wake_jobs();
     tracing::info!(
         queue = queue.table(),

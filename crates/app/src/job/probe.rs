@@ -40,18 +40,21 @@ pub async fn arm_many(
     due_at: i64,
 ) -> crate::AppResult<u64> {
     let keys: Vec<String> = (0..count).map(|i| format!("{prefix}:{i}")).collect();
-    let mut tx = crate::begin(app).await?;
-    let n = store::job::arm_many(
-        &mut tx,
-        KIND,
-        &keys,
-        due_at,
-        "{}",
-        super::DEFAULT_MAX_ATTEMPTS,
-        app.now_ms(),
-    )
+    let keys = &keys;
+    let n = crate::transaction::run(app, "job.arm_many", move |mut tx| async move {
+        let n = store::job::arm_many(
+            &mut tx,
+            KIND,
+            keys,
+            due_at,
+            "{}",
+            super::DEFAULT_MAX_ATTEMPTS,
+            app.now_ms(),
+        )
+        .await?;
+        Ok((tx, n))
+    })
     .await?;
-    crate::commit(tx).await?;
     app.wake_jobs();
     Ok(n)
 }

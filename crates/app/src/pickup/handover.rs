@@ -6,7 +6,7 @@ use super::*;
 use crate::input::{Loose, opt_text, text};
 use crate::network::expect;
 use crate::shared::{refused_rule as refused, required};
-use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use crate::{App, AppError, AppResult, actor, conn};
 use domain::permission::Grant;
 use domain::{Violation, Violations};
 use serde::{Deserialize, Serialize};
@@ -113,22 +113,24 @@ pub async fn set_checklist(
     v.into_result()?;
     let now = app.now_ms();
     let json = serde_json::to_value(&clean).map_err(|e| AppError::Internal(e.to_string()))?;
-    let mut tx = begin(app).await?;
-    store::pickup::get(&mut tx, grant.reach(), id).await?;
-    store::pickup::set_checklist(&mut tx, id, &json, now).await?;
-    store::event::record(
-        &mut tx,
-        now,
-        actor(grant),
-        ENTITY,
-        id,
-        "checklist_recorded",
-        &json,
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(())
+    let json = &json;
+    crate::transaction::run(app, "pickup.set_checklist", move |mut tx| async move {
+        store::pickup::get(&mut tx, grant.reach(), id).await?;
+        store::pickup::set_checklist(&mut tx, id, json, now).await?;
+        store::event::record(
+            &mut tx,
+            now,
+            actor(grant),
+            ENTITY,
+            id,
+            "checklist_recorded",
+            json,
+            None,
+        )
+        .await?;
+        Ok((tx, ()))
+    })
+    .await
 }
 
 /// Stores a hand-over photo (see [`check_photo`]; a refused photo is invalid with
@@ -147,7 +149,8 @@ pub async fn add_photo(
         .map_err(|e| AppError::Invalid(Violation::new("body", e.rule()).into()))?;
     let sha = hex::encode(Sha256::digest(bytes));
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
+    let sha = &sha;
+    crate::transaction::run(app, "pickup.add_photo", move |mut tx| async move {
     let p = store::pickup::get(&mut tx, grant.reach(), id).await?;
     if p.state != "scheduled" {
         return Err(refused("state", "pickup.not_scheduled"));
@@ -161,7 +164,7 @@ pub async fn add_photo(
         ));
     }
     let photo_id =
-        store::pickup::insert_photo(&mut tx, id, t, &sha, bytes, grant.principal().id, now).await?;
+        store::pickup::insert_photo(&mut tx, id, t, sha, bytes, grant.principal().id, now).await?;
     store::event::record(
         &mut tx,
         now,
@@ -173,8 +176,9 @@ pub async fn add_photo(
         None,
     )
     .await?;
-    commit(tx).await?;
-    Ok(photo_id)
+        Ok((tx, photo_id))
+    })
+    .await
 }
 
 /// One photo's content type and bytes. Needs [`READ`].
@@ -215,16 +219,18 @@ pub async fn confirm(app: &App, grant: &Grant, id: i64, input: &ConfirmInput) ->
     v.into_result()?;
     let (by, sig) = (required(by)?, required(sig)?);
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    let p = store::pickup::get(&mut tx, grant.reach(), id).await?;
-    let signed = Signed {
-        by: &by,
-        signature_ref: sig.as_deref(),
-        channel: CHANNEL_AT_CAR,
-    };
-    record_confirmation(&mut tx, grant, &p, &signed, now).await?;
-    commit(tx).await?;
-    Ok(())
+    let (by, sig) = (&by, &sig);
+    crate::transaction::run(app, "pickup.confirm", move |mut tx| async move {
+        let p = store::pickup::get(&mut tx, grant.reach(), id).await?;
+        let signed = Signed {
+            by,
+            signature_ref: sig.as_deref(),
+            channel: CHANNEL_AT_CAR,
+        };
+        record_confirmation(&mut tx, grant, &p, &signed, now).await?;
+        Ok((tx, ()))
+    })
+    .await
 }
 
 /// Who confirmed a hand-over, with what, through which channel.

@@ -19,7 +19,7 @@ use crate::shared::instant;
 
 use crate::shared::{refused_rule as refused, required};
 
-use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use crate::{App, AppError, AppResult, actor, conn};
 
 use domain::permission::{Action, Grant, Reach};
 
@@ -181,89 +181,91 @@ async fn schedule_as(
         required(driver)?,
     );
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    let (station_id, customer_id, vehicle_id, kind) = match (appt, order) {
-        (Some(a), _) => {
-            let a = store::appointment::get(&mut tx, grant.reach(), a).await?;
-            if a.state != "booked" {
-                return Err(refused("appointment_id", "pickup.appointment_not_booked"));
+    let address = &address;
+    crate::transaction::run(app, "pickup.schedule_as", move |mut tx| async move {
+        let (station_id, customer_id, vehicle_id, kind) = match (appt, order) {
+            (Some(a), _) => {
+                let a = store::appointment::get(&mut tx, grant.reach(), a).await?;
+                if a.state != "booked" {
+                    return Err(refused("appointment_id", "pickup.appointment_not_booked"));
+                }
+                (a.station_id, a.customer_id, a.vehicle_id, "pickup")
             }
-            (a.station_id, a.customer_id, a.vehicle_id, "pickup")
+            (None, Some(o)) => {
+                let o = store::repair_order::get(&mut tx, grant.reach(), o).await?;
+                (o.station_id, o.customer_id, o.vehicle_id, "return")
+            }
+            (None, None) => return Err(refused("appointment_id", "pickup.one_of")),
+        };
+        let tz = station_zone(&mut tx, station_id).await?;
+        let mut v = Violations::new();
+        let start = instant(&mut v, "window_start", &input.window_start, &tz);
+        let end = instant(&mut v, "window_end", &input.window_end, &tz);
+        v.into_result()?;
+        let (start, end) = (
+            required(start)?.as_millisecond(),
+            required(end)?.as_millisecond(),
+        );
+        if end <= start || end - start > MAX_WINDOW_HOURS * 3_600_000 {
+            return Err(AppError::Invalid(
+                Violation::new("window_end", "pickup.window")
+                    .with_detail(MAX_WINDOW_HOURS.to_string())
+                    .into(),
+            ));
         }
-        (None, Some(o)) => {
-            let o = store::repair_order::get(&mut tx, grant.reach(), o).await?;
-            (o.station_id, o.customer_id, o.vehicle_id, "return")
+        if end <= now {
+            return Err(AppError::Invalid(
+                Violation::new("window_end", "pickup.window_past").into(),
+            ));
         }
-        (None, None) => return Err(refused("appointment_id", "pickup.one_of")),
-    };
-    let tz = station_zone(&mut tx, station_id).await?;
-    let mut v = Violations::new();
-    let start = instant(&mut v, "window_start", &input.window_start, &tz);
-    let end = instant(&mut v, "window_end", &input.window_end, &tz);
-    v.into_result()?;
-    let (start, end) = (
-        required(start)?.as_millisecond(),
-        required(end)?.as_millisecond(),
-    );
-    if end <= start || end - start > MAX_WINDOW_HOURS * 3_600_000 {
-        return Err(AppError::Invalid(
-            Violation::new("window_end", "pickup.window")
-                .with_detail(MAX_WINDOW_HOURS.to_string())
-                .into(),
-        ));
-    }
-    if end <= now {
-        return Err(AppError::Invalid(
-            Violation::new("window_end", "pickup.window_past").into(),
-        ));
-    }
-    if let Some(d) = driver {
-        check_driver(&mut tx, station_id, d).await?;
-    }
-    let field = if appt.is_some() {
-        "appointment_id"
-    } else {
-        "repair_order_id"
-    };
-    if store::pickup::active_exists(&mut tx, appt, order).await? {
-        return Err(refused(field, "pickup.already_scheduled"));
-    }
-    let p = NewPickup {
-        station_id,
-        customer_id,
-        vehicle_id,
-        appointment_id: appt,
-        repair_order_id: order,
-        kind: kind.into(),
-        address,
-        window_start: start,
-        window_end: end,
-        driver_id: driver,
-    };
-    // The check above answers the usual case; the database's unique index settles a
-    // race between two desks.
-    let id = match store::pickup::insert(&mut tx, &p, now).await {
-        Err(store::StoreError::Duplicate(_)) => {
+        if let Some(d) = driver {
+            check_driver(&mut tx, station_id, d).await?;
+        }
+        let field = if appt.is_some() {
+            "appointment_id"
+        } else {
+            "repair_order_id"
+        };
+        if store::pickup::active_exists(&mut tx, appt, order).await? {
             return Err(refused(field, "pickup.already_scheduled"));
         }
-        other => other?,
-    };
-    store::event::record(
-        &mut tx,
-        now,
-        actor(grant),
-        ENTITY,
-        id,
-        "scheduled",
-        &serde_json::json!({
-            "kind": kind, "appointment_id": appt, "repair_order_id": order,
-            "window_start": start, "window_end": end, "driver_id": driver, "channel": channel,
-        }),
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(id)
+        let p = NewPickup {
+            station_id,
+            customer_id,
+            vehicle_id,
+            appointment_id: appt,
+            repair_order_id: order,
+            kind: kind.into(),
+            address: address.clone(),
+            window_start: start,
+            window_end: end,
+            driver_id: driver,
+        };
+        // The check above answers the usual case; the database's unique index settles a
+        // race between two desks.
+        let id = match store::pickup::insert(&mut tx, &p, now).await {
+            Err(store::StoreError::Duplicate(_)) => {
+                return Err(refused(field, "pickup.already_scheduled"));
+            }
+            other => other?,
+        };
+        store::event::record(
+            &mut tx,
+            now,
+            actor(grant),
+            ENTITY,
+            id,
+            "scheduled",
+            &serde_json::json!({
+                "kind": kind, "appointment_id": appt, "repair_order_id": order,
+                "window_start": start, "window_end": end, "driver_id": driver, "channel": channel,
+            }),
+            None,
+        )
+        .await?;
+        Ok((tx, id))
+    })
+    .await
 }
 
 /// A pick-up with its photos (without their bytes).
@@ -292,19 +294,21 @@ pub async fn get(app: &App, grant: &Grant, id: i64) -> AppResult<PickupView> {
     let whole = rel == Relation::Assigned
         && see(p.role, Field::PickupAddress, rel, Purpose::Reveal) == Visibility::Whole;
     let pickup = if whole {
-        let mut tx = begin(app).await?;
-        store::audit::write(
-            &mut tx,
-            app.now_ms(),
-            actor(grant),
-            "view",
-            ENTITY,
-            id,
-            Field::PickupAddress.code(),
-            "pickup_return",
-        )
+        crate::transaction::run(app, "pickup.view_whole", move |mut tx| async move {
+            store::audit::write(
+                &mut tx,
+                app.now_ms(),
+                actor(grant),
+                "view",
+                ENTITY,
+                id,
+                Field::PickupAddress.code(),
+                "pickup_return",
+            )
+            .await?;
+            Ok((tx, ()))
+        })
         .await?;
-        commit(tx).await?;
         crate::privacy::pickup_view(p, rel, Purpose::Reveal, pickup)
     } else {
         crate::privacy::pickup_view(p, rel, Purpose::View, pickup)
@@ -350,23 +354,24 @@ pub async fn of_order(app: &App, grant: &Grant, order_id: i64) -> AppResult<Vec<
 pub async fn assign_driver(app: &App, grant: &Grant, id: i64, driver_id: i64) -> AppResult<()> {
     expect(grant, WRITE)?;
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    let p = store::pickup::get(&mut tx, grant.reach(), id).await?;
-    check_driver(&mut tx, p.station_id, driver_id).await?;
-    store::pickup::set_driver(&mut tx, id, driver_id, now).await?;
-    store::event::record(
-        &mut tx,
-        now,
-        actor(grant),
-        ENTITY,
-        id,
-        "driver_assigned",
-        &serde_json::json!({"driver_id": driver_id, "before": p.driver_id}),
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(())
+    crate::transaction::run(app, "pickup.assign_driver", move |mut tx| async move {
+        let p = store::pickup::get(&mut tx, grant.reach(), id).await?;
+        check_driver(&mut tx, p.station_id, driver_id).await?;
+        store::pickup::set_driver(&mut tx, id, driver_id, now).await?;
+        store::event::record(
+            &mut tx,
+            now,
+            actor(grant),
+            ENTITY,
+            id,
+            "driver_assigned",
+            &serde_json::json!({"driver_id": driver_id, "before": p.driver_id}),
+            None,
+        )
+        .await?;
+        Ok((tx, ()))
+    })
+    .await
 }
 
 /// The events of a pick-up within reach, oldest first (who, when, what, why). Needs
@@ -388,22 +393,23 @@ pub async fn cancel(app: &App, grant: &Grant, id: i64, reason: &str) -> AppResul
         ));
     }
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    store::pickup::get(&mut tx, grant.reach(), id).await?;
-    store::pickup::cancel(&mut tx, id, reason, now).await?;
-    store::event::record(
-        &mut tx,
-        now,
-        actor(grant),
-        ENTITY,
-        id,
-        "cancelled",
-        &serde_json::json!({}),
-        Some(reason),
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(())
+    crate::transaction::run(app, "pickup.cancel", move |mut tx| async move {
+        store::pickup::get(&mut tx, grant.reach(), id).await?;
+        store::pickup::cancel(&mut tx, id, reason, now).await?;
+        store::event::record(
+            &mut tx,
+            now,
+            actor(grant),
+            ENTITY,
+            id,
+            "cancelled",
+            &serde_json::json!({}),
+            Some(reason),
+        )
+        .await?;
+        Ok((tx, ()))
+    })
+    .await
 }
 
 /// Where a pick-up being scheduled comes from, for the form: the station of the

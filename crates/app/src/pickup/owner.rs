@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::network::expect;
-use crate::{App, AppError, AppResult, begin, commit, conn};
+use crate::{App, AppError, AppResult, conn};
 use domain::permission::{Action, Grant, Reach};
 use serde::Serialize;
 use store::pickup::{PhotoMeta, PickupRow};
@@ -102,16 +102,18 @@ pub async fn confirm_by_owner(app: &App, grant: &Grant, id: i64) -> AppResult<()
     let customer = owner_of(grant)?;
     let by: String = grant.principal().name.chars().take(50).collect();
     let now = app.now_ms();
-    let mut tx = begin(app).await?;
-    let p = store::pickup::get_owned(&mut tx, customer, id).await?;
-    let signed = Signed {
-        by: &by,
-        signature_ref: None,
-        channel: CHANNEL_OWNER_PAGE,
-    };
-    record_confirmation(&mut tx, grant, &p, &signed, now).await?;
-    commit(tx).await?;
-    Ok(())
+    let by = &by;
+    crate::transaction::run(app, "pickup.confirm_by_owner", move |mut tx| async move {
+        let p = store::pickup::get_owned(&mut tx, customer, id).await?;
+        let signed = Signed {
+            by,
+            signature_ref: None,
+            channel: CHANNEL_OWNER_PAGE,
+        };
+        record_confirmation(&mut tx, grant, &p, &signed, now).await?;
+        Ok((tx, ()))
+    })
+    .await
 }
 
 /// The signed-in owner's booked appointments (vehicles they still own, starting

@@ -23,7 +23,7 @@ use self::load::*;
 pub use self::load::{ENTITY, work_code};
 use crate::network::expect;
 use crate::shared::{expect_any, refused, ts};
-use crate::{App, AppError, AppResult, actor, begin, commit, conn};
+use crate::{App, AppError, AppResult, actor, conn};
 use domain::Violation;
 use domain::permission::{Action, Grant};
 use domain::repair_order::{
@@ -106,13 +106,14 @@ pub async fn start_stage(app: &App, grant: &Grant, id: i64, stage: Stage) -> App
     expect(grant, Action::RepairOrderWrite)?;
     let now = app.clock.now();
     let now_ms = now.as_millisecond();
-    let mut tx = begin(app).await?;
-    let mut l = load(&mut tx, grant.reach(), id).await?;
-    l.order.start_stage(stage, now).map_err(refused)?;
-    save(&mut tx, &l, l.row.late_minutes, l.row.courtesy_car, now_ms).await?;
-    record_stage(&mut tx, grant, id, "stage_started", stage, now_ms).await?;
-    commit(tx).await?;
-    Ok(())
+    crate::transaction::run(app, "repair_order.start_stage", move |mut tx| async move {
+        let mut l = load(&mut tx, grant.reach(), id).await?;
+        l.order.start_stage(stage, now).map_err(refused)?;
+        save(&mut tx, &l, l.row.late_minutes, l.row.courtesy_car, now_ms).await?;
+        record_stage(&mut tx, grant, id, "stage_started", stage, now_ms).await?;
+        Ok((tx, ()))
+    })
+    .await
 }
 
 /// Checks a checkpoint of the stage in progress, with an optional note. Needs `RepairOrderWrite` or `WorkshopWork`.
@@ -125,38 +126,39 @@ pub async fn check(
 ) -> AppResult<()> {
     expect_any(grant, &[Action::RepairOrderWrite, Action::WorkshopWork])?;
     let now_ms = app.now_ms();
-    let mut tx = begin(app).await?;
-    let mut l = load(&mut tx, grant.reach(), id).await?;
-    l.order.check(code).map_err(refused)?;
-    let stage = l
-        .order
-        .standard()
-        .stage_of(code)
-        .map(|s| s.code().to_string())
-        .unwrap_or_default();
-    let note = note.map(str::trim).filter(|s| !s.is_empty());
-    let row = CheckpointRow {
-        code: code.to_string(),
-        stage,
-        checked_at: now_ms,
-        checked_by: grant.principal().id,
-        note: note.map(str::to_string),
-    };
-    if store::repair_order::insert_checkpoint(&mut tx, id, &row).await? {
-        store::event::record(
-            &mut tx,
-            now_ms,
-            actor(grant),
-            ENTITY,
-            id,
-            "checkpoint_checked",
-            &serde_json::json!({"code": code, "note": note}),
-            None,
-        )
-        .await?;
-    }
-    commit(tx).await?;
-    Ok(())
+    crate::transaction::run(app, "repair_order.check", move |mut tx| async move {
+        let mut l = load(&mut tx, grant.reach(), id).await?;
+        l.order.check(code).map_err(refused)?;
+        let stage = l
+            .order
+            .standard()
+            .stage_of(code)
+            .map(|s| s.code().to_string())
+            .unwrap_or_default();
+        let note = note.map(str::trim).filter(|s| !s.is_empty());
+        let row = CheckpointRow {
+            code: code.to_string(),
+            stage,
+            checked_at: now_ms,
+            checked_by: grant.principal().id,
+            note: note.map(str::to_string),
+        };
+        if store::repair_order::insert_checkpoint(&mut tx, id, &row).await? {
+            store::event::record(
+                &mut tx,
+                now_ms,
+                actor(grant),
+                ENTITY,
+                id,
+                "checkpoint_checked",
+                &serde_json::json!({"code": code, "note": note}),
+                None,
+            )
+            .await?;
+        }
+        Ok((tx, ()))
+    })
+    .await
 }
 
 /// How diagnosis classifies the owner's concern.
@@ -200,68 +202,79 @@ pub async fn classify_concern(
         .map(str::trim)
         .filter(|s| !s.is_empty());
     let now_ms = app.now_ms();
-    let mut tx = begin(app).await?;
-    let l = load(&mut tx, grant.reach(), id).await?;
-    let before = ConcernClass {
-        code: l.row.concern_code.clone(),
-        safety_fault: l.row.safety_fault,
-    };
-    let after = ConcernClass {
-        code: code.map(str::to_string),
-        safety_fault: input.safety_fault,
-    };
-    l.order
-        .reclassify_concern(&before, &after, reason)
-        .map_err(|e| match e {
-            // A missing reason is the input's fault, not the order's state.
-            domain::repair_order::RepairOrderError::ReasonRequired => {
-                AppError::Invalid(Violation::from(e).into())
+    crate::transaction::run(
+        app,
+        "repair_order.classify_concern",
+        move |mut tx| async move {
+            let l = load(&mut tx, grant.reach(), id).await?;
+            let before = ConcernClass {
+                code: l.row.concern_code.clone(),
+                safety_fault: l.row.safety_fault,
+            };
+            let after = ConcernClass {
+                code: code.map(str::to_string),
+                safety_fault: input.safety_fault,
+            };
+            l.order
+                .reclassify_concern(&before, &after, reason)
+                .map_err(|e| match e {
+                    // A missing reason is the input's fault, not the order's state.
+                    domain::repair_order::RepairOrderError::ReasonRequired => {
+                        AppError::Invalid(Violation::from(e).into())
+                    }
+                    other => refused(other),
+                })?;
+            if before == after {
+                return Ok((tx, ()));
             }
-            other => refused(other),
-        })?;
-    if before == after {
-        return Ok(());
-    }
-    store::repair_order::set_concern_class(&mut tx, id, code, input.safety_fault, now_ms).await?;
-    store::event::record(
-        &mut tx,
-        now_ms,
-        actor(grant),
-        ENTITY,
-        id,
-        "concern_classified",
-        &serde_json::json!({
-            "before": {"concern_code": before.code, "safety_fault": before.safety_fault},
-            "after": {"concern_code": after.code, "safety_fault": after.safety_fault},
-        }),
-        reason,
+            store::repair_order::set_concern_class(&mut tx, id, code, input.safety_fault, now_ms)
+                .await?;
+            store::event::record(
+                &mut tx,
+                now_ms,
+                actor(grant),
+                ENTITY,
+                id,
+                "concern_classified",
+                &serde_json::json!({
+                    "before": {"concern_code": before.code, "safety_fault": before.safety_fault},
+                    "after": {"concern_code": after.code, "safety_fault": after.safety_fault},
+                }),
+                reason,
+            )
+            .await?;
+            Ok((tx, ()))
+        },
     )
-    .await?;
-    commit(tx).await?;
-    Ok(())
+    .await
 }
 
 /// Marks which quality-inspection checkpoints apply to this job. Needs `RepairOrderWrite`.
 pub async fn set_applicable(app: &App, grant: &Grant, id: i64, codes: &[&str]) -> AppResult<()> {
     expect(grant, Action::RepairOrderWrite)?;
     let now_ms = app.now_ms();
-    let mut tx = begin(app).await?;
-    let mut l = load(&mut tx, grant.reach(), id).await?;
-    l.order.set_applicable(codes).map_err(refused)?;
-    save(&mut tx, &l, l.row.late_minutes, l.row.courtesy_car, now_ms).await?;
-    store::event::record(
-        &mut tx,
-        now_ms,
-        actor(grant),
-        ENTITY,
-        id,
-        "applicable_set",
-        &serde_json::json!({"codes": codes}),
-        None,
+    crate::transaction::run(
+        app,
+        "repair_order.set_applicable",
+        move |mut tx| async move {
+            let mut l = load(&mut tx, grant.reach(), id).await?;
+            l.order.set_applicable(codes).map_err(refused)?;
+            save(&mut tx, &l, l.row.late_minutes, l.row.courtesy_car, now_ms).await?;
+            store::event::record(
+                &mut tx,
+                now_ms,
+                actor(grant),
+                ENTITY,
+                id,
+                "applicable_set",
+                &serde_json::json!({"codes": codes}),
+                None,
+            )
+            .await?;
+            Ok((tx, ()))
+        },
     )
-    .await?;
-    commit(tx).await?;
-    Ok(())
+    .await
 }
 
 /// What completing a stage led to.
@@ -290,54 +303,60 @@ pub async fn complete_stage(
     expect(grant, Action::RepairOrderWrite)?;
     let now = app.clock.now();
     let now_ms = now.as_millisecond();
-    let mut tx = begin(app).await?;
-    let mut l = load(&mut tx, grant.reach(), id).await?;
-    l.order.complete_stage(stage, now).map_err(refused)?;
-    if stage == Stage::Repair
-        && let Some(p) = l.lines.iter().find(|x| x.decision == "proposed")
-    {
-        return Err(refused(
-            domain::repair_order::RepairOrderError::ProposedWorkPending(
-                u32::try_from(p.line_no).unwrap_or_default(),
-            ),
-        ));
-    }
-    let mut out = Completed {
-        stage,
-        late_minutes: l.row.late_minutes,
-        courtesy_car: l.row.courtesy_car,
-    };
-    let mut follow_up = false;
-    if stage == Stage::Delivery {
-        let received = ts(l.row.received_at)?;
-        out.late_minutes = l.order.promised_at().and_then(|p| late_handover(p, now));
-        out.courtesy_car = courtesy_car_entitled(received, now);
-        l.order.start_stage(Stage::FollowUp, now).map_err(refused)?;
-        follow_up = true;
-    }
-    save(&mut tx, &l, out.late_minutes, out.courtesy_car, now_ms).await?;
-    record_stage(&mut tx, grant, id, "stage_completed", stage, now_ms).await?;
-    if stage == Stage::Delivery {
-        store::event::record(
-            &mut tx,
-            now_ms,
-            actor(grant),
-            ENTITY,
-            id,
-            "delivered",
-            &serde_json::json!({
-                "late_minutes": out.late_minutes, "courtesy_car": out.courtesy_car,
-                "promised_at": l.row.promised_at,
-            }),
-            None,
-        )
-        .await?;
-        crate::billing::issue_at_delivery(&mut tx, now_ms, actor(grant), &l).await?;
-    }
-    if follow_up {
-        record_stage(&mut tx, grant, id, "stage_started", Stage::FollowUp, now_ms).await?;
-    }
-    commit(tx).await?;
+    let out = crate::transaction::run(
+        app,
+        "repair_order.complete_stage",
+        move |mut tx| async move {
+            let mut l = load(&mut tx, grant.reach(), id).await?;
+            l.order.complete_stage(stage, now).map_err(refused)?;
+            if stage == Stage::Repair
+                && let Some(p) = l.lines.iter().find(|x| x.decision == "proposed")
+            {
+                return Err(refused(
+                    domain::repair_order::RepairOrderError::ProposedWorkPending(
+                        u32::try_from(p.line_no).unwrap_or_default(),
+                    ),
+                ));
+            }
+            let mut out = Completed {
+                stage,
+                late_minutes: l.row.late_minutes,
+                courtesy_car: l.row.courtesy_car,
+            };
+            let mut follow_up = false;
+            if stage == Stage::Delivery {
+                let received = ts(l.row.received_at)?;
+                out.late_minutes = l.order.promised_at().and_then(|p| late_handover(p, now));
+                out.courtesy_car = courtesy_car_entitled(received, now);
+                l.order.start_stage(Stage::FollowUp, now).map_err(refused)?;
+                follow_up = true;
+            }
+            save(&mut tx, &l, out.late_minutes, out.courtesy_car, now_ms).await?;
+            record_stage(&mut tx, grant, id, "stage_completed", stage, now_ms).await?;
+            if stage == Stage::Delivery {
+                store::event::record(
+                    &mut tx,
+                    now_ms,
+                    actor(grant),
+                    ENTITY,
+                    id,
+                    "delivered",
+                    &serde_json::json!({
+                        "late_minutes": out.late_minutes, "courtesy_car": out.courtesy_car,
+                        "promised_at": l.row.promised_at,
+                    }),
+                    None,
+                )
+                .await?;
+                crate::billing::issue_at_delivery(&mut tx, now_ms, actor(grant), &l).await?;
+            }
+            if follow_up {
+                record_stage(&mut tx, grant, id, "stage_started", Stage::FollowUp, now_ms).await?;
+            }
+            Ok((tx, out))
+        },
+    )
+    .await?;
     if stage == Stage::Delivery {
         // Counted once the delivery is committed, so a refused hand-over counts nothing.
         metrics::counter!("repair_orders_delivered_total").increment(1);
@@ -350,51 +369,61 @@ pub async fn complete_stage(
 pub async fn issue_owner_link(app: &App, grant: &Grant, id: i64) -> AppResult<String> {
     expect(grant, Action::RepairOrderWrite)?;
     let now_ms = app.now_ms();
-    let mut tx = begin(app).await?;
-    store::repair_order::get(&mut tx, grant.reach(), id).await?;
-    let token = crate::auth::new_secret();
-    store::repair_order::set_owner_token(
-        &mut tx,
-        id,
-        Some(&crate::auth::hash_secret(&token)),
-        now_ms,
+    crate::transaction::run(
+        app,
+        "repair_order.issue_owner_link",
+        move |mut tx| async move {
+            store::repair_order::get(&mut tx, grant.reach(), id).await?;
+            let token = crate::auth::new_secret();
+            store::repair_order::set_owner_token(
+                &mut tx,
+                id,
+                Some(&crate::auth::hash_secret(&token)),
+                now_ms,
+            )
+            .await?;
+            store::event::record(
+                &mut tx,
+                now_ms,
+                actor(grant),
+                ENTITY,
+                id,
+                "owner_link_issued",
+                &serde_json::json!({}),
+                None,
+            )
+            .await?;
+            Ok((tx, token))
+        },
     )
-    .await?;
-    store::event::record(
-        &mut tx,
-        now_ms,
-        actor(grant),
-        ENTITY,
-        id,
-        "owner_link_issued",
-        &serde_json::json!({}),
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(token)
+    .await
 }
 
 /// Revokes the owner link; the old token then finds nothing. Needs `RepairOrderWrite`.
 pub async fn revoke_owner_link(app: &App, grant: &Grant, id: i64) -> AppResult<()> {
     expect(grant, Action::RepairOrderWrite)?;
     let now_ms = app.now_ms();
-    let mut tx = begin(app).await?;
-    store::repair_order::get(&mut tx, grant.reach(), id).await?;
-    store::repair_order::set_owner_token(&mut tx, id, None, now_ms).await?;
-    store::event::record(
-        &mut tx,
-        now_ms,
-        actor(grant),
-        ENTITY,
-        id,
-        "owner_link_revoked",
-        &serde_json::json!({}),
-        None,
+    crate::transaction::run(
+        app,
+        "repair_order.revoke_owner_link",
+        move |mut tx| async move {
+            store::repair_order::get(&mut tx, grant.reach(), id).await?;
+            store::repair_order::set_owner_token(&mut tx, id, None, now_ms).await?;
+            store::event::record(
+                &mut tx,
+                now_ms,
+                actor(grant),
+                ENTITY,
+                id,
+                "owner_link_revoked",
+                &serde_json::json!({}),
+                None,
+            )
+            .await?;
+            Ok((tx, ()))
+        },
     )
-    .await?;
-    commit(tx).await?;
-    Ok(())
+    .await
 }
 
 /// What the owner sees from the link (掌上车间): stages live with timings, checkpoint

@@ -6,7 +6,7 @@ use super::*;
 use crate::calendar::station_zone;
 use crate::network::expect;
 use crate::shared::{refused, ts};
-use crate::{App, AppError, AppResult, actor, begin, commit};
+use crate::{App, AppError, AppResult, actor};
 use domain::Violation;
 use domain::appointment::{Appointment, ServiceType};
 use domain::estimate::DEFAULT_VAT_BP;
@@ -36,58 +36,65 @@ pub async fn open_from_appointment(
 ) -> AppResult<i64> {
     expect(grant, Action::RepairOrderWrite)?;
     let now = app.clock.now();
-    let mut tx = begin(app).await?;
-    let a = store::appointment::get(&mut tx, grant.reach(), appointment_id).await?;
-    let mut appt: Appointment = crate::appointment::to_domain(&a)?;
-    appt.check_in(now).map_err(refused)?;
-    let station = store::network::station(&mut tx, &Reach::All, a.station_id).await?;
-    let vehicle = store::vehicle::get(&mut tx, &Reach::All, a.vehicle_id).await?;
-    let concern = input
-        .concern
-        .clone()
-        .or(a.concern.clone())
-        .unwrap_or_default();
-    let service_type = ServiceType::from_code(&a.service_type).unwrap_or(ServiceType::Repair);
-    let id = open(
-        &mut tx,
-        grant,
-        now,
-        &station,
-        &vehicle,
-        Some(a.id),
-        Concern {
-            text: &concern,
-            code: input.concern_code.as_deref(),
-            service_type,
+    let id = crate::transaction::run(
+        app,
+        "repair_order.open_from_appointment",
+        move |mut tx| async move {
+            let a = store::appointment::get(&mut tx, grant.reach(), appointment_id).await?;
+            let mut appt: Appointment = crate::appointment::to_domain(&a)?;
+            appt.check_in(now).map_err(refused)?;
+            let station = store::network::station(&mut tx, &Reach::All, a.station_id).await?;
+            let vehicle = store::vehicle::get(&mut tx, &Reach::All, a.vehicle_id).await?;
+            let concern = input
+                .concern
+                .clone()
+                .or(a.concern.clone())
+                .unwrap_or_default();
+            let service_type =
+                ServiceType::from_code(&a.service_type).unwrap_or(ServiceType::Repair);
+            let id = open(
+                &mut tx,
+                grant,
+                now,
+                &station,
+                &vehicle,
+                Some(a.id),
+                Concern {
+                    text: &concern,
+                    code: input.concern_code.as_deref(),
+                    service_type,
+                },
+            )
+            .await?;
+            appt.convert(&id.to_string()).map_err(refused)?;
+            let now_ms = now.as_millisecond();
+            store::appointment::set_state(
+                &mut tx,
+                a.id,
+                "booked",
+                "converted",
+                Some(now_ms),
+                Some(id),
+                None,
+                None,
+                now_ms,
+            )
+            .await?;
+            store::event::record(
+                &mut tx,
+                now_ms,
+                actor(grant),
+                "appointment",
+                a.id,
+                "converted",
+                &serde_json::json!({"repair_order_id": id}),
+                None,
+            )
+            .await?;
+            Ok((tx, id))
         },
     )
     .await?;
-    appt.convert(&id.to_string()).map_err(refused)?;
-    let now_ms = now.as_millisecond();
-    store::appointment::set_state(
-        &mut tx,
-        a.id,
-        "booked",
-        "converted",
-        Some(now_ms),
-        Some(id),
-        None,
-        None,
-        now_ms,
-    )
-    .await?;
-    store::event::record(
-        &mut tx,
-        now_ms,
-        actor(grant),
-        "appointment",
-        a.id,
-        "converted",
-        &serde_json::json!({"repair_order_id": id}),
-        None,
-    )
-    .await?;
-    commit(tx).await?;
     metrics::counter!("repair_orders_opened_total", "source" => "appointment").increment(1);
     Ok(id)
 }
@@ -124,61 +131,67 @@ pub async fn open_walk_in(app: &App, grant: &Grant, input: &WalkInInput) -> AppR
         })?,
     };
     let now = app.clock.now();
-    let mut tx = begin(app).await?;
-    let station = store::network::station(&mut tx, grant.reach(), input.station_id)
-        .await
-        .map_err(|_| AppError::Invalid(Violation::new("station_id", "station.unknown").into()))?;
-    // A car may walk into any station. Found by the VIN the desk reads off the car, it
-    // is looked up network-wide and the cross-station access is audited; an id, which
-    // proves nothing about the car being there, only reaches the caller's own vehicles.
-    let vehicle = match input
-        .vin
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-    {
-        Some(vin) if input.vehicle_id == 0 => {
-            let vin = domain::vin::Vin::parse(vin)
-                .map_err(|e| AppError::Invalid(Violation::from(e).into()))?;
-            let vehicle = store::vehicle::by_vin(&mut tx, &Reach::All, vin.as_str())
-                .await
-                .map_err(|_| AppError::Invalid(Violation::new("vin", "vehicle.unknown").into()))?;
-            if vehicle.station_id != station.id {
-                store::audit::write(
-                    &mut tx,
-                    now.as_millisecond(),
-                    actor(grant),
-                    "cross_station_walk_in",
-                    "vehicle",
-                    vehicle.id,
-                    "vin",
-                    &format!("walk-in at station {}", station.code),
-                )
-                .await?;
-            }
-            vehicle
-        }
-        _ => store::vehicle::get(&mut tx, grant.reach(), input.vehicle_id)
+    let id = crate::transaction::run(app, "repair_order.open_walk_in", move |mut tx| async move {
+        let station = store::network::station(&mut tx, grant.reach(), input.station_id)
             .await
             .map_err(|_| {
-                AppError::Invalid(Violation::new("vehicle_id", "vehicle.unknown").into())
-            })?,
-    };
-    let id = open(
-        &mut tx,
-        grant,
-        now,
-        &station,
-        &vehicle,
-        None,
-        Concern {
-            text: &input.concern,
-            code: input.concern_code.as_deref(),
-            service_type,
-        },
-    )
+                AppError::Invalid(Violation::new("station_id", "station.unknown").into())
+            })?;
+        // A car may walk into any station. Found by the VIN the desk reads off the car, it
+        // is looked up network-wide and the cross-station access is audited; an id, which
+        // proves nothing about the car being there, only reaches the caller's own vehicles.
+        let vehicle = match input
+            .vin
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
+            Some(vin) if input.vehicle_id == 0 => {
+                let vin = domain::vin::Vin::parse(vin)
+                    .map_err(|e| AppError::Invalid(Violation::from(e).into()))?;
+                let vehicle = store::vehicle::by_vin(&mut tx, &Reach::All, vin.as_str())
+                    .await
+                    .map_err(|_| {
+                        AppError::Invalid(Violation::new("vin", "vehicle.unknown").into())
+                    })?;
+                if vehicle.station_id != station.id {
+                    store::audit::write(
+                        &mut tx,
+                        now.as_millisecond(),
+                        actor(grant),
+                        "cross_station_walk_in",
+                        "vehicle",
+                        vehicle.id,
+                        "vin",
+                        &format!("walk-in at station {}", station.code),
+                    )
+                    .await?;
+                }
+                vehicle
+            }
+            _ => store::vehicle::get(&mut tx, grant.reach(), input.vehicle_id)
+                .await
+                .map_err(|_| {
+                    AppError::Invalid(Violation::new("vehicle_id", "vehicle.unknown").into())
+                })?,
+        };
+        let id = open(
+            &mut tx,
+            grant,
+            now,
+            &station,
+            &vehicle,
+            None,
+            Concern {
+                text: &input.concern,
+                code: input.concern_code.as_deref(),
+                service_type,
+            },
+        )
+        .await?;
+        Ok((tx, id))
+    })
     .await?;
-    commit(tx).await?;
     metrics::counter!("repair_orders_opened_total", "source" => "walk_in").increment(1);
     Ok(id)
 }

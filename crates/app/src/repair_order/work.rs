@@ -7,7 +7,7 @@ use crate::capacity::certificates;
 use crate::labour::{lookup, requirement};
 use crate::network::expect;
 use crate::shared::{expect_any, refused};
-use crate::{App, AppResult, actor, begin, commit};
+use crate::{App, AppResult, actor};
 use domain::Violation;
 use domain::permission::{Action, Grant, Reach};
 use domain::repair_order::{Stage, WorkStatus};
@@ -25,44 +25,52 @@ pub async fn assign_technician(
     expect(grant, Action::RepairOrderWrite)?;
     let now = app.clock.now();
     let now_ms = now.as_millisecond();
-    let mut tx = begin(app).await?;
-    let l = load(&mut tx, grant.reach(), id).await?;
-    let field = format!("lines[{line_no}]");
-    let line = l
-        .lines
-        .iter()
-        .find(|x| x.line_no == i64::from(line_no))
-        .ok_or_else(|| refused(Violation::new(field.clone(), "repair_order.line_unknown")))?;
-    if line.kind != "labour" {
-        return Err(refused(Violation::new(field, "repair_order.not_labour")));
-    }
-    let staff = store::people::staff(&mut tx, &Reach::All, staff_id)
-        .await
-        .map_err(|_| refused(Violation::new("technician", "staff.unknown")))?;
-    if staff.station_id != Some(l.row.station_id) || !staff.active {
-        return Err(refused(Violation::new("technician", "staff.other_station")));
-    }
-    let op = lookup(&mut tx, &field, &line.code).await?;
-    let certs = certificates(&mut tx, staff_id).await?;
-    let today = station_zone(&mut tx, l.row.station_id)
-        .await?
-        .to_datetime(now)
-        .date();
-    domain::certification::check_requirement(&certs, requirement(&op), today).map_err(refused)?;
-    store::estimate::assign(&mut tx, id, i64::from(line_no), staff_id).await?;
-    store::event::record(
-        &mut tx,
-        now_ms,
-        actor(grant),
-        ENTITY,
-        id,
-        "technician_assigned",
-        &serde_json::json!({"line": line_no, "staff_id": staff_id}),
-        None,
+    crate::transaction::run(
+        app,
+        "repair_order.assign_technician",
+        move |mut tx| async move {
+            let l = load(&mut tx, grant.reach(), id).await?;
+            let field = format!("lines[{line_no}]");
+            let line = l
+                .lines
+                .iter()
+                .find(|x| x.line_no == i64::from(line_no))
+                .ok_or_else(|| {
+                    refused(Violation::new(field.clone(), "repair_order.line_unknown"))
+                })?;
+            if line.kind != "labour" {
+                return Err(refused(Violation::new(field, "repair_order.not_labour")));
+            }
+            let staff = store::people::staff(&mut tx, &Reach::All, staff_id)
+                .await
+                .map_err(|_| refused(Violation::new("technician", "staff.unknown")))?;
+            if staff.station_id != Some(l.row.station_id) || !staff.active {
+                return Err(refused(Violation::new("technician", "staff.other_station")));
+            }
+            let op = lookup(&mut tx, &field, &line.code).await?;
+            let certs = certificates(&mut tx, staff_id).await?;
+            let today = station_zone(&mut tx, l.row.station_id)
+                .await?
+                .to_datetime(now)
+                .date();
+            domain::certification::check_requirement(&certs, requirement(&op), today)
+                .map_err(refused)?;
+            store::estimate::assign(&mut tx, id, i64::from(line_no), staff_id).await?;
+            store::event::record(
+                &mut tx,
+                now_ms,
+                actor(grant),
+                ENTITY,
+                id,
+                "technician_assigned",
+                &serde_json::json!({"line": line_no, "staff_id": staff_id}),
+                None,
+            )
+            .await?;
+            Ok((tx, ()))
+        },
     )
-    .await?;
-    commit(tx).await?;
-    Ok(())
+    .await
 }
 
 /// Starts work on an approved labour line while repair is in progress. Needs `WorkshopWork` or `RepairOrderWrite`.
@@ -84,61 +92,63 @@ pub(super) async fn work(
 ) -> AppResult<()> {
     expect_any(grant, &[Action::WorkshopWork, Action::RepairOrderWrite])?;
     let now_ms = app.now_ms();
-    let mut tx = begin(app).await?;
-    let mut l = load(&mut tx, grant.reach(), id).await?;
-    let (status, done) = if start {
-        l.order.start_work(line_no).map_err(refused)?;
-        (WorkStatus::InProgress, false)
-    } else {
-        l.order.finish_work(line_no).map_err(refused)?;
-        l.estimate.mark_done(line_no).map_err(refused)?;
-        (WorkStatus::Done, true)
-    };
-    store::estimate::set_work(&mut tx, id, i64::from(line_no), work_code(status), done).await?;
-    save(&mut tx, &l, l.row.late_minutes, l.row.courtesy_car, now_ms).await?;
-    store::event::record(
-        &mut tx,
-        now_ms,
-        actor(grant),
-        ENTITY,
-        id,
-        if start {
-            "work_started"
+    crate::transaction::run(app, "repair_order.work", move |mut tx| async move {
+        let mut l = load(&mut tx, grant.reach(), id).await?;
+        let (status, done) = if start {
+            l.order.start_work(line_no).map_err(refused)?;
+            (WorkStatus::InProgress, false)
         } else {
-            "work_finished"
-        },
-        &serde_json::json!({"line": line_no}),
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(())
+            l.order.finish_work(line_no).map_err(refused)?;
+            l.estimate.mark_done(line_no).map_err(refused)?;
+            (WorkStatus::Done, true)
+        };
+        store::estimate::set_work(&mut tx, id, i64::from(line_no), work_code(status), done).await?;
+        save(&mut tx, &l, l.row.late_minutes, l.row.courtesy_car, now_ms).await?;
+        store::event::record(
+            &mut tx,
+            now_ms,
+            actor(grant),
+            ENTITY,
+            id,
+            if start {
+                "work_started"
+            } else {
+                "work_finished"
+            },
+            &serde_json::json!({"line": line_no}),
+            None,
+        )
+        .await?;
+        Ok((tx, ()))
+    })
+    .await
 }
 
 /// Records an approved part line as fitted, while repair is in progress. Needs `WorkshopWork` or `RepairOrderWrite`.
 pub async fn fit_part(app: &App, grant: &Grant, id: i64, line_no: u32) -> AppResult<()> {
     expect_any(grant, &[Action::WorkshopWork, Action::RepairOrderWrite])?;
     let now_ms = app.now_ms();
-    let mut tx = begin(app).await?;
-    let mut l = load(&mut tx, grant.reach(), id).await?;
-    if l.order.current_stage() != Some(Stage::Repair) {
-        return Err(refused(
-            domain::repair_order::RepairOrderError::RepairNotInProgress,
-        ));
-    }
-    l.estimate.mark_done(line_no).map_err(refused)?;
-    store::estimate::set_work(&mut tx, id, i64::from(line_no), "done", true).await?;
-    store::event::record(
-        &mut tx,
-        now_ms,
-        actor(grant),
-        ENTITY,
-        id,
-        "part_fitted",
-        &serde_json::json!({"line": line_no}),
-        None,
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(())
+    crate::transaction::run(app, "repair_order.fit_part", move |mut tx| async move {
+        let mut l = load(&mut tx, grant.reach(), id).await?;
+        if l.order.current_stage() != Some(Stage::Repair) {
+            return Err(refused(
+                domain::repair_order::RepairOrderError::RepairNotInProgress,
+            ));
+        }
+        l.estimate.mark_done(line_no).map_err(refused)?;
+        store::estimate::set_work(&mut tx, id, i64::from(line_no), "done", true).await?;
+        store::event::record(
+            &mut tx,
+            now_ms,
+            actor(grant),
+            ENTITY,
+            id,
+            "part_fitted",
+            &serde_json::json!({"line": line_no}),
+            None,
+        )
+        .await?;
+        Ok((tx, ()))
+    })
+    .await
 }

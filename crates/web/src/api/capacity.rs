@@ -12,12 +12,15 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use domain::appointment::ServiceType;
 use domain::permission::{Action, Grant};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::collections::HashMap;
 
 /// The OpenAPI description of this area, merged into the whole API's.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(publish_capacity, find_slots), components(schemas(PublishInput)))]
+#[openapi(
+    paths(publish_capacity, find_slots),
+    components(schemas(PublishInput, Published, app::capacity::Relocated))
+)]
 pub struct CapacityApi;
 
 /// Routes of this area.
@@ -27,15 +30,17 @@ pub fn router() -> Router<AppState> {
         .route("/stations/{id}/slots", get(find_slots))
 }
 
-/// How many slots were published.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Published {
-    /// Slots published.
-    pub slots: usize,
-}
+/// What a publication did: how many slots, and the appointments moved or cancelled
+/// by the "move these" step.
+pub use app::capacity::Published;
 
 /// Publishes a station's capacity from its bays and its certified technicians.
-#[utoipa::path(post, path = "/api/v1/stations/{id}/capacity", tag = "service", params(("id" = i64, Path)), request_body = PublishInput, responses((status = 200, description = "Slots published"), (status = 422, body = crate::error::ProblemDoc)))]
+/// Less capacity than is already booked is refused (409 `capacity.below_booked`, the
+/// detail listing the affected appointments; nothing changed) unless
+/// `move_affected` is true: then each appointment that no longer fits is moved to the
+/// nearest free start of the station, or cancelled where none is free, and its owner
+/// told — in the same transaction, listed in `relocated`.
+#[utoipa::path(post, path = "/api/v1/stations/{id}/capacity", tag = "service", params(("id" = i64, Path)), request_body = PublishInput, responses((status = 200, description = "Slots published (and appointments relocated)", body = Published), (status = 409, description = "Below what is booked (`capacity.below_booked`), without `move_affected`", body = crate::error::ProblemDoc), (status = 422, body = crate::error::ProblemDoc)))]
 pub async fn publish_capacity(
     State(s): State<AppState>,
     c: Caller,
@@ -50,10 +55,11 @@ pub async fn publish_capacity(
         .trim()
         .parse()
         .map_err(|_| invalid("first_day", "date.format", c.lang))?;
-    let slots = app::capacity::publish(&s.app, &g, id, day, input.days, None)
-        .await
-        .map_err(|e| c.err(e))?;
-    Ok(Json(Published { slots }))
+    let published =
+        app::capacity::publish_moving(&s.app, &g, id, day, input.days, None, input.move_affected)
+            .await
+            .map_err(|e| c.err(e))?;
+    Ok(Json(published))
 }
 
 /// Reads an instant: UTC ms, RFC 3339, or `YYYY-MM-DD HH:MM` in `tz`.
@@ -174,4 +180,10 @@ pub struct PublishInput {
     /// Number of days (1–92).
     #[serde(default)]
     pub days: u32,
+    /// The explicit "move these" step: where the new capacity is below what is
+    /// booked, move each appointment that no longer fits to the nearest free start
+    /// (or cancel it when none is free), telling its owner. Without it such a
+    /// publication is refused with the list.
+    #[serde(default)]
+    pub move_affected: bool,
 }

@@ -11,6 +11,7 @@ pub mod timeline;
 
 // Business areas, named as in every other layer.
 pub mod appointment;
+pub mod capacity;
 pub mod customer;
 pub mod estimate;
 pub mod kpi;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(customer::router())
         .merge(vehicle::router())
         .merge(appointment::router())
+        .merge(capacity::router())
         .merge(repair_order::router())
         .merge(estimate::router())
         .merge(kpi::router())
