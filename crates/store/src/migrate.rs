@@ -103,6 +103,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_refund.sql"),
         postgres: include_str!("../migrations/postgres/0015_refund.sql"),
     },
+    Migration {
+        version: 19,
+        name: "provider_notices",
+        sqlite: include_str!("../migrations/sqlite/0019_provider_notices.sql"),
+        postgres: include_str!("../migrations/postgres/0019_provider_notices.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

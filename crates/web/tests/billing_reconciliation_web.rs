@@ -173,3 +173,41 @@ async fn a_day_paid_through_the_sandbox_reconciles_matched() {
     assert!(html.contains("id=\"recon-all-matched\""), "{html}");
     assert_eq!(count(&html, "matched"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_neutralise_cells_a_spreadsheet_would_evaluate() {
+    let t = TestApp::spawn().await;
+    // A statement line whose references an outsider chose: formulas.
+    sandbox_row(&t, "@SUM(A1:A9)", "=HYPERLINK(\"http://x\")", 100).await;
+    let (head, _) = t.login("administrator").await;
+    let r = head
+        .get(format!("{}/console/reconciliation.csv?day={DAY}", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("'=HYPERLINK"), "{body}");
+    assert!(body.contains("'@SUM(A1:A9)"), "{body}");
+    assert!(!body.contains(",=HYPERLINK"), "{body}");
+    let r = head
+        .get(format!("{}/console/reconciliation.xlsx?day={DAY}", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let bytes = r.bytes().await.unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an XLSX is a zip archive");
+    // A station user without the line sees an empty workbook, still a workbook.
+    let (station, _) = t.login("service_advisor").await;
+    let r = station
+        .get(format!("{}/console/reconciliation.xlsx?day={DAY}", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}

@@ -4,7 +4,11 @@
 //! whose signed callback marks it paid exactly once.
 
 pub mod notice;
+pub mod alipay;
+pub mod notify;
 pub mod provider;
+pub mod provider_refund;
+pub mod wechat;
 pub mod query;
 pub mod reconciliation;
 pub mod refund;

@@ -61,22 +61,27 @@ pub async fn ours(
     Ok(entries(&q.fetch_all(conn).await?)?)
 }
 
-/// The sandbox's statement of `[from, to)`: its paid transactions within reach (one
-/// naming no payment of ours is head office's alone).
+/// The statement of `[from, to)` of the sandbox playing `provider`: its paid
+/// transactions within reach (one naming no payment of ours is head office's alone).
 pub async fn sandbox_statement(
     conn: &mut AnyConnection,
     reach: &Reach,
+    provider: &str,
     from: i64,
     to: i64,
 ) -> StoreResult<Vec<Entry>> {
-    let (cond, val) = station_filter(reach, "b.station_id", "s.region_id", 3);
+    let (cond, val) = station_filter(reach, "b.station_id", "s.region_id", 4);
     let sql = format!(
         "SELECT t.payment_ref, t.provider_ref, t.amount_fen, b.id AS bill_id, b.station_id FROM sandbox_transactions t \
          LEFT JOIN payments p ON p.payment_ref = t.payment_ref LEFT JOIN bills b ON b.id = p.bill_id \
          LEFT JOIN stations s ON s.id = b.station_id \
-         WHERE t.status = 'paid' AND t.at >= $1 AND t.at < $2 AND {cond} ORDER BY t.id"
+         WHERE t.status = 'paid' AND t.kind = 'payment' AND t.at >= $1 AND t.at < $2 AND t.provider = $3 \
+         AND {cond} ORDER BY t.id"
     );
-    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(from).bind(to);
+    let mut q = sqlx::query(AssertSqlSafe(sql))
+        .bind(from)
+        .bind(to)
+        .bind(provider);
     if let Some(v) = val {
         q = q.bind(v);
     }

@@ -21,7 +21,8 @@ use std::collections::HashMap;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/reconciliation", get(page))
-        .route("/console/reconciliation.csv", get(export))
+        .route("/console/reconciliation.csv", get(export_csv))
+        .route("/console/reconciliation.xlsx", get(export_xlsx))
 }
 
 /// A line as shown: code, label, tone, provider reference, bill, ours, theirs.
@@ -132,11 +133,32 @@ async fn page(
     render(&page, status)
 }
 
-async fn export(
+/// The day's reconciliation as CSV (UTF-8 with a BOM).
+async fn export_csv(
     State(s): State<AppState>,
     user: ConsoleUser,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    export(s, user, q, Format::Csv).await
+}
+
+/// The day's reconciliation as an XLSX workbook.
+async fn export_xlsx(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    export(s, user, q, Format::Xlsx).await
+}
+
+/// The two export formats; both neutralise cells a spreadsheet would evaluate.
+#[derive(Clone, Copy)]
+enum Format {
+    Csv,
+    Xlsx,
+}
+
+async fn export(s: AppState, user: ConsoleUser, q: HashMap<String, String>, f: Format) -> Response {
     let chrome = user.chrome("reconciliation");
     let g = match grant(&user, READ) {
         Ok(g) => g,
@@ -155,13 +177,25 @@ async fn export(
         chrome.t("recon.ours"),
         chrome.t("recon.theirs"),
     ];
-    match app::billing::reconciliation::csv(&r, &heads) {
+    let (made, mime, ext) = match f {
+        Format::Csv => (
+            app::billing::reconciliation::csv(&r, &heads),
+            "text/csv; charset=utf-8",
+            "csv",
+        ),
+        Format::Xlsx => (
+            app::billing::reconciliation::xlsx(&r, &heads),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+    };
+    match made {
         Ok(body) => (
             [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_TYPE, mime.to_string()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"reconciliation-{}.csv\"", r.day),
+                    format!("attachment; filename=\"reconciliation-{}.{ext}\"", r.day),
                 ),
             ],
             body,
