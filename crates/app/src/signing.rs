@@ -192,7 +192,10 @@ pub mod rsa_keys {
         };
         let key = key.ok_or(KeyError::Malformed(setting, "not an RSA public key"))?;
         if rsa::traits::PublicKeyParts::size(&key) < 256 {
-            return Err(KeyError::Malformed(setting, "RSA keys must be 2048 bits or more"));
+            return Err(KeyError::Malformed(
+                setting,
+                "RSA keys must be 2048 bits or more",
+            ));
         }
         Ok(key)
     }
@@ -269,9 +272,21 @@ mod tests {
         let a = rsa_keys::sandbox(0);
         let b = rsa_keys::sandbox(1);
         let sig = rsa_keys::sign(&a, b"ts\nnonce\nbody\n");
-        assert!(rsa_keys::verify(&a.to_public_key(), b"ts\nnonce\nbody\n", &sig));
-        assert!(!rsa_keys::verify(&a.to_public_key(), b"ts\nnonce\nbodY\n", &sig));
-        assert!(!rsa_keys::verify(&b.to_public_key(), b"ts\nnonce\nbody\n", &sig));
+        assert!(rsa_keys::verify(
+            &a.to_public_key(),
+            b"ts\nnonce\nbody\n",
+            &sig
+        ));
+        assert!(!rsa_keys::verify(
+            &a.to_public_key(),
+            b"ts\nnonce\nbodY\n",
+            &sig
+        ));
+        assert!(!rsa_keys::verify(
+            &b.to_public_key(),
+            b"ts\nnonce\nbody\n",
+            &sig
+        ));
         assert!(!rsa_keys::verify(&a.to_public_key(), b"x", "not base64!"));
         use rsa::pkcs8::EncodePublicKey;
         let pem = a
@@ -281,11 +296,26 @@ mod tests {
         assert_eq!(rsa_keys::public("k", &pem).unwrap(), a.to_public_key());
         assert_eq!(
             rsa_keys::public("alipay_public_key", "garbage"),
-            Err(KeyError::Malformed("alipay_public_key", "not an RSA public key"))
+            Err(KeyError::Malformed(
+                "alipay_public_key",
+                "not an RSA public key"
+            ))
         );
         assert_eq!(rsa_keys::public("k", " "), Err(KeyError::Missing("k")));
-        assert!(rsa_keys::private("k", "-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----").is_err());
-        assert_eq!(key32("wechat_api_v3_key", "short"), Err(KeyError::Malformed("wechat_api_v3_key", "must be exactly 32 characters")));
+        assert!(
+            rsa_keys::private(
+                "k",
+                "-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----"
+            )
+            .is_err()
+        );
+        assert_eq!(
+            key32("wechat_api_v3_key", "short"),
+            Err(KeyError::Malformed(
+                "wechat_api_v3_key",
+                "must be exactly 32 characters"
+            ))
+        );
         assert!(key32("k", "0123456789abcdef0123456789abcdef").is_ok());
     }
 

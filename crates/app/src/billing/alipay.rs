@@ -105,7 +105,11 @@ impl Alipay {
             }
         };
         let mut platform = vec![rsa_keys::public("alipay_public_key", &s.public_key)?];
-        if let Some(p) = s.previous_public_key.as_deref().filter(|p| !p.trim().is_empty()) {
+        if let Some(p) = s
+            .previous_public_key
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+        {
             platform.push(rsa_keys::public("alipay_previous_public_key", p)?);
         }
         Ok(Alipay {
@@ -197,7 +201,7 @@ impl Alipay {
         paid: bool,
         now_ms: i64,
     ) -> Option<ProviderNotice> {
-        let key = self.sandbox.as_ref()?;
+        self.sandbox.as_ref()?;
         let at = jiff::Timestamp::from_millisecond(now_ms)
             .ok()?
             .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").ok()?)
@@ -215,7 +219,12 @@ impl Alipay {
             ("trade_no", trade_no.into()),
             (
                 "trade_status",
-                if paid { "TRADE_SUCCESS" } else { "TRADE_CLOSED" }.into(),
+                if paid {
+                    "TRADE_SUCCESS"
+                } else {
+                    "TRADE_CLOSED"
+                }
+                .into(),
             ),
             ("total_amount", alipay_yuan(amount_fen)),
             ("receipt_amount", alipay_yuan(amount_fen)),
@@ -225,16 +234,27 @@ impl Alipay {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        let sign = rsa_keys::sign(key, signing_content(&params).as_bytes());
-        params.push(("sign_type".into(), "RSA2".into()));
-        params.push(("sign".into(), sign));
-        let body = serde_urlencoded::to_string(&params).ok()?;
+        let body = self.sandbox_sign(&mut params)?;
         Some(ProviderNotice {
             path: "/api/v1/payments/notify/alipay",
             content_type: "application/x-www-form-urlencoded; charset=utf-8",
             headers: vec![],
             body,
         })
+    }
+}
+
+impl Alipay {
+    /// Sandbox only: signs `params` as Alipay does (adding `sign_type` and `sign`)
+    /// and writes them as a form body. Tests use it to send what a misbehaving
+    /// Alipay could: an amount in the wrong unit, another seller.
+    pub fn sandbox_sign(&self, params: &mut Vec<(String, String)>) -> Option<String> {
+        let key = self.sandbox.as_ref()?;
+        params.retain(|(k, _)| k != "sign" && k != "sign_type");
+        let sign = rsa_keys::sign(key, signing_content(params).as_bytes());
+        params.push(("sign_type".into(), "RSA2".into()));
+        params.push(("sign".into(), sign));
+        serde_urlencoded::to_string(&*params).ok()
     }
 }
 
@@ -327,7 +347,10 @@ mod tests {
             }
             match a.read(&p) {
                 Err(NoticeError::Malformed(v)) => {
-                    assert_eq!((v.field.as_str(), v.rule), ("total_amount", "payment.amount_format"))
+                    assert_eq!(
+                        (v.field.as_str(), v.rule),
+                        ("total_amount", "payment.amount_format")
+                    )
                 }
                 other => panic!("{amount}: {other:?}"),
             }

@@ -3,21 +3,22 @@
 //! (cash, card, WeChat, Alipay with their reference) or online through a provider
 //! whose signed callback marks it paid exactly once.
 
-pub mod notice;
 pub mod alipay;
+pub mod notice;
+pub mod nightly;
 pub mod notify;
 pub mod provider;
 pub mod provider_refund;
-pub mod wechat;
 pub mod query;
 pub mod reconciliation;
 pub mod refund;
 pub mod sandbox;
 pub mod watch;
+pub mod wechat;
 pub use self::notice::{CallbackOutcome, NoticeFilterInput, NoticePage, callback, notices};
 use self::provider::{PaymentProvider, SANDBOX, provider};
 pub use self::refund::{REFUND, RefundInput, RefundLineInput, refund};
-pub use self::sandbox::{SandboxCheckout, sandbox_checkout, sandbox_submit};
+pub use self::sandbox::{SandboxCheckout, sandbox_checkout, sandbox_notice, sandbox_submit};
 use crate::input::{Loose, int, opt_text, text};
 use crate::network::expect;
 use crate::repair_order::load::{Loaded, load, owner_order};
@@ -400,11 +401,23 @@ pub async fn owner_start_online(
     Err(store::StoreError::Conflict("bill.changed_meanwhile").into())
 }
 
+/// The provider named, or the first this server has of the sandbox, WeChat Pay
+/// and Alipay.
 fn pick_provider(app: &App, code: Option<&str>) -> AppResult<Box<dyn PaymentProvider>> {
+    let s = &app.settings;
+    let default = if s.payment_sandbox.is_some() {
+        SANDBOX
+    } else if s.wechat.is_some() {
+        wechat::WECHAT
+    } else if s.alipay.is_some() {
+        alipay::ALIPAY
+    } else {
+        SANDBOX
+    };
     let code = code
         .map(str::trim)
         .filter(|c| !c.is_empty())
-        .unwrap_or(SANDBOX);
+        .unwrap_or(default);
     provider(app, code).ok_or_else(|| {
         AppError::Invalid(Violation::new("provider", "payment.provider_unknown").into())
     })
@@ -458,5 +471,6 @@ async fn start(
     let row = store::billing::payment_by_ref(tx, &new.payment_ref).await?;
     record(tx, now, who, bill, "payment_started", &row).await?;
     watch::arm(app, tx, &row, now).await?;
+    nightly::arm(tx, now).await?;
     Ok(Some(started(new.payment_ref)))
 }

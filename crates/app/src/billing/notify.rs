@@ -175,7 +175,12 @@ async fn refund_notice(
     let state = if succeeded { "succeeded" } else { "failed" };
     let changed = r.state == "pending"
         && super::provider_refund::settle(&mut tx, &r, state, refund_id, now).await?;
-    notice.verdict = if changed { "refund_settled" } else { "duplicate" }.into();
+    notice.verdict = if changed {
+        "refund_settled"
+    } else {
+        "duplicate"
+    }
+    .into();
     store::billing::ledger::insert(&mut tx, &notice, now).await?;
     commit(tx).await?;
     let now_row = {
@@ -194,7 +199,11 @@ async fn refund_notice(
 /// is read to fen and the notice judged against its order. Alipay sends a notice
 /// again until it reads `success`, with the same `notify_id`: a repeat is judged
 /// again and found a duplicate. Every notice is kept in the ledger.
-pub async fn alipay(app: &App, body: &str, client_addr: Option<&str>) -> AppResult<CallbackOutcome> {
+pub async fn alipay(
+    app: &App,
+    body: &str,
+    client_addr: Option<&str>,
+) -> AppResult<CallbackOutcome> {
     let now = app.now_ms();
     let params: Vec<(String, String)> = serde_urlencoded::from_str(body).unwrap_or_default();
     let get = |k: &str| {
@@ -213,11 +222,18 @@ pub async fn alipay(app: &App, body: &str, client_addr: Option<&str>) -> AppResu
         verdict: String::new(),
     };
     let verified = match app.settings.alipay.as_ref() {
-        None => Err(refused("sign", SignatureError::Invalid.rule())),
+        None => Err(refused("signature", SignatureError::Invalid.rule())),
         Some(a) => match a.verify(&params) {
-            Err(e) => Err(refused("sign", e.rule())),
+            Err(e) => Err(refused("signature", e.rule())),
             Ok(_) => a.read(&params).map_err(from_notice_error).and_then(|e| {
-                callback_of(ALIPAY, &e.facts, e.trade_no, e.paid, &a.seller_id, &a.app_id)
+                callback_of(
+                    ALIPAY,
+                    &e.facts,
+                    e.trade_no,
+                    e.paid,
+                    &a.seller_id,
+                    &a.app_id,
+                )
             }),
         },
     };

@@ -12,7 +12,7 @@ use crate::network::expect;
 use crate::{App, AppError, AppResult, conn};
 use domain::Violations;
 use domain::billing::reconciliation::{Outcome, reconcile, spreadsheet_cell};
-use domain::permission::Grant;
+use domain::permission::{Grant, Reach};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::Serialize;
@@ -23,6 +23,8 @@ use store::billing::reconciliation::Entry;
 pub struct ReconLine {
     /// `matched`, `amount_mismatch`, `missing` or `extra`.
     pub outcome: String,
+    /// The provider whose statement the line is from.
+    pub provider: String,
     /// The provider's reference.
     pub provider_ref: String,
     /// Our payment reference, as either side names it.
@@ -44,6 +46,9 @@ pub struct Reconciliation {
     pub provider: String,
     /// Its lines, by provider reference.
     pub lines: Vec<ReconLine>,
+    /// What the nightly job found for the day, per provider (none before it ran).
+    #[schema(value_type = Vec<Object>)]
+    pub nightly: Vec<store::billing::reconciliation::Run>,
     /// How many lines of each outcome, in the order `matched`, `amount_mismatch`,
     /// `missing`, `extra`.
     pub counts: Vec<(String, usize)>,
@@ -58,7 +63,7 @@ impl Reconciliation {
 
 /// The providers this server has, each reconciled against its own statement file
 /// (all sandboxes here: the real providers' statement downloads are not built).
-fn providers(app: &App) -> Vec<&'static str> {
+pub(crate) fn providers(app: &App) -> Vec<&'static str> {
     let s = &app.settings;
     [
         (s.payment_sandbox.is_some(), SANDBOX),
@@ -71,7 +76,7 @@ fn providers(app: &App) -> Vec<&'static str> {
 }
 
 /// The UTC ms bounds `[from, to)` of a Shanghai calendar day.
-fn bounds(day: Date) -> AppResult<(i64, i64)> {
+pub(crate) fn bounds(day: Date) -> AppResult<(i64, i64)> {
     let tz = TimeZone::get("Asia/Shanghai").map_err(|e| AppError::Internal(e.to_string()))?;
     let at = |d: Date| -> AppResult<i64> {
         Ok(d.to_zoned(tz.clone())
@@ -93,17 +98,27 @@ pub async fn day(app: &App, grant: &Grant, day: &str) -> AppResult<Reconciliatio
     let d = date(&mut v, "day", &Loose::String(day.trim().to_string()));
     v.into_result()?;
     let d = crate::shared::required(d)?;
-    let (from, to) = bounds(d)?;
     let mut c = conn(app).await?;
+    reconcile_day(app, &mut c, grant.reach(), d).await
+}
+
+/// Reconciles the day `d` within `reach` (the nightly job reconciles everything).
+pub(crate) async fn reconcile_day(
+    app: &App,
+    c: &mut sqlx::AnyConnection,
+    reach: &Reach,
+    d: Date,
+) -> AppResult<Reconciliation> {
+    let (from, to) = bounds(d)?;
     let mut lines: Vec<ReconLine> = Vec::new();
     let mut codes = Vec::new();
     for code in providers(app) {
         codes.push(code);
         let ours =
-            store::billing::reconciliation::ours(&mut c, grant.reach(), code, from, to).await?;
+            store::billing::reconciliation::ours(c, reach, code, from, to).await?;
         let theirs = store::billing::reconciliation::sandbox_statement(
-            &mut c,
-            grant.reach(),
+            c,
+            reach,
             code,
             from,
             to,
@@ -123,6 +138,7 @@ pub async fn day(app: &App, grant: &Grant, day: &str) -> AppResult<Reconciliatio
             let e = find(&l.provider_ref);
             ReconLine {
                 outcome: l.outcome.code().into(),
+                provider: code.into(),
                 provider_ref: l.provider_ref.clone(),
                 payment_ref: e.map(|e| e.payment_ref.clone()).unwrap_or_default(),
                 bill_id: e.and_then(|e| e.bill_id),
@@ -141,6 +157,7 @@ pub async fn day(app: &App, grant: &Grant, day: &str) -> AppResult<Reconciliatio
     Ok(Reconciliation {
         day: d.to_string(),
         provider: codes.join(","),
+        nightly: store::billing::reconciliation::runs_of(c, &d.to_string()).await?,
         lines,
         counts,
     })
@@ -238,6 +255,7 @@ mod tests {
             provider: SANDBOX.into(),
             lines: vec![ReconLine {
                 outcome: "missing".into(),
+                provider: SANDBOX.into(),
                 provider_ref: "=HYPERLINK(\"http://evil\",\"x\")".into(),
                 payment_ref: "@SUM(1)".into(),
                 bill_id: Some(7),
@@ -245,6 +263,7 @@ mod tests {
                 theirs_fen: Some(1050),
             }],
             counts: vec![],
+            nightly: vec![],
         }
     }
 

@@ -250,11 +250,8 @@ impl WechatPay {
         body: &str,
         now_ms: i64,
     ) -> Result<&'h str, SignatureError> {
-        let [serial, signature, timestamp, nonce] = HEADERS.map(|h| {
-            header(headers, h)
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-        });
+        let [serial, signature, timestamp, nonce] =
+            HEADERS.map(|h| header(headers, h).map(str::trim).filter(|v| !v.is_empty()));
         let (Some(serial), Some(signature), Some(timestamp), Some(nonce)) =
             (serial, signature, timestamp, nonce)
         else {
@@ -391,7 +388,10 @@ impl WechatPay {
                 ("wechatpay-signature", signature),
                 ("wechatpay-timestamp", ts),
                 ("wechatpay-nonce", nonce_h),
-                ("wechatpay-signature-type", "WECHATPAY2-SHA256-RSA2048".into()),
+                (
+                    "wechatpay-signature-type",
+                    "WECHATPAY2-SHA256-RSA2048".into(),
+                ),
             ],
             body,
         })
@@ -491,15 +491,15 @@ mod tests {
             .into_iter()
             .map(|(k, v)| (k, if k == "wechatpay-serial" { "0000" } else { v }))
             .collect();
-        assert_eq!(w.verify(&serial, &n.body, NOW), Err(SignatureError::Invalid));
+        assert_eq!(
+            w.verify(&serial, &n.body, NOW),
+            Err(SignatureError::Invalid)
+        );
         assert_eq!(w.verify(&[], &n.body, NOW), Err(SignatureError::Invalid));
         // Another APIv3 key cannot read the resource.
         let mut other = w.clone();
         other.api_v3_key = [7u8; 32];
-        assert_eq!(
-            other.read(&n.body),
-            Err(bad("resource", "payment.decrypt"))
-        );
+        assert_eq!(other.read(&n.body), Err(bad("resource", "payment.decrypt")));
     }
 
     #[test]

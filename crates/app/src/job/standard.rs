@@ -17,6 +17,7 @@ impl Registry {
             crate::billing::provider_refund::KIND,
             crate::billing::provider_refund::ProviderRefund,
         );
+        r.register(crate::billing::nightly::KIND, crate::billing::nightly::Nightly);
         r
     }
 }

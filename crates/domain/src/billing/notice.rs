@@ -92,8 +92,7 @@ const MAX_FEN: i64 = 10_000_000_000;
 pub fn alipay_amount(s: &str) -> Result<i64, AmountError> {
     let (int, frac) = s.split_once('.').ok_or(AmountError::Format)?;
     let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
-    if !digits(int) || frac.len() != 2 || !digits(frac) || (int.len() > 1 && int.starts_with('0'))
-    {
+    if !digits(int) || frac.len() != 2 || !digits(frac) || (int.len() > 1 && int.starts_with('0')) {
         return Err(AmountError::Format);
     }
     if int.len() > 12 {
@@ -187,8 +186,20 @@ mod tests {
         assert_eq!(alipay_amount("0.01"), Ok(1));
         assert_eq!(alipay_amount("1234.56"), Ok(123_456));
         for bad in [
-            "10", "10.0", "10.001", "-1.00", "+1.00", "1e3", " 1.00", "1.00 ", ".50", "01.00",
-            "1,000.00", "", "1.0a", "１.００",
+            "10",
+            "10.0",
+            "10.001",
+            "-1.00",
+            "+1.00",
+            "1e3",
+            " 1.00",
+            "1.00 ",
+            ".50",
+            "01.00",
+            "1,000.00",
+            "",
+            "1.0a",
+            "１.００",
         ] {
             assert_eq!(alipay_amount(bad), Err(AmountError::Format), "{bad:?}");
         }

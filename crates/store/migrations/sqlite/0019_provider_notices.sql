@@ -14,3 +14,16 @@ CREATE INDEX provider_nonces_at ON provider_nonces(at);
 -- holds its own transactions; and the refunds the sandboxes took.
 ALTER TABLE sandbox_transactions ADD COLUMN provider TEXT NOT NULL DEFAULT 'sandbox';
 ALTER TABLE sandbox_transactions ADD COLUMN kind TEXT NOT NULL DEFAULT 'payment';
+
+-- The nightly reconciliation's result per day and provider (run again, a day's
+-- row is replaced): how many statement lines came out each way.
+CREATE TABLE reconciliation_runs (
+    day TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    matched INTEGER NOT NULL,
+    amount_mismatch INTEGER NOT NULL,
+    missing INTEGER NOT NULL,
+    extra INTEGER NOT NULL,
+    ran_at INTEGER NOT NULL,
+    PRIMARY KEY (day, provider)
+);

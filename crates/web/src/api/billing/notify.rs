@@ -26,15 +26,15 @@ fn refusal(e: &AppError) -> (StatusCode, String) {
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
     let text = match e {
-        AppError::Refused(v) | AppError::Invalid(v) => v
-            .0
-            .iter()
-            .map(|x| {
-                let rule = format!("rule.{}", x.rule);
-                format!("{}: {}", x.field, tables().t(Lang::En, &rule))
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
+        AppError::Refused(v) | AppError::Invalid(v) => {
+            v.0.iter()
+                .map(|x| {
+                    let rule = format!("rule.{}", x.rule);
+                    format!("{}: {}", x.field, tables().t(Lang::En, &rule))
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
         AppError::NotFound => "out_trade_no: unknown order".into(),
         _ => "internal error".into(),
     };
@@ -91,4 +91,3 @@ pub async fn alipay(State(s): State<AppState>, ClientIp(ip): ClientIp, body: Str
         }
     }
 }
-

@@ -47,6 +47,8 @@ struct ReconPage {
     counts: Vec<(String, String, &'static str, usize)>,
     /// Code, label, tone, provider reference, bill, ours, theirs.
     lines: Vec<LineShown>,
+    /// What the nightly job found, one sentence per provider.
+    nightly: Vec<String>,
     error: Option<String>,
 }
 
@@ -122,6 +124,38 @@ async fn page(
                             l.bill_id,
                             money(l.ours_fen),
                             money(l.theirs_fen),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        nightly: r
+            .as_ref()
+            .map(|r| {
+                r.nightly
+                    .iter()
+                    .map(|n| {
+                        let at = jiff::Timestamp::from_millisecond(n.ran_at)
+                            .ok()
+                            .and_then(|t| {
+                                jiff::tz::TimeZone::get("Asia/Shanghai")
+                                    .ok()
+                                    .map(|z| t.to_zoned(z).strftime("%Y-%m-%d %H:%M").to_string())
+                            })
+                            .unwrap_or_default();
+                        format!(
+                            "{} · {} {} · {}: {} · {}: {} · {}: {} · {}: {}",
+                            chrome.t(&format!("recon.provider.{}", n.provider)),
+                            chrome.t("recon.nightly_at"),
+                            at,
+                            label("matched"),
+                            n.matched,
+                            label("amount_mismatch"),
+                            n.amount_mismatch,
+                            label("missing"),
+                            n.missing,
+                            label("extra"),
+                            n.extra
                         )
                     })
                     .collect()
