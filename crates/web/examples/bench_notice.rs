@@ -85,8 +85,12 @@ async fn send_wechat(
     let began = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..SENDERS {
-        let (app, notices, next, changed) =
-            (t.app.clone(), notices.clone(), next.clone(), changed.clone());
+        let (app, notices, next, changed) = (
+            t.app.clone(),
+            notices.clone(),
+            next.clone(),
+            changed.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             loop {
@@ -171,7 +175,9 @@ async fn spread(n: usize, bills: usize, backend: &str) {
             ok = false;
         }
     }
-    println!("backend: {backend}, WeChat Pay notices: {n} new + {n} repeated over {bills} bills, {SENDERS} senders");
+    println!(
+        "backend: {backend}, WeChat Pay notices: {n} new + {n} repeated over {bills} bills, {SENDERS} senders"
+    );
     println!(
         "new notices (RSA verify + nonce + AES-GCM decrypt + apply + ledger row): {:.0}/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         n as f64 / wall.as_secs_f64(),
@@ -187,7 +193,11 @@ async fn spread(n: usize, bills: usize, backend: &str) {
     );
     println!(
         "check: applied {changed}, duplicates changed {changed2}: {}",
-        if ok { "nothing lost, nothing doubled" } else { "MISMATCH" }
+        if ok {
+            "nothing lost, nothing doubled"
+        } else {
+            "MISMATCH"
+        }
     );
     assert!(ok);
 }

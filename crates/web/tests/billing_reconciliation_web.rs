@@ -217,8 +217,10 @@ async fn the_nightly_job_reconciles_yesterday_flags_bills_and_arms_the_next_nigh
     let t = TestApp::spawn().await;
     let tok = t.token(domain::role::Role::ServiceAdvisor).await;
     let (ro, _) = t.delivered_order().await;
-    // A paid order (its start armed tonight's run), then a second charge whose
-    // notice was lost: the statement has money our books do not.
+    // The server arms tonight's run when it starts.
+    app::billing::nightly::ensure(&t.app).await.unwrap();
+    // A paid order, then a second charge whose notice was lost: the statement
+    // has money our books do not.
     let (pref, amount) = start(&t, &tok, ro).await;
     let s = app::billing::sandbox_submit(&t.app, &pref, true)
         .await
@@ -276,6 +278,10 @@ async fn the_nightly_job_reconciles_yesterday_flags_bills_and_arms_the_next_nigh
     drop(c);
     // The page shows what the night found.
     let (head, _) = t.login("administrator").await;
-    let (_, html) = get(&head, format!("{}/console/reconciliation?day={DAY}", t.base)).await;
+    let (_, html) = get(
+        &head,
+        format!("{}/console/reconciliation?day={DAY}", t.base),
+    )
+    .await;
     assert!(html.contains("id=\"recon-nightly\""), "{html}");
 }

@@ -4,8 +4,8 @@
 //! whose signed callback marks it paid exactly once.
 
 pub mod alipay;
-pub mod notice;
 pub mod nightly;
+pub mod notice;
 pub mod notify;
 pub mod provider;
 pub mod provider_refund;
@@ -471,6 +471,5 @@ async fn start(
     let row = store::billing::payment_by_ref(tx, &new.payment_ref).await?;
     record(tx, now, who, bill, "payment_started", &row).await?;
     watch::arm(app, tx, &row, now).await?;
-    nightly::arm(tx, now).await?;
     Ok(Some(started(new.payment_ref)))
 }

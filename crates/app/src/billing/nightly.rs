@@ -4,8 +4,8 @@
 //! provider (`reconciliation_runs`, shown on `/console/reconciliation`), flags the
 //! bills of lines that did not match for the cashier (`needs_reconciliation`),
 //! forgets notice nonces older than a day, and arms the next night's timer, so
-//! the chain goes on by itself once armed ([`ensure`] at start-up; every online
-//! start arms it too).
+//! the chain goes on by itself once armed ([`ensure`], called when the server
+//! starts).
 
 use super::reconciliation::reconcile_day;
 use crate::job::handler::{BoxFuture, Ctx, Handler, Outcome};
@@ -61,7 +61,7 @@ fn next_run(now: i64) -> AppResult<(i64, Date)> {
 
 /// Arms the next nightly run on `tx` (arming again changes nothing: the key names
 /// the day).
-pub(crate) async fn arm(tx: &mut AnyConnection, now: i64) -> AppResult<()> {
+async fn arm(tx: &mut AnyConnection, now: i64) -> AppResult<()> {
     let (due, day) = next_run(now)?;
     let payload = serde_json::to_value(Payload {
         day: day.to_string(),
@@ -89,11 +89,7 @@ pub async fn run(app: &App, conn: &mut AnyConnection, day: Date) -> AppResult<Ve
     let r = reconcile_day(app, conn, &Reach::All, day).await?;
     let mut runs = Vec::new();
     for code in super::reconciliation::providers(app) {
-        let mine: Vec<_> = r
-            .lines
-            .iter()
-            .filter(|l| l.provider == code)
-            .collect();
+        let mine: Vec<_> = r.lines.iter().filter(|l| l.provider == code).collect();
         let n = |o: &str| mine.iter().filter(|l| l.outcome == o).count() as i64;
         let run = Run {
             day: day.to_string(),
@@ -131,9 +127,7 @@ impl Handler for Nightly {
             let p: Payload = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
             let day: Date = p.day.parse().map_err(|e: jiff::Error| e.to_string())?;
             run(&ctx.app, conn, day).await.map_err(|e| e.to_string())?;
-            arm(conn, ctx.app.now_ms())
-                .await
-                .map_err(|e| e.to_string())
+            arm(conn, ctx.app.now_ms()).await.map_err(|e| e.to_string())
         })
     }
 }

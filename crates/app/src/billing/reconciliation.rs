@@ -114,16 +114,9 @@ pub(crate) async fn reconcile_day(
     let mut codes = Vec::new();
     for code in providers(app) {
         codes.push(code);
-        let ours =
-            store::billing::reconciliation::ours(c, reach, code, from, to).await?;
-        let theirs = store::billing::reconciliation::sandbox_statement(
-            c,
-            reach,
-            code,
-            from,
-            to,
-        )
-        .await?;
+        let ours = store::billing::reconciliation::ours(c, reach, code, from, to).await?;
+        let theirs =
+            store::billing::reconciliation::sandbox_statement(c, reach, code, from, to).await?;
         let pairs = |e: &[Entry]| -> Vec<(String, i64)> {
             e.iter()
                 .map(|x| (x.provider_ref.clone(), x.amount_fen))

@@ -17,7 +17,10 @@ impl Registry {
             crate::billing::provider_refund::KIND,
             crate::billing::provider_refund::ProviderRefund,
         );
-        r.register(crate::billing::nightly::KIND, crate::billing::nightly::Nightly);
+        r.register(
+            crate::billing::nightly::KIND,
+            crate::billing::nightly::Nightly,
+        );
         r
     }
 }
