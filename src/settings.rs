@@ -78,7 +78,11 @@ pub(crate) fn read(
         None => FileSettings::default(),
     };
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let mut app = app::AppSettings::default();
+    let mut app = app::AppSettings {
+        wechat: wechat(&file, purpose)?,
+        alipay: alipay(&file, purpose)?,
+        ..Default::default()
+    };
     if let Some(u) = env("AFTERSALES_WEBHOOK_URL").or(file.webhook_url) {
         app.webhook_url = Some(u);
     }
@@ -115,8 +119,6 @@ pub(crate) fn read(
             "payment_sandbox is on but payment_sandbox_secret is not set: the sandbox provider needs its own secret (setting payment_sandbox_secret or AFTERSALES_PAYMENT_SANDBOX_SECRET)"
         ),
     };
-    app.wechat = wechat(&file, purpose)?;
-    app.alipay = alipay(&file, purpose)?;
     app.check()?;
     let trusted_proxies = match env("AFTERSALES_TRUSTED_PROXIES") {
         Some(v) => v.split(',').map(|p| p.trim().to_string()).collect(),
@@ -193,39 +195,6 @@ fn parse_proxy(text: &str) -> anyhow::Result<ipnet::IpNet> {
         })
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    /// Issue 21, finding 5: owners' sign-in codes go to the log only in the demo; a
-    /// plain `serve` with no setting keeps them out, and the file can still say so.
-    #[test]
-    fn sign_in_codes_are_logged_only_in_the_demo() {
-        let dir = std::env::temp_dir().join(format!("aftersales-log-codes-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let empty = dir.join("empty.toml");
-        std::fs::write(&empty, "").unwrap();
-        let url = Some("sqlite::memory:");
-        let prod = read(Some(&empty), url, None, Purpose::Production).unwrap();
-        assert!(
-            !prod.app.log_codes,
-            "no codes in the log of a production server"
-        );
-        let demo = read(Some(&empty), url, None, Purpose::Demo).unwrap();
-        assert!(demo.app.log_codes);
-        let on = dir.join("on.toml");
-        std::fs::write(&on, "log_codes = true\n").unwrap();
-        assert!(
-            read(Some(&on), url, None, Purpose::Production)
-                .unwrap()
-                .app
-                .log_codes
-        );
-        std::fs::remove_dir_all(&dir).ok();
-    }
-}
-
 /// WeChat Pay: its sandbox (`wechat_sandbox`, always in the demo) or the real
 /// account from its `wechat_*` settings, every key required and named when missing.
 fn wechat(
@@ -293,4 +262,37 @@ fn alipay(
         public_key: s(&file.alipay_public_key),
         previous_public_key: file.alipay_previous_public_key.clone(),
     })?))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// Issue 21, finding 5: owners' sign-in codes go to the log only in the demo; a
+    /// plain `serve` with no setting keeps them out, and the file can still say so.
+    #[test]
+    fn sign_in_codes_are_logged_only_in_the_demo() {
+        let dir = std::env::temp_dir().join(format!("aftersales-log-codes-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let empty = dir.join("empty.toml");
+        std::fs::write(&empty, "").unwrap();
+        let url = Some("sqlite::memory:");
+        let prod = read(Some(&empty), url, None, Purpose::Production).unwrap();
+        assert!(
+            !prod.app.log_codes,
+            "no codes in the log of a production server"
+        );
+        let demo = read(Some(&empty), url, None, Purpose::Demo).unwrap();
+        assert!(demo.app.log_codes);
+        let on = dir.join("on.toml");
+        std::fs::write(&on, "log_codes = true\n").unwrap();
+        assert!(
+            read(Some(&on), url, None, Purpose::Production)
+                .unwrap()
+                .app
+                .log_codes
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }
