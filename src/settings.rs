@@ -24,6 +24,19 @@ struct FileSettings {
     payment_sandbox: Option<bool>,
     payment_sandbox_secret: Option<String>,
     payment_sandbox_previous_secret: Option<String>,
+    wechat_sandbox: Option<bool>,
+    wechat_mch_id: Option<String>,
+    wechat_app_id: Option<String>,
+    wechat_api_v3_key: Option<String>,
+    wechat_platform_serial: Option<String>,
+    wechat_platform_public_key: Option<String>,
+    wechat_platform_previous_serial: Option<String>,
+    wechat_platform_previous_public_key: Option<String>,
+    alipay_sandbox: Option<bool>,
+    alipay_app_id: Option<String>,
+    alipay_seller_id: Option<String>,
+    alipay_public_key: Option<String>,
+    alipay_previous_public_key: Option<String>,
     secure_cookies: Option<bool>,
     trusted_proxies: Option<Vec<String>>,
     max_connections: Option<u32>,
@@ -65,7 +78,11 @@ pub(crate) fn read(
         None => FileSettings::default(),
     };
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let mut app = app::AppSettings::default();
+    let mut app = app::AppSettings {
+        wechat: wechat(&file, purpose)?,
+        alipay: alipay(&file, purpose)?,
+        ..Default::default()
+    };
     if let Some(u) = env("AFTERSALES_WEBHOOK_URL").or(file.webhook_url) {
         app.webhook_url = Some(u);
     }
@@ -176,6 +193,75 @@ fn parse_proxy(text: &str) -> anyhow::Result<ipnet::IpNet> {
         .with_context(|| {
             format!("trusted_proxies: `{text}` is not an address or a network (e.g. 10.0.0.0/8)")
         })
+}
+
+/// WeChat Pay: its sandbox (`wechat_sandbox`, always in the demo) or the real
+/// account from its `wechat_*` settings, every key required and named when missing.
+fn wechat(
+    file: &FileSettings,
+    purpose: Purpose,
+) -> anyhow::Result<Option<app::billing::wechat::WechatPay>> {
+    use app::billing::wechat::{WechatPay, WechatSettings};
+    if file.wechat_sandbox.unwrap_or(false) || purpose == Purpose::Demo {
+        return Ok(Some(WechatPay::sandbox()));
+    }
+    let any = [
+        &file.wechat_mch_id,
+        &file.wechat_app_id,
+        &file.wechat_api_v3_key,
+        &file.wechat_platform_serial,
+        &file.wechat_platform_public_key,
+    ]
+    .iter()
+    .any(|v| v.is_some());
+    if !any {
+        return Ok(None);
+    }
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    let previous = match (
+        &file.wechat_platform_previous_serial,
+        &file.wechat_platform_previous_public_key,
+    ) {
+        (Some(a), Some(b)) => Some((a.clone(), b.clone())),
+        _ => None,
+    };
+    Ok(Some(WechatPay::from_settings(&WechatSettings {
+        mch_id: s(&file.wechat_mch_id),
+        app_id: s(&file.wechat_app_id),
+        api_v3_key: s(&file.wechat_api_v3_key),
+        platform_serial: s(&file.wechat_platform_serial),
+        platform_public_key: s(&file.wechat_platform_public_key),
+        previous,
+    })?))
+}
+
+/// Alipay: its sandbox (`alipay_sandbox`, always in the demo) or the real account
+/// from its `alipay_*` settings, every key required and named when missing.
+fn alipay(
+    file: &FileSettings,
+    purpose: Purpose,
+) -> anyhow::Result<Option<app::billing::alipay::Alipay>> {
+    use app::billing::alipay::{Alipay, AlipaySettings};
+    if file.alipay_sandbox.unwrap_or(false) || purpose == Purpose::Demo {
+        return Ok(Some(Alipay::sandbox()));
+    }
+    let any = [
+        &file.alipay_app_id,
+        &file.alipay_seller_id,
+        &file.alipay_public_key,
+    ]
+    .iter()
+    .any(|v| v.is_some());
+    if !any {
+        return Ok(None);
+    }
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    Ok(Some(Alipay::from_settings(&AlipaySettings {
+        app_id: s(&file.alipay_app_id),
+        seller_id: s(&file.alipay_seller_id),
+        public_key: s(&file.alipay_public_key),
+        previous_public_key: file.alipay_previous_public_key.clone(),
+    })?))
 }
 
 #[cfg(test)]

@@ -69,6 +69,12 @@ pub struct AppSettings {
     /// demo, tests or an explicit `payment_sandbox` setting with its own
     /// `payment_sandbox_secret` turn it on.
     pub payment_sandbox: Option<signing::KeyRing>,
+    /// WeChat Pay (APIv3): its account and keys (`wechat_*` settings), or its
+    /// sandbox (`wechat_sandbox`, the demo). `None`: not offered.
+    pub wechat: Option<billing::wechat::WechatPay>,
+    /// Alipay: its account and keys (`alipay_*` settings), or its sandbox
+    /// (`alipay_sandbox`, the demo). `None`: not offered.
+    pub alipay: Option<billing::alipay::Alipay>,
     /// Days an owner link keeps working once its order is delivered and its bill
     /// paid; after that it answers like an unknown link and the owner's signed-in
     /// pages take over.
@@ -87,7 +93,7 @@ pub struct AppSettings {
 impl AppSettings {
     /// Whether any online payment provider is configured (owners see a pay button).
     pub fn online_payment(&self) -> bool {
-        self.payment_sandbox.is_some()
+        self.payment_sandbox.is_some() || self.wechat.is_some() || self.alipay.is_some()
     }
 
     /// Checks settings that only make sense together: a gateway URL needs its keys.
@@ -107,6 +113,8 @@ impl Default for AppSettings {
             session_minutes: 12 * 60,
             log_codes: true,
             payment_sandbox: None,
+            wechat: None,
+            alipay: None,
             owner_link_days_after_payment: 7,
             refund_limits: domain::billing::RefundLimits::default(),
             payment_query_minutes: 5,

@@ -32,6 +32,9 @@ pub enum KeyError {
     /// The setting holds a well-known placeholder.
     #[error("the setting `{0}` holds a placeholder; set a secret of your own")]
     Placeholder(&'static str),
+    /// The setting does not hold what it must (a PEM key, a 32-byte key, an id).
+    #[error("the setting `{0}` is malformed: {1}")]
+    Malformed(&'static str, &'static str),
 }
 
 /// The current key and, during a rotation, the previous one.
@@ -158,10 +161,163 @@ fn parse(header: &str) -> Option<(i64, Vec<Vec<u8>>)> {
     (!sigs.is_empty()).then_some((t, sigs))
 }
 
+/// RSA keys of the payment providers (WeChat Pay APIv3 and Alipay both sign with
+/// SHA256withRSA, PKCS#1 v1.5, signatures in base64): read from the settings,
+/// signing (our requests; the sandbox's notices) and verifying (their notices).
+pub mod rsa_keys {
+    use super::KeyError;
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
+    use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
+    use rsa::signature::{SignatureEncoding, Signer, Verifier};
+    use rsa::{RsaPrivateKey, RsaPublicKey};
+    use sha2::Sha256;
+    use std::sync::OnceLock;
+
+    /// A public key from a setting: a PEM `PUBLIC KEY` block, or its bare base64
+    /// DER (as Alipay's console hands it out).
+    pub fn public(setting: &'static str, text: &str) -> Result<RsaPublicKey, KeyError> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Err(KeyError::Missing(setting));
+        }
+        let key = if t.starts_with("-----BEGIN") {
+            RsaPublicKey::from_public_key_pem(t).ok()
+        } else {
+            STANDARD
+                .decode(t.split_whitespace().collect::<String>())
+                .ok()
+                .and_then(|der| RsaPublicKey::from_public_key_der(&der).ok())
+        };
+        let key = key.ok_or(KeyError::Malformed(setting, "not an RSA public key"))?;
+        if rsa::traits::PublicKeyParts::size(&key) < 256 {
+            return Err(KeyError::Malformed(
+                setting,
+                "RSA keys must be 2048 bits or more",
+            ));
+        }
+        Ok(key)
+    }
+
+    /// A private key from a setting: a PEM `PRIVATE KEY` block (PKCS#8).
+    pub fn private(setting: &'static str, text: &str) -> Result<RsaPrivateKey, KeyError> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Err(KeyError::Missing(setting));
+        }
+        RsaPrivateKey::from_pkcs8_pem(t)
+            .map_err(|_| KeyError::Malformed(setting, "not a PKCS#8 RSA private key"))
+    }
+
+    /// The SHA256withRSA signature of `message`, base64.
+    pub fn sign(key: &RsaPrivateKey, message: &[u8]) -> String {
+        let sig = SigningKey::<Sha256>::new(key.clone()).sign(message);
+        STANDARD.encode(sig.to_bytes())
+    }
+
+    /// Whether `signature_b64` is a SHA256withRSA signature of `message` by `key`.
+    pub fn verify(key: &RsaPublicKey, message: &[u8], signature_b64: &str) -> bool {
+        let Ok(bytes) = STANDARD.decode(signature_b64.trim()) else {
+            return false;
+        };
+        let Ok(sig) = Signature::try_from(bytes.as_slice()) else {
+            return false;
+        };
+        VerifyingKey::<Sha256>::new(key.clone())
+            .verify(message, &sig)
+            .is_ok()
+    }
+
+    /// A fresh 2048-bit key pair for a sandbox provider (`slot` tells the providers'
+    /// keys apart), made once per process: generating one takes a while, and no
+    /// outside party ever needs to know a sandbox key.
+    pub fn sandbox(slot: usize) -> RsaPrivateKey {
+        static KEYS: [OnceLock<RsaPrivateKey>; 2] = [OnceLock::new(), OnceLock::new()];
+        KEYS[slot.min(1)]
+            .get_or_init(|| {
+                let mut rng = rsa::rand_core::OsRng;
+                match RsaPrivateKey::new(&mut rng, 2048) {
+                    Ok(k) => k,
+                    // Only fails for sizes the crate refuses; 2048 is not one.
+                    Err(e) => unreachable!("RSA key generation failed: {e}"),
+                }
+            })
+            .clone()
+    }
+}
+
+/// A 32-byte symmetric key from a setting (WeChat Pay's APIv3 key: 32 ASCII
+/// characters, used as the AES-256-GCM key of its notices).
+pub fn key32(setting: &'static str, text: &str) -> Result<[u8; 32], KeyError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(KeyError::Missing(setting));
+    }
+    if PLACEHOLDERS.contains(&t.to_ascii_lowercase().as_str()) {
+        return Err(KeyError::Placeholder(setting));
+    }
+    t.as_bytes()
+        .try_into()
+        .map_err(|_| KeyError::Malformed(setting, "must be exactly 32 characters"))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rsa_signatures_verify_only_with_the_signers_key() {
+        let a = rsa_keys::sandbox(0);
+        let b = rsa_keys::sandbox(1);
+        let sig = rsa_keys::sign(&a, b"ts\nnonce\nbody\n");
+        assert!(rsa_keys::verify(
+            &a.to_public_key(),
+            b"ts\nnonce\nbody\n",
+            &sig
+        ));
+        assert!(!rsa_keys::verify(
+            &a.to_public_key(),
+            b"ts\nnonce\nbodY\n",
+            &sig
+        ));
+        assert!(!rsa_keys::verify(
+            &b.to_public_key(),
+            b"ts\nnonce\nbody\n",
+            &sig
+        ));
+        assert!(!rsa_keys::verify(&a.to_public_key(), b"x", "not base64!"));
+        use rsa::pkcs8::EncodePublicKey;
+        let pem = a
+            .to_public_key()
+            .to_public_key_pem(rsa::pkcs8::LineEnding::LF)
+            .unwrap();
+        assert_eq!(rsa_keys::public("k", &pem).unwrap(), a.to_public_key());
+        assert_eq!(
+            rsa_keys::public("alipay_public_key", "garbage"),
+            Err(KeyError::Malformed(
+                "alipay_public_key",
+                "not an RSA public key"
+            ))
+        );
+        assert_eq!(rsa_keys::public("k", " "), Err(KeyError::Missing("k")));
+        assert!(
+            rsa_keys::private(
+                "k",
+                "-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----"
+            )
+            .is_err()
+        );
+        assert_eq!(
+            key32("wechat_api_v3_key", "short"),
+            Err(KeyError::Malformed(
+                "wechat_api_v3_key",
+                "must be exactly 32 characters"
+            ))
+        );
+        assert!(key32("k", "0123456789abcdef0123456789abcdef").is_ok());
+    }
 
     const A: &str = "0123456789abcdef-current";
     const B: &str = "fedcba9876543210-previous";

@@ -168,12 +168,14 @@ fn every_action_has_a_row_for_every_role() {
 
 /// Routes that no role reaches through a grant, each with why: sign-in itself, the
 /// provider's signed callback, and the capability links (the token is the credential).
-const PUBLIC_ROUTES: [(&str, &str); 14] = [
+const PUBLIC_ROUTES: [(&str, &str); 16] = [
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/logout"),
     ("POST", "/api/v1/auth/owner/code"),
     ("POST", "/api/v1/auth/owner/verify"),
     ("POST", "/api/v1/payments/callback"),
+    ("POST", "/api/v1/payments/notify/wechat"),
+    ("POST", "/api/v1/payments/notify/alipay"),
     ("GET", "/api/v1/owner-links/{token}/bill"),
     ("POST", "/api/v1/owner-links/{token}/payments/online"),
     ("POST", "/api/v1/owner-links/{token}/rating"),

@@ -173,3 +173,115 @@ async fn a_day_paid_through_the_sandbox_reconciles_matched() {
     assert!(html.contains("id=\"recon-all-matched\""), "{html}");
     assert_eq!(count(&html, "matched"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_neutralise_cells_a_spreadsheet_would_evaluate() {
+    let t = TestApp::spawn().await;
+    // A statement line whose references an outsider chose: formulas.
+    sandbox_row(&t, "@SUM(A1:A9)", "=HYPERLINK(\"http://x\")", 100).await;
+    let (head, _) = t.login("administrator").await;
+    let r = head
+        .get(format!("{}/console/reconciliation.csv?day={DAY}", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("'=HYPERLINK"), "{body}");
+    assert!(body.contains("'@SUM(A1:A9)"), "{body}");
+    assert!(!body.contains(",=HYPERLINK"), "{body}");
+    let r = head
+        .get(format!("{}/console/reconciliation.xlsx?day={DAY}", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let bytes = r.bytes().await.unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an XLSX is a zip archive");
+    // A station user without the line sees an empty workbook, still a workbook.
+    let (station, _) = t.login("service_advisor").await;
+    let r = station
+        .get(format!("{}/console/reconciliation.xlsx?day={DAY}", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_nightly_job_reconciles_yesterday_flags_bills_and_arms_the_next_night() {
+    let t = TestApp::spawn().await;
+    let tok = t.token(domain::role::Role::ServiceAdvisor).await;
+    let (ro, _) = t.delivered_order().await;
+    // The server arms tonight's run when it starts.
+    app::billing::nightly::ensure(&t.app).await.unwrap();
+    // A paid order, then a second charge whose notice was lost: the statement
+    // has money our books do not.
+    let (pref, amount) = start(&t, &tok, ro).await;
+    let s = app::billing::sandbox_submit(&t.app, &pref, true)
+        .await
+        .unwrap();
+    post(&t, &s.body, &s.signature).await;
+    sandbox_row(&t, &pref, "SBX-LOST-NIGHT", amount).await;
+    let mut c = t.app.db.pool.acquire().await.unwrap();
+    let due: Vec<(String, i64)> =
+        sqlx::query_as("SELECT dedupe_key, due_at FROM timers WHERE kind = 'billing.reconcile'")
+            .fetch_all(&mut *c)
+            .await
+            .unwrap();
+    // 2026-11-25 02:00 Shanghai, for the 24th.
+    assert_eq!(
+        due,
+        [(
+            format!("billing.reconcile:{DAY}"),
+            "2026-11-24T18:00:00Z"
+                .parse::<jiff::Timestamp>()
+                .unwrap()
+                .as_millisecond()
+        )]
+    );
+    drop(c);
+    let w = app::job::worker::Worker::with_client(
+        t.app.clone(),
+        app::job::handler::Registry::standard(),
+        reqwest::Client::new(),
+        "test".into(),
+    );
+    assert_eq!(w.run_once().await.unwrap(), 0, "not yet");
+    t.clock.advance_ms(17 * 3_600_000 + 60_000);
+    assert!(w.run_once().await.unwrap() >= 1);
+    let mut c = t.app.db.pool.acquire().await.unwrap();
+    let run: (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT matched, amount_mismatch, missing, extra FROM reconciliation_runs WHERE day = $1 AND provider = 'sandbox'",
+    )
+    .bind(DAY)
+    .fetch_one(&mut *c)
+    .await
+    .unwrap();
+    assert_eq!(run, (1, 0, 1, 0));
+    let flagged: i64 = sqlx::query_scalar("SELECT needs_reconciliation FROM bills")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    assert_eq!(flagged, 1, "the bill of the missing line is flagged");
+    let next: Vec<String> = sqlx::query_scalar(
+        "SELECT dedupe_key FROM timers WHERE kind = 'billing.reconcile' AND state = 'queued'",
+    )
+    .fetch_all(&mut *c)
+    .await
+    .unwrap();
+    assert_eq!(next, ["billing.reconcile:2026-11-25"]);
+    drop(c);
+    // The page shows what the night found.
+    let (head, _) = t.login("administrator").await;
+    let (_, html) = get(
+        &head,
+        format!("{}/console/reconciliation?day={DAY}", t.base),
+    )
+    .await;
+    assert!(html.contains("id=\"recon-nightly\""), "{html}");
+}

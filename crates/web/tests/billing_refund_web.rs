@@ -290,7 +290,18 @@ async fn refunds_above_the_approvers_limit_go_up_to_the_manager_and_head_office(
         (s, r["method"].as_str(), r["provider"].as_str()),
         (StatusCode::CREATED, Some("provider"), Some("sandbox"))
     );
-    assert_eq!(r["state"], "succeeded");
+    // Asked of the provider by a job, outside the request: pending until it ran.
+    assert_eq!(r["state"], "pending");
+    let w = app::job::worker::Worker::with_client(
+        t.app.clone(),
+        app::job::handler::Registry::standard(),
+        reqwest::Client::new(),
+        "test".into(),
+    );
+    assert!(w.run_once().await.unwrap() >= 1);
+    let b = bill(&t, &head, ro).await;
+    let r = &b["refunds"][0];
+    assert_eq!(r["state"], "succeeded", "{b}");
     assert!(
         r["provider_refund_ref"]
             .as_str()

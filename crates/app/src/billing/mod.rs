@@ -3,17 +3,22 @@
 //! (cash, card, WeChat, Alipay with their reference) or online through a provider
 //! whose signed callback marks it paid exactly once.
 
+pub mod alipay;
+pub mod nightly;
 pub mod notice;
+pub mod notify;
 pub mod provider;
+pub mod provider_refund;
 pub mod query;
 pub mod reconciliation;
 pub mod refund;
 pub mod sandbox;
 pub mod watch;
+pub mod wechat;
 pub use self::notice::{CallbackOutcome, NoticeFilterInput, NoticePage, callback, notices};
 use self::provider::{PaymentProvider, SANDBOX, provider};
 pub use self::refund::{REFUND, RefundInput, RefundLineInput, refund};
-pub use self::sandbox::{SandboxCheckout, sandbox_checkout, sandbox_submit};
+pub use self::sandbox::{SandboxCheckout, sandbox_checkout, sandbox_notice, sandbox_submit};
 use crate::input::{Loose, int, opt_text, text};
 use crate::network::expect;
 use crate::repair_order::load::{Loaded, load, owner_order};
@@ -439,11 +444,23 @@ where
     Err(last)
 }
 
+/// The provider named, or the first this server has of the sandbox, WeChat Pay
+/// and Alipay.
 fn pick_provider(app: &App, code: Option<&str>) -> AppResult<Box<dyn PaymentProvider>> {
+    let s = &app.settings;
+    let default = if s.payment_sandbox.is_some() {
+        SANDBOX
+    } else if s.wechat.is_some() {
+        wechat::WECHAT
+    } else if s.alipay.is_some() {
+        alipay::ALIPAY
+    } else {
+        SANDBOX
+    };
     let code = code
         .map(str::trim)
         .filter(|c| !c.is_empty())
-        .unwrap_or(SANDBOX);
+        .unwrap_or(default);
     provider(app, code).ok_or_else(|| {
         AppError::Invalid(Violation::new("provider", "payment.provider_unknown").into())
     })

@@ -23,7 +23,7 @@ use store::billing::{NewPayment, PaymentRow};
 use store::event::Actor;
 
 /// The verdicts a notice can get, as kept in the ledger.
-pub const VERDICTS: [&str; 12] = [
+pub const VERDICTS: [&str; 17] = [
     "applied",
     "duplicate",
     "paid_late",
@@ -35,6 +35,11 @@ pub const VERDICTS: [&str; 12] = [
     "not_pending",
     "provider_ref_used",
     "malformed",
+    "replayed",
+    "refund_settled",
+    "merchant_mismatch",
+    "app_mismatch",
+    "currency_mismatch",
     "error",
 ];
 
@@ -87,7 +92,7 @@ pub async fn callback(
             .map(|s| s.chars().take(200).collect::<String>())
     };
     let payment_ref = field("payment_ref");
-    let mut notice = NewNotice {
+    let notice = NewNotice {
         provider: field("provider"),
         payment_ref: payment_ref.clone(),
         bill_id: None,
@@ -96,7 +101,22 @@ pub async fn callback(
         client_addr: client_addr.map(str::to_string),
         verdict: String::new(),
     };
-    let result = match verify(app, signature, body, now) {
+    let verified = verify(app, signature, body, now);
+    receive(app, notice, verified, now).await
+}
+
+/// Judges a notice whose signature was checked (`verified`: the provider's code and
+/// the notice in our terms, or why it was refused) and keeps `notice` in the
+/// ledger with its verdict, whatever the verdict; see [`callback`]. Every
+/// provider's route ends here.
+pub(crate) async fn receive(
+    app: &App,
+    mut notice: NewNotice,
+    verified: AppResult<(&'static str, Callback)>,
+    now: i64,
+) -> AppResult<CallbackOutcome> {
+    let payment_ref = notice.payment_ref.clone();
+    let result = match verified {
         Ok((code, cb)) => {
             let (notice, payment_ref, cb) = (&notice, &payment_ref, &cb);
             // A refusal of the judging rolls it back (nothing of it is kept); the
@@ -161,6 +181,10 @@ fn verdict_of(result: &AppResult<CallbackOutcome>) -> &'static str {
             Some("payment.provider_mismatch") => "provider_mismatch",
             Some("payment.not_pending") => "not_pending",
             Some("payment.provider_ref_used") => "provider_ref_used",
+            Some("payment.replayed") => "replayed",
+            Some("payment.merchant_mismatch") => "merchant_mismatch",
+            Some("payment.app_mismatch") => "app_mismatch",
+            Some("payment.currency") => "currency_mismatch",
             _ => "error",
         },
         Err(_) => "error",

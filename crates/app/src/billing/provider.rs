@@ -76,6 +76,20 @@ pub struct Callback {
     pub status: String,
 }
 
+/// A notice as a provider would post it (the sandboxes of WeChat Pay and Alipay
+/// make these): where, with which headers, and the raw body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderNotice {
+    /// The route it is posted to.
+    pub path: &'static str,
+    /// Its media type.
+    pub content_type: &'static str,
+    /// Its headers besides the content type (lower-case names).
+    pub headers: Vec<(&'static str, String)>,
+    /// The raw body.
+    pub body: String,
+}
+
 /// A signed callback ready to post.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedCallback {
@@ -136,6 +150,16 @@ impl PaymentProvider for Sandbox {
 pub fn provider(app: &App, code: &str) -> Option<Box<dyn PaymentProvider>> {
     match code {
         SANDBOX => Sandbox::for_app(app).map(|s| Box::new(s) as Box<dyn PaymentProvider>),
+        super::wechat::WECHAT => app
+            .settings
+            .wechat
+            .clone()
+            .map(|w| Box::new(w) as Box<dyn PaymentProvider>),
+        super::alipay::ALIPAY => app
+            .settings
+            .alipay
+            .clone()
+            .map(|a| Box::new(a) as Box<dyn PaymentProvider>),
         _ => None,
     }
 }

@@ -19,20 +19,37 @@ use store::billing::PaymentRow;
 use store::event::Actor;
 use store::job::Claimed;
 
-/// What the provider says about an order: its latest transaction, if any. Only the
-/// sandbox ships; it answers from its own side (`sandbox_transactions`).
-async fn ask(conn: &mut AnyConnection, p: &PaymentRow) -> AppResult<Option<Callback>> {
-    if p.provider.as_deref() != Some(SANDBOX) {
+/// What the provider says about an order: its latest transaction, if any, and the
+/// provider's code. The sandboxes (of the generic provider, WeChat Pay and Alipay)
+/// answer from their own side (`sandbox_transactions`); a real provider's query
+/// API is not called by this build.
+async fn ask(
+    app: &App,
+    conn: &mut AnyConnection,
+    p: &PaymentRow,
+) -> AppResult<Option<(&'static str, Callback)>> {
+    let code = match p.provider.as_deref() {
+        Some(SANDBOX) => SANDBOX,
+        Some(super::wechat::WECHAT) => super::wechat::WECHAT,
+        Some(super::alipay::ALIPAY) => super::alipay::ALIPAY,
+        _ => return Ok(None),
+    };
+    if !super::sandbox::sandboxed(app, Some(code)) {
         return Ok(None);
     }
     Ok(store::billing::sandbox::latest(conn, &p.payment_ref)
         .await?
-        .map(|t| Callback {
-            provider: SANDBOX.into(),
-            payment_ref: t.payment_ref,
-            provider_ref: t.provider_ref,
-            amount_fen: t.amount_fen,
-            status: t.status,
+        .map(|t| {
+            (
+                code,
+                Callback {
+                    provider: code.into(),
+                    payment_ref: t.payment_ref,
+                    provider_ref: t.provider_ref,
+                    amount_fen: t.amount_fen,
+                    status: t.status,
+                },
+            )
         }))
 }
 
@@ -53,8 +70,7 @@ pub async fn run(
     if p.state != "pending" {
         return Ok(None);
     }
-    if let Some(answer) = ask(conn, &p).await? {
-        let code = SANDBOX;
+    if let Some((code, answer)) = ask(app, conn, &p).await? {
         return judge_in(conn, code, &answer, "query", now).await.map(Some);
     }
     if expire

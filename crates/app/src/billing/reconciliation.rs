@@ -2,8 +2,8 @@
 //! cashier (their own station) and head office (everything, also statement lines
 //! that name no payment of ours): matched, amount mismatch, missing (the provider
 //! took money we never recorded), extra (we recorded money the provider does not
-//! know). Days are Shanghai calendar days. Only the sandbox provider ships, so its
-//! statement is the one read.
+//! know). Days are Shanghai calendar days. Each provider the server has is matched
+//! against its own statement file (the sandboxes draw theirs from what they took).
 
 use super::READ;
 use super::provider::SANDBOX;
@@ -11,8 +11,8 @@ use crate::input::{Loose, date};
 use crate::network::expect;
 use crate::{App, AppError, AppResult, conn};
 use domain::Violations;
-use domain::billing::reconciliation::{Outcome, reconcile};
-use domain::permission::Grant;
+use domain::billing::reconciliation::{Outcome, reconcile, spreadsheet_cell};
+use domain::permission::{Grant, Reach};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::Serialize;
@@ -23,6 +23,8 @@ use store::billing::reconciliation::Entry;
 pub struct ReconLine {
     /// `matched`, `amount_mismatch`, `missing` or `extra`.
     pub outcome: String,
+    /// The provider whose statement the line is from.
+    pub provider: String,
     /// The provider's reference.
     pub provider_ref: String,
     /// Our payment reference, as either side names it.
@@ -40,10 +42,13 @@ pub struct ReconLine {
 pub struct Reconciliation {
     /// The day, `YYYY-MM-DD` (Shanghai).
     pub day: String,
-    /// The provider.
+    /// The providers reconciled, comma-separated.
     pub provider: String,
     /// Its lines, by provider reference.
     pub lines: Vec<ReconLine>,
+    /// What the nightly job found for the day, per provider (none before it ran).
+    #[schema(value_type = Vec<Object>)]
+    pub nightly: Vec<store::billing::reconciliation::Run>,
     /// How many lines of each outcome, in the order `matched`, `amount_mismatch`,
     /// `missing`, `extra`.
     pub counts: Vec<(String, usize)>,
@@ -56,8 +61,22 @@ impl Reconciliation {
     }
 }
 
+/// The providers this server has, each reconciled against its own statement file
+/// (all sandboxes here: the real providers' statement downloads are not built).
+pub(crate) fn providers(app: &App) -> Vec<&'static str> {
+    let s = &app.settings;
+    [
+        (s.payment_sandbox.is_some(), SANDBOX),
+        (s.wechat.is_some(), super::wechat::WECHAT),
+        (s.alipay.is_some(), super::alipay::ALIPAY),
+    ]
+    .into_iter()
+    .filter_map(|(on, code)| on.then_some(code))
+    .collect()
+}
+
 /// The UTC ms bounds `[from, to)` of a Shanghai calendar day.
-fn bounds(day: Date) -> AppResult<(i64, i64)> {
+pub(crate) fn bounds(day: Date) -> AppResult<(i64, i64)> {
     let tz = TimeZone::get("Asia/Shanghai").map_err(|e| AppError::Internal(e.to_string()))?;
     let at = |d: Date| -> AppResult<i64> {
         Ok(d.to_zoned(tz.clone())
@@ -79,50 +98,85 @@ pub async fn day(app: &App, grant: &Grant, day: &str) -> AppResult<Reconciliatio
     let d = date(&mut v, "day", &Loose::String(day.trim().to_string()));
     v.into_result()?;
     let d = crate::shared::required(d)?;
-    let (from, to) = bounds(d)?;
     let mut c = conn(app).await?;
-    let ours =
-        store::billing::reconciliation::ours(&mut c, grant.reach(), SANDBOX, from, to).await?;
-    let theirs =
-        store::billing::reconciliation::sandbox_statement(&mut c, grant.reach(), from, to).await?;
-    let pairs = |e: &[Entry]| -> Vec<(String, i64)> {
-        e.iter()
-            .map(|x| (x.provider_ref.clone(), x.amount_fen))
-            .collect()
-    };
-    let matched = reconcile(&pairs(&ours), &pairs(&theirs));
-    let find = |r: &str| {
-        ours.iter()
-            .chain(theirs.iter())
-            .find(|e| e.provider_ref == r)
-    };
-    let lines: Vec<ReconLine> = matched
-        .iter()
-        .map(|l| {
+    reconcile_day(app, &mut c, grant.reach(), d).await
+}
+
+/// Reconciles the day `d` within `reach` (the nightly job reconciles everything).
+pub(crate) async fn reconcile_day(
+    app: &App,
+    c: &mut sqlx::AnyConnection,
+    reach: &Reach,
+    d: Date,
+) -> AppResult<Reconciliation> {
+    let (from, to) = bounds(d)?;
+    let mut lines: Vec<ReconLine> = Vec::new();
+    let mut codes = Vec::new();
+    for code in providers(app) {
+        codes.push(code);
+        let ours = store::billing::reconciliation::ours(c, reach, code, from, to).await?;
+        let theirs =
+            store::billing::reconciliation::sandbox_statement(c, reach, code, from, to).await?;
+        let pairs = |e: &[Entry]| -> Vec<(String, i64)> {
+            e.iter()
+                .map(|x| (x.provider_ref.clone(), x.amount_fen))
+                .collect()
+        };
+        let find = |r: &str| {
+            ours.iter()
+                .chain(theirs.iter())
+                .find(|e| e.provider_ref == r)
+        };
+        lines.extend(reconcile(&pairs(&ours), &pairs(&theirs)).iter().map(|l| {
             let e = find(&l.provider_ref);
             ReconLine {
                 outcome: l.outcome.code().into(),
+                provider: code.into(),
                 provider_ref: l.provider_ref.clone(),
                 payment_ref: e.map(|e| e.payment_ref.clone()).unwrap_or_default(),
                 bill_id: e.and_then(|e| e.bill_id),
                 ours_fen: l.ours_fen,
                 theirs_fen: l.theirs_fen,
             }
-        })
-        .collect();
+        }));
+    }
     let counts = Outcome::ALL
         .iter()
         .map(|o| {
-            let n = matched.iter().filter(|l| l.outcome == *o).count();
+            let n = lines.iter().filter(|l| l.outcome == o.code()).count();
             (o.code().to_string(), n)
         })
         .collect();
     Ok(Reconciliation {
         day: d.to_string(),
-        provider: SANDBOX.into(),
+        provider: codes.join(","),
+        nightly: store::billing::reconciliation::runs_of(c, &d.to_string()).await?,
         lines,
         counts,
     })
+}
+
+/// The rows of an export: the heads, then one row per provider reference. Every
+/// text cell passes through [`spreadsheet_cell`] (a reference starting with `=` is
+/// shown, never evaluated); amounts are yuan with two decimals.
+fn rows(r: &Reconciliation, heads: &[String; 6]) -> Vec<[String; 6]> {
+    let fen = |f: Option<i64>| {
+        f.map(|f| format!("{}.{:02}", f / 100, f % 100))
+            .unwrap_or_default()
+    };
+    let cell = |s: &str| spreadsheet_cell(s).into_owned();
+    let mut out = vec![heads.clone().map(|h| cell(&h))];
+    out.extend(r.lines.iter().map(|l| {
+        [
+            cell(&l.outcome),
+            cell(&l.provider_ref),
+            cell(&l.payment_ref),
+            l.bill_id.map(|b| b.to_string()).unwrap_or_default(),
+            fen(l.ours_fen),
+            fen(l.theirs_fen),
+        ]
+    }));
+    out
 }
 
 /// The reconciliation as CSV (UTF-8 with a byte-order mark, so spreadsheet
@@ -132,20 +186,100 @@ pub fn csv(r: &Reconciliation, heads: &[String; 6]) -> AppResult<Vec<u8>> {
     {
         let mut w = csv::Writer::from_writer(&mut out);
         let err = |e: csv::Error| AppError::Internal(e.to_string());
-        w.write_record(heads).map_err(err)?;
-        let fen = |f: Option<i64>| f.map(|f| format!("{}.{:02}", f / 100, f % 100));
-        for l in &r.lines {
-            w.write_record([
-                l.outcome.clone(),
-                l.provider_ref.clone(),
-                l.payment_ref.clone(),
-                l.bill_id.map(|b| b.to_string()).unwrap_or_default(),
-                fen(l.ours_fen).unwrap_or_default(),
-                fen(l.theirs_fen).unwrap_or_default(),
-            ])
-            .map_err(err)?;
+        for row in rows(r, heads) {
+            w.write_record(row).map_err(err)?;
         }
         w.flush().map_err(|e| AppError::Internal(e.to_string()))?;
     }
     Ok(out)
+}
+
+/// The reconciliation as an XLSX workbook (one sheet named after the day): the
+/// same rows as [`csv`], amounts as numbers with two decimals, text cells written
+/// as strings (never formulas) and neutralised as in the CSV.
+pub fn xlsx(r: &Reconciliation, heads: &[String; 6]) -> AppResult<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(&r.day).map_err(err)?;
+    let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format("0.00");
+    for (i, h) in rows(r, heads)[0].iter().enumerate() {
+        sheet
+            .write_string_with_format(0, i as u16, h, &bold)
+            .map_err(err)?;
+    }
+    for (n, l) in r.lines.iter().enumerate() {
+        let row = n as u32 + 1;
+        sheet
+            .write_string(row, 0, spreadsheet_cell(&l.outcome))
+            .map_err(err)?;
+        sheet
+            .write_string(row, 1, spreadsheet_cell(&l.provider_ref))
+            .map_err(err)?;
+        sheet
+            .write_string(row, 2, spreadsheet_cell(&l.payment_ref))
+            .map_err(err)?;
+        if let Some(b) = l.bill_id {
+            sheet.write_number(row, 3, b as f64).map_err(err)?;
+        }
+        for (col, fen) in [(4u16, l.ours_fen), (5, l.theirs_fen)] {
+            if let Some(f) = fen {
+                // Display only: the amount is exact in fen up to 2^53.
+                sheet
+                    .write_number_with_format(row, col, f as f64 / 100.0, &money)
+                    .map_err(err)?;
+            }
+        }
+    }
+    sheet.autofit();
+    book.save_to_buffer().map_err(err)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn recon() -> Reconciliation {
+        Reconciliation {
+            day: "2026-12-04".into(),
+            provider: SANDBOX.into(),
+            lines: vec![ReconLine {
+                outcome: "missing".into(),
+                provider: SANDBOX.into(),
+                provider_ref: "=HYPERLINK(\"http://evil\",\"x\")".into(),
+                payment_ref: "@SUM(1)".into(),
+                bill_id: Some(7),
+                ours_fen: None,
+                theirs_fen: Some(1050),
+            }],
+            counts: vec![],
+            nightly: vec![],
+        }
+    }
+
+    fn heads() -> [String; 6] {
+        ["a", "b", "c", "d", "e", "f"].map(String::from)
+    }
+
+    #[test]
+    fn csv_cells_cannot_become_formulas() {
+        let text = String::from_utf8(csv(&recon(), &heads()).unwrap()).unwrap();
+        let row = text.lines().nth(1).unwrap();
+        assert!(row.contains("'=HYPERLINK"), "{row}");
+        assert!(row.contains("'@SUM(1)"), "{row}");
+        assert!(row.ends_with(",7,,10.50"), "{row}");
+    }
+
+    #[test]
+    fn xlsx_is_a_workbook_of_strings_not_formulas() {
+        let bytes = xlsx(&recon(), &heads()).unwrap();
+        // A zip archive (the XLSX container) with no formula element in it.
+        assert_eq!(&bytes[..2], b"PK");
+        let rows = rows(&recon(), &heads());
+        assert_eq!(rows[1][1], "'=HYPERLINK(\"http://evil\",\"x\")");
+        assert_eq!(rows[1][5], "10.50");
+    }
 }

@@ -237,12 +237,11 @@ pub async fn refund(
         requested_by_role: role.code().into(),
         requested_by_id: grant.principal().id,
     };
-    let id = store::billing::refund::insert(&mut tx, &new, now).await?;
+    store::billing::refund::insert(&mut tx, &new, now).await?;
     if provider_code.is_some() {
-        // The sandbox takes the refund at once, as a provider's refund API answers
-        // synchronously; a real provider's refund notice settles it later.
-        let provider_ref = format!("SBXR-{}", &new_ref()[..24]);
-        store::billing::refund::settle(&mut tx, id, "succeeded", &provider_ref, now).await?;
+        // Asked of the provider by a job, outside this request's transaction; its
+        // answer or refund notice settles the refund.
+        super::provider_refund::enqueue(&mut tx, &new.refund_ref, now).await?;
     }
     let row = store::billing::refund::by_ref(&mut tx, &new.refund_ref).await?;
     store::event::record(

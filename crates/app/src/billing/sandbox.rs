@@ -3,7 +3,11 @@
 //! (`sandbox_transactions`, which its order query and statement file read), then
 //! sign the notice the server posts to its own callback.
 
-use super::provider::{Callback, SANDBOX, Sandbox, SignedCallback};
+use super::alipay::ALIPAY;
+use super::provider::{
+    Callback, ProviderNotice, SANDBOX, SIGNATURE_HEADER, Sandbox, SignedCallback,
+};
+use super::wechat::WECHAT;
 use crate::shared::{new_ref, refused_rule as refused};
 use crate::{App, AppError, AppResult, conn};
 use serde::Serialize;
@@ -13,6 +17,8 @@ use store::billing::sandbox::SandboxTransaction;
 /// What the sandbox checkout page shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct SandboxCheckout {
+    /// The provider the sandbox plays (`sandbox`, `wechat`, `alipay`).
+    pub provider: String,
     /// Our payment reference.
     pub payment_ref: String,
     /// The bill's number.
@@ -21,6 +27,31 @@ pub struct SandboxCheckout {
     pub amount_fen: i64,
     /// The payment's state.
     pub state: String,
+}
+
+/// Whether the provider `code` is played by a sandbox on this server.
+pub fn sandboxed(app: &App, code: Option<&str>) -> bool {
+    match code {
+        Some(SANDBOX) => app.settings.payment_sandbox.is_some(),
+        Some(WECHAT) => app.settings.wechat.as_ref().is_some_and(|w| w.is_sandbox()),
+        Some(ALIPAY) => app.settings.alipay.as_ref().is_some_and(|a| a.is_sandbox()),
+        _ => false,
+    }
+}
+
+async fn any_sandbox_payment(
+    app: &App,
+    c: &mut sqlx::AnyConnection,
+    payment_ref: &str,
+) -> AppResult<PaymentRow> {
+    if payment_ref.len() < 32 {
+        return Err(AppError::NotFound);
+    }
+    let p = store::billing::payment_by_ref(c, payment_ref).await?;
+    if !sandboxed(app, p.provider.as_deref()) {
+        return Err(AppError::NotFound);
+    }
+    Ok(p)
 }
 
 async fn sandbox_payment(c: &mut sqlx::AnyConnection, payment_ref: &str) -> AppResult<PaymentRow> {
@@ -41,9 +72,10 @@ pub async fn sandbox_checkout(app: &App, payment_ref: &str) -> AppResult<Sandbox
         return Err(AppError::NotFound);
     }
     let mut c = conn(app).await?;
-    let p = sandbox_payment(&mut c, payment_ref).await?;
+    let p = any_sandbox_payment(app, &mut c, payment_ref).await?;
     let bill = store::billing::get(&mut c, p.bill_id).await?;
     Ok(SandboxCheckout {
+        provider: p.provider.clone().unwrap_or_default(),
         payment_ref: p.payment_ref,
         bill_number: bill.number,
         amount_fen: p.amount_fen,
@@ -89,4 +121,75 @@ pub async fn sandbox_submit(app: &App, payment_ref: &str, pay: bool) -> AppResul
     )
     .await?;
     Ok(signed)
+}
+
+/// The notice the sandbox playing the payment's provider posts when the payer
+/// presses "pay" (`pay = true`) or "fail", in that provider's own shape: the
+/// generic sandbox's signed JSON callback, WeChat Pay's signed and encrypted
+/// APIv3 notice, or Alipay's RSA2-signed form. The provider's own record
+/// (`sandbox_transactions`) is written first, so a lost notice is still found by
+/// the order query and in the statement file. Refused when the payment is no
+/// longer pending or past its `time_expire`.
+pub async fn sandbox_notice(app: &App, payment_ref: &str, pay: bool) -> AppResult<ProviderNotice> {
+    let mut c = conn(app).await?;
+    let p = any_sandbox_payment(app, &mut c, payment_ref).await?;
+    let code = p.provider.clone().unwrap_or_default();
+    if code == SANDBOX {
+        drop(c);
+        let s = sandbox_submit(app, payment_ref, pay).await?;
+        return Ok(ProviderNotice {
+            path: "/api/v1/payments/callback",
+            content_type: "application/json",
+            headers: vec![(SIGNATURE_HEADER, s.signature)],
+            body: s.body,
+        });
+    }
+    if p.state != "pending" {
+        return Err(refused("payment_ref", "payment.not_pending"));
+    }
+    let now = app.now_ms();
+    if now >= super::watch::expires_at(app, &p) {
+        return Err(refused("payment_ref", "payment.expired"));
+    }
+    // The providers' own transaction numbers: 28 digits.
+    let digits: String = new_ref()
+        .bytes()
+        .map(|b| char::from(b'0' + b % 10))
+        .take(20)
+        .collect();
+    let day = jiff::Timestamp::from_millisecond(now)
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .strftime("%Y%m%d")
+        .to_string();
+    let (provider_ref, notice) = if code == WECHAT {
+        let w = app.settings.wechat.as_ref().ok_or(AppError::NotFound)?;
+        let id = format!("42{}", &format!("{day}{digits}")[..26]);
+        let tx = w.sandbox_transaction(&p.payment_ref, &id, p.amount_fen, pay);
+        let event = if pay {
+            "TRANSACTION.SUCCESS"
+        } else {
+            "TRANSACTION.PAYERROR"
+        };
+        (id, w.sandbox_notice(event, &tx, now))
+    } else {
+        let a = app.settings.alipay.as_ref().ok_or(AppError::NotFound)?;
+        let id = format!("{day}{digits}");
+        let n = a.sandbox_notice(&p.payment_ref, &id, p.amount_fen, pay, now);
+        (id, n)
+    };
+    let notice = notice.ok_or(AppError::NotFound)?;
+    store::billing::sandbox::insert_for(
+        &mut c,
+        &code,
+        "payment",
+        &SandboxTransaction {
+            payment_ref: p.payment_ref.clone(),
+            provider_ref,
+            amount_fen: p.amount_fen,
+            status: if pay { "paid" } else { "failed" }.into(),
+            at: now,
+        },
+    )
+    .await?;
+    Ok(notice)
 }

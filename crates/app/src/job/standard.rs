@@ -13,6 +13,14 @@ impl Registry {
         r.register(super::probe::KIND, super::probe::Probe);
         r.register(crate::idempotency::PURGE_KIND, crate::idempotency::Purge);
         r.register(crate::billing::watch::KIND, crate::billing::query::Query);
+        r.register(
+            crate::billing::provider_refund::KIND,
+            crate::billing::provider_refund::ProviderRefund,
+        );
+        r.register(
+            crate::billing::nightly::KIND,
+            crate::billing::nightly::Nightly,
+        );
         r
     }
 }

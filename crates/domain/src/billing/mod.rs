@@ -6,6 +6,7 @@
 //! notices cannot both win); these functions are the rules those updates follow and
 //! the model the property tests below run any sequence of events against.
 
+pub mod notice;
 pub mod reconciliation;
 
 use crate::role::Role;

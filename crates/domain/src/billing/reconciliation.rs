@@ -76,9 +76,39 @@ pub fn reconcile(ours: &[(String, i64)], theirs: &[(String, i64)]) -> Vec<Line> 
         .collect()
 }
 
+/// A text cell as written to a CSV or XLSX export: text a spreadsheet program would
+/// take for a formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return) gets a leading apostrophe, so a provider reference or a name typed by
+/// an outsider is shown, never evaluated (CWE-1236). Other text is unchanged.
+pub fn spreadsheet_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
+        _ => text.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_that_a_spreadsheet_would_evaluate_are_neutralised() {
+        for bad in [
+            "=HYPERLINK(\"http://x\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tcmd",
+            "\r=1",
+        ] {
+            let out = spreadsheet_cell(bad);
+            assert!(out.starts_with('\''), "{bad:?}");
+            assert_eq!(&out[1..], bad);
+        }
+        for fine in ["SBX-1", "12.50", "", "张三 =1", "matched"] {
+            assert_eq!(spreadsheet_cell(fine), fine);
+        }
+    }
 
     fn s(r: &str, a: i64) -> (String, i64) {
         (r.to_string(), a)

@@ -69,6 +69,35 @@ pub async fn insert(conn: &mut AnyConnection, n: &NewNotice, now: i64) -> StoreR
     Ok(r.try_get(0)?)
 }
 
+/// Records that `provider` used `nonce` at `now`; false when it was used before
+/// (a replayed notice). One statement, so simultaneous copies cannot both be first.
+pub async fn first_use_of_nonce(
+    conn: &mut AnyConnection,
+    provider: &str,
+    nonce: &str,
+    now: i64,
+) -> StoreResult<bool> {
+    let r = sqlx::query(
+        "INSERT INTO provider_nonces (provider, nonce, at) VALUES ($1,$2,$3) \
+         ON CONFLICT (provider, nonce) DO NOTHING",
+    )
+    .bind(provider)
+    .bind(nonce)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Forgets the nonces used before `before` (beyond any signature window).
+pub async fn purge_nonces(conn: &mut AnyConnection, before: i64) -> StoreResult<u64> {
+    let r = sqlx::query("DELETE FROM provider_nonces WHERE at < $1")
+        .bind(before)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected())
+}
+
 /// What to list.
 #[derive(Debug, Clone, Default)]
 pub struct NoticeFilter {

@@ -61,24 +61,101 @@ pub async fn ours(
     Ok(entries(&q.fetch_all(conn).await?)?)
 }
 
-/// The sandbox's statement of `[from, to)`: its paid transactions within reach (one
-/// naming no payment of ours is head office's alone).
+/// The statement of `[from, to)` of the sandbox playing `provider`: its paid
+/// transactions within reach (one naming no payment of ours is head office's alone).
 pub async fn sandbox_statement(
     conn: &mut AnyConnection,
     reach: &Reach,
+    provider: &str,
     from: i64,
     to: i64,
 ) -> StoreResult<Vec<Entry>> {
-    let (cond, val) = station_filter(reach, "b.station_id", "s.region_id", 3);
+    let (cond, val) = station_filter(reach, "b.station_id", "s.region_id", 4);
     let sql = format!(
         "SELECT t.payment_ref, t.provider_ref, t.amount_fen, b.id AS bill_id, b.station_id FROM sandbox_transactions t \
          LEFT JOIN payments p ON p.payment_ref = t.payment_ref LEFT JOIN bills b ON b.id = p.bill_id \
          LEFT JOIN stations s ON s.id = b.station_id \
-         WHERE t.status = 'paid' AND t.at >= $1 AND t.at < $2 AND {cond} ORDER BY t.id"
+         WHERE t.status = 'paid' AND t.kind = 'payment' AND t.at >= $1 AND t.at < $2 AND t.provider = $3 \
+         AND {cond} ORDER BY t.id"
     );
-    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(from).bind(to);
+    let mut q = sqlx::query(AssertSqlSafe(sql))
+        .bind(from)
+        .bind(to)
+        .bind(provider);
     if let Some(v) = val {
         q = q.bind(v);
     }
     Ok(entries(&q.fetch_all(conn).await?)?)
+}
+
+/// The counts of a day's reconciliation for one provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Run {
+    /// The day, `YYYY-MM-DD` (Shanghai).
+    pub day: String,
+    /// The provider.
+    pub provider: String,
+    /// Lines on both sides with the same amount.
+    pub matched: i64,
+    /// Lines on both sides with different amounts.
+    pub amount_mismatch: i64,
+    /// Lines in the statement only.
+    pub missing: i64,
+    /// Lines in our books only.
+    pub extra: i64,
+    /// When the nightly job ran, UTC ms.
+    pub ran_at: i64,
+}
+
+/// Keeps (or replaces) the nightly result of a day for a provider.
+pub async fn save_run(conn: &mut AnyConnection, r: &Run) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO reconciliation_runs (day, provider, matched, amount_mismatch, missing, extra, ran_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (day, provider) DO UPDATE SET matched = $3, \
+         amount_mismatch = $4, missing = $5, extra = $6, ran_at = $7",
+    )
+    .bind(&r.day)
+    .bind(&r.provider)
+    .bind(r.matched)
+    .bind(r.amount_mismatch)
+    .bind(r.missing)
+    .bind(r.extra)
+    .bind(r.ran_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The nightly results of a day, by provider.
+pub async fn runs_of(conn: &mut AnyConnection, day: &str) -> StoreResult<Vec<Run>> {
+    let rows = sqlx::query(
+        "SELECT day, provider, matched, amount_mismatch, missing, extra, ran_at FROM reconciliation_runs \
+         WHERE day = $1 ORDER BY provider",
+    )
+    .bind(day)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Run {
+                day: r.try_get("day")?,
+                provider: r.try_get("provider")?,
+                matched: r.try_get("matched")?,
+                amount_mismatch: r.try_get("amount_mismatch")?,
+                missing: r.try_get("missing")?,
+                extra: r.try_get("extra")?,
+                ran_at: r.try_get("ran_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// Flags a bill for the cashier: a statement line of its payments did not match.
+pub async fn flag_bill(conn: &mut AnyConnection, bill_id: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE bills SET needs_reconciliation = 1 WHERE id = $1")
+        .bind(bill_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -33,14 +33,29 @@ fn from_row(r: &AnyRow) -> Result<SandboxTransaction, sqlx::Error> {
 
 /// Records a transaction the sandbox checkout made.
 pub async fn insert(conn: &mut AnyConnection, t: &SandboxTransaction) -> StoreResult<()> {
+    insert_for(conn, "sandbox", "payment", t).await
+}
+
+/// Records a transaction of the sandbox playing `provider` (`sandbox`, `wechat`,
+/// `alipay`); `kind` is `payment` or `refund` (then `payment_ref` is our refund
+/// reference).
+pub async fn insert_for(
+    conn: &mut AnyConnection,
+    provider: &str,
+    kind: &str,
+    t: &SandboxTransaction,
+) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO sandbox_transactions (payment_ref, provider_ref, amount_fen, status, at) VALUES ($1,$2,$3,$4,$5)",
+        "INSERT INTO sandbox_transactions (payment_ref, provider_ref, amount_fen, status, at, provider, kind) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7)",
     )
     .bind(&t.payment_ref)
     .bind(&t.provider_ref)
     .bind(t.amount_fen)
     .bind(&t.status)
     .bind(t.at)
+    .bind(provider)
+    .bind(kind)
     .execute(conn)
     .await?;
     Ok(())
@@ -53,7 +68,7 @@ pub async fn latest(
 ) -> StoreResult<Option<SandboxTransaction>> {
     let row = sqlx::query(
         "SELECT payment_ref, provider_ref, amount_fen, status, at FROM sandbox_transactions \
-         WHERE payment_ref = $1 ORDER BY id DESC LIMIT 1",
+         WHERE payment_ref = $1 AND kind = 'payment' ORDER BY id DESC LIMIT 1",
     )
     .bind(payment_ref)
     .fetch_optional(conn)
@@ -69,7 +84,7 @@ pub async fn paid_between(
 ) -> StoreResult<Vec<SandboxTransaction>> {
     let rows = sqlx::query(
         "SELECT payment_ref, provider_ref, amount_fen, status, at FROM sandbox_transactions \
-         WHERE status = 'paid' AND at >= $1 AND at < $2 ORDER BY id",
+         WHERE status = 'paid' AND kind = 'payment' AND at >= $1 AND at < $2 ORDER BY id",
     )
     .bind(from)
     .bind(to)

@@ -362,7 +362,9 @@ async fn pay(
         let msg = tables().t(lang_of(&parts), "own.pay_at_desk").to_string();
         return track_page(&s, &parts, &token, None, Some(msg), StatusCode::CONFLICT).await;
     }
-    match app::billing::owner_start_online(&s.app, &token, None).await {
+    // The provider the owner picked (`wechat`, `alipay`), or the server's first.
+    let provider = Some(form.get("provider")).filter(|p| !p.is_empty());
+    match app::billing::owner_start_online(&s.app, &token, provider).await {
         Ok(p) => {
             let back = format!("/owner/track/{token}");
             let sep = if p.pay_url.contains('?') { '&' } else { '?' };

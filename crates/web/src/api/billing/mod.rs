@@ -7,6 +7,7 @@
 //! link token.
 
 pub mod notice;
+pub mod notify;
 pub mod sandbox;
 
 use super::path_id;
@@ -37,6 +38,8 @@ pub use sandbox::sandbox_router;
         owner_bill,
         owner_start_online,
         notice::list_notices,
+        notify::wechat,
+        notify::alipay,
         refund,
     ),
     components(schemas(ProblemDoc))
@@ -51,6 +54,8 @@ pub fn router() -> Router<AppState> {
         .route("/repair-orders/{id}/payments/online", post(start_online))
         .route("/repair-orders/{id}/refunds", post(refund))
         .route("/payments/callback", post(payment_callback))
+        .route("/payments/notify/wechat", post(notify::wechat))
+        .route("/payments/notify/alipay", post(notify::alipay))
         .route("/payment-notices", get(notice::list_notices))
         .route("/owner-links/{token}/bill", get(owner_bill))
         .route(

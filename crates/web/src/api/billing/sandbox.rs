@@ -6,7 +6,6 @@ use crate::AppState;
 use crate::error::{ApiError, ProblemDoc};
 use crate::i18n::{Lang, tables, yuan};
 use app::AppError;
-use app::billing::provider::SIGNATURE_HEADER;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Form, Path, Query, State};
@@ -152,9 +151,11 @@ fn lang_of(headers: &HeaderMap) -> Lang {
 }
 
 /// Submits the sandbox checkout page (`outcome` = `pay` or `fail`): the sandbox
-/// provider signs a callback with HMAC-SHA256 and the server posts it to
-/// `/api/v1/payments/callback` through its own router, exactly as a provider's
-/// request would arrive; the page then shows what the callback answered. With a
+/// playing the payment's provider signs its notice (the generic sandbox's
+/// HMAC-SHA256 callback to `/api/v1/payments/callback`, WeChat Pay's APIv3 notice
+/// to `/api/v1/payments/notify/wechat`, Alipay's RSA2 form to
+/// `/api/v1/payments/notify/alipay`) and the server posts it through its own
+/// router, exactly as a provider's request would arrive; the page then shows what the callback answered. With a
 /// `return` field (an owner's `/owner/track/{token}` page, carried from the checkout
 /// URL's `?return=`), an accepted callback redirects (303) back there instead.
 #[utoipa::path(post, path = "/sandbox-pay/{payment_ref}", tag = "payments", params(("payment_ref" = String, Path)), request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "outcome=pay|fail, optional return=/owner/track/{token}"), responses((status = 200, description = "HTML page", content_type = "text/html"), (status = 303, description = "Back to the owner's page"), (status = 400, body = ProblemDoc), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 415, body = ProblemDoc)))]
@@ -188,15 +189,20 @@ pub async fn sandbox_submit(
             ));
         }
     };
-    let signed = app::billing::sandbox_submit(&s.app, &payment_ref, pay)
+    // The notice in the shape of the provider the sandbox plays (generic, WeChat
+    // Pay, Alipay), posted to that provider's route.
+    let notice = app::billing::sandbox_notice(&s.app, &payment_ref, pay)
         .await
         .map_err(|e| ApiError::app(e, lang))?;
-    let req = axum::http::Request::builder()
+    let mut req = axum::http::Request::builder()
         .method("POST")
-        .uri("/api/v1/payments/callback")
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(SIGNATURE_HEADER, signed.signature)
-        .body(Body::from(signed.body))
+        .uri(notice.path)
+        .header(header::CONTENT_TYPE, notice.content_type);
+    for (k, v) in &notice.headers {
+        req = req.header(*k, v);
+    }
+    let req = req
+        .body(Body::from(notice.body))
         .map_err(|e| ApiError::app(AppError::Internal(e.to_string()), lang))?;
     let answer = match crate::router(s.clone()).oneshot(req).await {
         Ok(r) => r,

@@ -21,7 +21,8 @@ use std::collections::HashMap;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/reconciliation", get(page))
-        .route("/console/reconciliation.csv", get(export))
+        .route("/console/reconciliation.csv", get(export_csv))
+        .route("/console/reconciliation.xlsx", get(export_xlsx))
 }
 
 /// A line as shown: code, label, tone, provider reference, bill, ours, theirs.
@@ -46,6 +47,8 @@ struct ReconPage {
     counts: Vec<(String, String, &'static str, usize)>,
     /// Code, label, tone, provider reference, bill, ours, theirs.
     lines: Vec<LineShown>,
+    /// What the nightly job found, one sentence per provider.
+    nightly: Vec<String>,
     error: Option<String>,
 }
 
@@ -126,17 +129,70 @@ async fn page(
                     .collect()
             })
             .unwrap_or_default(),
+        nightly: r
+            .as_ref()
+            .map(|r| {
+                r.nightly
+                    .iter()
+                    .map(|n| {
+                        let at = jiff::Timestamp::from_millisecond(n.ran_at)
+                            .ok()
+                            .and_then(|t| {
+                                jiff::tz::TimeZone::get("Asia/Shanghai")
+                                    .ok()
+                                    .map(|z| t.to_zoned(z).strftime("%Y-%m-%d %H:%M").to_string())
+                            })
+                            .unwrap_or_default();
+                        format!(
+                            "{} · {} {} · {}: {} · {}: {} · {}: {} · {}: {}",
+                            chrome.t(&format!("recon.provider.{}", n.provider)),
+                            chrome.t("recon.nightly_at"),
+                            at,
+                            label("matched"),
+                            n.matched,
+                            label("amount_mismatch"),
+                            n.amount_mismatch,
+                            label("missing"),
+                            n.missing,
+                            label("extra"),
+                            n.extra
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
         error,
         chrome,
     };
     render(&page, status)
 }
 
-async fn export(
+/// The day's reconciliation as CSV (UTF-8 with a BOM).
+async fn export_csv(
     State(s): State<AppState>,
     user: ConsoleUser,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    export(s, user, q, Format::Csv).await
+}
+
+/// The day's reconciliation as an XLSX workbook.
+async fn export_xlsx(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    export(s, user, q, Format::Xlsx).await
+}
+
+/// The two export formats; both neutralise cells a spreadsheet would evaluate.
+#[derive(Clone, Copy)]
+enum Format {
+    Csv,
+    Xlsx,
+}
+
+async fn export(s: AppState, user: ConsoleUser, q: HashMap<String, String>, f: Format) -> Response {
     let chrome = user.chrome("reconciliation");
     let g = match grant(&user, READ) {
         Ok(g) => g,
@@ -155,13 +211,25 @@ async fn export(
         chrome.t("recon.ours"),
         chrome.t("recon.theirs"),
     ];
-    match app::billing::reconciliation::csv(&r, &heads) {
+    let (made, mime, ext) = match f {
+        Format::Csv => (
+            app::billing::reconciliation::csv(&r, &heads),
+            "text/csv; charset=utf-8",
+            "csv",
+        ),
+        Format::Xlsx => (
+            app::billing::reconciliation::xlsx(&r, &heads),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+    };
+    match made {
         Ok(body) => (
             [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_TYPE, mime.to_string()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"reconciliation-{}.csv\"", r.day),
+                    format!("attachment; filename=\"reconciliation-{}.{ext}\"", r.day),
                 ),
             ],
             body,
