@@ -9,7 +9,7 @@
 
 use super::reconciliation::reconcile_day;
 use crate::job::handler::{BoxFuture, Ctx, Handler, Outcome};
-use crate::{App, AppError, AppResult, begin, commit};
+use crate::{App, AppError, AppResult};
 use domain::permission::Reach;
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
@@ -77,9 +77,11 @@ pub async fn ensure(app: &App) -> AppResult<()> {
     if !app.settings.online_payment() {
         return Ok(());
     }
-    let mut tx = begin(app).await?;
-    arm(&mut tx, app.now_ms()).await?;
-    commit(tx).await
+    crate::transaction::run(app, "billing.nightly_arm", move |mut tx| async move {
+        arm(&mut tx, app.now_ms()).await?;
+        Ok((tx, ()))
+    })
+    .await
 }
 
 /// Runs the reconciliation of `day` for the whole network on `conn`: keeps the

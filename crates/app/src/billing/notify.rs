@@ -11,7 +11,7 @@ use super::notice::{CallbackOutcome, receive};
 use super::provider::{Callback, SignatureError};
 use super::wechat::{NoticeError, WECHAT, WechatEvent, header};
 use crate::shared::refused_rule as refused;
-use crate::{App, AppError, AppResult, begin, commit};
+use crate::{App, AppError, AppResult};
 use domain::Violation;
 use domain::billing::notice::{NoticeFacts, check_account};
 use store::billing::ledger::NewNotice;
@@ -143,46 +143,58 @@ pub async fn wechat(
 /// transaction (verdict `refund_settled`, or `duplicate`).
 async fn refund_notice(
     app: &App,
-    mut notice: NewNotice,
+    notice: NewNotice,
     out_refund_no: &str,
     refund_id: &str,
     amount_fen: i64,
     succeeded: bool,
     now: i64,
 ) -> AppResult<CallbackOutcome> {
-    let mut tx = begin(app).await?;
-    let found = store::billing::refund::by_ref(&mut tx, out_refund_no).await;
-    let r = match found {
-        Ok(r) if r.provider.as_deref() == Some(WECHAT) => r,
-        Ok(_) | Err(store::StoreError::NotFound) => {
-            drop(tx);
-            let e = refused("out_refund_no", "payment.refund_unknown");
-            return receive(app, notice, Err(e), now).await;
+    /// What the transaction decided: settled (or a repeat), or refused with the
+    /// notice as far as it was matched, to be kept by `receive`.
+    enum Step {
+        Done(bool),
+        Refuse(Box<NewNotice>, AppError),
+    }
+    let step = crate::transaction::run(app, "billing.refund_notice", |mut tx| {
+        let mut notice = notice.clone();
+        async move {
+            let r = match store::billing::refund::by_ref(&mut tx, out_refund_no).await {
+                Ok(r) if r.provider.as_deref() == Some(WECHAT) => r,
+                Ok(_) | Err(store::StoreError::NotFound) => {
+                    let e = refused("out_refund_no", "payment.refund_unknown");
+                    return Ok((tx, Step::Refuse(Box::new(notice), e)));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            notice.bill_id = Some(r.bill_id);
+            notice.payment_ref = Some(r.refund_ref.clone());
+            if r.amount_fen != amount_fen {
+                let e = AppError::Refused(
+                    Violation::new("amount.refund", "payment.amount_mismatch")
+                        .with_detail(r.amount_fen.to_string())
+                        .into(),
+                );
+                return Ok((tx, Step::Refuse(Box::new(notice), e)));
+            }
+            let state = if succeeded { "succeeded" } else { "failed" };
+            let changed = r.state == "pending"
+                && super::provider_refund::settle(&mut tx, &r, state, refund_id, now).await?;
+            notice.verdict = if changed {
+                "refund_settled"
+            } else {
+                "duplicate"
+            }
+            .into();
+            store::billing::ledger::insert(&mut tx, &notice, now).await?;
+            Ok((tx, Step::Done(changed)))
         }
-        Err(e) => return Err(e.into()),
+    })
+    .await?;
+    let changed = match step {
+        Step::Done(changed) => changed,
+        Step::Refuse(notice, e) => return receive(app, *notice, Err(e), now).await,
     };
-    notice.bill_id = Some(r.bill_id);
-    notice.payment_ref = Some(r.refund_ref.clone());
-    if r.amount_fen != amount_fen {
-        drop(tx);
-        let e = AppError::Refused(
-            Violation::new("amount.refund", "payment.amount_mismatch")
-                .with_detail(r.amount_fen.to_string())
-                .into(),
-        );
-        return receive(app, notice, Err(e), now).await;
-    }
-    let state = if succeeded { "succeeded" } else { "failed" };
-    let changed = r.state == "pending"
-        && super::provider_refund::settle(&mut tx, &r, state, refund_id, now).await?;
-    notice.verdict = if changed {
-        "refund_settled"
-    } else {
-        "duplicate"
-    }
-    .into();
-    store::billing::ledger::insert(&mut tx, &notice, now).await?;
-    commit(tx).await?;
     let now_row = {
         let mut c = crate::conn(app).await?;
         store::billing::refund::by_ref(&mut c, out_refund_no).await?
