@@ -103,6 +103,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_refund.sql"),
         postgres: include_str!("../migrations/postgres/0015_refund.sql"),
     },
+    Migration {
+        version: 17,
+        name: "consent",
+        sqlite: include_str!("../migrations/sqlite/0017_consent.sql"),
+        postgres: include_str!("../migrations/postgres/0017_consent.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns
