@@ -84,6 +84,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(api::follow_up::FollowUpApi::openapi());
     doc.merge(api::export::ExportApi::openapi());
     doc.merge(api::guarantee::GuaranteeApi::openapi());
+    doc.merge(api::privacy::PrivacyApi::openapi());
     doc
 }
 

@@ -261,3 +261,36 @@ pub async fn refused_at_send(
     let ok = store::privacy::consent::granted(c, customer, purpose.code()).await?;
     Ok((!ok).then_some(purpose))
 }
+
+/// A message to a customer as their page lists it: its kind and what became of it
+/// (no recipient, no values: those are personal data and not needed to see that the
+/// ledger held a message back).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MessageState {
+    /// Template key (the kind of message).
+    pub template: String,
+    /// Channel code.
+    pub channel: String,
+    /// `pending`, `sent`, `failed`, `withdrawn` or `suppressed`.
+    pub status: String,
+    /// Why it was suppressed (`consent:<purpose>`).
+    pub suppressed_reason: Option<String>,
+}
+
+/// A customer's latest messages within reach, newest first (at most 20). Needs
+/// [`READ`].
+pub async fn messages(app: &App, grant: &Grant, customer_id: i64) -> AppResult<Vec<MessageState>> {
+    expect(grant, READ)?;
+    let mut c = conn(app).await?;
+    store::customer::get(&mut c, grant.reach(), customer_id).await?;
+    let rows = store::outbox::for_customer(&mut c, customer_id, 20).await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| MessageState {
+            template: m.template,
+            channel: m.channel,
+            status: m.status,
+            suppressed_reason: m.suppressed_reason,
+        })
+        .collect())
+}

@@ -20,6 +20,7 @@ pub mod network;
 pub mod part;
 pub mod people;
 pub mod pickup;
+pub mod privacy;
 pub mod rating;
 pub mod repair_order;
 pub mod stage_standard;
@@ -66,6 +67,7 @@ pub fn router() -> Router<AppState> {
         .merge(pickup::router())
         .merge(follow_up::router())
         .merge(guarantee::router())
+        .merge(privacy::router())
 }
 
 /// Query parameters of a list, read leniently so that bad values become problem documents.

@@ -216,6 +216,7 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         facts,
         edit_href: can_write.then(|| format!("/console/staff/{id}/edit")),
         reveal: None,
+        consent: None,
         sections: vec![section],
         notice: None,
         error: None,
