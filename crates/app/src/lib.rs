@@ -26,6 +26,7 @@ pub mod transaction;
 pub mod appointment;
 pub mod billing;
 pub mod calendar;
+pub mod campaign;
 pub mod capacity;
 pub mod customer;
 pub mod estimate;

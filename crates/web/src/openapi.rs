@@ -85,6 +85,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(api::export::ExportApi::openapi());
     doc.merge(api::guarantee::GuaranteeApi::openapi());
     doc.merge(api::privacy::PrivacyApi::openapi());
+    doc.merge(api::campaign::CampaignApi::openapi());
     doc
 }
 

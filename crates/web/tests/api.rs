@@ -323,6 +323,7 @@ fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
         ),
         ("GET", "/api/v1/me/consent".into(), "own_data"),
         ("GET", "/api/v1/audit".into(), "audit_read"),
+        ("POST", "/api/v1/campaigns".into(), "customer_write"),
         ("GET", "/api/v1/audit/export".into(), "audit_read"),
         ("GET", "/api/v1/vehicles".into(), "vehicle_read"),
         ("POST", "/api/v1/vehicles".into(), "vehicle_write"),

@@ -5,7 +5,7 @@
 use super::handler::Registry;
 
 impl Registry {
-    /// Every kind the product has: outbox delivery and the probe. A new kind is
+    /// Every kind the product has: outbox delivery, the probe, campaigns. A new kind is
     /// registered here.
     pub fn standard() -> Registry {
         let mut r = Registry::new();
@@ -13,6 +13,7 @@ impl Registry {
         r.register(super::probe::KIND, super::probe::Probe);
         r.register(crate::idempotency::PURGE_KIND, crate::idempotency::Purge);
         r.register(crate::billing::watch::KIND, crate::billing::query::Query);
+        r.register(crate::campaign::KIND, crate::campaign::Send);
         r
     }
 }

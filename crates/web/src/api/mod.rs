@@ -9,6 +9,7 @@ pub mod export;
 pub mod appointment;
 pub mod billing;
 pub mod calendar;
+pub mod campaign;
 pub mod capacity;
 pub mod customer;
 pub mod estimate;
@@ -68,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .merge(follow_up::router())
         .merge(guarantee::router())
         .merge(privacy::router())
+        .merge(campaign::router())
 }
 
 /// Query parameters of a list, read leniently so that bad values become problem documents.
