@@ -80,9 +80,10 @@ impl Handler for Delivery {
             // the message was queued gets nothing (the completing step marks it
             // suppressed, asking again inside its transaction).
             let mut c = app.db.pool.acquire().await.map_err(|e| e.to_string())?;
-            let refused = crate::privacy::consent::refused_at_send(&mut c, m.customer_id, &m.template)
-                .await
-                .map_err(|e| e.to_string())?;
+            let refused =
+                crate::privacy::consent::refused_at_send(&mut c, m.customer_id, &m.template)
+                    .await
+                    .map_err(|e| e.to_string())?;
             drop(c);
             if refused.is_some() {
                 return Ok(());

@@ -202,7 +202,10 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         // The desk areas that serve a vehicle (pick-up, billing, rating, follow-up) are
         // granted to the same roles as the vehicle itself: the people at the desk.
         CustomerRead | VehicleRead | PickupRead | BillingRead | RatingRead | FollowUpRead => {
-            !matches!(role, Owner | TechnicalExpert | QualityAuditor | PrivacyOfficer)
+            !matches!(
+                role,
+                Owner | TechnicalExpert | QualityAuditor | PrivacyOfficer
+            )
         }
         CustomerWrite | VehicleWrite | PickupWrite | BillingWrite | RatingWrite | FollowUpWrite => {
             matches!(
@@ -232,7 +235,10 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         CallerIdentify => matches!(role, CallCentreAgent | CustomerRelations),
         Export => matches!(role, StationManager | RegionalManager | Administrator),
         OwnDataExport => role == Owner,
-        AppointmentRead => !matches!(role, Owner | TechnicalExpert | QualityAuditor | PrivacyOfficer),
+        AppointmentRead => !matches!(
+            role,
+            Owner | TechnicalExpert | QualityAuditor | PrivacyOfficer
+        ),
         AppointmentBook => matches!(
             role,
             Owner

@@ -139,12 +139,13 @@ pub async fn for_customer(
     customer_id: i64,
     limit: i64,
 ) -> StoreResult<Vec<OutboxMessage>> {
-    let ids: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM outbox WHERE customer_id = $1 ORDER BY id DESC LIMIT $2")
-            .bind(customer_id)
-            .bind(limit)
-            .fetch_all(&mut *conn)
-            .await?;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM outbox WHERE customer_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(customer_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(m) = get(conn, id).await? {

@@ -27,7 +27,8 @@ fn allowed_roles(action: &str) -> Vec<&'static str> {
         "privacy_officer",
     ];
     // The privacy officer reads the audit log and the network, and no records.
-    let records = |r: &&str| *r != "technical_expert" && *r != "quality_auditor" && *r != "privacy_officer";
+    let records =
+        |r: &&str| *r != "technical_expert" && *r != "quality_auditor" && *r != "privacy_officer";
     let writers = vec![
         "service_advisor",
         "customer_relations",

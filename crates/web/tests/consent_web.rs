@@ -93,12 +93,22 @@ async fn staff_record_consent_with_a_source_and_without_one_nothing_changes() {
     assert_eq!(state(&v, "service_contact")["granted"], true);
     assert_eq!(state(&v, "surveys")["granted"], true);
     assert_eq!(state(&v, "marketing")["granted"], false);
-    assert_eq!(state(&v, "data_sharing")["granted"], false, "no entry: not given");
+    assert_eq!(
+        state(&v, "data_sharing")["granted"],
+        false,
+        "no entry: not given"
+    );
     assert!(state(&v, "data_sharing")["latest"].is_null());
     let before = entries(&t, a).await;
 
     // No source: 422 naming `source`, nothing recorded, the attempt audited.
-    let r = post_consent(&t, &tok, a, json!({"purpose": "marketing", "granted": true})).await;
+    let r = post_consent(
+        &t,
+        &tok,
+        a,
+        json!({"purpose": "marketing", "granted": true}),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let p: Value = r.json().await.unwrap();
     let fields: Vec<&str> = p["errors"]
@@ -151,7 +161,12 @@ async fn staff_record_consent_with_a_source_and_without_one_nothing_changes() {
         )]
     );
     assert_eq!(
-        scalar(&t, "SELECT consent_marketing FROM customers WHERE id = $1", a).await,
+        scalar(
+            &t,
+            "SELECT consent_marketing FROM customers WHERE id = $1",
+            a
+        )
+        .await,
         1
     );
     // Withdrawn by a recorded call: a new entry; the earlier one stays as it was.
@@ -253,7 +268,10 @@ async fn the_outbox_asks_the_ledger_at_send_time() {
         assert_eq!(r.2, None, "never sent");
     }
     assert!(
-        store::outbox::inbox(&mut c, a, 10).await.unwrap().is_empty(),
+        store::outbox::inbox(&mut c, a, 10)
+            .await
+            .unwrap()
+            .is_empty(),
         "nothing reached the inbox"
     );
     drop(c);
@@ -392,7 +410,11 @@ async fn the_owner_sees_and_changes_their_consent_on_the_phone_page() {
     // Without the form's token nothing changes.
     let r = owner
         .post(format!("{}/owner/privacy", t.base))
-        .form(&[("csrf", "wrong"), ("purpose", "marketing"), ("granted", "yes")])
+        .form(&[
+            ("csrf", "wrong"),
+            ("purpose", "marketing"),
+            ("granted", "yes"),
+        ])
         .send()
         .await
         .unwrap();

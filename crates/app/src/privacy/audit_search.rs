@@ -50,8 +50,8 @@ pub struct AuditFilter {
 }
 
 fn day_start(d: Date) -> AppResult<i64> {
-    let tz = jiff::tz::TimeZone::get("Asia/Shanghai")
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let tz =
+        jiff::tz::TimeZone::get("Asia/Shanghai").map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(d.to_zoned(tz)
         .map_err(|e| AppError::Internal(e.to_string()))?
         .timestamp()
@@ -81,7 +81,8 @@ fn parse(f: &AuditFilter) -> AppResult<AuditQuery> {
     v.into_result()?;
     let until = match to {
         Some(d) => Some(day_start(
-            d.tomorrow().map_err(|e| AppError::Internal(e.to_string()))?,
+            d.tomorrow()
+                .map_err(|e| AppError::Internal(e.to_string()))?,
         )?),
         None => None,
     };
@@ -112,8 +113,16 @@ pub async fn export(app: &App, grant: &Grant, f: &AuditFilter) -> AppResult<Stri
     let mut out = csv::Writer::from_writer(Vec::new());
     let err = |e: csv::Error| AppError::Internal(format!("audit export: {e}"));
     out.write_record([
-        "at", "actor_kind", "actor_role", "actor_id", "action", "entity", "entity_id", "field",
-        "reason", "row_count",
+        "at",
+        "actor_kind",
+        "actor_role",
+        "actor_id",
+        "action",
+        "entity",
+        "entity_id",
+        "field",
+        "reason",
+        "row_count",
     ])
     .map_err(err)?;
     for r in &rows {

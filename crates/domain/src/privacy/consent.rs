@@ -212,9 +212,8 @@ mod tests {
         let e = ConsentChange::parse("x", None, "legacy", "", &ConsentSource::STAFF).unwrap_err();
         let f: Vec<_> = e.iter().map(|v| v.field.as_str()).collect();
         assert_eq!(f, ["purpose", "granted", "source"]);
-        let e =
-            ConsentChange::parse("surveys", Some(true), "call", " ", &ConsentSource::STAFF)
-                .unwrap_err();
+        let e = ConsentChange::parse("surveys", Some(true), "call", " ", &ConsentSource::STAFF)
+            .unwrap_err();
         assert_eq!(e[0].field, "evidence");
         let ok = ConsentChange::parse(
             "surveys",

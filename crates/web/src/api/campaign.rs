@@ -34,5 +34,8 @@ pub async fn start(
     let key = app::campaign::start(&s.app, &g, &input)
         .await
         .map_err(|e| c.err(e))?;
-    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "key": key }))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({ "key": key })),
+    ))
 }

@@ -274,8 +274,7 @@ pub(crate) async fn show(
     }
     // Consent per purpose, its history and the messages it held back (the old
     // yes/no facts are the ledger's projection and no longer shown on their own).
-    let (consent_sections, consent) =
-        super::privacy::consent::sections(s, user, &chrome, id).await;
+    let (consent_sections, consent) = super::privacy::consent::sections(s, user, &chrome, id).await;
     sections.extend(consent_sections);
     let can_write = user.session.principal.grant(Action::CustomerWrite).is_ok();
     let can_reveal = user

@@ -120,7 +120,11 @@ async fn page(State(s): State<AppState>, parts: Parts) -> Response {
         .uri
         .query()
         .is_some_and(|q| q.contains("saved=1"))
-        .then(|| tables().t(Lang::from_tag(&session.lang), "consent.owner_saved").to_string());
+        .then(|| {
+            tables()
+                .t(Lang::from_tag(&session.lang), "consent.owner_saved")
+                .to_string()
+        });
     match build(&s, &session, notice, None).await {
         Ok(p) => render(&p, StatusCode::OK),
         Err(_) => Redirect::to("/owner/login").into_response(),
@@ -153,8 +157,11 @@ async fn change(State(s): State<AppState>, parts: Parts, form: FormData) -> Resp
         "no" => false,
         _ => {
             let v = domain::Violation::new("granted", "consent.granted");
-            return show_error(tables().violation(lang, &v), StatusCode::UNPROCESSABLE_ENTITY)
-                .await;
+            return show_error(
+                tables().violation(lang, &v),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
     };
     match app::privacy::consent::record_own(&s.app, &g, form.get("purpose"), granted).await {

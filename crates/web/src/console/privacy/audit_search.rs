@@ -82,10 +82,7 @@ async fn page(
         )
         .finish();
     let (rows, error) = match filter(&q, user.lang) {
-        Err(_) => (
-            Vec::new(),
-            Some(chrome.t("rule.type.integer")),
-        ),
+        Err(_) => (Vec::new(), Some(chrome.t("rule.type.integer"))),
         Ok(f) => match app::privacy::audit_search::search(&s.app, &g, &f).await {
             Ok(rows) => (rows, None),
             Err(e @ app::AppError::Invalid(_)) => (Vec::new(), violations_text(&chrome, &e)),
@@ -97,7 +94,11 @@ async fn page(
         .map(|r| {
             vec![
                 show_time(r.at),
-                label_or_code(&chrome, &format!("audit.kind.{}", r.actor_kind), &r.actor_kind),
+                label_or_code(
+                    &chrome,
+                    &format!("audit.kind.{}", r.actor_kind),
+                    &r.actor_kind,
+                ),
                 label_or_code(&chrome, &format!("role.{}", r.actor_role), &r.actor_role),
                 r.actor_id.to_string(),
                 label_or_code(&chrome, &format!("audit.action.{}", r.action), &r.action),
@@ -110,7 +111,12 @@ async fn page(
         .collect();
     let mut roles: Vec<(String, String)> = domain::role::Role::ALL
         .iter()
-        .map(|r| (r.code().to_string(), chrome.t(&format!("role.{}", r.code()))))
+        .map(|r| {
+            (
+                r.code().to_string(),
+                chrome.t(&format!("role.{}", r.code())),
+            )
+        })
         .collect();
     roles.push(("system".into(), chrome.t("audit.kind.system")));
     let page = AuditPage {
@@ -118,7 +124,12 @@ async fn page(
         roles,
         actions: ACTIONS
             .iter()
-            .map(|a| (a.to_string(), label_or_code(&chrome, &format!("audit.action.{a}"), a)))
+            .map(|a| {
+                (
+                    a.to_string(),
+                    label_or_code(&chrome, &format!("audit.action.{a}"), a),
+                )
+            })
             .collect(),
         actor_role: get("actor_role"),
         actor_id: get("actor_id"),
@@ -174,7 +185,10 @@ async fn export(
         return error_page(chrome, &app::AppError::Forbidden);
     };
     let Ok(f) = filter(&q, user.lang) else {
-        return error_page(chrome, &app::AppError::Invalid(domain::Violation::new("actor_id", "type.integer").into()));
+        return error_page(
+            chrome,
+            &app::AppError::Invalid(domain::Violation::new("actor_id", "type.integer").into()),
+        );
     };
     match app::privacy::audit_search::export(&s.app, &g, &f).await {
         Ok(csv) => {

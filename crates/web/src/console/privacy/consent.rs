@@ -65,11 +65,7 @@ pub async fn sections(
     chrome: &Chrome,
     customer_id: i64,
 ) -> (Vec<Section>, Option<ConsentBox>) {
-    let Ok(g) = user
-        .session
-        .principal
-        .grant(app::privacy::consent::READ)
-    else {
+    let Ok(g) = user.session.principal.grant(app::privacy::consent::READ) else {
         return (Vec::new(), None);
     };
     let Ok(v) = app::privacy::consent::of_customer(&s.app, &g, customer_id).await else {
@@ -193,11 +189,7 @@ async fn record(
         return r;
     }
     let chrome = user.chrome("customers");
-    let Ok(grant) = user
-        .session
-        .principal
-        .grant(app::privacy::consent::WRITE)
-    else {
+    let Ok(grant) = user.session.principal.grant(app::privacy::consent::WRITE) else {
         return error_page(chrome, &app::AppError::Forbidden);
     };
     let Ok(cid) = id.parse::<i64>() else {
