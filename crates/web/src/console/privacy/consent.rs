@@ -49,11 +49,23 @@ pub fn answer_label(chrome: &Chrome, granted: bool) -> String {
     })
 }
 
+/// Evidence the system writes itself (the customer form, the owner's page, imports),
+/// shown in the page's language; what staff typed is shown as typed, numbers masked.
+const SYSTEM_EVIDENCE: [(&str, &str); 5] = [
+    ("customer form", "consent.evidence.customer_form"),
+    ("signed in with a one-time code", "consent.evidence.owner_code"),
+    ("csv import", "consent.evidence.csv_import"),
+    ("demo data", "consent.evidence.demo_data"),
+    ("test fixture", "consent.evidence.demo_data"),
+];
+
 fn evidence(chrome: &Chrome, e: &ConsentEntry) -> String {
     if e.source == "legacy" {
-        chrome.t("consent.no_evidence")
-    } else {
-        domain::privacy::text::mask_numbers(&e.evidence)
+        return chrome.t("consent.no_evidence");
+    }
+    match SYSTEM_EVIDENCE.iter().find(|(text, _)| *text == e.evidence) {
+        Some((_, key)) => chrome.t(key),
+        None => domain::privacy::text::mask_numbers(&e.evidence),
     }
 }
 
