@@ -53,7 +53,10 @@ pub fn answer_label(chrome: &Chrome, granted: bool) -> String {
 /// shown in the page's language; what staff typed is shown as typed, numbers masked.
 const SYSTEM_EVIDENCE: [(&str, &str); 5] = [
     ("customer form", "consent.evidence.customer_form"),
-    ("signed in with a one-time code", "consent.evidence.owner_code"),
+    (
+        "signed in with a one-time code",
+        "consent.evidence.owner_code",
+    ),
     ("csv import", "consent.evidence.csv_import"),
     ("demo data", "consent.evidence.demo_data"),
     ("test fixture", "consent.evidence.demo_data"),
