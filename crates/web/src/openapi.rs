@@ -37,6 +37,7 @@ use utoipa::OpenApi;
         api::people::get_staff,
         api::people::update_staff,
         api::people::add_certificate,
+        api::people::reveal_phone,
         api::customer::list_customers,
         api::customer::create_customer,
         api::customer::get_customer,

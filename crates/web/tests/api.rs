@@ -288,6 +288,7 @@ fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
         ("GET", "/api/v1/staff/1".into(), "staff_read"),
         ("PUT", "/api/v1/staff/1".into(), "staff_write"),
         ("POST", "/api/v1/staff/1/certificates".into(), "staff_write"),
+        ("POST", "/api/v1/staff/1/reveal".into(), "staff_write"),
         ("GET", "/api/v1/customers".into(), "customer_read"),
         ("POST", "/api/v1/customers".into(), "customer_write"),
         (

@@ -49,6 +49,7 @@ fn fields_of(method: &str, path: &str) -> Option<&'static [Field]> {
         ("GET", "/audit" | "/audit/export") => &[FreeText],
         ("GET", "/export/{kind}") => &[CustomerName, CustomerPhone, VehicleIdentity, StaffPhone],
         ("GET", "/staff" | "/staff/{id}") => STAFF,
+        ("POST", "/staff/{id}/reveal") => STAFF,
         ("GET", "/vehicles" | "/vehicles/{id}" | "/vehicles/by-vin/{vin}") => VEHICLE,
         ("GET", "/pickups" | "/pickups/{id}") => PICKUP,
         ("GET", "/repair-orders/{id}" | "/stations/{id}/repair-orders" | "/my/jobs") => ORDER,
