@@ -550,6 +550,7 @@ fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
         ("POST", "/api/v1/pickups".into(), "pickup_write"),
         ("GET", "/api/v1/pickups/1".into(), "pickup_read"),
         ("POST", "/api/v1/pickups/1/driver".into(), "pickup_write"),
+        ("POST", "/api/v1/pickups/1/reveal".into(), "pickup_read"),
         ("PUT", "/api/v1/pickups/1/checklist".into(), "pickup_write"),
         ("PUT", "/api/v1/pickups/1/photos".into(), "pickup_write"),
         ("GET", "/api/v1/pickups/1/photos/1".into(), "pickup_read"),

@@ -50,6 +50,7 @@ fn fields_of(method: &str, path: &str) -> Option<&'static [Field]> {
         ("GET", "/export/{kind}") => &[CustomerName, CustomerPhone, VehicleIdentity, StaffPhone],
         ("GET", "/staff" | "/staff/{id}") => STAFF,
         ("POST", "/staff/{id}/reveal") => STAFF,
+        ("POST", "/pickups/{id}/reveal") => &[PickupAddress],
         ("GET", "/vehicles" | "/vehicles/{id}" | "/vehicles/by-vin/{vin}") => VEHICLE,
         ("GET", "/pickups" | "/pickups/{id}") => PICKUP,
         ("GET", "/repair-orders/{id}" | "/stations/{id}/repair-orders" | "/my/jobs") => ORDER,
