@@ -136,6 +136,18 @@ pub async fn create(app: &App, grant: &Grant, input: &CustomerInput) -> AppResul
         }
         Err(e) => return Err(e.into()),
     };
+    // The form's two consent boxes are entries of the ledger, given at the desk.
+    store::privacy::consent::append_flags(
+        &mut tx,
+        now,
+        actor(grant),
+        id,
+        f.consent_service,
+        f.consent_marketing,
+        "desk",
+        "customer form",
+    )
+    .await?;
     let data = serde_json::json!({"consent_service": f.consent_service, "consent_marketing": f.consent_marketing});
     store::event::record(
         &mut tx,
@@ -194,6 +206,25 @@ pub async fn update(app: &App, grant: &Grant, id: i64, input: &CustomerInput) ->
                 return Err(duplicate_phone(app, grant, id).await);
             }
             Err(e) => return Err(e.into()),
+        }
+        // A changed consent box is a new ledger entry from the desk (the service box
+        // covers service contact and surveys, as it always did).
+        let changed = [
+            ("service_contact", before.consent_service, f.consent_service),
+            ("surveys", before.consent_service, f.consent_service),
+            ("marketing", before.consent_marketing, f.consent_marketing),
+        ];
+        for (purpose, was, now_is) in changed {
+            if was != now_is {
+                let e = store::privacy::consent::NewEntry {
+                    customer_id: id,
+                    purpose,
+                    granted: now_is,
+                    source: "desk",
+                    evidence: "customer form",
+                };
+                store::privacy::consent::append(&mut tx, now, actor(grant), e).await?;
+            }
         }
         let data = serde_json::json!({
             "consent_service": [before.consent_service, f.consent_service],

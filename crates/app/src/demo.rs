@@ -38,7 +38,7 @@ pub const DEMO_PASSWORD: &str = "demo1234";
 /// The fixed demo accounts and their roles: in the first station unless noted
 /// (`advisor2` is in the second station, `regional` manages the first station's
 /// region, head-office roles belong to no station).
-pub const FIXED_ACCOUNTS: [(&str, Role); 13] = [
+pub const FIXED_ACCOUNTS: [(&str, Role); 14] = [
     ("admin", Role::Administrator),
     ("advisor", Role::ServiceAdvisor),
     ("technician", Role::Technician),
@@ -51,6 +51,7 @@ pub const FIXED_ACCOUNTS: [(&str, Role); 13] = [
     ("expert", Role::TechnicalExpert),
     ("regional", Role::RegionalManager),
     ("auditor", Role::QualityAuditor),
+    ("privacy", Role::PrivacyOfficer),
     ("advisor2", Role::ServiceAdvisor),
 ];
 
@@ -73,8 +74,9 @@ struct Counts {
     staff: usize,
     customers: usize,
     vehicles: usize,
-    /// Head office: administrators, call-centre agents, technical experts, auditors.
-    hq: [usize; 4],
+    /// Head office: administrators, call-centre agents, technical experts, auditors,
+    /// privacy officers.
+    hq: [usize; 5],
     /// Regional managers per region.
     regional: usize,
 }
@@ -96,7 +98,7 @@ impl Scale {
                 staff: 120,
                 customers: 300,
                 vehicles: 360,
-                hq: [1, 2, 1, 1],
+                hq: [1, 2, 1, 1, 1],
                 regional: 1,
             },
             Scale::Full => Counts {
@@ -104,7 +106,7 @@ impl Scale {
                 staff: 20_000,
                 customers: 1_000_000,
                 vehicles: 1_200_000,
-                hq: [5, 80, 40, 24],
+                hq: [5, 80, 40, 24, 2],
                 regional: 3,
             },
         }

@@ -26,6 +26,7 @@ pub mod transaction;
 pub mod appointment;
 pub mod billing;
 pub mod calendar;
+pub mod campaign;
 pub mod capacity;
 pub mod customer;
 pub mod estimate;
@@ -170,6 +171,13 @@ impl App {
             "outbox_dead_total",
             "Messages given up after their last attempt"
         );
+        metrics::describe_counter!(
+            "outbox_suppressed_total",
+            "Messages held back at send time because the customer's consent ledger did not allow them, by purpose"
+        );
+        for p in domain::privacy::consent::ConsentPurpose::ALL {
+            metrics::counter!("outbox_suppressed_total", "purpose" => p.code()).increment(0);
+        }
         transaction::describe_metrics();
         for source in ["appointment", "walk_in"] {
             metrics::counter!("repair_orders_opened_total", "source" => source).increment(0);

@@ -76,6 +76,18 @@ impl Handler for Delivery {
                 // Withdrawn (its cause went away) or sent already: nothing to send.
                 return Ok(());
             }
+            // The consent ledger is asked at send time: a customer who withdrew after
+            // the message was queued gets nothing (the completing step marks it
+            // suppressed, asking again inside its transaction).
+            let mut c = app.db.pool.acquire().await.map_err(|e| e.to_string())?;
+            let refused =
+                crate::privacy::consent::refused_at_send(&mut c, m.customer_id, &m.template)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            drop(c);
+            if refused.is_some() {
+                return Ok(());
+            }
             match sender_for(app, &m.channel) {
                 Sender::Log => {
                     tracing::info!(id = m.id, channel = %m.channel, template = %m.template, "message delivered to log");
@@ -124,6 +136,20 @@ impl Handler for Delivery {
                 .ok_or_else(|| format!("outbox message {id} is gone"))?;
             if m.status != "pending" {
                 tracing::info!(id, status = %m.status, "outbox message not pending; not sent");
+                return Ok(());
+            }
+            if let Some(purpose) =
+                crate::privacy::consent::refused_at_send(conn, m.customer_id, &m.template)
+                    .await
+                    .map_err(|e| e.to_string())?
+            {
+                let reason = format!("consent:{}", purpose.code());
+                store::outbox::mark_suppressed(conn, id, job.attempts, &reason)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                tracing::info!(id, template = %m.template, %reason, "outbox message suppressed");
+                metrics::counter!("outbox_suppressed_total", "purpose" => purpose.code())
+                    .increment(1);
                 return Ok(());
             }
             let now = ctx.app.now_ms();

@@ -373,3 +373,91 @@ pub async fn station_choices(
     let page = store::people::staff_list(&mut c, &Reach::All, &f, Page::new(1, 200)).await?;
     Ok(page.items.into_iter().filter(|s| s.active).collect())
 }
+
+/// Shows a staff member's phone whole, for a purpose from the list plus a note, for a
+/// limited time, with one audit row (`reveal`, entity `staff`, field `staff_phone`) in
+/// the same transaction. Needs `StaffWrite` (the policy lets only account managers
+/// see a colleague's number whole); a request without purpose is refused and the
+/// attempt audited (`reveal_refused`).
+pub async fn reveal_phone(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &crate::customer::RevealInput,
+) -> AppResult<crate::customer::Revealed> {
+    use domain::privacy::reveal::{RevealRequest, VISIBLE_MS};
+    use domain::privacy::{Field, Purpose, Relation, Visibility};
+    expect(grant, Action::StaffWrite)?;
+    let refused = |field: String, reason: String| async move {
+        let row = store::audit::AuditRow {
+            action: "reveal_refused",
+            entity: "staff",
+            entity_id: id,
+            field: &field,
+            reason: &reason,
+            row_count: None,
+        };
+        crate::transaction::run(app, "people.reveal_refused", move |mut tx| async move {
+            store::audit::insert(&mut tx, app.now_ms(), actor(grant), row).await?;
+            Ok((tx, ()))
+        })
+        .await
+    };
+    let req = match RevealRequest::parse(
+        if input.field.trim().is_empty() {
+            "staff_phone"
+        } else {
+            &input.field
+        },
+        &input.purpose,
+        &input.note,
+        &[Field::StaffPhone],
+    ) {
+        Ok(r) => r,
+        Err(v) => {
+            refused(input.field.chars().take(32).collect(), String::new()).await?;
+            return Err(AppError::Invalid(Violations(v)));
+        }
+    };
+    let p = grant.principal();
+    let rel = if p.id == id && p.role != Role::Owner {
+        Relation::Own
+    } else {
+        Relation::InReach
+    };
+    if domain::privacy::see(p.role, Field::StaffPhone, rel, Purpose::Reveal) != Visibility::Whole {
+        refused(Field::StaffPhone.code().into(), req.reason()).await?;
+        return Err(AppError::Forbidden);
+    }
+    let now = app.now_ms();
+    let reason = req.reason();
+    let phone = crate::transaction::run(app, "people.reveal_phone", |mut tx| {
+        let reason = &reason;
+        async move {
+            store::people::staff(&mut tx, grant.reach(), id).await?;
+            let phone = store::people::staff_phone(&mut tx, id).await?;
+            store::audit::write(
+                &mut tx,
+                now,
+                actor(grant),
+                "reveal",
+                "staff",
+                id,
+                Field::StaffPhone.code(),
+                reason,
+            )
+            .await?;
+            Ok((tx, phone))
+        }
+    })
+    .await?;
+    Ok(crate::customer::Revealed {
+        field: Field::StaffPhone.code().to_string(),
+        value: Some(
+            domain::phone::Phone::parse(&phone)
+                .map(|p| p.display_whole().to_string())
+                .unwrap_or(phone),
+        ),
+        visible_until: now + VISIBLE_MS,
+    })
+}

@@ -11,7 +11,63 @@ mod desk;
 use common::{Env, at};
 use desk::*;
 
-on_both_backends!(follow_up_created_at_delivery,);
+on_both_backends!(
+    follow_up_created_at_delivery,
+    no_follow_up_without_survey_consent,
+    a_withdrawal_after_delivery_takes_the_call_off_the_list,
+);
+
+/// Records one consent answer for the fixture's customer at the desk.
+async fn consent(env: &Env, fx: &Fx, purpose: &str, granted: bool) {
+    let input = app::privacy::consent::ConsentInput {
+        purpose: json!(purpose),
+        granted: json!(granted),
+        source: json!("call"),
+        evidence: json!("REC-0001"),
+    };
+    app::privacy::consent::record(
+        &env.app,
+        &grant(app::privacy::consent::WRITE),
+        fx.customer,
+        &input,
+    )
+    .await
+    .unwrap();
+}
+
+async fn no_follow_up_without_survey_consent(env: &Env) {
+    use app::follow_up;
+    let fx = fixture(env).await;
+    consent(env, &fx, "surveys", false).await;
+    let ro = delivered_order(env, &fx).await;
+    let e = follow_up::for_order(&env.app, &grant(follow_up::READ), ro)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, app::AppError::NotFound), "no task scheduled");
+    assert!(
+        follow_up::due(&env.app, &grant(follow_up::READ), None, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn a_withdrawal_after_delivery_takes_the_call_off_the_list(env: &Env) {
+    use app::follow_up;
+    let fx = fixture(env).await;
+    delivered_order(env, &fx).await;
+    let due = || async {
+        follow_up::due(&env.app, &grant(follow_up::READ), None, None)
+            .await
+            .unwrap()
+            .len()
+    };
+    assert_eq!(due().await, 1);
+    consent(env, &fx, "surveys", false).await;
+    assert_eq!(due().await, 0, "withdrawn: not called");
+    consent(env, &fx, "surveys", true).await;
+    assert_eq!(due().await, 1, "given again: back on the list");
+}
 
 async fn follow_up_created_at_delivery(env: &Env) {
     use app::follow_up;

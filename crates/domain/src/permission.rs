@@ -190,7 +190,10 @@ pub fn role_allows(role: Role, action: Action) -> bool {
     use Role::*;
     match action {
         NetworkRead => role != Owner,
-        NetworkWrite | TokenAdmin | AuditRead | Import | JobAdmin => role == Administrator,
+        NetworkWrite | TokenAdmin | Import | JobAdmin => role == Administrator,
+        // The audit log of personal data: the administrator and the privacy officer,
+        // whose only data right it is.
+        AuditRead => matches!(role, Administrator | PrivacyOfficer),
         StaffRead => matches!(
             role,
             StationManager | TechnicalDirector | RegionalManager | Administrator
@@ -199,7 +202,10 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         // The desk areas that serve a vehicle (pick-up, billing, rating, follow-up) are
         // granted to the same roles as the vehicle itself: the people at the desk.
         CustomerRead | VehicleRead | PickupRead | BillingRead | RatingRead | FollowUpRead => {
-            !matches!(role, Owner | TechnicalExpert | QualityAuditor)
+            !matches!(
+                role,
+                Owner | TechnicalExpert | QualityAuditor | PrivacyOfficer
+            )
         }
         CustomerWrite | VehicleWrite | PickupWrite | BillingWrite | RatingWrite | FollowUpWrite => {
             matches!(
@@ -229,7 +235,10 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         CallerIdentify => matches!(role, CallCentreAgent | CustomerRelations),
         Export => matches!(role, StationManager | RegionalManager | Administrator),
         OwnDataExport => role == Owner,
-        AppointmentRead => !matches!(role, Owner | TechnicalExpert | QualityAuditor),
+        AppointmentRead => !matches!(
+            role,
+            Owner | TechnicalExpert | QualityAuditor | PrivacyOfficer
+        ),
         AppointmentBook => matches!(
             role,
             Owner
@@ -239,7 +248,7 @@ pub fn role_allows(role: Role, action: Action) -> bool {
                 | CallCentreAgent
                 | Administrator
         ),
-        RepairOrderRead => role != Owner,
+        RepairOrderRead => !matches!(role, Owner | PrivacyOfficer),
         RepairOrderWrite => matches!(
             role,
             ServiceAdvisor | StationManager | TechnicalDirector | Administrator
@@ -379,6 +388,17 @@ mod tests {
                 role_allows(r, Action::JobAdmin),
                 r == Role::Administrator,
                 "{r:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_privacy_officer_reads_the_audit_log_and_no_records() {
+        for a in Action::ALL {
+            assert_eq!(
+                role_allows(Role::PrivacyOfficer, a),
+                matches!(a, Action::AuditRead | Action::NetworkRead),
+                "{a:?}"
             );
         }
     }

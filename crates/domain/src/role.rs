@@ -32,6 +32,9 @@ pub enum Role {
     QualityAuditor,
     /// Head-office administrator: network, users, policies, standards.
     Administrator,
+    /// 个人信息保护负责人 (PIPL Art 52): searches and exports the audit log of
+    /// personal data; no other data rights.
+    PrivacyOfficer,
 }
 
 /// Where a role works: its scope decides which records it may reach.
@@ -49,7 +52,7 @@ pub enum UnitKind {
 
 impl Role {
     /// Every role, in the order of SPEC §1.
-    pub const ALL: [Role; 13] = [
+    pub const ALL: [Role; 14] = [
         Role::Owner,
         Role::ServiceAdvisor,
         Role::Technician,
@@ -63,6 +66,7 @@ impl Role {
         Role::RegionalManager,
         Role::QualityAuditor,
         Role::Administrator,
+        Role::PrivacyOfficer,
     ];
 
     /// Staff roles only (all but owner).
@@ -86,6 +90,7 @@ impl Role {
             Role::RegionalManager => "regional_manager",
             Role::QualityAuditor => "quality_auditor",
             Role::Administrator => "administrator",
+            Role::PrivacyOfficer => "privacy_officer",
         }
     }
 
@@ -109,7 +114,8 @@ impl Role {
             Role::CallCentreAgent
             | Role::TechnicalExpert
             | Role::QualityAuditor
-            | Role::Administrator => UnitKind::HeadOffice,
+            | Role::Administrator
+            | Role::PrivacyOfficer => UnitKind::HeadOffice,
         }
     }
 }
@@ -133,6 +139,6 @@ mod tests {
         assert_eq!(Role::Technician.unit_kind(), UnitKind::Station);
         assert_eq!(Role::RegionalManager.unit_kind(), UnitKind::Region);
         assert_eq!(Role::Administrator.unit_kind(), UnitKind::HeadOffice);
-        assert_eq!(Role::staff().count(), 12);
+        assert_eq!(Role::staff().count(), 13);
     }
 }

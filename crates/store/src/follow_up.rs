@@ -59,7 +59,8 @@ fn from_row(r: &AnyRow) -> Result<FollowUpRow, sqlx::Error> {
 }
 
 /// Open follow-ups within reach due before `due_before`, optionally of one station,
-/// the most urgent first (at most 500).
+/// the most urgent first (at most 500). A customer whose latest survey consent is not
+/// a yes is left out: the call is not made to someone who withdrew after delivery.
 pub async fn open_due(
     conn: &mut AnyConnection,
     reach: &Reach,
@@ -70,6 +71,8 @@ pub async fn open_due(
     let sql = format!(
         "SELECT {COLS} FROM follow_ups f JOIN stations s ON s.id = f.station_id \
          WHERE f.state = 'open' AND f.due_at < $1 AND ($2 = 0 OR f.station_id = $2) AND {cond} \
+         AND COALESCE((SELECT ce.granted FROM consent_entries ce WHERE ce.customer_id = f.customer_id \
+                       AND ce.purpose = 'surveys' ORDER BY ce.id DESC LIMIT 1), 0) = 1 \
          ORDER BY f.due_at, f.id LIMIT 500"
     );
     let mut q = sqlx::query(AssertSqlSafe(sql))

@@ -104,6 +104,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0015_refund.sql"),
     },
     Migration {
+        version: 17,
+        name: "consent",
+        sqlite: include_str!("../migrations/sqlite/0017_consent.sql"),
+        postgres: include_str!("../migrations/postgres/0017_consent.sql"),
+    },
+    Migration {
         version: 19,
         name: "provider_notices",
         sqlite: include_str!("../migrations/sqlite/0019_provider_notices.sql"),

@@ -26,9 +26,12 @@ pub struct OutboxMessage {
     pub payload: serde_json::Value,
     /// Attempts so far.
     pub attempts: i64,
-    /// `pending`, `sent`, `failed` (gave up) or `withdrawn` (its cause went away, e.g.
-    /// a reminder for an appointment that moved).
+    /// `pending`, `sent`, `failed` (gave up), `withdrawn` (its cause went away, e.g.
+    /// a reminder for an appointment that moved) or `suppressed` (the customer's
+    /// consent ledger did not allow it at send time).
     pub status: String,
+    /// Why it was suppressed (`consent:<purpose>`).
+    pub suppressed_reason: Option<String>,
 }
 
 /// The job kind that delivers one outbox message.
@@ -86,7 +89,8 @@ pub async fn enqueue(
 /// One message, if it exists.
 pub async fn get(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<OutboxMessage>> {
     let r = sqlx::query(
-        "SELECT id, dedupe_key, channel, recipient, customer_id, template, payload, attempts, status FROM outbox WHERE id = $1",
+        "SELECT id, dedupe_key, channel, recipient, customer_id, template, payload, attempts, status, suppressed_reason \
+         FROM outbox WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(conn)
@@ -105,7 +109,50 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<Outbox
         payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
         attempts: r.try_get("attempts")?,
         status: r.try_get("status")?,
+        suppressed_reason: r.try_get("suppressed_reason")?,
     }))
+}
+
+/// Holds a pending message back for good: the customer did not consent to its kind
+/// when it was due. Not a failure (nothing is retried); `reason` says which consent.
+pub async fn mark_suppressed(
+    conn: &mut AnyConnection,
+    id: i64,
+    attempts: i64,
+    reason: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'suppressed', suppressed_reason = $1, attempts = $2 WHERE id = $3 AND status = 'pending'",
+    )
+    .bind(reason)
+    .bind(attempts)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A customer's messages, newest first (at most `limit`): what was sent, held back
+/// or is still due, for the customer's page.
+pub async fn for_customer(
+    conn: &mut AnyConnection,
+    customer_id: i64,
+    limit: i64,
+) -> StoreResult<Vec<OutboxMessage>> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM outbox WHERE customer_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(customer_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(m) = get(conn, id).await? {
+            out.push(m);
+        }
+    }
+    Ok(out)
 }
 
 /// Records a delivery.

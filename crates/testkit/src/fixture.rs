@@ -117,6 +117,10 @@ pub async fn fixture(db: &store::Db) -> Fixture {
     let customer_b = store::customer::insert(&mut c, &cust("李四", "+8613800000002", station_b), 0)
         .await
         .unwrap();
+    // Their consent flags as ledger entries (what the outbox asks at send time).
+    store::privacy::consent::append_flags_after(&mut c, 0, "import", "test fixture", 0)
+        .await
+        .unwrap();
     let vin_a = domain::vin::Vin::with_check_digit("LSVAM4B2", "AN000001")
         .unwrap()
         .to_string();

@@ -37,6 +37,7 @@ use utoipa::OpenApi;
         api::people::get_staff,
         api::people::update_staff,
         api::people::add_certificate,
+        api::people::reveal_phone,
         api::customer::list_customers,
         api::customer::create_customer,
         api::customer::get_customer,
@@ -84,6 +85,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(api::follow_up::FollowUpApi::openapi());
     doc.merge(api::export::ExportApi::openapi());
     doc.merge(api::guarantee::GuaranteeApi::openapi());
+    doc.merge(api::privacy::PrivacyApi::openapi());
+    doc.merge(api::campaign::CampaignApi::openapi());
     doc
 }
 

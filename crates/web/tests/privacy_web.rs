@@ -43,8 +43,14 @@ fn fields_of(method: &str, path: &str) -> Option<&'static [Field]> {
         ("POST", "/customers/{id}/reveal") => &[CustomerPhone, CustomerIdNumber],
         ("GET", "/customers/{id}/audit") => NONE,
         ("GET", "/me/data") => OWN,
+        // Consent entries: purpose, answer, source and the evidence text typed in.
+        ("GET", "/customers/{id}/consent" | "/me/consent") => &[FreeText],
+        // Audit rows name actors by role and id and carry the reason typed in.
+        ("GET", "/audit" | "/audit/export") => &[FreeText],
         ("GET", "/export/{kind}") => &[CustomerName, CustomerPhone, VehicleIdentity, StaffPhone],
         ("GET", "/staff" | "/staff/{id}") => STAFF,
+        ("POST", "/staff/{id}/reveal") => STAFF,
+        ("POST", "/pickups/{id}/reveal") => &[PickupAddress],
         ("GET", "/vehicles" | "/vehicles/{id}" | "/vehicles/by-vin/{vin}") => VEHICLE,
         ("GET", "/pickups" | "/pickups/{id}") => PICKUP,
         ("GET", "/repair-orders/{id}" | "/stations/{id}/repair-orders" | "/my/jobs") => ORDER,

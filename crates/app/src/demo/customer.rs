@@ -90,6 +90,9 @@ impl Builder {
         }
         rows.flush(&mut tx).await?;
         tx.commit().await?;
+        // Their consent flags as ledger entries, one statement per purpose.
+        store::privacy::consent::append_flags_after(conn, 0, "import", "demo data", self.now_ms)
+            .await?;
         progress("customers", total, total);
         Ok(station_of)
     }

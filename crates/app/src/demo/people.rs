@@ -36,6 +36,7 @@ impl Builder {
             (Role::CallCentreAgent, "agent", "agent"),
             (Role::TechnicalExpert, "expert", "expert"),
             (Role::QualityAuditor, "auditor", "auditor"),
+            (Role::PrivacyOfficer, "privacy", "privacy"),
         ];
         for ((role, short, fixed), n) in hq.into_iter().zip(c.hq) {
             for k in 1..=n.max(1) {

@@ -96,6 +96,7 @@ pub(super) async fn write(
     rows: &[Row],
     now_ms: i64,
 ) -> AppResult<u64> {
+    let before = store::privacy::consent::last_customer_id(conn).await?;
     let mut b = Bulk::new(
         backend,
         "customers",
@@ -124,5 +125,8 @@ pub(super) async fn write(
         }
     }
     b.flush(conn).await?;
+    // The consent columns of the file are ledger entries with source `import`.
+    store::privacy::consent::append_flags_after(conn, before, "import", "csv import", now_ms)
+        .await?;
     Ok(b.written())
 }

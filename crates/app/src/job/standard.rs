@@ -5,7 +5,7 @@
 use super::handler::Registry;
 
 impl Registry {
-    /// Every kind the product has: outbox delivery and the probe. A new kind is
+    /// Every kind the product has: outbox delivery, the probe, campaigns. A new kind is
     /// registered here.
     pub fn standard() -> Registry {
         let mut r = Registry::new();
@@ -21,6 +21,7 @@ impl Registry {
             crate::billing::nightly::KIND,
             crate::billing::nightly::Nightly,
         );
+        r.register(crate::campaign::KIND, crate::campaign::Send);
         r
     }
 }

@@ -6,6 +6,7 @@
 
 mod handover;
 mod owner;
+pub mod reveal;
 
 use crate::calendar::station_zone;
 pub use handover::*;

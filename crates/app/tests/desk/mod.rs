@@ -132,6 +132,9 @@ pub async fn fixture(env: &Env) -> Fx {
     )
     .await
     .unwrap();
+    store::privacy::consent::append_flags_after(&mut tx, 0, "import", "test fixture", now)
+        .await
+        .unwrap();
     let vehicle = store::vehicle::insert(
         &mut tx,
         &store::vehicle::VehicleFields {

@@ -2,6 +2,7 @@
 //! every view model asks, reveals of one field for one purpose, lookups that cannot
 //! rebuild a number, and the masking of numbers typed into free text.
 
+pub mod consent;
 pub mod lookup;
 pub mod policy;
 pub mod reveal;

@@ -9,6 +9,7 @@ pub mod export;
 pub mod appointment;
 pub mod billing;
 pub mod calendar;
+pub mod campaign;
 pub mod capacity;
 pub mod customer;
 pub mod estimate;
@@ -20,6 +21,7 @@ pub mod network;
 pub mod part;
 pub mod people;
 pub mod pickup;
+pub mod privacy;
 pub mod rating;
 pub mod repair_order;
 pub mod stage_standard;
@@ -66,6 +68,8 @@ pub fn router() -> Router<AppState> {
         .merge(pickup::router())
         .merge(follow_up::router())
         .merge(guarantee::router())
+        .merge(privacy::router())
+        .merge(campaign::router())
 }
 
 /// Query parameters of a list, read leniently so that bad values become problem documents.

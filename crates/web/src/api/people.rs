@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff", get(list_staff).post(create_staff))
         .route("/staff/{id}", get(get_staff).put(update_staff))
         .route("/staff/{id}/certificates", post(add_certificate))
+        .route("/staff/{id}/reveal", post(reveal_phone))
 }
 
 /// Lists staff within reach: `q`, `role`, `station_id`, `page`, `per_page`.
@@ -105,4 +106,23 @@ pub async fn update_staff(
         .await
         .map_err(|e| c.err(e))?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Shows a staff member's phone whole (account managers only), for a purpose from the
+/// list plus a note; one audit row; the answer says until when it may stay on screen.
+#[utoipa::path(post, path = "/api/v1/staff/{id}/reveal", tag = "people", params(("id" = i64, Path)), request_body = app::customer::RevealInput, responses((status = 200, body = app::customer::Revealed), (status = 422, body = crate::error::ProblemDoc)))]
+pub async fn reveal_phone(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<app::customer::RevealInput>,
+) -> Result<Json<app::customer::Revealed>, ApiError> {
+    let g = c.grant(Action::StaffWrite)?;
+    let input = input?;
+    let id = path_id(&id, c.lang)?;
+    Ok(Json(
+        app::people::reveal_phone(&s.app, &g, id, &input)
+            .await
+            .map_err(|e| c.err(e))?,
+    ))
 }

@@ -31,7 +31,8 @@ use std::collections::HashMap;
         upload_photo,
         get_photo,
         confirm_pickup,
-        cancel_pickup
+        cancel_pickup,
+        reveal_address
     ),
     components(schemas(ProblemDoc))
 )]
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/pickups/{id}/photos/{photo_id}", get(get_photo))
         .route("/pickups/{id}/confirm", post(confirm_pickup))
         .route("/pickups/{id}/cancel", post(cancel_pickup))
+        .route("/pickups/{id}/reveal", post(reveal_address))
 }
 
 fn photo_problem(e: PhotoError, lang: Lang) -> Response {
@@ -287,4 +289,23 @@ pub async fn cancel_pickup(
         .await
         .map_err(|e| c.err(e))?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Shows the pick-up's address whole to its driver or the advisor who scheduled it,
+/// for a purpose from the list plus a note; one audit row; time-limited.
+#[utoipa::path(post, path = "/api/v1/pickups/{id}/reveal", tag = "pickups", params(("id" = i64, Path)), request_body = app::customer::RevealInput, responses((status = 200, body = app::customer::Revealed), (status = 422, body = ProblemDoc)))]
+pub async fn reveal_address(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<app::customer::RevealInput>,
+) -> Result<Json<app::customer::Revealed>, ApiError> {
+    let g = c.grant(READ)?;
+    let input = input?;
+    let id = path_id(&id, c.lang)?;
+    Ok(Json(
+        app::pickup::reveal::reveal_address(&s.app, &g, id, &input)
+            .await
+            .map_err(|e| c.err(e))?,
+    ))
 }

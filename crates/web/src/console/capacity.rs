@@ -134,6 +134,7 @@ async fn publish(
                     facts: vec![(chrome.t("cap.slots"), done.slots.to_string())],
                     edit_href: None,
                     reveal: None,
+                    consent: None,
                     sections: vec![moved],
                     notice: Some(chrome.t("cap.published")),
                     error: None,

@@ -196,7 +196,9 @@ async fn create(State(s): State<AppState>, user: ConsoleUser, form: FormData) ->
     answer(page, result, |id| format!("/console/customers/{id}"))
 }
 
-async fn show(
+/// The customer page, with a revealed field or an error message when a form on it
+/// was just sent.
+pub(crate) async fn show(
     s: &AppState,
     user: &ConsoleUser,
     id: &str,
@@ -236,11 +238,6 @@ async fn show(
             chrome.t("field.quiet_hours"),
             c.quiet_hours.clone().unwrap_or_default(),
         ),
-        (chrome.t("field.consent_service"), yes_no(c.consent_service)),
-        (
-            chrome.t("field.consent_marketing"),
-            yes_no(c.consent_marketing),
-        ),
         (chrome.t("field.club_member"), yes_no(c.club_member)),
         (chrome.t("field.created_at"), show_time(c.created_at)),
     ];
@@ -275,6 +272,10 @@ async fn show(
             });
         }
     }
+    // Consent per purpose, its history and the messages it held back (the old
+    // yes/no facts are the ledger's projection and no longer shown on their own).
+    let (consent_sections, consent) = super::privacy::consent::sections(s, user, &chrome, id).await;
+    sections.extend(consent_sections);
     let can_write = user.session.principal.grant(Action::CustomerWrite).is_ok();
     let can_reveal = user
         .session
@@ -303,6 +304,7 @@ async fn show(
                 })
                 .collect(),
         }),
+        consent,
         sections,
         notice: None,
         error,

@@ -145,6 +145,8 @@ pub struct DetailPage {
     pub edit_href: Option<String>,
     /// Reveal form, when allowed.
     pub reveal: Option<RevealBox>,
+    /// The form recording a change of consent (customer page), when allowed.
+    pub consent: Option<super::privacy::consent::ConsentBox>,
     /// Tables below.
     pub sections: Vec<Section>,
     /// A success message.
@@ -294,6 +296,7 @@ pub fn error_page(chrome: Chrome, e: &AppError) -> Response {
         facts: vec![],
         edit_href: None,
         reveal: None,
+        consent: None,
         sections: vec![],
         notice: None,
         error,

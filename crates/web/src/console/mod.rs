@@ -18,6 +18,7 @@ pub mod kpi;
 pub mod network;
 pub mod people;
 pub mod pickup;
+pub mod privacy;
 pub mod repair_order;
 pub mod vehicle;
 
@@ -54,4 +55,5 @@ pub fn router() -> Router<AppState> {
         .merge(pickup::router())
         .merge(job::router())
         .merge(billing::router())
+        .merge(privacy::router())
 }

@@ -232,6 +232,7 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         facts,
         edit_href: can_write.then(|| format!("/console/stations/{id}/edit")),
         reveal: None,
+        consent: None,
         sections: vec![history],
         notice: None,
         error: None,

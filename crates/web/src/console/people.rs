@@ -13,7 +13,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use domain::permission::Action;
 use domain::role::Role;
 use std::collections::HashMap;
@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/staff/new", get(new_form).post(create))
         .route("/console/staff/{id}", get(detail))
         .route("/console/staff/{id}/edit", get(edit_form).post(update))
+        .route("/console/staff/{id}/reveal", post(reveal))
 }
 
 const FIELDS: &[(&str, &str)] = &[
@@ -159,6 +160,48 @@ async fn create(State(s): State<AppState>, user: ConsoleUser, form: FormData) ->
 }
 
 async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>) -> Response {
+    show(&s, &user, &id, None, None).await
+}
+
+/// Shows the phone whole for a purpose from the list (audited, time-limited).
+async fn reveal(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    if let Err(r) = user.check_csrf(&form) {
+        return r;
+    }
+    let Ok(grant) = user.session.principal.grant(Action::StaffWrite) else {
+        return error_page(user.chrome("staff"), &app::AppError::Forbidden);
+    };
+    let Ok(sid) = id.parse::<i64>() else {
+        return error_page(user.chrome("staff"), &app::AppError::NotFound);
+    };
+    let input = app::customer::RevealInput {
+        field: "staff_phone".into(),
+        purpose: form.get("purpose").to_string(),
+        note: form.get("note").to_string(),
+    };
+    match app::people::reveal_phone(&s.app, &grant, sid, &input).await {
+        Ok(r) => show(&s, &user, &id, Some(r), None).await,
+        Err(e @ app::AppError::Invalid(_)) => {
+            let chrome = user.chrome("staff");
+            let msg = super::form::violations_text(&chrome, &e);
+            show(&s, &user, &id, None, msg).await
+        }
+        Err(e) => error_page(user.chrome("staff"), &e),
+    }
+}
+
+async fn show(
+    s: &AppState,
+    user: &ConsoleUser,
+    id: &str,
+    revealed: Option<app::customer::Revealed>,
+    error: Option<String>,
+) -> Response {
     let chrome = user.chrome("staff");
     let Ok(grant) = user.session.principal.grant(Action::StaffRead) else {
         return error_page(chrome, &app::AppError::Forbidden);
@@ -185,12 +228,25 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
             chrome.t("field.region_id"),
             st.region_id.map(|x| x.to_string()).unwrap_or_default(),
         ),
-        (chrome.t("field.phone"), st.phone.clone()),
+        (
+            chrome.t("field.phone"),
+            revealed
+                .as_ref()
+                .and_then(|r| r.value.clone())
+                .unwrap_or_else(|| st.phone.clone()),
+        ),
         (
             chrome.t("field.active"),
             chrome.t(if st.active { "yes" } else { "no" }),
         ),
     ];
+    let mut facts = facts;
+    if let Some(r) = &revealed {
+        facts.push((
+            chrome.t("field.visible_until"),
+            super::chrome::show_time(r.visible_until),
+        ));
+    }
     let section = Section {
         title: chrome.t("section.certificates"),
         headers: vec![
@@ -215,10 +271,23 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         title: st.name.clone(),
         facts,
         edit_href: can_write.then(|| format!("/console/staff/{id}/edit")),
-        reveal: None,
+        reveal: (can_write && revealed.is_none()).then(|| super::form::RevealBox {
+            action: format!("/console/staff/{id}/reveal"),
+            fields: vec![("staff_phone".into(), chrome.t("field.phone"))],
+            purposes: domain::privacy::reveal::RevealPurpose::ALL
+                .iter()
+                .map(|p| {
+                    (
+                        p.code().to_string(),
+                        chrome.t(&format!("privacy.purpose.{}", p.code())),
+                    )
+                })
+                .collect(),
+        }),
+        consent: None,
         sections: vec![section],
         notice: None,
-        error: None,
+        error,
         chrome: chrome.crumb("/console/staff", list),
     };
     render(&page, StatusCode::OK)

@@ -233,6 +233,7 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         facts,
         edit_href: can_write.then(|| format!("/console/vehicles/{id}/edit")),
         reveal: None,
+        consent: None,
         sections,
         notice: None,
         error: None,

@@ -24,6 +24,7 @@ pub(crate) mod page;
 // Business areas, named as in every other layer.
 pub mod appointment;
 pub mod pickup;
+pub mod privacy;
 pub mod repair_order;
 
 /// Cookie with the CSRF token of the owner's sign-in forms (double submit).
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(appointment::router())
         .merge(repair_order::router())
         .merge(pickup::router())
+        .merge(privacy::router())
 }
 
 #[derive(Template)]

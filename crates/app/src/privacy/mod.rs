@@ -3,6 +3,9 @@
 //! reach personal data are written to the audit log in a transaction of their own (the
 //! refused change itself leaves nothing behind).
 
+pub mod audit_search;
+pub mod consent;
+
 use crate::{App, AppResult, actor};
 use domain::permission::{Grant, Principal};
 use domain::privacy::{Field, Purpose, Relation, Visibility, shown};

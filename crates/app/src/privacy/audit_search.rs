@@ -1,0 +1,163 @@
+//! The privacy officer's search of the audit log (issue 21): by actor, customer,
+//! action, field and date range, on a console page and as a CSV download. The
+//! download is itself one audit row (`export` of `audit_log`, with its row count), so
+//! who read the log is in the log.
+
+use crate::input::{Loose, opt_date, opt_int, opt_text};
+use crate::network::expect;
+use crate::{App, AppError, AppResult, actor, conn};
+use domain::Violations;
+use domain::permission::{Action, Grant};
+use jiff::civil::Date;
+use serde::Deserialize;
+pub use store::audit::AuditEntry;
+use store::privacy::audit_search::AuditQuery;
+
+/// The action that searches and exports the audit log (the privacy officer and the
+/// administrator).
+pub const READ: Action = Action::AuditRead;
+
+/// Rows a search shows at most.
+pub const SHOWN: i64 = 500;
+/// Rows a download carries at most.
+pub const EXPORTED: i64 = 10_000;
+
+/// What the officer asks for; every part optional.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditFilter {
+    /// Actor role code (`service_advisor`, `owner`, …).
+    #[schema(value_type = Option<String>)]
+    pub actor_role: Loose,
+    /// Actor id.
+    #[schema(value_type = Option<i64>)]
+    pub actor_id: Loose,
+    /// Customer id: rows about that customer.
+    #[schema(value_type = Option<i64>)]
+    pub customer_id: Loose,
+    /// Action code (`reveal`, `export`, `consent`, `identify`, …).
+    #[schema(value_type = Option<String>)]
+    pub action: Loose,
+    /// Field code (`phone`, `address`, `marketing`, …).
+    #[schema(value_type = Option<String>)]
+    pub field: Loose,
+    /// First day, `YYYY-MM-DD` (China time), inclusive.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub from: Loose,
+    /// Last day, `YYYY-MM-DD` (China time), inclusive.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub to: Loose,
+}
+
+fn day_start(d: Date) -> AppResult<i64> {
+    let tz =
+        jiff::tz::TimeZone::get("Asia/Shanghai").map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(d.to_zoned(tz)
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .timestamp()
+        .as_millisecond())
+}
+
+fn parse(f: &AuditFilter) -> AppResult<AuditQuery> {
+    let mut v = Violations::new();
+    let role = opt_text(&mut v, "actor_role", &f.actor_role, 40).flatten();
+    if let Some(r) = &role
+        && r != "system"
+        && domain::role::Role::from_code(r).is_none()
+    {
+        v.push(domain::Violation::new("actor_role", "audit.actor_role"));
+    }
+    let actor_id = opt_int(&mut v, "actor_id", &f.actor_id, 0, i64::MAX).flatten();
+    let customer_id = opt_int(&mut v, "customer_id", &f.customer_id, 1, i64::MAX).flatten();
+    let action = opt_text(&mut v, "action", &f.action, 40).flatten();
+    let field = opt_text(&mut v, "field", &f.field, 40).flatten();
+    let from = opt_date(&mut v, "from", &f.from, Date::MIN, Date::MAX).flatten();
+    let to = opt_date(&mut v, "to", &f.to, Date::MIN, Date::MAX).flatten();
+    if let (Some(a), Some(b)) = (from, to)
+        && b < a
+    {
+        v.push(domain::Violation::new("to", "audit.range"));
+    }
+    v.into_result()?;
+    let until = match to {
+        Some(d) => Some(day_start(
+            d.tomorrow()
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+        )?),
+        None => None,
+    };
+    Ok(AuditQuery {
+        actor_role: role,
+        actor_id,
+        customer_id,
+        action,
+        field,
+        from: from.map(day_start).transpose()?,
+        until,
+    })
+}
+
+/// Audit rows matching the filter, newest first (at most [`SHOWN`]). Needs [`READ`].
+pub async fn search(app: &App, grant: &Grant, f: &AuditFilter) -> AppResult<Vec<AuditEntry>> {
+    expect(grant, READ)?;
+    let q = parse(f)?;
+    Ok(store::privacy::audit_search::search(&mut *conn(app).await?, &q, SHOWN).await?)
+}
+
+/// The rows matching the filter as CSV (at most [`EXPORTED`]), and one audit row for
+/// the download itself with its row count. Needs [`READ`].
+pub async fn export(app: &App, grant: &Grant, f: &AuditFilter) -> AppResult<String> {
+    expect(grant, READ)?;
+    let q = parse(f)?;
+    let rows = store::privacy::audit_search::search(&mut *conn(app).await?, &q, EXPORTED).await?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let err = |e: csv::Error| AppError::Internal(format!("audit export: {e}"));
+    out.write_record([
+        "at",
+        "actor_kind",
+        "actor_role",
+        "actor_id",
+        "action",
+        "entity",
+        "entity_id",
+        "field",
+        "reason",
+        "row_count",
+    ])
+    .map_err(err)?;
+    for r in &rows {
+        let at = jiff::Timestamp::from_millisecond(r.at)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        out.write_record([
+            at,
+            r.actor_kind.clone(),
+            r.actor_role.clone(),
+            r.actor_id.to_string(),
+            r.action.clone(),
+            r.entity.clone(),
+            r.entity_id.to_string(),
+            r.field.clone(),
+            r.reason.clone(),
+            r.row_count.map(|n| n.to_string()).unwrap_or_default(),
+        ])
+        .map_err(err)?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| AppError::Internal(format!("audit export: {e}")))?;
+    let row = store::audit::AuditRow {
+        action: "export",
+        entity: "audit_log",
+        entity_id: 0,
+        field: "actor,reason",
+        reason: "csv",
+        row_count: Some(rows.len() as i64),
+    };
+    crate::transaction::run(app, "privacy.audit_export", move |mut tx| async move {
+        store::audit::insert(&mut tx, app.now_ms(), actor(grant), row).await?;
+        Ok((tx, ()))
+    })
+    .await?;
+    String::from_utf8(bytes).map_err(|e| AppError::Internal(e.to_string()))
+}
