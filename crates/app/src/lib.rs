@@ -82,6 +82,9 @@ pub struct AppSettings {
     /// Minutes a provider order stays payable (its `time_expire`,
     /// `payment_expire_minutes`); then it is closed unless the provider took money.
     pub payment_expire_minutes: i64,
+    /// How long each class of record is kept (`retention_*` settings), each at least
+    /// its legal floor (checked at start: `domain::privacy::retention::Retention::check`).
+    pub retention: domain::privacy::retention::Retention,
 }
 
 impl AppSettings {
@@ -111,6 +114,7 @@ impl Default for AppSettings {
             refund_limits: domain::billing::RefundLimits::default(),
             payment_query_minutes: 5,
             payment_expire_minutes: 30,
+            retention: domain::privacy::retention::Retention::default(),
         }
     }
 }
@@ -163,6 +167,7 @@ impl App {
             "Messages given up after their last attempt"
         );
         transaction::describe_metrics();
+        privacy::retention::describe_metrics();
         for source in ["appointment", "walk_in"] {
             metrics::counter!("repair_orders_opened_total", "source" => source).increment(0);
         }

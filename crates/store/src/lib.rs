@@ -38,6 +38,7 @@ pub mod network;
 pub mod part;
 pub mod people;
 pub mod pickup;
+pub mod privacy;
 pub mod rating;
 pub mod repair_order;
 pub mod stage_standard;

@@ -103,6 +103,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_refund.sql"),
         postgres: include_str!("../migrations/postgres/0015_refund.sql"),
     },
+    Migration {
+        version: 18,
+        name: "privacy_rights",
+        sqlite: include_str!("../migrations/sqlite/0018_privacy_rights.sql"),
+        postgres: include_str!("../migrations/postgres/0018_privacy_rights.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

@@ -13,6 +13,14 @@ impl Registry {
         r.register(super::probe::KIND, super::probe::Probe);
         r.register(crate::idempotency::PURGE_KIND, crate::idempotency::Purge);
         r.register(crate::billing::watch::KIND, crate::billing::query::Query);
+        r.register(
+            crate::privacy::retention::KIND,
+            crate::privacy::retention::Purge,
+        );
+        r.register(
+            crate::privacy::request::ESCALATE_KIND,
+            crate::privacy::request::Escalate,
+        );
         r
     }
 }

@@ -4,6 +4,8 @@
 
 pub mod lookup;
 pub mod policy;
+pub mod request;
+pub mod retention;
 pub mod reveal;
 pub mod text;
 

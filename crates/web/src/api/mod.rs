@@ -20,6 +20,7 @@ pub mod network;
 pub mod part;
 pub mod people;
 pub mod pickup;
+pub mod privacy;
 pub mod rating;
 pub mod repair_order;
 pub mod stage_standard;
@@ -65,6 +66,7 @@ pub fn router() -> Router<AppState> {
         .merge(rating::router())
         .merge(pickup::router())
         .merge(follow_up::router())
+        .merge(privacy::request::router())
         .merge(guarantee::router())
 }
 

@@ -3,6 +3,11 @@
 //! reach personal data are written to the audit log in a transaction of their own (the
 //! refused change itself leaves nothing behind).
 
+
+pub mod export;
+pub mod request;
+pub mod retention;
+
 use crate::{App, AppResult, actor, begin, commit};
 use domain::permission::{Grant, Principal};
 use domain::privacy::{Field, Purpose, Relation, Visibility, shown};
