@@ -43,6 +43,11 @@ fn fields_of(method: &str, path: &str) -> Option<&'static [Field]> {
         ("POST", "/customers/{id}/reveal") => &[CustomerPhone, CustomerIdNumber],
         ("GET", "/customers/{id}/audit") => NONE,
         ("GET", "/me/data") => OWN,
+        ("GET" | "POST", "/me/privacy-requests") => &[FreeText],
+        ("GET", "/privacy-requests") => &[CustomerName, CustomerPhone, FreeText],
+        ("POST", "/privacy-requests/{id}/complete" | "/privacy-requests/{id}/refuse") => {
+            &[FreeText]
+        }
         ("GET", "/export/{kind}") => &[CustomerName, CustomerPhone, VehicleIdentity, StaffPhone],
         ("GET", "/staff" | "/staff/{id}") => STAFF,
         ("GET", "/vehicles" | "/vehicles/{id}" | "/vehicles/by-vin/{vin}") => VEHICLE,

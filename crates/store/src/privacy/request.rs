@@ -191,7 +191,6 @@ pub async fn erase(
              quiet_hours = NULL, consent_service = 0, consent_marketing = 0, club_member = 0 WHERE id = $1",
             "UPDATE follow_ups SET note = NULL WHERE customer_id = $1",
             "UPDATE calendar_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE customer_id = $1",
-            "DELETE FROM sessions WHERE principal_role = 'owner' AND principal_id = $1",
         ],
         Scope::Appointments => &[
             "UPDATE appointments SET concern = NULL, cancel_reason = NULL WHERE customer_id = $1",
