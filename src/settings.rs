@@ -153,11 +153,17 @@ pub(crate) fn read(
     // the setting, the floor and the law.
     let r = &mut app.retention;
     for (value, slot) in [
-        (file.retention_sign_in_attempt_days, &mut r.sign_in_attempt_days),
+        (
+            file.retention_sign_in_attempt_days,
+            &mut r.sign_in_attempt_days,
+        ),
         (file.retention_outbox_failed_days, &mut r.outbox_failed_days),
         (file.retention_audit_log_days, &mut r.audit_log_days),
         (file.retention_accounting_years, &mut r.accounting_years),
-        (file.retention_three_guarantees_years, &mut r.three_guarantees_years),
+        (
+            file.retention_three_guarantees_years,
+            &mut r.three_guarantees_years,
+        ),
     ] {
         if let Some(v) = value {
             *slot = v;
@@ -245,7 +251,11 @@ mod tests {
             .to_string();
         assert!(e.contains("retention_accounting_years"), "{e}");
         let ok = dir.join("ok.toml");
-        std::fs::write(&ok, "retention_audit_log_days = 1095\nretention_outbox_failed_days = 0\n").unwrap();
+        std::fs::write(
+            &ok,
+            "retention_audit_log_days = 1095\nretention_outbox_failed_days = 0\n",
+        )
+        .unwrap();
         let s = read(Some(&ok), url, None, Purpose::Production).unwrap();
         assert_eq!(s.app.retention.outbox_failed_days, 0);
         std::fs::remove_dir_all(&dir).ok();

@@ -82,8 +82,7 @@ async fn the_nightly_purge_runs_on_the_job_machinery_and_re_arms_itself() {
     run_jobs(&t).await;
     let payload = scalar_text(&t, "SELECT payload FROM outbox WHERE template = 'otp'").await;
     assert_eq!(payload, r#"{"redacted":true}"#);
-    let recipient =
-        scalar_text(&t, "SELECT recipient FROM outbox WHERE template = 'otp'").await;
+    let recipient = scalar_text(&t, "SELECT recipient FROM outbox WHERE template = 'otp'").await;
     assert_eq!(recipient, "+86****0001", "whole number gone after delivery");
     // An old sign-in attempt and an old audit row, beyond their keep times.
     let now = t.clock.now_ms_for_test();
@@ -107,18 +106,29 @@ async fn the_nightly_purge_runs_on_the_job_machinery_and_re_arms_itself() {
     app::privacy::retention::ensure_armed(&t.app).await.unwrap();
     let armed = |sql: &'static str| scalar_i64(&t, sql);
     assert_eq!(
-        armed("SELECT COUNT(*) FROM timers WHERE kind = 'privacy.retention' AND state = 'queued'").await,
+        armed("SELECT COUNT(*) FROM timers WHERE kind = 'privacy.retention' AND state = 'queued'")
+            .await,
         1
     );
-    let due = armed("SELECT due_at FROM timers WHERE kind = 'privacy.retention' AND state = 'queued'").await;
+    let due =
+        armed("SELECT due_at FROM timers WHERE kind = 'privacy.retention' AND state = 'queued'")
+            .await;
     assert_eq!(due, domain::privacy::retention::next_purge(now));
     assert_eq!(run_jobs(&t).await, 0, "not due yet");
     // The night comes.
     t.clock.advance_ms(due - now + 1_000);
     assert!(run_jobs(&t).await >= 1);
-    assert_eq!(scalar_i64(&t, "SELECT COUNT(*) FROM otp_codes").await, 0, "codes purged");
     assert_eq!(
-        scalar_i64(&t, "SELECT COUNT(*) FROM sign_in_attempts WHERE account = 'owner:+8613800000009'").await,
+        scalar_i64(&t, "SELECT COUNT(*) FROM otp_codes").await,
+        0,
+        "codes purged"
+    );
+    assert_eq!(
+        scalar_i64(
+            &t,
+            "SELECT COUNT(*) FROM sign_in_attempts WHERE account = 'owner:+8613800000009'"
+        )
+        .await,
         0
     );
     assert_eq!(
@@ -131,7 +141,10 @@ async fn the_nightly_purge_runs_on_the_job_machinery_and_re_arms_itself() {
         "SELECT reason FROM audit_log WHERE action = 'retention_purge'",
     )
     .await;
-    assert!(reason.contains(&format!("sign_in_code={codes_before}")), "{reason}");
+    assert!(
+        reason.contains(&format!("sign_in_code={codes_before}")),
+        "{reason}"
+    );
     assert!(reason.contains("sign_in_attempt=1"), "{reason}");
     assert!(reason.contains("audit_log=1"), "{reason}");
     assert!(reason.contains("accounting=0"), "{reason}");
@@ -148,13 +161,15 @@ async fn the_nightly_purge_runs_on_the_job_machinery_and_re_arms_itself() {
 async fn the_owner_export_covers_every_table_holding_a_customer_id() {
     let t = TestApp::spawn().await;
     let mut c = t.app.db.pool.acquire().await.unwrap();
-    let tables =
-        store::privacy::export::customer_tables(&mut c, t.test_db.is_postgres())
-            .await
-            .unwrap();
+    let tables = store::privacy::export::customer_tables(&mut c, t.test_db.is_postgres())
+        .await
+        .unwrap();
     drop(c);
     assert!(tables.contains(&"appointments".to_string()), "{tables:?}");
-    assert!(tables.contains(&"privacy_requests".to_string()), "{tables:?}");
+    assert!(
+        tables.contains(&"privacy_requests".to_string()),
+        "{tables:?}"
+    );
     let covered: Vec<&str> = store::privacy::export::SECTIONS
         .iter()
         .flat_map(|s| s.tables.iter().copied())
@@ -230,7 +245,10 @@ async fn the_owner_export_covers_every_table_holding_a_customer_id() {
         .map(|v| v["vin"].as_str().unwrap().to_string())
         .collect();
     assert!(vins.contains(&t.fx.vin_a), "{vins:?}");
-    assert!(vins.contains(&t.fx.vin_b), "the car they used to own: {vins:?}");
+    assert!(
+        vins.contains(&t.fx.vin_b),
+        "the car they used to own: {vins:?}"
+    );
     let sent = section("messages_sent");
     assert!(
         sent.iter().all(|m| m["payload"].is_null()),
@@ -265,13 +283,22 @@ async fn deletion_requests_keep_what_the_law_holds_and_explain_it() {
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["errors"][0]["field"], "scopes");
     assert_eq!(p["errors"][0]["rule"], "privacy.legal_hold");
-    assert_eq!(scalar_i64(&t, "SELECT COUNT(*) FROM privacy_requests").await, 0);
     assert_eq!(
-        scalar_i64(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'privacy_request_refused'").await,
+        scalar_i64(&t, "SELECT COUNT(*) FROM privacy_requests").await,
+        0
+    );
+    assert_eq!(
+        scalar_i64(
+            &t,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'privacy_request_refused'"
+        )
+        .await,
         1
     );
     // A reason where one is needed.
-    let r = post(json!({"kind": "correction", "detail": "  "})).await.unwrap();
+    let r = post(json!({"kind": "correction", "detail": "  "}))
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["errors"][0]["field"], "detail");
@@ -279,7 +306,10 @@ async fn deletion_requests_keep_what_the_law_holds_and_explain_it() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "detail");
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["errors"][0]["field"],
+        "detail"
+    );
     // A mixed request is filed, with its deadline armed on the timer machinery.
     let r = post(json!({"kind": "deletion", "scopes": ["contact", "messages", "bills"], "ground": "service_ended"}))
         .await
@@ -289,7 +319,11 @@ async fn deletion_requests_keep_what_the_law_holds_and_explain_it() {
     let id = filed["id"].as_i64().unwrap();
     assert_eq!(filed["state"], "open");
     assert_eq!(
-        scalar_i64(&t, "SELECT COUNT(*) FROM timers WHERE kind = 'privacy.request_due' AND state = 'queued'").await,
+        scalar_i64(
+            &t,
+            "SELECT COUNT(*) FROM timers WHERE kind = 'privacy.request_due' AND state = 'queued'"
+        )
+        .await,
         1
     );
     // A station cannot handle it; head office can.
@@ -316,7 +350,10 @@ async fn deletion_requests_keep_what_the_law_holds_and_explain_it() {
         .unwrap();
     assert_eq!(queue[0]["id"], id);
     assert!(
-        !queue[0]["customer"].as_str().unwrap().contains("13800000001"),
+        !queue[0]["customer"]
+            .as_str()
+            .unwrap()
+            .contains("13800000001"),
         "the queue names the customer masked"
     );
     let r = t
@@ -341,11 +378,22 @@ async fn deletion_requests_keep_what_the_law_holds_and_explain_it() {
     .await;
     assert!(phone.starts_with("erased-"), "{phone}");
     assert_eq!(
-        scalar_i64(&t, &format!("SELECT COUNT(*) FROM customers WHERE id = {} AND id_number IS NOT NULL", t.fx.customer_a)).await,
+        scalar_i64(
+            &t,
+            &format!(
+                "SELECT COUNT(*) FROM customers WHERE id = {} AND id_number IS NOT NULL",
+                t.fx.customer_a
+            )
+        )
+        .await,
         0
     );
     assert_eq!(
-        scalar_i64(&t, "SELECT COUNT(*) FROM timers WHERE kind = 'privacy.request_due' AND state = 'queued'").await,
+        scalar_i64(
+            &t,
+            "SELECT COUNT(*) FROM timers WHERE kind = 'privacy.request_due' AND state = 'queued'"
+        )
+        .await,
         0
     );
     let r = t
@@ -358,17 +406,14 @@ async fn deletion_requests_keep_what_the_law_holds_and_explain_it() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT);
     // The owner, still signed in, sees the outcome.
-    let mine: Value = owner
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mine: Value = owner.get(&url).send().await.unwrap().json().await.unwrap();
     assert_eq!(mine[0]["state"], "done");
     assert_eq!(
-        scalar_i64(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'privacy_request_answered'").await,
+        scalar_i64(
+            &t,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'privacy_request_answered'"
+        )
+        .await,
         1
     );
 }
@@ -401,7 +446,11 @@ async fn a_request_still_open_at_its_deadline_escalates() {
         "escalated"
     );
     assert_eq!(
-        scalar_i64(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'privacy_request_escalated'").await,
+        scalar_i64(
+            &t,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'privacy_request_escalated'"
+        )
+        .await,
         1
     );
     // A correction is answered with what was changed (the answer is required).
@@ -416,5 +465,8 @@ async fn a_request_still_open_at_its_deadline_escalates() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "answer");
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["errors"][0]["field"],
+        "answer"
+    );
 }

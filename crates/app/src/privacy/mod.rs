@@ -3,7 +3,6 @@
 //! reach personal data are written to the audit log in a transaction of their own (the
 //! refused change itself leaves nothing behind).
 
-
 pub mod export;
 pub mod request;
 pub mod retention;

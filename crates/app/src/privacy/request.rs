@@ -288,8 +288,9 @@ async fn answer(
     let text = answer_text(input, required)?;
     let state = RequestState::from_code(&row.state)
         .ok_or_else(|| AppError::Internal(format!("unknown request state {}", row.state)))?;
-    let to = rules::transition(state, event)
-        .ok_or_else(|| AppError::Refused(Violation::new("state", "privacy.request_answered").into()))?;
+    let to = rules::transition(state, event).ok_or_else(|| {
+        AppError::Refused(Violation::new("state", "privacy.request_answered").into())
+    })?;
     let scopes: Vec<Scope> = row.scopes.split(',').filter_map(Scope::from_code).collect();
     let outcomes = if event == RequestEvent::Complete && kind == RequestKind::Deletion {
         rules::outcomes(&scopes)
@@ -335,7 +336,15 @@ async fn answer(
         }
         crate::job::disarm(&mut tx, &timer_key(id), now).await?;
         let reason = format!("{}#{id} {}", to.code(), erased.join(","));
-        audit(&mut tx, now, who, "privacy_request_answered", cid, reason.trim()).await?;
+        audit(
+            &mut tx,
+            now,
+            who,
+            "privacy_request_answered",
+            cid,
+            reason.trim(),
+        )
+        .await?;
         Ok((tx, ()))
     })
     .await?;
@@ -359,7 +368,12 @@ pub async fn complete(
 }
 
 /// Head office refuses a request, saying why (required: field `answer`).
-pub async fn refuse(app: &App, grant: &Grant, id: i64, input: &AnswerInput) -> AppResult<RequestView> {
+pub async fn refuse(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &AnswerInput,
+) -> AppResult<RequestView> {
     answer(app, grant, id, RequestEvent::Refuse, input).await
 }
 
@@ -396,11 +410,21 @@ impl Handler for Escalate {
                     id: 0,
                     kind: "system",
                 };
-                audit(conn, now, system, "privacy_request_escalated", row.customer_id, &format!("#{id}"))
-                    .await
-                    .map_err(|e| e.to_string())?;
+                audit(
+                    conn,
+                    now,
+                    system,
+                    "privacy_request_escalated",
+                    row.customer_id,
+                    &format!("#{id}"),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
                 metrics::counter!("privacy_requests_escalated_total").increment(1);
-                tracing::warn!(request = id, "privacy: an owner's request is due and not answered");
+                tracing::warn!(
+                    request = id,
+                    "privacy: an owner's request is due and not answered"
+                );
             }
             Ok(())
         })

@@ -74,12 +74,7 @@ pub async fn purge(app: &App, conn: &mut AnyConnection, now: i64) -> AppResult<P
         entity_id: 0,
         field: "",
         reason: &summary,
-        row_count: Some(
-            RecordClass::ALL
-                .iter()
-                .map(|c| counts.of(*c) as i64)
-                .sum(),
-        ),
+        row_count: Some(RecordClass::ALL.iter().map(|c| counts.of(*c) as i64).sum()),
     };
     store::audit::insert(conn, now, SYSTEM, row).await?;
     for c in RecordClass::ALL {
@@ -103,7 +98,9 @@ impl Handler for Purge {
     ) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
             let now = ctx.app.now_ms();
-            purge(&ctx.app, conn, now).await.map_err(|e| e.to_string())?;
+            purge(&ctx.app, conn, now)
+                .await
+                .map_err(|e| e.to_string())?;
             arm_next(conn, now).await.map_err(|e| e.to_string())
         })
     }

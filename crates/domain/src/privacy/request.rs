@@ -391,7 +391,12 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn input<'a>(kind: &'a str, scopes: &[&'a str], ground: &'a str, detail: &'a str) -> RequestInput<'a> {
+    fn input<'a>(
+        kind: &'a str,
+        scopes: &[&'a str],
+        ground: &'a str,
+        detail: &'a str,
+    ) -> RequestInput<'a> {
         RequestInput {
             kind,
             scopes: scopes.to_vec(),
@@ -401,18 +406,33 @@ mod tests {
     }
 
     fn rules(r: Result<Filed, Violations>) -> Vec<(String, &'static str)> {
-        r.unwrap_err().0.into_iter().map(|v| (v.field, v.rule)).collect()
+        r.unwrap_err()
+            .0
+            .into_iter()
+            .map(|v| (v.field, v.rule))
+            .collect()
     }
 
     #[test]
     fn a_deletion_only_of_held_records_is_refused_naming_scopes() {
-        let r = file(&input("deletion", &["bills", "repair_orders"], "purpose_done", ""));
+        let r = file(&input(
+            "deletion",
+            &["bills", "repair_orders"],
+            "purpose_done",
+            "",
+        ));
         assert_eq!(rules(r), vec![("scopes".to_string(), "privacy.legal_hold")]);
     }
 
     #[test]
     fn a_mixed_deletion_is_filed_and_explains_what_is_kept() {
-        let f = file(&input("deletion", &["bills", "pickups"], "service_ended", "")).unwrap();
+        let f = file(&input(
+            "deletion",
+            &["bills", "pickups"],
+            "service_ended",
+            "",
+        ))
+        .unwrap();
         assert_eq!(f.scopes, vec![Scope::Pickups, Scope::Bills]);
         let o = outcomes(&f.scopes);
         assert!(o.contains(&(Scope::Contact, Outcome::Erased)));
@@ -450,11 +470,20 @@ mod tests {
         // Filed Friday 2026-12-04 10:00 Shanghai (02:00 UTC): 15 working days from
         // Monday 12-07 end on Friday 12-25 (no holiday in between); due at the start
         // of 12-26 Shanghai = 12-25 16:00 UTC.
-        let filed = "2026-12-04T02:00:00Z".parse::<Timestamp>().unwrap().as_millisecond();
-        let due = "2026-12-25T16:00:00Z".parse::<Timestamp>().unwrap().as_millisecond();
+        let filed = "2026-12-04T02:00:00Z"
+            .parse::<Timestamp>()
+            .unwrap()
+            .as_millisecond();
+        let due = "2026-12-25T16:00:00Z"
+            .parse::<Timestamp>()
+            .unwrap()
+            .as_millisecond();
         assert_eq!(due_at(filed), due);
         // Across 国庆 2026 (10-01..10-07 off, 09-20 and 10-10 worked).
-        let filed = "2026-09-28T02:00:00Z".parse::<Timestamp>().unwrap().as_millisecond();
+        let filed = "2026-09-28T02:00:00Z"
+            .parse::<Timestamp>()
+            .unwrap()
+            .as_millisecond();
         assert!(due_at(filed) - filed > 21 * 86_400_000);
     }
 

@@ -106,8 +106,12 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<Reques
 }
 
 /// One owner's requests, newest first.
-pub async fn for_customer(conn: &mut AnyConnection, customer_id: i64) -> StoreResult<Vec<RequestRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM privacy_requests WHERE customer_id = $1 ORDER BY id DESC");
+pub async fn for_customer(
+    conn: &mut AnyConnection,
+    customer_id: i64,
+) -> StoreResult<Vec<RequestRow>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM privacy_requests WHERE customer_id = $1 ORDER BY id DESC");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(customer_id)
         .fetch_all(conn)
@@ -192,9 +196,9 @@ pub async fn erase(
             "UPDATE follow_ups SET note = NULL WHERE customer_id = $1",
             "UPDATE calendar_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE customer_id = $1",
         ],
-        Scope::Appointments => &[
-            "UPDATE appointments SET concern = NULL, cancel_reason = NULL WHERE customer_id = $1",
-        ],
+        Scope::Appointments => {
+            &["UPDATE appointments SET concern = NULL, cancel_reason = NULL WHERE customer_id = $1"]
+        }
         Scope::Pickups => &[
             "UPDATE pickups SET address = '', confirmed_by = NULL, signature_ref = NULL WHERE customer_id = $1",
         ],

@@ -81,9 +81,17 @@ pub async fn redact_customer(
     customer_id: i64,
     now: i64,
 ) -> StoreResult<u64> {
-    sqlx::query("UPDATE outbox SET status = 'withdrawn' WHERE customer_id = $1 AND status = 'pending'")
-        .bind(customer_id)
-        .execute(&mut *conn)
-        .await?;
-    redact_where(conn, "customer_id = $2 AND redacted_at IS NULL", customer_id, now).await
+    sqlx::query(
+        "UPDATE outbox SET status = 'withdrawn' WHERE customer_id = $1 AND status = 'pending'",
+    )
+    .bind(customer_id)
+    .execute(&mut *conn)
+    .await?;
+    redact_where(
+        conn,
+        "customer_id = $2 AND redacted_at IS NULL",
+        customer_id,
+        now,
+    )
+    .await
 }

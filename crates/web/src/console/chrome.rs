@@ -44,7 +44,7 @@ impl Chrome {
             label: t.t(lang, "nav.home").into(),
             active: section == "home",
         }];
-        let items: [(&str, &'static str, &str, Action); 12] = [
+        let items: [(&str, &'static str, &str, Action); 13] = [
             (
                 "stations",
                 "/console/stations",
@@ -92,6 +92,12 @@ impl Chrome {
                 Action::BillingRead,
             ),
             ("queue", "/console/queue", "job.nav", Action::JobAdmin),
+            (
+                "privacy_requests",
+                "/console/privacy-requests",
+                "privacy.req.nav",
+                Action::PrivacyRequestHandle,
+            ),
         ];
         for (key, href, label, action) in items {
             if p.grant(action).is_ok() {

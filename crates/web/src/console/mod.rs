@@ -17,6 +17,7 @@ pub mod kpi;
 pub mod network;
 pub mod people;
 pub mod pickup;
+pub mod privacy;
 pub mod repair_order;
 pub mod vehicle;
 
@@ -51,5 +52,6 @@ pub fn router() -> Router<AppState> {
         .merge(kpi::router())
         .merge(pickup::router())
         .merge(job::router())
+        .merge(privacy::request::router())
         .merge(billing::router())
 }

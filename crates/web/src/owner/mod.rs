@@ -23,6 +23,7 @@ pub(crate) mod page;
 // Business areas, named as in every other layer.
 pub mod appointment;
 pub mod pickup;
+pub mod privacy;
 pub mod repair_order;
 
 /// Cookie with the CSRF token of the owner's sign-in forms (double submit).
@@ -37,6 +38,8 @@ pub fn router() -> Router<AppState> {
         .merge(appointment::router())
         .merge(repair_order::router())
         .merge(pickup::router())
+        .merge(privacy::export::router())
+        .merge(privacy::request::router())
 }
 
 #[derive(Template)]

@@ -14,10 +14,7 @@ use domain::permission::Action;
 /// Routes of this area.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/me/privacy-requests",
-            get(my_requests).post(file_request),
-        )
+        .route("/me/privacy-requests", get(my_requests).post(file_request))
         .route("/privacy-requests", get(queue))
         .route("/privacy-requests/{id}/complete", post(complete))
         .route("/privacy-requests/{id}/refuse", post(refuse))
