@@ -26,6 +26,9 @@ pub const ESCALATE_KIND: &str = "privacy.request_due";
 /// Longest answer head office may give, in characters.
 pub const MAX_ANSWER_CHARS: usize = rules::MAX_TEXT_CHARS;
 
+/// The name an anonymised customer carries (`store::privacy::request::erase`).
+pub const ERASED_NAME: &str = "—";
+
 fn timer_key(id: i64) -> String {
     format!("{ESCALATE_KIND}:{id}")
 }
@@ -241,6 +244,8 @@ pub async fn queue(app: &App, grant: &Grant) -> AppResult<Vec<RequestView>> {
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let name = match store::customer::get(&mut c, &Reach::All, r.customer_id).await {
+            // Anonymised by a completed deletion: nothing left to name.
+            Ok(cust) if cust.name == ERASED_NAME => ERASED_NAME.to_string(),
             Ok(cust) => format!(
                 "{} {}",
                 domain::privacy::policy::mask(domain::privacy::Field::CustomerName, &cust.name),

@@ -84,8 +84,29 @@ fn show_value(lang: Lang, col: &str, v: &serde_json::Value) -> Option<String> {
             })
         }
         serde_json::Value::String(s) if s.is_empty() => None,
-        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::String(s) => Some(label_of(lang, col, s)),
         other => Some(other.to_string()),
+    }
+}
+
+/// A coded value in words: channels, message kinds and roles through their own
+/// tables, states, actions and fields through `privacy.val.<column>.<code>`; other
+/// text as it is.
+fn label_of(lang: Lang, col: &str, v: &str) -> String {
+    let key = match col {
+        "channel" => format!("channel.{v}"),
+        "template" => format!("template.{v}"),
+        "actor_role" => format!("role.{v}"),
+        "state" | "action" | "field" | "kind" | "decision" | "method" => {
+            format!("privacy.val.{col}.{v}")
+        }
+        _ => return v.to_string(),
+    };
+    let t = tables().t(lang, &key);
+    if t == key {
+        v.to_string()
+    } else {
+        t.to_string()
     }
 }
 
@@ -121,7 +142,7 @@ pub(crate) fn request_show(lang: Lang, r: &RequestView) -> RequestShow {
             .iter()
             .map(|s| t(format!("privacy.scope.{s}")))
             .collect::<Vec<_>>()
-            .join("、"),
+            .join(if lang == Lang::En { ", " } else { "、" }),
         answer: r.answer.clone().unwrap_or_default(),
         outcome: r
             .outcome
