@@ -265,7 +265,7 @@ fn answer_text(input: &AnswerInput, required: bool) -> AppResult<String> {
         v.push(Violation::new("answer", "privacy.answer_required"));
     }
     if a.chars().count() > MAX_ANSWER_CHARS {
-        v.push(Violation::new("answer", "text.too_long").with_detail(MAX_ANSWER_CHARS.to_string()));
+        v.push(Violation::new("answer", "text.length").with_detail(MAX_ANSWER_CHARS.to_string()));
     }
     v.into_result().map_err(AppError::Invalid)?;
     Ok(a.to_string())

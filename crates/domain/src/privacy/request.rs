@@ -212,7 +212,7 @@ pub fn file(input: &RequestInput<'_>) -> Result<Filed, Violations> {
     let mut v = Violations::new();
     let detail = input.detail.trim();
     if detail.chars().count() > MAX_TEXT_CHARS {
-        v.push(Violation::new("detail", "text.too_long").with_detail(MAX_TEXT_CHARS.to_string()));
+        v.push(Violation::new("detail", "text.length").with_detail(MAX_TEXT_CHARS.to_string()));
     }
     let Some(kind) = RequestKind::from_code(input.kind.trim()) else {
         v.push(Violation::new("kind", "privacy.request_kind"));
