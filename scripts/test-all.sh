@@ -3,7 +3,8 @@
 #   1. Rust tests on SQLite (the default), then on PostgreSQL (TEST_DATABASE_URL);
 #   2. the API fuzz (scripts/fuzz-api.sh, schemathesis) against a demo server on SQLite;
 #   3. the browser tests (tests/browser, headless Debian Chromium via playwright-core)
-#      against a demo server on SQLite, then against one on PostgreSQL.
+#      against a demo server on SQLite, then against one on PostgreSQL, each followed
+#      by a scan of that server's log and outbox for secrets (scripts/scan-secrets.mjs).
 # Installs what is missing first (Debian packages chromium, postgresql and a Chinese
 # font for the screenshots; the npm packages of tests/browser) and starts the local
 # PostgreSQL if it is not running.
@@ -212,6 +213,13 @@ browser_tests() { # label database-url
     die "browser tests on $label failed"
   fi
   count_node "$WORK/node-$label.log"
+
+  # After the whole browser suite: no one-time code, whole mobile number, ID number
+  # or token in the server's log (the demo's marked code lines excepted) or in any
+  # delivered outbox row (issue 21).
+  say "secrets scan of the server log and the outbox ($label)"
+  node scripts/scan-secrets.mjs --log "$log" --db "$url" || die "secrets found in the log or the outbox on $label (list above)"
+  PASSED=$((PASSED + 1))
 }
 
 # ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ use settings::{Purpose, Settings};
 #[derive(Debug, Parser)]
 #[command(name = "aftersales", version, about, long_about)]
 struct Cli {
-    /// Settings file (TOML): database_url, listen, webhook_url, webhook_secret, webhook_previous_secret, session_minutes, owner_link_days_after_payment, refund_limit_advisor_fen, refund_limit_station_manager_fen, payment_query_minutes, payment_expire_minutes, log_codes, payment_sandbox, payment_sandbox_secret, payment_sandbox_previous_secret, wechat_sandbox, wechat_mch_id, wechat_app_id, wechat_api_v3_key, wechat_platform_serial, wechat_platform_public_key, wechat_platform_previous_serial, wechat_platform_previous_public_key, alipay_sandbox, alipay_app_id, alipay_seller_id, alipay_public_key, alipay_previous_public_key, secure_cookies, trusted_proxies, max_connections. No secret has a default: a gateway or payment provider that is turned on without its own secret stops the server at start, naming the setting.
+    /// Settings file (TOML): database_url, listen, webhook_url, webhook_secret, webhook_previous_secret, session_minutes, owner_link_days_after_payment, refund_limit_advisor_fen, refund_limit_station_manager_fen, payment_query_minutes, payment_expire_minutes, log_codes, payment_sandbox, payment_sandbox_secret, payment_sandbox_previous_secret, wechat_sandbox, wechat_mch_id, wechat_app_id, wechat_api_v3_key, wechat_platform_serial, wechat_platform_public_key, wechat_platform_previous_serial, wechat_platform_previous_public_key, alipay_sandbox, alipay_app_id, alipay_seller_id, alipay_public_key, alipay_previous_public_key, secure_cookies, trusted_proxies, max_connections, retention_sign_in_attempt_days, retention_outbox_failed_days, retention_audit_log_days, retention_accounting_years, retention_three_guarantees_years (none below its legal floor). No secret has a default: a gateway or payment provider that is turned on without its own secret stops the server at start, naming the setting.
     #[arg(long, global = true, env = "AFTERSALES_CONFIG")]
     config: Option<PathBuf>,
     /// Database URL: `sqlite://aftersales.db` (default) or `postgres://user@host/db`.
@@ -149,6 +149,11 @@ async fn serve(s: &Settings, db: store::Db) -> anyhow::Result<()> {
     app::billing::nightly::ensure(&app)
         .await
         .context("arming the nightly reconciliation")?;
+    // The nightly retention purge re-arms itself; this arms the first one (a no-op
+    // when another server or an earlier run armed it already).
+    app::privacy::retention::ensure_armed(&app)
+        .await
+        .context("arming the nightly retention purge")?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker =
         app::job::worker::Worker::new(app.clone(), app::job::handler::Registry::standard());

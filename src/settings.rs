@@ -40,6 +40,11 @@ struct FileSettings {
     secure_cookies: Option<bool>,
     trusted_proxies: Option<Vec<String>>,
     max_connections: Option<u32>,
+    retention_sign_in_attempt_days: Option<i64>,
+    retention_outbox_failed_days: Option<i64>,
+    retention_audit_log_days: Option<i64>,
+    retention_accounting_years: Option<i64>,
+    retention_three_guarantees_years: Option<i64>,
 }
 
 pub(crate) struct Settings {
@@ -161,6 +166,27 @@ pub(crate) fn read(
         }
         app.payment_expire_minutes = m;
     }
+    // Retention per record class: none may go below its legal floor; the error names
+    // the setting, the floor and the law.
+    let r = &mut app.retention;
+    for (value, slot) in [
+        (
+            file.retention_sign_in_attempt_days,
+            &mut r.sign_in_attempt_days,
+        ),
+        (file.retention_outbox_failed_days, &mut r.outbox_failed_days),
+        (file.retention_audit_log_days, &mut r.audit_log_days),
+        (file.retention_accounting_years, &mut r.accounting_years),
+        (
+            file.retention_three_guarantees_years,
+            &mut r.three_guarantees_years,
+        ),
+    ] {
+        if let Some(v) = value {
+            *slot = v;
+        }
+    }
+    app.retention.check()?;
     // Sign-in codes in the log are a demo convenience, never a production default.
     app.log_codes = file.log_codes.unwrap_or(purpose == Purpose::Demo);
     let database_url = database_url
@@ -293,6 +319,31 @@ mod tests {
                 .app
                 .log_codes
         );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// Issue 21: a retention setting below its legal floor stops the server at start,
+    /// naming the setting; one at the floor is accepted.
+    #[test]
+    fn retention_below_the_legal_floor_is_refused_by_name() {
+        let dir = std::env::temp_dir().join(format!("aftersales-retention-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = Some("sqlite::memory:");
+        let low = dir.join("low.toml");
+        std::fs::write(&low, "retention_accounting_years = 10\n").unwrap();
+        let e = read(Some(&low), url, None, Purpose::Production)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("retention_accounting_years"), "{e}");
+        let ok = dir.join("ok.toml");
+        std::fs::write(
+            &ok,
+            "retention_audit_log_days = 1095\nretention_outbox_failed_days = 0\n",
+        )
+        .unwrap();
+        let s = read(Some(&ok), url, None, Purpose::Production).unwrap();
+        assert_eq!(s.app.retention.outbox_failed_days, 0);
         std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -481,65 +481,6 @@ pub async fn audit(app: &App, grant: &Grant, id: i64) -> AppResult<Vec<store::au
     Ok(store::audit::for_entity(&mut *conn(app).await?, "customer", id).await?)
 }
 
-/// Everything kept about an owner, for their own download (SPEC §15 data security).
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct OwnData {
-    /// The customer record with whole values (it is their own data).
-    #[schema(value_type = Object)]
-    pub customer: serde_json::Value,
-    /// Their vehicles with owner history and odometer readings.
-    #[schema(value_type = Vec<Object>)]
-    pub vehicles: Vec<serde_json::Value>,
-    /// Messages sent to them.
-    #[schema(value_type = Vec<Object>)]
-    pub messages: Vec<serde_json::Value>,
-    /// Changes recorded about them.
-    #[schema(value_type = Vec<Object>)]
-    pub events: Vec<serde_json::Value>,
-}
-
-/// Collects everything kept about the signed-in owner.
-pub async fn own_data(app: &App, grant: &Grant) -> AppResult<OwnData> {
-    expect(grant, Action::OwnDataExport)?;
-    let Reach::Customer(cid) = *grant.reach() else {
-        return Err(AppError::Forbidden);
-    };
-    let mut c = conn(app).await?;
-    let customer = store::customer::get(&mut c, grant.reach(), cid.get()).await?;
-    let (phone, id_number) = store::customer::reveal(&mut c, grant.reach(), cid.get()).await?;
-    let mut cust =
-        serde_json::to_value(&customer).map_err(|e| AppError::Internal(e.to_string()))?;
-    cust["phone"] = serde_json::Value::String(phone);
-    cust["id_number"] = id_number
-        .map(serde_json::Value::String)
-        .unwrap_or(serde_json::Value::Null);
-    let filter = store::vehicle::VehicleFilter {
-        owner_id: Some(cid.get()),
-        ..Default::default()
-    };
-    let vehicles = store::vehicle::list(&mut c, grant.reach(), &filter, Page::new(1, 200)).await?;
-    let mut vs = Vec::new();
-    for v in vehicles.items {
-        let owners = store::vehicle::ownerships(&mut c, v.id).await?;
-        let readings = store::vehicle::readings(&mut c, v.id).await?;
-        vs.push(serde_json::json!({"vehicle": v, "ownerships": owners, "odometer": readings}));
-    }
-    let messages = store::outbox::inbox(&mut c, cid.get(), 1000).await?;
-    let events = store::event::for_entity(&mut c, "customer", cid.get()).await?;
-    Ok(OwnData {
-        customer: cust,
-        vehicles: vs,
-        messages: messages
-            .into_iter()
-            .filter_map(|m| serde_json::to_value(m).ok())
-            .collect(),
-        events: events
-            .into_iter()
-            .filter_map(|e| serde_json::to_value(e).ok())
-            .collect(),
-    })
-}
-
 /// The signed-in owner's latest messages, newest first (at most `limit`). Needs
 /// `OwnDataExport`, which only an owner holds, reaching their own records.
 pub async fn inbox(app: &App, grant: &Grant, limit: i64) -> AppResult<Vec<InboxMessage>> {

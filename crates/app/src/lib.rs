@@ -89,6 +89,9 @@ pub struct AppSettings {
     /// Minutes a provider order stays payable (its `time_expire`,
     /// `payment_expire_minutes`); then it is closed unless the provider took money.
     pub payment_expire_minutes: i64,
+    /// How long each class of record is kept (`retention_*` settings), each at least
+    /// its legal floor (checked at start: `domain::privacy::retention::Retention::check`).
+    pub retention: domain::privacy::retention::Retention,
 }
 
 impl AppSettings {
@@ -120,6 +123,7 @@ impl Default for AppSettings {
             refund_limits: domain::billing::RefundLimits::default(),
             payment_query_minutes: 5,
             payment_expire_minutes: 30,
+            retention: domain::privacy::retention::Retention::default(),
         }
     }
 }
@@ -179,6 +183,7 @@ impl App {
             metrics::counter!("outbox_suppressed_total", "purpose" => p.code()).increment(0);
         }
         transaction::describe_metrics();
+        privacy::retention::describe_metrics();
         for source in ["appointment", "walk_in"] {
             metrics::counter!("repair_orders_opened_total", "source" => source).increment(0);
         }

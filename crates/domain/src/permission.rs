@@ -144,11 +144,13 @@ pub enum Action {
     FollowUpWrite,
     /// See the job and timer queue, retry dead letters, cancel jobs.
     JobAdmin,
+    /// Handle owners' correction and deletion requests (head office; PIPL Arts 46–47).
+    PrivacyRequestHandle,
 }
 
 impl Action {
     /// Every action, for the authorisation-matrix test and documentation.
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 33] = [
         Action::NetworkRead,
         Action::NetworkWrite,
         Action::StaffRead,
@@ -181,6 +183,7 @@ impl Action {
         Action::FollowUpRead,
         Action::FollowUpWrite,
         Action::JobAdmin,
+        Action::PrivacyRequestHandle,
     ];
 }
 
@@ -194,6 +197,9 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         // The audit log of personal data: the administrator and the privacy officer,
         // whose only data right it is.
         AuditRead => matches!(role, Administrator | PrivacyOfficer),
+        // Head office answers the owners' requests: erasing records is a network-wide
+        // decision, never a station's.
+        PrivacyRequestHandle => role == Administrator,
         StaffRead => matches!(
             role,
             StationManager | TechnicalDirector | RegionalManager | Administrator

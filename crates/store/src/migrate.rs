@@ -110,6 +110,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0017_consent.sql"),
     },
     Migration {
+        version: 18,
+        name: "privacy_rights",
+        sqlite: include_str!("../migrations/sqlite/0018_privacy_rights.sql"),
+        postgres: include_str!("../migrations/postgres/0018_privacy_rights.sql"),
+    },
+    Migration {
         version: 19,
         name: "provider_notices",
         sqlite: include_str!("../migrations/sqlite/0019_provider_notices.sql"),

@@ -155,33 +155,30 @@ pub async fn for_customer(
     Ok(out)
 }
 
-/// Records a delivery.
+/// Records a delivery, and redacts the message in the same statement's transaction:
+/// once delivered, its values (a sign-in code, a plate, a time) and its whole
+/// recipient are of no use to anyone and must not stay in the table (retention,
+/// `domain::privacy::retention`); its kind, channel, time and masked recipient stay.
 pub async fn mark_sent(
     conn: &mut AnyConnection,
     id: i64,
     attempts: i64,
     now: i64,
 ) -> StoreResult<()> {
-    // A sent sign-in code is of no use to anyone any more, and must not sit in the
-    // table: its values are replaced by a redacted copy.
-    sqlx::query(
-        "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = $2, \
-         payload = CASE WHEN template = $4 THEN $5 ELSE payload END WHERE id = $3",
-    )
-    .bind(now)
-    .bind(attempts)
-    .bind(id)
-    .bind(SECRET_TEMPLATE)
-    .bind(REDACTED_PAYLOAD)
-    .execute(conn)
-    .await?;
+    sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = $2 WHERE id = $3")
+        .bind(now)
+        .bind(attempts)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    crate::privacy::retention::redact_delivered(conn, id, now).await?;
     Ok(())
 }
 
 /// The template whose values are a secret (the owner's one-time sign-in code).
 pub const SECRET_TEMPLATE: &str = "otp";
-/// What a sent secret's values become.
-pub const REDACTED_PAYLOAD: &str = r#"{"code":"******"}"#;
+/// What a delivered message's values become.
+pub const REDACTED_PAYLOAD: &str = crate::privacy::retention::REDACTED_PAYLOAD;
 
 /// Records a failed attempt: the message stays `pending`, or is `failed` when its job
 /// gave up (a dead letter, re-sent by retrying the job).

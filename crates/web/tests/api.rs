@@ -96,7 +96,7 @@ fn allowed_roles(action: &str) -> Vec<&'static str> {
             "administrator",
         ],
         "capacity_admin" => vec!["station_manager", "administrator"],
-        "job_admin" => vec!["administrator"],
+        "job_admin" | "privacy_request" => vec!["administrator"],
         "kpi_read" => vec![
             "station_manager",
             "technical_director",
@@ -139,6 +139,7 @@ fn row_of(action: Action) -> &'static str {
         Action::BillingRead => "billing_read",
         Action::BillingWrite => "billing_write",
         Action::BillingRefund => "billing_refund",
+        Action::PrivacyRequestHandle => "privacy_request",
         Action::RatingRead => "rating_read",
         Action::RatingWrite => "rating_write",
         Action::FollowUpRead => "follow_up_read",
@@ -151,7 +152,7 @@ fn row_of(action: Action) -> &'static str {
 fn every_action_has_a_row_for_every_role() {
     assert_eq!(
         Action::ALL.len(),
-        32,
+        33,
         "a new action needs its row in `row_of`"
     );
     for action in Action::ALL {
@@ -574,6 +575,19 @@ fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
             "customer_write",
         ),
         ("POST", "/api/v1/me/calendar-token".into(), "own_data"),
+        ("GET", "/api/v1/me/privacy-requests".into(), "own_data"),
+        ("POST", "/api/v1/me/privacy-requests".into(), "own_data"),
+        ("GET", "/api/v1/privacy-requests".into(), "privacy_request"),
+        (
+            "POST",
+            "/api/v1/privacy-requests/1/complete".into(),
+            "privacy_request",
+        ),
+        (
+            "POST",
+            "/api/v1/privacy-requests/1/refuse".into(),
+            "privacy_request",
+        ),
     ]
 }
 
@@ -1065,11 +1079,17 @@ async fn owners_sign_in_with_a_code_and_download_only_their_own_data() {
         .await
         .unwrap();
     assert_eq!(data["customer"]["phone"], "+8613800000001");
-    let vins: Vec<&str> = data["vehicles"]
+    let vehicles = data["sections"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|v| v["vehicle"]["vin"].as_str().unwrap())
+        .find(|s| s["name"] == "vehicles")
+        .unwrap();
+    let vins: Vec<&str> = vehicles["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["vin"].as_str().unwrap())
         .collect();
     assert_eq!(vins, vec![t.fx.vin_a.as_str()]);
     // A wrong code is refused and counted; unknown phones get the same answer as known ones.

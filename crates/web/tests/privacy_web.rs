@@ -47,6 +47,11 @@ fn fields_of(method: &str, path: &str) -> Option<&'static [Field]> {
         ("GET", "/customers/{id}/consent" | "/me/consent") => &[FreeText],
         // Audit rows name actors by role and id and carry the reason typed in.
         ("GET", "/audit" | "/audit/export") => &[FreeText],
+        ("GET" | "POST", "/me/privacy-requests") => &[FreeText],
+        ("GET", "/privacy-requests") => &[CustomerName, CustomerPhone, FreeText],
+        ("POST", "/privacy-requests/{id}/complete" | "/privacy-requests/{id}/refuse") => {
+            &[FreeText]
+        }
         ("GET", "/export/{kind}") => &[CustomerName, CustomerPhone, VehicleIdentity, StaffPhone],
         ("GET", "/staff" | "/staff/{id}") => STAFF,
         ("POST", "/staff/{id}/reveal") => STAFF,

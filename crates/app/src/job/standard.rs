@@ -22,6 +22,14 @@ impl Registry {
             crate::billing::nightly::Nightly,
         );
         r.register(crate::campaign::KIND, crate::campaign::Send);
+        r.register(
+            crate::privacy::retention::KIND,
+            crate::privacy::retention::Purge,
+        );
+        r.register(
+            crate::privacy::request::ESCALATE_KIND,
+            crate::privacy::request::Escalate,
+        );
         r
     }
 }

@@ -5,6 +5,9 @@
 
 pub mod audit_search;
 pub mod consent;
+pub mod export;
+pub mod request;
+pub mod retention;
 
 use crate::{App, AppResult, actor};
 use domain::permission::{Grant, Principal};

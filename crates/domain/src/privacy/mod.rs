@@ -5,6 +5,8 @@
 pub mod consent;
 pub mod lookup;
 pub mod policy;
+pub mod request;
+pub mod retention;
 pub mod reveal;
 pub mod text;
 

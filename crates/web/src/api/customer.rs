@@ -5,7 +5,8 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody};
 use app::customer::CustomerFilter;
-use app::customer::{CustomerInput, OwnData, RevealInput, Revealed};
+use app::customer::{CustomerInput, RevealInput, Revealed};
+use app::privacy::export::OwnExport;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -153,12 +154,13 @@ pub async fn audit(
     Ok(Json(serde_json::json!({ "items": rows })))
 }
 
-/// Everything kept about the signed-in owner (owners only).
-#[utoipa::path(get, path = "/api/v1/me/data", tag = "customers", responses((status = 200, body = OwnData)))]
-pub async fn own_data(State(s): State<AppState>, c: Caller) -> Result<Json<OwnData>, ApiError> {
+/// Everything kept about the signed-in owner (owners only): every record keyed to
+/// them, section by section (`app::privacy::export`); audited with its row count.
+#[utoipa::path(get, path = "/api/v1/me/data", tag = "customers", responses((status = 200, body = OwnExport)))]
+pub async fn own_data(State(s): State<AppState>, c: Caller) -> Result<Json<OwnExport>, ApiError> {
     let g = c.grant(Action::OwnDataExport)?;
     Ok(Json(
-        app::customer::own_data(&s.app, &g)
+        app::privacy::export::own(&s.app, &g)
             .await
             .map_err(|e| c.err(e))?,
     ))

@@ -67,6 +67,7 @@ pub fn router() -> Router<AppState> {
         .merge(rating::router())
         .merge(pickup::router())
         .merge(follow_up::router())
+        .merge(privacy::request::router())
         .merge(guarantee::router())
         .merge(privacy::router())
         .merge(campaign::router())

@@ -44,7 +44,7 @@ impl Chrome {
             label: t.t(lang, "nav.home").into(),
             active: section == "home",
         }];
-        let items: [(&str, &'static str, &str, Action); 13] = [
+        let items: [(&str, &'static str, &str, Action); 14] = [
             (
                 "stations",
                 "/console/stations",
@@ -93,6 +93,12 @@ impl Chrome {
             ),
             ("queue", "/console/queue", "job.nav", Action::JobAdmin),
             ("audit", "/console/audit", "audit.nav", Action::AuditRead),
+            (
+                "privacy_requests",
+                "/console/privacy-requests",
+                "privacy.req.nav",
+                Action::PrivacyRequestHandle,
+            ),
         ];
         for (key, href, label, action) in items {
             if p.grant(action).is_ok() {

@@ -54,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(kpi::router())
         .merge(pickup::router())
         .merge(job::router())
+        .merge(privacy::request::router())
         .merge(billing::router())
         .merge(privacy::router())
 }

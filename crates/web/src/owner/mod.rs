@@ -40,7 +40,9 @@ pub fn router() -> Router<AppState> {
         .merge(appointment::router())
         .merge(repair_order::router())
         .merge(pickup::router())
-        .merge(privacy::router())
+        .merge(privacy::consent::router())
+        .merge(privacy::export::router())
+        .merge(privacy::request::router())
 }
 
 #[derive(Template)]

@@ -1,7 +1,10 @@
-//! Personal information: the consent ledger and the privacy officer's audit search.
+//! Personal information: the consent ledger, the privacy officer's audit search and
+//! the owner's rights (requests; the complete export is `GET /api/v1/me/data` in
+//! `customer`).
 
 pub mod audit_search;
 pub mod consent;
+pub mod request;
 
 use crate::AppState;
 use axum::Router;

@@ -1,8 +1,9 @@
-//! Personal information in the console: the consent section of the customer page and
-//! the privacy officer's audit search.
+//! Personal information in the console: the consent section of the customer page,
+//! the privacy officer's audit search and head office's queue of owners' requests.
 
 pub mod audit_search;
 pub mod consent;
+pub mod request;
 
 use crate::AppState;
 use axum::Router;
