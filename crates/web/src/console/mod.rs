@@ -1,10 +1,12 @@
 //! The staff console: server-rendered pages that work without JavaScript.
 
-// Machinery: the frame, forms, sign-in, the shared table page and timeline rows.
+// Machinery: the frame, forms, sign-in, the shared table page, the searchable select
+// and status tag, and timeline rows.
 pub mod billing;
 pub mod chrome;
 pub mod form;
 pub mod job;
+pub mod select;
 pub mod session;
 pub mod table;
 pub mod timeline;
