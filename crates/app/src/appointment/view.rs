@@ -18,7 +18,6 @@ use std::collections::HashMap;
 use store::appointment::AppointmentRow;
 use store::network::{Station, StationFilter};
 
-
 /// Most free starts a slot picker offers over its horizon.
 const MAX_FREE_SLOTS: usize = 400;
 
@@ -412,7 +411,9 @@ pub async fn day_view(
             slots: vec![],
             unslotted: vec![],
         });
-        d = d.tomorrow().map_err(|e| AppError::Internal(e.to_string()))?;
+        d = d
+            .tomorrow()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
     }
     let local = |ms: i64| {
         Timestamp::from_millisecond(ms)

@@ -94,13 +94,7 @@ pub async fn station_board(
                 staff.insert(*id, name);
             }
         }
-        let named = |id: &i64| {
-            staff
-                .get(id)
-                .cloned()
-                .flatten()
-                .map(|name| (*id, name))
-        };
+        let named = |id: &i64| staff.get(id).cloned().flatten().map(|name| (*id, name));
         cards.push(BoardCard {
             model: vehicle
                 .as_ref()

@@ -133,9 +133,12 @@ async fn book_page(
         .ok()
         .and_then(|id| vs.iter().find(|v| v.id == id))
         .or(vs.first());
-    let service_type = ServiceType::from_code(&text("service_type"))
-        .unwrap_or(ServiceType::Maintenance);
-    let (lat, lon) = (coordinate(q.get("lat"), 90.0), coordinate(q.get("lon"), 180.0));
+    let service_type =
+        ServiceType::from_code(&text("service_type")).unwrap_or(ServiceType::Maintenance);
+    let (lat, lon) = (
+        coordinate(q.get("lat"), 90.0),
+        coordinate(q.get("lon"), 180.0),
+    );
     let near = lat.zip(lon);
     let search = text("q");
     let vehicle_id = vehicle.map(|v| v.id).unwrap_or_default();
@@ -279,7 +282,12 @@ async fn book_page(
         .iter()
         .flat_map(|(_, v)| v.iter())
         .find(|f| f.value == chosen)
-        .map(|f| (f.value.clone(), format!("{} {}", weekday(lang, f.date), f.time)));
+        .map(|f| {
+            (
+                f.value.clone(),
+                format!("{} {}", weekday(lang, f.date), f.time),
+            )
+        });
     if !chosen.is_empty() && page.start.is_none() && page.error.is_none() {
         page.error = Some(tables().t(lang, "book.slot_gone").to_string());
     }

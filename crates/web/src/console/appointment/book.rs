@@ -229,7 +229,10 @@ pub async fn book_page(
         error,
         q: query.clone(),
         matches,
-        restart_href: format!("/console/appointments/new?{}", station_part.trim_start_matches('&')),
+        restart_href: format!(
+            "/console/appointments/new?{}",
+            station_part.trim_start_matches('&')
+        ),
         station_select,
         station_name: String::new(),
         station_id: station,
@@ -264,11 +267,7 @@ pub async fn book_page(
         );
         let chosen_start = text("start");
         let link = |f: &FreeSlot, with_day: bool| SlotLink {
-            href: format!(
-                "{base}&day={}&start={}",
-                f.date,
-                urlencode(&f.value)
-            ),
+            href: format!("{base}&day={}&start={}", f.date, urlencode(&f.value)),
             time: if with_day {
                 format!("{} {}", super::day_heading(lang, f.date), f.time)
             } else {
@@ -396,7 +395,10 @@ pub async fn confirmation(
             t(lang, "book.when"),
             format!("{} {}", super::day_heading(lang, c.date), c.time),
         ),
-        (t(lang, "book.vehicle"), format!("{} · {}", c.plate, c.model)),
+        (
+            t(lang, "book.vehicle"),
+            format!("{} · {}", c.plate, c.model),
+        ),
         (t(lang, "book.customer"), c.customer.clone()),
         (
             t(lang, "svc.service_type"),

@@ -14,8 +14,8 @@ use crate::console::session::grant;
 use crate::error::page_error;
 use crate::i18n::Lang;
 use app::AppError;
-use app::repair_order::OpenInput;
 use app::appointment::view::StationChoice;
+use app::repair_order::OpenInput;
 use app::repair_order::view::{self};
 use askama::Template;
 use axum::Router;
@@ -210,11 +210,16 @@ async fn appointments(
             slots: d
                 .slots
                 .iter()
-                .map(|sl| (sl.time.clone(), sl.bays, sl.used, sl.free(), &sl.appointments))
-                .chain(
-                    (!d.unslotted.is_empty())
-                        .then(|| (String::new(), 0, 0, 0, &d.unslotted)),
-                )
+                .map(|sl| {
+                    (
+                        sl.time.clone(),
+                        sl.bays,
+                        sl.used,
+                        sl.free(),
+                        &sl.appointments,
+                    )
+                })
+                .chain((!d.unslotted.is_empty()).then(|| (String::new(), 0, 0, 0, &d.unslotted)))
                 .filter(|(_, bays, _, _, items)| *bays > 0 || !items.is_empty())
                 .map(|(time, bays, used, free, items)| SlotLine {
                     time,
