@@ -202,12 +202,12 @@ async fn card(
     // The appointment itself was read within reach; its vehicle and customer may be
     // registered at another station, so they are looked up by id without a reach.
     let vehicle = store::vehicle::get(c, &Reach::All, r.vehicle_id).await.ok();
-    if !names.contains_key(&r.customer_id) {
+    if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(r.customer_id) {
         let name = store::customer::get(c, &Reach::All, r.customer_id)
             .await
             .map(|cu| crate::privacy::customer_view(grant.principal(), cu).name)
             .unwrap_or_default();
-        names.insert(r.customer_id, name);
+        slot.insert(name);
     }
     let z = Timestamp::from_millisecond(r.start_at)
         .map_err(|e| AppError::Internal(e.to_string()))?

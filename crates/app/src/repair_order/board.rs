@@ -86,12 +86,12 @@ pub async fn station_board(
         techs.sort_unstable();
         techs.dedup();
         for id in advisor_id.iter().chain(techs.iter()) {
-            if !staff.contains_key(id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = staff.entry(*id) {
                 let name = store::people::staff(&mut c, &Reach::All, *id)
                     .await
                     .ok()
                     .map(|s| s.name);
-                staff.insert(*id, name);
+                slot.insert(name);
             }
         }
         let named = |id: &i64| staff.get(id).cloned().flatten().map(|name| (*id, name));
