@@ -82,13 +82,14 @@ async function somePlate() {
   assert.equal(r.status, 200);
   const cookie = r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
   const v = await (await fetch(`${BASE_URL}/api/v1/vehicles?per_page=20`, { headers: { cookie } })).json();
-  const item = v.items.find((x) => x.plate);
-  assert.ok(item, 'a vehicle with a plate at the advisor station');
-  return item.plate;
+  const items = v.items.filter((x) => x.plate);
+  assert.ok(items.length > 1, 'vehicles with a plate at the advisor station');
+  return items;
 }
 
 test('the advisor books a customer car on a free slot and sees it in the day view (zh)', { timeout: 120_000 }, async () => {
-  const plate = await somePlate();
+  const cars = await somePlate();
+  const plate = cars[0].plate;
   const page = await consolePage('advisor');
   await page.goto(`${BASE_URL}/console/appointments/new`);
   assert.equal(await page.locator('input[name=station]:not([type=hidden])').count(), 0, 'no typed station number');
@@ -137,6 +138,33 @@ test('the advisor books a customer car on a free slot and sees it in the day vie
   const receive = appt.locator('button.btn-primary');
   assert.equal(await receive.count(), 1, 'one primary action per row');
   await shot(page, 'console-day-1440-zh');
+
+  // The board: a walk-in shows as a card in the reception column with plate, model,
+  // customer and advisor by name, and the advisor filter keeps it.
+  const walkIn = cars[1];
+  const csrf = await page.getAttribute('input[name=csrf]', 'value');
+  const r = await page.request.post(`${BASE_URL}/console/orders/new`, {
+    form: { csrf, station_id: String(walkIn.station_id), vin: walkIn.vin, concern: '看板测试：异响', service_type: 'repair' },
+    maxRedirects: 0,
+  });
+  assert.equal(r.status(), 303, await r.text());
+  await page.goto(`${BASE_URL}/console/board`);
+  const card = page.locator('.board-card', { hasText: walkIn.plate });
+  assert.equal(await card.count(), 1, 'the walk-in is on the board');
+  const cardText = await card.textContent();
+  assert.ok(cardText.includes(walkIn.model), 'the card shows the model');
+  assert.ok(/服务顾问：\S+/.test(cardText), `the card names the advisor: ${cardText}`);
+  const col = page.locator('.board-col', { has: card });
+  assert.ok(Number(await col.locator('.count').textContent()) >= 1, 'the column counts its cards');
+  const adv = page.locator('select[name=advisor][data-search]');
+  const opts = await adv.locator('option').evaluateAll((os) => os.map((o) => [o.value, o.text]).filter((o) => o[0]));
+  assert.ok(opts.length >= 1 && !/^\d+$/.test(opts[0][1]), 'advisors by name');
+  await Promise.all([page.waitForNavigation(), adv.selectOption(opts[0][0])]);
+  assert.equal(await page.locator('.board-card', { hasText: walkIn.plate }).count(), 1, 'the advisor filter keeps the card');
+  await shot(page, 'console-board-1440-zh');
+  await page.setViewportSize({ width: 768, height: 1000 });
+  await noOverflow(page, 'board at 768');
+  await shot(page, 'console-board-768-zh');
 });
 
 test('day and week views move by previous / next and name the station (zh and en)', { timeout: 90_000 }, async () => {

@@ -64,7 +64,7 @@ impl StationChoice {
 /// every station — where a station is and its free slots are not personal data),
 /// matching `q` (code, name or city words), nearest to `near` (latitude, longitude)
 /// first, else to the `home` station, else by code; at most `limit`. Needs
-/// `AppointmentRead` or `AppointmentBook`.
+/// `AppointmentRead`, `AppointmentBook` or `KpiRead` (the KPI pages pick stations too).
 pub async fn stations(
     app: &App,
     grant: &Grant,
@@ -73,7 +73,14 @@ pub async fn stations(
     home: Option<i64>,
     limit: usize,
 ) -> AppResult<Vec<StationChoice>> {
-    expect_any(grant, &[Action::AppointmentRead, Action::AppointmentBook])?;
+    expect_any(
+        grant,
+        &[
+            Action::AppointmentRead,
+            Action::AppointmentBook,
+            Action::KpiRead,
+        ],
+    )?;
     let reach = station_reach(grant.reach());
     let mut c = conn(app).await?;
     let from = match (near, home) {

@@ -5,6 +5,7 @@
 pub mod billing;
 pub mod chrome;
 pub mod form;
+pub mod home;
 pub mod job;
 pub mod select;
 pub mod session;
@@ -36,7 +37,7 @@ pub fn router() -> Router<AppState> {
             "/",
             get(|| async { axum::response::Redirect::to("/console") }),
         )
-        .route("/console", get(session::home))
+        .route("/console", get(home::home))
         .route(
             "/console/login",
             get(session::login_page).post(session::login),
