@@ -149,8 +149,11 @@ pub async fn home(State(s): State<AppState>, user: ConsoleUser) -> Response {
     }
 
     // A technician's own jobs.
-    if let (Some(st), Ok(g)) = (station, grant(&user, Action::WorkshopWork))
-        && p.role == Role::Technician
+    if let (Some(st), Ok(_), Ok(g)) = (
+        station,
+        grant(&user, Action::WorkshopWork),
+        grant(&user, Action::RepairOrderRead),
+    ) && p.role == Role::Technician
         && let Ok(jobs) = view::jobs(&s.app, &g, st, p.id).await
     {
         panels.push(Panel {
