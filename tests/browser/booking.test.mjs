@@ -294,3 +294,23 @@ test('every role\'s home shows its work, not only a welcome (zh and en)', { time
   assert.match(href, /\/console\/kpis\?station=\d+/);
   assert.ok(!/^\d+$/.test((await admin.textContent('#home-top ul.lines a')).trim()), 'stations by name');
 });
+
+test('KPIs: the station by a searchable select, with the network roll-up (zh and en)', { timeout: 60_000 }, async () => {
+  for (const lang of ['zh-CN', 'en']) {
+    const page = await consolePage('admin', lang);
+    await page.goto(`${BASE_URL}/console/kpis`);
+    assert.equal(await page.locator('input[name=station]:not([type=hidden])').count(), 0, 'no typed station number');
+    const select = page.locator('select[name=station][data-search]');
+    assert.equal(await select.count(), 1);
+    const opts = await select.locator('option').evaluateAll((os) => os.map((o) => [o.value, o.text]));
+    await page.fill('input.select-filter', opts[1][1].split(' · ')[1]);
+    await Promise.all([page.waitForNavigation(), page.click('#kpi-filter button[type=submit]')]);
+    assert.ok(page.url().includes(`station=${opts[1][0]}`), page.url());
+    const rows = page.locator('tbody tr');
+    assert.equal(await rows.count(), 2, 'the station and the roll-up');
+    assert.match(await rows.nth(1).textContent(), lang === 'en' ? /Network total/ : /全网合计/);
+    assert.ok((await rows.nth(0).textContent()).includes(opts[1][1].split(' · ')[0]), 'the station by name');
+    await shot(page, `console-kpis-1440-${lang}`);
+    await page.context().close();
+  }
+});
