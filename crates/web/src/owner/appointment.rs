@@ -367,14 +367,28 @@ async fn list_page(
         let rows = app::appointment::owner::owned(&s.app, &g, &stations)
             .await
             .unwrap_or_default();
+        // Stations by name, never by number.
+        let names: HashMap<i64, String> =
+            app::appointment::view::stations(&s.app, &g, None, None, None, 5_000)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|st| {
+                    let name = match lang {
+                        Lang::ZhCn => st.name_zh,
+                        Lang::En => st.name_en,
+                    };
+                    (st.id, name)
+                })
+                .collect();
         page.items = rows
             .iter()
             .map(|a| Item {
                 id: a.id,
                 text: format!(
-                    "{} · #{} · {} · {}",
+                    "{} · {} · {} · {}",
                     show_time(a.start_at),
-                    a.station_id,
+                    names.get(&a.station_id).cloned().unwrap_or_default(),
                     tables().t(lang, &format!("svc.type.{}", a.service_type)),
                     tables().t(lang, &format!("svc.appt.{}", a.state)),
                 ),
