@@ -18,7 +18,7 @@ const LAYERS: [(&str, &str); 6] = [
 
 /// Modules that are machinery or shared value types, not business areas. Every other
 /// module is an area and must be named as in the other layers.
-const MACHINERY: [&str; 40] = [
+const MACHINERY: [&str; 42] = [
     // domain: value types and the permission model every area uses
     "certification",
     "ids",
@@ -60,11 +60,14 @@ const MACHINERY: [&str; 40] = [
     "schema",
     "shared",
     "signing",
-    // web: the frame, forms, the shared table page, timeline rows, the owner page
+    // web: the frame, forms, the shared table page, timeline rows, the owner page,
+    // the searchable select and status tag, the role homes (composed of areas' views)
     "chrome",
     "form",
     "table",
     "timeline",
+    "select",
+    "home",
 ];
 
 /// Web modules that are machinery only there (names also used as areas elsewhere are

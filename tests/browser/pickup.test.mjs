@@ -129,7 +129,10 @@ test('pick-up scheduled in the console, confirmed by the owner on the phone', { 
     assert.ok(owner.url().endsWith('/owner'), owner.url());
     await owner.goto(`${BASE_URL}/owner/book`);
     const day = nextWorkday();
-    await owner.fill('input[name=start]', `${day} 15:00`);
+    // The nearest station (the vehicle's own) first, then the day's tab and the time.
+    await click(owner, 'a.station');
+    await click(owner, `.tabs a[data-day="${day}"]`);
+    await click(owner, `a.slot[data-start="${day} 15:00"]`);
     await owner.fill('input[name=concern]', concern);
     await click(owner, '#book-form button[type=submit]');
     assert.match(owner.url(), /\/owner\/appointments/, await owner.textContent('body'));

@@ -116,7 +116,10 @@ test('the whole service loop in a real browser', { timeout: 240_000 }, async () 
     assert.ok(owner.url().endsWith('/owner'), owner.url());
     await owner.goto(`${BASE_URL}/owner/book`);
     const day = nextWorkday();
-    await owner.fill('input[name=start]', `${day} 10:00`);
+    // The nearest station (the vehicle's own) first, then the day's tab and the time.
+    await click(owner, 'a.station');
+    await click(owner, `.tabs a[data-day="${day}"]`);
+    await click(owner, `a.slot[data-start="${day} 10:00"]`);
     await owner.fill('input[name=concern]', '做保养，刹车有异响');
     await shot(owner, '01-owner-book');
     await click(owner, '#book-form button[type=submit]');

@@ -23,6 +23,14 @@ pub fn router() -> Router<AppState> {
             get(|| script(include_str!("../assets/live.js"))),
         )
         .route(
+            "/assets/select.js",
+            get(|| script(include_str!("../assets/select.js"))),
+        )
+        .route(
+            "/assets/book.js",
+            get(|| script(include_str!("../assets/book.js"))),
+        )
+        .route(
             "/assets/api-docs.js",
             get(|| script(include_str!("../assets/api-docs.js"))),
         )

@@ -9,6 +9,7 @@
 
 pub mod feed;
 pub mod owner;
+pub mod view;
 use crate::calendar::{station_calendar, station_zone};
 use crate::capacity::{job_for, load_state};
 use crate::input::Loose;

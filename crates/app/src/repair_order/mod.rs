@@ -12,6 +12,7 @@ mod work;
 pub use open::*;
 pub use work::*;
 
+pub mod board;
 pub mod load;
 
 pub mod mine;

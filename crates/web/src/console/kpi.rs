@@ -1,17 +1,22 @@
-//! KPIs per station and month with a server-rendered SVG chart.
+//! KPIs per station and month with a server-rendered SVG chart; the station is picked
+//! by name or code (searchable select), with the region's or network's roll-up.
 
 use super::form::{error_page, render, t};
 use super::session::ConsoleUser;
 use crate::AppState;
 use crate::api::kpi::{parse_month, this_month};
+use crate::console::appointment::{pick_station, station_name};
+use crate::console::chrome::Chrome;
+use crate::console::select::SearchSelect;
 use crate::console::session::grant;
-use crate::console::table::{Filter, TRow, TablePage, station_needed, station_param};
 use app::AppError;
+use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
+use domain::kpi::{Rate, StationMonth, YearMonth};
 use domain::permission::Action;
 use std::collections::HashMap;
 
@@ -68,6 +73,43 @@ fn askama_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The KPI page: a station picked by name or code (searchable), its month, and the
+/// roll-up of every station within reach (the region for a regional manager, the
+/// network for head office).
+#[derive(Template)]
+#[template(path = "kpi.html")]
+struct KpiPage {
+    chrome: Chrome,
+    title: String,
+    station_select: Option<SearchSelect>,
+    station_id: i64,
+    month: String,
+    headers: Vec<String>,
+    rows: Vec<(String, Vec<String>)>,
+    chart: String,
+}
+
+fn rate(r: &Rate) -> String {
+    r.percent()
+        .map(|p| format!("{p:.1}% ({}/{})", r.numerator, r.denominator))
+        .unwrap_or_else(|| "–".into())
+}
+
+fn cells(month: YearMonth, k: &StationMonth) -> Vec<String> {
+    vec![
+        month.to_string(),
+        k.delivered.to_string(),
+        rate(&k.first_time_fix),
+        k.mean_repair_minutes
+            .map(|m| format!("{m} min"))
+            .unwrap_or_else(|| "–".into()),
+        rate(&k.on_time_delivery),
+    ]
+}
+
+/// Most stations the roll-up reads.
+const MAX_ROLLUP: usize = 200;
+
 async fn kpis(
     State(s): State<AppState>,
     user: ConsoleUser,
@@ -79,8 +121,10 @@ async fn kpis(
         Ok(g) => g,
         Err(e) => return error_page(chrome, &e),
     };
-    let Some(station) = station_param(&user, &q) else {
-        return station_needed(chrome, "svc.kpis", "/console/kpis");
+    let asked = q.get("station").and_then(|v| v.trim().parse::<i64>().ok());
+    let (station_select, station) = pick_station(&s, &user, &g, asked).await;
+    let Some(station) = station else {
+        return error_page(chrome, &AppError::NotFound);
     };
     let month = match q.get("month").map(|m| m.trim()).filter(|m| !m.is_empty()) {
         Some(m) => match parse_month(m, lang) {
@@ -101,49 +145,64 @@ async fn kpis(
         Ok(k) => k,
         Err(e) => return error_page(chrome, &e),
     };
-    let rate = |r: &domain::kpi::Rate| {
-        r.percent()
-            .map(|p| format!("{p:.1}% ({}/{})", r.numerator, r.denominator))
-            .unwrap_or_else(|| "–".into())
+    let name = app::appointment::view::stations(&s.app, &g, None, None, None, MAX_ROLLUP)
+        .await
+        .unwrap_or_default();
+    let label = |id: i64| {
+        name.iter()
+            .find(|st| st.id == id)
+            .map(|st| station_name(lang, st))
+            .unwrap_or_default()
     };
-    let rows = vec![TRow {
-        id: station,
-        href: String::new(),
-        cells: vec![
-            station.to_string(),
-            month.to_string(),
-            k.delivered.to_string(),
-            rate(&k.first_time_fix),
-            k.mean_repair_minutes
-                .map(|m| format!("{m} min"))
-                .unwrap_or_else(|| "–".into()),
-            rate(&k.on_time_delivery),
-        ],
-        alert: false,
-        buttons: vec![],
-    }];
+    let mut rows = vec![(label(station), cells(month, &k))];
+    // The roll-up: every station within reach, rates summed over their counts.
+    if station_select.is_some() && name.len() > 1 {
+        let mut sum = StationMonth {
+            station: String::new(),
+            month,
+            delivered: 0,
+            first_time_fix: Rate::default(),
+            mean_repair_minutes: None,
+            on_time_delivery: Rate::default(),
+        };
+        let mut minutes = 0i64;
+        let mut timed = 0i64;
+        for st in &name {
+            if let Ok(x) = app::kpi::station_kpis(&s.app, &g, st.id, month).await {
+                sum.delivered += x.delivered;
+                sum.first_time_fix.numerator += x.first_time_fix.numerator;
+                sum.first_time_fix.denominator += x.first_time_fix.denominator;
+                sum.on_time_delivery.numerator += x.on_time_delivery.numerator;
+                sum.on_time_delivery.denominator += x.on_time_delivery.denominator;
+                if let Some(m) = x.mean_repair_minutes {
+                    let n = i64::try_from(x.delivered).unwrap_or(0).max(1);
+                    minutes += m * n;
+                    timed += n;
+                }
+            }
+        }
+        sum.mean_repair_minutes = (timed > 0).then(|| minutes / timed);
+        let scope = match user.session.principal.unit {
+            domain::permission::Unit::Region(_) => "kpi.rollup_region",
+            _ => "kpi.rollup_network",
+        };
+        rows.push((
+            format!("{} ({})", t(lang, scope), name.len()),
+            cells(month, &sum),
+        ));
+    }
     let chart = kpi_chart(&[
         (t(lang, "svc.kpi.ffv"), k.first_time_fix.percent()),
         (t(lang, "svc.kpi.on_time"), k.on_time_delivery.percent()),
     ]);
-    let page = TablePage {
+    let page = KpiPage {
         chrome: chrome.crumb("/console/kpis", t(lang, "svc.kpis")),
         title: t(lang, "svc.kpis"),
-        notice: None,
-        error: None,
-        filter: Some(Filter {
-            fields: vec![
-                (
-                    "station".into(),
-                    t(lang, "field.station_id"),
-                    station.to_string(),
-                ),
-                ("month".into(), t(lang, "svc.month"), month.to_string()),
-            ],
-        }),
-        new_link: None,
+        station_select,
+        station_id: station,
+        month: month.to_string(),
         headers: [
-            "field.station_id",
+            "book.station",
             "svc.month",
             "svc.kpi.delivered",
             "svc.kpi.ffv",
@@ -154,7 +213,7 @@ async fn kpis(
         .map(|k| t(lang, k))
         .collect(),
         rows,
-        chart: Some(chart),
+        chart,
     };
     render(&page, StatusCode::OK)
 }

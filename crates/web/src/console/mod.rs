@@ -1,10 +1,13 @@
 //! The staff console: server-rendered pages that work without JavaScript.
 
-// Machinery: the frame, forms, sign-in, the shared table page and timeline rows.
+// Machinery: the frame, forms, sign-in, the shared table page, the searchable select
+// and status tag, and timeline rows.
 pub mod billing;
 pub mod chrome;
 pub mod form;
+pub mod home;
 pub mod job;
+pub mod select;
 pub mod session;
 pub mod table;
 pub mod timeline;
@@ -36,7 +39,7 @@ pub fn router() -> Router<AppState> {
             "/",
             get(|| async { axum::response::Redirect::to("/console") }),
         )
-        .route("/console", get(session::home))
+        .route("/console", get(home::home))
         .route(
             "/console/login",
             get(session::login_page).post(session::login),

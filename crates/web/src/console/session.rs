@@ -217,30 +217,6 @@ pub async fn switch_lang(
     r
 }
 
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    chrome: Chrome,
-    title: String,
-    facts: Vec<(String, String)>,
-}
-
-/// The console's first page.
-pub async fn home(user: ConsoleUser) -> Response {
-    let chrome = user.chrome("home");
-    let p = &user.session.principal;
-    let t = tables();
-    let page = HomePage {
-        title: t.fill(user.lang, "home.welcome", &[("name", &p.name)]),
-        facts: vec![
-            (chrome.t("home.role"), chrome.role_label.clone()),
-            (chrome.t("home.unit"), chrome.unit_label.clone()),
-        ],
-        chrome,
-    };
-    render(&page, StatusCode::OK)
-}
-
 /// The grant of the signed-in user for `action`, or [`AppError::Forbidden`].
 pub fn grant(user: &ConsoleUser, action: Action) -> Result<Grant, AppError> {
     user.session

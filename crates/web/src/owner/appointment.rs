@@ -1,26 +1,26 @@
-//! The owner's appointment pages: book (offered slots when full), my appointments with
-//! reschedule and cancel with a reason.
+//! The owner's appointment pages: book (a station from a list sorted by distance, then
+//! a free time from the real capacity, then confirm; no typed station number or
+//! time), my appointments with reschedule and cancel with a reason.
 
 use super::page::*;
 use crate::AppState;
-use crate::api::capacity::parse_instant;
-use crate::console::chrome::show_time;
+use crate::console::chrome::{show_time, urlencode};
 use crate::console::form::{FormData, render};
 use crate::error::page_error;
 use crate::extract::constant_time_eq;
 use crate::i18n::{Lang, tables};
-use app::AppError;
 use app::appointment::BookInput;
 use app::auth::Session;
-use app::capacity::SlotQuery;
+use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::appointment::ServiceType;
 use domain::permission::Action;
+use std::collections::HashMap;
 
 /// Routes of these pages.
 pub fn router() -> Router<AppState> {
@@ -38,61 +38,260 @@ async fn vehicles(s: &AppState, session: &Session) -> Vec<app::vehicle::Vehicle>
     app::vehicle::owned(&s.app, &g).await.unwrap_or_default()
 }
 
-async fn book_form(s: &AppState, session: &Session, form: Option<&FormData>) -> Page {
-    let lang = Lang::from_tag(&session.lang);
-    let mut p = Page::new(lang, "own.book", "book");
-    p.signed_in = true;
-    p.csrf = session.csrf.clone();
-    let vs = vehicles(s, session).await;
-    p.vehicles = vs
-        .iter()
-        .map(|v| {
-            (
-                v.id,
-                format!(
-                    "{} {} {}",
-                    v.brand,
-                    v.model,
-                    v.plate.clone().unwrap_or_default()
-                ),
-            )
-        })
-        .collect();
-    p.service_types = ServiceType::ALL
-        .iter()
-        .map(|st| {
-            (
-                st.code().to_string(),
-                tables()
-                    .t(lang, &format!("svc.type.{}", st.code()))
-                    .to_string(),
-            )
-        })
-        .collect();
-    match form {
-        Some(f) => {
-            p.vehicle_id = f.get("vehicle_id").parse().unwrap_or_default();
-            p.service_type = f.get("service_type").to_string();
-            p.station_id = f.get("station_id").to_string();
-            p.start = f.get("start").to_string();
-            p.concern = f.get("concern").to_string();
-        }
-        None => {
-            if let Some(v) = vs.first() {
-                p.vehicle_id = v.id;
-                p.station_id = v.station_id.to_string();
-            }
-            p.service_type = "maintenance".into();
-        }
-    }
-    p
+/// A station in the owner's list.
+struct StationLink {
+    href: String,
+    name: String,
+    place: String,
+    distance: String,
 }
 
-async fn book_page(State(s): State<AppState>, parts: Parts) -> Response {
+/// A free start as a link.
+struct SlotLink {
+    href: String,
+    text: String,
+    value: String,
+}
+
+/// A day tab.
+struct DayTab {
+    href: String,
+    label: String,
+    on: bool,
+    date: String,
+}
+
+/// The owner's booking page: vehicle and service, then a station from a list sorted by
+/// distance (with a name search), then a free time (days as tabs), then confirm.
+#[derive(Template)]
+#[template(path = "owner_book.html")]
+struct BookPage {
+    lang: Lang,
+    title: String,
+    error: Option<String>,
+    csrf: String,
+    form_token: String,
+    vehicles: Vec<(i64, String)>,
+    vehicle_id: i64,
+    service_types: Vec<(String, String)>,
+    service_type: String,
+    q: String,
+    lat: String,
+    lon: String,
+    stations: Vec<StationLink>,
+    /// The chosen station: (id, name).
+    station: Option<(i64, String)>,
+    change_station: String,
+    best: Vec<SlotLink>,
+    tabs: Vec<DayTab>,
+    times: Vec<SlotLink>,
+    no_slots: bool,
+    /// The chosen start: (form value, text).
+    start: Option<(String, String)>,
+}
+
+impl BookPage {
+    fn t(&self, key: &str) -> String {
+        tables().t(self.lang, key).to_string()
+    }
+}
+
+fn weekday(lang: Lang, d: jiff::civil::Date) -> String {
+    let wd = tables()
+        .t(
+            lang,
+            &format!("book.weekday.{}", d.weekday().to_monday_one_offset()),
+        )
+        .to_string();
+    match lang {
+        Lang::ZhCn => format!("{} {wd}", d.strftime("%m-%d")),
+        Lang::En => format!("{wd} {}", d.strftime("%m-%d")),
+    }
+}
+
+fn coordinate(text: Option<&String>, max: f64) -> Option<f64> {
+    text.and_then(|t| t.trim().parse::<f64>().ok())
+        .filter(|v| v.is_finite() && v.abs() <= max)
+}
+
+async fn book_page(
+    State(s): State<AppState>,
+    parts: Parts,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let Some(session) = owner(&s, &parts).await else {
         return Redirect::to("/owner/login").into_response();
     };
-    render(&book_form(&s, &session, None).await, StatusCode::OK)
+    let lang = Lang::from_tag(&session.lang);
+    let Ok(g) = session.principal.grant(Action::AppointmentBook) else {
+        return Redirect::to("/owner/login").into_response();
+    };
+    let text = |k: &str| q.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let vs = vehicles(&s, &session).await;
+    let vehicle = text("vehicle_id")
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| vs.iter().find(|v| v.id == id))
+        .or(vs.first());
+    let service_type =
+        ServiceType::from_code(&text("service_type")).unwrap_or(ServiceType::Maintenance);
+    let (lat, lon) = (
+        coordinate(q.get("lat"), 90.0),
+        coordinate(q.get("lon"), 180.0),
+    );
+    let near = lat.zip(lon);
+    let search = text("q");
+    let vehicle_id = vehicle.map(|v| v.id).unwrap_or_default();
+    let base = format!(
+        "/owner/book?vehicle_id={vehicle_id}&service_type={}",
+        service_type.code()
+    );
+    let mut page = BookPage {
+        lang,
+        title: tables().t(lang, "own.book").to_string(),
+        error: q.get("error").cloned(),
+        csrf: session.csrf.clone(),
+        form_token: app::idempotency::form_token(),
+        vehicles: vs
+            .iter()
+            .map(|v| {
+                (
+                    v.id,
+                    format!(
+                        "{} {} {}",
+                        v.plate.clone().unwrap_or_default(),
+                        v.brand,
+                        v.model
+                    ),
+                )
+            })
+            .collect(),
+        vehicle_id,
+        service_types: ServiceType::ALL
+            .iter()
+            .map(|st| {
+                (
+                    st.code().to_string(),
+                    tables()
+                        .t(lang, &format!("svc.type.{}", st.code()))
+                        .to_string(),
+                )
+            })
+            .collect(),
+        service_type: service_type.code().to_string(),
+        q: search.clone(),
+        lat: lat.map(|v| v.to_string()).unwrap_or_default(),
+        lon: lon.map(|v| v.to_string()).unwrap_or_default(),
+        stations: vec![],
+        station: None,
+        change_station: base.clone(),
+        best: vec![],
+        tabs: vec![],
+        times: vec![],
+        no_slots: false,
+        start: None,
+    };
+    let station = text("station").parse::<i64>().ok();
+    let Some(station) = station else {
+        let home = vehicle.map(|v| v.station_id);
+        let list = app::appointment::view::stations(
+            &s.app,
+            &g,
+            Some(&search).filter(|q| !q.is_empty()).map(String::as_str),
+            near,
+            home,
+            30,
+        )
+        .await;
+        match list {
+            Ok(list) => {
+                page.stations = list
+                    .iter()
+                    .map(|st| StationLink {
+                        href: format!("{base}&station={}", st.id),
+                        name: match lang {
+                            Lang::ZhCn => st.name_zh.clone(),
+                            Lang::En => st.name_en.clone(),
+                        },
+                        place: format!("{} {}", st.city, st.address),
+                        distance: st
+                            .distance_km
+                            .map(|km| {
+                                tables().fill(lang, "book.km", &[("km", &format!("{km:.1}"))])
+                            })
+                            .unwrap_or_default(),
+                    })
+                    .collect()
+            }
+            Err(e) => page.error = Some(page_error(lang, &e).0),
+        }
+        return render(&page, StatusCode::OK);
+    };
+    let picker = match app::appointment::view::slot_picker(&s.app, &g, station, service_type).await
+    {
+        Ok(p) => p,
+        Err(e) => {
+            page.error = Some(page_error(lang, &e).0);
+            return render(&page, StatusCode::NOT_FOUND);
+        }
+    };
+    page.station = Some((
+        station,
+        match lang {
+            Lang::ZhCn => picker.station.name_zh.clone(),
+            Lang::En => picker.station.name_en.clone(),
+        },
+    ));
+    let here = format!("{base}&station={station}");
+    let chosen = text("start");
+    let link = |f: &app::appointment::view::FreeSlot, with_day: bool| SlotLink {
+        href: format!("{here}&day={}&start={}", f.date, urlencode(&f.value)),
+        text: if with_day {
+            format!("{} {}", weekday(lang, f.date), f.time)
+        } else {
+            f.time.clone()
+        },
+        value: f.value.clone(),
+    };
+    page.best = picker.best.iter().map(|f| link(f, true)).collect();
+    let day = text("day");
+    let on = picker
+        .days
+        .iter()
+        .position(|(d, _)| d.to_string() == day)
+        .unwrap_or(0);
+    page.tabs = picker
+        .days
+        .iter()
+        .enumerate()
+        .map(|(i, (d, _))| DayTab {
+            href: format!("{here}&day={d}"),
+            label: weekday(lang, *d),
+            on: i == on,
+            date: d.to_string(),
+        })
+        .collect();
+    page.times = picker
+        .days
+        .get(on)
+        .map(|(_, v)| v.iter().map(|f| link(f, false)).collect())
+        .unwrap_or_default();
+    page.no_slots = picker.days.is_empty();
+    page.start = picker
+        .days
+        .iter()
+        .flat_map(|(_, v)| v.iter())
+        .find(|f| f.value == chosen)
+        .map(|f| {
+            (
+                f.value.clone(),
+                format!("{} {}", weekday(lang, f.date), f.time),
+            )
+        });
+    if !chosen.is_empty() && page.start.is_none() && page.error.is_none() {
+        page.error = Some(tables().t(lang, "book.slot_gone").to_string());
+    }
+    render(&page, StatusCode::OK)
 }
 
 async fn book(State(s): State<AppState>, parts: Parts, form: FormData) -> Response {
@@ -100,21 +299,25 @@ async fn book(State(s): State<AppState>, parts: Parts, form: FormData) -> Respon
         return Redirect::to("/owner/login").into_response();
     };
     let lang = Lang::from_tag(&session.lang);
-    let mut page = book_form(&s, &session, Some(&form)).await;
+    let station_id: i64 = form.get("station_id").trim().parse().unwrap_or_default();
+    let vehicle_id: i64 = form.get("vehicle_id").trim().parse().unwrap_or_default();
+    let back = |msg: &str| {
+        Redirect::to(&format!(
+            "/owner/book?vehicle_id={vehicle_id}&service_type={}&station={station_id}&error={}",
+            urlencode(form.get("service_type")),
+            urlencode(msg)
+        ))
+        .into_response()
+    };
     if !constant_time_eq(form.get("csrf").as_bytes(), session.csrf.as_bytes()) {
-        page.error = Some(tables().t(lang, "error.csrf").into());
-        return render(&page, StatusCode::FORBIDDEN);
+        return back(tables().t(lang, "error.csrf"));
     }
     let Ok(g) = session.principal.grant(Action::AppointmentBook) else {
         return Redirect::to("/owner/login").into_response();
     };
-    let station_id: i64 = form.get("station_id").trim().parse().unwrap_or_default();
-    if station_id > 0 {
-        let _ = app::repair_order::view::ensure_ready(&s.app, station_id).await;
-    }
     let input = BookInput {
         station_id,
-        vehicle_id: page.vehicle_id,
+        vehicle_id,
         service_type: form.get("service_type").to_string(),
         channel: "owner_app".into(),
         start: serde_json::Value::String(form.get("start").to_string()),
@@ -124,67 +327,8 @@ async fn book(State(s): State<AppState>, parts: Parts, form: FormData) -> Respon
     };
     match app::appointment::book(&s.app, &g, &input).await {
         Ok(_) => Redirect::to("/owner/appointments?booked=1").into_response(),
-        Err(e) => {
-            let (msg, status) = page_error(lang, &e);
-            page.error = Some(msg);
-            let full = matches!(&e, AppError::Refused(v) if v.0.iter().any(|x| x.rule.starts_with("capacity.no_")));
-            if full {
-                page.offers = offers(&s, &g, station_id, &input, lang).await;
-            }
-            render(&page, status)
-        }
+        Err(e) => back(&page_error(lang, &e).0),
     }
-}
-
-async fn offers(
-    s: &AppState,
-    g: &domain::permission::Grant,
-    station_id: i64,
-    input: &BookInput,
-    _lang: Lang,
-) -> Vec<(i64, String, String)> {
-    let Some(service_type) = ServiceType::from_code(&input.service_type) else {
-        return vec![];
-    };
-    let Ok(tz) = app::appointment::zone_of(&s.app, station_id).await else {
-        return vec![];
-    };
-    let Some(preferred) = input.start.as_str().and_then(|t| parse_instant(t, &tz)) else {
-        return vec![];
-    };
-    let q = SlotQuery {
-        station_id,
-        service_type,
-        operation_codes: vec![],
-        preferred,
-        limit: 4,
-        nearby_stations: 2,
-    };
-    let Ok(offer) = app::capacity::find_slots(&s.app, g, &q).await else {
-        return vec![];
-    };
-    let local = |t: jiff::Timestamp| {
-        t.to_zoned(tz.clone())
-            .strftime("%Y-%m-%d %H:%M")
-            .to_string()
-    };
-    std::iter::once(&offer.here)
-        .chain(offer.nearby.iter())
-        .flat_map(|st| {
-            st.slots.iter().map(move |t| {
-                (
-                    st.station_id,
-                    local(*t),
-                    format!(
-                        "#{} · {:.1} km · {}",
-                        st.station_id,
-                        st.distance_km,
-                        local(*t)
-                    ),
-                )
-            })
-        })
-        .collect()
 }
 
 async fn my_appointments(State(s): State<AppState>, parts: Parts) -> Response {
@@ -223,14 +367,28 @@ async fn list_page(
         let rows = app::appointment::owner::owned(&s.app, &g, &stations)
             .await
             .unwrap_or_default();
+        // Stations by name, never by number.
+        let names: HashMap<i64, String> =
+            app::appointment::view::stations(&s.app, &g, None, None, None, 5_000)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|st| {
+                    let name = match lang {
+                        Lang::ZhCn => st.name_zh,
+                        Lang::En => st.name_en,
+                    };
+                    (st.id, name)
+                })
+                .collect();
         page.items = rows
             .iter()
             .map(|a| Item {
                 id: a.id,
                 text: format!(
-                    "{} · #{} · {} · {}",
+                    "{} · {} · {} · {}",
                     show_time(a.start_at),
-                    a.station_id,
+                    names.get(&a.station_id).cloned().unwrap_or_default(),
                     tables().t(lang, &format!("svc.type.{}", a.service_type)),
                     tables().t(lang, &format!("svc.appt.{}", a.state)),
                 ),

@@ -2,10 +2,10 @@
 //! page ([`page`]) and its actions (checkpoints, stages, concern, assignment, work,
 //! owner link), and the technician's jobs.
 
+pub mod board;
 pub mod page;
 
 use self::page::{order_page, stage_label};
-use super::chrome::show_time;
 use super::form::{FormData, FormPage, answer, error_page, render, t};
 use super::session::ConsoleUser;
 use crate::AppState;
@@ -28,7 +28,7 @@ use std::collections::HashMap;
 /// Routes of the repair-order pages.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/console/board", get(board))
+        .route("/console/board", get(board::board))
         .route("/console/jobs", get(jobs))
         .route("/console/orders/new", get(walk_in_form).post(walk_in))
         .route("/console/orders/{id}", get(order))
@@ -45,106 +45,6 @@ pub fn router() -> Router<AppState> {
 /// technician's workshop rights.
 pub(crate) fn workshop_grant(user: &ConsoleUser) -> Result<Grant, AppError> {
     grant(user, Action::RepairOrderWrite).or_else(|_| grant(user, Action::WorkshopWork))
-}
-
-async fn board(
-    State(s): State<AppState>,
-    user: ConsoleUser,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let chrome = user.chrome("board");
-    let g = match grant(&user, Action::RepairOrderRead) {
-        Ok(g) => g,
-        Err(e) => return error_page(chrome, &e),
-    };
-    let Some(station) = station_param(&user, &q) else {
-        return station_needed(chrome, "svc.board", "/console/board");
-    };
-    let items = match view::board(&s.app, &g, station).await {
-        Ok(i) => i,
-        Err(e) => return error_page(chrome, &e),
-    };
-    let lang = user.lang;
-    let mut items = items;
-    items.sort_by_key(|b| {
-        (
-            b.current_stage
-                .as_deref()
-                .and_then(Stage::from_code)
-                .map(|s| s.index())
-                .unwrap_or(0),
-            b.id,
-        )
-    });
-    let rows = items
-        .iter()
-        .map(|b| TRow {
-            id: b.id,
-            href: format!("/console/orders/{}", b.id),
-            cells: vec![
-                format!("#{}", b.id),
-                b.plate.clone().unwrap_or_default(),
-                match &b.current_stage {
-                    Some(c) => stage_label(lang, c),
-                    None => format!(
-                        "{} ✔",
-                        b.last_done
-                            .as_deref()
-                            .map(|c| stage_label(lang, c))
-                            .unwrap_or_default()
-                    ),
-                },
-                match (b.elapsed_minutes, b.standard_minutes) {
-                    (Some(e), Some(s)) => format!("{e} / {s} min"),
-                    _ => String::new(),
-                },
-                if b.overrun {
-                    t(lang, "svc.overrun")
-                } else {
-                    String::new()
-                },
-                b.awaiting_approval.to_string(),
-                b.promised_at.map(show_time).unwrap_or_default(),
-                b.concern.clone(),
-            ],
-            alert: b.overrun,
-            buttons: vec![],
-        })
-        .collect();
-    let page = TablePage {
-        chrome: chrome.crumb("/console/board", t(lang, "svc.board")),
-        title: t(lang, "svc.board"),
-        notice: None,
-        error: None,
-        filter: None,
-        new_link: user
-            .session
-            .principal
-            .grant(Action::RepairOrderWrite)
-            .is_ok()
-            .then(|| {
-                (
-                    format!("/console/orders/new?station={station}"),
-                    t(lang, "svc.walk_in"),
-                )
-            }),
-        headers: [
-            "svc.order",
-            "field.plate",
-            "svc.stage",
-            "svc.elapsed",
-            "svc.overrun",
-            "svc.awaiting",
-            "svc.promised",
-            "svc.concern",
-        ]
-        .iter()
-        .map(|k| t(lang, k))
-        .collect(),
-        rows,
-        chart: None,
-    };
-    render(&page, StatusCode::OK)
 }
 
 async fn jobs(State(s): State<AppState>, user: ConsoleUser) -> Response {
