@@ -31,6 +31,7 @@ async fn bill_desk_payment_and_rating(env: &Env) {
         &env.app,
         &grant(Action::RepairOrderWrite),
         &WalkInInput {
+            second_order_reason: None,
             station_id: fx.station,
             vehicle_id: fx.vehicle,
             vin: None,

@@ -630,6 +630,7 @@ async fn full_service_loop(env: &Env) {
         g,
         appt,
         &OpenInput {
+            second_order_reason: None,
             concern: Some("做保养，刹车有异响".into()),
             concern_code: None,
         },
@@ -749,6 +750,9 @@ async fn full_service_loop(env: &Env) {
             .any(|l| l.line_no == i64::from(brake) && l.extra)
     );
     app::estimate::owner_decide(&env.app, &token, brake, true, Some("203.0.113.7"))
+        .await
+        .unwrap();
+    ro_uc::assign_technician(&env.app, g, ro, brake, fx.tech)
         .await
         .unwrap();
     ro_uc::start_work(&env.app, g, ro, brake).await.unwrap();
@@ -901,6 +905,7 @@ async fn expired_certificate_blocks_assignment(env: &Env) {
         &env.app,
         g,
         &WalkInInput {
+            second_order_reason: None,
             station_id: fx.station,
             vehicle_id: fx.vehicle,
             vin: None,
@@ -948,6 +953,7 @@ async fn walk_in_delivered(env: &Env, fx: &Fx, concern: &str, code: &str) -> i64
         &env.app,
         g,
         &WalkInInput {
+            second_order_reason: None,
             station_id: fx.station,
             vehicle_id: fx.vehicle,
             vin: None,
@@ -989,6 +995,13 @@ async fn walk_in_delivered(env: &Env, fx: &Fx, concern: &str, code: &str) -> i64
     ro_uc::start_stage(&env.app, g, ro, Stage::Repair)
         .await
         .unwrap();
+    // 先认证后上岗: nobody assigned, nobody starts (422 naming the technician).
+    let e = ro_uc::start_work(&env.app, g, ro, line).await.unwrap_err();
+    assert!(matches!(e, AppError::Invalid(_)), "{e:?}");
+    assert_eq!(rule(&e), "certification.unassigned");
+    ro_uc::assign_technician(&env.app, g, ro, line, fx.tech)
+        .await
+        .unwrap();
     ro_uc::start_work(&env.app, g, ro, line).await.unwrap();
     step();
     ro_uc::finish_work(&env.app, g, ro, line).await.unwrap();
@@ -1022,6 +1035,7 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
         &env.app,
         g,
         &WalkInInput {
+            second_order_reason: None,
             station_id: fx.station,
             vehicle_id: fx.vehicle,
             vin: None,
@@ -1036,6 +1050,7 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
         &env.app,
         g,
         &WalkInInput {
+            second_order_reason: None,
             station_id: fx.station,
             vehicle_id: fx.vehicle,
             vin: None,
@@ -1106,6 +1121,7 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
         &env.app,
         g,
         &WalkInInput {
+            second_order_reason: None,
             station_id: fx.station,
             vehicle_id: fx.vehicle,
             vin: None,

@@ -7,10 +7,11 @@ use crate::capacity::certificates;
 use crate::labour::{lookup, requirement};
 use crate::network::expect;
 use crate::shared::{expect_any, refused};
-use crate::{App, AppResult, actor, begin, commit};
+use crate::{App, AppError, AppResult, actor, begin, commit};
 use domain::Violation;
+use domain::certification::{CertificationError, Cleared};
 use domain::permission::{Action, Grant, Reach};
-use domain::repair_order::{Stage, WorkStatus};
+use domain::repair_order::{RepairOrderError, Stage, WorkStatus};
 
 /// Assigns a technician to a labour line, only if their certificates valid today (in
 /// the station's zone) cover what the operation needs (先认证后上岗). The technician
@@ -87,7 +88,12 @@ pub(super) async fn work(
     let mut tx = begin(app).await?;
     let mut l = load(&mut tx, grant.reach(), id).await?;
     let (status, done) = if start {
-        l.order.start_work(line_no).map_err(refused)?;
+        let cleared = clear_assigned(&mut tx, &l, line_no, app.clock.now()).await?;
+        l.order.start_work(line_no, cleared).map_err(|e| match e {
+            // Who may do the work is the request's fault, not the order's state.
+            RepairOrderError::Uncertified(c) => AppError::Invalid(Violation::from(c).into()),
+            other => refused(other),
+        })?;
         (WorkStatus::InProgress, false)
     } else {
         l.order.finish_work(line_no).map_err(refused)?;
@@ -113,6 +119,36 @@ pub(super) async fn work(
     .await?;
     commit(tx).await?;
     Ok(())
+}
+
+/// The clearance of the technician assigned to labour line `line_no` (先认证后上岗):
+/// nobody assigned, or an assignee whose certificates no longer cover the operation
+/// today, is refused by the domain when work starts. Storage errors are errors here.
+async fn clear_assigned(
+    tx: &mut sqlx::AnyConnection,
+    l: &Loaded,
+    line_no: u32,
+    now: jiff::Timestamp,
+) -> AppResult<Result<Cleared, CertificationError>> {
+    let Some(line) = l.lines.iter().find(|x| x.line_no == i64::from(line_no)) else {
+        return Ok(Err(CertificationError::Unassigned));
+    };
+    let Some(staff_id) = line.technician_id else {
+        return Ok(Err(CertificationError::Unassigned));
+    };
+    let op = lookup(tx, &format!("lines[{line_no}]"), &line.code).await?;
+    let certs = certificates(tx, staff_id).await?;
+    let today = station_zone(tx, l.row.station_id)
+        .await?
+        .to_datetime(now)
+        .date();
+    Ok(domain::certification::clear(
+        line_no,
+        Some(staff_id),
+        &certs,
+        requirement(&op),
+        today,
+    ))
 }
 
 /// Records an approved part line as fitted, while repair is in progress. Needs `WorkshopWork` or `RepairOrderWrite`.

@@ -217,6 +217,7 @@ pub async fn delivered_order_for(env: &Env, fx: &Fx, concern: &str) -> i64 {
         &env.app,
         g,
         &WalkInInput {
+            second_order_reason: None,
             station_id: fx.station,
             vehicle_id: fx.vehicle,
             vin: None,

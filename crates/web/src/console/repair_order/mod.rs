@@ -279,6 +279,7 @@ async fn walk_in(State(s): State<AppState>, user: ConsoleUser, form: FormData) -
         Ok(g) => match form.get("station_id").trim().parse::<i64>() {
             Ok(station_id) => {
                 let input = app::repair_order::WalkInInput {
+                    second_order_reason: None,
                     station_id,
                     vehicle_id: 0,
                     vin: Some(form.get("vin").to_string()),
