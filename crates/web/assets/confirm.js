@@ -48,6 +48,9 @@
     var form = e.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-confirm')) return;
     if (form.getAttribute('data-confirmed') === '1') return;
+    // data-confirm-when="decline": only that submit button asks (approve goes at once).
+    var when = form.getAttribute('data-confirm-when');
+    if (when && !(e.submitter && e.submitter.value === when)) return;
     if (typeof HTMLDialogElement !== 'function') return;
     e.preventDefault();
     ask(form, e.submitter);

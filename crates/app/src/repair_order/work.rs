@@ -66,6 +66,63 @@ pub async fn assign_technician(
     Ok(())
 }
 
+/// A technician of the order's station as the assignment list offers them for one
+/// labour line: cleared for it today, or greyed with what they miss.
+#[derive(Debug, Clone)]
+pub struct TechnicianChoice {
+    /// Staff id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Sign-in name (tells two people of one name apart).
+    pub username: String,
+    /// Why they may not do this line's work (a grade or qualification missing today).
+    pub missing: Option<CertificationError>,
+}
+
+/// For each labour line of order `id`, the station's active technicians with whether
+/// their certificates cover the line's operation today (先认证后上岗), cleared ones
+/// first. Needs `RepairOrderRead`.
+pub async fn assignable(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+) -> AppResult<Vec<(u32, Vec<TechnicianChoice>)>> {
+    expect(grant, Action::RepairOrderRead)?;
+    let now = app.clock.now();
+    let mut c = crate::conn(app).await?;
+    let l = load(&mut c, grant.reach(), id).await?;
+    let techs = crate::people::station_choices(app, l.row.station_id, Some("technician")).await?;
+    let today = station_zone(&mut c, l.row.station_id)
+        .await?
+        .to_datetime(now)
+        .date();
+    let mut certs = Vec::with_capacity(techs.len());
+    for t in &techs {
+        certs.push(certificates(&mut c, t.id).await?);
+    }
+    let mut out = vec![];
+    for line in l.lines.iter().filter(|x| x.kind == "labour") {
+        let need = match store::labour::by_code(&mut c, &line.code).await? {
+            Some(op) => requirement(&op),
+            None => Default::default(),
+        };
+        let mut list: Vec<TechnicianChoice> = techs
+            .iter()
+            .zip(&certs)
+            .map(|(t, held)| TechnicianChoice {
+                id: t.id,
+                name: t.name.clone(),
+                username: t.username.clone(),
+                missing: domain::certification::check_requirement(held, need, today).err(),
+            })
+            .collect();
+        list.sort_by_key(|t| t.missing.is_some());
+        out.push((u32::try_from(line.line_no).unwrap_or(0), list));
+    }
+    Ok(out)
+}
+
 /// Starts work on an approved labour line while repair is in progress. Needs `WorkshopWork` or `RepairOrderWrite`.
 pub async fn start_work(app: &App, grant: &Grant, id: i64, line_no: u32) -> AppResult<()> {
     work(app, grant, id, line_no, true).await
