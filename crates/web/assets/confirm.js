@@ -22,7 +22,7 @@
     var yes = document.createElement('button');
     yes.type = 'button';
     yes.className = 'btn ' + (form.getAttribute('data-confirm-kind') === 'primary' ? 'btn-primary' : 'btn-danger');
-    yes.setAttribute('data-confirm-yes', '');
+    yes.setAttribute('data-confirm-ok', '');
     yes.textContent = form.getAttribute('data-confirm-yes') || 'OK';
     actions.appendChild(no);
     actions.appendChild(yes);
