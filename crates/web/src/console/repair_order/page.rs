@@ -33,6 +33,8 @@ struct StageRow {
     checkpoints: Vec<CpRow>,
     /// Checkpoints that apply only when chosen (quality inspection).
     optional: Vec<(String, String)>,
+    /// Whether any checkpoint is still to tick (the form's button shows only then).
+    unticked: bool,
 }
 
 struct CpRow {
@@ -252,12 +254,24 @@ pub(crate) async fn order_page(
             ("approved", &yuan(d.approved.gross.fen())),
         ],
     );
+    // Checkpoint codes and operation codes in events are shown by their labels.
+    let mut labels: std::collections::HashMap<String, String> = ops.iter().cloned().collect();
+    for st in &d.stages {
+        for c in &st.checkpoints {
+            let label = if lang == Lang::En {
+                c.label_en.clone()
+            } else {
+                c.label_zh.clone()
+            };
+            labels.insert(c.code.clone(), label);
+        }
+    }
     let timeline = d
         .timeline
         .iter()
         .rev()
         .map(|e| {
-            let data = named_data(lang, &e.data, &h);
+            let data = named_data(lang, &e.data, &h, &labels);
             let ev = EventView {
                 data: &data,
                 ..EventView::from(e)
@@ -360,6 +374,7 @@ fn stage_rows(lang: Lang, d: &OrderDetail) -> Vec<StageRow> {
                 overrun: st.overrun,
                 open: st.status == "in_progress" || next.as_deref() == Some(st.stage.as_str()),
                 can_start: next.as_deref() == Some(st.stage.as_str()) && st.stage != "follow_up",
+                unticked: ticked < st.checkpoints.len(),
                 optional: st
                     .checkpoints
                     .iter()
@@ -486,13 +501,35 @@ fn who(lang: Lang, role: &str, id: i64, h: &OrderHeader) -> String {
 }
 
 /// An event's data with ids replaced by names (staff, vehicle, station, orders).
-fn named_data(lang: Lang, data: &serde_json::Value, h: &OrderHeader) -> serde_json::Value {
+fn named_data(
+    lang: Lang,
+    data: &serde_json::Value,
+    h: &OrderHeader,
+    labels: &std::collections::HashMap<String, String>,
+) -> serde_json::Value {
     use serde_json::Value;
     let Value::Object(map) = data else {
         return data.clone();
     };
     let mut out = serde_json::Map::new();
     for (k, v) in map {
+        // Flags that are off say nothing worth a reader's time.
+        if v == &Value::Bool(false) {
+            continue;
+        }
+        if k == "hundredths"
+            && let Some(n) = v.as_i64()
+        {
+            out.insert(
+                "quantity".into(),
+                Value::String(trim_number(n as f64 / 100.0)),
+            );
+            continue;
+        }
+        if let Some(label) = v.as_str().and_then(|c| labels.get(c)) {
+            out.insert(k.clone(), Value::String(label.clone()));
+            continue;
+        }
         let named = match (k.as_str(), v.as_i64()) {
             ("staff_id" | "technician_id", Some(id)) => h.staff(id).map(str::to_string),
             ("vehicle_id", Some(_)) => h.plate.clone().or_else(|| Some(h.vin.clone())),
