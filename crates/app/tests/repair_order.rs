@@ -1046,11 +1046,28 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
     )
     .await
     .unwrap();
-    let again = app::repair_order::open_walk_in(
+    // The air-conditioning order is still open: the second one needs its reason.
+    let e = app::repair_order::open_walk_in(
         &env.app,
         g,
         &WalkInInput {
             second_order_reason: None,
+            station_id: fx.station,
+            vehicle_id: fx.vehicle,
+            vin: None,
+            concern: "刹车 异响！".into(),
+            concern_code: None,
+            service_type: None,
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(rule(&e), "repair_order.open_exists");
+    let again = app::repair_order::open_walk_in(
+        &env.app,
+        g,
+        &WalkInInput {
+            second_order_reason: Some("刹车另开一单".into()),
             station_id: fx.station,
             vehicle_id: fx.vehicle,
             vin: None,
@@ -1121,7 +1138,8 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
         &env.app,
         g,
         &WalkInInput {
-            second_order_reason: None,
+            // Orders opened above are still open.
+            second_order_reason: Some("另开一单".into()),
             station_id: fx.station,
             vehicle_id: fx.vehicle,
             vin: None,

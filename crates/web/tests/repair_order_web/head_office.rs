@@ -130,7 +130,11 @@ async fn head_office_publishes_a_stage_standard_and_open_orders_keep_theirs() {
         (StatusCode::CONFLICT, "repair_order.open_exists"),
         "{v}"
     );
-    assert!(v.to_string().contains(&format!("/api/v1/repair-orders/{old}")), "{v}");
+    assert!(
+        v.to_string()
+            .contains(&format!("/api/v1/repair-orders/{old}")),
+        "{v}"
+    );
     let mut second = walk_in();
     second["second_order_reason"] = json!("版本切换测试：同车另开一单");
     let (s, v) = advisor.post("/repair-orders", second).await;
