@@ -73,14 +73,18 @@ async function consoleLogin(browser, username) {
   return page;
 }
 
-/** Ticks every required, unticked checkpoint of `stage` on the order page. */
-async function tickRequired(page, stage) {
-  for (let i = 0; i < 20; i++) {
-    const b = page.locator(`button[data-check^="${stage}."][data-required]`).first();
-    if ((await b.count()) === 0) return;
-    await b.locator('xpath=..').locator('input[name=note]').fill('已检查');
-    await Promise.all([page.waitForNavigation(), b.click()]);
+/** Ticks every required, unticked checkpoint of `stage` on the order page, in the
+ * stage's one form (stage codes of the checkpoints start with `prefix`). */
+async function tickRequired(page, prefix) {
+  const boxes = page.locator(`input[data-check^="${prefix}."][data-required]`);
+  const n = await boxes.count();
+  if (n === 0) return;
+  for (let i = 0; i < n; i++) {
+    const code = await boxes.nth(i).getAttribute('value');
+    await boxes.nth(i).check();
+    await page.fill(`input[name="note.${code}"]`, '已检查');
   }
+  await Promise.all([page.waitForNavigation(), page.locator('[data-save-checks]').first().click()]);
 }
 
 async function click(page, selector) {
@@ -147,6 +151,7 @@ test('the whole service loop in a real browser', { timeout: 240_000 }, async () 
     await click(adv, '[data-stage-start="diagnosis"]');
     await tickRequired(adv, 'diagnosis');
     // Diagnosis codes the concern (the three-guarantees counters group repairs by it).
+    await adv.click('#classify-box > summary');
     await adv.fill('#classify input[name=concern_code]', 'P0300');
     await click(adv, '#classify-save');
     assert.equal(await adv.inputValue('#classify input[name=concern_code]'), 'P0300');
@@ -156,10 +161,10 @@ test('the whole service loop in a real browser', { timeout: 240_000 }, async () 
     await click(adv, '#add-line');
     await adv.selectOption('form:has(#add-line) select[name=kind]', 'part');
     await adv.fill('form:has(#add-line) input[name=code]', 'OIL-FILTER');
-    await adv.fill('form:has(#add-line) input[name=unit_price_fen]', '5000');
+    await adv.fill('form:has(#add-line) input[name=unit_price_yuan]', '50');
     await click(adv, '#add-line');
     await click(adv, '#issue-link');
-    const link = await adv.getAttribute('#owner-link', 'href');
+    const link = new URL(await adv.getAttribute('#owner-link', 'href')).pathname;
     assert.match(link, /^\/owner\/track\/[0-9a-f]{32,}/i);
     await shot(adv, '04-advisor-estimate');
 
@@ -218,7 +223,10 @@ test('the whole service loop in a real browser', { timeout: 240_000 }, async () 
     await click(adv, '[data-stage-complete="quality_inspection"]');
     await click(adv, '[data-stage-start="delivery"]');
     await tickRequired(adv, 'delivery');
-    await click(adv, '[data-stage-complete="delivery"]');
+    // Handing over is irreversible: the confirm dialog asks first.
+    await adv.click('[data-stage-complete="delivery"]');
+    await adv.waitForSelector('dialog.confirm[open]');
+    await click(adv, 'dialog.confirm [data-confirm-ok]');
     assert.equal(await adv.locator('.alert.error').count(), 0);
     assert.match(await adv.textContent('#stage-delivery'), /已完成/);
     await shot(adv, '09-advisor-delivered');

@@ -633,6 +633,7 @@ async fn full_service_loop(env: &Env) {
         g,
         appt,
         &OpenInput {
+            second_order_reason: None,
             concern: Some("做保养，刹车有异响".into()),
             concern_code: None,
         },
@@ -752,6 +753,9 @@ async fn full_service_loop(env: &Env) {
             .any(|l| l.line_no == i64::from(brake) && l.extra)
     );
     app::estimate::owner_decide(&env.app, &token, brake, true, Some("203.0.113.7"))
+        .await
+        .unwrap();
+    ro_uc::assign_technician(&env.app, g, ro, brake, fx.tech)
         .await
         .unwrap();
     ro_uc::start_work(&env.app, g, ro, brake).await.unwrap();
@@ -904,6 +908,7 @@ async fn expired_certificate_blocks_assignment(env: &Env) {
         &env.app,
         g,
         &WalkInInput {
+            second_order_reason: None,
             station_id: fx.station,
             vehicle_id: fx.vehicle,
             vin: None,
@@ -951,6 +956,7 @@ async fn walk_in_delivered(env: &Env, fx: &Fx, concern: &str, code: &str) -> i64
         &env.app,
         g,
         &WalkInInput {
+            second_order_reason: None,
             station_id: fx.station,
             vehicle_id: fx.vehicle,
             vin: None,
@@ -992,6 +998,13 @@ async fn walk_in_delivered(env: &Env, fx: &Fx, concern: &str, code: &str) -> i64
     ro_uc::start_stage(&env.app, g, ro, Stage::Repair)
         .await
         .unwrap();
+    // 先认证后上岗: nobody assigned, nobody starts (422 naming the technician).
+    let e = ro_uc::start_work(&env.app, g, ro, line).await.unwrap_err();
+    assert!(matches!(e, AppError::Invalid(_)), "{e:?}");
+    assert_eq!(rule(&e), "certification.unassigned");
+    ro_uc::assign_technician(&env.app, g, ro, line, fx.tech)
+        .await
+        .unwrap();
     ro_uc::start_work(&env.app, g, ro, line).await.unwrap();
     step();
     ro_uc::finish_work(&env.app, g, ro, line).await.unwrap();
@@ -1025,6 +1038,7 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
         &env.app,
         g,
         &WalkInInput {
+            second_order_reason: None,
             station_id: fx.station,
             vehicle_id: fx.vehicle,
             vin: None,
@@ -1035,10 +1049,28 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
     )
     .await
     .unwrap();
+    // The air-conditioning order is still open: the second one needs its reason.
+    let e = app::repair_order::open_walk_in(
+        &env.app,
+        g,
+        &WalkInInput {
+            second_order_reason: None,
+            station_id: fx.station,
+            vehicle_id: fx.vehicle,
+            vin: None,
+            concern: "刹车 异响！".into(),
+            concern_code: None,
+            service_type: None,
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(rule(&e), "repair_order.open_exists");
     let again = app::repair_order::open_walk_in(
         &env.app,
         g,
         &WalkInInput {
+            second_order_reason: Some("刹车另开一单".into()),
             station_id: fx.station,
             vehicle_id: fx.vehicle,
             vin: None,
@@ -1109,6 +1141,8 @@ async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) {
         &env.app,
         g,
         &WalkInInput {
+            // Orders opened above are still open.
+            second_order_reason: Some("另开一单".into()),
             station_id: fx.station,
             vehicle_id: fx.vehicle,
             vin: None,

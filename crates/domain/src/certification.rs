@@ -142,6 +142,9 @@ pub enum CertificationError {
     /// No valid certificate for the needed qualification.
     #[error("needs a valid {0:?} qualification")]
     QualificationMissing(Qualification),
+    /// Nobody is assigned to the work, so nobody's certificates can be checked.
+    #[error("no technician is assigned")]
+    Unassigned,
 }
 
 impl From<CertificationError> for crate::Violation {
@@ -154,6 +157,9 @@ impl From<CertificationError> for crate::Violation {
             CertificationError::QualificationMissing(q) => {
                 crate::Violation::new("technician", "certification.qualification_missing")
                     .with_detail(q.code())
+            }
+            CertificationError::Unassigned => {
+                crate::Violation::new("technician", "certification.unassigned")
             }
         }
     }
@@ -184,6 +190,42 @@ pub fn check_requirement(
         return Err(CertificationError::QualificationMissing(q));
     }
     Ok(())
+}
+
+/// Proof that the technician assigned to one line holds, on the day work starts, what
+/// the line's operation needs (先认证后上岗). Only [`clear`] makes one, and
+/// `RepairOrder::start_work` asks for it, so work cannot start on a line nobody
+/// certified is assigned to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cleared {
+    line: u32,
+    staff_id: i64,
+}
+
+impl Cleared {
+    /// The line the clearance is for.
+    pub fn line(self) -> u32 {
+        self.line
+    }
+
+    /// The technician cleared.
+    pub fn staff_id(self) -> i64 {
+        self.staff_id
+    }
+}
+
+/// Clears the technician `assigned` to `line` (none: refused) when `certificates`
+/// cover `requirement` on `day`.
+pub fn clear(
+    line: u32,
+    assigned: Option<i64>,
+    certificates: &[Certificate],
+    requirement: Requirement,
+    day: Date,
+) -> Result<Cleared, CertificationError> {
+    let staff_id = assigned.ok_or(CertificationError::Unassigned)?;
+    check_requirement(certificates, requirement, day)?;
+    Ok(Cleared { line, staff_id })
 }
 
 #[cfg(test)]
@@ -244,6 +286,33 @@ mod tests {
             date(2030, 1, 1),
         )];
         assert_eq!(check_requirement(&certs2, need, date(2026, 1, 1)), Ok(()));
+    }
+
+    #[test]
+    fn work_needs_an_assigned_and_qualified_technician() {
+        let need = Requirement {
+            min_grade: None,
+            qualification: Some(Qualification::EvHighVoltage),
+        };
+        let ev = [cert(
+            Credential::Qualification(Qualification::EvHighVoltage),
+            date(2030, 1, 1),
+        )];
+        let day = date(2026, 1, 1);
+        assert_eq!(
+            clear(3, None, &ev, need, day),
+            Err(CertificationError::Unassigned)
+        );
+        assert_eq!(
+            clear(3, Some(7), &[], need, day),
+            Err(CertificationError::QualificationMissing(
+                Qualification::EvHighVoltage
+            ))
+        );
+        assert_eq!(
+            clear(3, Some(7), &ev, need, day).map(|c| (c.line(), c.staff_id())),
+            Ok((3, 7))
+        );
     }
 
     #[test]

@@ -118,6 +118,7 @@ impl TestApp {
         };
         let g = admin.grant(Action::RepairOrderWrite).unwrap();
         let input = ro::WalkInInput {
+            second_order_reason: None,
             station_id: self.fx.station_a,
             vehicle_id: self.fx.vehicle_a,
             vin: None,

@@ -65,6 +65,7 @@ async fn prepare(t: &TestApp, n: usize) -> Vec<i64> {
             let mut ids = Vec::new();
             while next.fetch_add(1, Ordering::SeqCst) < n {
                 let input = app::repair_order::WalkInInput {
+                    second_order_reason: None,
                     station_id: station,
                     vehicle_id: vehicle,
                     vin: None,

@@ -195,6 +195,12 @@ impl I18n {
         let key = format!("rule.{}", v.rule);
         let known = self.t(lang, &key) != key;
         let detail = v.detail.as_deref().unwrap_or("");
+        // A code in the detail (a qualification, a stage) is shown by its label.
+        let detail_key = format!("detail.{detail}");
+        let detail = match self.t(lang, &detail_key) {
+            label if !detail.is_empty() && label != detail_key => label,
+            _ => detail,
+        };
         if known {
             self.fill(lang, &key, &[("field", field), ("detail", detail)])
         } else {

@@ -37,6 +37,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(ops::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            console::error_page::friendly,
+        ))
+        .layer(axum::middleware::from_fn(console::toast::clear))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             idempotency::guard,
         ))
         .layer(axum::middleware::from_fn_with_state(

@@ -31,6 +31,12 @@ pub fn router() -> Router<AppState> {
             get(|| script(include_str!("../assets/book.js"))),
         )
         .route(
+            "/assets/confirm.js",
+            get(|| script(include_str!("../assets/confirm.js"))),
+        )
+        .route("/favicon.ico", get(favicon))
+        .route("/assets/favicon.svg", get(favicon))
+        .route(
             "/assets/api-docs.js",
             get(|| script(include_str!("../assets/api-docs.js"))),
         )
@@ -79,6 +85,18 @@ async fn metrics(State(s): State<AppState>) -> Response {
         }
         None => (StatusCode::NOT_FOUND, "metrics are off").into_response(),
     }
+}
+
+/// The icon browsers ask for on every page (an SVG; browsers take it at /favicon.ico).
+async fn favicon() -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
+            (axum::http::header::CACHE_CONTROL, "max-age=86400"),
+        ],
+        include_str!("../assets/favicon.svg"),
+    )
+        .into_response()
 }
 
 async fn css() -> Response {

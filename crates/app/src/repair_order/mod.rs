@@ -6,6 +6,7 @@
 //! and saving in `load`, read models in `view` and `track`; the KPIs computed from
 //! orders are in `crate::kpi`.
 
+pub mod header;
 mod open;
 mod work;
 
@@ -26,7 +27,7 @@ use crate::network::expect;
 use crate::shared::{expect_any, refused, ts};
 use crate::{App, AppError, AppResult, actor, conn};
 use domain::Violation;
-use domain::permission::{Action, Grant};
+use domain::permission::{Action, Grant, Reach};
 use domain::repair_order::{
     ConcernClass, Stage, StageTiming, courtesy_car_entitled, late_handover, stage_timings,
 };
@@ -366,7 +367,9 @@ pub async fn complete_stage(
 }
 
 /// Issues the owner's transparent-workshop link token (256 random bits; only its
-/// SHA-256 is stored). A new token replaces any earlier one. Needs `RepairOrderWrite`.
+/// SHA-256 is stored) and sends it to the owner through the outbox, in the same
+/// transaction, on the owner's channel (WeChat, else SMS). A new token replaces any
+/// earlier one. Needs `RepairOrderWrite`.
 pub async fn issue_owner_link(app: &App, grant: &Grant, id: i64) -> AppResult<String> {
     expect(grant, Action::RepairOrderWrite)?;
     let now_ms = app.now_ms();
@@ -374,8 +377,29 @@ pub async fn issue_owner_link(app: &App, grant: &Grant, id: i64) -> AppResult<St
         app,
         "repair_order.issue_owner_link",
         move |mut tx| async move {
-            store::repair_order::get(&mut tx, grant.reach(), id).await?;
+            let row = store::repair_order::get(&mut tx, grant.reach(), id).await?;
             let token = crate::auth::new_secret();
+            let customer = store::customer::get(&mut tx, &Reach::All, row.customer_id).await?;
+            let (phone, _) = store::appointment::customer_contact(&mut tx, row.customer_id).await?;
+            let plate = store::vehicle::get(&mut tx, &Reach::All, row.vehicle_id)
+                .await?
+                .plate;
+            store::outbox::enqueue(
+                &mut tx,
+                &format!(
+                    "owner-link:{id}:{}",
+                    &crate::auth::hash_secret(&token)[..16]
+                ),
+                owner_link_channel(&customer.channel),
+                &phone,
+                Some(row.customer_id),
+                "owner_link",
+                &serde_json::json!({
+                    "repair_order_id": id, "plate": plate, "link": format!("/owner/track/{token}"),
+                }),
+                now_ms,
+            )
+            .await?;
             store::repair_order::set_owner_token(
                 &mut tx,
                 id,
@@ -398,6 +422,31 @@ pub async fn issue_owner_link(app: &App, grant: &Grant, id: i64) -> AppResult<St
         },
     )
     .await
+}
+
+/// The channel the owner link goes out on: WeChat for owners who chose it, else SMS
+/// (a phone call or the app inbox cannot carry a link to tap).
+pub fn owner_link_channel(customer_channel: &str) -> &'static str {
+    if customer_channel == "wechat" {
+        "wechat"
+    } else {
+        "sms"
+    }
+}
+
+/// Whether `token` is the live owner link of order `id` (a page showing a link it was
+/// handed checks it first). Needs `RepairOrderRead`.
+pub async fn owner_link_is_live(app: &App, grant: &Grant, id: i64, token: &str) -> AppResult<bool> {
+    expect(grant, Action::RepairOrderRead)?;
+    let mut c = conn(app).await?;
+    store::repair_order::get(&mut c, grant.reach(), id).await?;
+    Ok(
+        match store::repair_order::by_token_hash(&mut c, &crate::auth::hash_secret(token)).await {
+            Ok(r) => r.id == id && r.owner_link_active,
+            Err(store::StoreError::NotFound) => false,
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 /// Revokes the owner link; the old token then finds nothing. Needs `RepairOrderWrite`.

@@ -24,6 +24,8 @@ pub struct OpenInput {
     pub concern: Option<String>,
     /// Coded concern (symptom code), if coded.
     pub concern_code: Option<String>,
+    /// Why a second order is opened while the vehicle has one open (required then).
+    pub second_order_reason: Option<String>,
 }
 
 /// Checks in a booked appointment and opens its repair order (reception starts now).
@@ -63,6 +65,7 @@ pub async fn open_from_appointment(
                     text: &concern,
                     code: input.concern_code.as_deref(),
                     service_type,
+                    second_reason: input.second_order_reason.as_deref(),
                 },
             )
             .await?;
@@ -116,6 +119,8 @@ pub struct WalkInInput {
     /// Service type code (`repair` when absent); decides whether the order counts
     /// toward the three-guarantees counters.
     pub service_type: Option<String>,
+    /// Why a second order is opened while the vehicle has one open (required then).
+    pub second_order_reason: Option<String>,
 }
 
 /// Opens a repair order for a walk-in (reception starts now). Needs `RepairOrderWrite`
@@ -186,6 +191,7 @@ pub async fn open_walk_in(app: &App, grant: &Grant, input: &WalkInInput) -> AppR
                 text: &input.concern,
                 code: input.concern_code.as_deref(),
                 service_type,
+                second_reason: input.second_order_reason.as_deref(),
             },
         )
         .await?;
@@ -201,6 +207,8 @@ pub(super) struct Concern<'a> {
     text: &'a str,
     code: Option<&'a str>,
     service_type: ServiceType,
+    /// Why a second order is opened while the vehicle has one open.
+    second_reason: Option<&'a str>,
 }
 
 pub(super) async fn open(
@@ -216,6 +224,7 @@ pub(super) async fn open(
         text: concern,
         code: concern_code,
         service_type,
+        second_reason,
     } = concern;
     let concern = concern.trim();
     if concern.is_empty() {
@@ -231,6 +240,7 @@ pub(super) async fn open(
         ));
     }
     let concern_code = concern_code.map(str::trim).filter(|s| !s.is_empty());
+    let second = second_order(tx, vehicle.id, second_reason).await?;
     let tz = station_zone(tx, station.id).await?;
     let prior = store::repair_order::delivered_for_vehicle(tx, vehicle.id)
         .await?
@@ -305,6 +315,48 @@ pub(super) async fn open(
         )
         .await?;
     }
+    if let Some((open, reason)) = second {
+        store::event::record(
+            tx,
+            now_ms,
+            who,
+            ENTITY,
+            id,
+            "second_order_opened",
+            &serde_json::json!({"open_order": open, "reason": reason}),
+            None,
+        )
+        .await?;
+    }
     record_stage(tx, grant, id, "stage_started", Stage::Reception, now_ms).await?;
     Ok(id)
+}
+
+/// Longest reason for a second open order, in characters.
+const SECOND_REASON_MAX: usize = 500;
+
+/// A vehicle has one open order at a time unless the desk says why it needs a second
+/// (a second car key, a body-shop job beside a service…): with an open order and no
+/// reason, 409 `repair_order.open_exists` naming the open order; with a reason, the
+/// open order and the reason, to be kept on the new order's timeline.
+async fn second_order(
+    tx: &mut sqlx::AnyConnection,
+    vehicle_id: i64,
+    reason: Option<&str>,
+) -> AppResult<Option<(i64, String)>> {
+    let Some(open) = store::repair_order::open_for_vehicle(tx, vehicle_id).await? else {
+        return Ok(None);
+    };
+    match reason.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Err(refused(
+            Violation::new("second_order_reason", "repair_order.open_exists")
+                .with_detail(format!("/api/v1/repair-orders/{open}")),
+        )),
+        Some(r) if r.chars().count() > SECOND_REASON_MAX => Err(AppError::Invalid(
+            Violation::new("second_order_reason", "text.length")
+                .with_detail(SECOND_REASON_MAX.to_string())
+                .into(),
+        )),
+        Some(r) => Ok(Some((open, r.to_string()))),
+    }
 }

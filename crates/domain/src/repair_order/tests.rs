@@ -9,6 +9,12 @@ fn t(min: i64) -> Timestamp {
     Timestamp::from_second(1_772_000_000 + min * 60).expect("ts")
 }
 
+/// A clearance for `line` as the app gives one: an assigned technician who holds
+/// what a requirement-free operation needs.
+fn by(line: u32) -> Result<Cleared, crate::certification::CertificationError> {
+    crate::certification::clear(line, Some(1), &[], Default::default(), date(2026, 1, 1))
+}
+
 fn codes(o: &RepairOrder, stage: Stage) -> Vec<String> {
     o.standard()
         .spec(stage)
@@ -117,13 +123,22 @@ fn work_needs_approval_and_extra_work_blocks_repair() {
     o.promise(t(300)).expect("promise");
     run_stage(&mut o, Stage::Reception, 0, 15);
     run_stage(&mut o, Stage::Diagnosis, 15, 45);
-    assert_eq!(o.start_work(a), Err(RepairOrderError::RepairNotInProgress));
+    assert_eq!(
+        o.start_work(a, by(a)),
+        Err(RepairOrderError::RepairNotInProgress)
+    );
     o.start_stage(Stage::Repair, t(45)).expect("repair");
-    assert_eq!(o.start_work(b), Err(RepairOrderError::LineNotApproved(b)));
-    o.start_work(a).expect("start a");
+    assert_eq!(
+        o.start_work(b, by(b)),
+        Err(RepairOrderError::LineNotApproved(b))
+    );
+    o.start_work(a, by(a)).expect("start a");
     let c = o.propose_line("CV-BOOT", 120).expect("extra");
     assert!(o.lines()[2].extra);
-    assert_eq!(o.start_work(c), Err(RepairOrderError::LineNotApproved(c)));
+    assert_eq!(
+        o.start_work(c, by(c)),
+        Err(RepairOrderError::LineNotApproved(c))
+    );
     o.finish_work(a).expect("finish a");
     assert_eq!(
         o.complete_stage(Stage::Repair, t(100)),
@@ -134,7 +149,15 @@ fn work_needs_approval_and_extra_work_blocks_repair() {
         o.complete_stage(Stage::Repair, t(100)),
         Err(RepairOrderError::WorkUnfinished(c))
     );
-    o.start_work(c).expect("start c");
+    use crate::certification::CertificationError as C;
+    for (clearance, why) in [(by(a), C::Unassigned), (Err(C::Unassigned), C::Unassigned)] {
+        assert_eq!(
+            o.start_work(c, clearance),
+            Err(RepairOrderError::Uncertified(why)),
+            "nobody cleared for line c, no start"
+        );
+    }
+    o.start_work(c, by(c)).expect("start c");
     o.finish_work(c).expect("finish c");
     assert_eq!(o.labour_minutes(), 132);
     o.complete_stage(Stage::Repair, t(180))
@@ -336,7 +359,7 @@ proptest! {
                 Cmd::Propose => o.propose_line("OP", 50).map(|_| ()),
                 Cmd::Approve(n) => o.approve_line(n),
                 Cmd::Decline(n) => o.decline_line(n),
-                Cmd::StartWork(n) => o.start_work(n),
+                Cmd::StartWork(n) => o.start_work(n, by(n)),
                 Cmd::FinishWork(n) => o.finish_work(n),
                 Cmd::Advance => match o.current_stage() {
                     Some(s) => codes(&o, s).iter().try_for_each(|c| o.check(c)).and_then(|()| o.complete_stage(s, at)),

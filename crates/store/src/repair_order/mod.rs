@@ -320,6 +320,20 @@ pub struct DeliveredRow {
     pub delivered_at: i64,
 }
 
+/// The oldest open (not delivered) order of a vehicle, at any station.
+pub async fn open_for_vehicle(
+    conn: &mut AnyConnection,
+    vehicle_id: i64,
+) -> StoreResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM repair_orders WHERE vehicle_id = $1 AND delivered_at IS NULL \
+         ORDER BY id LIMIT 1",
+    )
+    .bind(vehicle_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
 /// Every delivered order of a vehicle, at any station, newest first.
 pub async fn delivered_for_vehicle(
     conn: &mut AnyConnection,

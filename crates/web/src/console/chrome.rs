@@ -33,6 +33,8 @@ pub struct Chrome {
     pub crumbs: Vec<(String, String)>,
     /// The current path, for the language switch to come back to.
     pub path: String,
+    /// A message confirming what the form just sent did ([`super::toast`]).
+    pub toast: Option<String>,
 }
 
 impl Chrome {
@@ -129,6 +131,7 @@ impl Chrome {
             nav,
             crumbs: vec![("/console".into(), t.t(lang, "nav.home").into())],
             path: path.to_string(),
+            toast: None,
         }
     }
 

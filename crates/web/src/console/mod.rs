@@ -1,9 +1,10 @@
 //! The staff console: server-rendered pages that work without JavaScript.
 
-// Machinery: the frame, forms, sign-in, the shared table page, the searchable select
-// and status tag, and timeline rows.
+// Machinery: the frame, friendly error pages, forms, sign-in, the shared table page,
+// the searchable select and status tag, and timeline rows.
 pub mod billing;
 pub mod chrome;
+pub mod error_page;
 pub mod form;
 pub mod home;
 pub mod job;
@@ -11,6 +12,7 @@ pub mod select;
 pub mod session;
 pub mod table;
 pub mod timeline;
+pub mod toast;
 
 // Business areas, named as in every other layer.
 pub mod appointment;

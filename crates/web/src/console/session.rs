@@ -28,18 +28,22 @@ pub struct ConsoleUser {
     pub lang: Lang,
     /// The requested path.
     pub path: String,
+    /// The text key of a toast to show (set by the redirect of a form just sent).
+    pub toast: Option<String>,
 }
 
 impl ConsoleUser {
     /// The page frame for a section.
     pub fn chrome(&self, section: &str) -> Chrome {
-        Chrome::new(
+        let mut c = Chrome::new(
             &self.session.principal,
             self.lang,
             &self.session.csrf,
             section,
             &self.path,
-        )
+        );
+        c.toast = self.toast.as_deref().map(|k| c.t(k));
+        c
     }
 
     /// Checks a form's CSRF token against the session's.
@@ -87,6 +91,7 @@ impl FromRequestParts<AppState> for ConsoleUser {
             session,
             lang,
             path: parts.uri.path().to_string(),
+            toast: super::toast::key_of(parts),
         })
     }
 }

@@ -56,11 +56,16 @@ pub fn row(lang: Lang, prefix: &str, e: &EventView<'_>) -> (String, String, Stri
     let why = e.reason.map(|r| format!(" · {r}")).unwrap_or_default();
     (
         show_time(e.at),
-        format!(
-            "{} #{}",
-            t(lang, &format!("role.{}", e.actor_role)),
-            e.actor_id
-        ),
+        // The system and outside providers have no number worth showing.
+        if matches!(e.actor_role, "system" | "provider") {
+            t(lang, &format!("role.{}", e.actor_role))
+        } else {
+            format!(
+                "{} #{}",
+                t(lang, &format!("role.{}", e.actor_role)),
+                e.actor_id
+            )
+        },
         t(lang, &format!("{prefix}.{}", e.kind)),
         format!("{details}{why}"),
     )

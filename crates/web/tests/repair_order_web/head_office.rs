@@ -121,8 +121,23 @@ async fn head_office_publishes_a_stage_standard_and_open_orders_keep_theirs() {
         "{v}"
     );
 
-    // A new order runs under version 2: version 1's checkpoints are not enough.
+    // A new order runs under version 2: version 1's checkpoints are not enough. The
+    // car's first order is still open, so the second one is refused without a reason
+    // (naming the open order) and opened with one.
     let (s, v) = advisor.post("/repair-orders", walk_in()).await;
+    assert_eq!(
+        (s, rule(&v).as_str()),
+        (StatusCode::CONFLICT, "repair_order.open_exists"),
+        "{v}"
+    );
+    assert!(
+        v.to_string()
+            .contains(&format!("/api/v1/repair-orders/{old}")),
+        "{v}"
+    );
+    let mut second = walk_in();
+    second["second_order_reason"] = json!("版本切换测试：同车另开一单");
+    let (s, v) = advisor.post("/repair-orders", second).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let new = v["id"].as_i64().unwrap();
     assert!(reception(&detail(&advisor, new).await).contains(&("reception.photos".into(), true)));

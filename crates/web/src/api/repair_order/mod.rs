@@ -102,6 +102,10 @@ pub struct OpenBody {
     /// Coded concern.
     #[serde(default)]
     pub concern_code: Option<String>,
+    /// Why a second order is opened while the vehicle has an open one (without it,
+    /// 409 `repair_order.open_exists` naming the open order).
+    #[serde(default)]
+    pub second_order_reason: Option<String>,
 }
 
 /// Checks the car in and opens its repair order; reception starts now.
@@ -120,6 +124,7 @@ pub async fn open_from_appointment(
         &g,
         id,
         &OpenInput {
+            second_order_reason: input.second_order_reason,
             concern: input.concern,
             concern_code: input.concern_code,
         },
@@ -153,10 +158,14 @@ pub struct WalkInBody {
     /// count toward the three-guarantees counters.
     #[serde(default)]
     pub service_type: Option<String>,
+    /// Why a second order is opened while the vehicle has an open one (without it,
+    /// 409 `repair_order.open_exists` naming the open order).
+    #[serde(default)]
+    pub second_order_reason: Option<String>,
 }
 
 /// Opens a repair order for a walk-in.
-#[utoipa::path(post, path = "/api/v1/repair-orders", tag = "service", request_body = WalkInBody, responses((status = 201, body = Created), (status = 422, body = crate::error::ProblemDoc)))]
+#[utoipa::path(post, path = "/api/v1/repair-orders", tag = "service", request_body = WalkInBody, responses((status = 201, body = Created), (status = 409, description = "The vehicle has an open order and no `second_order_reason` was given", body = crate::error::ProblemDoc), (status = 422, body = crate::error::ProblemDoc)))]
 pub async fn open_walk_in(
     State(s): State<AppState>,
     c: Caller,
@@ -168,6 +177,7 @@ pub async fn open_walk_in(
         &s.app,
         &g,
         &WalkInInput {
+            second_order_reason: input.second_order_reason,
             station_id: input.station_id,
             vehicle_id: input.vehicle_id,
             vin: input.vin,

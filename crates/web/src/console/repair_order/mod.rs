@@ -8,6 +8,7 @@ pub mod page;
 use self::page::{order_page, stage_label};
 use super::form::{FormData, FormPage, answer, error_page, render, t};
 use super::session::ConsoleUser;
+use super::toast;
 use crate::AppState;
 use crate::api::repair_order::check_assigned;
 use crate::console::session::grant;
@@ -19,7 +20,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use domain::appointment::ServiceType;
 use domain::permission::{Action, Grant};
 use domain::repair_order::Stage;
@@ -32,13 +33,37 @@ pub fn router() -> Router<AppState> {
         .route("/console/jobs", get(jobs))
         .route("/console/orders/new", get(walk_in_form).post(walk_in))
         .route("/console/orders/{id}", get(order))
-        .route("/console/orders/{id}/check", post(check))
-        .route("/console/orders/{id}/stage", post(stage))
-        .route("/console/orders/{id}/applicable", post(applicable))
-        .route("/console/orders/{id}/concern", post(classify))
-        .route("/console/orders/{id}/lines/{no}/assign", post(assign))
-        .route("/console/orders/{id}/lines/{no}/work", post(work))
-        .route("/console/orders/{id}/link", post(link))
+        // Every action's address answers a GET (a reload, a bookmark) with the order
+        // page instead of 405: post–redirect–get, and nothing is left on a POST URL.
+        .route("/console/orders/{id}/check", get(back).post(check))
+        .route("/console/orders/{id}/checks", get(back).post(checks))
+        .route("/console/orders/{id}/stage", get(back).post(stage))
+        .route(
+            "/console/orders/{id}/applicable",
+            get(back).post(applicable),
+        )
+        .route("/console/orders/{id}/concern", get(back).post(classify))
+        .route("/console/orders/{id}/lines", get(back))
+        .route(
+            "/console/orders/{id}/lines/{no}/assign",
+            get(back_line).post(assign),
+        )
+        .route(
+            "/console/orders/{id}/lines/{no}/work",
+            get(back_line).post(work),
+        )
+        .route("/console/orders/{id}/lines/{no}/decide", get(back_line))
+        .route("/console/orders/{id}/link", get(back).post(link))
+}
+
+/// A GET of an action's address: to the order page.
+async fn back(Path(id): Path<String>) -> Response {
+    Redirect::to(&format!("/console/orders/{}", id.trim())).into_response()
+}
+
+/// A GET of a line action's address: to the order page's estimate.
+async fn back_line(Path((id, _)): Path<(String, String)>) -> Response {
+    Redirect::to(&format!("/console/orders/{}#estimate", id.trim())).into_response()
 }
 
 /// The grant for work at the bench: the advisor's order rights, else the
@@ -185,6 +210,8 @@ async fn walk_in(State(s): State<AppState>, user: ConsoleUser, form: FormData) -
                     concern: form.get("concern").to_string(),
                     concern_code: Some(form.get("concern_code").to_string()),
                     service_type: Some(form.get("service_type").to_string()),
+                    second_order_reason: Some(form.get("second_order_reason").to_string())
+                        .filter(|r| !r.trim().is_empty()),
                 };
                 app::repair_order::open_walk_in(&s.app, &g, &input).await
             }
@@ -194,27 +221,219 @@ async fn walk_in(State(s): State<AppState>, user: ConsoleUser, form: FormData) -
         },
         Err(e) => Err(e),
     };
+    // The vehicle already has an open order: say which, and ask why a second one.
+    if let Err(AppError::Refused(v)) = &result
+        && let Some(open) = v.0.iter().find(|x| x.rule == "repair_order.open_exists")
+    {
+        let open_id = open
+            .detail
+            .as_deref()
+            .and_then(|d| d.rsplit('/').next())
+            .and_then(|n| n.parse::<i64>().ok())
+            .unwrap_or(0);
+        return second_order_page(&user, &form, open_id, None);
+    }
+    if let Err(AppError::Invalid(v)) = &result
+        && let Some(bad) = v.0.iter().find(|x| x.field == "second_order_reason")
+    {
+        let msg = crate::i18n::tables().violation(user.lang, bad);
+        return second_order_page(&user, &form, 0, Some(msg));
+    }
     answer(page, result, |id| format!("/console/orders/{id}"))
 }
 
-async fn order(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<i64>) -> Response {
-    order_page(&s, &user, id, None, None, None, StatusCode::OK).await
+/// The warning shown instead of opening a second order for a car already in the shop.
+#[derive(askama::Template)]
+#[template(path = "second_order.html")]
+struct SecondOrderPage {
+    chrome: crate::console::Chrome,
+    title: String,
+    warning: String,
+    open_href: String,
+    open_label: String,
+    fields: Vec<(String, String)>,
+    reason_error: Option<String>,
 }
 
-/// After a change: back to the order (303), or the order with the error (4xx).
+fn second_order_page(
+    user: &ConsoleUser,
+    form: &FormData,
+    open_id: i64,
+    reason_error: Option<String>,
+) -> Response {
+    let lang = user.lang;
+    let page = SecondOrderPage {
+        chrome: user
+            .chrome("board")
+            .crumb("/console/board", t(lang, "svc.board")),
+        title: t(lang, "svc.walk_in"),
+        warning: t(lang, "svc.open_order_exists"),
+        open_href: if open_id > 0 {
+            format!("/console/orders/{open_id}")
+        } else {
+            "/console/board".into()
+        },
+        open_label: if open_id > 0 {
+            format!("{} #{open_id}", t(lang, "svc.order"))
+        } else {
+            t(lang, "svc.board")
+        },
+        fields: form
+            .0
+            .iter()
+            .filter(|(k, _)| k != "second_order_reason" && k != crate::idempotency::FORM_FIELD)
+            .cloned()
+            .collect(),
+        reason_error,
+    };
+    render(&page, StatusCode::CONFLICT)
+}
+
+async fn order(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let link = q
+        .get("link")
+        .map(|token| (token.as_str(), origin(&headers)));
+    order_page(&s, &user, id, None, link, StatusCode::OK).await
+}
+
+/// `scheme://host` of the request, to make the owner link whole for the QR code and
+/// the copy field (the owner opens it on another device).
+fn origin(headers: &axum::http::HeaderMap) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+        })
+        .unwrap_or("localhost");
+    let https = headers
+        .get("x-forwarded-proto")
+        .is_some_and(|v| v.as_bytes() == b"https");
+    format!("{}://{host}", if https { "https" } else { "http" })
+}
+
+/// Where on the order page a form came from (`#stage-repair`, `#estimate`…), so the
+/// redirect after it returns there; only a plain fragment is taken.
+fn anchor(form: &FormData) -> String {
+    let a = form.get("anchor");
+    if !a.is_empty()
+        && a.len() <= 40
+        && a.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        format!("#{a}")
+    } else {
+        String::new()
+    }
+}
+
+/// After a change: back to the order where the form was (303) with a toast, or the
+/// order with the error (4xx).
 pub(crate) async fn outcome(
     s: &AppState,
     user: &ConsoleUser,
     id: i64,
     r: Result<(), AppError>,
+    form: &FormData,
 ) -> Response {
     match r {
-        Ok(()) => Redirect::to(&format!("/console/orders/{id}")).into_response(),
+        Ok(()) => toast::redirect(
+            &format!("/console/orders/{id}{}", anchor(form)),
+            "toast.saved",
+        ),
         Err(e) => {
             let (msg, status) = page_error(user.lang, &e);
-            order_page(s, user, id, None, Some(msg), None, status).await
+            order_page(s, user, id, Some(msg), None, status).await
         }
     }
+}
+
+/// The no-JavaScript half of the confirm dialog: a page asking `question` with the
+/// form's fields to send again, confirmed.
+pub(crate) fn confirm_page(user: &ConsoleUser, form: &FormData, question: &str) -> Response {
+    let lang = user.lang;
+    let action = user.path.clone();
+    let page = ConfirmPage {
+        chrome: user.chrome("board"),
+        title: t(lang, "confirm.title"),
+        question: t(lang, question),
+        action: action.clone(),
+        back: action
+            .rsplit_once("/lines/")
+            .map(|(o, _)| o.to_string())
+            .or_else(|| action.rsplit_once('/').map(|(o, _)| o.to_string()))
+            .unwrap_or_else(|| "/console".into()),
+        fields: form
+            .0
+            .iter()
+            .filter(|(k, _)| k != "confirmed" && k != crate::idempotency::FORM_FIELD)
+            .cloned()
+            .collect(),
+    };
+    render(&page, StatusCode::OK)
+}
+
+/// A confirmation page for an irreversible step (no-JS fallback of the dialog).
+#[derive(askama::Template)]
+#[template(path = "confirm.html")]
+struct ConfirmPage {
+    chrome: crate::console::Chrome,
+    title: String,
+    question: String,
+    action: String,
+    back: String,
+    fields: Vec<(String, String)>,
+}
+
+/// Ticks the checkpoints of the current stage sent together (one form): each ticked
+/// `code` with its `note.{code}`; stops at the first refusal (those before it stay).
+async fn checks(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Response {
+    if let Err(r) = user.check_csrf(&form) {
+        return r;
+    }
+    let codes: Vec<&str> = form
+        .0
+        .iter()
+        .filter(|(k, v)| k == "code" && !v.trim().is_empty())
+        .map(|(_, v)| v.trim())
+        .collect();
+    let r = match workshop_grant(&user) {
+        Ok(_) if codes.is_empty() => Err(AppError::Invalid(
+            domain::Violation::new("code", "required").into(),
+        )),
+        Ok(g) => {
+            let mut r = Ok(());
+            for code in codes {
+                let note = form.get(&format!("note.{code}")).trim();
+                r = app::repair_order::check(
+                    &s.app,
+                    &g,
+                    id,
+                    code,
+                    (!note.is_empty()).then_some(note),
+                )
+                .await;
+                if r.is_err() {
+                    break;
+                }
+            }
+            r
+        }
+        Err(e) => Err(e),
+    };
+    outcome(&s, &user, id, r, &form).await
 }
 
 async fn check(
@@ -240,7 +459,7 @@ async fn check(
         }
         Err(e) => Err(e),
     };
-    outcome(&s, &user, id, r).await
+    outcome(&s, &user, id, r, &form).await
 }
 
 async fn stage(
@@ -251,6 +470,13 @@ async fn stage(
 ) -> Response {
     if let Err(r) = user.check_csrf(&form) {
         return r;
+    }
+    // Handing the car back is irreversible: ask first (the dialog, else this page).
+    if form.get("stage") == "delivery"
+        && form.get("op") == "complete"
+        && form.get("confirmed") != "1"
+    {
+        return confirm_page(&user, &form, "svc.confirm_deliver");
     }
     let r = match (
         grant(&user, Action::RepairOrderWrite),
@@ -270,7 +496,7 @@ async fn stage(
             }
         }
     };
-    outcome(&s, &user, id, r).await
+    outcome(&s, &user, id, r, &form).await
 }
 
 async fn applicable(
@@ -282,9 +508,12 @@ async fn applicable(
     if let Err(r) = user.check_csrf(&form) {
         return r;
     }
+    // Ticked boxes (one `codes` each) or one comma-separated `codes` (older forms).
     let codes: Vec<&str> = form
-        .get("codes")
-        .split([',', ' ', '，'])
+        .0
+        .iter()
+        .filter(|(k, _)| k == "codes")
+        .flat_map(|(_, v)| v.split([',', ' ', '，']))
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .collect();
@@ -292,7 +521,7 @@ async fn applicable(
         Ok(g) => app::repair_order::set_applicable(&s.app, &g, id, &codes).await,
         Err(e) => Err(e),
     };
-    outcome(&s, &user, id, r).await
+    outcome(&s, &user, id, r, &form).await
 }
 
 /// Diagnosis classifies the concern: its code and whether it is a serious safety fault.
@@ -316,7 +545,7 @@ async fn classify(
         }
         Err(e) => Err(e),
     };
-    outcome(&s, &user, id, r).await
+    outcome(&s, &user, id, r, &form).await
 }
 
 async fn assign(
@@ -338,7 +567,7 @@ async fn assign(
             domain::Violation::new("technician_id", "required").into(),
         )),
     };
-    outcome(&s, &user, id, r).await
+    outcome(&s, &user, id, r, &form).await
 }
 
 async fn work(
@@ -371,11 +600,14 @@ async fn work(
         Err(e) => Err(e),
     };
     if r.is_ok() && form.get("back") == "jobs" {
-        return Redirect::to("/console/jobs").into_response();
+        return toast::redirect("/console/jobs", "toast.saved");
     }
-    outcome(&s, &user, id, r).await
+    outcome(&s, &user, id, r, &form).await
 }
 
+/// Issues the owner link (sent to the owner through the outbox) and shows it on the
+/// order page (post–redirect–get; the page checks the token is the live one). A live
+/// link is replaced only when confirmed.
 async fn link(
     State(s): State<AppState>,
     user: ConsoleUser,
@@ -385,23 +617,17 @@ async fn link(
     if let Err(r) = user.check_csrf(&form) {
         return r;
     }
+    if form.get("live") == "1" && form.get("confirmed") != "1" {
+        return confirm_page(&user, &form, "svc.confirm_replace_link");
+    }
     match grant(&user, Action::RepairOrderWrite) {
         Ok(g) => match app::repair_order::issue_owner_link(&s.app, &g, id).await {
-            Ok(token) => {
-                let notice = t(user.lang, "svc.link_issued");
-                order_page(
-                    &s,
-                    &user,
-                    id,
-                    Some(notice),
-                    None,
-                    Some(format!("/owner/track/{token}")),
-                    StatusCode::OK,
-                )
-                .await
-            }
-            Err(e) => outcome(&s, &user, id, Err(e)).await,
+            Ok(token) => toast::redirect(
+                &format!("/console/orders/{id}?link={token}#owner-link-card"),
+                "toast.link_sent",
+            ),
+            Err(e) => outcome(&s, &user, id, Err(e), &form).await,
         },
-        Err(e) => outcome(&s, &user, id, Err(e)).await,
+        Err(e) => outcome(&s, &user, id, Err(e), &form).await,
     }
 }
