@@ -18,7 +18,7 @@ const LAYERS: [(&str, &str); 6] = [
 
 /// Modules that are machinery or shared value types, not business areas. Every other
 /// module is an area and must be named as in the other layers.
-const MACHINERY: [&str; 42] = [
+const MACHINERY: [&str; 44] = [
     // domain: value types and the permission model every area uses
     "certification",
     "ids",
@@ -68,6 +68,8 @@ const MACHINERY: [&str; 42] = [
     "timeline",
     "select",
     "home",
+    "error_page",
+    "toast",
 ];
 
 /// Web modules that are machinery only there (names also used as areas elsewhere are

@@ -482,7 +482,7 @@ async fn owner_links_expire_a_week_after_delivery_and_payment() {
     let (s, html) = status(page_path).await;
     assert_eq!(s, 404);
     assert!(
-        html.contains("该链接已失效") && html.contains("/owner"),
+        html.contains("链接无效或已过期") && html.contains("/owner"),
         "{html}"
     );
     let r = c
@@ -498,5 +498,5 @@ async fn owner_links_expire_a_week_after_delivery_and_payment() {
     // An unknown link reads the same.
     let (s, html) = status(format!("/owner/track/{}", "z".repeat(43))).await;
     assert_eq!(s, 404);
-    assert!(html.contains("该链接已失效"));
+    assert!(html.contains("链接无效或已过期"));
 }

@@ -301,12 +301,17 @@ async fn like_wildcards_in_search_match_themselves() {
             }
         }
     }
-    // A name that holds a percent sign is still found by it.
-    let c = json!({"name": "百分%之百", "phone": "13900000078", "station_id": t.fx.station_a, "channel": "sms"});
+    // A name that holds a percent sign is still found by it: at its start by the
+    // one character, anywhere by a fragment of three (the search matches a shorter
+    // fragment at the start of a name only).
+    let c = json!({"name": "%百分之百", "phone": "13900000078", "station_id": t.fx.station_a, "channel": "sms"});
     let (s, _) = post(&t, Role::ServiceAdvisor, "/api/v1/customers", &c).await;
     assert_eq!(s, StatusCode::CREATED);
     let (_, p) = get(&t, Role::Administrator, "/api/v1/customers?q=%25").await;
     assert_eq!(p["total"], 1);
+    let c = json!({"name": "百分%之百", "phone": "13900000079", "station_id": t.fx.station_a, "channel": "sms"});
+    let (s, _) = post(&t, Role::ServiceAdvisor, "/api/v1/customers", &c).await;
+    assert_eq!(s, StatusCode::CREATED);
     let (_, p) = get(
         &t,
         Role::Administrator,

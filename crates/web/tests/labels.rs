@@ -41,6 +41,7 @@ const ORDER_EVENTS: &[&str] = &[
     "payment_closed",
     "payment_paid_late",
     "refund_recorded",
+    "refund_settled",
     "rated",
 ];
 

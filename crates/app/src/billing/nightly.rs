@@ -142,7 +142,7 @@ mod tests {
     #[test]
     fn the_next_run_is_two_in_the_night_in_shanghai_for_the_day_before() {
         // 2026-11-24 09:00 Shanghai.
-        let now = jiff::Timestamp::from_second(1_763_946_000).unwrap();
+        let now = jiff::Timestamp::from_second(1_795_482_000).unwrap();
         let (at, day) = next_run(now.as_millisecond()).unwrap();
         assert_eq!(day.to_string(), "2026-11-24");
         let at = jiff::Timestamp::from_millisecond(at).unwrap();
