@@ -105,6 +105,37 @@ impl TestApp {
         (c, v["csrf"].as_str().unwrap().to_string())
     }
 
+    /// A client signed in as the owner of `phone` with a one-time code (read from the
+    /// outbox, as the SMS gateway would deliver it), and its CSRF token.
+    pub async fn owner_session(&self, phone: &str) -> (reqwest::Client, String) {
+        let c = self.client();
+        let r = c
+            .post(format!("{}/api/v1/auth/owner/code", self.base))
+            .json(&serde_json::json!({"phone": phone}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202, "code for {phone}");
+        let mut conn = self.app.db.pool.acquire().await.unwrap();
+        let row: (String,) = sqlx::query_as(
+            "SELECT payload FROM outbox WHERE template = 'otp' ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        let payload: serde_json::Value = serde_json::from_str(&row.0).unwrap();
+        let code = payload["code"].as_str().unwrap().to_string();
+        let r = c
+            .post(format!("{}/api/v1/auth/owner/verify", self.base))
+            .json(&serde_json::json!({"phone": phone, "code": code}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "verify {phone}");
+        let v: serde_json::Value = r.json().await.unwrap();
+        (c, v["csrf"].as_str().unwrap().to_string())
+    }
+
     /// An API token acting as `role` at station A / region A / head office.
     pub async fn token(&self, role: domain::role::Role) -> String {
         let admin = domain::permission::Principal {

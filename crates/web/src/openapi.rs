@@ -381,6 +381,25 @@ async fn viewer() -> Html<&'static str> {
 mod tests {
     use super::*;
 
+    /// Operation ids are unique (OpenAPI requires it; clients name their methods
+    /// after them): two handlers of the same name in two areas need an explicit id.
+    #[test]
+    fn operation_ids_are_unique() {
+        let doc = published();
+        let mut seen = std::collections::BTreeMap::new();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                if let Some(id) = op["operationId"].as_str() {
+                    let at = format!("{method} {path}");
+                    if let Some(first) = seen.insert(id.to_string(), at.clone()) {
+                        panic!("operationId {id} of {at} is also that of {first}");
+                    }
+                }
+            }
+        }
+        assert!(seen.len() > 50);
+    }
+
     /// Every string a request body may carry states its rule (a pattern, a list or a
     /// format), so a client or a fuzzer learns what the server refuses; the free
     /// texts carry the text rule with their length.

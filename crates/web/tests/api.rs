@@ -591,41 +591,10 @@ fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
     ]
 }
 
-async fn owner_session(t: &TestApp) -> (reqwest::Client, String) {
-    let c = t.client();
-    let r = c
-        .post(format!("{}/api/v1/auth/owner/code", t.base))
-        .json(&json!({"phone": "13800000001"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::ACCEPTED);
-    let mut conn = t.app.db.pool.acquire().await.unwrap();
-    let row: (String,) = sqlx::query_as(
-        "SELECT payload FROM outbox WHERE template = 'otp' ORDER BY id DESC LIMIT 1",
-    )
-    .fetch_one(&mut *conn)
-    .await
-    .unwrap();
-    let code = serde_json::from_str::<Value>(&row.0).unwrap()["code"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let r = c
-        .post(format!("{}/api/v1/auth/owner/verify", t.base))
-        .json(&json!({"phone": "13800000001", "code": code}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let v: Value = r.json().await.unwrap();
-    (c, v["csrf"].as_str().unwrap().to_string())
-}
-
 #[tokio::test]
 async fn authorisation_matrix_every_route_as_every_role() {
     let t = TestApp::spawn().await;
-    let (owner, owner_csrf) = owner_session(&t).await;
+    let (owner, owner_csrf) = t.owner_session("13800000001").await;
     let anon = t.client();
     let mut checked = 0;
     for role in Role::ALL {
@@ -1069,7 +1038,7 @@ async fn revealing_personal_data_needs_a_reason_and_is_audited() {
 #[tokio::test]
 async fn owners_sign_in_with_a_code_and_download_only_their_own_data() {
     let t = TestApp::spawn().await;
-    let (c, _) = owner_session(&t).await;
+    let (c, _) = t.owner_session("13800000001").await;
     let data: Value = c
         .get(format!("{}/api/v1/me/data", t.base))
         .send()

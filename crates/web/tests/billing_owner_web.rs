@@ -350,38 +350,6 @@ async fn a_failed_sandbox_payment_comes_back_and_can_be_paid_again() {
     );
 }
 
-/// An owner signed in through the API (the session cookie serves the pages too).
-async fn owner_session(t: &TestApp) -> (reqwest::Client, String) {
-    let c = t.client();
-    let r = c
-        .post(format!("{}/api/v1/auth/owner/code", t.base))
-        .json(&json!({"phone": "13800000001"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::ACCEPTED);
-    let mut conn = t.app.db.pool.acquire().await.unwrap();
-    let row: (String,) = sqlx::query_as(
-        "SELECT payload FROM outbox WHERE template = 'otp' ORDER BY id DESC LIMIT 1",
-    )
-    .fetch_one(&mut *conn)
-    .await
-    .unwrap();
-    let code = serde_json::from_str::<Value>(&row.0).unwrap()["code"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let r = c
-        .post(format!("{}/api/v1/auth/owner/verify", t.base))
-        .json(&json!({"phone": "13800000001", "code": code}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let v: Value = r.json().await.unwrap();
-    (c, v["csrf"].as_str().unwrap().to_string())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn owner_reschedules_and_cancels_their_own_appointments() {
     let t = TestApp::spawn().await;
@@ -422,7 +390,7 @@ async fn owner_reschedules_and_cancels_their_own_appointments() {
         }
     };
 
-    let (c, csrf) = owner_session(&t).await;
+    let (c, csrf) = t.owner_session("13800000001").await;
     let list = format!("{}/owner/appointments", t.base);
     let html = c.get(&list).send().await.unwrap().text().await.unwrap();
     assert!(

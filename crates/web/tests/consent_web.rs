@@ -361,43 +361,11 @@ async fn a_campaign_reaches_only_customers_who_consent_to_marketing() {
     assert!(r.text().await.unwrap().contains("message"));
 }
 
-/// Signs the fixture's customer A in with a one-time code.
-async fn owner_session(t: &TestApp) -> (reqwest::Client, String) {
-    let c = t.client();
-    let r = c
-        .post(format!("{}/api/v1/auth/owner/code", t.base))
-        .json(&json!({"phone": "13800000001"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::ACCEPTED);
-    let mut conn = t.app.db.pool.acquire().await.unwrap();
-    let row: (String,) = sqlx::query_as(
-        "SELECT payload FROM outbox WHERE template = 'otp' ORDER BY id DESC LIMIT 1",
-    )
-    .fetch_one(&mut *conn)
-    .await
-    .unwrap();
-    let code = serde_json::from_str::<Value>(&row.0).unwrap()["code"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let r = c
-        .post(format!("{}/api/v1/auth/owner/verify", t.base))
-        .json(&json!({"phone": "13800000001", "code": code}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let v: Value = r.json().await.unwrap();
-    (c, v["csrf"].as_str().unwrap().to_string())
-}
-
 #[tokio::test]
 async fn the_owner_sees_and_changes_their_consent_on_the_phone_page() {
     let t = TestApp::spawn().await;
     let a = t.fx.customer_a;
-    let (owner, csrf) = owner_session(&t).await;
+    let (owner, csrf) = t.owner_session("13800000001").await;
     let page = owner
         .get(format!("{}/owner/privacy", t.base))
         .send()

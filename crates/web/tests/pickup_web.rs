@@ -145,38 +145,6 @@ async fn parts(r: reqwest::Response) -> (StatusCode, String, String) {
     (s, loc, r.text().await.unwrap())
 }
 
-/// An owner signed in with a one-time code (the session serves the owner pages).
-async fn owner_session(t: &TestApp, phone: &str) -> (reqwest::Client, String) {
-    let c = t.client();
-    let r = c
-        .post(format!("{}/api/v1/auth/owner/code", t.base))
-        .json(&json!({"phone": phone}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::ACCEPTED);
-    let mut conn = t.app.db.pool.acquire().await.unwrap();
-    let row: (String,) = sqlx::query_as(
-        "SELECT payload FROM outbox WHERE template = 'otp' ORDER BY id DESC LIMIT 1",
-    )
-    .fetch_one(&mut *conn)
-    .await
-    .unwrap();
-    let code = serde_json::from_str::<Value>(&row.0).unwrap()["code"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let r = c
-        .post(format!("{}/api/v1/auth/owner/verify", t.base))
-        .json(&json!({"phone": phone, "code": code}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let v: Value = r.json().await.unwrap();
-    (c, v["csrf"].as_str().unwrap().to_string())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_schedules_records_uploads_and_confirms_a_pickup() {
     let t = TestApp::spawn().await;
@@ -655,8 +623,8 @@ async fn owner_confirms_their_own_handover_and_a_foreign_owner_finds_nothing() {
     let fx = t.service_fixture().await;
     let appt = booked(&t).await;
     let id = scheduled(&t, appt, Some(fx.technician)).await;
-    let (a, a_csrf) = owner_session(&t, "13800000001").await;
-    let (b, b_csrf) = owner_session(&t, "13800000002").await;
+    let (a, a_csrf) = t.owner_session("13800000001").await;
+    let (b, b_csrf) = t.owner_session("13800000002").await;
     let list = format!("{}/owner/pickups", t.base);
     let confirm = |c: reqwest::Client, csrf: String, id: i64| {
         let base = t.base.clone();
@@ -804,8 +772,8 @@ async fn owner_requests_a_pickup_before_their_own_booked_appointment() {
     let t = TestApp::spawn().await;
     t.service_fixture().await;
     let appt = booked(&t).await;
-    let (a, a_csrf) = owner_session(&t, "13800000001").await;
-    let (b, b_csrf) = owner_session(&t, "13800000002").await;
+    let (a, a_csrf) = t.owner_session("13800000001").await;
+    let (b, b_csrf) = t.owner_session("13800000002").await;
     let list = format!("{}/owner/pickups", t.base);
     let request = |c: reqwest::Client, csrf: String, appointment: i64, address: &'static str| {
         let base = t.base.clone();

@@ -15,37 +15,6 @@ use testkit::{ClockExt, TestApp};
 
 const DAY: i64 = 86_400_000;
 
-async fn owner_session(t: &TestApp) -> (reqwest::Client, String) {
-    let c = t.client();
-    let r = c
-        .post(format!("{}/api/v1/auth/owner/code", t.base))
-        .json(&json!({"phone": "13800000001"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::ACCEPTED);
-    let mut conn = t.app.db.pool.acquire().await.unwrap();
-    let row: (String,) = sqlx::query_as(
-        "SELECT payload FROM outbox WHERE template = 'otp' ORDER BY id DESC LIMIT 1",
-    )
-    .fetch_one(&mut *conn)
-    .await
-    .unwrap();
-    let code = serde_json::from_str::<Value>(&row.0).unwrap()["code"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let r = c
-        .post(format!("{}/api/v1/auth/owner/verify", t.base))
-        .json(&json!({"phone": "13800000001", "code": code}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let v: Value = r.json().await.unwrap();
-    (c, v["csrf"].as_str().unwrap().to_string())
-}
-
 async fn run_jobs(t: &TestApp) -> usize {
     let w = Worker::new(t.app.clone(), Registry::standard());
     let mut n = 0;
@@ -78,7 +47,7 @@ async fn scalar_text(t: &TestApp, sql: &str) -> String {
 async fn the_nightly_purge_runs_on_the_job_machinery_and_re_arms_itself() {
     let t = TestApp::spawn().await;
     // A code requested and delivered: the outbox row is redacted at delivery.
-    let (_c, _) = owner_session(&t).await;
+    let (_c, _) = t.owner_session("13800000001").await;
     run_jobs(&t).await;
     let payload = scalar_text(&t, "SELECT payload FROM outbox WHERE template = 'otp'").await;
     assert_eq!(payload, r#"{"redacted":true}"#);
@@ -186,7 +155,7 @@ async fn the_owner_export_covers_every_table_holding_a_customer_id() {
     );
 
     // The export itself: whole contact details, every section, and an audit row.
-    let (owner, _) = owner_session(&t).await;
+    let (owner, _) = t.owner_session("13800000001").await;
     // A car they used to own: transferred away from them.
     {
         let mut c = t.app.db.pool.acquire().await.unwrap();
@@ -266,7 +235,7 @@ async fn the_owner_export_covers_every_table_holding_a_customer_id() {
 #[tokio::test]
 async fn deletion_requests_keep_what_the_law_holds_and_explain_it() {
     let t = TestApp::spawn().await;
-    let (owner, csrf) = owner_session(&t).await;
+    let (owner, csrf) = t.owner_session("13800000001").await;
     let url = format!("{}/api/v1/me/privacy-requests", t.base);
     let post = |body: Value| {
         owner
@@ -421,7 +390,7 @@ async fn deletion_requests_keep_what_the_law_holds_and_explain_it() {
 #[tokio::test]
 async fn a_request_still_open_at_its_deadline_escalates() {
     let t = TestApp::spawn().await;
-    let (owner, csrf) = owner_session(&t).await;
+    let (owner, csrf) = t.owner_session("13800000001").await;
     let r = owner
         .post(format!("{}/api/v1/me/privacy-requests", t.base))
         .header("x-csrf-token", &csrf)

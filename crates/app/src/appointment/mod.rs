@@ -11,7 +11,7 @@ pub mod feed;
 pub mod owner;
 pub mod view;
 use crate::calendar::{station_calendar, station_zone};
-use crate::capacity::{job_for, load_state};
+use crate::capacity::state::{job_for, load_state};
 use crate::input::Loose;
 use crate::network::expect;
 use crate::shared::{instant, rebuild, refused, station_reach, to_json, ts};

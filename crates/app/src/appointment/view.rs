@@ -5,7 +5,7 @@
 //! of a station's capacity with the appointments in each slot.
 
 use crate::calendar::{station_calendar, station_zone};
-use crate::capacity::{SEARCH_HORIZON_DAYS, job_for, load_state};
+use crate::capacity::state::{SEARCH_HORIZON_DAYS, job_for, load_state};
 use crate::network::expect;
 use crate::shared::{expect_any, station_reach};
 use crate::{App, AppError, AppResult, conn};

@@ -4,6 +4,7 @@
 //! whose signed callback marks it paid exactly once.
 
 pub mod alipay;
+pub mod configured;
 pub mod nightly;
 pub mod notice;
 pub mod notify;
@@ -13,10 +14,12 @@ pub mod query;
 pub mod reconciliation;
 pub mod refund;
 pub mod sandbox;
+pub mod settlement;
 pub mod watch;
 pub mod wechat;
+use self::configured::provider;
 pub use self::notice::{CallbackOutcome, NoticeFilterInput, NoticePage, callback, notices};
-use self::provider::{PaymentProvider, SANDBOX, provider};
+use self::provider::{PaymentProvider, SANDBOX};
 pub use self::refund::{REFUND, RefundInput, RefundLineInput, refund};
 pub use self::sandbox::{SandboxCheckout, sandbox_checkout, sandbox_notice, sandbox_submit};
 use crate::input::{Loose, int, opt_text, text};

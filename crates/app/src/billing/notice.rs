@@ -9,7 +9,8 @@
 //! and the bill is flagged for the cashier to reconcile
 //! (`needs_reconciliation`, with any overpayment as `refund_fen`).
 
-use super::provider::{Callback, SignatureError, provider};
+use super::configured::provider;
+use super::provider::{Callback, SignatureError};
 use super::{READ, record};
 use crate::network::expect;
 use crate::shared::{duplicate_as, new_ref, refused_rule as refused};

@@ -179,7 +179,7 @@ async fn refund_notice(
             }
             let state = if succeeded { "succeeded" } else { "failed" };
             let changed = r.state == "pending"
-                && super::provider_refund::settle(&mut tx, &r, state, refund_id, now).await?;
+                && super::settlement::settle(&mut tx, &r, state, refund_id, now).await?;
             notice.verdict = if changed {
                 "refund_settled"
             } else {

@@ -146,24 +146,6 @@ impl PaymentProvider for Sandbox {
     }
 }
 
-/// The provider with `code`, if this server has it configured.
-pub fn provider(app: &App, code: &str) -> Option<Box<dyn PaymentProvider>> {
-    match code {
-        SANDBOX => Sandbox::for_app(app).map(|s| Box::new(s) as Box<dyn PaymentProvider>),
-        super::wechat::WECHAT => app
-            .settings
-            .wechat
-            .clone()
-            .map(|w| Box::new(w) as Box<dyn PaymentProvider>),
-        super::alipay::ALIPAY => app
-            .settings
-            .alipay
-            .clone()
-            .map(|a| Box::new(a) as Box<dyn PaymentProvider>),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -18,14 +18,12 @@ use super::alipay::ALIPAY;
 use super::provider::SANDBOX;
 use super::wechat::WECHAT;
 use crate::job::handler::{BoxFuture, Ctx, Handler, Outcome};
-use crate::shared::ORDER_ENTITY;
 use crate::{App, AppResult};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use store::billing::ledger::NewNotice;
 use store::billing::refund::RefundRow;
 use store::billing::sandbox::SandboxTransaction;
-use store::event::Actor;
 use store::job::Claimed;
 
 /// The job kind.
@@ -45,42 +43,6 @@ pub(crate) async fn enqueue(tx: &mut AnyConnection, refund_ref: &str, now: i64) 
     let key = format!("{KIND}:{refund_ref}");
     crate::job::enqueue(tx, KIND, Some(&key), &payload, now, now).await?;
     Ok(())
-}
-
-/// Moves a pending provider refund to `succeeded` or `failed` (giving the
-/// reservation back), with an event on the order's timeline. Whether this call
-/// changed it (false when another notice or answer settled it first).
-pub(crate) async fn settle(
-    tx: &mut AnyConnection,
-    r: &RefundRow,
-    state: &str,
-    provider_refund_ref: &str,
-    now: i64,
-) -> AppResult<bool> {
-    if !store::billing::refund::settle(tx, r.id, state, provider_refund_ref, now).await? {
-        return Ok(false);
-    }
-    if state == "failed" {
-        let credit = r.amount_fen - r.excess_fen;
-        store::billing::refund::release(tx, r.bill_id, credit, r.excess_fen).await?;
-    }
-    let bill = store::billing::get(tx, r.bill_id).await?;
-    store::event::record(
-        tx,
-        now,
-        Actor::SYSTEM,
-        ORDER_ENTITY,
-        bill.repair_order_id,
-        "refund_settled",
-        &serde_json::json!({
-            "bill_id": r.bill_id, "refund_id": r.id, "refund_ref": r.refund_ref,
-            "provider": r.provider, "provider_refund_ref": provider_refund_ref,
-            "amount_fen": r.amount_fen, "state": state,
-        }),
-        None,
-    )
-    .await?;
-    Ok(true)
 }
 
 /// The provider's refund reference the sandbox gives `refund_ref`: the same every
@@ -210,7 +172,7 @@ async fn answer_at_once(app: &App, conn: &mut AnyConnection, refund_ref: &str) -
     let now = app.now_ms();
     let refund_id = sandbox_refund_id(&code, &r.refund_ref);
     sandbox_records(conn, &code, &r, &refund_id, now).await?;
-    if settle(conn, &r, "succeeded", &refund_id, now).await? {
+    if super::settlement::settle(conn, &r, "succeeded", &refund_id, now).await? {
         let answer = serde_json::json!({
             "out_request_no": r.refund_ref, "refund_fee": r.amount_fen, "fund_change": "Y",
             "trade_refund_no": refund_id,

@@ -4,7 +4,7 @@
 //! online or in cash or by transfer at the desk. Every refund is a row of its own,
 //! an event on the order's timeline and an audit entry.
 
-use super::provider::provider;
+use super::configured::provider;
 use crate::input::{Loose, int, text};
 use crate::network::expect;
 use crate::shared::{ORDER_ENTITY, new_ref, refused_rule as refused, required};

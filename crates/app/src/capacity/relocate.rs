@@ -13,7 +13,7 @@
 
 use crate::appointment::{cancel_in, reschedule_in};
 use crate::calendar::station_calendar;
-use crate::capacity::{SEARCH_HORIZON_DAYS, job_for, load_state};
+use crate::capacity::state::{SEARCH_HORIZON_DAYS, job_for, load_state};
 use crate::input::Loose;
 use crate::shared::ts;
 use crate::{AppError, AppResult, actor};

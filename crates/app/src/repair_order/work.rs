@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::calendar::station_zone;
-use crate::capacity::certificates;
+use crate::capacity::state::certificates;
 use crate::labour::{lookup, requirement};
 use crate::network::expect;
 use crate::shared::{expect_any, refused};

@@ -11,10 +11,11 @@ use crate::i18n::tables;
 use app::Page;
 use app::customer::CustomerFilter;
 use app::customer::CustomerInput;
+use app::privacy::consent::ConsentInput;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::permission::Action;
 use std::collections::HashMap;
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/customers/{id}", get(detail))
         .route("/console/customers/{id}/edit", get(edit_form).post(update))
         .route("/console/customers/{id}/reveal", post(reveal))
+        .route("/console/customers/{id}/consent", post(record_consent))
 }
 
 const FIELDS: &[(&str, &str)] = &[
@@ -412,4 +414,50 @@ async fn update(
         Err(e) => Err(e),
     };
     answer(page, result, |()| format!("/console/customers/{cid}"))
+}
+
+/// Records a change of consent from the consent form of the customer page; a
+/// refused change shows the page again with the rules broken.
+async fn record_consent(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    if let Err(r) = user.check_csrf(&form) {
+        return r;
+    }
+    let chrome = user.chrome("customers");
+    let Ok(grant) = user.session.principal.grant(app::privacy::consent::WRITE) else {
+        return error_page(chrome, &app::AppError::Forbidden);
+    };
+    let Ok(cid) = id.parse::<i64>() else {
+        return error_page(chrome, &app::AppError::NotFound);
+    };
+    let text = |k: &str| match form.get(k).trim() {
+        "" => serde_json::Value::Null,
+        v => serde_json::Value::String(v.to_string()),
+    };
+    let input = ConsentInput {
+        purpose: text("purpose"),
+        granted: match form.get("granted") {
+            "yes" => serde_json::Value::Bool(true),
+            "no" => serde_json::Value::Bool(false),
+            _ => serde_json::Value::Null,
+        },
+        source: text("source"),
+        evidence: text("evidence"),
+    };
+    match app::privacy::consent::record(&s.app, &grant, cid, &input).await {
+        Ok(()) => Redirect::to(&format!("/console/customers/{cid}")).into_response(),
+        Err(app::AppError::Invalid(v)) => {
+            let msg =
+                v.0.iter()
+                    .map(|x| tables().violation(user.lang, x))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+            show(&s, &user, &id, None, Some(msg)).await
+        }
+        Err(e) => error_page(chrome, &e),
+    }
 }

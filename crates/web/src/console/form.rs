@@ -146,7 +146,7 @@ pub struct DetailPage {
     /// Reveal form, when allowed.
     pub reveal: Option<RevealBox>,
     /// The form recording a change of consent (customer page), when allowed.
-    pub consent: Option<super::privacy::consent::ConsentBox>,
+    pub consent: Option<ConsentBox>,
     /// Tables below.
     pub sections: Vec<Section>,
     /// A success message.
@@ -405,4 +405,15 @@ mod typed_tests {
         assert_eq!(form_int(" 5 "), json!(5));
         assert_eq!(form_int("five"), json!("five"));
     }
+}
+
+/// The form that records a change of consent.
+#[derive(Debug, Clone)]
+pub struct ConsentBox {
+    /// Where it posts.
+    pub action: String,
+    /// Purposes: (code, label).
+    pub purposes: Vec<(String, String)>,
+    /// Sources staff may record: (code, label).
+    pub sources: Vec<(String, String)>,
 }

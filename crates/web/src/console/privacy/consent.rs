@@ -1,34 +1,15 @@
 //! The consent section of the customer page: the state of each purpose with how and
 //! when it was given, the whole history, the messages the ledger held back, and the
-//! form that records a change with its source and evidence.
+//! form that records a change with its source and evidence (posted to the customer
+//! page's own route, `console::customer`).
 
 use crate::AppState;
 use crate::console::chrome::{Chrome, show_time};
-use crate::console::form::{FormData, Section, error_page};
+use crate::console::form::{ConsentBox, Section};
 use crate::console::session::ConsoleUser;
 use crate::i18n::tables;
-use app::privacy::consent::{ConsentEntry, ConsentInput};
-use axum::Router;
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::post;
+use app::privacy::consent::ConsentEntry;
 use domain::privacy::consent::{ConsentPurpose, ConsentSource};
-
-/// Routes of the consent form.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/console/customers/{id}/consent", post(record))
-}
-
-/// The form that records a change of consent.
-#[derive(Debug, Clone)]
-pub struct ConsentBox {
-    /// Where it posts.
-    pub action: String,
-    /// Purposes: (code, label).
-    pub purposes: Vec<(String, String)>,
-    /// Sources staff may record: (code, label).
-    pub sources: Vec<(String, String)>,
-}
 
 /// A purpose's name in the page's language.
 pub fn purpose_label(chrome: &Chrome, code: &str) -> String {
@@ -192,48 +173,4 @@ pub async fn sections(
             .collect(),
     });
     (out, form)
-}
-
-async fn record(
-    State(s): State<AppState>,
-    user: ConsoleUser,
-    Path(id): Path<String>,
-    form: FormData,
-) -> Response {
-    if let Err(r) = user.check_csrf(&form) {
-        return r;
-    }
-    let chrome = user.chrome("customers");
-    let Ok(grant) = user.session.principal.grant(app::privacy::consent::WRITE) else {
-        return error_page(chrome, &app::AppError::Forbidden);
-    };
-    let Ok(cid) = id.parse::<i64>() else {
-        return error_page(chrome, &app::AppError::NotFound);
-    };
-    let text = |k: &str| match form.get(k).trim() {
-        "" => serde_json::Value::Null,
-        v => serde_json::Value::String(v.to_string()),
-    };
-    let input = ConsentInput {
-        purpose: text("purpose"),
-        granted: match form.get("granted") {
-            "yes" => serde_json::Value::Bool(true),
-            "no" => serde_json::Value::Bool(false),
-            _ => serde_json::Value::Null,
-        },
-        source: text("source"),
-        evidence: text("evidence"),
-    };
-    match app::privacy::consent::record(&s.app, &grant, cid, &input).await {
-        Ok(()) => Redirect::to(&format!("/console/customers/{cid}")).into_response(),
-        Err(app::AppError::Invalid(v)) => {
-            let msg =
-                v.0.iter()
-                    .map(|x| tables().violation(user.lang, x))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-            crate::console::customer::show(&s, &user, &id, None, Some(msg)).await
-        }
-        Err(e) => error_page(chrome, &e),
-    }
 }

@@ -10,7 +10,5 @@ use axum::Router;
 
 /// Routes of this area.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .merge(consent::router())
-        .merge(audit_search::router())
+    Router::new().merge(audit_search::router())
 }
