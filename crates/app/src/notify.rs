@@ -144,7 +144,7 @@ impl Handler for Delivery {
                     .map_err(|e| e.to_string())?
             {
                 let reason = format!("consent:{}", purpose.code());
-                store::outbox::mark_suppressed(conn, id, job.attempts, &reason)
+                store::outbox::mark_suppressed(conn, id, job.attempts, &reason, ctx.app.now_ms())
                     .await
                     .map_err(|e| e.to_string())?;
                 tracing::info!(id, template = %m.template, %reason, "outbox message suppressed");

@@ -115,11 +115,13 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<Outbox
 
 /// Holds a pending message back for good: the customer did not consent to its kind
 /// when it was due. Not a failure (nothing is retried); `reason` says which consent.
+/// The message is redacted in the same transaction.
 pub async fn mark_suppressed(
     conn: &mut AnyConnection,
     id: i64,
     attempts: i64,
     reason: &str,
+    now: i64,
 ) -> StoreResult<()> {
     sqlx::query(
         "UPDATE outbox SET status = 'suppressed', suppressed_reason = $1, attempts = $2 WHERE id = $3 AND status = 'pending'",
@@ -127,8 +129,11 @@ pub async fn mark_suppressed(
     .bind(reason)
     .bind(attempts)
     .bind(id)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    // Never to be sent: its values and whole recipient are of no use to anyone
+    // (retention), as for a delivered message.
+    crate::privacy::retention::redact_delivered(conn, id, now).await?;
     Ok(())
 }
 
