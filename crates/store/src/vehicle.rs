@@ -243,7 +243,12 @@ pub async fn list(
         binds.push(Bind::I(v));
     }
     let mut order = "v.id DESC".to_string();
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    // Control characters are dropped: no stored plate, VIN or model holds one, and a
+    // NUL reaches neither an FTS5 query nor a PostgreSQL text parameter intact.
+    let q: Option<String> =
+        f.q.as_deref()
+            .map(|q| q.chars().filter(|c| !c.is_control()).collect());
+    if let Some(q) = q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let (cond, exact) = search_condition(conn, q, &conds[0], &mut binds);
         conds.push(cond);
         order = format!("CASE WHEN {exact} THEN 0 ELSE 1 END, v.id DESC");

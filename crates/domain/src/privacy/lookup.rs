@@ -49,8 +49,10 @@ pub fn search_terms(q: &str) -> Result<SearchTerms, Violation> {
             run.push(c);
         } else {
             flush(&mut run, &mut name, &mut tail)?;
-            // A `+`, dash or space inside a number is part of trying a number.
-            if c != '+' && c != '-' {
+            // A `+`, dash or space inside a number is part of trying a number. Control
+            // characters are dropped: no stored name holds one (`crate::text`), and a NUL
+            // reaches neither an FTS5 query nor a PostgreSQL text parameter intact.
+            if c != '+' && c != '-' && !c.is_control() {
                 name.push(c);
             }
         }
@@ -80,6 +82,12 @@ mod tests {
         assert_eq!(t.name.as_deref(), Some("张三"));
         assert_eq!(t.tail.as_deref(), Some("5671"));
         assert_eq!(search_terms("王").unwrap().tail, None);
+    }
+
+    #[test]
+    fn control_characters_are_dropped_from_the_name() {
+        let t = search_terms("\u{0}张\u{1b}三").unwrap();
+        assert_eq!(t.name.as_deref(), Some("张三"));
     }
 
     #[test]
