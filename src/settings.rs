@@ -32,11 +32,16 @@ struct FileSettings {
     wechat_platform_public_key: Option<String>,
     wechat_platform_previous_serial: Option<String>,
     wechat_platform_previous_public_key: Option<String>,
+    wechat_merchant_serial: Option<String>,
+    wechat_merchant_private_key: Option<String>,
+    wechat_api_base: Option<String>,
     alipay_sandbox: Option<bool>,
     alipay_app_id: Option<String>,
     alipay_seller_id: Option<String>,
     alipay_public_key: Option<String>,
     alipay_previous_public_key: Option<String>,
+    alipay_app_private_key: Option<String>,
+    alipay_gateway: Option<String>,
     secure_cookies: Option<bool>,
     trusted_proxies: Option<Vec<String>>,
     max_connections: Option<u32>,
@@ -237,6 +242,8 @@ fn wechat(
         &file.wechat_api_v3_key,
         &file.wechat_platform_serial,
         &file.wechat_platform_public_key,
+        &file.wechat_merchant_serial,
+        &file.wechat_merchant_private_key,
     ]
     .iter()
     .any(|v| v.is_some());
@@ -258,6 +265,9 @@ fn wechat(
         platform_serial: s(&file.wechat_platform_serial),
         platform_public_key: s(&file.wechat_platform_public_key),
         previous,
+        merchant_serial: s(&file.wechat_merchant_serial),
+        merchant_private_key: s(&file.wechat_merchant_private_key),
+        api_base: s(&file.wechat_api_base),
     })?))
 }
 
@@ -275,6 +285,7 @@ fn alipay(
         &file.alipay_app_id,
         &file.alipay_seller_id,
         &file.alipay_public_key,
+        &file.alipay_app_private_key,
     ]
     .iter()
     .any(|v| v.is_some());
@@ -287,6 +298,8 @@ fn alipay(
         seller_id: s(&file.alipay_seller_id),
         public_key: s(&file.alipay_public_key),
         previous_public_key: file.alipay_previous_public_key.clone(),
+        app_private_key: s(&file.alipay_app_private_key),
+        gateway: s(&file.alipay_gateway),
     })?))
 }
 

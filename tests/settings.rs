@@ -80,3 +80,16 @@ fn a_bad_trusted_proxy_is_named() {
     assert!(!ok);
     assert!(err.contains("trusted_proxies"), "{err}");
 }
+
+/// A provider's outgoing key is a secret like any other: Alipay turned on with
+/// its platform key but without our app key (which signs our gateway requests)
+/// stops the server, naming the setting.
+#[test]
+fn a_provider_without_its_outgoing_key_stops_the_server_naming_the_setting() {
+    const PLATFORM: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAssLmWts+lPkXISriHeSgxRi6H5anqw53QmjExAYovLg21YlhsuxGkOPVlXK1tizQgJ7RgZlbQ4AgqIRXgEngpY41kXUky5ZCbaB+imac9+Y85RHEQWrSB3KEvvVMcOp5+oGf1xQwXpuAeUQveFbVbQ6n6kZOFqwzyq543uh96VHLSlE0Oh9fW6jhE4AZdqpHNQM3sqs+R0vJbMHgAITysZ7H/WMgVgXZyLp1wD31mWgy/ZHGTH3tc8fVBNw2yndiVcCSOpNjjPHcU5tOtAuMiv2RGhmxgEZq5k+Uiuv1PsBZDytrXaRGWLGi4eaHd/s/1kcarJK/UR6I0zjDJ8jpTQIDAQAB";
+    let (ok, err) = serve_with(&format!(
+        "alipay_app_id = \"2021000117600000\"\nalipay_seller_id = \"2088102177000000\"\nalipay_public_key = \"{PLATFORM}\"\n"
+    ));
+    assert!(!ok);
+    assert!(err.contains("alipay_app_private_key"), "{err}");
+}

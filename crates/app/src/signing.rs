@@ -170,7 +170,7 @@ pub mod rsa_keys {
     use base64::engine::general_purpose::STANDARD;
     use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
     use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
-    use rsa::signature::{SignatureEncoding, Signer, Verifier};
+    use rsa::signature::{RandomizedSigner, SignatureEncoding, Verifier};
     use rsa::{RsaPrivateKey, RsaPublicKey};
     use sha2::Sha256;
     use std::sync::OnceLock;
@@ -211,8 +211,16 @@ pub mod rsa_keys {
     }
 
     /// The SHA256withRSA signature of `message`, base64.
+    ///
+    /// Signed with blinding (a fresh random factor per signature): `rsa` 0.9's
+    /// modular exponentiation is not constant-time (RUSTSEC-2023-0071, the Marvin
+    /// attack), and blinding keeps the time a signature takes from tracking the
+    /// key. Our private keys sign only messages we compose ourselves (our requests
+    /// to the providers; the sandboxes' notices and answers), never text an outsider
+    /// chooses, and no outsider sees when a signature is made to the microsecond.
     pub fn sign(key: &RsaPrivateKey, message: &[u8]) -> String {
-        let sig = SigningKey::<Sha256>::new(key.clone()).sign(message);
+        let sig = SigningKey::<Sha256>::new(key.clone())
+            .sign_with_rng(&mut rsa::rand_core::OsRng, message);
         STANDARD.encode(sig.to_bytes())
     }
 
@@ -233,8 +241,10 @@ pub mod rsa_keys {
     /// keys apart), made once per process: generating one takes a while, and no
     /// outside party ever needs to know a sandbox key.
     pub fn sandbox(slot: usize) -> RsaPrivateKey {
-        static KEYS: [OnceLock<RsaPrivateKey>; 2] = [OnceLock::new(), OnceLock::new()];
-        KEYS[slot.min(1)]
+        // Slots: 0 WeChat Pay's platform, 1 Alipay's platform, 2 our WeChat Pay
+        // merchant key, 3 our Alipay app key.
+        static KEYS: [OnceLock<RsaPrivateKey>; 4] = [const { OnceLock::new() }; 4];
+        KEYS[slot.min(3)]
             .get_or_init(|| {
                 let mut rng = rsa::rand_core::OsRng;
                 match RsaPrivateKey::new(&mut rng, 2048) {

@@ -29,6 +29,7 @@ pub const USE_CASES: &[&str] = &[
     "billing.nightly_arm",
     "billing.owner_start_online",
     "billing.pay_at_desk",
+    "billing.query_answer",
     "billing.refund",
     "billing.refund_notice",
     "billing.start_online",

@@ -106,6 +106,58 @@ impl TestApp {
     /// every required checkpoint of both stages ticked, as head office: the start of
     /// most repair-order scenarios. Returns the order id.
     pub async fn walk_in_in_diagnosis(&self) -> i64 {
+        self.walk_in_in_diagnosis_of(self.fx.vehicle_a).await
+    }
+
+    /// A car of customer A at station A of its own, numbered `n` (its VIN and plate
+    /// follow from `n`): for scenarios that need many bills, since a second order
+    /// of one car within the comeback window is free.
+    pub async fn another_car(&self, n: u32) -> i64 {
+        let vin = domain::vin::Vin::with_check_digit("LSVAM4B2", &format!("AN{:06}", 100_000 + n))
+            .unwrap()
+            .to_string();
+        let f = store::vehicle::VehicleFields {
+            vin,
+            brand: "大众".into(),
+            model: "帕萨特".into(),
+            model_year: 2022,
+            plate: None,
+            purchase_date: "2022-05-01".into(),
+            warranty_start: "2022-05-01".into(),
+            warranty_end: "2025-05-01".into(),
+            warranty_km: 100_000,
+            is_ev: false,
+            owner_id: self.fx.customer_a,
+            station_id: self.fx.station_a,
+        };
+        let mut c = self.app.db.pool.acquire().await.unwrap();
+        store::vehicle::insert(&mut c, &f, 0).await.unwrap()
+    }
+
+    /// [`TestApp::delivered_order`] for the car `vehicle_id` (at station A).
+    pub async fn delivered_order_of(&self, vehicle_id: i64) -> i64 {
+        let g = &head_office(domain::permission::Action::RepairOrderWrite);
+        let id = self.walk_in_in_diagnosis_of(vehicle_id).await;
+        let mut lines = Vec::new();
+        for (code, qty, price) in [("OIL-FILTER", 100, 5_000), ("OIL-5W30", 450, 8_000)] {
+            let input = app::estimate::LineInput {
+                kind: "part".into(),
+                code: code.into(),
+                hundredths: Some(qty),
+                unit_price_fen: Some(price),
+            };
+            lines.push(
+                app::estimate::add_line(&self.app, g, id, &input)
+                    .await
+                    .unwrap(),
+            );
+        }
+        self.deliver(id, &lines).await;
+        id
+    }
+
+    /// [`TestApp::walk_in_in_diagnosis`] for the car `vehicle_id`.
+    pub async fn walk_in_in_diagnosis_of(&self, vehicle_id: i64) -> i64 {
         use app::repair_order as ro;
         use domain::permission::{Action, Principal, Unit};
         use domain::repair_order::{CheckRule, Stage, default_standard};
@@ -120,7 +172,7 @@ impl TestApp {
         let input = ro::WalkInInput {
             second_order_reason: None,
             station_id: self.fx.station_a,
-            vehicle_id: self.fx.vehicle_a,
+            vehicle_id,
             vin: None,
             concern: "做保养".into(),
             concern_code: None,

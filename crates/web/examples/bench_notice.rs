@@ -133,8 +133,11 @@ async fn spread(n: usize, bills: usize, backend: &str) {
     let g = testkit::head_office(domain::permission::Action::BillingWrite);
     let setup = Instant::now();
     let mut orders = Vec::new();
-    for _ in 0..bills {
-        let (ro, _) = t.delivered_order().await;
+    for k in 0..bills {
+        // Each bill on a car of its own: a second order of one car within the
+        // comeback window is free, and a free bill cannot be paid online.
+        let car = t.another_car(k as u32).await;
+        let ro = t.delivered_order_of(car).await;
         let online = app::billing::start_online(&t.app, &g, ro, Some(WECHAT))
             .await
             .unwrap();
@@ -283,12 +286,12 @@ async fn main() {
         }
     );
     assert!(ok);
-    // The spread case runs only when asked for with a bill count: its setup needs
-    // a delivered order per bill, and `TestApp::delivered_order` delivers the
-    // fixture's one car, so a second bill in one server is refused (`bill.paid`)
-    // until the setup makes orders of their own cars.
-    let bills: Option<usize> = std::env::args().nth(2).and_then(|a| a.parse().ok());
-    if let Some(bills) = bills {
+    // The spread case: each bill's order is for a car of its own.
+    let bills: usize = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(200);
+    if bills > 0 {
         spread(n, bills.clamp(1, n.max(1)), backend).await;
     }
 }

@@ -63,6 +63,14 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until the process is stopped.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    // The sandbox providers' APIs answer on this very server: their clients learn
+    // where once it listens.
+    if let Ok(mut addr) = listener.local_addr() {
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        app::billing::provider_sandbox::serve_sandboxes_at(&state.app, &format!("http://{addr}"));
+    }
     // The peer address is kept so approvals can record where they came from.
     axum::serve(
         listener,

@@ -20,6 +20,7 @@ use crate::signing::{KeyError, rsa_keys};
 use domain::Violation;
 use domain::billing::notice::{CURRENCY, NoticeFacts, alipay_amount, alipay_yuan};
 use rsa::{RsaPrivateKey, RsaPublicKey};
+use std::sync::{Arc, OnceLock};
 
 /// Code of the Alipay provider, stored with its payments.
 pub const ALIPAY: &str = "alipay";
@@ -36,7 +37,16 @@ pub struct Alipay {
     platform: Vec<RsaPublicKey>,
     /// Sandbox only: the platform's private key, to sign notices as Alipay does.
     sandbox: Option<RsaPrivateKey>,
+    /// Outgoing: our app's private key, which signs our gateway requests (RSA2).
+    pub(super) app_key: RsaPrivateKey,
+    /// The gateway our requests go to (`alipay_gateway`); the sandbox's is our own
+    /// server's sandbox route, known once it listens ([`Alipay::serve_sandbox_at`]).
+    pub(super) gateway: Arc<OnceLock<String>>,
 }
+
+/// Alipay's gateway, where a real account's requests go unless `alipay_gateway`
+/// says otherwise.
+pub const GATEWAY: &str = "https://openapi.alipay.com/gateway.do";
 
 impl std::fmt::Debug for Alipay {
     // Keys never reach a log line.
@@ -46,6 +56,7 @@ impl std::fmt::Debug for Alipay {
             .field("seller_id", &self.seller_id)
             .field("platform_keys", &self.platform.len())
             .field("sandbox", &self.sandbox.is_some())
+            .field("gateway", &self.gateway.get())
             .finish()
     }
 }
@@ -61,6 +72,11 @@ pub struct AlipaySettings {
     pub public_key: String,
     /// `alipay_previous_public_key`: the key being rotated out, accepted meanwhile.
     pub previous_public_key: Option<String>,
+    /// `alipay_app_private_key`: our app's private key (PKCS#8 PEM), which signs
+    /// our gateway requests.
+    pub app_private_key: String,
+    /// `alipay_gateway`: where requests go ([`GATEWAY`] when empty).
+    pub gateway: String,
 }
 
 /// What a verified notice says about a payment.
@@ -112,11 +128,17 @@ impl Alipay {
         {
             platform.push(rsa_keys::public("alipay_previous_public_key", p)?);
         }
+        let gateway = match s.gateway.trim() {
+            "" => GATEWAY.to_string(),
+            g => g.to_string(),
+        };
         Ok(Alipay {
             app_id: id("alipay_app_id", &s.app_id)?,
             seller_id: id("alipay_seller_id", &s.seller_id)?,
             platform,
             sandbox: None,
+            app_key: rsa_keys::private("alipay_app_private_key", &s.app_private_key)?,
+            gateway: Arc::new(OnceLock::from(gateway)),
         })
     }
 
@@ -128,12 +150,26 @@ impl Alipay {
             seller_id: "2088102177000000".into(),
             platform: vec![key.to_public_key()],
             sandbox: Some(key),
+            app_key: rsa_keys::sandbox(3),
+            gateway: Arc::new(OnceLock::new()),
         }
     }
 
     /// Whether this is the sandbox (its checkout page is on our server).
     pub fn is_sandbox(&self) -> bool {
         self.sandbox.is_some()
+    }
+
+    /// Whether `sign` is a platform key's RSA2 signature of `content`.
+    pub(super) fn platform_signed(&self, content: &str, sign: &str) -> bool {
+        self.platform
+            .iter()
+            .any(|k| rsa_keys::verify(k, content.as_bytes(), sign))
+    }
+
+    /// The sandbox platform's private key; `None` outside the sandbox.
+    pub(super) fn sandbox_platform(&self) -> Option<&RsaPrivateKey> {
+        self.sandbox.as_ref()
     }
 
     /// Verifies a notice's `sign` (RSA2 with a platform key) over its other

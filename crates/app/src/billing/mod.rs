@@ -4,12 +4,14 @@
 //! whose signed callback marks it paid exactly once.
 
 pub mod alipay;
+pub mod alipay_api;
 pub mod configured;
 pub mod nightly;
 pub mod notice;
 pub mod notify;
 pub mod provider;
 pub mod provider_refund;
+pub mod provider_sandbox;
 pub mod query;
 pub mod reconciliation;
 pub mod refund;
@@ -17,6 +19,7 @@ pub mod sandbox;
 pub mod settlement;
 pub mod watch;
 pub mod wechat;
+pub mod wechat_api;
 use self::configured::provider;
 pub use self::notice::{CallbackOutcome, NoticeFilterInput, NoticePage, callback, notices};
 use self::provider::{PaymentProvider, SANDBOX};

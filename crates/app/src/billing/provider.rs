@@ -90,6 +90,51 @@ pub struct ProviderNotice {
     pub body: String,
 }
 
+/// What a provider's order query answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderAnswer {
+    /// The provider took the money, or the payment failed: judged exactly as the
+    /// notice saying so would be.
+    Settled(Callback),
+    /// Nothing paid (open, closed unpaid, or unknown to the provider).
+    Unpaid,
+}
+
+/// An answer of a provider's API as our sandbox routes give it: status, media
+/// type, headers (lower-case names) and the raw body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiAnswer {
+    /// HTTP status.
+    pub status: u16,
+    /// Its media type.
+    pub content_type: &'static str,
+    /// Headers besides the content type.
+    pub headers: Vec<(&'static str, String)>,
+    /// The raw body.
+    pub body: String,
+}
+
+/// Why a call to a provider's API did not give an answer to act on. The job that
+/// made the call records it and tries again later.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// Not reachable, timed out, or the base URL is not known yet.
+    #[error("provider unreachable: {0}")]
+    Unreachable(String),
+    /// The answer's signature is missing or not the platform's.
+    #[error("provider answer not signed by the platform: {0}")]
+    Unsigned(&'static str),
+    /// Signed, but not an answer we can act on (a refusal, another order).
+    #[error("provider answered {0}")]
+    Refused(String),
+}
+
+impl From<ApiError> for AppError {
+    fn from(e: ApiError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
 /// A signed callback ready to post.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedCallback {

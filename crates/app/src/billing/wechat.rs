@@ -29,6 +29,7 @@ use domain::billing::notice::NoticeFacts;
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde::Deserialize;
 use serde_json::json;
+use std::sync::{Arc, OnceLock};
 
 /// Code of the WeChat Pay provider, stored with its payments.
 pub const WECHAT: &str = "wechat";
@@ -59,7 +60,17 @@ pub struct WechatPay {
     /// Sandbox only: the platform's private key and serial, to sign notices as the
     /// platform does.
     sandbox: Option<(String, RsaPrivateKey)>,
+    /// Outgoing: our merchant API certificate's serial and private key, which sign
+    /// our requests to WeChat Pay (`Authorization: WECHATPAY2-SHA256-RSA2048`).
+    pub(super) merchant: (String, RsaPrivateKey),
+    /// Where WeChat Pay's API answers (`wechat_api_base`); the sandbox's is our own
+    /// server's sandbox routes, known once it listens ([`WechatPay::serve_sandbox_at`]).
+    pub(super) api_base: Arc<OnceLock<String>>,
 }
+
+/// WeChat Pay's API, where a real account's requests go unless `wechat_api_base`
+/// says otherwise.
+pub const API_BASE: &str = "https://api.mch.weixin.qq.com";
 
 impl std::fmt::Debug for WechatPay {
     // Keys never reach a log line.
@@ -69,6 +80,8 @@ impl std::fmt::Debug for WechatPay {
             .field("app_id", &self.app_id)
             .field("platform_serials", &self.platform.len())
             .field("sandbox", &self.sandbox.is_some())
+            .field("merchant_serial", &self.merchant.0)
+            .field("api_base", &self.api_base.get())
             .finish()
     }
 }
@@ -89,6 +102,13 @@ pub struct WechatSettings {
     /// `wechat_platform_previous_serial` and `wechat_platform_previous_public_key`:
     /// the certificate being rotated out, accepted meanwhile.
     pub previous: Option<(String, String)>,
+    /// `wechat_merchant_serial`: our merchant API certificate's serial.
+    pub merchant_serial: String,
+    /// `wechat_merchant_private_key`: its private key (PKCS#8 PEM), which signs
+    /// our requests.
+    pub merchant_private_key: String,
+    /// `wechat_api_base`: where the API is ([`API_BASE`] when empty).
+    pub api_base: String,
 }
 
 /// What a verified, decrypted notice says.
@@ -212,12 +232,21 @@ impl WechatPay {
                 rsa_keys::public("wechat_platform_previous_public_key", pem)?,
             ));
         }
+        let base = match s.api_base.trim() {
+            "" => API_BASE.to_string(),
+            b => b.trim_end_matches('/').to_string(),
+        };
         Ok(WechatPay {
             mch_id: id("wechat_mch_id", &s.mch_id)?,
             app_id: id("wechat_app_id", &s.app_id)?,
             api_v3_key: key32("wechat_api_v3_key", &s.api_v3_key)?,
             platform,
             sandbox: None,
+            merchant: (
+                id("wechat_merchant_serial", &s.merchant_serial)?,
+                rsa_keys::private("wechat_merchant_private_key", &s.merchant_private_key)?,
+            ),
+            api_base: Arc::new(OnceLock::from(base)),
         })
     }
 
@@ -234,12 +263,23 @@ impl WechatPay {
             api_v3_key,
             platform: vec![(serial.clone(), key.to_public_key())],
             sandbox: Some((serial, key)),
+            merchant: (
+                hex::encode_upper(&crate::auth::new_secret().as_bytes()[..20]),
+                rsa_keys::sandbox(2),
+            ),
+            api_base: Arc::new(OnceLock::new()),
         }
     }
 
     /// Whether this is the sandbox (its checkout page is on our server).
     pub fn is_sandbox(&self) -> bool {
         self.sandbox.is_some()
+    }
+
+    /// The sandbox platform's serial and private key (it signs notices and API
+    /// answers as WeChat Pay does); `None` outside the sandbox.
+    pub(super) fn sandbox_platform(&self) -> Option<&(String, RsaPrivateKey)> {
+        self.sandbox.as_ref()
     }
 
     /// Verifies a notice's signature headers (`headers`: the request's headers,
@@ -538,6 +578,9 @@ mod tests {
             platform_serial: "AB".into(),
             platform_public_key: pem,
             previous: None,
+            merchant_serial: "5157F09EFDC096DE15EBE81A47057A72".into(),
+            merchant_private_key: String::new(),
+            api_base: String::new(),
         };
         assert_eq!(
             WechatPay::from_settings(&s).unwrap_err(),

@@ -8,6 +8,7 @@
 
 pub mod notice;
 pub mod notify;
+pub mod provider_sandbox;
 pub mod sandbox;
 
 use super::path_id;

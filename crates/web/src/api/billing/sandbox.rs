@@ -23,10 +23,12 @@ pub struct SandboxApi;
 /// The sandbox payment provider's checkout page: only served when the
 /// `payment_sandbox` setting is on (the demo turns it on; production leaves it off).
 pub fn sandbox_router() -> Router<AppState> {
-    Router::new().route(
-        "/sandbox-pay/{payment_ref}",
-        get(sandbox_page).post(sandbox_submit),
-    )
+    Router::new()
+        .route(
+            "/sandbox-pay/{payment_ref}",
+            get(sandbox_page).post(sandbox_submit),
+        )
+        .merge(super::provider_sandbox::router())
 }
 
 fn esc(s: &str) -> String {
