@@ -40,9 +40,11 @@ async fn pickup(t: &TestApp) -> i64 {
         .client()
         .post(format!("{}/api/v1/appointments", t.base))
         .bearer_auth(&advisor)
-        .json(&json!({"station_id": t.fx.station_a, "vehicle_id": t.fx.vehicle_a,
+        .json(
+            &json!({"station_id": t.fx.station_a, "vehicle_id": t.fx.vehicle_a,
             "service_type": "maintenance", "channel": "hotline",
-            "start": "2026-11-25 10:00", "concern": "保养"}))
+            "start": "2026-11-25 10:00", "concern": "保养"}),
+        )
         .send()
         .await
         .unwrap();
@@ -78,14 +80,32 @@ async fn the_hand_over_page_reveals_the_address_to_its_driver_for_a_purpose() {
     };
     let (driver, csrf) = t.login("service_advisor").await;
     let page = format!("{}/console/pickups/{id}", t.base);
-    let html = driver.get(&page).send().await.unwrap().text().await.unwrap();
+    let html = driver
+        .get(&page)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!html.contains(whole), "masked by default");
-    assert!(html.contains("id=\"reveal\""), "the driver is offered the reveal");
-    assert_eq!(audit("view").await + audit("reveal").await, 0, "opening it reveals nothing");
+    assert!(
+        html.contains("id=\"reveal\""),
+        "the driver is offered the reveal"
+    );
+    assert_eq!(
+        audit("view").await + audit("reveal").await,
+        0,
+        "opening it reveals nothing"
+    );
     let reveal = |purpose: &'static str| {
         driver
             .post(format!("{page}/reveal"))
-            .form(&[("csrf", csrf.as_str()), ("purpose", purpose), ("note", "出发取车")])
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("purpose", purpose),
+                ("note", "出发取车"),
+            ])
             .send()
     };
     let r = reveal("").await.unwrap();
@@ -102,19 +122,40 @@ async fn the_hand_over_page_reveals_the_address_to_its_driver_for_a_purpose() {
         html.contains("完整信息显示至") || html.contains("Shown in full until"),
         "with its time limit"
     );
-    assert!(!html.contains("id=\"reveal\""), "not offered twice on the same answer");
+    assert!(
+        !html.contains("id=\"reveal\""),
+        "not offered twice on the same answer"
+    );
     assert_eq!(audit("reveal").await, 1);
     // Opening the page again: masked again.
-    let html = driver.get(&page).send().await.unwrap().text().await.unwrap();
+    let html = driver
+        .get(&page)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!html.contains(whole));
     // The station's manager is neither its driver nor its scheduler: no form, and
     // posting one anyway is refused and audited.
     let (manager, mcsrf) = t.login("station_manager").await;
-    let html = manager.get(&page).send().await.unwrap().text().await.unwrap();
+    let html = manager
+        .get(&page)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!html.contains(whole) && !html.contains("id=\"reveal\""));
     let r = manager
         .post(format!("{page}/reveal"))
-        .form(&[("csrf", mcsrf.as_str()), ("purpose", "pickup_return"), ("note", "")])
+        .form(&[
+            ("csrf", mcsrf.as_str()),
+            ("purpose", "pickup_return"),
+            ("note", ""),
+        ])
         .send()
         .await
         .unwrap();
@@ -148,13 +189,19 @@ async fn an_answered_request_is_told_to_the_owner_and_an_erasure_withdraws_conse
             .client()
             .post(format!("{}/api/v1/customers/{a}/consent", t.base))
             .bearer_auth(&tok)
-            .json(&json!({"purpose": purpose, "granted": true, "source": "desk", "evidence": "form"}))
+            .json(
+                &json!({"purpose": purpose, "granted": true, "source": "desk", "evidence": "form"}),
+            )
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::NO_CONTENT);
     }
-    let ledger_before = scalar(&t, &format!("SELECT COUNT(*) FROM consent_entries WHERE customer_id = {a}")).await;
+    let ledger_before = scalar(
+        &t,
+        &format!("SELECT COUNT(*) FROM consent_entries WHERE customer_id = {a}"),
+    )
+    .await;
     let (owner, csrf) = t.owner_session("13800000001").await;
     let file = |body: Value| {
         owner
@@ -172,10 +219,14 @@ async fn an_answered_request_is_told_to_the_owner_and_an_erasure_withdraws_conse
             .send()
     };
     // A correction, refused with a reason.
-    let r = file(json!({"kind": "correction", "detail": "姓名写错了"})).await.unwrap();
+    let r = file(json!({"kind": "correction", "detail": "姓名写错了"}))
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     let corr = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    let r = answer(corr, "refuse", "无法核实身份，请到店办理").await.unwrap();
+    let r = answer(corr, "refuse", "无法核实身份，请到店办理")
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let told = |id: i64, state: &'static str| {
         let sql = format!(
@@ -185,10 +236,20 @@ async fn an_answered_request_is_told_to_the_owner_and_an_erasure_withdraws_conse
         let t = &t;
         async move { scalar(t, &sql).await }
     };
-    assert_eq!(told(corr, "refused").await, 1, "the owner is told on their number");
+    assert_eq!(
+        told(corr, "refused").await,
+        1,
+        "the owner is told on their number"
+    );
     // The message carries no answer text (the owner reads it on their page).
     assert_eq!(
-        scalar(&t, &format!("SELECT COUNT(*) FROM outbox WHERE customer_id = {a} AND payload LIKE '%无法核实%'")).await,
+        scalar(
+            &t,
+            &format!(
+                "SELECT COUNT(*) FROM outbox WHERE customer_id = {a} AND payload LIKE '%无法核实%'"
+            )
+        )
+        .await,
         0
     );
     let html = owner
@@ -199,17 +260,26 @@ async fn an_answered_request_is_told_to_the_owner_and_an_erasure_withdraws_conse
         .text()
         .await
         .unwrap();
-    assert!(html.contains("无法核实身份，请到店办理"), "the answer on the page");
+    assert!(
+        html.contains("无法核实身份，请到店办理"),
+        "the answer on the page"
+    );
     assert!(html.contains("answered-at"), "with when it was answered");
     // A deletion, carried out: contact details erased, the ledger appended to.
-    let r = file(json!({"kind": "deletion", "scopes": ["contact", "ratings"], "ground": "service_ended"}))
-        .await
-        .unwrap();
+    let r = file(
+        json!({"kind": "deletion", "scopes": ["contact", "ratings"], "ground": "service_ended"}),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     let del = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     let r = answer(del, "complete", "已删除").await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(told(del, "done").await, 1, "told even though the number is now erased");
+    assert_eq!(
+        told(del, "done").await,
+        1,
+        "told even though the number is now erased"
+    );
     let withdrawn = scalar(
         &t,
         &format!(
@@ -218,9 +288,16 @@ async fn an_answered_request_is_told_to_the_owner_and_an_erasure_withdraws_conse
         ),
     )
     .await;
-    assert_eq!(withdrawn, 2, "marketing and surveys withdrawn (data sharing was never given)");
     assert_eq!(
-        scalar(&t, &format!("SELECT COUNT(*) FROM consent_entries WHERE customer_id = {a}")).await,
+        withdrawn, 2,
+        "marketing and surveys withdrawn (data sharing was never given)"
+    );
+    assert_eq!(
+        scalar(
+            &t,
+            &format!("SELECT COUNT(*) FROM consent_entries WHERE customer_id = {a}")
+        )
+        .await,
         ledger_before + 2,
         "appended, nothing rewritten"
     );
@@ -286,9 +363,14 @@ async fn the_reminder_is_queued_only_when_the_ledger_says_yes() {
                 "service_type": "maintenance", "channel": "hotline", "start": start, "concern": "保养"}))
             .send()
     };
-    assert_eq!(book("2026-11-25 10:00").await.unwrap().status(), StatusCode::CREATED);
+    assert_eq!(
+        book("2026-11-25 10:00").await.unwrap().status(),
+        StatusCode::CREATED
+    );
     let reminders = || {
-        let sql = format!("SELECT COUNT(*) FROM outbox WHERE customer_id = {a} AND template = 'appointment_reminder'");
+        let sql = format!(
+            "SELECT COUNT(*) FROM outbox WHERE customer_id = {a} AND template = 'appointment_reminder'"
+        );
         let t = &t;
         async move { scalar(t, &sql).await }
     };
@@ -303,7 +385,10 @@ async fn the_reminder_is_queued_only_when_the_ledger_says_yes() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    assert_eq!(book("2026-11-26 10:00").await.unwrap().status(), StatusCode::CREATED);
+    assert_eq!(
+        book("2026-11-26 10:00").await.unwrap().status(),
+        StatusCode::CREATED
+    );
     assert_eq!(reminders().await, 1);
 }
 
@@ -341,7 +426,11 @@ async fn the_audit_page_shows_names_not_ids() {
             .await
             .unwrap()
     };
-    let manager_id = scalar(&t, "SELECT id FROM staff WHERE username = 'station_manager'").await;
+    let manager_id = scalar(
+        &t,
+        "SELECT id FROM staff WHERE username = 'station_manager'",
+    )
+    .await;
     let (officer, _) = t.login("privacy_officer").await;
     let html = officer
         .get(format!("{}/console/audit", t.base))
@@ -353,7 +442,10 @@ async fn the_audit_page_shows_names_not_ids() {
         .unwrap();
     let rows = &html[html.find("id=\"audit-rows\"").unwrap()..];
     assert!(rows.contains(&manager), "the actor by name: {rows}");
-    assert!(rows.contains("人员") && rows.contains("接口令牌"), "typed: person and token");
+    assert!(
+        rows.contains("人员") && rows.contains("接口令牌"),
+        "typed: person and token"
+    );
     assert!(rows.contains("手机号"), "the field as a label");
     assert!(!rows.contains(">phone<"), "no raw field code");
     // The record by name (masked as the policy says for this reader), not `customer 3`.
@@ -365,7 +457,10 @@ async fn the_audit_page_shows_names_not_ids() {
     assert!(html.contains(&format!("value=\"customer:{a}\"")));
     // Filtering by actor keeps only their rows.
     let html = officer
-        .get(format!("{}/console/audit?actor=station_manager:{manager_id}", t.base))
+        .get(format!(
+            "{}/console/audit?actor=station_manager:{manager_id}",
+            t.base
+        ))
         .send()
         .await
         .unwrap()
@@ -373,7 +468,10 @@ async fn the_audit_page_shows_names_not_ids() {
         .await
         .unwrap();
     let rows = &html[html.find("id=\"audit-rows\"").unwrap()..];
-    assert!(rows.contains(&manager) && !rows.contains("接口令牌"), "{rows}");
+    assert!(
+        rows.contains(&manager) && !rows.contains("接口令牌"),
+        "{rows}"
+    );
     // By record, and a record that is not `entity:id` is refused naming the rule.
     let r = officer
         .get(format!("{}/api/v1/audit?record=customer:{a}", t.base))
@@ -385,7 +483,10 @@ async fn the_audit_page_shows_names_not_ids() {
     let items = v["items"].as_array().unwrap();
     assert!(!items.is_empty());
     for i in items {
-        assert_eq!((i["entity"].as_str(), i["entity_id"].as_i64()), (Some("customer"), Some(a)));
+        assert_eq!(
+            (i["entity"].as_str(), i["entity_id"].as_i64()),
+            (Some("customer"), Some(a))
+        );
         assert!(!i["record_name"].as_str().unwrap().is_empty(), "{i}");
     }
     let r = officer
@@ -405,9 +506,14 @@ async fn the_audit_page_shows_names_not_ids() {
         .await
         .unwrap();
     let head = csv.lines().next().unwrap();
-    assert!(head.contains("actor_id,actor_name") && head.contains("entity_id,record_name"), "{head}");
     assert!(
-        csv.contains(&format!("station_manager,{manager_id},{manager},reveal,customer,{a},")),
+        head.contains("actor_id,actor_name") && head.contains("entity_id,record_name"),
+        "{head}"
+    );
+    assert!(
+        csv.contains(&format!(
+            "station_manager,{manager_id},{manager},reveal,customer,{a},"
+        )),
         "{csv}"
     );
 }
@@ -427,7 +533,11 @@ async fn an_orders_history_hides_typed_numbers_and_approvers() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
-    for role in [Role::ServiceAdvisor, Role::TechnicalExpert, Role::QualityAuditor] {
+    for role in [
+        Role::ServiceAdvisor,
+        Role::TechnicalExpert,
+        Role::QualityAuditor,
+    ] {
         let tok = t.token(role).await;
         let r = c
             .get(format!("{}/api/v1/repair-orders/{ro}", t.base))
@@ -456,7 +566,11 @@ async fn an_orders_history_hides_typed_numbers_and_approvers() {
     }
     // The history kept in the database holds the comment masked too.
     assert_eq!(
-        scalar(&t, "SELECT COUNT(*) FROM events WHERE kind = 'rated' AND data LIKE '%13912345671%'").await,
+        scalar(
+            &t,
+            "SELECT COUNT(*) FROM events WHERE kind = 'rated' AND data LIKE '%13912345671%'"
+        )
+        .await,
         0
     );
 }

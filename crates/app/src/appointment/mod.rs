@@ -321,8 +321,12 @@ async fn enqueue_reminder(
     // they chose.
     // The ledger is the one source of truth for consent: its latest service-contact
     // entry decides at queue time (and the outbox asks again at send time).
-    if !crate::privacy::consent::allows_now(c, row.customer_id, domain::privacy::consent::ConsentPurpose::ServiceContact)
-        .await?
+    if !crate::privacy::consent::allows_now(
+        c,
+        row.customer_id,
+        domain::privacy::consent::ConsentPurpose::ServiceContact,
+    )
+    .await?
     {
         return Ok(());
     }

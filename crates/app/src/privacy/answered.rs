@@ -6,8 +6,8 @@
 //! campaign and survey batches read the ledger and skip them from then on).
 
 use crate::AppResult;
-use domain::privacy::consent::{ConsentSource, WITHDRAWN_ON_ERASURE};
 use domain::permission::Reach;
+use domain::privacy::consent::{ConsentSource, WITHDRAWN_ON_ERASURE};
 use sqlx::AnyConnection;
 use store::event::Actor;
 

@@ -85,10 +85,8 @@ impl Names {
                     _ => None,
                 };
                 let name = match field {
-                    Some(f) => {
-                        shown(viewer.role, f, Relation::InReach, Purpose::View, &name)
-                            .unwrap_or_default()
-                    }
+                    Some(f) => shown(viewer.role, f, Relation::InReach, Purpose::View, &name)
+                        .unwrap_or_default(),
                     None => name,
                 };
                 out.insert((kind, id), name);
@@ -138,10 +136,7 @@ pub(crate) async fn name_rows(
 
 /// The actors and records that appear in the log, named, for the filters' lists
 /// (at most 1,000 of each, most recent first). Needs `AuditRead`.
-pub async fn choices(
-    app: &App,
-    grant: &Grant,
-) -> AppResult<(Vec<ActorChoice>, Vec<RecordChoice>)> {
+pub async fn choices(app: &App, grant: &Grant) -> AppResult<(Vec<ActorChoice>, Vec<RecordChoice>)> {
     crate::network::expect(grant, domain::permission::Action::AuditRead)?;
     let mut c = conn(app).await?;
     let (actors, records) = store::privacy::audit_search::choices(&mut c, 1_000).await?;

@@ -3,6 +3,8 @@
 //! download is itself one audit row (`export` of `audit_log`, with its row count), so
 //! who read the log is in the log.
 
+pub use super::audit_names::AuditLine;
+use super::audit_names::name_rows;
 use crate::input::{Loose, opt_date, opt_int, opt_text};
 use crate::network::expect;
 use crate::{App, AppError, AppResult, actor, conn};
@@ -10,8 +12,6 @@ use domain::Violations;
 use domain::permission::{Action, Grant};
 use jiff::civil::Date;
 use serde::Deserialize;
-use super::audit_names::name_rows;
-pub use super::audit_names::AuditLine;
 pub use store::audit::AuditEntry;
 use store::privacy::audit_search::AuditQuery;
 

@@ -152,7 +152,15 @@ pub fn estimate_line_view(
 /// A vehicle as `role` may see it in a list: the VIN and plate (vehicle data tied to
 /// a person through the owner) as the policy says; absent ones are emptied.
 pub(crate) fn vehicle_view(role: Role, mut v: store::vehicle::Vehicle) -> store::vehicle::Vehicle {
-    let see = |s: &str| shown(role, Field::VehicleIdentity, Relation::InReach, Purpose::View, s);
+    let see = |s: &str| {
+        shown(
+            role,
+            Field::VehicleIdentity,
+            Relation::InReach,
+            Purpose::View,
+            s,
+        )
+    };
     v.vin = see(&v.vin).unwrap_or_default();
     v.plate = v.plate.as_deref().and_then(see);
     v
@@ -190,7 +198,11 @@ pub(crate) fn masked_free_text(data: serde_json::Value) -> serde_json::Value {
 /// free text masked, and who approved or signed, their signature and client address
 /// through the policy like the record itself (finding 7): the history must not show
 /// what the record hides.
-pub(crate) fn event_data_view(role: Role, kind: &str, data: serde_json::Value) -> serde_json::Value {
+pub(crate) fn event_data_view(
+    role: Role,
+    kind: &str,
+    data: serde_json::Value,
+) -> serde_json::Value {
     let mut data = masked_free_text(data);
     let decision = matches!(kind, "line_approved" | "line_declined");
     if let Some(map) = data.as_object_mut() {

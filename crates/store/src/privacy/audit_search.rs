@@ -171,7 +171,13 @@ pub async fn choices(
     .fetch_all(&mut *conn)
     .await?
     .iter()
-    .map(|r| Ok((r.try_get("actor_kind")?, r.try_get("actor_role")?, r.try_get("actor_id")?)))
+    .map(|r| {
+        Ok((
+            r.try_get("actor_kind")?,
+            r.try_get("actor_role")?,
+            r.try_get("actor_id")?,
+        ))
+    })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let records = sqlx::query(AssertSqlSafe(format!(
         "SELECT entity, entity_id FROM audit_log WHERE entity_id > 0 \

@@ -29,7 +29,10 @@ pub(super) fn form(lang: Lang, offered: bool) -> Option<RevealForm> {
             .iter()
             .map(|p| {
                 let code = p.code();
-                (code.to_string(), t(lang, &format!("privacy.purpose.{code}")))
+                (
+                    code.to_string(),
+                    t(lang, &format!("privacy.purpose.{code}")),
+                )
             })
             .collect(),
     })

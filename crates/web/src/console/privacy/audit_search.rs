@@ -277,7 +277,13 @@ fn row(chrome: &Chrome, l: &AuditLine) -> Vec<String> {
     let r = &l.entry;
     vec![
         show_time(r.at),
-        actor_text(chrome, &r.actor_kind, &r.actor_role, r.actor_id, &l.actor_name),
+        actor_text(
+            chrome,
+            &r.actor_kind,
+            &r.actor_role,
+            r.actor_id,
+            &l.actor_name,
+        ),
         label_or_code(chrome, &format!("audit.action.{}", r.action), &r.action),
         record_text(chrome, &r.entity, r.entity_id, &l.record_name),
         field_label(chrome, &r.field),
