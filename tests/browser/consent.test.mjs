@@ -175,11 +175,13 @@ test('an owner withdraws marketing consent; a campaign then skips them; the audi
     await officer.goto(`${BASE_URL}/console/audit?action=consent&customer_id=${customer}`);
     const rows = officer.locator('#audit-rows tbody tr');
     assert.equal(await rows.count(), 1, await officer.textContent('main'));
-    assert.match(await rows.first().textContent(), /车主.*授权变更.*marketing.*withdrawn: owner_phone/s);
+    // Names, not ids: the actor by name and type, the field as a label.
+    assert.match(await rows.first().textContent(), /车主.*授权变更.*客户.*营销推广.*withdrawn: owner_phone/s);
     await shot(officer, '06-audit-zh-1440');
     const [download] = await Promise.all([officer.waitForEvent('download'), officer.click('#audit-export')]);
     const csv = readFileSync(await download.path(), 'utf8');
-    assert.match(csv, /owner,\d+,consent,customer,\d+,marketing,withdrawn: owner_phone/);
+    // The download keeps the ids and adds the names.
+    assert.match(csv, /owner,\d+,[^,]+,consent,customer,\d+,[^,]+,marketing,withdrawn: owner_phone/);
     await switchTo(officer, 'en');
     assert.match(await rows.first().textContent(), /Owner.*Consent changed/s);
     await shot(officer, '07-audit-en-1440');
@@ -187,7 +189,7 @@ test('an owner withdraws marketing consent; a campaign then skips them; the audi
     await shot(officer, '08-audit-en-390');
     // The download itself is in the log.
     await officer.goto(`${BASE_URL}/console/audit?action=export`);
-    assert.match(await officer.textContent('#audit-rows'), /audit_log/);
+    assert.match(await officer.textContent('#audit-rows'), /审计日志|Audit log/);
   } finally {
     await browser.close();
   }

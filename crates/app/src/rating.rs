@@ -70,7 +70,13 @@ async fn save(
         ORDER_ENTITY,
         l.row.id,
         "rated",
-        &serde_json::json!({"stars": r.stars, "comment": r.comment, "channel": r.channel}),
+        // The history keeps the comment with typed numbers masked: the rating row
+        // holds what was written, the log need not (issue 21, finding 4).
+        &serde_json::json!({
+            "stars": r.stars,
+            "comment": r.comment.as_deref().map(domain::privacy::text::mask_numbers),
+            "channel": r.channel,
+        }),
         None,
     )
     .await?;

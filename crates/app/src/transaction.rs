@@ -77,7 +77,6 @@ pub const USE_CASES: &[&str] = &[
     "pickup.reveal_refused",
     "pickup.schedule_as",
     "pickup.set_checklist",
-    "pickup.view_whole",
     "privacy.audit_export",
     "privacy.consent_change",
     "privacy.export",

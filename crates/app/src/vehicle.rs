@@ -282,7 +282,16 @@ pub async fn list(
     page: Page,
 ) -> AppResult<Paged<Vehicle>> {
     expect(grant, Action::VehicleRead)?;
-    Ok(store::vehicle::list(&mut *conn(app).await?, grant.reach(), f, page).await?)
+    let page = store::vehicle::list(&mut *conn(app).await?, grant.reach(), f, page).await?;
+    let role = grant.principal().role;
+    Ok(Paged {
+        items: page
+            .items
+            .into_iter()
+            .map(|v| crate::privacy::vehicle_view(role, v))
+            .collect(),
+        ..page
+    })
 }
 
 /// Moves a vehicle to another customer within reach; history stays with the vehicle.

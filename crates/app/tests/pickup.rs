@@ -167,17 +167,35 @@ async fn pickup_checklist_photos_and_confirmation(env: &Env) {
         .unwrap();
     assert_eq!(v.pickup.state, "confirmed");
     // Head office does not need the name the owner signed with (issue 21, finding 7);
-    // the one who scheduled the pick-up sees its address whole, and that is audited.
+    // even the one who scheduled the pick-up sees its address masked until they reveal
+    // it for a purpose, and only that reveal is audited.
     assert_eq!(v.pickup.confirmed_by, None);
-    assert_eq!(v.pickup.address, "上海市浦东新区世纪大道100号");
-    let mut c = env.app.db.pool.acquire().await.unwrap();
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE entity = 'pickup' AND field = 'address'",
-    )
-    .fetch_one(&mut *c)
-    .await
-    .unwrap();
-    assert!(n >= 1);
+    assert_ne!(v.pickup.address, "上海市浦东新区世纪大道100号");
+    assert!(v.pickup.address.contains('*'), "{}", v.pickup.address);
+    assert!(v.can_reveal);
+    let count = || {
+        let db = env.app.db.clone();
+        async move {
+            let mut c = db.pool.acquire().await.unwrap();
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM audit_log WHERE entity = 'pickup' AND field = 'address'",
+            )
+            .fetch_one(&mut *c)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(count().await, 0);
+    let input = app::customer::RevealInput {
+        field: String::new(),
+        purpose: "pickup_return".into(),
+        note: String::new(),
+    };
+    let r = pickup::reveal::reveal_address(&env.app, &grant(pickup::READ), id, &input)
+        .await
+        .unwrap();
+    assert_eq!(r.value.as_deref(), Some("上海市浦东新区世纪大道100号"));
+    assert_eq!(count().await, 1);
     assert_eq!(v.photos.len(), 12);
     // Closed: no more changes.
     let e = pickup::set_checklist(&env.app, &grant(pickup::WRITE), id, &items)

@@ -74,37 +74,6 @@ impl QuietHours {
     }
 }
 
-/// What the customer agreed to. Every outbound contact checks this.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Consent {
-    /// Service messages: reminders, progress, surveys.
-    pub service: bool,
-    /// Marketing and campaigns.
-    pub marketing: bool,
-}
-
-/// Purpose of an outbound contact, to check consent against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
-    /// Needed to do what the customer asked (sign-in codes, their order's progress).
-    Transactional,
-    /// Service reminders and surveys.
-    Service,
-    /// Marketing and campaigns.
-    Marketing,
-}
-
-impl Consent {
-    /// Whether a contact for `purpose` is allowed.
-    pub fn allows(&self, purpose: Purpose) -> bool {
-        match purpose {
-            Purpose::Transactional => true,
-            Purpose::Service => self.service,
-            Purpose::Marketing => self.marketing,
-        }
-    }
-}
-
 /// Why customer data is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CustomerError {
@@ -155,18 +124,6 @@ mod tests {
         assert!(!q.contains(time(12, 0, 0, 0)));
         assert_eq!(q.format(), "22:00-08:00");
         assert!(QuietHours::parse("late").is_err());
-    }
-
-    #[test]
-    fn consent_gates_purposes() {
-        let c = Consent {
-            service: true,
-            marketing: false,
-        };
-        assert!(c.allows(Purpose::Transactional));
-        assert!(c.allows(Purpose::Service));
-        assert!(!c.allows(Purpose::Marketing));
-        assert!(Consent::default().allows(Purpose::Transactional));
     }
 
     #[test]

@@ -1,11 +1,13 @@
-//! Benchmark of the privacy policy's cost on the customer list (issue 21, target:
-//! the policy check and masking add < 5%).
+//! Benchmark of the privacy policy's cost on the customer and vehicle lists (issue 21,
+//! target: the policy check and masking add < 5%).
 //!
 //! Seeds customers at station A, then alternates, round after round, the list as it
 //! was read before the policy (the store's masked page, no per-field policy) and the
 //! list as the use case serves it now (search terms parsed, every row through
 //! `domain::privacy::shown`), each on a pooled connection like the endpoint. Prints
-//! the median per call of each, side by side, and the pure policy cost per row.
+//! the median per call of each, side by side, and the pure policy cost per row. The
+//! vehicle list is measured the same way (the store's page against the use case, whose
+//! rows go through the policy for the VIN and plate).
 //!
 //! `cargo run -p web --example bench_privacy [customers] [rounds]`
 //! (add `--release` for absolute figures; TEST_DATABASE_URL for PostgreSQL).
@@ -46,7 +48,22 @@ async fn main() {
                 consent_service: true,
                 consent_marketing: false,
             };
-            store::customer::insert(&mut c, &f, 0).await.unwrap();
+            let owner = store::customer::insert(&mut c, &f, 0).await.unwrap();
+            let v = store::vehicle::VehicleFields {
+                vin: format!("LBVBENCH{i:09}"),
+                brand: "BMW".into(),
+                model: "X3".into(),
+                model_year: 2024,
+                plate: Some(format!("京B{:05}", i % 100_000)),
+                purchase_date: "2024-01-01".into(),
+                warranty_start: "2024-01-01".into(),
+                warranty_end: "2027-01-01".into(),
+                warranty_km: 100_000,
+                is_ev: false,
+                owner_id: owner,
+                station_id: t.fx.station_a,
+            };
+            store::vehicle::insert(&mut c, &v, 0).await.unwrap();
         }
     }
     let advisor = Principal {
@@ -103,6 +120,33 @@ async fn main() {
                 station_id: None,
             };
             let p = app::customer::list(&t.app, &g, &f, Page::new(1, per_page))
+                .await
+                .unwrap();
+            std::hint::black_box(serde_json::to_vec(&p).unwrap());
+            after.push(s.elapsed());
+        }
+        let (b, a) = (median(before), median(after));
+        println!(
+            "{label:<28} {b:>12.1} {a:>12.1} {:>7.1}%",
+            (a - b) / b * 100.0
+        );
+    }
+    let vg = advisor.grant(Action::VehicleRead).unwrap();
+    for (label, per_page) in [("vehicles, page of 20", 20), ("vehicles, page of 200", 200)] {
+        let (mut before, mut after) = (Vec::new(), Vec::new());
+        let f = store::vehicle::VehicleFilter::default();
+        for _ in 0..rounds {
+            let s = Instant::now();
+            {
+                let mut c = t.app.db.pool.acquire().await.unwrap();
+                let p = store::vehicle::list(&mut c, vg.reach(), &f, Page::new(1, per_page))
+                    .await
+                    .unwrap();
+                std::hint::black_box(serde_json::to_vec(&p).unwrap());
+            }
+            before.push(s.elapsed());
+            let s = Instant::now();
+            let p = app::vehicle::list(&t.app, &vg, &f, Page::new(1, per_page))
                 .await
                 .unwrap();
             std::hint::black_box(serde_json::to_vec(&p).unwrap());

@@ -388,8 +388,13 @@ async fn console_schedules_records_uploads_and_confirms_a_pickup() {
         .text()
         .await
         .unwrap();
+    // Who signed is masked and the signature reference (evidence) is not on the page,
+    // in the facts or the history: the page is opened in passing (issue 21).
+    assert!(html.contains("现场签字"), "{html}");
+    assert!(html.contains("张*"), "{html}");
     assert!(
-        html.contains("张三") && html.contains("现场签字") && html.contains("sig/pickup-1.png")
+        !html.contains("张三") && !html.contains("sig/pickup-1.png"),
+        "{html}"
     );
     assert!(
         !html.contains("id=\"confirm-handover\""),

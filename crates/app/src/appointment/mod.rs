@@ -319,15 +319,19 @@ async fn enqueue_reminder(
 ) -> AppResult<()> {
     // Reminders are service messages: only with the customer's consent, on the channel
     // they chose.
-    let customer =
-        store::customer::get(c, &domain::permission::Reach::All, row.customer_id).await?;
-    let consent = domain::customer::Consent {
-        service: customer.consent_service,
-        marketing: customer.consent_marketing,
-    };
-    if !consent.allows(domain::customer::Purpose::Service) {
+    // The ledger is the one source of truth for consent: its latest service-contact
+    // entry decides at queue time (and the outbox asks again at send time).
+    if !crate::privacy::consent::allows_now(
+        c,
+        row.customer_id,
+        domain::privacy::consent::ConsentPurpose::ServiceContact,
+    )
+    .await?
+    {
         return Ok(());
     }
+    let customer =
+        store::customer::get(c, &domain::permission::Reach::All, row.customer_id).await?;
     let (phone, quiet) = store::appointment::customer_contact(c, row.customer_id).await?;
     let quiet = quiet
         .as_deref()

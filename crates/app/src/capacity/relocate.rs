@@ -222,15 +222,19 @@ async fn notify_owner(
     to: Option<i64>,
     now: Timestamp,
 ) -> AppResult<bool> {
-    let customer =
-        store::customer::get(tx, &domain::permission::Reach::All, row.customer_id).await?;
-    let consent = domain::customer::Consent {
-        service: customer.consent_service,
-        marketing: customer.consent_marketing,
-    };
-    if !consent.allows(domain::customer::Purpose::Service) {
+    // The ledger is the one source of truth for consent: its latest service-contact
+    // entry decides at queue time (and the outbox asks again at send time).
+    if !crate::privacy::consent::allows_now(
+        tx,
+        row.customer_id,
+        domain::privacy::consent::ConsentPurpose::ServiceContact,
+    )
+    .await?
+    {
         return Ok(false);
     }
+    let customer =
+        store::customer::get(tx, &domain::permission::Reach::All, row.customer_id).await?;
     let (phone, _) = store::appointment::customer_contact(tx, row.customer_id).await?;
     let template = if to.is_some() {
         "appointment_moved"

@@ -278,13 +278,18 @@ pub struct PickupView {
     /// Its hand-over photos.
     #[schema(value_type = Vec<Object>)]
     pub photos: Vec<PhotoMeta>,
+    /// Whether the caller may reveal the address (its driver or the person who
+    /// scheduled it), with a purpose, through the reveal.
+    pub can_reveal: bool,
 }
 
-/// One pick-up within reach. Needs [`READ`]. The address is whole only for the
-/// pick-up's driver and the person who scheduled it (the task needs it), and that
-/// whole view is written to the audit log; everyone else sees it masked.
+/// One pick-up within reach. Needs [`READ`]. The address is masked for everyone, the
+/// pick-up's driver and the person who scheduled it included: they see it whole only
+/// through [`reveal::reveal_address`] (a purpose, a time limit, one audit row), so a
+/// page opened in passing does not show a home address. `can_reveal` tells the page
+/// whether to offer that reveal.
 pub async fn get(app: &App, grant: &Grant, id: i64) -> AppResult<PickupView> {
-    use domain::privacy::{Field, Purpose, Relation, Visibility, see};
+    use domain::privacy::{Field, Purpose, Visibility, see};
     expect(grant, READ)?;
     let mut c = conn(app).await?;
     let pickup = store::pickup::get(&mut c, grant.reach(), id).await?;
@@ -292,29 +297,13 @@ pub async fn get(app: &App, grant: &Grant, id: i64) -> AppResult<PickupView> {
     let p = grant.principal();
     let rel = crate::privacy::relation_to_pickup(&mut c, p, &pickup).await?;
     drop(c);
-    let whole = rel == Relation::Assigned
-        && see(p.role, Field::PickupAddress, rel, Purpose::Reveal) == Visibility::Whole;
-    let pickup = if whole {
-        crate::transaction::run(app, "pickup.view_whole", move |mut tx| async move {
-            store::audit::write(
-                &mut tx,
-                app.now_ms(),
-                actor(grant),
-                "view",
-                ENTITY,
-                id,
-                Field::PickupAddress.code(),
-                "pickup_return",
-            )
-            .await?;
-            Ok((tx, ()))
-        })
-        .await?;
-        crate::privacy::pickup_view(p, rel, Purpose::Reveal, pickup)
-    } else {
-        crate::privacy::pickup_view(p, rel, Purpose::View, pickup)
-    };
-    Ok(PickupView { pickup, photos })
+    let can_reveal = see(p.role, Field::PickupAddress, rel, Purpose::Reveal) == Visibility::Whole;
+    let pickup = crate::privacy::pickup_view(p, rel, Purpose::View, pickup);
+    Ok(PickupView {
+        pickup,
+        photos,
+        can_reveal,
+    })
 }
 
 /// A station's pick-ups within reach whose window starts in `[from, to)`. Needs [`READ`].
@@ -381,7 +370,17 @@ pub async fn history(app: &App, grant: &Grant, id: i64) -> AppResult<Vec<store::
     expect(grant, READ)?;
     let mut c = conn(app).await?;
     store::pickup::get(&mut c, grant.reach(), id).await?;
-    Ok(store::event::for_entity(&mut c, ENTITY, id).await?)
+    let role = grant.principal().role;
+    Ok(store::event::for_entity(&mut c, ENTITY, id)
+        .await?
+        .into_iter()
+        .map(|mut e| {
+            // Who signed, and the signature, as the pick-up itself shows them.
+            e.data = crate::privacy::event_data_view(role, &e.kind, e.data);
+            e.reason = e.reason.as_deref().map(domain::privacy::text::mask_numbers);
+            e
+        })
+        .collect())
 }
 
 /// Cancels a scheduled pick-up with a reason. Needs [`WRITE`].

@@ -3,6 +3,8 @@
 //! download is itself one audit row (`export` of `audit_log`, with its row count), so
 //! who read the log is in the log.
 
+pub use super::audit_names::AuditLine;
+use super::audit_names::name_rows;
 use crate::input::{Loose, opt_date, opt_int, opt_text};
 use crate::network::expect;
 use crate::{App, AppError, AppResult, actor, conn};
@@ -35,6 +37,9 @@ pub struct AuditFilter {
     /// Customer id: rows about that customer.
     #[schema(value_type = Option<i64>)]
     pub customer_id: Loose,
+    /// Any record: `entity:id` (`pickup:12`, `staff:3`).
+    #[schema(value_type = Option<String>)]
+    pub record: Loose,
     /// Action code (`reveal`, `export`, `consent`, `identify`, …).
     #[schema(value_type = Option<String>)]
     pub action: Loose,
@@ -58,6 +63,14 @@ fn day_start(d: Date) -> AppResult<i64> {
         .as_millisecond())
 }
 
+/// `entity:id` with a code of lower-case letters and underscores and a positive id.
+fn parse_record(s: &str) -> Option<(String, i64)> {
+    let (e, id) = s.split_once(':')?;
+    let id: i64 = id.parse().ok().filter(|i| *i > 0)?;
+    (!e.is_empty() && e.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .then(|| (e.to_string(), id))
+}
+
 fn parse(f: &AuditFilter) -> AppResult<AuditQuery> {
     let mut v = Violations::new();
     let role = opt_text(&mut v, "actor_role", &f.actor_role, 40).flatten();
@@ -69,6 +82,15 @@ fn parse(f: &AuditFilter) -> AppResult<AuditQuery> {
     }
     let actor_id = opt_int(&mut v, "actor_id", &f.actor_id, 0, i64::MAX).flatten();
     let customer_id = opt_int(&mut v, "customer_id", &f.customer_id, 1, i64::MAX).flatten();
+    let record = opt_text(&mut v, "record", &f.record, 60)
+        .flatten()
+        .and_then(|r| match parse_record(&r) {
+            Some(x) => Some(x),
+            None => {
+                v.push(domain::Violation::new("record", "audit.record"));
+                None
+            }
+        });
     let action = opt_text(&mut v, "action", &f.action, 40).flatten();
     let field = opt_text(&mut v, "field", &f.field, 40).flatten();
     let from = opt_date(&mut v, "from", &f.from, Date::MIN, Date::MAX).flatten();
@@ -90,6 +112,7 @@ fn parse(f: &AuditFilter) -> AppResult<AuditQuery> {
         actor_role: role,
         actor_id,
         customer_id,
+        record,
         action,
         field,
         from: from.map(day_start).transpose()?,
@@ -98,10 +121,13 @@ fn parse(f: &AuditFilter) -> AppResult<AuditQuery> {
 }
 
 /// Audit rows matching the filter, newest first (at most [`SHOWN`]). Needs [`READ`].
-pub async fn search(app: &App, grant: &Grant, f: &AuditFilter) -> AppResult<Vec<AuditEntry>> {
+/// Each row carries the actor's and the record's names beside their ids.
+pub async fn search(app: &App, grant: &Grant, f: &AuditFilter) -> AppResult<Vec<AuditLine>> {
     expect(grant, READ)?;
     let q = parse(f)?;
-    Ok(store::privacy::audit_search::search(&mut *conn(app).await?, &q, SHOWN).await?)
+    let mut c = conn(app).await?;
+    let rows = store::privacy::audit_search::search(&mut c, &q, SHOWN).await?;
+    name_rows(&mut c, grant.principal(), rows).await
 }
 
 /// The rows matching the filter as CSV (at most [`EXPORTED`]), and one audit row for
@@ -109,7 +135,10 @@ pub async fn search(app: &App, grant: &Grant, f: &AuditFilter) -> AppResult<Vec<
 pub async fn export(app: &App, grant: &Grant, f: &AuditFilter) -> AppResult<String> {
     expect(grant, READ)?;
     let q = parse(f)?;
-    let rows = store::privacy::audit_search::search(&mut *conn(app).await?, &q, EXPORTED).await?;
+    let mut c = conn(app).await?;
+    let rows = store::privacy::audit_search::search(&mut c, &q, EXPORTED).await?;
+    let rows = name_rows(&mut c, grant.principal(), rows).await?;
+    drop(c);
     let mut out = csv::Writer::from_writer(Vec::new());
     let err = |e: csv::Error| AppError::Internal(format!("audit export: {e}"));
     out.write_record([
@@ -117,15 +146,18 @@ pub async fn export(app: &App, grant: &Grant, f: &AuditFilter) -> AppResult<Stri
         "actor_kind",
         "actor_role",
         "actor_id",
+        "actor_name",
         "action",
         "entity",
         "entity_id",
+        "record_name",
         "field",
         "reason",
         "row_count",
     ])
     .map_err(err)?;
-    for r in &rows {
+    for line in &rows {
+        let r = &line.entry;
         let at = jiff::Timestamp::from_millisecond(r.at)
             .map(|t| t.to_string())
             .unwrap_or_default();
@@ -134,9 +166,11 @@ pub async fn export(app: &App, grant: &Grant, f: &AuditFilter) -> AppResult<Stri
             r.actor_kind.clone(),
             r.actor_role.clone(),
             r.actor_id.to_string(),
+            line.actor_name.clone(),
             r.action.clone(),
             r.entity.clone(),
             r.entity_id.to_string(),
+            line.record_name.clone(),
             r.field.clone(),
             r.reason.clone(),
             r.row_count.map(|n| n.to_string()).unwrap_or_default(),

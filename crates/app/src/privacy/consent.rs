@@ -264,6 +264,16 @@ pub async fn refused_at_send(
     Ok((!ok).then_some(purpose))
 }
 
+/// Whether the customer's latest ledger entry for `purpose` is a yes (no entry: no).
+/// Every queue-time check of an outbound message asks this, not the old flags.
+pub(crate) async fn allows_now(
+    c: &mut sqlx::AnyConnection,
+    customer_id: i64,
+    purpose: ConsentPurpose,
+) -> AppResult<bool> {
+    Ok(store::privacy::consent::granted(c, customer_id, purpose.code()).await?)
+}
+
 /// A message to a customer as their page lists it: its kind and what became of it
 /// (no recipient, no values: those are personal data and not needed to see that the
 /// ledger held a message back).

@@ -3,6 +3,8 @@
 //! reach personal data are written to the audit log in a transaction of their own (the
 //! refused change itself leaves nothing behind).
 
+pub mod answered;
+pub mod audit_names;
 pub mod audit_search;
 pub mod consent;
 pub mod export;
@@ -145,4 +147,113 @@ pub fn estimate_line_view(
         .as_deref()
         .and_then(|v| see(Field::ApproverSignature, v));
     l
+}
+
+/// A vehicle as `role` may see it in a list: the VIN and plate (vehicle data tied to
+/// a person through the owner) as the policy says; absent ones are emptied.
+pub(crate) fn vehicle_view(role: Role, mut v: store::vehicle::Vehicle) -> store::vehicle::Vehicle {
+    let see = |s: &str| {
+        shown(
+            role,
+            Field::VehicleIdentity,
+            Relation::InReach,
+            Purpose::View,
+            s,
+        )
+    };
+    v.vin = see(&v.vin).unwrap_or_default();
+    v.plate = v.plate.as_deref().and_then(see);
+    v
+}
+
+/// The keys of event data that hold text someone typed (a rating comment, a note, a
+/// concern, a reason).
+const FREE_TEXT_KEYS: [&str; 5] = ["comment", "note", "concern", "reason", "cancel_reason"];
+
+/// Event data as a view shows it: any phone or ID number typed into a free-text value
+/// masked (issue 21, finding 4), at any depth; other values (dates, amounts) as they
+/// are.
+pub(crate) fn masked_free_text(data: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match data {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        Value::String(s) if FREE_TEXT_KEYS.contains(&k.as_str()) => {
+                            Value::String(domain::privacy::text::mask_numbers(&s))
+                        }
+                        other => masked_free_text(other),
+                    };
+                    (k, v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(masked_free_text).collect()),
+        other => other,
+    }
+}
+
+/// A history entry (of an order or a pick-up) as `role` may see it: typed numbers in
+/// free text masked, and who approved or signed, their signature and client address
+/// through the policy like the record itself (finding 7): the history must not show
+/// what the record hides.
+pub(crate) fn event_data_view(
+    role: Role,
+    kind: &str,
+    data: serde_json::Value,
+) -> serde_json::Value {
+    let mut data = masked_free_text(data);
+    let decision = matches!(kind, "line_approved" | "line_declined");
+    if let Some(map) = data.as_object_mut() {
+        for (key, field) in [
+            ("by", Field::ApproverName),
+            ("signed_by", Field::ApproverName),
+            ("ip", Field::ApproverIp),
+            ("signature_ref", Field::ApproverSignature),
+        ] {
+            // `by` names an approver only on a line's decision.
+            if key == "by" && !decision {
+                continue;
+            }
+            let Some(v) = map.get(key).and_then(|v| v.as_str()).map(str::to_string) else {
+                continue;
+            };
+            match shown(role, field, Relation::InReach, Purpose::View, &v) {
+                Some(s) => map.insert(key.to_string(), serde_json::Value::String(s)),
+                None => map.remove(key),
+            };
+        }
+    }
+    data
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::role::Role;
+    use serde_json::json;
+
+    #[test]
+    fn an_approval_in_the_history_hides_what_the_line_hides() {
+        let d = json!({"line": 1, "by": "张三", "ip": "10.0.0.7", "signature_ref": "sig-1"});
+        let expert = super::event_data_view(Role::TechnicalExpert, "line_approved", d.clone());
+        assert!(expert.get("ip").is_none() && expert.get("signature_ref").is_none());
+        assert!(expert.get("by").is_none(), "{expert}");
+        let desk = super::event_data_view(Role::ServiceAdvisor, "line_approved", d);
+        assert!(desk.get("ip").is_none());
+        assert_ne!(desk["by"], "张三");
+        assert_eq!(desk["line"], 1);
+    }
+
+    #[test]
+    fn typed_numbers_are_masked_and_other_values_kept() {
+        let d = super::masked_free_text(json!({
+            "stars": 5, "comment": "打我13912345671", "start": "2026-11-25 10:00",
+            "lines": [{"note": "ID 110101199003077777"}],
+        }));
+        assert_eq!(d["comment"], "打我139****5671");
+        assert_eq!(d["start"], "2026-11-25 10:00");
+        assert_eq!(d["lines"][0]["note"], "ID 110101********7777");
+        assert_eq!(d["stars"], 5);
+    }
 }

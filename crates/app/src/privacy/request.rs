@@ -332,13 +332,22 @@ async fn answer(
                 Violation::new("state", "privacy.request_answered").into(),
             ));
         }
+        // Where to tell the owner, read before an erasure removes it.
+        let contact = super::answered::contact(&mut tx, cid).await?;
         let mut erased = Vec::new();
         for (scope, o) in outcomes {
             if *o == Outcome::Erased {
                 let n = store::privacy::request::erase(&mut tx, cid, *scope, now).await?;
                 erased.push(format!("{}={n}", scope.code()));
+                if *scope == Scope::Contact {
+                    let w =
+                        super::answered::withdraw_on_erasure(&mut tx, now, who, cid, id).await?;
+                    erased.push(format!("consent_withdrawn={w}"));
+                }
             }
         }
+        super::answered::notify_owner(&mut tx, &contact, cid, id, kind.code(), to.code(), now)
+            .await?;
         crate::job::disarm(&mut tx, &timer_key(id), now).await?;
         let reason = format!("{}#{id} {}", to.code(), erased.join(","));
         audit(

@@ -234,6 +234,7 @@ pub async fn order_detail(app: &App, grant: &Grant, id: i64) -> AppResult<OrderD
     };
     let events = stage_events(&log);
     let eta = order_eta(app, &v.order, &v.lines, &events, app.clock.now()).await;
+    let role = grant.principal().role;
     Ok(OrderDetail {
         stages: stages(&standard, &v.order, &v.timings, &v.checkpoints),
         timings: v.timings,
@@ -247,9 +248,11 @@ pub async fn order_detail(app: &App, grant: &Grant, id: i64) -> AppResult<OrderD
                 at: e.at,
                 actor_role: e.actor_role,
                 actor_id: e.actor_id,
+                // A phone typed into a comment or a reason is masked on the order
+                // page and in the API (issue 21, finding 4); approvers as on the lines.
+                data: crate::privacy::event_data_view(role, &e.kind, e.data),
                 kind: e.kind,
-                data: e.data,
-                reason: e.reason,
+                reason: e.reason.as_deref().map(domain::privacy::text::mask_numbers),
             })
             .collect(),
         order: v.order,

@@ -62,16 +62,20 @@ pub enum ConsentSource {
     Import,
     /// Migrated from the old yes/no flags: there is no evidence of how it was given.
     Legacy,
+    /// Withdrawn because head office carried out the owner's deletion request (the
+    /// evidence names the request).
+    PrivacyRequest,
 }
 
 impl ConsentSource {
     /// Every source.
-    pub const ALL: [ConsentSource; 5] = [
+    pub const ALL: [ConsentSource; 6] = [
         ConsentSource::Desk,
         ConsentSource::OwnerPhone,
         ConsentSource::Call,
         ConsentSource::Import,
         ConsentSource::Legacy,
+        ConsentSource::PrivacyRequest,
     ];
 
     /// The sources staff may record by hand (the owner's page records `owner_phone`
@@ -86,6 +90,7 @@ impl ConsentSource {
             ConsentSource::Call => "call",
             ConsentSource::Import => "import",
             ConsentSource::Legacy => "legacy",
+            ConsentSource::PrivacyRequest => "privacy_request",
         }
     }
 
@@ -94,6 +99,17 @@ impl ConsentSource {
         Self::ALL.into_iter().find(|p| p.code() == code)
     }
 }
+
+/// The purposes withdrawn, by new ledger entries, when an owner's contact details are
+/// erased on their deletion request: nothing more is sent to them for marketing or
+/// surveys and nothing is shared. Service contact is left as it was, so the answer to
+/// that very request (a service message) still reaches them; with the contact details
+/// gone there is nobody left to send anything else to.
+pub const WITHDRAWN_ON_ERASURE: [ConsentPurpose; 3] = [
+    ConsentPurpose::Marketing,
+    ConsentPurpose::Surveys,
+    ConsentPurpose::DataSharing,
+];
 
 /// Longest evidence text kept.
 pub const EVIDENCE_MAX: usize = 500;
@@ -241,6 +257,22 @@ mod tests {
         assert_eq!(
             purpose_of_template("campaign_offer"),
             Some(ConsentPurpose::Marketing)
+        );
+    }
+
+    #[test]
+    fn erasure_withdraws_what_is_not_service_and_the_answer_still_reaches() {
+        assert!(!WITHDRAWN_ON_ERASURE.contains(&ConsentPurpose::ServiceContact));
+        for p in [
+            ConsentPurpose::Marketing,
+            ConsentPurpose::Surveys,
+            ConsentPurpose::DataSharing,
+        ] {
+            assert!(WITHDRAWN_ON_ERASURE.contains(&p), "{p:?}");
+        }
+        assert_eq!(
+            purpose_of_template("privacy_request_answered"),
+            Some(ConsentPurpose::ServiceContact)
         );
     }
 

@@ -14,6 +14,8 @@ pub struct AuditQuery {
     pub actor_id: Option<i64>,
     /// A customer: rows about that customer record.
     pub customer_id: Option<i64>,
+    /// Any record: rows about that entity and id.
+    pub record: Option<(String, i64)>,
     /// Action code (`reveal`, `export`, `consent`, …).
     pub action: Option<String>,
     /// Field code (matched inside the comma-separated list of an export).
@@ -48,6 +50,10 @@ pub async fn search(
     }
     if let Some(c) = q.customer_id {
         add("entity = 'customer' AND entity_id = ?", B::I(c));
+    }
+    if let Some((e, i)) = &q.record {
+        add("entity = ?", B::S(e.clone()));
+        add("entity_id = ?", B::I(*i));
     }
     if let Some(a) = &q.action {
         add("action = ?", B::S(a.clone()));
@@ -99,4 +105,88 @@ pub async fn search(
             })
         })
         .collect()
+}
+
+/// The SQL that names records of one kind (`$ids` replaced by the id list): customers
+/// and staff by name, API tokens by their name, vehicles, orders and pick-ups by the
+/// car's plate (else its VIN). `None` for a kind without names (exports, settings).
+fn names_sql(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "customer" => "SELECT id, name FROM customers WHERE id IN ($ids)",
+        "staff" => "SELECT id, name FROM staff WHERE id IN ($ids)",
+        "api_token" => "SELECT id, name FROM api_tokens WHERE id IN ($ids)",
+        "vehicle" => "SELECT id, COALESCE(plate, vin) AS name FROM vehicles WHERE id IN ($ids)",
+        "repair_order" => {
+            "SELECT r.id, COALESCE(v.plate, v.vin) AS name FROM repair_orders r \
+             JOIN vehicles v ON v.id = r.vehicle_id WHERE r.id IN ($ids)"
+        }
+        "pickup" => {
+            "SELECT p.id, COALESCE(v.plate, v.vin) AS name FROM pickups p \
+             JOIN vehicles v ON v.id = p.vehicle_id WHERE p.id IN ($ids)"
+        }
+        _ => return None,
+    })
+}
+
+/// The names of records of `kind` with these ids (see [`names_sql`]); ids without a
+/// record, and kinds without names, are left out. The ids are numbers written into the
+/// statement, so no text of a caller's reaches the SQL.
+pub async fn names(
+    conn: &mut AnyConnection,
+    kind: &str,
+    ids: &[i64],
+) -> StoreResult<Vec<(i64, String)>> {
+    let Some(sql) = names_sql(kind) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let rows = sqlx::query(AssertSqlSafe(sql.replace("$ids", &list)))
+            .fetch_all(&mut *conn)
+            .await?;
+        for r in rows {
+            out.push((r.try_get("id")?, r.try_get("name")?));
+        }
+    }
+    Ok(out)
+}
+
+/// Who appears as an actor in the log, and which records it is about, for the
+/// filters' lists: (kind, role, id) of actors and (entity, id) of records with an id,
+/// most recent first, at most `limit` of each.
+pub async fn choices(
+    conn: &mut AnyConnection,
+    limit: i64,
+) -> StoreResult<(Vec<(String, String, i64)>, Vec<(String, i64)>)> {
+    let limit = limit.clamp(1, 5_000);
+    let actors = sqlx::query(AssertSqlSafe(format!(
+        "SELECT actor_kind, actor_role, actor_id FROM audit_log \
+         GROUP BY actor_kind, actor_role, actor_id ORDER BY MAX(id) DESC LIMIT {limit}"
+    )))
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.try_get("actor_kind")?,
+            r.try_get("actor_role")?,
+            r.try_get("actor_id")?,
+        ))
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let records = sqlx::query(AssertSqlSafe(format!(
+        "SELECT entity, entity_id FROM audit_log WHERE entity_id > 0 \
+         GROUP BY entity, entity_id ORDER BY MAX(id) DESC LIMIT {limit}"
+    )))
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("entity")?, r.try_get("entity_id")?)))
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok((actors, records))
 }

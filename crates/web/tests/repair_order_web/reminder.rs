@@ -35,13 +35,30 @@ async fn reminders_respect_consent_and_the_chosen_channel() {
                 .unwrap();
         }
     };
-    set("UPDATE customers SET consent_service = 0, channel = 'wechat' WHERE id = $1").await;
+    // The consent ledger decides (its latest service-contact entry), not the old flag.
+    let ledger = |granted: i64| {
+        let db = db.clone();
+        async move {
+            let mut c = db.pool.acquire().await.unwrap();
+            sqlx::query(
+                "INSERT INTO consent_entries (customer_id, purpose, granted, source, evidence, actor_kind, actor_role, actor_id, at) \
+                 VALUES ($1, 'service_contact', $2, 'desk', 'form', 'person', 'service_advisor', 1, 0)",
+            )
+            .bind(customer)
+            .bind(granted)
+            .execute(&mut *c)
+            .await
+            .unwrap();
+        }
+    };
+    set("UPDATE customers SET channel = 'wechat' WHERE id = $1").await;
+    ledger(0).await;
     let (s, v) = advisor
         .post("/appointments", book("2026-11-25 10:00"))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert!(reminders().await.is_empty(), "no consent, no reminder");
-    set("UPDATE customers SET consent_service = 1 WHERE id = $1").await;
+    ledger(1).await;
     let (s, v) = advisor
         .post("/appointments", book("2026-11-27 10:00"))
         .await;

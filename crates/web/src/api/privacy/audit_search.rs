@@ -40,6 +40,7 @@ pub(crate) fn filter(
         actor_role: text("actor_role"),
         actor_id: int("actor_id")?,
         customer_id: int("customer_id")?,
+        record: text("record"),
         action: text("action"),
         field: text("field"),
         from: text("from"),
@@ -49,7 +50,7 @@ pub(crate) fn filter(
 
 /// Audit rows by actor, customer, action, field and date range (days in China time),
 /// newest first, at most 500.
-#[utoipa::path(get, path = "/api/v1/audit", operation_id = "audit_search", tag = "privacy", params(("actor_role" = Option<String>, Query), ("actor_id" = Option<i64>, Query, minimum = 0), ("customer_id" = Option<i64>, Query, minimum = 1), ("action" = Option<String>, Query), ("field" = Option<String>, Query), ("from" = Option<String>, Query, format = Date), ("to" = Option<String>, Query, format = Date)), responses((status = 200, description = "Audit rows")))]
+#[utoipa::path(get, path = "/api/v1/audit", operation_id = "audit_search", tag = "privacy", params(("actor_role" = Option<String>, Query), ("actor_id" = Option<i64>, Query, minimum = 0), ("customer_id" = Option<i64>, Query, minimum = 1), ("record" = Option<String>, Query, description = "entity:id"), ("action" = Option<String>, Query), ("field" = Option<String>, Query), ("from" = Option<String>, Query, format = Date), ("to" = Option<String>, Query, format = Date)), responses((status = 200, description = "Audit rows")))]
 pub async fn search(
     State(s): State<AppState>,
     c: Caller,
@@ -64,7 +65,7 @@ pub async fn search(
 }
 
 /// The same rows as CSV (at most 10,000); the download is itself an audit row.
-#[utoipa::path(get, path = "/api/v1/audit/export", operation_id = "audit_export", tag = "privacy", params(("actor_role" = Option<String>, Query), ("actor_id" = Option<i64>, Query, minimum = 0), ("customer_id" = Option<i64>, Query, minimum = 1), ("action" = Option<String>, Query), ("field" = Option<String>, Query), ("from" = Option<String>, Query, format = Date), ("to" = Option<String>, Query, format = Date)), responses((status = 200, description = "CSV", content_type = "text/csv")))]
+#[utoipa::path(get, path = "/api/v1/audit/export", operation_id = "audit_export", tag = "privacy", params(("actor_role" = Option<String>, Query), ("actor_id" = Option<i64>, Query, minimum = 0), ("customer_id" = Option<i64>, Query, minimum = 1), ("record" = Option<String>, Query, description = "entity:id"), ("action" = Option<String>, Query), ("field" = Option<String>, Query), ("from" = Option<String>, Query, format = Date), ("to" = Option<String>, Query, format = Date)), responses((status = 200, description = "CSV", content_type = "text/csv")))]
 pub async fn export(
     State(s): State<AppState>,
     c: Caller,

@@ -62,14 +62,18 @@ pub(super) struct DetailPage {
     photos: Vec<(i64, String)>,
     photos_full: bool,
     timeline: Vec<(String, String, String, String)>,
+    /// The address reveal form (its driver and scheduling advisor), when offered.
+    reveal: Option<super::reveal::RevealForm>,
 }
 
 /// What to show besides the page itself.
 #[derive(Default)]
 pub(super) struct Outcome {
-    notice: Option<String>,
-    error: Option<String>,
-    error_rule: Option<String>,
+    pub(super) notice: Option<String>,
+    pub(super) error: Option<String>,
+    pub(super) error_rule: Option<String>,
+    /// The address just revealed, shown on this one answer only.
+    pub(super) revealed: Option<app::customer::Revealed>,
 }
 
 pub(super) async fn detail_page(
@@ -111,7 +115,10 @@ pub(super) async fn detail_page(
         ),
         (t(lang, "field.station_id"), p.station_id.to_string()),
         (t(lang, "pk.vehicle"), p.vehicle_id.to_string()),
-        (t(lang, "pk.address"), p.address.clone()),
+        (
+            t(lang, "pk.address"),
+            super::reveal::address(&outcome.revealed, &p.address),
+        ),
         (t(lang, "pk.window"), window(p.window_start, p.window_end)),
         (
             t(lang, "pk.driver"),
@@ -138,6 +145,9 @@ pub(super) async fn detail_page(
         if let Some(sig) = &p.signature_ref {
             facts.push((t(lang, "field.signature_ref"), sig.clone()));
         }
+    }
+    if let Some(r) = &outcome.revealed {
+        facts.push((t(lang, "field.visible_until"), show_time(r.visible_until)));
     }
     if let Some(r) = &p.cancel_reason {
         facts.push((t(lang, "pk.cancel_reason"), r.clone()));
@@ -219,6 +229,7 @@ pub(super) async fn detail_page(
             })
             .collect(),
         timeline,
+        reveal: super::reveal::form(lang, v.can_reveal && outcome.revealed.is_none()),
     };
     render(&page, status)
 }

@@ -7,6 +7,7 @@
 //! schedule form are here; the hand-over page is in `handover`.
 
 mod handover;
+mod reveal;
 
 use crate::console::chrome::{Chrome, show_time};
 pub use handover::photo_response;
@@ -63,6 +64,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/pickups/{id}/photos/{photo_id}", get(photo))
         .route("/console/pickups/{id}/confirm", post(confirm))
         .route("/console/pickups/{id}/cancel", post(cancel))
+        .route("/console/pickups/{id}/reveal", post(reveal::reveal))
 }
 
 /// `2026-11-24 17:00–19:00` (the end with its date when on another day).

@@ -1,11 +1,16 @@
-//! The privacy officer's audit search page: filter by actor, customer, action, field
-//! and days; download the same rows as CSV (the download is audited itself).
+//! The privacy officer's audit search page: filter by actor and record (searchable
+//! selects of the names in the log), action, field and days; download the same rows
+//! as CSV with ids and names (the download is audited itself). Rows show names, not
+//! ids: who acted (name, type, role), the record (a customer's name, a plate), the
+//! fields as translated labels.
 
 use crate::AppState;
 use crate::api::privacy::audit_search::filter;
 use crate::console::chrome::{Chrome, show_time};
 use crate::console::form::{error_page, render, violations_text};
+use crate::console::select::SearchSelect;
 use crate::console::session::ConsoleUser;
+use app::privacy::audit_search::AuditLine;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -41,12 +46,11 @@ const ACTIONS: [&str; 11] = [
 struct AuditPage {
     chrome: Chrome,
     title: String,
-    roles: Vec<(String, String)>,
     actions: Vec<(String, String)>,
-    actor_role: String,
-    actor_id: String,
-    customer_id: String,
+    actor: SearchSelect,
+    record: SearchSelect,
     action: String,
+    fields: Vec<(String, String)>,
     field: String,
     from: String,
     to: String,
@@ -74,6 +78,7 @@ async fn page(
     else {
         return error_page(chrome, &app::AppError::Forbidden);
     };
+    let q = with_choices(q);
     let get = |k: &str| q.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
     let query: String = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(
@@ -89,39 +94,52 @@ async fn page(
             Err(e) => return error_page(chrome, &e),
         },
     };
-    let rows = rows
-        .iter()
-        .map(|r| {
-            vec![
-                show_time(r.at),
-                label_or_code(
-                    &chrome,
-                    &format!("audit.kind.{}", r.actor_kind),
-                    &r.actor_kind,
-                ),
-                label_or_code(&chrome, &format!("role.{}", r.actor_role), &r.actor_role),
-                r.actor_id.to_string(),
-                label_or_code(&chrome, &format!("audit.action.{}", r.action), &r.action),
-                format!("{} {}", r.entity, r.entity_id),
-                r.field.clone(),
-                r.reason.clone(),
-                r.row_count.map(|n| n.to_string()).unwrap_or_default(),
-            ]
-        })
-        .collect();
-    let mut roles: Vec<(String, String)> = domain::role::Role::ALL
-        .iter()
-        .map(|r| {
-            (
-                r.code().to_string(),
-                chrome.t(&format!("role.{}", r.code())),
-            )
-        })
-        .collect();
-    roles.push(("system".into(), chrome.t("audit.kind.system")));
+    let rows = rows.iter().map(|r| row(&chrome, r)).collect();
+    let (actors, records) = app::privacy::audit_names::choices(&s.app, &g)
+        .await
+        .unwrap_or_default();
+    let actor = SearchSelect {
+        name: "actor".into(),
+        label: chrome.t("audit.actor"),
+        hint: chrome.t("select.filter"),
+        options: actors
+            .iter()
+            .map(|a| {
+                (
+                    format!("{}:{}", a.role, a.id),
+                    actor_text(&chrome, &a.kind, &a.role, a.id, &a.name),
+                )
+            })
+            .collect(),
+        selected: get("actor"),
+        empty: Some(chrome.t("audit.all")),
+        submit_on_change: false,
+    };
+    let record = SearchSelect {
+        name: "record".into(),
+        label: chrome.t("audit.record"),
+        hint: chrome.t("select.filter"),
+        options: records
+            .iter()
+            .map(|r| {
+                (
+                    format!("{}:{}", r.entity, r.id),
+                    record_text(&chrome, &r.entity, r.id, &r.name),
+                )
+            })
+            .collect(),
+        selected: get("record"),
+        empty: Some(chrome.t("audit.all")),
+        submit_on_change: false,
+    };
     let page = AuditPage {
         title: chrome.t("audit.title"),
-        roles,
+        actor,
+        record,
+        fields: FIELD_CODES
+            .iter()
+            .map(|c| (c.to_string(), field_label(&chrome, c)))
+            .collect(),
         actions: ACTIONS
             .iter()
             .map(|a| {
@@ -131,9 +149,6 @@ async fn page(
                 )
             })
             .collect(),
-        actor_role: get("actor_role"),
-        actor_id: get("actor_id"),
-        customer_id: get("customer_id"),
         action: get("action"),
         field: get("field"),
         from: get("from"),
@@ -141,9 +156,7 @@ async fn page(
         export_href: format!("/console/audit/export?{query}"),
         headers: [
             "audit.at",
-            "audit.kind",
-            "audit.actor_role",
-            "audit.actor_id",
+            "audit.actor",
             "audit.action",
             "audit.entity",
             "audit.field",
@@ -161,7 +174,9 @@ async fn page(
 }
 
 /// The filter parameters the page passes on to its download link.
-const FILTERS: [&str; 7] = [
+const FILTERS: [&str; 9] = [
+    "actor",
+    "record",
     "actor_role",
     "actor_id",
     "customer_id",
@@ -170,6 +185,112 @@ const FILTERS: [&str; 7] = [
     "from",
     "to",
 ];
+
+/// The field codes the log writes, for the filter's list.
+const FIELD_CODES: [&str; 16] = [
+    "name",
+    "phone",
+    "id_number",
+    "address",
+    "staff_phone",
+    "approver_name",
+    "approver_signature",
+    "approver_ip",
+    "free_text",
+    "vehicle_identity",
+    "service_contact",
+    "marketing",
+    "surveys",
+    "data_sharing",
+    "own_data",
+    "privacy_request",
+];
+
+/// The page's `actor` (`role:id`) becomes the filter's role and id; the rest passes on.
+fn with_choices(mut q: HashMap<String, String>) -> HashMap<String, String> {
+    if let Some((role, id)) = q
+        .get("actor")
+        .and_then(|a| a.trim().split_once(':'))
+        .map(|(r, i)| (r.to_string(), i.to_string()))
+    {
+        q.insert("actor_role".into(), role);
+        q.insert("actor_id".into(), id);
+    }
+    q
+}
+
+/// A translated label, or the code when there is none.
+fn label_of(chrome: &Chrome, keys: &[String], code: &str) -> String {
+    keys.iter()
+        .map(|k| (k, chrome.t(k)))
+        .find(|(k, l)| l != *k)
+        .map(|(_, l)| l)
+        .unwrap_or_else(|| code.to_string())
+}
+
+/// A field code (or an export's comma-separated list of them) as labels.
+fn field_label(chrome: &Chrome, codes: &str) -> String {
+    codes
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            let keys = [
+                format!("audit.field.{c}"),
+                format!("consent.purpose.{c}"),
+                format!("field.{c}"),
+            ];
+            label_of(chrome, &keys, c)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Who acted: their name, the type of actor and the role (the system has neither
+/// name nor role).
+fn actor_text(chrome: &Chrome, kind: &str, role: &str, id: i64, name: &str) -> String {
+    let kind_label = label_or_code(chrome, &format!("audit.kind.{kind}"), kind);
+    if kind == "system" {
+        return kind_label;
+    }
+    let role_label = label_or_code(chrome, &format!("role.{role}"), role);
+    let name = if name.is_empty() {
+        format!("#{id}")
+    } else {
+        name.to_string()
+    };
+    format!("{name} · {kind_label} · {role_label}")
+}
+
+/// The record: its kind and name (a customer's name, a plate); an export names the
+/// kind of file.
+fn record_text(chrome: &Chrome, entity: &str, id: i64, name: &str) -> String {
+    let kind = label_or_code(chrome, &format!("audit.entity.{entity}"), entity);
+    match (name.is_empty(), id) {
+        (false, _) => format!("{kind} {name}"),
+        (true, 0) => kind,
+        (true, _) => format!("{kind} #{id}"),
+    }
+}
+
+/// One row of the table.
+fn row(chrome: &Chrome, l: &AuditLine) -> Vec<String> {
+    let r = &l.entry;
+    vec![
+        show_time(r.at),
+        actor_text(
+            chrome,
+            &r.actor_kind,
+            &r.actor_role,
+            r.actor_id,
+            &l.actor_name,
+        ),
+        label_or_code(chrome, &format!("audit.action.{}", r.action), &r.action),
+        record_text(chrome, &r.entity, r.entity_id, &l.record_name),
+        field_label(chrome, &r.field),
+        r.reason.clone(),
+        r.row_count.map(|n| n.to_string()).unwrap_or_default(),
+    ]
+}
 
 async fn export(
     State(s): State<AppState>,
@@ -184,6 +305,7 @@ async fn export(
     else {
         return error_page(chrome, &app::AppError::Forbidden);
     };
+    let q = with_choices(q);
     let Ok(f) = filter(&q, user.lang) else {
         return error_page(
             chrome,

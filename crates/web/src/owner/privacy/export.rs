@@ -46,6 +46,8 @@ pub(crate) struct RequestShow {
     pub(crate) due: String,
     pub(crate) scopes: String,
     pub(crate) answer: String,
+    /// When head office answered ("" while open).
+    pub(crate) answered: String,
     /// Per class: label, and what happened (erased, or kept and why).
     pub(crate) outcome: Vec<(String, String)>,
 }
@@ -144,6 +146,7 @@ pub(crate) fn request_show(lang: Lang, r: &RequestView) -> RequestShow {
             .collect::<Vec<_>>()
             .join(if lang == Lang::En { ", " } else { "、" }),
         answer: r.answer.clone().unwrap_or_default(),
+        answered: r.answered_at.map(show_time).unwrap_or_default(),
         outcome: r
             .outcome
             .iter()
