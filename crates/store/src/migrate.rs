@@ -127,12 +127,6 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_search.sql"),
         postgres: include_str!("../migrations/postgres/0022_search.sql"),
     },
-    Migration {
-        version: 27,
-        name: "search_within_station",
-        sqlite: include_str!("../migrations/sqlite/0027_search_within_station.sql"),
-        postgres: include_str!("../migrations/postgres/0027_search_within_station.sql"),
-    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns
