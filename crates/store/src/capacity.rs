@@ -9,7 +9,7 @@
 //! Either way the counters can never pass the capacity.
 
 use crate::error::StoreResult;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 /// One stored slot with its counters.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -204,6 +204,12 @@ pub fn locks_rows(conn: &AnyConnection) -> bool {
 /// old and new slots alike — calls this first, so two of them never hold rows the
 /// other waits for. On SQLite write transactions are already serialised
 /// (`BEGIN IMMEDIATE`), so there is nothing to lock.
+///
+/// One query for all the slots: PostgreSQL locks the rows of a `FOR UPDATE` join
+/// row by row as the sorted result is read, each output row's slot row before its
+/// technician row, which is exactly the order above (a slot row met again in the
+/// next output row is already held). A query per slot and table cost two round trips
+/// per slot, all of them made while holding the locks taken before.
 pub async fn lock(
     conn: &mut AnyConnection,
     station_id: i64,
@@ -215,22 +221,47 @@ pub async fn lock(
     let mut starts = slot_starts.to_vec();
     starts.sort_unstable();
     starts.dedup();
-    for start in starts {
-        sqlx::query(
-            "SELECT used_bays FROM capacity_slots WHERE station_id = $1 AND slot_start = $2 FOR UPDATE",
-        )
-        .bind(station_id)
-        .bind(start)
-        .fetch_optional(&mut *conn)
-        .await?;
-        sqlx::query(
-            "SELECT used FROM capacity_techs WHERE station_id = $1 AND slot_start = $2 \
-             ORDER BY class_index FOR UPDATE",
-        )
-        .bind(station_id)
-        .bind(start)
-        .fetch_all(&mut *conn)
-        .await?;
+    if starts.is_empty() {
+        return Ok(());
+    }
+    let placeholders: Vec<String> = (0..starts.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT s.slot_start, t.class_index FROM capacity_slots s \
+         JOIN capacity_techs t ON t.station_id = s.station_id AND t.slot_start = s.slot_start \
+         WHERE s.station_id = $1 AND s.slot_start IN ({}) \
+         ORDER BY s.slot_start, t.class_index FOR UPDATE",
+        placeholders.join(",")
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(station_id);
+    for s in &starts {
+        q = q.bind(*s);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    // A published slot always has technician rows; one without any (published with
+    // no technicians) is not in the join, so its bay row is locked on its own, still
+    // in start order among such slots.
+    let mut joined: Vec<i64> = rows
+        .iter()
+        .map(|r| r.try_get::<i64, _>(0))
+        .collect::<Result<_, _>>()?;
+    joined.dedup();
+    if joined.len() < starts.len() {
+        let missing: Vec<i64> = starts
+            .iter()
+            .copied()
+            .filter(|s| joined.binary_search(s).is_err())
+            .collect();
+        let placeholders: Vec<String> = (0..missing.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT slot_start FROM capacity_slots WHERE station_id = $1 AND slot_start IN ({}) \
+             ORDER BY slot_start FOR UPDATE",
+            placeholders.join(",")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(station_id);
+        for s in &missing {
+            q = q.bind(*s);
+        }
+        q.fetch_all(&mut *conn).await?;
     }
     Ok(())
 }

@@ -6,7 +6,9 @@
 //!      for a slot with 3 places; every burst must give exactly 3 × 201 and 197 × 409,
 //!      no 5xx; latency percentiles over every request of every burst;
 //!   2. no contention: 200 bookings one after the other into free slots (the cost of
-//!      the runner and the lock order when nobody competes): requests per second.
+//!      the runner and the lock order when nobody competes): requests per second;
+//!   3. work done, independent of the machine's load: SQL statements per booking in
+//!      one more burst and in sequential bookings.
 //!
 //! `cargo run --release -p web --example bench_booking [rounds]`
 
@@ -16,6 +18,9 @@ use domain::role::Role;
 use serde_json::json;
 use std::time::{Duration, Instant};
 use testkit::TestApp;
+
+#[path = "support/query_count.rs"]
+mod query_count;
 
 const BURST: usize = 200;
 const PLACES: u16 = 3;
@@ -53,6 +58,7 @@ async fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(5);
+    query_count::install();
     let t = TestApp::spawn().await;
     t.service_fixture().await;
     t.publish_places(60, PLACES).await;
@@ -62,7 +68,7 @@ async fn main() {
         "SQLite"
     };
     let token = t.token(Role::ServiceAdvisor).await;
-    let cars = t.vehicles(BURST * rounds.max(1) + BURST).await;
+    let cars = t.vehicles(BURST * rounds.max(1) + 2 * BURST + 8).await;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(BURST)
         .build()
@@ -88,7 +94,7 @@ async fn main() {
             (status, took, body)
         }
     };
-    let slots = starts(rounds + 8 + BURST / 3 + 1);
+    let slots = starts(rounds + 8 + BURST / 3 + 2);
     // Warm the connection pools and the server.
     for i in 0..8 {
         let _ = book(cars[i], slots[rounds + i].clone()).await;
@@ -133,7 +139,8 @@ async fn main() {
     );
     t.assert_capacity_invariant().await;
     // No contention: one after the other, each into a slot with room.
-    let spare = &cars[8 + rounds * BURST..];
+    // As many as before the counted phase was added (the first 8 cars went to warming).
+    let spare = &cars[8 + rounds * BURST..rounds * BURST + BURST];
     let began = Instant::now();
     let mut lat = Vec::new();
     for i in 0..BURST.min(spare.len()) {
@@ -149,6 +156,35 @@ async fn main() {
         lat.len() as f64 / secs,
         percentile(&lat, 0.50),
         percentile(&lat, 0.99)
+    );
+    t.assert_capacity_invariant().await;
+    // Work done: one more burst, and sequential bookings into free slots, counted.
+    let extra = &cars[rounds * BURST + BURST..];
+    let (burst_statements, ()) = query_count::count(async {
+        let burst: Vec<_> = (0..BURST)
+            .map(|i| tokio::spawn(book(extra[i], slots[rounds + 8 + BURST / 3 + 1].clone())))
+            .collect();
+        for h in burst {
+            h.await.unwrap();
+        }
+    })
+    .await;
+    // The slots the sequential phase left free (it filled 3 places in each of 64).
+    let free = &slots[rounds + 8 + (BURST - 8) / 3..rounds + 8 + BURST / 3 + 1];
+    let (seq_statements, booked) = query_count::count(async {
+        let mut booked = 0usize;
+        for (i, car) in extra[BURST..].iter().enumerate() {
+            let (status, _, body) = book(*car, free[i % free.len()].clone()).await;
+            assert_eq!(status, 201, "room for every one: {body}");
+            booked += 1;
+        }
+        booked
+    })
+    .await;
+    println!(
+        "SQL statements: {:.1} per request of a contended burst, {:.1} per uncontended booking ({booked} booked)",
+        burst_statements as f64 / BURST as f64,
+        seq_statements as f64 / extra[BURST..].len().max(1) as f64
     );
     t.assert_capacity_invariant().await;
 }

@@ -5,7 +5,9 @@
 //!      fast as the server answers;
 //!   2. latency at a paced 200 requests/s;
 //!   3. the raw database's single-row transaction rate with the same concurrency,
-//!      and the ratio of (1) to it.
+//!      and the ratio of (1) to it;
+//!   4. work done, independent of the machine's load: SQL statements per stage change
+//!      (over [`COUNTED`] orders changed one after the other) and per raw transaction.
 //!
 //! `cargo run --release -p web --example bench_stage [orders]`
 
@@ -19,7 +21,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use testkit::TestApp;
 
+#[path = "support/query_count.rs"]
+mod query_count;
+
 const CLIENTS: usize = 32;
+
+/// Orders whose stage changes are counted statement by statement.
+const COUNTED: usize = 50;
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -64,8 +72,10 @@ async fn prepare(t: &TestApp, n: usize) -> Vec<i64> {
         tasks.push(tokio::spawn(async move {
             let mut ids = Vec::new();
             while next.fetch_add(1, Ordering::SeqCst) < n {
+                // Every order is for the same car, so all but the first are second
+                // orders, which need a reason.
                 let input = app::repair_order::WalkInInput {
-                    second_order_reason: None,
+                    second_order_reason: Some("bench".into()),
                     station_id: station,
                     vehicle_id: vehicle,
                     vin: None,
@@ -115,6 +125,7 @@ async fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(4000);
+    query_count::install();
     let t = TestApp::spawn().await;
     let backend = if t.test_db.is_postgres() {
         "PostgreSQL"
@@ -125,13 +136,14 @@ async fn main() {
     let token = t.token(Role::ServiceAdvisor).await;
     let paced = 2000usize;
     let start = Instant::now();
-    let ids = prepare(&t, orders + paced / 2).await;
+    let ids = prepare(&t, orders + paced / 2 + COUNTED).await;
     println!(
         "{backend}: prepared {} orders in {:.1} s",
         ids.len(),
         start.elapsed().as_secs_f64()
     );
     let (burst, rest) = ids.split_at(orders);
+    let (rest, counted) = rest.split_at(paced / 2);
 
     // 1. Throughput.
     let client = reqwest::Client::builder()
@@ -197,6 +209,15 @@ async fn main() {
         percentile(&paced_lat, 1.0)
     );
 
+    // 4a. Statements per stage change, one order after the other.
+    let (statements, ()) = query_count::count(async {
+        for id in counted {
+            change(&client, &t.base, &token, *id).await;
+        }
+    })
+    .await;
+    let per_change = statements as f64 / (2 * counted.len()) as f64;
+
     // 3. The raw database: one-row update transactions with the same concurrency.
     let db = t.app.db.clone();
     sqlx::raw_sql("CREATE TABLE bench_counter (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)")
@@ -232,8 +253,25 @@ async fn main() {
         t.await.unwrap();
     }
     let raw = done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64();
+    // 4b. Statements per raw transaction.
+    let (raw_statements, ()) = query_count::count(async {
+        for _ in 0..COUNTED {
+            let mut tx = db.begin().await.unwrap();
+            sqlx::query("UPDATE bench_counter SET n = n + 1 WHERE id = $1")
+                .bind(0i64)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+    })
+    .await;
     println!(
         "{backend}: raw single-row transactions: {raw:.0}/s; stage changes reach {:.0}% of it",
         100.0 * rate / raw
+    );
+    println!(
+        "{backend}: SQL statements per stage change {per_change:.1}, per raw transaction {:.1}",
+        raw_statements as f64 / COUNTED as f64
     );
 }

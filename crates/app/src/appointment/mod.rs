@@ -182,7 +182,14 @@ async fn book_in(
     // Lock order: the slots (by start), then read the counts again under the lock —
     // only where the lock is a real row lock (PostgreSQL); SQLite's write transaction
     // already held the one writer when the counts above were read.
+    // Under the lock the counts come first: a burst's losers then hold the slot rows
+    // for the lock and one read only, not for the overlap check as well.
     store::capacity::lock(tx, station.id, &millis(&slots)).await?;
+    let booking = if store::capacity::locks_rows(tx) {
+        plan(tx, station.id, &job, &slots).await?
+    } else {
+        booking
+    };
     refuse_overlap(
         tx,
         station.id,
@@ -192,11 +199,6 @@ async fn book_in(
         0,
     )
     .await?;
-    let booking = if store::capacity::locks_rows(tx) {
-        plan(tx, station.id, &job, &slots).await?
-    } else {
-        booking
-    };
     let starts = millis(&booking.slots);
     let class = booking.class.index() as i64;
     take(tx, station.id, &starts, class).await?;

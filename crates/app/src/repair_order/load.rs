@@ -145,8 +145,8 @@ pub(crate) async fn load_row(
 ) -> AppResult<Loaded> {
     let standard = crate::stage_standard::by_version(c, row.standard_version).await?;
     let lines = store::estimate::lines(c, row.id).await?;
-    let checkpoints = store::repair_order::checkpoints(c, row.id).await?;
-    let log = store::event::for_entity_of_kinds(c, ENTITY, row.id, STAGE_EVENT_KINDS).await?;
+    let (checkpoints, log) =
+        store::repair_order::checkpoints_and_events(c, row.id, ENTITY, STAGE_EVENT_KINDS).await?;
     let events = stage_events(&log)?;
     let mut work = Vec::new();
     let mut est = Vec::new();
@@ -200,6 +200,50 @@ pub(crate) async fn load_row(
         checkpoints,
         events,
     })
+}
+
+/// The rule a version-guarded save fails with when the order changed after it was
+/// read (`store::repair_order::save_progress`).
+const CHANGED_MEANWHILE: &str = "repair_order.changed_meanwhile";
+
+/// Whether a use case failed only because the order changed after it was read.
+fn changed_meanwhile(e: &AppError) -> bool {
+    matches!(e, AppError::Refused(v) if v.0.iter().any(|x| x.rule == CHANGED_MEANWHILE))
+}
+
+/// Acts on an order read outside the write transaction: loads it on a reading
+/// connection, hands it to `attempt` (which applies the domain rule and runs the
+/// write through the transaction runner, saving with [`save`], which is guarded on
+/// the version read), and when the save finds the order changed meanwhile, reads it
+/// again and runs `attempt` again, up to [`store::transaction::ATTEMPTS`] times.
+///
+/// Why: on SQLite a write transaction holds the one writer connection, and reading
+/// the order, its lines, checkpoints and stage events inside it kept every other
+/// writer waiting through four reads. Read outside, the writer is held for the update
+/// and the event only. Everything that changes an order's lines or progress bumps its
+/// version, so a stale read cannot slip through; checkpoints are only ever added, so
+/// a stale read of them can only refuse what a fresh one would allow.
+pub(crate) async fn act<T, F, Fut>(
+    app: &crate::App,
+    reach: &Reach,
+    id: i64,
+    mut attempt: F,
+) -> AppResult<T>
+where
+    F: FnMut(Loaded) -> Fut,
+    Fut: std::future::Future<Output = AppResult<T>>,
+{
+    let mut n = 1;
+    loop {
+        let l = {
+            let mut c = crate::conn(app).await?;
+            load(&mut c, reach, id).await?
+        };
+        match attempt(l).await {
+            Err(e) if changed_meanwhile(&e) && n < store::transaction::ATTEMPTS => n += 1,
+            other => return other,
+        }
+    }
 }
 
 /// Saves the order's progress from its domain state, guarded on its version.

@@ -108,12 +108,15 @@ pub async fn start_stage(app: &App, grant: &Grant, id: i64, stage: Stage) -> App
     expect(grant, Action::RepairOrderWrite)?;
     let now = app.clock.now();
     let now_ms = now.as_millisecond();
-    crate::transaction::run(app, "repair_order.start_stage", move |mut tx| async move {
-        let mut l = load(&mut tx, grant.reach(), id).await?;
+    act(app, grant.reach(), id, |mut l| async move {
         l.order.start_stage(stage, now).map_err(refused)?;
-        save(&mut tx, &l, l.row.late_minutes, l.row.courtesy_car, now_ms).await?;
-        record_stage(&mut tx, grant, id, "stage_started", stage, now_ms).await?;
-        Ok((tx, ()))
+        let l = &l;
+        crate::transaction::run(app, "repair_order.start_stage", move |mut tx| async move {
+            save(&mut tx, l, l.row.late_minutes, l.row.courtesy_car, now_ms).await?;
+            record_stage(&mut tx, grant, id, "stage_started", stage, now_ms).await?;
+            Ok((tx, ()))
+        })
+        .await
     })
     .await
 }
@@ -305,59 +308,63 @@ pub async fn complete_stage(
     expect(grant, Action::RepairOrderWrite)?;
     let now = app.clock.now();
     let now_ms = now.as_millisecond();
-    let out = crate::transaction::run(
-        app,
-        "repair_order.complete_stage",
-        move |mut tx| async move {
-            let mut l = load(&mut tx, grant.reach(), id).await?;
-            l.order.complete_stage(stage, now).map_err(refused)?;
-            if stage == Stage::Repair
-                && let Some(p) = l.lines.iter().find(|x| x.decision == "proposed")
-            {
-                return Err(refused(
-                    domain::repair_order::RepairOrderError::ProposedWorkPending(
-                        u32::try_from(p.line_no).unwrap_or_default(),
-                    ),
-                ));
-            }
-            let mut out = Completed {
-                stage,
-                late_minutes: l.row.late_minutes,
-                courtesy_car: l.row.courtesy_car,
-            };
-            let mut follow_up = false;
-            if stage == Stage::Delivery {
-                let received = ts(l.row.received_at)?;
-                out.late_minutes = l.order.promised_at().and_then(|p| late_handover(p, now));
-                out.courtesy_car = courtesy_car_entitled(received, now);
-                l.order.start_stage(Stage::FollowUp, now).map_err(refused)?;
-                follow_up = true;
-            }
-            save(&mut tx, &l, out.late_minutes, out.courtesy_car, now_ms).await?;
-            record_stage(&mut tx, grant, id, "stage_completed", stage, now_ms).await?;
-            if stage == Stage::Delivery {
-                store::event::record(
-                    &mut tx,
-                    now_ms,
-                    actor(grant),
-                    ENTITY,
-                    id,
-                    "delivered",
-                    &serde_json::json!({
-                        "late_minutes": out.late_minutes, "courtesy_car": out.courtesy_car,
-                        "promised_at": l.row.promised_at,
-                    }),
-                    None,
-                )
-                .await?;
-                crate::billing::issue_at_delivery(&mut tx, now_ms, actor(grant), &l).await?;
-            }
-            if follow_up {
-                record_stage(&mut tx, grant, id, "stage_started", Stage::FollowUp, now_ms).await?;
-            }
-            Ok((tx, out))
-        },
-    )
+    let out = act(app, grant.reach(), id, |mut l| async move {
+        l.order.complete_stage(stage, now).map_err(refused)?;
+        if stage == Stage::Repair
+            && let Some(p) = l.lines.iter().find(|x| x.decision == "proposed")
+        {
+            return Err(refused(
+                domain::repair_order::RepairOrderError::ProposedWorkPending(
+                    u32::try_from(p.line_no).unwrap_or_default(),
+                ),
+            ));
+        }
+        let mut out = Completed {
+            stage,
+            late_minutes: l.row.late_minutes,
+            courtesy_car: l.row.courtesy_car,
+        };
+        let mut follow_up = false;
+        if stage == Stage::Delivery {
+            let received = ts(l.row.received_at)?;
+            out.late_minutes = l.order.promised_at().and_then(|p| late_handover(p, now));
+            out.courtesy_car = courtesy_car_entitled(received, now);
+            l.order.start_stage(Stage::FollowUp, now).map_err(refused)?;
+            follow_up = true;
+        }
+        let l = &l;
+        crate::transaction::run(
+            app,
+            "repair_order.complete_stage",
+            move |mut tx| async move {
+                save(&mut tx, l, out.late_minutes, out.courtesy_car, now_ms).await?;
+                record_stage(&mut tx, grant, id, "stage_completed", stage, now_ms).await?;
+                if stage == Stage::Delivery {
+                    store::event::record(
+                        &mut tx,
+                        now_ms,
+                        actor(grant),
+                        ENTITY,
+                        id,
+                        "delivered",
+                        &serde_json::json!({
+                            "late_minutes": out.late_minutes, "courtesy_car": out.courtesy_car,
+                            "promised_at": l.row.promised_at,
+                        }),
+                        None,
+                    )
+                    .await?;
+                    crate::billing::issue_at_delivery(&mut tx, now_ms, actor(grant), l).await?;
+                }
+                if follow_up {
+                    record_stage(&mut tx, grant, id, "stage_started", Stage::FollowUp, now_ms)
+                        .await?;
+                }
+                Ok((tx, out))
+            },
+        )
+        .await
+    })
     .await?;
     if stage == Stage::Delivery {
         // Counted once the delivery is committed, so a refused hand-over counts nothing.
