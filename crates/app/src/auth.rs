@@ -360,7 +360,9 @@ pub async fn verify_owner_code(
         .await
         .map_err(store::StoreError::from)?;
     throttled(app, &mut conn, kind, &account, &from).await?;
-    let wrong = || AppError::Invalid(Violation::new("code", "otp.invalid").into());
+    // A wrong, used-up or expired code is wrong credentials, as a wrong password is
+    // (401); the owner's page words it as `rule.otp.invalid`.
+    let wrong = || AppError::Unauthenticated;
     let Some((id, hash, _)) = store::session::latest_otp(&mut conn, phone.e164(), now).await?
     else {
         return failed(app, &mut conn, kind, &account, &from, wrong()).await;

@@ -7,7 +7,7 @@
 use crate::input::{Loose, int, text};
 use crate::job::handler::{BoxFuture, Ctx, Handler, Outcome};
 use crate::network::expect;
-use crate::{App, AppError, AppResult};
+use crate::{App, AppResult};
 use domain::Violations;
 use domain::permission::{Action, Grant};
 use serde::Deserialize;
@@ -52,11 +52,7 @@ pub async fn start(app: &App, grant: &Grant, input: &CampaignInput) -> AppResult
         async move {
             store::network::station(&mut tx, grant.reach(), station)
                 .await
-                .map_err(|_| {
-                    AppError::Invalid(
-                        domain::Violation::new("station_id", "station.unknown").into(),
-                    )
-                })?;
+                .map_err(|_| crate::shared::refused_rule("station_id", "station.unknown"))?;
             let key = format!("campaign:{station}:{now}");
             let payload =
                 serde_json::json!({"station_id": station, "message": message}).to_string();

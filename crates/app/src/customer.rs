@@ -117,7 +117,7 @@ async fn check_station(
     store::network::station(tx, grant.reach(), station_id)
         .await
         .map(|_| ())
-        .map_err(|_| AppError::Invalid(Violation::new("station_id", "station.unknown").into()))
+        .map_err(|_| crate::shared::refused_rule("station_id", "station.unknown"))
 }
 
 /// Creates a customer at a station within reach.

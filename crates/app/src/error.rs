@@ -48,8 +48,10 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
+            // A well-formed value another record already holds: the records refuse it
+            // (409), as the API document declares for a schema-valid request.
             StoreError::Duplicate(field) => {
-                AppError::Invalid(Violation::new(field, "unique").into())
+                AppError::Refused(Violation::new(field, "unique").into())
             }
             StoreError::Conflict(rule) => AppError::Refused(Violation::new("state", rule).into()),
             StoreError::Busy(use_case) => AppError::Busy(use_case),

@@ -150,7 +150,7 @@ async fn check_region(tx: &mut sqlx::AnyConnection, region_id: i64) -> AppResult
     if regions.iter().any(|r| r.id == region_id) {
         Ok(())
     } else {
-        Err(Violation::new("region_id", "region.unknown").into())
+        Err(crate::shared::refused_rule("region_id", "region.unknown"))
     }
 }
 
@@ -368,16 +368,16 @@ pub struct MobileUnitInput {
     #[schema(schema_with = crate::schema::unit_kind, required = true)]
     pub kind: Loose,
     /// Owning station.
-    #[schema(value_type = i64)]
+    #[schema(value_type = i64, required = true, minimum = 1)]
     pub station_id: Loose,
     /// Plate.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::plate, required = true)]
     pub plate: Loose,
     /// Longitude.
-    #[schema(value_type = f64)]
+    #[schema(value_type = f64, required = true, minimum = -180, maximum = 180)]
     pub lon: Loose,
     /// Latitude.
-    #[schema(value_type = f64)]
+    #[schema(value_type = f64, required = true, minimum = -90, maximum = 90)]
     pub lat: Loose,
 }
 
@@ -420,9 +420,7 @@ pub async fn create_mobile_unit(
         move |mut tx| async move {
             store::network::station(&mut tx, grant.reach(), station_id)
                 .await
-                .map_err(|_| {
-                    AppError::Invalid(Violation::new("station_id", "station.unknown").into())
-                })?;
+                .map_err(|_| crate::shared::refused_rule("station_id", "station.unknown"))?;
             let unit = store::network::MobileUnit {
                 id: 0,
                 code: code.clone(),

@@ -25,17 +25,17 @@ pub struct StaffInput {
     /// Role code.
     #[schema(schema_with = crate::schema::staff_role, required = true)]
     pub role: Loose,
-    /// Station, for station roles.
-    #[schema(value_type = Option<i64>)]
+    /// Station, required for station roles (ignored for others).
+    #[schema(value_type = Option<i64>, minimum = 1)]
     pub station_id: Loose,
-    /// Region, for regional roles.
-    #[schema(value_type = Option<i64>)]
+    /// Region, required for regional roles (ignored for others).
+    #[schema(value_type = Option<i64>, minimum = 1)]
     pub region_id: Loose,
     /// Mobile phone.
     #[schema(schema_with = crate::schema::phone, required = true)]
     pub phone: Loose,
     /// Initial password, 8–128 characters.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::password, required = true)]
     pub password: Loose,
 }
 
@@ -73,29 +73,8 @@ pub async fn create_staff(app: &App, grant: &Grant, input: &StaffInput) -> AppRe
     let (name, password, phone, username, v) = (&name, &password, &phone, &username, &v);
     crate::transaction::run(app, "people.create_staff", move |mut tx| async move {
         let mut v = v.clone();
-        let (mut station, mut region) = (None, None);
-        if let Some(r) = role {
-            match r.unit_kind() {
-                UnitKind::Station => match station_id {
-                    Some(s)
-                        if store::network::station(&mut tx, grant.reach(), s)
-                            .await
-                            .is_ok() =>
-                    {
-                        station = Some(s)
-                    }
-                    _ => v.push(Violation::new("station_id", "station.unknown")),
-                },
-                UnitKind::Region => match region_id {
-                    Some(r) if matches!(grant.reach(), Reach::All) => region = Some(r),
-                    _ => v.push(Violation::new("region_id", "region.unknown")),
-                },
-                _ if !matches!(grant.reach(), Reach::All) => {
-                    v.push(Violation::new("role", "role.not_assignable"))
-                }
-                _ => {}
-            }
-        }
+        let (station, region) =
+            unit_of(&mut tx, grant, role, station_id, region_id, &mut v).await?;
         v.into_result()?;
         let (Some(username), Some(name), Some(role), Some(phone), Some(password)) =
             (username, name, role, phone, password)
@@ -132,7 +111,10 @@ pub async fn create_staff(app: &App, grant: &Grant, input: &StaffInput) -> AppRe
 
 /// Where a role with the given ids works, checked against the grant's reach: station
 /// roles need a station within reach, regional roles a region (head office only), and
-/// head-office roles can only be given by head office.
+/// head-office roles can only be given by head office. A missing id breaks the input
+/// (422, `required`, as the OpenAPI document states per role); a well-formed id of a
+/// station or region this database does not hold within reach is a record refusing
+/// it (409, `station.unknown` / `region.unknown`).
 async fn unit_of(
     tx: &mut sqlx::AnyConnection,
     grant: &Grant,
@@ -142,17 +124,25 @@ async fn unit_of(
     v: &mut Violations,
 ) -> AppResult<(Option<i64>, Option<i64>)> {
     let (mut station, mut region) = (None, None);
+    let mut missing = Violations::new();
     if let Some(r) = role {
         match r.unit_kind() {
             UnitKind::Station => match station_id {
+                None => v.push(Violation::new("station_id", "required")),
                 Some(s) if store::network::station(tx, grant.reach(), s).await.is_ok() => {
                     station = Some(s)
                 }
-                _ => v.push(Violation::new("station_id", "station.unknown")),
+                Some(_) => missing.push(Violation::new("station_id", "station.unknown")),
             },
             UnitKind::Region => match region_id {
-                Some(r) if matches!(grant.reach(), Reach::All) => region = Some(r),
-                _ => v.push(Violation::new("region_id", "region.unknown")),
+                None => v.push(Violation::new("region_id", "required")),
+                Some(r)
+                    if matches!(grant.reach(), Reach::All)
+                        && store::network::regions(tx).await?.iter().any(|x| x.id == r) =>
+                {
+                    region = Some(r)
+                }
+                Some(_) => missing.push(Violation::new("region_id", "region.unknown")),
             },
             _ if !matches!(grant.reach(), Reach::All) => {
                 v.push(Violation::new("role", "role.not_assignable"))
@@ -160,6 +150,10 @@ async fn unit_of(
             _ => {}
         }
     }
+    if v.is_empty() && !missing.is_empty() {
+        return Err(AppError::Refused(missing));
+    }
+    missing.0.into_iter().for_each(|m| v.push(m));
     Ok((station, region))
 }
 
@@ -173,11 +167,11 @@ pub struct StaffUpdateInput {
     /// Role code.
     #[schema(value_type = String)]
     pub role: Loose,
-    /// Station, for station roles.
-    #[schema(value_type = Option<i64>)]
+    /// Station, required for station roles (ignored for others).
+    #[schema(value_type = Option<i64>, minimum = 1)]
     pub station_id: Loose,
-    /// Region, for regional roles.
-    #[schema(value_type = Option<i64>)]
+    /// Region, required for regional roles (ignored for others).
+    #[schema(value_type = Option<i64>, minimum = 1)]
     pub region_id: Loose,
     /// Mobile phone.
     #[schema(value_type = String)]

@@ -178,3 +178,36 @@ pub fn stage() -> Object {
 pub fn code_list(list: &[&'static str]) -> Object {
     codes(list.iter().copied())
 }
+
+/// A licence plate (`domain::plate::Plate::parse`): province, letter and serial, in
+/// either case, spaces, `·` or `-` between the characters.
+pub fn plate() -> Object {
+    code_text(
+        &domain::plate::pattern_core(),
+        "A civil licence plate, 7 characters (8 for new-energy), e.g. 京A12345 or 粤BD12345",
+    )
+}
+
+/// An optional licence plate: blank or null is none.
+pub fn opt_plate() -> Object {
+    let blank = domain::text::trimmed_pattern("");
+    let plate = domain::text::trimmed_pattern(&domain::plate::pattern_core());
+    text(true)
+        .pattern(Some(format!("(?:{blank})|(?:{plate})")))
+        .description(Some(
+            "A civil licence plate, 7 characters (8 for new-energy); blank or null is none",
+        ))
+        .build()
+}
+
+/// A new password: 8 to 128 characters once trimmed (`password::check_strength`
+/// after the text rules), one line.
+pub fn password() -> Object {
+    let p = domain::text::pattern_between(domain::text::Lines::One, 8, 128, true);
+    text(false)
+        .pattern(Some(p))
+        .description(Some(
+            "8 to 128 characters, one line; white space at the ends is not counted",
+        ))
+        .build()
+}

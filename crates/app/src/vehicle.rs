@@ -29,7 +29,7 @@ pub struct VehicleInput {
     #[schema(value_type = i64, required = true, minimum = 1980, maximum = 2100)]
     pub model_year: Loose,
     /// Plate, optional.
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schema::opt_plate)]
     pub plate: Loose,
     /// Purchase date, not in the future.
     #[schema(value_type = String, format = Date, required = true)]
@@ -165,7 +165,9 @@ async fn check_refs(
     {
         v.push(Violation::new("owner_id", "customer.unknown"));
     }
-    Ok(v.into_result()?)
+    // Well-formed ids of records this database does not hold (within reach): the
+    // input is valid, the records refuse it (409, as the API document declares).
+    v.into_result().map_err(AppError::Refused)
 }
 
 /// Creates a vehicle (and its first ownership and odometer reading).
@@ -310,10 +312,13 @@ pub async fn transfer(
             .await
             .is_err()
         {
-            return Err(Violation::new("owner_id", "customer.unknown").into());
+            return Err(crate::shared::refused_rule("owner_id", "customer.unknown"));
         }
         if v.owner_id == new_owner {
-            return Err(Violation::new("owner_id", "vehicle.same_owner").into());
+            return Err(crate::shared::refused_rule(
+                "owner_id",
+                "vehicle.same_owner",
+            ));
         }
         store::vehicle::transfer(&mut tx, id, new_owner, now).await?;
         let data = serde_json::json!({"from": v.owner_id, "to": new_owner});

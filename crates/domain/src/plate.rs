@@ -119,9 +119,50 @@ impl Serialize for Plate {
     }
 }
 
+/// The plates [`Plate::parse`] accepts, as a regular expression without anchors for
+/// the OpenAPI document: province, authority letter and serial in either letter case,
+/// with spaces, `·` or `-` between the characters.
+pub fn pattern_core() -> String {
+    const SEP: &str = "[ \\u00A0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000\\u00B7-]*";
+    const X: &str = "[0-9A-HJ-NP-Za-hj-np-z]";
+    let join = |parts: &[&str]| parts.join(SEP);
+    let province = format!("[{PROVINCES}]");
+    let head = join(&[&province, "[A-Za-z]"]);
+    let ordinary = join(&[X, X, X, X, "[0-9A-HJ-NP-Za-hj-np-z学警挂]"]);
+    let small = join(&["[DFdf]", X, X, X, X, X]);
+    let large = join(&["[0-9]", "[0-9]", "[0-9]", "[0-9]", "[0-9]", "[DFdf]"]);
+    format!("{head}{SEP}(?:{ordinary}|{small}|{large})")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The published pattern and the parser agree on plates and near-plates.
+    #[test]
+    fn the_pattern_accepts_what_the_parser_accepts() {
+        let re = regex::Regex::new(&format!("^(?:{})$", pattern_core()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        for s in [
+            "京A12345",
+            "粤BD12345",
+            "粤b·d1234 5",
+            "沪A1234学",
+            "粤B12345D",
+            "京a-1234f",
+            "京A1234I",
+            "京AI2345",
+            "京112345",
+            "A12345",
+            "京A123456",
+            "粤BD1234学",
+            "京A 1 2 3 4 5",
+            "粤B1234DD",
+            "京A12O45",
+        ] {
+            assert_eq!(re.is_match(s), Plate::parse(s).is_ok(), "{s}");
+        }
+    }
 
     #[test]
     fn ordinary_and_new_energy_plates() {

@@ -213,6 +213,11 @@ pub fn any_string_pattern() -> String {
 /// (`max` at least 1): `required` refuses the blank text too. The OpenAPI document publishes it on every
 /// free-text field, so a client learns the rule before it sends.
 pub fn pattern(lines: Lines, max: usize, required: bool) -> String {
+    pattern_between(lines, 1, max, required)
+}
+
+/// [`pattern`] for a field of `min` (at least 1) to `max` characters once trimmed.
+pub fn pattern_between(lines: Lines, min: usize, max: usize, required: bool) -> String {
     let edge = format!("[{BLANK}{INVISIBLE}]*");
     let visible = format!("[^{REFUSED_ANYWHERE}{BLANK}{INVISIBLE}]");
     let inner = match lines {
@@ -221,7 +226,8 @@ pub fn pattern(lines: Lines, max: usize, required: bool) -> String {
     };
     let core = match max {
         0 | 1 => visible.clone(),
-        _ => format!("{visible}(?:{inner}{{0,{}}}{visible})?", max - 2),
+        _ if min <= 1 => format!("{visible}(?:{inner}{{0,{}}}{visible})?", max - 2),
+        _ => format!("{visible}{inner}{{{},{}}}{visible}", min - 2, max - 2),
     };
     let text = format!("{edge}{core}{edge}");
     if required {
@@ -229,6 +235,32 @@ pub fn pattern(lines: Lines, max: usize, required: bool) -> String {
     } else {
         format!("^(?:[{BLANK}]*|{text})$")
     }
+}
+
+/// The regular expression of a text read with [`str::trim`] after [`check_chars`]
+/// (line feeds and tabs allowed inside): `min` to `max` characters once the white
+/// space at the ends is trimmed (`min` 0 allows the blank text). For the few fields
+/// whose parser trims white space only (a reveal's note).
+pub fn trimmed_length_pattern(min: usize, max: usize) -> String {
+    let edge = format!("[{BLANK}]*");
+    let visible = format!("[^{REFUSED_ANYWHERE}{BLANK}]");
+    let inner = format!("[^{REFUSED_ANYWHERE}]");
+    let core = match max {
+        0 => String::new(),
+        1 => visible.clone(),
+        _ => format!(
+            "{visible}(?:{inner}{{{},{}}}{visible}){}",
+            min.saturating_sub(2),
+            max - 2,
+            if min >= 2 { "" } else { "?" }
+        ),
+    };
+    let core = if min == 0 {
+        format!("(?:{core})?")
+    } else {
+        core
+    };
+    format!("^{edge}{core}{edge}$")
 }
 
 /// Every rule code this module can produce (for the translation check).
@@ -246,6 +278,26 @@ pub const RULES: &[&str] = &[
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The trimmed-length pattern counts as `str::trim` does.
+    #[test]
+    fn trimmed_length_pattern_counts_trimmed_characters() {
+        let two = regex::Regex::new(&trimmed_length_pattern(2, 5)).unwrap();
+        let any = regex::Regex::new(&trimmed_length_pattern(0, 5)).unwrap();
+        for (s, n) in [
+            ("", 0),
+            ("  ", 0),
+            ("a", 1),
+            (" ab ", 2),
+            ("a\tb", 3),
+            ("abcde", 5),
+            ("abcdef", 6),
+        ] {
+            assert_eq!(two.is_match(s), (2..=5).contains(&n), "{s:?}");
+            assert_eq!(any.is_match(s), n <= 5, "{s:?}");
+        }
+        assert!(!any.is_match("a\u{0}"));
+    }
 
     fn one(s: &str) -> Result<Option<String>, TextError> {
         clean(s, 50, Lines::One)

@@ -7,6 +7,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use utoipa::OpenApi;
 
+mod cross_field;
+
 /// The API description.
 #[derive(OpenApi)]
 #[openapi(
@@ -155,6 +157,7 @@ pub fn published() -> serde_json::Value {
             serde_json::json!({"IdempotencyKey": crate::idempotency::openapi_parameter()}),
         );
     }
+    cross_field::state_rules(&mut doc);
     state_request_string_rules(&mut doc);
     if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
         for (path, item) in paths.iter_mut() {
@@ -202,6 +205,11 @@ fn finish_operation(path: &str, method: &str, op: &mut serde_json::Map<String, s
     if !public {
         errors.push(("401", "Not signed in"));
         errors.push(("403", "Signed in but not allowed"));
+    } else if path.starts_with("/api/v1/auth/") {
+        errors.push((
+            "401",
+            "Wrong credentials: password, or a wrong or expired code",
+        ));
     }
     if writes {
         errors.push((
@@ -235,6 +243,16 @@ fn finish_operation(path: &str, method: &str, op: &mut serde_json::Map<String, s
             responses
                 .entry(status)
                 .or_insert_with(|| problem_response(description));
+        }
+        // A payment provider's callback is answered in the provider's own format.
+        if let Some(media) = cross_field::provider_media(path) {
+            for (status, r) in responses.iter_mut() {
+                if status.starts_with('4') || status.starts_with('5') {
+                    if let Some(content) = r.get_mut("content").and_then(|c| c.as_object_mut()) {
+                        content.insert(media.into(), serde_json::json!({}));
+                    }
+                }
+            }
         }
     }
     if crate::idempotency::applies(&axum::http::Method::POST, path) && method == "post" {
@@ -471,6 +489,39 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Rules across fields are in the document: the role decides the station or
+    /// region, a reveal names its own record's field and `other` needs a note; a wrong
+    /// one-time code (401) and a provider's own refusal format are declared.
+    #[test]
+    fn cross_field_rules_and_answers_are_declared() {
+        let doc = published();
+        let staff = &doc["components"]["schemas"]["StaffInput"];
+        let rules = staff["allOf"].to_string();
+        assert!(rules.contains("\"station_id\"") && rules.contains("\"region_id\""));
+        assert!(rules.contains("\"technician\""), "{rules}");
+        let reveal = |p: &str| {
+            doc["paths"][p]["post"]["requestBody"]["content"]["application/json"]["schema"].clone()
+        };
+        assert_eq!(
+            reveal("/api/v1/staff/{id}/reveal")["properties"]["field"]["enum"],
+            serde_json::json!(["", "staff_phone"])
+        );
+        let customer = &doc["components"]["schemas"]["RevealInput"];
+        assert_eq!(customer["if"]["properties"]["purpose"]["const"], "other");
+        assert_eq!(customer["then"]["required"][0], "note");
+        let verify = &doc["paths"]["/api/v1/auth/owner/verify"]["post"]["responses"];
+        assert!(verify["401"].is_object());
+        let wechat = &doc["paths"]["/api/v1/payments/notify/wechat"]["post"]["responses"];
+        assert!(wechat["401"]["content"]["application/json"].is_object());
+        let unit = &doc["components"]["schemas"]["MobileUnitInput"];
+        assert!(unit["required"].to_string().contains("\"plate\""));
+        assert!(
+            unit["properties"]["plate"]["pattern"]
+                .as_str()
+                .is_some_and(|p| p.contains("京"))
+        );
     }
 
     /// The three-guarantees thresholds are described from the parser's own table:

@@ -224,7 +224,8 @@ async fn a_stranger_cannot_lock_an_owner_out_with_codes() {
             json!({"phone": OWNER_PHONE, "code": "000000"}),
         )
         .await;
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // A wrong code is wrong credentials, as a wrong password is.
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
     // The owner, from their phone's address, still gets a code and signs in.
     assert_eq!(
@@ -286,7 +287,7 @@ async fn a_code_opens_one_session_and_takes_five_guesses_under_concurrency() {
     assert!(
         statuses
             .iter()
-            .all(|s| *s == StatusCode::UNPROCESSABLE_ENTITY || *s == StatusCode::TOO_MANY_REQUESTS)
+            .all(|s| *s == StatusCode::UNAUTHORIZED || *s == StatusCode::TOO_MANY_REQUESTS)
     );
     let mut conn = t.app.db.pool.acquire().await.unwrap();
     let (attempts,): (i64,) =

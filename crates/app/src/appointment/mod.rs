@@ -144,17 +144,15 @@ async fn book_in(
 ) -> AppResult<i64> {
     let station = store::network::station(tx, &station_reach(grant.reach()), input.station_id)
         .await
-        .map_err(|_| AppError::Invalid(Violation::new("station_id", "station.unknown").into()))?;
+        .map_err(|_| crate::shared::refused_rule("station_id", "station.unknown"))?;
     let vehicle = store::vehicle::get(tx, &Reach::All, input.vehicle_id)
         .await
-        .map_err(|_| AppError::Invalid(Violation::new("vehicle_id", "vehicle.unknown").into()))?;
+        .map_err(|_| crate::shared::refused_rule("vehicle_id", "vehicle.unknown"))?;
     // An owner books only their own vehicles.
     if let Reach::Customer(c) = grant.reach()
         && c.get() != vehicle.owner_id
     {
-        return Err(AppError::Invalid(
-            Violation::new("vehicle_id", "vehicle.unknown").into(),
-        ));
+        return Err(crate::shared::refused_rule("vehicle_id", "vehicle.unknown"));
     }
     let cal = station_calendar(tx, &station).await?;
     let mut v = Violations::new();

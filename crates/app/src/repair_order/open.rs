@@ -139,9 +139,7 @@ pub async fn open_walk_in(app: &App, grant: &Grant, input: &WalkInInput) -> AppR
     let id = crate::transaction::run(app, "repair_order.open_walk_in", move |mut tx| async move {
         let station = store::network::station(&mut tx, grant.reach(), input.station_id)
             .await
-            .map_err(|_| {
-                AppError::Invalid(Violation::new("station_id", "station.unknown").into())
-            })?;
+            .map_err(|_| crate::shared::refused_rule("station_id", "station.unknown"))?;
         // A car may walk into any station. Found by the VIN the desk reads off the car, it
         // is looked up network-wide and the cross-station access is audited; an id, which
         // proves nothing about the car being there, only reaches the caller's own vehicles.
@@ -156,9 +154,7 @@ pub async fn open_walk_in(app: &App, grant: &Grant, input: &WalkInInput) -> AppR
                     .map_err(|e| AppError::Invalid(Violation::from(e).into()))?;
                 let vehicle = store::vehicle::by_vin(&mut tx, &Reach::All, vin.as_str())
                     .await
-                    .map_err(|_| {
-                        AppError::Invalid(Violation::new("vin", "vehicle.unknown").into())
-                    })?;
+                    .map_err(|_| crate::shared::refused_rule("vin", "vehicle.unknown"))?;
                 if vehicle.station_id != station.id {
                     store::audit::write(
                         &mut tx,
@@ -176,9 +172,7 @@ pub async fn open_walk_in(app: &App, grant: &Grant, input: &WalkInInput) -> AppR
             }
             _ => store::vehicle::get(&mut tx, grant.reach(), input.vehicle_id)
                 .await
-                .map_err(|_| {
-                    AppError::Invalid(Violation::new("vehicle_id", "vehicle.unknown").into())
-                })?,
+                .map_err(|_| crate::shared::refused_rule("vehicle_id", "vehicle.unknown"))?,
         };
         let id = open(
             &mut tx,

@@ -9,6 +9,7 @@ use crate::console::session::visitor_lang;
 use crate::error::page_error;
 use crate::extract::{SESSION_COOKIE, constant_time_eq, cookie};
 use crate::i18n::{I18n, Lang, tables, yuan};
+use app::AppError;
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -152,7 +153,13 @@ async fn login(State(s): State<AppState>, parts: Parts, form: FormData) -> Respo
         Err(e) => login_form(
             lang,
             form.get("phone"),
-            Some(page_error(lang, &e).0),
+            Some(match e {
+                // A wrong or expired code (the API answers 401): say so at the field.
+                AppError::Unauthenticated => {
+                    tables().violation(lang, &domain::Violation::new("code", "otp.invalid"))
+                }
+                e => page_error(lang, &e).0,
+            }),
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
         ),

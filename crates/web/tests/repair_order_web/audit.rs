@@ -65,7 +65,8 @@ async fn walk_ins_from_another_station_go_by_vin_and_are_audited() {
     )
     .await
     .unwrap();
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Another station's vehicle is out of reach by id: the record refuses it (409).
+    assert_eq!(r.status(), StatusCode::CONFLICT);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["errors"][0]["field"], "vehicle_id");
     assert_eq!(audits().await, 0);
