@@ -143,6 +143,8 @@ pub struct DetailPage {
     pub facts: Vec<(String, String)>,
     /// Edit link, when allowed.
     pub edit_href: Option<String>,
+    /// Links to this record's other pages: (href, text).
+    pub links: Vec<(String, String)>,
     /// Reveal form, when allowed.
     pub reveal: Option<RevealBox>,
     /// The form recording a change of consent (customer page), when allowed.
@@ -295,6 +297,7 @@ pub fn error_page(chrome: Chrome, e: &AppError) -> Response {
         title,
         facts: vec![],
         edit_href: None,
+        links: vec![],
         reveal: None,
         consent: None,
         sections: vec![],

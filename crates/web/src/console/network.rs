@@ -65,6 +65,9 @@ async fn list(
     let can_write = user.session.principal.grant(Action::NetworkWrite).is_ok();
     let title = chrome.t("nav.stations");
     let zh = user.lang == crate::i18n::Lang::ZhCn;
+    let names = app::network::unit_names(&s.app, &[])
+        .await
+        .unwrap_or_default();
     let headers = ["code", "name", "city", "region_id", "bays", "status"]
         .iter()
         .map(|h| chrome.t(&format!("field.{h}")))
@@ -82,7 +85,7 @@ async fn list(
                     st.name_en.clone()
                 },
                 st.city.clone(),
-                st.region_id.to_string(),
+                names.region(st.region_id, !zh),
                 st.bays.to_string(),
                 chrome.t(&format!("status.{}", st.status)),
             ],
@@ -169,11 +172,15 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
     let events = app::network::station_events(&s.app, &grant, id)
         .await
         .unwrap_or_default();
+    let en = user.lang == crate::i18n::Lang::En;
+    let names = app::network::unit_names(&s.app, &[])
+        .await
+        .unwrap_or_default();
     let facts = vec![
         (chrome.t("field.code"), st.code.clone()),
         (chrome.t("field.name_zh"), st.name_zh.clone()),
         (chrome.t("field.name_en"), st.name_en.clone()),
-        (chrome.t("field.region_id"), st.region_id.to_string()),
+        (chrome.t("field.region_id"), names.region(st.region_id, en)),
         (chrome.t("field.address"), st.address.clone()),
         (
             chrome.t("field.city"),
@@ -211,7 +218,7 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
             .map(|e| {
                 vec![
                     show_time(e.at),
-                    e.kind.clone(),
+                    chrome.t(&format!("station.event.{}", e.kind)),
                     e.reason.clone().unwrap_or_default(),
                 ]
             })
@@ -231,6 +238,20 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         ),
         facts,
         edit_href: can_write.then(|| format!("/console/stations/{id}/edit")),
+        // The capacity page, for those who may publish it.
+        links: user
+            .session
+            .principal
+            .grant(Action::CapacityAdmin)
+            .is_ok()
+            .then(|| {
+                (
+                    format!("/console/stations/{id}/capacity"),
+                    chrome.t("cap.link"),
+                )
+            })
+            .into_iter()
+            .collect(),
         reveal: None,
         consent: None,
         sections: vec![history],

@@ -71,6 +71,11 @@ async fn list(
     .iter()
     .map(|h| chrome.t(&format!("field.{h}")))
     .collect();
+    let en = user.lang == crate::i18n::Lang::En;
+    let ids: Vec<i64> = result.items.iter().filter_map(|st| st.station_id).collect();
+    let names = app::network::unit_names(&s.app, &ids)
+        .await
+        .unwrap_or_default();
     let rows = result
         .items
         .iter()
@@ -80,8 +85,10 @@ async fn list(
                 st.username.clone(),
                 st.name.clone(),
                 chrome.t(&format!("role.{}", st.role)),
-                st.station_id.map(|x| x.to_string()).unwrap_or_default(),
-                st.region_id.map(|x| x.to_string()).unwrap_or_default(),
+                st.station_id
+                    .map(|x| names.station(x, en))
+                    .unwrap_or_default(),
+                st.region_id.map(|x| names.region(x, en)).unwrap_or_default(),
                 st.phone.clone(),
             ],
         })
@@ -213,6 +220,10 @@ async fn show(
         Ok(x) => x,
         Err(e) => return error_page(chrome, &e),
     };
+    let en = user.lang == crate::i18n::Lang::En;
+    let names = app::network::unit_names(&s.app, &[st.station_id.unwrap_or_default()])
+        .await
+        .unwrap_or_default();
     let facts = vec![
         (chrome.t("field.username"), st.username.clone()),
         (chrome.t("field.name"), st.name.clone()),
@@ -222,11 +233,13 @@ async fn show(
         ),
         (
             chrome.t("field.station_id"),
-            st.station_id.map(|x| x.to_string()).unwrap_or_default(),
+            st.station_id
+                .map(|x| names.station(x, en))
+                .unwrap_or_default(),
         ),
         (
             chrome.t("field.region_id"),
-            st.region_id.map(|x| x.to_string()).unwrap_or_default(),
+            st.region_id.map(|x| names.region(x, en)).unwrap_or_default(),
         ),
         (
             chrome.t("field.phone"),
@@ -271,6 +284,7 @@ async fn show(
         title: st.name.clone(),
         facts,
         edit_href: can_write.then(|| format!("/console/staff/{id}/edit")),
+        links: vec![],
         reveal: (can_write && revealed.is_none()).then(|| super::form::RevealBox {
             action: format!("/console/staff/{id}/reveal"),
             fields: vec![("staff_phone".into(), chrome.t("field.phone"))],
