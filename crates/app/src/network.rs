@@ -277,6 +277,22 @@ pub async fn stations(
     Ok(store::network::stations(&mut *conn(app).await?, grant.reach(), filter, page).await?)
 }
 
+/// The columns the station list may be sorted by (keys a page may ask for).
+pub const STATION_ORDERS: &[(&str, &str)] = store::network::STATION_ORDERS;
+
+/// [`stations`] in the order a person chose from [`STATION_ORDERS`].
+pub async fn stations_ordered(
+    app: &App,
+    grant: &Grant,
+    filter: &StationFilter,
+    page: Page,
+    order: Option<crate::Order>,
+) -> AppResult<Paged<Station>> {
+    expect(grant, Action::NetworkRead)?;
+    let mut c = conn(app).await?;
+    Ok(store::network::stations_ordered(&mut c, grant.reach(), filter, page, order).await?)
+}
+
 /// A station's history.
 pub async fn station_events(
     app: &App,

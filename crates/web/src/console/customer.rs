@@ -140,6 +140,7 @@ async fn list(
         q: text,
         new_href: can_write.then(|| "/console/customers/new".to_string()),
         headers,
+        sort: vec![],
         rows,
         error,
     };

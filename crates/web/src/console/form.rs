@@ -100,6 +100,8 @@ pub struct ListPage {
     pub new_href: Option<String>,
     /// Column headings.
     pub headers: Vec<String>,
+    /// Sortable column headings; when given they replace `headers`.
+    pub sort: Vec<super::sort::SortHeader>,
     /// Rows.
     pub rows: Vec<Row>,
     /// Paging.

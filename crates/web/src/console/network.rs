@@ -53,11 +53,12 @@ async fn list(
     };
     let text = q.get("q").cloned().unwrap_or_default();
     let page = Page::new(q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1), 20);
+    let order = crate::console::sort::sort_param(&q, app::network::STATION_ORDERS);
     let filter = StationFilter {
         q: Some(text.clone()),
         ..Default::default()
     };
-    let result = match app::network::stations(&s.app, &grant, &filter, page).await {
+    let result = match app::network::stations_ordered(&s.app, &grant, &filter, page, order).await {
         Ok(r) => r,
         Err(e) => return error_page(chrome, &e),
     };
@@ -68,7 +69,7 @@ async fn list(
     let names = app::network::unit_names(&s.app, &[])
         .await
         .unwrap_or_default();
-    let headers = ["code", "name", "city", "region_id", "bays", "status"]
+    let headers: Vec<String> = ["code", "name", "city", "region_id", "bays", "status"]
         .iter()
         .map(|h| chrome.t(&format!("field.{h}")))
         .collect();
@@ -91,20 +92,31 @@ async fn list(
             ],
         })
         .collect();
-    let page = ListPage {
-        pager: Pager::new(
+    let sort = crate::console::sort::sort_headers(
+        "/console/stations",
+        &text,
+        headers.iter().cloned().zip([Some("code"), Some("name"), Some("city"), Some("region"), Some("bays"), Some("status")]).collect(),
+        order,
+    );
+    let tail = crate::console::sort::sort_tail(order);
+    let mut pager = Pager::new(
             user.lang,
             "/console/stations",
             &text,
             result.total,
             result.page,
             pages,
-        ),
+    );
+    pager.prev = pager.prev.map(|p| p + &tail);
+    pager.next = pager.next.map(|p| p + &tail);
+    let page = ListPage {
+        pager,
         chrome: chrome.crumb("/console/stations", title.clone()),
         title,
         q: text,
         new_href: can_write.then(|| "/console/stations/new".to_string()),
         headers,
+        sort,
         rows,
         error: None,
     };

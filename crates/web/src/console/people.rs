@@ -49,18 +49,19 @@ async fn list(
     };
     let text = q.get("q").cloned().unwrap_or_default();
     let page = Page::new(q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1), 20);
+    let order = crate::console::sort::sort_param(&q, app::people::STAFF_ORDERS);
     let filter = StaffFilter {
         q: Some(text.clone()),
         ..Default::default()
     };
-    let result = match app::people::staff_list(&s.app, &grant, &filter, page).await {
+    let result = match app::people::staff_list_ordered(&s.app, &grant, &filter, page, order).await {
         Ok(r) => r,
         Err(e) => return error_page(chrome, &e),
     };
     let pages = result.pages();
     let can_write = user.session.principal.grant(Action::StaffWrite).is_ok();
     let title = chrome.t("nav.staff");
-    let headers = [
+    let headers: Vec<String> = [
         "username",
         "name",
         "role",
@@ -93,20 +94,31 @@ async fn list(
             ],
         })
         .collect();
-    let page = ListPage {
-        pager: Pager::new(
+    let sort = crate::console::sort::sort_headers(
+        "/console/staff",
+        &text,
+        headers.iter().cloned().zip([Some("username"), Some("name"), Some("role"), Some("station"), Some("region"), None]).collect(),
+        order,
+    );
+    let tail = crate::console::sort::sort_tail(order);
+    let mut pager = Pager::new(
             user.lang,
             "/console/staff",
             &text,
             result.total,
             result.page,
             pages,
-        ),
+    );
+    pager.prev = pager.prev.map(|p| p + &tail);
+    pager.next = pager.next.map(|p| p + &tail);
+    let page = ListPage {
+        pager,
         chrome: chrome.crumb("/console/staff", title.clone()),
         title,
         q: text,
         new_href: can_write.then(|| "/console/staff/new".to_string()),
         headers,
+        sort,
         rows,
         error: None,
     };

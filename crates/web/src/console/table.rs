@@ -93,3 +93,4 @@ pub(crate) fn station_needed(chrome: Chrome, title_key: &str, _href: &str) -> Re
     };
     render(&page, StatusCode::OK)
 }
+

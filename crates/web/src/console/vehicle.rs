@@ -111,6 +111,7 @@ async fn list(
         q: text,
         new_href: can_write.then(|| "/console/vehicles/new".to_string()),
         headers,
+        sort: vec![],
         rows,
         error: None,
     };
