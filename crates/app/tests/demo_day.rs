@@ -86,12 +86,26 @@ async fn working_day(env: &Env, seed: u64) -> Vec<i64> {
     .await
     .into_iter()
     .collect();
-    for stage in ["reception", "diagnosis", "repair", "quality_inspection", "delivery"] {
+    for stage in [
+        "reception",
+        "diagnosis",
+        "repair",
+        "quality_inspection",
+        "delivery",
+    ] {
         assert!(stages.contains(stage), "an order in {stage}: {stages:?}");
     }
     let bills = texts(env, "SELECT state FROM bills ORDER BY repair_order_id").await;
-    assert_eq!(bills.iter().filter(|s| *s == "paid").count(), 4, "{bills:?}");
-    assert_eq!(bills.iter().filter(|s| *s != "paid").count(), 2, "{bills:?}");
+    assert_eq!(
+        bills.iter().filter(|s| *s == "paid").count(),
+        4,
+        "{bills:?}"
+    );
+    assert_eq!(
+        bills.iter().filter(|s| *s != "paid").count(),
+        2,
+        "{bills:?}"
+    );
     assert_eq!(ints(env, "SELECT COUNT(*) FROM ratings").await[0], 5);
     // The board (read as the advisor would, at 15:00) flags overruns.
     env.clock.set(now);
@@ -105,7 +119,9 @@ async fn working_day(env: &Env, seed: u64) -> Vec<i64> {
     let g = admin
         .grant(domain::permission::Action::RepairOrderRead)
         .unwrap();
-    let board = app::repair_order::view::board(&env.app, &g, 1).await.unwrap();
+    let board = app::repair_order::view::board(&env.app, &g, 1)
+        .await
+        .unwrap();
     let overruns = board.iter().filter(|b| b.overrun).count();
     assert!((2..=5).contains(&overruns), "a few overruns: {overruns}");
     ints(env, "SELECT vehicle_id FROM repair_orders ORDER BY id").await
@@ -119,7 +135,11 @@ async fn scenario(make: impl AsyncFn() -> Option<Env>) {
     let cars = working_day(&a, 7).await;
     a.finish().await;
     let b = make().await.unwrap();
-    assert_eq!(working_day(&b, 7).await, cars, "the same seed, the same cars");
+    assert_eq!(
+        working_day(&b, 7).await,
+        cars,
+        "the same seed, the same cars"
+    );
     b.finish().await;
 }
 

@@ -415,7 +415,9 @@ async fn owner_reschedules_and_cancels_their_own_appointments() {
     assert!(html.contains("data-start=\"2026-11-26 14:00\""), "{html}");
     assert!(!html.contains("id=\"what-form\""), "{html}");
     let html = c
-        .get(format!("{picker}?day=2026-11-26&start=2026-11-26%2014%3A00"))
+        .get(format!(
+            "{picker}?day=2026-11-26&start=2026-11-26%2014%3A00"
+        ))
         .send()
         .await
         .unwrap()

@@ -53,14 +53,19 @@ async fn the_top_bar_and_the_lists_name_stations_and_regions() {
     let (_, list) = page(&c, format!("{}/console/customers", t.base)).await;
     let stations = column(&list, 3);
     assert!(!stations.is_empty(), "{list}");
-    assert!(stations.iter().all(|s| s.ends_with("服务站")), "{stations:?}");
+    assert!(
+        stations.iter().all(|s| s.ends_with("服务站")),
+        "{stations:?}"
+    );
 
     let (admin, _) = t.login("administrator").await;
     let (_, list) = page(&admin, format!("{}/console/stations", t.base)).await;
     let regions = column(&list, 3);
     assert!(!regions.is_empty(), "{list}");
     assert!(
-        regions.iter().all(|r| r.parse::<i64>().is_err() && !r.is_empty()),
+        regions
+            .iter()
+            .all(|r| r.parse::<i64>().is_err() && !r.is_empty()),
         "{regions:?}"
     );
     let (_, list) = page(&admin, format!("{}/console/staff", t.base)).await;
@@ -76,7 +81,11 @@ async fn lists_sort_by_a_whitelisted_column_and_keep_the_order_on_page_links() {
     let t = TestApp::spawn().await;
     let (c, _) = t.login("administrator").await;
     let (_, asc) = page(&c, format!("{}/console/stations?sort=code&dir=asc", t.base)).await;
-    let (_, desc) = page(&c, format!("{}/console/stations?sort=code&dir=desc", t.base)).await;
+    let (_, desc) = page(
+        &c,
+        format!("{}/console/stations?sort=code&dir=desc", t.base),
+    )
+    .await;
     let (a, d) = (column(&asc, 0), column(&desc, 0));
     assert!(a.len() >= 2, "{asc}");
     let mut sorted = a.clone();

@@ -247,9 +247,7 @@ pub async fn working_day(
             start: serde_json::Value::from(start.as_millisecond()),
             operation_codes: vec![],
             duration_minutes: Some(60),
-            concern: Some(
-                ["1万公里保养", "空调不凉", "刹车有异响", "更换机油"][i % 4].into(),
-            ),
+            concern: Some(["1万公里保养", "空调不凉", "刹车有异响", "更换机油"][i % 4].into()),
         };
         let id =
             crate::appointment::book(&app, &crew.grant(Action::AppointmentBook)?, &input).await?;
@@ -371,7 +369,10 @@ impl Day<'_> {
         self.tick(id, Stage::Diagnosis).await?;
         let g = self.g()?;
         let mut lines = Vec::new();
-        for (kind, code, price) in [("labour", "MAINT-10K", None), ("part", "OIL-FILTER", Some(6_800))] {
+        for (kind, code, price) in [
+            ("labour", "MAINT-10K", None),
+            ("part", "OIL-FILTER", Some(6_800)),
+        ] {
             let input = LineInput {
                 kind: kind.into(),
                 code: code.into(),
@@ -436,14 +437,8 @@ impl Day<'_> {
         match reach {
             Reach::Reception { .. } => {
                 // Reception under way: the walk-around done, the rest to come.
-                crate::repair_order::check(
-                    self.app,
-                    &self.g()?,
-                    id,
-                    "reception.walk_around",
-                    None,
-                )
-                .await
+                crate::repair_order::check(self.app, &self.g()?, id, "reception.walk_around", None)
+                    .await
             }
             Reach::Consent { .. } => self.estimate(id).await.map(|_| ()),
             Reach::Repair { ago } => {
@@ -477,7 +472,8 @@ impl Day<'_> {
     /// The owner pays what is owed at the desk, by WeChat.
     async fn pay(&self, id: i64) -> AppResult<()> {
         let g = self.crew.grant(Action::BillingWrite)?;
-        let bill = crate::billing::view(self.app, &self.crew.grant(Action::BillingRead)?, id).await?;
+        let bill =
+            crate::billing::view(self.app, &self.crew.grant(Action::BillingRead)?, id).await?;
         let input = crate::billing::DeskPaymentInput {
             method: "wechat".into(),
             reference: format!("DEMO{id:08}").into(),
@@ -491,7 +487,12 @@ impl Day<'_> {
         let g = self.crew.grant(Action::RatingWrite)?;
         let input = RatingInput {
             stars: stars.into(),
-            comment: (if stars >= 4 { "服务很好，准时交车" } else { "等待时间有点长" }).into(),
+            comment: (if stars >= 4 {
+                "服务很好，准时交车"
+            } else {
+                "等待时间有点长"
+            })
+            .into(),
         };
         crate::rating::rate_at_desk(self.app, &g, id, &input).await?;
         Ok(())

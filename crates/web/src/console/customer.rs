@@ -241,7 +241,10 @@ pub(crate) async fn show(
         (chrome.t("field.name"), c.name.clone()),
         (chrome.t("field.phone"), phone),
         (chrome.t("field.id_number"), id_number),
-        (chrome.t("field.station_id"), names.station(c.station_id, en)),
+        (
+            chrome.t("field.station_id"),
+            names.station(c.station_id, en),
+        ),
         (
             chrome.t("field.channel"),
             channel_label(&chrome, &c.channel),

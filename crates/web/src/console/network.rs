@@ -95,17 +95,28 @@ async fn list(
     let sort = crate::console::sort::sort_headers(
         "/console/stations",
         &text,
-        headers.iter().cloned().zip([Some("code"), Some("name"), Some("city"), Some("region"), Some("bays"), Some("status")]).collect(),
+        headers
+            .iter()
+            .cloned()
+            .zip([
+                Some("code"),
+                Some("name"),
+                Some("city"),
+                Some("region"),
+                Some("bays"),
+                Some("status"),
+            ])
+            .collect(),
         order,
     );
     let tail = crate::console::sort::sort_tail(order);
     let mut pager = Pager::new(
-            user.lang,
-            "/console/stations",
-            &text,
-            result.total,
-            result.page,
-            pages,
+        user.lang,
+        "/console/stations",
+        &text,
+        result.total,
+        result.page,
+        pages,
     );
     pager.prev = pager.prev.map(|p| p + &tail);
     pager.next = pager.next.map(|p| p + &tail);

@@ -89,7 +89,9 @@ async fn list(
                 st.station_id
                     .map(|x| names.station(x, en))
                     .unwrap_or_default(),
-                st.region_id.map(|x| names.region(x, en)).unwrap_or_default(),
+                st.region_id
+                    .map(|x| names.region(x, en))
+                    .unwrap_or_default(),
                 st.phone.clone(),
             ],
         })
@@ -97,17 +99,28 @@ async fn list(
     let sort = crate::console::sort::sort_headers(
         "/console/staff",
         &text,
-        headers.iter().cloned().zip([Some("username"), Some("name"), Some("role"), Some("station"), Some("region"), None]).collect(),
+        headers
+            .iter()
+            .cloned()
+            .zip([
+                Some("username"),
+                Some("name"),
+                Some("role"),
+                Some("station"),
+                Some("region"),
+                None,
+            ])
+            .collect(),
         order,
     );
     let tail = crate::console::sort::sort_tail(order);
     let mut pager = Pager::new(
-            user.lang,
-            "/console/staff",
-            &text,
-            result.total,
-            result.page,
-            pages,
+        user.lang,
+        "/console/staff",
+        &text,
+        result.total,
+        result.page,
+        pages,
     );
     pager.prev = pager.prev.map(|p| p + &tail);
     pager.next = pager.next.map(|p| p + &tail);
@@ -251,7 +264,9 @@ async fn show(
         ),
         (
             chrome.t("field.region_id"),
-            st.region_id.map(|x| names.region(x, en)).unwrap_or_default(),
+            st.region_id
+                .map(|x| names.region(x, en))
+                .unwrap_or_default(),
         ),
         (
             chrome.t("field.phone"),

@@ -93,4 +93,3 @@ pub(crate) fn station_needed(chrome: Chrome, title_key: &str, _href: &str) -> Re
     };
     render(&page, StatusCode::OK)
 }
-

@@ -194,7 +194,10 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         ),
         (chrome.t("field.is_ev"), yes_no(v.is_ev)),
         (chrome.t("field.owner_id"), v.owner_id.to_string()),
-        (chrome.t("field.station_id"), names.station(v.station_id, en)),
+        (
+            chrome.t("field.station_id"),
+            names.station(v.station_id, en),
+        ),
     ];
     let mut sections = vec![
         Section {

@@ -289,10 +289,12 @@ fn fill_picker(
         .collect();
     page.times = choice.times.iter().map(|f| link(f, false)).collect();
     page.no_slots = choice.no_slots;
-    page.start = choice
-        .start
-        .as_ref()
-        .map(|f| (f.value.clone(), format!("{} {}", weekday(lang, f.date), f.time)));
+    page.start = choice.start.as_ref().map(|f| {
+        (
+            f.value.clone(),
+            format!("{} {}", weekday(lang, f.date), f.time),
+        )
+    });
     if choice.gone && page.error.is_none() {
         page.error = Some(tables().t(lang, "book.slot_gone").to_string());
     }
