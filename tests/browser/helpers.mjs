@@ -105,3 +105,63 @@ export async function loadMs(page) {
     return nav ? nav.loadEventEnd - nav.startTime : NaN;
   });
 }
+
+/** `n` random decimal digits. */
+export const digits = (n) => Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join('');
+
+const WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2];
+const TRANSLIT = { A: 1, B: 2, C: 3, D: 4, E: 5, F: 6, G: 7, H: 8, J: 1, K: 2, L: 3, M: 4, N: 5, P: 7, R: 9, S: 2, T: 3, U: 4, V: 5, W: 6, X: 7, Y: 8, Z: 9 };
+
+/** A random VIN with a valid check digit (ISO 3779). */
+export function randomVin() {
+  const raw = `LHZBA24B0PN${String(Math.floor(Math.random() * 1_000_000)).padStart(6, '0')}`;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) {
+    const c = raw[i];
+    sum += (c >= '0' && c <= '9' ? c.charCodeAt(0) - 48 : TRANSLIT[c]) * WEIGHTS[i];
+  }
+  const r = sum % 11;
+  return raw.slice(0, 8) + (r === 10 ? 'X' : String(r)) + raw.slice(9);
+}
+
+/** Signs in through the JSON API and returns a fetch helper carrying the session. */
+export async function apiSession(username) {
+  const r = await fetch(`${BASE_URL}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  });
+  assert.equal(r.status, 200, `login ${username}`);
+  const { csrf } = await r.json();
+  const cookie = r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  return (method, path, body) =>
+    fetch(`${BASE_URL}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf, cookie },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+}
+
+/**
+ * A new owner with a car at `station`, made by the administrator: their own phone,
+ * so sign-in codes are not shared with other test files (the demo owner's are).
+ * Returns { phone, customer, vehicle }.
+ */
+export async function newOwner(station = 1) {
+  const admin = await apiSession('admin');
+  const phone = `139${digits(8)}`;
+  let r = await admin('POST', '/api/v1/customers', {
+    name: '陈改期', phone, station_id: station, channel: 'sms', consent_service: true, consent_marketing: false,
+  });
+  let body = await r.text();
+  assert.equal(r.status, 201, body);
+  const customer = JSON.parse(body).id;
+  r = await admin('POST', '/api/v1/vehicles', {
+    vin: randomVin(), brand: '岚际', model: 'S5', model_year: 2024, plate: `京C${digits(5)}`,
+    purchase_date: '2024-03-01', warranty_start: '2024-03-01', warranty_end: '2027-03-01',
+    warranty_km: 100000, is_ev: false, owner_id: customer, station_id: station,
+  });
+  body = await r.text();
+  assert.equal(r.status, 201, body);
+  return { phone, customer, vehicle: JSON.parse(body).id };
+}
