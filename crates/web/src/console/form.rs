@@ -101,7 +101,7 @@ pub struct ListPage {
     /// Column headings.
     pub headers: Vec<String>,
     /// Sortable column headings; when given they replace `headers`.
-    pub sort: Vec<super::sort::SortHeader>,
+    pub sort: Vec<super::chrome::SortHeader>,
     /// Rows.
     pub rows: Vec<Row>,
     /// Paging.

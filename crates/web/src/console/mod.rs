@@ -10,7 +10,6 @@ pub mod home;
 pub mod job;
 pub mod select;
 pub mod session;
-pub mod sort;
 pub mod table;
 pub mod timeline;
 pub mod toast;

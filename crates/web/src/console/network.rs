@@ -53,7 +53,7 @@ async fn list(
     };
     let text = q.get("q").cloned().unwrap_or_default();
     let page = Page::new(q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1), 20);
-    let order = crate::console::sort::sort_param(&q, app::network::STATION_ORDERS);
+    let order = crate::console::chrome::sort_param(&q, app::network::STATION_ORDERS);
     let filter = StationFilter {
         q: Some(text.clone()),
         ..Default::default()
@@ -92,7 +92,7 @@ async fn list(
             ],
         })
         .collect();
-    let sort = crate::console::sort::sort_headers(
+    let sort = crate::console::chrome::sort_headers(
         "/console/stations",
         &text,
         headers
@@ -109,7 +109,7 @@ async fn list(
             .collect(),
         order,
     );
-    let tail = crate::console::sort::sort_tail(order);
+    let tail = crate::console::chrome::sort_tail(order);
     let mut pager = Pager::new(
         user.lang,
         "/console/stations",

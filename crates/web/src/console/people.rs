@@ -49,7 +49,7 @@ async fn list(
     };
     let text = q.get("q").cloned().unwrap_or_default();
     let page = Page::new(q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1), 20);
-    let order = crate::console::sort::sort_param(&q, app::people::STAFF_ORDERS);
+    let order = crate::console::chrome::sort_param(&q, app::people::STAFF_ORDERS);
     let filter = StaffFilter {
         q: Some(text.clone()),
         ..Default::default()
@@ -96,7 +96,7 @@ async fn list(
             ],
         })
         .collect();
-    let sort = crate::console::sort::sort_headers(
+    let sort = crate::console::chrome::sort_headers(
         "/console/staff",
         &text,
         headers
@@ -113,7 +113,7 @@ async fn list(
             .collect(),
         order,
     );
-    let tail = crate::console::sort::sort_tail(order);
+    let tail = crate::console::chrome::sort_tail(order);
     let mut pager = Pager::new(
         user.lang,
         "/console/staff",

@@ -126,11 +126,7 @@ async fn jobs(State(s): State<AppState>, user: ConsoleUser) -> Response {
                         .as_deref()
                         .map(|c| stage_label(lang, c))
                         .unwrap_or_default(),
-                    format!(
-                        "{} · {}",
-                        j.line_no,
-                        names.get(&j.code).unwrap_or(&j.code)
-                    ),
+                    format!("{} · {}", j.line_no, names.get(&j.code).unwrap_or(&j.code)),
                     format!("{:.2} h", j.hundredths as f64 / 100.0),
                     t(lang, &format!("svc.decision.{}", j.decision)),
                     t(lang, &format!("svc.work.{}", j.work)),
