@@ -239,10 +239,11 @@ async fn main() -> anyhow::Result<()> {
             )?;
             let db = open(&s).await?;
             let state = app::demo::state::state(&db).await?;
-            if matches!(
+            let built = matches!(
                 state,
                 app::demo::state::DemoState::Empty | app::demo::state::DemoState::Incomplete
-            ) {
+            );
+            if built {
                 let opts = app::demo::DemoOptions {
                     scale: match scale {
                         DemoScale::Small => app::demo::Scale::Small,
@@ -280,6 +281,14 @@ async fn main() -> anyhow::Result<()> {
             app::demo::prepare_service(&app)
                 .await
                 .context("preparing the service catalogue")?;
+            if built && matches!(scale, DemoScale::Small) {
+                // A newcomer's first look shows a working day, not empty lists.
+                let day =
+                    app::demo::day::working_day(&db, s.app.clone(), *seed, jiff::Timestamp::now())
+                        .await
+                        .context("filling the demo's working day")?;
+                println!("demo working day: {day:?}");
+            }
             println!(
                 "sign in at /console/login as admin / demo1234 (owner pages: /owner/login with 13800000000)"
             );

@@ -8,13 +8,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { signInOwner } from './helpers.mjs';
 import { axeViolations, BLOCKING, describe } from './axe.mjs';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const SERVER_LOG = process.env.SERVER_LOG ?? '/tmp/a11y_server.log';
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
 const PASSWORD = 'demo1234';
@@ -30,13 +30,6 @@ async function apiGet(username, path) {
 }
 
 const first = (list) => (Array.isArray(list) ? list[0] : list?.items?.[0]) ?? null;
-
-function lastCode() {
-  // eslint-disable-next-line no-control-regex
-  const text = readFileSync(SERVER_LOG, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
-  const all = [...text.matchAll(/code=(\d{4,8})/g)];
-  return all.length ? all[all.length - 1][1] : '';
-}
 
 test('every page type has no critical or serious axe-core violation, zh and en', async () => {
   const customer = first(await apiGet('admin', '/api/v1/customers?per_page=1'));
@@ -122,11 +115,7 @@ test('every page type has no critical or serious axe-core violation, zh and en',
       const octx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: lang });
       await octx.addCookies([{ name: 'as_lang', value: lang, url: BASE_URL }]);
       const op = await octx.newPage();
-      await op.goto(`${BASE_URL}/owner/login`);
-      await op.fill('#phone', OWNER_PHONE);
-      await Promise.all([op.waitForNavigation(), op.click('form[action="/owner/code"] button')]);
-      await op.fill('#code', lastCode());
-      await Promise.all([op.waitForNavigation(), op.click('form[action="/owner/login"] button')]);
+      await signInOwner(op, OWNER_PHONE);
       for (const [type, path] of ownerPages) {
         await op.goto(`${BASE_URL}${path}`);
         await check(op, `${type} ${lang}`);

@@ -13,12 +13,12 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { signInOwner } from './helpers.mjs';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const SERVER_LOG = process.env.SERVER_LOG ?? '/tmp/bk_server.log';
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
 const PASSWORD = 'demo1234';
@@ -62,15 +62,6 @@ async function noOverflow(page, what) {
 }
 
 const shot = (page, name) => page.screenshot({ path: `${SHOTS}booking-${name}.png`, fullPage: true });
-
-/** The last owner sign-in code written to the server log. */
-function lastCode() {
-  // eslint-disable-next-line no-control-regex
-  const text = readFileSync(SERVER_LOG, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
-  const all = [...text.matchAll(/code=(\d{4,8})/g)];
-  assert.ok(all.length > 0, 'a sign-in code in the server log');
-  return all[all.length - 1][1];
-}
 
 /** A plate of the advisor's station, read through the API. */
 async function somePlate() {
@@ -232,13 +223,7 @@ test('the owner picks a station sorted by distance and a free time on the phone 
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: lang });
     ctx.setDefaultTimeout(15_000);
     const owner = await ctx.newPage();
-    await owner.goto(`${BASE_URL}/owner/login`);
-    await owner.fill('#phone', OWNER_PHONE);
-    await click(owner, 'form[action="/owner/code"] button');
-    await new Promise((r) => setTimeout(r, 300));
-    await owner.fill('#code', lastCode());
-    await click(owner, 'form[action="/owner/login"] button');
-    assert.ok(owner.url().endsWith('/owner'), `owner signed in: ${await owner.textContent('body')}`);
+    await signInOwner(owner, OWNER_PHONE);
     if (lang === 'en') await owner.goto(`${BASE_URL}/lang/en?back=/owner`);
     await owner.goto(`${BASE_URL}/owner/book`);
     assert.equal(await owner.locator('input[name=station_id]').count(), 0, 'no typed station number');

@@ -17,9 +17,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { signInOwner } from './helpers.mjs';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const SERVER_LOG = process.env.SERVER_LOG ?? '/tmp/consent_server.log';
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
 const PASSWORD = 'demo1234';
@@ -28,15 +28,6 @@ const shot = (page, name) => page.screenshot({ path: `${SHOTS}consent-${name}.pn
 const digits = (n) => Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join('');
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
 
-/** The last sign-in code the server logged for a (masked) mobile number. */
-function codeFor(phone) {
-  const masked = `${phone.slice(0, 3)}****${phone.slice(7)}`;
-  // eslint-disable-next-line no-control-regex
-  const lines = readFileSync(SERVER_LOG, 'utf8').replace(/\x1b\[[0-9;]*m/g, '').split('\n');
-  const mine = lines.filter((l) => l.includes(masked) && /code=\d{4,8}/.test(l));
-  assert.ok(mine.length > 0, `a sign-in code for ${masked} in the server log`);
-  return mine[mine.length - 1].match(/code=(\d{4,8})/)[1];
-}
 
 /** Signs in through the JSON API and returns a fetch helper carrying the session. */
 async function apiSession(username) {
@@ -99,13 +90,7 @@ test('an owner withdraws marketing consent; a campaign then skips them; the audi
     // 1. The owner signs in on the phone and opens the privacy page.
     const phoneCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
     const owner = await phoneCtx.newPage();
-    await owner.goto(`${BASE_URL}/owner/login`);
-    await owner.fill('#phone', phone);
-    await click(owner, 'form[action="/owner/code"] button');
-    await sleep(300);
-    await owner.fill('#code', codeFor(phone));
-    await click(owner, 'form[action="/owner/login"] button');
-    assert.ok(owner.url().endsWith('/owner'), owner.url());
+    await signInOwner(owner, phone);
     await click(owner, '#my-privacy');
     const marketing = owner.locator('.consent[data-purpose="marketing"]');
     assert.equal(await marketing.getAttribute('data-granted'), 'true');

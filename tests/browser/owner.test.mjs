@@ -13,13 +13,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { signInOwner } from './helpers.mjs';
 import { assertAccessible } from './axe.mjs';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const SERVER_LOG = process.env.SERVER_LOG ?? '/tmp/owner_server.log';
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
 const PASSWORD = 'demo1234';
@@ -37,14 +37,6 @@ function withCheckDigit(raw) {
 }
 const digits = (n) => Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join('');
 
-function codeFor(phone) {
-  const masked = `${phone.slice(0, 3)}****${phone.slice(7)}`;
-  // eslint-disable-next-line no-control-regex
-  const lines = readFileSync(SERVER_LOG, 'utf8').replace(/\x1b\[[0-9;]*m/g, '').split('\n');
-  const mine = lines.filter((l) => l.includes(masked) && /code=\d{4,8}/.test(l));
-  assert.ok(mine.length > 0, `a sign-in code for ${masked} in the server log`);
-  return mine[mine.length - 1].match(/code=(\d{4,8})/)[1];
-}
 
 async function apiSession(username) {
   const r = await fetch(`${BASE_URL}/api/v1/auth/login`, {
@@ -216,11 +208,7 @@ test('the owner home shows the car in the shop, bookings, bills, messages and si
       const page = await pageIn(browser, lang);
       await page.goto(`${BASE_URL}/owner/login`);
       await checkPage(page, `login-${lang}`);
-      await page.fill('#phone', shop.phone);
-      await click(page, 'form[action="/owner/code"] button');
-      await page.fill('#code', codeFor(shop.phone));
-      await click(page, 'form[action="/owner/login"] button');
-      assert.match(page.url(), /\/owner$/);
+      await signInOwner(page, shop.phone);
       const inShop = await page.textContent('section:has(#in-shop-h)');
       assert.ok(inShop.includes(TEXT[lang].inShop));
       const card = page.locator(`[data-order="${shop.order}"]`);

@@ -13,12 +13,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { signInOwner } from './helpers.mjs';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const SERVER_LOG = process.env.SERVER_LOG ?? '/tmp/pk_server.log';
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
 const PASSWORD = 'demo1234';
@@ -55,15 +55,6 @@ function nextWorkday() {
   throw new Error('no weekday');
 }
 
-/** The last sign-in code the server logged for a (masked) mobile number. */
-function codeFor(phone) {
-  const masked = `${phone.slice(0, 3)}****${phone.slice(7)}`;
-  // eslint-disable-next-line no-control-regex
-  const lines = readFileSync(SERVER_LOG, 'utf8').replace(/\x1b\[[0-9;]*m/g, '').split('\n');
-  const mine = lines.filter((l) => l.includes(masked) && /code=\d{4,8}/.test(l));
-  assert.ok(mine.length > 0, `a sign-in code for ${masked} in the server log`);
-  return mine[mine.length - 1].match(/code=(\d{4,8})/)[1];
-}
 
 /** Signs in through the JSON API and returns a fetch helper carrying the session. */
 async function apiSession(username) {
@@ -120,13 +111,7 @@ test('pick-up scheduled in the console, confirmed by the owner on the phone', { 
     // 1. The owner signs in on the phone and books.
     const phoneCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
     const owner = await phoneCtx.newPage();
-    await owner.goto(`${BASE_URL}/owner/login`);
-    await owner.fill('#phone', phone);
-    await click(owner, 'form[action="/owner/code"] button');
-    await new Promise((res) => setTimeout(res, 300));
-    await owner.fill('#code', codeFor(phone));
-    await click(owner, 'form[action="/owner/login"] button');
-    assert.ok(owner.url().endsWith('/owner'), owner.url());
+    await signInOwner(owner, phone);
     await owner.goto(`${BASE_URL}/owner/book`);
     const day = nextWorkday();
     // The nearest station (the vehicle's own) first, then the day's tab and the time.

@@ -10,12 +10,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { signInOwner } from './helpers.mjs';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const SERVER_LOG = process.env.SERVER_LOG ?? '/tmp/server.log';
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
 const PASSWORD = 'demo1234';
@@ -37,15 +37,6 @@ function randomVin() {
   return raw.slice(0, 8) + (r === 10 ? 'X' : String(r)) + raw.slice(9);
 }
 
-/** The last sign-in code the demo logged (its marked code lines) for a number. */
-function codeFor(phone) {
-  const masked = `${phone.slice(0, 3)}****${phone.slice(7)}`;
-  // eslint-disable-next-line no-control-regex
-  const lines = readFileSync(SERVER_LOG, 'utf8').replace(/\x1b\[[0-9;]*m/g, '').split('\n');
-  const mine = lines.filter((l) => l.includes(masked) && /code=\d{4,8}/.test(l));
-  assert.ok(mine.length > 0, `a sign-in code for ${masked} in the server log`);
-  return mine[mine.length - 1].match(/code=(\d{4,8})/)[1];
-}
 
 async function apiSession(username) {
   const r = await fetch(`${BASE_URL}/api/v1/auth/login`, {
@@ -107,13 +98,7 @@ for (const lang of ['zh', 'en']) {
       const owner = await phoneCtx.newPage();
       // The language is a cookie set by the language link (/lang/<tag>).
       await owner.goto(`${BASE_URL}/lang/${lang === 'zh' ? 'zh-CN' : 'en'}?back=/owner/login`);
-      await owner.goto(`${BASE_URL}/owner/login`);
-      await owner.fill('#phone', phone);
-      await click(owner, 'form[action="/owner/code"] button');
-      await new Promise((res) => setTimeout(res, 300));
-      await owner.fill('#code', codeFor(phone));
-      await click(owner, 'form[action="/owner/login"] button');
-      assert.ok(owner.url().endsWith('/owner'), owner.url());
+      await signInOwner(owner, phone);
       await click(owner, '#my-data');
       assert.match(await owner.textContent('h1'), new RegExp(T.title));
       assert.match(await owner.textContent('#section-customer'), new RegExp(phone.slice(-4)));

@@ -11,27 +11,18 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { signInOwner } from './helpers.mjs';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const SERVER_LOG = process.env.SERVER_LOG ?? '/tmp/svc_server.log';
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
 const PASSWORD = 'demo1234';
 const OWNER_PHONE = '13800000000';
 
 const shot = (page, name) => page.screenshot({ path: `${SHOTS}service-${name}.png`, fullPage: true });
-
-/** The last owner sign-in code written to the server log. */
-function lastCode() {
-  // eslint-disable-next-line no-control-regex
-  const text = readFileSync(SERVER_LOG, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
-  const all = [...text.matchAll(/code=(\d{4,8})/g)];
-  assert.ok(all.length > 0, 'a sign-in code in the server log');
-  return all[all.length - 1][1];
-}
 
 /** The next weekday after today in Asia/Shanghai, as YYYY-MM-DD. */
 function nextWorkday() {
@@ -111,13 +102,7 @@ test('the whole service loop in a real browser', { timeout: 240_000 }, async () 
     // 1. The owner signs in with a one-time code and books.
     const phoneCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
     const owner = await phoneCtx.newPage();
-    await owner.goto(`${BASE_URL}/owner/login`);
-    await owner.fill('#phone', OWNER_PHONE);
-    await click(owner, 'form[action="/owner/code"] button');
-    await new Promise((r) => setTimeout(r, 300));
-    await owner.fill('#code', lastCode());
-    await click(owner, 'form[action="/owner/login"] button');
-    assert.ok(owner.url().endsWith('/owner'), owner.url());
+    await signInOwner(owner, OWNER_PHONE);
     await owner.goto(`${BASE_URL}/owner/book`);
     const day = nextWorkday();
     // The nearest station (the vehicle's own) first, then the day's tab and the time.

@@ -12,6 +12,7 @@ mod catalogue;
 
 pub use catalogue::prepare_service;
 mod customer;
+pub mod day;
 mod geo;
 mod names;
 mod network;

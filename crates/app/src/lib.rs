@@ -48,6 +48,7 @@ pub use error::{AppError, AppResult};
 // Plain data rows of the store that use cases return as they are; re-exported so the
 // web layer reads them through `app` and never names the store.
 pub use store::event::Event;
+pub use store::query::Order;
 pub use store::{Page, Paged};
 
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 use crate::input::{Loose, decimal, int, opt_text, text};
 use crate::{App, AppError, AppResult, actor, conn};
 use domain::network::{StationStatus, check_coordinates, parse_capabilities, parse_station_code};
-use domain::permission::{Action, Grant};
+use domain::permission::{Action, Grant, Reach, Unit};
 use domain::{Violation, Violations};
 use serde::Deserialize;
 use store::network::StationFields;
@@ -277,6 +277,22 @@ pub async fn stations(
     Ok(store::network::stations(&mut *conn(app).await?, grant.reach(), filter, page).await?)
 }
 
+/// The columns the station list may be sorted by (keys a page may ask for).
+pub const STATION_ORDERS: &[(&str, &str)] = store::network::STATION_ORDERS;
+
+/// [`stations`] in the order a person chose from [`STATION_ORDERS`].
+pub async fn stations_ordered(
+    app: &App,
+    grant: &Grant,
+    filter: &StationFilter,
+    page: Page,
+    order: Option<crate::Order>,
+) -> AppResult<Paged<Station>> {
+    expect(grant, Action::NetworkRead)?;
+    let mut c = conn(app).await?;
+    Ok(store::network::stations_ordered(&mut c, grant.reach(), filter, page, order).await?)
+}
+
 /// A station's history.
 pub async fn station_events(
     app: &App,
@@ -287,6 +303,71 @@ pub async fn station_events(
     let mut c = conn(app).await?;
     store::network::station(&mut c, grant.reach(), id).await?;
     Ok(store::event::for_entity(&mut c, "station", id).await?)
+}
+
+/// The name of the unit a person works in (their station or region, in Chinese and
+/// English), for the console's top bar: people know their station by name, not by
+/// number. Head office and owners have none. Reading one's own unit needs no grant.
+pub async fn unit_name(app: &App, unit: &Unit) -> AppResult<Option<(String, String)>> {
+    let mut c = conn(app).await?;
+    Ok(match unit {
+        Unit::Station(s, _) => store::network::station(&mut c, &Reach::All, s.0)
+            .await
+            .ok()
+            .map(|st| (st.name_zh, st.name_en)),
+        Unit::Region(r) => store::network::regions(&mut c)
+            .await?
+            .into_iter()
+            .find(|x| x.id == r.0)
+            .map(|x| (x.name_zh, x.name_en)),
+        Unit::HeadOffice | Unit::Owner(_) => None,
+    })
+}
+
+/// The names of stations and regions a list shows, so no list shows "station 7" or
+/// "region 2": (Chinese, English) by id.
+#[derive(Debug, Clone, Default)]
+pub struct UnitNames {
+    stations: std::collections::HashMap<i64, (String, String)>,
+    regions: std::collections::HashMap<i64, (String, String)>,
+}
+
+impl UnitNames {
+    fn pick(found: Option<&(String, String)>, en: bool) -> String {
+        found
+            .map(|(zh, e)| if en { e.clone() } else { zh.clone() })
+            .unwrap_or_default()
+    }
+
+    /// A station's name in Chinese or English ("" when unknown).
+    pub fn station(&self, id: i64, en: bool) -> String {
+        Self::pick(self.stations.get(&id), en)
+    }
+
+    /// A region's name in Chinese or English ("" when unknown).
+    pub fn region(&self, id: i64, en: bool) -> String {
+        Self::pick(self.regions.get(&id), en)
+    }
+}
+
+/// The names of `stations` (at most a page's worth are looked up) and of every
+/// region. Station and region names are not personal data; the caller has already
+/// read the rows that name them.
+pub async fn unit_names(app: &App, stations: &[i64]) -> AppResult<UnitNames> {
+    let mut c = conn(app).await?;
+    let mut out = UnitNames::default();
+    let mut ids: Vec<i64> = stations.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids.into_iter().take(store::Page::MAX_PER_PAGE as usize) {
+        if let Ok(st) = store::network::station(&mut c, &Reach::All, id).await {
+            out.stations.insert(id, (st.name_zh, st.name_en));
+        }
+    }
+    for r in store::network::regions(&mut c).await? {
+        out.regions.insert(r.id, (r.name_zh, r.name_en));
+    }
+    Ok(out)
 }
 
 /// Every region (regions are not secret to staff).

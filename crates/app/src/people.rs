@@ -274,6 +274,22 @@ pub async fn staff_list(
     Ok(store::people::staff_list(&mut *conn(app).await?, grant.reach(), f, page).await?)
 }
 
+/// The columns the staff list may be sorted by (keys a page may ask for).
+pub const STAFF_ORDERS: &[(&str, &str)] = store::people::STAFF_ORDERS;
+
+/// [`staff_list`] in the order a person chose from [`STAFF_ORDERS`].
+pub async fn staff_list_ordered(
+    app: &App,
+    grant: &Grant,
+    f: &StaffFilter,
+    page: Page,
+    order: Option<crate::Order>,
+) -> AppResult<Paged<Staff>> {
+    expect(grant, Action::StaffRead)?;
+    let mut c = conn(app).await?;
+    Ok(store::people::staff_list_ordered(&mut c, grant.reach(), f, page, order).await?)
+}
+
 /// A certificate as entered.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]

@@ -265,12 +265,34 @@ pub struct StationFilter {
     pub region_id: Option<i64>,
 }
 
+/// The columns a station list may be sorted by: (key, SQL column).
+pub const STATION_ORDERS: &[(&str, &str)] = &[
+    ("code", "s.code"),
+    ("name", "s.name_zh"),
+    ("city", "s.city"),
+    ("region", "s.region_id"),
+    ("bays", "s.bays"),
+    ("status", "s.status"),
+];
+
 /// Stations within reach, filtered and paged, ordered by code.
 pub async fn stations(
     conn: &mut AnyConnection,
     reach: &Reach,
     filter: &StationFilter,
     page: Page,
+) -> StoreResult<Paged<Station>> {
+    stations_ordered(conn, reach, filter, page, None).await
+}
+
+/// [`stations`] in the order a person chose (one of [`STATION_ORDERS`]; by code when
+/// none), ties by id.
+pub async fn stations_ordered(
+    conn: &mut AnyConnection,
+    reach: &Reach,
+    filter: &StationFilter,
+    page: Page,
+    order: Option<crate::query::Order>,
 ) -> StoreResult<Paged<Station>> {
     let mut conds = Vec::new();
     let mut binds: Vec<Bind> = Vec::new();
@@ -302,7 +324,7 @@ pub async fn stations(
         STATION_COLS,
         "FROM stations s",
         &where_,
-        "s.code",
+        &order.map_or_else(|| "s.code".to_string(), |o| o.sql("s.id")),
         &binds,
         page,
         station_from,

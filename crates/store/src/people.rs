@@ -117,12 +117,33 @@ pub struct StaffFilter {
     pub station_id: Option<i64>,
 }
 
+/// The columns a staff list may be sorted by: (key, SQL column).
+pub const STAFF_ORDERS: &[(&str, &str)] = &[
+    ("username", "st.username"),
+    ("name", "st.name"),
+    ("role", "st.role"),
+    ("station", "st.station_id"),
+    ("region", "st.region_id"),
+];
+
 /// Staff within reach, filtered and paged.
 pub async fn staff_list(
     conn: &mut AnyConnection,
     reach: &Reach,
     f: &StaffFilter,
     page: Page,
+) -> StoreResult<Paged<Staff>> {
+    staff_list_ordered(conn, reach, f, page, None).await
+}
+
+/// [`staff_list`] in the order a person chose (one of [`STAFF_ORDERS`]; by id when
+/// none), ties by id.
+pub async fn staff_list_ordered(
+    conn: &mut AnyConnection,
+    reach: &Reach,
+    f: &StaffFilter,
+    page: Page,
+    order: Option<crate::query::Order>,
 ) -> StoreResult<Paged<Staff>> {
     let mut binds = Vec::new();
     let (cond, val) = station_filter(
@@ -154,8 +175,9 @@ pub async fn staff_list(
     }
     let where_ = conds.join(" AND ");
     let from = "FROM staff st LEFT JOIN stations s ON s.id = st.station_id";
+    let order = order.map_or_else(|| "st.id".to_string(), |o| o.sql("st.id"));
     page_of(
-        conn, STAFF_COLS, from, &where_, "st.id", &binds, page, staff_from,
+        conn, STAFF_COLS, from, &where_, &order, &binds, page, staff_from,
     )
     .await
 }

@@ -89,6 +89,39 @@ pub async fn count(conn: &mut AnyConnection, sql: &str, binds: &[Bind]) -> Store
     Ok(row.try_get(0)?)
 }
 
+/// The order of a list a person chose by a column heading: a column from the list's
+/// own whitelist (never text from the request) and a direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Order {
+    /// The whitelist key the person asked for (`name`, `code`, …).
+    pub key: &'static str,
+    /// The SQL column of that key.
+    pub column: &'static str,
+    /// Descending.
+    pub desc: bool,
+}
+
+impl Order {
+    /// The order `key` of `allowed` ((key, SQL column) pairs), descending when `dir`
+    /// is `desc`; `None` for a key the list does not allow.
+    pub fn pick(allowed: &[(&'static str, &'static str)], key: &str, dir: &str) -> Option<Order> {
+        allowed
+            .iter()
+            .find(|(k, _)| *k == key.trim())
+            .map(|(k, c)| Order {
+                key: k,
+                column: c,
+                desc: dir.trim() == "desc",
+            })
+    }
+
+    /// `ORDER BY` text: the column, its direction, then `tiebreak` so pages are stable.
+    pub fn sql(&self, tiebreak: &str) -> String {
+        let dir = if self.desc { "DESC" } else { "ASC" };
+        format!("{} {dir}, {tiebreak}", self.column)
+    }
+}
+
 /// One page of `SELECT {cols} {from} WHERE {where_} ORDER BY {order}` with the total
 /// count of matching rows, each row read by `read`: the shape of every list.
 #[allow(clippy::too_many_arguments)]

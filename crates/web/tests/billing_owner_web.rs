@@ -399,6 +399,44 @@ async fn owner_reschedules_and_cancels_their_own_appointments() {
     );
     assert!(html.contains(&format!("data-cancel=\"{mine}\"")));
     assert!(!html.contains(&format!("data-appointment=\"{theirs}\"")));
+    // Reschedule is a link to the slot picker, never a free-text time.
+    assert!(!html.contains("placeholder=\"2026-11-25 10:00\""), "{html}");
+    let picker = format!("{}/owner/appointments/{mine}/reschedule", t.base);
+    let html = c.get(&picker).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("class=\"btn btn-primary slot\""), "{html}");
+    let html = c
+        .get(format!("{picker}?day=2026-11-26"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-start=\"2026-11-26 14:00\""), "{html}");
+    assert!(!html.contains("id=\"what-form\""), "{html}");
+    let html = c
+        .get(format!(
+            "{picker}?day=2026-11-26&start=2026-11-26%2014%3A00"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!(
+            "action=\"/owner/appointments/{mine}/reschedule\" id=\"reschedule-form\""
+        )) && html.contains("value=\"2026-11-26 14:00\""),
+        "{html}"
+    );
+    // Someone else's appointment has no picker.
+    let r = c
+        .get(format!("{}/owner/appointments/{theirs}/reschedule", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let send = |path: String, form: Vec<(&'static str, String)>| {
         let (c, base) = (c.clone(), t.base.clone());
         async move {

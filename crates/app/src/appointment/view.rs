@@ -141,6 +141,77 @@ pub struct SlotPicker {
     pub days: Vec<(Date, Vec<FreeSlot>)>,
 }
 
+/// One day tab of a slot picker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PickerTab {
+    /// The station's local day.
+    pub date: Date,
+    /// Free starts that day.
+    pub count: usize,
+    /// The day shown.
+    pub on: bool,
+}
+
+/// What a slot picker page shows for the day and the start a person asked for: the
+/// best starts, the day tabs with the asked day open (else the first), that day's
+/// starts and the chosen start when it is still free. The console's booking page
+/// and the owner's booking and reschedule pages all show this.
+#[derive(Debug, Clone)]
+pub struct PickerChoice {
+    /// The soonest free starts.
+    pub best: Vec<FreeSlot>,
+    /// Days with free starts, in order.
+    pub tabs: Vec<PickerTab>,
+    /// The free starts of the open day.
+    pub times: Vec<FreeSlot>,
+    /// The asked start, when it is free.
+    pub start: Option<FreeSlot>,
+    /// Nothing free over the whole horizon.
+    pub no_slots: bool,
+    /// A start was asked that is no longer free (taken meanwhile): say so.
+    pub gone: bool,
+}
+
+impl SlotPicker {
+    /// The picker opened on `day` (`YYYY-MM-DD`; else the first day) with `start`
+    /// (a [`FreeSlot::value`]; empty for none) chosen.
+    pub fn choose(&self, day: &str, start: &str) -> PickerChoice {
+        let on = self
+            .days
+            .iter()
+            .position(|(d, _)| d.to_string() == day.trim())
+            .unwrap_or(0);
+        let start = start.trim();
+        let chosen = self
+            .days
+            .iter()
+            .flat_map(|(_, v)| v.iter())
+            .find(|f| f.value == start)
+            .cloned();
+        PickerChoice {
+            best: self.best.clone(),
+            tabs: self
+                .days
+                .iter()
+                .enumerate()
+                .map(|(i, (d, v))| PickerTab {
+                    date: *d,
+                    count: v.len(),
+                    on: i == on,
+                })
+                .collect(),
+            times: self
+                .days
+                .get(on)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default(),
+            gone: !start.is_empty() && chosen.is_none(),
+            start: chosen,
+            no_slots: self.days.is_empty(),
+        }
+    }
+}
+
 /// The free starts of a station for `service_type` over the next
 /// [`SEARCH_HORIZON_DAYS`] days, soonest first: a start is free when a bay and a
 /// technician qualified for the service are free for the whole job, inside opening
@@ -458,4 +529,70 @@ pub async fn day_view(
         today,
         days: columns,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn slot(date: &str, time: &str) -> FreeSlot {
+        FreeSlot {
+            start_ms: 0,
+            date: date.parse().unwrap(),
+            time: time.into(),
+            value: format!("{date} {time}"),
+        }
+    }
+
+    fn picker() -> SlotPicker {
+        let a = vec![slot("2026-11-24", "09:00"), slot("2026-11-24", "10:00")];
+        let b = vec![slot("2026-11-25", "08:30")];
+        SlotPicker {
+            station: StationChoice {
+                id: 1,
+                code: "BJ-0001".into(),
+                name_zh: "北京".into(),
+                name_en: "Beijing".into(),
+                city: "北京".into(),
+                address: String::new(),
+                distance_km: None,
+            },
+            best: a.iter().chain(b.iter()).cloned().collect(),
+            days: vec![
+                ("2026-11-24".parse().unwrap(), a),
+                ("2026-11-25".parse().unwrap(), b),
+            ],
+        }
+    }
+
+    #[test]
+    fn the_asked_day_is_open_else_the_first() {
+        let p = picker();
+        let c = p.choose("2026-11-25", "");
+        assert_eq!(c.tabs.iter().filter(|t| t.on).count(), 1);
+        assert!(c.tabs[1].on);
+        assert_eq!(c.times.len(), 1);
+        assert_eq!(c.tabs[0].count, 2);
+        let c = p.choose("not a day", "");
+        assert!(c.tabs[0].on);
+        assert_eq!(c.times[0].time, "09:00");
+        assert!(!c.gone && c.start.is_none() && !c.no_slots);
+    }
+
+    #[test]
+    fn a_start_is_chosen_only_while_free() {
+        let p = picker();
+        let c = p.choose("", "2026-11-25 08:30");
+        assert_eq!(c.start.map(|f| f.time), Some("08:30".to_string()));
+        let c = p.choose("", "2026-11-25 09:30");
+        assert!(c.gone);
+        assert!(c.start.is_none());
+        let empty = SlotPicker {
+            days: vec![],
+            best: vec![],
+            ..picker()
+        };
+        assert!(empty.choose("", "").no_slots);
+    }
 }

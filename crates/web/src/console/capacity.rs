@@ -133,6 +133,7 @@ async fn publish(
                     title: chrome.t("cap.publish"),
                     facts: vec![(chrome.t("cap.slots"), done.slots.to_string())],
                     edit_href: None,
+                    links: vec![],
                     reveal: None,
                     consent: None,
                     sections: vec![moved],

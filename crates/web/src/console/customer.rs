@@ -106,6 +106,11 @@ async fn list(
     .map(|h| chrome.t(&format!("field.{h}")))
     .collect();
     let yes_no = |b: bool| chrome.t(if b { "yes" } else { "no" });
+    let en = user.lang == crate::i18n::Lang::En;
+    let ids: Vec<i64> = result.items.iter().map(|c| c.station_id).collect();
+    let names = app::network::unit_names(&s.app, &ids)
+        .await
+        .unwrap_or_default();
     let rows = result
         .items
         .iter()
@@ -115,7 +120,7 @@ async fn list(
                 c.id.to_string(),
                 c.name.clone(),
                 c.phone.clone(),
-                c.station_id.to_string(),
+                names.station(c.station_id, en),
                 channel_label(&chrome, &c.channel),
                 yes_no(c.consent_marketing),
             ],
@@ -135,6 +140,7 @@ async fn list(
         q: text,
         new_href: can_write.then(|| "/console/customers/new".to_string()),
         headers,
+        sort: vec![],
         rows,
         error,
     };
@@ -225,13 +231,20 @@ pub(crate) async fn show(
         Some(r) if r.field == field => r.value.clone().unwrap_or_default(),
         _ => masked.unwrap_or_default(),
     };
+    let en = user.lang == crate::i18n::Lang::En;
+    let names = app::network::unit_names(&s.app, &[c.station_id])
+        .await
+        .unwrap_or_default();
     let phone = whole("phone", Some(c.phone.clone()));
     let id_number = whole("id_number", c.id_number.clone());
     let mut facts = vec![
         (chrome.t("field.name"), c.name.clone()),
         (chrome.t("field.phone"), phone),
         (chrome.t("field.id_number"), id_number),
-        (chrome.t("field.station_id"), c.station_id.to_string()),
+        (
+            chrome.t("field.station_id"),
+            names.station(c.station_id, en),
+        ),
         (
             chrome.t("field.channel"),
             channel_label(&chrome, &c.channel),
@@ -290,6 +303,7 @@ pub(crate) async fn show(
         title: c.name.clone(),
         facts,
         edit_href: can_write.then(|| format!("/console/customers/{id}/edit")),
+        links: vec![],
         reveal: can_reveal.then(|| RevealBox {
             action: format!("/console/customers/{id}/reveal"),
             fields: ["phone", "id_number"]

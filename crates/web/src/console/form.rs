@@ -100,6 +100,8 @@ pub struct ListPage {
     pub new_href: Option<String>,
     /// Column headings.
     pub headers: Vec<String>,
+    /// Sortable column headings; when given they replace `headers`.
+    pub sort: Vec<super::chrome::SortHeader>,
     /// Rows.
     pub rows: Vec<Row>,
     /// Paging.
@@ -143,6 +145,8 @@ pub struct DetailPage {
     pub facts: Vec<(String, String)>,
     /// Edit link, when allowed.
     pub edit_href: Option<String>,
+    /// Links to this record's other pages: (href, text).
+    pub links: Vec<(String, String)>,
     /// Reveal form, when allowed.
     pub reveal: Option<RevealBox>,
     /// The form recording a change of consent (customer page), when allowed.
@@ -295,6 +299,7 @@ pub fn error_page(chrome: Chrome, e: &AppError) -> Response {
         title,
         facts: vec![],
         edit_href: None,
+        links: vec![],
         reveal: None,
         consent: None,
         sections: vec![],

@@ -53,11 +53,12 @@ async fn list(
     };
     let text = q.get("q").cloned().unwrap_or_default();
     let page = Page::new(q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1), 20);
+    let order = crate::console::chrome::sort_param(&q, app::network::STATION_ORDERS);
     let filter = StationFilter {
         q: Some(text.clone()),
         ..Default::default()
     };
-    let result = match app::network::stations(&s.app, &grant, &filter, page).await {
+    let result = match app::network::stations_ordered(&s.app, &grant, &filter, page, order).await {
         Ok(r) => r,
         Err(e) => return error_page(chrome, &e),
     };
@@ -65,7 +66,10 @@ async fn list(
     let can_write = user.session.principal.grant(Action::NetworkWrite).is_ok();
     let title = chrome.t("nav.stations");
     let zh = user.lang == crate::i18n::Lang::ZhCn;
-    let headers = ["code", "name", "city", "region_id", "bays", "status"]
+    let names = app::network::unit_names(&s.app, &[])
+        .await
+        .unwrap_or_default();
+    let headers: Vec<String> = ["code", "name", "city", "region_id", "bays", "status"]
         .iter()
         .map(|h| chrome.t(&format!("field.{h}")))
         .collect();
@@ -82,26 +86,48 @@ async fn list(
                     st.name_en.clone()
                 },
                 st.city.clone(),
-                st.region_id.to_string(),
+                names.region(st.region_id, !zh),
                 st.bays.to_string(),
                 chrome.t(&format!("status.{}", st.status)),
             ],
         })
         .collect();
+    let sort = crate::console::chrome::sort_headers(
+        "/console/stations",
+        &text,
+        headers
+            .iter()
+            .cloned()
+            .zip([
+                Some("code"),
+                Some("name"),
+                Some("city"),
+                Some("region"),
+                Some("bays"),
+                Some("status"),
+            ])
+            .collect(),
+        order,
+    );
+    let tail = crate::console::chrome::sort_tail(order);
+    let mut pager = Pager::new(
+        user.lang,
+        "/console/stations",
+        &text,
+        result.total,
+        result.page,
+        pages,
+    );
+    pager.prev = pager.prev.map(|p| p + &tail);
+    pager.next = pager.next.map(|p| p + &tail);
     let page = ListPage {
-        pager: Pager::new(
-            user.lang,
-            "/console/stations",
-            &text,
-            result.total,
-            result.page,
-            pages,
-        ),
+        pager,
         chrome: chrome.crumb("/console/stations", title.clone()),
         title,
         q: text,
         new_href: can_write.then(|| "/console/stations/new".to_string()),
         headers,
+        sort,
         rows,
         error: None,
     };
@@ -169,11 +195,15 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
     let events = app::network::station_events(&s.app, &grant, id)
         .await
         .unwrap_or_default();
+    let en = user.lang == crate::i18n::Lang::En;
+    let names = app::network::unit_names(&s.app, &[])
+        .await
+        .unwrap_or_default();
     let facts = vec![
         (chrome.t("field.code"), st.code.clone()),
         (chrome.t("field.name_zh"), st.name_zh.clone()),
         (chrome.t("field.name_en"), st.name_en.clone()),
-        (chrome.t("field.region_id"), st.region_id.to_string()),
+        (chrome.t("field.region_id"), names.region(st.region_id, en)),
         (chrome.t("field.address"), st.address.clone()),
         (
             chrome.t("field.city"),
@@ -211,7 +241,7 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
             .map(|e| {
                 vec![
                     show_time(e.at),
-                    e.kind.clone(),
+                    chrome.t(&format!("station.event.{}", e.kind)),
                     e.reason.clone().unwrap_or_default(),
                 ]
             })
@@ -231,6 +261,20 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         ),
         facts,
         edit_href: can_write.then(|| format!("/console/stations/{id}/edit")),
+        // The capacity page, for those who may publish it.
+        links: user
+            .session
+            .principal
+            .grant(Action::CapacityAdmin)
+            .is_ok()
+            .then(|| {
+                (
+                    format!("/console/stations/{id}/capacity"),
+                    chrome.t("cap.link"),
+                )
+            })
+            .into_iter()
+            .collect(),
         reveal: None,
         consent: None,
         sections: vec![history],

@@ -49,18 +49,19 @@ async fn list(
     };
     let text = q.get("q").cloned().unwrap_or_default();
     let page = Page::new(q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1), 20);
+    let order = crate::console::chrome::sort_param(&q, app::people::STAFF_ORDERS);
     let filter = StaffFilter {
         q: Some(text.clone()),
         ..Default::default()
     };
-    let result = match app::people::staff_list(&s.app, &grant, &filter, page).await {
+    let result = match app::people::staff_list_ordered(&s.app, &grant, &filter, page, order).await {
         Ok(r) => r,
         Err(e) => return error_page(chrome, &e),
     };
     let pages = result.pages();
     let can_write = user.session.principal.grant(Action::StaffWrite).is_ok();
     let title = chrome.t("nav.staff");
-    let headers = [
+    let headers: Vec<String> = [
         "username",
         "name",
         "role",
@@ -71,6 +72,11 @@ async fn list(
     .iter()
     .map(|h| chrome.t(&format!("field.{h}")))
     .collect();
+    let en = user.lang == crate::i18n::Lang::En;
+    let ids: Vec<i64> = result.items.iter().filter_map(|st| st.station_id).collect();
+    let names = app::network::unit_names(&s.app, &ids)
+        .await
+        .unwrap_or_default();
     let rows = result
         .items
         .iter()
@@ -80,26 +86,52 @@ async fn list(
                 st.username.clone(),
                 st.name.clone(),
                 chrome.t(&format!("role.{}", st.role)),
-                st.station_id.map(|x| x.to_string()).unwrap_or_default(),
-                st.region_id.map(|x| x.to_string()).unwrap_or_default(),
+                st.station_id
+                    .map(|x| names.station(x, en))
+                    .unwrap_or_default(),
+                st.region_id
+                    .map(|x| names.region(x, en))
+                    .unwrap_or_default(),
                 st.phone.clone(),
             ],
         })
         .collect();
+    let sort = crate::console::chrome::sort_headers(
+        "/console/staff",
+        &text,
+        headers
+            .iter()
+            .cloned()
+            .zip([
+                Some("username"),
+                Some("name"),
+                Some("role"),
+                Some("station"),
+                Some("region"),
+                None,
+            ])
+            .collect(),
+        order,
+    );
+    let tail = crate::console::chrome::sort_tail(order);
+    let mut pager = Pager::new(
+        user.lang,
+        "/console/staff",
+        &text,
+        result.total,
+        result.page,
+        pages,
+    );
+    pager.prev = pager.prev.map(|p| p + &tail);
+    pager.next = pager.next.map(|p| p + &tail);
     let page = ListPage {
-        pager: Pager::new(
-            user.lang,
-            "/console/staff",
-            &text,
-            result.total,
-            result.page,
-            pages,
-        ),
+        pager,
         chrome: chrome.crumb("/console/staff", title.clone()),
         title,
         q: text,
         new_href: can_write.then(|| "/console/staff/new".to_string()),
         headers,
+        sort,
         rows,
         error: None,
     };
@@ -213,6 +245,10 @@ async fn show(
         Ok(x) => x,
         Err(e) => return error_page(chrome, &e),
     };
+    let en = user.lang == crate::i18n::Lang::En;
+    let names = app::network::unit_names(&s.app, &[st.station_id.unwrap_or_default()])
+        .await
+        .unwrap_or_default();
     let facts = vec![
         (chrome.t("field.username"), st.username.clone()),
         (chrome.t("field.name"), st.name.clone()),
@@ -222,11 +258,15 @@ async fn show(
         ),
         (
             chrome.t("field.station_id"),
-            st.station_id.map(|x| x.to_string()).unwrap_or_default(),
+            st.station_id
+                .map(|x| names.station(x, en))
+                .unwrap_or_default(),
         ),
         (
             chrome.t("field.region_id"),
-            st.region_id.map(|x| x.to_string()).unwrap_or_default(),
+            st.region_id
+                .map(|x| names.region(x, en))
+                .unwrap_or_default(),
         ),
         (
             chrome.t("field.phone"),
@@ -271,6 +311,7 @@ async fn show(
         title: st.name.clone(),
         facts,
         edit_href: can_write.then(|| format!("/console/staff/{id}/edit")),
+        links: vec![],
         reveal: (can_write && revealed.is_none()).then(|| super::form::RevealBox {
             action: format!("/console/staff/{id}/reveal"),
             fields: vec![("staff_phone".into(), chrome.t("field.phone"))],

@@ -30,6 +30,8 @@ pub struct ConsoleUser {
     pub path: String,
     /// The text key of a toast to show (set by the redirect of a form just sent).
     pub toast: Option<String>,
+    /// The name of the user's station or region (Chinese, English), for the top bar.
+    pub unit_name: Option<(String, String)>,
 }
 
 impl ConsoleUser {
@@ -43,6 +45,12 @@ impl ConsoleUser {
             &self.path,
         );
         c.toast = self.toast.as_deref().map(|k| c.t(k));
+        if let Some((zh, en)) = &self.unit_name {
+            c.unit_label = match self.lang {
+                Lang::ZhCn => zh.clone(),
+                Lang::En => en.clone(),
+            };
+        }
         c
     }
 
@@ -87,11 +95,17 @@ impl FromRequestParts<AppState> for ConsoleUser {
             return Err(Redirect::to("/owner").into_response());
         }
         let lang = Lang::from_tag(&session.lang);
+        // A name that cannot be read leaves the translated "station #n" label.
+        let unit_name = app::network::unit_name(&state.app, &session.principal.unit)
+            .await
+            .ok()
+            .flatten();
         Ok(ConsoleUser {
             session,
             lang,
             path: parts.uri.path().to_string(),
             toast: super::toast::key_of(parts),
+            unit_name,
         })
     }
 }

@@ -76,6 +76,11 @@ async fn list(
     .iter()
     .map(|h| chrome.t(&format!("field.{h}")))
     .collect();
+    let en = user.lang == crate::i18n::Lang::En;
+    let ids: Vec<i64> = result.items.iter().map(|v| v.station_id).collect();
+    let names = app::network::unit_names(&s.app, &ids)
+        .await
+        .unwrap_or_default();
     let rows = result
         .items
         .iter()
@@ -88,7 +93,7 @@ async fn list(
                 v.model.clone(),
                 v.model_year.to_string(),
                 v.owner_id.to_string(),
-                v.station_id.to_string(),
+                names.station(v.station_id, en),
             ],
         })
         .collect();
@@ -106,6 +111,7 @@ async fn list(
         q: text,
         new_href: can_write.then(|| "/console/vehicles/new".to_string()),
         headers,
+        sort: vec![],
         rows,
         error: None,
     };
@@ -170,6 +176,10 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         Err(e) => return error_page(chrome, &e),
     };
     let v = &d.vehicle;
+    let en = user.lang == crate::i18n::Lang::En;
+    let names = app::network::unit_names(&s.app, &[v.station_id])
+        .await
+        .unwrap_or_default();
     let yes_no = |b: bool| chrome.t(if b { "yes" } else { "no" });
     let facts = vec![
         (chrome.t("field.vin"), v.vin.clone()),
@@ -184,7 +194,10 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         ),
         (chrome.t("field.is_ev"), yes_no(v.is_ev)),
         (chrome.t("field.owner_id"), v.owner_id.to_string()),
-        (chrome.t("field.station_id"), v.station_id.to_string()),
+        (
+            chrome.t("field.station_id"),
+            names.station(v.station_id, en),
+        ),
     ];
     let mut sections = vec![
         Section {
@@ -232,6 +245,7 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         title: v.vin.clone(),
         facts,
         edit_href: can_write.then(|| format!("/console/vehicles/{id}/edit")),
+        links: vec![],
         reveal: None,
         consent: None,
         sections,

@@ -1,6 +1,7 @@
 //! The owner's appointment pages: book (a station from a list sorted by distance, then
 //! a free time from the real capacity, then confirm; no typed station number or
-//! time), my appointments with reschedule and cancel with a reason.
+//! time), my appointments with reschedule (the same slot picker) and cancel with a
+//! reason.
 
 use super::page::*;
 use crate::AppState;
@@ -27,7 +28,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/owner/book", get(book_page).post(book))
         .route("/owner/appointments", get(my_appointments))
-        .route("/owner/appointments/{id}/reschedule", post(reschedule))
+        .route(
+            "/owner/appointments/{id}/reschedule",
+            get(reschedule_page).post(reschedule),
+        )
         .route("/owner/appointments/{id}/cancel", post(cancel))
 }
 
@@ -88,6 +92,8 @@ struct BookPage {
     no_slots: bool,
     /// The chosen start: (form value, text).
     start: Option<(String, String)>,
+    /// Rescheduling this appointment (its station and service fixed) instead of booking.
+    reschedule: Option<i64>,
 }
 
 impl BookPage {
@@ -190,6 +196,7 @@ async fn book_page(
         times: vec![],
         no_slots: false,
         start: None,
+        reschedule: None,
     };
     let station = text("station").parse::<i64>().ok();
     let Some(station) = station else {
@@ -243,9 +250,24 @@ async fn book_page(
         },
     ));
     let here = format!("{base}&station={station}");
-    let chosen = text("start");
+    fill_picker(&mut page, &picker, &here, &text("day"), &text("start"));
+    render(&page, StatusCode::OK)
+}
+
+/// Shows `picker` on `page`: the best starts, the day tabs (the asked `day` open) and
+/// that day's starts as links back to `here` with the day and start, and the chosen
+/// `start` when it is still free (else the page says it was taken).
+fn fill_picker(
+    page: &mut BookPage,
+    picker: &app::appointment::view::SlotPicker,
+    here: &str,
+    day: &str,
+    start: &str,
+) {
+    let lang = page.lang;
+    let sep = if here.contains('?') { '&' } else { '?' };
     let link = |f: &app::appointment::view::FreeSlot, with_day: bool| SlotLink {
-        href: format!("{here}&day={}&start={}", f.date, urlencode(&f.value)),
+        href: format!("{here}{sep}day={}&start={}", f.date, urlencode(&f.value)),
         text: if with_day {
             format!("{} {}", weekday(lang, f.date), f.time)
         } else {
@@ -253,44 +275,107 @@ async fn book_page(
         },
         value: f.value.clone(),
     };
-    page.best = picker.best.iter().map(|f| link(f, true)).collect();
-    let day = text("day");
-    let on = picker
-        .days
+    let choice = picker.choose(day, start);
+    page.best = choice.best.iter().map(|f| link(f, true)).collect();
+    page.tabs = choice
+        .tabs
         .iter()
-        .position(|(d, _)| d.to_string() == day)
-        .unwrap_or(0);
-    page.tabs = picker
-        .days
-        .iter()
-        .enumerate()
-        .map(|(i, (d, _))| DayTab {
-            href: format!("{here}&day={d}"),
-            label: weekday(lang, *d),
-            on: i == on,
-            date: d.to_string(),
+        .map(|d| DayTab {
+            href: format!("{here}{sep}day={}", d.date),
+            label: weekday(lang, d.date),
+            on: d.on,
+            date: d.date.to_string(),
         })
         .collect();
-    page.times = picker
-        .days
-        .get(on)
-        .map(|(_, v)| v.iter().map(|f| link(f, false)).collect())
-        .unwrap_or_default();
-    page.no_slots = picker.days.is_empty();
-    page.start = picker
-        .days
-        .iter()
-        .flat_map(|(_, v)| v.iter())
-        .find(|f| f.value == chosen)
-        .map(|f| {
-            (
-                f.value.clone(),
-                format!("{} {}", weekday(lang, f.date), f.time),
-            )
-        });
-    if !chosen.is_empty() && page.start.is_none() && page.error.is_none() {
+    page.times = choice.times.iter().map(|f| link(f, false)).collect();
+    page.no_slots = choice.no_slots;
+    page.start = choice.start.as_ref().map(|f| {
+        (
+            f.value.clone(),
+            format!("{} {}", weekday(lang, f.date), f.time),
+        )
+    });
+    if choice.gone && page.error.is_none() {
         page.error = Some(tables().t(lang, "book.slot_gone").to_string());
     }
+}
+
+/// `GET /owner/appointments/{id}/reschedule`: the same slot picker as booking, at the
+/// appointment's station for its service; the chosen start posts to the same address.
+async fn reschedule_page(
+    State(s): State<AppState>,
+    parts: Parts,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(session) = owner(&s, &parts).await else {
+        return Redirect::to("/owner/login").into_response();
+    };
+    let lang = Lang::from_tag(&session.lang);
+    let Ok(g) = session.principal.grant(Action::AppointmentBook) else {
+        return Redirect::to("/owner/login").into_response();
+    };
+    let text = |k: &str| q.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let vs = vehicles(&s, &session).await;
+    let stations: Vec<i64> = vs.iter().map(|v| v.station_id).collect();
+    let now = s.app.now_ms();
+    // Only the owner's own appointment, still booked and to come, can be moved.
+    let found = match id.parse::<i64>() {
+        Ok(id) => app::appointment::owner::owned(&s.app, &g, &stations)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .find(|a| a.id == id && a.state == "booked" && a.start_at > now),
+        Err(_) => None,
+    };
+    let Some(a) = found else {
+        let msg = tables().t(lang, "error.not_found").to_string();
+        return list_page(&s, &session, None, Some(msg), StatusCode::NOT_FOUND).await;
+    };
+    let service_type = ServiceType::from_code(&a.service_type).unwrap_or(ServiceType::Maintenance);
+    let picker =
+        match app::appointment::view::slot_picker(&s.app, &g, a.station_id, service_type).await {
+            Ok(p) => p,
+            Err(e) => {
+                let (msg, status) = page_error(lang, &e);
+                return list_page(&s, &session, None, Some(msg), status).await;
+            }
+        };
+    let here = format!("/owner/appointments/{}/reschedule", a.id);
+    let mut page = BookPage {
+        lang,
+        title: format!(
+            "{} · {}",
+            tables().t(lang, "own.reschedule"),
+            show_time(a.start_at)
+        ),
+        error: q.get("error").cloned(),
+        csrf: session.csrf.clone(),
+        form_token: app::idempotency::form_token(),
+        vehicles: vec![],
+        vehicle_id: a.vehicle_id,
+        service_types: vec![],
+        service_type: service_type.code().to_string(),
+        q: String::new(),
+        lat: String::new(),
+        lon: String::new(),
+        stations: vec![],
+        station: Some((
+            a.station_id,
+            match lang {
+                Lang::ZhCn => picker.station.name_zh.clone(),
+                Lang::En => picker.station.name_en.clone(),
+            },
+        )),
+        change_station: here.clone(),
+        best: vec![],
+        tabs: vec![],
+        times: vec![],
+        no_slots: false,
+        start: None,
+        reschedule: Some(a.id),
+    };
+    fill_picker(&mut page, &picker, &here, &text("day"), &text("start"));
     render(&page, StatusCode::OK)
 }
 

@@ -275,43 +275,28 @@ pub async fn book_page(
             },
             value: f.value.clone(),
         };
-        page.best = picker.best.iter().map(|f| link(f, true)).collect();
-        let day = text("day");
-        let on = picker
-            .days
+        let choice = picker.choose(&text("day"), &chosen_start);
+        page.best = choice.best.iter().map(|f| link(f, true)).collect();
+        page.tabs = choice
+            .tabs
             .iter()
-            .position(|(d, _)| d.to_string() == day)
-            .unwrap_or(0);
-        page.tabs = picker
-            .days
-            .iter()
-            .enumerate()
-            .map(|(i, (d, v))| DayTab {
-                href: format!("{base}&day={d}"),
-                label: super::day_heading(lang, *d),
-                count: v.len(),
-                on: i == on,
-                date: d.to_string(),
+            .map(|d| DayTab {
+                href: format!("{base}&day={}", d.date),
+                label: super::day_heading(lang, d.date),
+                count: d.count,
+                on: d.on,
+                date: d.date.to_string(),
             })
             .collect();
-        page.times = picker
-            .days
-            .get(on)
-            .map(|(_, v)| v.iter().map(|f| link(f, false)).collect())
-            .unwrap_or_default();
-        page.no_slots = picker.days.is_empty();
-        page.start = picker
-            .days
-            .iter()
-            .flat_map(|(_, v)| v.iter())
-            .find(|f| f.value == chosen_start)
-            .map(|f| {
-                (
-                    f.value.clone(),
-                    format!("{} {}", super::day_heading(lang, f.date), f.time),
-                )
-            });
-        if !chosen_start.is_empty() && page.start.is_none() && page.error.is_none() {
+        page.times = choice.times.iter().map(|f| link(f, false)).collect();
+        page.no_slots = choice.no_slots;
+        page.start = choice.start.as_ref().map(|f| {
+            (
+                f.value.clone(),
+                format!("{} {}", super::day_heading(lang, f.date), f.time),
+            )
+        });
+        if choice.gone && page.error.is_none() {
             page.error = Some(t(lang, "book.slot_gone"));
         }
     }

@@ -63,6 +63,8 @@ struct ViewPage {
     /// This view's own link, where the actions come back to.
     back: String,
     new_href: Option<String>,
+    /// The station's capacity page, for those who may publish capacity.
+    capacity_href: Option<String>,
     days: Vec<DayCol>,
 }
 
@@ -275,6 +277,12 @@ async fn appointments(
         day_href: link(first, false),
         week_href: link(first, true),
         new_href: can_book.then(|| format!("/console/appointments/new?station={station}")),
+        capacity_href: user
+            .session
+            .principal
+            .grant(Action::CapacityAdmin)
+            .is_ok()
+            .then(|| format!("/console/stations/{station}/capacity")),
         days,
     };
     render(&page, StatusCode::OK)

@@ -91,6 +91,23 @@ async fn jobs(State(s): State<AppState>, user: ConsoleUser) -> Response {
         Ok(l) => l,
         Err(e) => return error_page(chrome, &e),
     };
+    // Operations by name, not by code (a technician reads "1万公里保养", not MAINT-10K).
+    let names: HashMap<String, String> = match grant(&user, Action::NetworkRead) {
+        Ok(ng) => app::labour::operations(&s.app, &ng)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|o| {
+                let name = if lang == crate::i18n::Lang::En {
+                    o.name_en
+                } else {
+                    o.name_zh
+                };
+                (o.code, name)
+            })
+            .collect(),
+        Err(_) => HashMap::new(),
+    };
     let rows = list
         .iter()
         .map(|j| {
@@ -109,7 +126,7 @@ async fn jobs(State(s): State<AppState>, user: ConsoleUser) -> Response {
                         .as_deref()
                         .map(|c| stage_label(lang, c))
                         .unwrap_or_default(),
-                    format!("{} · {}", j.line_no, j.code),
+                    format!("{} · {}", j.line_no, names.get(&j.code).unwrap_or(&j.code)),
                     format!("{:.2} h", j.hundredths as f64 / 100.0),
                     t(lang, &format!("svc.decision.{}", j.decision)),
                     t(lang, &format!("svc.work.{}", j.work)),

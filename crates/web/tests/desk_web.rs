@@ -1,0 +1,151 @@
+//! The desk's lists and frame as people read them (issue 17): the top bar names the
+//! user's station, lists name stations and regions instead of numbers, the station
+//! and staff lists sort by a column heading (server-side, whitelisted, with
+//! `aria-sort`, the order kept on page links), and the capacity page is linked for
+//! those who may publish capacity.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use testkit::TestApp;
+
+async fn page(c: &reqwest::Client, url: String) -> (u16, String) {
+    let r = c.get(url).send().await.unwrap();
+    let status = r.status().as_u16();
+    // Links are compared as written, not as escaped in HTML.
+    let html = r.text().await.unwrap();
+    (status, html.replace("&amp;", "&").replace("&#38;", "&"))
+}
+
+/// The texts of the `n`-th cell of each body row of the page's table.
+fn column(html: &str, n: usize) -> Vec<String> {
+    let body = html.split("<tbody>").nth(1).unwrap_or_default();
+    let body = body.split("</tbody>").next().unwrap_or_default();
+    body.split("<tr")
+        .skip(1)
+        .map(|row| {
+            let cell = row.split("<td").nth(n + 1).unwrap_or_default();
+            let inner = cell.split_once('>').map(|x| x.1).unwrap_or_default();
+            let text = inner.split("</td>").next().unwrap_or_default();
+            // Drop a link around the text.
+            let mut out = String::new();
+            let mut in_tag = false;
+            for ch in text.chars() {
+                match ch {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    c if !in_tag => out.push(c),
+                    _ => {}
+                }
+            }
+            out.trim().to_string()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_top_bar_and_the_lists_name_stations_and_regions() {
+    let t = TestApp::spawn().await;
+    let (c, _) = t.login("service_advisor").await;
+    let (s, home) = page(&c, format!("{}/console", t.base)).await;
+    assert_eq!(s, 200);
+    assert!(home.contains("BJ-0001服务站"), "{home}");
+    assert!(!home.contains("服务站 #"), "{home}");
+    let (_, list) = page(&c, format!("{}/console/customers", t.base)).await;
+    let stations = column(&list, 3);
+    assert!(!stations.is_empty(), "{list}");
+    assert!(
+        stations.iter().all(|s| s.ends_with("服务站")),
+        "{stations:?}"
+    );
+
+    let (admin, _) = t.login("administrator").await;
+    let (_, list) = page(&admin, format!("{}/console/stations", t.base)).await;
+    let regions = column(&list, 3);
+    assert!(!regions.is_empty(), "{list}");
+    assert!(
+        regions
+            .iter()
+            .all(|r| r.parse::<i64>().is_err() && !r.is_empty()),
+        "{regions:?}"
+    );
+    let (_, list) = page(&admin, format!("{}/console/staff", t.base)).await;
+    for r in column(&list, 3).iter().chain(column(&list, 4).iter()) {
+        assert!(r.parse::<i64>().is_err(), "a name, not {r}");
+    }
+    let (_, detail) = page(&admin, format!("{}/console/stations/1", t.base)).await;
+    assert!(!detail.contains(">created<"), "{detail}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_sort_by_a_whitelisted_column_and_keep_the_order_on_page_links() {
+    let t = TestApp::spawn().await;
+    let (c, _) = t.login("administrator").await;
+    let (_, asc) = page(&c, format!("{}/console/stations?sort=code&dir=asc", t.base)).await;
+    let (_, desc) = page(
+        &c,
+        format!("{}/console/stations?sort=code&dir=desc", t.base),
+    )
+    .await;
+    let (a, d) = (column(&asc, 0), column(&desc, 0));
+    assert!(a.len() >= 2, "{asc}");
+    let mut sorted = a.clone();
+    sorted.sort();
+    assert_eq!(a, sorted);
+    let mut reversed = a.clone();
+    reversed.reverse();
+    assert_eq!(d, reversed);
+    assert!(asc.contains("aria-sort=\"ascending\""), "{asc}");
+    assert!(desc.contains("aria-sort=\"descending\""), "{desc}");
+    // The current column's link turns the order round.
+    assert!(asc.contains("sort=code&dir=desc"), "{asc}");
+    // A column the list does not allow is the default order, and nothing else.
+    let (s, odd) = page(
+        &c,
+        format!(
+            "{}/console/stations?sort=code%3BDROP%20TABLE%20stations&dir=desc",
+            t.base
+        ),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(!odd.contains("aria-sort=\"descending\""), "{odd}");
+    assert_eq!(column(&odd, 0), a);
+    // Staff sort by name, descending; the page links keep the order.
+    let (_, staff) = page(
+        &c,
+        format!("{}/console/staff?sort=name&dir=desc&page=1", t.base),
+    )
+    .await;
+    let names = column(&staff, 1);
+    let mut want = names.clone();
+    want.sort();
+    want.reverse();
+    assert_eq!(names, want);
+    if staff.contains("page=2") {
+        assert!(staff.contains("page=2&sort=name&dir=desc"), "{staff}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_capacity_page_is_linked_for_those_who_publish_it() {
+    let t = TestApp::spawn().await;
+    t.service_fixture().await;
+    let station = t.fx.station_a;
+    let link = format!("href=\"/console/stations/{station}/capacity\"");
+    let (manager, _) = t.login("station_manager").await;
+    let (_, detail) = page(&manager, format!("{}/console/stations/{station}", t.base)).await;
+    assert!(detail.contains(&link), "{detail}");
+    let (_, day) = page(
+        &manager,
+        format!("{}/console/appointments?station={station}", t.base),
+    )
+    .await;
+    assert!(day.contains("id=\"capacity-link\""), "{day}");
+    let (tech, _) = t.login("technician").await;
+    let (_, day) = page(
+        &tech,
+        format!("{}/console/appointments?station={station}", t.base),
+    )
+    .await;
+    assert!(!day.contains("id=\"capacity-link\""), "{day}");
+}
