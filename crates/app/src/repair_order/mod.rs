@@ -24,13 +24,11 @@ pub mod view;
 use self::load::*;
 pub use self::load::{ENTITY, work_code};
 use crate::network::expect;
-use crate::shared::{expect_any, refused, ts};
+use crate::shared::{expect_any, refused};
 use crate::{App, AppError, AppResult, actor, conn};
 use domain::Violation;
 use domain::permission::{Action, Grant, Reach};
-use domain::repair_order::{
-    ConcernClass, Stage, StageTiming, courtesy_car_entitled, late_handover, stage_timings,
-};
+use domain::repair_order::{ConcernClass, Stage, StageTiming, late_handover, stage_timings};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -327,9 +325,11 @@ pub async fn complete_stage(
             };
             let mut follow_up = false;
             if stage == Stage::Delivery {
-                let received = ts(l.row.received_at)?;
                 out.late_minutes = l.order.promised_at().and_then(|p| late_handover(p, now));
-                out.courtesy_car = courtesy_car_entitled(received, now);
+                // One rule with the pages (Art 21, quality repairs, through the 包修期).
+                out.courtesy_car =
+                    crate::guarantee::view::courtesy_car_arose(&mut tx, l.row.vehicle_id, id, now)
+                        .await?;
                 l.order.start_stage(Stage::FollowUp, now).map_err(refused)?;
                 follow_up = true;
             }
