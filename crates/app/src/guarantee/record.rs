@@ -402,10 +402,10 @@ pub fn parse_line(input: &LineInput, order_id: i64) -> Result<LineRow, Violation
         "replace_assembly" => {}
         _ => v.push(Violation::new("action", "guarantee.action_unknown")),
     }
-    if let Some(a) = art23.as_deref() {
-        if super::history::art23_fault(a).is_none() {
-            v.push(Violation::new("art23", "guarantee.art23_unknown").with_detail("art23"));
-        }
+    if let Some(a) = art23.as_deref()
+        && super::history::art23_fault(a).is_none()
+    {
+        v.push(Violation::new("art23", "guarantee.art23_unknown").with_detail("art23"));
     }
     let mut ev = Violations::new();
     let ex = exclusion(
@@ -553,13 +553,13 @@ pub async fn set_delivered_on(
         move |mut tx| async move {
             let veh = store::vehicle::get(&mut tx, grant.reach(), vehicle_id).await?;
             let invoice: Option<Date> = veh.purchase_date.parse().ok();
-            if let (Some(d), Some(i)) = (on, invoice) {
-                if d < i {
-                    return Err(invalid(
-                        Violation::new("delivered_on", "guarantee.delivered_before_invoice")
-                            .with_detail("art18"),
-                    ));
-                }
+            if let (Some(d), Some(i)) = (on, invoice)
+                && d < i
+            {
+                return Err(invalid(
+                    Violation::new("delivered_on", "guarantee.delivered_before_invoice")
+                        .with_detail("art18"),
+                ));
             }
             let text = on.map(|d| d.to_string());
             store::guarantee::set_delivered_on(&mut tx, veh.id, text.as_deref()).await?;
