@@ -5,7 +5,7 @@ use crate::network::expect;
 use crate::shared::refused;
 use crate::{App, AppResult, actor, conn};
 use domain::certification::{Qualification, Requirement, TechnicianGrade};
-use domain::guarantee::MajorPart;
+use domain::guarantee::main_part::System;
 use domain::labour::LabourOperation;
 use domain::permission::{Action, Grant};
 use domain::{Violation, Violations};
@@ -47,7 +47,7 @@ pub async fn upsert_operation(app: &App, grant: &Grant, op: &LabourOperation) ->
             "saved",
             &serde_json::json!({
                 "code": op.code, "hundredths": op.standard_hundredths,
-                "major_part": op.major_part.map(MajorPart::code),
+                "major_part": op.major_part.map(System::code),
             }),
             None,
         )
@@ -72,7 +72,7 @@ pub fn to_domain(row: &LabourOperationRow) -> LabourOperation {
         name_en: row.name_en.clone(),
         standard_hundredths: row.standard_hundredths,
         requirement: requirement(row),
-        major_part: row.major_part.as_deref().and_then(MajorPart::from_code),
+        major_part: row.major_part.as_deref().and_then(System::from_code),
     }
 }
 

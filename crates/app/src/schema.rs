@@ -119,7 +119,7 @@ pub fn qualification_or_none() -> Object {
 
 /// The main part (三包) a labour operation replaces, or none.
 pub fn major_part_or_none() -> Object {
-    codes_or_none(domain::guarantee::MajorPart::ALL.map(|p| p.code()))
+    codes_or_none(domain::guarantee::main_part::System::ALL.map(|p| p.code()))
 }
 
 /// A labour operation code: 1 to 32 capital letters, digits, `-`, `_` or `.`

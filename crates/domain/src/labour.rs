@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::certification::Requirement;
-use crate::guarantee::MajorPart;
+use crate::guarantee::main_part::System;
 use crate::money::Money;
 use crate::text::Lines;
 
@@ -68,10 +68,11 @@ pub struct LabourOperation {
     pub standard_hundredths: i64,
     /// Grade and qualification the technician needs.
     pub requirement: Requirement,
-    /// The main part this operation replaces, if it is a main-part replacement
-    /// (counted by the three-guarantees counters).
+    /// The system (one of the ten of the three guarantees) whose assembly or main
+    /// part this operation replaces, if it is such a replacement. The 三包 counters
+    /// read the classified faults of an order, not this mark.
     #[serde(default)]
-    pub major_part: Option<MajorPart>,
+    pub major_part: Option<System>,
 }
 
 /// Checks an operation code.
@@ -126,7 +127,7 @@ impl LabourOperation {
     }
 
     /// The same operation, marked as replacing `part` (or as no main-part replacement).
-    pub fn with_major_part(self, part: Option<MajorPart>) -> Self {
+    pub fn with_major_part(self, part: Option<System>) -> Self {
         Self {
             major_part: part,
             ..self

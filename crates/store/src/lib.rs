@@ -34,6 +34,7 @@ pub mod capacity;
 pub mod customer;
 pub mod estimate;
 pub mod follow_up;
+pub mod guarantee;
 pub mod labour;
 pub mod network;
 pub mod part;

@@ -122,6 +122,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0019_provider_notices.sql"),
     },
     Migration {
+        version: 20,
+        name: "guarantee_model",
+        sqlite: include_str!("../migrations/sqlite/0020_guarantee_model.sql"),
+        postgres: include_str!("../migrations/postgres/0020_guarantee_model.sql"),
+    },
+    Migration {
         version: 22,
         name: "search",
         sqlite: include_str!("../migrations/sqlite/0022_search.sql"),

@@ -138,8 +138,8 @@ pub fn published() -> serde_json::Value {
     {
         // Inputs whose rules live in a table beside their parser.
         schemas.insert(
-            "ThresholdsInput".into(),
-            app::guarantee::thresholds_input_schema(),
+            "PolicyInput".into(),
+            app::guarantee::policy::policy_input_schema(),
         );
     }
     if let Some(components) = doc.get_mut("components").and_then(|c| c.as_object_mut()) {
@@ -524,15 +524,15 @@ mod tests {
         );
     }
 
-    /// The three-guarantees thresholds are described from the parser's own table:
-    /// required, 1 to each limit, nothing else.
+    /// The three-guarantees policy is described from the parser's own table:
+    /// required, 0 to each limit (the legal floors answer 422 by name), nothing else.
     #[test]
-    fn thresholds_input_states_the_parsers_limits() {
+    fn policy_input_states_the_parsers_limits() {
         let doc = published();
-        let t = &doc["components"]["schemas"]["ThresholdsInput"];
+        let t = &doc["components"]["schemas"]["PolicyInput"];
         assert_eq!(t["additionalProperties"], false);
-        for (field, max) in app::guarantee::THRESHOLD_LIMITS {
-            assert_eq!(t["properties"][field]["minimum"], 1, "{field}");
+        for (field, max) in app::guarantee::policy::POLICY_LIMITS {
+            assert_eq!(t["properties"][field]["minimum"], 0, "{field}");
             assert_eq!(t["properties"][field]["maximum"], max, "{field}");
             assert!(t["required"].to_string().contains(field), "{field}");
         }

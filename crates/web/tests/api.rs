@@ -211,6 +211,8 @@ fn template(path: &str) -> String {
                 "{photo_id}"
             }
             _ if i > 0 && segments[i - 1] == "stages" => "{stage}",
+            _ if i > 0 && segments[i - 1] == "excluded" => "{eid}",
+            _ if i > 0 && segments[i - 1] == "faults" => "{fid}",
             s if !s.is_empty() && s.chars().all(|ch| ch.is_ascii_digit()) => "{id}",
             _ if i > 0 && segments[i - 1] == "by-vin" => "{vin}",
             _ if i > 0 && segments[i - 1] == "export" => "{kind}",
@@ -587,6 +589,63 @@ fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
             "POST",
             "/api/v1/privacy-requests/1/refuse".into(),
             "privacy_request",
+        ),
+        (
+            "PUT",
+            format!("/api/v1/vehicles/{}/three-guarantees/delivery", f.vehicle_a),
+            "vehicle_write",
+        ),
+        (
+            "GET",
+            format!("/api/v1/vehicles/{}/three-guarantees/requests", f.vehicle_a),
+            "repair_order_read",
+        ),
+        // Filed by the desk (vehicle_write) or by the owner for their own car: the
+        // same roles as a booking.
+        (
+            "POST",
+            format!("/api/v1/vehicles/{}/three-guarantees/requests", f.vehicle_a),
+            "appointment_book",
+        ),
+        (
+            "POST",
+            "/api/v1/three-guarantees/requests/1/steps".into(),
+            "vehicle_write",
+        ),
+        (
+            "GET",
+            "/api/v1/repair-orders/1/three-guarantees".into(),
+            "repair_order_read",
+        ),
+        (
+            "PUT",
+            "/api/v1/repair-orders/1/three-guarantees/clock".into(),
+            "repair_order_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/three-guarantees/excluded".into(),
+            "repair_order_write",
+        ),
+        (
+            "DELETE",
+            "/api/v1/repair-orders/1/three-guarantees/excluded/1".into(),
+            "repair_order_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/three-guarantees/faults".into(),
+            "repair_order_write",
+        ),
+        (
+            "PUT",
+            "/api/v1/repair-orders/1/three-guarantees/faults/1/exclusion".into(),
+            "repair_order_write",
+        ),
+        (
+            "DELETE",
+            "/api/v1/repair-orders/1/three-guarantees/faults/1/exclusion".into(),
+            "repair_order_write",
         ),
     ]
 }

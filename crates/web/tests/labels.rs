@@ -43,6 +43,20 @@ const ORDER_EVENTS: &[&str] = &[
     "refund_recorded",
     "refund_settled",
     "rated",
+    "guarantee_clock_set",
+    "guarantee_excluded_added",
+    "guarantee_excluded_removed",
+    "guarantee_line_classified",
+    "guarantee_exclusion_set",
+    "guarantee_exclusion_cleared",
+    "three_guarantees_policy_changed",
+    "guarantee_delivered_on_set",
+    "guarantee_request_filed",
+    "guarantee_request_accepted",
+    "guarantee_request_refused",
+    "guarantee_request_performed",
+    "guarantee_request_due_today",
+    "guarantee_request_overdue",
 ];
 
 fn langs() -> [Lang; 2] {

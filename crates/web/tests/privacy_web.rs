@@ -66,6 +66,9 @@ fn fields_of(method: &str, path: &str) -> Option<&'static [Field]> {
             &[CustomerName, VehicleIdentity]
         }
         ("GET", "/stations/{id}/appointments.ics" | "/ical/owner/{file}") => &[VehicleIdentity],
+        // The three guarantees of an order: the VIN and the evidence written in words.
+        ("GET", "/repair-orders/{id}/three-guarantees") => &[VehicleIdentity, FreeText],
+        ("GET", "/vehicles/{id}/three-guarantees/requests") => NONE,
         // Network, catalogues, calendars, KPIs, the queue, money notices and every
         // write answer only ids, states and catalogue data.
         ("GET", _) if is_catalogue(p) => NONE,

@@ -3,7 +3,7 @@
 
 use crate::{App, AppResult};
 use domain::certification::{Qualification, Requirement, TechnicianGrade};
-use domain::guarantee::MajorPart;
+use domain::guarantee::main_part::System;
 use domain::labour::LabourOperation;
 use domain::permission::{Action, Principal, Unit};
 use domain::role::Role;
@@ -17,7 +17,7 @@ type Operation = (
     i64,
     Option<TechnicianGrade>,
     Option<Qualification>,
-    Option<MajorPart>,
+    Option<System>,
 );
 
 /// Common operations of a service station.
@@ -119,7 +119,7 @@ const OPERATIONS: &[Operation] = &[
         800,
         Some(TechnicianGrade::IntermediateMaster),
         None,
-        Some(MajorPart::Engine),
+        Some(System::Engine),
     ),
     (
         "GEARBOX-ASSY",
@@ -128,7 +128,7 @@ const OPERATIONS: &[Operation] = &[
         600,
         Some(TechnicianGrade::IntermediateMaster),
         None,
-        Some(MajorPart::Transmission),
+        Some(System::Transmission),
     ),
     (
         "HV-BATT-REPL",
@@ -137,7 +137,7 @@ const OPERATIONS: &[Operation] = &[
         400,
         Some(TechnicianGrade::IntermediateMaster),
         Some(Qualification::EvHighVoltage),
-        Some(MajorPart::TractionBattery),
+        Some(System::TractionBattery),
     ),
     (
         "DRIVE-MOTOR-REPL",
@@ -146,7 +146,7 @@ const OPERATIONS: &[Operation] = &[
         500,
         Some(TechnicianGrade::IntermediateMaster),
         Some(Qualification::EvHighVoltage),
-        Some(MajorPart::DriveMotor),
+        Some(System::DriveMotor),
     ),
 ];
 

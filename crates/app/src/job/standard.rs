@@ -30,6 +30,10 @@ impl Registry {
             crate::privacy::request::ESCALATE_KIND,
             crate::privacy::request::Escalate,
         );
+        r.register(
+            crate::guarantee::request::KIND,
+            crate::guarantee::request::Due,
+        );
         r
     }
 }

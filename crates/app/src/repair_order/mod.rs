@@ -24,13 +24,11 @@ pub mod view;
 use self::load::*;
 pub use self::load::{ENTITY, work_code};
 use crate::network::expect;
-use crate::shared::{expect_any, refused, ts};
+use crate::shared::{expect_any, refused};
 use crate::{App, AppError, AppResult, actor, conn};
 use domain::Violation;
 use domain::permission::{Action, Grant, Reach};
-use domain::repair_order::{
-    ConcernClass, Stage, StageTiming, courtesy_car_entitled, late_handover, stage_timings,
-};
+use domain::repair_order::{ConcernClass, Stage, StageTiming, late_handover, stage_timings};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -326,9 +324,7 @@ pub async fn complete_stage(
         };
         let mut follow_up = false;
         if stage == Stage::Delivery {
-            let received = ts(l.row.received_at)?;
             out.late_minutes = l.order.promised_at().and_then(|p| late_handover(p, now));
-            out.courtesy_car = courtesy_car_entitled(received, now);
             l.order.start_stage(Stage::FollowUp, now).map_err(refused)?;
             follow_up = true;
         }
@@ -337,6 +333,17 @@ pub async fn complete_stage(
             app,
             "repair_order.complete_stage",
             move |mut tx| async move {
+                let mut out = out;
+                if stage == Stage::Delivery {
+                    // One rule with the pages (Art 21, quality repairs, through the 包修期).
+                    out.courtesy_car = crate::guarantee::view::courtesy_car_arose(
+                        &mut tx,
+                        l.row.vehicle_id,
+                        id,
+                        now,
+                    )
+                    .await?;
+                }
                 save(&mut tx, l, out.late_minutes, out.courtesy_car, now_ms).await?;
                 record_stage(&mut tx, grant, id, "stage_completed", stage, now_ms).await?;
                 if stage == Stage::Delivery {

@@ -20,10 +20,6 @@ pub use standard::*;
 use std::collections::BTreeSet;
 pub use timing::*;
 
-/// A repair taking longer than this many days entitles the owner to a courtesy car
-/// (三包: 修理时间超过5日).
-pub const COURTESY_CAR_AFTER_DAYS: i64 = 5;
-
 /// The stages of a repair order, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -291,8 +291,12 @@ fn timings_overrun_and_eta() {
 
 #[test]
 fn courtesy_car_and_follow_up() {
-    assert!(!courtesy_car_entitled(t(0), t(5 * 1440)));
-    assert!(courtesy_car_entitled(t(0), t(5 * 1440 + 1)));
+    // The courtesy car follows the one rule of the three guarantees (Art 21): from
+    // the start of day 6 of the repair.
+    let span = crate::guarantee::repair_time::RepairSpan::new(t(0), None, vec![])
+        .expect("a running repair");
+    assert!(!span.courtesy_car_due(t(5 * 1440), 5));
+    assert!(span.courtesy_car_due(t(5 * 1440 + 1), 5));
     assert_eq!(follow_up_due(&default_standard(), t(0)), Ok(t(3 * 1440)));
     let events = [
         StageEvent {

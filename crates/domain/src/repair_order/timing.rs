@@ -104,12 +104,6 @@ pub fn late_handover(promised: Timestamp, delivered: Timestamp) -> Option<i64> {
     (secs > 0).then(|| (secs + 59) / 60)
 }
 
-/// Whether a repair received at `received_at` and still running (or delivered) at
-/// `until` has taken more than five days, entitling the owner to a courtesy car.
-pub fn courtesy_car_entitled(received_at: Timestamp, until: Timestamp) -> bool {
-    until.duration_since(received_at) > SignedDuration::from_hours(COURTESY_CAR_AFTER_DAYS * 24)
-}
-
 /// When the follow-up call is due: delivery plus the standard's days (3 by default).
 pub fn follow_up_due(
     standard: &StageStandard,

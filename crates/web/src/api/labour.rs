@@ -13,7 +13,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use domain::Violation;
 use domain::certification::{Qualification, Requirement, TechnicianGrade};
-use domain::guarantee::MajorPart;
+use domain::guarantee::main_part::System;
 use domain::labour::LabourOperation;
 use domain::permission::Action;
 use serde::Deserialize;
@@ -80,7 +80,7 @@ pub async fn upsert_operation(
     let major_part = match input.major_part.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(p) => Some(
-            MajorPart::from_code(p)
+            System::from_code(p)
                 .ok_or_else(|| invalid("major_part", "labour.major_part_unknown", c.lang))?,
         ),
     };

@@ -19,6 +19,7 @@ pub mod appointment;
 pub mod capacity;
 pub mod customer;
 pub mod estimate;
+pub mod guarantee;
 pub mod kpi;
 pub mod network;
 pub mod people;
@@ -52,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .merge(people::router())
         .merge(customer::router())
         .merge(vehicle::router())
+        .merge(guarantee::router())
         .merge(appointment::router())
         .merge(capacity::router())
         .merge(repair_order::router())

@@ -132,7 +132,7 @@ pub(crate) async fn order_page(
     // The advisor is told at the order what the owner may be entitled to under the
     // three-guarantees rules, before the car is handed back again.
     let guarantee_alerts = match app::guarantee::for_order(&s.app, &g, id).await {
-        Ok(tg) => crate::console::vehicle::three_guarantees_alerts(lang, &tg),
+        Ok(og) => crate::console::guarantee::order_alerts(lang, &og),
         Err(e) => {
             tracing::warn!(error = %e, "order page: no three-guarantees counters");
             vec![]
