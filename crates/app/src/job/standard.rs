@@ -30,6 +30,7 @@ impl Registry {
             crate::privacy::request::ESCALATE_KIND,
             crate::privacy::request::Escalate,
         );
+        r.register(crate::complaint::clock::KIND, crate::complaint::clock::Tick);
         r
     }
 }
