@@ -133,17 +133,27 @@ async fn load(tx: &mut AnyConnection, grant: &Grant, id: i64) -> AppResult<Compl
 }
 
 fn state_of(c: &ComplaintRow) -> AppResult<State> {
-    State::from_code(&c.state).ok_or_else(|| AppError::Internal(format!("complaint state {}", c.state)))
+    State::from_code(&c.state)
+        .ok_or_else(|| AppError::Internal(format!("complaint state {}", c.state)))
 }
 
 fn open(c: &ComplaintRow) -> AppResult<()> {
     if c.state == "closed" {
-        return Err(AppError::Refused(Violation::new("state", "complaint.closed").into()));
+        return Err(AppError::Refused(
+            Violation::new("state", "complaint.closed").into(),
+        ));
     }
     Ok(())
 }
 
-async fn event(tx: &mut AnyConnection, grant: &Grant, id: i64, now: i64, kind: &str, detail: serde_json::Value) -> AppResult<()> {
+async fn event(
+    tx: &mut AnyConnection,
+    grant: &Grant,
+    id: i64,
+    now: i64,
+    kind: &str,
+    detail: serde_json::Value,
+) -> AppResult<()> {
     let p = grant.principal();
     store::complaint::add_event(tx, id, now, kind, p.role.code(), p.id, &detail).await?;
     Ok(())
@@ -152,7 +162,9 @@ async fn event(tx: &mut AnyConnection, grant: &Grant, id: i64, now: i64, kind: &
 async fn finish(app: &App, id: i64) -> AppResult<ComplaintRow> {
     app.wake_jobs();
     let mut c = conn(app).await?;
-    store::complaint::get(&mut c, &Reach::All, id).await?.ok_or(AppError::NotFound)
+    store::complaint::get(&mut c, &Reach::All, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Moves a complaint by a workflow event (`acknowledge`, `start_analysis`,
@@ -160,12 +172,20 @@ async fn finish(app: &App, id: i64) -> AppResult<ComplaintRow> {
 /// `finish_work`, `close`, `reopen`). Going backwards is `complaint.transition`;
 /// proposing needs the analysis; closing needs the three zeros and an accepting
 /// follow-up; reopening starts a new clock and keeps the history.
-pub async fn act(app: &App, grant: &Grant, id: i64, event_code: &str, input: &NoteInput) -> AppResult<ComplaintRow> {
+pub async fn act(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    event_code: &str,
+    input: &NoteInput,
+) -> AppResult<ComplaintRow> {
     crate::network::expect(grant, Action::ComplaintWrite)?;
     let ev = Event::parse(event_code).map_err(|v| AppError::Invalid(v.into()))?;
     let note = input.note.trim().to_string();
     if note.chars().count() > rules::MAX_TEXT_CHARS {
-        return Err(AppError::Invalid(Violation::new("note", "text.length").into()));
+        return Err(AppError::Invalid(
+            Violation::new("note", "text.length").into(),
+        ));
     }
     let now = app.now_ms();
     let note = &note;
@@ -176,7 +196,9 @@ pub async fn act(app: &App, grant: &Grant, id: i64, event_code: &str, input: &No
         let n = c.clock_no;
         match ev {
             Event::ProposeSolution if c.analysed_at.is_none() => {
-                return Err(AppError::Refused(Violation::new("responsibility", "complaint.analysis_missing").into()));
+                return Err(AppError::Refused(
+                    Violation::new("responsibility", "complaint.analysis_missing").into(),
+                ));
             }
             Event::Close => {
                 let zeros = store::complaint::closure::zeros(&mut tx, id, n).await?;
@@ -196,14 +218,26 @@ pub async fn act(app: &App, grant: &Grant, id: i64, event_code: &str, input: &No
         }
         if ev == Event::Reopen {
             if !store::complaint::reopen(&mut tx, id, now).await? {
-                return Err(AppError::Refused(Violation::new("state", "complaint.transition").into()));
+                return Err(AppError::Refused(
+                    Violation::new("state", "complaint.transition").into(),
+                ));
             }
             let mode = clock::policy_of(&mut tx, c.policy_id).await?.mode;
-            store::complaint::clock::add_segment(&mut tx, id, n + 1, now, c.station_id, clock::mode_str(mode)).await?;
+            store::complaint::clock::add_segment(
+                &mut tx,
+                id,
+                n + 1,
+                now,
+                c.station_id,
+                clock::mode_str(mode),
+            )
+            .await?;
         } else {
             let closed_at = (to == State::Closed).then_some(now);
             if !store::complaint::set_state(&mut tx, id, from.code(), to.code(), closed_at).await? {
-                return Err(AppError::Refused(Violation::new("state", "complaint.transition").into()));
+                return Err(AppError::Refused(
+                    Violation::new("state", "complaint.transition").into(),
+                ));
             }
             if to == State::Closed && c.paused_since.is_some() {
                 store::complaint::clock::resume(&mut tx, id, n, now).await?;
@@ -219,7 +253,15 @@ pub async fn act(app: &App, grant: &Grant, id: i64, event_code: &str, input: &No
         for s in met {
             store::complaint::clock::meet(&mut tx, id, n, s.code(), now).await?;
         }
-        event(&mut tx, grant, id, now, ev.code(), serde_json::json!({ "from": from.code(), "to": to.code(), "note": note })).await?;
+        event(
+            &mut tx,
+            grant,
+            id,
+            now,
+            ev.code(),
+            serde_json::json!({ "from": from.code(), "to": to.code(), "note": note }),
+        )
+        .await?;
         clock::recompute(&mut tx, id, now).await?;
         Ok((tx, ()))
     })
@@ -228,7 +270,12 @@ pub async fn act(app: &App, grant: &Grant, id: i64, event_code: &str, input: &No
 }
 
 /// Records a response to the customer (the first one meets the 1-hour target).
-pub async fn respond(app: &App, grant: &Grant, id: i64, input: &NoteInput) -> AppResult<ComplaintRow> {
+pub async fn respond(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &NoteInput,
+) -> AppResult<ComplaintRow> {
     crate::network::expect(grant, Action::ComplaintWrite)?;
     let note = rules::text("note", &input.note).map_err(|v| AppError::Invalid(v.into()))?;
     let now = app.now_ms();
@@ -236,8 +283,17 @@ pub async fn respond(app: &App, grant: &Grant, id: i64, input: &NoteInput) -> Ap
     run(app, "complaint.respond", move |mut tx| async move {
         let c = load(&mut tx, grant, id).await?;
         open(&c)?;
-        store::complaint::clock::meet(&mut tx, id, c.clock_no, Stage::FirstResponse.code(), now).await?;
-        event(&mut tx, grant, id, now, "responded", serde_json::json!({ "note": note })).await?;
+        store::complaint::clock::meet(&mut tx, id, c.clock_no, Stage::FirstResponse.code(), now)
+            .await?;
+        event(
+            &mut tx,
+            grant,
+            id,
+            now,
+            "responded",
+            serde_json::json!({ "note": note }),
+        )
+        .await?;
         clock::recompute(&mut tx, id, now).await?;
         Ok((tx, ()))
     })
@@ -247,10 +303,18 @@ pub async fn respond(app: &App, grant: &Grant, id: i64, input: &NoteInput) -> Ap
 
 /// Records the analysis (state `analysing`): responsibility and cause. Meets the
 /// analysis target and starts the solution target.
-pub async fn analyse(app: &App, grant: &Grant, id: i64, input: &AnalysisInput) -> AppResult<ComplaintRow> {
+pub async fn analyse(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &AnalysisInput,
+) -> AppResult<ComplaintRow> {
     crate::network::expect(grant, Action::ComplaintWrite)?;
     let mut v = Violations::new();
-    let resp = v.field("responsibility", Responsibility::parse(&input.responsibility));
+    let resp = v.field(
+        "responsibility",
+        Responsibility::parse(&input.responsibility),
+    );
     let cause = v.field("cause", rules::text("cause", &input.cause));
     v.clone().into_result().map_err(AppError::Invalid)?;
     let (Some(resp), Some(cause)) = (resp, cause) else {
@@ -261,11 +325,21 @@ pub async fn analyse(app: &App, grant: &Grant, id: i64, input: &AnalysisInput) -
     run(app, "complaint.analyse", move |mut tx| async move {
         let c = load(&mut tx, grant, id).await?;
         if state_of(&c)? != State::Analysing {
-            return Err(AppError::Refused(Violation::new("state", "complaint.not_analysing").into()));
+            return Err(AppError::Refused(
+                Violation::new("state", "complaint.not_analysing").into(),
+            ));
         }
         store::complaint::set_analysis(&mut tx, id, resp.code(), cause, now).await?;
         store::complaint::clock::meet(&mut tx, id, c.clock_no, Stage::Analysis.code(), now).await?;
-        event(&mut tx, grant, id, now, "analysed", serde_json::json!({ "responsibility": resp.code(), "cause": cause })).await?;
+        event(
+            &mut tx,
+            grant,
+            id,
+            now,
+            "analysed",
+            serde_json::json!({ "responsibility": resp.code(), "cause": cause }),
+        )
+        .await?;
         clock::recompute(&mut tx, id, now).await?;
         Ok((tx, ()))
     })
@@ -274,7 +348,12 @@ pub async fn analyse(app: &App, grant: &Grant, id: i64, input: &AnalysisInput) -
 }
 
 /// Stops (`waiting = true`) or restarts the clocks while waiting for the customer.
-pub async fn wait_for_customer(app: &App, grant: &Grant, id: i64, waiting: bool) -> AppResult<ComplaintRow> {
+pub async fn wait_for_customer(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    waiting: bool,
+) -> AppResult<ComplaintRow> {
     crate::network::expect(grant, Action::ComplaintWrite)?;
     let now = app.now_ms();
     run(app, "complaint.pause", move |mut tx| async move {
@@ -290,10 +369,20 @@ pub async fn wait_for_customer(app: &App, grant: &Grant, id: i64, waiting: bool)
                 store::complaint::set_paused(&mut tx, id, None).await?;
             }
             _ => {
-                return Err(AppError::Refused(Violation::new("waiting", "complaint.pause_unchanged").into()));
+                return Err(AppError::Refused(
+                    Violation::new("waiting", "complaint.pause_unchanged").into(),
+                ));
             }
         }
-        event(&mut tx, grant, id, now, if waiting { "paused" } else { "resumed" }, serde_json::json!({})).await?;
+        event(
+            &mut tx,
+            grant,
+            id,
+            now,
+            if waiting { "paused" } else { "resumed" },
+            serde_json::json!({}),
+        )
+        .await?;
         clock::recompute(&mut tx, id, now).await?;
         Ok((tx, ()))
     })
@@ -312,7 +401,9 @@ pub(crate) async fn rebase(
     role: &str,
     by: i64,
 ) -> AppResult<()> {
-    let c = store::complaint::get(tx, &Reach::All, id).await?.ok_or(AppError::NotFound)?;
+    let c = store::complaint::get(tx, &Reach::All, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if let Some((s, r)) = station {
         store::complaint::set_station(tx, id, s, r).await?;
     }
@@ -322,7 +413,8 @@ pub(crate) async fn rebase(
     }
     let mode = clock::policy_of(tx, pid).await?.mode;
     let st = station.map_or(c.station_id, |s| s.0);
-    store::complaint::clock::add_segment(tx, id, c.clock_no, now, st, clock::mode_str(mode)).await?;
+    store::complaint::clock::add_segment(tx, id, c.clock_no, now, st, clock::mode_str(mode))
+        .await?;
     let detail = serde_json::json!({ "station_id": st, "policy_id": pid });
     store::complaint::add_event(tx, id, now, "rebased", role, by, &detail).await?;
     clock::recompute(tx, id, now).await
@@ -330,12 +422,19 @@ pub(crate) async fn rebase(
 
 /// Moves an open complaint to another station (both within the caller's reach); the
 /// time counted so far is kept and the rest counts on the new station's calendar.
-pub async fn reassign(app: &App, grant: &Grant, id: i64, input: &ReassignInput) -> AppResult<ComplaintRow> {
+pub async fn reassign(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &ReassignInput,
+) -> AppResult<ComplaintRow> {
     crate::network::expect(grant, Action::ComplaintWrite)?;
     let mut c = conn(app).await?;
     let st = store::network::station(&mut c, &Reach::All, input.station_id)
         .await
-        .map_err(|_| AppError::Invalid(Violation::new("station_id", "complaint.station_unknown").into()))?;
+        .map_err(|_| {
+            AppError::Invalid(Violation::new("station_id", "complaint.station_unknown").into())
+        })?;
     drop(c);
     super::covers(grant, st.id, st.region_id)?;
     let now = app.now_ms();
@@ -343,7 +442,16 @@ pub async fn reassign(app: &App, grant: &Grant, id: i64, input: &ReassignInput) 
     run(app, "complaint.reassign", move |mut tx| async move {
         let c = load(&mut tx, grant, id).await?;
         open(&c)?;
-        rebase(&mut tx, id, Some((st.id, st.region_id)), None, now, p.role.code(), p.id).await?;
+        rebase(
+            &mut tx,
+            id,
+            Some((st.id, st.region_id)),
+            None,
+            now,
+            p.role.code(),
+            p.id,
+        )
+        .await?;
         Ok((tx, ()))
     })
     .await?;
@@ -352,9 +460,15 @@ pub async fn reassign(app: &App, grant: &Grant, id: i64, input: &ReassignInput) 
 
 /// Changes the severity of an open complaint: the clock moves onto the current policy
 /// of the new severity, keeping the time counted so far.
-pub async fn change_severity(app: &App, grant: &Grant, id: i64, input: &SeverityInput) -> AppResult<ComplaintRow> {
+pub async fn change_severity(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &SeverityInput,
+) -> AppResult<ComplaintRow> {
     crate::network::expect(grant, Action::ComplaintWrite)?;
-    let sev = Severity::parse(&input.severity, input.urgent_reason.as_deref()).map_err(|v| AppError::Invalid(v.into()))?;
+    let sev = Severity::parse(&input.severity, input.urgent_reason.as_deref())
+        .map_err(|v| AppError::Invalid(v.into()))?;
     let now = app.now_ms();
     let p = grant.principal().clone();
     run(app, "complaint.change_severity", move |mut tx| async move {
@@ -373,10 +487,16 @@ pub async fn change_severity(app: &App, grant: &Grant, id: i64, input: &Severity
 }
 
 /// Records one of the three zeros of the current clock.
-pub async fn set_zero(app: &App, grant: &Grant, id: i64, input: &ZeroInput) -> AppResult<ComplaintRow> {
+pub async fn set_zero(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &ZeroInput,
+) -> AppResult<ComplaintRow> {
     crate::network::expect(grant, Action::ComplaintWrite)?;
     let zero = Zero::parse(&input.zero).map_err(|v| AppError::Invalid(v.into()))?;
-    let status = ZeroStatus::parse(zero, &input.status, &input.text).map_err(|v| AppError::Invalid(v.into()))?;
+    let status = ZeroStatus::parse(zero, &input.status, &input.text)
+        .map_err(|v| AppError::Invalid(v.into()))?;
     let now = app.now_ms();
     let by = grant.principal().id;
     let status = &status;
@@ -392,22 +512,41 @@ pub async fn set_zero(app: &App, grant: &Grant, id: i64, input: &ZeroInput) -> A
 }
 
 /// Records the follow-up call of the current clock (state `follow_up`).
-pub async fn follow_up(app: &App, grant: &Grant, id: i64, input: &FollowUpInput) -> AppResult<ComplaintRow> {
+pub async fn follow_up(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &FollowUpInput,
+) -> AppResult<ComplaintRow> {
     crate::network::expect(grant, Action::ComplaintWrite)?;
     record_follow_up(app, grant, id, input, false).await
 }
 
 /// The owner answers the follow-up on their phone page.
-pub async fn answer_follow_up(app: &App, grant: &Grant, id: i64, input: &FollowUpInput) -> AppResult<ComplaintRow> {
+pub async fn answer_follow_up(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &FollowUpInput,
+) -> AppResult<ComplaintRow> {
     crate::network::expect(grant, Action::ComplaintOwnerFile)?;
     record_follow_up(app, grant, id, input, true).await
 }
 
-async fn record_follow_up(app: &App, grant: &Grant, id: i64, input: &FollowUpInput, owner: bool) -> AppResult<ComplaintRow> {
-    let fu = FollowUp::new(input.satisfaction, input.accepts_closure).map_err(|v| AppError::Invalid(v.into()))?;
+async fn record_follow_up(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &FollowUpInput,
+    owner: bool,
+) -> AppResult<ComplaintRow> {
+    let fu = FollowUp::new(input.satisfaction, input.accepts_closure)
+        .map_err(|v| AppError::Invalid(v.into()))?;
     let note = input.note.trim().to_string();
     if note.chars().count() > rules::MAX_TEXT_CHARS {
-        return Err(AppError::Invalid(Violation::new("note", "text.length").into()));
+        return Err(AppError::Invalid(
+            Violation::new("note", "text.length").into(),
+        ));
     }
     let now = app.now_ms();
     let by = grant.principal().id;
@@ -431,7 +570,12 @@ async fn record_follow_up(app: &App, grant: &Grant, id: i64, input: &FollowUpInp
 
 /// Grants goodwill up to the caller's approval limit (`complaint.goodwill_over_limit`
 /// on `value` above it).
-pub async fn grant_goodwill(app: &App, grant: &Grant, id: i64, input: &GoodwillInput) -> AppResult<ComplaintRow> {
+pub async fn grant_goodwill(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &GoodwillInput,
+) -> AppResult<ComplaintRow> {
     crate::network::expect(grant, Action::ComplaintWrite)?;
     let mut v = Violations::new();
     let kind = v.field("kind", GoodwillKind::parse(&input.kind));
@@ -450,8 +594,26 @@ pub async fn grant_goodwill(app: &App, grant: &Grant, id: i64, input: &GoodwillI
     run(app, "complaint.goodwill", move |mut tx| async move {
         let c = load(&mut tx, grant, id).await?;
         open(&c)?;
-        store::complaint::closure::add_goodwill(&mut tx, id, kind.code(), value, note, by, role.code(), now).await?;
-        event(&mut tx, grant, id, now, "goodwill", serde_json::json!({ "kind": kind.code(), "value_fen": value, "note": note })).await?;
+        store::complaint::closure::add_goodwill(
+            &mut tx,
+            id,
+            kind.code(),
+            value,
+            note,
+            by,
+            role.code(),
+            now,
+        )
+        .await?;
+        event(
+            &mut tx,
+            grant,
+            id,
+            now,
+            "goodwill",
+            serde_json::json!({ "kind": kind.code(), "value_fen": value, "note": note }),
+        )
+        .await?;
         Ok((tx, ()))
     })
     .await?;
@@ -459,7 +621,12 @@ pub async fn grant_goodwill(app: &App, grant: &Grant, id: i64, input: &GoodwillI
 }
 
 /// Records an attachment's metadata: photos and audio only, at most 10 MiB.
-pub async fn attach(app: &App, grant: &Grant, id: i64, input: &AttachmentInput) -> AppResult<ComplaintRow> {
+pub async fn attach(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &AttachmentInput,
+) -> AppResult<ComplaintRow> {
     crate::network::expect(grant, Action::ComplaintWrite)?;
     let mut v = Violations::new();
     let name = input.file_name.trim();
@@ -467,20 +634,38 @@ pub async fn attach(app: &App, grant: &Grant, id: i64, input: &AttachmentInput) 
         v.push(Violation::new("file_name", "complaint.file_name_invalid"));
     }
     if !ATTACHMENT_TYPES.contains(&input.content_type.trim()) {
-        v.push(Violation::new("content_type", "complaint.attachment_type").with_detail(ATTACHMENT_TYPES.join(", ")));
+        v.push(
+            Violation::new("content_type", "complaint.attachment_type")
+                .with_detail(ATTACHMENT_TYPES.join(", ")),
+        );
     }
     if input.size_bytes <= 0 || input.size_bytes > MAX_ATTACHMENT_BYTES {
-        v.push(Violation::new("size_bytes", "complaint.attachment_size").with_detail(MAX_ATTACHMENT_BYTES.to_string()));
+        v.push(
+            Violation::new("size_bytes", "complaint.attachment_size")
+                .with_detail(MAX_ATTACHMENT_BYTES.to_string()),
+        );
     }
     v.into_result().map_err(AppError::Invalid)?;
     let now = app.now_ms();
     let by = grant.principal().id;
-    let (name, ct, size) = (name.to_string(), input.content_type.trim().to_string(), input.size_bytes);
+    let (name, ct, size) = (
+        name.to_string(),
+        input.content_type.trim().to_string(),
+        input.size_bytes,
+    );
     let (name, ct) = (&name, &ct);
     run(app, "complaint.attach", move |mut tx| async move {
         let c = load(&mut tx, grant, id).await?;
         store::complaint::closure::add_attachment(&mut tx, c.id, name, ct, size, now, by).await?;
-        event(&mut tx, grant, id, now, "attached", serde_json::json!({ "file_name": name, "content_type": ct, "size_bytes": size })).await?;
+        event(
+            &mut tx,
+            grant,
+            id,
+            now,
+            "attached",
+            serde_json::json!({ "file_name": name, "content_type": ct, "size_bytes": size }),
+        )
+        .await?;
         Ok((tx, ()))
     })
     .await?;

@@ -78,7 +78,10 @@ pub async fn compute(conn: &mut AnyConnection, c: &ComplaintRow) -> AppResult<Co
     for s in &segs {
         if !calendars.contains_key(&s.station_id) {
             let st = store::network::station(conn, &Reach::All, s.station_id).await?;
-            calendars.insert(s.station_id, crate::calendar::station_calendar(conn, &st).await?);
+            calendars.insert(
+                s.station_id,
+                crate::calendar::station_calendar(conn, &st).await?,
+            );
         }
     }
     let mut segments = Vec::new();
@@ -167,7 +170,11 @@ pub async fn recompute(conn: &mut AnyConnection, id: i64, now: i64) -> AppResult
             }
         }
     }
-    let next = if open { sla::next_deadline(&comp.checkpoints) } else { None };
+    let next = if open {
+        sla::next_deadline(&comp.checkpoints)
+    } else {
+        None
+    };
     store::complaint::set_summary(
         conn,
         c.id,

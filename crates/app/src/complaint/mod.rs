@@ -87,7 +87,10 @@ pub(crate) fn covers(grant: &Grant, station: i64, region: i64) -> AppResult<()> 
     }
 }
 
-fn parse_file(input: &FileInput, owner: bool) -> Result<(Channel, Category, Severity, String, Option<String>), Violations> {
+fn parse_file(
+    input: &FileInput,
+    owner: bool,
+) -> Result<(Channel, Category, Severity, String, Option<String>), Violations> {
     let mut v = Violations::new();
     let channel = if owner {
         Some(Channel::App)
@@ -98,12 +101,18 @@ fn parse_file(input: &FileInput, owner: bool) -> Result<(Channel, Category, Seve
     let severity = if owner && input.severity.trim().is_empty() {
         Some(Severity::Normal)
     } else {
-        v.field("severity", Severity::parse(&input.severity, input.urgent_reason.as_deref()))
+        v.field(
+            "severity",
+            Severity::parse(&input.severity, input.urgent_reason.as_deref()),
+        )
     };
     if input.station_id <= 0 {
         v.push(Violation::new("station_id", "complaint.station_required"));
     }
-    let description = v.field("description", rules::text("description", &input.description));
+    let description = v.field(
+        "description",
+        rules::text("description", &input.description),
+    );
     let link = input
         .source_link
         .as_deref()
@@ -111,7 +120,10 @@ fn parse_file(input: &FileInput, owner: bool) -> Result<(Channel, Category, Seve
         .filter(|s| !s.is_empty())
         .map(str::to_string);
     if channel.is_some_and(|c| c.needs_source_link()) && link.is_none() {
-        v.push(Violation::new("source_link", "complaint.source_link_required"));
+        v.push(Violation::new(
+            "source_link",
+            "complaint.source_link_required",
+        ));
     }
     if link.as_ref().is_some_and(|l| l.chars().count() > 500) {
         v.push(Violation::new("source_link", "text.length").with_detail("500"));
@@ -144,18 +156,28 @@ pub async fn file_own(app: &App, grant: &Grant, input: &FileInput) -> AppResult<
         let mut c = conn(app).await?;
         let v = store::vehicle::get(&mut c, &Reach::All, vid).await?;
         if v.owner_id != cid.get() {
-            return Err(AppError::Invalid(Violation::new("vehicle_id", "complaint.vehicle_not_yours").into()));
+            return Err(AppError::Invalid(
+                Violation::new("vehicle_id", "complaint.vehicle_not_yours").into(),
+            ));
         }
     }
     file_as(app, grant, &own, true).await
 }
 
-async fn file_as(app: &App, grant: &Grant, input: &FileInput, owner: bool) -> AppResult<ComplaintRow> {
-    let (channel, category, asked, description, link) = parse_file(input, owner).map_err(AppError::Invalid)?;
+async fn file_as(
+    app: &App,
+    grant: &Grant,
+    input: &FileInput,
+    owner: bool,
+) -> AppResult<ComplaintRow> {
+    let (channel, category, asked, description, link) =
+        parse_file(input, owner).map_err(AppError::Invalid)?;
     let mut c = conn(app).await?;
     let station = store::network::station(&mut c, &Reach::All, input.station_id)
         .await
-        .map_err(|_| AppError::Invalid(Violation::new("station_id", "complaint.station_unknown").into()))?;
+        .map_err(|_| {
+            AppError::Invalid(Violation::new("station_id", "complaint.station_unknown").into())
+        })?;
     drop(c);
     if !owner {
         covers(grant, station.id, station.region_id)?;
@@ -165,14 +187,19 @@ async fn file_as(app: &App, grant: &Grant, input: &FileInput, owner: bool) -> Ap
     let (link, description) = (&link, &description);
     let id = run(app, "complaint.file", move |mut tx| async move {
         let earlier: Vec<jiff::Timestamp> = match input.vehicle_id {
-            Some(v) => store::complaint::vehicle_received_since(&mut tx, v, now - rules::REPEATED_WINDOW_DAYS * 86_400_000)
-                .await?
-                .into_iter()
-                .filter_map(|ms| jiff::Timestamp::from_millisecond(ms).ok())
-                .collect(),
+            Some(v) => store::complaint::vehicle_received_since(
+                &mut tx,
+                v,
+                now - rules::REPEATED_WINDOW_DAYS * 86_400_000,
+            )
+            .await?
+            .into_iter()
+            .filter_map(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+            .collect(),
             None => Vec::new(),
         };
-        let now_ts = jiff::Timestamp::from_millisecond(now).map_err(|e| AppError::Internal(e.to_string()))?;
+        let now_ts = jiff::Timestamp::from_millisecond(now)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         let severity = rules::effective_severity(asked, &earlier, now_ts);
         let pol = policy::current(&mut tx, category, severity, now).await?;
         let new = store::complaint::NewComplaint {
@@ -192,19 +219,38 @@ async fn file_as(app: &App, grant: &Grant, input: &FileInput, owner: bool) -> Ap
             created_by: who.id,
         };
         let id = store::complaint::insert(&mut tx, &new).await?;
-        store::complaint::clock::add_segment(&mut tx, id, 1, now, station.id, clock::mode_str(pol.1.mode)).await?;
+        store::complaint::clock::add_segment(
+            &mut tx,
+            id,
+            1,
+            now,
+            station.id,
+            clock::mode_str(pol.1.mode),
+        )
+        .await?;
         let detail = serde_json::json!({
             "channel": channel.code(), "category": category.code(), "severity": severity.level(),
             "urgent_reason": severity.reason(), "repeated_by_rule": severity != asked,
         });
-        store::complaint::add_event(&mut tx, id, now, "received", who.role.code(), who.id, &detail).await?;
+        store::complaint::add_event(
+            &mut tx,
+            id,
+            now,
+            "received",
+            who.role.code(),
+            who.id,
+            &detail,
+        )
+        .await?;
         clock::recompute(&mut tx, id, now).await?;
         Ok((tx, id))
     })
     .await?;
     app.wake_jobs();
     let mut c = conn(app).await?;
-    store::complaint::get(&mut c, &Reach::All, id).await?.ok_or(AppError::NotFound)
+    store::complaint::get(&mut c, &Reach::All, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// One complaint with its timeline, clock, zeros, follow-up, goodwill and notices.
@@ -225,13 +271,22 @@ pub async fn detail(app: &App, grant: &Grant, id: i64) -> AppResult<Detail> {
         goodwill: store::complaint::closure::goodwill(&mut c, id).await?,
         attachments: store::complaint::closure::attachments(&mut c, id).await?,
         notices: store::complaint::notice::for_complaint(&mut c, id).await?,
-        allowed: rules::workflow::allowed(state).iter().map(|e| e.code().to_string()).collect(),
+        allowed: rules::workflow::allowed(state)
+            .iter()
+            .map(|e| e.code().to_string())
+            .collect(),
         complaint,
     })
 }
 
 /// The queue within the caller's reach, nearest deadline first; and the total.
-pub async fn queue(app: &App, grant: &Grant, filter: &QueueFilter, limit: i64, offset: i64) -> AppResult<(Vec<ComplaintRow>, i64)> {
+pub async fn queue(
+    app: &App,
+    grant: &Grant,
+    filter: &QueueFilter,
+    limit: i64,
+    offset: i64,
+) -> AppResult<(Vec<ComplaintRow>, i64)> {
     crate::network::expect(grant, Action::ComplaintRead)?;
     if matches!(grant.reach(), Reach::Customer(_)) {
         return Err(AppError::Forbidden);
@@ -251,7 +306,14 @@ pub async fn queue(app: &App, grant: &Grant, filter: &QueueFilter, limit: i64, o
     }
     v.into_result().map_err(AppError::Invalid)?;
     let mut c = conn(app).await?;
-    Ok(store::complaint::queue(&mut c, grant.reach(), filter, limit.clamp(1, 500), offset.max(0)).await?)
+    Ok(store::complaint::queue(
+        &mut c,
+        grant.reach(),
+        filter,
+        limit.clamp(1, 500),
+        offset.max(0),
+    )
+    .await?)
 }
 
 /// The signed-in owner's complaints, newest first.

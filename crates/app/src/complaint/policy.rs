@@ -21,13 +21,24 @@ pub async fn current(
     severity: Severity,
     now: i64,
 ) -> AppResult<(i64, Policy)> {
-    if let Some(row) = store::complaint::clock::current_policy(conn, category.code(), severity.level()).await? {
+    if let Some(row) =
+        store::complaint::clock::current_policy(conn, category.code(), severity.level()).await?
+    {
         let p = serde_json::from_str(&row.body).map_err(|e| AppError::Internal(e.to_string()))?;
         return Ok((row.id, p));
     }
     let p = Policy::spec_default(ClockMode::Business);
     let body = serde_json::to_string(&p).map_err(|e| AppError::Internal(e.to_string()))?;
-    let id = store::complaint::clock::insert_policy(conn, category.code(), severity.level(), "business", &body, now, 0).await?;
+    let id = store::complaint::clock::insert_policy(
+        conn,
+        category.code(),
+        severity.level(),
+        "business",
+        &body,
+        now,
+        0,
+    )
+    .await?;
     Ok((id, p))
 }
 
@@ -128,7 +139,16 @@ pub async fn publish(app: &App, grant: &Grant, input: &PolicyInput) -> AppResult
     let mode_code = super::clock::mode_str(mode);
     let body = &body;
     let id = run(app, "complaint.publish_policy", move |mut tx| async move {
-        let id = store::complaint::clock::insert_policy(&mut tx, category.code(), level, mode_code, body, now, by).await?;
+        let id = store::complaint::clock::insert_policy(
+            &mut tx,
+            category.code(),
+            level,
+            mode_code,
+            body,
+            now,
+            by,
+        )
+        .await?;
         for cid in store::complaint::clock::open_with(&mut tx, category.code(), level).await? {
             super::action::rebase(&mut tx, cid, None, Some(id), now, "system", by).await?;
         }
@@ -137,7 +157,9 @@ pub async fn publish(app: &App, grant: &Grant, input: &PolicyInput) -> AppResult
     .await?;
     app.wake_jobs();
     let mut c = conn(app).await?;
-    let row = store::complaint::clock::policy(&mut c, id).await?.ok_or(AppError::NotFound)?;
+    let row = store::complaint::clock::policy(&mut c, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(view(row))
 }
 
@@ -155,5 +177,9 @@ fn view(row: store::complaint::clock::PolicyRow) -> PolicyView {
 pub async fn list(app: &App, grant: &Grant) -> AppResult<Vec<PolicyView>> {
     crate::network::expect(grant, Action::ComplaintRead)?;
     let mut c = conn(app).await?;
-    Ok(store::complaint::clock::current_policies(&mut c).await?.into_iter().map(view).collect())
+    Ok(store::complaint::clock::current_policies(&mut c)
+        .await?
+        .into_iter()
+        .map(view)
+        .collect())
 }

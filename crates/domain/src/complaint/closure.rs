@@ -45,8 +45,11 @@ impl ZeroStatus {
             "done" => Ok(ZeroStatus::Done(t.to_string())),
             "not_applicable" if t.is_empty() => Err(need("complaint.zero_reason_required")),
             "not_applicable" => Ok(ZeroStatus::NotApplicable(t.to_string())),
-            other => Err(Violation::new(format!("{field}.status"), "complaint.zero_status_unknown")
-                .with_detail(other.to_string())),
+            other => Err(Violation::new(
+                format!("{field}.status"),
+                "complaint.zero_status_unknown",
+            )
+            .with_detail(other.to_string())),
         }
     }
 
@@ -79,8 +82,9 @@ impl FollowUp {
     /// A follow-up with a score in 1..=5.
     pub fn new(satisfaction: i64, accepts_closure: bool) -> Result<FollowUp, Violation> {
         if !(1..=5).contains(&satisfaction) {
-            return Err(Violation::new("satisfaction", "complaint.satisfaction_range")
-                .with_detail("1-5"));
+            return Err(
+                Violation::new("satisfaction", "complaint.satisfaction_range").with_detail("1-5"),
+            );
         }
         Ok(FollowUp {
             satisfaction: satisfaction as u8,
@@ -98,14 +102,18 @@ pub fn may_close(
     let mut v = Violations::new();
     for z in Zero::ALL {
         if !zeros.iter().any(|(k, _)| k == z) {
-            v.push(Violation::new(format!("zeros.{}", z.code()), "complaint.zero_missing"));
+            v.push(Violation::new(
+                format!("zeros.{}", z.code()),
+                "complaint.zero_missing",
+            ));
         }
     }
     match follow_up {
         None => v.push(Violation::new("follow_up", "complaint.follow_up_missing")),
-        Some(f) if !f.accepts_closure => {
-            v.push(Violation::new("follow_up.accepts_closure", "complaint.closure_not_accepted"))
-        }
+        Some(f) if !f.accepts_closure => v.push(Violation::new(
+            "follow_up.accepts_closure",
+            "complaint.closure_not_accepted",
+        )),
         Some(_) => {}
     }
     v.into_result()

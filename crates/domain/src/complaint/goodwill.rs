@@ -58,8 +58,10 @@ pub fn check(role: Role, value_fen: i64, limits: &GoodwillLimits) -> Result<(), 
         return Err(Violation::new("value", "complaint.goodwill_positive"));
     }
     match approval_limit(role, limits) {
-        Some(limit) if value_fen > limit => Err(Violation::new("value", "complaint.goodwill_over_limit")
-            .with_detail(crate::money::Money::from_fen(limit).to_string())),
+        Some(limit) if value_fen > limit => {
+            Err(Violation::new("value", "complaint.goodwill_over_limit")
+                .with_detail(crate::money::Money::from_fen(limit).to_string()))
+        }
         _ => Ok(()),
     }
 }

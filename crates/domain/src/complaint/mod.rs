@@ -151,11 +151,20 @@ impl Severity {
 
     /// From the level code and optional reason code as stored or sent.
     pub fn parse(level: &str, reason: Option<&str>) -> Result<Severity, Violation> {
-        match (level.trim(), reason.map(str::trim).filter(|r| !r.is_empty())) {
+        match (
+            level.trim(),
+            reason.map(str::trim).filter(|r| !r.is_empty()),
+        ) {
             ("normal", None) => Ok(Severity::Normal),
-            ("normal", Some(_)) => Err(Violation::new("urgent_reason", "complaint.reason_not_urgent")),
+            ("normal", Some(_)) => Err(Violation::new(
+                "urgent_reason",
+                "complaint.reason_not_urgent",
+            )),
             ("urgent", Some(r)) => UrgentReason::parse(r).map(Severity::Urgent),
-            ("urgent", None) => Err(Violation::new("urgent_reason", "complaint.urgent_reason_required")),
+            ("urgent", None) => Err(Violation::new(
+                "urgent_reason",
+                "complaint.urgent_reason_required",
+            )),
             (other, _) => Err(Violation::new("severity", "complaint.severity_unknown")
                 .with_detail(other.to_string())),
         }

@@ -138,7 +138,10 @@ impl Policy {
         for s in Stage::ALL {
             let t = self.targets.of(*s);
             if t <= 0 {
-                v.push(Violation::new(format!("targets.{}", s.code()), "complaint.target_positive"));
+                v.push(Violation::new(
+                    format!("targets.{}", s.code()),
+                    "complaint.target_positive",
+                ));
             } else if t > MAX_TARGET_MINUTES {
                 v.push(
                     Violation::new(format!("targets.{}", s.code()), "complaint.target_too_long")
@@ -320,7 +323,11 @@ impl<'a> Clock<'a> {
 
 /// Where a stage's measurement starts: the clock's start, except the solution target
 /// which counts from the end of the analysis (and has no start before it).
-pub fn stage_origin(stage: Stage, start: Timestamp, analysed_at: Option<Timestamp>) -> Option<Timestamp> {
+pub fn stage_origin(
+    stage: Stage,
+    start: Timestamp,
+    analysed_at: Option<Timestamp>,
+) -> Option<Timestamp> {
     match stage {
         Stage::Solution => analysed_at,
         _ => Some(start),

@@ -26,11 +26,16 @@ fn office() -> WorkingCalendar {
 /// A station in another zone (Ürümqi keeps UTC+6 locally).
 fn western() -> WorkingCalendar {
     let hours = OpeningHours::weekdays(time(10, 0, 0, 0), time(19, 0, 0, 0)).expect("hours");
-    WorkingCalendar::new(HolidayPlan::china(), hours, TimeZone::fixed(jiff::tz::offset(6)))
+    WorkingCalendar::new(
+        HolidayPlan::china(),
+        hours,
+        TimeZone::fixed(jiff::tz::offset(6)),
+    )
 }
 
 fn at(cal: &WorkingCalendar, y: i16, m: i8, d: i8, h: i8, min: i8) -> Timestamp {
-    cal.instant(date(y, m, d).at(h, min, 0, 0)).expect("instant")
+    cal.instant(date(y, m, d).at(h, min, 0, 0))
+        .expect("instant")
 }
 
 const BREACH: Step = Step {
@@ -55,7 +60,10 @@ fn the_workflow_goes_forward_and_back_only_where_the_process_does() {
     assert_eq!(s, State::Closed);
     assert_eq!(transition(s, Event::Reopen), Ok(State::Received));
     let back = transition(State::InProgress, Event::Acknowledge).unwrap_err();
-    assert_eq!((back.field.as_str(), back.rule), ("state", "complaint.transition"));
+    assert_eq!(
+        (back.field.as_str(), back.rule),
+        ("state", "complaint.transition")
+    );
     assert_eq!(
         transition(State::SolutionProposed, Event::CustomerRejects),
         Ok(State::Analysing)
@@ -76,7 +84,11 @@ fn the_third_complaint_within_ninety_days_is_repeated() {
         Severity::Urgent(UrgentReason::Repeated)
     );
     assert_eq!(
-        effective_severity(Severity::Urgent(UrgentReason::Safety), &[ago(1), ago(2)], now),
+        effective_severity(
+            Severity::Urgent(UrgentReason::Safety),
+            &[ago(1), ago(2)],
+            now
+        ),
         Severity::Urgent(UrgentReason::Safety)
     );
 }
@@ -84,8 +96,14 @@ fn the_third_complaint_within_ninety_days_is_repeated() {
 #[test]
 fn unknown_codes_name_the_field_and_the_rule() {
     let e = Category::parse("weather").unwrap_err();
-    assert_eq!((e.field.as_str(), e.rule), ("category", "complaint.category_unknown"));
-    assert_eq!(Category::parse("repair_quality"), Ok(Category::RepairQuality));
+    assert_eq!(
+        (e.field.as_str(), e.rule),
+        ("category", "complaint.category_unknown")
+    );
+    assert_eq!(
+        Category::parse("repair_quality"),
+        Ok(Category::RepairQuality)
+    );
     let e = Severity::parse("urgent", None).unwrap_err();
     assert_eq!(e.rule, "complaint.urgent_reason_required");
     assert_eq!(
@@ -124,10 +142,16 @@ fn goodwill_is_approved_up_to_the_role_limit() {
     let l = GoodwillLimits::default();
     assert!(check(Role::StationManager, 200_000, &l).is_ok());
     let e = check(Role::StationManager, 200_001, &l).unwrap_err();
-    assert_eq!((e.field.as_str(), e.rule), ("value", "complaint.goodwill_over_limit"));
+    assert_eq!(
+        (e.field.as_str(), e.rule),
+        ("value", "complaint.goodwill_over_limit")
+    );
     assert!(check(Role::Administrator, 99_000_000, &l).is_ok());
     assert!(check(Role::ServiceAdvisor, 1, &l).is_err());
-    assert_eq!(check(Role::Administrator, 0, &l).unwrap_err().rule, "complaint.goodwill_positive");
+    assert_eq!(
+        check(Role::Administrator, 0, &l).unwrap_err().rule,
+        "complaint.goodwill_positive"
+    );
 }
 
 #[test]
@@ -139,7 +163,10 @@ fn a_policy_with_zero_targets_or_a_bad_ladder_is_refused() {
     p.ladder = vec![(150, Level::HeadOffice)];
     let v = p.validate().unwrap_err();
     let fields: Vec<&str> = v.0.iter().map(|x| x.field.as_str()).collect();
-    assert_eq!(fields, ["targets.first_response", "targets.closure", "ladder"]);
+    assert_eq!(
+        fields,
+        ["targets.first_response", "targets.closure", "ladder"]
+    );
 }
 
 /// Regression (zammad#4432): a warning due outside business hours must not fall at
@@ -155,7 +182,10 @@ fn a_warning_never_falls_at_midnight_in_business_mode() {
     for c in &cps {
         let local = cal.local(c.due);
         let (open, close) = cal.opening_on(local.date()).unwrap();
-        assert!(open <= local.time() && local.time() <= close, "{c:?} at {local}");
+        assert!(
+            open <= local.time() && local.time() <= close,
+            "{c:?} at {local}"
+        );
     }
     let warn75 = cps
         .iter()
@@ -244,7 +274,10 @@ fn the_next_deadline_is_the_earliest_unmet_target() {
     let clock = Clock::new(start, &cal, ClockMode::Business);
     let p = Policy::spec_default(ClockMode::Business);
     let cps = checkpoints(&clock, &p, &[], None).unwrap();
-    assert_eq!(next_deadline(&cps), Some((Stage::FirstResponse, at(&cal, 2026, 3, 10, 10, 0))));
+    assert_eq!(
+        next_deadline(&cps),
+        Some((Stage::FirstResponse, at(&cal, 2026, 3, 10, 10, 0)))
+    );
     let cps = checkpoints(&clock, &p, &[Stage::FirstResponse], None).unwrap();
     assert_eq!(next_deadline(&cps).unwrap().0, Stage::FullRecord);
     // Solution has no clock before the analysis ends.

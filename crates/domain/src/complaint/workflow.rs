@@ -77,8 +77,13 @@ pub fn transition(from: State, event: Event) -> Result<State, Violation> {
         (S::FollowUp, E::Close) => S::Closed,
         (S::Closed, E::Reopen) => S::Received,
         _ => {
-            return Err(Violation::new("state", "complaint.transition")
-                .with_detail(format!("{} -> {}", from.code(), event.code())));
+            return Err(
+                Violation::new("state", "complaint.transition").with_detail(format!(
+                    "{} -> {}",
+                    from.code(),
+                    event.code()
+                )),
+            );
         }
     };
     Ok(to)

@@ -40,7 +40,11 @@ fn policy_from(r: &sqlx::any::AnyRow) -> Result<PolicyRow, sqlx::Error> {
 const POLICY_COLUMNS: &str = "id, category, severity, version, mode, body, created_at";
 
 /// The newest version for a category × severity.
-pub async fn current_policy(conn: &mut AnyConnection, category: &str, severity: &str) -> StoreResult<Option<PolicyRow>> {
+pub async fn current_policy(
+    conn: &mut AnyConnection,
+    category: &str,
+    severity: &str,
+) -> StoreResult<Option<PolicyRow>> {
     let sql = format!(
         "SELECT {POLICY_COLUMNS} FROM complaint_policies WHERE category = $1 AND severity = $2 ORDER BY version DESC LIMIT 1"
     );
@@ -55,7 +59,10 @@ pub async fn current_policy(conn: &mut AnyConnection, category: &str, severity: 
 /// One policy version by id.
 pub async fn policy(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<PolicyRow>> {
     let sql = format!("SELECT {POLICY_COLUMNS} FROM complaint_policies WHERE id = $1");
-    let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(conn).await?;
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
     Ok(r.map(|r| policy_from(&r)).transpose()?)
 }
 
@@ -66,12 +73,22 @@ pub async fn current_policies(conn: &mut AnyConnection) -> StoreResult<Vec<Polic
          (SELECT MAX(version) FROM complaint_policies q WHERE q.category = p.category AND q.severity = p.severity) \
          ORDER BY category, severity"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(conn).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(conn)
+        .await?;
     Ok(rows.iter().map(policy_from).collect::<Result<_, _>>()?)
 }
 
 /// Stores the next version of a policy; returns its id.
-pub async fn insert_policy(conn: &mut AnyConnection, category: &str, severity: &str, mode: &str, body: &str, at: i64, by: i64) -> StoreResult<i64> {
+pub async fn insert_policy(
+    conn: &mut AnyConnection,
+    category: &str,
+    severity: &str,
+    mode: &str,
+    body: &str,
+    at: i64,
+    by: i64,
+) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO complaint_policies (category, severity, version, mode, body, created_at, created_by) \
          VALUES ($1, $2, (SELECT COALESCE(MAX(version), 0) + 1 FROM complaint_policies WHERE category = $1 AND severity = $2), \
@@ -89,7 +106,11 @@ pub async fn insert_policy(conn: &mut AnyConnection, category: &str, severity: &
 
 /// The open complaints running under a policy's category × severity (recomputed when
 /// head office publishes a new version).
-pub async fn open_with(conn: &mut AnyConnection, category: &str, severity: &str) -> StoreResult<Vec<i64>> {
+pub async fn open_with(
+    conn: &mut AnyConnection,
+    category: &str,
+    severity: &str,
+) -> StoreResult<Vec<i64>> {
     Ok(sqlx::query_scalar(
         "SELECT id FROM complaints WHERE category = $1 AND severity = $2 AND state <> 'closed' ORDER BY id",
     )
@@ -111,7 +132,14 @@ pub struct SegmentRow {
 }
 
 /// Adds a segment to a clock.
-pub async fn add_segment(conn: &mut AnyConnection, complaint_id: i64, clock_no: i64, from_at: i64, station_id: i64, mode: &str) -> StoreResult<()> {
+pub async fn add_segment(
+    conn: &mut AnyConnection,
+    complaint_id: i64,
+    clock_no: i64,
+    from_at: i64,
+    station_id: i64,
+    mode: &str,
+) -> StoreResult<()> {
     sqlx::query("INSERT INTO complaint_segments (complaint_id, clock_no, from_at, station_id, mode) VALUES ($1,$2,$3,$4,$5)")
         .bind(complaint_id)
         .bind(clock_no)
@@ -124,7 +152,11 @@ pub async fn add_segment(conn: &mut AnyConnection, complaint_id: i64, clock_no: 
 }
 
 /// The segments of a clock, in time order.
-pub async fn segments(conn: &mut AnyConnection, complaint_id: i64, clock_no: i64) -> StoreResult<Vec<SegmentRow>> {
+pub async fn segments(
+    conn: &mut AnyConnection,
+    complaint_id: i64,
+    clock_no: i64,
+) -> StoreResult<Vec<SegmentRow>> {
     let rows = sqlx::query(
         "SELECT from_at, station_id, mode FROM complaint_segments WHERE complaint_id = $1 AND clock_no = $2 ORDER BY from_at, id",
     )
@@ -144,7 +176,12 @@ pub async fn segments(conn: &mut AnyConnection, complaint_id: i64, clock_no: i64
 }
 
 /// Starts a pause.
-pub async fn pause(conn: &mut AnyConnection, complaint_id: i64, clock_no: i64, at: i64) -> StoreResult<()> {
+pub async fn pause(
+    conn: &mut AnyConnection,
+    complaint_id: i64,
+    clock_no: i64,
+    at: i64,
+) -> StoreResult<()> {
     sqlx::query("INSERT INTO complaint_pauses (complaint_id, clock_no, from_at) VALUES ($1,$2,$3)")
         .bind(complaint_id)
         .bind(clock_no)
@@ -155,7 +192,12 @@ pub async fn pause(conn: &mut AnyConnection, complaint_id: i64, clock_no: i64, a
 }
 
 /// Ends the open pause; false when none was open.
-pub async fn resume(conn: &mut AnyConnection, complaint_id: i64, clock_no: i64, at: i64) -> StoreResult<bool> {
+pub async fn resume(
+    conn: &mut AnyConnection,
+    complaint_id: i64,
+    clock_no: i64,
+    at: i64,
+) -> StoreResult<bool> {
     let r = sqlx::query("UPDATE complaint_pauses SET to_at = $1 WHERE complaint_id = $2 AND clock_no = $3 AND to_at IS NULL")
         .bind(at)
         .bind(complaint_id)
@@ -166,7 +208,11 @@ pub async fn resume(conn: &mut AnyConnection, complaint_id: i64, clock_no: i64, 
 }
 
 /// The pauses of a clock, `(from, to)`, in time order.
-pub async fn pauses(conn: &mut AnyConnection, complaint_id: i64, clock_no: i64) -> StoreResult<Vec<(i64, Option<i64>)>> {
+pub async fn pauses(
+    conn: &mut AnyConnection,
+    complaint_id: i64,
+    clock_no: i64,
+) -> StoreResult<Vec<(i64, Option<i64>)>> {
     let rows = sqlx::query("SELECT from_at, to_at FROM complaint_pauses WHERE complaint_id = $1 AND clock_no = $2 ORDER BY from_at, id")
         .bind(complaint_id)
         .bind(clock_no)
@@ -189,7 +235,13 @@ pub struct StageRow {
 }
 
 /// Writes a stage's deadline (keeping `met_at`).
-pub async fn set_deadline(conn: &mut AnyConnection, complaint_id: i64, clock_no: i64, stage: &str, deadline_at: Option<i64>) -> StoreResult<()> {
+pub async fn set_deadline(
+    conn: &mut AnyConnection,
+    complaint_id: i64,
+    clock_no: i64,
+    stage: &str,
+    deadline_at: Option<i64>,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO complaint_stages (complaint_id, clock_no, stage, deadline_at) VALUES ($1,$2,$3,$4) \
          ON CONFLICT (complaint_id, clock_no, stage) DO UPDATE SET deadline_at = excluded.deadline_at",
@@ -204,7 +256,13 @@ pub async fn set_deadline(conn: &mut AnyConnection, complaint_id: i64, clock_no:
 }
 
 /// Marks a stage met at `at`, once (the first time counts); answers whether it was new.
-pub async fn meet(conn: &mut AnyConnection, complaint_id: i64, clock_no: i64, stage: &str, at: i64) -> StoreResult<bool> {
+pub async fn meet(
+    conn: &mut AnyConnection,
+    complaint_id: i64,
+    clock_no: i64,
+    stage: &str,
+    at: i64,
+) -> StoreResult<bool> {
     let r = sqlx::query(
         "INSERT INTO complaint_stages (complaint_id, clock_no, stage, met_at) VALUES ($1,$2,$3,$4) \
          ON CONFLICT (complaint_id, clock_no, stage) DO UPDATE SET met_at = excluded.met_at \
@@ -220,7 +278,11 @@ pub async fn meet(conn: &mut AnyConnection, complaint_id: i64, clock_no: i64, st
 }
 
 /// The stages of a clock.
-pub async fn stages(conn: &mut AnyConnection, complaint_id: i64, clock_no: i64) -> StoreResult<Vec<StageRow>> {
+pub async fn stages(
+    conn: &mut AnyConnection,
+    complaint_id: i64,
+    clock_no: i64,
+) -> StoreResult<Vec<StageRow>> {
     let rows = sqlx::query("SELECT stage, deadline_at, met_at FROM complaint_stages WHERE complaint_id = $1 AND clock_no = $2")
         .bind(complaint_id)
         .bind(clock_no)

@@ -19,7 +19,16 @@ pub struct ZeroRow {
 }
 
 /// Records (or replaces, before closing) one zero of a clock.
-pub async fn set_zero(conn: &mut AnyConnection, complaint_id: i64, clock_no: i64, zero: &str, status: &str, text: &str, at: i64, by: i64) -> StoreResult<()> {
+pub async fn set_zero(
+    conn: &mut AnyConnection,
+    complaint_id: i64,
+    clock_no: i64,
+    zero: &str,
+    status: &str,
+    text: &str,
+    at: i64,
+    by: i64,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO complaint_zeros (complaint_id, clock_no, zero, status, text, at, by_id) VALUES ($1,$2,$3,$4,$5,$6,$7) \
          ON CONFLICT (complaint_id, clock_no, zero) DO UPDATE SET status = excluded.status, text = excluded.text, \
@@ -38,7 +47,11 @@ pub async fn set_zero(conn: &mut AnyConnection, complaint_id: i64, clock_no: i64
 }
 
 /// The zeros of a clock.
-pub async fn zeros(conn: &mut AnyConnection, complaint_id: i64, clock_no: i64) -> StoreResult<Vec<ZeroRow>> {
+pub async fn zeros(
+    conn: &mut AnyConnection,
+    complaint_id: i64,
+    clock_no: i64,
+) -> StoreResult<Vec<ZeroRow>> {
     let rows = sqlx::query("SELECT zero, status, text, at FROM complaint_zeros WHERE complaint_id = $1 AND clock_no = $2 ORDER BY zero")
         .bind(complaint_id)
         .bind(clock_no)
@@ -70,7 +83,16 @@ pub struct FollowUpRow {
 }
 
 /// Records (or replaces) the follow-up of a clock.
-pub async fn set_follow_up(conn: &mut AnyConnection, complaint_id: i64, clock_no: i64, satisfaction: i64, accepts: bool, note: &str, at: i64, by: i64) -> StoreResult<()> {
+pub async fn set_follow_up(
+    conn: &mut AnyConnection,
+    complaint_id: i64,
+    clock_no: i64,
+    satisfaction: i64,
+    accepts: bool,
+    note: &str,
+    at: i64,
+    by: i64,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO complaint_follow_ups (complaint_id, clock_no, satisfaction, accepts_closure, note, at, by_id) \
          VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (complaint_id, clock_no) DO UPDATE SET \
@@ -90,7 +112,11 @@ pub async fn set_follow_up(conn: &mut AnyConnection, complaint_id: i64, clock_no
 }
 
 /// The follow-up of a clock, if made.
-pub async fn follow_up(conn: &mut AnyConnection, complaint_id: i64, clock_no: i64) -> StoreResult<Option<FollowUpRow>> {
+pub async fn follow_up(
+    conn: &mut AnyConnection,
+    complaint_id: i64,
+    clock_no: i64,
+) -> StoreResult<Option<FollowUpRow>> {
     let r = sqlx::query("SELECT satisfaction, accepts_closure, note, at FROM complaint_follow_ups WHERE complaint_id = $1 AND clock_no = $2")
         .bind(complaint_id)
         .bind(clock_no)
@@ -125,7 +151,16 @@ pub struct GoodwillRow {
 }
 
 /// Records an approved goodwill grant.
-pub async fn add_goodwill(conn: &mut AnyConnection, complaint_id: i64, kind: &str, value_fen: i64, note: &str, by: i64, role: &str, at: i64) -> StoreResult<i64> {
+pub async fn add_goodwill(
+    conn: &mut AnyConnection,
+    complaint_id: i64,
+    kind: &str,
+    value_fen: i64,
+    note: &str,
+    by: i64,
+    role: &str,
+    at: i64,
+) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO complaint_goodwill (complaint_id, kind, value_fen, note, approved_by, approved_role, at) \
          VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id",
@@ -142,7 +177,10 @@ pub async fn add_goodwill(conn: &mut AnyConnection, complaint_id: i64, kind: &st
 }
 
 /// The goodwill of a complaint.
-pub async fn goodwill(conn: &mut AnyConnection, complaint_id: i64) -> StoreResult<Vec<GoodwillRow>> {
+pub async fn goodwill(
+    conn: &mut AnyConnection,
+    complaint_id: i64,
+) -> StoreResult<Vec<GoodwillRow>> {
     let rows = sqlx::query("SELECT id, kind, value_fen, note, approved_role, at FROM complaint_goodwill WHERE complaint_id = $1 ORDER BY id")
         .bind(complaint_id)
         .fetch_all(conn)
@@ -177,7 +215,15 @@ pub struct AttachmentRow {
 }
 
 /// Records an attachment's metadata.
-pub async fn add_attachment(conn: &mut AnyConnection, complaint_id: i64, file_name: &str, content_type: &str, size_bytes: i64, at: i64, by: i64) -> StoreResult<i64> {
+pub async fn add_attachment(
+    conn: &mut AnyConnection,
+    complaint_id: i64,
+    file_name: &str,
+    content_type: &str,
+    size_bytes: i64,
+    at: i64,
+    by: i64,
+) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO complaint_attachments (complaint_id, file_name, content_type, size_bytes, at, by_id) \
          VALUES ($1,$2,$3,$4,$5,$6) RETURNING id",
@@ -193,7 +239,10 @@ pub async fn add_attachment(conn: &mut AnyConnection, complaint_id: i64, file_na
 }
 
 /// The attachments of a complaint.
-pub async fn attachments(conn: &mut AnyConnection, complaint_id: i64) -> StoreResult<Vec<AttachmentRow>> {
+pub async fn attachments(
+    conn: &mut AnyConnection,
+    complaint_id: i64,
+) -> StoreResult<Vec<AttachmentRow>> {
     let rows = sqlx::query("SELECT id, file_name, content_type, size_bytes, at FROM complaint_attachments WHERE complaint_id = $1 ORDER BY id")
         .bind(complaint_id)
         .fetch_all(conn)

@@ -169,8 +169,13 @@ pub async fn insert(conn: &mut AnyConnection, c: &NewComplaint<'_>) -> StoreResu
 }
 
 /// One complaint within `reach` (owners: their own).
-pub async fn get(conn: &mut AnyConnection, reach: &Reach, id: i64) -> StoreResult<Option<ComplaintRow>> {
-    let (cond, bind) = crate::scope::owned_filter(reach, "station_id", "region_id", Some("customer_id"), 2);
+pub async fn get(
+    conn: &mut AnyConnection,
+    reach: &Reach,
+    id: i64,
+) -> StoreResult<Option<ComplaintRow>> {
+    let (cond, bind) =
+        crate::scope::owned_filter(reach, "station_id", "region_id", Some("customer_id"), 2);
     let sql = format!("SELECT {COLUMNS} FROM complaints WHERE id = $1 AND {cond}");
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
     if let Some(b) = bind {
@@ -260,8 +265,13 @@ pub async fn queue(
 }
 
 /// The complaints of one customer, newest first.
-pub async fn for_customer(conn: &mut AnyConnection, customer_id: i64) -> StoreResult<Vec<ComplaintRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM complaints WHERE customer_id = $1 ORDER BY id DESC LIMIT 100");
+pub async fn for_customer(
+    conn: &mut AnyConnection,
+    customer_id: i64,
+) -> StoreResult<Vec<ComplaintRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM complaints WHERE customer_id = $1 ORDER BY id DESC LIMIT 100"
+    );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(customer_id)
         .fetch_all(conn)
@@ -270,16 +280,27 @@ pub async fn for_customer(conn: &mut AnyConnection, customer_id: i64) -> StoreRe
 }
 
 /// When the earlier complaints on a vehicle were received (for the repeated rule).
-pub async fn vehicle_received_since(conn: &mut AnyConnection, vehicle_id: i64, since: i64) -> StoreResult<Vec<i64>> {
-    Ok(sqlx::query_scalar("SELECT received_at FROM complaints WHERE vehicle_id = $1 AND received_at > $2")
-        .bind(vehicle_id)
-        .bind(since)
-        .fetch_all(conn)
-        .await?)
+pub async fn vehicle_received_since(
+    conn: &mut AnyConnection,
+    vehicle_id: i64,
+    since: i64,
+) -> StoreResult<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT received_at FROM complaints WHERE vehicle_id = $1 AND received_at > $2",
+    )
+    .bind(vehicle_id)
+    .bind(since)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// Every complaint received in `[from, to)` (analysis), oldest first.
-pub async fn received_between(conn: &mut AnyConnection, reach: &Reach, from: i64, to: i64) -> StoreResult<Vec<ComplaintRow>> {
+pub async fn received_between(
+    conn: &mut AnyConnection,
+    reach: &Reach,
+    from: i64,
+    to: i64,
+) -> StoreResult<Vec<ComplaintRow>> {
     let (cond, bind) = crate::scope::station_filter(reach, "station_id", "region_id", 3);
     let sql = format!(
         "SELECT {COLUMNS} FROM complaints WHERE received_at >= $1 AND received_at < $2 AND {cond} ORDER BY received_at"
@@ -293,31 +314,52 @@ pub async fn received_between(conn: &mut AnyConnection, reach: &Reach, from: i64
 }
 
 /// Moves the state from `from` to `to` (guarded: false when it was not in `from`).
-pub async fn set_state(conn: &mut AnyConnection, id: i64, from: &str, to: &str, closed_at: Option<i64>) -> StoreResult<bool> {
-    let r = sqlx::query("UPDATE complaints SET state = $1, closed_at = $2 WHERE id = $3 AND state = $4")
-        .bind(to)
-        .bind(closed_at)
-        .bind(id)
-        .bind(from)
-        .execute(conn)
-        .await?;
+pub async fn set_state(
+    conn: &mut AnyConnection,
+    id: i64,
+    from: &str,
+    to: &str,
+    closed_at: Option<i64>,
+) -> StoreResult<bool> {
+    let r = sqlx::query(
+        "UPDATE complaints SET state = $1, closed_at = $2 WHERE id = $3 AND state = $4",
+    )
+    .bind(to)
+    .bind(closed_at)
+    .bind(id)
+    .bind(from)
+    .execute(conn)
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
 /// Records the analysis: responsibility, cause and when it ended.
-pub async fn set_analysis(conn: &mut AnyConnection, id: i64, responsibility: &str, cause: &str, at: i64) -> StoreResult<()> {
-    sqlx::query("UPDATE complaints SET responsibility = $1, cause = $2, analysed_at = $3 WHERE id = $4")
-        .bind(responsibility)
-        .bind(cause)
-        .bind(at)
-        .bind(id)
-        .execute(conn)
-        .await?;
+pub async fn set_analysis(
+    conn: &mut AnyConnection,
+    id: i64,
+    responsibility: &str,
+    cause: &str,
+    at: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE complaints SET responsibility = $1, cause = $2, analysed_at = $3 WHERE id = $4",
+    )
+    .bind(responsibility)
+    .bind(cause)
+    .bind(at)
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// Moves the complaint to another station (and its region).
-pub async fn set_station(conn: &mut AnyConnection, id: i64, station_id: i64, region_id: i64) -> StoreResult<()> {
+pub async fn set_station(
+    conn: &mut AnyConnection,
+    id: i64,
+    station_id: i64,
+    region_id: i64,
+) -> StoreResult<()> {
     sqlx::query("UPDATE complaints SET station_id = $1, region_id = $2 WHERE id = $3")
         .bind(station_id)
         .bind(region_id)
@@ -328,14 +370,22 @@ pub async fn set_station(conn: &mut AnyConnection, id: i64, station_id: i64, reg
 }
 
 /// Changes severity and the policy version the clock runs under.
-pub async fn set_severity(conn: &mut AnyConnection, id: i64, severity: &str, reason: Option<&str>, policy_id: i64) -> StoreResult<()> {
-    sqlx::query("UPDATE complaints SET severity = $1, urgent_reason = $2, policy_id = $3 WHERE id = $4")
-        .bind(severity)
-        .bind(reason)
-        .bind(policy_id)
-        .bind(id)
-        .execute(conn)
-        .await?;
+pub async fn set_severity(
+    conn: &mut AnyConnection,
+    id: i64,
+    severity: &str,
+    reason: Option<&str>,
+    policy_id: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE complaints SET severity = $1, urgent_reason = $2, policy_id = $3 WHERE id = $4",
+    )
+    .bind(severity)
+    .bind(reason)
+    .bind(policy_id)
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -350,7 +400,12 @@ pub async fn set_paused(conn: &mut AnyConnection, id: i64, since: Option<i64>) -
 }
 
 /// Stores the clock summary the queue sorts by.
-pub async fn set_summary(conn: &mut AnyConnection, id: i64, next_deadline_at: Option<i64>, next_stage: Option<&str>) -> StoreResult<()> {
+pub async fn set_summary(
+    conn: &mut AnyConnection,
+    id: i64,
+    next_deadline_at: Option<i64>,
+    next_stage: Option<&str>,
+) -> StoreResult<()> {
     sqlx::query("UPDATE complaints SET next_deadline_at = $1, next_stage = $2 WHERE id = $3")
         .bind(next_deadline_at)
         .bind(next_stage)
@@ -401,7 +456,15 @@ pub struct EventRow {
 }
 
 /// Appends an event.
-pub async fn add_event(conn: &mut AnyConnection, complaint_id: i64, at: i64, kind: &str, actor_role: &str, actor_id: i64, detail: &serde_json::Value) -> StoreResult<()> {
+pub async fn add_event(
+    conn: &mut AnyConnection,
+    complaint_id: i64,
+    at: i64,
+    kind: &str,
+    actor_role: &str,
+    actor_id: i64,
+    detail: &serde_json::Value,
+) -> StoreResult<()> {
     sqlx::query("INSERT INTO complaint_events (complaint_id, at, kind, actor_role, actor_id, detail) VALUES ($1,$2,$3,$4,$5,$6)")
         .bind(complaint_id)
         .bind(at)

@@ -93,7 +93,12 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<NoticeRow, sqlx::Error> {
 }
 
 /// The inbox of a reach at `levels`, newest first.
-pub async fn inbox(conn: &mut AnyConnection, reach: &Reach, levels: &[&str], limit: i64) -> StoreResult<Vec<NoticeRow>> {
+pub async fn inbox(
+    conn: &mut AnyConnection,
+    reach: &Reach,
+    levels: &[&str],
+    limit: i64,
+) -> StoreResult<Vec<NoticeRow>> {
     let (cond, bind) = crate::scope::station_filter(reach, "station_id", "region_id", 1);
     let levels_sql: Vec<String> = levels
         .iter()
@@ -119,7 +124,10 @@ pub async fn inbox(conn: &mut AnyConnection, reach: &Reach, levels: &[&str], lim
 }
 
 /// The notices of one complaint, oldest first.
-pub async fn for_complaint(conn: &mut AnyConnection, complaint_id: i64) -> StoreResult<Vec<NoticeRow>> {
+pub async fn for_complaint(
+    conn: &mut AnyConnection,
+    complaint_id: i64,
+) -> StoreResult<Vec<NoticeRow>> {
     let rows = sqlx::query(
         "SELECT id, complaint_id, clock_no, stage, step, level, station_id, region_id, due_at, created_at, read_at \
          FROM complaint_notices WHERE complaint_id = $1 ORDER BY id",
