@@ -204,7 +204,7 @@ pub struct QueueFilter {
     pub include_closed: bool,
 }
 
-/// The queue within `reach`: open complaints, nearest deadline first (paused ones,
+/// The queue within `reach` (owners: their own complaints): open complaints, nearest deadline first (paused ones,
 /// without a deadline, last), at most `limit` from `offset`; and the total.
 pub async fn queue(
     conn: &mut AnyConnection,
@@ -213,7 +213,8 @@ pub async fn queue(
     limit: i64,
     offset: i64,
 ) -> StoreResult<(Vec<ComplaintRow>, i64)> {
-    let (cond, bind) = crate::scope::station_filter(reach, "station_id", "region_id", 1);
+    let (cond, bind) =
+        crate::scope::owned_filter(reach, "station_id", "region_id", Some("customer_id"), 1);
     let mut binds: Vec<crate::query::Bind> = Vec::new();
     if let Some(b) = bind {
         binds.push(crate::query::Bind::I(b));
