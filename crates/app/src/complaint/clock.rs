@@ -76,12 +76,9 @@ pub async fn compute(conn: &mut AnyConnection, c: &ComplaintRow) -> AppResult<Co
     let segs = store::complaint::clock::segments(conn, c.id, c.clock_no).await?;
     let mut calendars: HashMap<i64, WorkingCalendar> = HashMap::new();
     for s in &segs {
-        if !calendars.contains_key(&s.station_id) {
+        if let std::collections::hash_map::Entry::Vacant(e) = calendars.entry(s.station_id) {
             let st = store::network::station(conn, &Reach::All, s.station_id).await?;
-            calendars.insert(
-                s.station_id,
-                crate::calendar::station_calendar(conn, &st).await?,
-            );
+            e.insert(crate::calendar::station_calendar(conn, &st).await?);
         }
     }
     let mut segments = Vec::new();

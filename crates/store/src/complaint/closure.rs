@@ -19,6 +19,7 @@ pub struct ZeroRow {
 }
 
 /// Records (or replaces, before closing) one zero of a clock.
+#[allow(clippy::too_many_arguments)]
 pub async fn set_zero(
     conn: &mut AnyConnection,
     complaint_id: i64,
@@ -83,6 +84,7 @@ pub struct FollowUpRow {
 }
 
 /// Records (or replaces) the follow-up of a clock.
+#[allow(clippy::too_many_arguments)]
 pub async fn set_follow_up(
     conn: &mut AnyConnection,
     complaint_id: i64,
@@ -151,6 +153,7 @@ pub struct GoodwillRow {
 }
 
 /// Records an approved goodwill grant.
+#[allow(clippy::too_many_arguments)]
 pub async fn add_goodwill(
     conn: &mut AnyConnection,
     complaint_id: i64,
