@@ -28,6 +28,7 @@ pub mod billing;
 pub mod calendar;
 pub mod campaign;
 pub mod capacity;
+pub mod complaint;
 pub mod customer;
 pub mod estimate;
 pub mod follow_up;

@@ -33,7 +33,7 @@ pub fn sender_for(app: &App, channel: &str) -> Sender {
         &app.settings.gateway_keys,
     ) {
         ("app", _, _) => Sender::Inbox,
-        ("sms" | "wechat", Some(url), Some(keys)) => Sender::Webhook {
+        ("sms" | "wechat" | "webhook", Some(url), Some(keys)) => Sender::Webhook {
             url: url.clone(),
             keys: keys.clone(),
         },

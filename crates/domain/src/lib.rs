@@ -31,6 +31,7 @@ pub mod appointment;
 pub mod billing;
 pub mod calendar;
 pub mod capacity;
+pub mod complaint;
 pub mod estimate;
 pub mod guarantee;
 pub mod kpi;

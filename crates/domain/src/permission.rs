@@ -146,11 +146,21 @@ pub enum Action {
     JobAdmin,
     /// Handle owners' correction and deletion requests (head office; PIPL Arts 46–47).
     PrivacyRequestHandle,
+    /// Read complaints, their clocks and the inbox of warnings and escalations
+    /// (owners: their own complaints).
+    ComplaintRead,
+    /// Take complaints in and work them: intake, workflow, zeros, follow-up,
+    /// goodwill (up to the role's limit), reassignment.
+    ComplaintWrite,
+    /// Publish service-level policies (head office).
+    ComplaintPolicy,
+    /// An owner files a complaint and answers its follow-up.
+    ComplaintOwnerFile,
 }
 
 impl Action {
     /// Every action, for the authorisation-matrix test and documentation.
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 37] = [
         Action::NetworkRead,
         Action::NetworkWrite,
         Action::StaffRead,
@@ -184,6 +194,10 @@ impl Action {
         Action::FollowUpWrite,
         Action::JobAdmin,
         Action::PrivacyRequestHandle,
+        Action::ComplaintRead,
+        Action::ComplaintWrite,
+        Action::ComplaintPolicy,
+        Action::ComplaintOwnerFile,
     ];
 }
 
@@ -264,6 +278,25 @@ pub fn role_allows(role: Role, action: Action) -> bool {
             Technician | StationManager | TechnicalDirector | Administrator
         ),
         CapacityAdmin => matches!(role, StationManager | Administrator),
+        // Complaints: the station's customer relations and management, the hotline,
+        // the region and head office; the auditor reads; owners read their own.
+        ComplaintRead => matches!(
+            role,
+            Owner
+                | CustomerRelations
+                | StationManager
+                | TechnicalDirector
+                | CallCentreAgent
+                | RegionalManager
+                | QualityAuditor
+                | Administrator
+        ),
+        ComplaintWrite => matches!(
+            role,
+            CustomerRelations | StationManager | CallCentreAgent | RegionalManager | Administrator
+        ),
+        ComplaintPolicy => role == Administrator,
+        ComplaintOwnerFile => role == Owner,
         KpiRead => matches!(
             role,
             StationManager | TechnicalDirector | RegionalManager | QualityAuditor | Administrator

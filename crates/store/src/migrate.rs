@@ -128,6 +128,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0020_guarantee_model.sql"),
     },
     Migration {
+        version: 21,
+        name: "complaint",
+        sqlite: include_str!("../migrations/sqlite/0021_complaint.sql"),
+        postgres: include_str!("../migrations/postgres/0021_complaint.sql"),
+    },
+    Migration {
         version: 22,
         name: "search",
         sqlite: include_str!("../migrations/sqlite/0022_search.sql"),

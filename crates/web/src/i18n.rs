@@ -103,6 +103,10 @@ impl I18n {
                 include_str!("../i18n/capacity.en.toml"),
             ),
             (
+                include_str!("../i18n/complaint.zh-CN.toml"),
+                include_str!("../i18n/complaint.en.toml"),
+            ),
+            (
                 include_str!("../i18n/estimate.zh-CN.toml"),
                 include_str!("../i18n/estimate.en.toml"),
             ),

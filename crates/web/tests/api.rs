@@ -97,6 +97,25 @@ fn allowed_roles(action: &str) -> Vec<&'static str> {
         ],
         "capacity_admin" => vec!["station_manager", "administrator"],
         "job_admin" | "privacy_request" => vec!["administrator"],
+        "complaint_read" => vec![
+            "owner",
+            "customer_relations",
+            "station_manager",
+            "technical_director",
+            "call_centre_agent",
+            "regional_manager",
+            "quality_auditor",
+            "administrator",
+        ],
+        "complaint_write" => vec![
+            "customer_relations",
+            "station_manager",
+            "call_centre_agent",
+            "regional_manager",
+            "administrator",
+        ],
+        "complaint_policy" => vec!["administrator"],
+        "complaint_owner_file" => vec!["owner"],
         "kpi_read" => vec![
             "station_manager",
             "technical_director",
@@ -145,6 +164,10 @@ fn row_of(action: Action) -> &'static str {
         Action::FollowUpRead => "follow_up_read",
         Action::FollowUpWrite => "follow_up_write",
         Action::JobAdmin => "job_admin",
+        Action::ComplaintRead => "complaint_read",
+        Action::ComplaintWrite => "complaint_write",
+        Action::ComplaintPolicy => "complaint_policy",
+        Action::ComplaintOwnerFile => "complaint_owner_file",
     }
 }
 
@@ -152,7 +175,7 @@ fn row_of(action: Action) -> &'static str {
 fn every_action_has_a_row_for_every_role() {
     assert_eq!(
         Action::ALL.len(),
-        33,
+        37,
         "a new action needs its row in `row_of`"
     );
     for action in Action::ALL {
@@ -577,6 +600,81 @@ fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
             "customer_write",
         ),
         ("POST", "/api/v1/me/calendar-token".into(), "own_data"),
+        ("GET", "/api/v1/complaints".into(), "complaint_read"),
+        ("POST", "/api/v1/complaints".into(), "complaint_write"),
+        ("GET", "/api/v1/complaints/inbox".into(), "complaint_read"),
+        ("GET", "/api/v1/complaints/1".into(), "complaint_read"),
+        (
+            "POST",
+            "/api/v1/complaints/1/actions".into(),
+            "complaint_write",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/respond".into(),
+            "complaint_write",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/analysis".into(),
+            "complaint_write",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/pause".into(),
+            "complaint_write",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/resume".into(),
+            "complaint_write",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/reassign".into(),
+            "complaint_write",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/severity".into(),
+            "complaint_write",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/zeros".into(),
+            "complaint_write",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/follow-up".into(),
+            "complaint_write",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/goodwill".into(),
+            "complaint_write",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/attachments".into(),
+            "complaint_write",
+        ),
+        ("GET", "/api/v1/complaint-policies".into(), "complaint_read"),
+        (
+            "POST",
+            "/api/v1/complaint-policies".into(),
+            "complaint_policy",
+        ),
+        (
+            "POST",
+            "/api/v1/me/complaints".into(),
+            "complaint_owner_file",
+        ),
+        (
+            "POST",
+            "/api/v1/me/complaints/1/follow-up".into(),
+            "complaint_owner_file",
+        ),
         ("GET", "/api/v1/me/privacy-requests".into(), "own_data"),
         ("POST", "/api/v1/me/privacy-requests".into(), "own_data"),
         ("GET", "/api/v1/privacy-requests".into(), "privacy_request"),

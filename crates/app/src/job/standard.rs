@@ -34,6 +34,7 @@ impl Registry {
             crate::guarantee::request::KIND,
             crate::guarantee::request::Due,
         );
+        r.register(crate::complaint::clock::KIND, crate::complaint::clock::Tick);
         r
     }
 }

@@ -11,6 +11,7 @@ pub mod billing;
 pub mod calendar;
 pub mod campaign;
 pub mod capacity;
+pub mod complaint;
 pub mod customer;
 pub mod estimate;
 pub mod follow_up;
@@ -71,6 +72,7 @@ pub fn router() -> Router<AppState> {
         .merge(guarantee::router())
         .merge(privacy::router())
         .merge(campaign::router())
+        .merge(complaint::router())
 }
 
 /// Query parameters of a list, read leniently so that bad values become problem documents.

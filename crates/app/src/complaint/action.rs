@@ -1,0 +1,673 @@
+//! Working a complaint: the workflow events, the first response, the analysis, pauses
+//! while waiting for the customer, reassignment and severity changes (which rebase
+//! the clock keeping the time counted), the three zeros, the follow-up, goodwill and
+//! attachments. Each is one transaction with its event; the clock is recomputed in it.
+
+use super::clock;
+use crate::transaction::run;
+use crate::{App, AppError, AppResult, conn};
+use domain::complaint::closure::{self, FollowUp, Zero, ZeroStatus};
+use domain::complaint::goodwill::{self, GoodwillKind, GoodwillLimits};
+use domain::complaint::sla::Stage;
+use domain::complaint::{self as rules, Event, Responsibility, Severity, State};
+use domain::permission::{Action, Grant, Reach};
+use domain::{Violation, Violations};
+use serde::Deserialize;
+use sqlx::AnyConnection;
+use store::complaint::ComplaintRow;
+
+/// Largest attachment accepted, in bytes (10 MiB).
+pub const MAX_ATTACHMENT_BYTES: i64 = 10 * 1024 * 1024;
+
+/// Attachment types accepted: photos and audio recordings.
+pub const ATTACHMENT_TYPES: &[&str] = &[
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "audio/mpeg",
+    "audio/mp4",
+    "audio/amr",
+    "audio/wav",
+];
+
+/// Free text sent with an action.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct NoteInput {
+    /// What was said or done.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The analysis.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct AnalysisInput {
+    /// `station`, `parts`, `product_quality`, `head_office`, `customer`.
+    #[serde(default)]
+    pub responsibility: String,
+    /// The cause found.
+    #[serde(default)]
+    pub cause: String,
+}
+
+/// One zero.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct ZeroInput {
+    /// `complaint`, `management`, `technical`.
+    #[serde(default)]
+    pub zero: String,
+    /// `done` or `not_applicable`.
+    #[serde(default)]
+    pub status: String,
+    /// Evidence (done) or reason (not applicable).
+    #[serde(default)]
+    pub text: String,
+}
+
+/// The follow-up call.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct FollowUpInput {
+    /// 1–5.
+    #[serde(default)]
+    pub satisfaction: i64,
+    /// Whether the customer accepts the closure.
+    #[serde(default)]
+    pub accepts_closure: bool,
+    /// Notes of the call.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Goodwill to grant.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct GoodwillInput {
+    /// `money`, `parts`, `free_service`.
+    #[serde(default)]
+    pub kind: String,
+    /// Value in fen.
+    #[serde(default)]
+    pub value: i64,
+    /// What exactly.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// An attachment's metadata (the bytes go to the file store).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct AttachmentInput {
+    /// File name.
+    #[serde(default)]
+    pub file_name: String,
+    /// MIME type.
+    #[serde(default)]
+    pub content_type: String,
+    /// Size in bytes.
+    #[serde(default)]
+    pub size_bytes: i64,
+}
+
+/// A move to another station.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct ReassignInput {
+    /// The new station.
+    #[serde(default)]
+    pub station_id: i64,
+}
+
+/// A severity change.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct SeverityInput {
+    /// `normal` or `urgent`.
+    #[serde(default)]
+    pub severity: String,
+    /// `safety`, `media`, `repeated` (urgent only).
+    #[serde(default)]
+    pub urgent_reason: Option<String>,
+}
+
+async fn load(tx: &mut AnyConnection, grant: &Grant, id: i64) -> AppResult<ComplaintRow> {
+    let c = store::complaint::get(tx, &Reach::All, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    super::covers(grant, c.station_id, c.region_id)?;
+    Ok(c)
+}
+
+fn state_of(c: &ComplaintRow) -> AppResult<State> {
+    State::from_code(&c.state)
+        .ok_or_else(|| AppError::Internal(format!("complaint state {}", c.state)))
+}
+
+fn open(c: &ComplaintRow) -> AppResult<()> {
+    if c.state == "closed" {
+        return Err(AppError::Refused(
+            Violation::new("state", "complaint.closed").into(),
+        ));
+    }
+    Ok(())
+}
+
+async fn event(
+    tx: &mut AnyConnection,
+    grant: &Grant,
+    id: i64,
+    now: i64,
+    kind: &str,
+    detail: serde_json::Value,
+) -> AppResult<()> {
+    let p = grant.principal();
+    store::complaint::add_event(tx, id, now, kind, p.role.code(), p.id, &detail).await?;
+    Ok(())
+}
+
+async fn finish(app: &App, id: i64) -> AppResult<ComplaintRow> {
+    app.wake_jobs();
+    let mut c = conn(app).await?;
+    store::complaint::get(&mut c, &Reach::All, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Moves a complaint by a workflow event (`acknowledge`, `start_analysis`,
+/// `propose_solution`, `customer_accepts`, `customer_rejects`, `start_work`,
+/// `finish_work`, `close`, `reopen`). Going backwards is `complaint.transition`;
+/// proposing needs the analysis; closing needs the three zeros and an accepting
+/// follow-up; reopening starts a new clock and keeps the history.
+pub async fn act(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    event_code: &str,
+    input: &NoteInput,
+) -> AppResult<ComplaintRow> {
+    crate::network::expect(grant, Action::ComplaintWrite)?;
+    let ev = Event::parse(event_code).map_err(|v| AppError::Invalid(v.into()))?;
+    let note = input.note.trim().to_string();
+    if note.chars().count() > rules::MAX_TEXT_CHARS {
+        return Err(AppError::Invalid(
+            Violation::new("note", "text.length").into(),
+        ));
+    }
+    let now = app.now_ms();
+    let note = &note;
+    run(app, "complaint.act", move |mut tx| async move {
+        let c = load(&mut tx, grant, id).await?;
+        let from = state_of(&c)?;
+        let to = rules::transition(from, ev).map_err(|v| AppError::Refused(v.into()))?;
+        let n = c.clock_no;
+        match ev {
+            Event::ProposeSolution if c.analysed_at.is_none() => {
+                return Err(AppError::Refused(
+                    Violation::new("responsibility", "complaint.analysis_missing").into(),
+                ));
+            }
+            Event::Close => {
+                let zeros = store::complaint::closure::zeros(&mut tx, id, n).await?;
+                let parsed: Vec<(Zero, ZeroStatus)> = zeros
+                    .iter()
+                    .filter_map(|z| {
+                        let k = Zero::from_code(&z.zero)?;
+                        Some((k, ZeroStatus::parse(k, &z.status, &z.text).ok()?))
+                    })
+                    .collect();
+                let fu = store::complaint::closure::follow_up(&mut tx, id, n)
+                    .await?
+                    .and_then(|f| FollowUp::new(f.satisfaction, f.accepts_closure).ok());
+                closure::may_close(&parsed, fu).map_err(AppError::Refused)?;
+            }
+            _ => {}
+        }
+        if ev == Event::Reopen {
+            if !store::complaint::reopen(&mut tx, id, now).await? {
+                return Err(AppError::Refused(
+                    Violation::new("state", "complaint.transition").into(),
+                ));
+            }
+            let mode = clock::policy_of(&mut tx, c.policy_id).await?.mode;
+            store::complaint::clock::add_segment(
+                &mut tx,
+                id,
+                n + 1,
+                now,
+                c.station_id,
+                clock::mode_str(mode),
+            )
+            .await?;
+        } else {
+            let closed_at = (to == State::Closed).then_some(now);
+            if !store::complaint::set_state(&mut tx, id, from.code(), to.code(), closed_at).await? {
+                return Err(AppError::Refused(
+                    Violation::new("state", "complaint.transition").into(),
+                ));
+            }
+            if to == State::Closed && c.paused_since.is_some() {
+                store::complaint::clock::resume(&mut tx, id, n, now).await?;
+                store::complaint::set_paused(&mut tx, id, None).await?;
+            }
+        }
+        let met: &[Stage] = match ev {
+            Event::Acknowledge => &[Stage::FirstResponse, Stage::FullRecord],
+            Event::ProposeSolution => &[Stage::Solution],
+            Event::Close => &[Stage::Closure],
+            _ => &[],
+        };
+        for s in met {
+            store::complaint::clock::meet(&mut tx, id, n, s.code(), now).await?;
+        }
+        event(
+            &mut tx,
+            grant,
+            id,
+            now,
+            ev.code(),
+            serde_json::json!({ "from": from.code(), "to": to.code(), "note": note }),
+        )
+        .await?;
+        clock::recompute(&mut tx, id, now).await?;
+        Ok((tx, ()))
+    })
+    .await?;
+    finish(app, id).await
+}
+
+/// Records a response to the customer (the first one meets the 1-hour target).
+pub async fn respond(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &NoteInput,
+) -> AppResult<ComplaintRow> {
+    crate::network::expect(grant, Action::ComplaintWrite)?;
+    let note = rules::text("note", &input.note).map_err(|v| AppError::Invalid(v.into()))?;
+    let now = app.now_ms();
+    let note = &note;
+    run(app, "complaint.respond", move |mut tx| async move {
+        let c = load(&mut tx, grant, id).await?;
+        open(&c)?;
+        store::complaint::clock::meet(&mut tx, id, c.clock_no, Stage::FirstResponse.code(), now)
+            .await?;
+        event(
+            &mut tx,
+            grant,
+            id,
+            now,
+            "responded",
+            serde_json::json!({ "note": note }),
+        )
+        .await?;
+        clock::recompute(&mut tx, id, now).await?;
+        Ok((tx, ()))
+    })
+    .await?;
+    finish(app, id).await
+}
+
+/// Records the analysis (state `analysing`): responsibility and cause. Meets the
+/// analysis target and starts the solution target.
+pub async fn analyse(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &AnalysisInput,
+) -> AppResult<ComplaintRow> {
+    crate::network::expect(grant, Action::ComplaintWrite)?;
+    let mut v = Violations::new();
+    let resp = v.field(
+        "responsibility",
+        Responsibility::parse(&input.responsibility),
+    );
+    let cause = v.field("cause", rules::text("cause", &input.cause));
+    v.clone().into_result().map_err(AppError::Invalid)?;
+    let (Some(resp), Some(cause)) = (resp, cause) else {
+        return Err(AppError::Invalid(v));
+    };
+    let now = app.now_ms();
+    let cause = &cause;
+    run(app, "complaint.analyse", move |mut tx| async move {
+        let c = load(&mut tx, grant, id).await?;
+        if state_of(&c)? != State::Analysing {
+            return Err(AppError::Refused(
+                Violation::new("state", "complaint.not_analysing").into(),
+            ));
+        }
+        store::complaint::set_analysis(&mut tx, id, resp.code(), cause, now).await?;
+        store::complaint::clock::meet(&mut tx, id, c.clock_no, Stage::Analysis.code(), now).await?;
+        event(
+            &mut tx,
+            grant,
+            id,
+            now,
+            "analysed",
+            serde_json::json!({ "responsibility": resp.code(), "cause": cause }),
+        )
+        .await?;
+        clock::recompute(&mut tx, id, now).await?;
+        Ok((tx, ()))
+    })
+    .await?;
+    finish(app, id).await
+}
+
+/// Stops (`waiting = true`) or restarts the clocks while waiting for the customer.
+pub async fn wait_for_customer(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    waiting: bool,
+) -> AppResult<ComplaintRow> {
+    crate::network::expect(grant, Action::ComplaintWrite)?;
+    let now = app.now_ms();
+    run(app, "complaint.pause", move |mut tx| async move {
+        let c = load(&mut tx, grant, id).await?;
+        open(&c)?;
+        match (waiting, c.paused_since) {
+            (true, None) => {
+                store::complaint::clock::pause(&mut tx, id, c.clock_no, now).await?;
+                store::complaint::set_paused(&mut tx, id, Some(now)).await?;
+            }
+            (false, Some(_)) => {
+                store::complaint::clock::resume(&mut tx, id, c.clock_no, now).await?;
+                store::complaint::set_paused(&mut tx, id, None).await?;
+            }
+            _ => {
+                return Err(AppError::Refused(
+                    Violation::new("waiting", "complaint.pause_unchanged").into(),
+                ));
+            }
+        }
+        event(
+            &mut tx,
+            grant,
+            id,
+            now,
+            if waiting { "paused" } else { "resumed" },
+            serde_json::json!({}),
+        )
+        .await?;
+        clock::recompute(&mut tx, id, now).await?;
+        Ok((tx, ()))
+    })
+    .await?;
+    finish(app, id).await
+}
+
+/// Starts a new clock segment from `now` (another station's calendar and/or another
+/// policy version), keeping the time counted so far, and recomputes the deadlines.
+pub(crate) async fn rebase(
+    tx: &mut AnyConnection,
+    id: i64,
+    station: Option<(i64, i64)>,
+    policy_id: Option<i64>,
+    now: i64,
+    role: &str,
+    by: i64,
+) -> AppResult<()> {
+    let c = store::complaint::get(tx, &Reach::All, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some((s, r)) = station {
+        store::complaint::set_station(tx, id, s, r).await?;
+    }
+    let pid = policy_id.unwrap_or(c.policy_id);
+    if let Some(p) = policy_id {
+        store::complaint::set_severity(tx, id, &c.severity, c.urgent_reason.as_deref(), p).await?;
+    }
+    let mode = clock::policy_of(tx, pid).await?.mode;
+    let st = station.map_or(c.station_id, |s| s.0);
+    store::complaint::clock::add_segment(tx, id, c.clock_no, now, st, clock::mode_str(mode))
+        .await?;
+    let detail = serde_json::json!({ "station_id": st, "policy_id": pid });
+    store::complaint::add_event(tx, id, now, "rebased", role, by, &detail).await?;
+    clock::recompute(tx, id, now).await
+}
+
+/// Moves an open complaint to another station (both within the caller's reach); the
+/// time counted so far is kept and the rest counts on the new station's calendar.
+pub async fn reassign(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &ReassignInput,
+) -> AppResult<ComplaintRow> {
+    crate::network::expect(grant, Action::ComplaintWrite)?;
+    let mut c = conn(app).await?;
+    let st = store::network::station(&mut c, &Reach::All, input.station_id)
+        .await
+        .map_err(|_| {
+            AppError::Invalid(Violation::new("station_id", "complaint.station_unknown").into())
+        })?;
+    drop(c);
+    super::covers(grant, st.id, st.region_id)?;
+    let now = app.now_ms();
+    let p = grant.principal().clone();
+    run(app, "complaint.reassign", move |mut tx| async move {
+        let c = load(&mut tx, grant, id).await?;
+        open(&c)?;
+        rebase(
+            &mut tx,
+            id,
+            Some((st.id, st.region_id)),
+            None,
+            now,
+            p.role.code(),
+            p.id,
+        )
+        .await?;
+        Ok((tx, ()))
+    })
+    .await?;
+    finish(app, id).await
+}
+
+/// Changes the severity of an open complaint: the clock moves onto the current policy
+/// of the new severity, keeping the time counted so far.
+pub async fn change_severity(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &SeverityInput,
+) -> AppResult<ComplaintRow> {
+    crate::network::expect(grant, Action::ComplaintWrite)?;
+    let sev = Severity::parse(&input.severity, input.urgent_reason.as_deref())
+        .map_err(|v| AppError::Invalid(v.into()))?;
+    let now = app.now_ms();
+    let p = grant.principal().clone();
+    run(app, "complaint.change_severity", move |mut tx| async move {
+        let c = load(&mut tx, grant, id).await?;
+        open(&c)?;
+        let cat = rules::Category::from_code(&c.category)
+            .ok_or_else(|| AppError::Internal(format!("complaint category {}", c.category)))?;
+        let (pid, _) = super::policy::current(&mut tx, cat, sev, now).await?;
+        store::complaint::set_severity(&mut tx, id, sev.level(), sev.reason(), pid).await?;
+        rebase(&mut tx, id, None, Some(pid), now, p.role.code(), p.id).await?;
+        store::complaint::set_severity(&mut tx, id, sev.level(), sev.reason(), pid).await?;
+        Ok((tx, ()))
+    })
+    .await?;
+    finish(app, id).await
+}
+
+/// Records one of the three zeros of the current clock.
+pub async fn set_zero(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &ZeroInput,
+) -> AppResult<ComplaintRow> {
+    crate::network::expect(grant, Action::ComplaintWrite)?;
+    let zero = Zero::parse(&input.zero).map_err(|v| AppError::Invalid(v.into()))?;
+    let status = ZeroStatus::parse(zero, &input.status, &input.text)
+        .map_err(|v| AppError::Invalid(v.into()))?;
+    let now = app.now_ms();
+    let by = grant.principal().id;
+    let status = &status;
+    run(app, "complaint.zero", move |mut tx| async move {
+        let c = load(&mut tx, grant, id).await?;
+        open(&c)?;
+        store::complaint::closure::set_zero(&mut tx, id, c.clock_no, zero.code(), status.code(), status.text(), now, by).await?;
+        event(&mut tx, grant, id, now, "zero", serde_json::json!({ "zero": zero.code(), "status": status.code(), "text": status.text() })).await?;
+        Ok((tx, ()))
+    })
+    .await?;
+    finish(app, id).await
+}
+
+/// Records the follow-up call of the current clock (state `follow_up`).
+pub async fn follow_up(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &FollowUpInput,
+) -> AppResult<ComplaintRow> {
+    crate::network::expect(grant, Action::ComplaintWrite)?;
+    record_follow_up(app, grant, id, input, false).await
+}
+
+/// The owner answers the follow-up on their phone page.
+pub async fn answer_follow_up(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &FollowUpInput,
+) -> AppResult<ComplaintRow> {
+    crate::network::expect(grant, Action::ComplaintOwnerFile)?;
+    record_follow_up(app, grant, id, input, true).await
+}
+
+async fn record_follow_up(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &FollowUpInput,
+    owner: bool,
+) -> AppResult<ComplaintRow> {
+    let fu = FollowUp::new(input.satisfaction, input.accepts_closure)
+        .map_err(|v| AppError::Invalid(v.into()))?;
+    let note = input.note.trim().to_string();
+    if note.chars().count() > rules::MAX_TEXT_CHARS {
+        return Err(AppError::Invalid(
+            Violation::new("note", "text.length").into(),
+        ));
+    }
+    let now = app.now_ms();
+    let by = grant.principal().id;
+    let note = &note;
+    run(app, "complaint.follow_up", move |mut tx| async move {
+        let c = if owner {
+            store::complaint::get(&mut tx, grant.reach(), id).await?.ok_or(AppError::NotFound)?
+        } else {
+            load(&mut tx, grant, id).await?
+        };
+        if state_of(&c)? != State::FollowUp {
+            return Err(AppError::Refused(Violation::new("state", "complaint.not_follow_up").into()));
+        }
+        store::complaint::closure::set_follow_up(&mut tx, id, c.clock_no, i64::from(fu.satisfaction), fu.accepts_closure, note, now, by).await?;
+        event(&mut tx, grant, id, now, "follow_up", serde_json::json!({ "satisfaction": fu.satisfaction, "accepts_closure": fu.accepts_closure, "note": note })).await?;
+        Ok((tx, ()))
+    })
+    .await?;
+    finish(app, id).await
+}
+
+/// Grants goodwill up to the caller's approval limit (`complaint.goodwill_over_limit`
+/// on `value` above it).
+pub async fn grant_goodwill(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &GoodwillInput,
+) -> AppResult<ComplaintRow> {
+    crate::network::expect(grant, Action::ComplaintWrite)?;
+    let mut v = Violations::new();
+    let kind = v.field("kind", GoodwillKind::parse(&input.kind));
+    let role = grant.principal().role;
+    if let Err(e) = goodwill::check(role, input.value, &GoodwillLimits::default()) {
+        v.push(e);
+    }
+    let note = v.field("note", rules::text("note", &input.note));
+    v.clone().into_result().map_err(AppError::Invalid)?;
+    let (Some(kind), Some(note)) = (kind, note) else {
+        return Err(AppError::Invalid(v));
+    };
+    let now = app.now_ms();
+    let by = grant.principal().id;
+    let (note, value) = (&note, input.value);
+    run(app, "complaint.goodwill", move |mut tx| async move {
+        let c = load(&mut tx, grant, id).await?;
+        open(&c)?;
+        store::complaint::closure::add_goodwill(
+            &mut tx,
+            id,
+            kind.code(),
+            value,
+            note,
+            by,
+            role.code(),
+            now,
+        )
+        .await?;
+        event(
+            &mut tx,
+            grant,
+            id,
+            now,
+            "goodwill",
+            serde_json::json!({ "kind": kind.code(), "value_fen": value, "note": note }),
+        )
+        .await?;
+        Ok((tx, ()))
+    })
+    .await?;
+    finish(app, id).await
+}
+
+/// Records an attachment's metadata: photos and audio only, at most 10 MiB.
+pub async fn attach(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &AttachmentInput,
+) -> AppResult<ComplaintRow> {
+    crate::network::expect(grant, Action::ComplaintWrite)?;
+    let mut v = Violations::new();
+    let name = input.file_name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        v.push(Violation::new("file_name", "complaint.file_name_invalid"));
+    }
+    if !ATTACHMENT_TYPES.contains(&input.content_type.trim()) {
+        v.push(
+            Violation::new("content_type", "complaint.attachment_type")
+                .with_detail(ATTACHMENT_TYPES.join(", ")),
+        );
+    }
+    if input.size_bytes <= 0 || input.size_bytes > MAX_ATTACHMENT_BYTES {
+        v.push(
+            Violation::new("size_bytes", "complaint.attachment_size")
+                .with_detail(MAX_ATTACHMENT_BYTES.to_string()),
+        );
+    }
+    v.into_result().map_err(AppError::Invalid)?;
+    let now = app.now_ms();
+    let by = grant.principal().id;
+    let (name, ct, size) = (
+        name.to_string(),
+        input.content_type.trim().to_string(),
+        input.size_bytes,
+    );
+    let (name, ct) = (&name, &ct);
+    run(app, "complaint.attach", move |mut tx| async move {
+        let c = load(&mut tx, grant, id).await?;
+        store::complaint::closure::add_attachment(&mut tx, c.id, name, ct, size, now, by).await?;
+        event(
+            &mut tx,
+            grant,
+            id,
+            now,
+            "attached",
+            serde_json::json!({ "file_name": name, "content_type": ct, "size_bytes": size }),
+        )
+        .await?;
+        Ok((tx, ()))
+    })
+    .await?;
+    finish(app, id).await
+}

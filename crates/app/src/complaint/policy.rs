@@ -1,0 +1,185 @@
+//! Service-level policies per category × severity, versioned: head office publishes
+//! a new version ([`publish`]); a complaint keeps the version it was opened under,
+//! except that publishing recomputes the open complaints of that category × severity
+//! onto the new version, keeping the time already counted (SPEC §6 clock rules).
+
+use crate::transaction::run;
+use crate::{App, AppError, AppResult, conn};
+use domain::calendar::ClockMode;
+use domain::complaint::sla::{Level, Policy, Targets};
+use domain::complaint::{Category, Severity};
+use domain::permission::{Action, Grant};
+use domain::{Violation, Violations};
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+
+/// The current version of a category × severity's policy, `(id, policy)`; the SPEC
+/// defaults (business hours) are stored as version 1 the first time one is needed.
+pub async fn current(
+    conn: &mut AnyConnection,
+    category: Category,
+    severity: Severity,
+    now: i64,
+) -> AppResult<(i64, Policy)> {
+    if let Some(row) =
+        store::complaint::clock::current_policy(conn, category.code(), severity.level()).await?
+    {
+        let p = serde_json::from_str(&row.body).map_err(|e| AppError::Internal(e.to_string()))?;
+        return Ok((row.id, p));
+    }
+    let p = Policy::spec_default(ClockMode::Business);
+    let body = serde_json::to_string(&p).map_err(|e| AppError::Internal(e.to_string()))?;
+    let id = store::complaint::clock::insert_policy(
+        conn,
+        category.code(),
+        severity.level(),
+        "business",
+        &body,
+        now,
+        0,
+    )
+    .await?;
+    Ok((id, p))
+}
+
+/// What head office sends to publish a policy version.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct PolicyInput {
+    /// Category code.
+    #[serde(default)]
+    pub category: String,
+    /// `normal` or `urgent`.
+    #[serde(default)]
+    pub severity: String,
+    /// `business` or `calendar`.
+    #[serde(default)]
+    pub mode: String,
+    /// Minutes: first response.
+    #[serde(default)]
+    pub first_response: i64,
+    /// Minutes: full record.
+    #[serde(default)]
+    pub full_record: i64,
+    /// Minutes: analysis.
+    #[serde(default)]
+    pub analysis: i64,
+    /// Minutes: solution after the analysis.
+    #[serde(default)]
+    pub solution: i64,
+    /// Minutes: closure.
+    #[serde(default)]
+    pub closure: i64,
+}
+
+/// A published version.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PolicyView {
+    /// Id.
+    pub id: i64,
+    /// Category code.
+    pub category: String,
+    /// Severity level code.
+    pub severity: String,
+    /// Version.
+    pub version: i64,
+    /// The policy.
+    #[schema(value_type = Object)]
+    pub policy: serde_json::Value,
+}
+
+/// Publishes the next version of a policy; every bad field is named (zero or negative
+/// targets, unknown category, unknown mode). Open complaints of that category ×
+/// severity move onto it: a new clock segment keeps the time counted so far.
+pub async fn publish(app: &App, grant: &Grant, input: &PolicyInput) -> AppResult<PolicyView> {
+    crate::network::expect(grant, Action::ComplaintPolicy)?;
+    let mut v = Violations::new();
+    let category = v.field("category", Category::parse(&input.category));
+    let level = match input.severity.trim() {
+        "normal" => Some("normal"),
+        "urgent" => Some("urgent"),
+        _ => {
+            v.push(Violation::new("severity", "complaint.severity_unknown"));
+            None
+        }
+    };
+    let mode = match input.mode.trim() {
+        "business" => Some(ClockMode::Business),
+        "calendar" => Some(ClockMode::Calendar),
+        _ => {
+            v.push(Violation::new("mode", "complaint.mode_unknown"));
+            None
+        }
+    };
+    let policy = Policy {
+        mode: mode.unwrap_or(ClockMode::Business),
+        targets: Targets {
+            first_response: input.first_response,
+            full_record: input.full_record,
+            analysis: input.analysis,
+            solution: input.solution,
+            closure: input.closure,
+        },
+        warnings: vec![50, 75],
+        ladder: vec![
+            (100, Level::StationManager),
+            (150, Level::RegionalManager),
+            (200, Level::HeadOffice),
+        ],
+    };
+    if let Err(e) = policy.validate() {
+        v.0.extend(e.0);
+    }
+    v.clone().into_result().map_err(AppError::Invalid)?;
+    let (Some(category), Some(level), Some(mode)) = (category, level, mode) else {
+        return Err(AppError::Invalid(v));
+    };
+    let body = serde_json::to_string(&policy).map_err(|e| AppError::Internal(e.to_string()))?;
+    let now = app.now_ms();
+    let by = grant.principal().id;
+    let mode_code = super::clock::mode_str(mode);
+    let body = &body;
+    let id = run(app, "complaint.publish_policy", move |mut tx| async move {
+        let id = store::complaint::clock::insert_policy(
+            &mut tx,
+            category.code(),
+            level,
+            mode_code,
+            body,
+            now,
+            by,
+        )
+        .await?;
+        for cid in store::complaint::clock::open_with(&mut tx, category.code(), level).await? {
+            super::action::rebase(&mut tx, cid, None, Some(id), now, "system", by).await?;
+        }
+        Ok((tx, id))
+    })
+    .await?;
+    app.wake_jobs();
+    let mut c = conn(app).await?;
+    let row = store::complaint::clock::policy(&mut c, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(view(row))
+}
+
+fn view(row: store::complaint::clock::PolicyRow) -> PolicyView {
+    PolicyView {
+        id: row.id,
+        category: row.category,
+        severity: row.severity,
+        version: row.version,
+        policy: serde_json::from_str(&row.body).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+/// The current version of every published policy.
+pub async fn list(app: &App, grant: &Grant) -> AppResult<Vec<PolicyView>> {
+    crate::network::expect(grant, Action::ComplaintRead)?;
+    let mut c = conn(app).await?;
+    Ok(store::complaint::clock::current_policies(&mut c)
+        .await?
+        .into_iter()
+        .map(view)
+        .collect())
+}
