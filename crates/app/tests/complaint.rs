@@ -32,6 +32,7 @@ on_both_backends!(
     the_spring_festival_stops_the_clock,
     bad_input_changes_nothing,
     the_third_complaint_is_repeated,
+    a_number_typed_into_a_complaint_is_masked_for_staff,
 );
 
 fn staff(role: Role, unit: Unit, action: Action) -> Grant {
@@ -624,4 +625,24 @@ async fn the_third_complaint_is_repeated(env: &Env) {
             assert_eq!(c.urgent_reason.as_deref(), Some("repeated"));
         }
     }
+}
+
+async fn a_number_typed_into_a_complaint_is_masked_for_staff(env: &Env) {
+    let fx = fixture(env).await;
+    let w = grant(Action::ComplaintWrite);
+    let mut i = input(&fx, "normal", None);
+    i.description = "请回电 13912345671，刹车异响".into();
+    let id = app::complaint::file(&env.app, &w, &i).await.unwrap().id;
+    let r = grant(Action::ComplaintRead);
+    let d = app::complaint::detail(&env.app, &r, id).await.unwrap();
+    assert_eq!(d.complaint.description, "请回电 139****5671，刹车异响");
+    let (rows, _) = app::complaint::queue(&env.app, &r, &Default::default(), 50, 0)
+        .await
+        .unwrap();
+    let row = rows.iter().find(|c| c.id == id).unwrap();
+    assert!(
+        !row.description.contains("13912345671"),
+        "{}",
+        row.description
+    );
 }

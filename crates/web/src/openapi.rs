@@ -248,10 +248,10 @@ fn finish_operation(path: &str, method: &str, op: &mut serde_json::Map<String, s
         // A payment provider's callback is answered in the provider's own format.
         if let Some(media) = cross_field::provider_media(path) {
             for (status, r) in responses.iter_mut() {
-                if status.starts_with('4') || status.starts_with('5') {
-                    if let Some(content) = r.get_mut("content").and_then(|c| c.as_object_mut()) {
-                        content.insert(media.into(), serde_json::json!({}));
-                    }
+                if (status.starts_with('4') || status.starts_with('5'))
+                    && let Some(content) = r.get_mut("content").and_then(|c| c.as_object_mut())
+                {
+                    content.insert(media.into(), serde_json::json!({}));
                 }
             }
         }

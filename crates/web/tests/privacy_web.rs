@@ -69,6 +69,10 @@ fn fields_of(method: &str, path: &str) -> Option<&'static [Field]> {
         // The three guarantees of an order: the VIN and the evidence written in words.
         ("GET", "/repair-orders/{id}/three-guarantees") => &[VehicleIdentity, FreeText],
         ("GET", "/vehicles/{id}/three-guarantees/requests") => NONE,
+        // Complaints: the customer's words (typed numbers masked); the customer and the
+        // car by id only.
+        ("GET", "/complaints" | "/complaints/{id}") => &[FreeText],
+        ("GET", "/complaints/inbox" | "/complaint-policies") => NONE,
         // Network, catalogues, calendars, KPIs, the queue, money notices and every
         // write answer only ids, states and catalogue data.
         ("GET", _) if is_catalogue(p) => NONE,

@@ -257,9 +257,10 @@ async fn file_as(
 pub async fn detail(app: &App, grant: &Grant, id: i64) -> AppResult<Detail> {
     crate::network::expect(grant, Action::ComplaintRead)?;
     let mut c = conn(app).await?;
-    let complaint = store::complaint::get(&mut c, grant.reach(), id)
+    let mut complaint = store::complaint::get(&mut c, grant.reach(), id)
         .await?
         .ok_or(AppError::NotFound)?;
+    mask_typed_numbers(&mut complaint);
     let n = complaint.clock_no;
     let state = rules::State::from_code(&complaint.state)
         .ok_or_else(|| AppError::Internal(format!("complaint state {}", complaint.state)))?;
@@ -304,14 +305,26 @@ pub async fn queue(
     }
     v.into_result().map_err(AppError::Invalid)?;
     let mut c = conn(app).await?;
-    Ok(store::complaint::queue(
+    let (mut rows, total) = store::complaint::queue(
         &mut c,
         grant.reach(),
         filter,
         limit.clamp(1, 500),
         offset.max(0),
     )
-    .await?)
+    .await?;
+    rows.iter_mut().for_each(mask_typed_numbers);
+    Ok((rows, total))
+}
+
+/// A phone or ID number typed into the customer's words is masked for staff, as in
+/// every other free text the product shows (the privacy policy's free-text field).
+fn mask_typed_numbers(row: &mut ComplaintRow) {
+    row.description = domain::privacy::text::mask_numbers(&row.description);
+    row.urgent_reason = row
+        .urgent_reason
+        .as_deref()
+        .map(domain::privacy::text::mask_numbers);
 }
 
 /// The signed-in owner's complaints, newest first.

@@ -63,6 +63,11 @@ fn day_start(d: Date) -> AppResult<i64> {
         .as_millisecond())
 }
 
+/// The earliest day a search of the audit log may name.
+pub const EARLIEST_DAY: Date = Date::constant(2000, 1, 1);
+/// The latest day a search of the audit log may name.
+pub const LATEST_DAY: Date = Date::constant(2099, 12, 31);
+
 /// `entity:id` with a code of lower-case letters and underscores and a positive id.
 fn parse_record(s: &str) -> Option<(String, i64)> {
     let (e, id) = s.split_once(':')?;
@@ -93,8 +98,10 @@ fn parse(f: &AuditFilter) -> AppResult<AuditQuery> {
         });
     let action = opt_text(&mut v, "action", &f.action, 40).flatten();
     let field = opt_text(&mut v, "field", &f.field, 40).flatten();
-    let from = opt_date(&mut v, "from", &f.from, Date::MIN, Date::MAX).flatten();
-    let to = opt_date(&mut v, "to", &f.to, Date::MIN, Date::MAX).flatten();
+    // The log began with the product; a bound past any row's day keeps "the day after
+    // `to`" computable (9999-12-31 has none and answered 500).
+    let from = opt_date(&mut v, "from", &f.from, EARLIEST_DAY, LATEST_DAY).flatten();
+    let to = opt_date(&mut v, "to", &f.to, EARLIEST_DAY, LATEST_DAY).flatten();
     if let (Some(a), Some(b)) = (from, to)
         && b < a
     {

@@ -101,6 +101,23 @@ pub const SECTIONS: &[Section] = &[
         sql: "SELECT * FROM follow_ups WHERE customer_id = $1 ORDER BY id",
     },
     Section {
+        name: "complaints",
+        tables: &["complaints"],
+        sql: "SELECT id, station_id, vehicle_id, repair_order_id, channel, category, severity, description, \
+              state, responsibility, cause, breached, reopened, received_at, closed_at \
+              FROM complaints WHERE customer_id = $1 ORDER BY id",
+    },
+    Section {
+        name: "complaint_history",
+        tables: &[
+            "complaint_events",
+            "complaint_follow_ups",
+            "complaint_goodwill",
+        ],
+        sql: "SELECT e.complaint_id, e.at, e.kind, e.actor_role, e.detail FROM complaint_events e \
+              JOIN complaints c ON c.id = e.complaint_id WHERE c.customer_id = $1 ORDER BY e.id",
+    },
+    Section {
         name: "messages_sent",
         tables: &["outbox"],
         sql: "SELECT id, channel, recipient, template, status, due_at, sent_at, redacted_at, \

@@ -99,7 +99,7 @@ pub struct ActInput {
 /// The queue, nearest deadline first: filters `station_id`, `region_id`, `category`,
 /// `severity`, `state`, `breached` (`true`/`false`), `closed` (`true` includes
 /// closed ones); `page`, `per_page`. Owners see their own complaints.
-#[utoipa::path(get, path = "/api/v1/complaints", tag = "complaints", params(("station_id" = Option<i64>, Query), ("region_id" = Option<i64>, Query), ("category" = Option<String>, Query), ("severity" = Option<String>, Query), ("state" = Option<String>, Query), ("breached" = Option<bool>, Query), ("closed" = Option<bool>, Query), ("page" = Option<i64>, Query), ("per_page" = Option<i64>, Query)), responses((status = 200, description = "`{items, total}`"), (status = 422, body = ProblemDoc)))]
+#[utoipa::path(get, path = "/api/v1/complaints", operation_id = "complaint_queue", tag = "complaints", params(("station_id" = Option<i64>, Query), ("region_id" = Option<i64>, Query), ("category" = Option<String>, Query), ("severity" = Option<String>, Query), ("state" = Option<String>, Query), ("breached" = Option<bool>, Query), ("closed" = Option<bool>, Query), ("page" = Option<i64>, Query), ("per_page" = Option<i64>, Query)), responses((status = 200, description = "`{items, total}`"), (status = 422, body = ProblemDoc)))]
 pub async fn queue(
     State(s): State<AppState>,
     c: Caller,

@@ -387,6 +387,7 @@ async fn dossier(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<St
         title: format!("{} · {}", t(lang, "gt2.dossier"), tg.vin),
         facts,
         edit_href: None,
+        links: vec![],
         reveal: None,
         consent: None,
         sections,

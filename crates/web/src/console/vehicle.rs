@@ -233,9 +233,17 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
                 .collect(),
         },
     ];
+    // The dossier is linked where the three-guarantees section is shown.
+    let mut links = vec![];
     if let Ok(g) = user.session.principal.grant(Action::RepairOrderRead) {
         match app::guarantee::for_vehicle(&s.app, &g, id).await {
-            Ok(tg) => sections.extend(super::guarantee::vehicle_sections(user.lang, &tg)),
+            Ok(tg) => {
+                sections.extend(super::guarantee::vehicle_sections(user.lang, &tg));
+                links.push((
+                    format!("/console/vehicles/{id}/dossier"),
+                    chrome.t("gt2.dossier"),
+                ));
+            }
             Err(e) => return error_page(chrome, &e),
         }
     }
@@ -245,7 +253,7 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         title: v.vin.clone(),
         facts,
         edit_href: can_write.then(|| format!("/console/vehicles/{id}/edit")),
-        links: vec![],
+        links,
         reveal: None,
         consent: None,
         sections,

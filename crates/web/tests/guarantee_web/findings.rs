@@ -455,6 +455,10 @@ async fn findings_14_15_rights_never_disappear_and_days_warn_from_the_margin() {
         html.contains("第二十四条第一款第（四）项") && html.contains("2026-04-05"),
         "vehicle page"
     );
+    assert!(
+        html.contains(&format!("href=\"/console/vehicles/{car}/dossier\"")),
+        "the vehicle page links its dossier"
+    );
     let html = page_text(&web, format!("{}/console/vehicles/{car}/dossier", t.base)).await;
     assert!(
         html.contains("三包档案") && html.contains("第二十四条第一款第（四）项"),
