@@ -231,7 +231,7 @@ async fn a_complaint_closes_with_three_zeros_and_a_follow_up(env: &Env) {
             status: s.into(),
             text: t.into(),
         };
-        app::complaint::action::set_zero(&env.app, &w, id, &zi)
+        app::complaint::closure::set_zero(&env.app, &w, id, &zi)
             .await
             .unwrap();
     }
@@ -240,7 +240,7 @@ async fn a_complaint_closes_with_three_zeros_and_a_follow_up(env: &Env) {
         accepts_closure: true,
         note: "满意".into(),
     };
-    app::complaint::action::follow_up(&env.app, &w, id, &fu)
+    app::complaint::closure::follow_up(&env.app, &w, id, &fu)
         .await
         .unwrap();
     let c = app::complaint::action::act(&env.app, &w, id, "close", &note)
@@ -553,7 +553,7 @@ async fn bad_input_changes_nothing(env: &Env) {
         value: 300_000,
         note: "补偿".into(),
     };
-    let e = app::complaint::action::grant_goodwill(
+    let e = app::complaint::closure::grant_goodwill(
         &env.app,
         &manager(env, &fx, Action::ComplaintWrite).await,
         id,
@@ -568,7 +568,7 @@ async fn bad_input_changes_nothing(env: &Env) {
         content_type: "application/x-msdownload".into(),
         size_bytes: 50 * 1024 * 1024,
     };
-    let e = app::complaint::action::attach(&env.app, &w, id, &a)
+    let e = app::complaint::closure::attach(&env.app, &w, id, &a)
         .await
         .unwrap_err();
     match e {
@@ -587,14 +587,14 @@ async fn bad_input_changes_nothing(env: &Env) {
         content_type: "image/jpeg".into(),
         size_bytes: 200_000,
     };
-    app::complaint::action::attach(&env.app, &w, id, &ok)
+    app::complaint::closure::attach(&env.app, &w, id, &ok)
         .await
         .unwrap();
     let gw = GoodwillInput {
         value: 150_000,
         ..gw
     };
-    app::complaint::action::grant_goodwill(
+    app::complaint::closure::grant_goodwill(
         &env.app,
         &manager(env, &fx, Action::ComplaintWrite).await,
         id,

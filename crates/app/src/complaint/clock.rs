@@ -280,3 +280,32 @@ impl Handler for Tick {
         Box::pin(async move { fire(ctx, conn, job).await.map_err(|e| e.to_string()) })
     }
 }
+
+/// Starts a new clock segment from `now` (another station's calendar and/or another
+/// policy version), keeping the time counted so far, and recomputes the deadlines.
+pub(crate) async fn rebase(
+    tx: &mut AnyConnection,
+    id: i64,
+    station: Option<(i64, i64)>,
+    policy_id: Option<i64>,
+    now: i64,
+    role: &str,
+    by: i64,
+) -> AppResult<()> {
+    let c = store::complaint::get(tx, &Reach::All, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some((s, r)) = station {
+        store::complaint::set_station(tx, id, s, r).await?;
+    }
+    let pid = policy_id.unwrap_or(c.policy_id);
+    if let Some(p) = policy_id {
+        store::complaint::set_severity(tx, id, &c.severity, c.urgent_reason.as_deref(), p).await?;
+    }
+    let mode = policy_of(tx, pid).await?.mode;
+    let st = station.map_or(c.station_id, |s| s.0);
+    store::complaint::clock::add_segment(tx, id, c.clock_no, now, st, mode_str(mode)).await?;
+    let detail = serde_json::json!({ "station_id": st, "policy_id": pid });
+    store::complaint::add_event(tx, id, now, "rebased", role, by, &detail).await?;
+    recompute(tx, id, now).await
+}

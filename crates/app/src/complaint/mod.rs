@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod clock;
+pub mod closure;
 pub mod policy;
 
 use crate::transaction::run;

@@ -150,7 +150,7 @@ pub async fn publish(app: &App, grant: &Grant, input: &PolicyInput) -> AppResult
         )
         .await?;
         for cid in store::complaint::clock::open_with(&mut tx, category.code(), level).await? {
-            super::action::rebase(&mut tx, cid, None, Some(id), now, "system", by).await?;
+            super::clock::rebase(&mut tx, cid, None, Some(id), now, "system", by).await?;
         }
         Ok((tx, id))
     })

@@ -225,22 +225,22 @@ write_action!(
 write_action!(
     /// Records one of the three zeros (done with evidence, or not applicable with a reason).
     zero, "/api/v1/complaints/{id}/zeros", ZeroInput,
-    |a, g, id, i| app::complaint::action::set_zero(a, &g, id, &i)
+    |a, g, id, i| app::complaint::closure::set_zero(a, &g, id, &i)
 );
 write_action!(
     /// Records the follow-up call: satisfaction 1–5 and whether the customer accepts.
     follow_up, "/api/v1/complaints/{id}/follow-up", FollowUpInput,
-    |a, g, id, i| app::complaint::action::follow_up(a, &g, id, &i)
+    |a, g, id, i| app::complaint::closure::follow_up(a, &g, id, &i)
 );
 write_action!(
     /// Grants goodwill up to the caller's approval limit.
     goodwill, "/api/v1/complaints/{id}/goodwill", GoodwillInput,
-    |a, g, id, i| app::complaint::action::grant_goodwill(a, &g, id, &i)
+    |a, g, id, i| app::complaint::closure::grant_goodwill(a, &g, id, &i)
 );
 write_action!(
     /// Records an attachment (photos and audio, at most 10 MiB).
     attach, "/api/v1/complaints/{id}/attachments", AttachmentInput,
-    |a, g, id, i| app::complaint::action::attach(a, &g, id, &i)
+    |a, g, id, i| app::complaint::closure::attach(a, &g, id, &i)
 );
 
 /// The caller's inbox of warnings and escalations, newest first.
@@ -312,7 +312,7 @@ pub async fn answer_own(
     let g = c.grant(Action::ComplaintOwnerFile)?;
     let input = input?;
     let id = path_id(&id, c.lang)?;
-    let r = app::complaint::action::answer_follow_up(&s.app, &g, id, &input)
+    let r = app::complaint::closure::answer_follow_up(&s.app, &g, id, &input)
         .await
         .map_err(|e| c.err(e))?;
     Ok(json(&r))

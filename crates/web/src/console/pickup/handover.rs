@@ -63,7 +63,7 @@ pub(super) struct DetailPage {
     photos_full: bool,
     timeline: Vec<(String, String, String, String)>,
     /// The address reveal form (its driver and scheduling advisor), when offered.
-    reveal: Option<super::reveal::RevealForm>,
+    reveal: Option<super::address::RevealForm>,
 }
 
 /// What to show besides the page itself.
@@ -117,7 +117,7 @@ pub(super) async fn detail_page(
         (t(lang, "pk.vehicle"), p.vehicle_id.to_string()),
         (
             t(lang, "pk.address"),
-            super::reveal::address(&outcome.revealed, &p.address),
+            super::address::address(&outcome.revealed, &p.address),
         ),
         (t(lang, "pk.window"), window(p.window_start, p.window_end)),
         (
@@ -229,7 +229,7 @@ pub(super) async fn detail_page(
             })
             .collect(),
         timeline,
-        reveal: super::reveal::form(lang, v.can_reveal && outcome.revealed.is_none()),
+        reveal: super::address::form(lang, v.can_reveal && outcome.revealed.is_none()),
     };
     render(&page, status)
 }

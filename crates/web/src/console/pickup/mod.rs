@@ -6,6 +6,7 @@
 //! and the history. Everything works without JavaScript. The day's list and the
 //! schedule form are here; the hand-over page is in `handover`.
 
+mod address;
 mod handover;
 mod reveal;
 

@@ -5,47 +5,15 @@
 
 use super::handover::{Outcome, detail_page};
 use crate::AppState;
-use crate::console::form::{FormData, t};
+use crate::console::form::FormData;
 use crate::console::session::{ConsoleUser, grant};
 use crate::error::page_error;
-use crate::i18n::{Lang, tables};
+use crate::i18n::tables;
 use app::AppError;
 use app::pickup::READ;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use domain::privacy::reveal::RevealPurpose;
-
-/// The reveal form as the page shows it.
-pub(super) struct RevealForm {
-    /// The purposes: (code, translated label).
-    pub(super) purposes: Vec<(String, String)>,
-}
-
-/// The form, when the caller may reveal and has not just done so.
-pub(super) fn form(lang: Lang, offered: bool) -> Option<RevealForm> {
-    offered.then(|| RevealForm {
-        purposes: RevealPurpose::ALL
-            .iter()
-            .map(|p| {
-                let code = p.code();
-                (
-                    code.to_string(),
-                    t(lang, &format!("privacy.purpose.{code}")),
-                )
-            })
-            .collect(),
-    })
-}
-
-/// The address to show: the revealed whole value on the answer to a reveal, else the
-/// masked one the view model carries.
-pub(super) fn address(revealed: &Option<app::customer::Revealed>, masked: &str) -> String {
-    match revealed {
-        Some(r) => r.value.clone().unwrap_or_else(|| masked.to_string()),
-        None => masked.to_string(),
-    }
-}
 
 /// `POST /console/pickups/{id}/reveal`: the page again, with the address whole (and
 /// until when) or with the reason it was refused. The whole value is not put into a
