@@ -159,6 +159,7 @@ pub fn published() -> serde_json::Value {
         );
     }
     cross_field::state_rules(&mut doc);
+    state_query_code_lists(&mut doc);
     state_request_string_rules(&mut doc);
     if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
         for (path, item) in paths.iter_mut() {
@@ -290,6 +291,34 @@ fn finish_operation(path: &str, method: &str, op: &mut serde_json::Map<String, s
             if let (Some(schema), Some(p)) = (range, p.as_object_mut()) {
                 p.insert("schema".into(), schema);
             }
+        }
+    }
+}
+
+/// Query parameters that take a code from a fixed list state the list, so a client
+/// (and the fuzz) knows which values exist: the complaint queue's category, severity
+/// and state filters, from the domain's own lists.
+fn state_query_code_lists(doc: &mut serde_json::Value) {
+    use domain::complaint::{Category, State};
+    let lists: [(&str, &str, Vec<&str>); 3] = [
+        (
+            "/api/v1/complaints",
+            "category",
+            Category::ALL.iter().map(|c| c.code()).collect(),
+        ),
+        (
+            "/api/v1/complaints",
+            "state",
+            State::ALL.iter().map(|c| c.code()).collect(),
+        ),
+        ("/api/v1/complaints", "severity", vec!["normal", "urgent"]),
+    ];
+    for (path, name, codes) in lists {
+        let Some(params) = doc["paths"][path]["get"]["parameters"].as_array_mut() else {
+            continue;
+        };
+        for p in params.iter_mut().filter(|p| p["name"] == name) {
+            p["schema"] = serde_json::json!({"type": "string", "enum": codes});
         }
     }
 }

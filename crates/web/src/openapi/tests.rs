@@ -222,3 +222,32 @@ fn key_inputs_carry_their_rules() {
         .map(|p| p["schema"]["maximum"].clone());
     assert_eq!(per_page, Some(serde_json::json!(app::Page::MAX_PER_PAGE)));
 }
+
+/// The complaint queue's filters list their codes (the fuzz sent a state that does not
+/// exist, which the document allowed).
+#[test]
+fn the_complaint_queue_filters_list_their_codes() {
+    let doc = published();
+    let params = doc["paths"]["/api/v1/complaints"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let schema = |n: &str| {
+        params
+            .iter()
+            .find(|p| p["name"] == n)
+            .map(|p| p["schema"].clone())
+            .unwrap()
+    };
+    assert!(
+        schema("category")["enum"]
+            .to_string()
+            .contains("repair_quality")
+    );
+    assert!(schema("state")["enum"].to_string().contains("received"));
+    assert!(!schema("state")["enum"].to_string().contains("booked"));
+    assert_eq!(
+        schema("severity")["enum"],
+        serde_json::json!(["normal", "urgent"])
+    );
+}
