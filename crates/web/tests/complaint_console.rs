@@ -110,6 +110,13 @@ async fn the_detail_shows_the_timeline_and_acknowledge_moves_the_state() {
     assert!(html.contains("受理投诉"), "{html}");
     assert!(html.contains("首次响应"), "{html}");
     assert!(html.contains("data-event=\"acknowledge\""), "{html}");
+    // The deadlines read in the order the work meets them.
+    let stages = html.split("<h3>时限</h3>").nth(1).unwrap();
+    let stages = stages.split("</table>").next().unwrap();
+    let at = |s: &str| stages.find(&format!("<td>{s}</td>")).unwrap();
+    assert!(at("首次响应") < at("完整记录"), "{stages}");
+    assert!(at("首次响应") < at("原因分析"), "{stages}");
+    assert!(at("解决方案") < at("结案"), "{stages}");
     let csrf = hidden(&html, "csrf");
 
     // A forged token changes nothing.

@@ -14,6 +14,15 @@ use axum::response::Response;
 use domain::permission::Action;
 use serde_json::Value;
 
+/// The stages in the order the work meets them.
+const STAGE_ORDER: &[&str] = &[
+    "first_response",
+    "full_record",
+    "analysis",
+    "solution",
+    "closure",
+];
+
 /// One workflow button.
 pub struct ActButton {
     /// Event code.
@@ -180,6 +189,14 @@ pub(super) async fn detail(
         ),
     ];
     let yes_no = |b: bool| chrome.t(if b { "yes" } else { "no" });
+    // Stages in the order the work meets them, not the store's alphabetical one.
+    let mut stages = d.stages.clone();
+    stages.sort_by_key(|st| {
+        STAGE_ORDER
+            .iter()
+            .position(|x| *x == st.stage)
+            .unwrap_or(STAGE_ORDER.len())
+    });
     let sections = vec![
         Section {
             title: chrome.t("complaint.sec.stages"),
@@ -187,8 +204,7 @@ pub(super) async fn detail(
                 .iter()
                 .map(|h| chrome.t(&format!("complaint.col.{h}")))
                 .collect(),
-            rows: d
-                .stages
+            rows: stages
                 .iter()
                 .map(|st| {
                     vec![
