@@ -38,6 +38,7 @@ test('every page type has no critical or serious axe-core violation, zh and en',
   const station = first(await apiGet('admin', '/api/v1/stations?per_page=1'));
   const board = await apiGet('advisor', '/api/v1/stations/1/repair-orders');
   const order = first(board);
+  const complaint = first(await apiGet('agent', '/api/v1/complaints?include_closed=true'));
   // Console pages by type: [type, account, path]. Pages other helpers rebuild
   // (board, order page, appointments, homes) are listed too.
   const consolePages = [
@@ -67,6 +68,8 @@ test('every page type has no critical or serious axe-core violation, zh and en',
     ['payment-notices', 'admin', '/console/payment-notices'],
     ['reconciliation', 'admin', '/console/reconciliation'],
     ['queue', 'admin', '/console/queue'],
+    ['complaints', 'agent', '/console/complaints'],
+    complaint && ['complaint', 'agent', `/console/complaints/${complaint.id}`],
   ].filter(Boolean);
   const ownerPages = [
     ['owner-login', '/owner/login'],

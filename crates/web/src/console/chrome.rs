@@ -47,7 +47,7 @@ impl Chrome {
             label: t.t(lang, "nav.home").into(),
             active: section == "home",
         }];
-        let items: [(&str, &'static str, &str, Action); 14] = [
+        let items: [(&str, &'static str, &str, Action); 15] = [
             (
                 "stations",
                 "/console/stations",
@@ -101,6 +101,12 @@ impl Chrome {
                 "/console/privacy-requests",
                 "privacy.req.nav",
                 Action::PrivacyRequestHandle,
+            ),
+            (
+                "complaints",
+                "/console/complaints",
+                "complaint.nav",
+                Action::ComplaintRead,
             ),
         ];
         for (key, href, label, action) in items {

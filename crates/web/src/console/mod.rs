@@ -17,6 +17,7 @@ pub mod toast;
 // Business areas, named as in every other layer.
 pub mod appointment;
 pub mod capacity;
+pub mod complaint;
 pub mod customer;
 pub mod estimate;
 pub mod guarantee;
@@ -64,4 +65,5 @@ pub fn router() -> Router<AppState> {
         .merge(privacy::request::router())
         .merge(billing::router())
         .merge(privacy::router())
+        .merge(complaint::router())
 }
