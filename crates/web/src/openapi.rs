@@ -317,6 +317,8 @@ fn state_query_code_lists(doc: &mut serde_json::Value) {
         let Some(params) = doc["paths"][path]["get"]["parameters"].as_array_mut() else {
             continue;
         };
+        // An empty value means "no filter", as on every list (an HTML form sends it).
+        let codes: Vec<&str> = std::iter::once("").chain(codes).collect();
         for p in params.iter_mut().filter(|p| p["name"] == name) {
             p["schema"] = serde_json::json!({"type": "string", "enum": codes});
         }

@@ -247,6 +247,7 @@ fn the_complaint_queue_filters_list_their_codes() {
     assert!(!schema("state")["enum"].to_string().contains("booked"));
     assert_eq!(
         schema("severity")["enum"],
-        serde_json::json!(["normal", "urgent"])
+        serde_json::json!(["", "normal", "urgent"]),
+        "an empty value is no filter"
     );
 }
