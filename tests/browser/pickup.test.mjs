@@ -208,7 +208,10 @@ test('pick-up scheduled in the console, confirmed by the owner on the phone', { 
 
     // 7. The console shows who confirmed, and how; the day's list shows the state.
     await adv.goto(pickupUrl);
-    assert.match(await adv.textContent('#facts'), /王取送.*车主手机确认/s);
+    // Who confirmed is masked like every name in a hand-over's history (privacy policy).
+    const facts = await adv.textContent('#facts');
+    assert.match(facts, /王\*\*.*车主手机确认/s);
+    assert.doesNotMatch(facts, /王取送/);
     assert.equal(await adv.locator('#confirm-handover').count(), 0);
     await shot(adv, '06-console-confirmed');
     await adv.goto(`${BASE_URL}/console/pickups?day=${day}`);
