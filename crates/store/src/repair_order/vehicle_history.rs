@@ -34,19 +34,6 @@ pub struct VehicleOrderRow {
     pub safety_fault: bool,
 }
 
-/// A labour line of one of the vehicle's orders whose operation replaces a main part.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MajorPartLineRow {
-    /// The order.
-    pub repair_order_id: i64,
-    /// Main part code (`engine`, `transmission`, `traction_battery`, `drive_motor`).
-    pub major_part: String,
-    /// The owner's decision (`proposed`, `approved`, `declined`).
-    pub decision: String,
-    /// Whether the work is finished.
-    pub done: bool,
-}
-
 /// Every repair order of `vehicle_id`, open and delivered, oldest reception first.
 pub async fn orders_of_vehicle(
     conn: &mut AnyConnection,
@@ -73,34 +60,6 @@ pub async fn orders_of_vehicle(
                 comeback_of: r.try_get("comeback_of")?,
                 service_type: r.try_get("service_type")?,
                 safety_fault: r.try_get::<i64, _>("safety_fault")? != 0,
-            })
-        })
-        .collect()
-}
-
-/// Labour lines on any order of `vehicle_id` whose catalogue operation replaces a
-/// main part.
-pub async fn major_part_lines(
-    conn: &mut AnyConnection,
-    vehicle_id: i64,
-) -> StoreResult<Vec<MajorPartLineRow>> {
-    let rows = sqlx::query(
-        "SELECT l.repair_order_id, o.major_part, l.decision, l.done \
-         FROM estimate_lines l JOIN repair_orders r ON r.id = l.repair_order_id \
-         JOIN labour_operations o ON o.code = l.code \
-         WHERE r.vehicle_id = $1 AND l.kind = 'labour' AND o.major_part IS NOT NULL \
-         ORDER BY l.repair_order_id, l.line_no",
-    )
-    .bind(vehicle_id)
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(MajorPartLineRow {
-                repair_order_id: r.try_get("repair_order_id")?,
-                major_part: r.try_get("major_part")?,
-                decision: r.try_get("decision")?,
-                done: r.try_get::<i64, _>("done")? != 0,
             })
         })
         .collect()
