@@ -263,6 +263,20 @@ pub async fn list(
     f: &CustomerFilter,
     page: Page,
 ) -> AppResult<Paged<Customer>> {
+    list_ordered(app, grant, f, page, None).await
+}
+
+/// The orders a person may choose for the customer list (`sort=` keys).
+pub const CUSTOMER_ORDERS: &[(&str, &str)] = store::customer::CUSTOMER_ORDERS;
+
+/// [`list`] in the order a person chose from [`CUSTOMER_ORDERS`].
+pub async fn list_ordered(
+    app: &App,
+    grant: &Grant,
+    f: &CustomerFilter,
+    page: Page,
+    order: Option<crate::Order>,
+) -> AppResult<Paged<Customer>> {
     expect(grant, Action::CustomerRead)?;
     let terms = match f.q.as_deref().map(domain::privacy::lookup::search_terms) {
         None => Default::default(),
@@ -286,7 +300,9 @@ pub async fn list(
         tail: terms.tail,
         station_id: f.station_id,
     };
-    let page = store::customer::list(&mut *conn(app).await?, grant.reach(), &search, page).await?;
+    let page =
+        store::customer::list_ordered(&mut *conn(app).await?, grant.reach(), &search, page, order)
+            .await?;
     let p = grant.principal();
     Ok(Paged {
         items: page
@@ -302,8 +318,8 @@ pub async fn list(
 /// caller"). Needs `CallerIdentify`; each lookup is one audit row per customer found
 /// (or one with id 0 when none is), and a person may make at most
 /// [`domain::privacy::lookup::IDENTIFY_PER_WINDOW`] an hour: over that the lookup is
-/// refused with a retry time and the attempt is audited and logged as a possible
-/// enumeration. The answer is masked like a list: it identifies, it does not reveal.
+/// refused with a retry time and the attempt is audited, logged, counted and noticed to
+/// the privacy officer as a possible enumeration ([`crate::privacy::enumeration`]). The answer is masked like a list: it identifies, it does not reveal.
 pub async fn identify(app: &App, grant: &Grant, phone: &str) -> AppResult<Vec<Customer>> {
     use domain::privacy::lookup::{IDENTIFY_WINDOW_MS, identify_retry_at};
     expect(grant, Action::CallerIdentify)?;
@@ -328,16 +344,7 @@ pub async fn identify(app: &App, grant: &Grant, phone: &str) -> AppResult<Vec<Cu
                 made,
                 "privacy: caller lookups over the rate (possible enumeration)"
             );
-            crate::privacy::record_attempt(
-                app,
-                grant,
-                "identify_refused",
-                "customer",
-                0,
-                "phone",
-                "rate",
-            )
-            .await?;
+            crate::privacy::enumeration::suspected(app, grant, made).await?;
             return Err(AppError::TooManyAttempts { retry_at });
         }
         let found = store::customer::by_phone(&mut tx, grant.reach(), phone.e164()).await?;

@@ -129,8 +129,14 @@ fn query_for(reach: &Reach, kind: ImportKind) -> (&'static str, &'static str, St
         ImportKind::Customers => {
             let (cond, val) = owned_filter(reach, "c.station_id", "s.region_id", Some("c.id"), 2);
             (
-                "SELECT c.id, c.name, c.phone, s.code AS station_code, c.channel, c.quiet_hours, c.consent_service, \
-                 c.consent_marketing FROM customers c JOIN stations s ON s.id = c.station_id",
+                // The consent columns are the ledger's latest answers (the customers'
+                // own flags are deprecated, migration 0028).
+                "SELECT c.id, c.name, c.phone, s.code AS station_code, c.channel, c.quiet_hours, \
+                 COALESCE((SELECT ce.granted FROM consent_entries ce WHERE ce.customer_id = c.id \
+                   AND ce.purpose = 'service_contact' ORDER BY ce.id DESC LIMIT 1), 0) AS consent_service, \
+                 COALESCE((SELECT ce.granted FROM consent_entries ce WHERE ce.customer_id = c.id \
+                   AND ce.purpose = 'marketing' ORDER BY ce.id DESC LIMIT 1), 0) AS consent_marketing \
+                 FROM customers c JOIN stations s ON s.id = c.station_id",
                 "c.id",
                 cond,
                 val,

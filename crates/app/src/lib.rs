@@ -186,6 +186,7 @@ impl App {
         }
         transaction::describe_metrics();
         privacy::retention::describe_metrics();
+        privacy::enumeration::describe_metrics();
         for source in ["appointment", "walk_in"] {
             metrics::counter!("repair_orders_opened_total", "source" => source).increment(0);
         }

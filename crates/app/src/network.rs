@@ -293,7 +293,7 @@ pub async fn stations_ordered(
     Ok(store::network::stations_ordered(&mut c, grant.reach(), filter, page, order).await?)
 }
 
-/// A station's history.
+/// A station's history, free text masked for staff.
 pub async fn station_events(
     app: &App,
     grant: &Grant,
@@ -302,7 +302,13 @@ pub async fn station_events(
     expect(grant, Action::NetworkRead)?;
     let mut c = conn(app).await?;
     store::network::station(&mut c, grant.reach(), id).await?;
-    Ok(store::event::for_entity(&mut c, "station", id).await?)
+    // Free text typed into a reason or a note is masked as on every timeline.
+    let role = grant.principal().role;
+    Ok(store::event::for_entity(&mut c, "station", id)
+        .await?
+        .into_iter()
+        .map(|e| crate::privacy::event_view(role, e))
+        .collect())
 }
 
 /// The name of the unit a person works in (their station or region, in Chinese and

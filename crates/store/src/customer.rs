@@ -29,9 +29,9 @@ pub struct Customer {
     pub channel: String,
     /// Quiet hours `22:00-08:00`, if set.
     pub quiet_hours: Option<String>,
-    /// Consents to service messages.
+    /// Consents to service messages: the ledger's latest service-contact entry.
     pub consent_service: bool,
-    /// Consents to marketing.
+    /// Consents to marketing: the ledger's latest marketing entry.
     pub consent_marketing: bool,
     /// Loyalty club member.
     pub club_member: bool,
@@ -60,8 +60,14 @@ pub struct CustomerFields {
     pub consent_marketing: bool,
 }
 
-const COLS: &str = "c.id, c.name, c.phone, c.id_number, c.station_id, c.channel, c.quiet_hours, c.consent_service, \
-                    c.consent_marketing, c.club_member, c.created_at";
+/// The two consent answers come from the consent ledger (its latest entry per purpose;
+/// no entry is no), never from the deprecated `customers.consent_*` columns (0028).
+const COLS: &str = "c.id, c.name, c.phone, c.id_number, c.station_id, c.channel, c.quiet_hours, \
+                    COALESCE((SELECT ce.granted FROM consent_entries ce WHERE ce.customer_id = c.id \
+                      AND ce.purpose = 'service_contact' ORDER BY ce.id DESC LIMIT 1), 0) AS consent_service, \
+                    COALESCE((SELECT ce.granted FROM consent_entries ce WHERE ce.customer_id = c.id \
+                      AND ce.purpose = 'marketing' ORDER BY ce.id DESC LIMIT 1), 0) AS consent_marketing, \
+                    c.club_member, c.created_at";
 
 fn from_row(r: &AnyRow) -> Result<Customer, sqlx::Error> {
     let phone: String = r.try_get("phone")?;
@@ -205,12 +211,62 @@ pub async fn by_phone(
     rows.iter().map(|r| Ok(from_row(r)?)).collect()
 }
 
+/// The customers of `ids` within reach (at most 200; a list page's owners), in no
+/// particular order; ids out of reach or unknown are left out.
+pub async fn by_ids(
+    conn: &mut AnyConnection,
+    reach: &Reach,
+    ids: &[i64],
+) -> StoreResult<Vec<Customer>> {
+    let mut ids: Vec<i64> = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.truncate(200);
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let (cond, val) = scope(reach, ids.len() + 1);
+    let marks: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT {COLS} FROM customers c JOIN stations s ON s.id = c.station_id WHERE c.id IN ({}) AND {cond}",
+        marks.join(",")
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for id in &ids {
+        q = q.bind(*id);
+    }
+    if let Some(v) = val {
+        q = q.bind(v);
+    }
+    let rows = q.fetch_all(conn).await?;
+    rows.iter().map(|r| Ok(from_row(r)?)).collect()
+}
+
+/// The orders a person may choose for the customer list: (key, column).
+pub const CUSTOMER_ORDERS: &[(&str, &str)] = &[
+    ("name", "c.name"),
+    ("station", "c.station_id"),
+    ("created", "c.created_at"),
+];
+
 /// Customers within reach, filtered and paged (newest first).
 pub async fn list(
     conn: &mut AnyConnection,
     reach: &Reach,
     f: &CustomerSearch,
     page: Page,
+) -> StoreResult<Paged<Customer>> {
+    list_ordered(conn, reach, f, page, None).await
+}
+
+/// [`list`] in the order a person chose (one of [`CUSTOMER_ORDERS`], then the default order);
+/// with none, an exact name first, then newest first.
+pub async fn list_ordered(
+    conn: &mut AnyConnection,
+    reach: &Reach,
+    f: &CustomerSearch,
+    page: Page,
+    chosen: Option<crate::query::Order>,
 ) -> StoreResult<Paged<Customer>> {
     let mut binds = Vec::new();
     let (cond, val) = scope(reach, 1);
@@ -272,6 +328,11 @@ pub async fn list(
     if let Some(sid) = f.station_id {
         conds.push(format!("c.station_id = ${}", binds.len() + 1));
         binds.push(Bind::I(sid));
+    }
+    if let Some(o) = chosen {
+        // The default order (an exact name first, newest first) breaks ties; it also
+        // keeps every bound value of the search referenced.
+        order = o.sql(&order);
     }
     let where_ = conds.join(" AND ");
     let from = "FROM customers c JOIN stations s ON s.id = c.station_id";

@@ -139,6 +139,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_search.sql"),
         postgres: include_str!("../migrations/postgres/0022_search.sql"),
     },
+    Migration {
+        version: 28,
+        name: "consent_columns",
+        sqlite: include_str!("../migrations/sqlite/0028_consent_columns.sql"),
+        postgres: include_str!("../migrations/postgres/0028_consent_columns.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

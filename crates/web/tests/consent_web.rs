@@ -557,3 +557,92 @@ async fn the_privacy_officer_searches_and_exports_the_audit_log() {
     assert!(html.contains("授权变更") || html.contains("Consent changed"));
     assert!(html.contains("/console/audit/export?action=consent"));
 }
+
+/// Issue 17 leftover 8: the customer record, its list, the console list and the CSV
+/// export read consent from the ledger, not from the deprecated `customers.consent_*`
+/// columns (migration 0028): with the columns made to disagree, every view still
+/// shows what the ledger says.
+#[tokio::test]
+async fn views_and_the_export_read_consent_from_the_ledger_not_the_old_columns() {
+    let t = TestApp::spawn().await;
+    let a = t.fx.customer_a;
+    let tok = t.token(Role::StationManager).await;
+    let r = post_consent(
+        &t,
+        &tok,
+        a,
+        json!({"purpose": "marketing", "granted": true, "source": "desk"}),
+    )
+    .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    // The old columns say the opposite of the ledger for both purposes.
+    let mut conn = t.app.db.pool.acquire().await.unwrap();
+    sqlx::query("UPDATE customers SET consent_service = 0, consent_marketing = 0 WHERE id = $1")
+        .bind(a)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let get = |path: String| {
+        let c = t.client();
+        let tok = tok.clone();
+        let url = format!("{}{path}", t.base);
+        async move { c.get(url).bearer_auth(&tok).send().await.unwrap() }
+    };
+    let one: Value = get(format!("/api/v1/customers/{a}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["consent_service"], true, "{one}");
+    assert_eq!(one["consent_marketing"], true, "{one}");
+    let list: Value = get("/api/v1/customers?q=张三".into())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let row = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == a)
+        .unwrap();
+    assert_eq!(row["consent_marketing"], true, "{row}");
+    let csv = get("/api/v1/export/customers".into())
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut lines = csv.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| head.iter().position(|h| *h == name).unwrap();
+    let (service, marketing) = (col("consent_service"), col("consent_marketing"));
+    let line: Vec<&str> = lines
+        .find(|l| l.contains("张三"))
+        .unwrap()
+        .split(',')
+        .collect();
+    assert_eq!((line[service], line[marketing]), ("1", "1"), "{csv}");
+    // A withdrawal in the ledger is what the views show next, whatever the columns say.
+    let r = post_consent(
+        &t,
+        &tok,
+        a,
+        json!({"purpose": "marketing", "granted": false, "source": "desk"}),
+    )
+    .await;
+    assert!(r.status().is_success());
+    let mut conn = t.app.db.pool.acquire().await.unwrap();
+    sqlx::query("UPDATE customers SET consent_marketing = 1 WHERE id = $1")
+        .bind(a)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let one: Value = get(format!("/api/v1/customers/{a}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["consent_marketing"], false, "{one}");
+}

@@ -201,6 +201,18 @@ async fn customer_views_follow_the_policy_for_every_role() {
     }
 }
 
+/// The process's metrics recorder (installed once for this test binary), so a test can
+/// read what the server counted.
+fn metrics_handle() -> &'static metrics_exporter_prometheus::PrometheusHandle {
+    static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> =
+        std::sync::OnceLock::new();
+    HANDLE.get_or_init(|| {
+        metrics_exporter_prometheus::PrometheusBuilder::new()
+            .install_recorder()
+            .unwrap()
+    })
+}
+
 async fn audit_count(t: &TestApp, action: &str) -> i64 {
     let mut conn = t.app.db.pool.acquire().await.unwrap();
     sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log WHERE action = $1")
@@ -274,6 +286,7 @@ async fn rebuilding_a_masked_number_by_search_fails_and_is_audited() {
 /// per lookup typed as a token, and over the hourly rate a 429 that is audited too.
 #[tokio::test]
 async fn the_caller_lookup_is_audited_and_throttled() {
+    metrics_handle();
     let t = TestApp::spawn().await;
     let c = t.client();
     let tok = t.token(Role::CallCentreAgent).await;
@@ -309,6 +322,39 @@ async fn the_caller_lookup_is_audited_and_throttled() {
         domain::privacy::lookup::IDENTIFY_PER_WINDOW
     );
     assert_eq!(audit_count(&t, "identify_refused").await, 1);
+    // Issue 17 leftover 7: the refusal is not only a log line. The privacy officer
+    // gets one notice through the outbox (naming the person, not the number), and
+    // the metric counts it; a second refusal in the same hour adds its audit row only.
+    let r = identify("13800000001").await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(audit_count(&t, "identify_refused").await, 2);
+    let mut conn = t.app.db.pool.acquire().await.unwrap();
+    let notices: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT channel, recipient, payload FROM outbox WHERE template = 'privacy_enumeration_notice'",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    let (channel, recipient, payload) = &notices[0];
+    assert_eq!(
+        (channel.as_str(), recipient.as_str()),
+        ("webhook", "privacy_officer")
+    );
+    let payload: Value = serde_json::from_str(payload).unwrap();
+    assert_eq!(payload["role"], "call_centre_agent");
+    assert_eq!(payload["actor_kind"], "token");
+    assert_eq!(
+        payload["lookups"],
+        domain::privacy::lookup::IDENTIFY_PER_WINDOW
+    );
+    assert!(!payload.to_string().contains("13800000001"), "{payload}");
+    let rendered = metrics_handle().render();
+    assert!(
+        rendered.contains("privacy_enumeration_suspected_total{role=\"call_centre_agent\"} 2"),
+        "{rendered}"
+    );
     // Another agent is not held back by the first one's count.
     let other = t.token(Role::CustomerRelations).await;
     let r = c

@@ -374,12 +374,8 @@ pub async fn history(app: &App, grant: &Grant, id: i64) -> AppResult<Vec<store::
     Ok(store::event::for_entity(&mut c, ENTITY, id)
         .await?
         .into_iter()
-        .map(|mut e| {
-            // Who signed, and the signature, as the pick-up itself shows them.
-            e.data = crate::privacy::event_data_view(role, &e.kind, e.data);
-            e.reason = e.reason.as_deref().map(domain::privacy::text::mask_numbers);
-            e
-        })
+        // Who signed, and the signature, as the pick-up itself shows them.
+        .map(|e| crate::privacy::event_view(role, e))
         .collect())
 }
 

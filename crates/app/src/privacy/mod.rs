@@ -7,6 +7,7 @@ pub mod answered;
 pub mod audit_names;
 pub mod audit_search;
 pub mod consent;
+pub mod enumeration;
 pub mod export;
 pub mod request;
 pub mod retention;
@@ -168,7 +169,28 @@ pub(crate) fn vehicle_view(role: Role, mut v: store::vehicle::Vehicle) -> store:
 
 /// The keys of event data that hold text someone typed (a rating comment, a note, a
 /// concern, a reason).
-const FREE_TEXT_KEYS: [&str; 5] = ["comment", "note", "concern", "reason", "cancel_reason"];
+const FREE_TEXT_KEYS: [&str; 16] = [
+    "comment",
+    "note",
+    "concern",
+    "reason",
+    "cancel_reason",
+    // Free text of the other areas' events (issue 17 leftover 9): what a person or a
+    // provider wrote, where a typed number can hide. Codes, numbers of bills and
+    // orders, VINs and plates are not in this list: masking runs of digits would
+    // break them.
+    "text",
+    "message",
+    "msg",
+    "sub_msg",
+    "explanation",
+    "evidence",
+    "what",
+    "cause",
+    "description",
+    "remark",
+    "answer",
+];
 
 /// Event data as a view shows it: any phone or ID number typed into a free-text value
 /// masked (issue 21, finding 4), at any depth; other values (dates, amounts) as they
@@ -228,10 +250,51 @@ pub(crate) fn event_data_view(
     data
 }
 
+/// Any area's history entry as staff see it on a timeline or in the API: the data
+/// through [`event_data_view`] and the reason with typed numbers masked, as the order,
+/// pick-up and complaint timelines show them.
+pub(crate) fn event_view(role: Role, mut e: store::event::Event) -> store::event::Event {
+    e.data = event_data_view(role, &e.kind, e.data);
+    e.reason = e.reason.as_deref().map(domain::privacy::text::mask_numbers);
+    e
+}
+
 #[cfg(test)]
 mod tests {
     use domain::role::Role;
     use serde_json::json;
+
+    #[test]
+    fn free_text_of_any_area_is_masked_and_codes_are_not() {
+        let e = store::event::Event {
+            id: 1,
+            entity: "station".into(),
+            entity_id: 3,
+            at: 0,
+            actor_role: "hq_admin".into(),
+            actor_id: 1,
+            kind: "updated".into(),
+            data: json!({
+                "message": "call 13912345678", "msg": "id 110101199003071234",
+                "explanation": "owner 13800000001", "number": "B2026112400001",
+                "vin": "LSVAU2180N2123456", "nested": {"text": "13700001111"},
+            }),
+            reason: Some("owner said 13911112222".into()),
+        };
+        let v = super::event_view(Role::ServiceAdvisor, e);
+        let shown = v.data.to_string() + v.reason.as_deref().unwrap_or_default();
+        for whole in [
+            "13912345678",
+            "110101199003071234",
+            "13800000001",
+            "13700001111",
+            "13911112222",
+        ] {
+            assert!(!shown.contains(whole), "{whole} in {shown}");
+        }
+        assert_eq!(v.data["number"], "B2026112400001");
+        assert_eq!(v.data["vin"], "LSVAU2180N2123456");
+    }
 
     #[test]
     fn an_approval_in_the_history_hides_what_the_line_hides() {
