@@ -276,6 +276,9 @@ pub async fn by_vin(app: &App, grant: &Grant, vin: &str) -> AppResult<Vehicle> {
     Ok(store::vehicle::by_vin(&mut *conn(app).await?, grant.reach(), vin.as_str()).await?)
 }
 
+/// The orders a person may choose for the vehicle list (`sort=` keys).
+pub const VEHICLE_ORDERS: &[(&str, &str)] = store::vehicle::VEHICLE_ORDERS;
+
 /// Vehicles within reach.
 pub async fn list(
     app: &App,
@@ -283,8 +286,20 @@ pub async fn list(
     f: &VehicleFilter,
     page: Page,
 ) -> AppResult<Paged<Vehicle>> {
+    list_ordered(app, grant, f, page, None).await
+}
+
+/// [`list`] in the order a person chose from [`VEHICLE_ORDERS`].
+pub async fn list_ordered(
+    app: &App,
+    grant: &Grant,
+    f: &VehicleFilter,
+    page: Page,
+    order: Option<crate::Order>,
+) -> AppResult<Paged<Vehicle>> {
     expect(grant, Action::VehicleRead)?;
-    let page = store::vehicle::list(&mut *conn(app).await?, grant.reach(), f, page).await?;
+    let page =
+        store::vehicle::list_ordered(&mut *conn(app).await?, grant.reach(), f, page, order).await?;
     let role = grant.principal().role;
     Ok(Paged {
         items: page
@@ -418,4 +433,55 @@ pub async fn owned(app: &App, grant: &Grant) -> AppResult<Vec<Vehicle>> {
             .await?
             .items,
     )
+}
+
+/// A vehicle's owner as a vehicle page names them: the name and the masked phone as
+/// the field policy lets the reader see them (a page shows a person, never an id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OwnerName {
+    /// Customer id, for the link to the customer's page.
+    pub id: i64,
+    /// Name (masked or empty as the policy says).
+    pub name: String,
+    /// Masked phone, `138****5678` (empty where the reader may not see it).
+    pub phone: String,
+}
+
+impl OwnerName {
+    /// `Name (138****5678)`, or whichever of the two the reader may see.
+    pub fn label(&self) -> String {
+        match (self.name.is_empty(), self.phone.is_empty()) {
+            (false, false) => format!("{} ({})", self.name, self.phone),
+            (false, true) => self.name.clone(),
+            (true, false) => self.phone.clone(),
+            (true, true) => String::new(),
+        }
+    }
+}
+
+/// The owners `ids` (customer ids of vehicles on one page) within the reader's reach,
+/// by id, through the field policy. Needs `VehicleRead`: whoever sees the car sees
+/// whose it is, masked as in a customer list; an owner out of reach is left out.
+pub async fn owner_names(
+    app: &App,
+    grant: &Grant,
+    ids: &[i64],
+) -> AppResult<std::collections::HashMap<i64, OwnerName>> {
+    expect(grant, Action::VehicleRead)?;
+    let rows = store::customer::by_ids(&mut *conn(app).await?, grant.reach(), ids).await?;
+    let p = grant.principal();
+    Ok(rows
+        .into_iter()
+        .map(|c| crate::privacy::customer_view(p, c))
+        .map(|c| {
+            (
+                c.id,
+                OwnerName {
+                    id: c.id,
+                    name: c.name,
+                    phone: c.phone,
+                },
+            )
+        })
+        .collect())
 }

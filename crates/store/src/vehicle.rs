@@ -229,12 +229,33 @@ pub struct VehicleFilter {
     pub station_id: Option<i64>,
 }
 
+/// The orders a person may choose for the vehicle list: (key, column).
+pub const VEHICLE_ORDERS: &[(&str, &str)] = &[
+    ("vin", "v.vin"),
+    ("plate", "v.plate"),
+    ("model", "v.model"),
+    ("model_year", "v.model_year"),
+    ("station", "v.station_id"),
+];
+
 /// Vehicles within reach, filtered and paged.
 pub async fn list(
     conn: &mut AnyConnection,
     reach: &Reach,
     f: &VehicleFilter,
     page: Page,
+) -> StoreResult<Paged<Vehicle>> {
+    list_ordered(conn, reach, f, page, None).await
+}
+
+/// [`list`] in the order a person chose (one of [`VEHICLE_ORDERS`], then the default order); with
+/// none, exact matches of a search first, then newest first.
+pub async fn list_ordered(
+    conn: &mut AnyConnection,
+    reach: &Reach,
+    f: &VehicleFilter,
+    page: Page,
+    chosen: Option<crate::query::Order>,
 ) -> StoreResult<Paged<Vehicle>> {
     let mut binds = Vec::new();
     let (cond, val) = scope(reach, 1);
@@ -260,6 +281,11 @@ pub async fn list(
     if let Some(sid) = f.station_id {
         conds.push(format!("v.station_id = ${}", binds.len() + 1));
         binds.push(Bind::I(sid));
+    }
+    if let Some(o) = chosen {
+        // The default order (exact matches first, newest first) breaks ties; it also
+        // keeps every bound value of the search referenced.
+        order = o.sql(&order);
     }
     let where_ = conds.join(" AND ");
     let from = "FROM vehicles v JOIN stations s ON s.id = v.station_id";

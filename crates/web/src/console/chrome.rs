@@ -168,6 +168,8 @@ pub struct Pager {
     pub prev: Option<String>,
     /// Next page link.
     pub next: Option<String>,
+    /// Page-size choices (empty where a list offers none).
+    pub sizes: Vec<SizeLink>,
 }
 
 impl Pager {
@@ -186,6 +188,7 @@ impl Pager {
             ),
             prev: (page > 1).then(|| link(page - 1)),
             next: (page < pages).then(|| link(page + 1)),
+            sizes: vec![],
         }
     }
 }
@@ -285,4 +288,131 @@ pub fn sort_tail(order: Option<app::Order>) -> String {
             )
         })
         .unwrap_or_default()
+}
+
+/// The page sizes a list offers (`?size=`); the first is the default.
+pub const PAGE_SIZES: [i64; 3] = [20, 50, 100];
+
+/// One choice of page size under a list: its link, and whether it is the current one.
+#[derive(Debug, Clone)]
+pub struct SizeLink {
+    /// Rows per page.
+    pub size: i64,
+    /// The list at that size (page 1, same search, order and filters).
+    pub href: String,
+    /// The size shown now.
+    pub current: bool,
+}
+
+/// What a list page was asked for: search text, order (from the list's whitelist),
+/// page size (one of [`PAGE_SIZES`]), page, and the filters it keeps on every link it
+/// makes (sort headings, pager, page sizes), so choosing an order or a size never
+/// drops a filter.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    /// The list's path.
+    pub base: String,
+    /// Search text.
+    pub text: String,
+    /// Chosen order, if any.
+    pub order: Option<app::Order>,
+    /// Rows per page.
+    pub size: i64,
+    /// Page asked for (1-based).
+    pub page: i64,
+    /// Kept filters: (name, value), non-empty values only.
+    pub keep: Vec<(String, String)>,
+}
+
+impl ListQuery {
+    /// Reads `q`, `sort`/`dir` (kept to `allowed`), `size`, `page` and the filters
+    /// named in `keep` from a list page's query.
+    pub fn read(
+        base: &str,
+        q: &HashMap<String, String>,
+        allowed: &[(&'static str, &'static str)],
+        keep: &[&str],
+    ) -> ListQuery {
+        let size = q
+            .get("size")
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .filter(|s| PAGE_SIZES.contains(s))
+            .unwrap_or(PAGE_SIZES[0]);
+        ListQuery {
+            base: base.to_string(),
+            text: q.get("q").cloned().unwrap_or_default(),
+            order: sort_param(q, allowed),
+            size,
+            page: q
+                .get("page")
+                .and_then(|p| p.trim().parse().ok())
+                .unwrap_or(1)
+                .max(1),
+            keep: keep
+                .iter()
+                .filter_map(|k| {
+                    q.get(*k)
+                        .filter(|v| !v.trim().is_empty())
+                        .map(|v| ((*k).to_string(), v.clone()))
+                })
+                .collect(),
+        }
+    }
+
+    /// The page to load.
+    pub fn page(&self) -> app::Page {
+        app::Page::new(self.page, self.size)
+    }
+
+    /// The query tail of the size (when not the default) and the kept filters.
+    fn tail(&self, size: i64) -> String {
+        let mut out = String::new();
+        if size != PAGE_SIZES[0] {
+            out.push_str(&format!("&size={size}"));
+        }
+        for (k, v) in &self.keep {
+            out.push_str(&format!("&{k}={}", urlencode(v)));
+        }
+        out
+    }
+
+    /// The sortable headings: `columns` as (label, sort key) pairs.
+    pub fn headers(&self, columns: Vec<(String, Option<&'static str>)>) -> Vec<SortHeader> {
+        let tail = self.tail(self.size);
+        sort_headers(&self.base, &self.text, columns, self.order)
+            .into_iter()
+            .map(|mut h| {
+                h.href = h.href.map(|href| href + &tail);
+                h
+            })
+            .collect()
+    }
+
+    /// The pager of a list of `total` rows in `pages` pages, now on `page`.
+    pub fn pager(&self, lang: Lang, total: i64, page: i64, pages: i64) -> Pager {
+        let tail = sort_tail(self.order) + &self.tail(self.size);
+        let mut p = Pager::new(lang, &self.base, &self.text, total, page, pages);
+        p.prev = p.prev.map(|l| l + &tail);
+        p.next = p.next.map(|l| l + &tail);
+        p.sizes = self.sizes();
+        p
+    }
+
+    /// The page-size choices (each back on page 1).
+    pub fn sizes(&self) -> Vec<SizeLink> {
+        PAGE_SIZES
+            .iter()
+            .map(|&size| SizeLink {
+                size,
+                href: format!(
+                    "{}?q={}{}{}",
+                    self.base,
+                    urlencode(&self.text),
+                    sort_tail(self.order),
+                    self.tail(size)
+                ),
+                current: size == self.size,
+            })
+            .collect()
+    }
 }

@@ -1,6 +1,6 @@
 //! Customer pages: masked list, detail with vehicles and an audited reveal, new, edit.
 
-use super::chrome::{Chrome, Pager, show_time};
+use super::chrome::{Chrome, ListQuery, show_time};
 use super::form::{
     DetailPage, FormData, FormPage, ListPage, RevealBox, Row, Section, answer, error_page,
     read_input, render, violations_text,
@@ -70,22 +70,27 @@ async fn list(
     let Ok(grant) = user.session.principal.grant(Action::CustomerRead) else {
         return error_page(chrome, &app::AppError::Forbidden);
     };
-    let text = q.get("q").cloned().unwrap_or_default();
-    let page = Page::new(q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1), 20);
+    let lq = ListQuery::read(
+        "/console/customers",
+        &q,
+        app::customer::CUSTOMER_ORDERS,
+        &[],
+    );
     let filter = CustomerFilter {
-        q: Some(text.clone()),
+        q: Some(lq.text.clone()),
         station_id: None,
     };
     // A refused search (a whole number, say) keeps the list page and its search box,
     // with no rows and the rule that refused it.
-    let (result, error) = match app::customer::list(&s.app, &grant, &filter, page).await {
+    let listed = app::customer::list_ordered(&s.app, &grant, &filter, lq.page(), lq.order).await;
+    let (result, error) = match listed {
         Ok(r) => (r, None),
         Err(e @ app::AppError::Invalid(_)) => {
             let empty = app::Paged {
                 items: Vec::new(),
                 total: 0,
                 page: 1,
-                per_page: 20,
+                per_page: lq.size,
             };
             (empty, violations_text(&chrome, &e))
         }
@@ -94,17 +99,19 @@ async fn list(
     let pages = result.pages();
     let can_write = user.session.principal.grant(Action::CustomerWrite).is_ok();
     let title = chrome.t("nav.customers");
-    let headers = [
-        "id",
-        "name",
-        "phone",
-        "station_id",
-        "channel",
-        "consent_marketing",
+    let columns: Vec<(String, Option<&'static str>)> = [
+        ("id", Some("created")),
+        ("name", Some("name")),
+        ("phone", None),
+        ("station_id", Some("station")),
+        ("channel", None),
+        ("consent_marketing", None),
     ]
     .iter()
-    .map(|h| chrome.t(&format!("field.{h}")))
+    .map(|(h, k)| (chrome.t(&format!("field.{h}")), *k))
     .collect();
+    let headers = columns.iter().map(|(h, _)| h.clone()).collect();
+    let sort = lq.headers(columns);
     let yes_no = |b: bool| chrome.t(if b { "yes" } else { "no" });
     let en = user.lang == crate::i18n::Lang::En;
     let ids: Vec<i64> = result.items.iter().map(|c| c.station_id).collect();
@@ -124,23 +131,17 @@ async fn list(
                 channel_label(&chrome, &c.channel),
                 yes_no(c.consent_marketing),
             ],
+            links: vec![],
         })
         .collect();
     let page = ListPage {
-        pager: Pager::new(
-            user.lang,
-            "/console/customers",
-            &text,
-            result.total,
-            result.page,
-            pages,
-        ),
+        pager: lq.pager(user.lang, result.total, result.page, pages),
         chrome: chrome.crumb("/console/customers", title.clone()),
         title,
-        q: text,
+        q: lq.text,
         new_href: can_write.then(|| "/console/customers/new".to_string()),
         headers,
-        sort: vec![],
+        sort,
         rows,
         error,
     };

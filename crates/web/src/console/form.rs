@@ -84,6 +84,18 @@ pub struct Row {
     pub href: String,
     /// Cell texts.
     pub cells: Vec<String>,
+    /// Links of other cells: (cell index, href), e.g. a vehicle's owner.
+    pub links: Vec<(usize, String)>,
+}
+
+impl Row {
+    /// Where cell `i` (after the first) links to, if anywhere.
+    pub fn link(&self, i: usize) -> Option<&str> {
+        self.links
+            .iter()
+            .find(|(n, _)| *n == i)
+            .map(|(_, h)| h.as_str())
+    }
 }
 
 /// A list page.

@@ -1,12 +1,11 @@
 //! Station pages: list, detail with history, new, edit.
 
-use super::chrome::{Pager, show_time};
+use super::chrome::show_time;
 use super::form::{
     DetailPage, FormData, FormPage, ListPage, Row, Section, answer, error_page, read_input, render,
 };
 use super::session::ConsoleUser;
 use crate::AppState;
-use app::Page;
 use app::network::StationFilter;
 use app::network::StationInput;
 use axum::Router;
@@ -51,17 +50,22 @@ async fn list(
     let Ok(grant) = user.session.principal.grant(Action::NetworkRead) else {
         return error_page(chrome, &app::AppError::Forbidden);
     };
-    let text = q.get("q").cloned().unwrap_or_default();
-    let page = Page::new(q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1), 20);
-    let order = crate::console::chrome::sort_param(&q, app::network::STATION_ORDERS);
+    let lq = crate::console::chrome::ListQuery::read(
+        "/console/stations",
+        &q,
+        app::network::STATION_ORDERS,
+        &[],
+    );
+    let (text, order) = (lq.text.clone(), lq.order);
     let filter = StationFilter {
         q: Some(text.clone()),
         ..Default::default()
     };
-    let result = match app::network::stations_ordered(&s.app, &grant, &filter, page, order).await {
-        Ok(r) => r,
-        Err(e) => return error_page(chrome, &e),
-    };
+    let result =
+        match app::network::stations_ordered(&s.app, &grant, &filter, lq.page(), order).await {
+            Ok(r) => r,
+            Err(e) => return error_page(chrome, &e),
+        };
     let pages = result.pages();
     let can_write = user.session.principal.grant(Action::NetworkWrite).is_ok();
     let title = chrome.t("nav.stations");
@@ -90,11 +94,10 @@ async fn list(
                 st.bays.to_string(),
                 chrome.t(&format!("status.{}", st.status)),
             ],
+            links: vec![],
         })
         .collect();
-    let sort = crate::console::chrome::sort_headers(
-        "/console/stations",
-        &text,
+    let sort = lq.headers(
         headers
             .iter()
             .cloned()
@@ -107,19 +110,8 @@ async fn list(
                 Some("status"),
             ])
             .collect(),
-        order,
     );
-    let tail = crate::console::chrome::sort_tail(order);
-    let mut pager = Pager::new(
-        user.lang,
-        "/console/stations",
-        &text,
-        result.total,
-        result.page,
-        pages,
-    );
-    pager.prev = pager.prev.map(|p| p + &tail);
-    pager.next = pager.next.map(|p| p + &tail);
+    let pager = lq.pager(user.lang, result.total, result.page, pages);
     let page = ListPage {
         pager,
         chrome: chrome.crumb("/console/stations", title.clone()),

@@ -1,12 +1,10 @@
 //! Staff pages: list, detail with certificates, new.
 
-use super::chrome::Pager;
 use super::form::{
     DetailPage, FormData, FormPage, ListPage, Row, Section, answer, error_page, read_input, render,
 };
 use super::session::ConsoleUser;
 use crate::AppState;
-use app::Page;
 use app::people::StaffFilter;
 use app::people::{StaffInput, StaffUpdateInput};
 use axum::Router;
@@ -47,17 +45,22 @@ async fn list(
     let Ok(grant) = user.session.principal.grant(Action::StaffRead) else {
         return error_page(chrome, &app::AppError::Forbidden);
     };
-    let text = q.get("q").cloned().unwrap_or_default();
-    let page = Page::new(q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1), 20);
-    let order = crate::console::chrome::sort_param(&q, app::people::STAFF_ORDERS);
+    let lq = crate::console::chrome::ListQuery::read(
+        "/console/staff",
+        &q,
+        app::people::STAFF_ORDERS,
+        &[],
+    );
+    let (text, order) = (lq.text.clone(), lq.order);
     let filter = StaffFilter {
         q: Some(text.clone()),
         ..Default::default()
     };
-    let result = match app::people::staff_list_ordered(&s.app, &grant, &filter, page, order).await {
-        Ok(r) => r,
-        Err(e) => return error_page(chrome, &e),
-    };
+    let result =
+        match app::people::staff_list_ordered(&s.app, &grant, &filter, lq.page(), order).await {
+            Ok(r) => r,
+            Err(e) => return error_page(chrome, &e),
+        };
     let pages = result.pages();
     let can_write = user.session.principal.grant(Action::StaffWrite).is_ok();
     let title = chrome.t("nav.staff");
@@ -94,11 +97,10 @@ async fn list(
                     .unwrap_or_default(),
                 st.phone.clone(),
             ],
+            links: vec![],
         })
         .collect();
-    let sort = crate::console::chrome::sort_headers(
-        "/console/staff",
-        &text,
+    let sort = lq.headers(
         headers
             .iter()
             .cloned()
@@ -111,19 +113,8 @@ async fn list(
                 None,
             ])
             .collect(),
-        order,
     );
-    let tail = crate::console::chrome::sort_tail(order);
-    let mut pager = Pager::new(
-        user.lang,
-        "/console/staff",
-        &text,
-        result.total,
-        result.page,
-        pages,
-    );
-    pager.prev = pager.prev.map(|p| p + &tail);
-    pager.next = pager.next.map(|p| p + &tail);
+    let pager = lq.pager(user.lang, result.total, result.page, pages);
     let page = ListPage {
         pager,
         chrome: chrome.crumb("/console/staff", title.clone()),

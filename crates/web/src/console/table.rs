@@ -70,6 +70,14 @@ pub struct TablePage {
     pub chart: Option<String>,
 }
 
+impl TablePage {
+    /// The heading of column `i` (a phone's card labels each cell with it); empty past
+    /// the last heading.
+    pub fn label(&self, i: usize) -> &str {
+        self.headers.get(i).map(String::as_str).unwrap_or_default()
+    }
+}
+
 pub(crate) fn station_param(user: &ConsoleUser, q: &HashMap<String, String>) -> Option<i64> {
     q.get("station")
         .and_then(|s| s.trim().parse().ok())

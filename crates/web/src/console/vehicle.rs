@@ -1,12 +1,11 @@
 //! Vehicle pages: list, detail with owners and odometer, new, edit.
 
-use super::chrome::{Pager, show_time};
+use super::chrome::{ListQuery, show_time};
 use super::form::{
     DetailPage, FormData, FormPage, ListPage, Row, Section, answer, error_page, read_input, render,
 };
 use super::session::ConsoleUser;
 use crate::AppState;
-use app::Page;
 use app::vehicle::VehicleFilter;
 use app::vehicle::VehicleInput;
 use axum::Router;
@@ -51,67 +50,77 @@ async fn list(
     let Ok(grant) = user.session.principal.grant(Action::VehicleRead) else {
         return error_page(chrome, &app::AppError::Forbidden);
     };
-    let text = q.get("q").cloned().unwrap_or_default();
-    let page = Page::new(q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1), 20);
+    let lq = ListQuery::read("/console/vehicles", &q, app::vehicle::VEHICLE_ORDERS, &[]);
     let filter = VehicleFilter {
-        q: Some(text.clone()),
+        q: Some(lq.text.clone()),
         ..Default::default()
     };
-    let result = match app::vehicle::list(&s.app, &grant, &filter, page).await {
-        Ok(r) => r,
-        Err(e) => return error_page(chrome, &e),
-    };
+    let result =
+        match app::vehicle::list_ordered(&s.app, &grant, &filter, lq.page(), lq.order).await {
+            Ok(r) => r,
+            Err(e) => return error_page(chrome, &e),
+        };
     let pages = result.pages();
     let can_write = user.session.principal.grant(Action::VehicleWrite).is_ok();
     let title = chrome.t("nav.vehicles");
-    let headers = [
-        "vin",
-        "plate",
-        "brand",
-        "model",
-        "model_year",
-        "owner_id",
-        "station_id",
+    let columns: Vec<(String, Option<&'static str>)> = [
+        ("vin", Some("vin")),
+        ("plate", Some("plate")),
+        ("brand", None),
+        ("model", Some("model")),
+        ("model_year", Some("model_year")),
+        ("owner", None),
+        ("station_id", Some("station")),
     ]
     .iter()
-    .map(|h| chrome.t(&format!("field.{h}")))
+    .map(|(h, k)| (chrome.t(&format!("field.{h}")), *k))
     .collect();
+    let headers = columns.iter().map(|(h, _)| h.clone()).collect();
+    let sort = lq.headers(columns);
     let en = user.lang == crate::i18n::Lang::En;
     let ids: Vec<i64> = result.items.iter().map(|v| v.station_id).collect();
     let names = app::network::unit_names(&s.app, &ids)
         .await
         .unwrap_or_default();
+    let owner_ids: Vec<i64> = result.items.iter().map(|v| v.owner_id).collect();
+    let owners = app::vehicle::owner_names(&s.app, &grant, &owner_ids)
+        .await
+        .unwrap_or_default();
+    let can_read_customers = user.session.principal.grant(Action::CustomerRead).is_ok();
     let rows = result
         .items
         .iter()
-        .map(|v| Row {
-            href: format!("/console/vehicles/{}", v.id),
-            cells: vec![
-                v.vin.clone(),
-                v.plate.clone().unwrap_or_default(),
-                v.brand.clone(),
-                v.model.clone(),
-                v.model_year.to_string(),
-                v.owner_id.to_string(),
-                names.station(v.station_id, en),
-            ],
+        .map(|v| {
+            let owner = owners.get(&v.owner_id);
+            Row {
+                href: format!("/console/vehicles/{}", v.id),
+                cells: vec![
+                    v.vin.clone(),
+                    v.plate.clone().unwrap_or_default(),
+                    v.brand.clone(),
+                    v.model.clone(),
+                    v.model_year.to_string(),
+                    owner
+                        .map(app::vehicle::OwnerName::label)
+                        .unwrap_or_default(),
+                    names.station(v.station_id, en),
+                ],
+                links: owner
+                    .filter(|_| can_read_customers)
+                    .map(|o| (5, format!("/console/customers/{}", o.id)))
+                    .into_iter()
+                    .collect(),
+            }
         })
         .collect();
     let page = ListPage {
-        pager: Pager::new(
-            user.lang,
-            "/console/vehicles",
-            &text,
-            result.total,
-            result.page,
-            pages,
-        ),
+        pager: lq.pager(user.lang, result.total, result.page, pages),
         chrome: chrome.crumb("/console/vehicles", title.clone()),
         title,
-        q: text,
+        q: lq.text,
         new_href: can_write.then(|| "/console/vehicles/new".to_string()),
         headers,
-        sort: vec![],
+        sort,
         rows,
         error: None,
     };
@@ -181,6 +190,24 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         .await
         .unwrap_or_default();
     let yes_no = |b: bool| chrome.t(if b { "yes" } else { "no" });
+    // Owners by name and masked phone, never by id (this one and earlier ones).
+    let mut owner_ids: Vec<i64> = d.ownerships.iter().map(|o| o.customer_id).collect();
+    owner_ids.push(v.owner_id);
+    let owners = app::vehicle::owner_names(&s.app, &grant, &owner_ids)
+        .await
+        .unwrap_or_default();
+    let owner_label = |id: i64| {
+        owners
+            .get(&id)
+            .map(app::vehicle::OwnerName::label)
+            .unwrap_or_else(|| "—".to_string())
+    };
+    let mut links = vec![];
+    if user.session.principal.grant(Action::CustomerRead).is_ok()
+        && let Some(o) = owners.get(&v.owner_id)
+    {
+        links.push((format!("/console/customers/{}", o.id), o.label()));
+    }
     let facts = vec![
         (chrome.t("field.vin"), v.vin.clone()),
         (chrome.t("field.plate"), v.plate.clone().unwrap_or_default()),
@@ -193,7 +220,7 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
             format!("{} / {} km", v.warranty_end, v.warranty_km),
         ),
         (chrome.t("field.is_ev"), yes_no(v.is_ev)),
-        (chrome.t("field.owner_id"), v.owner_id.to_string()),
+        (chrome.t("field.owner"), owner_label(v.owner_id)),
         (
             chrome.t("field.station_id"),
             names.station(v.station_id, en),
@@ -203,7 +230,7 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         Section {
             title: chrome.t("section.ownerships"),
             headers: vec![
-                chrome.t("field.owner_id"),
+                chrome.t("field.owner"),
                 chrome.t("field.from"),
                 chrome.t("field.to"),
             ],
@@ -212,7 +239,7 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
                 .iter()
                 .map(|o| {
                     vec![
-                        o.customer_id.to_string(),
+                        owner_label(o.customer_id),
                         show_time(o.from_at),
                         o.to_at.map(show_time).unwrap_or_default(),
                     ]
@@ -234,7 +261,6 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         },
     ];
     // The dossier is linked where the three-guarantees section is shown.
-    let mut links = vec![];
     if let Ok(g) = user.session.principal.grant(Action::RepairOrderRead) {
         match app::guarantee::for_vehicle(&s.app, &g, id).await {
             Ok(tg) => {

@@ -118,7 +118,8 @@ async fn jobs(State(s): State<AppState>, user: ConsoleUser) -> Response {
             };
             TRow {
                 id: j.order_id,
-                href: format!("/console/orders/{}", j.order_id),
+                // To the order's estimate, where the job's line and its buttons are.
+                href: format!("/console/orders/{}#estimate", j.order_id),
                 cells: vec![
                     format!("#{}", j.order_id),
                     j.plate.clone().unwrap_or_default(),
