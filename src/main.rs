@@ -288,6 +288,17 @@ async fn main() -> anyhow::Result<()> {
                         .await
                         .context("filling the demo's working day")?;
                 println!("demo working day: {day:?}");
+            } else if matches!(scale, DemoScale::Small)
+                && state == app::demo::state::DemoState::Complete
+            {
+                // A demo started on a later day shows today, not the day it was built.
+                if let Some(done) =
+                    app::demo::refresh::refresh(&db, s.app.clone(), *seed, jiff::Timestamp::now())
+                        .await
+                        .context("refreshing the demo's working day")?
+                {
+                    println!("demo working day refreshed: {done:?}");
+                }
             }
             println!(
                 "sign in at /console/login as admin / demo1234 (owner pages: /owner/login with 13800000000)"

@@ -17,6 +17,7 @@ mod geo;
 mod names;
 mod network;
 mod people;
+pub mod refresh;
 pub mod state;
 mod vehicle;
 

@@ -152,3 +152,113 @@ async fn the_small_demo_shows_a_working_day_sqlite() {
 async fn the_small_demo_shows_a_working_day_postgres() {
     scenario(async || Env::postgres("demo_day", app::AppSettings::default()).await).await;
 }
+
+/// Issue 17 leftover 4: a demo started on a later day refreshes its working day
+/// through the use cases (the old day's orders handed over, its absent bookings
+/// no-shows, a new day made around now) and a second start that day does nothing.
+async fn refreshed(env: &Env) {
+    let seed = 7;
+    let opts = DemoOptions {
+        scale: Scale::Small,
+        seed,
+        geo_csv: None,
+    };
+    app::demo::build(&env.app.db, &opts, &|_, _, _| {})
+        .await
+        .unwrap();
+    app::demo::prepare_service(&env.app).await.unwrap();
+    let first = at(2026, 11, 24, 15, 0);
+    app::demo::day::working_day(&env.app.db, app::AppSettings::default(), seed, first)
+        .await
+        .unwrap();
+    let refresh =
+        |now| app::demo::refresh::refresh(&env.app.db, app::AppSettings::default(), seed, now);
+    // The same day: nothing to do.
+    assert_eq!(refresh(at(2026, 11, 24, 18, 0)).await.unwrap(), None);
+    let open_sql =
+        "SELECT COUNT(*) FROM repair_orders WHERE station_id = 1 AND delivered_at IS NULL";
+    assert_eq!(ints(env, open_sql).await[0], 8);
+    let orders_before = ints(env, "SELECT COUNT(*) FROM repair_orders").await[0];
+
+    // Two days later, 10:00.
+    let later = at(2026, 11, 26, 10, 0);
+    let done = refresh(later)
+        .await
+        .unwrap()
+        .expect("a stale day is refreshed");
+    assert_eq!(done.from, "2026-11-24");
+    assert_eq!(done.finished, 8, "{done:?}");
+    assert_eq!(done.appointments_today, 8);
+    assert_eq!(done.open_orders, 8);
+    let no_shows = ints(
+        env,
+        "SELECT COUNT(*) FROM appointments WHERE station_id = 1 AND state = 'no_show'",
+    )
+    .await[0];
+    assert_eq!(no_shows as usize, done.no_shows);
+    assert!(done.no_shows >= 1, "the afternoon's bookings never came");
+    // Only today's orders are open, in every stage; the old ones were handed over
+    // and paid through the use cases (events and bills as the service writes them).
+    assert_eq!(ints(env, open_sql).await[0], 8);
+    assert_eq!(
+        ints(env, "SELECT COUNT(*) FROM repair_orders").await[0],
+        orders_before + 8
+    );
+    let stages: BTreeSet<String> = texts(
+        env,
+        "SELECT current_stage FROM repair_orders WHERE station_id = 1 AND delivered_at IS NULL AND current_stage IS NOT NULL",
+    )
+    .await
+    .into_iter()
+    .collect();
+    assert_eq!(stages.len(), 5, "{stages:?}");
+    let from = later.as_millisecond() - 10 * 3_600_000;
+    let to = from + 24 * 3_600_000;
+    let today = ints(
+        env,
+        &format!(
+            "SELECT COUNT(*) FROM appointments WHERE station_id = 1 AND start_at >= {from} AND start_at < {to}"
+        ),
+    )
+    .await[0];
+    assert_eq!(today, 8, "today's appointments");
+    let evening = at(2026, 11, 24, 17, 0).as_millisecond();
+    let unpaid = ints(
+        env,
+        &format!(
+            "SELECT COUNT(*) FROM bills b JOIN repair_orders o ON o.id = b.repair_order_id \
+             WHERE b.state <> 'paid' AND o.delivered_at >= {evening}"
+        ),
+    )
+    .await[0];
+    assert_eq!(unpaid, 0, "the finished orders' bills are paid");
+    let delivered_events = ints(
+        env,
+        "SELECT COUNT(*) FROM events WHERE entity = 'repair_order' AND kind = 'delivered'",
+    )
+    .await[0];
+    assert!(delivered_events >= 14, "{delivered_events}");
+    // A second start the same day changes nothing.
+    assert_eq!(refresh(at(2026, 11, 26, 11, 0)).await.unwrap(), None);
+    assert_eq!(
+        ints(env, "SELECT COUNT(*) FROM repair_orders").await[0],
+        orders_before + 8
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_later_start_refreshes_the_working_day_sqlite() {
+    let env = Env::sqlite("demo_refresh", app::AppSettings::default()).await;
+    refreshed(&env).await;
+    env.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_later_start_refreshes_the_working_day_postgres() {
+    let Some(env) = Env::postgres("demo_refresh", app::AppSettings::default()).await else {
+        eprintln!("TEST_DATABASE_URL not set; skipped");
+        return;
+    };
+    refreshed(&env).await;
+    env.finish().await;
+}

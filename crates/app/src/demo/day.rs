@@ -30,10 +30,10 @@ use std::sync::Arc;
 use store::Db;
 
 /// The station whose day is filled (the fixed accounts work there).
-const STATION: i64 = 1;
+pub(super) const STATION: i64 = 1;
 
 /// Minutes in milliseconds.
-const MINUTE: i64 = 60_000;
+pub(super) const MINUTE: i64 = 60_000;
 
 /// What the working day made.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -51,8 +51,8 @@ pub struct DaySummary {
 }
 
 /// How far an order of today is taken, and how long ago each step was.
-#[derive(Debug, Clone, Copy)]
-enum Reach {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reach {
     /// Reception started `ago` minutes before now.
     Reception { ago: i64 },
     /// In diagnosis since `ago` minutes; estimate lines proposed but not yet decided.
@@ -102,7 +102,7 @@ const DELIVERED: [(i64, bool, Option<i64>); 6] = [
 
 /// The people of the first station who do the work, and a head-office grant for
 /// what none of them may do.
-struct Crew {
+pub(super) struct Crew {
     advisor: Principal,
     manager: Principal,
     technician: i64,
@@ -110,8 +110,24 @@ struct Crew {
 }
 
 impl Crew {
+    /// The people of the demo's first station.
+    pub(super) async fn of(db: &Db) -> AppResult<Crew> {
+        Ok(Crew {
+            advisor: principal(db, "advisor").await?,
+            manager: principal(db, "manager").await?,
+            technician: principal(db, "technician").await?.id,
+            head_office: Principal {
+                kind: domain::permission::ActorKind::Person,
+                id: 0,
+                name: "demo".into(),
+                role: Role::Administrator,
+                unit: Unit::HeadOffice,
+            },
+        })
+    }
+
     /// The grant for `action`: the advisor's, else the manager's, else head office's.
-    fn grant(&self, action: Action) -> AppResult<Grant> {
+    pub(super) fn grant(&self, action: Action) -> AppResult<Grant> {
         self.advisor
             .grant(action)
             .or_else(|_| self.manager.grant(action))
@@ -158,7 +174,7 @@ async fn cars(db: &Db, seed: u64) -> AppResult<Vec<i64>> {
 }
 
 /// The instant of `time` on `day` in the station's zone.
-fn at(zone: &TimeZone, day: Date, time: Time) -> AppResult<Timestamp> {
+pub(super) fn at(zone: &TimeZone, day: Date, time: Time) -> AppResult<Timestamp> {
     Ok(day
         .to_datetime(time)
         .to_zoned(zone.clone())
@@ -167,7 +183,8 @@ fn at(zone: &TimeZone, day: Date, time: Time) -> AppResult<Timestamp> {
 }
 
 /// Fills the first station's working day around `now` (the demo clock's now).
-/// Meant for a small demo just built and its service catalogue prepared.
+/// Meant for a small demo just built and its service catalogue prepared. Records the
+/// day (see [`super::refresh`]) so a later start can tell whether it is stale.
 pub async fn working_day(
     db: &Db,
     settings: AppSettings,
@@ -176,18 +193,7 @@ pub async fn working_day(
 ) -> AppResult<DaySummary> {
     let clock = Arc::new(ManualClock::new(now));
     let app = App::new(db.clone(), clock.clone(), settings);
-    let crew = Crew {
-        advisor: principal(db, "advisor").await?,
-        manager: principal(db, "manager").await?,
-        technician: principal(db, "technician").await?.id,
-        head_office: Principal {
-            kind: domain::permission::ActorKind::Person,
-            id: 0,
-            name: "demo".into(),
-            role: Role::Administrator,
-            unit: Unit::HeadOffice,
-        },
-    };
+    let crew = Crew::of(db).await?;
     let zone = crate::appointment::zone_of(&app, STATION).await?;
     let today = now.to_zoned(zone.clone()).date();
     let mut cars = cars(db, seed).await?.into_iter();
@@ -222,67 +228,30 @@ pub async fn working_day(
             summary.rated += 1;
         }
     }
-
-    // The evening before: capacity for a week and today's bookings.
-    let yesterday = today.yesterday().map_err(internal)?;
-    clock.set(at(&zone, yesterday, Time::constant(18, 0, 0, 0))?);
-    crate::capacity::publish(
-        &app,
-        &crew.grant(Action::CapacityAdmin)?,
-        STATION,
-        today,
-        7,
-        None,
-    )
-    .await?;
-    let mut booked = Vec::new();
-    for (i, (h, m)) in APPOINTMENT_TIMES.into_iter().enumerate() {
-        let car = next_car()?;
-        let start = at(&zone, today, Time::constant(h, m, 0, 0))?;
-        let input = crate::appointment::BookInput {
-            station_id: STATION,
-            vehicle_id: car,
-            service_type: if i % 3 == 2 { "repair" } else { "maintenance" }.into(),
-            channel: ["owner_app", "hotline", "owner_app", "walk_in"][i % 4].into(),
-            start: serde_json::Value::from(start.as_millisecond()),
-            operation_codes: vec![],
-            duration_minutes: Some(60),
-            concern: Some(["1万公里保养", "空调不凉", "刹车有异响", "更换机油"][i % 4].into()),
-        };
-        let id =
-            crate::appointment::book(&app, &crew.grant(Action::AppointmentBook)?, &input).await?;
-        booked.push((id, start));
-        summary.appointments_today += 1;
-    }
-
-    // Today: the appointments already due have arrived; walk-ins fill the rest.
-    let mut due = booked
-        .iter()
-        .filter(|(_, start)| start.as_millisecond() + 10 * MINUTE <= now.as_millisecond())
-        .map(|(id, start)| (*id, *start));
-    for reach in TODAY {
-        let opened_ago = reach.opened_ago();
-        let opened = now.as_millisecond() - opened_ago * MINUTE;
-        let id = match due.next() {
-            Some((appointment, start)) if start.as_millisecond() <= opened => {
-                clock.set(ms(opened)?);
-                crate::repair_order::open_from_appointment(
-                    &app,
-                    &crew.grant(Action::RepairOrderWrite)?,
-                    appointment,
-                    &OpenInput::default(),
-                )
-                .await?
-            }
-            _ => {
-                clock.set(ms(opened)?);
-                day.walk_in(next_car()?, "仪表盘故障灯亮").await?
-            }
-        };
-        day.take(id, reach, now).await?;
-        summary.open_orders += 1;
-    }
+    let made = day.today(&zone, today, now, &mut next_car).await?;
+    summary.appointments_today = made.appointments.len();
+    summary.open_orders = made.orders.len();
+    super::refresh::record(db, today, &made, now).await?;
     Ok(summary)
+}
+
+/// What one day's part made: its appointments and its open orders, each with how far
+/// it was taken and its estimate lines (so a later day can finish it).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Made {
+    /// Appointments booked for the day.
+    pub(super) appointments: Vec<i64>,
+    /// Open orders: (id, reach, estimate line numbers).
+    pub(super) orders: Vec<(i64, Reach, Vec<u32>)>,
+}
+
+/// The first cars of the seed's order that today's part takes, after the past days'.
+pub(super) async fn cars_of_today(db: &Db, seed: u64) -> AppResult<Vec<i64>> {
+    Ok(cars(db, seed)
+        .await?
+        .into_iter()
+        .skip(DELIVERED.len())
+        .collect())
 }
 
 fn ms(at: i64) -> AppResult<Timestamp> {
@@ -290,6 +259,29 @@ fn ms(at: i64) -> AppResult<Timestamp> {
 }
 
 impl Reach {
+    /// The code a recorded day keeps (the minutes are not needed to finish it).
+    pub(super) fn code(self) -> &'static str {
+        match self {
+            Reach::Reception { .. } => "reception",
+            Reach::Consent { .. } => "consent",
+            Reach::Repair { .. } => "repair",
+            Reach::Inspection { .. } => "inspection",
+            Reach::Delivery { .. } => "delivery",
+        }
+    }
+
+    /// The reach of a recorded `code`.
+    pub(super) fn of_code(code: &str) -> Option<Reach> {
+        Some(match code {
+            "reception" => Reach::Reception { ago: 0 },
+            "consent" => Reach::Consent { ago: 0 },
+            "repair" => Reach::Repair { ago: 0 },
+            "inspection" => Reach::Inspection { ago: 0 },
+            "delivery" => Reach::Delivery { ago: 0 },
+            _ => return None,
+        })
+    }
+
     /// Minutes between opening the order and now.
     fn opened_ago(self) -> i64 {
         match self {
@@ -303,13 +295,86 @@ impl Reach {
 }
 
 /// The use cases one order goes through, on the hand-set clock.
-struct Day<'a> {
-    app: &'a App,
-    clock: &'a ManualClock,
-    crew: &'a Crew,
+pub(super) struct Day<'a> {
+    pub(super) app: &'a App,
+    pub(super) clock: &'a ManualClock,
+    pub(super) crew: &'a Crew,
 }
 
 impl Day<'_> {
+    /// Today's part: capacity for a week published the evening before, today's
+    /// bookings, and the orders of the morning taken to every stage (the bookings
+    /// already due came in and were opened from their appointment).
+    pub(super) async fn today(
+        &self,
+        zone: &TimeZone,
+        today: Date,
+        now: Timestamp,
+        next_car: &mut dyn FnMut() -> AppResult<i64>,
+    ) -> AppResult<Made> {
+        let (app, clock, crew) = (self.app, self.clock, self.crew);
+        let mut made = Made::default();
+        let yesterday = today.yesterday().map_err(internal)?;
+        clock.set(at(zone, yesterday, Time::constant(18, 0, 0, 0))?);
+        crate::capacity::publish(
+            app,
+            &crew.grant(Action::CapacityAdmin)?,
+            STATION,
+            today,
+            7,
+            None,
+        )
+        .await?;
+        let mut booked = Vec::new();
+        for (i, (h, m)) in APPOINTMENT_TIMES.into_iter().enumerate() {
+            let car = next_car()?;
+            let start = at(zone, today, Time::constant(h, m, 0, 0))?;
+            let input = crate::appointment::BookInput {
+                station_id: STATION,
+                vehicle_id: car,
+                service_type: if i % 3 == 2 { "repair" } else { "maintenance" }.into(),
+                channel: ["owner_app", "hotline", "owner_app", "walk_in"][i % 4].into(),
+                start: serde_json::Value::from(start.as_millisecond()),
+                operation_codes: vec![],
+                duration_minutes: Some(60),
+                concern: Some(["1万公里保养", "空调不凉", "刹车有异响", "更换机油"][i % 4].into()),
+            };
+            let id = crate::appointment::book(app, &crew.grant(Action::AppointmentBook)?, &input)
+                .await?;
+            booked.push((id, start));
+            made.appointments.push(id);
+        }
+
+        // Today: the appointments already due have arrived; walk-ins fill the rest.
+        let mut due = booked
+            .iter()
+            .filter(|(_, start)| start.as_millisecond() + 10 * MINUTE <= now.as_millisecond())
+            .map(|(id, start)| (*id, *start));
+        for reach in TODAY {
+            let opened_ago = reach.opened_ago();
+            let opened = now.as_millisecond() - opened_ago * MINUTE;
+            let id = match due.next() {
+                Some((appointment, start)) if start.as_millisecond() <= opened => {
+                    clock.set(ms(opened)?);
+                    crate::repair_order::open_from_appointment(
+                        app,
+                        &crew.grant(Action::RepairOrderWrite)?,
+                        appointment,
+                        &OpenInput::default(),
+                    )
+                    .await?
+                }
+                _ => {
+                    clock.set(ms(opened)?);
+                    self.walk_in(next_car()?, "仪表盘故障灯亮").await?
+                }
+            };
+            let lines = self.take(id, reach, now).await?;
+            made.orders.push((id, reach, lines));
+        }
+        Ok(made)
+    }
+
     fn g(&self) -> AppResult<Grant> {
         self.crew.grant(Action::RepairOrderWrite)
     }
@@ -432,19 +497,22 @@ impl Day<'_> {
 
     /// Takes today's order as far as `reach`, the current stage entered `ago` minutes
     /// before `now`.
-    async fn take(&self, id: i64, reach: Reach, now: Timestamp) -> AppResult<()> {
+    /// Returns the estimate's line numbers (none in reception).
+    async fn take(&self, id: i64, reach: Reach, now: Timestamp) -> AppResult<Vec<u32>> {
         let to = |ago: i64| ms(now.as_millisecond() - ago * MINUTE);
         match reach {
             Reach::Reception { .. } => {
                 // Reception under way: the walk-around done, the rest to come.
                 crate::repair_order::check(self.app, &self.g()?, id, "reception.walk_around", None)
-                    .await
+                    .await?;
+                Ok(vec![])
             }
-            Reach::Consent { .. } => self.estimate(id).await.map(|_| ()),
+            Reach::Consent { .. } => self.estimate(id).await,
             Reach::Repair { ago } => {
                 let lines = self.estimate(id).await?;
                 self.clock.set(to(ago)?);
-                self.repair(id, &lines, ago + 120).await
+                self.repair(id, &lines, ago + 120).await?;
+                Ok(lines)
             }
             Reach::Inspection { ago } => {
                 let lines = self.estimate(id).await?;
@@ -455,7 +523,8 @@ impl Day<'_> {
                 crate::repair_order::finish_work(self.app, &g, id, lines[0]).await?;
                 crate::repair_order::fit_part(self.app, &g, id, lines[1]).await?;
                 self.complete(id, Stage::Repair).await?;
-                self.start(id, Stage::QualityInspection).await
+                self.start(id, Stage::QualityInspection).await?;
+                Ok(lines)
             }
             Reach::Delivery { ago } => {
                 let lines = self.estimate(id).await?;
@@ -464,9 +533,41 @@ impl Day<'_> {
                 self.later(90);
                 self.inspect_and_deliver(id, &lines, 15).await?;
                 self.clock.set(to(ago)?);
-                Ok(())
+                Ok(lines)
             }
         }
+    }
+
+    /// Finishes an order a past day's part left at `reach` (with its estimate
+    /// `lines`): the rest of its stages, the hand-over, and the bill paid.
+    pub(super) async fn finish(&self, id: i64, reach: Reach, lines: &[u32]) -> AppResult<()> {
+        match reach {
+            Reach::Reception { .. } => {
+                let lines = self.estimate(id).await?;
+                self.later(15);
+                self.repair(id, &lines, 120).await?;
+                self.later(45);
+                self.inspect_and_deliver(id, &lines, 15).await?;
+            }
+            Reach::Consent { .. } => {
+                self.repair(id, lines, 120).await?;
+                self.later(45);
+                self.inspect_and_deliver(id, lines, 15).await?;
+            }
+            Reach::Repair { .. } => self.inspect_and_deliver(id, lines, 15).await?,
+            Reach::Inspection { .. } => {
+                self.later(15);
+                self.tick(id, Stage::QualityInspection).await?;
+                self.complete(id, Stage::QualityInspection).await?;
+                self.start(id, Stage::Delivery).await?;
+                self.tick(id, Stage::Delivery).await?;
+            }
+            Reach::Delivery { .. } => {}
+        }
+        self.later(10);
+        self.complete(id, Stage::Delivery).await?;
+        self.later(5);
+        self.pay(id).await
     }
 
     /// The owner pays what is owed at the desk, by WeChat.
