@@ -90,10 +90,10 @@ pub struct Row {
 
 impl Row {
     /// Where cell `i` (after the first) links to, if anywhere.
-    pub fn link(&self, i: usize) -> Option<&str> {
+    pub fn link(&self, i: &usize) -> Option<&str> {
         self.links
             .iter()
-            .find(|(n, _)| *n == i)
+            .find(|(n, _)| n == i)
             .map(|(_, h)| h.as_str())
     }
 }

@@ -73,8 +73,8 @@ pub struct TablePage {
 impl TablePage {
     /// The heading of column `i` (a phone's card labels each cell with it); empty past
     /// the last heading.
-    pub fn label(&self, i: usize) -> &str {
-        self.headers.get(i).map(String::as_str).unwrap_or_default()
+    pub fn label(&self, i: &usize) -> &str {
+        self.headers.get(*i).map(String::as_str).unwrap_or_default()
     }
 }
 
