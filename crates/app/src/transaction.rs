@@ -99,6 +99,7 @@ pub const USE_CASES: &[&str] = &[
     "pickup.set_checklist",
     "privacy.audit_export",
     "privacy.consent_change",
+    "privacy.enumeration",
     "privacy.export",
     "privacy.record_attempt",
     "privacy.request_answer",
