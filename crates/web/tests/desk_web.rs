@@ -158,9 +158,17 @@ async fn customers_and_vehicles_sort_page_by_size_and_name_the_owner() {
     let t = TestApp::spawn().await;
     let (admin, _) = t.login("administrator").await;
     let vins = |html: &str| column(html, 0);
-    let (s, asc) = page(&admin, format!("{}/console/vehicles?sort=vin&dir=asc", t.base)).await;
+    let (s, asc) = page(
+        &admin,
+        format!("{}/console/vehicles?sort=vin&dir=asc", t.base),
+    )
+    .await;
     assert_eq!(s, 200);
-    let (_, desc) = page(&admin, format!("{}/console/vehicles?sort=vin&dir=desc", t.base)).await;
+    let (_, desc) = page(
+        &admin,
+        format!("{}/console/vehicles?sort=vin&dir=desc", t.base),
+    )
+    .await;
     let mut sorted = vins(&asc);
     assert!(sorted.len() >= 2, "{asc}");
     assert!(sorted.is_sorted(), "{sorted:?}");
@@ -174,17 +182,29 @@ async fn customers_and_vehicles_sort_page_by_size_and_name_the_owner() {
     )
     .await;
     assert!(sized.contains("id=\"page-sizes\""), "{sized}");
-    assert!(sized.contains("<strong aria-current=\"true\">50</strong>"), "{sized}");
+    assert!(
+        sized.contains("<strong aria-current=\"true\">50</strong>"),
+        "{sized}"
+    );
     assert!(sized.contains("sort=plate&dir=desc&size=100"), "{sized}");
     assert!(sized.contains("sort=vin&dir=asc&size=50"), "{sized}");
     // A size outside the list is the default.
     let (_, odd) = page(&admin, format!("{}/console/vehicles?size=100000", t.base)).await;
-    assert!(odd.contains("<strong aria-current=\"true\">20</strong>"), "{odd}");
+    assert!(
+        odd.contains("<strong aria-current=\"true\">20</strong>"),
+        "{odd}"
+    );
     // The owner by name and masked phone, linked, never the id.
     let owners = column(&asc, 5);
-    assert!(owners.iter().any(|o| o == "张三 (138****0001)"), "{owners:?}");
+    assert!(
+        owners.iter().any(|o| o == "张三 (138****0001)"),
+        "{owners:?}"
+    );
     let a = t.fx.customer_a;
-    assert!(asc.contains(&format!("href=\"/console/customers/{a}\"")), "{asc}");
+    assert!(
+        asc.contains(&format!("href=\"/console/customers/{a}\"")),
+        "{asc}"
+    );
     let (_, detail) = page(
         &admin,
         format!("{}/console/vehicles/{}", t.base, t.fx.vehicle_a),
@@ -193,8 +213,16 @@ async fn customers_and_vehicles_sort_page_by_size_and_name_the_owner() {
     assert!(detail.contains("张三 (138****0001)"), "{detail}");
     assert!(!detail.contains("13800000001"), "{detail}");
     // Customers by name, both ways.
-    let (_, asc) = page(&admin, format!("{}/console/customers?sort=name&dir=asc", t.base)).await;
-    let (_, desc) = page(&admin, format!("{}/console/customers?sort=name&dir=desc", t.base)).await;
+    let (_, asc) = page(
+        &admin,
+        format!("{}/console/customers?sort=name&dir=asc", t.base),
+    )
+    .await;
+    let (_, desc) = page(
+        &admin,
+        format!("{}/console/customers?sort=name&dir=desc", t.base),
+    )
+    .await;
     let mut names = column(&asc, 1);
     assert!(names.len() >= 2, "{asc}");
     names.reverse();
