@@ -139,6 +139,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_search.sql"),
         postgres: include_str!("../migrations/postgres/0022_search.sql"),
     },
+    Migration {
+        version: 23,
+        name: "survey",
+        sqlite: include_str!("../migrations/sqlite/0023_survey.sql"),
+        postgres: include_str!("../migrations/postgres/0023_survey.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

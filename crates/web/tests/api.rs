@@ -116,6 +116,23 @@ fn allowed_roles(action: &str) -> Vec<&'static str> {
         ],
         "complaint_policy" => vec!["administrator"],
         "complaint_owner_file" => vec!["owner"],
+        "survey_read" => vec![
+            "customer_relations",
+            "station_manager",
+            "technical_director",
+            "call_centre_agent",
+            "regional_manager",
+            "quality_auditor",
+            "administrator",
+        ],
+        "survey_write" => vec![
+            "customer_relations",
+            "station_manager",
+            "call_centre_agent",
+            "regional_manager",
+            "administrator",
+        ],
+        "survey_policy" => vec!["administrator"],
         "kpi_read" => vec![
             "station_manager",
             "technical_director",
@@ -168,6 +185,9 @@ fn row_of(action: Action) -> &'static str {
         Action::ComplaintWrite => "complaint_write",
         Action::ComplaintPolicy => "complaint_policy",
         Action::ComplaintOwnerFile => "complaint_owner_file",
+        Action::SurveyRead => "survey_read",
+        Action::SurveyWrite => "survey_write",
+        Action::SurveyPolicy => "survey_policy",
     }
 }
 
@@ -175,7 +195,7 @@ fn row_of(action: Action) -> &'static str {
 fn every_action_has_a_row_for_every_role() {
     assert_eq!(
         Action::ALL.len(),
-        37,
+        40,
         "a new action needs its row in `row_of`"
     );
     for action in Action::ALL {

@@ -26,8 +26,24 @@ pub const ESCALATE_AFTER_DAYS: i64 = 3;
 
 /// Words in a comment that mark an angry customer (matched after lower-casing).
 pub const ANGRY_WORDS: &[&str] = &[
-    "投诉", "欺骗", "骗人", "坑人", "宰客", "太差", "很差", "差劲", "垃圾", "态度恶劣",
-    "再也不来", "再也不会", "退钱", "曝光", "12315", "媒体", "律师", "起诉",
+    "投诉",
+    "欺骗",
+    "骗人",
+    "坑人",
+    "宰客",
+    "太差",
+    "很差",
+    "差劲",
+    "垃圾",
+    "态度恶劣",
+    "再也不来",
+    "再也不会",
+    "退钱",
+    "曝光",
+    "12315",
+    "媒体",
+    "律师",
+    "起诉",
 ];
 
 /// Why an alert opened.

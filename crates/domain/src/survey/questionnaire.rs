@@ -126,17 +126,25 @@ impl Questionnaire {
                 return Err(Violation::new(format!("{field}.key"), "survey.key_invalid"));
             }
             if !keys.insert(q.key.as_str()) {
-                return Err(Violation::new(format!("{field}.key"), "survey.key_duplicate")
-                    .with_detail(q.key.clone()));
+                return Err(
+                    Violation::new(format!("{field}.key"), "survey.key_duplicate")
+                        .with_detail(q.key.clone()),
+                );
             }
             if q.text_zh.trim().is_empty() {
-                return Err(Violation::new(format!("{field}.text_zh"), "survey.text_required"));
+                return Err(Violation::new(
+                    format!("{field}.text_zh"),
+                    "survey.text_required",
+                ));
             }
             match (q.scale, q.factor) {
                 (Scale::Five | Scale::Ten, Some(_)) if q.weight_bp > 0 => {}
                 (Scale::Five | Scale::Ten, _) => {
-                    return Err(Violation::new(format!("{field}.weight_bp"), "survey.scored_needs_weight")
-                        .with_detail(q.key.clone()));
+                    return Err(Violation::new(
+                        format!("{field}.weight_bp"),
+                        "survey.scored_needs_weight",
+                    )
+                    .with_detail(q.key.clone()));
                 }
                 (Scale::Recommend | Scale::Text, None) if q.weight_bp == 0 => {
                     if q.scale == Scale::Recommend {
@@ -144,8 +152,11 @@ impl Questionnaire {
                     }
                 }
                 (Scale::Recommend | Scale::Text, _) => {
-                    return Err(Violation::new(format!("{field}.weight_bp"), "survey.unscored_weighted")
-                        .with_detail(q.key.clone()));
+                    return Err(Violation::new(
+                        format!("{field}.weight_bp"),
+                        "survey.unscored_weighted",
+                    )
+                    .with_detail(q.key.clone()));
                 }
             }
             total += u64::from(q.weight_bp);
@@ -156,8 +167,9 @@ impl Questionnaire {
         }
         for f in Factor::ALL {
             if !questions.iter().any(|q| q.factor == Some(*f)) {
-                return Err(Violation::new("questions", "survey.factor_missing")
-                    .with_detail(f.code()));
+                return Err(
+                    Violation::new("questions", "survey.factor_missing").with_detail(f.code())
+                );
             }
         }
         if total != u64::from(WEIGHT_TOTAL) {

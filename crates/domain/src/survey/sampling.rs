@@ -88,7 +88,13 @@ pub fn draw(candidates: &[Candidate], plan: &Plan) -> Vec<Pick> {
         let ok = eligible(c, plan);
         by_customer
             .entry(c.customer)
-            .and_modify(|s| *s = if ok { s.map(|s| s.min(c.station)) } else { None })
+            .and_modify(|s| {
+                *s = if ok {
+                    s.map(|s| s.min(c.station))
+                } else {
+                    None
+                }
+            })
             .or_insert(ok.then_some(c.station));
     }
     let mut strata: BTreeMap<StationId, Vec<(u64, CustomerId)>> = BTreeMap::new();
@@ -112,7 +118,11 @@ pub fn draw(candidates: &[Candidate], plan: &Plan) -> Vec<Pick> {
             people.truncate(q);
         }
         people.sort_unstable();
-        picks.extend(people.into_iter().map(|(_, customer)| Pick { customer, station }));
+        picks.extend(
+            people
+                .into_iter()
+                .map(|(_, customer)| Pick { customer, station }),
+        );
     }
     picks
 }

@@ -51,18 +51,30 @@ fn weights_not_summing_to_one_are_refused_with_the_sum() {
 fn versions_need_twelve_to_fifteen_questions_and_one_recommend() {
     let qs = default::parse(include_str!("../../data/survey_default.txt")).unwrap();
     let few: Vec<Question> = qs.iter().take(11).cloned().collect();
-    assert_eq!(Questionnaire::new(2, few).unwrap_err().rule, "survey.question_count");
+    assert_eq!(
+        Questionnaire::new(2, few).unwrap_err().rule,
+        "survey.question_count"
+    );
     let mut two = qs.clone();
     two.pop();
     let mut extra = two.last().unwrap().clone();
     extra.key = "recommend_again".into();
     two.pop();
     two.push(extra.clone());
-    two.push(Question { key: "recommend2".into(), ..extra });
-    assert_eq!(Questionnaire::new(2, two).unwrap_err().rule, "survey.one_recommend");
+    two.push(Question {
+        key: "recommend2".into(),
+        ..extra
+    });
+    assert_eq!(
+        Questionnaire::new(2, two).unwrap_err().rule,
+        "survey.one_recommend"
+    );
     let mut dup = qs.clone();
     dup[1].key = dup[0].key.clone();
-    assert_eq!(Questionnaire::new(2, dup).unwrap_err().rule, "survey.key_duplicate");
+    assert_eq!(
+        Questionnaire::new(2, dup).unwrap_err().rule,
+        "survey.key_duplicate"
+    );
     let mut weighted_text = qs;
     weighted_text[14].weight_bp = 1;
     assert_eq!(
@@ -75,14 +87,32 @@ fn versions_need_twelve_to_fifteen_questions_and_one_recommend() {
 fn answers_outside_the_scale_name_the_question_and_the_range() {
     let q = q();
     let e = q.check("lounge_comfort", "6").unwrap_err();
-    assert_eq!((e.field.as_str(), e.rule), ("answers.lounge_comfort", "survey.answer_out_of_scale"));
+    assert_eq!(
+        (e.field.as_str(), e.rule),
+        ("answers.lounge_comfort", "survey.answer_out_of_scale")
+    );
     assert_eq!(e.detail.as_deref(), Some("1–5"));
-    assert_eq!(q.check("recommend", "11").unwrap_err().detail.as_deref(), Some("0–10"));
-    assert_eq!(q.check("staff_skill", "0").unwrap_err().rule, "survey.answer_out_of_scale");
-    assert_eq!(q.check("staff_skill", "x").unwrap_err().rule, "survey.answer_out_of_scale");
-    assert_eq!(q.check("nope", "1").unwrap_err().rule, "survey.question_unknown");
+    assert_eq!(
+        q.check("recommend", "11").unwrap_err().detail.as_deref(),
+        Some("0–10")
+    );
+    assert_eq!(
+        q.check("staff_skill", "0").unwrap_err().rule,
+        "survey.answer_out_of_scale"
+    );
+    assert_eq!(
+        q.check("staff_skill", "x").unwrap_err().rule,
+        "survey.answer_out_of_scale"
+    );
+    assert_eq!(
+        q.check("nope", "1").unwrap_err().rule,
+        "survey.question_unknown"
+    );
     assert_eq!(q.check("recommend", "0"), Ok(Answer::Score(0)));
-    assert_eq!(q.check("comment", " 很好 "), Ok(Answer::Text("很好".into())));
+    assert_eq!(
+        q.check("comment", " 很好 "),
+        Ok(Answer::Text("很好".into()))
+    );
 }
 
 #[test]
@@ -137,7 +167,10 @@ fn hot_alerts_open_on_low_scores_and_angry_comments() {
         vec![Trigger::LowSatisfaction]
     );
     let mut a = all(&q, 9, 9);
-    a.insert("comment".into(), Answer::Text("服务态度恶劣，我要投诉".into()));
+    a.insert(
+        "comment".into(),
+        Answer::Text("服务态度恶劣，我要投诉".into()),
+    );
     assert_eq!(alert::triggers(&q, &a), vec![Trigger::AngryComment]);
 }
 
@@ -189,13 +222,21 @@ fn months_parse_and_step() {
     let m = Month::parse("month", "2026-01").unwrap();
     assert_eq!(m.previous().to_string(), "2025-12");
     assert_eq!(m.next().to_string(), "2026-02");
-    assert_eq!(Month::parse("month", "2026-13").unwrap_err().rule, "survey.month_malformed");
+    assert_eq!(
+        Month::parse("month", "2026-13").unwrap_err().rule,
+        "survey.month_malformed"
+    );
     assert_eq!(Month::parse("month", "26-1").unwrap_err().field, "month");
 }
 
 fn candidates() -> impl Strategy<Value = Vec<Candidate>> {
     prop::collection::vec(
-        (1i64..400, 1i64..8, any::<bool>(), prop::option::of(0i64..200)),
+        (
+            1i64..400,
+            1i64..8,
+            any::<bool>(),
+            prop::option::of(0i64..200),
+        ),
         0..600,
     )
     .prop_map(|v| {
