@@ -162,9 +162,10 @@ pub enum CallOutcome {
 pub struct CallInput {
     /// How it ended.
     pub outcome: CallOutcome,
-    /// Why unreachable (required then): a code of the list.
+    /// Why unreachable (required then): a code of the list; a refusal may carry a
+    /// short note here instead.
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "no_answer")]
+    #[schema(schema_with = super::unreachable_codes)]
     pub reason: Option<String>,
     /// Answers by question key, as typed (scores as digits).
     #[serde(default)]

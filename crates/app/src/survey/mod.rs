@@ -324,13 +324,36 @@ pub struct InvitationView {
 /// Filters of the invitation list, as asked.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// One station.
     pub station_id: Option<i64>,
-    /// A state code.
+    /// A state code (empty: every state).
+    #[param(schema_with = state_codes)]
     pub state: Option<String>,
-    /// A reason code.
+    /// A reason code (empty: both).
+    #[param(schema_with = reason_codes)]
     pub reason: Option<String>,
+}
+
+/// The invitation states as an OpenAPI enum, the empty value meaning "all".
+pub fn state_codes() -> utoipa::openapi::Object {
+    let mut v: Vec<&'static str> = rules::State::ALL.iter().map(|s| s.code()).collect();
+    v.push("");
+    crate::schema::code_list(&v)
+}
+
+/// The invitation reasons as an OpenAPI enum, the empty value meaning "both".
+pub fn reason_codes() -> utoipa::openapi::Object {
+    let mut v: Vec<&'static str> = Reason::ALL.iter().map(|s| s.code()).collect();
+    v.push("");
+    crate::schema::code_list(&v)
+}
+
+/// The unreachable reasons as an OpenAPI enum.
+pub fn unreachable_codes() -> utoipa::openapi::Object {
+    let v: Vec<&'static str> = rules::UnreachableReason::ALL.iter().map(|s| s.code()).collect();
+    crate::schema::code_list(&v)
 }
 
 /// Invitations within reach, newest first (at most 200). An unknown state or reason
