@@ -18,6 +18,7 @@ mod names;
 mod network;
 mod people;
 pub mod state;
+mod survey;
 mod vehicle;
 
 use crate::{AppError, AppResult};

@@ -121,6 +121,7 @@ pub const USE_CASES: &[&str] = &[
     "stage_standard.publish",
     "survey.call",
     "survey.close_alert",
+    "survey.demo",
     "survey.ensure_questionnaire",
     "survey.owner_answer",
     "survey.publish",

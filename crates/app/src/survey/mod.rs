@@ -352,7 +352,10 @@ pub fn reason_codes() -> utoipa::openapi::Object {
 
 /// The unreachable reasons as an OpenAPI enum.
 pub fn unreachable_codes() -> utoipa::openapi::Object {
-    let v: Vec<&'static str> = rules::UnreachableReason::ALL.iter().map(|s| s.code()).collect();
+    let v: Vec<&'static str> = rules::UnreachableReason::ALL
+        .iter()
+        .map(|s| s.code())
+        .collect();
     crate::schema::code_list(&v)
 }
 

@@ -34,7 +34,16 @@ use std::collections::{BTreeMap, HashMap};
         owner_survey,
         owner_answer
     ),
-    components(schemas(ProblemDoc, CallInput, PublishInput, SampleInput, CloseInput, ComplaintInput, OwnerAnswerInput, OwnerAnswered))
+    components(schemas(
+        ProblemDoc,
+        CallInput,
+        PublishInput,
+        SampleInput,
+        CloseInput,
+        ComplaintInput,
+        OwnerAnswerInput,
+        OwnerAnswered
+    ))
 )]
 pub struct SurveyApi;
 
@@ -63,8 +72,12 @@ pub async fn current_questionnaire(
     c: Caller,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let g = c.grant(READ)?;
-    let q = app::survey::current(&s.app, &g).await.map_err(|e| c.err(e))?;
-    Ok(Json(serde_json::json!({ "version": q.version, "questions": q.questions() })))
+    let q = app::survey::current(&s.app, &g)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok(Json(
+        serde_json::json!({ "version": q.version, "questions": q.questions() }),
+    ))
 }
 
 /// A new questionnaire version.
@@ -128,11 +141,15 @@ pub async fn get_survey(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let g = c.grant(READ)?;
     let id = path_id(&id, c.lang)?;
-    let v = app::survey::get(&s.app, &g, id).await.map_err(|e| c.err(e))?;
+    let v = app::survey::get(&s.app, &g, id)
+        .await
+        .map_err(|e| c.err(e))?;
     let (_, answers) = app::survey::answer::answers(&s.app, &g, id)
         .await
         .map_err(|e| c.err(e))?;
-    Ok(Json(serde_json::json!({ "invitation": v, "answers": answers })))
+    Ok(Json(
+        serde_json::json!({ "invitation": v, "answers": answers }),
+    ))
 }
 
 /// The state after a call.
@@ -193,7 +210,10 @@ pub async fn start_sample(
     )
     .await
     .map_err(|e| c.err(e))?;
-    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "queued": queued }))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({ "queued": queued })),
+    ))
 }
 
 /// Hot alerts within reach, open first by deadline: `station_id`, `state` (`open`,
@@ -264,7 +284,10 @@ pub async fn alert_to_complaint(
     let cid = app::survey::alert::to_complaint(&s.app, &g, id, input.category.as_deref())
         .await
         .map_err(|e| c.err(e))?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "complaint_id": cid }))))
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "complaint_id": cid })),
+    ))
 }
 
 /// CSI and NPS of a month per network, region and station with sample sizes and

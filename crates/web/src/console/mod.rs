@@ -18,7 +18,6 @@ pub mod toast;
 pub mod appointment;
 pub mod capacity;
 pub mod complaint;
-pub mod survey;
 pub mod customer;
 pub mod estimate;
 pub mod guarantee;
@@ -28,6 +27,7 @@ pub mod people;
 pub mod pickup;
 pub mod privacy;
 pub mod repair_order;
+pub mod survey;
 pub mod vehicle;
 
 use crate::AppState;

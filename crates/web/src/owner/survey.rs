@@ -113,7 +113,9 @@ async fn page(
             return render(&p, st);
         }
     };
-    p.intro = t.t(lang, "survey.owner.intro").replace("{station}", &view.station_name);
+    p.intro = t
+        .t(lang, "survey.owner.intro")
+        .replace("{station}", &view.station_name);
     p.status = match view.status {
         LinkStatus::Open => "open",
         LinkStatus::Done => "done",
@@ -136,10 +138,22 @@ async fn page(
             let saved = view.answers.get(&q.key);
             Card {
                 key: q.key.clone(),
-                text: if lang == Lang::En { q.text_en.clone() } else { q.text_zh.clone() },
+                text: if lang == Lang::En {
+                    q.text_en.clone()
+                } else {
+                    q.text_zh.clone()
+                },
                 choices,
-                low: if low.is_empty() { String::new() } else { t.t(lang, low).to_string() },
-                high: if high.is_empty() { String::new() } else { t.t(lang, high).to_string() },
+                low: if low.is_empty() {
+                    String::new()
+                } else {
+                    t.t(lang, low).to_string()
+                },
+                high: if high.is_empty() {
+                    String::new()
+                } else {
+                    t.t(lang, high).to_string()
+                },
                 chosen: match saved {
                     Some(Answer::Score(s)) => Some(*s),
                     _ => None,
@@ -192,7 +206,9 @@ async fn save(
         .collect();
     let finish = form.get("finish") == "1";
     match answer::owner_answer(&s.app, &token, &answers, finish).await {
-        Ok(LinkStatus::Done) => Redirect::to(&format!("/owner/survey/{token}?done=1")).into_response(),
+        Ok(LinkStatus::Done) => {
+            Redirect::to(&format!("/owner/survey/{token}?done=1")).into_response()
+        }
         Ok(_) => Redirect::to(&format!("/owner/survey/{token}?saved=1")).into_response(),
         Err(e) => {
             let (msg, st) = page_error(lang_of(&parts), &e);

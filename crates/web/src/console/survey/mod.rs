@@ -16,7 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use domain::survey::{Reason, Scale, State as SurveyState, UnreachableReason};
+use domain::survey::{Reason, State as SurveyState, UnreachableReason};
 use std::collections::{BTreeMap, HashMap};
 
 /// Routes of the survey pages.
@@ -79,7 +79,12 @@ pub struct ListPage {
     pub rows: Vec<Row>,
 }
 
-fn pick<T: Copy>(q: &HashMap<String, String>, name: &str, all: &[T], code: fn(T) -> &'static str) -> String {
+fn pick<T: Copy>(
+    q: &HashMap<String, String>,
+    name: &str,
+    all: &[T],
+    code: fn(T) -> &'static str,
+) -> String {
     q.get(name)
         .map(|v| v.trim())
         .filter(|v| all.iter().any(|x| code(*x) == *v))
@@ -130,7 +135,12 @@ async fn list(
             label: chrome.t("survey.col.state"),
             options: SurveyState::ALL
                 .iter()
-                .map(|x| (x.code().to_string(), chrome.t(&format!("survey.state.{}", x.code()))))
+                .map(|x| {
+                    (
+                        x.code().to_string(),
+                        chrome.t(&format!("survey.state.{}", x.code())),
+                    )
+                })
                 .collect(),
             value: state,
         },
@@ -139,15 +149,30 @@ async fn list(
             label: chrome.t("survey.col.reason"),
             options: Reason::ALL
                 .iter()
-                .map(|x| (x.code().to_string(), chrome.t(&format!("survey.reason.{}", x.code()))))
+                .map(|x| {
+                    (
+                        x.code().to_string(),
+                        chrome.t(&format!("survey.reason.{}", x.code())),
+                    )
+                })
                 .collect(),
             value: reason,
         },
     ];
     let mut chrome = chrome;
-    chrome.crumbs.push(("/console/surveys".into(), chrome.t("survey.list.title")));
+    chrome
+        .crumbs
+        .push(("/console/surveys".into(), chrome.t("survey.list.title")));
     let title = chrome.t("survey.list.title");
-    render(&ListPage { chrome, title, filters, rows }, StatusCode::OK)
+    render(
+        &ListPage {
+            chrome,
+            title,
+            filters,
+            rows,
+        },
+        StatusCode::OK,
+    )
 }
 
 /// A question on the call form.
@@ -188,7 +213,13 @@ pub struct CallPage {
     pub error: Option<String>,
 }
 
-async fn call_page(s: &AppState, user: &ConsoleUser, id: i64, error: Option<String>, status: StatusCode) -> Response {
+async fn call_page(
+    s: &AppState,
+    user: &ConsoleUser,
+    id: i64,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
     let chrome = user.chrome("surveys");
     let Ok(grant) = user.session.principal.grant(app::survey::READ) else {
         return error_page(chrome, &app::AppError::Forbidden);
@@ -207,24 +238,39 @@ async fn call_page(s: &AppState, user: &ConsoleUser, id: i64, error: Option<Stri
         .iter()
         .map(|x| CallQuestion {
             key: x.key.clone(),
-            text: if en { x.text_en.clone() } else { x.text_zh.clone() },
-            choices: x.scale.range().map(|(lo, hi)| (lo..=hi).collect()).unwrap_or_default(),
+            text: if en {
+                x.text_en.clone()
+            } else {
+                x.text_zh.clone()
+            },
+            choices: x
+                .scale
+                .range()
+                .map(|(lo, hi)| (lo..=hi).collect())
+                .unwrap_or_default(),
             value: match saved.get(&x.key) {
                 Some(domain::survey::Answer::Score(s)) => s.to_string(),
                 Some(domain::survey::Answer::Text(t)) => t.clone(),
                 None => String::new(),
             },
         })
-        .filter(|x| !x.key.is_empty())
         .collect::<Vec<_>>();
-    let _ = Scale::Text;
     let reasons = UnreachableReason::ALL
         .iter()
-        .map(|r| (r.code().to_string(), chrome.t(&format!("survey.unreachable.{}", r.code()))))
+        .map(|r| {
+            (
+                r.code().to_string(),
+                chrome.t(&format!("survey.unreachable.{}", r.code())),
+            )
+        })
         .collect();
-    let script = chrome.t("survey.call.script").replace("{station}", &v.station_name);
+    let script = chrome
+        .t("survey.call.script")
+        .replace("{station}", &v.station_name);
     let mut chrome = chrome;
-    chrome.crumbs.push(("/console/surveys".into(), chrome.t("survey.list.title")));
+    chrome
+        .crumbs
+        .push(("/console/surveys".into(), chrome.t("survey.list.title")));
     let page = CallPage {
         title: chrome.t("survey.call.title"),
         state: chrome.t(&format!("survey.state.{}", v.invitation.state)),
@@ -240,14 +286,23 @@ async fn call_page(s: &AppState, user: &ConsoleUser, id: i64, error: Option<Stri
     render(&page, status)
 }
 
-async fn call_form(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>) -> Response {
+async fn call_form(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+) -> Response {
     let Ok(id) = id.parse::<i64>() else {
         return error_page(user.chrome("surveys"), &app::AppError::NotFound);
     };
     call_page(&s, &user, id, None, StatusCode::OK).await
 }
 
-async fn call(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>, form: FormData) -> Response {
+async fn call(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
     if let Err(r) = user.check_csrf(&form) {
         return r;
     }
@@ -277,7 +332,8 @@ async fn call(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Strin
     match app::survey::answer::call(&s.app, &grant, id, &input).await {
         Ok(_) => toast::redirect("/console/surveys", "toast.survey.saved"),
         Err(e) => {
-            let msg = super::form::violations_text(&chrome, &e).unwrap_or_else(|| chrome.t("error.title"));
+            let msg = super::form::violations_text(&chrome, &e)
+                .unwrap_or_else(|| chrome.t("error.title"));
             let (status, ..) = crate::error::describe_app(&e);
             call_page(&s, &user, id, Some(msg), status).await
         }
@@ -370,12 +426,29 @@ async fn alerts(
         .collect();
     let focus = id.and_then(|Path(i)| i.parse().ok()).unwrap_or(0);
     let mut chrome = chrome;
-    chrome.crumbs.push(("/console/survey-alerts".into(), chrome.t("survey.alerts.title")));
+    chrome.crumbs.push((
+        "/console/survey-alerts".into(),
+        chrome.t("survey.alerts.title"),
+    ));
     let title = chrome.t("survey.alerts.title");
-    render(&AlertsPage { chrome, title, rows, state, focus }, StatusCode::OK)
+    render(
+        &AlertsPage {
+            chrome,
+            title,
+            rows,
+            state,
+            focus,
+        },
+        StatusCode::OK,
+    )
 }
 
-async fn close_alert(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>, form: FormData) -> Response {
+async fn close_alert(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
     if let Err(r) = user.check_csrf(&form) {
         return r;
     }
@@ -392,7 +465,12 @@ async fn close_alert(State(s): State<AppState>, user: ConsoleUser, Path(id): Pat
     }
 }
 
-async fn to_complaint(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>, form: FormData) -> Response {
+async fn to_complaint(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
     if let Err(r) = user.check_csrf(&form) {
         return r;
     }
@@ -404,7 +482,10 @@ async fn to_complaint(State(s): State<AppState>, user: ConsoleUser, Path(id): Pa
         return error_page(chrome, &app::AppError::NotFound);
     };
     match app::survey::alert::to_complaint(&s.app, &grant, id, None).await {
-        Ok(cid) => toast::redirect(&format!("/console/complaints/{cid}"), "toast.survey.complaint_filed"),
+        Ok(cid) => toast::redirect(
+            &format!("/console/complaints/{cid}"),
+            "toast.survey.complaint_filed",
+        ),
         Err(e) => error_page(chrome, &e),
     }
 }

@@ -66,34 +66,68 @@ fn one(v: f64) -> String {
 
 fn row(u: &UnitFigures, lang: Lang) -> FigRow {
     FigRow {
-        name: if lang == Lang::En && !u.name_en.is_empty() { u.name_en.clone() } else { u.name_zh.clone() },
+        name: if lang == Lang::En && !u.name_en.is_empty() {
+            u.name_en.clone()
+        } else {
+            u.name_zh.clone()
+        },
         rank: u.rank.map(|r| r.to_string()).unwrap_or_default(),
         csi: u.csi.map(|c| one(c.value)).unwrap_or_else(|| "—".into()),
-        csi_ci: u.csi.map(|c| format!("{}–{}", one(c.low), one(c.high))).unwrap_or_default(),
-        nps: u.nps.map(|c| format!("{:+.0}", c.value)).unwrap_or_else(|| "—".into()),
-        nps_ci: u.nps.map(|c| format!("{:+.0}…{:+.0}", c.low, c.high)).unwrap_or_default(),
+        csi_ci: u
+            .csi
+            .map(|c| format!("{}–{}", one(c.low), one(c.high)))
+            .unwrap_or_default(),
+        nps: u
+            .nps
+            .map(|c| format!("{:+.0}", c.value))
+            .unwrap_or_else(|| "—".into()),
+        nps_ci: u
+            .nps
+            .map(|c| format!("{:+.0}…{:+.0}", c.low, c.high))
+            .unwrap_or_default(),
         n: u.csi.map(|c| c.n).unwrap_or(0).to_string(),
         factors: Factor::ALL
             .iter()
-            .map(|f| u.factors.get(f).map(|v| one(*v)).unwrap_or_else(|| "—".into()))
+            .map(|f| {
+                u.factors
+                    .get(f)
+                    .map(|v| one(*v))
+                    .unwrap_or_else(|| "—".into())
+            })
             .collect(),
         not_ranked: !u.ranked,
     }
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The quadrant chart: x importance (−1…1 scaled to the points), y performance
 /// (0–100), dashed lines at the means, one labelled dot per question.
-pub fn ipa_svg(points: &[Point], label: &dyn Fn(&str) -> String, axis_x: &str, axis_y: &str) -> String {
+pub fn ipa_svg(
+    points: &[Point],
+    label: &dyn Fn(&str) -> String,
+    axis_x: &str,
+    axis_y: &str,
+) -> String {
     let (w, h, pad) = (600.0_f64, 360.0_f64, 48.0_f64);
     if points.is_empty() {
         return String::new();
     }
-    let imin = points.iter().map(|p| p.importance).fold(f64::INFINITY, f64::min).min(0.0);
-    let imax = points.iter().map(|p| p.importance).fold(f64::NEG_INFINITY, f64::max).max(imin + 0.1);
+    let imin = points
+        .iter()
+        .map(|p| p.importance)
+        .fold(f64::INFINITY, f64::min)
+        .min(0.0);
+    let imax = points
+        .iter()
+        .map(|p| p.importance)
+        .fold(f64::NEG_INFINITY, f64::max)
+        .max(imin + 0.1);
     let x = |i: f64| pad + (i - imin) / (imax - imin) * (w - 2.0 * pad);
     let y = |p: f64| h - pad - p / 100.0 * (h - 2.0 * pad);
     let k = points.len() as f64;
@@ -163,7 +197,10 @@ pub async fn page(
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| {
             jiff::Timestamp::from_millisecond(s.app.now_ms())
-                .map(|t| domain::survey::Month::of(t.to_zoned(domain::calendar::shanghai()).date()).to_string())
+                .map(|t| {
+                    domain::survey::Month::of(t.to_zoned(domain::calendar::shanghai()).date())
+                        .to_string()
+                })
                 .unwrap_or_default()
         });
     let r = match app::survey::report::month(&s.app, &grant, &month).await {
@@ -175,19 +212,35 @@ pub async fn page(
     let label = |key: &str| -> String {
         q.as_ref()
             .and_then(|q| q.question(key))
-            .map(|x| if lang == Lang::En { x.text_en.clone() } else { x.text_zh.clone() })
+            .map(|x| {
+                if lang == Lang::En {
+                    x.text_en.clone()
+                } else {
+                    x.text_zh.clone()
+                }
+            })
             .unwrap_or_else(|| key.to_string())
     };
-    let ipa_svg = ipa_svg(&r.importance, &label, &chrome.t("survey.importance"), &chrome.t("survey.performance"));
+    let ipa_svg = ipa_svg(
+        &r.importance,
+        &label,
+        &chrome.t("survey.importance"),
+        &chrome.t("survey.performance"),
+    );
     let page = ReportPage {
         title: chrome.t("survey.report.title"),
         month: r.month.clone(),
-        factor_heads: Factor::ALL.iter().map(|f| chrome.t(&format!("survey.factor.{}", f.code()))).collect(),
+        factor_heads: Factor::ALL
+            .iter()
+            .map(|f| chrome.t(&format!("survey.factor.{}", f.code())))
+            .collect(),
         network: row(&r.network, lang),
         regions: r.regions.iter().map(|u| row(u, lang)).collect(),
         stations: r.stations.iter().map(|u| row(u, lang)).collect(),
         ipa_svg,
-        min_sample: chrome.t("survey.min_sample").replace("{n}", &r.min_sample.to_string()),
+        min_sample: chrome
+            .t("survey.min_sample")
+            .replace("{n}", &r.min_sample.to_string()),
         chrome,
     };
     render(&page, StatusCode::OK)
