@@ -34,6 +34,16 @@ fn bench(c: &mut Criterion) {
         window_days: sampling::DEFAULT_WINDOW_DAYS,
         seed: 2026_11,
     };
+    // One timed draw, printed, so `cargo test --bench survey_sample` (one pass, no
+    // statistics) also gives the figure.
+    let started = std::time::Instant::now();
+    let picks = sampling::draw(&cs, &plan);
+    eprintln!(
+        "survey_sample: drew {} of {} in {:.0} ms",
+        picks.len(),
+        cs.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
     let mut g = c.benchmark_group("survey_sample");
     g.sample_size(10);
     g.bench_function("draw_5000_of_1000000", |b| {
