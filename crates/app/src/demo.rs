@@ -19,6 +19,7 @@ mod network;
 mod people;
 pub mod refresh;
 pub mod state;
+mod survey;
 mod vehicle;
 
 use crate::{AppError, AppResult};

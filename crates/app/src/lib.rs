@@ -43,6 +43,7 @@ pub mod privacy;
 pub mod rating;
 pub mod repair_order;
 pub mod stage_standard;
+pub mod survey;
 pub mod vehicle;
 
 pub use error::{AppError, AppResult};

@@ -56,8 +56,18 @@ async fn working_day(env: &Env, seed: u64) -> Vec<i64> {
             delivered: 6,
             paid: 4,
             rated: 5,
+            hot_alerts: 1,
         }
     );
+    // The callback surveys of the past days: answered, one hot alert open.
+    let answered = ints(
+        env,
+        "SELECT id FROM survey_invitations WHERE state = 'answered'",
+    )
+    .await;
+    assert!(answered.len() >= 4, "answered surveys: {answered:?}");
+    let alerts = ints(env, "SELECT id FROM survey_alerts WHERE state = 'open'").await;
+    assert_eq!(alerts.len(), 1);
     let from = at(2026, 11, 24, 0, 0).as_millisecond();
     let to = at(2026, 11, 25, 0, 0).as_millisecond();
     let today = ints(

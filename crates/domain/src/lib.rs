@@ -37,5 +37,6 @@ pub mod guarantee;
 pub mod kpi;
 pub mod labour;
 pub mod repair_order;
+pub mod survey;
 
 pub use violation::{Violation, Violations};

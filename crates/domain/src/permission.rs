@@ -156,11 +156,18 @@ pub enum Action {
     ComplaintPolicy,
     /// An owner files a complaint and answers its follow-up.
     ComplaintOwnerFile,
+    /// Read callback surveys, their answers, hot alerts and the CSI/NPS figures.
+    SurveyRead,
+    /// Record a survey by call (answers, refusal, unreachable) and work hot alerts
+    /// (close, turn into a complaint).
+    SurveyWrite,
+    /// Publish questionnaire versions and run the monthly sample (head office).
+    SurveyPolicy,
 }
 
 impl Action {
     /// Every action, for the authorisation-matrix test and documentation.
-    pub const ALL: [Action; 37] = [
+    pub const ALL: [Action; 40] = [
         Action::NetworkRead,
         Action::NetworkWrite,
         Action::StaffRead,
@@ -198,6 +205,9 @@ impl Action {
         Action::ComplaintWrite,
         Action::ComplaintPolicy,
         Action::ComplaintOwnerFile,
+        Action::SurveyRead,
+        Action::SurveyWrite,
+        Action::SurveyPolicy,
     ];
 }
 
@@ -297,6 +307,24 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         ),
         ComplaintPolicy => role == Administrator,
         ComplaintOwnerFile => role == Owner,
+        // Surveys: the people who call customers back (the station's customer
+        // relations, the call centre) and who answer for the figures (management,
+        // region, the quality auditor, head office).
+        SurveyRead => matches!(
+            role,
+            CustomerRelations
+                | StationManager
+                | TechnicalDirector
+                | CallCentreAgent
+                | RegionalManager
+                | QualityAuditor
+                | Administrator
+        ),
+        SurveyWrite => matches!(
+            role,
+            CustomerRelations | StationManager | CallCentreAgent | RegionalManager | Administrator
+        ),
+        SurveyPolicy => role == Administrator,
         KpiRead => matches!(
             role,
             StationManager | TechnicalDirector | RegionalManager | QualityAuditor | Administrator

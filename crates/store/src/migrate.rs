@@ -140,6 +140,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0022_search.sql"),
     },
     Migration {
+        version: 23,
+        name: "survey",
+        sqlite: include_str!("../migrations/sqlite/0023_survey.sql"),
+        postgres: include_str!("../migrations/postgres/0023_survey.sql"),
+    },
+    Migration {
         version: 28,
         name: "consent_columns",
         sqlite: include_str!("../migrations/sqlite/0028_consent_columns.sql"),

@@ -119,6 +119,10 @@ impl I18n {
                 include_str!("../i18n/guarantee.en.toml"),
             ),
             (
+                include_str!("../i18n/survey.zh-CN.toml"),
+                include_str!("../i18n/survey.en.toml"),
+            ),
+            (
                 include_str!("../i18n/kpi.zh-CN.toml"),
                 include_str!("../i18n/kpi.en.toml"),
             ),

@@ -90,6 +90,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(api::rating::RatingApi::openapi());
     doc.merge(api::pickup::PickupApi::openapi());
     doc.merge(api::follow_up::FollowUpApi::openapi());
+    doc.merge(api::survey::SurveyApi::openapi());
     doc.merge(api::complaint::ComplaintApi::openapi());
     doc.merge(api::export::ExportApi::openapi());
     doc.merge(api::guarantee::GuaranteeApi::openapi());

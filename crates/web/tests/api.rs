@@ -116,6 +116,23 @@ fn allowed_roles(action: &str) -> Vec<&'static str> {
         ],
         "complaint_policy" => vec!["administrator"],
         "complaint_owner_file" => vec!["owner"],
+        "survey_read" => vec![
+            "customer_relations",
+            "station_manager",
+            "technical_director",
+            "call_centre_agent",
+            "regional_manager",
+            "quality_auditor",
+            "administrator",
+        ],
+        "survey_write" => vec![
+            "customer_relations",
+            "station_manager",
+            "call_centre_agent",
+            "regional_manager",
+            "administrator",
+        ],
+        "survey_policy" => vec!["administrator"],
         "kpi_read" => vec![
             "station_manager",
             "technical_director",
@@ -168,6 +185,9 @@ fn row_of(action: Action) -> &'static str {
         Action::ComplaintWrite => "complaint_write",
         Action::ComplaintPolicy => "complaint_policy",
         Action::ComplaintOwnerFile => "complaint_owner_file",
+        Action::SurveyRead => "survey_read",
+        Action::SurveyWrite => "survey_write",
+        Action::SurveyPolicy => "survey_policy",
     }
 }
 
@@ -175,7 +195,7 @@ fn row_of(action: Action) -> &'static str {
 fn every_action_has_a_row_for_every_role() {
     assert_eq!(
         Action::ALL.len(),
-        37,
+        40,
         "a new action needs its row in `row_of`"
     );
     for action in Action::ALL {
@@ -193,7 +213,7 @@ fn every_action_has_a_row_for_every_role() {
 
 /// Routes that no role reaches through a grant, each with why: sign-in itself, the
 /// provider's signed callback, and the capability links (the token is the credential).
-const PUBLIC_ROUTES: [(&str, &str); 16] = [
+const PUBLIC_ROUTES: [(&str, &str); 18] = [
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/logout"),
     ("POST", "/api/v1/auth/owner/code"),
@@ -205,6 +225,8 @@ const PUBLIC_ROUTES: [(&str, &str); 16] = [
     ("POST", "/api/v1/owner-links/{token}/payments/online"),
     ("POST", "/api/v1/owner-links/{token}/rating"),
     ("GET", "/api/v1/track/{token}"),
+    ("GET", "/api/v1/owner-surveys/{token}"),
+    ("POST", "/api/v1/owner-surveys/{token}/answers"),
     ("POST", "/api/v1/track/{token}/lines/{no}/approve"),
     ("POST", "/api/v1/track/{token}/lines/{no}/decline"),
     ("GET", "/ical/owner/{file}"),
@@ -239,6 +261,7 @@ fn template(path: &str) -> String {
             s if !s.is_empty() && s.chars().all(|ch| ch.is_ascii_digit()) => "{id}",
             _ if i > 0 && segments[i - 1] == "by-vin" => "{vin}",
             _ if i > 0 && segments[i - 1] == "export" => "{kind}",
+            _ if i > 0 && segments[i - 1] == "survey-reports" => "{month}",
             s => s,
         })
         .collect::<Vec<_>>()
@@ -569,6 +592,36 @@ fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
             "follow_up_read",
         ),
         ("GET", "/api/v1/follow-ups".into(), "follow_up_read"),
+        (
+            "GET",
+            "/api/v1/survey-questionnaires/current".into(),
+            "survey_read",
+        ),
+        (
+            "POST",
+            "/api/v1/survey-questionnaires".into(),
+            "survey_policy",
+        ),
+        ("GET", "/api/v1/surveys".into(), "survey_read"),
+        ("GET", "/api/v1/surveys/1".into(), "survey_read"),
+        ("POST", "/api/v1/surveys/1/call".into(), "survey_write"),
+        ("POST", "/api/v1/survey-samples".into(), "survey_policy"),
+        ("GET", "/api/v1/survey-alerts".into(), "survey_read"),
+        (
+            "POST",
+            "/api/v1/survey-alerts/1/close".into(),
+            "survey_write",
+        ),
+        (
+            "POST",
+            "/api/v1/survey-alerts/1/complaint".into(),
+            "survey_write",
+        ),
+        (
+            "GET",
+            "/api/v1/survey-reports/2026-11".into(),
+            "survey_read",
+        ),
         (
             "POST",
             "/api/v1/follow-ups/1/call".into(),

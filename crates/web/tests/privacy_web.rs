@@ -73,6 +73,11 @@ fn fields_of(method: &str, path: &str) -> Option<&'static [Field]> {
         // car by id only.
         ("GET", "/complaints" | "/complaints/{id}") => &[FreeText],
         ("GET", "/complaints/inbox" | "/complaint-policies") => NONE,
+        // Surveys: the customer's name on lists and the comment typed in (numbers
+        // masked on alerts); the questionnaire and the month's figures carry nobody.
+        ("GET", "/surveys" | "/surveys/{id}" | "/survey-alerts") => &[CustomerName, FreeText],
+        ("GET", "/owner-surveys/{token}") => &[FreeText],
+        ("GET", "/survey-questionnaires/current" | "/survey-reports/{month}") => NONE,
         // Network, catalogues, calendars, KPIs, the queue, money notices and every
         // write answer only ids, states and catalogue data.
         ("GET", _) if is_catalogue(p) => NONE,

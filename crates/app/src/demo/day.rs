@@ -48,6 +48,8 @@ pub struct DaySummary {
     pub paid: usize,
     /// Of those, rated.
     pub rated: usize,
+    /// Hot alerts left open by their callback surveys.
+    pub hot_alerts: usize,
 }
 
 /// How far an order of today is taken, and how long ago each step was.
@@ -206,6 +208,7 @@ pub async fn working_day(
     };
 
     // The past days: each a car opened at 09:30 and handed over at 15:00.
+    let mut handed_over = Vec::new();
     for (days_ago, paid, stars) in DELIVERED {
         let date = today
             .checked_sub(jiff::Span::new().days(days_ago))
@@ -214,8 +217,10 @@ pub async fn working_day(
         clock.set(at(&zone, date, Time::constant(9, 30, 0, 0))?);
         let id = day.walk_in(car, "做保养，顺便检查刹车").await?;
         day.to_delivery(id, 60).await?;
-        clock.set(at(&zone, date, Time::constant(15, 0, 0, 0))?);
+        let handed = at(&zone, date, Time::constant(15, 0, 0, 0))?;
+        clock.set(handed);
         day.complete(id, Stage::Delivery).await?;
+        handed_over.push((id, handed));
         summary.delivered += 1;
         if paid {
             clock.set(at(&zone, date, Time::constant(15, 5, 0, 0))?);
@@ -228,6 +233,9 @@ pub async fn working_day(
             summary.rated += 1;
         }
     }
+
+    // Their callback surveys, answered the next morning; one leaves a hot alert.
+    summary.hot_alerts = super::survey::answer_deliveries(&app, &clock, &handed_over, now).await?;
     let made = day.today(&zone, today, now, &mut next_car).await?;
     summary.appointments_today = made.appointments.len();
     summary.open_orders = made.orders.len();

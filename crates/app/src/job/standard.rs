@@ -35,6 +35,15 @@ impl Registry {
             crate::guarantee::request::Due,
         );
         r.register(crate::complaint::clock::KIND, crate::complaint::clock::Tick);
+        r.register(
+            crate::survey::AFTER_DELIVERY_KIND,
+            crate::survey::AfterDelivery,
+        );
+        r.register(crate::survey::alert::KIND, crate::survey::alert::Tick);
+        r.register(
+            crate::survey::sample::KIND,
+            crate::survey::sample::MonthlySample,
+        );
         r
     }
 }

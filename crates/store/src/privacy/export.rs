@@ -118,6 +118,26 @@ pub const SECTIONS: &[Section] = &[
               JOIN complaints c ON c.id = e.complaint_id WHERE c.customer_id = $1 ORDER BY e.id",
     },
     Section {
+        name: "surveys",
+        tables: &["survey_invitations"],
+        sql: "SELECT id, station_id, vehicle_id, repair_order_id, reason, sample_month, version, state, \
+              state_reason, due_at, created_at, answered_at, answered_via \
+              FROM survey_invitations WHERE customer_id = $1 ORDER BY id",
+    },
+    Section {
+        name: "survey_answers",
+        tables: &[],
+        sql: "SELECT a.invitation_id, a.question_key, a.version, a.score, a.text, a.answered_at \
+              FROM survey_answers a JOIN survey_invitations i ON i.id = a.invitation_id \
+              WHERE i.customer_id = $1 ORDER BY a.invitation_id, a.question_key",
+    },
+    Section {
+        name: "survey_alerts",
+        tables: &["survey_alerts"],
+        sql: "SELECT id, invitation_id, station_id, triggers, state, due_at, escalated_at, done_at, note, \
+              complaint_id, created_at FROM survey_alerts WHERE customer_id = $1 ORDER BY id",
+    },
+    Section {
         name: "messages_sent",
         tables: &["outbox"],
         sql: "SELECT id, channel, recipient, template, status, due_at, sent_at, redacted_at, \

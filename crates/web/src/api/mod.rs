@@ -26,6 +26,7 @@ pub mod privacy;
 pub mod rating;
 pub mod repair_order;
 pub mod stage_standard;
+pub mod survey;
 pub mod vehicle;
 
 use crate::AppState;
@@ -68,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .merge(rating::router())
         .merge(pickup::router())
         .merge(follow_up::router())
+        .merge(survey::router())
         .merge(privacy::request::router())
         .merge(guarantee::router())
         .merge(privacy::router())

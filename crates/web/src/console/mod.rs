@@ -27,6 +27,7 @@ pub mod people;
 pub mod pickup;
 pub mod privacy;
 pub mod repair_order;
+pub mod survey;
 pub mod vehicle;
 
 use crate::AppState;
@@ -66,4 +67,5 @@ pub fn router() -> Router<AppState> {
         .merge(billing::router())
         .merge(privacy::router())
         .merge(complaint::router())
+        .merge(survey::router())
 }

@@ -27,6 +27,7 @@ pub mod appointment;
 pub mod pickup;
 pub mod privacy;
 pub mod repair_order;
+pub mod survey;
 
 /// Cookie with the CSRF token of the owner's sign-in forms (double submit).
 const OWNER_CSRF_COOKIE: &str = "as_owner_csrf";
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/owner/logout", post(logout))
         .merge(appointment::router())
         .merge(repair_order::router())
+        .merge(survey::router())
         .merge(pickup::router())
         .merge(privacy::consent::router())
         .merge(privacy::export::router())
