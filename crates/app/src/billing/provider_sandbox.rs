@@ -421,3 +421,20 @@ pub async fn alipay_gateway(app: &App, params: &[(String, String)]) -> AppResult
         ),
     }
 }
+
+/// Posts a sandbox provider's notice to `url` over HTTP, as the provider would
+/// after answering. A notice that does not get through is not sent again: the job
+/// that asked finds the outcome by asking again.
+pub async fn post_notice(url: String, n: ProviderNotice) {
+    let mut req = reqwest::Client::new()
+        .post(&url)
+        .header(reqwest::header::CONTENT_TYPE, n.content_type)
+        .timeout(std::time::Duration::from_secs(5))
+        .body(n.body);
+    for (k, v) in n.headers {
+        req = req.header(k, v);
+    }
+    if let Err(e) = req.send().await {
+        tracing::warn!(error = %e, url, "sandbox provider notice not delivered");
+    }
+}

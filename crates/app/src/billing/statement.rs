@@ -143,7 +143,7 @@ impl Alipay {
     fn sandbox_bill_token(&self, day: &str) -> Option<String> {
         let key = self.sandbox_platform()?;
         let sig = rsa_keys::sign(key, format!("alipay-bill:{day}").as_bytes());
-        Some(hex::encode(sha2::Sha256::digest(sig.as_bytes())))
+        Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(sig.as_bytes())))
     }
 }
 

@@ -101,12 +101,10 @@ pub async fn before_serving(
     crate::billing::callback(&app, &signed.signature, &signed.body, Some("sandbox")).await?;
     // Last night at two the reconciliation ran for yesterday.
     clock.set(local(today, 2)?);
-    let runs = crate::transaction::run(&app, "demo.reconcile", move |mut tx| {
-        let app = app.clone();
-        async move {
-            let runs = crate::billing::nightly::run(&app, &mut tx, yesterday).await?;
-            Ok((tx, runs))
-        }
+    let a = &app;
+    let runs = crate::transaction::run(&app, "demo.reconcile", move |mut tx| async move {
+        let runs = crate::billing::nightly::run(a, &mut tx, yesterday).await?;
+        Ok((tx, runs))
     })
     .await?;
     Ok(DemoBills {

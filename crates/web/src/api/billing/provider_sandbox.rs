@@ -57,7 +57,7 @@ async fn wechat(
             if let Some((url, notice)) = reply.then {
                 // The provider posts its notice after it answered, over HTTP to
                 // our notice route, as WeChat Pay does (never in this request).
-                tokio::spawn(post_notice(url, notice));
+                tokio::spawn(app::billing::provider_sandbox::post_notice(url, notice));
             }
             let a = reply.answer;
             let mut h = HeaderMap::new();
@@ -74,23 +74,6 @@ async fn wechat(
             (status, h, a.body).into_response()
         }
         Err(e) => failed(&e),
-    }
-}
-
-/// Posts a sandbox provider's notice to `url`, as the provider would. A notice
-/// that does not get through is not sent again: the job that asked finds the
-/// outcome by asking again.
-async fn post_notice(url: String, n: app::billing::provider::ProviderNotice) {
-    let mut req = reqwest::Client::new()
-        .post(&url)
-        .header(header::CONTENT_TYPE, n.content_type)
-        .timeout(std::time::Duration::from_secs(5))
-        .body(n.body);
-    for (k, v) in n.headers {
-        req = req.header(k, v);
-    }
-    if let Err(e) = req.send().await {
-        tracing::warn!(error = %e, url, "sandbox provider notice not delivered");
     }
 }
 
