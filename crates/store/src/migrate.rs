@@ -139,6 +139,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_search.sql"),
         postgres: include_str!("../migrations/postgres/0022_search.sql"),
     },
+    Migration {
+        version: 27,
+        name: "provider_statements",
+        sqlite: include_str!("../migrations/sqlite/0027_provider_statements.sql"),
+        postgres: include_str!("../migrations/postgres/0027_provider_statements.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

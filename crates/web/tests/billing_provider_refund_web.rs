@@ -143,7 +143,10 @@ async fn a_wechat_pay_line_refund_is_asked_over_http_and_settled_once_by_its_not
         json!({"lines": [{"line_no": no, "amount_fen": 500}], "method": "provider", "reason": "scratch on the door"}),
     )
     .await;
-    assert_eq!((r["state"].as_str(), r["provider"].as_str()), (Some("pending"), Some(WECHAT)));
+    assert_eq!(
+        (r["state"].as_str(), r["provider"].as_str()),
+        (Some("pending"), Some(WECHAT))
+    );
     let rref = r["refund_ref"].as_str().unwrap().to_string();
     // The job asks WeChat Pay, which answers PROCESSING: the job waits for the
     // notice (tried again later), the refund stays pending meanwhile.
@@ -158,7 +161,13 @@ async fn a_wechat_pay_line_refund_is_asked_over_http_and_settled_once_by_its_not
     let l = ledger(&t, &rref).await;
     assert_eq!(l.len(), 1, "{l:?}");
     assert_eq!(l[0].0, "refund_settled");
-    assert!(l[0].1.as_deref().unwrap_or_default().starts_with("127.0.0.1"), "{l:?}");
+    assert!(
+        l[0].1
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("127.0.0.1"),
+        "{l:?}"
+    );
     // The job's retry finds the refund settled and asks nothing more.
     t.clock.advance_ms(60 * 60_000);
     while w.run_once().await.unwrap() > 0 {}
@@ -202,7 +211,9 @@ async fn an_alipay_refund_is_settled_from_its_answer_and_asked_twice_refunds_onc
         total_fen: amount,
     };
     assert!(matches!(
-        a.refund(&http, &asked, "again", t.app.now_ms()).await.unwrap(),
+        a.refund(&http, &asked, "again", t.app.now_ms())
+            .await
+            .unwrap(),
         RefundAnswer::Succeeded(_)
     ));
     assert_eq!(sandbox_refunds(&t, ALIPAY).await, 1);
@@ -213,7 +224,9 @@ async fn an_alipay_refund_is_settled_from_its_answer_and_asked_twice_refunds_onc
         ..asked.clone()
     };
     assert_eq!(
-        a.refund(&http, &more, "too much", t.app.now_ms()).await.unwrap(),
+        a.refund(&http, &more, "too much", t.app.now_ms())
+            .await
+            .unwrap(),
         RefundAnswer::Failed("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL".into())
     );
     assert_eq!(sandbox_refunds(&t, ALIPAY).await, 1);

@@ -26,9 +26,10 @@ async fn spawn() -> TestApp {
     .await
 }
 
-/// A delivered order's bill paid at `provider`'s sandbox checkout; the order.
-async fn paid_order(t: &TestApp, tok: &str, provider: &str) -> i64 {
-    let (ro, _) = t.delivered_order().await;
+/// A delivered order of `vehicle` with its bill paid at `provider`'s sandbox
+/// checkout (`tok`: head office, which reaches both stations); the order.
+async fn paid_order(t: &TestApp, tok: &str, provider: &str, vehicle: i64) -> i64 {
+    let ro = t.delivered_order_of(vehicle).await;
     let r = t
         .client()
         .post(format!(
@@ -40,11 +41,15 @@ async fn paid_order(t: &TestApp, tok: &str, provider: &str) -> i64 {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 201);
+    let status = r.status();
     let v: Value = r.json().await.unwrap();
+    assert_eq!(status, 201, "{v}");
     // The pay link came from the provider's order API (the sandbox's cashier).
     let url = v["pay_url"].as_str().unwrap().to_string();
-    assert_eq!(url, format!("/sandbox-pay/{}", v["payment_ref"].as_str().unwrap()));
+    assert_eq!(
+        url,
+        format!("/sandbox-pay/{}", v["payment_ref"].as_str().unwrap())
+    );
     let r = t
         .client()
         .post(format!("{}{url}", t.base))
@@ -57,6 +62,7 @@ async fn paid_order(t: &TestApp, tok: &str, provider: &str) -> i64 {
 }
 
 async fn run_nightly(t: &TestApp) {
+    app::billing::nightly::ensure(&t.app).await.unwrap();
     let w = app::job::worker::Worker::with_client(
         t.app.clone(),
         app::job::handler::Registry::standard(),
@@ -65,20 +71,17 @@ async fn run_nightly(t: &TestApp) {
     );
     while w.run_once().await.unwrap() > 0 {}
     // 2026-11-25 02:00 Shanghai: the night's run for the 24th.
-    t.clock.set(
-        "2026-11-24T18:01:00Z"
-            .parse::<jiff::Timestamp>()
-            .unwrap(),
-    );
+    t.clock
+        .set("2026-11-24T18:01:00Z".parse::<jiff::Timestamp>().unwrap());
     assert!(w.run_once().await.unwrap() >= 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_night_downloads_both_statements_over_http_and_matches_the_day() {
     let t = spawn().await;
-    let tok = t.token(Role::ServiceAdvisor).await;
-    paid_order(&t, &tok, WECHAT).await;
-    paid_order(&t, &tok, ALIPAY).await;
+    let tok = t.token(Role::Administrator).await;
+    paid_order(&t, &tok, WECHAT, t.fx.vehicle_a).await;
+    paid_order(&t, &tok, ALIPAY, t.fx.vehicle_b).await;
     // WeChat Pay took money for an order of ours it never told us about.
     {
         let mut c = t.app.db.pool.acquire().await.unwrap();
@@ -166,15 +169,20 @@ async fn statement_links_need_their_token_and_a_quiet_day_has_no_file() {
     let a = t.app.settings.alipay.clone().unwrap();
     assert_eq!(w.trade_bill(&http, day, now).await.unwrap(), None);
     assert_eq!(a.trade_bill(&http, day, now).await.unwrap(), None);
-    let tok = t.token(Role::ServiceAdvisor).await;
-    paid_order(&t, &tok, ALIPAY).await;
+    let tok = t.token(Role::Administrator).await;
+    paid_order(&t, &tok, ALIPAY, t.fx.vehicle_a).await;
     let file = a.trade_bill(&http, day, now).await.unwrap().unwrap();
     assert_eq!(
-        domain::billing::statement::read_alipay(&file).unwrap().len(),
+        domain::billing::statement::read_alipay(&file)
+            .unwrap()
+            .len(),
         1
     );
     // The download link without its token, or with another day's, is not found.
-    for q in [format!("day={DAY}&token=00"), "day=2026-11-23&token=00".to_string()] {
+    for q in [
+        format!("day={DAY}&token=00"),
+        "day=2026-11-23&token=00".to_string(),
+    ] {
         let r = http
             .get(format!("{}/sandbox-provider/alipay/bill?{q}", t.base))
             .send()

@@ -15,9 +15,11 @@
 //! production.
 
 use super::alipay::{ALIPAY, Alipay, signing_content};
-use super::provider::{ApiError, Callback, OrderAnswer, Opened, RefundAnswer};
+use super::provider::{ApiError, Callback, Opened, OrderAnswer, RefundAnswer};
 use crate::signing::rsa_keys;
-use domain::billing::answer::{OrderAsked, RefundAnswered, RefundAsked, check_opened, check_refund};
+use domain::billing::answer::{
+    OrderAsked, RefundAnswered, RefundAsked, check_opened, check_refund,
+};
 use domain::billing::notice::{CURRENCY, alipay_amount, alipay_yuan};
 use serde_json::Value;
 use std::time::Duration;
@@ -73,7 +75,12 @@ impl Alipay {
         if !self.is_sandbox() {
             return None;
         }
-        Some(self.gateway.get()?.strip_suffix(SANDBOX_GATEWAY)?.to_string())
+        Some(
+            self.gateway
+                .get()?
+                .strip_suffix(SANDBOX_GATEWAY)?
+                .to_string(),
+        )
     }
 
     /// The signed parameters of a gateway request.
@@ -137,8 +144,8 @@ impl Alipay {
             .get()
             .ok_or_else(|| ApiError::Unreachable("alipay_gateway not known yet".into()))?;
         let params = self.request_notified(method, &biz, notify_url, now_ms);
-        let form = serde_urlencoded::to_string(params)
-            .map_err(|e| ApiError::Refused(e.to_string()))?;
+        let form =
+            serde_urlencoded::to_string(params).map_err(|e| ApiError::Refused(e.to_string()))?;
         let raw = http
             .post(gateway)
             .header(
@@ -257,10 +264,18 @@ impl Alipay {
             .await?;
         let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or_default();
         if s("code") != "10000" {
-            return Err(ApiError::Refused(format!("{} {}", s("code"), s("sub_code"))));
+            return Err(ApiError::Refused(format!(
+                "{} {}",
+                s("code"),
+                s("sub_code")
+            )));
         }
-        check_opened(Some(s("out_trade_no")), s("qr_code"), &OrderAsked { order_no })
-            .map_err(|e| ApiError::Refused(format!("{}: {}", e.field, e.rule)))?;
+        check_opened(
+            Some(s("out_trade_no")),
+            s("qr_code"),
+            &OrderAsked { order_no },
+        )
+        .map_err(|e| ApiError::Refused(format!("{}: {}", e.field, e.rule)))?;
         Ok(Opened {
             code_url: s("qr_code").to_string(),
         })
@@ -305,9 +320,8 @@ impl Alipay {
             ) => return Ok(RefundAnswer::Failed(sub.to_string())),
             (code, sub) => return Err(ApiError::Refused(format!("{code} {sub}"))),
         }
-        let amount = |k: &str| {
-            alipay_amount(s(k)).map_err(|e| ApiError::Refused(format!("{k}: {e}")))
-        };
+        let amount =
+            |k: &str| alipay_amount(s(k)).map_err(|e| ApiError::Refused(format!("{k}: {e}")));
         let answered = RefundAnswered {
             order_no: s("out_trade_no").to_string(),
             refund_no: String::new(),

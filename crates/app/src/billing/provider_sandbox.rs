@@ -130,7 +130,11 @@ async fn wechat_refund(
         _ => return Ok(Err((404, "RESOURCE_NOT_EXISTS", "订单不存在"))),
     };
     if total != paid.amount_fen || refund <= 0 || refund > total {
-        return Ok(Err((400, "INVALID_REQUEST", "订单金额或退款金额与之前请求不一致")));
+        return Ok(Err((
+            400,
+            "INVALID_REQUEST",
+            "订单金额或退款金额与之前请求不一致",
+        )));
     }
     let (t, new) = record_refund(app, WECHAT, refund_no, refund).await?;
     if t.amount_fen != refund {
@@ -227,7 +231,9 @@ pub async fn wechat_api(
         let (status, a) = wechat_open(app, w, body).await?;
         return answer(status, a).map(Into::into);
     }
-    wechat_order_api(app, w, method, route, query, body).await.map(Into::into)
+    wechat_order_api(app, w, method, route, query, body)
+        .await
+        .map(Into::into)
 }
 
 /// The sandbox's cashier for order `no`: its checkout page on our own server.
@@ -245,7 +251,10 @@ async fn wechat_open(app: &App, w: &WechatPay, body: &str) -> AppResult<(u16, Va
     if b["appid"] != w.app_id.as_str() || b["mchid"] != w.mch_id.as_str() {
         return Ok(param("appid和mchid不匹配"));
     }
-    if !b["notify_url"].as_str().is_some_and(|u| u.starts_with("http")) {
+    if !b["notify_url"]
+        .as_str()
+        .is_some_and(|u| u.starts_with("http"))
+    {
         return Ok(param("notify_url"));
     }
     if b["time_expire"].as_str().is_none_or(str::is_empty) {
@@ -255,7 +264,10 @@ async fn wechat_open(app: &App, w: &WechatPay, body: &str) -> AppResult<(u16, Va
         return Ok(param("out_trade_no"));
     };
     if b["amount"]["total"].as_i64() != Some(p.amount_fen) || b["amount"]["currency"] != "CNY" {
-        return Ok((400, json!({"code": "INVALID_REQUEST", "message": "参数与首次请求时不一致"})));
+        return Ok((
+            400,
+            json!({"code": "INVALID_REQUEST", "message": "参数与首次请求时不一致"}),
+        ));
     }
     if t.is_some_and(|t| t.status == "paid") {
         return Ok((400, json!({"code": "ORDERPAID", "message": "该订单已支付"})));

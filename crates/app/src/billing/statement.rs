@@ -63,7 +63,9 @@ impl WechatPay {
             v["hash_type"].as_str(),
             v["hash_value"].as_str(),
         ) else {
-            return Err(ApiError::Refused(format!("an unreadable bill answer: {body}")));
+            return Err(ApiError::Refused(format!(
+                "an unreadable bill answer: {body}"
+            )));
         };
         // Our signed request goes only to WeChat Pay's own API.
         let base = self
@@ -143,7 +145,9 @@ impl Alipay {
     fn sandbox_bill_token(&self, day: &str) -> Option<String> {
         let key = self.sandbox_platform()?;
         let sig = rsa_keys::sign(key, format!("alipay-bill:{day}").as_bytes());
-        Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(sig.as_bytes())))
+        Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+            sig.as_bytes(),
+        )))
     }
 }
 
@@ -157,7 +161,8 @@ pub async fn download(app: &App, http: &reqwest::Client, day: Date) -> AppResult
     if let Some(w) = &app.settings.wechat {
         let text = w.trade_bill(http, day, now).await.map_err(fail)?;
         let lines = match &text {
-            Some(t) => read_wechat(t).map_err(|v| AppError::Internal(format!("wechat bill {}: {}", v.field, v.rule)))?,
+            Some(t) => read_wechat(t)
+                .map_err(|v| AppError::Internal(format!("wechat bill {}: {}", v.field, v.rule)))?,
             None => Vec::new(),
         };
         files.push((WECHAT, text.unwrap_or_default(), lines));
@@ -165,7 +170,8 @@ pub async fn download(app: &App, http: &reqwest::Client, day: Date) -> AppResult
     if let Some(a) = &app.settings.alipay {
         let text = a.trade_bill(http, day, now).await.map_err(fail)?;
         let lines = match &text {
-            Some(t) => read_alipay(t).map_err(|v| AppError::Internal(format!("alipay bill {}: {}", v.field, v.rule)))?,
+            Some(t) => read_alipay(t)
+                .map_err(|v| AppError::Internal(format!("alipay bill {}: {}", v.field, v.rule)))?,
             None => Vec::new(),
         };
         files.push((ALIPAY, text.unwrap_or_default(), lines));
@@ -194,7 +200,8 @@ pub async fn download(app: &App, http: &reqwest::Client, day: Date) -> AppResult
 async fn file_rows(app: &App, provider: &str, day: Date) -> AppResult<Vec<FileRow>> {
     let (from, to) = bounds(day)?;
     let mut c = conn(app).await?;
-    let tz = jiff::tz::TimeZone::get("Asia/Shanghai").map_err(|e| AppError::Internal(e.to_string()))?;
+    let tz =
+        jiff::tz::TimeZone::get("Asia/Shanghai").map_err(|e| AppError::Internal(e.to_string()))?;
     let rows = store::billing::sandbox::file_between(&mut c, provider, from, to).await?;
     rows.into_iter()
         .map(|(t, refund)| {
@@ -232,7 +239,10 @@ pub(super) async fn wechat_bill_answer(
     };
     let rows = file_rows(app, WECHAT, day).await?;
     if rows.is_empty() {
-        return Ok((400, json!({"code": "NO_STATEMENT_EXIST", "message": "账单不存在"})));
+        return Ok((
+            400,
+            json!({"code": "NO_STATEMENT_EXIST", "message": "账单不存在"}),
+        ));
     }
     let text = domain::billing::statement::write_wechat(&w.app_id, &w.mch_id, &rows);
     let server = w.sandbox_server().unwrap_or_default();
@@ -246,7 +256,11 @@ pub(super) async fn wechat_bill_answer(
 }
 
 /// WeChat Pay's sandbox, `GET /v3/billdownload/file?token=…`: the file itself.
-pub(super) async fn wechat_bill_file(app: &App, w: &WechatPay, query: &str) -> AppResult<Option<String>> {
+pub(super) async fn wechat_bill_file(
+    app: &App,
+    w: &WechatPay,
+    query: &str,
+) -> AppResult<Option<String>> {
     let day = query.strip_prefix("token=").and_then(day_of);
     let Some(day) = day else {
         return Ok(None);

@@ -13,10 +13,12 @@
 //! ([`super::provider_sandbox`]), so the client below runs the same way in tests,
 //! in the demo and in production.
 
-use super::provider::{ApiAnswer, ApiError, Callback, OrderAnswer, Opened, RefundAnswer};
+use super::provider::{ApiAnswer, ApiError, Callback, Opened, OrderAnswer, RefundAnswer};
 use super::wechat::{MAX_AGE_S, WECHAT, WechatPay};
 use crate::signing::rsa_keys;
-use domain::billing::answer::{OrderAsked, RefundAnswered, RefundAsked, check_opened, check_refund};
+use domain::billing::answer::{
+    OrderAsked, RefundAnswered, RefundAsked, check_opened, check_refund,
+};
 use serde::Deserialize;
 use std::time::Duration;
 

@@ -148,8 +148,8 @@ pub async fn once_serving(app: &App, base: &str, bills: &DemoBills) -> AppResult
         }
         done.paid += 1;
     }
-    let bill = crate::billing::view(app, &head_office(Action::BillingRead)?, bills.wechat_order)
-        .await?;
+    let bill =
+        crate::billing::view(app, &head_office(Action::BillingRead)?, bills.wechat_order).await?;
     let line = bill.bill.lines.get(0).cloned().unwrap_or_default();
     let line_no = line["line_no"].as_i64().unwrap_or(1);
     let input = crate::billing::RefundInput {

@@ -79,7 +79,9 @@ pub fn check_opened(
     }
     let safe = |u: &str| {
         (u.starts_with("https://") || u.starts_with("http://") || u.starts_with("weixin://"))
-            && !u.bytes().any(|b| b.is_ascii_whitespace() || b == b'"' || b == b'<')
+            && !u
+                .bytes()
+                .any(|b| b.is_ascii_whitespace() || b == b'"' || b == b'<')
     };
     if code_url.is_empty() || code_url.len() > 1000 || !safe(code_url) {
         return Err(Violation::new("code_url", "payment.pay_url_invalid"));

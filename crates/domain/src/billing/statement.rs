@@ -303,7 +303,10 @@ mod tests {
         let text = write_wechat(
             "wx1",
             "190",
-            &[row("4200001", "o1", 1050, false), row("5000001", "r1", 50, true)],
+            &[
+                row("4200001", "o1", 1050, false),
+                row("5000001", "r1", 50, true),
+            ],
         );
         assert!(text.contains("`4200001"));
         assert_eq!(
@@ -321,7 +324,10 @@ mod tests {
         let text = write_alipay(
             "2088",
             "2026-12-04",
-            &[row("2026120422001", "o1", 99, false), row("2088x", "r1", 9, true)],
+            &[
+                row("2026120422001", "o1", 99, false),
+                row("2088x", "r1", 9, true),
+            ],
         );
         assert_eq!(
             read_alipay(&text).unwrap(),

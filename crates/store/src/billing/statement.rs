@@ -71,11 +71,12 @@ pub async fn fetched_at(
     provider: &str,
     day: &str,
 ) -> StoreResult<Option<i64>> {
-    let row = sqlx::query("SELECT fetched_at FROM provider_statements WHERE provider = $1 AND day = $2")
-        .bind(provider)
-        .bind(day)
-        .fetch_optional(conn)
-        .await?;
+    let row =
+        sqlx::query("SELECT fetched_at FROM provider_statements WHERE provider = $1 AND day = $2")
+            .bind(provider)
+            .bind(day)
+            .fetch_optional(conn)
+            .await?;
     Ok(row.map(|r| r.try_get("fetched_at")).transpose()?)
 }
 
