@@ -21,7 +21,7 @@ use settings::{Purpose, Settings};
 #[derive(Debug, Parser)]
 #[command(name = "aftersales", version, about, long_about)]
 struct Cli {
-    /// Settings file (TOML): database_url, listen, webhook_url, webhook_secret, webhook_previous_secret, session_minutes, owner_link_days_after_payment, refund_limit_advisor_fen, refund_limit_station_manager_fen, payment_query_minutes, payment_expire_minutes, log_codes, payment_sandbox, payment_sandbox_secret, payment_sandbox_previous_secret, wechat_sandbox, wechat_mch_id, wechat_app_id, wechat_api_v3_key, wechat_platform_serial, wechat_platform_public_key, wechat_platform_previous_serial, wechat_platform_previous_public_key, wechat_merchant_serial, wechat_merchant_private_key, wechat_api_base, alipay_sandbox, alipay_app_id, alipay_seller_id, alipay_public_key, alipay_previous_public_key, alipay_app_private_key, alipay_gateway, secure_cookies, trusted_proxies, max_connections, retention_sign_in_attempt_days, retention_outbox_failed_days, retention_audit_log_days, retention_accounting_years, retention_three_guarantees_years (none below its legal floor). No secret has a default: a gateway or payment provider that is turned on without its own secret stops the server at start, naming the setting.
+    /// Settings file (TOML): database_url, listen, webhook_url, webhook_secret, webhook_previous_secret, session_minutes, owner_link_days_after_payment, refund_limit_advisor_fen, refund_limit_station_manager_fen, payment_query_minutes, payment_expire_minutes, log_codes, payment_sandbox, payment_sandbox_secret, payment_sandbox_previous_secret, wechat_sandbox, wechat_mch_id, wechat_app_id, wechat_api_v3_key, wechat_platform_serial, wechat_platform_public_key, wechat_platform_previous_serial, wechat_platform_previous_public_key, wechat_merchant_serial, wechat_merchant_private_key, wechat_api_base, wechat_notify_url, alipay_sandbox, alipay_app_id, alipay_seller_id, alipay_public_key, alipay_previous_public_key, alipay_app_private_key, alipay_gateway, alipay_notify_url, secure_cookies, trusted_proxies, max_connections, retention_sign_in_attempt_days, retention_outbox_failed_days, retention_audit_log_days, retention_accounting_years, retention_three_guarantees_years (none below its legal floor). No secret has a default: a gateway or payment provider that is turned on without its own secret stops the server at start, naming the setting.
     #[arg(long, global = true, env = "AFTERSALES_CONFIG")]
     config: Option<PathBuf>,
     /// Database URL: `sqlite://aftersales.db` (default) or `postgres://user@host/db`.
@@ -130,7 +130,13 @@ async fn open(s: &Settings) -> anyhow::Result<store::Db> {
     Ok(db)
 }
 
-async fn serve(s: &Settings, db: store::Db) -> anyhow::Result<()> {
+/// Serves until stopped. `demo_bills`: the small demo's bills to pay online once
+/// the server listens (its providers' sandboxes answer on this server).
+async fn serve(
+    s: &Settings,
+    db: store::Db,
+    demo_bills: Option<app::demo::billing::DemoBills>,
+) -> anyhow::Result<()> {
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .ok();
@@ -158,12 +164,27 @@ async fn serve(s: &Settings, db: store::Db) -> anyhow::Result<()> {
     let worker =
         app::job::worker::Worker::new(app.clone(), app::job::handler::Registry::standard());
     let worker = tokio::spawn(worker.run(stopped));
+    let demo_app = app.clone();
     let state = web::AppState::new(app, metrics)
         .with_secure_cookies(s.secure_cookies)
         .with_trusted_proxies(s.trusted_proxies.clone());
     let listener = tokio::net::TcpListener::bind(s.listen)
         .await
         .with_context(|| format!("listening on {}", s.listen))?;
+    if let Some(bills) = demo_bills {
+        let mut addr = listener.local_addr().context("the listening address")?;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        let base = format!("http://{addr}");
+        app::billing::provider_sandbox::serve_sandboxes_at(&demo_app, &base);
+        tokio::spawn(async move {
+            match app::demo::billing::once_serving(&demo_app, &base, &bills).await {
+                Ok(done) => println!("demo bills paid online: {done:?}"),
+                Err(e) => tracing::warn!(error = %e, "the demo's online payments failed"),
+            }
+        });
+    }
     tracing::info!("serving on http://{}", s.listen);
     println!(
         "Aftersales is serving on http://{} (staff console at /console, owner pages at /owner, API docs at /api/docs)",
@@ -209,7 +230,7 @@ async fn main() -> anyhow::Result<()> {
                 Purpose::Production,
             )?;
             let db = open(&s).await?;
-            serve(&s, db).await
+            serve(&s, db, None).await
         }
         Command::Migrate => {
             let s = settings::read(
@@ -281,6 +302,7 @@ async fn main() -> anyhow::Result<()> {
             app::demo::prepare_service(&app)
                 .await
                 .context("preparing the service catalogue")?;
+            let mut demo_bills = None;
             if built && matches!(scale, DemoScale::Small) {
                 // A newcomer's first look shows a working day, not empty lists.
                 let day =
@@ -288,6 +310,18 @@ async fn main() -> anyhow::Result<()> {
                         .await
                         .context("filling the demo's working day")?;
                 println!("demo working day: {day:?}");
+                // Its money: yesterday's online payment and last night's
+                // reconciliation now; today's online payments once serving.
+                let bills = app::demo::billing::before_serving(
+                    &db,
+                    s.app.clone(),
+                    *seed,
+                    jiff::Timestamp::now(),
+                )
+                .await
+                .context("filling the demo's bills")?;
+                println!("demo bills: {bills:?}");
+                demo_bills = Some(bills);
             } else if matches!(scale, DemoScale::Small)
                 && state == app::demo::state::DemoState::Complete
             {
@@ -306,7 +340,7 @@ async fn main() -> anyhow::Result<()> {
             if *no_serve {
                 Ok(())
             } else {
-                serve(&s, db).await
+                serve(&s, db, demo_bills).await
             }
         }
         Command::Import { kind, file } => {

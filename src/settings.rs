@@ -35,6 +35,7 @@ struct FileSettings {
     wechat_merchant_serial: Option<String>,
     wechat_merchant_private_key: Option<String>,
     wechat_api_base: Option<String>,
+    wechat_notify_url: Option<String>,
     alipay_sandbox: Option<bool>,
     alipay_app_id: Option<String>,
     alipay_seller_id: Option<String>,
@@ -42,6 +43,7 @@ struct FileSettings {
     alipay_previous_public_key: Option<String>,
     alipay_app_private_key: Option<String>,
     alipay_gateway: Option<String>,
+    alipay_notify_url: Option<String>,
     secure_cookies: Option<bool>,
     trusted_proxies: Option<Vec<String>>,
     max_connections: Option<u32>,
@@ -268,6 +270,7 @@ fn wechat(
         merchant_serial: s(&file.wechat_merchant_serial),
         merchant_private_key: s(&file.wechat_merchant_private_key),
         api_base: s(&file.wechat_api_base),
+        notify_url: s(&file.wechat_notify_url),
     })?))
 }
 
@@ -300,6 +303,7 @@ fn alipay(
         previous_public_key: file.alipay_previous_public_key.clone(),
         app_private_key: s(&file.alipay_app_private_key),
         gateway: s(&file.alipay_gateway),
+        notify_url: s(&file.alipay_notify_url),
     })?))
 }
 

@@ -7,6 +7,7 @@
 //! multi-row statements and large transactions, so the full network (a million
 //! customers) loads in well under a minute on SQLite.
 
+pub mod billing;
 pub(crate) mod bulk;
 mod catalogue;
 

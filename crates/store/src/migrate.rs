@@ -146,6 +146,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0023_survey.sql"),
     },
     Migration {
+        version: 27,
+        name: "provider_statements",
+        sqlite: include_str!("../migrations/sqlite/0027_provider_statements.sql"),
+        postgres: include_str!("../migrations/postgres/0027_provider_statements.sql"),
+    },
+    Migration {
         version: 28,
         name: "consent_columns",
         sqlite: include_str!("../migrations/sqlite/0028_consent_columns.sql"),

@@ -72,6 +72,9 @@ impl TestApp {
         let state = web(web::AppState::new(app.clone(), None));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        // The providers' sandboxes answer on this server: known before the first
+        // request, not only once the spawned server task has run.
+        app::billing::provider_sandbox::serve_sandboxes_at(&app, &base);
         tokio::spawn(web::serve(state, listener));
         TestApp {
             base,

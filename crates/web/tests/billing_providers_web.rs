@@ -308,9 +308,17 @@ async fn a_wechat_pay_refund_is_asked_by_a_job_and_settled_by_its_notice() {
         reqwest::Client::new(),
         "test".into(),
     );
-    // Due work only (tonight's reconciliation timer stays armed).
+    // Due work only (tonight's reconciliation timer stays armed). WeChat Pay
+    // answers PROCESSING; its refund notice follows on a request of its own.
     while w.run_once().await.unwrap() > 0 {}
-    let b = bill(&t, &tok, ro).await;
+    let mut b = bill(&t, &tok, ro).await;
+    for _ in 0..200 {
+        if b["refunds"][0]["state"] != "pending" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        b = bill(&t, &tok, ro).await;
+    }
     let r = &b["refunds"][0];
     assert_eq!(r["state"], "succeeded", "{b}");
     assert!(r["provider_refund_ref"].as_str().unwrap().starts_with("50"));

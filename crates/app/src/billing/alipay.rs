@@ -42,6 +42,11 @@ pub struct Alipay {
     /// The gateway our requests go to (`alipay_gateway`); the sandbox's is our own
     /// server's sandbox route, known once it listens ([`Alipay::serve_sandbox_at`]).
     pub(super) gateway: Arc<OnceLock<String>>,
+    /// Where Alipay posts this app's notices (`alipay_notify_url`, HTTPS); the
+    /// sandbox's is our own server's notice route, known once it listens.
+    pub(super) notify_url: Arc<OnceLock<String>>,
+    /// The HTTP client our gateway requests go through.
+    pub(super) http: reqwest::Client,
 }
 
 /// Alipay's gateway, where a real account's requests go unless `alipay_gateway`
@@ -77,6 +82,9 @@ pub struct AlipaySettings {
     pub app_private_key: String,
     /// `alipay_gateway`: where requests go ([`GATEWAY`] when empty).
     pub gateway: String,
+    /// `alipay_notify_url`: where Alipay posts notices (our
+    /// `/api/v1/payments/notify/alipay`, HTTPS).
+    pub notify_url: String,
 }
 
 /// What a verified notice says about a payment.
@@ -139,6 +147,11 @@ impl Alipay {
             sandbox: None,
             app_key: rsa_keys::private("alipay_app_private_key", &s.app_private_key)?,
             gateway: Arc::new(OnceLock::from(gateway)),
+            notify_url: Arc::new(OnceLock::from(super::wechat::https_url(
+                "alipay_notify_url",
+                &s.notify_url,
+            )?)),
+            http: reqwest::Client::new(),
         })
     }
 
@@ -152,6 +165,8 @@ impl Alipay {
             sandbox: Some(key),
             app_key: rsa_keys::sandbox(3),
             gateway: Arc::new(OnceLock::new()),
+            notify_url: Arc::new(OnceLock::new()),
+            http: reqwest::Client::new(),
         }
     }
 
@@ -300,8 +315,9 @@ impl PaymentProvider for Alipay {
     }
 
     fn checkout_url(&self, payment_ref: &str) -> String {
-        // The sandbox plays the cashier page on our server; the real one needs the
-        // page-pay request signed with our app key, which this build does not send.
+        // Only a fallback: once the order is committed Alipay is asked for the
+        // precreated order's `qr_code` over its gateway (`billing::open`), which
+        // replaces it.
         format!("/sandbox-pay/{payment_ref}")
     }
 

@@ -1,5 +1,5 @@
-//! Our requests to Alipay's gateway — `alipay.trade.query`, `alipay.trade.close` —
-//! and the sandbox's side of the same requests.
+//! Our requests to Alipay's gateway — `alipay.trade.query`, `alipay.trade.close`,
+//! `alipay.trade.refund` — and the sandbox's side of the same requests.
 //!
 //! A request is a form posted to the gateway: `app_id`, `method`, `format=JSON`,
 //! `charset=utf-8`, `sign_type=RSA2`, `timestamp` (Beijing time), `version=1.0`,
@@ -15,9 +15,12 @@
 //! production.
 
 use super::alipay::{ALIPAY, Alipay, signing_content};
-use super::provider::{ApiError, Callback, OrderAnswer};
+use super::provider::{ApiError, Callback, Opened, OrderAnswer, RefundAnswer};
 use crate::signing::rsa_keys;
-use domain::billing::notice::alipay_amount;
+use domain::billing::answer::{
+    OrderAsked, RefundAnswered, RefundAsked, check_opened, check_refund,
+};
+use domain::billing::notice::{CURRENCY, alipay_amount, alipay_yuan};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -59,14 +62,41 @@ impl Alipay {
     /// (`http://127.0.0.1:8080`); a real account keeps its configured gateway.
     pub fn serve_sandbox_at(&self, base: &str) {
         if self.is_sandbox() {
+            let base = base.trim_end_matches('/');
+            let _ = self.gateway.set(format!("{base}{SANDBOX_GATEWAY}"));
             let _ = self
-                .gateway
-                .set(format!("{}{SANDBOX_GATEWAY}", base.trim_end_matches('/')));
+                .notify_url
+                .set(format!("{base}/api/v1/payments/notify/alipay"));
         }
+    }
+
+    /// Sandbox only: our own server's address, where its cashier page is.
+    pub fn sandbox_server(&self) -> Option<String> {
+        if !self.is_sandbox() {
+            return None;
+        }
+        Some(
+            self.gateway
+                .get()?
+                .strip_suffix(SANDBOX_GATEWAY)?
+                .to_string(),
+        )
     }
 
     /// The signed parameters of a gateway request.
     pub fn request(&self, method: &str, biz: &Value, now_ms: i64) -> Vec<(String, String)> {
+        self.request_notified(method, biz, None, now_ms)
+    }
+
+    /// The signed parameters of a gateway request whose outcome Alipay notifies
+    /// to `notify_url`.
+    fn request_notified(
+        &self,
+        method: &str,
+        biz: &Value,
+        notify_url: Option<&str>,
+        now_ms: i64,
+    ) -> Vec<(String, String)> {
         let mut params: Vec<(String, String)> = [
             ("app_id", self.app_id.clone()),
             ("method", method.to_string()),
@@ -80,6 +110,9 @@ impl Alipay {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
+        if let Some(url) = notify_url {
+            params.push(("notify_url".into(), url.to_string()));
+        }
         let sign = rsa_keys::sign(&self.app_key, signing_content(&params).as_bytes());
         params.push(("sign".into(), sign));
         params
@@ -87,19 +120,32 @@ impl Alipay {
 
     /// Posts one signed request and answers the response object once the
     /// platform's signature of it checks.
-    async fn call(
+    pub(super) async fn call(
         &self,
         http: &reqwest::Client,
         method: &str,
         biz: Value,
         now_ms: i64,
     ) -> Result<Value, ApiError> {
+        self.call_notified(http, method, biz, None, now_ms).await
+    }
+
+    /// [`Alipay::call`] with the `notify_url` Alipay posts the outcome to.
+    async fn call_notified(
+        &self,
+        http: &reqwest::Client,
+        method: &str,
+        biz: Value,
+        notify_url: Option<&str>,
+        now_ms: i64,
+    ) -> Result<Value, ApiError> {
         let gateway = self
             .gateway
             .get()
             .ok_or_else(|| ApiError::Unreachable("alipay_gateway not known yet".into()))?;
-        let form = serde_urlencoded::to_string(self.request(method, &biz, now_ms))
-            .map_err(|e| ApiError::Refused(e.to_string()))?;
+        let params = self.request_notified(method, &biz, notify_url, now_ms);
+        let form =
+            serde_urlencoded::to_string(params).map_err(|e| ApiError::Refused(e.to_string()))?;
         let raw = http
             .post(gateway)
             .header(
@@ -184,6 +230,108 @@ impl Alipay {
             ("10000", _) | (_, "ACQ.TRADE_NOT_EXIST") => Ok(()),
             (code, sub) => Err(ApiError::Refused(format!("{code} {sub}"))),
         }
+    }
+
+    /// Opens a QR-code order (`alipay.trade.precreate`) for `amount_fen` payable
+    /// until `expire_ms` and answers its `qr_code` link. Alipay answers the same
+    /// order asked again with the same terms with the same link.
+    pub async fn precreate(
+        &self,
+        order_no: &str,
+        subject: &str,
+        amount_fen: i64,
+        expire_ms: i64,
+        now_ms: i64,
+    ) -> Result<Opened, ApiError> {
+        let notify_url = self
+            .notify_url
+            .get()
+            .ok_or_else(|| ApiError::Unreachable("alipay_notify_url not known yet".into()))?;
+        let expire = beijing(expire_ms).ok_or_else(|| ApiError::Refused("time_expire".into()))?;
+        let r = self
+            .call_notified(
+                &self.http,
+                "alipay.trade.precreate",
+                serde_json::json!({
+                    "out_trade_no": order_no,
+                    "total_amount": alipay_yuan(amount_fen),
+                    "subject": subject.chars().take(128).collect::<String>(),
+                    "time_expire": expire,
+                }),
+                Some(notify_url),
+                now_ms,
+            )
+            .await?;
+        let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or_default();
+        if s("code") != "10000" {
+            return Err(ApiError::Refused(format!(
+                "{} {}",
+                s("code"),
+                s("sub_code")
+            )));
+        }
+        check_opened(
+            Some(s("out_trade_no")),
+            s("qr_code"),
+            &OrderAsked { order_no },
+        )
+        .map_err(|e| ApiError::Refused(format!("{}: {}", e.field, e.rule)))?;
+        Ok(Opened {
+            code_url: s("qr_code").to_string(),
+        })
+    }
+
+    /// Asks Alipay to give `asked.refund_fen` of order `asked.order_no` back
+    /// (`alipay.trade.refund`, `out_request_no` = our refund reference, so asking
+    /// again refunds once). Alipay answers at once: the refund succeeded (this
+    /// request's amount in `send_back_fee`, checked against ours with
+    /// [`check_refund`]) or was refused with a business code.
+    pub async fn refund(
+        &self,
+        http: &reqwest::Client,
+        asked: &RefundAsked<'_>,
+        reason: &str,
+        now_ms: i64,
+    ) -> Result<RefundAnswer, ApiError> {
+        let r = self
+            .call(
+                http,
+                "alipay.trade.refund",
+                serde_json::json!({
+                    "out_trade_no": asked.order_no,
+                    "out_request_no": asked.refund_no,
+                    "refund_amount": alipay_yuan(asked.refund_fen),
+                    "refund_reason": reason.chars().take(256).collect::<String>(),
+                }),
+                now_ms,
+            )
+            .await?;
+        let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or_default();
+        match (s("code"), s("sub_code")) {
+            ("10000", _) => {}
+            // Asked of a trade Alipay never took money for, or more than it took:
+            // asking again changes nothing.
+            (
+                "40004",
+                sub @ ("ACQ.TRADE_NOT_EXIST"
+                | "ACQ.TRADE_STATUS_ERROR"
+                | "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL"
+                | "ACQ.SELLER_BALANCE_NOT_ENOUGH_CLOSED"),
+            ) => return Ok(RefundAnswer::Failed(sub.to_string())),
+            (code, sub) => return Err(ApiError::Refused(format!("{code} {sub}"))),
+        }
+        let amount =
+            |k: &str| alipay_amount(s(k)).map_err(|e| ApiError::Refused(format!("{k}: {e}")));
+        let answered = RefundAnswered {
+            order_no: s("out_trade_no").to_string(),
+            refund_no: String::new(),
+            refund_fen: amount("send_back_fee")?,
+            total_fen: None,
+            currency: CURRENCY.into(),
+        };
+        check_refund(&answered, asked)
+            .map_err(|v| ApiError::Refused(format!("{}: {}", v.field, v.rule)))?;
+        Ok(RefundAnswer::Succeeded(s("trade_no").to_string()))
     }
 
     /// Sandbox: whether a gateway request is signed by our app key and names our

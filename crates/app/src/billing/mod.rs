@@ -9,6 +9,7 @@ pub mod configured;
 pub mod nightly;
 pub mod notice;
 pub mod notify;
+mod open;
 pub mod provider;
 pub mod provider_refund;
 pub mod provider_sandbox;
@@ -17,6 +18,7 @@ pub mod reconciliation;
 pub mod refund;
 pub mod sandbox;
 pub mod settlement;
+pub mod statement;
 pub mod watch;
 pub mod wechat;
 pub mod wechat_api;
@@ -386,14 +388,23 @@ pub async fn start_online(
     expect(grant, WRITE)?;
     let p = pick_provider(app, provider_code)?;
     let p = &p;
-    start_attempts(|| {
+    let out = start_attempts(|| {
         crate::transaction::run(app, "billing.start_online", move |mut tx| async move {
             let bill = store::billing::by_order(&mut tx, grant.reach(), order_id).await?;
             let out = start(app, &mut tx, actor(grant), &bill, p.as_ref()).await?;
             Ok((tx, out.ok_or_else(changed_meanwhile)?))
         })
     })
-    .await
+    .await?;
+    at_provider(app, out).await
+}
+
+/// Asks the provider to open the committed order and gives the payer its link.
+async fn at_provider(app: &App, mut out: OnlinePayment) -> AppResult<OnlinePayment> {
+    if let Some(url) = open::pay_url(app, &out.provider, &out.payment_ref).await? {
+        out.pay_url = url;
+    }
+    Ok(out)
 }
 
 /// The owner starts an online payment from the transparent-workshop link (one open
@@ -406,7 +417,7 @@ pub async fn owner_start_online(
 ) -> AppResult<OnlinePayment> {
     let p = pick_provider(app, provider_code)?;
     let p = &p;
-    start_attempts(|| {
+    let out = start_attempts(|| {
         crate::transaction::run(
             app,
             "billing.owner_start_online",
@@ -419,7 +430,8 @@ pub async fn owner_start_online(
             },
         )
     })
-    .await
+    .await?;
+    at_provider(app, out).await
 }
 
 /// The refusal when another start took the bill's open order meanwhile (the

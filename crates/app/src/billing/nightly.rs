@@ -1,6 +1,7 @@
 //! The nightly reconciliation, on the job machinery: at 02:00 Shanghai a timer
-//! (`billing.reconcile:{day}`, kind [`KIND`]) reconciles the day before against
-//! each provider's statement file, for the whole network. It keeps the counts per
+//! (`billing.reconcile:{day}`, kind [`KIND`]) downloads the day before's
+//! statement files over HTTP ([`super::statement::download`], in the timer's
+//! outside part) and reconciles the day against them, for the whole network. It keeps the counts per
 //! provider (`reconciliation_runs`, shown on `/console/reconciliation`), flags the
 //! bills of lines that did not match for the cashier (`needs_reconciliation`),
 //! forgets notice nonces older than a day, and arms the next night's timer, so
@@ -119,6 +120,18 @@ pub async fn run(app: &App, conn: &mut AnyConnection, day: Date) -> AppResult<Ve
 pub struct Nightly;
 
 impl Handler for Nightly {
+    /// Downloads the day's statement files over HTTP before the run's
+    /// transaction (no transaction waits on a provider).
+    fn outside<'a>(&'a self, ctx: &'a Ctx, job: &'a Claimed) -> BoxFuture<'a, Outcome> {
+        Box::pin(async move {
+            let p: Payload = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
+            let day: Date = p.day.parse().map_err(|e: jiff::Error| e.to_string())?;
+            super::statement::download(&ctx.app, &ctx.http, day)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+
     fn inside<'a>(
         &'a self,
         ctx: &'a Ctx,

@@ -100,6 +100,26 @@ pub enum OrderAnswer {
     Unpaid,
 }
 
+/// What a provider answers to a refund request, after the answer was checked
+/// against the refund asked for ([`domain::billing::answer::check_refund`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundAnswer {
+    /// The money went back (Alipay answers so at once): the provider's refund id.
+    Succeeded(String),
+    /// Accepted; the outcome comes later in a refund notice (WeChat Pay).
+    Processing(String),
+    /// Refused for good (the provider's code): the reservation is given back.
+    Failed(String),
+}
+
+/// What a provider answers to opening an order: where the payer pays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened {
+    /// The provider's pay link: WeChat Pay's Native `code_url`
+    /// (`weixin://wxpay/bizpayurl?pr=…`), Alipay's precreate `qr_code`.
+    pub code_url: String,
+}
+
 /// An answer of a provider's API as our sandbox routes give it: status, media
 /// type, headers (lower-case names) and the raw body.
 #[derive(Debug, Clone, PartialEq, Eq)]

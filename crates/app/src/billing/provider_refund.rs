@@ -2,23 +2,32 @@
 //!
 //! The refund request ([`super::refund`]) reserves the money on the bill, inserts
 //! the refund `pending` and queues a `billing.refund` job in its own transaction;
-//! the HTTP request never waits on the provider. The job asks the provider:
+//! the HTTP request never waits on the provider. The job asks the provider over
+//! its API, in the job's outside part (no transaction waits on a provider):
 //!
-//! - the generic sandbox and Alipay answer the refund request at once (Alipay's
-//!   `alipay.trade.refund` is synchronous): the job settles the refund in its own
-//!   transaction, with a ledger row;
-//! - WeChat Pay answers `PROCESSING` and later posts a `REFUND.SUCCESS` notice: the
-//!   job's outside part asks (the sandbox records the refund on its side and posts
-//!   the signed, encrypted notice to our notice route's reader), and the notice
-//!   settles the refund ([`super::notify`]).
+//! - Alipay (`alipay.trade.refund`, [`super::alipay_api`]) answers at once: the
+//!   refund is settled in a transaction of its own, with a ledger row;
+//! - WeChat Pay (`POST /v3/refund/domestic/refunds`, [`super::wechat_api`])
+//!   answers `PROCESSING` and later posts a `REFUND.SUCCESS` notice, which settles
+//!   the refund ([`super::notify`]). Until then the job fails with "processing" and
+//!   is tried again later by the job machinery; asking again with the same
+//!   `out_refund_no` is answered with the same refund (then `SUCCESS`, settled
+//!   here), so a lost notice does not leave the refund pending;
+//! - the generic sandbox provider, which has no API, answers from its own record in
+//!   the job's transaction.
 //!
-//! A refund the provider refuses becomes `failed` and its reservation is given back.
+//! Every answer is checked against the refund asked for (order, refund number,
+//! amounts: [`domain::billing::answer::check_refund`]) before it is believed. A
+//! refund the provider refuses for good becomes `failed` and its reservation is
+//! given back.
 
 use super::alipay::ALIPAY;
-use super::provider::SANDBOX;
+use super::provider::{RefundAnswer, SANDBOX};
+use super::provider_sandbox::sandbox_refund_id;
 use super::wechat::WECHAT;
 use crate::job::handler::{BoxFuture, Ctx, Handler, Outcome};
-use crate::{App, AppResult};
+use crate::{App, AppError, AppResult};
+use domain::billing::answer::RefundAsked;
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use store::billing::ledger::NewNotice;
@@ -45,99 +54,106 @@ pub(crate) async fn enqueue(tx: &mut AnyConnection, refund_ref: &str, now: i64) 
     Ok(())
 }
 
-/// The provider's refund reference the sandbox gives `refund_ref`: the same every
-/// time it is asked, as a provider answers a repeated request with the same refund.
-fn sandbox_refund_id(provider: &str, refund_ref: &str) -> String {
-    let tail: String = refund_ref
-        .bytes()
-        .map(|b| char::from(b'0' + b % 10))
-        .take(24)
-        .collect();
-    match provider {
-        WECHAT => format!("50{tail}"),
-        ALIPAY => format!("2088{tail}"),
-        _ => format!("SBXR-{}", &refund_ref[..refund_ref.len().min(24)]),
-    }
-}
-
-async fn sandbox_records(
-    conn: &mut AnyConnection,
-    provider: &str,
-    r: &RefundRow,
-    provider_ref: &str,
-    now: i64,
-) -> AppResult<()> {
-    let t = SandboxTransaction {
-        payment_ref: r.refund_ref.clone(),
-        provider_ref: provider_ref.into(),
-        amount_fen: r.amount_fen,
-        status: "refunded".into(),
-        at: now,
-    };
-    match store::billing::sandbox::insert_for(conn, provider, "refund", &t).await {
-        // Asked again (the job ran twice): the provider already has it.
-        Ok(()) | Err(store::StoreError::Duplicate(_)) => Ok(()),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// The handler of [`KIND`], registered in `Registry::standard()`.
 #[derive(Debug, Clone, Copy)]
 pub struct ProviderRefund;
 
-async fn pending(app: &App, refund_ref: &str) -> AppResult<Option<RefundRow>> {
-    let mut c = crate::conn(app).await?;
-    let r = store::billing::refund::by_ref(&mut c, refund_ref).await?;
-    Ok((r.state == "pending").then_some(r))
+/// Settles a pending refund with the provider's answer and keeps the answer in
+/// the ledger, in one transaction. Whether this call settled it.
+async fn settle_answer(
+    tx: &mut AnyConnection,
+    r: &RefundRow,
+    succeeded: bool,
+    provider_refund_ref: &str,
+    answer: serde_json::Value,
+    now: i64,
+) -> AppResult<bool> {
+    let state = if succeeded { "succeeded" } else { "failed" };
+    if !super::settlement::settle(tx, r, state, provider_refund_ref, now).await? {
+        return Ok(false);
+    }
+    let notice = NewNotice {
+        provider: r.provider.clone(),
+        payment_ref: Some(r.refund_ref.clone()),
+        bill_id: Some(r.bill_id),
+        raw_body: answer.to_string(),
+        signature: None,
+        client_addr: Some("refund".into()),
+        verdict: if succeeded {
+            "refund_settled"
+        } else {
+            "refund_failed"
+        }
+        .into(),
+    };
+    store::billing::ledger::insert(tx, &notice, now).await?;
+    Ok(true)
 }
 
-async fn ask_wechat(app: &App, refund_ref: &str) -> AppResult<()> {
-    let Some(r) = pending(app, refund_ref).await? else {
-        return Ok(());
-    };
-    let Some(w) = app.settings.wechat.as_ref().filter(|w| w.is_sandbox()) else {
-        // A real WeChat Pay refund request needs its HTTPS client (not built):
-        // the refund stays pending for the cashier.
-        return Ok(());
+/// Asks WeChat Pay or Alipay for the pending refund `refund_ref` over its API and
+/// settles what it answered. `Err` while WeChat Pay is still processing it, so the
+/// job is tried again.
+pub async fn ask_api(app: &App, http: &reqwest::Client, refund_ref: &str) -> AppResult<()> {
+    let (r, payment) = {
+        let mut c = crate::conn(app).await?;
+        let r = store::billing::refund::by_ref(&mut c, refund_ref).await?;
+        let Some(payment_id) = r.payment_id.filter(|_| r.state == "pending") else {
+            return Ok(());
+        };
+        let p = store::billing::payment_by_id(&mut c, payment_id).await?;
+        (r, p)
     };
     let now = app.now_ms();
-    let refund_id = sandbox_refund_id(WECHAT, &r.refund_ref);
-    {
-        let mut c = crate::conn(app).await?;
-        sandbox_records(&mut c, WECHAT, &r, &refund_id, now).await?;
-    }
-    // The platform's refund notice, read by the same code as one posted to
-    // `/api/v1/payments/notify/wechat`.
-    let resource = serde_json::json!({
-        "mchid": w.mch_id, "out_trade_no": "", "transaction_id": "",
-        "out_refund_no": r.refund_ref, "refund_id": refund_id, "refund_status": "SUCCESS",
-        "amount": {"total": r.amount_fen, "refund": r.amount_fen, "payer_total": r.amount_fen, "payer_refund": r.amount_fen},
-    });
-    let Some(n) = w.sandbox_notice("REFUND.SUCCESS", &resource, now) else {
-        return Ok(());
+    let asked = RefundAsked {
+        order_no: &payment.payment_ref,
+        refund_no: &r.refund_ref,
+        refund_fen: r.amount_fen,
+        total_fen: payment.amount_fen,
     };
-    let headers: Vec<(&str, &str)> = n.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    super::notify::wechat(app, &headers, &n.body, Some("sandbox")).await?;
-    Ok(())
+    let answer = match r.provider.as_deref() {
+        Some(WECHAT) => match &app.settings.wechat {
+            Some(w) => w.refund(http, &asked, &r.reason, now).await?,
+            None => return Ok(()),
+        },
+        Some(ALIPAY) => match &app.settings.alipay {
+            Some(a) => a.refund(http, &asked, &r.reason, now).await?,
+            None => return Ok(()),
+        },
+        _ => return Ok(()),
+    };
+    let (succeeded, id) = match &answer {
+        RefundAnswer::Succeeded(id) => (true, id.clone()),
+        RefundAnswer::Failed(code) => (false, code.clone()),
+        RefundAnswer::Processing(id) => {
+            return Err(AppError::Internal(format!(
+                "refund {id} processing: waiting for the provider's refund notice"
+            )));
+        }
+    };
+    let body = serde_json::json!({
+        "out_trade_no": payment.payment_ref, "out_refund_no": r.refund_ref,
+        "refund_fen": r.amount_fen, "answer": format!("{answer:?}"),
+    });
+    let r = &r;
+    let (id, body) = (&id, &body);
+    crate::transaction::run(app, "billing.refund_answer", move |mut tx| async move {
+        // Read again: a notice may have settled it meanwhile.
+        let r = store::billing::refund::by_ref(&mut tx, &r.refund_ref).await?;
+        if r.state == "pending" {
+            settle_answer(&mut tx, &r, succeeded, id, body.clone(), now).await?;
+        }
+        Ok((tx, ()))
+    })
+    .await
 }
 
 impl Handler for ProviderRefund {
     fn outside<'a>(&'a self, ctx: &'a Ctx, job: &'a Claimed) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
             let p: Payload = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
-            let provider = {
-                let mut c = crate::conn(&ctx.app).await.map_err(|e| e.to_string())?;
-                store::billing::refund::by_ref(&mut c, &p.refund_ref)
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .provider
-            };
-            if provider.as_deref() == Some(WECHAT) {
-                ask_wechat(&ctx.app, &p.refund_ref)
-                    .await
-                    .map_err(|e| e.to_string())?;
-            }
-            Ok(())
+            ask_api(&ctx.app, &ctx.http, &p.refund_ref)
+                .await
+                .map_err(|e| e.to_string())
         })
     }
 
@@ -156,37 +172,34 @@ impl Handler for ProviderRefund {
     }
 }
 
-/// The providers that answer a refund request at once (the sandbox, Alipay's
-/// sandbox) settle it in the job's own transaction, with a ledger row.
+/// The generic sandbox (no API of its own) answers a refund request at once, from
+/// its own record, in the job's own transaction, with a ledger row.
 async fn answer_at_once(app: &App, conn: &mut AnyConnection, refund_ref: &str) -> AppResult<()> {
     let r = store::billing::refund::by_ref(conn, refund_ref).await?;
-    let code = r.provider.clone().unwrap_or_default();
-    let sandboxed = match code.as_str() {
-        SANDBOX => app.settings.payment_sandbox.is_some(),
-        ALIPAY => app.settings.alipay.as_ref().is_some_and(|a| a.is_sandbox()),
-        _ => false,
-    };
-    if r.state != "pending" || !sandboxed {
+    if r.state != "pending"
+        || r.provider.as_deref() != Some(SANDBOX)
+        || app.settings.payment_sandbox.is_none()
+    {
         return Ok(());
     }
     let now = app.now_ms();
-    let refund_id = sandbox_refund_id(&code, &r.refund_ref);
-    sandbox_records(conn, &code, &r, &refund_id, now).await?;
-    if super::settlement::settle(conn, &r, "succeeded", &refund_id, now).await? {
-        let answer = serde_json::json!({
-            "out_request_no": r.refund_ref, "refund_fee": r.amount_fen, "fund_change": "Y",
-            "trade_refund_no": refund_id,
-        });
-        let notice = NewNotice {
-            provider: Some(code),
-            payment_ref: Some(r.refund_ref.clone()),
-            bill_id: Some(r.bill_id),
-            raw_body: answer.to_string(),
-            signature: None,
-            client_addr: Some("refund".into()),
-            verdict: "refund_settled".into(),
-        };
-        store::billing::ledger::insert(conn, &notice, now).await?;
+    let refund_id = sandbox_refund_id(SANDBOX, &r.refund_ref);
+    let t = SandboxTransaction {
+        payment_ref: r.refund_ref.clone(),
+        provider_ref: refund_id.clone(),
+        amount_fen: r.amount_fen,
+        status: "refunded".into(),
+        at: now,
+    };
+    match store::billing::sandbox::insert_for(conn, SANDBOX, "refund", &t).await {
+        // Asked again (the job ran twice): the provider already has it.
+        Ok(()) | Err(store::StoreError::Duplicate(_)) => {}
+        Err(e) => return Err(e.into()),
     }
+    let answer = serde_json::json!({
+        "out_request_no": r.refund_ref, "refund_fee": r.amount_fen, "fund_change": "Y",
+        "trade_refund_no": refund_id,
+    });
+    settle_answer(conn, &r, true, &refund_id, answer, now).await?;
     Ok(())
 }

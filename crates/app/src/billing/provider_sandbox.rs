@@ -10,10 +10,10 @@
 
 use super::alipay::ALIPAY;
 use super::alipay_api::response_name;
-use super::provider::ApiAnswer;
-use super::wechat::WECHAT;
+use super::provider::{ApiAnswer, ProviderNotice};
+use super::wechat::{WECHAT, WechatPay};
 use crate::{App, AppError, AppResult, conn};
-use domain::billing::notice::alipay_yuan;
+use domain::billing::notice::{alipay_amount, alipay_yuan};
 use serde_json::{Value, json};
 use store::billing::PaymentRow;
 use store::billing::sandbox::SandboxTransaction;
@@ -46,6 +46,126 @@ async fn order(
     Ok(Some((p, t)))
 }
 
+/// What a sandbox API route answers, and what the provider does afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxReply {
+    /// The signed answer to the request.
+    pub answer: ApiAnswer,
+    /// A notice the provider posts after answering (WeChat Pay's refund notice),
+    /// with the full URL it goes to (our server's notice route).
+    pub then: Option<(String, ProviderNotice)>,
+}
+
+impl From<ApiAnswer> for SandboxReply {
+    fn from(answer: ApiAnswer) -> Self {
+        SandboxReply { answer, then: None }
+    }
+}
+
+/// The provider's refund id the sandbox gives our refund `refund_ref`: the same
+/// every time it is asked, as a provider answers a repeated request with the same
+/// refund.
+pub(super) fn sandbox_refund_id(provider: &str, refund_ref: &str) -> String {
+    let tail: String = refund_ref
+        .bytes()
+        .map(|b| char::from(b'0' + b % 10))
+        .take(24)
+        .collect();
+    match provider {
+        WECHAT => format!("50{tail}"),
+        ALIPAY => format!("2088{tail}"),
+        _ => format!("SBXR-{}", &refund_ref[..refund_ref.len().min(24)]),
+    }
+}
+
+/// The sandbox's record of a refund: the one it made for `refund_ref` before, or
+/// a new one of `amount_fen` (`Ok(true)` when this call made it).
+async fn record_refund(
+    app: &App,
+    provider: &str,
+    refund_ref: &str,
+    amount_fen: i64,
+) -> AppResult<(SandboxTransaction, bool)> {
+    let mut c = conn(app).await?;
+    if let Some(t) = store::billing::sandbox::refund_of(&mut c, provider, refund_ref).await? {
+        return Ok((t, false));
+    }
+    let t = SandboxTransaction {
+        payment_ref: refund_ref.into(),
+        provider_ref: sandbox_refund_id(provider, refund_ref),
+        amount_fen,
+        status: "refunded".into(),
+        at: app.now_ms(),
+    };
+    match store::billing::sandbox::insert_for(&mut c, provider, "refund", &t).await {
+        Ok(()) => Ok((t, true)),
+        // The same request twice at once: the other one made it.
+        Err(store::StoreError::Duplicate(_)) => Ok((t, false)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// WeChat Pay's refund request (`POST /v3/refund/domestic/refunds`) as its
+/// sandbox answers it: a new refund is `PROCESSING` and its `REFUND.SUCCESS`
+/// notice follows; the same `out_refund_no` again is answered with the refund
+/// already made, now `SUCCESS`.
+async fn wechat_refund(
+    app: &App,
+    w: &WechatPay,
+    body: &str,
+    now: i64,
+) -> AppResult<Result<(Value, Option<Value>), (u16, &'static str, &'static str)>> {
+    let b: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let no = b["out_trade_no"].as_str().unwrap_or_default();
+    let refund_no = b["out_refund_no"].as_str().unwrap_or_default();
+    let (refund, total) = (&b["amount"]["refund"], &b["amount"]["total"]);
+    let (Some(refund), Some(total)) = (refund.as_i64(), total.as_i64()) else {
+        return Ok(Err((400, "PARAM_ERROR", "amount")));
+    };
+    if refund_no.is_empty() || b["amount"]["currency"] != "CNY" {
+        return Ok(Err((400, "PARAM_ERROR", "out_refund_no")));
+    }
+    let paid = match order(app, WECHAT, no).await? {
+        Some((_, Some(t))) if t.status == "paid" => t,
+        _ => return Ok(Err((404, "RESOURCE_NOT_EXISTS", "订单不存在"))),
+    };
+    if total != paid.amount_fen || refund <= 0 || refund > total {
+        return Ok(Err((
+            400,
+            "INVALID_REQUEST",
+            "订单金额或退款金额与之前请求不一致",
+        )));
+    }
+    let (t, new) = record_refund(app, WECHAT, refund_no, refund).await?;
+    if t.amount_fen != refund {
+        return Ok(Err((400, "INVALID_REQUEST", "退款金额与之前请求不一致")));
+    }
+    let amount = json!({
+        "total": total, "refund": refund, "payer_total": total, "payer_refund": refund,
+        "settlement_refund": refund, "settlement_total": total, "discount_refund": 0,
+        "currency": "CNY", "refund_fee": 0,
+    });
+    let answer = json!({
+        "refund_id": t.provider_ref, "out_refund_no": refund_no,
+        "transaction_id": paid.provider_ref, "out_trade_no": no,
+        "channel": "ORIGINAL", "user_received_account": "支付用户零钱",
+        "create_time": jiff::Timestamp::from_millisecond(t.at).map(|x| x.to_string()).unwrap_or_default(),
+        "status": if new { "PROCESSING" } else { "SUCCESS" },
+        "funds_account": "AVAILABLE", "amount": amount,
+    });
+    let notice = new.then(|| {
+        json!({
+            "mchid": w.mch_id, "out_trade_no": no, "transaction_id": paid.provider_ref,
+            "out_refund_no": refund_no, "refund_id": t.provider_ref,
+            "refund_status": "SUCCESS",
+            "success_time": jiff::Timestamp::from_millisecond(now).map(|x| x.to_string()).unwrap_or_default(),
+            "user_received_account": "支付用户零钱",
+            "amount": {"total": total, "refund": refund, "payer_total": total, "payer_refund": refund},
+        })
+    });
+    Ok(Ok((answer, notice)))
+}
+
 /// WeChat Pay's APIv3 as the sandbox answers it: `method` and `path` (with its
 /// query string, as signed), the `Authorization` header and the raw body.
 pub async fn wechat_api(
@@ -54,7 +174,7 @@ pub async fn wechat_api(
     path: &str,
     authorization: &str,
     body: &str,
-) -> AppResult<ApiAnswer> {
+) -> AppResult<SandboxReply> {
     let w = app
         .settings
         .wechat
@@ -75,9 +195,108 @@ pub async fn wechat_api(
         answer(status, json!({"code": code, "message": message}))
     };
     if !w.sandbox_check(method, path, body, authorization, now) {
-        return error(401, "SIGN_ERROR", "签名错误");
+        return error(401, "SIGN_ERROR", "签名错误").map(Into::into);
     }
     let (route, query) = path.split_once('?').unwrap_or((path, ""));
+    if (method, route) == ("POST", "/v3/refund/domestic/refunds") {
+        return match wechat_refund(app, w, body, now).await? {
+            Err((status, code, message)) => error(status, code, message).map(Into::into),
+            Ok((a, resource)) => Ok(SandboxReply {
+                answer: answer(200, a)?,
+                then: resource.and_then(|r| {
+                    let n = w.sandbox_notice("REFUND.SUCCESS", &r, now)?;
+                    Some((format!("{}{}", w.sandbox_server()?, n.path), n))
+                }),
+            }),
+        };
+    }
+    if (method, route) == ("GET", "/v3/bill/tradebill") {
+        let (status, a) = super::statement::wechat_bill_answer(app, w, query).await?;
+        return answer(status, a).map(Into::into);
+    }
+    if (method, route) == ("GET", "/v3/billdownload/file") {
+        // The file itself is not signed: its SHA1 came in the signed answer.
+        return match super::statement::wechat_bill_file(app, w, query).await? {
+            Some(text) => Ok(ApiAnswer {
+                status: 200,
+                content_type: "text/csv; charset=utf-8",
+                headers: Vec::new(),
+                body: text,
+            }
+            .into()),
+            None => error(404, "NOT_FOUND", "token").map(Into::into),
+        };
+    }
+    if (method, route) == ("POST", "/v3/pay/transactions/native") {
+        let (status, a) = wechat_open(app, w, body).await?;
+        return answer(status, a).map(Into::into);
+    }
+    wechat_order_api(app, w, method, route, query, body)
+        .await
+        .map(Into::into)
+}
+
+/// The sandbox's cashier for order `no`: its checkout page on our own server.
+fn cashier(server: Option<String>, no: &str) -> String {
+    format!("{}/sandbox-pay/{no}", server.unwrap_or_default())
+}
+
+/// WeChat Pay's Native order (`POST /v3/pay/transactions/native`) as its sandbox
+/// answers it: the order must be one we opened for this provider, for its amount,
+/// to be notified at our notice route; the `code_url` is the sandbox's checkout.
+async fn wechat_open(app: &App, w: &WechatPay, body: &str) -> AppResult<(u16, Value)> {
+    let b: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let no = b["out_trade_no"].as_str().unwrap_or_default();
+    let param = |m: &str| (400, json!({"code": "PARAM_ERROR", "message": m}));
+    if b["appid"] != w.app_id.as_str() || b["mchid"] != w.mch_id.as_str() {
+        return Ok(param("appid和mchid不匹配"));
+    }
+    if !b["notify_url"]
+        .as_str()
+        .is_some_and(|u| u.starts_with("http"))
+    {
+        return Ok(param("notify_url"));
+    }
+    if b["time_expire"].as_str().is_none_or(str::is_empty) {
+        return Ok(param("time_expire"));
+    }
+    let Some((p, t)) = order(app, WECHAT, no).await? else {
+        return Ok(param("out_trade_no"));
+    };
+    if b["amount"]["total"].as_i64() != Some(p.amount_fen) || b["amount"]["currency"] != "CNY" {
+        return Ok((
+            400,
+            json!({"code": "INVALID_REQUEST", "message": "参数与首次请求时不一致"}),
+        ));
+    }
+    if t.is_some_and(|t| t.status == "paid") {
+        return Ok((400, json!({"code": "ORDERPAID", "message": "该订单已支付"})));
+    }
+    Ok((200, json!({"code_url": cashier(w.sandbox_server(), no)})))
+}
+
+/// The sandbox's answers about one order: query and close.
+async fn wechat_order_api(
+    app: &App,
+    w: &WechatPay,
+    method: &str,
+    route: &str,
+    query: &str,
+    body: &str,
+) -> AppResult<ApiAnswer> {
+    let now = app.now_ms();
+    let answer = |status: u16, body: Value| {
+        let text = if status == 204 {
+            String::new()
+        } else {
+            body.to_string()
+        };
+        w.sandbox_answer(status, text, now)
+            .ok_or(AppError::NotFound)
+    };
+    let error = |status: u16, code: &str, message: &str| {
+        answer(status, json!({"code": code, "message": message}))
+    };
     let Some(rest) = route.strip_prefix("/v3/pay/transactions/out-trade-no/") else {
         return error(404, "NOT_FOUND", "无此接口");
     };
@@ -146,8 +365,11 @@ pub async fn alipay_gateway(app: &App, params: &[(String, String)]) -> AppResult
         );
     }
     let biz: Value = serde_json::from_str(get("biz_content")).unwrap_or(Value::Null);
+    if method == "alipay.data.dataservice.bill.downloadurl.query" {
+        return signed(super::statement::alipay_bill_answer(app, a, &biz).await?);
+    }
     let no = biz["out_trade_no"].as_str().unwrap_or_default();
-    let Some((_, t)) = order(app, ALIPAY, no).await? else {
+    let Some((p, t)) = order(app, ALIPAY, no).await? else {
         return fail("40004", "ACQ.TRADE_NOT_EXIST");
     };
     let paid = t.as_ref().filter(|t| t.status == "paid");
@@ -165,8 +387,66 @@ pub async fn alipay_gateway(app: &App, params: &[(String, String)]) -> AppResult
             Some(_) => fail("40004", "ACQ.TRADE_STATUS_ERROR"),
             None => fail("40004", "ACQ.TRADE_NOT_EXIST"),
         },
+        "alipay.trade.precreate" => {
+            let amount = biz["total_amount"].as_str().map(alipay_amount);
+            if amount != Some(Ok(p.amount_fen)) {
+                return fail("40004", "ACQ.TOTAL_FEE_EXCEED");
+            }
+            if !get("notify_url").starts_with("http") {
+                return fail("40004", "isv.invalid-notify-url");
+            }
+            if paid.is_some() {
+                return fail("40004", "ACQ.TRADE_HAS_SUCCESS");
+            }
+            signed(json!({
+                "code": "10000", "msg": "Success", "out_trade_no": no,
+                "qr_code": cashier(a.sandbox_server(), no),
+            }))
+        }
+        "alipay.trade.refund" => {
+            let Some(t) = paid else {
+                return fail("40004", "ACQ.TRADE_NOT_EXIST");
+            };
+            let request_no = biz["out_request_no"].as_str().unwrap_or_default();
+            let amount = biz["refund_amount"].as_str().map(alipay_amount);
+            let Some(Ok(refund)) = amount else {
+                return fail("40004", "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL");
+            };
+            if request_no.is_empty() || refund <= 0 || refund > t.amount_fen {
+                return fail("40004", "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL");
+            }
+            let (r, new) = record_refund(app, ALIPAY, request_no, refund).await?;
+            if r.amount_fen != refund {
+                return fail("40004", "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL");
+            }
+            signed(json!({
+                "code": "10000", "msg": "Success", "trade_no": t.provider_ref,
+                "out_trade_no": no, "buyer_logon_id": "158****1562",
+                // Money moved by this request; a repeat moves none.
+                "fund_change": if new { "Y" } else { "N" },
+                "refund_fee": alipay_yuan(refund), "send_back_fee": alipay_yuan(refund),
+                "gmt_refund_pay": jiff::Timestamp::from_millisecond(r.at).map(|x| x.to_string()).unwrap_or_default(),
+            }))
+        }
         _ => signed(
             json!({"code": "40004", "msg": "Business Failed", "sub_code": "isv.invalid-method", "sub_msg": response_name(method)}),
         ),
+    }
+}
+
+/// Posts a sandbox provider's notice to `url` over HTTP, as the provider would
+/// after answering. A notice that does not get through is not sent again: the job
+/// that asked finds the outcome by asking again.
+pub async fn post_notice(url: String, n: ProviderNotice) {
+    let mut req = reqwest::Client::new()
+        .post(&url)
+        .header(reqwest::header::CONTENT_TYPE, n.content_type)
+        .timeout(std::time::Duration::from_secs(5))
+        .body(n.body);
+    for (k, v) in n.headers {
+        req = req.header(k, v);
+    }
+    if let Err(e) = req.send().await {
+        tracing::warn!(error = %e, url, "sandbox provider notice not delivered");
     }
 }

@@ -3,7 +3,9 @@
 //! that name no payment of ours): matched, amount mismatch, missing (the provider
 //! took money we never recorded), extra (we recorded money the provider does not
 //! know). Days are Shanghai calendar days. Each provider the server has is matched
-//! against its own statement file (the sandboxes draw theirs from what they took).
+//! against its own statement file: WeChat Pay's and Alipay's as the nightly job
+//! downloaded them over HTTP ([`super::statement`]); the generic sandbox's, and a
+//! day not downloaded yet, from the sandbox's own record of what it took.
 
 use super::READ;
 use super::provider::SANDBOX;
@@ -61,8 +63,7 @@ impl Reconciliation {
     }
 }
 
-/// The providers this server has, each reconciled against its own statement file
-/// (all sandboxes here: the real providers' statement downloads are not built).
+/// The providers this server has, each reconciled against its own statement file.
 pub(crate) fn providers(app: &App) -> Vec<&'static str> {
     let s = &app.settings;
     [
@@ -102,6 +103,29 @@ pub async fn day(app: &App, grant: &Grant, day: &str) -> AppResult<Reconciliatio
     reconcile_day(app, &mut c, grant.reach(), d).await
 }
 
+/// The provider's statement of day `d` within reach: the file downloaded over
+/// HTTP by the nightly job ([`super::statement::download`]) once it has been;
+/// before that (a day the page shows before the night, or the generic sandbox,
+/// which has no statement API) the sandbox's own record of what it took.
+async fn statement(
+    c: &mut sqlx::AnyConnection,
+    reach: &Reach,
+    code: &str,
+    d: Date,
+    from: i64,
+    to: i64,
+) -> AppResult<Vec<Entry>> {
+    let day = d.to_string();
+    if code != SANDBOX
+        && store::billing::statement::fetched_at(c, code, &day)
+            .await?
+            .is_some()
+    {
+        return Ok(store::billing::statement::lines(c, reach, code, &day).await?);
+    }
+    Ok(store::billing::reconciliation::sandbox_statement(c, reach, code, from, to).await?)
+}
+
 /// Reconciles the day `d` within `reach` (the nightly job reconciles everything).
 pub(crate) async fn reconcile_day(
     app: &App,
@@ -115,8 +139,7 @@ pub(crate) async fn reconcile_day(
     for code in providers(app) {
         codes.push(code);
         let ours = store::billing::reconciliation::ours(c, reach, code, from, to).await?;
-        let theirs =
-            store::billing::reconciliation::sandbox_statement(c, reach, code, from, to).await?;
+        let theirs = statement(c, reach, code, d, from, to).await?;
         let pairs = |e: &[Entry]| -> Vec<(String, i64)> {
             e.iter()
                 .map(|x| (x.provider_ref.clone(), x.amount_fen))

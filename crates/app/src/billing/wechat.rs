@@ -66,6 +66,12 @@ pub struct WechatPay {
     /// Where WeChat Pay's API answers (`wechat_api_base`); the sandbox's is our own
     /// server's sandbox routes, known once it listens ([`WechatPay::serve_sandbox_at`]).
     pub(super) api_base: Arc<OnceLock<String>>,
+    /// Where WeChat Pay posts this account's notices (`wechat_notify_url`, an
+    /// HTTPS address of ours); the sandbox's is our own server's notice route,
+    /// known once it listens.
+    pub(super) notify_url: Arc<OnceLock<String>>,
+    /// The HTTP client our requests to WeChat Pay go through.
+    pub(super) http: reqwest::Client,
 }
 
 /// WeChat Pay's API, where a real account's requests go unless `wechat_api_base`
@@ -84,6 +90,19 @@ impl std::fmt::Debug for WechatPay {
             .field("api_base", &self.api_base.get())
             .finish()
     }
+}
+
+/// A provider's notice address from `setting`: required, and HTTPS (the
+/// providers post only there).
+pub(super) fn https_url(setting: &'static str, v: &str) -> Result<String, KeyError> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Err(KeyError::Missing(setting));
+    }
+    if !v.starts_with("https://") || v.bytes().any(|b| b.is_ascii_whitespace()) {
+        return Err(KeyError::Malformed(setting, "an https:// address"));
+    }
+    Ok(v.to_string())
 }
 
 /// The settings WeChat Pay is configured from (each named in errors).
@@ -109,6 +128,9 @@ pub struct WechatSettings {
     pub merchant_private_key: String,
     /// `wechat_api_base`: where the API is ([`API_BASE`] when empty).
     pub api_base: String,
+    /// `wechat_notify_url`: where WeChat Pay posts notices (our
+    /// `/api/v1/payments/notify/wechat`, HTTPS).
+    pub notify_url: String,
 }
 
 /// What a verified, decrypted notice says.
@@ -247,6 +269,11 @@ impl WechatPay {
                 rsa_keys::private("wechat_merchant_private_key", &s.merchant_private_key)?,
             ),
             api_base: Arc::new(OnceLock::from(base)),
+            notify_url: Arc::new(OnceLock::from(https_url(
+                "wechat_notify_url",
+                &s.notify_url,
+            )?)),
+            http: reqwest::Client::new(),
         })
     }
 
@@ -268,6 +295,8 @@ impl WechatPay {
                 rsa_keys::sandbox(2),
             ),
             api_base: Arc::new(OnceLock::new()),
+            notify_url: Arc::new(OnceLock::new()),
+            http: reqwest::Client::new(),
         }
     }
 
@@ -465,8 +494,8 @@ impl PaymentProvider for WechatPay {
     }
 
     fn checkout_url(&self, payment_ref: &str) -> String {
-        // The sandbox plays the Native-pay QR page on our server; the real
-        // provider's `code_url` needs its order API, which this build does not call.
+        // Only a fallback: once the order is committed WeChat Pay is asked for the
+        // Native order's `code_url` over its API (`billing::open`), which replaces it.
         format!("/sandbox-pay/{payment_ref}")
     }
 
@@ -581,6 +610,7 @@ mod tests {
             merchant_serial: "5157F09EFDC096DE15EBE81A47057A72".into(),
             merchant_private_key: String::new(),
             api_base: String::new(),
+            notify_url: String::new(),
         };
         assert_eq!(
             WechatPay::from_settings(&s).unwrap_err(),

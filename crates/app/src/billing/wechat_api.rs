@@ -1,5 +1,5 @@
-//! Our requests to WeChat Pay's APIv3 — query an order, close it — and the
-//! sandbox's side of the same requests.
+//! Our requests to WeChat Pay's APIv3 — query an order, close it, refund it — and
+//! the sandbox's side of the same requests.
 //!
 //! Every request carries `Authorization: WECHATPAY2-SHA256-RSA2048 mchid=…,
 //! nonce_str=…,signature=…,timestamp=…,serial_no=…`: SHA256withRSA by our merchant
@@ -13,9 +13,12 @@
 //! ([`super::provider_sandbox`]), so the client below runs the same way in tests,
 //! in the demo and in production.
 
-use super::provider::{ApiAnswer, ApiError, Callback, OrderAnswer};
+use super::provider::{ApiAnswer, ApiError, Callback, Opened, OrderAnswer, RefundAnswer};
 use super::wechat::{MAX_AGE_S, WECHAT, WechatPay};
 use crate::signing::rsa_keys;
+use domain::billing::answer::{
+    OrderAsked, RefundAnswered, RefundAsked, check_opened, check_refund,
+};
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -45,6 +48,31 @@ struct QueryAmount {
     total: i64,
 }
 
+/// WeChat Pay's answer to a refund request (`/v3/refund/domestic/refunds`).
+#[derive(Deserialize)]
+struct RefundTx {
+    refund_id: String,
+    out_refund_no: String,
+    out_trade_no: String,
+    status: String,
+    amount: RefundTxAmount,
+}
+
+#[derive(Deserialize)]
+struct RefundTxAmount {
+    total: i64,
+    refund: i64,
+    currency: String,
+}
+
+/// The refund error codes that will not change by asking again.
+const REFUND_FINAL: [&str; 4] = [
+    "INVALID_REQUEST",
+    "PARAM_ERROR",
+    "RESOURCE_NOT_EXISTS",
+    "USER_ACCOUNT_ABNORMAL",
+];
+
 /// An order number we put in a URL path: our payment references are plain
 /// letters and digits; anything else is refused rather than escaped.
 fn path_safe(out_trade_no: &str) -> Result<&str, ApiError> {
@@ -55,6 +83,18 @@ fn path_safe(out_trade_no: &str) -> Result<&str, ApiError> {
             "out_trade_no: not letters and digits".into(),
         ))
     }
+}
+
+/// A time as WeChat Pay writes it: RFC 3339 in Beijing time
+/// (`2026-12-05T10:34:56+08:00`).
+pub fn rfc3339_beijing(ms: i64) -> Result<String, ApiError> {
+    let bad = |e: jiff::Error| ApiError::Refused(e.to_string());
+    let tz = jiff::tz::TimeZone::get("Asia/Shanghai").map_err(bad)?;
+    Ok(jiff::Timestamp::from_millisecond(ms)
+        .map_err(bad)?
+        .to_zoned(tz)
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string())
 }
 
 /// The `k="v"` pairs of an `Authorization` header after its scheme.
@@ -73,10 +113,22 @@ impl WechatPay {
     /// (`http://127.0.0.1:8080`); a real account keeps its configured base.
     pub fn serve_sandbox_at(&self, base: &str) {
         if self.is_sandbox() {
+            let base = base.trim_end_matches('/');
+            let _ = self.api_base.set(format!("{base}{SANDBOX_PREFIX}"));
             let _ = self
-                .api_base
-                .set(format!("{}{SANDBOX_PREFIX}", base.trim_end_matches('/')));
+                .notify_url
+                .set(format!("{base}/api/v1/payments/notify/wechat"));
         }
+    }
+
+    /// Sandbox only: our own server's address, where the sandbox posts the
+    /// notices it sends after answering (set by [`WechatPay::serve_sandbox_at`]).
+    pub fn sandbox_server(&self) -> Option<String> {
+        if !self.is_sandbox() {
+            return None;
+        }
+        let base = self.api_base.get()?;
+        Some(base.strip_suffix(SANDBOX_PREFIX)?.to_string())
     }
 
     /// The `Authorization` header of a request (`path` with its query string).
@@ -99,7 +151,7 @@ impl WechatPay {
 
     /// Sends one signed request and answers its status and body once the
     /// platform's signature of the answer checks.
-    async fn call(
+    pub(super) async fn call(
         &self,
         http: &reqwest::Client,
         method: reqwest::Method,
@@ -214,6 +266,118 @@ impl WechatPay {
         } else {
             Err(ApiError::Refused(format!("{status}: {answer}")))
         }
+    }
+
+    /// Opens a Native-pay order (`POST /v3/pay/transactions/native`) for
+    /// `amount_fen` payable until `expire_ms` and answers its `code_url` (the QR
+    /// code's link). Asking again for the same order with the same terms is
+    /// answered with the same link, so a start that reuses the bill's open order
+    /// asks again safely.
+    pub async fn open_native(
+        &self,
+        order_no: &str,
+        description: &str,
+        amount_fen: i64,
+        expire_ms: i64,
+        now_ms: i64,
+    ) -> Result<Opened, ApiError> {
+        path_safe(order_no)?;
+        let notify_url = self
+            .notify_url
+            .get()
+            .ok_or_else(|| ApiError::Unreachable("wechat_notify_url not known yet".into()))?;
+        let body = serde_json::json!({
+            "appid": self.app_id,
+            "mchid": self.mch_id,
+            "description": description.chars().take(40).collect::<String>(),
+            "out_trade_no": order_no,
+            "time_expire": rfc3339_beijing(expire_ms)?,
+            "notify_url": notify_url,
+            "amount": {"total": amount_fen, "currency": "CNY"},
+        })
+        .to_string();
+        let (status, answer) = self
+            .call(
+                &self.http,
+                reqwest::Method::POST,
+                "/v3/pay/transactions/native",
+                &body,
+                now_ms,
+            )
+            .await?;
+        if status != 200 {
+            return Err(ApiError::Refused(format!("{status}: {answer}")));
+        }
+        let v: serde_json::Value = serde_json::from_str(&answer)
+            .map_err(|_| ApiError::Refused(format!("an unreadable answer: {answer}")))?;
+        let code_url = v["code_url"].as_str().unwrap_or_default();
+        check_opened(None, code_url, &OrderAsked { order_no })
+            .map_err(|e| ApiError::Refused(format!("{}: {}", e.field, e.rule)))?;
+        Ok(Opened {
+            code_url: code_url.to_string(),
+        })
+    }
+
+    /// Asks WeChat Pay to give `asked.refund_fen` of order `asked.order_no` back to
+    /// the payer (`POST /v3/refund/domestic/refunds`). Asking again with the same
+    /// `out_refund_no` is answered with the same refund, so a job that asks twice
+    /// refunds once. The answer is believed only once it names our order, refund
+    /// and amounts ([`check_refund`]); `PROCESSING` is settled later by the refund
+    /// notice.
+    pub async fn refund(
+        &self,
+        http: &reqwest::Client,
+        asked: &RefundAsked<'_>,
+        reason: &str,
+        now_ms: i64,
+    ) -> Result<RefundAnswer, ApiError> {
+        path_safe(asked.order_no)?;
+        path_safe(asked.refund_no)?;
+        let body = serde_json::json!({
+            "out_trade_no": asked.order_no,
+            "out_refund_no": asked.refund_no,
+            // WeChat Pay takes at most 80 characters of reason.
+            "reason": reason.chars().take(80).collect::<String>(),
+            "amount": {"refund": asked.refund_fen, "total": asked.total_fen, "currency": "CNY"},
+        })
+        .to_string();
+        let (status, answer) = self
+            .call(
+                http,
+                reqwest::Method::POST,
+                "/v3/refund/domestic/refunds",
+                &body,
+                now_ms,
+            )
+            .await?;
+        if status != 200 {
+            let code = serde_json::from_str::<serde_json::Value>(&answer)
+                .ok()
+                .and_then(|v| v["code"].as_str().map(str::to_string))
+                .unwrap_or_default();
+            return if status < 500 && REFUND_FINAL.contains(&code.as_str()) {
+                Ok(RefundAnswer::Failed(code))
+            } else {
+                Err(ApiError::Refused(format!("{status}: {answer}")))
+            };
+        }
+        let r: RefundTx = serde_json::from_str(&answer)
+            .map_err(|_| ApiError::Refused(format!("an unreadable refund: {answer}")))?;
+        let answered = RefundAnswered {
+            order_no: r.out_trade_no,
+            refund_no: r.out_refund_no,
+            refund_fen: r.amount.refund,
+            total_fen: Some(r.amount.total),
+            currency: r.amount.currency,
+        };
+        check_refund(&answered, asked)
+            .map_err(|v| ApiError::Refused(format!("{}: {}", v.field, v.rule)))?;
+        Ok(match r.status.as_str() {
+            "SUCCESS" => RefundAnswer::Succeeded(r.refund_id),
+            "PROCESSING" => RefundAnswer::Processing(r.refund_id),
+            // ABNORMAL, CLOSED: the money did not go back.
+            other => RefundAnswer::Failed(other.to_string()),
+        })
     }
 
     /// Sandbox: whether `authorization` is our merchant's fresh signature of the

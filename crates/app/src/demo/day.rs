@@ -607,3 +607,46 @@ impl Day<'_> {
         Ok(())
     }
 }
+
+/// Orders for the demo's money ([`super::billing`]): for each instant of
+/// `opened`, a car of the first station walks in then, is serviced and handed
+/// over three hours later, its bill issued and unpaid, on the hand-set clock.
+/// The cars are taken from the end of the station's list, which the working day
+/// leaves alone.
+pub(super) async fn delivered_orders(
+    db: &Db,
+    app: &App,
+    clock: &ManualClock,
+    seed: u64,
+    opened: &[Timestamp],
+) -> AppResult<Vec<i64>> {
+    let crew = Crew {
+        advisor: principal(db, "advisor").await?,
+        manager: principal(db, "manager").await?,
+        technician: principal(db, "technician").await?.id,
+        head_office: Principal {
+            kind: domain::permission::ActorKind::Person,
+            id: 0,
+            name: "demo".into(),
+            role: Role::Administrator,
+            unit: Unit::HeadOffice,
+        },
+    };
+    let day = Day {
+        app,
+        clock,
+        crew: &crew,
+    };
+    let mut cars = cars(db, seed).await?;
+    let mut ids = Vec::new();
+    for at in opened {
+        let car = cars.pop().ok_or_else(|| internal("too few demo cars"))?;
+        clock.set(*at);
+        let id = day.walk_in(car, "更换机油机滤").await?;
+        day.to_delivery(id, 60).await?;
+        clock.set(ms(at.as_millisecond() + 180 * MINUTE)?);
+        day.complete(id, Stage::Delivery).await?;
+        ids.push(id);
+    }
+    Ok(ids)
+}

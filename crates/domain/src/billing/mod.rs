@@ -6,8 +6,10 @@
 //! notices cannot both win); these functions are the rules those updates follow and
 //! the model the property tests below run any sequence of events against.
 
+pub mod answer;
 pub mod notice;
 pub mod reconciliation;
+pub mod statement;
 
 use crate::role::Role;
 use crate::violation::Violation;

@@ -4,6 +4,7 @@ pub mod ledger;
 pub mod reconciliation;
 pub mod refund;
 pub mod sandbox;
+pub mod statement;
 
 use crate::error::{StoreError, StoreResult};
 use crate::scope::station_filter;

@@ -92,3 +92,50 @@ pub async fn paid_between(
     .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
+
+/// The refund the sandbox playing `provider` made for our refund reference
+/// `refund_ref`, if it made one (a provider answers a repeated refund request
+/// with the refund it already made).
+pub async fn refund_of(
+    conn: &mut AnyConnection,
+    provider: &str,
+    refund_ref: &str,
+) -> StoreResult<Option<SandboxTransaction>> {
+    let row = sqlx::query(
+        "SELECT payment_ref, provider_ref, amount_fen, status, at FROM sandbox_transactions \
+         WHERE payment_ref = $1 AND provider = $2 AND kind = 'refund' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(refund_ref)
+    .bind(provider)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.as_ref().map(from_row).transpose()?)
+}
+
+/// What the sandbox playing `provider` did in `[from, to)`, in order: money taken
+/// (`paid` payments) and given back (refunds, `true`), the rows of its statement
+/// file.
+pub async fn file_between(
+    conn: &mut AnyConnection,
+    provider: &str,
+    from: i64,
+    to: i64,
+) -> StoreResult<Vec<(SandboxTransaction, bool)>> {
+    let rows = sqlx::query(
+        "SELECT payment_ref, provider_ref, amount_fen, status, at, kind FROM sandbox_transactions \
+         WHERE provider = $1 AND at >= $2 AND at < $3 \
+         AND ((kind = 'payment' AND status = 'paid') OR kind = 'refund') ORDER BY id",
+    )
+    .bind(provider)
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let kind: String = r.try_get("kind")?;
+            Ok((from_row(r)?, kind == "refund"))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}

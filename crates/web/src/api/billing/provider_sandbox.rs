@@ -7,7 +7,7 @@
 
 use crate::AppState;
 use axum::Router;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, post};
@@ -20,6 +20,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/sandbox-provider/wechat/{*rest}", any(wechat))
         .route("/sandbox-provider/alipay/gateway.do", post(alipay))
+        .route(
+            app::billing::statement::ALIPAY_BILL_ROUTE,
+            axum::routing::get(alipay_bill),
+        )
 }
 
 fn failed(e: &app::AppError) -> Response {
@@ -49,7 +53,13 @@ async fn wechat(
     match app::billing::provider_sandbox::wechat_api(&s.app, method.as_str(), path, auth, &body)
         .await
     {
-        Ok(a) => {
+        Ok(reply) => {
+            if let Some((url, notice)) = reply.then {
+                // The provider posts its notice after it answered, over HTTP to
+                // our notice route, as WeChat Pay does (never in this request).
+                tokio::spawn(app::billing::provider_sandbox::post_notice(url, notice));
+            }
+            let a = reply.answer;
             let mut h = HeaderMap::new();
             h.insert(
                 header::CONTENT_TYPE,
@@ -76,6 +86,22 @@ async fn alipay(State(s): State<AppState>, Form(params): Form<Vec<(String, Strin
             text,
         )
             .into_response(),
+        Err(e) => failed(&e),
+    }
+}
+
+/// The query of Alipay's sandbox bill download link.
+#[derive(serde::Deserialize)]
+struct BillLink {
+    day: String,
+    token: String,
+}
+
+/// Alipay's bill download, played by its sandbox: the day's trade CSV for the
+/// link the gateway gave.
+async fn alipay_bill(State(s): State<AppState>, Query(q): Query<BillLink>) -> Response {
+    match app::billing::statement::alipay_bill_file(&s.app, &q.day, &q.token).await {
+        Ok(text) => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text).into_response(),
         Err(e) => failed(&e),
     }
 }
