@@ -288,6 +288,12 @@ async fn main() -> anyhow::Result<()> {
                         .await
                         .context("filling the demo's working day")?;
                 println!("demo working day: {day:?}");
+                // And the three-guarantees cars at each stage (courtesy car due, one
+                // repair short, a right arisen, an open request, an excluded fault).
+                let gt = app::demo::guarantee::stages(&db, s.app.clone(), jiff::Timestamp::now())
+                    .await
+                    .context("making the demo's three-guarantees cars")?;
+                println!("demo three guarantees: {gt:?}");
             }
             println!(
                 "sign in at /console/login as admin / demo1234 (owner pages: /owner/login with 13800000000)"

@@ -139,6 +139,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_search.sql"),
         postgres: include_str!("../migrations/postgres/0022_search.sql"),
     },
+    Migration {
+        version: 26,
+        name: "guarantee_cleanup",
+        sqlite: include_str!("../migrations/sqlite/0026_guarantee_cleanup.sql"),
+        postgres: include_str!("../migrations/postgres/0026_guarantee_cleanup.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

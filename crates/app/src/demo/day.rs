@@ -30,10 +30,10 @@ use std::sync::Arc;
 use store::Db;
 
 /// The station whose day is filled (the fixed accounts work there).
-const STATION: i64 = 1;
+pub(super) const STATION: i64 = 1;
 
 /// Minutes in milliseconds.
-const MINUTE: i64 = 60_000;
+pub(super) const MINUTE: i64 = 60_000;
 
 /// What the working day made.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -102,16 +102,16 @@ const DELIVERED: [(i64, bool, Option<i64>); 6] = [
 
 /// The people of the first station who do the work, and a head-office grant for
 /// what none of them may do.
-struct Crew {
-    advisor: Principal,
-    manager: Principal,
-    technician: i64,
-    head_office: Principal,
+pub(super) struct Crew {
+    pub(super) advisor: Principal,
+    pub(super) manager: Principal,
+    pub(super) technician: i64,
+    pub(super) head_office: Principal,
 }
 
 impl Crew {
     /// The grant for `action`: the advisor's, else the manager's, else head office's.
-    fn grant(&self, action: Action) -> AppResult<Grant> {
+    pub(super) fn grant(&self, action: Action) -> AppResult<Grant> {
         self.advisor
             .grant(action)
             .or_else(|_| self.manager.grant(action))
@@ -120,7 +120,7 @@ impl Crew {
     }
 }
 
-async fn principal(db: &Db, username: &str) -> AppResult<Principal> {
+pub(super) async fn principal(db: &Db, username: &str) -> AppResult<Principal> {
     let mut c = db.pool.acquire().await.map_err(store::StoreError::from)?;
     let id: i64 = sqlx::query("SELECT id FROM staff WHERE username = $1")
         .bind(username)
@@ -158,7 +158,7 @@ async fn cars(db: &Db, seed: u64) -> AppResult<Vec<i64>> {
 }
 
 /// The instant of `time` on `day` in the station's zone.
-fn at(zone: &TimeZone, day: Date, time: Time) -> AppResult<Timestamp> {
+pub(super) fn at(zone: &TimeZone, day: Date, time: Time) -> AppResult<Timestamp> {
     Ok(day
         .to_datetime(time)
         .to_zoned(zone.clone())
@@ -303,18 +303,18 @@ impl Reach {
 }
 
 /// The use cases one order goes through, on the hand-set clock.
-struct Day<'a> {
-    app: &'a App,
-    clock: &'a ManualClock,
-    crew: &'a Crew,
+pub(super) struct Day<'a> {
+    pub(super) app: &'a App,
+    pub(super) clock: &'a ManualClock,
+    pub(super) crew: &'a Crew,
 }
 
 impl Day<'_> {
-    fn g(&self) -> AppResult<Grant> {
+    pub(super) fn g(&self) -> AppResult<Grant> {
         self.crew.grant(Action::RepairOrderWrite)
     }
 
-    async fn walk_in(&self, car: i64, concern: &str) -> AppResult<i64> {
+    pub(super) async fn walk_in(&self, car: i64, concern: &str) -> AppResult<i64> {
         let input = WalkInInput {
             station_id: STATION,
             vehicle_id: car,
@@ -346,7 +346,7 @@ impl Day<'_> {
         Ok(())
     }
 
-    async fn complete(&self, id: i64, stage: Stage) -> AppResult<()> {
+    pub(super) async fn complete(&self, id: i64, stage: Stage) -> AppResult<()> {
         crate::repair_order::complete_stage(self.app, &self.g()?, id, stage).await?;
         Ok(())
     }
@@ -422,7 +422,7 @@ impl Day<'_> {
     }
 
     /// A past day's order taken to the last step of the hand-over.
-    async fn to_delivery(&self, id: i64, repair: i64) -> AppResult<()> {
+    pub(super) async fn to_delivery(&self, id: i64, repair: i64) -> AppResult<()> {
         let lines = self.estimate(id).await?;
         self.later(15);
         self.repair(id, &lines, 300).await?;
