@@ -238,9 +238,9 @@ async fn the_board_and_the_order_header_show_the_courtesy_car_from_day_six() {
     at(&t, "2026-06-01T09:00");
     let id = open_typed(&t, &advisor, car, "变速箱异响", "repair").await;
     classify(&advisor, id, json!({"quality": true, "part": "同步器"})).await;
-    let (web, _) = t.login("service_advisor").await;
     let board = format!("{}/console/board?station={}", t.base, t.fx.station_a);
     at(&t, "2026-06-06T08:59");
+    let (web, _) = t.login("service_advisor").await;
     assert!(
         !page_text(&web, board.clone())
             .await
