@@ -9,7 +9,7 @@ use crate::AppState;
 use crate::console::chrome::Chrome;
 use crate::console::form::{FormData, error_page, render};
 use crate::console::session::{ConsoleUser, grant};
-use crate::console::table::{Filter, TRow, TablePage};
+use crate::console::table::{TRow, TablePage};
 use crate::console::timeline::{self, EventView};
 use crate::console::toast;
 use crate::error::{FieldError, field_errors, page_error};
@@ -112,9 +112,8 @@ async fn list(
         title: t(lang, "gt2.requests"),
         notice: None,
         error: None,
-        filter: Some(Filter {
-            fields: vec![("state".into(), t(lang, "gt2.state"), state)],
-        }),
+        // The state is filtered by link (`?state=filed`), not typed: no codes to type.
+        filter: None,
         new_link: None,
         headers: vec![
             t(lang, "gt3.request_no"),
