@@ -322,6 +322,14 @@ async fn main() -> anyhow::Result<()> {
                 .context("filling the demo's bills")?;
                 println!("demo bills: {bills:?}");
                 demo_bills = Some(bills);
+                // And the three-guarantees cars at each stage (courtesy car due, one
+                // repair short, a right arisen, an open request, an excluded fault).
+                // A failure here leaves the demo without those cars, never without a server.
+                match app::demo::guarantee::stages(&db, s.app.clone(), jiff::Timestamp::now()).await
+                {
+                    Ok(gt) => println!("demo three guarantees: {gt:?}"),
+                    Err(e) => eprintln!("demo three guarantees not made: {e}"),
+                }
             } else if matches!(scale, DemoScale::Small)
                 && state == app::demo::state::DemoState::Complete
             {

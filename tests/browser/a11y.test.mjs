@@ -29,6 +29,17 @@ async function apiGet(username, path) {
   return res.ok ? res.json() : null;
 }
 
+/** The first match of `re` in the HTML of a console page as `username` sees it. */
+async function firstLink(username, path, re) {
+  const r = await fetch(`${BASE_URL}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }),
+  });
+  const cookie = r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const res = await fetch(`${BASE_URL}${path}`, { headers: { cookie } });
+  const m = res.ok ? (await res.text()).match(re) : null;
+  return m ? m[1] : null;
+}
+
 const first = (list) => (Array.isArray(list) ? list[0] : list?.items?.[0]) ?? null;
 
 test('every page type has no critical or serious axe-core violation, zh and en', async () => {
@@ -39,6 +50,8 @@ test('every page type has no critical or serious axe-core violation, zh and en',
   const board = await apiGet('advisor', '/api/v1/stations/1/repair-orders');
   const order = first(board);
   const complaint = first(await apiGet('agent', '/api/v1/complaints?include_closed=true'));
+  // The three-guarantees request pages: the demo's open request, found on its list page.
+  const gtRequest = await firstLink('advisor', '/console/three-guarantees/requests', /\/console\/three-guarantees\/requests\/(\d+)/);
   // Console pages by type: [type, account, path]. Pages other helpers rebuild
   // (board, order page, appointments, homes) are listed too.
   const consolePages = [
@@ -70,6 +83,10 @@ test('every page type has no critical or serious axe-core violation, zh and en',
     ['queue', 'admin', '/console/queue'],
     ['complaints', 'agent', '/console/complaints'],
     complaint && ['complaint', 'agent', `/console/complaints/${complaint.id}`],
+    vehicle && ['gt-dossier', 'advisor', `/console/vehicles/${vehicle.id}/dossier`],
+    ['gt-requests', 'advisor', '/console/three-guarantees/requests'],
+    gtRequest && ['gt-request', 'advisor', `/console/three-guarantees/requests/${gtRequest}`],
+    vehicle && ['gt-request-new', 'advisor', `/console/vehicles/${vehicle.id}/three-guarantees/requests/new`],
   ].filter(Boolean);
   const ownerPages = [
     ['owner-login', '/owner/login'],
@@ -119,6 +136,9 @@ test('every page type has no critical or serious axe-core violation, zh and en',
       await octx.addCookies([{ name: 'as_lang', value: lang, url: BASE_URL }]);
       const op = await octx.newPage();
       await signInOwner(op, OWNER_PHONE);
+      // The owner's three-guarantees page of their first car, linked from the home.
+      const gtHref = await op.locator('a[data-three-guarantees]').first().getAttribute('href');
+      if (gtHref && !ownerPages.some(([type]) => type === 'owner-three-guarantees')) ownerPages.push(['owner-three-guarantees', gtHref]);
       for (const [type, path] of ownerPages) {
         await op.goto(`${BASE_URL}${path}`);
         await check(op, `${type} ${lang}`);

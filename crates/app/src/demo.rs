@@ -15,6 +15,7 @@ pub use catalogue::prepare_service;
 mod customer;
 pub mod day;
 mod geo;
+pub mod guarantee;
 mod names;
 mod network;
 mod people;

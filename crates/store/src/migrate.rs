@@ -146,6 +146,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0023_survey.sql"),
     },
     Migration {
+        version: 26,
+        name: "guarantee_cleanup",
+        sqlite: include_str!("../migrations/sqlite/0026_guarantee_cleanup.sql"),
+        postgres: include_str!("../migrations/postgres/0026_guarantee_cleanup.sql"),
+    },
+    Migration {
         version: 27,
         name: "provider_statements",
         sqlite: include_str!("../migrations/sqlite/0027_provider_statements.sql"),

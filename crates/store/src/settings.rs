@@ -1,6 +1,6 @@
 //! Settings head office keeps: one JSON value per key (for example
-//! `three_guarantees`, the three-guarantees thresholds). A missing key means the
-//! caller's built-in default.
+//! `three_guarantees_policy`, the maker's three-guarantees policy). A missing key
+//! means the caller's built-in default.
 
 use crate::error::{StoreError, StoreResult};
 use serde::Serialize;

@@ -105,10 +105,10 @@ const DELIVERED: [(i64, bool, Option<i64>); 6] = [
 /// The people of the first station who do the work, and a head-office grant for
 /// what none of them may do.
 pub(super) struct Crew {
-    advisor: Principal,
-    manager: Principal,
-    technician: i64,
-    head_office: Principal,
+    pub(super) advisor: Principal,
+    pub(super) manager: Principal,
+    pub(super) technician: i64,
+    pub(super) head_office: Principal,
 }
 
 impl Crew {
@@ -138,7 +138,7 @@ impl Crew {
     }
 }
 
-async fn principal(db: &Db, username: &str) -> AppResult<Principal> {
+pub(super) async fn principal(db: &Db, username: &str) -> AppResult<Principal> {
     let mut c = db.pool.acquire().await.map_err(store::StoreError::from)?;
     let id: i64 = sqlx::query("SELECT id FROM staff WHERE username = $1")
         .bind(username)
@@ -383,11 +383,11 @@ impl Day<'_> {
         Ok(made)
     }
 
-    fn g(&self) -> AppResult<Grant> {
+    pub(super) fn g(&self) -> AppResult<Grant> {
         self.crew.grant(Action::RepairOrderWrite)
     }
 
-    async fn walk_in(&self, car: i64, concern: &str) -> AppResult<i64> {
+    pub(super) async fn walk_in(&self, car: i64, concern: &str) -> AppResult<i64> {
         let input = WalkInInput {
             station_id: STATION,
             vehicle_id: car,
@@ -419,7 +419,7 @@ impl Day<'_> {
         Ok(())
     }
 
-    async fn complete(&self, id: i64, stage: Stage) -> AppResult<()> {
+    pub(super) async fn complete(&self, id: i64, stage: Stage) -> AppResult<()> {
         crate::repair_order::complete_stage(self.app, &self.g()?, id, stage).await?;
         Ok(())
     }
@@ -495,7 +495,7 @@ impl Day<'_> {
     }
 
     /// A past day's order taken to the last step of the hand-over.
-    async fn to_delivery(&self, id: i64, repair: i64) -> AppResult<()> {
+    pub(super) async fn to_delivery(&self, id: i64, repair: i64) -> AppResult<()> {
         let lines = self.estimate(id).await?;
         self.later(15);
         self.repair(id, &lines, 300).await?;

@@ -8,7 +8,8 @@
 //!   each arose and their evidence; counters; warnings; the courtesy-car duty live);
 //! - [`record`]: the order's clock, excluded intervals, classified faults and Art 32
 //!   exclusions, the vehicle's delivery date;
-//! - [`request`]: the Arts 25–29 request workflow with its deadlines as timers.
+//! - [`request`]: the Arts 25–29 request workflow with its deadlines as timers;
+//! - [`owner`]: the owner's own view of a car (the phone page).
 //!
 //! Rights are recomputed from the history on every reading, never stored: the domain
 //! judges each event on its own date and reading, so a right once arisen is found again
@@ -22,10 +23,11 @@
 
 pub mod dossier;
 pub mod history;
+pub mod owner;
 pub mod policy;
 pub mod record;
 pub mod request;
 pub mod view;
 
 pub use policy::{PolicyInput, PolicySetting, set_policy, setting};
-pub use view::{OrderGuarantee, ThreeGuarantees, for_order, for_vehicle};
+pub use view::{OrderGuarantee, ThreeGuarantees, courtesy_car_orders, for_order, for_vehicle};

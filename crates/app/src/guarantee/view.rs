@@ -259,6 +259,45 @@ pub(crate) async fn courtesy_car_arose(
         .any(|r| r.kind == RightKind::CourtesyCar && r.subject == subject))
 }
 
+/// Of the given orders (each with its vehicle), those whose courtesy-car duty
+/// (Art 21) runs at the clock's now: the board marks their cards from the start of
+/// day 6 of a quality repair, by the same rule as the order page. Orders outside the
+/// caller's reach are left out. Needs `RepairOrderRead`.
+pub async fn courtesy_car_orders(
+    app: &App,
+    grant: &Grant,
+    orders: &[(i64, i64)],
+) -> AppResult<std::collections::BTreeSet<i64>> {
+    expect(grant, Action::RepairOrderRead)?;
+    let mut c = conn(app).await?;
+    let now = ts(app.now_ms())?;
+    let mut by_vehicle: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
+    for (order, vehicle) in orders {
+        by_vehicle.entry(*vehicle).or_default().push(*order);
+    }
+    let mut out = std::collections::BTreeSet::new();
+    for (vehicle_id, ids) in by_vehicle {
+        let Ok(vehicle) = store::vehicle::get(&mut c, &Reach::All, vehicle_id).await else {
+            continue;
+        };
+        let h = history::load(&mut c, vehicle).await?;
+        for r in assess_at(&h, now).rights {
+            if r.kind != RightKind::CourtesyCar {
+                continue;
+            }
+            if let Some(id) = r
+                .subject
+                .strip_prefix("visit:")
+                .and_then(|x| x.parse().ok())
+                && ids.contains(&id)
+            {
+                out.insert(id);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The position of a vehicle within reach. Needs `RepairOrderRead`; the counters
 /// cover its orders at every station.
 pub async fn for_vehicle(app: &App, grant: &Grant, vehicle_id: i64) -> AppResult<ThreeGuarantees> {

@@ -13,6 +13,8 @@
 //!   problem") and every right of Arts 20–24 with when it arose, its article and its
 //!   evidence; counters and warnings (default margin 25 days).
 //! - [`exclusion`]: Art 32 grounds with explanation and evidence.
+//! - [`battery`]: a new-energy vehicle's capacity-fade promise (per model, from its
+//!   三包凭证) judged against battery checks.
 //! - [`request`]: Arts 25–29 request states, 10/20 working-day deadlines on the
 //!   working calendar, Art 27 usage charge, new periods for a replacement car.
 //!
@@ -23,6 +25,7 @@
 //! `repair_order::courtesy_car_entitled`) are gone: every caller reads
 //! [`right::assess`], the maker's [`period::Policy`] and the ten [`main_part::System`]s.
 
+pub mod battery;
 pub mod exclusion;
 pub mod main_part;
 pub mod period;

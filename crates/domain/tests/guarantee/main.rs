@@ -4,6 +4,7 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 mod articles;
+mod battery;
 mod findings;
 mod props;
 mod request;

@@ -127,3 +127,57 @@ pub async fn update_state(
     .await?;
     Ok(res.rows_affected() == 1)
 }
+
+/// A request in a list, with the vehicle's VIN and plate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequestListRow {
+    /// The request.
+    pub request: RequestRow,
+    /// The vehicle's VIN.
+    pub vin: String,
+    /// Its plate, if registered.
+    pub plate: Option<String>,
+}
+
+/// Requests within reach (by the station whose calendar counts them), the waiting ones
+/// first (filed, then accepted), then the newest; at most `limit`.
+pub async fn list(
+    conn: &mut AnyConnection,
+    reach: &domain::permission::Reach,
+    state: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<RequestListRow>> {
+    let (cond, bind) = crate::scope::station_filter(reach, "r.station_id", "s.region_id", 2);
+    let state_cond = if bind.is_some() {
+        "($3 = '' OR r.state = $3)"
+    } else {
+        "($2 = '' OR r.state = $2)"
+    };
+    let cols = COLS
+        .split(", ")
+        .map(|c| format!("r.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {cols}, v.vin, v.plate FROM guarantee_requests r \
+         JOIN stations s ON s.id = r.station_id JOIN vehicles v ON v.id = r.vehicle_id \
+         WHERE {cond} AND {state_cond} \
+         ORDER BY CASE r.state WHEN 'filed' THEN 0 WHEN 'accepted' THEN 1 ELSE 2 END, r.id DESC \
+         LIMIT $1"
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit);
+    if let Some(b) = bind {
+        q = q.bind(b);
+    }
+    let rows = q.bind(state.unwrap_or("")).fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(RequestListRow {
+                request: from_row(r)?,
+                vin: r.try_get("vin")?,
+                plate: r.try_get("plate")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}

@@ -265,9 +265,9 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         match app::guarantee::for_vehicle(&s.app, &g, id).await {
             Ok(tg) => {
                 sections.extend(super::guarantee::vehicle_sections(user.lang, &tg));
-                links.push((
-                    format!("/console/vehicles/{id}/dossier"),
-                    chrome.t("gt2.dossier"),
+                let can_file = user.session.principal.grant(Action::VehicleWrite).is_ok();
+                links.extend(super::guarantee::vehicle_links(
+                    user.lang, id, &tg, can_file,
                 ));
             }
             Err(e) => return error_page(chrome, &e),

@@ -24,6 +24,7 @@ pub(crate) mod page;
 
 // Business areas, named as in every other layer.
 pub mod appointment;
+pub mod guarantee;
 pub mod pickup;
 pub mod privacy;
 pub mod repair_order;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/owner/code", post(send_code))
         .route("/owner/logout", post(logout))
         .merge(appointment::router())
+        .merge(guarantee::router())
         .merge(repair_order::router())
         .merge(survey::router())
         .merge(pickup::router())

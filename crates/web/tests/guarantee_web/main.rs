@@ -193,4 +193,5 @@ async fn repair_of(
 }
 
 mod findings;
+mod pages;
 mod requests;

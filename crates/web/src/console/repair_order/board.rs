@@ -31,6 +31,8 @@ struct Card {
     elapsed: String,
     overrun: bool,
     awaiting: usize,
+    /// The courtesy-car duty (三包 Art 21) runs for this order: day 6 of a quality repair.
+    courtesy_car: bool,
 }
 
 /// One column.
@@ -110,6 +112,19 @@ pub async fn board(
         Ok(b) => b,
         Err(e) => return error_page(chrome, &e),
     };
+    // The courtesy-car duty is the three-guarantees area's rule; a failure to read it
+    // leaves the board usable without the marker.
+    let open: Vec<(i64, i64)> = b
+        .columns
+        .iter()
+        .flat_map(|c| c.cards.iter().map(|k| (k.item.id, k.item.vehicle_id)))
+        .collect();
+    let courtesy = app::guarantee::view::courtesy_car_orders(&s.app, &g, &open)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "board: no courtesy-car markers");
+            Default::default()
+        });
     let columns: Vec<Column> = b
         .columns
         .iter()
@@ -146,6 +161,7 @@ pub async fn board(
                     },
                     overrun: card.item.overrun,
                     awaiting: card.item.awaiting_approval,
+                    courtesy_car: courtesy.contains(&card.item.id),
                 })
                 .collect(),
         })

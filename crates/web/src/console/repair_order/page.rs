@@ -97,6 +97,10 @@ struct OrderPage {
     can_work: bool,
     can_classify: bool,
     guarantee_alerts: Vec<String>,
+    /// The courtesy-car duty (三包 Art 21) for the header, "since …", when it runs.
+    courtesy_car_due: Option<String>,
+    /// The three-guarantees section with its forms (HTML from `console::guarantee`).
+    guarantee_section: String,
     pickups: Vec<(String, String, String, String)>,
     vehicle_href: String,
     concern_code: String,
@@ -116,6 +120,30 @@ pub(crate) async fn order_page(
     link: Option<(&str, String)>,
     status: StatusCode,
 ) -> Response {
+    order_page_full(s, user, id, error, link, status, None).await
+}
+
+/// The order page after a refused three-guarantees form: its errors beside its fields.
+pub(crate) async fn order_page_with(
+    s: &AppState,
+    user: &ConsoleUser,
+    id: i64,
+    error: Option<String>,
+    status: StatusCode,
+    failed: Option<crate::console::guarantee::order::Failed>,
+) -> Response {
+    order_page_full(s, user, id, error, None, status, failed).await
+}
+
+async fn order_page_full(
+    s: &AppState,
+    user: &ConsoleUser,
+    id: i64,
+    error: Option<String>,
+    link: Option<(&str, String)>,
+    status: StatusCode,
+    failed: Option<crate::console::guarantee::order::Failed>,
+) -> Response {
     let chrome = user.chrome("board");
     let lang = user.lang;
     let g = match grant(user, Action::RepairOrderRead) {
@@ -131,13 +159,7 @@ pub(crate) async fn order_page(
         .unwrap_or_default();
     // The advisor is told at the order what the owner may be entitled to under the
     // three-guarantees rules, before the car is handed back again.
-    let guarantee_alerts = match app::guarantee::for_order(&s.app, &g, id).await {
-        Ok(og) => crate::console::guarantee::order_alerts(lang, &og),
-        Err(e) => {
-            tracing::warn!(error = %e, "order page: no three-guarantees counters");
-            vec![]
-        }
-    };
+    let gt = crate::console::guarantee::order::order_gt(s, user, &chrome, &g, id, failed).await;
     let pickups = match grant(user, app::pickup::READ) {
         Ok(pg) => crate::console::pickup::of_order_rows(s, &pg, lang, id).await,
         Err(_) => vec![],
@@ -317,7 +339,9 @@ pub(crate) async fn order_page(
         can_check: can_work,
         can_work,
         can_classify: can_work && o.delivered_at.is_none(),
-        guarantee_alerts,
+        guarantee_alerts: gt.alerts,
+        courtesy_car_due: gt.courtesy_car,
+        guarantee_section: gt.html,
         pickups,
         vehicle_href: format!("/console/vehicles/{}", o.vehicle_id),
         concern_code: o.concern_code.clone().unwrap_or_default(),

@@ -8,6 +8,9 @@
 //! A request is refused (422, naming the field and the article) for a right that never
 //! arose (`guarantee.right_not_arisen`), a right that gives no replacement or refund,
 //! or when filed outside the 三包有效期 (`guarantee.request_outside_period`, art24).
+//! The list and one request with its timeline are read in [`read`].
+
+pub mod read;
 
 use super::history;
 use super::view::assess_at;
@@ -99,7 +102,7 @@ pub struct RequestView {
     pub usage_charge_fen: Option<i64>,
 }
 
-fn view_of(r: &RequestRow, today: Date) -> AppResult<RequestView> {
+pub(crate) fn view_of(r: &RequestRow, today: Date) -> AppResult<RequestView> {
     let req: Request = rebuild(
         serde_json::from_str(&r.state_json).map_err(|e| AppError::Internal(e.to_string()))?,
     )?;
@@ -142,7 +145,10 @@ fn state_name(s: &RequestState) -> &'static str {
 /// and 调休 make-up days), Monday to Friday otherwise, in the station's zone. The
 /// regulation counts 工作日, so a station that opens on weekends does not shorten the
 /// owner's deadline.
-async fn calendar_of(c: &mut AnyConnection, station_id: i64) -> AppResult<WorkingCalendar> {
+pub(crate) async fn calendar_of(
+    c: &mut AnyConnection,
+    station_id: i64,
+) -> AppResult<WorkingCalendar> {
     let plan = crate::calendar::load_plan(c).await?;
     let tz = crate::calendar::station_zone(c, station_id).await?;
     let day = Some((

@@ -1,7 +1,11 @@
 //! The three guarantees (三包) on staff pages: the vehicle page's section (windows,
 //! counters, every right with its article, the date it arose and the orders that prove
 //! it), the alerts on the order page (the courtesy-car duty, live from day 6), and the
-//! printable dossier per vehicle (三包档案).
+//! printable dossier per vehicle (三包档案). The order page's forms are in [`order`], the
+//! replacement and refund requests in [`request`].
+
+pub mod order;
+pub mod request;
 
 use super::chrome::{Chrome, show_time};
 use super::form::{DetailPage, Section, error_page, render};
@@ -18,7 +22,10 @@ use domain::permission::Action;
 
 /// Routes of the guarantee pages.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/console/vehicles/{id}/dossier", get(dossier))
+    Router::new()
+        .route("/console/vehicles/{id}/dossier", get(dossier))
+        .merge(order::router())
+        .merge(request::router())
 }
 
 fn t(lang: Lang, key: &str) -> String {
@@ -68,7 +75,8 @@ pub(crate) fn subject_label(lang: Lang, subject: &str) -> String {
     t(lang, &format!("gt2.subject.{subject}"))
 }
 
-fn article(lang: Lang, cite: &str) -> String {
+/// An article cited, in words.
+pub(crate) fn article(lang: Lang, cite: &str) -> String {
     t(lang, &format!("gt2.art.{cite}"))
 }
 
@@ -77,6 +85,33 @@ fn evidence(ids: &[i64]) -> String {
         .map(|i| format!("#{i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The vehicle page's links of this area: the dossier, the requests, and the form
+/// filing a request when a right to replacement or refund arose and the user may file.
+pub(crate) fn vehicle_links(
+    lang: Lang,
+    id: i64,
+    tg: &ThreeGuarantees,
+    can_file: bool,
+) -> Vec<(String, String)> {
+    let mut links = vec![
+        (
+            format!("/console/vehicles/{id}/dossier"),
+            t(lang, "gt2.dossier"),
+        ),
+        (
+            "/console/three-guarantees/requests".to_string(),
+            t(lang, "gt2.requests"),
+        ),
+    ];
+    if can_file && tg.rights.iter().any(|r| r.kind == "replacement_or_refund") {
+        links.push((
+            format!("/console/vehicles/{id}/three-guarantees/requests/new"),
+            t(lang, "gt3.file_request"),
+        ));
+    }
+    links
 }
 
 /// The vehicle page's sections: windows and counters, then every right.
@@ -168,16 +203,17 @@ pub(crate) fn vehicle_sections(lang: Lang, tg: &ThreeGuarantees) -> Vec<Section>
     let counters = Section {
         title: t(lang, "section.three_guarantees"),
         headers: vec![
-            t(lang, "gt.counter"),
-            t(lang, "gt.value"),
-            t(lang, "gt.threshold"),
+            t(lang, "gt3.counter"),
+            t(lang, "gt3.value"),
+            t(lang, "gt3.threshold"),
         ],
         rows,
     };
     vec![counters, rights_section(lang, tg)]
 }
 
-fn right_kind(lang: Lang, kind: &str, system: Option<&str>) -> String {
+/// A right's kind in words, with its assembly for a free assembly.
+pub(crate) fn right_kind(lang: Lang, kind: &str, system: Option<&str>) -> String {
     let k = t(lang, &format!("gt2.kind.{kind}"));
     match system {
         Some(s) => format!("{k} ({})", t(lang, &format!("gt2.system.{s}"))),
@@ -218,7 +254,7 @@ pub(crate) fn order_alerts(lang: Lang, og: &app::guarantee::OrderGuarantee) -> V
     if let Some(since) = og.courtesy_car_since {
         out.push(format!(
             "{} ({} {})",
-            t(lang, "gt.courtesy_car"),
+            t(lang, "gt3.courtesy_car_due"),
             t(lang, "gt2.since"),
             show_time(since)
         ));

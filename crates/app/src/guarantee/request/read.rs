@@ -1,0 +1,95 @@
+//! Reading replacement or refund requests: the list of those within reach (the
+//! waiting ones first, each with its deadline's status today) and one request with
+//! its vehicle, the answer and its timeline.
+
+use super::{ENTITY, view_of};
+use crate::network::expect;
+use crate::shared::ts;
+use crate::{App, AppError, AppResult, conn};
+use domain::guarantee::request::{Request, RequestState};
+use domain::permission::{Action, Grant};
+use serde::Serialize;
+
+/// Longest list shown.
+pub const LIST_LIMIT: i64 = 200;
+
+/// A request in the list.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestItem {
+    /// The request.
+    pub request: super::RequestView,
+    /// The vehicle's VIN.
+    pub vin: String,
+    /// Its plate, if registered.
+    pub plate: Option<String>,
+}
+
+/// Requests within reach, optionally of one state (`filed`, `accepted`, `refused`,
+/// `performed`), the waiting ones first. Needs `RepairOrderRead`.
+pub async fn list(app: &App, grant: &Grant, state: Option<&str>) -> AppResult<Vec<RequestItem>> {
+    expect(grant, Action::RepairOrderRead)?;
+    let state = state.filter(|s| ["filed", "accepted", "refused", "performed"].contains(s));
+    let mut c = conn(app).await?;
+    let rows = store::guarantee::request::list(&mut c, grant.reach(), state, LIST_LIMIT).await?;
+    let now = ts(app.now_ms())?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let tz = crate::calendar::station_zone(&mut c, r.request.station_id).await?;
+        let today = tz.to_datetime(now).date();
+        out.push(RequestItem {
+            request: view_of(&r.request, today)?,
+            vin: r.vin,
+            plate: r.plate,
+        });
+    }
+    Ok(out)
+}
+
+/// One request with what its page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestDetail {
+    /// The request.
+    pub request: super::RequestView,
+    /// The vehicle's VIN.
+    pub vin: String,
+    /// Its plate, if registered.
+    pub plate: Option<String>,
+    /// Day of the answer, once answered.
+    pub answered_on: Option<String>,
+    /// The reason of a refusal.
+    pub refusal: Option<String>,
+    /// Day replaced or refunded.
+    pub performed_on: Option<String>,
+    /// Every step, oldest first.
+    pub timeline: Vec<store::event::Event>,
+}
+
+/// One request with its vehicle within reach. Needs `RepairOrderRead`.
+pub async fn detail(app: &App, grant: &Grant, id: i64) -> AppResult<RequestDetail> {
+    expect(grant, Action::RepairOrderRead)?;
+    let mut c = conn(app).await?;
+    let row = store::guarantee::request::get(&mut c, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let veh = store::vehicle::get(&mut c, grant.reach(), row.vehicle_id).await?;
+    let tz = crate::calendar::station_zone(&mut c, row.station_id).await?;
+    let today = tz.to_datetime(ts(app.now_ms())?).date();
+    let req: Request = crate::shared::rebuild(
+        serde_json::from_str(&row.state_json).map_err(|e| AppError::Internal(e.to_string()))?,
+    )?;
+    let (answered_on, refusal, performed_on) = match &req.state {
+        RequestState::Filed => (None, None, None),
+        RequestState::Accepted { on, .. } => (Some(on.to_string()), None, None),
+        RequestState::Refused { on, reason } => (Some(on.to_string()), Some(reason.clone()), None),
+        RequestState::Performed { on } => (None, None, Some(on.to_string())),
+    };
+    Ok(RequestDetail {
+        request: view_of(&row, today)?,
+        vin: veh.vin,
+        plate: veh.plate,
+        answered_on,
+        refusal,
+        performed_on,
+        timeline: store::event::for_entity(&mut c, ENTITY, id).await?,
+    })
+}

@@ -1,0 +1,147 @@
+//! The traction battery's capacity-fade promise of a new-energy vehicle (issue 19,
+//! "EV"): the 三包凭证 of a model promises that the pack keeps at least a share of its
+//! rated capacity for a number of years or kilometres, whichever comes first. A
+//! battery check (state of health measured at a station) below the promise inside
+//! its window is a quality problem of the traction battery, to be repaired or
+//! replaced under the three guarantees; above it, or outside the window, it is not.
+//!
+//! The regulation sets no figure for the fade itself: the promise is the maker's, per
+//! model, and only the maker's word can be held to. Shares are kept in tenths of a per
+//! cent (700 = 70.0 %), so no float decides a right.
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+/// Why a fade promise or a check is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FadeError {
+    /// The promised share is not above 0 and at most 100 %.
+    #[error("the promised capacity share must be above 0 and at most 100 %")]
+    Share,
+    /// The promise runs for no time or no distance.
+    #[error("the promise must run for at least one year and one kilometre")]
+    Window,
+    /// The measured share is above 100 % of the rated capacity by more than the
+    /// tolerance of a measurement (110 %).
+    #[error("a measured capacity above 110 % of the rated one is not plausible")]
+    Measured,
+    /// A date beyond the supported range.
+    #[error("date out of range")]
+    DateRange,
+}
+
+impl From<FadeError> for crate::Violation {
+    fn from(e: FadeError) -> Self {
+        let (field, rule) = match e {
+            FadeError::Share => ("min_share_permille", "guarantee.fade_share"),
+            FadeError::Window => ("years", "guarantee.fade_window"),
+            FadeError::Measured => ("share_permille", "guarantee.fade_measured"),
+            FadeError::DateRange => ("date", "guarantee.date_range"),
+        };
+        crate::Violation::new(field, rule)
+    }
+}
+
+/// A model's capacity-fade promise, as its 三包凭证 states it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FadePromise {
+    /// The least share of the rated capacity kept, in tenths of a per cent.
+    min_share_permille: u16,
+    /// For how many years from the start of the periods.
+    years: u8,
+    /// Or up to how many kilometres.
+    km: u32,
+}
+
+impl FadePromise {
+    /// A promise of `min_share_permille` (tenths of a per cent, 1–1000) for `years`
+    /// years or `km` kilometres.
+    pub fn new(min_share_permille: u16, years: u8, km: u32) -> Result<FadePromise, FadeError> {
+        if min_share_permille == 0 || min_share_permille > 1000 {
+            return Err(FadeError::Share);
+        }
+        if years == 0 || km == 0 {
+            return Err(FadeError::Window);
+        }
+        Ok(FadePromise {
+            min_share_permille,
+            years,
+            km,
+        })
+    }
+
+    /// The promised share, tenths of a per cent.
+    pub fn min_share_permille(&self) -> u16 {
+        self.min_share_permille
+    }
+
+    /// The last day the promise covers, from the periods' start (invoice or delivery).
+    pub fn until(&self, start: Date) -> Result<Date, FadeError> {
+        start
+            .checked_add(i32::from(self.years).years())
+            .and_then(|d| d.checked_sub(1.day()))
+            .map_err(|_| FadeError::DateRange)
+    }
+}
+
+/// One battery check: the measured state of health on a day at a reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatteryCheck {
+    /// Day measured.
+    pub on: Date,
+    /// Odometer then.
+    pub odometer_km: u32,
+    /// Measured share of the rated capacity, tenths of a per cent.
+    pub share_permille: u16,
+}
+
+/// What a check means under the promise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FadeVerdict {
+    /// Inside the window and at or above the promise.
+    Kept,
+    /// Inside the window and below the promise: a quality problem of the traction
+    /// battery (its pack, not one of its main parts).
+    Broken {
+        /// By how much, tenths of a per cent.
+        short_by_permille: u16,
+    },
+    /// After the window (date or km): the promise no longer covers the pack.
+    Outside,
+}
+
+/// Judges `check` against `promise` for a car whose periods start on `start`.
+pub fn judge(
+    promise: &FadePromise,
+    start: Date,
+    check: &BatteryCheck,
+) -> Result<FadeVerdict, FadeError> {
+    if check.share_permille > 1100 {
+        return Err(FadeError::Measured);
+    }
+    if check.on < start || check.on > promise.until(start)? || check.odometer_km > promise.km {
+        return Ok(FadeVerdict::Outside);
+    }
+    Ok(
+        match promise.min_share_permille.checked_sub(check.share_permille) {
+            Some(short) if short > 0 => FadeVerdict::Broken {
+                short_by_permille: short,
+            },
+            _ => FadeVerdict::Kept,
+        },
+    )
+}
+
+/// The first check that broke the promise, if any (checks in any order).
+pub fn first_broken<'a>(
+    promise: &FadePromise,
+    start: Date,
+    checks: &'a [BatteryCheck],
+) -> Option<&'a BatteryCheck> {
+    let mut sorted: Vec<&BatteryCheck> = checks.iter().collect();
+    sorted.sort_by_key(|c| (c.on, c.odometer_km, c.share_permille));
+    sorted
+        .into_iter()
+        .find(|c| matches!(judge(promise, start, c), Ok(FadeVerdict::Broken { .. })))
+}

@@ -1,0 +1,274 @@
+//! The owner's three-guarantees page (三包) for one of their cars: how much of the
+//! 三包有效期 and the 包修期 is left (days and km), the repair-time counter against the
+//! 30-day line, the current repair's days, every right that arose (with its article
+//! and date), the car's requests with their answer deadlines, and a form filing a
+//! replacement or refund request citing a right that allows one. Another owner's car
+//! answers exactly like a missing one.
+
+use crate::AppState;
+use crate::console::form::{FormData, render, t};
+use crate::console::guarantee::{article, right_kind, subject_label};
+use crate::error::page_error;
+use crate::extract::{SESSION_COOKIE, constant_time_eq, cookie};
+use crate::i18n::{I18n, Lang, tables};
+use app::AppError;
+use app::auth::Session;
+use app::guarantee::request::FileInput;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use domain::permission::Grant;
+
+/// Routes of the owner's three-guarantees page.
+pub fn router() -> Router<AppState> {
+    Router::new().route(
+        "/owner/vehicles/{id}/three-guarantees",
+        get(page).post(file),
+    )
+}
+
+/// A right the owner may cite.
+struct Citable {
+    value: String,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "owner_guarantee.html")]
+struct OwnerPage {
+    lang: Lang,
+    t: &'static I18n,
+    title: String,
+    csrf: String,
+    notice: Option<String>,
+    error: Option<String>,
+    car: String,
+    /// (label, value) of the periods and counters.
+    status: Vec<(String, String)>,
+    /// (right, article · subject, arose on).
+    rights: Vec<(String, String, String)>,
+    /// (kind, right, filed on, answer by, state).
+    requests: Vec<(String, String, String, String, String)>,
+    citable: Vec<Citable>,
+    courtesy_car: bool,
+}
+
+async fn owner(s: &AppState, parts: &Parts) -> Option<(Session, Grant)> {
+    let token = cookie(parts, SESSION_COOKIE)?;
+    let session = app::auth::session(&s.app, token).await.ok()??;
+    if session.principal.role != domain::role::Role::Owner {
+        return None;
+    }
+    let grant = session.principal.grant(app::pickup::OWNER).ok()?;
+    Some((session, grant))
+}
+
+/// Days from today to `until` (both local dates), never negative.
+fn days_left(today: jiff::civil::Date, until: &str) -> i64 {
+    until
+        .parse::<jiff::civil::Date>()
+        .ok()
+        .and_then(|u| today.until(u).ok())
+        .map(|s| i64::from(s.get_days()).max(0))
+        .unwrap_or(0)
+}
+
+async fn show(
+    s: &AppState,
+    session: &Session,
+    grant: &Grant,
+    id: i64,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let lang = Lang::from_tag(&session.lang);
+    let p = match app::guarantee::owner::position(&s.app, grant, id).await {
+        Ok(p) => p,
+        Err(e) => {
+            let (msg, st) = page_error(lang, &e);
+            return (st, msg).into_response();
+        }
+    };
+    let tg = &p.position;
+    let today = jiff::Timestamp::from_millisecond(s.app.now_ms())
+        .map(|t| {
+            t.to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(jiff::tz::TimeZone::UTC))
+                .date()
+        })
+        .unwrap_or(jiff::civil::Date::MIN);
+    let cov = &tg.coverage;
+    let period = |until: &str, km: u32, within: bool| {
+        if within {
+            tables().fill(
+                lang,
+                "gt3.own.left",
+                &[
+                    ("until", until),
+                    ("days", &days_left(today, until).to_string()),
+                    ("km", &km.to_string()),
+                ],
+            )
+        } else {
+            t(lang, "gt2.ended")
+        }
+    };
+    let mut status_rows = vec![
+        (
+            t(lang, "gt2.sanbao"),
+            period(&cov.sanbao_until, cov.sanbao_km, tg.within_sanbao),
+        ),
+        (
+            t(lang, "gt2.warranty"),
+            period(&cov.warranty_until, cov.warranty_km, tg.within_warranty),
+        ),
+        (
+            t(lang, "gt2.repair_days"),
+            format!(
+                "{} / {}",
+                tg.counters.repair_days, tg.policy.cumulative_repair_days
+            ),
+        ),
+    ];
+    if let Some(d) = tg.counters.current_repair_days {
+        status_rows.push((t(lang, "gt2.current_repair_days"), d.to_string()));
+    }
+    let rights = tg
+        .rights
+        .iter()
+        .map(|r| {
+            (
+                right_kind(lang, &r.kind, r.system.as_deref()),
+                format!(
+                    "{} · {}",
+                    article(lang, &r.article),
+                    subject_label(lang, &r.subject)
+                ),
+                r.arose_on.clone(),
+            )
+        })
+        .collect();
+    let requests = p
+        .requests
+        .iter()
+        .map(|r| {
+            (
+                t(lang, &format!("gt2.request.{}", r.kind)),
+                format!(
+                    "{} · {}",
+                    article(lang, &r.article),
+                    subject_label(lang, &r.subject)
+                ),
+                r.filed_on.clone(),
+                r.perform_by.clone().unwrap_or_else(|| r.answer_by.clone()),
+                t(lang, &format!("gt2.request_state.{}", r.state)),
+            )
+        })
+        .collect();
+    let open: Vec<(&str, &str)> = p
+        .requests
+        .iter()
+        .filter(|r| r.state == "filed" || r.state == "accepted")
+        .map(|r| (r.article.as_str(), r.subject.as_str()))
+        .collect();
+    let citable = tg
+        .rights
+        .iter()
+        .filter(|r| r.kind == "replacement_or_refund")
+        .filter(|r| !open.contains(&(r.article.as_str(), r.subject.as_str())))
+        .map(|r| Citable {
+            value: format!("{}|{}", r.article, r.subject),
+            label: format!(
+                "{} · {}",
+                article(lang, &r.article),
+                subject_label(lang, &r.subject)
+            ),
+        })
+        .collect();
+    let page = OwnerPage {
+        lang,
+        t: tables(),
+        title: t(lang, "gt3.own.title"),
+        csrf: session.csrf.clone(),
+        notice,
+        error,
+        car: format!(
+            "{} · {}",
+            p.model,
+            p.plate.clone().unwrap_or_else(|| tg.vin.clone())
+        ),
+        status: status_rows,
+        rights,
+        requests,
+        citable,
+        courtesy_car: tg
+            .rights
+            .iter()
+            .any(|r| r.kind == "courtesy_car" && tg.counters.current_repair_days.is_some()),
+    };
+    render(&page, status)
+}
+
+async fn page(State(s): State<AppState>, parts: Parts, Path(id): Path<String>) -> Response {
+    let Some((session, grant)) = owner(&s, &parts).await else {
+        return Redirect::to("/owner/login").into_response();
+    };
+    let lang = Lang::from_tag(&session.lang);
+    let Ok(id) = id.trim().parse::<i64>() else {
+        let (msg, st) = page_error(lang, &AppError::NotFound);
+        return (st, msg).into_response();
+    };
+    let filed = parts
+        .uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .any(|p| p == "filed=1");
+    let notice = filed.then(|| t(lang, "gt3.own.filed"));
+    show(&s, &session, &grant, id, notice, None, StatusCode::OK).await
+}
+
+async fn file(
+    State(s): State<AppState>,
+    parts: Parts,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Response {
+    let Some((session, grant)) = owner(&s, &parts).await else {
+        return Redirect::to("/owner/login").into_response();
+    };
+    let lang = Lang::from_tag(&session.lang);
+    if !constant_time_eq(form.get("csrf").as_bytes(), session.csrf.as_bytes()) {
+        let msg = t(lang, "error.csrf");
+        return show(
+            &s,
+            &session,
+            &grant,
+            id,
+            None,
+            Some(msg),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let (art, subject) = form.get("right").split_once('|').unwrap_or(("", ""));
+    let input: FileInput = serde_json::from_value(serde_json::json!({
+        "kind": form.get("kind").trim(),
+        "article": art,
+        "subject": subject,
+    }))
+    .unwrap_or_default();
+    match app::guarantee::request::file_as_owner(&s.app, &grant, id, &input).await {
+        Ok(_) => {
+            Redirect::to(&format!("/owner/vehicles/{id}/three-guarantees?filed=1")).into_response()
+        }
+        Err(e) => {
+            let (msg, status) = page_error(lang, &e);
+            show(&s, &session, &grant, id, None, Some(msg), status).await
+        }
+    }
+}
