@@ -288,6 +288,16 @@ async fn main() -> anyhow::Result<()> {
                         .await
                         .context("filling the demo's working day")?;
                 println!("demo working day: {day:?}");
+                // The complaint queue, inboxes and analysis get months of history.
+                let complaints = app::demo::complaint::stream(
+                    &db,
+                    s.app.clone(),
+                    *seed,
+                    jiff::Timestamp::now(),
+                )
+                .await
+                .context("filing the demo's complaints")?;
+                println!("demo complaints: {complaints:?}");
             }
             println!(
                 "sign in at /console/login as admin / demo1234 (owner pages: /owner/login with 13800000000)"

@@ -70,6 +70,9 @@ test('every page type has no critical or serious axe-core violation, zh and en',
     ['queue', 'admin', '/console/queue'],
     ['complaints', 'agent', '/console/complaints'],
     complaint && ['complaint', 'agent', `/console/complaints/${complaint.id}`],
+    ['complaint-new', 'agent', '/console/complaints/new?q=0000'],
+    ['complaint-inbox', 'manager', '/console/complaints/inbox'],
+    ['complaint-analysis', 'admin', '/console/complaints/analysis'],
   ].filter(Boolean);
   const ownerPages = [
     ['owner-login', '/owner/login'],
@@ -77,6 +80,7 @@ test('every page type has no critical or serious axe-core violation, zh and en',
     ['owner-book', '/owner/book'],
     ['owner-appointments', '/owner/appointments'],
     ['owner-pickups', '/owner/pickups'],
+    ['owner-complaints', '/owner/complaints'],
     ['owner-link-gone', '/owner/track/0123456789abcdef0123456789abcdef'],
   ];
   const browser = await chromium.launch({

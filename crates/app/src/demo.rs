@@ -11,6 +11,7 @@ pub(crate) mod bulk;
 mod catalogue;
 
 pub use catalogue::prepare_service;
+pub mod complaint;
 mod customer;
 pub mod day;
 mod geo;

@@ -139,6 +139,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_search.sql"),
         postgres: include_str!("../migrations/postgres/0022_search.sql"),
     },
+    Migration {
+        version: 25,
+        name: "complaint_counted",
+        sqlite: include_str!("../migrations/sqlite/0025_complaint_counted.sql"),
+        postgres: include_str!("../migrations/postgres/0025_complaint_counted.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

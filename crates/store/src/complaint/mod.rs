@@ -4,6 +4,7 @@
 //! and [`notice`] (warnings and escalations: the inbox).
 
 pub mod clock;
+pub mod analysis;
 pub mod closure;
 pub mod notice;
 

@@ -24,6 +24,7 @@ pub(crate) mod page;
 
 // Business areas, named as in every other layer.
 pub mod appointment;
+pub mod complaint;
 pub mod pickup;
 pub mod privacy;
 pub mod repair_order;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(appointment::router())
         .merge(repair_order::router())
         .merge(pickup::router())
+        .merge(complaint::router())
         .merge(privacy::consent::router())
         .merge(privacy::export::router())
         .merge(privacy::request::router())
