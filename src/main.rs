@@ -289,14 +289,10 @@ async fn main() -> anyhow::Result<()> {
                         .context("filling the demo's working day")?;
                 println!("demo working day: {day:?}");
                 // The complaint queue, inboxes and analysis get months of history.
-                let complaints = app::demo::complaint::stream(
-                    &db,
-                    s.app.clone(),
-                    *seed,
-                    jiff::Timestamp::now(),
-                )
-                .await
-                .context("filing the demo's complaints")?;
+                let complaints =
+                    app::demo::complaint::stream(&db, s.app.clone(), *seed, jiff::Timestamp::now())
+                        .await
+                        .context("filing the demo's complaints")?;
                 println!("demo complaints: {complaints:?}");
             }
             println!(

@@ -95,7 +95,10 @@ async fn main() {
             .unwrap();
     }
     if backend == "postgres" {
-        sqlx::query("ANALYZE complaints").execute(&mut *c).await.unwrap();
+        sqlx::query("ANALYZE complaints")
+            .execute(&mut *c)
+            .await
+            .unwrap();
     }
     drop(c);
     println!(

@@ -19,9 +19,9 @@ use domain::complaint::{self as rules, Category, Channel, Severity};
 use domain::ids::{RegionId, StationId};
 use domain::permission::{Action, Grant, Reach};
 use domain::{Violation, Violations};
+pub use inbox::{inbox, inbox_levels};
 use serde::{Deserialize, Serialize};
 pub use store::complaint::closure::{AttachmentRow, FollowUpRow, GoodwillRow, ZeroRow};
-pub use inbox::{inbox, inbox_levels};
 pub use store::complaint::notice::NoticeRow;
 pub use store::complaint::{ComplaintRow, EventRow, QueueFilter};
 

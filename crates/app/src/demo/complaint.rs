@@ -115,19 +115,35 @@ fn plan(rng: &mut StdRng, start: i64, fate: Fate) -> Vec<(i64, Step)> {
         _ => rng.random_range(10 * MINUTE..55 * MINUTE),
     };
     at(&mut out, answer, Step::Respond);
-    at(&mut out, rng.random_range(MINUTE..2 * HOUR), Step::Event("acknowledge"));
+    at(
+        &mut out,
+        rng.random_range(MINUTE..2 * HOUR),
+        Step::Event("acknowledge"),
+    );
     let open_until = if fate == Fate::Open {
         rng.random_range(0..6)
     } else {
         99
     };
     let work: [(i64, Step); 8] = [
-        (rng.random_range(HOUR..6 * HOUR), Step::Event("start_analysis")),
+        (
+            rng.random_range(HOUR..6 * HOUR),
+            Step::Event("start_analysis"),
+        ),
         (rng.random_range(2 * HOUR..20 * HOUR), Step::Analyse),
-        (rng.random_range(HOUR..8 * HOUR), Step::Event("propose_solution")),
-        (rng.random_range(HOUR..6 * HOUR), Step::Event("customer_accepts")),
+        (
+            rng.random_range(HOUR..8 * HOUR),
+            Step::Event("propose_solution"),
+        ),
+        (
+            rng.random_range(HOUR..6 * HOUR),
+            Step::Event("customer_accepts"),
+        ),
         (rng.random_range(HOUR..4 * HOUR), Step::Event("start_work")),
-        (rng.random_range(2 * HOUR..12 * HOUR), Step::Event("finish_work")),
+        (
+            rng.random_range(2 * HOUR..12 * HOUR),
+            Step::Event("finish_work"),
+        ),
         (rng.random_range(HOUR..6 * HOUR), Step::Zeros),
         (rng.random_range(HOUR..4 * HOUR), Step::FollowUp),
     ];
@@ -143,7 +159,11 @@ fn plan(rng: &mut StdRng, start: i64, fate: Fate) -> Vec<(i64, Step)> {
     }
     at(&mut out, 10 * MINUTE, Step::Event("close"));
     if fate == Fate::Reopened {
-        at(&mut out, rng.random_range(2 * DAY..10 * DAY), Step::Event("reopen"));
+        at(
+            &mut out,
+            rng.random_range(2 * DAY..10 * DAY),
+            Step::Event("reopen"),
+        );
         at(&mut out, rng.random_range(10 * MINUTE..HOUR), Step::Respond);
         at(&mut out, 30 * MINUTE, Step::Event("acknowledge"));
         for (gap, s) in [
@@ -171,9 +191,9 @@ async fn cars(db: &Db) -> AppResult<Vec<(i64, i64, i64)>> {
         "SELECT id, owner_id, station_id FROM vehicles \
          ORDER BY CASE WHEN station_id = 1 THEN 0 ELSE 1 END, id LIMIT 400",
     )
-        .fetch_all(&mut *c)
-        .await
-        .map_err(store::StoreError::from)?;
+    .fetch_all(&mut *c)
+    .await
+    .map_err(store::StoreError::from)?;
     rows.iter()
         .map(|r| {
             Ok((
@@ -186,7 +206,12 @@ async fn cars(db: &Db) -> AppResult<Vec<(i64, i64, i64)>> {
 }
 
 /// Files and works the stream of complaints up to `now`.
-pub async fn stream(db: &Db, settings: AppSettings, seed: u64, now: Timestamp) -> AppResult<StreamSummary> {
+pub async fn stream(
+    db: &Db,
+    settings: AppSettings,
+    seed: u64,
+    now: Timestamp,
+) -> AppResult<StreamSummary> {
     let now_ms = now.as_millisecond();
     let clock = Arc::new(ManualClock::new(
         Timestamp::from_millisecond(now_ms - DAYS * DAY).map_err(internal)?,
@@ -199,7 +224,9 @@ pub async fn stream(db: &Db, settings: AppSettings, seed: u64, now: Timestamp) -
         "demo-complaints".into(),
     );
     let boss = head_office();
-    let write = boss.grant(Action::ComplaintWrite).map_err(|_| internal("grant"))?;
+    let write = boss
+        .grant(Action::ComplaintWrite)
+        .map_err(|_| internal("grant"))?;
     let mut rng = StdRng::seed_from_u64(seed ^ 0xC0C0);
     let cars = cars(db).await?;
     if cars.is_empty() {
@@ -264,7 +291,13 @@ pub async fn stream(db: &Db, settings: AppSettings, seed: u64, now: Timestamp) -
                 summary.filed += 1;
             }
             Step::Respond => {
-                crate::complaint::action::respond(&app, &write, id, &note("已致电客户，说明处理安排")).await?;
+                crate::complaint::action::respond(
+                    &app,
+                    &write,
+                    id,
+                    &note("已致电客户，说明处理安排"),
+                )
+                .await?;
             }
             Step::Event(e) => {
                 crate::complaint::action::act(&app, &write, id, e, &note("")).await?;

@@ -113,9 +113,7 @@ pub fn summarise<'a>(facts: impl IntoIterator<Item = &'a Fact>) -> Summary {
 
 /// Groups facts by a key (category, station, region, model, month) and summarises
 /// each group; groups come out in key order.
-pub fn by<'a, K: Ord + Clone>(
-    facts: impl IntoIterator<Item = (K, &'a Fact)>,
-) -> Vec<(K, Summary)> {
+pub fn by<'a, K: Ord + Clone>(facts: impl IntoIterator<Item = (K, &'a Fact)>) -> Vec<(K, Summary)> {
     let mut groups: std::collections::BTreeMap<K, Vec<&'a Fact>> = Default::default();
     for (k, f) in facts {
         groups.entry(k).or_default().push(f);
@@ -155,11 +153,35 @@ mod tests {
         ];
         let s = summarise(&facts);
         assert_eq!(s.count, 4);
-        assert_eq!(s.response_1h, Rate { numerator: 1, denominator: 4 });
-        assert_eq!(s.response_2h, Rate { numerator: 2, denominator: 4 });
+        assert_eq!(
+            s.response_1h,
+            Rate {
+                numerator: 1,
+                denominator: 4
+            }
+        );
+        assert_eq!(
+            s.response_2h,
+            Rate {
+                numerator: 2,
+                denominator: 4
+            }
+        );
         // 72 h exactly is within; 73 h is not.
-        assert_eq!(s.closure_3d, Rate { numerator: 2, denominator: 4 });
-        assert_eq!(s.reopened, Rate { numerator: 1, denominator: 4 });
+        assert_eq!(
+            s.closure_3d,
+            Rate {
+                numerator: 2,
+                denominator: 4
+            }
+        );
+        assert_eq!(
+            s.reopened,
+            Rate {
+                numerator: 1,
+                denominator: 4
+            }
+        );
         assert_eq!(s.mean_minutes[0], (Stage::FirstResponse, Some(106)));
         assert_eq!(s.mean_minutes[4], (Stage::Closure, None));
     }
@@ -168,7 +190,14 @@ mod tests {
     fn an_empty_group_has_no_rate() {
         let s = summarise(&[]);
         assert_eq!(s.response_1h.percent(), None);
-        assert_eq!(Rate { numerator: 1, denominator: 4 }.percent(), Some(25.0));
+        assert_eq!(
+            Rate {
+                numerator: 1,
+                denominator: 4
+            }
+            .percent(),
+            Some(25.0)
+        );
     }
 
     #[test]

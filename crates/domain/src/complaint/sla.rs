@@ -37,7 +37,10 @@ impl Stage {
     /// Position along the work (first response first, closure last): the order in
     /// which a complaint meets its targets, which pages list them in.
     pub fn position(self) -> usize {
-        Stage::ALL.iter().position(|s| *s == self).unwrap_or(Stage::ALL.len())
+        Stage::ALL
+            .iter()
+            .position(|s| *s == self)
+            .unwrap_or(Stage::ALL.len())
     }
 
     /// The sort key of a stored stage code: its [`Stage::position`], unknown codes last.

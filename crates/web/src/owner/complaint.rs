@@ -107,7 +107,12 @@ async fn show(
             .map(|v| {
                 (
                     v.id.to_string(),
-                    format!("{} {} {}", v.brand, v.model, v.plate.clone().unwrap_or_default()),
+                    format!(
+                        "{} {} {}",
+                        v.brand,
+                        v.model,
+                        v.plate.clone().unwrap_or_default()
+                    ),
                 )
             })
             .collect(),
@@ -151,7 +156,15 @@ async fn file(State(s): State<AppState>, parts: Parts, form: FormData) -> Respon
     let lang = Lang::from_tag(&session.lang);
     if !csrf_ok(&session, &form) {
         let msg = t(lang, "error.csrf");
-        return show(&s, &session, None, Some(msg), StatusCode::FORBIDDEN, Some(&form)).await;
+        return show(
+            &s,
+            &session,
+            None,
+            Some(msg),
+            StatusCode::FORBIDDEN,
+            Some(&form),
+        )
+        .await;
     }
     let r = match session.principal.grant(Action::ComplaintOwnerFile) {
         Ok(g) => {

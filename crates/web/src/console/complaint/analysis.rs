@@ -7,10 +7,10 @@
 //! linking to its page; the group table exports as CSV or XLSX.
 
 use super::chart::{self, Bar, Line};
+use crate::AppState;
 use crate::console::chrome::{show_time, urlencode};
 use crate::console::form::{error_page, render};
 use crate::console::session::ConsoleUser;
-use crate::AppState;
 use crate::i18n::Lang;
 use app::complaint::analysis::{self as an, Dimension, FactRow, Report};
 use axum::extract::{Query, State};
@@ -120,7 +120,12 @@ async fn load(
 }
 
 /// The name a group key shows.
-fn group_label(chrome: &crate::console::Chrome, dim: Dimension, key: &str, names: &app::network::UnitNames) -> String {
+fn group_label(
+    chrome: &crate::console::Chrome,
+    dim: Dimension,
+    key: &str,
+    names: &app::network::UnitNames,
+) -> String {
     let en = chrome.lang == Lang::En;
     let id = || key.parse::<i64>().unwrap_or(0);
     match dim {
@@ -142,16 +147,30 @@ fn group_cells(lang: Lang, label: String, s: &Summary) -> Vec<String> {
         pct(&s.closure_3d),
         pct(&s.reopened),
         breaches.to_string(),
-        minutes(lang, s.mean_minutes.iter().find(|m| m.0 == Stage::Closure).and_then(|m| m.1)),
+        minutes(
+            lang,
+            s.mean_minutes
+                .iter()
+                .find(|m| m.0 == Stage::Closure)
+                .and_then(|m| m.1),
+        ),
     ]
 }
 
 fn heads(chrome: &crate::console::Chrome, dim: Dimension) -> Vec<String> {
     std::iter::once(chrome.t(&format!("complaint.an.by.{}", dim.code())))
         .chain(
-            ["count", "r1h", "r2h", "c3d", "reopen", "breaches", "mean_closure"]
-                .iter()
-                .map(|h| chrome.t(&format!("complaint.an.{h}"))),
+            [
+                "count",
+                "r1h",
+                "r2h",
+                "c3d",
+                "reopen",
+                "breaches",
+                "mean_closure",
+            ]
+            .iter()
+            .map(|h| chrome.t(&format!("complaint.an.{h}"))),
         )
         .collect()
 }
@@ -174,7 +193,10 @@ pub(super) async fn page(
         .iter()
         .map(|(k, sm)| {
             (
-                format!("/console/complaints/analysis?{query}&key={}#drill", urlencode(k)),
+                format!(
+                    "/console/complaints/analysis?{query}&key={}#drill",
+                    urlencode(k)
+                ),
                 group_cells(lang, group_label(&chrome, dim, k, &names), sm),
             )
         })
@@ -198,7 +220,10 @@ pub(super) async fn page(
                     .map(|b| b.1)
                     .unwrap_or(0)
                     .to_string(),
-                minutes(lang, t.mean_minutes.iter().find(|m| m.0 == *st).and_then(|m| m.1)),
+                minutes(
+                    lang,
+                    t.mean_minutes.iter().find(|m| m.0 == *st).and_then(|m| m.1),
+                ),
             ]
         })
         .collect();
@@ -219,7 +244,11 @@ pub(super) async fn page(
             ),
         })
         .collect();
-    let ranking = chart::ranking("complaint-ranking", &chrome.t("complaint.an.ranking"), &bars);
+    let ranking = chart::ranking(
+        "complaint-ranking",
+        &chrome.t("complaint.an.ranking"),
+        &bars,
+    );
     let months: Vec<String> = report.trend.iter().map(|m| m.0.clone()).collect();
     let line = |key: &str, colour, f: fn(&Summary) -> Rate| Line {
         name: chrome.t(key),
@@ -268,7 +297,12 @@ pub(super) async fn page(
     let page = AnalysisPage {
         dims: Dimension::ALL
             .iter()
-            .map(|d| (d.code().to_string(), chrome.t(&format!("complaint.an.by.{}", d.code()))))
+            .map(|d| {
+                (
+                    d.code().to_string(),
+                    chrome.t(&format!("complaint.an.by.{}", d.code())),
+                )
+            })
             .collect(),
         by: dim.code().to_string(),
         from: from.to_string(),
@@ -296,7 +330,12 @@ pub(super) async fn page(
     render(&page, StatusCode::OK)
 }
 
-async fn export(s: AppState, user: ConsoleUser, q: HashMap<String, String>, xlsx: bool) -> Response {
+async fn export(
+    s: AppState,
+    user: ConsoleUser,
+    q: HashMap<String, String>,
+    xlsx: bool,
+) -> Response {
     let chrome = user.chrome("complaints");
     let (dim, from, to, report, names) = match load(&s, &user, &q).await {
         Ok(r) => r,

@@ -188,7 +188,10 @@ mod tests {
                 },
             ],
         );
-        assert!(svg.contains("aria-label=\"Complaints: A&lt;b&gt; 3; B 0\""), "{svg}");
+        assert!(
+            svg.contains("aria-label=\"Complaints: A&lt;b&gt; 3; B 0\""),
+            "{svg}"
+        );
         assert!(!svg.contains("<b>"));
         assert_eq!(svg.matches("<rect").count(), 2);
     }

@@ -387,7 +387,11 @@ pub(super) async fn act(
         return crate::console::repair_order::confirm_page(&user, &form, "complaint.confirm_close");
     }
     if event == "reopen" && form.get("confirmed") != "1" {
-        return crate::console::repair_order::confirm_page(&user, &form, "complaint.confirm_reopen");
+        return crate::console::repair_order::confirm_page(
+            &user,
+            &form,
+            "complaint.confirm_reopen",
+        );
     }
     let input = app::complaint::action::NoteInput {
         note: form.get("note").to_string(),

@@ -13,8 +13,7 @@ use crate::AppState;
 use crate::i18n::Lang;
 use app::AppError;
 use app::complaint::action::{
-    AnalysisInput, FollowUpInput, GoodwillInput, NoteInput, ReassignInput, SeverityInput,
-    ZeroInput,
+    AnalysisInput, FollowUpInput, GoodwillInput, NoteInput, ReassignInput, SeverityInput, ZeroInput,
 };
 use app::complaint::{ComplaintRow, Detail};
 use axum::Router;
@@ -105,7 +104,11 @@ fn with_options(mut f: Field, options: Vec<(String, String)>) -> Field {
     f
 }
 
-fn codes(lang: Lang, prefix: &str, codes: impl IntoIterator<Item = &'static str>) -> Vec<(String, String)> {
+fn codes(
+    lang: Lang,
+    prefix: &str,
+    codes: impl IntoIterator<Item = &'static str>,
+) -> Vec<(String, String)> {
     codes
         .into_iter()
         .map(|c| (c.to_string(), t(lang, &format!("{prefix}.{c}"))))
@@ -151,7 +154,11 @@ pub fn forms(
             vec![
                 with_options(
                     field(lang, "responsibility", "select"),
-                    codes(lang, "complaint.responsibility", Responsibility::ALL.iter().map(|r| r.code())),
+                    codes(
+                        lang,
+                        "complaint.responsibility",
+                        Responsibility::ALL.iter().map(|r| r.code()),
+                    ),
                 ),
                 field(lang, "cause", "textarea"),
             ],
@@ -179,7 +186,12 @@ pub fn forms(
                     field(lang, "satisfaction", "select"),
                     (1..=5)
                         .rev()
-                        .map(|n| (n.to_string(), t(lang, &format!("complaint.satisfaction.{n}"))))
+                        .map(|n| {
+                            (
+                                n.to_string(),
+                                t(lang, &format!("complaint.satisfaction.{n}")),
+                            )
+                        })
                         .collect(),
                 ),
                 field(lang, "accepts_closure", "checkbox"),
@@ -192,13 +204,24 @@ pub fn forms(
         vec![
             with_options(
                 field(lang, "kind", "select"),
-                codes(lang, "complaint.goodwill", GoodwillKind::ALL.iter().map(|k| k.code())),
+                codes(
+                    lang,
+                    "complaint.goodwill",
+                    GoodwillKind::ALL.iter().map(|k| k.code()),
+                ),
             ),
             field(lang, "value", "text"),
             field(lang, "note", "textarea"),
         ],
     );
-    add(if c.paused_since.is_some() { "resume" } else { "pause" }, vec![]);
+    add(
+        if c.paused_since.is_some() {
+            "resume"
+        } else {
+            "pause"
+        },
+        vec![],
+    );
     add(
         "severity",
         vec![
@@ -209,7 +232,11 @@ pub fn forms(
             with_options(
                 field(lang, "urgent_reason", "select"),
                 std::iter::once((String::new(), "—".to_string()))
-                    .chain(codes(lang, "complaint.urgent", UrgentReason::ALL.iter().map(|r| r.code())))
+                    .chain(codes(
+                        lang,
+                        "complaint.urgent",
+                        UrgentReason::ALL.iter().map(|r| r.code()),
+                    ))
                     .collect(),
             ),
         ],
@@ -293,7 +320,13 @@ fn goodwill_input(data: &FormData) -> Result<GoodwillInput, AppError> {
     })
 }
 
-async fn run(s: &AppState, user: &ConsoleUser, id: i64, form: &str, data: &FormData) -> Result<ComplaintRow, AppError> {
+async fn run(
+    s: &AppState,
+    user: &ConsoleUser,
+    id: i64,
+    form: &str,
+    data: &FormData,
+) -> Result<ComplaintRow, AppError> {
     let grant = user
         .session
         .principal
@@ -365,7 +398,11 @@ async fn submit(
         return error_page(user.chrome("complaints"), &AppError::NotFound);
     };
     if form == "reassign" && data.get("confirmed") != "1" {
-        return crate::console::repair_order::confirm_page(&user, &data, "complaint.confirm_reassign");
+        return crate::console::repair_order::confirm_page(
+            &user,
+            &data,
+            "complaint.confirm_reassign",
+        );
     }
     match run(&s, &user, id, form, &data).await {
         Ok(_) => toast::redirect(

@@ -75,7 +75,12 @@ pub struct IntakePage {
     pub error: Option<String>,
 }
 
-fn field(lang: Lang, name: &'static str, kind: &'static str, options: Vec<(String, String)>) -> Field {
+fn field(
+    lang: Lang,
+    name: &'static str,
+    kind: &'static str,
+    options: Vec<(String, String)>,
+) -> Field {
     Field {
         name,
         label: t(lang, &format!("complaint.in.{name}")),
@@ -86,7 +91,11 @@ fn field(lang: Lang, name: &'static str, kind: &'static str, options: Vec<(Strin
     }
 }
 
-fn opts(lang: Lang, prefix: &str, codes: impl IntoIterator<Item = &'static str>) -> Vec<(String, String)> {
+fn opts(
+    lang: Lang,
+    prefix: &str,
+    codes: impl IntoIterator<Item = &'static str>,
+) -> Vec<(String, String)> {
     codes
         .into_iter()
         .map(|c| (c.to_string(), t(lang, &format!("{prefix}.{c}"))))
@@ -127,7 +136,9 @@ async fn build(
         .iter()
         .flat_map(|c| c.open_complaints.iter().map(|x| x.station_id))
         .collect();
-    let names = app::network::unit_names(&s.app, &ids).await.unwrap_or_default();
+    let names = app::network::unit_names(&s.app, &ids)
+        .await
+        .unwrap_or_default();
     let base = format!("/console/complaints/new?q={}", urlencode(&search));
     let callers = found
         .iter()
@@ -151,7 +162,10 @@ async fn build(
                             "{} {} · {}",
                             v.vehicle.brand,
                             v.vehicle.model,
-                            v.vehicle.plate.clone().unwrap_or_else(|| v.vehicle.vin.clone())
+                            v.vehicle
+                                .plate
+                                .clone()
+                                .unwrap_or_else(|| v.vehicle.vin.clone())
                         ),
                         choose: format!(
                             "{base}&customer_id={}&vehicle_id={}#file",
@@ -191,17 +205,41 @@ async fn build(
             lang,
             "channel",
             "select",
-            opts(lang, "complaint.channel", Channel::ALL.iter().filter(|c| **c != Channel::App).map(|c| c.code())),
+            opts(
+                lang,
+                "complaint.channel",
+                Channel::ALL
+                    .iter()
+                    .filter(|c| **c != Channel::App)
+                    .map(|c| c.code()),
+            ),
         ),
         field(lang, "source_link", "text", vec![]),
-        field(lang, "category", "select", opts(lang, "complaint.category", CATEGORIES.iter().copied())),
-        field(lang, "severity", "select", opts(lang, "complaint.severity", ["normal", "urgent"])),
+        field(
+            lang,
+            "category",
+            "select",
+            opts(lang, "complaint.category", CATEGORIES.iter().copied()),
+        ),
+        field(
+            lang,
+            "severity",
+            "select",
+            opts(lang, "complaint.severity", ["normal", "urgent"]),
+        ),
         field(
             lang,
             "urgent_reason",
             "select",
             std::iter::once((String::new(), "—".to_string()))
-                .chain(opts(lang, "complaint.urgent", UrgentReason::ALL.iter().filter(|r| **r != UrgentReason::Repeated).map(|r| r.code())))
+                .chain(opts(
+                    lang,
+                    "complaint.urgent",
+                    UrgentReason::ALL
+                        .iter()
+                        .filter(|r| **r != UrgentReason::Repeated)
+                        .map(|r| r.code()),
+                ))
                 .collect(),
         ),
         field(lang, "description", "textarea", vec![]),
@@ -308,7 +346,10 @@ pub(super) async fn file(State(s): State<AppState>, user: ConsoleUser, form: For
         description: form.get("description").to_string(),
     };
     match app::complaint::file(&s.app, &grant, &input).await {
-        Ok(c) => toast::redirect(&format!("/console/complaints/{}", c.id), "toast.complaint.filed"),
+        Ok(c) => toast::redirect(
+            &format!("/console/complaints/{}", c.id),
+            "toast.complaint.filed",
+        ),
         Err(e @ (AppError::Invalid(_) | AppError::Refused(_))) => {
             let q: HashMap<String, String> = [("q".to_string(), form.get("q").to_string())].into();
             match build(&s, &user, &q, Some(&form), Some(&e)).await {

@@ -312,10 +312,12 @@ async fn queue(
         },
     ];
     // The pager keeps the filters: they ride in its search-text slot.
-    let kept: String = ["station", "region", "state", "severity", "category", "breached"]
-        .iter()
-        .filter_map(|k| q.get(*k).map(|v| format!("&{k}={}", urlencode(v))))
-        .collect();
+    let kept: String = [
+        "station", "region", "state", "severity", "category", "breached",
+    ]
+    .iter()
+    .filter_map(|k| q.get(*k).map(|v| format!("&{k}={}", urlencode(v))))
+    .collect();
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let mut pager = Pager::new(lang, "/console/complaints", "", total, page, pages);
     pager.prev = pager.prev.map(|p| format!("{p}{kept}"));
