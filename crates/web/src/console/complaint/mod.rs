@@ -205,7 +205,6 @@ async fn queue(
         severity: pick(&q, "severity", &["normal", "urgent"]),
         category: pick(&q, "category", CATEGORIES),
         breached: pick(&q, "breached", &["yes", "no"]).map(|b| b == "yes"),
-        ..Default::default()
     };
     let page: i64 = q
         .get("page")
