@@ -330,6 +330,14 @@ async fn main() -> anyhow::Result<()> {
                     Ok(gt) => println!("demo three guarantees: {gt:?}"),
                     Err(e) => eprintln!("demo three guarantees not made: {e}"),
                 }
+                // The complaint queue, inboxes and analysis get months of history. A
+                // failure here leaves the demo without them, never without a server.
+                match app::demo::complaint::stream(&db, s.app.clone(), *seed, jiff::Timestamp::now())
+                    .await
+                {
+                    Ok(complaints) => println!("demo complaints: {complaints:?}"),
+                    Err(e) => eprintln!("demo complaints not filed: {e}"),
+                }
             } else if matches!(scale, DemoScale::Small)
                 && state == app::demo::state::DemoState::Complete
             {

@@ -87,6 +87,9 @@ test('every page type has no critical or serious axe-core violation, zh and en',
     ['gt-requests', 'advisor', '/console/three-guarantees/requests'],
     gtRequest && ['gt-request', 'advisor', `/console/three-guarantees/requests/${gtRequest}`],
     vehicle && ['gt-request-new', 'advisor', `/console/vehicles/${vehicle.id}/three-guarantees/requests/new`],
+    ['complaint-new', 'agent', '/console/complaints/new?q=0000'],
+    ['complaint-inbox', 'manager', '/console/complaints/inbox'],
+    ['complaint-analysis', 'admin', '/console/complaints/analysis'],
   ].filter(Boolean);
   const ownerPages = [
     ['owner-login', '/owner/login'],
@@ -94,6 +97,7 @@ test('every page type has no critical or serious axe-core violation, zh and en',
     ['owner-book', '/owner/book'],
     ['owner-appointments', '/owner/appointments'],
     ['owner-pickups', '/owner/pickups'],
+    ['owner-complaints', '/owner/complaints'],
     ['owner-link-gone', '/owner/track/0123456789abcdef0123456789abcdef'],
   ];
   const browser = await chromium.launch({

@@ -12,6 +12,7 @@ pub(crate) mod bulk;
 mod catalogue;
 
 pub use catalogue::prepare_service;
+pub mod complaint;
 mod customer;
 pub mod day;
 mod geo;

@@ -146,6 +146,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0023_survey.sql"),
     },
     Migration {
+        version: 25,
+        name: "complaint_counted",
+        sqlite: include_str!("../migrations/sqlite/0025_complaint_counted.sql"),
+        postgres: include_str!("../migrations/postgres/0025_complaint_counted.sql"),
+    },
+    Migration {
         version: 26,
         name: "guarantee_cleanup",
         sqlite: include_str!("../migrations/sqlite/0026_guarantee_cleanup.sql"),

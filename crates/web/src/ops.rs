@@ -31,6 +31,10 @@ pub fn router() -> Router<AppState> {
             get(|| script(include_str!("../assets/book.js"))),
         )
         .route(
+            "/assets/complaint.js",
+            get(|| script(include_str!("../assets/complaint.js"))),
+        )
+        .route(
             "/assets/confirm.js",
             get(|| script(include_str!("../assets/confirm.js"))),
         )

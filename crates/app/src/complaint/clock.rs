@@ -66,6 +66,9 @@ pub struct Computed {
     pub met: Vec<(Stage, i64)>,
     /// Deadline (100 %) per stage, when it has one.
     pub deadlines: Vec<(Stage, Option<i64>)>,
+    /// Counted minutes from each met stage's origin to when it was met (what the
+    /// analysis' response rates and mean times read).
+    pub counted: Vec<(Stage, i64)>,
     /// The policy.
     pub policy: Policy,
 }
@@ -109,6 +112,17 @@ pub async fn compute(conn: &mut AnyConnection, c: &ComplaintRow) -> AppResult<Co
     let analysed = c.analysed_at.map(ts).transpose()?;
     let err = |e: domain::calendar::CalendarError| AppError::Internal(e.to_string());
     let checkpoints = sla::checkpoints(&clock, &policy, &met_stages, analysed).map_err(err)?;
+    let mut counted = Vec::new();
+    if let Some(start) = clock.start() {
+        for (stage, at) in &met {
+            if let Some(origin) = sla::stage_origin(*stage, start, analysed) {
+                let at = ts(*at)?;
+                if at >= origin {
+                    counted.push((*stage, clock.counted(origin, at).map_err(err)?));
+                }
+            }
+        }
+    }
     let mut deadlines = Vec::new();
     let breach = sla::Step {
         percent: 100,
@@ -130,6 +144,7 @@ pub async fn compute(conn: &mut AnyConnection, c: &ComplaintRow) -> AppResult<Co
         checkpoints,
         met,
         deadlines,
+        counted,
         policy,
     })
 }
@@ -144,6 +159,10 @@ pub async fn recompute(conn: &mut AnyConnection, id: i64, now: i64) -> AppResult
     let open = c.state != "closed";
     for (stage, d) in &comp.deadlines {
         store::complaint::clock::set_deadline(conn, c.id, c.clock_no, stage.code(), *d).await?;
+    }
+    for (stage, minutes) in &comp.counted {
+        store::complaint::clock::set_counted(conn, c.id, c.clock_no, stage.code(), *minutes)
+            .await?;
     }
     for stage in Stage::ALL {
         for step in comp.policy.steps() {

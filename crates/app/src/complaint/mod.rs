@@ -5,17 +5,21 @@
 //! regions and head office reach theirs.
 
 pub mod action;
+pub mod analysis;
 pub mod clock;
 pub mod closure;
+pub mod inbox;
+pub mod intake;
 pub mod policy;
+pub mod reach;
 
 use crate::transaction::run;
 use crate::{App, AppError, AppResult, conn};
 use domain::complaint::{self as rules, Category, Channel, Severity};
 use domain::ids::{RegionId, StationId};
 use domain::permission::{Action, Grant, Reach};
-use domain::role::Role;
 use domain::{Violation, Violations};
+pub use inbox::{inbox, inbox_levels};
 use serde::{Deserialize, Serialize};
 pub use store::complaint::closure::{AttachmentRow, FollowUpRow, GoodwillRow, ZeroRow};
 pub use store::complaint::notice::NoticeRow;
@@ -160,6 +164,10 @@ pub async fn file_own(app: &App, grant: &Grant, input: &FileInput) -> AppResult<
             return Err(AppError::Invalid(
                 Violation::new("vehicle_id", "complaint.vehicle_not_yours").into(),
             ));
+        }
+        // The owner does not know which station answers: the vehicle's own does.
+        if own.station_id <= 0 {
+            own.station_id = v.station_id;
         }
     }
     file_as(app, grant, &own, true).await
@@ -336,23 +344,4 @@ pub async fn mine(app: &App, grant: &Grant) -> AppResult<Vec<ComplaintRow>> {
     };
     let mut c = conn(app).await?;
     Ok(store::complaint::for_customer(&mut c, cid.get()).await?)
-}
-
-/// The levels of notice a role's inbox shows.
-pub fn inbox_levels(role: Role) -> &'static [&'static str] {
-    match role {
-        Role::StationManager => &["station", "station_manager"],
-        Role::CustomerRelations | Role::TechnicalDirector => &["station"],
-        Role::RegionalManager => &["regional_manager"],
-        Role::Administrator | Role::CallCentreAgent | Role::QualityAuditor => &["head_office"],
-        _ => &[],
-    }
-}
-
-/// The caller's inbox of warnings and escalations, newest first.
-pub async fn inbox(app: &App, grant: &Grant, limit: i64) -> AppResult<Vec<NoticeRow>> {
-    crate::network::expect(grant, Action::ComplaintRead)?;
-    let levels = inbox_levels(grant.principal().role);
-    let mut c = conn(app).await?;
-    Ok(store::complaint::notice::inbox(&mut c, grant.reach(), levels, limit.clamp(1, 500)).await?)
 }

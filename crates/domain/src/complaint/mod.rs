@@ -6,6 +6,7 @@
 //! Everything here is pure: the app layer loads a complaint's facts, asks these
 //! functions what may happen and what the deadlines are, and saves the answer.
 
+pub mod analysis;
 pub mod closure;
 pub mod goodwill;
 pub mod sla;

@@ -33,6 +33,22 @@ code_enum!(
     }
 );
 
+impl Stage {
+    /// Position along the work (first response first, closure last): the order in
+    /// which a complaint meets its targets, which pages list them in.
+    pub fn position(self) -> usize {
+        Stage::ALL
+            .iter()
+            .position(|s| *s == self)
+            .unwrap_or(Stage::ALL.len())
+    }
+
+    /// The sort key of a stored stage code: its [`Stage::position`], unknown codes last.
+    pub fn order_of(code: &str) -> usize {
+        Stage::from_code(code).map_or(Stage::ALL.len(), Stage::position)
+    }
+}
+
 code_enum!(
     /// Who a breach escalates to.
     Level, "complaint.level_unknown", "level" {

@@ -350,3 +350,28 @@ proptest! {
         prop_assert_eq!(one.reach(start, minutes).unwrap(), two.reach(start, minutes).unwrap());
     }
 }
+
+#[test]
+fn stages_sort_in_the_order_the_work_meets_them() {
+    let mut codes = vec![
+        "closure",
+        "analysis",
+        "first_response",
+        "bogus",
+        "solution",
+        "full_record",
+    ];
+    codes.sort_by_key(|c| Stage::order_of(c));
+    assert_eq!(
+        codes,
+        [
+            "first_response",
+            "full_record",
+            "analysis",
+            "solution",
+            "closure",
+            "bogus"
+        ]
+    );
+    assert_eq!(Stage::FirstResponse.position(), 0);
+}

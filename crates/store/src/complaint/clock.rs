@@ -232,6 +232,28 @@ pub struct StageRow {
     pub deadline_at: Option<i64>,
     /// When met.
     pub met_at: Option<i64>,
+    /// Counted minutes from the stage's origin to when it was met.
+    pub counted_minutes: Option<i64>,
+}
+
+/// Writes the counted minutes of a met stage.
+pub async fn set_counted(
+    conn: &mut AnyConnection,
+    complaint_id: i64,
+    clock_no: i64,
+    stage: &str,
+    minutes: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE complaint_stages SET counted_minutes = $4 WHERE complaint_id = $1 AND clock_no = $2 AND stage = $3",
+    )
+    .bind(complaint_id)
+    .bind(clock_no)
+    .bind(stage)
+    .bind(minutes)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Writes a stage's deadline (keeping `met_at`).
@@ -283,7 +305,7 @@ pub async fn stages(
     complaint_id: i64,
     clock_no: i64,
 ) -> StoreResult<Vec<StageRow>> {
-    let rows = sqlx::query("SELECT stage, deadline_at, met_at FROM complaint_stages WHERE complaint_id = $1 AND clock_no = $2")
+    let rows = sqlx::query("SELECT stage, deadline_at, met_at, counted_minutes FROM complaint_stages WHERE complaint_id = $1 AND clock_no = $2")
         .bind(complaint_id)
         .bind(clock_no)
         .fetch_all(conn)
@@ -294,6 +316,7 @@ pub async fn stages(
                 stage: r.try_get("stage")?,
                 deadline_at: r.try_get("deadline_at")?,
                 met_at: r.try_get("met_at")?,
+                counted_minutes: r.try_get("counted_minutes")?,
             })
         })
         .collect()

@@ -3,6 +3,7 @@
 //! segments, pauses, stages), [`closure`] (zeros, follow-up, goodwill, attachments)
 //! and [`notice`] (warnings and escalations: the inbox).
 
+pub mod analysis;
 pub mod clock;
 pub mod closure;
 pub mod notice;

@@ -137,3 +137,21 @@ pub async fn for_complaint(
     .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
+
+/// Marks notices read at `at` (those not read yet); answers how many changed.
+pub async fn mark_read(conn: &mut AnyConnection, ids: &[i64], at: i64) -> StoreResult<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    // Integers only, so the list is safe to write into the statement.
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let sql = format!(
+        "UPDATE complaint_notices SET read_at = $1 WHERE read_at IS NULL AND id IN ({})",
+        list.join(",")
+    );
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected())
+}

@@ -25,6 +25,7 @@ pub(crate) mod page;
 // Business areas, named as in every other layer.
 pub mod appointment;
 pub mod guarantee;
+pub mod complaint;
 pub mod pickup;
 pub mod privacy;
 pub mod repair_order;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(repair_order::router())
         .merge(survey::router())
         .merge(pickup::router())
+        .merge(complaint::router())
         .merge(privacy::consent::router())
         .merge(privacy::export::router())
         .merge(privacy::request::router())

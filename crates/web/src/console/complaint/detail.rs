@@ -14,14 +14,7 @@ use axum::response::Response;
 use domain::permission::Action;
 use serde_json::Value;
 
-/// The stages in the order the work meets them.
-const STAGE_ORDER: &[&str] = &[
-    "first_response",
-    "full_record",
-    "analysis",
-    "solution",
-    "closure",
-];
+use super::forms::{ActionForm, Failed};
 
 /// One workflow button.
 pub struct ActButton {
@@ -47,6 +40,8 @@ pub struct DetailPage {
     pub action: String,
     /// Workflow buttons.
     pub buttons: Vec<ActButton>,
+    /// The working forms the state allows.
+    pub forms: Vec<ActionForm>,
     /// Tables.
     pub sections: Vec<Section>,
 }
@@ -98,7 +93,7 @@ fn code_label(lang: Lang, key: &str, code: &str) -> String {
 }
 
 /// A notice step (`warn50`, `breach100`) as "Warning at 50%" / "Breach at 100%".
-fn step_label(lang: Lang, step: &str) -> String {
+pub(super) fn step_label(lang: Lang, step: &str) -> String {
     let tables = crate::i18n::tables();
     if let Some(n) = step.strip_prefix("warn") {
         tables.fill(lang, "complaint.step_warn", &[("n", n)])
@@ -115,12 +110,22 @@ pub(super) async fn detail(
     user: ConsoleUser,
     Path(id): Path<String>,
 ) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(user.chrome("complaints"), &app::AppError::NotFound);
+    };
+    show(&s, &user, id, None).await
+}
+
+/// The complaint page, with a form sent back with its errors when `failed`.
+pub(super) async fn show(
+    s: &AppState,
+    user: &ConsoleUser,
+    id: i64,
+    failed: Option<Failed>,
+) -> Response {
     let chrome = user.chrome("complaints");
     let Ok(grant) = user.session.principal.grant(Action::ComplaintRead) else {
         return error_page(chrome, &app::AppError::Forbidden);
-    };
-    let Ok(id) = id.parse::<i64>() else {
-        return error_page(chrome, &app::AppError::NotFound);
     };
     let d = match app::complaint::detail(&s.app, &grant, id).await {
         Ok(d) => d,
@@ -191,12 +196,7 @@ pub(super) async fn detail(
     let yes_no = |b: bool| chrome.t(if b { "yes" } else { "no" });
     // Stages in the order the work meets them, not the store's alphabetical one.
     let mut stages = d.stages.clone();
-    stages.sort_by_key(|st| {
-        STAGE_ORDER
-            .iter()
-            .position(|x| *x == st.stage)
-            .unwrap_or(STAGE_ORDER.len())
-    });
+    stages.sort_by_key(|st| domain::complaint::sla::Stage::order_of(&st.stage));
     let sections = vec![
         Section {
             title: chrome.t("complaint.sec.stages"),
@@ -316,19 +316,37 @@ pub(super) async fn detail(
                 .collect(),
         },
     ];
-    let can_write = user.session.principal.grant(Action::ComplaintWrite).is_ok();
-    let buttons = if can_write {
+    let write = user.session.principal.grant(Action::ComplaintWrite).ok();
+    let buttons = if write.is_some() {
         d.allowed
             .iter()
             .map(|ev| ActButton {
                 label: tr("complaint.act", ev),
-                confirm: (ev == "close").then(|| chrome.t("complaint.confirm_close")),
+                confirm: match ev.as_str() {
+                    "close" => Some(chrome.t("complaint.confirm_close")),
+                    "reopen" => Some(chrome.t("complaint.confirm_reopen")),
+                    _ => None,
+                },
                 event: ev.clone(),
             })
             .collect()
     } else {
         vec![]
     };
+    let stations = match &write {
+        Some(g) => app::complaint::reach::stations(&s.app, g, lang == Lang::En)
+            .await
+            .unwrap_or_default(),
+        None => vec![],
+    };
+    let forms = if write.is_some() {
+        super::forms::forms(lang, &d, &stations, failed.as_ref())
+    } else {
+        vec![]
+    };
+    let status = failed
+        .as_ref()
+        .map_or(StatusCode::OK, |f| crate::error::describe_app(&f.error).0);
     let list = chrome.t("complaint.nav");
     let page = DetailPage {
         title: format!(
@@ -339,10 +357,11 @@ pub(super) async fn detail(
         facts,
         action: format!("/console/complaints/{id}/act"),
         buttons,
+        forms,
         sections,
         chrome: chrome.crumb("/console/complaints", list),
     };
-    render(&page, StatusCode::OK)
+    render(&page, status)
 }
 
 /// Moves the complaint by the posted workflow event, then back to its page with a
@@ -366,6 +385,13 @@ pub(super) async fn act(
     let event = form.get("event").to_string();
     if event == "close" && form.get("confirmed") != "1" {
         return crate::console::repair_order::confirm_page(&user, &form, "complaint.confirm_close");
+    }
+    if event == "reopen" && form.get("confirmed") != "1" {
+        return crate::console::repair_order::confirm_page(
+            &user,
+            &form,
+            "complaint.confirm_reopen",
+        );
     }
     let input = app::complaint::action::NoteInput {
         note: form.get("note").to_string(),

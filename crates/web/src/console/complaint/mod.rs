@@ -2,7 +2,12 @@
 //! or overdue in warning colours and filters by state, severity, category and
 //! breach; the detail page with its workflow buttons lives in [`detail`].
 
+pub mod analysis;
+pub mod chart;
 pub mod detail;
+pub mod forms;
+pub mod inbox;
+pub mod intake;
 
 use super::chrome::{Pager, show_time, urlencode};
 use super::form::{error_page, render};
@@ -47,8 +52,17 @@ pub(crate) const CATEGORIES: &[&str] = &[
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/complaints", get(queue))
+        .route("/console/complaints/analysis", get(analysis::page))
+        .route("/console/complaints/inbox", get(inbox::page))
+        .route(
+            "/console/complaints/new",
+            get(intake::page).post(intake::file),
+        )
+        .route("/console/complaints/analysis.csv", get(analysis::csv))
+        .route("/console/complaints/analysis.xlsx", get(analysis::xlsx))
         .route("/console/complaints/{id}", get(detail::detail))
         .route("/console/complaints/{id}/act", post(detail::act))
+        .merge(forms::router())
 }
 
 /// One filter: its name, label, the options (code, label) and the chosen code.
@@ -83,6 +97,8 @@ pub struct QueueRow {
     pub deadline: String,
     /// Time left or overdue.
     pub left: String,
+    /// The running deadline (UTC ms) the page's script counts down to.
+    pub deadline_ms: Option<i64>,
     /// Colour class of the time left: "", `warn` or `late`.
     pub tone: &'static str,
     /// Breached flag text.
@@ -105,6 +121,12 @@ pub struct QueuePage {
     pub rows: Vec<QueueRow>,
     /// Paging.
     pub pager: Pager,
+    /// The searchable station filter.
+    pub station: super::select::SearchSelect,
+    /// The server's clock when the page was made (the countdown's origin).
+    pub now_ms: i64,
+    /// The countdown's phrases: left, overdue, d, h, m, joiner.
+    pub words: Vec<(&'static str, String)>,
 }
 
 /// "1 h 20 min left" / "overdue by 1 h 20 min" for a deadline, and its colour:
@@ -125,7 +147,7 @@ pub fn time_left(lang: Lang, deadline: i64, now: i64) -> (String, &'static str) 
 }
 
 /// A duration in days, hours and minutes in the page's language.
-fn span_text(lang: Lang, ms: i64) -> String {
+pub(crate) fn span_text(lang: Lang, ms: i64) -> String {
     let mins = ms / 60_000;
     let (d, h, m) = (mins / 1440, (mins % 1440) / 60, mins % 60);
     let t = crate::i18n::tables();
@@ -159,13 +181,30 @@ async fn queue(
         return error_page(chrome, &app::AppError::Forbidden);
     };
     let state = pick(&q, "state", STATES);
+    let en = user.lang == Lang::En;
+    let stations = app::complaint::reach::stations_in_regions(&s.app, &grant, en)
+        .await
+        .unwrap_or_default();
+    let regions = app::complaint::reach::regions(&s.app, &grant, en)
+        .await
+        .unwrap_or_default();
+    let id_in = |name: &str, known: &[i64]| {
+        q.get(name)
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .filter(|id| known.contains(id))
+    };
+    let station_ids: Vec<i64> = stations.iter().map(|s| s.0).collect();
+    let region_ids: Vec<i64> = regions.iter().map(|r| r.0).collect();
+    let station_id = id_in("station", &station_ids);
+    let region_id = id_in("region", &region_ids);
     let filter = QueueFilter {
+        station_id,
+        region_id,
         include_closed: state.as_deref() == Some("closed"),
         state,
         severity: pick(&q, "severity", &["normal", "urgent"]),
         category: pick(&q, "category", CATEGORIES),
         breached: pick(&q, "breached", &["yes", "no"]).map(|b| b == "yes"),
-        ..Default::default()
     };
     let page: i64 = q
         .get("page")
@@ -185,7 +224,6 @@ async fn queue(
         Err(e) => return error_page(chrome, &e),
     };
     let lang = user.lang;
-    let en = lang == Lang::En;
     let ids: Vec<i64> = items.iter().map(|c| c.station_id).collect();
     let names = app::network::unit_names(&s.app, &ids)
         .await
@@ -217,6 +255,7 @@ async fn queue(
                     _ => String::new(),
                 },
                 left,
+                deadline_ms: c.next_deadline_at.filter(|_| c.paused_since.is_none()),
                 tone,
                 breached: if c.breached {
                     chrome.t("complaint.breached")
@@ -234,6 +273,15 @@ async fn queue(
     };
     let value = |n: &str| q.get(n).cloned().unwrap_or_default();
     let filters = vec![
+        FilterBox {
+            name: "region".into(),
+            label: chrome.t("complaint.f.region"),
+            options: regions
+                .iter()
+                .map(|(id, n)| (id.to_string(), n.clone()))
+                .collect(),
+            value: value("region"),
+        },
         FilterBox {
             name: "state".into(),
             label: chrome.t("complaint.f.state"),
@@ -263,10 +311,12 @@ async fn queue(
         },
     ];
     // The pager keeps the filters: they ride in its search-text slot.
-    let kept: String = ["state", "severity", "category", "breached"]
-        .iter()
-        .filter_map(|k| q.get(*k).map(|v| format!("&{k}={}", urlencode(v))))
-        .collect();
+    let kept: String = [
+        "station", "region", "state", "severity", "category", "breached",
+    ]
+    .iter()
+    .filter_map(|k| q.get(*k).map(|v| format!("&{k}={}", urlencode(v))))
+    .collect();
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let mut pager = Pager::new(lang, "/console/complaints", "", total, page, pages);
     pager.prev = pager.prev.map(|p| format!("{p}{kept}"));
@@ -278,7 +328,30 @@ async fn queue(
     .map(|h| chrome.t(&format!("complaint.col.{h}")))
     .collect();
     let title = chrome.t("complaint.nav");
+    let station = super::select::SearchSelect {
+        name: "station".into(),
+        label: chrome.t("complaint.f.station"),
+        hint: chrome.t("select.filter"),
+        options: stations
+            .iter()
+            .map(|(id, n, _)| (id.to_string(), n.clone()))
+            .collect(),
+        selected: station_id.map(|i| i.to_string()).unwrap_or_default(),
+        empty: Some(chrome.t("complaint.f.all")),
+        submit_on_change: false,
+    };
+    let words = vec![
+        ("left", chrome.t("complaint.left")),
+        ("overdue", chrome.t("complaint.overdue")),
+        ("d", chrome.t("complaint.span_d")),
+        ("h", chrome.t("complaint.span_h")),
+        ("m", chrome.t("complaint.span_m")),
+        ("join", if en { " ".into() } else { String::new() }),
+    ];
     let page = QueuePage {
+        station,
+        now_ms: now,
+        words,
         chrome: chrome.crumb("/console/complaints", title.clone()),
         title,
         filters,
