@@ -139,6 +139,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_search.sql"),
         postgres: include_str!("../migrations/postgres/0022_search.sql"),
     },
+    Migration {
+        version: 24,
+        name: "kpi",
+        sqlite: include_str!("../migrations/sqlite/0024_kpi.sql"),
+        postgres: include_str!("../migrations/postgres/0024_kpi.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

@@ -35,6 +35,7 @@ impl Registry {
             crate::guarantee::request::Due,
         );
         r.register(crate::complaint::clock::KIND, crate::complaint::clock::Tick);
+        r.register(crate::kpi::stars::KIND, crate::kpi::stars::Quarterly);
         r
     }
 }
