@@ -9,9 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use app::complaint::FileInput;
-use app::complaint::action::{
-    AnalysisInput, FollowUpInput, NoteInput, ReassignInput, ZeroInput,
-};
+use app::complaint::action::{AnalysisInput, FollowUpInput, NoteInput, ReassignInput, ZeroInput};
 use app::repair_order::WalkInInput;
 use domain::kpi::{KpiKey, Period, YearMonth};
 use domain::permission::Action;
@@ -163,7 +161,9 @@ async fn close(env: &Env, id: i64) {
     let note = NoteInput {
         note: "处理".into(),
     };
-    a::act(&env.app, &w, id, "start_analysis", &note).await.unwrap();
+    a::act(&env.app, &w, id, "start_analysis", &note)
+        .await
+        .unwrap();
     a::analyse(
         &env.app,
         &w,
@@ -175,7 +175,12 @@ async fn close(env: &Env, id: i64) {
     )
     .await
     .unwrap();
-    for ev in ["propose_solution", "customer_accepts", "start_work", "finish_work"] {
+    for ev in [
+        "propose_solution",
+        "customer_accepts",
+        "start_work",
+        "finish_work",
+    ] {
         a::act(&env.app, &w, id, ev, &note).await.unwrap();
     }
     for (z, s, t) in [
@@ -219,7 +224,9 @@ async fn raw_rows(env: &Env, fx: &Fx, stations: &[i64], policy_id: i64) {
     let mut c = env.app.db.pool.acquire().await.unwrap();
     let mut seed: u64 = 7;
     let mut next = |n: u64| {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (seed >> 33) % n
     };
     let mut delivered: Vec<(i64, i64)> = Vec::new();
@@ -294,8 +301,14 @@ async fn raw_rows(env: &Env, fx: &Fx, stations: &[i64], policy_id: i64) {
         match next(4) {
             0 => {}
             1 => evs.push(event("responded", received + (next(50) as i64) * 60_000)),
-            2 => evs.push(event("acknowledge", received + (61 + next(58) as i64) * 60_000)),
-            _ => evs.push(event("responded", received + (121 + next(500) as i64) * 60_000)),
+            2 => evs.push(event(
+                "acknowledge",
+                received + (61 + next(58) as i64) * 60_000,
+            )),
+            _ => evs.push(event(
+                "responded",
+                received + (121 + next(500) as i64) * 60_000,
+            )),
         }
         if next(2) == 0 {
             evs.push(event("close", received + (next(5 * 24) as i64) * 3_600_000));
@@ -325,15 +338,28 @@ async fn counters_equal_plain_sql_after_the_workflows_and_after_a_rebuild(env: &
     // Complaints through the workflow: answered in 40 min, acknowledged in 90 min and
     // closed the same day, never answered and moved to the western station.
     env.set(at(2026, 11, 20, 9, 0));
-    let c1 = app::complaint::file(&env.app, &w, &complaint_input(&fx)).await.unwrap().id;
+    let c1 = app::complaint::file(&env.app, &w, &complaint_input(&fx))
+        .await
+        .unwrap()
+        .id;
     env.set(at(2026, 11, 20, 9, 40));
-    app::complaint::action::respond(&env.app, &w, c1, &note).await.unwrap();
+    app::complaint::action::respond(&env.app, &w, c1, &note)
+        .await
+        .unwrap();
     env.set(at(2026, 11, 20, 10, 0));
-    let c2 = app::complaint::file(&env.app, &w, &complaint_input(&fx)).await.unwrap().id;
+    let c2 = app::complaint::file(&env.app, &w, &complaint_input(&fx))
+        .await
+        .unwrap()
+        .id;
     env.set(at(2026, 11, 20, 11, 30));
-    app::complaint::action::act(&env.app, &w, c2, "acknowledge", &note).await.unwrap();
+    app::complaint::action::act(&env.app, &w, c2, "acknowledge", &note)
+        .await
+        .unwrap();
     close(env, c2).await;
-    let c3 = app::complaint::file(&env.app, &w, &complaint_input(&fx)).await.unwrap().id;
+    let c3 = app::complaint::file(&env.app, &w, &complaint_input(&fx))
+        .await
+        .unwrap()
+        .id;
     app::complaint::action::reassign(&env.app, &w, c3, &ReassignInput { station_id: west })
         .await
         .unwrap();
@@ -362,7 +388,11 @@ async fn counters_equal_plain_sql_after_the_workflows_and_after_a_rebuild(env: &
         .await
         .unwrap();
     drop(c);
-    assert_eq!(of, Some(first), "the second order is a comeback of the first");
+    assert_eq!(
+        of,
+        Some(first),
+        "the second order is a comeback of the first"
+    );
 
     let (from, to) = month_bounds(2026, 11);
     let kept = engine(env, "2026-11").await;
@@ -372,15 +402,30 @@ async fn counters_equal_plain_sql_after_the_workflows_and_after_a_rebuild(env: &
     assert_eq!(kept.get(&(s, "mdt".into())), Some(&(0, 1, 180)));
     // Parts only: no labour line, so no promise, so not on time.
     assert_eq!(kept.get(&(s, "on_time".into())), Some(&(0, 1, 0)));
-    assert_eq!(kept.get(&(s, "complaint_response_1h".into())), Some(&(1, 2, 0)));
-    assert_eq!(kept.get(&(s, "complaint_response_2h".into())), Some(&(2, 2, 0)));
-    assert_eq!(kept.get(&(s, "complaint_closure_3d".into())), Some(&(1, 2, 0)));
-    assert_eq!(kept.get(&(west, "complaint_response_1h".into())), Some(&(0, 1, 0)));
+    assert_eq!(
+        kept.get(&(s, "complaint_response_1h".into())),
+        Some(&(1, 2, 0))
+    );
+    assert_eq!(
+        kept.get(&(s, "complaint_response_2h".into())),
+        Some(&(2, 2, 0))
+    );
+    assert_eq!(
+        kept.get(&(s, "complaint_closure_3d".into())),
+        Some(&(1, 2, 0))
+    );
+    assert_eq!(
+        kept.get(&(west, "complaint_response_1h".into())),
+        Some(&(0, 1, 0))
+    );
     assert_eq!(kept, plain_sql(env, from, to).await);
 
     // A rebuild of the month from the raw rows changes nothing.
     let admin = grant(Action::JobAdmin);
-    let nov = YearMonth { year: 2026, month: 11 };
+    let nov = YearMonth {
+        year: 2026,
+        month: 11,
+    };
     app::kpi::rebuild(&env.app, &admin, nov).await.unwrap();
     assert_eq!(engine(env, "2026-11").await, kept);
 
@@ -394,11 +439,17 @@ async fn counters_equal_plain_sql_after_the_workflows_and_after_a_rebuild(env: &
     drop(c);
     raw_rows(env, &fx, &[fx.station, west], policy).await;
     for m in [10i8, 11, 12] {
-        let ym = YearMonth { year: 2026, month: m };
+        let ym = YearMonth {
+            year: 2026,
+            month: m,
+        };
         app::kpi::rebuild(&env.app, &admin, ym).await.unwrap();
         let (from, to) = month_bounds(2026, m);
         let sql = plain_sql(env, from, to).await;
-        assert!(sql.len() >= 10, "{m}: the data covers both stations and every KPI");
+        assert!(
+            sql.len() >= 10,
+            "{m}: the data covers both stations and every KPI"
+        );
         assert_eq!(engine(env, &ym.to_string()).await, sql, "month {ym}");
     }
 
@@ -406,9 +457,15 @@ async fn counters_equal_plain_sql_after_the_workflows_and_after_a_rebuild(env: &
     // station page's numbers are the counters'.
     let read = grant(Action::KpiRead);
     let p = Period::Month(nov);
-    let net = app::kpi::figures(&env.app, &read, app::kpi::Scope::Network, p).await.unwrap();
-    let east = app::kpi::figures(&env.app, &read, app::kpi::Scope::Station(s), p).await.unwrap();
-    let wst = app::kpi::figures(&env.app, &read, app::kpi::Scope::Station(west), p).await.unwrap();
+    let net = app::kpi::figures(&env.app, &read, app::kpi::Scope::Network, p)
+        .await
+        .unwrap();
+    let east = app::kpi::figures(&env.app, &read, app::kpi::Scope::Station(s), p)
+        .await
+        .unwrap();
+    let wst = app::kpi::figures(&env.app, &read, app::kpi::Scope::Station(west), p)
+        .await
+        .unwrap();
     for ((n, e), x) in net.iter().zip(&east).zip(&wst) {
         assert_eq!(n.counter, e.counter + x.counter, "{}", n.kpi);
     }
@@ -416,10 +473,14 @@ async fn counters_equal_plain_sql_after_the_workflows_and_after_a_rebuild(env: &
     assert!(ffv.counter.denominator > 1 && ffv.value.is_some());
     let parts = net.iter().find(|f| f.kpi == "parts_fill").unwrap();
     assert_eq!(parts.value, None, "no data source yet: no figure, never 0");
-    let k = app::kpi::station_kpis(&env.app, &read, s, nov).await.unwrap();
+    let k = app::kpi::station_kpis(&env.app, &read, s, nov)
+        .await
+        .unwrap();
     let e_ffv = east.iter().find(|f| f.kpi == "ffv").unwrap().counter;
     assert_eq!(k.first_time_fix.denominator as i64, e_ffv.denominator);
-    let d = app::kpi::dashboard(&env.app, &read, app::kpi::Scope::Network, p).await.unwrap();
+    let d = app::kpi::dashboard(&env.app, &read, app::kpi::Scope::Network, p)
+        .await
+        .unwrap();
     assert_eq!(d.trend.len(), 12);
     assert_eq!(d.stations.len(), 2);
     let tile = d.tiles.iter().find(|t| t.now.kpi == "ffv").unwrap();
@@ -438,42 +499,76 @@ async fn stars_are_idempotent_and_flag_two_quarters_below(env: &Env) {
         ("2026-07", west, 5),
         ("2026-10", west, 5),
     ] {
-        for (kpi, n, t) in [("ffv", num, 0), ("on_time", if num == 10 { 10 } else { 0 }, 0)] {
-            store::kpi::add(&mut c, month, kpi, station, (n, 10, t)).await.unwrap();
+        for (kpi, n, t) in [
+            ("ffv", num, 0),
+            ("on_time", if num == 10 { 10 } else { 0 }, 0),
+        ] {
+            store::kpi::add(&mut c, month, kpi, station, (n, 10, t))
+                .await
+                .unwrap();
         }
     }
     drop(c);
     let admin = grant(Action::NetworkWrite);
-    let q3 = Period::Quarter { year: 2026, quarter: 3 };
-    let q4 = Period::Quarter { year: 2026, quarter: 4 };
-    let first = app::kpi::stars::run_quarter(&env.app, &admin, q3).await.unwrap();
+    let q3 = Period::Quarter {
+        year: 2026,
+        quarter: 3,
+    };
+    let q4 = Period::Quarter {
+        year: 2026,
+        quarter: 4,
+    };
+    let first = app::kpi::stars::run_quarter(&env.app, &admin, q3)
+        .await
+        .unwrap();
     assert_eq!(first.len(), 2);
-    let q4rows = app::kpi::stars::run_quarter(&env.app, &admin, q4).await.unwrap();
-    let again = app::kpi::stars::run_quarter(&env.app, &admin, q4).await.unwrap();
+    let q4rows = app::kpi::stars::run_quarter(&env.app, &admin, q4)
+        .await
+        .unwrap();
+    let again = app::kpi::stars::run_quarter(&env.app, &admin, q4)
+        .await
+        .unwrap();
     let strip = |v: &[app::kpi::stars::StarRow]| {
         v.iter()
             .map(|r| (r.station_id, r.stars, r.score_permille, r.flagged))
             .collect::<Vec<_>>()
     };
-    assert_eq!(strip(&q4rows), strip(&again), "a re-run writes the same rows");
+    assert_eq!(
+        strip(&q4rows),
+        strip(&again),
+        "a re-run writes the same rows"
+    );
     let read = grant(Action::KpiRead);
     let east = q4rows.iter().find(|r| r.station_id == fx.station).unwrap();
     let wst = q4rows.iter().find(|r| r.station_id == west).unwrap();
     assert_eq!((east.stars, east.flagged), (5, false));
     // West: FFV 50 % (250) and on time 0 % (150) -> 31.25 -> 1 star, twice: flagged.
     assert_eq!((wst.stars, wst.score_permille, wst.flagged), (1, 313, true));
-    let hist = app::kpi::stars::history(&env.app, &read, west).await.unwrap();
+    let hist = app::kpi::stars::history(&env.app, &read, west)
+        .await
+        .unwrap();
     assert_eq!(
         hist.iter().map(|h| h.quarter.as_str()).collect::<Vec<_>>(),
         ["2026Q4", "2026Q3"]
     );
-    assert!(!hist[1].flagged, "the first quarter below is not yet flagged");
+    assert!(
+        !hist[1].flagged,
+        "the first quarter below is not yet flagged"
+    );
     // A policy whose weights do not add up to 1 is refused and nothing changes.
     let mut bad = app::kpi::stars::policy(&env.app, &read).await.unwrap();
     bad.weights[0].1 += 1;
-    let e = app::kpi::stars::publish(&env.app, &admin, bad).await.unwrap_err();
+    let e = app::kpi::stars::publish(&env.app, &admin, bad)
+        .await
+        .unwrap_err();
     assert_eq!(rule(&e), "kpi.weights_sum");
-    assert_eq!(app::kpi::stars::policy(&env.app, &read).await.unwrap().version, 1);
+    assert_eq!(
+        app::kpi::stars::policy(&env.app, &read)
+            .await
+            .unwrap()
+            .version,
+        1
+    );
     // The timer: the quarterly batch is armed on the job machinery and runs by itself.
     app::kpi::stars::ensure(&env.app).await.unwrap();
     let mut c = env.app.db.pool.acquire().await.unwrap();

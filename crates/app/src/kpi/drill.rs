@@ -7,9 +7,9 @@ use crate::calendar::station_zone;
 use crate::network::expect;
 use crate::shared::ts;
 use crate::{App, AppError, AppResult, conn};
+use domain::kpi::YearMonth;
 use domain::kpi::complaint::{CLOSURE_HOURS, RESPONSE_1H_MINUTES, RESPONSE_2H_MINUTES};
 use domain::kpi::order::is_comeback_within_window;
-use domain::kpi::YearMonth;
 use domain::permission::{Action, Grant};
 use serde::Serialize;
 

@@ -15,9 +15,7 @@ use std::collections::BTreeMap;
 use crate::network::expect;
 use crate::{App, AppError, AppResult, conn};
 use domain::ids::{RegionId, StationId};
-use domain::kpi::{
-    Counter, Definition, KpiKey, Period, Rate, StationMonth, YearMonth, catalogue,
-};
+use domain::kpi::{Counter, Definition, KpiKey, Period, Rate, StationMonth, YearMonth, catalogue};
 use domain::permission::{Action, Grant, Reach};
 use serde::Serialize;
 pub use store::kpi::StationPoint;
@@ -334,7 +332,10 @@ pub async fn station_kpis(
     let reach = reach_of(app, grant, Scope::Station(station_id)).await?;
     let mut c = conn(app).await?;
     let k = counters(&mut c, &reach, Period::Month(month)).await?;
-    let mdt = k.get(&KpiKey::MeanRepairDuration).copied().unwrap_or_default();
+    let mdt = k
+        .get(&KpiKey::MeanRepairDuration)
+        .copied()
+        .unwrap_or_default();
     let n = mdt.denominator;
     Ok(StationMonth {
         station: station_id.to_string(),

@@ -8,9 +8,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::AppResult;
 use crate::calendar::station_zone;
 use crate::shared::{refused, ts};
-use crate::AppResult;
 use domain::kpi::complaint::{ComplaintRecord, complaint_contribution};
 use domain::kpi::order::order_contribution;
 use domain::kpi::{Counter, KpiKey, OrderRecord, Source, YearMonth};
@@ -155,7 +155,12 @@ pub async fn survey_answered(
 ) -> AppResult<()> {
     let mut after = Parts::new();
     if let Some(p) = csi_points {
-        after.push((station_id, month, KpiKey::Csi, Counter::mean(p.clamp(0, 100))));
+        after.push((
+            station_id,
+            month,
+            KpiKey::Csi,
+            Counter::mean(p.clamp(0, 100)),
+        ));
     }
     if let Some(r) = recommend {
         after.push((

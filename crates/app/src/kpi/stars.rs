@@ -14,8 +14,8 @@ use domain::permission::{Action, Grant, Reach};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use std::collections::BTreeMap;
-pub use store::kpi::stars::StarRow;
 use store::job::Claimed;
+pub use store::kpi::stars::StarRow;
 
 /// The job kind.
 pub const KIND: &str = "kpi.stars";
@@ -113,9 +113,7 @@ pub async fn compute(
             continue;
         };
         let stars = policy.stars(score);
-        let prev = previous
-            .get(&st.id)
-            .and_then(|s| u8::try_from(*s).ok());
+        let prev = previous.get(&st.id).and_then(|s| u8::try_from(*s).ok());
         let row = StarRow {
             station_id: st.id,
             quarter: quarter_text(quarter),
@@ -158,11 +156,13 @@ pub async fn for_quarter(app: &App, grant: &Grant, quarter: Period) -> AppResult
         .into_iter()
         .map(|s| s.id)
         .collect();
-    Ok(store::kpi::stars::for_quarter(&mut c, &quarter_text(quarter))
-        .await?
-        .into_iter()
-        .filter(|s| within.contains(&s.station_id))
-        .collect())
+    Ok(
+        store::kpi::stars::for_quarter(&mut c, &quarter_text(quarter))
+            .await?
+            .into_iter()
+            .filter(|s| within.contains(&s.station_id))
+            .collect(),
+    )
 }
 
 /// A station's history of stars, newest first. Needs `KpiRead` within reach.
@@ -178,10 +178,8 @@ pub async fn history(app: &App, grant: &Grant, station_id: i64) -> AppResult<Vec
 fn next_run(now: i64) -> AppResult<(i64, Period)> {
     let tz = domain::calendar::shanghai();
     let err = |e: jiff::Error| AppError::Internal(e.to_string());
-    let here = domain::kpi::order::month_of(
-        jiff::Timestamp::from_millisecond(now).map_err(err)?,
-        &tz,
-    );
+    let here =
+        domain::kpi::order::month_of(jiff::Timestamp::from_millisecond(now).map_err(err)?, &tz);
     let mut m = here;
     loop {
         if (m.month - 1) % 3 == 0 {

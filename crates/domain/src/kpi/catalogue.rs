@@ -133,14 +133,24 @@ use Direction::{HigherIsBetter as Up, LowerIsBetter as Down};
 pub const CATALOGUE: [Definition; 13] = [
     def(KpiKey::Csi, Up, Unit::Points, Source::Survey),
     def(KpiKey::Nps, Up, Unit::NetScore, Source::Survey),
-    def(KpiKey::FirstTimeFix, Up, Unit::Percent, Source::RepairOrders),
+    def(
+        KpiKey::FirstTimeFix,
+        Up,
+        Unit::Percent,
+        Source::RepairOrders,
+    ),
     def(
         KpiKey::MeanRepairDuration,
         Down,
         Unit::Minutes,
         Source::RepairOrders,
     ),
-    def(KpiKey::OnTimeDelivery, Up, Unit::Percent, Source::RepairOrders),
+    def(
+        KpiKey::OnTimeDelivery,
+        Up,
+        Unit::Percent,
+        Source::RepairOrders,
+    ),
     def(
         KpiKey::ComplaintResponse1h,
         Up,
@@ -162,7 +172,12 @@ pub const CATALOGUE: [Definition; 13] = [
     def(KpiKey::RescueOnTime, Up, Unit::Percent, Source::NotYet),
     def(KpiKey::PartsFill, Up, Unit::Percent, Source::NotYet),
     def(KpiKey::PartsTimeliness, Up, Unit::Percent, Source::NotYet),
-    def(KpiKey::ReminderConversion, Up, Unit::Percent, Source::NotYet),
+    def(
+        KpiKey::ReminderConversion,
+        Up,
+        Unit::Percent,
+        Source::NotYet,
+    ),
     def(KpiKey::AuditCompliance, Up, Unit::Percent, Source::NotYet),
 ];
 
@@ -193,10 +208,7 @@ impl KpiKey {
 
     /// The KPI of a stored code.
     pub fn from_code(code: &str) -> Option<KpiKey> {
-        CATALOGUE
-            .iter()
-            .map(|d| d.key)
-            .find(|k| k.code() == code)
+        CATALOGUE.iter().map(|d| d.key).find(|k| k.code() == code)
     }
 
     /// The translation key of its name (`kpi.name.<code>`).

@@ -30,7 +30,10 @@ fn within(from: Timestamp, to: Option<Timestamp>, seconds: i64) -> bool {
 }
 
 /// The month of receipt (in `tz`) and the complaint's case of each complaint KPI.
-pub fn complaint_contribution(c: &ComplaintRecord, tz: &TimeZone) -> (YearMonth, Vec<(KpiKey, Counter)>) {
+pub fn complaint_contribution(
+    c: &ComplaintRecord,
+    tz: &TimeZone,
+) -> (YearMonth, Vec<(KpiKey, Counter)>) {
     let r = c.received_at;
     (
         month_of(r, tz),

@@ -181,4 +181,3 @@ pub struct StationMonth {
     /// Delivered by the promised time ÷ delivered (no promise counts as not on time).
     pub on_time_delivery: Rate,
 }
-

@@ -143,10 +143,23 @@ proptest! {
 #[test]
 fn bad_and_future_periods_name_the_field() {
     let today = date(2026, 11, 24);
-    for bad in ["2026-13", "2026-1", "26-11", "2026Q5", "2026-11-01", "", "abcd-ef", "1999-12"] {
+    for bad in [
+        "2026-13",
+        "2026-1",
+        "26-11",
+        "2026Q5",
+        "2026-11-01",
+        "",
+        "abcd-ef",
+        "1999-12",
+    ] {
         let e = Period::parse(bad, today).unwrap_err();
         let v: crate::Violation = e.into();
-        assert_eq!((v.field.as_str(), v.rule), ("period", "kpi.period_malformed"), "{bad}");
+        assert_eq!(
+            (v.field.as_str(), v.rule),
+            ("period", "kpi.period_malformed"),
+            "{bad}"
+        );
     }
     let v: crate::Violation = Period::parse("2026-12", today).unwrap_err().into();
     assert_eq!(v.rule, "kpi.period_future");
@@ -159,18 +172,27 @@ fn bad_and_future_periods_name_the_field() {
 
 #[test]
 fn catalogue_defines_every_kpi_once_and_missing_sources_show_no_figure() {
-    let codes: std::collections::BTreeSet<&str> = catalogue().iter().map(|d| d.key.code()).collect();
+    let codes: std::collections::BTreeSet<&str> =
+        catalogue().iter().map(|d| d.key.code()).collect();
     assert_eq!(codes.len(), 13);
     for d in catalogue() {
         assert_eq!(KpiKey::from_code(d.key.code()), Some(d.key));
     }
-    let full = Counter { numerator: 5, denominator: 10, total: 0 };
+    let full = Counter {
+        numerator: 5,
+        denominator: 10,
+        total: 0,
+    };
     assert_eq!(KpiKey::PartsFill.value(&full), None);
     assert_eq!(KpiKey::AuditCompliance.value(&full), None);
     assert_eq!(KpiKey::FirstTimeFix.value(&full), Some(50.0));
     assert_eq!(KpiKey::FirstTimeFix.value(&Counter::default()), None);
     assert_eq!(
-        KpiKey::Nps.value(&Counter { numerator: 6, denominator: 10, total: 2 }),
+        KpiKey::Nps.value(&Counter {
+            numerator: 6,
+            denominator: 10,
+            total: 2
+        }),
         Some(40.0)
     );
 }
@@ -178,16 +200,31 @@ fn catalogue_defines_every_kpi_once_and_missing_sources_show_no_figure() {
 #[test]
 fn complaint_limits_are_inclusive_and_month_is_of_receipt() {
     let tz = shanghai();
-    let r = tz.to_timestamp(date(2026, 10, 31).at(23, 30, 0, 0)).unwrap();
+    let r = tz
+        .to_timestamp(date(2026, 10, 31).at(23, 30, 0, 0))
+        .unwrap();
     let plus = |m: i64| Some(Timestamp::from_second(r.as_second() + m * 60).unwrap());
     let (month, parts) = complaint_contribution(
-        &ComplaintRecord { received_at: r, first_response_at: plus(60), first_closed_at: plus(72 * 60 + 1) },
+        &ComplaintRecord {
+            received_at: r,
+            first_response_at: plus(60),
+            first_closed_at: plus(72 * 60 + 1),
+        },
         &tz,
     );
     assert_eq!(month.to_string(), "2026-10");
-    assert_eq!(parts[0], (KpiKey::ComplaintResponse1h, Counter::ratio(true)));
-    assert_eq!(parts[1], (KpiKey::ComplaintResponse2h, Counter::ratio(true)));
-    assert_eq!(parts[2], (KpiKey::ComplaintClosure3d, Counter::ratio(false)));
+    assert_eq!(
+        parts[0],
+        (KpiKey::ComplaintResponse1h, Counter::ratio(true))
+    );
+    assert_eq!(
+        parts[1],
+        (KpiKey::ComplaintResponse2h, Counter::ratio(true))
+    );
+    assert_eq!(
+        parts[2],
+        (KpiKey::ComplaintClosure3d, Counter::ratio(false))
+    );
 }
 
 #[test]
@@ -200,13 +237,37 @@ fn star_policy_weights_thresholds_and_review_flag() {
     bad = p.clone();
     bad.thresholds = [60, 60, 80, 90];
     assert_eq!(bad.check(), Err(KpiError::Thresholds));
-    assert_eq!((p.stars(59.9), p.stars(60.0), p.stars(85.0), p.stars(100.0)), (1, 2, 4, 5));
+    assert_eq!(
+        (p.stars(59.9), p.stars(60.0), p.stars(85.0), p.stars(100.0)),
+        (1, 2, 4, 5)
+    );
     // Only repair-order KPIs have figures: FFV 80 %, on time 100 %, MDT 480 min = 50.
     let s = p
         .score(&[
-            (KpiKey::FirstTimeFix, Counter { numerator: 8, denominator: 10, total: 0 }),
-            (KpiKey::OnTimeDelivery, Counter { numerator: 10, denominator: 10, total: 0 }),
-            (KpiKey::MeanRepairDuration, Counter { numerator: 0, denominator: 10, total: 4800 }),
+            (
+                KpiKey::FirstTimeFix,
+                Counter {
+                    numerator: 8,
+                    denominator: 10,
+                    total: 0,
+                },
+            ),
+            (
+                KpiKey::OnTimeDelivery,
+                Counter {
+                    numerator: 10,
+                    denominator: 10,
+                    total: 0,
+                },
+            ),
+            (
+                KpiKey::MeanRepairDuration,
+                Counter {
+                    numerator: 0,
+                    denominator: 10,
+                    total: 4800,
+                },
+            ),
         ])
         .unwrap();
     assert!((s - (80.0 * 250.0 + 100.0 * 150.0 + 50.0 * 100.0) / 500.0).abs() < 1e-9);

@@ -56,7 +56,8 @@ fn row(r: &sqlx::any::AnyRow) -> StoreResult<StarRow> {
     })
 }
 
-const COLS: &str = "station_id, quarter, stars, score_permille, policy_version, flagged, computed_at";
+const COLS: &str =
+    "station_id, quarter, stars, score_permille, policy_version, flagged, computed_at";
 
 /// Every station's stars for a quarter, by station.
 pub async fn for_quarter(conn: &mut AnyConnection, quarter: &str) -> StoreResult<Vec<StarRow>> {
@@ -70,7 +71,8 @@ pub async fn for_quarter(conn: &mut AnyConnection, quarter: &str) -> StoreResult
 
 /// A station's history of stars, newest quarter first.
 pub async fn history(conn: &mut AnyConnection, station_id: i64) -> StoreResult<Vec<StarRow>> {
-    let sql = format!("SELECT {COLS} FROM station_stars WHERE station_id = $1 ORDER BY quarter DESC");
+    let sql =
+        format!("SELECT {COLS} FROM station_stars WHERE station_id = $1 ORDER BY quarter DESC");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(station_id)
         .fetch_all(conn)
