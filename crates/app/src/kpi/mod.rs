@@ -35,7 +35,7 @@ pub enum Scope {
 /// The stores' reach for `scope`, refused when it is outside the grant's: a station
 /// user sees its station, a regional manager its region and its stations.
 async fn reach_of(app: &App, grant: &Grant, scope: Scope) -> AppResult<Reach> {
-    let own = grant.reach().clone();
+    let own = *grant.reach();
     Ok(match (scope, &own) {
         (Scope::Network, _) => own,
         (Scope::Region(r), Reach::All) => Reach::Region(RegionId(r)),

@@ -150,7 +150,7 @@ pub async fn run_quarter(app: &App, grant: &Grant, quarter: Period) -> AppResult
 pub async fn for_quarter(app: &App, grant: &Grant, quarter: Period) -> AppResult<Vec<StarRow>> {
     expect(grant, Action::KpiRead)?;
     let mut c = conn(app).await?;
-    let reach = grant.reach().clone();
+    let reach = *grant.reach();
     let within: std::collections::BTreeSet<i64> = store::kpi::stations(&mut c, &reach)
         .await?
         .into_iter()

@@ -151,6 +151,9 @@ pub fn month_of(at: Timestamp, tz: &TimeZone) -> YearMonth {
     }
 }
 
+/// The month a subject's cases belong to, and its case of each KPI.
+pub type MonthCases = (YearMonth, Vec<(KpiKey, Counter)>);
+
 /// What one delivered order adds to its station's counters for its month of delivery:
 /// one to every denominator, its minutes to the repair-time sum, one to on-time when
 /// handed over by the promised time, and one to first-time fix unless one of
@@ -160,7 +163,7 @@ pub fn order_contribution(
     order: &OrderRecord,
     comebacks_received: &[Timestamp],
     tz: &TimeZone,
-) -> Result<Option<(YearMonth, Vec<(KpiKey, Counter)>)>, KpiError> {
+) -> Result<Option<MonthCases>, KpiError> {
     check(std::slice::from_ref(order))?;
     let Some(delivered) = order.delivered_at else {
         return Ok(None);
