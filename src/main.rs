@@ -160,6 +160,10 @@ async fn serve(
     app::privacy::retention::ensure_armed(&app)
         .await
         .context("arming the nightly retention purge")?;
+    // The quarterly station stars re-arm themselves; this arms the next quarter.
+    app::kpi::stars::ensure(&app)
+        .await
+        .context("arming the quarterly station stars")?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker =
         app::job::worker::Worker::new(app.clone(), app::job::handler::Registry::standard());

@@ -36,6 +36,7 @@ pub mod customer;
 pub mod estimate;
 pub mod follow_up;
 pub mod guarantee;
+pub mod kpi;
 pub mod labour;
 pub mod network;
 pub mod part;

@@ -146,6 +146,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0023_survey.sql"),
     },
     Migration {
+        version: 24,
+        name: "kpi",
+        sqlite: include_str!("../migrations/sqlite/0024_kpi.sql"),
+        postgres: include_str!("../migrations/postgres/0024_kpi.sql"),
+    },
+    Migration {
         version: 25,
         name: "complaint_counted",
         sqlite: include_str!("../migrations/sqlite/0025_complaint_counted.sql"),

@@ -287,6 +287,12 @@ fn finish_operation(path: &str, method: &str, op: &mut serde_json::Map<String, s
                 ("month", "query") => Some(
                     serde_json::json!({"type": "string", "pattern": crate::api::kpi::MONTH_PATTERN}),
                 ),
+                ("period", "query") => Some(
+                    serde_json::json!({"type": "string", "pattern": crate::api::kpi::PERIOD_PATTERN}),
+                ),
+                ("scope", "query") => {
+                    Some(serde_json::json!({"type": "string", "enum": crate::api::kpi::SCOPES}))
+                }
                 _ => None,
             };
             if let (Some(schema), Some(p)) = (range, p.as_object_mut()) {

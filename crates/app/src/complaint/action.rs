@@ -194,6 +194,7 @@ pub async fn act(
     let note = &note;
     run(app, "complaint.act", move |mut tx| async move {
         let c = load(&mut tx, grant, id).await?;
+        let kpi_before = crate::kpi::record::complaint_parts(&mut tx, id).await?;
         let from = state_of(&c)?;
         let to = rules::transition(from, ev).map_err(|v| AppError::Refused(v.into()))?;
         let n = c.clock_no;
@@ -266,6 +267,7 @@ pub async fn act(
         )
         .await?;
         clock::recompute(&mut tx, id, now).await?;
+        crate::kpi::record::complaint_changed(&mut tx, id, &kpi_before).await?;
         Ok((tx, ()))
     })
     .await?;
@@ -286,6 +288,7 @@ pub async fn respond(
     run(app, "complaint.respond", move |mut tx| async move {
         let c = load(&mut tx, grant, id).await?;
         open(&c)?;
+        let kpi_before = crate::kpi::record::complaint_parts(&mut tx, id).await?;
         store::complaint::clock::meet(&mut tx, id, c.clock_no, Stage::FirstResponse.code(), now)
             .await?;
         event(
@@ -298,6 +301,7 @@ pub async fn respond(
         )
         .await?;
         clock::recompute(&mut tx, id, now).await?;
+        crate::kpi::record::complaint_changed(&mut tx, id, &kpi_before).await?;
         Ok((tx, ()))
     })
     .await?;
@@ -415,6 +419,7 @@ pub async fn reassign(
     run(app, "complaint.reassign", move |mut tx| async move {
         let c = load(&mut tx, grant, id).await?;
         open(&c)?;
+        let kpi_before = crate::kpi::record::complaint_parts(&mut tx, id).await?;
         clock::rebase(
             &mut tx,
             id,
@@ -425,6 +430,7 @@ pub async fn reassign(
             p.id,
         )
         .await?;
+        crate::kpi::record::complaint_changed(&mut tx, id, &kpi_before).await?;
         Ok((tx, ()))
     })
     .await?;

@@ -252,6 +252,7 @@ async fn file_as(
         )
         .await?;
         clock::recompute(&mut tx, id, now).await?;
+        crate::kpi::record::complaint_changed(&mut tx, id, &Vec::new()).await?;
         Ok((tx, id))
     })
     .await?;

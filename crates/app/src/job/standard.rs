@@ -44,6 +44,7 @@ impl Registry {
             crate::survey::sample::KIND,
             crate::survey::sample::MonthlySample,
         );
+        r.register(crate::kpi::stars::KIND, crate::kpi::stars::Quarterly);
         r
     }
 }

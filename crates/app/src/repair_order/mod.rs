@@ -363,6 +363,7 @@ pub async fn complete_stage(
                     .await?;
                     crate::billing::issue_at_delivery(&mut tx, now_ms, actor(grant), l).await?;
                     crate::survey::after_delivery(&mut tx, id, now_ms).await?;
+                    crate::kpi::record::order_delivered(&mut tx, id).await?;
                 }
                 if follow_up {
                     record_stage(&mut tx, grant, id, "stage_started", Stage::FollowUp, now_ms)

@@ -308,6 +308,7 @@ pub(super) async fn open(
             None,
         )
         .await?;
+        crate::kpi::record::comeback_opened(tx, original, now_ms).await?;
     }
     if let Some((open, reason)) = second {
         store::event::record(

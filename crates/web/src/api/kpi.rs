@@ -1,4 +1,7 @@
-//! Station KPIs per month of delivery (SPEC §5).
+//! The KPI engine's API (SPEC §12): a station's month (`/stations/{id}/kpis`), the
+//! dashboard of the network, a region or a station for a month or a quarter
+//! (`/kpis`: tiles, 12-month trend, every station's figures), the KPI catalogue and
+//! the station stars of a quarter.
 
 use super::{ListQuery, path_id};
 use crate::AppState;
@@ -16,17 +19,44 @@ use std::collections::HashMap;
 
 /// The OpenAPI description of this area, merged into the whole API's.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(station_kpis))]
+#[openapi(paths(station_kpis, dashboard, stars))]
 pub struct KpiApi;
 
 /// Routes of this area.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/stations/{id}/kpis", get(station_kpis))
+    Router::new()
+        .route("/stations/{id}/kpis", get(station_kpis))
+        .route("/kpis", get(dashboard))
+        .route("/kpis/stars", get(stars))
 }
 
 /// The months [`parse_month`] accepts, as the API document states them: `YYYY-MM`,
 /// years 2000 to 2100.
 pub const MONTH_PATTERN: &str = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$";
+
+/// The periods the dashboards accept: a month `YYYY-MM` or a quarter `YYYYQn`.
+pub const PERIOD_PATTERN: &str = "^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|Q[1-4])$";
+
+/// The scopes a dashboard is asked for.
+pub const SCOPES: [&str; 3] = ["network", "region", "station"];
+
+/// The scope asked for: `scope` (`network` by default, `region` or `station`) with
+/// its `id`.
+pub fn parse_scope(q: &ListQuery, lang: Lang) -> Result<app::kpi::Scope, ApiError> {
+    let scope = q.given("scope").unwrap_or_else(|| "network".into());
+    let id = || {
+        q.given("id")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .filter(|v| *v > 0)
+            .ok_or_else(|| invalid("id", "required", lang))
+    };
+    match scope.as_str() {
+        "network" => Ok(app::kpi::Scope::Network),
+        "region" => Ok(app::kpi::Scope::Region(id()?)),
+        "station" => Ok(app::kpi::Scope::Station(id()?)),
+        _ => Err(invalid("scope", "kpi.scope_unknown", lang)),
+    }
+}
 
 /// A month `YYYY-MM` (see [`MONTH_PATTERN`]).
 pub fn parse_month(text: &str, lang: Lang) -> Result<YearMonth, ApiError> {
@@ -68,6 +98,49 @@ pub async fn station_kpis(
     };
     Ok(Json(
         app::kpi::station_kpis(&s.app, &g, id, month)
+            .await
+            .map_err(|e| c.err(e))?,
+    ))
+}
+
+/// The dashboard of the network, a region or a station for a month `YYYY-MM` or a
+/// quarter `YYYYQn` (`period`, default this month): one tile per KPI of the catalogue
+/// against the period before, the 12-month trend and every station's figures, each
+/// with its counts. A period malformed or in the future is 422 naming `period`.
+#[utoipa::path(get, path = "/api/v1/kpis", tag = "service", params(("scope" = Option<String>, Query), ("id" = Option<i64>, Query), ("period" = Option<String>, Query)), responses((status = 200, body = app::kpi::Dashboard), (status = 404, body = crate::error::ProblemDoc), (status = 422, body = crate::error::ProblemDoc)))]
+pub async fn dashboard(
+    State(s): State<AppState>,
+    c: Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<app::kpi::Dashboard>, ApiError> {
+    let g = c.grant(Action::KpiRead)?;
+    let q = ListQuery(q);
+    let scope = parse_scope(&q, c.lang)?;
+    let period = match q.given("period") {
+        Some(p) => app::kpi::parse_period(&s.app, &p).map_err(|e| c.err(e))?,
+        None => domain::kpi::Period::Month(app::kpi::current_month(&s.app)),
+    };
+    Ok(Json(
+        app::kpi::dashboard(&s.app, &g, scope, period)
+            .await
+            .map_err(|e| c.err(e))?,
+    ))
+}
+
+/// Every station's stars within reach for a quarter `YYYYQn` (`period`), with the
+/// score, the policy version and the review flag.
+#[utoipa::path(get, path = "/api/v1/kpis/stars", tag = "service", params(("period" = String, Query)), responses((status = 200, description = "The quarter's stars"), (status = 422, body = crate::error::ProblemDoc)))]
+pub async fn stars(
+    State(s): State<AppState>,
+    c: Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Vec<app::kpi::stars::StarRow>>, ApiError> {
+    let g = c.grant(Action::KpiRead)?;
+    let q = ListQuery(q);
+    let text = q.given("period").unwrap_or_default();
+    let period = app::kpi::parse_period(&s.app, &text).map_err(|e| c.err(e))?;
+    Ok(Json(
+        app::kpi::stars::for_quarter(&s.app, &g, period)
             .await
             .map_err(|e| c.err(e))?,
     ))

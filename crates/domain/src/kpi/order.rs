@@ -1,6 +1,9 @@
-//! Repair-order KPIs (SPEC §12), computed from plain records so every screen and export
-//! uses the same definitions: first-time-fix rate, mean repair duration and on-time
-//! delivery rate, per station and month (month of delivery in the given zone).
+//! The repair-order KPIs computed from plain records: first-time fix, mean repair
+//! duration and on-time delivery per station and month of delivery (in the station's
+//! zone). [`by_station_and_month`] computes them over a whole set of orders (the
+//! reference the tests hold the incremental counters to); [`order_contribution`] is
+//! what one order adds to its month's counters, so a delivery or a comeback updates
+//! the aggregates without reading history.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -8,26 +11,9 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
+use super::{Counter, KpiError, KpiKey, Rate, StationMonth, YearMonth};
+
 use crate::guarantee::guarantee_ends;
-
-/// Why KPI input is refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum KpiError {
-    /// A record delivered before it was received.
-    #[error("order {0} delivered before it was received")]
-    DeliveredBeforeReceived(String),
-}
-
-impl From<KpiError> for crate::Violation {
-    fn from(e: KpiError) -> Self {
-        match e {
-            KpiError::DeliveredBeforeReceived(id) => {
-                crate::Violation::new("delivered_at", "kpi.delivered_before_received")
-                    .with_detail(id)
-            }
-        }
-    }
-}
 
 /// A repair order as the KPIs need it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,62 +32,6 @@ pub struct OrderRecord {
     pub comeback_of: Option<String>,
 }
 
-/// A ratio of counts; never a float until shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Rate {
-    /// Counted in favour.
-    pub numerator: u64,
-    /// Counted in all.
-    pub denominator: u64,
-}
-
-impl Rate {
-    /// The rate in percent; `None` when nothing was counted.
-    pub fn percent(&self) -> Option<f64> {
-        (self.denominator > 0).then(|| self.numerator as f64 * 100.0 / self.denominator as f64)
-    }
-
-    /// Adds one case, in favour or not.
-    pub fn count(&mut self, in_favour: bool) {
-        self.denominator += 1;
-        if in_favour {
-            self.numerator += 1;
-        }
-    }
-}
-
-/// A calendar month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct YearMonth {
-    /// Year.
-    pub year: i16,
-    /// Month 1–12.
-    pub month: i8,
-}
-
-impl std::fmt::Display for YearMonth {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}", self.year, self.month)
-    }
-}
-
-/// The KPIs of one station in one month.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StationMonth {
-    /// Station id.
-    pub station: String,
-    /// Month of delivery.
-    pub month: YearMonth,
-    /// Orders delivered.
-    pub delivered: u64,
-    /// Delivered without a comeback within the guarantee window ÷ delivered.
-    pub first_time_fix: Rate,
-    /// Mean of delivery − reception in minutes (rounded), if any delivered.
-    pub mean_repair_minutes: Option<i64>,
-    /// Delivered by the promised time ÷ delivered (no promise counts as not on time).
-    pub on_time_delivery: Rate,
-}
-
 fn check(records: &[OrderRecord]) -> Result<(), KpiError> {
     match records
         .iter()
@@ -110,6 +40,15 @@ fn check(records: &[OrderRecord]) -> Result<(), KpiError> {
         Some(r) => Err(KpiError::DeliveredBeforeReceived(r.order_id.clone())),
         None => Ok(()),
     }
+}
+
+/// Whether a comeback received at `came` counts against an order delivered at
+/// `delivered`: received at or after the hand-over and on or before the last day of
+/// the 12-month repair guarantee (dates in the station's zone).
+pub fn is_comeback_within_window(delivered: Timestamp, came: Timestamp, tz: &TimeZone) -> bool {
+    let end = guarantee_ends(tz.to_datetime(delivered).date()).ok();
+    let came_on = tz.to_datetime(came).date();
+    came >= delivered && end.is_none_or(|e| came_on <= e)
 }
 
 /// Ids of orders with a comeback received within 12 months of their delivery.
@@ -121,9 +60,7 @@ fn orders_with_comeback<'a>(records: &'a [OrderRecord], tz: &TimeZone) -> Vec<&'
         .filter_map(|c| {
             let original = by_id.get(c.comeback_of.as_deref()?)?;
             let delivered = original.delivered_at?;
-            let end = guarantee_ends(tz.to_datetime(delivered).date()).ok();
-            let came = tz.to_datetime(c.received_at).date();
-            (c.received_at >= delivered && end.is_none_or(|e| came <= e))
+            is_comeback_within_window(delivered, c.received_at, tz)
                 .then_some(original.order_id.as_str())
         })
         .collect();
@@ -181,11 +118,7 @@ pub fn by_station_and_month(
     let mut groups: BTreeMap<(&str, YearMonth), Vec<&OrderRecord>> = BTreeMap::new();
     for r in records {
         if let Some(d) = r.delivered_at {
-            let local = tz.to_datetime(d);
-            let month = YearMonth {
-                year: local.year(),
-                month: local.month(),
-            };
+            let month = month_of(d, tz);
             groups
                 .entry((r.station.as_str(), month))
                 .or_default()
@@ -207,6 +140,47 @@ pub fn by_station_and_month(
             }
         })
         .collect())
+}
+
+/// The month (in `tz`) an instant falls in.
+pub fn month_of(at: Timestamp, tz: &TimeZone) -> YearMonth {
+    let local = tz.to_datetime(at);
+    YearMonth {
+        year: local.year(),
+        month: local.month(),
+    }
+}
+
+/// The month a subject's cases belong to, and its case of each KPI.
+pub type MonthCases = (YearMonth, Vec<(KpiKey, Counter)>);
+
+/// What one delivered order adds to its station's counters for its month of delivery:
+/// one to every denominator, its minutes to the repair-time sum, one to on-time when
+/// handed over by the promised time, and one to first-time fix unless one of
+/// `comebacks_received` (the reception times of orders opened as its comeback) falls
+/// in its guarantee window. An order not yet delivered adds nothing.
+pub fn order_contribution(
+    order: &OrderRecord,
+    comebacks_received: &[Timestamp],
+    tz: &TimeZone,
+) -> Result<Option<MonthCases>, KpiError> {
+    check(std::slice::from_ref(order))?;
+    let Some(delivered) = order.delivered_at else {
+        return Ok(None);
+    };
+    let fixed = !comebacks_received
+        .iter()
+        .any(|c| is_comeback_within_window(delivered, *c, tz));
+    let on_time = order.promised_at.is_some_and(|p| delivered <= p);
+    let minutes = (delivered.as_second() - order.received_at.as_second()) / 60;
+    Ok(Some((
+        month_of(delivered, tz),
+        vec![
+            (KpiKey::FirstTimeFix, Counter::ratio(fixed)),
+            (KpiKey::MeanRepairDuration, Counter::mean(minutes)),
+            (KpiKey::OnTimeDelivery, Counter::ratio(on_time)),
+        ],
+    )))
 }
 
 #[cfg(test)]

@@ -1,0 +1,149 @@
+//! The raw rows the KPI counters are computed from: a repair order with the reception
+//! times of its comebacks, a complaint with its first response and first closure, and
+//! the ids of the orders delivered / complaints received in a span (for a rebuild).
+
+use crate::error::StoreResult;
+use sqlx::{AnyConnection, Row};
+
+/// A repair order as its KPIs need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderSource {
+    /// Order id.
+    pub id: i64,
+    /// Station.
+    pub station_id: i64,
+    /// Reception, UTC ms.
+    pub received_at: i64,
+    /// Hand-over, UTC ms.
+    pub delivered_at: Option<i64>,
+    /// Promised completion, UTC ms.
+    pub promised_at: Option<i64>,
+    /// Reception times of the orders opened as its comeback, UTC ms.
+    pub comebacks_received: Vec<i64>,
+}
+
+/// A complaint as its KPIs need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComplaintSource {
+    /// Complaint id.
+    pub id: i64,
+    /// The station now responsible.
+    pub station_id: i64,
+    /// Receipt, UTC ms.
+    pub received_at: i64,
+    /// First `responded` or `acknowledge` event, UTC ms.
+    pub first_response_at: Option<i64>,
+    /// First `close` event, UTC ms.
+    pub first_closed_at: Option<i64>,
+}
+
+/// The order `id` with its comebacks, if it exists.
+pub async fn order(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<OrderSource>> {
+    let row = sqlx::query(
+        "SELECT id, station_id, received_at, delivered_at, promised_at FROM repair_orders WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let comebacks: Vec<i64> = sqlx::query_scalar(
+        "SELECT received_at FROM repair_orders WHERE comeback_of = $1 ORDER BY received_at",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Some(OrderSource {
+        id: r.try_get("id")?,
+        station_id: r.try_get("station_id")?,
+        received_at: r.try_get("received_at")?,
+        delivered_at: r.try_get("delivered_at")?,
+        promised_at: r.try_get("promised_at")?,
+        comebacks_received: comebacks,
+    }))
+}
+
+/// Every order delivered in `[from, to)` (UTC ms) with its comebacks, by id; only
+/// `station`'s when given (the drill-down from a figure).
+pub async fn orders_delivered(
+    conn: &mut AnyConnection,
+    from: i64,
+    to: i64,
+    station: Option<i64>,
+) -> StoreResult<Vec<OrderSource>> {
+    let rows = sqlx::query(
+        "SELECT o.id AS id, o.station_id AS station_id, o.received_at AS received_at, \
+         o.delivered_at AS delivered_at, o.promised_at AS promised_at, c.received_at AS comeback \
+         FROM repair_orders o LEFT JOIN repair_orders c ON c.comeback_of = o.id \
+         WHERE o.delivered_at >= $1 AND o.delivered_at < $2 AND ($3 = 0 OR o.station_id = $3) \
+         ORDER BY o.id, c.received_at",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(station.unwrap_or(0))
+    .fetch_all(conn)
+    .await?;
+    let mut out: Vec<OrderSource> = Vec::new();
+    for r in &rows {
+        let id: i64 = r.try_get("id")?;
+        let comeback: Option<i64> = r.try_get("comeback")?;
+        match out.last_mut() {
+            Some(o) if o.id == id => o.comebacks_received.extend(comeback),
+            _ => out.push(OrderSource {
+                id,
+                station_id: r.try_get("station_id")?,
+                received_at: r.try_get("received_at")?,
+                delivered_at: r.try_get("delivered_at")?,
+                promised_at: r.try_get("promised_at")?,
+                comebacks_received: comeback.into_iter().collect(),
+            }),
+        }
+    }
+    Ok(out)
+}
+
+const COMPLAINT_SELECT: &str = "SELECT c.id AS id, c.station_id AS station_id, c.received_at AS received_at, \
+     (SELECT MIN(e.at) FROM complaint_events e WHERE e.complaint_id = c.id \
+      AND e.kind IN ('responded', 'acknowledge')) AS first_response_at, \
+     (SELECT MIN(e.at) FROM complaint_events e WHERE e.complaint_id = c.id AND e.kind = 'close') \
+      AS first_closed_at FROM complaints c";
+
+fn complaint_row(r: &sqlx::any::AnyRow) -> StoreResult<ComplaintSource> {
+    Ok(ComplaintSource {
+        id: r.try_get("id")?,
+        station_id: r.try_get("station_id")?,
+        received_at: r.try_get("received_at")?,
+        first_response_at: r.try_get("first_response_at")?,
+        first_closed_at: r.try_get("first_closed_at")?,
+    })
+}
+
+/// The complaint `id` as its KPIs need it, if it exists.
+pub async fn complaint(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<ComplaintSource>> {
+    let sql = format!("{COMPLAINT_SELECT} WHERE c.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(complaint_row).transpose()
+}
+
+/// Every complaint received in `[from, to)` (UTC ms), by id; only `station`'s when
+/// given.
+pub async fn complaints_received(
+    conn: &mut AnyConnection,
+    from: i64,
+    to: i64,
+    station: Option<i64>,
+) -> StoreResult<Vec<ComplaintSource>> {
+    let sql = format!(
+        "{COMPLAINT_SELECT} WHERE c.received_at >= $1 AND c.received_at < $2 \
+         AND ($3 = 0 OR c.station_id = $3) ORDER BY c.id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(from)
+        .bind(to)
+        .bind(station.unwrap_or(0))
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(complaint_row).collect()
+}

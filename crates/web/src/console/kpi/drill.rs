@@ -1,0 +1,190 @@
+//! The drill-down from a station's figure to the cases behind it: the orders it
+//! delivered in the month (`/console/kpis/orders`) and the complaints it received
+//! (`/console/kpis/complaints`), each with what it counted for.
+
+use super::super::form::{error_page, render, t};
+use super::super::session::{ConsoleUser, grant};
+use crate::AppState;
+use crate::api::kpi::parse_month;
+use crate::console::chrome::Chrome;
+use crate::i18n::Lang;
+use app::AppError;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::kpi::YearMonth;
+use domain::permission::Action;
+use std::collections::HashMap;
+
+#[derive(Template)]
+#[template(path = "kpi_drill.html")]
+struct DrillPage {
+    chrome: Chrome,
+    title: String,
+    back: String,
+    heads: Vec<String>,
+    rows: Vec<(String, Vec<String>)>,
+    empty: String,
+}
+
+fn when(ms: Option<i64>) -> String {
+    ms.and_then(|m| jiff::Timestamp::from_millisecond(m).ok())
+        .map(|t| {
+            domain::calendar::shanghai()
+                .to_datetime(t)
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|| "—".into())
+}
+
+fn yes(lang: Lang, b: bool) -> String {
+    t(lang, if b { "kpi.yes" } else { "kpi.no" })
+}
+
+fn station_month(q: &HashMap<String, String>, lang: Lang) -> Result<(i64, YearMonth), AppError> {
+    let st = q
+        .get("station")
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .ok_or(AppError::NotFound)?;
+    let m = q
+        .get("month")
+        .and_then(|m| parse_month(m, lang).ok())
+        .ok_or_else(|| AppError::Invalid(domain::Violation::new("month", "date.format").into()))?;
+    Ok((st, m))
+}
+
+async fn page(
+    s: &AppState,
+    user: &ConsoleUser,
+    st: i64,
+    m: YearMonth,
+    what: &str,
+) -> (String, String) {
+    let lang = user.lang;
+    let name = super::heading(s, lang, user, app::kpi::Scope::Station(st)).await;
+    (
+        format!("{} · {name} · {m}", t(lang, what)),
+        format!("/console/kpis?scope=station&id={st}&period={m}"),
+    )
+}
+
+/// `GET /console/kpis/orders?station=&month=`: the orders behind a station's month.
+pub async fn orders(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let chrome = user.chrome("kpis");
+    let lang = user.lang;
+    let g = match grant(&user, Action::KpiRead) {
+        Ok(g) => g,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let (st, m) = match station_month(&q, lang) {
+        Ok(x) => x,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let cases = match app::kpi::drill::orders(&s.app, &g, st, m).await {
+        Ok(c) => c,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let (title, back) = page(&s, &user, st, m, "kpi.orders").await;
+    let rows = cases
+        .iter()
+        .map(|c| {
+            (
+                format!("/console/orders/{}", c.id),
+                vec![
+                    when(Some(c.received_at)),
+                    when(Some(c.delivered_at)),
+                    when(c.promised_at),
+                    format!("{} {}", c.minutes, t(lang, "kpi.unit.minutes")),
+                    yes(lang, c.fixed_first_time),
+                    yes(lang, c.on_time),
+                ],
+            )
+        })
+        .collect();
+    let heads = [
+        "kpi.drill.order",
+        "kpi.drill.received",
+        "kpi.drill.delivered",
+        "kpi.drill.promised",
+        "kpi.name.mdt",
+        "kpi.name.ffv",
+        "kpi.name.on_time",
+    ];
+    render(
+        &DrillPage {
+            chrome: chrome.crumb("/console/kpis", t(lang, "svc.kpis")),
+            title,
+            back,
+            heads: heads.iter().map(|h| t(lang, h)).collect(),
+            rows,
+            empty: t(lang, "kpi.no_cases"),
+        },
+        StatusCode::OK,
+    )
+}
+
+/// `GET /console/kpis/complaints?station=&month=`: the complaints behind a station's
+/// month.
+pub async fn complaints(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let chrome = user.chrome("kpis");
+    let lang = user.lang;
+    let g = match grant(&user, Action::KpiRead) {
+        Ok(g) => g,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let (st, m) = match station_month(&q, lang) {
+        Ok(x) => x,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let cases = match app::kpi::drill::complaints(&s.app, &g, st, m).await {
+        Ok(c) => c,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let (title, back) = page(&s, &user, st, m, "kpi.complaints").await;
+    let rows = cases
+        .iter()
+        .map(|c| {
+            (
+                format!("/console/complaints/{}", c.id),
+                vec![
+                    when(Some(c.received_at)),
+                    when(c.first_response_at),
+                    when(c.first_closed_at),
+                    yes(lang, c.within_1h),
+                    yes(lang, c.within_2h),
+                    yes(lang, c.closed_3d),
+                ],
+            )
+        })
+        .collect();
+    let heads = [
+        "kpi.drill.complaint",
+        "kpi.drill.received",
+        "kpi.drill.first_response",
+        "kpi.drill.closed",
+        "kpi.name.complaint_response_1h",
+        "kpi.name.complaint_response_2h",
+        "kpi.name.complaint_closure_3d",
+    ];
+    render(
+        &DrillPage {
+            chrome: chrome.crumb("/console/kpis", t(lang, "svc.kpis")),
+            title,
+            back,
+            heads: heads.iter().map(|h| t(lang, h)).collect(),
+            rows,
+            empty: t(lang, "kpi.no_cases"),
+        },
+        StatusCode::OK,
+    )
+}
