@@ -1,0 +1,473 @@
+//! The routes of the authorisation matrix: one concrete path per documented route
+//! with the row of the matrix that governs it.
+
+use testkit::TestApp;
+
+/// Every route with a concrete path in the fixture and its row of the matrix.
+pub(super) fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
+    let f = &t.fx;
+    vec![
+        ("GET", "/api/v1/me".into(), "any"),
+        ("GET", "/api/v1/regions".into(), "network_read"),
+        ("POST", "/api/v1/regions".into(), "network_write"),
+        ("GET", "/api/v1/stations".into(), "network_read"),
+        ("POST", "/api/v1/stations".into(), "network_write"),
+        (
+            "GET",
+            format!("/api/v1/stations/{}", f.station_a),
+            "network_read",
+        ),
+        (
+            "PUT",
+            format!("/api/v1/stations/{}", f.station_a),
+            "network_write",
+        ),
+        (
+            "POST",
+            format!("/api/v1/stations/{}/status", f.station_a),
+            "network_write",
+        ),
+        (
+            "GET",
+            format!("/api/v1/stations/{}/events", f.station_a),
+            "network_read",
+        ),
+        ("GET", "/api/v1/depots".into(), "network_read"),
+        ("GET", "/api/v1/mobile-units".into(), "network_read"),
+        ("POST", "/api/v1/mobile-units".into(), "network_write"),
+        ("GET", "/api/v1/staff".into(), "staff_read"),
+        ("POST", "/api/v1/staff".into(), "staff_write"),
+        ("GET", "/api/v1/staff/1".into(), "staff_read"),
+        ("PUT", "/api/v1/staff/1".into(), "staff_write"),
+        ("POST", "/api/v1/staff/1/certificates".into(), "staff_write"),
+        ("POST", "/api/v1/staff/1/reveal".into(), "staff_write"),
+        ("GET", "/api/v1/customers".into(), "customer_read"),
+        ("POST", "/api/v1/customers".into(), "customer_write"),
+        (
+            "GET",
+            format!("/api/v1/customers/{}", f.customer_a),
+            "customer_read",
+        ),
+        (
+            "PUT",
+            format!("/api/v1/customers/{}", f.customer_a),
+            "customer_write",
+        ),
+        (
+            "POST",
+            format!("/api/v1/customers/{}/reveal", f.customer_a),
+            "reveal",
+        ),
+        (
+            "GET",
+            format!("/api/v1/customers/{}/audit", f.customer_a),
+            "audit_read",
+        ),
+        ("POST", "/api/v1/customers/identify".into(), "identify"),
+        ("GET", "/api/v1/me/data".into(), "own_data"),
+        (
+            "GET",
+            format!("/api/v1/customers/{}/consent", f.customer_a),
+            "customer_read",
+        ),
+        (
+            "POST",
+            format!("/api/v1/customers/{}/consent", f.customer_a),
+            "customer_write",
+        ),
+        ("GET", "/api/v1/me/consent".into(), "own_data"),
+        ("GET", "/api/v1/audit".into(), "audit_read"),
+        ("POST", "/api/v1/campaigns".into(), "customer_write"),
+        ("GET", "/api/v1/audit/export".into(), "audit_read"),
+        ("GET", "/api/v1/vehicles".into(), "vehicle_read"),
+        ("POST", "/api/v1/vehicles".into(), "vehicle_write"),
+        (
+            "GET",
+            format!("/api/v1/vehicles/by-vin/{}", f.vin_a),
+            "vehicle_read",
+        ),
+        (
+            "GET",
+            format!("/api/v1/vehicles/{}", f.vehicle_a),
+            "vehicle_read",
+        ),
+        (
+            "PUT",
+            format!("/api/v1/vehicles/{}", f.vehicle_a),
+            "vehicle_write",
+        ),
+        (
+            "POST",
+            format!("/api/v1/vehicles/{}/transfer", f.vehicle_a),
+            "vehicle_write",
+        ),
+        (
+            "POST",
+            format!("/api/v1/vehicles/{}/odometer", f.vehicle_a),
+            "vehicle_write",
+        ),
+        ("POST", "/api/v1/tokens".into(), "token_admin"),
+        ("GET", "/api/v1/export/vehicles".into(), "export"),
+        ("GET", "/api/v1/labour-operations".into(), "network_read"),
+        ("POST", "/api/v1/labour-operations".into(), "network_write"),
+        (
+            "GET",
+            "/api/v1/stage-standards/current".into(),
+            "network_read",
+        ),
+        ("POST", "/api/v1/stage-standards".into(), "network_write"),
+        ("GET", "/api/v1/calendar/holidays".into(), "network_read"),
+        ("GET", "/api/v1/parts".into(), "network_read"),
+        ("POST", "/api/v1/parts".into(), "network_write"),
+        ("PUT", "/api/v1/calendar/holidays".into(), "network_write"),
+        (
+            "POST",
+            format!("/api/v1/stations/{}/capacity", f.station_a),
+            "capacity_admin",
+        ),
+        (
+            "GET",
+            format!("/api/v1/stations/{}/slots", f.station_a),
+            "slot_search",
+        ),
+        (
+            "GET",
+            format!("/api/v1/stations/{}/appointments", f.station_a),
+            "appointment_read",
+        ),
+        (
+            "GET",
+            format!("/api/v1/stations/{}/repair-orders", f.station_a),
+            "repair_order_read",
+        ),
+        (
+            "GET",
+            format!("/api/v1/stations/{}/kpis", f.station_a),
+            "kpi_read",
+        ),
+        ("POST", "/api/v1/appointments".into(), "appointment_book"),
+        ("GET", "/api/v1/appointments/1".into(), "appointment_read"),
+        (
+            "POST",
+            "/api/v1/appointments/1/reschedule".into(),
+            "appointment_book",
+        ),
+        (
+            "POST",
+            "/api/v1/appointments/1/cancel".into(),
+            "appointment_book",
+        ),
+        (
+            "POST",
+            "/api/v1/appointments/1/no-show".into(),
+            "appointment_book",
+        ),
+        (
+            "POST",
+            "/api/v1/appointments/1/repair-order".into(),
+            "repair_order_write",
+        ),
+        ("POST", "/api/v1/repair-orders".into(), "repair_order_write"),
+        ("GET", "/api/v1/repair-orders/1".into(), "repair_order_read"),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/checkpoints".into(),
+            "workshop_or_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/applicable".into(),
+            "repair_order_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/stages/diagnosis/start".into(),
+            "repair_order_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/stages/diagnosis/complete".into(),
+            "repair_order_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/lines".into(),
+            "repair_order_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/lines/1/approve".into(),
+            "repair_order_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/lines/1/decline".into(),
+            "repair_order_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/lines/1/reoffer".into(),
+            "repair_order_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/lines/1/assign".into(),
+            "repair_order_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/lines/1/start".into(),
+            "workshop_or_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/lines/1/finish".into(),
+            "workshop_or_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/lines/1/fit".into(),
+            "workshop_or_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/owner-link".into(),
+            "repair_order_write",
+        ),
+        (
+            "DELETE",
+            "/api/v1/repair-orders/1/owner-link".into(),
+            "repair_order_write",
+        ),
+        ("GET", "/api/v1/my/jobs".into(), "workshop_work"),
+        (
+            "GET",
+            format!("/api/v1/vehicles/{}/three-guarantees", f.vehicle_a),
+            "repair_order_read",
+        ),
+        (
+            "GET",
+            "/api/v1/settings/three-guarantees".into(),
+            "network_read",
+        ),
+        (
+            "PUT",
+            "/api/v1/settings/three-guarantees".into(),
+            "network_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/concern".into(),
+            "workshop_or_write",
+        ),
+        ("GET", "/api/v1/repair-orders/1/bill".into(), "billing_read"),
+        ("GET", "/api/v1/payment-notices".into(), "billing_read"),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/bill".into(),
+            "billing_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/payments".into(),
+            "billing_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/payments/online".into(),
+            "billing_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/refunds".into(),
+            "billing_refund",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/rating".into(),
+            "rating_write",
+        ),
+        (
+            "GET",
+            "/api/v1/repair-orders/1/follow-up".into(),
+            "follow_up_read",
+        ),
+        ("GET", "/api/v1/follow-ups".into(), "follow_up_read"),
+        (
+            "POST",
+            "/api/v1/follow-ups/1/call".into(),
+            "follow_up_write",
+        ),
+        ("GET", "/api/v1/pickups".into(), "pickup_read"),
+        ("POST", "/api/v1/pickups".into(), "pickup_write"),
+        ("GET", "/api/v1/pickups/1".into(), "pickup_read"),
+        ("POST", "/api/v1/pickups/1/driver".into(), "pickup_write"),
+        ("POST", "/api/v1/pickups/1/reveal".into(), "pickup_read"),
+        ("PUT", "/api/v1/pickups/1/checklist".into(), "pickup_write"),
+        ("PUT", "/api/v1/pickups/1/photos".into(), "pickup_write"),
+        ("GET", "/api/v1/pickups/1/photos/1".into(), "pickup_read"),
+        ("POST", "/api/v1/pickups/1/confirm".into(), "pickup_write"),
+        ("POST", "/api/v1/pickups/1/cancel".into(), "pickup_write"),
+        (
+            "GET",
+            format!("/api/v1/stations/{}/appointments.ics", f.station_a),
+            "appointment_read",
+        ),
+        (
+            "POST",
+            format!("/api/v1/customers/{}/calendar-token", f.customer_a),
+            "customer_write",
+        ),
+        (
+            "DELETE",
+            format!("/api/v1/customers/{}/calendar-token", f.customer_a),
+            "customer_write",
+        ),
+        ("POST", "/api/v1/me/calendar-token".into(), "own_data"),
+        ("GET", "/api/v1/complaints".into(), "complaint_read"),
+        ("POST", "/api/v1/complaints".into(), "complaint_write"),
+        ("GET", "/api/v1/complaints/inbox".into(), "complaint_read"),
+        ("GET", "/api/v1/complaints/1".into(), "complaint_read"),
+        (
+            "POST",
+            "/api/v1/complaints/1/actions".into(),
+            "complaint_write",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/respond".into(),
+            "complaint_write",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/analysis".into(),
+            "complaint_write",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/pause".into(),
+            "complaint_write",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/resume".into(),
+            "complaint_write",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/reassign".into(),
+            "complaint_write",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/severity".into(),
+            "complaint_write",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/zeros".into(),
+            "complaint_write",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/follow-up".into(),
+            "complaint_write",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/goodwill".into(),
+            "complaint_write",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/attachments".into(),
+            "complaint_write",
+        ),
+        ("GET", "/api/v1/complaint-policies".into(), "complaint_read"),
+        (
+            "POST",
+            "/api/v1/complaint-policies".into(),
+            "complaint_policy",
+        ),
+        (
+            "POST",
+            "/api/v1/me/complaints".into(),
+            "complaint_owner_file",
+        ),
+        (
+            "POST",
+            "/api/v1/me/complaints/1/follow-up".into(),
+            "complaint_owner_file",
+        ),
+        ("GET", "/api/v1/me/privacy-requests".into(), "own_data"),
+        ("POST", "/api/v1/me/privacy-requests".into(), "own_data"),
+        ("GET", "/api/v1/privacy-requests".into(), "privacy_request"),
+        (
+            "POST",
+            "/api/v1/privacy-requests/1/complete".into(),
+            "privacy_request",
+        ),
+        (
+            "POST",
+            "/api/v1/privacy-requests/1/refuse".into(),
+            "privacy_request",
+        ),
+        (
+            "PUT",
+            format!("/api/v1/vehicles/{}/three-guarantees/delivery", f.vehicle_a),
+            "vehicle_write",
+        ),
+        (
+            "GET",
+            format!("/api/v1/vehicles/{}/three-guarantees/requests", f.vehicle_a),
+            "repair_order_read",
+        ),
+        // Filed by the desk (vehicle_write) or by the owner for their own car: the
+        // same roles as a booking.
+        (
+            "POST",
+            format!("/api/v1/vehicles/{}/three-guarantees/requests", f.vehicle_a),
+            "appointment_book",
+        ),
+        (
+            "POST",
+            "/api/v1/three-guarantees/requests/1/steps".into(),
+            "vehicle_write",
+        ),
+        (
+            "GET",
+            "/api/v1/repair-orders/1/three-guarantees".into(),
+            "repair_order_read",
+        ),
+        (
+            "PUT",
+            "/api/v1/repair-orders/1/three-guarantees/clock".into(),
+            "repair_order_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/three-guarantees/excluded".into(),
+            "repair_order_write",
+        ),
+        (
+            "DELETE",
+            "/api/v1/repair-orders/1/three-guarantees/excluded/1".into(),
+            "repair_order_write",
+        ),
+        (
+            "POST",
+            "/api/v1/repair-orders/1/three-guarantees/faults".into(),
+            "repair_order_write",
+        ),
+        (
+            "PUT",
+            "/api/v1/repair-orders/1/three-guarantees/faults/1/exclusion".into(),
+            "repair_order_write",
+        ),
+        (
+            "DELETE",
+            "/api/v1/repair-orders/1/three-guarantees/faults/1/exclusion".into(),
+            "repair_order_write",
+        ),
+    ]
+}
