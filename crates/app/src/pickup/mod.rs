@@ -83,7 +83,7 @@ pub struct PickupInput {
     #[schema(schema_with = crate::schema::instant, required = true)]
     pub window_end: Loose,
     /// Driver (staff of the station), optional until assigned.
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 1)]
     pub driver_id: Loose,
 }
 
@@ -91,7 +91,9 @@ async fn check_driver(c: &mut sqlx::AnyConnection, station_id: i64, driver: i64)
     let reach = Reach::Station(domain::ids::StationId(station_id));
     match store::people::staff(c, &reach, driver).await {
         Ok(s) if s.active && s.station_id == Some(station_id) => Ok(()),
-        _ => Err(AppError::Invalid(
+        // A well-formed id of no active driver of this station: refused (409), as
+        // for every reference to a record this database does not hold.
+        _ => Err(AppError::Refused(
             Violation::new("driver_id", "pickup.driver_unknown").into(),
         )),
     }

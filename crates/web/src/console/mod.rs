@@ -6,6 +6,7 @@ pub mod billing;
 pub mod chrome;
 pub mod error_page;
 pub mod form;
+pub mod post;
 pub mod home;
 pub mod job;
 pub mod select;
