@@ -331,10 +331,7 @@ fn opening_hours_pattern() -> String {
         let hh = format!("{h:02}");
         let later: Vec<String> = (h + 1..24).map(|l| format!("{l:02}")).collect();
         if !later.is_empty() {
-            branches.push(format!(
-                "{hh}:{minute}-(?:{}):{minute}",
-                later.join("|")
-            ));
+            branches.push(format!("{hh}:{minute}-(?:{}):{minute}", later.join("|")));
         }
         let mut same = Vec::new();
         for t in 0..6u32 {

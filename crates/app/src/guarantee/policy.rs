@@ -141,9 +141,15 @@ pub fn policy_input_schema() -> serde_json::Value {
     ];
     let ceilings: [(&str, i64); 5] = [
         ("courtesy_car_days", legal.courtesy_car_days.into()),
-        ("cumulative_repair_days", legal.cumulative_repair_days.into()),
+        (
+            "cumulative_repair_days",
+            legal.cumulative_repair_days.into(),
+        ),
         ("same_problem_repairs", legal.same_problem_repairs.into()),
-        ("serious_safety_repairs", legal.serious_safety_repairs.into()),
+        (
+            "serious_safety_repairs",
+            legal.serious_safety_repairs.into(),
+        ),
         ("replacements", legal.replacements.into()),
     ];
     let range = |field: &str, max: i64| -> (i64, i64) {

@@ -1,15 +1,15 @@
 //! CSV import: a good file of each kind imports completely; a file with bad rows
 //! reports each and writes nothing.
 
+use crate::support::count;
+use crate::support::count_where;
+use crate::support::databases;
+use crate::support::has;
+use crate::support::import;
 use app::import::ImportKind;
 use app::import::ImportReport;
 use app::import::RowError;
 use store::Db;
-use crate::support::databases;
-use crate::support::count;
-use crate::support::count_where;
-use crate::support::import;
-use crate::support::has;
 
 const STATIONS_CSV: &str = "code,name_zh,name_en,region_code,address,adcode,city,lon,lat,opening_hours,bays,capabilities,labour_rate_yuan
 SH-9001,上海浦东4S店,Shanghai Pudong Service Centre,EAST1,上海市浦东新区世纪大道100号,310115,上海市,121.544346,31.221461,08:30-18:00,12,maintenance;mechanical;ev_high_voltage,180.00

@@ -149,7 +149,6 @@ pub(crate) fn has(errors: &[RowError], row: u64, field: &str, rule: &str) -> boo
         .any(|e| e.row == row && e.field == field && e.rule == rule)
 }
 
-
 pub(crate) async fn count_where(db: &Db, from: &str) -> i64 {
     sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) FROM {from}")))
         .fetch_one(&db.pool)

@@ -1,18 +1,18 @@
 //! Booking against capacity: concurrent bookings never exceed it; holidays, closed
 //! hours and the past are refused; reschedule, cancel and no-show.
 
+use crate::common::Env;
+use crate::common::at;
+use crate::fixture::booking;
+use crate::fixture::fixture;
+use crate::fixture::general;
+use crate::fixture::rule;
+use crate::fixture::used_bays;
 use app::AppError;
 use domain::certification::TechnicianGrade;
 use jiff::Timestamp;
 use jiff::civil::date;
 use serde_json::json;
-use crate::common::Env;
-use crate::common::at;
-use crate::fixture::fixture;
-use crate::fixture::general;
-use crate::fixture::booking;
-use crate::fixture::rule;
-use crate::fixture::used_bays;
 
 pub(crate) async fn concurrent_bookings_never_exceed_capacity(env: &Env) {
     let fx = fixture(env).await;

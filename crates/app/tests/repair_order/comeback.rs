@@ -1,17 +1,17 @@
 //! Certification and the 12-month repair guarantee: an expired certificate blocks an
 //! assignment; a comeback within twelve months is linked to the first order and free.
 
-use app::estimate::LineInput;
-use app::repair_order::WalkInInput;
-use app::AppError;
-use domain::kpi::YearMonth;
-use domain::repair_order::Stage;
 use crate::common::Env;
 use crate::common::at;
 use crate::fixture::Fx;
-use crate::fixture::{DELIVERY, DIAGNOSIS, RECEPTION, check_all, desk};
 use crate::fixture::fixture;
 use crate::fixture::rule;
+use crate::fixture::{DELIVERY, DIAGNOSIS, RECEPTION, check_all, desk};
+use app::AppError;
+use app::estimate::LineInput;
+use app::repair_order::WalkInInput;
+use domain::kpi::YearMonth;
+use domain::repair_order::Stage;
 
 pub(crate) async fn expired_certificate_blocks_assignment(env: &Env) {
     let fx = fixture(env).await;

@@ -1,8 +1,10 @@
 //! The fixture of the service-loop tests: a station with technicians, bays, labour
 //! operations and a vehicle, the grants each step needs, and small readers.
 
-use app::appointment::BookInput;
+use crate::common::Env;
 use app::AppError;
+use app::appointment::BookInput;
+use app::estimate::DecisionInput;
 use domain::capacity::QualificationSet;
 use domain::capacity::SlotCounts;
 use domain::capacity::TechClass;
@@ -11,14 +13,12 @@ use domain::certification::Requirement;
 use domain::certification::TechnicianGrade;
 use domain::labour::LabourOperation;
 use domain::permission::Action;
-use app::estimate::DecisionInput;
 use domain::permission::Grant;
 use domain::permission::Principal;
 use domain::permission::Unit;
 use domain::role::Role;
 use jiff::Timestamp;
 use serde_json::json;
-use crate::common::Env;
 
 pub(crate) struct Fx {
     pub(crate) station: i64,

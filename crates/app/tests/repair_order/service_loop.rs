@@ -1,21 +1,21 @@
 //! The whole service loop: appointment, reception, diagnosis, estimate, work,
 //! quality check and delivery, with every stage's checkpoints.
 
+use crate::common::Env;
+use crate::common::at;
+use crate::fixture::booking;
+use crate::fixture::fixture;
+use crate::fixture::rule;
+use crate::fixture::used_bays;
+use crate::fixture::{DELIVERY, DIAGNOSIS, RECEPTION, check_all, desk};
+use app::AppError;
 use app::estimate::DecisionInput;
 use app::estimate::LineInput;
 use app::repair_order::OpenInput;
-use app::AppError;
 use domain::kpi::YearMonth;
 use domain::permission::Grant;
 use domain::repair_order::Stage;
 use jiff::civil::date;
-use crate::common::Env;
-use crate::common::at;
-use crate::fixture::fixture;
-use crate::fixture::{DELIVERY, DIAGNOSIS, RECEPTION, check_all, desk};
-use crate::fixture::booking;
-use crate::fixture::rule;
-use crate::fixture::used_bays;
 
 pub(crate) async fn full_service_loop(env: &Env) {
     use app::estimate as est;

@@ -102,7 +102,10 @@ fn code_fields_are_the_domains_lists() {
     // Each stated level, status and mode is one the parser takes.
     for level in app::schema::SEVERITY_LEVELS {
         let reason = (level == "urgent").then_some("safety");
-        assert!(domain::complaint::Severity::parse(level, reason).is_ok(), "{level}");
+        assert!(
+            domain::complaint::Severity::parse(level, reason).is_ok(),
+            "{level}"
+        );
     }
     for status in app::schema::ZERO_STATUSES {
         assert!(
@@ -166,17 +169,34 @@ fn instants_state_their_three_forms() {
         assert!(rfc.is_match(ok), "{ok}");
         assert!(ok.parse::<jiff::Timestamp>().is_ok(), "{ok}");
     }
-    for ok in ["2026-12-07 10:00", "2026-04-30T08:15", "2026-01-31 23:59:59"] {
+    for ok in [
+        "2026-12-07 10:00",
+        "2026-04-30T08:15",
+        "2026-01-31 23:59:59",
+    ] {
         assert!(civil.is_match(ok), "{ok}");
         assert!(ok.parse::<jiff::civil::DateTime>().is_ok(), "{ok}");
     }
-    for bad in ["2026-02-30 10:00", "2026-13-01 10:00", "2026-04-31 10:00", "2026-12-07 24:00"] {
+    for bad in [
+        "2026-02-30 10:00",
+        "2026-13-01 10:00",
+        "2026-04-31 10:00",
+        "2026-12-07 24:00",
+    ] {
         assert!(!civil.is_match(bad), "{bad}");
     }
     for name in ["BookBody", "PickupInput"] {
         let p = &schema(&doc, name)["properties"];
-        let field = if name == "BookBody" { "start" } else { "window_end" };
-        assert_eq!(p[field]["oneOf"].as_array().map(Vec::len), Some(3), "{name}");
+        let field = if name == "BookBody" {
+            "start"
+        } else {
+            "window_end"
+        };
+        assert_eq!(
+            p[field]["oneOf"].as_array().map(Vec::len),
+            Some(3),
+            "{name}"
+        );
     }
 }
 
@@ -185,16 +205,19 @@ fn instants_state_their_three_forms() {
 #[test]
 fn hand_read_bodies_state_their_shape() {
     let doc = published();
-    let stage = &doc["paths"]["/api/v1/stage-standards"]["post"]["requestBody"]["content"]
-        ["application/json"]["schema"];
+    let stage = &doc["paths"]["/api/v1/stage-standards"]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"];
     let stages = &stage["properties"]["stages"];
     assert_eq!(
         stages["prefixItems"].as_array().map(Vec::len),
         Some(domain::repair_order::Stage::ALL.len())
     );
-    assert_eq!(stages["prefixItems"][0]["properties"]["stage"]["const"], "reception");
+    assert_eq!(
+        stages["prefixItems"][0]["properties"]["stage"]["const"],
+        "reception"
+    );
     assert!(doc["paths"]["/api/v1/stage-standards"]["post"]["responses"]["409"].is_object());
-    let form = &doc["paths"]["/sandbox-pay/{payment_ref}"]["post"]["requestBody"]["content"]
-        ["application/x-www-form-urlencoded"]["schema"];
+    let form = &doc["paths"]["/sandbox-pay/{payment_ref}"]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]
+        ["schema"];
     assert_eq!(enum_of(&form["properties"]["outcome"]), ["pay", "fail"]);
 }

@@ -2,13 +2,13 @@
 //! route's row, every route called as every role (and without credentials), and the
 //! operations endpoints with the document that lists every route.
 
+use super::routes::routes;
 use domain::permission::{Action, role_allows};
 use domain::role::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
 use serde_json::json;
 use testkit::TestApp;
-use super::routes::routes;
 
 /// Who may call what: the authorisation matrix, written out by hand from SPEC §1 so
 /// that a change in the permission code that is not a change in the rules shows up here.
@@ -281,7 +281,6 @@ async fn every_documented_route_has_a_row_in_the_matrix() {
     }
     assert_eq!(documented, rows.len(), "every row is one documented route");
 }
-
 
 #[tokio::test]
 async fn authorisation_matrix_every_route_as_every_role() {

@@ -81,7 +81,6 @@ async fn revealing_personal_data_needs_a_reason_and_is_audited() {
     assert_eq!(masked["id_number"], "110101********7777");
 }
 
-
 #[tokio::test]
 async fn exports_hold_only_the_callers_rows_with_masked_phones() {
     let t = TestApp::spawn().await;

@@ -90,7 +90,6 @@ async fn sign_in_locks_after_repeated_failures_and_sessions_need_csrf_for_writes
     );
 }
 
-
 #[tokio::test]
 async fn owners_sign_in_with_a_code_and_download_only_their_own_data() {
     let t = TestApp::spawn().await;
@@ -143,7 +142,6 @@ async fn owners_sign_in_with_a_code_and_download_only_their_own_data() {
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["errors"][0]["rule"], "phone.cn_mobile");
 }
-
 
 #[tokio::test]
 async fn deactivating_a_staff_account_ends_its_sessions() {

@@ -1,21 +1,21 @@
 //! The console's pick-up pages: schedule, record the checklist, upload photos and
 //! confirm; cancel with a reason; a repair order's link schedules the return.
 
+use crate::support::admin;
+use crate::support::booked;
+use crate::support::count;
+use crate::support::jpeg;
+use crate::support::multipart;
+use crate::support::parts;
+use crate::support::photos;
+use crate::support::scheduled;
+use crate::support::state;
 use app::pickup::CHECKLIST;
 use app::pickup::PickupInput;
 use domain::permission::Action;
 use reqwest::StatusCode;
 use serde_json::json;
 use testkit::TestApp;
-use crate::support::admin;
-use crate::support::jpeg;
-use crate::support::multipart;
-use crate::support::booked;
-use crate::support::scheduled;
-use crate::support::count;
-use crate::support::photos;
-use crate::support::state;
-use crate::support::parts;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_schedules_records_uploads_and_confirms_a_pickup() {

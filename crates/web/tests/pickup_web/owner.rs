@@ -1,18 +1,18 @@
 //! The owner's side: confirming their own hand-over (a foreign owner finds nothing)
 //! and requesting a pick-up before their booked appointment.
 
+use crate::support::admin;
+use crate::support::booked;
+use crate::support::count;
+use crate::support::full_checklist;
+use crate::support::jpeg;
+use crate::support::parts;
+use crate::support::scheduled;
+use crate::support::state;
 use domain::permission::Action;
 use reqwest::StatusCode;
 use serde_json::Value;
 use testkit::TestApp;
-use crate::support::admin;
-use crate::support::jpeg;
-use crate::support::booked;
-use crate::support::scheduled;
-use crate::support::full_checklist;
-use crate::support::count;
-use crate::support::state;
-use crate::support::parts;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn owner_confirms_their_own_handover_and_a_foreign_owner_finds_nothing() {

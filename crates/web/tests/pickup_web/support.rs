@@ -40,7 +40,12 @@ pub(crate) fn png() -> Vec<u8> {
 
 /// A `multipart/form-data` body as a browser sends the upload form: the CSRF token,
 /// then the file part. Returns the content type header and the body.
-pub(crate) fn multipart(csrf: &str, content_type: &str, file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(
+    csrf: &str,
+    content_type: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> (String, Vec<u8>) {
     let boundary = "----pickupTestBoundary7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
     body.extend_from_slice(

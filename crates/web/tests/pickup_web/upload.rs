@@ -1,15 +1,15 @@
 //! Refused uploads name the rule and store nothing.
 
+use crate::support::booked;
+use crate::support::count;
+use crate::support::jpeg;
+use crate::support::multipart;
+use crate::support::parts;
+use crate::support::photos;
+use crate::support::png;
+use crate::support::scheduled;
 use reqwest::StatusCode;
 use testkit::TestApp;
-use crate::support::jpeg;
-use crate::support::png;
-use crate::support::multipart;
-use crate::support::booked;
-use crate::support::scheduled;
-use crate::support::count;
-use crate::support::photos;
-use crate::support::parts;
 
 /// Declared type, file name, bytes, expected status, rule and sentence.
 type UploadCase = (
