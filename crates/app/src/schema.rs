@@ -264,14 +264,14 @@ pub fn password() -> Object {
         .build()
 }
 
-/// A civil `YYYY-MM-DD HH:MM` (optionally `:SS`) read in the station's zone: only
-/// dates every month has (days 01–28 spelled out, 29–31 where they exist), so a
+/// A civil `YYYY-MM-DD HH:MM` (optionally `:SS`) read in the station's zone, years
+/// 1000 to 9998 (the last instants jiff holds end in 9999): only dates every month has (days 01–28 spelled out, 29–31 where they exist), so a
 /// value of this shape always parses.
-const CIVIL_INSTANT: &str = r"^[1-9][0-9]{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)[ T](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?$";
+const CIVIL_INSTANT: &str = r"^(?:[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)[ T](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?$";
 
 /// An RFC 3339 instant with seconds and its offset (`Z` or `±HH:MM`), fractions
 /// optional; the same date rule as [`CIVIL_INSTANT`].
-const RFC3339_INSTANT: &str = r"^[1-9][0-9]{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,9})?(?:Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9])$";
+const RFC3339_INSTANT: &str = r"^(?:[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,9})?(?:Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9])$";
 
 /// An instant as the use cases read it (`app::shared::instant`): UTC milliseconds,
 /// an RFC 3339 text with its offset, or a civil `YYYY-MM-DD HH:MM` in the station's

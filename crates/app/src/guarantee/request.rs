@@ -75,6 +75,7 @@ pub struct StepInput {
 
 /// A request as shown.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = GuaranteeRequestView)]
 pub struct RequestView {
     /// Id.
     pub id: i64,
