@@ -1,11 +1,13 @@
 //! The demo data: the small demo's promised counts and accounts, and the same data
 //! for the same seed.
 
+use crate::support::TestDb;
 use crate::support::count;
 use crate::support::count_where;
 use crate::support::databases;
 use crate::support::small;
 use crate::support::vins;
+use sqlx::Row;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_small_builds_with_the_promised_counts_and_accounts() {

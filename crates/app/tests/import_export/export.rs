@@ -2,11 +2,11 @@
 
 use crate::support::count_where;
 use crate::support::databases;
-use crate::support::import;
 use crate::support::small;
 use app::import::ImportKind;
 use domain::ids::StationId;
 use domain::permission::Reach;
+use sqlx::Row;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stations_export_holds_only_its_rows_with_masked_phones() {

@@ -9,6 +9,7 @@ use crate::support::import;
 use app::import::ImportKind;
 use app::import::ImportReport;
 use app::import::RowError;
+use sqlx::Row;
 use store::Db;
 
 const STATIONS_CSV: &str = "code,name_zh,name_en,region_code,address,adcode,city,lon,lat,opening_hours,bays,capabilities,labour_rate_yuan

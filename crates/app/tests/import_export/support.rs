@@ -7,6 +7,7 @@ use app::import::ImportKind;
 use app::import::ImportReport;
 use app::import::RowError;
 use sqlx::AssertSqlSafe;
+use sqlx::Row;
 use store::Db;
 
 /// A throw-away database; dropped by [`TestDb::finish`].

@@ -13,6 +13,7 @@ use domain::certification::TechnicianGrade;
 use jiff::Timestamp;
 use jiff::civil::date;
 use serde_json::json;
+use sqlx::Row;
 
 pub(crate) async fn concurrent_bookings_never_exceed_capacity(env: &Env) {
     let fx = fixture(env).await;

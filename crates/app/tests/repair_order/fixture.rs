@@ -19,6 +19,7 @@ use domain::permission::Unit;
 use domain::role::Role;
 use jiff::Timestamp;
 use serde_json::json;
+use sqlx::Row;
 
 pub(crate) struct Fx {
     pub(crate) station: i64,

@@ -9,11 +9,9 @@ use crate::fixture::rule;
 use crate::fixture::used_bays;
 use crate::fixture::{DELIVERY, DIAGNOSIS, RECEPTION, check_all, desk};
 use app::AppError;
-use app::estimate::DecisionInput;
 use app::estimate::LineInput;
 use app::repair_order::OpenInput;
 use domain::kpi::YearMonth;
-use domain::permission::Grant;
 use domain::repair_order::Stage;
 use jiff::civil::date;
 

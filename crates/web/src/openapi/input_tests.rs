@@ -39,7 +39,10 @@ fn component_names_are_not_shared() {
             }
         }
     }
-    assert!(shared.is_empty(), "two schemas share each name of {shared:?}");
+    assert!(
+        shared.is_empty(),
+        "two schemas share each name of {shared:?}"
+    );
     assert!(seen.contains_key("ComplaintFileInput"));
     assert!(seen.contains_key("GuaranteeRequestInput"));
     assert!(seen.contains_key("PrivacyRequestInput"));
