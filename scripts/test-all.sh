@@ -254,20 +254,18 @@ FUZZ_SECONDS="${FUZZ_SECONDS:-90}" bash scripts/fuzz-api.sh \
   --exclude-path /api/v1/audit \
   --exclude-path /api/v1/audit/export \
   || die "the API fuzz found failures (output above; reproduce with scripts/fuzz-api.sh)"
-# The write operations are fuzzed only on request (FUZZ_WRITES=1): on a quiet machine
-# 13 operations still answer schema-valid bodies with a correct 422 whose rule the
-# document does not state yet (reschedule, consent, pick-ups, stage standards,
-# stations, capacity, tokens, three-guarantees requests and settings, sandbox pay).
+# The write operations (FUZZ_WRITES=1): every write body states its rules in the
+# document (code lists from the domain's own lists, rules across fields as if/then
+# and oneOf); the few rules no JSON Schema can state (a pick-up window's end after its
+# start and not over, a checkpoint code once across the stage standard, a version
+# that must follow the current one) are answered 409, which each operation declares.
+# Still opt-in: on a machine shared by eight builds the run reached the coverage phase
+# of the formerly failing operations only (zero failures there); turn it on by
+# default once a whole 180 s run on a quiet machine ends with zero failures.
 if [[ "${FUZZ_WRITES:-0}" == 1 ]]; then
   say "API fuzz on SQLite (write operations, ${FUZZ_WRITE_SECONDS:-180} s)"
-  # Left out of the write fuzz for now (the GET queue is fuzzed): the complaint
-  # inputs (/api/v1/complaints…, /api/v1/complaint-policies, /api/v1/me/complaints…) do not yet state their code
-  # lists (channel, category, event, zero, responsibility, goodwill kind) nor their rules
-  # across fields (a source link for social media and regulator, a reason for urgent),
-  # so schema-valid bodies get a correct 422 (complaint).
   FUZZ_SECONDS="${FUZZ_WRITE_SECONDS:-180}" bash scripts/fuzz-api.sh \
     --include-method POST --include-method PUT --include-method PATCH --include-method DELETE \
-    --exclude-path-regex '^/api/v1/(me/)?complaint' \
     || die "the write-operation API fuzz found failures (output above; reproduce with scripts/fuzz-api.sh)"
 fi
 

@@ -391,12 +391,16 @@ pub async fn verify_owner_code(
 #[serde(deny_unknown_fields)]
 pub struct TokenInput {
     /// A label, e.g. the integration's name.
+    #[schema(schema_with = crate::schema::line::<100>, required = true)]
     pub name: String,
     /// Role code the token acts as.
+    #[schema(schema_with = crate::schema::staff_role, required = true)]
     pub role: String,
-    /// Station, for station roles.
+    /// Station, for station roles (one that does not exist: 409 `station.unknown`).
+    #[schema(minimum = 1)]
     pub station_id: Option<i64>,
     /// Region, for regional roles.
+    #[schema(minimum = 1)]
     pub region_id: Option<i64>,
 }
 
@@ -418,11 +422,15 @@ pub async fn create_token(
     let v = &v;
     crate::transaction::run(app, "auth.create_token", move |mut tx| async move {
         let mut v = v.clone();
+        // A well-formed station id this database does not hold is refused (409), as for
+        // every other reference; a missing one is a field error.
+        let mut unknown_station = false;
         if let Some(r) = role {
             match r.unit_kind() {
                 UnitKind::Station => match input.station_id {
                     Some(s) if store::network::station_region(&mut tx, s).await?.is_some() => {}
-                    _ => v.push(Violation::new("station_id", "station.unknown")),
+                    Some(_) => unknown_station = true,
+                    None => v.push(Violation::new("station_id", "station.unknown")),
                 },
                 UnitKind::Region if input.region_id.is_none() => {
                     v.push(Violation::new("region_id", "required"))
@@ -431,6 +439,9 @@ pub async fn create_token(
             }
         }
         v.into_result()?;
+        if unknown_station {
+            return Err(crate::shared::refused_rule("station_id", "station.unknown"));
+        }
         let secret = format!("as_{}", new_secret());
         let row = TokenRow {
             id: 0,

@@ -23,8 +23,8 @@ pub struct StationInput {
     /// English name.
     #[schema(schema_with = crate::schema::line::<100>, required = true)]
     pub name_en: Loose,
-    /// Region id.
-    #[schema(value_type = i64)]
+    /// Region id (one that does not exist is refused, 409 `region.unknown`).
+    #[schema(value_type = i64, minimum = 1, required = true)]
     pub region_id: Loose,
     /// Street address.
     #[schema(schema_with = crate::schema::line::<200>, required = true)]
@@ -36,23 +36,30 @@ pub struct StationInput {
     #[schema(schema_with = crate::schema::line::<50>, required = true)]
     pub city: Loose,
     /// Longitude.
-    #[schema(value_type = f64)]
+    #[schema(value_type = f64, minimum = -180, maximum = 180, required = true)]
     pub lon: Loose,
     /// Latitude.
-    #[schema(value_type = f64)]
+    #[schema(value_type = f64, minimum = -90, maximum = 90, required = true)]
     pub lat: Loose,
-    /// Opening hours `08:30-18:00`.
-    #[schema(value_type = String)]
+    /// Opening hours `08:30-18:00`, closing after opening.
+    #[schema(schema_with = crate::schema::opening_hours, required = true)]
     pub opening_hours: Loose,
     /// Service bays.
-    #[schema(value_type = i64)]
+    #[schema(value_type = i64, minimum = 0, maximum = 500, required = true)]
     pub bays: Loose,
     /// Capability codes, comma separated or a list.
-    #[schema(value_type = Vec<String>)]
+    #[schema(schema_with = capabilities_schema, required = true)]
     pub capabilities: Loose,
-    /// Labour rate per hour in fen.
-    #[schema(value_type = i64)]
+    /// Labour rate per hour in fen (default 180 yuan).
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 10_000_000)]
     pub labour_rate_fen: Loose,
+}
+
+/// A station's capabilities: a list of codes from `domain::network::CAPABILITIES`.
+fn capabilities_schema() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(crate::schema::code_list(&domain::network::CAPABILITIES))
+        .build()
 }
 
 fn opening_hours(v: &mut Violations, value: &Loose) -> Option<String> {

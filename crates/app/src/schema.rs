@@ -48,6 +48,20 @@ pub fn opt_line<const MAX: usize>() -> Object {
     free_text(MAX, domain::text::Lines::One, false)
 }
 
+/// A required free text that may span lines (a description, evidence) of at most
+/// `MAX` characters: not blank.
+pub fn lines<const MAX: usize>() -> Object {
+    free_text(MAX, domain::text::Lines::Many, true)
+}
+
+/// A free text that may span lines of at most `MAX` characters, blank allowed but not
+/// null (a field that is a plain text with an empty default).
+pub fn blank_or_lines<const MAX: usize>() -> Object {
+    let mut o = free_text(MAX, domain::text::Lines::Many, false);
+    o.schema_type = SchemaType::Type(Type::String);
+    o
+}
+
 /// An optional free text that may span lines (a comment) of at most `MAX` characters.
 pub fn opt_lines<const MAX: usize>() -> Object {
     free_text(MAX, domain::text::Lines::Many, false)
@@ -114,12 +128,12 @@ fn codes_or_none(list: impl IntoIterator<Item = &'static str>) -> Object {
 
 /// A technician qualification a labour operation needs, or none.
 pub fn qualification_or_none() -> Object {
-    codes_or_none(domain::certification::Qualification::ALL.map(|q| q.code()))
+    code_or_none::<domain::certification::Qualification>()
 }
 
 /// The main part (三包) a labour operation replaces, or none.
 pub fn major_part_or_none() -> Object {
-    codes_or_none(domain::guarantee::main_part::System::ALL.map(|p| p.code()))
+    code_or_none::<domain::guarantee::main_part::System>()
 }
 
 /// A labour operation code: 1 to 32 capital letters, digits, `-`, `_` or `.`
@@ -141,14 +155,26 @@ fn codes(list: impl IntoIterator<Item = &'static str>) -> Object {
     text(false).enum_values(Some(list)).build()
 }
 
+/// A field that takes a code of the domain's list `T` (any [`domain::code::Code`]): the
+/// enum is the very list the parser accepts. Use with
+/// `#[schema(schema_with = app::schema::code::<domain::complaint::Channel>)]`.
+pub fn code<T: domain::code::Code>() -> Object {
+    codes(T::codes())
+}
+
+/// A field that takes a code of `T`, or null or the empty text for none.
+pub fn code_or_none<T: domain::code::Code>() -> Object {
+    codes_or_none(T::codes())
+}
+
 /// An appointment's service type code (`domain::appointment::ServiceType`).
 pub fn service_type() -> Object {
-    codes(domain::appointment::ServiceType::ALL.map(|s| s.code()))
+    code::<domain::appointment::ServiceType>()
 }
 
 /// An appointment's channel code (`domain::appointment::Channel`).
 pub fn booking_channel() -> Object {
-    codes(domain::appointment::Channel::ALL.map(|c| c.code()))
+    code::<domain::appointment::Channel>()
 }
 
 /// A customer's preferred contact channel (`domain::customer::Channel`); null
@@ -156,9 +182,9 @@ pub fn booking_channel() -> Object {
 pub fn contact_channel() -> Object {
     text(true)
         .enum_values(Some(
-            domain::customer::Channel::ALL
-                .map(|c| serde_json::Value::from(c.code()))
+            <domain::customer::Channel as domain::code::Code>::codes()
                 .into_iter()
+                .map(serde_json::Value::from)
                 .chain([serde_json::Value::Null]),
         ))
         .build()
@@ -171,8 +197,34 @@ pub fn staff_role() -> Object {
 
 /// A repair-order stage code (`domain::repair_order::Stage`).
 pub fn stage() -> Object {
-    codes(domain::repair_order::Stage::ALL.map(|s| s.code()))
+    code::<domain::repair_order::Stage>()
 }
+
+/// A complaint's severity level (`domain::complaint::Severity::parse`); `urgent`
+/// needs a reason, stated across fields in the published document.
+pub fn severity_level() -> Object {
+    codes(SEVERITY_LEVELS)
+}
+
+/// The levels `domain::complaint::Severity::parse` accepts.
+pub const SEVERITY_LEVELS: [&str; 2] = ["normal", "urgent"];
+
+/// How one of a complaint's three zeros was met
+/// (`domain::complaint::closure::ZeroStatus::parse`).
+pub fn zero_status() -> Object {
+    codes(ZERO_STATUSES)
+}
+
+/// The statuses `ZeroStatus::parse` accepts.
+pub const ZERO_STATUSES: [&str; 2] = ["done", "not_applicable"];
+
+/// How a complaint policy's clock counts (`domain::calendar::ClockMode`).
+pub fn clock_mode() -> Object {
+    codes(CLOCK_MODES)
+}
+
+/// The modes a complaint policy accepts: working time only, or every minute.
+pub const CLOCK_MODES: [&str; 2] = ["business", "calendar"];
 
 /// A closed list of codes an area keeps itself (e.g. `billing::DESK_METHODS`).
 pub fn code_list(list: &[&'static str]) -> Object {
@@ -210,4 +262,110 @@ pub fn password() -> Object {
             "8 to 128 characters, one line; white space at the ends is not counted",
         ))
         .build()
+}
+
+/// A civil `YYYY-MM-DD HH:MM` (optionally `:SS`) read in the station's zone, years
+/// 1000 to 9998 (the last instants jiff holds end in 9999): only dates every month has (days 01–28 spelled out, 29–31 where they exist), so a
+/// value of this shape always parses.
+const CIVIL_INSTANT: &str = r"^(?:[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)[ T](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?$";
+
+/// An RFC 3339 instant with seconds and its offset (`Z` or `±HH:MM`), fractions
+/// optional; the same date rule as [`CIVIL_INSTANT`].
+const RFC3339_INSTANT: &str = r"^(?:[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,9})?(?:Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9])$";
+
+/// An instant as the use cases read it (`app::shared::instant`): UTC milliseconds,
+/// an RFC 3339 text with its offset, or a civil `YYYY-MM-DD HH:MM` in the station's
+/// zone. Whether the instant suits (past, holiday, closed, full) is a business
+/// rule answered 409.
+pub fn instant() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{KnownFormat, OneOfBuilder, SchemaFormat};
+    let one = OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::Type(Type::Integer))
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                .minimum(Some(0))
+                .maximum(Some(jiff::Timestamp::MAX.as_millisecond()))
+                .description(Some("UTC milliseconds")),
+        )
+        .item(
+            text(false)
+                .pattern(Some(RFC3339_INSTANT))
+                .description(Some("RFC 3339 with offset, e.g. 2026-12-07T10:00:00+08:00")),
+        )
+        .item(
+            text(false)
+                .pattern(Some(CIVIL_INSTANT))
+                .description(Some("`YYYY-MM-DD HH:MM` in the station's zone")),
+        )
+        .description(Some(
+            "UTC milliseconds, RFC 3339 with offset, or `YYYY-MM-DD HH:MM` in the station's zone",
+        ))
+        .build();
+    utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::OneOf(one))
+}
+
+/// Opening hours `HH:MM-HH:MM`, closing after opening (`app::network`'s
+/// `opening_hours`): the order of the two times is spelled out in the pattern, one
+/// branch per opening hour, so every text the pattern allows is accepted.
+pub fn opening_hours() -> Object {
+    text(false)
+        .pattern(Some(opening_hours_pattern()))
+        .description(Some("`HH:MM-HH:MM` (24-hour clock), closing after opening"))
+        .examples(["08:30-18:00"])
+        .build()
+}
+
+/// The digits above `d` up to `max`, as a character class (`None` when there are none).
+fn above(d: u32, max: u32) -> Option<String> {
+    (d < max).then(|| format!("[{}-{max}]", d + 1))
+}
+
+/// The pattern of [`opening_hours`]: for each opening hour `HH`, either a later closing
+/// hour with any minutes, or the same hour with later minutes (a later tens digit, or
+/// the same tens digit and a later unit).
+fn opening_hours_pattern() -> String {
+    let minute = "[0-5][0-9]";
+    let mut branches = Vec::new();
+    for h in 0..24u32 {
+        let hh = format!("{h:02}");
+        let later: Vec<String> = (h + 1..24).map(|l| format!("{l:02}")).collect();
+        if !later.is_empty() {
+            branches.push(format!("{hh}:{minute}-(?:{}):{minute}", later.join("|")));
+        }
+        let mut same = Vec::new();
+        for t in 0..6u32 {
+            if let Some(tens) = above(t, 5) {
+                same.push(format!("{t}[0-9]-{hh}:{tens}[0-9]"));
+            }
+            for u in 0..9u32 {
+                if let Some(units) = above(u, 9) {
+                    same.push(format!("{t}{u}-{hh}:{t}{units}"));
+                }
+            }
+        }
+        branches.push(format!("{hh}:(?:{})", same.join("|")));
+    }
+    format!("^(?:{})$", branches.join("|"))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The opening-hours pattern allows exactly the pairs the parser accepts: every
+    /// pair of times on a 7-minute grid is checked both ways.
+    #[test]
+    fn opening_hours_pattern_is_the_parsers_rule() {
+        let re = regex::Regex::new(&super::opening_hours_pattern()).expect("pattern");
+        let times: Vec<String> = (0..24 * 60)
+            .step_by(7)
+            .map(|m| format!("{:02}:{:02}", m / 60, m % 60))
+            .collect();
+        for a in &times {
+            for b in times.iter().step_by(3) {
+                let text = format!("{a}-{b}");
+                assert_eq!(re.is_match(&text), a < b, "{text}");
+            }
+        }
+        assert!(!re.is_match("24:00-25:00"));
+    }
 }

@@ -69,13 +69,22 @@ pub async fn publish(
     }
     standard
         .validate()
-        .map_err(|e| AppError::Invalid(Violation::from(e).into()))?;
+        .map_err(|e| match duplicate_checkpoint(standard) {
+            // One code across every stage is a rule no JSON Schema can state; the API
+            // document declares this refusal (409) for it.
+            Some(code) => AppError::Refused(
+                Violation::new("stages", "repair_order.standard_invalid")
+                    .with_detail(format!("checkpoint {code} listed twice"))
+                    .into(),
+            ),
+            None => AppError::Invalid(Violation::from(e).into()),
+        })?;
     let now = app.now_ms();
     crate::transaction::run(app, "stage_standard.publish", move |mut tx| async move {
         let current = current(&mut tx).await?;
         let next = u64::from(current.version) + 1;
         if u64::from(standard.version) != next {
-            return Err(AppError::Invalid(
+            return Err(AppError::Refused(
                 Violation::new("version", VERSION_RULE)
                     .with_detail(next.to_string())
                     .into(),
@@ -94,7 +103,7 @@ pub async fn publish(
             .await
             .map_err(|e| match e {
                 // Another publisher took this version between the check and the insert.
-                StoreError::Duplicate(_) => AppError::Invalid(
+                StoreError::Duplicate(_) => AppError::Refused(
                     Violation::new("version", VERSION_RULE)
                         .with_detail(next.to_string())
                         .into(),
@@ -115,4 +124,15 @@ pub async fn publish(
         Ok((tx, standard.clone()))
     })
     .await
+}
+
+/// The first checkpoint code listed twice across the stages of `standard`, if any.
+fn duplicate_checkpoint(standard: &StageStandard) -> Option<&str> {
+    let mut seen = std::collections::BTreeSet::new();
+    standard
+        .stages
+        .iter()
+        .flat_map(|s| &s.checkpoints)
+        .map(|c| c.code.as_str())
+        .find(|code| !seen.insert(*code))
 }

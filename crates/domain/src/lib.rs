@@ -7,6 +7,8 @@
 
 pub mod violation;
 
+pub mod code;
+
 pub mod ids;
 pub mod job;
 pub mod mask;

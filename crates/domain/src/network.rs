@@ -55,6 +55,9 @@ impl From<NetworkError> for crate::Violation {
 }
 
 impl StationStatus {
+    /// Every status.
+    pub const ALL: [StationStatus; 3] = [Self::Active, Self::Suspended, Self::Closed];
+
     /// Stable code.
     pub fn code(self) -> &'static str {
         match self {

@@ -29,11 +29,17 @@ pub const ATTACHMENT_TYPES: &[&str] = &[
     "audio/wav",
 ];
 
+/// The schema of an attachment's type: one of [`ATTACHMENT_TYPES`].
+fn attachment_type_schema() -> utoipa::openapi::Object {
+    crate::schema::code_list(ATTACHMENT_TYPES)
+}
+
 /// Free text sent with an action.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct NoteInput {
     /// What was said or done.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::lines::<{ domain::complaint::MAX_TEXT_CHARS }>, required = true)]
     pub note: String,
 }
 
@@ -42,9 +48,11 @@ pub struct NoteInput {
 pub struct AnalysisInput {
     /// `station`, `parts`, `product_quality`, `head_office`, `customer`.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::code::<domain::complaint::Responsibility>, required = true)]
     pub responsibility: String,
     /// The cause found.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::lines::<{ domain::complaint::MAX_TEXT_CHARS }>, required = true)]
     pub cause: String,
 }
 
@@ -53,12 +61,15 @@ pub struct AnalysisInput {
 pub struct ZeroInput {
     /// `complaint`, `management`, `technical`.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::code::<domain::complaint::closure::Zero>, required = true)]
     pub zero: String,
     /// `done` or `not_applicable`.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::zero_status, required = true)]
     pub status: String,
     /// Evidence (done) or reason (not applicable).
     #[serde(default)]
+    #[schema(schema_with = crate::schema::lines::<{ domain::complaint::MAX_TEXT_CHARS }>, required = true)]
     pub text: String,
 }
 
@@ -67,12 +78,15 @@ pub struct ZeroInput {
 pub struct FollowUpInput {
     /// 1–5.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 5, required = true)]
     pub satisfaction: i64,
     /// Whether the customer accepts the closure.
     #[serde(default)]
+    #[schema(required = true)]
     pub accepts_closure: bool,
     /// Notes of the call.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::blank_or_lines::<{ domain::complaint::MAX_TEXT_CHARS }>)]
     pub note: String,
 }
 
@@ -81,12 +95,17 @@ pub struct FollowUpInput {
 pub struct GoodwillInput {
     /// `money`, `parts`, `free_service`.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::code::<domain::complaint::goodwill::GoodwillKind>, required = true)]
     pub kind: String,
-    /// Value in fen.
+    /// Value in fen, at least 1 and at most the caller's approval limit (customer
+    /// relations 500 yuan, station manager 2,000, regional manager 10,000,
+    /// administrators without a limit; above it 422 `complaint.goodwill_over_limit`).
     #[serde(default)]
+    #[schema(minimum = 1, required = true)]
     pub value: i64,
     /// What exactly.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::lines::<{ domain::complaint::MAX_TEXT_CHARS }>, required = true)]
     pub note: String,
 }
 
@@ -95,12 +114,15 @@ pub struct GoodwillInput {
 pub struct AttachmentInput {
     /// File name.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::line::<200>, required = true)]
     pub file_name: String,
     /// MIME type.
     #[serde(default)]
+    #[schema(schema_with = attachment_type_schema, required = true)]
     pub content_type: String,
     /// Size in bytes.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 10485760, required = true)]
     pub size_bytes: i64,
 }
 
@@ -109,6 +131,7 @@ pub struct AttachmentInput {
 pub struct ReassignInput {
     /// The new station.
     #[serde(default)]
+    #[schema(minimum = 1, required = true)]
     pub station_id: i64,
 }
 
@@ -117,9 +140,11 @@ pub struct ReassignInput {
 pub struct SeverityInput {
     /// `normal` or `urgent`.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::severity_level, required = true)]
     pub severity: String,
     /// `safety`, `media`, `repeated` (urgent only).
     #[serde(default)]
+    #[schema(schema_with = crate::schema::code_or_none::<domain::complaint::UrgentReason>)]
     pub urgent_reason: Option<String>,
 }
 
@@ -410,7 +435,7 @@ pub async fn reassign(
     let st = store::network::station(&mut c, &Reach::All, input.station_id)
         .await
         .map_err(|_| {
-            AppError::Invalid(Violation::new("station_id", "complaint.station_unknown").into())
+            AppError::Refused(Violation::new("station_id", "complaint.station_unknown").into())
         })?;
     drop(c);
     super::covers(grant, st.id, st.region_id)?;

@@ -27,36 +27,47 @@ pub use store::complaint::{ComplaintRow, EventRow, QueueFilter};
 
 /// What an intake sends (agent form, station desk, owner page).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = ComplaintFileInput)]
 pub struct FileInput {
     /// The station responsible.
     #[serde(default)]
+    #[schema(minimum = 1, required = true)]
     pub station_id: i64,
     /// The customer, when known.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub customer_id: Option<i64>,
     /// The vehicle, when known.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub vehicle_id: Option<i64>,
     /// The repair order it is about.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub repair_order_id: Option<i64>,
     /// `hotline`, `app`, `social_media`, `station`, `regulator`.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::code::<domain::complaint::Channel>, required = true)]
     pub channel: String,
     /// Link or reference of the source (required for social media and regulator).
     #[serde(default)]
+    #[schema(schema_with = crate::schema::opt_line::<500>)]
     pub source_link: Option<String>,
     /// Category code.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::code::<domain::complaint::Category>, required = true)]
     pub category: String,
     /// `normal` or `urgent`.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::severity_level, required = true)]
     pub severity: String,
     /// `safety`, `media` (urgent only).
     #[serde(default)]
+    #[schema(schema_with = crate::schema::code_or_none::<domain::complaint::UrgentReason>)]
     pub urgent_reason: Option<String>,
     /// What the customer says.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::lines::<{ domain::complaint::MAX_TEXT_CHARS }>, required = true)]
     pub description: String,
 }
 
@@ -185,7 +196,7 @@ async fn file_as(
     let station = store::network::station(&mut c, &Reach::All, input.station_id)
         .await
         .map_err(|_| {
-            AppError::Invalid(Violation::new("station_id", "complaint.station_unknown").into())
+            AppError::Refused(Violation::new("station_id", "complaint.station_unknown").into())
         })?;
     drop(c);
     if !owner {

@@ -44,30 +44,39 @@ pub async fn current(
 
 /// What head office sends to publish a policy version.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = ComplaintPolicyInput)]
 pub struct PolicyInput {
     /// Category code.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::code::<domain::complaint::Category>, required = true)]
     pub category: String,
     /// `normal` or `urgent`.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::severity_level, required = true)]
     pub severity: String,
     /// `business` or `calendar`.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::clock_mode, required = true)]
     pub mode: String,
     /// Minutes: first response.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 527040, required = true)]
     pub first_response: i64,
     /// Minutes: full record.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 527040, required = true)]
     pub full_record: i64,
     /// Minutes: analysis.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 527040, required = true)]
     pub analysis: i64,
     /// Minutes: solution after the analysis.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 527040, required = true)]
     pub solution: i64,
     /// Minutes: closure.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 527040, required = true)]
     pub closure: i64,
 }
 

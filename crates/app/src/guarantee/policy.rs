@@ -60,6 +60,7 @@ pub async fn setting(app: &App, grant: &Grant) -> AppResult<PolicySetting> {
 
 /// A new policy as entered; every field is required.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = GuaranteePolicyInput)]
 #[serde(deny_unknown_fields, default)]
 pub struct PolicyInput {
     /// 三包有效期 in months (Art 18: at least 24).
@@ -122,24 +123,70 @@ pub const POLICY_LIMITS: [(&str, i64); 13] = [
     ("warning_margin_days", 3_650),
 ];
 
-/// The OpenAPI schema of [`PolicyInput`]: every field required, a whole number from 0
-/// to its limit in [`POLICY_LIMITS`] (the legal floors are answered 422 by name).
+/// The OpenAPI schema of [`PolicyInput`]: every field required, a whole number between
+/// the regulation's value (`Policy::LEGAL`: a floor for periods and distances, a
+/// ceiling for the counts that entitle once exceeded, which are at least 1) and its
+/// limit in [`POLICY_LIMITS`]; the warning margin is 1 to the cumulative repair days,
+/// stated as one branch per allowed number of days.
 pub fn policy_input_schema() -> serde_json::Value {
+    let legal = domain::guarantee::period::Policy::LEGAL;
+    let floors: [(&str, i64); 7] = [
+        ("sanbao_months", legal.sanbao_months.into()),
+        ("sanbao_km", legal.sanbao_km.into()),
+        ("warranty_months", legal.warranty_months.into()),
+        ("warranty_km", legal.warranty_km.into()),
+        ("early_refund_days", legal.early_refund_days.into()),
+        ("early_days", legal.early_days.into()),
+        ("early_km", legal.early_km.into()),
+    ];
+    let ceilings: [(&str, i64); 5] = [
+        ("courtesy_car_days", legal.courtesy_car_days.into()),
+        (
+            "cumulative_repair_days",
+            legal.cumulative_repair_days.into(),
+        ),
+        ("same_problem_repairs", legal.same_problem_repairs.into()),
+        (
+            "serious_safety_repairs",
+            legal.serious_safety_repairs.into(),
+        ),
+        ("replacements", legal.replacements.into()),
+    ];
+    let range = |field: &str, max: i64| -> (i64, i64) {
+        if let Some((_, floor)) = floors.iter().find(|(f, _)| *f == field) {
+            (*floor, max)
+        } else if let Some((_, ceiling)) = ceilings.iter().find(|(f, _)| *f == field) {
+            (1, (*ceiling).min(max))
+        } else {
+            (1, max)
+        }
+    };
     let properties: serde_json::Map<String, serde_json::Value> = POLICY_LIMITS
         .iter()
         .map(|(field, max)| {
+            let (min, max) = range(field, *max);
             (
                 (*field).to_string(),
-                serde_json::json!({"type": "integer", "format": "int64", "minimum": 0, "maximum": max}),
+                serde_json::json!({"type": "integer", "format": "int64", "minimum": min, "maximum": max}),
             )
+        })
+        .collect();
+    let cumulative = i64::from(legal.cumulative_repair_days);
+    let margin: Vec<serde_json::Value> = (1..=cumulative)
+        .map(|days| {
+            serde_json::json!({"properties": {
+                "cumulative_repair_days": {"const": days},
+                "warning_margin_days": {"maximum": days}
+            }})
         })
         .collect();
     serde_json::json!({
         "type": "object",
-        "description": "A three-guarantees policy; every field is required and none may be less generous than the regulation.",
+        "description": "A three-guarantees policy; every field is required and none may be less generous than the regulation (2021, Arts 18-24); the warning margin is at most the cumulative repair days.",
         "properties": properties,
         "required": POLICY_LIMITS.iter().map(|(f, _)| *f).collect::<Vec<_>>(),
         "additionalProperties": false,
+        "oneOf": margin,
     })
 }
 

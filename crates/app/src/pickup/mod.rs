@@ -76,13 +76,14 @@ pub struct PickupInput {
     #[schema(schema_with = crate::schema::line::<200>, required = true)]
     pub address: Loose,
     /// Window start: UTC ms, RFC 3339, or `YYYY-MM-DD HH:MM` in the station's zone.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::instant, required = true)]
     pub window_start: Loose,
-    /// Window end, as the start.
-    #[schema(value_type = String)]
+    /// Window end, as the start: after the start, at most 12 hours after it and not
+    /// over (409 `pickup.window`, `pickup.window_past`).
+    #[schema(schema_with = crate::schema::instant, required = true)]
     pub window_end: Loose,
     /// Driver (staff of the station), optional until assigned.
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 1)]
     pub driver_id: Loose,
 }
 
@@ -90,7 +91,9 @@ async fn check_driver(c: &mut sqlx::AnyConnection, station_id: i64, driver: i64)
     let reach = Reach::Station(domain::ids::StationId(station_id));
     match store::people::staff(c, &reach, driver).await {
         Ok(s) if s.active && s.station_id == Some(station_id) => Ok(()),
-        _ => Err(AppError::Invalid(
+        // A well-formed id of no active driver of this station: refused (409), as
+        // for every reference to a record this database does not hold.
+        _ => Err(AppError::Refused(
             Violation::new("driver_id", "pickup.driver_unknown").into(),
         )),
     }
@@ -116,10 +119,11 @@ pub struct OwnerRequest {
     #[schema(schema_with = crate::schema::line::<200>, required = true)]
     pub address: Loose,
     /// Window start: UTC ms, RFC 3339, or `YYYY-MM-DD HH:MM` in the station's zone.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::instant, required = true)]
     pub window_start: Loose,
-    /// Window end, as the start.
-    #[schema(value_type = String)]
+    /// Window end, as the start: after the start, at most 12 hours after it and not
+    /// over (409 `pickup.window`, `pickup.window_past`).
+    #[schema(schema_with = crate::schema::instant, required = true)]
     pub window_end: Loose,
 }
 
@@ -207,15 +211,17 @@ async fn schedule_as(
             required(start)?.as_millisecond(),
             required(end)?.as_millisecond(),
         );
+        // Rules between the two instants and the clock, which no schema of one field
+        // can state: refused (409), as the API document declares for this operation.
         if end <= start || end - start > MAX_WINDOW_HOURS * 3_600_000 {
-            return Err(AppError::Invalid(
+            return Err(AppError::Refused(
                 Violation::new("window_end", "pickup.window")
                     .with_detail(MAX_WINDOW_HOURS.to_string())
                     .into(),
             ));
         }
         if end <= now {
-            return Err(AppError::Invalid(
+            return Err(AppError::Refused(
                 Violation::new("window_end", "pickup.window_past").into(),
             ));
         }

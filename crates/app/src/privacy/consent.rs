@@ -26,17 +26,23 @@ pub const OWN: Action = Action::OwnDataExport;
 #[serde(deny_unknown_fields, default)]
 pub struct ConsentInput {
     /// `service_contact`, `marketing`, `surveys` or `data_sharing`.
-    #[schema(value_type = String, required = true, example = "marketing")]
+    #[schema(schema_with = crate::schema::code::<ConsentPurpose>, required = true)]
     pub purpose: Loose,
     /// Given (`true`) or withdrawn (`false`).
     #[schema(value_type = bool, required = true)]
     pub granted: Loose,
     /// Where it came from: `desk` or `call`.
-    #[schema(value_type = String, required = true, example = "desk")]
+    #[schema(schema_with = staff_source_schema, required = true)]
     pub source: Loose,
-    /// What proves it (for a call, the recording's reference), up to 500 characters.
-    #[schema(value_type = Option<String>, example = "REC-20261205-0042")]
+    /// What proves it (for a call, the recording's reference, 2 or more characters),
+    /// up to 500 characters.
+    #[schema(schema_with = crate::schema::opt_line::<{ domain::privacy::consent::EVIDENCE_MAX }>)]
     pub evidence: Loose,
+}
+
+/// The sources staff may record by hand ([`ConsentSource::STAFF`]).
+fn staff_source_schema() -> utoipa::openapi::Object {
+    crate::schema::code_list(&ConsentSource::STAFF.map(ConsentSource::code))
 }
 
 /// The current state of one purpose.

@@ -35,6 +35,7 @@ fn timer_key(id: i64) -> String {
 
 /// What the owner sends.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = PrivacyRequestInput)]
 pub struct FileInput {
     /// `correction` or `deletion`.
     #[serde(default)]

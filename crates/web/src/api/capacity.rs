@@ -176,9 +176,11 @@ pub async fn day_range(
 pub struct PublishInput {
     /// First day, `YYYY-MM-DD`.
     #[serde(default)]
+    #[schema(format = Date, required = true)]
     pub first_day: String,
-    /// Number of days (1–92).
+    /// Number of days (1–92, `app::capacity::MAX_PUBLISH_DAYS`).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 92, required = true)]
     pub days: u32,
     /// The explicit "move these" step: where the new capacity is below what is
     /// booked, move each appointment that no longer fits to the nearest free start

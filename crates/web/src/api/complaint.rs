@@ -90,9 +90,11 @@ pub struct ActInput {
     /// `acknowledge`, `start_analysis`, `propose_solution`, `customer_accepts`,
     /// `customer_rejects`, `start_work`, `finish_work`, `close`, `reopen`.
     #[serde(default)]
+    #[schema(schema_with = app::schema::code::<domain::complaint::Event>, required = true)]
     pub event: String,
     /// What was said or done.
     #[serde(default)]
+    #[schema(schema_with = app::schema::blank_or_lines::<{ domain::complaint::MAX_TEXT_CHARS }>)]
     pub note: String,
 }
 

@@ -154,7 +154,8 @@ pub struct Created {
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonInput {
-    /// Why.
+    /// Why: one line, not blank, at most 200 characters.
+    #[schema(schema_with = app::schema::line::<200>)]
     pub reason: String,
 }
 

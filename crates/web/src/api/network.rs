@@ -126,8 +126,10 @@ pub async fn update_station(
 #[serde(deny_unknown_fields)]
 pub struct StatusInput {
     /// `active`, `suspended` or `closed`.
+    #[schema(schema_with = app::schema::code::<domain::network::StationStatus>)]
     pub status: String,
-    /// Why.
+    /// Why: one line, not blank.
+    #[schema(schema_with = app::schema::line::<500>)]
     pub reason: String,
 }
 

@@ -73,7 +73,7 @@ fn photo_problem(e: PhotoError, lang: Lang) -> Response {
 }
 
 /// Schedules a pick-up (for an appointment) or a return (for a repair order).
-#[utoipa::path(post, path = "/api/v1/pickups", tag = "pickups", request_body = PickupInput, responses((status = 201, body = Created), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+#[utoipa::path(post, path = "/api/v1/pickups", tag = "pickups", request_body = PickupInput, responses((status = 201, body = Created), (status = 409, description = "Refused: the window ends before it starts, lasts over 12 hours or is over (`pickup.window`, `pickup.window_past`); the appointment is not booked; a pick-up is already scheduled", body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 pub async fn schedule_pickup(
     State(s): State<AppState>,
     c: Caller,

@@ -5,6 +5,7 @@ use super::form::{
     DetailPage, FormData, FormPage, ListPage, RevealBox, Row, Section, answer, error_page,
     read_input, render, violations_text,
 };
+use super::post::{begin, begin_edit};
 use super::session::ConsoleUser;
 use crate::AppState;
 use crate::i18n::tables;
@@ -186,23 +187,17 @@ async fn new_form(user: ConsoleUser) -> Response {
 }
 
 async fn create(State(s): State<AppState>, user: ConsoleUser, form: FormData) -> Response {
-    if let Err(r) = user.check_csrf(&form) {
-        return r;
-    }
-    let page = form_page(
-        &user,
-        "/console/customers/new".into(),
-        &form.to_json(),
-        false,
-    );
-    let Ok(grant) = user.session.principal.grant(Action::CustomerWrite) else {
-        return error_page(page.chrome, &app::AppError::Forbidden);
+    let post = match begin(&user, &form, Action::CustomerWrite, |v| {
+        form_page(&user, "/console/customers/new".into(), v, false)
+    }) {
+        Ok(p) => p,
+        Err(r) => return r,
     };
     let result = match read_input::<CustomerInput>(&form) {
-        Ok(input) => app::customer::create(&s.app, &grant, &input).await,
+        Ok(input) => app::customer::create(&s.app, &post.grant, &input).await,
         Err(e) => Err(e),
     };
-    answer(page, result, |id| format!("/console/customers/{id}"))
+    answer(post.page, result, |id| format!("/console/customers/{id}"))
 }
 
 /// The customer page, with a revealed field or an error message when a form on it
@@ -406,29 +401,21 @@ async fn edit_form(
 async fn update(
     State(s): State<AppState>,
     user: ConsoleUser,
-    Path(id): Path<String>,
+    Path(raw): Path<String>,
     form: FormData,
 ) -> Response {
-    if let Err(r) = user.check_csrf(&form) {
-        return r;
-    }
-    let page = form_page(
-        &user,
-        format!("/console/customers/{id}/edit"),
-        &form.to_json(),
-        true,
-    );
-    let Ok(grant) = user.session.principal.grant(Action::CustomerWrite) else {
-        return error_page(page.chrome, &app::AppError::Forbidden);
-    };
-    let Ok(cid) = id.parse::<i64>() else {
-        return error_page(page.chrome, &app::AppError::NotFound);
+    let edit = format!("/console/customers/{raw}/edit");
+    let (post, cid) = match begin_edit(&user, &form, Action::CustomerWrite, &raw, |v| {
+        form_page(&user, edit, v, true)
+    }) {
+        Ok(p) => p,
+        Err(r) => return r,
     };
     let result = match read_input::<CustomerInput>(&form) {
-        Ok(input) => app::customer::update(&s.app, &grant, cid, &input).await,
+        Ok(input) => app::customer::update(&s.app, &post.grant, cid, &input).await,
         Err(e) => Err(e),
     };
-    answer(page, result, |()| format!("/console/customers/{cid}"))
+    answer(post.page, result, |()| format!("/console/customers/{cid}"))
 }
 
 /// Records a change of consent from the consent form of the customer page; a

@@ -8,6 +8,7 @@ pub mod error_page;
 pub mod form;
 pub mod home;
 pub mod job;
+pub mod post;
 pub mod select;
 pub mod session;
 pub mod table;

@@ -3,6 +3,7 @@
 use super::form::{
     DetailPage, FormData, FormPage, ListPage, Row, Section, answer, error_page, read_input, render,
 };
+use super::post::begin;
 use super::session::ConsoleUser;
 use crate::AppState;
 use app::people::StaffFilter;
@@ -166,20 +167,20 @@ async fn new_form(user: ConsoleUser) -> Response {
 }
 
 async fn create(State(s): State<AppState>, user: ConsoleUser, form: FormData) -> Response {
-    if let Err(r) = user.check_csrf(&form) {
-        return r;
-    }
-    let mut values = form.to_json();
-    values["password"] = serde_json::Value::String(String::new());
-    let page = form_page(&user, &values);
-    let Ok(grant) = user.session.principal.grant(Action::StaffWrite) else {
-        return error_page(page.chrome, &app::AppError::Forbidden);
+    // The password sent is never shown again.
+    let post = match begin(&user, &form, Action::StaffWrite, |v| {
+        let mut values = v.clone();
+        values["password"] = serde_json::Value::String(String::new());
+        form_page(&user, &values)
+    }) {
+        Ok(p) => p,
+        Err(r) => return r,
     };
     let result = match read_input::<StaffInput>(&form) {
-        Ok(input) => app::people::create_staff(&s.app, &grant, &input).await,
+        Ok(input) => app::people::create_staff(&s.app, &post.grant, &input).await,
         Err(e) => Err(e),
     };
-    answer(page, result, |id| format!("/console/staff/{id}"))
+    answer(post.page, result, |id| format!("/console/staff/{id}"))
 }
 
 async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>) -> Response {

@@ -4,6 +4,7 @@ use super::chrome::{ListQuery, show_time};
 use super::form::{
     DetailPage, FormData, FormPage, ListPage, Row, Section, answer, error_page, read_input, render,
 };
+use super::post::{begin, begin_edit};
 use super::session::ConsoleUser;
 use crate::AppState;
 use app::vehicle::VehicleFilter;
@@ -153,23 +154,17 @@ async fn new_form(user: ConsoleUser) -> Response {
 }
 
 async fn create(State(s): State<AppState>, user: ConsoleUser, form: FormData) -> Response {
-    if let Err(r) = user.check_csrf(&form) {
-        return r;
-    }
-    let page = form_page(
-        &user,
-        "/console/vehicles/new".into(),
-        &form.to_json(),
-        false,
-    );
-    let Ok(grant) = user.session.principal.grant(Action::VehicleWrite) else {
-        return error_page(page.chrome, &app::AppError::Forbidden);
+    let post = match begin(&user, &form, Action::VehicleWrite, |v| {
+        form_page(&user, "/console/vehicles/new".into(), v, false)
+    }) {
+        Ok(p) => p,
+        Err(r) => return r,
     };
     let result = match read_input::<VehicleInput>(&form) {
-        Ok(input) => app::vehicle::create(&s.app, &grant, &input).await,
+        Ok(input) => app::vehicle::create(&s.app, &post.grant, &input).await,
         Err(e) => Err(e),
     };
-    answer(page, result, |id| format!("/console/vehicles/{id}"))
+    answer(post.page, result, |id| format!("/console/vehicles/{id}"))
 }
 
 async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>) -> Response {
@@ -318,27 +313,19 @@ async fn edit_form(
 async fn update(
     State(s): State<AppState>,
     user: ConsoleUser,
-    Path(id): Path<String>,
+    Path(raw): Path<String>,
     form: FormData,
 ) -> Response {
-    if let Err(r) = user.check_csrf(&form) {
-        return r;
-    }
-    let page = form_page(
-        &user,
-        format!("/console/vehicles/{id}/edit"),
-        &form.to_json(),
-        true,
-    );
-    let Ok(grant) = user.session.principal.grant(Action::VehicleWrite) else {
-        return error_page(page.chrome, &app::AppError::Forbidden);
-    };
-    let Ok(id) = id.parse::<i64>() else {
-        return error_page(page.chrome, &app::AppError::NotFound);
+    let edit = format!("/console/vehicles/{raw}/edit");
+    let (post, id) = match begin_edit(&user, &form, Action::VehicleWrite, &raw, |v| {
+        form_page(&user, edit, v, true)
+    }) {
+        Ok(p) => p,
+        Err(r) => return r,
     };
     let result = match read_input::<VehicleInput>(&form) {
-        Ok(input) => app::vehicle::update(&s.app, &grant, id, &input).await,
+        Ok(input) => app::vehicle::update(&s.app, &post.grant, id, &input).await,
         Err(e) => Err(e),
     };
-    answer(page, result, |()| format!("/console/vehicles/{id}"))
+    answer(post.page, result, |()| format!("/console/vehicles/{id}"))
 }

@@ -36,7 +36,7 @@ pub(super) fn state_rules(doc: &mut serde_json::Value) {
         needs(UnitKind::Station, "station_id"),
         needs(UnitKind::Region, "region_id")
     ]);
-    for name in ["StaffInput", "StaffUpdateInput"] {
+    for name in ["StaffInput", "StaffUpdateInput", "TokenInput"] {
         if let Some(schema) = doc
             .pointer_mut(&format!("/components/schemas/{name}"))
             .and_then(|s| s.as_object_mut())
@@ -92,4 +92,86 @@ pub(super) fn state_rules(doc: &mut serde_json::Value) {
             *s = schema;
         }
     }
+}
+
+/// Rules across the fields of the complaint, consent and pick-up inputs, from the
+/// same lists and limits their parsers use:
+/// - a complaint from social media or a regulator names its source
+///   (`complaint.source_link_required`); an urgent complaint, or a change to urgent,
+///   gives a reason from the list, a normal one none (`domain::complaint::Severity`);
+/// - a consent taken on a call names its evidence, 2 to 500 characters
+///   (`domain::privacy::consent::ConsentChange::parse`);
+/// - a pick-up serves exactly one of an appointment and a repair order.
+pub(super) fn state_input_rules(doc: &mut serde_json::Value) {
+    use domain::code::Code;
+    let reasons = domain::complaint::UrgentReason::codes();
+    let urgent = serde_json::json!([
+        {
+            "if": {"properties": {"severity": {"const": "urgent"}}, "required": ["severity"]},
+            "then": {"required": ["urgent_reason"],
+                "properties": {"urgent_reason": {"type": "string", "enum": reasons}}}
+        },
+        {
+            "if": {"properties": {"severity": {"const": "normal"}}, "required": ["severity"]},
+            "then": {"properties": {"urgent_reason": {"enum": ["", null]}}}
+        }
+    ]);
+    let linked: Vec<&str> = domain::complaint::Channel::all()
+        .iter()
+        .filter(|c| c.needs_source_link())
+        .map(|c| c.code())
+        .collect();
+    let source = serde_json::json!({
+        "if": {"properties": {"channel": {"enum": linked}}, "required": ["channel"]},
+        "then": {"required": ["source_link"], "properties": {"source_link": {
+            "type": "string",
+            "pattern": domain::text::pattern(domain::text::Lines::One, 500, true)
+        }}}
+    });
+    if let Some(s) = schema_mut(doc, "ComplaintFileInput") {
+        let mut all = urgent.as_array().cloned().unwrap_or_default();
+        all.push(source);
+        s.insert("allOf".into(), serde_json::Value::Array(all));
+    }
+    if let Some(s) = schema_mut(doc, "SeverityInput") {
+        s.insert("allOf".into(), urgent.clone());
+    }
+    if let Some(s) = schema_mut(doc, "ConsentInput") {
+        let call = domain::privacy::consent::ConsentSource::Call.code();
+        s.insert(
+            "allOf".into(),
+            serde_json::json!([{
+                "if": {"properties": {"source": {"const": call}}, "required": ["source"]},
+                "then": {"required": ["evidence"], "properties": {"evidence": {
+                    "type": "string",
+                    "pattern": domain::text::pattern_between(
+                        domain::text::Lines::One, 2, domain::privacy::consent::EVIDENCE_MAX, true)
+                }}}
+            }]),
+        );
+    }
+    if let Some(s) = schema_mut(doc, "PickupInput") {
+        let only = |one: &str, other: &str| {
+            serde_json::json!({
+                "required": [one],
+                "properties": {one: {"type": "integer", "minimum": 1}, other: {"type": "null"}}
+            })
+        };
+        s.insert(
+            "oneOf".into(),
+            serde_json::json!([
+                only("appointment_id", "repair_order_id"),
+                only("repair_order_id", "appointment_id")
+            ]),
+        );
+    }
+}
+
+/// The component schema `name` of the document, as an object to add rules to.
+fn schema_mut<'a>(
+    doc: &'a mut serde_json::Value,
+    name: &str,
+) -> Option<&'a mut serde_json::Map<String, serde_json::Value>> {
+    doc.pointer_mut(&format!("/components/schemas/{name}"))
+        .and_then(|s| s.as_object_mut())
 }

@@ -126,18 +126,40 @@ fn cross_field_rules_and_answers_are_declared() {
     );
 }
 
-/// The three-guarantees policy is described from the parser's own table:
-/// required, 0 to each limit (the legal floors answer 422 by name), nothing else.
+/// The three-guarantees policy is described from the parser's own table and the
+/// regulation's values: required, nothing else, and every bound exactly where the
+/// parser's is (the smallest stated value of each field is accepted, one below is
+/// refused); the warning margin cannot exceed the cumulative repair days.
 #[test]
 fn policy_input_states_the_parsers_limits() {
+    use app::guarantee::policy::{POLICY_LIMITS, parse};
     let doc = published();
-    let t = &doc["components"]["schemas"]["PolicyInput"];
+    let t = &doc["components"]["schemas"]["GuaranteePolicyInput"];
     assert_eq!(t["additionalProperties"], false);
-    for (field, max) in app::guarantee::policy::POLICY_LIMITS {
-        assert_eq!(t["properties"][field]["minimum"], 0, "{field}");
-        assert_eq!(t["properties"][field]["maximum"], max, "{field}");
+    let bound = |field: &str, which: &str| t["properties"][field][which].as_i64().unwrap_or(-1);
+    let policy = |field: Option<(&str, i64)>| {
+        let mut m = serde_json::Map::new();
+        for (f, _) in POLICY_LIMITS {
+            m.insert(f.into(), bound(f, "minimum").into());
+        }
+        if let Some((f, v)) = field {
+            m.insert(f.into(), v.into());
+        }
+        serde_json::from_value::<app::guarantee::PolicyInput>(serde_json::Value::Object(m))
+            .map(|p| parse(&p).is_ok())
+            .unwrap_or(false)
+    };
+    assert!(policy(None), "the smallest stated values are accepted");
+    for (field, max) in POLICY_LIMITS {
+        assert!(bound(field, "maximum") <= max, "{field}");
         assert!(t["required"].to_string().contains(field), "{field}");
+        assert!(
+            !policy(Some((field, bound(field, "minimum") - 1))),
+            "{field} below its stated minimum is refused"
+        );
     }
+    let margin = t["oneOf"].as_array().map(Vec::len).unwrap_or(0);
+    assert_eq!(margin as i64, bound("cumulative_repair_days", "maximum"));
 }
 
 /// Diary days and KPI months are described as the handlers read them: a date,

@@ -33,8 +33,8 @@ async fn a_request_cites_a_right_and_its_answer_deadline_skips_the_holiday() {
         .await;
     assert_eq!(
         s,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "a right that never arose: {v}"
+        StatusCode::CONFLICT,
+        "a right that never arose is refused by the vehicle's state: {v}"
     );
     assert_eq!(
         (

@@ -114,10 +114,25 @@ async fn head_office_publishes_a_stage_standard_and_open_orders_keep_theirs() {
     assert_eq!(v["version"], 2);
     let (_, current) = advisor.get("/stage-standards/current").await;
     assert_eq!(current["version"], 2);
+    // Publishing the same version again is refused by the current state (409), as the
+    // document declares; so is a checkpoint code listed in two stages.
+    let mut twice = v2.clone();
+    twice["version"] = json!(3);
+    let first = twice["stages"][0]["checkpoints"][0].clone();
+    twice["stages"][1]["checkpoints"]
+        .as_array_mut()
+        .unwrap()
+        .push(first);
     let (s, v) = admin.post("/stage-standards", v2).await;
     assert_eq!(
         (s, rule(&v).as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "stage_standard.version"),
+        (StatusCode::CONFLICT, "stage_standard.version"),
+        "{v}"
+    );
+    let (s, v) = admin.post("/stage-standards", twice).await;
+    assert_eq!(
+        (s, rule(&v).as_str()),
+        (StatusCode::CONFLICT, "repair_order.standard_invalid"),
         "{v}"
     );
 

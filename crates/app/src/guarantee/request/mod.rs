@@ -39,16 +39,19 @@ pub const ENTITY: &str = "guarantee_request";
 
 /// A request as entered.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = GuaranteeRequestInput)]
 #[serde(deny_unknown_fields, default)]
 pub struct FileInput {
     /// `replacement` or `refund`.
-    #[schema(value_type = String)]
+    #[schema(schema_with = request_kind_schema, required = true)]
     pub kind: Loose,
     /// The cited right's article, as the vehicle's rights show it (`art24(1)(4)`).
-    #[schema(value_type = String)]
+    /// A right the vehicle does not hold today, or a vehicle outside its 三包 period,
+    /// is refused (409): the rights are the vehicle's state, not a shape of the input.
+    #[schema(schema_with = crate::schema::line::<20>, required = true)]
     pub article: Loose,
     /// The cited right's subject (`part:ignition_coil`, `repair_days`, …).
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::line::<200>, required = true)]
     pub subject: Loose,
 }
 
@@ -75,6 +78,7 @@ pub struct StepInput {
 
 /// A request as shown.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = GuaranteeRequestView)]
 pub struct RequestView {
     /// Id.
     pub id: i64,
@@ -162,6 +166,16 @@ pub(crate) async fn calendar_of(
 
 fn invalid(v: Violation) -> AppError {
     AppError::Invalid(Violations::from(v))
+}
+
+/// A rule of the vehicle's recorded state refuses the request (409).
+fn refused(v: Violation) -> AppError {
+    AppError::Refused(Violations::from(v))
+}
+
+/// The kinds of request a consumer may file (`RequestKind`): a replacement or a refund.
+fn request_kind_schema() -> utoipa::openapi::Object {
+    crate::schema::code_list(&["replacement", "refund"])
 }
 
 /// The start (local midnight) of a day in the calendar's zone, UTC ms.
@@ -276,19 +290,19 @@ async fn file_for(
             .iter()
             .find(|r| r.article.cite() == article && r.subject == subject)
         else {
-            return Err(invalid(
+            return Err(refused(
                 Violation::new("right", "guarantee.right_not_arisen").with_detail(article),
             ));
         };
         if !h.coverage.in_sanbao(today, h.odometer_km) {
-            return Err(invalid(
+            return Err(refused(
                 Violation::new("filed_on", "guarantee.request_outside_period")
                     .with_detail(format!("art24 {}", h.coverage.sanbao_until)),
             ));
         }
         let cal = calendar_of(&mut c, station_id).await?;
         let req =
-            Request::file(kind, cited, &a.rights, today, &cal).map_err(|e| invalid(e.into()))?;
+            Request::file(kind, cited, &a.rights, today, &cal).map_err(|e| refused(e.into()))?;
         let row = RequestRow {
             id: 0,
             vehicle_id,

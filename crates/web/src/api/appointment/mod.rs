@@ -65,7 +65,7 @@ pub struct BookBody {
     pub channel: String,
     /// Start: UTC ms, RFC 3339, or `YYYY-MM-DD HH:MM` in the station's zone.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(schema_with = app::schema::instant, required = true)]
     pub start: serde_json::Value,
     /// Labour operation codes, if known.
     #[serde(default)]
@@ -160,7 +160,7 @@ pub async fn get_appointment(
 pub struct RescheduleInput {
     /// Start: UTC ms, RFC 3339, or `YYYY-MM-DD HH:MM` in the station's zone.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(schema_with = app::schema::instant, required = true)]
     pub start: serde_json::Value,
 }
 

@@ -107,6 +107,20 @@ pub async fn sandbox_page(
 /// Where the payer goes back to after the sandbox checkout, like a real provider's
 /// return URL: only an owner's transparent-workshop page on this server
 /// (`/owner/track/{token}`), so the page cannot be used as an open redirect.
+/// The sandbox checkout form as the document states it: `outcome` from the two the
+/// handler reads, and an optional `return` path of the shape [`return_path`] keeps
+/// (any other is ignored, not refused).
+pub fn form_schema() -> serde_json::Value {
+    serde_json::json!({
+        "type": "object",
+        "required": ["outcome"],
+        "properties": {
+            "outcome": {"type": "string", "enum": ["pay", "fail"]},
+            "return": {"type": "string", "pattern": "^/owner/track/[A-Za-z0-9_-]{1,128}$"}
+        }
+    })
+}
+
 fn return_path(raw: Option<&String>) -> Option<String> {
     let raw = raw?.trim();
     let token = raw.strip_prefix("/owner/track/")?;
