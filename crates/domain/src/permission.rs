@@ -156,11 +156,20 @@ pub enum Action {
     ComplaintPolicy,
     /// An owner files a complaint and answers its follow-up.
     ComplaintOwnerFile,
+    /// Read quality audits, their scores and corrective actions (stations: their own).
+    QualityAuditRead,
+    /// Audit a station: fill a checklist, verify or reject corrective actions, publish
+    /// checklist versions (head office auditors).
+    QualityAuditWrite,
+    /// Work a station's corrective actions: state the cause, close with evidence.
+    CorrectiveActionWrite,
+    /// Rate the station's depot for a quarter (station management and parts).
+    DepotRate,
 }
 
 impl Action {
     /// Every action, for the authorisation-matrix test and documentation.
-    pub const ALL: [Action; 37] = [
+    pub const ALL: [Action; 41] = [
         Action::NetworkRead,
         Action::NetworkWrite,
         Action::StaffRead,
@@ -198,6 +207,10 @@ impl Action {
         Action::ComplaintWrite,
         Action::ComplaintPolicy,
         Action::ComplaintOwnerFile,
+        Action::QualityAuditRead,
+        Action::QualityAuditWrite,
+        Action::CorrectiveActionWrite,
+        Action::DepotRate,
     ];
 }
 
@@ -297,6 +310,15 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         ),
         ComplaintPolicy => role == Administrator,
         ComplaintOwnerFile => role == Owner,
+        // Quality audits: head office's auditors audit; the station's management and
+        // the region read and work the corrective actions.
+        QualityAuditRead => matches!(
+            role,
+            StationManager | TechnicalDirector | CustomerRelations | RegionalManager | QualityAuditor | Administrator
+        ),
+        QualityAuditWrite => matches!(role, QualityAuditor | Administrator),
+        CorrectiveActionWrite => matches!(role, StationManager | TechnicalDirector | CustomerRelations),
+        DepotRate => matches!(role, StationManager | PartsClerk),
         KpiRead => matches!(
             role,
             StationManager | TechnicalDirector | RegionalManager | QualityAuditor | Administrator

@@ -116,6 +116,17 @@ fn allowed_roles(action: &str) -> Vec<&'static str> {
         ],
         "complaint_policy" => vec!["administrator"],
         "complaint_owner_file" => vec!["owner"],
+        "quality_audit_read" => vec![
+            "customer_relations",
+            "station_manager",
+            "technical_director",
+            "regional_manager",
+            "quality_auditor",
+            "administrator",
+        ],
+        "quality_audit_write" => vec!["quality_auditor", "administrator"],
+        "corrective_action_write" => vec!["customer_relations", "station_manager", "technical_director"],
+        "depot_rate" => vec!["parts_clerk", "station_manager"],
         "kpi_read" => vec![
             "station_manager",
             "technical_director",
@@ -168,6 +179,10 @@ fn row_of(action: Action) -> &'static str {
         Action::ComplaintWrite => "complaint_write",
         Action::ComplaintPolicy => "complaint_policy",
         Action::ComplaintOwnerFile => "complaint_owner_file",
+        Action::QualityAuditRead => "quality_audit_read",
+        Action::QualityAuditWrite => "quality_audit_write",
+        Action::CorrectiveActionWrite => "corrective_action_write",
+        Action::DepotRate => "depot_rate",
     }
 }
 
@@ -175,7 +190,7 @@ fn row_of(action: Action) -> &'static str {
 fn every_action_has_a_row_for_every_role() {
     assert_eq!(
         Action::ALL.len(),
-        37,
+        41,
         "a new action needs its row in `row_of`"
     );
     for action in Action::ALL {

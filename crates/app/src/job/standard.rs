@@ -35,6 +35,10 @@ impl Registry {
             crate::guarantee::request::Due,
         );
         r.register(crate::complaint::clock::KIND, crate::complaint::clock::Tick);
+        r.register(
+            crate::quality_audit::action::KIND,
+            crate::quality_audit::action::Due,
+        );
         r
     }
 }
