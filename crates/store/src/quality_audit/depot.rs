@@ -51,7 +51,7 @@ pub struct DepotQuarter {
 /// Every depot with its ratings of a quarter (depots nobody rated show 0 ratings).
 pub async fn quarter(conn: &mut AnyConnection, quarter: &str) -> StoreResult<Vec<DepotQuarter>> {
     let rows = sqlx::query(
-        "SELECT d.id, d.name_zh, d.name_en, COUNT(r.id) AS n, COALESCE(SUM(r.score), 0) AS s \
+        "SELECT d.id, d.name_zh, d.name_en, COUNT(r.id) AS n, CAST(COALESCE(SUM(r.score), 0) AS BIGINT) AS s \
          FROM depots d LEFT JOIN depot_ratings r ON r.depot_id = d.id AND r.quarter = $1 \
          GROUP BY d.id, d.name_zh, d.name_en ORDER BY d.id",
     )
