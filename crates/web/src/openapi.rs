@@ -91,6 +91,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(api::pickup::PickupApi::openapi());
     doc.merge(api::follow_up::FollowUpApi::openapi());
     doc.merge(api::complaint::ComplaintApi::openapi());
+    doc.merge(api::quality_audit::QualityAuditApi::openapi());
     doc.merge(api::export::ExportApi::openapi());
     doc.merge(api::guarantee::GuaranteeApi::openapi());
     doc.merge(api::privacy::PrivacyApi::openapi());
@@ -300,7 +301,7 @@ fn finish_operation(path: &str, method: &str, op: &mut serde_json::Map<String, s
 /// and state filters, from the domain's own lists.
 fn state_query_code_lists(doc: &mut serde_json::Value) {
     use domain::complaint::{Category, State};
-    let lists: [(&str, &str, Vec<&str>); 3] = [
+    let lists: [(&str, &str, Vec<&str>); 4] = [
         (
             "/api/v1/complaints",
             "category",
@@ -312,6 +313,11 @@ fn state_query_code_lists(doc: &mut serde_json::Value) {
             State::ALL.iter().map(|c| c.code()).collect(),
         ),
         ("/api/v1/complaints", "severity", vec!["normal", "urgent"]),
+        (
+            "/api/v1/corrective-actions",
+            "state",
+            domain::quality_audit::action::ActionState::ALL.iter().map(|c| c.code()).collect(),
+        ),
     ];
     for (path, name, codes) in lists {
         let Some(params) = doc["paths"][path]["get"]["parameters"].as_array_mut() else {

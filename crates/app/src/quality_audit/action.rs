@@ -15,6 +15,61 @@ use sqlx::AnyConnection;
 use store::job::Claimed;
 use store::quality_audit::action::StepWrite;
 
+/// The station's step as sent: its code and its words (`text` is the cause, the measure, the
+/// verification note, the reason for sending it back or the standardisation note;
+/// `evidence` goes with the measure).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct StepInput {
+    /// `record_cause`, `close_with_evidence`, `verify`, `reject` or `standardise`.
+    #[serde(default)]
+    #[schema(pattern = "^(record_cause|close_with_evidence)$")]
+    pub step: String,
+    /// The step's words.
+    #[serde(default)]
+    pub text: String,
+    /// The evidence (closing only).
+    #[serde(default)]
+    pub evidence: Option<String>,
+}
+
+impl StepInput {
+    /// The domain's step, or the violation naming an unknown step.
+    pub fn to_step(&self) -> Result<ActionStep, Violation> {
+        let text = self.text.clone();
+        Ok(match self.step.trim() {
+            "record_cause" => ActionStep::RecordCause { cause: text },
+            "close_with_evidence" => ActionStep::CloseWithEvidence {
+                measure: text,
+                evidence: self.evidence.clone().unwrap_or_default(),
+            },
+            "verify" => ActionStep::Verify { note: text },
+            "reject" => ActionStep::Reject { reason: text },
+            "standardise" => ActionStep::Standardise { note: text },
+            other => {
+                return Err(Violation::new("step", "quality_audit.step_unknown").with_detail(other.to_string()));
+            }
+        })
+    }
+}
+
+/// The auditor's review as sent: `verify`, `reject` or `standardise` with its words.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct ReviewInput {
+    /// `verify`, `reject` or `standardise`.
+    #[serde(default)]
+    #[schema(pattern = "^(verify|reject|standardise)$")]
+    pub step: String,
+    /// The verification note, the reason for sending it back, or where it became standard.
+    #[serde(default)]
+    pub text: String,
+}
+
+impl From<ReviewInput> for StepInput {
+    fn from(r: ReviewInput) -> StepInput {
+        StepInput { step: r.step, text: r.text, evidence: None }
+    }
+}
+
 /// The timer kind that marks an action overdue.
 pub const KIND: &str = "quality_audit.action_due";
 

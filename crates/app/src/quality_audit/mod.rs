@@ -36,6 +36,7 @@ pub struct VisitInput {
     pub station_id: i64,
     /// `head_office`, `third_party` or `mystery_shopper`.
     #[serde(default)]
+    #[schema(pattern = "^(head_office|third_party|mystery_shopper)$")]
     pub kind: String,
     /// The day of the visit, `YYYY-MM-DD`, not in the future.
     #[serde(default)]
@@ -50,10 +51,19 @@ pub struct AnswerInput {
     pub code: String,
     /// `pass`, `fail` or `not_applicable`.
     #[serde(default)]
+    #[schema(pattern = "^(pass|fail|not_applicable)$")]
     pub verdict: String,
     /// What was found (required when failed).
     #[serde(default)]
     pub finding: Option<String>,
+}
+
+/// A batch of answers.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct AnswersInput {
+    /// The answers, any subset of the checklist.
+    #[serde(default)]
+    pub answers: Vec<AnswerInput>,
 }
 
 /// What submitting sends.
@@ -102,6 +112,16 @@ fn parse_day(field: &str, s: &str, today: jiff::civil::Date) -> Result<jiff::civ
 pub(crate) fn today(app: &App) -> AppResult<jiff::civil::Date> {
     let now = jiff::Timestamp::from_millisecond(app.now_ms()).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(now.to_zoned(domain::calendar::shanghai()).date())
+}
+
+/// Today in Shanghai as `YYYY-MM-DD` (the default day of a new visit's form).
+pub fn today_text(app: &App) -> String {
+    today(app).map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// Today in Shanghai (the current quarter of the depot ratings).
+pub fn today_date(app: &App) -> jiff::civil::Date {
+    today(app).unwrap_or(jiff::civil::date(2026, 1, 1))
 }
 
 /// Starts a draft visit of a station on the current checklist (the shipped one is

@@ -47,7 +47,7 @@ impl Chrome {
             label: t.t(lang, "nav.home").into(),
             active: section == "home",
         }];
-        let items: [(&str, &'static str, &str, Action); 15] = [
+        let items: [(&str, &'static str, &str, Action); 16] = [
             (
                 "stations",
                 "/console/stations",
@@ -107,6 +107,12 @@ impl Chrome {
                 "/console/complaints",
                 "complaint.nav",
                 Action::ComplaintRead,
+            ),
+            (
+                "quality_audits",
+                "/console/quality-audits",
+                "qa.nav",
+                Action::QualityAuditRead,
             ),
         ];
         for (key, href, label, action) in items {

@@ -18,6 +18,7 @@ pub mod toast;
 pub mod appointment;
 pub mod capacity;
 pub mod complaint;
+pub mod quality_audit;
 pub mod customer;
 pub mod estimate;
 pub mod guarantee;
@@ -66,4 +67,5 @@ pub fn router() -> Router<AppState> {
         .merge(billing::router())
         .merge(privacy::router())
         .merge(complaint::router())
+        .merge(quality_audit::router())
 }
