@@ -26,9 +26,11 @@ pub struct StepInput {
     pub step: String,
     /// The step's words.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::opt_lines::<2000>)]
     pub text: String,
     /// The evidence (closing only).
     #[serde(default)]
+    #[schema(schema_with = crate::schema::opt_lines::<2000>)]
     pub evidence: Option<String>,
 }
 
@@ -61,6 +63,7 @@ pub struct ReviewInput {
     pub step: String,
     /// The verification note, the reason for sending it back, or where it became standard.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::opt_lines::<2000>)]
     pub text: String,
 }
 

@@ -19,6 +19,7 @@ pub const DEFAULT_NAME: &str = "服务流程与设施检核表 / Service process
 pub struct PublishInput {
     /// The version's name.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::line::<100>)]
     pub name: String,
     /// The checkpoints in order.
     #[serde(default)]
@@ -30,15 +31,19 @@ pub struct PublishInput {
 pub struct CheckpointInput {
     /// Its step (`appointment`, …, `facility`; a short ASCII code).
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9_]{1,20}$")]
     pub step: String,
     /// Its code, unique in the checklist.
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9_]{1,20}$")]
     pub code: String,
     /// What is checked, in Chinese.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::line::<200>)]
     pub text_zh: String,
     /// What is checked, in English.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::line::<200>)]
     pub text_en: String,
 }
 

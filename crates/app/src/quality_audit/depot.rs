@@ -14,12 +14,14 @@ pub use store::quality_audit::depot::DepotQuarter;
 pub struct RateInput {
     /// The quarter, `YYYYQn` (the current or the previous one).
     #[serde(default)]
+    #[schema(pattern = "^20[0-9]{2}Q[1-4]$")]
     pub quarter: String,
     /// 1 (poor) to 5 (excellent).
     #[serde(default)]
     pub score: i64,
     /// Why.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::opt_lines::<2000>)]
     pub comment: Option<String>,
 }
 

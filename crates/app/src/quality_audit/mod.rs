@@ -40,6 +40,7 @@ pub struct VisitInput {
     pub kind: String,
     /// The day of the visit, `YYYY-MM-DD`, not in the future.
     #[serde(default)]
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub visited_on: String,
 }
 
@@ -48,6 +49,7 @@ pub struct VisitInput {
 pub struct AnswerInput {
     /// The checkpoint's code.
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9_]{1,20}$")]
     pub code: String,
     /// `pass`, `fail` or `not_applicable`.
     #[serde(default)]
@@ -55,6 +57,7 @@ pub struct AnswerInput {
     pub verdict: String,
     /// What was found (required when failed).
     #[serde(default)]
+    #[schema(schema_with = crate::schema::opt_lines::<2000>)]
     pub finding: Option<String>,
 }
 
@@ -71,6 +74,7 @@ pub struct AnswersInput {
 pub struct SubmitInput {
     /// The auditor's summary.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::opt_lines::<2000>)]
     pub summary: Option<String>,
 }
 

@@ -6,9 +6,9 @@ use crate::AppState;
 use crate::error::{ApiError, ProblemDoc};
 use crate::extract::{Caller, JsonBody};
 use app::quality_audit::action::{ReviewInput, StepInput};
-use app::quality_audit::checklist::{CheckpointInput, PublishInput};
+use app::quality_audit::checklist::PublishInput;
 use app::quality_audit::depot::RateInput;
-use app::quality_audit::{AnswerInput, AnswersInput, SubmitInput, VisitInput};
+use app::quality_audit::{AnswersInput, SubmitInput, VisitInput};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -23,9 +23,7 @@ use std::collections::HashMap;
     components(schemas(
         ProblemDoc,
         PublishInput,
-        CheckpointInput,
         VisitInput,
-        AnswerInput,
         AnswersInput,
         SubmitInput,
         StepInput,
@@ -55,7 +53,7 @@ type Created = Result<(StatusCode, Json<serde_json::Value>), ApiError>;
 
 /// Every checklist version, newest first, with its checkpoints (before the first
 /// visit: the shipped checklist that visit will use, as version 0).
-#[utoipa::path(get, path = "/api/v1/audit-checklists", tag = "quality", responses((status = 200, description = "`[{checklist, checkpoints}]`"), (status = 403, body = ProblemDoc)))]
+#[utoipa::path(get, path = "/api/v1/audit-checklists", operation_id = "quality_audit_checklists", tag = "quality", responses((status = 200, description = "`[{checklist, checkpoints}]`"), (status = 403, body = ProblemDoc)))]
 pub async fn checklists(State(s): State<AppState>, c: Caller) -> Answer {
     let g = c.grant(Action::QualityAuditRead)?;
     let v = app::quality_audit::checklist::versions(&s.app, &g).await.map_err(|e| c.err(e))?;
@@ -65,7 +63,7 @@ pub async fn checklists(State(s): State<AppState>, c: Caller) -> Answer {
 
 /// Publishes a new checklist version (head office auditors). 422 names a repeated
 /// code, a step split in two, an empty text.
-#[utoipa::path(post, path = "/api/v1/audit-checklists", tag = "quality", request_body = PublishInput, responses((status = 201, description = "The version"), (status = 403, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+#[utoipa::path(post, path = "/api/v1/audit-checklists", operation_id = "quality_audit_publish", tag = "quality", request_body = PublishInput, responses((status = 201, description = "The version"), (status = 403, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 pub async fn publish(State(s): State<AppState>, c: Caller, JsonBody(input): JsonBody<PublishInput>) -> Created {
     let g = c.grant(Action::QualityAuditWrite)?;
     let input = input?;
@@ -74,7 +72,7 @@ pub async fn publish(State(s): State<AppState>, c: Caller, JsonBody(input): Json
 }
 
 /// Audit visits, newest first: filter `station_id`; `page`, `per_page`.
-#[utoipa::path(get, path = "/api/v1/audit-visits", tag = "quality", params(("station_id" = Option<i64>, Query), ("page" = Option<i64>, Query), ("per_page" = Option<i64>, Query)), responses((status = 200, description = "`{items, total, page, per_page}`"), (status = 422, body = ProblemDoc)))]
+#[utoipa::path(get, path = "/api/v1/audit-visits", operation_id = "quality_audit_visits", tag = "quality", params(("station_id" = Option<i64>, Query), ("page" = Option<i64>, Query), ("per_page" = Option<i64>, Query)), responses((status = 200, description = "`{items, total, page, per_page}`"), (status = 422, body = ProblemDoc)))]
 pub async fn visits(State(s): State<AppState>, c: Caller, Query(q): Query<HashMap<String, String>>) -> Answer {
     let g = c.grant(Action::QualityAuditRead)?;
     let q = ListQuery(q);
@@ -85,7 +83,7 @@ pub async fn visits(State(s): State<AppState>, c: Caller, Query(q): Query<HashMa
 
 /// Starts a draft visit on the current checklist. 409 for a closed station; 422 for an
 /// unknown kind or a day in the future.
-#[utoipa::path(post, path = "/api/v1/audit-visits", tag = "quality", request_body = VisitInput, responses((status = 201, description = "The visit"), (status = 403, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+#[utoipa::path(post, path = "/api/v1/audit-visits", operation_id = "quality_audit_start", tag = "quality", request_body = VisitInput, responses((status = 201, description = "The visit"), (status = 403, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 pub async fn start(State(s): State<AppState>, c: Caller, JsonBody(input): JsonBody<VisitInput>) -> Created {
     let g = c.grant(Action::QualityAuditWrite)?;
     let input = input?;
@@ -94,7 +92,7 @@ pub async fn start(State(s): State<AppState>, c: Caller, JsonBody(input): JsonBo
 }
 
 /// One visit: checklist, answers, the score by step and the corrective actions.
-#[utoipa::path(get, path = "/api/v1/audit-visits/{id}", tag = "quality", params(("id" = i64, Path)), responses((status = 200, description = "The visit"), (status = 404, body = ProblemDoc)))]
+#[utoipa::path(get, path = "/api/v1/audit-visits/{id}", operation_id = "quality_audit_visit", tag = "quality", params(("id" = i64, Path)), responses((status = 200, description = "The visit"), (status = 404, body = ProblemDoc)))]
 pub async fn visit(State(s): State<AppState>, c: Caller, Path(id): Path<String>) -> Answer {
     let g = c.grant(Action::QualityAuditRead)?;
     let id = path_id(&id, c.lang)?;
@@ -102,7 +100,7 @@ pub async fn visit(State(s): State<AppState>, c: Caller, Path(id): Path<String>)
 }
 
 /// Saves answers of a draft visit (a failed checkpoint needs its finding).
-#[utoipa::path(post, path = "/api/v1/audit-visits/{id}/answers", tag = "quality", params(("id" = i64, Path)), request_body = AnswersInput, responses((status = 200, description = "The visit"), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+#[utoipa::path(post, path = "/api/v1/audit-visits/{id}/answers", operation_id = "quality_audit_answer", tag = "quality", params(("id" = i64, Path)), request_body = AnswersInput, responses((status = 200, description = "The visit"), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 pub async fn answer(State(s): State<AppState>, c: Caller, Path(id): Path<String>, JsonBody(input): JsonBody<AnswersInput>) -> Answer {
     let g = c.grant(Action::QualityAuditWrite)?;
     let input = input?;
@@ -112,7 +110,7 @@ pub async fn answer(State(s): State<AppState>, c: Caller, Path(id): Path<String>
 
 /// Submits a visit: scored, and a corrective action opened per failed checkpoint.
 /// 409 when a checkpoint is unanswered or it was submitted already.
-#[utoipa::path(post, path = "/api/v1/audit-visits/{id}/submit", tag = "quality", params(("id" = i64, Path)), request_body = SubmitInput, responses((status = 200, description = "The visit"), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+#[utoipa::path(post, path = "/api/v1/audit-visits/{id}/submit", operation_id = "quality_audit_submit", tag = "quality", params(("id" = i64, Path)), request_body = SubmitInput, responses((status = 200, description = "The visit"), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 pub async fn submit(State(s): State<AppState>, c: Caller, Path(id): Path<String>, JsonBody(input): JsonBody<SubmitInput>) -> Answer {
     let g = c.grant(Action::QualityAuditWrite)?;
     let input = input?;
@@ -121,7 +119,7 @@ pub async fn submit(State(s): State<AppState>, c: Caller, Path(id): Path<String>
 }
 
 /// Corrective actions, nearest due first: filters `state`, `station_id`; `page`, `per_page`.
-#[utoipa::path(get, path = "/api/v1/corrective-actions", tag = "quality", params(("state" = Option<String>, Query), ("station_id" = Option<i64>, Query), ("page" = Option<i64>, Query), ("per_page" = Option<i64>, Query)), responses((status = 200, description = "`{items, total, page, per_page}`"), (status = 422, body = ProblemDoc)))]
+#[utoipa::path(get, path = "/api/v1/corrective-actions", operation_id = "quality_audit_actions", tag = "quality", params(("state" = Option<String>, Query), ("station_id" = Option<i64>, Query), ("page" = Option<i64>, Query), ("per_page" = Option<i64>, Query)), responses((status = 200, description = "`{items, total, page, per_page}`"), (status = 422, body = ProblemDoc)))]
 pub async fn actions(State(s): State<AppState>, c: Caller, Query(q): Query<HashMap<String, String>>) -> Answer {
     let g = c.grant(Action::QualityAuditRead)?;
     let q = ListQuery(q);
@@ -134,7 +132,7 @@ pub async fn actions(State(s): State<AppState>, c: Caller, Query(q): Query<HashM
 }
 
 /// One corrective action with its history and the steps the caller may take.
-#[utoipa::path(get, path = "/api/v1/corrective-actions/{id}", tag = "quality", params(("id" = i64, Path)), responses((status = 200, description = "The action"), (status = 404, body = ProblemDoc)))]
+#[utoipa::path(get, path = "/api/v1/corrective-actions/{id}", operation_id = "quality_audit_action", tag = "quality", params(("id" = i64, Path)), responses((status = 200, description = "The action"), (status = 404, body = ProblemDoc)))]
 pub async fn action(State(s): State<AppState>, c: Caller, Path(id): Path<String>) -> Answer {
     let g = c.grant(Action::QualityAuditRead)?;
     let id = path_id(&id, c.lang)?;
@@ -143,13 +141,13 @@ pub async fn action(State(s): State<AppState>, c: Caller, Path(id): Path<String>
 
 /// The station's step: `record_cause` or `close_with_evidence` (with `evidence`).
 /// 409 for a step the state does not allow; 422 for closing without evidence.
-#[utoipa::path(post, path = "/api/v1/corrective-actions/{id}/steps", tag = "quality", params(("id" = i64, Path)), request_body = StepInput, responses((status = 200, description = "The action"), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+#[utoipa::path(post, path = "/api/v1/corrective-actions/{id}/steps", operation_id = "quality_audit_step", tag = "quality", params(("id" = i64, Path)), request_body = StepInput, responses((status = 200, description = "The action"), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 pub async fn step(State(s): State<AppState>, c: Caller, Path(id): Path<String>, JsonBody(input): JsonBody<StepInput>) -> Answer {
     take(s, c, id, input, Action::CorrectiveActionWrite).await
 }
 
 /// The auditor's review: `verify`, `reject` (back to the station) or `standardise`.
-#[utoipa::path(post, path = "/api/v1/corrective-actions/{id}/reviews", tag = "quality", params(("id" = i64, Path)), request_body = ReviewInput, responses((status = 200, description = "The action"), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+#[utoipa::path(post, path = "/api/v1/corrective-actions/{id}/reviews", operation_id = "quality_audit_review", tag = "quality", params(("id" = i64, Path)), request_body = ReviewInput, responses((status = 200, description = "The action"), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 pub async fn review(State(s): State<AppState>, c: Caller, Path(id): Path<String>, JsonBody(input): JsonBody<ReviewInput>) -> Answer {
     take(s, c, id, input.map(StepInput::from), Action::QualityAuditWrite).await
 }
@@ -167,7 +165,7 @@ async fn take(s: AppState, c: Caller, id: String, input: Result<StepInput, ApiEr
 }
 
 /// Every depot's ratings by its stations for `quarter` (`YYYYQn`).
-#[utoipa::path(get, path = "/api/v1/depot-ratings", tag = "quality", params(("quarter" = String, Query, pattern = "^20[0-9]{2}Q[1-4]$")), responses((status = 200, description = "`[{depot_id, name_zh, name_en, ratings, score_sum}]`"), (status = 422, body = ProblemDoc)))]
+#[utoipa::path(get, path = "/api/v1/depot-ratings", operation_id = "quality_audit_depot_quarter", tag = "quality", params(("quarter" = String, Query, pattern = "^20[0-9]{2}Q[1-4]$")), responses((status = 200, description = "`[{depot_id, name_zh, name_en, ratings, score_sum}]`"), (status = 422, body = ProblemDoc)))]
 pub async fn depot_quarter(State(s): State<AppState>, c: Caller, Query(q): Query<HashMap<String, String>>) -> Answer {
     let g = c.grant(Action::QualityAuditRead)?;
     let quarter = ListQuery(q).given("quarter").unwrap_or_default();
@@ -176,7 +174,7 @@ pub async fn depot_quarter(State(s): State<AppState>, c: Caller, Query(q): Query
 
 /// The signed-in station rates its region's depot for the current or previous
 /// quarter, once. 409 when already rated.
-#[utoipa::path(post, path = "/api/v1/depot-ratings", tag = "quality", request_body = RateInput, responses((status = 201, description = "Recorded"), (status = 403, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+#[utoipa::path(post, path = "/api/v1/depot-ratings", operation_id = "quality_audit_rate_depot", tag = "quality", request_body = RateInput, responses((status = 201, description = "Recorded"), (status = 403, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 pub async fn rate_depot(State(s): State<AppState>, c: Caller, JsonBody(input): JsonBody<RateInput>) -> Created {
     let g = c.grant(Action::DepotRate)?;
     let input = input?;
