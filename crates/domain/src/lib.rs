@@ -34,6 +34,7 @@ pub mod billing;
 pub mod calendar;
 pub mod capacity;
 pub mod complaint;
+pub mod quality_audit;
 pub mod estimate;
 pub mod guarantee;
 pub mod kpi;

@@ -163,11 +163,20 @@ pub enum Action {
     SurveyWrite,
     /// Publish questionnaire versions and run the monthly sample (head office).
     SurveyPolicy,
+    /// Read quality audits, their scores and corrective actions (stations: their own).
+    QualityAuditRead,
+    /// Audit a station: fill a checklist, verify or reject corrective actions, publish
+    /// checklist versions (head office auditors).
+    QualityAuditWrite,
+    /// Work a station's corrective actions: state the cause, close with evidence.
+    CorrectiveActionWrite,
+    /// Rate the station's depot for a quarter (station management and parts).
+    DepotRate,
 }
 
 impl Action {
     /// Every action, for the authorisation-matrix test and documentation.
-    pub const ALL: [Action; 40] = [
+    pub const ALL: [Action; 44] = [
         Action::NetworkRead,
         Action::NetworkWrite,
         Action::StaffRead,
@@ -208,6 +217,10 @@ impl Action {
         Action::SurveyRead,
         Action::SurveyWrite,
         Action::SurveyPolicy,
+        Action::QualityAuditRead,
+        Action::QualityAuditWrite,
+        Action::CorrectiveActionWrite,
+        Action::DepotRate,
     ];
 }
 
@@ -325,6 +338,15 @@ pub fn role_allows(role: Role, action: Action) -> bool {
             CustomerRelations | StationManager | CallCentreAgent | RegionalManager | Administrator
         ),
         SurveyPolicy => role == Administrator,
+        // Quality audits: head office's auditors audit; the station's management and
+        // the region read and work the corrective actions.
+        QualityAuditRead => matches!(
+            role,
+            StationManager | TechnicalDirector | CustomerRelations | RegionalManager | QualityAuditor | Administrator
+        ),
+        QualityAuditWrite => matches!(role, QualityAuditor | Administrator),
+        CorrectiveActionWrite => matches!(role, StationManager | TechnicalDirector | CustomerRelations),
+        DepotRate => matches!(role, StationManager | PartsClerk),
         KpiRead => matches!(
             role,
             StationManager | TechnicalDirector | RegionalManager | QualityAuditor | Administrator

@@ -32,6 +32,7 @@ pub mod calendar;
 pub mod campaign;
 pub mod capacity;
 pub mod complaint;
+pub mod quality_audit;
 pub mod customer;
 pub mod estimate;
 pub mod follow_up;

@@ -175,6 +175,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0028_consent_columns.sql"),
         postgres: include_str!("../migrations/postgres/0028_consent_columns.sql"),
     },
+    Migration {
+        version: 30,
+        name: "quality_audit",
+        sqlite: include_str!("../migrations/sqlite/0030_quality_audit.sql"),
+        postgres: include_str!("../migrations/postgres/0030_quality_audit.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

@@ -107,6 +107,10 @@ impl I18n {
                 include_str!("../i18n/complaint.en.toml"),
             ),
             (
+                include_str!("../i18n/quality_audit.zh-CN.toml"),
+                include_str!("../i18n/quality_audit.en.toml"),
+            ),
+            (
                 include_str!("../i18n/estimate.zh-CN.toml"),
                 include_str!("../i18n/estimate.en.toml"),
             ),

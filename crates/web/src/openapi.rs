@@ -96,6 +96,7 @@ pub fn areas() -> Vec<utoipa::openapi::OpenApi> {
         api::follow_up::FollowUpApi::openapi(),
         api::survey::SurveyApi::openapi(),
         api::complaint::ComplaintApi::openapi(),
+        api::quality_audit::QualityAuditApi::openapi(),
         api::export::ExportApi::openapi(),
         api::guarantee::GuaranteeApi::openapi(),
         api::privacy::PrivacyApi::openapi(),
@@ -336,7 +337,7 @@ fn finish_operation(path: &str, method: &str, op: &mut serde_json::Map<String, s
 /// and state filters, from the domain's own lists.
 fn state_query_code_lists(doc: &mut serde_json::Value) {
     use domain::complaint::{Category, State};
-    let lists: [(&str, &str, Vec<&str>); 3] = [
+    let lists: [(&str, &str, Vec<&str>); 4] = [
         (
             "/api/v1/complaints",
             "category",
@@ -348,6 +349,11 @@ fn state_query_code_lists(doc: &mut serde_json::Value) {
             State::ALL.iter().map(|c| c.code()).collect(),
         ),
         ("/api/v1/complaints", "severity", vec!["normal", "urgent"]),
+        (
+            "/api/v1/corrective-actions",
+            "state",
+            domain::quality_audit::action::ActionState::ALL.iter().map(|c| c.code()).collect(),
+        ),
     ];
     for (path, name, codes) in lists {
         let Some(params) = doc["paths"][path]["get"]["parameters"].as_array_mut() else {

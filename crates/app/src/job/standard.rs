@@ -45,6 +45,9 @@ impl Registry {
             crate::survey::sample::MonthlySample,
         );
         r.register(crate::kpi::stars::KIND, crate::kpi::stars::Quarterly);
+            crate::quality_audit::action::KIND,
+            crate::quality_audit::action::Due,
+        );
         r
     }
 }

@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod campaign;
 pub mod capacity;
 pub mod complaint;
+pub mod quality_audit;
 pub mod customer;
 pub mod estimate;
 pub mod follow_up;
@@ -75,6 +76,7 @@ pub fn router() -> Router<AppState> {
         .merge(privacy::router())
         .merge(campaign::router())
         .merge(complaint::router())
+        .merge(quality_audit::router())
 }
 
 /// Query parameters of a list, read leniently so that bad values become problem documents.

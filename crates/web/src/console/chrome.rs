@@ -47,7 +47,7 @@ impl Chrome {
             label: t.t(lang, "nav.home").into(),
             active: section == "home",
         }];
-        let items: [(&str, &'static str, &str, Action); 16] = [
+        let items: [(&str, &'static str, &str, Action); 17] = [
             (
                 "stations",
                 "/console/stations",
@@ -113,6 +113,10 @@ impl Chrome {
                 "/console/surveys",
                 "survey.nav",
                 Action::SurveyRead,
+                "quality_audits",
+                "/console/quality-audits",
+                "qa.nav",
+                Action::QualityAuditRead,
             ),
         ];
         for (key, href, label, action) in items {

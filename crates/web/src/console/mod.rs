@@ -19,6 +19,7 @@ pub mod toast;
 pub mod appointment;
 pub mod capacity;
 pub mod complaint;
+pub mod quality_audit;
 pub mod customer;
 pub mod estimate;
 pub mod guarantee;
@@ -69,4 +70,5 @@ pub fn router() -> Router<AppState> {
         .merge(privacy::router())
         .merge(complaint::router())
         .merge(survey::router())
+        .merge(quality_audit::router())
 }

@@ -135,6 +135,17 @@ fn allowed_roles(action: &str) -> Vec<&'static str> {
             "administrator",
         ],
         "survey_policy" => vec!["administrator"],
+        "quality_audit_read" => vec![
+            "customer_relations",
+            "station_manager",
+            "technical_director",
+            "regional_manager",
+            "quality_auditor",
+            "administrator",
+        ],
+        "quality_audit_write" => vec!["quality_auditor", "administrator"],
+        "corrective_action_write" => vec!["customer_relations", "station_manager", "technical_director"],
+        "depot_rate" => vec!["parts_clerk", "station_manager"],
         "kpi_read" => vec![
             "station_manager",
             "technical_director",
@@ -190,6 +201,10 @@ fn row_of(action: Action) -> &'static str {
         Action::SurveyRead => "survey_read",
         Action::SurveyWrite => "survey_write",
         Action::SurveyPolicy => "survey_policy",
+        Action::QualityAuditRead => "quality_audit_read",
+        Action::QualityAuditWrite => "quality_audit_write",
+        Action::CorrectiveActionWrite => "corrective_action_write",
+        Action::DepotRate => "depot_rate",
     }
 }
 
@@ -197,7 +212,7 @@ fn row_of(action: Action) -> &'static str {
 fn every_action_has_a_row_for_every_role() {
     assert_eq!(
         Action::ALL.len(),
-        40,
+        44,
         "a new action needs its row in `row_of`"
     );
     for action in Action::ALL {
