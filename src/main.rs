@@ -336,11 +336,23 @@ async fn main() -> anyhow::Result<()> {
                 }
                 // The complaint queue, inboxes and analysis get months of history. A
                 // failure here leaves the demo without them, never without a server.
-                match app::demo::complaint::stream(&db, s.app.clone(), *seed, jiff::Timestamp::now())
-                    .await
+                match app::demo::complaint::stream(
+                    &db,
+                    s.app.clone(),
+                    *seed,
+                    jiff::Timestamp::now(),
+                )
+                .await
                 {
                     Ok(complaints) => println!("demo complaints: {complaints:?}"),
                     Err(e) => eprintln!("demo complaints not filed: {e}"),
+                }
+                // Quality audits with their corrective actions at every step.
+                match app::demo::quality_audit::visits(&db, s.app.clone(), jiff::Timestamp::now())
+                    .await
+                {
+                    Ok(n) => println!("demo corrective actions: {n}"),
+                    Err(e) => eprintln!("demo audits not made: {e}"),
                 }
             } else if matches!(scale, DemoScale::Small)
                 && state == app::demo::state::DemoState::Complete

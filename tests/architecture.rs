@@ -18,7 +18,7 @@ const LAYERS: [(&str, &str); 6] = [
 
 /// Modules that are machinery or shared value types, not business areas. Every other
 /// module is an area and must be named as in the other layers.
-const MACHINERY: [&str; 44] = [
+const MACHINERY: [&str; 46] = [
     // domain: value types and the permission model every area uses
     "certification",
     "ids",
@@ -32,6 +32,8 @@ const MACHINERY: [&str; 44] = [
     "text",
     "violation",
     "vin",
+    // the closed code lists and how they state themselves
+    "code",
     // store: the connection, migrations, the event log, scoping, sessions
     "audit",
     "db",
@@ -70,6 +72,8 @@ const MACHINERY: [&str; 44] = [
     "home",
     "error_page",
     "toast",
+    // the shared start of the console's create and update handlers
+    "post",
 ];
 
 /// Web modules that are machinery only there (names also used as areas elsewhere are

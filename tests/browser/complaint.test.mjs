@@ -66,7 +66,7 @@ test('the queue and the page of a complaint, and acknowledging it', async () => 
 // station manager's inbox are those of the demo's complaint stream, which the server's
 // own timers escalated (see app::demo::complaint).
 const FLOW = {
-  'zh-CN': { breached: '已超时', closed: '已结案', new: '新' },
+  'zh-CN': { breached: '已超时', closed: '已关闭', new: '新' },
   en: { breached: 'Breached', closed: 'Closed', new: 'New' },
 };
 

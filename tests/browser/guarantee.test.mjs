@@ -94,6 +94,8 @@ test('courtesy car from day 6, the right at the fifth repair, the request across
   await signInStaff(page, 'advisor', 'zh-CN');
   await page.goto(`${BASE_URL}/console/orders/${order}`);
   assert.equal(await page.locator('#order-courtesy-car').count(), 0, 'no duty on the first day');
+  // The section folds until something is recorded: open it as the advisor would.
+  await page.evaluate(() => { document.querySelector('#gt-order').open = true; });
   await page.check('#gt-quality');
   await page.fill('#gt-part', '水泵');
   await click(page, '#gt-fault-add');
@@ -125,6 +127,8 @@ test('courtesy car from day 6, the right at the fifth repair, the request across
   assert.equal(r.status, 201, body);
   const fifthOrder = JSON.parse(body).id;
   await page.goto(`${BASE_URL}/console/orders/${fifthOrder}`);
+  // The section folds until something is recorded: open it as the advisor would.
+  await page.evaluate(() => { document.querySelector('#gt-order').open = true; });
   await page.check('#gt-quality');
   await page.fill('#gt-part', '气门');
   await page.selectOption('#gt-main-part', 'engine/valve');

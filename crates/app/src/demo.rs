@@ -20,6 +20,7 @@ pub mod guarantee;
 mod names;
 mod network;
 mod people;
+pub mod quality_audit;
 pub mod refresh;
 pub mod state;
 mod survey;

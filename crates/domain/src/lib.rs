@@ -34,11 +34,11 @@ pub mod billing;
 pub mod calendar;
 pub mod capacity;
 pub mod complaint;
-pub mod quality_audit;
 pub mod estimate;
 pub mod guarantee;
 pub mod kpi;
 pub mod labour;
+pub mod quality_audit;
 pub mod repair_order;
 pub mod survey;
 

@@ -342,10 +342,17 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         // the region read and work the corrective actions.
         QualityAuditRead => matches!(
             role,
-            StationManager | TechnicalDirector | CustomerRelations | RegionalManager | QualityAuditor | Administrator
+            StationManager
+                | TechnicalDirector
+                | CustomerRelations
+                | RegionalManager
+                | QualityAuditor
+                | Administrator
         ),
         QualityAuditWrite => matches!(role, QualityAuditor | Administrator),
-        CorrectiveActionWrite => matches!(role, StationManager | TechnicalDirector | CustomerRelations),
+        CorrectiveActionWrite => {
+            matches!(role, StationManager | TechnicalDirector | CustomerRelations)
+        }
         DepotRate => matches!(role, StationManager | PartsClerk),
         KpiRead => matches!(
             role,

@@ -352,7 +352,10 @@ fn state_query_code_lists(doc: &mut serde_json::Value) {
         (
             "/api/v1/corrective-actions",
             "state",
-            domain::quality_audit::action::ActionState::ALL.iter().map(|c| c.code()).collect(),
+            domain::quality_audit::action::ActionState::ALL
+                .iter()
+                .map(|c| c.code())
+                .collect(),
         ),
     ];
     for (path, name, codes) in lists {

@@ -347,7 +347,8 @@ async fn reassignment_offers_stations_by_name_and_keeps_the_clock() {
         ],
     )
     .await;
-    assert_eq!(r.status(), 422);
+    // An unknown station is a reference to a record this database does not hold: 409.
+    assert_eq!(r.status(), 409);
     assert_eq!(detail(&t, id).await.complaint.station_id, t.fx.station_b);
 }
 

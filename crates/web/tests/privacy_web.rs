@@ -78,6 +78,18 @@ fn fields_of(method: &str, path: &str) -> Option<&'static [Field]> {
         ("GET", "/surveys" | "/surveys/{id}" | "/survey-alerts") => &[CustomerName, FreeText],
         ("GET", "/owner-surveys/{token}") => &[FreeText],
         ("GET", "/survey-questionnaires/current" | "/survey-reports/{month}") => NONE,
+        // Quality audits: the auditor's findings and the station's words; visits name
+        // the auditor by id, never a customer.
+        (
+            "GET",
+            "/audit-visits"
+            | "/audit-visits/{id}"
+            | "/corrective-actions"
+            | "/corrective-actions/{id}",
+        ) => &[FreeText],
+        ("GET", "/audit-checklists" | "/depot-ratings") => NONE,
+        // The KPI dashboard and the stars: figures per station, nobody's data.
+        ("GET", "/kpis" | "/kpis/stars") => NONE,
         // Network, catalogues, calendars, KPIs, the queue, money notices and every
         // write answer only ids, states and catalogue data.
         ("GET", _) if is_catalogue(p) => NONE,

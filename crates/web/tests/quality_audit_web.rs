@@ -15,10 +15,24 @@ async fn page(c: &reqwest::Client, url: String) -> (u16, String) {
 
 /// Posts a console form and answers the status (redirects not followed) and the
 /// final page text (the redirect's target, fetched).
-async fn post(c: &reqwest::Client, base: &str, path: &str, fields: &[(String, String)]) -> (u16, String, String) {
-    let r = c.post(format!("{base}{path}")).form(fields).send().await.unwrap();
+async fn post(
+    c: &reqwest::Client,
+    base: &str,
+    path: &str,
+    fields: &[(String, String)],
+) -> (u16, String, String) {
+    let r = c
+        .post(format!("{base}{path}"))
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
     let status = r.status().as_u16();
-    let to = r.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
+    let to = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string())
+        .unwrap_or_default();
     let body = r.text().await.unwrap();
     if to.is_empty() {
         (status, to, body)
@@ -39,7 +53,10 @@ async fn an_audit_from_the_form_to_a_verified_corrective_action() {
     let (s, html) = page(&auditor, format!("{}/console/quality-audits", t.base)).await;
     assert_eq!(s, 200, "{html}");
     assert!(html.contains("还没有检核记录"), "the empty state: {html}");
-    assert!(html.contains("href=\"/console/quality-audits\""), "the navigation links the area");
+    assert!(
+        html.contains("href=\"/console/quality-audits\""),
+        "the navigation links the area"
+    );
 
     // A day in the future is refused on the form, naming the rule; nothing stored.
     let station = t.fx.station_a.to_string();
@@ -47,7 +64,12 @@ async fn an_audit_from_the_form_to_a_verified_corrective_action() {
         &auditor,
         &t.base,
         "/console/quality-audits",
-        &[kv("csrf", &csrf), kv("station_id", &station), kv("kind", "mystery_shopper"), kv("visited_on", "2099-01-01")],
+        &[
+            kv("csrf", &csrf),
+            kv("station_id", &station),
+            kv("kind", "mystery_shopper"),
+            kv("visited_on", "2099-01-01"),
+        ],
     )
     .await;
     assert_eq!(s, 422, "{html}");
@@ -58,12 +80,23 @@ async fn an_audit_from_the_form_to_a_verified_corrective_action() {
         &auditor,
         &t.base,
         "/console/quality-audits",
-        &[kv("csrf", &csrf), kv("station_id", &station), kv("kind", "mystery_shopper"), kv("visited_on", &today)],
+        &[
+            kv("csrf", &csrf),
+            kv("station_id", &station),
+            kv("kind", "mystery_shopper"),
+            kv("visited_on", &today),
+        ],
     )
     .await;
     assert_eq!(s, 303, "{html}");
     assert!(to.starts_with("/console/quality-audits/"), "{to}");
-    for label in ["预约电话在三声内接听", "神秘客户", "通过", "不适用", "硬件设施"] {
+    for label in [
+        "预约电话在三声内接听",
+        "神秘客户",
+        "通过",
+        "不适用",
+        "硬件设施",
+    ] {
         assert!(html.contains(label), "{label}: {html}");
     }
     assert!(!html.contains("qa."), "no raw keys: {html}");
@@ -72,7 +105,10 @@ async fn an_audit_from_the_form_to_a_verified_corrective_action() {
     let list = domain::quality_audit::checklist::Checklist::default_list();
     let mut fields = vec![kv("csrf", &csrf)];
     for c in list.checkpoints() {
-        fields.push((format!("v_{}", c.code), if c.code == "R02" { "fail" } else { "pass" }.to_string()));
+        fields.push((
+            format!("v_{}", c.code),
+            if c.code == "R02" { "fail" } else { "pass" }.to_string(),
+        ));
     }
     let (s, _, html) = post(&auditor, &t.base, &format!("{to}/submit"), &fields).await;
     assert_eq!(s, 422, "{html}");
@@ -82,7 +118,10 @@ async fn an_audit_from_the_form_to_a_verified_corrective_action() {
     let (s, _, html) = post(&auditor, &t.base, &format!("{to}/submit"), &fields).await;
     assert_eq!(s, 303, "{html}");
     assert!(html.contains("98.5%"), "67 of 68 passed: {html}");
-    assert!(html.contains("未当面铺设三件套") && html.contains("待分析原因"), "{html}");
+    assert!(
+        html.contains("未当面铺设三件套") && html.contains("待分析原因"),
+        "{html}"
+    );
     let href = html
         .split("href=\"/console/corrective-actions/")
         .nth(1)
@@ -97,14 +136,32 @@ async fn an_audit_from_the_form_to_a_verified_corrective_action() {
     assert_eq!(s, 200);
     assert!(html.contains("未当面铺设三件套"), "{html}");
     let (_, html) = page(&manager, format!("{}{action}", t.base)).await;
-    assert!(html.contains("填写原因分析") && !html.contains("验证通过"), "station steps only: {html}");
-    let (s, _, _) = post(&manager, &t.base, &format!("{action}/steps"), &[kv("csrf", &mcsrf), kv("step", "record_cause"), kv("text", "新员工未培训")]).await;
+    assert!(
+        html.contains("填写原因分析") && !html.contains("验证通过"),
+        "station steps only: {html}"
+    );
+    let (s, _, _) = post(
+        &manager,
+        &t.base,
+        &format!("{action}/steps"),
+        &[
+            kv("csrf", &mcsrf),
+            kv("step", "record_cause"),
+            kv("text", "新员工未培训"),
+        ],
+    )
+    .await;
     assert_eq!(s, 303);
     let (s, _, html) = post(
         &manager,
         &t.base,
         &format!("{action}/steps"),
-        &[kv("csrf", &mcsrf), kv("step", "close_with_evidence"), kv("text", "全员培训"), kv("evidence", " ")],
+        &[
+            kv("csrf", &mcsrf),
+            kv("step", "close_with_evidence"),
+            kv("text", "全员培训"),
+            kv("evidence", " "),
+        ],
     )
     .await;
     assert_eq!(s, 422, "{html}");
@@ -113,32 +170,63 @@ async fn an_audit_from_the_form_to_a_verified_corrective_action() {
         &manager,
         &t.base,
         &format!("{action}/steps"),
-        &[kv("csrf", &mcsrf), kv("step", "close_with_evidence"), kv("text", "全员培训"), kv("evidence", "培训签到表")],
+        &[
+            kv("csrf", &mcsrf),
+            kv("step", "close_with_evidence"),
+            kv("text", "全员培训"),
+            kv("evidence", "培训签到表"),
+        ],
     )
     .await;
     assert_eq!(s, 303);
     assert!(html.contains("待验证"), "{html}");
     // The manager cannot verify the station's own measure.
-    let (s, _, _) = post(&manager, &t.base, &format!("{action}/steps"), &[kv("csrf", &mcsrf), kv("step", "verify"), kv("text", "ok")]).await;
+    let (s, _, _) = post(
+        &manager,
+        &t.base,
+        &format!("{action}/steps"),
+        &[kv("csrf", &mcsrf), kv("step", "verify"), kv("text", "ok")],
+    )
+    .await;
     assert_eq!(s, 403);
 
-    let (s, _, html) = post(&auditor, &t.base, &format!("{action}/steps"), &[kv("csrf", &csrf), kv("step", "verify"), kv("text", "复查通过")]).await;
+    let (s, _, html) = post(
+        &auditor,
+        &t.base,
+        &format!("{action}/steps"),
+        &[
+            kv("csrf", &csrf),
+            kv("step", "verify"),
+            kv("text", "复查通过"),
+        ],
+    )
+    .await;
     assert_eq!(s, 303);
-    assert!(html.contains("已验证") && html.contains("复查通过"), "{html}");
+    assert!(
+        html.contains("已验证") && html.contains("复查通过"),
+        "{html}"
+    );
     for step in ["生成整改", "原因分析", "完成整改", "验证通过"] {
         assert!(html.contains(step), "{step} in the history: {html}");
     }
 
     // The same through the API, in English.
     let r = auditor
-        .get(format!("{}/api/v1/corrective-actions?state=verified", t.base))
+        .get(format!(
+            "{}/api/v1/corrective-actions?state=verified",
+            t.base
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["total"], 1, "{v}");
-    let r = auditor.get(format!("{}/api/v1/corrective-actions?state=lost", t.base)).send().await.unwrap();
+    let r = auditor
+        .get(format!("{}/api/v1/corrective-actions?state=lost", t.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 422);
 }
 
@@ -148,7 +236,12 @@ async fn the_pages_speak_english_and_keep_stations_apart() {
     let (auditor, _) = t.login("quality_auditor").await;
     page(&auditor, format!("{}/lang/en", t.base)).await;
     let (_, html) = page(&auditor, format!("{}/console/quality-audits", t.base)).await;
-    for label in ["Audits and mystery shoppers", "Start an audit", "Mystery shopper", "No audits yet"] {
+    for label in [
+        "Audits and mystery shoppers",
+        "Start an audit",
+        "Mystery shopper",
+        "No audits yet",
+    ] {
         assert!(html.contains(label), "{label}: {html}");
     }
     assert!(!html.contains("qa."), "no raw keys: {html}");
@@ -161,7 +254,9 @@ async fn the_pages_speak_english_and_keep_stations_apart() {
         role: domain::role::Role::QualityAuditor,
         unit: domain::permission::Unit::HeadOffice,
     };
-    let w = g.grant(domain::permission::Action::QualityAuditWrite).unwrap();
+    let w = g
+        .grant(domain::permission::Action::QualityAuditWrite)
+        .unwrap();
     let v = app::quality_audit::start(
         &t.app,
         &w,
@@ -174,11 +269,18 @@ async fn the_pages_speak_english_and_keep_stations_apart() {
     .await
     .unwrap();
     let (manager, _) = t.login("station_manager").await;
-    let (s, _) = page(&manager, format!("{}/console/quality-audits/{}", t.base, v.id)).await;
+    let (s, _) = page(
+        &manager,
+        format!("{}/console/quality-audits/{}", t.base, v.id),
+    )
+    .await;
     assert_eq!(s, 404);
     let (s, html) = page(&manager, format!("{}/console/quality-audits", t.base)).await;
     assert_eq!(s, 200);
-    assert!(!html.contains(&format!("/console/quality-audits/{}\"", v.id)), "{html}");
+    assert!(
+        !html.contains(&format!("/console/quality-audits/{}\"", v.id)),
+        "{html}"
+    );
     // The depot page offers the manager the rating form.
     let (s, html) = page(&manager, format!("{}/console/depot-ratings", t.base)).await;
     assert_eq!(s, 200, "{html}");

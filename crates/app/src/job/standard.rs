@@ -45,6 +45,7 @@ impl Registry {
             crate::survey::sample::MonthlySample,
         );
         r.register(crate::kpi::stars::KIND, crate::kpi::stars::Quarterly);
+        r.register(
             crate::quality_audit::action::KIND,
             crate::quality_audit::action::Due,
         );

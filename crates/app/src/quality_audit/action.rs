@@ -19,6 +19,7 @@ use store::quality_audit::action::StepWrite;
 /// verification note, the reason for sending it back or the standardisation note;
 /// `evidence` goes with the measure).
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = AuditStepInput)]
 pub struct StepInput {
     /// `record_cause`, `close_with_evidence`, `verify`, `reject` or `standardise`.
     #[serde(default)]
@@ -48,7 +49,8 @@ impl StepInput {
             "reject" => ActionStep::Reject { reason: text },
             "standardise" => ActionStep::Standardise { note: text },
             other => {
-                return Err(Violation::new("step", "quality_audit.step_unknown").with_detail(other.to_string()));
+                return Err(Violation::new("step", "quality_audit.step_unknown")
+                    .with_detail(other.to_string()));
             }
         })
     }
@@ -69,7 +71,11 @@ pub struct ReviewInput {
 
 impl From<ReviewInput> for StepInput {
     fn from(r: ReviewInput) -> StepInput {
-        StepInput { step: r.step, text: r.text, evidence: None }
+        StepInput {
+            step: r.step,
+            text: r.text,
+            evidence: None,
+        }
     }
 }
 
@@ -82,7 +88,9 @@ fn timer_key(id: i64) -> String {
 
 /// The first instant after the due day in Shanghai, UTC ms.
 fn end_of_day_ms(day: jiff::civil::Date) -> AppResult<i64> {
-    let next = day.tomorrow().map_err(|e| AppError::Internal(e.to_string()))?;
+    let next = day
+        .tomorrow()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     let z = next
         .to_zoned(domain::calendar::shanghai())
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -100,8 +108,17 @@ pub(crate) async fn open(
     by: i64,
 ) -> AppResult<i64> {
     let due_s = due.to_string();
-    let id = store::quality_audit::action::insert(tx, visit.id, visit.station_id, visit.region_id, code, problem, &due_s, now)
-        .await?;
+    let id = store::quality_audit::action::insert(
+        tx,
+        visit.id,
+        visit.station_id,
+        visit.region_id,
+        code,
+        problem,
+        &due_s,
+        now,
+    )
+    .await?;
     store::quality_audit::action::add_event(tx, id, now, by, "opened", Some(problem)).await?;
     let payload = serde_json::json!({ "action_id": id });
     crate::job::arm(tx, &timer_key(id), KIND, end_of_day_ms(due)?, &payload, now).await?;
@@ -134,8 +151,12 @@ pub async fn detail(app: &App, grant: &Grant, id: i64) -> AppResult<ActionDetail
 /// The action's page for a grant already checked (read, or the step just taken).
 async fn view(app: &App, grant: &Grant, id: i64) -> AppResult<ActionDetail> {
     let mut c = conn(app).await?;
-    let action = store::quality_audit::action::get(&mut c, grant.reach(), id).await?.ok_or(AppError::NotFound)?;
-    let visit = store::quality_audit::visit(&mut c, &Reach::All, action.visit_id).await?.ok_or(AppError::NotFound)?;
+    let action = store::quality_audit::action::get(&mut c, grant.reach(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let visit = store::quality_audit::visit(&mut c, &Reach::All, action.visit_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let station = store::network::station(&mut c, &Reach::All, action.station_id).await?;
     let raw = store::quality_audit::action::events(&mut c, id).await?;
     let mut events = Vec::with_capacity(raw.len());
@@ -143,7 +164,10 @@ async fn view(app: &App, grant: &Grant, id: i64) -> AppResult<ActionDetail> {
         let name = if e.actor_id == 0 {
             String::new()
         } else {
-            store::people::staff(&mut c, &Reach::All, e.actor_id).await.map(|s| s.name).unwrap_or_default()
+            store::people::staff(&mut c, &Reach::All, e.actor_id)
+                .await
+                .map(|s| s.name)
+                .unwrap_or_default()
         };
         events.push((e, name));
     }
@@ -186,12 +210,28 @@ pub async fn list(
     crate::network::expect(grant, Action::QualityAuditRead)?;
     let state = match state.map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
-        Some(s) => Some(ActionState::parse(s).map_err(|v| AppError::Invalid(v.into()))?.code()),
+        Some(s) => Some(
+            ActionState::parse(s)
+                .map_err(|v| AppError::Invalid(v.into()))?
+                .code(),
+        ),
     };
     let mut c = conn(app).await?;
-    let (items, total) =
-        store::quality_audit::action::list(&mut c, grant.reach(), state, station_id, page.per_page, page.offset()).await?;
-    Ok(store::Paged { items, total, page: page.page, per_page: page.per_page })
+    let (items, total) = store::quality_audit::action::list(
+        &mut c,
+        grant.reach(),
+        state,
+        station_id,
+        page.per_page,
+        page.offset(),
+    )
+    .await?;
+    Ok(store::Paged {
+        items,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
 }
 
 /// Takes one step: the station's (cause, close with evidence) need
@@ -199,40 +239,71 @@ pub async fn list(
 /// `QualityAuditWrite`. Closing without evidence, a step the state does not allow or
 /// a step lost to a concurrent one is refused with the rule named; nothing changes.
 pub async fn step(app: &App, grant: &Grant, id: i64, step: ActionStep) -> AppResult<ActionDetail> {
-    let needed = if step.is_auditors() { Action::QualityAuditWrite } else { Action::CorrectiveActionWrite };
+    let needed = if step.is_auditors() {
+        Action::QualityAuditWrite
+    } else {
+        Action::CorrectiveActionWrite
+    };
     crate::network::expect(grant, needed)?;
     let step = step.checked().map_err(|v| AppError::Invalid(v.into()))?;
     let mut c = conn(app).await?;
-    let action = store::quality_audit::action::get(&mut c, grant.reach(), id).await?.ok_or(AppError::NotFound)?;
+    let action = store::quality_audit::action::get(&mut c, grant.reach(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     drop(c);
     covers(grant, action.station_id, action.region_id)?;
-    let from = ActionState::parse(&action.state).map_err(|v| AppError::Internal(v.rule.to_string()))?;
+    let from =
+        ActionState::parse(&action.state).map_err(|v| AppError::Internal(v.rule.to_string()))?;
     let to = next(from, &step).map_err(|v| AppError::Refused(v.into()))?;
     let now = app.now_ms();
     let who = grant.principal().id;
-    let due: jiff::civil::Date = action.due_on.parse().map_err(|_| AppError::Internal("due_on".into()))?;
+    let due: jiff::civil::Date = action
+        .due_on
+        .parse()
+        .map_err(|_| AppError::Internal("due_on".into()))?;
     run(app, "quality_audit.action_step", |mut tx| {
         let step = step.clone();
         async move {
             let (write, note): (StepWrite<'_>, Option<String>) = match &step {
                 ActionStep::RecordCause { cause } => (StepWrite::Cause(cause), Some(cause.clone())),
-                ActionStep::CloseWithEvidence { measure, evidence } => {
-                    (StepWrite::Measure(measure, evidence), Some(format!("{measure}\n{evidence}")))
-                }
+                ActionStep::CloseWithEvidence { measure, evidence } => (
+                    StepWrite::Measure(measure, evidence),
+                    Some(format!("{measure}\n{evidence}")),
+                ),
                 ActionStep::Verify { note } => (StepWrite::Verify(note), Some(note.clone())),
                 ActionStep::Reject { reason } => (StepWrite::Reject, Some(reason.clone())),
                 ActionStep::Standardise { note } => (StepWrite::Standard(note), Some(note.clone())),
             };
-            if !store::quality_audit::action::step(&mut tx, id, from.code(), to.code(), write, now).await? {
-                return Err(AppError::Refused(Violation::new("step", "quality_audit.action_changed").into()));
+            if !store::quality_audit::action::step(&mut tx, id, from.code(), to.code(), write, now)
+                .await?
+            {
+                return Err(AppError::Refused(
+                    Violation::new("step", "quality_audit.action_changed").into(),
+                ));
             }
-            store::quality_audit::action::add_event(&mut tx, id, now, who, step.code(), note.as_deref()).await?;
+            store::quality_audit::action::add_event(
+                &mut tx,
+                id,
+                now,
+                who,
+                step.code(),
+                note.as_deref(),
+            )
+            .await?;
             if !to.is_due() {
                 crate::job::disarm(&mut tx, &timer_key(id), now).await?;
             } else if from == ActionState::Closed {
                 // Sent back after its due day: it is overdue at once.
                 let at = end_of_day_ms(due)?.max(now);
-                crate::job::arm(&mut tx, &timer_key(id), KIND, at, &serde_json::json!({ "action_id": id }), now).await?;
+                crate::job::arm(
+                    &mut tx,
+                    &timer_key(id),
+                    KIND,
+                    at,
+                    &serde_json::json!({ "action_id": id }),
+                    now,
+                )
+                .await?;
             }
             Ok((tx, ()))
         }
@@ -247,7 +318,8 @@ pub async fn step(app: &App, grant: &Grant, id: i64, step: ActionStep) -> AppRes
 pub struct Due;
 
 async fn fire(ctx: &Ctx, conn: &mut AnyConnection, job: &Claimed) -> AppResult<()> {
-    let v: serde_json::Value = serde_json::from_str(&job.payload).map_err(|e| AppError::Internal(e.to_string()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&job.payload).map_err(|e| AppError::Internal(e.to_string()))?;
     let id = v["action_id"].as_i64().unwrap_or(0);
     let now = ctx.app.now_ms();
     if store::quality_audit::action::mark_overdue(conn, id, now).await? {
@@ -258,7 +330,12 @@ async fn fire(ctx: &Ctx, conn: &mut AnyConnection, job: &Claimed) -> AppResult<(
 }
 
 impl Handler for Due {
-    fn inside<'a>(&'a self, ctx: &'a Ctx, conn: &'a mut AnyConnection, job: &'a Claimed) -> BoxFuture<'a, Outcome> {
+    fn inside<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        conn: &'a mut AnyConnection,
+        job: &'a Claimed,
+    ) -> BoxFuture<'a, Outcome> {
         Box::pin(async move { fire(ctx, conn, job).await.map_err(|e| e.to_string()) })
     }
 }

@@ -16,6 +16,7 @@ pub const DEFAULT_NAME: &str = "服务流程与设施检核表 / Service process
 
 /// What publishing a version sends.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = ChecklistPublishInput)]
 pub struct PublishInput {
     /// The version's name.
     #[serde(default)]
@@ -48,18 +49,24 @@ pub struct CheckpointInput {
 }
 
 pub(crate) fn decode(row: &ChecklistRow) -> AppResult<Checklist> {
-    let list: Vec<Checkpoint> = serde_json::from_str(&row.body).map_err(|e| AppError::Internal(e.to_string()))?;
-    Checklist::new(list).map_err(|v| AppError::Internal(format!("stored checklist {}: {}", row.id, v.rule)))
+    let list: Vec<Checkpoint> =
+        serde_json::from_str(&row.body).map_err(|e| AppError::Internal(e.to_string()))?;
+    Checklist::new(list)
+        .map_err(|v| AppError::Internal(format!("stored checklist {}: {}", row.id, v.rule)))
 }
 
 /// The newest version on the caller's transaction, publishing the shipped default
 /// as version 1 when none exists.
-pub(crate) async fn current_or_default(tx: &mut AnyConnection, now: i64) -> AppResult<ChecklistRow> {
+pub(crate) async fn current_or_default(
+    tx: &mut AnyConnection,
+    now: i64,
+) -> AppResult<ChecklistRow> {
     if let Some(row) = store::quality_audit::current_checklist(tx).await? {
         return Ok(row);
     }
     let list = Checklist::default_list();
-    let body = serde_json::to_string(list.checkpoints()).map_err(|e| AppError::Internal(e.to_string()))?;
+    let body =
+        serde_json::to_string(list.checkpoints()).map_err(|e| AppError::Internal(e.to_string()))?;
     let n = i64::try_from(list.checkpoints().len()).unwrap_or(i64::MAX);
     Ok(store::quality_audit::publish_checklist(tx, DEFAULT_NAME, &body, n, now, 0).await?)
 }
@@ -67,7 +74,9 @@ pub(crate) async fn current_or_default(tx: &mut AnyConnection, now: i64) -> AppR
 /// The checklist a visit is scored on.
 pub(crate) async fn of_visit(app: &App, visit: &super::VisitRow) -> AppResult<Checklist> {
     let mut c = conn(app).await?;
-    let row = store::quality_audit::checklist(&mut c, visit.checklist_id).await?.ok_or(AppError::NotFound)?;
+    let row = store::quality_audit::checklist(&mut c, visit.checklist_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     decode(&row)
 }
 
@@ -104,7 +113,11 @@ pub async fn publish(app: &App, grant: &Grant, input: &PublishInput) -> AppResul
     crate::network::expect(grant, Action::QualityAuditWrite)?;
     let name = match domain::text::clean(&input.name, 100, domain::text::Lines::One) {
         Ok(Some(n)) => n,
-        Ok(None) => return Err(AppError::Invalid(Violation::new("name", "quality_audit.text_required").into())),
+        Ok(None) => {
+            return Err(AppError::Invalid(
+                Violation::new("name", "quality_audit.text_required").into(),
+            ));
+        }
         Err(e) => {
             let mut v = Violation::from(e);
             v.field = "name".into();
@@ -124,7 +137,8 @@ pub async fn publish(app: &App, grant: &Grant, input: &PublishInput) -> AppResul
             .collect(),
     )
     .map_err(|v| AppError::Invalid(v.into()))?;
-    let body = serde_json::to_string(list.checkpoints()).map_err(|e| AppError::Internal(e.to_string()))?;
+    let body =
+        serde_json::to_string(list.checkpoints()).map_err(|e| AppError::Internal(e.to_string()))?;
     let n = i64::try_from(list.checkpoints().len()).unwrap_or(i64::MAX);
     let now = app.now_ms();
     let by = grant.principal().id;
@@ -133,7 +147,8 @@ pub async fn publish(app: &App, grant: &Grant, input: &PublishInput) -> AppResul
         async move {
             // The shipped default is version 1 when nothing was published before.
             current_or_default(&mut tx, now).await?;
-            let row = store::quality_audit::publish_checklist(&mut tx, &name, &body, n, now, by).await?;
+            let row =
+                store::quality_audit::publish_checklist(&mut tx, &name, &body, n, now, by).await?;
             Ok((tx, row))
         }
     })

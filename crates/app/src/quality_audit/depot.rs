@@ -37,17 +37,33 @@ pub struct Quarter {
 impl Quarter {
     /// The quarter of a date.
     pub fn of(d: jiff::civil::Date) -> Quarter {
-        Quarter { year: d.year(), q: (d.month() - 1) / 3 + 1 }
+        Quarter {
+            year: d.year(),
+            q: (d.month() - 1) / 3 + 1,
+        }
     }
 
     /// The one before.
     pub fn previous(self) -> Quarter {
-        if self.q == 1 { Quarter { year: self.year - 1, q: 4 } } else { Quarter { year: self.year, q: self.q - 1 } }
+        if self.q == 1 {
+            Quarter {
+                year: self.year - 1,
+                q: 4,
+            }
+        } else {
+            Quarter {
+                year: self.year,
+                q: self.q - 1,
+            }
+        }
     }
 
     /// Reads `YYYYQn`.
     pub fn parse(s: &str) -> Result<Quarter, Violation> {
-        let bad = || Violation::new("quarter", "quality_audit.quarter_invalid").with_detail(s.trim().to_string());
+        let bad = || {
+            Violation::new("quarter", "quality_audit.quarter_invalid")
+                .with_detail(s.trim().to_string())
+        };
         let (y, q) = s.trim().split_once(['Q', 'q']).ok_or_else(bad)?;
         let year: i16 = y.parse().map_err(|_| bad())?;
         let q: i8 = q.parse().map_err(|_| bad())?;
@@ -75,11 +91,17 @@ pub async fn rate(app: &App, grant: &Grant, input: &RateInput) -> AppResult<()> 
     let q = Quarter::parse(&input.quarter).map_err(|v| AppError::Invalid(v.into()))?;
     if q != now_q && q != now_q.previous() {
         return Err(AppError::Invalid(
-            Violation::new("quarter", "quality_audit.quarter_not_open").with_detail(q.to_string()).into(),
+            Violation::new("quarter", "quality_audit.quarter_not_open")
+                .with_detail(q.to_string())
+                .into(),
         ));
     }
     if !(1..=5).contains(&input.score) {
-        return Err(AppError::Invalid(Violation::new("score", "quality_audit.score_range").with_detail("1-5").into()));
+        return Err(AppError::Invalid(
+            Violation::new("score", "quality_audit.score_range")
+                .with_detail("1-5")
+                .into(),
+        ));
     }
     let comment = domain::quality_audit::optional_text("comment", input.comment.as_deref())
         .map_err(|v| AppError::Invalid(v.into()))?;
@@ -89,7 +111,9 @@ pub async fn rate(app: &App, grant: &Grant, input: &RateInput) -> AppResult<()> 
         .await?
         .into_iter()
         .find(|d| d.region_id == st.region_id)
-        .ok_or_else(|| AppError::Refused(Violation::new("depot", "quality_audit.no_depot").into()))?;
+        .ok_or_else(|| {
+            AppError::Refused(Violation::new("depot", "quality_audit.no_depot").into())
+        })?;
     drop(c);
     let now = app.now_ms();
     let by = grant.principal().id;
@@ -97,7 +121,17 @@ pub async fn rate(app: &App, grant: &Grant, input: &RateInput) -> AppResult<()> 
     let done = run(app, "quality_audit.rate_depot", |mut tx| {
         let (qs, comment) = (qs.clone(), comment.clone());
         async move {
-            let ok = store::quality_audit::depot::rate(&mut tx, depot.id, st.id, &qs, score, comment.as_deref(), by, now).await?;
+            let ok = store::quality_audit::depot::rate(
+                &mut tx,
+                depot.id,
+                st.id,
+                &qs,
+                score,
+                comment.as_deref(),
+                by,
+                now,
+            )
+            .await?;
             Ok((tx, ok))
         }
     })
@@ -105,7 +139,11 @@ pub async fn rate(app: &App, grant: &Grant, input: &RateInput) -> AppResult<()> 
     if done {
         Ok(())
     } else {
-        Err(AppError::Refused(Violation::new("quarter", "quality_audit.already_rated").with_detail(q.to_string()).into()))
+        Err(AppError::Refused(
+            Violation::new("quarter", "quality_audit.already_rated")
+                .with_detail(q.to_string())
+                .into(),
+        ))
     }
 }
 

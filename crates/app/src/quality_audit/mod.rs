@@ -46,6 +46,7 @@ pub struct VisitInput {
 
 /// One answer as sent.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = AuditAnswerInput)]
 pub struct AnswerInput {
     /// The checkpoint's code.
     #[serde(default)]
@@ -101,11 +102,14 @@ pub struct VisitDetail {
     pub actions: Vec<ActionRow>,
 }
 
-fn parse_day(field: &str, s: &str, today: jiff::civil::Date) -> Result<jiff::civil::Date, Violation> {
-    let d: jiff::civil::Date = s
-        .trim()
-        .parse()
-        .map_err(|_| Violation::new(field, "quality_audit.date_invalid").with_detail(s.trim().to_string()))?;
+fn parse_day(
+    field: &str,
+    s: &str,
+    today: jiff::civil::Date,
+) -> Result<jiff::civil::Date, Violation> {
+    let d: jiff::civil::Date = s.trim().parse().map_err(|_| {
+        Violation::new(field, "quality_audit.date_invalid").with_detail(s.trim().to_string())
+    })?;
     if d > today {
         return Err(Violation::new(field, "quality_audit.date_future").with_detail(d.to_string()));
     }
@@ -114,7 +118,8 @@ fn parse_day(field: &str, s: &str, today: jiff::civil::Date) -> Result<jiff::civ
 
 /// Today's date in Shanghai on the app's clock.
 pub(crate) fn today(app: &App) -> AppResult<jiff::civil::Date> {
-    let now = jiff::Timestamp::from_millisecond(app.now_ms()).map_err(|e| AppError::Internal(e.to_string()))?;
+    let now = jiff::Timestamp::from_millisecond(app.now_ms())
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(now.to_zoned(domain::calendar::shanghai()).date())
 }
 
@@ -134,9 +139,15 @@ pub async fn start(app: &App, grant: &Grant, input: &VisitInput) -> AppResult<Vi
     crate::network::expect(grant, Action::QualityAuditWrite)?;
     let mut v = Violations::new();
     let kind = v.field("kind", AuditKind::parse(&input.kind));
-    let day = v.field("visited_on", parse_day("visited_on", &input.visited_on, today(app)?));
+    let day = v.field(
+        "visited_on",
+        parse_day("visited_on", &input.visited_on, today(app)?),
+    );
     if input.station_id <= 0 {
-        v.push(Violation::new("station_id", "quality_audit.station_required"));
+        v.push(Violation::new(
+            "station_id",
+            "quality_audit.station_required",
+        ));
     }
     v.clone().into_result().map_err(AppError::Invalid)?;
     let (Some(kind), Some(day)) = (kind, day) else {
@@ -145,11 +156,15 @@ pub async fn start(app: &App, grant: &Grant, input: &VisitInput) -> AppResult<Vi
     let mut c = conn(app).await?;
     let station = store::network::station(&mut c, &Reach::All, input.station_id)
         .await
-        .map_err(|_| AppError::Invalid(Violation::new("station_id", "quality_audit.station_unknown").into()))?;
+        .map_err(|_| {
+            AppError::Invalid(Violation::new("station_id", "quality_audit.station_unknown").into())
+        })?;
     drop(c);
     covers(grant, station.id, station.region_id)?;
     if station.status == "closed" {
-        return Err(AppError::Refused(Violation::new("station_id", "quality_audit.station_closed").into()));
+        return Err(AppError::Refused(
+            Violation::new("station_id", "quality_audit.station_closed").into(),
+        ));
     }
     let now = app.now_ms();
     let auditor = grant.principal().id;
@@ -174,21 +189,32 @@ pub async fn start(app: &App, grant: &Grant, input: &VisitInput) -> AppResult<Vi
     })
     .await?;
     let mut c = conn(app).await?;
-    store::quality_audit::visit(&mut c, &Reach::All, id).await?.ok_or(AppError::NotFound)
+    store::quality_audit::visit(&mut c, &Reach::All, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 async fn visit_in_reach(app: &App, grant: &Grant, id: i64) -> AppResult<VisitRow> {
     let mut c = conn(app).await?;
-    store::quality_audit::visit(&mut c, grant.reach(), id).await?.ok_or(AppError::NotFound)
+    store::quality_audit::visit(&mut c, grant.reach(), id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Saves answers of a draft visit (any subset; a later answer to the same checkpoint
 /// replaces the earlier). Each is checked against the visit's checklist version.
-pub async fn answer(app: &App, grant: &Grant, id: i64, answers: &[AnswerInput]) -> AppResult<VisitDetail> {
+pub async fn answer(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    answers: &[AnswerInput],
+) -> AppResult<VisitDetail> {
     crate::network::expect(grant, Action::QualityAuditWrite)?;
     let visit = visit_in_reach(app, grant, id).await?;
     if visit.state != "draft" {
-        return Err(AppError::Refused(Violation::new("state", "quality_audit.visit_submitted").into()));
+        return Err(AppError::Refused(
+            Violation::new("state", "quality_audit.visit_submitted").into(),
+        ));
     }
     let list = checklist::of_visit(app, &visit).await?;
     let mut v = Violations::new();
@@ -196,14 +222,29 @@ pub async fn answer(app: &App, grant: &Grant, id: i64, answers: &[AnswerInput]) 
     for (i, a) in answers.iter().enumerate() {
         let code = a.code.trim();
         if list.checkpoint(code).is_none() {
-            v.push(Violation::new(format!("answers[{i}].code"), "quality_audit.checkpoint_unknown").with_detail(code.to_string()));
+            v.push(
+                Violation::new(
+                    format!("answers[{i}].code"),
+                    "quality_audit.checkpoint_unknown",
+                )
+                .with_detail(code.to_string()),
+            );
             continue;
         }
         let verdict = v.field(&format!("answers[{i}].verdict"), Verdict::parse(&a.verdict));
-        let finding = v.field(&format!("answers[{i}].finding"), optional_text(&format!("answers[{i}].finding"), a.finding.as_deref()));
+        let finding = v.field(
+            &format!("answers[{i}].finding"),
+            optional_text(&format!("answers[{i}].finding"), a.finding.as_deref()),
+        );
         if let (Some(verdict), Some(finding)) = (verdict, finding) {
             if verdict == Verdict::Fail && finding.is_none() {
-                v.push(Violation::new(format!("answers[{i}].finding"), "quality_audit.finding_required").with_detail(code.to_string()));
+                v.push(
+                    Violation::new(
+                        format!("answers[{i}].finding"),
+                        "quality_audit.finding_required",
+                    )
+                    .with_detail(code.to_string()),
+                );
             }
             clean.push((code.to_string(), verdict, finding));
         }
@@ -216,7 +257,14 @@ pub async fn answer(app: &App, grant: &Grant, id: i64, answers: &[AnswerInput]) 
         let clean = clean.clone();
         async move {
             for (code, verdict, finding) in &clean {
-                store::quality_audit::set_answer(&mut tx, id, code, verdict.code(), finding.as_deref()).await?;
+                store::quality_audit::set_answer(
+                    &mut tx,
+                    id,
+                    code,
+                    verdict.code(),
+                    finding.as_deref(),
+                )
+                .await?;
             }
             Ok((tx, ()))
         }
@@ -228,13 +276,21 @@ pub async fn answer(app: &App, grant: &Grant, id: i64, answers: &[AnswerInput]) 
 /// Submits a draft visit: every checkpoint must be answered; the score is stored and a
 /// corrective action opened for every failed checkpoint, due
 /// [`domain::quality_audit::DEFAULT_ACTION_DAYS`] after the visit, with its overdue timer.
-pub async fn submit(app: &App, grant: &Grant, id: i64, input: &SubmitInput) -> AppResult<VisitDetail> {
+pub async fn submit(
+    app: &App,
+    grant: &Grant,
+    id: i64,
+    input: &SubmitInput,
+) -> AppResult<VisitDetail> {
     crate::network::expect(grant, Action::QualityAuditWrite)?;
     let visit = visit_in_reach(app, grant, id).await?;
     if visit.state != "draft" {
-        return Err(AppError::Refused(Violation::new("state", "quality_audit.visit_submitted").into()));
+        return Err(AppError::Refused(
+            Violation::new("state", "quality_audit.visit_submitted").into(),
+        ));
     }
-    let summary = optional_text("summary", input.summary.as_deref()).map_err(|v| AppError::Invalid(v.into()))?;
+    let summary = optional_text("summary", input.summary.as_deref())
+        .map_err(|v| AppError::Invalid(v.into()))?;
     let list = checklist::of_visit(app, &visit).await?;
     let mut c = conn(app).await?;
     let stored = store::quality_audit::answers(&mut c, id).await?;
@@ -242,11 +298,20 @@ pub async fn submit(app: &App, grant: &Grant, id: i64, input: &SubmitInput) -> A
     let answers: Vec<Answer> = stored
         .iter()
         .filter_map(|a| {
-            Verdict::from_code(&a.verdict).map(|verdict| Answer { code: a.code.clone(), verdict, finding: a.finding.clone() })
+            Verdict::from_code(&a.verdict).map(|verdict| Answer {
+                code: a.code.clone(),
+                verdict,
+                finding: a.finding.clone(),
+            })
         })
         .collect();
-    let score = list.score(&answers).map_err(|v| AppError::Refused(v.into()))?;
-    let visited: jiff::civil::Date = visit.visited_on.parse().map_err(|_| AppError::Internal("visited_on".into()))?;
+    let score = list
+        .score(&answers)
+        .map_err(|v| AppError::Refused(v.into()))?;
+    let visited: jiff::civil::Date = visit
+        .visited_on
+        .parse()
+        .map_err(|_| AppError::Internal("visited_on".into()))?;
     let due = visited
         .checked_add(jiff::Span::new().days(domain::quality_audit::DEFAULT_ACTION_DAYS))
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -261,12 +326,21 @@ pub async fn submit(app: &App, grant: &Grant, id: i64, input: &SubmitInput) -> A
     run(app, "quality_audit.submit", |mut tx| {
         let (failed, summary, visit) = (failed.clone(), summary.clone(), visit.clone());
         async move {
-            let tally = (i64::from(t.passed), i64::from(t.failed), i64::from(t.not_applicable));
-            if !store::quality_audit::submit_visit(&mut tx, id, tally, summary.as_deref(), now).await? {
-                return Err(AppError::Refused(Violation::new("state", "quality_audit.visit_submitted").into()));
+            let tally = (
+                i64::from(t.passed),
+                i64::from(t.failed),
+                i64::from(t.not_applicable),
+            );
+            if !store::quality_audit::submit_visit(&mut tx, id, tally, summary.as_deref(), now)
+                .await?
+            {
+                return Err(AppError::Refused(
+                    Violation::new("state", "quality_audit.visit_submitted").into(),
+                ));
             }
             for (code, finding) in &failed {
-                let problem = required_text("finding", finding).map_err(|v| AppError::Invalid(v.into()))?;
+                let problem =
+                    required_text("finding", finding).map_err(|v| AppError::Invalid(v.into()))?;
                 action::open(&mut tx, &visit, code, &problem, due, now, who).await?;
             }
             Ok((tx, ()))
@@ -288,20 +362,34 @@ async fn view(app: &App, grant: &Grant, id: i64) -> AppResult<VisitDetail> {
     let visit = visit_in_reach(app, grant, id).await?;
     let list = checklist::of_visit(app, &visit).await?;
     let mut c = conn(app).await?;
-    let row = store::quality_audit::checklist(&mut c, visit.checklist_id).await?.ok_or(AppError::NotFound)?;
+    let row = store::quality_audit::checklist(&mut c, visit.checklist_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let answers = store::quality_audit::answers(&mut c, id).await?;
     let actions = store::quality_audit::action::of_visit(&mut c, id).await?;
     let station = store::network::station(&mut c, &Reach::All, visit.station_id).await?;
-    let auditor = store::people::staff(&mut c, &Reach::All, visit.auditor_id).await.map(|s| s.name).unwrap_or_default();
+    let auditor = store::people::staff(&mut c, &Reach::All, visit.auditor_id)
+        .await
+        .map(|s| s.name)
+        .unwrap_or_default();
     let (compliance_bp, steps) = if visit.state == "submitted" {
         let given: Vec<Answer> = answers
             .iter()
-            .filter_map(|a| Verdict::from_code(&a.verdict).map(|verdict| Answer { code: a.code.clone(), verdict, finding: a.finding.clone() }))
+            .filter_map(|a| {
+                Verdict::from_code(&a.verdict).map(|verdict| Answer {
+                    code: a.code.clone(),
+                    verdict,
+                    finding: a.finding.clone(),
+                })
+            })
             .collect();
         match list.score(&given) {
             Ok(s) => (
                 s.total.compliance_bp(),
-                s.by_step.iter().map(|(st, t)| (st.clone(), t.passed, t.applicable(), t.compliance_bp())).collect(),
+                s.by_step
+                    .iter()
+                    .map(|(st, t)| (st.clone(), t.passed, t.applicable(), t.compliance_bp()))
+                    .collect(),
             ),
             Err(_) => (None, Vec::new()),
         }
@@ -322,10 +410,26 @@ async fn view(app: &App, grant: &Grant, id: i64) -> AppResult<VisitDetail> {
 }
 
 /// Visits within the caller's reach, newest first, a page of them.
-pub async fn list(app: &App, grant: &Grant, station_id: Option<i64>, page: store::Page) -> AppResult<store::Paged<VisitRow>> {
+pub async fn list(
+    app: &App,
+    grant: &Grant,
+    station_id: Option<i64>,
+    page: store::Page,
+) -> AppResult<store::Paged<VisitRow>> {
     crate::network::expect(grant, Action::QualityAuditRead)?;
     let mut c = conn(app).await?;
-    let (items, total) =
-        store::quality_audit::visits(&mut c, grant.reach(), station_id, page.per_page, page.offset()).await?;
-    Ok(store::Paged { items, total, page: page.page, per_page: page.per_page })
+    let (items, total) = store::quality_audit::visits(
+        &mut c,
+        grant.reach(),
+        station_id,
+        page.per_page,
+        page.offset(),
+    )
+    .await?;
+    Ok(store::Paged {
+        items,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
 }

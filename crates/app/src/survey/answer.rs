@@ -159,6 +159,7 @@ pub enum CallOutcome {
 /// A call recorded by an agent.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SurveyCallInput)]
 pub struct CallInput {
     /// How it ended.
     pub outcome: CallOutcome,

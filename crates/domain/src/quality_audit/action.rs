@@ -90,20 +90,29 @@ impl ActionStep {
     pub fn checked(self) -> Result<ActionStep, Violation> {
         use super::required_text as t;
         Ok(match self {
-            ActionStep::RecordCause { cause } => ActionStep::RecordCause { cause: t("cause", &cause)? },
+            ActionStep::RecordCause { cause } => ActionStep::RecordCause {
+                cause: t("cause", &cause)?,
+            },
             ActionStep::CloseWithEvidence { measure, evidence } => {
                 let measure = t("measure", &measure)?;
-                let evidence = t("evidence", &evidence)
-                    .map_err(|v| if v.rule == "quality_audit.text_required" {
+                let evidence = t("evidence", &evidence).map_err(|v| {
+                    if v.rule == "quality_audit.text_required" {
                         Violation::new("evidence", "quality_audit.evidence_required")
                     } else {
                         v
-                    })?;
+                    }
+                })?;
                 ActionStep::CloseWithEvidence { measure, evidence }
             }
-            ActionStep::Verify { note } => ActionStep::Verify { note: t("note", &note)? },
-            ActionStep::Reject { reason } => ActionStep::Reject { reason: t("reason", &reason)? },
-            ActionStep::Standardise { note } => ActionStep::Standardise { note: t("note", &note)? },
+            ActionStep::Verify { note } => ActionStep::Verify {
+                note: t("note", &note)?,
+            },
+            ActionStep::Reject { reason } => ActionStep::Reject {
+                reason: t("reason", &reason)?,
+            },
+            ActionStep::Standardise { note } => ActionStep::Standardise {
+                note: t("note", &note)?,
+            },
         })
     }
 }
@@ -112,19 +121,20 @@ impl ActionStep {
 /// naming the state it was refused in.
 pub fn next(state: ActionState, step: &ActionStep) -> Result<ActionState, Violation> {
     use ActionState as S;
-    let to = match (state, step) {
-        (S::Open, ActionStep::RecordCause { .. }) => S::CauseFound,
-        // A cause may be restated before the measure.
-        (S::CauseFound, ActionStep::RecordCause { .. }) => S::CauseFound,
-        (S::CauseFound, ActionStep::CloseWithEvidence { .. }) => S::Closed,
-        (S::Closed, ActionStep::Verify { .. }) => S::Verified,
-        (S::Closed, ActionStep::Reject { .. }) => S::CauseFound,
-        (S::Verified, ActionStep::Standardise { .. }) => S::Standardised,
-        _ => {
-            return Err(Violation::new("step", "quality_audit.action_step")
-                .with_detail(format!("{}:{}", state.code(), step.code())));
-        }
-    };
+    let to =
+        match (state, step) {
+            (S::Open, ActionStep::RecordCause { .. }) => S::CauseFound,
+            // A cause may be restated before the measure.
+            (S::CauseFound, ActionStep::RecordCause { .. }) => S::CauseFound,
+            (S::CauseFound, ActionStep::CloseWithEvidence { .. }) => S::Closed,
+            (S::Closed, ActionStep::Verify { .. }) => S::Verified,
+            (S::Closed, ActionStep::Reject { .. }) => S::CauseFound,
+            (S::Verified, ActionStep::Standardise { .. }) => S::Standardised,
+            _ => {
+                return Err(Violation::new("step", "quality_audit.action_step")
+                    .with_detail(format!("{}:{}", state.code(), step.code())));
+            }
+        };
     Ok(to)
 }
 

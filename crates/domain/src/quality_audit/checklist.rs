@@ -52,11 +52,16 @@ impl Checklist {
     /// [`MAX_CHECKPOINTS`]. Violations name the checkpoint by its index.
     pub fn new(checkpoints: Vec<Checkpoint>) -> Result<Checklist, Violation> {
         if checkpoints.is_empty() {
-            return Err(Violation::new("checkpoints", "quality_audit.checklist_empty"));
+            return Err(Violation::new(
+                "checkpoints",
+                "quality_audit.checklist_empty",
+            ));
         }
         if checkpoints.len() > MAX_CHECKPOINTS {
-            return Err(Violation::new("checkpoints", "quality_audit.checklist_too_long")
-                .with_detail(MAX_CHECKPOINTS.to_string()));
+            return Err(
+                Violation::new("checkpoints", "quality_audit.checklist_too_long")
+                    .with_detail(MAX_CHECKPOINTS.to_string()),
+            );
         }
         let mut codes = HashSet::new();
         let mut steps_done: Vec<&str> = Vec::new();
@@ -81,15 +86,17 @@ impl Checklist {
                 }
                 _ => steps_done.push(&c.step),
             }
-            let text = |f: &str, raw: &str| match crate::text::clean(raw, MAX_CHECKPOINT_TEXT, Lines::One) {
-                Ok(Some(t)) => Ok(t),
-                Ok(None) => Err(Violation::new(field(f), "quality_audit.text_required")),
-                Err(e) => {
-                    let mut v = Violation::from(e);
-                    v.field = field(f);
-                    Err(v)
-                }
-            };
+            let text =
+                |f: &str, raw: &str| match crate::text::clean(raw, MAX_CHECKPOINT_TEXT, Lines::One)
+                {
+                    Ok(Some(t)) => Ok(t),
+                    Ok(None) => Err(Violation::new(field(f), "quality_audit.text_required")),
+                    Err(e) => {
+                        let mut v = Violation::from(e);
+                        v.field = field(f);
+                        Err(v)
+                    }
+                };
             clean.push(Checkpoint {
                 step: c.step.clone(),
                 code: c.code.clone(),
@@ -110,7 +117,10 @@ impl Checklist {
             }
             let parts: Vec<&str> = line.split('|').map(str::trim).collect();
             let [step, code, zh, en] = parts.as_slice() else {
-                return Err(Violation::new(format!("line {}", n + 1), "quality_audit.line_format"));
+                return Err(Violation::new(
+                    format!("line {}", n + 1),
+                    "quality_audit.line_format",
+                ));
             };
             list.push(Checkpoint {
                 step: (*step).to_string(),
@@ -125,7 +135,9 @@ impl Checklist {
     /// The checklist shipped with Aftersales.
     pub fn default_list() -> Checklist {
         // The shipped text is checked by a unit test; an edit that breaks it fails there.
-        Checklist::parse(DEFAULT_TEXT).unwrap_or(Checklist { checkpoints: Vec::new() })
+        Checklist::parse(DEFAULT_TEXT).unwrap_or(Checklist {
+            checkpoints: Vec::new(),
+        })
     }
 
     /// Every checkpoint in order.
@@ -156,26 +168,46 @@ impl Checklist {
         let mut seen: BTreeMap<&str, Verdict> = BTreeMap::new();
         for (i, a) in answers.iter().enumerate() {
             if self.checkpoint(&a.code).is_none() {
-                return Err(Violation::new(format!("answers[{i}].code"), "quality_audit.checkpoint_unknown")
-                    .with_detail(a.code.clone()));
+                return Err(Violation::new(
+                    format!("answers[{i}].code"),
+                    "quality_audit.checkpoint_unknown",
+                )
+                .with_detail(a.code.clone()));
             }
             if seen.insert(&a.code, a.verdict).is_some() {
-                return Err(Violation::new(format!("answers[{i}].code"), "quality_audit.checkpoint_repeated")
-                    .with_detail(a.code.clone()));
+                return Err(Violation::new(
+                    format!("answers[{i}].code"),
+                    "quality_audit.checkpoint_repeated",
+                )
+                .with_detail(a.code.clone()));
             }
-            if a.verdict == Verdict::Fail && a.finding.as_deref().is_none_or(|f| f.trim().is_empty()) {
-                return Err(Violation::new(format!("answers[{i}].finding"), "quality_audit.finding_required")
-                    .with_detail(a.code.clone()));
+            if a.verdict == Verdict::Fail
+                && a.finding.as_deref().is_none_or(|f| f.trim().is_empty())
+            {
+                return Err(Violation::new(
+                    format!("answers[{i}].finding"),
+                    "quality_audit.finding_required",
+                )
+                .with_detail(a.code.clone()));
             }
         }
-        if let Some(missing) = self.checkpoints.iter().find(|c| !seen.contains_key(c.code.as_str())) {
-            return Err(Violation::new("answers", "quality_audit.checkpoint_unanswered")
-                .with_detail(missing.code.clone()));
+        if let Some(missing) = self
+            .checkpoints
+            .iter()
+            .find(|c| !seen.contains_key(c.code.as_str()))
+        {
+            return Err(
+                Violation::new("answers", "quality_audit.checkpoint_unanswered")
+                    .with_detail(missing.code.clone()),
+            );
         }
         let mut by_step: Vec<(String, Tally)> = Vec::new();
         let mut total = Tally::default();
         for c in &self.checkpoints {
-            let v = seen.get(c.code.as_str()).copied().unwrap_or(Verdict::NotApplicable);
+            let v = seen
+                .get(c.code.as_str())
+                .copied()
+                .unwrap_or(Verdict::NotApplicable);
             total.add(v);
             match by_step.last_mut() {
                 Some((s, t)) if *s == c.step => t.add(v),

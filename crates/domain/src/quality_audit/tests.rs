@@ -23,11 +23,26 @@ fn the_shipped_checklist_has_seven_steps_of_eight_and_twelve_facility_checkpoint
     let steps = list.steps();
     assert_eq!(steps.len(), 8, "{steps:?}");
     assert_eq!(steps.last(), Some(&FACILITY_STEP));
-    let service = list.checkpoints().iter().filter(|c| c.step != FACILITY_STEP).count();
-    let facility = list.checkpoints().iter().filter(|c| c.step == FACILITY_STEP).count();
+    let service = list
+        .checkpoints()
+        .iter()
+        .filter(|c| c.step != FACILITY_STEP)
+        .count();
+    let facility = list
+        .checkpoints()
+        .iter()
+        .filter(|c| c.step == FACILITY_STEP)
+        .count();
     assert_eq!((service, facility), (56, 12));
     for step in &steps[..7] {
-        assert_eq!(list.checkpoints().iter().filter(|c| c.step == *step).count(), 8, "{step}");
+        assert_eq!(
+            list.checkpoints()
+                .iter()
+                .filter(|c| c.step == *step)
+                .count(),
+            8,
+            "{step}"
+        );
     }
 }
 
@@ -40,60 +55,113 @@ fn checklists_refuse_repeated_codes_split_steps_and_empty_texts() {
         text_en: "x".into(),
     };
     let e = Checklist::new(vec![cp("a", "A1", "甲"), cp("a", "A1", "乙")]).unwrap_err();
-    assert_eq!((e.field.as_str(), e.rule), ("checkpoints[1].code", "quality_audit.code_repeated"));
-    let e = Checklist::new(vec![cp("a", "A1", "甲"), cp("b", "B1", "乙"), cp("a", "A2", "丙")])
-        .unwrap_err();
+    assert_eq!(
+        (e.field.as_str(), e.rule),
+        ("checkpoints[1].code", "quality_audit.code_repeated")
+    );
+    let e = Checklist::new(vec![
+        cp("a", "A1", "甲"),
+        cp("b", "B1", "乙"),
+        cp("a", "A2", "丙"),
+    ])
+    .unwrap_err();
     assert_eq!(e.rule, "quality_audit.step_split");
     let e = Checklist::new(vec![cp("a", "A1", "\u{200b}")]).unwrap_err();
     assert_eq!(e.field, "checkpoints[0].text_zh");
     let e = Checklist::new(vec![cp("a b", "A1", "甲")]).unwrap_err();
     assert_eq!(e.rule, "quality_audit.code_invalid");
-    assert_eq!(Checklist::new(vec![]).unwrap_err().rule, "quality_audit.checklist_empty");
+    assert_eq!(
+        Checklist::new(vec![]).unwrap_err().rule,
+        "quality_audit.checklist_empty"
+    );
 }
 
 #[test]
 fn scoring_needs_every_checkpoint_once_and_a_finding_for_each_failure() {
     let list = Checklist::default_list();
-    let mut answers: Vec<Answer> =
-        list.checkpoints().iter().map(|c| answer(&c.code, Verdict::Pass)).collect();
+    let mut answers: Vec<Answer> = list
+        .checkpoints()
+        .iter()
+        .map(|c| answer(&c.code, Verdict::Pass))
+        .collect();
     answers[3] = answer("A04", Verdict::Fail);
     answers[10] = answer(&list.checkpoints()[10].code, Verdict::NotApplicable);
     let score = list.score(&answers).expect("complete");
-    assert_eq!(score.total, Tally { passed: 66, failed: 1, not_applicable: 1 });
+    assert_eq!(
+        score.total,
+        Tally {
+            passed: 66,
+            failed: 1,
+            not_applicable: 1
+        }
+    );
     assert_eq!(score.by_step[0].0, "appointment");
-    assert_eq!(score.by_step[0].1, Tally { passed: 7, failed: 1, not_applicable: 0 });
+    assert_eq!(
+        score.by_step[0].1,
+        Tally {
+            passed: 7,
+            failed: 1,
+            not_applicable: 0
+        }
+    );
     // 66 ÷ 67 = 98.51 %.
     assert_eq!(score.total.compliance_bp(), Some(9851));
 
     let mut missing = answers.clone();
     missing.pop();
-    assert_eq!(list.score(&missing).unwrap_err().rule, "quality_audit.checkpoint_unanswered");
+    assert_eq!(
+        list.score(&missing).unwrap_err().rule,
+        "quality_audit.checkpoint_unanswered"
+    );
     let mut twice = answers.clone();
     twice.push(answer("A01", Verdict::Pass));
-    assert_eq!(list.score(&twice).unwrap_err().rule, "quality_audit.checkpoint_repeated");
+    assert_eq!(
+        list.score(&twice).unwrap_err().rule,
+        "quality_audit.checkpoint_repeated"
+    );
     let mut unknown = answers.clone();
     unknown[0].code = "ZZZ".into();
-    assert_eq!(list.score(&unknown).unwrap_err().rule, "quality_audit.checkpoint_unknown");
+    assert_eq!(
+        list.score(&unknown).unwrap_err().rule,
+        "quality_audit.checkpoint_unknown"
+    );
     let mut no_finding = answers;
     no_finding[3].finding = Some("  ".into());
     let e = list.score(&no_finding).unwrap_err();
-    assert_eq!((e.field.as_str(), e.rule), ("answers[3].finding", "quality_audit.finding_required"));
+    assert_eq!(
+        (e.field.as_str(), e.rule),
+        ("answers[3].finding", "quality_audit.finding_required")
+    );
 }
 
 #[test]
 fn nothing_applicable_has_no_rate_rather_than_zero() {
     assert_eq!(Tally::of([Verdict::NotApplicable; 3]).compliance_bp(), None);
     assert_eq!(Tally::of([Verdict::Fail]).compliance_bp(), Some(0));
-    assert_eq!(Tally::of([Verdict::Pass, Verdict::Fail, Verdict::Fail]).compliance_bp(), Some(3333));
+    assert_eq!(
+        Tally::of([Verdict::Pass, Verdict::Fail, Verdict::Fail]).compliance_bp(),
+        Some(3333)
+    );
 }
 
 #[test]
 fn a_corrective_action_goes_problem_cause_measure_verified_standardised() {
-    let cause = ActionStep::RecordCause { cause: "培训不足".into() };
-    let close = ActionStep::CloseWithEvidence { measure: "重新培训".into(), evidence: "签到表".into() };
-    let verify = ActionStep::Verify { note: "复查通过".into() };
-    let reject = ActionStep::Reject { reason: "证据不足".into() };
-    let std = ActionStep::Standardise { note: "写入SOP".into() };
+    let cause = ActionStep::RecordCause {
+        cause: "培训不足".into(),
+    };
+    let close = ActionStep::CloseWithEvidence {
+        measure: "重新培训".into(),
+        evidence: "签到表".into(),
+    };
+    let verify = ActionStep::Verify {
+        note: "复查通过".into(),
+    };
+    let reject = ActionStep::Reject {
+        reason: "证据不足".into(),
+    };
+    let std = ActionStep::Standardise {
+        note: "写入SOP".into(),
+    };
     let mut s = ActionState::Open;
     assert!(next(s, &close).is_err(), "no measure before the cause");
     s = next(s, &cause).unwrap();
@@ -101,7 +169,10 @@ fn a_corrective_action_goes_problem_cause_measure_verified_standardised() {
     assert_eq!(s, ActionState::Closed);
     assert_eq!(next(s, &reject).unwrap(), ActionState::CauseFound);
     s = next(s, &verify).unwrap();
-    assert!(next(s, &cause).is_err(), "never backwards after verification");
+    assert!(
+        next(s, &cause).is_err(),
+        "never backwards after verification"
+    );
     s = next(s, &std).unwrap();
     assert_eq!(s, ActionState::Standardised);
     assert!(allowed(s).is_empty());
@@ -109,18 +180,31 @@ fn a_corrective_action_goes_problem_cause_measure_verified_standardised() {
 
 #[test]
 fn closing_without_evidence_names_the_rule() {
-    let e = ActionStep::CloseWithEvidence { measure: "重新培训".into(), evidence: " ".into() }
-        .checked()
-        .unwrap_err();
-    assert_eq!((e.field.as_str(), e.rule), ("evidence", "quality_audit.evidence_required"));
-    let e = ActionStep::RecordCause { cause: "a\u{202e}b".into() }.checked().unwrap_err();
+    let e = ActionStep::CloseWithEvidence {
+        measure: "重新培训".into(),
+        evidence: " ".into(),
+    }
+    .checked()
+    .unwrap_err();
+    assert_eq!(
+        (e.field.as_str(), e.rule),
+        ("evidence", "quality_audit.evidence_required")
+    );
+    let e = ActionStep::RecordCause {
+        cause: "a\u{202e}b".into(),
+    }
+    .checked()
+    .unwrap_err();
     assert_eq!((e.field.as_str(), e.rule), ("cause", "text.bidi_control"));
 }
 
 fn any_step() -> impl Strategy<Value = ActionStep> {
     prop_oneof![
         Just(ActionStep::RecordCause { cause: "c".into() }),
-        Just(ActionStep::CloseWithEvidence { measure: "m".into(), evidence: "e".into() }),
+        Just(ActionStep::CloseWithEvidence {
+            measure: "m".into(),
+            evidence: "e".into()
+        }),
         Just(ActionStep::Verify { note: "v".into() }),
         Just(ActionStep::Reject { reason: "r".into() }),
         Just(ActionStep::Standardise { note: "s".into() }),

@@ -95,20 +95,30 @@ pub async fn insert(
 }
 
 /// One action within `reach`.
-pub async fn get(conn: &mut AnyConnection, reach: &Reach, id: i64) -> StoreResult<Option<ActionRow>> {
+pub async fn get(
+    conn: &mut AnyConnection,
+    reach: &Reach,
+    id: i64,
+) -> StoreResult<Option<ActionRow>> {
     let (cond, bind) = crate::scope::station_filter(reach, "station_id", "region_id", 2);
     let sql = format!("SELECT {COLUMNS} FROM corrective_actions WHERE id = $1 AND {cond}");
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
     if let Some(b) = bind {
         q = q.bind(b);
     }
-    Ok(q.fetch_optional(conn).await?.map(|r| from_row(&r)).transpose()?)
+    Ok(q.fetch_optional(conn)
+        .await?
+        .map(|r| from_row(&r))
+        .transpose()?)
 }
 
 /// The actions of one visit.
 pub async fn of_visit(conn: &mut AnyConnection, visit_id: i64) -> StoreResult<Vec<ActionRow>> {
     let sql = format!("SELECT {COLUMNS} FROM corrective_actions WHERE visit_id = $1 ORDER BY code");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(visit_id).fetch_all(conn).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(visit_id)
+        .fetch_all(conn)
+        .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
@@ -133,12 +143,19 @@ pub async fn list(
         binds.push(crate::query::Bind::I(s));
         sql.push_str(&format!(" AND station_id = ${}", binds.len()));
     }
-    let total: i64 = crate::query::bind_all(sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*){sql}"))), &binds)
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?;
+    let total: i64 = crate::query::bind_all(
+        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*){sql}"))),
+        &binds,
+    )
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get(0)?;
     let n = binds.len();
-    let q = format!("SELECT {COLUMNS}{sql} ORDER BY due_on, id LIMIT ${} OFFSET ${}", n + 1, n + 2);
+    let q = format!(
+        "SELECT {COLUMNS}{sql} ORDER BY due_on, id LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
     let rows = crate::query::bind_all(sqlx::query(sqlx::AssertSqlSafe(q)), &binds)
         .bind(limit)
         .bind(offset)
@@ -182,7 +199,11 @@ pub async fn step(
     let sql = format!(
         "UPDATE corrective_actions SET state = $3, updated_at = $4, {set} WHERE id = $1 AND state = $2"
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(from).bind(to).bind(at);
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(from)
+        .bind(to)
+        .bind(at);
     if let Some(a) = a {
         q = q.bind(a.to_string());
     }

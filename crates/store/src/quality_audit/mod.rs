@@ -46,22 +46,30 @@ const CHECKLIST_COLUMNS: &str = "id, version, name, body, checkpoints, published
 
 /// The newest checklist version, if any.
 pub async fn current_checklist(conn: &mut AnyConnection) -> StoreResult<Option<ChecklistRow>> {
-    let sql = format!("SELECT {CHECKLIST_COLUMNS} FROM audit_checklists ORDER BY version DESC LIMIT 1");
-    let r = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_optional(conn).await?;
+    let sql =
+        format!("SELECT {CHECKLIST_COLUMNS} FROM audit_checklists ORDER BY version DESC LIMIT 1");
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_optional(conn)
+        .await?;
     Ok(r.map(|r| checklist_from(&r)).transpose()?)
 }
 
 /// One checklist version by id.
 pub async fn checklist(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<ChecklistRow>> {
     let sql = format!("SELECT {CHECKLIST_COLUMNS} FROM audit_checklists WHERE id = $1");
-    let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(conn).await?;
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
     Ok(r.map(|r| checklist_from(&r)).transpose()?)
 }
 
 /// Every version, newest first.
 pub async fn checklists(conn: &mut AnyConnection) -> StoreResult<Vec<ChecklistRow>> {
     let sql = format!("SELECT {CHECKLIST_COLUMNS} FROM audit_checklists ORDER BY version DESC");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(conn).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(conn)
+        .await?;
     Ok(rows.iter().map(checklist_from).collect::<Result<_, _>>()?)
 }
 
@@ -76,9 +84,10 @@ pub async fn publish_checklist(
     at: i64,
     by: i64,
 ) -> StoreResult<ChecklistRow> {
-    let version: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM audit_checklists")
-        .fetch_one(&mut *conn)
-        .await?;
+    let version: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM audit_checklists")
+            .fetch_one(&mut *conn)
+            .await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO audit_checklists (version, name, body, checkpoints, published_at, published_by) \
          VALUES ($1,$2,$3,$4,$5,$6) RETURNING id",
@@ -91,7 +100,15 @@ pub async fn publish_checklist(
     .bind(by)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(ChecklistRow { id, version, name: name.to_string(), body: body.to_string(), checkpoints, published_at: at, published_by: by })
+    Ok(ChecklistRow {
+        id,
+        version,
+        name: name.to_string(),
+        body: body.to_string(),
+        checkpoints,
+        published_at: at,
+        published_by: by,
+    })
 }
 
 /// One audit visit.
@@ -186,7 +203,11 @@ pub async fn insert_visit(conn: &mut AnyConnection, v: &NewVisit<'_>) -> StoreRe
 }
 
 /// One visit within `reach`.
-pub async fn visit(conn: &mut AnyConnection, reach: &Reach, id: i64) -> StoreResult<Option<VisitRow>> {
+pub async fn visit(
+    conn: &mut AnyConnection,
+    reach: &Reach,
+    id: i64,
+) -> StoreResult<Option<VisitRow>> {
     let (cond, bind) = crate::scope::station_filter(reach, "station_id", "region_id", 2);
     let sql = format!("SELECT {VISIT_COLUMNS} FROM audit_visits WHERE id = $1 AND {cond}");
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
@@ -212,10 +233,13 @@ pub async fn visits(
         binds.push(crate::query::Bind::I(s));
         sql.push_str(&format!(" AND station_id = ${}", binds.len()));
     }
-    let total: i64 = crate::query::bind_all(sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*){sql}"))), &binds)
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?;
+    let total: i64 = crate::query::bind_all(
+        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*){sql}"))),
+        &binds,
+    )
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get(0)?;
     let n = binds.len();
     let list = format!(
         "SELECT {VISIT_COLUMNS}{sql} ORDER BY visited_on DESC, id DESC LIMIT ${} OFFSET ${}",
@@ -227,7 +251,10 @@ pub async fn visits(
         .bind(offset)
         .fetch_all(conn)
         .await?;
-    Ok((rows.iter().map(visit_from).collect::<Result<_, _>>()?, total))
+    Ok((
+        rows.iter().map(visit_from).collect::<Result<_, _>>()?,
+        total,
+    ))
 }
 
 /// One stored answer.
@@ -264,13 +291,21 @@ pub async fn set_answer(
 
 /// A visit's answers by code.
 pub async fn answers(conn: &mut AnyConnection, visit_id: i64) -> StoreResult<Vec<AnswerRow>> {
-    let rows = sqlx::query("SELECT code, verdict, finding FROM audit_answers WHERE visit_id = $1 ORDER BY code")
-        .bind(visit_id)
-        .fetch_all(conn)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT code, verdict, finding FROM audit_answers WHERE visit_id = $1 ORDER BY code",
+    )
+    .bind(visit_id)
+    .fetch_all(conn)
+    .await?;
     Ok(rows
         .iter()
-        .map(|r| Ok(AnswerRow { code: r.try_get("code")?, verdict: r.try_get("verdict")?, finding: r.try_get("finding")? }))
+        .map(|r| {
+            Ok(AnswerRow {
+                code: r.try_get("code")?,
+                verdict: r.try_get("verdict")?,
+                finding: r.try_get("finding")?,
+            })
+        })
         .collect::<Result<_, sqlx::Error>>()?)
 }
 

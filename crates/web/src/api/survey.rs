@@ -83,6 +83,7 @@ pub async fn current_questionnaire(
 /// A new questionnaire version.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = QuestionnairePublishInput)]
 pub struct PublishInput {
     /// 12–15 questions: `key`, `factor` (appointment, reception, facility, value,
     /// team, quality; null for the recommend and text questions), `scale` (five,

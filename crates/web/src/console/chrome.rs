@@ -113,6 +113,8 @@ impl Chrome {
                 "/console/surveys",
                 "survey.nav",
                 Action::SurveyRead,
+            ),
+            (
                 "quality_audits",
                 "/console/quality-audits",
                 "qa.nav",

@@ -24,8 +24,8 @@ pub(crate) mod page;
 
 // Business areas, named as in every other layer.
 pub mod appointment;
-pub mod guarantee;
 pub mod complaint;
+pub mod guarantee;
 pub mod pickup;
 pub mod privacy;
 pub mod repair_order;

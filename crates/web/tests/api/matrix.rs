@@ -144,7 +144,11 @@ fn allowed_roles(action: &str) -> Vec<&'static str> {
             "administrator",
         ],
         "quality_audit_write" => vec!["quality_auditor", "administrator"],
-        "corrective_action_write" => vec!["customer_relations", "station_manager", "technical_director"],
+        "corrective_action_write" => vec![
+            "customer_relations",
+            "station_manager",
+            "technical_director",
+        ],
         "depot_rate" => vec!["parts_clerk", "station_manager"],
         "kpi_read" => vec![
             "station_manager",

@@ -129,7 +129,7 @@ pub fn station_map(points: &[MapPoint], alt: &str, legend: &[(String, &str)]) ->
     let oy = (map_h - span_y * scale) / 2.0;
     let alt = esc(alt);
     let mut s = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" id="kpi-map" class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{alt}" preserveAspectRatio="xMidYMid meet"><title>{alt}</title><rect x="0" y="0" width="{w}" height="{h}" fill="#f7f8fa"/>"##
+        r##"<svg xmlns="http://www.w3.org/2000/svg" id="kpi-map" class="chart" viewBox="0 0 {w} {h}" role="group" aria-label="{alt}" preserveAspectRatio="xMidYMid meet"><title>{alt}</title><rect x="0" y="0" width="{w}" height="{h}" fill="#f7f8fa"/>"##
     );
     // Stations without a figure first, so coloured points are drawn on top.
     let mut order: Vec<&MapPoint> = points.iter().collect();

@@ -21,7 +21,11 @@ use domain::quality_audit::action::ActionState;
 use std::collections::HashMap;
 
 /// The action list.
-pub async fn list(State(s): State<AppState>, user: ConsoleUser, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn list(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let lang = user.lang;
     let chrome = user.chrome("quality_audits");
     let g = match grant(&user, Action::QualityAuditRead) {
@@ -31,12 +35,22 @@ pub async fn list(State(s): State<AppState>, user: ConsoleUser, Query(q): Query<
     let chrome = chrome.crumb("/console/corrective-actions", t(lang, "qa.tab.actions"));
     let state = q.get("state").cloned().unwrap_or_default();
     let page_no = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-    let list = match app::quality_audit::action::list(&s.app, &g, Some(&state), None, app::Page::new(page_no, 20)).await {
+    let list = match app::quality_audit::action::list(
+        &s.app,
+        &g,
+        Some(&state),
+        None,
+        app::Page::new(page_no, 20),
+    )
+    .await
+    {
         Ok(l) => l,
         Err(e) => return error_page(chrome, &e),
     };
     let ids: Vec<i64> = list.items.iter().map(|a| a.station_id).collect();
-    let names = app::network::unit_names(&s.app, &ids).await.unwrap_or_default();
+    let names = app::network::unit_names(&s.app, &ids)
+        .await
+        .unwrap_or_default();
     let rows = list
         .items
         .iter()
@@ -48,12 +62,23 @@ pub async fn list(State(s): State<AppState>, user: ConsoleUser, Query(q): Query<
                 a.code.clone(),
                 a.problem.clone(),
                 t(lang, &format!("qa.action.{}", a.state)),
-                if a.overdue { t(lang, "qa.overdue") } else { String::new() },
+                if a.overdue {
+                    t(lang, "qa.overdue")
+                } else {
+                    String::new()
+                },
             ],
             tone: if a.overdue { "late" } else { "" },
         })
         .collect();
-    let pager = Pager::new(lang, "/console/corrective-actions", "", list.total, list.page, list.pages());
+    let pager = Pager::new(
+        lang,
+        "/console/corrective-actions",
+        "",
+        list.total,
+        list.page,
+        list.pages(),
+    );
     render(
         &ListPage {
             title: t(lang, "qa.tab.actions"),
@@ -64,7 +89,12 @@ pub async fn list(State(s): State<AppState>, user: ConsoleUser, Query(q): Query<
                 hint: t(lang, "select.filter"),
                 options: ActionState::ALL
                     .iter()
-                    .map(|st| (st.code().to_string(), t(lang, &format!("qa.action.{}", st.code()))))
+                    .map(|st| {
+                        (
+                            st.code().to_string(),
+                            t(lang, &format!("qa.action.{}", st.code())),
+                        )
+                    })
                     .collect(),
                 selected: state,
                 empty: Some(t(lang, "qa.all")),
@@ -72,10 +102,23 @@ pub async fn list(State(s): State<AppState>, user: ConsoleUser, Query(q): Query<
             }),
             form: None,
             error: None,
-            headers: ["qa.col.due", "qa.station", "qa.col.checkpoint", "qa.col.problem", "qa.col.state", ""]
-                .iter()
-                .map(|k| if k.is_empty() { String::new() } else { t(lang, k) })
-                .collect(),
+            headers: [
+                "qa.col.due",
+                "qa.station",
+                "qa.col.checkpoint",
+                "qa.col.problem",
+                "qa.col.state",
+                "",
+            ]
+            .iter()
+            .map(|k| {
+                if k.is_empty() {
+                    String::new()
+                } else {
+                    t(lang, k)
+                }
+            })
+            .collect(),
             rows,
             empty: t(lang, "qa.no_actions"),
             pager: Some(pager),
@@ -111,17 +154,42 @@ fn view(chrome: Chrome, d: &ActionDetail, error: Option<String>, status: StatusC
     let en = lang == Lang::En;
     let a = &d.action;
     let mut facts = vec![
-        (t(lang, "qa.station"), if en { d.station_name.1.clone() } else { d.station_name.0.clone() }),
-        (t(lang, "qa.col.checkpoint"), format!("{} {}", a.code, if en { &d.checkpoint.1 } else { &d.checkpoint.0 })),
+        (
+            t(lang, "qa.station"),
+            if en {
+                d.station_name.1.clone()
+            } else {
+                d.station_name.0.clone()
+            },
+        ),
+        (
+            t(lang, "qa.col.checkpoint"),
+            format!(
+                "{} {}",
+                a.code,
+                if en { &d.checkpoint.1 } else { &d.checkpoint.0 }
+            ),
+        ),
         (t(lang, "qa.col.problem"), a.problem.clone()),
-        (t(lang, "qa.visit"), format!("{} · {}", d.visit.visited_on, t(lang, &format!("qa.kind.{}", d.visit.kind)))),
+        (
+            t(lang, "qa.visit"),
+            format!(
+                "{} · {}",
+                d.visit.visited_on,
+                t(lang, &format!("qa.kind.{}", d.visit.kind))
+            ),
+        ),
         (t(lang, "qa.col.due"), a.due_on.clone()),
         (
             t(lang, "qa.col.state"),
             format!(
                 "{}{}",
                 t(lang, &format!("qa.action.{}", a.state)),
-                if a.overdue { format!(" · {}", t(lang, "qa.overdue")) } else { String::new() }
+                if a.overdue {
+                    format!(" · {}", t(lang, "qa.overdue"))
+                } else {
+                    String::new()
+                }
             ),
         ),
     ];
@@ -153,14 +221,22 @@ fn view(chrome: Chrome, d: &ActionDetail, error: Option<String>, status: StatusC
         .map(|(e, who)| {
             (
                 when(e.at),
-                if who.is_empty() { t(lang, "qa.system") } else { who.clone() },
+                if who.is_empty() {
+                    t(lang, "qa.system")
+                } else {
+                    who.clone()
+                },
                 t(lang, &format!("qa.event.{}", e.step)),
                 e.note.clone().unwrap_or_default(),
             )
         })
         .collect();
     let page = ActionPage {
-        title: crate::i18n::tables().fill(lang, "qa.action_title", &[("code", &a.code), ("station", &facts[0].1)]),
+        title: crate::i18n::tables().fill(
+            lang,
+            "qa.action_title",
+            &[("code", &a.code), ("station", &facts[0].1)],
+        ),
         facts,
         error,
         action: format!("/console/corrective-actions/{}/steps", a.id),
@@ -172,9 +248,15 @@ fn view(chrome: Chrome, d: &ActionDetail, error: Option<String>, status: StatusC
 }
 
 /// One action's page.
-pub async fn page(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>) -> Response {
+pub async fn page(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+) -> Response {
     let lang = user.lang;
-    let chrome = user.chrome("quality_audits").crumb("/console/corrective-actions", t(lang, "qa.tab.actions"));
+    let chrome = user
+        .chrome("quality_audits")
+        .crumb("/console/corrective-actions", t(lang, "qa.tab.actions"));
     let Ok(id) = id.parse::<i64>() else {
         return error_page(chrome, &AppError::NotFound);
     };
@@ -189,12 +271,19 @@ pub async fn page(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<S
 }
 
 /// Takes the step the form names.
-pub async fn step(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>, form: FormData) -> Response {
+pub async fn step(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
     if let Err(r) = user.check_csrf(&form) {
         return r;
     }
     let lang = user.lang;
-    let chrome = user.chrome("quality_audits").crumb("/console/corrective-actions", t(lang, "qa.tab.actions"));
+    let chrome = user
+        .chrome("quality_audits")
+        .crumb("/console/corrective-actions", t(lang, "qa.tab.actions"));
     let Ok(id) = id.parse::<i64>() else {
         return error_page(chrome, &AppError::NotFound);
     };
@@ -207,13 +296,20 @@ pub async fn step(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<S
         Ok(st) => st,
         Err(v) => return error_page(chrome, &AppError::Invalid(v.into())),
     };
-    let needed = if step.is_auditors() { Action::QualityAuditWrite } else { Action::CorrectiveActionWrite };
+    let needed = if step.is_auditors() {
+        Action::QualityAuditWrite
+    } else {
+        Action::CorrectiveActionWrite
+    };
     let g = match grant(&user, needed) {
         Ok(g) => g,
         Err(e) => return error_page(chrome, &e),
     };
     match app::quality_audit::action::step(&s.app, &g, id, step).await {
-        Ok(_) => super::super::toast::redirect(&format!("/console/corrective-actions/{id}"), "toast.qa_step"),
+        Ok(_) => super::super::toast::redirect(
+            &format!("/console/corrective-actions/{id}"),
+            "toast.qa_step",
+        ),
         Err(e @ (AppError::Invalid(_) | AppError::Refused(_))) => {
             let msg = violations_text(&chrome, &e);
             let Ok(read) = grant(&user, Action::QualityAuditRead) else {

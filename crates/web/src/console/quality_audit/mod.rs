@@ -26,11 +26,20 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/quality-audits", get(visits).post(start))
         .route("/console/quality-audits/{id}", get(visit::page))
-        .route("/console/quality-audits/{id}/answers", post(visit::answer).get(visit::page))
-        .route("/console/quality-audits/{id}/submit", post(visit::submit).get(visit::page))
+        .route(
+            "/console/quality-audits/{id}/answers",
+            post(visit::answer).get(visit::page),
+        )
+        .route(
+            "/console/quality-audits/{id}/submit",
+            post(visit::submit).get(visit::page),
+        )
         .route("/console/corrective-actions", get(action::list))
         .route("/console/corrective-actions/{id}", get(action::page))
-        .route("/console/corrective-actions/{id}/steps", post(action::step).get(action::page))
+        .route(
+            "/console/corrective-actions/{id}/steps",
+            post(action::step).get(action::page),
+        )
         .route("/console/depot-ratings", get(depots).post(rate_depot))
 }
 
@@ -98,13 +107,21 @@ pub(crate) fn tabs(lang: Lang, current: &str) -> Vec<(String, String, bool)> {
 
 /// A rate in basis points as "97.0%", or "—" when there is none.
 pub(crate) fn percent(bp: Option<u32>) -> String {
-    bp.map_or_else(|| "—".to_string(), |b| format!("{}.{}%", b / 100, (b % 100) / 10))
+    bp.map_or_else(
+        || "—".to_string(),
+        |b| format!("{}.{}%", b / 100, (b % 100) / 10),
+    )
 }
 
 fn kinds(lang: Lang) -> Vec<(String, String)> {
     domain::quality_audit::AuditKind::ALL
         .iter()
-        .map(|k| (k.code().to_string(), t(lang, &format!("qa.kind.{}", k.code()))))
+        .map(|k| {
+            (
+                k.code().to_string(),
+                t(lang, &format!("qa.kind.{}", k.code())),
+            )
+        })
         .collect()
 }
 
@@ -120,7 +137,11 @@ async fn station_options(s: &AppState, user: &ConsoleUser) -> Vec<(String, Strin
                 .into_iter()
                 .filter(|st| st.status != "closed")
                 .map(|st| {
-                    let name = if user.lang == Lang::En { st.name_en } else { st.name_zh };
+                    let name = if user.lang == Lang::En {
+                        st.name_en
+                    } else {
+                        st.name_zh
+                    };
                     (st.id.to_string(), format!("{name} {}", st.code))
                 })
                 .collect()
@@ -128,7 +149,12 @@ async fn station_options(s: &AppState, user: &ConsoleUser) -> Vec<(String, Strin
         .unwrap_or_default()
 }
 
-async fn visits_page(s: &AppState, user: &ConsoleUser, q: &HashMap<String, String>, error: Option<String>) -> Response {
+async fn visits_page(
+    s: &AppState,
+    user: &ConsoleUser,
+    q: &HashMap<String, String>,
+    error: Option<String>,
+) -> Response {
     let lang = user.lang;
     let chrome = user.chrome("quality_audits");
     let g = match grant(user, Action::QualityAuditRead) {
@@ -143,7 +169,9 @@ async fn visits_page(s: &AppState, user: &ConsoleUser, q: &HashMap<String, Strin
         Err(e) => return error_page(chrome, &e),
     };
     let ids: Vec<i64> = list.items.iter().map(|v| v.station_id).collect();
-    let names = app::network::unit_names(&s.app, &ids).await.unwrap_or_default();
+    let names = app::network::unit_names(&s.app, &ids)
+        .await
+        .unwrap_or_default();
     let en = lang == Lang::En;
     let rows = list
         .items
@@ -162,8 +190,16 @@ async fn visits_page(s: &AppState, user: &ConsoleUser, q: &HashMap<String, Strin
                     names.station(v.station_id, en),
                     t(lang, &format!("qa.kind.{}", v.kind)),
                     t(lang, &format!("qa.state.{}", v.state)),
-                    if submitted { percent(tally.compliance_bp()) } else { "—".into() },
-                    if submitted { v.failed.to_string() } else { "—".into() },
+                    if submitted {
+                        percent(tally.compliance_bp())
+                    } else {
+                        "—".into()
+                    },
+                    if submitted {
+                        v.failed.to_string()
+                    } else {
+                        "—".into()
+                    },
                 ],
                 tone: "",
             }
@@ -205,8 +241,19 @@ async fn visits_page(s: &AppState, user: &ConsoleUser, q: &HashMap<String, Strin
     } else {
         None
     };
-    let pager = Pager::new(lang, "/console/quality-audits", "", list.total, list.page, list.pages());
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let pager = Pager::new(
+        lang,
+        "/console/quality-audits",
+        "",
+        list.total,
+        list.page,
+        list.pages(),
+    );
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     render(
         &ListPage {
             title: t(lang, "qa.title"),
@@ -214,10 +261,17 @@ async fn visits_page(s: &AppState, user: &ConsoleUser, q: &HashMap<String, Strin
             filter: None,
             form,
             error,
-            headers: ["qa.col.day", "qa.station", "qa.kind", "qa.col.state", "qa.col.rate", "qa.col.failed"]
-                .iter()
-                .map(|k| t(lang, k))
-                .collect(),
+            headers: [
+                "qa.col.day",
+                "qa.station",
+                "qa.kind",
+                "qa.col.state",
+                "qa.col.rate",
+                "qa.col.failed",
+            ]
+            .iter()
+            .map(|k| t(lang, k))
+            .collect(),
             rows,
             empty: t(lang, "qa.no_visits"),
             pager: Some(pager),
@@ -227,7 +281,11 @@ async fn visits_page(s: &AppState, user: &ConsoleUser, q: &HashMap<String, Strin
     )
 }
 
-async fn visits(State(s): State<AppState>, user: ConsoleUser, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn visits(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     visits_page(&s, &user, &q, None).await
 }
 
@@ -245,7 +303,10 @@ async fn start(State(s): State<AppState>, user: ConsoleUser, form: FormData) -> 
         Err(e) => Err(e),
     };
     match result {
-        Ok(v) => super::toast::redirect(&format!("/console/quality-audits/{}", v.id), "toast.qa_started"),
+        Ok(v) => super::toast::redirect(
+            &format!("/console/quality-audits/{}", v.id),
+            "toast.qa_started",
+        ),
         Err(e @ (AppError::Invalid(_) | AppError::Refused(_))) => {
             let q: HashMap<String, String> = form.0.into_iter().collect();
             visits_page(&s, &user, &q, violations_text(&chrome, &e)).await
@@ -254,16 +315,26 @@ async fn start(State(s): State<AppState>, user: ConsoleUser, form: FormData) -> 
     }
 }
 
-async fn depots_page(s: &AppState, user: &ConsoleUser, q: &HashMap<String, String>, error: Option<String>) -> Response {
+async fn depots_page(
+    s: &AppState,
+    user: &ConsoleUser,
+    q: &HashMap<String, String>,
+    error: Option<String>,
+) -> Response {
     let lang = user.lang;
     let chrome = user.chrome("quality_audits");
-    let g = match grant(user, Action::QualityAuditRead).or_else(|_| grant(user, Action::DepotRate)) {
+    let g = match grant(user, Action::QualityAuditRead).or_else(|_| grant(user, Action::DepotRate))
+    {
         Ok(g) => g,
         Err(e) => return error_page(chrome, &e),
     };
     let chrome = chrome.crumb("/console/depot-ratings", t(lang, "qa.tab.depots"));
     let this = app::quality_audit::depot::Quarter::of(app::quality_audit::today_date(&s.app));
-    let quarter = q.get("quarter").cloned().filter(|x| !x.is_empty()).unwrap_or_else(|| this.to_string());
+    let quarter = q
+        .get("quarter")
+        .cloned()
+        .filter(|x| !x.is_empty())
+        .unwrap_or_else(|| this.to_string());
     let rows = if g.action() == Action::QualityAuditRead {
         match app::quality_audit::depot::quarter(&s.app, &g, &quarter).await {
             Ok(list) => list
@@ -271,7 +342,11 @@ async fn depots_page(s: &AppState, user: &ConsoleUser, q: &HashMap<String, Strin
                 .map(|d| Row {
                     href: String::new(),
                     cells: vec![
-                        if lang == Lang::En { d.name_en } else { d.name_zh },
+                        if lang == Lang::En {
+                            d.name_en
+                        } else {
+                            d.name_zh
+                        },
                         d.ratings.to_string(),
                         if d.ratings > 0 {
                             format!("{:.1}", d.score_sum as f64 / d.ratings as f64)
@@ -287,7 +362,9 @@ async fn depots_page(s: &AppState, user: &ConsoleUser, q: &HashMap<String, Strin
     } else {
         Vec::new()
     };
-    let quarters = [this.previous(), this].map(|q| (q.to_string(), q.to_string())).to_vec();
+    let quarters = [this.previous(), this]
+        .map(|q| (q.to_string(), q.to_string()))
+        .to_vec();
     let form = grant(user, Action::DepotRate).ok().map(|_| FormBox {
         title: t(lang, "qa.rate_depot"),
         action: "/console/depot-ratings".into(),
@@ -305,13 +382,22 @@ async fn depots_page(s: &AppState, user: &ConsoleUser, q: &HashMap<String, Strin
                 name: "score".into(),
                 label: t(lang, "qa.score"),
                 hint: t(lang, "select.filter"),
-                options: (1..=5).rev().map(|n| (n.to_string(), t(lang, &format!("qa.score.{n}")))).collect(),
+                options: (1..=5)
+                    .rev()
+                    .map(|n| (n.to_string(), t(lang, &format!("qa.score.{n}"))))
+                    .collect(),
                 selected: "5".into(),
                 empty: None,
                 submit_on_change: false,
             },
         ],
-        inputs: vec![("comment".into(), t(lang, "qa.comment"), "text".into(), String::new(), false)],
+        inputs: vec![(
+            "comment".into(),
+            t(lang, "qa.comment"),
+            "text".into(),
+            String::new(),
+            false,
+        )],
         submit: t(lang, "qa.rate"),
     });
     let filter = (g.action() == Action::QualityAuditRead).then(|| SearchSelect {
@@ -323,7 +409,11 @@ async fn depots_page(s: &AppState, user: &ConsoleUser, q: &HashMap<String, Strin
         empty: None,
         submit_on_change: true,
     });
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     render(
         &ListPage {
             title: t(lang, "qa.tab.depots"),
@@ -331,7 +421,10 @@ async fn depots_page(s: &AppState, user: &ConsoleUser, q: &HashMap<String, Strin
             filter,
             form,
             error,
-            headers: ["qa.col.depot", "qa.col.ratings", "qa.col.mean"].iter().map(|k| t(lang, k)).collect(),
+            headers: ["qa.col.depot", "qa.col.ratings", "qa.col.mean"]
+                .iter()
+                .map(|k| t(lang, k))
+                .collect(),
             rows,
             empty: t(lang, "qa.no_depots"),
             pager: None,
@@ -341,7 +434,11 @@ async fn depots_page(s: &AppState, user: &ConsoleUser, q: &HashMap<String, Strin
     )
 }
 
-async fn depots(State(s): State<AppState>, user: ConsoleUser, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn depots(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     depots_page(&s, &user, &q, None).await
 }
 

@@ -76,24 +76,52 @@ pub(crate) fn step_label(lang: Lang, step: &str) -> String {
     if s == key { step.to_string() } else { s }
 }
 
-fn view(chrome: Chrome, d: &VisitDetail, may_write: bool, error: Option<String>, status: StatusCode) -> Response {
+fn view(
+    chrome: Chrome,
+    d: &VisitDetail,
+    may_write: bool,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
     let lang = chrome.lang;
     let en = lang == Lang::En;
     let text_of = |code: &str| {
         d.checkpoints
             .iter()
             .find(|c| c.code == code)
-            .map(|c| if en { c.text_en.clone() } else { c.text_zh.clone() })
+            .map(|c| {
+                if en {
+                    c.text_en.clone()
+                } else {
+                    c.text_zh.clone()
+                }
+            })
             .unwrap_or_else(|| code.to_string())
     };
     let submitted = d.visit.state == "submitted";
     let mut facts = vec![
-        (t(lang, "qa.station"), if en { d.station_name.1.clone() } else { d.station_name.0.clone() }),
-        (t(lang, "qa.kind"), t(lang, &format!("qa.kind.{}", d.visit.kind))),
+        (
+            t(lang, "qa.station"),
+            if en {
+                d.station_name.1.clone()
+            } else {
+                d.station_name.0.clone()
+            },
+        ),
+        (
+            t(lang, "qa.kind"),
+            t(lang, &format!("qa.kind.{}", d.visit.kind)),
+        ),
         (t(lang, "qa.visited_on"), d.visit.visited_on.clone()),
         (t(lang, "qa.auditor"), d.auditor_name.clone()),
-        (t(lang, "qa.checklist"), format!("v{} {}", d.checklist.version, d.checklist.name)),
-        (t(lang, "qa.col.state"), t(lang, &format!("qa.state.{}", d.visit.state))),
+        (
+            t(lang, "qa.checklist"),
+            format!("v{} {}", d.checklist.version, d.checklist.name),
+        ),
+        (
+            t(lang, "qa.col.state"),
+            t(lang, &format!("qa.state.{}", d.visit.state)),
+        ),
     ];
     if submitted {
         facts.push((t(lang, "qa.col.rate"), percent(d.compliance_bp)));
@@ -113,20 +141,31 @@ fn view(chrome: Chrome, d: &VisitDetail, may_write: bool, error: Option<String>,
             facts.push((t(lang, "qa.summary"), s.clone()));
         }
     } else {
-        facts.push((t(lang, "qa.answered"), format!("{} / {}", d.answers.len(), d.checkpoints.len())));
+        facts.push((
+            t(lang, "qa.answered"),
+            format!("{} / {}", d.answers.len(), d.checkpoints.len()),
+        ));
     }
     let mut steps: Vec<StepBox> = Vec::new();
     for c in &d.checkpoints {
         let given = d.answers.iter().find(|a| a.code == c.code);
         let item = Item {
             code: c.code.clone(),
-            text: if en { c.text_en.clone() } else { c.text_zh.clone() },
+            text: if en {
+                c.text_en.clone()
+            } else {
+                c.text_zh.clone()
+            },
             verdict: given.map(|a| a.verdict.clone()).unwrap_or_default(),
             finding: given.and_then(|a| a.finding.clone()).unwrap_or_default(),
         };
         match steps.last_mut() {
             Some(s) if s.label == step_label(lang, &c.step) => s.items.push(item),
-            _ => steps.push(StepBox { label: step_label(lang, &c.step), items: vec![item], score: None }),
+            _ => steps.push(StepBox {
+                label: step_label(lang, &c.step),
+                items: vec![item],
+                score: None,
+            }),
         }
     }
     for (i, (_, passed, applicable, bp)) in d.steps.iter().enumerate() {
@@ -169,7 +208,11 @@ fn view(chrome: Chrome, d: &VisitDetail, may_write: bool, error: Option<String>,
 }
 
 /// The visit page.
-pub async fn page(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>) -> Response {
+pub async fn page(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+) -> Response {
     let chrome = user.chrome("quality_audits");
     let lang = user.lang;
     let Ok(id) = id.parse::<i64>() else {
@@ -181,7 +224,13 @@ pub async fn page(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<S
     };
     let chrome = chrome.crumb("/console/quality-audits", t(lang, "qa.title"));
     match app::quality_audit::detail(&s.app, &g, id).await {
-        Ok(d) => view(chrome, &d, grant(&user, Action::QualityAuditWrite).is_ok(), None, StatusCode::OK),
+        Ok(d) => view(
+            chrome,
+            &d,
+            grant(&user, Action::QualityAuditWrite).is_ok(),
+            None,
+            StatusCode::OK,
+        ),
         Err(e) => error_page(chrome, &e),
     }
 }
@@ -202,12 +251,20 @@ fn answers_of(form: &FormData) -> Vec<AnswerInput> {
         .collect()
 }
 
-async fn save(s: AppState, user: ConsoleUser, id: String, form: FormData, then_submit: bool) -> Response {
+async fn save(
+    s: AppState,
+    user: ConsoleUser,
+    id: String,
+    form: FormData,
+    then_submit: bool,
+) -> Response {
     if let Err(r) = user.check_csrf(&form) {
         return r;
     }
     let lang = user.lang;
-    let chrome = user.chrome("quality_audits").crumb("/console/quality-audits", t(lang, "qa.title"));
+    let chrome = user
+        .chrome("quality_audits")
+        .crumb("/console/quality-audits", t(lang, "qa.title"));
     let Ok(id) = id.parse::<i64>() else {
         return error_page(chrome, &AppError::NotFound);
     };
@@ -219,17 +276,27 @@ async fn save(s: AppState, user: ConsoleUser, id: String, form: FormData, then_s
     let mut result = if answers.is_empty() && then_submit {
         Ok(())
     } else {
-        app::quality_audit::answer(&s.app, &g, id, &answers).await.map(|_| ())
+        app::quality_audit::answer(&s.app, &g, id, &answers)
+            .await
+            .map(|_| ())
     };
     if result.is_ok() && then_submit {
         let summary = form.get("summary").trim();
-        let input = SubmitInput { summary: (!summary.is_empty()).then(|| summary.to_string()) };
-        result = app::quality_audit::submit(&s.app, &g, id, &input).await.map(|_| ());
+        let input = SubmitInput {
+            summary: (!summary.is_empty()).then(|| summary.to_string()),
+        };
+        result = app::quality_audit::submit(&s.app, &g, id, &input)
+            .await
+            .map(|_| ());
     }
     match result {
         Ok(()) => super::super::toast::redirect(
             &format!("/console/quality-audits/{id}"),
-            if then_submit { "toast.qa_submitted" } else { "toast.qa_saved" },
+            if then_submit {
+                "toast.qa_submitted"
+            } else {
+                "toast.qa_saved"
+            },
         ),
         Err(e @ (AppError::Invalid(_) | AppError::Refused(_))) => {
             let msg = violations_text(&chrome, &e);
@@ -242,7 +309,11 @@ async fn save(s: AppState, user: ConsoleUser, id: String, form: FormData, then_s
                     // Show what was typed, not only what was saved before.
                     for a in answers {
                         d.answers.retain(|x| x.code != a.code);
-                        d.answers.push(app::quality_audit::AnswerRow { code: a.code, verdict: a.verdict, finding: a.finding });
+                        d.answers.push(app::quality_audit::AnswerRow {
+                            code: a.code,
+                            verdict: a.verdict,
+                            finding: a.finding,
+                        });
                     }
                     view(chrome, &d, true, msg, StatusCode::UNPROCESSABLE_ENTITY)
                 }
@@ -254,11 +325,21 @@ async fn save(s: AppState, user: ConsoleUser, id: String, form: FormData, then_s
 }
 
 /// Saves the form's answers.
-pub async fn answer(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>, form: FormData) -> Response {
+pub async fn answer(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
     save(s, user, id, form, false).await
 }
 
 /// Saves the form's answers and submits the visit.
-pub async fn submit(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>, form: FormData) -> Response {
+pub async fn submit(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
     save(s, user, id, form, true).await
 }
