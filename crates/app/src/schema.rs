@@ -350,6 +350,7 @@ fn opening_hours_pattern() -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
     /// The opening-hours pattern allows exactly the pairs the parser accepts: every
     /// pair of times on a 7-minute grid is checked both ways.

@@ -287,7 +287,7 @@ async fn a_hot_alert_reminds_then_escalates_once_and_becomes_a_complaint(env: &E
     let a = &list[0];
     assert_eq!(a.alert.triggers, "angry_comment");
     assert_eq!(a.alert.due_at, at(2026, 11, 26, 10, 0).as_millisecond());
-    assert_eq!(a.customer_name.is_empty(), false);
+    assert!(!a.customer_name.is_empty());
 
     // Past the 24 h deadline: one reminder, no escalation yet.
     env.set(at(2026, 11, 26, 11, 0));

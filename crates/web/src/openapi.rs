@@ -476,4 +476,5 @@ async fn viewer() -> Html<&'static str> {
 mod tests;
 
 #[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
 mod input_tests;

@@ -92,6 +92,7 @@ async fn visit(
     Ok(d.actions.iter().map(|a| a.id).collect())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn step(
     app: &App,
     clock: &ManualClock,

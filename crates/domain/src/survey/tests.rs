@@ -1,5 +1,7 @@
 //! Unit and property tests of the survey rules.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::collections::{BTreeMap, HashSet};
 
 use jiff::civil::date;

@@ -22,6 +22,7 @@ pub struct Post {
 /// Checks the CSRF token, builds the page to show again from the values sent and takes
 /// the grant for `action`. `Err` is the answer to send at once: the CSRF refusal, or
 /// the error page for a caller without the right.
+#[allow(clippy::result_large_err)] // the refusal is the page itself, as in `check_csrf`
 pub fn begin(
     user: &ConsoleUser,
     form: &FormData,
@@ -38,6 +39,7 @@ pub fn begin(
 
 /// [`begin`] for a record's edit form, with the record's id from the path: a malformed
 /// id answers the error page of a missing record.
+#[allow(clippy::result_large_err)] // the refusal is the page itself, as in `check_csrf`
 pub fn begin_edit(
     user: &ConsoleUser,
     form: &FormData,
