@@ -337,7 +337,7 @@ fn finish_operation(path: &str, method: &str, op: &mut serde_json::Map<String, s
 /// and state filters, from the domain's own lists.
 fn state_query_code_lists(doc: &mut serde_json::Value) {
     use domain::complaint::{Category, State};
-    let lists: [(&str, &str, Vec<&str>); 4] = [
+    let lists: [(&str, &str, Vec<&str>); 6] = [
         (
             "/api/v1/complaints",
             "category",
@@ -349,6 +349,8 @@ fn state_query_code_lists(doc: &mut serde_json::Value) {
             State::ALL.iter().map(|c| c.code()).collect(),
         ),
         ("/api/v1/complaints", "severity", vec!["normal", "urgent"]),
+        ("/api/v1/kpis", "scope", vec!["network", "region", "station"]),
+        ("/api/v1/survey-alerts", "state", vec!["open", "done"]),
         (
             "/api/v1/corrective-actions",
             "state",

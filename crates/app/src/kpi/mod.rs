@@ -61,7 +61,12 @@ pub fn parse_period(app: &App, text: &str) -> AppResult<Period> {
     let today = domain::calendar::shanghai()
         .to_datetime(app.clock.now())
         .date();
-    Period::parse(text, today).map_err(|e| AppError::Invalid(domain::Violation::from(e).into()))
+    Period::parse(text, today).map_err(|e| {
+        // A period still to come depends on the clock, not on the text: 409.
+        let future = matches!(e, domain::kpi::KpiError::PeriodInFuture(_));
+        let v = domain::Violation::from(e).into();
+        if future { AppError::Refused(v) } else { AppError::Invalid(v) }
+    })
 }
 
 fn span(months: &[YearMonth]) -> (String, String) {

@@ -102,9 +102,12 @@ pub async fn month(app: &App, grant: &Grant, month: &str) -> AppResult<Report> {
     let m = Month::parse("month", month)?;
     let now = app.now_ms();
     if m > super::sample::month_of(now)? {
-        return Err(domain::Violation::new("month", "survey.month_future")
-            .with_detail(m.to_string())
-            .into());
+        // A month still to come depends on the clock, not on the text: 409.
+        return Err(crate::AppError::Refused(
+            domain::Violation::new("month", "survey.month_future")
+                .with_detail(m.to_string())
+                .into(),
+        ));
     }
     let from = super::sample::local_ms(m.first_day(), 0)?;
     let to = super::sample::local_ms(m.next().first_day(), 0)?;

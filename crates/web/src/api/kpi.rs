@@ -43,13 +43,20 @@ pub const SCOPES: [&str; 3] = ["network", "region", "station"];
 /// The scope asked for: `scope` (`network` by default, `region` or `station`) with
 /// its `id`.
 pub fn parse_scope(q: &ListQuery, lang: Lang) -> Result<app::kpi::Scope, ApiError> {
-    let scope = q.given("scope").unwrap_or_else(|| "network".into());
-    let id = || {
-        q.given("id")
-            .and_then(|v| v.trim().parse::<i64>().ok())
-            .filter(|v| *v > 0)
-            .ok_or_else(|| invalid("id", "required", lang))
+    let scope = q.given("scope").filter(|s| !s.is_empty()).unwrap_or_else(|| "network".into());
+    // An id that is given must be a positive integer whatever the scope; a region or
+    // station scope without one names no unit, which is not found (404).
+    let given = match q.given("id") {
+        None => None,
+        Some(v) => Some(
+            v.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|v| *v > 0)
+                .ok_or_else(|| invalid("id", "number.range", lang))?,
+        ),
     };
+    let id = || given.ok_or_else(|| ApiError::app(AppError::NotFound, lang));
     match scope.as_str() {
         "network" => Ok(app::kpi::Scope::Network),
         "region" => Ok(app::kpi::Scope::Region(id()?)),
@@ -107,7 +114,7 @@ pub async fn station_kpis(
 /// quarter `YYYYQn` (`period`, default this month): one tile per KPI of the catalogue
 /// against the period before, the 12-month trend and every station's figures, each
 /// with its counts. A period malformed or in the future is 422 naming `period`.
-#[utoipa::path(get, path = "/api/v1/kpis", tag = "service", params(("scope" = Option<String>, Query), ("id" = Option<i64>, Query), ("period" = Option<String>, Query)), responses((status = 200, body = app::kpi::Dashboard), (status = 404, body = crate::error::ProblemDoc), (status = 422, body = crate::error::ProblemDoc)))]
+#[utoipa::path(get, path = "/api/v1/kpis", tag = "service", params(("scope" = Option<String>, Query), ("id" = Option<i64>, Query, minimum = 1), ("period" = Option<String>, Query, pattern = "^((20[0-9]{2}|2100)-(0[1-9]|1[0-2])|(20[0-9]{2}|2100)Q[1-4])$")), responses((status = 200, body = app::kpi::Dashboard), (status = 404, body = crate::error::ProblemDoc), (status = 409, body = crate::error::ProblemDoc), (status = 422, body = crate::error::ProblemDoc)))]
 pub async fn dashboard(
     State(s): State<AppState>,
     c: Caller,
@@ -129,7 +136,7 @@ pub async fn dashboard(
 
 /// Every station's stars within reach for a quarter `YYYYQn` (`period`), with the
 /// score, the policy version and the review flag.
-#[utoipa::path(get, path = "/api/v1/kpis/stars", tag = "service", params(("period" = String, Query)), responses((status = 200, description = "The quarter's stars"), (status = 422, body = crate::error::ProblemDoc)))]
+#[utoipa::path(get, path = "/api/v1/kpis/stars", tag = "service", params(("period" = String, Query, pattern = "^((20[0-9]{2}|2100)-(0[1-9]|1[0-2])|(20[0-9]{2}|2100)Q[1-4])$")), responses((status = 200, description = "The quarter's stars"), (status = 409, body = crate::error::ProblemDoc), (status = 422, body = crate::error::ProblemDoc)))]
 pub async fn stars(
     State(s): State<AppState>,
     c: Caller,

@@ -293,7 +293,7 @@ pub async fn alert_to_complaint(
 
 /// CSI and NPS of a month per network, region and station with sample sizes and
 /// 95 % intervals, and the importance–performance points.
-#[utoipa::path(get, path = "/api/v1/survey-reports/{month}", tag = "surveys", params(("month" = String, Path, description = "`YYYY-MM`")), responses((status = 200, body = Report), (status = 422, body = ProblemDoc)))]
+#[utoipa::path(get, path = "/api/v1/survey-reports/{month}", tag = "surveys", params(("month" = String, Path, description = "`YYYY-MM`", pattern = "^2[0-9]{3}-(0[1-9]|1[0-2])$")), responses((status = 200, body = Report), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 pub async fn month_report(
     State(s): State<AppState>,
     c: Caller,
