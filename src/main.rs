@@ -310,7 +310,7 @@ async fn main() -> anyhow::Result<()> {
             if built && matches!(scale, DemoScale::Small) {
                 // A newcomer's first look shows a working day, not empty lists.
                 let day =
-                    app::demo::day::working_day(&db, s.app.clone(), *seed, jiff::Timestamp::now())
+                    app::demo::refresh::working_day(&db, s.app.clone(), *seed, jiff::Timestamp::now())
                         .await
                         .context("filling the demo's working day")?;
                 println!("demo working day: {day:?}");

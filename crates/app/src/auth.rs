@@ -88,12 +88,7 @@ async fn signed_in(
     open_session(app, conn, principal, lang).await
 }
 
-/// A fresh random secret: 32 bytes as hex (256 bits).
-pub fn new_secret() -> String {
-    let mut b = [0u8; 32];
-    rand::fill(&mut b);
-    hex::encode(b)
-}
+pub use crate::shared::new_secret;
 
 /// The stored form of a secret.
 pub fn hash_secret(secret: &str) -> String {

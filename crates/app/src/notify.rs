@@ -199,3 +199,14 @@ impl Handler for Delivery {
         })
     }
 }
+
+/// The channel a link to an owner goes out on (the progress link, a survey link):
+/// WeChat for owners who chose it, else SMS (a phone call or the app inbox cannot
+/// carry a link to tap).
+pub fn owner_link_channel(customer_channel: &str) -> &'static str {
+    if customer_channel == "wechat" {
+        "wechat"
+    } else {
+        "sms"
+    }
+}

@@ -106,9 +106,18 @@ pub(crate) fn owner_actor(customer_id: i64) -> Actor<'static> {
     }
 }
 
+/// A fresh random secret: 32 bytes as hex (256 bits). Kept here, beside the other
+/// helpers every use case shares, so `auth` (which re-exports it) and this module do
+/// not import each other.
+pub fn new_secret() -> String {
+    let mut b = [0u8; 32];
+    rand::fill(&mut b);
+    hex::encode(b)
+}
+
 /// A random reference or token: 256 bits, hex.
 pub(crate) fn new_ref() -> String {
-    crate::auth::new_secret()
+    new_secret()
 }
 
 /// Maps a store error, turning a taken unique value into the given business rule.

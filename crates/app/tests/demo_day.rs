@@ -45,7 +45,7 @@ async fn working_day(env: &Env, seed: u64) -> Vec<i64> {
         .unwrap();
     app::demo::prepare_service(&env.app).await.unwrap();
     let now = at(2026, 11, 24, 15, 0);
-    let day = app::demo::day::working_day(&env.app.db, app::AppSettings::default(), seed, now)
+    let day = app::demo::refresh::working_day(&env.app.db, app::AppSettings::default(), seed, now)
         .await
         .unwrap();
     assert_eq!(
@@ -178,7 +178,7 @@ async fn refreshed(env: &Env) {
         .unwrap();
     app::demo::prepare_service(&env.app).await.unwrap();
     let first = at(2026, 11, 24, 15, 0);
-    app::demo::day::working_day(&env.app.db, app::AppSettings::default(), seed, first)
+    app::demo::refresh::working_day(&env.app.db, app::AppSettings::default(), seed, first)
         .await
         .unwrap();
     let refresh =

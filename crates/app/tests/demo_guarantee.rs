@@ -27,7 +27,7 @@ async fn scenario(env: Option<Env>) {
         .unwrap();
     app::demo::prepare_service(&env.app).await.unwrap();
     let now = at(2026, 11, 24, 15, 0);
-    app::demo::day::working_day(&env.app.db, app::AppSettings::default(), 7, now)
+    app::demo::refresh::working_day(&env.app.db, app::AppSettings::default(), 7, now)
         .await
         .unwrap();
     let s = app::demo::guarantee::stages(&env.app.db, app::AppSettings::default(), now)

@@ -184,15 +184,14 @@ pub(super) fn at(zone: &TimeZone, day: Date, time: Time) -> AppResult<Timestamp>
         .timestamp())
 }
 
-/// Fills the first station's working day around `now` (the demo clock's now).
-/// Meant for a small demo just built and its service catalogue prepared. Records the
-/// day (see [`super::refresh`]) so a later start can tell whether it is stale.
-pub async fn working_day(
+/// Fills the first station's working day around `now` (the demo clock's now) and
+/// answers what it made, for the working day of the refresh module to record.
+pub(super) async fn fill(
     db: &Db,
     settings: AppSettings,
     seed: u64,
     now: Timestamp,
-) -> AppResult<DaySummary> {
+) -> AppResult<(DaySummary, Made, Date)> {
     let clock = Arc::new(ManualClock::new(now));
     let app = App::new(db.clone(), clock.clone(), settings);
     let crew = Crew::of(db).await?;
@@ -239,8 +238,7 @@ pub async fn working_day(
     let made = day.today(&zone, today, now, &mut next_car).await?;
     summary.appointments_today = made.appointments.len();
     summary.open_orders = made.orders.len();
-    super::refresh::record(db, today, &made, now).await?;
-    Ok(summary)
+    Ok((summary, made, today))
 }
 
 /// What one day's part made: its appointments and its open orders, each with how far

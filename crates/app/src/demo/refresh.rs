@@ -21,6 +21,21 @@ use sqlx::Row;
 use std::sync::Arc;
 use store::Db;
 
+
+/// Fills the first station's working day around `now` (the demo clock's now) and
+/// records it, so a later start can tell whether it is stale. Meant for a small demo
+/// just built and its service catalogue prepared.
+pub async fn working_day(
+    db: &store::Db,
+    settings: AppSettings,
+    seed: u64,
+    now: Timestamp,
+) -> AppResult<super::day::DaySummary> {
+    let (summary, made, today) = super::day::fill(db, settings, seed, now).await?;
+    record(db, today, &made, now).await?;
+    Ok(summary)
+}
+
 /// Setting that records the demo's working day.
 pub const DEMO_DAY: &str = "demo_day";
 

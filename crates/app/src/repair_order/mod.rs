@@ -440,15 +440,7 @@ pub async fn issue_owner_link(app: &App, grant: &Grant, id: i64) -> AppResult<St
     .await
 }
 
-/// The channel the owner link goes out on: WeChat for owners who chose it, else SMS
-/// (a phone call or the app inbox cannot carry a link to tap).
-pub fn owner_link_channel(customer_channel: &str) -> &'static str {
-    if customer_channel == "wechat" {
-        "wechat"
-    } else {
-        "sms"
-    }
-}
+pub use crate::notify::owner_link_channel;
 
 /// Whether `token` is the live owner link of order `id` (a page showing a link it was
 /// handed checks it first). Needs `RepairOrderRead`.

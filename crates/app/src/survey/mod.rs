@@ -183,7 +183,7 @@ pub(crate) async fn invite(
     store::outbox::enqueue(
         conn,
         &format!("survey:{id}"),
-        crate::repair_order::owner_link_channel(&customer.channel),
+        crate::notify::owner_link_channel(&customer.channel),
         &phone,
         Some(i.customer_id),
         "survey_invitation",

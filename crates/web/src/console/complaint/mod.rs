@@ -8,6 +8,7 @@ pub mod detail;
 pub mod forms;
 pub mod inbox;
 pub mod intake;
+pub mod submit;
 
 use super::chrome::{Pager, show_time, urlencode};
 use super::form::{error_page, render};
@@ -62,7 +63,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/complaints/analysis.xlsx", get(analysis::xlsx))
         .route("/console/complaints/{id}", get(detail::detail))
         .route("/console/complaints/{id}/act", post(detail::act))
-        .merge(forms::router())
+        .merge(submit::router())
 }
 
 /// One filter: its name, label, the options (code, label) and the chosen code.

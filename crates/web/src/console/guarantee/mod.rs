@@ -5,6 +5,7 @@
 //! replacement and refund requests in [`request`].
 
 pub mod order;
+pub mod order_submit;
 pub mod request;
 
 use super::chrome::{Chrome, show_time};
@@ -24,7 +25,7 @@ use domain::permission::Action;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/vehicles/{id}/dossier", get(dossier))
-        .merge(order::router())
+        .merge(order_submit::router())
         .merge(request::router())
 }
 
