@@ -309,10 +309,14 @@ async fn main() -> anyhow::Result<()> {
             let mut demo_bills = None;
             if built && matches!(scale, DemoScale::Small) {
                 // A newcomer's first look shows a working day, not empty lists.
-                let day =
-                    app::demo::refresh::working_day(&db, s.app.clone(), *seed, jiff::Timestamp::now())
-                        .await
-                        .context("filling the demo's working day")?;
+                let day = app::demo::refresh::working_day(
+                    &db,
+                    s.app.clone(),
+                    *seed,
+                    jiff::Timestamp::now(),
+                )
+                .await
+                .context("filling the demo's working day")?;
                 println!("demo working day: {day:?}");
                 // Its money: yesterday's online payment and last night's
                 // reconciliation now; today's online payments once serving.

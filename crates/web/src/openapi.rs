@@ -349,7 +349,11 @@ fn state_query_code_lists(doc: &mut serde_json::Value) {
             State::ALL.iter().map(|c| c.code()).collect(),
         ),
         ("/api/v1/complaints", "severity", vec!["normal", "urgent"]),
-        ("/api/v1/kpis", "scope", vec!["network", "region", "station"]),
+        (
+            "/api/v1/kpis",
+            "scope",
+            vec!["network", "region", "station"],
+        ),
         ("/api/v1/survey-alerts", "state", vec!["open", "done"]),
         (
             "/api/v1/corrective-actions",

@@ -21,7 +21,6 @@ use sqlx::Row;
 use std::sync::Arc;
 use store::Db;
 
-
 /// Fills the first station's working day around `now` (the demo clock's now) and
 /// records it, so a later start can tell whether it is stale. Meant for a small demo
 /// just built and its service catalogue prepared.

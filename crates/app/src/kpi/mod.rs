@@ -65,7 +65,11 @@ pub fn parse_period(app: &App, text: &str) -> AppResult<Period> {
         // A period still to come depends on the clock, not on the text: 409.
         let future = matches!(e, domain::kpi::KpiError::PeriodInFuture(_));
         let v = domain::Violation::from(e).into();
-        if future { AppError::Refused(v) } else { AppError::Invalid(v) }
+        if future {
+            AppError::Refused(v)
+        } else {
+            AppError::Invalid(v)
+        }
     })
 }
 

@@ -6,26 +6,14 @@
 //! the page again with each error beside its field and the typed values kept. This
 //! file builds the forms; [`super::submit`] receives them.
 
-use super::super::form::{Field, FormData, error_page, t};
+use super::super::form::{Field, FormData, t};
 use super::super::select::SearchSelect;
-use super::super::session::ConsoleUser;
-use super::super::toast;
-use crate::AppState;
 use crate::i18n::Lang;
 use app::AppError;
-use app::complaint::action::{
-    AnalysisInput, FollowUpInput, GoodwillInput, NoteInput, ReassignInput, SeverityInput, ZeroInput,
-};
-use app::complaint::{ComplaintRow, Detail};
-use axum::Router;
-use axum::extract::{Path, State};
-use axum::response::Response;
-use axum::routing::post;
+use app::complaint::Detail;
 use domain::complaint::closure::Zero;
 use domain::complaint::goodwill::GoodwillKind;
 use domain::complaint::{Responsibility, State as Flow, UrgentReason};
-use domain::permission::Action;
-use domain::{Violation, money::Money};
 
 /// The forms, by the path segment they post to (also their anchor on the page).
 pub const FORMS: &[&str] = &[

@@ -3,16 +3,15 @@
 //! (post–redirect–get), bad input shows the page again ([`super::detail::show`]) with
 //! each error beside its field and the typed values kept.
 
-use super::forms::{FORMS, Failed};
 use super::super::form::{FormData, error_page};
 use super::super::session::ConsoleUser;
 use super::super::toast;
+use super::forms::{FORMS, Failed};
 use crate::AppState;
 use app::AppError;
 use app::complaint::ComplaintRow;
 use app::complaint::action::{
-    AnalysisInput, FollowUpInput, GoodwillInput, NoteInput, ReassignInput, SeverityInput,
-    ZeroInput,
+    AnalysisInput, FollowUpInput, GoodwillInput, NoteInput, ReassignInput, SeverityInput, ZeroInput,
 };
 use axum::Router;
 use axum::extract::{Path, State};

@@ -11,20 +11,12 @@ use super::{main_part_name, order_alerts, t};
 use crate::AppState;
 use crate::console::chrome::{Chrome, show_time};
 use crate::console::form::FormData;
-use crate::console::session::{ConsoleUser, grant};
-use crate::console::toast;
-use crate::error::{FieldError, field_errors, page_error};
+use crate::console::session::ConsoleUser;
+use crate::error::FieldError;
 use crate::i18n::Lang;
-use app::AppError;
-use app::guarantee::record::{ClockInput, ExcludedInput, ExclusionInput, LineInput};
 use askama::Template;
-use axum::Router;
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use domain::guarantee::main_part::System;
 use domain::permission::{Action, Grant};
-use serde_json::Value;
 
 /// A refused form: which one, what was typed, and the errors by field.
 pub(crate) struct Failed {
