@@ -43,10 +43,8 @@ pub const SCOPES: [&str; 3] = ["network", "region", "station"];
 /// The scope asked for: `scope` (`network` by default, `region` or `station`) with
 /// its `id`.
 pub fn parse_scope(q: &ListQuery, lang: Lang) -> Result<app::kpi::Scope, ApiError> {
-    let scope = q
-        .given("scope")
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "network".into());
+    // Absent means the network; given, it is one of the stated codes (empty is not).
+    let scope = q.given("scope").unwrap_or_else(|| "network".into());
     // An id that is given must be a positive integer whatever the scope; a region or
     // station scope without one names no unit, which is not found (404).
     let given = match q.given("id") {
