@@ -17,6 +17,9 @@
 //! In sandbox mode the platform key pair and the APIv3 key are made by this
 //! process, and [`WechatPay::sandbox_notice`] plays the platform: it encrypts and
 //! signs a notice exactly as WeChat Pay does, so the same reading code runs.
+//!
+//! One concept at 620 lines: verifying and decrypting one provider's notices; the HTTP
+//! calls live in `wechat_api`. The refund-notice half is the next split if it grows.
 
 use super::provider::{PaymentProvider, ProviderNotice, SignatureError};
 use crate::signing::{KeyError, key32, rsa_keys};

@@ -9,6 +9,9 @@
 //! through the day: the past days' work on those days, the bookings the evening
 //! before, today's work in the hours before now. Which cars take part follows the
 //! seed; the times follow the clock's today.
+//!
+//! Two concepts at 650 lines (the crew and its `Day` steps, and the plan of the day):
+//! the steps are the next split, into their own module beside `refresh`.
 
 use super::internal;
 use crate::clock::ManualClock;

@@ -3,6 +3,9 @@
 //! folded to a one-line summary; the estimate beside (wide screens) or below, with
 //! only qualified technicians to assign; the owner link with its QR code; the
 //! timeline with people by name.
+//!
+//! One concept at 605 lines: the view model of one page and the function that fills it;
+//! its parts (stages, estimate, owner link) are already rendered by their own modules.
 
 use crate::AppState;
 use crate::console::chrome::{Chrome, show_time};
