@@ -240,8 +240,6 @@ mkdir -p "$BROWSER_DIR/screenshots"
 # fields and the note `other` needs); a well-formed reference to a record this
 # database does not hold, or a value another record holds, is a 409 the document
 # declares. Excluded GET operations, each for its reason:
-#   /api/v1/payment-notices: its `page` stops at 100,000 and `bill_id` at 1, the
-#     document says 1,000,000 and nothing (billing);
 #   /api/v1/stations/{id}/slots: `preferred` (UTC ms, RFC 3339 or local
 #     `YYYY-MM-DD HH:MM`) has no schema yet (capacity);
 #   /api/v1/audit and /api/v1/audit/export: `to` before `from` is refused, a rule
@@ -249,7 +247,6 @@ mkdir -p "$BROWSER_DIR/screenshots"
 say "API fuzz on SQLite (GET operations, ${FUZZ_SECONDS:-90} s)"
 FUZZ_SECONDS="${FUZZ_SECONDS:-90}" bash scripts/fuzz-api.sh \
   --include-method GET \
-  --exclude-path /api/v1/payment-notices \
   --exclude-path '/api/v1/stations/{id}/slots' \
   --exclude-path /api/v1/audit \
   --exclude-path /api/v1/audit/export \

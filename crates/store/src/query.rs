@@ -158,6 +158,70 @@ pub async fn page_of<T>(
     })
 }
 
+/// The `FROM … WHERE …` of a list built at run time, with its binds in order: each
+/// filter the caller asked for adds `AND col = $n`.
+#[derive(Debug, Clone)]
+pub struct Filters {
+    /// ` FROM table WHERE …` (starts with a space).
+    pub sql: String,
+    /// The values of its `$n`, in order.
+    pub binds: Vec<Bind>,
+}
+
+impl Filters {
+    /// ` FROM {table} WHERE {cond}` with the binds `cond` already uses.
+    pub fn new(table: &str, cond: &str, binds: Vec<Bind>) -> Filters {
+        Filters {
+            sql: format!(" FROM {table} WHERE {cond}"),
+            binds,
+        }
+    }
+
+    /// Adds `AND {col} = $n` for `value`, when there is one.
+    pub fn eq(&mut self, col: &str, value: Option<Bind>) -> &mut Filters {
+        if let Some(v) = value {
+            self.binds.push(v);
+            self.sql
+                .push_str(&format!(" AND {col} = ${}", self.binds.len()));
+        }
+        self
+    }
+
+    /// Adds a condition that binds nothing.
+    pub fn and(&mut self, cond: &str) -> &mut Filters {
+        self.sql.push_str(&format!(" AND {cond}"));
+        self
+    }
+}
+
+/// At most `limit` rows from `offset` of `SELECT {cols}{filters} ORDER BY {order}`,
+/// each read by `read`, and the total count of matching rows: the shape of every
+/// list that pages by limit and offset.
+pub async fn rows_and_total<T>(
+    conn: &mut AnyConnection,
+    cols: &str,
+    f: &Filters,
+    order: &str,
+    limit: i64,
+    offset: i64,
+    read: fn(&AnyRow) -> Result<T, sqlx::Error>,
+) -> StoreResult<(Vec<T>, i64)> {
+    let total = count(conn, &format!("SELECT COUNT(*){}", f.sql), &f.binds).await?;
+    let n = f.binds.len();
+    let sql = format!(
+        "SELECT {cols}{} ORDER BY {order} LIMIT ${} OFFSET ${}",
+        f.sql,
+        n + 1,
+        n + 2
+    );
+    let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &f.binds)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(conn)
+        .await?;
+    Ok((rows.iter().map(read).collect::<Result<_, _>>()?, total))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -337,7 +337,7 @@ fn finish_operation(path: &str, method: &str, op: &mut serde_json::Map<String, s
 /// and state filters, from the domain's own lists.
 fn state_query_code_lists(doc: &mut serde_json::Value) {
     use domain::complaint::{Category, State};
-    let lists: [(&str, &str, Vec<&str>); 6] = [
+    let lists: [(&str, &str, Vec<&str>); 7] = [
         (
             "/api/v1/complaints",
             "category",
@@ -355,6 +355,11 @@ fn state_query_code_lists(doc: &mut serde_json::Value) {
             vec!["network", "region", "station"],
         ),
         ("/api/v1/survey-alerts", "state", vec!["open", "done"]),
+        (
+            "/api/v1/payment-notices",
+            "verdict",
+            app::billing::notice::VERDICTS.to_vec(),
+        ),
         (
             "/api/v1/corrective-actions",
             "state",

@@ -429,8 +429,11 @@ pub async fn notices(app: &App, grant: &Grant, f: &NoticeFilterInput) -> AppResu
         v.push(Violation::new("verdict", "payment.verdict").with_detail(VERDICTS.join(", ")));
     }
     let page = f.page.unwrap_or(1);
-    if !(1..=100_000).contains(&page) {
-        v.push(Violation::new("page", "number.range").with_detail("1..100000"));
+    if !(1..=crate::Page::MAX_PAGE).contains(&page) {
+        v.push(
+            Violation::new("page", "number.range")
+                .with_detail(format!("1..{}", crate::Page::MAX_PAGE)),
+        );
     }
     if f.bill_id.is_some_and(|b| b < 1) {
         v.push(Violation::new("bill_id", "number.range").with_detail("1.."));

@@ -216,54 +216,19 @@ pub async fn queue(
 ) -> StoreResult<(Vec<ComplaintRow>, i64)> {
     let (cond, bind) =
         crate::scope::owned_filter(reach, "station_id", "region_id", Some("customer_id"), 1);
-    let mut binds: Vec<crate::query::Bind> = Vec::new();
-    if let Some(b) = bind {
-        binds.push(crate::query::Bind::I(b));
-    }
-    let mut sql = format!(" FROM complaints WHERE {cond}");
-    let mut push = |sql: &mut String, col: &str, b: crate::query::Bind| {
-        binds.push(b);
-        sql.push_str(&format!(" AND {col} = ${}", binds.len()));
-    };
+    use crate::query::{Bind, Filters};
+    let mut q = Filters::new("complaints", &cond, bind.into_iter().map(Bind::I).collect());
     if !f.include_closed {
-        sql.push_str(" AND state <> 'closed'");
+        q.and("state <> 'closed'");
     }
-    if let Some(s) = f.station_id {
-        push(&mut sql, "station_id", crate::query::Bind::I(s));
-    }
-    if let Some(r) = f.region_id {
-        push(&mut sql, "region_id", crate::query::Bind::I(r));
-    }
-    if let Some(c) = &f.category {
-        push(&mut sql, "category", crate::query::Bind::S(c.clone()));
-    }
-    if let Some(s) = &f.severity {
-        push(&mut sql, "severity", crate::query::Bind::S(s.clone()));
-    }
-    if let Some(s) = &f.state {
-        push(&mut sql, "state", crate::query::Bind::S(s.clone()));
-    }
-    if let Some(b) = f.breached {
-        push(&mut sql, "breached", crate::query::Bind::I(i64::from(b)));
-    }
-    let count_sql = format!("SELECT COUNT(*){sql}");
-    let total: i64 = crate::query::bind_all(sqlx::query(sqlx::AssertSqlSafe(count_sql)), &binds)
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?;
-    let n = binds.len();
-    let list_sql = format!(
-        "SELECT {COLUMNS}{sql} ORDER BY CASE WHEN next_deadline_at IS NULL THEN 1 ELSE 0 END, \
-         next_deadline_at, id LIMIT ${} OFFSET ${}",
-        n + 1,
-        n + 2
-    );
-    let rows = crate::query::bind_all(sqlx::query(sqlx::AssertSqlSafe(list_sql)), &binds)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
+    q.eq("station_id", f.station_id.map(Bind::I))
+        .eq("region_id", f.region_id.map(Bind::I))
+        .eq("category", f.category.clone().map(Bind::S))
+        .eq("severity", f.severity.clone().map(Bind::S))
+        .eq("state", f.state.clone().map(Bind::S))
+        .eq("breached", f.breached.map(|b| Bind::I(i64::from(b))));
+    let order = "CASE WHEN next_deadline_at IS NULL THEN 1 ELSE 0 END, next_deadline_at, id";
+    crate::query::rows_and_total(conn, COLUMNS, &q, order, limit, offset, from_row).await
 }
 
 /// The complaints of one customer, newest first.

@@ -132,36 +132,16 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> StoreResult<(Vec<ActionRow>, i64)> {
+    use crate::query::{Bind, Filters};
     let (cond, bind) = crate::scope::station_filter(reach, "station_id", "region_id", 1);
-    let mut binds: Vec<crate::query::Bind> = bind.into_iter().map(crate::query::Bind::I).collect();
-    let mut sql = format!(" FROM corrective_actions WHERE {cond}");
-    if let Some(s) = state {
-        binds.push(crate::query::Bind::S(s.to_string()));
-        sql.push_str(&format!(" AND state = ${}", binds.len()));
-    }
-    if let Some(s) = station_id {
-        binds.push(crate::query::Bind::I(s));
-        sql.push_str(&format!(" AND station_id = ${}", binds.len()));
-    }
-    let total: i64 = crate::query::bind_all(
-        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*){sql}"))),
-        &binds,
-    )
-    .fetch_one(&mut *conn)
-    .await?
-    .try_get(0)?;
-    let n = binds.len();
-    let q = format!(
-        "SELECT {COLUMNS}{sql} ORDER BY due_on, id LIMIT ${} OFFSET ${}",
-        n + 1,
-        n + 2
+    let mut f = Filters::new(
+        "corrective_actions",
+        &cond,
+        bind.into_iter().map(Bind::I).collect(),
     );
-    let rows = crate::query::bind_all(sqlx::query(sqlx::AssertSqlSafe(q)), &binds)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(conn)
-        .await?;
-    Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
+    f.eq("state", state.map(|s| Bind::S(s.to_string())))
+        .eq("station_id", station_id.map(Bind::I));
+    crate::query::rows_and_total(conn, COLUMNS, &f, "due_on, id", limit, offset, from_row).await
 }
 
 /// What one step writes: the new state and the column the step fills.

@@ -226,35 +226,16 @@ pub async fn visits(
     limit: i64,
     offset: i64,
 ) -> StoreResult<(Vec<VisitRow>, i64)> {
+    use crate::query::{Bind, Filters};
     let (cond, bind) = crate::scope::station_filter(reach, "station_id", "region_id", 1);
-    let mut binds: Vec<crate::query::Bind> = bind.into_iter().map(crate::query::Bind::I).collect();
-    let mut sql = format!(" FROM audit_visits WHERE {cond}");
-    if let Some(s) = station_id {
-        binds.push(crate::query::Bind::I(s));
-        sql.push_str(&format!(" AND station_id = ${}", binds.len()));
-    }
-    let total: i64 = crate::query::bind_all(
-        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*){sql}"))),
-        &binds,
-    )
-    .fetch_one(&mut *conn)
-    .await?
-    .try_get(0)?;
-    let n = binds.len();
-    let list = format!(
-        "SELECT {VISIT_COLUMNS}{sql} ORDER BY visited_on DESC, id DESC LIMIT ${} OFFSET ${}",
-        n + 1,
-        n + 2
+    let mut f = Filters::new(
+        "audit_visits",
+        &cond,
+        bind.into_iter().map(Bind::I).collect(),
     );
-    let rows = crate::query::bind_all(sqlx::query(sqlx::AssertSqlSafe(list)), &binds)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(conn)
-        .await?;
-    Ok((
-        rows.iter().map(visit_from).collect::<Result<_, _>>()?,
-        total,
-    ))
+    f.eq("station_id", station_id.map(Bind::I));
+    let order = "visited_on DESC, id DESC";
+    crate::query::rows_and_total(conn, VISIT_COLUMNS, &f, order, limit, offset, visit_from).await
 }
 
 /// One stored answer.

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 /// (`applied`, `duplicate`, `paid_late`, `signature_invalid`, `signature_stale`,
 /// `amount_mismatch`, `unknown_payment`, …), `page` from 1. A station sees the
 /// notices of its own bills; notices naming no known payment only head office.
-#[utoipa::path(get, path = "/api/v1/payment-notices", tag = "payments", params(("bill_id" = Option<i64>, Query), ("verdict" = Option<String>, Query), ("page" = Option<i64>, Query)), responses((status = 200, body = NoticePage), (status = 403, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+#[utoipa::path(get, path = "/api/v1/payment-notices", tag = "payments", params(("bill_id" = Option<i64>, Query, minimum = 1), ("verdict" = Option<String>, Query), ("page" = Option<i64>, Query)), responses((status = 200, body = NoticePage), (status = 403, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 pub async fn list_notices(
     State(s): State<AppState>,
     c: Caller,
