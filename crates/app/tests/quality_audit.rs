@@ -407,6 +407,10 @@ async fn bad_input_changes_nothing(env: &Env) {
     .await
     .unwrap_err();
     assert_eq!(rule(&e), "quality_audit.date_future");
+    assert!(
+        matches!(e, app::AppError::Refused(_)),
+        "a rule of the records or the clock is a refusal (409): {e:?}"
+    );
     let e = app::quality_audit::start(
         &env.app,
         &w,
@@ -484,6 +488,10 @@ async fn bad_input_changes_nothing(env: &Env) {
     .await
     .unwrap_err();
     assert_eq!(rule(&e), "quality_audit.checkpoint_unknown");
+    assert!(
+        matches!(e, app::AppError::Refused(_)),
+        "a rule of the records or the clock is a refusal (409): {e:?}"
+    );
     assert_eq!(count(env, "audit_answers").await, 0);
     // Submitting with checkpoints unanswered.
     app::quality_audit::answer(&env.app, &w, v.id, &answers(&[])[..10])
@@ -527,6 +535,10 @@ async fn bad_input_changes_nothing(env: &Env) {
     .await
     .unwrap_err();
     assert_eq!(rule(&e), "quality_audit.code_repeated");
+    assert!(
+        matches!(e, app::AppError::Refused(_)),
+        "a rule of the records or the clock is a refusal (409): {e:?}"
+    );
     assert_eq!(count(env, "audit_checklists").await, 1);
 }
 
@@ -555,6 +567,10 @@ async fn a_station_rates_its_depot_once_a_quarter(env: &Env) {
         .await
         .unwrap_err();
     assert_eq!(rule(&e), "quality_audit.quarter_not_open");
+    assert!(
+        matches!(e, app::AppError::Refused(_)),
+        "a rule of the records or the clock is a refusal (409): {e:?}"
+    );
     let e = app::quality_audit::depot::rate(&env.app, &m, &rate("2026-4", 4))
         .await
         .unwrap_err();

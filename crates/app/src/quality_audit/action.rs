@@ -23,11 +23,11 @@ use store::quality_audit::action::StepWrite;
 pub struct StepInput {
     /// `record_cause`, `close_with_evidence`, `verify`, `reject` or `standardise`.
     #[serde(default)]
-    #[schema(pattern = "^(record_cause|close_with_evidence)$")]
+    #[schema(required = true, pattern = "^(record_cause|close_with_evidence)$")]
     pub step: String,
     /// The step's words.
     #[serde(default)]
-    #[schema(schema_with = crate::schema::opt_lines::<2000>)]
+    #[schema(schema_with = crate::schema::lines::<2000>, required = true)]
     pub text: String,
     /// The evidence (closing only).
     #[serde(default)]
@@ -61,11 +61,11 @@ impl StepInput {
 pub struct ReviewInput {
     /// `verify`, `reject` or `standardise`.
     #[serde(default)]
-    #[schema(pattern = "^(verify|reject|standardise)$")]
+    #[schema(required = true, pattern = "^(verify|reject|standardise)$")]
     pub step: String,
     /// The verification note, the reason for sending it back, or where it became standard.
     #[serde(default)]
-    #[schema(schema_with = crate::schema::opt_lines::<2000>)]
+    #[schema(schema_with = crate::schema::lines::<2000>, required = true)]
     pub text: String,
 }
 

@@ -20,10 +20,12 @@ pub const DEFAULT_NAME: &str = "服务流程与设施检核表 / Service process
 pub struct PublishInput {
     /// The version's name.
     #[serde(default)]
-    #[schema(schema_with = crate::schema::line::<100>)]
+    #[schema(schema_with = crate::schema::line::<100>, required = true)]
     pub name: String,
-    /// The checkpoints in order.
+    /// The checkpoints in order: at least one, at most 200, codes unique and each
+    /// step's checkpoints together (a repeated code or a split step is refused, 409).
     #[serde(default)]
+    #[schema(required = true, min_items = 1, max_items = 200)]
     pub checkpoints: Vec<CheckpointInput>,
 }
 
@@ -32,19 +34,19 @@ pub struct PublishInput {
 pub struct CheckpointInput {
     /// Its step (`appointment`, …, `facility`; a short ASCII code).
     #[serde(default)]
-    #[schema(pattern = "^[A-Za-z0-9_]{1,20}$")]
+    #[schema(required = true, pattern = "^[A-Za-z0-9_]{1,20}$")]
     pub step: String,
     /// Its code, unique in the checklist.
     #[serde(default)]
-    #[schema(pattern = "^[A-Za-z0-9_]{1,20}$")]
+    #[schema(required = true, pattern = "^[A-Za-z0-9_]{1,20}$")]
     pub code: String,
     /// What is checked, in Chinese.
     #[serde(default)]
-    #[schema(schema_with = crate::schema::line::<200>)]
+    #[schema(schema_with = crate::schema::line::<200>, required = true)]
     pub text_zh: String,
     /// What is checked, in English.
     #[serde(default)]
-    #[schema(schema_with = crate::schema::line::<200>)]
+    #[schema(schema_with = crate::schema::line::<200>, required = true)]
     pub text_en: String,
 }
 
@@ -136,7 +138,18 @@ pub async fn publish(app: &App, grant: &Grant, input: &PublishInput) -> AppResul
             })
             .collect(),
     )
-    .map_err(|v| AppError::Invalid(v.into()))?;
+    .map_err(|v| {
+        // A list that is well formed item by item but repeats a code or splits a
+        // step breaks a rule across items, which no schema states: refused.
+        if matches!(
+            v.rule,
+            "quality_audit.code_repeated" | "quality_audit.step_split"
+        ) {
+            AppError::Refused(v.into())
+        } else {
+            AppError::Invalid(v.into())
+        }
+    })?;
     let body =
         serde_json::to_string(list.checkpoints()).map_err(|e| AppError::Internal(e.to_string()))?;
     let n = i64::try_from(list.checkpoints().len()).unwrap_or(i64::MAX);

@@ -13,11 +13,13 @@ pub use store::quality_audit::depot::DepotQuarter;
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct RateInput {
     /// The quarter, `YYYYQn` (the current or the previous one).
+    /// (Another quarter is refused, 409: which are open depends on the clock.)
     #[serde(default)]
-    #[schema(pattern = "^20[0-9]{2}Q[1-4]$")]
+    #[schema(required = true, pattern = "^20[0-9]{2}Q[1-4]$")]
     pub quarter: String,
     /// 1 (poor) to 5 (excellent).
     #[serde(default)]
+    #[schema(required = true, minimum = 1, maximum = 5)]
     pub score: i64,
     /// Why.
     #[serde(default)]
@@ -90,7 +92,7 @@ pub async fn rate(app: &App, grant: &Grant, input: &RateInput) -> AppResult<()> 
     let now_q = Quarter::of(super::today(app)?);
     let q = Quarter::parse(&input.quarter).map_err(|v| AppError::Invalid(v.into()))?;
     if q != now_q && q != now_q.previous() {
-        return Err(AppError::Invalid(
+        return Err(AppError::Refused(
             Violation::new("quarter", "quality_audit.quarter_not_open")
                 .with_detail(q.to_string())
                 .into(),

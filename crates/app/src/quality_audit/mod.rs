@@ -33,14 +33,18 @@ pub(crate) fn covers(grant: &Grant, station: i64, region: i64) -> AppResult<()> 
 pub struct VisitInput {
     /// The station audited.
     #[serde(default)]
+    #[schema(required = true, minimum = 1)]
     pub station_id: i64,
     /// `head_office`, `third_party` or `mystery_shopper`.
     #[serde(default)]
-    #[schema(pattern = "^(head_office|third_party|mystery_shopper)$")]
+    #[schema(
+        required = true,
+        pattern = "^(head_office|third_party|mystery_shopper)$"
+    )]
     pub kind: String,
-    /// The day of the visit, `YYYY-MM-DD`, not in the future.
+    /// The day of the visit, `YYYY-MM-DD`; a day still to come is refused (409).
     #[serde(default)]
-    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(value_type = String, format = Date, required = true)]
     pub visited_on: String,
 }
 
@@ -50,11 +54,11 @@ pub struct VisitInput {
 pub struct AnswerInput {
     /// The checkpoint's code.
     #[serde(default)]
-    #[schema(pattern = "^[A-Za-z0-9_]{1,20}$")]
+    #[schema(required = true, pattern = "^[A-Za-z0-9_]{1,20}$")]
     pub code: String,
     /// `pass`, `fail` or `not_applicable`.
     #[serde(default)]
-    #[schema(pattern = "^(pass|fail|not_applicable)$")]
+    #[schema(required = true, pattern = "^(pass|fail|not_applicable)$")]
     pub verdict: String,
     /// What was found (required when failed).
     #[serde(default)]
@@ -65,8 +69,10 @@ pub struct AnswerInput {
 /// A batch of answers.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct AnswersInput {
-    /// The answers, any subset of the checklist.
+    /// The answers, any subset of the checklist (at least one); a code the visit's
+    /// checklist lacks is refused (409).
     #[serde(default)]
+    #[schema(required = true, min_items = 1)]
     pub answers: Vec<AnswerInput>,
 }
 
@@ -141,7 +147,7 @@ pub async fn start(app: &App, grant: &Grant, input: &VisitInput) -> AppResult<Vi
     let kind = v.field("kind", AuditKind::parse(&input.kind));
     let day = v.field(
         "visited_on",
-        parse_day("visited_on", &input.visited_on, today(app)?),
+        parse_day("visited_on", &input.visited_on, jiff::civil::Date::MAX),
     );
     if input.station_id <= 0 {
         v.push(Violation::new(
@@ -153,6 +159,14 @@ pub async fn start(app: &App, grant: &Grant, input: &VisitInput) -> AppResult<Vi
     let (Some(kind), Some(day)) = (kind, day) else {
         return Err(AppError::Invalid(v));
     };
+    // A well-formed day still to come depends on the clock: refused, not invalid.
+    if day > today(app)? {
+        return Err(AppError::Refused(
+            Violation::new("visited_on", "quality_audit.date_future")
+                .with_detail(day.to_string())
+                .into(),
+        ));
+    }
     let mut c = conn(app).await?;
     let station = store::network::station(&mut c, &Reach::All, input.station_id)
         .await
@@ -218,11 +232,12 @@ pub async fn answer(
     }
     let list = checklist::of_visit(app, &visit).await?;
     let mut v = Violations::new();
+    let mut unknown = Violations::new();
     let mut clean: Vec<(String, Verdict, Option<String>)> = Vec::new();
     for (i, a) in answers.iter().enumerate() {
         let code = a.code.trim();
         if list.checkpoint(code).is_none() {
-            v.push(
+            unknown.push(
                 Violation::new(
                     format!("answers[{i}].code"),
                     "quality_audit.checkpoint_unknown",
@@ -253,6 +268,8 @@ pub async fn answer(
         v.push(Violation::new("answers", "quality_audit.answers_empty"));
     }
     v.into_result().map_err(AppError::Invalid)?;
+    // A well-formed code this visit's checklist version lacks: refused by the record.
+    unknown.into_result().map_err(AppError::Refused)?;
     run(app, "quality_audit.answer", |mut tx| {
         let clean = clean.clone();
         async move {

@@ -101,7 +101,9 @@ pub(super) fn state_rules(doc: &mut serde_json::Value) {
 ///   gives a reason from the list, a normal one none (`domain::complaint::Severity`);
 /// - a consent taken on a call names its evidence, 2 to 500 characters
 ///   (`domain::privacy::consent::ConsentChange::parse`);
-/// - a pick-up serves exactly one of an appointment and a repair order.
+/// - a pick-up serves exactly one of an appointment and a repair order;
+/// - a corrective action closed with evidence names it, and a failed audit
+///   checkpoint its finding (`domain::quality_audit`).
 pub(super) fn state_input_rules(doc: &mut serde_json::Value) {
     use domain::code::Code;
     let reasons = domain::complaint::UrgentReason::codes();
@@ -149,6 +151,24 @@ pub(super) fn state_input_rules(doc: &mut serde_json::Value) {
                 }}}
             }]),
         );
+    }
+    let needs_text = |field: &str, when: &str, value: &str| {
+        serde_json::json!([{
+            "if": {"properties": {when: {"const": value}}, "required": [when]},
+            "then": {"required": [field], "properties": {field: {
+                "type": "string",
+                "pattern": domain::text::pattern(domain::text::Lines::Many, 2000, true)
+            }}}
+        }])
+    };
+    if let Some(s) = schema_mut(doc, "AuditStepInput") {
+        s.insert(
+            "allOf".into(),
+            needs_text("evidence", "step", "close_with_evidence"),
+        );
+    }
+    if let Some(s) = schema_mut(doc, "AuditAnswerInput") {
+        s.insert("allOf".into(), needs_text("finding", "verdict", "fail"));
     }
     if let Some(s) = schema_mut(doc, "PickupInput") {
         let only = |one: &str, other: &str| {
