@@ -6,7 +6,7 @@
 
 use crate::AppState;
 use crate::api::privacy::audit_search::filter;
-use crate::console::chrome::{Chrome, show_time};
+use crate::console::chrome::{Chrome, ListQuery, Pager, SortHeader, show_time};
 use crate::console::form::{error_page, render, violations_text};
 use crate::console::select::SearchSelect;
 use crate::console::session::ConsoleUser;
@@ -55,8 +55,10 @@ struct AuditPage {
     from: String,
     to: String,
     export_href: String,
-    headers: Vec<String>,
+    /// Column headings, the sortable ones as links with `aria-sort`.
+    sort: Vec<SortHeader>,
     rows: Vec<Vec<String>>,
+    pager: Pager,
     error: Option<String>,
 }
 
@@ -78,6 +80,13 @@ async fn page(
     else {
         return error_page(chrome, &app::AppError::Forbidden);
     };
+    // Sort, page and size come from the page's own links; every filter stays on them.
+    let lq = ListQuery::read(
+        "/console/audit",
+        &q,
+        app::privacy::audit_search::AUDIT_ORDERS,
+        &FILTERS,
+    );
     let q = with_choices(q);
     let get = |k: &str| q.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
     let query: String = form_urlencoded::Serializer::new(String::new())
@@ -86,15 +95,26 @@ async fn page(
                 .filter(|(k, v)| !v.trim().is_empty() && FILTERS.contains(&k.as_str())),
         )
         .finish();
-    let (rows, error) = match filter(&q, user.lang) {
-        Err(_) => (Vec::new(), Some(chrome.t("rule.type.integer"))),
-        Ok(f) => match app::privacy::audit_search::search(&s.app, &g, &f).await {
-            Ok(rows) => (rows, None),
-            Err(e @ app::AppError::Invalid(_)) => (Vec::new(), violations_text(&chrome, &e)),
-            Err(e) => return error_page(chrome, &e),
-        },
+    let empty = app::Paged {
+        items: Vec::new(),
+        total: 0,
+        page: 1,
+        per_page: lq.size,
     };
-    let rows = rows.iter().map(|r| row(&chrome, r)).collect();
+    let (found, error) = match filter(&q, user.lang) {
+        Err(_) => (empty, Some(chrome.t("rule.type.integer"))),
+        Ok(f) => {
+            match app::privacy::audit_search::search_page(&s.app, &g, &f, lq.page(), lq.order)
+                .await
+            {
+                Ok(rows) => (rows, None),
+                Err(e @ app::AppError::Invalid(_)) => (empty, violations_text(&chrome, &e)),
+                Err(e) => return error_page(chrome, &e),
+            }
+        }
+    };
+    let pager = lq.pager(user.lang, found.total, found.page, found.pages());
+    let rows = found.items.iter().map(|r| row(&chrome, r)).collect();
     let (actors, records) = app::privacy::audit_names::choices(&s.app, &g)
         .await
         .unwrap_or_default();
@@ -154,19 +174,22 @@ async fn page(
         from: get("from"),
         to: get("to"),
         export_href: format!("/console/audit/export?{query}"),
-        headers: [
-            "audit.at",
-            "audit.actor",
-            "audit.action",
-            "audit.entity",
-            "audit.field",
-            "audit.reason",
-            "audit.rows",
-        ]
-        .iter()
-        .map(|k| chrome.t(k))
-        .collect(),
+        sort: lq.headers(
+            [
+                ("audit.at", Some("at")),
+                ("audit.actor", Some("actor")),
+                ("audit.action", Some("action")),
+                ("audit.entity", Some("record")),
+                ("audit.field", Some("field")),
+                ("audit.reason", None),
+                ("audit.rows", None),
+            ]
+            .iter()
+            .map(|(k, key)| (chrome.t(k), *key))
+            .collect(),
+        ),
         rows,
+        pager,
         error,
         chrome,
     };
