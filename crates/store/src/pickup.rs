@@ -319,9 +319,7 @@ pub async fn list_page(
         conn,
         COLS,
         "FROM pickups p JOIN stations s ON s.id = p.station_id",
-        &format!(
-            "p.station_id = $1 AND p.window_start >= $2 AND p.window_start < $3 AND {cond}"
-        ),
+        &format!("p.station_id = $1 AND p.window_start >= $2 AND p.window_start < $3 AND {cond}"),
         &order,
         &binds,
         page,

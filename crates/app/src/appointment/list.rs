@@ -87,14 +87,15 @@ mod tests {
 
     #[test]
     fn sorts_by_the_chosen_column_and_cuts_pages() {
-        let all = vec![card(1, 30, "京A3"), card(2, 10, "京A1"), card(3, 20, "京A2")];
+        let all = vec![
+            card(1, 30, "京A3"),
+            card(2, 10, "京A1"),
+            card(3, 20, "京A2"),
+        ];
         let by_plate_desc = Order::pick(APPOINTMENT_ORDERS, "plate", "desc");
         let p = sorted_page(all.clone(), by_plate_desc, Page::new(1, 2));
         assert_eq!(p.total, 3);
-        assert_eq!(
-            p.items.iter().map(|c| c.id).collect::<Vec<_>>(),
-            vec![1, 3]
-        );
+        assert_eq!(p.items.iter().map(|c| c.id).collect::<Vec<_>>(), vec![1, 3]);
         let p = sorted_page(all.clone(), by_plate_desc, Page::new(2, 2));
         assert_eq!(p.items.iter().map(|c| c.id).collect::<Vec<_>>(), vec![2]);
         // A key off the whitelist is no order at all: the list's own (as given).

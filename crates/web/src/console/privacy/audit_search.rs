@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The actions the audit log records, for the filter's list.
-const ACTIONS: [&str; 11] = [
+const ACTIONS: [&str; 12] = [
     "view",
     "reveal",
     "reveal_refused",
@@ -39,6 +39,7 @@ const ACTIONS: [&str; 11] = [
     "consent_refused",
     "duplicate_phone",
     "own_data",
+    "refund",
 ];
 
 #[derive(Template)]
@@ -104,8 +105,7 @@ async fn page(
     let (found, error) = match filter(&q, user.lang) {
         Err(_) => (empty, Some(chrome.t("rule.type.integer"))),
         Ok(f) => {
-            match app::privacy::audit_search::search_page(&s.app, &g, &f, lq.page(), lq.order)
-                .await
+            match app::privacy::audit_search::search_page(&s.app, &g, &f, lq.page(), lq.order).await
             {
                 Ok(rows) => (rows, None),
                 Err(e @ app::AppError::Invalid(_)) => (empty, violations_text(&chrome, &e)),
@@ -276,12 +276,13 @@ fn actor_text(chrome: &Chrome, kind: &str, role: &str, id: i64, name: &str) -> S
         return kind_label;
     }
     let role_label = label_or_code(chrome, &format!("role.{role}"), role);
-    let name = if name.is_empty() {
-        format!("#{id}")
-    } else {
-        name.to_string()
-    };
-    format!("{name} · {kind_label} · {role_label}")
+    // Id 0 is no person (the demo's and the bootstrap's own head-office steps):
+    // nothing to name, so no "#0" either.
+    match (name.is_empty(), id) {
+        (true, 0) => format!("{kind_label} · {role_label}"),
+        (true, _) => format!("#{id} · {kind_label} · {role_label}"),
+        (false, _) => format!("{name} · {kind_label} · {role_label}"),
+    }
 }
 
 /// The record: its kind and name (a customer's name, a plate); an export names the
