@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The actions the audit log records, for the filter's list.
-const ACTIONS: [&str; 12] = [
+const ACTIONS: [&str; 13] = [
     "view",
     "reveal",
     "reveal_refused",
@@ -35,6 +35,7 @@ const ACTIONS: [&str; 12] = [
     "identify_refused",
     "search_refused",
     "export",
+    "export_refused",
     "consent",
     "consent_refused",
     "duplicate_phone",
