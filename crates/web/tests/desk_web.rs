@@ -3,8 +3,7 @@
 //! and staff lists sort by a column heading (server-side, whitelisted, with
 //! `aria-sort`, the order kept on page links) — and so do the appointments list, the
 //! jobs, the pick-ups, the privacy requests and the audit search —, and the capacity
-//! page is linked for
-//! those who may publish capacity.
+//! page is linked for those who may publish capacity.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
