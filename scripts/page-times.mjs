@@ -77,6 +77,7 @@ const pages = [
   ['advisor', '/console/board'],
   ['advisor', '/console/appointments'],
   ['advisor', '/console/appointments?view=week'],
+  ['advisor', '/console/appointments?view=list&sort=plate&dir=desc'],
   ['advisor', '/console/appointments/new'],
   appointment && ['advisor', `/console/appointments/${appointment}`],
   ['advisor', '/console/customers'],
@@ -102,6 +103,7 @@ const pages = [
   ['admin', '/console/reconciliation'],
   ['admin', '/console/privacy-requests'],
   ['privacy', '/console/audit'],
+  ['privacy', '/console/audit?sort=action&dir=asc&size=100'],
 ].filter(Boolean);
 
 const rows = [];

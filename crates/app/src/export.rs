@@ -44,6 +44,36 @@ pub async fn export(
     .await
 }
 
+/// Records an export refused for want of the right (issue 21, bad input: "an export of
+/// personal fields by a role without the right … the attempt audited"): one
+/// `export_refused` row naming the list and the personal fields it would have
+/// carried, with the caller as actor. The caller holds no grant here, so the actor is
+/// taken from the principal itself.
+pub async fn refused(
+    app: &crate::App,
+    who: &domain::permission::Principal,
+    kind: ImportKind,
+) -> AppResult<()> {
+    let actor = store::event::Actor {
+        role: who.role.code(),
+        id: who.id,
+        kind: who.kind.code(),
+    };
+    crate::transaction::run(app, "export.refused", move |mut tx| async move {
+        let row = store::audit::AuditRow {
+            action: "export_refused",
+            entity: kind.name(),
+            entity_id: 0,
+            field: personal_fields(kind),
+            reason: "no export right",
+            row_count: None,
+        };
+        store::audit::insert(&mut tx, app.now_ms(), actor, row).await?;
+        Ok((tx, ()))
+    })
+    .await
+}
+
 /// The personal fields an export of `kind` carries, as the audit log names them.
 fn personal_fields(kind: ImportKind) -> &'static str {
     match kind {

@@ -289,6 +289,45 @@ pub async fn list(
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
+/// The columns a station's pick-up list may be sorted by: (key in the page's link,
+/// SQL column).
+pub const PICKUP_ORDERS: &[(&str, &str)] = &[
+    ("window", "p.window_start"),
+    ("kind", "p.kind"),
+    ("driver", "p.driver_id"),
+    ("state", "p.state"),
+];
+
+/// One page of [`list`], in the order a person chose (one of [`PICKUP_ORDERS`]; by
+/// window otherwise), with the count of all of them.
+#[allow(clippy::too_many_arguments)] // the list's filters, its order and its page
+pub async fn list_page(
+    conn: &mut AnyConnection,
+    reach: &Reach,
+    station_id: i64,
+    from: i64,
+    to: i64,
+    order: Option<crate::query::Order>,
+    page: crate::Page,
+) -> StoreResult<crate::Paged<PickupRow>> {
+    use crate::query::Bind;
+    let (cond, val) = station_filter(reach, "p.station_id", "s.region_id", 4);
+    let mut binds = vec![Bind::I(station_id), Bind::I(from), Bind::I(to)];
+    binds.extend(val.map(Bind::I));
+    let order = order.map_or_else(|| "p.window_start, p.id".to_string(), |o| o.sql("p.id"));
+    crate::query::page_of(
+        conn,
+        COLS,
+        "FROM pickups p JOIN stations s ON s.id = p.station_id",
+        &format!("p.station_id = $1 AND p.window_start >= $2 AND p.window_start < $3 AND {cond}"),
+        &order,
+        &binds,
+        page,
+        from_row,
+    )
+    .await
+}
+
 fn guarded(affected: u64) -> StoreResult<()> {
     if affected == 1 {
         Ok(())

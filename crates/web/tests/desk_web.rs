@@ -1,8 +1,9 @@
 //! The desk's lists and frame as people read them (issue 17): the top bar names the
 //! user's station, lists name stations and regions instead of numbers, the station
 //! and staff lists sort by a column heading (server-side, whitelisted, with
-//! `aria-sort`, the order kept on page links), and the capacity page is linked for
-//! those who may publish capacity.
+//! `aria-sort`, the order kept on page links) — and so do the appointments list, the
+//! jobs, the pick-ups, the privacy requests and the audit search —, and the capacity
+//! page is linked for those who may publish capacity.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -228,4 +229,67 @@ async fn customers_and_vehicles_sort_page_by_size_and_name_the_owner() {
     names.reverse();
     assert_eq!(column(&desc, 1), names);
     assert!(desc.contains("aria-sort=\"descending\""), "{desc}");
+}
+
+/// The lists added to the sortable set (appointments list view, jobs, pick-ups,
+/// privacy requests, audit search): each answers a whitelisted order with its
+/// `aria-sort`, keeps it on the page-size links, and the audit search orders in the
+/// database (an export row before a refused one, ascending; the other way round,
+/// descending), on both databases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desk_lists_sort_by_a_whitelisted_column_with_sizes_and_pages() {
+    let t = TestApp::spawn().await;
+    for (account, path, key) in [
+        (
+            "service_advisor",
+            "/console/appointments?view=list",
+            "plate",
+        ),
+        ("technician", "/console/jobs?x=1", "work"),
+        ("service_advisor", "/console/pickups?x=1", "state"),
+        ("administrator", "/console/privacy-requests?x=1", "due"),
+        ("privacy_officer", "/console/audit?x=1", "at"),
+    ] {
+        let (c, _) = t.login(account).await;
+        let (s, html) = page(&c, format!("{}{path}&sort={key}&dir=asc", t.base)).await;
+        assert_eq!(s, 200, "{path}: {html}");
+        assert!(html.contains("aria-sort=\"ascending\""), "{path}: {html}");
+        assert!(
+            html.contains(&format!("sort={key}&dir=asc&size=50")),
+            "{path}: the size link keeps the order: {html}"
+        );
+        // Off the whitelist: the list's own order, nothing sorted.
+        let (s, odd) = page(&c, format!("{}{path}&sort=id%3B--&dir=asc", t.base)).await;
+        assert_eq!(s, 200, "{path}");
+        assert!(!odd.contains("aria-sort=\"ascending\""), "{path}: {odd}");
+    }
+    // Two kinds of audit row: an export by the administrator, a refused one by a
+    // technician.
+    let admin = t.token(domain::role::Role::Administrator).await;
+    let tech = t.token(domain::role::Role::Technician).await;
+    for tok in [&admin, &tech] {
+        t.client()
+            .get(format!("{}/api/v1/export/stations", t.base))
+            .bearer_auth(tok)
+            .send()
+            .await
+            .unwrap();
+    }
+    let (c, _) = t.login("privacy_officer").await;
+    // Whatever else the log holds, "export" sorts before "export_refused".
+    let at = |html: &str, label: &str| column(html, 2).iter().position(|a| a == label);
+    let (_, asc) = page(
+        &c,
+        format!("{}/console/audit?sort=action&dir=asc&size=100", t.base),
+    )
+    .await;
+    let (_, desc) = page(
+        &c,
+        format!("{}/console/audit?sort=action&dir=desc&size=100", t.base),
+    )
+    .await;
+    let (e, r) = (at(&asc, "导出"), at(&asc, "导出被拒"));
+    assert!(e.is_some() && r.is_some() && e < r, "{asc}");
+    let (e, r) = (at(&desc, "导出"), at(&desc, "导出被拒"));
+    assert!(e.is_some() && r.is_some() && e > r, "{desc}");
 }

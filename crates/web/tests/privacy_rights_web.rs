@@ -175,6 +175,15 @@ async fn the_owner_export_covers_every_table_holding_a_customer_id() {
         .await
         .unwrap();
     assert_eq!(data["customer"]["phone"], "+8613800000001");
+    // The consent ledger is the truth (migration 0028): the customer record's old
+    // flags are not exported beside it, so the two cannot disagree.
+    for old in ["consent_service", "consent_marketing"] {
+        assert!(
+            data["customer"].get(old).is_none(),
+            "{old} in the export: {}",
+            data["customer"]
+        );
+    }
     let names: Vec<&str> = data["sections"]
         .as_array()
         .unwrap()
@@ -195,6 +204,7 @@ async fn the_owner_export_covers_every_table_holding_a_customer_id() {
         "messages_sent",
         "who_viewed",
         "privacy_requests",
+        "consent",
     ] {
         assert!(names.contains(&want), "{want} missing from {names:?}");
     }

@@ -407,6 +407,26 @@ async fn a_duplicate_phone_reveals_nothing_and_is_recorded() {
     assert_eq!(audit_count(&t, "duplicate_phone").await, 1);
 }
 
+/// Bad input: an export of personal fields by a role without the right is a 403,
+/// nothing exported, and the attempt is in the audit log with the fields it asked for.
+#[tokio::test]
+async fn an_export_without_the_right_is_refused_and_audited() {
+    let t = TestApp::spawn().await;
+    let tok = t.token(Role::Technician).await;
+    let r = t
+        .client()
+        .get(format!("{}/api/v1/export/customers", t.base))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let body = r.text().await.unwrap();
+    assert!(!body.contains("13800000001"), "{body}");
+    assert_eq!(audit_count(&t, "export_refused").await, 1);
+    assert_eq!(audit_count(&t, "export").await, 0, "nothing exported");
+}
+
 /// Finding 4: a phone typed into a rating comment is masked on the bill views (desk
 /// API and the owner's link).
 #[tokio::test]

@@ -8,6 +8,7 @@
 //! domain's own refusal; a deadlock or busy database runs the whole transaction again.
 
 pub mod feed;
+pub mod list;
 pub mod owner;
 pub mod view;
 use crate::calendar::{station_calendar, station_zone};

@@ -326,6 +326,40 @@ pub async fn list(
     Ok(masked_rows(grant, rows))
 }
 
+/// The columns a station's pick-up list may be sorted by (see `store`'s whitelist).
+pub const PICKUP_ORDERS: &[(&str, &str)] = store::pickup::PICKUP_ORDERS;
+
+/// One page of [`list`], in the order a person chose from [`PICKUP_ORDERS`] (by
+/// window otherwise), addresses masked as in every list.
+#[allow(clippy::too_many_arguments)] // the list's filters, its order and its page
+pub async fn list_page(
+    app: &App,
+    grant: &Grant,
+    station_id: i64,
+    from: i64,
+    to: i64,
+    order: Option<crate::Order>,
+    page: crate::Page,
+) -> AppResult<crate::Paged<PickupRow>> {
+    expect(grant, READ)?;
+    let rows = store::pickup::list_page(
+        &mut *conn(app).await?,
+        grant.reach(),
+        station_id,
+        from,
+        to,
+        order,
+        page,
+    )
+    .await?;
+    Ok(crate::Paged {
+        items: masked_rows(grant, rows.items),
+        total: rows.total,
+        page: rows.page,
+        per_page: rows.per_page,
+    })
+}
+
 /// Pick-ups as lists show them: addresses masked for everyone (issue 21, finding 2).
 fn masked_rows(grant: &Grant, rows: Vec<PickupRow>) -> Vec<PickupRow> {
     use domain::privacy::{Purpose, Relation};

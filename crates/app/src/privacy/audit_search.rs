@@ -137,6 +137,32 @@ pub async fn search(app: &App, grant: &Grant, f: &AuditFilter) -> AppResult<Vec<
     name_rows(&mut c, grant.principal(), rows).await
 }
 
+/// The columns the audit page may be sorted by (see `store`'s whitelist).
+pub const AUDIT_ORDERS: &[(&str, &str)] = store::privacy::audit_search::AUDIT_ORDERS;
+
+/// One page of the audit rows matching the filter, in the order a person chose from
+/// [`AUDIT_ORDERS`] (newest first otherwise), with the count of all matching rows, so
+/// the page can offer numbered pages instead of cutting the list off. Needs [`READ`].
+pub async fn search_page(
+    app: &App,
+    grant: &Grant,
+    f: &AuditFilter,
+    page: crate::Page,
+    order: Option<crate::Order>,
+) -> AppResult<crate::Paged<AuditLine>> {
+    expect(grant, READ)?;
+    let q = parse(f)?;
+    let mut c = conn(app).await?;
+    let rows = store::privacy::audit_search::search_page(&mut c, &q, order, page).await?;
+    let items = name_rows(&mut c, grant.principal(), rows.items).await?;
+    Ok(crate::Paged {
+        items,
+        total: rows.total,
+        page: rows.page,
+        per_page: rows.per_page,
+    })
+}
+
 /// The rows matching the filter as CSV (at most [`EXPORTED`]), and one audit row for
 /// the download itself with its row count. Needs [`READ`].
 pub async fn export(app: &App, grant: &Grant, f: &AuditFilter) -> AppResult<String> {

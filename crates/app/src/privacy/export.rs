@@ -3,10 +3,9 @@
 //! signed-in owner, as JSON (`GET /api/v1/me/data`) and as the readable phone page
 //! (`/owner/data`). Each export is one audit row with the rows it carried.
 //!
-//! Consent: the consent ledger is built on another branch (issue 21, part A). Its
-//! table will hold a `customer_id`, so the coverage test fails until a section for
-//! it is added to `SECTIONS` — that is the hook; until then the customer section
-//! carries the two consent flags the customer record has.
+//! Consent: the consent ledger (`consent_entries`, migration 0028) is the one truth,
+//! exported whole as its own section (every grant and withdrawal with its source);
+//! the customer section carries no consent flags, so the two can never disagree.
 
 use crate::{App, AppError, AppResult, actor, conn};
 use domain::permission::{Action, Grant, Reach};

@@ -242,9 +242,42 @@ pub async fn queue(app: &App, grant: &Grant) -> AppResult<Vec<RequestView>> {
     crate::network::expect(grant, Action::PrivacyRequestHandle)?;
     let mut c = conn(app).await?;
     let rows = store::privacy::request::queue(&mut c, 200).await?;
+    named(&mut c, rows).await
+}
+
+/// The columns the queue page may be sorted by (see `store`'s whitelist).
+pub const REQUEST_ORDERS: &[(&str, &str)] = store::privacy::request::REQUEST_ORDERS;
+
+/// One page of the queue, in the order a person chose from [`REQUEST_ORDERS`] (the
+/// queue's own otherwise: waiting first, earliest due first), with the count of all
+/// requests.
+pub async fn queue_page(
+    app: &App,
+    grant: &Grant,
+    page: crate::Page,
+    order: Option<crate::Order>,
+) -> AppResult<crate::Paged<RequestView>> {
+    crate::network::expect(grant, Action::PrivacyRequestHandle)?;
+    let mut c = conn(app).await?;
+    let rows = store::privacy::request::queue_page(&mut c, order, page).await?;
+    let items = named(&mut c, rows.items).await?;
+    Ok(crate::Paged {
+        items,
+        total: rows.total,
+        page: rows.page,
+        per_page: rows.per_page,
+    })
+}
+
+/// The requests with their customer's masked name and phone (nothing left to name
+/// once a deletion anonymised the record).
+async fn named(
+    c: &mut sqlx::AnyConnection,
+    rows: Vec<store::privacy::request::RequestRow>,
+) -> AppResult<Vec<RequestView>> {
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let name = match store::customer::get(&mut c, &Reach::All, r.customer_id).await {
+        let name = match store::customer::get(&mut *c, &Reach::All, r.customer_id).await {
             // Anonymised by a completed deletion: nothing left to name.
             Ok(cust) if cust.name == ERASED_NAME => ERASED_NAME.to_string(),
             Ok(cust) => format!(

@@ -391,6 +391,51 @@ pub async fn jobs(app: &App, grant: &Grant, station_id: i64, staff_id: i64) -> A
         .collect())
 }
 
+/// The columns a technician's job list may be sorted by: (key in the page's link,
+/// the field). The list is built from one station's open orders (a few dozen lines
+/// at most), so it is sorted and cut into pages here, by whitelisted key only.
+pub const JOB_ORDERS: &[(&str, &str)] = &[
+    ("order", "order_id"),
+    ("plate", "plate"),
+    ("stage", "current_stage"),
+    ("work", "work"),
+];
+
+/// One page of [`jobs`], in the order a person chose from [`JOB_ORDERS`] (the
+/// board's order otherwise), with the count of all of them.
+pub async fn jobs_page(
+    app: &App,
+    grant: &Grant,
+    station_id: i64,
+    staff_id: i64,
+    order: Option<crate::Order>,
+    page: crate::Page,
+) -> AppResult<crate::Paged<Job>> {
+    let mut all = jobs(app, grant, station_id, staff_id).await?;
+    if let Some(o) = order {
+        all.sort_by(|a, b| {
+            let by = match o.key {
+                "plate" => a.plate.cmp(&b.plate),
+                "stage" => a.current_stage.cmp(&b.current_stage),
+                "work" => a.work.cmp(&b.work),
+                _ => a.order_id.cmp(&b.order_id),
+            };
+            let by = if o.desc { by.reverse() } else { by };
+            by.then(a.order_id.cmp(&b.order_id))
+                .then(a.line_no.cmp(&b.line_no))
+        });
+    }
+    let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
+    let skip = usize::try_from(page.offset()).unwrap_or(usize::MAX);
+    let take = usize::try_from(page.per_page).unwrap_or(0);
+    Ok(crate::Paged {
+        items: all.into_iter().skip(skip).take(take).collect(),
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}
+
 /// Publishes 30 days of capacity for a station that has none in the next 14 days, so
 /// booking works from a station's first day. A bootstrap step, taken as the system
 /// administrator. (The holiday plan needs no seeding here: an empty plan reads as

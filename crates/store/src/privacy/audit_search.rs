@@ -3,6 +3,9 @@
 
 use crate::audit::AuditEntry;
 use crate::error::StoreResult;
+use crate::query::{Bind, Order, bind_all, page_of};
+use crate::{Page, Paged};
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 /// What to look for; every part is optional and they all must hold.
@@ -26,85 +29,119 @@ pub struct AuditQuery {
     pub until: Option<i64>,
 }
 
-/// Audit rows matching `q`, newest first, at most `limit`.
-pub async fn search(
-    conn: &mut AnyConnection,
-    q: &AuditQuery,
-    limit: i64,
-) -> StoreResult<Vec<AuditEntry>> {
-    enum B {
-        S(String),
-        I(i64),
-    }
+/// The columns an audit list may be sorted by: (key in the page's link, SQL column).
+pub const AUDIT_ORDERS: &[(&str, &str)] = &[
+    ("at", "at"),
+    ("actor", "actor_role"),
+    ("action", "action"),
+    ("record", "entity"),
+    ("field", "field"),
+];
+
+/// The columns every audit read returns.
+const COLUMNS: &str =
+    "at, actor_kind, actor_role, actor_id, action, entity, entity_id, field, reason, row_count";
+
+/// The `WHERE` text and its binds for `q`.
+fn where_of(q: &AuditQuery) -> (String, Vec<Bind>) {
     let mut cond = Vec::new();
     let mut binds = Vec::new();
-    let mut add = |sql: &str, b: B| {
+    let mut add = |sql: &str, b: Bind| {
         binds.push(b);
         cond.push(sql.replace('?', &format!("${}", binds.len())));
     };
     if let Some(r) = &q.actor_role {
-        add("actor_role = ?", B::S(r.clone()));
+        add("actor_role = ?", Bind::S(r.clone()));
     }
     if let Some(i) = q.actor_id {
-        add("actor_id = ?", B::I(i));
+        add("actor_id = ?", Bind::I(i));
     }
     if let Some(c) = q.customer_id {
-        add("entity = 'customer' AND entity_id = ?", B::I(c));
+        add("entity = 'customer' AND entity_id = ?", Bind::I(c));
     }
     if let Some((e, i)) = &q.record {
-        add("entity = ?", B::S(e.clone()));
-        add("entity_id = ?", B::I(*i));
+        add("entity = ?", Bind::S(e.clone()));
+        add("entity_id = ?", Bind::I(*i));
     }
     if let Some(a) = &q.action {
-        add("action = ?", B::S(a.clone()));
+        add("action = ?", Bind::S(a.clone()));
     }
     if let Some(f) = &q.field {
         // Exports list several fields: match one whole item of the list.
         add(
             "(',' || field || ',') LIKE ?",
-            B::S(format!("%,{},%", f.replace(['%', '_', ','], ""))),
+            Bind::S(format!("%,{},%", f.replace(['%', '_', ','], ""))),
         );
     }
     if let Some(t) = q.from {
-        add("at >= ?", B::I(t));
+        add("at >= ?", Bind::I(t));
     }
     if let Some(t) = q.until {
-        add("at < ?", B::I(t));
+        add("at < ?", Bind::I(t));
     }
     let wh = if cond.is_empty() {
         "1 = 1".to_string()
     } else {
         cond.join(" AND ")
     };
+    (wh, binds)
+}
+
+fn entry_of(r: &AnyRow) -> Result<AuditEntry, sqlx::Error> {
+    Ok(AuditEntry {
+        at: r.try_get("at")?,
+        actor_kind: r.try_get("actor_kind")?,
+        actor_role: r.try_get("actor_role")?,
+        actor_id: r.try_get("actor_id")?,
+        action: r.try_get("action")?,
+        entity: r.try_get("entity")?,
+        entity_id: r.try_get("entity_id")?,
+        field: r.try_get("field")?,
+        reason: r.try_get("reason")?,
+        row_count: r.try_get("row_count")?,
+    })
+}
+
+/// Audit rows matching `q`, newest first, at most `limit` (the download).
+pub async fn search(
+    conn: &mut AnyConnection,
+    q: &AuditQuery,
+    limit: i64,
+) -> StoreResult<Vec<AuditEntry>> {
+    let (wh, binds) = where_of(q);
     let sql = format!(
-        "SELECT at, actor_kind, actor_role, actor_id, action, entity, entity_id, field, reason, row_count \
-         FROM audit_log WHERE {wh} ORDER BY id DESC LIMIT {}",
+        "SELECT {COLUMNS} FROM audit_log WHERE {wh} ORDER BY id DESC LIMIT {}",
         limit.clamp(1, 10_000)
     );
-    let mut query = sqlx::query(AssertSqlSafe(sql));
-    for b in binds {
-        query = match b {
-            B::S(s) => query.bind(s),
-            B::I(i) => query.bind(i),
-        };
-    }
-    let rows = query.fetch_all(conn).await?;
+    let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &binds)
+        .fetch_all(conn)
+        .await?;
     rows.iter()
-        .map(|r| {
-            Ok(AuditEntry {
-                at: r.try_get("at")?,
-                actor_kind: r.try_get("actor_kind")?,
-                actor_role: r.try_get("actor_role")?,
-                actor_id: r.try_get("actor_id")?,
-                action: r.try_get("action")?,
-                entity: r.try_get("entity")?,
-                entity_id: r.try_get("entity_id")?,
-                field: r.try_get("field")?,
-                reason: r.try_get("reason")?,
-                row_count: r.try_get("row_count")?,
-            })
-        })
+        .map(|r| entry_of(r).map_err(Into::into))
         .collect()
+}
+
+/// One page of the rows matching `q`, in the order a person chose (one of
+/// [`AUDIT_ORDERS`]; newest first otherwise), with the count of all of them.
+pub async fn search_page(
+    conn: &mut AnyConnection,
+    q: &AuditQuery,
+    order: Option<Order>,
+    page: Page,
+) -> StoreResult<Paged<AuditEntry>> {
+    let (wh, binds) = where_of(q);
+    let order = order.map_or_else(|| "id DESC".to_string(), |o| o.sql("id DESC"));
+    page_of(
+        conn,
+        COLUMNS,
+        "FROM audit_log",
+        &wh,
+        &order,
+        &binds,
+        page,
+        entry_of,
+    )
+    .await
 }
 
 /// The SQL that names records of one kind (`$ids` replaced by the id list): customers

@@ -27,8 +27,10 @@ pub const SECTIONS: &[Section] = &[
     Section {
         name: "customer",
         tables: &["customers"],
-        sql: "SELECT id, name, phone, id_number, station_id, channel, quiet_hours, consent_service, \
-              consent_marketing, club_member, created_at FROM customers WHERE id = $1",
+        // No consent columns: the ledger (section `consent`) is the truth since
+        // migration 0028; the record's old flags would only contradict it.
+        sql: "SELECT id, name, phone, id_number, station_id, channel, quiet_hours, club_member, \
+              created_at FROM customers WHERE id = $1",
     },
     Section {
         name: "vehicles",

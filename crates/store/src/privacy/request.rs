@@ -133,6 +133,41 @@ pub async fn queue(conn: &mut AnyConnection, limit: i64) -> StoreResult<Vec<Requ
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
+/// The columns head office's queue may be sorted by: (key in the page's link, SQL
+/// column).
+pub const REQUEST_ORDERS: &[(&str, &str)] = &[
+    ("filed", "filed_at"),
+    ("due", "due_at"),
+    ("kind", "kind"),
+    ("state", "state"),
+];
+
+/// The queue's own order: waiting requests first, the earliest due first; answered
+/// ones after, newest first.
+const QUEUE_ORDER: &str = "CASE WHEN state IN ('open','escalated') THEN 0 ELSE 1 END, \
+     CASE WHEN state IN ('open','escalated') THEN due_at ELSE -id END, id";
+
+/// One page of every request, in the order a person chose (one of
+/// [`REQUEST_ORDERS`]) or the queue's own, with the count of all of them.
+pub async fn queue_page(
+    conn: &mut AnyConnection,
+    order: Option<crate::query::Order>,
+    page: crate::Page,
+) -> StoreResult<crate::Paged<RequestRow>> {
+    let order = order.map_or_else(|| QUEUE_ORDER.to_string(), |o| o.sql("id"));
+    crate::query::page_of(
+        conn,
+        COLUMNS,
+        "FROM privacy_requests",
+        "1 = 1",
+        &order,
+        &[],
+        page,
+        from_row,
+    )
+    .await
+}
+
 /// Moves a request from one of `from` to `to`, guarded so two answers cannot both
 /// win; answers whether it moved.
 pub async fn set_state(

@@ -28,9 +28,21 @@ pub async fn export(
     c: Caller,
     Path(kind): Path<String>,
 ) -> Result<Response, ApiError> {
-    let g = c.grant(Action::Export)?;
-    let kind = ImportKind::from_name(kind.trim_end_matches(".csv"))
-        .ok_or_else(|| c.err(app::AppError::NotFound))?;
+    let kind = ImportKind::from_name(kind.trim_end_matches(".csv"));
+    let g = match c.grant(Action::Export) {
+        Ok(g) => g,
+        Err(e) => {
+            // Refused, and the attempt is in the audit log (a failure to write it
+            // still refuses).
+            if let Some(kind) = kind
+                && let Err(err) = app::export::refused(&s.app, &c.principal, kind).await
+            {
+                tracing::warn!(error = %err, "export refusal not audited");
+            }
+            return Err(e);
+        }
+    };
+    let kind = kind.ok_or_else(|| c.err(app::AppError::NotFound))?;
     let mut out = vec![0xEF, 0xBB, 0xBF];
     app::export::export(&s.app, &g, kind, &mut out)
         .await

@@ -182,6 +182,41 @@ pub struct Pager {
     pub next: Option<String>,
     /// Page-size choices (empty where a list offers none).
     pub sizes: Vec<SizeLink>,
+    /// Numbered page links: the first, the last and two either side of the current
+    /// one, a gap (`…`, no link) between (empty for a list of one page).
+    pub numbers: Vec<PageNumber>,
+}
+
+/// One numbered page link under a list (or the gap between them).
+#[derive(Debug, Clone)]
+pub struct PageNumber {
+    /// The page number, or `…` for a gap.
+    pub label: String,
+    /// The page's link; `None` for the current page and a gap.
+    pub href: Option<String>,
+    /// The page shown now.
+    pub current: bool,
+}
+
+/// The page numbers to offer for page `page` of `pages`: 1, the last, and the two
+/// either side of the current one, with `None` for each gap between them.
+pub fn page_numbers(page: i64, pages: i64) -> Vec<Option<i64>> {
+    if pages <= 1 {
+        return vec![];
+    }
+    let mut out: Vec<Option<i64>> = Vec::new();
+    let mut last = 0;
+    for n in 1..=pages {
+        let near = (n - page).abs() <= 2;
+        if n == 1 || n == pages || near {
+            if n > last + 1 {
+                out.push(None);
+            }
+            out.push(Some(n));
+            last = n;
+        }
+    }
+    out
 }
 
 impl Pager {
@@ -201,6 +236,21 @@ impl Pager {
             prev: (page > 1).then(|| link(page - 1)),
             next: (page < pages).then(|| link(page + 1)),
             sizes: vec![],
+            numbers: page_numbers(page, pages)
+                .into_iter()
+                .map(|n| match n {
+                    Some(n) => PageNumber {
+                        label: n.to_string(),
+                        href: (n != page).then(|| link(n)),
+                        current: n == page,
+                    },
+                    None => PageNumber {
+                        label: "…".into(),
+                        href: None,
+                        current: false,
+                    },
+                })
+                .collect(),
         }
     }
 }
@@ -406,6 +456,9 @@ impl ListQuery {
         let mut p = Pager::new(lang, &self.base, &self.text, total, page, pages);
         p.prev = p.prev.map(|l| l + &tail);
         p.next = p.next.map(|l| l + &tail);
+        for n in &mut p.numbers {
+            n.href = n.href.take().map(|l| l + &tail);
+        }
         p.sizes = self.sizes();
         p
     }
@@ -426,5 +479,34 @@ impl ListQuery {
                 current: size == self.size,
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_numbers;
+
+    #[test]
+    fn page_numbers_keep_the_ends_and_the_neighbours_with_gaps_between() {
+        assert!(page_numbers(1, 1).is_empty());
+        assert_eq!(page_numbers(1, 3), vec![Some(1), Some(2), Some(3)]);
+        assert_eq!(
+            page_numbers(10, 20),
+            vec![
+                Some(1),
+                None,
+                Some(8),
+                Some(9),
+                Some(10),
+                Some(11),
+                Some(12),
+                None,
+                Some(20)
+            ]
+        );
+        assert_eq!(
+            page_numbers(1, 9),
+            vec![Some(1), Some(2), Some(3), None, Some(9)]
+        );
     }
 }

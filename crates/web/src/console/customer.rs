@@ -299,7 +299,20 @@ pub(crate) async fn show(
         title: c.name.clone(),
         facts,
         edit_href: can_write.then(|| format!("/console/customers/{id}/edit")),
-        links: vec![],
+        // A car for this customer: the vehicle form with them chosen as the owner.
+        links: user
+            .session
+            .principal
+            .grant(Action::VehicleWrite)
+            .is_ok()
+            .then(|| {
+                (
+                    format!("/console/vehicles/new?owner={id}"),
+                    chrome.t("lookup.add_vehicle"),
+                )
+            })
+            .into_iter()
+            .collect(),
         reveal: can_reveal.then(|| RevealBox {
             action: format!("/console/customers/{id}/reveal"),
             fields: ["phone", "id_number"]

@@ -204,6 +204,10 @@ pub struct FormPage {
     pub error: Option<String>,
     /// The one-time token of this rendering (a double submit makes one record).
     pub form_token: String,
+    /// What was searched for in the form's `lookup` field (`<name>_q`): a lookup
+    /// finds a record (the owner by phone tail, name or plate) instead of asking for
+    /// its typed id, and the search stays in its box.
+    pub lookup_q: String,
 }
 
 impl FormPage {
@@ -239,6 +243,13 @@ impl FormPage {
                 error: None,
             })
             .collect();
+        let lookup_q = specs
+            .iter()
+            .find(|(_, kind)| *kind == "lookup")
+            .and_then(|(name, _)| values.get(format!("{name}_q")))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         FormPage {
             chrome,
             title,
@@ -246,6 +257,7 @@ impl FormPage {
             fields,
             error: None,
             form_token: app::idempotency::form_token(),
+            lookup_q,
         }
     }
 

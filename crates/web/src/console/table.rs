@@ -2,7 +2,7 @@
 //! with links, alerts and small posting buttons, an optional filter and chart. Machinery,
 //! not an area.
 
-use super::chrome::Chrome;
+use super::chrome::{Chrome, Pager, SortHeader};
 use super::form::{render, t};
 use super::session::ConsoleUser;
 use app::repair_order::view::{self};
@@ -64,6 +64,11 @@ pub struct TablePage {
     pub new_link: Option<(String, String)>,
     /// Column headings.
     pub headers: Vec<String>,
+    /// The same headings as sort links with `aria-sort` (empty for a list that is
+    /// not sortable; then `headers` are shown as they are).
+    pub sort: Vec<SortHeader>,
+    /// Numbered pages and page sizes (a list shown whole has none).
+    pub pager: Option<Pager>,
     /// Rows.
     pub rows: Vec<TRow>,
     /// An SVG chart.
@@ -95,6 +100,8 @@ pub(crate) fn station_needed(chrome: Chrome, title_key: &str, _href: &str) -> Re
         }),
         new_link: None,
         headers: vec![],
+        sort: vec![],
+        pager: None,
         rows: vec![],
         chart: None,
         chrome,

@@ -1,4 +1,6 @@
-//! Vehicle pages: list, detail with owners and odometer, new, edit.
+//! Vehicle pages: list, detail with owners and odometer, new, edit. The forms find the
+//! owner by phone tail, name or plate (a lookup field: search, then pick from a
+//! select labelled with name and masked phone) instead of asking for a typed id.
 
 use super::chrome::{ListQuery, show_time};
 use super::form::{
@@ -37,7 +39,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("warranty_end", "date"),
     ("warranty_km", "number"),
     ("is_ev", "checkbox"),
-    ("owner_id", "number"),
+    ("owner_id", "lookup"),
     ("station_id", "number"),
     ("km", "number"),
 ];
@@ -141,16 +143,122 @@ fn form_page(
     FormPage::new(chrome, title, action, FIELDS, values)
 }
 
-async fn new_form(user: ConsoleUser) -> Response {
+/// Most owners a lookup offers.
+const MAX_OWNERS: i64 = 20;
+
+/// The button of the owner lookup (`find=owner_id`): the form comes back with the
+/// owners found, the values kept, nothing saved.
+fn is_lookup(form: &FormData) -> bool {
+    form.get("find") == "owner_id"
+}
+
+/// The form's fields without the lookup's own (search text, button), which are not
+/// part of the vehicle.
+fn without_lookup(form: &FormData) -> FormData {
+    FormData(
+        form.0
+            .iter()
+            .filter(|(k, _)| k != "owner_id_q" && k != "find")
+            .cloned()
+            .collect(),
+    )
+}
+
+/// Fills the owner select: the owner chosen already, then the customers whose name or
+/// phone tail matches the search and the owners of the vehicles whose plate or VIN
+/// matches, each as "name (138****5678)" (masked as the policy says). A search that
+/// finds nobody, or one the rules refuse (a whole number), says so beside the field.
+async fn with_owners(s: &AppState, user: &ConsoleUser, mut page: FormPage) -> FormPage {
+    let Ok(vg) = user.session.principal.grant(Action::VehicleRead) else {
+        return page;
+    };
+    let current = page
+        .fields
+        .iter()
+        .find(|f| f.name == "owner_id")
+        .and_then(|f| f.value.trim().parse::<i64>().ok());
+    let q = page.lookup_q.trim().to_string();
+    let mut ids: Vec<i64> = current.into_iter().collect();
+    let mut plates: HashMap<i64, String> = HashMap::new();
+    let mut refused = None;
+    if !q.is_empty() {
+        let first = app::Page::new(1, MAX_OWNERS);
+        if let Ok(cg) = user.session.principal.grant(Action::CustomerRead) {
+            let cf = app::customer::CustomerFilter {
+                q: Some(q.clone()),
+                station_id: None,
+            };
+            match app::customer::list(&s.app, &cg, &cf, first).await {
+                Ok(p) => ids.extend(p.items.iter().map(|c| c.id)),
+                Err(e) => refused = Some(crate::error::page_error(user.lang, &e).0),
+            }
+        }
+        let vf = VehicleFilter {
+            q: Some(q.clone()),
+            ..Default::default()
+        };
+        if let Ok(p) = app::vehicle::list(&s.app, &vg, &vf, first).await {
+            for v in p.items {
+                ids.push(v.owner_id);
+                if let Some(plate) = v.plate {
+                    plates.entry(v.owner_id).or_insert(plate);
+                }
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(*id));
+    let names = app::vehicle::owner_names(&s.app, &vg, &ids)
+        .await
+        .unwrap_or_default();
+    let options: Vec<(String, String)> = ids
+        .iter()
+        .filter_map(|id| {
+            names.get(id).map(|o| {
+                let label = match plates.get(id) {
+                    Some(p) => format!("{} · {p}", o.label()),
+                    None => o.label(),
+                };
+                (id.to_string(), label)
+            })
+        })
+        .collect();
+    let found_none = !q.is_empty() && options.len() == usize::from(current.is_some());
+    let only = options
+        .first()
+        .filter(|_| current.is_none() && options.len() == 1)
+        .map(|o| o.0.clone());
+    let lang = user.lang;
+    if let Some(f) = page.fields.iter_mut().find(|f| f.name == "owner_id") {
+        if let Some(one) = only {
+            f.value = one;
+        }
+        if found_none && f.error.is_none() {
+            f.error = Some(refused.unwrap_or_else(|| super::form::t(lang, "lookup.none")));
+        }
+        f.options = options;
+    }
+    page
+}
+
+async fn new_form(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let station = match user.session.principal.unit {
         domain::permission::Unit::Station(s, _) => s.to_string(),
         _ => String::new(),
     };
-    let values = serde_json::json!({ "station_id": station, "warranty_km": "100000" });
-    render(
-        &form_page(&user, "/console/vehicles/new".into(), &values, false),
-        StatusCode::OK,
-    )
+    // `?owner=<id>` (from a customer's page) chooses the owner; `?owner_id_q=` searches.
+    let values = serde_json::json!({
+        "station_id": station,
+        "warranty_km": "100000",
+        "owner_id": q.get("owner").cloned().unwrap_or_default(),
+        "owner_id_q": q.get("owner_id_q").cloned().unwrap_or_default(),
+    });
+    let page = form_page(&user, "/console/vehicles/new".into(), &values, false);
+    render(&with_owners(&s, &user, page).await, StatusCode::OK)
 }
 
 async fn create(State(s): State<AppState>, user: ConsoleUser, form: FormData) -> Response {
@@ -160,11 +268,15 @@ async fn create(State(s): State<AppState>, user: ConsoleUser, form: FormData) ->
         Ok(p) => p,
         Err(r) => return r,
     };
-    let result = match read_input::<VehicleInput>(&form) {
+    let page = with_owners(&s, &user, post.page).await;
+    if is_lookup(&form) {
+        return render(&page, StatusCode::OK);
+    }
+    let result = match read_input::<VehicleInput>(&without_lookup(&form)) {
         Ok(input) => app::vehicle::create(&s.app, &post.grant, &input).await,
         Err(e) => Err(e),
     };
-    answer(post.page, result, |id| format!("/console/vehicles/{id}"))
+    answer(page, result, |id| format!("/console/vehicles/{id}"))
 }
 
 async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<String>) -> Response {
@@ -301,10 +413,8 @@ async fn edit_form(
         Ok(d) => {
             let mut values = serde_json::to_value(&d.vehicle).unwrap_or_default();
             values["is_ev"] = serde_json::Value::Bool(d.vehicle.is_ev);
-            render(
-                &form_page(&user, format!("/console/vehicles/{id}/edit"), &values, true),
-                StatusCode::OK,
-            )
+            let page = form_page(&user, format!("/console/vehicles/{id}/edit"), &values, true);
+            render(&with_owners(&s, &user, page).await, StatusCode::OK)
         }
         Err(e) => error_page(chrome, &e),
     }
@@ -323,9 +433,13 @@ async fn update(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let result = match read_input::<VehicleInput>(&form) {
+    let page = with_owners(&s, &user, post.page).await;
+    if is_lookup(&form) {
+        return render(&page, StatusCode::OK);
+    }
+    let result = match read_input::<VehicleInput>(&without_lookup(&form)) {
         Ok(input) => app::vehicle::update(&s.app, &post.grant, id, &input).await,
         Err(e) => Err(e),
     };
-    answer(post.page, result, |()| format!("/console/vehicles/{id}"))
+    answer(page, result, |()| format!("/console/vehicles/{id}"))
 }

@@ -5,7 +5,7 @@
 
 pub mod book;
 
-use super::chrome::Chrome;
+use super::chrome::{Chrome, ListQuery, Pager, SortHeader};
 use super::form::{FormData, error_page, render, t};
 use super::select::{SearchSelect, StatusTag};
 use super::session::ConsoleUser;
@@ -54,6 +54,9 @@ struct ViewPage {
     station_name: String,
     station_id: i64,
     week: bool,
+    /// The week as a sortable, paged list (`view=list`) instead of the boards.
+    list: Option<ListView>,
+    list_href: String,
     date: String,
     prev: String,
     next: String,
@@ -66,6 +69,13 @@ struct ViewPage {
     /// The station's capacity page, for those who may publish capacity.
     capacity_href: Option<String>,
     days: Vec<DayCol>,
+}
+
+/// The list view: headings, one page of appointments and the pager.
+struct ListView {
+    sort: Vec<SortHeader>,
+    items: Vec<Item>,
+    pager: Pager,
 }
 
 /// One day as the template shows it.
@@ -90,6 +100,8 @@ struct SlotLine {
 /// One appointment row with its actions.
 struct Item {
     id: i64,
+    /// The day, `12-01 周二` (shown in the list view).
+    day: String,
     time: String,
     plate: String,
     model: String,
@@ -168,7 +180,8 @@ async fn appointments(
     let Some(station) = station else {
         return error_page(chrome, &AppError::NotFound);
     };
-    let week = q.get("view").is_some_and(|v| v == "week");
+    let listed = q.get("view").is_some_and(|v| v == "list");
+    let week = listed || q.get("view").is_some_and(|v| v == "week");
     let date_text = q
         .get("date")
         .or_else(|| q.get("day"))
@@ -191,15 +204,71 @@ async fn appointments(
     let step = jiff::Span::new().days(i64::from(span));
     let prev = first.checked_sub(step).unwrap_or(first);
     let next = first.checked_add(step).unwrap_or(first);
-    let link = |d: jiff::civil::Date, week: bool| {
-        format!(
-            "/console/appointments?station={station}&view={}&date={d}",
-            if week { "week" } else { "day" }
-        )
+    let link = |d: jiff::civil::Date, view: &str| {
+        format!("/console/appointments?station={station}&view={view}&date={d}")
+    };
+    let mode = if listed {
+        "list"
+    } else if week {
+        "week"
+    } else {
+        "day"
     };
     let can_book = grant(&user, Action::AppointmentBook).is_ok();
     let can_open = grant(&user, Action::RepairOrderWrite).is_ok();
     let can_pickup = grant(&user, app::pickup::WRITE).is_ok();
+    let item = |a: &app::appointment::view::AppointmentCard| {
+        let booked = a.state == "booked";
+        Item {
+            id: a.id,
+            day: day_heading(lang, a.date),
+            time: a.time.clone(),
+            plate: a.plate.clone(),
+            model: a.model.clone(),
+            customer: a.customer.clone(),
+            service: t(lang, &format!("svc.type.{}", a.service_type)),
+            concern: a.concern.clone(),
+            tag: StatusTag {
+                state: a.state.clone(),
+                label: t(lang, &format!("svc.appt.{}", a.state)),
+            },
+            order_href: a.repair_order_id.map(|r| format!("/console/orders/{r}")),
+            can_receive: booked && can_open,
+            can_pickup: booked && can_pickup,
+            can_cancel: booked && can_book,
+            can_no_show: booked && can_book && a.started,
+        }
+    };
+    let list = listed.then(|| {
+        let lq = ListQuery::read(
+            "/console/appointments",
+            &q,
+            app::appointment::list::APPOINTMENT_ORDERS,
+            &["station", "view", "date"],
+        );
+        let found = app::appointment::list::sorted_page(
+            app::appointment::list::cards(&v),
+            lq.order,
+            lq.page(),
+        );
+        ListView {
+            sort: lq.headers(
+                [
+                    ("book.when", Some("start")),
+                    ("book.plate", Some("plate")),
+                    ("book.customer", Some("customer")),
+                    ("svc.service_type", Some("service")),
+                    ("book.state", Some("state")),
+                    ("table.actions", None),
+                ]
+                .iter()
+                .map(|(k, key)| (t(lang, k), *key))
+                .collect(),
+            ),
+            items: found.items.iter().map(item).collect(),
+            pager: lq.pager(lang, found.total, found.page, found.pages()),
+        }
+    });
     let days = v
         .days
         .iter()
@@ -228,32 +297,7 @@ async fn appointments(
                     bays,
                     used,
                     free,
-                    items: items
-                        .iter()
-                        .map(|a| {
-                            let booked = a.state == "booked";
-                            Item {
-                                id: a.id,
-                                time: a.time.clone(),
-                                plate: a.plate.clone(),
-                                model: a.model.clone(),
-                                customer: a.customer.clone(),
-                                service: t(lang, &format!("svc.type.{}", a.service_type)),
-                                concern: a.concern.clone(),
-                                tag: StatusTag {
-                                    state: a.state.clone(),
-                                    label: t(lang, &format!("svc.appt.{}", a.state)),
-                                },
-                                order_href: a
-                                    .repair_order_id
-                                    .map(|r| format!("/console/orders/{r}")),
-                                can_receive: booked && can_open,
-                                can_pickup: booked && can_pickup,
-                                can_cancel: booked && can_book,
-                                can_no_show: booked && can_book && a.started,
-                            }
-                        })
-                        .collect(),
+                    items: items.iter().map(item).collect(),
                 })
                 .collect(),
         })
@@ -269,13 +313,15 @@ async fn appointments(
         station_name: name,
         station_id: station,
         week,
+        list,
+        list_href: link(first, "list"),
         date: first.to_string(),
-        prev: link(prev, week),
-        next: link(next, week),
-        today: link(v.today, week),
-        back: link(first, week),
-        day_href: link(first, false),
-        week_href: link(first, true),
+        prev: link(prev, mode),
+        next: link(next, mode),
+        today: link(v.today, mode),
+        back: link(first, mode),
+        day_href: link(first, "day"),
+        week_href: link(first, "week"),
         new_href: can_book.then(|| format!("/console/appointments/new?station={station}")),
         capacity_href: user
             .session

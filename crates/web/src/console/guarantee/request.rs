@@ -124,6 +124,8 @@ async fn list(
             t(lang, "gt2.answer_by"),
             t(lang, "gt2.state"),
         ],
+        sort: vec![],
+        pager: None,
         rows,
         chart: None,
         chrome,

@@ -10,7 +10,9 @@ mod address;
 mod handover;
 mod reveal;
 
-use crate::console::chrome::{Chrome, show_time};
+use crate::console::appointment::pick_station;
+use crate::console::chrome::{Chrome, ListQuery, Pager, SortHeader, show_time};
+use crate::console::select::SearchSelect;
 pub use handover::photo_response;
 use handover::*;
 
@@ -128,9 +130,14 @@ struct ListPage {
     chrome: Chrome,
     title: String,
     day: String,
+    /// The station picker (people who reach more than one station).
+    station_select: Option<SearchSelect>,
     station: String,
     can_write: bool,
+    /// Column headings, the sortable ones as links with `aria-sort`.
+    sort: Vec<SortHeader>,
     rows: Vec<ListRow>,
+    pager: Option<Pager>,
     error: Option<String>,
 }
 
@@ -147,21 +154,48 @@ async fn list(
         Ok(g) => g,
         Err(e) => return error_page(chrome, &e),
     };
-    let station = q
-        .get("station")
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .or_else(|| app::repair_order::view::station_of(&user.session.principal));
+    let asked = q.get("station").and_then(|v| v.trim().parse::<i64>().ok());
+    // Head office and regions pick the station by name (the stations in reach).
+    let (station_select, station) = match grant(&user, domain::permission::Action::AppointmentRead)
+    {
+        Ok(ag) => pick_station(&s, &user, &ag, asked).await,
+        Err(_) => (
+            None,
+            asked.or_else(|| app::repair_order::view::station_of(&user.session.principal)),
+        ),
+    };
+    let lq = ListQuery::read(
+        "/console/pickups",
+        &q,
+        app::pickup::PICKUP_ORDERS,
+        &["station", "day"],
+    );
+    let sort = lq.headers(
+        [
+            ("pk.window", Some("window")),
+            ("pk.kind", Some("kind")),
+            ("pk.address", None),
+            ("pk.driver", Some("driver")),
+            ("pk.state", Some("state")),
+        ]
+        .iter()
+        .map(|(k, key)| (t(lang, k), *key))
+        .collect(),
+    );
     let mut page = ListPage {
         title: t(lang, "pk.title"),
         day: String::new(),
+        station_select,
         station: station.map(|s| s.to_string()).unwrap_or_default(),
         can_write: grant(&user, WRITE).is_ok(),
+        sort,
         rows: vec![],
+        pager: None,
         error: None,
         chrome,
     };
     let Some(station) = station else {
-        // Head office and regions pick a station first.
+        // Nothing in reach to pick from.
         return render(&page, StatusCode::OK);
     };
     let day = q.get("day").map(|d| d.trim()).filter(|d| !d.is_empty());
@@ -179,10 +213,13 @@ async fn list(
     };
     page.day = date.to_string();
     page.title = format!("{} · {date}", t(lang, "pk.title"));
-    let rows = match app::pickup::list(&s.app, &g, station, from, to).await {
-        Ok(r) => r,
-        Err(e) => return error_page(page.chrome, &e),
-    };
+    let found =
+        match app::pickup::list_page(&s.app, &g, station, from, to, lq.order, lq.page()).await {
+            Ok(r) => r,
+            Err(e) => return error_page(page.chrome, &e),
+        };
+    page.pager = Some(lq.pager(lang, found.total, found.page, found.pages()));
+    let rows = found.items;
     let names = drivers(&s, station).await;
     page.rows = rows
         .iter()

@@ -6,7 +6,7 @@
 
 use crate::AppState;
 use crate::api::privacy::audit_search::filter;
-use crate::console::chrome::{Chrome, show_time};
+use crate::console::chrome::{Chrome, ListQuery, Pager, SortHeader, show_time};
 use crate::console::form::{error_page, render, violations_text};
 use crate::console::select::SearchSelect;
 use crate::console::session::ConsoleUser;
@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The actions the audit log records, for the filter's list.
-const ACTIONS: [&str; 11] = [
+const ACTIONS: [&str; 13] = [
     "view",
     "reveal",
     "reveal_refused",
@@ -35,10 +35,12 @@ const ACTIONS: [&str; 11] = [
     "identify_refused",
     "search_refused",
     "export",
+    "export_refused",
     "consent",
     "consent_refused",
     "duplicate_phone",
     "own_data",
+    "refund",
 ];
 
 #[derive(Template)]
@@ -55,8 +57,10 @@ struct AuditPage {
     from: String,
     to: String,
     export_href: String,
-    headers: Vec<String>,
+    /// Column headings, the sortable ones as links with `aria-sort`.
+    sort: Vec<SortHeader>,
     rows: Vec<Vec<String>>,
+    pager: Pager,
     error: Option<String>,
 }
 
@@ -78,6 +82,13 @@ async fn page(
     else {
         return error_page(chrome, &app::AppError::Forbidden);
     };
+    // Sort, page and size come from the page's own links; every filter stays on them.
+    let lq = ListQuery::read(
+        "/console/audit",
+        &q,
+        app::privacy::audit_search::AUDIT_ORDERS,
+        &FILTERS,
+    );
     let q = with_choices(q);
     let get = |k: &str| q.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
     let query: String = form_urlencoded::Serializer::new(String::new())
@@ -86,15 +97,25 @@ async fn page(
                 .filter(|(k, v)| !v.trim().is_empty() && FILTERS.contains(&k.as_str())),
         )
         .finish();
-    let (rows, error) = match filter(&q, user.lang) {
-        Err(_) => (Vec::new(), Some(chrome.t("rule.type.integer"))),
-        Ok(f) => match app::privacy::audit_search::search(&s.app, &g, &f).await {
-            Ok(rows) => (rows, None),
-            Err(e @ app::AppError::Invalid(_)) => (Vec::new(), violations_text(&chrome, &e)),
-            Err(e) => return error_page(chrome, &e),
-        },
+    let empty = app::Paged {
+        items: Vec::new(),
+        total: 0,
+        page: 1,
+        per_page: lq.size,
     };
-    let rows = rows.iter().map(|r| row(&chrome, r)).collect();
+    let (found, error) = match filter(&q, user.lang) {
+        Err(_) => (empty, Some(chrome.t("rule.type.integer"))),
+        Ok(f) => {
+            match app::privacy::audit_search::search_page(&s.app, &g, &f, lq.page(), lq.order).await
+            {
+                Ok(rows) => (rows, None),
+                Err(e @ app::AppError::Invalid(_)) => (empty, violations_text(&chrome, &e)),
+                Err(e) => return error_page(chrome, &e),
+            }
+        }
+    };
+    let pager = lq.pager(user.lang, found.total, found.page, found.pages());
+    let rows = found.items.iter().map(|r| row(&chrome, r)).collect();
     let (actors, records) = app::privacy::audit_names::choices(&s.app, &g)
         .await
         .unwrap_or_default();
@@ -154,19 +175,22 @@ async fn page(
         from: get("from"),
         to: get("to"),
         export_href: format!("/console/audit/export?{query}"),
-        headers: [
-            "audit.at",
-            "audit.actor",
-            "audit.action",
-            "audit.entity",
-            "audit.field",
-            "audit.reason",
-            "audit.rows",
-        ]
-        .iter()
-        .map(|k| chrome.t(k))
-        .collect(),
+        sort: lq.headers(
+            [
+                ("audit.at", Some("at")),
+                ("audit.actor", Some("actor")),
+                ("audit.action", Some("action")),
+                ("audit.entity", Some("record")),
+                ("audit.field", Some("field")),
+                ("audit.reason", None),
+                ("audit.rows", None),
+            ]
+            .iter()
+            .map(|(k, key)| (chrome.t(k), *key))
+            .collect(),
+        ),
         rows,
+        pager,
         error,
         chrome,
     };
@@ -253,12 +277,13 @@ fn actor_text(chrome: &Chrome, kind: &str, role: &str, id: i64, name: &str) -> S
         return kind_label;
     }
     let role_label = label_or_code(chrome, &format!("role.{role}"), role);
-    let name = if name.is_empty() {
-        format!("#{id}")
-    } else {
-        name.to_string()
-    };
-    format!("{name} · {kind_label} · {role_label}")
+    // Id 0 is no person (the demo's and the bootstrap's own head-office steps):
+    // nothing to name, so no "#0" either.
+    match (name.is_empty(), id) {
+        (true, 0) => format!("{kind_label} · {role_label}"),
+        (true, _) => format!("#{id} · {kind_label} · {role_label}"),
+        (false, _) => format!("{name} · {kind_label} · {role_label}"),
+    }
 }
 
 /// The record: its kind and name (a customer's name, a plate); an export names the

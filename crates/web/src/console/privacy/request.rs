@@ -1,9 +1,10 @@
 //! Head office's queue of owners' correction and deletion requests
 //! (`/console/privacy-requests`): waiting ones first, earliest due first, escalated
-//! ones marked; each with a form to complete or refuse it with an answer.
+//! ones marked, or sorted by a column heading; numbered pages of a chosen size; each
+//! with a form to complete or refuse it with an answer.
 
 use crate::AppState;
-use crate::console::chrome::Chrome;
+use crate::console::chrome::{Chrome, ListQuery, Pager, SortHeader};
 use crate::console::form::{FormData, error_page, render, t};
 use crate::console::session::{ConsoleUser, grant};
 use crate::owner::privacy::export::{RequestShow, request_show};
@@ -40,7 +41,10 @@ struct QueuePage {
     chrome: Chrome,
     title: String,
     notice: Option<String>,
+    /// Column headings, the sortable ones as links with `aria-sort`.
+    sort: Vec<SortHeader>,
     lines: Vec<Line>,
+    pager: Pager,
 }
 
 async fn page(
@@ -55,15 +59,37 @@ async fn page(
         Err(e) => return error_page(chrome, &e),
     };
     let chrome = chrome.crumb("/console/privacy-requests", t(lang, "privacy.req.queue"));
-    let rows = match app::privacy::request::queue(&s.app, &g).await {
+    let lq = ListQuery::read(
+        "/console/privacy-requests",
+        &q,
+        app::privacy::request::REQUEST_ORDERS,
+        &[],
+    );
+    let found = match app::privacy::request::queue_page(&s.app, &g, lq.page(), lq.order).await {
         Ok(v) => v,
         Err(e) => return error_page(chrome, &e),
     };
     let notice = q.get("done").map(|_| t(lang, "privacy.req.answered"));
+    let sort = lq.headers(
+        [
+            ("privacy.req.kind", Some("kind")),
+            ("book.customer", None),
+            ("privacy.req.state", Some("state")),
+            ("privacy.req.filed_at", Some("filed")),
+            ("privacy.req.due_at", Some("due")),
+            ("table.actions", None),
+        ]
+        .iter()
+        .map(|(k, key)| (t(lang, k), *key))
+        .collect(),
+    );
     let page = QueuePage {
         title: chrome.t("privacy.req.queue"),
         notice,
-        lines: rows
+        sort,
+        pager: lq.pager(lang, found.total, found.page, found.pages()),
+        lines: found
+            .items
             .iter()
             .map(|r| Line {
                 show: request_show(lang, r),

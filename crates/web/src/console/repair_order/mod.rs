@@ -12,6 +12,7 @@ use super::session::ConsoleUser;
 use super::toast;
 use crate::AppState;
 use crate::api::repair_order::check_assigned;
+use crate::console::chrome::ListQuery;
 use crate::console::session::grant;
 use crate::console::table::{Button, TRow, TablePage, station_needed};
 use crate::error::page_error;
@@ -75,7 +76,11 @@ pub(crate) fn workshop_grant(user: &ConsoleUser) -> Result<Grant, AppError> {
     grant(user, Action::RepairOrderWrite).or_else(|_| grant(user, Action::WorkshopWork))
 }
 
-async fn jobs(State(s): State<AppState>, user: ConsoleUser) -> Response {
+async fn jobs(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let chrome = user.chrome("jobs");
     let lang = user.lang;
     let (Ok(_), Ok(g)) = (
@@ -87,10 +92,14 @@ async fn jobs(State(s): State<AppState>, user: ConsoleUser) -> Response {
     let Some(station) = view::station_of(&user.session.principal) else {
         return station_needed(chrome, "svc.jobs", "/console/jobs");
     };
-    let list = match view::jobs(&s.app, &g, station, user.session.principal.id).await {
+    let lq = ListQuery::read("/console/jobs", &q, view::JOB_ORDERS, &[]);
+    let me = user.session.principal.id;
+    let found = match view::jobs_page(&s.app, &g, station, me, lq.order, lq.page()).await {
         Ok(l) => l,
         Err(e) => return error_page(chrome, &e),
     };
+    let pager = lq.pager(lang, found.total, found.page, found.pages());
+    let list = found.items;
     // Operations by name, not by code (a technician reads "1万公里保养", not MAINT-10K).
     let names: HashMap<String, String> = match grant(&user, Action::NetworkRead) {
         Ok(ng) => app::labour::operations(&s.app, &ng)
@@ -164,6 +173,21 @@ async fn jobs(State(s): State<AppState>, user: ConsoleUser) -> Response {
         .iter()
         .map(|k| t(lang, k))
         .collect(),
+        sort: lq.headers(
+            [
+                ("svc.order", Some("order")),
+                ("field.plate", Some("plate")),
+                ("svc.stage", Some("stage")),
+                ("svc.item", None),
+                ("svc.hours_qty", None),
+                ("svc.decision", None),
+                ("svc.work", Some("work")),
+            ]
+            .iter()
+            .map(|(k, key)| (t(lang, k), *key))
+            .collect(),
+        ),
+        pager: Some(pager),
         rows,
         chart: None,
     };

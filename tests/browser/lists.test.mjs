@@ -1,0 +1,193 @@
+// The console's lists as people use them (issue 17, findings 4, 11 and the list
+// component): the appointments list, the technician's jobs, the pick-ups, head
+// office's privacy requests and the audit search sort by a column heading (whitelisted,
+// `aria-sort`, the order kept on page links), offer page sizes and numbered pages; the
+// vehicle form finds the owner by phone tail, name or plate instead of a typed id; and
+// at 390 px no console page scrolls sideways except inside a table's own scroll box.
+// zh-CN and en; screenshots at 1440 and 390 px.
+//
+//   SERVER_LOG=/tmp/desk-demo.log BASE_URL=http://127.0.0.1:18104 node --test tests/browser/lists.test.mjs
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { BASE_URL, CHROMIUM, click, newPage, noOverflow, randomVin, signInStaff } from './helpers.mjs';
+
+const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+mkdirSync(SHOTS, { recursive: true });
+const shot = (page, name) => page.screenshot({ path: `${SHOTS}lists-${name}.png`, fullPage: true });
+const LANGS = ['zh-CN', 'en'];
+
+// [name, account, path, sortable key to click]
+const LISTS = [
+  ['appointments', 'advisor', '/console/appointments?view=list', 'plate'],
+  ['jobs', 'technician', '/console/jobs', 'plate'],
+  ['pickups', 'advisor', '/console/pickups', 'state'],
+  ['privacy-requests', 'admin', '/console/privacy-requests', 'due'],
+  ['audit', 'privacy', '/console/audit', 'action'],
+];
+
+/** The heading that sorts by `key` (its link carries `sort=key`). */
+const heading = (page, key) => page.locator(`th:has(a.sort[href*="sort=${key}&"])`).first();
+
+test('five lists sort by a heading, keep the order on page links, offer sizes (zh and en)', { timeout: 240_000 }, async () => {
+  const browser = await chromium.launch(CHROMIUM);
+  try {
+    for (const lang of LANGS) {
+      for (const [name, account, path, key] of LISTS) {
+        const page = await newPage(browser, lang);
+        await signInStaff(page, account, lang);
+        const r = await page.goto(`${BASE_URL}${path}`);
+        assert.equal(r.status(), 200, `${name} ${lang}`);
+        assert.equal(await page.getAttribute('html', 'lang'), lang);
+        // Every heading says how the list is sorted; a sortable one is a link.
+        const th = heading(page, key);
+        assert.equal(await th.getAttribute('aria-sort'), 'none', `${name}: not sorted yet`);
+        await click(page, `th a.sort[href*="sort=${key}&"]`);
+        assert.match(page.url(), new RegExp(`sort=${key}&dir=asc`), `${name}: ascending`);
+        assert.equal(await heading(page, key).getAttribute('aria-sort'), 'ascending', `${name} ${lang}`);
+        await click(page, `th a.sort[href*="sort=${key}&"]`);
+        assert.equal(await heading(page, key).getAttribute('aria-sort'), 'descending', `${name} ${lang}`);
+        // Page sizes keep the order (and the list's filters).
+        const fifty = page.locator('#page-sizes a[data-size="50"]');
+        assert.equal(await fifty.count(), 1, `${name}: page sizes`);
+        const href = await fifty.getAttribute('href');
+        assert.match(href, new RegExp(`sort=${key}&dir=desc`), `${name}: the size link keeps the order`);
+        await click(page, '#page-sizes a[data-size="50"]');
+        assert.equal(await page.textContent('#page-sizes strong[aria-current]'), '50');
+        assert.equal(await heading(page, key).getAttribute('aria-sort'), 'descending', `${name}: order kept`);
+        assert.ok(!/\b(page|pk|book|svc|audit|privacy)\.[a-z_]+\b/.test(await page.textContent('main')), `${name}: no raw keys`);
+        await shot(page, `${name}-${lang}-1440`);
+        await page.setViewportSize({ width: 390, height: 844 });
+        await noOverflow(page, `${name} at 390 (${lang})`);
+        await shot(page, `${name}-${lang}-390`);
+        await page.context().close();
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+});
+
+test('the audit search has numbered pages that keep the order and the filters', { timeout: 60_000 }, async () => {
+  const browser = await chromium.launch(CHROMIUM);
+  try {
+    const page = await newPage(browser, 'zh-CN');
+    await signInStaff(page, 'privacy', 'zh-CN');
+    // More than a page of 20 rows: each download of the log is a row of its own.
+    for (let i = 0; i < 21; i++) {
+      const r = await page.request.get(`${BASE_URL}/console/audit/export?action=export`);
+      assert.equal(r.status(), 200);
+    }
+    await page.goto(`${BASE_URL}/console/audit?sort=at&dir=desc`);
+    const two = page.locator('nav.pager .page-numbers a[data-page="2"]');
+    assert.equal(await two.count(), 1, await page.textContent('nav.pager'));
+    assert.match(await two.getAttribute('href'), /sort=at&dir=desc/);
+    await click(page, 'nav.pager .page-numbers a[data-page="2"]');
+    assert.equal(await page.textContent('nav.pager strong[aria-current="page"]'), '2');
+    assert.match(await page.textContent('nav.pager'), /第 2\//);
+    // A filter stays on the page links.
+    await page.goto(`${BASE_URL}/console/audit?action=view`);
+    const next = page.locator('nav.pager a[rel="next"]');
+    if (await next.count()) assert.match(await next.getAttribute('href'), /action=view/);
+    const sortLink = await page.locator('th a.sort[href*="sort=at&"]').getAttribute('href');
+    assert.match(sortLink, /action=view/, 'sorting keeps the filter');
+    await page.context().close();
+  } finally {
+    await browser.close();
+  }
+});
+
+test('the vehicle form finds the owner by phone tail, name or plate, never a typed id (zh and en)', { timeout: 120_000 }, async () => {
+  const browser = await chromium.launch(CHROMIUM);
+  try {
+    for (const lang of LANGS) {
+      const page = await newPage(browser, lang);
+      await signInStaff(page, 'advisor', lang);
+      await page.goto(`${BASE_URL}/console/vehicles/new`);
+      const owner = page.locator('select#f-owner_id');
+      assert.equal(await owner.count(), 1, 'the owner is a select');
+      assert.equal(await page.locator('input[name=owner_id]').count(), 0, 'no typed owner id');
+      // A search that finds nobody says so beside the field, nothing saved.
+      await page.fill('#f-owner_id-q', '天外来客');
+      await click(page, '#f-owner_id-find');
+      assert.match(await page.textContent('.field-error[data-field="owner_id"]'),
+        lang === 'en' ? /No owner found/ : /没有找到车主/);
+      assert.match(page.url(), /\/console\/vehicles\/new$/);
+      // The demo owner by the last four digits of the phone (13800000000).
+      const vin = randomVin();
+      await page.fill('[name=vin]', vin);
+      await page.fill('#f-owner_id-q', '0000');
+      await click(page, '#f-owner_id-find');
+      assert.equal(await page.inputValue('[name=vin]'), vin, 'the values typed are kept');
+      assert.equal(await page.inputValue('#f-owner_id-q'), '0000', 'the search stays in its box');
+      const options = await owner.locator('option').allTextContents();
+      assert.ok(options.some((o) => /138\*{4}0000/.test(o)), `an owner with the masked phone: ${options}`);
+      assert.ok(!options.some((o) => /13800000000/.test(o)), 'never the whole number');
+      // Several owners may end in 0000: pick the demo owner by the masked phone.
+      const value = await owner.locator('option', { hasText: /138\*{4}0000/ }).first().getAttribute('value');
+      assert.match(value, /^\d+$/);
+      await owner.selectOption(value);
+      await shot(page, `vehicle-owner-${lang}-1440`);
+      await page.setViewportSize({ width: 390, height: 844 });
+      await noOverflow(page, `vehicle form at 390 (${lang})`);
+      await shot(page, `vehicle-owner-${lang}-390`);
+      await page.setViewportSize({ width: 1440, height: 900 });
+      // Saved with the rest: the vehicle page names the owner.
+      for (const [n, v] of [['brand', '星河'], ['model', 'S7'], ['model_year', '2024'],
+        ['purchase_date', '2024-03-01']]) await page.fill(`[name=${n}]`, v);
+      await click(page, 'form:has([name="vin"]) button[type=submit]:not([name=find])');
+      assert.match(new URL(page.url()).pathname, /^\/console\/vehicles\/\d+$/, await page.textContent('main'));
+      assert.match(await page.textContent('main'), /138\*{4}0000/);
+      // The edit form shows the owner by name, chosen.
+      await page.goto(`${page.url()}/edit`);
+      assert.equal(await owner.inputValue(), value);
+      assert.match(await owner.locator('option:checked').textContent(), /138\*{4}0000/);
+      // From the customer's page: "add a vehicle" opens the form with them chosen.
+      await page.goto(`${BASE_URL}/console/customers/${value}`);
+      await click(page, `a[data-link="/console/vehicles/new?owner=${value}"]`);
+      assert.equal(await owner.inputValue(), value, 'the customer is the owner');
+      await page.goto(`${BASE_URL}/console/vehicles`);
+      await page.goto(`${BASE_URL}/console/vehicles?q=${vin}`);
+      await click(page, `a:text("${vin}")`);
+      await page.goto(`${page.url()}/edit`);
+      // By VIN: the owner of a car found by a fragment of its VIN.
+      await page.fill('#f-owner_id-q', vin.slice(-6));
+      await click(page, '#f-owner_id-find');
+      assert.ok((await owner.locator('option').count()) >= 2, 'found by the VIN tail');
+      await page.context().close();
+    }
+  } finally {
+    await browser.close();
+  }
+});
+
+test('at 390 px no console list scrolls sideways, the complaint queue and job queue included', { timeout: 120_000 }, async () => {
+  const browser = await chromium.launch(CHROMIUM);
+  const pages = [
+    ['agent', '/console/complaints'],
+    ['admin', '/console/queue'],
+    ['technician', '/console/jobs'],
+    ['admin', '/console/customers'],
+    ['admin', '/console/vehicles'],
+    ['admin', '/console/staff'],
+    ['privacy', '/console/audit'],
+    ['advisor', '/console/appointments?view=list'],
+  ];
+  try {
+    for (const lang of LANGS) {
+      for (const [account, path] of pages) {
+        const page = await newPage(browser, lang, 390);
+        await signInStaff(page, account, lang);
+        await page.goto(`${BASE_URL}${path}`);
+        await noOverflow(page, `${path} at 390 (${lang})`);
+        await shot(page, `390-${path.replace(/[^a-z]+/g, '-')}-${lang}`);
+        await page.context().close();
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+});
