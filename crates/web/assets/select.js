@@ -2,6 +2,9 @@
 // filter box before it; typing hides the options that do not contain the text (name
 // or code, case-insensitive) and selects the first match. Without this script the
 // plain <select> still works. <select data-submit> submits its form on change.
+// In a form with a lookup (a search box and its find button before the save button),
+// Enter in the search box finds, and Enter in any other field saves, as a person
+// expects; without this the browser would use the first submit button, the finder.
 (function () {
   'use strict';
   function enhance(sel) {
@@ -46,6 +49,17 @@
       t.setAttribute('aria-expanded', open ? 'true' : 'false');
     });
   }
+  document.addEventListener('keydown', function (e) {
+    var t = e.target;
+    if (e.key !== 'Enter' || !t || t.tagName !== 'INPUT' || !t.form) return;
+    var find = t.form.querySelector('button[name=find]');
+    if (!find) return;
+    var save = t.form.querySelector('button[type=submit]:not([name=find])');
+    e.preventDefault();
+    var lookup = find.parentNode && find.parentNode.contains(t);
+    var submitter = lookup ? find : save;
+    if (submitter) t.form.requestSubmit(submitter);
+  });
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
   else init();
 })();
