@@ -11,7 +11,7 @@ mod handover;
 mod reveal;
 
 use crate::console::chrome::{Chrome, show_time};
-pub use handover::photo_response;
+pub use handover::{UPLOAD_READ_LIMIT, Upload, photo_response, photo_status, read_upload};
 use handover::*;
 
 use crate::console::form::{FormData, FormPage, answer, error_page, read_input, render, t};
