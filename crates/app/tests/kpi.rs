@@ -29,6 +29,7 @@ on_both_backends!(
     csi_nps_and_audit_compliance_equal_plain_sql,
 );
 
+#[path = "kpi/quality.rs"]
 mod quality;
 use quality::csi_nps_and_audit_compliance_equal_plain_sql;
 

@@ -8,6 +8,7 @@
 
 use testkit::TestApp;
 
+#[path = "quality_audit_web/quality.rs"]
 mod quality;
 
 async fn page(c: &reqwest::Client, url: String) -> (u16, String) {

@@ -121,7 +121,10 @@ async fn assert_equal_to_sql(env: &Env) -> Sums {
             })
             .unwrap();
         // Each respondent is kept to 0.01 point, so the mean is within 0.005.
-        assert!((figure - mean).abs() < 0.006, "station {s}: {figure} vs {mean}");
+        assert!(
+            (figure - mean).abs() < 0.006,
+            "station {s}: {figure} vs {mean}"
+        );
     }
     let nps: Sums = kept
         .iter()
@@ -259,7 +262,14 @@ pub(super) async fn csi_nps_and_audit_compliance_equal_plain_sql(env: &Env) {
     // The agent records two calls: a promoter at the station, a passive in the west.
     let agent = grant(Action::SurveyWrite);
     for (station, scored, rec, hash) in [(fx.station, 9, 10, "h-a"), (west, 7, 8, "h-b")] {
-        let id = raw_invitation(env, &fx, station, if hash == "h-a" { "2026-10" } else { "2026-09" }, hash).await;
+        let id = raw_invitation(
+            env,
+            &fx,
+            station,
+            if hash == "h-a" { "2026-10" } else { "2026-09" },
+            hash,
+        )
+        .await;
         let input = CallInput {
             outcome: CallOutcome::Answered,
             reason: None,
@@ -322,9 +332,17 @@ pub(super) async fn csi_nps_and_audit_compliance_equal_plain_sql(env: &Env) {
         .await
         .unwrap();
     }
-    store::survey::close(&mut c, id, "answered", None, Some("agent"), None, ms(2026, 11, 26, 9, 0))
-        .await
-        .unwrap();
+    store::survey::close(
+        &mut c,
+        id,
+        "answered",
+        None,
+        Some("agent"),
+        None,
+        ms(2026, 11, 26, 9, 0),
+    )
+    .await
+    .unwrap();
     let checklist: i64 = sqlx::query_scalar("SELECT MIN(id) FROM audit_checklists")
         .fetch_one(&mut *c)
         .await

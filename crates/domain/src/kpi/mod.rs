@@ -77,9 +77,7 @@ impl From<KpiError> for crate::Violation {
                 crate::Violation::new("weights", "kpi.weight_twice").with_detail(k)
             }
             KpiError::ReviewBelow => crate::Violation::new("review_below", "kpi.review_below"),
-            KpiError::MdtTarget => {
-                crate::Violation::new("mdt_target_minutes", "kpi.mdt_target")
-            }
+            KpiError::MdtTarget => crate::Violation::new("mdt_target_minutes", "kpi.mdt_target"),
         }
     }
 }

@@ -24,7 +24,10 @@ pub fn csi_hundredths(points: f64) -> i64 {
 
 /// The cases one finished survey adds: its respondent CSI (0–100 points), if a
 /// scored question was answered, and its recommend answer (0–10), if given.
-pub fn survey_contribution(csi_points: Option<f64>, recommend: Option<u8>) -> Vec<(KpiKey, Counter)> {
+pub fn survey_contribution(
+    csi_points: Option<f64>,
+    recommend: Option<u8>,
+) -> Vec<(KpiKey, Counter)> {
     let mut out = Vec::with_capacity(2);
     if let Some(p) = csi_points {
         out.push((KpiKey::Csi, Counter::mean(csi_hundredths(p))));
@@ -67,9 +70,26 @@ mod tests {
     fn a_survey_counts_csi_in_hundredths_and_one_nps_case() {
         let parts = survey_contribution(Some(83.333_333), Some(10));
         assert_eq!(parts[0], (KpiKey::Csi, Counter::mean(8333)));
-        assert_eq!(parts[1].1, Counter { numerator: 1, denominator: 1, total: 0 });
+        assert_eq!(
+            parts[1].1,
+            Counter {
+                numerator: 1,
+                denominator: 1,
+                total: 0
+            }
+        );
         let passive = survey_contribution(None, Some(7));
-        assert_eq!(passive, vec![(KpiKey::Nps, Counter { numerator: 0, denominator: 1, total: 0 })]);
+        assert_eq!(
+            passive,
+            vec![(
+                KpiKey::Nps,
+                Counter {
+                    numerator: 0,
+                    denominator: 1,
+                    total: 0
+                }
+            )]
+        );
         let detractor = survey_contribution(None, Some(6));
         assert_eq!(detractor[0].1.total, 1);
         assert!(survey_contribution(None, None).is_empty());

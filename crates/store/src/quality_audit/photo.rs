@@ -100,11 +100,12 @@ pub async fn bytes(
     visit_id: i64,
     photo_id: i64,
 ) -> StoreResult<(String, Vec<u8>)> {
-    let r = sqlx::query("SELECT content_type, bytes FROM audit_photos WHERE id = $1 AND visit_id = $2")
-        .bind(photo_id)
-        .bind(visit_id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let r =
+        sqlx::query("SELECT content_type, bytes FROM audit_photos WHERE id = $1 AND visit_id = $2")
+            .bind(photo_id)
+            .bind(visit_id)
+            .fetch_optional(conn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
     Ok((r.try_get("content_type")?, r.try_get("bytes")?))
 }

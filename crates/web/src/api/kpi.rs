@@ -20,7 +20,14 @@ use std::collections::HashMap;
 
 /// The OpenAPI description of this area, merged into the whole API's.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(station_kpis, dashboard, stars, star_policy, put_star_policy, station_stars))]
+#[openapi(paths(
+    station_kpis,
+    dashboard,
+    stars,
+    star_policy,
+    put_star_policy,
+    station_stars
+))]
 pub struct KpiApi;
 
 /// Routes of this area.
@@ -29,10 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/stations/{id}/kpis", get(station_kpis))
         .route("/kpis", get(dashboard))
         .route("/kpis/stars", get(stars))
-        .route(
-            "/kpis/star-policy",
-            get(star_policy).put(put_star_policy),
-        )
+        .route("/kpis/star-policy", get(star_policy).put(put_star_policy))
         .route("/stations/{id}/stars", get(station_stars))
 }
 

@@ -19,8 +19,10 @@ fn multipart(csrf: &str, code: &str, content_type: &str, bytes: &[u8]) -> (Strin
     let mut body = Vec::new();
     for (name, value) in [("csrf", csrf), ("code", code)] {
         body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
         );
     }
     body.extend_from_slice(
@@ -101,7 +103,10 @@ async fn photos_of_a_failed_checkpoint_and_every_station_on_the_start_form() {
     fields.push(kv("f_R02", "未铺三件套"));
     let (s, _, html) = post(&auditor, &t.base, &format!("{to}/answers"), &fields).await;
     assert_eq!(s, 303, "{html}");
-    assert!(html.contains("id=\"photos-R02\""), "an upload box for the failed checkpoint");
+    assert!(
+        html.contains("id=\"photos-R02\""),
+        "an upload box for the failed checkpoint"
+    );
     assert!(!html.contains("id=\"photos-A01\""), "none for a passed one");
 
     // The API: a passed checkpoint, a text file and lying bytes are refused, naming
@@ -119,7 +124,12 @@ async fn photos_of_a_failed_checkpoint_and_every_station_on_the_start_form() {
     };
     let r = put("A01", "image/png", png()).await.unwrap();
     assert_eq!(r.status(), 409);
-    assert!(r.text().await.unwrap().contains("quality_audit.photo_not_failed"));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("quality_audit.photo_not_failed")
+    );
     let r = put("R02", "text/plain", b"hello".to_vec()).await.unwrap();
     assert_eq!(r.status(), 415);
     assert!(r.text().await.unwrap().contains("photo.type"));
@@ -135,7 +145,10 @@ async fn photos_of_a_failed_checkpoint_and_every_station_on_the_start_form() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap(), serde_json::json!([]));
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!([])
+    );
     let r = put("R02", "image/png", png()).await.unwrap();
     assert_eq!(r.status(), 201);
 
@@ -164,7 +177,8 @@ async fn photos_of_a_failed_checkpoint_and_every_station_on_the_start_form() {
     assert_eq!(r.status(), 303);
     let (_, html) = page(&auditor, format!("{}/console/quality-audits/{id}", t.base)).await;
     assert_eq!(
-        html.matches(&format!("src=\"/console/quality-audits/{id}/photos/")).count(),
+        html.matches(&format!("src=\"/console/quality-audits/{id}/photos/"))
+            .count(),
         2,
         "both photos shown on the visit"
     );
@@ -175,7 +189,10 @@ async fn photos_of_a_failed_checkpoint_and_every_station_on_the_start_form() {
         .unwrap()
         .to_string();
     let r = auditor
-        .get(format!("{}/console/quality-audits/{id}/photos/{src}", t.base))
+        .get(format!(
+            "{}/console/quality-audits/{id}/photos/{src}",
+            t.base
+        ))
         .send()
         .await
         .unwrap();
@@ -202,7 +219,10 @@ async fn photos_of_a_failed_checkpoint_and_every_station_on_the_start_form() {
     assert_eq!(s, 200);
     assert!(html.contains("id=\"action-photos\""), "{html}");
     let r = manager
-        .get(format!("{}/console/quality-audits/{id}/photos/{src}", t.base))
+        .get(format!(
+            "{}/console/quality-audits/{id}/photos/{src}",
+            t.base
+        ))
         .send()
         .await
         .unwrap();
@@ -263,7 +283,10 @@ async fn the_star_policy_is_read_by_kpi_readers_and_published_by_head_office() {
 
     // The console form: a wrong sum is shown beside the form (422), nothing published.
     let (_, html) = page(&admin, format!("{}/console/kpis/stars", t.base)).await;
-    assert!(html.contains("id=\"stars-form\""), "head office edits: {html}");
+    assert!(
+        html.contains("id=\"stars-form\""),
+        "head office edits: {html}"
+    );
     let mut fields = vec![kv("csrf", &csrf)];
     for d in domain::kpi::catalogue() {
         fields.push((format!("w.{}", d.key.code()), "0".into()));
@@ -277,7 +300,10 @@ async fn the_star_policy_is_read_by_kpi_readers_and_published_by_head_office() {
     fields.push(kv("mdt_target_minutes", "240"));
     let (s, _, html) = post(&admin, &t.base, "/console/kpis/stars", &fields).await;
     assert_eq!(s, 422, "{html}");
-    assert!(html.contains("各指标权重之和须为 1（当前 1200‰）"), "{html}");
+    assert!(
+        html.contains("各指标权重之和须为 1（当前 1200‰）"),
+        "{html}"
+    );
     fields.retain(|(k, _)| k != "w.nps");
     fields.push(kv("w.nps", "400"));
     let (s, _, html) = post(&admin, &t.base, "/console/kpis/stars", &fields).await;
@@ -304,5 +330,8 @@ async fn the_star_policy_is_read_by_kpi_readers_and_published_by_head_office() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap(), serde_json::json!([]));
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!([])
+    );
 }

@@ -8,11 +8,11 @@ use crate::AppState;
 use crate::api::pickup::photo_problem;
 use crate::error::{ApiError, ProblemDoc};
 use crate::extract::Caller;
+use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use domain::permission::Action;
 
 /// Uploads a photo of failed checkpoint `code` of visit `id` as the raw request body.
@@ -59,11 +59,7 @@ pub async fn add_photo(
         return photo_problem(e, c.lang);
     }
     match app::quality_audit::photo::add(&s.app, &g, id, &code, ct, &bytes).await {
-        Ok(photo) => (
-            StatusCode::CREATED,
-            Json(crate::api::Created { id: photo }),
-        )
-            .into_response(),
+        Ok(photo) => (StatusCode::CREATED, Json(crate::api::Created { id: photo })).into_response(),
         Err(e) => c.err(e).into_response(),
     }
 }

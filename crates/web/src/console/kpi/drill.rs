@@ -246,9 +246,16 @@ pub async fn surveys(
                 format!("/console/surveys/{}/call", c.id),
                 vec![
                     when(Some(c.answered_at)),
-                    t(lang, &format!("kpi.via.{}", c.answered_via.as_deref().unwrap_or("owner"))),
-                    c.csi.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into()),
-                    c.recommend.map(|r| r.to_string()).unwrap_or_else(|| "—".into()),
+                    t(
+                        lang,
+                        &format!("kpi.via.{}", c.answered_via.as_deref().unwrap_or("owner")),
+                    ),
+                    c.csi
+                        .map(|v| format!("{v:.1}"))
+                        .unwrap_or_else(|| "—".into()),
+                    c.recommend
+                        .map(|r| r.to_string())
+                        .unwrap_or_else(|| "—".into()),
                     t(lang, class),
                 ],
             )

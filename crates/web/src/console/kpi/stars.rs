@@ -178,8 +178,10 @@ async fn stars_page(
             .crumb("/console/kpis", t(lang, "svc.kpis"))
             .crumb("/console/kpis/stars", t(lang, "kpi.stars")),
         title: t(lang, "kpi.stars"),
-        flagged_text: t(lang, "kpi.stars_flagged_count")
-            .replace("{n}", &rows.iter().filter(|r| r.flagged).count().to_string()),
+        flagged_text: t(lang, "kpi.stars_flagged_count").replace(
+            "{n}",
+            &rows.iter().filter(|r| r.flagged).count().to_string(),
+        ),
         policy,
         weights,
         thresholds,

@@ -11,8 +11,8 @@ mod handover;
 mod reveal;
 
 use crate::console::chrome::{Chrome, show_time};
-pub use handover::{UPLOAD_READ_LIMIT, Upload, photo_response, photo_status, read_upload};
 use handover::*;
+pub use handover::{UPLOAD_READ_LIMIT, Upload, photo_response, photo_status, read_upload};
 
 use crate::console::form::{FormData, FormPage, answer, error_page, read_input, render, t};
 

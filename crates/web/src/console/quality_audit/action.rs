@@ -154,11 +154,18 @@ struct ActionPage {
 /// The photos the auditor took of the action's checkpoint.
 async fn photos(s: &AppState, lang: Lang, g: &Grant, d: &ActionDetail) -> Vec<(String, String)> {
     let a = &d.action;
-    super::photo::boxes(s, lang, g, a.visit_id, vec![(a.code.clone(), String::new())], false)
-        .await
-        .into_iter()
-        .flat_map(|b| b.photos)
-        .collect()
+    super::photo::boxes(
+        s,
+        lang,
+        g,
+        a.visit_id,
+        vec![(a.code.clone(), String::new())],
+        false,
+    )
+    .await
+    .into_iter()
+    .flat_map(|b| b.photos)
+    .collect()
 }
 
 fn view(

@@ -38,7 +38,9 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/console/quality-audits/{id}/photos",
-            post(photo::upload).layer(DefaultBodyLimit::max(crate::console::pickup::UPLOAD_READ_LIMIT)),
+            post(photo::upload).layer(DefaultBodyLimit::max(
+                crate::console::pickup::UPLOAD_READ_LIMIT,
+            )),
         )
         .route(
             "/console/quality-audits/{id}/photos/{photo_id}",

@@ -107,12 +107,15 @@ pub fn refused_text(lang: crate::i18n::Lang, rule: &str, code: &str) -> Option<S
         "quality_audit.photo_count",
         "quality_audit.photo_not_failed",
     ];
-    let rule = RULES.into_iter().find(|r| *r == rule).or_else(|| {
-        (rule == "required").then_some("required")
-    })?;
+    let rule = RULES
+        .into_iter()
+        .find(|r| *r == rule)
+        .or_else(|| (rule == "required").then_some("required"))?;
     let mut v = Violation::new("photo", rule);
     v = match rule {
-        "quality_audit.photo_count" => v.with_detail(app::quality_audit::photo::MAX_PER_CHECKPOINT.to_string()),
+        "quality_audit.photo_count" => {
+            v.with_detail(app::quality_audit::photo::MAX_PER_CHECKPOINT.to_string())
+        }
         "quality_audit.photo_not_failed" => v.with_detail(token(code)),
         _ => v,
     };
@@ -154,8 +157,7 @@ pub async fn upload(
         .find(|(k, _)| k == "code")
         .map(|(_, v)| v.trim().to_string())
         .unwrap_or_default();
-    let Some((ct, _, bytes)) = up.photo.filter(|(_, f, b)| !(f.is_empty() && b.is_empty()))
-    else {
+    let Some((ct, _, bytes)) = up.photo.filter(|(_, f, b)| !(f.is_empty() && b.is_empty())) else {
         return back(id, &code, Some(&Violation::new("photo", "required")));
     };
     if up.too_large {

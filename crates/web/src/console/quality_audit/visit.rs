@@ -8,12 +8,12 @@ use super::super::chrome::Chrome;
 use super::super::form::{FormData, error_page, render, t, violations_text};
 use super::super::session::{ConsoleUser, grant};
 use super::percent;
+use super::photo::PhotoBox;
 use crate::AppState;
 use crate::i18n::Lang;
 use app::AppError;
 use app::quality_audit::{AnswerInput, SubmitInput, VisitDetail};
 use askama::Template;
-use super::photo::PhotoBox;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -113,7 +113,15 @@ async fn photos_of(
     q: &HashMap<String, String>,
 ) -> Photos {
     let may_add = grant(user, Action::QualityAuditWrite).is_ok();
-    let boxes = super::photo::boxes(s, user.lang, g, d.visit.id, failed_of(user.lang, d), may_add).await;
+    let boxes = super::photo::boxes(
+        s,
+        user.lang,
+        g,
+        d.visit.id,
+        failed_of(user.lang, d),
+        may_add,
+    )
+    .await;
     let error = q.get("photo_rule").and_then(|r| {
         super::photo::refused_text(user.lang, r, q.get("code").map_or("", String::as_str))
     });
@@ -369,7 +377,14 @@ async fn save(
                         });
                     }
                     let photos = photos_of(&s, &user, &read, &d, &HashMap::new()).await;
-                    view(chrome, &d, true, msg, photos, StatusCode::UNPROCESSABLE_ENTITY)
+                    view(
+                        chrome,
+                        &d,
+                        true,
+                        msg,
+                        photos,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    )
                 }
                 Err(e) => error_page(chrome, &e),
             }
