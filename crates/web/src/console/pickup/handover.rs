@@ -379,6 +379,7 @@ pub(super) async fn refused_upload(
     detail_page(s, user, id, outcome, status).await
 }
 
+/// The status of a refused photo: 413 too large, 415 a wrong type or lying bytes.
 pub fn photo_status(e: PhotoError) -> StatusCode {
     match e {
         PhotoError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
