@@ -62,10 +62,9 @@ pub fn router() -> Router<AppState> {
         .route("/audit-visits/{id}/answers", post(answer))
         .route("/audit-visits/{id}/submit", post(submit))
         .route(
-            "/audit-visits/{id}/checkpoints/{code}/photos",
-            axum::routing::put(photo::add_photo),
+            "/audit-visits/{id}/photos",
+            get(photo::photos).put(photo::add_photo),
         )
-        .route("/audit-visits/{id}/photos", get(photo::photos))
         .route("/audit-visits/{id}/photos/{photo_id}", get(photo::photo))
         .route("/corrective-actions", get(actions))
         .route("/corrective-actions/{id}", get(action))

@@ -114,7 +114,7 @@ async fn photos_of_a_failed_checkpoint_and_every_station_on_the_start_form() {
     let put = |code: &str, ct: &str, body: Vec<u8>| {
         auditor
             .put(format!(
-                "{}/api/v1/audit-visits/{id}/checkpoints/{code}/photos",
+                "{}/api/v1/audit-visits/{id}/photos?code={code}",
                 t.base
             ))
             .header("content-type", ct.to_string())

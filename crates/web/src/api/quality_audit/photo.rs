@@ -10,20 +10,23 @@ use crate::error::{ApiError, ProblemDoc};
 use crate::extract::Caller;
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::permission::Action;
+use std::collections::HashMap;
 
-/// Uploads a photo of failed checkpoint `code` of visit `id` as the raw request body.
+/// Uploads a photo of failed checkpoint `code` (query) of visit `id` as the raw
+/// request body.
 /// A type other than JPEG, PNG or WebP, or bytes not matching it, is 415; a body over
 /// 5 MiB 413; a checkpoint not answered "fail" 409 `quality_audit.photo_not_failed`;
 /// a seventh photo of one checkpoint 409 `quality_audit.photo_count`.
-#[utoipa::path(put, path = "/api/v1/audit-visits/{id}/checkpoints/{code}/photos", operation_id = "quality_audit_add_photo", tag = "quality", params(("id" = i64, Path, minimum = 1), ("code" = String, Path, pattern = "^[A-Za-z0-9_]{1,20}$")), request_body(content = Vec<u8>, content_type = "image/jpeg"), responses((status = 201, body = crate::api::Created), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 415, body = ProblemDoc)))]
+#[utoipa::path(put, path = "/api/v1/audit-visits/{id}/photos", operation_id = "quality_audit_add_photo", tag = "quality", params(("id" = i64, Path, minimum = 1), ("code" = String, Query, pattern = "^[A-Za-z0-9_]{1,20}$")), request_body(content = Vec<u8>, content_type = "image/jpeg"), responses((status = 201, body = crate::api::Created), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 415, body = ProblemDoc)))]
 pub async fn add_photo(
     State(s): State<AppState>,
     c: Caller,
-    Path((id, code)): Path<(String, String)>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -58,7 +61,8 @@ pub async fn add_photo(
     if let Err(e) = app::pickup::check_photo(ct, &bytes) {
         return photo_problem(e, c.lang);
     }
-    match app::quality_audit::photo::add(&s.app, &g, id, &code, ct, &bytes).await {
+    let code = q.get("code").map(String::as_str).unwrap_or("");
+    match app::quality_audit::photo::add(&s.app, &g, id, code, ct, &bytes).await {
         Ok(photo) => (StatusCode::CREATED, Json(crate::api::Created { id: photo })).into_response(),
         Err(e) => c.err(e).into_response(),
     }
