@@ -317,7 +317,7 @@ pub(super) fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
         ("GET", "/api/v1/audit-visits/1".into(), "quality_audit_read"),
         (
             "PUT",
-            "/api/v1/audit-visits/1/photos?code=A01".into(),
+            "/api/v1/audit-visits/1/photos".into(),
             "quality_audit_write",
         ),
         (
