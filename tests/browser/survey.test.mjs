@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { BASE_URL, CHROMIUM, SERVER_LOG, apiSession, click, newOwner, newPage, noOverflow, signInStaff } from './helpers.mjs';
+import { BASE_URL, CHROMIUM, SERVER_LOG, apiSession, click, digits, newPage, noOverflow, randomVin, signInStaff } from './helpers.mjs';
 import { assertAccessible } from './axe.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -75,13 +75,24 @@ for (const lang of ['zh-CN', 'en']) {
     const adv = await apiSession('advisor');
     const me = await (await adv('GET', '/api/v1/me')).json();
     const station = me.unit.id[0];
-    const owner = await newOwner(station);
     const admin = await apiSession('admin');
-    let r = await admin('POST', `/api/v1/customers/${owner.customer}/consent`, {
+    let r = await admin('POST', '/api/v1/customers', {
+      name: '孙回访', phone: `139${digits(8)}`, station_id: station, channel: 'sms',
+      consent_service: true, consent_marketing: false,
+    });
+    assert.equal(r.status, 201, await r.clone().text());
+    const customer = (await r.json()).id;
+    const vin = randomVin();
+    r = await admin('POST', '/api/v1/vehicles', {
+      vin, brand: '岚际', model: 'S5', model_year: 2024, plate: `京E${digits(5)}`,
+      purchase_date: '2024-03-01', warranty_start: '2024-03-01', warranty_end: '2027-03-01',
+      warranty_km: 100000, is_ev: false, owner_id: customer, station_id: station,
+    });
+    assert.equal(r.status, 201, await r.clone().text());
+    r = await admin('POST', `/api/v1/customers/${customer}/consent`, {
       purpose: 'surveys', granted: true, source: 'call', evidence: 'REC-SURVEY',
     });
     assert.ok(r.status < 300, await r.text());
-    const vin = (await (await admin('GET', `/api/v1/vehicles/${owner.vehicle}`)).json()).vin;
     r = await adv('POST', '/api/v1/repair-orders', { station_id: station, vin, concern: '做保养' });
     assert.equal(r.status, 201, await r.clone().text());
     const order = (await r.json()).id;
