@@ -1,6 +1,7 @@
 //! The KPI engine against an independent computation (issue 11, "tests that must
 //! exist"): for a month, every KPI with a data source (first-time fix, repair time,
-//! on-time delivery, complaint 1 h / 2 h response, 3-day closure) read from the
+//! on-time delivery, complaint 1 h / 2 h response, 3-day closure; CSI, NPS and audit
+//! compliance in `kpi/quality.rs`) read from the
 //! monthly counters equals plain SQL over the raw rows, on SQLite and on PostgreSQL
 //! when `TEST_DATABASE_URL` is set. The counters are first kept by the workflows
 //! themselves (a delivery, a comeback, complaints answered, closed and moved), then
@@ -25,7 +26,12 @@ on_both_backends!(
     counters_equal_plain_sql_after_the_workflows_and_after_a_rebuild,
     stars_are_idempotent_and_flag_two_quarters_below,
     bad_periods_are_refused_naming_the_field,
+    csi_nps_and_audit_compliance_equal_plain_sql,
 );
+
+#[path = "kpi/quality.rs"]
+mod quality;
+use quality::csi_nps_and_audit_compliance_equal_plain_sql;
 
 type Sums = BTreeMap<(i64, String), (i64, i64, i64)>;
 

@@ -57,6 +57,7 @@ impl_code!(
     crate::complaint::goodwill::GoodwillKind,
     crate::complaint::sla::Stage,
     crate::complaint::sla::Level,
+    crate::kpi::KpiKey,
 );
 
 #[cfg(test)]

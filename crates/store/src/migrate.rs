@@ -181,6 +181,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0030_quality_audit.sql"),
         postgres: include_str!("../migrations/postgres/0030_quality_audit.sql"),
     },
+    Migration {
+        version: 31,
+        name: "audit_photos",
+        sqlite: include_str!("../migrations/sqlite/0031_audit_photos.sql"),
+        postgres: include_str!("../migrations/postgres/0031_audit_photos.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

@@ -89,7 +89,9 @@ fn fields_of(method: &str, path: &str) -> Option<&'static [Field]> {
         ) => &[FreeText],
         ("GET", "/audit-checklists" | "/depot-ratings") => NONE,
         // The KPI dashboard and the stars: figures per station, nobody's data.
-        ("GET", "/kpis" | "/kpis/stars") => NONE,
+        ("GET", "/kpis" | "/kpis/stars" | "/kpis/star-policy" | "/stations/{id}/stars") => NONE,
+        // Audit photos: the station's premises and work, as the pick-up photos.
+        ("GET", "/audit-visits/{id}/photos" | "/audit-visits/{id}/photos/{photo_id}") => NONE,
         // Network, catalogues, calendars, KPIs, the queue, money notices and every
         // write answer only ids, states and catalogue data.
         ("GET", _) if is_catalogue(p) => NONE,

@@ -8,6 +8,9 @@
 
 use testkit::TestApp;
 
+#[path = "quality_audit_web/quality.rs"]
+mod quality;
+
 async fn page(c: &reqwest::Client, url: String) -> (u16, String) {
     let r = c.get(url).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())

@@ -1,7 +1,8 @@
 //! Drill-down from a figure: the orders a station delivered in a month (with what
 //! each counted for: first-time fix, on time, minutes) and the complaints it received
-//! (first response and closure), so a number on a dashboard can be checked case by
-//! case.
+//! (first response and closure), the surveys finished (each respondent's CSI and
+//! recommend answer) and the audit visits submitted, so a number on a dashboard can be
+//! checked case by case.
 
 use crate::calendar::station_zone;
 use crate::network::expect;
@@ -49,6 +50,34 @@ pub struct ComplaintCase {
     pub within_2h: bool,
     /// Closed within 3 days.
     pub closed_3d: bool,
+}
+
+/// One finished survey and what it counted for.
+#[derive(Debug, Clone, Serialize)]
+pub struct SurveyCase {
+    /// Invitation id.
+    pub id: i64,
+    /// Finished, UTC ms.
+    pub answered_at: i64,
+    /// `owner` (the link) or `agent` (a call).
+    pub answered_via: Option<String>,
+    /// The respondent's weighted CSI (0–100), if a scored question was answered.
+    pub csi: Option<f64>,
+    /// The recommend answer (0–10), if given.
+    pub recommend: Option<u8>,
+}
+
+/// One submitted audit visit and what it counted for.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditCase {
+    /// Visit id.
+    pub id: i64,
+    /// The visit day.
+    pub visited_on: String,
+    /// Checkpoints passed.
+    pub passed: i64,
+    /// Checkpoints failed.
+    pub failed: i64,
 }
 
 async fn span(
@@ -124,4 +153,56 @@ pub async fn complaints(
             closed_3d: within(x.received_at, x.first_closed_at, CLOSURE_HOURS * 3600),
         })
         .collect())
+}
+
+/// The surveys `station` finished in `month` (the station's zone), by id, each
+/// scored on the version it was given on: the cases behind its CSI and NPS. Needs
+/// `KpiRead` within reach.
+pub async fn surveys(
+    app: &App,
+    grant: &Grant,
+    station: i64,
+    month: YearMonth,
+) -> AppResult<Vec<SurveyCase>> {
+    let mut c = conn(app).await?;
+    let (from, to, _) = span(&mut c, grant, station, month).await?;
+    let rows = store::kpi::source::surveys_finished(&mut c, from, to, Some(station)).await?;
+    let mut versions = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for s in rows {
+        let (csi, recommend) = super::record::survey_scores(&mut c, &mut versions, &s).await?;
+        out.push(SurveyCase {
+            id: s.id,
+            answered_at: s.answered_at,
+            answered_via: s.answered_via,
+            csi,
+            recommend,
+        });
+    }
+    Ok(out)
+}
+
+/// The audit visits of `station` submitted for days of `month`, by id: the cases
+/// behind its audit compliance. Needs `KpiRead` within reach.
+pub async fn audits(
+    app: &App,
+    grant: &Grant,
+    station: i64,
+    month: YearMonth,
+) -> AppResult<Vec<AuditCase>> {
+    let mut c = conn(app).await?;
+    span(&mut c, grant, station, month).await?;
+    Ok(
+        store::kpi::source::audits_submitted(&mut c, &month.to_string())
+            .await?
+            .into_iter()
+            .filter(|v| v.station_id == station)
+            .map(|v| AuditCase {
+                id: v.id,
+                visited_on: v.visited_on,
+                passed: v.passed,
+                failed: v.failed,
+            })
+            .collect(),
+    )
 }

@@ -1,6 +1,7 @@
 //! Keeping the monthly KPI counters in step with the events that change them, in the
 //! transaction of the event: a delivery, a comeback opened against an earlier order,
-//! a complaint received, answered, closed or moved to another station. Each hook
+//! a complaint received, answered, closed or moved to another station, a survey
+//! finished, an audit visit submitted. Each hook
 //! computes the subject's contribution (domain `order_contribution` /
 //! `complaint_contribution`) before and after the change and adds the difference, so
 //! a repeated or reordered event can never count a case twice. [`rebuild_month`]
@@ -13,11 +14,13 @@ use crate::calendar::station_zone;
 use crate::shared::{refused, ts};
 use domain::kpi::complaint::{ComplaintRecord, complaint_contribution};
 use domain::kpi::order::order_contribution;
-use domain::kpi::{Counter, KpiKey, OrderRecord, Source, YearMonth};
+use domain::kpi::quality::{audit_contribution, survey_contribution};
+use domain::kpi::{Counter, KpiKey, OrderRecord, YearMonth};
+use domain::survey::{Answer, Questionnaire, score};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use sqlx::AnyConnection;
-use store::kpi::source::{ComplaintSource, OrderSource};
+use store::kpi::source::{AuditSource, ComplaintSource, OrderSource, SurveySource};
 
 /// One subject's cases: station, month, KPI and counter.
 pub type Parts = Vec<(i64, YearMonth, KpiKey, Counter)>;
@@ -142,39 +145,82 @@ pub(crate) async fn complaint_changed(
     apply(tx, before, &after).await
 }
 
-/// The extension point for the survey area: counts one answered survey for a
-/// station's month: its weighted CSI score (0–100 points) and, when the recommend
-/// question was answered, its 0–10 answer for NPS. Call it in the transaction that
-/// stores the answers.
+/// Counts one finished survey for its station's month (station's zone, at `at`):
+/// its weighted CSI score (0–100 points, kept in hundredths) and, when the recommend
+/// question was answered, its 0–10 answer for NPS. Called by the survey area in the
+/// transaction that closes the survey (owner link or agent call), which happens once
+/// per invitation.
 pub async fn survey_answered(
     tx: &mut AnyConnection,
     station_id: i64,
-    month: YearMonth,
-    csi_points: Option<i64>,
-    recommend: Option<i64>,
+    at: i64,
+    csi_points: Option<f64>,
+    recommend: Option<u8>,
 ) -> AppResult<()> {
-    let mut after = Parts::new();
-    if let Some(p) = csi_points {
-        after.push((
-            station_id,
-            month,
-            KpiKey::Csi,
-            Counter::mean(p.clamp(0, 100)),
-        ));
-    }
-    if let Some(r) = recommend {
-        after.push((
-            station_id,
-            month,
-            KpiKey::Nps,
-            Counter {
-                numerator: i64::from(r >= 9),
-                denominator: 1,
-                total: i64::from(r <= 6),
-            },
-        ));
-    }
+    let tz = station_zone(tx, station_id).await?;
+    let month = month_at(at, &tz)?;
+    let after = survey_contribution(csi_points, recommend)
+        .into_iter()
+        .map(|(k, c)| (station_id, month, k, c))
+        .collect();
     apply(tx, &Parts::new(), &after).await
+}
+
+/// Counts a submitted quality-audit visit: passed of applicable checkpoints in the
+/// month of its visit day. Called by the submit, in its transaction, after the visit
+/// is saved as submitted (a second submit is refused before reaching here).
+pub(crate) async fn audit_submitted(tx: &mut AnyConnection, visit_id: i64) -> AppResult<()> {
+    let Some(v) = store::kpi::source::audit(tx, visit_id).await? else {
+        return Ok(());
+    };
+    apply(tx, &Parts::new(), &audit_parts_of(&v)?).await
+}
+
+fn month_at(at: i64, tz: &TimeZone) -> AppResult<YearMonth> {
+    let d = ts(at)?.to_zoned(tz.clone()).date();
+    Ok(YearMonth {
+        year: d.year(),
+        month: d.month(),
+    })
+}
+
+fn audit_parts_of(v: &AuditSource) -> AppResult<Parts> {
+    let day: jiff::civil::Date = v
+        .visited_on
+        .parse()
+        .map_err(|_| crate::AppError::Internal(format!("visited_on {}", v.visited_on)))?;
+    let month = YearMonth {
+        year: day.year(),
+        month: day.month(),
+    };
+    Ok(audit_contribution(v.passed, v.failed)
+        .map(|(k, c)| vec![(v.station_id, month, k, c)])
+        .unwrap_or_default())
+}
+
+/// A finished survey's respondent CSI and recommend answer, scored on the version it
+/// was given on (`versions` caches the questionnaires read).
+pub(crate) async fn survey_scores(
+    tx: &mut AnyConnection,
+    versions: &mut HashMap<i64, Questionnaire>,
+    s: &SurveySource,
+) -> AppResult<(Option<f64>, Option<u8>)> {
+    if !versions.contains_key(&s.version) {
+        let q = crate::survey::version(tx, s.version).await?;
+        versions.insert(s.version, q);
+    }
+    let Some(q) = versions.get(&s.version) else {
+        return Ok((None, None));
+    };
+    let answers: BTreeMap<String, Answer> = s
+        .scores
+        .iter()
+        .filter_map(|(k, v)| Some((k.clone(), Answer::Score(u8::try_from(*v).ok()?))))
+        .collect();
+    Ok((
+        score::respondent_csi(q, &answers),
+        score::recommend(q, &answers),
+    ))
 }
 
 async fn zone(
@@ -194,14 +240,15 @@ async fn zone(
 pub fn rebuilt_kpis() -> Vec<&'static str> {
     domain::kpi::catalogue()
         .iter()
-        .filter(|d| matches!(d.source, Source::RepairOrders | Source::Complaints))
+        .filter(|d| d.source.has_data())
         .map(|d| d.key.code())
         .collect()
 }
 
-/// Recomputes every repair-order and complaint counter of `month` from the raw rows
-/// (orders delivered and complaints received in it, in each station's zone),
-/// replacing what was there. Answers how many counters were written.
+/// Recomputes every counter of `month` from the raw rows (orders delivered,
+/// complaints received and surveys finished in it, in each station's zone; audit
+/// visits of its days), replacing what was there. Answers how many counters were
+/// written.
 pub async fn rebuild_month(tx: &mut AnyConnection, month: YearMonth) -> AppResult<usize> {
     // A span wide enough for every zone: a day either side of the month in UTC.
     let utc = jiff::tz::TimeZone::UTC;
@@ -229,6 +276,19 @@ pub async fn rebuild_month(tx: &mut AnyConnection, month: YearMonth) -> AppResul
     for c in store::kpi::source::complaints_received(tx, from, to, None).await? {
         let tz = zone(tx, &mut zones, c.station_id).await?;
         add(complaint_parts_of(&c, &tz)?);
+    }
+    let mut versions: HashMap<i64, Questionnaire> = HashMap::new();
+    for sv in store::kpi::source::surveys_finished(tx, from, to, None).await? {
+        let tz = zone(tx, &mut zones, sv.station_id).await?;
+        let m = month_at(sv.answered_at, &tz)?;
+        let (csi, rec) = survey_scores(tx, &mut versions, &sv).await?;
+        add(survey_contribution(csi, rec)
+            .into_iter()
+            .map(|(k, c)| (sv.station_id, m, k, c))
+            .collect());
+    }
+    for v in store::kpi::source::audits_submitted(tx, &month.to_string()).await? {
+        add(audit_parts_of(&v)?);
     }
     let m = month.to_string();
     store::kpi::clear(tx, &m, &rebuilt_kpis()).await?;

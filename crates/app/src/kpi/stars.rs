@@ -70,6 +70,89 @@ pub async fn publish(app: &App, grant: &Grant, p: StarPolicy) -> AppResult<StarP
     .await
 }
 
+/// One weight of the star policy as the API and the console state it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = StarWeight)]
+pub struct WeightDoc {
+    /// The KPI.
+    #[schema(schema_with = crate::schema::code::<KpiKey>)]
+    pub kpi: String,
+    /// Its weight in per mille; the weights add up to 1000.
+    #[schema(minimum = 0, maximum = 1000)]
+    pub permille: u32,
+}
+
+/// The published star policy as the API states it: weights (‰, adding up to 1000),
+/// the scores needed for 2–5 stars, the review threshold and the repair-time target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = StarPolicyDoc)]
+pub struct PolicyDoc {
+    /// Version, raised at every publication (ignored when sent).
+    #[serde(default)]
+    pub version: u32,
+    /// Weight of each KPI in ‰; they must add up to 1000, each KPI at most once.
+    pub weights: Vec<WeightDoc>,
+    /// The score (0–100) needed for 2, 3, 4 and 5 stars, rising.
+    #[schema(min_items = 4, max_items = 4)]
+    pub thresholds: [u32; 4],
+    /// A station with fewer stars than this is below the threshold (1–5).
+    #[schema(minimum = 1, maximum = 5)]
+    pub review_below: u8,
+    /// A mean repair time at or under this many minutes scores 100 (1–10080).
+    #[schema(minimum = 1, maximum = 10080)]
+    pub mdt_target_minutes: i64,
+}
+
+impl PolicyDoc {
+    /// The document of a policy.
+    pub fn of(p: &StarPolicy) -> PolicyDoc {
+        PolicyDoc {
+            version: p.version,
+            weights: p
+                .weights
+                .iter()
+                .map(|(k, w)| WeightDoc {
+                    kpi: k.code().to_string(),
+                    permille: *w,
+                })
+                .collect(),
+            thresholds: p.thresholds,
+            review_below: p.review_below,
+            mdt_target_minutes: p.mdt_target_minutes,
+        }
+    }
+
+    /// The policy this document states: an unknown KPI is 422 naming
+    /// `weights[i].kpi`; the rules on sums and thresholds are the domain's
+    /// ([`StarPolicy::check`]).
+    pub fn policy(&self) -> AppResult<StarPolicy> {
+        let mut v = domain::Violations::new();
+        let mut weights = Vec::with_capacity(self.weights.len());
+        for (i, w) in self.weights.iter().enumerate() {
+            match KpiKey::from_code(w.kpi.trim()) {
+                Some(k) => weights.push((k, w.permille)),
+                None => v.push(
+                    domain::Violation::new(format!("weights[{i}].kpi"), "kpi.unknown")
+                        .with_detail(w.kpi.clone()),
+                ),
+            }
+        }
+        v.into_result().map_err(AppError::Invalid)?;
+        let p = StarPolicy {
+            version: self.version,
+            weights,
+            thresholds: self.thresholds,
+            review_below: self.review_below,
+            mdt_target_minutes: self.mdt_target_minutes,
+        };
+        p.check()
+            .map_err(|e| AppError::Invalid(domain::Violation::from(e).into()))?;
+        Ok(p)
+    }
+}
+
 fn quarter_text(p: Period) -> String {
     p.to_string()
 }

@@ -2,11 +2,13 @@
 //! an auditor visits a station and fills the checklist (a draft saved answer by
 //! answer, so a phone that loses its signal loses nothing), submitting scores it
 //! (落实率) and opens a corrective action for every failed checkpoint ([`action`]);
-//! stations rate their depot each quarter ([`depot`]).
+//! stations rate their depot each quarter ([`depot`]); photos of failed checkpoints
+//! ([`photo`]).
 
 pub mod action;
 pub mod checklist;
 pub mod depot;
+pub mod photo;
 
 use crate::transaction::run;
 use crate::{App, AppError, AppResult, conn};
@@ -355,6 +357,7 @@ pub async fn submit(
                     Violation::new("state", "quality_audit.visit_submitted").into(),
                 ));
             }
+            crate::kpi::record::audit_submitted(&mut tx, id).await?;
             for (code, finding) in &failed {
                 let problem =
                     required_text("finding", finding).map_err(|v| AppError::Invalid(v.into()))?;
@@ -366,6 +369,18 @@ pub async fn submit(
     .await?;
     app.wake_jobs();
     view(app, grant, id).await
+}
+
+/// Every active station within the auditor's reach, by id, in one query: what the
+/// start form offers (a network of 1,000 stations, searched by name or code in the
+/// page, never cut at a page of 200). Needs `QualityAuditWrite`.
+pub async fn auditable_stations(
+    app: &App,
+    grant: &Grant,
+) -> AppResult<Vec<store::kpi::StationPoint>> {
+    crate::network::expect(grant, Action::QualityAuditWrite)?;
+    let mut c = conn(app).await?;
+    Ok(store::kpi::stations(&mut c, grant.reach()).await?)
 }
 
 /// A visit with its checklist, answers, score by step and actions.

@@ -1,7 +1,7 @@
 //! Recording answers: the owner on the one-time link (saved question by question, so
 //! a partial survey is kept) and the call-centre agent's form (answered, refused,
-//! unreachable with a reason). A finished survey is checked for hot alerts in the
-//! same transaction.
+//! unreachable with a reason). A finished survey is counted into the station's CSI
+//! and NPS and checked for hot alerts in the same transaction.
 
 use std::collections::BTreeMap;
 
@@ -305,6 +305,16 @@ pub(crate) async fn record(
         ));
     }
     store::survey::close(tx, inv.id, "answered", None, Some(via), by, now).await?;
+    // The station's CSI and NPS counters move in the same transaction, so the
+    // dashboard read right after the answer sees it.
+    crate::kpi::record::survey_answered(
+        tx,
+        inv.station_id,
+        now,
+        rules::score::respondent_csi(&q, &all),
+        rules::score::recommend(&q, &all),
+    )
+    .await?;
     let triggers = rules::alert::triggers(&q, &all);
     if !triggers.is_empty() {
         super::alert::open(tx, inv, &triggers, now).await?;

@@ -77,10 +77,20 @@ impl Handler for AfterDelivery {
             let v: serde_json::Value =
                 serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
             let id = v["repair_order_id"].as_i64().ok_or("no repair_order_id")?;
-            invite_delivery(conn, id, ctx.app.now_ms())
+            let made = invite_delivery(conn, id, ctx.app.now_ms())
                 .await
-                .map(|_| ())
-                .map_err(|e| e.to_string())
+                .map_err(|e| e.to_string())?;
+            if let Some(inv) = made.filter(|_| ctx.app.settings.log_codes) {
+                // Demo and development only (like owners' sign-in codes): the link
+                // otherwise travels only in the message, which is redacted once sent.
+                tracing::info!(
+                    invitation = inv.id,
+                    repair_order = id,
+                    link = %format!("/owner/survey/{}", inv.token),
+                    "survey link (log_codes is on)"
+                );
+            }
+            Ok(())
         })
     }
 }

@@ -13,12 +13,12 @@ use super::Counter;
 #[serde(rename_all = "snake_case")]
 pub enum KpiKey {
     /// Customer satisfaction (CSI, §10), 100-point scale: sum of the answered surveys'
-    /// weighted CSI scores (`total`) ÷ surveys answered (`denominator`), in the month
-    /// the survey was answered.
+    /// weighted CSI scores in hundredths of a point (`total`) ÷ 100 ÷ surveys answered
+    /// (`denominator`), in the month (station's zone) the survey was finished.
     Csi,
     /// Net promoter score (§10), −100…100: (answers 9–10 (`numerator`) − answers 0–6
     /// (`total`)) × 100 ÷ answers to "would you recommend" (`denominator`), in the
-    /// month the survey was answered.
+    /// month the survey was finished.
     Nps,
     /// First-time fix (一次修复率, FFV): orders delivered with no comeback received
     /// within the 12-month repair guarantee (`numerator`) ÷ orders delivered
@@ -54,8 +54,9 @@ pub enum KpiKey {
     /// Reminder conversion: reminders followed by a booking within 30 days ÷
     /// reminders, month of the reminder. No data source yet.
     ReminderConversion,
-    /// Audit compliance (落实率, §10): checkpoints passed ÷ checkpoints applicable,
-    /// month of the audit. No data source yet (the audit area does not exist).
+    /// Audit compliance (落实率, §10): checkpoints passed (`numerator`) ÷ checkpoints
+    /// applicable, passed + failed (`denominator`), summed over the submitted
+    /// quality-audit visits of the month of the visit day.
     AuditCompliance,
 }
 
@@ -77,7 +78,8 @@ pub enum Unit {
     Percent,
     /// `total ÷ denominator`, minutes.
     Minutes,
-    /// `total ÷ denominator`, points of 100.
+    /// `total ÷ denominator ÷ 100`, points of 100 (the total is kept in hundredths
+    /// of a point so a respondent's weighted score keeps two decimals).
     Points,
     /// `(numerator − total) × 100 ÷ denominator`, −100…100.
     NetScore,
@@ -91,9 +93,11 @@ pub enum Source {
     RepairOrders,
     /// Complaints: receipt, first response, closure, reassignment.
     Complaints,
-    /// Callback surveys. The extension point is `app::kpi::record::survey_answered`;
-    /// until the survey area calls it, nothing is counted and the figure is "—".
+    /// Callback surveys: counted by `app::kpi::record::survey_answered` when a survey
+    /// is finished (owner link or agent call).
     Survey,
+    /// Submitted quality-audit visits (mystery shoppers included).
+    QualityAudits,
     /// The area that would feed it does not exist yet: shown as "—" with a note.
     NotYet,
 }
@@ -101,7 +105,7 @@ pub enum Source {
 impl Source {
     /// Whether figures of this source are computed today.
     pub fn has_data(self) -> bool {
-        matches!(self, Source::RepairOrders | Source::Complaints)
+        !matches!(self, Source::NotYet)
     }
 }
 
@@ -178,7 +182,12 @@ pub const CATALOGUE: [Definition; 13] = [
         Unit::Percent,
         Source::NotYet,
     ),
-    def(KpiKey::AuditCompliance, Up, Unit::Percent, Source::NotYet),
+    def(
+        KpiKey::AuditCompliance,
+        Up,
+        Unit::Percent,
+        Source::QualityAudits,
+    ),
 ];
 
 /// Every KPI, in the order dashboards show them.
@@ -187,6 +196,23 @@ pub fn catalogue() -> &'static [Definition] {
 }
 
 impl KpiKey {
+    /// Every KPI, in the order dashboards show them (the catalogue's order).
+    pub const ALL: [KpiKey; 13] = [
+        KpiKey::Csi,
+        KpiKey::Nps,
+        KpiKey::FirstTimeFix,
+        KpiKey::MeanRepairDuration,
+        KpiKey::OnTimeDelivery,
+        KpiKey::ComplaintResponse1h,
+        KpiKey::ComplaintResponse2h,
+        KpiKey::ComplaintClosure3d,
+        KpiKey::RescueOnTime,
+        KpiKey::PartsFill,
+        KpiKey::PartsTimeliness,
+        KpiKey::ReminderConversion,
+        KpiKey::AuditCompliance,
+    ];
+
     /// The stable code stored with counters and used in URLs and exports.
     pub fn code(self) -> &'static str {
         match self {
@@ -235,7 +261,8 @@ impl KpiKey {
         let den = c.denominator as f64;
         Some(match d.unit {
             Unit::Percent => c.numerator as f64 * 100.0 / den,
-            Unit::Minutes | Unit::Points => c.total as f64 / den,
+            Unit::Minutes => c.total as f64 / den,
+            Unit::Points => c.total as f64 / den / 100.0,
             Unit::NetScore => (c.numerator - c.total) as f64 * 100.0 / den,
         })
     }

@@ -3,7 +3,8 @@
 //! ([`Counter`]: numerator, denominator and a sum, so a region or the network is the
 //! sum of its stations, never a mean of means); the periods asked for
 //! ([`period::Period`]: a month `2026-11` or a quarter `2026Q4`); what one repair order
-//! or complaint adds to its month ([`order`], [`complaint`]); and the station stars of
+//! or complaint adds to its month ([`order`], [`complaint`]), what a survey or an
+//! audit visit adds ([`quality`]); and the station stars of
 //! a quarter ([`stars`]).
 
 pub mod catalogue;
@@ -11,6 +12,7 @@ pub mod complaint;
 pub mod counter;
 pub mod order;
 pub mod period;
+pub mod quality;
 pub mod stars;
 
 #[cfg(test)]
@@ -43,6 +45,15 @@ pub enum KpiError {
     /// Star thresholds that are not rising scores within 0–100.
     #[error("star thresholds must rise within 0–100")]
     Thresholds,
+    /// A KPI weighted twice in a star policy.
+    #[error("KPI {0} is weighted twice")]
+    WeightTwice(String),
+    /// A review threshold outside 1–5 stars.
+    #[error("the review threshold must be 1–5 stars")]
+    ReviewBelow,
+    /// A repair-time target outside 1–10,080 minutes.
+    #[error("the repair-time target must be 1–10080 minutes")]
+    MdtTarget,
 }
 
 impl From<KpiError> for crate::Violation {
@@ -62,6 +73,11 @@ impl From<KpiError> for crate::Violation {
                 crate::Violation::new("weights", "kpi.weights_sum").with_detail(sum.to_string())
             }
             KpiError::Thresholds => crate::Violation::new("thresholds", "kpi.thresholds"),
+            KpiError::WeightTwice(k) => {
+                crate::Violation::new("weights", "kpi.weight_twice").with_detail(k)
+            }
+            KpiError::ReviewBelow => crate::Violation::new("review_below", "kpi.review_below"),
+            KpiError::MdtTarget => crate::Violation::new("mdt_target_minutes", "kpi.mdt_target"),
         }
     }
 }

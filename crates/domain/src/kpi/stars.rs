@@ -44,15 +44,27 @@ impl Default for StarPolicy {
 }
 
 impl StarPolicy {
-    /// Checks the weights add up to 1000 ‰ and the thresholds rise within 0–100.
+    /// Checks the weights add up to 1000 ‰ with each KPI once, the thresholds rise
+    /// within 0–100, the review threshold is 1–5 stars and the repair-time target
+    /// 1–10,080 minutes (a week).
     pub fn check(&self) -> Result<(), KpiError> {
         let sum: u32 = self.weights.iter().map(|(_, w)| *w).sum();
         if sum != 1000 {
             return Err(KpiError::WeightsSum(sum));
         }
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some((k, _)) = self.weights.iter().find(|(k, _)| !seen.insert(*k)) {
+            return Err(KpiError::WeightTwice(k.code().to_string()));
+        }
         let t = self.thresholds;
         if t.windows(2).any(|w| w[0] >= w[1]) || t[3] > 100 {
             return Err(KpiError::Thresholds);
+        }
+        if !(1..=5).contains(&self.review_below) {
+            return Err(KpiError::ReviewBelow);
+        }
+        if !(1..=10_080).contains(&self.mdt_target_minutes) {
+            return Err(KpiError::MdtTarget);
         }
         Ok(())
     }

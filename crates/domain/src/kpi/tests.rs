@@ -175,6 +175,9 @@ fn catalogue_defines_every_kpi_once_and_missing_sources_show_no_figure() {
     let codes: std::collections::BTreeSet<&str> =
         catalogue().iter().map(|d| d.key.code()).collect();
     assert_eq!(codes.len(), 13);
+    // The closed list the API states is the catalogue, in its order.
+    let listed: Vec<KpiKey> = catalogue().iter().map(|d| d.key).collect();
+    assert_eq!(listed, KpiKey::ALL.to_vec());
     for d in catalogue() {
         assert_eq!(KpiKey::from_code(d.key.code()), Some(d.key));
     }
@@ -184,7 +187,9 @@ fn catalogue_defines_every_kpi_once_and_missing_sources_show_no_figure() {
         total: 0,
     };
     assert_eq!(KpiKey::PartsFill.value(&full), None);
-    assert_eq!(KpiKey::AuditCompliance.value(&full), None);
+    assert_eq!(KpiKey::AuditCompliance.value(&full), Some(50.0));
+    // CSI is kept in hundredths of a point.
+    assert_eq!(KpiKey::Csi.value(&Counter::mean(8_250)), Some(82.5));
     assert_eq!(KpiKey::FirstTimeFix.value(&full), Some(50.0));
     assert_eq!(KpiKey::FirstTimeFix.value(&Counter::default()), None);
     assert_eq!(

@@ -1,6 +1,7 @@
 //! The raw rows the KPI counters are computed from: a repair order with the reception
 //! times of its comebacks, a complaint with its first response and first closure, and
-//! the ids of the orders delivered / complaints received in a span (for a rebuild).
+//! the ids of the orders delivered / complaints received in a span (for a rebuild),
+//! finished surveys with their scored answers and submitted audit visits.
 
 use crate::error::StoreResult;
 use sqlx::{AnyConnection, Row};
@@ -146,4 +147,132 @@ pub async fn complaints_received(
         .fetch_all(conn)
         .await?;
     rows.iter().map(complaint_row).collect()
+}
+
+/// A finished callback survey as its KPIs need it: where and when it counts, the
+/// questionnaire version it was given on and its scored answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SurveySource {
+    /// Invitation id.
+    pub id: i64,
+    /// The station the answers count for.
+    pub station_id: i64,
+    /// The questionnaire version.
+    pub version: i64,
+    /// Finished, UTC ms.
+    pub answered_at: i64,
+    /// `owner` or `agent`.
+    pub answered_via: Option<String>,
+    /// Scored answers: question key and score.
+    pub scores: Vec<(String, i64)>,
+}
+
+/// Every survey finished (`answered`) in `[from, to)` (UTC ms) with its scored
+/// answers, by id; only `station`'s when given (the drill-down from a figure).
+pub async fn surveys_finished(
+    conn: &mut AnyConnection,
+    from: i64,
+    to: i64,
+    station: Option<i64>,
+) -> StoreResult<Vec<SurveySource>> {
+    let rows = sqlx::query(
+        "SELECT i.id AS id, i.station_id AS station_id, i.version AS version, \
+         i.answered_at AS answered_at, i.answered_via AS answered_via, \
+         a.question_key AS question_key, a.score AS score \
+         FROM survey_invitations i LEFT JOIN survey_answers a \
+           ON a.invitation_id = i.id AND a.score IS NOT NULL \
+         WHERE i.state = 'answered' AND i.answered_at >= $1 AND i.answered_at < $2 \
+           AND ($3 = 0 OR i.station_id = $3) \
+         ORDER BY i.id, a.question_key",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(station.unwrap_or(0))
+    .fetch_all(conn)
+    .await?;
+    let mut out: Vec<SurveySource> = Vec::new();
+    for r in &rows {
+        let id: i64 = r.try_get("id")?;
+        let key: Option<String> = r.try_get("question_key")?;
+        let score: Option<i64> = r.try_get("score")?;
+        let answer = key.zip(score);
+        match out.last_mut() {
+            Some(s) if s.id == id => s.scores.extend(answer),
+            _ => out.push(SurveySource {
+                id,
+                station_id: r.try_get("station_id")?,
+                version: r.try_get("version")?,
+                answered_at: r.try_get("answered_at")?,
+                answered_via: r.try_get("answered_via")?,
+                scores: answer.into_iter().collect(),
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// A submitted quality-audit visit as its KPI needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditSource {
+    /// Visit id.
+    pub id: i64,
+    /// The station audited.
+    pub station_id: i64,
+    /// The visit day, `YYYY-MM-DD`.
+    pub visited_on: String,
+    /// Checkpoints passed.
+    pub passed: i64,
+    /// Checkpoints failed.
+    pub failed: i64,
+}
+
+/// Every submitted audit visit whose day falls in `month` (`YYYY-MM`), by id.
+pub async fn audits_submitted(
+    conn: &mut AnyConnection,
+    month: &str,
+) -> StoreResult<Vec<AuditSource>> {
+    // Days are `YYYY-MM-DD` text: the month is every day from `YYYY-MM-01` up to
+    // (not including) `YYYY-MM-99`, an index-friendly range on both databases.
+    let rows = sqlx::query(
+        "SELECT id, station_id, visited_on, passed, failed FROM audit_visits \
+         WHERE state = 'submitted' AND visited_on >= $1 AND visited_on < $2 ORDER BY id",
+    )
+    .bind(format!("{month}-01"))
+    .bind(format!("{month}-99"))
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(AuditSource {
+                id: r.try_get("id")?,
+                station_id: r.try_get("station_id")?,
+                visited_on: r.try_get("visited_on")?,
+                passed: r.try_get("passed")?,
+                failed: r.try_get("failed")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// The submitted audit visit `id` as its KPI needs it, if it exists and is submitted.
+pub async fn audit(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<AuditSource>> {
+    let row = sqlx::query(
+        "SELECT id, station_id, visited_on, passed, failed FROM audit_visits \
+         WHERE id = $1 AND state = 'submitted'",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok(AuditSource {
+            id: r.try_get("id")?,
+            station_id: r.try_get("station_id")?,
+            visited_on: r.try_get("visited_on")?,
+            passed: r.try_get("passed")?,
+            failed: r.try_get("failed")?,
+        })
+    })
+    .transpose()
+    .map_err(|e: sqlx::Error| e.into())
 }

@@ -1,9 +1,10 @@
 //! Quality audits as stored: checklist versions, visits with their answers and scores
 //! ([`action`]: the corrective actions and their events; [`depot`]: the quarterly
-//! rating of depots by their stations).
+//! rating of depots by their stations; [`photo`]: photos of failed checkpoints).
 
 pub mod action;
 pub mod depot;
+pub mod photo;
 
 use crate::error::StoreResult;
 use domain::permission::Reach;

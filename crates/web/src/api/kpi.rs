@@ -1,13 +1,14 @@
 //! The KPI engine's API (SPEC §12): a station's month (`/stations/{id}/kpis`), the
 //! dashboard of the network, a region or a station for a month or a quarter
 //! (`/kpis`: tiles, 12-month trend, every station's figures), the KPI catalogue and
-//! the station stars of a quarter.
+//! the station stars of a quarter, a station's history of stars and the published
+//! star policy (read by everyone with KPI read, replaced by head office).
 
 use super::{ListQuery, path_id};
 use crate::AppState;
 use crate::api::invalid;
 use crate::error::ApiError;
-use crate::extract::Caller;
+use crate::extract::{Caller, JsonBody};
 use crate::i18n::Lang;
 use app::AppError;
 use axum::extract::{Path, Query, State};
@@ -19,7 +20,14 @@ use std::collections::HashMap;
 
 /// The OpenAPI description of this area, merged into the whole API's.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(station_kpis, dashboard, stars))]
+#[openapi(paths(
+    station_kpis,
+    dashboard,
+    stars,
+    star_policy,
+    put_star_policy,
+    station_stars
+))]
 pub struct KpiApi;
 
 /// Routes of this area.
@@ -28,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/stations/{id}/kpis", get(station_kpis))
         .route("/kpis", get(dashboard))
         .route("/kpis/stars", get(stars))
+        .route("/kpis/star-policy", get(star_policy).put(put_star_policy))
+        .route("/stations/{id}/stars", get(station_stars))
 }
 
 /// The months [`parse_month`] accepts, as the API document states them: `YYYY-MM`,
@@ -149,6 +159,57 @@ pub async fn stars(
     let period = app::kpi::parse_period(&s.app, &text).map_err(|e| c.err(e))?;
     Ok(Json(
         app::kpi::stars::for_quarter(&s.app, &g, period)
+            .await
+            .map_err(|e| c.err(e))?,
+    ))
+}
+
+/// The published star policy: each KPI's weight (‰, adding up to 1000), the scores
+/// needed for 2–5 stars, the review threshold (a station below it two quarters
+/// running is flagged) and the repair-time target.
+#[utoipa::path(get, path = "/api/v1/kpis/star-policy", tag = "service", responses((status = 200, body = app::kpi::stars::PolicyDoc)))]
+pub async fn star_policy(
+    State(s): State<AppState>,
+    c: Caller,
+) -> Result<Json<app::kpi::stars::PolicyDoc>, ApiError> {
+    let g = c.grant(Action::KpiRead)?;
+    let p = app::kpi::stars::policy(&s.app, &g)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok(Json(app::kpi::stars::PolicyDoc::of(&p)))
+}
+
+/// Publishes a new star policy as the next version (head office). Weights not adding
+/// up to 1000 ‰ are 422 `kpi.weights_sum` naming `weights`; a KPI weighted twice
+/// `kpi.weight_twice`; thresholds not rising within 0–100 `kpi.thresholds`; an unknown
+/// KPI `kpi.unknown` naming `weights[i].kpi`. Nothing is published then.
+#[utoipa::path(put, path = "/api/v1/kpis/star-policy", tag = "service", request_body = app::kpi::stars::PolicyDoc, responses((status = 200, body = app::kpi::stars::PolicyDoc), (status = 422, body = crate::error::ProblemDoc)))]
+pub async fn put_star_policy(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(input): JsonBody<app::kpi::stars::PolicyDoc>,
+) -> Result<Json<app::kpi::stars::PolicyDoc>, ApiError> {
+    let g = c.grant(Action::NetworkWrite)?;
+    let input = input?;
+    let p = input.policy().map_err(|e| c.err(e))?;
+    let p = app::kpi::stars::publish(&s.app, &g, p)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok(Json(app::kpi::stars::PolicyDoc::of(&p)))
+}
+
+/// A station's stars quarter by quarter, newest first, with the score, the policy
+/// version used and the review flag.
+#[utoipa::path(get, path = "/api/v1/stations/{id}/stars", tag = "service", params(("id" = i64, Path, minimum = 1)), responses((status = 200, description = "The station's stars, newest quarter first"), (status = 404, body = crate::error::ProblemDoc)))]
+pub async fn station_stars(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<app::kpi::stars::StarRow>>, ApiError> {
+    let g = c.grant(Action::KpiRead)?;
+    let id = path_id(&id, c.lang)?;
+    Ok(Json(
+        app::kpi::stars::history(&s.app, &g, id)
             .await
             .map_err(|e| c.err(e))?,
     ))

@@ -52,7 +52,9 @@ pub fn router() -> Router<AppState> {
         .route("/pickups/{id}/reveal", post(reveal_address))
 }
 
-fn photo_problem(e: PhotoError, lang: Lang) -> Response {
+/// The problem answer of a refused photo: 413 when too large, 415 for a wrong type or
+/// bytes that do not match it (also the audit photos' answer).
+pub(crate) fn photo_problem(e: PhotoError, lang: Lang) -> Response {
     let v = vec![Violation::new("body", e.rule())];
     match e {
         PhotoError::TooLarge => problem(

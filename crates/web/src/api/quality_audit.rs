@@ -1,5 +1,8 @@
 //! Quality audits: checklist versions, audit visits (start, answer, submit, score),
-//! corrective actions and their steps, and the quarterly depot ratings.
+//! corrective actions and their steps, the quarterly depot ratings, and the photos of
+//! failed checkpoints ([`photo`]).
+
+pub mod photo;
 
 use super::{ListQuery, json, path_id};
 use crate::AppState;
@@ -32,7 +35,10 @@ use std::collections::HashMap;
         step,
         review,
         depot_quarter,
-        rate_depot
+        rate_depot,
+        photo::add_photo,
+        photo::photos,
+        photo::photo
     ),
     components(schemas(
         ProblemDoc,
@@ -55,6 +61,11 @@ pub fn router() -> Router<AppState> {
         .route("/audit-visits/{id}", get(visit))
         .route("/audit-visits/{id}/answers", post(answer))
         .route("/audit-visits/{id}/submit", post(submit))
+        .route(
+            "/audit-visits/{id}/photos",
+            get(photo::photos).put(photo::add_photo),
+        )
+        .route("/audit-visits/{id}/photos/{photo_id}", get(photo::photo))
         .route("/corrective-actions", get(actions))
         .route("/corrective-actions/{id}", get(action))
         .route("/corrective-actions/{id}/steps", post(step))

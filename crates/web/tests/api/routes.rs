@@ -145,6 +145,11 @@ pub(super) fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
             format!("/api/v1/stations/{}/kpis", f.station_a),
             "kpi_read",
         ),
+        (
+            "GET",
+            format!("/api/v1/stations/{}/stars", f.station_a),
+            "kpi_read",
+        ),
         ("POST", "/api/v1/appointments".into(), "appointment_book"),
         ("GET", "/api/v1/appointments/1".into(), "appointment_read"),
         (
@@ -295,6 +300,8 @@ pub(super) fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
         ("GET", "/api/v1/follow-ups".into(), "follow_up_read"),
         ("GET", "/api/v1/kpis".into(), "kpi_read"),
         ("GET", "/api/v1/kpis/stars".into(), "kpi_read"),
+        ("GET", "/api/v1/kpis/star-policy".into(), "kpi_read"),
+        ("PUT", "/api/v1/kpis/star-policy".into(), "network_write"),
         (
             "GET",
             "/api/v1/audit-checklists".into(),
@@ -308,6 +315,21 @@ pub(super) fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
         ("GET", "/api/v1/audit-visits".into(), "quality_audit_read"),
         ("POST", "/api/v1/audit-visits".into(), "quality_audit_write"),
         ("GET", "/api/v1/audit-visits/1".into(), "quality_audit_read"),
+        (
+            "PUT",
+            "/api/v1/audit-visits/1/photos".into(),
+            "quality_audit_write",
+        ),
+        (
+            "GET",
+            "/api/v1/audit-visits/1/photos".into(),
+            "quality_audit_read",
+        ),
+        (
+            "GET",
+            "/api/v1/audit-visits/1/photos/1".into(),
+            "quality_audit_read",
+        ),
         (
             "POST",
             "/api/v1/audit-visits/1/answers".into(),

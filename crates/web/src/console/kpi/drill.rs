@@ -1,6 +1,8 @@
 //! The drill-down from a station's figure to the cases behind it: the orders it
-//! delivered in the month (`/console/kpis/orders`) and the complaints it received
-//! (`/console/kpis/complaints`), each with what it counted for.
+//! delivered in the month (`/console/kpis/orders`), the complaints it received
+//! (`/console/kpis/complaints`), the surveys finished (`/console/kpis/surveys`, behind
+//! CSI and NPS) and the audit visits (`/console/kpis/audits`), each with what it
+//! counted for.
 
 use super::super::form::{error_page, render, t};
 use super::super::session::{ConsoleUser, grant};
@@ -187,4 +189,135 @@ pub async fn complaints(
         },
         StatusCode::OK,
     )
+}
+
+fn drill_page(
+    chrome: Chrome,
+    lang: Lang,
+    (title, back): (String, String),
+    heads: &[&str],
+    rows: Vec<(String, Vec<String>)>,
+) -> Response {
+    render(
+        &DrillPage {
+            chrome: chrome.crumb("/console/kpis", t(lang, "svc.kpis")),
+            title,
+            back,
+            heads: heads.iter().map(|h| t(lang, h)).collect(),
+            rows,
+            empty: t(lang, "kpi.no_cases"),
+        },
+        StatusCode::OK,
+    )
+}
+
+/// `GET /console/kpis/surveys?station=&month=`: the surveys behind a station's CSI
+/// and NPS of a month, each respondent's CSI and recommend answer.
+pub async fn surveys(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let chrome = user.chrome("kpis");
+    let lang = user.lang;
+    let g = match grant(&user, Action::KpiRead) {
+        Ok(g) => g,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let (st, m) = match station_month(&q, lang) {
+        Ok(x) => x,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let cases = match app::kpi::drill::surveys(&s.app, &g, st, m).await {
+        Ok(c) => c,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let head = page(&s, &user, st, m, "kpi.surveys").await;
+    let rows = cases
+        .iter()
+        .map(|c| {
+            let class = match c.recommend {
+                Some(r) if r >= domain::survey::score::PROMOTER_FROM => "kpi.promoter",
+                Some(r) if r <= domain::survey::score::DETRACTOR_TO => "kpi.detractor",
+                Some(_) => "kpi.passive",
+                None => "kpi.no_answer",
+            };
+            (
+                format!("/console/surveys/{}/call", c.id),
+                vec![
+                    when(Some(c.answered_at)),
+                    t(
+                        lang,
+                        &format!("kpi.via.{}", c.answered_via.as_deref().unwrap_or("owner")),
+                    ),
+                    c.csi
+                        .map(|v| format!("{v:.1}"))
+                        .unwrap_or_else(|| "—".into()),
+                    c.recommend
+                        .map(|r| r.to_string())
+                        .unwrap_or_else(|| "—".into()),
+                    t(lang, class),
+                ],
+            )
+        })
+        .collect();
+    let heads = [
+        "kpi.drill.survey",
+        "kpi.drill.answered",
+        "kpi.drill.via",
+        "kpi.name.csi",
+        "kpi.drill.recommend",
+        "kpi.name.nps",
+    ];
+    drill_page(chrome, lang, head, &heads, rows)
+}
+
+/// `GET /console/kpis/audits?station=&month=`: the audit visits behind a station's
+/// compliance of a month.
+pub async fn audits(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let chrome = user.chrome("kpis");
+    let lang = user.lang;
+    let g = match grant(&user, Action::KpiRead) {
+        Ok(g) => g,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let (st, m) = match station_month(&q, lang) {
+        Ok(x) => x,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let cases = match app::kpi::drill::audits(&s.app, &g, st, m).await {
+        Ok(c) => c,
+        Err(e) => return error_page(chrome, &e),
+    };
+    let head = page(&s, &user, st, m, "kpi.audits").await;
+    let rows = cases
+        .iter()
+        .map(|c| {
+            let applicable = c.passed + c.failed;
+            let rate = (applicable > 0)
+                .then(|| format!("{:.1}%", c.passed as f64 * 100.0 / applicable as f64))
+                .unwrap_or_else(|| "—".into());
+            (
+                format!("/console/quality-audits/{}", c.id),
+                vec![
+                    c.visited_on.clone(),
+                    c.passed.to_string(),
+                    applicable.to_string(),
+                    rate,
+                ],
+            )
+        })
+        .collect();
+    let heads = [
+        "kpi.drill.visit",
+        "kpi.drill.visited_on",
+        "kpi.drill.passed",
+        "kpi.drill.applicable",
+        "kpi.name.audit_compliance",
+    ];
+    drill_page(chrome, lang, head, &heads, rows)
 }

@@ -9,6 +9,7 @@
 pub mod chart;
 pub mod drill;
 pub mod report;
+pub mod stars;
 
 use super::form::{error_page, render, t};
 use super::session::{ConsoleUser, grant};
@@ -39,6 +40,9 @@ pub fn router() -> Router<AppState> {
         .route("/console/kpis/export.xlsx", get(report::export_xlsx))
         .route("/console/kpis/orders", get(drill::orders))
         .route("/console/kpis/complaints", get(drill::complaints))
+        .route("/console/kpis/surveys", get(drill::surveys))
+        .route("/console/kpis/stars", get(stars::page).post(stars::publish))
+        .route("/console/kpis/audits", get(drill::audits))
 }
 
 /// A KPI's translated name.
@@ -170,6 +174,8 @@ struct KpiPage {
     /// (title, id, rows): the best and the worst stations.
     rankings: Vec<(String, &'static str, Vec<RankRow>)>,
     unranked: usize,
+    /// A station's stars quarter by quarter (its dashboard only), newest first.
+    stars: Option<Vec<stars::StarLine>>,
 }
 
 fn figure_of(f: &[Figure], k: KpiKey) -> Option<&Figure> {
@@ -186,7 +192,9 @@ pub fn drill_href(k: KpiKey, station: i64, period: Period) -> Option<String> {
         Source::Complaints => Some(format!(
             "/console/kpis/complaints?station={station}&month={m}"
         )),
-        _ => None,
+        Source::Survey => Some(format!("/console/kpis/surveys?station={station}&month={m}")),
+        Source::QualityAudits => Some(format!("/console/kpis/audits?station={station}&month={m}")),
+        Source::NotYet => None,
     }
 }
 
@@ -423,7 +431,15 @@ async fn dashboard_page(
     let trend_svg = chart::trend_line("kpi-trend", &trend_points, &alt);
     let (best, worst, unranked) = ranking(lang, &d, &a);
     let show_ranking = !matches!(a.scope, Scope::Station(_));
+    let stars = match a.scope {
+        Scope::Station(st) => app::kpi::stars::history(&s.app, &g, st)
+            .await
+            .ok()
+            .map(|rows| stars::history_rows(lang, &rows)),
+        _ => None,
+    };
     let page = KpiPage {
+        stars,
         title: t(lang, "svc.kpis"),
         heading: heading(&s, lang, &user, a.scope).await,
         period: a.period.to_string(),

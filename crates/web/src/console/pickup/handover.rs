@@ -25,7 +25,7 @@ use std::collections::HashMap;
 
 /// Largest upload request read: a photo at the limit plus the form around it; larger
 /// ones up to twice the limit are still read so the page can say why it was refused.
-pub(super) const UPLOAD_READ_LIMIT: usize = 2 * MAX_PHOTO_BYTES + 64 * 1024;
+pub const UPLOAD_READ_LIMIT: usize = 2 * MAX_PHOTO_BYTES + 64 * 1024;
 
 // ----- the hand-over page -----
 
@@ -379,25 +379,31 @@ pub(super) async fn refused_upload(
     detail_page(s, user, id, outcome, status).await
 }
 
-pub(super) fn photo_status(e: PhotoError) -> StatusCode {
+/// The status of a refused photo: 413 too large, 415 a wrong type or lying bytes.
+pub fn photo_status(e: PhotoError) -> StatusCode {
     match e {
         PhotoError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         PhotoError::Type | PhotoError::Magic => StatusCode::UNSUPPORTED_MEDIA_TYPE,
     }
 }
 
-/// A submitted upload form: the CSRF token and the photo part.
+/// A submitted upload form: the CSRF token, the photo part and small text fields.
 #[derive(Default)]
-pub(super) struct Upload {
-    csrf: String,
+pub struct Upload {
+    /// The CSRF token sent.
+    pub csrf: String,
     /// Declared content type, file name, bytes (at most the limit).
-    photo: Option<(String, String, Vec<u8>)>,
-    too_large: bool,
+    pub photo: Option<(String, String, Vec<u8>)>,
+    /// The photo was larger than the limit.
+    pub too_large: bool,
+    /// Other text fields (at most 256 bytes each), e.g. the checkpoint of an audit
+    /// photo.
+    pub fields: Vec<(String, String)>,
 }
 
 /// Reads the multipart form, keeping at most [`MAX_PHOTO_BYTES`] of the photo (and
 /// noting when it was larger) and small text fields.
-pub(super) async fn read_upload(mut mp: Multipart) -> Result<Upload, PhotoError> {
+pub async fn read_upload(mut mp: Multipart) -> Result<Upload, PhotoError> {
     let mut up = Upload::default();
     loop {
         let field = match mp.next_field().await {
@@ -442,6 +448,9 @@ pub(super) async fn read_upload(mut mp: Multipart) -> Result<Upload, PhotoError>
                 up.too_large = over;
                 up.photo = Some((ct, file, buf));
             }
+            _ if !over => up
+                .fields
+                .push((name, String::from_utf8_lossy(&buf).into_owned())),
             _ => {}
         }
     }

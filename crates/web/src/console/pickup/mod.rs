@@ -13,8 +13,8 @@ mod reveal;
 use crate::console::appointment::pick_station;
 use crate::console::chrome::{Chrome, ListQuery, Pager, SortHeader, show_time};
 use crate::console::select::SearchSelect;
-pub use handover::photo_response;
 use handover::*;
+pub use handover::{UPLOAD_READ_LIMIT, Upload, photo_response, photo_status, read_upload};
 
 use crate::console::form::{FormData, FormPage, answer, error_page, read_input, render, t};
 

@@ -16,7 +16,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use domain::permission::Action;
+use domain::permission::{Action, Grant};
 use domain::quality_audit::action::ActionState;
 use std::collections::HashMap;
 
@@ -147,9 +147,34 @@ struct ActionPage {
     action: String,
     forms: Vec<StepForm>,
     events: Vec<(String, String, String, String)>,
+    /// The auditor's photos of the checkpoint: link and text alternative.
+    photos: Vec<(String, String)>,
 }
 
-fn view(chrome: Chrome, d: &ActionDetail, error: Option<String>, status: StatusCode) -> Response {
+/// The photos the auditor took of the action's checkpoint.
+async fn photos(s: &AppState, lang: Lang, g: &Grant, d: &ActionDetail) -> Vec<(String, String)> {
+    let a = &d.action;
+    super::photo::boxes(
+        s,
+        lang,
+        g,
+        a.visit_id,
+        vec![(a.code.clone(), String::new())],
+        false,
+    )
+    .await
+    .into_iter()
+    .flat_map(|b| b.photos)
+    .collect()
+}
+
+fn view(
+    chrome: Chrome,
+    d: &ActionDetail,
+    error: Option<String>,
+    photos: Vec<(String, String)>,
+    status: StatusCode,
+) -> Response {
     let lang = chrome.lang;
     let en = lang == Lang::En;
     let a = &d.action;
@@ -242,6 +267,7 @@ fn view(chrome: Chrome, d: &ActionDetail, error: Option<String>, status: StatusC
         action: format!("/console/corrective-actions/{}/steps", a.id),
         forms,
         events,
+        photos,
         chrome,
     };
     render(&page, status)
@@ -265,7 +291,10 @@ pub async fn page(
         Err(e) => return error_page(chrome, &e),
     };
     match app::quality_audit::action::detail(&s.app, &g, id).await {
-        Ok(d) => view(chrome, &d, None, StatusCode::OK),
+        Ok(d) => {
+            let ph = photos(&s, lang, &g, &d).await;
+            view(chrome, &d, None, ph, StatusCode::OK)
+        }
         Err(e) => error_page(chrome, &e),
     }
 }
@@ -316,7 +345,10 @@ pub async fn step(
                 return error_page(chrome, &e);
             };
             match app::quality_audit::action::detail(&s.app, &read, id).await {
-                Ok(d) => view(chrome, &d, msg, StatusCode::UNPROCESSABLE_ENTITY),
+                Ok(d) => {
+                    let ph = photos(&s, lang, &read, &d).await;
+                    view(chrome, &d, msg, ph, StatusCode::UNPROCESSABLE_ENTITY)
+                }
                 Err(e) => error_page(chrome, &e),
             }
         }

@@ -1,8 +1,10 @@
 //! Quality-audit pages (SPEC §10): the visits list with the form that starts one
 //! (auditors), the checklist filled on a phone and the score ([`visit`]), the
-//! corrective actions and their steps ([`action`]), and the depots' quarterly ratings.
+//! corrective actions and their steps ([`action`]), photos of failed checkpoints
+//! ([`photo`]), and the depots' quarterly ratings.
 
 pub mod action;
+pub mod photo;
 pub mod visit;
 
 use super::chrome::{Chrome, Pager, show_time};
@@ -14,7 +16,7 @@ use crate::i18n::Lang;
 use app::AppError;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -33,6 +35,16 @@ pub fn router() -> Router<AppState> {
         .route(
             "/console/quality-audits/{id}/submit",
             post(visit::submit).get(visit::page),
+        )
+        .route(
+            "/console/quality-audits/{id}/photos",
+            post(photo::upload).layer(DefaultBodyLimit::max(
+                crate::console::pickup::UPLOAD_READ_LIMIT,
+            )),
+        )
+        .route(
+            "/console/quality-audits/{id}/photos/{photo_id}",
+            get(photo::photo),
         )
         .route("/console/corrective-actions", get(action::list))
         .route("/console/corrective-actions/{id}", get(action::page))
@@ -125,17 +137,16 @@ fn kinds(lang: Lang) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Every active station the auditor may visit, "name code", for the searchable
+/// select of the start form (all of them: a network has about 1,000).
 async fn station_options(s: &AppState, user: &ConsoleUser) -> Vec<(String, String)> {
-    let Ok(g) = grant(user, Action::NetworkRead) else {
+    let Ok(g) = grant(user, Action::QualityAuditWrite) else {
         return Vec::new();
     };
-    let page = app::Page::new(1, app::Page::MAX_PER_PAGE);
-    app::network::stations(&s.app, &g, &app::network::StationFilter::default(), page)
+    app::quality_audit::auditable_stations(&s.app, &g)
         .await
-        .map(|p| {
-            p.items
-                .into_iter()
-                .filter(|st| st.status != "closed")
+        .map(|list| {
+            list.into_iter()
                 .map(|st| {
                     let name = if user.lang == Lang::En {
                         st.name_en

@@ -1,21 +1,24 @@
 //! One audit visit: while a draft, the checklist as one form grouped by step (a pass /
 //! fail / not-applicable choice and a finding per checkpoint, big enough for a phone),
 //! saved as often as the auditor likes and submitted once; after, the compliance rate
-//! per step, the failed checkpoints and the corrective actions they opened.
+//! per step, the failed checkpoints and the corrective actions they opened; and the
+//! photos of the failed checkpoints ([`super::photo`]), added from the phone.
 
 use super::super::chrome::Chrome;
 use super::super::form::{FormData, error_page, render, t, violations_text};
 use super::super::session::{ConsoleUser, grant};
 use super::percent;
+use super::photo::PhotoBox;
 use crate::AppState;
 use crate::i18n::Lang;
 use app::AppError;
 use app::quality_audit::{AnswerInput, SubmitInput, VisitDetail};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use domain::permission::Action;
+use domain::permission::{Action, Grant};
+use std::collections::HashMap;
 
 /// One checkpoint on the form.
 pub struct Item {
@@ -66,6 +69,9 @@ struct VisitPage {
     verdicts: Vec<(String, String)>,
     steps: Vec<StepBox>,
     failures: Vec<Failure>,
+    visit_id: i64,
+    photos: Vec<PhotoBox>,
+    photo_error: Option<String>,
 }
 
 /// A step code as a label: the shipped steps are translated, a head office's own
@@ -76,11 +82,58 @@ pub(crate) fn step_label(lang: Lang, step: &str) -> String {
     if s == key { step.to_string() } else { s }
 }
 
+/// The failed checkpoints of a visit (code, "code text") in checklist order.
+fn failed_of(lang: Lang, d: &VisitDetail) -> Vec<(String, String)> {
+    let en = lang == Lang::En;
+    d.checkpoints
+        .iter()
+        .filter(|c| {
+            d.answers
+                .iter()
+                .any(|a| a.code == c.code && a.verdict == "fail")
+        })
+        .map(|c| {
+            let text = if en { &c.text_en } else { &c.text_zh };
+            (c.code.clone(), text.clone())
+        })
+        .collect()
+}
+
+/// What the photo section shows: the boxes and a refused upload's sentence.
+pub(crate) struct Photos {
+    boxes: Vec<PhotoBox>,
+    error: Option<String>,
+}
+
+async fn photos_of(
+    s: &AppState,
+    user: &ConsoleUser,
+    g: &Grant,
+    d: &VisitDetail,
+    q: &HashMap<String, String>,
+) -> Photos {
+    let may_add = grant(user, Action::QualityAuditWrite).is_ok();
+    let boxes = super::photo::boxes(
+        s,
+        user.lang,
+        g,
+        d.visit.id,
+        failed_of(user.lang, d),
+        may_add,
+    )
+    .await;
+    let error = q.get("photo_rule").and_then(|r| {
+        super::photo::refused_text(user.lang, r, q.get("code").map_or("", String::as_str))
+    });
+    Photos { boxes, error }
+}
+
 fn view(
     chrome: Chrome,
     d: &VisitDetail,
     may_write: bool,
     error: Option<String>,
+    photos: Photos,
     status: StatusCode,
 ) -> Response {
     let lang = chrome.lang;
@@ -202,6 +255,9 @@ fn view(
             .collect(),
         steps,
         failures,
+        visit_id: id,
+        photos: photos.boxes,
+        photo_error: photos.error,
         chrome,
     };
     render(&page, status)
@@ -212,6 +268,7 @@ pub async fn page(
     State(s): State<AppState>,
     user: ConsoleUser,
     Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let chrome = user.chrome("quality_audits");
     let lang = user.lang;
@@ -224,13 +281,17 @@ pub async fn page(
     };
     let chrome = chrome.crumb("/console/quality-audits", t(lang, "qa.title"));
     match app::quality_audit::detail(&s.app, &g, id).await {
-        Ok(d) => view(
-            chrome,
-            &d,
-            grant(&user, Action::QualityAuditWrite).is_ok(),
-            None,
-            StatusCode::OK,
-        ),
+        Ok(d) => {
+            let photos = photos_of(&s, &user, &g, &d, &q).await;
+            view(
+                chrome,
+                &d,
+                grant(&user, Action::QualityAuditWrite).is_ok(),
+                None,
+                photos,
+                StatusCode::OK,
+            )
+        }
         Err(e) => error_page(chrome, &e),
     }
 }
@@ -315,7 +376,15 @@ async fn save(
                             finding: a.finding,
                         });
                     }
-                    view(chrome, &d, true, msg, StatusCode::UNPROCESSABLE_ENTITY)
+                    let photos = photos_of(&s, &user, &read, &d, &HashMap::new()).await;
+                    view(
+                        chrome,
+                        &d,
+                        true,
+                        msg,
+                        photos,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    )
                 }
                 Err(e) => error_page(chrome, &e),
             }
