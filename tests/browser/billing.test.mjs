@@ -64,7 +64,7 @@ async function deliveredOrder() {
     lines.push(l.no ?? l.line_no ?? l);
   }
   for (const no of lines) {
-    await call(advisor, 'POST', `${ro}/lines/${no}/approve`, { by: '钱付款', channel: 'desk_signature', signature_ref: 'sig/1.png' });
+    await call(advisor, 'POST', `${ro}/lines/${no}/approve`, { by: '钱付款', signature: '钱付款' });
   }
   await call(advisor, 'POST', `${ro}/stages/diagnosis/complete`);
   await call(advisor, 'POST', `${ro}/stages/repair/start`);
