@@ -159,6 +159,7 @@ for (const lang of ['zh-CN', 'en']) {
       const row = staff.locator('#reconciliation tbody tr', { hasText: providerRef });
       assert.equal(await row.count(), 1, `${providerRef} on the reconciliation page`);
       assert.equal(await row.getAttribute('data-outcome'), 'matched');
+      assert.equal(await staff.locator('#recon-all-matched').count(), 1, 'the day matched');
       await assertAccessible(staff, `reconciliation ${lang}`);
       await shot(staff, `reconciliation-${lang}`);
     } finally {
