@@ -24,9 +24,12 @@ pub mod wechat;
 pub mod wechat_api;
 use self::configured::provider;
 pub use self::notice::{CallbackOutcome, NoticeFilterInput, NoticePage, callback, notices};
+pub use self::open::Payer;
 use self::provider::{PaymentProvider, SANDBOX};
 pub use self::refund::{REFUND, RefundInput, RefundLineInput, refund};
-pub use self::sandbox::{SandboxCheckout, sandbox_checkout, sandbox_notice, sandbox_submit};
+pub use self::sandbox::{
+    SandboxCheckout, sandbox_checkout, sandbox_notice, sandbox_notice_again, sandbox_submit,
+};
 use crate::input::{Loose, int, opt_text, text};
 use crate::network::expect;
 use crate::repair_order::load::{Loaded, load, owner_order};
@@ -396,12 +399,15 @@ pub async fn start_online(
         })
     })
     .await?;
-    at_provider(app, out).await
+    at_provider(app, out, &Payer::DESK).await
 }
 
-/// Asks the provider to open the committed order and gives the payer its link.
-async fn at_provider(app: &App, mut out: OnlinePayment) -> AppResult<OnlinePayment> {
-    if let Some(url) = open::pay_url(app, &out.provider, &out.payment_ref).await? {
+/// Closes at their provider the orders the committed start replaced, then asks
+/// the provider to open the start's order and gives the payer its link.
+async fn at_provider(app: &App, started: Started, payer: &Payer<'_>) -> AppResult<OnlinePayment> {
+    let Started { mut out, replaced } = started;
+    open::close_replaced(app, &replaced).await;
+    if let Some(url) = open::pay_url(app, &out.provider, &out.payment_ref, payer).await? {
         out.pay_url = url;
     }
     Ok(out)
@@ -414,6 +420,18 @@ pub async fn owner_start_online(
     app: &App,
     token: &str,
     provider_code: Option<&str>,
+) -> AppResult<OnlinePayment> {
+    owner_start_online_from(app, token, provider_code, &Payer::DESK).await
+}
+
+/// [`owner_start_online`] from the owner's own browser: the order's shape suits
+/// their device (WeChat Pay Native or JSAPI; Alipay's phone or computer cashier,
+/// which sends them back to `payer.back`).
+pub async fn owner_start_online_from(
+    app: &App,
+    token: &str,
+    provider_code: Option<&str>,
+    payer: &Payer<'_>,
 ) -> AppResult<OnlinePayment> {
     let p = pick_provider(app, provider_code)?;
     let p = &p;
@@ -431,7 +449,7 @@ pub async fn owner_start_online(
         )
     })
     .await?;
-    at_provider(app, out).await
+    at_provider(app, out, payer).await
 }
 
 /// The refusal when another start took the bill's open order meanwhile (the
@@ -441,10 +459,10 @@ fn changed_meanwhile() -> AppError {
 }
 
 /// Runs a start of an online payment again while another start raced it.
-async fn start_attempts<F, Fut>(mut attempt: F) -> AppResult<OnlinePayment>
+async fn start_attempts<F, Fut>(mut attempt: F) -> AppResult<Started>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = AppResult<OnlinePayment>>,
+    Fut: std::future::Future<Output = AppResult<Started>>,
 {
     let mut last = changed_meanwhile();
     for _ in 0..START_ATTEMPTS {
@@ -493,7 +511,7 @@ async fn start(
     who: Actor<'_>,
     bill: &BillRow,
     p: &dyn PaymentProvider,
-) -> AppResult<Option<OnlinePayment>> {
+) -> AppResult<Option<Started>> {
     let owed = payable(bill)?;
     let now = app.now_ms();
     let started = |payment_ref: String| OnlinePayment {
@@ -502,15 +520,26 @@ async fn start(
         provider: p.code().into(),
         amount_fen: owed,
     };
+    let mut replaced = Vec::new();
     for open in store::billing::payments(tx, bill.id).await? {
         if open.state != "pending" || open.method != "online" {
             continue;
         }
         if open.provider.as_deref() == Some(p.code()) && open.amount_fen == owed {
-            return Ok(Some(started(open.payment_ref)));
+            return Ok(Some(Started {
+                out: started(open.payment_ref),
+                replaced,
+            }));
         }
         if store::billing::close(tx, open.id, "closed", None, "replaced", now).await? {
             record(tx, now, who, bill, "payment_closed", &open).await?;
+            if matches!(
+                open.provider.as_deref(),
+                Some(wechat::WECHAT | alipay::ALIPAY)
+            ) {
+                watch::arm_close(tx, &open, now).await?;
+                replaced.push(open.payment_ref.clone());
+            }
         }
     }
     let new = NewPayment {
@@ -532,5 +561,15 @@ async fn start(
     let row = store::billing::payment_by_ref(tx, &new.payment_ref).await?;
     record(tx, now, who, bill, "payment_started", &row).await?;
     watch::arm(app, tx, &row, now).await?;
-    Ok(Some(started(new.payment_ref)))
+    Ok(Some(Started {
+        out: started(new.payment_ref),
+        replaced,
+    }))
+}
+
+/// A committed start: the order the payer is given, and the provider orders it
+/// replaced (closed here; still to be closed at their provider).
+struct Started {
+    out: OnlinePayment,
+    replaced: Vec<String>,
 }

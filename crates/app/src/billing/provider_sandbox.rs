@@ -231,9 +231,53 @@ pub async fn wechat_api(
         let (status, a) = wechat_open(app, w, body).await?;
         return answer(status, a).map(Into::into);
     }
+    if (method, route) == ("POST", "/v3/pay/transactions/jsapi") {
+        let b: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+        if b["payer"]["openid"].as_str().is_none_or(str::is_empty) {
+            return error(400, "PARAM_ERROR", "payer.openid").map(Into::into);
+        }
+        let (status, mut a) = wechat_open(app, w, body).await?;
+        if status == 200 {
+            // The same order asked again gets the same prepay id.
+            let no = b["out_trade_no"].as_str().unwrap_or_default();
+            a = json!({"prepay_id": format!("wx{}", sandbox_refund_id(WECHAT, no))});
+        }
+        return answer(status, a).map(Into::into);
+    }
     wechat_order_api(app, w, method, route, query, body)
         .await
         .map(Into::into)
+}
+
+/// Records on the sandbox's side that our order was opened or closed there.
+async fn mark(app: &App, provider: &str, kind: &str, p: &PaymentRow) -> AppResult<()> {
+    let mut c = conn(app).await?;
+    store::billing::sandbox::mark_order(
+        &mut c,
+        provider,
+        kind,
+        &p.payment_ref,
+        &format!("{kind}-{}", crate::shared::new_ref()),
+        p.amount_fen,
+        app.now_ms(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Opens our order on the sandbox's side, unless the sandbox closed it: a closed
+/// order is never opened again (the providers answer `ORDER_CLOSED` /
+/// `ACQ.TRADE_HAS_CLOSE`). Asked again for an open order, it stays open.
+async fn opened(app: &App, provider: &str, p: &PaymentRow) -> AppResult<bool> {
+    let closed = {
+        let mut c = conn(app).await?;
+        store::billing::sandbox::closed(&mut c, provider, &p.payment_ref).await?
+    };
+    if closed {
+        return Ok(false);
+    }
+    mark(app, provider, "open", p).await?;
+    Ok(true)
 }
 
 /// The sandbox's cashier for order `no`: its checkout page on our own server.
@@ -271,6 +315,12 @@ async fn wechat_open(app: &App, w: &WechatPay, body: &str) -> AppResult<(u16, Va
     }
     if t.is_some_and(|t| t.status == "paid") {
         return Ok((400, json!({"code": "ORDERPAID", "message": "该订单已支付"})));
+    }
+    if !opened(app, WECHAT, &p).await? {
+        return Ok((
+            400,
+            json!({"code": "ORDER_CLOSED", "message": "订单已关闭"}),
+        ));
     }
     Ok((200, json!({"code_url": cashier(w.sandbox_server(), no)})))
 }
@@ -317,6 +367,7 @@ async fn wechat_order_api(
             if paid {
                 return error(400, "ORDERPAID", "订单已支付");
             }
+            mark(app, WECHAT, "close", &p).await?;
             answer(204, Value::Null)
         }
         ("GET", false) => {
@@ -385,7 +436,10 @@ pub async fn alipay_gateway(app: &App, params: &[(String, String)]) -> AppResult
         },
         "alipay.trade.close" => match paid {
             Some(_) => fail("40004", "ACQ.TRADE_STATUS_ERROR"),
-            None => fail("40004", "ACQ.TRADE_NOT_EXIST"),
+            None => {
+                mark(app, ALIPAY, "close", &p).await?;
+                signed(json!({"code": "10000", "msg": "Success", "out_trade_no": no}))
+            }
         },
         "alipay.trade.precreate" => {
             let amount = biz["total_amount"].as_str().map(alipay_amount);
@@ -397,6 +451,9 @@ pub async fn alipay_gateway(app: &App, params: &[(String, String)]) -> AppResult
             }
             if paid.is_some() {
                 return fail("40004", "ACQ.TRADE_HAS_SUCCESS");
+            }
+            if !opened(app, ALIPAY, &p).await? {
+                return fail("40004", "ACQ.TRADE_HAS_CLOSE");
             }
             signed(json!({
                 "code": "10000", "msg": "Success", "out_trade_no": no,
@@ -432,6 +489,78 @@ pub async fn alipay_gateway(app: &App, params: &[(String, String)]) -> AppResult
             json!({"code": "40004", "msg": "Business Failed", "sub_code": "isv.invalid-method", "sub_msg": response_name(method)}),
         ),
     }
+}
+
+/// Alipay's cashier for a phone or a computer (`alipay.trade.wap.pay`,
+/// `alipay.trade.page.pay`), played by its sandbox: the payer's browser arrives
+/// at the gateway with our signed request in the query; the sandbox checks the
+/// signature, the order (ours, for its amount, the product code of the method,
+/// a notify URL, not closed) and answers the path of its checkout page, carrying
+/// the owner's page to go back to from `return_url`. A request it refuses is a
+/// 409 naming what was wrong, as Alipay shows an error page.
+pub async fn alipay_cashier(app: &App, params: &[(String, String)]) -> AppResult<String> {
+    let a = app
+        .settings
+        .alipay
+        .as_ref()
+        .filter(|a| a.is_sandbox())
+        .ok_or(AppError::NotFound)?;
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    };
+    let refuse = |what: &str| {
+        Err(AppError::Refused(
+            domain::Violation::new("alipay", "payment.provider_refused")
+                .with_detail(what)
+                .into(),
+        ))
+    };
+    if !a.sandbox_check(params) {
+        return refuse("isv.invalid-signature");
+    }
+    let product = match get("method") {
+        "alipay.trade.wap.pay" => "QUICK_WAP_WAY",
+        "alipay.trade.page.pay" => "FAST_INSTANT_TRADE_PAY",
+        _ => return refuse("isv.invalid-method"),
+    };
+    let biz: Value = serde_json::from_str(get("biz_content")).unwrap_or(Value::Null);
+    if biz["product_code"] != product {
+        return refuse("isv.invalid-product-code");
+    }
+    if !get("notify_url").starts_with("http") {
+        return refuse("isv.invalid-notify-url");
+    }
+    let no = biz["out_trade_no"].as_str().unwrap_or_default();
+    let Some((p, t)) = order(app, ALIPAY, no).await? else {
+        return refuse("ACQ.TRADE_NOT_EXIST");
+    };
+    if biz["total_amount"].as_str().map(alipay_amount) != Some(Ok(p.amount_fen)) {
+        return refuse("ACQ.TOTAL_FEE_EXCEED");
+    }
+    if t.is_some_and(|t| t.status == "paid") {
+        return refuse("ACQ.TRADE_HAS_SUCCESS");
+    }
+    if !opened(app, ALIPAY, &p).await? {
+        return refuse("ACQ.TRADE_HAS_CLOSE");
+    }
+    let mut to = format!("/sandbox-pay/{no}");
+    // Back to the page the payer came from: its path, on our own server.
+    let back = get("return_url");
+    if let Some(i) = back.find("/owner/track/") {
+        let path = &back[i..];
+        if path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-_".contains(&b))
+        {
+            to.push_str("?return=");
+            to.push_str(path);
+        }
+    }
+    Ok(to)
 }
 
 /// Posts a sandbox provider's notice to `url` over HTTP, as the provider would

@@ -92,12 +92,16 @@ pub async fn run(
 /// Asks WeChat Pay or Alipay about a pending order over its API, applies money it
 /// took (in a transaction of its own, as its notice would be), and at the expiry
 /// closes an unpaid order at the provider. The local close follows in the timer's
-/// own transaction ([`run`]). Errors leave the timer to be tried again.
+/// own transaction ([`run`]). With `close`, the order is one a new start replaced
+/// (closed here already): it is asked about all the same (money the payer gave
+/// meanwhile is kept, `paid_late`, as its notice would be) and, unpaid, closed at
+/// the provider at once. Errors leave the timer to be tried again.
 pub async fn ask_api(
     app: &App,
     http: &reqwest::Client,
     payment_ref: &str,
     expire: bool,
+    close: bool,
 ) -> AppResult<Option<CallbackOutcome>> {
     let p = {
         let mut c = crate::conn(app).await?;
@@ -107,7 +111,7 @@ pub async fn ask_api(
             Err(e) => return Err(e.into()),
         }
     };
-    if p.state != "pending" {
+    if p.state != "pending" && !close {
         return Ok(None);
     }
     let now = app.now_ms();
@@ -137,7 +141,7 @@ pub async fn ask_api(
                 .await?;
             Ok(Some(out))
         }
-        OrderAnswer::Unpaid if expire && now >= expires_at(app, &p) => {
+        OrderAnswer::Unpaid if close || (expire && now >= expires_at(app, &p)) => {
             match code {
                 WECHAT => {
                     if let Some(w) = &app.settings.wechat {
@@ -164,7 +168,7 @@ impl Handler for Query {
     fn outside<'a>(&'a self, ctx: &'a Ctx, job: &'a Claimed) -> BoxFuture<'a, Outcome> {
         Box::pin(async move {
             let p: Payload = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
-            ask_api(&ctx.app, &ctx.http, &p.payment_ref, p.expire)
+            ask_api(&ctx.app, &ctx.http, &p.payment_ref, p.expire, p.close)
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string())

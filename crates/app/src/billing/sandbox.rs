@@ -144,7 +144,8 @@ pub async fn sandbox_notice(app: &App, payment_ref: &str, pay: bool) -> AppResul
             body: s.body,
         });
     }
-    if p.state != "pending" {
+    // A closed order takes no money at the provider, whatever we know of it.
+    if p.state != "pending" || store::billing::sandbox::closed(&mut c, &code, payment_ref).await? {
         return Err(refused("payment_ref", "payment.not_pending"));
     }
     let now = app.now_ms();
@@ -192,4 +193,57 @@ pub async fn sandbox_notice(app: &App, payment_ref: &str, pay: bool) -> AppResul
     )
     .await?;
     Ok(notice)
+}
+
+/// The notice the sandbox playing the payment's provider sends again for the
+/// payer's latest transaction on the order, as the providers do until they get
+/// an answer (WeChat Pay for about 24 h, Alipay up to 8 times in 25 h): the same
+/// transaction, signed anew (a new timestamp and nonce). It records nothing on
+/// the provider's side; our notice route must find it a duplicate. Not found
+/// when the payer never reached the cashier or no sandbox plays the provider.
+pub async fn sandbox_notice_again(app: &App, payment_ref: &str) -> AppResult<ProviderNotice> {
+    let mut c = conn(app).await?;
+    let p = any_sandbox_payment(app, &mut c, payment_ref).await?;
+    let code = p.provider.clone().unwrap_or_default();
+    let t = store::billing::sandbox::latest(&mut c, payment_ref)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(c);
+    let now = app.now_ms();
+    let paid = t.status == "paid";
+    match code.as_str() {
+        WECHAT => {
+            let w = app.settings.wechat.as_ref().ok_or(AppError::NotFound)?;
+            let tx = w.sandbox_transaction(&t.payment_ref, &t.provider_ref, t.amount_fen, paid);
+            let event = if paid {
+                "TRANSACTION.SUCCESS"
+            } else {
+                "TRANSACTION.PAYERROR"
+            };
+            w.sandbox_notice(event, &tx, now).ok_or(AppError::NotFound)
+        }
+        ALIPAY => {
+            let a = app.settings.alipay.as_ref().ok_or(AppError::NotFound)?;
+            a.sandbox_notice(&t.payment_ref, &t.provider_ref, t.amount_fen, paid, now)
+                .ok_or(AppError::NotFound)
+        }
+        _ => {
+            let cb = Callback {
+                provider: SANDBOX.into(),
+                payment_ref: t.payment_ref,
+                provider_ref: t.provider_ref,
+                amount_fen: t.amount_fen,
+                status: t.status,
+            };
+            let s = Sandbox::for_app(app)
+                .ok_or(AppError::NotFound)?
+                .sign(&cb, now)?;
+            Ok(ProviderNotice {
+                path: "/api/v1/payments/callback",
+                content_type: "application/json",
+                headers: vec![(SIGNATURE_HEADER, s.signature)],
+                body: s.body,
+            })
+        }
+    }
 }

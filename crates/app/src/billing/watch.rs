@@ -19,6 +19,10 @@ pub(super) struct Payload {
     pub payment_ref: String,
     /// Whether this is the expiry (close when nothing was paid).
     pub expire: bool,
+    /// Whether the order was replaced by a new start: closed here already, it is
+    /// closed at the provider now (after asking whether it took money meanwhile).
+    #[serde(default)]
+    pub close: bool,
 }
 
 fn query_key(payment_ref: &str) -> String {
@@ -27,6 +31,10 @@ fn query_key(payment_ref: &str) -> String {
 
 fn expire_key(payment_ref: &str) -> String {
     format!("billing.expire:{payment_ref}")
+}
+
+fn close_key(payment_ref: &str) -> String {
+    format!("billing.close:{payment_ref}")
 }
 
 /// When a provider order expires (its `time_expire`), UTC ms.
@@ -51,6 +59,7 @@ pub(crate) async fn arm(
         let payload = serde_json::to_value(Payload {
             payment_ref: p.payment_ref.clone(),
             expire,
+            close: false,
         })
         .map_err(|e| crate::AppError::Internal(e.to_string()))?;
         crate::job::arm(tx, &key, KIND, due, &payload, now).await?;
@@ -62,5 +71,33 @@ pub(crate) async fn arm(
 pub(crate) async fn disarm(tx: &mut AnyConnection, payment_ref: &str, now: i64) -> AppResult<()> {
     crate::job::disarm(tx, &query_key(payment_ref), now).await?;
     crate::job::disarm(tx, &expire_key(payment_ref), now).await?;
+    Ok(())
+}
+
+/// Arms the close at the provider of an order a new start replaced (closed here
+/// in the start's transaction), due at once, and disarms its query and expiry.
+/// The start closes it over HTTP right after committing and then disarms this
+/// timer ([`disarm_close`]); the timer is what closes it when that call failed or
+/// the process stopped in between, so the provider never keeps a second open
+/// order for the bill.
+pub(crate) async fn arm_close(tx: &mut AnyConnection, p: &PaymentRow, now: i64) -> AppResult<()> {
+    disarm(tx, &p.payment_ref, now).await?;
+    let payload = serde_json::to_value(Payload {
+        payment_ref: p.payment_ref.clone(),
+        expire: true,
+        close: true,
+    })
+    .map_err(|e| crate::AppError::Internal(e.to_string()))?;
+    crate::job::arm(tx, &close_key(&p.payment_ref), KIND, now, &payload, now).await?;
+    Ok(())
+}
+
+/// Disarms the close timer of a replaced order once the provider closed it.
+pub(crate) async fn disarm_close(
+    tx: &mut AnyConnection,
+    payment_ref: &str,
+    now: i64,
+) -> AppResult<()> {
+    crate::job::disarm(tx, &close_key(payment_ref), now).await?;
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! the model the property tests below run any sequence of events against.
 
 pub mod answer;
+pub mod channel;
 pub mod notice;
 pub mod reconciliation;
 pub mod statement;

@@ -139,3 +139,42 @@ pub async fn file_between(
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
 }
+
+/// Records that the sandbox playing `provider` was asked to open (`open`) or
+/// close (`close`) our order `payment_ref`: its own side of the order's life,
+/// apart from the money (`payment` and `refund` rows). `row_ref` is the row's
+/// own unique reference (the column is unique; no money is named by it).
+pub async fn mark_order(
+    conn: &mut AnyConnection,
+    provider: &str,
+    kind: &str,
+    payment_ref: &str,
+    row_ref: &str,
+    amount_fen: i64,
+    at: i64,
+) -> StoreResult<()> {
+    let t = SandboxTransaction {
+        payment_ref: payment_ref.into(),
+        provider_ref: row_ref.into(),
+        amount_fen,
+        status: kind.into(),
+        at,
+    };
+    insert_for(conn, provider, kind, &t).await
+}
+
+/// Whether the sandbox playing `provider` closed our order `payment_ref`.
+pub async fn closed(
+    conn: &mut AnyConnection,
+    provider: &str,
+    payment_ref: &str,
+) -> StoreResult<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sandbox_transactions WHERE payment_ref = $1 AND provider = $2 AND kind = 'close'",
+    )
+    .bind(payment_ref)
+    .bind(provider)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}

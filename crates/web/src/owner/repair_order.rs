@@ -145,6 +145,9 @@ struct TrackPage {
     rating: Option<RatingShow>,
     /// An online payment provider is configured (today: the sandbox).
     online_pay: bool,
+    /// The payment channels the owner may pick besides the server's first
+    /// (`wechat`, `alipay`), with their names.
+    channels: Vec<(&'static str, String)>,
 }
 
 /// An estimate line as the owner reads it: a name, never a code or part number.
@@ -286,6 +289,15 @@ async fn track_page(
                     .collect();
                 page.bill = Some(bill_show(&b, &names));
                 page.online_pay = s.app.settings.online_payment();
+                let settings = &s.app.settings;
+                page.channels = [
+                    ("wechat", settings.wechat.is_some(), "own.pay_wechat"),
+                    ("alipay", settings.alipay.is_some(), "own.pay_alipay"),
+                ]
+                .into_iter()
+                .filter(|c| c.1)
+                .map(|(code, _, key)| (code, t.t(lang, key).to_string()))
+                .collect();
                 page.rating = b.rating.map(|r| RatingShow {
                     stars: "★".repeat(r.stars.clamp(0, 5) as usize),
                     comment: r.comment.unwrap_or_default(),
@@ -364,11 +376,28 @@ async fn pay(
     }
     // The provider the owner picked (`wechat`, `alipay`), or the server's first.
     let provider = Some(form.get("provider")).filter(|p| !p.is_empty());
-    match app::billing::owner_start_online(&s.app, &token, provider).await {
+    // The order's shape suits the owner's device (the browser's User-Agent):
+    // Alipay's phone or computer cashier, WeChat Pay's QR code.
+    let back = format!("/owner/track/{token}");
+    let payer = app::billing::Payer {
+        device: domain::billing::channel::device_of(
+            parts
+                .headers
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok()),
+        ),
+        back: Some(&back),
+    };
+    match app::billing::owner_start_online_from(&s.app, &token, provider, &payer).await {
         Ok(p) => {
-            let back = format!("/owner/track/{token}");
-            let sep = if p.pay_url.contains('?') { '&' } else { '?' };
-            let to = format!("{}{sep}return={}", p.pay_url, query_escape(&back));
+            // Our sandbox checkout comes back to the page by its `return`; a
+            // provider's cashier by the `return_url` it was signed with.
+            let to = if p.pay_url.starts_with("/sandbox-pay/") {
+                let sep = if p.pay_url.contains('?') { '&' } else { '?' };
+                format!("{}{sep}return={}", p.pay_url, query_escape(&back))
+            } else {
+                p.pay_url
+            };
             Redirect::to(&to).into_response()
         }
         Err(e) => track_refused(&s, &parts, &token, e).await,

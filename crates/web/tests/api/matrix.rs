@@ -234,7 +234,7 @@ fn every_action_has_a_row_for_every_role() {
 
 /// Routes that no role reaches through a grant, each with why: sign-in itself, the
 /// provider's signed callback, and the capability links (the token is the credential).
-const PUBLIC_ROUTES: [(&str, &str); 18] = [
+const PUBLIC_ROUTES: [(&str, &str); 19] = [
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/logout"),
     ("POST", "/api/v1/auth/owner/code"),
@@ -253,6 +253,7 @@ const PUBLIC_ROUTES: [(&str, &str); 18] = [
     ("GET", "/ical/owner/{file}"),
     ("GET", "/sandbox-pay/{payment_ref}"),
     ("POST", "/sandbox-pay/{payment_ref}"),
+    ("POST", "/sandbox-pay/{payment_ref}/notice"),
 ];
 
 /// The OpenAPI template of a concrete path of the matrix.

@@ -19,7 +19,10 @@ const WECHAT: &str = "/sandbox-provider/wechat";
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/sandbox-provider/wechat/{*rest}", any(wechat))
-        .route("/sandbox-provider/alipay/gateway.do", post(alipay))
+        .route(
+            "/sandbox-provider/alipay/gateway.do",
+            post(alipay).get(alipay_cashier),
+        )
         .route(
             app::billing::statement::ALIPAY_BILL_ROUTE,
             axum::routing::get(alipay_bill),
@@ -86,6 +89,23 @@ async fn alipay(State(s): State<AppState>, Form(params): Form<Vec<(String, Strin
             text,
         )
             .into_response(),
+        Err(e) => failed(&e),
+    }
+}
+
+/// Alipay's cashier, played by its sandbox: the payer's browser arrives with a
+/// signed `alipay.trade.wap.pay` / `page.pay` request in the query and is sent on
+/// to the sandbox's checkout page.
+async fn alipay_cashier(
+    State(s): State<AppState>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Response {
+    match app::billing::provider_sandbox::alipay_cashier(&s.app, &params).await {
+        Ok(to) => axum::response::Redirect::to(&to).into_response(),
+        // Refused: the payer's browser gets the reason, as Alipay's error page.
+        Err(e @ app::AppError::Refused(_)) => {
+            crate::error::ApiError::app(e, crate::i18n::Lang::default()).into_response()
+        }
         Err(e) => failed(&e),
     }
 }

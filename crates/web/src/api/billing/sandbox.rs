@@ -17,7 +17,10 @@ use std::collections::HashMap;
 
 /// The OpenAPI description of this area, merged into the whole API's.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(sandbox_page, sandbox_submit), components(schemas(ProblemDoc)))]
+#[openapi(
+    paths(sandbox_page, sandbox_submit, sandbox_notice_again),
+    components(schemas(ProblemDoc))
+)]
 pub struct SandboxApi;
 
 /// The sandbox payment provider's checkout page: only served when the
@@ -27,6 +30,10 @@ pub fn sandbox_router() -> Router<AppState> {
         .route(
             "/sandbox-pay/{payment_ref}",
             get(sandbox_page).post(sandbox_submit),
+        )
+        .route(
+            "/sandbox-pay/{payment_ref}/notice",
+            axum::routing::post(sandbox_notice_again),
         )
         .merge(super::provider_sandbox::router())
 }
@@ -181,7 +188,6 @@ pub async fn sandbox_submit(
     Path(payment_ref): Path<String>,
     form: Result<Form<HashMap<String, String>>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, ApiError> {
-    use tower::ServiceExt;
     let lang = lang_of(&headers);
     // A body that is not a form gets the same problem document as any other API
     // refusal (415 for another media type, 400 for an unreadable form), not axum's
@@ -210,20 +216,7 @@ pub async fn sandbox_submit(
     let notice = app::billing::sandbox_notice(&s.app, &payment_ref, pay)
         .await
         .map_err(|e| ApiError::app(e, lang))?;
-    let mut req = axum::http::Request::builder()
-        .method("POST")
-        .uri(notice.path)
-        .header(header::CONTENT_TYPE, notice.content_type);
-    for (k, v) in &notice.headers {
-        req = req.header(*k, v);
-    }
-    let req = req
-        .body(Body::from(notice.body))
-        .map_err(|e| ApiError::app(AppError::Internal(e.to_string()), lang))?;
-    let answer = match crate::router(s.clone()).oneshot(req).await {
-        Ok(r) => r,
-        Err(never) => match never {},
-    };
+    let answer = deliver(&s, notice, lang).await?;
     let status = answer.status();
     let back = return_path(form.get("return"));
     if status.is_success()
@@ -253,6 +246,50 @@ pub async fn sandbox_submit(
         *r.status_mut() = status;
     }
     Ok(r)
+}
+
+/// Posts a provider's notice to our own notice route through the router, exactly
+/// as the provider's request would arrive, and gives back our answer.
+async fn deliver(
+    s: &AppState,
+    notice: app::billing::provider::ProviderNotice,
+    lang: Lang,
+) -> Result<Response, ApiError> {
+    use tower::ServiceExt;
+    let mut req = axum::http::Request::builder()
+        .method("POST")
+        .uri(notice.path)
+        .header(header::CONTENT_TYPE, notice.content_type);
+    for (k, v) in &notice.headers {
+        req = req.header(*k, v);
+    }
+    let req = req
+        .body(Body::from(notice.body))
+        .map_err(|e| ApiError::app(AppError::Internal(e.to_string()), lang))?;
+    Ok(match crate::router(s.clone()).oneshot(req).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    })
+}
+
+/// The sandbox provider sends its notice for the order again, as WeChat Pay and
+/// Alipay do until they get an answer (late, repeated): the payer's latest
+/// transaction on the order, signed anew, posted to our notice route. Answers
+/// with what our notice route answered the provider (`{"code":"SUCCESS"}`,
+/// `success`, or the callback's outcome); our route must find it a duplicate.
+/// Only where the settings turn a sandbox on (demo and tests); 404 when the payer
+/// never reached the cashier.
+#[utoipa::path(post, path = "/sandbox-pay/{payment_ref}/notice", tag = "payments", params(("payment_ref" = String, Path)), responses((status = 200, description = "What our notice route answered the provider"), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
+pub async fn sandbox_notice_again(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(payment_ref): Path<String>,
+) -> Result<Response, ApiError> {
+    let lang = lang_of(&headers);
+    let notice = app::billing::sandbox_notice_again(&s.app, &payment_ref)
+        .await
+        .map_err(|e| ApiError::app(e, lang))?;
+    deliver(&s, notice, lang).await
 }
 
 #[cfg(test)]
