@@ -20,7 +20,7 @@ mod kpi_sql;
 mod desk;
 use common::{Env, at};
 use desk::*;
-use kpi_sql::{Sums, engine, plain_sql};
+use kpi_sql::{engine, plain_sql};
 
 on_both_backends!(
     counters_equal_plain_sql_after_the_workflows_and_after_a_rebuild,

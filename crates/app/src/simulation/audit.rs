@@ -53,6 +53,7 @@ const STEPS: [(&str, bool, &str, Option<&str>); 4] = [
 
 /// Audits every station in `spare`-free `stations` once a quarter; answers (visits,
 /// corrective actions).
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn quarterly(
     db: &Db,
     settings: AppSettings,

@@ -117,15 +117,20 @@ fn walk(
     })
 }
 
+/// An appointment: id, customer, vehicle, order, channel, received, minutes, class.
+type AppointmentRow = (i64, i64, i64, i64, &'static str, i64, i64, i64);
+/// An answer: invitation, question key, score, text, answered at.
+type AnswerRow = (i64, String, Option<i64>, Option<String>, i64);
+
 /// The rows of one batch, collected before writing so parents go in first.
 #[derive(Default)]
 struct Rows {
-    appointments: Vec<(i64, i64, i64, i64, &'static str, i64, i64, i64)>,
+    appointments: Vec<AppointmentRow>,
     orders: Vec<OrderRow>,
     events: Vec<(i64, i64, &'static str, &'static str)>,
     bills: Vec<(i64, i64, i64, i64, i64)>,
     invitations: Vec<Invitation>,
-    answers: Vec<(i64, String, Option<i64>, Option<String>, i64)>,
+    answers: Vec<AnswerRow>,
     complaints: Vec<ComplaintRow>,
     complaint_events: Vec<(i64, i64, &'static str)>,
     /// (month, CSI points, recommend) per answered survey, for the KPI hook.
@@ -445,7 +450,8 @@ async fn survey(
                 Answer::Score(x) => (Some(i64::from(*x)), None),
                 Answer::Text(t) => (None, Some(t.clone())),
             };
-            rows.answers.push((id, k.to_string(), score, text, answered_at));
+            rows.answers
+                .push((id, k.to_string(), score, text, answered_at));
             checked.insert(k.to_string(), a);
         }
         let csi = domain::survey::score::respondent_csi(q, &checked).map(|c| c.round() as i64);

@@ -21,6 +21,7 @@ pub mod profile;
 pub mod rng;
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests;
 
 use crate::Violation;
