@@ -12,6 +12,7 @@
 # 3. Times ours on the same database (`cargo run -p app --example kpi_month`): the rebuild
 #    of that month's counters from the raw rows, and the network month dashboard read.
 # 4. Prints each figure and the ratios ours / DuckDB (medians of ROUNDS runs, default 5).
+# SIM_DB=<file.db> skips step 1 and uses that simulated SQLite database as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STATIONS=${1:-50}
@@ -21,19 +22,22 @@ PROFILE=${PROFILE:-debug}
 TARGET=${CARGO_TARGET_DIR:-target}
 WORK="$TARGET/bench-kpi"
 VENV="$TARGET/duckdb-venv"
-DB="$WORK/sim.db"
+DB=${SIM_DB:-$WORK/sim.db}
 mkdir -p "$WORK"
-rm -f "$DB" "$DB-wal" "$DB-shm" "$WORK"/orders.csv "$WORK"/orders.parquet
+rm -f "$WORK"/orders.csv "$WORK"/orders.parquet
+[ -z "${SIM_DB:-}" ] && rm -f "$DB" "$DB-wal" "$DB-shm"
 
 flags=()
 [ "$PROFILE" = release ] && flags=(--release)
 cargo build -q "${flags[@]}" --bin aftersales
 cargo build -q "${flags[@]}" -p app --example kpi_month
 
-echo "== simulating $STATIONS stations x $MONTHS months ($PROFILE build)"
-/usr/bin/time -f "simulate: %e s wall, %M KiB peak RSS" \
-  "$TARGET/$PROFILE/aftersales" simulate --stations "$STATIONS" --months "$MONTHS" \
-  --db "sqlite://$DB?mode=rwc" 2>&1 | grep -v '^\s*$' | tail -n 3
+if [ -z "${SIM_DB:-}" ]; then
+  echo "== simulating $STATIONS stations x $MONTHS months ($PROFILE build)"
+  /usr/bin/time -f "simulate: %e s wall, %M KiB peak RSS" \
+    "$TARGET/$PROFILE/aftersales" simulate --stations "$STATIONS" --months "$MONTHS" \
+    --db "sqlite://$DB?mode=rwc" 2>&1 | grep -v '^\s*$' | tail -n 3
+fi
 
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
