@@ -6,7 +6,7 @@
 //! evidence, and the auditor verifies and standardises it, all before the end of
 //! the simulated world.
 
-use super::{Station, internal};
+use super::model::{Station, internal};
 use crate::clock::ManualClock;
 use crate::quality_audit::action::StepInput;
 use crate::quality_audit::{AnswerInput, SubmitInput, VisitInput};

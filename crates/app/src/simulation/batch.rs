@@ -4,8 +4,8 @@
 //! table by table (parents before children) in multi-row statements, in one
 //! transaction.
 
+use super::model::{Station, Summary, internal};
 use super::money::VAT_BP;
-use super::{Station, Summary};
 use crate::demo::bulk::Bulk;
 use crate::shared::{refused, ts};
 use crate::{AppError, AppResult};
@@ -181,11 +181,11 @@ async fn next_id(c: &mut AnyConnection, table: &str) -> AppResult<i64> {
 
 /// The local instant of `day` at `minute` after midnight in the station's zone.
 fn local(s: &Station, m: MonthSpec, day: i8, minute: i64) -> AppResult<i64> {
-    let d = jiff::civil::Date::new(m.year, m.month, day).map_err(super::internal)?;
+    let d = jiff::civil::Date::new(m.year, m.month, day).map_err(internal)?;
     let at = d
         .to_datetime(jiff::civil::Time::midnight())
         .to_zoned(s.zone.clone())
-        .map_err(super::internal)?;
+        .map_err(internal)?;
     Ok(at.timestamp().as_millisecond() + minute * MIN_MS)
 }
 

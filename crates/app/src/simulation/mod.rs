@@ -29,15 +29,17 @@
 
 pub mod audit;
 mod batch;
+mod model;
 mod money;
+
+pub use model::Summary;
+use model::{Station, internal};
 
 use crate::calendar::station_zone;
 use crate::{AppError, AppResult, AppSettings};
 use domain::kpi::YearMonth;
 use domain::simulation::{Params, order::MonthSpec, profile};
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
-use serde::Serialize;
 use sqlx::Row;
 use std::time::Instant;
 use store::{Backend, Db};
@@ -57,50 +59,10 @@ pub struct Options {
     pub spare_station: Option<i64>,
 }
 
-/// What a run wrote.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Summary {
-    /// Stations simulated.
-    pub stations: u64,
-    /// Months simulated.
-    pub months: u64,
-    /// Repair orders delivered (comebacks included).
-    pub orders: u64,
-    /// Of them, comebacks.
-    pub comebacks: u64,
-    /// Appointments the booked orders came through.
-    pub appointments: u64,
-    /// Survey invitations.
-    pub surveys: u64,
-    /// Of them, answered.
-    pub answered: u64,
-    /// Complaints.
-    pub complaints: u64,
-    /// Audit visits.
-    pub audits: u64,
-    /// Corrective actions the audits opened.
-    pub actions: u64,
-    /// KPI counters written by the rebuild.
-    pub kpi_counters: u64,
-    /// Wall time, seconds.
-    pub seconds: f64,
-}
-
 /// Checks the flags: a bad one is [`AppError::Invalid`] naming it.
 pub fn params(o: &Options) -> AppResult<Params> {
     Params::new(o.stations, o.months, o.volume_percent, o.seed)
         .map_err(|e| AppError::Invalid(domain::Violation::from(e).into()))
-}
-
-/// A station as the simulator needs it.
-pub(crate) struct Station {
-    pub id: i64,
-    pub region_id: i64,
-    pub rate_fen: i64,
-    pub zone: TimeZone,
-    pub profile: profile::StationProfile,
-    /// Its cars and their owners, by id.
-    pub vehicles: Vec<(i64, i64)>,
 }
 
 /// The simulated months, oldest first: the `n` before the one `now` is in (China
@@ -216,10 +178,6 @@ async fn shared(db: &Db, now: Timestamp, spare: Option<i64>) -> AppResult<batch:
         consent: std::collections::HashMap::new(),
         spare_station: spare,
     })
-}
-
-pub(crate) fn internal(e: impl std::fmt::Display) -> AppError {
-    AppError::Internal(e.to_string())
 }
 
 /// The first instant of `now`'s month, China time: the end of the simulated world.

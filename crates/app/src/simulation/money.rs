@@ -2,7 +2,7 @@
 //! labour line (and a parts line when parts were fitted), VAT as the bill rules
 //! round it, and the desk payment that settles it.
 
-use super::Station;
+use super::model::Station;
 use crate::AppResult;
 use crate::demo::bulk::Bulk;
 use sqlx::{AnyConnection, Row};
