@@ -88,6 +88,26 @@ enum Command {
         #[arg(value_enum)]
         kind: ListKind,
     },
+    /// Replays months of a service network through the real rules into the database:
+    /// appointments, repair orders with their stages and comebacks, bills, surveys with
+    /// answers, complaints and quarterly audits, then rebuilds the monthly KPI counters.
+    /// The months are the ones before the current month; the same seed gives the same
+    /// rows. An empty database gets the demo network first (small up to 12 stations,
+    /// full beyond); run it on a database no server is writing to.
+    Simulate {
+        /// How many stations (the first ones by id), 1–10000.
+        #[arg(long, default_value_t = 1000, allow_negative_numbers = true)]
+        stations: i64,
+        /// How many months before the current one, 1–120.
+        #[arg(long, default_value_t = 12, allow_negative_numbers = true)]
+        months: i64,
+        /// Seed for the generator; the same seed gives the same rows.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Arrivals in percent of a station's normal volume (about 250 orders a month), 1–1000.
+        #[arg(long, default_value_t = 100, allow_negative_numbers = true)]
+        volume: i64,
+    },
     /// The job and timer queue: list, retry dead letters, cancel, run a worker.
     Jobs {
         #[command(subcommand)]
@@ -202,6 +222,23 @@ async fn serve(
     let _ = stop.send(true);
     let _ = worker.await;
     served
+}
+
+/// An error as a sentence: a refused input with its detail (which names the flag).
+fn problem(e: &app::AppError) -> String {
+    match e {
+        app::AppError::Invalid(v) | app::AppError::Refused(v) => {
+            v.0.iter()
+                .map(|x| {
+                    x.detail
+                        .clone()
+                        .unwrap_or_else(|| format!("{}: {}", x.field, x.rule))
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+        other => other.to_string(),
+    }
 }
 
 /// The command line acts as head office.
@@ -351,6 +388,14 @@ async fn main() -> anyhow::Result<()> {
                     Ok(complaints) => println!("demo complaints: {complaints:?}"),
                     Err(e) => eprintln!("demo complaints not filed: {e}"),
                 }
+                // Six months of simulated history so every dashboard shows trends.
+                // A failure here leaves the demo without it, never without a server.
+                match app::demo::history::months(&db, s.app.clone(), *seed, jiff::Timestamp::now())
+                    .await
+                {
+                    Ok(h) => println!("demo history: {h:?}"),
+                    Err(e) => eprintln!("demo history not simulated: {e}"),
+                }
                 // Quality audits with their corrective actions at every step.
                 match app::demo::quality_audit::visits(&db, s.app.clone(), jiff::Timestamp::now())
                     .await
@@ -378,6 +423,49 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 serve(&s, db, demo_bills).await
             }
+        }
+        Command::Simulate {
+            stations,
+            months,
+            seed,
+            volume,
+        } => {
+            let opts = app::simulation::Options {
+                stations: *stations,
+                months: *months,
+                volume_percent: *volume,
+                seed: *seed,
+                spare_station: None,
+            };
+            // Bad flags are refused before anything is opened.
+            if let Err(e) = app::simulation::params(&opts) {
+                anyhow::bail!("{}", problem(&e));
+            }
+            let s = settings::read(
+                cli.config.as_deref(),
+                cli.database_url.as_deref(),
+                None,
+                Purpose::Production,
+            )?;
+            let db = open(&s).await?;
+            let bar = indicatif::ProgressBar::new(0).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg:>10} [{bar:40}] {pos}/{len} {elapsed} (eta {eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let progress = |phase: &str, done: u64, total: u64| {
+                bar.set_message(phase.to_string());
+                bar.set_length(total);
+                bar.set_position(done);
+            };
+            let sum =
+                app::simulation::run(&db, s.app.clone(), &opts, jiff::Timestamp::now(), &progress)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", problem(&e)))?;
+            bar.finish_and_clear();
+            println!("simulated: {sum:?}");
+            Ok(())
         }
         Command::Import { kind, file } => {
             let s = settings::read(

@@ -18,6 +18,7 @@ mod customer;
 pub mod day;
 mod geo;
 pub mod guarantee;
+pub mod history;
 mod names;
 mod network;
 mod people;

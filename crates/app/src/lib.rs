@@ -43,6 +43,7 @@ pub mod privacy;
 pub mod quality_audit;
 pub mod rating;
 pub mod repair_order;
+pub mod simulation;
 pub mod stage_standard;
 pub mod survey;
 pub mod vehicle;

@@ -40,6 +40,7 @@ pub mod kpi;
 pub mod labour;
 pub mod quality_audit;
 pub mod repair_order;
+pub mod simulation;
 pub mod survey;
 
 pub use violation::{Violation, Violations};

@@ -1,0 +1,58 @@
+//! What the simulator's files share: a station as it simulates it, the run's
+//! summary, and the internal error of an impossible value. Its own file so that the
+//! batch, money and audit files need nothing of `mod.rs`, which drives them.
+
+use crate::AppError;
+use domain::simulation::profile;
+use jiff::tz::TimeZone;
+use serde::Serialize;
+
+/// What a run wrote.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Stations simulated.
+    pub stations: u64,
+    /// Months simulated.
+    pub months: u64,
+    /// Repair orders delivered (comebacks included).
+    pub orders: u64,
+    /// Of them, comebacks.
+    pub comebacks: u64,
+    /// Appointments the booked orders came through.
+    pub appointments: u64,
+    /// Survey invitations.
+    pub surveys: u64,
+    /// Of them, answered.
+    pub answered: u64,
+    /// Complaints.
+    pub complaints: u64,
+    /// Audit visits.
+    pub audits: u64,
+    /// Corrective actions the audits opened.
+    pub actions: u64,
+    /// KPI counters written by the rebuild.
+    pub kpi_counters: u64,
+    /// Wall time, seconds.
+    pub seconds: f64,
+}
+
+/// A station as the simulator needs it.
+pub struct Station {
+    /// Station id.
+    pub id: i64,
+    /// Its region.
+    pub region_id: i64,
+    /// Labour rate, fen an hour.
+    pub rate_fen: i64,
+    /// Its time zone.
+    pub zone: TimeZone,
+    /// Its simulated character.
+    pub profile: profile::StationProfile,
+    /// Its cars and their owners, by id.
+    pub vehicles: Vec<(i64, i64)>,
+}
+
+/// An impossible value as an internal error.
+pub(crate) fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
