@@ -181,6 +181,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0030_quality_audit.sql"),
         postgres: include_str!("../migrations/postgres/0030_quality_audit.sql"),
     },
+    Migration {
+        version: 34,
+        name: "guarantee_battery",
+        sqlite: include_str!("../migrations/sqlite/0034_guarantee_battery.sql"),
+        postgres: include_str!("../migrations/postgres/0034_guarantee_battery.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

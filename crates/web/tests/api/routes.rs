@@ -256,6 +256,24 @@ pub(super) fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
             "network_write",
         ),
         (
+            "GET",
+            "/api/v1/settings/three-guarantees/fade-promises".into(),
+            "network_read",
+        ),
+        (
+            "PUT",
+            "/api/v1/settings/three-guarantees/fade-promises".into(),
+            "network_write",
+        ),
+        (
+            "POST",
+            format!(
+                "/api/v1/vehicles/{}/three-guarantees/battery-checks",
+                f.vehicle_a
+            ),
+            "repair_order_write",
+        ),
+        (
             "POST",
             "/api/v1/repair-orders/1/concern".into(),
             "workshop_or_write",
