@@ -480,6 +480,16 @@ pub(super) fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
         ),
         ("GET", "/api/v1/complaint-policies".into(), "complaint_read"),
         (
+            "GET",
+            "/api/v1/complaint-goodwill-limits".into(),
+            "complaint_read",
+        ),
+        (
+            "PUT",
+            "/api/v1/complaint-goodwill-limits".into(),
+            "complaint_policy",
+        ),
+        (
             "POST",
             "/api/v1/complaint-policies".into(),
             "complaint_policy",

@@ -30,8 +30,8 @@ async fn a_battery_check_below_the_models_promise_is_a_quality_problem() {
     at(&t, "2026-11-24T09:00");
     let admin = Api::new(&t, Role::Administrator).await;
     let advisor = Api::new(&t, Role::ServiceAdvisor).await;
-    let car = ev(&t, &advisor, "SB00001", "E7", "2025-06-01").await;
-    let petrol = car_sold(&t, &advisor, "SB00002", "2025-06-01").await;
+    let car = ev(&t, &advisor, "EV000001", "E7", "2025-06-01").await;
+    let petrol = car_sold(&t, &advisor, "EV000002", "2025-06-01").await;
 
     // Before head office records a promise, a check has nothing to be judged by.
     let check = json!({"checked_on": "2026-11-20", "odometer_km": 30000, "share_permille": 690});
