@@ -21,6 +21,7 @@ use store::guarantee::battery::{CheckRow, PromiseRow};
 /// A model's promise as set by head office.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = FadePromiseInput)]
 pub struct PromiseInput {
     /// The model as vehicles name it, e.g. `E7`.
     #[schema(value_type = String, min_length = 1, max_length = 60)]
@@ -43,6 +44,7 @@ pub struct PromiseInput {
 /// A battery check as recorded at a station.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = BatteryCheckInput)]
 pub struct CheckInput {
     /// Day measured, `YYYY-MM-DD` (not after today).
     #[schema(value_type = String, format = Date)]
@@ -60,6 +62,7 @@ pub struct CheckInput {
 
 /// A model's promise as shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = FadePromiseView)]
 pub struct PromiseView {
     /// The model.
     pub model: String,
@@ -73,6 +76,7 @@ pub struct PromiseView {
 
 /// One check with its verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = BatteryCheckView)]
 pub struct CheckView {
     /// Id.
     pub id: i64,
