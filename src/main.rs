@@ -150,13 +150,22 @@ async fn open(s: &Settings) -> anyhow::Result<store::Db> {
     Ok(db)
 }
 
-/// Serves until stopped. `demo_bills`: the small demo's bills to pay online once
-/// the server listens (its providers' sandboxes answer on this server).
-async fn serve(
-    s: &Settings,
-    db: store::Db,
-    demo_bills: Option<app::demo::billing::DemoBills>,
-) -> anyhow::Result<()> {
+/// What only the demo server has.
+#[derive(Default)]
+struct DemoExtras {
+    /// The small demo's bills to pay online once the server listens (its providers'
+    /// sandboxes answer on this server).
+    bills: Option<app::demo::billing::DemoBills>,
+    /// The clock a browser test moves forward (`POST /api/v1/demo/clock`).
+    clock: Option<Arc<app::clock::DemoClock>>,
+}
+
+/// Serves until stopped; `demo` carries what only the demo server has.
+async fn serve(s: &Settings, db: store::Db, demo: DemoExtras) -> anyhow::Result<()> {
+    let DemoExtras {
+        bills: demo_bills,
+        clock: demo_clock,
+    } = demo;
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .ok();
@@ -170,7 +179,12 @@ async fn serve(
         });
     }
     app::App::describe_metrics();
-    let app = app::App::new(db, Arc::new(app::clock::SystemClock), s.app.clone());
+    // The demo's clock can be moved forward by a test; production reads the system's.
+    let clock: Arc<dyn app::clock::Clock> = match &demo_clock {
+        Some(c) => c.clone(),
+        None => Arc::new(app::clock::SystemClock),
+    };
+    let app = app::App::new(db, clock, s.app.clone());
     // The nightly reconciliation re-arms itself; this arms the first night.
     app::billing::nightly::ensure(&app)
         .await
@@ -189,9 +203,12 @@ async fn serve(
         app::job::worker::Worker::new(app.clone(), app::job::handler::Registry::standard());
     let worker = tokio::spawn(worker.run(stopped));
     let demo_app = app.clone();
-    let state = web::AppState::new(app, metrics)
+    let mut state = web::AppState::new(app, metrics)
         .with_secure_cookies(s.secure_cookies)
         .with_trusted_proxies(s.trusted_proxies.clone());
+    if let Some(c) = demo_clock {
+        state = state.with_demo_clock(c);
+    }
     let listener = tokio::net::TcpListener::bind(s.listen)
         .await
         .with_context(|| format!("listening on {}", s.listen))?;
@@ -271,7 +288,7 @@ async fn main() -> anyhow::Result<()> {
                 Purpose::Production,
             )?;
             let db = open(&s).await?;
-            serve(&s, db, None).await
+            serve(&s, db, DemoExtras::default()).await
         }
         Command::Migrate => {
             let s = settings::read(
@@ -421,7 +438,11 @@ async fn main() -> anyhow::Result<()> {
             if *no_serve {
                 Ok(())
             } else {
-                serve(&s, db, demo_bills).await
+                let extras = DemoExtras {
+                    bills: demo_bills,
+                    clock: Some(Arc::new(app::clock::DemoClock::new())),
+                };
+                serve(&s, db, extras).await
             }
         }
         Command::Simulate {

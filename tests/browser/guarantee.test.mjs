@@ -1,13 +1,13 @@
-// The three guarantees (三包, issue 19) end to end: an advisor opens a quality repair
-// and records its fault on the order page; the repair's clock is moved into its 6th
-// day (the agreed-repair instant recorded 5 days and an hour back: the server's clock
-// is the real one, so the repair is moved, not the clock) and the order header and
-// the board card show the courtesy-car duty; a fifth repair of the same part (the
-// demo's car with four) makes the vehicle page show the right to replacement or
-// refund; the call-centre agent files the request on its form, and the 10-working-day
-// answer deadline falls on the calendar's working days across a holiday added for the
-// test (the plan is restored afterwards). Then every page again in en and at 390 px,
-// with screenshots.
+// The three guarantees (三包, issue 19) end to end with the demo server's injected
+// clock: an advisor opens a quality repair, records its fault and the agreed-repair
+// instant on the order page; the server's clock is moved 5 days and an hour forward
+// (POST /api/v1/demo/clock) and the order header and the board card show the
+// courtesy-car duty of day 6; a fifth repair of the same part (the demo's car with
+// four) makes the vehicle page show the right to replacement or refund; the
+// call-centre agent files the request on its form, and the 10-working-day answer
+// deadline falls on the calendar's working days, counted from the server's moved
+// date, across a holiday added for the test (the plan is restored afterwards). Then
+// every page again in en and at 390 px, with screenshots; the clock is reset at the end.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import {
-  BASE_URL, CHROMIUM, SERVER_LOG, apiSession, click, newOwner, newPage, noOverflow, signInStaff,
+  BASE_URL, CHROMIUM, SERVER_LOG, apiSession, click, moveClock, newOwner, newPage, noOverflow, signInStaff,
 } from './helpers.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -78,8 +78,15 @@ function oneShortCar() {
 }
 
 test('courtesy car from day 6, the right at the fifth repair, the request across a holiday', async () => {
-  const advisorApi = await apiSession('advisor');
-  const admin = await apiSession('admin');
+  try {
+    await story();
+  } finally {
+    await moveClock('reset');
+  }
+});
+
+async function story() {
+  let advisorApi = await apiSession('advisor');
   const t = LABELS['zh-CN'];
 
   // An advisor opens a quality repair of a car under warranty.
@@ -90,7 +97,7 @@ test('courtesy car from day 6, the right at the fifth repair, the request across
   let body = await r.text();
   assert.equal(r.status, 201, body);
   const order = JSON.parse(body).id;
-  const page = await newPage(browser, 'zh-CN', 1440);
+  let page = await newPage(browser, 'zh-CN', 1440);
   await signInStaff(page, 'advisor', 'zh-CN');
   await page.goto(`${BASE_URL}/console/orders/${order}`);
   assert.equal(await page.locator('#order-courtesy-car').count(), 0, 'no duty on the first day');
@@ -101,10 +108,21 @@ test('courtesy car from day 6, the right at the fifth repair, the request across
   await click(page, '#gt-fault-add');
   assert.ok(page.url().includes(`/console/orders/${order}`), page.url());
   assert.ok((await page.locator('#gt-faults').innerText()).includes('水泵'), 'the fault is recorded');
-
-  // Into day 6: the repair was agreed 5 days and an hour ago.
-  await page.fill('#gt-agreed', shanghaiInput(Date.now() - (5 * 24 + 1) * 3_600_000));
+  // The repair is agreed at reception (the form's proposal), confirmed by the advisor.
   await click(page, '#gt-clock-save');
+  assert.equal(await page.locator('#gt-repair-days').innerText(), '1', 'day 1 of the repair');
+  assert.equal(await page.locator('#order-courtesy-car').count(), 0, 'still no duty');
+
+  // The server's clock moves into day 6: five days and an hour later. The sessions of
+  // the morning have expired by then (12 h): everyone signs in again.
+  const moved = await moveClock((5 * 24 + 1) * 60);
+  assert.ok(moved.offset_minutes >= (5 * 24 + 1) * 60, JSON.stringify(moved));
+  await page.context().close();
+  page = await newPage(browser, 'zh-CN', 1440);
+  await signInStaff(page, 'advisor', 'zh-CN');
+  advisorApi = await apiSession('advisor');
+  const admin = await apiSession('admin');
+  await page.goto(`${BASE_URL}/console/orders/${order}`);
   assert.equal(await page.locator('#order-courtesy-car').count(), 1, 'the order header shows the duty');
   assert.ok((await page.locator('#order-courtesy-car').innerText()).includes(t.courtesy));
   assert.equal(await page.locator('#gt-repair-days').innerText(), '6', 'day 6 of the repair');
@@ -144,7 +162,8 @@ test('courtesy car from day 6, the right at the fifth repair, the request across
   // capacity other tests book in), restored after the request is filed.
   r = await admin('GET', '/api/v1/calendar/holidays');
   const saved = (await r.json()).plan;
-  const today = shanghaiDate(Date.now());
+  // Today is the server's (moved) day, not the browser's.
+  const today = shanghaiDate(moved.now_ms);
   const holiday = addWorkingDays(parsePlan(saved), today, 8);
   let request;
   let expected;
@@ -208,4 +227,4 @@ test('courtesy car from day 6, the right at the fifth repair, the request across
       await p.context().close();
     }
   }
-});
+}

@@ -165,3 +165,20 @@ export async function newOwner(station = 1) {
   assert.equal(r.status, 201, body);
   return { phone, customer, vehicle: JSON.parse(body).id };
 }
+
+/**
+ * Moves the demo server's clock forward by `minutes` (`POST /api/v1/demo/clock`, the
+ * demo's administrator; `{ reset: true }` instead brings it back to real time).
+ * Returns the server's clock after the move: `{ now, now_ms, offset_minutes }`.
+ * Sessions signed in before a move of more than their lifetime (12 h) have expired:
+ * sign in again after it. A file that moves the clock resets it when it is done, so
+ * the next file sees the day the browser sees.
+ */
+export async function moveClock(minutes) {
+  const admin = await apiSession('admin');
+  const body = minutes === 'reset' ? { reset: true } : { advance_minutes: minutes };
+  const r = await admin('POST', '/api/v1/demo/clock', body);
+  const text = await r.text();
+  assert.equal(r.status, 200, `the demo clock moved: ${text}`);
+  return JSON.parse(text);
+}

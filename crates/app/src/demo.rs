@@ -10,6 +10,7 @@
 pub mod billing;
 pub(crate) mod bulk;
 mod catalogue;
+pub mod clock;
 mod crew;
 
 pub use catalogue::prepare_service;

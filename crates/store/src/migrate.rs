@@ -187,6 +187,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0031_audit_photos.sql"),
         postgres: include_str!("../migrations/postgres/0031_audit_photos.sql"),
     },
+    Migration {
+        version: 34,
+        name: "guarantee_battery",
+        sqlite: include_str!("../migrations/sqlite/0034_guarantee_battery.sql"),
+        postgres: include_str!("../migrations/postgres/0034_guarantee_battery.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

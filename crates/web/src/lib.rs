@@ -28,6 +28,9 @@ pub fn router(state: AppState) -> Router {
     if state.app.settings.online_payment() {
         routes = routes.merge(api::billing::sandbox_router());
     }
+    if state.demo_clock.is_some() {
+        routes = routes.merge(api::demo::router());
+    }
     routes
         .merge(ops::router())
         .merge(openapi::router())

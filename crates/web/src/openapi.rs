@@ -113,8 +113,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc
 }
 
-async fn spec() -> impl IntoResponse {
-    Json(published())
+async fn spec(axum::extract::State(s): axum::extract::State<AppState>) -> impl IntoResponse {
+    Json(published_with(s.demo_clock.is_some()))
 }
 
 /// Operations anyone may call: sign-in, the owner's capability links, provider
@@ -146,7 +146,16 @@ fn is_public(path: &str) -> bool {
 /// - no `"default": null` on properties that are not nullable (OpenAPI 3.1 forbids
 ///   it; utoipa writes it for optional fields).
 pub fn published() -> serde_json::Value {
-    let mut doc = serde_json::to_value(document()).unwrap_or_default();
+    published_with(false)
+}
+
+/// The published description; with `demo`, also the demo server's clock operation.
+pub fn published_with(demo: bool) -> serde_json::Value {
+    let mut whole = document();
+    if demo {
+        whole.merge(api::demo::DemoApi::openapi());
+    }
+    let mut doc = serde_json::to_value(whole).unwrap_or_default();
     strip_null_defaults(&mut doc);
     if let Some(schemas) = doc
         .pointer_mut("/components/schemas")

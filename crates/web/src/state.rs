@@ -18,6 +18,9 @@ pub struct AppState {
     pub tokens: TokenCache,
     /// Forms whose first submission runs in this process (repeats wait on them).
     pub forms: crate::idempotency::FormWaits,
+    /// The demo server's movable clock (the same one the app reads); `None` outside
+    /// `aftersales demo`, and then `POST /api/v1/demo/clock` does not exist.
+    pub demo_clock: Option<Arc<app::clock::DemoClock>>,
 }
 
 /// Resolved API tokens with the time they were resolved.
@@ -36,7 +39,14 @@ impl AppState {
             trusted_proxies: Arc::default(),
             tokens: TokenCache::default(),
             forms: crate::idempotency::FormWaits::default(),
+            demo_clock: None,
         }
+    }
+
+    /// Mounts the demo clock route over `clock`, which must be the clock `app` reads.
+    pub fn with_demo_clock(mut self, clock: Arc<app::clock::DemoClock>) -> AppState {
+        self.demo_clock = Some(clock);
+        self
     }
 
     /// Gives cookies the Secure flag (a deployment behind TLS).

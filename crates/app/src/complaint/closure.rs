@@ -110,7 +110,12 @@ pub async fn grant_goodwill(
     let mut v = Violations::new();
     let kind = v.field("kind", GoodwillKind::parse(&input.kind));
     let role = grant.principal().role;
-    if let Err(e) = goodwill::check(role, input.value, &GoodwillLimits::default()) {
+    // Head office's limits in force (the defaults until it sets its own).
+    let limits: GoodwillLimits = {
+        let mut c = crate::conn(app).await?;
+        super::goodwill::load(&mut c).await?.0
+    };
+    if let Err(e) = goodwill::check(role, input.value, &limits) {
         v.push(e);
     }
     let note = v.field("note", rules::text("note", &input.note));

@@ -8,6 +8,7 @@ pub mod action;
 pub mod analysis;
 pub mod clock;
 pub mod closure;
+pub mod goodwill;
 pub mod inbox;
 pub mod intake;
 pub mod policy;

@@ -64,6 +64,7 @@ pub async fn dossier(app: &App, grant: &Grant, vehicle_id: i64) -> AppResult<Dos
         vehicle.plate.clone(),
     );
     let h = history::load(&mut c, vehicle).await?;
+    let battery = super::battery::load(&mut c, &h.vehicle, h.coverage.start).await?;
     drop(c);
     let now = ts(app.now_ms())?;
     let a = assess_at(&h, now);
@@ -95,8 +96,10 @@ pub async fn dossier(app: &App, grant: &Grant, vehicle_id: i64) -> AppResult<Dos
         })
         .collect();
     let requests = of_vehicle(app, grant, vehicle_id).await?;
+    let mut position = view(&h, &a, now);
+    position.battery = battery;
     Ok(Dossier {
-        position: view(&h, &a, now),
+        position,
         model,
         plate,
         orders,

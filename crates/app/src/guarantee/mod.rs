@@ -21,6 +21,7 @@
 //! reach; recording on an order `RepairOrderWrite`; the delivery date and requests
 //! `VehicleWrite`; the policy `NetworkRead` / `NetworkWrite` at head office.
 
+pub mod battery;
 pub mod dossier;
 pub mod history;
 pub mod owner;

@@ -138,6 +138,8 @@ pub struct ThreeGuarantees {
     pub counters: CountersView,
     /// Every right that arose, oldest first; a right never disappears.
     pub rights: Vec<RightView>,
+    /// The traction battery's capacity-fade promise and checks (EVs only).
+    pub battery: Option<super::battery::BatteryView>,
     /// Counters near their line (inside the 三包有效期 only).
     pub warnings: Vec<WarningView>,
     /// Open orders whose courtesy-car duty runs now.
@@ -221,6 +223,7 @@ pub(crate) fn view(h: &History, a: &Assessment, now: jiff::Timestamp) -> ThreeGu
         policy: h.policy,
         counters,
         rights: a.rights.iter().map(|r| RightView::of(r, h)).collect(),
+        battery: None,
         warnings: a
             .warnings
             .iter()
@@ -306,7 +309,9 @@ pub async fn for_vehicle(app: &App, grant: &Grant, vehicle_id: i64) -> AppResult
     let vehicle = store::vehicle::get(&mut c, grant.reach(), vehicle_id).await?;
     let h = history::load(&mut c, vehicle).await?;
     let now = ts(app.now_ms())?;
-    Ok(view(&h, &assess_at(&h, now), now))
+    let mut position = view(&h, &assess_at(&h, now), now);
+    position.battery = super::battery::load(&mut c, &h.vehicle, h.coverage.start).await?;
+    Ok(position)
 }
 
 /// One order's clock as shown.

@@ -133,8 +133,8 @@ struct Rows {
     answers: Vec<AnswerRow>,
     complaints: Vec<ComplaintRow>,
     complaint_events: Vec<(i64, i64, &'static str)>,
-    /// (month, CSI points, recommend) per answered survey, for the KPI hook.
-    answered: Vec<(YearMonth, Option<i64>, Option<i64>)>,
+    /// (answered at, CSI points, recommend) per answered survey, for the KPI hook.
+    answered: Vec<(i64, Option<f64>, Option<u8>)>,
 }
 
 struct OrderRow {
@@ -331,8 +331,8 @@ pub(super) async fn station_month(
         }
     }
     write(&mut tx, db.backend, shared, s, &rows).await?;
-    for (month, csi, recommend) in &rows.answered {
-        crate::kpi::record::survey_answered(&mut tx, s.id, *month, *csi, *recommend).await?;
+    for (at, csi, recommend) in &rows.answered {
+        crate::kpi::record::survey_answered(&mut tx, s.id, *at, *csi, *recommend).await?;
     }
     tx.commit().await?;
     sum.orders += rows.orders.len() as u64;
@@ -454,9 +454,9 @@ async fn survey(
                 .push((id, k.to_string(), score, text, answered_at));
             checked.insert(k.to_string(), a);
         }
-        let csi = domain::survey::score::respondent_csi(q, &checked).map(|c| c.round() as i64);
-        let rec = domain::survey::score::recommend(q, &checked).map(i64::from);
-        rows.answered.push((month_of(s, answered_at)?, csi, rec));
+        let csi = domain::survey::score::respondent_csi(q, &checked);
+        let rec = domain::survey::score::recommend(q, &checked);
+        rows.answered.push((answered_at, csi, rec));
     }
     rows.invitations.push(Invitation {
         id,

@@ -76,6 +76,16 @@ impl FadePromise {
         self.min_share_permille
     }
 
+    /// For how many years the promise runs.
+    pub fn years(&self) -> u8 {
+        self.years
+    }
+
+    /// Up to how many kilometres the promise runs.
+    pub fn km(&self) -> u32 {
+        self.km
+    }
+
     /// The last day the promise covers, from the periods' start (invoice or delivery).
     pub fn until(&self, start: Date) -> Result<Date, FadeError> {
         start

@@ -4,6 +4,7 @@
 //! replacement or refund requests ([`request`]). Rights are not stored: the domain
 //! recomputes them from this history (see the migration's note).
 
+pub mod battery;
 pub mod line;
 pub mod request;
 

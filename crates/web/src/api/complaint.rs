@@ -41,6 +41,8 @@ use std::collections::HashMap;
         inbox,
         policies,
         publish_policy,
+        goodwill_limits,
+        set_goodwill_limits,
         file_own,
         answer_own
     ),
@@ -48,6 +50,8 @@ use std::collections::HashMap;
         ProblemDoc,
         FileInput,
         ActInput,
+        app::complaint::goodwill::GoodwillLimitsInput,
+        app::complaint::goodwill::GoodwillLimitsView,
         NoteInput,
         AnalysisInput,
         ReassignInput,
@@ -80,6 +84,10 @@ pub fn router() -> Router<AppState> {
         .route("/complaints/{id}/goodwill", post(goodwill))
         .route("/complaints/{id}/attachments", post(attach))
         .route("/complaint-policies", get(policies).post(publish_policy))
+        .route(
+            "/complaint-goodwill-limits",
+            get(goodwill_limits).put(set_goodwill_limits),
+        )
         .route("/me/complaints", post(file_own))
         .route("/me/complaints/{id}/follow-up", post(answer_own))
 }
@@ -318,4 +326,33 @@ pub async fn answer_own(
         .await
         .map_err(|e| c.err(e))?;
     Ok(json(&r))
+}
+
+/// The goodwill approval limits per role in force (fen; the administrator has none).
+#[utoipa::path(get, path = "/api/v1/complaint-goodwill-limits", tag = "complaints", responses((status = 200, body = app::complaint::goodwill::GoodwillLimitsView)))]
+pub async fn goodwill_limits(
+    State(s): State<AppState>,
+    c: Caller,
+) -> Result<Json<app::complaint::goodwill::GoodwillLimitsView>, ApiError> {
+    let g = c.grant(Action::ComplaintRead)?;
+    let v = app::complaint::goodwill::limits(&s.app, &g)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok(Json(v))
+}
+
+/// Sets the goodwill approval limits (head office): each 0 to 1,000,000 yuan in fen,
+/// rising from customer relations to the station manager to the regional manager.
+#[utoipa::path(put, path = "/api/v1/complaint-goodwill-limits", tag = "complaints", request_body = app::complaint::goodwill::GoodwillLimitsInput, responses((status = 200, body = app::complaint::goodwill::GoodwillLimitsView), (status = 422, body = ProblemDoc)))]
+pub async fn set_goodwill_limits(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(input): JsonBody<app::complaint::goodwill::GoodwillLimitsInput>,
+) -> Result<Json<app::complaint::goodwill::GoodwillLimitsView>, ApiError> {
+    let g = c.grant(Action::ComplaintPolicy)?;
+    let input = input?;
+    let v = app::complaint::goodwill::set_limits(&s.app, &g, &input)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok(Json(v))
 }

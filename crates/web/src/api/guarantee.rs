@@ -33,7 +33,10 @@ use domain::permission::Action;
         put_guarantee_exclusion,
         delete_guarantee_exclusion,
         get_guarantee_policy,
-        put_guarantee_policy
+        put_guarantee_policy,
+        get_fade_promises,
+        put_fade_promise,
+        add_battery_check
     ),
     components(schemas(
         ThreeGuarantees,
@@ -54,6 +57,11 @@ use domain::permission::Action;
         app::guarantee::view::CountersView,
         app::guarantee::view::CoverageView,
         app::guarantee::view::OrderClock,
+        app::guarantee::battery::PromiseInput,
+        app::guarantee::battery::PromiseView,
+        app::guarantee::battery::CheckInput,
+        app::guarantee::battery::CheckView,
+        app::guarantee::battery::BatteryView,
     ))
 )]
 pub struct GuaranteeApi;
@@ -105,6 +113,62 @@ pub fn router() -> Router<AppState> {
             "/settings/three-guarantees",
             get(get_guarantee_policy).put(put_guarantee_policy),
         )
+        .route(
+            "/settings/three-guarantees/fade-promises",
+            get(get_fade_promises).put(put_fade_promise),
+        )
+        .route(
+            "/vehicles/{id}/three-guarantees/battery-checks",
+            post(add_battery_check),
+        )
+}
+
+/// Every model's traction-battery capacity-fade promise (its 三包凭证's figure).
+#[utoipa::path(get, path = "/api/v1/settings/three-guarantees/fade-promises", tag = "three-guarantees", responses((status = 200, body = Vec<app::guarantee::battery::PromiseView>)))]
+pub async fn get_fade_promises(
+    State(s): State<AppState>,
+    c: Caller,
+) -> Result<Json<Vec<app::guarantee::battery::PromiseView>>, ApiError> {
+    let g = c.grant(Action::NetworkRead)?;
+    let v = app::guarantee::battery::promises(&s.app, &g)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok(Json(v))
+}
+
+/// Sets one model's capacity-fade promise (head office): the least share of the rated
+/// capacity kept, for so many years or kilometres. Battery checks of that model's
+/// cars are judged against it from then on.
+#[utoipa::path(put, path = "/api/v1/settings/three-guarantees/fade-promises", tag = "three-guarantees", request_body = app::guarantee::battery::PromiseInput, responses((status = 200, body = app::guarantee::battery::PromiseView), (status = 422, body = crate::error::ProblemDoc)))]
+pub async fn put_fade_promise(
+    State(s): State<AppState>,
+    c: Caller,
+    JsonBody(input): JsonBody<app::guarantee::battery::PromiseInput>,
+) -> Result<Json<app::guarantee::battery::PromiseView>, ApiError> {
+    let g = c.grant(Action::NetworkWrite)?;
+    let input = input?;
+    let v = app::guarantee::battery::set_promise(&s.app, &g, &input)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok(Json(v))
+}
+
+/// Records a battery check (state of health) of an EV; the vehicle page and the
+/// dossier judge it against the model's promise. 409 for a car that is not an EV.
+#[utoipa::path(post, path = "/api/v1/vehicles/{id}/three-guarantees/battery-checks", tag = "three-guarantees", params(("id" = i64, Path)), request_body = app::guarantee::battery::CheckInput, responses((status = 201, body = super::Created), (status = 409, body = crate::error::ProblemDoc), (status = 422, body = crate::error::ProblemDoc)))]
+pub async fn add_battery_check(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<app::guarantee::battery::CheckInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let g = c.grant(Action::RepairOrderWrite)?;
+    let input = input?;
+    let id = path_id(&id, c.lang)?;
+    let new = app::guarantee::battery::record_check(&s.app, &g, id, &input)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok((StatusCode::CREATED, Json(Created { id: new })))
 }
 
 /// A vehicle's windows, counters, every right that arose (article, date, evidence) and

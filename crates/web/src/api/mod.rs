@@ -13,6 +13,7 @@ pub mod campaign;
 pub mod capacity;
 pub mod complaint;
 pub mod customer;
+pub mod demo;
 pub mod estimate;
 pub mod follow_up;
 pub mod guarantee;

@@ -46,6 +46,10 @@ struct OwnerPage {
     csrf: String,
     notice: Option<String>,
     error: Option<String>,
+    /// The refusal of the cited right, shown beside its field.
+    right_error: Option<String>,
+    /// The refusal of the kind, shown beside its field.
+    kind_error: Option<String>,
     car: String,
     /// (label, value) of the periods and counters.
     status: Vec<(String, String)>,
@@ -77,13 +81,59 @@ fn days_left(today: jiff::civil::Date, until: &str) -> i64 {
         .unwrap_or(0)
 }
 
+/// A refusal as the page shows it: beside the field it names, the rest at the top.
+#[derive(Debug, Default)]
+struct Refusal {
+    top: Option<String>,
+    right: Option<String>,
+    kind: Option<String>,
+}
+
+impl Refusal {
+    /// At the top only.
+    fn top(msg: String) -> Refusal {
+        Refusal {
+            top: Some(msg),
+            ..Refusal::default()
+        }
+    }
+
+    /// A use case's refusal, each violation beside the field it names.
+    fn of(lang: Lang, e: &AppError) -> (Refusal, StatusCode) {
+        let (msg, status) = page_error(lang, e);
+        let (AppError::Invalid(v) | AppError::Refused(v)) = e else {
+            return (Refusal::top(msg), status);
+        };
+        let mut out = Refusal::default();
+        let mut top = Vec::new();
+        for f in crate::error::field_errors(lang, &v.0) {
+            let slot = match f.field.as_str() {
+                "kind" => &mut out.kind,
+                "article" | "subject" | "right" => &mut out.right,
+                _ => {
+                    top.push(f.message);
+                    continue;
+                }
+            };
+            *slot = Some(match slot.take() {
+                Some(before) => format!("{before}; {}", f.message),
+                None => f.message,
+            });
+        }
+        if !top.is_empty() {
+            out.top = Some(top.join("; "));
+        }
+        (out, status)
+    }
+}
+
 async fn show(
     s: &AppState,
     session: &Session,
     grant: &Grant,
     id: i64,
     notice: Option<String>,
-    error: Option<String>,
+    refusal: Refusal,
     status: StatusCode,
 ) -> Response {
     let lang = Lang::from_tag(&session.lang);
@@ -175,7 +225,7 @@ async fn show(
         .filter(|r| r.state == "filed" || r.state == "accepted")
         .map(|r| (r.article.as_str(), r.subject.as_str()))
         .collect();
-    let citable = tg
+    let citable: Vec<Citable> = tg
         .rights
         .iter()
         .filter(|r| r.kind == "replacement_or_refund")
@@ -189,13 +239,28 @@ async fn show(
             ),
         })
         .collect();
+    // Without the form there is no field to stand beside: everything at the top.
+    let mut refusal = refusal;
+    if citable.is_empty() {
+        let all: Vec<String> = [
+            refusal.top.take(),
+            refusal.right.take(),
+            refusal.kind.take(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        refusal.top = (!all.is_empty()).then(|| all.join("; "));
+    }
     let page = OwnerPage {
         lang,
         t: tables(),
         title: t(lang, "gt3.own.title"),
         csrf: session.csrf.clone(),
         notice,
-        error,
+        error: refusal.top,
+        right_error: refusal.right,
+        kind_error: refusal.kind,
         car: format!(
             "{} · {}",
             p.model,
@@ -229,7 +294,16 @@ async fn page(State(s): State<AppState>, parts: Parts, Path(id): Path<String>) -
         .split('&')
         .any(|p| p == "filed=1");
     let notice = filed.then(|| t(lang, "gt3.own.filed"));
-    show(&s, &session, &grant, id, notice, None, StatusCode::OK).await
+    show(
+        &s,
+        &session,
+        &grant,
+        id,
+        notice,
+        Refusal::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn file(
@@ -250,7 +324,7 @@ async fn file(
             &grant,
             id,
             None,
-            Some(msg),
+            Refusal::top(msg),
             StatusCode::FORBIDDEN,
         )
         .await;
@@ -267,8 +341,8 @@ async fn file(
             Redirect::to(&format!("/owner/vehicles/{id}/three-guarantees?filed=1")).into_response()
         }
         Err(e) => {
-            let (msg, status) = page_error(lang, &e);
-            show(&s, &session, &grant, id, None, Some(msg), status).await
+            let (refusal, status) = Refusal::of(lang, &e);
+            show(&s, &session, &grant, id, None, refusal, status).await
         }
     }
 }

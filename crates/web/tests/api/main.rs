@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod goodwill;
 mod input;
 mod matrix;
 mod privacy;

@@ -261,6 +261,24 @@ pub(super) fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
             "network_write",
         ),
         (
+            "GET",
+            "/api/v1/settings/three-guarantees/fade-promises".into(),
+            "network_read",
+        ),
+        (
+            "PUT",
+            "/api/v1/settings/three-guarantees/fade-promises".into(),
+            "network_write",
+        ),
+        (
+            "POST",
+            format!(
+                "/api/v1/vehicles/{}/three-guarantees/battery-checks",
+                f.vehicle_a
+            ),
+            "repair_order_write",
+        ),
+        (
             "POST",
             "/api/v1/repair-orders/1/concern".into(),
             "workshop_or_write",
@@ -483,6 +501,16 @@ pub(super) fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
             "complaint_write",
         ),
         ("GET", "/api/v1/complaint-policies".into(), "complaint_read"),
+        (
+            "GET",
+            "/api/v1/complaint-goodwill-limits".into(),
+            "complaint_read",
+        ),
+        (
+            "PUT",
+            "/api/v1/complaint-goodwill-limits".into(),
+            "complaint_policy",
+        ),
         (
             "POST",
             "/api/v1/complaint-policies".into(),

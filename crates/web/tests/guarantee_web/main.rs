@@ -192,6 +192,7 @@ async fn repair_of(
     id
 }
 
+mod battery;
 mod findings;
 mod pages;
 mod requests;

@@ -397,3 +397,42 @@ async fn the_owner_sees_the_status_and_files_a_request_on_the_phone() {
     let r = other.get(url).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_owners_filing_errors_stand_beside_their_fields() {
+    let t = TestApp::spawn().await;
+    let advisor = Api::new(&t, Role::ServiceAdvisor).await;
+    let car = car_with_right(&t, &advisor, "AN001955").await;
+    at(&t, "2026-09-28T10:00");
+    let (owner, csrf) = t.owner_session("13800000001").await;
+    let url = format!("{}/owner/vehicles/{car}/three-guarantees", t.base);
+    for (kind, right, field) in [
+        ("swap", "art24(1)(4)|part:ignition_coil", "kind"),
+        ("replacement", "art24(1)(4)|part:never_repaired", "right"),
+    ] {
+        let r = owner
+            .post(url.clone())
+            .form(&[("csrf", csrf.as_str()), ("kind", kind), ("right", right)])
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_client_error(), "{field}: {}", r.status());
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains(&format!("data-field=\"{field}\"")),
+            "the error is beside the {field}"
+        );
+        assert!(
+            html.contains("id=\"gt-owner-request\""),
+            "the form is shown again"
+        );
+    }
+    let (_, list) = advisor
+        .get(&format!("/vehicles/{car}/three-guarantees/requests"))
+        .await;
+    assert_eq!(
+        list.as_array().map(Vec::len),
+        Some(0),
+        "nothing filed: {list}"
+    );
+}

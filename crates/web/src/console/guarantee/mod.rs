@@ -210,7 +210,62 @@ pub(crate) fn vehicle_sections(lang: Lang, tg: &ThreeGuarantees) -> Vec<Section>
         ],
         rows,
     };
-    vec![counters, rights_section(lang, tg)]
+    let mut out = vec![counters, rights_section(lang, tg)];
+    if let Some(b) = &tg.battery {
+        out.push(battery_section(lang, b));
+    }
+    out
+}
+
+/// Tenths of a per cent as a per cent with one decimal (`705` → `70.5 %`).
+fn permille(v: u16) -> String {
+    format!("{}.{} %", v / 10, v % 10)
+}
+
+/// An EV's capacity-fade promise and its battery checks, each with its verdict.
+fn battery_section(lang: Lang, b: &app::guarantee::battery::BatteryView) -> Section {
+    let mut rows = vec![match (&b.promise, &b.promise_until) {
+        (Some(p), until) => vec![
+            t(lang, "gt4.fade_promise"),
+            format!(
+                "≥ {} · {} {} / {} km{}",
+                permille(p.min_share_permille),
+                p.years,
+                t(lang, "gt4.years"),
+                p.km,
+                until
+                    .as_ref()
+                    .map(|u| format!(" ({} {u})", t(lang, "gt4.until")))
+                    .unwrap_or_default()
+            ),
+            String::new(),
+        ],
+        (None, _) => vec![
+            t(lang, "gt4.fade_promise"),
+            t(lang, "gt4.no_promise"),
+            String::new(),
+        ],
+    }];
+    rows.extend(b.checks.iter().map(|c| {
+        let verdict = t(lang, &format!("gt4.verdict.{}", c.verdict));
+        vec![
+            format!("{} · {} km", c.checked_on, c.odometer_km),
+            permille(c.share_permille),
+            match c.short_by_permille {
+                Some(short) => format!("{verdict} (−{})", permille(short)),
+                None => verdict,
+            },
+        ]
+    }));
+    Section {
+        title: t(lang, "gt4.battery"),
+        headers: vec![
+            t(lang, "gt4.check"),
+            t(lang, "gt4.soh"),
+            t(lang, "gt4.verdict"),
+        ],
+        rows,
+    }
 }
 
 /// A right's kind in words, with its assembly for a free assembly.
