@@ -11,7 +11,6 @@ use crate::shared::{refused, ts};
 use crate::{AppError, AppResult};
 use domain::certification::{Requirement, clear};
 use domain::complaint::workflow::{Event as Move, State as Stage6, transition};
-use domain::kpi::YearMonth;
 use domain::privacy::consent::ConsentPurpose;
 use domain::repair_order::{CheckRule, RepairOrder, Stage, StageStandard};
 use domain::simulation::Params;
@@ -189,14 +188,6 @@ fn local(s: &Station, m: MonthSpec, day: i8, minute: i64) -> AppResult<i64> {
     Ok(at.timestamp().as_millisecond() + minute * MIN_MS)
 }
 
-fn month_of(s: &Station, at: i64) -> AppResult<YearMonth> {
-    let d = ts(at)?.to_zoned(s.zone.clone()).date();
-    Ok(YearMonth {
-        year: d.year(),
-        month: d.month(),
-    })
-}
-
 /// Simulates station `s` in month `m`, in one transaction; adds what it wrote to `sum`.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn station_month(
@@ -290,7 +281,7 @@ pub(super) async fn station_month(
         }
         let ids_inv = &mut ids[2];
         survey(
-            shared, s, plan, &w, id, customer, vehicle, cutoff, ids_inv, &mut rows, &mut tx,
+            shared, plan, &w, id, customer, vehicle, cutoff, ids_inv, &mut rows, &mut tx,
         )
         .await?;
         if let Some(c) = plan
@@ -391,7 +382,6 @@ fn push_order(
 #[allow(clippy::too_many_arguments)]
 async fn survey(
     shared: &mut Shared,
-    s: &Station,
     plan: &OrderPlan,
     w: &Walked,
     order: i64,

@@ -6,6 +6,7 @@
 use super::*;
 use app::survey::answer::{self, CallInput, CallOutcome};
 use serde_json::json;
+use std::collections::BTreeMap;
 
 /// The engine's CSI, NPS and audit-compliance counters of a month.
 async fn quality_counters(env: &Env, month: &str) -> Sums {
