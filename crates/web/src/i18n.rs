@@ -131,6 +131,10 @@ impl I18n {
                 include_str!("../i18n/kpi.en.toml"),
             ),
             (
+                include_str!("../i18n/simulation.zh-CN.toml"),
+                include_str!("../i18n/simulation.en.toml"),
+            ),
+            (
                 include_str!("../i18n/labour.zh-CN.toml"),
                 include_str!("../i18n/labour.en.toml"),
             ),

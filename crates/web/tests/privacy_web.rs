@@ -72,7 +72,7 @@ fn fields_of(method: &str, path: &str) -> Option<&'static [Field]> {
         // Complaints: the customer's words (typed numbers masked); the customer and the
         // car by id only.
         ("GET", "/complaints" | "/complaints/{id}") => &[FreeText],
-        ("GET", "/complaints/inbox" | "/complaint-policies") => NONE,
+        ("GET", "/complaints/inbox" | "/complaint-policies" | "/complaint-goodwill-limits") => NONE,
         // Surveys: the customer's name on lists and the comment typed in (numbers
         // masked on alerts); the questionnaire and the month's figures carry nobody.
         ("GET", "/surveys" | "/surveys/{id}" | "/survey-alerts") => &[CustomerName, FreeText],
@@ -113,6 +113,7 @@ fn is_catalogue(p: &str) -> bool {
         "/calendar/holidays",
         "/vehicles/{id}/three-guarantees",
         "/settings/three-guarantees",
+        "/settings/three-guarantees/fade-promises",
         "/me",
         "/payment-notices",
         "/sandbox-pay/{payment_ref}",

@@ -205,12 +205,11 @@ pub(crate) async fn survey_scores(
     versions: &mut HashMap<i64, Questionnaire>,
     s: &SurveySource,
 ) -> AppResult<(Option<f64>, Option<u8>)> {
-    if !versions.contains_key(&s.version) {
-        let q = crate::survey::version(tx, s.version).await?;
-        versions.insert(s.version, q);
-    }
-    let Some(q) = versions.get(&s.version) else {
-        return Ok((None, None));
+    let q = match versions.entry(s.version) {
+        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(crate::survey::version(tx, s.version).await?)
+        }
     };
     let answers: BTreeMap<String, Answer> = s
         .scores

@@ -298,9 +298,11 @@ pub async fn audits(
         .iter()
         .map(|c| {
             let applicable = c.passed + c.failed;
-            let rate = (applicable > 0)
-                .then(|| format!("{:.1}%", c.passed as f64 * 100.0 / applicable as f64))
-                .unwrap_or_else(|| "—".into());
+            let rate = if applicable > 0 {
+                format!("{:.1}%", c.passed as f64 * 100.0 / applicable as f64)
+            } else {
+                "—".into()
+            };
             (
                 format!("/console/quality-audits/{}", c.id),
                 vec![

@@ -86,7 +86,7 @@ fn back(id: i64, code: &str, error: Option<&Violation>) -> Response {
         Some(v) => super::super::toast::redirect(
             &format!(
                 "/console/quality-audits/{id}?photo_rule={}&code={code}#photos-{code}",
-                token(&v.rule)
+                token(v.rule)
             ),
             "",
         ),
