@@ -169,6 +169,9 @@ test('the progress page never reloads itself: a change shows a notice with a ref
     const page = await pageIn(browser, 'zh');
     await page.goto(`${BASE_URL}${shop.link}`);
     await page.evaluate(() => { window.__typed = 'still here'; });
+    // The page has read the order once (else a slow first poll could already see
+    // the change below and take it for the page's own state).
+    await page.waitForSelector('#live-poll[data-polled]', { state: 'attached', timeout: 20_000 });
     // The owner approves from another device; the page notices within one poll.
     const r = await fetch(`${BASE_URL}/api/v1/track/${shop.token}/lines/1/approve`, { method: 'POST' });
     assert.equal(r.status, 204);

@@ -22,7 +22,8 @@
     fetch(url, { credentials: 'same-origin' }).then(function (r) { return r.ok ? r.json() : null; }).then(function (t) {
       if (t === null) return;
       var p = print(t);
-      if (first === null) { first = p; return; }
+      // The first answer is what the page shows; data-polled tells a watcher so.
+      if (first === null) { first = p; el.setAttribute('data-polled', '1'); return; }
       if (p !== first) { banner.hidden = false; clearInterval(timer); }
     }).catch(function () {});
   }
