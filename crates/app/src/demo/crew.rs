@@ -3,7 +3,6 @@
 //! (the working day, the demo's bills and three-guarantees cases) are `day`,
 //! `billing` and `guarantee`.
 
-use super::day::{MINUTE, STATION};
 use super::internal;
 use crate::clock::ManualClock;
 use crate::estimate::{DecisionInput, LineInput};
@@ -15,6 +14,12 @@ use domain::repair_order::{CheckRule, Stage, default_standard};
 use domain::role::Role;
 use sqlx::Row;
 use store::Db;
+
+/// The station whose day is filled (the fixed accounts work there).
+pub(super) const STATION: i64 = 1;
+
+/// Minutes in milliseconds.
+pub(super) const MINUTE: i64 = 60_000;
 
 /// The people of the first station who do the work, and a head-office grant for
 /// what none of them may do.

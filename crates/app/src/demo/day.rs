@@ -13,7 +13,7 @@
 //! The crew and the steps one order goes through are [`super::crew`]; this module is
 //! the plan of the day.
 
-use super::crew::{Crew, Day};
+use super::crew::{Crew, Day, MINUTE, STATION};
 use super::internal;
 use crate::clock::ManualClock;
 use crate::repair_order::OpenInput;
@@ -29,12 +29,6 @@ use rand::seq::SliceRandom;
 use sqlx::Row;
 use std::sync::Arc;
 use store::Db;
-
-/// The station whose day is filled (the fixed accounts work there).
-pub(super) const STATION: i64 = 1;
-
-/// Minutes in milliseconds.
-pub(super) const MINUTE: i64 = 60_000;
 
 /// What the working day made.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]

@@ -17,8 +17,8 @@
 //! 三包有效期. With fewer such cars, fewer stages are made (the order above is the
 //! order of importance).
 
-use super::crew::{Crew, Day, principal};
-use super::day::{MINUTE, STATION, at};
+use super::crew::{Crew, Day, MINUTE, STATION, principal};
+use super::day::at;
 use super::internal;
 use crate::clock::ManualClock;
 use crate::guarantee::record::{ClockInput, ExclusionInput, LineInput};

@@ -9,8 +9,8 @@
 //! now. A start on the same day does nothing (idempotent); so does a second start
 //! after a refresh.
 
-use super::crew::{Crew, Day};
-use super::day::{MINUTE, Made, Reach, STATION, at, cars_of_today};
+use super::crew::{Crew, Day, MINUTE, STATION};
+use super::day::{Made, Reach, at, cars_of_today};
 use super::internal;
 use crate::clock::ManualClock;
 use crate::{App, AppResult, AppSettings};

@@ -31,6 +31,7 @@ pub mod audit;
 mod batch;
 mod model;
 mod money;
+mod rows;
 
 pub use model::Summary;
 use model::{Station, internal};
@@ -146,7 +147,7 @@ pub async fn run(
         progress("kpi", i as u64 + 1, months.len() as u64);
     }
     if db.backend == Backend::Postgres {
-        batch::reset_sequences(db).await?;
+        rows::reset_sequences(db).await?;
     }
     sum.seconds = started.elapsed().as_secs_f64();
     Ok(sum)
@@ -154,7 +155,7 @@ pub async fn run(
 
 /// The stage standard, questionnaire and complaint policies in force (publishing
 /// the defaults where none is stored, as the first real use would).
-async fn shared(db: &Db, now: Timestamp, spare: Option<i64>) -> AppResult<batch::Shared> {
+async fn shared(db: &Db, now: Timestamp, spare: Option<i64>) -> AppResult<model::Shared> {
     let now = now.as_millisecond();
     let mut tx = db.begin().await?;
     let standard = crate::stage_standard::current(&mut tx).await?;
@@ -171,7 +172,7 @@ async fn shared(db: &Db, now: Timestamp, spare: Option<i64>) -> AppResult<batch:
         policies.insert(c.code(), id);
     }
     tx.commit().await?;
-    Ok(batch::Shared {
+    Ok(model::Shared {
         standard,
         questionnaire,
         policies,

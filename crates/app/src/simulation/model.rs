@@ -3,9 +3,12 @@
 //! batch, money and audit files need nothing of `mod.rs`, which drives them.
 
 use crate::AppError;
+use domain::repair_order::StageStandard;
 use domain::simulation::profile;
+use domain::survey::Questionnaire;
 use jiff::tz::TimeZone;
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// What a run wrote.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -56,3 +59,23 @@ pub struct Station {
 pub(crate) fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(e.to_string())
 }
+
+/// What every batch of a run shares: the standard, the questionnaire, the complaint
+/// policies, and who has said yes to surveys.
+pub(crate) struct Shared {
+    pub standard: StageStandard,
+    pub questionnaire: Questionnaire,
+    /// Policy id per complaint category code (normal severity).
+    pub policies: HashMap<&'static str, i64>,
+    /// Survey consent per customer, filled as customers come.
+    pub consent: HashMap<i64, bool>,
+    /// A station that files no simulated complaints (the demo's first tells its own).
+    pub spare_station: Option<i64>,
+}
+
+/// A minute in milliseconds.
+pub(crate) const MIN_MS: i64 = 60_000;
+/// A day in milliseconds.
+pub(crate) const DAY_MS: i64 = 86_400_000;
+/// The labour operation simulated orders book (one line per order).
+pub(crate) const OPERATION: &str = "SIM-SERVICE";
