@@ -1,4 +1,10 @@
-//! The `aftersales` binary: serve, migrate, build demo data, import and export.
+//! The `aftersales` binary: serve, migrate, build demo data, simulate, import and
+//! export.
+//!
+//! At about 620 lines this is the command line and one dispatch over its subcommands;
+//! the server's jobs, settings and shutdown already live in their own modules. The
+//! next split is the demo and simulate arms of `main` (building, the day refresh, the
+//! history and the demo clock) into a `demo` module beside them.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};

@@ -4,7 +4,7 @@
 //! only qualified technicians to assign; the owner link with its QR code; the
 //! timeline with people by name.
 //!
-//! One concept at 605 lines: the view model of one page and the function that fills it;
+//! One concept at about 610 lines: the view model of one page and the function that fills it;
 //! its parts (stages, estimate, owner link) are already rendered by their own modules.
 
 use crate::AppState;
