@@ -118,17 +118,7 @@ pub async fn orders(
         "kpi.name.ffv",
         "kpi.name.on_time",
     ];
-    render(
-        &DrillPage {
-            chrome: chrome.crumb("/console/kpis", t(lang, "svc.kpis")),
-            title,
-            back,
-            heads: heads.iter().map(|h| t(lang, h)).collect(),
-            rows,
-            empty: t(lang, "kpi.no_cases"),
-        },
-        StatusCode::OK,
-    )
+    drill_page(chrome, lang, (title, back), &heads, rows)
 }
 
 /// `GET /console/kpis/complaints?station=&month=`: the complaints behind a station's
@@ -178,17 +168,7 @@ pub async fn complaints(
         "kpi.name.complaint_response_2h",
         "kpi.name.complaint_closure_3d",
     ];
-    render(
-        &DrillPage {
-            chrome: chrome.crumb("/console/kpis", t(lang, "svc.kpis")),
-            title,
-            back,
-            heads: heads.iter().map(|h| t(lang, h)).collect(),
-            rows,
-            empty: t(lang, "kpi.no_cases"),
-        },
-        StatusCode::OK,
-    )
+    drill_page(chrome, lang, (title, back), &heads, rows)
 }
 
 fn drill_page(
