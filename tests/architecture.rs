@@ -18,7 +18,7 @@ const LAYERS: [(&str, &str); 6] = [
 
 /// Modules that are machinery or shared value types, not business areas. Every other
 /// module is an area and must be named as in the other layers.
-const MACHINERY: [&str; 46] = [
+const MACHINERY: [&str; 47] = [
     // domain: value types and the permission model every area uses
     "certification",
     "ids",
@@ -34,7 +34,8 @@ const MACHINERY: [&str; 46] = [
     "vin",
     // the closed code lists and how they state themselves
     "code",
-    // store: the connection, migrations, the event log, scoping, sessions
+    // store: the connection, migrations, the event log, scoping, sessions, the
+    // throw-away databases of the test suites
     "audit",
     "db",
     "error",
@@ -47,6 +48,7 @@ const MACHINERY: [&str; 46] = [
     "settings",
     "transaction",
     "idempotency",
+    "test_database",
     // app: sign-in, the clock, input reading and its OpenAPI schemas, notifications,
     // jobs and timers, signing keys, bulk data (`job` and `auth` also name the domain's
     // rules and the console page)

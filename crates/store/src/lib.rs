@@ -19,6 +19,7 @@ pub mod query;
 pub mod scope;
 pub mod session;
 pub mod settings;
+pub mod test_database;
 pub mod transaction;
 
 // Business areas, one module each, named as in every other layer. Every function

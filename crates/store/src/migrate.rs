@@ -195,6 +195,21 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// A fingerprint of the PostgreSQL migrations (their versions and SQL), stable across
+/// builds: FNV-1a, written out because the standard library's hasher may change
+/// between Rust versions. Names the template that test databases are copied from
+/// ([`crate::test_database`]).
+pub fn fingerprint() -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for m in MIGRATIONS {
+        for byte in m.version.to_le_bytes().iter().chain(m.postgres.as_bytes()) {
+            h ^= u64::from(*byte);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
 /// Applies every migration not yet applied, each in its own transaction, and returns
 /// how many were applied. Safe to run from several servers at once on PostgreSQL (an
 /// advisory lock serialises them).

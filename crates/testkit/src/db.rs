@@ -29,23 +29,12 @@ impl TestDb {
         {
             Some(admin_url) => {
                 let name = random_name("as_test");
-                let admin = store::Db::connect(&admin_url, 1)
+                let url = store::test_database::create(&admin_url, &name)
                     .await
-                    .expect("connect to TEST_DATABASE_URL");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&admin.pool)
-                    .await
-                    .expect("create test database");
-                admin.pool.close().await;
-                let base = admin_url
-                    .rsplit_once('/')
-                    .map(|(b, _)| b.to_string())
-                    .unwrap_or(admin_url.clone());
-                let url = format!("{base}/{name}");
+                    .expect("create test database from the migrated template");
                 let db = store::Db::connect(&url, 16)
                     .await
                     .expect("connect to test database");
-                store::migrate::run(&db).await.expect("migrate");
                 TestDb {
                     db,
                     url,
@@ -89,15 +78,7 @@ impl Drop for TestDb {
                         .enable_all()
                         .build()
                         .ok()?;
-                    rt.block_on(async move {
-                        let admin = store::Db::connect(&url, 1).await.ok()?;
-                        sqlx::query(sqlx::AssertSqlSafe(format!(
-                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                        )))
-                        .execute(&admin.pool)
-                        .await
-                        .ok()
-                    })
+                    rt.block_on(store::test_database::drop(&url, &name)).ok()
                 })
                 .join();
             }

@@ -63,15 +63,9 @@ impl Env {
             .ok()
             .filter(|u| !u.is_empty())?;
         let name = format!("{prefix}_{}", random_hex());
-        let admin = store::Db::connect(&admin_url, 1).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&admin.pool)
+        let url = store::test_database::create(&admin_url, &name)
             .await
             .unwrap();
-        admin.pool.close().await;
-        let base = admin_url.split('?').next().unwrap();
-        let (prefix, _) = base.rsplit_once('/').unwrap();
-        let url = format!("{prefix}/{name}");
         Some(Env::with(&url, Cleanup::Database { admin_url, name }, settings).await)
     }
 
@@ -85,14 +79,7 @@ impl Env {
                 }
             }
             Cleanup::Database { admin_url, name } => {
-                let admin = store::Db::connect(&admin_url, 1).await.unwrap();
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .execute(&admin.pool)
-                .await
-                .unwrap();
-                admin.pool.close().await;
+                store::test_database::drop(&admin_url, &name).await.unwrap();
             }
         }
     }

@@ -44,15 +44,10 @@ impl TestDb {
     /// A new PostgreSQL database next to the one `TEST_DATABASE_URL` names.
     pub(crate) async fn postgres(admin_url: &str) -> TestDb {
         let name = format!("as_test_{}", random_hex());
-        let admin = Db::connect(admin_url, 1).await.expect("connect postgres");
-        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&admin.pool)
+        let url = store::test_database::create(admin_url, &name)
             .await
-            .expect("create database");
-        admin.pool.close().await;
-        let url = with_database(admin_url, &name);
+            .expect("create database from the migrated template");
         let db = Db::connect(&url, 5).await.expect("connect test database");
-        store::migrate::run(&db).await.expect("migrate postgres");
         TestDb {
             db,
             cleanup: Cleanup::Postgres {
@@ -71,30 +66,10 @@ impl TestDb {
                 }
             }
             Cleanup::Postgres { admin_url, name } => {
-                if let Ok(admin) = Db::connect(&admin_url, 1).await {
-                    let _ = sqlx::query(AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                    )))
-                    .execute(&admin.pool)
-                    .await;
-                    admin.pool.close().await;
-                }
+                let _ = store::test_database::drop(&admin_url, &name).await;
             }
         }
     }
-}
-
-/// `url` with its database name replaced by `name`.
-pub(crate) fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let cut = base
-        .rfind('/')
-        .filter(|i| *i > "postgres://".len())
-        .unwrap_or(base.len());
-    format!("{}/{name}{query}", &base[..cut])
 }
 
 /// Every backend to run on: SQLite, plus PostgreSQL when configured.
