@@ -3,11 +3,17 @@
 #   1. Rust tests on SQLite (the default), then on PostgreSQL (TEST_DATABASE_URL);
 #   2. the API fuzz (scripts/fuzz-api.sh, schemathesis) against a demo server on SQLite;
 #   3. the browser tests (tests/browser, headless Debian Chromium via playwright-core)
-#      against a demo server on SQLite, then against one on PostgreSQL, each followed
-#      by a scan of that server's log and outbox for secrets (scripts/scan-secrets.mjs).
+#      against a demo server on SQLite and one on PostgreSQL, each followed by a scan
+#      of that server's log and outbox for secrets (scripts/scan-secrets.mjs).
 # Installs what is missing first (Debian packages chromium, postgresql and a Chinese
 # font for the screenshots; the npm packages of tests/browser) and starts the local
 # PostgreSQL if it is not running.
+#
+# Time (CI must stay under 30 minutes on 2 cores): after the build and the SQLite run
+# (which use both cores), the work that mostly waits runs side by side: the
+# PostgreSQL run beside the API fuzz, then the two browser suites beside each other.
+# Each side's output is kept in its own log and printed whole when it ends. Set
+# SERIAL=1 to run everything one after the other.
 #
 # PostgreSQL: 127.0.0.1:5432, user postgres (trust auth), database test; the Rust
 # tests create their own databases from TEST_DATABASE_URL, the browser run creates
@@ -157,17 +163,17 @@ count_node() { # log file of a node --test run
 # ---------------------------------------------------------------------------
 # 3. Rust tests.
 
-rust_tests() {
+rust_tests_sqlite() {
   say "cargo test --workspace (SQLite)"
   env -u TEST_DATABASE_URL cargo test --workspace 2>&1 | tee "$WORK/cargo-sqlite.log"
   count_cargo "$WORK/cargo-sqlite.log"
+}
 
-  # PostgreSQL tests spend most of their time waiting on the server (each test copies
-  # a database from the migrated template and drops it again), so six threads per
-  # test binary finish in less than half the time of the default two.
-  say "cargo test --workspace (PostgreSQL: TEST_DATABASE_URL=$PG_ADMIN_URL, ${PG_TEST_THREADS:-6} threads)"
-  TEST_DATABASE_URL="$PG_ADMIN_URL" cargo test --workspace -- --test-threads="${PG_TEST_THREADS:-6}" 2>&1 | tee "$WORK/cargo-postgres.log"
-  count_cargo "$WORK/cargo-postgres.log"
+# PostgreSQL tests spend most of their time waiting on the server (each test copies a
+# database from the migrated template and drops it again), so six threads per test
+# binary finish in less than half the time of the default two.
+rust_tests_postgres() { # log file
+  TEST_DATABASE_URL="$PG_ADMIN_URL" cargo test --workspace -- --test-threads="${PG_TEST_THREADS:-6}" 2>&1 | tee "$1"
 }
 
 # ---------------------------------------------------------------------------
@@ -181,11 +187,12 @@ http_status() { # url -> prints the status code, or 000
   node -e 'fetch(process.argv[1],{signal:AbortSignal.timeout(2000)}).then(r=>console.log(r.status),()=>console.log("000"))' "$1"
 }
 
-browser_tests() { # label database-url
+browser_tests() { # label database-url; prints to stdout, the caller keeps it in a log
   local label="$1" url="$2" port log status started
+  trap stop_server EXIT
   port="$(free_port)"
   log="$WORK/server-$label.log"
-  say "browser tests on $label: starting target/debug/aftersales demo on 127.0.0.1:$port"
+  echo "browser tests on $label: starting target/debug/aftersales demo on 127.0.0.1:$port"
   AFTERSALES_DATABASE_URL="$url" AFTERSALES_LISTEN="127.0.0.1:$port" \
     target/debug/aftersales demo --scale small --db "$url" --listen "127.0.0.1:$port" >"$log" 2>&1 &
   SERVER_PID=$!
@@ -193,52 +200,91 @@ browser_tests() { # label database-url
   started=$SECONDS
   while :; do
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-      tail -n 60 "$log" >&2
+      tail -n 60 "$log"
       SERVER_PID=""
-      die "the demo server ($label) exited before it was ready (log above)"
+      echo "ERROR: the demo server ($label) exited before it was ready (log above)"
+      return 1
     fi
     status="$(http_status "http://127.0.0.1:$port/readyz")"
     [[ "$status" == 200 ]] && break
     if (( SECONDS - started >= READY_TIMEOUT )); then
-      tail -n 60 "$log" >&2
-      die "GET /readyz of the demo server ($label) did not answer 200 within ${READY_TIMEOUT} s (last status: $status)"
+      tail -n 60 "$log"
+      echo "ERROR: GET /readyz of the demo server ($label) did not answer 200 within ${READY_TIMEOUT} s (last status: $status)"
+      return 1
     fi
     sleep 0.5
   done
   echo "ready after $((SECONDS - started)) s"
 
   local rc=0
-  SERVER_LOG="$log" BASE_URL="http://127.0.0.1:$port" timeout 900 node --test "$BROWSER_DIR/" 2>&1 | tee "$WORK/node-$label.log" || rc=$?
+  SERVER_LOG="$log" BASE_URL="http://127.0.0.1:$port" timeout 1200 node --test "$BROWSER_DIR/" 2>&1 \
+    | tee "$WORK/node-$label.log" || rc=$?
   stop_server
   if (( rc != 0 )); then
-    echo "--- last lines of the server log ($label) ---" >&2
-    tail -n 40 "$log" >&2
-    die "browser tests on $label failed"
+    echo "--- last lines of the server log ($label) ---"
+    tail -n 40 "$log"
+    echo "ERROR: browser tests on $label failed"
+    return 1
   fi
-  count_node "$WORK/node-$label.log"
 
   # After the whole browser suite: no one-time code, whole mobile number, ID number
   # or token in the server's log (the demo's marked code lines excepted) or in any
   # delivered outbox row (issue 21).
-  say "secrets scan of the server log and the outbox ($label)"
-  node scripts/scan-secrets.mjs --log "$log" --db "$url" || die "secrets found in the log or the outbox on $label (list above)"
-  PASSED=$((PASSED + 1))
+  echo "==> secrets scan of the server log and the outbox ($label)"
+  node scripts/scan-secrets.mjs --log "$log" --db "$url" \
+    || { echo "ERROR: secrets found in the log or the outbox on $label (list above)"; return 1; }
+}
+
+# Side by side: starts each "label command…" in the background with its output in
+# $WORK/side-<label>.log, waits for all, prints each log whole in the order given,
+# and fails naming every side that failed. SERIAL=1 runs them one after the other.
+SIDE_LABELS=()
+SIDE_PIDS=()
+side() { # label command...
+  local label="$1"; shift
+  say "started: $label"
+  if [[ "${SERIAL:-0}" == 1 ]]; then
+    ( "$@" ) >"$WORK/side-$label.log" 2>&1 &
+    wait $! && echo 0 >"$WORK/side-$label.rc" || echo $? >"$WORK/side-$label.rc"
+    SIDE_PIDS+=("")
+  else
+    ( "$@"; echo $? >"$WORK/side-$label.rc" ) >"$WORK/side-$label.log" 2>&1 &
+    SIDE_PIDS+=("$!")
+  fi
+  SIDE_LABELS+=("$label")
+}
+wait_sides() {
+  local i label rc failed=()
+  for i in "${!SIDE_LABELS[@]}"; do
+    [[ -n "${SIDE_PIDS[$i]}" ]] && wait "${SIDE_PIDS[$i]}" 2>/dev/null || true
+  done
+  for i in "${!SIDE_LABELS[@]}"; do
+    label="${SIDE_LABELS[$i]}"
+    rc="$(cat "$WORK/side-$label.rc" 2>/dev/null || echo 1)"
+    say "$label (exit $rc)"
+    cat "$WORK/side-$label.log"
+    (( rc == 0 )) || failed+=("$label")
+  done
+  SIDE_LABELS=()
+  SIDE_PIDS=()
+  (( ${#failed[@]} == 0 )) || die "failed: ${failed[*]} (their output above)"
 }
 
 # ---------------------------------------------------------------------------
 
 [[ "${SKIP_INSTALL:-0}" == 1 ]] || install_missing
 ensure_postgres
-rust_tests
+START=$SECONDS
+rust_tests_sqlite
+echo "(Rust tests on SQLite, with the build: $((SECONDS - START)) s)"
 
 say "cargo build --bin aftersales"
 cargo build --bin aftersales
 mkdir -p "$BROWSER_DIR/screenshots"
 
 # API fuzz on SQLite (scripts/fuzz-api.sh: schemathesis, every check, installed into
-# target/fuzz-venv on first use), held at zero failures in two bounded runs (CI stays
-# under 30 minutes): the GET operations (90 s) and the write operations (POST, PUT,
-# PATCH, DELETE; 180 s). The document states what a write body may hold (text rules,
+# target/fuzz-venv on first use), held at zero failures in a bounded run of the GET
+# operations (90 s). The document states what a write body may hold (text rules,
 # lengths, plates, passwords, which role needs a station or a region, a reveal's
 # fields and the note `other` needs); a well-formed reference to a record this
 # database does not hold, or a value another record holds, is a 409 the document
@@ -247,35 +293,49 @@ mkdir -p "$BROWSER_DIR/screenshots"
 #     `YYYY-MM-DD HH:MM`) has no schema yet (capacity);
 #   /api/v1/audit and /api/v1/audit/export: `to` before `from` is refused, a rule
 #     across two parameters that OpenAPI cannot state (privacy).
-say "API fuzz on SQLite (GET operations, ${FUZZ_SECONDS:-90} s)"
-FUZZ_SECONDS="${FUZZ_SECONDS:-90}" bash scripts/fuzz-api.sh \
-  --include-method GET \
-  --exclude-path '/api/v1/stations/{id}/slots' \
-  --exclude-path /api/v1/audit \
-  --exclude-path /api/v1/audit/export \
-  || die "the API fuzz found failures (output above; reproduce with scripts/fuzz-api.sh)"
-# The write operations (FUZZ_WRITES=1): every write body states its rules in the
-# document (code lists from the domain's own lists, rules across fields as if/then
-# and oneOf); the few rules no JSON Schema can state (a pick-up window's end after its
-# start and not over, a checkpoint code once across the stage standard, a version
-# that must follow the current one) are answered 409, which each operation declares.
-# Still opt-in: on a machine shared by eight builds the run reached the coverage phase
-# of the formerly failing operations only (zero failures there); turn it on by
-# default once a whole 180 s run on a quiet machine ends with zero failures.
-if [[ "${FUZZ_WRITES:-0}" == 1 ]]; then
-  say "API fuzz on SQLite (write operations, ${FUZZ_WRITE_SECONDS:-180} s)"
-  FUZZ_SECONDS="${FUZZ_WRITE_SECONDS:-180}" bash scripts/fuzz-api.sh \
-    --include-method POST --include-method PUT --include-method PATCH --include-method DELETE \
-    || die "the write-operation API fuzz found failures (output above; reproduce with scripts/fuzz-api.sh)"
-fi
+fuzz_gets() {
+  FUZZ_SECONDS="${FUZZ_SECONDS:-90}" bash scripts/fuzz-api.sh \
+    --include-method GET \
+    --exclude-path '/api/v1/stations/{id}/slots' \
+    --exclude-path /api/v1/audit \
+    --exclude-path /api/v1/audit/export \
+    || { echo "ERROR: the API fuzz found failures (output above; reproduce with scripts/fuzz-api.sh)"; return 1; }
+  # The write operations (FUZZ_WRITES=1): every write body states its rules in the
+  # document (code lists from the domain's own lists, rules across fields as if/then
+  # and oneOf); the few rules no JSON Schema can state (a pick-up window's end after
+  # its start and not over, a checkpoint code once across the stage standard, a
+  # version that must follow the current one) are answered 409, which each operation
+  # declares. Still opt-in: turn it on by default once a whole 180 s run on a quiet
+  # machine ends with zero failures.
+  if [[ "${FUZZ_WRITES:-0}" == 1 ]]; then
+    echo "==> API fuzz on SQLite (write operations, ${FUZZ_WRITE_SECONDS:-180} s)"
+    FUZZ_SECONDS="${FUZZ_WRITE_SECONDS:-180}" bash scripts/fuzz-api.sh \
+      --include-method POST --include-method PUT --include-method PATCH --include-method DELETE \
+      || { echo "ERROR: the write-operation API fuzz found failures (reproduce with scripts/fuzz-api.sh)"; return 1; }
+  fi
+}
 
-browser_tests sqlite "sqlite://$WORK/browser.db"
+START=$SECONDS
+side "rust-postgres" rust_tests_postgres "$WORK/cargo-postgres.log"
+side "api-fuzz" fuzz_gets
+wait_sides
+count_cargo "$WORK/cargo-postgres.log"
+echo "(Rust tests on PostgreSQL beside the API fuzz: $((SECONDS - START)) s)"
 
 PG_BROWSER_DB="browser_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -qAt -w -v ON_ERROR_STOP=1 \
   -c "CREATE DATABASE \"$PG_BROWSER_DB\"" >/dev/null || die "cannot create database $PG_BROWSER_DB"
 PG_TEST_DBS+=("$PG_BROWSER_DB")
-browser_tests postgres "postgres://${PG_USER}@${PG_HOST}:${PG_PORT}/${PG_BROWSER_DB}"
+
+START=$SECONDS
+side "browser-sqlite" browser_tests sqlite "sqlite://$WORK/browser.db"
+side "browser-postgres" browser_tests postgres "postgres://${PG_USER}@${PG_HOST}:${PG_PORT}/${PG_BROWSER_DB}"
+wait_sides
+for label in sqlite postgres; do
+  count_node "$WORK/node-$label.log"
+  PASSED=$((PASSED + 1)) # its secrets scan
+done
+echo "(browser suites side by side: $((SECONDS - START)) s)"
 
 say "all tests passed (Rust on SQLite and PostgreSQL, browser on SQLite and PostgreSQL); screenshots in $BROWSER_DIR/screenshots/"
 if (( SKIPPED > 0 )); then
