@@ -7,7 +7,10 @@
 //!   3. the raw database's single-row transaction rate with the same concurrency,
 //!      and the ratio of (1) to it;
 //!   4. work done, independent of the machine's load: SQL statements per stage change
-//!      (over [`COUNTED`] orders changed one after the other) and per raw transaction.
+//!      (over [`COUNTED`] orders changed one after the other) and per raw transaction;
+//!   5. the HTTP floor: `GET /healthz` (no database, no sign-in) with the same clients
+//!      in the same process, the most requests a second this machine serves at all,
+//!      so the ratio in (3) can be read against what HTTP alone allows.
 //!
 //! `cargo run --release -p web --example bench_stage [orders]`
 
@@ -273,5 +276,29 @@ async fn main() {
     println!(
         "{backend}: SQL statements per stage change {per_change:.1}, per raw transaction {:.1}",
         raw_statements as f64 / COUNTED as f64
+    );
+
+    // 5. The HTTP floor.
+    let done = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CLIENTS {
+        let (client, base, done) = (client.clone(), t.base.clone(), done.clone());
+        tasks.push(tokio::spawn(async move {
+            while start.elapsed() < Duration::from_secs(5) {
+                let r = client.get(format!("{base}/healthz")).send().await.unwrap();
+                assert!(r.status().is_success());
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let floor = done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64();
+    println!(
+        "{backend}: HTTP floor (GET /healthz, {CLIENTS} clients, same process): {floor:.0}/s = {:.0}% of raw; stage changes reach {:.0}% of it",
+        100.0 * floor / raw,
+        100.0 * rate / floor
     );
 }
