@@ -123,10 +123,16 @@ async fn the_notice_ledger_names_and_filters_bills_by_number() {
     )
     .await;
     assert!(html.contains("data-verdict=\"applied\""), "{html}");
-    assert!(html.contains(&format!("value=\"{number}\"")), "kept in the box");
+    assert!(
+        html.contains(&format!("value=\"{number}\"")),
+        "kept in the box"
+    );
     let (_, html) = get(
         &c,
-        format!("{}/console/payment-notices?bill_number=INV-9999-99999999", t.base),
+        format!(
+            "{}/console/payment-notices?bill_number=INV-9999-99999999",
+            t.base
+        ),
     )
     .await;
     assert!(html.contains("id=\"no-notices\""), "{html}");

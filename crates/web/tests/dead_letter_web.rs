@@ -221,7 +221,12 @@ async fn a_dead_message_is_counted_alerted_shown_and_sent_again_from_the_console
 
     // Other roles neither see nor touch it.
     let (advisor, advisor_csrf) = console_login(&t, "service_advisor").await;
-    assert!(!get(&t, &advisor, "/console").await.1.contains("home-job-alerts"));
+    assert!(
+        !get(&t, &advisor, "/console")
+            .await
+            .1
+            .contains("home-job-alerts")
+    );
     let (status, _) = form_post(
         &t,
         &advisor,
@@ -235,7 +240,10 @@ async fn a_dead_message_is_counted_alerted_shown_and_sent_again_from_the_console
     let (admin, csrf) = console_login(&t, "administrator").await;
     let home = get(&t, &admin, "/console").await.1;
     assert!(home.contains("id=\"home-job-alerts\""), "home panel");
-    assert!(home.contains("消息投递（短信/微信/网关）：2 条已放弃"), "{home}");
+    assert!(
+        home.contains("消息投递（短信/微信/网关）：2 条已放弃"),
+        "{home}"
+    );
     let (status, page) = get(&t, &admin, "/console/queue").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains(&format!("data-alert=\"{alert}\"")));
@@ -266,7 +274,12 @@ async fn a_dead_message_is_counted_alerted_shown_and_sent_again_from_the_console
     assert!(statuses(&t).await.iter().all(|(s, _)| s == "sent"));
     assert_eq!(metric(&t, depth).await, Some(0.0));
     assert_eq!(metric(&t, "job_alerts_open").await, Some(0.0));
-    assert!(!get(&t, &admin, "/console").await.1.contains("home-job-alerts"));
+    assert!(
+        !get(&t, &admin, "/console")
+            .await
+            .1
+            .contains("home-job-alerts")
+    );
 
     // The next death opens a new alert; one row is sent again by its own button and
     // the alert acknowledged by hand (a second acknowledgement is refused).

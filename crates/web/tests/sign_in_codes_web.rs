@@ -41,7 +41,13 @@ async fn post(t: &TestApp, from: &str, path: &str, body: Value) -> reqwest::Resp
 }
 
 async fn code_request(t: &TestApp, from: &str, phone: &str) -> reqwest::Response {
-    post(t, from, "/api/v1/auth/owner/code", json!({ "phone": phone })).await
+    post(
+        t,
+        from,
+        "/api/v1/auth/owner/code",
+        json!({ "phone": phone }),
+    )
+    .await
 }
 
 async fn count(t: &TestApp, sql: &str) -> i64 {
@@ -98,7 +104,11 @@ async fn one_address_asking_codes_for_many_numbers_is_limited_but_the_owner_gets
             other => panic!("request {i}: {other}"),
         }
     }
-    assert_eq!(accepted, domain::auth::ADDRESS_FREE, "the address's allowance");
+    assert_eq!(
+        accepted,
+        domain::auth::ADDRESS_FREE,
+        "the address's allowance"
+    );
     assert_eq!(refused, 100 - domain::auth::ADDRESS_FREE);
     assert_eq!(
         count(&t, "SELECT COUNT(*) FROM otp_codes").await,
@@ -170,7 +180,10 @@ async fn known_and_unknown_numbers_get_identical_answers() {
         statuses.push(known.0);
     }
     assert_eq!(statuses[0], StatusCode::ACCEPTED);
-    assert!(statuses.contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
     // Wrong codes, from fresh addresses.
     for i in 0..3 {
         let known = answer(

@@ -90,12 +90,11 @@ async fn rows(t: &TestApp) -> Vec<i64> {
     let mut c = t.app.db.pool.acquire().await.unwrap();
     let mut out = Vec::new();
     for table in TABLES {
-        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM {table}"
-        )))
-        .fetch_one(&mut *c)
-        .await
-        .unwrap();
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(&mut *c)
+                .await
+                .unwrap();
         out.push(n);
     }
     out

@@ -27,7 +27,10 @@ pub fn router() -> Router<AppState> {
         .route("/console/queue/{queue}/{id}/retry", post(retry))
         .route("/console/queue/{queue}/{id}/cancel", post(cancel))
         .route("/console/queue/alerts/{id}/retry", post(alert_retry))
-        .route("/console/queue/alerts/{id}/acknowledge", post(alert_acknowledge))
+        .route(
+            "/console/queue/alerts/{id}/acknowledge",
+            post(alert_acknowledge),
+        )
 }
 
 /// One open alert as the page shows it.
@@ -139,10 +142,7 @@ async fn page(
         Some("retried_all") => Some(crate::i18n::tables().fill(
             lang,
             "job.alert.retried",
-            &[(
-                "count",
-                q.get("count").map(String::as_str).unwrap_or("0"),
-            )],
+            &[("count", q.get("count").map(String::as_str).unwrap_or("0"))],
         )),
         _ => None,
     };
@@ -248,7 +248,9 @@ async fn alert_retry(
         Err(e) => return error_page(chrome, &e),
     };
     match app::job::alert::retry_all(&s.app, &g, id).await {
-        Ok(n) => Redirect::to(&format!("/console/queue?done=retried_all&count={n}")).into_response(),
+        Ok(n) => {
+            Redirect::to(&format!("/console/queue?done=retried_all&count={n}")).into_response()
+        }
         Err(e) => error_page(chrome, &e),
     }
 }

@@ -141,11 +141,8 @@ async fn page(
         bill_number: bill_number
             .or_else(|| {
                 // Came from a bill page's link: show that bill's number in the box.
-                f.bill_id.and_then(|_| {
-                    view.notices
-                        .iter()
-                        .find_map(|n| n.bill_number.clone())
-                })
+                f.bill_id
+                    .and_then(|_| view.notices.iter().find_map(|n| n.bill_number.clone()))
             })
             .unwrap_or_default(),
         bill_id: if f.bill_number.is_some() {
