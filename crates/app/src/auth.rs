@@ -284,8 +284,8 @@ pub async fn logout(app: &App, token: &str) -> AppResult<()> {
 
 /// Sends a 6-digit sign-in code to an owner's phone through the outbox. Unknown
 /// numbers get the same answer, the same limits and the same database work (a code
-/// is stored but not sent), so neither the answer nor its timing tells who is a
-/// customer. Requests are throttled per number and address like passwords: a
+/// and a withdrawn message with its job are stored, nothing is sent), so neither the
+/// answer nor its timing tells who is a customer. Requests are throttled per number and address like passwords: a
 /// stranger asking for an owner's codes uses up only their own allowance.
 pub async fn request_owner_code(app: &App, phone: &str, from: SignInFrom<'_>) -> AppResult<()> {
     let phone = Phone::parse(phone).map_err(|e| AppError::Invalid(Violation::from(e).into()))?;
@@ -307,20 +307,37 @@ pub async fn request_owner_code(app: &App, phone: &str, from: SignInFrom<'_>) ->
                 now,
             )
             .await?;
-            if let Some(customer_id) = customer_id {
-                let payload = serde_json::json!({ "code": code });
-                // The key names the customer, not the number: the outbox keeps no phone in it.
-                store::outbox::enqueue(
-                    &mut tx,
-                    &format!("otp:{customer_id}:{code_id}"),
-                    "sms",
-                    phone.e164(),
-                    Some(customer_id),
-                    "otp",
-                    &payload,
-                    now,
-                )
-                .await?;
+            // Both branches run the same two INSERTs (the message and its delivery job):
+            // only the values differ, so the database work does not tell a customer's
+            // number from a stranger's (`crates/web/tests/sign_in_work_web.rs` counts
+            // the statements of each).
+            match customer_id {
+                Some(customer_id) => {
+                    let payload = serde_json::json!({ "code": code });
+                    // The key names the customer, not the number: the outbox keeps no phone in it.
+                    store::outbox::enqueue(
+                        &mut tx,
+                        &format!("otp:{customer_id}:{code_id}"),
+                        "sms",
+                        phone.e164(),
+                        Some(customer_id),
+                        "otp",
+                        &payload,
+                        now,
+                    )
+                    .await?;
+                }
+                None => {
+                    store::outbox::enqueue_withdrawn(
+                        &mut tx,
+                        &format!("otp:-:{code_id}"),
+                        "sms",
+                        &phone.masked(),
+                        "otp",
+                        now,
+                    )
+                    .await?;
+                }
             }
             Ok((tx, (customer_id, code)))
         })

@@ -193,6 +193,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0034_guarantee_battery.sql"),
         postgres: include_str!("../migrations/postgres/0034_guarantee_battery.sql"),
     },
+    Migration {
+        version: 37,
+        name: "job_alerts",
+        sqlite: include_str!("../migrations/sqlite/0037_job_alerts.sql"),
+        postgres: include_str!("../migrations/postgres/0037_job_alerts.sql"),
+    },
 ];
 
 /// A fingerprint of the PostgreSQL migrations (their versions and SQL), stable across

@@ -53,16 +53,69 @@ pub async fn enqueue(
     payload: &serde_json::Value,
     due_at: i64,
 ) -> StoreResult<bool> {
+    let m = NewMessage {
+        dedupe_key,
+        channel,
+        recipient,
+        customer_id,
+        template,
+        payload: &payload.to_string(),
+        status: "pending",
+    };
+    insert(conn, &m, due_at).await
+}
+
+/// Writes a message that is never to be sent (`withdrawn` from the start) with its
+/// delivery job, through the very statements [`enqueue`] runs: a sign-in code asked
+/// for a number no customer holds costs the same database work as a real one, so the
+/// time an answer takes does not tell who is a customer. The caller passes a masked
+/// recipient and no values (nothing of a stranger's number is kept); the delivery
+/// job finds the message not pending and sends nothing.
+pub async fn enqueue_withdrawn(
+    conn: &mut AnyConnection,
+    dedupe_key: &str,
+    channel: &str,
+    masked_recipient: &str,
+    template: &str,
+    due_at: i64,
+) -> StoreResult<bool> {
+    let m = NewMessage {
+        dedupe_key,
+        channel,
+        recipient: masked_recipient,
+        customer_id: None,
+        template,
+        payload: REDACTED_PAYLOAD,
+        status: "withdrawn",
+    };
+    insert(conn, &m, due_at).await
+}
+
+/// The columns of a new message.
+struct NewMessage<'a> {
+    dedupe_key: &'a str,
+    channel: &'a str,
+    recipient: &'a str,
+    customer_id: Option<i64>,
+    template: &'a str,
+    payload: &'a str,
+    status: &'a str,
+}
+
+/// The one INSERT of a message and its delivery job (one path for every status, so
+/// every message costs the same statements).
+async fn insert(conn: &mut AnyConnection, m: &NewMessage<'_>, due_at: i64) -> StoreResult<bool> {
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO outbox (dedupe_key, channel, recipient, customer_id, template, payload, status, due_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,'pending',$7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
     )
-    .bind(dedupe_key)
-    .bind(channel)
-    .bind(recipient)
-    .bind(customer_id)
-    .bind(template)
-    .bind(payload.to_string())
+    .bind(m.dedupe_key)
+    .bind(m.channel)
+    .bind(m.recipient)
+    .bind(m.customer_id)
+    .bind(m.template)
+    .bind(m.payload)
+    .bind(m.status)
     .bind(due_at)
     .fetch_optional(&mut *conn)
     .await?;

@@ -394,6 +394,8 @@ async fn paid_twice(
 pub struct NoticeFilterInput {
     /// Only the notices of this bill.
     pub bill_id: Option<i64>,
+    /// Only the notices of the bill with this number (as printed on it).
+    pub bill_number: Option<String>,
     /// Only this verdict (one of [`VERDICTS`]).
     pub verdict: Option<String>,
     /// Page, from 1 ([`PAGE_SIZE`] notices each).
@@ -438,9 +440,18 @@ pub async fn notices(app: &App, grant: &Grant, f: &NoticeFilterInput) -> AppResu
     if f.bill_id.is_some_and(|b| b < 1) {
         v.push(Violation::new("bill_id", "number.range").with_detail("1.."));
     }
+    let bill_number = f
+        .bill_number
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    if bill_number.is_some_and(|n| n.chars().count() > 40) {
+        v.push(Violation::new("bill_number", "text.length").with_detail("1..40"));
+    }
     v.into_result()?;
     let filter = NoticeFilter {
         bill_id: f.bill_id,
+        bill_number: bill_number.map(str::to_string),
         verdict: verdict.map(str::to_string),
         offset: (page - 1) * PAGE_SIZE,
         limit: PAGE_SIZE + 1,

@@ -33,6 +33,10 @@ pub struct ReconLine {
     pub payment_ref: String,
     /// The bill, when the payment is ours.
     pub bill_id: Option<i64>,
+    /// The bill's number (what the cashier and the owner call it), when ours.
+    pub bill_number: Option<String>,
+    /// The bill's repair order, when ours.
+    pub repair_order_id: Option<i64>,
     /// Our amount, fen.
     pub ours_fen: Option<i64>,
     /// The statement's amount, fen.
@@ -158,6 +162,8 @@ pub(crate) async fn reconcile_day(
                 provider_ref: l.provider_ref.clone(),
                 payment_ref: e.map(|e| e.payment_ref.clone()).unwrap_or_default(),
                 bill_id: e.and_then(|e| e.bill_id),
+                bill_number: e.and_then(|e| e.bill_number.clone()),
+                repair_order_id: e.and_then(|e| e.repair_order_id),
                 ours_fen: l.ours_fen,
                 theirs_fen: l.theirs_fen,
             }
@@ -194,7 +200,7 @@ fn rows(r: &Reconciliation, heads: &[String; 6]) -> Vec<[String; 6]> {
             cell(&l.outcome),
             cell(&l.provider_ref),
             cell(&l.payment_ref),
-            l.bill_id.map(|b| b.to_string()).unwrap_or_default(),
+            cell(l.bill_number.as_deref().unwrap_or_default()),
             fen(l.ours_fen),
             fen(l.theirs_fen),
         ]
@@ -244,8 +250,10 @@ pub fn xlsx(r: &Reconciliation, heads: &[String; 6]) -> AppResult<Vec<u8>> {
         sheet
             .write_string(row, 2, spreadsheet_cell(&l.payment_ref))
             .map_err(err)?;
-        if let Some(b) = l.bill_id {
-            sheet.write_number(row, 3, b as f64).map_err(err)?;
+        if let Some(b) = &l.bill_number {
+            sheet
+                .write_string(row, 3, spreadsheet_cell(b))
+                .map_err(err)?;
         }
         for (col, fen) in [(4u16, l.ours_fen), (5, l.theirs_fen)] {
             if let Some(f) = fen {
@@ -275,6 +283,8 @@ mod tests {
                 provider_ref: "=HYPERLINK(\"http://evil\",\"x\")".into(),
                 payment_ref: "@SUM(1)".into(),
                 bill_id: Some(7),
+                bill_number: Some("B-0007".into()),
+                repair_order_id: Some(3),
                 ours_fen: None,
                 theirs_fen: Some(1050),
             }],
@@ -293,7 +303,7 @@ mod tests {
         let row = text.lines().nth(1).unwrap();
         assert!(row.contains("'=HYPERLINK"), "{row}");
         assert!(row.contains("'@SUM(1)"), "{row}");
-        assert!(row.ends_with(",7,,10.50"), "{row}");
+        assert!(row.ends_with(",B-0007,,10.50"), "{row}");
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! own open transaction, so the work exists exactly when their change does. A
 //! [`worker::Worker`] runs the handlers registered by kind ([`handler::Registry`]);
 //! administrators see the queue and send dead letters round again ([`overview`],
-//! [`retry`], [`cancel`]).
+//! [`retry`], [`cancel`]). A row that gives up raises an alert for them
+//! ([`alert::open`], [`alert::acknowledge`], [`alert::retry_all`]).
 
+pub mod alert;
 pub mod handler;
 pub mod probe;
 mod standard;
@@ -16,6 +18,7 @@ use domain::job::{JobEvent, JobState};
 use domain::permission::{Action, Grant};
 use serde::Serialize;
 use sqlx::AnyConnection;
+pub use store::job::alert::JobAlert;
 pub use store::job::{JobRow, Queue};
 
 /// Attempts a job or timer gets unless its caller says otherwise.
@@ -71,7 +74,7 @@ pub async fn disarm(conn: &mut AnyConnection, key: &str, now: i64) -> AppResult<
     Ok(store::job::disarm(conn, key, now).await?)
 }
 
-fn check(grant: &Grant) -> AppResult<()> {
+pub(crate) fn check(grant: &Grant) -> AppResult<()> {
     if grant.action() == Action::JobAdmin {
         Ok(())
     } else {
@@ -164,6 +167,8 @@ pub struct KindCounts {
 /// The administrators' view: counts by kind and state, and the dead letters.
 #[derive(Debug, Clone, Serialize)]
 pub struct Overview {
+    /// Open alerts of dead letters, the latest first.
+    pub alerts: Vec<JobAlert>,
     /// Counts per queue and kind.
     pub counts: Vec<KindCounts>,
     /// Dead rows of both queues, newest first.
@@ -208,7 +213,9 @@ pub async fn overview(app: &App, grant: &Grant) -> AppResult<Overview> {
             waiting.extend(store::job::list(&mut c, q, Some(state), None, 50).await?);
         }
     }
+    let alerts = store::job::alert::open(&mut c).await?;
     Ok(Overview {
+        alerts,
         counts,
         dead,
         waiting,
@@ -216,7 +223,8 @@ pub async fn overview(app: &App, grant: &Grant) -> AppResult<Overview> {
 }
 
 /// Sets the queue gauges from the database: `job_queue_depth{queue,kind,state}` for
-/// queued, running and dead rows, and `job_oldest_due_age_seconds`. Called when
+/// queued, running and dead rows, `job_alerts_open` (dead-letter alerts nobody has
+/// acknowledged) and `job_oldest_due_age_seconds`. Called when
 /// /metrics is scraped, so the figures are those of the whole database, whichever
 /// process runs the workers.
 pub async fn refresh_metrics(app: &App) -> AppResult<()> {
@@ -234,6 +242,8 @@ pub async fn refresh_metrics(app: &App) -> AppResult<()> {
         metrics::gauge!("job_queue_depth", "queue" => q.table(), "kind" => kind, "state" => state)
             .set(n as f64);
     }
+    let alerts = store::job::alert::open(&mut c).await?;
+    metrics::gauge!("job_alerts_open").set(alerts.len() as f64);
     let oldest = store::job::earliest_due(&mut c, true).await?;
     metrics::gauge!("job_oldest_due_age_seconds")
         .set(domain::job::oldest_due_age_seconds(oldest, app.now_ms()));

@@ -248,6 +248,12 @@ impl Worker {
             tracing::warn!(id = job.id, kind = %job.kind, attempts = job.attempts, error, "job failed; will retry");
         } else {
             metrics::counter!("job_dead_total", "kind" => job.kind.clone()).increment(1);
+            // The administrators' alert, in this transaction: one open alert per kind
+            // gathers an outage's dead letters (see `store::job::alert`).
+            if store::job::alert::raise(conn, job.queue, &job.kind, error, now).await? {
+                metrics::counter!("job_alerts_raised_total", "kind" => job.kind.clone())
+                    .increment(1);
+            }
             tracing::error!(id = job.id, queue = job.queue.table(), kind = %job.kind, attempts = job.attempts, error, "dead letter: job gave up");
         }
         Ok(())

@@ -40,6 +40,10 @@ pub struct NoticeRow {
     pub payment_ref: Option<String>,
     /// The bill of the payment, when the payment is known.
     pub bill_id: Option<i64>,
+    /// That bill's number (what people call it).
+    pub bill_number: Option<String>,
+    /// That bill's repair order.
+    pub repair_order_id: Option<i64>,
     /// The body as received.
     pub raw_body: String,
     /// The signature header as received.
@@ -103,6 +107,8 @@ pub async fn purge_nonces(conn: &mut AnyConnection, before: i64) -> StoreResult<
 pub struct NoticeFilter {
     /// Only the notices of this bill.
     pub bill_id: Option<i64>,
+    /// Only the notices of the bill with this number.
+    pub bill_number: Option<String>,
     /// Only this verdict.
     pub verdict: Option<String>,
     /// Rows to skip.
@@ -118,6 +124,8 @@ fn from_row(r: &AnyRow) -> Result<NoticeRow, sqlx::Error> {
         provider: r.try_get("provider")?,
         payment_ref: r.try_get("payment_ref")?,
         bill_id: r.try_get("bill_id")?,
+        bill_number: r.try_get("bill_number")?,
+        repair_order_id: r.try_get("repair_order_id")?,
         raw_body: r.try_get("raw_body")?,
         signature: r.try_get("signature")?,
         client_addr: r.try_get("client_addr")?,
@@ -135,13 +143,18 @@ pub async fn list(
 ) -> StoreResult<Vec<NoticeRow>> {
     let (cond, val) = station_filter(reach, "b.station_id", "s.region_id", 1);
     let mut sql = format!(
-        "SELECT n.id, n.received_at, n.provider, n.payment_ref, n.bill_id, n.raw_body, n.signature, n.client_addr, \
+        "SELECT n.id, n.received_at, n.provider, n.payment_ref, n.bill_id, b.number AS bill_number, \
+         b.repair_order_id, n.raw_body, n.signature, n.client_addr, \
          n.verdict FROM payment_notices n LEFT JOIN bills b ON b.id = n.bill_id \
          LEFT JOIN stations s ON s.id = b.station_id WHERE {cond}"
     );
     let mut next = if val.is_some() { 2 } else { 1 };
     if f.bill_id.is_some() {
         sql.push_str(&format!(" AND n.bill_id = ${next}"));
+        next += 1;
+    }
+    if f.bill_number.is_some() {
+        sql.push_str(&format!(" AND b.number = ${next}"));
         next += 1;
     }
     if f.verdict.is_some() {
@@ -158,6 +171,9 @@ pub async fn list(
     }
     if let Some(b) = f.bill_id {
         q = q.bind(b);
+    }
+    if let Some(n) = &f.bill_number {
+        q = q.bind(n.clone());
     }
     if let Some(v) = &f.verdict {
         q = q.bind(v.clone());

@@ -18,11 +18,20 @@ pub struct Entry {
     pub amount_fen: i64,
     /// The bill, when the payment is known.
     pub bill_id: Option<i64>,
+    /// The bill's number (what people call it), when the payment is known.
+    pub bill_number: Option<String>,
+    /// The bill's repair order, when the payment is known.
+    pub repair_order_id: Option<i64>,
     /// The bill's station.
     pub station_id: Option<i64>,
 }
 
-fn entries(rows: &[sqlx::any::AnyRow]) -> Result<Vec<Entry>, sqlx::Error> {
+/// The bill columns every side selects with its entries (`b` is the bill).
+pub(crate) const BILL_COLUMNS: &str =
+    "b.id AS bill_id, b.number AS bill_number, b.repair_order_id, b.station_id";
+
+/// The entries of rows selected with [`BILL_COLUMNS`].
+pub(crate) fn entries(rows: &[sqlx::any::AnyRow]) -> Result<Vec<Entry>, sqlx::Error> {
     rows.iter()
         .map(|r| {
             Ok(Entry {
@@ -30,6 +39,8 @@ fn entries(rows: &[sqlx::any::AnyRow]) -> Result<Vec<Entry>, sqlx::Error> {
                 provider_ref: r.try_get("provider_ref")?,
                 amount_fen: r.try_get("amount_fen")?,
                 bill_id: r.try_get("bill_id")?,
+                bill_number: r.try_get("bill_number")?,
+                repair_order_id: r.try_get("repair_order_id")?,
                 station_id: r.try_get("station_id")?,
             })
         })
@@ -46,7 +57,7 @@ pub async fn ours(
 ) -> StoreResult<Vec<Entry>> {
     let (cond, val) = station_filter(reach, "b.station_id", "s.region_id", 4);
     let sql = format!(
-        "SELECT p.payment_ref, p.provider_ref, p.amount_fen, b.id AS bill_id, b.station_id FROM payments p \
+        "SELECT p.payment_ref, p.provider_ref, p.amount_fen, {BILL_COLUMNS} FROM payments p \
          JOIN bills b ON b.id = p.bill_id JOIN stations s ON s.id = b.station_id \
          WHERE p.provider = $1 AND p.state IN ('paid', 'paid_late') AND p.settled_at >= $2 AND p.settled_at < $3 \
          AND p.provider_ref IS NOT NULL AND {cond} ORDER BY p.id"
@@ -72,7 +83,7 @@ pub async fn sandbox_statement(
 ) -> StoreResult<Vec<Entry>> {
     let (cond, val) = station_filter(reach, "b.station_id", "s.region_id", 4);
     let sql = format!(
-        "SELECT t.payment_ref, t.provider_ref, t.amount_fen, b.id AS bill_id, b.station_id FROM sandbox_transactions t \
+        "SELECT t.payment_ref, t.provider_ref, t.amount_fen, {BILL_COLUMNS} FROM sandbox_transactions t \
          LEFT JOIN payments p ON p.payment_ref = t.payment_ref LEFT JOIN bills b ON b.id = p.bill_id \
          LEFT JOIN stations s ON s.id = b.station_id \
          WHERE t.status = 'paid' AND t.kind = 'payment' AND t.at >= $1 AND t.at < $2 AND t.provider = $3 \

@@ -2,7 +2,7 @@
 //! payments read from them (`provider_statement_lines`), which the day's
 //! reconciliation matches against our books.
 
-use super::reconciliation::Entry;
+use super::reconciliation::{BILL_COLUMNS, Entry, entries};
 use crate::error::StoreResult;
 use crate::scope::station_filter;
 use domain::permission::Reach;
@@ -90,7 +90,7 @@ pub async fn lines(
 ) -> StoreResult<Vec<Entry>> {
     let (cond, val) = station_filter(reach, "b.station_id", "s.region_id", 3);
     let sql = format!(
-        "SELECT t.payment_ref, t.provider_ref, t.amount_fen, b.id AS bill_id, b.station_id \
+        "SELECT t.payment_ref, t.provider_ref, t.amount_fen, {BILL_COLUMNS} \
          FROM provider_statement_lines t \
          LEFT JOIN payments p ON p.payment_ref = t.payment_ref LEFT JOIN bills b ON b.id = p.bill_id \
          LEFT JOIN stations s ON s.id = b.station_id \
@@ -101,16 +101,5 @@ pub async fn lines(
         q = q.bind(v);
     }
     let rows = q.fetch_all(conn).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Entry {
-                payment_ref: r.try_get("payment_ref")?,
-                provider_ref: r.try_get("provider_ref")?,
-                amount_fen: r.try_get("amount_fen")?,
-                bill_id: r.try_get("bill_id")?,
-                station_id: r.try_get("station_id")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    Ok(entries(&rows)?)
 }

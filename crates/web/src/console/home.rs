@@ -3,6 +3,7 @@
 //! owner's consent and stage overruns; a technician his jobs; whoever reads KPIs the
 //! month's figures of their station, or, above a station (head office, regional
 //! manager), the best and the worst stations of the month by on-time delivery.
+//! Administrators of the job queue see its open dead-letter alerts first.
 
 use super::chrome::Chrome;
 use super::form::{render, t};
@@ -63,6 +64,33 @@ pub async fn home(State(s): State<AppState>, user: ConsoleUser) -> Response {
     let station = view::station_of(p);
     let mut panels = Vec::new();
     let empty = t(lang, "home.nothing");
+
+    // Dead-letter alerts, first, for whoever runs the job queue (only when there are).
+    if let Ok(g) = grant(&user, Action::JobAdmin)
+        && let Ok(alerts) = app::job::alert::open(&s.app, &g).await
+        && !alerts.is_empty()
+    {
+        panels.push(Panel {
+            id: "job-alerts",
+            title: t(lang, "job.alert.home"),
+            more: Some((
+                "/console/queue#alerts".into(),
+                t(lang, "job.alert.home_more"),
+            )),
+            lines: super::job::alert_lines(&chrome, &alerts)
+                .into_iter()
+                .map(|a| Line {
+                    href: "/console/queue#alerts".into(),
+                    text: a.text,
+                    sub: a.error,
+                    tag: None,
+                    alert: true,
+                })
+                .collect(),
+            figures: vec![],
+            empty: empty.clone(),
+        });
+    }
 
     // Today's appointments of the station.
     if let (Some(st), Ok(g)) = (station, grant(&user, Action::AppointmentRead))

@@ -1,6 +1,7 @@
-//! The job queue page for administrators (`/console/queue`): how many jobs and timers
-//! of each kind are in each state, the dead letters with their last error and a
-//! button to send each round again, and the waiting rows with a button to cancel.
+//! The job queue page for administrators (`/console/queue`): the open dead-letter
+//! alerts (send all of a kind again, or acknowledge), how many jobs and timers of
+//! each kind are in each state, the dead letters with their last error and a button
+//! to send each round again, and the waiting rows with a button to cancel.
 //! (`/console/jobs` is the workshop's job list, hence the other path.)
 
 use super::chrome::{Chrome, show_time};
@@ -25,6 +26,52 @@ pub fn router() -> Router<AppState> {
         .route("/console/queue", get(page))
         .route("/console/queue/{queue}/{id}/retry", post(retry))
         .route("/console/queue/{queue}/{id}/cancel", post(cancel))
+        .route("/console/queue/alerts/{id}/retry", post(alert_retry))
+        .route(
+            "/console/queue/alerts/{id}/acknowledge",
+            post(alert_acknowledge),
+        )
+}
+
+/// One open alert as the page shows it.
+pub struct AlertLine {
+    /// Alert id (the forms' address).
+    pub id: i64,
+    /// The sentence: kind, count, since, latest.
+    pub text: String,
+    /// The latest dead letter's error.
+    pub error: String,
+}
+
+/// The label of a job kind: its translation when it has one, else its code (the
+/// queue is a technical page; kinds without a label are shown as the code).
+pub fn kind_label(chrome: &Chrome, kind: &str) -> String {
+    let key = format!("job.kind.{kind}");
+    match chrome.t(&key) {
+        label if label != key => label,
+        _ => kind.to_string(),
+    }
+}
+
+/// The lines of the open alerts.
+pub fn alert_lines(chrome: &Chrome, alerts: &[app::job::JobAlert]) -> Vec<AlertLine> {
+    alerts
+        .iter()
+        .map(|a| AlertLine {
+            id: a.id,
+            text: crate::i18n::tables().fill(
+                chrome.lang,
+                "job.alert.text",
+                &[
+                    ("kind", &kind_label(chrome, &a.kind)),
+                    ("count", &a.dead_count.to_string()),
+                    ("first", &show_time(a.first_at)),
+                    ("last", &show_time(a.last_at)),
+                ],
+            ),
+            error: a.last_error.clone(),
+        })
+        .collect()
 }
 
 /// One line of the counts table.
@@ -52,6 +99,7 @@ struct QueuePage {
     chrome: Chrome,
     title: String,
     notice: Option<String>,
+    alerts: Vec<AlertLine>,
     states: Vec<String>,
     counts: Vec<CountLine>,
     dead: Vec<ItemLine>,
@@ -90,11 +138,18 @@ async fn page(
     let notice = match q.get("done").map(String::as_str) {
         Some("retried") => Some(t(lang, "job.retried")),
         Some("cancelled") => Some(t(lang, "job.cancelled")),
+        Some("acknowledged") => Some(t(lang, "job.alert.acknowledged")),
+        Some("retried_all") => Some(crate::i18n::tables().fill(
+            lang,
+            "job.alert.retried",
+            &[("count", q.get("count").map(String::as_str).unwrap_or("0"))],
+        )),
         _ => None,
     };
     let page = QueuePage {
         title: chrome.t("job.title"),
         notice,
+        alerts: alert_lines(&chrome, &view.alerts),
         states: JobState::ALL
             .iter()
             .map(|st| chrome.t(&format!("job.state.{}", st.code())))
@@ -174,4 +229,49 @@ async fn cancel(
     form: FormData,
 ) -> Response {
     change(s, user, form, queue, id, false).await
+}
+
+/// `POST /console/queue/alerts/{id}/retry`: every dead letter of the alert's kind
+/// sent round again, the alert acknowledged.
+async fn alert_retry(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Response {
+    if let Err(r) = user.check_csrf(&form) {
+        return r;
+    }
+    let chrome = user.chrome("queue");
+    let g = match grant(&user, Action::JobAdmin) {
+        Ok(g) => g,
+        Err(e) => return error_page(chrome, &e),
+    };
+    match app::job::alert::retry_all(&s.app, &g, id).await {
+        Ok(n) => {
+            Redirect::to(&format!("/console/queue?done=retried_all&count={n}")).into_response()
+        }
+        Err(e) => error_page(chrome, &e),
+    }
+}
+
+/// `POST /console/queue/alerts/{id}/acknowledge`.
+async fn alert_acknowledge(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Response {
+    if let Err(r) = user.check_csrf(&form) {
+        return r;
+    }
+    let chrome = user.chrome("queue");
+    let g = match grant(&user, Action::JobAdmin) {
+        Ok(g) => g,
+        Err(e) => return error_page(chrome, &e),
+    };
+    match app::job::alert::acknowledge(&s.app, &g, id).await {
+        Ok(()) => Redirect::to("/console/queue?done=acknowledged").into_response(),
+        Err(e) => error_page(chrome, &e),
+    }
 }

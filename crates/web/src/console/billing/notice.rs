@@ -1,6 +1,7 @@
 //! The payment-notice ledger page (`/console/payment-notices`) for the cashier and
-//! head office: every notice the provider posted, newest first, filtered by bill and
-//! verdict, the verdict shown as a status tag.
+//! head office: every notice the provider posted, newest first, filtered by bill
+//! number (or by bill, from the bill page's link) and verdict; each names its bill
+//! by number with links to the bill and its order; the verdict is a status tag.
 
 use super::super::chrome::{Chrome, show_time};
 use super::super::form::{error_page, render};
@@ -25,7 +26,8 @@ pub fn router() -> Router<AppState> {
 struct Line {
     id: i64,
     when: String,
-    bill_id: String,
+    /// The bill's number and repair order, when the notice names a known payment.
+    bill: Option<(String, i64)>,
     payment_ref: String,
     verdict: String,
     verdict_label: String,
@@ -47,7 +49,11 @@ struct NoticesPage {
     title: String,
     lines: Vec<Line>,
     choices: Vec<Choice>,
+    /// The bill number asked for (or that of the bill id asked for).
+    bill_number: String,
+    /// The bill id asked for by the bill page's link, kept in the form.
     bill_id: String,
+    order_label: String,
     prev: Option<String>,
     next: Option<String>,
 }
@@ -80,9 +86,11 @@ async fn page(
             .filter(|v| !v.is_empty())
     };
     let bill_id = text("bill_id");
+    let bill_number = text("bill_number");
     let verdict = text("verdict");
     let f = NoticeFilterInput {
         bill_id: bill_id.as_deref().and_then(|b| b.parse().ok()),
+        bill_number: bill_number.clone(),
         verdict: verdict.clone(),
         page: text("page").and_then(|p| p.parse().ok()),
     };
@@ -94,6 +102,12 @@ async fn page(
         let mut qs = vec![format!("page={page}")];
         if let Some(b) = &f.bill_id {
             qs.push(format!("bill_id={b}"));
+        }
+        if let Some(n) = &f.bill_number {
+            qs.push(format!(
+                "bill_number={}",
+                form_urlencoded::byte_serialize(n.as_bytes()).collect::<String>()
+            ));
         }
         if let Some(v) = &verdict {
             qs.push(format!("verdict={v}"));
@@ -108,7 +122,7 @@ async fn page(
             .map(|n| Line {
                 id: n.id,
                 when: show_time(n.received_at),
-                bill_id: n.bill_id.map(|b| b.to_string()).unwrap_or_default(),
+                bill: n.bill_number.clone().zip(n.repair_order_id),
                 payment_ref: n.payment_ref.clone().unwrap_or_default(),
                 verdict: n.verdict.clone(),
                 verdict_label: chrome.t(&format!("notice.verdict.{}", n.verdict)),
@@ -124,7 +138,19 @@ async fn page(
                 selected: verdict.as_deref() == Some(*c),
             })
             .collect(),
-        bill_id: bill_id.unwrap_or_default(),
+        bill_number: bill_number
+            .or_else(|| {
+                // Came from a bill page's link: show that bill's number in the box.
+                f.bill_id
+                    .and_then(|_| view.notices.iter().find_map(|n| n.bill_number.clone()))
+            })
+            .unwrap_or_default(),
+        bill_id: if f.bill_number.is_some() {
+            String::new()
+        } else {
+            bill_id.unwrap_or_default()
+        },
+        order_label: chrome.t("svc.order"),
         prev: (view.page > 1).then(|| link(view.page - 1)),
         next: view.more.then(|| link(view.page + 1)),
         chrome,

@@ -25,13 +25,14 @@ pub fn router() -> Router<AppState> {
         .route("/console/reconciliation.xlsx", get(export_xlsx))
 }
 
-/// A line as shown: code, label, tone, provider reference, bill, ours, theirs.
+/// A line as shown: code, label, tone, provider reference, bill (its number and
+/// its repair order, for the links to the bill and the order), ours, theirs.
 type LineShown = (
     String,
     String,
     &'static str,
     String,
-    Option<i64>,
+    Option<(String, i64)>,
     String,
     String,
 );
@@ -47,6 +48,8 @@ struct ReconPage {
     counts: Vec<(String, String, &'static str, usize)>,
     /// Code, label, tone, provider reference, bill, ours, theirs.
     lines: Vec<LineShown>,
+    /// The link text of a bill's repair order.
+    order_label: String,
     /// What the nightly job found, one sentence per provider.
     nightly: Vec<String>,
     error: Option<String>,
@@ -121,7 +124,7 @@ async fn page(
                             label(&l.outcome),
                             tone(&l.outcome),
                             l.provider_ref.clone(),
-                            l.bill_id,
+                            l.bill_number.clone().zip(l.repair_order_id),
                             money(l.ours_fen),
                             money(l.theirs_fen),
                         )
@@ -162,6 +165,7 @@ async fn page(
             })
             .unwrap_or_default(),
         error,
+        order_label: chrome.t("svc.order"),
         chrome,
     };
     render(&page, status)
@@ -207,7 +211,7 @@ async fn export(s: AppState, user: ConsoleUser, q: HashMap<String, String>, f: F
         chrome.t("recon.outcome"),
         chrome.t("field.provider_ref"),
         chrome.t("field.payment_ref"),
-        chrome.t("field.bill"),
+        chrome.t("field.bill_number"),
         chrome.t("recon.ours"),
         chrome.t("recon.theirs"),
     ];

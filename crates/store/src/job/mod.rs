@@ -9,6 +9,8 @@
 //! or failing a row checks it, so a worker that lost its lease cannot complete a row
 //! someone else has since taken, and its handler's effects roll back with the check.
 
+pub mod alert;
+
 use crate::db::{Backend, Db};
 use crate::error::StoreResult;
 use serde::Serialize;
