@@ -19,6 +19,10 @@
 //! all duplicates. At the end every bill's money must equal its notices.
 //!
 //! `cargo run --release -p web --example bench_notice [n] [bills]`
+//!
+//! `BENCH_SENDERS` sets the number of concurrent senders (default 32): 32 measures
+//! the rate under load, where the p99 is mostly waiting for the bill's row; 1 measures
+//! what one notice costs on its own (verify, decrypt, apply, ledger row, commit).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -28,7 +32,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use testkit::TestApp;
 
-const SENDERS: usize = 32;
+/// Concurrent senders: `BENCH_SENDERS`, else 32.
+fn senders() -> usize {
+    std::env::var("BENCH_SENDERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(32)
+}
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -43,7 +54,7 @@ async fn send_all(
     let changed = Arc::new(AtomicUsize::new(0));
     let began = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..SENDERS {
+    for _ in 0..senders() {
         let (app, signed, next, changed) =
             (t.app.clone(), signed.clone(), next.clone(), changed.clone());
         tasks.push(tokio::spawn(async move {
@@ -75,7 +86,7 @@ async fn send_all(
 }
 
 /// Sends every (headers, body) WeChat Pay notice through the notice route's reader
-/// from [`SENDERS`] concurrent senders.
+/// from [`senders`] concurrent senders.
 async fn send_wechat(
     t: &TestApp,
     notices: Arc<Vec<app::billing::provider::ProviderNotice>>,
@@ -84,7 +95,7 @@ async fn send_wechat(
     let changed = Arc::new(AtomicUsize::new(0));
     let began = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..SENDERS {
+    for _ in 0..senders() {
         let (app, notices, next, changed) = (
             t.app.clone(),
             notices.clone(),
@@ -179,7 +190,8 @@ async fn spread(n: usize, bills: usize, backend: &str) {
         }
     }
     println!(
-        "backend: {backend}, WeChat Pay notices: {n} new + {n} repeated over {bills} bills, {SENDERS} senders"
+        "backend: {backend}, WeChat Pay notices: {n} new + {n} repeated over {bills} bills, {} senders",
+        senders()
     );
     println!(
         "new notices (RSA verify + nonce + AES-GCM decrypt + apply + ledger row): {:.0}/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
@@ -260,7 +272,8 @@ async fn main() {
         && bill.bill.paid_fen == bill.bill.gross_fen
         && ledger == 2 * n as i64 + 1;
     println!(
-        "backend: {backend}, notices: {n} new + {n} repeated, {SENDERS} senders, one hot bill"
+        "backend: {backend}, notices: {n} new + {n} repeated, {} senders, one hot bill",
+        senders()
     );
     println!(
         "new notices (verify + apply + ledger row, one transaction): {:.0}/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",

@@ -129,6 +129,17 @@ pub async fn book(app: &App, grant: &Grant, input: &BookInput) -> AppResult<i64>
     expect(grant, Action::AppointmentBook)?;
     let p = &parse(input)?;
     let now = app.clock.now();
+    // Where the database has no row locks (SQLite), the write transaction itself is
+    // the lock: every request of a burst for the last places would queue for the one
+    // writer only to be refused. Readers do not wait for the writer (WAL), so the
+    // whole check runs first on a plain connection and refuses a full slot at once;
+    // the write transaction checks again.
+    {
+        let mut c = crate::conn(app).await?;
+        if !store::capacity::locks_rows(&mut c) {
+            prepare(&mut c, grant, input, p, now).await?;
+        }
+    }
     run(app, "appointment.book", move |mut tx| async move {
         let id = book_in(&mut tx, grant, input, p, now).await?;
         Ok((tx, id))
@@ -136,13 +147,26 @@ pub async fn book(app: &App, grant: &Grant, input: &BookInput) -> AppResult<i64>
     .await
 }
 
-async fn book_in(
+/// What a booking needs, read and checked: the station, the car, the calendar, the
+/// start, the job, the appointment, its slots and a plan on the current counts.
+struct Prepared {
+    station: store::network::Station,
+    vehicle: store::vehicle::Vehicle,
+    cal: domain::calendar::WorkingCalendar,
+    start: Timestamp,
+    job: domain::capacity::Job,
+    appt: Appointment,
+    slots: Vec<Timestamp>,
+    booking: domain::capacity::Booking,
+}
+
+async fn prepare(
     tx: &mut sqlx::AnyConnection,
     grant: &Grant,
     input: &BookInput,
     p: &Parsed,
     now: Timestamp,
-) -> AppResult<i64> {
+) -> AppResult<Prepared> {
     let station = store::network::station(tx, &station_reach(grant.reach()), input.station_id)
         .await
         .map_err(|_| crate::shared::refused_rule("station_id", "station.unknown"))?;
@@ -178,6 +202,35 @@ async fn book_in(
     // Refuse at once when the counts already say full: under a burst for the last
     // places most requests end here, without queueing for the lock.
     let booking = plan(tx, station.id, &job, &slots).await?;
+    Ok(Prepared {
+        station,
+        vehicle,
+        cal,
+        start,
+        job,
+        appt,
+        slots,
+        booking,
+    })
+}
+
+async fn book_in(
+    tx: &mut sqlx::AnyConnection,
+    grant: &Grant,
+    input: &BookInput,
+    p: &Parsed,
+    now: Timestamp,
+) -> AppResult<i64> {
+    let Prepared {
+        station,
+        vehicle,
+        cal,
+        start,
+        job,
+        appt,
+        slots,
+        booking,
+    } = prepare(tx, grant, input, p, now).await?;
     // Lock order: the slots (by start), then read the counts again under the lock —
     // only where the lock is a real row lock (PostgreSQL); SQLite's write transaction
     // already held the one writer when the counts above were read.
