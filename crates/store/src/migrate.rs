@@ -193,6 +193,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0034_guarantee_battery.sql"),
         postgres: include_str!("../migrations/postgres/0034_guarantee_battery.sql"),
     },
+    Migration {
+        version: 35,
+        name: "guarantee_battery_held",
+        sqlite: include_str!("../migrations/sqlite/0035_guarantee_battery_held.sql"),
+        postgres: include_str!("../migrations/postgres/0035_guarantee_battery_held.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

@@ -93,15 +93,25 @@ fn a_check_below_the_promise_gives_the_right_to_a_restored_battery_with_its_evid
     ];
     let b = breach(start, &checks, date(2027, 6, 1)).unwrap();
     assert_eq!(b.check, "2");
-    assert_eq!((b.measured_permille, b.promise.min_share_permille()), (655, 700));
+    assert_eq!(
+        (b.measured_permille, b.promise.min_share_permille()),
+        (655, 700)
+    );
     let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
     let mut a = Assessment::default();
     add_fade(&mut a, Some(&b), &tz);
     let r = &a.rights[0];
     assert_eq!(r.kind, RightKind::BatteryRestore);
-    assert_eq!((r.article, r.subject.as_str()), (Article::Promise, BATTERY_FADE));
+    assert_eq!(
+        (r.article, r.subject.as_str()),
+        (Article::Promise, BATTERY_FADE)
+    );
     assert_eq!(r.evidence, vec!["check:2".to_string()]);
-    assert_eq!(r.arose_at.to_zoned(tz).date(), date(2027, 5, 1), "arose on the check's day");
+    assert_eq!(
+        r.arose_at.to_zoned(tz).date(),
+        date(2027, 5, 1),
+        "arose on the check's day"
+    );
     assert_eq!(r.fade.as_ref(), Some(&b));
 }
 
@@ -112,7 +122,11 @@ fn a_check_held_to_no_promise_or_measured_after_today_gives_nothing() {
     none.promise = None;
     assert_eq!(breach(start, &[none], date(2028, 1, 1)), None);
     let later = held("2", date(2027, 5, 1), 60_000, 500);
-    assert_eq!(breach(start, &[later.clone()], date(2027, 4, 30)), None, "not yet measured");
+    assert_eq!(
+        breach(start, &[later.clone()], date(2027, 4, 30)),
+        None,
+        "not yet measured"
+    );
     assert!(breach(start, &[later], date(2027, 5, 1)).is_some());
 }
 
@@ -125,7 +139,10 @@ fn each_check_is_judged_by_the_promise_it_is_held_to() {
     let mut second = held("2", date(2027, 1, 1), 60_000, 650);
     second.promise = Some(FadePromise::new(600, 8, 150_000).unwrap());
     let b = breach(start, &[second, first], date(2027, 2, 1)).unwrap();
-    assert_eq!((b.check.as_str(), b.promise.min_share_permille()), ("1", 700));
+    assert_eq!(
+        (b.check.as_str(), b.promise.min_share_permille()),
+        ("1", 700)
+    );
 }
 
 proptest! {
