@@ -308,7 +308,9 @@ async fn check_page(
 ) -> Response {
     let lang = user.lang;
     let chrome = user.chrome("vehicles");
-    let g = match grant(user, Action::RepairOrderWrite) {
+    let g = match grant(user, Action::RepairOrderWrite)
+        .and_then(|_| grant(user, Action::RepairOrderRead))
+    {
         Ok(g) => g,
         Err(e) => return error_page(chrome, &e),
     };
@@ -426,7 +428,12 @@ async fn record_check(
         Ok(check) => {
             // The toast says what the check meant: a right raised, below the promise
             // (a right already held), or recorded.
-            let key = match app::guarantee::for_vehicle(&s.app, &g, id).await {
+            let read = grant(&user, Action::RepairOrderRead);
+            let position = match &read {
+                Ok(r) => app::guarantee::for_vehicle(&s.app, r, id).await,
+                Err(_) => Err(AppError::Forbidden),
+            };
+            let key = match position {
                 Ok(tg)
                     if tg
                         .rights
