@@ -106,6 +106,8 @@ pub struct CheckView {
 /// The battery part of a vehicle's three-guarantees position (EVs only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct BatteryView {
+    /// The vehicle's model (the promise is the model's).
+    pub model: String,
     /// The model's promise, if head office recorded one.
     pub promise: Option<PromiseView>,
     /// Last day the promise covers, from the periods' start.
@@ -200,6 +202,7 @@ pub(crate) async fn load(
         .collect();
     let first = breach(start, &h.battery, today).and_then(|b| b.check.parse().ok());
     Ok(Some(BatteryView {
+        model: h.vehicle.model.clone(),
         promise_until: promise
             .as_ref()
             .and_then(|p| p.until(start).ok())

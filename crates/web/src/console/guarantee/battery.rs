@@ -345,8 +345,8 @@ async fn check_page(
         None => t(lang, "gt4.no_promise"),
     };
     let mut facts = vec![
-        (t(lang, "gt2.vin"), tg.vin.clone()),
-        (t(lang, "gt4.fade_promise"), promise),
+        (t(lang, "gt2.model"), b.model.clone()),
+        (t(lang, "gt4.promise_short"), promise),
     ];
     if !station.is_empty() {
         facts.push((t(lang, "gt4.station"), station));

@@ -340,18 +340,15 @@ fn rights_section(lang: Lang, tg: &ThreeGuarantees) -> Section {
     }
 }
 
-/// The evidence of a broken fade promise in words: the check, measured against promised.
+/// The evidence of a broken fade promise in words: the check's day, measured against
+/// promised (the promise's window is in the battery section).
 pub(crate) fn fade_evidence(lang: Lang, f: &app::guarantee::view::FadeEvidence) -> String {
     format!(
-        "{} {} · {} km · {} < {} ({} {} / {} km)",
+        "{} {}: {} < {}",
         t(lang, "gt4.check"),
         f.checked_on,
-        f.odometer_km,
         permille(f.measured_permille),
         permille(f.promised_permille),
-        f.promise_years,
-        t(lang, "gt4.years"),
-        f.promise_km
     )
 }
 
