@@ -20,7 +20,7 @@ mkdirSync(SHOTS, { recursive: true });
 const shot = (page, name) => page.screenshot({ path: `${SHOTS}battery-${name}.png`, fullPage: true });
 const LABELS = {
   'zh-CN': { right: '动力蓄电池免费修理或更换', promise: '三包凭证承诺', broken: '低于承诺', raised: '由此产生三包权利' },
-  en: { right: 'Traction battery repaired or replaced free', promise: "Certificate's promise", broken: 'Below the promise', raised: 'a three-guarantees right arose' },
+  en: { right: 'Battery repaired or replaced free', promise: "Certificate's promise", broken: 'Below the promise', raised: 'right arose' },
 };
 
 let browser;

@@ -245,7 +245,7 @@ fn permille(v: u16) -> String {
 fn battery_section(lang: Lang, b: &app::guarantee::battery::BatteryView) -> Section {
     let mut rows = vec![match (&b.promise, &b.promise_until) {
         (Some(p), until) => vec![
-            t(lang, "gt4.fade_promise"),
+            t(lang, "gt4.promise_short"),
             format!(
                 "≥ {} · {} {} / {} km{}",
                 permille(p.min_share_permille),
@@ -260,7 +260,7 @@ fn battery_section(lang: Lang, b: &app::guarantee::battery::BatteryView) -> Sect
             String::new(),
         ],
         (None, _) => vec![
-            t(lang, "gt4.fade_promise"),
+            t(lang, "gt4.promise_short"),
             t(lang, "gt4.no_promise"),
             String::new(),
         ],
