@@ -6,7 +6,12 @@
 //! replaced under the three guarantees; above it, or outside the window, it is not.
 //!
 //! The regulation sets no figure for the fade itself: the promise is the maker's, per
-//! model, and only the maker's word can be held to. Shares are kept in tenths of a per
+//! model, and only the maker's word can be held to (Arts 4 and 18 let a maker promise
+//! more than the floors). Each check is held to one promise ([`HeldCheck`]); the first
+//! that breaks it ([`breach`]) gives the vehicle the right
+//! [`super::right::RightKind::BatteryRestore`] (see there what it entitles the owner
+//! to), built by [`super::right::fade_right`], arisen on the check's day and never
+//! taken back. Shares are kept in tenths of a per
 //! cent (700 = 70.0 %), so no float decides a right.
 
 use jiff::ToSpan;
