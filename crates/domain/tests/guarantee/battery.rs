@@ -123,7 +123,7 @@ fn a_check_held_to_no_promise_or_measured_after_today_gives_nothing() {
     assert_eq!(breach(start, &[none], date(2028, 1, 1)), None);
     let later = held("2", date(2027, 5, 1), 60_000, 500);
     assert_eq!(
-        breach(start, &[later.clone()], date(2027, 4, 30)),
+        breach(start, std::slice::from_ref(&later), date(2027, 4, 30)),
         None,
         "not yet measured"
     );
