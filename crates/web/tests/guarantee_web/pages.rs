@@ -600,3 +600,19 @@ async fn head_office_sets_a_fade_promise_and_a_station_records_a_check_on_the_pa
     assert!(html.contains("动力蓄电池免费修理或更换"), "{html}");
     assert!(html.contains("由此产生三包权利"), "{html}");
 }
+
+#[tokio::test]
+async fn an_order_not_classified_yet_is_named_by_its_order_not_by_a_key() {
+    let t = TestApp::spawn().await;
+    at(&t, "2026-11-24T09:00");
+    let advisor = Api::new(&t, Role::ServiceAdvisor).await;
+    let vehicle = car(&t, &advisor, "UC000001").await;
+    let order = open(&t, &advisor, vehicle, "异响").await;
+    let (web, _) = t.login("service_advisor").await;
+    let html = page_text(&web, format!("{}/console/vehicles/{vehicle}", t.base)).await;
+    assert!(!html.contains("order:"), "no raw key on the vehicle page");
+    assert!(
+        html.contains(&format!("未分类的质量问题，工单 #{order}")),
+        "the counter names the order"
+    );
+}

@@ -56,6 +56,11 @@ fn main_part_name(lang: Lang, key: &str) -> String {
 /// What a right or warning is about, in words.
 pub(crate) fn subject_label(lang: Lang, subject: &str) -> String {
     if let Some(p) = subject.strip_prefix("part:") {
+        // An order not classified yet counts as a problem of its own (`order:<id>`):
+        // named by its order, never by the key.
+        if let Some(o) = p.strip_prefix("order:") {
+            return format!("{} #{o}", t(lang, "gt2.subject.unclassified"));
+        }
         return format!("{} {p}", t(lang, "gt2.subject.part"));
     }
     if let Some(s) = subject.strip_prefix("assembly:") {
