@@ -1,7 +1,8 @@
 //! The small demo's three-guarantees cars (issue 19, "Demo"): after the build and the
 //! working day, a quality repair in its 6th day owes a courtesy car, a car is one
 //! repair of the same main part short of the line (warned), one has the right to
-//! replacement or refund, one has an open request, one fault is excluded under Art 32.
+//! replacement or refund, one has an open request, one fault is excluded under Art 32,
+//! and an EV's battery check broke its model's fade promise.
 //! On SQLite, and on PostgreSQL when `TEST_DATABASE_URL` is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -92,6 +93,17 @@ async fn scenario(env: Option<Env>) {
             .flat_map(|o| o.lines.iter())
             .any(|l| l.exclusion_reason.as_deref() == Some("use_against_manual")),
         "the exclusion is in the dossier"
+    );
+    let ev = s
+        .battery_right
+        .expect("an EV whose check broke the fade promise");
+    let tg = app::guarantee::for_vehicle(&env.app, &g, ev).await.unwrap();
+    assert!(
+        tg.rights
+            .iter()
+            .any(|r| r.kind == "battery_restore" && r.article == "promise"),
+        "{:?}",
+        tg.rights
     );
     env.finish().await;
 }

@@ -194,6 +194,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0034_guarantee_battery.sql"),
     },
     Migration {
+        version: 35,
+        name: "guarantee_battery_held",
+        sqlite: include_str!("../migrations/sqlite/0035_guarantee_battery_held.sql"),
+        postgres: include_str!("../migrations/postgres/0035_guarantee_battery_held.sql"),
+    },
+    Migration {
         version: 37,
         name: "job_alerts",
         sqlite: include_str!("../migrations/sqlite/0037_job_alerts.sql"),

@@ -10,7 +10,10 @@
 //! - a car with the same right and an open request filed by the hotline, its answer
 //!   deadline running on the working calendar;
 //! - a fault kept out by an Art 32 exclusion (use against the manual), with its
-//!   reason and evidence.
+//!   reason and evidence;
+//! - head office's capacity-fade promise (70 % for 8 years or 150,000 km) for every
+//!   new-energy model on record, and an EV of the first station whose battery check
+//!   ten days ago read below it: the right to a restored battery has arisen.
 //!
 //! The cars are the first station's that were bought between 180 and 700 days ago,
 //! have no order yet and a reading under 40,000 km, so every visit lies inside the
@@ -48,6 +51,8 @@ pub struct GuaranteeSummary {
     pub open_request: Option<(i64, i64)>,
     /// The car with an excluded fault.
     pub excluded: Option<i64>,
+    /// The EV whose battery check broke its model's fade promise.
+    pub battery_right: Option<i64>,
 }
 
 /// The part repaired four times (a listed main part of the engine).
@@ -253,5 +258,73 @@ pub async fn stages(db: &Db, settings: AppSettings, now: Timestamp) -> AppResult
         }
         out.excluded = Some(car);
     }
+    clock.set(now);
+    out.battery_right = battery(&st, db, &crew).await?;
     Ok(out)
+}
+
+/// Head office's fade promise for every EV model on record, and a check below it on
+/// the first station's first EV bought between 30 days and 7 years ago (the check ten
+/// days ago, at the reading on record). Returns that EV.
+async fn battery(st: &Stages<'_>, db: &Db, crew: &Crew) -> AppResult<Option<i64>> {
+    use crate::guarantee::battery::{CheckInput, PromiseInput, record_check, set_promise};
+    let day = |n: i64| st.today.checked_sub(jiff::Span::new().days(n));
+    let (newest, oldest, checked) = (
+        day(30).map_err(internal)?,
+        day(7 * 365).map_err(internal)?,
+        day(10).map_err(internal)?,
+    );
+    let mut c = db.pool.acquire().await.map_err(store::StoreError::from)?;
+    let models: Vec<String> =
+        sqlx::query("SELECT DISTINCT model FROM vehicles WHERE is_ev <> 0 ORDER BY model")
+            .fetch_all(&mut *c)
+            .await
+            .map_err(store::StoreError::from)?
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<Result<_, _>>()
+            .map_err(store::StoreError::from)?;
+    let car = sqlx::query(
+        "SELECT v.id, COALESCE((SELECT MAX(r.km) FROM odometer_readings r WHERE r.vehicle_id = v.id), 0) AS km \
+         FROM vehicles v WHERE v.station_id = $1 AND v.is_ev <> 0 AND v.purchase_date <= $2 \
+         AND v.purchase_date >= $3 ORDER BY v.id LIMIT 1",
+    )
+    .bind(STATION)
+    .bind(newest.to_string())
+    .bind(oldest.to_string())
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(store::StoreError::from)?;
+    drop(c);
+    let hq = crew
+        .head_office
+        .grant(Action::NetworkWrite)
+        .map_err(internal)?;
+    for model in models {
+        let p = PromiseInput {
+            model: Value::from(model),
+            min_share_permille: Value::from(700),
+            years: Value::from(8),
+            km: Value::from(150_000),
+        };
+        set_promise(st.day.app, &hq, &p).await?;
+    }
+    let Some(row) = car else { return Ok(None) };
+    let (car, km): (i64, i64) = (
+        row.try_get(0).map_err(store::StoreError::from)?,
+        row.try_get(1).map_err(store::StoreError::from)?,
+    );
+    let check = CheckInput {
+        checked_on: Value::from(checked.to_string()),
+        odometer_km: Value::from(km.min(140_000)),
+        share_permille: Value::from(665),
+    };
+    record_check(
+        st.day.app,
+        &crew.grant(Action::RepairOrderWrite)?,
+        car,
+        &check,
+    )
+    .await?;
+    Ok(Some(car))
 }

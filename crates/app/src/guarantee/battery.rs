@@ -1,17 +1,24 @@
 //! The traction battery's capacity-fade promise (issue 19, "EV"): head office records
 //! per model what its 三包凭证 promises (least share of the rated capacity kept, for
 //! so many years or kilometres); stations record battery checks (state of health) of
-//! an EV; every check is judged against the model's promise by
-//! [`domain::guarantee::battery::judge`] when the vehicle page or the dossier is read,
-//! never stored, so a promise set later judges earlier checks too.
+//! an EV; each check is held to the model's promise in force when it was recorded (or
+//! the first one recorded after it: setting a promise holds the checks that had none)
+//! and judged against it by [`domain::guarantee::battery::judge`] when a page is read.
+//! The first breach is a right of the vehicle
+//! ([`domain::guarantee::right::RightKind::BatteryRestore`]), merged into every
+//! assessment by `view::assess_at`; since a check's promise never changes once held,
+//! the right is never taken back.
 //!
 //! Permissions: promises `NetworkRead` / `NetworkWrite` at head office (like the
 //! policy); a check `RepairOrderWrite` with the vehicle within reach.
 
+use super::history::History;
 use crate::input::{Loose, date_in, int, text};
 use crate::network::expect;
 use crate::{App, AppError, AppResult, actor, conn};
-use domain::guarantee::battery::{BatteryCheck, FadePromise, FadeVerdict, first_broken, judge};
+use domain::guarantee::battery::{
+    BatteryCheck, FadePromise, FadeVerdict, HeldCheck, breach, judge,
+};
 use domain::permission::{Action, Grant, Reach};
 use domain::{Violation, Violations};
 use jiff::civil::Date;
@@ -86,6 +93,9 @@ pub struct CheckView {
     pub odometer_km: u32,
     /// Measured share, tenths of a per cent.
     pub share_permille: u16,
+    /// The promised share it is held to (the promise in force when it was recorded, or
+    /// the first recorded after it), tenths of a per cent; None while there is none.
+    pub promise_permille: Option<u16>,
     /// `kept`, `broken` (below the promise inside its window: a quality problem of
     /// the traction battery), `outside` (after the window) or `no_promise`.
     pub verdict: String,
@@ -96,13 +106,16 @@ pub struct CheckView {
 /// The battery part of a vehicle's three-guarantees position (EVs only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct BatteryView {
+    /// The vehicle's model (the promise is the model's).
+    pub model: String,
     /// The model's promise, if head office recorded one.
     pub promise: Option<PromiseView>,
     /// Last day the promise covers, from the periods' start.
     pub promise_until: Option<String>,
     /// Every check, oldest first.
     pub checks: Vec<CheckView>,
-    /// The first check below the promise inside its window, if any.
+    /// The first check below the promise it is held to inside its window, if any: the
+    /// check the right to a restored battery arose from.
     pub first_broken: Option<i64>,
 }
 
@@ -115,61 +128,87 @@ fn promise_of(r: &PromiseRow) -> Option<FadePromise> {
     .ok()
 }
 
-fn check_of(r: &CheckRow) -> Option<BatteryCheck> {
-    Some(BatteryCheck {
-        on: r.checked_on.parse().ok()?,
-        odometer_km: u32::try_from(r.odometer_km).ok()?,
-        share_permille: u16::try_from(r.share_permille).ok()?,
+/// A stored check as the domain holds it (with the promise it is held to).
+fn held_of(r: &CheckRow) -> Option<HeldCheck> {
+    let promise = match (r.promise_share_permille, r.promise_years, r.promise_km) {
+        (Some(s), Some(y), Some(k)) => FadePromise::new(
+            u16::try_from(s).ok()?,
+            u8::try_from(y).ok()?,
+            u32::try_from(k).ok()?,
+        )
+        .ok(),
+        _ => None,
+    };
+    Some(HeldCheck {
+        id: r.id.to_string(),
+        check: BatteryCheck {
+            on: r.checked_on.parse().ok()?,
+            odometer_km: u32::try_from(r.odometer_km).ok()?,
+            share_permille: u16::try_from(r.share_permille).ok()?,
+        },
+        promise,
     })
 }
 
-/// The battery position of `vehicle` whose periods start on `start`; `None` for a car
-/// that is not an EV.
-pub(crate) async fn load(
+/// The battery checks of `vehicle` as held, oldest first; none for a car that is not
+/// an EV.
+pub(crate) async fn held(
     c: &mut sqlx::AnyConnection,
     vehicle: &store::vehicle::Vehicle,
-    start: Date,
-) -> AppResult<Option<BatteryView>> {
+) -> AppResult<Vec<HeldCheck>> {
     if !vehicle.is_ev {
+        return Ok(Vec::new());
+    }
+    let rows = store::guarantee::battery::checks(c, vehicle.id).await?;
+    Ok(rows.iter().filter_map(held_of).collect())
+}
+
+/// The battery position of a loaded history at `today`: each check judged against
+/// the promise it is held to; `None` for a car that is not an EV.
+pub(crate) async fn load(
+    c: &mut sqlx::AnyConnection,
+    h: &History,
+    today: Date,
+) -> AppResult<Option<BatteryView>> {
+    if !h.vehicle.is_ev {
         return Ok(None);
     }
-    let promise_row = store::guarantee::battery::promise(c, &vehicle.model).await?;
+    let start = h.coverage.start;
+    let promise_row = store::guarantee::battery::promise(c, &h.vehicle.model).await?;
     let promise = promise_row.as_ref().and_then(promise_of);
-    let rows = store::guarantee::battery::checks(c, vehicle.id).await?;
-    let mut checks = Vec::with_capacity(rows.len());
-    let mut parsed = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let Some(check) = check_of(r) else { continue };
-        let (verdict, short) = match promise.as_ref().map(|p| judge(p, start, &check)) {
-            None => ("no_promise", None),
-            Some(Ok(FadeVerdict::Kept)) => ("kept", None),
-            Some(Ok(FadeVerdict::Broken { short_by_permille })) => {
-                ("broken", Some(short_by_permille))
+    let checks = h
+        .battery
+        .iter()
+        .map(|held| {
+            let (verdict, short) = match held.promise.as_ref().map(|p| judge(p, start, &held.check))
+            {
+                None => ("no_promise", None),
+                Some(Ok(FadeVerdict::Kept)) => ("kept", None),
+                Some(Ok(FadeVerdict::Broken { short_by_permille })) => {
+                    ("broken", Some(short_by_permille))
+                }
+                Some(Ok(FadeVerdict::Outside)) | Some(Err(_)) => ("outside", None),
+            };
+            CheckView {
+                id: held.id.parse().unwrap_or_default(),
+                checked_on: held.check.on.to_string(),
+                odometer_km: held.check.odometer_km,
+                share_permille: held.check.share_permille,
+                promise_permille: held.promise.map(|p| p.min_share_permille()),
+                verdict: verdict.into(),
+                short_by_permille: short,
             }
-            Some(Ok(FadeVerdict::Outside)) | Some(Err(_)) => ("outside", None),
-        };
-        checks.push(CheckView {
-            id: r.id,
-            checked_on: r.checked_on.clone(),
-            odometer_km: check.odometer_km,
-            share_permille: check.share_permille,
-            verdict: verdict.into(),
-            short_by_permille: short,
-        });
-        parsed.push((r.id, check));
-    }
-    let first = promise.as_ref().and_then(|p| {
-        let only: Vec<BatteryCheck> = parsed.iter().map(|(_, c)| *c).collect();
-        let broken = first_broken(p, start, &only)?;
-        parsed.iter().find(|(_, c)| c == broken).map(|(id, _)| *id)
-    });
+        })
+        .collect();
+    let first = breach(start, &h.battery, today).and_then(|b| b.check.parse().ok());
     Ok(Some(BatteryView {
+        model: h.vehicle.model.clone(),
         promise_until: promise
             .as_ref()
             .and_then(|p| p.until(start).ok())
             .map(|d| d.to_string()),
         promise: promise.map(|p| PromiseView {
-            model: vehicle.model.clone(),
+            model: h.vehicle.model.clone(),
             min_share_permille: p.min_share_permille(),
             years: p.years(),
             km: p.km(),
@@ -220,6 +259,46 @@ pub async fn promises(app: &App, grant: &Grant) -> AppResult<Vec<PromiseView>> {
         .collect())
 }
 
+/// A model of new-energy vehicles with its promise, as head office's settings page
+/// lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModelPromise {
+    /// The model.
+    pub model: String,
+    /// How many EVs of the model are on record (0: a promise for a model not sold yet).
+    pub vehicles: i64,
+    /// Its promise, if recorded.
+    pub promise: Option<PromiseView>,
+}
+
+/// Every EV model on record and every model with a promise, by model. Needs
+/// `NetworkRead`.
+pub async fn models(app: &App, grant: &Grant) -> AppResult<Vec<ModelPromise>> {
+    let list = promises(app, grant).await?;
+    let mut c = conn(app).await?;
+    let mut out: std::collections::BTreeMap<String, ModelPromise> = Default::default();
+    for (model, n) in store::guarantee::battery::ev_models(&mut c).await? {
+        out.insert(
+            model.clone(),
+            ModelPromise {
+                model,
+                vehicles: n,
+                promise: None,
+            },
+        );
+    }
+    for p in list {
+        let model = p.model.clone();
+        let row = out.entry(model.clone()).or_insert_with(|| ModelPromise {
+            model,
+            vehicles: 0,
+            promise: None,
+        });
+        row.promise = Some(p);
+    }
+    Ok(out.into_values().collect())
+}
+
 /// Sets a model's promise (head office), recording before and after. Needs
 /// `NetworkWrite` at head office.
 pub async fn set_promise(app: &App, grant: &Grant, input: &PromiseInput) -> AppResult<PromiseView> {
@@ -243,6 +322,8 @@ pub async fn set_promise(app: &App, grant: &Grant, input: &PromiseInput) -> AppR
         move |mut tx| async move {
             let before =
                 store::guarantee::battery::put_promise(&mut tx, row, grant.principal().id).await?;
+            // Checks recorded while the model had no promise are held to this one.
+            let held = store::guarantee::battery::hold_unheld(&mut tx, row).await?;
             store::event::record(
                 &mut tx,
                 now,
@@ -250,7 +331,7 @@ pub async fn set_promise(app: &App, grant: &Grant, input: &PromiseInput) -> AppR
                 "three_guarantees_policy",
                 0,
                 "fade_promise_set",
-                &serde_json::json!({"model": row.model, "before": before, "after": row}),
+                &serde_json::json!({"model": row.model, "before": before, "after": row, "checks_held": held}),
                 None,
             )
             .await?;
@@ -305,7 +386,12 @@ pub async fn record_check(
                 Violation::new("vehicle_id", "guarantee.not_ev").into(),
             ));
         }
+        // The check is held to the promise in force now (none: the first one recorded).
+        let promise = store::guarantee::battery::promise(&mut tx, &veh.model).await?;
         let row = CheckRow {
+            promise_share_permille: promise.as_ref().map(|p| p.min_share_permille),
+            promise_years: promise.as_ref().map(|p| p.years),
+            promise_km: promise.as_ref().map(|p| p.km),
             id: 0,
             vehicle_id: veh.id,
             station_id: station,

@@ -64,9 +64,9 @@ pub async fn dossier(app: &App, grant: &Grant, vehicle_id: i64) -> AppResult<Dos
         vehicle.plate.clone(),
     );
     let h = history::load(&mut c, vehicle).await?;
-    let battery = super::battery::load(&mut c, &h.vehicle, h.coverage.start).await?;
-    drop(c);
     let now = ts(app.now_ms())?;
+    let battery = super::battery::load(&mut c, &h, h.tz.to_datetime(now).date()).await?;
+    drop(c);
     let a = assess_at(&h, now);
     let orders = h
         .orders

@@ -18,6 +18,7 @@ use crate::calendar::station_zone;
 use crate::shared::ts;
 use crate::{AppError, AppResult};
 use domain::appointment::ServiceType;
+use domain::guarantee::battery::HeldCheck;
 use domain::guarantee::exclusion::{Exclusion, ExclusionReason};
 use domain::guarantee::main_part::{MainPart, MainPartList, System};
 use domain::guarantee::period::{Coverage, Policy};
@@ -53,6 +54,8 @@ pub(crate) struct History {
     pub lines: Vec<LineRow>,
     /// The domain's visits, one per order.
     pub visits: Vec<Visit>,
+    /// The battery checks as held to their promise (EVs only).
+    pub battery: Vec<HeldCheck>,
 }
 
 impl History {
@@ -124,7 +127,9 @@ pub(crate) async fn load(
             lines,
         });
     }
+    let battery = super::battery::held(c, &vehicle).await?;
     Ok(History {
+        battery,
         vehicle,
         tz,
         delivered_on,

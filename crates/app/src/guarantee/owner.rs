@@ -43,8 +43,10 @@ pub async fn position(app: &App, grant: &Grant, vehicle_id: i64) -> AppResult<Ow
         .iter()
         .map(|r| view_of(r, today))
         .collect::<AppResult<Vec<_>>>()?;
+    let mut position = view(&h, &assess_at(&h, now), now);
+    position.battery = super::battery::load(&mut c, &h, today).await?;
     Ok(OwnerPosition {
-        position: view(&h, &assess_at(&h, now), now),
+        position,
         requests,
         model,
         plate,

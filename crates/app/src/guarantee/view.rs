@@ -8,8 +8,9 @@ use super::history::{self, History};
 use crate::network::expect;
 use crate::shared::ts;
 use crate::{App, AppResult, conn};
+use domain::guarantee::battery::breach;
 use domain::guarantee::period::Policy;
-use domain::guarantee::right::{Assessment, Right, RightKind, assess};
+use domain::guarantee::right::{Assessment, Right, RightKind, add_fade, assess};
 use domain::permission::{Action, Grant, Reach};
 use serde::Serialize;
 use store::guarantee::ExcludedRow;
@@ -18,21 +19,47 @@ use store::guarantee::line::LineRow;
 /// A right as shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RightView {
-    /// `free_assembly`, `courtesy_car` or `replacement_or_refund`.
+    /// `free_assembly`, `courtesy_car`, `replacement_or_refund` or `battery_restore`
+    /// (the maker's capacity-fade promise broken: the traction battery repaired or
+    /// replaced free until it holds the promised share; no replacement or refund by
+    /// itself).
     pub kind: String,
     /// The assembly, for a free assembly (Art 20).
     pub system: Option<String>,
-    /// The article cited, e.g. `art24(1)(4)`.
+    /// The article cited, e.g. `art24(1)(4)`, or `promise` (the maker's own promise
+    /// in the 三包凭证, Arts 4 and 18).
     pub article: String,
     /// What it is about: `part:<code>`, `repair_days`, `serious_safety`,
-    /// `assembly:<system>`, `main_part:<system>/<code>`, `visit:<order>`, `early`.
+    /// `assembly:<system>`, `main_part:<system>/<code>`, `visit:<order>`, `early`,
+    /// `battery_fade`.
     pub subject: String,
     /// When it arose, UTC ms.
     pub arose_at: i64,
     /// The station's local date it arose.
     pub arose_on: String,
-    /// The orders that prove it, oldest first.
+    /// The orders that prove it, oldest first (none for a broken fade promise).
     pub evidence: Vec<i64>,
+    /// For a broken capacity-fade promise: the check, the promise and the shares.
+    pub fade: Option<FadeEvidence>,
+}
+
+/// The evidence of a broken capacity-fade promise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FadeEvidence {
+    /// The battery check.
+    pub check_id: i64,
+    /// Day measured.
+    pub checked_on: String,
+    /// Odometer then.
+    pub odometer_km: u32,
+    /// Measured share of the rated capacity, tenths of a per cent.
+    pub measured_permille: u16,
+    /// Promised share, tenths of a per cent.
+    pub promised_permille: u16,
+    /// The promise's years.
+    pub promise_years: u8,
+    /// The promise's kilometres.
+    pub promise_km: u32,
 }
 
 impl RightView {
@@ -41,6 +68,7 @@ impl RightView {
             RightKind::FreeAssembly(s) => ("free_assembly", Some(s.code().to_string())),
             RightKind::CourtesyCar => ("courtesy_car", None),
             RightKind::ReplacementOrRefund => ("replacement_or_refund", None),
+            RightKind::BatteryRestore => ("battery_restore", None),
         };
         RightView {
             kind: kind.into(),
@@ -50,6 +78,15 @@ impl RightView {
             arose_at: r.arose_at.as_millisecond(),
             arose_on: h.tz.to_datetime(r.arose_at).date().to_string(),
             evidence: r.evidence.iter().filter_map(|e| e.parse().ok()).collect(),
+            fade: r.fade.as_ref().map(|b| FadeEvidence {
+                check_id: b.check.parse().unwrap_or_default(),
+                checked_on: b.on.to_string(),
+                odometer_km: b.odometer_km,
+                measured_permille: b.measured_permille,
+                promised_permille: b.promise.min_share_permille(),
+                promise_years: b.promise.years(),
+                promise_km: b.promise.km(),
+            }),
         }
     }
 }
@@ -238,10 +275,14 @@ pub(crate) fn view(h: &History, a: &Assessment, now: jiff::Timestamp) -> ThreeGu
     }
 }
 
-/// The assessment of a loaded history at `now`.
+/// The assessment of a loaded history at `now`, with the right of a broken
+/// capacity-fade promise (EVs) among the others.
 pub(crate) fn assess_at(h: &History, now: jiff::Timestamp) -> Assessment {
     let today = h.tz.to_datetime(now).date();
-    assess(&h.vehicle_side(), &h.visits, now, today, h.odometer_km)
+    let mut a = assess(&h.vehicle_side(), &h.visits, now, today, h.odometer_km);
+    let b = breach(h.coverage.start, &h.battery, today);
+    add_fade(&mut a, b.as_ref(), &h.tz);
+    a
 }
 
 /// Whether the courtesy-car duty (Art 21) arose for `order_id` by `now`, on the
@@ -310,7 +351,8 @@ pub async fn for_vehicle(app: &App, grant: &Grant, vehicle_id: i64) -> AppResult
     let h = history::load(&mut c, vehicle).await?;
     let now = ts(app.now_ms())?;
     let mut position = view(&h, &assess_at(&h, now), now);
-    position.battery = super::battery::load(&mut c, &h.vehicle, h.coverage.start).await?;
+    let today = h.tz.to_datetime(now).date();
+    position.battery = super::battery::load(&mut c, &h, today).await?;
     Ok(position)
 }
 

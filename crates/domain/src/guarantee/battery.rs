@@ -6,7 +6,12 @@
 //! replaced under the three guarantees; above it, or outside the window, it is not.
 //!
 //! The regulation sets no figure for the fade itself: the promise is the maker's, per
-//! model, and only the maker's word can be held to. Shares are kept in tenths of a per
+//! model, and only the maker's word can be held to (Arts 4 and 18 let a maker promise
+//! more than the floors). Each check is held to one promise ([`HeldCheck`]); the first
+//! that breaks it ([`breach`]) gives the vehicle the right
+//! [`super::right::RightKind::BatteryRestore`] (see there what it entitles the owner
+//! to), built by [`super::right::fade_right`], arisen on the check's day and never
+//! taken back. Shares are kept in tenths of a per
 //! cent (700 = 70.0 %), so no float decides a right.
 
 use jiff::ToSpan;
@@ -154,4 +159,58 @@ pub fn first_broken<'a>(
     sorted
         .into_iter()
         .find(|c| matches!(judge(promise, start, c), Ok(FadeVerdict::Broken { .. })))
+}
+
+/// A check as it is held: its id (cited as evidence) and the promise it is judged
+/// against — the promise in force when it was recorded, or the first one head office
+/// recorded after it. A later change of the model's promise does not judge it again,
+/// so a broken promise, once found, stays broken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldCheck {
+    /// The check's id, cited as evidence.
+    pub id: String,
+    /// The measurement.
+    pub check: BatteryCheck,
+    /// The promise it is held to; `None` while the model has none.
+    pub promise: Option<FadePromise>,
+}
+
+/// The evidence of a broken capacity-fade promise: the check, the promise it broke and
+/// the measured against the promised share.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FadeBreach {
+    /// The check's id.
+    pub check: String,
+    /// Day measured: the right arises on it.
+    pub on: Date,
+    /// Odometer then.
+    pub odometer_km: u32,
+    /// Measured share, tenths of a per cent.
+    pub measured_permille: u16,
+    /// The promise broken (its share is the promised one).
+    pub promise: FadePromise,
+}
+
+/// The first check (by day, then km, then id) measured by `today` that broke the
+/// promise it is held to inside that promise's window, for a car whose periods start on
+/// `start`. Checks in any order; later checks above the promise change nothing: the
+/// first breach stays the breach.
+pub fn breach(start: Date, checks: &[HeldCheck], today: Date) -> Option<FadeBreach> {
+    let mut sorted: Vec<&HeldCheck> = checks.iter().filter(|c| c.check.on <= today).collect();
+    sorted.sort_by(|a, b| {
+        (a.check.on, a.check.odometer_km, &a.id).cmp(&(b.check.on, b.check.odometer_km, &b.id))
+    });
+    sorted.into_iter().find_map(|h| {
+        let promise = h.promise?;
+        match judge(&promise, start, &h.check) {
+            Ok(FadeVerdict::Broken { .. }) => Some(FadeBreach {
+                check: h.id.clone(),
+                on: h.check.on,
+                odometer_km: h.check.odometer_km,
+                measured_permille: h.check.share_permille,
+                promise,
+            }),
+            _ => None,
+        }
+    })
 }

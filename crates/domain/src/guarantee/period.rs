@@ -44,6 +44,9 @@ pub enum Article {
     Art32,
     /// Art 40: how a repair's time is counted.
     Art40,
+    /// The maker's own promise in the 三包凭证 beyond the floors (Arts 4 and 18 let a
+    /// maker promise more): the traction battery's capacity-fade promise.
+    Promise,
 }
 
 impl Article {
@@ -66,6 +69,7 @@ impl Article {
             Article::Art27 => "art27",
             Article::Art32 => "art32",
             Article::Art40 => "art40",
+            Article::Promise => "promise",
         }
     }
 }

@@ -23,6 +23,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use super::battery::FadeBreach;
 use super::exclusion::Exclusion;
 use super::main_part::{MainPart, System};
 use super::period::{Article, Coverage, Policy};
@@ -112,6 +113,16 @@ pub enum RightKind {
     CourtesyCar,
     /// Replacement car or refund, at the owner's choice (Arts 22–24).
     ReplacementOrRefund,
+    /// The maker's capacity-fade promise broken (三包凭证; Arts 4 and 18 let a maker
+    /// promise more than the floors): a battery check inside the promise's window
+    /// measured less than the promised share of the rated capacity. It entitles the
+    /// owner to have the traction battery repaired or replaced (modules or the pack,
+    /// the repairer's choice) free of parts and labour until it holds at least the
+    /// promised share again. It is a quality problem of the traction battery, so those
+    /// repairs count toward Art 24 like any other (a pack replaced twice that still
+    /// falls short gives Art 24(1)(2)); by itself it gives neither a replacement car
+    /// nor a refund: the regulation ties those to Arts 22–24, not to a maker's promise.
+    BatteryRestore,
 }
 
 /// A right, with when it arose and why.
@@ -125,8 +136,13 @@ pub struct Right {
     pub subject: String,
     /// When it arose.
     pub arose_at: Timestamp,
-    /// The visits that prove it, oldest first.
+    /// The visits that prove it, oldest first (for a broken fade promise, the check as
+    /// `check:<id>`).
     pub evidence: Vec<String>,
+    /// For a broken capacity-fade promise: the check, the promise and the measured
+    /// against the promised share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fade: Option<FadeBreach>,
 }
 
 impl Right {
@@ -190,6 +206,31 @@ pub struct Vehicle {
 pub const REPAIR_DAYS: &str = "repair_days";
 /// Subject of the serious-safety counter.
 pub const SERIOUS_SAFETY: &str = "serious_safety";
+/// Subject of the broken capacity-fade promise (one per vehicle: the first breach).
+pub const BATTERY_FADE: &str = "battery_fade";
+
+/// The right a broken capacity-fade promise gives ([`RightKind::BatteryRestore`]),
+/// arisen at the start of the day of the check in the station's zone `tz`.
+pub fn fade_right(b: &FadeBreach, tz: &jiff::tz::TimeZone) -> Option<Right> {
+    let arose_at = b.on.to_zoned(tz.clone()).ok()?.timestamp();
+    Some(Right {
+        kind: RightKind::BatteryRestore,
+        article: Article::Promise,
+        subject: BATTERY_FADE.into(),
+        arose_at,
+        evidence: vec![format!("check:{}", b.check)],
+        fade: Some(b.clone()),
+    })
+}
+
+/// Adds the right of a broken fade promise, if any, to `a`, keeping its rights oldest
+/// first.
+pub fn add_fade(a: &mut Assessment, b: Option<&FadeBreach>, tz: &jiff::tz::TimeZone) {
+    if let Some(r) = b.and_then(|b| fade_right(b, tz)) {
+        a.rights.push(r);
+        a.rights.sort_by_key(|r| (r.arose_at, r.key()));
+    }
+}
 
 struct Rights {
     list: Vec<Right>,
@@ -217,6 +258,7 @@ impl Rights {
             subject,
             arose_at: at,
             evidence: ev(),
+            fade: None,
         });
     }
 }

@@ -1,6 +1,8 @@
 //! The traction battery's capacity-fade promise per model and the battery checks
-//! measured at stations (migration 34). The verdict is not stored: the domain judges
-//! each check against the model's promise when a page or the dossier is read.
+//! measured at stations (migration 34). Each check keeps the promise it is held to
+//! (migration 35): the one in force when it was recorded, else the first recorded
+//! after it ([`hold_unheld`]). The verdict is not stored: the domain judges each check
+//! against its held promise when a page or the dossier is read.
 
 use crate::error::StoreResult;
 use serde::Serialize;
@@ -38,6 +40,29 @@ pub struct CheckRow {
     pub share_permille: i64,
     /// When recorded, UTC ms.
     pub recorded_at: i64,
+    /// The promise it is held to: least share, tenths of a per cent (None: no promise
+    /// yet for the model).
+    pub promise_share_permille: Option<i64>,
+    /// The held promise's years.
+    pub promise_years: Option<i64>,
+    /// The held promise's kilometres.
+    pub promise_km: Option<i64>,
+}
+
+/// Holds every check of `model`'s vehicles that is held to no promise yet to `p`;
+/// returns how many.
+pub async fn hold_unheld(conn: &mut AnyConnection, p: &PromiseRow) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE guarantee_battery_checks SET promise_share_permille = $1, promise_years = $2, promise_km = $3 \
+         WHERE promise_share_permille IS NULL AND vehicle_id IN (SELECT id FROM vehicles WHERE model = $4)",
+    )
+    .bind(p.min_share_permille)
+    .bind(p.years)
+    .bind(p.km)
+    .bind(&p.model)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// Sets (or replaces) a model's promise.
@@ -97,8 +122,8 @@ pub async fn promises(conn: &mut AnyConnection) -> StoreResult<Vec<PromiseRow>> 
 /// Records a battery check; returns its id.
 pub async fn insert_check(conn: &mut AnyConnection, c: &CheckRow, by: i64) -> StoreResult<i64> {
     let row = sqlx::query(
-        "INSERT INTO guarantee_battery_checks (vehicle_id, station_id, checked_on, odometer_km, share_permille, recorded_at, recorded_by) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id",
+        "INSERT INTO guarantee_battery_checks (vehicle_id, station_id, checked_on, odometer_km, share_permille, recorded_at, recorded_by, \
+         promise_share_permille, promise_years, promise_km) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id",
     )
     .bind(c.vehicle_id)
     .bind(c.station_id)
@@ -107,6 +132,9 @@ pub async fn insert_check(conn: &mut AnyConnection, c: &CheckRow, by: i64) -> St
     .bind(c.share_permille)
     .bind(c.recorded_at)
     .bind(by)
+    .bind(c.promise_share_permille)
+    .bind(c.promise_years)
+    .bind(c.promise_km)
     .fetch_one(conn)
     .await?;
     Ok(row.try_get("id")?)
@@ -115,8 +143,8 @@ pub async fn insert_check(conn: &mut AnyConnection, c: &CheckRow, by: i64) -> St
 /// A vehicle's battery checks, oldest first.
 pub async fn checks(conn: &mut AnyConnection, vehicle_id: i64) -> StoreResult<Vec<CheckRow>> {
     let rows = sqlx::query(
-        "SELECT id, vehicle_id, station_id, checked_on, odometer_km, share_permille, recorded_at \
-         FROM guarantee_battery_checks WHERE vehicle_id = $1 ORDER BY checked_on, id",
+        "SELECT id, vehicle_id, station_id, checked_on, odometer_km, share_permille, recorded_at, \
+         promise_share_permille, promise_years, promise_km FROM guarantee_battery_checks WHERE vehicle_id = $1 ORDER BY checked_on, id",
     )
     .bind(vehicle_id)
     .fetch_all(conn)
@@ -131,7 +159,22 @@ pub async fn checks(conn: &mut AnyConnection, vehicle_id: i64) -> StoreResult<Ve
                 odometer_km: r.try_get("odometer_km")?,
                 share_permille: r.try_get("share_permille")?,
                 recorded_at: r.try_get("recorded_at")?,
+                promise_share_permille: r.try_get("promise_share_permille")?,
+                promise_years: r.try_get("promise_years")?,
+                promise_km: r.try_get("promise_km")?,
             })
         })
+        .collect()
+}
+
+/// Every model of the new-energy vehicles on record with how many there are, by model.
+pub async fn ev_models(conn: &mut AnyConnection) -> StoreResult<Vec<(String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT model, COUNT(*) AS n FROM vehicles WHERE is_ev <> 0 GROUP BY model ORDER BY model",
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("model")?, r.try_get("n")?)))
         .collect()
 }

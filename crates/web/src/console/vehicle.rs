@@ -372,10 +372,7 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
         match app::guarantee::for_vehicle(&s.app, &g, id).await {
             Ok(tg) => {
                 sections.extend(super::guarantee::vehicle_sections(user.lang, &tg));
-                let can_file = user.session.principal.grant(Action::VehicleWrite).is_ok();
-                links.extend(super::guarantee::vehicle_links(
-                    user.lang, id, &tg, can_file,
-                ));
+                links.extend(super::guarantee::vehicle_links(&user, id, &tg));
             }
             Err(e) => return error_page(chrome, &e),
         }

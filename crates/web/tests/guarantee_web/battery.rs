@@ -147,3 +147,114 @@ async fn a_battery_check_below_the_models_promise_is_a_quality_problem() {
         assert!(html.contains("低于承诺"), "{url}");
     }
 }
+
+/// The right of a broken fade promise, as the position lists it.
+fn fade_right(pos: &Value) -> Option<Value> {
+    pos["rights"]
+        .as_array()?
+        .iter()
+        .find(|r| r["kind"] == "battery_restore")
+        .cloned()
+}
+
+#[tokio::test]
+async fn a_broken_fade_promise_is_a_right_kept_for_good() {
+    let t = TestApp::spawn().await;
+    at(&t, "2026-11-24T09:00");
+    let admin = Api::new(&t, Role::Administrator).await;
+    let advisor = Api::new(&t, Role::ServiceAdvisor).await;
+    let car = ev(&t, &advisor, "EV000011", "E9", "2025-06-01").await;
+    let promises = "/settings/three-guarantees/fade-promises";
+    let (s, _) = admin
+        .put(
+            promises,
+            json!({"model": "E9", "min_share_permille": 700, "years": 8, "km": 150000}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let path = format!("/vehicles/{car}/three-guarantees/battery-checks");
+    let position = format!("/vehicles/{car}/three-guarantees");
+    let (_, pos) = advisor.get(&position).await;
+    assert_eq!(fade_right(&pos), None, "no check yet, no right");
+
+    // A check at 65.5 % on 20 November: the promise of 70 % is broken that day.
+    let (s, v) = advisor
+        .post(
+            &path,
+            json!({"checked_on": "2026-11-20", "odometer_km": 30000, "share_permille": 655}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let check = v["id"].as_i64().unwrap();
+    let (_, pos) = advisor.get(&position).await;
+    let r = fade_right(&pos).expect("the broken promise is a right");
+    assert_eq!(r["article"], "promise");
+    assert_eq!(r["subject"], "battery_fade");
+    assert_eq!(r["arose_on"], "2026-11-20");
+    assert_eq!(r["fade"]["check_id"], check);
+    assert_eq!(r["fade"]["measured_permille"], 655);
+    assert_eq!(r["fade"]["promised_permille"], 700);
+    assert_eq!(
+        (
+            r["fade"]["promise_years"].clone(),
+            r["fade"]["promise_km"].clone()
+        ),
+        (json!(8), json!(150000))
+    );
+
+    // The pack is repaired and reads 95 %; head office then lowers the promise to
+    // 60 %: the right stays, as it arose, with the promise it broke.
+    let (s, _) = advisor
+        .post(
+            &path,
+            json!({"checked_on": "2026-11-23", "odometer_km": 30400, "share_permille": 950}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = admin
+        .put(
+            promises,
+            json!({"model": "E9", "min_share_permille": 600, "years": 8, "km": 150000}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, pos) = advisor.get(&position).await;
+    assert_eq!(
+        fade_right(&pos),
+        Some(r.clone()),
+        "the right never disappears"
+    );
+    assert_eq!(pos["battery"]["checks"][0]["promise_permille"], 700);
+    assert_eq!(pos["battery"]["checks"][0]["verdict"], "broken");
+    assert_eq!(pos["battery"]["first_broken"], check);
+
+    // It gives the restored battery, not a replacement car or refund: a request citing
+    // it is refused naming the right, and nothing is written.
+    let (s, v) = advisor
+        .post(
+            &format!("/vehicles/{car}/three-guarantees/requests"),
+            json!({"kind": "refund", "article": "promise", "subject": "battery_fade"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(v.to_string().contains("guarantee.right_kind"), "{v}");
+    let (_, list) = advisor
+        .get(&format!("/vehicles/{car}/three-guarantees/requests"))
+        .await;
+    assert_eq!(list.as_array().map(Vec::len), Some(0), "{list}");
+
+    // The vehicle page, the dossier and the owner's page show the right.
+    let (web, _) = t.login("service_advisor").await;
+    for url in [
+        format!("{}/console/vehicles/{car}", t.base),
+        format!("{}/console/vehicles/{car}/dossier", t.base),
+    ] {
+        let html = page_text(&web, url.clone()).await;
+        assert!(html.contains("动力蓄电池免费修理或更换"), "{url}");
+        assert!(html.contains("三包凭证承诺"), "{url}");
+        assert!(
+            html.contains("65.5 %") && html.contains("2026-11-20"),
+            "{url}"
+        );
+    }
+}

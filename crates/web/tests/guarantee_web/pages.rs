@@ -436,3 +436,183 @@ async fn the_owners_filing_errors_stand_beside_their_fields() {
         "nothing filed: {list}"
     );
 }
+
+#[tokio::test]
+async fn head_office_sets_a_fade_promise_and_a_station_records_a_check_on_the_pages() {
+    let t = TestApp::spawn().await;
+    at(&t, "2026-11-24T09:00");
+    let advisor = Api::new(&t, Role::ServiceAdvisor).await;
+    let vin = domain::vin::Vin::with_check_digit("LSVAM4B2", "EV000021")
+        .unwrap()
+        .to_string();
+    let (s, v) = advisor
+        .post(
+            "/vehicles",
+            json!({
+                "vin": vin, "brand": "岚际", "model": "E5", "model_year": 2025,
+                "purchase_date": "2025-06-01", "owner_id": t.fx.customer_a,
+                "station_id": t.fx.station_a, "km": 20000, "is_ev": true
+            }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let car = v["id"].as_i64().unwrap();
+    let promises = format!("{}/console/three-guarantees/fade-promises", t.base);
+
+    // Head office: the page lists the EV model without a promise, and the form.
+    let (hq, hq_csrf) = t.login("administrator").await;
+    let html = page_text(&hq, promises.clone()).await;
+    assert!(html.contains("E5") && html.contains("未录入"), "{html}");
+    assert!(html.contains("promise-form"));
+    // A share typed with two decimals and zero years: each error beside its field,
+    // nothing saved.
+    let (s, _, body) = post_form(
+        &hq,
+        promises.clone(),
+        &[
+            ("csrf", &hq_csrf),
+            ("model", "E5"),
+            ("min_share_percent", "70.25"),
+            ("years", "8"),
+            ("km", "150000"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.contains("data-field=\"min_share_percent\"") && body.contains("最多一位小数"),
+        "{body}"
+    );
+    let (s, _, body) = post_form(
+        &hq,
+        promises.clone(),
+        &[
+            ("csrf", &hq_csrf),
+            ("model", "E5"),
+            ("min_share_percent", "70"),
+            ("years", "0"),
+            ("km", "150000"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("data-field=\"years\""), "{body}");
+    let (_, list) = advisor
+        .get("/settings/three-guarantees/fade-promises")
+        .await;
+    assert_eq!(list.as_array().map(Vec::len), Some(0), "nothing saved");
+    let (s, loc, _) = post_form(
+        &hq,
+        promises.clone(),
+        &[
+            ("csrf", &hq_csrf),
+            ("model", "E5"),
+            ("min_share_percent", "70.5"),
+            ("years", "8"),
+            ("km", "150000"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(
+        loc.starts_with("/console/three-guarantees/fade-promises"),
+        "{loc}"
+    );
+    let html = page_text(&hq, promises.clone()).await;
+    assert!(
+        html.contains("≥ 70.5 %") && html.contains("8 年 / 150000 km"),
+        "{html}"
+    );
+    // "Change" fills the form with the model's promise.
+    let html = page_text(&hq, format!("{promises}?model=E5")).await;
+    assert!(html.contains("value=\"70.5\""), "{html}");
+
+    // A station advisor may read the page but not set a promise.
+    let (web, csrf) = t.login("service_advisor").await;
+    let html = page_text(&web, promises.clone()).await;
+    assert!(
+        html.contains("E5") && !html.contains("promise-form"),
+        "{html}"
+    );
+    let (s, _, _) = post_form(
+        &web,
+        promises.clone(),
+        &[
+            ("csrf", &csrf),
+            ("model", "E5"),
+            ("min_share_percent", "50"),
+            ("years", "8"),
+            ("km", "150000"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // The station records a check from the vehicle page: a share above 110 % is shown
+    // beside its field; 65.0 % breaks the promise and raises the right.
+    let vehicle = format!("{}/console/vehicles/{car}", t.base);
+    let html = page_text(&web, vehicle.clone()).await;
+    let form = format!("/console/vehicles/{car}/three-guarantees/battery-checks/new");
+    assert!(
+        html.contains(&form),
+        "the vehicle page links the check form"
+    );
+    let html = page_text(&web, format!("{}{form}", t.base)).await;
+    assert!(
+        html.contains("≥ 70.5 %") && html.contains("2026-11-24"),
+        "{html}"
+    );
+    let (s, _, body) = post_form(
+        &web,
+        format!("{}{form}", t.base),
+        &[
+            ("csrf", &csrf),
+            ("checked_on", "2026-11-22"),
+            ("odometer_km", "31000"),
+            ("share_percent", "111"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("data-field=\"share_percent\""), "{body}");
+    let (_, pos) = advisor
+        .get(&format!("/vehicles/{car}/three-guarantees"))
+        .await;
+    assert_eq!(pos["battery"]["checks"].as_array().map(Vec::len), Some(0));
+    let (s, loc, _) = post_form(
+        &web,
+        format!("{}{form}", t.base),
+        &[
+            ("csrf", &csrf),
+            ("checked_on", "2026-11-22"),
+            ("odometer_km", "31000"),
+            ("share_percent", "65"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(loc, format!("/console/vehicles/{car}"));
+    let html = page_text(&web, vehicle).await;
+    assert!(
+        html.contains("65.0 %") && html.contains("低于承诺"),
+        "{html}"
+    );
+    assert!(html.contains("动力蓄电池免费修理或更换"), "{html}");
+    assert!(html.contains("由此产生三包权利"), "{html}");
+}
+
+#[tokio::test]
+async fn an_order_not_classified_yet_is_named_by_its_order_not_by_a_key() {
+    let t = TestApp::spawn().await;
+    at(&t, "2026-11-24T09:00");
+    let advisor = Api::new(&t, Role::ServiceAdvisor).await;
+    let vehicle = car(&t, &advisor, "UC000001").await;
+    let order = open(&t, &advisor, vehicle, "异响").await;
+    let (web, _) = t.login("service_advisor").await;
+    let html = page_text(&web, format!("{}/console/vehicles/{vehicle}", t.base)).await;
+    assert!(!html.contains("order:"), "no raw key on the vehicle page");
+    assert!(
+        html.contains(&format!("未分类的质量问题，工单 #{order}")),
+        "the counter names the order"
+    );
+}

@@ -4,6 +4,7 @@
 //! printable dossier per vehicle (三包档案). The order page's forms are in [`order`], the
 //! replacement and refund requests in [`request`].
 
+pub mod battery;
 pub mod order;
 pub mod order_submit;
 pub mod request;
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/vehicles/{id}/dossier", get(dossier))
         .merge(order_submit::router())
         .merge(request::router())
+        .merge(battery::router())
 }
 
 fn t(lang: Lang, key: &str) -> String {
@@ -54,6 +56,11 @@ fn main_part_name(lang: Lang, key: &str) -> String {
 /// What a right or warning is about, in words.
 pub(crate) fn subject_label(lang: Lang, subject: &str) -> String {
     if let Some(p) = subject.strip_prefix("part:") {
+        // An order not classified yet counts as a problem of its own (`order:<id>`):
+        // named by its order, never by the key.
+        if let Some(o) = p.strip_prefix("order:") {
+            return format!("{} #{o}", t(lang, "gt2.subject.unclassified"));
+        }
         return format!("{} {p}", t(lang, "gt2.subject.part"));
     }
     if let Some(s) = subject.strip_prefix("assembly:") {
@@ -88,14 +95,17 @@ fn evidence(ids: &[i64]) -> String {
         .join(", ")
 }
 
-/// The vehicle page's links of this area: the dossier, the requests, and the form
-/// filing a request when a right to replacement or refund arose and the user may file.
+/// The vehicle page's links of this area: the dossier, the requests, the form filing a
+/// request when a right to replacement or refund arose and the user may file, and for
+/// an EV the battery-check form (`RepairOrderWrite`) and head office's fade promises.
 pub(crate) fn vehicle_links(
-    lang: Lang,
+    user: &ConsoleUser,
     id: i64,
     tg: &ThreeGuarantees,
-    can_file: bool,
 ) -> Vec<(String, String)> {
+    let lang = user.lang;
+    let may = |a: Action| user.session.principal.grant(a).is_ok();
+    let can_file = may(Action::VehicleWrite);
     let mut links = vec![
         (
             format!("/console/vehicles/{id}/dossier"),
@@ -111,6 +121,20 @@ pub(crate) fn vehicle_links(
             format!("/console/vehicles/{id}/three-guarantees/requests/new"),
             t(lang, "gt3.file_request"),
         ));
+    }
+    if tg.battery.is_some() {
+        if may(Action::RepairOrderWrite) {
+            links.push((
+                format!("/console/vehicles/{id}/three-guarantees/battery-checks/new"),
+                t(lang, "gt4.record_check"),
+            ));
+        }
+        if battery::may_set(user) {
+            links.push((
+                "/console/three-guarantees/fade-promises".to_string(),
+                t(lang, "gt4.promises"),
+            ));
+        }
     }
     links
 }
@@ -226,7 +250,7 @@ fn permille(v: u16) -> String {
 fn battery_section(lang: Lang, b: &app::guarantee::battery::BatteryView) -> Section {
     let mut rows = vec![match (&b.promise, &b.promise_until) {
         (Some(p), until) => vec![
-            t(lang, "gt4.fade_promise"),
+            t(lang, "gt4.promise_short"),
             format!(
                 "≥ {} · {} {} / {} km{}",
                 permille(p.min_share_permille),
@@ -241,20 +265,35 @@ fn battery_section(lang: Lang, b: &app::guarantee::battery::BatteryView) -> Sect
             String::new(),
         ],
         (None, _) => vec![
-            t(lang, "gt4.fade_promise"),
+            t(lang, "gt4.promise_short"),
             t(lang, "gt4.no_promise"),
             String::new(),
         ],
     }];
     rows.extend(b.checks.iter().map(|c| {
-        let verdict = t(lang, &format!("gt4.verdict.{}", c.verdict));
+        let mut verdict = t(lang, &format!("gt4.verdict.{}", c.verdict));
+        if let Some(short) = c.short_by_permille {
+            verdict = format!("{verdict} (−{})", permille(short));
+        }
+        // The promise the check is held to, when it is not the model's current one.
+        if let Some(held) = c.promise_permille
+            && b.promise
+                .as_ref()
+                .is_none_or(|p| p.min_share_permille != held)
+        {
+            verdict = format!(
+                "{verdict} · {} ≥ {}",
+                t(lang, "gt4.held_to"),
+                permille(held)
+            );
+        }
+        if b.first_broken == Some(c.id) {
+            verdict = format!("{verdict} · {}", t(lang, "gt4.right_raised"));
+        }
         vec![
             format!("{} · {} km", c.checked_on, c.odometer_km),
             permille(c.share_permille),
-            match c.short_by_permille {
-                Some(short) => format!("{verdict} (−{})", permille(short)),
-                None => verdict,
-            },
+            verdict,
         ]
     }));
     Section {
@@ -296,11 +335,26 @@ fn rights_section(lang: Lang, tg: &ThreeGuarantees) -> Section {
                     article(lang, &r.article),
                     subject_label(lang, &r.subject),
                     r.arose_on.clone(),
-                    evidence(&r.evidence),
+                    match &r.fade {
+                        Some(f) => fade_evidence(lang, f),
+                        None => evidence(&r.evidence),
+                    },
                 ]
             })
             .collect(),
     }
+}
+
+/// The evidence of a broken fade promise in words: the check's day, measured against
+/// promised (the promise's window is in the battery section).
+pub(crate) fn fade_evidence(lang: Lang, f: &app::guarantee::view::FadeEvidence) -> String {
+    format!(
+        "{} {}: {} < {}",
+        t(lang, "gt4.check"),
+        f.checked_on,
+        permille(f.measured_permille),
+        permille(f.promised_permille),
+    )
 }
 
 /// The order page's alerts: the courtesy-car duty of this order (live), the vehicle's
