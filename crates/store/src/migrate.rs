@@ -193,6 +193,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0034_guarantee_battery.sql"),
         postgres: include_str!("../migrations/postgres/0034_guarantee_battery.sql"),
     },
+    Migration {
+        version: 36,
+        name: "complaint_attachment_files",
+        sqlite: include_str!("../migrations/sqlite/0036_complaint_attachment_files.sql"),
+        postgres: include_str!("../migrations/postgres/0036_complaint_attachment_files.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied, each in its own transaction, and returns

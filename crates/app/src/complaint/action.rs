@@ -1,7 +1,6 @@
 //! Working a complaint: the workflow events, the first response, the analysis, pauses
 //! while waiting for the customer, reassignment and severity changes (which rebase
-//! the clock keeping the time counted), the three zeros, the follow-up, goodwill and
-//! attachments. Each is one transaction with its event; the clock is recomputed in it.
+//! the clock keeping the time counted), the three zeros, the follow-up and goodwill. Each is one transaction with its event; the clock is recomputed in it.
 
 use super::clock;
 use crate::transaction::run;
@@ -14,25 +13,6 @@ use domain::{Violation, Violations};
 use serde::Deserialize;
 use sqlx::AnyConnection;
 use store::complaint::ComplaintRow;
-
-/// Largest attachment accepted, in bytes (10 MiB).
-pub const MAX_ATTACHMENT_BYTES: i64 = 10 * 1024 * 1024;
-
-/// Attachment types accepted: photos and audio recordings.
-pub const ATTACHMENT_TYPES: &[&str] = &[
-    "image/jpeg",
-    "image/png",
-    "image/webp",
-    "audio/mpeg",
-    "audio/mp4",
-    "audio/amr",
-    "audio/wav",
-];
-
-/// The schema of an attachment's type: one of [`ATTACHMENT_TYPES`].
-fn attachment_type_schema() -> utoipa::openapi::Object {
-    crate::schema::code_list(ATTACHMENT_TYPES)
-}
 
 /// Free text sent with an action.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -107,23 +87,6 @@ pub struct GoodwillInput {
     #[serde(default)]
     #[schema(schema_with = crate::schema::lines::<{ domain::complaint::MAX_TEXT_CHARS }>, required = true)]
     pub note: String,
-}
-
-/// An attachment's metadata (the bytes go to the file store).
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-pub struct AttachmentInput {
-    /// File name.
-    #[serde(default)]
-    #[schema(schema_with = crate::schema::line::<200>, required = true)]
-    pub file_name: String,
-    /// MIME type.
-    #[serde(default)]
-    #[schema(schema_with = attachment_type_schema, required = true)]
-    pub content_type: String,
-    /// Size in bytes.
-    #[serde(default)]
-    #[schema(minimum = 1, maximum = 10485760, required = true)]
-    pub size_bytes: i64,
 }
 
 /// A move to another station.

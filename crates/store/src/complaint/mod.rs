@@ -1,9 +1,10 @@
 //! Complaints as stored: the complaint row (with its clock summary, the next deadline
 //! indexed for the queue), its events, and the parts in [`clock`] (policies,
-//! segments, pauses, stages), [`closure`] (zeros, follow-up, goodwill, attachments)
-//! and [`notice`] (warnings and escalations: the inbox).
+//! segments, pauses, stages), [`closure`] (zeros, follow-up, goodwill), [`attachment`]
+//! (files sent as evidence) and [`notice`] (warnings and escalations: the inbox).
 
 pub mod analysis;
+pub mod attachment;
 pub mod clock;
 pub mod closure;
 pub mod notice;

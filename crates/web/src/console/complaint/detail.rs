@@ -1,5 +1,5 @@
 //! The complaint detail page: facts, stages with deadlines, the three zeros,
-//! follow-up, goodwill, notices and the timeline of events, with one button per
+//! follow-up, goodwill, evidence files ([`super::attachment`]), notices and the timeline of events, with one button per
 //! workflow event allowed now (post–redirect–get back here with a toast).
 
 use super::super::chrome::show_time;
@@ -44,6 +44,8 @@ pub struct DetailPage {
     pub forms: Vec<ActionForm>,
     /// Tables.
     pub sections: Vec<Section>,
+    /// The evidence files and their upload form.
+    pub files: super::attachment::AttachmentBox,
 }
 
 /// An event's data as `label: value` pairs with codes translated.
@@ -339,6 +341,13 @@ pub(super) async fn show(
             .unwrap_or_default(),
         None => vec![],
     };
+    let files = super::attachment::attachment_box(
+        lang,
+        id,
+        &d.attachments,
+        write.is_some() && c.state != "closed",
+        failed.as_ref(),
+    );
     let forms = if write.is_some() {
         super::forms::forms(lang, &d, &stations, failed.as_ref())
     } else {
@@ -359,6 +368,7 @@ pub(super) async fn show(
         buttons,
         forms,
         sections,
+        files,
         chrome: chrome.crumb("/console/complaints", list),
     };
     render(&page, status)
