@@ -85,14 +85,17 @@ pub async fn attach(
             c.lang,
         )
     };
+    // Up to twice the limit is read, so a client that sends a little too much still
+    // hears the 413 rather than a reset connection; more is refused unread.
+    let read_cap = 2 * MAX_BYTES;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BYTES) {
+    if declared.is_some_and(|n| n > read_cap) {
         return too_large();
     }
-    let bytes = match axum::body::to_bytes(body, MAX_BYTES + 1).await {
+    let bytes = match axum::body::to_bytes(body, read_cap).await {
         Ok(b) if b.len() <= MAX_BYTES => b,
         _ => return too_large(),
     };
