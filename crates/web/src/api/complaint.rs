@@ -40,6 +40,7 @@ use std::collections::HashMap;
         follow_up,
         goodwill,
         attachment::attach,
+        attachment::attach_own,
         attachment::list,
         attachment::file,
         inbox,
@@ -100,6 +101,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/me/complaints", post(file_own))
         .route("/me/complaints/{id}/follow-up", post(answer_own))
+        .route(
+            "/me/complaints/{id}/attachments",
+            post(attachment::attach_own),
+        )
 }
 
 /// A workflow event with its note.

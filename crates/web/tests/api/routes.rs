@@ -536,6 +536,11 @@ pub(super) fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
             "/api/v1/me/complaints/1/follow-up".into(),
             "complaint_owner_file",
         ),
+        (
+            "POST",
+            "/api/v1/me/complaints/1/attachments".into(),
+            "complaint_owner_file",
+        ),
         ("GET", "/api/v1/me/privacy-requests".into(), "own_data"),
         ("POST", "/api/v1/me/privacy-requests".into(), "own_data"),
         ("GET", "/api/v1/privacy-requests".into(), "privacy_request"),

@@ -44,12 +44,6 @@ fn refused(v: Violation, lang: Lang) -> Response {
     }
 }
 
-/// Staff's sending grant, or else the owner's.
-fn sender(c: &Caller) -> Result<domain::permission::Grant, ApiError> {
-    c.grant(Action::ComplaintWrite)
-        .or_else(|_| c.grant(Action::ComplaintOwnerFile))
-}
-
 /// Sends one file as evidence of complaint `id`, as the raw request body. A type
 /// other than JPEG, PNG, WebP, MP3, M4A, AMR or WAV, or bytes that are not what the
 /// type says, is 415; a body over 10 MiB 413; a bad file name 422; a closed
@@ -63,11 +57,39 @@ pub async fn attach(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let g = match sender(&c) {
+    receive(&s, &c, Action::ComplaintWrite, &id, &q, &headers, body).await
+}
+
+/// The signed-in owner sends one file as evidence of their own complaint `id`, as the
+/// raw request body; the same rules and answers as staff's upload, and another
+/// owner's complaint is 404.
+#[utoipa::path(post, path = "/api/v1/me/complaints/{id}/attachments", operation_id = "complaint_attach_own", tag = "complaints", params(("id" = i64, Path, minimum = 1), ("file_name" = String, Query, description = "The file's name (1–200 characters; folders dropped)")), request_body(content = Vec<u8>, content_type = "image/jpeg"), responses((status = 201, description = "The attachment as listed"), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 415, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+pub async fn attach_own(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    receive(&s, &c, Action::ComplaintOwnerFile, &id, &q, &headers, body).await
+}
+
+/// Reads, checks and keeps one file sent with `action`'s grant.
+async fn receive(
+    s: &AppState,
+    c: &Caller,
+    action: Action,
+    id: &str,
+    q: &HashMap<String, String>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Response {
+    let g = match c.grant(action) {
         Ok(g) => g,
         Err(e) => return e.into_response(),
     };
-    let id = match path_id(&id, c.lang) {
+    let id = match path_id(id, c.lang) {
         Ok(id) => id,
         Err(e) => return e.into_response(),
     };
