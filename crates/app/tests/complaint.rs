@@ -182,6 +182,7 @@ async fn a_complaint_closes_with_three_zeros_and_a_follow_up(env: &Env) {
     let analysis = AnalysisInput {
         responsibility: "station".into(),
         cause: "刹车片安装不当".into(),
+        ..Default::default()
     };
     app::complaint::action::analyse(&env.app, &w, id, &analysis)
         .await

@@ -5,3 +5,6 @@
 ALTER TABLE complaint_attachments ADD COLUMN sha256 TEXT;
 ALTER TABLE complaint_attachments ADD COLUMN bytes BYTEA;
 ALTER TABLE complaint_attachments ADD COLUMN by_role TEXT NOT NULL DEFAULT '';
+-- The part a complaint is about, when the analysis names one (a number of the parts
+-- catalogue, checked when it is recorded): the analysis' "by part" dimension.
+ALTER TABLE complaints ADD COLUMN part_number TEXT;

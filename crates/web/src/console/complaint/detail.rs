@@ -178,6 +178,10 @@ pub(super) async fn show(
             c.cause.clone().unwrap_or_else(|| "—".into()),
         ),
         (
+            chrome.t("complaint.data.part_number"),
+            c.part_number.clone().unwrap_or_else(|| "—".into()),
+        ),
+        (
             chrome.t("complaint.col.deadline"),
             match (c.next_deadline_at, &c.next_stage, c.paused_since) {
                 (_, _, Some(_)) => chrome.t("complaint.paused"),
