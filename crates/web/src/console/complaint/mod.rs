@@ -7,6 +7,7 @@ pub mod attachment;
 pub mod chart;
 pub mod detail;
 pub mod forms;
+pub mod goodwill;
 pub mod inbox;
 pub mod intake;
 pub mod submit;
@@ -56,6 +57,10 @@ pub fn router() -> Router<AppState> {
         .route("/console/complaints", get(queue))
         .route("/console/complaints/analysis", get(analysis::page))
         .route("/console/complaints/inbox", get(inbox::page))
+        .route(
+            "/console/complaints/goodwill-limits",
+            get(goodwill::page).post(goodwill::save),
+        )
         .route(
             "/console/complaints/new",
             get(intake::page).post(intake::file),
