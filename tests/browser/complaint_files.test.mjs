@@ -19,8 +19,8 @@ const shot = (page, name) => page.screenshot({ path: `${SHOTS}complaint-files-${
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2048, 7)]);
 const WAV = Buffer.concat([Buffer.from('RIFF'), Buffer.from([36, 0, 0, 0]), Buffer.from('WAVEfmt '), Buffer.alloc(64, 1)]);
 const T = {
-  'zh-CN': { photo: '照片（JPEG）', type: '附件只能是照片或录音', part: 'BRAKE-PAD-F 前刹车片', yuan: '金额请按元填写', owner: '车主', audio: '录音（WAV）' },
-  en: { photo: 'Photo (JPEG)', type: 'Attachments may only be photos or recordings', part: 'BRAKE-PAD-F Front brake pads', yuan: 'Type the amount in yuan', owner: 'The owner', audio: 'Recording (WAV)' },
+  'zh-CN': { photo: '照片（JPEG）', type: '附件只能是照片（JPEG、PNG、WebP）或录音', part: 'BRAKE-PAD-F 前刹车片', yuan: '金额请按元填写', owner: '车主', audio: '录音（WAV）' },
+  en: { photo: 'Photo (JPEG)', type: 'Attachments may only be photos (JPEG, PNG, WebP) or recordings', part: 'BRAKE-PAD-F Front brake pads', yuan: 'Type the amount in yuan', owner: 'The owner', audio: 'Recording (WAV)' },
 };
 
 let browser;

@@ -163,7 +163,10 @@ async fn the_console_keeps_a_photo_and_serves_it_only_within_reach() {
     .await;
     assert_eq!(s, 415, "{html}");
     assert!(html.contains("data-field=\"file\""), "{html}");
-    assert!(html.contains("附件只能是照片或录音"), "{html}");
+    assert!(
+        html.contains("附件只能是照片（JPEG、PNG、WebP）或录音"),
+        "{html}"
+    );
     // Bytes that lie about their type: 415 too.
     let (s, _, html) = send(
         &c,

@@ -77,7 +77,7 @@ pub struct FileRow {
 }
 
 /// The kind of a stored type as shown: photo or recording and its format.
-fn kind_text(lang: Lang, content_type: &str) -> String {
+pub fn kind_text(lang: Lang, content_type: &str) -> String {
     match Media::of_content_type(content_type) {
         Some(m) => tables().fill(
             lang,

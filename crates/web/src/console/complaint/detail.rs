@@ -61,9 +61,11 @@ fn event_text(lang: Lang, data: &Value) -> String {
                 Value::Bool(b) => t(lang, if *b { "yes" } else { "no" }),
                 Value::Number(n) => match n.as_i64() {
                     Some(fen) if k.ends_with("_fen") => yuan(fen),
+                    Some(bytes) if k == "size_bytes" => super::attachment::size_text(bytes),
                     Some(ms) if k.ends_with("_at") => show_time(ms),
                     _ => n.to_string(),
                 },
+                Value::String(s) if k == "content_type" => super::attachment::kind_text(lang, s),
                 Value::String(s) => code_label(lang, k, s),
                 other => other.to_string(),
             };
