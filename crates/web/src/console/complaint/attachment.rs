@@ -219,16 +219,16 @@ pub async fn read(
             ),
         )
     })?;
-    let csrf = Some(up.csrf);
+    let csrf = up.csrf;
     let Some((ct, name, bytes)) = up.photo.filter(|(_, f, b)| !(f.is_empty() && b.is_empty()))
     else {
-        return Err((csrf, required()));
+        return Err((Some(csrf), required()));
     };
     if up.too_large {
         let v = Violation::new("file", "complaint.attachment_size").with_detail(MAX_SIZE_TEXT);
-        return Err((csrf, AppError::Invalid(v.into())));
+        return Err((Some(csrf), AppError::Invalid(v.into())));
     }
-    Ok((csrf.unwrap_or_default(), name, ct, bytes))
+    Ok((csrf, name, ct, bytes))
 }
 
 /// `POST /console/complaints/{id}/attachments`: one file. Success goes back to the
