@@ -5,8 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use app::complaint::action::{
-    AnalysisInput, AttachmentInput, FollowUpInput, GoodwillInput, NoteInput, ReassignInput,
-    ZeroInput,
+    AnalysisInput, FollowUpInput, GoodwillInput, NoteInput, ReassignInput, ZeroInput,
 };
 use app::complaint::policy::PolicyInput;
 use app::complaint::{FileInput, QueueFilter};
@@ -183,6 +182,7 @@ async fn a_complaint_closes_with_three_zeros_and_a_follow_up(env: &Env) {
     let analysis = AnalysisInput {
         responsibility: "station".into(),
         cause: "刹车片安装不当".into(),
+        ..Default::default()
     };
     app::complaint::action::analyse(&env.app, &w, id, &analysis)
         .await
@@ -562,34 +562,32 @@ async fn bad_input_changes_nothing(env: &Env) {
     .await
     .unwrap_err();
     assert_eq!(rule(&e), "complaint.goodwill_over_limit");
-    // An attachment of a forbidden type and too large.
-    let a = AttachmentInput {
-        file_name: "x.exe".into(),
-        content_type: "application/x-msdownload".into(),
-        size_bytes: 50 * 1024 * 1024,
-    };
-    let e = app::complaint::closure::attach(&env.app, &w, id, &a)
+    // An attachment of a forbidden type, and one whose bytes lie about their type.
+    let e = app::complaint::attachment::add(
+        &env.app,
+        &w,
+        id,
+        "x.exe",
+        "application/x-msdownload",
+        b"MZ\x90\0",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(rule(&e), "complaint.attachment_type");
+    assert!(matches!(&e, app::AppError::Invalid(v) if v.0[0].field == "file"));
+    let e = app::complaint::attachment::add(&env.app, &w, id, "x.jpg", "image/jpeg", b"MZ\x90\0")
         .await
         .unwrap_err();
-    match e {
-        app::AppError::Invalid(v) => {
-            let f: Vec<&str> = v.0.iter().map(|x| x.field.as_str()).collect();
-            assert_eq!(f, ["content_type", "size_bytes"]);
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(rule(&e), "complaint.attachment_magic");
     let d = app::complaint::detail(&env.app, &grant(Action::ComplaintRead), id)
         .await
         .unwrap();
     assert!(d.goodwill.is_empty() && d.attachments.is_empty());
-    let ok = AttachmentInput {
-        file_name: "photo.jpg".into(),
-        content_type: "image/jpeg".into(),
-        size_bytes: 200_000,
-    };
-    app::complaint::closure::attach(&env.app, &w, id, &ok)
+    let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10];
+    let row = app::complaint::attachment::add(&env.app, &w, id, "photo.jpg", "image/jpeg", &jpeg)
         .await
         .unwrap();
+    assert_eq!((row.size_bytes, row.has_file), (6, true));
     let gw = GoodwillInput {
         value: 150_000,
         ..gw

@@ -104,6 +104,7 @@ async fn close(env: &Env, id: i64) {
         &AnalysisInput {
             responsibility: "station".into(),
             cause: "安装不当".into(),
+            ..Default::default()
         },
     )
     .await

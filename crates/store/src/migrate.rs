@@ -200,6 +200,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0035_guarantee_battery_held.sql"),
     },
     Migration {
+        version: 36,
+        name: "complaint_attachment_files",
+        sqlite: include_str!("../migrations/sqlite/0036_complaint_attachment_files.sql"),
+        postgres: include_str!("../migrations/postgres/0036_complaint_attachment_files.sql"),
+    },
+    Migration {
         version: 37,
         name: "job_alerts",
         sqlite: include_str!("../migrations/sqlite/0037_job_alerts.sql"),

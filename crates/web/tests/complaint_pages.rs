@@ -635,6 +635,7 @@ async fn the_owner_files_follows_and_answers_the_follow_up_on_the_phone() {
         &app::complaint::action::AnalysisInput {
             responsibility: "station".into(),
             cause: "排班不足".into(),
+            ..Default::default()
         },
     )
     .await

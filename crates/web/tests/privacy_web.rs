@@ -73,6 +73,11 @@ fn fields_of(method: &str, path: &str) -> Option<&'static [Field]> {
         // car by id only.
         ("GET", "/complaints" | "/complaints/{id}") => &[FreeText],
         ("GET", "/complaints/inbox" | "/complaint-policies" | "/complaint-goodwill-limits") => NONE,
+        // Complaint evidence: the list carries the file names typed by the sender; a
+        // file is the customer's words (a recording) or their car (a photo, plate in
+        // view), served to whoever may read the complaint.
+        ("GET", "/complaints/{id}/attachments") => &[FreeText],
+        ("GET", "/complaints/{id}/attachments/{attachment_id}") => &[FreeText, VehicleIdentity],
         // Surveys: the customer's name on lists and the comment typed in (numbers
         // masked on alerts); the questionnaire and the month's figures carry nobody.
         ("GET", "/surveys" | "/surveys/{id}" | "/survey-alerts") => &[CustomerName, FreeText],

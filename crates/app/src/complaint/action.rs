@@ -1,7 +1,6 @@
 //! Working a complaint: the workflow events, the first response, the analysis, pauses
 //! while waiting for the customer, reassignment and severity changes (which rebase
-//! the clock keeping the time counted), the three zeros, the follow-up, goodwill and
-//! attachments. Each is one transaction with its event; the clock is recomputed in it.
+//! the clock keeping the time counted), the three zeros, the follow-up and goodwill. Each is one transaction with its event; the clock is recomputed in it.
 
 use super::clock;
 use crate::transaction::run;
@@ -14,25 +13,6 @@ use domain::{Violation, Violations};
 use serde::Deserialize;
 use sqlx::AnyConnection;
 use store::complaint::ComplaintRow;
-
-/// Largest attachment accepted, in bytes (10 MiB).
-pub const MAX_ATTACHMENT_BYTES: i64 = 10 * 1024 * 1024;
-
-/// Attachment types accepted: photos and audio recordings.
-pub const ATTACHMENT_TYPES: &[&str] = &[
-    "image/jpeg",
-    "image/png",
-    "image/webp",
-    "audio/mpeg",
-    "audio/mp4",
-    "audio/amr",
-    "audio/wav",
-];
-
-/// The schema of an attachment's type: one of [`ATTACHMENT_TYPES`].
-fn attachment_type_schema() -> utoipa::openapi::Object {
-    crate::schema::code_list(ATTACHMENT_TYPES)
-}
 
 /// Free text sent with an action.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -54,6 +34,11 @@ pub struct AnalysisInput {
     #[serde(default)]
     #[schema(schema_with = crate::schema::lines::<{ domain::complaint::MAX_TEXT_CHARS }>, required = true)]
     pub cause: String,
+    /// The part the complaint is about, a number of the parts catalogue (blank or
+    /// absent: none); an unknown number is 422 `complaint.part_unknown`.
+    #[serde(default)]
+    #[schema(schema_with = crate::schema::part_number)]
+    pub part_number: Option<String>,
 }
 
 /// One zero.
@@ -107,23 +92,6 @@ pub struct GoodwillInput {
     #[serde(default)]
     #[schema(schema_with = crate::schema::lines::<{ domain::complaint::MAX_TEXT_CHARS }>, required = true)]
     pub note: String,
-}
-
-/// An attachment's metadata (the bytes go to the file store).
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-pub struct AttachmentInput {
-    /// File name.
-    #[serde(default)]
-    #[schema(schema_with = crate::schema::line::<200>, required = true)]
-    pub file_name: String,
-    /// MIME type.
-    #[serde(default)]
-    #[schema(schema_with = attachment_type_schema, required = true)]
-    pub content_type: String,
-    /// Size in bytes.
-    #[serde(default)]
-    #[schema(minimum = 1, maximum = 10485760, required = true)]
-    pub size_bytes: i64,
 }
 
 /// A move to another station.
@@ -348,20 +316,36 @@ pub async fn analyse(
         Responsibility::parse(&input.responsibility),
     );
     let cause = v.field("cause", rules::text("cause", &input.cause));
+    let part = match input.part_number.as_deref().map(str::trim) {
+        None | Some("") => Some(None),
+        Some(raw) => v
+            .field("part_number", crate::part::parse_part_number(raw))
+            .map(Some),
+    };
     v.clone().into_result().map_err(AppError::Invalid)?;
-    let (Some(resp), Some(cause)) = (resp, cause) else {
+    let (Some(resp), Some(cause), Some(part)) = (resp, cause, part) else {
         return Err(AppError::Invalid(v));
     };
     let now = app.now_ms();
-    let cause = &cause;
+    let (cause, part) = (&cause, &part);
     run(app, "complaint.analyse", move |mut tx| async move {
+        if let Some(p) = part
+            && store::part::by_number(&mut tx, p).await?.is_none()
+        {
+            return Err(AppError::Invalid(
+                Violation::new("part_number", "complaint.part_unknown")
+                    .with_detail(p.clone())
+                    .into(),
+            ));
+        }
         let c = load(&mut tx, grant, id).await?;
         if state_of(&c)? != State::Analysing {
             return Err(AppError::Refused(
                 Violation::new("state", "complaint.not_analysing").into(),
             ));
         }
-        store::complaint::set_analysis(&mut tx, id, resp.code(), cause, now).await?;
+        store::complaint::set_analysis(&mut tx, id, resp.code(), cause, part.as_deref(), now)
+            .await?;
         store::complaint::clock::meet(&mut tx, id, c.clock_no, Stage::Analysis.code(), now).await?;
         event(
             &mut tx,
@@ -369,7 +353,7 @@ pub async fn analyse(
             id,
             now,
             "analysed",
-            serde_json::json!({ "responsibility": resp.code(), "cause": cause }),
+            serde_json::json!({ "responsibility": resp.code(), "cause": cause, "part_number": part }),
         )
         .await?;
         clock::recompute(&mut tx, id, now).await?;

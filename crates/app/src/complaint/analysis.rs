@@ -1,5 +1,5 @@
 //! The complaint analysis (SPEC §6, §12): the complaints received in a period within
-//! the caller's reach, summarised per category, station, region, model or month with
+//! the caller's reach, summarised per category, station, region, model, part or month with
 //! the formulas of `domain::complaint::analysis`, a monthly trend, and the single
 //! complaints of a group for the drill-down; exported as CSV or XLSX.
 
@@ -21,6 +21,8 @@ pub enum Dimension {
     Region,
     /// The vehicle's model ("" when no vehicle was linked).
     Model,
+    /// The part the analysis named, by catalogue number ("" when none was named).
+    Part,
     /// The month of receipt (Asia/Shanghai), `YYYY-MM`.
     Month,
 }
@@ -32,6 +34,7 @@ impl Dimension {
         Dimension::Station,
         Dimension::Region,
         Dimension::Model,
+        Dimension::Part,
         Dimension::Month,
     ];
 
@@ -42,6 +45,7 @@ impl Dimension {
             Dimension::Station => "station",
             Dimension::Region => "region",
             Dimension::Model => "model",
+            Dimension::Part => "part",
             Dimension::Month => "month",
         }
     }
@@ -62,6 +66,7 @@ impl Dimension {
             Dimension::Station => r.station_id.to_string(),
             Dimension::Region => r.region_id.to_string(),
             Dimension::Model => r.model.clone().unwrap_or_default(),
+            Dimension::Part => rules::part_key(r.part.as_ref().map(|p| p.0.as_str())).to_string(),
             Dimension::Month => month_of(r.received_at),
         }
     }

@@ -1,12 +1,9 @@
 //! The closing half of a complaint's workflow: the three zeros (投诉归零, 管理归零,
 //! 技术归零), the follow-up call (staff or the owner's phone page), goodwill within
-//! the approver's limit and attachments. The workflow moves themselves are in
+//! the approver's limit. Attachments are in [`super::attachment`]. The workflow moves themselves are in
 //! [`super::action`], whose loading and event helpers this file uses.
 
-use super::action::{
-    ATTACHMENT_TYPES, AttachmentInput, FollowUpInput, GoodwillInput, MAX_ATTACHMENT_BYTES,
-    ZeroInput, event, finish, load, open, state_of,
-};
+use super::action::{FollowUpInput, GoodwillInput, ZeroInput, event, finish, load, open, state_of};
 use crate::transaction::run;
 use crate::{App, AppError, AppResult};
 use domain::complaint::closure::{FollowUp, Zero, ZeroStatus};
@@ -147,58 +144,6 @@ pub async fn grant_goodwill(
             now,
             "goodwill",
             serde_json::json!({ "kind": kind.code(), "value_fen": value, "note": note }),
-        )
-        .await?;
-        Ok((tx, ()))
-    })
-    .await?;
-    finish(app, id).await
-}
-
-/// Records an attachment's metadata: photos and audio only, at most 10 MiB.
-pub async fn attach(
-    app: &App,
-    grant: &Grant,
-    id: i64,
-    input: &AttachmentInput,
-) -> AppResult<ComplaintRow> {
-    crate::network::expect(grant, Action::ComplaintWrite)?;
-    let mut v = Violations::new();
-    let name = input.file_name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        v.push(Violation::new("file_name", "complaint.file_name_invalid"));
-    }
-    if !ATTACHMENT_TYPES.contains(&input.content_type.trim()) {
-        v.push(
-            Violation::new("content_type", "complaint.attachment_type")
-                .with_detail(ATTACHMENT_TYPES.join(", ")),
-        );
-    }
-    if input.size_bytes <= 0 || input.size_bytes > MAX_ATTACHMENT_BYTES {
-        v.push(
-            Violation::new("size_bytes", "complaint.attachment_size")
-                .with_detail(MAX_ATTACHMENT_BYTES.to_string()),
-        );
-    }
-    v.into_result().map_err(AppError::Invalid)?;
-    let now = app.now_ms();
-    let by = grant.principal().id;
-    let (name, ct, size) = (
-        name.to_string(),
-        input.content_type.trim().to_string(),
-        input.size_bytes,
-    );
-    let (name, ct) = (&name, &ct);
-    run(app, "complaint.attach", move |mut tx| async move {
-        let c = load(&mut tx, grant, id).await?;
-        store::complaint::closure::add_attachment(&mut tx, c.id, name, ct, size, now, by).await?;
-        event(
-            &mut tx,
-            grant,
-            id,
-            now,
-            "attached",
-            serde_json::json!({ "file_name": name, "content_type": ct, "size_bytes": size }),
         )
         .await?;
         Ok((tx, ()))

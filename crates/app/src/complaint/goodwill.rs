@@ -71,7 +71,8 @@ pub fn parse(input: &GoodwillLimitsInput) -> Result<GoodwillLimits, Violations> 
     ] {
         if !(0..=MAX_LIMIT_FEN).contains(&value) {
             v.push(
-                Violation::new(field, "number.range").with_detail(format!("0..{MAX_LIMIT_FEN}")),
+                Violation::new(field, "complaint.goodwill_limit_range")
+                    .with_detail(domain::money::Money::from_fen(MAX_LIMIT_FEN).to_string()),
             );
         }
     }

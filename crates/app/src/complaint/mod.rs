@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod analysis;
+pub mod attachment;
 pub mod clock;
 pub mod closure;
 pub mod goodwill;
@@ -22,7 +23,8 @@ use domain::permission::{Action, Grant, Reach};
 use domain::{Violation, Violations};
 pub use inbox::{inbox, inbox_levels};
 use serde::{Deserialize, Serialize};
-pub use store::complaint::closure::{AttachmentRow, FollowUpRow, GoodwillRow, ZeroRow};
+pub use store::complaint::attachment::AttachmentRow;
+pub use store::complaint::closure::{FollowUpRow, GoodwillRow, ZeroRow};
 pub use store::complaint::notice::NoticeRow;
 pub use store::complaint::{ComplaintRow, EventRow, QueueFilter};
 
@@ -292,7 +294,7 @@ pub async fn detail(app: &App, grant: &Grant, id: i64) -> AppResult<Detail> {
         zeros: store::complaint::closure::zeros(&mut c, id, n).await?,
         follow_up: store::complaint::closure::follow_up(&mut c, id, n).await?,
         goodwill: store::complaint::closure::goodwill(&mut c, id).await?,
-        attachments: store::complaint::closure::attachments(&mut c, id).await?,
+        attachments: store::complaint::attachment::of_complaint(&mut c, id).await?,
         notices: store::complaint::notice::for_complaint(&mut c, id).await?,
         allowed: rules::workflow::allowed(state)
             .iter()

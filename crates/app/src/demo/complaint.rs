@@ -303,9 +303,14 @@ pub async fn stream(
                 crate::complaint::action::act(&app, &write, id, e, &note("")).await?;
             }
             Step::Analyse => {
+                // A quarter blame the parts and name one of the demo catalogue's, so
+                // the analysis by part has groups.
+                let responsibility = ["station", "station", "parts", "customer"][i % 4];
                 let input = AnalysisInput {
-                    responsibility: ["station", "station", "parts", "customer"][i % 4].into(),
+                    responsibility: responsibility.into(),
                     cause: "技师未按标准工艺装配，质检漏检".into(),
+                    part_number: (responsibility == "parts")
+                        .then(|| ["BRAKE-PAD-F", "BRAKE-DISC-F", "OIL-FILTER"][i % 3].into()),
                 };
                 crate::complaint::action::analyse(&app, &write, id, &input).await?;
             }

@@ -12,6 +12,8 @@
 //!   whatever the mode of the other targets ([`super::sla::three_day_limit`]).
 //! - **Reopen rate**: complaints reopened at least once.
 //! - **Breaches by stage**: complaints whose stage passed 100 % of its target.
+//! - **By part**: the groups are the catalogue parts the analyses named
+//!   ([`part_key`]), plus one group of the complaints that name none.
 //! - **Mean time per stage**: the mean of the counted minutes from the stage's origin
 //!   (receipt; the solution from the end of the analysis) to the moment it was met,
 //!   over the complaints that met it.
@@ -111,7 +113,15 @@ pub fn summarise<'a>(facts: impl IntoIterator<Item = &'a Fact>) -> Summary {
     s
 }
 
-/// Groups facts by a key (category, station, region, model, month) and summarises
+/// The group of a complaint in the analysis by part: the catalogue part number its
+/// analysis named (checked against the parts catalogue when it was recorded), or ""
+/// for the complaints that name none — one group, so the part groups and it add up
+/// to every complaint of the period and each rate is over its own group only.
+pub fn part_key(part_number: Option<&str>) -> &str {
+    part_number.map(str::trim).unwrap_or("")
+}
+
+/// Groups facts by a key (category, station, region, model, part, month) and summarises
 /// each group; groups come out in key order.
 pub fn by<'a, K: Ord + Clone>(facts: impl IntoIterator<Item = (K, &'a Fact)>) -> Vec<(K, Summary)> {
     let mut groups: std::collections::BTreeMap<K, Vec<&'a Fact>> = Default::default();
@@ -217,6 +227,28 @@ mod tests {
         assert_eq!(groups.len(), 2);
         assert_eq!(groups[0].0, "a");
         assert_eq!(groups[1].1.count, 2);
+    }
+
+    #[test]
+    fn the_part_groups_and_the_unnamed_group_add_up_to_every_complaint() {
+        let f = [
+            fact(Some(30), Some(24), false),
+            fact(Some(90), None, true),
+            fact(None, None, false),
+        ];
+        let parts = [Some("BRAKE-PAD-F"), None, Some(" BRAKE-PAD-F ")];
+        let groups = by(parts.iter().zip(&f).map(|(p, f)| (part_key(*p), f)));
+        assert_eq!(groups.len(), 2);
+        assert_eq!((groups[0].0, groups[0].1.count), ("", 1));
+        assert_eq!((groups[1].0, groups[1].1.count), ("BRAKE-PAD-F", 2));
+        // The part's rate is over its own complaints only.
+        assert_eq!(
+            groups[1].1.response_1h,
+            Rate {
+                numerator: 1,
+                denominator: 2
+            }
+        );
     }
 
     proptest! {

@@ -7,6 +7,7 @@
 //! functions what may happen and what the deadlines are, and saves the answer.
 
 pub mod analysis;
+pub mod attachment;
 pub mod closure;
 pub mod goodwill;
 pub mod sla;

@@ -1,5 +1,6 @@
 //! What the complaint analysis reads: one row per complaint received in a period
-//! within a reach, with the first clock's met stages (and their counted minutes) and
+//! within a reach (with its vehicle's model and the part its analysis named), with the
+//! first clock's met stages (and their counted minutes) and
 //! the stages that passed 100 % of their target. Three plain queries over the
 //! period, joined in memory by complaint id.
 
@@ -21,6 +22,8 @@ pub struct FactRow {
     pub category: String,
     /// The vehicle's model, when a vehicle is linked.
     pub model: Option<String>,
+    /// The part the analysis named, with its catalogue names (zh, en).
+    pub part: Option<(String, String, String)>,
     /// Received.
     pub received_at: i64,
     /// Whether reopened.
@@ -49,8 +52,10 @@ pub async fn facts(
         }
     };
     let sql = format!(
-        "SELECT c.id, c.station_id, c.region_id, c.category, v.model, c.received_at, c.reopened, c.state \
+        "SELECT c.id, c.station_id, c.region_id, c.category, v.model, c.part_number, p.name_zh, p.name_en, \
+         c.received_at, c.reopened, c.state \
          FROM complaints c LEFT JOIN vehicles v ON v.id = c.vehicle_id \
+         LEFT JOIN parts p ON p.part_number = c.part_number \
          WHERE c.received_at >= $1 AND c.received_at < $2 AND {cond} ORDER BY c.received_at, c.id"
     );
     let rows = scope(sqlx::query(sqlx::AssertSqlSafe(sql)))
@@ -67,6 +72,16 @@ pub async fn facts(
             region_id: r.try_get("region_id")?,
             category: r.try_get("category")?,
             model: r.try_get("model")?,
+            part: match r.try_get::<Option<String>, _>("part_number")? {
+                Some(n) => Some((
+                    n,
+                    r.try_get::<Option<String>, _>("name_zh")?
+                        .unwrap_or_default(),
+                    r.try_get::<Option<String>, _>("name_en")?
+                        .unwrap_or_default(),
+                )),
+                None => None,
+            },
             received_at: r.try_get("received_at")?,
             reopened: r.try_get::<i64, _>("reopened")? != 0,
             state: r.try_get("state")?,

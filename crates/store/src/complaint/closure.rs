@@ -1,5 +1,6 @@
 //! What closing needs, as stored: the three zeros and the follow-up of each clock;
-//! and what settles a complaint along the way: goodwill and attachment metadata.
+//! and what settles a complaint along the way: goodwill. Attachments are in
+//! [`super::attachment`].
 
 use crate::error::StoreResult;
 use serde::Serialize;
@@ -196,67 +197,6 @@ pub async fn goodwill(
                 value_fen: r.try_get("value_fen")?,
                 note: r.try_get("note")?,
                 approved_role: r.try_get("approved_role")?,
-                at: r.try_get("at")?,
-            })
-        })
-        .collect()
-}
-
-/// One attachment's metadata.
-#[derive(Debug, Clone, Serialize)]
-pub struct AttachmentRow {
-    /// Id.
-    pub id: i64,
-    /// File name as sent.
-    pub file_name: String,
-    /// MIME type.
-    pub content_type: String,
-    /// Size in bytes.
-    pub size_bytes: i64,
-    /// When.
-    pub at: i64,
-}
-
-/// Records an attachment's metadata.
-pub async fn add_attachment(
-    conn: &mut AnyConnection,
-    complaint_id: i64,
-    file_name: &str,
-    content_type: &str,
-    size_bytes: i64,
-    at: i64,
-    by: i64,
-) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO complaint_attachments (complaint_id, file_name, content_type, size_bytes, at, by_id) \
-         VALUES ($1,$2,$3,$4,$5,$6) RETURNING id",
-    )
-    .bind(complaint_id)
-    .bind(file_name)
-    .bind(content_type)
-    .bind(size_bytes)
-    .bind(at)
-    .bind(by)
-    .fetch_one(conn)
-    .await?)
-}
-
-/// The attachments of a complaint.
-pub async fn attachments(
-    conn: &mut AnyConnection,
-    complaint_id: i64,
-) -> StoreResult<Vec<AttachmentRow>> {
-    let rows = sqlx::query("SELECT id, file_name, content_type, size_bytes, at FROM complaint_attachments WHERE complaint_id = $1 ORDER BY id")
-        .bind(complaint_id)
-        .fetch_all(conn)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(AttachmentRow {
-                id: r.try_get("id")?,
-                file_name: r.try_get("file_name")?,
-                content_type: r.try_get("content_type")?,
-                size_bytes: r.try_get("size_bytes")?,
                 at: r.try_get("at")?,
             })
         })

@@ -1,9 +1,10 @@
 //! Complaints as stored: the complaint row (with its clock summary, the next deadline
 //! indexed for the queue), its events, and the parts in [`clock`] (policies,
-//! segments, pauses, stages), [`closure`] (zeros, follow-up, goodwill, attachments)
-//! and [`notice`] (warnings and escalations: the inbox).
+//! segments, pauses, stages), [`closure`] (zeros, follow-up, goodwill), [`attachment`]
+//! (files sent as evidence) and [`notice`] (warnings and escalations: the inbox).
 
 pub mod analysis;
+pub mod attachment;
 pub mod clock;
 pub mod closure;
 pub mod notice;
@@ -55,6 +56,8 @@ pub struct ComplaintRow {
     pub responsibility: Option<String>,
     /// The cause found.
     pub cause: Option<String>,
+    /// The part the analysis names (a catalogue number), if any.
+    pub part_number: Option<String>,
     /// Waiting for the customer since.
     pub paused_since: Option<i64>,
     /// The nearest unmet deadline (queue order).
@@ -75,7 +78,7 @@ pub struct ComplaintRow {
 
 const COLUMNS: &str = "id, station_id, region_id, customer_id, vehicle_id, repair_order_id, channel, \
     source_link, category, severity, urgent_reason, description, state, policy_id, clock_no, \
-    clock_started_at, analysed_at, responsibility, cause, paused_since, next_deadline_at, next_stage, \
+    clock_started_at, analysed_at, responsibility, cause, part_number, paused_since, next_deadline_at, next_stage, \
     breached, reopened, received_at, closed_at, created_by";
 
 fn from_row(r: &AnyRow) -> Result<ComplaintRow, sqlx::Error> {
@@ -99,6 +102,7 @@ fn from_row(r: &AnyRow) -> Result<ComplaintRow, sqlx::Error> {
         analysed_at: r.try_get("analysed_at")?,
         responsibility: r.try_get("responsibility")?,
         cause: r.try_get("cause")?,
+        part_number: r.try_get("part_number")?,
         paused_since: r.try_get("paused_since")?,
         next_deadline_at: r.try_get("next_deadline_at")?,
         next_stage: r.try_get("next_stage")?,
@@ -300,19 +304,21 @@ pub async fn set_state(
     Ok(r.rows_affected() == 1)
 }
 
-/// Records the analysis: responsibility, cause and when it ended.
+/// Records the analysis: responsibility, cause, the part it names and when it ended.
 pub async fn set_analysis(
     conn: &mut AnyConnection,
     id: i64,
     responsibility: &str,
     cause: &str,
+    part_number: Option<&str>,
     at: i64,
 ) -> StoreResult<()> {
     sqlx::query(
-        "UPDATE complaints SET responsibility = $1, cause = $2, analysed_at = $3 WHERE id = $4",
+        "UPDATE complaints SET responsibility = $1, cause = $2, part_number = $3, analysed_at = $4 WHERE id = $5",
     )
     .bind(responsibility)
     .bind(cause)
+    .bind(part_number)
     .bind(at)
     .bind(id)
     .execute(conn)

@@ -1,14 +1,16 @@
 //! Complaints: intake, the queue sorted by the nearest deadline, the detail with its
 //! timeline, the workflow and its actions, the inbox of warnings and escalations,
-//! the service-level policies, and the owner's own filing and follow-up answer.
+//! the service-level policies, the evidence files ([`attachment`]), and the owner's
+//! own filing and follow-up answer.
+
+pub mod attachment;
 
 use super::{ListQuery, json, path_id};
 use crate::AppState;
 use crate::error::{ApiError, ProblemDoc};
 use crate::extract::{Caller, JsonBody};
 use app::complaint::action::{
-    AnalysisInput, AttachmentInput, FollowUpInput, GoodwillInput, NoteInput, ReassignInput,
-    SeverityInput, ZeroInput,
+    AnalysisInput, FollowUpInput, GoodwillInput, NoteInput, ReassignInput, SeverityInput, ZeroInput,
 };
 use app::complaint::policy::{PolicyInput, PolicyView};
 use app::complaint::{FileInput, QueueFilter};
@@ -37,7 +39,10 @@ use std::collections::HashMap;
         zero,
         follow_up,
         goodwill,
-        attach,
+        attachment::attach,
+        attachment::attach_own,
+        attachment::list,
+        attachment::file,
         inbox,
         policies,
         publish_policy,
@@ -59,7 +64,6 @@ use std::collections::HashMap;
         ZeroInput,
         FollowUpInput,
         GoodwillInput,
-        AttachmentInput,
         PolicyInput,
         PolicyView
     ))
@@ -82,7 +86,14 @@ pub fn router() -> Router<AppState> {
         .route("/complaints/{id}/zeros", post(zero))
         .route("/complaints/{id}/follow-up", post(follow_up))
         .route("/complaints/{id}/goodwill", post(goodwill))
-        .route("/complaints/{id}/attachments", post(attach))
+        .route(
+            "/complaints/{id}/attachments",
+            get(attachment::list).post(attachment::attach),
+        )
+        .route(
+            "/complaints/{id}/attachments/{attachment_id}",
+            get(attachment::file),
+        )
         .route("/complaint-policies", get(policies).post(publish_policy))
         .route(
             "/complaint-goodwill-limits",
@@ -90,6 +101,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/me/complaints", post(file_own))
         .route("/me/complaints/{id}/follow-up", post(answer_own))
+        .route(
+            "/me/complaints/{id}/attachments",
+            post(attachment::attach_own),
+        )
 }
 
 /// A workflow event with its note.
@@ -246,11 +261,6 @@ write_action!(
     /// Grants goodwill up to the caller's approval limit.
     goodwill, "/api/v1/complaints/{id}/goodwill", GoodwillInput,
     |a, g, id, i| app::complaint::closure::grant_goodwill(a, &g, id, &i)
-);
-write_action!(
-    /// Records an attachment (photos and audio, at most 10 MiB).
-    attach, "/api/v1/complaints/{id}/attachments", AttachmentInput,
-    |a, g, id, i| app::complaint::closure::attach(a, &g, id, &i)
 );
 
 /// The caller's inbox of warnings and escalations, newest first.

@@ -277,6 +277,13 @@ fn template(path: &str) -> String {
             {
                 "{photo_id}"
             }
+            s if !s.is_empty()
+                && s.chars().all(|ch| ch.is_ascii_digit())
+                && i > 0
+                && segments[i - 1] == "attachments" =>
+            {
+                "{attachment_id}"
+            }
             _ if i > 0 && segments[i - 1] == "stages" => "{stage}",
             _ if i > 0 && segments[i - 1] == "excluded" => "{eid}",
             _ if i > 0 && segments[i - 1] == "faults" => "{fid}",

@@ -500,6 +500,16 @@ pub(super) fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
             "/api/v1/complaints/1/attachments".into(),
             "complaint_write",
         ),
+        (
+            "GET",
+            "/api/v1/complaints/1/attachments".into(),
+            "complaint_read",
+        ),
+        (
+            "GET",
+            "/api/v1/complaints/1/attachments/1".into(),
+            "complaint_read",
+        ),
         ("GET", "/api/v1/complaint-policies".into(), "complaint_read"),
         (
             "GET",
@@ -524,6 +534,11 @@ pub(super) fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
         (
             "POST",
             "/api/v1/me/complaints/1/follow-up".into(),
+            "complaint_owner_file",
+        ),
+        (
+            "POST",
+            "/api/v1/me/complaints/1/attachments".into(),
             "complaint_owner_file",
         ),
         ("GET", "/api/v1/me/privacy-requests".into(), "own_data"),

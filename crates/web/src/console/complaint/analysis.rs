@@ -119,12 +119,18 @@ async fn load(
     Ok((dim, from, to, report, names))
 }
 
-/// The name a group key shows.
+fn en_name(chrome: &crate::console::Chrome) -> bool {
+    chrome.lang == Lang::En
+}
+
+/// The name a group key shows (a part: its number and catalogue name, found on the
+/// report's rows).
 fn group_label(
     chrome: &crate::console::Chrome,
     dim: Dimension,
     key: &str,
     names: &app::network::UnitNames,
+    rows: &[FactRow],
 ) -> String {
     let en = chrome.lang == Lang::En;
     let id = || key.parse::<i64>().unwrap_or(0);
@@ -133,6 +139,13 @@ fn group_label(
         Dimension::Station => names.station(id(), en),
         Dimension::Region => names.region(id(), en),
         Dimension::Model if key.is_empty() => chrome.t("complaint.an.no_vehicle"),
+        Dimension::Part if key.is_empty() => chrome.t("complaint.an.no_part"),
+        Dimension::Part => rows
+            .iter()
+            .filter_map(|r| r.part.as_ref())
+            .find(|p| p.0 == key)
+            .map(|(n, zh, en)| format!("{n} {}", if en_name(chrome) { en } else { zh }))
+            .unwrap_or_else(|| key.to_string()),
         Dimension::Model | Dimension::Month => key.to_string(),
     }
 }
@@ -197,7 +210,7 @@ pub(super) async fn page(
                     "/console/complaints/analysis?{query}&key={}#drill",
                     urlencode(k)
                 ),
-                group_cells(lang, group_label(&chrome, dim, k, &names), sm),
+                group_cells(lang, group_label(&chrome, dim, k, &names, &report.rows), sm),
             )
         })
         .collect();
@@ -232,7 +245,7 @@ pub(super) async fn page(
         .iter()
         .take(12)
         .map(|(k, sm)| Bar {
-            label: group_label(&chrome, dim, k, &names),
+            label: group_label(&chrome, dim, k, &names, &report.rows),
             value: sm.count as f64,
             text: format!(
                 "{} · {}",
@@ -275,7 +288,7 @@ pub(super) async fn page(
                 .take(DRILL_MAX)
                 .collect();
             (
-                Some(group_label(&chrome, dim, key, &names)),
+                Some(group_label(&chrome, dim, key, &names, &report.rows)),
                 list.iter()
                     .map(|r| {
                         (
@@ -345,7 +358,13 @@ async fn export(
     let rows: Vec<Vec<String>> = report
         .groups
         .iter()
-        .map(|(k, sm)| group_cells(user.lang, group_label(&chrome, dim, k, &names), sm))
+        .map(|(k, sm)| {
+            group_cells(
+                user.lang,
+                group_label(&chrome, dim, k, &names, &report.rows),
+                sm,
+            )
+        })
         .collect();
     let name = format!("complaints-{}-{from}-{to}", dim.code());
     let (body, mime, ext) = if xlsx {

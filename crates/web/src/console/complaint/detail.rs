@@ -1,5 +1,5 @@
 //! The complaint detail page: facts, stages with deadlines, the three zeros,
-//! follow-up, goodwill, notices and the timeline of events, with one button per
+//! follow-up, goodwill, evidence files ([`super::attachment`]), notices and the timeline of events, with one button per
 //! workflow event allowed now (post–redirect–get back here with a toast).
 
 use super::super::chrome::show_time;
@@ -44,6 +44,8 @@ pub struct DetailPage {
     pub forms: Vec<ActionForm>,
     /// Tables.
     pub sections: Vec<Section>,
+    /// The evidence files and their upload form.
+    pub files: super::attachment::AttachmentBox,
 }
 
 /// An event's data as `label: value` pairs with codes translated.
@@ -59,9 +61,11 @@ fn event_text(lang: Lang, data: &Value) -> String {
                 Value::Bool(b) => t(lang, if *b { "yes" } else { "no" }),
                 Value::Number(n) => match n.as_i64() {
                     Some(fen) if k.ends_with("_fen") => yuan(fen),
+                    Some(bytes) if k == "size_bytes" => super::attachment::size_text(bytes),
                     Some(ms) if k.ends_with("_at") => show_time(ms),
                     _ => n.to_string(),
                 },
+                Value::String(s) if k == "content_type" => super::attachment::kind_text(lang, s),
                 Value::String(s) => code_label(lang, k, s),
                 other => other.to_string(),
             };
@@ -174,6 +178,10 @@ pub(super) async fn show(
         (
             chrome.t("complaint.col.cause"),
             c.cause.clone().unwrap_or_else(|| "—".into()),
+        ),
+        (
+            chrome.t("complaint.data.part_number"),
+            c.part_number.clone().unwrap_or_else(|| "—".into()),
         ),
         (
             chrome.t("complaint.col.deadline"),
@@ -339,6 +347,13 @@ pub(super) async fn show(
             .unwrap_or_default(),
         None => vec![],
     };
+    let files = super::attachment::attachment_box(
+        lang,
+        id,
+        &d.attachments,
+        write.is_some() && c.state != "closed",
+        failed.as_ref(),
+    );
     let forms = if write.is_some() {
         super::forms::forms(lang, &d, &stations, failed.as_ref())
     } else {
@@ -359,6 +374,7 @@ pub(super) async fn show(
         buttons,
         forms,
         sections,
+        files,
         chrome: chrome.crumb("/console/complaints", list),
     };
     render(&page, status)

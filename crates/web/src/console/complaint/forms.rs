@@ -133,6 +133,7 @@ pub fn forms(
                     ),
                 ),
                 field(lang, "cause", "textarea"),
+                field(lang, "part_number", "text"),
             ],
         );
     }

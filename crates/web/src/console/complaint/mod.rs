@@ -3,9 +3,11 @@
 //! breach; the detail page with its workflow buttons lives in [`detail`].
 
 pub mod analysis;
+pub mod attachment;
 pub mod chart;
 pub mod detail;
 pub mod forms;
+pub mod goodwill;
 pub mod inbox;
 pub mod intake;
 pub mod submit;
@@ -17,7 +19,7 @@ use crate::AppState;
 use crate::i18n::Lang;
 use app::complaint::QueueFilter;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -56,6 +58,10 @@ pub fn router() -> Router<AppState> {
         .route("/console/complaints/analysis", get(analysis::page))
         .route("/console/complaints/inbox", get(inbox::page))
         .route(
+            "/console/complaints/goodwill-limits",
+            get(goodwill::page).post(goodwill::save),
+        )
+        .route(
             "/console/complaints/new",
             get(intake::page).post(intake::file),
         )
@@ -63,6 +69,16 @@ pub fn router() -> Router<AppState> {
         .route("/console/complaints/analysis.xlsx", get(analysis::xlsx))
         .route("/console/complaints/{id}", get(detail::detail))
         .route("/console/complaints/{id}/act", post(detail::act))
+        .route(
+            "/console/complaints/{id}/attachments",
+            post(attachment::upload)
+                .get(detail::detail)
+                .layer(DefaultBodyLimit::max(attachment::UPLOAD_READ_LIMIT)),
+        )
+        .route(
+            "/console/complaints/{id}/attachments/{attachment_id}",
+            get(attachment::file),
+        )
         .merge(submit::router())
 }
 

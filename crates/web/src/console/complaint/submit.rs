@@ -72,6 +72,7 @@ async fn run(
             let input = AnalysisInput {
                 responsibility: data.get("responsibility").to_string(),
                 cause: data.get("cause").to_string(),
+                part_number: Some(data.get("part_number").to_string()),
             };
             action::analyse(a, &grant, id, &input).await
         }

@@ -392,9 +392,10 @@ pub fn photo_status(e: PhotoError) -> StatusCode {
 pub struct Upload {
     /// The CSRF token sent.
     pub csrf: String,
-    /// Declared content type, file name, bytes (at most the limit).
+    /// The file part (the photo, or a complaint's evidence): declared content type,
+    /// file name, bytes (at most the limit).
     pub photo: Option<(String, String, Vec<u8>)>,
-    /// The photo was larger than the limit.
+    /// The file was larger than the limit.
     pub too_large: bool,
     /// Other text fields (at most 256 bytes each), e.g. the checkpoint of an audit
     /// photo.
@@ -403,7 +404,20 @@ pub struct Upload {
 
 /// Reads the multipart form, keeping at most [`MAX_PHOTO_BYTES`] of the photo (and
 /// noting when it was larger) and small text fields.
-pub async fn read_upload(mut mp: Multipart) -> Result<Upload, PhotoError> {
+pub async fn read_upload(mp: Multipart) -> Result<Upload, PhotoError> {
+    read_file_upload(mp, "photo", MAX_PHOTO_BYTES).await
+}
+
+/// Reads a multipart form whose file part is named `file_field`, keeping at most `cap`
+/// bytes of it in [`Upload::photo`] (and noting when it was larger) and small text
+/// fields; shared by every upload form of the console (hand-over and audit photos,
+/// complaint evidence) and the owner's pages.
+pub async fn read_file_upload(
+    mut mp: Multipart,
+    file_field: &str,
+    cap: usize,
+) -> Result<Upload, PhotoError> {
+    let file_cap = cap;
     let mut up = Upload::default();
     loop {
         let field = match mp.next_field().await {
@@ -419,11 +433,7 @@ pub async fn read_upload(mut mp: Multipart) -> Result<Upload, PhotoError> {
         let ct = field.content_type().unwrap_or("").to_string();
         let file = field.file_name().unwrap_or("").to_string();
         let mut field = field;
-        let cap = if name == "photo" {
-            MAX_PHOTO_BYTES
-        } else {
-            256
-        };
+        let cap = if name == file_field { file_cap } else { 256 };
         let mut buf = Vec::new();
         let mut over = false;
         loop {
@@ -444,7 +454,7 @@ pub async fn read_upload(mut mp: Multipart) -> Result<Upload, PhotoError> {
         }
         match name.as_str() {
             "csrf" if !over => up.csrf = String::from_utf8_lossy(&buf).into_owned(),
-            "photo" => {
+            n if n == file_field => {
                 up.too_large = over;
                 up.photo = Some((ct, file, buf));
             }

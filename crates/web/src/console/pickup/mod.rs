@@ -14,7 +14,9 @@ use crate::console::appointment::pick_station;
 use crate::console::chrome::{Chrome, ListQuery, Pager, SortHeader, show_time};
 use crate::console::select::SearchSelect;
 use handover::*;
-pub use handover::{UPLOAD_READ_LIMIT, Upload, photo_response, photo_status, read_upload};
+pub use handover::{
+    UPLOAD_READ_LIMIT, Upload, photo_response, photo_status, read_file_upload, read_upload,
+};
 
 use crate::console::form::{FormData, FormPage, answer, error_page, read_input, render, t};
 
