@@ -320,7 +320,10 @@ async fn the_vehicle_form_picks_the_station_by_name_and_refuses_a_bad_one() {
         form.contains("<select id=\"f-station_id\" name=\"station_id\" data-search="),
         "{form}"
     );
-    assert!(!form.contains("type=\"number\" name=\"station_id\""), "{form}");
+    assert!(
+        !form.contains("type=\"number\" name=\"station_id\""),
+        "{form}"
+    );
     let a = t.fx.station_a.to_string();
     assert_eq!(
         option_value(&form, "station_id", "BJ-0001服务站 · BJ-0001 · 北京市").as_deref(),

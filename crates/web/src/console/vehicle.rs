@@ -252,7 +252,7 @@ async fn with_choices(s: &AppState, user: &ConsoleUser, page: FormPage) -> FormP
 /// station the user may register a vehicle at, as "name · code · city" in the page's
 /// language; a station chosen before that is no longer offered (closed) stays, by
 /// name, so editing a vehicle does not silently move it.
-async fn with_stations(s: &AppState, user: &ConsoleUser, mut page: FormPage) -> FormPage {
+async fn with_stations(s: &AppState, user: &ConsoleUser, page: FormPage) -> FormPage {
     let Ok(g) = user.session.principal.grant(Action::VehicleWrite) else {
         return page;
     };
@@ -264,7 +264,10 @@ async fn with_stations(s: &AppState, user: &ConsoleUser, mut page: FormPage) -> 
         .iter()
         .map(|st| {
             let name = if en { &st.name_en } else { &st.name_zh };
-            (st.id.to_string(), format!("{name} · {} · {}", st.code, st.city))
+            (
+                st.id.to_string(),
+                format!("{name} · {} · {}", st.code, st.city),
+            )
         })
         .collect();
     let current = page
