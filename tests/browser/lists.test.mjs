@@ -4,6 +4,9 @@
 // `aria-sort`, the order kept on page links), offer page sizes and numbered pages; the
 // vehicle form finds the owner by phone tail, name or plate instead of a typed id; and
 // at 390 px no console page scrolls sideways except inside a table's own scroll box.
+// The vehicle form picks its station by typing part of the name (the searchable
+// select), never a typed number; on a phone (390 px) the card layout hides the headings,
+// so a "sort by" row offers the same orders, keyboard reachable, the current one marked.
 // zh-CN and en; screenshots at 1440 and 390 px.
 //
 //   SERVER_LOG=/tmp/desk-demo.log BASE_URL=http://127.0.0.1:18104 node --test tests/browser/lists.test.mjs
@@ -14,6 +17,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { BASE_URL, CHROMIUM, click, newPage, noOverflow, randomVin, signInStaff } from './helpers.mjs';
+import { assertAccessible } from './axe.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
@@ -188,6 +192,106 @@ test('at 390 px no console list scrolls sideways, the complaint queue and job qu
         await shot(page, `390-${path.replace(/[^a-z]+/g, '-')}-${lang}`);
         await page.context().close();
       }
+    }
+  } finally {
+    await browser.close();
+  }
+});
+
+test('the vehicle form picks the station by typing part of its name (zh and en)', { timeout: 120_000 }, async () => {
+  const browser = await chromium.launch(CHROMIUM);
+  try {
+    for (const lang of LANGS) {
+      const page = await newPage(browser, lang);
+      await signInStaff(page, 'admin', lang);
+      await page.goto(`${BASE_URL}/console/vehicles/new`);
+      const station = page.locator('select#f-station_id');
+      assert.equal(await station.count(), 1, 'the station is a select');
+      assert.equal(await page.locator('input[name=station_id]').count(), 0, 'no typed station number');
+      // The stations by name · code · city, never a bare number.
+      const texts = (await station.locator('option').allTextContents()).filter((t, i) => i > 0);
+      assert.ok(texts.length >= 2, `stations offered: ${texts.length}`);
+      assert.ok(texts.every((t) => / · /.test(t) && !/^\d+$/.test(t)), texts.slice(0, 5).join(' | '));
+      // Type part of the name of a station further down the list.
+      const wanted = texts[texts.length - 1];
+      const name = wanted.split(' · ')[0];
+      const part = name.slice(Math.max(0, name.length - 6));
+      const filter = page.locator('#f-station_id').locator('xpath=preceding-sibling::input[@type="search"][1]');
+      assert.equal(await filter.count(), 1, 'a filter box before the select');
+      await filter.fill(part);
+      const chosen = await station.locator('option:checked').textContent();
+      assert.ok(chosen.includes(part), `typing "${part}" chose "${chosen}"`);
+      const hidden = await station.locator('option').evaluateAll((os) => os.filter((o) => o.hidden).length);
+      assert.ok(hidden > 0, 'the other stations are filtered out');
+      await shot(page, `vehicle-station-${lang}-1440`);
+      // Saved with the rest: the owner looked up, the vehicle page names the station.
+      const vin = randomVin();
+      for (const [n, v] of [['vin', vin], ['brand', '星河'], ['model', 'S7'], ['model_year', '2024'],
+        ['purchase_date', '2024-03-01']]) await page.fill(`[name=${n}]`, v);
+      await page.fill('#f-owner_id-q', '0000');
+      await click(page, '#f-owner_id-find');
+      assert.equal(await station.locator('option:checked').textContent(), chosen, 'the station is kept');
+      const owner = page.locator('select#f-owner_id');
+      await owner.selectOption(await owner.locator('option', { hasText: /138\*{4}0000/ }).first().getAttribute('value'));
+      await page.setViewportSize({ width: 390, height: 844 });
+      await noOverflow(page, `vehicle form at 390 (${lang})`);
+      await shot(page, `vehicle-station-${lang}-390`);
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await click(page, 'form:has([name=vin]) button[type=submit]:not([name=find])');
+      assert.match(new URL(page.url()).pathname, /^\/console\/vehicles\/\d+$/, await page.textContent('main'));
+      const main = await page.textContent('main');
+      assert.ok(main.includes(name), `the vehicle page names the station ${name}`);
+      await page.context().close();
+    }
+  } finally {
+    await browser.close();
+  }
+});
+
+test('on a phone the card lists sort by a "sort by" row, the current order marked (zh and en)', { timeout: 120_000 }, async () => {
+  const browser = await chromium.launch(CHROMIUM);
+  // The plate column of the technician's jobs (cards at 390 px), as shown.
+  const plates = (page) => page.$$eval('table.cards tbody tr', (rows) => rows.map((r) => r.cells[1]?.textContent.trim() ?? ''));
+  try {
+    for (const lang of LANGS) {
+      const page = await newPage(browser, lang, 390);
+      await signInStaff(page, 'technician', lang);
+      await page.goto(`${BASE_URL}/console/jobs`);
+      assert.ok(!(await page.locator('table.cards thead').isVisible()), 'the headings are hidden on a phone');
+      const bar = page.locator('nav#sort-bar');
+      assert.ok(await bar.isVisible(), 'the sort row is shown on a phone');
+      assert.equal(await bar.getAttribute('aria-label'), lang === 'en' ? 'Sort by' : '排序');
+      const before = await plates(page);
+      assert.ok(before.length >= 2, `jobs to sort: ${before.length}`);
+      // Keyboard: tab to the plate choice and press Enter.
+      const choice = bar.locator('a[href*="sort=plate&"]');
+      assert.equal(await choice.getAttribute('aria-current'), null, 'not the order yet');
+      await choice.focus();
+      assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('href')),
+        await choice.getAttribute('href'), 'the choice takes the focus');
+      await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+      assert.match(page.url(), /sort=plate&dir=asc/);
+      const asc = await plates(page);
+      assert.deepEqual(asc, [...asc].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), 'ascending by plate');
+      assert.equal(await bar.locator('a[aria-current="true"]').count(), 1, 'one order marked');
+      assert.match(await bar.locator('a[aria-current="true"]').getAttribute('href'), /sort=plate&dir=desc/,
+        'the marked choice turns the order round');
+      assert.match(await bar.locator('a[aria-current="true"]').textContent(), /▲/);
+      await shot(page, `sort-bar-${lang}-390`);
+      await assertAccessible(page, `jobs at 390 (${lang})`);
+      await click(page, 'nav#sort-bar a[aria-current="true"]');
+      const desc = await plates(page);
+      const byPlate = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+      assert.deepEqual(desc, [...desc].sort(byPlate).reverse(), 'descending by plate');
+      assert.ok(desc[0] >= asc[asc.length - 1], `the order changed: ${asc[0]}… then ${desc[0]}…`);
+      assert.notDeepEqual(desc, asc, 'the order changed');
+      assert.match(await bar.locator('a[aria-current="true"]').textContent(), /▼/);
+      await noOverflow(page, `jobs sorted at 390 (${lang})`);
+      // Where the headings show (1440 px), the row is not there twice.
+      await page.setViewportSize({ width: 1440, height: 900 });
+      assert.ok(!(await bar.isVisible()), 'the sort row is for the card layout only');
+      await assertAccessible(page, `jobs at 1440 (${lang})`);
+      await page.context().close();
     }
   } finally {
     await browser.close();

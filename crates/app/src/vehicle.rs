@@ -485,3 +485,55 @@ pub async fn owner_names(
         })
         .collect())
 }
+
+/// A station a vehicle can be registered at, as the form's searchable select offers
+/// it: by name and code, never a typed number.
+#[derive(Debug, Clone)]
+pub struct StationOption {
+    /// Id (the form value, never shown).
+    pub id: i64,
+    /// Code, e.g. `BJ-0001`.
+    pub code: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// City.
+    pub city: String,
+}
+
+/// Most stations the vehicle form offers (the whole network fits).
+const MAX_STATION_OPTIONS: usize = 5_000;
+
+/// The active stations within the writer's reach, by code: the same reach
+/// [`create`] and [`update`] check the chosen station against, so what the select
+/// offers is what the rules accept. Needs `VehicleWrite`.
+pub async fn station_options(app: &App, grant: &Grant) -> AppResult<Vec<StationOption>> {
+    expect(grant, Action::VehicleWrite)?;
+    let mut c = conn(app).await?;
+    let filter = store::network::StationFilter {
+        q: None,
+        status: Some("active".into()),
+        region_id: None,
+    };
+    let mut out = Vec::new();
+    let mut page = 1;
+    loop {
+        let found =
+            store::network::stations(&mut c, grant.reach(), &filter, Page::new(page, 200)).await?;
+        out.extend(found.items.iter().map(|s| StationOption {
+            id: s.id,
+            code: s.code.clone(),
+            name_zh: s.name_zh.clone(),
+            name_en: s.name_en.clone(),
+            city: s.city.clone(),
+        }));
+        if found.items.len() < 200 || out.len() >= MAX_STATION_OPTIONS {
+            break;
+        }
+        page += 1;
+    }
+    out.sort_by(|a, b| a.code.cmp(&b.code));
+    out.truncate(MAX_STATION_OPTIONS);
+    Ok(out)
+}

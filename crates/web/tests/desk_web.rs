@@ -293,3 +293,110 @@ async fn the_desk_lists_sort_by_a_whitelisted_column_with_sizes_and_pages() {
     let (e, r) = (at(&desc, "导出"), at(&desc, "导出被拒"));
     assert!(e.is_some() && r.is_some() && e > r, "{desc}");
 }
+
+/// The value of the `<option>` whose text starts with `text` in the select `name`.
+fn option_value(html: &str, name: &str, text: &str) -> Option<String> {
+    let select = html.split(&format!("name=\"{name}\"")).nth(1)?;
+    let select = select.split("</select>").next()?;
+    select.split("<option value=\"").skip(1).find_map(|o| {
+        let (value, rest) = o.split_once('"')?;
+        let label = rest.split_once('>')?.1;
+        label.starts_with(text).then(|| value.to_string())
+    })
+}
+
+/// The vehicle form's station is the searchable select (name · code · city) of the
+/// stations the user may register a car at, never a typed number: the advisor is
+/// offered his station only, the administrator the network; the chosen station is
+/// posted and the vehicle page names it; a station out of reach or a word is refused
+/// beside the field, nothing written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_vehicle_form_picks_the_station_by_name_and_refuses_a_bad_one() {
+    let t = TestApp::spawn().await;
+    let (c, csrf) = t.login("service_advisor").await;
+    let (s, form) = page(&c, format!("{}/console/vehicles/new", t.base)).await;
+    assert_eq!(s, 200);
+    assert!(
+        form.contains("<select id=\"f-station_id\" name=\"station_id\" data-search="),
+        "{form}"
+    );
+    assert!(
+        !form.contains("type=\"number\" name=\"station_id\""),
+        "{form}"
+    );
+    let a = t.fx.station_a.to_string();
+    assert_eq!(
+        option_value(&form, "station_id", "BJ-0001服务站 · BJ-0001 · 北京市").as_deref(),
+        Some(a.as_str()),
+        "{form}"
+    );
+    assert_eq!(option_value(&form, "station_id", "GZ-0001"), None, "{form}");
+    let (admin, _) = t.login("administrator").await;
+    let (_, all) = page(&admin, format!("{}/console/vehicles/new", t.base)).await;
+    let b = t.fx.station_b.to_string();
+    assert_eq!(
+        option_value(&all, "station_id", "GZ-0001服务站").as_deref(),
+        Some(b.as_str()),
+        "{all}"
+    );
+
+    let vin = domain::vin::Vin::with_check_digit("LHGCM826", "33A00123")
+        .unwrap()
+        .to_string();
+    let form = |station: &str| {
+        vec![
+            ("csrf".to_string(), csrf.clone()),
+            ("vin".into(), vin.clone()),
+            ("brand".into(), "广汽本田".into()),
+            ("model".into(), "雅阁".into()),
+            ("model_year".into(), "2021".into()),
+            ("purchase_date".into(), "2021-06-01".into()),
+            ("owner_id".into(), t.fx.customer_a.to_string()),
+            ("station_id".into(), station.to_string()),
+        ]
+    };
+    let count = || async {
+        let mut conn = t.app.db.pool.acquire().await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM vehicles WHERE vin = $1")
+            .bind(&vin)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        n
+    };
+    for bad in [b.as_str(), "abc", ""] {
+        let r = c
+            .post(format!("{}/console/vehicles/new", t.base))
+            .form(&form(bad))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        assert!(status == 409 || status == 422, "{bad}: {status}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("class=\"field-error\" data-field=\"station_id\""),
+            "{bad}: {html}"
+        );
+        // The select is offered again, with the names.
+        assert!(option_value(&html, "station_id", "BJ-0001服务站").is_some());
+        assert_eq!(count().await, 0, "{bad}: nothing written");
+    }
+    let r = c
+        .post(format!("{}/console/vehicles/new", t.base))
+        .form(&form(&a))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let (_, detail) = page(&c, format!("{}{location}", t.base)).await;
+    assert!(detail.contains("BJ-0001服务站"), "{detail}");
+    assert_eq!(count().await, 1);
+    // The edit form has the vehicle's station chosen.
+    let (_, edit) = page(&c, format!("{}{location}/edit", t.base)).await;
+    assert!(
+        edit.contains(&format!("<option value=\"{a}\" selected>BJ-0001服务站")),
+        "{edit}"
+    );
+}

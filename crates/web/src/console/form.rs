@@ -178,7 +178,9 @@ pub struct Field {
     pub name: &'static str,
     /// Label.
     pub label: String,
-    /// `text`, `number`, `date`, `checkbox` or `select`.
+    /// `text`, `number`, `date`, `checkbox`, `select`, `search` (a select with the
+    /// filter box of `/assets/select.js`: pick one of many by name or code) or
+    /// `lookup`.
     pub kind: &'static str,
     /// Current value (`on` for a ticked checkbox).
     pub value: String,

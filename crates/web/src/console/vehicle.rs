@@ -1,6 +1,7 @@
 //! Vehicle pages: list, detail with owners and odometer, new, edit. The forms find the
 //! owner by phone tail, name or plate (a lookup field: search, then pick from a
-//! select labelled with name and masked phone) instead of asking for a typed id.
+//! select labelled with name and masked phone) instead of asking for a typed id, and
+//! the station from a searchable select (name, code, city), never a typed number.
 
 use super::chrome::{ListQuery, show_time};
 use super::form::{
@@ -40,7 +41,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("warranty_km", "number"),
     ("is_ev", "checkbox"),
     ("owner_id", "lookup"),
-    ("station_id", "number"),
+    ("station_id", "search"),
     ("km", "number"),
 ];
 
@@ -241,6 +242,47 @@ async fn with_owners(s: &AppState, user: &ConsoleUser, mut page: FormPage) -> Fo
     page
 }
 
+/// The form's choices: the owners found (see [`with_owners`]) and the stations.
+async fn with_choices(s: &AppState, user: &ConsoleUser, page: FormPage) -> FormPage {
+    let page = with_owners(s, user, page).await;
+    with_stations(s, user, page).await
+}
+
+/// Fills the station select (the searchable one, `/assets/select.js`): every active
+/// station the user may register a vehicle at, as "name · code · city" in the page's
+/// language; a station chosen before that is no longer offered (closed) stays, by
+/// name, so editing a vehicle does not silently move it.
+async fn with_stations(s: &AppState, user: &ConsoleUser, page: FormPage) -> FormPage {
+    let Ok(g) = user.session.principal.grant(Action::VehicleWrite) else {
+        return page;
+    };
+    let en = user.lang == crate::i18n::Lang::En;
+    let list = app::vehicle::station_options(&s.app, &g)
+        .await
+        .unwrap_or_default();
+    let mut options: Vec<(String, String)> = list
+        .iter()
+        .map(|st| {
+            let name = if en { &st.name_en } else { &st.name_zh };
+            (
+                st.id.to_string(),
+                format!("{name} · {} · {}", st.code, st.city),
+            )
+        })
+        .collect();
+    let current = page
+        .fields
+        .iter()
+        .find(|f| f.name == "station_id")
+        .and_then(|f| f.value.trim().parse::<i64>().ok());
+    if let Some(id) = current.filter(|id| !list.iter().any(|st| st.id == *id))
+        && let Ok(names) = app::network::unit_names(&s.app, &[id]).await
+    {
+        options.insert(0, (id.to_string(), names.station(id, en)));
+    }
+    page.options("station_id", options)
+}
+
 async fn new_form(
     State(s): State<AppState>,
     user: ConsoleUser,
@@ -258,7 +300,7 @@ async fn new_form(
         "owner_id_q": q.get("owner_id_q").cloned().unwrap_or_default(),
     });
     let page = form_page(&user, "/console/vehicles/new".into(), &values, false);
-    render(&with_owners(&s, &user, page).await, StatusCode::OK)
+    render(&with_choices(&s, &user, page).await, StatusCode::OK)
 }
 
 async fn create(State(s): State<AppState>, user: ConsoleUser, form: FormData) -> Response {
@@ -268,7 +310,7 @@ async fn create(State(s): State<AppState>, user: ConsoleUser, form: FormData) ->
         Ok(p) => p,
         Err(r) => return r,
     };
-    let page = with_owners(&s, &user, post.page).await;
+    let page = with_choices(&s, &user, post.page).await;
     if is_lookup(&form) {
         return render(&page, StatusCode::OK);
     }
@@ -411,7 +453,7 @@ async fn edit_form(
             let mut values = serde_json::to_value(&d.vehicle).unwrap_or_default();
             values["is_ev"] = serde_json::Value::Bool(d.vehicle.is_ev);
             let page = form_page(&user, format!("/console/vehicles/{id}/edit"), &values, true);
-            render(&with_owners(&s, &user, page).await, StatusCode::OK)
+            render(&with_choices(&s, &user, page).await, StatusCode::OK)
         }
         Err(e) => error_page(chrome, &e),
     }
@@ -430,7 +472,7 @@ async fn update(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let page = with_owners(&s, &user, post.page).await;
+    let page = with_choices(&s, &user, post.page).await;
     if is_lookup(&form) {
         return render(&page, StatusCode::OK);
     }
