@@ -136,7 +136,7 @@ pub async fn book(app: &App, grant: &Grant, input: &BookInput) -> AppResult<i64>
     // the write transaction checks again.
     {
         let mut c = crate::conn(app).await?;
-        if !store::capacity::locks_rows(&mut c) {
+        if !store::capacity::locks_rows(&c) {
             prepare(&mut c, grant, input, p, now).await?;
         }
     }
