@@ -10,19 +10,20 @@
 pub mod feed;
 pub mod list;
 pub mod owner;
+mod prepare;
 pub mod view;
 use crate::calendar::{station_calendar, station_zone};
-use crate::capacity::state::{job_for, load_state};
+use crate::capacity::state::job_for;
 use crate::input::Loose;
 use crate::network::expect;
-use crate::shared::{instant, rebuild, refused, station_reach, to_json, ts};
+use crate::shared::{instant, rebuild, refused, to_json, ts};
 use crate::transaction::run;
 use crate::{App, AppError, AppResult, actor, conn};
 use domain::appointment::{Appointment, AppointmentState, Channel, QuietHours, ServiceType};
 use domain::capacity::{DEFAULT_SLOT_MINUTES, slots_needed};
 use domain::permission::{Action, Grant, Reach};
 use domain::{Violation, Violations};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::Deserialize;
 pub use store::appointment::AppointmentRow;
 
@@ -147,72 +148,7 @@ pub async fn book(app: &App, grant: &Grant, input: &BookInput) -> AppResult<i64>
     .await
 }
 
-/// What a booking needs, read and checked: the station, the car, the calendar, the
-/// start, the job, the appointment, its slots and a plan on the current counts.
-struct Prepared {
-    station: store::network::Station,
-    vehicle: store::vehicle::Vehicle,
-    cal: domain::calendar::WorkingCalendar,
-    start: Timestamp,
-    job: domain::capacity::Job,
-    appt: Appointment,
-    slots: Vec<Timestamp>,
-    booking: domain::capacity::Booking,
-}
-
-async fn prepare(
-    tx: &mut sqlx::AnyConnection,
-    grant: &Grant,
-    input: &BookInput,
-    p: &Parsed,
-    now: Timestamp,
-) -> AppResult<Prepared> {
-    let station = store::network::station(tx, &station_reach(grant.reach()), input.station_id)
-        .await
-        .map_err(|_| crate::shared::refused_rule("station_id", "station.unknown"))?;
-    let vehicle = store::vehicle::get(tx, &Reach::All, input.vehicle_id)
-        .await
-        .map_err(|_| crate::shared::refused_rule("vehicle_id", "vehicle.unknown"))?;
-    // An owner books only their own vehicles.
-    if let Reach::Customer(c) = grant.reach()
-        && c.get() != vehicle.owner_id
-    {
-        return Err(crate::shared::refused_rule("vehicle_id", "vehicle.unknown"));
-    }
-    let cal = station_calendar(tx, &station).await?;
-    let mut v = Violations::new();
-    let start = instant(&mut v, "start", &input.start, &cal.tz);
-    v.into_result()?;
-    let Some(start) = start else {
-        return Err(AppError::Invalid(
-            Violation::new("start", "required").into(),
-        ));
-    };
-    let job = job_for(
-        tx,
-        p.service_type,
-        &input.operation_codes,
-        input.duration_minutes,
-    )
-    .await?;
-    let appt = Appointment::book(p.service_type, p.channel, start, job.duration_minutes, now)
-        .map_err(refused)?;
-    let slots = slots_needed(&cal, DEFAULT_SLOT_MINUTES, start, job.duration_minutes, now)
-        .map_err(refused)?;
-    // Refuse at once when the counts already say full: under a burst for the last
-    // places most requests end here, without queueing for the lock.
-    let booking = plan(tx, station.id, &job, &slots).await?;
-    Ok(Prepared {
-        station,
-        vehicle,
-        cal,
-        start,
-        job,
-        appt,
-        slots,
-        booking,
-    })
-}
+use prepare::{Prepared, plan, prepare};
 
 async fn book_in(
     tx: &mut sqlx::AnyConnection,
@@ -338,26 +274,6 @@ async fn refuse_overlap(
                 .with_detail(format!("/api/v1/appointments/{existing}")),
         )),
     }
-}
-
-/// Plans the booking on the stored counts of the slots it needs.
-async fn plan(
-    c: &mut sqlx::AnyConnection,
-    station_id: i64,
-    job: &domain::capacity::Job,
-    slots: &[Timestamp],
-) -> AppResult<domain::capacity::Booking> {
-    let (Some(first), Some(last)) = (slots.first(), slots.last()) else {
-        return Err(refused(Violation::new(
-            "duration",
-            "capacity.duration_invalid",
-        )));
-    };
-    let end = last
-        .checked_add(SignedDuration::from_mins(DEFAULT_SLOT_MINUTES))
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let state = load_state(c, station_id, *first, end).await?;
-    state.plan(job, *first).map_err(refused)
 }
 
 fn reminder_key(id: i64, start_ms: i64) -> String {
