@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { signInOwner } from './helpers.mjs';
+import { signInOwner, screenshot } from './helpers.mjs';
 import { axeViolations, BLOCKING, describe } from './axe.mjs';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
@@ -138,7 +138,7 @@ test('every page type has no critical or serious axe-core violation, zh and en',
         const page = await (await ctxFor(account)).newPage();
         await page.goto(`${BASE_URL}${path}`);
         await check(page, `console ${type} ${lang}`);
-        await page.screenshot({ path: `${SHOTS}a11y-${type}-${lang}.png`, fullPage: true });
+        await screenshot(page, `${SHOTS}a11y-${type}-${lang}.png`);
         await page.close();
       }
       // The owner signs in with the demo owner's one-time code.
@@ -152,7 +152,7 @@ test('every page type has no critical or serious axe-core violation, zh and en',
       for (const [type, path] of ownerPages) {
         await op.goto(`${BASE_URL}${path}`);
         await check(op, `${type} ${lang}`);
-        await op.screenshot({ path: `${SHOTS}a11y-${type}-${lang}.png`, fullPage: true });
+        await screenshot(op, `${SHOTS}a11y-${type}-${lang}.png`);
       }
       for (const ctx of [...contexts.values(), octx]) await ctx.close();
     }

@@ -12,12 +12,12 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import {
-  BASE_URL, CHROMIUM, apiSession, click, digits, newPage, noOverflow, randomVin, signInStaff,
+  BASE_URL, CHROMIUM, apiSession, click, digits, newPage, noOverflow, randomVin, signInStaff, screenshot,
 } from './helpers.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
-const shot = (page, name) => page.screenshot({ path: `${SHOTS}battery-${name}.png`, fullPage: true });
+const shot = (page, name) => screenshot(page, `${SHOTS}battery-${name}.png`);
 const LABELS = {
   'zh-CN': { right: '动力蓄电池免费修理或更换', promise: '三包凭证承诺', broken: '低于承诺', raised: '由此产生三包权利' },
   en: { right: 'Battery repaired or replaced free', promise: "Certificate's promise", broken: 'Below the promise', raised: 'right arose' },

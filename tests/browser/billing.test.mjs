@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { BASE_URL, CHROMIUM, apiSession, click, digits, noOverflow, randomVin, signInStaff } from './helpers.mjs';
+import { BASE_URL, CHROMIUM, apiSession, click, digits, noOverflow, randomVin, signInStaff, screenshot } from './helpers.mjs';
 import { assertAccessible } from './axe.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -88,7 +88,7 @@ async function shot(page, name) {
   for (const width of [390, 1440]) {
     await page.setViewportSize({ width, height: 900 });
     if (width === 390) await noOverflow(page, name);
-    await page.screenshot({ path: `${SHOTS}billing-${name}-${width}.png`, fullPage: true });
+    await screenshot(page, `${SHOTS}billing-${name}-${width}.png`);
   }
 }
 

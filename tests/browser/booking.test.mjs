@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { signInOwner } from './helpers.mjs';
+import { signInOwner, screenshot } from './helpers.mjs';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -61,7 +61,7 @@ async function noOverflow(page, what) {
   assert.ok(sw <= cw, `${what}: scrollWidth ${sw} > clientWidth ${cw}`);
 }
 
-const shot = (page, name) => page.screenshot({ path: `${SHOTS}booking-${name}.png`, fullPage: true });
+const shot = (page, name) => screenshot(page, `${SHOTS}booking-${name}.png`);
 
 /** A plate of the advisor's station, read through the API. */
 async function somePlate() {

@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { BASE_URL, CHROMIUM, apiSession, click, moveClock, newPage, signInStaff } from './helpers.mjs';
+import { BASE_URL, CHROMIUM, apiSession, click, moveClock, newPage, signInStaff, screenshot } from './helpers.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
-const shot = (page, name) => page.screenshot({ path: `${SHOTS}complaint-${name}.png`, fullPage: true });
+const shot = (page, name) => screenshot(page, `${SHOTS}complaint-${name}.png`);
 const LABELS = {
   'zh-CN': { category: '维修质量', urgent: '紧急', left: '剩余', acknowledged: '已确认', received: '受理投诉' },
   en: { category: 'Repair quality', urgent: 'Urgent', left: 'left', acknowledged: 'Acknowledged', received: 'Complaint received' },

@@ -10,11 +10,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { BASE_URL, CHROMIUM, apiSession, click, newOwner, newPage, noOverflow, signInOwner, signInStaff } from './helpers.mjs';
+import { BASE_URL, CHROMIUM, apiSession, click, newOwner, newPage, noOverflow, signInOwner, signInStaff, screenshot } from './helpers.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
-const shot = (page, name) => page.screenshot({ path: `${SHOTS}complaint-files-${name}.png`, fullPage: true });
+const shot = (page, name) => screenshot(page, `${SHOTS}complaint-files-${name}.png`);
 
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2048, 7)]);
 const WAV = Buffer.concat([Buffer.from('RIFF'), Buffer.from([36, 0, 0, 0]), Buffer.from('WAVEfmt '), Buffer.alloc(64, 1)]);

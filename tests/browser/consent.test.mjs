@@ -17,14 +17,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { signInOwner } from './helpers.mjs';
+import { signInOwner, screenshot } from './helpers.mjs';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
 const PASSWORD = 'demo1234';
 
-const shot = (page, name) => page.screenshot({ path: `${SHOTS}consent-${name}.png`, fullPage: true });
+const shot = (page, name) => screenshot(page, `${SHOTS}consent-${name}.png`);
 const digits = (n) => Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join('');
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
 

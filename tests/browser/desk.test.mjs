@@ -16,12 +16,12 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import {
   BASE_URL, CHROMIUM, click, loadMs, newOwner, newPage, noOverflow, signInOwner, signInStaff,
-  tapTargets,
+  tapTargets, screenshot,
 } from './helpers.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
-const shot = (page, name) => page.screenshot({ path: `${SHOTS}desk-${name}.png`, fullPage: true });
+const shot = (page, name) => screenshot(page, `${SHOTS}desk-${name}.png`);
 const LANGS = ['zh-CN', 'en'];
 
 let browser;

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { screenshot } from './helpers.mjs';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -180,7 +181,7 @@ describe('console', { timeout: TEST_TIMEOUT }, () => {
       assert.equal(await page.locator('input[name=password]').count(), 1, 'input[name=password]');
       assert.equal(await page.locator('input[name=password]').getAttribute('type'), 'password');
       assert.ok((await page.locator('button[type=submit]').count()) >= 1, 'button[type=submit]');
-      await page.screenshot({ path: `${SHOTS}login.png`, fullPage: true });
+      await screenshot(page, `${SHOTS}login.png`);
     } finally {
       await context.close();
     }
@@ -271,7 +272,7 @@ describe('console', { timeout: TEST_TIMEOUT }, () => {
           const got = await page.locator(`form:has([name="vin"]) [name="${name}"]`).inputValue();
           assert.equal(got, value, `field ${name} keeps its value (${lang})`);
         }
-        if (lang === 'zh-CN') await page.screenshot({ path: `${SHOTS}vin-error.png`, fullPage: true });
+        if (lang === 'zh-CN') await screenshot(page, `${SHOTS}vin-error.png`);
       }
     } finally {
       await context.close();
@@ -293,7 +294,7 @@ describe('console', { timeout: TEST_TIMEOUT }, () => {
       assert.notEqual(path, '/console/vehicles/new');
       const h1 = await page.locator('h1').first().innerText();
       assert.ok(h1.includes(vin), `h1 contains the VIN ${vin}: ${JSON.stringify(h1)}`);
-      await page.screenshot({ path: `${SHOTS}vehicle-saved.png`, fullPage: true });
+      await screenshot(page, `${SHOTS}vehicle-saved.png`);
     } finally {
       await context.close();
     }

@@ -15,12 +15,12 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import {
-  BASE_URL, CHROMIUM, SERVER_LOG, apiSession, click, moveClock, newOwner, newPage, noOverflow, signInStaff,
+  BASE_URL, CHROMIUM, SERVER_LOG, apiSession, click, moveClock, newOwner, newPage, noOverflow, signInStaff, screenshot,
 } from './helpers.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
-const shot = (page, name) => page.screenshot({ path: `${SHOTS}guarantee-${name}.png`, fullPage: true });
+const shot = (page, name) => screenshot(page, `${SHOTS}guarantee-${name}.png`);
 const LABELS = {
   'zh-CN': { courtesy: '应提供备用车或交通补偿', right: '更换或退货', request: '三包申请', answerBy: '答复期限' },
   en: { courtesy: 'Courtesy car or transport allowance due', right: 'Replacement or refund', request: 'Three-guarantees request', answerBy: 'Answer by' },

@@ -182,3 +182,26 @@ export async function moveClock(minutes) {
   assert.equal(r.status, 200, `the demo clock moved: ${text}`);
   return JSON.parse(text);
 }
+
+/** Tallest full-page screenshot taken: Chromium refuses to capture pages much taller
+ * than 16,384 px ("Unable to capture screenshot"), and a long list at 390 px reaches it. */
+const SHOT_MAX_HEIGHT = 12_000;
+
+/**
+ * A full-page screenshot to `path`, cut at SHOT_MAX_HEIGHT px; tried once more if the
+ * compositor was busy (a loaded CI machine sometimes drops the first capture).
+ */
+export async function screenshot(page, path) {
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  const width = page.viewportSize()?.width ?? 1440;
+  const options = height > SHOT_MAX_HEIGHT
+    ? { path, fullPage: true, clip: { x: 0, y: 0, width, height: SHOT_MAX_HEIGHT } }
+    : { path, fullPage: true };
+  try {
+    await page.screenshot(options);
+  } catch (error) {
+    if (!/Unable to capture screenshot/.test(String(error))) throw error;
+    await page.waitForTimeout(500);
+    await page.screenshot(options);
+  }
+}

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { BASE_URL, CHROMIUM, newPage, noOverflow, signInStaff, click } from './helpers.mjs';
+import { BASE_URL, CHROMIUM, newPage, noOverflow, signInStaff, click, screenshot } from './helpers.mjs';
 import { assertAccessible } from './axe.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -43,7 +43,7 @@ test('the network dashboard: tiles, trend, map, ranking (zh/en, 1440/390), axe c
         assert.ok(!/kpi\.[a-z_.]+|svc\.kpi/.test(main), `${lang}: no raw keys`);
         await noOverflow(page, `kpis ${lang} ${width}`);
         await assertAccessible(page, `kpis ${lang} ${width}`);
-        await page.screenshot({ path: `${SHOTS}kpi-network-${width}-${lang}.png`, fullPage: true });
+        await screenshot(page, `${SHOTS}kpi-network-${width}-${lang}.png`);
         await page.context().close();
       }
     }
@@ -65,11 +65,11 @@ test('a station tile drills down to its orders; report and exports answer', { ti
     const rows = page.locator('#kpi-cases tbody tr');
     assert.ok(await rows.count() >= 1, 'the orders behind the figure');
     await assertAccessible(page, 'kpi orders');
-    await page.screenshot({ path: `${SHOTS}kpi-drill-1440-zh-CN.png`, fullPage: true });
+    await screenshot(page, `${SHOTS}kpi-drill-1440-zh-CN.png`);
     await click(page, '#kpi-back');
     await page.goto(`${BASE_URL}/console/kpis/report?period=${thisMonth()}`);
     assert.equal(await page.locator('#kpi-report-table tbody tr').count(), 13);
-    await page.screenshot({ path: `${SHOTS}kpi-report-1440-zh-CN.png`, fullPage: true });
+    await screenshot(page, `${SHOTS}kpi-report-1440-zh-CN.png`);
     for (const ext of ['csv', 'xlsx']) {
       const r = await page.request.get(`${BASE_URL}/console/kpis/export.${ext}?period=${thisMonth()}`);
       assert.equal(r.status(), 200, ext);

@@ -16,12 +16,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { BASE_URL, CHROMIUM, click, newPage, noOverflow, randomVin, signInStaff } from './helpers.mjs';
+import { BASE_URL, CHROMIUM, click, newPage, noOverflow, randomVin, signInStaff, screenshot } from './helpers.mjs';
 import { assertAccessible } from './axe.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
-const shot = (page, name) => page.screenshot({ path: `${SHOTS}lists-${name}.png`, fullPage: true });
+const shot = (page, name) => screenshot(page, `${SHOTS}lists-${name}.png`);
 const LANGS = ['zh-CN', 'en'];
 
 // [name, account, path, sortable key to click]

@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { screenshot } from './helpers.mjs';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -82,7 +83,7 @@ async function click(page, selector) {
   await Promise.all([page.waitForNavigation(), page.click(selector)]);
 }
 
-const shot = (page, name) => page.screenshot({ path: `${SHOTS}order-${name}.png`, fullPage: true });
+const shot = (page, name) => screenshot(page, `${SHOTS}order-${name}.png`);
 
 /** A customer of the advisor's station with a car, and a walk-in order for it. */
 async function newOrder() {

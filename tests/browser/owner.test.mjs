@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { signInOwner } from './helpers.mjs';
+import { signInOwner, screenshot } from './helpers.mjs';
 import { assertAccessible } from './axe.mjs';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
@@ -107,7 +107,7 @@ async function checkPage(page, name) {
   assert.equal(await page.locator('main').count(), 1, `${name}: one main landmark`);
   assert.equal(await page.locator('h1').count(), 1, `${name}: exactly one h1`);
   await assertAccessible(page, name);
-  await page.screenshot({ path: `${SHOTS}owner-${name}.png`, fullPage: true });
+  await screenshot(page, `${SHOTS}owner-${name}.png`);
 }
 
 async function click(page, selector) {
@@ -144,7 +144,7 @@ test('the progress page shows car, station, order, total, part names and a decli
       assert.equal(await page.isVisible('[data-decline-confirm="2"]'), false, 'no decline without asking');
       await checkPage(page, `track-${lang}`);
       await page.setViewportSize({ width: 1440, height: 900 });
-      await page.screenshot({ path: `${SHOTS}owner-track-${lang}-1440.png`, fullPage: true });
+      await screenshot(page, `${SHOTS}owner-track-${lang}-1440.png`);
       await page.context().close();
     }
     // Declining asks first, then marks the line declined.
@@ -225,7 +225,7 @@ test('the owner home shows the car in the shop, bookings, bills, messages and si
       assert.ok((await page.locator('#messages li').count()) > 0 || TEXT[lang].none.test(inbox), 'messages or an empty state');
       await checkPage(page, `home-${lang}`);
       await page.setViewportSize({ width: 1440, height: 900 });
-      await page.screenshot({ path: `${SHOTS}owner-home-${lang}-1440.png`, fullPage: true });
+      await screenshot(page, `${SHOTS}owner-home-${lang}-1440.png`);
       await click(page, '#sign-out');
       assert.match(page.url(), /\/owner\/login$/);
       await page.goto(`${BASE_URL}/owner`);

@@ -16,14 +16,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { signInOwner } from './helpers.mjs';
+import { signInOwner, screenshot } from './helpers.mjs';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
 const PASSWORD = 'demo1234';
 
-const shot = (page, name) => page.screenshot({ path: `${SHOTS}pickup-${name}.png`, fullPage: true });
+const shot = (page, name) => screenshot(page, `${SHOTS}pickup-${name}.png`);
 
 // VIN check digit (ISO 3779), independent of the Rust implementation.
 const WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2];

@@ -13,14 +13,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { signInOwner } from './helpers.mjs';
+import { signInOwner, screenshot } from './helpers.mjs';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
 const PASSWORD = 'demo1234';
 
-const shot = (page, name) => page.screenshot({ path: `${SHOTS}privacy-rights-${name}.png`, fullPage: true });
+const shot = (page, name) => screenshot(page, `${SHOTS}privacy-rights-${name}.png`);
 const digits = (n) => Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join('');
 
 // VIN check digit (ISO 3779), independent of the Rust implementation.

@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { BASE_URL, CHROMIUM, click, newPage, noOverflow, signInStaff } from './helpers.mjs';
+import { BASE_URL, CHROMIUM, click, newPage, noOverflow, signInStaff, screenshot } from './helpers.mjs';
 import { assertAccessible } from './axe.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
-const shot = (page, name) => page.screenshot({ path: `${SHOTS}quality-audit-${name}.png`, fullPage: true });
+const shot = (page, name) => screenshot(page, `${SHOTS}quality-audit-${name}.png`);
 
 test('an audit from the checklist to a verified corrective action, zh and en', { timeout: 240_000 }, async () => {
   const browser = await chromium.launch(CHROMIUM);

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { signInOwner } from './helpers.mjs';
+import { signInOwner, screenshot } from './helpers.mjs';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -22,7 +22,7 @@ mkdirSync(SHOTS, { recursive: true });
 const PASSWORD = 'demo1234';
 const OWNER_PHONE = '13800000000';
 
-const shot = (page, name) => page.screenshot({ path: `${SHOTS}service-${name}.png`, fullPage: true });
+const shot = (page, name) => screenshot(page, `${SHOTS}service-${name}.png`);
 
 /** The next weekday after today in Asia/Shanghai, as YYYY-MM-DD. */
 function nextWorkday() {

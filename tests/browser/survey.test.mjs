@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { BASE_URL, CHROMIUM, SERVER_LOG, apiSession, click, digits, newPage, noOverflow, randomVin, signInStaff } from './helpers.mjs';
+import { BASE_URL, CHROMIUM, SERVER_LOG, apiSession, click, digits, newPage, noOverflow, randomVin, signInStaff, screenshot } from './helpers.mjs';
 import { assertAccessible } from './axe.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -111,7 +111,7 @@ for (const lang of ['zh-CN', 'en']) {
       assert.ok(await phone.isVisible('#survey-form'), 'the survey opens');
       await noOverflow(phone, `survey ${lang} 390`);
       await assertAccessible(phone, `survey ${lang}`);
-      await phone.screenshot({ path: `${SHOTS}survey-owner-390-${lang}.png`, fullPage: true });
+      await screenshot(phone, `${SHOTS}survey-owner-390-${lang}.png`);
       const cards = phone.locator('fieldset.survey-q');
       const n = await cards.count();
       assert.ok(n >= 12, `12–15 questions, saw ${n}`);
@@ -129,7 +129,7 @@ for (const lang of ['zh-CN', 'en']) {
       await click(phone, '#submit');
       assert.ok(await phone.isVisible('#notice'), 'thanked');
       assert.equal(await phone.locator('#survey-form').count(), 0, 'the link is used');
-      await phone.screenshot({ path: `${SHOTS}survey-owner-done-390-${lang}.png`, fullPage: true });
+      await screenshot(phone, `${SHOTS}survey-owner-done-390-${lang}.png`);
       // A second answer on the same link changes nothing.
       await phone.goto(`${BASE_URL}${link}`);
       assert.equal(await phone.locator('#survey-form').count(), 0);
@@ -150,7 +150,7 @@ for (const lang of ['zh-CN', 'en']) {
         const main = await page.textContent('main');
         assert.ok(main.includes(vin.slice(-6)) || (await page.locator('tbody tr').count()) >= 1, 'an alert is listed');
         await noOverflow(page, `alerts ${lang} ${width}`);
-        await page.screenshot({ path: `${SHOTS}survey-alerts-${width}-${lang}.png`, fullPage: true });
+        await screenshot(page, `${SHOTS}survey-alerts-${width}-${lang}.png`);
         // The dashboard's CSI and NPS tiles show the month with the answer counted.
         await page.goto(`${BASE_URL}/console/kpis?scope=station&id=${station}&period=${thisMonth()}`);
         const csiTile = await page.textContent('#tile-csi');
@@ -159,13 +159,13 @@ for (const lang of ['zh-CN', 'en']) {
         assert.match(npsTile, new RegExp(`n = ${after.nps.counter.denominator}\\b`), npsTile);
         assert.ok(await page.isVisible('#kpi-stars-history'), 'the station shows its stars history');
         await noOverflow(page, `dashboard ${lang} ${width}`);
-        await page.screenshot({ path: `${SHOTS}survey-dashboard-${width}-${lang}.png`, fullPage: true });
+        await screenshot(page, `${SHOTS}survey-dashboard-${width}-${lang}.png`);
         // The CSI figure drills down to the surveys behind it.
         await click(page, '#tile-csi a');
         assert.match(page.url(), /\/console\/kpis\/surveys\?station=\d+&month=\d{4}-\d{2}/);
         assert.ok(await page.locator('#kpi-cases tbody tr').count() >= 1, 'the answers behind the figure');
         await assertAccessible(page, `kpi surveys ${lang} ${width}`);
-        await page.screenshot({ path: `${SHOTS}survey-drill-${width}-${lang}.png`, fullPage: true });
+        await screenshot(page, `${SHOTS}survey-drill-${width}-${lang}.png`);
         await page.context().close();
       }
     } finally {
