@@ -5,7 +5,7 @@ draft). The fuzzer draws header values from the schema, in every phase, and so s
 one key with many different bodies, which the server rightly refuses (422,
 `idempotency.reused`). The fuzz therefore leaves the optional header out; its rules
 (empty, too long, reused with another body, in flight) are tested with real
-concurrent requests in crates/web/tests/idempotency.rs.
+concurrent requests in crates/web/tests/http/idempotency.rs.
 """
 
 import schemathesis

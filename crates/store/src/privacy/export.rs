@@ -1,6 +1,6 @@
 //! The owner's complete export: every table that holds something keyed to one
 //! customer, read as plain JSON rows. [`SECTIONS`] is the one list; the coverage test
-//! (`crates/web/tests/privacy_rights_web.rs`) compares it with every table of the
+//! (`crates/web/tests/http/privacy_rights_web.rs`) compares it with every table of the
 //! schema that has a customer column, on both databases, and fails when one is
 //! missing — so a new table keyed to customers cannot be left out silently.
 

@@ -1,0 +1,318 @@
+//! The whole service loop: appointment, reception, diagnosis, estimate, work,
+//! quality check and delivery, with every stage's checkpoints.
+
+use super::fixture::booking;
+use super::fixture::fixture;
+use super::fixture::rule;
+use super::fixture::used_bays;
+use super::fixture::{DELIVERY, DIAGNOSIS, RECEPTION, check_all, desk};
+use crate::common::Env;
+use crate::common::at;
+use app::AppError;
+use app::estimate::LineInput;
+use app::repair_order::OpenInput;
+use domain::kpi::YearMonth;
+use domain::repair_order::Stage;
+use jiff::civil::date;
+
+pub(crate) async fn full_service_loop(env: &Env) {
+    use app::estimate as est;
+    use app::repair_order as ro_uc;
+    let fx = fixture(env).await;
+    let g = &fx.write;
+    app::capacity::publish(
+        &env.app,
+        &fx.capacity,
+        fx.station,
+        date(2026, 11, 24),
+        3,
+        None,
+    )
+    .await
+    .unwrap();
+    // Derived from the station: 2 bays; tech.wang counts (grade 2 + HV), tech.li's
+    // certificates expired and does not.
+    assert_eq!(
+        used_bays(env, fx.station, at(2026, 11, 24, 10, 0)).await,
+        (2, 0)
+    );
+    let appt = app::appointment::book(
+        &env.app,
+        &fx.book,
+        &booking(&fx, at(2026, 11, 24, 10, 0), &["MAINT-10K"]),
+    )
+    .await
+    .unwrap();
+    env.set(at(2026, 11, 24, 10, 0));
+    let ro = ro_uc::open_from_appointment(
+        &env.app,
+        g,
+        appt,
+        &OpenInput {
+            second_order_reason: None,
+            concern: Some("做保养，刹车有异响".into()),
+            concern_code: None,
+        },
+    )
+    .await
+    .unwrap();
+    let a = app::appointment::get(&env.app, &fx.appt_read, appt)
+        .await
+        .unwrap();
+    assert_eq!(
+        (a.state.as_str(), a.repair_order_id),
+        ("converted", Some(ro))
+    );
+
+    // Reception: a missing checkpoint blocks completion.
+    check_all(env, g, ro, &RECEPTION[..4]).await;
+    env.set(at(2026, 11, 24, 10, 10));
+    let e = ro_uc::complete_stage(&env.app, g, ro, Stage::Reception)
+        .await
+        .unwrap_err();
+    assert_eq!(rule(&e), "repair_order.checkpoint_missing");
+    check_all(env, g, ro, &RECEPTION[4..]).await;
+    ro_uc::complete_stage(&env.app, g, ro, Stage::Reception)
+        .await
+        .unwrap();
+
+    // Diagnosis and the estimate.
+    ro_uc::start_stage(&env.app, g, ro, Stage::Diagnosis)
+        .await
+        .unwrap();
+    check_all(env, g, ro, &DIAGNOSIS).await;
+    let maint = est::add_line(
+        &env.app,
+        g,
+        ro,
+        &LineInput {
+            kind: "labour".into(),
+            code: "MAINT-10K".into(),
+            hundredths: None,
+            unit_price_fen: None,
+        },
+    )
+    .await
+    .unwrap();
+    let filter = est::add_line(
+        &env.app,
+        g,
+        ro,
+        &LineInput {
+            kind: "part".into(),
+            code: "OIL-FILTER".into(),
+            hundredths: Some(100),
+            unit_price_fen: Some(5_000),
+        },
+    )
+    .await
+    .unwrap();
+    let mut approval = desk("张三");
+    approval.promised_at = Some(at(2026, 11, 24, 15, 0).as_millisecond());
+    est::approve(&env.app, g, ro, maint, &approval)
+        .await
+        .unwrap();
+    est::approve(&env.app, g, ro, filter, &desk("张三"))
+        .await
+        .unwrap();
+    let e = est::approve(&env.app, g, ro, maint, &desk("张三"))
+        .await
+        .unwrap_err();
+    assert_eq!(rule(&e), "estimate.line_decided");
+    env.set(at(2026, 11, 24, 10, 40));
+    ro_uc::complete_stage(&env.app, g, ro, Stage::Diagnosis)
+        .await
+        .unwrap();
+
+    // Repair: certified technician, approved work only, extra work needs approval.
+    ro_uc::start_stage(&env.app, g, ro, Stage::Repair)
+        .await
+        .unwrap();
+    ro_uc::assign_technician(&env.app, g, ro, maint, fx.tech)
+        .await
+        .unwrap();
+    ro_uc::start_work(&env.app, g, ro, maint).await.unwrap();
+    env.set(at(2026, 11, 24, 11, 30));
+    ro_uc::finish_work(&env.app, g, ro, maint).await.unwrap();
+    ro_uc::fit_part(&env.app, g, ro, filter).await.unwrap();
+    let brake = est::add_line(
+        &env.app,
+        g,
+        ro,
+        &LineInput {
+            kind: "labour".into(),
+            code: "BRAKE-PAD".into(),
+            hundredths: None,
+            unit_price_fen: None,
+        },
+    )
+    .await
+    .unwrap();
+    let e = ro_uc::start_work(&env.app, g, ro, brake).await.unwrap_err();
+    assert_eq!(
+        rule(&e),
+        "repair_order.line_not_approved",
+        "unapproved work cannot start"
+    );
+    let e = ro_uc::complete_stage(&env.app, g, ro, Stage::Repair)
+        .await
+        .unwrap_err();
+    assert_eq!(rule(&e), "repair_order.proposed_work_pending");
+    // The owner approves the extra work from the transparent-workshop link.
+    let token = ro_uc::issue_owner_link(&env.app, g, ro).await.unwrap();
+    assert!(token.len() >= 32, "at least 128 bits");
+    let seen = ro_uc::owner_view(&env.app, &token).await.unwrap();
+    assert_eq!(seen.current_stage.as_deref(), Some("repair"));
+    assert!(
+        seen.lines
+            .iter()
+            .any(|l| l.line_no == i64::from(brake) && l.extra)
+    );
+    app::estimate::owner_decide(&env.app, &token, brake, true, Some("203.0.113.7"))
+        .await
+        .unwrap();
+    ro_uc::assign_technician(&env.app, g, ro, brake, fx.tech)
+        .await
+        .unwrap();
+    ro_uc::start_work(&env.app, g, ro, brake).await.unwrap();
+    env.set(at(2026, 11, 24, 12, 0));
+    ro_uc::finish_work(&env.app, g, ro, brake).await.unwrap();
+    ro_uc::complete_stage(&env.app, g, ro, Stage::Repair)
+        .await
+        .unwrap();
+
+    // Quality inspection with the checkpoints applicable to this job.
+    ro_uc::start_stage(&env.app, g, ro, Stage::QualityInspection)
+        .await
+        .unwrap();
+    ro_uc::set_applicable(&env.app, g, ro, &["qi.work_complete", "qi.brakes"])
+        .await
+        .unwrap();
+    check_all(env, g, ro, &["qi.work_complete"]).await;
+    let e = ro_uc::complete_stage(&env.app, g, ro, Stage::QualityInspection)
+        .await
+        .unwrap_err();
+    assert_eq!(rule(&e), "repair_order.checkpoint_missing");
+    check_all(env, g, ro, &["qi.brakes"]).await;
+    env.set(at(2026, 11, 24, 12, 20));
+    ro_uc::complete_stage(&env.app, g, ro, Stage::QualityInspection)
+        .await
+        .unwrap();
+
+    // Delivery, before the promised 15:00.
+    ro_uc::start_stage(&env.app, g, ro, Stage::Delivery)
+        .await
+        .unwrap();
+    check_all(env, g, ro, &DELIVERY).await;
+    env.set(at(2026, 11, 24, 13, 0));
+    let done = ro_uc::complete_stage(&env.app, g, ro, Stage::Delivery)
+        .await
+        .unwrap();
+    assert_eq!((done.late_minutes, done.courtesy_car), (None, false));
+    // The delivered record is what the three-guarantees counters rely on: its
+    // classification can no longer change.
+    let e = ro_uc::classify_concern(
+        &env.app,
+        g,
+        ro,
+        &ro_uc::ClassifyInput {
+            concern_code: Some("C0051".into()),
+            safety_fault: true,
+            reason: Some("late finding".into()),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(rule(&e), "repair_order.delivered");
+
+    let view = ro_uc::get(&env.app, &fx.read, ro).await.unwrap();
+    assert_eq!(view.order.state, "delivered");
+    assert_eq!(view.order.current_stage.as_deref(), Some("follow_up"));
+    assert_eq!(
+        view.order.promised_at,
+        Some(at(2026, 11, 24, 15, 0).as_millisecond())
+    );
+    let t: Vec<(Stage, i64, i64, bool)> = view
+        .timings
+        .iter()
+        .map(|t| (t.stage, t.elapsed_minutes, t.standard_minutes, t.overrun))
+        .collect();
+    assert_eq!(
+        t[..5],
+        [
+            (Stage::Reception, 10, 15, false),
+            (Stage::Diagnosis, 30, 30, false),
+            // Approved labour: 1.00 h + 1.50 h = 150 minutes; took 80.
+            (Stage::Repair, 80, 150, false),
+            (Stage::QualityInspection, 20, 20, false),
+            (Stage::Delivery, 40, 15, true),
+        ]
+    );
+
+    // Invoice: 1.00 h + 1.50 h at ¥200/h plus a ¥50 filter; VAT 13%.
+    let e = est::view(&env.app, &fx.read, ro).await.unwrap();
+    assert_eq!(e.invoice.lines.len(), 3);
+    assert_eq!(e.invoice.totals.net.fen(), 20_000 + 30_000 + 5_000);
+    assert_eq!(e.invoice.totals.vat.fen(), 7_150);
+    assert_eq!(e.invoice.totals.gross.fen(), 62_150);
+    let brake_line = e
+        .lines
+        .iter()
+        .find(|l| l.line_no == i64::from(brake))
+        .unwrap();
+    assert_eq!(brake_line.decision_channel.as_deref(), Some("owner_page"));
+    // The client address is evidence, not part of the view (issue 21, finding 7).
+    assert_eq!(brake_line.decision_ip, None);
+    let mut c = env.app.db.pool.acquire().await.unwrap();
+    let ip: Option<String> = sqlx::query_scalar(
+        "SELECT decision_ip FROM estimate_lines WHERE repair_order_id = $1 AND line_no = $2",
+    )
+    .bind(ro)
+    .bind(i64::from(brake))
+    .fetch_one(&mut *c)
+    .await
+    .unwrap();
+    assert_eq!(ip.as_deref(), Some("203.0.113.7"));
+
+    // KPIs: one order delivered 3 h after reception, on time, no comeback.
+    let k = app::kpi::station_kpis(
+        &env.app,
+        &fx.kpi,
+        fx.station,
+        YearMonth {
+            year: 2026,
+            month: 11,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(k.delivered, 1);
+    assert_eq!(
+        (k.first_time_fix.numerator, k.first_time_fix.denominator),
+        (1, 1)
+    );
+    assert_eq!(k.mean_repair_minutes, Some(180));
+    assert_eq!(
+        (k.on_time_delivery.numerator, k.on_time_delivery.denominator),
+        (1, 1)
+    );
+
+    // The owner link can be revoked.
+    ro_uc::revoke_owner_link(&env.app, g, ro).await.unwrap();
+    assert!(matches!(
+        ro_uc::owner_view(&env.app, &token).await,
+        Err(AppError::NotFound)
+    ));
+    let kinds: Vec<String> = store::event::for_entity(
+        &mut env.app.db.pool.acquire().await.unwrap(),
+        "repair_order",
+        ro,
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|e| e.kind)
+    .collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "stage_started").count(), 6);
+    assert_eq!(kinds.iter().filter(|k| *k == "stage_completed").count(), 5);
+}
