@@ -1,10 +1,9 @@
 //! The `aftersales` binary: serve, migrate, build demo data, simulate, import and
 //! export.
 //!
-//! At about 620 lines this is the command line and one dispatch over its subcommands;
-//! the server's jobs, settings and shutdown already live in their own modules. The
-//! next split is the demo and simulate arms of `main` (building, the day refresh, the
-//! history and the demo clock) into a `demo` module beside them.
+//! This file is the command line and one dispatch over its subcommands; the demo and
+//! the simulator (`demo`), the job queue commands (`jobs`), settings and shutdown live
+//! in their own modules.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -12,6 +11,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+mod demo;
 mod jobs;
 mod settings;
 mod shutdown;
@@ -275,6 +275,14 @@ fn operator() -> domain::permission::Principal {
     }
 }
 
+/// Where the settings of `cli` come from.
+fn source(cli: &Cli) -> demo::Source<'_> {
+    demo::Source {
+        config: cli.config.as_deref(),
+        database_url: cli.database_url.as_deref(),
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -315,141 +323,14 @@ async fn main() -> anyhow::Result<()> {
             listen,
             no_serve,
         } => {
-            // The demo pays through the local sandbox provider.
-            let s = settings::read(
-                cli.config.as_deref(),
-                cli.database_url.as_deref(),
-                *listen,
-                Purpose::Demo,
-            )?;
-            let db = open(&s).await?;
-            let state = app::demo::state::state(&db).await?;
-            let built = matches!(
-                state,
-                app::demo::state::DemoState::Empty | app::demo::state::DemoState::Incomplete
-            );
-            if built {
-                let opts = app::demo::DemoOptions {
-                    scale: match scale {
-                        DemoScale::Small => app::demo::Scale::Small,
-                        DemoScale::Full => app::demo::Scale::Full,
-                    },
-                    seed: *seed,
-                    geo_csv: geo.clone(),
-                };
-                let bar = indicatif::ProgressBar::new(0);
-                bar.set_style(
-                    indicatif::ProgressStyle::with_template(
-                        "{msg:>12} [{bar:40}] {pos}/{len} {elapsed}",
-                    )
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-                );
-                let progress = |phase: &str, done: u64, total: u64| {
-                    bar.set_message(phase.to_string());
-                    bar.set_length(total);
-                    bar.set_position(done);
-                };
-                let summary = if state == app::demo::state::DemoState::Incomplete {
-                    println!("an earlier demo build stopped midway; building it again");
-                    app::demo::state::rebuild(&db, &opts, &progress).await?
-                } else {
-                    app::demo::state::build_recorded(&db, &opts, &progress).await?
-                };
-                bar.finish_and_clear();
-                println!("demo data: {summary:?}");
-            } else if state == app::demo::state::DemoState::Complete {
-                println!("the demo data is already complete; serving it");
-            } else {
-                println!("the database holds data the demo did not make; serving it as it is");
-            }
-            let app = app::App::new(db.clone(), Arc::new(app::clock::SystemClock), s.app.clone());
-            app::demo::prepare_service(&app)
-                .await
-                .context("preparing the service catalogue")?;
-            let mut demo_bills = None;
-            if built && matches!(scale, DemoScale::Small) {
-                // A newcomer's first look shows a working day, not empty lists.
-                let day = app::demo::refresh::working_day(
-                    &db,
-                    s.app.clone(),
-                    *seed,
-                    jiff::Timestamp::now(),
-                )
-                .await
-                .context("filling the demo's working day")?;
-                println!("demo working day: {day:?}");
-                // Its money: yesterday's online payment and last night's
-                // reconciliation now; today's online payments once serving.
-                let bills = app::demo::billing::before_serving(
-                    &db,
-                    s.app.clone(),
-                    *seed,
-                    jiff::Timestamp::now(),
-                )
-                .await
-                .context("filling the demo's bills")?;
-                println!("demo bills: {bills:?}");
-                demo_bills = Some(bills);
-                // And the three-guarantees cars at each stage (courtesy car due, one
-                // repair short, a right arisen, an open request, an excluded fault).
-                // A failure here leaves the demo without those cars, never without a server.
-                match app::demo::guarantee::stages(&db, s.app.clone(), jiff::Timestamp::now()).await
-                {
-                    Ok(gt) => println!("demo three guarantees: {gt:?}"),
-                    Err(e) => eprintln!("demo three guarantees not made: {e}"),
-                }
-                // The complaint queue, inboxes and analysis get months of history. A
-                // failure here leaves the demo without them, never without a server.
-                match app::demo::complaint::stream(
-                    &db,
-                    s.app.clone(),
-                    *seed,
-                    jiff::Timestamp::now(),
-                )
-                .await
-                {
-                    Ok(complaints) => println!("demo complaints: {complaints:?}"),
-                    Err(e) => eprintln!("demo complaints not filed: {e}"),
-                }
-                // Six months of simulated history so every dashboard shows trends.
-                // A failure here leaves the demo without it, never without a server.
-                match app::demo::history::months(&db, s.app.clone(), *seed, jiff::Timestamp::now())
-                    .await
-                {
-                    Ok(h) => println!("demo history: {h:?}"),
-                    Err(e) => eprintln!("demo history not simulated: {e}"),
-                }
-                // Quality audits with their corrective actions at every step.
-                match app::demo::quality_audit::visits(&db, s.app.clone(), jiff::Timestamp::now())
-                    .await
-                {
-                    Ok(n) => println!("demo corrective actions: {n}"),
-                    Err(e) => eprintln!("demo audits not made: {e}"),
-                }
-            } else if matches!(scale, DemoScale::Small)
-                && state == app::demo::state::DemoState::Complete
-            {
-                // A demo started on a later day shows today, not the day it was built.
-                if let Some(done) =
-                    app::demo::refresh::refresh(&db, s.app.clone(), *seed, jiff::Timestamp::now())
-                        .await
-                        .context("refreshing the demo's working day")?
-                {
-                    println!("demo working day refreshed: {done:?}");
-                }
-            }
-            println!(
-                "sign in at /console/login as admin / demo1234 (owner pages: /owner/login with 13800000000)"
-            );
-            if *no_serve {
-                Ok(())
-            } else {
-                let extras = DemoExtras {
-                    bills: demo_bills,
-                    clock: Some(Arc::new(app::clock::DemoClock::new())),
-                };
-                serve(&s, db, extras).await
-            }
+            let args = demo::DemoArgs {
+                scale: *scale,
+                seed: *seed,
+                geo: geo.clone(),
+                listen: *listen,
+                no_serve: *no_serve,
+            };
+            demo::demo(source(&cli), args).await
         }
         Command::Simulate {
             stations,
@@ -457,42 +338,13 @@ async fn main() -> anyhow::Result<()> {
             seed,
             volume,
         } => {
-            let opts = app::simulation::Options {
+            let args = demo::SimulateArgs {
                 stations: *stations,
                 months: *months,
-                volume_percent: *volume,
                 seed: *seed,
-                spare_station: None,
+                volume: *volume,
             };
-            // Bad flags are refused before anything is opened.
-            if let Err(e) = app::simulation::params(&opts) {
-                anyhow::bail!("{}", problem(&e));
-            }
-            let s = settings::read(
-                cli.config.as_deref(),
-                cli.database_url.as_deref(),
-                None,
-                Purpose::Production,
-            )?;
-            let db = open(&s).await?;
-            let bar = indicatif::ProgressBar::new(0).with_style(
-                indicatif::ProgressStyle::with_template(
-                    "{msg:>10} [{bar:40}] {pos}/{len} {elapsed} (eta {eta})",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            let progress = |phase: &str, done: u64, total: u64| {
-                bar.set_message(phase.to_string());
-                bar.set_length(total);
-                bar.set_position(done);
-            };
-            let sum =
-                app::simulation::run(&db, s.app.clone(), &opts, jiff::Timestamp::now(), &progress)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{}", problem(&e)))?;
-            bar.finish_and_clear();
-            println!("simulated: {sum:?}");
-            Ok(())
+            demo::simulate(source(&cli), args).await
         }
         Command::Import { kind, file } => {
             let s = settings::read(
