@@ -27,6 +27,14 @@ pub struct Summary {
     pub surveys: u64,
     /// Of them, answered.
     pub answered: u64,
+    /// Hot alerts the answers opened (delivery and monthly sample).
+    pub alerts: u64,
+    /// Of them, still open at the end of the simulated world.
+    pub alerts_open: u64,
+    /// Monthly-sample invitations drawn by the real monthly batch.
+    pub sampled: u64,
+    /// Of them, answered.
+    pub sample_answered: u64,
     /// Complaints.
     pub complaints: u64,
     /// Audit visits.
@@ -79,3 +87,7 @@ pub(crate) const MIN_MS: i64 = 60_000;
 pub(crate) const DAY_MS: i64 = 86_400_000;
 /// The labour operation simulated orders book (one line per order).
 pub(crate) const OPERATION: &str = "SIM-SERVICE";
+/// The part number of a simulated order's parts line.
+pub(crate) const PART: &str = "SIM-PARTS";
+/// VAT on service, basis points: the estimate's default, as the desk bill charges.
+pub(crate) const VAT_BP: i64 = domain::estimate::DEFAULT_VAT_BP;
