@@ -138,7 +138,7 @@ pub(super) async fn station_month(
         }
         let ids_inv = &mut ids[2];
         let who = (id, customer, vehicle);
-        super::survey::delivery(shared, plan, &w, who, cutoff, ids_inv, &mut rows, &mut tx).await?;
+        super::survey::delivery(shared, plan, &w, who, cutoff, ids_inv, &mut rows)?;
         if let Some(c) = plan
             .complaint
             .filter(|_| shared.spare_station != Some(s.id))

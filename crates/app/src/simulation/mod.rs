@@ -46,6 +46,7 @@ use model::{Station, internal};
 use crate::calendar::station_zone;
 use crate::{AppError, AppResult, AppSettings};
 use domain::kpi::YearMonth;
+use domain::privacy::consent::ConsentPurpose;
 use domain::simulation::{Params, order::MonthSpec, profile};
 use jiff::Timestamp;
 use sqlx::Row;
@@ -125,13 +126,24 @@ pub async fn run(
     let mut shared = shared(db, now, o.spare_station).await?;
     let mut done = 0;
     for s in &stations {
+        // Customers belong to one station: their survey consent is read once, for all
+        // of the station's owners (the same rule as `privacy::consent::allows_now`).
+        shared.consent = {
+            let mut c = db.pool.acquire().await?;
+            store::privacy::consent::granted_among_station_owners(
+                &mut c,
+                s.id,
+                ConsentPurpose::Surveys.code(),
+            )
+            .await?
+            .into_iter()
+            .collect()
+        };
         for (_, m) in &months {
             batch::station_month(db, &p, &mut shared, s, *m, cutoff, &mut sum).await?;
             done += 1;
             progress("simulate", done, total);
         }
-        // Customers belong to one station: their consent is not asked again.
-        shared.consent.clear();
     }
     if db.backend == Backend::Postgres {
         // The sample and the audits insert through the sequences.
@@ -187,7 +199,7 @@ async fn shared(db: &Db, now: Timestamp, spare: Option<i64>) -> AppResult<model:
         standard,
         questionnaire,
         policies,
-        consent: std::collections::HashMap::new(),
+        consent: std::collections::HashSet::new(),
         spare_station: spare,
     })
 }

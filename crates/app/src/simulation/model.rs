@@ -8,7 +8,7 @@ use domain::simulation::profile;
 use domain::survey::Questionnaire;
 use jiff::tz::TimeZone;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What a run wrote.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -75,8 +75,8 @@ pub(crate) struct Shared {
     pub questionnaire: Questionnaire,
     /// Policy id per complaint category code (normal severity).
     pub policies: HashMap<&'static str, i64>,
-    /// Survey consent per customer, filled as customers come.
-    pub consent: HashMap<i64, bool>,
+    /// The customers of the station in hand who said yes to surveys.
+    pub consent: HashSet<i64>,
     /// A station that files no simulated complaints (the demo's first tells its own).
     pub spare_station: Option<i64>,
 }

@@ -12,7 +12,6 @@ use super::rows::{Answered, Invitation, Rows};
 use super::walk::Walked;
 use crate::AppResult;
 use crate::shared::refused;
-use domain::privacy::consent::ConsentPurpose;
 use domain::simulation::answers::raw_answers;
 use domain::simulation::follow_up::callback_minutes;
 use domain::simulation::order::{OrderPlan, SurveyOutcome};
@@ -26,26 +25,16 @@ pub(super) const CALLBACK_NOTE: &str = "已回电致歉，邀请车主回店复�
 /// The survey of one delivered order `(order, customer, vehicle)`, if the owner
 /// consents and its outcome falls before the end of the simulated world.
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn delivery(
-    shared: &mut Shared,
+pub(super) fn delivery(
+    shared: &Shared,
     plan: &OrderPlan,
     w: &Walked,
     (order, customer, vehicle): (i64, i64, i64),
     cutoff: i64,
     next: &mut i64,
     rows: &mut Rows,
-    tx: &mut AnyConnection,
 ) -> AppResult<()> {
-    let consents = match shared.consent.get(&customer) {
-        Some(c) => *c,
-        None => {
-            let c =
-                crate::privacy::consent::allows_now(tx, customer, ConsentPurpose::Surveys).await?;
-            shared.consent.insert(customer, c);
-            c
-        }
-    };
-    if !consents {
+    if !shared.consent.contains(&customer) {
         return Ok(());
     }
     let call = w.delivered + DAY_MS;
