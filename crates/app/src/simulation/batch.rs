@@ -177,9 +177,6 @@ pub(super) async fn station_month(
         }
     }
     write(&mut tx, db.backend, shared, s, &rows).await?;
-    for a in &rows.answered {
-        crate::kpi::record::survey_answered(&mut tx, s.id, a.at, a.csi, a.recommend).await?;
-    }
     let (alerts, open) = super::survey::alerts(&mut tx, s, &rows.answered, cutoff).await?;
     tx.commit().await?;
     sum.alerts += alerts;
@@ -192,9 +189,12 @@ pub(super) async fn station_month(
     Ok(())
 }
 
-/// Adds a walked order with everything it carries: its row, its stage, checkpoint,
-/// estimate and work events in the order they happened, its checked checkpoints,
-/// its estimate lines and its bill (the invoice of the estimate).
+/// Adds a walked order with everything it carries: its row, its stage, estimate and
+/// work events in the order they happened, its checked checkpoints (their rows
+/// only: a `checkpoint_checked` event each would double the order's rows and cost
+/// the run more than the 30 % a simulated order may grow by; the checkpoint rows
+/// hold the same code, stage and time), its estimate lines and its bill (the
+/// invoice of the estimate).
 #[allow(clippy::too_many_arguments)]
 fn push_order(
     rows: &mut Rows,
@@ -231,14 +231,6 @@ fn push_order(
             "stage_started",
             format!("{{\"stage\":\"{code}\"}}"),
         ));
-        for (cp, _, at) in w.checks.iter().filter(|c| c.1 == code) {
-            rows.events.push((
-                id,
-                *at,
-                "checkpoint_checked",
-                format!("{{\"code\":\"{cp}\",\"note\":null}}"),
-            ));
-        }
         match stage {
             Stage::Diagnosis => line_events(rows, w, id),
             Stage::Repair => work_events(rows, w, id),

@@ -10,19 +10,20 @@
 //! work and part is checked by the rules, and the bill is the estimate's invoice),
 //! checks every survey answer with `domain::survey` and opens the hot alerts it calls
 //! for ([`survey`]), moves every complaint through the complaint workflow, and writes
-//! the rows (appointments, orders with their stage, checkpoint, estimate and work
-//! events, checkpoints, estimate lines, bills and payments, survey invitations with
+//! the rows (appointments, orders with their stage, estimate and work events,
+//! checkpoints, estimate lines, bills and payments, survey invitations with
 //! answers, complaints with their events) in multi-row statements
 //! (`store::bulk`), one transaction per station-month. Then [`sample`] runs the real
 //! monthly sample of every month and answers a share of it, and [`audit`] audits
 //! each station once a quarter through the quality-audit use cases.
 //!
-//! **KPI counters.** Survey answers go through the `kpi::record::survey_answered`
-//! hook inside their transaction. All counters are then rebuilt with
-//! `kpi::record::rebuild_month` for every simulated month once all batches are in: a
-//! comeback written in a later batch changes the first-time fix of an earlier
+//! **KPI counters.** Every counter (orders, complaints, surveys, audits) is rebuilt
+//! with `kpi::record::rebuild_month` for every simulated month once all batches are
+//! in: a comeback written in a later batch changes the first-time fix of an earlier
 //! month, so counting at the end, from the raw rows, is both cheaper (one pass per
-//! month instead of a read-back per order) and obviously consistent.
+//! month instead of a hook per order or answer) and obviously consistent. (The
+//! monthly sample's answers go through the real answer use case, hook included;
+//! the rebuild recounts them with the rest.)
 //!
 //! The simulated world ends at the start of the current month: anything that would
 //! happen later (a hand-over, a comeback, an answer, an alert's call-back, a

@@ -33,7 +33,7 @@ pub(super) struct Rows {
     pub(super) answers: Vec<AnswerRow>,
     pub(super) complaints: Vec<ComplaintRow>,
     pub(super) complaint_events: Vec<(i64, i64, &'static str)>,
-    /// Each answered survey, for the KPI hook and the hot alerts.
+    /// Each answered survey, for the hot alerts.
     pub(super) answered: Vec<Answered>,
 }
 
@@ -42,10 +42,6 @@ pub(super) struct Answered {
     pub(super) invitation: i64,
     pub(super) customer: i64,
     pub(super) at: i64,
-    /// Respondent CSI points.
-    pub(super) csi: Option<f64>,
-    /// The recommend answer.
-    pub(super) recommend: Option<u8>,
     /// What calls for a hot alert (empty: nothing).
     pub(super) triggers: Vec<domain::survey::alert::Trigger>,
     /// The order's draw (fixes the call-back time).

@@ -81,8 +81,6 @@ pub(super) fn delivery(
             invitation: id,
             customer,
             at: answered_at,
-            csi: domain::survey::score::respondent_csi(q, &checked),
-            recommend: domain::survey::score::recommend(q, &checked),
             triggers: domain::survey::alert::triggers(q, &checked),
             draw: plan.draw,
         });

@@ -69,7 +69,7 @@ async fn orders_carry_checkpoints_and_an_approved_estimate_that_is_the_bill(env:
         .count() as i64;
     assert!(required >= 14, "{required}");
     assert_eq!(count(&mut c, "repair_orders").await, sum.orders as i64);
-    // Every order has exactly the required checkpoints, each with its event.
+    // Every order has exactly the required checkpoints.
     let short = format!(
         "repair_orders o WHERE (SELECT COUNT(*) FROM repair_order_checkpoints k \
          WHERE k.repair_order_id = o.id) <> {required}"
@@ -77,12 +77,17 @@ async fn orders_carry_checkpoints_and_an_approved_estimate_that_is_the_bill(env:
     assert_eq!(count(&mut c, &short).await, 0);
     let checks = count(&mut c, "repair_order_checkpoints").await;
     assert_eq!(checks, required * sum.orders as i64);
-    let events = count(
+    // Each inside its stage: after the stage started, before it completed.
+    let outside = count(
         &mut c,
-        "events WHERE entity = 'repair_order' AND kind = 'checkpoint_checked'",
+        "repair_order_checkpoints k WHERE NOT EXISTS (SELECT 1 FROM events s JOIN events e \
+           ON e.entity_id = s.entity_id AND e.entity = 'repair_order' AND e.kind = 'stage_completed' \
+           AND e.data = s.data \
+         WHERE s.entity = 'repair_order' AND s.entity_id = k.repair_order_id AND s.kind = 'stage_started' \
+           AND s.data = '{\"stage\":\"' || k.stage || '\"}' AND s.at <= k.checked_at AND k.checked_at <= e.at)",
     )
     .await;
-    assert_eq!(events, checks);
+    assert_eq!(outside, 0);
     // Every line approved by the owner with its record, worked or fitted.
     let lines = count(&mut c, "estimate_lines").await;
     assert!(lines > sum.orders as i64, "labour and parts lines: {lines}");
