@@ -18,7 +18,7 @@ const LAYERS: [(&str, &str); 6] = [
 
 /// Modules that are machinery or shared value types, not business areas. Every other
 /// module is an area and must be named as in the other layers.
-const MACHINERY: [&str; 47] = [
+const MACHINERY: [&str; 48] = [
     // domain: value types and the permission model every area uses
     "certification",
     "ids",
@@ -35,8 +35,9 @@ const MACHINERY: [&str; 47] = [
     // the closed code lists and how they state themselves
     "code",
     // store: the connection, migrations, the event log, scoping, sessions, the
-    // throw-away databases of the test suites
+    // throw-away databases of the test suites, the multi-row insert helper
     "audit",
+    "bulk",
     "db",
     "error",
     "event",

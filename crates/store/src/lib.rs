@@ -7,6 +7,7 @@
 // Machinery: the connection, migrations, the event log, scoping, sessions, the
 // resume points of CSV imports.
 pub mod audit;
+pub mod bulk;
 pub mod db;
 pub mod error;
 pub mod event;

@@ -317,3 +317,13 @@ pub async fn inbox(
         })
         .collect()
 }
+
+/// The id and due time of the message queued under `dedupe_key`, if any.
+pub async fn by_key(conn: &mut AnyConnection, dedupe_key: &str) -> StoreResult<Option<(i64, i64)>> {
+    Ok(
+        sqlx::query_as("SELECT id, due_at FROM outbox WHERE dedupe_key = $1")
+            .bind(dedupe_key)
+            .fetch_optional(conn)
+            .await?,
+    )
+}

@@ -37,7 +37,7 @@ use crate::shared::{
     ORDER_ENTITY, duplicate_as, new_ref, owner_actor, refused_rule as refused, required,
 };
 use crate::{App, AppError, AppResult, actor, conn};
-use domain::estimate::LineItem;
+use domain::estimate::{Invoice, LineItem};
 use domain::permission::{Action, Grant};
 use domain::{Violation, Violations};
 use serde::{Deserialize, Serialize};
@@ -101,9 +101,9 @@ async fn view_of(c: &mut sqlx::AnyConnection, bill: BillRow) -> AppResult<BillVi
     })
 }
 
-/// The bill's lines and totals from the order's invoice.
-fn new_bill(l: &Loaded) -> NewBill {
-    let invoice = l.estimate.invoice();
+/// The bill's lines as stored (JSON) from an invoice: what the desk bill and the
+/// network simulator both write.
+pub(crate) fn invoice_lines(invoice: &Invoice) -> serde_json::Value {
     let lines: Vec<serde_json::Value> = invoice
         .lines
         .iter()
@@ -126,12 +126,19 @@ fn new_bill(l: &Loaded) -> NewBill {
             })
         })
         .collect();
+    serde_json::Value::Array(lines)
+}
+
+/// The bill's lines and totals from the order's invoice.
+fn new_bill(l: &Loaded) -> NewBill {
+    let invoice = l.estimate.invoice();
+    let lines = invoice_lines(&invoice);
     NewBill {
         repair_order_id: l.row.id,
         station_id: l.row.station_id,
         customer_id: l.row.customer_id,
         number: format!("INV-{:04}-{:08}", l.row.station_id, l.row.id),
-        lines: serde_json::Value::Array(lines),
+        lines,
         vat_bp: l.estimate.vat_bp(),
         net_fen: invoice.totals.net.fen(),
         vat_fen: invoice.totals.vat.fen(),

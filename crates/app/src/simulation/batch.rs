@@ -4,20 +4,17 @@
 //! table by table (parents before children) in multi-row statements, in one
 //! transaction.
 
-use super::model::{DAY_MS, MIN_MS, OPERATION, Shared, Station, Summary, internal};
-use super::rows::{ComplaintRow, Invitation, OrderRow, Rows, write};
-use crate::shared::{refused, ts};
-use crate::{AppError, AppResult};
-use domain::certification::{Requirement, clear};
+use super::model::{DAY_MS, MIN_MS, Shared, Station, Summary, VAT_BP, internal};
+use super::rows::{ComplaintRow, LineRow, OrderRow, Rows, write};
+use super::walk::{Walked, walk};
+use crate::AppResult;
+use crate::shared::refused;
 use domain::complaint::workflow::{Event as Move, State as Stage6, transition};
-use domain::privacy::consent::ConsentPurpose;
-use domain::repair_order::{CheckRule, RepairOrder, Stage, StageStandard};
+use domain::estimate::LineItem;
+use domain::repair_order::Stage;
 use domain::simulation::Params;
-use domain::simulation::answers::raw_answers;
-use domain::simulation::order::{MonthSpec, OrderPlan, SurveyOutcome, month_orders};
-use domain::survey::Answer;
+use domain::simulation::order::{MonthSpec, OrderPlan, month_orders};
 use sqlx::{AnyConnection, Row};
-use std::collections::BTreeMap;
 use store::Db;
 
 /// The path every simulated complaint takes after its first response.
@@ -29,74 +26,6 @@ const COMPLAINT_PATH: [Move; 6] = [
     Move::FinishWork,
     Move::Close,
 ];
-
-/// An order walked through the state machine: its stages' instants (UTC ms).
-struct Walked {
-    stages: Vec<(Stage, i64, i64)>,
-    promised: i64,
-    delivered: i64,
-}
-
-/// Walks `plan` received at `received` through `domain::repair_order`: every stage
-/// started and completed in order with its required checkpoints checked, the labour
-/// line proposed and approved at diagnosis with the promise, and worked by a cleared
-/// technician during repair. A plan the rules refuse is an error, not a row.
-fn walk(
-    standard: &StageStandard,
-    plan: &OrderPlan,
-    received: i64,
-    s: &Station,
-) -> AppResult<Walked> {
-    let mut o = RepairOrder::new(standard.clone()).map_err(refused)?;
-    let promised = received + plan.promise_minutes * MIN_MS;
-    let mut t = received;
-    let mut stages = Vec::with_capacity(plan.stages.len());
-    for sp in &plan.stages {
-        let start = t + sp.wait * MIN_MS;
-        let end = start + sp.minutes * MIN_MS;
-        o.start_stage(sp.stage, ts(start)?).map_err(refused)?;
-        if let Some(spec) = standard.spec(sp.stage) {
-            for c in spec
-                .checkpoints
-                .iter()
-                .filter(|c| c.rule == CheckRule::Required)
-            {
-                o.check(&c.code).map_err(refused)?;
-            }
-        }
-        match sp.stage {
-            Stage::Diagnosis => {
-                let no = o
-                    .propose_line(OPERATION, plan.labour_hundredths)
-                    .map_err(refused)?;
-                o.approve_line(no).map_err(refused)?;
-                o.promise(ts(promised)?).map_err(refused)?;
-            }
-            Stage::Repair => {
-                let day = ts(start)?.to_zoned(s.zone.clone()).date();
-                let lines: Vec<u32> = o.lines().iter().map(|l| l.no).collect();
-                for no in lines {
-                    let by = clear(no, Some(0), &[], Requirement::default(), day);
-                    o.start_work(no, by).map_err(refused)?;
-                    o.finish_work(no).map_err(refused)?;
-                }
-            }
-            _ => {}
-        }
-        o.complete_stage(sp.stage, ts(end)?).map_err(refused)?;
-        stages.push((sp.stage, start, end));
-        t = end;
-    }
-    let delivered = o
-        .delivered_at()
-        .ok_or_else(|| AppError::Internal("simulated order not delivered".into()))?
-        .as_millisecond();
-    Ok(Walked {
-        stages,
-        promised,
-        delivered,
-    })
-}
 
 async fn next_id(c: &mut AnyConnection, table: &str) -> AppResult<i64> {
     let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
@@ -149,11 +78,11 @@ pub(super) async fn station_month(
     let mut rows = Rows::default();
     for plan in &plans {
         let received = local(s, m, plan.day, plan.minute)?;
-        let w = walk(&shared.standard, plan, received, s)?;
+        let (vehicle, customer) = s.vehicles[(plan.draw % s.vehicles.len() as u64) as usize];
+        let w = walk(&shared.standard, plan, received, s, customer, false)?;
         if w.delivered >= cutoff {
             continue;
         }
-        let (vehicle, customer) = s.vehicles[(plan.draw % s.vehicles.len() as u64) as usize];
         let appointment = plan.booked.then(|| {
             ids[0] += 1;
             ids[0] - 1
@@ -190,7 +119,7 @@ pub(super) async fn station_month(
         );
         if let Some(days) = plan.comeback_after_days {
             let back = w.delivered + days * DAY_MS;
-            let again = walk(&shared.standard, plan, back, s)?;
+            let again = walk(&shared.standard, plan, back, s, customer, true)?;
             if again.delivered < cutoff {
                 let cid = ids[1];
                 ids[1] += 1;
@@ -208,10 +137,8 @@ pub(super) async fn station_month(
             }
         }
         let ids_inv = &mut ids[2];
-        survey(
-            shared, plan, &w, id, customer, vehicle, cutoff, ids_inv, &mut rows, &mut tx,
-        )
-        .await?;
+        let who = (id, customer, vehicle);
+        super::survey::delivery(shared, plan, &w, who, cutoff, ids_inv, &mut rows)?;
         if let Some(c) = plan
             .complaint
             .filter(|_| shared.spare_station != Some(s.id))
@@ -250,10 +177,10 @@ pub(super) async fn station_month(
         }
     }
     write(&mut tx, db.backend, shared, s, &rows).await?;
-    for (at, csi, recommend) in &rows.answered {
-        crate::kpi::record::survey_answered(&mut tx, s.id, *at, *csi, *recommend).await?;
-    }
+    let (alerts, open) = super::survey::alerts(&mut tx, s, &rows.answered, cutoff).await?;
     tx.commit().await?;
+    sum.alerts += alerts;
+    sum.alerts_open += open;
     sum.orders += rows.orders.len() as u64;
     sum.appointments += rows.appointments.len() as u64;
     sum.surveys += rows.invitations.len() as u64;
@@ -262,6 +189,12 @@ pub(super) async fn station_month(
     Ok(())
 }
 
+/// Adds a walked order with everything it carries: its row, its stage, estimate and
+/// work events in the order they happened, its checked checkpoints (their rows
+/// only: a `checkpoint_checked` event each would double the order's rows and cost
+/// the run more than the 30 % a simulated order may grow by; the checkpoint rows
+/// hold the same code, stage and time), its estimate lines and its bill (the
+/// invoice of the estimate).
 #[allow(clippy::too_many_arguments)]
 fn push_order(
     rows: &mut Rows,
@@ -288,104 +221,82 @@ fn push_order(
         promised: w.promised,
         delivered: w.delivered,
         comeback_of,
+        vat_bp: VAT_BP,
     });
     for (stage, start, end) in &w.stages {
-        rows.events
-            .push((id, *start, "stage_started", stage.code()));
-        rows.events
-            .push((id, *end, "stage_completed", stage.code()));
+        let code = stage.code();
+        rows.events.push((
+            id,
+            *start,
+            "stage_started",
+            format!("{{\"stage\":\"{code}\"}}"),
+        ));
+        match stage {
+            Stage::Diagnosis => line_events(rows, w, id),
+            Stage::Repair => work_events(rows, w, id),
+            _ => {}
+        }
+        rows.events.push((
+            id,
+            *end,
+            "stage_completed",
+            format!("{{\"stage\":\"{code}\"}}"),
+        ));
     }
-    // A comeback is repaired free of charge: its bill is of nothing.
-    let net = if comeback_of.is_some() {
-        0
-    } else {
-        plan.net_fen
-    };
+    rows.checks.extend(w.checks.iter().map(|c| (id, c.clone())));
+    rows.lines
+        .extend(w.estimate.lines().iter().map(|l| LineRow {
+            order: id,
+            line: l.clone(),
+            added_at: w.approved_at,
+        }));
     rows.bills
-        .push((id, customer, net, w.delivered, plan.labour_hundredths));
+        .push((id, customer, w.delivered, w.estimate.invoice()));
 }
 
-/// The survey of one delivered order, if the owner consents and its outcome falls
-/// before the end of the simulated world.
-#[allow(clippy::too_many_arguments)]
-async fn survey(
-    shared: &mut Shared,
-    plan: &OrderPlan,
-    w: &Walked,
-    order: i64,
-    customer: i64,
-    vehicle: i64,
-    cutoff: i64,
-    next: &mut i64,
-    rows: &mut Rows,
-    tx: &mut AnyConnection,
-) -> AppResult<()> {
-    let consents = match shared.consent.get(&customer) {
-        Some(c) => *c,
-        None => {
-            let c =
-                crate::privacy::consent::allows_now(tx, customer, ConsentPurpose::Surveys).await?;
-            shared.consent.insert(customer, c);
-            c
+/// The estimate's events at diagnosis: each line added, then approved with the
+/// promise (as `estimate::add_line` and `estimate::approve` record them).
+fn line_events(rows: &mut Rows, w: &Walked, id: i64) {
+    for l in w.estimate.lines() {
+        let (kind, code, hundredths) = match &l.item {
+            LineItem::Labour {
+                operation_code,
+                hundredths,
+                ..
+            } => ("labour", operation_code, hundredths),
+            LineItem::Part {
+                part_number,
+                quantity_hundredths,
+                ..
+            } => ("part", part_number, quantity_hundredths),
+        };
+        let added = serde_json::json!({
+            "line": l.no, "kind": kind, "code": code, "hundredths": hundredths,
+            "amount_fen": l.charge().fen(), "extra": false, "comeback": l.comeback,
+        });
+        rows.events
+            .push((id, w.approved_at, "line_added", added.to_string()));
+        if let Some(r) = &l.record {
+            let approved = serde_json::json!({
+                "line": l.no, "by": r.by, "channel": r.channel.code(), "ip": null,
+                "signature_ref": null, "promised_at": w.promised,
+            });
+            rows.events
+                .push((id, w.approved_at, "line_approved", approved.to_string()));
         }
-    };
-    if !consents {
-        return Ok(());
     }
-    let call = w.delivered + DAY_MS;
-    let expires = w.delivered + domain::survey::LINK_VALID_DAYS * DAY_MS;
-    let (state, reason, at, via) = match plan.survey {
-        SurveyOutcome::Answered { after_minutes, .. } => (
-            "answered",
-            None,
-            Some(w.delivered + after_minutes * MIN_MS),
-            Some("owner"),
-        ),
-        SurveyOutcome::Refused => ("refused", Some("不方便"), Some(call), Some("call")),
-        SurveyOutcome::Unreachable => ("unreachable", Some("no_answer"), Some(call), Some("call")),
-        SurveyOutcome::Silent => ("expired", None, None, None),
-    };
-    if at.unwrap_or(expires) >= cutoff {
-        return Ok(());
-    }
-    let id = *next;
-    *next += 1;
-    if let SurveyOutcome::Answered {
-        satisfaction,
-        recommend,
-        comment,
-        ..
-    } = plan.survey
-    {
-        let q = &shared.questionnaire;
-        let raw = raw_answers(q, satisfaction, recommend, comment, plan.draw);
-        let mut checked: BTreeMap<String, Answer> = BTreeMap::new();
-        let answered_at = at.unwrap_or(w.delivered);
-        for (k, v) in &raw {
-            // The same check as an owner's or agent's answer: out of scale is refused.
-            let a = q.check(k, v).map_err(refused)?;
-            let (score, text) = match &a {
-                Answer::Score(x) => (Some(i64::from(*x)), None),
-                Answer::Text(t) => (None, Some(t.clone())),
-            };
-            rows.answers
-                .push((id, k.to_string(), score, text, answered_at));
-            checked.insert(k.to_string(), a);
+}
+
+/// The repair's events: labour started and finished, parts fitted.
+fn work_events(rows: &mut Rows, w: &Walked, id: i64) {
+    let (from, to) = w.worked;
+    for l in w.estimate.lines() {
+        let line = format!("{{\"line\":{}}}", l.no);
+        if matches!(l.item, LineItem::Labour { .. }) {
+            rows.events.push((id, from, "work_started", line.clone()));
+            rows.events.push((id, to, "work_finished", line));
+        } else {
+            rows.events.push((id, to, "part_fitted", line));
         }
-        let csi = domain::survey::score::respondent_csi(q, &checked);
-        let rec = domain::survey::score::recommend(q, &checked);
-        rows.answered.push((answered_at, csi, rec));
     }
-    rows.invitations.push(Invitation {
-        id,
-        order,
-        customer,
-        vehicle,
-        state,
-        reason,
-        delivered: w.delivered,
-        answered_at: at,
-        via,
-    });
-    Ok(())
 }

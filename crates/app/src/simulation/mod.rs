@@ -5,33 +5,41 @@
 //! For each station (the first `--stations` of the database, or a demo network built
 //! when the database is empty) and each of the `--months` months before the current
 //! one, [`batch`] asks `domain::simulation` for the month's orders, walks every order
-//! through `domain::repair_order` (every stage start and completion, checkpoint,
-//! approval and work line is checked by the state machine), checks every survey
-//! answer with `domain::survey` and every complaint move with the complaint workflow,
-//! and writes the rows (appointments, orders with their stage events, bills and
-//! payments, survey invitations with answers, complaints with their events) in
-//! multi-row statements, one transaction per station-month. [`audit`] then audits
+//! through `domain::repair_order` and `domain::estimate` ([`walk`]: every stage start
+//! and completion, required checkpoint, estimate line with the owner's approval,
+//! work and part is checked by the rules, and the bill is the estimate's invoice),
+//! checks every survey answer with `domain::survey` and opens the hot alerts it calls
+//! for ([`survey`]), moves every complaint through the complaint workflow, and writes
+//! the rows (appointments, orders with their stage, estimate and work events,
+//! checkpoints, estimate lines, bills and payments, survey invitations with
+//! answers, complaints with their events) in multi-row statements
+//! (`store::bulk`), one transaction per station-month. Then [`sample`] runs the real
+//! monthly sample of every month and answers a share of it, and [`audit`] audits
 //! each station once a quarter through the quality-audit use cases.
 //!
-//! **KPI counters.** Survey answers go through the `kpi::record::survey_answered`
-//! hook inside the batch transaction (there is no rebuild for surveys). Repair-order
-//! and complaint counters are rebuilt with `kpi::record::rebuild_month` for every
-//! simulated month once all batches are in: a comeback written in a later batch
-//! changes the first-time fix of an earlier month, so counting at the end, from the
-//! raw rows, is both cheaper (one pass per month instead of a read-back per order)
-//! and obviously consistent.
+//! **KPI counters.** Every counter (orders, complaints, surveys, audits) is rebuilt
+//! with `kpi::record::rebuild_month` for every simulated month once all batches are
+//! in: a comeback written in a later batch changes the first-time fix of an earlier
+//! month, so counting at the end, from the raw rows, is both cheaper (one pass per
+//! month instead of a hook per order or answer) and obviously consistent. (The
+//! monthly sample's answers go through the real answer use case, hook included;
+//! the rebuild recounts them with the rest.)
 //!
 //! The simulated world ends at the start of the current month: anything that would
-//! happen later (a hand-over, a comeback, an answer, a complaint's closure) is left
-//! out, so the live data of the current month — the demo's working day — is not
-//! touched. Rows are written with explicit ids taken above the current maximum, so
-//! run it on a database no server is writing to (like the demo builder).
+//! happen later (a hand-over, a comeback, an answer, an alert's call-back, a
+//! complaint's closure) is left out, so the live data of the current month — the
+//! demo's working day — is not touched. Batch rows are written with explicit ids
+//! taken above the current maximum, so run it on a database no server is writing to
+//! (like the demo builder).
 
 pub mod audit;
 mod batch;
 mod model;
 mod money;
 mod rows;
+mod sample;
+mod survey;
+mod walk;
 
 pub use model::Summary;
 use model::{Station, internal};
@@ -39,6 +47,7 @@ use model::{Station, internal};
 use crate::calendar::station_zone;
 use crate::{AppError, AppResult, AppSettings};
 use domain::kpi::YearMonth;
+use domain::privacy::consent::ConsentPurpose;
 use domain::simulation::{Params, order::MonthSpec, profile};
 use jiff::Timestamp;
 use sqlx::Row;
@@ -118,14 +127,32 @@ pub async fn run(
     let mut shared = shared(db, now, o.spare_station).await?;
     let mut done = 0;
     for s in &stations {
+        // Customers belong to one station: their survey consent is read once, for all
+        // of the station's owners (the same rule as `privacy::consent::allows_now`).
+        shared.consent = {
+            let mut c = db.pool.acquire().await?;
+            store::privacy::consent::granted_among_station_owners(
+                &mut c,
+                s.id,
+                ConsentPurpose::Surveys.code(),
+            )
+            .await?
+            .into_iter()
+            .collect()
+        };
         for (_, m) in &months {
             batch::station_month(db, &p, &mut shared, s, *m, cutoff, &mut sum).await?;
             done += 1;
             progress("simulate", done, total);
         }
-        // Customers belong to one station: their consent is not asked again.
-        shared.consent.clear();
     }
+    if db.backend == Backend::Postgres {
+        // The sample and the audits insert through the sequences.
+        rows::reset_sequences(db).await?;
+    }
+    progress("sample", 0, months.len() as u64);
+    sample::monthly(db, &p, &shared, &stations, &months, cutoff, &mut sum).await?;
+    progress("sample", months.len() as u64, months.len() as u64);
     let (audits, actions) = audit::quarterly(
         db,
         settings,
@@ -145,9 +172,6 @@ pub async fn run(
         sum.kpi_counters += crate::kpi::record::rebuild_month(&mut tx, *ym).await? as u64;
         tx.commit().await?;
         progress("kpi", i as u64 + 1, months.len() as u64);
-    }
-    if db.backend == Backend::Postgres {
-        rows::reset_sequences(db).await?;
     }
     sum.seconds = started.elapsed().as_secs_f64();
     Ok(sum)
@@ -176,7 +200,7 @@ async fn shared(db: &Db, now: Timestamp, spare: Option<i64>) -> AppResult<model:
         standard,
         questionnaire,
         policies,
-        consent: std::collections::HashMap::new(),
+        consent: std::collections::HashSet::new(),
         spare_station: spare,
     })
 }

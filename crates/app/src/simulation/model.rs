@@ -8,7 +8,7 @@ use domain::simulation::profile;
 use domain::survey::Questionnaire;
 use jiff::tz::TimeZone;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What a run wrote.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -27,6 +27,14 @@ pub struct Summary {
     pub surveys: u64,
     /// Of them, answered.
     pub answered: u64,
+    /// Hot alerts the answers opened (delivery and monthly sample).
+    pub alerts: u64,
+    /// Of them, still open at the end of the simulated world.
+    pub alerts_open: u64,
+    /// Monthly-sample invitations drawn by the real monthly batch.
+    pub sampled: u64,
+    /// Of them, answered.
+    pub sample_answered: u64,
     /// Complaints.
     pub complaints: u64,
     /// Audit visits.
@@ -67,8 +75,8 @@ pub(crate) struct Shared {
     pub questionnaire: Questionnaire,
     /// Policy id per complaint category code (normal severity).
     pub policies: HashMap<&'static str, i64>,
-    /// Survey consent per customer, filled as customers come.
-    pub consent: HashMap<i64, bool>,
+    /// The customers of the station in hand who said yes to surveys.
+    pub consent: HashSet<i64>,
     /// A station that files no simulated complaints (the demo's first tells its own).
     pub spare_station: Option<i64>,
 }
@@ -79,3 +87,7 @@ pub(crate) const MIN_MS: i64 = 60_000;
 pub(crate) const DAY_MS: i64 = 86_400_000;
 /// The labour operation simulated orders book (one line per order).
 pub(crate) const OPERATION: &str = "SIM-SERVICE";
+/// The part number of a simulated order's parts line.
+pub(crate) const PART: &str = "SIM-PARTS";
+/// VAT on service, basis points: the estimate's default, as the desk bill charges.
+pub(crate) const VAT_BP: i64 = domain::estimate::DEFAULT_VAT_BP;

@@ -1,23 +1,21 @@
-//! The bills of a batch's delivered orders, paid at the desk at hand-over: one
-//! labour line (and a parts line when parts were fitted), VAT as the bill rules
-//! round it, and the desk payment that settles it.
+//! The bills of a batch's delivered orders, paid at the desk at hand-over: the
+//! order's invoice (its approved, done estimate lines; a comeback's free) as the
+//! desk bill stores it (`billing::invoice_lines`), with its totals, and the desk
+//! payment that settles it.
 
 use super::model::Station;
 use crate::AppResult;
-use crate::demo::bulk::Bulk;
+use domain::estimate::Invoice;
 use sqlx::{AnyConnection, Row};
 use store::Backend;
+use store::bulk::Bulk;
 
-/// VAT on service, basis points (as the batch charges it).
-pub(super) const VAT_BP: i64 = 1_300;
-
-/// Writes the bills (order, customer, net fen, delivered at, labour hundredths) and
-/// their payments.
+/// Writes the bills (order, customer, issued at, invoice) and their payments.
 pub(super) async fn bills(
     tx: &mut AnyConnection,
     backend: Backend,
     s: &Station,
-    rows: &[(i64, i64, i64, i64, i64)],
+    rows: &[(i64, i64, i64, Invoice)],
 ) -> AppResult<()> {
     let first: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 FROM bills")
         .fetch_one(&mut *tx)
@@ -58,30 +56,19 @@ pub(super) async fn bills(
             "settled_at",
         ],
     );
-    for (i, (order, customer, net, at, hundredths)) in rows.iter().enumerate() {
+    for (i, (order, customer, at, invoice)) in rows.iter().enumerate() {
         let id = first + i as i64;
-        let labour = (hundredths * s.rate_fen / 100).min(*net);
-        let parts = net - labour;
-        let mut lines = vec![serde_json::json!({
-            "line_no": 1, "kind": "labour", "code": "SIM-SERVICE", "quantity_hundredths": hundredths,
-            "unit_price_fen": s.rate_fen, "amount_fen": labour, "comeback": false,
-        })];
-        if parts > 0 {
-            lines.push(serde_json::json!({
-                "line_no": 2, "kind": "part", "code": "SIM-PARTS", "quantity_hundredths": 100,
-                "unit_price_fen": parts, "amount_fen": parts, "comeback": false,
-            }));
-        }
-        let gross = domain::billing::line_gross(*net, VAT_BP);
+        let t = invoice.totals;
+        let gross = t.gross.fen();
         b.i(id)?;
         b.i(*order)?;
         b.i(s.id)?;
         b.i(*customer)?;
         b.s(format!("INV-{:04}-{:08}", s.id, order))?;
-        b.s(serde_json::Value::Array(lines).to_string())?;
-        b.i(VAT_BP)?;
-        b.i(*net)?;
-        b.i(gross - net)?;
+        b.s(crate::billing::invoice_lines(invoice).to_string())?;
+        b.i(super::model::VAT_BP)?;
+        b.i(t.net.fen())?;
+        b.i(t.vat.fen())?;
         b.i(gross)?;
         b.i(gross)?;
         b.s("paid")?;
@@ -100,10 +87,12 @@ pub(super) async fn bills(
             pays.i(*at)?;
         }
         if gross > 0 && pays.end_row() {
+            // Bills before their payments: the payments reference them.
             b.flush(tx).await?;
             pays.flush(tx).await?;
         }
     }
     b.flush(tx).await?;
-    pays.flush(tx).await
+    pays.flush(tx).await?;
+    Ok(())
 }

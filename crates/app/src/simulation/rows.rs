@@ -3,11 +3,12 @@
 //! transaction (the walking and checking is `batch`).
 
 use super::model::{DAY_MS, MIN_MS, OPERATION, Shared, Station};
-use super::money::VAT_BP;
-use crate::demo::bulk::Bulk;
+use super::walk::Check;
 use crate::{AppError, AppResult};
+use domain::estimate::{EstimateLine, Invoice, LineItem};
 use sqlx::AnyConnection;
 use std::collections::HashMap;
+use store::bulk::insert_all;
 use store::{Backend, Db};
 
 /// An appointment: id, customer, vehicle, order, channel, received, minutes, class.
@@ -20,14 +21,38 @@ pub(super) type AnswerRow = (i64, String, Option<i64>, Option<String>, i64);
 pub(super) struct Rows {
     pub(super) appointments: Vec<AppointmentRow>,
     pub(super) orders: Vec<OrderRow>,
-    pub(super) events: Vec<(i64, i64, &'static str, &'static str)>,
-    pub(super) bills: Vec<(i64, i64, i64, i64, i64)>,
+    /// Order events: order, at, kind, data (JSON).
+    pub(super) events: Vec<(i64, i64, &'static str, String)>,
+    /// Checked checkpoints per order.
+    pub(super) checks: Vec<(i64, Check)>,
+    /// Estimate lines per order, with when they were added.
+    pub(super) lines: Vec<LineRow>,
+    /// Bills: order, customer, issued at, the invoice.
+    pub(super) bills: Vec<(i64, i64, i64, Invoice)>,
     pub(super) invitations: Vec<Invitation>,
     pub(super) answers: Vec<AnswerRow>,
     pub(super) complaints: Vec<ComplaintRow>,
     pub(super) complaint_events: Vec<(i64, i64, &'static str)>,
-    /// (answered at, CSI points, recommend) per answered survey, for the KPI hook.
-    pub(super) answered: Vec<(i64, Option<f64>, Option<u8>)>,
+    /// Each answered survey, for the hot alerts.
+    pub(super) answered: Vec<Answered>,
+}
+
+/// An answered delivery survey as the answer use case weighs it.
+pub(super) struct Answered {
+    pub(super) invitation: i64,
+    pub(super) customer: i64,
+    pub(super) at: i64,
+    /// What calls for a hot alert (empty: nothing).
+    pub(super) triggers: Vec<domain::survey::alert::Trigger>,
+    /// The order's draw (fixes the call-back time).
+    pub(super) draw: u64,
+}
+
+/// An estimate line of an order as the estimate use cases leave it.
+pub(super) struct LineRow {
+    pub(super) order: i64,
+    pub(super) line: EstimateLine,
+    pub(super) added_at: i64,
 }
 
 pub(super) struct OrderRow {
@@ -40,6 +65,7 @@ pub(super) struct OrderRow {
     pub(super) promised: i64,
     pub(super) delivered: i64,
     pub(super) comeback_of: Option<i64>,
+    pub(super) vat_bp: i64,
 }
 
 pub(super) struct Invitation {
@@ -64,7 +90,7 @@ pub(super) struct ComplaintRow {
     pub(super) closed: i64,
 }
 
-/// Writes the batch's rows, parents first.
+/// Writes the batch's rows, parents first, each table in multi-row statements.
 pub(super) async fn write(
     tx: &mut AnyConnection,
     backend: Backend,
@@ -72,7 +98,9 @@ pub(super) async fn write(
     s: &Station,
     r: &Rows,
 ) -> AppResult<()> {
-    let mut b = Bulk::new(
+    let service_of: HashMap<i64, &str> = r.orders.iter().map(|o| (o.id, o.service)).collect();
+    insert_all(
+        tx,
         backend,
         "appointments",
         &[
@@ -95,32 +123,32 @@ pub(super) async fn write(
             "created_at",
             "updated_at",
         ],
-    );
-    let service_of: HashMap<i64, &str> = r.orders.iter().map(|o| (o.id, o.service)).collect();
-    for (id, customer, vehicle, order, channel, received, minutes, class) in &r.appointments {
-        let start = received - received.rem_euclid(30 * MIN_MS);
-        b.i(*id)?;
-        b.i(s.id)?;
-        b.i(*customer)?;
-        b.i(*vehicle)?;
-        b.s(service_of.get(order).copied().unwrap_or("maintenance"))?;
-        b.s(*channel)?;
-        b.i(start)?;
-        b.i(*minutes)?;
-        b.i(30)?;
-        b.i((minutes + 29) / 30)?;
-        b.i(1 + class)?;
-        b.s(OPERATION)?;
-        b.s("converted")?;
-        b.i(*received)?;
-        b.i(*order)?;
-        b.i(*received)?;
-        b.i(start - 3 * DAY_MS)?;
-        b.i(*received)?;
-        b.row_then_flush(tx).await?;
-    }
-    b.flush(tx).await?;
-    let mut b = Bulk::new(
+        &r.appointments,
+        |b, (id, customer, vehicle, order, channel, received, minutes, class)| {
+            let start = received - received.rem_euclid(30 * MIN_MS);
+            b.i(*id)?;
+            b.i(s.id)?;
+            b.i(*customer)?;
+            b.i(*vehicle)?;
+            b.s(service_of.get(order).copied().unwrap_or("maintenance"))?;
+            b.s(*channel)?;
+            b.i(start)?;
+            b.i(*minutes)?;
+            b.i(30)?;
+            b.i((minutes + 29) / 30)?;
+            b.i(1 + class)?;
+            b.s(OPERATION)?;
+            b.s("converted")?;
+            b.i(*received)?;
+            b.i(*order)?;
+            b.i(*received)?;
+            b.i(start - 3 * DAY_MS)?;
+            b.i(*received)
+        },
+    )
+    .await?;
+    insert_all(
+        tx,
         backend,
         "repair_orders",
         &[
@@ -143,30 +171,109 @@ pub(super) async fn write(
             "created_at",
             "updated_at",
         ],
-    );
-    for o in &r.orders {
-        b.i(o.id)?;
-        b.i(s.id)?;
-        b.i(o.customer)?;
-        b.i(o.vehicle)?;
-        b.oi(o.appointment)?;
-        b.s(concern(o.service, o.comeback_of.is_some()))?;
-        b.s("delivered")?;
-        b.i(i64::from(shared.standard.version))?;
-        b.i(s.rate_fen)?;
-        b.i(VAT_BP)?;
-        b.i(o.promised)?;
-        b.i(o.received)?;
-        b.i(o.delivered)?;
-        b.oi((o.delivered > o.promised).then(|| (o.delivered - o.promised) / MIN_MS))?;
-        b.oi(o.comeback_of)?;
-        b.s(o.service)?;
-        b.i(o.received)?;
-        b.i(o.delivered)?;
-        b.row_then_flush(tx).await?;
-    }
-    b.flush(tx).await?;
-    let mut b = Bulk::new(
+        &r.orders,
+        |b, o| {
+            b.i(o.id)?;
+            b.i(s.id)?;
+            b.i(o.customer)?;
+            b.i(o.vehicle)?;
+            b.oi(o.appointment)?;
+            b.s(concern(o.service, o.comeback_of.is_some()))?;
+            b.s("delivered")?;
+            b.i(i64::from(shared.standard.version))?;
+            b.i(s.rate_fen)?;
+            b.i(o.vat_bp)?;
+            b.i(o.promised)?;
+            b.i(o.received)?;
+            b.i(o.delivered)?;
+            b.oi((o.delivered > o.promised).then(|| (o.delivered - o.promised) / MIN_MS))?;
+            b.oi(o.comeback_of)?;
+            b.s(o.service)?;
+            b.i(o.received)?;
+            b.i(o.delivered)
+        },
+    )
+    .await?;
+    insert_all(
+        tx,
+        backend,
+        "repair_order_checkpoints",
+        &[
+            "repair_order_id",
+            "code",
+            "stage",
+            "checked_at",
+            "checked_by",
+        ],
+        &r.checks,
+        |b, (order, (code, stage, at))| {
+            b.i(*order)?;
+            b.s(code.as_str())?;
+            b.s(*stage)?;
+            b.i(*at)?;
+            b.i(0)
+        },
+    )
+    .await?;
+    insert_all(
+        tx,
+        backend,
+        "estimate_lines",
+        &[
+            "repair_order_id",
+            "line_no",
+            "kind",
+            "code",
+            "hundredths",
+            "unit_price_fen",
+            "amount_fen",
+            "decision",
+            "decided_by",
+            "decided_at",
+            "decision_channel",
+            "comeback",
+            "extra",
+            "work",
+            "done",
+            "created_at",
+        ],
+        &r.lines,
+        |b, l| {
+            let (kind, code, hundredths, unit) = match &l.line.item {
+                LineItem::Labour {
+                    operation_code,
+                    hundredths,
+                    hourly_rate,
+                } => ("labour", operation_code, *hundredths, hourly_rate.fen()),
+                LineItem::Part {
+                    part_number,
+                    quantity_hundredths,
+                    unit_price,
+                } => ("part", part_number, *quantity_hundredths, unit_price.fen()),
+            };
+            let record = l.line.record.as_ref();
+            b.i(l.order)?;
+            b.i(i64::from(l.line.no))?;
+            b.s(kind)?;
+            b.s(code.as_str())?;
+            b.i(hundredths)?;
+            b.i(unit)?;
+            b.i(l.line.charge().fen())?;
+            b.s(l.line.decision.code())?;
+            b.os(record.map(|x| x.by.clone()))?;
+            b.oi(record.map(|x| x.at.as_millisecond()))?;
+            b.os(record.map(|x| x.channel.code().to_string()))?;
+            b.i(i64::from(l.line.comeback))?;
+            b.i(0)?;
+            // Worked or fitted during repair, as the invoice needs.
+            b.s(if l.line.done { "done" } else { "not_started" })?;
+            b.i(i64::from(l.line.done))?;
+            b.i(l.added_at)
+        },
+    )
+    .await?;
+    insert_all(
+        tx,
         backend,
         "events",
         &[
@@ -178,20 +285,21 @@ pub(super) async fn write(
             "kind",
             "data",
         ],
-    );
-    for (order, at, kind, stage) in &r.events {
-        b.i(*at)?;
-        b.s("system")?;
-        b.i(0)?;
-        b.s("repair_order")?;
-        b.i(*order)?;
-        b.s(*kind)?;
-        b.s(format!("{{\"stage\":\"{stage}\"}}"))?;
-        b.row_then_flush(tx).await?;
-    }
-    b.flush(tx).await?;
+        &r.events,
+        |b, (order, at, kind, data)| {
+            b.i(*at)?;
+            b.s("system")?;
+            b.i(0)?;
+            b.s("repair_order")?;
+            b.i(*order)?;
+            b.s(*kind)?;
+            b.s(data.as_str())
+        },
+    )
+    .await?;
     super::money::bills(tx, backend, s, &r.bills).await?;
-    let mut b = Bulk::new(
+    insert_all(
+        tx,
         backend,
         "survey_invitations",
         &[
@@ -211,27 +319,28 @@ pub(super) async fn write(
             "answered_at",
             "answered_via",
         ],
-    );
-    for i in &r.invitations {
-        b.i(i.id)?;
-        b.i(i.customer)?;
-        b.i(i.vehicle)?;
-        b.i(i.order)?;
-        b.i(s.id)?;
-        b.i(s.region_id)?;
-        b.s("delivery")?;
-        b.i(i64::from(shared.questionnaire.version))?;
-        b.s(i.state)?;
-        b.os(i.reason.map(str::to_string))?;
-        b.i(i.delivered + domain::survey::LINK_VALID_DAYS * DAY_MS)?;
-        b.i(i.delivered + domain::survey::DELIVERY_DUE_DAYS * DAY_MS)?;
-        b.i(i.delivered)?;
-        b.oi(i.answered_at)?;
-        b.os(i.via.map(str::to_string))?;
-        b.row_then_flush(tx).await?;
-    }
-    b.flush(tx).await?;
-    let mut b = Bulk::new(
+        &r.invitations,
+        |b, i| {
+            b.i(i.id)?;
+            b.i(i.customer)?;
+            b.i(i.vehicle)?;
+            b.i(i.order)?;
+            b.i(s.id)?;
+            b.i(s.region_id)?;
+            b.s("delivery")?;
+            b.i(i64::from(shared.questionnaire.version))?;
+            b.s(i.state)?;
+            b.os(i.reason.map(str::to_string))?;
+            b.i(i.delivered + domain::survey::LINK_VALID_DAYS * DAY_MS)?;
+            b.i(i.delivered + domain::survey::DELIVERY_DUE_DAYS * DAY_MS)?;
+            b.i(i.delivered)?;
+            b.oi(i.answered_at)?;
+            b.os(i.via.map(str::to_string))
+        },
+    )
+    .await?;
+    insert_all(
+        tx,
         backend,
         "survey_answers",
         &[
@@ -242,17 +351,17 @@ pub(super) async fn write(
             "text",
             "answered_at",
         ],
-    );
-    for (inv, key, score, text, at) in &r.answers {
-        b.i(*inv)?;
-        b.s(key.clone())?;
-        b.i(i64::from(shared.questionnaire.version))?;
-        b.oi(*score)?;
-        b.os(text.clone())?;
-        b.i(*at)?;
-        b.row_then_flush(tx).await?;
-    }
-    b.flush(tx).await?;
+        &r.answers,
+        |b, (inv, key, score, text, at)| {
+            b.i(*inv)?;
+            b.s(key.as_str())?;
+            b.i(i64::from(shared.questionnaire.version))?;
+            b.oi(*score)?;
+            b.os(text.clone())?;
+            b.i(*at)
+        },
+    )
+    .await?;
     complaints(tx, backend, shared, s, r).await
 }
 
@@ -263,7 +372,20 @@ async fn complaints(
     s: &Station,
     r: &Rows,
 ) -> AppResult<()> {
-    let mut b = Bulk::new(
+    // Every category has its policy (published before the first batch).
+    let policies = r
+        .complaints
+        .iter()
+        .map(|c| {
+            shared
+                .policies
+                .get(c.category)
+                .copied()
+                .ok_or_else(|| AppError::Internal(format!("no policy for {}", c.category)))
+        })
+        .collect::<AppResult<Vec<i64>>>()?;
+    insert_all(
+        tx,
         backend,
         "complaints",
         &[
@@ -288,37 +410,33 @@ async fn complaints(
             "closed_at",
             "created_by",
         ],
-    );
-    for c in &r.complaints {
-        let policy = shared
-            .policies
-            .get(c.category)
-            .copied()
-            .ok_or_else(|| AppError::Internal(format!("no policy for {}", c.category)))?;
-        b.i(c.id)?;
-        b.i(s.id)?;
-        b.i(s.region_id)?;
-        b.i(c.customer)?;
-        b.i(c.vehicle)?;
-        b.i(c.order)?;
-        b.s("hotline")?;
-        b.s(c.category)?;
-        b.s("normal")?;
-        b.s("车主来电反映本次维修服务问题")?;
-        b.s("closed")?;
-        b.i(policy)?;
-        b.i(1)?;
-        b.i(c.received)?;
-        b.i(c.received + (c.closed - c.received) / 3)?;
-        b.s("station")?;
-        b.s("服务流程执行不到位")?;
-        b.i(c.received)?;
-        b.i(c.closed)?;
-        b.i(0)?;
-        b.row_then_flush(tx).await?;
-    }
-    b.flush(tx).await?;
-    let mut b = Bulk::new(
+        r.complaints.iter().zip(policies),
+        |b, (c, policy)| {
+            b.i(c.id)?;
+            b.i(s.id)?;
+            b.i(s.region_id)?;
+            b.i(c.customer)?;
+            b.i(c.vehicle)?;
+            b.i(c.order)?;
+            b.s("hotline")?;
+            b.s(c.category)?;
+            b.s("normal")?;
+            b.s("车主来电反映本次维修服务问题")?;
+            b.s("closed")?;
+            b.i(policy)?;
+            b.i(1)?;
+            b.i(c.received)?;
+            b.i(c.received + (c.closed - c.received) / 3)?;
+            b.s("station")?;
+            b.s("服务流程执行不到位")?;
+            b.i(c.received)?;
+            b.i(c.closed)?;
+            b.i(0)
+        },
+    )
+    .await?;
+    insert_all(
+        tx,
         backend,
         "complaint_events",
         &[
@@ -329,17 +447,18 @@ async fn complaints(
             "actor_id",
             "detail",
         ],
-    );
-    for (id, at, kind) in &r.complaint_events {
-        b.i(*id)?;
-        b.i(*at)?;
-        b.s(*kind)?;
-        b.s("system")?;
-        b.i(0)?;
-        b.s("{}")?;
-        b.row_then_flush(tx).await?;
-    }
-    b.flush(tx).await
+        &r.complaint_events,
+        |b, (id, at, kind)| {
+            b.i(*id)?;
+            b.i(*at)?;
+            b.s(*kind)?;
+            b.s("system")?;
+            b.i(0)?;
+            b.s("{}")
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Moves PostgreSQL's id sequences past the explicit ids written.

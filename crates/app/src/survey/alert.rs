@@ -37,21 +37,40 @@ pub(crate) async fn open(
     triggers: &[Trigger],
     now: i64,
 ) -> AppResult<()> {
+    open_for(
+        tx,
+        (inv.id, inv.station_id, inv.region_id, inv.customer_id),
+        triggers,
+        now,
+    )
+    .await
+    .map(|_| ())
+}
+
+/// [`open`] for invitation `(id, station, region, customer)`: the alert's id, `None`
+/// when the invitation had one already. The simulator opens its alerts here, as
+/// an answer does.
+pub(crate) async fn open_for(
+    tx: &mut AnyConnection,
+    (invitation, station, region, customer): (i64, i64, i64, i64),
+    triggers: &[Trigger],
+    now: i64,
+) -> AppResult<Option<i64>> {
     let codes: Vec<&str> = triggers.iter().map(|t| t.code()).collect();
     let due = now + rules::DEADLINE_HOURS * HOUR_MS;
     let Some(id) = store::survey::alert::insert(
         tx,
-        inv.id,
-        inv.station_id,
-        inv.region_id,
-        inv.customer_id,
+        invitation,
+        station,
+        region,
+        customer,
         &codes.join(","),
         due,
         now,
     )
     .await?
     else {
-        return Ok(());
+        return Ok(None);
     };
     for (step, at) in [
         ("deadline", due),
@@ -68,7 +87,7 @@ pub(crate) async fn open(
         .await?;
     }
     metrics::counter!("survey_hot_alerts_total").increment(1);
-    Ok(())
+    Ok(Some(id))
 }
 
 /// The `survey.alert` timer: at the deadline the station is reminded once; at the
@@ -227,11 +246,23 @@ pub async fn close(app: &App, grant: &Grant, id: i64, note: &str) -> AppResult<(
     let by = grant.principal().id;
     crate::transaction::run(app, "survey.close_alert", move |mut tx| async move {
         store::survey::alert::get(&mut tx, grant.reach(), id).await?;
-        store::survey::alert::close(&mut tx, id, by, note, None, now).await?;
-        disarm(&mut tx, id, now).await?;
+        close_on(&mut tx, id, by, note, now).await?;
         Ok((tx, ()))
     })
     .await
+}
+
+/// Closes open alert `id` with `note` by staff `by` and disarms its timers, on the
+/// caller's transaction (the close use case's write; the simulator's call-back).
+pub(crate) async fn close_on(
+    tx: &mut AnyConnection,
+    id: i64,
+    by: i64,
+    note: &str,
+    now: i64,
+) -> AppResult<()> {
+    store::survey::alert::close(tx, id, by, note, None, now).await?;
+    disarm(tx, id, now).await
 }
 
 async fn disarm(tx: &mut AnyConnection, id: i64, now: i64) -> AppResult<()> {

@@ -1,6 +1,7 @@
 //! The monthly sample (SPEC §10): last month's customers, 5,000 network-wide by
 //! default, stratified by station ([`domain::survey::sampling::draw`]), respecting
-//! consent and "not asked in the last 90 days". One batch job per month
+//! consent and "not drawn in the last 90 days" (the after-delivery survey does not
+//! count: every visit gets one). One batch job per month
 //! (`survey.monthly_sample`, keyed by the month); the run claims its month in
 //! `survey_sample_runs` first, so running it again asks nobody twice. Each run arms
 //! the next month's draw on the timer machinery.

@@ -26,5 +26,6 @@ mod pickup;
 mod quality_audit;
 mod repair_order;
 mod simulation;
+mod simulation_rows;
 mod survey;
 mod vehicle_lookup;

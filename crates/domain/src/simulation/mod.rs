@@ -12,10 +12,13 @@
 //!
 //! One concept per file: the parameters and their limits here, the generator in
 //! [`rng`], a station's profile in [`profile`], a month's orders in [`order`], a
-//! respondent's answers in [`answers`], an audit's verdicts in [`audit`].
+//! respondent's answers in [`answers`], an audit's verdicts in [`audit`], the
+//! estimate's consent, the call-back on a hot alert and the monthly sample's
+//! responses in [`follow_up`].
 
 pub mod answers;
 pub mod audit;
+pub mod follow_up;
 pub mod order;
 pub mod profile;
 pub mod rng;

@@ -107,6 +107,8 @@ pub struct OrderPlan {
     pub complaint: Option<ComplaintPlan>,
     /// What the bill charges before VAT, fen (labour at `rate_fen` plus parts).
     pub net_fen: i64,
+    /// The parts fitted, fen before VAT (one parts line on the estimate; 0: none).
+    pub parts_fen: i64,
     /// Extra draws for the app (which car, the answers' scatter).
     pub draw: u64,
 }
@@ -219,6 +221,7 @@ fn one_order(
         survey: SurveyOutcome::Silent,
         complaint: None,
         net_fen: 0,
+        parts_fen: 0,
         draw: r.next_u64(),
     };
     let parts_fen = match service {
@@ -232,6 +235,7 @@ fn one_order(
         labour_hundredths * rate_fen / 100
     };
     plan.net_fen = labour_fen + parts_fen;
+    plan.parts_fen = parts_fen;
     let late = !plan.on_time();
     let mut satisfaction = 0.35 + 0.6 * p.quality + 0.08 * r.normal();
     if late {

@@ -28,7 +28,8 @@ pub const DEFAULT_MIN_PER_STATION: usize = 30;
 pub const DEFAULT_WINDOW_DAYS: i64 = 90;
 
 /// One visit of last month: who, where, whether they agreed to surveys, when they were
-/// last asked (by any survey).
+/// last drawn (by an earlier monthly sample: every visit gets its after-delivery
+/// survey, so counting those would leave no customer of last month to draw).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Candidate {
     /// The customer.
@@ -37,7 +38,7 @@ pub struct Candidate {
     pub station: StationId,
     /// The consent ledger's current answer for the `surveys` purpose.
     pub consent: bool,
-    /// The day they were last invited to any survey, if ever.
+    /// The day they were last invited by a monthly sample, if ever.
     pub last_asked: Option<Date>,
 }
 

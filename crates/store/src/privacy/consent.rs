@@ -163,6 +163,27 @@ pub async fn granted(
     Ok(r.unwrap_or(0) != 0)
 }
 
+/// [`granted`] for every owner of a car of station `station_id` at once: the
+/// customers whose latest entry of `purpose` is a yes (one query instead of one per
+/// customer, for the network simulator's batches).
+pub async fn granted_among_station_owners(
+    conn: &mut AnyConnection,
+    station_id: i64,
+    purpose: &str,
+) -> StoreResult<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT e.customer_id FROM consent_entries e \
+         WHERE e.purpose = $2 AND e.granted <> 0 \
+           AND e.customer_id IN (SELECT v.owner_id FROM vehicles v WHERE v.station_id = $1) \
+           AND e.id = (SELECT MAX(l.id) FROM consent_entries l \
+                       WHERE l.customer_id = e.customer_id AND l.purpose = $2)",
+    )
+    .bind(station_id)
+    .bind(purpose)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// The highest customer id now: taken before a bulk insert so that
 /// [`append_flags_after`] finds the customers it created.
 pub async fn last_customer_id(conn: &mut AnyConnection) -> StoreResult<i64> {

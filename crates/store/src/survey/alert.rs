@@ -186,3 +186,16 @@ pub async fn by_complaint(conn: &mut AnyConnection, complaint_id: i64) -> StoreR
             .await?,
     )
 }
+
+/// The alert an invitation's answers opened, if any.
+pub async fn by_invitation(
+    conn: &mut AnyConnection,
+    invitation_id: i64,
+) -> StoreResult<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM survey_alerts WHERE invitation_id = $1")
+            .bind(invitation_id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}

@@ -1,7 +1,8 @@
 //! The monthly sample's inputs and its run ledger.
 
+use super::{COLS, InvitationRow, from_row};
 use crate::error::StoreResult;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 /// One delivered visit of the month with the facts the draw needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,12 +13,13 @@ pub struct CandidateRow {
     pub station_id: i64,
     /// Latest `surveys` consent entry is a yes.
     pub consent: bool,
-    /// Last invitation of any kind, UTC ms.
+    /// Last monthly-sample invitation, UTC ms (the after-delivery survey every
+    /// visit gets does not count, or no customer of last month could ever be drawn).
     pub last_asked_at: Option<i64>,
 }
 
 /// Customers with an order delivered in `[from, to)`, one row per customer and
-/// station, with their survey consent and last invitation.
+/// station, with their survey consent and last monthly-sample invitation.
 pub async fn candidates(
     conn: &mut AnyConnection,
     from: i64,
@@ -27,7 +29,8 @@ pub async fn candidates(
         "SELECT v.customer_id, v.station_id, \
            COALESCE((SELECT ce.granted FROM consent_entries ce WHERE ce.customer_id = v.customer_id \
                      AND ce.purpose = 'surveys' ORDER BY ce.id DESC LIMIT 1), 0) AS consent, \
-           (SELECT MAX(i.created_at) FROM survey_invitations i WHERE i.customer_id = v.customer_id) AS last_asked_at \
+           (SELECT MAX(i.created_at) FROM survey_invitations i WHERE i.customer_id = v.customer_id \
+                     AND i.reason = 'monthly') AS last_asked_at \
          FROM (SELECT DISTINCT customer_id, station_id FROM repair_orders \
                WHERE delivered_at >= $1 AND delivered_at < $2) v \
          ORDER BY v.customer_id, v.station_id",
@@ -70,4 +73,16 @@ pub async fn set_drawn(conn: &mut AnyConnection, month: &str, drawn: i64) -> Sto
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// The invitations of month `month`'s sample (`YYYY-MM`), by id.
+pub async fn invitations(conn: &mut AnyConnection, month: &str) -> StoreResult<Vec<InvitationRow>> {
+    let sql = format!(
+        "SELECT {COLS} FROM survey_invitations i WHERE i.reason = 'monthly' AND i.sample_month = $1 ORDER BY i.id"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(month)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
