@@ -350,6 +350,44 @@ fn finding12_settings_below_the_law_are_refused_naming_the_article() {
         ..Policy::LEGAL
     };
     assert_eq!(generous.validate(), Ok(()));
+    assert!(generous.problems().is_empty());
+}
+
+#[test]
+fn finding12_every_value_below_the_law_is_named_at_once() {
+    let p = Policy {
+        sanbao_km: 40_000,
+        courtesy_car_days: 6,
+        replacements: 0,
+        warning_margin_days: 31,
+        ..Policy::LEGAL
+    };
+    let fields: Vec<&str> = p
+        .problems()
+        .into_iter()
+        .map(|e| match e {
+            PolicyError::BelowFloor { field, .. } => field,
+            PolicyError::MarginInvalid => "warning_margin_days",
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "sanbao_km",
+            "courtesy_car_days",
+            "replacements",
+            "warning_margin_days"
+        ]
+    );
+    assert_eq!(
+        p.validate(),
+        Err(PolicyError::BelowFloor {
+            field: "sanbao_km",
+            article: Article::Art18,
+            floor: 50_000,
+        }),
+        "validate refuses with the first"
+    );
 }
 
 #[test]
