@@ -10,6 +10,7 @@ pub mod order;
 pub mod order_submit;
 pub mod policy;
 pub mod request;
+mod request_timeline;
 
 use super::chrome::{Chrome, show_time};
 use super::form::{DetailPage, Section, error_page, render};

@@ -343,6 +343,28 @@ async fn an_agent_files_a_request_and_answers_it_on_the_pages() {
         detail.contains("id=\"perform-form\""),
         "accepted: the perform form"
     );
+    // The history names who took each step and says what in words, never by codes.
+    let history = &detail[detail.find("id=\"timeline\"").unwrap()..];
+    assert!(
+        history.contains("测试service_advisor · 服务顾问"),
+        "{history}"
+    );
+    assert!(history.contains("第二十四条第一款第（四）项"), "{history}");
+    assert!(
+        history.contains("更换或退货期限（20 个工作日）: "),
+        "{history}"
+    );
+    for raw in [
+        "art24",
+        "part:",
+        "vehicle_id",
+        "svc.channel",
+        "服务顾问 #",
+        ": agent",
+        ": replacement",
+    ] {
+        assert!(!history.contains(raw), "{raw} in {history}");
+    }
 }
 
 #[tokio::test]
