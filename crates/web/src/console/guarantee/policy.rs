@@ -148,11 +148,15 @@ fn legal_words(lang: Lang, s: &Spec) -> String {
 struct Row {
     field: &'static str,
     label: String,
+    /// The label with the unit, for the form.
+    label_unit: String,
     unit: String,
     value: String,
     current: String,
     legal: String,
     article: String,
+    /// "Legal value: at least 24 months · Art 18", beside the field.
+    law: String,
     changed: bool,
     error: Option<String>,
 }
@@ -229,6 +233,14 @@ async fn show(
             Row {
                 field: sp.field,
                 label: t(lang, &format!("gt5.field.{}", sp.field)),
+                label_unit: tables().fill(
+                    lang,
+                    "gt5.label",
+                    &[
+                        ("label", &t(lang, &format!("gt5.field.{}", sp.field))),
+                        ("unit", &t(lang, &format!("gt5.unit.{}", sp.unit))),
+                    ],
+                ),
                 unit: t(lang, &format!("gt5.unit.{}", sp.unit)),
                 value: typed
                     .map(|f| f.get(sp.field).trim().to_string())
@@ -236,6 +248,14 @@ async fn show(
                 current: current.to_string(),
                 legal: legal_words(lang, sp),
                 article: article_words(lang, sp.cite),
+                law: tables().fill(
+                    lang,
+                    "gt5.law",
+                    &[
+                        ("legal", &legal_words(lang, sp)),
+                        ("article", &article_words(lang, sp.cite)),
+                    ],
+                ),
                 changed: current != value_of(&Policy::LEGAL, sp.field),
                 error: errors.get(sp.field).cloned(),
             }

@@ -167,7 +167,7 @@ async fn head_office_sets_the_policy_on_its_page_and_never_below_the_law() {
     let html = page_text(&web, url.clone()).await;
     assert!(!html.contains("id=\"policy-save\""), "read only");
     assert!(
-        html.contains("data-setting=\"sanbao_months\"><td>三包有效期（时间）</td><td>36 个月"),
+        html.contains("data-setting=\"sanbao_months\"><td>三包有效期</td><td>36 个月"),
         "{html}"
     );
     assert!(html.contains("优于法定"), "{html}");
