@@ -268,6 +268,12 @@ async fn show(
         _ => t(lang, "gt5.status_legal"),
     };
     let (error, code) = match failed {
+        // Each refusal stands beside its field, in words; on top only that nothing
+        // was saved (the generic message would repeat the API's `art21 5`).
+        Some(e @ (AppError::Invalid(_) | AppError::Refused(_))) => {
+            let (_, code) = page_error(lang, e);
+            (Some(t(lang, "gt5.not_saved")), code)
+        }
         Some(e) => {
             let (msg, code) = page_error(lang, e);
             (Some(msg), code)

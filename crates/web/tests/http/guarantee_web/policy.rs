@@ -112,6 +112,11 @@ async fn head_office_sets_the_policy_on_its_page_and_never_below_the_law() {
     );
     let (s, _, body) = post(&hq, &url, &bad).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("三包政策未保存"), "{body}");
+    assert!(
+        !body.contains("art18") && !body.contains("art21"),
+        "no raw codes: {body}"
+    );
     let months = error_beside(&body, "sanbao_months").expect("beside the 三包 months");
     assert!(
         months.contains("第十八条") && months.contains("24"),
@@ -167,7 +172,9 @@ async fn head_office_sets_the_policy_on_its_page_and_never_below_the_law() {
     let html = page_text(&web, url.clone()).await;
     assert!(!html.contains("id=\"policy-save\""), "read only");
     assert!(
-        html.contains("data-setting=\"sanbao_months\"><td>三包有效期</td><td>36 个月"),
+        html.contains(
+            "data-setting=\"sanbao_months\"><td>三包有效期</td><td data-label=\"现行值\">36 个月"
+        ),
         "{html}"
     );
     assert!(html.contains("优于法定"), "{html}");
