@@ -4,7 +4,8 @@
 // check below it from the EV's vehicle page; the vehicle page shows the check's verdict
 // and the right it raised (a free repair or replacement of the traction battery, the
 // certificate's promise, with the check as evidence), and the dossier shows it too.
-// Then the pages again in zh and en at 1440 and 390 px, with screenshots.
+// The owner's phone page of the EV shows the promise, the check with its verdict and
+// the right. Then the pages again in zh and en at 1440 and 390 px, with screenshots.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,15 +13,16 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import {
-  BASE_URL, CHROMIUM, apiSession, click, digits, newPage, noOverflow, randomVin, signInStaff, screenshot,
+  BASE_URL, CHROMIUM, apiSession, click, digits, newPage, noOverflow, randomVin, signInOwner, signInStaff, screenshot,
 } from './helpers.mjs';
+import { assertAccessible } from './axe.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
 const shot = (page, name) => screenshot(page, `${SHOTS}battery-${name}.png`);
 const LABELS = {
-  'zh-CN': { right: '动力蓄电池免费修理或更换', promise: '三包凭证承诺', broken: '低于承诺', raised: '由此产生三包权利' },
-  en: { right: 'Battery repaired or replaced free', promise: "Certificate's promise", broken: 'Below the promise', raised: 'right arose' },
+  'zh-CN': { right: '动力蓄电池免费修理或更换', promise: '三包凭证承诺', broken: '低于承诺', raised: '由此产生三包权利', ownRaised: '您有权免费修理或更换动力蓄电池' },
+  en: { right: 'Battery repaired or replaced free', promise: "Certificate's promise", broken: 'Below the promise', raised: 'right arose', ownRaised: 'you are entitled to a free repair or replacement' },
 };
 
 let browser;
@@ -31,8 +33,9 @@ test('head office sets a promise, a station records a check below it, the vehicl
   // A new EV model, so the page's row and the promise are this test's own.
   const model = `EV${digits(5)}`;
   const admin = await apiSession('admin');
+  const phone = `139${digits(8)}`;
   let r = await admin('POST', '/api/v1/customers', {
-    name: '周电池', phone: `139${digits(8)}`, station_id: 1, channel: 'sms', consent_service: true, consent_marketing: false,
+    name: '周电池', phone, station_id: 1, channel: 'sms', consent_service: true, consent_marketing: false,
   });
   assert.equal(r.status, 201, 'the owner');
   const owner = (await r.json()).id;
@@ -106,6 +109,32 @@ test('head office sets a promise, a station records a check below it, the vehicl
       await p.goto(`${BASE_URL}/console/vehicles/${car}/dossier`);
       await shot(p, `dossier-${tag}`);
       await p.context().close();
+    }
+  }
+
+  // The owner's phone page of the EV: the promise, the check and the right.
+  for (const lang of ['zh-CN', 'en']) {
+    for (const width of [390, 1440]) {
+      const tag = `${lang}-${width}`;
+      const l = LABELS[lang];
+      const ctx = await browser.newContext({ viewport: { width, height: 844 }, locale: lang === 'en' ? 'en-US' : 'zh-CN' });
+      ctx.setDefaultTimeout(15_000);
+      await ctx.addCookies([{ name: 'as_lang', value: lang, url: BASE_URL }]);
+      const p = await ctx.newPage();
+      await signInOwner(p, phone);
+      await p.goto(`${BASE_URL}/owner/vehicles/${car}/three-guarantees`);
+      const battery = await p.locator('#gt-battery').innerText();
+      for (const want of ['65.5 %', '70.0 %', l.ownRaised]) {
+        assert.ok(battery.includes(want), `the owner's battery section shows ${want} ${tag}: ${battery}`);
+      }
+      assert.equal(await p.locator('.gt-check[data-verdict="broken"]').count(), 1, `the broken check ${tag}`);
+      const rights = await p.locator('main').innerText();
+      assert.ok(rights.includes(l.right) && rights.includes(l.promise), `the right ${tag}`);
+      assert.ok(!/battery_fade|battery_restore|no_promise|gt\d\./.test(rights), `no raw codes ${tag}`);
+      if (width === 390) await noOverflow(p, `owner battery ${tag}`);
+      await assertAccessible(p, `owner battery ${tag}`);
+      await shot(p, `owner-${tag}`);
+      await ctx.close();
     }
   }
 });

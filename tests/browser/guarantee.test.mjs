@@ -8,6 +8,10 @@
 // deadline falls on the calendar's working days, counted from the server's moved
 // date, across a holiday added for the test (the plan is restored afterwards). Then
 // every page again in en and at 390 px, with screenshots; the clock is reset at the end.
+// A second test walks head office's policy page (finding 12): reached from the
+// navigation, each value beside its legal value and article, a courtesy-car day above
+// the law refused beside its field naming Art 21, the law's own values saved with a
+// toast (so the demo's counters stay as they were); a station advisor reads it.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +21,7 @@ import { chromium } from 'playwright-core';
 import {
   BASE_URL, CHROMIUM, SERVER_LOG, apiSession, click, moveClock, newOwner, newPage, noOverflow, signInStaff, screenshot,
 } from './helpers.mjs';
+import { assertAccessible } from './axe.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
@@ -228,3 +233,50 @@ async function story() {
     }
   }
 }
+
+test('head office sets the policy on its page, never below the law; a station reads it', async () => {
+  const POLICY = {
+    'zh-CN': { title: '三包政策', art21: '第二十一条', legal: '至少 24 个月 · 第十八条', saved: '已保存三包政策' },
+    en: { title: 'Three-guarantees policy', art21: 'Art 21', legal: 'at least 24 months · Art 18', saved: 'Three-guarantees policy saved' },
+  };
+  for (const lang of ['zh-CN', 'en']) {
+    for (const width of [1440, 390]) {
+      const tag = `${lang}-${width}`;
+      const l = POLICY[lang];
+      const hq = await newPage(browser, lang, width);
+      await signInStaff(hq, 'admin', lang);
+      const link = hq.locator('a[href="/console/three-guarantees/policy"]');
+      assert.ok((await link.count()) >= 1, `the navigation links the policy ${tag}`);
+      await hq.goto(`${BASE_URL}/console/three-guarantees/policy`);
+      assert.ok((await hq.locator('h1').innerText()).includes(l.title), tag);
+      const law = await hq.locator('#gp-sanbao_months-law').innerText();
+      assert.ok(law.includes(l.legal), `the legal value beside the field ${tag}: ${law}`);
+      await hq.fill('#gp-courtesy_car_days', '7');
+      await click(hq, '#policy-save');
+      const error = await hq.locator('[data-field="courtesy_car_days"]').innerText();
+      assert.ok(error.includes(l.art21), `refused naming Art 21 ${tag}: ${error}`);
+      assert.equal(await hq.inputValue('#gp-courtesy_car_days'), '7', 'the typed value comes back');
+      if (width === 390) await noOverflow(hq, `policy error ${tag}`);
+      await assertAccessible(hq, `policy error ${tag}`);
+      await shot(hq, `policy-error-${tag}`);
+      await hq.fill('#gp-courtesy_car_days', '5');
+      await click(hq, '#policy-save');
+      assert.ok((await hq.locator('#toast').innerText()).includes(l.saved), `the toast ${tag}`);
+      assert.equal(await hq.locator('.field-error').count(), 0, tag);
+      if (width === 390) await noOverflow(hq, `policy ${tag}`);
+      await shot(hq, `policy-${tag}`);
+      await hq.context().close();
+
+      const station = await newPage(browser, lang, width);
+      await signInStaff(station, 'advisor', lang);
+      assert.equal(await station.locator('a[href="/console/three-guarantees/policy"]').count(), 0, 'not in a station\'s navigation');
+      await station.goto(`${BASE_URL}/console/three-guarantees/policy`);
+      assert.equal(await station.locator('#policy-save').count(), 0, `read only ${tag}`);
+      assert.equal(await station.locator('tr[data-setting]').count(), 13, `every setting ${tag}`);
+      if (width === 390) await noOverflow(station, `policy read ${tag}`);
+      await assertAccessible(station, `policy read ${tag}`);
+      await shot(station, `policy-read-${tag}`);
+      await station.context().close();
+    }
+  }
+});

@@ -31,7 +31,8 @@ pub struct DossierOrder {
     pub completed_at: Option<i64>,
     /// Days for Art 21.
     pub repair_days: u32,
-    /// Days toward the 30.
+    /// Days toward the 30 (none for an order that repaired no counted quality problem
+    /// inside the 三包 period).
     pub counted_days: u32,
     /// Excluded intervals.
     pub excluded: Vec<ExcludedRow>,
@@ -80,7 +81,7 @@ pub async fn dossier(app: &App, grant: &Grant, vehicle_id: i64) -> AppResult<Dos
             agreed_at: v.span.agreed_at().as_millisecond(),
             completed_at: v.span.completed_at().map(|t| t.as_millisecond()),
             repair_days: v.span.repair_days(now),
-            counted_days: v.span.counted_days(now),
+            counted_days: v.days_toward_total(&h.coverage, now),
             excluded: h
                 .excluded
                 .iter()

@@ -232,8 +232,12 @@ pub fn parse(input: &PolicyInput) -> Result<Policy, Violations> {
         replacements: n[11],
         warning_margin_days: n[12],
     };
-    p.validate()
-        .map_err(|e| Violations::from(Violation::from(e)))?;
+    // Every refused value at once, so a form shows each beside its field.
+    let mut refused = Violations::new();
+    for e in p.problems() {
+        refused.push(Violation::from(e));
+    }
+    refused.into_result()?;
     Ok(p)
 }
 

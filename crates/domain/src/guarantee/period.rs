@@ -162,8 +162,20 @@ impl Policy {
         warning_margin_days: 25,
     };
 
-    /// Refuses any value less generous than the regulation, naming the article.
+    /// Refuses any value less generous than the regulation, naming the article (the
+    /// first of [`Policy::problems`]).
     pub fn validate(&self) -> Result<(), PolicyError> {
+        match self.problems().into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Every value less generous than the regulation, each naming its field and
+    /// article, in the order of the fields; empty when the policy may be published.
+    /// A form shows them all at once, beside their fields.
+    pub fn problems(&self) -> Vec<PolicyError> {
+        let mut out = Vec::new();
         let l = Policy::LEGAL;
         // Durations and distances: at least the floor.
         let at_least = [
@@ -197,7 +209,7 @@ impl Policy {
         ];
         for (field, v, floor, article) in at_least {
             if v < floor {
-                return Err(PolicyError::BelowFloor {
+                out.push(PolicyError::BelowFloor {
                     field,
                     article,
                     floor,
@@ -239,7 +251,7 @@ impl Policy {
         ];
         for (field, v, floor, article) in at_most {
             if v > floor || v == 0 {
-                return Err(PolicyError::BelowFloor {
+                out.push(PolicyError::BelowFloor {
                     field,
                     article,
                     floor,
@@ -247,9 +259,9 @@ impl Policy {
             }
         }
         if self.warning_margin_days == 0 || self.warning_margin_days > self.cumulative_repair_days {
-            return Err(PolicyError::MarginInvalid);
+            out.push(PolicyError::MarginInvalid);
         }
-        Ok(())
+        out
     }
 }
 

@@ -103,6 +103,24 @@ pub struct Visit {
     pub lines: Vec<Line>,
 }
 
+impl Visit {
+    /// The days this visit adds to the Art 24(1)(4) total at `now`, as [`assess`]
+    /// counts them: its counted days (Art 40, less the Art 24 para 3 intervals) when it
+    /// repaired a counted quality problem ([`Line::counts`]) inside the 三包 period,
+    /// else none — a service, a paid repair, an excluded fault or a "no fault found"
+    /// visit adds nothing. The dossier shows it per order.
+    pub fn days_toward_total(&self, coverage: &Coverage, now: Timestamp) -> u32 {
+        let counted = self.lines.iter().any(Line::counts)
+            && self.span.agreed_at() <= now
+            && coverage.in_sanbao(self.opened_on, self.odometer_km);
+        if counted {
+            self.span.counted_days(now)
+        } else {
+            0
+        }
+    }
+}
+
 /// What a right gives.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "system")]

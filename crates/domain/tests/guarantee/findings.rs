@@ -305,6 +305,36 @@ fn finding11_quality_is_per_line_and_a_visit_counts_once_per_problem() {
 }
 
 #[test]
+fn finding11_a_paid_service_adds_no_days_to_the_total_in_the_dossier_either() {
+    // Three days of paid service, then a two-day quality repair: the dossier's column
+    // per order adds up to the counter, and the service shows none.
+    let v = [
+        visit(
+            "RO-1",
+            (100, 9),
+            Some((102, 17)),
+            8_000,
+            vec![fault("oil-change").paid()],
+        ),
+        visit(
+            "RO-2",
+            (110, 9),
+            Some((111, 17)),
+            8_500,
+            vec![fault("wiper-motor")],
+        ),
+    ];
+    let a = assess_at(&car(), &v, (120, 0));
+    let now = at(120, 0);
+    let per_order: Vec<u32> = v
+        .iter()
+        .map(|x| x.days_toward_total(&car().coverage, now))
+        .collect();
+    assert_eq!(per_order, [0, 2]);
+    assert_eq!(per_order.iter().sum::<u32>(), a.counters.repair_days);
+}
+
+#[test]
 fn finding12_settings_below_the_law_are_refused_naming_the_article() {
     let refused = |p: Policy| p.validate().unwrap_err();
     let e = refused(Policy {
@@ -350,6 +380,44 @@ fn finding12_settings_below_the_law_are_refused_naming_the_article() {
         ..Policy::LEGAL
     };
     assert_eq!(generous.validate(), Ok(()));
+    assert!(generous.problems().is_empty());
+}
+
+#[test]
+fn finding12_every_value_below_the_law_is_named_at_once() {
+    let p = Policy {
+        sanbao_km: 40_000,
+        courtesy_car_days: 6,
+        replacements: 0,
+        warning_margin_days: 31,
+        ..Policy::LEGAL
+    };
+    let fields: Vec<&str> = p
+        .problems()
+        .into_iter()
+        .map(|e| match e {
+            PolicyError::BelowFloor { field, .. } => field,
+            PolicyError::MarginInvalid => "warning_margin_days",
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "sanbao_km",
+            "courtesy_car_days",
+            "replacements",
+            "warning_margin_days"
+        ]
+    );
+    assert_eq!(
+        p.validate(),
+        Err(PolicyError::BelowFloor {
+            field: "sanbao_km",
+            article: Article::Art18,
+            floor: 50_000,
+        }),
+        "validate refuses with the first"
+    );
 }
 
 #[test]

@@ -47,7 +47,7 @@ impl Chrome {
             label: t.t(lang, "nav.home").into(),
             active: section == "home",
         }];
-        let items: [(&str, &'static str, &str, Action); 17] = [
+        let items: [(&str, &'static str, &str, Action); 18] = [
             (
                 "stations",
                 "/console/stations",
@@ -119,6 +119,13 @@ impl Chrome {
                 "/console/quality-audits",
                 "qa.nav",
                 Action::QualityAuditRead,
+            ),
+            // Only head office changes the policy; others reach it from the pages.
+            (
+                "three_guarantees",
+                "/console/three-guarantees/policy",
+                "nav.three_guarantees",
+                Action::NetworkWrite,
             ),
         ];
         for (key, href, label, action) in items {

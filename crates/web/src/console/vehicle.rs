@@ -405,7 +405,14 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
             rows: d
                 .odometer
                 .iter()
-                .map(|r| vec![r.km.to_string(), r.source.clone(), show_time(r.recorded_at)])
+                .map(|r| {
+                    // The source is a code (`advisor`, `telematics`, …): shown in words.
+                    vec![
+                        r.km.to_string(),
+                        chrome.t(&format!("odometer.source.{}", r.source)),
+                        show_time(r.recorded_at),
+                    ]
+                })
                 .collect(),
         },
     ];

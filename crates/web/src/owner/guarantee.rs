@@ -2,12 +2,15 @@
 //! 三包有效期 and the 包修期 is left (days and km), the repair-time counter against the
 //! 30-day line, the current repair's days, every right that arose (with its article
 //! and date), the car's requests with their answer deadlines, and a form filing a
-//! replacement or refund request citing a right that allows one. Another owner's car
-//! answers exactly like a missing one.
+//! replacement or refund request citing a right that allows one. For an EV, the
+//! traction battery: the model's capacity-fade promise and every battery check with
+//! the promise it is held to and whether it kept it (a broken one is the check the
+//! right to a restored battery arose from, shown among the rights with its evidence).
+//! Another owner's car answers exactly like a missing one.
 
 use crate::AppState;
 use crate::console::form::{FormData, render, t};
-use crate::console::guarantee::{article, right_kind, subject_label};
+use crate::console::guarantee::{article, fade_evidence, permille, right_kind, subject_label};
 use crate::error::page_error;
 use crate::extract::{SESSION_COOKIE, constant_time_eq, cookie};
 use crate::i18n::{I18n, Lang, tables};
@@ -29,6 +32,71 @@ pub fn router() -> Router<AppState> {
         "/owner/vehicles/{id}/three-guarantees",
         get(page).post(file),
     )
+}
+
+/// One battery check as the owner sees it.
+struct OwnerCheck {
+    /// Day and odometer.
+    when: String,
+    /// Measured share kept.
+    share: String,
+    /// The promise it is held to, in words.
+    held: String,
+    /// Kept, broken (with the shortfall), outside the window or no promise.
+    verdict: String,
+    /// `kept`, `broken`, `outside` or `no_promise` (for the page's tag).
+    code: String,
+    /// The right to a restored battery arose from this check.
+    raised: bool,
+}
+
+/// An EV's battery section: the promise and the checks, newest first.
+struct OwnerBattery {
+    promise: String,
+    checks: Vec<OwnerCheck>,
+}
+
+/// The battery section of an EV's position in the page's language.
+fn battery_of(lang: Lang, b: &app::guarantee::battery::BatteryView) -> OwnerBattery {
+    let promise = match &b.promise {
+        Some(p) => {
+            let mut s = format!(
+                "≥ {} · {} {} / {} km",
+                permille(p.min_share_permille),
+                p.years,
+                t(lang, "gt4.years"),
+                p.km
+            );
+            if let Some(u) = &b.promise_until {
+                s.push_str(&format!(" ({} {u})", t(lang, "gt4.until")));
+            }
+            s
+        }
+        None => t(lang, "gt4.no_promise"),
+    };
+    let checks = b
+        .checks
+        .iter()
+        .rev()
+        .map(|c| {
+            let mut verdict = t(lang, &format!("gt4.verdict.{}", c.verdict));
+            if let Some(short) = c.short_by_permille {
+                verdict = format!("{verdict} (−{})", permille(short));
+            }
+            OwnerCheck {
+                when: format!("{} · {} km", c.checked_on, c.odometer_km),
+                share: permille(c.share_permille),
+                held: c
+                    .promise_permille
+                    .map(|p| format!("{} ≥ {}", t(lang, "gt4.held_to"), permille(p)))
+                    .unwrap_or_else(|| t(lang, "gt4.verdict.no_promise")),
+                verdict,
+                code: c.verdict.clone(),
+                raised: b.first_broken == Some(c.id),
+            }
+        })
+        .collect();
+    OwnerBattery { promise, checks }
 }
 
 /// A right the owner may cite.
@@ -53,8 +121,10 @@ struct OwnerPage {
     car: String,
     /// (label, value) of the periods and counters.
     status: Vec<(String, String)>,
-    /// (right, article · subject, arose on).
-    rights: Vec<(String, String, String)>,
+    /// (right, article · subject, arose on, evidence of a broken fade promise).
+    rights: Vec<(String, String, String, String)>,
+    /// The traction battery of an EV.
+    battery: Option<OwnerBattery>,
     /// (kind, right, filed on, answer by, state).
     requests: Vec<(String, String, String, String, String)>,
     citable: Vec<Citable>,
@@ -199,9 +269,14 @@ async fn show(
                     subject_label(lang, &r.subject)
                 ),
                 r.arose_on.clone(),
+                r.fade
+                    .as_ref()
+                    .map(|f| fade_evidence(lang, f))
+                    .unwrap_or_default(),
             )
         })
         .collect();
+    let battery = tg.battery.as_ref().map(|b| battery_of(lang, b));
     let requests = p
         .requests
         .iter()
@@ -268,6 +343,7 @@ async fn show(
         ),
         status: status_rows,
         rights,
+        battery,
         requests,
         citable,
         courtesy_car: tg

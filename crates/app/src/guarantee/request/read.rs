@@ -7,7 +7,7 @@ use crate::network::expect;
 use crate::shared::ts;
 use crate::{App, AppError, AppResult, conn};
 use domain::guarantee::request::{Request, RequestState};
-use domain::permission::{Action, Grant};
+use domain::permission::{Action, Grant, Reach};
 use serde::Serialize;
 
 /// Longest list shown.
@@ -62,6 +62,9 @@ pub struct RequestDetail {
     pub performed_on: Option<String>,
     /// Every step, oldest first.
     pub timeline: Vec<store::event::Event>,
+    /// The names of the staff in the timeline: (role, staff id, name), so the page
+    /// names who took each step instead of a number.
+    pub people: Vec<(String, i64, String)>,
 }
 
 /// One request with its vehicle within reach. Needs `RepairOrderRead`.
@@ -83,6 +86,22 @@ pub async fn detail(app: &App, grant: &Grant, id: i64) -> AppResult<RequestDetai
         RequestState::Refused { on, reason } => (Some(on.to_string()), Some(reason.clone()), None),
         RequestState::Performed { on } => (None, None, Some(on.to_string())),
     };
+    let timeline = store::event::for_entity(&mut c, ENTITY, id).await?;
+    let mut people: Vec<(String, i64, String)> = Vec::new();
+    for e in &timeline {
+        // Owners file from their phone and the system runs the deadlines: neither is
+        // a member of staff to name.
+        if matches!(e.actor_role.as_str(), "owner" | "system" | "provider")
+            || people
+                .iter()
+                .any(|p| p.0 == e.actor_role && p.1 == e.actor_id)
+        {
+            continue;
+        }
+        if let Ok(s) = store::people::staff(&mut c, &Reach::All, e.actor_id).await {
+            people.push((e.actor_role.clone(), e.actor_id, s.name));
+        }
+    }
     Ok(RequestDetail {
         request: view_of(&row, today)?,
         vin: veh.vin,
@@ -90,6 +109,7 @@ pub async fn detail(app: &App, grant: &Grant, id: i64) -> AppResult<RequestDetai
         answered_on,
         refusal,
         performed_on,
-        timeline: store::event::for_entity(&mut c, ENTITY, id).await?,
+        timeline,
+        people,
     })
 }

@@ -153,7 +153,9 @@ async fn promises_page(
 ) -> Response {
     let lang = user.lang;
     let title = t(lang, "gt4.promises");
-    let chrome = user.chrome("vehicles").crumb(PROMISES, title.clone());
+    let chrome = user
+        .chrome("three_guarantees")
+        .crumb(PROMISES, title.clone());
     let g = match grant(user, Action::NetworkRead) {
         Ok(g) => g,
         Err(e) => return error_page(chrome, &e),

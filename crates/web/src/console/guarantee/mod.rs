@@ -2,12 +2,15 @@
 //! counters, every right with its article, the date it arose and the orders that prove
 //! it), the alerts on the order page (the courtesy-car duty, live from day 6), and the
 //! printable dossier per vehicle (三包档案). The order page's forms are in [`order`], the
-//! replacement and refund requests in [`request`].
+//! replacement and refund requests in [`request`], head office's policy page in
+//! [`policy`] and the EV battery pages in [`battery`].
 
 pub mod battery;
 pub mod order;
 pub mod order_submit;
+pub mod policy;
 pub mod request;
+mod request_timeline;
 
 use super::chrome::{Chrome, show_time};
 use super::form::{DetailPage, Section, error_page, render};
@@ -29,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(order_submit::router())
         .merge(request::router())
         .merge(battery::router())
+        .merge(policy::router())
 }
 
 fn t(lang: Lang, key: &str) -> String {
@@ -242,7 +246,7 @@ pub(crate) fn vehicle_sections(lang: Lang, tg: &ThreeGuarantees) -> Vec<Section>
 }
 
 /// Tenths of a per cent as a per cent with one decimal (`705` → `70.5 %`).
-fn permille(v: u16) -> String {
+pub(crate) fn permille(v: u16) -> String {
     format!("{}.{} %", v / 10, v % 10)
 }
 

@@ -10,7 +10,6 @@ use crate::console::chrome::Chrome;
 use crate::console::form::{FormData, error_page, render};
 use crate::console::session::{ConsoleUser, grant};
 use crate::console::table::{TRow, TablePage};
-use crate::console::timeline::{self, EventView};
 use crate::console::toast;
 use crate::error::{FieldError, field_errors, page_error};
 use crate::i18n::Lang;
@@ -38,11 +37,6 @@ pub fn router() -> Router<AppState> {
             "/console/vehicles/{id}/three-guarantees/requests/new",
             get(new_form).post(file),
         )
-}
-
-/// A yuan amount of fen, `1234.50`.
-fn yuan(fen: i64) -> String {
-    format!("{}.{:02}", fen / 100, (fen % 100).abs())
 }
 
 fn state_label(lang: Lang, state: &str, deadline: &str) -> String {
@@ -221,14 +215,9 @@ async fn detail_page(
         facts.push((t(lang, "gt3.performed_on"), on.clone()));
     }
     if let Some(fen) = r.usage_charge_fen {
-        facts.push((t(lang, "gt3.usage_charge"), format!("¥{}", yuan(fen))));
+        facts.push((t(lang, "gt3.usage_charge"), crate::i18n::yuan(fen)));
     }
-    let timeline = d
-        .timeline
-        .iter()
-        .rev()
-        .map(|e| timeline::row(lang, "svc.event", &EventView::from(e)))
-        .collect();
+    let timeline = super::request_timeline::rows(lang, &d);
     let can_write = user.session.principal.grant(Action::VehicleWrite).is_ok();
     let page = DetailPage {
         title: format!(

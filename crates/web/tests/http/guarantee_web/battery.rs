@@ -257,4 +257,8 @@ async fn a_broken_fade_promise_is_a_right_kept_for_good() {
             "{url}"
         );
     }
+    // The odometer table names the reading's source in words, never its code.
+    let html = page_text(&web, format!("{}/console/vehicles/{car}", t.base)).await;
+    assert!(html.contains("<td>服务顾问录入</td>"), "{html}");
+    assert!(!html.contains("<td>advisor</td>"), "{html}");
 }

@@ -192,7 +192,26 @@ async fn repair_of(
     id
 }
 
+/// Posts a console form; returns the status, the `Location` and the body.
+async fn post_form(
+    web: &reqwest::Client,
+    url: String,
+    fields: &[(&str, &str)],
+) -> (StatusCode, String, String) {
+    let r = web.post(url).form(fields).send().await.unwrap();
+    let status = r.status();
+    let loc = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (status, loc, r.text().await.unwrap_or_default())
+}
+
 mod battery;
 mod findings;
+mod owner_battery;
 mod pages;
+mod policy;
 mod requests;

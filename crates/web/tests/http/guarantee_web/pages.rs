@@ -5,23 +5,6 @@
 
 use super::*;
 
-/// Posts a console form; returns the status, the `Location` and the body.
-async fn post_form(
-    web: &reqwest::Client,
-    url: String,
-    fields: &[(&str, &str)],
-) -> (StatusCode, String, String) {
-    let r = web.post(url).form(fields).send().await.unwrap();
-    let status = r.status();
-    let loc = r
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    (status, loc, r.text().await.unwrap_or_default())
-}
-
 #[tokio::test]
 async fn the_order_page_records_the_clock_intervals_faults_and_exclusions() {
     let t = TestApp::spawn().await;
@@ -360,6 +343,28 @@ async fn an_agent_files_a_request_and_answers_it_on_the_pages() {
         detail.contains("id=\"perform-form\""),
         "accepted: the perform form"
     );
+    // The history names who took each step and says what in words, never by codes.
+    let history = &detail[detail.find("id=\"timeline\"").unwrap()..];
+    assert!(
+        history.contains("测试service_advisor · 服务顾问"),
+        "{history}"
+    );
+    assert!(history.contains("第二十四条第一款第（四）项"), "{history}");
+    assert!(
+        history.contains("更换或退货期限（20 个工作日）: "),
+        "{history}"
+    );
+    for raw in [
+        "art24",
+        "part:",
+        "vehicle_id",
+        "svc.channel",
+        "服务顾问 #",
+        ": agent",
+        ": replacement",
+    ] {
+        assert!(!history.contains(raw), "{raw} in {history}");
+    }
 }
 
 #[tokio::test]
