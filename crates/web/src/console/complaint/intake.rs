@@ -344,6 +344,7 @@ pub(super) async fn file(State(s): State<AppState>, user: ConsoleUser, form: For
         severity: form.get("severity").to_string(),
         urgent_reason: (!reason.is_empty()).then_some(reason),
         description: form.get("description").to_string(),
+        part_number: Some(form.get("part_number").to_string()),
     };
     match app::complaint::file(&s.app, &grant, &input).await {
         Ok(c) => toast::redirect(
