@@ -18,7 +18,7 @@ const LAYERS: [(&str, &str); 6] = [
 
 /// Modules that are machinery or shared value types, not business areas. Every other
 /// module is an area and must be named as in the other layers.
-const MACHINERY: [&str; 47] = [
+const MACHINERY: [&str; 48] = [
     // domain: value types and the permission model every area uses
     "certification",
     "ids",
@@ -29,6 +29,7 @@ const MACHINERY: [&str; 47] = [
     "phone",
     "plate",
     "role",
+    "signature",
     "text",
     "violation",
     "vin",
@@ -80,7 +81,7 @@ const MACHINERY: [&str; 47] = [
 
 /// Web modules that are machinery only there (names also used as areas elsewhere are
 /// not listed: `page` is the owner pages' shared template).
-const WEB_MACHINERY: [&str; 1] = ["page"];
+const WEB_MACHINERY: [&str; 2] = ["page", "file"];
 
 const BEGIN: &str = "<!-- areas:begin -->";
 const END: &str = "<!-- areas:end -->";
