@@ -29,6 +29,7 @@ const MACHINERY: [&str; 48] = [
     "phone",
     "plate",
     "role",
+    "signature",
     "text",
     "violation",
     "vin",
@@ -81,7 +82,7 @@ const MACHINERY: [&str; 48] = [
 
 /// Web modules that are machinery only there (names also used as areas elsewhere are
 /// not listed: `page` is the owner pages' shared template).
-const WEB_MACHINERY: [&str; 1] = ["page"];
+const WEB_MACHINERY: [&str; 2] = ["page", "file"];
 
 const BEGIN: &str = "<!-- areas:begin -->";
 const END: &str = "<!-- areas:end -->";

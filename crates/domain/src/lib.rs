@@ -15,6 +15,7 @@ pub mod mask;
 pub mod money;
 pub mod phone;
 pub mod plate;
+pub mod signature;
 pub mod text;
 pub mod vin;
 

@@ -211,6 +211,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0037_job_alerts.sql"),
         postgres: include_str!("../migrations/postgres/0037_job_alerts.sql"),
     },
+    Migration {
+        version: 39,
+        name: "complaint_categories",
+        sqlite: include_str!("../migrations/sqlite/0039_complaint_categories.sql"),
+        postgres: include_str!("../migrations/postgres/0039_complaint_categories.sql"),
+    },
 ];
 
 /// A fingerprint of the PostgreSQL migrations (their versions and SQL), stable across

@@ -355,3 +355,17 @@ pub async fn staff_phone(conn: &mut AnyConnection, id: i64) -> StoreResult<Strin
         .ok_or(StoreError::NotFound)?;
     Ok(r.try_get(0)?)
 }
+
+/// Sets (or clears) a staff member's WeChat id, where escalation notices go by WeChat.
+pub async fn set_wechat_id(
+    conn: &mut AnyConnection,
+    id: i64,
+    wechat_id: Option<&str>,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE staff SET wechat_id = $1 WHERE id = $2")
+        .bind(wechat_id)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

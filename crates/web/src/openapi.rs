@@ -96,6 +96,7 @@ pub fn areas() -> Vec<utoipa::openapi::OpenApi> {
         api::follow_up::FollowUpApi::openapi(),
         api::survey::SurveyApi::openapi(),
         api::complaint::ComplaintApi::openapi(),
+        api::complaint::category::CategoryApi::openapi(),
         api::quality_audit::QualityAuditApi::openapi(),
         api::export::ExportApi::openapi(),
         api::guarantee::GuaranteeApi::openapi(),

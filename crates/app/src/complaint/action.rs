@@ -316,12 +316,7 @@ pub async fn analyse(
         Responsibility::parse(&input.responsibility),
     );
     let cause = v.field("cause", rules::text("cause", &input.cause));
-    let part = match input.part_number.as_deref().map(str::trim) {
-        None | Some("") => Some(None),
-        Some(raw) => v
-            .field("part_number", crate::part::parse_part_number(raw))
-            .map(Some),
-    };
+    let part = super::parse_part(&mut v, input.part_number.as_deref());
     v.clone().into_result().map_err(AppError::Invalid)?;
     let (Some(resp), Some(cause), Some(part)) = (resp, cause, part) else {
         return Err(AppError::Invalid(v));
@@ -329,15 +324,7 @@ pub async fn analyse(
     let now = app.now_ms();
     let (cause, part) = (&cause, &part);
     run(app, "complaint.analyse", move |mut tx| async move {
-        if let Some(p) = part
-            && store::part::by_number(&mut tx, p).await?.is_none()
-        {
-            return Err(AppError::Invalid(
-                Violation::new("part_number", "complaint.part_unknown")
-                    .with_detail(p.clone())
-                    .into(),
-            ));
-        }
+        super::part_known(&mut tx, part.as_ref()).await?;
         let c = load(&mut tx, grant, id).await?;
         if state_of(&c)? != State::Analysing {
             return Err(AppError::Refused(
@@ -462,9 +449,9 @@ pub async fn change_severity(
     run(app, "complaint.change_severity", move |mut tx| async move {
         let c = load(&mut tx, grant, id).await?;
         open(&c)?;
-        let cat = rules::Category::from_code(&c.category)
-            .ok_or_else(|| AppError::Internal(format!("complaint category {}", c.category)))?;
-        let (pid, _) = super::policy::current(&mut tx, cat, sev, now).await?;
+        let cat = domain::complaint::category::CategoryCode::parse(&c.category)
+            .map_err(|_| AppError::Internal(format!("complaint category {}", c.category)))?;
+        let (pid, _) = super::policy::current(&mut tx, &cat, sev, now).await?;
         store::complaint::set_severity(&mut tx, id, sev.level(), sev.reason(), pid).await?;
         clock::rebase(&mut tx, id, None, Some(pid), now, p.role.code(), p.id).await?;
         store::complaint::set_severity(&mut tx, id, sev.level(), sev.reason(), pid).await?;

@@ -3,7 +3,8 @@
 //! the deadlines and the queue's summary, and arms one timer per checkpoint (a timer
 //! key per complaint, clock, stage and step) — or disarms it when its stage is met or
 //! the clock is paused. [`Tick`] is the timer kind: it writes the notice (once, by the
-//! notice's unique key), marks a breach and queues the outbox message. Deadlines are
+//! notice's unique key), marks a breach and queues the outbox messages (the webhook; an escalation also SMS
+//! and WeChat to the level's people, [`super::escalate`]). Deadlines are
 //! rows; a restart loses nothing and a second worker fires nothing twice.
 
 use crate::job::handler::{BoxFuture, Ctx, Handler, Outcome};
@@ -285,6 +286,9 @@ async fn fire(ctx: &Ctx, conn: &mut AnyConnection, job: &Claimed) -> AppResult<(
         now,
     )
     .await?;
+    if step.escalate_to.is_some() {
+        super::escalate::queue(conn, &c, &key, level, stage.code(), &step_code, now).await?;
+    }
     metrics::counter!("complaint_notices_total", "level" => level).increment(1);
     Ok(())
 }

@@ -7,17 +7,21 @@
 pub mod action;
 pub mod analysis;
 pub mod attachment;
+pub mod category;
 pub mod clock;
 pub mod closure;
+pub mod escalate;
 pub mod goodwill;
 pub mod inbox;
 pub mod intake;
+pub mod part;
 pub mod policy;
 pub mod reach;
 
 use crate::transaction::run;
 use crate::{App, AppError, AppResult, conn};
-use domain::complaint::{self as rules, Category, Channel, Severity};
+use domain::complaint::category::CategoryCode;
+use domain::complaint::{self as rules, Channel, Severity};
 use domain::ids::{RegionId, StationId};
 use domain::permission::{Action, Grant, Reach};
 use domain::{Violation, Violations};
@@ -56,7 +60,9 @@ pub struct FileInput {
     #[serde(default)]
     #[schema(schema_with = crate::schema::opt_line::<500>)]
     pub source_link: Option<String>,
-    /// Category code.
+    /// Category code: one of the catalogue's active categories
+    /// (`GET /api/v1/complaint-categories`); the shipped ones are listed, head office
+    /// may add others. Unknown or retired is 422 on `category`.
     #[serde(default)]
     #[schema(schema_with = crate::schema::code::<domain::complaint::Category>, required = true)]
     pub category: String,
@@ -72,7 +78,23 @@ pub struct FileInput {
     #[serde(default)]
     #[schema(schema_with = crate::schema::lines::<{ domain::complaint::MAX_TEXT_CHARS }>, required = true)]
     pub description: String,
+    /// The part the complaint is about, a number of the parts catalogue (blank or
+    /// absent: none yet); an unknown number is 422 `complaint.part_unknown`.
+    #[serde(default)]
+    #[schema(schema_with = crate::schema::part_number)]
+    pub part_number: Option<String>,
 }
+
+/// What the intake checked: channel, category, severity, description, source link
+/// and the part number (not yet looked up in the catalogue).
+type Parsed = (
+    Channel,
+    CategoryCode,
+    Severity,
+    String,
+    Option<String>,
+    Option<String>,
+);
 
 /// A complaint with everything its page shows.
 #[derive(Debug, Clone, Serialize)]
@@ -109,14 +131,15 @@ pub(crate) fn covers(grant: &Grant, station: i64, region: i64) -> AppResult<()> 
 fn parse_file(
     input: &FileInput,
     owner: bool,
-) -> Result<(Channel, Category, Severity, String, Option<String>), Violations> {
+    cats: &[category::CategoryRow],
+) -> Result<Parsed, Violations> {
     let mut v = Violations::new();
     let channel = if owner {
         Some(Channel::App)
     } else {
         v.field("channel", Channel::parse(&input.channel))
     };
-    let category = v.field("category", Category::parse(&input.category));
+    let category = v.field("category", category::choose(cats, &input.category));
     let severity = if owner && input.severity.trim().is_empty() {
         Some(Severity::Normal)
     } else {
@@ -147,11 +170,40 @@ fn parse_file(
     if link.as_ref().is_some_and(|l| l.chars().count() > 500) {
         v.push(Violation::new("source_link", "text.length").with_detail("500"));
     }
+    let part = parse_part(&mut v, input.part_number.as_deref());
     v.clone().into_result()?;
-    match (channel, category, severity, description) {
-        (Some(c), Some(k), Some(s), Some(d)) => Ok((c, k, s, d, link)),
+    match (channel, category, severity, description, part) {
+        (Some(c), Some(k), Some(s), Some(d), Some(p)) => Ok((c, k, s, d, link, p)),
         _ => Err(v),
     }
+}
+
+/// A part number as typed: blank is none; otherwise its shape is checked (whether the
+/// catalogue holds it is [`part_known`]'s business, in the transaction).
+pub(crate) fn parse_part(v: &mut Violations, raw: Option<&str>) -> Option<Option<String>> {
+    match raw.map(str::trim) {
+        None | Some("") => Some(None),
+        Some(raw) => v
+            .field("part_number", crate::part::parse_part_number(raw))
+            .map(Some),
+    }
+}
+
+/// A named part must be in the parts catalogue: 422 `complaint.part_unknown` otherwise.
+pub(crate) async fn part_known(
+    tx: &mut sqlx::AnyConnection,
+    part: Option<&String>,
+) -> AppResult<()> {
+    if let Some(p) = part
+        && store::part::by_number(tx, p).await?.is_none()
+    {
+        return Err(AppError::Invalid(
+            Violation::new("part_number", "complaint.part_unknown")
+                .with_detail(p.clone())
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Files a complaint (staff intake). The station must be within the caller's reach;
@@ -193,9 +245,10 @@ async fn file_as(
     input: &FileInput,
     owner: bool,
 ) -> AppResult<ComplaintRow> {
-    let (channel, category, asked, description, link) =
-        parse_file(input, owner).map_err(AppError::Invalid)?;
     let mut c = conn(app).await?;
+    let cats = category::load(&mut c).await?;
+    let (channel, category, asked, description, link, part) =
+        parse_file(input, owner, &cats).map_err(AppError::Invalid)?;
     let station = store::network::station(&mut c, &Reach::All, input.station_id)
         .await
         .map_err(|_| {
@@ -207,8 +260,9 @@ async fn file_as(
     }
     let now = app.now_ms();
     let who = grant.principal().clone();
-    let (link, description) = (&link, &description);
+    let (link, description, category, part) = (&link, &description, &category, &part);
     let id = run(app, "complaint.file", move |mut tx| async move {
+        part_known(&mut tx, part.as_ref()).await?;
         let earlier: Vec<jiff::Timestamp> = match input.vehicle_id {
             Some(v) => store::complaint::vehicle_received_since(
                 &mut tx,
@@ -233,13 +287,14 @@ async fn file_as(
             repair_order_id: input.repair_order_id,
             channel: channel.code(),
             source_link: link.as_deref(),
-            category: category.code(),
+            category: category.as_str(),
             severity: severity.level(),
             urgent_reason: severity.reason(),
             description,
             policy_id: pol.0,
             received_at: now,
             created_by: who.id,
+            part_number: part.as_deref(),
         };
         let id = store::complaint::insert(&mut tx, &new).await?;
         store::complaint::clock::add_segment(
@@ -252,8 +307,9 @@ async fn file_as(
         )
         .await?;
         let detail = serde_json::json!({
-            "channel": channel.code(), "category": category.code(), "severity": severity.level(),
+            "channel": channel.code(), "category": category.as_str(), "severity": severity.level(),
             "urgent_reason": severity.reason(), "repeated_by_rule": severity != asked,
+            "part_number": part,
         });
         store::complaint::add_event(
             &mut tx,
@@ -315,8 +371,10 @@ pub async fn queue(
 ) -> AppResult<(Vec<ComplaintRow>, i64)> {
     crate::network::expect(grant, Action::ComplaintRead)?;
     let mut v = Violations::new();
-    if let Some(c) = &filter.category {
-        v.field("category", Category::parse(c));
+    let mut c = conn(app).await?;
+    if let Some(code) = &filter.category {
+        let cats = category::load(&mut c).await?;
+        v.field("category", category::known(&cats, code));
     }
     if let Some(s) = &filter.state {
         v.field("state", rules::State::parse(s));
@@ -328,7 +386,6 @@ pub async fn queue(
         v.push(Violation::new("severity", "complaint.severity_unknown"));
     }
     v.into_result().map_err(AppError::Invalid)?;
-    let mut c = conn(app).await?;
     let (mut rows, total) = store::complaint::queue(
         &mut c,
         grant.reach(),

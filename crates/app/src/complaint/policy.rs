@@ -6,8 +6,9 @@
 use crate::transaction::run;
 use crate::{App, AppError, AppResult, conn};
 use domain::calendar::ClockMode;
+use domain::complaint::Severity;
+use domain::complaint::category::CategoryCode;
 use domain::complaint::sla::{Level, Policy, Targets};
-use domain::complaint::{Category, Severity};
 use domain::permission::{Action, Grant};
 use domain::{Violation, Violations};
 use serde::{Deserialize, Serialize};
@@ -17,12 +18,12 @@ use sqlx::AnyConnection;
 /// defaults (business hours) are stored as version 1 the first time one is needed.
 pub async fn current(
     conn: &mut AnyConnection,
-    category: Category,
+    category: &CategoryCode,
     severity: Severity,
     now: i64,
 ) -> AppResult<(i64, Policy)> {
     if let Some(row) =
-        store::complaint::clock::current_policy(conn, category.code(), severity.level()).await?
+        store::complaint::clock::current_policy(conn, category.as_str(), severity.level()).await?
     {
         let p = serde_json::from_str(&row.body).map_err(|e| AppError::Internal(e.to_string()))?;
         return Ok((row.id, p));
@@ -31,7 +32,7 @@ pub async fn current(
     let body = serde_json::to_string(&p).map_err(|e| AppError::Internal(e.to_string()))?;
     let id = store::complaint::clock::insert_policy(
         conn,
-        category.code(),
+        category.as_str(),
         severity.level(),
         "business",
         &body,
@@ -97,12 +98,16 @@ pub struct PolicyView {
 }
 
 /// Publishes the next version of a policy; every bad field is named (zero or negative
-/// targets, unknown category, unknown mode). Open complaints of that category ×
+/// targets, a category the catalogue does not hold, unknown mode). Open complaints of that category ×
 /// severity move onto it: a new clock segment keeps the time counted so far.
 pub async fn publish(app: &App, grant: &Grant, input: &PolicyInput) -> AppResult<PolicyView> {
     crate::network::expect(grant, Action::ComplaintPolicy)?;
     let mut v = Violations::new();
-    let category = v.field("category", Category::parse(&input.category));
+    let cats = {
+        let mut c = conn(app).await?;
+        super::category::load(&mut c).await?
+    };
+    let category = v.field("category", super::category::known(&cats, &input.category));
     let level = match input.severity.trim() {
         "normal" => Some("normal"),
         "urgent" => Some("urgent"),
@@ -146,11 +151,11 @@ pub async fn publish(app: &App, grant: &Grant, input: &PolicyInput) -> AppResult
     let now = app.now_ms();
     let by = grant.principal().id;
     let mode_code = super::clock::mode_str(mode);
-    let body = &body;
+    let (body, category) = (&body, &category);
     let id = run(app, "complaint.publish_policy", move |mut tx| async move {
         let id = store::complaint::clock::insert_policy(
             &mut tx,
-            category.code(),
+            category.as_str(),
             level,
             mode_code,
             body,
@@ -158,7 +163,7 @@ pub async fn publish(app: &App, grant: &Grant, input: &PolicyInput) -> AppResult
             by,
         )
         .await?;
-        for cid in store::complaint::clock::open_with(&mut tx, category.code(), level).await? {
+        for cid in store::complaint::clock::open_with(&mut tx, category.as_str(), level).await? {
             super::clock::rebase(&mut tx, cid, None, Some(id), now, "system", by).await?;
         }
         Ok((tx, id))

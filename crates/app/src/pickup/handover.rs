@@ -45,20 +45,19 @@ pub fn photo_type(header: &str) -> Result<&'static str, PhotoError> {
         .ok_or(PhotoError::Type)
 }
 
-/// Checks a photo: a known type, at most [`MAX_PHOTO_BYTES`], and magic bytes
-/// matching the type (JPEG `FF D8 FF`, PNG `89 50 4E 47 0D 0A 1A 0A`, WebP
-/// `RIFF….WEBP`).
+/// Checks a photo: a known type, at most [`MAX_PHOTO_BYTES`], and first bytes
+/// matching the type by the one signature rule, `domain::signature::matches`.
 pub fn check_photo(content_type: &str, bytes: &[u8]) -> Result<&'static str, PhotoError> {
     let t = photo_type(content_type)?;
     if bytes.len() > MAX_PHOTO_BYTES {
         return Err(PhotoError::TooLarge);
     }
-    let ok = match t {
-        "image/jpeg" => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
-        "image/png" => bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]),
-        _ => bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP",
-    };
-    if ok { Ok(t) } else { Err(PhotoError::Magic) }
+    // The same signature rule as a complaint's evidence (`domain::signature`).
+    if domain::signature::matches(t, bytes) {
+        Ok(t)
+    } else {
+        Err(PhotoError::Magic)
+    }
 }
 
 /// One checklist item as recorded.

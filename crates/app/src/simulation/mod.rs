@@ -188,7 +188,7 @@ async fn shared(db: &Db, now: Timestamp, spare: Option<i64>) -> AppResult<model:
     for c in domain::complaint::Category::ALL {
         let (id, _) = crate::complaint::policy::current(
             &mut tx,
-            *c,
+            &(*c).into(),
             domain::complaint::Severity::Normal,
             now,
         )

@@ -325,6 +325,7 @@ pub async fn to_complaint(
         severity: "normal".into(),
         urgent_reason: None,
         description,
+        part_number: None,
     };
     let complaint = crate::complaint::file(app, &complaint_grant, &input).await?;
     let now = app.now_ms();

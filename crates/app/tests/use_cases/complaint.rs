@@ -74,6 +74,7 @@ fn input(fx: &Fx, severity: &str, reason: Option<&str>) -> FileInput {
         severity: severity.into(),
         urgent_reason: reason.map(str::to_string),
         description: "刹车异响，修后仍有".into(),
+        part_number: None,
     }
 }
 

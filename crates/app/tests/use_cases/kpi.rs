@@ -84,6 +84,7 @@ fn complaint_input(fx: &Fx) -> FileInput {
         severity: "normal".into(),
         urgent_reason: None,
         description: "保养后仍有异响".into(),
+        part_number: None,
     }
 }
 

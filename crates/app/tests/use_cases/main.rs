@@ -15,6 +15,7 @@ mod kpi_sql;
 mod appointment_feed;
 mod billing;
 mod complaint;
+mod complaint_catalogue;
 mod demo_day;
 mod demo_guarantee;
 mod follow_up;

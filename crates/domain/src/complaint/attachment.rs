@@ -102,20 +102,8 @@ impl Media {
     /// eight-byte signature, WebP `RIFF….WEBP`, MP3 an `ID3` tag or an MPEG frame
     /// sync, M4A `….ftyp`, AMR `#!AMR`, WAV `RIFF….WAVE`.
     pub fn matches(self, bytes: &[u8]) -> bool {
-        let riff =
-            |form: &[u8]| bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == form;
-        match self {
-            Media::Jpeg => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
-            Media::Png => bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]),
-            Media::Webp => riff(b"WEBP"),
-            Media::Mp3 => {
-                bytes.starts_with(b"ID3")
-                    || (bytes.len() >= 2 && bytes[0] == 0xFF && bytes[1] & 0xE0 == 0xE0)
-            }
-            Media::M4a => bytes.len() >= 8 && &bytes[4..8] == b"ftyp",
-            Media::Amr => bytes.starts_with(b"#!AMR"),
-            Media::Wav => riff(b"WAVE"),
-        }
+        // The one signature rule of every stored file.
+        crate::signature::matches(self.content_type(), bytes)
     }
 }
 

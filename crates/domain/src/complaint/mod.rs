@@ -8,7 +8,9 @@
 
 pub mod analysis;
 pub mod attachment;
+pub mod category;
 pub mod closure;
+pub mod escalation;
 pub mod goodwill;
 pub mod sla;
 pub mod workflow;

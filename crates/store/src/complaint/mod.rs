@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod attachment;
+pub mod category;
 pub mod clock;
 pub mod closure;
 pub mod notice;
@@ -145,6 +146,8 @@ pub struct NewComplaint<'a> {
     pub received_at: i64,
     /// Who filed it.
     pub created_by: i64,
+    /// The part it is about, when named at intake.
+    pub part_number: Option<&'a str>,
 }
 
 /// Stores a new received complaint (clock 1); returns its id.
@@ -152,8 +155,8 @@ pub async fn insert(conn: &mut AnyConnection, c: &NewComplaint<'_>) -> StoreResu
     Ok(sqlx::query_scalar(
         "INSERT INTO complaints (station_id, region_id, customer_id, vehicle_id, repair_order_id, channel, \
          source_link, category, severity, urgent_reason, description, state, policy_id, clock_no, \
-         clock_started_at, breached, reopened, received_at, created_by) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,'received',$12,1,$13,0,0,$13,$14) RETURNING id",
+         clock_started_at, breached, reopened, received_at, created_by, part_number) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,'received',$12,1,$13,0,0,$13,$14,$15) RETURNING id",
     )
     .bind(c.station_id)
     .bind(c.region_id)
@@ -169,6 +172,7 @@ pub async fn insert(conn: &mut AnyConnection, c: &NewComplaint<'_>) -> StoreResu
     .bind(c.policy_id)
     .bind(c.received_at)
     .bind(c.created_by)
+    .bind(c.part_number)
     .fetch_one(conn)
     .await?)
 }
@@ -304,7 +308,22 @@ pub async fn set_state(
     Ok(r.rows_affected() == 1)
 }
 
-/// Records the analysis: responsibility, cause, the part it names and when it ended.
+/// Names the part a complaint is about (or none), at any time.
+pub async fn set_part(
+    conn: &mut AnyConnection,
+    id: i64,
+    part_number: Option<&str>,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE complaints SET part_number = $1 WHERE id = $2")
+        .bind(part_number)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records the analysis: responsibility, cause, the part it names (an analysis that
+/// names none keeps the part named before) and when it ended.
 pub async fn set_analysis(
     conn: &mut AnyConnection,
     id: i64,
@@ -314,7 +333,7 @@ pub async fn set_analysis(
     at: i64,
 ) -> StoreResult<()> {
     sqlx::query(
-        "UPDATE complaints SET responsibility = $1, cause = $2, part_number = $3, analysed_at = $4 WHERE id = $5",
+        "UPDATE complaints SET responsibility = $1, cause = $2, part_number = COALESCE($3, part_number), analysed_at = $4 WHERE id = $5",
     )
     .bind(responsibility)
     .bind(cause)

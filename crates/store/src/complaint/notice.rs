@@ -155,3 +155,49 @@ pub async fn mark_read(conn: &mut AnyConnection, ids: &[i64], at: i64) -> StoreR
         .await?;
     Ok(r.rows_affected())
 }
+
+/// A person an escalation notice goes to, with the addresses their record holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recipient {
+    /// Staff id.
+    pub staff_id: i64,
+    /// Mobile number (may be empty).
+    pub phone: String,
+    /// WeChat id, when given.
+    pub wechat_id: Option<String>,
+}
+
+/// The active people of an escalation level: the station's managers
+/// (`station_manager`), the region's managers (`regional_manager`) or head office's
+/// administrators (`head_office`: no station, no region). Any other level has none.
+pub async fn recipients(
+    conn: &mut AnyConnection,
+    level: &str,
+    station_id: i64,
+    region_id: i64,
+) -> StoreResult<Vec<Recipient>> {
+    let (cond, unit) = match level {
+        "station_manager" => ("role = 'station_manager' AND station_id = $1", station_id),
+        "regional_manager" => ("role = 'regional_manager' AND region_id = $1", region_id),
+        "head_office" => (
+            "role = 'administrator' AND station_id IS NULL AND region_id IS NULL AND id > $1",
+            0,
+        ),
+        _ => return Ok(Vec::new()),
+    };
+    let sql =
+        format!("SELECT id, phone, wechat_id FROM staff WHERE active = 1 AND {cond} ORDER BY id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(unit)
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Recipient {
+                staff_id: r.try_get("id")?,
+                phone: r.try_get("phone")?,
+                wechat_id: r.try_get("wechat_id")?,
+            })
+        })
+        .collect()
+}

@@ -4,6 +4,7 @@
 //! own filing and follow-up answer.
 
 pub mod attachment;
+pub mod category;
 
 use super::{ListQuery, json, path_id};
 use crate::AppState;
@@ -36,6 +37,7 @@ use std::collections::HashMap;
         resume,
         reassign,
         severity,
+        part,
         zero,
         follow_up,
         goodwill,
@@ -65,7 +67,8 @@ use std::collections::HashMap;
         FollowUpInput,
         GoodwillInput,
         PolicyInput,
-        PolicyView
+        PolicyView,
+        app::complaint::part::PartInput
     ))
 )]
 pub struct ComplaintApi;
@@ -83,6 +86,7 @@ pub fn router() -> Router<AppState> {
         .route("/complaints/{id}/resume", post(resume))
         .route("/complaints/{id}/reassign", post(reassign))
         .route("/complaints/{id}/severity", post(severity))
+        .route("/complaints/{id}/part", post(part))
         .route("/complaints/{id}/zeros", post(zero))
         .route("/complaints/{id}/follow-up", post(follow_up))
         .route("/complaints/{id}/goodwill", post(goodwill))
@@ -105,6 +109,7 @@ pub fn router() -> Router<AppState> {
             "/me/complaints/{id}/attachments",
             post(attachment::attach_own),
         )
+        .merge(category::router())
 }
 
 /// A workflow event with its note.
@@ -226,6 +231,12 @@ write_action!(
     /// Records the analysis: responsibility and cause.
     analyse, "/api/v1/complaints/{id}/analysis", AnalysisInput,
     |a, g, id, i| app::complaint::action::analyse(a, &g, id, &i)
+);
+write_action!(
+    /// Names (or clears, blank) the part the complaint is about, at any time; an
+    /// unknown part number is 422 `complaint.part_unknown`. Audited in the timeline.
+    part, "/api/v1/complaints/{id}/part", app::complaint::part::PartInput,
+    |a, g, id, i| app::complaint::part::name_part(a, &g, id, &i)
 );
 write_action!(
     /// Stops the clocks while waiting for the customer.

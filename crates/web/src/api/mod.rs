@@ -4,6 +4,7 @@
 // Machinery.
 pub mod auth;
 pub mod export;
+pub mod file;
 
 // Business areas.
 pub mod appointment;

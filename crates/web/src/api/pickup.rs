@@ -12,7 +12,7 @@ use app::pickup::{ChecklistItem, ConfirmInput, PhotoError, PickupInput, PickupVi
 use app::pickup::{READ, WRITE};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -242,21 +242,7 @@ pub async fn get_photo(
     let (ct, bytes) = app::pickup::photo(&s.app, &g, id, photo_id)
         .await
         .map_err(|e| c.err(e))?;
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&ct).unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=86400"),
-    );
-    Ok(r)
+    Ok(crate::api::file::stored_file(&ct, bytes, None))
 }
 
 /// Records the owner's confirmation of the hand-over (checklist complete, photos taken).

@@ -8,8 +8,8 @@
 
 use crate::AppState;
 use crate::console::chrome::show_time;
-use crate::console::complaint::CATEGORIES;
 use crate::console::complaint::attachment::{self as files, FileRow};
+use crate::console::complaint::cats::Cats;
 use crate::console::form::{FormData, render, t};
 use crate::error::page_error;
 use crate::extract::{SESSION_COOKIE, constant_time_eq, cookie};
@@ -118,6 +118,7 @@ async fn show_with(
         Err(_) => vec![],
     };
     let read = p.grant(Action::ComplaintRead).ok();
+    let cats = Cats::load(&s.app, p, lang).await;
     let mut cards = Vec::with_capacity(mine.len());
     for c in &mine {
         let sent = match &read {
@@ -129,7 +130,7 @@ async fn show_with(
         cards.push(Card {
             id: c.id,
             received: show_time(c.received_at),
-            category: t(lang, &format!("complaint.category.{}", c.category)),
+            category: cats.name(&c.category),
             state: t(lang, &format!("complaint.own.state.{}", c.state)),
             state_code: c.state.clone(),
             description: c.description.clone(),
@@ -165,10 +166,7 @@ async fn show_with(
                 )
             })
             .collect(),
-        categories: CATEGORIES
-            .iter()
-            .map(|c| (c.to_string(), t(lang, &format!("complaint.category.{c}"))))
-            .collect(),
+        categories: cats.active(),
         scores: (1..=5u8)
             .rev()
             .map(|n| (n, t(lang, &format!("complaint.satisfaction.{n}"))))

@@ -25,6 +25,7 @@ mod billing_web;
 mod booking_web;
 mod capacity_move;
 mod complaint_attachments;
+mod complaint_categories;
 mod complaint_console;
 mod complaint_goodwill;
 mod complaint_pages;

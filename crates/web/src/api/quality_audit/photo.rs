@@ -11,7 +11,7 @@ use crate::extract::Caller;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::permission::Action;
 use std::collections::HashMap;
@@ -98,15 +98,5 @@ pub async fn photo(
     let (ct, bytes) = app::quality_audit::photo::bytes(&s.app, &g, id, photo_id)
         .await
         .map_err(|e| c.err(e))?;
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&ct).unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    Ok(r)
+    Ok(crate::api::file::stored_file(&ct, bytes, None))
 }

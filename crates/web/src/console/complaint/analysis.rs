@@ -102,7 +102,7 @@ async fn load(
     s: &AppState,
     user: &ConsoleUser,
     q: &HashMap<String, String>,
-) -> Result<(Dimension, Date, Date, Report, app::network::UnitNames), app::AppError> {
+) -> Result<(Dimension, Date, Date, Report, Names), app::AppError> {
     let grant = user
         .session
         .principal
@@ -115,8 +115,25 @@ async fn load(
     let mut ids: Vec<i64> = report.rows.iter().map(|r| r.station_id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let names = app::network::unit_names(&s.app, &ids).await?;
-    Ok((dim, from, to, report, names))
+    let units = app::network::unit_names(&s.app, &ids).await?;
+    let cats = super::cats::Cats::load(&s.app, &user.session.principal, user.lang).await;
+    Ok((dim, from, to, report, Names { units, cats }))
+}
+
+/// The names a report shows: stations and regions, and the categories.
+struct Names {
+    units: app::network::UnitNames,
+    cats: super::cats::Cats,
+}
+
+impl Names {
+    fn station(&self, id: i64, en: bool) -> String {
+        self.units.station(id, en)
+    }
+
+    fn region(&self, id: i64, en: bool) -> String {
+        self.units.region(id, en)
+    }
 }
 
 fn en_name(chrome: &crate::console::Chrome) -> bool {
@@ -129,13 +146,13 @@ fn group_label(
     chrome: &crate::console::Chrome,
     dim: Dimension,
     key: &str,
-    names: &app::network::UnitNames,
+    names: &Names,
     rows: &[FactRow],
 ) -> String {
     let en = chrome.lang == Lang::En;
     let id = || key.parse::<i64>().unwrap_or(0);
     match dim {
-        Dimension::Category => chrome.t(&format!("complaint.category.{key}")),
+        Dimension::Category => names.cats.name(key),
         Dimension::Station => names.station(id(), en),
         Dimension::Region => names.region(id(), en),
         Dimension::Model if key.is_empty() => chrome.t("complaint.an.no_vehicle"),
@@ -296,7 +313,7 @@ pub(super) async fn page(
                             vec![
                                 show_time(r.received_at),
                                 names.station(r.station_id, en),
-                                chrome.t(&format!("complaint.category.{}", r.category)),
+                                names.cats.name(&r.category),
                                 chrome.t(&format!("complaint.state.{}", r.state)),
                             ],
                         )

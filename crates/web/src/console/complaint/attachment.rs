@@ -5,18 +5,18 @@
 //! served back with its checked type and a `Content-Disposition` naming it. The
 //! owner's page ([`crate::owner::complaint`]) uses the same rows and response.
 
-use super::super::chrome::{show_time, urlencode};
+use super::super::chrome::show_time;
 use super::super::form::{error_page, t};
 use super::super::session::{ConsoleUser, grant};
 use super::forms::Failed;
 use crate::AppState;
-use crate::console::pickup::{photo_response, read_file_upload};
+use crate::console::pickup::read_file_upload;
 use crate::i18n::{Lang, tables};
 use app::AppError;
 use app::complaint::attachment::{AttachmentFile, AttachmentRow, MAX_PER_COMPLAINT};
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
 use domain::Violation;
 use domain::complaint::attachment::{MAX_BYTES, MAX_SIZE_TEXT, Media};
@@ -157,30 +157,10 @@ pub fn attachment_box(
     }
 }
 
-/// The file itself: its checked type, `nosniff`, and `Content-Disposition: inline`
-/// with the name (an ASCII fallback and the UTF-8 name of RFC 6266), so a browser
-/// shows a photo or plays a recording and saves it under its name.
+/// The file itself, through the one stored-file response ([`crate::api::file`]):
+/// its checked type, `nosniff` and `Content-Disposition: inline` with its name.
 pub fn file_response(f: AttachmentFile) -> Response {
-    let ascii: String = f
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let disposition = format!(
-        "inline; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        urlencode(&f.file_name)
-    );
-    let mut r = photo_response(&f.content_type, f.bytes);
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    r
+    crate::api::file::stored_file(&f.content_type, f.bytes, Some(&f.file_name))
 }
 
 /// The status of a refused file: 413 too large, 415 not a photo or recording (or

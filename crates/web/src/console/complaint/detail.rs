@@ -140,6 +140,7 @@ pub(super) async fn show(
     let names = app::network::unit_names(&s.app, &[c.station_id])
         .await
         .unwrap_or_default();
+    let cats = super::cats::Cats::load(&s.app, &user.session.principal, lang).await;
     let tr = |prefix: &str, code: &str| chrome.t(&format!("{prefix}.{code}"));
     let opt = |v: &Option<String>, prefix: &str| {
         v.as_deref()
@@ -161,10 +162,7 @@ pub(super) async fn show(
             chrome.t("complaint.col.channel"),
             tr("complaint.channel", &c.channel),
         ),
-        (
-            chrome.t("complaint.col.category"),
-            tr("complaint.category", &c.category),
-        ),
+        (chrome.t("complaint.col.category"), cats.name(&c.category)),
         (chrome.t("complaint.col.severity"), severity),
         (
             chrome.t("complaint.col.state"),
@@ -366,7 +364,7 @@ pub(super) async fn show(
     let page = DetailPage {
         title: format!(
             "{} · {}",
-            tr("complaint.category", &c.category),
+            cats.name(&c.category),
             names.station(c.station_id, lang == Lang::En)
         ),
         facts,

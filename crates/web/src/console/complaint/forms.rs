@@ -1,7 +1,7 @@
 //! The working forms of the complaint detail page: first response, analysis and
 //! responsibility, the three zeros, the follow-up call, goodwill (typed in yuan),
 //! pause and resume while waiting for the customer, reassignment to another station
-//! and a severity change. Each posts to its own path; success goes back to the
+//! a severity change and the part concerned (named at any time). Each posts to its own path; success goes back to the
 //! form's anchor on the detail page with a toast (post–redirect–get), bad input shows
 //! the page again with each error beside its field and the typed values kept. This
 //! file builds the forms; [`super::submit`] receives them.
@@ -26,6 +26,7 @@ pub const FORMS: &[&str] = &[
     "resume",
     "reassign",
     "severity",
+    "part",
 ];
 
 /// One working form of the detail page.
@@ -215,8 +216,14 @@ pub fn forms(
         ],
     );
     add("reassign", vec![]);
+    add("part", vec![field(lang, "part_number", "text")]);
     for f in &mut out {
         match f.id {
+            "part" => {
+                for x in &mut f.fields {
+                    x.value = c.part_number.clone().unwrap_or_default();
+                }
+            }
             "severity" => {
                 for x in &mut f.fields {
                     x.value = match x.name {

@@ -9,7 +9,6 @@ use super::super::form::{Field, FormData, error_page, render, t};
 use super::super::select::SearchSelect;
 use super::super::session::ConsoleUser;
 use super::super::toast;
-use super::CATEGORIES;
 use crate::AppState;
 use crate::console::chrome::{show_time, urlencode};
 use crate::i18n::Lang;
@@ -200,6 +199,7 @@ async fn build(
         })
         .collect();
     let stations = app::complaint::reach::stations(&s.app, &grant, en).await?;
+    let cats = super::cats::Cats::load(&s.app, &user.session.principal, lang).await;
     let mut fields = vec![
         field(
             lang,
@@ -215,12 +215,7 @@ async fn build(
             ),
         ),
         field(lang, "source_link", "text", vec![]),
-        field(
-            lang,
-            "category",
-            "select",
-            opts(lang, "complaint.category", CATEGORIES.iter().copied()),
-        ),
+        field(lang, "category", "select", cats.active()),
         field(
             lang,
             "severity",
@@ -243,6 +238,7 @@ async fn build(
                 .collect(),
         ),
         field(lang, "description", "textarea", vec![]),
+        field(lang, "part_number", "text", vec![]),
     ];
     for f in &mut fields {
         f.value = get(f.name);
@@ -344,6 +340,7 @@ pub(super) async fn file(State(s): State<AppState>, user: ConsoleUser, form: For
         severity: form.get("severity").to_string(),
         urgent_reason: (!reason.is_empty()).then_some(reason),
         description: form.get("description").to_string(),
+        part_number: Some(form.get("part_number").to_string()),
     };
     match app::complaint::file(&s.app, &grant, &input).await {
         Ok(c) => toast::redirect(

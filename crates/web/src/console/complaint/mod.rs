@@ -4,6 +4,8 @@
 
 pub mod analysis;
 pub mod attachment;
+pub mod categories;
+pub mod cats;
 pub mod chart;
 pub mod detail;
 pub mod forms;
@@ -41,22 +43,20 @@ pub(crate) const STATES: &[&str] = &[
     "closed",
 ];
 
-/// The categories the filter offers.
-pub(crate) const CATEGORIES: &[&str] = &[
-    "repair_quality",
-    "service_attitude",
-    "price_dispute",
-    "waiting_time",
-    "parts_quality",
-    "other",
-];
-
 /// Routes of the complaint pages.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/complaints", get(queue))
         .route("/console/complaints/analysis", get(analysis::page))
         .route("/console/complaints/inbox", get(inbox::page))
+        .route(
+            "/console/complaints/categories",
+            get(categories::page).post(categories::add),
+        )
+        .route(
+            "/console/complaints/categories/{code}",
+            get(categories::page).post(categories::change),
+        )
         .route(
             "/console/complaints/goodwill-limits",
             get(goodwill::page).post(goodwill::save),
@@ -199,6 +199,7 @@ async fn queue(
     };
     let state = pick(&q, "state", STATES);
     let en = user.lang == Lang::En;
+    let cats = cats::Cats::load(&s.app, &user.session.principal, user.lang).await;
     let stations = app::complaint::reach::stations_in_regions(&s.app, &grant, en)
         .await
         .unwrap_or_default();
@@ -220,7 +221,7 @@ async fn queue(
         include_closed: state.as_deref() == Some("closed"),
         state,
         severity: pick(&q, "severity", &["normal", "urgent"]),
-        category: pick(&q, "category", CATEGORIES),
+        category: pick(&q, "category", &cats.codes()),
         breached: pick(&q, "breached", &["yes", "no"]).map(|b| b == "yes"),
     };
     let page: i64 = q
@@ -258,7 +259,7 @@ async fn queue(
                 href: format!("/console/complaints/{}", c.id),
                 received: show_time(c.received_at),
                 station: names.station(c.station_id, en),
-                category: chrome.t(&format!("complaint.category.{}", c.category)),
+                category: cats.name(&c.category),
                 severity: chrome.t(&format!("complaint.severity.{}", c.severity)),
                 urgent: c.severity == "urgent",
                 state: chrome.t(&format!("complaint.state.{}", c.state)),
@@ -314,7 +315,7 @@ async fn queue(
         FilterBox {
             name: "category".into(),
             label: chrome.t("complaint.f.category"),
-            options: opts("complaint.category", CATEGORIES),
+            options: cats.all(),
             value: value("category"),
         },
         FilterBox {

@@ -109,6 +109,12 @@ async fn run(
             };
             action::change_severity(a, &grant, id, &input).await
         }
+        "part" => {
+            let input = app::complaint::part::PartInput {
+                part_number: Some(data.get("part_number").to_string()),
+            };
+            app::complaint::part::name_part(a, &grant, id, &input).await
+        }
         _ => Err(AppError::NotFound),
     }
 }

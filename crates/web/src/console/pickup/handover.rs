@@ -18,7 +18,7 @@ use app::pickup::{READ, WRITE};
 use askama::Template;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{Violation, Violations};
 use std::collections::HashMap;
@@ -520,24 +520,10 @@ pub(super) async fn upload(
     }
 }
 
-/// A hand-over photo, byte for byte, never sniffed as anything else.
+/// A hand-over or audit photo, byte for byte, never sniffed as anything else: the
+/// one stored-file response ([`crate::api::file::stored_file`]) without a name.
 pub fn photo_response(content_type: &str, bytes: Vec<u8>) -> Response {
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(content_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=86400"),
-    );
-    r
+    crate::api::file::stored_file(content_type, bytes, None)
 }
 
 pub(super) async fn photo(
