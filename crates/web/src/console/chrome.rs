@@ -159,6 +159,13 @@ impl Chrome {
         tables().t(self.lang, key).to_string()
     }
 
+    /// The heading of column `i` of a list (`""` past the last one): a phone shows a
+    /// list as one card per row, each cell labelled with its heading (`data-label`),
+    /// since the card layout hides the table's heading row.
+    pub fn col<'a>(&self, sort: &'a [SortHeader], i: usize) -> &'a str {
+        sort.get(i).map(|h| h.label.as_str()).unwrap_or_default()
+    }
+
     /// Adds a breadcrumb.
     pub fn crumb(mut self, href: impl Into<String>, text: impl Into<String>) -> Chrome {
         self.crumbs.push((href.into(), text.into()));
