@@ -579,9 +579,9 @@ fn named_data(
     Value::Object(out)
 }
 
-/// `90 min` / `1 h 30 min` in the page's language.
+/// `90 min` as `1 h 30 min` in the page's language.
 fn minutes(lang: Lang, m: i64) -> String {
-    tables().fill(lang, "svc.minutes", &[("n", &m.to_string())])
+    super::super::chrome::duration_text(lang, m)
 }
 
 /// A quantity without trailing zeros: 2, 1.5, 0.25.

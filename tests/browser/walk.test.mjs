@@ -1,0 +1,154 @@
+// The product walked as new users walk it (issue 17, findings 1–14): each role signs in
+// on a fresh small demo (advisor, technician, call-centre agent, station manager,
+// regional manager, head office, privacy officer) and the owner on a 390 px phone;
+// every page its navigation offers, and the first record each list links to, is
+// opened in zh-CN and en at 1440 and 390 px and screenshotted. On every page:
+//   - no raw translation key (`svc.event.rated`, `book.none`…) and no bare code
+//     (`customer:1`, `role.provider #0`);
+//   - the page's own words (headings, column heads, labels, buttons, tags, navigation)
+//     in the page's language: no Chinese on an English page, no English words on a
+//     Chinese one beyond the shared abbreviations (VIN, KPI, NPS…);
+//   - nothing scrolls sideways at 390 px;
+//   - the address bar never holds a POST-only URL (reloading it would answer 405).
+// Every finding is listed together, so one run shows them all.
+//
+//   SERVER_LOG=/tmp/desk-server.log BASE_URL=http://127.0.0.1:8193 node --test tests/browser/walk.test.mjs
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { BASE_URL, CHROMIUM, newPage, signInOwner, signInStaff, screenshot } from './helpers.mjs';
+
+const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+mkdirSync(SHOTS, { recursive: true });
+const LANGS = ['zh-CN', 'en'];
+const WIDTHS = [1440, 390];
+const ROLES = ['advisor', 'technician', 'agent', 'manager', 'regional', 'admin', 'privacy'];
+
+/** The prefixes of the translation keys (a key shown as text is a missing translation). */
+const KEY = /\b(?:app|nav|svc|book|pk|privacy|audit|job|board|home|kpi|bill|payment|recon|complaint|gt[234]|survey|own|owner|consent|qa|cap|role|rule|field|status|error|errpage|page|sort|table|select|form|confirm|toast|notice|outbox|lookup|login|station|channel|unit|detail|section|refund|template|action|lang)\.[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*\b/;
+/** Ids shown where names belong. */
+const BARE_ID = /\b(?:customer|vehicle|station|staff|provider):\d+\b|#0\b/;
+/** Abbreviations a Chinese page writes in Latin letters. */
+const LATIN_OK = /^(?:VIN|KPI|NPS|CSI|SUV|API|PDF|CSV|XLSX|JSON|OK|ID|EV|SMS|WeChat|QR|PDCA|OEM|RO|BEV|PHEV|SOC|SOH|TOP|Excel)$/i;
+/** Data beside the page's words: a person's name with the masked phone, the legal term
+ * 三包 that the English pages keep in brackets after "Three guarantees". */
+const DATA = /\d{3}\*{4}\d{4}|\(三包\)/;
+
+/** The page's own words: the elements that are never data. */
+async function chromeWords(page) {
+  return page.evaluate(() => {
+    const own = (el) => [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join(' ');
+    const sel = 'th, label, button, a.btn, .tag, nav.side a, .pager, .sort-bar-label, h2, legend, .empty, .alert, caption';
+    return [...document.querySelectorAll(sel)]
+      .filter((el) => el.offsetParent !== null || el.closest('nav'))
+      .map((el) => ({ tag: el.tagName.toLowerCase(), text: own(el).replace(/\s+/g, ' ').trim() }))
+      .filter((w) => w.text.length > 0);
+  });
+}
+
+/** What a new user would trip on, on the page as it is now. */
+async function findings(page, lang, width, what) {
+  const out = [];
+  // A `<code>` is a technical identifier shown as one on purpose (the job queue's keys).
+  const text = await page.evaluate(() => {
+    const copy = document.body.cloneNode(true);
+    copy.querySelectorAll('code, script, style').forEach((c) => c.remove());
+    copy.querySelectorAll('*').forEach((el) => el.append(' '));
+    return copy.textContent;
+  });
+  const key = text.match(KEY);
+  if (key) out.push(`${what}: raw key "${key[0]}"`);
+  const bare = text.match(BARE_ID);
+  if (bare) out.push(`${what}: bare id "${bare[0]}"`);
+  // A table cell that is nothing but a dotted code (`outbox.deliver`, `billing.query`).
+  const codes = await page.$$eval('main td', (tds) => tds.map((td) => td.innerText.trim())
+    .filter((t) => /^[a-z_]+(?:\.[a-z_]+)+$/.test(t)));
+  if (codes.length) out.push(`${what}: a code where its label belongs "${codes[0]}"`);
+  for (const w of await chromeWords(page)) {
+    if (DATA.test(w.text)) continue;
+    if (lang === 'en' && /[\u4e00-\u9fff]/.test(w.text.replace(/[\u4e00-\u9fff][A-Z0-9·]{4,7}/g, ''))) {
+      out.push(`${what}: Chinese on an English page <${w.tag}> "${w.text.slice(0, 40)}"`);
+    }
+    if (lang === 'zh-CN') {
+      const words = (w.text.match(/[A-Za-z]{3,}/g) ?? []).filter((x) => !LATIN_OK.test(x));
+      if (words.length) out.push(`${what}: English on a Chinese page <${w.tag}> "${w.text.slice(0, 40)}"`);
+    }
+  }
+  if (width === 390) {
+    const { sw, cw } = await page.evaluate(() => ({
+      sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth,
+    }));
+    if (sw > cw) out.push(`${what}: scrolls sideways (${sw} > ${cw})`);
+  }
+  return out;
+}
+
+/** The pages a role's navigation offers, and the first record each list links to. */
+async function pagesOf(page) {
+  const nav = await page.$$eval('nav.side a[href^="/console"]', (as) => as.map((a) => a.getAttribute('href')));
+  const out = new Set(['/console', ...nav]);
+  for (const href of nav) {
+    await page.goto(`${BASE_URL}${href}`);
+    const first = await page.$$eval('main table tbody a[href^="/console/"], main .board a[href^="/console/"]',
+      (as) => as.map((a) => a.getAttribute('href')).find((h) => /\/\d+$/.test(h)));
+    if (first) out.add(first);
+  }
+  return [...out];
+}
+
+test('every page of every role, zh and en, 1440 and 390 px: no raw keys, one language, no sideways scroll', { timeout: 900_000 }, async () => {
+  const browser = await chromium.launch(CHROMIUM);
+  const found = [];
+  try {
+    for (const role of ROLES) {
+      const probe = await newPage(browser, 'zh-CN');
+      await signInStaff(probe, role, 'zh-CN');
+      const paths = await pagesOf(probe);
+      await probe.context().close();
+      for (const lang of LANGS) {
+        for (const width of WIDTHS) {
+          const page = await newPage(browser, lang, width);
+          await signInStaff(page, role, lang);
+          for (const path of paths) {
+            const r = await page.goto(`${BASE_URL}${path}`);
+            const what = `${role} ${path} ${lang} ${width}`;
+            if (r.status() >= 400) found.push(`${what}: answers ${r.status()}`);
+            found.push(...await findings(page, lang, width, what));
+            await screenshot(page, `${SHOTS}walk-${role}-${path.replace(/[^a-z0-9]+/g, '-')}-${lang}-${width}.png`);
+          }
+          await page.context().close();
+        }
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  assert.deepEqual(found, [], `what a new user trips on:\n${found.join('\n')}`);
+});
+
+test('the owner on a phone: home, booking, messages and the order link, zh and en', { timeout: 240_000 }, async () => {
+  const browser = await chromium.launch(CHROMIUM);
+  const found = [];
+  try {
+    for (const lang of LANGS) {
+      const page = await newPage(browser, lang, 390);
+      await signInOwner(page);
+      await page.goto(`${BASE_URL}/lang/${lang}?back=/owner`);
+      const links = await page.$$eval('main a[href^="/owner"]', (as) => [...new Set(as.map((a) => a.getAttribute('href')))]);
+      for (const path of ['/owner', ...links].slice(0, 12)) {
+        const r = await page.goto(`${BASE_URL}${path}`);
+        const what = `owner ${path} ${lang} 390`;
+        if (r.status() >= 400) found.push(`${what}: answers ${r.status()}`);
+        found.push(...await findings(page, lang, 390, what));
+        await screenshot(page, `${SHOTS}walk-owner-${path.replace(/[^a-z0-9]+/g, '-').slice(0, 40)}-${lang}-390.png`);
+      }
+      await page.context().close();
+    }
+  } finally {
+    await browser.close();
+  }
+  assert.deepEqual(found, [], `what an owner trips on:\n${found.join('\n')}`);
+});
