@@ -61,6 +61,9 @@ async function findings(page, lang, width, what) {
   });
   const key = text.match(KEY);
   if (key) out.push(`${what}: raw key "${key[0]}"`);
+  // Units after a number in the page's language ("1.00 h", "274 min" on a Chinese page).
+  const unit = lang === 'zh-CN' && text.match(/\d\s?(?:min|h)\b/);
+  if (unit) out.push(`${what}: an English unit on a Chinese page "${unit[0]}"`);
   const bare = text.match(BARE_ID);
   if (bare) out.push(`${what}: bare id "${bare[0]}"`);
   // A table cell that is nothing but a dotted code (`outbox.deliver`, `billing.query`).
@@ -82,6 +85,12 @@ async function findings(page, lang, width, what) {
       sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth,
     }));
     if (sw > cw) out.push(`${what}: scrolls sideways (${sw} > ${cw})`);
+    // A list (the shared data table) is one card per row on a phone: no column is
+    // hidden past the edge of its box.
+    const cut = await page.$$eval('table.data-table', (ts) => ts
+      .filter((t) => t.offsetParent !== null && t.scrollWidth > t.parentElement.clientWidth + 1)
+      .map((t) => t.id || t.className));
+    if (cut.length) out.push(`${what}: a list's columns are cut at 390 px (${cut[0]})`);
   }
   return out;
 }
@@ -163,4 +172,66 @@ test('the owner on a phone: home, booking, messages and the order link, zh and e
     await browser.close();
   }
   assert.deepEqual(found, [], `what an owner trips on:\n${found.join('\n')}`);
+});
+
+test('every home starts the work: search, book, the customer\'s cars; durations in words (zh and en)', { timeout: 180_000 }, async () => {
+  const browser = await chromium.launch(CHROMIUM);
+  try {
+    for (const lang of LANGS) {
+      // The hotline's home is no longer "welcome + role": a caller is found by the
+      // phone's last digits from the home itself.
+      const agent = await newPage(browser, lang);
+      await signInStaff(agent, 'agent', lang);
+      await agent.goto(`${BASE_URL}/console`);
+      assert.equal(await agent.locator('#home-start #home-q').count(), 1, 'a search box on the agent home');
+      assert.ok(await agent.locator('#home-start a[href="/console/appointments/new"]').count(), 'book from home');
+      await agent.fill('#home-q', '0000');
+      await click(agent, '#find-customer');
+      assert.match(agent.url(), /\/console\/customers\?q=0000/);
+      assert.match(await agent.textContent('main'), /138\*{4}0000/, 'the caller found by the phone tail');
+      await agent.goto(`${BASE_URL}/console`);
+      await agent.fill('#home-q', 'A0000');
+      await click(agent, '#find-vehicle');
+      assert.match(agent.url(), /\/console\/vehicles\?q=A0000/);
+      // The facts line uses the page's colon.
+      await agent.goto(`${BASE_URL}/console`);
+      const facts = await agent.textContent('main p.muted');
+      assert.ok(lang === 'en' ? !facts.includes('：') : facts.includes('：'), `colon of ${lang}: ${facts}`);
+      await agent.context().close();
+      // The privacy officer's home leads to the audit log.
+      const privacy = await newPage(browser, lang);
+      await signInStaff(privacy, 'privacy', lang);
+      await privacy.goto(`${BASE_URL}/console`);
+      assert.equal(await privacy.locator('#home-start a[href="/console/audit"]').count(), 1);
+      await privacy.context().close();
+      // Overruns read in hours and days of the page's language, not "7330 min".
+      const manager = await newPage(browser, lang);
+      await signInStaff(manager, 'manager', lang);
+      await manager.goto(`${BASE_URL}/console`);
+      const overruns = await manager.textContent('#home-overruns');
+      assert.ok(!/\d{4,} min/.test(overruns), overruns);
+      if (lang === 'zh-CN') assert.ok(!/\bmin\b/.test(overruns) && /分钟|小时|天/.test(overruns), overruns);
+      await manager.goto(`${BASE_URL}/console/board`);
+      const board = await manager.textContent('main');
+      assert.ok(!/\d{4,} min/.test(board) && (lang === 'en' || !/\bmin\b/.test(board)), 'board durations');
+      // A customer's cars open, and book, from the customer's page.
+      await manager.goto(`${BASE_URL}/console/customers?q=0000`);
+      await click(manager, 'main table tbody tr:first-child a');
+      const car = manager.locator('main a.btn[href^="/console/vehicles/"]:not([href*="new"])').first();
+      assert.equal(await car.count(), 1, 'the car is a link');
+      assert.ok(await manager.locator('main a.btn[href^="/console/appointments/new?vehicle="]').count(), 'book for the car');
+      await click(manager, 'main a.btn[href^="/console/appointments/new?vehicle="]');
+      assert.equal((await manager.locator('h1').count()), 1);
+      await manager.context().close();
+      // The job queue names its kinds and queues.
+      const admin = await newPage(browser, lang);
+      await signInStaff(admin, 'admin', lang);
+      await admin.goto(`${BASE_URL}/console/queue`);
+      const kinds = await admin.$$eval('#job-counts tbody td:nth-child(2)', (tds) => tds.map((td) => td.textContent.trim()));
+      assert.ok(kinds.length > 0 && kinds.every((k) => !/^[a-z_]+\.[a-z_]+$/.test(k)), `kinds by name: ${kinds}`);
+      await admin.context().close();
+    }
+  } finally {
+    await browser.close();
+  }
 });

@@ -530,7 +530,11 @@ mod tests {
         assert_eq!(duration_text(Lang::En, 1440), "1 d");
         assert_eq!(duration_text(Lang::ZhCn, 7330), "5 天 2 小时");
         assert_eq!(duration_text(Lang::ZhCn, 45), "45 分钟");
-        assert_eq!(duration_text(Lang::En, -5), "0 min", "a clock skew is no negative wait");
+        assert_eq!(
+            duration_text(Lang::En, -5),
+            "0 min",
+            "a clock skew is no negative wait"
+        );
     }
 
     #[test]

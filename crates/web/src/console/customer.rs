@@ -272,10 +272,7 @@ pub(crate) async fn show(
         if let Ok(vs) = app::vehicle::list(&s.app, &vg, &f, Page::new(1, 50)).await {
             for v in vs.items.iter().take(5) {
                 let plate = v.plate.clone().unwrap_or_else(|| v.vin.clone());
-                car_links.push((
-                    format!("/console/vehicles/{}", v.id),
-                    format!("{plate} {}", v.model),
-                ));
+                car_links.push((format!("/console/vehicles/{}", v.id), plate.clone()));
                 if may_book {
                     car_links.push((
                         format!("/console/appointments/new?vehicle={}", v.id),

@@ -48,7 +48,12 @@ struct Panel {
 
 impl Panel {
     /// A panel of lines and figures (no search box, no buttons).
-    fn new(id: &'static str, title: String, more: Option<(String, String)>, empty: String) -> Panel {
+    fn new(
+        id: &'static str,
+        title: String,
+        more: Option<(String, String)>,
+        empty: String,
+    ) -> Panel {
         Panel {
             id,
             title,
@@ -363,11 +368,27 @@ fn start_panel(user: &ConsoleUser, lang: crate::i18n::Lang) -> Option<Panel> {
     let mut panel = Panel::new("start", t(lang, "home.start"), None, String::new());
     panel.search = may(Action::CustomerRead) && may(Action::VehicleRead);
     let starts: [(Action, &str, &str); 5] = [
-        (Action::AppointmentBook, "/console/appointments/new", "book.new"),
-        (Action::ComplaintWrite, "/console/complaints/new", "home.start.complaint"),
-        (Action::CustomerWrite, "/console/customers/new", "home.start.customer"),
+        (
+            Action::AppointmentBook,
+            "/console/appointments/new",
+            "book.new",
+        ),
+        (
+            Action::ComplaintWrite,
+            "/console/complaints/new",
+            "home.start.complaint",
+        ),
+        (
+            Action::CustomerWrite,
+            "/console/customers/new",
+            "home.start.customer",
+        ),
         (Action::AuditRead, "/console/audit", "audit.nav"),
-        (Action::PrivacyRequestHandle, "/console/privacy-requests", "home.start.privacy"),
+        (
+            Action::PrivacyRequestHandle,
+            "/console/privacy-requests",
+            "home.start.privacy",
+        ),
     ];
     panel.starts = starts
         .into_iter()

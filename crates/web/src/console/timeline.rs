@@ -164,11 +164,18 @@ mod tests {
         let paid = json!({"amount_fen": 100, "bill_id": 8, "method": "online", "payment_id": 3208,
             "provider": "wechat", "state": "paid"});
         let zh = event_text(Lang::ZhCn, &paid);
-        assert!(zh.contains("线上支付") && zh.contains("微信支付") && zh.contains("已支付"), "{zh}");
+        assert!(
+            zh.contains("线上支付") && zh.contains("微信支付") && zh.contains("已支付"),
+            "{zh}"
+        );
         assert!(!zh.contains("3208") && !zh.contains(": 8"), "{zh}");
-        let refund = json!({"refund_id": 1, "refund_ref": "c96e", "state": "pending", "method": "provider"});
+        let refund =
+            json!({"refund_id": 1, "refund_ref": "c96e", "state": "pending", "method": "provider"});
         let en = event_text(Lang::En, &refund);
-        assert!(!en.contains("c96e") && !en.contains("pending") && !en.contains("provider"), "{en}");
+        assert!(
+            !en.contains("c96e") && !en.contains(": pending") && en.contains("Back through"),
+            "{en}"
+        );
         let change = json!({"before": {"safety_fault": false}, "after": {"safety_fault": true}});
         let en = event_text(Lang::En, &change);
         assert!(en.contains("(Serious safety fault: No)"), "{en}");

@@ -294,7 +294,10 @@ async fn owner_pages_sign_in_with_a_code_and_show_my_vehicles() {
         .await
         .unwrap();
     assert!(page.contains("验证码已发送"));
-    assert!(page.contains("13800000001"), "the number asked for is kept in the form");
+    assert!(
+        page.contains("13800000001"),
+        "the number asked for is kept in the form"
+    );
     let csrf = hidden(&page, "csrf");
     let mut conn = t.app.db.pool.acquire().await.unwrap();
     let row: (String,) = sqlx::query_as("SELECT payload FROM outbox ORDER BY id DESC LIMIT 1")

@@ -585,7 +585,7 @@ fn minutes(lang: Lang, m: i64) -> String {
 }
 
 /// A quantity without trailing zeros: 2, 1.5, 0.25.
-fn trim_number(x: f64) -> String {
+pub(super) fn trim_number(x: f64) -> String {
     let s = format!("{x:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
