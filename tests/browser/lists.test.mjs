@@ -299,3 +299,98 @@ test('on a phone the card lists sort by a "sort by" row, the current order marke
     await browser.close();
   }
 });
+
+// The four lists that used to be plain tables (pick-ups, privacy requests, audit search,
+// the appointments' list view) are on the shared table component: on a phone each row
+// is a card whose cells carry their headings, the "sort by" row replaces the hidden
+// heading row, the pager stays, an empty list says so; the day and week boards (a
+// calendar, not a table) offer the same "sort by" row at every width, leading to the
+// week's list in that order.
+const CARD_LISTS = [
+  ['pickups', 'advisor', '/console/pickups', '#pickups'],
+  ['privacy-requests', 'admin', '/console/privacy-requests', '#privacy-requests'],
+  ['audit', 'privacy', '/console/audit', '#audit-rows'],
+  ['appointments', 'advisor', '/console/appointments?view=list', '#appointment-list'],
+];
+
+test('on a phone the four lists are cards with a sort-by row, labelled cells and a pager (zh and en)', { timeout: 240_000 }, async () => {
+  const browser = await chromium.launch(CHROMIUM);
+  try {
+    for (const lang of LANGS) {
+      for (const [name, account, path, table] of CARD_LISTS) {
+        const page = await newPage(browser, lang, 390);
+        await signInStaff(page, account, lang);
+        await page.goto(`${BASE_URL}${path}`);
+        assert.equal(await page.locator(`${table}.cards`).count(), 1, `${name}: the shared card table`);
+        assert.equal(await page.$eval(`${table} thead`, (el) => getComputedStyle(el).display), 'none',
+          `${name}: the heading row gives way to cards`);
+        const bar = page.locator('#sort-bar');
+        assert.ok(await bar.isVisible(), `${name} ${lang}: the sort-by row shows on a phone`);
+        const choices = bar.locator('a.sort-choice');
+        assert.ok((await choices.count()) >= 2, `${name}: sort choices`);
+        const labels = await page.$$eval(`${table} tbody td[data-label]`, (tds) => tds.map((td) => td.dataset.label));
+        assert.ok(labels.every((l) => l.length > 0 && !/^[a-z_]+\.[a-z_.]+$/.test(l)), `${name}: cells labelled ${labels.slice(0, 6)}`);
+        const rows = await page.locator(`${table} tbody tr`).count();
+        if (rows === 0) {
+          assert.ok(await page.locator('.card .empty').isVisible(), `${name}: an empty list says so`);
+        }
+        assert.equal(await page.locator('nav.pager #page-sizes').count(), 1, `${name}: the pager`);
+        await noOverflow(page, `${name} cards at 390 (${lang})`);
+        await assertAccessible(page, `${name} cards at 390 ${lang}`);
+        await shot(page, `cards-${name}-${lang}-390`);
+        // A choice of the row sorts the list and is marked as the current order.
+        const key = (await choices.nth(1).getAttribute('href')).match(/sort=([a-z_]+)/)[1];
+        await click(page, `#sort-bar a.sort-choice[href*="sort=${key}&"]`);
+        assert.match(page.url(), new RegExp(`sort=${key}&dir=asc`));
+        assert.equal(await page.locator(`#sort-bar a.sort-choice[href*="sort=${key}&"]`).getAttribute('aria-current'), 'true');
+        await page.setViewportSize({ width: 1440, height: 900 });
+        assert.ok(!(await bar.isVisible()), `${name}: the headings sort on a wide screen`);
+        await assertAccessible(page, `${name} at 1440 ${lang}`);
+        await shot(page, `cards-${name}-${lang}-1440`);
+        await page.context().close();
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+});
+
+test('the day and week boards offer the sort-by row, leading to the list in that order; empty lists say so', { timeout: 120_000 }, async () => {
+  const browser = await chromium.launch(CHROMIUM);
+  try {
+    for (const lang of LANGS) {
+      for (const width of [1440, 390]) {
+        for (const view of ['day', 'week']) {
+          const page = await newPage(browser, lang, width);
+          await signInStaff(page, 'advisor', lang);
+          await page.goto(`${BASE_URL}/console/appointments?view=${view}`);
+          const bar = page.locator('.sort-always #sort-bar');
+          assert.ok(await bar.isVisible(), `${view} ${width} ${lang}: the sort-by row`);
+          await noOverflow(page, `${view} board at ${width} (${lang})`);
+          await assertAccessible(page, `${view} board ${width} ${lang}`);
+          await shot(page, `board-${view}-${lang}-${width}`);
+          await click(page, '.sort-always a.sort-choice[href*="sort=plate&"]');
+          assert.match(page.url(), /view=list/);
+          assert.match(page.url(), /sort=plate&dir=asc/);
+          assert.equal(await page.locator('th:has(a.sort[href*="sort=plate&"])').getAttribute('aria-sort'), 'ascending');
+          await page.context().close();
+        }
+      }
+      // An empty list: the pick-ups of a day long ago, the audit of a day to come.
+      const page = await newPage(browser, lang);
+      await signInStaff(page, 'advisor', lang);
+      await page.goto(`${BASE_URL}/console/pickups?day=2001-01-01`);
+      assert.equal(await page.locator('#pickups tbody tr').count(), 0);
+      const empty = (await page.textContent('#empty')).trim();
+      assert.ok(empty.length > 0 && !/\b(svc|pk)\.[a-z_]+/.test(empty), `pick-ups empty: ${empty}`);
+      await page.context().close();
+      const audit = await newPage(browser, lang);
+      await signInStaff(audit, 'privacy', lang);
+      await audit.goto(`${BASE_URL}/console/audit?from=2099-01-01&to=2099-01-02`);
+      assert.match(await audit.textContent('#empty'), lang === 'en' ? /[A-Za-z]/ : /[\u4e00-\u9fff]/);
+      await audit.context().close();
+    }
+  } finally {
+    await browser.close();
+  }
+});

@@ -166,6 +166,13 @@ impl Chrome {
         tables().t(self.lang, key).to_string()
     }
 
+    /// The heading of column `i` of a list (`""` past the last one): a phone shows a
+    /// list as one card per row, each cell labelled with its heading (`data-label`),
+    /// since the card layout hides the table's heading row.
+    pub fn col<'a>(&self, sort: &'a [SortHeader], i: usize) -> &'a str {
+        sort.get(i).map(|h| h.label.as_str()).unwrap_or_default()
+    }
+
     /// Adds a breadcrumb.
     pub fn crumb(mut self, href: impl Into<String>, text: impl Into<String>) -> Chrome {
         self.crumbs.push((href.into(), text.into()));
@@ -300,6 +307,32 @@ pub struct SortHeader {
     pub aria: &'static str,
     /// The arrow after the text (`▲`, `▼` or nothing).
     pub arrow: &'static str,
+}
+
+/// A duration of `minutes` as people say it, in `lang`: `15 分钟` / `15 min` under an
+/// hour, `2 小时 5 分钟` / `2 h 5 min` under a day, `5 天 2 小时` / `5 d 2 h` beyond
+/// (minutes stop mattering once a car has waited days). "7330 min" had the reader do
+/// the division.
+pub fn duration_text(lang: Lang, minutes: i64) -> String {
+    let t = crate::i18n::tables();
+    let part = |key: &str, n: i64| t.fill(lang, key, &[("n", &n.to_string())]);
+    let m = minutes.max(0);
+    let (d, h, min) = (m / 1440, (m % 1440) / 60, m % 60);
+    let mut out = Vec::new();
+    if d > 0 {
+        out.push(part("span.d", d));
+        if h > 0 {
+            out.push(part("span.h", h));
+        }
+    } else {
+        if h > 0 {
+            out.push(part("span.h", h));
+        }
+        if min > 0 || h == 0 {
+            out.push(part("span.m", min));
+        }
+    }
+    out.join(" ")
 }
 
 /// The order a list page was asked for (`?sort=key&dir=asc|desc`), kept to the
@@ -491,7 +524,25 @@ impl ListQuery {
 
 #[cfg(test)]
 mod tests {
-    use super::page_numbers;
+    use super::{duration_text, page_numbers};
+    use crate::i18n::Lang;
+
+    #[test]
+    fn durations_read_in_days_hours_and_minutes() {
+        assert_eq!(duration_text(Lang::En, 0), "0 min");
+        assert_eq!(duration_text(Lang::En, 15), "15 min");
+        assert_eq!(duration_text(Lang::En, 60), "1 h");
+        assert_eq!(duration_text(Lang::En, 125), "2 h 5 min");
+        assert_eq!(duration_text(Lang::En, 7330), "5 d 2 h");
+        assert_eq!(duration_text(Lang::En, 1440), "1 d");
+        assert_eq!(duration_text(Lang::ZhCn, 7330), "5 天 2 小时");
+        assert_eq!(duration_text(Lang::ZhCn, 45), "45 分钟");
+        assert_eq!(
+            duration_text(Lang::En, -5),
+            "0 min",
+            "a clock skew is no negative wait"
+        );
+    }
 
     #[test]
     fn page_numbers_keep_the_ends_and_the_neighbours_with_gaps_between() {

@@ -256,12 +256,30 @@ pub(crate) async fn show(
         facts.push((chrome.t("field.visible_until"), show_time(r.visible_until)));
     }
     let mut sections = Vec::new();
+    // Each car opens its own page, and books a visit in one step: the vehicles table
+    // below only lists them.
+    let mut car_links = Vec::new();
+    let may_book = user
+        .session
+        .principal
+        .grant(Action::AppointmentBook)
+        .is_ok();
     if let Ok(vg) = user.session.principal.grant(Action::VehicleRead) {
         let f = app::vehicle::VehicleFilter {
             owner_id: Some(id),
             ..Default::default()
         };
         if let Ok(vs) = app::vehicle::list(&s.app, &vg, &f, Page::new(1, 50)).await {
+            for v in vs.items.iter().take(5) {
+                let plate = v.plate.clone().unwrap_or_else(|| v.vin.clone());
+                car_links.push((format!("/console/vehicles/{}", v.id), plate.clone()));
+                if may_book {
+                    car_links.push((
+                        format!("/console/appointments/new?vehicle={}", v.id),
+                        tables().fill(user.lang, "lookup.book_for", &[("plate", &plate)]),
+                    ));
+                }
+            }
             sections.push(Section {
                 title: chrome.t("section.vehicles"),
                 headers: vec![
@@ -300,18 +318,20 @@ pub(crate) async fn show(
         facts,
         edit_href: can_write.then(|| format!("/console/customers/{id}/edit")),
         // A car for this customer: the vehicle form with them chosen as the owner.
-        links: user
-            .session
-            .principal
-            .grant(Action::VehicleWrite)
-            .is_ok()
-            .then(|| {
-                (
-                    format!("/console/vehicles/new?owner={id}"),
-                    chrome.t("lookup.add_vehicle"),
-                )
-            })
+        links: car_links
             .into_iter()
+            .chain(
+                user.session
+                    .principal
+                    .grant(Action::VehicleWrite)
+                    .is_ok()
+                    .then(|| {
+                        (
+                            format!("/console/vehicles/new?owner={id}"),
+                            chrome.t("lookup.add_vehicle"),
+                        )
+                    }),
+            )
             .collect(),
         reveal: can_reveal.then(|| RevealBox {
             action: format!("/console/customers/{id}/reveal"),

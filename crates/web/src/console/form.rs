@@ -123,6 +123,18 @@ pub struct ListPage {
     pub error: Option<String>,
 }
 
+impl ListPage {
+    /// The heading of column `i` (a phone's card labels each cell with it): the sort
+    /// heading's text when the list sorts, else the plain heading; empty past the last.
+    pub fn label(&self, i: &usize) -> &str {
+        self.sort
+            .get(*i)
+            .map(|h| h.label.as_str())
+            .or_else(|| self.headers.get(*i).map(String::as_str))
+            .unwrap_or_default()
+    }
+}
+
 /// A table section of a detail page.
 #[derive(Debug, Clone)]
 pub struct Section {

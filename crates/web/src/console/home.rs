@@ -5,7 +5,7 @@
 //! manager), the best and the worst stations of the month by on-time delivery.
 //! Administrators of the job queue see its open dead-letter alerts first.
 
-use super::chrome::Chrome;
+use super::chrome::{Chrome, duration_text};
 use super::form::{render, t};
 use super::select::StatusTag;
 use super::session::{ConsoleUser, grant};
@@ -38,7 +38,33 @@ struct Panel {
     lines: Vec<Line>,
     /// Figures: (label, value).
     figures: Vec<(String, String)>,
+    /// A search box finding a customer or a car (the caller's phone tail, plate, VIN
+    /// or name): the customer list and the vehicle list answer it.
+    search: bool,
+    /// Buttons starting the role's usual work: (href, label).
+    starts: Vec<(String, String)>,
     empty: String,
+}
+
+impl Panel {
+    /// A panel of lines and figures (no search box, no buttons).
+    fn new(
+        id: &'static str,
+        title: String,
+        more: Option<(String, String)>,
+        empty: String,
+    ) -> Panel {
+        Panel {
+            id,
+            title,
+            more,
+            lines: vec![],
+            figures: vec![],
+            search: false,
+            starts: vec![],
+            empty,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -88,6 +114,8 @@ pub async fn home(State(s): State<AppState>, user: ConsoleUser) -> Response {
                 })
                 .collect(),
             figures: vec![],
+            search: false,
+            starts: vec![],
             empty: empty.clone(),
         });
     }
@@ -123,6 +151,8 @@ pub async fn home(State(s): State<AppState>, user: ConsoleUser) -> Response {
             more: Some(("/console/appointments".into(), t(lang, "home.all"))),
             lines,
             figures: vec![],
+            search: false,
+            starts: vec![],
             empty: empty.clone(),
         });
     }
@@ -154,6 +184,8 @@ pub async fn home(State(s): State<AppState>, user: ConsoleUser) -> Response {
                 })
                 .collect(),
             figures: vec![],
+            search: false,
+            starts: vec![],
             empty: empty.clone(),
         });
         panels.push(Panel {
@@ -165,13 +197,17 @@ pub async fn home(State(s): State<AppState>, user: ConsoleUser) -> Response {
                 .filter(|b| b.overrun)
                 .map(|b| {
                     let sub = match (b.elapsed_minutes, b.standard_minutes) {
-                        (Some(e), Some(s)) => format!("{e} / {s} min"),
+                        (Some(e), Some(s)) => {
+                            format!("{} / {}", duration_text(lang, e), duration_text(lang, s))
+                        }
                         _ => String::new(),
                     };
                     line(b, sub)
                 })
                 .collect(),
             figures: vec![],
+            search: false,
+            starts: vec![],
             empty: empty.clone(),
         });
     }
@@ -203,6 +239,8 @@ pub async fn home(State(s): State<AppState>, user: ConsoleUser) -> Response {
                 })
                 .collect(),
             figures: vec![],
+            search: false,
+            starts: vec![],
             empty: empty.clone(),
         });
     }
@@ -229,12 +267,14 @@ pub async fn home(State(s): State<AppState>, user: ConsoleUser) -> Response {
                         (
                             t(lang, "svc.kpi.mdt"),
                             k.mean_repair_minutes
-                                .map(|m| format!("{m} min"))
+                                .map(|m| duration_text(lang, m))
                                 .unwrap_or_else(|| "–".into()),
                         ),
                         (t(lang, "svc.kpi.on_time"), rate(&k.on_time_delivery)),
                         (t(lang, "home.overruns"), overruns.to_string()),
                     ],
+                    search: false,
+                    starts: vec![],
                     empty: empty.clone(),
                 });
             }
@@ -283,6 +323,8 @@ pub async fn home(State(s): State<AppState>, user: ConsoleUser) -> Response {
                 more: Some(("/console/kpis".into(), t(lang, "svc.kpis"))),
                 lines: figures.iter().take(3).map(line).collect(),
                 figures: vec![(t(lang, "home.stations"), n.to_string())],
+                search: false,
+                starts: vec![],
                 empty: empty.clone(),
             });
             panels.push(Panel {
@@ -291,8 +333,19 @@ pub async fn home(State(s): State<AppState>, user: ConsoleUser) -> Response {
                 more: None,
                 lines: figures.iter().skip(3).rev().take(3).map(line).collect(),
                 figures: vec![],
+                search: false,
+                starts: vec![],
                 empty: empty.clone(),
             });
+        }
+    }
+    if let Some(start) = start_panel(&user, lang) {
+        // The people who answer callers (the hotline, head office) look someone up
+        // first; at a station the day's work comes first and the search after it.
+        if station.is_none() {
+            panels.insert(0, start);
+        } else {
+            panels.push(start);
         }
     }
     let page = HomePage {
@@ -305,6 +358,44 @@ pub async fn home(State(s): State<AppState>, user: ConsoleUser) -> Response {
         chrome,
     };
     render(&page, StatusCode::OK)
+}
+
+/// The panel that starts a role's usual work: find a customer or a car, book an
+/// appointment, file a complaint, read the audit log, answer privacy requests (each
+/// only for those allowed to). `None` for a role that can do none of them.
+fn start_panel(user: &ConsoleUser, lang: crate::i18n::Lang) -> Option<Panel> {
+    let may = |a: Action| grant(user, a).is_ok();
+    let mut panel = Panel::new("start", t(lang, "home.start"), None, String::new());
+    panel.search = may(Action::CustomerRead) && may(Action::VehicleRead);
+    let starts: [(Action, &str, &str); 5] = [
+        (
+            Action::AppointmentBook,
+            "/console/appointments/new",
+            "book.new",
+        ),
+        (
+            Action::ComplaintWrite,
+            "/console/complaints/new",
+            "home.start.complaint",
+        ),
+        (
+            Action::CustomerWrite,
+            "/console/customers/new",
+            "home.start.customer",
+        ),
+        (Action::AuditRead, "/console/audit", "audit.nav"),
+        (
+            Action::PrivacyRequestHandle,
+            "/console/privacy-requests",
+            "home.start.privacy",
+        ),
+    ];
+    panel.starts = starts
+        .into_iter()
+        .filter(|(a, ..)| may(*a))
+        .map(|(_, href, key)| (href.to_string(), t(lang, key)))
+        .collect();
+    (panel.search || !panel.starts.is_empty()).then_some(panel)
 }
 
 fn tables_fill(lang: crate::i18n::Lang, name: &str) -> String {

@@ -77,14 +77,21 @@ pub fn alert_lines(chrome: &Chrome, alerts: &[app::job::JobAlert]) -> Vec<AlertL
 /// One line of the counts table.
 struct CountLine {
     queue: String,
+    /// The kind's code (the row's `data-kind`).
     kind: String,
+    /// The kind's label.
+    kind_label: String,
     counts: Vec<i64>,
 }
 
 /// One dead or waiting row.
 struct ItemLine {
+    /// The queue's code (the forms' address).
     queue: &'static str,
+    /// The queue's name in the reader's language.
+    queue_label: String,
     id: i64,
+    /// The kind's label (its code only when it has none).
     kind: String,
     key: String,
     state: String,
@@ -109,8 +116,9 @@ struct QueuePage {
 fn line(chrome: &Chrome, r: &JobRow, when: i64) -> ItemLine {
     ItemLine {
         queue: r.queue.table(),
+        queue_label: chrome.t(&format!("job.queue.{}", r.queue.table())),
         id: r.id,
-        kind: r.kind.clone(),
+        kind: kind_label(chrome, &r.kind),
         key: r.key.clone().unwrap_or_default(),
         state: chrome.t(&format!("job.state.{}", r.state)),
         attempts: format!("{}/{}", r.attempts, r.max_attempts),
@@ -160,6 +168,7 @@ async fn page(
             .map(|k| CountLine {
                 queue: chrome.t(&format!("job.queue.{}", k.queue.table())),
                 kind: k.kind.clone(),
+                kind_label: kind_label(&chrome, &k.kind),
                 counts: k.by_state.to_vec(),
             })
             .collect(),

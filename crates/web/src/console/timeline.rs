@@ -71,16 +71,45 @@ pub fn row(lang: Lang, prefix: &str, e: &EventView<'_>) -> (String, String, Stri
     )
 }
 
+/// Keys of event data that are the system's own references: a reader finds the bill,
+/// payment or refund from the page, never by its row number or internal hash.
+const INTERNAL: [&str; 4] = ["bill_id", "payment_id", "refund_id", "refund_ref"];
+
 /// `label: value` pairs of an event's data, joined with ` · `; empty for no data.
 pub fn event_text(lang: Lang, data: &Value) -> String {
     let Some(map) = data.as_object() else {
         return String::new();
     };
+    // A refund's state and method read from the refund's code lists, a payment's
+    // from the payment's ("pending" is "处理中" for one, "待支付" for the other).
+    let refund = map.contains_key("refund_id") || map.contains_key("refund_ref");
     map.iter()
-        .filter(|(_, v)| !v.is_null())
-        .map(|(k, v)| format!("{}: {}", label(lang, k), value(lang, k, v)))
+        .filter(|(k, v)| !v.is_null() && !INTERNAL.contains(&k.as_str()))
+        .map(|(k, v)| {
+            let shown = match (k.as_str(), v.as_str()) {
+                ("state", Some(c)) if refund => coded(lang, &["refund.state"], c),
+                ("state", Some(c)) => coded(lang, &["payment.state"], c),
+                ("method", Some(c)) if refund => coded(lang, &["refund.method"], c),
+                ("method", Some(c)) => coded(lang, &["payment.method", "refund.method"], c),
+                ("provider", Some(c)) => coded(lang, &["recon.provider"], c),
+                _ => value(lang, k, v),
+            };
+            format!("{}: {shown}", label(lang, k))
+        })
         .collect::<Vec<_>>()
         .join(" · ")
+}
+
+/// The label of `code` under the first of `lists` that has one, else the code.
+fn coded(lang: Lang, lists: &[&str], code: &str) -> String {
+    lists
+        .iter()
+        .map(|l| (format!("{l}.{code}"), l))
+        .find_map(|(k, _)| {
+            let text = t(lang, &k);
+            (text != k).then_some(text)
+        })
+        .unwrap_or_else(|| code.to_string())
 }
 
 /// The translated name of a data key (`field.{key}`), else the key itself.
@@ -131,6 +160,22 @@ mod tests {
         assert!(zh.contains("否"), "{zh}");
         assert!(zh.contains("unknown_key: 7"), "{zh}");
         assert!(!zh.contains('{') && !zh.contains("null"), "{zh}");
+        // Payments and refunds: methods, providers and states by name, no row ids.
+        let paid = json!({"amount_fen": 100, "bill_id": 8, "method": "online", "payment_id": 3208,
+            "provider": "wechat", "state": "paid"});
+        let zh = event_text(Lang::ZhCn, &paid);
+        assert!(
+            zh.contains("线上支付") && zh.contains("微信支付") && zh.contains("已支付"),
+            "{zh}"
+        );
+        assert!(!zh.contains("3208") && !zh.contains(": 8"), "{zh}");
+        let refund =
+            json!({"refund_id": 1, "refund_ref": "c96e", "state": "pending", "method": "provider"});
+        let en = event_text(Lang::En, &refund);
+        assert!(
+            !en.contains("c96e") && !en.contains(": pending") && en.contains("Back through"),
+            "{en}"
+        );
         let change = json!({"before": {"safety_fault": false}, "after": {"safety_fault": true}});
         let en = event_text(Lang::En, &change);
         assert!(en.contains("(Serious safety fault: No)"), "{en}");

@@ -33,6 +33,11 @@ pub mod survey;
 
 /// Cookie with the CSRF token of the owner's sign-in forms (double submit).
 const OWNER_CSRF_COOKIE: &str = "as_owner_csrf";
+/// The number a sign-in code was just sent to, for the form the browser is sent back
+/// to after asking (post–redirect–get: reloading the page never posts again, and the
+/// address bar never holds `/owner/code`, which only takes posts). Ten minutes, the
+/// owner pages only, unreadable by scripts; digits and `+` only.
+const OWNER_PHONE_COOKIE: &str = "as_owner_phone";
 
 /// Routes of the owner pages.
 pub fn router() -> Router<AppState> {
@@ -94,7 +99,27 @@ fn csrf_ok(parts: &Parts, form: &FormData) -> bool {
 }
 
 async fn login_page(parts: Parts) -> Response {
-    login_form(visitor_lang(&parts), "", None, None, StatusCode::OK)
+    let lang = visitor_lang(&parts);
+    let sent = parts
+        .uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|kv| kv == "sent=1"));
+    if !sent {
+        return login_form(lang, "", None, None, StatusCode::OK);
+    }
+    let phone: String = cookie(&parts, OWNER_PHONE_COOKIE)
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .take(20)
+        .collect();
+    login_form(
+        lang,
+        &phone,
+        None,
+        Some(tables().t(lang, "owner.code_sent").into()),
+        StatusCode::OK,
+    )
 }
 
 async fn send_code(State(s): State<AppState>, parts: Parts, form: FormData) -> Response {
@@ -110,13 +135,21 @@ async fn send_code(State(s): State<AppState>, parts: Parts, form: FormData) -> R
     }
     let origin = SignInOrigin::of(&parts);
     match app::auth::request_owner_code(&s.app, form.get("phone"), origin.as_app()).await {
-        Ok(()) => login_form(
-            lang,
-            form.get("phone"),
-            None,
-            Some(tables().t(lang, "owner.code_sent").into()),
-            StatusCode::OK,
-        ),
+        Ok(()) => {
+            let phone: String = form
+                .get("phone")
+                .chars()
+                .filter(|c| c.is_ascii_digit() || *c == '+')
+                .take(20)
+                .collect();
+            let mut r = Redirect::to("/owner/login?sent=1").into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!(
+                "{OWNER_PHONE_COOKIE}={phone}; Path=/owner; Max-Age=600; HttpOnly; SameSite=Strict"
+            )) {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            r
+        }
         Err(e) => login_form(
             lang,
             form.get("phone"),

@@ -282,9 +282,22 @@ async fn owner_pages_sign_in_with_a_code_and_show_my_vehicles() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let page = r.text().await.unwrap();
+    // Post–redirect–get: the address bar never holds `/owner/code` (posts only).
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/owner/login?sent=1");
+    let page = c
+        .get(format!("{}/owner/login?sent=1", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("验证码已发送"));
+    assert!(
+        page.contains("13800000001"),
+        "the number asked for is kept in the form"
+    );
     let csrf = hidden(&page, "csrf");
     let mut conn = t.app.db.pool.acquire().await.unwrap();
     let row: (String,) = sqlx::query_as("SELECT payload FROM outbox ORDER BY id DESC LIMIT 1")

@@ -56,6 +56,10 @@ struct ViewPage {
     week: bool,
     /// The week as a sortable, paged list (`view=list`) instead of the boards.
     list: Option<ListView>,
+    /// The list view's headings as sort links: the list's column heads, and on the day
+    /// and week boards (a calendar, not a table) the "sort by" row leading to the
+    /// week's list in that order.
+    sort: Vec<SortHeader>,
     list_href: String,
     date: String,
     prev: String,
@@ -73,7 +77,6 @@ struct ViewPage {
 
 /// The list view: headings, one page of appointments and the pager.
 struct ListView {
-    sort: Vec<SortHeader>,
     items: Vec<Item>,
     pager: Pager,
 }
@@ -239,32 +242,37 @@ async fn appointments(
             can_no_show: booked && can_book && a.started,
         }
     };
+    // The list's query: on the boards, the same station and week shown as the list.
+    let mut lq_params = q.clone();
+    lq_params.insert("station".into(), station.to_string());
+    lq_params.insert("view".into(), "list".into());
+    lq_params.insert("date".into(), first.to_string());
+    let lq = ListQuery::read(
+        "/console/appointments",
+        &lq_params,
+        app::appointment::list::APPOINTMENT_ORDERS,
+        &["station", "view", "date"],
+    );
+    let sort = lq.headers(
+        [
+            ("book.when", Some("start")),
+            ("book.plate", Some("plate")),
+            ("book.customer", Some("customer")),
+            ("svc.service_type", Some("service")),
+            ("book.state", Some("state")),
+            ("table.actions", None),
+        ]
+        .iter()
+        .map(|(k, key)| (t(lang, k), *key))
+        .collect(),
+    );
     let list = listed.then(|| {
-        let lq = ListQuery::read(
-            "/console/appointments",
-            &q,
-            app::appointment::list::APPOINTMENT_ORDERS,
-            &["station", "view", "date"],
-        );
         let found = app::appointment::list::sorted_page(
             app::appointment::list::cards(&v),
             lq.order,
             lq.page(),
         );
         ListView {
-            sort: lq.headers(
-                [
-                    ("book.when", Some("start")),
-                    ("book.plate", Some("plate")),
-                    ("book.customer", Some("customer")),
-                    ("svc.service_type", Some("service")),
-                    ("book.state", Some("state")),
-                    ("table.actions", None),
-                ]
-                .iter()
-                .map(|(k, key)| (t(lang, k), *key))
-                .collect(),
-            ),
             items: found.items.iter().map(item).collect(),
             pager: lq.pager(lang, found.total, found.page, found.pages()),
         }
@@ -314,6 +322,7 @@ async fn appointments(
         station_id: station,
         week,
         list,
+        sort,
         list_href: link(first, "list"),
         date: first.to_string(),
         prev: link(prev, mode),

@@ -124,7 +124,7 @@ async fn show(
             .iter()
             .map(|p| {
                 vec![
-                    p.method.clone(),
+                    chrome.t(&format!("payment.method.{}", p.method)),
                     p.provider_ref
                         .clone()
                         .or(p.reference.clone())

@@ -156,7 +156,11 @@ pub async fn board(
                         .join("、"),
                     promised: card.item.promised_at.map(show_time).unwrap_or_default(),
                     elapsed: match (card.item.elapsed_minutes, card.item.standard_minutes) {
-                        (Some(e), Some(s)) => format!("{e} / {s} min"),
+                        (Some(e), Some(s)) => format!(
+                            "{} / {}",
+                            super::super::chrome::duration_text(lang, e),
+                            super::super::chrome::duration_text(lang, s)
+                        ),
                         _ => String::new(),
                     },
                     overrun: card.item.overrun,

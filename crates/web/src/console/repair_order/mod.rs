@@ -137,7 +137,12 @@ async fn jobs(
                         .map(|c| stage_label(lang, c))
                         .unwrap_or_default(),
                     format!("{} · {}", j.line_no, names.get(&j.code).unwrap_or(&j.code)),
-                    format!("{:.2} h", j.hundredths as f64 / 100.0),
+                    // `1.5 工时` / `1.5 h`: the unit in the page's language.
+                    crate::i18n::tables().fill(
+                        lang,
+                        "svc.qty_hours",
+                        &[("n", &page::trim_number(j.hundredths as f64 / 100.0))],
+                    ),
                     t(lang, &format!("svc.decision.{}", j.decision)),
                     t(lang, &format!("svc.work.{}", j.work)),
                 ],

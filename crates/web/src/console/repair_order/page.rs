@@ -579,13 +579,13 @@ fn named_data(
     Value::Object(out)
 }
 
-/// `90 min` / `1 h 30 min` in the page's language.
+/// `90 min` as `1 h 30 min` in the page's language.
 fn minutes(lang: Lang, m: i64) -> String {
-    tables().fill(lang, "svc.minutes", &[("n", &m.to_string())])
+    super::super::chrome::duration_text(lang, m)
 }
 
 /// A quantity without trailing zeros: 2, 1.5, 0.25.
-fn trim_number(x: f64) -> String {
+pub(super) fn trim_number(x: f64) -> String {
     let s = format!("{x:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
