@@ -18,7 +18,7 @@ const LAYERS: [(&str, &str); 6] = [
 
 /// Modules that are machinery or shared value types, not business areas. Every other
 /// module is an area and must be named as in the other layers.
-const MACHINERY: [&str; 48] = [
+const MACHINERY: [&str; 49] = [
     // domain: value types and the permission model every area uses
     "certification",
     "ids",

@@ -73,6 +73,8 @@ fn fields_of(method: &str, path: &str) -> Option<&'static [Field]> {
         // car by id only.
         ("GET", "/complaints" | "/complaints/{id}") => &[FreeText],
         ("GET", "/complaints/inbox" | "/complaint-policies" | "/complaint-goodwill-limits") => NONE,
+        // Complaint categories: the catalogue's names, nobody's data.
+        ("GET", "/complaint-categories") => NONE,
         // Complaint evidence: the list carries the file names typed by the sender; a
         // file is the customer's words (a recording) or their car (a photo, plate in
         // view), served to whoever may read the complaint.

@@ -291,6 +291,7 @@ fn template(path: &str) -> String {
             _ if i > 0 && segments[i - 1] == "by-vin" => "{vin}",
             _ if i > 0 && segments[i - 1] == "export" => "{kind}",
             _ if i > 0 && segments[i - 1] == "survey-reports" => "{month}",
+            _ if i > 0 && segments[i - 1] == "complaint-categories" => "{code}",
             s => s,
         })
         .collect::<Vec<_>>()

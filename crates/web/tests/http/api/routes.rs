@@ -510,6 +510,36 @@ pub(super) fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
             "/api/v1/complaints/1/attachments/1".into(),
             "complaint_read",
         ),
+        (
+            "GET",
+            "/api/v1/complaint-categories".into(),
+            "complaint_read",
+        ),
+        (
+            "POST",
+            "/api/v1/complaint-categories".into(),
+            "complaint_policy",
+        ),
+        (
+            "PUT",
+            "/api/v1/complaint-categories/noise".into(),
+            "complaint_policy",
+        ),
+        (
+            "POST",
+            "/api/v1/complaint-categories/noise/retire".into(),
+            "complaint_policy",
+        ),
+        (
+            "POST",
+            "/api/v1/complaint-categories/noise/restore".into(),
+            "complaint_policy",
+        ),
+        (
+            "POST",
+            "/api/v1/complaints/1/part".into(),
+            "complaint_write",
+        ),
         ("GET", "/api/v1/complaint-policies".into(), "complaint_read"),
         (
             "GET",
