@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { BASE_URL, CHROMIUM, click, newOwner, newPage, signInOwner, signInStaff, screenshot } from './helpers.mjs';
+import { BASE_URL, CHROMIUM, click, codeFor, newOwner, newPage, signInStaff, screenshot } from './helpers.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
@@ -140,7 +140,7 @@ test('every page of every role, zh and en, 1440 and 390 px: no raw keys, one lan
   assert.deepEqual(found, [], `what a new user trips on:\n${found.join('\n')}`);
 });
 
-test('the owner on a phone: home, booking, messages and the order link, zh and en', { timeout: 240_000 }, async () => {
+test('a new owner on a phone: sign-in, home, booking and messages, zh and en', { timeout: 240_000 }, async () => {
   const browser = await chromium.launch(CHROMIUM);
   const found = [];
   try {
@@ -156,9 +156,14 @@ test('the owner on a phone: home, booking, messages and the order link, zh and e
       assert.equal(`${url.pathname}${url.search}`, '/owner/login?sent=1', 'post–redirect–get');
       assert.equal(await ask.inputValue('#phone'), fresh.phone);
       assert.equal((await ask.reload()).status(), 200, 'reloading the page is harmless');
-      await ask.context().close();
-      const page = await newPage(browser, lang, 390);
-      await signInOwner(page);
+      // The code just asked for signs this owner in: the walk asks for no other code,
+      // since every code asked for the demo owner counts toward its number's hourly
+      // allowance, which the other test files use up.
+      await new Promise((res) => setTimeout(res, 300));
+      await ask.fill('#code', codeFor(fresh.phone));
+      await click(ask, 'form[action="/owner/login"] button');
+      assert.ok(ask.url().endsWith('/owner'), `the new owner signed in: ${ask.url()}`);
+      const page = ask;
       await page.goto(`${BASE_URL}/lang/${lang}?back=/owner`);
       const links = await page.$$eval('main a[href^="/owner"]', (as) => [...new Set(as.map((a) => a.getAttribute('href')))]);
       for (const path of ['/owner', ...links].slice(0, 12)) {
