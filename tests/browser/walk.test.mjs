@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { BASE_URL, CHROMIUM, click, codeFor, newOwner, newPage, signInStaff, screenshot } from './helpers.mjs';
+import { BASE_URL, CHROMIUM, click, codeFor, moveClock, newOwner, newPage, signInStaff, screenshot } from './helpers.mjs';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
@@ -143,6 +143,10 @@ test('every page of every role, zh and en, 1440 and 390 px: no raw keys, one lan
 test('a new owner on a phone: sign-in, home, booking and messages, zh and en', { timeout: 240_000 }, async () => {
   const browser = await chromium.launch(CHROMIUM);
   const found = [];
+  // Every file asks sign-in codes from this one address, and its hourly allowance
+  // (issue 22, finding 9) is spent by the files before this one: the demo clock moves
+  // past the hour first, and back at the end.
+  await moveClock(61);
   try {
     for (const lang of LANGS) {
       // Asking for a code leaves the phone on the sign-in page, never on the POST-only
@@ -177,6 +181,7 @@ test('a new owner on a phone: sign-in, home, booking and messages, zh and en', {
     }
   } finally {
     await browser.close();
+    await moveClock('reset');
   }
   assert.deepEqual(found, [], `what an owner trips on:\n${found.join('\n')}`);
 });
