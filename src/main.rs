@@ -200,6 +200,10 @@ async fn serve(s: &Settings, db: store::Db, demo: DemoExtras) -> anyhow::Result<
     app::privacy::retention::ensure_armed(&app)
         .await
         .context("arming the nightly retention purge")?;
+    // The SQLite checkpoint chain re-arms itself; this arms (or joins) it.
+    app::job::checkpoint::ensure(&app)
+        .await
+        .context("arming the database checkpoint")?;
     // The quarterly station stars re-arm themselves; this arms the next quarter.
     app::kpi::stars::ensure(&app)
         .await

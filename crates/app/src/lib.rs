@@ -171,6 +171,10 @@ impl App {
             "Repair orders opened, by source (appointment, walk_in)"
         );
         metrics::describe_counter!("repair_orders_delivered_total", "Repair orders delivered");
+        metrics::describe_counter!(
+            "db_wal_checkpoint_frames_total",
+            "SQLite write-ahead log frames copied into the database by the checkpoint timer"
+        );
         metrics::describe_counter!("outbox_sent_total", "Messages delivered, by channel");
         metrics::describe_counter!(
             "outbox_failed_total",

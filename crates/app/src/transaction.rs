@@ -89,6 +89,7 @@ pub const USE_CASES: &[&str] = &[
     "job.acknowledge_alert",
     "job.arm_many",
     "job.change",
+    "job.checkpoint_arm",
     "job.complete",
     "job.retry_alert",
     "kpi.rebuild",

@@ -2,7 +2,7 @@
 
 use crate::error::StoreResult;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Executor, Row};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -75,15 +75,61 @@ impl Db {
         })
     }
 
+    /// Copies the SQLite write-ahead log into the database file as far as no reader
+    /// needs it (`PRAGMA wal_checkpoint(PASSIVE)`: it never waits for or blocks a
+    /// writer), on a reading connection, so no request's commit pays for it. Answers
+    /// the frames in the log and the frames copied; `None` on PostgreSQL, which
+    /// checkpoints by itself.
+    pub async fn checkpoint(&self) -> StoreResult<Option<Checkpoint>> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Some(Checkpoint {
+            busy: row.try_get::<i64, _>(0)? != 0,
+            log_frames: row.try_get(1)?,
+            copied_frames: row.try_get(2)?,
+        }))
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
 }
 
+/// Pages of write-ahead log after which a commit checkpoints by itself (SQLite):
+/// the net under the timer's checkpoints, ten times SQLite's default.
+pub const AUTO_CHECKPOINT_PAGES: u32 = 10_000;
+
+/// What every SQLite connection is set to (see [`pool_options`]).
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; \
+     PRAGMA busy_timeout=10000; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-4000; \
+     PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=10000;";
+
+/// What one checkpoint did (SQLite).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// A reader or writer kept part of the log from being copied this time.
+    pub busy: bool,
+    /// Frames in the log.
+    pub log_frames: i64,
+    /// Frames copied into the database file (all of them, unless `busy`).
+    pub copied_frames: i64,
+}
+
 /// Pool settings for either backend; on SQLite every connection gets WAL, foreign keys,
 /// a busy timeout and `synchronous=NORMAL` (durable in WAL mode across a crash of the
 /// program; only a power cut may lose the last transactions).
+///
+/// The WAL is checkpointed by the server's timer ([`Db::checkpoint`], every few
+/// seconds), not by the commit that happens to cross SQLite's default 1,000 pages:
+/// that commit copied the log into the database and synced it before answering,
+/// which was the slowest 1 % of every write (5 ms against a 0.5 ms median). The
+/// automatic checkpoint stays on, at [`AUTO_CHECKPOINT_PAGES`], as the net for a
+/// server whose timer is not running.
 fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max_connections)
@@ -92,13 +138,19 @@ fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
-                    conn.execute(
-                        "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; \
-                         PRAGMA synchronous=NORMAL; PRAGMA cache_size=-4000; PRAGMA temp_store=MEMORY;",
-                    )
-                    .await?;
+                    conn.execute(SQLITE_PRAGMAS).await?;
                 }
                 Ok(())
             })
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_connections_checkpoint_at_the_documented_line() {
+        assert!(SQLITE_PRAGMAS.contains(&format!("wal_autocheckpoint={AUTO_CHECKPOINT_PAGES};")));
+    }
 }

@@ -19,6 +19,8 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 use testkit::TestApp;
 
+#[path = "support/duties.rs"]
+mod duties;
 #[path = "support/query_count.rs"]
 mod query_count;
 
@@ -60,6 +62,8 @@ async fn main() {
         .unwrap_or(5);
     query_count::install();
     let t = TestApp::spawn().await;
+    // As a server runs: the job worker, with its checkpoint of the SQLite log.
+    let _duties = duties::start(&t).await;
     t.service_fixture().await;
     t.publish_places(60, PLACES).await;
     let backend = if t.test_db.is_postgres() {

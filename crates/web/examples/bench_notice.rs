@@ -32,6 +32,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use testkit::TestApp;
 
+#[path = "support/duties.rs"]
+mod duties;
+
 /// Concurrent senders: `BENCH_SENDERS`, else 32.
 fn senders() -> usize {
     std::env::var("BENCH_SENDERS")
@@ -141,6 +144,8 @@ async fn spread(n: usize, bills: usize, backend: &str) {
         ..Default::default()
     })
     .await;
+    // As a server runs: the job worker, with its checkpoint of the SQLite log.
+    let _duties = duties::start(&t).await;
     let g = testkit::head_office(domain::permission::Action::BillingWrite);
     let setup = Instant::now();
     let mut orders = Vec::new();
@@ -224,6 +229,8 @@ async fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(5_000);
     let t = TestApp::spawn().await;
+    // As a server runs: the job worker, with its checkpoint of the SQLite log.
+    let _duties = duties::start(&t).await;
     let backend = if std::env::var("TEST_DATABASE_URL").is_ok() {
         "postgresql"
     } else {

@@ -5,7 +5,9 @@
 //!      fast as the server answers;
 //!   2. latency at a paced 200 requests/s;
 //!   3. the raw database's single-row transaction rate with the same concurrency,
-//!      and the ratio of (1) to it;
+//!      and the ratio of (1) to it; then the same transactions through the retrying
+//!      transaction runner (`store::Db::run`), whose ratio to raw is what the retry
+//!      costs without contention;
 //!   4. work done, independent of the machine's load: SQL statements per stage change
 //!      (over [`COUNTED`] orders changed one after the other) and per raw transaction;
 //!   5. the HTTP floor: `GET /healthz` (no database, no sign-in) with the same clients
@@ -24,6 +26,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use testkit::TestApp;
 
+#[path = "support/duties.rs"]
+mod duties;
 #[path = "support/query_count.rs"]
 mod query_count;
 
@@ -130,6 +134,8 @@ async fn main() {
         .unwrap_or(4000);
     query_count::install();
     let t = TestApp::spawn().await;
+    // As a server runs: the job worker, with its checkpoint of the SQLite log.
+    let _duties = duties::start(&t).await;
     let backend = if t.test_db.is_postgres() {
         "PostgreSQL"
     } else {
@@ -256,6 +262,33 @@ async fn main() {
         t.await.unwrap();
     }
     let raw = done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64();
+    // 3b. The same transactions through the one transaction runner (`Db::run`, which
+    // retries a deadlock, serialization failure or busy database): what the retry
+    // costs when nobody competes for a row (issue 20).
+    let done = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..CLIENTS as i64 {
+        let (db, done) = (db.clone(), done.clone());
+        tasks.push(tokio::spawn(async move {
+            while start.elapsed() < Duration::from_secs(5) {
+                db.run("bench.raw", |mut tx| async move {
+                    sqlx::query("UPDATE bench_counter SET n = n + 1 WHERE id = $1")
+                        .bind(i)
+                        .execute(&mut *tx)
+                        .await?;
+                    Ok::<_, store::StoreError>((tx, ()))
+                })
+                .await
+                .unwrap();
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let through_runner = done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64();
     // 4b. Statements per raw transaction.
     let (raw_statements, ()) = query_count::count(async {
         for _ in 0..COUNTED {
@@ -272,6 +305,10 @@ async fn main() {
     println!(
         "{backend}: raw single-row transactions: {raw:.0}/s; stage changes reach {:.0}% of it",
         100.0 * rate / raw
+    );
+    println!(
+        "{backend}: the same transactions through the retrying runner: {through_runner:.0}/s = {:.1}% of raw",
+        100.0 * through_runner / raw
     );
     println!(
         "{backend}: SQL statements per stage change {per_change:.1}, per raw transaction {:.1}",

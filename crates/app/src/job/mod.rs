@@ -8,6 +8,7 @@
 //! ([`alert::open`], [`alert::acknowledge`], [`alert::retry_all`]).
 
 pub mod alert;
+pub mod checkpoint;
 pub mod handler;
 pub mod probe;
 mod standard;

@@ -11,6 +11,7 @@ impl Registry {
         let mut r = Registry::new();
         r.register(store::outbox::DELIVERY_JOB, crate::notify::Delivery);
         r.register(super::probe::KIND, super::probe::Probe);
+        r.register(super::checkpoint::KIND, super::checkpoint::Checkpoint);
         r.register(crate::idempotency::PURGE_KIND, crate::idempotency::Purge);
         r.register(crate::billing::watch::KIND, crate::billing::query::Query);
         r.register(

@@ -54,6 +54,7 @@ on_both_backends!(
     a_failing_handler_rolls_back_only_its_own_effects,
     a_crashed_workers_rows_come_back_after_the_lease,
     two_workers_fire_each_timer_once,
+    the_checkpoint_chain_empties_the_log_and_keeps_one_row,
 );
 
 /// Writes a probe row keyed by the job's key, then fails if the payload says so: the
@@ -376,5 +377,85 @@ async fn two_workers_fire_each_timer_once(env: &Env) {
     assert_eq!(
         probe::tally(&env.app, "pair").await.unwrap(),
         (1_500, 1_500)
+    );
+}
+
+/// The timers of the checkpoint chain: (state, the slot its key names), by key (a
+/// claimed row's due time is its lease, not its slot).
+async fn checkpoint_timers(env: &Env) -> Vec<(String, i64)> {
+    let rows =
+        sqlx::query("SELECT state, dedupe_key FROM timers WHERE kind = $1 ORDER BY dedupe_key")
+            .bind(app::job::checkpoint::KIND)
+            .fetch_all(&env.app.db.pool)
+            .await
+            .unwrap();
+    rows.iter()
+        .map(|r| {
+            use sqlx::Row;
+            let key: String = r.get(1);
+            let slot = key.rsplit(':').next().and_then(|s| s.parse().ok());
+            (r.get::<String, _>(0), slot.unwrap_or(-1))
+        })
+        .collect()
+}
+
+/// On SQLite the chain checkpoints the write-ahead log off the commit path, arms the
+/// next slot and keeps no row per run; arming it again (a restart) joins the chain.
+/// On PostgreSQL it is never armed.
+async fn the_checkpoint_chain_empties_the_log_and_keeps_one_row(env: &Env) {
+    use app::job::checkpoint::{INTERVAL_MS, ensure, next_slot};
+    let w = worker(env, "w");
+    ensure(&env.app).await.unwrap();
+    ensure(&env.app).await.unwrap();
+    if env.app.db.backend == store::Backend::Postgres {
+        assert!(
+            checkpoint_timers(env).await.is_empty(),
+            "not armed on PostgreSQL"
+        );
+        assert_eq!(env.app.db.checkpoint().await.unwrap(), None);
+        return;
+    }
+    let first = next_slot(env.app.now_ms());
+    assert_eq!(
+        checkpoint_timers(env).await,
+        vec![("queued".to_string(), first)],
+        "a second arming joins the first"
+    );
+    // Fifty transactions leave at least fifty frames in the log, far below the
+    // automatic checkpoint's line, so only the chain can copy them out.
+    for i in 0..50 {
+        enqueue(
+            env,
+            "test.note",
+            &format!("wal:{i}"),
+            json!({"pad": "x".repeat(2000)}),
+        )
+        .await;
+    }
+    env.clock.advance_ms(first - env.app.now_ms());
+    assert!(w.run_once().await.unwrap() >= 1);
+    // After a complete checkpoint the next writer (the run's own completion) starts
+    // the log again from its beginning: what is left is that one transaction.
+    let after = env.app.db.checkpoint().await.unwrap().unwrap();
+    assert!(
+        after.log_frames < 50,
+        "the chain copied the log and it started again: {after:?}"
+    );
+    assert_eq!(
+        checkpoint_timers(env).await,
+        vec![
+            ("done".to_string(), first),
+            ("queued".to_string(), first + INTERVAL_MS)
+        ]
+    );
+    env.clock.advance_ms(INTERVAL_MS);
+    assert!(w.run_once().await.unwrap() >= 1);
+    assert_eq!(
+        checkpoint_timers(env).await,
+        vec![
+            ("done".to_string(), first + INTERVAL_MS),
+            ("queued".to_string(), first + 2 * INTERVAL_MS)
+        ],
+        "the fired link before is forgotten"
     );
 }

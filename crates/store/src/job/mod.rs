@@ -346,6 +346,16 @@ pub async fn get(conn: &mut AnyConnection, queue: Queue, id: i64) -> StoreResult
     r.as_ref().map(|r| row(queue, r)).transpose()
 }
 
+/// Deletes the fired timers of `kind`: for a chain that re-arms itself every few
+/// seconds under a new key and keeps no history worth a row per run.
+pub async fn forget_fired(conn: &mut AnyConnection, kind: &str) -> StoreResult<u64> {
+    let r = sqlx::query("DELETE FROM timers WHERE kind = $1 AND state = 'done'")
+        .bind(kind)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected())
+}
+
 /// The timer with `key`, if any.
 pub async fn timer(conn: &mut AnyConnection, key: &str) -> StoreResult<Option<JobRow>> {
     let sql = format!("SELECT {COLUMNS} FROM timers WHERE dedupe_key = $1");

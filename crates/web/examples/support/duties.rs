@@ -1,0 +1,45 @@
+//! What a running server does beside answering requests, for the benchmarks: the
+//! standard job worker (the SQLite checkpoint chain among its timers), with the test
+//! server's hand-moved clock following real time so that its timers come due. A
+//! benchmark without it would measure a server that never checkpoints its log.
+
+use std::time::{Duration, Instant};
+use testkit::TestApp;
+use tokio::sync::watch;
+
+/// The worker and the clock follower; stopped when dropped.
+pub struct Duties {
+    stop: watch::Sender<bool>,
+}
+
+impl Drop for Duties {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Starts the server's duties on `t`.
+pub async fn start(t: &TestApp) -> Duties {
+    app::job::checkpoint::ensure(&t.app)
+        .await
+        .expect("arm the checkpoint chain");
+    let (stop, stopped) = watch::channel(false);
+    let worker =
+        app::job::worker::Worker::new(t.app.clone(), app::job::handler::Registry::standard());
+    tokio::spawn(worker.run(stopped.clone()));
+    let (clock, mut stopped) = (t.clock.clone(), stopped);
+    tokio::spawn(async move {
+        let mut last = Instant::now();
+        let mut tick = tokio::time::interval(Duration::from_millis(50));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stopped.changed() => return,
+            }
+            let now = Instant::now();
+            clock.advance_ms((now - last).as_millis() as i64);
+            last = now;
+        }
+    });
+    Duties { stop }
+}
