@@ -27,7 +27,7 @@ use settings::{Purpose, Settings};
 #[derive(Debug, Parser)]
 #[command(name = "aftersales", version, about, long_about)]
 struct Cli {
-    /// Settings file (TOML): database_url, listen, webhook_url, webhook_secret, webhook_previous_secret, session_minutes, owner_link_days_after_payment, refund_limit_advisor_fen, refund_limit_station_manager_fen, payment_query_minutes, payment_expire_minutes, log_codes, payment_sandbox, payment_sandbox_secret, payment_sandbox_previous_secret, wechat_sandbox, wechat_mch_id, wechat_app_id, wechat_api_v3_key, wechat_platform_serial, wechat_platform_public_key, wechat_platform_previous_serial, wechat_platform_previous_public_key, wechat_merchant_serial, wechat_merchant_private_key, wechat_api_base, wechat_notify_url, alipay_sandbox, alipay_app_id, alipay_seller_id, alipay_public_key, alipay_previous_public_key, alipay_app_private_key, alipay_gateway, alipay_notify_url, secure_cookies, trusted_proxies, max_connections, retention_sign_in_attempt_days, retention_outbox_failed_days, retention_audit_log_days, retention_accounting_years, retention_three_guarantees_years (none below its legal floor). No secret has a default: a gateway or payment provider that is turned on without its own secret stops the server at start, naming the setting.
+    /// Settings file (TOML): database_url, listen, webhook_url, webhook_secret, webhook_previous_secret, session_minutes, owner_link_days_after_payment, refund_limit_advisor_fen, refund_limit_station_manager_fen, payment_query_minutes, payment_expire_minutes, log_codes, payment_sandbox, payment_sandbox_secret, payment_sandbox_previous_secret, wechat_sandbox, wechat_mch_id, wechat_app_id, wechat_api_v3_key, wechat_platform_serial, wechat_platform_public_key, wechat_platform_previous_serial, wechat_platform_previous_public_key, wechat_merchant_serial, wechat_merchant_private_key, wechat_api_base, wechat_notify_url, alipay_sandbox, alipay_app_id, alipay_seller_id, alipay_public_key, alipay_previous_public_key, alipay_app_private_key, alipay_gateway, alipay_notify_url, secure_cookies, trusted_proxies, max_connections, min_connections, retention_sign_in_attempt_days, retention_outbox_failed_days, retention_audit_log_days, retention_accounting_years, retention_three_guarantees_years (none below its legal floor). No secret has a default: a gateway or payment provider that is turned on without its own secret stops the server at start, naming the setting.
     #[arg(long, global = true, env = "AFTERSALES_CONFIG")]
     config: Option<PathBuf>,
     /// Database URL: `sqlite://aftersales.db` (default) or `postgres://user@host/db`.
@@ -147,7 +147,7 @@ impl ListKind {
 }
 
 async fn open(s: &Settings) -> anyhow::Result<store::Db> {
-    let db = store::Db::connect(&s.database_url, s.max_connections)
+    let db = store::Db::connect_warm(&s.database_url, s.min_connections, s.max_connections)
         .await
         .with_context(|| format!("connecting to {}", s.database_url))?;
     store::migrate::run(&db)

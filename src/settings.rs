@@ -47,6 +47,7 @@ struct FileSettings {
     secure_cookies: Option<bool>,
     trusted_proxies: Option<Vec<String>>,
     max_connections: Option<u32>,
+    min_connections: Option<u32>,
     retention_sign_in_attempt_days: Option<i64>,
     retention_outbox_failed_days: Option<i64>,
     retention_audit_log_days: Option<i64>,
@@ -59,6 +60,8 @@ pub(crate) struct Settings {
     pub(crate) listen: SocketAddr,
     pub(crate) app: app::AppSettings,
     pub(crate) max_connections: u32,
+    /// Connections opened at start and kept open while idle.
+    pub(crate) min_connections: u32,
     pub(crate) secure_cookies: bool,
     pub(crate) trusted_proxies: Vec<ipnet::IpNet>,
 }
@@ -205,6 +208,23 @@ pub(crate) fn read(
     } else {
         8
     };
+    let backend = if database_url.starts_with("postgres") {
+        store::Backend::Postgres
+    } else {
+        store::Backend::Sqlite
+    };
+    let max_connections = file.max_connections.unwrap_or(default_connections);
+    if max_connections == 0 {
+        anyhow::bail!("max_connections must be 1 or more");
+    }
+    let min_connections = file
+        .min_connections
+        .unwrap_or_else(|| store::db::default_min_connections(backend, max_connections));
+    if min_connections > max_connections {
+        anyhow::bail!(
+            "min_connections ({min_connections}) must not be more than max_connections ({max_connections})"
+        );
+    }
     Ok(Settings {
         database_url,
         listen: listen
@@ -213,7 +233,8 @@ pub(crate) fn read(
         app,
         // SQLite serves reads from a few connections best on a small machine; PostgreSQL
         // takes more.
-        max_connections: file.max_connections.unwrap_or(default_connections),
+        max_connections,
+        min_connections,
         secure_cookies: file.secure_cookies.unwrap_or(false),
         trusted_proxies,
     })

@@ -81,6 +81,16 @@ fn a_bad_trusted_proxy_is_named() {
     assert!(err.contains("trusted_proxies"), "{err}");
 }
 
+#[test]
+fn a_pool_keeping_more_connections_than_it_may_open_is_named() {
+    let (ok, err) = serve_with("max_connections = 4\nmin_connections = 5\n");
+    assert!(!ok);
+    assert!(
+        err.contains("min_connections") && err.contains("max_connections"),
+        "{err}"
+    );
+}
+
 /// A provider's outgoing key is a secret like any other: Alipay turned on with
 /// its platform key but without our app key (which signs our gateway requests)
 /// stops the server, naming the setting.

@@ -1,7 +1,8 @@
-//! What a running server does beside answering requests, for the benchmarks: the
-//! standard job worker (the SQLite checkpoint chain among its timers), with the test
-//! server's hand-moved clock following real time so that its timers come due. A
-//! benchmark without it would measure a server that never checkpoints its log.
+//! What a running server does beside answering requests, for the benchmarks: its
+//! pool opened at start, and the standard job worker (the SQLite checkpoint chain
+//! among its timers), with the test server's hand-moved clock following real time so
+//! that its timers come due. A benchmark without it would measure a server that
+//! connects on the first rush and never checkpoints its log.
 
 use std::time::{Duration, Instant};
 use testkit::TestApp;
@@ -18,8 +19,13 @@ impl Drop for Duties {
     }
 }
 
-/// Starts the server's duties on `t`.
+/// Starts the server's duties on `t`, with its pool opened as `serve` opens its own
+/// (`store::db::default_min_connections` of the test server's 16).
 pub async fn start(t: &TestApp) -> Duties {
+    let db = &t.app.db;
+    db.warm(store::db::default_min_connections(db.backend, 16))
+        .await
+        .expect("open the pool");
     app::job::checkpoint::ensure(&t.app)
         .await
         .expect("arm the checkpoint chain");
