@@ -39,7 +39,7 @@ fn hours_input(minutes: i64) -> String {
 
 /// Typed hours as whole minutes (`1.5` → 90); `None` when not a number.
 fn minutes_of(typed: &str) -> Option<i64> {
-    let t = typed.trim().replace('，', ".").replace(',', ".");
+    let t = typed.trim().replace(['，', ','], ".");
     let h: f64 = t.parse().ok().filter(|h: &f64| h.is_finite())?;
     Some((h * 60.0).round() as i64)
 }
