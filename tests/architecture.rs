@@ -18,7 +18,7 @@ const LAYERS: [(&str, &str); 6] = [
 
 /// Modules that are machinery or shared value types, not business areas. Every other
 /// module is an area and must be named as in the other layers.
-const MACHINERY: [&str; 49] = [
+const MACHINERY: [&str; 50] = [
     // domain: value types and the permission model every area uses
     "certification",
     "ids",
@@ -33,6 +33,7 @@ const MACHINERY: [&str; 49] = [
     "text",
     "violation",
     "vin",
+    "wechat_id",
     // the closed code lists and how they state themselves
     "code",
     // store: the connection, migrations, the event log, scoping, sessions, the

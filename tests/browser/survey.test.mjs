@@ -150,6 +150,9 @@ for (const lang of ['zh-CN', 'en']) {
         const main = await page.textContent('main');
         assert.ok(main.includes(vin.slice(-6)) || (await page.locator('tbody tr').count()) >= 1, 'an alert is listed');
         await noOverflow(page, `alerts ${lang} ${width}`);
+        // The Actions column is whole in view, not cut by the table's scroll box.
+        const act = await page.locator('#survey-alerts tbody td.actions').first().boundingBox();
+        assert.ok(act && act.x >= 0 && act.x + act.width <= width, `actions in view at ${width}: ${JSON.stringify(act)}`);
         await screenshot(page, `${SHOTS}survey-alerts-${width}-${lang}.png`);
         // The dashboard's CSI and NPS tiles show the month with the answer counted.
         await page.goto(`${BASE_URL}/console/kpis?scope=station&id=${station}&period=${thisMonth()}`);

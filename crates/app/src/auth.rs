@@ -505,6 +505,7 @@ pub async fn token_principal(app: &App, secret: &str) -> AppResult<Option<Princi
         region_id: t.region_id,
         phone: String::new(),
         active: true,
+        wechat_id: None,
     };
     // The token acts in its own name: typed as a token in the audit log.
     Ok(staff_principal(&staff).map(|p| Principal {

@@ -37,6 +37,25 @@ pub struct StaffInput {
     /// Initial password, 8–128 characters.
     #[schema(schema_with = crate::schema::password, required = true)]
     pub password: Loose,
+    /// WeChat id (微信号) where complaint escalations go by WeChat: 6–20 characters,
+    /// a letter first, then letters, digits, `_` or `-`. Empty or absent: none.
+    #[schema(schema_with = crate::schema::wechat_id)]
+    pub wechat_id: Loose,
+}
+
+/// An optional WeChat id as entered: `Some(None)` when empty or absent, `None` when
+/// it breaks WeChat's rules (the violation is on `wechat_id`).
+fn wechat_id(v: &mut Violations, value: &Loose) -> Option<Option<String>> {
+    let t = crate::input::opt_text(v, "wechat_id", value, 64)?;
+    match t {
+        None => Some(None),
+        Some(t) => v
+            .field(
+                "wechat_id",
+                domain::wechat_id::WeChatId::parse(&t, "wechat_id"),
+            )
+            .map(|w| Some(w.as_str().to_string())),
+    }
 }
 
 /// Creates a staff account. Station managers may only add station roles to their own
@@ -70,7 +89,9 @@ pub async fn create_staff(app: &App, grant: &Grant, input: &StaffInput) -> AppRe
     {
         v.push(e);
     }
+    let wechat = wechat_id(&mut v, &input.wechat_id).flatten();
     let (name, password, phone, username, v) = (&name, &password, &phone, &username, &v);
+    let wechat = &wechat;
     crate::transaction::run(app, "people.create_staff", move |mut tx| async move {
         let mut v = v.clone();
         let (station, region) =
@@ -93,6 +114,9 @@ pub async fn create_staff(app: &App, grant: &Grant, input: &StaffInput) -> AppRe
             password_hash: hash,
         };
         let id = store::people::insert_staff(&mut tx, &new, now).await?;
+        if wechat.is_some() {
+            store::people::set_wechat_id(&mut tx, id, wechat.as_deref()).await?;
+        }
         store::event::record(
             &mut tx,
             now,
@@ -100,7 +124,7 @@ pub async fn create_staff(app: &App, grant: &Grant, input: &StaffInput) -> AppRe
             "staff",
             id,
             "created",
-            &serde_json::json!({"role": new.role}),
+            &serde_json::json!({"role": new.role, "wechat_id": wechat.is_some()}),
             None,
         )
         .await?;
@@ -179,6 +203,13 @@ pub struct StaffUpdateInput {
     /// Whether the account may sign in; turning it off ends its sessions.
     #[schema(value_type = bool)]
     pub active: Loose,
+    /// A new WeChat id (rules as on creation); empty or absent keeps the stored one,
+    /// so the edit form never shows it whole.
+    #[schema(schema_with = crate::schema::wechat_id)]
+    pub wechat_id: Loose,
+    /// `true` removes the stored WeChat id (escalations then go by SMS only).
+    #[schema(value_type = Option<bool>)]
+    pub clear_wechat_id: Loose,
 }
 
 /// Changes a staff account within reach.
@@ -211,7 +242,14 @@ pub async fn update_staff(
             .map(|p| p.e164().to_string())
     };
     let active = crate::input::boolean(&mut v, "active", &input.active);
-    let (name, phone, v) = (&name, &phone, &v);
+    let clear = crate::input::boolean(&mut v, "clear_wechat_id", &input.clear_wechat_id);
+    // Keep, set or clear: an id typed wins over nothing; clearing wins over keeping.
+    let wechat: Option<Option<String>> = match (wechat_id(&mut v, &input.wechat_id), clear) {
+        (Some(Some(w)), _) => Some(Some(w)),
+        (Some(None), Some(true)) => Some(None),
+        _ => None,
+    };
+    let (name, phone, v, wechat) = (&name, &phone, &v, &wechat);
     crate::transaction::run(app, "people.update_staff", move |mut tx| async move {
     let (name, mut v) = (name.clone(), v.clone());
     let before = store::people::staff(&mut tx, grant.reach(), id).await?;
@@ -236,8 +274,13 @@ pub async fn update_staff(
         active,
     )
     .await?;
-    let data =
-        serde_json::json!({"role": [before.role, role.code()], "active": [before.active, active]});
+    if let Some(w) = wechat {
+        store::people::set_wechat_id(&mut tx, id, w.as_deref()).await?;
+    }
+    let data = serde_json::json!({
+        "role": [before.role, role.code()], "active": [before.active, active],
+        "wechat_id": [before.wechat_id.is_some(), wechat.as_ref().map_or(before.wechat_id.is_some(), Option::is_some)],
+    });
     store::event::record(
         &mut tx,
         app.now_ms(),

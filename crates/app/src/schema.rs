@@ -101,6 +101,30 @@ pub fn station_code() -> Object {
     code_text("[A-Za-z0-9-]{3,16}", "3 to 16 letters, digits or hyphens")
 }
 
+/// A complaint category code. The categories are head office's data (table
+/// `complaint_categories`, read with `GET /api/v1/complaint-categories`), added at run
+/// time, so the document states the code's shape (`CategoryCode::PATTERN`), not a list
+/// of the shipped codes; whether a code exists and is active is checked per request
+/// (422 on `category`).
+pub fn complaint_category() -> Object {
+    text(false)
+        .pattern(Some(domain::complaint::category::CategoryCode::PATTERN))
+        .description(Some(
+            "A category code of the catalogue `GET /api/v1/complaint-categories` (head office adds categories at run time); unknown or retired is 422 on `category`",
+        ))
+        .build()
+}
+
+/// A staff member's WeChat id (`domain::wechat_id::PATTERN`), or empty / null for none.
+pub fn wechat_id() -> Object {
+    text(true)
+        .pattern(Some(domain::wechat_id::PATTERN_OR_EMPTY))
+        .description(Some(
+            "WeChat id: 6 to 20 characters, a letter first, then letters, digits, `_` or `-`; empty or null for none",
+        ))
+        .build()
+}
+
 /// A sign-in name: 3 to 32 letters, digits, `.`, `_` or `-`.
 pub fn username() -> Object {
     code_text(

@@ -18,6 +18,7 @@ pub mod plate;
 pub mod signature;
 pub mod text;
 pub mod vin;
+pub mod wechat_id;
 
 pub mod auth;
 pub mod certification;

@@ -28,6 +28,8 @@ pub struct Staff {
     pub phone: String,
     /// Whether the account may sign in.
     pub active: bool,
+    /// WeChat id where escalations go by WeChat, masked like the phone (`wx****ng`).
+    pub wechat_id: Option<String>,
 }
 
 /// A new staff account, checked by the domain; the password is already hashed.
@@ -49,7 +51,7 @@ pub struct NewStaff {
     pub password_hash: String,
 }
 
-const STAFF_COLS: &str = "st.id, st.username, st.name, st.role, st.station_id, COALESCE(st.region_id, s.region_id) AS region_id, st.phone, st.active";
+const STAFF_COLS: &str = "st.id, st.username, st.name, st.role, st.station_id, COALESCE(st.region_id, s.region_id) AS region_id, st.phone, st.active, st.wechat_id";
 
 fn staff_from(r: &AnyRow) -> Result<Staff, sqlx::Error> {
     let phone: String = r.try_get("phone")?;
@@ -64,6 +66,9 @@ fn staff_from(r: &AnyRow) -> Result<Staff, sqlx::Error> {
             .map(|p| p.masked())
             .unwrap_or_else(|_| domain::mask::mask_middle(&phone, 3, 4)),
         active: r.try_get::<i64, _>("active")? != 0,
+        wechat_id: r
+            .try_get::<Option<String>, _>("wechat_id")?
+            .map(|w| domain::wechat_id::masked(&w)),
     })
 }
 

@@ -61,10 +61,11 @@ pub struct FileInput {
     #[schema(schema_with = crate::schema::opt_line::<500>)]
     pub source_link: Option<String>,
     /// Category code: one of the catalogue's active categories
-    /// (`GET /api/v1/complaint-categories`); the shipped ones are listed, head office
-    /// may add others. Unknown or retired is 422 on `category`.
+    /// (`GET /api/v1/complaint-categories`; head office adds others at run time, so the
+    /// schema gives the code's pattern, not a list). Unknown or retired is 422 on
+    /// `category`.
     #[serde(default)]
-    #[schema(schema_with = crate::schema::code::<domain::complaint::Category>, required = true)]
+    #[schema(schema_with = crate::schema::complaint_category, required = true)]
     pub category: String,
     /// `normal` or `urgent`.
     #[serde(default)]

@@ -49,7 +49,7 @@ pub async fn current(
 pub struct PolicyInput {
     /// Category code.
     #[serde(default)]
-    #[schema(schema_with = crate::schema::code::<domain::complaint::Category>, required = true)]
+    #[schema(schema_with = crate::schema::complaint_category, required = true)]
     pub category: String,
     /// `normal` or `urgent`.
     #[serde(default)]
@@ -163,9 +163,27 @@ pub async fn publish(app: &App, grant: &Grant, input: &PolicyInput) -> AppResult
             by,
         )
         .await?;
-        for cid in store::complaint::clock::open_with(&mut tx, category.as_str(), level).await? {
-            super::clock::rebase(&mut tx, cid, None, Some(id), now, "system", by).await?;
+        let open = store::complaint::clock::open_with(&mut tx, category.as_str(), level).await?;
+        for cid in &open {
+            super::clock::rebase(&mut tx, *cid, None, Some(id), now, "system", by).await?;
         }
+        // Audited: who set which targets, and how many open complaints moved onto them.
+        let data = serde_json::json!({
+            "category": category.as_str(), "severity": level, "mode": mode_code,
+            "targets": serde_json::from_str::<serde_json::Value>(body).unwrap_or_default()["targets"],
+            "open_complaints": open.len(),
+        });
+        store::event::record(
+            &mut tx,
+            now,
+            crate::actor(grant),
+            "complaint_policy",
+            id,
+            "complaint_policy_published",
+            &data,
+            None,
+        )
+        .await?;
         Ok((tx, id))
     })
     .await?;
@@ -196,4 +214,94 @@ pub async fn list(app: &App, grant: &Grant) -> AppResult<Vec<PolicyView>> {
         .into_iter()
         .map(view)
         .collect())
+}
+
+/// A category × severity's policy as the policy page shows it: the current version
+/// (`None` while the SPEC defaults hold and nothing was stored yet).
+#[derive(Debug, Clone)]
+pub struct PolicySummary {
+    /// Category code.
+    pub category: String,
+    /// `normal` or `urgent`.
+    pub severity: &'static str,
+    /// The current version, if one is stored.
+    pub version: Option<i64>,
+    /// The targets in force (the SPEC defaults when no version is stored).
+    pub policy: Policy,
+}
+
+/// The severity levels a policy exists for.
+pub const LEVELS: [&str; 2] = ["normal", "urgent"];
+
+fn parse_body(body: &str) -> AppResult<Policy> {
+    serde_json::from_str(body).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Every category of the catalogue (retired ones too, their old complaints still
+/// run) × both severities, with the targets in force.
+pub async fn overview(app: &App, grant: &Grant) -> AppResult<Vec<PolicySummary>> {
+    crate::network::expect(grant, Action::ComplaintRead)?;
+    let mut c = conn(app).await?;
+    let cats = super::category::load(&mut c).await?;
+    let stored = store::complaint::clock::current_policies(&mut c).await?;
+    let mut out = Vec::new();
+    for cat in &cats {
+        for level in LEVELS {
+            let row = stored
+                .iter()
+                .find(|r| r.category == cat.code && r.severity == level);
+            out.push(PolicySummary {
+                category: cat.code.clone(),
+                severity: level,
+                version: row.map(|r| r.version),
+                policy: match row {
+                    Some(r) => parse_body(&r.body)?,
+                    None => Policy::spec_default(ClockMode::Business),
+                },
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// One stored version, as the history shows it.
+#[derive(Debug, Clone)]
+pub struct PolicyVersion {
+    /// Version number.
+    pub version: i64,
+    /// When it was published (UTC ms).
+    pub created_at: i64,
+    /// Who published it (none: the system stored the defaults).
+    pub by_name: Option<String>,
+    /// The targets.
+    pub policy: Policy,
+}
+
+/// Every version of one category × severity, newest first; an unknown category or
+/// severity is 404.
+pub async fn history(
+    app: &App,
+    grant: &Grant,
+    category: &str,
+    severity: &str,
+) -> AppResult<Vec<PolicyVersion>> {
+    crate::network::expect(grant, Action::ComplaintRead)?;
+    let mut c = conn(app).await?;
+    let cats = super::category::load(&mut c).await?;
+    let code = super::category::known(&cats, category).map_err(|_| AppError::NotFound)?;
+    if !LEVELS.contains(&severity) {
+        return Err(AppError::NotFound);
+    }
+    store::complaint::clock::policy_versions(&mut c, code.as_str(), severity)
+        .await?
+        .into_iter()
+        .map(|v| {
+            Ok(PolicyVersion {
+                version: v.row.version,
+                created_at: v.row.created_at,
+                by_name: v.by_name,
+                policy: parse_body(&v.row.body)?,
+            })
+        })
+        .collect()
 }

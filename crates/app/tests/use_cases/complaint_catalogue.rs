@@ -163,6 +163,14 @@ async fn an_escalation_goes_by_sms_and_wechat_once_per_level(env: &Env) {
         .filter(|k| k.contains(":first_response:"))
         .collect();
     assert_eq!(stage_one.len(), 5, "{first:?}");
+    // Warnings (50 %, 75 %) go to the inbox and the webhook only, never to a person's
+    // phone or WeChat (docs/architecture.md, complaints).
+    assert!(
+        first
+            .iter()
+            .all(|k| !k.contains(":first_response:50:") && !k.contains(":first_response:75:")),
+        "{first:?}"
+    );
     // One inbox notice and one webhook message per level.
     let mut c = env.app.db.pool.acquire().await.unwrap();
     for level in ["station_manager", "regional_manager", "head_office"] {

@@ -79,6 +79,43 @@ pub async fn current_policies(conn: &mut AnyConnection) -> StoreResult<Vec<Polic
     Ok(rows.iter().map(policy_from).collect::<Result<_, _>>()?)
 }
 
+/// One version with the name of who published it (none for the defaults the system
+/// stored itself).
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyVersionRow {
+    /// The version.
+    pub row: PolicyRow,
+    /// Who published it.
+    pub by_name: Option<String>,
+}
+
+/// Every version of a category × severity's policy, newest first (the policy
+/// page's history).
+pub async fn policy_versions(
+    conn: &mut AnyConnection,
+    category: &str,
+    severity: &str,
+) -> StoreResult<Vec<PolicyVersionRow>> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.category, p.severity, p.version, p.mode, p.body, p.created_at, st.name AS by_name \
+         FROM complaint_policies p LEFT JOIN staff st ON st.id = p.created_by \
+         WHERE p.category = $1 AND p.severity = $2 ORDER BY p.version DESC",
+    )
+    .bind(category)
+    .bind(severity)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PolicyVersionRow {
+                row: policy_from(r)?,
+                by_name: r.try_get("by_name")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
 /// Stores the next version of a policy; returns its id.
 pub async fn insert_policy(
     conn: &mut AnyConnection,

@@ -91,7 +91,7 @@ pub async fn add_certificate(
     Ok((StatusCode::CREATED, Json(Created { id: cid })))
 }
 
-/// Changes a staff account: name, role, unit, phone, active (turning it off ends its sessions).
+/// Changes a staff account: name, role, unit, phone, active (turning it off ends its sessions), WeChat id (empty keeps it, `clear_wechat_id` removes it).
 #[utoipa::path(put, path = "/api/v1/staff/{id}", tag = "people", params(("id" = i64, Path)), request_body = StaffUpdateInput, responses((status = 204), (status = 422, body = crate::error::ProblemDoc)))]
 pub async fn update_staff(
     State(s): State<AppState>,

@@ -34,6 +34,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("station_id", "number"),
     ("region_id", "number"),
     ("phone", "text"),
+    ("wechat_id", "text"),
     ("password", "password"),
 ];
 
@@ -72,6 +73,7 @@ async fn list(
         "station_id",
         "region_id",
         "phone",
+        "wechat_id",
     ]
     .iter()
     .map(|h| chrome.t(&format!("field.{h}")))
@@ -97,6 +99,7 @@ async fn list(
                     .map(|x| names.region(x, en))
                     .unwrap_or_default(),
                 st.phone.clone(),
+                st.wechat_id.clone().unwrap_or_default(),
             ],
             links: vec![],
         })
@@ -111,6 +114,7 @@ async fn list(
                 Some("role"),
                 Some("station"),
                 Some("region"),
+                None,
                 None,
             ])
             .collect(),
@@ -268,6 +272,12 @@ async fn show(
                 .unwrap_or_else(|| st.phone.clone()),
         ),
         (
+            chrome.t("field.wechat_id"),
+            st.wechat_id
+                .clone()
+                .unwrap_or_else(|| chrome.t("staff.wechat_none")),
+        ),
+        (
             chrome.t("field.active"),
             chrome.t(if st.active { "yes" } else { "no" }),
         ),
@@ -332,6 +342,8 @@ const EDIT_FIELDS: &[(&str, &str)] = &[
     ("station_id", "number"),
     ("region_id", "number"),
     ("phone", "text"),
+    ("wechat_id", "text"),
+    ("clear_wechat_id", "checkbox"),
     ("active", "checkbox"),
 ];
 
@@ -347,14 +359,20 @@ fn edit_page(user: &ConsoleUser, id: i64, values: &serde_json::Value) -> FormPag
             )
         })
         .collect();
-    FormPage::new(
+    let mut page = FormPage::new(
         chrome.crumb("/console/staff", list),
         title,
         format!("/console/staff/{id}/edit"),
         EDIT_FIELDS,
         values,
     )
-    .options("role", roles)
+    .options("role", roles);
+    // Like the phone, the stored WeChat id is not shown whole: the label says an
+    // empty field keeps it.
+    if let Some(f) = page.fields.iter_mut().find(|f| f.name == "wechat_id") {
+        f.label = page.chrome.t("field.wechat_id_keep");
+    }
+    page
 }
 
 async fn edit_form(
@@ -381,6 +399,7 @@ async fn edit_form(
     // an empty field keeps the stored number (issue 21, finding 3).
     let mut values = serde_json::to_value(&st).unwrap_or_default();
     values["phone"] = serde_json::Value::String(String::new());
+    values["wechat_id"] = serde_json::Value::String(String::new());
     render(&edit_page(&user, id, &values), StatusCode::OK)
 }
 

@@ -30,6 +30,8 @@ mod complaint_console;
 mod complaint_goodwill;
 mod complaint_pages;
 mod complaint_part;
+mod complaint_policies;
+mod complaint_wechat;
 mod consent_web;
 mod console;
 mod contention;

@@ -12,6 +12,7 @@ pub mod forms;
 pub mod goodwill;
 pub mod inbox;
 pub mod intake;
+pub mod policies;
 pub mod submit;
 
 use super::chrome::{Pager, show_time, urlencode};
@@ -56,6 +57,11 @@ pub fn router() -> Router<AppState> {
         .route(
             "/console/complaints/categories/{code}",
             get(categories::page).post(categories::change),
+        )
+        .route("/console/complaints/policies", get(policies::list))
+        .route(
+            "/console/complaints/policies/{category}/{severity}",
+            get(policies::page).post(policies::save),
         )
         .route(
             "/console/complaints/goodwill-limits",
