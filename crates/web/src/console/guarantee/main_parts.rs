@@ -93,6 +93,9 @@ impl MainPartsPage {
     }
 }
 
+/// The part whose form failed (system, code), what was typed and the refusals.
+type RowFailed<'a> = (&'a str, &'a str, &'a FormData, Vec<(String, String)>);
+
 /// What failed, and where: the add form, or one part's form.
 enum Failed<'a> {
     Add(&'a FormData, &'a AppError),
@@ -128,7 +131,7 @@ async fn show(s: &AppState, user: &ConsoleUser, failed: Option<Failed<'_>>) -> R
     let mut error = None;
     let mut add = vec![];
     let mut add_errors = vec![];
-    let mut row_failed: Option<(&str, &str, &FormData, Vec<(String, String)>)> = None;
+    let mut row_failed: Option<RowFailed<'_>> = None;
     match &failed {
         Some(Failed::Add(form, e)) => {
             status = crate::error::describe_app(e).0;
