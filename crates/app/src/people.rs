@@ -474,7 +474,8 @@ pub async fn reveal_phone(
 
 /// The staff who took the steps of a timeline, as `(role, id, name)`, for a page that
 /// names who did what instead of "role #id". Owners, the system and outside providers
-/// are not staff and are left out, as is anyone no longer found. The caller has
+/// are not staff and are left out, as is anyone no longer found or whose role is not
+/// the step's (a token's id, not a person's). The caller has
 /// already been allowed to read the record whose timeline this is; a step's actor is
 /// part of that record, so the names are read whatever the caller's reach.
 pub async fn actor_names(
@@ -489,7 +490,11 @@ pub async fn actor_names(
         {
             continue;
         }
-        if let Ok(s) = store::people::staff(&mut c, &Reach::All, *id).await {
+        // Events keep the actor's role and id but not its kind: an API token shares the
+        // id space of staff, so a name is given only when the role matches too.
+        if let Ok(s) = store::people::staff(&mut c, &Reach::All, *id).await
+            && s.role == *role
+        {
             out.push(((*role).to_string(), *id, s.name));
         }
     }

@@ -321,7 +321,10 @@ async fn console_cancels_with_a_reason_and_a_repair_order_link_schedules_a_retur
     assert!(html.contains("车主自行到店") && html.contains("已取消"));
     // The timeline names who did each step, never "role #id".
     let timeline = &html[html.find("id=\"timeline\"").unwrap_or(0)..];
-    assert!(timeline.contains("test service_advisor · "), "{timeline}");
+    assert!(
+        timeline.contains("service_advisor · 服务顾问"),
+        "{timeline}"
+    );
     assert!(
         !timeline
             .as_bytes()
