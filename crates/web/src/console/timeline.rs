@@ -139,13 +139,16 @@ fn value(lang: Lang, key: &str, v: &Value) -> String {
         Value::Bool(b) => t(lang, if *b { "yes" } else { "no" }),
         Value::Number(n) => match n.as_i64() {
             Some(fen) if key.ends_with("_fen") => yuan(fen),
-            Some(ms) if key.ends_with("_at") => show_time(ms),
+            // Instants: `…_at`, and a pick-up's window (`window_start`, `window_end`).
+            Some(ms) if key.ends_with("_at") || key.starts_with("window_") => show_time(ms),
             _ => n.to_string(),
         },
         Value::String(s) => match key {
             "stage" => t(lang, &format!("svc.stage.{s}")),
             "service_type" => t(lang, &format!("svc.type.{s}")),
-            "channel" => t(lang, &format!("svc.channel.{s}")),
+            // A reminder's channel, or who asked for a pick-up (staff, owner page).
+            "channel" => coded(lang, &["svc.channel", "pk.channel"], s),
+            "kind" => coded(lang, &["pk.kind"], s),
             _ => s.clone(),
         },
         Value::Array(items) => items
@@ -190,6 +193,14 @@ mod tests {
             !en.contains("c96e") && !en.contains(": pending") && en.contains("Back through"),
             "{en}"
         );
+        let scheduled =
+            json!({"channel": "staff", "kind": "pickup", "window_start": 1_795_564_800_000_i64});
+        let zh = event_text(Lang::ZhCn, &scheduled);
+        assert!(
+            !zh.contains("svc.channel") && !zh.contains("1795564800000"),
+            "{zh}"
+        );
+        assert!(!zh.contains(": pickup"), "{zh}");
         let change = json!({"before": {"safety_fault": false}, "after": {"safety_fault": true}});
         let en = event_text(Lang::En, &change);
         assert!(en.contains("(Serious safety fault: No)"), "{en}");
