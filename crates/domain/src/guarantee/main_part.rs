@@ -169,6 +169,9 @@ pub const MAX_NAME_CHARS: usize = 60;
 /// A system named by its code, refused (`system`, `guarantee.system_unknown`, citing
 /// Art 24(1)(3), which lists the ten) when it is not one of the ten.
 pub fn parse_system(raw: &str) -> Result<System, crate::Violation> {
+    if raw.trim().is_empty() {
+        return Err(crate::Violation::new("system", "required"));
+    }
     System::from_code(raw.trim()).ok_or_else(|| {
         crate::Violation::new("system", "guarantee.system_unknown").with_detail("art24(1)(3)")
     })

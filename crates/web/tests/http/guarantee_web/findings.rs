@@ -122,7 +122,7 @@ async fn findings_2_3_8_repair_time_runs_from_agreement_to_completion_for_qualit
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["errors"][0]["field"], "completed_at");
-    assert!(v["detail"].as_str().unwrap().contains("art40"), "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("Art 40"), "{v}");
     let (s, v) = advisor
         .put(
             &clock,
@@ -325,7 +325,7 @@ async fn findings_9_10_11_main_parts_counted_apart_and_exclusions_with_evidence(
     let (s, v) = advisor.put(&ex, json!({"reason": "forbidden_modification", "explanation": "改装刹车卡钳", "evidence": ""})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["errors"][0]["rule"], "guarantee.exclusion_evidence");
-    assert!(v["detail"].as_str().unwrap().contains("art32"), "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("Art 32"), "{v}");
     let (_, g2) = advisor
         .get(&format!("/vehicles/{car}/three-guarantees"))
         .await;
