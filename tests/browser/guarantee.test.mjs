@@ -262,6 +262,14 @@ test('head office sets the policy on its page, never below the law; a station re
       await hq.fill('#gp-courtesy_car_days', '5');
       await click(hq, '#policy-save');
       assert.ok((await hq.locator('#toast').innerText()).includes(l.saved), `the toast ${tag}`);
+      // The toast never covers the page: its box meets neither the heading nor the intro.
+      const toast = await hq.locator('#toast').boundingBox();
+      for (const sel of ['h1', 'main p.muted']) {
+        const box = await hq.locator(sel).first().boundingBox();
+        const apart = toast.y + toast.height <= box.y || box.y + box.height <= toast.y
+          || toast.x + toast.width <= box.x || box.x + box.width <= toast.x;
+        assert.ok(apart, `the toast covers ${sel} ${tag}`);
+      }
       assert.equal(await hq.locator('.field-error').count(), 0, tag);
       if (width === 390) await noOverflow(hq, `policy ${tag}`);
       await shot(hq, `policy-${tag}`);

@@ -514,3 +514,32 @@ pub async fn reveal_phone(
         visible_until: now + VISIBLE_MS,
     })
 }
+
+/// The staff who took the steps of a timeline, as `(role, id, name)`, for a page that
+/// names who did what instead of "role #id". Owners, the system and outside providers
+/// are not staff and are left out, as is anyone no longer found or whose role is not
+/// the step's (a token's id, not a person's). The caller has
+/// already been allowed to read the record whose timeline this is; a step's actor is
+/// part of that record, so the names are read whatever the caller's reach.
+pub async fn actor_names(
+    app: &App,
+    actors: &[(&str, i64)],
+) -> AppResult<Vec<(String, i64, String)>> {
+    let mut c = conn(app).await?;
+    let mut out: Vec<(String, i64, String)> = Vec::new();
+    for (role, id) in actors {
+        if matches!(*role, "owner" | "system" | "provider")
+            || out.iter().any(|p| p.0 == *role && p.1 == *id)
+        {
+            continue;
+        }
+        // Events keep the actor's role and id but not its kind: an API token shares the
+        // id space of staff, so a name is given only when the role matches too.
+        if let Ok(s) = store::people::staff(&mut c, &Reach::All, *id).await
+            && s.role == *role
+        {
+            out.push(((*role).to_string(), *id, s.name));
+        }
+    }
+    Ok(out)
+}

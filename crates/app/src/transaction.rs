@@ -82,6 +82,8 @@ pub const USE_CASES: &[&str] = &[
     "guarantee.record_battery_check",
     "guarantee.set_exclusion",
     "guarantee.set_policy",
+    "guarantee.main_part_add",
+    "guarantee.main_part_change",
     "idempotency.claim",
     "idempotency.finish",
     "import.batch",

@@ -16,16 +16,14 @@ pub const WARRANTY_YEARS: i16 = 3;
 /// The warranty's distance limit when none is given, in km.
 pub const DEFAULT_WARRANTY_KM: i64 = 100_000;
 
-/// The last day a warranty starting on `start` covers when no end is given: the day
-/// before the third anniversary, so 2024-01-01 runs through 2026-12-31. Computed as
-/// "the day before the start, plus three years" so a warranty starting on 1 March
-/// after a 29 February ends on 28 February. `None` only beyond the calendar's end.
+/// The last day a warranty starting on `start` covers when no end is given: the
+/// 包修期's end as the regulation counts it ([`crate::guarantee::period::months_end`],
+/// Civil Code Arts 201–202), so 2024-01-01 runs through 2027-01-01 and the vehicle
+/// page's warranty end and the three-guarantees page's 包修期 end are the same day.
+/// `None` only beyond the calendar's end.
 pub fn default_warranty_end(start: Date) -> Option<Date> {
-    start
-        .yesterday()
-        .ok()?
-        .checked_add(jiff::Span::new().years(WARRANTY_YEARS))
-        .ok()
+    let months = u32::try_from(WARRANTY_YEARS).ok()? * 12;
+    crate::guarantee::period::months_end(start, months).ok()
 }
 
 #[cfg(test)]
@@ -34,14 +32,16 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn three_years_through_the_day_before_the_anniversary() {
+    fn three_years_to_the_corresponding_day_as_the_civil_code_counts() {
+        // Civil Code Arts 201-202: the start day is not counted; a period in months
+        // ends on the corresponding day, or the month's last day when there is none.
         assert_eq!(
             default_warranty_end(date(2024, 1, 1)),
-            Some(date(2026, 12, 31))
+            Some(date(2027, 1, 1))
         );
         assert_eq!(
             default_warranty_end(date(2024, 3, 1)),
-            Some(date(2027, 2, 28))
+            Some(date(2027, 3, 1))
         );
         assert_eq!(
             default_warranty_end(date(2024, 2, 29)),
@@ -50,14 +50,23 @@ mod tests {
         assert_eq!(default_warranty_end(Date::MAX), None);
     }
 
+    #[test]
+    fn the_vehicle_warranty_end_is_the_legal_warranty_periods_end() {
+        use crate::guarantee::period::{Coverage, Policy};
+        for start in [date(2024, 1, 1), date(2024, 2, 29), date(2025, 8, 31)] {
+            let legal = Coverage::new(start, None, &Policy::LEGAL).map(|c| c.warranty_until);
+            assert_eq!(default_warranty_end(start), legal.ok(), "{start}");
+        }
+    }
+
     proptest! {
         #[test]
-        fn end_is_before_the_anniversary(days in 0i32..40_000) {
+        fn end_is_on_the_anniversary_or_the_months_last_day(days in 0i32..40_000) {
             let start = EARLIEST_PURCHASE.checked_add(jiff::Span::new().days(days)).unwrap_or(EARLIEST_PURCHASE);
             let end = default_warranty_end(start).unwrap_or(start);
             prop_assert!(end > start);
-            let anniversary = end.tomorrow().unwrap_or(end);
-            prop_assert!(anniversary.year() - start.year() == 3);
+            prop_assert!(end.year() - start.year() == 3);
+            prop_assert!(end.day() <= start.day());
         }
     }
 }

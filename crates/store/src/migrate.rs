@@ -217,6 +217,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0039_complaint_categories.sql"),
         postgres: include_str!("../migrations/postgres/0039_complaint_categories.sql"),
     },
+    Migration {
+        version: 40,
+        name: "guarantee_main_parts",
+        sqlite: include_str!("../migrations/sqlite/0040_guarantee_main_parts.sql"),
+        postgres: include_str!("../migrations/postgres/0040_guarantee_main_parts.sql"),
+    },
 ];
 
 /// A fingerprint of the PostgreSQL migrations (their versions and SQL), stable across

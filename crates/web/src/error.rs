@@ -56,6 +56,10 @@ pub struct FieldError {
     pub rule: String,
     /// The sentence for people.
     pub message: String,
+    /// The article a legal floor comes from, as a stable code (`art21`,
+    /// `art24(1)(4)`), when the rule is one of the three-guarantees floors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub article: Option<String>,
 }
 
 /// The problem document.
@@ -178,10 +182,26 @@ pub fn page_error(lang: Lang, e: &AppError) -> (String, StatusCode) {
 pub fn field_errors(lang: Lang, violations: &[Violation]) -> Vec<FieldError> {
     violations
         .iter()
-        .map(|v| FieldError {
-            field: v.field.clone(),
-            rule: v.rule.to_string(),
-            message: tables().violation(lang, v),
+        .map(|v| {
+            // A value below the three-guarantees law: the detail `art21 5` is the
+            // machine's; people read the article and the legal value in words.
+            let floor = (v.rule == "guarantee.below_legal_floor")
+                .then(|| crate::console::guarantee::policy::floor_words(lang, &v.field))
+                .flatten();
+            let message = match &floor {
+                Some(words) => tables().violation(lang, &v.clone().with_detail(words.clone())),
+                None => tables().violation(lang, v),
+            };
+            let article = floor.and_then(|_| {
+                let d = v.detail.as_deref()?;
+                Some(d.split_whitespace().next()?.to_string())
+            });
+            FieldError {
+                field: v.field.clone(),
+                rule: v.rule.to_string(),
+                message,
+                article,
+            }
         })
         .collect()
 }

@@ -100,6 +100,7 @@ pub fn areas() -> Vec<utoipa::openapi::OpenApi> {
         api::quality_audit::QualityAuditApi::openapi(),
         api::export::ExportApi::openapi(),
         api::guarantee::GuaranteeApi::openapi(),
+        api::guarantee::main_part::MainPartApi::openapi(),
         api::privacy::PrivacyApi::openapi(),
         api::campaign::CampaignApi::openapi(),
     ]

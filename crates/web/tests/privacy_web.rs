@@ -75,6 +75,8 @@ fn fields_of(method: &str, path: &str) -> Option<&'static [Field]> {
         ("GET", "/complaints/inbox" | "/complaint-policies" | "/complaint-goodwill-limits") => NONE,
         // Complaint categories: the catalogue's names, nobody's data.
         ("GET", "/complaint-categories") => NONE,
+        // The three guarantees' main parts: the catalogue's names, nobody's data.
+        ("GET", "/three-guarantees/main-parts") => NONE,
         // Complaint evidence: the list carries the file names typed by the sender; a
         // file is the customer's words (a recording) or their car (a photo, plate in
         // view), served to whoever may read the complaint.
@@ -102,7 +104,7 @@ fn fields_of(method: &str, path: &str) -> Option<&'static [Field]> {
         // Network, catalogues, calendars, KPIs, the queue, money notices and every
         // write answer only ids, states and catalogue data.
         ("GET", _) if is_catalogue(p) => NONE,
-        ("POST" | "PUT" | "DELETE", _) => NONE,
+        ("POST" | "PUT" | "PATCH" | "DELETE", _) => NONE,
         _ => return None,
     })
 }

@@ -9,7 +9,7 @@ use super::view::{ThreeGuarantees, assess_at, view};
 use crate::network::expect;
 use crate::shared::ts;
 use crate::{App, AppResult, conn};
-use domain::permission::{Action, Grant};
+use domain::permission::{Action, Grant, Reach};
 use serde::Serialize;
 use store::guarantee::ExcludedRow;
 use store::guarantee::line::LineRow;
@@ -53,11 +53,18 @@ pub struct Dossier {
     pub orders: Vec<DossierOrder>,
     /// Every request.
     pub requests: Vec<RequestView>,
+    /// The car that replaced this one (id, VIN), once a replacement was performed.
+    pub replaced_by: Option<(i64, String)>,
+    /// The car this one replaced (id, VIN), when it is a replacement car: its own
+    /// periods started anew (Art 29).
+    pub replacement_for: Option<(i64, String)>,
 }
 
 /// The dossier of a vehicle within reach. Needs `RepairOrderRead`.
 pub async fn dossier(app: &App, grant: &Grant, vehicle_id: i64) -> AppResult<Dossier> {
     expect(grant, Action::RepairOrderRead)?;
+    // Read before the connection below is taken: a pool of one must not wait on itself.
+    let requests = of_vehicle(app, grant, vehicle_id).await?;
     let mut c = conn(app).await?;
     let vehicle = store::vehicle::get(&mut c, grant.reach(), vehicle_id).await?;
     let (model, plate) = (
@@ -67,6 +74,20 @@ pub async fn dossier(app: &App, grant: &Grant, vehicle_id: i64) -> AppResult<Dos
     let h = history::load(&mut c, vehicle).await?;
     let now = ts(app.now_ms())?;
     let battery = super::battery::load(&mut c, &h, h.tz.to_datetime(now).date()).await?;
+    // The link both ways (Art 29): a car's VIN is shown to whoever reads either dossier.
+    let replaced_by = match requests.iter().find_map(|r| r.replacement_vehicle_id) {
+        Some(id) => Some((id, store::vehicle::get(&mut c, &Reach::All, id).await?.vin)),
+        None => None,
+    };
+    let replacement_for = match store::guarantee::request::replacing(&mut c, vehicle_id).await? {
+        Some(r) => Some((
+            r.vehicle_id,
+            store::vehicle::get(&mut c, &Reach::All, r.vehicle_id)
+                .await?
+                .vin,
+        )),
+        None => None,
+    };
     drop(c);
     let a = assess_at(&h, now);
     let orders = h
@@ -96,7 +117,6 @@ pub async fn dossier(app: &App, grant: &Grant, vehicle_id: i64) -> AppResult<Dos
                 .collect(),
         })
         .collect();
-    let requests = of_vehicle(app, grant, vehicle_id).await?;
     let mut position = view(&h, &a, now);
     position.battery = battery;
     Ok(Dossier {
@@ -105,5 +125,7 @@ pub async fn dossier(app: &App, grant: &Grant, vehicle_id: i64) -> AppResult<Dos
         plate,
         orders,
         requests,
+        replaced_by,
+        replacement_for,
     })
 }

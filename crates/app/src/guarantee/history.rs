@@ -20,7 +20,7 @@ use crate::{AppError, AppResult};
 use domain::appointment::ServiceType;
 use domain::guarantee::battery::HeldCheck;
 use domain::guarantee::exclusion::{Exclusion, ExclusionReason};
-use domain::guarantee::main_part::{MainPart, MainPartList, System};
+use domain::guarantee::main_part::{MainPart, System};
 use domain::guarantee::period::{Coverage, Policy};
 use domain::guarantee::repair_time::{Excluded, ExcludedKind, RepairSpan};
 use domain::guarantee::right::{Action, Art23Fault, Line, Vehicle, Visit};
@@ -291,10 +291,4 @@ pub(crate) fn line_of(l: &LineRow) -> AppResult<Line> {
         art23: l.art23.as_deref().and_then(art23_fault),
         exclusion,
     })
-}
-
-/// The shipped main-part list (GB/T 29632 as read by the project).
-pub fn main_parts() -> AppResult<MainPartList> {
-    MainPartList::parse(domain::guarantee::main_part::DEFAULT_LIST)
-        .map_err(|e| AppError::Internal(format!("main part list: {e}")))
 }

@@ -9,7 +9,8 @@
 //! - [`record`]: the order's clock, excluded intervals, classified faults and Art 32
 //!   exclusions, the vehicle's delivery date;
 //! - [`request`]: the Arts 25–29 request workflow with its deadlines as timers;
-//! - [`owner`]: the owner's own view of a car (the phone page).
+//! - [`owner`]: the owner's own view of a car (the phone page);
+//! - [`main_part`]: the main parts of the ten systems as head office edits them.
 //!
 //! Rights are recomputed from the history on every reading, never stored: the domain
 //! judges each event on its own date and reading, so a right once arisen is found again
@@ -24,6 +25,7 @@
 pub mod battery;
 pub mod dossier;
 pub mod history;
+pub mod main_part;
 pub mod owner;
 pub mod policy;
 pub mod record;

@@ -8,13 +8,13 @@
 //! `guarantee.interval_outside` (art40), `guarantee.main_part_unknown` (art24(1)(3)),
 //! `guarantee.exclusion_evidence` (art32), …
 
-use super::history::{excluded_of, main_parts};
+use super::history::excluded_of;
 use crate::input::{Loose, boolean, opt_date, opt_text};
 use crate::network::expect;
 use crate::shared::{ORDER_ENTITY, instant, ts};
 use crate::{App, AppError, AppResult, actor};
 use domain::guarantee::exclusion::Exclusion;
-use domain::guarantee::main_part::System;
+use domain::guarantee::main_part::{MainPartList, System};
 use domain::guarantee::repair_time::{Excluded, RepairSpan, RepairTimeError};
 use domain::permission::{Action, Grant};
 use domain::{Violation, Violations};
@@ -354,8 +354,13 @@ fn exclusion(
     }
 }
 
-/// Checks a classification as entered into a row for `order_id`.
-pub fn parse_line(input: &LineInput, order_id: i64) -> Result<LineRow, Violations> {
+/// Checks a classification as entered into a row for `order_id`; a main part must be
+/// one of `parts` (the stored list) and not retired.
+pub fn parse_line(
+    input: &LineInput,
+    order_id: i64,
+    parts: &MainPartList,
+) -> Result<LineRow, Violations> {
     let mut v = Violations::new();
     let quality = boolean(&mut v, "quality", &input.quality);
     let part = opt_text(&mut v, "part", &input.part, 80).flatten();
@@ -380,14 +385,13 @@ pub fn parse_line(input: &LineInput, order_id: i64) -> Result<LineRow, Violation
         None => None,
     };
     if let Some(code) = main_part.as_deref() {
-        match (sys, main_parts()) {
-            (Some(s), Ok(list)) => {
-                if let Err(e) = list.part(s, code) {
+        match sys {
+            Some(s) => {
+                if let Err(e) = parts.choose(s, code) {
                     v.push(Violation::from(e));
                 }
             }
-            (None, _) => v.push(Violation::new("system", "required").with_detail("art24(1)(3)")),
-            (_, Err(_)) => v.push(Violation::new("main_part", "guarantee.main_part_unknown")),
+            None => v.push(Violation::new("system", "required").with_detail("art24(1)(3)")),
         }
     }
     match action.as_str() {
@@ -446,7 +450,11 @@ pub async fn classify(
     input: &LineInput,
 ) -> AppResult<i64> {
     expect(grant, Action::RepairOrderWrite)?;
-    let row = parse_line(input, order_id)?;
+    let parts = {
+        let mut c = crate::conn(app).await?;
+        super::main_part::load(&mut c).await?
+    };
+    let row = parse_line(input, order_id, &parts)?;
     let now = app.now_ms();
     let row = &row;
     crate::transaction::run(app, "guarantee.classify", move |mut tx| async move {

@@ -224,7 +224,10 @@ async fn empty_warranty_columns_take_the_api_defaults(db: &Db) {
             .expect("end")
             .to_string()
     );
-    assert_eq!(end, "2026-12-31");
+    assert_eq!(
+        end, "2027-01-01",
+        "Civil Code Arts 201-202: the corresponding day"
+    );
     assert_eq!(km, domain::vehicle::DEFAULT_WARRANTY_KM);
 }
 

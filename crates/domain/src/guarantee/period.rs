@@ -285,6 +285,20 @@ impl From<PeriodError> for crate::Violation {
     }
 }
 
+/// The last day of a period of `months` months that runs from `start` (Art 18: the
+/// invoice or delivery date). Civil Code Art 201: the start day is not counted, the
+/// period runs from the next day; Art 202: a period in months ends on the day of the
+/// last month that corresponds to the start day, or on that month's last day when it
+/// has no such day. So 36 months from 2024-01-01 end on 2027-01-01 (not 2026-12-31),
+/// and 36 months from 2024-02-29 end on 2027-02-28. Every period end of the product
+/// (the 三包有效期, the 包修期, a vehicle's default warranty end) comes from here.
+pub fn months_end(start: Date, months: u32) -> Result<Date, PeriodError> {
+    let m = i32::try_from(months).map_err(|_| PeriodError::DateRange)?;
+    start
+        .checked_add(m.months())
+        .map_err(|_| PeriodError::DateRange)
+}
+
 /// The start of both periods (Art 18): the invoice date, or the delivery date when the
 /// car was delivered on another day.
 pub fn period_start(invoice_on: Date, delivered_on: Option<Date>) -> Date {
@@ -321,12 +335,7 @@ impl Coverage {
         policy: &Policy,
     ) -> Result<Coverage, PeriodError> {
         let start = period_start(invoice_on, delivered_on);
-        let months = |m: u32| -> Result<Date, PeriodError> {
-            let m = i32::try_from(m).map_err(|_| PeriodError::DateRange)?;
-            start
-                .checked_add(m.months())
-                .map_err(|_| PeriodError::DateRange)
-        };
+        let months = |m: u32| months_end(start, m);
         let days = |d: u32| -> Result<Date, PeriodError> {
             let d = i32::try_from(d).map_err(|_| PeriodError::DateRange)?;
             start

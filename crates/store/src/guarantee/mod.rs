@@ -6,6 +6,7 @@
 
 pub mod battery;
 pub mod line;
+pub mod main_part;
 pub mod request;
 
 use crate::error::StoreResult;

@@ -33,10 +33,12 @@ pub struct RequestRow {
     pub channel: String,
     /// Art 27 usage charge, once computed.
     pub usage_charge_fen: Option<i64>,
+    /// The car that replaced the vehicle, once a replacement was performed (Art 29).
+    pub replacement_vehicle_id: Option<i64>,
 }
 
 const COLS: &str = "id, vehicle_id, station_id, kind, article, subject, filed_on, answer_by, state, state_json, \
-    channel, usage_charge_fen";
+    channel, usage_charge_fen, replacement_vehicle_id";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<RequestRow, sqlx::Error> {
     Ok(RequestRow {
@@ -52,6 +54,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<RequestRow, sqlx::Error> {
         state_json: r.try_get("state_json")?,
         channel: r.try_get("channel")?,
         usage_charge_fen: r.try_get("usage_charge_fen")?,
+        replacement_vehicle_id: r.try_get("replacement_vehicle_id")?,
     })
 }
 
@@ -63,6 +66,22 @@ pub async fn of_vehicle(conn: &mut AnyConnection, vehicle_id: i64) -> StoreResul
         .fetch_all(conn)
         .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
+/// The performed replacement request whose new car is `vehicle_id`, if any: the link
+/// from a replacement car back to the car it replaced (Art 29).
+pub async fn replacing(
+    conn: &mut AnyConnection,
+    vehicle_id: i64,
+) -> StoreResult<Option<RequestRow>> {
+    let sql = format!(
+        "SELECT {COLS} FROM guarantee_requests WHERE replacement_vehicle_id = $1 ORDER BY id LIMIT 1"
+    );
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(vehicle_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(r.as_ref().map(from_row).transpose()?)
 }
 
 /// One request.
@@ -114,8 +133,8 @@ pub async fn update_state(
     now: i64,
 ) -> StoreResult<bool> {
     let res = sqlx::query(
-        "UPDATE guarantee_requests SET state = $1, state_json = $2, usage_charge_fen = $3, updated_at = $4 \
-         WHERE id = $5 AND state = $6",
+        "UPDATE guarantee_requests SET state = $1, state_json = $2, usage_charge_fen = $3, updated_at = $4, \
+         replacement_vehicle_id = $7 WHERE id = $5 AND state = $6",
     )
     .bind(&r.state)
     .bind(&r.state_json)
@@ -123,6 +142,7 @@ pub async fn update_state(
     .bind(now)
     .bind(r.id)
     .bind(from_state)
+    .bind(r.replacement_vehicle_id)
     .execute(conn)
     .await?;
     Ok(res.rows_affected() == 1)

@@ -50,25 +50,39 @@ impl<'a> From<&'a app::repair_order::view::TimelineEntry> for EventView<'a> {
 }
 
 /// A timeline row: (when, who, what, details and why); `what` is translated from
-/// `{prefix}.{kind}`.
+/// `{prefix}.{kind}`. Who is the role alone: a page that knows the people names them
+/// with [`row_named`].
 pub fn row(lang: Lang, prefix: &str, e: &EventView<'_>) -> (String, String, String, String) {
+    row_named(lang, prefix, e, &[])
+}
+
+/// [`row`] with who named from `people` (`(role, id, name)`, from
+/// `app::people::actor_names`): "name · role", else the role alone. Never "role #id":
+/// a row number says nothing to the reader.
+pub fn row_named(
+    lang: Lang,
+    prefix: &str,
+    e: &EventView<'_>,
+    people: &[(String, i64, String)],
+) -> (String, String, String, String) {
     let details = event_text(lang, e.data);
     let why = e.reason.map(|r| format!(" · {r}")).unwrap_or_default();
     (
         show_time(e.at),
-        // The system and outside providers have no number worth showing.
-        if matches!(e.actor_role, "system" | "provider") {
-            t(lang, &format!("role.{}", e.actor_role))
-        } else {
-            format!(
-                "{} #{}",
-                t(lang, &format!("role.{}", e.actor_role)),
-                e.actor_id
-            )
-        },
+        who(lang, e.actor_role, e.actor_id, people),
         t(lang, &format!("{prefix}.{}", e.kind)),
         format!("{details}{why}"),
     )
+}
+
+/// Who took a step: "name · role" for a named member of staff, else the role alone
+/// (the system and outside providers have no one to name).
+pub fn who(lang: Lang, role: &str, id: i64, people: &[(String, i64, String)]) -> String {
+    let role_label = t(lang, &format!("role.{role}"));
+    match people.iter().find(|p| p.0 == role && p.1 == id) {
+        Some(p) if !matches!(role, "system" | "provider") => format!("{} · {role_label}", p.2),
+        _ => role_label,
+    }
 }
 
 /// Keys of event data that are the system's own references: a reader finds the bill,
@@ -125,13 +139,16 @@ fn value(lang: Lang, key: &str, v: &Value) -> String {
         Value::Bool(b) => t(lang, if *b { "yes" } else { "no" }),
         Value::Number(n) => match n.as_i64() {
             Some(fen) if key.ends_with("_fen") => yuan(fen),
-            Some(ms) if key.ends_with("_at") => show_time(ms),
+            // Instants: `…_at`, and a pick-up's window (`window_start`, `window_end`).
+            Some(ms) if key.ends_with("_at") || key.starts_with("window_") => show_time(ms),
             _ => n.to_string(),
         },
         Value::String(s) => match key {
             "stage" => t(lang, &format!("svc.stage.{s}")),
             "service_type" => t(lang, &format!("svc.type.{s}")),
-            "channel" => t(lang, &format!("svc.channel.{s}")),
+            // A reminder's channel, or who asked for a pick-up (staff, owner page).
+            "channel" => coded(lang, &["svc.channel", "pk.channel"], s),
+            "kind" => coded(lang, &["pk.kind"], s),
             _ => s.clone(),
         },
         Value::Array(items) => items
@@ -176,10 +193,31 @@ mod tests {
             !en.contains("c96e") && !en.contains(": pending") && en.contains("Back through"),
             "{en}"
         );
+        let scheduled =
+            json!({"channel": "staff", "kind": "pickup", "window_start": 1_795_564_800_000_i64});
+        let zh = event_text(Lang::ZhCn, &scheduled);
+        assert!(
+            !zh.contains("svc.channel") && !zh.contains("1795564800000"),
+            "{zh}"
+        );
+        assert!(!zh.contains(": pickup"), "{zh}");
         let change = json!({"before": {"safety_fault": false}, "after": {"safety_fault": true}});
         let en = event_text(Lang::En, &change);
         assert!(en.contains("(Serious safety fault: No)"), "{en}");
         assert!(en.contains("(Serious safety fault: Yes)"), "{en}");
         assert_eq!(event_text(Lang::En, &json!({})), "");
+    }
+
+    #[test]
+    fn who_is_a_name_and_a_role_never_a_row_number() {
+        let people = vec![("service_advisor".to_string(), 7, "王芳".to_string())];
+        let named = who(Lang::ZhCn, "service_advisor", 7, &people);
+        assert!(named.starts_with("王芳 · "), "{named}");
+        let unknown = who(Lang::En, "driver", 12, &people);
+        assert!(
+            !unknown.contains('#') && !unknown.contains("12"),
+            "{unknown}"
+        );
+        assert!(!who(Lang::En, "system", 0, &people).contains('#'));
     }
 }

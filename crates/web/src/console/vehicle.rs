@@ -420,7 +420,10 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
     if let Ok(g) = user.session.principal.grant(Action::RepairOrderRead) {
         match app::guarantee::for_vehicle(&s.app, &g, id).await {
             Ok(tg) => {
-                sections.extend(super::guarantee::vehicle_sections(user.lang, &tg));
+                let parts = app::guarantee::main_part::names(&s.app)
+                    .await
+                    .unwrap_or_default();
+                sections.extend(super::guarantee::vehicle_sections(user.lang, &parts, &tg));
                 links.extend(super::guarantee::vehicle_links(&user, id, &tg));
             }
             Err(e) => return error_page(chrome, &e),

@@ -207,6 +207,9 @@ async fn show(
     status: StatusCode,
 ) -> Response {
     let lang = Lang::from_tag(&session.lang);
+    let parts = &app::guarantee::main_part::names(&s.app)
+        .await
+        .unwrap_or_default();
     let p = match app::guarantee::owner::position(&s.app, grant, id).await {
         Ok(p) => p,
         Err(e) => {
@@ -266,7 +269,7 @@ async fn show(
                 format!(
                     "{} · {}",
                     article(lang, &r.article),
-                    subject_label(lang, &r.subject)
+                    subject_label(lang, parts, &r.subject)
                 ),
                 r.arose_on.clone(),
                 r.fade
@@ -286,7 +289,7 @@ async fn show(
                 format!(
                     "{} · {}",
                     article(lang, &r.article),
-                    subject_label(lang, &r.subject)
+                    subject_label(lang, parts, &r.subject)
                 ),
                 r.filed_on.clone(),
                 r.perform_by.clone().unwrap_or_else(|| r.answer_by.clone()),
@@ -310,7 +313,7 @@ async fn show(
             label: format!(
                 "{} · {}",
                 article(lang, &r.article),
-                subject_label(lang, &r.subject)
+                subject_label(lang, parts, &r.subject)
             ),
         })
         .collect();

@@ -204,7 +204,7 @@ async fn purchase_dates_must_be_plausible_and_warranty_ends_the_day_before_the_a
     .await;
     assert_eq!(d["vehicle"]["warranty_start"], "2024-01-01");
     assert_eq!(
-        d["vehicle"]["warranty_end"], "2026-12-31",
+        d["vehicle"]["warranty_end"], "2027-01-01",
         "same rule as the demo data"
     );
 }

@@ -11,6 +11,7 @@
 //! The list and one request with its timeline are read in [`read`].
 
 pub mod read;
+mod replacement;
 
 use super::history;
 use super::view::assess_at;
@@ -74,6 +75,18 @@ pub struct StepInput {
     /// Art 27 coefficient in basis points per 1,000 km, 50 to 80 (perform).
     #[schema(value_type = Option<i64>)]
     pub coefficient_bp: Loose,
+    /// The replacement car's VIN (perform of a replacement, required): registered
+    /// for the owner when new, linked when known (Art 29).
+    #[schema(value_type = Option<String>)]
+    pub new_vin: Loose,
+    /// The replacement car's purchase invoice date (perform of a replacement,
+    /// required): its own periods start from it (Arts 18, 29).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub new_purchase_date: Loose,
+    /// The replacement car's delivery date when it differs from the invoice date;
+    /// the periods then start from it (Art 18).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub new_delivered_on: Loose,
 }
 
 /// A request as shown.
@@ -104,6 +117,8 @@ pub struct RequestView {
     pub channel: String,
     /// The Art 27 usage charge in fen, once performed with a price.
     pub usage_charge_fen: Option<i64>,
+    /// The car that replaced the vehicle, once a replacement was performed (Art 29).
+    pub replacement_vehicle_id: Option<i64>,
 }
 
 pub(crate) fn view_of(r: &RequestRow, today: Date) -> AppResult<RequestView> {
@@ -133,6 +148,7 @@ pub(crate) fn view_of(r: &RequestRow, today: Date) -> AppResult<RequestView> {
         deadline_status: status.into(),
         channel: r.channel.clone(),
         usage_charge_fen: r.usage_charge_fen,
+        replacement_vehicle_id: r.replacement_vehicle_id,
     })
 }
 
@@ -319,6 +335,7 @@ async fn file_for(
             state_json: to_json(&req)?.to_string(),
             channel: channel.into(),
             usage_charge_fen: None,
+            replacement_vehicle_id: None,
         };
         (row, cal)
     };
@@ -403,12 +420,13 @@ pub async fn step(app: &App, grant: &Grant, id: i64, input: &StepInput) -> AppRe
         Loose::Null => None,
         p => int(&mut v, "coefficient_bp", p, 0, 10_000),
     };
+    let new_car = replacement::parse(&mut v, input);
     v.into_result()?;
     let Some(step) = step else {
         return Err(invalid(Violation::new("step", "required")));
     };
     let now = app.now_ms();
-    let (step, reason) = (&step, &reason);
+    let (step, reason, new_car) = (&step, &reason, &new_car);
     let (row, today) = crate::transaction::run(app, "guarantee.request_step", move |mut tx| async move {
         let mut row = store::guarantee::request::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
         store::vehicle::get(&mut tx, grant.reach(), row.vehicle_id).await?;
@@ -416,6 +434,7 @@ pub async fn step(app: &App, grant: &Grant, id: i64, input: &StepInput) -> AppRe
         let today = cal.local(ts(now)?).date();
         let mut req: Request = rebuild(serde_json::from_str(&row.state_json).map_err(|e| AppError::Internal(e.to_string()))?)?;
         let from = row.state.clone();
+        let mut linked: Option<replacement::Linked> = None;
         let bad = |e: domain::guarantee::request::RequestError| invalid(e.into());
         match step.as_str() {
             "accept" => {
@@ -432,6 +451,9 @@ pub async fn step(app: &App, grant: &Grant, id: i64, input: &StepInput) -> AppRe
             "perform" => {
                 req.perform(today).map_err(bad)?;
                 disarm_deadline(&mut tx, id, "perform", now).await?;
+                let car = replacement::register(&mut tx, grant, &row, new_car, today, now).await?;
+                row.replacement_vehicle_id = car.as_ref().map(|c| c.vehicle_id);
+                linked = car;
                 if let (Some(p), Some(k)) = (price, km) {
                     let c = u32::try_from(coef.unwrap_or(0)).unwrap_or(0);
                     let k = u32::try_from(k).unwrap_or(u32::MAX);
@@ -446,7 +468,12 @@ pub async fn step(app: &App, grant: &Grant, id: i64, input: &StepInput) -> AppRe
         if !store::guarantee::request::update_state(&mut tx, &row, &from, now).await? {
             return Err(invalid(Violation::new("state", "guarantee.request_state").with_detail("art25")));
         }
-        let data = serde_json::json!({"step": step, "reason": reason, "state": to_json(&req.state)?, "usage_charge_fen": row.usage_charge_fen});
+        let mut data = serde_json::json!({"step": step, "reason": reason, "state": to_json(&req.state)?, "usage_charge_fen": row.usage_charge_fen});
+        if let Some(car) = &linked {
+            data["new_vin"] = serde_json::Value::from(car.vin.clone());
+            data["new_sanbao_until"] = serde_json::Value::from(car.coverage.sanbao_until.to_string());
+            data["new_warranty_until"] = serde_json::Value::from(car.coverage.warranty_until.to_string());
+        }
         let kind = match step.as_str() {
             "accept" => "guarantee_request_accepted",
             "refuse" => "guarantee_request_refused",

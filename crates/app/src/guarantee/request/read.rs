@@ -7,7 +7,7 @@ use crate::network::expect;
 use crate::shared::ts;
 use crate::{App, AppError, AppResult, conn};
 use domain::guarantee::request::{Request, RequestState};
-use domain::permission::{Action, Grant, Reach};
+use domain::permission::{Action, Grant};
 use serde::Serialize;
 
 /// Longest list shown.
@@ -87,21 +87,12 @@ pub async fn detail(app: &App, grant: &Grant, id: i64) -> AppResult<RequestDetai
         RequestState::Performed { on } => (None, None, Some(on.to_string())),
     };
     let timeline = store::event::for_entity(&mut c, ENTITY, id).await?;
-    let mut people: Vec<(String, i64, String)> = Vec::new();
-    for e in &timeline {
-        // Owners file from their phone and the system runs the deadlines: neither is
-        // a member of staff to name.
-        if matches!(e.actor_role.as_str(), "owner" | "system" | "provider")
-            || people
-                .iter()
-                .any(|p| p.0 == e.actor_role && p.1 == e.actor_id)
-        {
-            continue;
-        }
-        if let Ok(s) = store::people::staff(&mut c, &Reach::All, e.actor_id).await {
-            people.push((e.actor_role.clone(), e.actor_id, s.name));
-        }
-    }
+    drop(c);
+    let actors: Vec<(&str, i64)> = timeline
+        .iter()
+        .map(|e| (e.actor_role.as_str(), e.actor_id))
+        .collect();
+    let people = crate::people::actor_names(app, &actors).await?;
     Ok(RequestDetail {
         request: view_of(&row, today)?,
         vin: veh.vin,

@@ -3,9 +3,11 @@
 //! it), the alerts on the order page (the courtesy-car duty, live from day 6), and the
 //! printable dossier per vehicle (三包档案). The order page's forms are in [`order`], the
 //! replacement and refund requests in [`request`], head office's policy page in
-//! [`policy`] and the EV battery pages in [`battery`].
+//! [`policy`], its main-part list in [`main_parts`] and the EV battery pages in
+//! [`battery`].
 
 pub mod battery;
+pub mod main_parts;
 pub mod order;
 pub mod order_submit;
 pub mod policy;
@@ -23,6 +25,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
+use domain::guarantee::main_part::MainPartList;
 use domain::permission::Action;
 
 /// Routes of the guarantee pages.
@@ -33,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(request::router())
         .merge(battery::router())
         .merge(policy::router())
+        .merge(main_parts::router())
 }
 
 fn t(lang: Lang, key: &str) -> String {
@@ -40,14 +44,13 @@ fn t(lang: Lang, key: &str) -> String {
 }
 
 /// A main part's name in the page's language (the code when not listed).
-fn main_part_name(lang: Lang, key: &str) -> String {
+pub(crate) fn main_part_name(lang: Lang, parts: &MainPartList, key: &str) -> String {
     let Some((system, code)) = key.split_once('/') else {
         return key.to_string();
     };
     let names = domain::guarantee::main_part::System::from_code(system).and_then(|s| {
-        let list = app::guarantee::history::main_parts().ok()?;
-        let part = list.part(s, code).ok()?;
-        list.names(&part).cloned()
+        let part = parts.part(s, code).ok()?;
+        parts.names(&part).cloned()
     });
     let part = match names {
         Some(n) if lang == Lang::En => n.en,
@@ -58,7 +61,7 @@ fn main_part_name(lang: Lang, key: &str) -> String {
 }
 
 /// What a right or warning is about, in words.
-pub(crate) fn subject_label(lang: Lang, subject: &str) -> String {
+pub(crate) fn subject_label(lang: Lang, parts: &MainPartList, subject: &str) -> String {
     if let Some(p) = subject.strip_prefix("part:") {
         // An order not classified yet counts as a problem of its own (`order:<id>`):
         // named by its order, never by the key.
@@ -78,7 +81,7 @@ pub(crate) fn subject_label(lang: Lang, subject: &str) -> String {
         return format!(
             "{} {}",
             t(lang, "gt2.subject.main_part"),
-            main_part_name(lang, p)
+            main_part_name(lang, parts, p)
         );
     }
     if let Some(o) = subject.strip_prefix("visit:") {
@@ -144,7 +147,11 @@ pub(crate) fn vehicle_links(
 }
 
 /// The vehicle page's sections: windows and counters, then every right.
-pub(crate) fn vehicle_sections(lang: Lang, tg: &ThreeGuarantees) -> Vec<Section> {
+pub(crate) fn vehicle_sections(
+    lang: Lang,
+    parts: &MainPartList,
+    tg: &ThreeGuarantees,
+) -> Vec<Section> {
     let c = &tg.counters;
     let p = &tg.policy;
     let cov = &tg.coverage;
@@ -199,21 +206,21 @@ pub(crate) fn vehicle_sections(lang: Lang, tg: &ThreeGuarantees) -> Vec<Section>
     }
     rows.extend(c.same_problem.iter().map(|k| {
         vec![
-            subject_label(lang, &format!("part:{}", k.key)),
+            subject_label(lang, parts, &format!("part:{}", k.key)),
             k.count.to_string(),
             format!("> {}", p.same_problem_repairs),
         ]
     }));
     rows.extend(c.assemblies.iter().map(|k| {
         vec![
-            subject_label(lang, &format!("assembly:{}", k.key)),
+            subject_label(lang, parts, &format!("assembly:{}", k.key)),
             k.count.to_string(),
             p.replacements.to_string(),
         ]
     }));
     rows.extend(c.main_parts.iter().map(|k| {
         vec![
-            subject_label(lang, &format!("main_part:{}", k.key)),
+            subject_label(lang, parts, &format!("main_part:{}", k.key)),
             k.count.to_string(),
             p.replacements.to_string(),
         ]
@@ -223,7 +230,7 @@ pub(crate) fn vehicle_sections(lang: Lang, tg: &ThreeGuarantees) -> Vec<Section>
             format!(
                 "{}: {}",
                 t(lang, "gt2.warning"),
-                subject_label(lang, &w.subject)
+                subject_label(lang, parts, &w.subject)
             ),
             w.value.to_string(),
             format!("{} ({})", w.threshold, article(lang, &w.article)),
@@ -238,7 +245,7 @@ pub(crate) fn vehicle_sections(lang: Lang, tg: &ThreeGuarantees) -> Vec<Section>
         ],
         rows,
     };
-    let mut out = vec![counters, rights_section(lang, tg)];
+    let mut out = vec![counters, rights_section(lang, parts, tg)];
     if let Some(b) = &tg.battery {
         out.push(battery_section(lang, b));
     }
@@ -320,7 +327,7 @@ pub(crate) fn right_kind(lang: Lang, kind: &str, system: Option<&str>) -> String
     }
 }
 
-fn rights_section(lang: Lang, tg: &ThreeGuarantees) -> Section {
+fn rights_section(lang: Lang, parts: &MainPartList, tg: &ThreeGuarantees) -> Section {
     Section {
         title: t(lang, "gt2.rights"),
         headers: vec![
@@ -337,7 +344,7 @@ fn rights_section(lang: Lang, tg: &ThreeGuarantees) -> Section {
                 vec![
                     right_kind(lang, &r.kind, r.system.as_deref()),
                     article(lang, &r.article),
-                    subject_label(lang, &r.subject),
+                    subject_label(lang, parts, &r.subject),
                     r.arose_on.clone(),
                     match &r.fade {
                         Some(f) => fade_evidence(lang, f),
@@ -363,7 +370,11 @@ pub(crate) fn fade_evidence(lang: Lang, f: &app::guarantee::view::FadeEvidence) 
 
 /// The order page's alerts: the courtesy-car duty of this order (live), the vehicle's
 /// rights that give replacement or refund, and the warnings near a line.
-pub(crate) fn order_alerts(lang: Lang, og: &app::guarantee::OrderGuarantee) -> Vec<String> {
+pub(crate) fn order_alerts(
+    lang: Lang,
+    parts: &MainPartList,
+    og: &app::guarantee::OrderGuarantee,
+) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(since) = og.courtesy_car_since {
         out.push(format!(
@@ -382,7 +393,7 @@ pub(crate) fn order_alerts(lang: Lang, og: &app::guarantee::OrderGuarantee) -> V
         out.push(format!(
             "{}: {} · {} · {}",
             right_kind(lang, &r.kind, r.system.as_deref()),
-            subject_label(lang, &r.subject),
+            subject_label(lang, parts, &r.subject),
             article(lang, &r.article),
             r.arose_on
         ));
@@ -391,7 +402,7 @@ pub(crate) fn order_alerts(lang: Lang, og: &app::guarantee::OrderGuarantee) -> V
         out.push(format!(
             "{}: {} {} / {}",
             t(lang, "gt2.warning"),
-            subject_label(lang, &w.subject),
+            subject_label(lang, parts, &w.subject),
             w.value,
             w.threshold
         ));
@@ -412,14 +423,31 @@ async fn dossier(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<St
         Ok(d) => d,
         Err(e) => return error_page(chrome, &e),
     };
+    let parts = &app::guarantee::main_part::names(&s.app)
+        .await
+        .unwrap_or_default();
     let tg = &d.position;
-    let facts = vec![
+    let mut facts = vec![
         (t(lang, "gt2.vin"), tg.vin.clone()),
         (t(lang, "gt2.model"), d.model.clone()),
         (t(lang, "gt2.plate"), d.plate.clone().unwrap_or_default()),
         (t(lang, "gt2.start"), tg.coverage.start.clone()),
         (t(lang, "gt2.odometer"), format!("{} km", tg.odometer_km)),
     ];
+    // Art 29: each car's dossier names the other; the replacement's periods are its own.
+    let mut links = vec![];
+    for (key, other) in [
+        ("gt2.replaced_by", &d.replaced_by),
+        ("gt2.replacement_for", &d.replacement_for),
+    ] {
+        if let Some((other_id, vin)) = other {
+            facts.push((t(lang, key), vin.clone()));
+            links.push((
+                format!("/console/vehicles/{other_id}/dossier"),
+                format!("{} {vin}", t(lang, key)),
+            ));
+        }
+    }
     let orders = Section {
         title: t(lang, "gt2.orders"),
         headers: vec![
@@ -477,7 +505,7 @@ async fn dossier(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<St
             .flat_map(|o| o.lines.iter().map(move |l| (o.order_id, l)))
             .map(|(oid, l)| {
                 let mp = match (&l.system, &l.main_part) {
-                    (Some(s), Some(m)) => main_part_name(lang, &format!("{s}/{m}")),
+                    (Some(s), Some(m)) => main_part_name(lang, parts, &format!("{s}/{m}")),
                     (Some(s), None) => t(lang, &format!("gt2.system.{s}")),
                     _ => String::new(),
                 };
@@ -521,7 +549,7 @@ async fn dossier(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<St
                 vec![
                     t(lang, &format!("gt2.request.{}", r.kind)),
                     article(lang, &r.article),
-                    subject_label(lang, &r.subject),
+                    subject_label(lang, parts, &r.subject),
                     r.filed_on.clone(),
                     r.perform_by.clone().unwrap_or_else(|| r.answer_by.clone()),
                     t(lang, &format!("gt2.request_state.{}", r.state)),
@@ -529,7 +557,7 @@ async fn dossier(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<St
             })
             .collect(),
     };
-    let mut sections = vehicle_sections(lang, tg);
+    let mut sections = vehicle_sections(lang, parts, tg);
     sections.insert(0, orders);
     sections.insert(1, faults);
     sections.push(requests);
@@ -537,7 +565,7 @@ async fn dossier(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<St
         title: format!("{} · {}", t(lang, "gt2.dossier"), tg.vin),
         facts,
         edit_href: None,
-        links: vec![],
+        links,
         reveal: None,
         consent: None,
         sections,

@@ -156,23 +156,23 @@ pub(crate) async fn order_gt(
     let courtesy_car = og
         .courtesy_car_since
         .map(|since| format!("{} {}", t(lang, "gt2.since"), show_time(since)));
-    let list = app::guarantee::history::main_parts().ok();
+    let parts = &app::guarantee::main_part::names(&s.app)
+        .await
+        .unwrap_or_default();
+    // A new fault may name only a part head office has not retired.
     let main_parts = System::ALL
         .iter()
         .map(|sys| {
-            let parts = list
-                .as_ref()
-                .map(|l| {
-                    l.of(*sys)
-                        .map(|p| {
-                            let key = format!("{}/{}", sys.code(), p.code);
-                            let name = main_part_name(lang, &key);
-                            (key, name)
-                        })
-                        .collect()
+            let choices = parts
+                .of(*sys)
+                .filter(|p| !parts.is_retired(p))
+                .map(|p| {
+                    let key = format!("{}/{}", sys.code(), p.code);
+                    let name = main_part_name(lang, parts, &key);
+                    (key, name)
                 })
-                .unwrap_or_default();
-            (t(lang, &format!("gt2.system.{}", sys.code())), parts)
+                .collect();
+            (t(lang, &format!("gt2.system.{}", sys.code())), choices)
         })
         .collect();
     let excluded = og
@@ -191,7 +191,7 @@ pub(crate) async fn order_gt(
         .iter()
         .map(|l| {
             let main_part = match (&l.system, &l.main_part) {
-                (Some(s), Some(m)) => main_part_name(lang, &format!("{s}/{m}")),
+                (Some(s), Some(m)) => main_part_name(lang, parts, &format!("{s}/{m}")),
                 (Some(s), None) => t(lang, &format!("gt2.system.{s}")),
                 _ => String::new(),
             };
@@ -296,7 +296,7 @@ pub(crate) async fn order_gt(
         failed,
     };
     OrderGt {
-        alerts: order_alerts(lang, &og),
+        alerts: order_alerts(lang, parts, &og),
         courtesy_car,
         html: section.render().unwrap_or_else(|e| {
             tracing::error!(error = %e, "three-guarantees section failed");

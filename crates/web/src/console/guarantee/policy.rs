@@ -144,6 +144,21 @@ fn legal_words(lang: Lang, s: &Spec) -> String {
     tables().fill(lang, key, &[("value", &value), ("unit", &unit)])
 }
 
+/// The legal value of a policy setting and its article in words ("Art 21 sets at
+/// most 5 days"), for a refusal on the page and in the API's problem document alike
+/// (the rule's machine detail is `art21 5`). `None` for a field that is not a setting.
+pub(crate) fn floor_words(lang: Lang, field: &str) -> Option<String> {
+    let s = SPECS.iter().find(|s| s.field == field)?;
+    Some(tables().fill(
+        lang,
+        "gt5.floor_words",
+        &[
+            ("legal", &legal_words(lang, s)),
+            ("article", &article_words(lang, s.cite)),
+        ],
+    ))
+}
+
 /// One row of the page: the setting, the value in force (or as typed), the law.
 struct Row {
     field: &'static str,

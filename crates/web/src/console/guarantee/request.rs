@@ -63,6 +63,9 @@ async fn list(
         Ok(g) => g,
         Err(e) => return error_page(chrome, &e),
     };
+    let parts = &app::guarantee::main_part::names(&s.app)
+        .await
+        .unwrap_or_default();
     let state = q
         .get("state")
         .map(|s| s.trim().to_string())
@@ -91,7 +94,7 @@ async fn list(
                     format!(
                         "{} · {}",
                         article(lang, &r.article),
-                        subject_label(lang, &r.subject)
+                        subject_label(lang, parts, &r.subject)
                     ),
                     r.filed_on.clone(),
                     r.perform_by.clone().unwrap_or_else(|| r.answer_by.clone()),
@@ -138,6 +141,8 @@ struct DetailPage {
     action: String,
     can_answer: bool,
     can_perform: bool,
+    /// A replacement: the new car's VIN and dates are asked for (Art 29).
+    is_replacement: bool,
     timeline: Vec<(String, String, String, String)>,
     errors: Vec<FieldError>,
     values: FormData,
@@ -177,6 +182,9 @@ async fn detail_page(
         Ok(g) => g,
         Err(e) => return error_page(chrome, &e),
     };
+    let parts = &app::guarantee::main_part::names(&s.app)
+        .await
+        .unwrap_or_default();
     let d = match app::guarantee::request::read::detail(&s.app, &g, id).await {
         Ok(d) => d,
         Err(e) => return error_page(chrome, &e),
@@ -190,7 +198,7 @@ async fn detail_page(
             t(lang, &format!("gt2.request.{}", r.kind)),
         ),
         (t(lang, "gt2.article"), article(lang, &r.article)),
-        (t(lang, "gt2.about"), subject_label(lang, &r.subject)),
+        (t(lang, "gt2.about"), subject_label(lang, parts, &r.subject)),
         (
             t(lang, "gt3.channel"),
             t(lang, &format!("gt3.channel.{}", r.channel)),
@@ -217,7 +225,7 @@ async fn detail_page(
     if let Some(fen) = r.usage_charge_fen {
         facts.push((t(lang, "gt3.usage_charge"), crate::i18n::yuan(fen)));
     }
-    let timeline = super::request_timeline::rows(lang, &d);
+    let timeline = super::request_timeline::rows(lang, parts, &d);
     let can_write = user.session.principal.grant(Action::VehicleWrite).is_ok();
     let page = DetailPage {
         title: format!(
@@ -235,6 +243,7 @@ async fn detail_page(
         action: format!("/console/three-guarantees/requests/{id}"),
         can_answer: can_write && r.state == "filed",
         can_perform: can_write && r.state == "accepted",
+        is_replacement: r.kind == "replacement",
         timeline,
         errors,
         values,
@@ -262,7 +271,14 @@ async fn detail(State(s): State<AppState>, user: ConsoleUser, Path(id): Path<Str
 /// in per cent as basis points.
 fn step_input(form: &FormData) -> Result<StepInput, domain::Violation> {
     let mut m = serde_json::Map::new();
-    for f in ["step", "reason", "km_driven"] {
+    for f in [
+        "step",
+        "reason",
+        "km_driven",
+        "new_vin",
+        "new_purchase_date",
+        "new_delivered_on",
+    ] {
         let v = form.get(f).trim();
         if !v.is_empty() {
             let val = if f == "km_driven" {
@@ -393,6 +409,9 @@ async fn new_page(
         Ok(g) => g,
         Err(e) => return error_page(chrome, &e),
     };
+    let parts = &app::guarantee::main_part::names(&s.app)
+        .await
+        .unwrap_or_default();
     let tg = match app::guarantee::for_vehicle(&s.app, &g, vehicle_id).await {
         Ok(tg) => tg,
         Err(e) => return error_page(chrome, &e),
@@ -407,7 +426,7 @@ async fn new_page(
                 "{} · {} · {}",
                 right_kind(lang, &r.kind, r.system.as_deref()),
                 article(lang, &r.article),
-                subject_label(lang, &r.subject)
+                subject_label(lang, parts, &r.subject)
             ),
             arose_on: r.arose_on.clone(),
             evidence: evidence(&r.evidence),

@@ -192,10 +192,17 @@ pub(super) async fn detail_page(
         .into_iter()
         .map(|c| t(lang, &format!("field.item_{c}")))
         .collect();
+    let actors: Vec<(&str, i64)> = history
+        .iter()
+        .map(|e| (e.actor_role.as_str(), e.actor_id))
+        .collect();
+    let people = app::people::actor_names(&s.app, &actors)
+        .await
+        .unwrap_or_default();
     let timeline = history
         .iter()
         .rev()
-        .map(|e| timeline::row(lang, "pk.event", &EventView::from(e)))
+        .map(|e| timeline::row_named(lang, "pk.event", &EventView::from(e), &people))
         .collect();
     let kind = t(lang, &format!("pk.kind.{}", p.kind));
     let page = DetailPage {

@@ -165,8 +165,9 @@ async fn bad_vehicle_input_is_refused_by_field_and_rule_and_nothing_is_stored() 
         .json()
         .await
         .unwrap();
-    // Three years through the day before the anniversary (domain::vehicle).
-    assert_eq!(d["vehicle"]["warranty_end"], "2026-02-27");
+    // Three years to the corresponding day, as the Civil Code counts (domain::vehicle,
+    // the same day as the 包修期's end).
+    assert_eq!(d["vehicle"]["warranty_end"], "2026-02-28");
     assert_eq!(d["odometer"][0]["km"], 1200);
     assert_eq!(count(&t).await, before + 1);
 }

@@ -292,6 +292,8 @@ fn template(path: &str) -> String {
             _ if i > 0 && segments[i - 1] == "export" => "{kind}",
             _ if i > 0 && segments[i - 1] == "survey-reports" => "{month}",
             _ if i > 0 && segments[i - 1] == "complaint-categories" => "{code}",
+            _ if i > 0 && segments[i - 1] == "main-parts" => "{system}",
+            _ if i > 1 && segments[i - 2] == "main-parts" => "{code}",
             s => s,
         })
         .collect::<Vec<_>>()

@@ -266,6 +266,21 @@ pub(super) fn routes(t: &TestApp) -> Vec<(&'static str, String, &'static str)> {
             "network_read",
         ),
         (
+            "GET",
+            "/api/v1/three-guarantees/main-parts".into(),
+            "repair_order_read",
+        ),
+        (
+            "POST",
+            "/api/v1/three-guarantees/main-parts".into(),
+            "network_write",
+        ),
+        (
+            "PATCH",
+            "/api/v1/three-guarantees/main-parts/engine/crankshaft".into(),
+            "network_write",
+        ),
+        (
             "PUT",
             "/api/v1/settings/three-guarantees/fade-promises".into(),
             "network_write",

@@ -122,7 +122,7 @@ async fn findings_2_3_8_repair_time_runs_from_agreement_to_completion_for_qualit
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["errors"][0]["field"], "completed_at");
-    assert!(v["detail"].as_str().unwrap().contains("art40"), "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("Art 40"), "{v}");
     let (s, v) = advisor
         .put(
             &clock,
@@ -325,7 +325,7 @@ async fn findings_9_10_11_main_parts_counted_apart_and_exclusions_with_evidence(
     let (s, v) = advisor.put(&ex, json!({"reason": "forbidden_modification", "explanation": "改装刹车卡钳", "evidence": ""})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["errors"][0]["rule"], "guarantee.exclusion_evidence");
-    assert!(v["detail"].as_str().unwrap().contains("art32"), "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("Art 32"), "{v}");
     let (_, g2) = advisor
         .get(&format!("/vehicles/{car}/three-guarantees"))
         .await;
@@ -356,10 +356,27 @@ async fn finding_12_the_policy_is_refused_below_the_legal_floors() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(p["is_default"], true);
     let legal = p["policy"].clone();
-    for (field, value, art) in [
-        ("sanbao_months", 12, "art18"),
-        ("same_problem_repairs", 6, "art24(1)(4)"),
-        ("courtesy_car_days", 7, "art21"),
+    // The detail names the field and the article in words; the rule and the article
+    // stay as stable codes for machines.
+    for (field, value, art, words) in [
+        (
+            "sanbao_months",
+            12,
+            "art18",
+            "Three-guarantees period (months) is less generous than the law allows: Art 18 sets at least 24 months",
+        ),
+        (
+            "same_problem_repairs",
+            6,
+            "art24(1)(4)",
+            "Art 24(1)(4) sets 1 to at most 4 times",
+        ),
+        (
+            "courtesy_car_days",
+            7,
+            "art21",
+            "Art 21 sets 1 to at most 5 days",
+        ),
     ] {
         let (s, v) = admin
             .put(
@@ -370,8 +387,29 @@ async fn finding_12_the_policy_is_refused_below_the_legal_floors() {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
         assert_eq!(v["errors"][0]["field"], field, "{v}");
         assert_eq!(v["errors"][0]["rule"], "guarantee.below_legal_floor");
-        assert!(v["detail"].as_str().unwrap().contains(art), "{v}");
+        assert_eq!(v["errors"][0]["article"], art, "{v}");
+        let detail = v["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains(words), "{v}");
+        assert!(!detail.contains(art), "no code in the words: {v}");
     }
+    // In Chinese as the console page has it.
+    let zh = t
+        .client()
+        .put(format!("{}/api/v1/settings/three-guarantees", t.base))
+        .bearer_auth(t.token(Role::Administrator).await)
+        .header("accept-language", "zh-CN")
+        .json(&with(legal.clone(), "courtesy_car_days", json!(7)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zh.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let zh: Value = zh.json().await.unwrap_or(Value::Null);
+    let detail = zh["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("提供备用车的修理天数") && detail.contains("第二十一条规定为1 至 5 天"),
+        "{zh}"
+    );
+    assert!(!detail.contains("art21"), "{zh}");
     let (_, p) = admin.get("/settings/three-guarantees").await;
     assert_eq!(p["is_default"], true, "nothing stored");
     let (s, _) = manager

@@ -62,6 +62,10 @@ impl Api {
     async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.send(reqwest::Method::PUT, path, Some(body)).await
     }
+
+    async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::PATCH, path, Some(body)).await
+    }
 }
 
 fn at(t: &TestApp, local: &str) {
@@ -211,6 +215,7 @@ async fn post_form(
 
 mod battery;
 mod findings;
+mod main_parts;
 mod owner_battery;
 mod pages;
 mod policy;

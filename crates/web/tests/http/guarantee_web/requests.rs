@@ -79,12 +79,97 @@ async fn a_request_cites_a_right_and_its_answer_deadline_skips_the_holiday() {
     assert_eq!(v["state"], "accepted");
     assert!(v["perform_by"].is_string(), "{v}");
     at(&t, "2026-10-20T10:00");
+    let steps = format!("/three-guarantees/requests/{id}/steps");
+    // Art 29: a replacement is recorded with the new car; without it, nothing changes.
     let (s, v) = agent
-        .post(&format!("/three-guarantees/requests/{id}/steps"),
-              json!({"step": "perform", "price_fen": 20_000_000, "km_driven": 25_000, "coefficient_bp": 50}))
+        .post(&steps, json!({"step": "perform", "price_fen": 20_000_000, "km_driven": 25_000, "coefficient_bp": 50}))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["errors"][0]["field"], "new_vin", "{v}");
+    let old_vin = domain::vin::Vin::with_check_digit("LSVAM4B2", "AN001908")
+        .unwrap()
+        .to_string();
+    let (s, v) = agent
+        .post(
+            &steps,
+            json!({"step": "perform", "new_vin": old_vin, "new_purchase_date": "2026-10-18"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(
+        v["errors"][0]["rule"], "guarantee.replacement_same_car",
+        "{v}"
+    );
+    let new_vin = domain::vin::Vin::with_check_digit("LSVAM4B2", "AN002908")
+        .unwrap()
+        .to_string();
+    let (s, v) = agent
+        .post(
+            &steps,
+            json!({"step": "perform", "price_fen": 20_000_000, "km_driven": 25_000,
+            "coefficient_bp": 50, "new_vin": new_vin, "new_purchase_date": "2026-10-18",
+            "new_delivered_on": "2026-10-19"}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["state"], "performed");
+    let new_car = v["replacement_vehicle_id"]
+        .as_i64()
+        .expect("the new car is linked");
+    assert_ne!(new_car, car);
+    // The new car's periods start anew from its own delivery date (Arts 18, 29).
+    let (s, g) = advisor
+        .get(&format!("/vehicles/{new_car}/three-guarantees"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{g}");
+    assert_eq!(g["coverage"]["start"], "2026-10-19", "{g}");
+    assert_eq!(g["coverage"]["from_delivery"], true, "{g}");
+    assert_eq!(g["coverage"]["sanbao_until"], "2028-10-19", "{g}");
+    assert_eq!(g["coverage"]["warranty_until"], "2029-10-19", "{g}");
+    assert_eq!(g["rights"], json!([]), "no right carried over: {g}");
+    let (_, old) = advisor
+        .get(&format!("/vehicles/{car}/three-guarantees"))
+        .await;
+    assert_eq!(
+        old["coverage"]["start"], "2025-06-01",
+        "the old car keeps its own"
+    );
+    // Each dossier names the other car.
+    let (web, _) = t.login("service_advisor").await;
+    let old_page = page_text(&web, format!("{}/console/vehicles/{car}/dossier", t.base)).await;
+    assert!(
+        old_page.contains(&new_vin)
+            && old_page.contains(&format!("href=\"/console/vehicles/{new_car}/dossier\"")),
+        "{old_page}"
+    );
+    let new_page = page_text(
+        &web,
+        format!("{}/console/vehicles/{new_car}/dossier", t.base),
+    )
+    .await;
+    assert!(
+        new_page.contains(&old_vin)
+            && new_page.contains(&format!("href=\"/console/vehicles/{car}/dossier\"")),
+        "{new_page}"
+    );
+    // The request's timeline names who took each step, never "role #id".
+    let page = page_text(
+        &web,
+        format!("{}/console/three-guarantees/requests/{id}", t.base),
+    )
+    .await;
+    let timeline = &page[page.find("id=\"timeline\"").unwrap_or(0)..];
+    assert!(
+        !timeline
+            .as_bytes()
+            .windows(2)
+            .any(|w| w[0] == b'#' && w[1].is_ascii_digit()),
+        "{timeline}"
+    );
+    assert!(
+        timeline.contains(&new_vin),
+        "the replacement on the timeline: {timeline}"
+    );
     // Art 27: 200,000 yuan × 25,000 km ÷ 1,000 × 0.5% = 25,000 yuan.
     assert_eq!(v["usage_charge_fen"], 2_500_000, "{v}");
     let mut c = t.app.db.pool.acquire().await.unwrap();
@@ -103,6 +188,20 @@ async fn a_request_cites_a_right_and_its_answer_deadline_skips_the_holiday() {
             "guarantee_request_performed"
         ]
     );
+    for (vehicle, kind) in [
+        (car, "guarantee_replaced_by"),
+        (new_car, "guarantee_replacement_for"),
+    ] {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM events WHERE entity = 'vehicle' AND entity_id = $1 AND kind = $2",
+        )
+        .bind(vehicle)
+        .bind(kind)
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+        assert_eq!(n, 1, "{kind} on vehicle {vehicle}");
+    }
     let live: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM timers WHERE kind = 'guarantee.request_due' AND state = 'queued'",
     )

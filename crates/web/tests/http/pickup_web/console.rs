@@ -319,6 +319,19 @@ async fn console_cancels_with_a_reason_and_a_repair_order_link_schedules_a_retur
     assert_eq!(state(&t, id).await, "cancelled");
     let html = c.get(&page).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("车主自行到店") && html.contains("已取消"));
+    // The timeline names who did each step, never "role #id".
+    let timeline = &html[html.find("id=\"timeline\"").unwrap_or(0)..];
+    assert!(
+        timeline.contains("service_advisor · 服务顾问"),
+        "{timeline}"
+    );
+    assert!(
+        !timeline
+            .as_bytes()
+            .windows(2)
+            .any(|w| w[0] == b'#' && w[1].is_ascii_digit()),
+        "{timeline}"
+    );
 
     // The order page links the return form, which knows the order.
     let order = t.walk_in_in_diagnosis().await;

@@ -3,6 +3,8 @@
 //! the maker's policy (head office). Bodies are read only after the caller's grant was
 //! checked. Bad input answers 422 naming the field, the rule and the article.
 
+pub mod main_part;
+
 use super::{Created, path_id};
 use crate::AppState;
 use crate::error::ApiError;
@@ -121,6 +123,7 @@ pub fn router() -> Router<AppState> {
             "/vehicles/{id}/three-guarantees/battery-checks",
             post(add_battery_check),
         )
+        .merge(main_part::router())
 }
 
 /// Every model's traction-battery capacity-fade promise (its 三包凭证's figure).
