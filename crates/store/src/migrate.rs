@@ -217,6 +217,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0039_complaint_categories.sql"),
         postgres: include_str!("../migrations/postgres/0039_complaint_categories.sql"),
     },
+    Migration {
+        version: 41,
+        name: "complaint_provisional",
+        sqlite: include_str!("../migrations/sqlite/0041_complaint_provisional.sql"),
+        postgres: include_str!("../migrations/postgres/0041_complaint_provisional.sql"),
+    },
 ];
 
 /// A fingerprint of the PostgreSQL migrations (their versions and SQL), stable across

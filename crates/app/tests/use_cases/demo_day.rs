@@ -134,6 +134,33 @@ async fn working_day(env: &Env, seed: u64) -> Vec<i64> {
         .unwrap();
     let overruns = board.iter().filter(|b| b.overrun).count();
     assert!((2..=5).contains(&overruns), "a few overruns: {overruns}");
+    // Some of the people escalations go to have WeChat ids, so the demo's
+    // escalations go by WeChat too, not only by SMS (issue 10).
+    assert_eq!(
+        texts(
+            env,
+            "SELECT wechat_id FROM staff WHERE username = 'manager'"
+        )
+        .await,
+        ["wx_manager"]
+    );
+    let managers = ints(
+        env,
+        "SELECT COUNT(wechat_id) FROM staff WHERE role = 'station_manager'",
+    )
+    .await[0];
+    let all = ints(
+        env,
+        "SELECT COUNT(*) FROM staff WHERE role = 'station_manager'",
+    )
+    .await[0];
+    assert!(managers > 0 && managers < all, "{managers} of {all}");
+    let by_wechat = ints(
+        env,
+        "SELECT COUNT(*) FROM outbox WHERE template = 'complaint_escalation' AND channel = 'wechat'",
+    )
+    .await;
+    assert!(by_wechat[0] > 0, "escalations by WeChat: {by_wechat:?}");
     ints(env, "SELECT vehicle_id FROM repair_orders ORDER BY id").await
 }
 
