@@ -44,12 +44,13 @@ async fn first_response(env: &Env, id: i64) -> (Option<i64>, bool, bool) {
     let stages = store::complaint::clock::stages(&mut c, id, row.clock_no)
         .await
         .unwrap();
-    let st = stages
-        .iter()
-        .find(|s| s.stage == "first_response")
-        .unwrap();
+    let st = stages.iter().find(|s| s.stage == "first_response").unwrap();
     assert_eq!(st.deadline_at, row.next_deadline_at);
-    (row.next_deadline_at, st.provisional, row.deadline_provisional)
+    (
+        row.next_deadline_at,
+        st.provisional,
+        row.deadline_provisional,
+    )
 }
 
 async fn the_plan_running_out_warns_once_and_makes_deadlines_provisional(env: &Env) {
@@ -94,7 +95,8 @@ async fn the_plan_running_out_warns_once_and_makes_deadlines_provisional(env: &E
     run_due(env, "a").await;
     run_due(env, "b").await;
     assert_eq!(texts(env, warned).await, ["2026-12-31"]);
-    let sent = "SELECT dedupe_key FROM outbox WHERE template = 'holiday_plan_ending' ORDER BY dedupe_key";
+    let sent =
+        "SELECT dedupe_key FROM outbox WHERE template = 'holiday_plan_ending' ORDER BY dedupe_key";
     assert_eq!(
         texts(env, sent).await,
         [

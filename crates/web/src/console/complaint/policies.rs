@@ -454,6 +454,19 @@ fn read(form: &FormData, category: &str, severity: &str) -> Result<PolicyInput, 
             solution,
             closure,
         };
+        // The steps typed are checked now too (a level not chosen stands as head
+        // office: the select offers only known levels).
+        if let Some(steps) = &ladder {
+            p.ladder = steps
+                .iter()
+                .map(|st| {
+                    (
+                        u32::try_from(st.percent.max(0)).unwrap_or(u32::MAX),
+                        Level::from_code(&st.notify).unwrap_or(Level::HeadOffice),
+                    )
+                })
+                .collect();
+        }
         if let Err(e) = p.validate() {
             v.0.extend(e.0);
         }
