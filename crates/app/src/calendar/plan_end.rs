@@ -42,6 +42,22 @@ pub(crate) async fn arm(conn: &mut AnyConnection, plan: &HolidayPlan, now: i64) 
     Ok(())
 }
 
+/// Arms the warning timer of the loaded plan at server start (the plan may have been
+/// stored by an earlier version, before the timer existed).
+pub async fn ensure(app: &App) -> AppResult<()> {
+    let now = app.now_ms();
+    crate::transaction::run(
+        app,
+        "calendar.ensure_plan_warning",
+        move |mut tx| async move {
+            let plan = super::load_plan(&mut tx).await?;
+            arm(&mut tx, &plan, now).await?;
+            Ok((tx, ()))
+        },
+    )
+    .await
+}
+
 /// The warning in force for head office (a grant reaching the whole network; others
 /// get `None`): the end of the loaded plan, when administrators were warned that it
 /// runs out and it has not been replaced by a plan that ends later.
