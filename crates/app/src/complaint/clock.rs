@@ -186,7 +186,8 @@ pub async fn recompute(conn: &mut AnyConnection, id: i64, now: i64) -> AppResult
             c.id,
             c.clock_no,
             stage.code(),
-            comp.is_provisional(*d),
+            // A met stage's deadline no longer moves.
+            comp.is_provisional(*d) && !comp.met.iter().any(|m| m.0 == *stage),
         )
         .await?;
     }

@@ -155,12 +155,30 @@ async fn working_day(env: &Env, seed: u64) -> Vec<i64> {
     )
     .await[0];
     assert!(managers > 0 && managers < all, "{managers} of {all}");
-    let by_wechat = ints(
+    // An escalation of the first station goes to its manager by SMS and WeChat, and
+    // to head office's administrators by WeChat too.
+    let mut c = env.app.db.pool.acquire().await.unwrap();
+    let station = ints(
         env,
-        "SELECT COUNT(*) FROM outbox WHERE template = 'complaint_escalation' AND channel = 'wechat'",
+        "SELECT station_id FROM staff WHERE username = 'manager'",
     )
-    .await;
-    assert!(by_wechat[0] > 0, "escalations by WeChat: {by_wechat:?}");
+    .await[0];
+    for level in ["station_manager", "head_office"] {
+        let people = store::complaint::notice::recipients(&mut c, level, station, 0)
+            .await
+            .unwrap();
+        let wechat = people
+            .iter()
+            .flat_map(|p| domain::complaint::escalation::kinds(&p.phone, p.wechat_id.as_deref()))
+            .filter(|k| k.0 == domain::complaint::escalation::Kind::WeChat)
+            .count();
+        assert!(
+            wechat > 0,
+            "{level}: no WeChat among {} people",
+            people.len()
+        );
+    }
+    drop(c);
     ints(env, "SELECT vehicle_id FROM repair_orders ORDER BY id").await
 }
 
