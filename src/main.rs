@@ -208,6 +208,10 @@ async fn serve(s: &Settings, db: store::Db, demo: DemoExtras) -> anyhow::Result<
     app::kpi::stars::ensure(&app)
         .await
         .context("arming the quarterly station stars")?;
+    // The warning that the loaded holiday plan runs out; arming again is a no-op.
+    app::calendar::plan_end::ensure(&app)
+        .await
+        .context("arming the holiday plan warning")?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker =
         app::job::worker::Worker::new(app.clone(), app::job::handler::Registry::standard());

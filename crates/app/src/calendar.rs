@@ -1,6 +1,8 @@
 //! The working calendar of a station: China's official holiday plan (stored one row
 //! per date, seeded by [`ensure_holidays`]), the station's opening hours and zone.
 
+pub mod plan_end;
+
 use crate::{App, AppError, AppResult};
 use domain::calendar::{DayKind, HolidayPlan, OpeningHours, WorkingCalendar, shanghai};
 use jiff::civil::{Date, Time};
@@ -31,6 +33,8 @@ pub async fn ensure_holidays(app: &App) -> AppResult<usize> {
                 added += 1;
             }
         }
+        let plan = load_plan(&mut tx).await?;
+        plan_end::arm(&mut tx, &plan, app.now_ms()).await?;
         Ok((tx, added))
     })
     .await
@@ -45,7 +49,10 @@ pub async fn plan_text(app: &App, grant: &domain::permission::Grant) -> AppResul
 }
 
 /// Replaces the plan with one written as text (head office only). Every line is
-/// checked first; a bad line is reported with its number and nothing changes.
+/// checked first; a bad line is reported with its number and nothing changes. In the
+/// same transaction the open complaints whose deadlines were provisional (past the
+/// old plan's end, SPEC §6) are recomputed on the new plan, and the warning timer of
+/// the new plan's end is armed.
 pub async fn replace_plan(
     app: &App,
     grant: &domain::permission::Grant,
@@ -72,10 +79,16 @@ pub async fn replace_plan(
             },
         })
         .collect();
-    let rows = &rows;
-    crate::transaction::run(app, "calendar.replace_plan", move |mut tx| async move {
+    let (rows, plan) = (&rows, &plan);
+    let n = crate::transaction::run(app, "calendar.replace_plan", move |mut tx| async move {
         store::calendar::replace_all(&mut tx, rows).await?;
-        let data = serde_json::json!({ "days": rows.len() });
+        let now = app.now_ms();
+        let provisional = store::complaint::provisional_open(&mut tx).await?;
+        for id in &provisional {
+            crate::complaint::clock::recompute(&mut tx, *id, now).await?;
+        }
+        plan_end::arm(&mut tx, plan, now).await?;
+        let data = serde_json::json!({ "days": rows.len(), "recomputed": provisional.len() });
         store::event::record(
             &mut tx,
             app.now_ms(),
@@ -89,7 +102,9 @@ pub async fn replace_plan(
         .await?;
         Ok((tx, rows.len()))
     })
-    .await
+    .await?;
+    app.wake_jobs();
+    Ok(n)
 }
 
 /// The stored plan; China's built-in plan while nothing is stored yet.

@@ -37,6 +37,7 @@ pub const USE_CASES: &[&str] = &[
     "billing.start_online",
     "billing.statement_save",
     "calendar.ensure_holidays",
+    "calendar.ensure_plan_warning",
     "calendar.replace_plan",
     "campaign.start",
     "capacity.publish",

@@ -63,3 +63,29 @@ pub async fn replace_all(conn: &mut AnyConnection, days: &[PlanDay]) -> StoreRes
     }
     Ok(())
 }
+
+/// Records that administrators were warned that the plan ending on `plan_end` runs
+/// out; answers whether it is new (the warning is given once per end date).
+pub async fn insert_plan_warning(
+    conn: &mut AnyConnection,
+    plan_end: &str,
+    at: i64,
+) -> StoreResult<bool> {
+    let r = sqlx::query(
+        "INSERT INTO holiday_plan_warnings (plan_end, warned_at) VALUES ($1, $2) ON CONFLICT (plan_end) DO NOTHING",
+    )
+    .bind(plan_end)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Whether administrators were warned that the plan ending on `plan_end` runs out.
+pub async fn plan_warned(conn: &mut AnyConnection, plan_end: &str) -> StoreResult<bool> {
+    let row = sqlx::query("SELECT 1 FROM holiday_plan_warnings WHERE plan_end = $1")
+        .bind(plan_end)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
+}

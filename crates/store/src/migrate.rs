@@ -223,6 +223,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0040_guarantee_main_parts.sql"),
         postgres: include_str!("../migrations/postgres/0040_guarantee_main_parts.sql"),
     },
+    Migration {
+        version: 41,
+        name: "complaint_provisional",
+        sqlite: include_str!("../migrations/sqlite/0041_complaint_provisional.sql"),
+        postgres: include_str!("../migrations/postgres/0041_complaint_provisional.sql"),
+    },
 ];
 
 /// A fingerprint of the PostgreSQL migrations (their versions and SQL), stable across

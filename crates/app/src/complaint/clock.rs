@@ -72,6 +72,16 @@ pub struct Computed {
     pub counted: Vec<(Stage, i64)>,
     /// The policy.
     pub policy: Policy,
+    /// The instants (deadlines and checkpoints, UTC ms) that reach past the loaded
+    /// holiday plan: computed on the regular week, provisional (SPEC §6).
+    pub provisional: Vec<i64>,
+}
+
+impl Computed {
+    /// Whether the instant `at` (UTC ms) is provisional.
+    pub fn is_provisional(&self, at: Option<i64>) -> bool {
+        at.is_some_and(|t| self.provisional.contains(&t))
+    }
 }
 
 /// Computes the clock of `c` from the stored segments, pauses and stages.
@@ -141,12 +151,23 @@ pub async fn compute(conn: &mut AnyConnection, c: &ComplaintRow) -> AppResult<Co
             deadlines.push((*stage, d));
         }
     }
+    let mut provisional = Vec::new();
+    for t in deadlines
+        .iter()
+        .filter_map(|d| d.1)
+        .chain(checkpoints.iter().map(|c| c.due.as_millisecond()))
+    {
+        if !provisional.contains(&t) && clock.is_provisional(ts(t)?) {
+            provisional.push(t);
+        }
+    }
     Ok(Computed {
         checkpoints,
         met,
         deadlines,
         counted,
         policy,
+        provisional,
     })
 }
 
@@ -160,6 +181,15 @@ pub async fn recompute(conn: &mut AnyConnection, id: i64, now: i64) -> AppResult
     let open = c.state != "closed";
     for (stage, d) in &comp.deadlines {
         store::complaint::clock::set_deadline(conn, c.id, c.clock_no, stage.code(), *d).await?;
+        store::complaint::clock::set_stage_provisional(
+            conn,
+            c.id,
+            c.clock_no,
+            stage.code(),
+            // A met stage's deadline no longer moves.
+            comp.is_provisional(*d) && !comp.met.iter().any(|m| m.0 == *stage),
+        )
+        .await?;
     }
     for (stage, minutes) in &comp.counted {
         store::complaint::clock::set_counted(conn, c.id, c.clock_no, stage.code(), *minutes)
@@ -199,6 +229,8 @@ pub async fn recompute(conn: &mut AnyConnection, id: i64, now: i64) -> AppResult
         next.map(|n| n.0.code()),
     )
     .await?;
+    let next_provisional = comp.is_provisional(next.map(|n| n.1.as_millisecond()));
+    store::complaint::set_provisional(conn, c.id, next_provisional).await?;
     Ok(())
 }
 

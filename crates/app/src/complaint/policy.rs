@@ -79,6 +79,42 @@ pub struct PolicyInput {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 527040, required = true)]
     pub closure: i64,
+    /// The escalation ladder (SPEC §6 "the policy may change the steps"): one to five
+    /// steps, the first at 100 % or later, strictly rising, each naming who is told.
+    /// Left out, the version in force keeps its ladder (the SPEC default
+    /// 100/150/200 % when none is stored).
+    #[serde(default)]
+    pub ladder: Option<Vec<LadderStepInput>>,
+}
+
+/// One step of an escalation ladder as head office sends it.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = ComplaintLadderStepInput)]
+pub struct LadderStepInput {
+    /// Percent of the target at which the step fires (100 … 1000).
+    #[serde(default)]
+    #[schema(minimum = 100, maximum = 1000, required = true)]
+    pub percent: i64,
+    /// Who is told: `station_manager`, `regional_manager` or `head_office`.
+    #[serde(default)]
+    #[schema(schema_with = crate::schema::code::<domain::complaint::sla::Level>, required = true)]
+    pub notify: String,
+}
+
+/// Reads a ladder, naming each bad step (`ladder[i].percent`, `ladder[i].notify`);
+/// the domain's rules (count, start, rising) are checked with the policy.
+fn ladder_of(v: &mut Violations, steps: &[LadderStepInput]) -> Vec<(u32, Level)> {
+    let mut out = Vec::with_capacity(steps.len());
+    for (i, st) in steps.iter().enumerate() {
+        let level = v.field(
+            &format!("ladder[{i}].notify"),
+            Level::parse(st.notify.trim()),
+        );
+        // A percentage out of u32 stands as too high; the domain names the rule.
+        let percent = u32::try_from(st.percent.max(0)).unwrap_or(u32::MAX);
+        out.push((percent, level.unwrap_or(Level::HeadOffice)));
+    }
+    out
 }
 
 /// A published version.
@@ -134,11 +170,21 @@ pub async fn publish(app: &App, grant: &Grant, input: &PolicyInput) -> AppResult
             closure: input.closure,
         },
         warnings: vec![50, 75],
-        ladder: vec![
-            (100, Level::StationManager),
-            (150, Level::RegionalManager),
-            (200, Level::HeadOffice),
-        ],
+        ladder: match &input.ladder {
+            Some(steps) => ladder_of(&mut v, steps),
+            None => match (&category, level) {
+                (Some(cat), Some(level)) => {
+                    let mut c = conn(app).await?;
+                    store::complaint::clock::current_policy(&mut c, cat.as_str(), level)
+                        .await?
+                        .map(|row| parse_body(&row.body))
+                        .transpose()?
+                        .map(|p| p.ladder)
+                        .unwrap_or_else(|| Policy::spec_default(ClockMode::Business).ladder)
+                }
+                _ => Policy::spec_default(ClockMode::Business).ladder,
+            },
+        },
     };
     if let Err(e) = policy.validate() {
         v.0.extend(e.0);
@@ -171,6 +217,7 @@ pub async fn publish(app: &App, grant: &Grant, input: &PolicyInput) -> AppResult
         let data = serde_json::json!({
             "category": category.as_str(), "severity": level, "mode": mode_code,
             "targets": serde_json::from_str::<serde_json::Value>(body).unwrap_or_default()["targets"],
+            "ladder": serde_json::from_str::<serde_json::Value>(body).unwrap_or_default()["ladder"],
             "open_complaints": open.len(),
         });
         store::event::record(

@@ -11,6 +11,31 @@ use rand::rngs::StdRng;
 use sqlx::AnyConnection;
 use std::collections::HashMap;
 
+/// The demo WeChat id of a staff member, if they have one: the people escalations go
+/// to (station managers, regional managers, head-office administrators) — every fixed
+/// account and two in three of the others — so the demo's escalations show WeChat
+/// messages beside the SMS. Derived from the id and username, not the random stream,
+/// so adding it changed no other demo value.
+fn demo_wechat_id(id: i64, s: &StaffPlan) -> Option<String> {
+    let escalated = matches!(
+        s.role,
+        Role::StationManager | Role::RegionalManager | Role::Administrator
+    );
+    if !escalated || (!s.fixed && id % 3 == 0) {
+        return None;
+    }
+    let tail: String = s
+        .username
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .take(16)
+        .collect();
+    let w = format!("wx_{tail}");
+    domain::wechat_id::WeChatId::parse(&w, "wechat_id")
+        .ok()
+        .map(|_| w)
+}
+
 impl Builder {
     pub(super) fn plan_staff(&self, rng: &mut StdRng) -> Vec<StaffPlan> {
         let c = &self.counts;
@@ -171,6 +196,7 @@ impl Builder {
                 "password_hash",
                 "active",
                 "created_at",
+                "wechat_id",
             ],
         );
         let mut certs = Bulk::new(
@@ -192,6 +218,7 @@ impl Builder {
             rows.s(password_hash)?;
             rows.i(1)?;
             rows.i(self.now_ms - rng.random_range(0..1_000i64) * DAY_MS)?;
+            rows.os(demo_wechat_id(id, s))?;
             rows.row_then_flush(&mut tx).await?;
 
             let mut creds: Vec<String> = Vec::new();

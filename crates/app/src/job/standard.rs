@@ -37,6 +37,10 @@ impl Registry {
         );
         r.register(crate::complaint::clock::KIND, crate::complaint::clock::Tick);
         r.register(
+            crate::calendar::plan_end::KIND,
+            crate::calendar::plan_end::PlanEnd,
+        );
+        r.register(
             crate::survey::AFTER_DELIVERY_KIND,
             crate::survey::AfterDelivery,
         );

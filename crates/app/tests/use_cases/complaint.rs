@@ -422,6 +422,7 @@ async fn pause_time_survives_a_policy_change(env: &Env) {
         analysis: 2880,
         solution: 1440,
         closure: 4320,
+        ladder: None,
     };
     let v = app::complaint::policy::publish(&env.app, &grant(Action::ComplaintPolicy), &p)
         .await

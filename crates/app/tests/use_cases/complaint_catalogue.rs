@@ -8,6 +8,7 @@
 use app::complaint::FileInput;
 use app::complaint::category::{CategoryInput, NamesInput};
 use app::complaint::part::PartInput;
+use app::complaint::policy::{LadderStepInput, PolicyInput};
 use app::job::handler::Registry;
 use app::job::worker::Worker;
 use domain::permission::Action;
@@ -21,6 +22,7 @@ on_both_backends!(
     an_escalation_goes_by_sms_and_wechat_once_per_level,
     head_office_adds_renames_and_retires_a_category,
     a_part_is_named_at_intake_and_later,
+    a_policy_sets_its_own_escalation_ladder,
 );
 
 fn input(fx: &Fx, category: &str) -> FileInput {
@@ -396,5 +398,144 @@ async fn a_part_is_named_at_intake_and_later(env: &Env) {
         app::complaint::part::name_part(&env.app, &other, c.id, &p)
             .await
             .is_err()
+    );
+}
+
+fn step(percent: i64, notify: &str) -> LadderStepInput {
+    LadderStepInput {
+        percent,
+        notify: notify.into(),
+    }
+}
+
+/// SPEC §6 "the policy may change the steps": head office sets the ladder with the
+/// policy version; a bad step is named and nothing is published; the clock fires
+/// the complaint's own steps (here 120 % to the regional manager and 300 % to head
+/// office, nothing at the default 100/150/200 %).
+async fn a_policy_sets_its_own_escalation_ladder(env: &Env) {
+    let fx = fixture(env).await;
+    let region = {
+        let mut c = env.app.db.pool.acquire().await.unwrap();
+        store::network::station(&mut c, &domain::permission::Reach::All, fx.station)
+            .await
+            .unwrap()
+            .region_id
+    };
+    let sm = person(
+        env,
+        "sm",
+        "station_manager",
+        (Some(fx.station), None),
+        "+8613700000001",
+        Some("wx_sm"),
+    )
+    .await;
+    let rm = person(
+        env,
+        "rm",
+        "regional_manager",
+        (None, Some(region)),
+        "+8613700000002",
+        Some("wx_rm"),
+    )
+    .await;
+    let ho = person(
+        env,
+        "ho",
+        "administrator",
+        (None, None),
+        "+8613700000003",
+        None,
+    )
+    .await;
+    let policy = |ladder: Vec<LadderStepInput>| PolicyInput {
+        category: "repair_quality".into(),
+        severity: "urgent".into(),
+        mode: "business".into(),
+        first_response: 60,
+        full_record: 1440,
+        analysis: 2880,
+        solution: 1440,
+        closure: 4320,
+        ladder: Some(ladder),
+    };
+    let ho_grant = grant(Action::ComplaintPolicy);
+    let bad = policy(vec![step(90, "station_manager"), step(90, "boss")]);
+    match app::complaint::policy::publish(&env.app, &ho_grant, &bad).await {
+        Err(app::AppError::Invalid(v)) => {
+            let got: Vec<(&str, &str)> = v.0.iter().map(|x| (x.field.as_str(), x.rule)).collect();
+            assert_eq!(
+                got,
+                [
+                    ("ladder[1].notify", "complaint.level_unknown"),
+                    ("ladder[0].percent", "complaint.ladder_first_below_100"),
+                    ("ladder[1].percent", "complaint.ladder_not_rising"),
+                ]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let v = app::complaint::policy::publish(
+        &env.app,
+        &ho_grant,
+        &policy(vec![
+            step(120, "regional_manager"),
+            step(300, "head_office"),
+        ]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(v.version, 1, "the refused one published nothing");
+    assert_eq!(
+        v.policy["ladder"],
+        serde_json::json!([[120, "regional_manager"], [300, "head_office"]])
+    );
+    // Left out, the ladder in force is kept by the next version.
+    let mut same = policy(vec![]);
+    same.ladder = None;
+    same.closure = 4000;
+    let v2 = app::complaint::policy::publish(&env.app, &ho_grant, &same)
+        .await
+        .unwrap();
+    assert_eq!(v2.version, 2);
+    assert_eq!(v2.policy["ladder"], v.policy["ladder"]);
+    let id = app::complaint::file(
+        &env.app,
+        &grant(Action::ComplaintWrite),
+        &input(&fx, "repair_quality"),
+    )
+    .await
+    .unwrap()
+    .id;
+    let key = |pct: u32, level: &str, kind: &str, who: i64| {
+        format!("outbox:complaint.clock:{id}:1:first_response:{pct}:{level}:{kind}:{who}")
+    };
+    // Tuesday 09:00 + 1 h: 11:01 is past 120 % (11:00), not 300 % (12:00).
+    env.set(at(2026, 11, 24, 11, 1));
+    run_due(env, "a").await;
+    let first: Vec<String> = escalations(env)
+        .await
+        .into_iter()
+        .filter(|k| k.contains(":first_response:"))
+        .collect();
+    assert_eq!(
+        first,
+        [
+            key(120, "regional_manager", "sms", rm),
+            key(120, "regional_manager", "wechat", rm),
+        ]
+    );
+    env.set(at(2026, 11, 24, 12, 1));
+    run_due(env, "a").await;
+    let all: Vec<String> = escalations(env)
+        .await
+        .into_iter()
+        .filter(|k| k.contains(":first_response:"))
+        .collect();
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert!(all.contains(&key(300, "head_office", "sms", ho)), "{all:?}");
+    assert!(
+        all.iter().all(|k| !k.ends_with(&format!(":{sm}"))),
+        "{all:?}"
     );
 }

@@ -134,6 +134,51 @@ async fn working_day(env: &Env, seed: u64) -> Vec<i64> {
         .unwrap();
     let overruns = board.iter().filter(|b| b.overrun).count();
     assert!((2..=5).contains(&overruns), "a few overruns: {overruns}");
+    // Some of the people escalations go to have WeChat ids, so the demo's
+    // escalations go by WeChat too, not only by SMS (issue 10).
+    assert_eq!(
+        texts(
+            env,
+            "SELECT wechat_id FROM staff WHERE username = 'manager'"
+        )
+        .await,
+        ["wx_manager"]
+    );
+    let managers = ints(
+        env,
+        "SELECT COUNT(wechat_id) FROM staff WHERE role = 'station_manager'",
+    )
+    .await[0];
+    let all = ints(
+        env,
+        "SELECT COUNT(*) FROM staff WHERE role = 'station_manager'",
+    )
+    .await[0];
+    assert!(managers > 0 && managers < all, "{managers} of {all}");
+    // An escalation of the first station goes to its manager by SMS and WeChat, and
+    // to head office's administrators by WeChat too.
+    let mut c = env.app.db.pool.acquire().await.unwrap();
+    let station = ints(
+        env,
+        "SELECT station_id FROM staff WHERE username = 'manager'",
+    )
+    .await[0];
+    for level in ["station_manager", "head_office"] {
+        let people = store::complaint::notice::recipients(&mut c, level, station, 0)
+            .await
+            .unwrap();
+        let wechat = people
+            .iter()
+            .flat_map(|p| domain::complaint::escalation::kinds(&p.phone, p.wechat_id.as_deref()))
+            .filter(|k| k.0 == domain::complaint::escalation::Kind::WeChat)
+            .count();
+        assert!(
+            wechat > 0,
+            "{level}: no WeChat among {} people",
+            people.len()
+        );
+    }
+    drop(c);
     ints(env, "SELECT vehicle_id FROM repair_orders ORDER BY id").await
 }
 

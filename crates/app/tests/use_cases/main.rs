@@ -16,6 +16,7 @@ mod appointment_feed;
 mod billing;
 mod complaint;
 mod complaint_catalogue;
+mod complaint_plan;
 mod demo_day;
 mod demo_guarantee;
 mod follow_up;

@@ -186,6 +186,15 @@ const CHINA_ADJUSTED_WORKDAYS: &[Date] = &[
     date(2026, 10, 10),
 ];
 
+/// How many days before the loaded plan runs out administrators are warned (SPEC §6).
+pub const PLAN_WARNING_DAYS: i64 = 60;
+
+/// The first day of the warning that a plan ending on `end` runs out: 60 days before.
+pub fn plan_warning_from(end: Date) -> Date {
+    end.checked_sub(jiff::Span::new().days(PLAN_WARNING_DAYS))
+        .unwrap_or(end)
+}
+
 /// A public-holiday plan: which dates are holidays and which weekend days are worked.
 /// Editable by head office through [`HolidayPlan::parse`] / [`HolidayPlan::to_text`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -249,6 +258,20 @@ impl HolidayPlan {
     /// Whether the plan has no entries.
     pub fn is_empty(&self) -> bool {
         self.days.is_empty()
+    }
+
+    /// The last day the plan speaks for: 31 December of the latest year it lists (the
+    /// State Council publishes a whole year at a time). `None` for an empty plan,
+    /// which speaks for no day at all.
+    pub fn end(&self) -> Option<Date> {
+        let last = self.days.keys().next_back()?;
+        Some(date(last.year(), 12, 31))
+    }
+
+    /// Whether the plan speaks for `day` (SPEC §6: a day past the plan is counted on
+    /// the regular week, and what is computed on it is only provisional).
+    pub fn covers(&self, day: Date) -> bool {
+        self.end().is_some_and(|end| day <= end)
     }
 
     /// Parses the text format, one entry per line:

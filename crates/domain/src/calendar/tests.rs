@@ -210,3 +210,32 @@ proptest! {
         prop_assert!(cal.add_business_duration(start, hi).expect("s") <= cal.add_business_duration(later, hi).expect("l"));
     }
 }
+
+/// SPEC §6: the loaded plan runs out on 31 December of its last year; warnings start
+/// 60 days before; a day after it is not covered.
+#[test]
+fn a_plan_ends_with_its_last_year() {
+    let plan = HolidayPlan::china();
+    assert_eq!(plan.end(), Some(date(2026, 12, 31)));
+    assert!(plan.covers(date(2026, 12, 31)));
+    assert!(!plan.covers(date(2027, 1, 1)));
+    assert_eq!(plan_warning_from(date(2026, 12, 31)), date(2026, 11, 1));
+    assert_eq!(HolidayPlan::new().end(), None);
+    assert!(!HolidayPlan::new().covers(date(2026, 1, 1)));
+}
+
+proptest! {
+    /// The warning always starts exactly 60 days before the end, and the end is
+    /// covered while the day after is not.
+    #[test]
+    fn the_warning_is_sixty_days_before_the_end(y in 2000i16..2100, d in 0i64..365) {
+        let day = date(y, 1, 1).checked_add(jiff::Span::new().days(d)).expect("day");
+        let mut plan = HolidayPlan::new();
+        plan.insert(day, DayKind::AdjustedWorkday);
+        let end = plan.end().expect("end");
+        prop_assert_eq!(end, date(day.year(), 12, 31));
+        prop_assert_eq!((end - plan_warning_from(end)).get_days(), 60);
+        prop_assert!(plan.covers(end));
+        prop_assert!(!plan.covers(end.tomorrow().expect("tomorrow")));
+    }
+}

@@ -108,6 +108,43 @@ impl Targets {
     }
 }
 
+/// Most steps an escalation ladder may have.
+pub const MAX_LADDER_STEPS: usize = 5;
+/// Highest percentage of a ladder step: ten times the target (a later step tells
+/// nobody anything useful any more).
+pub const MAX_LADDER_PERCENT: u32 = 1_000;
+
+/// The rules of an escalation ladder (SPEC §6 "the policy may change the steps"):
+/// one to [`MAX_LADDER_STEPS`] steps, the first at 100 % or later (a breach is never
+/// escalated before the target is missed), each strictly above the one before and
+/// at most [`MAX_LADDER_PERCENT`]. Each violation names its step
+/// (`ladder[i].percent`), or `ladder` for the count.
+pub fn ladder_violations(ladder: &[(u32, Level)]) -> Vec<Violation> {
+    let mut v = Vec::new();
+    if ladder.is_empty() {
+        v.push(Violation::new("ladder", "complaint.ladder_empty"));
+    } else if ladder.len() > MAX_LADDER_STEPS {
+        v.push(
+            Violation::new("ladder", "complaint.ladder_too_long")
+                .with_detail(MAX_LADDER_STEPS.to_string()),
+        );
+    }
+    for (i, (p, _)) in ladder.iter().enumerate() {
+        let field = format!("ladder[{i}].percent");
+        if i == 0 && *p < 100 {
+            v.push(Violation::new(field, "complaint.ladder_first_below_100"));
+        } else if i > 0 && *p <= ladder[i - 1].0 {
+            v.push(Violation::new(field, "complaint.ladder_not_rising"));
+        } else if *p > MAX_LADDER_PERCENT {
+            v.push(
+                Violation::new(field, "complaint.ladder_percent_too_high")
+                    .with_detail(MAX_LADDER_PERCENT.to_string()),
+            );
+        }
+    }
+    v
+}
+
 /// Longest target a policy may set: one year of minutes.
 pub const MAX_TARGET_MINUTES: i64 = 366 * 24 * 60;
 
@@ -148,7 +185,7 @@ impl Policy {
     }
 
     /// Checks every rule of a policy: targets positive and at most a year, warnings
-    /// in 1..100, the ladder non-empty, starting at 100 % and rising.
+    /// in 1..100, the ladder by [`ladder_violations`].
     pub fn validate(&self) -> Result<(), Violations> {
         let mut v = Violations::new();
         for s in Stage::ALL {
@@ -168,9 +205,8 @@ impl Policy {
         if self.warnings.iter().any(|w| *w == 0 || *w >= 100) {
             v.push(Violation::new("warnings", "complaint.warning_range"));
         }
-        let rising = self.ladder.windows(2).all(|w| w[0].0 < w[1].0);
-        if self.ladder.first().map(|l| l.0) != Some(100) || !rising || self.ladder.len() > 5 {
-            v.push(Violation::new("ladder", "complaint.ladder_invalid"));
+        for e in ladder_violations(&self.ladder) {
+            v.push(e);
         }
         v.into_result()
     }
@@ -245,6 +281,23 @@ impl<'a> Clock<'a> {
             }],
             pauses: Vec::new(),
         }
+    }
+
+    /// Whether an instant computed on this clock is provisional (SPEC §6): it counts
+    /// business hours on a calendar whose holiday plan does not reach its date, so it
+    /// was computed on the regular week and moves when the next plan is loaded.
+    /// Calendar hours never depend on the plan.
+    pub fn is_provisional(&self, at: Timestamp) -> bool {
+        let Some(seg) = self
+            .segments
+            .iter()
+            .rev()
+            .find(|s| s.from <= at)
+            .or(self.segments.first())
+        else {
+            return false;
+        };
+        seg.mode == ClockMode::Business && !seg.calendar.plan.covers(seg.calendar.local(at).date())
     }
 
     /// When the clock started.

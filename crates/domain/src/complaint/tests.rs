@@ -160,13 +160,78 @@ fn a_policy_with_zero_targets_or_a_bad_ladder_is_refused() {
     assert!(p.validate().is_ok());
     p.targets.first_response = 0;
     p.targets.closure = -5;
-    p.ladder = vec![(150, Level::HeadOffice)];
+    p.ladder = vec![(90, Level::HeadOffice)];
     let v = p.validate().unwrap_err();
     let fields: Vec<&str> = v.0.iter().map(|x| x.field.as_str()).collect();
     assert_eq!(
         fields,
-        ["targets.first_response", "targets.closure", "ladder"]
+        [
+            "targets.first_response",
+            "targets.closure",
+            "ladder[0].percent"
+        ]
     );
+}
+
+/// The policy may change the steps (SPEC §6): a ladder may start later than 100 %,
+/// have fewer or other levels, but each bad step is named.
+#[test]
+fn a_ladder_is_checked_step_by_step() {
+    use crate::complaint::sla::ladder_violations;
+    let rules = |l: &[(u32, Level)]| -> Vec<(String, &'static str)> {
+        ladder_violations(l)
+            .into_iter()
+            .map(|v| (v.field, v.rule))
+            .collect()
+    };
+    assert!(rules(&[(120, Level::RegionalManager), (300, Level::HeadOffice)]).is_empty());
+    assert_eq!(rules(&[]), [("ladder".into(), "complaint.ladder_empty")]);
+    assert_eq!(
+        rules(&[(100, Level::StationManager), (100, Level::HeadOffice)]),
+        [("ladder[1].percent".into(), "complaint.ladder_not_rising")]
+    );
+    assert_eq!(
+        rules(&[(100, Level::StationManager), (1_001, Level::HeadOffice)]),
+        [(
+            "ladder[1].percent".into(),
+            "complaint.ladder_percent_too_high"
+        )]
+    );
+    let six: Vec<(u32, Level)> = (0..6).map(|i| (100 + i * 10, Level::HeadOffice)).collect();
+    assert_eq!(
+        rules(&six),
+        [("ladder".into(), "complaint.ladder_too_long")]
+    );
+}
+
+proptest::proptest! {
+    /// Whatever ladder is accepted starts at 100 % or later, rises strictly, and
+    /// its steps are exactly the escalation checkpoints of the policy.
+    #[test]
+    fn an_accepted_ladder_rises_from_100(
+        raw in proptest::collection::vec((0u32..1_200, 0usize..3), 0..7)
+    ) {
+        let levels = [Level::StationManager, Level::RegionalManager, Level::HeadOffice];
+        let ladder: Vec<(u32, Level)> = raw.iter().map(|(p, l)| (*p, levels[*l])).collect();
+        let ok = crate::complaint::sla::ladder_violations(&ladder).is_empty();
+        let rising = ladder.windows(2).all(|w| w[0].0 < w[1].0);
+        let expected = !ladder.is_empty()
+            && ladder.len() <= 5
+            && ladder[0].0 >= 100
+            && rising
+            && ladder.iter().all(|l| l.0 <= 1_000);
+        proptest::prop_assert_eq!(ok, expected);
+        if ok {
+            let mut p = Policy::spec_default(ClockMode::Business);
+            p.ladder = ladder.clone();
+            let esc: Vec<(u32, Level)> = p
+                .steps()
+                .into_iter()
+                .filter_map(|s| Some((s.percent, s.escalate_to?)))
+                .collect();
+            proptest::prop_assert_eq!(esc, ladder);
+        }
+    }
 }
 
 /// Regression (zammad#4432): a warning due outside business hours must not fall at
@@ -374,4 +439,30 @@ fn stages_sort_in_the_order_the_work_meets_them() {
         ]
     );
     assert_eq!(Stage::FirstResponse.position(), 0);
+}
+
+/// SPEC §6: a business-hours deadline past the end of the loaded plan (China's plan
+/// ends 2026-12-31) is provisional; one within the plan, or counted in calendar
+/// hours, is not.
+#[test]
+fn a_deadline_past_the_plan_is_provisional() {
+    let cal = station();
+    let p = Policy::spec_default(ClockMode::Business);
+    let late = Clock::new(at(&cal, 2026, 12, 30, 17, 0), &cal, ClockMode::Business);
+    let due = late
+        .step_at(
+            at(&cal, 2026, 12, 30, 17, 0),
+            p.targets.analysis,
+            Step {
+                percent: 100,
+                escalate_to: Some(Level::StationManager),
+            },
+        )
+        .unwrap()
+        .unwrap();
+    assert!(due > at(&cal, 2027, 1, 1, 0, 0));
+    assert!(late.is_provisional(due));
+    assert!(!late.is_provisional(at(&cal, 2026, 12, 31, 9, 0)));
+    let calendar = Clock::new(at(&cal, 2026, 12, 30, 17, 0), &cal, ClockMode::Calendar);
+    assert!(!calendar.is_provisional(due));
 }

@@ -271,6 +271,8 @@ pub struct StageRow {
     pub met_at: Option<i64>,
     /// Counted minutes from the stage's origin to when it was met.
     pub counted_minutes: Option<i64>,
+    /// Whether the deadline reaches past the loaded holiday plan (SPEC §6).
+    pub provisional: bool,
 }
 
 /// Writes the counted minutes of a met stage.
@@ -314,6 +316,26 @@ pub async fn set_deadline(
     Ok(())
 }
 
+/// Stores whether a stage's deadline is provisional (past the loaded holiday plan).
+pub async fn set_stage_provisional(
+    conn: &mut AnyConnection,
+    complaint_id: i64,
+    clock_no: i64,
+    stage: &str,
+    provisional: bool,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE complaint_stages SET provisional = $1 WHERE complaint_id = $2 AND clock_no = $3 AND stage = $4",
+    )
+    .bind(i64::from(provisional))
+    .bind(complaint_id)
+    .bind(clock_no)
+    .bind(stage)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Marks a stage met at `at`, once (the first time counts); answers whether it was new.
 pub async fn meet(
     conn: &mut AnyConnection,
@@ -342,7 +364,7 @@ pub async fn stages(
     complaint_id: i64,
     clock_no: i64,
 ) -> StoreResult<Vec<StageRow>> {
-    let rows = sqlx::query("SELECT stage, deadline_at, met_at, counted_minutes FROM complaint_stages WHERE complaint_id = $1 AND clock_no = $2")
+    let rows = sqlx::query("SELECT stage, deadline_at, met_at, counted_minutes, provisional FROM complaint_stages WHERE complaint_id = $1 AND clock_no = $2")
         .bind(complaint_id)
         .bind(clock_no)
         .fetch_all(conn)
@@ -354,6 +376,7 @@ pub async fn stages(
                 deadline_at: r.try_get("deadline_at")?,
                 met_at: r.try_get("met_at")?,
                 counted_minutes: r.try_get("counted_minutes")?,
+                provisional: r.try_get::<i64, _>("provisional")? != 0,
             })
         })
         .collect()

@@ -65,6 +65,9 @@ pub struct ComplaintRow {
     pub next_deadline_at: Option<i64>,
     /// Its stage.
     pub next_stage: Option<String>,
+    /// Whether that deadline reaches past the loaded holiday plan (computed on the
+    /// regular week, recomputed when a plan is loaded; SPEC §6).
+    pub deadline_provisional: bool,
     /// Whether any target of the current clock was breached.
     pub breached: bool,
     /// Whether it was ever reopened.
@@ -80,7 +83,7 @@ pub struct ComplaintRow {
 const COLUMNS: &str = "id, station_id, region_id, customer_id, vehicle_id, repair_order_id, channel, \
     source_link, category, severity, urgent_reason, description, state, policy_id, clock_no, \
     clock_started_at, analysed_at, responsibility, cause, part_number, paused_since, next_deadline_at, next_stage, \
-    breached, reopened, received_at, closed_at, created_by";
+    deadline_provisional, breached, reopened, received_at, closed_at, created_by";
 
 fn from_row(r: &AnyRow) -> Result<ComplaintRow, sqlx::Error> {
     Ok(ComplaintRow {
@@ -107,6 +110,7 @@ fn from_row(r: &AnyRow) -> Result<ComplaintRow, sqlx::Error> {
         paused_since: r.try_get("paused_since")?,
         next_deadline_at: r.try_get("next_deadline_at")?,
         next_stage: r.try_get("next_stage")?,
+        deadline_provisional: r.try_get::<i64, _>("deadline_provisional")? != 0,
         breached: r.try_get::<i64, _>("breached")? != 0,
         reopened: r.try_get::<i64, _>("reopened")? != 0,
         received_at: r.try_get("received_at")?,
@@ -405,6 +409,36 @@ pub async fn set_summary(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Stores whether the next deadline is provisional (past the loaded holiday plan).
+pub async fn set_provisional(
+    conn: &mut AnyConnection,
+    id: i64,
+    provisional: bool,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE complaints SET deadline_provisional = $1 WHERE id = $2")
+        .bind(i64::from(provisional))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The open complaints with a provisional deadline on their current clock: what a
+/// newly loaded holiday plan recomputes.
+pub async fn provisional_open(conn: &mut AnyConnection) -> StoreResult<Vec<i64>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT c.id FROM complaints c JOIN complaint_stages s \
+         ON s.complaint_id = c.id AND s.clock_no = c.clock_no \
+         WHERE c.state <> 'closed' AND (s.provisional <> 0 OR c.deadline_provisional <> 0) ORDER BY c.id",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get::<i64, _>(0))
+        .collect::<Result<_, _>>()?)
 }
 
 /// Marks the current clock breached.

@@ -67,6 +67,7 @@ use std::collections::HashMap;
         FollowUpInput,
         GoodwillInput,
         PolicyInput,
+        app::complaint::policy::LadderStepInput,
         PolicyView,
         app::complaint::part::PartInput
     ))

@@ -188,3 +188,27 @@ async fn a_station_user_cannot_open_another_stations_complaint() {
         .unwrap();
     assert_eq!(d.complaint.state, "received");
 }
+
+/// SPEC §6: a deadline past the loaded holiday plan (China's plan ends 2026-12-31)
+/// is shown as provisional on the queue and the detail page, in both languages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadline_past_the_holiday_plan_is_shown_as_provisional() {
+    let t = TestApp::spawn().await;
+    // Thursday 2026-12-31 17:30, half an hour before closing: the 1 h first response
+    // reaches into 2027.
+    t.clock.set("2026-12-31T09:30:00Z".parse().unwrap());
+    let late = file(&t, t.fx.station_a, "repair_quality", "normal").await;
+    t.clock.set("2026-11-24T01:00:00Z".parse().unwrap());
+    let early = file(&t, t.fx.station_a, "price_dispute", "normal").await;
+    let (c, _) = t.login("administrator").await;
+    let (_, html) = page(&c, format!("{}/console/complaints", t.base)).await;
+    assert_eq!(html.matches("data-provisional=\"1\"").count(), 1, "{html}");
+    assert!(html.contains(">暂定</span>"), "{html}");
+    let (_, html) = page(&c, format!("{}/console/complaints/{late}", t.base)).await;
+    assert!(html.contains("(暂定)"), "{html}");
+    let (_, html) = page(&c, format!("{}/console/complaints/{early}", t.base)).await;
+    assert!(!html.contains("(暂定)"), "{html}");
+    page(&c, format!("{}/lang/en", t.base)).await;
+    let (_, html) = page(&c, format!("{}/console/complaints/{late}", t.base)).await;
+    assert!(html.contains("(Provisional)"), "{html}");
+}

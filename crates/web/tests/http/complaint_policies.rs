@@ -209,3 +209,129 @@ async fn head_office_edits_a_policy_on_its_page_as_a_new_version() {
     assert_eq!(r.status(), 403);
     assert_eq!(versions(&t, "repair_quality", "normal").await, now);
 }
+
+/// SPEC §6 "the policy may change the steps": the page shows the ladder in force and
+/// head office sets another (each bad step refused beside its field, nothing saved);
+/// the API takes it as `ladder`, naming a bad step `ladder[i].percent` /
+/// `ladder[i].notify`; the history shows each version's ladder by name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_office_sets_the_escalation_ladder_on_the_page_and_in_the_api() {
+    let t = TestApp::spawn().await;
+    let (c, _) = t.login("administrator").await;
+    let url = format!("{}/console/complaints/policies/waiting_time/urgent", t.base);
+    let (s, html) = page(&c, url.clone()).await;
+    assert_eq!(s, 200, "{html}");
+    assert!(
+        html.contains("name=\"ladder[1].percent\" value=\"150\"")
+            && html.contains("<option value=\"regional_manager\" selected>区域经理</option>")
+            && html.contains("name=\"ladder[4].percent\" value=\"\""),
+        "{html}"
+    );
+    let csrf = hidden(&html, "csrf");
+    let post = |steps: Vec<(&'static str, &'static str)>| {
+        let (c, url, csrf) = (c.clone(), url.clone(), csrf.clone());
+        async move {
+            let mut form: Vec<(String, String)> = [
+                ("csrf", csrf.as_str()),
+                ("mode", "business"),
+                ("first_response", "1"),
+                ("full_record", "24"),
+                ("analysis", "48"),
+                ("solution", "24"),
+                ("closure", "72"),
+            ]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+            for (i, (p, n)) in steps.into_iter().enumerate() {
+                form.push((format!("ladder[{i}].percent"), p.into()));
+                form.push((format!("ladder[{i}].notify"), n.into()));
+            }
+            c.post(url).form(&form).send().await.unwrap()
+        }
+    };
+    let before = versions(&t, "waiting_time", "urgent").await;
+    let r = post(vec![
+        ("90", "station_manager"),
+        ("一百五", "regional_manager"),
+        ("", ""),
+    ])
+    .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("id=\"pol-ladder-0-percent-err\"")
+            && html.contains("第一级升级不得早于目标的 100%")
+            && html.contains("id=\"pol-ladder-1-percent-err\"")
+            && html.contains("请填写整数百分比")
+            && html.contains("value=\"一百五\""),
+        "{html}"
+    );
+    assert_eq!(versions(&t, "waiting_time", "urgent").await, before);
+    let r = post(vec![("120", "regional_manager"), ("300", "head_office")]).await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = page(&c, url.clone()).await;
+    assert!(
+        html.contains("120 % 区域经理 · 300 % 总部")
+            && html.contains("name=\"ladder[0].percent\" value=\"120\""),
+        "{html}"
+    );
+
+    // The API: a bad step named, nothing saved; a good ladder published with the policy.
+    let tok = t.token(domain::role::Role::Administrator).await;
+    let body = |ladder: serde_json::Value| {
+        serde_json::json!({
+            "category": "waiting_time", "severity": "urgent", "mode": "business",
+            "first_response": 60, "full_record": 1440, "analysis": 2880,
+            "solution": 1440, "closure": 4320, "ladder": ladder,
+        })
+    };
+    let api = format!("{}/api/v1/complaint-policies", t.base);
+    let r = t
+        .client()
+        .post(&api)
+        .bearer_auth(&tok)
+        .json(&body(serde_json::json!([
+            {"percent": 100, "notify": "station_manager"},
+            {"percent": 100, "notify": "mayor"},
+        ])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let doc: serde_json::Value = r.json().await.unwrap();
+    let fields: Vec<(&str, &str)> = doc["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap(), e["rule"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("ladder[1].notify", "complaint.level_unknown"),
+            ("ladder[1].percent", "complaint.ladder_not_rising"),
+        ],
+        "{doc}"
+    );
+    let r = t
+        .client()
+        .post(&api)
+        .bearer_auth(&tok)
+        .json(&body(
+            serde_json::json!([{"percent": 200, "notify": "head_office"}]),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        v["policy"]["ladder"],
+        serde_json::json!([[200, "head_office"]])
+    );
+    assert_eq!(
+        versions(&t, "waiting_time", "urgent").await.len(),
+        before.len() + 2
+    );
+}

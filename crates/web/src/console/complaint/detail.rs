@@ -148,6 +148,15 @@ pub(super) async fn show(
             .unwrap_or_else(|| "—".into())
     };
     let now = s.app.now_ms();
+    // A deadline past the loaded holiday plan is computed on the regular week and
+    // recomputed when the next plan is loaded (SPEC §6): said beside it.
+    let provisional = |p: bool| {
+        if p {
+            format!(" ({})", chrome.t("complaint.provisional"))
+        } else {
+            String::new()
+        }
+    };
     let mut severity = tr("complaint.severity", &c.severity);
     if let Some(r) = &c.urgent_reason {
         severity = format!("{severity} ({})", tr("complaint.urgent", r));
@@ -186,10 +195,11 @@ pub(super) async fn show(
             match (c.next_deadline_at, &c.next_stage, c.paused_since) {
                 (_, _, Some(_)) => chrome.t("complaint.paused"),
                 (Some(at), stage, None) => format!(
-                    "{} · {} · {}",
+                    "{} · {} · {}{}",
                     show_time(at),
                     opt(stage, "complaint.stage"),
-                    super::time_left(lang, at, now).0
+                    super::time_left(lang, at, now).0,
+                    provisional(c.deadline_provisional)
                 ),
                 _ => "—".into(),
             },
@@ -215,7 +225,9 @@ pub(super) async fn show(
                 .map(|st| {
                     vec![
                         tr("complaint.stage", &st.stage),
-                        st.deadline_at.map(show_time).unwrap_or_default(),
+                        st.deadline_at
+                            .map(|d| format!("{}{}", show_time(d), provisional(st.provisional)))
+                            .unwrap_or_default(),
                         match st.met_at {
                             Some(at) => format!("{} {}", chrome.t("yes"), show_time(at)),
                             None => chrome.t("no"),

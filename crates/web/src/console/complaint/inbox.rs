@@ -47,6 +47,8 @@ pub struct InboxPage {
     pub headers: Vec<String>,
     /// Notices.
     pub rows: Vec<InboxRow>,
+    /// Head office's warning that the loaded holiday plan runs out (SPEC §6).
+    pub plan_warning: Option<String>,
 }
 
 /// `GET /console/complaints/inbox`.
@@ -81,6 +83,17 @@ pub(super) async fn page(State(s): State<AppState>, user: ConsoleUser) -> Respon
         .iter()
         .map(|h| chrome.t(&format!("complaint.col.{h}")))
         .collect();
+    let plan_warning = app::calendar::plan_end::warning(&s.app, &grant)
+        .await
+        .ok()
+        .flatten()
+        .map(|end| {
+            crate::i18n::tables().fill(
+                user.lang,
+                "complaint.plan_ending",
+                &[("end", &end.to_string())],
+            )
+        });
     let title = chrome.t("complaint.inbox");
     let page = InboxPage {
         chrome: {
@@ -90,6 +103,7 @@ pub(super) async fn page(State(s): State<AppState>, user: ConsoleUser) -> Respon
         title,
         headers,
         rows,
+        plan_warning,
     };
     render(&page, StatusCode::OK)
 }

@@ -126,6 +126,9 @@ pub struct QueueRow {
     pub tone: &'static str,
     /// Breached flag text.
     pub breached: String,
+    /// "Provisional" when the deadline reaches past the loaded holiday plan (SPEC §6),
+    /// else empty.
+    pub provisional: String,
 }
 
 /// The queue page.
@@ -283,6 +286,11 @@ async fn queue(
                 tone,
                 breached: if c.breached {
                     chrome.t("complaint.breached")
+                } else {
+                    String::new()
+                },
+                provisional: if c.deadline_provisional && c.next_deadline_at.is_some() {
+                    chrome.t("complaint.provisional")
                 } else {
                     String::new()
                 },

@@ -14,12 +14,13 @@ use super::cats::Cats;
 use crate::AppState;
 use crate::i18n::tables;
 use app::AppError;
+use app::complaint::policy::LadderStepInput;
 use app::complaint::policy::{LEVELS, PolicyInput};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::calendar::ClockMode;
-use domain::complaint::sla::{Policy, Stage};
+use domain::complaint::sla::{Level, MAX_LADDER_STEPS, Policy, Stage};
 use domain::permission::Action;
 use domain::{Violation, Violations};
 
@@ -98,6 +99,37 @@ pub struct TargetInput {
     pub error: Option<String>,
 }
 
+/// One step row of the ladder inputs (filled with the ladder in force, or what was
+/// typed; the rest blank up to [`MAX_LADDER_STEPS`]).
+pub struct LadderRow {
+    /// Row index (the API's `ladder[i]`).
+    pub index: usize,
+    /// Label of the percentage input: "Step 1 (% of the target)".
+    pub label: String,
+    /// The percentage typed.
+    pub percent: String,
+    /// The level code chosen, or "".
+    pub notify: String,
+    /// The refusal beside the percentage.
+    pub percent_error: Option<String>,
+    /// The refusal beside the level.
+    pub notify_error: Option<String>,
+}
+
+/// A ladder as the history shows it: "120 % 区域经理 · 300 % 总部".
+fn ladder_text(chrome: &crate::console::Chrome, p: &Policy) -> String {
+    p.ladder
+        .iter()
+        .map(|(pct, l)| {
+            format!(
+                "{pct} % {}",
+                chrome.t(&format!("complaint.level.{}", l.code()))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 /// One version in the history.
 pub struct VersionRow {
     /// Version number.
@@ -110,6 +142,8 @@ pub struct VersionRow {
     pub mode: String,
     /// The five targets.
     pub targets: Vec<String>,
+    /// The escalation ladder.
+    pub ladder: String,
     /// Whether it is the one in force.
     pub current: bool,
 }
@@ -132,6 +166,12 @@ pub struct PolicyPage {
     pub mode_error: Option<String>,
     /// The five target inputs.
     pub inputs: Vec<TargetInput>,
+    /// The ladder's step rows.
+    pub ladder: Vec<LadderRow>,
+    /// The levels a step may notify, (code, name).
+    pub levels: Vec<(String, String)>,
+    /// The refusal of the ladder as a whole (none, too many steps).
+    pub ladder_error: Option<String>,
     /// The stage headings.
     pub stages: Vec<String>,
     /// Every version, newest first.
@@ -270,10 +310,47 @@ async fn show(
             }
         })
         .collect();
+    let ladder = (0..MAX_LADDER_STEPS)
+        .map(|i| {
+            let (pf, nf) = (
+                format!("ladder[{i}].percent"),
+                format!("ladder[{i}].notify"),
+            );
+            let (percent, notify) = match typed {
+                Some(f) => (f.get(&pf).to_string(), f.get(&nf).to_string()),
+                None => current
+                    .ladder
+                    .get(i)
+                    .map(|(p, l)| (p.to_string(), l.code().to_string()))
+                    .unwrap_or_default(),
+            };
+            LadderRow {
+                index: i,
+                label: tables().fill(
+                    lang,
+                    "complaint.pol.ladder_step",
+                    &[("n", &(i + 1).to_string())],
+                ),
+                percent,
+                notify,
+                percent_error: error_of(&pf),
+                notify_error: error_of(&nf),
+            }
+        })
+        .collect();
+    let ladder_fields: Vec<String> = (0..MAX_LADDER_STEPS)
+        .flat_map(|i| {
+            [
+                format!("ladder[{i}].percent"),
+                format!("ladder[{i}].notify"),
+            ]
+        })
+        .collect();
     let fields: Vec<&str> = Stage::ALL
         .iter()
         .map(|s| s.code())
-        .chain(["mode"])
+        .chain(["mode", "ladder"])
+        .chain(ladder_fields.iter().map(String::as_str))
         .collect();
     let error = match failed {
         Some(e @ (AppError::Invalid(_) | AppError::Refused(_))) => {
@@ -302,6 +379,17 @@ async fn show(
             .unwrap_or_else(|| app::complaint::clock::mode_str(current.mode).to_string()),
         mode_error: error_of("mode"),
         inputs,
+        ladder,
+        levels: Level::ALL
+            .iter()
+            .map(|l| {
+                (
+                    l.code().to_string(),
+                    chrome.t(&format!("complaint.level.{}", l.code())),
+                )
+            })
+            .collect(),
+        ladder_error: error_of("ladder"),
         stages: stage_names(&chrome),
         versions: versions
             .iter()
@@ -315,6 +403,7 @@ async fn show(
                     .unwrap_or_else(|| chrome.t("complaint.pol.by_system")),
                 mode: chrome.t(mode_key(v.policy.mode)),
                 targets: targets(lang, &v.policy),
+                ladder: ladder_text(&chrome, &v.policy),
                 current: i == 0,
             })
             .collect(),
@@ -354,6 +443,7 @@ fn read(form: &FormData, category: &str, severity: &str) -> Result<PolicyInput, 
             }
         }
     }
+    let ladder = read_ladder(form, &mut v);
     let [first_response, full_record, analysis, solution, closure] = minutes;
     if !v.is_empty() {
         let mut p = Policy::spec_default(ClockMode::Business);
@@ -364,6 +454,19 @@ fn read(form: &FormData, category: &str, severity: &str) -> Result<PolicyInput, 
             solution,
             closure,
         };
+        // The steps typed are checked now too (a level not chosen stands as head
+        // office: the select offers only known levels).
+        if let Some(steps) = &ladder {
+            p.ladder = steps
+                .iter()
+                .map(|st| {
+                    (
+                        u32::try_from(st.percent.max(0)).unwrap_or(u32::MAX),
+                        Level::from_code(&st.notify).unwrap_or(Level::HeadOffice),
+                    )
+                })
+                .collect();
+        }
         if let Err(e) = p.validate() {
             v.0.extend(e.0);
         }
@@ -378,7 +481,41 @@ fn read(form: &FormData, category: &str, severity: &str) -> Result<PolicyInput, 
         analysis,
         solution,
         closure,
+        ladder,
     })
+}
+
+/// Reads the ladder rows: a row with neither a percentage nor a level is left out; a
+/// percentage that is not a whole number is refused on its field. A form without
+/// ladder rows at all (an older page) keeps the ladder in force (`None`).
+fn read_ladder(form: &FormData, v: &mut Violations) -> Option<Vec<LadderStepInput>> {
+    if !form.0.iter().any(|(k, _)| k.starts_with("ladder[")) {
+        return None;
+    }
+    let mut out = Vec::new();
+    for i in 0..MAX_LADDER_STEPS {
+        let pf = format!("ladder[{i}].percent");
+        let (p, n) = (
+            form.get(&pf).trim(),
+            form.get(&format!("ladder[{i}].notify")).trim(),
+        );
+        if p.is_empty() && n.is_empty() {
+            continue;
+        }
+        let percent = match p.trim_end_matches(['%', '％']).trim().parse::<i64>() {
+            Ok(x) => x,
+            Err(_) => {
+                v.push(Violation::new(pf, "complaint.ladder_percent_number"));
+                // Stands in so the other rules are checked now too.
+                100 + i as i64
+            }
+        };
+        out.push(LadderStepInput {
+            percent,
+            notify: n.to_string(),
+        });
+    }
+    Some(out)
 }
 
 /// `POST /console/complaints/policies/{category}/{severity}`: head office publishes
