@@ -8,6 +8,7 @@
 
 mod address;
 mod handover;
+mod named;
 mod reveal;
 
 use crate::console::appointment::pick_station;
