@@ -163,7 +163,7 @@ pub(super) async fn detail_page(
         facts.push((t(lang, "pk.cancel_reason"), r.clone()));
     }
     let source = match (p.appointment_id, p.repair_order_id) {
-        (Some(a), _) => Some((
+        (Some(_), _) => Some((
             format!("/console/appointments?station={}", p.station_id),
             tables().fill(lang, "pk.for_appointment", &[("at", &appointment_at)]),
         )),

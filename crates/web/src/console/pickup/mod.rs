@@ -23,8 +23,6 @@ use crate::console::form::{FormData, FormPage, answer, error_page, read_input, r
 
 use crate::console::session::ConsoleUser;
 
-use super::timeline::{self};
-
 use crate::AppState;
 
 use crate::console::session::grant;
