@@ -212,11 +212,24 @@ impl I18n {
         let known = self.t(lang, &key) != key;
         let detail = v.detail.as_deref().unwrap_or("");
         // A code in the detail (a qualification, a stage) is shown by its label.
+        // A detail of several codes (`system.brakes “wheel” art24(1)(3)`) shows each one
+        // it knows by its label and keeps the rest (what the user typed) as it was.
         let detail_key = format!("detail.{detail}");
         let detail = match self.t(lang, &detail_key) {
-            label if !detail.is_empty() && label != detail_key => label,
-            _ => detail,
+            label if !detail.is_empty() && label != detail_key => label.to_string(),
+            _ => detail
+                .split(' ')
+                .map(|word| {
+                    let key = format!("detail.{word}");
+                    match self.t(lang, &key) {
+                        label if !word.is_empty() && label != key => label.to_string(),
+                        _ => word.to_string(),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
         };
+        let detail = detail.as_str();
         if known {
             self.fill(lang, &key, &[("field", field), ("detail", detail)])
         } else {
@@ -249,6 +262,24 @@ mod rule_keys;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_main_part_not_listed_reads_in_words_in_both_languages() {
+        let i = I18n::load();
+        let v: Violation = domain::guarantee::main_part::MainPartError::NotListed {
+            system: domain::guarantee::main_part::System::Brakes,
+            code: "wheel".into(),
+        }
+        .into();
+        assert_eq!(
+            i.violation(Lang::ZhCn, &v),
+            "不在主要零件清单中：制动系统的零件 “wheel” 第二十四条第一款第（三）项"
+        );
+        assert_eq!(
+            i.violation(Lang::En, &v),
+            "Not in the main-part list: Brakes part “wheel” Art 24(1)(3)"
+        );
+    }
 
     #[test]
     fn both_languages_have_the_same_keys() {

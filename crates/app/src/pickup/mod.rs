@@ -5,11 +5,13 @@
 //! hand-over) and the owner's signed confirmation, after which it is closed.
 
 mod handover;
+mod names;
 mod owner;
 pub mod reveal;
 
 use crate::calendar::station_zone;
 pub use handover::*;
+pub use names::*;
 pub use owner::*;
 
 use crate::input::{Loose, opt_int, text};

@@ -78,17 +78,16 @@ pub async fn header(
         h.station_zh = st.name_zh;
         h.station_en = st.name_en;
     }
-    let mut seen: Vec<(&str, i64)> = vec![];
-    for e in timeline {
-        let key = (e.actor_role.as_str(), e.actor_id);
-        if seen.contains(&key) || is_system(key.0) || key.0 == "owner" {
-            continue;
-        }
-        seen.push(key);
-        if let Ok(s) = store::people::staff(&mut c, &Reach::All, e.actor_id).await {
-            h.people.push((e.actor_role.clone(), e.actor_id, s.name));
-        }
-    }
+    // The same rule as every timeline: a step names a person only when the step's role
+    // is theirs (an API token shares the id space of staff).
+    let actors: Vec<(&str, i64)> = timeline
+        .iter()
+        .map(|e| (e.actor_role.as_str(), e.actor_id))
+        .collect();
+    drop(c);
+    h.people
+        .extend(crate::people::actor_names(app, &actors).await?);
+    let mut c = conn(app).await?;
     // Technicians on lines who never wrote an event yet are named too.
     for line in store::estimate::lines(&mut c, order.id)
         .await

@@ -150,11 +150,11 @@ impl From<MainPartError> for crate::Violation {
                 .with_detail(format!("line {l}")),
             MainPartError::NotListed { system, code } => {
                 V::new("main_part", "guarantee.main_part_unknown")
-                    .with_detail(format!("{}/{code} art24(1)(3)", system.code()))
+                    .with_detail(format!("system.{} “{code}” art24(1)(3)", system.code()))
             }
             MainPartError::Retired { system, code } => {
                 V::new("main_part", "guarantee.main_part_retired")
-                    .with_detail(format!("{}/{code}", system.code()))
+                    .with_detail(format!("system.{} “{code}”", system.code()))
             }
         }
     }

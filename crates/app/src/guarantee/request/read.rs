@@ -7,7 +7,7 @@ use crate::network::expect;
 use crate::shared::ts;
 use crate::{App, AppError, AppResult, conn};
 use domain::guarantee::request::{Request, RequestState};
-use domain::permission::{Action, Grant};
+use domain::permission::{Action, Grant, Reach};
 use serde::Serialize;
 
 /// Longest list shown.
@@ -62,9 +62,25 @@ pub struct RequestDetail {
     pub performed_on: Option<String>,
     /// Every step, oldest first.
     pub timeline: Vec<store::event::Event>,
+    /// The car that replaced the vehicle, once a replacement was performed (Art 29).
+    pub replacement: Option<ReplacementCar>,
     /// The names of the staff in the timeline: (role, staff id, name), so the page
     /// names who took each step instead of a number.
     pub people: Vec<(String, i64, String)>,
+}
+
+/// The replacement car as the request's page shows it: the new car starts its own
+/// periods (Art 29), so their ends are shown beside its VIN.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplacementCar {
+    /// The new car's vehicle id, for its page and dossier.
+    pub vehicle_id: i64,
+    /// Its VIN.
+    pub vin: String,
+    /// End of its three-guarantees period, as recorded when it was delivered.
+    pub sanbao_until: Option<String>,
+    /// End of its warranty period, as recorded when it was delivered.
+    pub warranty_until: Option<String>,
 }
 
 /// One request with its vehicle within reach. Needs `RepairOrderRead`.
@@ -87,6 +103,29 @@ pub async fn detail(app: &App, grant: &Grant, id: i64) -> AppResult<RequestDetai
         RequestState::Performed { on } => (None, None, Some(on.to_string())),
     };
     let timeline = store::event::for_entity(&mut c, ENTITY, id).await?;
+    // The link both ways (Art 29): whoever reads the request sees the car that replaced it.
+    let replacement = match row.replacement_vehicle_id {
+        Some(vid) => {
+            let car = store::vehicle::get(&mut c, &Reach::All, vid).await?;
+            let performed = timeline
+                .iter()
+                .rev()
+                .find(|e| e.data.get("new_vin").is_some());
+            let day = |k: &str| {
+                performed
+                    .and_then(|e| e.data.get(k))
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_string)
+            };
+            Some(ReplacementCar {
+                vehicle_id: vid,
+                vin: car.vin,
+                sanbao_until: day("new_sanbao_until"),
+                warranty_until: day("new_warranty_until"),
+            })
+        }
+        None => None,
+    };
     drop(c);
     let actors: Vec<(&str, i64)> = timeline
         .iter()
@@ -101,6 +140,7 @@ pub async fn detail(app: &App, grant: &Grant, id: i64) -> AppResult<RequestDetai
         refusal,
         performed_on,
         timeline,
+        replacement,
         people,
     })
 }

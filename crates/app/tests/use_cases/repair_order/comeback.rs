@@ -270,3 +270,56 @@ pub(crate) async fn comeback_within_twelve_months_is_linked_and_free(env: &Env) 
         .unwrap();
     assert_eq!(v.order.comeback_of, None);
 }
+
+/// The order's header names a step's actor only when the step's role is theirs: an API
+/// token shares the id space of staff, so a token's step must not borrow a person's name.
+pub(crate) async fn header_names_an_actor_only_in_their_own_role(env: &Env) {
+    let fx = fixture(env).await;
+    let ro = app::repair_order::open_walk_in(
+        &env.app,
+        &fx.write,
+        &WalkInInput {
+            second_order_reason: None,
+            station_id: fx.station,
+            vehicle_id: fx.vehicle,
+            vin: None,
+            concern: "空调不制冷".into(),
+            concern_code: None,
+            service_type: None,
+        },
+    )
+    .await
+    .unwrap();
+    let order = app::repair_order::get(&env.app, &fx.read, ro)
+        .await
+        .unwrap()
+        .order;
+    let step = |role: &str| app::repair_order::view::TimelineEntry {
+        at: 0,
+        actor_role: role.into(),
+        actor_id: fx.tech,
+        kind: "note".into(),
+        data: serde_json::Value::Null,
+        reason: None,
+    };
+    let h = app::repair_order::header::header(
+        &env.app,
+        &fx.read,
+        &order,
+        &[step("service_advisor"), step("technician")],
+    )
+    .await
+    .unwrap();
+    assert!(
+        !h.people.iter().any(|p| p.0 == "service_advisor"),
+        "{:?}",
+        h.people
+    );
+    assert!(
+        h.people
+            .iter()
+            .any(|p| p.0 == "technician" && p.1 == fx.tech && p.2 == "tech.wang"),
+        "{:?}",
+        h.people
+    );
+}

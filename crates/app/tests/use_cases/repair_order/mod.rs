@@ -49,4 +49,5 @@ on_both_backends!(
     service_loop::full_service_loop,
     comeback::expired_certificate_blocks_assignment,
     comeback::comeback_within_twelve_months_is_linked_and_free,
+    comeback::header_names_an_actor_only_in_their_own_role,
 );

@@ -143,6 +143,8 @@ struct DetailPage {
     can_perform: bool,
     /// A replacement: the new car's VIN and dates are asked for (Art 29).
     is_replacement: bool,
+    /// The car that replaced the vehicle: (its page, its VIN).
+    replacement: Option<(String, String)>,
     timeline: Vec<(String, String, String, String)>,
     errors: Vec<FieldError>,
     values: FormData,
@@ -225,6 +227,21 @@ async fn detail_page(
     if let Some(fen) = r.usage_charge_fen {
         facts.push((t(lang, "gt3.usage_charge"), crate::i18n::yuan(fen)));
     }
+    // The new car (Art 29): its VIN links to its page, where its dossier is.
+    let replacement = d.replacement.as_ref().map(|car| {
+        (
+            format!("/console/vehicles/{}/dossier", car.vehicle_id),
+            car.vin.clone(),
+        )
+    });
+    if let Some(car) = &d.replacement {
+        if let Some(on) = &car.sanbao_until {
+            facts.push((t(lang, "gt3.new_sanbao_until"), on.clone()));
+        }
+        if let Some(on) = &car.warranty_until {
+            facts.push((t(lang, "gt3.new_warranty_until"), on.clone()));
+        }
+    }
     let timeline = super::request_timeline::rows(lang, parts, &d);
     let can_write = user.session.principal.grant(Action::VehicleWrite).is_ok();
     let page = DetailPage {
@@ -244,6 +261,7 @@ async fn detail_page(
         can_answer: can_write && r.state == "filed",
         can_perform: can_write && r.state == "accepted",
         is_replacement: r.kind == "replacement",
+        replacement,
         timeline,
         errors,
         values,

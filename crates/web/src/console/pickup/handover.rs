@@ -3,7 +3,6 @@
 //! owner's confirmation at the car with a signature reference, cancel with a reason, and
 //! the history.
 
-use super::timeline::{self, EventView};
 use super::*;
 use crate::AppState;
 use crate::console::chrome::{Chrome, show_time, urlencode};
@@ -51,6 +50,8 @@ pub(super) struct DetailPage {
     error_rule: Option<String>,
     base: String,
     facts: Vec<(String, String)>,
+    /// The car: (its page, its plate or VIN).
+    vehicle: (String, String),
     /// The appointment or order served: (href, text).
     source: Option<(String, String)>,
     scheduled: bool,
@@ -100,21 +101,30 @@ pub(super) async fn detail_page(
         .unwrap_or_default();
     let p = &v.pickup;
     let drivers = drivers(s, p.station_id).await;
+    let names = app::pickup::names(&s.app, &g, p, &super::named::drivers_named(&history))
+        .await
+        .unwrap_or_default();
     let name_of = |d: i64| {
         drivers
             .iter()
+            .chain(&names.staff)
             .find(|n| n.0 == d)
             .map(|n| n.1.clone())
-            .unwrap_or_else(|| format!("#{d}"))
+            .unwrap_or_else(|| t(lang, "pk.driver_unknown"))
     };
+    let station = if lang == crate::i18n::Lang::En {
+        names.station_en.clone()
+    } else {
+        names.station_zh.clone()
+    };
+    let appointment_at = names.appointment_at.map(show_time).unwrap_or_default();
     let mut facts = vec![
         (t(lang, "pk.kind"), t(lang, &format!("pk.kind.{}", p.kind))),
         (
             t(lang, "pk.state"),
             t(lang, &format!("pk.state.{}", p.state)),
         ),
-        (t(lang, "field.station_id"), p.station_id.to_string()),
-        (t(lang, "pk.vehicle"), p.vehicle_id.to_string()),
+        (t(lang, "field.station_id"), station),
         (
             t(lang, "pk.address"),
             super::address::address(&outcome.revealed, &p.address),
@@ -153,9 +163,9 @@ pub(super) async fn detail_page(
         facts.push((t(lang, "pk.cancel_reason"), r.clone()));
     }
     let source = match (p.appointment_id, p.repair_order_id) {
-        (Some(a), _) => Some((
+        (Some(_), _) => Some((
             format!("/console/appointments?station={}", p.station_id),
-            tables().fill(lang, "pk.for_appointment", &[("id", &a.to_string())]),
+            tables().fill(lang, "pk.for_appointment", &[("at", &appointment_at)]),
         )),
         (None, Some(o)) => Some((
             format!("/console/orders/{o}"),
@@ -199,11 +209,7 @@ pub(super) async fn detail_page(
     let people = app::people::actor_names(&s.app, &actors)
         .await
         .unwrap_or_default();
-    let timeline = history
-        .iter()
-        .rev()
-        .map(|e| timeline::row_named(lang, "pk.event", &EventView::from(e), &people))
-        .collect();
+    let timeline = super::named::timeline(lang, &history, &name_of, &appointment_at, &people);
     let kind = t(lang, &format!("pk.kind.{}", p.kind));
     let page = DetailPage {
         chrome: chrome.crumb(format!("/console/pickups/{id}"), format!("#{id}")),
@@ -213,6 +219,10 @@ pub(super) async fn detail_page(
         error_rule: outcome.error_rule,
         base: format!("/console/pickups/{id}"),
         facts,
+        vehicle: (
+            format!("/console/vehicles/{}", p.vehicle_id),
+            names.plate.clone().unwrap_or_else(|| names.vin.clone()),
+        ),
         source,
         scheduled: p.state == "scheduled",
         can_write: grant(user, WRITE).is_ok(),

@@ -8,6 +8,7 @@
 
 mod address;
 mod handover;
+mod named;
 mod reveal;
 
 use crate::console::appointment::pick_station;
@@ -21,8 +22,6 @@ pub use handover::{
 use crate::console::form::{FormData, FormPage, answer, error_page, read_input, render, t};
 
 use crate::console::session::ConsoleUser;
-
-use super::timeline::{self};
 
 use crate::AppState;
 

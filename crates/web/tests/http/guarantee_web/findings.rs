@@ -295,7 +295,11 @@ async fn findings_9_10_11_main_parts_counted_apart_and_exclusions_with_evidence(
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["errors"][0]["rule"], "guarantee.main_part_unknown");
-    assert!(v["detail"].as_str().unwrap().contains("art24(1)(3)"), "{v}");
+    // In words: the system's name, the part as typed, the article.
+    assert_eq!(
+        v["detail"], "Not in the main-part list: Brakes part “wheel” Art 24(1)(3)",
+        "{v}"
+    );
     classify(&advisor, id, json!({"quality": true, "part": "cylinder_head", "system": "engine", "main_part": "cylinder_head", "action": "replace_main_part"})).await;
     let brake = classify(&advisor, id, json!({"quality": true, "part": "brake_master_cylinder", "system": "brakes", "main_part": "master_cylinder", "action": "replace_main_part"})).await;
     at(&t, "2026-03-03T09:00");

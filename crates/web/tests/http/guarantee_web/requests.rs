@@ -158,6 +158,20 @@ async fn a_request_cites_a_right_and_its_answer_deadline_skips_the_holiday() {
         format!("{}/console/three-guarantees/requests/{id}", t.base),
     )
     .await;
+    // Its facts show the new car: its VIN linked to its dossier, its new period ends.
+    let facts = &page[page.find("id=\"request-facts\"").unwrap_or(0)..];
+    assert!(
+        facts.contains(&format!(
+            "<a id=\"replacement-car\" href=\"/console/vehicles/{new_car}/dossier\">{new_vin}</a>"
+        )),
+        "{facts}"
+    );
+    let facts = &facts[..facts.find("id=\"timeline\"").unwrap_or(facts.len())];
+    assert!(
+        facts.contains("新车三包有效期至</dt><dd>2028-10-19")
+            && facts.contains("新车包修期至</dt><dd>2029-10-19"),
+        "{facts}"
+    );
     let timeline = &page[page.find("id=\"timeline\"").unwrap_or(0)..];
     assert!(
         !timeline

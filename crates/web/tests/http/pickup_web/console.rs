@@ -147,6 +147,42 @@ async fn console_schedules_records_uploads_and_confirms_a_pickup() {
     )
     .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
+    // The page names what it shows: the station by name, the car by its plate (linked),
+    // the driver by name, the appointment by its time; never a bare number or "#id".
+    let html = c.get(&page).send().await.unwrap().text().await.unwrap();
+    let mut db = t.app.db.pool.acquire().await.unwrap();
+    let (station, vehicle, plate, driver): (String, i64, String, String) = sqlx::query_as(
+        "SELECT s.name_zh, v.id, COALESCE(v.plate, v.vin), st.name FROM pickups p JOIN stations s ON s.id = p.station_id \
+         JOIN vehicles v ON v.id = p.vehicle_id JOIN staff st ON st.id = p.driver_id WHERE p.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *db)
+    .await
+    .unwrap();
+    drop(db);
+    let facts = &html[html.find("id=\"facts\"").unwrap_or(0)..];
+    let facts = &facts[..facts.find("</dl>").unwrap_or(facts.len())];
+    assert!(
+        facts.contains(&format!("<dd>{station}</dd>"))
+            && facts.contains(&format!("href=\"/console/vehicles/{vehicle}\">{plate}</a>"))
+            && facts.contains(&format!("<dd>{driver}"))
+            && facts.contains("预约（2026-11-25"),
+        "{facts}"
+    );
+    let timeline = &html[html.find("id=\"timeline\"").unwrap_or(0)..];
+    assert!(
+        timeline.contains(&driver) && timeline.contains("预约: 2026-11-25"),
+        "{timeline}"
+    );
+    for part in [facts, timeline] {
+        assert!(
+            !part
+                .as_bytes()
+                .windows(2)
+                .any(|w| w[0] == b'#' && w[1].is_ascii_digit()),
+            "{part}"
+        );
+    }
 
     let confirm = |signed_by: &'static str| {
         let (c, page, csrf) = (c.clone(), page.clone(), csrf.clone());
