@@ -240,55 +240,24 @@ async fn main() {
             .await
             .unwrap();
     }
-    let done = Arc::new(AtomicUsize::new(0));
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    for i in 0..CLIENTS as i64 {
-        let (db, done) = (db.clone(), done.clone());
-        tasks.push(tokio::spawn(async move {
-            while start.elapsed() < Duration::from_secs(5) {
-                let mut tx = db.begin().await.unwrap();
-                sqlx::query("UPDATE bench_counter SET n = n + 1 WHERE id = $1")
-                    .bind(i)
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
-                tx.commit().await.unwrap();
-                done.fetch_add(1, Ordering::Relaxed);
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap();
-    }
-    let raw = done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64();
     // 3b. The same transactions through the one transaction runner (`Db::run`, which
     // retries a deadlock, serialization failure or busy database): what the retry
-    // costs when nobody competes for a row (issue 20).
-    let done = Arc::new(AtomicUsize::new(0));
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    for i in 0..CLIENTS as i64 {
-        let (db, done) = (db.clone(), done.clone());
-        tasks.push(tokio::spawn(async move {
-            while start.elapsed() < Duration::from_secs(5) {
-                db.run("bench.raw", |mut tx| async move {
-                    sqlx::query("UPDATE bench_counter SET n = n + 1 WHERE id = $1")
-                        .bind(i)
-                        .execute(&mut *tx)
-                        .await?;
-                    Ok::<_, store::StoreError>((tx, ()))
-                })
-                .await
-                .unwrap();
-                done.fetch_add(1, Ordering::Relaxed);
-            }
-        }));
+    // costs when nobody competes for a row (issue 20). The two alternate in rounds
+    // (raw, runner, runner, raw, ...) so that neither inherits the other's log to
+    // checkpoint or a warmer cache.
+    let (mut raw_n, mut raw_secs, mut run_n, mut run_secs) = (0usize, 0f64, 0usize, 0f64);
+    for round in 0..8 {
+        let through_runner = matches!(round % 4, 1 | 2);
+        let (n, secs) =
+            one_row_transactions(&db, through_runner, Duration::from_millis(1250)).await;
+        if through_runner {
+            (run_n, run_secs) = (run_n + n, run_secs + secs);
+        } else {
+            (raw_n, raw_secs) = (raw_n + n, raw_secs + secs);
+        }
     }
-    for t in tasks {
-        t.await.unwrap();
-    }
-    let through_runner = done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64();
+    let raw = raw_n as f64 / raw_secs;
+    let through_runner = run_n as f64 / run_secs;
     // 4b. Statements per raw transaction.
     let (raw_statements, ()) = query_count::count(async {
         for _ in 0..COUNTED {
@@ -338,4 +307,48 @@ async fn main() {
         100.0 * floor / raw,
         100.0 * rate / floor
     );
+}
+
+/// One-row update transactions by [`CLIENTS`] tasks for `span`, each on its own row,
+/// directly (`begin`, update, `commit`) or through the retrying runner (`Db::run`):
+/// how many, in how many seconds.
+async fn one_row_transactions(
+    db: &store::Db,
+    through_runner: bool,
+    span: Duration,
+) -> (usize, f64) {
+    let done = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..CLIENTS as i64 {
+        let (db, done) = (db.clone(), done.clone());
+        tasks.push(tokio::spawn(async move {
+            while start.elapsed() < span {
+                if through_runner {
+                    db.run("bench.raw", |mut tx| async move {
+                        sqlx::query("UPDATE bench_counter SET n = n + 1 WHERE id = $1")
+                            .bind(i)
+                            .execute(&mut *tx)
+                            .await?;
+                        Ok::<_, store::StoreError>((tx, ()))
+                    })
+                    .await
+                    .unwrap();
+                } else {
+                    let mut tx = db.begin().await.unwrap();
+                    sqlx::query("UPDATE bench_counter SET n = n + 1 WHERE id = $1")
+                        .bind(i)
+                        .execute(&mut *tx)
+                        .await
+                        .unwrap();
+                    tx.commit().await.unwrap();
+                }
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    (done.load(Ordering::Relaxed), start.elapsed().as_secs_f64())
 }
