@@ -218,7 +218,17 @@ browser_tests() { # label database-url; prints to stdout, the caller keeps it in
   echo "ready after $((SECONDS - started)) s"
 
   local rc=0
-  SERVER_LOG="$log" BASE_URL="http://127.0.0.1:$port" timeout 1200 node --test "$BROWSER_DIR/" 2>&1 \
+  # The page-level walks (every page of every role for raw keys, overflow and axe-core)
+  # check what the pages say, which does not depend on the database behind them: they
+  # run on the SQLite side only, which keeps the two sides within CI's time.
+  local files=()
+  for f in "$BROWSER_DIR"/*.test.mjs; do
+    if [[ "$label" == postgres ]] && [[ "$f" == */walk.test.mjs || "$f" == */a11y.test.mjs ]]; then
+      continue
+    fi
+    files+=("$f")
+  done
+  SERVER_LOG="$log" BASE_URL="http://127.0.0.1:$port" timeout 1500 node --test "${files[@]}" 2>&1 \
     | tee "$WORK/node-$label.log" || rc=$?
   stop_server
   if (( rc != 0 )); then

@@ -186,7 +186,7 @@ pub fn field_errors(lang: Lang, violations: &[Violation]) -> Vec<FieldError> {
             // A value below the three-guarantees law: the detail `art21 5` is the
             // machine's; people read the article and the legal value in words.
             let floor = (v.rule == "guarantee.below_legal_floor")
-                .then(|| crate::console::guarantee::policy::floor_words(lang, &v.field))
+                .then(|| crate::i18n::guarantee_floor::floor_words(lang, &v.field))
                 .flatten();
             let message = match &floor {
                 Some(words) => tables().violation(lang, &v.clone().with_detail(words.clone())),

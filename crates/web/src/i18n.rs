@@ -256,6 +256,8 @@ pub fn yuan(fen: i64) -> String {
     domain::money::Money::from_fen(fen).to_string()
 }
 
+pub(crate) mod guarantee_floor;
+
 #[cfg(test)]
 mod rule_keys;
 

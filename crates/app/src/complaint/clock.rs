@@ -92,7 +92,7 @@ pub async fn compute(conn: &mut AnyConnection, c: &ComplaintRow) -> AppResult<Co
     for s in &segs {
         if let std::collections::hash_map::Entry::Vacant(e) = calendars.entry(s.station_id) {
             let st = store::network::station(conn, &Reach::All, s.station_id).await?;
-            e.insert(crate::calendar::station_calendar(conn, &st).await?);
+            e.insert(crate::calendar::station::station_calendar(conn, &st).await?);
         }
     }
     let mut segments = Vec::new();
