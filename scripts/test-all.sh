@@ -289,8 +289,11 @@ START=$SECONDS
 rust_tests_sqlite
 echo "(Rust tests on SQLite, with the build: $((SECONDS - START)) s)"
 
-say "cargo build --bin aftersales"
-cargo build --bin aftersales
+# The demo server of the browser tests is the binary `cargo test` just built for the
+# process tests (tests/*_processes.rs), target/debug/aftersales: the same code. A
+# separate `cargo build` would compile the dependency tree a second time (2.5 minutes
+# on 2 cores), because the test build's feature set includes the dev-dependencies'.
+[[ -x target/debug/aftersales ]] || die "cargo test did not leave target/debug/aftersales"
 mkdir -p "$BROWSER_DIR/screenshots"
 
 # API fuzz on SQLite (scripts/fuzz-api.sh: schemathesis, every check, installed into

@@ -2,7 +2,7 @@
 // on a fresh small demo (advisor, technician, call-centre agent, station manager,
 // regional manager, head office, privacy officer) and the owner on a 390 px phone;
 // every page its navigation offers, and the first record each list links to, is
-// opened in zh-CN and en at 1440 and 390 px and screenshotted. On every page:
+// opened in zh-CN at 1440 px and in en at 390 px and screenshotted. On every page:
 //   - no raw translation key (`svc.event.rated`, `book.none`…) and no bare code
 //     (`customer:1`, `role.provider #0`);
 //   - the page's own words (headings, column heads, labels, buttons, tags, navigation)
@@ -24,7 +24,12 @@ import { BASE_URL, CHROMIUM, click, codeFor, moveClock, newOwner, newPage, signI
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 mkdirSync(SHOTS, { recursive: true });
 const LANGS = ['zh-CN', 'en'];
-const WIDTHS = [1440, 390];
+/** The staff pages are walked on a diagonal: in Chinese at the desk's 1440 px and in
+ * English at a phone's 390 px. Each language is read on every page, and the narrow
+ * width meets the longer words (English labels run wider than Chinese ones), so the
+ * two other corners find nothing these do not, at half the time of the suite's
+ * longest file. The owner's pages (a phone's) are walked at 390 px in both. */
+const VIEWS = [['zh-CN', 1440], ['en', 390]];
 const ROLES = ['advisor', 'technician', 'agent', 'manager', 'regional', 'admin', 'privacy'];
 
 /** The prefixes of the translation keys (a key shown as text is a missing translation). */
@@ -110,7 +115,7 @@ async function pagesOf(page) {
   return [...out];
 }
 
-test('every page of every role, zh and en, 1440 and 390 px: no raw keys, one language, no sideways scroll', { timeout: 900_000 }, async () => {
+test('every page of every role, zh at 1440 px and en at 390 px: no raw keys, one language, no sideways scroll', { timeout: 900_000 }, async () => {
   const browser = await chromium.launch(CHROMIUM);
   const found = [];
   try {
@@ -119,19 +124,17 @@ test('every page of every role, zh and en, 1440 and 390 px: no raw keys, one lan
       await signInStaff(probe, role, 'zh-CN');
       const paths = await pagesOf(probe);
       await probe.context().close();
-      for (const lang of LANGS) {
-        for (const width of WIDTHS) {
-          const page = await newPage(browser, lang, width);
-          await signInStaff(page, role, lang);
-          for (const path of paths) {
-            const r = await page.goto(`${BASE_URL}${path}`);
-            const what = `${role} ${path} ${lang} ${width}`;
-            if (r.status() >= 400) found.push(`${what}: answers ${r.status()}`);
-            found.push(...await findings(page, lang, width, what));
-            await screenshot(page, `${SHOTS}walk-${role}-${path.replace(/[^a-z0-9]+/g, '-')}-${lang}-${width}.png`);
-          }
-          await page.context().close();
+      for (const [lang, width] of VIEWS) {
+        const page = await newPage(browser, lang, width);
+        await signInStaff(page, role, lang);
+        for (const path of paths) {
+          const r = await page.goto(`${BASE_URL}${path}`);
+          const what = `${role} ${path} ${lang} ${width}`;
+          if (r.status() >= 400) found.push(`${what}: answers ${r.status()}`);
+          found.push(...await findings(page, lang, width, what));
+          await screenshot(page, `${SHOTS}walk-${role}-${path.replace(/[^a-z0-9]+/g, '-')}-${lang}-${width}.png`);
         }
+        await page.context().close();
       }
     }
   } finally {

@@ -2,8 +2,8 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::query::{
-    Bind, FRAGMENT_MIN_CHARS, contains, fts_literal, is_postgres, like, page_of, prefix_end,
-    starts_with,
+    Bind, FRAGMENT_MIN_CHARS, SEARCH_CANDIDATES, contains, fts_literal, is_postgres, like, page_of,
+    prefix_end, ranked_page, starts_with,
 };
 use crate::scope::owned_filter;
 use crate::{Page, Paged};
@@ -274,47 +274,6 @@ pub async fn list_ordered(
     if let Some(v) = val {
         binds.push(Bind::I(v));
     }
-    let mut order = "c.id DESC".to_string();
-    if let Some(name) = f.name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        // The matches within reach come from a bounded subquery (see
-        // `store::vehicle::SEARCH_CANDIDATES`), so a family name shared by a tenth of
-        // the network costs what a rare name costs.
-        let n = binds.len() + 1;
-        binds.push(Bind::S(name.to_string()));
-        order = format!("CASE WHEN c.name = ${n} THEN 0 ELSE 1 END, c.id DESC");
-        let within = "FROM customers c JOIN stations s ON s.id = c.station_id";
-        let scope = &conds[0];
-        let limit = crate::vehicle::SEARCH_CANDIDATES;
-        let cand = if name.chars().count() < FRAGMENT_MIN_CHARS && is_postgres(conn) {
-            // `LIKE 'q%'` is what the `text_pattern_ops` index serves.
-            binds.push(starts_with(name));
-            format!(
-                "SELECT c.id {within} WHERE {scope} AND {} LIMIT {limit}",
-                like("c.name", n + 1)
-            )
-        } else if name.chars().count() < FRAGMENT_MIN_CHARS {
-            binds.push(Bind::S(prefix_end(name)));
-            format!(
-                "SELECT c.id {within} WHERE {scope} AND c.name >= ${n} AND c.name < ${} LIMIT {limit}",
-                n + 1
-            )
-        } else if is_postgres(conn) {
-            binds.push(contains(name));
-            format!(
-                "SELECT c.id {within} WHERE {scope} AND (c.name = ${n} OR {}) LIMIT {limit}",
-                like("c.name", n + 1)
-            )
-        } else {
-            binds.push(Bind::S(fts_literal(name)));
-            format!(
-                "SELECT c.id {within} WHERE {scope} AND c.name = ${n} UNION ALL \
-                 SELECT c.id FROM customer_search CROSS JOIN customers c ON c.id = customer_search.rowid \
-                 JOIN stations s ON s.id = c.station_id WHERE customer_search MATCH ${} AND {scope} LIMIT {limit}",
-                n + 1
-            )
-        };
-        conds.push(format!("c.id IN ({cand})"));
-    }
     if let Some(tail) = &f.tail {
         // The expression of the index `customers_phone_tail` (migration 0022).
         let expr = if is_postgres(conn) {
@@ -329,12 +288,80 @@ pub async fn list_ordered(
         conds.push(format!("c.station_id = ${}", binds.len() + 1));
         binds.push(Bind::I(sid));
     }
-    if let Some(o) = chosen {
-        // The default order (an exact name first, newest first) breaks ties; it also
-        // keeps every bound value of the search referenced.
-        order = o.sql(&order);
-    }
-    let where_ = conds.join(" AND ");
     let from = "FROM customers c JOIN stations s ON s.id = c.station_id";
-    page_of(conn, COLS, from, &where_, &order, &binds, page, from_row).await
+    let Some(name) = f.name.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+        let order = chosen.map_or_else(|| "c.id DESC".to_string(), |o| o.sql("c.id DESC"));
+        let where_ = conds.join(" AND ");
+        return page_of(conn, COLS, from, &where_, &order, &binds, page, from_row).await;
+    };
+    // The region scope needs the station's region; the others read the customer only.
+    let join = if matches!(reach, Reach::Region(_)) {
+        "JOIN stations s ON s.id = c.station_id"
+    } else {
+        ""
+    };
+    let (cand, exact) = name_candidates(conn, name, &conds.join(" AND "), join, &mut binds);
+    match chosen {
+        None => {
+            let rows = format!("SELECT {COLS} {from} WHERE c.id IN");
+            ranked_page(conn, &cand, &binds, &rows, page, |c| c.id, from_row).await
+        }
+        Some(o) => {
+            // The default order (an exact name first, newest first) breaks ties.
+            let order = o.sql(&format!("CASE WHEN {exact} THEN 0 ELSE 1 END, c.id DESC"));
+            let where_ = format!("c.id IN (SELECT m.id FROM ({cand}) m)");
+            page_of(conn, COLS, from, &where_, &order, &binds, page, from_row).await
+        }
+    }
+}
+
+/// The candidates of a name search, `(id, exact)` (for [`ranked_page`]), and the
+/// condition of an exact name, binding what they need; `within` holds the scope and
+/// the list's filters, `join` the stations when `within` needs their region. A
+/// fragment of three characters or more is found anywhere in the name (the trigram
+/// indexes of migration 0022), a shorter one at its start (a family name). Bounded by
+/// [`SEARCH_CANDIDATES`], so a family name shared by a tenth of the network costs
+/// what a rare name costs.
+fn name_candidates(
+    conn: &AnyConnection,
+    name: &str,
+    within: &str,
+    join: &str,
+    binds: &mut Vec<Bind>,
+) -> (String, String) {
+    let n = binds.len() + 1;
+    let exact = format!("c.name = ${n}");
+    binds.push(Bind::S(name.to_string()));
+    let short = name.chars().count() < FRAGMENT_MIN_CHARS;
+    let marked = format!("SELECT c.id AS id, CASE WHEN {exact} THEN 1 ELSE 0 END AS exact");
+    let cand = if short && is_postgres(conn) {
+        // `LIKE 'q%'` is what the `text_pattern_ops` index serves.
+        binds.push(starts_with(name));
+        format!(
+            "{marked} FROM customers c {join} WHERE {within} AND {} LIMIT {SEARCH_CANDIDATES}",
+            like("c.name", n + 1)
+        )
+    } else if short {
+        binds.push(Bind::S(prefix_end(name)));
+        format!(
+            "{marked} FROM customers c {join} WHERE {within} AND c.name >= ${n} AND c.name < ${} \
+             LIMIT {SEARCH_CANDIDATES}",
+            n + 1
+        )
+    } else if is_postgres(conn) {
+        binds.push(contains(name));
+        format!(
+            "{marked} FROM customers c {join} WHERE {within} AND ({exact} OR {}) LIMIT {SEARCH_CANDIDATES}",
+            like("c.name", n + 1)
+        )
+    } else {
+        binds.push(Bind::S(fts_literal(name)));
+        format!(
+            "SELECT c.id AS id, 1 AS exact FROM customers c {join} WHERE {within} AND {exact} UNION ALL \
+             SELECT c.id, 0 FROM customer_search CROSS JOIN customers c ON c.id = customer_search.rowid {join} \
+             WHERE customer_search MATCH ${} AND {within} LIMIT {SEARCH_CANDIDATES}",
+            n + 1
+        )
+    };
+    (cand, exact)
 }

@@ -2,8 +2,8 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::query::{
-    Bind, FRAGMENT_MIN_CHARS, bind_all, contains, fts_literal, is_postgres, like, page_of,
-    prefix_end, starts_with,
+    Bind, FRAGMENT_MIN_CHARS, SEARCH_CANDIDATES, bind_all, contains, fts_literal, is_postgres,
+    like, page_of, prefix_end, ranked_page, starts_with,
 };
 use crate::scope::owned_filter;
 use crate::{Page, Paged};
@@ -263,17 +263,6 @@ pub async fn list_ordered(
     if let Some(v) = val {
         binds.push(Bind::I(v));
     }
-    let mut order = "v.id DESC".to_string();
-    // Control characters are dropped: no stored plate, VIN or model holds one, and a
-    // NUL reaches neither an FTS5 query nor a PostgreSQL text parameter intact.
-    let q: Option<String> =
-        f.q.as_deref()
-            .map(|q| q.chars().filter(|c| !c.is_control()).collect());
-    if let Some(q) = q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let (cond, exact) = search_condition(conn, q, &conds[0], &mut binds);
-        conds.push(cond);
-        order = format!("CASE WHEN {exact} THEN 0 ELSE 1 END, v.id DESC");
-    }
     if let Some(o) = f.owner_id {
         conds.push(format!("v.owner_id = ${}", binds.len() + 1));
         binds.push(Bind::I(o));
@@ -282,73 +271,96 @@ pub async fn list_ordered(
         conds.push(format!("v.station_id = ${}", binds.len() + 1));
         binds.push(Bind::I(sid));
     }
-    if let Some(o) = chosen {
-        // The default order (exact matches first, newest first) breaks ties; it also
-        // keeps every bound value of the search referenced.
-        order = o.sql(&order);
-    }
-    let where_ = conds.join(" AND ");
     let from = "FROM vehicles v JOIN stations s ON s.id = v.station_id";
-    page_of(conn, COLS, from, &where_, &order, &binds, page, from_row).await
+    // Control characters are dropped: no stored plate, VIN or model holds one, and a
+    // NUL reaches neither an FTS5 query nor a PostgreSQL text parameter intact.
+    let q: Option<String> =
+        f.q.as_deref()
+            .map(|q| q.chars().filter(|c| !c.is_control()).collect());
+    let Some(q) = q.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+        let order = chosen.map_or_else(|| "v.id DESC".to_string(), |o| o.sql("v.id DESC"));
+        let where_ = conds.join(" AND ");
+        return page_of(conn, COLS, from, &where_, &order, &binds, page, from_row).await;
+    };
+    // The region scope needs the station's region; the others read the vehicle only.
+    let join = if matches!(reach, Reach::Region(_)) {
+        "JOIN stations s ON s.id = v.station_id"
+    } else {
+        ""
+    };
+    let (cand, exact) = search_candidates(conn, q, &conds.join(" AND "), join, &mut binds);
+    match chosen {
+        None => {
+            let rows = format!("SELECT {COLS} {from} WHERE v.id IN");
+            ranked_page(conn, &cand, &binds, &rows, page, |v| v.id, from_row).await
+        }
+        Some(o) => {
+            // The default order (exact matches first, newest first) breaks ties.
+            let order = o.sql(&format!("CASE WHEN {exact} THEN 0 ELSE 1 END, v.id DESC"));
+            let where_ = format!("v.id IN (SELECT m.id FROM ({cand}) m)");
+            page_of(conn, COLS, from, &where_, &order, &binds, page, from_row).await
+        }
+    }
 }
 
-/// How many matching rows a search looks at, at most: enough for every page anyone
-/// reads, and the bound that keeps a search of a common fragment ("S5", "000") as
-/// fast as a rare one. The list's total is then at most this (plus exact matches).
-pub const SEARCH_CANDIDATES: i64 = 1_000;
-
-/// The condition of a vehicle search and the condition of an exact match (ranked
-/// first), binding what they need. Plates and VINs are stored in capitals, so the
-/// search is too. A search of three characters or more is a whole plate or VIN, or a
-/// fragment of the plate or of the VIN from position 10 on ("F00001", the last
-/// digits an owner reads out, a VIN's serial), served by the trigram indexes of
-/// migration 0022; a shorter one is the start of a plate ("京A").
-/// The matches within reach are gathered by a bounded subquery (no ordering inside,
-/// so the index scan stops at [`SEARCH_CANDIDATES`]); the page orders only those.
+/// The candidates of a vehicle search, `(id, exact)` (for [`ranked_page`]), and the
+/// condition of an exact match, binding what they need; `within` holds the scope and
+/// the list's filters, `join` the stations when `within` needs their region.
+/// Plates and VINs are stored in capitals, so the search is too. A search of three
+/// characters or more is a whole plate or VIN, or a fragment of the plate or of the
+/// VIN from position 10 on ("F00001", the last digits an owner reads out, a VIN's
+/// serial), served by the trigram indexes of migration 0022; a shorter one is the
+/// start of a plate ("京A"). No ordering inside, so the index scan stops at
+/// [`SEARCH_CANDIDATES`].
 /// On SQLite the trigram table drives (`CROSS JOIN` fixes the loop order): with the
 /// vehicles outside, a station's search re-ran the full-text query once per vehicle.
-fn search_condition(
+fn search_candidates(
     conn: &AnyConnection,
     q: &str,
-    scope: &str,
+    within: &str,
+    join: &str,
     binds: &mut Vec<Bind>,
 ) -> (String, String) {
     let upper = q.to_uppercase();
     let n = binds.len() + 1;
     let exact = format!("(v.plate = ${n} OR v.vin = ${n})");
     binds.push(Bind::S(upper.clone()));
-    let within = "FROM vehicles v JOIN stations s ON s.id = v.station_id";
-    let cand = if q.chars().count() < FRAGMENT_MIN_CHARS && is_postgres(conn) {
-        // `LIKE 'q%'` is what the `text_pattern_ops` index serves, whatever the collation.
+    let short = q.chars().count() < FRAGMENT_MIN_CHARS;
+    let cand = if short && is_postgres(conn) {
+        // `LIKE 'q%'` is what the `text_pattern_ops` index serves, whatever the collation;
+        // the exact match is asked too, if only so that every bound value is used.
         binds.push(starts_with(&upper));
         format!(
-            "SELECT v.id {within} WHERE {scope} AND {} LIMIT {SEARCH_CANDIDATES}",
+            "SELECT v.id AS id, CASE WHEN {exact} THEN 1 ELSE 0 END AS exact FROM vehicles v {join} \
+             WHERE {within} AND {} LIMIT {SEARCH_CANDIDATES}",
             like("v.plate", n + 1)
         )
-    } else if q.chars().count() < FRAGMENT_MIN_CHARS {
+    } else if short {
         binds.push(Bind::S(prefix_end(&upper)));
         format!(
-            "SELECT v.id {within} WHERE {scope} AND v.plate >= ${n} AND v.plate < ${} LIMIT {SEARCH_CANDIDATES}",
+            "SELECT v.id AS id, CASE WHEN {exact} THEN 1 ELSE 0 END AS exact FROM vehicles v {join} \
+             WHERE {within} AND v.plate >= ${n} AND v.plate < ${} LIMIT {SEARCH_CANDIDATES}",
             n + 1
         )
     } else if is_postgres(conn) {
         // The expression of the index `vehicles_vin_tail_trgm` (migration 0022).
         binds.push(contains(&upper));
         format!(
-            "SELECT v.id {within} WHERE {scope} AND ({exact} OR {} OR {}) LIMIT {SEARCH_CANDIDATES}",
+            "SELECT v.id AS id, CASE WHEN {exact} THEN 1 ELSE 0 END AS exact FROM vehicles v {join} \
+             WHERE {within} AND ({exact} OR {} OR {}) LIMIT {SEARCH_CANDIDATES}",
             like("v.plate", n + 1),
             like("substr(v.vin, 10)", n + 1),
         )
     } else {
         binds.push(Bind::S(fts_literal(&upper)));
         format!(
-            "SELECT v.id {within} WHERE {scope} AND {exact} UNION ALL \
-             SELECT v.id FROM vehicle_search CROSS JOIN vehicles v ON v.id = vehicle_search.rowid \
-             JOIN stations s ON s.id = v.station_id WHERE vehicle_search MATCH ${} AND {scope} LIMIT {SEARCH_CANDIDATES}",
+            "SELECT v.id AS id, 1 AS exact FROM vehicles v {join} WHERE {within} AND {exact} UNION ALL \
+             SELECT v.id, 0 FROM vehicle_search CROSS JOIN vehicles v ON v.id = vehicle_search.rowid {join} \
+             WHERE vehicle_search MATCH ${} AND {within} LIMIT {SEARCH_CANDIDATES}",
             n + 1
         )
     };
-    (format!("v.id IN ({cand})"), exact)
+    (cand, exact)
 }
 
 /// One owner period of a vehicle.

@@ -183,3 +183,104 @@ async fn fragments_of_plate_vin_model_name_and_phone_tail_are_found_exact_first(
     .await;
     assert!(matches!(r, Err(app::AppError::Invalid(_))), "{r:?}");
 }
+
+/// A search is counted and paged over its ranked matches (exact first, then newest),
+/// the list's own filters apply inside it, and a heading's order still sorts the same
+/// matches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_pages_counts_filters_and_sorts_its_matches() {
+    let t = testkit::TestDb::new().await;
+    let fx = testkit::fixture(&t.db).await;
+    let app = app::App::new(
+        t.db.clone(),
+        Arc::new(app::clock::SystemClock),
+        app::AppSettings::default(),
+    );
+    let mut c = t.db.pool.acquire().await.unwrap();
+    let owner = store::customer::insert(
+        &mut c,
+        &store::customer::CustomerFields {
+            name: "周子涵".into(),
+            phone: "+8613900007777".into(),
+            id_number: None,
+            station_id: fx.station_a,
+            channel: "sms".into(),
+            quiet_hours: None,
+            consent_service: true,
+            consent_marketing: false,
+        },
+        0,
+    )
+    .await
+    .unwrap();
+    for (i, (plate, model, station)) in [
+        ("津D5550", "S5 轿车", fx.station_a),
+        ("津D55501", "X5 插混", fx.station_a),
+        ("津D55502", "E5 纯电", fx.station_b),
+        ("津D55503", "A5 轿车", fx.station_a),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let f = store::vehicle::VehicleFields {
+            vin: vin(&format!("TD00010{i}")),
+            brand: "岚际".into(),
+            model: model.into(),
+            model_year: 2025,
+            plate: Some(plate.into()),
+            purchase_date: "2025-05-01".into(),
+            warranty_start: "2025-05-01".into(),
+            warranty_end: "2028-04-30".into(),
+            warranty_km: 100_000,
+            is_ev: false,
+            owner_id: owner,
+            station_id: station,
+        };
+        store::vehicle::insert(&mut c, &f, 0).await.unwrap();
+    }
+    drop(c);
+    let grant = admin(Action::VehicleRead);
+    let search = |station_id: Option<i64>| VehicleFilter {
+        q: Some("津D5550".into()),
+        station_id,
+        ..Default::default()
+    };
+    let page = |n: i64| app::Page::new(n, 2);
+    // Ranked: the exact plate, then the newest fragments; two a page, four in all.
+    let first = app::vehicle::list(&app, &grant, &search(None), page(1))
+        .await
+        .unwrap();
+    assert_eq!(first.total, 4);
+    let plates = |p: &app::Paged<store::vehicle::Vehicle>| -> Vec<String> {
+        p.items.iter().filter_map(|v| v.plate.clone()).collect()
+    };
+    assert_eq!(plates(&first), ["津D5550", "津D55503"]);
+    let second = app::vehicle::list(&app, &grant, &search(None), page(2))
+        .await
+        .unwrap();
+    assert_eq!(plates(&second), ["津D55502", "津D55501"]);
+    let past = app::vehicle::list(&app, &grant, &search(None), page(3))
+        .await
+        .unwrap();
+    assert!(past.items.is_empty() && past.total == 4, "{past:?}");
+    // The station filter inside the search: station B holds one of the four.
+    let at_b = app::vehicle::list(&app, &grant, &search(Some(fx.station_b)), page(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        (at_b.total, plates(&at_b)),
+        (1, vec!["津D55502".to_string()])
+    );
+    // A heading's order (model, ascending) over the same four matches.
+    let order = app::Order::pick(app::vehicle::VEHICLE_ORDERS, "model", "asc");
+    let sorted =
+        app::vehicle::list_ordered(&app, &grant, &search(None), app::Page::new(1, 10), order)
+            .await
+            .unwrap();
+    assert_eq!(sorted.total, 4);
+    assert_eq!(
+        plates(&sorted),
+        ["津D55503", "津D55502", "津D5550", "津D55501"],
+        "A5, E5, S5, X5 by model: {sorted:?}"
+    );
+}
