@@ -323,26 +323,28 @@ fn search_candidates(
 ) -> (String, String) {
     let upper = q.to_uppercase();
     let n = binds.len() + 1;
+    if q.chars().count() < FRAGMENT_MIN_CHARS {
+        // No plate or VIN is this short, so nothing is exact, and the plate index alone
+        // answers (no vehicle row is read): `LIKE 'q%'` is what PostgreSQL's
+        // `text_pattern_ops` index serves whatever the collation, a range SQLite's.
+        let cond = if is_postgres(conn) {
+            binds.push(starts_with(&upper));
+            like("v.plate", n)
+        } else {
+            let end = prefix_end(&upper);
+            binds.push(Bind::S(upper));
+            binds.push(Bind::S(end));
+            format!("v.plate >= ${n} AND v.plate < ${}", n + 1)
+        };
+        let cand = format!(
+            "SELECT v.id AS id, 0 AS exact FROM vehicles v {join} WHERE {within} AND {cond} \
+             LIMIT {SEARCH_CANDIDATES}"
+        );
+        return (cand, "1 = 0".to_string());
+    }
     let exact = format!("(v.plate = ${n} OR v.vin = ${n})");
     binds.push(Bind::S(upper.clone()));
-    let short = q.chars().count() < FRAGMENT_MIN_CHARS;
-    let cand = if short && is_postgres(conn) {
-        // `LIKE 'q%'` is what the `text_pattern_ops` index serves, whatever the collation;
-        // the exact match is asked too, if only so that every bound value is used.
-        binds.push(starts_with(&upper));
-        format!(
-            "SELECT v.id AS id, CASE WHEN {exact} THEN 1 ELSE 0 END AS exact FROM vehicles v {join} \
-             WHERE {within} AND {} LIMIT {SEARCH_CANDIDATES}",
-            like("v.plate", n + 1)
-        )
-    } else if short {
-        binds.push(Bind::S(prefix_end(&upper)));
-        format!(
-            "SELECT v.id AS id, CASE WHEN {exact} THEN 1 ELSE 0 END AS exact FROM vehicles v {join} \
-             WHERE {within} AND v.plate >= ${n} AND v.plate < ${} LIMIT {SEARCH_CANDIDATES}",
-            n + 1
-        )
-    } else if is_postgres(conn) {
+    let cand = if is_postgres(conn) {
         // The expression of the index `vehicles_vin_tail_trgm` (migration 0022).
         binds.push(contains(&upper));
         format!(

@@ -200,7 +200,10 @@ pub async fn import_csv<'a>(
             store::import::start(&mut conn, &hash, kind.name(), now_ms).await?
         }
     };
-    write_pass(db, kind, &source, &run, now_ms, lines, progress).await
+    let report = write_pass(db, kind, &source, &run, now_ms, lines, progress).await?;
+    // A large import changes what the planner should expect of the tables.
+    db.analyze().await?;
+    Ok(report)
 }
 
 /// Checks every row, batch by batch, writing nothing.

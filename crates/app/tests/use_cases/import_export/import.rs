@@ -142,6 +142,16 @@ hq.audit,孙丽,quality_auditor,,,13700000003,another-pass
                 .expect("imported account");
         assert!(app::password::verify("secret-pass-1", &creds.password_hash));
         assert_eq!(creds.staff.region_id, Some(1));
+        // After a load the planner's statistics are fresh (PostgreSQL; SQLite keeps none).
+        if db.backend == store::Backend::Postgres {
+            let analysed = sqlx::query(
+                "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'customers'",
+            )
+            .fetch_one(&db.pool)
+            .await
+            .expect("statistics");
+            assert!(analysed.try_get::<bool, _>(0).expect("flag"), "ANALYZE ran");
+        }
         t.finish().await;
     }
 }
