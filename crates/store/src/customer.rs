@@ -3,7 +3,7 @@
 use crate::error::{StoreError, StoreResult};
 use crate::query::{
     Bind, FRAGMENT_MIN_CHARS, SEARCH_CANDIDATES, contains, fts_literal, is_postgres, like, page_of,
-    prefix_end, ranked_page, starts_with,
+    prefix_end, searched_page, starts_with,
 };
 use crate::scope::owned_filter;
 use crate::{Page, Paged};
@@ -301,21 +301,20 @@ pub async fn list_ordered(
         ""
     };
     let (cand, exact) = name_candidates(conn, name, &conds.join(" AND "), join, &mut binds);
-    match chosen {
-        None => {
-            let rows = format!("SELECT {COLS} {from} WHERE c.id IN");
-            ranked_page(conn, &cand, &binds, &rows, page, |c| c.id, from_row).await
-        }
-        Some(o) => {
-            // The default order (an exact name first, newest first) breaks ties.
-            let order = o.sql(&format!("CASE WHEN {exact} THEN 0 ELSE 1 END, c.id DESC"));
-            let where_ = format!("c.id IN (SELECT m.id FROM ({cand}) m)");
-            page_of(conn, COLS, from, &where_, &order, &binds, page, from_row).await
-        }
-    }
+    searched_page(
+        conn,
+        (COLS, from, "c.id"),
+        (&cand, &exact),
+        &binds,
+        page,
+        chosen,
+        |x| x.id,
+        from_row,
+    )
+    .await
 }
 
-/// The candidates of a name search, `(id, exact)` (for [`ranked_page`]), and the
+/// The candidates of a name search, `(id, exact)` (for [`searched_page`]), and the
 /// condition of an exact name, binding what they need; `within` holds the scope and
 /// the list's filters, `join` the stations when `within` needs their region. A
 /// fragment of three characters or more is found anywhere in the name (the trigram

@@ -297,6 +297,35 @@ pub async fn ranked_page<T>(
     })
 }
 
+/// The searched rows of a list: `candidates` and `exact` as a list's search builds
+/// them (`(id, exact)` of the matches, and the condition of an exact match), read as
+/// `SELECT {cols} {from}` with `id` the list's id column. With no order chosen, ranked
+/// by [`ranked_page`]; with a column's order a person chose, that order over the same
+/// candidates in SQL, exact matches first and then the newest breaking ties.
+#[allow(clippy::too_many_arguments)]
+pub async fn searched_page<T>(
+    conn: &mut AnyConnection,
+    (cols, from, id): (&str, &str, &str),
+    (candidates, exact): (&str, &str),
+    binds: &[Bind],
+    page: Page,
+    chosen: Option<Order>,
+    id_of: fn(&T) -> i64,
+    read: fn(&AnyRow) -> Result<T, sqlx::Error>,
+) -> StoreResult<Paged<T>> {
+    match chosen {
+        None => {
+            let rows = format!("SELECT {cols} {from} WHERE {id} IN");
+            ranked_page(conn, candidates, binds, &rows, page, id_of, read).await
+        }
+        Some(o) => {
+            let order = o.sql(&format!("CASE WHEN {exact} THEN 0 ELSE 1 END, {id} DESC"));
+            let where_ = format!("{id} IN (SELECT m.id FROM ({candidates}) m)");
+            page_of(conn, cols, from, &where_, &order, binds, page, read).await
+        }
+    }
+}
+
 /// Search hits `(exact, id)` in the order a list shows them: exact matches first,
 /// then newest first; a row found both exactly and as a fragment once, as exact.
 pub fn rank(mut hits: Vec<(bool, i64)>) -> Vec<i64> {

@@ -3,7 +3,7 @@
 use crate::error::{StoreError, StoreResult};
 use crate::query::{
     Bind, FRAGMENT_MIN_CHARS, SEARCH_CANDIDATES, bind_all, contains, fts_literal, is_postgres,
-    like, page_of, prefix_end, ranked_page, starts_with,
+    like, page_of, prefix_end, searched_page, starts_with,
 };
 use crate::scope::owned_filter;
 use crate::{Page, Paged};
@@ -289,21 +289,20 @@ pub async fn list_ordered(
         ""
     };
     let (cand, exact) = search_candidates(conn, q, &conds.join(" AND "), join, &mut binds);
-    match chosen {
-        None => {
-            let rows = format!("SELECT {COLS} {from} WHERE v.id IN");
-            ranked_page(conn, &cand, &binds, &rows, page, |v| v.id, from_row).await
-        }
-        Some(o) => {
-            // The default order (exact matches first, newest first) breaks ties.
-            let order = o.sql(&format!("CASE WHEN {exact} THEN 0 ELSE 1 END, v.id DESC"));
-            let where_ = format!("v.id IN (SELECT m.id FROM ({cand}) m)");
-            page_of(conn, COLS, from, &where_, &order, &binds, page, from_row).await
-        }
-    }
+    searched_page(
+        conn,
+        (COLS, from, "v.id"),
+        (&cand, &exact),
+        &binds,
+        page,
+        chosen,
+        |x| x.id,
+        from_row,
+    )
+    .await
 }
 
-/// The candidates of a vehicle search, `(id, exact)` (for [`ranked_page`]), and the
+/// The candidates of a vehicle search, `(id, exact)` (for [`searched_page`]), and the
 /// condition of an exact match, binding what they need; `within` holds the scope and
 /// the list's filters, `join` the stations when `within` needs their region.
 /// Plates and VINs are stored in capitals, so the search is too. A search of three

@@ -121,7 +121,11 @@ async fn main() {
     for h in warm {
         warm_booked += usize::from(h.await.unwrap().0 == 201);
     }
-    assert_eq!(warm_booked, usize::from(PLACES), "the warm-up burst booked the places");
+    assert_eq!(
+        warm_booked,
+        usize::from(PLACES),
+        "the warm-up burst booked the places"
+    );
     println!(
         "warm-up burst (not counted): {:.0} ms wall",
         began.elapsed().as_secs_f64() * 1000.0

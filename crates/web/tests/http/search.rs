@@ -59,8 +59,22 @@ async fn names(app: &app::App, q: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fragments_of_plate_vin_model_name_and_phone_tail_are_found_exact_first() {
+/// A customer of `station` who agreed to service messages by SMS.
+fn customer(name: &str, phone: &str, station: i64) -> store::customer::CustomerFields {
+    store::customer::CustomerFields {
+        name: name.into(),
+        phone: phone.into(),
+        id_number: None,
+        station_id: station,
+        channel: "sms".into(),
+        quiet_hours: None,
+        consent_service: true,
+        consent_marketing: false,
+    }
+}
+
+/// A fresh database with the standard fixture, and the use cases over it.
+async fn on_fixture() -> (testkit::TestDb, testkit::Fixture, app::App) {
     let t = testkit::TestDb::new().await;
     let fx = testkit::fixture(&t.db).await;
     let app = app::App::new(
@@ -68,17 +82,14 @@ async fn fragments_of_plate_vin_model_name_and_phone_tail_are_found_exact_first(
         Arc::new(app::clock::SystemClock),
         app::AppSettings::default(),
     );
+    (t, fx, app)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fragments_of_plate_vin_model_name_and_phone_tail_are_found_exact_first() {
+    let (t, fx, app) = on_fixture().await;
     let mut c = t.db.pool.acquire().await.unwrap();
-    let cust = |name: &str, phone: &str| store::customer::CustomerFields {
-        name: name.into(),
-        phone: phone.into(),
-        id_number: None,
-        station_id: fx.station_a,
-        channel: "sms".into(),
-        quiet_hours: None,
-        consent_service: true,
-        consent_marketing: false,
-    };
+    let cust = |name: &str, phone: &str| customer(name, phone, fx.station_a);
     // "王伟" first, so newest-first alone would list "王伟强" above it.
     let wang = store::customer::insert(&mut c, &cust("王伟", "+8613900009581"), 0)
         .await
@@ -189,26 +200,11 @@ async fn fragments_of_plate_vin_model_name_and_phone_tail_are_found_exact_first(
 /// matches.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_search_pages_counts_filters_and_sorts_its_matches() {
-    let t = testkit::TestDb::new().await;
-    let fx = testkit::fixture(&t.db).await;
-    let app = app::App::new(
-        t.db.clone(),
-        Arc::new(app::clock::SystemClock),
-        app::AppSettings::default(),
-    );
+    let (t, fx, app) = on_fixture().await;
     let mut c = t.db.pool.acquire().await.unwrap();
     let owner = store::customer::insert(
         &mut c,
-        &store::customer::CustomerFields {
-            name: "周子涵".into(),
-            phone: "+8613900007777".into(),
-            id_number: None,
-            station_id: fx.station_a,
-            channel: "sms".into(),
-            quiet_hours: None,
-            consent_service: true,
-            consent_marketing: false,
-        },
+        &customer("周子涵", "+8613900007777", fx.station_a),
         0,
     )
     .await
