@@ -162,14 +162,16 @@ pub(super) async fn detail_page(
     if let Some(r) = &p.cancel_reason {
         facts.push((t(lang, "pk.cancel_reason"), r.clone()));
     }
+    // The car names the order (orders have no number of their own): its plate, else VIN.
+    let car = names.plate.clone().unwrap_or_else(|| names.vin.clone());
     let source = match (p.appointment_id, p.repair_order_id) {
-        (Some(_), _) => Some((
-            format!("/console/appointments?station={}", p.station_id),
+        (Some(a), _) => Some((
+            format!("/console/appointments/{a}"),
             tables().fill(lang, "pk.for_appointment", &[("at", &appointment_at)]),
         )),
         (None, Some(o)) => Some((
             format!("/console/orders/{o}"),
-            tables().fill(lang, "pk.for_order", &[("id", &o.to_string())]),
+            tables().fill(lang, "pk.for_order", &[("car", &car)]),
         )),
         _ => None,
     };

@@ -166,7 +166,8 @@ async fn console_schedules_records_uploads_and_confirms_a_pickup() {
         facts.contains(&format!("<dd>{station}</dd>"))
             && facts.contains(&format!("href=\"/console/vehicles/{vehicle}\">{plate}</a>"))
             && facts.contains(&format!("<dd>{driver}"))
-            && facts.contains("预约（2026-11-25"),
+            && facts.contains("预约（2026-11-25")
+            && facts.contains(&format!("href=\"/console/appointments/{appt}\"")),
         "{facts}"
     );
     let timeline = &html[html.find("id=\"timeline\"").unwrap_or(0)..];
@@ -428,4 +429,27 @@ async fn console_cancels_with_a_reason_and_a_repair_order_link_schedules_a_retur
         "{html}"
     );
     assert!(html.contains("2026-11-25 16:00–18:00"), "{html}");
+    // The return's page names its order by the car, never by the order's id.
+    let car: String = sqlx::query_scalar(
+        "SELECT COALESCE(v.plate, v.vin) FROM pickups p JOIN vehicles v ON v.id = p.vehicle_id WHERE p.id = $1",
+    )
+    .bind(ret)
+    .fetch_one(&t.app.db.pool)
+    .await
+    .unwrap();
+    let html = c
+        .get(format!("{}/console/pickups/{ret}", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!(
+            "<a href=\"/console/orders/{order}\">工单（{car}）</a>"
+        )),
+        "{html}"
+    );
+    assert!(!html.contains("工单 #"), "no order id shown");
 }
