@@ -222,18 +222,6 @@ pub async fn rows_and_total<T>(
     Ok((rows.iter().map(read).collect::<Result<_, _>>()?, total))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wildcards_are_escaped() {
-        assert_eq!(like_literal("50%_a\\b"), "50\\%\\_a\\\\b");
-        assert!(matches!(contains("%"), Bind::S(s) if s == "%\\%%"));
-        assert_eq!(like("c.name", 2), "c.name LIKE $2 ESCAPE '\\'");
-    }
-}
-
 /// How many matching rows a search looks at, at most: enough for every page anyone
 /// reads, and the bound that keeps a search of a common fragment ("S5", "000", a
 /// family name) as fast as a rare one. A search's total is then at most this.
@@ -339,7 +327,14 @@ pub fn rank(mut hits: Vec<(bool, i64)>) -> Vec<i64> {
 
 #[cfg(test)]
 mod tests {
-    use super::rank;
+    use super::*;
+
+    #[test]
+    fn wildcards_are_escaped() {
+        assert_eq!(like_literal("50%_a\\b"), "50\\%\\_a\\\\b");
+        assert!(matches!(contains("%"), Bind::S(s) if s == "%\\%%"));
+        assert_eq!(like("c.name", 2), "c.name LIKE $2 ESCAPE '\\'");
+    }
 
     #[test]
     fn exact_matches_come_first_then_the_newest_and_each_row_once() {
