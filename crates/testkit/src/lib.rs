@@ -17,6 +17,11 @@ pub use db::TestDb;
 pub use fixture::{Fixture, PASSWORD, fixture};
 pub use scenario::{ServiceFixture, head_office};
 
+/// The body of a page as a signed-in browser gets it (`client` holds the session).
+pub async fn page_text(client: &reqwest::Client, url: impl reqwest::IntoUrl) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 /// Reading the manual clock in tests.
 pub trait ClockExt {
     /// Now in UTC milliseconds.

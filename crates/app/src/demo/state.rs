@@ -62,7 +62,7 @@ pub async fn build_recorded(
 ) -> AppResult<DemoSummary> {
     mark(db, "building", opts).await?;
     let summary = build(db, opts, progress).await?;
-    db.analyze().await?;
+    db.analyze(&[]).await?;
     mark(db, "complete", opts).await?;
     Ok(summary)
 }

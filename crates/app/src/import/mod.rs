@@ -79,6 +79,16 @@ impl ImportKind {
             .find(|k| k.name() == name.trim().to_ascii_lowercase())
     }
 
+    /// The tables an import of this kind writes rows to.
+    pub fn tables(self) -> &'static [&'static str] {
+        match self {
+            ImportKind::Stations => &["stations"],
+            ImportKind::Staff => &["staff"],
+            ImportKind::Customers => &["customers", "consent_entries"],
+            ImportKind::Vehicles => &["vehicles", "ownerships"],
+        }
+    }
+
     /// The kind's name.
     pub fn name(self) -> &'static str {
         match self {
@@ -201,8 +211,8 @@ pub async fn import_csv<'a>(
         }
     };
     let report = write_pass(db, kind, &source, &run, now_ms, lines, progress).await?;
-    // A large import changes what the planner should expect of the tables.
-    db.analyze().await?;
+    // A large import changes what the planner should expect of the tables it wrote.
+    db.analyze(kind.tables()).await?;
     Ok(report)
 }
 

@@ -73,6 +73,30 @@ fn customer(name: &str, phone: &str, station: i64) -> store::customer::CustomerF
     }
 }
 
+/// A car of the maker's 2025 line-up with `plate`, owned by `owner` at `station`.
+fn vehicle(
+    vin: String,
+    plate: &str,
+    model: &str,
+    owner: i64,
+    station: i64,
+) -> store::vehicle::VehicleFields {
+    store::vehicle::VehicleFields {
+        vin,
+        brand: "岚际".into(),
+        model: model.into(),
+        model_year: 2025,
+        plate: Some(plate.into()),
+        purchase_date: "2025-05-01".into(),
+        warranty_start: "2025-05-01".into(),
+        warranty_end: "2028-04-30".into(),
+        warranty_km: 100_000,
+        is_ev: false,
+        owner_id: owner,
+        station_id: station,
+    }
+}
+
 /// A fresh database with the standard fixture, and the use cases over it.
 async fn on_fixture() -> (testkit::TestDb, testkit::Fixture, app::App) {
     let t = testkit::TestDb::new().await;
@@ -100,20 +124,8 @@ async fn fragments_of_plate_vin_model_name_and_phone_tail_are_found_exact_first(
     store::customer::insert(&mut c, &cust("欧阳娜娜", "+8618600004321"), 0)
         .await
         .unwrap();
-    let veh = |vin: String, plate: &str, model: &str| store::vehicle::VehicleFields {
-        vin,
-        brand: "岚际".into(),
-        model: model.into(),
-        model_year: 2025,
-        plate: Some(plate.into()),
-        purchase_date: "2025-05-01".into(),
-        warranty_start: "2025-05-01".into(),
-        warranty_end: "2028-04-30".into(),
-        warranty_km: 100_000,
-        is_ev: false,
-        owner_id: wang,
-        station_id: fx.station_a,
-    };
+    let veh =
+        |vin: String, plate: &str, model: &str| vehicle(vin, plate, model, wang, fx.station_a);
     // The exact plate first in insertion order, so it is the older row.
     let exact = store::vehicle::insert(&mut c, &veh(vin("TA000101"), "京AF0000", "S5 轿车"), 0)
         .await
@@ -218,20 +230,7 @@ async fn a_search_pages_counts_filters_and_sorts_its_matches() {
     .into_iter()
     .enumerate()
     {
-        let f = store::vehicle::VehicleFields {
-            vin: vin(&format!("TD00010{i}")),
-            brand: "岚际".into(),
-            model: model.into(),
-            model_year: 2025,
-            plate: Some(plate.into()),
-            purchase_date: "2025-05-01".into(),
-            warranty_start: "2025-05-01".into(),
-            warranty_end: "2028-04-30".into(),
-            warranty_km: 100_000,
-            is_ev: false,
-            owner_id: owner,
-            station_id: station,
-        };
+        let f = vehicle(vin(&format!("TD00010{i}")), plate, model, owner, station);
         store::vehicle::insert(&mut c, &f, 0).await.unwrap();
     }
     drop(c);

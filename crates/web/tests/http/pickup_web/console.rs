@@ -437,14 +437,7 @@ async fn console_cancels_with_a_reason_and_a_repair_order_link_schedules_a_retur
     .fetch_one(&t.app.db.pool)
     .await
     .unwrap();
-    let html = c
-        .get(format!("{}/console/pickups/{ret}", t.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = testkit::page_text(&c, format!("{}/console/pickups/{ret}", t.base)).await;
     assert!(
         html.contains(&format!(
             "<a href=\"/console/orders/{order}\">工单（{car}）</a>"
