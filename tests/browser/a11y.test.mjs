@@ -52,6 +52,10 @@ test('every page type has no critical or serious axe-core violation, zh and en',
   const complaint = first(await apiGet('agent', '/api/v1/complaints?include_closed=true'));
   // The three-guarantees request pages: the demo's open request, found on its list page.
   const gtRequest = await firstLink('advisor', '/console/three-guarantees/requests', /\/console\/three-guarantees\/requests\/(\d+)/);
+  // The demo's delivery home of the day (today's list, or tomorrow's late at night).
+  const tomorrow = new Date(Date.now() + 86_400_000).toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+  const pickup = await firstLink('advisor', '/console/pickups', /\/console\/pickups\/(\d+)"/)
+    ?? await firstLink('advisor', `/console/pickups?day=${tomorrow}`, /\/console\/pickups\/(\d+)"/);
   // Console pages by type: [type, account, path]. Pages other helpers rebuild
   // (board, order page, appointments, homes) are listed too.
   const consolePages = [
@@ -84,6 +88,7 @@ test('every page type has no critical or serious axe-core violation, zh and en',
     ['quality-audits', 'admin', '/console/quality-audits'],
     ['pickups', 'advisor', '/console/pickups'],
     ['pickup-new', 'advisor', '/console/pickups/new'],
+    pickup && ['pickup', 'advisor', `/console/pickups/${pickup}`],
     ['payment-notices', 'admin', '/console/payment-notices'],
     ['reconciliation', 'admin', '/console/reconciliation'],
     ['queue', 'admin', '/console/queue'],

@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { signInOwner, screenshot } from './helpers.mjs';
+import { signInOwner, signInStaff, screenshot } from './helpers.mjs';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -218,6 +218,55 @@ test('pick-up scheduled in the console, confirmed by the owner on the phone', { 
     const listed = adv.locator(`tr[data-pickup="${pickupId}"]`);
     assert.equal(await listed.getAttribute('data-state'), 'confirmed');
     await shot(adv, '07-console-list');
+  } finally {
+    await browser.close();
+  }
+});
+
+// The demo's car that goes home today (a delivery for a repair order, issue 17
+// findings 4 and 11): on the advisor's phone, in both languages, the page names the
+// hand-over by its kind and car (never "#7"), the order and the driver by car and
+// name in the facts and the history (never "工单: 7" or a sign-in name), and the
+// checklist fits the 390 px screen as one card per item.
+test('the demo delivery home reads as names and fits a phone', async () => {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    for (const [lang, order] of [['zh-CN', /工单（[^）]+）/], ['en', /Repair order \([^)]+\)/]]) {
+      const ctx = await browser.newContext({ locale: lang, viewport: { width: 390, height: 844 } });
+      const adv = await ctx.newPage();
+      await signInStaff(adv, 'advisor', lang);
+      // The delivery is due in the next hours: today's list, or tomorrow's late at night.
+      const tomorrow = new Date(Date.now() + 86_400_000).toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+      let href = null;
+      for (const list of ['/console/pickups', `/console/pickups?day=${tomorrow}`]) {
+        await adv.goto(`${BASE_URL}${list}`);
+        const row = adv.locator('#pickups tbody tr', { hasText: lang === 'en' ? 'Return to the owner' : '送车上门' }).first();
+        if (await row.count()) { href = await row.locator('a').first().getAttribute('href'); break; }
+      }
+      assert.ok(href, `${lang}: the demo's delivery home is listed`);
+      await adv.goto(`${BASE_URL}${href}`);
+      const title = await adv.textContent('h1');
+      assert.doesNotMatch(title, /#\d/, `${lang}: the title names the car, not the row: ${title}`);
+      assert.match(title, /·\s*\S{5,}/, title);
+      assert.match(await adv.textContent('#facts'), order);
+      const options = await adv.locator('#driver option').allTextContents();
+      assert.ok(options.length > 0 && options.every((o) => o.includes(' · ') && !/\(\w+\)/.test(o)), options.join(' | '));
+      const history = await adv.textContent('#timeline');
+      assert.doesNotMatch(history, /(?:工单|预约|Repair order|Appointment|Driver|司机)[:：]\s?\d+(?![\d\-:/.])/, history);
+      assert.match(history, order.source.startsWith('工单') ? /工单[:：]\s?[^\d\s]/ : /Repair order[:：]\s?[^\d\s]/, history);
+      const { sw, cw } = await adv.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth }));
+      assert.ok(sw <= cw, `${lang}: the page is ${sw} px wide on a ${cw} px phone`);
+      const card = await adv.locator('#checklist').boundingBox();
+      for (const box of await adv.locator('#checklist input, #checklist select').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().right))) {
+        assert.ok(box <= card.x + card.width + 1, `${lang}: a checklist field ends at ${box}, past its card (${card.x + card.width})`);
+      }
+      await shot(adv, `08-demo-delivery-${lang}-390`);
+      await ctx.close();
+    }
   } finally {
     await browser.close();
   }

@@ -35,7 +35,7 @@ const ROLES = ['advisor', 'technician', 'agent', 'manager', 'regional', 'admin',
 /** The prefixes of the translation keys (a key shown as text is a missing translation). */
 const KEY = /\b(?:app|nav|svc|book|pk|privacy|audit|job|board|home|kpi|bill|payment|recon|complaint|gt[234]|survey|own|owner|consent|qa|cap|role|rule|field|status|error|errpage|page|sort|table|select|form|confirm|toast|notice|outbox|lookup|login|station|channel|unit|detail|section|refund|template|action|lang)\.[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*\b/;
 /** Ids shown where names belong. */
-const BARE_ID = /\b(?:customer|vehicle|station|staff|provider):\d+\b|#0\b/;
+const BARE_ID = /\b(?:customer|vehicle|station|staff|provider):\d+\b|#0\b|(?:工单|预约|Repair order|Appointment)[:：]\s?\d+(?![\d\-:/.])/;
 /** Abbreviations a Chinese page writes in Latin letters. */
 const LATIN_OK = /^(?:VIN|KPI|NPS|CSI|SUV|API|PDF|CSV|XLSX|JSON|OK|ID|EV|SMS|WeChat|QR|PDCA|OEM|RO|BEV|PHEV|SOC|SOH|TOP|Excel)$/i;
 /** Data beside the page's words: a person's name with the masked phone, the legal term

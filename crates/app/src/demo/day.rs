@@ -317,7 +317,50 @@ impl Day<'_> {
             let lines = self.take(id, reach, now).await?;
             made.orders.push((id, reach, lines));
         }
+        clock.set(now);
+        if let Some((ready, ..)) = made
+            .orders
+            .iter()
+            .find(|(_, r, _)| matches!(r, Reach::Delivery { .. }))
+        {
+            self.deliver_home(*ready, now).await?;
+        }
         Ok(made)
+    }
+
+    /// The car ready for its owner goes home with a driver this afternoon: a delivery
+    /// scheduled for the next hours, the hand-over checklist half done (what the
+    /// driver checks at the station before leaving), so the pick-up pages have a
+    /// record to show.
+    async fn deliver_home(&self, order: i64, now: Timestamp) -> AppResult<()> {
+        let (app, crew) = (self.app, self.crew);
+        let grant = crew.grant(crate::pickup::WRITE)?;
+        // The driver: the station's last technician, so the first keeps the workshop.
+        let driver = crate::people::station_choices(app, STATION, Some("technician"))
+            .await?
+            .last()
+            .map(|s| s.id);
+        let input = crate::pickup::PickupInput {
+            repair_order_id: order.into(),
+            address: "北京市朝阳区建国路88号 SOHO现代城 地下停车场B2".into(),
+            window_start: (now.as_millisecond() + 60 * MINUTE).into(),
+            window_end: (now.as_millisecond() + 180 * MINUTE).into(),
+            driver_id: driver.map(Into::into).unwrap_or_default(),
+            ..Default::default()
+        };
+        let id = crate::pickup::schedule(app, &grant, &input).await?;
+        let checked = |code: &str, note: Option<&str>| crate::pickup::ChecklistItem {
+            code: code.into(),
+            ok: true,
+            note: note.map(str::to_string),
+        };
+        let items = [
+            checked("exterior", Some("全车无新增划痕")),
+            checked("fuel", Some("油量 3/4")),
+            checked("odometer", None),
+            checked("keys", Some("两把钥匙")),
+        ];
+        crate::pickup::set_checklist(app, &grant, id, &items).await
     }
 
     /// Takes today's order as far as `reach`, the current stage entered `ago` minutes

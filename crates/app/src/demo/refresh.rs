@@ -128,6 +128,16 @@ pub async fn refresh(
             .filter_map(|n| u32::try_from(n).ok())
             .collect();
         day.finish(id, reach, &lines).await?;
+        // A delivery home still waiting for that car: the owner came for it instead.
+        let (read, write) = (
+            crew.grant(crate::pickup::READ)?,
+            crew.grant(crate::pickup::WRITE)?,
+        );
+        for p in crate::pickup::of_order(&app, &read, id).await? {
+            if p.state == "scheduled" {
+                crate::pickup::cancel(&app, &write, p.id, "车主到店自取").await?;
+            }
+        }
         clock.advance_ms(5 * MINUTE);
         done.finished += 1;
     }

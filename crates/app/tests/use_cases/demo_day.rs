@@ -259,6 +259,15 @@ async fn refreshed(env: &Env) {
         ints(env, "SELECT COUNT(*) FROM repair_orders").await[0],
         orders_before + 8
     );
+    // Each day's car ready for its owner goes home with a driver; the old day's
+    // delivery, never made, is cancelled (the owner came), not left scheduled.
+    let pickups = texts(
+        env,
+        "SELECT p.state FROM pickups p JOIN repair_orders o ON o.id = p.repair_order_id \
+         WHERE p.kind = 'return' AND p.driver_id IS NOT NULL ORDER BY p.id",
+    )
+    .await;
+    assert_eq!(pickups, ["cancelled", "scheduled"], "{pickups:?}");
     let stages: BTreeSet<String> = texts(
         env,
         "SELECT current_stage FROM repair_orders WHERE station_id = 1 AND delivered_at IS NULL AND current_stage IS NOT NULL",

@@ -2,10 +2,12 @@
 
 use super::form::{
     DetailPage, FormData, FormPage, ListPage, Row, Section, answer, error_page, read_input, render,
+    t,
 };
 use super::post::begin;
 use super::session::ConsoleUser;
 use crate::AppState;
+use crate::i18n::Lang;
 use app::people::StaffFilter;
 use app::people::{StaffInput, StaffUpdateInput};
 use axum::Router;
@@ -426,19 +428,24 @@ async fn update(
     answer(page, result, |()| format!("/console/staff/{sid}"))
 }
 
-/// Active staff of a station, optionally of one role, as (id, "name (username)"): the
+/// Active staff of a station, optionally of one role, as (id, "name · role"): the
 /// choices of a driver or technician select. The caller has already loaded a record
 /// of that station within its reach, so the list is read network-wide.
 pub(crate) async fn choices(
     s: &AppState,
+    lang: Lang,
     station_id: i64,
     role: Option<&str>,
 ) -> Vec<(i64, String)> {
+    // "name · role": a person is chosen by who they are, never by a sign-in name.
     app::people::station_choices(&s.app, station_id, role)
         .await
         .map(|list| {
             list.into_iter()
-                .map(|s| (s.id, format!("{} ({})", s.name, s.username)))
+                .map(|s| {
+                    let role = t(lang, &format!("role.{}", s.role));
+                    (s.id, format!("{} · {role}", s.name))
+                })
                 .collect()
         })
         .unwrap_or_default()

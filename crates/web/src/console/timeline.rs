@@ -99,6 +99,9 @@ pub fn event_text(lang: Lang, data: &Value) -> String {
     let refund = map.contains_key("refund_id") || map.contains_key("refund_ref");
     map.iter()
         .filter(|(k, v)| !v.is_null() && !INTERNAL.contains(&k.as_str()))
+        // A number under `…_id` is a row number: a page that wants to show what it
+        // refers to puts the name there first (a string), so a bare one is left out.
+        .filter(|(k, v)| !(k.ends_with("_id") && v.is_number()))
         .map(|(k, v)| {
             let shown = match (k.as_str(), v.as_str()) {
                 ("state", Some(c)) if refund => coded(lang, &["refund.state"], c),
@@ -206,6 +209,11 @@ mod tests {
         assert!(en.contains("(Serious safety fault: No)"), "{en}");
         assert!(en.contains("(Serious safety fault: Yes)"), "{en}");
         assert_eq!(event_text(Lang::En, &json!({})), "");
+        // A reference left as a number is not shown; one a page has named is.
+        let returned = json!({"repair_order_id": 7, "driver_id": "刘梅阳", "staff_id": 12});
+        let zh = event_text(Lang::ZhCn, &returned);
+        assert!(!zh.contains('7') && !zh.contains("12"), "{zh}");
+        assert!(zh.contains("刘梅阳"), "{zh}");
     }
 
     #[test]

@@ -100,7 +100,7 @@ pub(super) async fn detail_page(
         .await
         .unwrap_or_default();
     let p = &v.pickup;
-    let drivers = drivers(s, p.station_id).await;
+    let drivers = drivers(s, lang, p.station_id).await;
     let names = app::pickup::names(&s.app, &g, p, &super::named::drivers_named(&history))
         .await
         .unwrap_or_default();
@@ -211,20 +211,22 @@ pub(super) async fn detail_page(
     let people = app::people::actor_names(&s.app, &actors)
         .await
         .unwrap_or_default();
-    let timeline = super::named::timeline(lang, &history, &name_of, &appointment_at, &people);
+    let served = super::named::Served {
+        appointment_at: &appointment_at,
+        order_car: &car,
+    };
+    let timeline = super::named::timeline(lang, &history, &name_of, &served, &people);
+    // A hand-over is known by what it does and to which car: "送车上门 · 京A12345".
     let kind = t(lang, &format!("pk.kind.{}", p.kind));
     let page = DetailPage {
-        chrome: chrome.crumb(format!("/console/pickups/{id}"), format!("#{id}")),
-        title: format!("{kind} #{id}"),
+        chrome: chrome.crumb(format!("/console/pickups/{id}"), car.clone()),
+        title: format!("{kind} · {car}"),
         notice: outcome.notice,
         error: outcome.error,
         error_rule: outcome.error_rule,
         base: format!("/console/pickups/{id}"),
         facts,
-        vehicle: (
-            format!("/console/vehicles/{}", p.vehicle_id),
-            names.plate.clone().unwrap_or_else(|| names.vin.clone()),
-        ),
+        vehicle: (format!("/console/vehicles/{}", p.vehicle_id), car.clone()),
         source,
         scheduled: p.state == "scheduled",
         can_write: grant(user, WRITE).is_ok(),

@@ -107,8 +107,8 @@ pub(crate) async fn of_order_rows(
 }
 
 /// Active staff of a station, for the driver choice.
-async fn drivers(s: &AppState, station_id: i64) -> Vec<(i64, String)> {
-    crate::console::people::choices(s, station_id, None).await
+async fn drivers(s: &AppState, lang: crate::i18n::Lang, station_id: i64) -> Vec<(i64, String)> {
+    crate::console::people::choices(s, lang, station_id, None).await
 }
 
 // ----- list -----
@@ -221,7 +221,7 @@ async fn list(
         };
     page.pager = Some(lq.pager(lang, found.total, found.page, found.pages()));
     let rows = found.items;
-    let names = drivers(&s, station).await;
+    let names = drivers(&s, lang, station).await;
     page.rows = rows
         .iter()
         .map(|p| ListRow {
@@ -296,7 +296,7 @@ async fn schedule_form(
     let mut options = vec![(String::new(), t(lang, "pk.no_driver"))];
     if let Some(st) = station {
         options.extend(
-            drivers(s, st)
+            drivers(s, lang, st)
                 .await
                 .into_iter()
                 .map(|(id, n)| (id.to_string(), n)),

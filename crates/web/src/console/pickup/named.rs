@@ -1,5 +1,5 @@
 //! A pick-up's steps as its page shows them: the drivers and the appointment a step
-//! names are shown by name and time, never by their numbers.
+//! and the order a step names are shown by name, time and car, never by their numbers.
 
 use crate::console::timeline::{self, EventView};
 use crate::i18n::Lang;
@@ -18,13 +18,22 @@ pub(super) fn drivers_named(history: &[app::Event]) -> Vec<i64> {
         .collect()
 }
 
-/// The timeline rows, newest first: each driver by `name_of`, the appointment by its
-/// time (`appointment_at`), who took the step from `people`.
+/// What a pick-up's steps refer to, by name: the appointment by its time, the repair
+/// order by its car (orders have no number of their own).
+pub(super) struct Served<'a> {
+    /// The appointment's start, as shown.
+    pub(super) appointment_at: &'a str,
+    /// The order's car: its plate, else its VIN.
+    pub(super) order_car: &'a str,
+}
+
+/// The timeline rows, newest first: each driver by `name_of`, the appointment and the
+/// order by `served`, who took the step from `people`.
 pub(super) fn timeline(
     lang: Lang,
     history: &[app::Event],
     name_of: &dyn Fn(i64) -> String,
-    appointment_at: &str,
+    served: &Served<'_>,
     people: &[(String, i64, String)],
 ) -> Vec<(String, String, String, String)> {
     history
@@ -38,8 +47,13 @@ pub(super) fn timeline(
                         map.insert(key.into(), name_of(d).into());
                     }
                 }
-                if map.get("appointment_id").is_some_and(|a| !a.is_null()) {
-                    map.insert("appointment_id".into(), appointment_at.into());
+                for (key, name) in [
+                    ("appointment_id", served.appointment_at),
+                    ("repair_order_id", served.order_car),
+                ] {
+                    if map.get(key).is_some_and(|a| !a.is_null()) {
+                        map.insert(key.into(), name.into());
+                    }
                 }
             }
             let view = EventView {
