@@ -84,6 +84,7 @@ pub struct PolicyInput {
     /// Left out, the version in force keeps its ladder (the SPEC default
     /// 100/150/200 % when none is stored).
     #[serde(default)]
+    #[schema(min_items = 1, max_items = 5)]
     pub ladder: Option<Vec<LadderStepInput>>,
 }
 
@@ -188,6 +189,11 @@ pub async fn publish(app: &App, grant: &Grant, input: &PolicyInput) -> AppResult
     };
     if let Err(e) = policy.validate() {
         v.0.extend(e.0);
+    }
+    // Steps that do not rise break a rule across the steps, which no schema states:
+    // refused (409) like a record in the wrong state, when nothing else is wrong.
+    if !v.0.is_empty() && v.0.iter().all(|x| x.rule == "complaint.ladder_not_rising") {
+        return Err(AppError::Refused(v));
     }
     v.clone().into_result().map_err(AppError::Invalid)?;
     let (Some(category), Some(level), Some(mode)) = (category, level, mode) else {

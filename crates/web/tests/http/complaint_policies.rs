@@ -314,6 +314,26 @@ async fn head_office_sets_the_escalation_ladder_on_the_page_and_in_the_api() {
         ],
         "{doc}"
     );
+    // Steps each valid on their own that do not rise: a rule across the steps no
+    // schema states, refused (409) naming the step, nothing saved.
+    let r = t
+        .client()
+        .post(&api)
+        .bearer_auth(&tok)
+        .json(&body(serde_json::json!([
+            {"percent": 200, "notify": "station_manager"},
+            {"percent": 150, "notify": "head_office"},
+        ])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let doc: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(doc["errors"][0]["field"], "ladder[1].percent", "{doc}");
+    assert_eq!(
+        doc["errors"][0]["rule"], "complaint.ladder_not_rising",
+        "{doc}"
+    );
     let r = t
         .client()
         .post(&api)
