@@ -137,7 +137,10 @@ pub async fn run_month(
     }
     let from = local_ms(month.first_day(), 0)?;
     let to = local_ms(month.next().first_day(), 0)?;
-    let rows = store::survey::sample::candidates(conn, from, to).await?;
+    // Invitations older than the window keep nobody out (a day's margin for the
+    // draw's local dates).
+    let asked_since = now - (sampling::DEFAULT_WINDOW_DAYS + 1) * super::DAY_MS;
+    let rows = store::survey::sample::candidates(conn, from, to, asked_since).await?;
     let tz = china();
     let today = jiff::Timestamp::from_millisecond(now)
         .map_err(|e| AppError::Internal(e.to_string()))?

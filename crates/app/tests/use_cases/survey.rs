@@ -233,7 +233,6 @@ async fn the_monthly_batch_asks_nobody_twice(env: &Env) {
         .await
         .unwrap();
     drop(c);
-    let _ = ro;
     env.set(at(2026, 12, 1, 10, 0));
     // The current month cannot be drawn yet.
     let e = sample::start(&env.app, &grant(survey::POLICY), Some("2026-12"), None)
@@ -265,6 +264,29 @@ async fn the_monthly_batch_asks_nobody_twice(env: &Env) {
     assert!(!s.ran);
     run_due(env).await;
     assert_eq!(invitations(env).await.len(), 1);
+
+    // Not asked again inside the window (90 days) for a later visit, asked after it:
+    // the car comes back in December (drawn 1 January, 31 days after the first ask)
+    // and in March (drawn 1 April, 121 days after).
+    for (month, delivered, drawn, invited) in [
+        ("2026-12", at(2026, 12, 10, 15, 0), at(2027, 1, 1, 10, 0), 0),
+        ("2027-03", at(2027, 3, 10, 15, 0), at(2027, 4, 1, 10, 0), 1),
+    ] {
+        sqlx::query("UPDATE repair_orders SET delivered_at = $1 WHERE id = $2")
+            .bind(delivered.as_millisecond())
+            .bind(ro)
+            .execute(&env.app.db.pool)
+            .await
+            .unwrap();
+        env.set(drawn);
+        let mut tx = env.app.db.begin().await.unwrap();
+        let m = domain::survey::Month::parse("m", month).unwrap();
+        let s = sample::run_month(&mut tx, m, 5000, env.app.now_ms())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!((s.candidates, s.invited), (1, invited), "{month}: {s:?}");
+    }
 }
 
 async fn a_hot_alert_reminds_then_escalates_once_and_becomes_a_complaint(env: &Env) {

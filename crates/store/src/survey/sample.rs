@@ -3,6 +3,7 @@
 use super::{COLS, InvitationRow, from_row};
 use crate::error::StoreResult;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use std::collections::HashMap;
 
 /// One delivered visit of the month with the facts the draw needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,18 +20,46 @@ pub struct CandidateRow {
 }
 
 /// Customers with an order delivered in `[from, to)`, one row per customer and
-/// station, with their survey consent and last monthly-sample invitation.
+/// station, with their survey consent and last monthly-sample invitation made at or
+/// after `asked_since` (UTC ms; older ones cannot keep anybody out of a draw, so they
+/// are not read).
+///
+/// Why two statements: the monthly invitations of the window are a few thousand a
+/// month, read once through the `(sample_month, customer_id)` key; a subquery per
+/// candidate instead walked each of 200,000 customers' invitations (every
+/// after-delivery survey included), the slowest part of the draw on a cold file.
 pub async fn candidates(
     conn: &mut AnyConnection,
     from: i64,
     to: i64,
+    asked_since: i64,
 ) -> StoreResult<Vec<CandidateRow>> {
+    // A month's sample is drawn in the month after it (the sample of November on
+    // 1 December), so the key starts two months before the window: no invitation of
+    // the window is missed, and `created_at` then bounds it exactly.
+    const TWO_MONTHS_MS: i64 = 62 * 24 * 3_600_000;
+    let since_month = jiff::Timestamp::from_millisecond(asked_since - TWO_MONTHS_MS)
+        .map(|t| {
+            t.to_zoned(jiff::tz::TimeZone::UTC)
+                .strftime("%Y-%m")
+                .to_string()
+        })
+        .unwrap_or_default();
+    let asked: HashMap<i64, i64> = sqlx::query(
+        "SELECT customer_id, MAX(created_at) AS at FROM survey_invitations \
+         WHERE sample_month >= $1 AND reason = 'monthly' AND created_at >= $2 GROUP BY customer_id",
+    )
+    .bind(since_month)
+    .bind(asked_since)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("customer_id")?, r.try_get("at")?)))
+    .collect::<Result<_, sqlx::Error>>()?;
     let rows = sqlx::query(
         "SELECT v.customer_id, v.station_id, \
            COALESCE((SELECT ce.granted FROM consent_entries ce WHERE ce.customer_id = v.customer_id \
-                     AND ce.purpose = 'surveys' ORDER BY ce.id DESC LIMIT 1), 0) AS consent, \
-           (SELECT MAX(i.created_at) FROM survey_invitations i WHERE i.customer_id = v.customer_id \
-                     AND i.reason = 'monthly') AS last_asked_at \
+                     AND ce.purpose = 'surveys' ORDER BY ce.id DESC LIMIT 1), 0) AS consent \
          FROM (SELECT DISTINCT customer_id, station_id FROM repair_orders \
                WHERE delivered_at >= $1 AND delivered_at < $2) v \
          ORDER BY v.customer_id, v.station_id",
@@ -41,11 +70,12 @@ pub async fn candidates(
     .await?;
     rows.iter()
         .map(|r| {
+            let customer_id = r.try_get("customer_id")?;
             Ok(CandidateRow {
-                customer_id: r.try_get("customer_id")?,
+                customer_id,
                 station_id: r.try_get("station_id")?,
                 consent: r.try_get::<i64, _>("consent")? != 0,
-                last_asked_at: r.try_get("last_asked_at")?,
+                last_asked_at: asked.get(&customer_id).copied(),
             })
         })
         .collect::<Result<_, sqlx::Error>>()
