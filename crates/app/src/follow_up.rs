@@ -72,8 +72,8 @@ pub async fn for_order(app: &App, grant: &Grant, order_id: i64) -> AppResult<Fol
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CallInput {
-    /// `reached`, `unreachable` or `declined`.
-    #[schema(value_type = String)]
+    /// `reached`, `unreachable` or `declined` (one of [`OUTCOMES`]).
+    #[schema(value_type = String, required = true, pattern = "^(reached|unreachable|declined)$")]
     pub outcome: Loose,
     /// Note, optional.
     #[schema(schema_with = crate::schema::opt_line::<1000>)]

@@ -177,6 +177,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         let body = serde_json::from_slice::<serde_json::Value>(&bytes)
             .map_err(bad_body)
             .and_then(|mut value| {
+                // Every body of this API is an object: serde would also read a struct
+                // from an array of its fields in order (`[null, null]`), which no
+                // document describes, so anything but an object is refused here.
+                if !value.is_object() {
+                    let v = domain::Violation::new("body", "type.object");
+                    return Err(ApiError::new(Problem::BadBody(v), lang));
+                }
                 whole_numbers(&mut value);
                 let body = <T as serde::Deserialize>::deserialize(&value).map_err(bad_body)?;
                 match bad_text(&value, "") {

@@ -16,6 +16,7 @@ use store::complaint::ComplaintRow;
 
 /// Free text sent with an action.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NoteInput {
     /// What was said or done.
     #[serde(default)]
@@ -25,6 +26,7 @@ pub struct NoteInput {
 
 /// The analysis.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AnalysisInput {
     /// `station`, `parts`, `product_quality`, `head_office`, `customer`.
     #[serde(default)]
@@ -43,6 +45,7 @@ pub struct AnalysisInput {
 
 /// One zero.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ZeroInput {
     /// `complaint`, `management`, `technical`.
     #[serde(default)]
@@ -60,6 +63,7 @@ pub struct ZeroInput {
 
 /// The follow-up call.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FollowUpInput {
     /// 1–5.
     #[serde(default)]
@@ -77,6 +81,7 @@ pub struct FollowUpInput {
 
 /// Goodwill to grant.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct GoodwillInput {
     /// `money`, `parts`, `free_service`.
     #[serde(default)]
@@ -96,6 +101,7 @@ pub struct GoodwillInput {
 
 /// A move to another station.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReassignInput {
     /// The new station.
     #[serde(default)]
@@ -105,6 +111,7 @@ pub struct ReassignInput {
 
 /// A severity change.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SeverityInput {
     /// `normal` or `urgent`.
     #[serde(default)]

@@ -41,6 +41,7 @@ impl From<&CategoryRow> for CategoryView {
 
 /// What head office sends to add a category.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = ComplaintCategoryInput)]
 pub struct CategoryInput {
     /// Stable code: `a`–`z`, `0`–`9`, `_`, starting with a letter, 2–40 characters.
@@ -59,6 +60,7 @@ pub struct CategoryInput {
 
 /// What head office sends to rename a category.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = ComplaintCategoryNames)]
 pub struct NamesInput {
     /// 中文名.

@@ -34,6 +34,7 @@ pub use store::complaint::{ComplaintRow, EventRow, QueueFilter};
 
 /// What an intake sends (agent form, station desk, owner page).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = ComplaintFileInput)]
 pub struct FileInput {
     /// The station responsible.

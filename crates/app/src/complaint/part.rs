@@ -13,6 +13,7 @@ use super::action::{event, finish, load};
 
 /// The part to name.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = ComplaintPartInput)]
 pub struct PartInput {
     /// A number of the parts catalogue; blank or absent clears it. An unknown number

@@ -45,6 +45,7 @@ pub async fn current(
 
 /// What head office sends to publish a policy version.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = ComplaintPolicyInput)]
 pub struct PolicyInput {
     /// Category code.
@@ -90,6 +91,7 @@ pub struct PolicyInput {
 
 /// One step of an escalation ladder as head office sends it.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = ComplaintLadderStepInput)]
 pub struct LadderStepInput {
     /// Percent of the target at which the step fires (100 … 1000).
@@ -190,9 +192,11 @@ pub async fn publish(app: &App, grant: &Grant, input: &PolicyInput) -> AppResult
     if let Err(e) = policy.validate() {
         v.0.extend(e.0);
     }
-    // Steps that do not rise break a rule across the steps, which no schema states:
-    // refused (409) like a record in the wrong state, when nothing else is wrong.
-    if !v.0.is_empty() && v.0.iter().all(|x| x.rule == "complaint.ladder_not_rising") {
+    // A category the catalogue does not hold (the catalogue is data, not a list the
+    // document can name) and steps that do not rise (a rule across the steps) are
+    // what no schema states: refused (409), when nothing else is wrong.
+    const UNSTATED: [&str; 2] = ["complaint.category_unknown", "complaint.ladder_not_rising"];
+    if !v.0.is_empty() && v.0.iter().all(|x| UNSTATED.contains(&x.rule)) {
         return Err(AppError::Refused(v));
     }
     v.clone().into_result().map_err(AppError::Invalid)?;

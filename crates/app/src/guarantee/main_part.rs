@@ -57,7 +57,7 @@ pub struct MainPartInput {
     /// `drive_motor`, `steering`, `brakes`, `suspension`, `drivetrain`,
     /// `emission_control`, `body`).
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(schema_with = crate::schema::code::<domain::guarantee::main_part::System>, required = true)]
     pub system: String,
     /// Code: `a`–`z`, `0`–`9`, `_`, starting with a letter, 2–40 characters; unique
     /// within the system.

@@ -94,7 +94,7 @@ pub struct PolicyDoc {
     pub version: u32,
     /// Weight of each KPI in ‰; they must add up to 1000, each KPI at most once.
     pub weights: Vec<WeightDoc>,
-    /// The score (0–100) needed for 2, 3, 4 and 5 stars, rising.
+    /// The score (0–100) needed for 2, 3, 4 and 5 stars, rising (not rising: 409).
     #[schema(min_items = 4, max_items = 4)]
     pub thresholds: [u32; 4],
     /// A station with fewer stars than this is below the threshold (1–5).
@@ -147,8 +147,22 @@ impl PolicyDoc {
             review_below: self.review_below,
             mdt_target_minutes: self.mdt_target_minutes,
         };
-        p.check()
-            .map_err(|e| AppError::Invalid(domain::Violation::from(e).into()))?;
+        p.check().map_err(|e| {
+            // Rules across the weights (adding up to 1000 ‰, each KPI once) and the
+            // thresholds (rising) are what no schema states: refused (409).
+            let across = matches!(
+                e,
+                domain::kpi::KpiError::WeightsSum(_)
+                    | domain::kpi::KpiError::WeightTwice(_)
+                    | domain::kpi::KpiError::Thresholds
+            );
+            let v = domain::Violation::from(e).into();
+            if across {
+                AppError::Refused(v)
+            } else {
+                AppError::Invalid(v)
+            }
+        })?;
         Ok(p)
     }
 }

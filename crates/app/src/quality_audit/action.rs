@@ -19,6 +19,7 @@ use store::quality_audit::action::StepWrite;
 /// verification note, the reason for sending it back or the standardisation note;
 /// `evidence` goes with the measure).
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = AuditStepInput)]
 pub struct StepInput {
     /// `record_cause`, `close_with_evidence`, `verify`, `reject` or `standardise`.
@@ -58,6 +59,7 @@ impl StepInput {
 
 /// The auditor's review as sent: `verify`, `reject` or `standardise` with its words.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReviewInput {
     /// `verify`, `reject` or `standardise`.
     #[serde(default)]

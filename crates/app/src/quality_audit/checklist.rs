@@ -16,6 +16,7 @@ pub const DEFAULT_NAME: &str = "服务流程与设施检核表 / Service process
 
 /// What publishing a version sends.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = ChecklistPublishInput)]
 pub struct PublishInput {
     /// The version's name.
@@ -31,6 +32,7 @@ pub struct PublishInput {
 
 /// One checkpoint as sent.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CheckpointInput {
     /// Its step (`appointment`, …, `facility`; a short ASCII code).
     #[serde(default)]

@@ -11,6 +11,7 @@ pub use store::quality_audit::depot::DepotQuarter;
 
 /// What a rating sends.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RateInput {
     /// The quarter, `YYYYQn` (the current or the previous one).
     /// (Another quarter is refused, 409: which are open depends on the clock.)

@@ -32,6 +32,7 @@ pub(crate) fn covers(grant: &Grant, station: i64, region: i64) -> AppResult<()> 
 
 /// What starting a visit sends.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct VisitInput {
     /// The station audited.
     #[serde(default)]
@@ -52,6 +53,7 @@ pub struct VisitInput {
 
 /// One answer as sent.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = AuditAnswerInput)]
 pub struct AnswerInput {
     /// The checkpoint's code.
@@ -70,6 +72,7 @@ pub struct AnswerInput {
 
 /// A batch of answers.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AnswersInput {
     /// The answers, any subset of the checklist (at least one); a code the visit's
     /// checklist lacks is refused (409).
@@ -80,6 +83,7 @@ pub struct AnswersInput {
 
 /// What submitting sends.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SubmitInput {
     /// The auditor's summary.
     #[serde(default)]
@@ -173,7 +177,9 @@ pub async fn start(app: &App, grant: &Grant, input: &VisitInput) -> AppResult<Vi
     let station = store::network::station(&mut c, &Reach::All, input.station_id)
         .await
         .map_err(|_| {
-            AppError::Invalid(Violation::new("station_id", "quality_audit.station_unknown").into())
+            // A well-formed id of a station this database does not hold: refused
+            // (409), as for every reference to a missing record.
+            AppError::Refused(Violation::new("station_id", "quality_audit.station_unknown").into())
         })?;
     drop(c);
     covers(grant, station.id, station.region_id)?;

@@ -305,7 +305,22 @@ pub async fn publish(
         let questions = questions.clone();
         async move {
             let cur = ensure_questionnaire(&mut tx, now).await?;
-            let q = Questionnaire::new(cur.version + 1, questions)?;
+            // Rules across the questions (keys once, one recommend question, every
+            // factor asked, weights summing to 100 %) are what no schema states:
+            // refused (409); a question's own rules are the document's (422).
+            const ACROSS: [&str; 4] = [
+                "survey.key_duplicate",
+                "survey.one_recommend",
+                "survey.factor_missing",
+                "survey.weights_sum",
+            ];
+            let q = Questionnaire::new(cur.version + 1, questions).map_err(|v| {
+                if ACROSS.contains(&v.rule) {
+                    AppError::Refused(v.into())
+                } else {
+                    AppError::Invalid(v.into())
+                }
+            })?;
             let body = serde_json::to_string(q.questions())
                 .map_err(|e| AppError::Internal(e.to_string()))?;
             store::survey::insert_questionnaire(&mut tx, i64::from(q.version), &body, by, now)

@@ -365,8 +365,9 @@ async fn a_questionnaire_whose_weights_miss_one_is_refused(env: &Env) {
     let e = survey::publish(&env.app, &grant(survey::POLICY), qs.clone())
         .await
         .unwrap_err();
-    let app::AppError::Invalid(v) = &e else {
-        panic!("expected 422, got {e:?}")
+    // A rule across the questions, which no schema states: refused (409).
+    let app::AppError::Refused(v) = &e else {
+        panic!("expected 409, got {e:?}")
     };
     assert_eq!(v.0[0].rule, "survey.weights_sum");
     assert_eq!(

@@ -304,7 +304,7 @@ pub async fn policies(
 
 /// Publishes the next version of a category × severity's policy; open complaints move
 /// onto it keeping the time counted. Zero or negative targets are 422 naming them.
-#[utoipa::path(post, path = "/api/v1/complaint-policies", tag = "complaints", request_body = PolicyInput, responses((status = 201, body = PolicyView), (status = 409, description = "A ladder whose steps do not rise (`complaint.ladder_not_rising`), a rule across the steps", body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+#[utoipa::path(post, path = "/api/v1/complaint-policies", tag = "complaints", request_body = PolicyInput, responses((status = 201, body = PolicyView), (status = 409, description = "A category the catalogue does not hold (`complaint.category_unknown`) or a ladder whose steps do not rise (`complaint.ladder_not_rising`)", body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 pub async fn publish_policy(
     State(s): State<AppState>,
     c: Caller,

@@ -183,7 +183,7 @@ pub async fn star_policy(
 /// up to 1000 ‰ are 422 `kpi.weights_sum` naming `weights`; a KPI weighted twice
 /// `kpi.weight_twice`; thresholds not rising within 0–100 `kpi.thresholds`; an unknown
 /// KPI `kpi.unknown` naming `weights[i].kpi`. Nothing is published then.
-#[utoipa::path(put, path = "/api/v1/kpis/star-policy", tag = "service", request_body = app::kpi::stars::PolicyDoc, responses((status = 200, body = app::kpi::stars::PolicyDoc), (status = 422, body = crate::error::ProblemDoc)))]
+#[utoipa::path(put, path = "/api/v1/kpis/star-policy", tag = "service", request_body = app::kpi::stars::PolicyDoc, responses((status = 200, body = app::kpi::stars::PolicyDoc), (status = 409, description = "Weights not adding up to 1000 ‰ or naming a KPI twice, thresholds not rising", body = crate::error::ProblemDoc), (status = 422, body = crate::error::ProblemDoc)))]
 pub async fn put_star_policy(
     State(s): State<AppState>,
     c: Caller,

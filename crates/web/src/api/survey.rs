@@ -93,9 +93,10 @@ pub struct PublishInput {
     pub questions: Vec<domain::survey::Question>,
 }
 
-/// Publishes the next questionnaire version; weights not summing to 100 % and the
-/// other rules are 422 naming the rule, nothing stored.
-#[utoipa::path(post, path = "/api/v1/survey-questionnaires", tag = "surveys", request_body = PublishInput, responses((status = 201, description = "`{version, questions}`"), (status = 422, body = ProblemDoc)))]
+/// Publishes the next questionnaire version; a question breaking its own rules is 422,
+/// a rule across the questions (weights not summing to 100 % …) 409, each naming the
+/// rule, nothing stored.
+#[utoipa::path(post, path = "/api/v1/survey-questionnaires", tag = "surveys", request_body = PublishInput, responses((status = 201, description = "`{version, questions}`"), (status = 409, description = "A rule across the questions: keys once, one recommend question, every factor asked, weights adding up to 10000", body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 pub async fn publish_questionnaire(
     State(s): State<AppState>,
     c: Caller,

@@ -138,6 +138,65 @@ pub(super) fn state_input_rules(doc: &mut serde_json::Value) {
     if let Some(s) = schema_mut(doc, "SeverityInput") {
         s.insert("allOf".into(), urgent.clone());
     }
+    // A questionnaire's questions, each as `domain::survey::Questionnaire::new` reads
+    // it: 12 to 15, a key of lower-case letters, digits and `_`, Chinese wording, and a
+    // scored scale (five, ten) with a factor and a weight, or the recommend and text
+    // questions with neither. Rules across the questions answer 409.
+    if let Some(s) = schema_mut(doc, "QuestionnairePublishInput")
+        && let Some(props) = s.get_mut("properties").and_then(|p| p.as_object_mut())
+    {
+        use domain::survey::questionnaire::{MAX_QUESTIONS, MIN_QUESTIONS, WEIGHT_TOTAL};
+        use domain::survey::{Factor, Scale};
+        props.insert(
+            "questions".into(),
+            serde_json::json!({
+                "type": "array",
+                "minItems": MIN_QUESTIONS,
+                "maxItems": MAX_QUESTIONS,
+                "items": {
+                    "type": "object",
+                    "required": ["key", "scale", "weight_bp", "text_zh", "text_en"],
+                    "properties": {
+                        "key": {"type": "string", "pattern": "^[a-z0-9_]{1,40}$"},
+                        "factor": {"enum": Factor::ALL.iter().map(|f| Some(f.code())).chain([None]).collect::<Vec<_>>()},
+                        "scale": {"type": "string", "enum": Scale::ALL.iter().map(|s| s.code()).collect::<Vec<_>>()},
+                        "weight_bp": {"type": "integer", "minimum": 0, "maximum": WEIGHT_TOTAL},
+                        "text_zh": {"type": "string", "pattern": "\\S"},
+                        "text_en": {"type": "string"}
+                    },
+                    "oneOf": [
+                        {"properties": {"scale": {"enum": ["five", "ten"]},
+                            "factor": {"type": "string"}, "weight_bp": {"minimum": 1}},
+                         "required": ["factor"]},
+                        {"properties": {"scale": {"enum": ["recommend", "text"]},
+                            "factor": {"type": "null"}, "weight_bp": {"const": 0}}}
+                    ]
+                }
+            }),
+        );
+    }
+    // A star policy's thresholds are scores of 0 to 100 (`StarPolicy::check`).
+    if let Some(t) = doc.pointer_mut("/components/schemas/StarPolicyDoc/properties/thresholds")
+        && let Some(t) = t.as_object_mut()
+    {
+        t.insert(
+            "items".into(),
+            serde_json::json!({"type": "integer", "minimum": 0, "maximum": 100}),
+        );
+    }
+    // The demo clock moves forward or resets, one at a time
+    // (`app::demo::clock::ClockMove::parse`, `demo.clock_one_move`).
+    if let Some(s) = schema_mut(doc, "DemoClockMove") {
+        s.insert(
+            "oneOf".into(),
+            serde_json::json!([
+                {"required": ["advance_minutes"], "properties": {
+                    "advance_minutes": {"type": "integer"}, "reset": {"const": false}}},
+                {"required": ["reset"], "properties": {
+                    "reset": {"const": true}, "advance_minutes": {"type": "null"}}}
+            ]),
+        );
+    }
     if let Some(s) = schema_mut(doc, "ConsentInput") {
         let call = domain::privacy::consent::ConsentSource::Call.code();
         s.insert(

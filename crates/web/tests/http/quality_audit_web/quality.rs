@@ -249,7 +249,8 @@ async fn the_star_policy_is_read_by_kpi_readers_and_published_by_head_office() {
         .sum();
     assert_eq!(sum, 1000);
 
-    // Weights adding up to 1100 ‰: 422 naming the rule and the sum; nothing published.
+    // Weights adding up to 1100 ‰, a rule across the weights no schema states: 409
+    // naming the rule and the sum; nothing published.
     p["weights"][0]["permille"] = serde_json::json!(300);
     let put = |body: serde_json::Value| {
         admin
@@ -259,7 +260,7 @@ async fn the_star_policy_is_read_by_kpi_readers_and_published_by_head_office() {
             .send()
     };
     let r = put(p.clone()).await.unwrap();
-    assert_eq!(r.status(), 422);
+    assert_eq!(r.status(), 409);
     let e = r.text().await.unwrap();
     assert!(e.contains("kpi.weights_sum") && e.contains("1100"), "{e}");
     let mut unknown = p.clone();
