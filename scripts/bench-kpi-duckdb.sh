@@ -13,6 +13,7 @@
 #    of that month's counters from the raw rows, and the network month dashboard read.
 # 4. Prints each figure and the ratios ours / DuckDB (medians of ROUNDS runs, default 5).
 # SIM_DB=<file.db> skips step 1 and uses that simulated SQLite database as it is.
+# PG_ADMIN_URL=<postgres url> adds step 5, the dashboard on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STATIONS=${1:-50}
@@ -116,3 +117,33 @@ duck=$(echo "$DUCK" | sed -n 's/^duckdb_ms=//p')
 rebuild=$(echo "$OURS" | sed -n 's/^rebuild_ms=//p')
 dash=$(echo "$OURS" | sed -n 's/^dashboard_ms=//p')
 python3 -c "print(f'ratio rebuild/duckdb = {float($rebuild)/float($duck):.2f}x; dashboard/duckdb = {float($dash)/float($duck):.2f}x')"
+
+# 5. PostgreSQL (PG_ADMIN_URL=postgres://user@host:port/db): the dashboard reads the
+#    monthly counters and the stations only, so the same counters are copied into a
+#    fresh, migrated PostgreSQL database (regions, stations, kpi_monthly; the raw rows
+#    stay in SQLite) and the network month dashboard is timed there.
+if [ -n "${PG_ADMIN_URL:-}" ]; then
+  PG_DB="bench_kpi_$$"
+  PG_URL="${PG_ADMIN_URL%/*}/$PG_DB"
+  psql "$PG_ADMIN_URL" -qAt -c "CREATE DATABASE $PG_DB" >/dev/null
+  trap 'psql "$PG_ADMIN_URL" -qAt -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null' EXIT
+  "$TARGET/$PROFILE/aftersales" --db "$PG_URL" migrate >/dev/null
+  for table in regions stations kpi_monthly; do
+    cols=$(python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(','.join(r[1] for r in c.execute(f'PRAGMA table_info({sys.argv[2]})')))" "$DB" "$table")
+    python3 - "$DB" "$table" "$cols" "$WORK/$table.csv" <<'PY'
+import csv, sqlite3, sys
+db, table, cols, out = sys.argv[1:5]
+with open(out, "w", newline="") as f:
+    w = csv.writer(f)
+    for row in sqlite3.connect(db).execute(f"SELECT {cols} FROM {table} ORDER BY 1"):
+        w.writerow(["" if v is None else v for v in row])
+PY
+    psql "$PG_URL" -qAt -v ON_ERROR_STOP=1 -c "\\copy $table ($cols) FROM '$WORK/$table.csv' WITH (FORMAT csv)"
+  done
+  psql "$PG_URL" -qAt -c "ANALYZE" >/dev/null
+  echo "== ours on PostgreSQL: $(psql "$PG_URL" -qAt -c 'SELECT COUNT(*) FROM kpi_monthly') counters copied"
+  PG_OURS=$("$TARGET/$PROFILE/examples/kpi_month" "$PG_URL" "$MONTH" "$ROUNDS" dashboard)
+  echo "$PG_OURS"
+  pg_dash=$(echo "$PG_OURS" | sed -n 's/^dashboard_ms=//p')
+  python3 -c "print(f'ratio PostgreSQL dashboard/duckdb = {float($pg_dash)/float($duck):.2f}x')"
+fi

@@ -4,7 +4,10 @@
 //! (`app::kpi::dashboard`, head office) over the monthly counters. Prints the median
 //! of each over the rounds as `name_ms=<value>` lines the script reads.
 //!
-//! `cargo run --release -p app --example kpi_month -- <database-url> <YYYY-MM> [rounds]`
+//! `cargo run --release -p app --example kpi_month -- <database-url> <YYYY-MM> [rounds] [dashboard]`
+//!
+//! With `dashboard` last, only (2) runs: for a database that holds the counters and
+//! the network but not the raw rows (a rebuild there would count nothing).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -28,7 +31,7 @@ fn grant(action: Action) -> Grant {
 
 fn median(mut d: Vec<Duration>) -> f64 {
     d.sort();
-    d[d.len() / 2].as_secs_f64() * 1000.0
+    d.get(d.len() / 2).map_or(0.0, |x| x.as_secs_f64() * 1000.0)
 }
 
 #[tokio::main]
@@ -48,10 +51,11 @@ async fn main() {
         Arc::new(app::clock::SystemClock),
         app::AppSettings::default(),
     );
+    let dashboard_only = args.get(4).is_some_and(|a| a == "dashboard");
     let admin = grant(Action::JobAdmin);
     let mut rebuild = Vec::new();
     let mut counters = 0;
-    for _ in 0..rounds {
+    for _ in 0..if dashboard_only { 0 } else { rounds } {
         let t = Instant::now();
         counters = app::kpi::rebuild(&app, &admin, ym).await.unwrap();
         rebuild.push(t.elapsed());

@@ -189,7 +189,7 @@ pub struct StaffUpdateInput {
     #[schema(schema_with = crate::schema::line::<50>, required = true)]
     pub name: Loose,
     /// Role code.
-    #[schema(value_type = String)]
+    #[schema(schema_with = crate::schema::staff_role, required = true)]
     pub role: Loose,
     /// Station, required for station roles (ignored for others).
     #[schema(value_type = Option<i64>, minimum = 1)]
@@ -197,11 +197,11 @@ pub struct StaffUpdateInput {
     /// Region, required for regional roles (ignored for others).
     #[schema(value_type = Option<i64>, minimum = 1)]
     pub region_id: Loose,
-    /// Mobile phone.
-    #[schema(value_type = String)]
+    /// Mobile phone; empty or absent keeps the stored one.
+    #[schema(schema_with = crate::schema::phone_or_blank)]
     pub phone: Loose,
     /// Whether the account may sign in; turning it off ends its sessions.
-    #[schema(value_type = bool)]
+    #[schema(value_type = bool, required = true)]
     pub active: Loose,
     /// A new WeChat id (rules as on creation); empty or absent keeps the stored one,
     /// so the edit form never shows it whole.

@@ -23,6 +23,15 @@ pub fn phone() -> Object {
         .build()
 }
 
+/// A phone number as [`phone`], or empty or null for "keep the stored one" (an edit
+/// form that never shows the number whole).
+pub fn phone_or_blank() -> Object {
+    text(true)
+        .pattern(Some(format!("^$|{}", domain::phone::PATTERN)))
+        .examples([domain::phone::EXAMPLE])
+        .build()
+}
+
 /// A VIN: 17 characters of the VIN alphabet; position 9 is the check digit.
 pub fn vin() -> Object {
     text(false)
