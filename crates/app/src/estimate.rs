@@ -64,8 +64,10 @@ pub async fn add_line(
                 let price = match (catalogued, input.unit_price_fen) {
                     (Some(p), _) => p.price_fen,
                     (None, Some(price)) => price,
+                    // Whether the price is needed depends on the catalogue, which
+                    // no schema states: refused (409) naming the field.
                     (None, None) => {
-                        return Err(AppError::Invalid(
+                        return Err(AppError::Refused(
                             Violation::new("unit_price_fen", "required").into(),
                         ));
                     }

@@ -36,9 +36,11 @@ pub fn router() -> Router<AppState> {
 pub struct LineBody {
     /// `labour` or `part`.
     #[serde(default)]
+    #[schema(required = true, pattern = "^(labour|part)$")]
     pub kind: String,
-    /// Labour operation code or part number.
+    /// Labour operation code or part number (one the catalogue lacks: 409).
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     pub code: String,
     /// Hours or quantity in hundredths.
     #[serde(default)]

@@ -175,6 +175,25 @@ pub(super) fn state_input_rules(doc: &mut serde_json::Value) {
             }),
         );
     }
+    // A payment at the desk names its slip or transaction number, except in cash
+    // (`app::billing::pay_at_desk`).
+    if let Some(s) = schema_mut(doc, "DeskPaymentInput") {
+        let referenced: Vec<&str> = app::billing::DESK_METHODS
+            .iter()
+            .copied()
+            .filter(|m| *m != "cash")
+            .collect();
+        s.insert(
+            "allOf".into(),
+            serde_json::json!([{
+                "if": {"properties": {"method": {"enum": referenced}}, "required": ["method"]},
+                "then": {"required": ["reference"], "properties": {"reference": {
+                    "type": "string",
+                    "pattern": domain::text::pattern(domain::text::Lines::One, 64, true)
+                }}}
+            }]),
+        );
+    }
     // A star policy's thresholds are scores of 0 to 100 (`StarPolicy::check`).
     if let Some(t) = doc.pointer_mut("/components/schemas/StarPolicyDoc/properties/thresholds")
         && let Some(t) = t.as_object_mut()

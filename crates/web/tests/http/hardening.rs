@@ -374,3 +374,41 @@ async fn mobile_units_filter_by_station() {
         )
     );
 }
+
+/// A body that is not what every body of the API is is refused in the answer's own
+/// format: a JSON array where an object is due (serde would read a struct from it
+/// field by field), and a payment notice that is not UTF-8 (the provider gets its
+/// FAIL, not a plain-text 400).
+#[tokio::test]
+async fn bodies_that_are_not_objects_or_not_text_are_refused_in_the_answers_format() {
+    let t = TestApp::spawn().await;
+    let (status, doc) = post(
+        &t,
+        Role::Administrator,
+        "/api/v1/survey-samples",
+        &serde_json::json!([null, null]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{doc}");
+    assert_eq!(doc["errors"][0]["field"], "body", "{doc}");
+    assert_eq!(doc["errors"][0]["rule"], "type.object", "{doc}");
+    for (path, content_type) in [
+        ("/api/v1/payments/notify/wechat", "application/json"),
+        (
+            "/api/v1/payments/notify/alipay",
+            "application/x-www-form-urlencoded",
+        ),
+    ] {
+        let r = t
+            .client()
+            .post(format!("{}{path}", t.base))
+            .header("content-type", content_type)
+            .body(vec![0x1e, 0xff, 0xfe, b'L'])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        let text = r.text().await.unwrap();
+        assert!(text.contains("FAIL") || text == "fail", "{path}: {text}");
+    }
+}

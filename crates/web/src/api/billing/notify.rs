@@ -54,13 +54,19 @@ pub async fn wechat(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    body: String,
+    body: axum::body::Bytes,
 ) -> Response {
+    // Bytes, not a `String` extractor: a body that is not UTF-8 is answered in the
+    // provider's own format (a FAIL it understands), not axum's plain-text 400.
+    let Ok(body) = std::str::from_utf8(&body) else {
+        let fail = serde_json::json!({"code": "FAIL", "message": "body is not UTF-8"});
+        return (StatusCode::BAD_REQUEST, Json(fail)).into_response();
+    };
     let pairs: Vec<(&str, &str)> = headers
         .iter()
         .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v)))
         .collect();
-    match app::billing::notify::wechat(&s.app, &pairs, &body, ip.as_deref()).await {
+    match app::billing::notify::wechat(&s.app, &pairs, body, ip.as_deref()).await {
         Ok(_) => Json(serde_json::json!({"code": "SUCCESS"})).into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "wechat pay notice refused");
@@ -80,9 +86,16 @@ pub async fn wechat(
 /// text `success` when applied or already applied; otherwise `fail` with 401, 400,
 /// 404 or 409, and Alipay sends it again.
 #[utoipa::path(post, path = "/api/v1/payments/notify/alipay", tag = "payments", request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "Alipay notice parameters with sign and sign_type=RSA2"), responses((status = 200, description = "success", content_type = "text/plain"), (status = 400, description = "fail", content_type = "text/plain"), (status = 401, description = "fail", content_type = "text/plain"), (status = 404, description = "fail", content_type = "text/plain"), (status = 409, description = "fail", content_type = "text/plain")))]
-pub async fn alipay(State(s): State<AppState>, ClientIp(ip): ClientIp, body: String) -> Response {
+pub async fn alipay(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    body: axum::body::Bytes,
+) -> Response {
     let text = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
-    match app::billing::notify::alipay(&s.app, &body, ip.as_deref()).await {
+    let Ok(body) = std::str::from_utf8(&body) else {
+        return (StatusCode::BAD_REQUEST, text, "fail").into_response();
+    };
+    match app::billing::notify::alipay(&s.app, body, ip.as_deref()).await {
         Ok(_) => (StatusCode::OK, text, "success").into_response(),
         Err(e) => {
             let (status, message) = refusal(&e);
