@@ -27,7 +27,13 @@ pub struct CandidateRow {
 /// Why two statements: the monthly invitations of the window are a few thousand a
 /// month, read once through the `(sample_month, customer_id)` key; a subquery per
 /// candidate instead walked each of 200,000 customers' invitations (every
-/// after-delivery survey included), the slowest part of the draw on a cold file.
+/// after-delivery survey included).
+///
+/// Why `station_id IN (SELECT id FROM stations)`, which every order meets: it lets
+/// SQLite (which keeps no statistics here) read the month through the
+/// `(station_id, delivered_at)` index, a thousand short ranges, instead of scanning
+/// every order ever made (10 M orders: 1.8 s instead of 6.1 s warm, 4.3 s instead
+/// of 25 s on a cold file).
 pub async fn candidates(
     conn: &mut AnyConnection,
     from: i64,
@@ -61,7 +67,7 @@ pub async fn candidates(
            COALESCE((SELECT ce.granted FROM consent_entries ce WHERE ce.customer_id = v.customer_id \
                      AND ce.purpose = 'surveys' ORDER BY ce.id DESC LIMIT 1), 0) AS consent \
          FROM (SELECT DISTINCT customer_id, station_id FROM repair_orders \
-               WHERE delivered_at >= $1 AND delivered_at < $2) v \
+               WHERE station_id IN (SELECT id FROM stations) AND delivered_at >= $1 AND delivered_at < $2) v \
          ORDER BY v.customer_id, v.station_id",
     )
     .bind(from)
