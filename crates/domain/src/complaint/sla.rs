@@ -369,6 +369,13 @@ impl<'a> Clock<'a> {
                     let here = seg.calendar.minutes_between(seg.mode, a, b)?;
                     if here >= need {
                         let t = seg.calendar.add_duration(seg.mode, a, need)?;
+                        // Nothing left to count and no open time before the piece ends
+                        // (a clock at closing time, a pause starting before the next
+                        // opening): the target is reached where counting resumes, not
+                        // at the piece's end, which lies in closed time.
+                        if need == 0 && t > b {
+                            continue;
+                        }
                         return ceil_minute(t.min(b)).map(Some);
                     }
                     need -= here;
