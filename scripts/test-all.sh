@@ -342,7 +342,7 @@ postgres_side() {
   browser_tests postgres "postgres://${PG_USER}@${PG_HOST}:${PG_PORT}/${PG_BROWSER_DB}"
 }
 sqlite_side() {
-  echo "==> API fuzz on SQLite (GET operations, ${FUZZ_SECONDS:-90} s)"
+  echo "==> API fuzz on SQLite (GET operations, ${FUZZ_SECONDS:-75} s)"
   fuzz_gets || return 1
   echo "==> browser tests on SQLite"
   browser_tests sqlite "sqlite://$WORK/browser.db"
