@@ -2,7 +2,7 @@
 
 use crate::error::StoreResult;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::{AnyPool, Connection, Executor, Row};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -158,6 +158,10 @@ pub fn default_min_connections(backend: Backend, max_connections: u32) -> u32 {
 /// the net under the timer's checkpoints, ten times SQLite's default.
 pub const AUTO_CHECKPOINT_PAGES: u32 = 10_000;
 
+/// How long a pooled connection may sit idle before it is pinged on its way out of
+/// the pool (see [`pool_options`]).
+pub const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
+
 /// What every SQLite connection is set to (see [`pool_options`]).
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; \
      PRAGMA busy_timeout=10000; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-4000; \
@@ -184,11 +188,27 @@ pub struct Checkpoint {
 /// which was the slowest 1 % of every write (5 ms against a 0.5 ms median). The
 /// automatic checkpoint stays on, at [`AUTO_CHECKPOINT_PAGES`], as the net for a
 /// server whose timer is not running.
+///
+/// A connection is pinged before it is handed out only when it has sat idle for
+/// [`PING_AFTER_IDLE`]: sqlx's default pings every time, one more round trip per
+/// acquisition, which in a busy server checks a connection that answered a moment
+/// ago (a stage change acquires twice, a read and a write: 2 of its 9 round trips).
+/// A connection idle that long may have been dropped by a restart of the database
+/// or a firewall, and is checked as before.
 fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max_connections)
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(30))
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_AFTER_IDLE {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {

@@ -26,7 +26,7 @@ impl Actor<'_> {
 }
 
 /// A stored event.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
     /// Event id (ascending in time).
     pub id: i64,

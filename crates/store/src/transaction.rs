@@ -108,26 +108,34 @@ impl Db {
             };
             match outcome {
                 Err(e) if e.transient() => {
-                    if n >= ATTEMPTS {
-                        metrics::counter!("db_transaction_give_ups_total", "use_case" => use_case)
-                            .increment(1);
-                        tracing::warn!(use_case, attempts = n, "transaction gave up after retries");
+                    if !again(use_case, n).await {
                         return Err(E::from(StoreError::Busy(use_case)));
                     }
-                    metrics::counter!("db_transaction_retries_total", "use_case" => use_case)
-                        .increment(1);
-                    tracing::debug!(
-                        use_case,
-                        attempt = n,
-                        "transient database conflict; running again"
-                    );
-                    tokio::time::sleep(pause(n, jitter())).await;
                     n += 1;
                 }
                 other => return other,
             }
         }
     }
+}
+
+/// After the `n`th attempt of `use_case` failed with a transient error: counts it and
+/// pauses before the next attempt, or counts the give-up and answers `false` when
+/// that was the last of [`ATTEMPTS`].
+pub(crate) async fn again(use_case: &'static str, n: u32) -> bool {
+    if n >= ATTEMPTS {
+        metrics::counter!("db_transaction_give_ups_total", "use_case" => use_case).increment(1);
+        tracing::warn!(use_case, attempts = n, "transaction gave up after retries");
+        return false;
+    }
+    metrics::counter!("db_transaction_retries_total", "use_case" => use_case).increment(1);
+    tracing::debug!(
+        use_case,
+        attempt = n,
+        "transient database conflict; running again"
+    );
+    tokio::time::sleep(pause(n, jitter())).await;
+    true
 }
 
 #[cfg(test)]

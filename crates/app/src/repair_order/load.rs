@@ -13,10 +13,11 @@ use domain::permission::Reach;
 use domain::repair_order::{RepairOrder, Stage, StageEvent, StageProgress, WorkLine, WorkStatus};
 use std::collections::{BTreeMap, BTreeSet};
 use store::estimate::EstimateLineRow;
-use store::repair_order::{CheckpointRow, Progress, RepairOrderRow};
+use store::repair_order::RepairOrderRow;
+use store::repair_order::{CheckpointRow, Progress, ProgressEvent, WholeOrder};
 
 /// Entity name of repair orders in the event log.
-pub const ENTITY: &str = "repair_order";
+pub const ENTITY: &str = store::repair_order::ENTITY;
 
 /// An order with everything the domain needs, loaded in one go.
 pub(crate) struct Loaded {
@@ -133,20 +134,22 @@ pub(crate) fn stage_events(events: &[store::event::Event]) -> AppResult<Vec<Stag
     Ok(by_stage.into_values().collect())
 }
 
-/// Loads an order within reach and rebuilds its domain state.
+/// Loads an order within reach and rebuilds its domain state: the order and its
+/// children in one statement ([`store::repair_order::whole`]).
 pub(crate) async fn load(c: &mut sqlx::AnyConnection, reach: &Reach, id: i64) -> AppResult<Loaded> {
-    let row = store::repair_order::get(c, reach, id).await?;
-    load_row(c, row).await
+    let whole = store::repair_order::whole(c, reach, id, ENTITY, STAGE_EVENT_KINDS).await?;
+    restore(c, whole).await
 }
 
-pub(crate) async fn load_row(
-    c: &mut sqlx::AnyConnection,
-    row: RepairOrderRow,
-) -> AppResult<Loaded> {
+/// The domain state of an order from what is stored of it.
+async fn restore(c: &mut sqlx::AnyConnection, whole: WholeOrder) -> AppResult<Loaded> {
+    let WholeOrder {
+        row,
+        lines,
+        checkpoints,
+        events: log,
+    } = whole;
     let standard = crate::stage_standard::by_version(c, row.standard_version).await?;
-    let lines = store::estimate::lines(c, row.id).await?;
-    let (checkpoints, log) =
-        store::repair_order::checkpoints_and_events(c, row.id, ENTITY, STAGE_EVENT_KINDS).await?;
     let events = stage_events(&log)?;
     let mut work = Vec::new();
     let mut est = Vec::new();
@@ -212,10 +215,11 @@ fn changed_meanwhile(e: &AppError) -> bool {
 }
 
 /// Acts on an order read outside the write transaction: loads it on a reading
-/// connection, hands it to `attempt` (which applies the domain rule and runs the
-/// write through the transaction runner, saving with [`save`], which is guarded on
-/// the version read), and when the save finds the order changed meanwhile, reads it
-/// again and runs `attempt` again, up to [`store::transaction::ATTEMPTS`] times.
+/// connection, hands both to `attempt` (which applies the domain rule and writes,
+/// through the transaction runner saving with [`save`], or with [`advance`] on that
+/// connection; either is guarded on the version read), and when the save finds the
+/// order changed meanwhile, reads it again and runs `attempt` again, up to
+/// [`store::transaction::ATTEMPTS`] times.
 ///
 /// Why: on SQLite a write transaction holds the one writer connection, and reading
 /// the order, its lines, checkpoints and stage events inside it kept every other
@@ -230,21 +234,22 @@ pub(crate) async fn act<T, F, Fut>(
     mut attempt: F,
 ) -> AppResult<T>
 where
-    F: FnMut(Loaded) -> Fut,
+    F: FnMut(Loaded, Conn) -> Fut,
     Fut: std::future::Future<Output = AppResult<T>>,
 {
     let mut n = 1;
     loop {
-        let l = {
-            let mut c = crate::conn(app).await?;
-            load(&mut c, reach, id).await?
-        };
-        match attempt(l).await {
+        let mut c = crate::conn(app).await?;
+        let l = load(&mut c, reach, id).await?;
+        match attempt(l, c).await {
             Err(e) if changed_meanwhile(&e) && n < store::transaction::ATTEMPTS => n += 1,
             other => return other,
         }
     }
 }
+
+/// A pooled connection, as [`act`] hands it on.
+pub(crate) type Conn = sqlx::pool::PoolConnection<sqlx::Any>;
 
 /// Saves the order's progress from its domain state, guarded on its version.
 pub(crate) async fn save(
@@ -254,8 +259,42 @@ pub(crate) async fn save(
     courtesy_car: bool,
     now: i64,
 ) -> AppResult<()> {
+    let p = progress(l, late_minutes, courtesy_car);
+    store::repair_order::save_progress(c, l.row.id, l.row.version, &p, now).await?;
+    Ok(())
+}
+
+/// Saves the order's progress from its domain state, guarded on its version, with
+/// the one event of the change, both or neither, without a transaction of the
+/// caller's ([`store::repair_order::advance`]: one statement on PostgreSQL): a stage
+/// change that writes nothing else.
+pub(crate) async fn advance(
+    app: &crate::App,
+    c: Conn,
+    use_case: &'static str,
+    l: &Loaded,
+    event: ProgressEvent<'_>,
+    now: i64,
+) -> AppResult<()> {
+    let p = progress(l, l.row.late_minutes, l.row.courtesy_car);
+    store::repair_order::advance(
+        &app.db,
+        c,
+        use_case,
+        l.row.id,
+        l.row.version,
+        &p,
+        now,
+        event,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The order's progress fields from its domain state.
+fn progress(l: &Loaded, late_minutes: Option<i64>, courtesy_car: bool) -> Progress {
     let o = &l.order;
-    let p = Progress {
+    Progress {
         state: if o.delivered_at().is_some() {
             "delivered".into()
         } else {
@@ -267,9 +306,7 @@ pub(crate) async fn save(
         delivered_at: o.delivered_at().map(|t| t.as_millisecond()),
         late_minutes,
         courtesy_car,
-    };
-    store::repair_order::save_progress(c, l.row.id, l.row.version, &p, now).await?;
-    Ok(())
+    }
 }
 
 /// The order of an owner-link token. A link expires
@@ -297,7 +334,8 @@ pub(crate) async fn owner_order(
             return Err(AppError::NotFound);
         }
     }
-    load_row(c, row).await
+    // The link is the capability: the order is read whatever the reach.
+    load(c, &Reach::All, row.id).await
 }
 
 /// The working calendar of an order's station (for ETAs).

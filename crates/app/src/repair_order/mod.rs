@@ -50,11 +50,29 @@ async fn record_stage(
         ENTITY,
         id,
         kind,
-        &serde_json::json!({"stage": stage.code()}),
+        &stage_data(stage),
         None,
     )
     .await?;
     Ok(())
+}
+
+/// What a stage event records of its stage.
+fn stage_data(stage: Stage) -> serde_json::Value {
+    serde_json::json!({"stage": stage.code()})
+}
+
+/// A stage event by the grant's holder, for [`advance`].
+fn stage_event<'a>(
+    grant: &'a Grant,
+    kind: &'a str,
+    data: &'a serde_json::Value,
+) -> store::repair_order::ProgressEvent<'a> {
+    store::repair_order::ProgressEvent {
+        actor: actor(grant),
+        kind,
+        data,
+    }
 }
 
 /// An order with its checkpoints, lines and stage timings.
@@ -106,15 +124,11 @@ pub async fn start_stage(app: &App, grant: &Grant, id: i64, stage: Stage) -> App
     expect(grant, Action::RepairOrderWrite)?;
     let now = app.clock.now();
     let now_ms = now.as_millisecond();
-    act(app, grant.reach(), id, |mut l| async move {
+    act(app, grant.reach(), id, |mut l, c| async move {
         l.order.start_stage(stage, now).map_err(refused)?;
-        let l = &l;
-        crate::transaction::run(app, "repair_order.start_stage", move |mut tx| async move {
-            save(&mut tx, l, l.row.late_minutes, l.row.courtesy_car, now_ms).await?;
-            record_stage(&mut tx, grant, id, "stage_started", stage, now_ms).await?;
-            Ok((tx, ()))
-        })
-        .await
+        let data = stage_data(stage);
+        let event = stage_event(grant, "stage_started", &data);
+        advance(app, c, "repair_order.start_stage", &l, event, now_ms).await
     })
     .await
 }
@@ -306,7 +320,7 @@ pub async fn complete_stage(
     expect(grant, Action::RepairOrderWrite)?;
     let now = app.clock.now();
     let now_ms = now.as_millisecond();
-    let out = act(app, grant.reach(), id, |mut l| async move {
+    let out = act(app, grant.reach(), id, |mut l, c| async move {
         l.order.complete_stage(stage, now).map_err(refused)?;
         if stage == Stage::Repair
             && let Some(p) = l.lines.iter().find(|x| x.decision == "proposed")
@@ -322,6 +336,16 @@ pub async fn complete_stage(
             late_minutes: l.row.late_minutes,
             courtesy_car: l.row.courtesy_car,
         };
+        if stage != Stage::Delivery {
+            // Nothing but the progress and its event: one statement on PostgreSQL.
+            let data = stage_data(stage);
+            let event = stage_event(grant, "stage_completed", &data);
+            advance(app, c, "repair_order.complete_stage", &l, event, now_ms).await?;
+            return Ok(out);
+        }
+        // The delivery writes in a transaction of its own: the reading connection goes
+        // back first.
+        drop(c);
         let mut follow_up = false;
         if stage == Stage::Delivery {
             out.late_minutes = l.order.promised_at().and_then(|p| late_handover(p, now));

@@ -50,7 +50,9 @@ pub(super) async fn monthly(
         let mut tx = db.begin().await?;
         // The month's timer (armed by the previous month's run) fires now: this run.
         crate::job::disarm(&mut tx, &format!("survey.monthly:{month}"), draw_at).await?;
+        let started = std::time::Instant::now();
         let run = run_month(&mut tx, month, DEFAULT_TOTAL, draw_at).await?;
+        sum.sample_seconds = sum.sample_seconds.max(started.elapsed().as_secs_f64());
         if run.ran {
             let key = i64::from(ym.year) * 12 + i64::from(ym.month);
             for inv in store::survey::sample::invitations(&mut tx, &month.to_string()).await? {

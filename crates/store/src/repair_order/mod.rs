@@ -4,13 +4,22 @@
 //! orders across the network are in [`vehicle_history`].
 
 pub mod vehicle_history;
+mod whole;
 
+pub use whole::{WholeOrder, whole};
+
+use crate::db::{Backend, Db};
 use crate::error::{StoreError, StoreResult};
+use crate::event::Actor;
 use crate::scope::station_filter;
 use domain::permission::Reach;
 use serde::Serialize;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AssertSqlSafe, Row};
+
+/// Entity name of repair orders in the event log.
+pub const ENTITY: &str = "repair_order";
 
 /// A repair-order row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -204,6 +213,104 @@ pub async fn save_progress(
     }
 }
 
+/// One event of an order recorded with a change of its progress ([`advance`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ProgressEvent<'a> {
+    /// Who.
+    pub actor: Actor<'a>,
+    /// What happened (`stage_started`, `stage_completed`).
+    pub kind: &'a str,
+    /// Details.
+    pub data: &'a serde_json::Value,
+}
+
+/// Saves an order's progress guarded on `version` ([`save_progress`]) and records one
+/// event of the change ([`crate::event::record`]), both or neither: what a stage
+/// change writes.
+///
+/// On PostgreSQL the two are one statement, the update in a data-modifying `WITH` and
+/// the event inserted from the row it returned, committed on its own, on `conn` (the
+/// connection the order was just read on): one round trip where a transaction took
+/// four (`BEGIN`, the two writes, `COMMIT`) and a second connection from the pool
+/// another (sqlx pings a connection as it goes back). SQLite has no data-modifying
+/// `WITH`; there the two run in a write transaction on the writer, once `conn` is
+/// back in the pool. Either way retried when transient, under `use_case`'s counters.
+#[allow(clippy::too_many_arguments)]
+pub async fn advance(
+    db: &Db,
+    mut conn: PoolConnection<Any>,
+    use_case: &'static str,
+    id: i64,
+    version: i64,
+    p: &Progress,
+    now: i64,
+    event: ProgressEvent<'_>,
+) -> StoreResult<()> {
+    if db.backend == Backend::Sqlite {
+        // The reading connection goes back before the writer is awaited.
+        drop(conn);
+        return db
+            .run(use_case, |mut tx| async move {
+                save_progress(&mut tx, id, version, p, now).await?;
+                crate::event::record(
+                    &mut tx,
+                    now,
+                    event.actor,
+                    ENTITY,
+                    id,
+                    event.kind,
+                    event.data,
+                    None,
+                )
+                .await?;
+                Ok::<_, StoreError>((tx, ()))
+            })
+            .await;
+    }
+    let data = event.data.to_string();
+    let mut n = 1;
+    let inserted = loop {
+        let outcome = sqlx::query(
+            "WITH changed AS (UPDATE repair_orders SET state = $1, current_stage = $2, applicable = $3, \
+             promised_at = $4, delivered_at = $5, late_minutes = $6, courtesy_car = $7, version = version + 1, \
+             updated_at = $8 WHERE id = $9 AND version = $10 RETURNING id) \
+             INSERT INTO events (at, actor_role, actor_id, entity, entity_id, kind, data, reason) \
+             SELECT $8, $11, $12, $13, changed.id, $14, $15, NULL FROM changed",
+        )
+        .bind(&p.state)
+        .bind(p.current_stage.as_deref())
+        .bind(&p.applicable)
+        .bind(p.promised_at)
+        .bind(p.delivered_at)
+        .bind(p.late_minutes)
+        .bind(p.courtesy_car as i64)
+        .bind(now)
+        .bind(id)
+        .bind(version)
+        .bind(event.actor.role)
+        .bind(event.actor.id)
+        .bind(ENTITY)
+        .bind(event.kind)
+        .bind(&data)
+        .execute(&mut *conn)
+        .await;
+        match outcome {
+            Err(e) if crate::transaction::is_transient(&e) => {
+                if !crate::transaction::again(use_case, n).await {
+                    return Err(StoreError::Busy(use_case));
+                }
+                n += 1;
+            }
+            other => break other?,
+        }
+    };
+    if inserted.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict("repair_order.changed_meanwhile"))
+    }
+}
+
 /// Sets how diagnosis classified the concern: its code and whether it is a serious
 /// safety fault.
 pub async fn set_concern_class(
@@ -305,69 +412,6 @@ pub async fn checkpoints(
             })
         })
         .collect()
-}
-
-/// The checked checkpoints of an order (in the order they were checked) and its
-/// events of `kinds` (oldest first), in one round trip: what acting on an order
-/// rebuilds its stage progress from. One query instead of two matters on the hot path
-/// of a stage change (see `crates/web/examples/bench_stage.rs`).
-pub async fn checkpoints_and_events(
-    conn: &mut AnyConnection,
-    order_id: i64,
-    entity: &str,
-    kinds: &[&str],
-) -> StoreResult<(Vec<CheckpointRow>, Vec<crate::event::Event>)> {
-    // Both halves in one column shape: `src` 0 = checkpoint, 1 = event; `n` is the
-    // checker (checkpoint) or the event id, `a`/`b`/`c` are code, stage and note or
-    // kind, data and reason; `role`/`actor` are the event's actor.
-    if kinds.is_empty() {
-        return Ok((checkpoints(conn, order_id).await?, Vec::new()));
-    }
-    let placeholders: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 3)).collect();
-    let events = format!(
-        " UNION ALL SELECT CAST(1 AS BIGINT), at, id, kind, data, reason, actor_role, actor_id \
-         FROM events WHERE entity = $2 AND entity_id = $1 AND kind IN ({})",
-        placeholders.join(",")
-    );
-    // The orders each half had on its own: checkpoints by time then code, events by id.
-    let sql = format!(
-        "SELECT * FROM (SELECT CAST(0 AS BIGINT) AS src, checked_at AS at, checked_by AS n, code AS a, \
-         stage AS b, note AS c, CAST(NULL AS TEXT) AS role, CAST(0 AS BIGINT) AS actor \
-         FROM repair_order_checkpoints WHERE repair_order_id = $1{events}) u \
-         ORDER BY src, CASE WHEN src = 0 THEN at ELSE n END, a"
-    );
-    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(order_id).bind(entity);
-    for k in kinds {
-        q = q.bind(*k);
-    }
-    let rows = q.fetch_all(conn).await?;
-    let mut checkpoints = Vec::new();
-    let mut log = Vec::new();
-    for r in &rows {
-        if r.try_get::<i64, _>("src")? == 0 {
-            checkpoints.push(CheckpointRow {
-                code: r.try_get("a")?,
-                stage: r.try_get("b")?,
-                checked_at: r.try_get("at")?,
-                checked_by: r.try_get("n")?,
-                note: r.try_get("c")?,
-            });
-        } else {
-            let data: String = r.try_get("b")?;
-            log.push(crate::event::Event {
-                id: r.try_get("n")?,
-                at: r.try_get("at")?,
-                actor_role: r.try_get::<Option<String>, _>("role")?.unwrap_or_default(),
-                actor_id: r.try_get("actor")?,
-                entity: entity.to_string(),
-                entity_id: order_id,
-                kind: r.try_get("a")?,
-                data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
-                reason: r.try_get("c")?,
-            });
-        }
-    }
-    Ok((checkpoints, log))
 }
 
 /// A delivered order of a vehicle, for comeback detection.

@@ -181,10 +181,19 @@ pub(crate) async fn full_service_loop(env: &Env) {
         .await
         .unwrap();
 
-    // Quality inspection with the checkpoints applicable to this job.
-    ro_uc::start_stage(&env.app, g, ro, Stage::QualityInspection)
-        .await
-        .unwrap();
+    whole_reads_as_its_parts(env, ro, fx.station).await;
+
+    // Quality inspection with the checkpoints applicable to this job. Two advisors
+    // start it at once: one start is recorded, the other is refused (it re-reads the
+    // order once its version-guarded write lost and finds the stage started).
+    let (a, b) = tokio::join!(
+        ro_uc::start_stage(&env.app, g, ro, Stage::QualityInspection),
+        ro_uc::start_stage(&env.app, g, ro, Stage::QualityInspection)
+    );
+    assert!(a.is_ok() != b.is_ok(), "exactly one start: {a:?} {b:?}");
+    let refused = a.err().or(b.err()).unwrap();
+    assert_eq!(rule(&refused), "repair_order.stage_out_of_order");
+    assert_eq!(stage_starts(env, ro, "quality_inspection").await, 1);
     ro_uc::set_applicable(&env.app, g, ro, &["qi.work_complete", "qi.brakes"])
         .await
         .unwrap();
@@ -315,4 +324,77 @@ pub(crate) async fn full_service_loop(env: &Env) {
     .collect();
     assert_eq!(kinds.iter().filter(|k| *k == "stage_started").count(), 6);
     assert_eq!(kinds.iter().filter(|k| *k == "stage_completed").count(), 5);
+}
+
+/// How many `stage_started` events of `stage` the order has.
+async fn stage_starts(env: &Env, ro: i64, stage: &str) -> usize {
+    let mut c = env.app.db.pool.acquire().await.unwrap();
+    store::event::for_entity_of_kinds(&mut c, "repair_order", ro, &["stage_started"])
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.data["stage"] == stage)
+        .count()
+}
+
+/// The order read in one statement (`store::repair_order::whole`, what every action
+/// on it reads) is what reading it part by part answers, in the same orders, and is
+/// found only within reach.
+async fn whole_reads_as_its_parts(env: &Env, ro: i64, station: i64) {
+    use domain::ids::{RegionId, StationId};
+    use domain::permission::Reach;
+    use store::repair_order::whole;
+    let mut c = env.app.db.pool.acquire().await.unwrap();
+    let kinds = ["stage_started", "stage_completed"];
+    let w = whole(&mut c, &Reach::All, ro, "repair_order", &kinds)
+        .await
+        .unwrap();
+    let row = store::repair_order::get(&mut c, &Reach::All, ro)
+        .await
+        .unwrap();
+    assert_eq!(w.row, row);
+    assert_eq!(w.lines, store::estimate::lines(&mut c, ro).await.unwrap());
+    assert_eq!(
+        w.checkpoints,
+        store::repair_order::checkpoints(&mut c, ro).await.unwrap()
+    );
+    assert_eq!(
+        w.events,
+        store::event::for_entity_of_kinds(&mut c, "repair_order", ro, &kinds)
+            .await
+            .unwrap()
+    );
+    // Something of every source, so the equalities above compare rows.
+    assert!(w.lines.len() >= 3, "{:?}", w.lines);
+    assert!(w.checkpoints.len() >= 5, "{:?}", w.checkpoints);
+    assert_eq!(w.events.len(), 6, "three stages started and completed");
+    assert!(w.events.windows(2).all(|p| p[0].id < p[1].id));
+    // Reach: its station and its region find it; another station does not.
+    let region = store::network::station(&mut c, &Reach::All, station)
+        .await
+        .unwrap()
+        .region_id;
+    for reach in [
+        Reach::Station(StationId(station)),
+        Reach::Region(RegionId(region)),
+    ] {
+        let found = whole(&mut c, &reach, ro, "repair_order", &kinds).await;
+        assert_eq!(found.unwrap().row.id, ro, "{reach:?}");
+    }
+    for reach in [
+        Reach::Station(StationId(station + 1000)),
+        Reach::Region(RegionId(region + 1000)),
+    ] {
+        let found = whole(&mut c, &reach, ro, "repair_order", &kinds).await;
+        assert!(
+            matches!(found, Err(store::StoreError::NotFound)),
+            "{reach:?}: {found:?}"
+        );
+    }
+    // No kinds asked for: no events, the rest as before.
+    let bare = whole(&mut c, &Reach::All, ro, "repair_order", &[])
+        .await
+        .unwrap();
+    assert!(bare.events.is_empty());
+    assert_eq!((bare.row, bare.lines), (w.row, w.lines));
 }
