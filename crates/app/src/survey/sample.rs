@@ -6,7 +6,7 @@
 //! `survey_sample_runs` first, so running it again asks nobody twice. Each run arms
 //! the next month's draw on the timer machinery.
 
-use super::{Invite, POLICY, china, invite};
+use super::{Invite, InviteCache, POLICY, china, invite_with};
 use crate::job::handler::{BoxFuture, Ctx, Handler, Outcome};
 use crate::network::expect;
 use crate::{App, AppError, AppResult};
@@ -167,8 +167,9 @@ pub async fn run_month(
     };
     let picks = sampling::draw(&candidates, &plan);
     let mut invited = 0;
+    let mut cache = InviteCache::default();
     for p in &picks {
-        let made = invite(
+        let made = invite_with(
             conn,
             Invite {
                 customer_id: p.customer.get(),
@@ -180,6 +181,7 @@ pub async fn run_month(
                 due_at: now + super::rules::LINK_VALID_DAYS * super::DAY_MS,
             },
             now,
+            &mut cache,
         )
         .await?;
         if made.is_some() {
