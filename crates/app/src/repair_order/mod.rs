@@ -343,56 +343,41 @@ pub async fn complete_stage(
             advance(app, c, "repair_order.complete_stage", &l, event, now_ms).await?;
             return Ok(out);
         }
-        // The delivery writes in a transaction of its own: the reading connection goes
-        // back first.
+        // The hand-over: its own transaction (bill, survey, KPI counters, follow-up),
+        // once the reading connection is back.
         drop(c);
-        let mut follow_up = false;
-        if stage == Stage::Delivery {
-            out.late_minutes = l.order.promised_at().and_then(|p| late_handover(p, now));
-            l.order.start_stage(Stage::FollowUp, now).map_err(refused)?;
-            follow_up = true;
-        }
+        out.late_minutes = l.order.promised_at().and_then(|p| late_handover(p, now));
+        l.order.start_stage(Stage::FollowUp, now).map_err(refused)?;
         let l = &l;
         crate::transaction::run(
             app,
             "repair_order.complete_stage",
             move |mut tx| async move {
                 let mut out = out;
-                if stage == Stage::Delivery {
-                    // One rule with the pages (Art 21, quality repairs, through the 包修期).
-                    out.courtesy_car = crate::guarantee::view::courtesy_car_arose(
-                        &mut tx,
-                        l.row.vehicle_id,
-                        id,
-                        now,
-                    )
-                    .await?;
-                }
+                // One rule with the pages (Art 21, quality repairs, through the 包修期).
+                out.courtesy_car =
+                    crate::guarantee::view::courtesy_car_arose(&mut tx, l.row.vehicle_id, id, now)
+                        .await?;
                 save(&mut tx, l, out.late_minutes, out.courtesy_car, now_ms).await?;
                 record_stage(&mut tx, grant, id, "stage_completed", stage, now_ms).await?;
-                if stage == Stage::Delivery {
-                    store::event::record(
-                        &mut tx,
-                        now_ms,
-                        actor(grant),
-                        ENTITY,
-                        id,
-                        "delivered",
-                        &serde_json::json!({
-                            "late_minutes": out.late_minutes, "courtesy_car": out.courtesy_car,
-                            "promised_at": l.row.promised_at,
-                        }),
-                        None,
-                    )
-                    .await?;
-                    crate::billing::issue_at_delivery(&mut tx, now_ms, actor(grant), l).await?;
-                    crate::survey::after_delivery(&mut tx, id, now_ms).await?;
-                    crate::kpi::record::order_delivered(&mut tx, id).await?;
-                }
-                if follow_up {
-                    record_stage(&mut tx, grant, id, "stage_started", Stage::FollowUp, now_ms)
-                        .await?;
-                }
+                store::event::record(
+                    &mut tx,
+                    now_ms,
+                    actor(grant),
+                    ENTITY,
+                    id,
+                    "delivered",
+                    &serde_json::json!({
+                        "late_minutes": out.late_minutes, "courtesy_car": out.courtesy_car,
+                        "promised_at": l.row.promised_at,
+                    }),
+                    None,
+                )
+                .await?;
+                crate::billing::issue_at_delivery(&mut tx, now_ms, actor(grant), l).await?;
+                crate::survey::after_delivery(&mut tx, id, now_ms).await?;
+                crate::kpi::record::order_delivered(&mut tx, id).await?;
+                record_stage(&mut tx, grant, id, "stage_started", Stage::FollowUp, now_ms).await?;
                 Ok((tx, out))
             },
         )
