@@ -14,9 +14,12 @@ use crate::event::Actor;
 use crate::scope::station_filter;
 use domain::permission::Reach;
 use serde::Serialize;
+use sqlx::any::AnyArguments;
 use sqlx::any::AnyRow;
 use sqlx::pool::PoolConnection;
+use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Row};
+use std::sync::LazyLock;
 
 /// Entity name of repair orders in the event log.
 pub const ENTITY: &str = "repair_order";
@@ -190,27 +193,50 @@ pub async fn save_progress(
     p: &Progress,
     now: i64,
 ) -> StoreResult<()> {
-    let r = sqlx::query(
-        "UPDATE repair_orders SET state = $1, current_stage = $2, applicable = $3, promised_at = $4, delivered_at = $5, \
-         late_minutes = $6, courtesy_car = $7, version = version + 1, updated_at = $8 WHERE id = $9 AND version = $10",
-    )
-    .bind(&p.state)
-    .bind(p.current_stage.as_deref())
-    .bind(&p.applicable)
-    .bind(p.promised_at)
-    .bind(p.delivered_at)
-    .bind(p.late_minutes)
-    .bind(p.courtesy_car as i64)
-    .bind(now)
-    .bind(id)
-    .bind(version)
-    .execute(conn)
-    .await?;
+    let r = bind_progress(sqlx::query(PROGRESS_UPDATE), p, now, id, version)
+        .execute(conn)
+        .await?;
     if r.rows_affected() == 1 {
         Ok(())
     } else {
         Err(StoreError::Conflict("repair_order.changed_meanwhile"))
     }
+}
+
+/// The version-guarded update of an order's progress, `$1`..`$10` bound by
+/// [`bind_progress`].
+const PROGRESS_UPDATE: &str = "UPDATE repair_orders SET state = $1, current_stage = $2, applicable = $3, \
+     promised_at = $4, delivered_at = $5, late_minutes = $6, courtesy_car = $7, version = version + 1, \
+     updated_at = $8 WHERE id = $9 AND version = $10";
+
+/// [`PROGRESS_UPDATE`] and the event of the change in one statement (PostgreSQL), the
+/// event's actor role, actor, entity, kind and data in `$11`..`$15`.
+static ADVANCE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH changed AS ({PROGRESS_UPDATE} RETURNING id) \
+         INSERT INTO events (at, actor_role, actor_id, entity, entity_id, kind, data, reason) \
+         SELECT $8, $11, $12, $13, changed.id, $14, $15, NULL FROM changed"
+    )
+});
+
+/// Binds [`PROGRESS_UPDATE`]'s parameters.
+fn bind_progress<'q>(
+    q: Query<'q, Any, AnyArguments>,
+    p: &'q Progress,
+    now: i64,
+    id: i64,
+    version: i64,
+) -> Query<'q, Any, AnyArguments> {
+    q.bind(&p.state)
+        .bind(p.current_stage.as_deref())
+        .bind(&p.applicable)
+        .bind(p.promised_at)
+        .bind(p.delivered_at)
+        .bind(p.late_minutes)
+        .bind(p.courtesy_car as i64)
+        .bind(now)
+        .bind(id)
+        .bind(version)
 }
 
 /// One event of an order recorded with a change of its progress ([`advance`]).
@@ -270,30 +296,14 @@ pub async fn advance(
     let data = event.data.to_string();
     let mut n = 1;
     let inserted = loop {
-        let outcome = sqlx::query(
-            "WITH changed AS (UPDATE repair_orders SET state = $1, current_stage = $2, applicable = $3, \
-             promised_at = $4, delivered_at = $5, late_minutes = $6, courtesy_car = $7, version = version + 1, \
-             updated_at = $8 WHERE id = $9 AND version = $10 RETURNING id) \
-             INSERT INTO events (at, actor_role, actor_id, entity, entity_id, kind, data, reason) \
-             SELECT $8, $11, $12, $13, changed.id, $14, $15, NULL FROM changed",
-        )
-        .bind(&p.state)
-        .bind(p.current_stage.as_deref())
-        .bind(&p.applicable)
-        .bind(p.promised_at)
-        .bind(p.delivered_at)
-        .bind(p.late_minutes)
-        .bind(p.courtesy_car as i64)
-        .bind(now)
-        .bind(id)
-        .bind(version)
-        .bind(event.actor.role)
-        .bind(event.actor.id)
-        .bind(ENTITY)
-        .bind(event.kind)
-        .bind(&data)
-        .execute(&mut *conn)
-        .await;
+        let outcome = bind_progress(sqlx::query(ADVANCE.as_str()), p, now, id, version)
+            .bind(event.actor.role)
+            .bind(event.actor.id)
+            .bind(ENTITY)
+            .bind(event.kind)
+            .bind(&data)
+            .execute(&mut *conn)
+            .await;
         match outcome {
             Err(e) if crate::transaction::is_transient(&e) => {
                 if !crate::transaction::again(use_case, n).await {
