@@ -1,11 +1,17 @@
 //! One station-month of the simulator: the month's planned orders walked through
 //! the repair-order state machine, their survey answers checked by the
-//! questionnaire and their complaints moved by the complaint workflow, then written
-//! table by table (parents before children) in multi-row statements, in one
-//! transaction.
+//! questionnaire and their complaints moved by the complaint workflow ([`plan`],
+//! no database), then written table by table (parents before children) in
+//! multi-row statements, in one transaction ([`write`]).
+//!
+//! The two halves are apart so that the run can plan the next batch while earlier
+//! ones are written, and write two at once on PostgreSQL (each batch's rows point
+//! only to its own rows and to the network, so batches never wait on each other).
+//! Ids come from [`Ids`], handed out in planning order, so the rows do not depend on
+//! which write finishes first.
 
 use super::model::{DAY_MS, MIN_MS, Shared, Station, Summary, VAT_BP, internal};
-use super::rows::{ComplaintRow, LineRow, OrderRow, Rows, write};
+use super::rows::{ComplaintRow, LineRow, OrderRow, Rows, write as write_rows};
 use super::walk::{Walked, walk};
 use crate::AppResult;
 use crate::shared::refused;
@@ -15,6 +21,8 @@ use domain::repair_order::Stage;
 use domain::simulation::Params;
 use domain::simulation::order::{MonthSpec, OrderPlan, month_orders};
 use sqlx::{AnyConnection, Row};
+use std::collections::HashSet;
+use std::sync::Arc;
 use store::Db;
 
 /// The path every simulated complaint takes after its first response.
@@ -26,6 +34,36 @@ const COMPLAINT_PATH: [Move; 6] = [
     Move::FinishWork,
     Move::Close,
 ];
+
+/// The next free id of each table the batches write with explicit ids, read once
+/// when the run starts (the run is the database's only writer).
+pub(super) struct Ids {
+    appointment: i64,
+    order: i64,
+    invitation: i64,
+    complaint: i64,
+    bill: i64,
+}
+
+impl Ids {
+    /// One past the largest id of each table.
+    pub(super) async fn read(db: &Db) -> AppResult<Ids> {
+        let mut c = db.pool.acquire().await?;
+        Ok(Ids {
+            appointment: next_id(&mut c, "appointments").await?,
+            order: next_id(&mut c, "repair_orders").await?,
+            invitation: next_id(&mut c, "survey_invitations").await?,
+            complaint: next_id(&mut c, "complaints").await?,
+            bill: next_id(&mut c, "bills").await?,
+        })
+    }
+}
+
+/// Takes the next id of a counter.
+fn take(next: &mut i64) -> i64 {
+    *next += 1;
+    *next - 1
+}
 
 async fn next_id(c: &mut AnyConnection, table: &str) -> AppResult<i64> {
     let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
@@ -45,19 +83,23 @@ fn local(s: &Station, m: MonthSpec, day: i8, minute: i64) -> AppResult<i64> {
     Ok(at.timestamp().as_millisecond() + minute * MIN_MS)
 }
 
-/// Simulates station `s` in month `m`, in one transaction; adds what it wrote to `sum`.
+/// The rows of station `s` in month `m`, every move checked by the domain rules, with
+/// ids from `ids`; `consent` holds the station's owners who agreed to surveys. Adds
+/// what it planned to `sum` (all but the alerts, which [`write`] opens).
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn station_month(
-    db: &Db,
+pub(super) fn plan(
     p: &Params,
-    shared: &mut Shared,
+    shared: &Shared,
+    consent: &HashSet<i64>,
     s: &Station,
     m: MonthSpec,
     cutoff: i64,
+    ids: &mut Ids,
     sum: &mut Summary,
-) -> AppResult<()> {
+) -> AppResult<Rows> {
+    let mut rows = Rows::default();
     if s.vehicles.is_empty() {
-        return Ok(());
+        return Ok(rows);
     }
     let plans = month_orders(
         p.seed(),
@@ -68,14 +110,6 @@ pub(super) async fn station_month(
         &shared.standard,
         s.rate_fen,
     );
-    let mut tx = db.begin().await?;
-    let mut ids = [
-        next_id(&mut tx, "appointments").await?,
-        next_id(&mut tx, "repair_orders").await?,
-        next_id(&mut tx, "survey_invitations").await?,
-        next_id(&mut tx, "complaints").await?,
-    ];
-    let mut rows = Rows::default();
     for plan in &plans {
         let received = local(s, m, plan.day, plan.minute)?;
         let (vehicle, customer) = s.vehicles[(plan.draw % s.vehicles.len() as u64) as usize];
@@ -83,12 +117,8 @@ pub(super) async fn station_month(
         if w.delivered >= cutoff {
             continue;
         }
-        let appointment = plan.booked.then(|| {
-            ids[0] += 1;
-            ids[0] - 1
-        });
-        let id = ids[1];
-        ids[1] += 1;
+        let appointment = plan.booked.then(|| take(&mut ids.appointment));
+        let id = take(&mut ids.order);
         if let Some(a) = appointment {
             let slots = (plan.labour_hundredths * 60 / 100).max(30);
             let channel = if plan.draw % 3 == 0 {
@@ -121,8 +151,7 @@ pub(super) async fn station_month(
             let back = w.delivered + days * DAY_MS;
             let again = walk(&shared.standard, plan, back, s, customer, true)?;
             if again.delivered < cutoff {
-                let cid = ids[1];
-                ids[1] += 1;
+                let cid = take(&mut ids.order);
                 push_order(
                     &mut rows,
                     plan,
@@ -136,9 +165,9 @@ pub(super) async fn station_month(
                 sum.comebacks += 1;
             }
         }
-        let ids_inv = &mut ids[2];
         let who = (id, customer, vehicle);
-        super::survey::delivery(shared, plan, &w, who, cutoff, ids_inv, &mut rows)?;
+        let next = &mut ids.invitation;
+        super::survey::delivery(shared, consent, plan, &w, who, cutoff, next, &mut rows)?;
         if let Some(c) = plan
             .complaint
             .filter(|_| shared.spare_station != Some(s.id))
@@ -146,8 +175,7 @@ pub(super) async fn station_month(
             let at = w.delivered + c.after_minutes * MIN_MS;
             let closed = at + c.closure_minutes * MIN_MS;
             if closed < cutoff {
-                let cid = ids[3];
-                ids[3] += 1;
+                let cid = take(&mut ids.complaint);
                 // The workflow decides every move; a refused one stops the batch.
                 let mut st = transition(Stage6::Received, Move::Acknowledge).map_err(refused)?;
                 rows.complaint_events.push((cid, at, "received"));
@@ -176,17 +204,33 @@ pub(super) async fn station_month(
             }
         }
     }
-    write(&mut tx, db.backend, shared, s, &rows).await?;
-    let (alerts, open) = super::survey::alerts(&mut tx, s, &rows.answered, cutoff).await?;
-    tx.commit().await?;
-    sum.alerts += alerts;
-    sum.alerts_open += open;
+    rows.first_bill = ids.bill;
+    ids.bill += rows.bills.len() as i64;
     sum.orders += rows.orders.len() as u64;
     sum.appointments += rows.appointments.len() as u64;
     sum.surveys += rows.invitations.len() as u64;
     sum.answered += rows.answered.len() as u64;
     sum.complaints += rows.complaints.len() as u64;
-    Ok(())
+    Ok(rows)
+}
+
+/// Writes a planned batch of station `s` and opens the hot alerts of its answers, in
+/// one transaction; answers the alerts (opened, left open).
+pub(super) async fn write(
+    db: Db,
+    shared: Arc<Shared>,
+    s: Station,
+    rows: Rows,
+    cutoff: i64,
+) -> AppResult<(u64, u64)> {
+    if rows.orders.is_empty() {
+        return Ok((0, 0));
+    }
+    let mut tx = db.begin().await?;
+    write_rows(&mut tx, db.backend, &shared, &s, &rows).await?;
+    let alerts = super::survey::alerts(&mut tx, &s, &rows.answered, cutoff).await?;
+    tx.commit().await?;
+    Ok(alerts)
 }
 
 /// Adds a walked order with everything it carries: its row, its stage, estimate and

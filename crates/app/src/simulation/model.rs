@@ -8,7 +8,7 @@ use domain::simulation::profile;
 use domain::survey::Questionnaire;
 use jiff::tz::TimeZone;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// What a run wrote.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -51,7 +51,8 @@ pub struct Summary {
     pub sample_seconds: f64,
 }
 
-/// A station as the simulator needs it.
+/// A station as the simulator needs it (cloned into each batch written apart).
+#[derive(Clone)]
 pub struct Station {
     /// Station id.
     pub id: i64,
@@ -72,15 +73,13 @@ pub(crate) fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(e.to_string())
 }
 
-/// What every batch of a run shares: the standard, the questionnaire, the complaint
-/// policies, and who has said yes to surveys.
+/// What every batch of a run shares: the standard, the questionnaire and the
+/// complaint policies.
 pub(crate) struct Shared {
     pub standard: StageStandard,
     pub questionnaire: Questionnaire,
     /// Policy id per complaint category code (normal severity).
     pub policies: HashMap<&'static str, i64>,
-    /// The customers of the station in hand who said yes to surveys.
-    pub consent: HashSet<i64>,
     /// A station that files no simulated complaints (the demo's first tells its own).
     pub spare_station: Option<i64>,
 }

@@ -6,21 +6,19 @@
 use super::model::Station;
 use crate::AppResult;
 use domain::estimate::Invoice;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 use store::Backend;
 use store::bulk::Bulk;
 
-/// Writes the bills (order, customer, issued at, invoice) and their payments.
+/// Writes the bills (order, customer, issued at, invoice), numbered from `first`, and
+/// their payments.
 pub(super) async fn bills(
     tx: &mut AnyConnection,
     backend: Backend,
     s: &Station,
+    first: i64,
     rows: &[(i64, i64, i64, Invoice)],
 ) -> AppResult<()> {
-    let first: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 FROM bills")
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
     let mut b = Bulk::new(
         backend,
         "bills",

@@ -29,6 +29,8 @@ pub(super) struct Rows {
     pub(super) lines: Vec<LineRow>,
     /// Bills: order, customer, issued at, the invoice.
     pub(super) bills: Vec<(i64, i64, i64, Invoice)>,
+    /// The id of the first bill (the others follow it).
+    pub(super) first_bill: i64,
     pub(super) invitations: Vec<Invitation>,
     pub(super) answers: Vec<AnswerRow>,
     pub(super) complaints: Vec<ComplaintRow>,
@@ -297,7 +299,7 @@ pub(super) async fn write(
         },
     )
     .await?;
-    super::money::bills(tx, backend, s, &r.bills).await?;
+    super::money::bills(tx, backend, s, r.first_bill, &r.bills).await?;
     insert_all(
         tx,
         backend,

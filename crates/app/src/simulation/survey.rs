@@ -17,16 +17,18 @@ use domain::simulation::follow_up::callback_minutes;
 use domain::simulation::order::{OrderPlan, SurveyOutcome};
 use domain::survey::Answer;
 use sqlx::AnyConnection;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// What the station notes when it closes a simulated alert.
 pub(super) const CALLBACK_NOTE: &str = "已回电致歉，邀请车主回店复查";
 
 /// The survey of one delivered order `(order, customer, vehicle)`, if the owner
-/// consents and its outcome falls before the end of the simulated world.
+/// consents (is in `consent`) and its outcome falls before the end of the simulated
+/// world.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn delivery(
     shared: &Shared,
+    consent: &HashSet<i64>,
     plan: &OrderPlan,
     w: &Walked,
     (order, customer, vehicle): (i64, i64, i64),
@@ -34,7 +36,7 @@ pub(super) fn delivery(
     next: &mut i64,
     rows: &mut Rows,
 ) -> AppResult<()> {
-    if !shared.consent.contains(&customer) {
+    if !consent.contains(&customer) {
         return Ok(());
     }
     let call = w.delivered + DAY_MS;
