@@ -168,6 +168,8 @@ pub async fn run_month(
     let picks = sampling::draw(&candidates, &plan);
     let mut invited = 0;
     let mut cache = InviteCache::default();
+    let drawn: Vec<i64> = picks.iter().map(|p| p.customer.get()).collect();
+    cache.prefetch(conn, &drawn).await?;
     for p in &picks {
         let made = invite_with(
             conn,

@@ -26,6 +26,7 @@ on_both_backends!(
     a_questionnaire_whose_weights_miss_one_is_refused,
     the_agent_records_refusals_and_unreachable_calls,
     no_invitation_without_survey_consent,
+    a_batch_reads_consent_as_each_invitation_would,
 );
 
 /// The survey kinds only: messages stay in the outbox unsent (delivery would redact
@@ -478,6 +479,36 @@ async fn notices(env: &Env) -> i64 {
     let mut c = env.app.db.pool.acquire().await.unwrap();
     sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE template = 'survey_alert_notice'")
         .fetch_one(&mut *c)
+        .await
+        .unwrap()
+}
+
+/// The monthly batch reads its customers' consent and contact up front
+/// (`store::customer::consenting_contacts`): the latest ledger entry decides, as the
+/// one-by-one check does, and a customer with no entry (an unknown id) is left out.
+async fn a_batch_reads_consent_as_each_invitation_would(env: &Env) {
+    let fx = fixture(env).await;
+    let mut c = env.app.db.pool.acquire().await.unwrap();
+    let ids = [fx.customer, fx.customer + 1_000_000];
+    consent(env, &fx, false).await;
+    assert!(consenting(&mut c, &ids).await.is_empty(), "a no: nobody");
+    consent(env, &fx, true).await;
+    let yes = consenting(&mut c, &ids).await;
+    let one = store::customer::contact(&mut c, fx.customer).await.unwrap();
+    assert_eq!(yes.len(), 1);
+    assert_eq!(yes.get(&fx.customer), Some(&one));
+    consent(env, &fx, false).await;
+    assert!(
+        consenting(&mut c, &ids).await.is_empty(),
+        "the later no wins"
+    );
+}
+
+async fn consenting(
+    c: &mut sqlx::AnyConnection,
+    ids: &[i64],
+) -> std::collections::HashMap<i64, store::customer::Contact> {
+    store::customer::consenting_contacts(c, ids, "surveys")
         .await
         .unwrap()
 }
