@@ -18,6 +18,7 @@ use domain::quality_audit::checklist::Answer;
 use domain::quality_audit::{AuditKind, Verdict, optional_text, required_text};
 use domain::{Violation, Violations};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 pub use store::quality_audit::action::{ActionEventRow, ActionRow};
 pub use store::quality_audit::{AnswerRow, ChecklistRow, VisitRow};
 
@@ -278,19 +279,22 @@ pub async fn answer(
     v.into_result().map_err(AppError::Invalid)?;
     // A well-formed code this visit's checklist version lacks: refused by the record.
     unknown.into_result().map_err(AppError::Refused)?;
+    // A code answered twice in one call: the later answer stands, as it would if sent
+    // one after the other (and one statement may set a row only once).
+    let latest: BTreeMap<String, (Verdict, Option<String>)> = clean
+        .into_iter()
+        .map(|(code, verdict, finding)| (code, (verdict, finding)))
+        .collect();
     run(app, "quality_audit.answer", |mut tx| {
-        let clean = clean.clone();
+        let latest = latest.clone();
         async move {
-            for (code, verdict, finding) in &clean {
-                store::quality_audit::set_answer(
-                    &mut tx,
-                    id,
-                    code,
-                    verdict.code(),
-                    finding.as_deref(),
-                )
-                .await?;
-            }
+            let rows: Vec<(&str, &str, Option<&str>)> = latest
+                .iter()
+                .map(|(code, (verdict, finding))| {
+                    (code.as_str(), verdict.code(), finding.as_deref())
+                })
+                .collect();
+            store::quality_audit::set_answers(&mut tx, id, &rows).await?;
             Ok((tx, ()))
         }
     })

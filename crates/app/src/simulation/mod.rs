@@ -175,41 +175,25 @@ pub async fn run(
         };
         for (_, m) in &months {
             let rows = batch::plan(&p, &shared, &consent, s, *m, cutoff, &mut ids, &mut sum)?;
-            while writing.len() >= depth {
-                written(
-                    writing.join_next().await,
-                    &mut sum,
-                    &mut done,
-                    total,
-                    progress,
-                )?;
-            }
+            settle(
+                &mut writing,
+                depth - 1,
+                &mut sum,
+                &mut done,
+                total,
+                progress,
+            )
+            .await?;
             let write = batch::write(db.clone(), shared.clone(), s.clone(), rows, cutoff);
             writing.spawn(write);
         }
         if sum.orders >= statistics_at {
-            while !writing.is_empty() {
-                written(
-                    writing.join_next().await,
-                    &mut sum,
-                    &mut done,
-                    total,
-                    progress,
-                )?;
-            }
+            settle(&mut writing, 0, &mut sum, &mut done, total, progress).await?;
             db.analyze(&WRITTEN_PARENTS).await?;
             statistics_at = sum.orders * 2;
         }
     }
-    while !writing.is_empty() {
-        written(
-            writing.join_next().await,
-            &mut sum,
-            &mut done,
-            total,
-            progress,
-        )?;
-    }
+    settle(&mut writing, 0, &mut sum, &mut done, total, progress).await?;
     if db.backend == Backend::Postgres {
         // The sample and the audits insert through the sequences.
         rows::reset_sequences(db).await?;
@@ -241,16 +225,21 @@ pub async fn run(
     Ok(sum)
 }
 
-/// Counts a finished batch write (its alerts) and reports progress.
-fn written(
-    finished: Option<Result<AppResult<(u64, u64)>, tokio::task::JoinError>>,
+/// Waits for batch writes until at most `keep` are in flight, counting each one
+/// finished (its alerts) and reporting progress.
+async fn settle(
+    writing: &mut JoinSet<AppResult<(u64, u64)>>,
+    keep: usize,
     sum: &mut Summary,
     done: &mut u64,
     total: u64,
     progress: &(dyn Fn(&str, u64, u64) + Sync),
 ) -> AppResult<()> {
-    if let Some(r) = finished {
-        let (alerts, open) = r.map_err(internal)??;
+    while writing.len() > keep {
+        let Some(finished) = writing.join_next().await else {
+            break;
+        };
+        let (alerts, open) = finished.map_err(internal)??;
         sum.alerts += alerts;
         sum.alerts_open += open;
         *done += 1;

@@ -26,6 +26,7 @@ on_both_backends!(
     a_visit_keeps_its_checklist_version,
     bad_input_changes_nothing,
     a_station_rates_its_depot_once_a_quarter,
+    a_later_answer_to_a_checkpoint_replaces_the_earlier,
 );
 
 fn person(role: Role, unit: Unit, action: Action) -> Grant {
@@ -86,17 +87,7 @@ fn answers(failed: &[&str]) -> Vec<AnswerInput> {
 
 async fn visit(env: &Env, station: i64, failed: &[&str]) -> app::quality_audit::VisitDetail {
     let w = auditor(Action::QualityAuditWrite);
-    let v = app::quality_audit::start(
-        &env.app,
-        &w,
-        &VisitInput {
-            station_id: station,
-            kind: "mystery_shopper".into(),
-            visited_on: "2026-11-23".into(),
-        },
-    )
-    .await
-    .unwrap();
+    let v = draft(env, &w, station, "mystery_shopper", "2026-11-23").await;
     app::quality_audit::answer(&env.app, &w, v.id, &answers(failed))
         .await
         .unwrap();
@@ -110,6 +101,24 @@ async fn visit(env: &Env, station: i64, failed: &[&str]) -> app::quality_audit::
     )
     .await
     .unwrap()
+}
+
+/// A draft visit of `kind` to `station` on `day`.
+async fn draft(
+    env: &Env,
+    w: &Grant,
+    station: i64,
+    kind: &str,
+    day: &str,
+) -> app::quality_audit::VisitRow {
+    let input = VisitInput {
+        station_id: station,
+        kind: kind.into(),
+        visited_on: day.into(),
+    };
+    app::quality_audit::start(&env.app, w, &input)
+        .await
+        .unwrap()
 }
 
 fn worker(env: &Env) -> Worker {
@@ -352,17 +361,7 @@ async fn a_visit_keeps_its_checklist_version(env: &Env) {
             .await
             .unwrap();
     assert_eq!(again.checkpoints.len(), 68, "the old visit keeps version 1");
-    let v = app::quality_audit::start(
-        &env.app,
-        &w,
-        &VisitInput {
-            station_id: fx.station,
-            kind: "head_office".into(),
-            visited_on: "2026-11-24".into(),
-        },
-    )
-    .await
-    .unwrap();
+    let v = draft(env, &w, fx.station, "head_office", "2026-11-24").await;
     let d = app::quality_audit::answer(
         &env.app,
         &w,
@@ -446,13 +445,7 @@ async fn bad_input_changes_nothing(env: &Env) {
             .unwrap();
     }
 
-    let v = app::quality_audit::start(
-        &env.app,
-        &w,
-        &start("third_party", "2026-11-23", fx.station),
-    )
-    .await
-    .unwrap();
+    let v = draft(env, &w, fx.station, "third_party", "2026-11-23").await;
     // A failure without its finding, an unknown checkpoint: nothing saved.
     let e = app::quality_audit::answer(
         &env.app,
@@ -590,4 +583,37 @@ async fn a_station_rates_its_depot_once_a_quarter(env: &Env) {
             .unwrap();
     assert_eq!(q.len(), 1);
     assert_eq!((q[0].ratings, q[0].score_sum), (1, 4));
+}
+
+/// Answers are saved a whole checklist at a time (one statement): a checkpoint
+/// answered again, in a later call or twice in the same call, keeps the later answer.
+async fn a_later_answer_to_a_checkpoint_replaces_the_earlier(env: &Env) {
+    let fx = fixture(env).await;
+    let w = auditor(Action::QualityAuditWrite);
+    let v = draft(env, &w, fx.station, "head_office", "2026-11-23").await;
+    app::quality_audit::answer(&env.app, &w, v.id, &answers(&["R02", "V07"]))
+        .await
+        .unwrap();
+    let answer = |code: &str, verdict: &str, finding: Option<&str>| AnswerInput {
+        code: code.into(),
+        verdict: verdict.into(),
+        finding: finding.map(str::to_string),
+    };
+    // R02 passes now; V07 is sent failed, then passed, in one call.
+    let later = [
+        answer("R02", "pass", None),
+        answer("V07", "fail", Some("V07 未执行")),
+        answer("V07", "pass", None),
+    ];
+    app::quality_audit::answer(&env.app, &w, v.id, &later)
+        .await
+        .unwrap();
+    let d = app::quality_audit::submit(&env.app, &w, v.id, &SubmitInput { summary: None })
+        .await
+        .unwrap();
+    assert_eq!(
+        (d.visit.passed, d.visit.failed, d.visit.not_applicable),
+        (67, 0, 1)
+    );
+    assert!(d.actions.is_empty());
 }
