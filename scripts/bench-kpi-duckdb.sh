@@ -13,7 +13,11 @@
 #    of that month's counters from the raw rows, and the network month dashboard read.
 # 4. Prints each figure and the ratios ours / DuckDB (medians of ROUNDS runs, default 5).
 # SIM_DB=<file.db> skips step 1 and uses that simulated SQLite database as it is.
-# PG_ADMIN_URL=<postgres url> adds step 5, the dashboard on PostgreSQL.
+# SIM_PG_URL=<postgres url> skips step 1 and uses that simulated PostgreSQL database
+#   instead (`aftersales simulate --db <url>`): the rows are exported with psql and
+#   ours runs on PostgreSQL over its own raw rows.
+# PG_ADMIN_URL=<postgres url> adds step 5, the dashboard on PostgreSQL over counters
+#   copied from the SQLite database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STATIONS=${1:-50}
@@ -26,14 +30,14 @@ VENV="$TARGET/duckdb-venv"
 DB=${SIM_DB:-$WORK/sim.db}
 mkdir -p "$WORK"
 rm -f "$WORK"/orders.csv "$WORK"/orders.parquet
-[ -z "${SIM_DB:-}" ] && rm -f "$DB" "$DB-wal" "$DB-shm"
+[ -z "${SIM_DB:-}" ] && [ -z "${SIM_PG_URL:-}" ] && rm -f "$DB" "$DB-wal" "$DB-shm"
 
 flags=()
 [ "$PROFILE" = release ] && flags=(--release)
 cargo build -q "${flags[@]}" --bin aftersales
 cargo build -q "${flags[@]}" -p app --example kpi_month
 
-if [ -z "${SIM_DB:-}" ]; then
+if [ -z "${SIM_DB:-}" ] && [ -z "${SIM_PG_URL:-}" ]; then
   echo "== simulating $STATIONS stations x $MONTHS months ($PROFILE build)"
   /usr/bin/time -f "simulate: %e s wall, %M KiB peak RSS" \
     "$TARGET/$PROFILE/aftersales" simulate --stations "$STATIONS" --months "$MONTHS" \
@@ -57,6 +61,13 @@ print(f"{y:04d}-{m:02d}")
 PY
 )
 
+COLS="id,station_id,received_at,delivered_at,promised_at,comeback_of"
+if [ -n "${SIM_PG_URL:-}" ]; then
+  t0=$(date +%s.%N)
+  psql "$SIM_PG_URL" -qAt -v ON_ERROR_STOP=1 -c "\\copy (SELECT $COLS FROM repair_orders WHERE delivered_at IS NOT NULL) TO '$WORK/orders.csv' WITH (FORMAT csv, HEADER)"
+  echo "exported from PostgreSQL in $(python3 -c "print(f'{$(date +%s.%N) - $t0:.1f}')") s"
+fi
+
 echo "== DuckDB over the exported rows of $MONTH"
 DUCK=$("$VENV/bin/python" - "$DB" "$WORK" "$MONTH" "$ROUNDS" <<'PY'
 import csv, datetime, sqlite3, statistics, sys, time
@@ -67,16 +78,22 @@ y, m = map(int, month.split("-"))
 start = datetime.datetime(y, m, 1, tzinfo=tz)
 end = datetime.datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=tz)
 lo, hi = int(start.timestamp() * 1000), int(end.timestamp() * 1000)
-src = sqlite3.connect(db)
+import os
 cols = ["id", "station_id", "received_at", "delivered_at", "promised_at", "comeback_of"]
 t = time.perf_counter()
-with open(f"{work}/orders.csv", "w", newline="") as f:
-    w = csv.writer(f)
-    w.writerow(cols)
-    n = 0
-    for row in src.execute(f"SELECT {','.join(cols)} FROM repair_orders WHERE delivered_at IS NOT NULL"):
-        w.writerow(["" if v is None else v for v in row])
-        n += 1
+if os.path.exists(f"{work}/orders.csv"):
+    # Exported by psql from a PostgreSQL database (SIM_PG_URL).
+    with open(f"{work}/orders.csv") as f:
+        n = sum(1 for _ in f) - 1
+else:
+    src = sqlite3.connect(db)
+    with open(f"{work}/orders.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(cols)
+        n = 0
+        for row in src.execute(f"SELECT {','.join(cols)} FROM repair_orders WHERE delivered_at IS NOT NULL"):
+            w.writerow(["" if v is None else v for v in row])
+            n += 1
 export_s = time.perf_counter() - t
 con = duckdb.connect()
 con.execute(f"CREATE TABLE o AS SELECT * FROM read_csv('{work}/orders.csv', header=true, "
@@ -111,7 +128,9 @@ PY
 )
 echo "$DUCK"
 echo "== ours over the same database"
-OURS=$("$TARGET/$PROFILE/examples/kpi_month" "sqlite://$DB" "$MONTH" "$ROUNDS")
+OURS_URL="sqlite://$DB"
+[ -n "${SIM_PG_URL:-}" ] && OURS_URL="$SIM_PG_URL"
+OURS=$("$TARGET/$PROFILE/examples/kpi_month" "$OURS_URL" "$MONTH" "$ROUNDS")
 echo "$OURS"
 duck=$(echo "$DUCK" | sed -n 's/^duckdb_ms=//p')
 rebuild=$(echo "$OURS" | sed -n 's/^rebuild_ms=//p')
@@ -122,7 +141,7 @@ python3 -c "print(f'ratio rebuild/duckdb = {float($rebuild)/float($duck):.2f}x; 
 #    monthly counters and the stations only, so the same counters are copied into a
 #    fresh, migrated PostgreSQL database (regions, stations, kpi_monthly; the raw rows
 #    stay in SQLite) and the network month dashboard is timed there.
-if [ -n "${PG_ADMIN_URL:-}" ]; then
+if [ -n "${PG_ADMIN_URL:-}" ] && [ -z "${SIM_PG_URL:-}" ]; then
   PG_DB="bench_kpi_$$"
   PG_URL="${PG_ADMIN_URL%/*}/$PG_DB"
   psql "$PG_ADMIN_URL" -qAt -c "CREATE DATABASE $PG_DB" >/dev/null
