@@ -1,6 +1,7 @@
 //! Customers: contact data, preferences, consent.
 
 use crate::error::{StoreError, StoreResult};
+use crate::privacy::consent::latest_consent;
 use crate::query::{
     Bind, FRAGMENT_MIN_CHARS, SEARCH_CANDIDATES, contains, fts_literal, is_postgres, like, page_of,
     prefix_end, searched_page, starts_with,
@@ -63,12 +64,13 @@ pub struct CustomerFields {
 
 /// The two consent answers come from the consent ledger (its latest entry per purpose;
 /// no entry is no), never from the deprecated `customers.consent_*` columns (0028).
-const COLS: &str = "c.id, c.name, c.phone, c.id_number, c.station_id, c.channel, c.quiet_hours, \
-                    COALESCE((SELECT ce.granted FROM consent_entries ce WHERE ce.customer_id = c.id \
-                      AND ce.purpose = 'service_contact' ORDER BY ce.id DESC LIMIT 1), 0) AS consent_service, \
-                    COALESCE((SELECT ce.granted FROM consent_entries ce WHERE ce.customer_id = c.id \
-                      AND ce.purpose = 'marketing' ORDER BY ce.id DESC LIMIT 1), 0) AS consent_marketing, \
-                    c.club_member, c.created_at";
+const COLS: &str = concat!(
+    "c.id, c.name, c.phone, c.id_number, c.station_id, c.channel, c.quiet_hours, ",
+    latest_consent!("c.id", "'service_contact'"),
+    " AS consent_service, ",
+    latest_consent!("c.id", "'marketing'"),
+    " AS consent_marketing, c.club_member, c.created_at"
+);
 
 fn from_row(r: &AnyRow) -> Result<Customer, sqlx::Error> {
     let phone: String = r.try_get("phone")?;
@@ -177,23 +179,24 @@ pub async fn consenting_contacts(
 ) -> StoreResult<HashMap<i64, Contact>> {
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(1000) {
-        // Placeholders numbered in the order they appear: SQLite numbers `$n` by
-        // first appearance.
-        let list = (1..=chunk.len())
+        // The purpose is `$1` and the ids follow, in the order the placeholders appear:
+        // SQLite numbers `$n` by first appearance.
+        let list = (2..=chunk.len() + 1)
             .map(|n| format!("${n}"))
             .collect::<Vec<_>>()
             .join(",");
-        let p = chunk.len() + 1;
         let sql = format!(
-            "SELECT c.id, c.phone, c.channel, c.quiet_hours FROM customers c \
-             WHERE c.id IN ({list}) AND COALESCE((SELECT e.granted FROM consent_entries e \
-               WHERE e.customer_id = c.id AND e.purpose = ${p} ORDER BY e.id DESC LIMIT 1), 0) <> 0"
+            concat!(
+                "SELECT c.id, c.phone, c.channel, c.quiet_hours FROM customers c WHERE ",
+                latest_consent!("c.id", "$1"),
+                " <> 0 AND c.id IN ({list})"
+            ),
+            list = list
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(purpose);
         for id in chunk {
             q = q.bind(*id);
         }
-        q = q.bind(purpose);
         for row in q.fetch_all(&mut *conn).await? {
             out.insert(
                 row.try_get("id")?,

@@ -3,6 +3,7 @@
 //! `follow_up_on_delivery` of migration 3), whatever path delivered the order.
 
 use crate::error::{StoreError, StoreResult};
+use crate::privacy::consent::latest_consent;
 use crate::scope::station_filter;
 use domain::permission::Reach;
 use serde::Serialize;
@@ -69,11 +70,14 @@ pub async fn open_due(
 ) -> StoreResult<Vec<FollowUpRow>> {
     let (cond, val) = station_filter(reach, "f.station_id", "s.region_id", 3);
     let sql = format!(
-        "SELECT {COLS} FROM follow_ups f JOIN stations s ON s.id = f.station_id \
-         WHERE f.state = 'open' AND f.due_at < $1 AND ($2 = 0 OR f.station_id = $2) AND {cond} \
-         AND COALESCE((SELECT ce.granted FROM consent_entries ce WHERE ce.customer_id = f.customer_id \
-                       AND ce.purpose = 'surveys' ORDER BY ce.id DESC LIMIT 1), 0) = 1 \
-         ORDER BY f.due_at, f.id LIMIT 500"
+        concat!(
+            "SELECT {cols} FROM follow_ups f JOIN stations s ON s.id = f.station_id \
+             WHERE f.state = 'open' AND f.due_at < $1 AND ($2 = 0 OR f.station_id = $2) AND {cond} AND ",
+            latest_consent!("f.customer_id", "'surveys'"),
+            " = 1 ORDER BY f.due_at, f.id LIMIT 500"
+        ),
+        cols = COLS,
+        cond = cond
     );
     let mut q = sqlx::query(AssertSqlSafe(sql))
         .bind(due_before)

@@ -49,6 +49,25 @@ pub struct NewEntry<'a> {
     pub evidence: &'a str,
 }
 
+/// The consent rule in SQL, written once for every statement that needs it: 1 when the
+/// latest ledger entry of `purpose` for the customer whose id is the SQL expression
+/// `customer` is a yes, else 0 (no entry is no). Both arguments are SQL text given as
+/// literals (a column, a quoted code or a placeholder), so the fragment can sit inside
+/// a `const` or a format string; it reads through the ledger's
+/// `(customer_id, purpose, id)` index.
+macro_rules! latest_consent {
+    ($customer:literal, $purpose:literal) => {
+        concat!(
+            "COALESCE((SELECT ce.granted FROM consent_entries ce WHERE ce.customer_id = ",
+            $customer,
+            " AND ce.purpose = ",
+            $purpose,
+            " ORDER BY ce.id DESC LIMIT 1), 0)"
+        )
+    };
+}
+pub(crate) use latest_consent;
+
 const COLS: &str =
     "id, customer_id, purpose, granted, source, evidence, actor_kind, actor_role, actor_id, at";
 
@@ -153,14 +172,12 @@ pub async fn granted(
     customer_id: i64,
     purpose: &str,
 ) -> StoreResult<bool> {
-    let r: Option<i64> = sqlx::query_scalar(
-        "SELECT granted FROM consent_entries WHERE customer_id = $1 AND purpose = $2 ORDER BY id DESC LIMIT 1",
-    )
-    .bind(customer_id)
-    .bind(purpose)
-    .fetch_optional(conn)
-    .await?;
-    Ok(r.unwrap_or(0) != 0)
+    let r: i64 = sqlx::query_scalar(concat!("SELECT ", latest_consent!("$1", "$2")))
+        .bind(customer_id)
+        .bind(purpose)
+        .fetch_one(conn)
+        .await?;
+    Ok(r != 0)
 }
 
 /// [`granted`] for every owner of a car of station `station_id` at once: the
@@ -171,13 +188,11 @@ pub async fn granted_among_station_owners(
     station_id: i64,
     purpose: &str,
 ) -> StoreResult<Vec<i64>> {
-    Ok(sqlx::query_scalar(
-        "SELECT e.customer_id FROM consent_entries e \
-         WHERE e.purpose = $2 AND e.granted <> 0 \
-           AND e.customer_id IN (SELECT v.owner_id FROM vehicles v WHERE v.station_id = $1) \
-           AND e.id = (SELECT MAX(l.id) FROM consent_entries l \
-                       WHERE l.customer_id = e.customer_id AND l.purpose = $2)",
-    )
+    Ok(sqlx::query_scalar(concat!(
+        "SELECT DISTINCT v.owner_id FROM vehicles v WHERE v.station_id = $1 AND ",
+        latest_consent!("v.owner_id", "$2"),
+        " <> 0"
+    ))
     .bind(station_id)
     .bind(purpose)
     .fetch_all(conn)

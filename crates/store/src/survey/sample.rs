@@ -2,6 +2,7 @@
 
 use super::{COLS, InvitationRow, from_row};
 use crate::error::StoreResult;
+use crate::privacy::consent::latest_consent;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use std::collections::HashMap;
 
@@ -62,14 +63,14 @@ pub async fn candidates(
     .iter()
     .map(|r| Ok((r.try_get("customer_id")?, r.try_get("at")?)))
     .collect::<Result<_, sqlx::Error>>()?;
-    let rows = sqlx::query(
-        "SELECT v.customer_id, v.station_id, \
-           COALESCE((SELECT ce.granted FROM consent_entries ce WHERE ce.customer_id = v.customer_id \
-                     AND ce.purpose = 'surveys' ORDER BY ce.id DESC LIMIT 1), 0) AS consent \
+    let rows = sqlx::query(concat!(
+        "SELECT v.customer_id, v.station_id, ",
+        latest_consent!("v.customer_id", "'surveys'"),
+        " AS consent \
          FROM (SELECT DISTINCT customer_id, station_id FROM repair_orders \
                WHERE station_id IN (SELECT id FROM stations) AND delivered_at >= $1 AND delivered_at < $2) v \
-         ORDER BY v.customer_id, v.station_id",
-    )
+         ORDER BY v.customer_id, v.station_id"
+    ))
     .bind(from)
     .bind(to)
     .fetch_all(conn)
