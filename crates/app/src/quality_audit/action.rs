@@ -236,11 +236,20 @@ pub async fn list(
     })
 }
 
-/// Takes one step: the station's (cause, close with evidence) need
-/// `CorrectiveActionWrite`, the auditor's (verify, reject, standardise)
-/// `QualityAuditWrite`. Closing without evidence, a step the state does not allow or
-/// a step lost to a concurrent one is refused with the rule named; nothing changes.
+/// Takes one step and answers the action's page as it now stands (what the console,
+/// the phone form and the API show after a step): see [`take`] for the rules.
 pub async fn step(app: &App, grant: &Grant, id: i64, step: ActionStep) -> AppResult<ActionDetail> {
+    take(app, grant, id, step).await?;
+    view(app, grant, id).await
+}
+
+/// Takes one step without reading the page back (the network simulator's thousands of
+/// steps, each of which [`step`] would follow with the page's six or more reads): the
+/// station's (cause, close with evidence) need `CorrectiveActionWrite`, the auditor's
+/// (verify, reject, standardise) `QualityAuditWrite`. Closing without evidence, a step
+/// the state does not allow or a step lost to a concurrent one is refused with the
+/// rule named; nothing changes.
+pub async fn take(app: &App, grant: &Grant, id: i64, step: ActionStep) -> AppResult<()> {
     let needed = if step.is_auditors() {
         Action::QualityAuditWrite
     } else {
@@ -312,7 +321,7 @@ pub async fn step(app: &App, grant: &Grant, id: i64, step: ActionStep) -> AppRes
     })
     .await?;
     app.wake_jobs();
-    view(app, grant, id).await
+    Ok(())
 }
 
 /// The overdue timer of one action.

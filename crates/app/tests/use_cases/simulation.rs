@@ -63,6 +63,8 @@ async fn fingerprint(env: &Env) -> Vec<(String, i64, i64)> {
         ("complaint_events", "at"),
         ("audit_visits", "passed * 100 + failed"),
         ("corrective_actions", "visit_id"),
+        // Worked by several stations at once: the same rows, ids in commit order.
+        ("corrective_action_events", "at + action_id + actor_id"),
         ("kpi_monthly", "numerator + denominator + total"),
     ] {
         let sql = format!(
