@@ -12,7 +12,11 @@
 //!      (over [`COUNTED`] orders changed one after the other) and per raw transaction;
 //!   5. the HTTP floor: `GET /healthz` (no database, no sign-in) with the same clients
 //!      in the same process, the most requests a second this machine serves at all,
-//!      so the ratio in (3) can be read against what HTTP alone allows.
+//!      so the ratio in (3) can be read against what HTTP alone allows;
+//!   6. the same stage changes through the use cases alone (`app::repair_order`, no
+//!      HTTP), with the same concurrency: the part of a stage change that is ours below
+//!      the web layer. If the costs simply add, 1/(1/use cases + 1/floor) is the most
+//!      the HTTP stage changes could reach, which (1) is read against.
 //!
 //! `cargo run --release -p web --example bench_stage [orders]`
 
@@ -44,9 +48,9 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-/// Opens `n` walk-in orders at station A with every required reception checkpoint ticked.
-async fn prepare(t: &TestApp, n: usize) -> Vec<i64> {
-    let advisor = Principal {
+/// The advisor of station A who opens and changes the orders.
+fn advisor(t: &TestApp) -> Principal {
+    Principal {
         kind: domain::permission::ActorKind::Person,
         id: 1,
         name: "bench".into(),
@@ -55,8 +59,12 @@ async fn prepare(t: &TestApp, n: usize) -> Vec<i64> {
             domain::ids::StationId(t.fx.station_a),
             domain::ids::RegionId(t.fx.region_a),
         ),
-    };
-    let g = advisor.grant(Action::RepairOrderWrite).unwrap();
+    }
+}
+
+/// Opens `n` walk-in orders at station A with every required reception checkpoint ticked.
+async fn prepare(t: &TestApp, n: usize) -> Vec<i64> {
+    let g = advisor(t).grant(Action::RepairOrderWrite).unwrap();
     let codes: Vec<String> = default_standard()
         .spec(Stage::Reception)
         .unwrap()
@@ -145,7 +153,8 @@ async fn main() {
     let token = t.token(Role::ServiceAdvisor).await;
     let paced = 2000usize;
     let start = Instant::now();
-    let ids = prepare(&t, orders + paced / 2 + COUNTED).await;
+    let direct = orders / 2;
+    let ids = prepare(&t, orders + paced / 2 + COUNTED + direct).await;
     println!(
         "{backend}: prepared {} orders in {:.1} s",
         ids.len(),
@@ -157,7 +166,8 @@ async fn main() {
     // orders (0.45 ms a read against 0.05 ms, the bench measuring the missing statistics).
     t.app.db.analyze(&[]).await.unwrap();
     let (burst, rest) = ids.split_at(orders);
-    let (rest, counted) = rest.split_at(paced / 2);
+    let (rest, rest2) = rest.split_at(paced / 2);
+    let (counted, direct_ids) = rest2.split_at(COUNTED);
 
     // 1. Throughput.
     let client = reqwest::Client::builder()
@@ -311,6 +321,43 @@ async fn main() {
         "{backend}: HTTP floor (GET /healthz, {CLIENTS} clients, same process): {floor:.0}/s = {:.0}% of raw; stage changes reach {:.0}% of it",
         100.0 * floor / raw,
         100.0 * rate / floor
+    );
+
+    // 6. The use cases alone.
+    let grant = advisor(&t).grant(Action::RepairOrderWrite).unwrap();
+    let queue = Arc::new(direct_ids.to_vec());
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CLIENTS {
+        let (app, grant, queue, next) = (t.app.clone(), grant.clone(), queue.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0;
+            loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(id) = queue.get(i) else { break };
+                app::repair_order::complete_stage(&app, &grant, *id, Stage::Reception)
+                    .await
+                    .unwrap();
+                app::repair_order::start_stage(&app, &grant, *id, Stage::Diagnosis)
+                    .await
+                    .unwrap();
+                n += 2;
+            }
+            n
+        }));
+    }
+    let mut n = 0;
+    for t in tasks {
+        n += t.await.unwrap();
+    }
+    let use_cases = n as f64 / start.elapsed().as_secs_f64();
+    let bound = 1.0 / (1.0 / use_cases + 1.0 / floor);
+    println!(
+        "{backend}: the use cases alone (no HTTP, {CLIENTS} tasks): {use_cases:.0}/s = {:.0}% of raw; with the HTTP floor added, at most {bound:.0}/s = {:.0}% of raw (the HTTP stage changes: {:.0}%)",
+        100.0 * use_cases / raw,
+        100.0 * bound / raw,
+        100.0 * rate / raw
     );
 }
 

@@ -201,6 +201,7 @@ pub async fn run(
     progress("sample", 0, months.len() as u64);
     sample::monthly(db, &p, &shared, &stations, &months, cutoff, &mut sum).await?;
     progress("sample", months.len() as u64, months.len() as u64);
+    let audits_started = Instant::now();
     let (audits, actions) = audit::quarterly(
         db,
         settings,
@@ -213,6 +214,7 @@ pub async fn run(
     )
     .await?;
     sum.audits = audits;
+    sum.audit_seconds = audits_started.elapsed().as_secs_f64();
     sum.actions = actions;
     progress("kpi", 0, months.len() as u64);
     for (i, (ym, _)) in months.iter().enumerate() {

@@ -49,6 +49,8 @@ pub struct Summary {
     /// invitations written: `survey::sample::run_month`), seconds: the figure of the
     /// "5,000 out of 1,000,000 customers in under 5 s" target at network scale.
     pub sample_seconds: f64,
+    /// Wall time of the audit phase, seconds (every quarter's visits and actions).
+    pub audit_seconds: f64,
 }
 
 /// A station as the simulator needs it (cloned into each batch written apart).

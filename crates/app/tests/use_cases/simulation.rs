@@ -145,11 +145,13 @@ async fn same_seed_same_rows_and_counters_equal_plain_sql(env: &Env) {
         Summary {
             seconds: 0.0,
             sample_seconds: 0.0,
+            audit_seconds: 0.0,
             ..first.clone()
         },
         Summary {
             seconds: 0.0,
             sample_seconds: 0.0,
+            audit_seconds: 0.0,
             ..second
         }
     );
