@@ -219,6 +219,18 @@ static ADVANCE: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// [`PROGRESS_UPDATE`] and the event of the change as one query of two statements
+/// (SQLite, in the caller's transaction): the event is inserted only if the update
+/// changed the order (`changes()` is the row count of the statement just completed),
+/// so the query changes two rows or none. Parameters as in [`ADVANCE`].
+static ADVANCE_SQLITE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{PROGRESS_UPDATE}; \
+         INSERT INTO events (at, actor_role, actor_id, entity, entity_id, kind, data, reason) \
+         SELECT $8, $11, $12, $13, $9, $14, $15, NULL WHERE changes() = 1"
+    )
+});
+
 /// Binds [`PROGRESS_UPDATE`]'s parameters.
 fn bind_progress<'q>(
     q: Query<'q, Any, AnyArguments>,
@@ -237,6 +249,20 @@ fn bind_progress<'q>(
         .bind(now)
         .bind(id)
         .bind(version)
+}
+
+/// Binds the event's parameters of [`ADVANCE`] and [`ADVANCE_SQLITE`] (`$11`..`$15`)
+/// after [`bind_progress`]'s.
+fn bind_event<'q>(
+    q: Query<'q, Any, AnyArguments>,
+    event: ProgressEvent<'q>,
+    data: &'q str,
+) -> Query<'q, Any, AnyArguments> {
+    q.bind(event.actor.role)
+        .bind(event.actor.id)
+        .bind(ENTITY)
+        .bind(event.kind)
+        .bind(data)
 }
 
 /// One event of an order recorded with a change of its progress ([`advance`]).
@@ -260,7 +286,10 @@ pub struct ProgressEvent<'a> {
 /// four (`BEGIN`, the two writes, `COMMIT`) and a second connection from the pool
 /// another (sqlx pings a connection as it goes back). SQLite has no data-modifying
 /// `WITH`; there the two run in a write transaction on the writer, once `conn` is
-/// back in the pool. Either way retried when transient, under `use_case`'s counters.
+/// back in the pool, sent as one query of two statements ([`ADVANCE_SQLITE`]: the event
+/// inserted only when the update changed the row), so the one writer is held for
+/// `BEGIN`, the query and `COMMIT` rather than a round trip more for the event. Either
+/// way retried when transient, under `use_case`'s counters.
 #[allow(clippy::too_many_arguments)]
 pub async fn advance(
     db: &Db,
@@ -275,35 +304,37 @@ pub async fn advance(
     if db.backend == Backend::Sqlite {
         // The reading connection goes back before the writer is awaited.
         drop(conn);
+        let data = event.data.to_string();
         return db
-            .run(use_case, |mut tx| async move {
-                save_progress(&mut tx, id, version, p, now).await?;
-                crate::event::record(
-                    &mut tx,
-                    now,
-                    event.actor,
-                    ENTITY,
-                    id,
-                    event.kind,
-                    event.data,
-                    None,
-                )
-                .await?;
-                Ok::<_, StoreError>((tx, ()))
+            .run(use_case, |mut tx| {
+                let data = data.clone();
+                async move {
+                    let r = bind_event(
+                        bind_progress(sqlx::query(ADVANCE_SQLITE.as_str()), p, now, id, version),
+                        event,
+                        &data,
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                    if r.rows_affected() == 2 {
+                        Ok((tx, ()))
+                    } else {
+                        Err(StoreError::Conflict("repair_order.changed_meanwhile"))
+                    }
+                }
             })
             .await;
     }
     let data = event.data.to_string();
     let mut n = 1;
     let inserted = loop {
-        let outcome = bind_progress(sqlx::query(ADVANCE.as_str()), p, now, id, version)
-            .bind(event.actor.role)
-            .bind(event.actor.id)
-            .bind(ENTITY)
-            .bind(event.kind)
-            .bind(&data)
-            .execute(&mut *conn)
-            .await;
+        let outcome = bind_event(
+            bind_progress(sqlx::query(ADVANCE.as_str()), p, now, id, version),
+            event,
+            &data,
+        )
+        .execute(&mut *conn)
+        .await;
         match outcome {
             Err(e) if crate::transaction::is_transient(&e) => {
                 if !crate::transaction::again(use_case, n).await {

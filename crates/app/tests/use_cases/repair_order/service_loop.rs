@@ -182,6 +182,7 @@ pub(crate) async fn full_service_loop(env: &Env) {
         .unwrap();
 
     whole_reads_as_its_parts(env, ro, fx.station).await;
+    an_advance_writes_both_or_neither(env, ro).await;
 
     // Quality inspection with the checkpoints applicable to this job. Two advisors
     // start it at once: one start is recorded, the other is refused (it re-reads the
@@ -335,6 +336,87 @@ async fn stage_starts(env: &Env, ro: i64, stage: &str) -> usize {
         .iter()
         .filter(|e| e.data["stage"] == stage)
         .count()
+}
+
+/// `store::repair_order::advance` (a stage change's write: one statement on
+/// PostgreSQL, one two-statement query on SQLite): at a stale version it changes
+/// nothing and records no event; at the current one it saves the progress, bumps the
+/// version and records exactly its one event.
+async fn an_advance_writes_both_or_neither(env: &Env, ro: i64) {
+    use domain::permission::Reach;
+    use store::event::Actor;
+    use store::repair_order::{Progress, ProgressEvent, advance};
+    let kinds = ["advance_probe"];
+    let mut c = env.app.db.pool.acquire().await.unwrap();
+    let before = store::repair_order::get(&mut c, &Reach::All, ro)
+        .await
+        .unwrap();
+    drop(c);
+    let p = Progress {
+        state: before.state.clone(),
+        current_stage: before.current_stage.clone(),
+        applicable: before.applicable.clone(),
+        promised_at: before.promised_at,
+        delivered_at: before.delivered_at,
+        late_minutes: before.late_minutes,
+        courtesy_car: before.courtesy_car,
+    };
+    let data = serde_json::json!({ "probe": true });
+    let event = ProgressEvent {
+        actor: Actor {
+            role: "system",
+            id: 0,
+            kind: "system",
+        },
+        kind: "advance_probe",
+        data: &data,
+    };
+    let probes = || async {
+        let mut c = env.app.db.pool.acquire().await.unwrap();
+        store::event::for_entity_of_kinds(&mut c, "repair_order", ro, &kinds)
+            .await
+            .unwrap()
+            .len()
+    };
+    let now = env.app.now_ms();
+    for stale in [before.version - 1, before.version + 1] {
+        let conn = env.app.db.pool.acquire().await.unwrap();
+        let e = advance(&env.app.db, conn, "test.advance", ro, stale, &p, now, event)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                store::StoreError::Conflict("repair_order.changed_meanwhile")
+            ),
+            "{e:?}"
+        );
+        assert_eq!(probes().await, 0, "no event at a stale version");
+    }
+    let mut c = env.app.db.pool.acquire().await.unwrap();
+    let after = store::repair_order::get(&mut c, &Reach::All, ro)
+        .await
+        .unwrap();
+    assert_eq!(after.version, before.version, "nothing saved");
+    let conn = env.app.db.pool.acquire().await.unwrap();
+    advance(
+        &env.app.db,
+        conn,
+        "test.advance",
+        ro,
+        before.version,
+        &p,
+        now,
+        event,
+    )
+    .await
+    .unwrap();
+    assert_eq!(probes().await, 1);
+    let after = store::repair_order::get(&mut c, &Reach::All, ro)
+        .await
+        .unwrap();
+    assert_eq!(after.version, before.version + 1);
+    assert_eq!(after.current_stage, before.current_stage);
 }
 
 /// The order read in one statement (`store::repair_order::whole`, what every action
