@@ -101,6 +101,9 @@ async function story() {
     let page = await newPage(browser, lang, 1440);
     await signInStaff(page, 'agent', lang);
     await page.goto(`${BASE_URL}/console/complaints/new`);
+    // `autofocus` is applied at the browser's next rendering step, not by the time
+    // `load` fires: on a busy machine the check ran before it (CI failed on one).
+    await page.waitForFunction(() => document.activeElement?.id === 'caller-q', null, { timeout: 5000 }).catch(() => {});
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'caller-q', 'the search has the focus');
     await page.keyboard.type('0000');
     await click(page, '#caller-search button[type=submit]');
