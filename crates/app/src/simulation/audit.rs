@@ -97,6 +97,7 @@ pub(super) async fn quarterly(
         Backend::Sqlite => 1,
     };
     let steps = steps()?;
+    let checklist = Checklist::default_list();
     let total = (stations.len() * audit_months.len()) as u64;
     progress("audits", 0, total);
     let (mut visits, mut actions, mut done) = (0, 0, 0);
@@ -114,7 +115,7 @@ pub(super) async fn quarterly(
                 continue;
             };
             clock.set(at);
-            let ids = visit(&app, &auditor, p, s, k, day).await?;
+            let ids = visit(&app, &auditor, &checklist, p, s, k, day).await?;
             visits += 1;
             actions += ids.len() as u64;
             opened.push(Opened {
@@ -161,17 +162,18 @@ fn visit_day(
     Ok((at.as_millisecond() + 25 * DAY_MS < cutoff).then_some((day, at)))
 }
 
-/// One visit of quarter `k`: started, answered as the seed decides and submitted;
+/// One visit of quarter `k` on `checklist` (the shipped one, built once per run):
+/// started, answered as the seed decides and submitted;
 /// answers the ids of the corrective actions it opened.
 async fn visit(
     app: &App,
     auditor: &Grant,
+    checklist: &Checklist,
     p: &Params,
     s: &Station,
     k: usize,
     day: jiff::civil::Date,
 ) -> AppResult<Vec<i64>> {
-    let checklist = Checklist::default_list();
     let kind = ["head_office", "third_party", "mystery_shopper"][k % 3];
     let v = crate::quality_audit::start(
         app,
