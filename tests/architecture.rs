@@ -6,6 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
+#[path = "architecture/cycles.rs"]
+mod cycles;
+
 /// The layers, as the table's columns: (heading, source folder).
 const LAYERS: [(&str, &str); 6] = [
     ("domain", "crates/domain/src"),

@@ -458,7 +458,7 @@ pub async fn change_severity(
         open(&c)?;
         let cat = domain::complaint::category::CategoryCode::parse(&c.category)
             .map_err(|_| AppError::Internal(format!("complaint category {}", c.category)))?;
-        let (pid, _) = super::policy::current(&mut tx, &cat, sev, now).await?;
+        let (pid, _) = super::clock::policy_in_force(&mut tx, &cat, sev, now).await?;
         store::complaint::set_severity(&mut tx, id, sev.level(), sev.reason(), pid).await?;
         clock::rebase(&mut tx, id, None, Some(pid), now, p.role.code(), p.id).await?;
         store::complaint::set_severity(&mut tx, id, sev.level(), sev.reason(), pid).await?;

@@ -160,7 +160,7 @@ pub async fn add(app: &App, grant: &Grant, input: &CategoryInput) -> AppResult<C
             Severity::Normal,
             Severity::Urgent(domain::complaint::UrgentReason::Safety),
         ] {
-            super::policy::current(&mut tx, code, sev, now).await?;
+            super::clock::policy_in_force(&mut tx, code, sev, now).await?;
         }
         record(&mut tx, grant, now, "complaint_category_added", code, names).await?;
         Ok((tx, ()))

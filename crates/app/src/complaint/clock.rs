@@ -10,6 +10,8 @@
 use crate::job::handler::{BoxFuture, Ctx, Handler, Outcome};
 use crate::{AppError, AppResult};
 use domain::calendar::{ClockMode, WorkingCalendar};
+use domain::complaint::Severity;
+use domain::complaint::category::CategoryCode;
 use domain::complaint::sla::{self, Clock, Level, Pause, Policy, Segment, Stage};
 use domain::permission::Reach;
 use jiff::Timestamp;
@@ -17,6 +19,35 @@ use sqlx::AnyConnection;
 use std::collections::HashMap;
 use store::complaint::ComplaintRow;
 use store::job::Claimed;
+
+/// The current version of a category × severity's policy, `(id, policy)`; the SPEC
+/// defaults (business hours) are stored as version 1 the first time one is needed.
+pub async fn policy_in_force(
+    conn: &mut AnyConnection,
+    category: &CategoryCode,
+    severity: Severity,
+    now: i64,
+) -> AppResult<(i64, Policy)> {
+    if let Some(row) =
+        store::complaint::clock::current_policy(conn, category.as_str(), severity.level()).await?
+    {
+        let p = serde_json::from_str(&row.body).map_err(|e| AppError::Internal(e.to_string()))?;
+        return Ok((row.id, p));
+    }
+    let p = Policy::spec_default(ClockMode::Business);
+    let body = serde_json::to_string(&p).map_err(|e| AppError::Internal(e.to_string()))?;
+    let id = store::complaint::clock::insert_policy(
+        conn,
+        category.as_str(),
+        severity.level(),
+        "business",
+        &body,
+        now,
+        0,
+    )
+    .await?;
+    Ok((id, p))
+}
 
 /// The timer kind of a complaint's checkpoints.
 pub const KIND: &str = "complaint.clock";

@@ -280,7 +280,7 @@ async fn file_as(
         let now_ts = jiff::Timestamp::from_millisecond(now)
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let severity = rules::effective_severity(asked, &earlier, now_ts);
-        let pol = policy::current(&mut tx, category, severity, now).await?;
+        let pol = clock::policy_in_force(&mut tx, category, severity, now).await?;
         let new = store::complaint::NewComplaint {
             station_id: station.id,
             region_id: station.region_id,

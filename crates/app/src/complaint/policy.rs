@@ -6,42 +6,10 @@
 use crate::transaction::run;
 use crate::{App, AppError, AppResult, conn};
 use domain::calendar::ClockMode;
-use domain::complaint::Severity;
-use domain::complaint::category::CategoryCode;
 use domain::complaint::sla::{Level, Policy, Targets};
 use domain::permission::{Action, Grant};
 use domain::{Violation, Violations};
 use serde::{Deserialize, Serialize};
-use sqlx::AnyConnection;
-
-/// The current version of a category × severity's policy, `(id, policy)`; the SPEC
-/// defaults (business hours) are stored as version 1 the first time one is needed.
-pub async fn current(
-    conn: &mut AnyConnection,
-    category: &CategoryCode,
-    severity: Severity,
-    now: i64,
-) -> AppResult<(i64, Policy)> {
-    if let Some(row) =
-        store::complaint::clock::current_policy(conn, category.as_str(), severity.level()).await?
-    {
-        let p = serde_json::from_str(&row.body).map_err(|e| AppError::Internal(e.to_string()))?;
-        return Ok((row.id, p));
-    }
-    let p = Policy::spec_default(ClockMode::Business);
-    let body = serde_json::to_string(&p).map_err(|e| AppError::Internal(e.to_string()))?;
-    let id = store::complaint::clock::insert_policy(
-        conn,
-        category.as_str(),
-        severity.level(),
-        "business",
-        &body,
-        now,
-        0,
-    )
-    .await?;
-    Ok((id, p))
-}
 
 /// What head office sends to publish a policy version.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]

@@ -16,9 +16,7 @@ use super::history::History;
 use crate::input::{Loose, date_in, int, text};
 use crate::network::expect;
 use crate::{App, AppError, AppResult, actor, conn};
-use domain::guarantee::battery::{
-    BatteryCheck, FadePromise, FadeVerdict, HeldCheck, breach, judge,
-};
+use domain::guarantee::battery::{FadePromise, FadeVerdict, breach, judge};
 use domain::permission::{Action, Grant, Reach};
 use domain::{Violation, Violations};
 use jiff::civil::Date;
@@ -126,41 +124,6 @@ fn promise_of(r: &PromiseRow) -> Option<FadePromise> {
         u32::try_from(r.km).ok()?,
     )
     .ok()
-}
-
-/// A stored check as the domain holds it (with the promise it is held to).
-fn held_of(r: &CheckRow) -> Option<HeldCheck> {
-    let promise = match (r.promise_share_permille, r.promise_years, r.promise_km) {
-        (Some(s), Some(y), Some(k)) => FadePromise::new(
-            u16::try_from(s).ok()?,
-            u8::try_from(y).ok()?,
-            u32::try_from(k).ok()?,
-        )
-        .ok(),
-        _ => None,
-    };
-    Some(HeldCheck {
-        id: r.id.to_string(),
-        check: BatteryCheck {
-            on: r.checked_on.parse().ok()?,
-            odometer_km: u32::try_from(r.odometer_km).ok()?,
-            share_permille: u16::try_from(r.share_permille).ok()?,
-        },
-        promise,
-    })
-}
-
-/// The battery checks of `vehicle` as held, oldest first; none for a car that is not
-/// an EV.
-pub(crate) async fn held(
-    c: &mut sqlx::AnyConnection,
-    vehicle: &store::vehicle::Vehicle,
-) -> AppResult<Vec<HeldCheck>> {
-    if !vehicle.is_ev {
-        return Ok(Vec::new());
-    }
-    let rows = store::guarantee::battery::checks(c, vehicle.id).await?;
-    Ok(rows.iter().filter_map(held_of).collect())
 }
 
 /// The battery position of a loaded history at `today`: each check judged against

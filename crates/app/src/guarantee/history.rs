@@ -18,7 +18,7 @@ use crate::calendar::station_zone;
 use crate::shared::ts;
 use crate::{AppError, AppResult};
 use domain::appointment::ServiceType;
-use domain::guarantee::battery::HeldCheck;
+use domain::guarantee::battery::{BatteryCheck, FadePromise, HeldCheck};
 use domain::guarantee::exclusion::{Exclusion, ExclusionReason};
 use domain::guarantee::main_part::{MainPart, System};
 use domain::guarantee::period::{Coverage, Policy};
@@ -26,6 +26,7 @@ use domain::guarantee::repair_time::{Excluded, ExcludedKind, RepairSpan};
 use domain::guarantee::right::{Action, Art23Fault, Line, Vehicle, Visit};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use store::guarantee::battery::CheckRow;
 use store::guarantee::line::LineRow;
 use store::guarantee::{ExcludedRow, SpanRow};
 use store::repair_order::vehicle_history::VehicleOrderRow;
@@ -127,7 +128,7 @@ pub(crate) async fn load(
             lines,
         });
     }
-    let battery = super::battery::held(c, &vehicle).await?;
+    let battery = held(c, &vehicle).await?;
     Ok(History {
         battery,
         vehicle,
@@ -291,4 +292,39 @@ pub(crate) fn line_of(l: &LineRow) -> AppResult<Line> {
         art23: l.art23.as_deref().and_then(art23_fault),
         exclusion,
     })
+}
+
+/// A stored check as the domain holds it (with the promise it is held to).
+fn held_of(r: &CheckRow) -> Option<HeldCheck> {
+    let promise = match (r.promise_share_permille, r.promise_years, r.promise_km) {
+        (Some(s), Some(y), Some(k)) => FadePromise::new(
+            u16::try_from(s).ok()?,
+            u8::try_from(y).ok()?,
+            u32::try_from(k).ok()?,
+        )
+        .ok(),
+        _ => None,
+    };
+    Some(HeldCheck {
+        id: r.id.to_string(),
+        check: BatteryCheck {
+            on: r.checked_on.parse().ok()?,
+            odometer_km: u32::try_from(r.odometer_km).ok()?,
+            share_permille: u16::try_from(r.share_permille).ok()?,
+        },
+        promise,
+    })
+}
+
+/// The battery checks of `vehicle` as held, oldest first; none for a car that is not
+/// an EV.
+async fn held(
+    c: &mut sqlx::AnyConnection,
+    vehicle: &store::vehicle::Vehicle,
+) -> AppResult<Vec<HeldCheck>> {
+    if !vehicle.is_ev {
+        return Ok(Vec::new());
+    }
+    let rows = store::guarantee::battery::checks(c, vehicle.id).await?;
+    Ok(rows.iter().filter_map(held_of).collect())
 }

@@ -259,7 +259,7 @@ async fn shared(db: &Db, now: Timestamp, spare: Option<i64>) -> AppResult<model:
     let questionnaire = crate::survey::ensure_questionnaire(&mut tx, now).await?;
     let mut policies = std::collections::HashMap::new();
     for c in domain::complaint::Category::ALL {
-        let (id, _) = crate::complaint::policy::current(
+        let (id, _) = crate::complaint::clock::policy_in_force(
             &mut tx,
             &(*c).into(),
             domain::complaint::Severity::Normal,

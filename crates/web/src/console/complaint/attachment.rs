@@ -1,7 +1,8 @@
 //! Evidence files on the complaint pages: the box the detail page shows (each file
 //! with its name as a link, kind, size, who sent it and when; the upload form with
-//! its limits stated beside the field), the upload (a `multipart/form-data` form read
-//! by the console's shared upload reader, checked by the domain's rule), and the file
+//! its limits stated beside the field), the upload's reading (a `multipart/form-data`
+//! form read by the console's shared upload reader, checked by the domain's rule; the
+//! form is received with the page's other forms, [`super::submit::upload`]), and the file
 //! served back with its checked type and a `Content-Disposition` naming it. The
 //! owner's page ([`crate::owner::complaint`]) uses the same rows and response.
 
@@ -209,65 +210,6 @@ pub async fn read(
         return Err((Some(csrf), AppError::Invalid(v.into())));
     }
     Ok((csrf, name, ct, bytes))
-}
-
-/// `POST /console/complaints/{id}/attachments`: one file. Success goes back to the
-/// files' box with a toast; a refusal shows the page again with the rule beside the
-/// field (413 too large, 415 a wrong type or lying bytes, 422 a bad name, 409 a
-/// closed complaint or too many files), nothing kept.
-pub async fn upload(
-    State(s): State<AppState>,
-    user: ConsoleUser,
-    Path(id): Path<String>,
-    mp: Result<Multipart, MultipartRejection>,
-) -> Response {
-    let chrome = user.chrome("complaints");
-    let Ok(id) = id.parse::<i64>() else {
-        return error_page(chrome, &AppError::NotFound);
-    };
-    let csrf_form = |token: String| super::super::form::FormData(vec![("csrf".into(), token)]);
-    let sent = match read(mp).await {
-        Ok((csrf, name, ct, bytes)) => {
-            if let Err(r) = user.check_csrf(&csrf_form(csrf)) {
-                return r;
-            }
-            match grant(&user, Action::ComplaintWrite) {
-                Ok(g) => app::complaint::attachment::add(&s.app, &g, id, &name, &ct, &bytes)
-                    .await
-                    .map(|_| ()),
-                Err(e) => Err(e),
-            }
-        }
-        Err((csrf, e)) => {
-            // A form too large to read has no token to check; nothing is kept anyway.
-            if let Some(token) = csrf
-                && let Err(r) = user.check_csrf(&csrf_form(token))
-            {
-                return r;
-            }
-            Err(e)
-        }
-    };
-    match sent {
-        Ok(()) => super::super::toast::redirect(
-            &format!("/console/complaints/{id}#attachments"),
-            "toast.complaint.attachment",
-        ),
-        Err(e @ (AppError::Invalid(_) | AppError::Refused(_))) => {
-            let status = refusal_status(&e);
-            let failed = Failed {
-                form: "attachment",
-                values: csrf_form(String::new()),
-                error: e,
-            };
-            let mut r = super::detail::show(&s, &user, id, Some(failed)).await;
-            if r.status().is_client_error() {
-                *r.status_mut() = status;
-            }
-            r
-        }
-        Err(e) => error_page(chrome, &e),
-    }
 }
 
 /// `GET /console/complaints/{id}/attachments/{attachment_id}`: the file, for whoever

@@ -77,7 +77,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/complaints/{id}/act", post(detail::act))
         .route(
             "/console/complaints/{id}/attachments",
-            post(attachment::upload)
+            post(submit::upload)
                 .get(detail::detail)
                 .layer(DefaultBodyLimit::max(attachment::UPLOAD_READ_LIMIT)),
         )

@@ -1,10 +1,11 @@
-//! Receives the working forms of the complaint detail page ([`super::forms`]): each
+//! Receives the working forms of the complaint detail page ([`super::forms`], and the
+//! evidence upload of [`super::attachment`]): each
 //! form posts to its own path; success goes back to the form's anchor with a toast
 //! (post–redirect–get), bad input shows the page again ([`super::detail::show`]) with
 //! each error beside its field and the typed values kept.
 
 use super::super::form::{FormData, error_page};
-use super::super::session::ConsoleUser;
+use super::super::session::{ConsoleUser, grant};
 use super::super::toast;
 use super::forms::{FORMS, Failed};
 use crate::AppState;
@@ -14,6 +15,7 @@ use app::complaint::action::{
     AnalysisInput, FollowUpInput, GoodwillInput, NoteInput, ReassignInput, SeverityInput, ZeroInput,
 };
 use axum::Router;
+use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::post;
@@ -154,5 +156,64 @@ async fn submit(
             super::detail::show(&s, &user, id, Some(failed)).await
         }
         Err(e) => error_page(user.chrome("complaints"), &e),
+    }
+}
+
+/// `POST /console/complaints/{id}/attachments`: one file. Success goes back to the
+/// files' box with a toast; a refusal shows the page again with the rule beside the
+/// field (413 too large, 415 a wrong type or lying bytes, 422 a bad name, 409 a
+/// closed complaint or too many files), nothing kept.
+pub async fn upload(
+    State(s): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    mp: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let chrome = user.chrome("complaints");
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(chrome, &AppError::NotFound);
+    };
+    let csrf_form = |token: String| super::super::form::FormData(vec![("csrf".into(), token)]);
+    let sent = match super::attachment::read(mp).await {
+        Ok((csrf, name, ct, bytes)) => {
+            if let Err(r) = user.check_csrf(&csrf_form(csrf)) {
+                return r;
+            }
+            match grant(&user, Action::ComplaintWrite) {
+                Ok(g) => app::complaint::attachment::add(&s.app, &g, id, &name, &ct, &bytes)
+                    .await
+                    .map(|_| ()),
+                Err(e) => Err(e),
+            }
+        }
+        Err((csrf, e)) => {
+            // A form too large to read has no token to check; nothing is kept anyway.
+            if let Some(token) = csrf
+                && let Err(r) = user.check_csrf(&csrf_form(token))
+            {
+                return r;
+            }
+            Err(e)
+        }
+    };
+    match sent {
+        Ok(()) => super::super::toast::redirect(
+            &format!("/console/complaints/{id}#attachments"),
+            "toast.complaint.attachment",
+        ),
+        Err(e @ (AppError::Invalid(_) | AppError::Refused(_))) => {
+            let status = super::attachment::refusal_status(&e);
+            let failed = Failed {
+                form: "attachment",
+                values: csrf_form(String::new()),
+                error: e,
+            };
+            let mut r = super::detail::show(&s, &user, id, Some(failed)).await;
+            if r.status().is_client_error() {
+                *r.status_mut() = status;
+            }
+            r
+        }
+        Err(e) => error_page(chrome, &e),
     }
 }
