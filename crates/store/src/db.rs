@@ -1,6 +1,7 @@
 //! The database handle over SQLite or PostgreSQL.
 
 use crate::error::StoreResult;
+use crate::group_commit::{Group, Write};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection, Executor, Row};
 use std::str::FromStr;
@@ -31,6 +32,9 @@ pub struct Db {
     /// instead of sleeping in SQLite's busy handler (whose back-off of up to 100 ms
     /// made the tail latency). On PostgreSQL the same pool as `pool`.
     writer: AnyPool,
+    /// On SQLite, the queue of one-statement writes committed in groups on `writer`
+    /// ([`Db::write_grouped`]).
+    group: Option<Group>,
 }
 
 impl Db {
@@ -71,10 +75,12 @@ impl Db {
             Backend::Sqlite => pool_options(backend, 1).connect_with(options).await?,
             Backend::Postgres => pool.clone(),
         };
+        let group = (backend == Backend::Sqlite).then(|| Group::start(writer.clone()));
         Ok(Db {
             pool,
             backend,
             writer,
+            group,
         })
     }
 
@@ -87,6 +93,17 @@ impl Db {
             Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.writer.begin().await?,
         })
+    }
+
+    /// Runs `write`, a write that stands alone (its own statement, no reads or
+    /// decisions between its parts), and answers the rows it changed once committed.
+    /// On SQLite it is committed in one transaction with the other such writes
+    /// waiting for the one writer ([`crate::group_commit`]); on PostgreSQL on its own.
+    pub async fn write_grouped(&self, write: Write) -> StoreResult<u64> {
+        match &self.group {
+            Some(group) => group.write(write).await,
+            None => crate::group_commit::single(&self.writer, &write).await,
+        }
     }
 
     /// Copies the SQLite write-ahead log into the database file as far as no reader

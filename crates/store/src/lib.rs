@@ -11,6 +11,7 @@ pub mod bulk;
 pub mod db;
 pub mod error;
 pub mod event;
+pub mod group_commit;
 pub mod idempotency;
 pub mod import;
 pub mod job;

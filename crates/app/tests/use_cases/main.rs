@@ -20,6 +20,7 @@ mod complaint_plan;
 mod demo_day;
 mod demo_guarantee;
 mod follow_up;
+mod group_commit;
 mod import_export;
 mod import_stream;
 mod job;

@@ -11,6 +11,7 @@ pub use whole::{WholeOrder, whole};
 use crate::db::{Backend, Db};
 use crate::error::{StoreError, StoreResult};
 use crate::event::Actor;
+use crate::group_commit::{Arg, Write};
 use crate::scope::station_filter;
 use domain::permission::Reach;
 use serde::Serialize;
@@ -251,18 +252,32 @@ fn bind_progress<'q>(
         .bind(version)
 }
 
-/// Binds the event's parameters of [`ADVANCE`] and [`ADVANCE_SQLITE`] (`$11`..`$15`)
-/// after [`bind_progress`]'s.
-fn bind_event<'q>(
-    q: Query<'q, Any, AnyArguments>,
-    event: ProgressEvent<'q>,
-    data: &'q str,
-) -> Query<'q, Any, AnyArguments> {
-    q.bind(event.actor.role)
-        .bind(event.actor.id)
-        .bind(ENTITY)
-        .bind(event.kind)
-        .bind(data)
+/// The parameters of [`ADVANCE`] and [`ADVANCE_SQLITE`]: [`PROGRESS_UPDATE`]'s
+/// (`$1`..`$10`, as [`bind_progress`] binds them), then the event's (`$11`..`$15`).
+fn advance_args(
+    p: &Progress,
+    now: i64,
+    id: i64,
+    version: i64,
+    event: ProgressEvent<'_>,
+) -> Vec<Arg> {
+    vec![
+        Arg::Text(Some(p.state.clone())),
+        Arg::Text(p.current_stage.clone()),
+        Arg::Text(Some(p.applicable.clone())),
+        Arg::Int(p.promised_at),
+        Arg::Int(p.delivered_at),
+        Arg::Int(p.late_minutes),
+        Arg::Int(Some(i64::from(p.courtesy_car))),
+        Arg::Int(Some(now)),
+        Arg::Int(Some(id)),
+        Arg::Int(Some(version)),
+        Arg::Text(Some(event.actor.role.to_string())),
+        Arg::Int(Some(event.actor.id)),
+        Arg::Text(Some(ENTITY.to_string())),
+        Arg::Text(Some(event.kind.to_string())),
+        Arg::Text(Some(event.data.to_string())),
+    ]
 }
 
 /// One event of an order recorded with a change of its progress ([`advance`]).
@@ -284,12 +299,12 @@ pub struct ProgressEvent<'a> {
 /// the event inserted from the row it returned, committed on its own, on `conn` (the
 /// connection the order was just read on): one round trip where a transaction took
 /// four (`BEGIN`, the two writes, `COMMIT`) and a second connection from the pool
-/// another (sqlx pings a connection as it goes back). SQLite has no data-modifying
-/// `WITH`; there the two run in a write transaction on the writer, once `conn` is
-/// back in the pool, sent as one query of two statements ([`ADVANCE_SQLITE`]: the event
-/// inserted only when the update changed the row), so the one writer is held for
-/// `BEGIN`, the query and `COMMIT` rather than a round trip more for the event. Either
-/// way retried when transient, under `use_case`'s counters.
+/// another (sqlx pings a connection as it goes back); retried when transient, under
+/// `use_case`'s counters. SQLite has no data-modifying `WITH`; there the two are one
+/// query of two statements ([`ADVANCE_SQLITE`]: the event inserted only when the
+/// update changed the row), a write that stands alone, so it is committed with the
+/// other stage changes waiting for the one writer ([`Db::write_grouped`]) once
+/// `conn` is back in the pool.
 #[allow(clippy::too_many_arguments)]
 pub async fn advance(
     db: &Db,
@@ -304,37 +319,21 @@ pub async fn advance(
     if db.backend == Backend::Sqlite {
         // The reading connection goes back before the writer is awaited.
         drop(conn);
-        let data = event.data.to_string();
-        return db
-            .run(use_case, |mut tx| {
-                let data = data.clone();
-                async move {
-                    let r = bind_event(
-                        bind_progress(sqlx::query(ADVANCE_SQLITE.as_str()), p, now, id, version),
-                        event,
-                        &data,
-                    )
-                    .execute(&mut *tx)
-                    .await?;
-                    if r.rows_affected() == 2 {
-                        Ok((tx, ()))
-                    } else {
-                        Err(StoreError::Conflict("repair_order.changed_meanwhile"))
-                    }
-                }
-            })
-            .await;
+        let write = Write {
+            sql: ADVANCE_SQLITE.as_str(),
+            args: advance_args(p, now, id, version, event),
+        };
+        return match db.write_grouped(write).await? {
+            2 => Ok(()),
+            _ => Err(StoreError::Conflict("repair_order.changed_meanwhile")),
+        };
     }
-    let data = event.data.to_string();
+    let args = advance_args(p, now, id, version, event);
     let mut n = 1;
     let inserted = loop {
-        let outcome = bind_event(
-            bind_progress(sqlx::query(ADVANCE.as_str()), p, now, id, version),
-            event,
-            &data,
-        )
-        .execute(&mut *conn)
-        .await;
+        let outcome = crate::group_commit::bind(sqlx::query(ADVANCE.as_str()), &args)
+            .execute(&mut *conn)
+            .await;
         match outcome {
             Err(e) if crate::transaction::is_transient(&e) => {
                 if !crate::transaction::again(use_case, n).await {

@@ -417,6 +417,41 @@ async fn an_advance_writes_both_or_neither(env: &Env, ro: i64) {
         .unwrap();
     assert_eq!(after.version, before.version + 1);
     assert_eq!(after.current_stage, before.current_stage);
+    // Eight writers at once, all at the version now stored (on SQLite they are
+    // committed together, [`store::group_commit`]): exactly one lands, the others
+    // find the order changed, and exactly one more event is recorded.
+    let mut writers = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (db, p, data) = (env.app.db.clone(), p.clone(), data.clone());
+        let version = after.version;
+        writers.spawn(async move {
+            let event = ProgressEvent {
+                actor: Actor {
+                    role: "system",
+                    id: 0,
+                    kind: "system",
+                },
+                kind: "advance_probe",
+                data: &data,
+            };
+            let conn = db.pool.acquire().await.unwrap();
+            advance(&db, conn, "test.advance", ro, version, &p, now, event).await
+        });
+    }
+    let (mut landed, mut conflicts) = (0, 0);
+    while let Some(outcome) = writers.join_next().await {
+        match outcome.unwrap() {
+            Ok(()) => landed += 1,
+            Err(store::StoreError::Conflict("repair_order.changed_meanwhile")) => conflicts += 1,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!((landed, conflicts), (1, 7));
+    assert_eq!(probes().await, 2);
+    let last = store::repair_order::get(&mut c, &Reach::All, ro)
+        .await
+        .unwrap();
+    assert_eq!(last.version, after.version + 1);
 }
 
 /// The order read in one statement (`store::repair_order::whole`, what every action
