@@ -1,9 +1,11 @@
 //! The database handle over SQLite or PostgreSQL.
 
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use crate::group_commit::{Group, Write};
+use crate::transaction::{Transient, again};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection, Executor, Row};
+use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -93,6 +95,42 @@ impl Db {
             Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.writer.begin().await?,
         })
+    }
+
+    /// Runs `attempt` in a write transaction and commits what it hands back; runs it
+    /// again on a fresh transaction when it (or the commit) failed with a transient
+    /// error, and gives up with [`StoreError::Busy`] after
+    /// [`crate::transaction::ATTEMPTS`] (what counts as transient, the pauses). `use_case`
+    /// names the counters (`"appointment.book"`). An `Err` from `attempt` rolls back.
+    pub async fn run<T, E, F, Fut>(&self, use_case: &'static str, mut attempt: F) -> Result<T, E>
+    where
+        F: FnMut(Tx) -> Fut,
+        Fut: Future<Output = Result<(Tx, T), E>>,
+        E: From<StoreError> + Transient,
+    {
+        let mut n = 1;
+        loop {
+            let outcome = match self.begin().await {
+                Err(e) => Err(E::from(e)),
+                Ok(tx) => match attempt(tx).await {
+                    Ok((tx, value)) => tx
+                        .commit()
+                        .await
+                        .map(|()| value)
+                        .map_err(|e| E::from(StoreError::from(e))),
+                    Err(e) => Err(e),
+                },
+            };
+            match outcome {
+                Err(e) if e.transient() => {
+                    if !again(use_case, n).await {
+                        return Err(E::from(StoreError::Busy(use_case)));
+                    }
+                    n += 1;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Runs `write`, a write that stands alone (its own statement, no reads or

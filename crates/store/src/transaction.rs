@@ -1,5 +1,6 @@
-//! The one transaction runner: every write of a use case runs as a closure that gets
-//! a fresh transaction and hands it back to be committed. When the database answers
+//! What the one transaction runner ([`crate::db::Db::run`]) retries, and how: every
+//! write of a use case runs as a closure that gets a fresh transaction and hands it
+//! back to be committed. When the database answers
 //! that the transaction lost a race it could not see coming — PostgreSQL's deadlock
 //! (`40P01`) or serialization failure (`40001`), SQLite's busy or locked — the whole
 //! closure runs again on a fresh transaction, after a short jittered pause, up to
@@ -14,9 +15,7 @@
 //! station, then slot start (see [`crate::capacity::lock`]); within a slot the bay
 //! row before the technician rows.
 
-use crate::db::{Db, Tx};
 use crate::error::StoreError;
-use std::future::Future;
 use std::time::Duration;
 
 /// Attempts of one transaction before the caller is told to come back later.
@@ -80,43 +79,6 @@ pub fn pause(n: u32, unit: f64) -> Duration {
 /// A uniform number in `[0, 1)` for the jitter.
 fn jitter() -> f64 {
     rand::random::<f64>()
-}
-
-impl Db {
-    /// Runs `attempt` in a write transaction and commits what it hands back; runs it
-    /// again on a fresh transaction when it (or the commit) failed with a transient
-    /// error, and gives up with [`StoreError::Busy`] after [`ATTEMPTS`]. `use_case`
-    /// names the counters (`"appointment.book"`). An `Err` from `attempt` rolls back.
-    pub async fn run<T, E, F, Fut>(&self, use_case: &'static str, mut attempt: F) -> Result<T, E>
-    where
-        F: FnMut(Tx) -> Fut,
-        Fut: Future<Output = Result<(Tx, T), E>>,
-        E: From<StoreError> + Transient,
-    {
-        let mut n = 1;
-        loop {
-            let outcome = match self.begin().await {
-                Err(e) => Err(E::from(e)),
-                Ok(tx) => match attempt(tx).await {
-                    Ok((tx, value)) => tx
-                        .commit()
-                        .await
-                        .map(|()| value)
-                        .map_err(|e| E::from(StoreError::from(e))),
-                    Err(e) => Err(e),
-                },
-            };
-            match outcome {
-                Err(e) if e.transient() => {
-                    if !again(use_case, n).await {
-                        return Err(E::from(StoreError::Busy(use_case)));
-                    }
-                    n += 1;
-                }
-                other => return other,
-            }
-        }
-    }
 }
 
 /// After the `n`th attempt of `use_case` failed with a transient error: counts it and
