@@ -344,8 +344,7 @@ async fn stage_starts(env: &Env, ro: i64, stage: &str) -> usize {
 /// version and records exactly its one event.
 async fn an_advance_writes_both_or_neither(env: &Env, ro: i64) {
     use domain::permission::Reach;
-    use store::event::Actor;
-    use store::repair_order::{Progress, ProgressEvent, advance};
+    use store::repair_order::{Progress, advance};
     let kinds = ["advance_probe"];
     let mut c = env.app.db.pool.acquire().await.unwrap();
     let before = store::repair_order::get(&mut c, &Reach::All, ro)
@@ -362,15 +361,7 @@ async fn an_advance_writes_both_or_neither(env: &Env, ro: i64) {
         courtesy_car: before.courtesy_car,
     };
     let data = serde_json::json!({ "probe": true });
-    let event = ProgressEvent {
-        actor: Actor {
-            role: "system",
-            id: 0,
-            kind: "system",
-        },
-        kind: "advance_probe",
-        data: &data,
-    };
+    let event = probe_event(&data);
     let probes = || async {
         let mut c = env.app.db.pool.acquire().await.unwrap();
         store::event::for_entity_of_kinds(&mut c, "repair_order", ro, &kinds)
@@ -425,15 +416,7 @@ async fn an_advance_writes_both_or_neither(env: &Env, ro: i64) {
         let (db, p, data) = (env.app.db.clone(), p.clone(), data.clone());
         let version = after.version;
         writers.spawn(async move {
-            let event = ProgressEvent {
-                actor: Actor {
-                    role: "system",
-                    id: 0,
-                    kind: "system",
-                },
-                kind: "advance_probe",
-                data: &data,
-            };
+            let event = probe_event(&data);
             let conn = db.pool.acquire().await.unwrap();
             advance(&db, conn, "test.advance", ro, version, &p, now, event).await
         });
@@ -514,4 +497,17 @@ async fn whole_reads_as_its_parts(env: &Env, ro: i64, station: i64) {
         .unwrap();
     assert!(bare.events.is_empty());
     assert_eq!((bare.row, bare.lines), (w.row, w.lines));
+}
+
+/// The probe event `an_advance_writes_both_or_neither` records, by the system.
+fn probe_event(data: &serde_json::Value) -> store::repair_order::ProgressEvent<'_> {
+    store::repair_order::ProgressEvent {
+        actor: store::event::Actor {
+            role: "system",
+            id: 0,
+            kind: "system",
+        },
+        kind: "advance_probe",
+        data,
+    }
 }
