@@ -15,10 +15,8 @@ use crate::group_commit::{Arg, Write};
 use crate::scope::station_filter;
 use domain::permission::Reach;
 use serde::Serialize;
-use sqlx::any::AnyArguments;
 use sqlx::any::AnyRow;
 use sqlx::pool::PoolConnection;
-use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Row};
 use std::sync::LazyLock;
 
@@ -194,7 +192,8 @@ pub async fn save_progress(
     p: &Progress,
     now: i64,
 ) -> StoreResult<()> {
-    let r = bind_progress(sqlx::query(PROGRESS_UPDATE), p, now, id, version)
+    let args = progress_args(p, now, id, version);
+    let r = crate::group_commit::bind(sqlx::query(PROGRESS_UPDATE), &args)
         .execute(conn)
         .await?;
     if r.rows_affected() == 1 {
@@ -204,8 +203,8 @@ pub async fn save_progress(
     }
 }
 
-/// The version-guarded update of an order's progress, `$1`..`$10` bound by
-/// [`bind_progress`].
+/// The version-guarded update of an order's progress, `$1`..`$10` as
+/// [`progress_args`] lists them.
 const PROGRESS_UPDATE: &str = "UPDATE repair_orders SET state = $1, current_stage = $2, applicable = $3, \
      promised_at = $4, delivered_at = $5, late_minutes = $6, courtesy_car = $7, version = version + 1, \
      updated_at = $8 WHERE id = $9 AND version = $10";
@@ -232,35 +231,8 @@ static ADVANCE_SQLITE: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// Binds [`PROGRESS_UPDATE`]'s parameters.
-fn bind_progress<'q>(
-    q: Query<'q, Any, AnyArguments>,
-    p: &'q Progress,
-    now: i64,
-    id: i64,
-    version: i64,
-) -> Query<'q, Any, AnyArguments> {
-    q.bind(&p.state)
-        .bind(p.current_stage.as_deref())
-        .bind(&p.applicable)
-        .bind(p.promised_at)
-        .bind(p.delivered_at)
-        .bind(p.late_minutes)
-        .bind(p.courtesy_car as i64)
-        .bind(now)
-        .bind(id)
-        .bind(version)
-}
-
-/// The parameters of [`ADVANCE`] and [`ADVANCE_SQLITE`]: [`PROGRESS_UPDATE`]'s
-/// (`$1`..`$10`, as [`bind_progress`] binds them), then the event's (`$11`..`$15`).
-fn advance_args(
-    p: &Progress,
-    now: i64,
-    id: i64,
-    version: i64,
-    event: ProgressEvent<'_>,
-) -> Vec<Arg> {
+/// [`PROGRESS_UPDATE`]'s parameters, in order.
+fn progress_args(p: &Progress, now: i64, id: i64, version: i64) -> Vec<Arg> {
     vec![
         Arg::Text(Some(p.state.clone())),
         Arg::Text(p.current_stage.clone()),
@@ -272,12 +244,27 @@ fn advance_args(
         Arg::Int(Some(now)),
         Arg::Int(Some(id)),
         Arg::Int(Some(version)),
+    ]
+}
+
+/// The parameters of [`ADVANCE`] and [`ADVANCE_SQLITE`]: [`progress_args`]
+/// (`$1`..`$10`), then the event's (`$11`..`$15`).
+fn advance_args(
+    p: &Progress,
+    now: i64,
+    id: i64,
+    version: i64,
+    event: ProgressEvent<'_>,
+) -> Vec<Arg> {
+    let mut args = progress_args(p, now, id, version);
+    args.extend([
         Arg::Text(Some(event.actor.role.to_string())),
         Arg::Int(Some(event.actor.id)),
         Arg::Text(Some(ENTITY.to_string())),
         Arg::Text(Some(event.kind.to_string())),
         Arg::Text(Some(event.data.to_string())),
-    ]
+    ]);
+    args
 }
 
 /// One event of an order recorded with a change of its progress ([`advance`]).
