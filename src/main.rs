@@ -19,6 +19,14 @@ mod shutdown;
 use jobs::JobsCommand;
 use settings::{Purpose, Settings};
 
+/// mimalloc instead of the system allocator. Why: under load (32 advisors changing
+/// stages on PostgreSQL) glibc's malloc and free were a tenth of the machine's CPU,
+/// most of it consolidating and unlinking free chunks behind the database driver's
+/// many small row buffers; see `crates/web/examples/bench_stage.rs`, which allocates
+/// the same way.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// After-sales service platform for a car maker and its service stations.
 ///
 /// Settings come from a TOML file (`--config`, default `aftersales.toml` if present)

@@ -1,7 +1,7 @@
 //! The database handle over SQLite or PostgreSQL.
 
 use crate::error::{StoreError, StoreResult};
-use crate::group_commit::{Group, Write};
+use crate::group_commit::{Group, Grouping, Write};
 use crate::transaction::{Transient, again};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection, Executor, Row};
@@ -34,9 +34,9 @@ pub struct Db {
     /// instead of sleeping in SQLite's busy handler (whose back-off of up to 100 ms
     /// made the tail latency). On PostgreSQL the same pool as `pool`.
     writer: AnyPool,
-    /// On SQLite, the queue of one-statement writes committed in groups on `writer`
+    /// The queue of one-statement writes committed in groups on `writer`
     /// ([`Db::write_grouped`]).
-    group: Option<Group>,
+    group: Group,
 }
 
 impl Db {
@@ -77,7 +77,11 @@ impl Db {
             Backend::Sqlite => pool_options(backend, 1).connect_with(options).await?,
             Backend::Postgres => pool.clone(),
         };
-        let group = (backend == Backend::Sqlite).then(|| Group::start(writer.clone()));
+        let grouping = match backend {
+            Backend::Sqlite => Grouping::OneTransaction,
+            Backend::Postgres => Grouping::OneStatement,
+        };
+        let group = Group::start(writer.clone(), grouping);
         Ok(Db {
             pool,
             backend,
@@ -136,12 +140,20 @@ impl Db {
     /// Runs `write`, a write that stands alone (its own statement, no reads or
     /// decisions between its parts), and answers the rows it changed once committed.
     /// On SQLite it is committed in one transaction with the other such writes
-    /// waiting for the one writer ([`crate::group_commit`]); on PostgreSQL on its own.
+    /// waiting for the one writer; on PostgreSQL in one statement with the other
+    /// writes of its family waiting, when it says how it combines
+    /// ([`crate::group_commit::Combined`]), else on its own ([`crate::group_commit`]).
     pub async fn write_grouped(&self, write: Write) -> StoreResult<u64> {
-        match &self.group {
-            Some(group) => group.write(write).await,
-            None => crate::group_commit::single(&self.writer, &write).await,
+        if self.backend == Backend::Postgres && write.combined.is_none() {
+            return crate::group_commit::single(&self.writer, &write).await;
         }
+        self.group.write(write).await
+    }
+
+    /// What the group commit ([`Db::write_grouped`]) has done since this database was
+    /// opened: groups committed together, their writes, groups that failed.
+    pub fn group_commit_tally(&self) -> crate::group_commit::Tally {
+        self.group.tally()
     }
 
     /// Copies the SQLite write-ahead log into the database file as far as no reader

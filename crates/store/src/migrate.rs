@@ -229,6 +229,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0041_complaint_provisional.sql"),
         postgres: include_str!("../migrations/postgres/0041_complaint_provisional.sql"),
     },
+    Migration {
+        version: 42,
+        name: "follow_up_trigger_when",
+        sqlite: include_str!("../migrations/sqlite/0042_follow_up_trigger_when.sql"),
+        postgres: include_str!("../migrations/postgres/0042_follow_up_trigger_when.sql"),
+    },
 ];
 
 /// A fingerprint of the PostgreSQL migrations (their versions and SQL), stable across

@@ -35,6 +35,10 @@ mod duties;
 #[path = "support/query_count.rs"]
 mod query_count;
 
+/// The server binary's allocator (`src/main.rs`), so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const CLIENTS: usize = 32;
 
 /// Orders whose stage changes are counted statement by statement.

@@ -266,28 +266,19 @@ pub(crate) async fn save(
 
 /// Saves the order's progress from its domain state, guarded on its version, with
 /// the one event of the change, both or neither, without a transaction of the
-/// caller's ([`store::repair_order::advance`]: one statement on PostgreSQL): a stage
-/// change that writes nothing else.
+/// caller's ([`store::repair_order::advance`]: committed with the other stage changes
+/// waiting): a stage change that writes nothing else. The reading connection goes
+/// back to the pool first.
 pub(crate) async fn advance(
     app: &crate::App,
     c: Conn,
-    use_case: &'static str,
     l: &Loaded,
     event: ProgressEvent<'_>,
     now: i64,
 ) -> AppResult<()> {
+    drop(c);
     let p = progress(l, l.row.late_minutes, l.row.courtesy_car);
-    store::repair_order::advance(
-        &app.db,
-        c,
-        use_case,
-        l.row.id,
-        l.row.version,
-        &p,
-        now,
-        event,
-    )
-    .await?;
+    store::repair_order::advance(&app.db, l.row.id, l.row.version, &p, now, event).await?;
     Ok(())
 }
 

@@ -128,7 +128,7 @@ pub async fn start_stage(app: &App, grant: &Grant, id: i64, stage: Stage) -> App
         l.order.start_stage(stage, now).map_err(refused)?;
         let data = stage_data(stage);
         let event = stage_event(grant, "stage_started", &data);
-        advance(app, c, "repair_order.start_stage", &l, event, now_ms).await
+        advance(app, c, &l, event, now_ms).await
     })
     .await
 }
@@ -337,10 +337,10 @@ pub async fn complete_stage(
             courtesy_car: l.row.courtesy_car,
         };
         if stage != Stage::Delivery {
-            // Nothing but the progress and its event: one statement on PostgreSQL.
+            // Nothing but the progress and its event: a write that stands alone.
             let data = stage_data(stage);
             let event = stage_event(grant, "stage_completed", &data);
-            advance(app, c, "repair_order.complete_stage", &l, event, now_ms).await?;
+            advance(app, c, &l, event, now_ms).await?;
             return Ok(out);
         }
         // The hand-over: its own transaction (bill, survey, KPI counters, follow-up),

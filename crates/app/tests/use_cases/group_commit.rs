@@ -1,10 +1,11 @@
 //! Writes that stand alone (`store::db::Db::write_grouped`), on SQLite committed
-//! together on the one writer and on PostgreSQL one by one: each caller gets its own
-//! outcome, and a write that fails fails alone while the others of its group land.
+//! together on the one writer and on PostgreSQL combined into one statement when they
+//! say how (else one by one): each caller gets its own outcome, and a write that fails
+//! fails alone while the others of its group land.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use app::AppSettings;
-use store::group_commit::{Arg, Write};
+use store::group_commit::{Arg, Combined, Write};
 
 use crate::common;
 use common::Env;
@@ -55,6 +56,7 @@ async fn a_failing_write_fails_alone(env: &Env) {
             db.write_grouped(Write {
                 sql: "INSERT INTO group_probe (id, n) VALUES ($1, $2)",
                 args: vec![Arg::Int(Some(id)), Arg::Int(Some(i))],
+                combined: None,
             })
             .await
         });
@@ -84,6 +86,7 @@ async fn a_failing_write_fails_alone(env: &Env) {
         .write_grouped(Write {
             sql: "INSERT INTO group_probe (id, n) VALUES ($1, $2)",
             args: vec![Arg::Int(Some(1000)), Arg::Int(None)],
+            combined: None,
         })
         .await;
     assert!(e.is_err(), "{e:?}");
@@ -92,4 +95,115 @@ async fn a_failing_write_fails_alone(env: &Env) {
         .await
         .unwrap();
     assert_eq!(rows, 50);
+}
+
+on_both_backends!(combined_writes_answer_each_caller);
+
+/// A version-guarded bump of a row, combined on PostgreSQL.
+static BUMP: Combined = Combined {
+    template: "WITH x (id, version, n) AS (VALUES {rows}) \
+        UPDATE group_versions g SET version = g.version + 1, n = x.n FROM x \
+        WHERE g.id = x.id AND g.version = x.version RETURNING g.id",
+    key: 0,
+};
+
+/// [`BUMP`] for one write.
+const BUMP_ALONE: &str =
+    "UPDATE group_versions SET version = version + 1, n = $3 WHERE id = $1 AND version = $2";
+
+/// Two bumps of each of forty rows at the version both read, at once, and one bump
+/// that the table refuses: of each pair exactly one lands and the other is told
+/// nothing changed (on PostgreSQL never in the same statement), the refused one fails
+/// alone, and on PostgreSQL writes were combined into statements of more than one.
+async fn combined_writes_answer_each_caller(env: &Env) {
+    let db = &env.app.db;
+    sqlx::raw_sql(
+        "CREATE TABLE group_versions (id BIGINT PRIMARY KEY, version BIGINT NOT NULL, n BIGINT NOT NULL)",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    for id in 0..=40i64 {
+        sqlx::query("INSERT INTO group_versions (id, version, n) VALUES ($1, 0, 0)")
+            .bind(id)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+    let bump = |db: store::Db, id: i64, n: Option<i64>| async move {
+        let write = Write {
+            sql: BUMP_ALONE,
+            args: vec![Arg::Int(Some(id)), Arg::Int(Some(0)), Arg::Int(n)],
+            combined: Some(&BUMP),
+        };
+        (id, db.write_grouped(write).await)
+    };
+    // On PostgreSQL the table is held locked while the writes queue up, so that the
+    // first group waits and the rest are taken together once it is released.
+    let postgres = db.backend == store::Backend::Postgres;
+    let lock = if postgres {
+        let mut tx = db.pool.begin().await.unwrap();
+        sqlx::query("LOCK TABLE group_versions IN EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        Some(tx)
+    } else {
+        None
+    };
+    let mut writes = tokio::task::JoinSet::new();
+    for id in 0..40i64 {
+        writes.spawn(bump(db.clone(), id, Some(id)));
+        writes.spawn(bump(db.clone(), id, Some(100 + id)));
+    }
+    // The refused write joins the queue behind the others (on PostgreSQL not as the
+    // first write, which waits alone for the lock).
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    writes.spawn(bump(db.clone(), 40, None));
+    if let Some(tx) = lock {
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        tx.commit().await.unwrap();
+    }
+    let mut landed = std::collections::BTreeMap::<i64, (u32, u32)>::new();
+    let mut refused = Vec::new();
+    while let Some(joined) = writes.join_next().await {
+        let (id, outcome) = joined.unwrap();
+        match outcome {
+            Ok(count) => {
+                let e = landed.entry(id).or_default();
+                match count {
+                    1 => e.0 += 1,
+                    0 => e.1 += 1,
+                    other => panic!("row {id}: count {other}"),
+                }
+            }
+            Err(e) => {
+                assert!(!matches!(e, store::StoreError::Busy(_)), "{e:?}");
+                refused.push(id);
+            }
+        }
+    }
+    assert_eq!(refused, vec![40]);
+    assert_eq!(landed.len(), 40);
+    assert!(landed.values().all(|&pair| pair == (1, 1)), "{landed:?}");
+    let (bumped, untouched): (i64, i64) = sqlx::query_as(
+        "SELECT SUM(CASE WHEN version = 1 THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN version = 0 AND n = 0 THEN 1 ELSE 0 END) FROM group_versions",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!((bumped, untouched), (40, 1));
+    let tally = db.group_commit_tally();
+    if postgres {
+        // The group with the refused write failed and was run alone; the rest were
+        // combined into statements of more than one write.
+        assert_eq!(tally.failed, 1, "{tally:?}");
+        assert!(
+            tally.together >= 1 && tally.writes_together > tally.together,
+            "{tally:?}"
+        );
+    } else {
+        assert!(tally.failed <= 1, "{tally:?}");
+    }
 }

@@ -11,13 +11,12 @@ pub use whole::{WholeOrder, whole};
 use crate::db::{Backend, Db};
 use crate::error::{StoreError, StoreResult};
 use crate::event::Actor;
-use crate::group_commit::{Arg, Write};
+use crate::group_commit::{Arg, Combined, Write};
 use crate::scope::station_filter;
 use domain::permission::Reach;
 use serde::Serialize;
 use sqlx::any::AnyRow;
-use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, AssertSqlSafe, Row};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use std::sync::LazyLock;
 
 /// Entity name of repair orders in the event log.
@@ -210,7 +209,9 @@ const PROGRESS_UPDATE: &str = "UPDATE repair_orders SET state = $1, current_stag
      updated_at = $8 WHERE id = $9 AND version = $10";
 
 /// [`PROGRESS_UPDATE`] and the event of the change in one statement (PostgreSQL), the
-/// event's actor role, actor, entity, kind and data in `$11`..`$15`.
+/// event's actor role, actor, entity, kind and data in `$11`..`$15`: the update in a
+/// data-modifying `WITH`, the event inserted from the row it returned. Counts 1 (the
+/// event) or 0, as [`ADVANCE_COMBINED`] does.
 static ADVANCE: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH changed AS ({PROGRESS_UPDATE} RETURNING id) \
@@ -219,8 +220,26 @@ static ADVANCE: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// [`ADVANCE`] for many orders at once (PostgreSQL's group commit): the parameters of
+/// each as one row of `x`, named as [`advance_args`] lists them; answers the orders
+/// changed.
+static ADVANCE_COMBINED: Combined = Combined {
+    template: "WITH x (state, current_stage, applicable, promised_at, delivered_at, late_minutes, \
+        courtesy_car, updated_at, id, version, actor_role, actor_id, entity, kind, data) \
+        AS (VALUES {rows}), \
+        changed AS (UPDATE repair_orders r SET state = x.state, current_stage = x.current_stage, \
+        applicable = x.applicable, promised_at = x.promised_at, delivered_at = x.delivered_at, \
+        late_minutes = x.late_minutes, courtesy_car = x.courtesy_car, version = r.version + 1, \
+        updated_at = x.updated_at FROM x WHERE r.id = x.id AND r.version = x.version RETURNING r.id), \
+        recorded AS (INSERT INTO events (at, actor_role, actor_id, entity, entity_id, kind, data, reason) \
+        SELECT x.updated_at, x.actor_role, x.actor_id, x.entity, x.id, x.kind, x.data, NULL \
+        FROM changed JOIN x ON x.id = changed.id) \
+        SELECT id FROM changed",
+    key: 8,
+};
+
 /// [`PROGRESS_UPDATE`] and the event of the change as one query of two statements
-/// (SQLite, in the caller's transaction): the event is inserted only if the update
+/// (SQLite, in the group's transaction): the event is inserted only if the update
 /// changed the order (`changes()` is the row count of the statement just completed),
 /// so the query changes two rows or none. Parameters as in [`ADVANCE`].
 static ADVANCE_SQLITE: LazyLock<String> = LazyLock::new(|| {
@@ -280,61 +299,33 @@ pub struct ProgressEvent<'a> {
 
 /// Saves an order's progress guarded on `version` ([`save_progress`]) and records one
 /// event of the change ([`crate::event::record`]), both or neither: what a stage
-/// change writes.
+/// change writes. [`StoreError::Conflict`] when the order changed after it was read.
 ///
-/// On PostgreSQL the two are one statement, the update in a data-modifying `WITH` and
-/// the event inserted from the row it returned, committed on its own, on `conn` (the
-/// connection the order was just read on): one round trip where a transaction took
-/// four (`BEGIN`, the two writes, `COMMIT`) and a second connection from the pool
-/// another (sqlx pings a connection as it goes back); retried when transient, under
-/// `use_case`'s counters. SQLite has no data-modifying `WITH`; there the two are one
-/// query of two statements ([`ADVANCE_SQLITE`]: the event inserted only when the
-/// update changed the row), a write that stands alone, so it is committed with the
-/// other stage changes waiting for the one writer ([`Db::write_grouped`]) once
-/// `conn` is back in the pool.
-#[allow(clippy::too_many_arguments)]
+/// A write that stands alone, so it is committed with the other stage changes
+/// waiting ([`Db::write_grouped`]): on PostgreSQL as one statement for all of them
+/// ([`ADVANCE_COMBINED`]; [`ADVANCE`] when alone), on SQLite as one query of two
+/// statements each ([`ADVANCE_SQLITE`]: no data-modifying `WITH` there) in one
+/// transaction on the one writer.
 pub async fn advance(
     db: &Db,
-    mut conn: PoolConnection<Any>,
-    use_case: &'static str,
     id: i64,
     version: i64,
     p: &Progress,
     now: i64,
     event: ProgressEvent<'_>,
 ) -> StoreResult<()> {
-    if db.backend == Backend::Sqlite {
-        // The reading connection goes back before the writer is awaited.
-        drop(conn);
-        let write = Write {
-            sql: ADVANCE_SQLITE.as_str(),
-            args: advance_args(p, now, id, version, event),
-        };
-        return match db.write_grouped(write).await? {
-            2 => Ok(()),
-            _ => Err(StoreError::Conflict("repair_order.changed_meanwhile")),
-        };
-    }
-    let args = advance_args(p, now, id, version, event);
-    let mut n = 1;
-    let inserted = loop {
-        let outcome = crate::group_commit::bind(sqlx::query(ADVANCE.as_str()), &args)
-            .execute(&mut *conn)
-            .await;
-        match outcome {
-            Err(e) if crate::transaction::is_transient(&e) => {
-                if !crate::transaction::again(use_case, n).await {
-                    return Err(StoreError::Busy(use_case));
-                }
-                n += 1;
-            }
-            other => break other?,
-        }
+    let sql = match db.backend {
+        Backend::Sqlite => ADVANCE_SQLITE.as_str(),
+        Backend::Postgres => ADVANCE.as_str(),
     };
-    if inserted.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict("repair_order.changed_meanwhile"))
+    let write = Write {
+        sql,
+        args: advance_args(p, now, id, version, event),
+        combined: Some(&ADVANCE_COMBINED),
+    };
+    match db.write_grouped(write).await? {
+        0 => Err(StoreError::Conflict("repair_order.changed_meanwhile")),
+        _ => Ok(()),
     }
 }
 

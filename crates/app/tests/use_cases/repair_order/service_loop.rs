@@ -325,6 +325,7 @@ pub(crate) async fn full_service_loop(env: &Env) {
     .collect();
     assert_eq!(kinds.iter().filter(|k| *k == "stage_started").count(), 6);
     assert_eq!(kinds.iter().filter(|k| *k == "stage_completed").count(), 5);
+    stage_changes_of_many_orders_commit_together(env, &fx).await;
 }
 
 /// How many `stage_started` events of `stage` the order has.
@@ -371,8 +372,7 @@ async fn an_advance_writes_both_or_neither(env: &Env, ro: i64) {
     };
     let now = env.app.now_ms();
     for stale in [before.version - 1, before.version + 1] {
-        let conn = env.app.db.pool.acquire().await.unwrap();
-        let e = advance(&env.app.db, conn, "test.advance", ro, stale, &p, now, event)
+        let e = advance(&env.app.db, ro, stale, &p, now, event)
             .await
             .unwrap_err();
         assert!(
@@ -389,19 +389,9 @@ async fn an_advance_writes_both_or_neither(env: &Env, ro: i64) {
         .await
         .unwrap();
     assert_eq!(after.version, before.version, "nothing saved");
-    let conn = env.app.db.pool.acquire().await.unwrap();
-    advance(
-        &env.app.db,
-        conn,
-        "test.advance",
-        ro,
-        before.version,
-        &p,
-        now,
-        event,
-    )
-    .await
-    .unwrap();
+    advance(&env.app.db, ro, before.version, &p, now, event)
+        .await
+        .unwrap();
     assert_eq!(probes().await, 1);
     let after = store::repair_order::get(&mut c, &Reach::All, ro)
         .await
@@ -409,16 +399,16 @@ async fn an_advance_writes_both_or_neither(env: &Env, ro: i64) {
     assert_eq!(after.version, before.version + 1);
     assert_eq!(after.current_stage, before.current_stage);
     // Eight writers at once, all at the version now stored (on SQLite they are
-    // committed together, [`store::group_commit`]): exactly one lands, the others
-    // find the order changed, and exactly one more event is recorded.
+    // committed together, on PostgreSQL one after the other, [`store::group_commit`]):
+    // exactly one lands, the others find the order changed, and exactly one more
+    // event is recorded.
     let mut writers = tokio::task::JoinSet::new();
     for _ in 0..8 {
         let (db, p, data) = (env.app.db.clone(), p.clone(), data.clone());
         let version = after.version;
         writers.spawn(async move {
             let event = probe_event(&data);
-            let conn = db.pool.acquire().await.unwrap();
-            advance(&db, conn, "test.advance", ro, version, &p, now, event).await
+            advance(&db, ro, version, &p, now, event).await
         });
     }
     let (mut landed, mut conflicts) = (0, 0);
@@ -497,6 +487,77 @@ async fn whole_reads_as_its_parts(env: &Env, ro: i64, station: i64) {
         .unwrap();
     assert!(bare.events.is_empty());
     assert_eq!((bare.row, bare.lines), (w.row, w.lines));
+}
+
+/// Twelve orders completing reception at once: every change lands with its one
+/// event and version, and on PostgreSQL, where the orders' table is held locked
+/// while they queue, they are combined into statements of more than one write
+/// (`store::repair_order::advance`'s combined statement) with no group failing.
+async fn stage_changes_of_many_orders_commit_together(env: &Env, fx: &super::fixture::Fx) {
+    use app::repair_order as ro_uc;
+    let mut orders = Vec::new();
+    for _ in 0..12 {
+        let input = ro_uc::WalkInInput {
+            station_id: fx.station,
+            vehicle_id: fx.vehicle,
+            vin: None,
+            concern: "保养".into(),
+            concern_code: None,
+            service_type: None,
+            second_order_reason: Some("group commit".into()),
+        };
+        let ro = ro_uc::open_walk_in(&env.app, &fx.write, &input)
+            .await
+            .unwrap();
+        check_all(env, &fx.write, ro, &RECEPTION).await;
+        orders.push(ro);
+    }
+    let db = &env.app.db;
+    let before = db.group_commit_tally();
+    let postgres = db.backend == store::Backend::Postgres;
+    let lock = if postgres {
+        let mut tx = db.pool.begin().await.unwrap();
+        sqlx::query("LOCK TABLE repair_orders IN EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        Some(tx)
+    } else {
+        None
+    };
+    let mut changes = tokio::task::JoinSet::new();
+    for &ro in &orders {
+        let (app, g) = (env.app.clone(), fx.write.clone());
+        changes.spawn(async move { ro_uc::complete_stage(&app, &g, ro, Stage::Reception).await });
+    }
+    if let Some(tx) = lock {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        tx.commit().await.unwrap();
+    }
+    while let Some(done) = changes.join_next().await {
+        done.unwrap().unwrap();
+    }
+    for &ro in &orders {
+        let completed = stage_events_of(env, ro, "stage_completed").await;
+        assert_eq!(completed, 1, "order {ro}");
+    }
+    let after = db.group_commit_tally();
+    assert_eq!(after.failed, before.failed, "{after:?}");
+    if postgres {
+        assert!(
+            after.writes_together >= before.writes_together + 2,
+            "{after:?}"
+        );
+    }
+}
+
+/// How many events of `kind` order `ro` has.
+async fn stage_events_of(env: &Env, ro: i64, kind: &str) -> usize {
+    let mut c = env.app.db.pool.acquire().await.unwrap();
+    store::event::for_entity_of_kinds(&mut c, "repair_order", ro, &[kind])
+        .await
+        .unwrap()
+        .len()
 }
 
 /// The probe event `an_advance_writes_both_or_neither` records, by the system.
