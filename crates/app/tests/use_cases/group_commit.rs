@@ -141,16 +141,7 @@ async fn combined_writes_answer_each_caller(env: &Env) {
     // On PostgreSQL the table is held locked while the writes queue up, so that the
     // first group waits and the rest are taken together once it is released.
     let postgres = db.backend == store::Backend::Postgres;
-    let lock = if postgres {
-        let mut tx = db.pool.begin().await.unwrap();
-        sqlx::query("LOCK TABLE group_versions IN EXCLUSIVE MODE")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        Some(tx)
-    } else {
-        None
-    };
+    let lock = hold_writes_on_postgres(db, "group_versions").await;
     let mut writes = tokio::task::JoinSet::new();
     for id in 0..40i64 {
         writes.spawn(bump(db.clone(), id, Some(id)));
@@ -158,10 +149,10 @@ async fn combined_writes_answer_each_caller(env: &Env) {
     }
     // The refused write joins the queue behind the others (on PostgreSQL not as the
     // first write, which waits alone for the lock).
-    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     writes.spawn(bump(db.clone(), 40, None));
     if let Some(tx) = lock {
-        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         tx.commit().await.unwrap();
     }
     let mut landed = std::collections::BTreeMap::<i64, (u32, u32)>::new();
@@ -206,4 +197,21 @@ async fn combined_writes_answer_each_caller(env: &Env) {
     } else {
         assert!(tally.failed <= 1, "{tally:?}");
     }
+}
+
+/// On PostgreSQL, a transaction holding `table` locked against writes (reads go on)
+/// until it is committed: writes sent meanwhile queue behind the first, which waits,
+/// and are then taken together. `None` on SQLite.
+pub(crate) async fn hold_writes_on_postgres(db: &store::Db, table: &str) -> Option<store::Tx> {
+    if db.backend != store::Backend::Postgres {
+        return None;
+    }
+    let mut tx = db.pool.begin().await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "LOCK TABLE {table} IN EXCLUSIVE MODE"
+    )))
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    Some(tx)
 }

@@ -515,23 +515,14 @@ async fn stage_changes_of_many_orders_commit_together(env: &Env, fx: &super::fix
     let db = &env.app.db;
     let before = db.group_commit_tally();
     let postgres = db.backend == store::Backend::Postgres;
-    let lock = if postgres {
-        let mut tx = db.pool.begin().await.unwrap();
-        sqlx::query("LOCK TABLE repair_orders IN EXCLUSIVE MODE")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        Some(tx)
-    } else {
-        None
-    };
+    let lock = crate::group_commit::hold_writes_on_postgres(db, "repair_orders").await;
     let mut changes = tokio::task::JoinSet::new();
     for &ro in &orders {
         let (app, g) = (env.app.clone(), fx.write.clone());
         changes.spawn(async move { ro_uc::complete_stage(&app, &g, ro, Stage::Reception).await });
     }
     if let Some(tx) = lock {
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         tx.commit().await.unwrap();
     }
     while let Some(done) = changes.join_next().await {
