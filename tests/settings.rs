@@ -42,11 +42,18 @@ fn serve_with(toml: &str) -> (bool, String) {
     )
 }
 
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now()
+/// A name no other call in this run uses. Why the counter: the tests run on parallel
+/// threads, and two of them read the same clock value on this machine (a CI run
+/// found one test's settings file overwritten by another's); the time keeps names
+/// apart across runs.
+fn rand_suffix() -> String {
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    format!("{nanos}-{call}")
 }
 
 #[test]
