@@ -175,6 +175,15 @@ impl App {
             "db_wal_checkpoint_frames_total",
             "SQLite write-ahead log frames copied into the database by the checkpoint timer"
         );
+        metrics::describe_histogram!(
+            "db_group_commit_writes",
+            "Writes committed together in one group (store::group_commit)"
+        );
+        metrics::describe_counter!(
+            "db_group_commit_failed_groups",
+            "Groups of writes that failed as a whole and were run one write at a time"
+        );
+        metrics::counter!("db_group_commit_failed_groups").increment(0);
         metrics::describe_counter!("outbox_sent_total", "Messages delivered, by channel");
         metrics::describe_counter!(
             "outbox_failed_total",
