@@ -2,7 +2,7 @@
 //! list of all their parameters ([`Combined`]), committed as it runs.
 //!
 //! The list is padded with rows of NULLs to the next power of two, so a family has
-//! seven statements (2 to 64 rows) for the server and each connection's statement
+//! six statements (2, 4, … 64 rows) for the server and each connection's statement
 //! cache to keep prepared, not 63. A NULL key matches no row, so padding changes
 //! nothing.
 
